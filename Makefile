@@ -1,0 +1,56 @@
+# Afterglow: `make run` serves the app, `make test` runs every test. Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench init-db seed-demo browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps record what was installed, so a changed setup.cfg reinstalls.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+init-db: $(VENV)/.installed
+	$(BIN)/flask --app journal init-db
+
+run: init-db
+	$(BIN)/flask --app journal run --host $(HOST) --port $(PORT)
+
+seed-demo: init-db
+	$(BIN)/flask --app journal seed-demo
+
+# Browser tests need Debian's Chromium (Playwright's own download does not work here).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing at $(CHROMIUM): run 'sudo apt-get install chromium'"; exit 1; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check journal tests benchmarks
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check journal tests benchmarks
+	$(BIN)/ruff format --check journal tests benchmarks
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_checkins.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,85 @@
+"""Afterglow: a mobile-first journal for people in ketamine or esketamine therapy.
+
+`create_app` follows the shape of Flask's tutorial factory: defaults, then
+`instance/config.py` (or the test dict), then `JOURNAL_*` environment variables.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(test_config=None):
+    """Build the Flask application; migrate the database before the first request."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(
+        DATABASE=str(Path(app.instance_path) / "journal.sqlite3"),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
+        HTTPS=False,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_ADDRESS_MAX_FAILURES=50,
+        LOGIN_WINDOW_MINUTES=15,
+        ENTRIES_PER_PAGE=30,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("JOURNAL")
+    else:
+        app.config.from_mapping(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+    from . import auth, checkins, db, pages, settings
+
+    db.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    pages.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(checkins.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(pages.bp)
+    return app
+
+
+def _instance_secret(path):
+    """The secret key kept in `instance/`, made once.
+
+    Written to a temporary file and linked into place, so concurrent gunicorn
+    workers never read a half-written key and all agree on one.
+    """
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()

@@ -1,0 +1,289 @@
+"""Accounts: register, log in (throttled), log out; the `User` flask-login works with."""
+
+import sqlite3
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from . import timezones
+from .db import get_db
+from .fields import no_control_characters, strip
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+login_manager = LoginManager()
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+
+
+class User(UserMixin):
+    """The signed-in person, built from a `users` row."""
+
+    def __init__(self, row):
+        self.id = row["id"]
+        self.email = row["email"]
+        self.display_name = row["display_name"]
+        self.timezone = row["timezone"]
+        self.role = row["role"]
+
+    @property
+    def name(self):
+        """What the pages call the person: their display name, or their email."""
+        return self.display_name or self.email
+
+
+def init_app(app):
+    """Attach flask-login to the app."""
+    login_manager.init_app(app)
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """flask-login's loader: the User for `user_id`, or None."""
+    row = get_db().execute(
+        "select id, email, display_name, timezone, role from users where id = ?", [user_id]
+    ).fetchone()
+    if row is None:
+        return None
+    return User(dict(zip(("id", "email", "display_name", "timezone", "role"), row)))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send the person to log in, and back to this path afterwards."""
+    path = request.full_path if request.query_string else request.path
+    return redirect(url_for("auth.login", next=path))
+
+
+def safe_next(target):
+    """`target` if it leads back into this site, else the check-in page."""
+    if target:
+        target = target.strip()
+        parts = urlsplit(target)
+        if (
+            target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+            and not parts.scheme
+            and not parts.netloc
+        ):
+            return target
+    return url_for("checkins.checkin")
+
+
+def hash_password(password):
+    """A werkzeug hash of `password` (method from config, so tests can use a cheap one)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
+
+def password_field(label, autocomplete):
+    """A password input with the length rules every form shares."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired("Enter a password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+            ),
+        ],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+def timezone_field(detect=False):
+    """The time zone select; with `detect`, static/app.js picks the browser's own zone."""
+    return SelectField(
+        "Time zone",
+        choices=timezones.choices(),
+        default="UTC",
+        validate_choice=False,
+        description="Your days start at midnight here.",
+        render_kw={"data-detect": ""} if detect else None,
+    )
+
+
+def validate_timezone(form, field):
+    """Inline validator: the zone must be one we offer."""
+    if not timezones.is_valid(field.data or ""):
+        raise ValidationError("Choose a time zone from the list.")
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254, message="Email addresses are at most 254 characters."),
+            Email("Enter an email address like name@example.com."),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    password = password_field("Password", "new-password")
+    display_name = StringField(
+        "Name to show (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=80, message="Keep it to 80 characters."),
+            no_control_characters,
+        ],
+        render_kw={"autocomplete": "nickname"},
+    )
+    timezone = timezone_field(detect=True)
+    role = RadioField(
+        "I am",
+        choices=[("patient", "a patient keeping a journal"), ("therapist", "a therapist")],
+        default="patient",
+    )
+
+    validate_timezone = validate_timezone
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[InputRequired("Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me signed in on this device")
+
+
+# Failed log-ins live in SQLite so the limits hold across gunicorn workers.
+
+
+def throttle_wait(db, email, address, now=None):
+    """Seconds until `email` (or `address`) may try again; 0 when not throttled.
+
+    After LOGIN_MAX_FAILURES failures for one account within the window, that
+    account waits out the rest of the window. The per-address limit is far
+    looser: a clinic's waiting room shares one address.
+    """
+    now = now or time.time()
+    window = current_app.config["LOGIN_WINDOW_MINUTES"] * 60
+    since = now - window
+    wait = 0.0
+    for column, key, limit in (
+        ("email", email, current_app.config["LOGIN_MAX_FAILURES"]),
+        ("address", address, current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]),
+    ):
+        rows = db.execute(
+            f"select at from login_failures where {column} = ? and at > ? "  # noqa: S608
+            "order by at desc limit ?",
+            [key, since, limit],
+        ).fetchall()
+        if len(rows) >= limit:
+            # The oldest failure that still counts must age out of the window.
+            wait = max(wait, rows[-1][0] + window - now)
+    return int(wait) + 1 if wait > 0 else 0
+
+
+def record_failure(db, email, address, now=None):
+    """Count one failed log-in, and forget failures older than the window."""
+    now = now or time.time()
+    since = now - current_app.config["LOGIN_WINDOW_MINUTES"] * 60
+    with db.atomic():
+        db.execute("delete from login_failures where at <= ?", [since])
+        db.execute(
+            "insert into login_failures (email, address, at) values (?, ?, ?)",
+            [email, address, now],
+        )
+
+
+def user_by_email(db, email):
+    """The `users` row for `email` (any case), or None."""
+    rows = list(db["users"].rows_where("email = ?", [email], limit=1))
+    return rows[0] if rows else None
+
+
+# A hash to check against when the email is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("checkins.checkin"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            user_id = db["users"].insert(
+                {
+                    "email": form.email.data,
+                    "password_hash": hash_password(form.password.data),
+                    "display_name": form.display_name.data or "",
+                    "timezone": form.timezone.data,
+                    "role": form.role.data,
+                    "created_at": timezones.utcnow_iso(),
+                }
+            ).last_pk
+        except sqlite3.IntegrityError:
+            form.email.errors.append("An account with this email already exists. Log in instead?")
+        else:
+            login_user(User(db["users"].get(user_id)))
+            flash("Welcome to Afterglow. Your first check-in takes half a minute.")
+            return redirect(url_for("checkins.checkin"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), status
+
+    db = get_db()
+    email, address = form.email.data.lower(), request.remote_addr or "unknown"
+    wait = throttle_wait(db, email, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        form.form_errors.append(
+            "Too many attempts to log in. For your account's safety, please wait "
+            f"about {minutes} minute{'s' if minutes != 1 else ''} and try again."
+        )
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+
+    row = user_by_email(db, email)
+    if not check_password_hash(row["password_hash"] if row else _DUMMY_HASH, form.password.data):
+        record_failure(db, email, address)
+        form.password.errors.append("That email and password don't match an account.")
+        return render_template("auth/login.html", form=form), 400
+
+    db.execute("delete from login_failures where email = ?", [email])
+    login_user(User(row), remember=form.remember.data)
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))

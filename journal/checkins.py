@@ -1,0 +1,352 @@
+"""The daily check-in: one per local date per person, its history, edit and delete."""
+
+import math
+import re
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import NumberInput
+
+from . import timezones
+from .db import get_db
+from .fields import no_control_characters, strip
+
+bp = Blueprint("checkins", __name__)
+
+REFLECTION_MAX = 20_000
+EARLIEST_DAY = date(1990, 1, 1)
+TAG_MAX = 40
+TAGS_MAX = 20
+SUGGESTED_TAGS = ["slept well", "slept badly", "exercise", "outdoors", "friends", "family",
+                  "work", "therapy", "integration", "meditation", "alcohol", "stress"]
+CRISIS_MOOD = 2
+COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
+
+
+class ScaleField(RadioField):
+    """A 0–10 rating chosen with one tap; a clear message for anything that is not one."""
+
+    def __init__(self, label, low=0, high=10, **kwargs):
+        self.low, self.high = low, high
+        super().__init__(label, choices=[(i, str(i)) for i in range(low, high + 1)], **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip() != "":
+            if not re.fullmatch(r"-?\d{1,3}", valuelist[0].strip()):
+                raise ValueError(f"Choose a whole number from {self.low} to {self.high}.")
+            self.data = int(valuelist[0])
+
+    def pre_validate(self, form):
+        if self.data is not None and not self.low <= self.data <= self.high:
+            raise ValidationError(f"Choose a whole number from {self.low} to {self.high}.")
+
+    def iter_choices(self):
+        for value, label in self.choices:
+            yield (value, label, self.data == value, {})
+
+
+class HoursField(Field):
+    """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5)."""
+
+    widget = NumberInput(step="0.5", min=0, max=24)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip().replace(",", ".") if valuelist else ""
+        if not text:
+            return
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("Enter hours as a number, like 7 or 7.5.") from None
+        if not math.isfinite(value) or not 0 <= value <= 24:
+            raise ValueError("Hours of sleep must be from 0 to 24.")
+        if value * 2 != int(value * 2):
+            raise ValueError("Use whole or half hours, like 7 or 7.5.")
+        self.data = value
+
+
+def normalize_newlines(value):
+    """Browsers send line breaks as CRLF; count and keep them as one character each."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def parse_tags(text):
+    """Comma-separated tags as a clean list: trimmed, no empties, no case-insensitive repeats."""
+    tags, seen = [], set()
+    for tag in (text or "").split(","):
+        tag = " ".join(tag.split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+class CheckinForm(FlaskForm):
+    date = StringField(
+        "Date",
+        filters=[strip],
+        validators=[InputRequired("Enter the date of this check-in.")],
+        render_kw={"type": "date"},
+    )
+    mood = ScaleField(
+        "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
+    )
+    anxiety = ScaleField("Anxiety")
+    energy = ScaleField("Energy")
+    sleep_hours = HoursField("Hours of sleep last night")
+    tags = StringField(
+        "Tags",
+        filters=[strip],
+        validators=[Length(max=1000, message="Tags are too long."), no_control_characters],
+        description="Separate tags with commas.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    reflection = TextAreaField(
+        "Reflection",
+        filters=[normalize_newlines],
+        validators=[no_control_characters],
+        render_kw={"rows": 5},
+    )
+    private = BooleanField("Keep this reflection private (only you will ever see it)")
+    self_harm = BooleanField("I've had thoughts of harming myself")
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date(self, field):
+        day = timezones.parse_day(field.data)
+        if day is None:
+            raise ValidationError("Enter a date as YYYY-MM-DD, like 2026-03-14.")
+        if self.today and day > self.today:
+            raise ValidationError("That date is still to come; check in for today or a past day.")
+        if day < EARLIEST_DAY:
+            raise ValidationError("That date is too far back; check the year.")
+
+    def validate_tags(self, field):
+        tags = parse_tags(field.data)
+        if len(tags) > TAGS_MAX:
+            raise ValidationError(f"Use at most {TAGS_MAX} tags.")
+        if any(len(tag) > TAG_MAX for tag in tags):
+            raise ValidationError(f"Keep each tag to {TAG_MAX} characters.")
+
+    def validate_reflection(self, field):
+        if field.data and len(field.data) > REFLECTION_MAX:
+            raise ValidationError(
+                f"Reflections can be up to {REFLECTION_MAX:,} characters; this one has "
+                f"{len(field.data):,}. Your text is still here: shorten it, or save the rest "
+                "on another day."
+            )
+
+
+class EditForm(CheckinForm):
+    """The same form for a day already saved; the day comes from the address."""
+
+    date = None
+
+
+def today():
+    """Today in the signed-in person's time zone."""
+    return timezones.local_today(current_user.timezone)
+
+
+def day_or_404(text):
+    """The date in a URL, or 404 when it is not one."""
+    day = timezones.parse_day(text)
+    if day is None:
+        abort(404)
+    return day
+
+
+def find_checkin(day):
+    """The signed-in person's check-in for `day`, or None."""
+    rows = list(
+        get_db()["checkins"].rows_where(
+            "user_id = ? and day = ?", [current_user.id, day.isoformat()], limit=1
+        )
+    )
+    return rows[0] if rows else None
+
+
+def get_checkin(day):
+    """The signed-in person's check-in for `day`, or 404."""
+    row = find_checkin(day)
+    if row is None:
+        abort(404)
+    return row
+
+
+def save_checkin(day, form):
+    """Insert or update the check-in for `day` (one per local date)."""
+    values = {
+        "mood": form.mood.data,
+        "anxiety": form.anxiety.data,
+        "energy": form.energy.data,
+        "sleep_hours": form.sleep_hours.data,
+        "tags": ", ".join(parse_tags(form.tags.data)),
+        "reflection": form.reflection.data or "",
+        "private": int(form.private.data),
+        "self_harm": int(form.self_harm.data),
+    }
+    now = timezones.utcnow_iso()
+    get_db().execute(
+        f"""
+        insert into checkins (user_id, day, {", ".join(COLUMNS)}, created_at, updated_at)
+        values (:user_id, :day, {", ".join(":" + c for c in COLUMNS)}, :now, :now)
+        on conflict (user_id, day) do update set
+            {", ".join(f"{c} = excluded.{c}" for c in COLUMNS)}, updated_at = excluded.updated_at
+        """,  # noqa: S608 (column names are constants)
+        {**values, "user_id": current_user.id, "day": day.isoformat(), "now": now},
+    )
+    return values
+
+
+def needs_crisis_resources(values):
+    """A self-harm answer or a very low mood calls for crisis resources on the next page."""
+    return bool(values["self_harm"]) or values["mood"] <= CRISIS_MOOD
+
+
+def form_data(row):
+    """A stored check-in as the form's initial data."""
+    data = {c: row[c] for c in COLUMNS}
+    data["private"] = bool(row["private"])
+    data["self_harm"] = bool(row["self_harm"])
+    return data
+
+
+def tag_suggestions(limit=10):
+    """The person's most used tags first, topped up with common ones."""
+    counts = {}
+    for (tags,) in get_db().execute(
+        "select tags from checkins where user_id = ? and tags != '' order by day desc limit 200",
+        [current_user.id],
+    ):
+        for tag in parse_tags(tags):
+            counts[tag] = counts.get(tag, 0) + 1
+    own = sorted(counts, key=lambda t: -counts[t])
+    known = {t.casefold() for t in own}
+    return (own + [t for t in SUGGESTED_TAGS if t not in known])[:limit]
+
+
+def after_save(day, values, verb):
+    """Redirect to the saved day; ask that page to show crisis resources when called for."""
+    if needs_crisis_resources(values):
+        session["crisis_day"] = day.isoformat()
+    flash(f"{verb} your check-in for {day:%A %-d %B}.")
+    return redirect(url_for("checkins.entry", day=day.isoformat()))
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@login_required
+def checkin():
+    local_today = today()
+    wanted = timezones.parse_day(request.args.get("date", "")) or local_today
+    existing = find_checkin(wanted) if wanted <= local_today else None
+    if request.method == "POST":
+        form = CheckinForm(today=local_today)
+    else:
+        initial = form_data(existing) if existing else {}
+        form = CheckinForm(today=local_today, data={**initial, "date": wanted.isoformat()})
+    if form.validate_on_submit():
+        day = timezones.parse_day(form.date.data)
+        updated = find_checkin(day) is not None
+        values = save_checkin(day, form)
+        return after_save(day, values, "Updated" if updated else "Saved")
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "checkins/form.html",
+        form=form,
+        existing=existing,
+        suggestions=tag_suggestions(),
+        reflection_max=REFLECTION_MAX,
+    ), status
+
+
+@bp.route("/entries")
+@login_required
+def entries():
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    page = request.args.get("page", 1, type=int)
+    db = get_db()
+    total = db.execute(
+        "select count(*) from checkins where user_id = ?", [current_user.id]
+    ).fetchone()[0]
+    pages = max(1, -(-total // per_page))
+    if not 1 <= page <= pages:
+        abort(404)
+    rows = list(
+        db["checkins"].rows_where(
+            "user_id = ?",
+            [current_user.id],
+            order_by="day desc",
+            limit=per_page,
+            offset=(page - 1) * per_page,
+        )
+    )
+    return render_template("checkins/list.html", rows=rows, page=page, pages=pages, total=total)
+
+
+@bp.route("/entries/<day>")
+@login_required
+def entry(day):
+    row = get_checkin(day_or_404(day))
+    crisis_panel = session.pop("crisis_day", None) == row["day"]
+    return render_template("checkins/detail.html", row=row, crisis_panel=crisis_panel)
+
+
+@bp.route("/entries/<day>/edit", methods=["GET", "POST"])
+@login_required
+def edit(day):
+    day = day_or_404(day)
+    row = get_checkin(day)
+    form = EditForm(today=today(), data=None if request.method == "POST" else form_data(row))
+    if form.validate_on_submit():
+        values = save_checkin(day, form)
+        return after_save(day, values, "Updated")
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "checkins/form.html",
+        form=form,
+        existing=row,
+        editing=day,
+        suggestions=tag_suggestions(),
+        reflection_max=REFLECTION_MAX,
+    ), status
+
+
+@bp.route("/entries/<day>/delete", methods=["GET", "POST"])
+@login_required
+def delete(day):
+    day = day_or_404(day)
+    row = get_checkin(day)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        get_db().execute(
+            "delete from checkins where user_id = ? and day = ?", [current_user.id, row["day"]]
+        )
+        flash(f"Deleted the check-in for {day:%A %-d %B %Y}.")
+        return redirect(url_for("checkins.entries"))
+    return render_template("checkins/delete.html", row=row, form=form)

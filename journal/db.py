@@ -1,0 +1,97 @@
+"""The SQLite database: one sqlite-utils `Database` per request, and the data CLI commands."""
+
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import current_app, g
+from sqlite_utils import Database
+
+from .migrations import migrate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path):
+    """Open `path` with the settings every connection needs.
+
+    WAL lets readers and one writer work at once across gunicorn workers;
+    synchronous=FULL makes an acknowledged save survive a power cut; the busy
+    timeout makes a writer wait its turn instead of failing; secure_delete
+    overwrites deleted text rather than leaving it in free pages.
+    """
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
+    return Database(conn, execute_plugins=False)
+
+
+def get_db():
+    """The request's database, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc=None):
+    """Close the request's database, if it was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_app(app):
+    """Migrate the database at start-up and register teardown and CLI commands."""
+    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
+    db = connect(app.config["DATABASE"])
+    try:
+        migrate(db)
+    finally:
+        db.close()
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(backup_command)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the schema. Never deletes data."""
+    db = connect(current_app.config["DATABASE"])
+    try:
+        applied = migrate(db)
+    finally:
+        db.close()
+    where = current_app.config["DATABASE"]
+    if applied:
+        click.echo(f"Applied {len(applied)} migration(s) to {where}: {', '.join(applied)}")
+    else:
+        click.echo(f"Database {where} is up to date.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path, force):
+    """Copy the database to PATH while the app keeps running (SQLite's online backup API)."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} already exists; pass --force to overwrite it.")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"The folder {path.parent} does not exist.")
+    tmp = path.with_name(path.name + ".partial")
+    source = connect(current_app.config["DATABASE"])
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            source.conn.backup(target)
+            problems = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if problems != "ok":
+        tmp.unlink()
+        raise click.ClickException(f"The copy failed its integrity check: {problems}")
+    tmp.replace(path)
+    click.echo(f"Backed up {current_app.config['DATABASE']} to {path} (integrity check: ok).")

@@ -1,0 +1,43 @@
+"""Local dates and times: stored in UTC, shown and grouped by the person's own day."""
+
+from datetime import UTC, date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+
+@cache
+def choices():
+    """IANA zone names a person can pick, sorted (region/city names and UTC)."""
+    names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "posix"))}
+    return sorted(names | {"UTC"})
+
+
+@cache
+def _choice_set():
+    return frozenset(choices())
+
+
+def is_valid(name):
+    """True when `name` is a zone offered in `choices()`."""
+    return name in _choice_set()
+
+
+def local_today(tz_name, now=None):
+    """Today's date for someone in `tz_name` (now defaults to the real clock)."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(ZoneInfo(tz_name)).date()
+
+
+def utcnow_iso():
+    """The current UTC time as ISO 8601 text, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_day(text):
+    """A YYYY-MM-DD string as a date, or None when it is not one."""
+    try:
+        if len(text) != 10:
+            return None
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None

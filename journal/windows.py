@@ -1,0 +1,346 @@
+"""Analytics for Afterglow: baseline, therapeutic windows, trends and assessment summaries.
+
+Pure functions over plain data (no Flask, no SQL, standard library only), so they can be
+unit-tested with hand-computed cases and reused by the pages, the charts, the PDF report and
+``/progress/summary.json``. The definitions are those of DESIGN.md ("Core ideas", "Analytics
+definitions") and CLINICAL.md. Nothing is rounded here; callers format. Every result is made of
+plain ``int``, ``float``, ``bool``, ``str``, ``None``, lists, tuples and dicts, so
+``json.dumps(result, allow_nan=False)`` always works. Missing days are gaps, never zeros; a
+figure with nothing to stand on is ``None``.
+
+Decisions where the definitions are silent:
+
+- Check-ins are ``(date, mood)`` pairs. The app keeps one per day; should a list still hold two
+  for the same date, the later one in the list wins (as saving again the same day does). A mood
+  of ``None`` or a non-finite number is treated as a missing day rather than poisoning a mean
+  with NaN.
+- ``baseline`` needs check-ins on at least 3 distinct days in the 14 days before the first
+  session (days -14..-1; day 0, the session's own date, is not part of it).
+- Sessions on the same date: sessions are dates only, so among equal dates the one later in the
+  input list is taken as the later session (the caller sorts by start time). It owns the window;
+  the earlier one keeps its ``pre_level`` but has no window days and an empty overlay series
+  (its day 0 belongs to the later session, so the same point is not drawn twice).
+- ``pre_level`` (days -3..-1) is not cut by an earlier session: with twice-weekly dosing it
+  overlaps the previous window, which is exactly the level the person came in at.
+- ``days_above_baseline`` is ``None`` when the baseline is unknown or the window has no
+  check-ins (0 would claim "checked in, never above"); otherwise the count. Equal to baseline is
+  not above.
+- ``peak_change`` may be negative: it is the best day of the window, even if every day was
+  below baseline.
+- ``window_days`` must be an ``int`` in 2..28 (DESIGN.md); anything else raises ``ValueError``.
+  ``rolling_mean`` accepts any whole number of days from 1.
+- ``mean_series`` ignores points whose offset is outside 0..window_days, so series built for a
+  longer window can be averaged over a shorter one.
+- ``rolling_mean`` is generic over any daily series: every point counts, even two on one date,
+  and each distinct date gives one output point. ``None`` and non-finite values are gaps there
+  too.
+- PHQ-9/GAD-7: scores may come unsorted; on a tied date the later one in the list wins. With no
+  session at all (``first_session`` is ``None``) the baseline is the first score, so the person
+  still sees their change since they started.
+- ``response`` (latest at most half of baseline) is ``None`` when the latest score is the
+  baseline record itself (nothing after it to compare), and ``None`` when the baseline total is
+  0: there is nothing to halve, and "0 <= 0" would report a response that never happened.
+  Half of an odd baseline is not rounded: baseline 9 needs a latest of 4 or less.
+- ``band`` returns ``None`` for ``None`` and raises ``ValueError`` for a total outside the
+  instrument's range: an impossible score is a bug upstream, and a made-up band is worse than
+  an error. The summaries check every score this way, not only the latest; a total of
+  ``None`` in a score list is skipped as missing.
+- ``day_streak`` ignores dates after ``today`` (a clock or time-zone slip must not break it).
+- ``mean_between`` with ``start`` after ``end`` is an empty range and answers ``None``.
+"""
+
+import math
+from datetime import date, timedelta
+from statistics import fmean
+
+PHQ9_BANDS = [
+    (0, 4, "minimal"),
+    (5, 9, "mild"),
+    (10, 14, "moderate"),
+    (15, 19, "moderately severe"),
+    (20, 27, "severe"),
+]
+GAD7_BANDS = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe")]
+
+MIN_WINDOW_DAYS = 2
+MAX_WINDOW_DAYS = 28
+BASELINE_DAYS = 14
+BASELINE_MIN_CHECKINS = 3
+PRE_LEVEL_DAYS = 3
+
+
+def _check_window_days(window_days: int) -> None:
+    # A float such as 7.0 is refused too: offsets are whole days, and range() would reject it
+    # later with a less helpful TypeError.
+    if not isinstance(window_days, int) or not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:
+        raise ValueError(
+            f"window_days must be a whole number from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS},"
+            f" not {window_days!r}"
+        )
+
+
+def _daily(checkins: list[tuple[date, float]]) -> dict[date, float]:
+    """Map each date to its mood, the later check-in in the list winning a tie.
+
+    Unusable moods are dropped so that they read as gaps, not as NaN or zero.
+    """
+    days: dict[date, float] = {}
+    for day, mood in checkins:
+        if mood is None or not math.isfinite(mood):
+            continue
+        days[day] = float(mood)
+    return days
+
+
+def _mean_on(days: dict[date, float], start: date, end: date) -> float | None:
+    values = [mood for day, mood in days.items() if start <= day <= end]
+    return fmean(values) if values else None
+
+
+def _next_dates(session_dates: list[date]) -> list[date | None]:
+    """For each session (input order), the date its window is cut at, or None for the last.
+
+    A stable sort keeps equal dates in input order, so the next session in sorted order is
+    either on the same date (the earlier of a same-day pair: cut at once, no window) or the
+    next session with a strictly later date.
+    """
+    order = sorted(range(len(session_dates)), key=lambda i: session_dates[i])
+    cut: list[date | None] = [None] * len(session_dates)
+    for pos, index in enumerate(order[:-1]):
+        cut[index] = session_dates[order[pos + 1]]
+    return cut
+
+
+def _window_points(
+    days: dict[date, float], session: date, cut: date | None, first: int, last: int
+) -> list[tuple[int, float]]:
+    points = []
+    for offset in range(first, last + 1):
+        day = session + timedelta(days=offset)
+        if cut is not None and day >= cut:
+            break
+        if day in days:
+            points.append((offset, days[day]))
+    return points
+
+
+def baseline(checkins: list[tuple[date, float]], first_session: date | None) -> float | None:
+    """Mean daily mood over the 14 days before the first session, or None.
+
+    The days are ``first_session - 14`` .. ``first_session - 1``. At least 3 of them must have a
+    check-in; otherwise the baseline is "not established" and None. None when there is no
+    session.
+    """
+    if first_session is None:
+        return None
+    days = _daily(checkins)
+    start = first_session - timedelta(days=BASELINE_DAYS)
+    end = first_session - timedelta(days=1)
+    values = [mood for day, mood in days.items() if start <= day <= end]
+    if len(values) < BASELINE_MIN_CHECKINS:
+        return None
+    return fmean(values)
+
+
+def session_windows(
+    checkins: list[tuple[date, float]],
+    session_dates: list[date],
+    base: float | None,
+    window_days: int = 7,
+) -> list[dict]:
+    """Figures for each session's therapeutic window, one dict per session in input order.
+
+    Day 0 is the session's date; window days are days 1..window_days, ending before the next
+    session with a strictly later date (the earlier of two same-date sessions has no window
+    days). Keys: ``pre_level`` (mean mood of days -3..-1), ``window_mean``, ``change``
+    (window_mean - base), ``peak_change`` and ``peak_day`` (largest mood - base on a window day
+    and the earliest 1-based day reaching it), ``days_above_baseline`` (window days with mood
+    above base) and ``n_checkins`` (check-ins on window days). A figure with nothing to stand
+    on is None; ``n_checkins`` is always an int. Raises ValueError unless window_days is 2..28.
+    """
+    _check_window_days(window_days)
+    days = _daily(checkins)
+    results = []
+    for session, cut in zip(session_dates, _next_dates(session_dates), strict=True):
+        pre_level = _mean_on(
+            days, session - timedelta(days=PRE_LEVEL_DAYS), session - timedelta(days=1)
+        )
+        points = _window_points(days, session, cut, 1, window_days)
+        moods = [mood for _, mood in points]
+        window_mean = fmean(moods) if moods else None
+        change = None
+        peak_change = None
+        peak_day = None
+        days_above = None
+        if base is not None and points:
+            change = window_mean - base
+            for offset, mood in points:
+                # Strictly greater keeps the earliest day on a tie (points are in day order).
+                if peak_change is None or mood - base > peak_change:
+                    peak_change = mood - base
+                    peak_day = offset
+            days_above = sum(1 for mood in moods if mood > base)
+        results.append(
+            {
+                "pre_level": pre_level,
+                "window_mean": window_mean,
+                "change": change,
+                "peak_change": peak_change,
+                "peak_day": peak_day,
+                "days_above_baseline": days_above,
+                "n_checkins": len(points),
+            }
+        )
+    return results
+
+
+def window_series(
+    checkins: list[tuple[date, float]],
+    session_dates: list[date],
+    base: float | None,
+    window_days: int = 7,
+) -> list[list[tuple[int, float]]]:
+    """Per-session points for the window overlay chart, in the order of session_dates.
+
+    Each point is ``(day offset, mood - base)`` for days 0..window_days that have a check-in,
+    cut by the next session as in ``session_windows`` (the earlier of two same-date sessions
+    gets an empty list). Every list is empty when base is None, since a delta from an unknown
+    baseline means nothing. Raises ValueError unless window_days is 2..28.
+    """
+    _check_window_days(window_days)
+    if base is None:
+        return [[] for _ in session_dates]
+    days = _daily(checkins)
+    series = []
+    for session, cut in zip(session_dates, _next_dates(session_dates), strict=True):
+        points = _window_points(days, session, cut, 0, window_days)
+        series.append([(offset, mood - base) for offset, mood in points])
+    return series
+
+
+def mean_series(series: list[list[tuple[int, float]]], window_days: int) -> list[tuple[int, float]]:
+    """Mean of the per-session deltas at each day offset 0..window_days that has a value.
+
+    Offsets with no value in any session are left out (a gap, not a zero); the result is in
+    offset order. Points outside 0..window_days are ignored. Raises ValueError unless
+    window_days is 2..28.
+    """
+    _check_window_days(window_days)
+    by_offset: dict[int, list[float]] = {}
+    for points in series:
+        for offset, delta in points:
+            if 0 <= offset <= window_days:
+                by_offset.setdefault(offset, []).append(delta)
+    return [(offset, fmean(by_offset[offset])) for offset in sorted(by_offset)]
+
+
+def rolling_mean(points: list[tuple[date, float]], days: int = 7) -> list[tuple[date, float]]:
+    """Trailing calendar-day rolling mean, one point per date that has a value, in date order.
+
+    Each point is the mean of the values whose dates fall in ``(date - days, date]``. Gaps stay
+    gaps: a date with no value gets no point and counts as nothing, not as zero. Raises
+    ValueError unless days is a whole number of at least 1.
+    """
+    # bool is an int subclass; refuse it so a stray flag (True) is never read as 1 day.
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValueError(f"days must be a whole number of at least 1, not {days!r}")
+    ordered = sorted(
+        (point for point in points if point[1] is not None and math.isfinite(point[1])),
+        key=lambda point: point[0],
+    )
+    result: list[tuple[date, float]] = []
+    start = 0
+    for end, (day, _) in enumerate(ordered):
+        # Several values on one date: emit the date once, after its last value.
+        if end + 1 < len(ordered) and ordered[end + 1][0] == day:
+            continue
+        while ordered[start][0] <= day - timedelta(days=days):
+            start += 1
+        result.append((day, fmean(value for _, value in ordered[start : end + 1])))
+    return result
+
+
+def band(total: int | None, bands: list[tuple[int, int, str]]) -> str | None:
+    """The name of the band holding total, or None when total is None.
+
+    Bands are inclusive ``(low, high, name)`` triples such as PHQ9_BANDS or GAD7_BANDS. A total
+    that falls in no band is not a valid score and raises ValueError.
+    """
+    if total is None:
+        return None
+    for low, high, name in bands:
+        if low <= total <= high:
+            return name
+    raise ValueError(f"score {total!r} is outside every band")
+
+
+def _assessment(
+    scores: list[tuple[date, int]], first_session: date | None, bands: list[tuple[int, int, str]]
+) -> tuple[dict, bool]:
+    """Baseline, latest and band, plus whether latest and baseline are one record."""
+    by_day: dict[date, int] = {}
+    for day, total in scores:
+        if total is None:
+            continue
+        # Checked for every score, not just the latest, so a bad baseline cannot slip through.
+        band(total, bands)
+        by_day[day] = total
+    if not by_day:
+        return {"baseline": None, "latest": None, "band": None}, False
+    ordered = sorted(by_day)
+    base_day = ordered[0]
+    if first_session is not None:
+        before = [day for day in ordered if day <= first_session]
+        if before:
+            base_day = before[-1]
+    latest_day = ordered[-1]
+    latest = by_day[latest_day]
+    summary = {"baseline": by_day[base_day], "latest": latest, "band": band(latest, bands)}
+    return summary, base_day == latest_day
+
+
+def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
+    """PHQ-9 summary: ``{"baseline", "latest", "band", "response", "remission"}``.
+
+    baseline is the last total on or before the first session's date, else the first one (None
+    with no scores). latest is the most recent total and band its band. response is whether
+    latest is at most half the baseline; None when there is no later score than the baseline
+    record or the baseline is 0. remission is latest below 5, None with no scores. Scores may
+    be unsorted; on a tied date the later one in the list wins.
+    """
+    summary, latest_is_baseline = _assessment(scores, first_session, PHQ9_BANDS)
+    base = summary["baseline"]
+    latest = summary["latest"]
+    response = None
+    if base is not None and latest is not None and not latest_is_baseline and base > 0:
+        # Doubling instead of halving keeps odd baselines exact (9 -> at most 4).
+        response = 2 * latest <= base
+    summary["response"] = response
+    summary["remission"] = None if latest is None else latest < 5
+    return summary
+
+
+def gad7_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
+    """GAD-7 summary: ``{"baseline", "latest", "band"}``, chosen as in phq9_summary."""
+    summary, _ = _assessment(scores, first_session, GAD7_BANDS)
+    return summary
+
+
+def day_streak(days: list[date], today: date) -> int:
+    """Number of consecutive days with a check-in, ending today.
+
+    If today has no check-in yet the streak ends yesterday instead, so it does not read as
+    broken in the morning. 0 when neither day has one. Dates after today are ignored.
+    """
+    seen = set(days)
+    day = today if today in seen else today - timedelta(days=1)
+    streak = 0
+    while day in seen:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def mean_between(checkins: list[tuple[date, float]], start: date, end: date) -> float | None:
+    """Mean mood of the check-ins dated start..end inclusive, None if there are none."""
+    return _mean_on(_daily(checkins), start, end)

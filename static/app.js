@@ -1,0 +1,46 @@
+// Afterglow's only script. Every page works without it; this only makes things quicker.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Registration: pick the browser's own time zone (the select stays there to correct it).
+  const zone = document.querySelector("select[name='timezone'][data-detect]");
+  if (zone) {
+    const detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (detected && [...zone.options].some((o) => o.value === detected)) zone.value = detected;
+  }
+
+  // Tags: tap a suggestion to add it to the comma-separated field.
+  for (const box of document.querySelectorAll(".suggestions[data-for]")) {
+    const input = document.getElementById(box.dataset.for);
+    if (!input) continue;
+    box.hidden = false;
+    box.addEventListener("click", (event) => {
+      const chip = event.target.closest("button[data-tag]");
+      if (!chip) return;
+      const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
+      if (!tags.some((t) => t.toLowerCase() === chip.dataset.tag.toLowerCase())) {
+        tags.push(chip.dataset.tag);
+      }
+      input.value = tags.join(", ");
+      chip.setAttribute("aria-pressed", "true");
+    });
+  }
+
+  // Reflection: a quiet character count, so nobody is surprised by the limit.
+  for (const counter of document.querySelectorAll("[data-counter-for]")) {
+    const area = document.getElementById(counter.dataset.counterFor);
+    if (!area) continue;
+    const max = Number(area.dataset.max);
+    const update = () => {
+      const used = area.value.replace(/\r\n/g, "\n").length;
+      counter.hidden = used < max * 0.8;
+      counter.textContent = `${used.toLocaleString()} of ${max.toLocaleString()} characters`;
+    };
+    area.addEventListener("input", update);
+    update();
+  }
+
+  // Crisis resources: bring them into view and to the screen reader first.
+  const crisis = document.getElementById("crisis-resources");
+  if (crisis) crisis.focus();
+});
