@@ -52,7 +52,7 @@ def create_app(test_config=None):
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
-    from . import auth, checkins, db, pages, settings
+    from . import auth, checkins, db, demo, pages, settings
 
     db.init_app(app)
     csrf.init_app(app)
@@ -62,6 +62,7 @@ def create_app(test_config=None):
     app.register_blueprint(checkins.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(pages.bp)
+    app.cli.add_command(demo.seed_demo_command)
     return app
 
 

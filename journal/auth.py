@@ -16,7 +16,15 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from . import timezones
@@ -54,12 +62,8 @@ def init_app(app):
 @login_manager.user_loader
 def load_user(user_id):
     """flask-login's loader: the User for `user_id`, or None."""
-    row = get_db().execute(
-        "select id, email, display_name, timezone, role from users where id = ?", [user_id]
-    ).fetchone()
-    if row is None:
-        return None
-    return User(dict(zip(("id", "email", "display_name", "timezone", "role"), row)))
+    rows = list(get_db()["users"].rows_where("id = ?", [user_id], limit=1))
+    return User(rows[0]) if rows else None
 
 
 @login_manager.unauthorized_handler
@@ -150,7 +154,10 @@ class RegisterForm(FlaskForm):
     timezone = timezone_field(detect=True)
     role = RadioField(
         "I am",
-        choices=[("patient", "a patient keeping a journal"), ("therapist", "a therapist")],
+        choices=[
+            SelectChoice("patient", "a patient keeping a journal"),
+            SelectChoice("therapist", "a therapist"),
+        ],
         default="patient",
     )
 
@@ -231,16 +238,20 @@ def register():
     if form.validate_on_submit():
         db = get_db()
         try:
-            user_id = db["users"].insert(
-                {
-                    "email": form.email.data,
-                    "password_hash": hash_password(form.password.data),
-                    "display_name": form.display_name.data or "",
-                    "timezone": form.timezone.data,
-                    "role": form.role.data,
-                    "created_at": timezones.utcnow_iso(),
-                }
-            ).last_pk
+            user_id = (
+                db["users"]
+                .insert(
+                    {
+                        "email": form.email.data,
+                        "password_hash": hash_password(form.password.data),
+                        "display_name": form.display_name.data or "",
+                        "timezone": form.timezone.data,
+                        "role": form.role.data,
+                        "created_at": timezones.utcnow_iso(),
+                    }
+                )
+                .last_pk
+            )
         except sqlite3.IntegrityError:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:

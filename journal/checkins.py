@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
@@ -31,8 +31,20 @@ REFLECTION_MAX = 20_000
 EARLIEST_DAY = date(1990, 1, 1)
 TAG_MAX = 40
 TAGS_MAX = 20
-SUGGESTED_TAGS = ["slept well", "slept badly", "exercise", "outdoors", "friends", "family",
-                  "work", "therapy", "integration", "meditation", "alcohol", "stress"]
+SUGGESTED_TAGS = [
+    "slept well",
+    "slept badly",
+    "exercise",
+    "outdoors",
+    "friends",
+    "family",
+    "work",
+    "therapy",
+    "integration",
+    "meditation",
+    "alcohol",
+    "stress",
+]
 CRISIS_MOOD = 2
 COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
 
@@ -42,12 +54,13 @@ class ScaleField(RadioField):
 
     def __init__(self, label, low=0, high=10, **kwargs):
         self.low, self.high = low, high
-        super().__init__(label, choices=[(i, str(i)) for i in range(low, high + 1)], **kwargs)
+        choices = [SelectChoice(i, str(i)) for i in range(low, high + 1)]
+        super().__init__(label, choices=choices, coerce=int, **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0].strip() != "":
-            if not re.fullmatch(r"-?\d{1,3}", valuelist[0].strip()):
+            if not re.fullmatch(r"-?[0-9]{1,3}", valuelist[0].strip()):
                 raise ValueError(f"Choose a whole number from {self.low} to {self.high}.")
             self.data = int(valuelist[0])
 
@@ -56,8 +69,8 @@ class ScaleField(RadioField):
             raise ValidationError(f"Choose a whole number from {self.low} to {self.high}.")
 
     def iter_choices(self):
-        for value, label in self.choices:
-            yield (value, label, self.data == value, {})
+        for choice in self.choices:
+            yield (choice.value, choice.label, self.data == choice.value, {})
 
 
 class HoursField(Field):

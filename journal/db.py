@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app, g
+from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from .migrations import migrate
@@ -56,6 +57,7 @@ def init_app(app):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema. Never deletes data."""
     db = connect(current_app.config["DATABASE"])
@@ -71,6 +73,7 @@ def init_db_command():
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup_command(path, force):

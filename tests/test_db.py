@@ -1,0 +1,248 @@
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import make_app
+
+from journal import _instance_secret, create_app
+from journal.db import connect
+from journal.demo import DEMO_EMAIL, DEMO_PASSWORD
+from journal.migrations import migrate, migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tables(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+    finally:
+        conn.close()
+
+
+def test_migrate_empty_database(tmp_path):
+    db = connect(tmp_path / "new.sqlite3")
+    applied = migrate(db)
+    assert applied[:3] == ["m001_users", "m002_login_failures", "m003_checkins"]
+    assert {"users", "checkins", "login_failures", "_sqlite_migrations"} <= set(db.table_names())
+    assert migrations.pending(db) == []
+    db.close()
+
+
+def test_migrate_again_changes_nothing_and_keeps_data(tmp_path):
+    path = tmp_path / "twice.sqlite3"
+    db = connect(path)
+    migrate(db)
+    db["users"].insert(
+        {"email": "a@example.com", "password_hash": "x", "created_at": "2026-01-01T00:00:00"}
+    )
+    before = db.execute("select count(*) from _sqlite_migrations").fetchone()[0]
+    db.close()
+    db = connect(path)
+    assert migrate(db) == []
+    assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == before
+    assert db["users"].count == 1
+    db.close()
+
+
+def test_connection_settings(tmp_path):
+    db = connect(tmp_path / "p.sqlite3")
+    migrate(db)
+    pragma = {
+        name: db.execute(f"pragma {name}").fetchone()[0]
+        for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+    }
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 2,
+        "busy_timeout": 5000,
+    }
+    db.close()
+
+
+def test_foreign_keys_cascade_on_user_delete(tmp_path):
+    db = connect(tmp_path / "fk.sqlite3")
+    migrate(db)
+    uid = db["users"].insert({"email": "a@x.org", "password_hash": "x", "created_at": "t"}).last_pk
+    db["checkins"].insert(
+        {"user_id": uid, "day": "2026-01-01", "mood": 5, "created_at": "t", "updated_at": "t"}
+    )
+    db.execute("delete from users where id = ?", [uid])
+    assert db["checkins"].count == 0
+    with pytest.raises(sqlite3.IntegrityError):
+        db["checkins"].insert(
+            {"user_id": 999, "day": "2026-01-01", "mood": 5, "created_at": "t", "updated_at": "t"}
+        )
+    db.close()
+
+
+@pytest.mark.parametrize("mood", [-1, 11])
+def test_schema_refuses_out_of_range_mood(tmp_path, mood):
+    db = connect(tmp_path / "c.sqlite3")
+    migrate(db)
+    uid = db["users"].insert({"email": "a@x.org", "password_hash": "x", "created_at": "t"}).last_pk
+    with pytest.raises(sqlite3.IntegrityError):
+        db["checkins"].insert(
+            {
+                "user_id": uid,
+                "day": "2026-01-01",
+                "mood": mood,
+                "created_at": "t",
+                "updated_at": "t",
+            }
+        )
+    db.close()
+
+
+def test_init_db_command(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "is up to date" in result.output  # the factory already migrated at start-up
+
+
+def test_init_db_on_a_fresh_file(tmp_path):
+    app = make_app(tmp_path)
+    app.config["DATABASE"] = str(tmp_path / "fresh.sqlite3")
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "Applied" in result.output and "m003_checkins" in result.output
+    assert {"users", "checkins"} <= tables(tmp_path / "fresh.sqlite3")
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_when_database_is_gone(app, client, tmp_path):
+    app.config["DATABASE"] = str(tmp_path / "missing-dir" / "x.sqlite3")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error"}
+
+
+def test_backup_copies_a_consistent_database(app, runner, client, auth, tmp_path):
+    auth.register()
+    client.post("/checkin", data={"date": "2026-01-02", "mood": "4", "reflection": "kept"})
+    target = tmp_path / "backup.sqlite3"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "integrity check: ok" in result.output
+    conn = sqlite3.connect(target)
+    assert conn.execute("select mood, reflection from checkins").fetchall() == [(4, "kept")]
+    conn.close()
+
+
+def test_backup_refuses_to_overwrite(runner, tmp_path):
+    target = tmp_path / "exists.sqlite3"
+    target.write_bytes(b"precious")
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 1
+    assert "already exists; pass --force" in result.output
+    assert "Traceback" not in result.output
+    assert target.read_bytes() == b"precious"
+    result = runner.invoke(args=["backup", "--force", str(target)])
+    assert result.exit_code == 0
+    assert target.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_backup_into_missing_folder(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "nope" / "b.sqlite3")])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+
+
+def test_seed_demo(app, runner, client, auth):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert DEMO_EMAIL in result.output and DEMO_PASSWORD in result.output
+    with app.app_context():
+        from journal.db import get_db
+
+        db = get_db()
+        user = next(db["users"].rows_where("email = ?", [DEMO_EMAIL]))
+        days = [r["day"] for r in db["checkins"].rows_where("user_id = ?", [user["id"]])]
+    assert len(days) >= 90
+    assert len(set(days)) == len(days)
+    # Seeding again replaces the demo data rather than doubling it.
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert auth.login(email=DEMO_EMAIL, password=DEMO_PASSWORD).status_code == 302
+    assert client.get("/entries").status_code == 200
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db()["users"].count == 1
+        assert get_db()["checkins"].count == len(days)
+
+
+def test_instance_secret_made_once(tmp_path):
+    path = tmp_path / "secret_key"
+    first = _instance_secret(path)
+    assert len(first) == 64
+    assert _instance_secret(path) == first
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert list(tmp_path.iterdir()) == [path]  # no temporary files left behind
+
+
+def test_config_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("JOURNAL_HTTPS", "true")
+    app = create_app()
+    assert app.config["DATABASE"] == str(tmp_path / "env.sqlite3")
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert (tmp_path / "env.sqlite3").exists()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gunicorn_serves_the_app(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "JOURNAL_DATABASE": str(tmp_path / "g.sqlite3"),
+        "JOURNAL_SECRET_KEY": "gunicorn-test",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "journal:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == {"status": "ok"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
