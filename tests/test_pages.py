@@ -1,0 +1,64 @@
+import re
+
+import pytest
+
+from journal import crisis
+
+
+def test_home_for_visitors(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Create an account" in response.text
+
+
+def test_home_sends_people_to_checkin(client, patient):
+    assert client.get("/").location == "/checkin"
+
+
+@pytest.mark.parametrize("path", ["/", "/help", "/auth/login", "/auth/register", "/nope"])
+def test_get_help_now_on_every_page(client, path):
+    response = client.get(path)
+    assert 'class="help-now" href="/help">Get help now</a>' in response.text
+
+
+def test_help_page_lists_crisis_resources(client):
+    response = client.get("/help")
+    assert response.status_code == 200
+    for href in ("tel:988", "sms:988", "sms:741741?&amp;body=HOME", "tel:911"):
+        assert f'href="{href}"' in response.text
+    assert "press 3" not in response.text.lower()
+    assert crisis.LAST_CHECKED in response.text
+    # The help page is separate from the in-context panel shown after a worrying entry.
+    assert 'id="crisis-resources"' not in response.text
+
+
+def test_404_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+
+
+def test_nothing_loaded_from_elsewhere(client, patient):
+    for path in ("/", "/checkin", "/entries", "/settings", "/help"):
+        page = client.get(path).text
+        assert not re.search(
+            r'(src|href)="(https?:)?//', page.replace('href="https://988lifeline.org/chat/"', "")
+        )
+
+
+def test_static_assets_served(client):
+    for path in ("/static/style.css", "/static/app.js", "/static/icon.svg"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.data
+        response.close()
+
+
+def test_every_input_is_labelled(client, patient):
+    for path in ("/checkin", "/settings"):
+        page = client.get(path).text
+        for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", page):
+            attrs = match.group(2)
+            if 'type="hidden"' in attrs or 'type="radio"' in attrs:
+                continue  # radios are wrapped in their <label>
+            field_id = re.search(r'id="([^"]+)"', attrs).group(1)
+            assert f'for="{field_id}"' in page, f"{path}: no label for {field_id}"
