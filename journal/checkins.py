@@ -274,18 +274,19 @@ def after_save(day, values, verb):
 @login_required
 def checkin():
     local_today = today()
-    wanted = timezones.parse_day(request.args.get("date", "")) or local_today
-    existing = find_checkin(wanted) if wanted <= local_today else None
     if request.method == "POST":
         form = CheckinForm(today=local_today)
+        if form.validate_on_submit():
+            day = timezones.parse_day(form.date.data)
+            updated = find_checkin(day) is not None
+            values = save_checkin(day, form)
+            return after_save(day, values, "Updated" if updated else "Saved")
+        existing = None
     else:
+        wanted = timezones.parse_day(request.args.get("date", "")) or local_today
+        existing = find_checkin(wanted) if wanted <= local_today else None
         initial = form_data(existing) if existing else {}
         form = CheckinForm(today=local_today, data={**initial, "date": wanted.isoformat()})
-    if form.validate_on_submit():
-        day = timezones.parse_day(form.date.data)
-        updated = find_checkin(day) is not None
-        values = save_checkin(day, form)
-        return after_save(day, values, "Updated" if updated else "Saved")
     status = 400 if form.is_submitted() else 200
     return render_template(
         "checkins/form.html",

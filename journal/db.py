@@ -1,5 +1,6 @@
 """The SQLite database: one sqlite-utils `Database` per request, and the data CLI commands."""
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -32,8 +33,26 @@ def connect(path):
 def get_db():
     """The request's database, opened on first use."""
     if "db" not in g:
+        _keep_open(current_app)
         g.db = connect(current_app.config["DATABASE"])
     return g.db
+
+
+def _keep_open(app):
+    """Hold one idle connection per worker process.
+
+    In WAL mode the last connection to close checkpoints the log and deletes
+    it: with one connection per request that would happen on almost every
+    request, costing several fsyncs. An idle reader that stays open makes every
+    request's close cheap; SQLite still checkpoints on its own schedule. Opened
+    in the worker (keyed by pid) because a connection must not cross a fork.
+    """
+    path = app.config["DATABASE"]
+    keeper = app.extensions.get("journal_keeper")
+    if keeper is None or keeper[0] != (os.getpid(), path):
+        conn = sqlite3.connect(path, check_same_thread=False)
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        app.extensions["journal_keeper"] = ((os.getpid(), path), conn)
 
 
 def close_db(exc=None):
