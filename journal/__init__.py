@@ -52,7 +52,7 @@ def create_app(test_config=None):
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
-    from . import auth, checkins, db, demo, pages, settings
+    from . import assessments, auth, checkins, db, demo, pages, progress, sessions, settings
 
     db.init_app(app)
     csrf.init_app(app)
@@ -60,6 +60,9 @@ def create_app(test_config=None):
     pages.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkins.bp)
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(assessments.bp)
+    app.register_blueprint(progress.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(pages.bp)
     app.cli.add_command(demo.seed_demo_command)

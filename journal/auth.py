@@ -47,6 +47,8 @@ class User(UserMixin):
         self.display_name = row["display_name"]
         self.timezone = row["timezone"]
         self.role = row["role"]
+        self.window_days = row.get("window_days", 7)
+        self.clinic_phone = row.get("clinic_phone", "")
 
     @property
     def name(self):

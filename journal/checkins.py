@@ -1,7 +1,6 @@
 """The daily check-in: one per local date per person, its history, edit and delete."""
 
 import math
-import re
 from datetime import date
 
 from flask import (
@@ -17,17 +16,23 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from . import timezones
 from .db import get_db
-from .fields import no_control_characters, strip
+from .fields import (
+    REFLECTION_MAX,
+    ScaleField,
+    max_chars,
+    no_control_characters,
+    normalize_newlines,
+    strip,
+)
 
 bp = Blueprint("checkins", __name__)
 
-REFLECTION_MAX = 20_000
 EARLIEST_DAY = date(1990, 1, 1)
 TAG_MAX = 40
 TAGS_MAX = 20
@@ -47,30 +52,6 @@ SUGGESTED_TAGS = [
 ]
 CRISIS_MOOD = 2
 COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
-
-
-class ScaleField(RadioField):
-    """A 0–10 rating chosen with one tap; a clear message for anything that is not one."""
-
-    def __init__(self, label, low=0, high=10, **kwargs):
-        self.low, self.high = low, high
-        choices = [SelectChoice(i, str(i)) for i in range(low, high + 1)]
-        super().__init__(label, choices=choices, coerce=int, **kwargs)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip() != "":
-            if not re.fullmatch(r"-?[0-9]{1,3}", valuelist[0].strip()):
-                raise ValueError(f"Choose a whole number from {self.low} to {self.high}.")
-            self.data = int(valuelist[0])
-
-    def pre_validate(self, form):
-        if self.data is not None and not self.low <= self.data <= self.high:
-            raise ValidationError(f"Choose a whole number from {self.low} to {self.high}.")
-
-    def iter_choices(self):
-        for choice in self.choices:
-            yield (choice.value, choice.label, self.data == choice.value, {})
 
 
 class HoursField(Field):
@@ -97,11 +78,6 @@ class HoursField(Field):
         if value * 2 != int(value * 2):
             raise ValueError("Use whole or half hours, like 7 or 7.5.")
         self.data = value
-
-
-def normalize_newlines(value):
-    """Browsers send line breaks as CRLF; count and keep them as one character each."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def parse_tags(text):
@@ -138,7 +114,7 @@ class CheckinForm(FlaskForm):
     reflection = TextAreaField(
         "Reflection",
         filters=[normalize_newlines],
-        validators=[no_control_characters],
+        validators=[max_chars(REFLECTION_MAX), no_control_characters],
         render_kw={"rows": 5},
     )
     private = BooleanField("Keep this reflection private (only you will ever see it)")
@@ -163,14 +139,6 @@ class CheckinForm(FlaskForm):
             raise ValidationError(f"Use at most {TAGS_MAX} tags.")
         if any(len(tag) > TAG_MAX for tag in tags):
             raise ValidationError(f"Keep each tag to {TAG_MAX} characters.")
-
-    def validate_reflection(self, field):
-        if field.data and len(field.data) > REFLECTION_MAX:
-            raise ValidationError(
-                f"Reflections can be up to {REFLECTION_MAX:,} characters; this one has "
-                f"{len(field.data):,}. Your text is still here: shorten it, or save the rest "
-                "on another day."
-            )
 
 
 class EditForm(CheckinForm):

@@ -2,7 +2,10 @@
 
 import re
 
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import ValidationError
+
+REFLECTION_MAX = 20_000
 
 # Control characters other than tab, newline and carriage return never belong in a journal
 # entry; NUL in particular would be cut short by some tools that read the database.
@@ -18,3 +21,48 @@ def no_control_characters(form, field):
     """Refuse invisible control characters (pasted from elsewhere, or sent by a broken client)."""
     if isinstance(field.data, str) and _CONTROL.search(field.data):
         raise ValidationError("This contains invisible control characters; please remove them.")
+
+
+def max_chars(limit):
+    """A validator for long text that says how long it is, so nobody guesses what to cut."""
+
+    def check(form, field):
+        if field.data and len(field.data) > limit:
+            raise ValidationError(
+                f"This can be up to {limit:,} characters; yours has {len(field.data):,}. "
+                "Your text is still here: shorten it, then save again."
+            )
+
+    return check
+
+
+def normalize_newlines(value):
+    """Browsers send line breaks as CRLF; count and keep them as one character each."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class ScaleField(RadioField):
+    """A 0–10 rating chosen with one tap; a clear message for anything that is not one."""
+
+    def __init__(self, label, low=0, high=10, labels=None, **kwargs):
+        self.low, self.high = low, high
+        labels = labels or [str(i) for i in range(low, high + 1)]
+        choices = [
+            SelectChoice(i, text) for i, text in zip(range(low, high + 1), labels, strict=True)
+        ]
+        super().__init__(label, choices=choices, coerce=int, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip() != "":
+            if not re.fullmatch(r"-?[0-9]{1,3}", valuelist[0].strip()):
+                raise ValueError(f"Choose a whole number from {self.low} to {self.high}.")
+            self.data = int(valuelist[0])
+
+    def pre_validate(self, form):
+        if self.data is not None and not self.low <= self.data <= self.high:
+            raise ValidationError(f"Choose a whole number from {self.low} to {self.high}.")
+
+    def iter_choices(self):
+        for choice in self.choices:
+            yield (choice.value, choice.label, self.data == choice.value, {})

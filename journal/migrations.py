@@ -68,6 +68,101 @@ def m003_checkins(db):
     )
 
 
+@migrations()
+def m004_sessions(db):
+    # started_at is UTC; day is the person's local date of the session (day 0 of its window).
+    db.execute(
+        """
+        create table sessions (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            started_at text not null,
+            day text not null,
+            product text not null check (product in ('ketamine', 'esketamine')),
+            route text not null
+                check (route in ('iv', 'im', 'sc', 'intranasal', 'oral', 'sublingual', 'other')),
+            dose_mg real check (dose_mg > 0),
+            dose_mg_per_kg real check (dose_mg_per_kg > 0),
+            weight_kg real check (weight_kg > 0),
+            clinic text not null default '',
+            intention text not null default '',
+            mood_before integer check (mood_before between 0 and 10),
+            mood_after integer check (mood_after between 0 and 10),
+            dissociation integer check (dissociation between 0 and 10),
+            side_effects text not null default '',
+            side_effects_other text not null default '',
+            bp_before_systolic integer,
+            bp_before_diastolic integer,
+            bp_after_systolic integer,
+            bp_after_diastolic integer,
+            reflection text not null default '',
+            prompts text not null default '{}',
+            private integer not null default 0,
+            created_at text not null,
+            updated_at text not null
+        )
+        """
+    )
+    db.execute("create index sessions_user_day on sessions (user_id, day)")
+
+
+@migrations()
+def m005_assessments(db):
+    # answers is a JSON list of the item scores (0-3), in the instrument's order.
+    db.execute(
+        """
+        create table assessments (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            kind text not null check (kind in ('phq9', 'gad7')),
+            day text not null,
+            answers text not null,
+            total integer not null,
+            item9 integer,
+            difficulty integer check (difficulty between 0 and 3),
+            created_at text not null
+        )
+        """
+    )
+    db.execute("create index assessments_user_kind_day on assessments (user_id, kind, day)")
+
+
+@migrations()
+def m006_user_settings(db):
+    db.execute(
+        "alter table users add column window_days integer not null default 7"
+        " check (window_days between 2 and 28)"
+    )
+    db.execute("alter table users add column clinic_phone text not null default ''")
+
+
+@migrations()
+def m007_symptoms(db):
+    # A person's own 0-10 symptoms; retiring one hides it from the form and keeps its history.
+    db.execute(
+        """
+        create table symptoms (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            name text not null collate nocase,
+            retired_at text,
+            created_at text not null,
+            unique (user_id, name)
+        )
+        """
+    )
+    db.execute(
+        """
+        create table symptom_scores (
+            checkin_id integer not null references checkins (id) on delete cascade,
+            symptom_id integer not null references symptoms (id) on delete cascade,
+            value integer not null check (value between 0 and 10),
+            primary key (checkin_id, symptom_id)
+        )
+        """
+    )
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -134,7 +134,7 @@ def test_huge_reflection_refused_and_kept(app, client, patient):
     text = "ü" * 20_001
     response = post(client, reflection=text)
     assert response.status_code == 400
-    assert "up to 20,000 characters; this one has 20,001" in error_for(response, "reflection")
+    assert "up to 20,000 characters; yours has 20,001" in error_for(response, "reflection")
     assert text in response.text
     assert rows(app) == []
 
