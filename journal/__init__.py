@@ -52,7 +52,18 @@ def create_app(test_config=None):
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
-    from . import assessments, auth, checkins, db, demo, pages, progress, sessions, settings
+    from . import (
+        assessments,
+        auth,
+        checkins,
+        db,
+        demo,
+        pages,
+        progress,
+        sessions,
+        settings,
+        symptoms,
+    )
 
     db.init_app(app)
     csrf.init_app(app)
@@ -64,6 +75,7 @@ def create_app(test_config=None):
     app.register_blueprint(assessments.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(symptoms.bp)
     app.register_blueprint(pages.bp)
     app.cli.add_command(demo.seed_demo_command)
     return app

@@ -20,7 +20,7 @@ from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
-from . import timezones
+from . import symptoms, timezones
 from .db import get_db
 from .fields import (
     REFLECTION_MAX,
@@ -178,8 +178,14 @@ def get_checkin(day):
     return row
 
 
-def save_checkin(day, form):
-    """Insert or update the check-in for `day` (one per local date)."""
+def make_form(form_class, tracked, **kwargs):
+    """`form_class` with a 0–10 field for each tracked symptom, after the built-in ones."""
+    fields = {symptoms.field_name(s): symptoms.scale_field(s) for s in tracked}
+    return type(form_class.__name__, (form_class,), fields)(**kwargs)
+
+
+def save_checkin(day, form, tracked):
+    """Insert or update the check-in for `day` (one per local date), with symptom ratings."""
     values = {
         "mood": form.mood.data,
         "anxiety": form.anxiety.data,
@@ -191,15 +197,19 @@ def save_checkin(day, form):
         "self_harm": int(form.self_harm.data),
     }
     now = timezones.utcnow_iso()
-    get_db().execute(
-        f"""
+    db = get_db()
+    with db.atomic():
+        (checkin_id,) = db.execute(
+            f"""
         insert into checkins (user_id, day, {", ".join(COLUMNS)}, created_at, updated_at)
         values (:user_id, :day, {", ".join(":" + c for c in COLUMNS)}, :now, :now)
         on conflict (user_id, day) do update set
             {", ".join(f"{c} = excluded.{c}" for c in COLUMNS)}, updated_at = excluded.updated_at
+        returning id
         """,  # noqa: S608 (column names are constants)
-        {**values, "user_id": current_user.id, "day": day.isoformat(), "now": now},
-    )
+            {**values, "user_id": current_user.id, "day": day.isoformat(), "now": now},
+        ).fetchone()
+        symptoms.save_scores(checkin_id, form, tracked)
     return values
 
 
@@ -209,10 +219,12 @@ def needs_crisis_resources(values):
 
 
 def form_data(row):
-    """A stored check-in as the form's initial data."""
+    """A stored check-in as the form's initial data, symptom ratings included."""
     data = {c: row[c] for c in COLUMNS}
     data["private"] = bool(row["private"])
     data["self_harm"] = bool(row["self_harm"])
+    for symptom_id, value in symptoms.scores(row["id"]).items():
+        data[f"symptom_{symptom_id}"] = value
     return data
 
 
@@ -242,26 +254,35 @@ def after_save(day, values, verb):
 @login_required
 def checkin():
     local_today = today()
+    tracked = symptoms.active(current_user.id)
     if request.method == "POST":
-        form = CheckinForm(today=local_today)
+        form = make_form(CheckinForm, tracked, today=local_today)
         if form.validate_on_submit():
             day = timezones.parse_day(form.date.data)
             updated = find_checkin(day) is not None
-            values = save_checkin(day, form)
+            values = save_checkin(day, form, tracked)
             return after_save(day, values, "Updated" if updated else "Saved")
         existing = None
     else:
         wanted = timezones.parse_day(request.args.get("date", "")) or local_today
         existing = find_checkin(wanted) if wanted <= local_today else None
         initial = form_data(existing) if existing else {}
-        form = CheckinForm(today=local_today, data={**initial, "date": wanted.isoformat()})
+        form = make_form(
+            CheckinForm, tracked, today=local_today, data={**initial, "date": wanted.isoformat()}
+        )
+    return render_form(form, tracked, existing=existing)
+
+
+def render_form(form, tracked, **context):
+    """The check-in form page; 400 when it was sent with errors."""
     status = 400 if form.is_submitted() else 200
     return render_template(
         "checkins/form.html",
         form=form,
-        existing=existing,
+        symptom_fields=[form[symptoms.field_name(s)] for s in tracked],
         suggestions=tag_suggestions(),
         reflection_max=REFLECTION_MAX,
+        **context,
     ), status
 
 
@@ -294,7 +315,12 @@ def entries():
 def entry(day):
     row = get_checkin(day_or_404(day))
     crisis_panel = session.pop("crisis_day", None) == row["day"]
-    return render_template("checkins/detail.html", row=row, crisis_panel=crisis_panel)
+    return render_template(
+        "checkins/detail.html",
+        row=row,
+        symptom_scores=symptoms.scores_with_names(row["id"]),
+        crisis_panel=crisis_panel,
+    )
 
 
 @bp.route("/entries/<day>/edit", methods=["GET", "POST"])
@@ -302,19 +328,13 @@ def entry(day):
 def edit(day):
     day = day_or_404(day)
     row = get_checkin(day)
-    form = EditForm(today=today(), data=None if request.method == "POST" else form_data(row))
+    tracked = symptoms.active(current_user.id)
+    data = None if request.method == "POST" else form_data(row)
+    form = make_form(EditForm, tracked, today=today(), data=data)
     if form.validate_on_submit():
-        values = save_checkin(day, form)
+        values = save_checkin(day, form, tracked)
         return after_save(day, values, "Updated")
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "checkins/form.html",
-        form=form,
-        existing=row,
-        editing=day,
-        suggestions=tag_suggestions(),
-        reflection_max=REFLECTION_MAX,
-    ), status
+    return render_form(form, tracked, existing=row, editing=day)
 
 
 @bp.route("/entries/<day>/delete", methods=["GET", "POST"])

@@ -1,22 +1,46 @@
-"""The person's settings: time zone and password."""
+"""The person's settings: time zone, window length, clinic number and password."""
+
+import re
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
-from wtforms import PasswordField
-from wtforms.validators import EqualTo, InputRequired, ValidationError
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .auth import hash_password, password_field, timezone_field, validate_timezone
 from .db import get_db
+from .fields import strip
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
 class SettingsForm(FlaskForm):
     timezone = timezone_field()
+    window_days = IntegerField(
+        "Days after a session to follow",
+        validators=[
+            InputRequired("Enter a number of days from 2 to 28."),
+            NumberRange(2, 28, "Choose from 2 to 28 days."),
+        ],
+        description="The therapeutic window is commonly described as about a week; "
+        "it is not proven. 7 unless you choose otherwise.",
+        render_kw={"min": 2, "max": 28, "inputmode": "numeric"},
+    )
+    clinic_phone = StringField(
+        "Your clinic's phone number (optional)",
+        filters=[strip],
+        validators=[Length(max=30, message="Keep it to 30 characters.")],
+        description="Offered beside the crisis lines when you might need support.",
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
 
     validate_timezone = validate_timezone
+
+    def validate_clinic_phone(self, field):
+        if field.data and not re.fullmatch(r"\+?[0-9][0-9 ().-]{2,28}", field.data):
+            raise ValidationError("Use digits, spaces, +, -, ( and ) only, like +1 555 010 0199.")
 
 
 class PasswordForm(FlaskForm):
@@ -44,7 +68,12 @@ class PasswordForm(FlaskForm):
 def render(settings_form=None, password_form=None, status=200):
     """The settings page with both forms (one of them possibly holding errors)."""
     settings_form = settings_form or SettingsForm(
-        formdata=None, data={"timezone": current_user.timezone}
+        formdata=None,
+        data={
+            "timezone": current_user.timezone,
+            "window_days": current_user.window_days,
+            "clinic_phone": current_user.clinic_phone,
+        },
     )
     password_form = password_form or PasswordForm(formdata=None)
     return render_template(
@@ -59,7 +88,14 @@ def index():
     if not form.is_submitted():
         return render()
     if form.validate():
-        get_db()["users"].update(current_user.id, {"timezone": form.timezone.data})
+        get_db()["users"].update(
+            current_user.id,
+            {
+                "timezone": form.timezone.data,
+                "window_days": form.window_days.data,
+                "clinic_phone": form.clinic_phone.data or "",
+            },
+        )
         flash("Settings saved.")
         return redirect(url_for("settings.index"))
     return render(settings_form=form, status=400)

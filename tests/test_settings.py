@@ -19,18 +19,53 @@ def test_settings_need_login(client):
     assert client.get("/settings").location == "/auth/login?next=/settings"
 
 
-def test_change_timezone(app, client, patient):
-    response = client.post("/settings", data={"timezone": "Asia/Kolkata"})
+SETTINGS = {"timezone": "UTC", "window_days": "7", "clinic_phone": ""}
+
+
+def test_change_settings(app, client, patient):
+    response = client.post(
+        "/settings",
+        data={"timezone": "Asia/Kolkata", "window_days": "14", "clinic_phone": "+1 (555) 010-0199"},
+    )
     assert response.status_code == 302
-    assert user(app)["timezone"] == "Asia/Kolkata"
+    row = user(app)
+    assert (row["timezone"], row["window_days"], row["clinic_phone"]) == (
+        "Asia/Kolkata",
+        14,
+        "+1 (555) 010-0199",
+    )
+    page = client.get("/settings").text
+    assert 'value="14"' in page and "+1 (555) 010-0199" in page
 
 
-@pytest.mark.parametrize("zone", ["", "Nowhere/Special", "utc; drop table users"])
-def test_bad_timezone(app, client, patient, zone):
-    response = client.post("/settings", data={"timezone": zone})
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"timezone": ""}, "Choose a time zone from the list."),
+        ({"timezone": "Nowhere/Special"}, "Choose a time zone from the list."),
+        ({"timezone": "utc; drop table users"}, "Choose a time zone from the list."),
+        ({"window_days": "1"}, "Choose from 2 to 28 days."),
+        ({"window_days": "29"}, "Choose from 2 to 28 days."),
+        ({"window_days": ""}, "Enter a number of days from 2 to 28."),
+        ({"window_days": "seven"}, "Not a valid integer value."),
+        ({"clinic_phone": "call me maybe"}, "Use digits, spaces, +, -, ( and ) only"),
+        ({"clinic_phone": "1" * 31}, "Keep it to 30 characters."),
+    ],
+)
+def test_bad_settings(app, client, patient, data, message):
+    response = client.post("/settings", data={**SETTINGS, **data})
     assert response.status_code == 400
-    assert "Choose a time zone from the list." in response.text
-    assert user(app)["timezone"] == "UTC"
+    assert message in response.text
+    row = user(app)
+    assert (row["timezone"], row["window_days"], row["clinic_phone"]) == ("UTC", 7, "")
+
+
+def test_clinic_number_joins_the_crisis_resources(client, patient):
+    client.post("/settings", data={**SETTINGS, "clinic_phone": "+1 555 010 0199"})
+    assert 'href="tel:+15550100199"' in client.get("/help").text
+    response = client.post("/checkin", data={"date": "2026-01-05", "mood": "1"})
+    page = client.get(response.location).text
+    assert 'id="crisis-resources"' in page and 'href="tel:+15550100199"' in page
 
 
 def test_change_password(app, client, auth, patient):

@@ -1,0 +1,139 @@
+import re
+
+import pytest
+from conftest import make_app
+
+from journal.db import get_db
+
+DAY = "2026-01-05"
+
+
+def symptom_rows(app):
+    with app.app_context():
+        return list(get_db()["symptoms"].rows_where(order_by="id"))
+
+
+def score_rows(app):
+    with app.app_context():
+        return (
+            get_db().execute("select checkin_id, symptom_id, value from symptom_scores").fetchall()
+        )
+
+
+def add(client, name):
+    return client.post("/settings/symptoms", data={"name": name})
+
+
+def test_symptoms_page(client, patient):
+    response = client.get("/settings/symptoms")
+    assert response.status_code == 200
+    assert "None yet" in response.text
+
+
+def test_add_symptom_appears_on_the_checkin_form(app, client, patient):
+    assert add(client, "  Rumination  ").status_code == 302
+    (row,) = symptom_rows(app)
+    assert row["name"] == "Rumination" and row["retired_at"] is None
+    form = client.get("/checkin").text
+    assert f'name="symptom_{row["id"]}"' in form
+    assert form.count(f'type="radio" name="symptom_{row["id"]}"') == 11
+    assert "<legend>Rumination</legend>" in form
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Name the symptom, like rumination or pain."),
+        ("x" * 41, "Keep the name to 40 characters."),
+        ("Mood", "Mood is already on the check-in form."),
+        ("sleep", "Sleep is already on the check-in form."),
+        ("bad\x07bell", "invisible control characters"),
+    ],
+)
+def test_bad_symptom(app, client, patient, name, message):
+    response = add(client, name)
+    assert response.status_code == 400
+    assert message in response.text
+    assert symptom_rows(app) == []
+
+
+def test_duplicate_symptom_any_case(app, client, patient):
+    add(client, "Pain")
+    response = add(client, "pAIN")
+    assert response.status_code == 400
+    assert "You already have a symptom with this name." in response.text
+    assert len(symptom_rows(app)) == 1
+
+
+def test_at_most_ten_active(tmp_path):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    from conftest import AuthActions
+
+    AuthActions(client).register()
+    for n in range(10):
+        assert add(client, f"s{n}").status_code == 302
+    response = add(client, "eleventh")
+    assert response.status_code == 400
+    assert "You track 10 symptoms already" in response.text
+    client.post("/settings/symptoms/1/retire")
+    assert add(client, "eleventh").status_code == 302
+    assert client.post("/settings/symptoms/1/restore").status_code == 400
+    assert symptom_rows(app)[0]["retired_at"] is not None
+
+
+def test_rating_saved_with_the_checkin_and_prefilled(app, client, patient):
+    add(client, "Rumination")
+    response = client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "8"})
+    assert response.status_code == 302
+    assert score_rows(app) == [(1, 1, 8)]
+    page = client.get(f"/entries/{DAY}").text
+    assert "<dt>Rumination</dt><dd>8 / 10</dd>" in page
+    edit = client.get(f"/entries/{DAY}/edit").text
+    assert re.search(r'name="symptom_1" value="8" checked', edit)
+    # Clearing the rating removes the score; the check-in stays.
+    client.post(f"/entries/{DAY}/edit", data={"mood": "5"})
+    assert score_rows(app) == []
+
+
+@pytest.mark.parametrize("value", ["11", "-1", "2.5", "lots"])
+def test_bad_rating_stores_nothing(app, client, patient, value):
+    add(client, "Pain")
+    response = client.post(
+        "/checkin", data={"date": DAY, "mood": "5", "symptom_1": value, "reflection": "kept"}
+    )
+    assert response.status_code == 400
+    assert 'id="symptom_1-error">Choose a whole number from 0 to 10.' in response.text
+    assert "kept" in response.text
+    assert score_rows(app) == []
+    with app.app_context():
+        assert get_db()["checkins"].count == 0
+
+
+def test_retire_hides_from_form_and_keeps_history(app, client, patient):
+    add(client, "Pain")
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "3"})
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    assert 'name="symptom_1"' not in client.get("/checkin").text
+    assert "No longer tracked" in client.get("/settings/symptoms").text
+    # Editing that day without the retired field keeps its old score.
+    client.post(f"/entries/{DAY}/edit", data={"mood": "6"})
+    assert score_rows(app) == [(1, 1, 3)]
+    assert "<dt>Pain</dt><dd>3 / 10</dd>" in client.get(f"/entries/{DAY}").text
+    assert client.post("/settings/symptoms/1/restore").status_code == 302
+    assert 'name="symptom_1"' in client.get("/checkin").text
+
+
+def test_other_peoples_symptoms_are_404(app, client, auth):
+    auth.register(email="one@example.com")
+    add(client, "Pain")
+    auth.logout()
+    auth.register(email="two@example.com")
+    assert client.post("/settings/symptoms/1/retire").status_code == 404
+    assert client.post("/settings/symptoms/1/restore").status_code == 404
+    assert client.post("/settings/symptoms/99/retire").status_code == 404
+    assert 'name="symptom_1"' not in client.get("/checkin").text
+    # A crafted field for someone else's symptom is ignored, not stored.
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "9"})
+    assert score_rows(app) == []
+    assert symptom_rows(app)[0]["retired_at"] is None
