@@ -6,12 +6,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import make_app
 
-from journal import _instance_secret, create_app
+from journal import _instance_secret, create_app, windows
 from journal.db import connect
 from journal.demo import DEMO_EMAIL, DEMO_PASSWORD
 from journal.migrations import migrate, migrations
@@ -171,8 +172,20 @@ def test_seed_demo(app, runner, client, auth):
         db = get_db()
         user = next(db["users"].rows_where("email = ?", [DEMO_EMAIL]))
         days = [r["day"] for r in db["checkins"].rows_where("user_id = ?", [user["id"]])]
+        sessions = [r["day"] for r in db["sessions"].rows_where("user_id = ?", [user["id"]])]
+        phq9 = [
+            r["day"]
+            for r in db["assessments"].rows_where("user_id = ? and kind = 'phq9'", [user["id"]])
+        ]
     assert len(days) >= 90
     assert len(set(days)) == len(days)
+    # A baseline fortnight, six induction sessions within three weeks, then maintenance.
+    first = date.fromisoformat(sessions[0])
+    moods = [(date.fromisoformat(d), 5) for d in days]
+    assert windows.baseline(moods, first) is not None
+    assert (date.fromisoformat(sessions[5]) - first).days <= 21
+    assert len(sessions) > 6
+    assert phq9[0] < sessions[0] and len(phq9) >= 8
     # Seeding again replaces the demo data rather than doubling it.
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert auth.login(email=DEMO_EMAIL, password=DEMO_PASSWORD).status_code == 302
