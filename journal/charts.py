@@ -1,0 +1,759 @@
+"""Charts for Afterglow: the mood timeline, the window overlay and the assessment scores.
+
+Pure drawing: every function takes plain Python data (dates, numbers, strings) and returns a
+matplotlib :class:`~matplotlib.figure.Figure`, built with ``Figure()`` and never with pyplot, so
+nothing here touches pyplot's global figure registry and any number of web-server threads can
+draw at once. ``to_svg`` (for the page) and ``to_png`` (for the PDF report) turn a figure into
+bytes. No Flask, no SQL.
+
+Decisions where DESIGN.md and STYLE.md are silent:
+
+- Sized for a phone: 6.4 x 3.6 inches, shown at about 360 CSS px (a scale of 0.78), so text
+  is 12-14 pt (never under 11), axes have few ticks and only the left and bottom spines.
+  The assessments chart stacks two axes and is 6.4 x 4.8 inches so each keeps room for its
+  five band labels.
+- Text is DejaVu Sans, the font bundled with matplotlib, and the SVG stores glyphs as paths
+  (``svg.fonttype = "path"``): it looks the same on every device and needs no web font.
+  Mathtext is switched off for caller-supplied labels (a ``$`` is just a dollar sign).
+- Colours are Okabe-Ito. Per theme only the ones with at least 3:1 contrast against the
+  background are used for data (WCAG 1.4.11): blue and vermillion on white, sky blue and
+  orange on the dark background. Text has at least 4.5:1.
+- Daily values are joined only across consecutive days: a missing day is a NaN in the one line
+  that draws them, so the line breaks. The rolling mean, which already spans 7 days, is joined
+  across gaps of up to 7 days and broken across longer ones. Over more than 120 days the
+  daily dots shrink and their line fades (below 3:1 on purpose) so the average, at full
+  contrast, carries the trend.
+- Figures come back laid out: the constrained layout runs once and is then frozen, so saving
+  a figure twice, or two figures of the same data, gives identical bytes.
+- Session labels are thinned when they would overlap (every session keeps its marker line).
+  Window shading runs from the session's date to half a day after its last window day, so
+  the last day's dot sits inside; it is cut at the next session's date.
+- The window overlay's y axis is symmetric around 0 (at least +/-2, so that noise is not
+  magnified into a trend) and its 0 tick reads "baseline", where no data line can cover the
+  word. With 8 sessions or fewer each session gets its own colour (4 colours, then dashed)
+  and a legend entry, drawn thin but opaque: translucency would take the lighter Okabe-Ito
+  colours below 3:1 on white. With more sessions they share one colour, translucent, as a
+  cloud behind the mean.
+- The severity bands are shaded between half-points (a PHQ-9 band 5-9 covers 4.5-9.5), in
+  a neutral grey that deepens with severity, and labelled in the right margin.
+- ``to_svg`` changes the global rcParams ``svg.hashsalt`` and ``svg.fonttype`` only inside
+  ``matplotlib.rc_context`` and under a module lock, because matplotlib's SVG writer reads
+  them from the global rcParams at render time; without the lock two threads could restore
+  each other's settings mid-render and give random element ids.
+"""
+
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+import matplotlib
+import numpy as np
+from matplotlib.collections import PolyCollection
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+from .windows import GAD7_BANDS, PHQ9_BANDS
+
+FIGSIZE = (6.4, 3.6)
+ASSESSMENTS_FIGSIZE = (6.4, 4.8)
+FONT_FAMILY = "DejaVu Sans"
+TICK_SIZE = 13
+LABEL_SIZE = 13
+SMALL_SIZE = 12
+MESSAGE_SIZE = 14
+MAX_LEGEND_SESSIONS = 8
+ROLLING_GAP_DAYS = 7
+
+NO_CHECKINS_MESSAGE = "No check-ins in this range"
+NO_BASELINE_MESSAGE = (
+    "Not enough data: a baseline needs 3 check-ins in the 14 days before the first session"
+)
+NO_PHQ9_MESSAGE = "No PHQ-9 scores in this range"
+NO_GAD7_MESSAGE = "No GAD-7 scores in this range"
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+THEMES = {
+    "light": {
+        "background": "#FFFFFF",
+        "text": "#1A1A1A",
+        "muted": "#555B66",
+        "grid": "#E3E6EA",
+        "primary": OKABE_ITO["blue"],
+        "secondary": OKABE_ITO["vermillion"],
+        "window": OKABE_ITO["bluish_green"],
+        "window_alpha": 0.13,
+        "band_alpha": 0.035,
+        "series": [
+            OKABE_ITO["blue"],
+            OKABE_ITO["vermillion"],
+            OKABE_ITO["bluish_green"],
+            OKABE_ITO["reddish_purple"],
+        ],
+    },
+    "dark": {
+        "background": "#111418",
+        "text": "#E8EAED",
+        "muted": "#A9B0BA",
+        "grid": "#2A3038",
+        "primary": OKABE_ITO["sky_blue"],
+        "secondary": OKABE_ITO["orange"],
+        "window": OKABE_ITO["bluish_green"],
+        "window_alpha": 0.2,
+        "band_alpha": 0.045,
+        "series": [
+            OKABE_ITO["sky_blue"],
+            OKABE_ITO["orange"],
+            OKABE_ITO["bluish_green"],
+            OKABE_ITO["reddish_purple"],
+        ],
+    },
+}
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SVG_LOCK = threading.Lock()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _palette(theme: str) -> dict:
+    try:
+        return THEMES[theme]
+    except KeyError:
+        raise ValueError(f"theme must be one of {sorted(THEMES)}, not {theme!r}") from None
+
+
+def _font(size: float = TICK_SIZE) -> FontProperties:
+    return FontProperties(family=FONT_FAMILY, size=size)
+
+
+def _plain(text: str) -> str:
+    """Text shown as written: escape dollar signs so matplotlib never reads it as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _short_date(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _freeze_layout(fig: Figure) -> Figure:
+    """Run the constrained layout once, then fix it.
+
+    Constrained layout starts from the current positions on every draw, so a second save of
+    the same figure would come out a few thousandths of a point apart; a frozen layout makes
+    every save of a figure, and of a figure built from the same data, byte-identical.
+    """
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
+    return fig
+
+
+def _new_figure(theme: str, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, dict]:
+    colours = _palette(theme)
+    fig = Figure(figsize=figsize, layout="constrained", facecolor=colours["background"])
+    fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
+    return fig, colours
+
+
+def _style_axes(ax, colours: dict) -> None:
+    ax.set_facecolor(colours["background"])
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(colours["muted"])
+    ax.tick_params(
+        colors=colours["muted"],
+        labelcolor=colours["text"],
+        labelsize=TICK_SIZE,
+        labelfontfamily=FONT_FAMILY,
+    )
+    ax.grid(axis="y", color=colours["grid"], linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _set_ylabel(ax, text: str, colours: dict) -> None:
+    ax.set_ylabel(_plain(text), color=colours["text"], fontproperties=_font(LABEL_SIZE))
+
+
+def _message(ax, text: str, colours: dict, width: int = 44) -> None:
+    """A centred note in place of data, wrapped to fit a phone-width chart.
+
+    A line break follows a colon, so "Not enough data:" reads as a heading.
+    """
+    head, colon, rest = text.partition(": ")
+    lines = [head + ":", *_wrap(rest, width)] if colon else _wrap(text, width)
+    ax.text(
+        0.5,
+        0.5,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=colours["muted"],
+        fontproperties=_font(MESSAGE_SIZE),
+        gid="message",
+        parse_math=False,
+        bbox={"facecolor": colours["background"], "edgecolor": "none", "pad": 4},
+    )
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _legend(fig_or_ax, handles: list, colours: dict, **kwargs) -> None:
+    fig_or_ax.legend(
+        handles=handles,
+        prop=_font(SMALL_SIZE),
+        frameon=False,
+        labelcolor=colours["text"],
+        handlelength=1.6,
+        handletextpad=0.5,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+        **kwargs,
+    )
+
+
+def _broken(xs: Sequence[float], ys: Sequence[float], max_step: float) -> tuple:
+    """x and y arrays with a NaN inserted wherever consecutive x are more than max_step apart.
+
+    One Line2D then draws every run of close points and breaks the line at each gap, which is
+    far cheaper than one artist per run.
+    """
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    if len(x) < 2:
+        return x, y
+    breaks = np.nonzero(np.diff(x) > max_step + 1e-9)[0] + 1
+    return np.insert(x, breaks, np.nan), np.insert(y, breaks, np.nan)
+
+
+def _clean_points(points: Iterable[tuple]) -> list[tuple]:
+    """Points sorted by x, skipping missing or non-finite values (a gap, never a zero).
+
+    On a repeated x the later point in the list wins, as saving a day's check-in again does.
+    """
+    by_x = {}
+    for x, value in points:
+        if value is None or not math.isfinite(value):
+            continue
+        by_x[x] = float(value)
+    return sorted(by_x.items())
+
+
+def _day_num(days: Sequence[date]) -> np.ndarray:
+    return np.asarray(date2num(list(days)), dtype=float) if days else np.empty(0)
+
+
+def _date_axis(ax, start: date, end: date) -> None:
+    """x limits start..end (half a day of room each side) with 3-5 round date ticks."""
+    left, right = date2num([start, end])
+    ax.set_xlim(left - 0.5, right + 0.5)
+    ticks, labels = _date_ticks(start, end)
+    ax.set_xticks(_day_num(ticks), labels)
+
+
+def _date_ticks(start: date, end: date) -> tuple[list[date], list[str]]:
+    """Round tick dates in start..end and their labels: the first spacing giving 3-5 ticks.
+
+    Days (every 1, 2, 3, 7, 14 or 21 from start) label as "3 Mar", months (1st of every 1, 2, 3 or
+    6 months) as "Mar 2025", years as "2025". Failing that, the most ticks up to 5.
+    Chosen here rather than by AutoDateLocator, which warns on some ranges (and the tests
+    turn warnings into errors).
+    """
+    candidates = []
+    for step in (1, 2, 3, 7, 14, 21):
+        days = [start + timedelta(days=i) for i in range(0, (end - start).days + 1, step)]
+        candidates.append((days, [f"{d.day} {_MONTHS[d.month - 1]}" for d in days]))
+        if len(days) <= 5:
+            break
+    for step in (1, 2, 3, 6):
+        months = [
+            date(year, month, 1)
+            for year in range(start.year, end.year + 1)
+            for month in range(1, 13, step)
+            if start <= date(year, month, 1) <= end
+        ]
+        candidates.append((months, [f"{_MONTHS[d.month - 1]} {d.year}" for d in months]))
+    for step in (1, 2, 5, 10, 20, 50):
+        years = [
+            date(year, 1, 1)
+            for year in range(start.year, end.year + 1)
+            if year % step == 0 and start <= date(year, 1, 1)
+        ]
+        candidates.append((years, [str(d.year) for d in years]))
+    for ticks, labels in candidates:
+        if 3 <= len(ticks) <= 5:
+            return ticks, labels
+    few = [candidate for candidate in candidates if len(candidate[0]) <= 5]
+    return max(few, key=lambda candidate: len(candidate[0]))
+
+
+def _value_ticks(top: float) -> list[float]:
+    """3-6 round ticks from 0 to top that end exactly at top (0, 2 .. 10; 0, 6 .. 24)."""
+    for step in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 25, 50, 100):
+        count = top / step
+        if count == int(count) and 3 <= count <= 5:
+            return [step * i for i in range(int(count) + 1)]
+    return [tick for tick in MaxNLocator(nbins=4).tick_values(0, top) if 0 <= tick <= top]
+
+
+def _check_range(start: date, end: date) -> None:
+    if start > end:
+        raise ValueError(f"start ({start}) is after end ({end})")
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def mood_timeline(
+    points: list[tuple[date, float]],
+    rolling: list[tuple[date, float]],
+    sessions: list[tuple[date, str]],
+    window_days: int,
+    start: date,
+    end: date,
+    label: str = "Mood",
+    theme: str = "light",
+    y_max: float = 10,
+) -> Figure:
+    """Daily values over time, with the rolling mean, sessions and their windows.
+
+    Daily values are dots joined only across consecutive days (a missing day breaks the line);
+    the 7-day rolling mean is a thicker, smoother line; each session is a dashed vertical
+    marker labelled with its text (e.g. ``"#3"``; labels are thinned where they would
+    overlap); window days (the session's date to ``+window_days``, cut at the next session)
+    are lightly shaded. x runs from ``start`` to ``end``, y from 0 to ``y_max`` (10 for mood,
+    24 for hours of sleep). With no values in the range the axes carry a centred
+    ``"No check-ins in this range"`` note instead of raising. Raises ValueError for an unknown
+    theme, ``start`` after ``end``, a negative ``window_days`` or a ``y_max`` not above 0.
+    """
+    _check_range(start, end)
+    if window_days < 0:
+        raise ValueError(f"window_days must not be negative, not {window_days!r}")
+    if not y_max > 0:
+        raise ValueError(f"y_max must be positive, not {y_max!r}")
+    fig, colours = _new_figure(theme)
+    ax = fig.add_subplot()
+    _style_axes(ax, colours)
+    _date_axis(ax, start, end)
+    ax.set_ylim(0, y_max)
+    ax.yaxis.set_major_locator(FixedLocator(_value_ticks(y_max)))
+    _set_ylabel(ax, label, colours)
+
+    daily = _clean_points(points)
+    shown = [day for day, _ in daily if start <= day <= end]
+    session_days = sorted(day for day, _ in sessions)
+    handles = []
+
+    windows = _window_spans(session_days, window_days)
+    if windows:
+        ax.add_collection(
+            PolyCollection(
+                [[(x0, 0), (x1, 0), (x1, 1), (x0, 1)] for x0, x1 in windows],
+                transform=ax.get_xaxis_transform(),
+                facecolors=colours["window"],
+                alpha=colours["window_alpha"],
+                edgecolors="none",
+                gid="windows",
+            ),
+            autolim=False,
+        )
+        handles.append(
+            Patch(
+                facecolor=colours["window"],
+                alpha=min(1.0, colours["window_alpha"] * 2),
+                label=f"{window_days}-day window",
+            )
+        )
+
+    visible_sessions = sorted(
+        ((day, text) for day, text in sessions if start <= day <= end), key=lambda s: s[0]
+    )
+    if visible_sessions:
+        xs = _day_num([day for day, _ in visible_sessions])
+        ax.vlines(
+            xs,
+            0,
+            1,
+            transform=ax.get_xaxis_transform(),
+            colors=colours["muted"],
+            linewidths=1.0 if len(xs) <= 20 else 0.7,
+            linestyles=(0, (4, 3)),
+            gid="sessions",
+        )
+        _session_labels(ax, fig, visible_sessions, xs, start, end, colours)
+        handles.append(
+            Line2D([], [], color=colours["muted"], linewidth=1.0, dashes=(4, 3), label="session")
+        )
+
+    if daily:
+        x, y = _broken(_day_num([d for d, _ in daily]), [v for _, v in daily], 1)
+        ax.add_line(
+            Line2D(
+                x,
+                y,
+                color=colours["primary"],
+                marker="o",
+                markeredgewidth=0,
+                gid="daily",
+                label="daily",
+                **_daily_style(start, end),
+            )
+        )
+        handles.insert(0, Line2D([], [], color=colours["primary"], marker="o", label="daily"))
+    smooth = _clean_points(rolling)
+    if smooth:
+        x, y = _broken(_day_num([d for d, _ in smooth]), [v for _, v in smooth], ROLLING_GAP_DAYS)
+        ax.add_line(
+            Line2D(
+                x,
+                y,
+                color=colours["secondary"],
+                linewidth=2.6,
+                solid_capstyle="round",
+                gid="rolling",
+                label="7-day average",
+            )
+        )
+        handles.insert(
+            1 if daily else 0,
+            Line2D([], [], color=colours["secondary"], linewidth=2.6, label="7-day average"),
+        )
+
+    if not shown:
+        _message(ax, NO_CHECKINS_MESSAGE, colours)
+    else:
+        _legend(fig, handles, colours, loc="outside lower center", ncols=len(handles))
+    fig.set_label(
+        f"{label} from {_short_date(start)} to {_short_date(end)}: {len(shown)} check-ins,"
+        f" {len(visible_sessions)} sessions"
+    )
+    return _freeze_layout(fig)
+
+
+def _daily_style(start: date, end: date) -> dict:
+    """Smaller dots and a fainter line as the range grows, so the average stays readable."""
+    span = (end - start).days + 1
+    if span <= 45:
+        return {"markersize": 5, "linewidth": 1.0}
+    if span <= 120:
+        return {"markersize": 3.5, "linewidth": 1.0}
+    return {"markersize": 2, "linewidth": 0.6, "alpha": 0.55}
+
+
+def _window_spans(session_days: list[date], window_days: int) -> list[tuple[float, float]]:
+    """(left, right) x of each session's shaded window, one per distinct session date."""
+    distinct = sorted(set(session_days))
+    spans = []
+    for i, day in enumerate(distinct):
+        last = day + timedelta(days=window_days)
+        if i + 1 < len(distinct):
+            last = min(last, distinct[i + 1] - timedelta(days=1))
+        left, right = date2num([day, last])
+        spans.append((float(left), float(right) + 0.5))
+    return spans
+
+
+def _session_labels(ax, fig, sessions, xs, start: date, end: date, colours: dict) -> None:
+    """Label session markers above the axes, skipping any label that would overlap the last."""
+    width_in = fig.get_figwidth() * 0.85
+    days_per_inch = ((end - start).days + 1) / width_in
+    char_in = SMALL_SIZE * 0.62 / 72
+    last_right = -math.inf
+    for (_, text), x in zip(sessions, xs, strict=True):
+        half = (len(str(text)) * char_in / 2 + 0.06) * days_per_inch
+        if x - half < last_right:
+            continue
+        ax.text(
+            x,
+            1.01,
+            str(text),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            color=colours["text"],
+            fontproperties=_font(SMALL_SIZE),
+            parse_math=False,
+            clip_on=False,
+        )
+        last_right = x + half
+
+
+def window_overlay(
+    series: list[tuple[str, list[tuple[int, float]]]],
+    mean: list[tuple[int, float]],
+    window_days: int,
+    theme: str = "light",
+    label: str = "Mood",
+) -> Figure:
+    """Each session's window drawn over the others, as change from baseline.
+
+    x is days since the session (0..``window_days``), y the value minus baseline. Each session
+    in ``series`` (``(label, points)``, label e.g. ``"#2 12 Mar"``) is a thin line, broken
+    where a day is missing; ``mean`` is a thick line; the zero line is labelled ``baseline``
+    (its tick label). The y axis is symmetric around 0. With at most 8 sessions each has its
+    own opaque colour and legend entry; with more they share one translucent colour and the
+    legend has just ``each session`` and ``mean``. Sessions with no points are left out. With
+    no points at all the axes carry the "Not enough data: a baseline needs ..." note. Raises
+    ValueError for an unknown theme or a negative ``window_days``.
+    """
+    if window_days < 0:
+        raise ValueError(f"window_days must not be negative, not {window_days!r}")
+    fig, colours = _new_figure(theme)
+    ax = fig.add_subplot()
+    _style_axes(ax, colours)
+    ax.set_xlim(-0.25, window_days + 0.25)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+    ax.set_xlabel("Days since session", color=colours["text"], fontproperties=_font(LABEL_SIZE))
+    _set_ylabel(ax, f"{label} change", colours)
+
+    drawn = [(text, _clean_points(points)) for text, points in series]
+    drawn = [(text, points) for text, points in drawn if points]
+    average = _clean_points(mean)
+    values = [v for _, points in drawn for _, v in points] + [v for _, v in average]
+    limit = max(2, math.ceil(max((abs(v) for v in values), default=0)))
+    if limit % 2:
+        limit += 1
+    ax.set_ylim(-limit, limit)
+    ax.yaxis.set_major_locator(FixedLocator([-limit, -limit / 2, 0, limit / 2, limit]))
+    ax.yaxis.set_major_formatter(FuncFormatter(_signed))
+    # The zero line is named by its tick label, which no data line can cover.
+    ax.axhline(0, color=colours["muted"], linewidth=1.2, gid="baseline")
+    fig.set_label(
+        f"{label} change from baseline over the {window_days} days after each of"
+        f" {len(drawn)} sessions"
+    )
+    if not values:
+        _message(ax, NO_BASELINE_MESSAGE, colours)
+        return _freeze_layout(fig)
+
+    own_colours = len(drawn) <= MAX_LEGEND_SESSIONS
+    palette = colours["series"]
+    for i, (text, points) in enumerate(drawn):
+        x, y = _broken([d for d, _ in points], [v for _, v in points], 1)
+        if own_colours:
+            style = {
+                "color": palette[i % len(palette)],
+                "linestyle": "-" if i < len(palette) else (0, (4, 2)),
+                "linewidth": 1.4,
+                "label": _plain(text),
+            }
+        else:
+            style = {
+                "color": colours["primary"],
+                "linewidth": 1.0,
+                "alpha": 0.35,
+                "label": "each session" if i == 0 else "_nolegend_",
+            }
+        ax.add_line(Line2D(x, y, gid=f"session-{i}", **style))
+    if average:
+        x, y = _broken([d for d, _ in average], [v for _, v in average], 1)
+        ax.add_line(
+            Line2D(
+                x,
+                y,
+                color=colours["text"],
+                linewidth=3.0,
+                solid_capstyle="round",
+                gid="mean",
+                label="mean",
+            )
+        )
+    handles, _ = ax.get_legend_handles_labels()
+    if own_colours:
+        _legend(fig, handles, colours, loc="outside right upper")
+    else:
+        # Faint lines make faint legend keys: the key shows the colour at full strength.
+        handles[0] = Line2D([], [], color=colours["primary"], linewidth=1.4, label="each session")
+        _legend(fig, handles, colours, loc="outside upper center", ncols=2)
+    return _freeze_layout(fig)
+
+
+def _signed(value: float, _pos=None) -> str:
+    """Tick text with an explicit sign (+2, \u22122): changes, not levels; 0 is "baseline"."""
+    if value == 0:
+        return "baseline"
+    text = f"{abs(value):g}"
+    return f"+{text}" if value > 0 else f"\u2212{text}"
+
+
+def assessments_chart(
+    phq9: list[tuple[date, int]],
+    gad7: list[tuple[date, int]],
+    sessions: list[date],
+    start: date,
+    end: date,
+    theme: str = "light",
+) -> Figure:
+    """PHQ-9 (0-27, top) and GAD-7 (0-21, bottom) totals on two stacked axes sharing x.
+
+    Each axes has its published severity bands (CLINICAL.md) shaded faintly and labelled in
+    the right margin; scores are markers joined by a line; session dates are thin ticks along
+    the bottom of each axes. An instrument with no score in ``start``..``end`` shows a
+    "No PHQ-9 scores in this range" (or GAD-7) note. The figure is 6.4 x 4.8 inches, taller
+    than the others, so both axes keep room for their band labels. Raises ValueError for an
+    unknown theme or ``start`` after ``end``.
+    """
+    _check_range(start, end)
+    fig, colours = _new_figure(theme, ASSESSMENTS_FIGSIZE)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    instruments = (
+        (top, "PHQ-9", "phq9", phq9, PHQ9_BANDS, NO_PHQ9_MESSAGE, colours["primary"]),
+        (bottom, "GAD-7", "gad7", gad7, GAD7_BANDS, NO_GAD7_MESSAGE, colours["secondary"]),
+    )
+    session_x = _day_num(sorted(day for day in sessions if start <= day <= end))
+    counts = []
+    for ax, name, key, scores, bands, empty, colour in instruments:
+        _style_axes(ax, colours)
+        ax.grid(False)
+        _date_axis(ax, start, end)
+        maximum = bands[-1][1]
+        ax.set_ylim(0, maximum)
+        ax.yaxis.set_major_locator(FixedLocator([lo for lo, _, _ in bands] + [maximum]))
+        _set_ylabel(ax, name, colours)
+        _bands(ax, key, bands, colours)
+        if len(session_x):
+            ax.vlines(
+                session_x,
+                0,
+                0.07,
+                transform=ax.get_xaxis_transform(),
+                colors=colours["muted"],
+                linewidths=1.2,
+                gid=f"sessions-{key}",
+            )
+        points = _clean_points(scores)
+        in_range = [day for day, _ in points if start <= day <= end]
+        counts.append(len(in_range))
+        if points:
+            ax.add_line(
+                Line2D(
+                    _day_num([d for d, _ in points]),
+                    [v for _, v in points],
+                    color=colour,
+                    linewidth=1.6,
+                    marker="o",
+                    markersize=6,
+                    markeredgewidth=0,
+                    gid=key,
+                )
+            )
+        if not in_range:
+            _message(ax, empty, colours)
+    top.tick_params(labelbottom=False)
+    if len(session_x):
+        tick = Line2D(
+            [],
+            [],
+            color=colours["muted"],
+            marker="|",
+            markersize=9,
+            markeredgewidth=1.2,
+            linestyle="none",
+            label="session",
+        )
+        # In the band-label column, level with the dates: no extra row on a phone.
+        _legend(bottom, [tick], colours, loc="upper left", bbox_to_anchor=(1.0, 0.0))
+    fig.set_label(
+        f"PHQ-9 and GAD-7 scores from {_short_date(start)} to {_short_date(end)}:"
+        f" {counts[0]} PHQ-9, {counts[1]} GAD-7, {len(session_x)} sessions"
+    )
+    return _freeze_layout(fig)
+
+
+def _bands(ax, key: str, bands: list[tuple[int, int, str]], colours: dict) -> None:
+    """Shade each severity band (deeper for more severe) and name it in the right margin."""
+    maximum = bands[-1][1]
+    for level, (low, high, name) in enumerate(bands):
+        bottom = max(0, low - 0.5)
+        top = min(maximum, high + 0.5)
+        ax.axhspan(
+            bottom,
+            top,
+            facecolor=colours["text"],
+            alpha=colours["band_alpha"] * level,
+            edgecolor="none",
+            gid=f"{key}-band-{name.replace(' ', '-')}",
+        )
+        ax.text(
+            1.02,
+            (bottom + top) / 2,
+            name,
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            color=colours["muted"],
+            fontproperties=_font(SMALL_SIZE),
+            clip_on=False,
+        )
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def to_svg(fig: Figure) -> bytes:
+    """The figure as deterministic SVG bytes: the same data gives byte-identical output.
+
+    Element ids are salted with a fixed string, no date is written and text is stored as
+    paths. The figure's label (set by the chart functions to a one-line description) becomes
+    the SVG's ``<title>``. Safe to call from many threads (see the module docstring).
+    """
+    title = fig.get_label()
+    buffer = BytesIO()
+    metadata = {"Date": None, "Title": title} if title else {"Date": None}
+    with (
+        _SVG_LOCK,
+        matplotlib.rc_context({"svg.hashsalt": "afterglow", "svg.fonttype": "path"}),
+    ):
+        fig.savefig(buffer, format="svg", facecolor=fig.get_facecolor(), metadata=metadata)
+    svg = buffer.getvalue()
+    if title:
+        open_tag_end = svg.index(b">", svg.index(b"<svg")) + 1
+        element = f"\n <title>{escape(title)}</title>".encode()
+        svg = svg[:open_tag_end] + element + svg[open_tag_end:]
+    return svg
+
+
+def to_png(fig: Figure, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (figure size x dpi pixels), for the PDF report.
+
+    The ``Software`` text chunk is left out and matplotlib writes no time stamp, so the same
+    figure gives the same bytes. Raises ValueError unless dpi is positive.
+    """
+    if dpi <= 0:
+        raise ValueError(f"dpi must be positive, not {dpi!r}")
+    buffer = BytesIO()
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        facecolor=fig.get_facecolor(),
+        metadata={"Software": None},
+    )
+    return buffer.getvalue()
