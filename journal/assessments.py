@@ -1,5 +1,261 @@
-"""PHQ-9 and GAD-7 check-ups: the published wording, scoring, bands and history."""
+"""PHQ-9 and GAD-7 check-ups: the published questionnaires, each result explained, the history.
 
-from flask import Blueprint
+The wording, scoring and explanations live in `journal/instruments.py`; the bands and the
+PHQ-9 baseline, response and remission in `journal/windows.py`. This module only fetches,
+checks, stores and responds.
+
+Decisions where DESIGN.md and the issue are silent:
+
+- More than one check-up of a kind on one day is allowed and each is stored: a person may
+  retake it after a misclick, or answer one before a session and again after. Nothing is
+  overwritten, and the history lists every one (newest first: by day, then by order of saving).
+  The analytics see the later one of a day (windows' tie rule), because the scores are passed
+  oldest first.
+- A check-up is taken "weekly or before a session": /assessments suggests a PHQ-9 when none is
+  dated within the last 7 days (the next is suggested 7 days after the last), and every form
+  says that the questions cover two weeks, so daily answers are not valid. Nothing is blocked.
+- "Previous" on a result page is the one before it of the same kind, by day and then by order
+  of saving.
+- The optional difficulty question has a "Skip this question" choice, so an answer chosen by
+  mistake can be taken back without JavaScript.
+- PHQ-9 item 9 above 0: the result page shows the crisis resources once, straight after saving
+  (a session flag keyed by the assessment's id, as check-ins do). Every view of that result
+  also carries a short note that the answer is worth raising with the care team soon, whatever
+  the total, with a link to the help page. The score is saved all the same.
+- A missing answer reads "Choose one answer for this question."; a value no radio button can
+  send (5, -1, "two") gets ScaleField's "Choose a whole number from 0 to 3.". Dates are checked
+  as check-ins check them, with "choose today or a past day" for a future one.
+"""
+
+import json
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired
+
+from . import instruments, progress, timezones, windows
+from .db import get_db
+from .fields import ScaleField, check_local_day, strip
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+
+# The recall period is two weeks; weekly is the most often a check-up is suggested.
+SUGGEST_EVERY = timedelta(days=7)
+
+
+class AssessmentForm(FlaskForm):
+    """Fields every check-up shares; the questions are added per instrument by `form_class`."""
+
+    instrument = None
+    date = StringField(
+        "Date",
+        filters=[strip],
+        validators=[InputRequired("Enter the date you answered these questions.")],
+        render_kw={"type": "date"},
+    )
+    difficulty = ScaleField(
+        instruments.DIFFICULTY, 0, instruments.MAX_ANSWER, labels=instruments.DIFFICULTY_ANSWERS
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date(self, field):
+        check_local_day(field.data, self.today)
+
+    @property
+    def questions(self):
+        """The item fields q1, q2, … in the instrument's order."""
+        return [self[f"q{n}"] for n in range(1, len(self.instrument.items) + 1)]
+
+    def answers(self):
+        """The item answers as a list of ints, in order (call after validation)."""
+        return [question.data for question in self.questions]
+
+
+def form_class(instrument):
+    """A form with one required one-tap question per item, named q1…qN."""
+    questions = {
+        f"q{n}": ScaleField(
+            item,
+            0,
+            instruments.MAX_ANSWER,
+            labels=instruments.ANSWERS,
+            validators=[InputRequired("Choose one answer for this question.")],
+        )
+        for n, item in enumerate(instrument.items, start=1)
+    }
+    return type(
+        f"{instrument.key.upper()}Form", (AssessmentForm,), {"instrument": instrument, **questions}
+    )
+
+
+FORMS = {key: form_class(instrument) for key, instrument in instruments.INSTRUMENTS.items()}
+
+
+def today():
+    """Today in the signed-in person's time zone."""
+    return timezones.local_today(current_user.timezone)
+
+
+def instrument_or_404(kind):
+    """The instrument named in the address, or 404."""
+    if kind not in instruments.INSTRUMENTS:
+        abort(404)
+    return instruments.get(kind)
+
+
+def assessment_rows(kind=None):
+    """The signed-in person's check-ups (of one kind, or all), newest first."""
+    where, params = "user_id = ?", [current_user.id]
+    if kind is not None:
+        where, params = where + " and kind = ?", [*params, kind]
+    rows = list(get_db()["assessments"].rows_where(where, params, order_by="day desc, id desc"))
+    for row in rows:
+        row["band"] = instruments.band(row["kind"], row["total"])
+    return rows
+
+
+def get_assessment(assessment_id):
+    """The signed-in person's check-up with this id, or 404."""
+    rows = list(
+        get_db()["assessments"].rows_where(
+            "user_id = ? and id = ?", [current_user.id, assessment_id], limit=1
+        )
+    )
+    if not rows:
+        abort(404)
+    row = rows[0]
+    row["answers"] = json.loads(row["answers"])
+    row["band"] = instruments.band(row["kind"], row["total"])
+    return row
+
+
+def previous_of(row):
+    """The person's check-up of the same kind just before `row` (by day, then id), or None."""
+    rows = list(
+        get_db()["assessments"].rows_where(
+            "user_id = ? and kind = ? and (day < ? or (day = ? and id < ?))",
+            [current_user.id, row["kind"], row["day"], row["day"], row["id"]],
+            order_by="day desc, id desc",
+            limit=1,
+        )
+    )
+    return rows[0] if rows else None
+
+
+def next_suggested(rows):
+    """The day the next check-up is suggested from, given its rows newest first (None: now)."""
+    if not rows:
+        return None
+    return date.fromisoformat(rows[0]["day"]) + SUGGEST_EVERY
+
+
+def first_session_day():
+    """The local date of the person's first session (as /progress counts it), or None."""
+    sessions = progress.session_rows(current_user.id)
+    return date.fromisoformat(sessions[0]["day"]) if sessions else None
+
+
+def scores(rows):
+    """(date, total) pairs oldest first, for windows' summaries (the later of a day wins)."""
+    return [(date.fromisoformat(row["day"]), row["total"]) for row in reversed(rows)]
+
+
+def save_assessment(instrument, day, answers, difficulty):
+    """Store one completed check-up; return its id."""
+    return (
+        get_db()["assessments"]
+        .insert(
+            {
+                "user_id": current_user.id,
+                "kind": instrument.key,
+                "day": day.isoformat(),
+                "answers": json.dumps(answers),
+                "total": instruments.score(instrument.key, answers),
+                "item9": instruments.safety_answer(instrument.key, answers),
+                "difficulty": difficulty,
+                "created_at": timezones.utcnow_iso(),
+            }
+        )
+        .last_pk
+    )
+
+
+@bp.route("")
+@login_required
+def index():
+    local_today = today()
+    history = {key: assessment_rows(key) for key in instruments.INSTRUMENTS}
+    first_session = first_session_day()
+    next_phq9 = next_suggested(history["phq9"])
+    return render_template(
+        "assessments/index.html",
+        history=history,
+        instruments=instruments.INSTRUMENTS,
+        phq9=windows.phq9_summary(scores(history["phq9"]), first_session),
+        gad7=windows.gad7_summary(scores(history["gad7"]), first_session),
+        first_session=first_session,
+        suggest_phq9=next_phq9 is None or next_phq9 <= local_today,
+        next_phq9=next_phq9,
+    )
+
+
+@bp.route("/<kind>", methods=["GET", "POST"])
+@login_required
+def take(kind):
+    instrument = instrument_or_404(kind)
+    local_today = today()
+    if request.method == "POST":
+        form = FORMS[kind](today=local_today)
+        if form.validate_on_submit():
+            day = timezones.parse_day(form.date.data)
+            answers = form.answers()
+            assessment_id = save_assessment(instrument, day, answers, form.difficulty.data)
+            if instruments.needs_crisis_resources(kind, answers):
+                session["crisis_assessment"] = assessment_id
+            flash(f"Saved your {instrument.title} for {day:%A %-d %B}.")
+            return redirect(url_for("assessments.result", assessment_id=assessment_id))
+    else:
+        form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
+    latest = assessment_rows(kind)[:1]
+    next_day = next_suggested(latest)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "assessments/form.html",
+        form=form,
+        instrument=instrument,
+        stem=instruments.STEM,
+        attribution=instruments.ATTRIBUTION,
+        latest=latest[0] if latest else None,
+        next_day=next_day if next_day and next_day > local_today else None,
+    ), status
+
+
+@bp.route("/<int:assessment_id>")
+@login_required
+def result(assessment_id):
+    row = get_assessment(assessment_id)
+    instrument = instruments.get(row["kind"])
+    previous = previous_of(row)
+    change = None
+    if previous is not None:
+        change = instruments.change_text(row["kind"], row["total"], previous["total"])
+    crisis_panel = session.pop("crisis_assessment", None) == row["id"]
+    return render_template(
+        "assessments/result.html",
+        row=row,
+        instrument=instrument,
+        explanation=instruments.explanation(row["kind"], row["total"]),
+        previous=previous,
+        change=change,
+        crisis_panel=crisis_panel,
+        answer_labels=instruments.ANSWERS,
+        difficulty=instruments.DIFFICULTY,
+        difficulty_labels=instruments.DIFFICULTY_ANSWERS,
+        attribution=instruments.ATTRIBUTION,
+    )

@@ -1,7 +1,6 @@
 """The daily check-in: one per local date per person, its history, edit and delete."""
 
 import math
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -25,6 +24,7 @@ from .db import get_db
 from .fields import (
     REFLECTION_MAX,
     ScaleField,
+    check_local_day,
     max_chars,
     no_control_characters,
     normalize_newlines,
@@ -33,7 +33,6 @@ from .fields import (
 
 bp = Blueprint("checkins", __name__)
 
-EARLIEST_DAY = date(1990, 1, 1)
 TAG_MAX = 40
 TAGS_MAX = 20
 SUGGESTED_TAGS = [
@@ -125,13 +124,9 @@ class CheckinForm(FlaskForm):
         self.today = today
 
     def validate_date(self, field):
-        day = timezones.parse_day(field.data)
-        if day is None:
-            raise ValidationError("Enter a date as YYYY-MM-DD, like 2026-03-14.")
-        if self.today and day > self.today:
-            raise ValidationError("That date is still to come; check in for today or a past day.")
-        if day < EARLIEST_DAY:
-            raise ValidationError("That date is too far back; check the year.")
+        check_local_day(
+            field.data, self.today, "That date is still to come; check in for today or a past day."
+        )
 
     def validate_tags(self, field):
         tags = parse_tags(field.data)

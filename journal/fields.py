@@ -1,11 +1,15 @@
 """Form pieces shared by every feature: text clean-up and checks that give a clear message."""
 
 import re
+from datetime import date
 
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import ValidationError
 
+from . import timezones
+
 REFLECTION_MAX = 20_000
+EARLIEST_DAY = date(1990, 1, 1)
 
 # Control characters other than tab, newline and carriage return never belong in a journal
 # entry; NUL in particular would be cut short by some tools that read the database.
@@ -66,3 +70,19 @@ class ScaleField(RadioField):
     def iter_choices(self):
         for choice in self.choices:
             yield (choice.value, choice.label, self.data == choice.value, {})
+
+
+def check_local_day(text, today, future="That date is still to come; choose today or a past day."):
+    """The YYYY-MM-DD in `text` as a date, or a ValidationError saying what is wrong.
+
+    `today` is the person's own today; a later date gets the `future` message. Dates before
+    1990 are refused as a typo'd year rather than stored.
+    """
+    day = timezones.parse_day(text)
+    if day is None:
+        raise ValidationError("Enter a date as YYYY-MM-DD, like 2026-03-14.")
+    if today and day > today:
+        raise ValidationError(future)
+    if day < EARLIEST_DAY:
+        raise ValidationError("That date is too far back; check the year.")
+    return day

@@ -1,0 +1,556 @@
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from journal import instruments
+from journal.db import get_db
+
+TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
+YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
+
+# Copied from CLINICAL.md, not from the code, so a slip in either shows up here.
+PHQ9_ITEMS = [
+    "Little interest or pleasure in doing things",
+    "Feeling down, depressed, or hopeless",
+    "Trouble falling or staying asleep, or sleeping too much",
+    "Feeling tired or having little energy",
+    "Poor appetite or overeating",
+    "Feeling bad about yourself — or that you are a failure or have let yourself or your family "
+    "down",
+    "Trouble concentrating on things, such as reading the newspaper or watching television",
+    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being "
+    "so fidgety or restless that you have been moving around a lot more than usual",
+    "Thoughts that you would be better off dead or of hurting yourself in some way",
+]
+GAD7_ITEMS = [
+    "Feeling nervous, anxious, or on edge",
+    "Not being able to stop or control worrying",
+    "Worrying too much about different things",
+    "Trouble relaxing",
+    "Being so restless that it is hard to sit still",
+    "Becoming easily annoyed or irritable",
+    "Feeling afraid, as if something awful might happen",
+]
+STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+ANSWERS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+DIFFICULTY = (
+    "If you checked off any problems, how difficult have these problems made it for you to do "
+    "your work, take care of things at home, or get along with other people?"
+)
+DIFFICULTY_ANSWERS = [
+    "Not difficult at all",
+    "Somewhat difficult",
+    "Very difficult",
+    "Extremely difficult",
+]
+ATTRIBUTION = (
+    "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, "
+    "with an educational grant from Pfizer Inc. No permission required to reproduce, "
+    "translate, display or distribute."
+)
+CRISIS = 'id="crisis-resources"'
+
+PHQ9_CALM = [1, 1, 1, 1, 1, 0, 0, 0, 0]  # total 5, item 9 = 0
+GAD7_CALM = [1, 1, 1, 1, 1, 0, 0]  # total 5
+
+
+def rows(app, user_id=None):
+    with app.app_context():
+        where = "user_id = ?" if user_id else None
+        return list(
+            get_db()["assessments"].rows_where(where, [user_id] if user_id else None, order_by="id")
+        )
+
+
+def error_for(response, field):
+    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
+    return match.group(1) if match else None
+
+
+def form_data(answers, day=YESTERDAY, **extra):
+    data = {"date": day, **{f"q{n}": str(a) for n, a in enumerate(answers, start=1)}, **extra}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def take(client, kind, answers, day=YESTERDAY, **extra):
+    return client.post(f"/assessments/{kind}", data=form_data(answers, day, **extra))
+
+
+def add_session(app, user_id, day):
+    with app.app_context():
+        get_db()["sessions"].insert(
+            {
+                "user_id": user_id,
+                "started_at": f"{day}T15:00:00+00:00",
+                "day": day,
+                "product": "ketamine",
+                "route": "iv",
+                "created_at": f"{day}T15:00:00+00:00",
+                "updated_at": f"{day}T15:00:00+00:00",
+            }
+        )
+
+
+def summary_figures(page, kind):
+    """The dt/dd pairs of the summary card for `kind` on /assessments."""
+    match = re.search(rf'<dl class="figures" id="{kind}-summary">(.*?)</dl>', page.text, re.S)
+    assert match, f"no {kind} summary"
+    pairs = re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", match.group(1), re.S)
+    return {name: re.sub(r"<[^>]+>", "", value).strip() for name, value in pairs}
+
+
+def days_ago(n):
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+# The form: the published wording, one-tap answers, the attribution.
+
+
+@pytest.mark.parametrize(
+    ("kind", "items", "title"), [("phq9", PHQ9_ITEMS, "PHQ-9"), ("gad7", GAD7_ITEMS, "GAD-7")]
+)
+def test_form_shows_the_published_wording(client, patient, kind, items, title):
+    response = client.get(f"/assessments/{kind}")
+    assert response.status_code == 200
+    page = response.text
+    assert title in page
+    assert STEM in page
+    for number, item in enumerate(items, start=1):
+        assert f'<span class="item-number">{number}.</span> {item}</legend>' in page
+        for value, answer in enumerate(ANSWERS):
+            assert (
+                f'<input type="radio" name="q{number}" value="{value}" required> '
+                f"<span>{answer}</span></label>"
+            ) in page
+    assert f'name="q{len(items) + 1}"' not in page
+    assert f"<legend>{DIFFICULTY}</legend>" in page
+    for value, answer in enumerate(DIFFICULTY_ANSWERS):
+        assert f'name="difficulty" value="{value}"> <span>{answer}</span>' in page
+    assert ATTRIBUTION in page
+    assert ("PHQ-9 copyright © Pfizer Inc." in page) is (kind == "phq9")
+    assert f'name="date" required type="date" value="{TODAY.isoformat()}"' in page
+    assert "two weeks" in page  # why daily is not valid
+    assert "<script>" not in page and "style=" not in page
+
+
+@pytest.mark.parametrize("kind", ["xyz", "phq10", "PHQ9", "1x"])
+def test_unknown_kind_is_404(app, client, patient, kind):
+    assert client.get(f"/assessments/{kind}").status_code == 404
+    assert take(client, kind, PHQ9_CALM).status_code == 404
+    assert rows(app) == []
+
+
+# Scoring and banding at every boundary, through the web (totals worked out by hand).
+
+
+@pytest.mark.parametrize(
+    ("answers", "total", "band"),
+    [
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0], 0, "Minimal"),
+        ([1, 1, 1, 1, 0, 0, 0, 0, 0], 4, "Minimal"),
+        ([1, 1, 1, 1, 1, 0, 0, 0, 0], 5, "Mild"),
+        ([3, 3, 3, 0, 0, 0, 0, 0, 0], 9, "Mild"),
+        ([3, 3, 3, 1, 0, 0, 0, 0, 0], 10, "Moderate"),
+        ([2, 2, 2, 2, 2, 2, 2, 0, 0], 14, "Moderate"),
+        ([3, 3, 3, 3, 3, 0, 0, 0, 0], 15, "Moderately severe"),
+        ([3, 3, 3, 3, 3, 2, 2, 0, 0], 19, "Moderately severe"),
+        ([3, 3, 3, 3, 3, 3, 2, 0, 0], 20, "Severe"),
+        ([3, 3, 3, 3, 3, 3, 3, 3, 0], 24, "Severe"),
+        ([3, 3, 3, 3, 3, 3, 3, 3, 3], 27, "Severe"),
+    ],
+)
+def test_phq9_total_and_band(app, client, patient, answers, total, band):
+    response = take(client, "phq9", answers, difficulty="1")
+    assert response.status_code == 302
+    (row,) = rows(app)
+    assert response.location == f"/assessments/{row['id']}"
+    assert (row["kind"], row["day"], row["total"]) == ("phq9", YESTERDAY, total)
+    assert json.loads(row["answers"]) == answers
+    assert row["item9"] == answers[8]
+    assert row["difficulty"] == 1
+    page = client.get(response.location).text
+    assert f"<dt>Total</dt><dd>{total} <span" in page
+    assert f"<dt>Range</dt><dd>{band}</dd>" in page
+    assert f"in the {band.lower()} range" in page
+    assert "screening questionnaire, not a diagnosis" in page
+    assert "5 points is the smallest change that matters" in page
+    assert "merits further evaluation" not in page
+
+
+@pytest.mark.parametrize(
+    ("answers", "total", "band"),
+    [
+        ([0, 0, 0, 0, 0, 0, 0], 0, "Minimal"),
+        ([1, 1, 1, 1, 0, 0, 0], 4, "Minimal"),
+        ([2, 2, 1, 0, 0, 0, 0], 5, "Mild"),
+        ([3, 3, 3, 0, 0, 0, 0], 9, "Mild"),
+        ([3, 3, 3, 1, 0, 0, 0], 10, "Moderate"),
+        ([2, 2, 2, 2, 2, 2, 2], 14, "Moderate"),
+        ([3, 3, 3, 3, 3, 0, 0], 15, "Severe"),
+        ([3, 3, 3, 3, 3, 3, 3], 21, "Severe"),
+    ],
+)
+def test_gad7_total_and_band(app, client, patient, answers, total, band):
+    response = take(client, "gad7", answers)
+    assert response.status_code == 302
+    (row,) = rows(app)
+    assert (row["kind"], row["total"], row["item9"], row["difficulty"]) == (
+        "gad7",
+        total,
+        None,
+        None,
+    )
+    assert json.loads(row["answers"]) == answers
+    page = client.get(response.location).text
+    assert f"<dt>Total</dt><dd>{total} <span" in page
+    assert f"<dt>Range</dt><dd>{band}</dd>" in page
+    assert "screening questionnaire, not a diagnosis" in page
+    assert ("10 or more merits further evaluation" in page) is (total >= 10)
+    assert CRISIS not in page  # the GAD-7 has no item 9
+
+
+@pytest.mark.parametrize(
+    ("kind", "answers", "message"),
+    [
+        ("phq9", [1] * 8, "needs 9 answers, not 8"),
+        ("phq9", [1] * 10, "needs 9 answers, not 10"),
+        ("gad7", [0] * 9, "needs 7 answers, not 9"),
+        ("phq9", [1] * 8 + [4], "outside 0-3"),
+        ("gad7", [1] * 6 + [-1], "outside 0-3"),
+        ("gad7", [1] * 6 + [True], "not a whole number"),
+        ("gad7", [1] * 6 + [1.0], "not a whole number"),
+        ("gad7", [1] * 6 + ["1"], "not a whole number"),
+    ],
+)
+def test_score_refuses_an_invalid_questionnaire(kind, answers, message):
+    with pytest.raises(ValueError, match=message):
+        instruments.score(kind, answers)
+
+
+@pytest.mark.parametrize(
+    ("kind", "total", "previous", "expected"),
+    [
+        ("phq9", 9, 15, "This one is 6 points lower (from 15 to 9). That reaches 5 points"),
+        ("phq9", 10, 15, "This one is 5 points lower (from 15 to 10). That reaches 5 points"),
+        ("phq9", 11, 15, "This one is 4 points lower (from 15 to 11). That is less than 5"),
+        ("phq9", 16, 15, "This one is 1 point higher (from 15 to 16). That is less than 5"),
+        ("phq9", 20, 15, "5 points higher (from 15 to 20). That reaches 5 points, a change"),
+        ("phq9", 15, 15, "This one has the same total (15)."),
+        ("gad7", 4, 12, "This one is 8 points lower (from 12 to 4)."),
+    ],
+)
+def test_change_text(kind, total, previous, expected):
+    text = instruments.change_text(kind, total, previous)
+    assert expected in text
+    assert ("5 points" in text) is (kind == "phq9" and total != previous)
+
+
+# The result page compares with the previous one of the same kind.
+
+
+def test_result_compares_with_the_previous_of_the_same_kind(client, patient):
+    take(client, "phq9", [3, 3, 3, 3, 3, 0, 0, 0, 0], day=days_ago(14))  # 15
+    take(client, "gad7", [0] * 7, day=days_ago(10))  # another kind in between
+    second = take(client, "phq9", [3, 3, 3, 0, 0, 0, 0, 0, 0], day=days_ago(7))  # 9
+    third = take(client, "phq9", [3, 3, 3, 2, 0, 0, 0, 0, 0], day=days_ago(0))  # 11
+    page = client.get(second.location).text
+    assert f'previous PHQ-9 was on <time datetime="{days_ago(14)}">' in page
+    assert "6 points lower (from 15 to 9). That reaches 5 points" in page
+    page = client.get(third.location).text
+    assert f'previous PHQ-9 was on <time datetime="{days_ago(7)}">' in page
+    assert "2 points higher (from 9 to 11). That is less than 5 points" in page
+
+
+def test_first_result_has_nothing_to_compare(client, patient):
+    page = client.get(take(client, "gad7", GAD7_CALM).location).text
+    assert "This is your first GAD-7 here." in page
+
+
+def test_result_shows_the_answers_given(client, patient):
+    response = take(client, "phq9", [0, 1, 2, 3, 0, 1, 2, 3, 0], difficulty="3")
+    page = client.get(response.location).text
+    assert f"{PHQ9_ITEMS[3]}: <strong>Nearly every day</strong>" in page
+    assert f"{PHQ9_ITEMS[2]}: <strong>More than half the days</strong>" in page
+    assert f"{DIFFICULTY} <strong>Extremely difficult</strong>" in page
+    assert ATTRIBUTION in page
+
+
+def test_difficulty_is_optional_and_can_be_skipped(app, client, patient):
+    assert take(client, "phq9", PHQ9_CALM, difficulty="").status_code == 302
+    assert take(client, "gad7", GAD7_CALM, difficulty="0").status_code == 302
+    assert [row["difficulty"] for row in rows(app)] == [None, 0]
+
+
+# Safety: PHQ-9 item 9 above 0 shows the crisis resources once; the score is saved all the same.
+
+
+@pytest.mark.parametrize("item9", [0, 1, 2, 3])
+def test_crisis_panel_for_item9(app, client, patient, item9):
+    response = take(client, "phq9", [0] * 8 + [item9])
+    assert response.status_code == 302  # saved all the same
+    (row,) = rows(app)
+    assert (row["item9"], row["total"]) == (item9, item9)
+    page = client.get(response.location).text
+    assert (CRISIS in page) is (item9 > 0)
+    assert ('id="item9-note"' in page) is (item9 > 0)
+    if item9:
+        assert page.count(CRISIS) == 1
+        assert 'href="tel:988"' in page and 'href="sms:988"' in page
+        assert "nobody reads entries as they are written" in page
+        assert f"You answered question 9 with “{ANSWERS[item9]}”" in page
+    # Shown once, in the response to that save; not on a later visit.
+    later = client.get(response.location).text
+    assert CRISIS not in later
+    assert ('id="item9-note"' in later) is (item9 > 0)
+
+
+def test_crisis_panel_is_keyed_by_its_result(client, patient):
+    take(client, "phq9", [0] * 8 + [2])  # its page never opened
+    calm = take(client, "phq9", PHQ9_CALM)
+    assert CRISIS not in client.get(calm.location).text
+    again = take(client, "phq9", [0] * 8 + [1])
+    assert CRISIS in client.get(again.location).text
+
+
+# Bad input: 400, the same form with the input kept, a message at the field, nothing stored.
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "field", "message"),
+    [
+        ("phq9", {"q1": None}, "q1", "Choose one answer for this question."),
+        ("phq9", {"q9": None}, "q9", "Choose one answer for this question."),
+        ("phq9", {"q5": ""}, "q5", "Choose one answer for this question."),
+        ("gad7", {"q7": None}, "q7", "Choose one answer for this question."),
+        ("phq9", {"q9": "4"}, "q9", "Choose a whole number from 0 to 3."),
+        ("phq9", {"q3": "-1"}, "q3", "Choose a whole number from 0 to 3."),
+        ("phq9", {"q3": "1.5"}, "q3", "Choose a whole number from 0 to 3."),
+        ("phq9", {"q3": "two"}, "q3", "Choose a whole number from 0 to 3."),
+        ("phq9", {"q3": "٣"}, "q3", "Choose a whole number from 0 to 3."),  # Arabic-Indic 3
+        ("gad7", {"q1": "10"}, "q1", "Choose a whole number from 0 to 3."),
+        ("gad7", {"q6": "1e0"}, "q6", "Choose a whole number from 0 to 3."),
+        ("phq9", {"difficulty": "4"}, "difficulty", "Choose a whole number from 0 to 3."),
+        ("gad7", {"difficulty": "very"}, "difficulty", "Choose a whole number from 0 to 3."),
+        ("phq9", {"date": ""}, "date", "Enter the date you answered these questions."),
+        ("gad7", {"date": None}, "date", "Enter the date you answered these questions."),
+        ("phq9", {"date": "2026-02-30"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("phq9", {"date": "21/11/2026"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("gad7", {"date": "2026-1-5"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("phq9", {"date": "1900-01-01"}, "date", "That date is too far back; check the year."),
+        (
+            "phq9",
+            {"date": (TODAY + timedelta(days=2)).isoformat()},
+            "date",
+            "That date is still to come; choose today or a past day.",
+        ),
+    ],
+)
+def test_bad_input(app, client, patient, kind, data, field, message):
+    answers = [2, 1, 3, 0, 2, 1, 3, 0, 1][: 9 if kind == "phq9" else 7]
+    form = {**form_data(answers, difficulty="2"), **data}
+    form = {k: v for k, v in form.items() if v is not None}
+    response = client.post(f"/assessments/{kind}", data=form)
+    assert response.status_code == 400
+    assert error_for(response, field) == message
+    assert f'<a href="#{field}">' in response.text  # listed at the top, linked to the field
+    assert len(re.findall(r'class="error" id="[^"]+-error"', response.text)) == 1
+    # Every valid answer is still chosen; the person only fixes the one that is wrong.
+    for number, answer in enumerate(answers, start=1):
+        if f"q{number}" not in data:
+            assert f'name="q{number}" value="{answer}" checked' in response.text
+    if "difficulty" not in data:
+        assert 'name="difficulty" value="2" checked' in response.text
+    if data.get("date"):
+        assert f'name="date" required type="date" value="{data["date"]}"' in response.text
+    assert rows(app) == []
+
+
+def test_nothing_answered(app, client, patient):
+    response = client.post("/assessments/phq9", data={"date": YESTERDAY})
+    assert response.status_code == 400
+    for number in range(1, 10):
+        assert error_for(response, f"q{number}") == "Choose one answer for this question."
+    assert error_for(response, "difficulty") is None
+    assert re.findall(r'value="\d" checked', response.text) == []
+    assert 'name="difficulty" value="" checked' in response.text
+    assert rows(app) == []
+
+
+def test_future_is_relative_to_the_persons_own_day(app, client, auth):
+    kiri = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
+    refused = take(client, "gad7", GAD7_CALM, day=kiri)
+    assert refused.status_code == 400 and "still to come" in error_for(refused, "date")
+    auth.logout()
+    auth.register(email="kiri@example.com", timezone="Pacific/Kiritimati")
+    assert f'value="{kiri}"' in client.get("/assessments/gad7").text  # today by default
+    assert take(client, "gad7", GAD7_CALM, day=kiri).status_code == 302
+    assert [row["day"] for row in rows(app)] == [kiri]
+
+
+# History and suggestions.
+
+
+def test_empty_history_suggests_a_phq9(client, patient):
+    page = client.get("/assessments")
+    assert page.status_code == 200
+    assert "You haven't answered a PHQ-9 yet" in page.text
+    assert "No PHQ-9 yet." in page.text and "No GAD-7 yet." in page.text
+    assert "taking them every day would not give a valid score" in page.text
+    assert 'class="button primary" href="/assessments/phq9"' in page.text
+
+
+def test_history_lists_every_one_newest_first(app, client, patient):
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 3, 0, 0], day=days_ago(20))  # 21
+    take(client, "phq9", [3, 3, 3, 0, 0, 0, 0, 0, 0], day=days_ago(3))  # 9
+    take(client, "phq9", [1, 1, 1, 0, 0, 0, 0, 0, 0], day=days_ago(3))  # 3, same day, later
+    take(client, "gad7", [3, 3, 3, 3, 3, 0, 0], day=days_ago(5))  # 15
+    ids = [row["id"] for row in rows(app)]
+    page = client.get("/assessments").text
+    phq9, gad7 = page.split('id="gad7-title"')
+    listed = re.findall(r'href="/assessments/(\d+)"', phq9)
+    assert [int(i) for i in listed] == [ids[2], ids[1], ids[0]]
+    assert re.findall(r'<time datetime="([\d-]+)">', phq9.split('<ol class="entries">')[1]) == [
+        days_ago(3),
+        days_ago(3),
+        days_ago(20),
+    ]
+    entries = re.findall(
+        r'<span class="visually-hidden">Total </span>(\d+)<span class="visually-hidden"> of '
+        r'(\d+)</span></span>\s*<span class="entry-text">([^<]+)</span>',
+        page,
+    )
+    assert entries == [
+        ("3", "27", "Minimal range"),
+        ("9", "27", "Mild range"),
+        ("21", "27", "Severe range"),
+        ("15", "21", "Severe range"),
+    ]
+    assert [int(i) for i in re.findall(r'href="/assessments/(\d+)"', gad7)] == [ids[3]]
+    # The last PHQ-9 was 3 days ago: the next is suggested 7 days after it, never forced.
+    assert f'suggested from <time datetime="{(TODAY + timedelta(days=4)).isoformat()}">' in page
+    assert 'class="button" href="/assessments/phq9"' in page
+
+
+@pytest.mark.parametrize(("ago", "suggested"), [(0, False), (6, False), (7, True), (30, True)])
+def test_weekly_suggestion(client, patient, ago, suggested):
+    take(client, "phq9", PHQ9_CALM, day=days_ago(ago))
+    page = client.get("/assessments").text
+    assert ("It has been a week or more since your last PHQ-9" in page) is suggested
+    assert ("The next one is suggested from" in page) is not suggested
+    form = client.get("/assessments/phq9").text
+    assert f'You last answered the PHQ-9 on <time datetime="{days_ago(ago)}">' in form
+    assert ("you can still answer it now" in form) is not suggested
+
+
+def test_gad7_does_not_count_as_a_phq9(client, patient):
+    take(client, "gad7", GAD7_CALM, day=days_ago(1))
+    assert "You haven't answered a PHQ-9 yet" in client.get("/assessments").text
+
+
+def test_more_than_one_a_day_is_stored(app, client, patient):
+    for _ in range(2):
+        assert take(client, "phq9", PHQ9_CALM).status_code == 302
+    assert [row["day"] for row in rows(app)] == [YESTERDAY, YESTERDAY]
+
+
+# The PHQ-9 summary: baseline (last on or before the first session), response, remission.
+
+
+def test_phq9_summary_around_the_first_session(app, client, patient):
+    add_session(app, 1, days_ago(30))
+    add_session(app, 1, days_ago(40))  # the first session, logged second
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 2, 0, 0], day=days_ago(50))  # 20
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(40))  # 18: baseline (same day)
+    take(client, "phq9", [3, 3, 3, 3, 3, 2, 0, 0, 0], day=days_ago(35))  # 17
+    page = client.get("/assessments")
+    assert summary_figures(page, "phq9") == {
+        "Baseline": "18",
+        "Latest": "17 moderately severe",
+        "Response": "Not yet",
+        "Remission": "Not yet",
+    }
+    assert f'first session, on <time datetime="{days_ago(40)}">' in page.text
+    take(client, "phq9", [3, 3, 3, 0, 0, 0, 0, 0, 0], day=days_ago(14))  # 9: half of 18
+    assert summary_figures(client.get("/assessments"), "phq9") == {
+        "Baseline": "18",
+        "Latest": "9 mild",
+        "Response": "Yes",
+        "Remission": "Not yet",
+    }
+    take(client, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0], day=days_ago(0))  # 4
+    assert summary_figures(client.get("/assessments"), "phq9") == {
+        "Baseline": "18",
+        "Latest": "4 minimal",
+        "Response": "Yes",
+        "Remission": "Yes",
+    }
+
+
+def test_phq9_summary_without_a_session_uses_the_first(client, patient):
+    take(client, "phq9", [3, 3, 3, 3, 3, 0, 0, 0, 0], day=days_ago(21))  # 15
+    page = client.get("/assessments")
+    assert summary_figures(page, "phq9") == {
+        "Baseline": "15",
+        "Latest": "15 moderately severe",
+        "Response": "Not yet known",
+        "Remission": "Not yet",
+    }
+    assert "Baseline is your first PHQ-9" in page.text
+    take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(7))  # 8: more than 7.5
+    assert summary_figures(client.get("/assessments"), "phq9")["Response"] == "Not yet"
+
+
+def test_phq9_summary_takes_the_later_of_one_day(client, patient):
+    take(client, "phq9", [3, 3, 3, 3, 3, 0, 0, 0, 0], day=days_ago(7))  # 15
+    take(client, "phq9", [1, 1, 1, 0, 0, 0, 0, 0, 0], day=days_ago(0))  # 3
+    take(client, "phq9", [2, 2, 2, 0, 0, 0, 0, 0, 0], day=days_ago(0))  # 6, saved later
+    figures = summary_figures(client.get("/assessments"), "phq9")
+    assert (figures["Latest"], figures["Remission"]) == ("6 mild", "Not yet")
+
+
+def test_gad7_summary(app, client, patient):
+    add_session(app, 1, days_ago(10))
+    take(client, "gad7", [3, 3, 3, 1, 0, 0, 0], day=days_ago(12))  # 10: baseline
+    take(client, "gad7", [1, 1, 1, 0, 0, 0, 0], day=days_ago(2))  # 3
+    assert summary_figures(client.get("/assessments"), "gad7") == {
+        "Baseline": "10",
+        "Latest": "3 minimal",
+    }
+
+
+# Privacy and log-in.
+
+
+def test_another_persons_result_is_404(app, client, auth):
+    auth.register(email="one@example.com")
+    mine = take(client, "phq9", [0] * 8 + [3]).location
+    auth.logout()
+    auth.register(email="two@example.com")
+    assert client.get(mine).status_code == 404
+    assert client.get("/assessments/999").status_code == 404
+    page = client.get("/assessments").text
+    assert "No PHQ-9 yet." in page and mine not in page
+    # Their own history and summary stand apart.
+    take(client, "phq9", PHQ9_CALM)
+    assert [(row["user_id"], row["total"]) for row in rows(app)] == [(1, 3), (2, 5)]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/assessments"),
+        ("get", "/assessments/phq9"),
+        ("get", "/assessments/gad7"),
+        ("post", "/assessments/phq9"),
+        ("get", "/assessments/1"),
+    ],
+)
+def test_login_required(app, client, method, url):
+    response = getattr(client, method)(url, data=form_data(PHQ9_CALM) if method == "post" else None)
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login?next=")
+    assert rows(app) == []
