@@ -126,7 +126,7 @@ def demo_course(today, days=DEMO_DAYS, seed=7):
                 "mood_before": before,
                 "mood_after": clamp(before + rng.uniform(1, 3)),
                 "dissociation": clamp(rng.gauss(5, 1.5)),
-                "side_effects": ", ".join(
+                "side_effects": ",".join(
                     sorted(rng.sample(["nausea", "dizziness", "headache", "numbness"], 2))
                 ),
                 "bp_before_systolic": 122 + rng.randint(-6, 6),

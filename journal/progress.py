@@ -1,40 +1,60 @@
 """Progress: the person's course through their sessions, as figures, JSON and charts.
 
-The query helpers here fetch plain lists for the pure functions in
-`journal/windows.py` (numbers) and `journal/charts.py` (pictures).
+The query helpers fetch plain lists; `journal/windows.py` turns them into
+numbers and `journal/charts.py` into pictures. Views only fetch, call and
+respond. A chart's ETag is a hash of exactly the data it would draw, so a
+repeated request answers 304 before anything is drawn, and a new or changed
+entry changes the chart at once.
+
+Decisions: `days=30|90|365` ends today in the person's time zone; `all` starts
+at their first entry. A metric other than mood has its own baseline, defined
+as mood's is (14 days before the first session, at least 3 values). The
+calendar heat map shows at most the last 365 days of the range.
 """
 
-from datetime import date
+import hashlib
+import json
+from datetime import date, timedelta
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
 
-from . import windows
+from . import charts, symptoms, timezones, windows
 from .db import get_db
 
 bp = Blueprint("progress", __name__)
 
+RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
+CHARTS = ("mood-timeline", "window-overlay", "assessments")
+HEATMAP_MAX_DAYS = 365
+THEMES = ("light", "dark")
+BANDS = {"phq9": windows.PHQ9_BANDS, "gad7": windows.GAD7_BANDS}
+
+
+# Fetching
 
 
 def metric_points(user_id, metric="mood"):
     """(date, value) for each check-in day with a value of `metric`, oldest first.
 
-    `metric` is a built-in name or a custom symptom's id as a string ("symptom-3" style ids are
-    resolved by the caller); missing values are gaps, never zeros.
+    `metric` is a built-in name or a custom symptom's id (int); a missing value is a gap.
     """
     db = get_db()
-    if metric in ("mood", "anxiety", "energy", "sleep"):
-        column = "sleep_hours" if metric == "sleep" else metric
-        rows = db.execute(
-            f"select day, {column} from checkins where user_id = ? and {column} is not null "  # noqa: S608
-            "order by day",
-            [user_id],
-        ).fetchall()
-    else:
+    if isinstance(metric, int):
         rows = db.execute(
             "select c.day, s.value from symptom_scores s join checkins c on c.id = s.checkin_id "
             "where c.user_id = ? and s.symptom_id = ? order by c.day",
-            [user_id, int(metric)],
+            [user_id, metric],
+        ).fetchall()
+    else:
+        column = {"mood": "mood", "anxiety": "anxiety", "energy": "energy"}.get(
+            metric, "sleep_hours"
+        )
+        rows = db.execute(
+            f"select day, {column} from checkins where user_id = ? and {column} is not null "  # noqa: S608 (a fixed column)
+            "order by day",
+            [user_id],
         ).fetchall()
     return [(date.fromisoformat(day), value) for day, value in rows]
 
@@ -49,11 +69,349 @@ def session_rows(user_id):
     return rows
 
 
+def assessment_scores(user_id, kind):
+    """(date, total) of each PHQ-9 or GAD-7, oldest first."""
+    rows = get_db().execute(
+        "select day, total from assessments where user_id = ? and kind = ? order by day, id",
+        [user_id, kind],
+    )
+    return [(date.fromisoformat(day), total) for day, total in rows]
+
+
 def window_figures(user, sessions=None, points=None):
-    """(baseline, [(session row, figures)]) for the signed-in person's mood."""
+    """(baseline, [(session row, figures)]) for the person's mood."""
     sessions = session_rows(user.id) if sessions is None else sessions
     points = metric_points(user.id) if points is None else points
     dates = [date.fromisoformat(s["day"]) for s in sessions]
     base = windows.baseline(points, dates[0] if dates else None)
     figures = windows.session_windows(points, dates, base, user.window_days)
     return base, list(zip(sessions, figures, strict=True))
+
+
+# Parameters
+
+
+def date_range(days_param, today, first_day):
+    """(start, end) for a `days` value; 400 for anything but 30, 90, 365 or all."""
+    if days_param not in RANGES:
+        abort(400, description="Choose a range of 30, 90 or 365 days, or all.")
+    days = RANGES[days_param]
+    if days is None:
+        start = min(first_day or today, today - timedelta(days=29))
+        return start, today
+    return today - timedelta(days=days - 1), today
+
+
+def resolve_metric(name):
+    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown."""
+    if name in BUILTIN_METRICS:
+        return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
+    symptom = symptoms.find_by_name(current_user.id, name)
+    if symptom is None:
+        abort(400, description="That is not a symptom you track.")
+    return symptom["id"], symptom["name"], 10
+
+
+def first_day(user_id):
+    """The person's first check-in, session or assessment day, or None."""
+    row = (
+        get_db()
+        .execute(
+            "select min(day) from (select min(day) as day from checkins where user_id = :u "
+            "union all select min(day) from sessions where user_id = :u "
+            "union all select min(day) from assessments where user_id = :u)",
+            {"u": user_id},
+        )
+        .fetchone()
+    )
+    return date.fromisoformat(row[0]) if row[0] else None
+
+
+# Building the data a chart draws (pure: plain data in, plain data out)
+
+
+def in_range(points, start, end):
+    """The (date, value) points with start <= date <= end."""
+    return [(d, v) for d, v in points if start <= d <= end]
+
+
+def timeline_data(points, sessions, window_days, start, end, label, y_max):
+    """Keyword arguments for charts.mood_timeline."""
+    return {
+        "points": in_range(points, start, end),
+        "rolling": in_range(windows.rolling_mean(points, 7), start, end),
+        "sessions": [
+            (date.fromisoformat(s["day"]), f"#{s['number']}")
+            for s in sessions
+            if start <= date.fromisoformat(s["day"]) <= end
+        ],
+        "window_days": window_days,
+        "start": start,
+        "end": end,
+        "label": label,
+        "y_max": y_max,
+    }
+
+
+def overlay_data(points, sessions, window_days, start, end, label):
+    """Keyword arguments for charts.window_overlay, plus the baseline it is drawn against."""
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    base = windows.baseline(points, dates[0] if dates else None)
+    all_series = windows.window_series(points, dates, base, window_days)
+    series = [
+        (f"#{s['number']} {d:%-d %b}", pts)
+        for s, d, pts in zip(sessions, dates, all_series, strict=True)
+        if start <= d <= end and pts
+    ]
+    return {
+        "series": series,
+        "mean": windows.mean_series([pts for _, pts in series], window_days),
+        "window_days": window_days,
+        "label": label,
+    }, base
+
+
+def assessments_data(phq9, gad7, sessions, start, end):
+    """Keyword arguments for charts.assessments_chart."""
+    return {
+        "phq9": in_range(phq9, start, end),
+        "gad7": in_range(gad7, start, end),
+        "sessions": [
+            date.fromisoformat(s["day"])
+            for s in sessions
+            if start <= date.fromisoformat(s["day"]) <= end
+        ],
+        "start": start,
+        "end": end,
+    }
+
+
+def etag(name, theme, fmt, data):
+    """A strong ETag for a chart: a hash of its name, theme, format and data."""
+    payload = json.dumps([name, theme, fmt, data], default=str, sort_keys=True)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+# Describing charts in words, for screen readers and for anyone
+
+
+def describe_timeline(data):
+    """A text alternative for the timeline."""
+    points, label = data["points"], data["label"]
+    span = f"{data['start']:%-d %b %Y} to {data['end']:%-d %b %Y}"
+    if not points:
+        return f"{label} from {span}: no check-ins in this range."
+    low = min(points, key=lambda p: p[1])
+    high = max(points, key=lambda p: p[1])
+    mean = sum(v for _, v in points) / len(points)
+    sessions = len(data["sessions"])
+    return (
+        f"{label} from {span}: {len(points)} check-ins, averaging {mean:.1f}; "
+        f"lowest {low[1]:g} on {low[0]:%-d %b}, highest {high[1]:g} on {high[0]:%-d %b}. "
+        f"{sessions} session{'s' if sessions != 1 else ''} in this range."
+    )
+
+
+def describe_overlay(data, base):
+    """A text alternative for the window overlay."""
+    label = data["label"]
+    if base is None:
+        return (
+            f"{label} after sessions: no baseline yet. It needs at least 3 check-ins in "
+            "the 14 days before the first session."
+        )
+    if not data["series"]:
+        return f"{label} after sessions: no sessions with check-ins after them in this range."
+    best = max(data["mean"], key=lambda p: p[1])
+    overall = sum(v for _, v in data["mean"]) / len(data["mean"])
+    return (
+        f"{label} in the {data['window_days']} days after {len(data['series'])} sessions, "
+        f"against a baseline of {base:.1f}: on average {overall:+.1f}; the highest mean "
+        f"change was {best[1]:+.1f} on day {best[0]}."
+    )
+
+
+def describe_assessments(data):
+    """A text alternative for the assessments chart."""
+    parts = []
+    for kind, key in (("PHQ-9", "phq9"), ("GAD-7", "gad7")):
+        scores = data[key]
+        if scores:
+            last_day, last = scores[-1]
+            parts.append(
+                f"{kind}: {len(scores)} in this range, latest {last} "
+                f"({windows.band(last, BANDS[key])}) on {last_day:%-d %b %Y}"
+            )
+        else:
+            parts.append(f"{kind}: none in this range")
+    return "; ".join(parts) + "."
+
+
+# Views
+
+
+def course(metric="mood"):
+    """Everything the page, charts and summary draw on, fetched once per request."""
+    user_id = current_user.id
+    today = timezones.local_today(current_user.timezone)
+    return {
+        "today": today,
+        "points": metric_points(user_id, metric),
+        "sessions": session_rows(user_id),
+        "first_day": first_day(user_id),
+    }
+
+
+def chart_data(name, data, metric_label, y_max, start, end):
+    """(data for the chart function, text alternative) of chart `name`."""
+    window_days = current_user.window_days
+    if name == "mood-timeline":
+        kwargs = timeline_data(
+            data["points"], data["sessions"], window_days, start, end, metric_label, y_max
+        )
+        return kwargs, describe_timeline(kwargs)
+    if name == "window-overlay":
+        kwargs, base = overlay_data(
+            data["points"], data["sessions"], window_days, start, end, metric_label
+        )
+        return kwargs, describe_overlay(kwargs, base)
+    kwargs = assessments_data(
+        assessment_scores(current_user.id, "phq9"),
+        assessment_scores(current_user.id, "gad7"),
+        data["sessions"],
+        start,
+        end,
+    )
+    return kwargs, describe_assessments(kwargs)
+
+
+DRAW = {
+    "mood-timeline": charts.mood_timeline,
+    "window-overlay": charts.window_overlay,
+    "assessments": charts.assessments_chart,
+}
+
+
+@bp.route("/charts/<name>.<fmt>")
+@login_required
+def chart(name, fmt):
+    if name not in CHARTS or fmt not in ("svg", "png"):
+        abort(404)
+    theme = request.args.get("theme", "light")
+    if theme not in THEMES:
+        abort(400, description="Choose the light or dark theme.")
+    metric, label, y_max = resolve_metric(request.args.get("metric", "mood"))
+    data = course(metric)
+    start, end = date_range(request.args.get("days", "90"), data["today"], data["first_day"])
+    kwargs, _ = chart_data(name, data, label, y_max, start, end)
+    tag = etag(name, theme, fmt, kwargs)
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    if tag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    figure = DRAW[name](**kwargs, theme=theme)
+    if fmt == "svg":
+        return Response(charts.to_svg(figure), mimetype="image/svg+xml", headers=headers)
+    return Response(charts.to_png(figure), mimetype="image/png", headers=headers)
+
+
+def summary(user):
+    """The summary.json document (see the web contract); plain JSON, null never NaN."""
+    base, figures = window_figures(user)
+    first = date.fromisoformat(figures[0][0]["day"]) if figures else None
+    phq9 = windows.phq9_summary(assessment_scores(user.id, "phq9"), first)
+    gad7 = windows.gad7_summary(assessment_scores(user.id, "gad7"), first)
+    return {
+        "baseline": rounded(base),
+        "window_days": user.window_days,
+        "sessions": [
+            {
+                "id": s["id"],
+                "date": s["day"],
+                "route": s["route"],
+                **{k: rounded(v) for k, v in f.items()},
+            }
+            for s, f in figures
+        ],
+        "phq9": phq9,
+        "gad7": gad7,
+    }
+
+
+def rounded(value):
+    """Floats to two decimals for reading; ints and None unchanged."""
+    return round(value, 2) if isinstance(value, float) else value
+
+
+@bp.route("/progress/summary.json")
+@login_required
+def summary_json():
+    response = jsonify(summary(current_user))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def cards(user, data, base, phq9):
+    """The headline figures on the progress page."""
+    today, points, sessions = data["today"], data["points"], data["sessions"]
+    recent = windows.mean_between(points, today - timedelta(days=6), today)
+    last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
+    return {
+        "recent_mean": recent,
+        "baseline": base,
+        "phq9": phq9,
+        "days_since_session": (today - last_session).days if last_session else None,
+        "streak": windows.day_streak([d for d, _ in points], today),
+    }
+
+
+def heatmap(points, sessions, start, end):
+    """Weeks (Monday first) of {day, mood, session} cells for the calendar heat map."""
+    start = max(start, end - timedelta(days=HEATMAP_MAX_DAYS - 1))
+    moods = dict(points)
+    session_days = {s["day"] for s in sessions}
+    first = start - timedelta(days=start.weekday())
+    weeks, day = [], first
+    while day <= end:
+        week = []
+        for _ in range(7):
+            inside = start <= day <= end
+            week.append(
+                {
+                    "day": day,
+                    "mood": moods.get(day) if inside else None,
+                    "session": inside and day.isoformat() in session_days,
+                    "inside": inside,
+                }
+            )
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+@bp.route("/progress")
+@login_required
+def index():
+    days = request.args.get("days", "90")
+    metric_name = request.args.get("metric", "mood")
+    metric, label, y_max = resolve_metric(metric_name)
+    data = course(metric)
+    start, end = date_range(days, data["today"], data["first_day"])
+    mood = data if metric == "mood" else course("mood")
+    base, figures = window_figures(current_user, data["sessions"], mood["points"])
+    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
+    phq9 = windows.phq9_summary(assessment_scores(current_user.id, "phq9"), first)
+    described = {name: chart_data(name, data, label, y_max, start, end) for name in CHARTS}
+    return render_template(
+        "progress/index.html",
+        days=days,
+        ranges=list(RANGES),
+        metric=metric_name,
+        metric_label=label,
+        metrics=list(BUILTIN_METRICS) + [s["name"] for s in symptoms.every(current_user.id)],
+        start=start,
+        end=end,
+        cards=cards(current_user, mood, base, phq9),
+        figures=figures,
+        charts=described,
+        heatmap=heatmap(mood["points"], data["sessions"], start, end),
+    )

@@ -1,5 +1,673 @@
-"""Dosing sessions: log, list (with each session's window figures), view, edit, delete."""
+"""Dosing sessions: log, list (with each session's window figures), view, edit, delete.
 
-from flask import Blueprint
+Decisions where DESIGN.md, CLINICAL.md and issue 3 are silent:
+
+- `started_at` is typed (or picked) as the person's own wall-clock time and stored in UTC to
+  the second; `day` is the local date of that moment when it is saved, and stays as saved
+  (day 0 of the window) even if the person later moves time zone. A time the clocks skip
+  (spring forward) is refused; a time that happens twice (fall back) is read as the first.
+  A space instead of the "T" and optional seconds are accepted, for browsers without a
+  date-time picker.
+- Doses and weight are plain text inputs with a decimal keypad (`inputmode="decimal"`) rather
+  than `type="number"`: a number input sends nothing at all for text it cannot parse, which
+  would store an empty dose without a word, and refuses "7,5" in some browsers. "7,5" is read
+  as 7.5; "1,000" is refused rather than guessed (one thousand or one?).
+- Side effects are stored comma-joined in the checklist's own order, each once. Text under
+  "something else" ticks "other" by itself, so nothing typed is lost.
+- Prompt answers are stored as JSON, `{key: answer}`, only for the prompts answered; `private`
+  covers the reflection and those answers.
+- A new session starts with the product, route, dose, weight and clinic of the latest one
+  (people usually repeat them), with a note saying so.
+- The crisis panel of the check-in also follows a session whose latest mood rating (after, or
+  else before) is 0–2: same rule, same calm panel, shown once.
+- The list is not paginated: a person has tens of sessions, not thousands, and every window
+  needs the next session's date anyway.
+"""
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from . import progress, timezones
+from .checkins import CRISIS_MOOD
+from .db import get_db
+from .fields import (
+    EARLIEST_DAY,
+    REFLECTION_MAX,
+    ScaleField,
+    max_chars,
+    no_control_characters,
+    normalize_newlines,
+    strip,
+)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+
+PRODUCTS = [("ketamine", "Ketamine (racemic)"), ("esketamine", "Esketamine (Spravato)")]
+ROUTES = [
+    ("iv", "IV infusion"),
+    ("im", "Intramuscular injection (IM)"),
+    ("sc", "Injection under the skin (SC)"),
+    ("intranasal", "Intranasal spray"),
+    ("oral", "Oral (swallowed)"),
+    ("sublingual", "Sublingual (under the tongue)"),
+    ("other", "Other"),
+]
+SIDE_EFFECTS = [
+    ("nausea", "Nausea"),
+    ("vomiting", "Vomiting"),
+    ("dizziness", "Dizziness or vertigo"),
+    ("headache", "Headache"),
+    ("drowsiness", "Drowsiness"),
+    ("numbness", "Numbness or tingling"),
+    ("taste_change", "Changed taste"),
+    ("blurred_vision", "Blurred vision"),
+    ("raised_bp", "Raised blood pressure"),
+    ("anxiety", "Anxiety"),
+    ("fatigue", "Tiredness (fatigue)"),
+    ("other", "Something else"),
+]
+PROMPTS = [
+    ("stood_out", "What stood out most?"),
+    ("noticed", "What did you notice in your body or feelings?"),
+    ("carry", "What would you like to carry into the coming days?"),
+]
+LABELS = {
+    "products": dict(PRODUCTS),
+    "routes": dict(ROUTES),
+    "side_effects": dict(SIDE_EFFECTS),
+    "prompts": dict(PROMPTS),
+}
+CLINIC_MAX = 200
+INTENTION_MAX = 2_000
+OTHER_MAX = 200
+PROMPT_MAX = 5_000
+# Filled in from the latest session on a new form.
+CARRIED_OVER = ("product", "route", "dose_mg", "dose_mg_per_kg", "weight_kg", "clinic")
+COLUMNS = (
+    "product",
+    "route",
+    "dose_mg",
+    "dose_mg_per_kg",
+    "weight_kg",
+    "clinic",
+    "intention",
+    "mood_before",
+    "mood_after",
+    "dissociation",
+    "bp_before_systolic",
+    "bp_before_diastolic",
+    "bp_after_systolic",
+    "bp_after_diastolic",
+    "reflection",
+    "private",
+)
+# The optional parts of the form, each a <details> that is open when it holds anything.
+SECTIONS = {
+    "dose": ("dose_mg_per_kg", "weight_kg", "clinic", "intention"),
+    "effects": ("dissociation", "side_effects", "side_effects_other"),
+    "pressure": (
+        "bp_before_systolic",
+        "bp_before_diastolic",
+        "bp_after_systolic",
+        "bp_after_diastolic",
+    ),
+    "reflection": ("reflection", *(f"prompt_{key}" for key, _ in PROMPTS), "private"),
+}
+
+_LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+# ASCII digits only: Python's float() and \d would also take "٥" or "５".
+_AMOUNT = re.compile(r"[+-]?([0-9]{1,9}(\.[0-9]{0,9})?|\.[0-9]{1,9})")
+_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
+
+
+def parse_local(text):
+    """A datetime-local value (YYYY-MM-DDTHH:MM, seconds optional) as a naive datetime, or None."""
+    if not isinstance(text, str) or not _LOCAL_TIME.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def local_to_utc(naive, zone):
+    """The UTC moment of wall-clock time `naive` in `zone`, or None when the clocks skip it.
+
+    A time that happens twice (when the clocks go back) is read as the first of the two.
+    """
+    tz = ZoneInfo(zone)
+    moment = naive.replace(tzinfo=tz).astimezone(UTC)
+    if moment.astimezone(tz).replace(tzinfo=None) != naive:
+        return None
+    return moment
+
+
+def local_input_value(moment, zone):
+    """An aware datetime as a datetime-local value in `zone` (seconds only when there are any)."""
+    local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
+
+
+class AmountField(Field):
+    """An optional amount above `low` and at most `high` (or from `low` when `low_inclusive`).
+
+    "7,5" is read as 7.5. The text typed is shown back as it was, so a mistake can be seen.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label, low, high, unit, example, low_inclusive=False, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.low, self.high, self.low_inclusive = low, high, low_inclusive
+        self.format_message = f"Enter a number in {unit}, like {example}."
+        if low_inclusive:
+            self.range_message = f"This must be from {low:g} to {high:,g} {unit}."
+        else:
+            self.range_message = f"This must be more than {low:g} and at most {high:,g} {unit}."
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            return
+        if _THOUSANDS.fullmatch(text):
+            raise ValueError(
+                "Write this without a thousands separator (like 1000), "
+                "or with one decimal separator (like 7,5 or 7.5)."
+            )
+        text = text.replace(",", ".")
+        if not _AMOUNT.fullmatch(text):
+            raise ValueError(self.format_message)
+        value = float(text)
+        above_low = value >= self.low if self.low_inclusive else value > self.low
+        if not math.isfinite(value) or not above_low or value > self.high:
+            raise ValueError(self.range_message)
+        self.data = value
+
+
+class PressureField(Field):
+    """One number of a blood pressure reading: a whole number from `low` to `high` mmHg."""
+
+    widget = TextInput()
+
+    def __init__(self, label, low, high, what, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
+        self.low, self.high = low, high
+        self.range_message = f"The {what} must be from {low} to {high} mmHg."
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            return
+        if not _WHOLE.fullmatch(text):
+            raise ValueError("Enter a whole number, like 120.")
+        value = int(text)
+        if not self.low <= value <= self.high:
+            raise ValueError(self.range_message)
+        self.data = value
+
+
+class ChecklistField(SelectMultipleField):
+    """Checkboxes sharing one name; a value that is not on the list is refused, not dropped."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label, choices, message, **kwargs):
+        super().__init__(label, choices=select_choices(choices), validate_choice=False, **kwargs)
+        self.known = {value for value, _ in choices}
+        self.message = message
+
+    def pre_validate(self, form):
+        if any(value not in self.known for value in self.data or ()):
+            raise ValidationError(self.message)
+
+
+def select_choices(pairs):
+    """(value, label) pairs as the SelectChoice objects WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def one_of(choices, message):
+    """A validator: the value must be one of `choices` (pairs of value and label)."""
+    known = {value for value, _ in choices}
+
+    def check(form, field):
+        if field.data not in known:
+            raise ValidationError(message)
+
+    return check
+
+
+def long_text(label, limit, rows, description=None):
+    """A multi-line text field: line breaks kept as one character each, a clear length limit."""
+    return TextAreaField(
+        label,
+        filters=[normalize_newlines],
+        validators=[max_chars(limit), no_control_characters],
+        description=description,
+        render_kw={"rows": rows, "data-max": limit},
+    )
+
+
+def pressure_fields():
+    """A systolic and diastolic pair (both or neither, checked by the form)."""
+    return (
+        PressureField("Systolic (top number)", 60, 260, "systolic (top) number"),
+        PressureField("Diastolic (bottom number)", 30, 160, "diastolic (bottom) number"),
+    )
+
+
+class SessionForm(FlaskForm):
+    started_at = StringField(
+        "Date and time",
+        filters=[strip],
+        validators=[InputRequired("Enter when the session started.")],
+        render_kw={"type": "datetime-local"},
+    )
+    product = RadioField(
+        "Medicine",
+        choices=select_choices(PRODUCTS),
+        validate_choice=False,
+        validators=[
+            InputRequired("Choose ketamine or esketamine."),
+            one_of(PRODUCTS, "Choose ketamine or esketamine."),
+        ],
+    )
+    route = SelectField(
+        "How it was given",
+        choices=select_choices([("", "Choose…"), *ROUTES]),
+        validate_choice=False,
+        validators=[
+            InputRequired("Choose how it was given."),
+            one_of(ROUTES, "Choose how it was given from the list."),
+        ],
+    )
+    dose_mg = AmountField(
+        "Total dose in mg",
+        0,
+        1000,
+        "mg",
+        "56 or 7.5",
+        description="The total dose. Spravato is 28 mg a device: 56 or 84 mg a session.",
+    )
+    dose_mg_per_kg = AmountField(
+        "Dose by weight, in mg/kg",
+        0,
+        5,
+        "mg/kg",
+        "0.5",
+        description="An IV dose is often given as 0.5 mg/kg.",
+    )
+    weight_kg = AmountField(
+        "Body weight in kg",
+        20,
+        400,
+        "kg",
+        "70 or 70.5",
+        low_inclusive=True,
+        description="The weight the dose was worked out from, if it was.",
+    )
+    clinic = StringField(
+        "Clinic or setting",
+        filters=[strip],
+        validators=[max_chars(CLINIC_MAX), no_control_characters],
+    )
+    intention = long_text(
+        "Your intention",
+        INTENTION_MAX,
+        3,
+        description="What you hoped to explore or feel, set before the session.",
+    )
+    mood_before = ScaleField("Mood before the session")
+    mood_after = ScaleField("Mood after the session")
+    dissociation = ScaleField("Dissociation (not a validated scale)")
+    side_effects = ChecklistField(
+        "Side effects", SIDE_EFFECTS, "Choose side effects from the list."
+    )
+    side_effects_other = StringField(
+        "Something else (describe)",
+        filters=[strip],
+        validators=[max_chars(OTHER_MAX), no_control_characters],
+    )
+    bp_before_systolic, bp_before_diastolic = pressure_fields()
+    bp_after_systolic, bp_after_diastolic = pressure_fields()
+    reflection = long_text("Reflection", REFLECTION_MAX, 6)
+    prompt_stood_out = long_text(PROMPTS[0][1], PROMPT_MAX, 3)
+    prompt_noticed = long_text(PROMPTS[1][1], PROMPT_MAX, 3)
+    prompt_carry = long_text(PROMPTS[2][1], PROMPT_MAX, 3)
+    private = BooleanField("Keep the reflection and answers private: only you will ever see them")
+
+    def __init__(self, *args, zone, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.now = now or datetime.now(UTC)
+        self.started_utc = None
+        self.started_at.render_kw = {
+            **self.started_at.render_kw,
+            "max": local_input_value(self.now.replace(second=0, microsecond=0), zone),
+        }
+
+    def validate_started_at(self, field):
+        naive = parse_local(field.data)
+        if naive is None:
+            raise ValidationError("Enter the date and time like 2026-03-14T09:30.")
+        if naive.date() < EARLIEST_DAY:
+            raise ValidationError("That date is too far back; check the year.")
+        moment = local_to_utc(naive, self.zone)
+        if moment is None:
+            raise ValidationError(
+                "That time does not exist in your time zone (the clocks went forward); "
+                "check the time."
+            )
+        if moment > self.now:
+            raise ValidationError("That time is still to come; log a session once it has started.")
+        self.started_utc = moment
+
+    def validate(self, extra_validators=None):
+        """The field checks, then blood pressure: both numbers or neither, top above bottom."""
+        valid = super().validate(extra_validators)
+        for when in ("before", "after"):
+            top, bottom = self[f"bp_{when}_systolic"], self[f"bp_{when}_diastolic"]
+            if top.errors or bottom.errors:
+                continue
+            if (top.data is None) != (bottom.data is None):
+                missing = bottom if bottom.data is None else top
+                missing.errors.append("Enter both numbers of the reading, or leave both empty.")
+                valid = False
+            elif top.data is not None and top.data <= bottom.data:
+                top.errors.append(
+                    "The top number (systolic) must be higher than the bottom one (diastolic)."
+                )
+                valid = False
+        return valid
+
+    def prompt_fields(self):
+        """The integration prompts' fields, in order."""
+        return [self[f"prompt_{key}"] for key, _ in PROMPTS]
+
+    def is_open(self, section):
+        """True when a part of the form holds a value or an error, so it is shown unfolded."""
+        return any(_has_value(self[name].data) or self[name].errors for name in SECTIONS[section])
+
+
+def _has_value(data):
+    # 0 is a real rating, so falsiness will not do.
+    return data is not None and data is not False and data != "" and data != []
+
+
+def get_session(session_id):
+    """The signed-in person's session `session_id`, or 404."""
+    rows = list(
+        get_db()["sessions"].rows_where(
+            "user_id = ? and id = ?", [current_user.id, session_id], limit=1
+        )
+    )
+    if not rows:
+        abort(404)
+    return rows[0]
+
+
+def latest_session():
+    """The signed-in person's latest session by start time, or None."""
+    rows = list(
+        get_db()["sessions"].rows_where(
+            "user_id = ?", [current_user.id], order_by="started_at desc, id desc", limit=1
+        )
+    )
+    return rows[0] if rows else None
+
+
+def numbered(row_id):
+    """(baseline, session row with its "number", its window figures) for one of the person's."""
+    base, pairs = progress.window_figures(current_user)
+    for row, figures in pairs:
+        if row["id"] == row_id:
+            return base, row, figures
+    abort(404)
+
+
+def chosen_side_effects(form):
+    """The ticked side effects in the checklist's order, each once; text typed ticks "other"."""
+    ticked = set(form.side_effects.data or ())
+    if form.side_effects_other.data:
+        ticked.add("other")
+    return [value for value, _ in SIDE_EFFECTS if value in ticked]
+
+
+def save_session(form, row_id=None):
+    """Insert a new session (or update `row_id`) from a valid form; return its id."""
+    values = {name: form[name].data for name in COLUMNS}
+    values["clinic"] = values["clinic"] or ""
+    values["intention"] = values["intention"] or ""
+    values["reflection"] = values["reflection"] or ""
+    values["private"] = int(form.private.data)
+    values["side_effects"] = ",".join(chosen_side_effects(form))
+    values["side_effects_other"] = form.side_effects_other.data or ""
+    answers = {key: form[f"prompt_{key}"].data for key, _ in PROMPTS}
+    values["prompts"] = json.dumps(
+        {key: text for key, text in answers.items() if text and text.strip()}, ensure_ascii=False
+    )
+    values["started_at"] = form.started_utc.isoformat(timespec="seconds")
+    values["day"] = form.started_utc.astimezone(ZoneInfo(form.zone)).date().isoformat()
+    now = timezones.utcnow_iso()
+    db = get_db()
+    if row_id is None:
+        return (
+            db["sessions"]
+            .insert({**values, "user_id": current_user.id, "created_at": now, "updated_at": now})
+            .last_pk
+        )
+    assignments = ", ".join(f"{c} = :{c}" for c in values)
+    db.execute(
+        f"update sessions set {assignments}, updated_at = :now "  # noqa: S608 (constant columns)
+        "where id = :id and user_id = :user_id",
+        {**values, "now": now, "id": row_id, "user_id": current_user.id},
+    )
+    return row_id
+
+
+def form_data(row, fields=None):
+    """A stored session as the form's initial data (only `fields` when given)."""
+    data = {c: row[c] for c in COLUMNS}
+    data["private"] = bool(row["private"])
+    data["side_effects"] = stored_side_effects(row)
+    data["side_effects_other"] = row["side_effects_other"]
+    data["started_at"] = local_input_value(
+        datetime.fromisoformat(row["started_at"]), current_user.timezone
+    )
+    for key, text in stored_prompts(row).items():
+        data[f"prompt_{key}"] = text
+    if fields is not None:
+        data = {name: data[name] for name in fields}
+    return data
+
+
+def stored_side_effects(row):
+    """The side effects of a stored session as a list (", " between them is read too)."""
+    return [value.strip() for value in row["side_effects"].split(",") if value.strip()]
+
+
+def stored_prompts(row):
+    """The prompt answers of a stored session, {key: answer}, for the prompts we know."""
+    try:
+        answers = json.loads(row["prompts"] or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(answers, dict):
+        return {}
+    return {key: answers[key] for key, _ in PROMPTS if isinstance(answers.get(key), str)}
+
+
+def latest_mood(row):
+    """The mood rating nearest the end of the session: after, else before, else None."""
+    return row["mood_after"] if row["mood_after"] is not None else row["mood_before"]
+
+
+def signed(value):
+    """A change as "+1.5", "−0.5" (a true minus sign) or "0.0", to one decimal."""
+    text = f"{abs(value):.1f}"
+    if text == "0.0":
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+def figure_text(figures):
+    """A session's window figures as the text a page shows; None where there is no data."""
+
+    def maybe(value, show):
+        return None if value is None else show(value)
+
+    return {
+        "pre_level": maybe(figures["pre_level"], lambda v: f"{v:.1f}"),
+        "window_mean": maybe(figures["window_mean"], lambda v: f"{v:.1f}"),
+        "change": maybe(figures["change"], signed),
+        "peak_change": maybe(
+            figures["peak_change"], lambda v: f"{signed(v)} on day {figures['peak_day']}"
+        ),
+        "days_above_baseline": maybe(
+            figures["days_above_baseline"], lambda v: f"{v} of {figures['n_checkins']}"
+        ),
+        "n_checkins": str(figures["n_checkins"]),
+    }
+
+
+def with_local_time(row):
+    """`row` with "started_local": its start as an aware datetime in the person's zone."""
+    moment = datetime.fromisoformat(row["started_at"])
+    return {**row, "started_local": moment.astimezone(ZoneInfo(current_user.timezone))}
+
+
+def render_form(form, row=None, number=None, carried=False):
+    """The session form, with 400 when it was sent and did not validate."""
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "sessions/form.html",
+        form=form,
+        row=row,
+        number=number,
+        carried=carried,
+        reflection_max=REFLECTION_MAX,
+    ), status
+
+
+def after_save(row_id, verb):
+    """Redirect to the saved session; ask that page for crisis resources after a very low mood."""
+    _, row, _ = numbered(row_id)
+    mood = latest_mood(row)
+    if mood is not None and mood <= CRISIS_MOOD:
+        session["crisis_session"] = row_id
+    day = timezones.parse_day(row["day"])
+    flash(f"{verb} session #{row['number']}, {day:%A %-d %B %Y}.")
+    return redirect(url_for("sessions.detail", id=row_id))
+
+
+@bp.route("")
+@login_required
+def index():
+    base, pairs = progress.window_figures(current_user)
+    items = [(with_local_time(row), figure_text(figures)) for row, figures in reversed(pairs)]
+    return render_template(
+        "sessions/list.html",
+        items=items,
+        baseline=None if base is None else f"{base:.1f}",
+        window_days=current_user.window_days,
+        labels=LABELS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    zone = current_user.timezone
+    if request.method == "POST":
+        form = SessionForm(zone=zone)
+        if form.validate_on_submit():
+            return after_save(save_session(form), "Saved")
+        return render_form(form)
+    now = datetime.now(UTC)
+    latest = latest_session()
+    initial = form_data(latest, CARRIED_OVER) if latest else {}
+    started = local_input_value(now.replace(second=0, microsecond=0), zone)
+    form = SessionForm(zone=zone, now=now, data={**initial, "started_at": started})
+    return render_form(form, carried=latest is not None)
+
+
+@bp.route("/<int:id>")
+@login_required
+def detail(id):
+    get_session(id)
+    base, row, figures = numbered(id)
+    crisis_panel = session.pop("crisis_session", None) == id
+    return render_template(
+        "sessions/detail.html",
+        row=with_local_time(row),
+        figures=figure_text(figures),
+        baseline=None if base is None else f"{base:.1f}",
+        window_days=current_user.window_days,
+        side_effects=stored_side_effects(row),
+        prompts=stored_prompts(row),
+        labels=LABELS,
+        crisis_panel=crisis_panel,
+    )
+
+
+@bp.route("/<int:id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(id):
+    row = get_session(id)
+    _, numbered_row, _ = numbered(id)
+    data = None if request.method == "POST" else form_data(row)
+    form = SessionForm(zone=current_user.timezone, data=data)
+    if form.validate_on_submit():
+        return after_save(save_session(form, row_id=id), "Updated")
+    return render_form(form, row=with_local_time(row), number=numbered_row["number"])
+
+
+@bp.route("/<int:id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(id):
+    get_session(id)
+    _, row, _ = numbered(id)
+    form = FlaskForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        get_db().execute("delete from sessions where user_id = ? and id = ?", [current_user.id, id])
+        day = timezones.parse_day(row["day"])
+        flash(f"Deleted session #{row['number']} of {day:%A %-d %B %Y}.")
+        return redirect(url_for("sessions.index"))
+    return render_template("sessions/delete.html", row=with_local_time(row), form=form)

@@ -1,0 +1,791 @@
+import json
+import re
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from journal.db import get_db
+from journal.sessions import figure_text, signed
+
+# A past moment: expectations come from fixed inputs, never from the clock.
+GOOD = {
+    "started_at": "2025-03-01T09:30",
+    "product": "esketamine",
+    "route": "intranasal",
+    "dose_mg": "56",
+}
+RANGE_0_10 = "Choose a whole number from 0 to 10."
+BOTH = "Enter both numbers of the reading, or leave both empty."
+TOP_ABOVE = "The top number (systolic) must be higher than the bottom one (diastolic)."
+SYSTOLIC = "The systolic (top) number must be from 60 to 260 mmHg."
+DIASTOLIC = "The diastolic (bottom) number must be from 30 to 160 mmHg."
+
+
+def rows(app):
+    with app.app_context():
+        return list(get_db()["sessions"].rows_where(order_by="id"))
+
+
+def reading(when, systolic, diastolic):
+    """Form data for a blood pressure reading taken `when` ("before" or "after")."""
+    return {f"bp_{when}_systolic": systolic, f"bp_{when}_diastolic": diastolic}
+
+
+def error_for(response, field):
+    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
+    return match.group(1) if match else None
+
+
+def post(client, url="/sessions/new", **data):
+    form = {k: v for k, v in {**GOOD, **data}.items() if v is not None}
+    return client.post(url, data=form)
+
+
+def check_in(client, day, mood):
+    response = client.post("/checkin", data={"date": day, "mood": str(mood)})
+    assert response.status_code == 302
+
+
+def cards(page):
+    """Each session's card on the list, top to bottom."""
+    return page.text.split('<article class="session-card"')[1:]
+
+
+def shown(html, term):
+    """The text shown for the figure named `term`."""
+    match = re.search(rf"<dt>{re.escape(term)}</dt><dd>(.*?)</dd>", html, re.S)
+    assert match, f"no figure {term!r}"
+    return match.group(1)
+
+
+NOT_ENOUGH = '<span aria-hidden="true">—</span><span class="visually-hidden">not enough data</span>'
+
+
+# Log-in ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/sessions"),
+        ("get", "/sessions/new"),
+        ("post", "/sessions/new"),
+        ("get", "/sessions/1"),
+        ("get", "/sessions/1/edit"),
+        ("post", "/sessions/1/edit"),
+        ("get", "/sessions/1/delete"),
+        ("post", "/sessions/1/delete"),
+    ],
+)
+def test_log_in_required(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    location = urlsplit(response.location)
+    assert location.path == "/auth/login"
+    assert parse_qs(location.query)["next"] == [path]
+
+
+# The form ---------------------------------------------------------------------------------
+
+
+def test_new_form(client, patient):
+    response = client.get("/sessions/new")
+    assert response.status_code == 200
+    page = response.text
+    assert 'type="datetime-local"' in page
+    for name in ("mood_before", "mood_after", "dissociation"):
+        assert page.count(f'type="radio" name="{name}"') == 11
+    assert "not a validated scale" in page
+    assert re.findall(r'name="side_effects" type="checkbox" value="(\w+)"', page) == [
+        "nausea",
+        "vomiting",
+        "dizziness",
+        "headache",
+        "drowsiness",
+        "numbness",
+        "taste_change",
+        "blurred_vision",
+        "raised_bp",
+        "anxiety",
+        "fatigue",
+        "other",
+    ]
+    assert re.findall(r'<option value="(\w+)">', page) == [
+        "iv",
+        "im",
+        "sc",
+        "intranasal",
+        "oral",
+        "sublingual",
+        "other",
+    ]
+    assert ">IV infusion<" in page and ">Intranasal spray<" in page
+    assert re.findall(r'name="product" required type="radio" value="(\w+)"', page) == [
+        "ketamine",
+        "esketamine",
+    ]
+    for prompt in ("prompt_stood_out", "prompt_noticed", "prompt_carry"):
+        assert f'name="{prompt}"' in page
+    assert "only you will ever see them" in page
+    # The optional parts start folded, so logging on a phone is quick.
+    assert page.count('<details class="more">') == 4
+    assert "filled in from your last session" not in page
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Los_Angeles", "UTC"])
+def test_new_form_starts_at_now_in_the_persons_zone(client, auth, zone):
+    auth.register(timezone=zone)
+    before = datetime.now(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    page = client.get("/sessions/new").text
+    after = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    value = re.search(r'name="started_at" required type="datetime-local" value="([^"]+)"', page)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.group(1))  # to the minute
+    assert before <= datetime.fromisoformat(value.group(1)) <= after
+
+
+def test_every_input_is_labelled_and_nothing_is_inline(client, patient):
+    post(client, reflection="r", prompt_carry="c")
+    for path in ("/sessions/new", "/sessions/1/edit", "/sessions/1", "/sessions"):
+        page = client.get(path).text
+        for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", page):
+            attrs = match.group(2)
+            if 'type="hidden"' in attrs or 'type="radio"' in attrs:
+                continue  # radios are wrapped in their <label>
+            field_id = re.search(r'id="([^"]+)"', attrs).group(1)
+            assert f'for="{field_id}"' in page, f"{path}: no label for {field_id}"
+        # A strict Content-Security-Policy comes later: no inline script or style.
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
+        assert not re.search(r"\sstyle=|<style", page), path
+
+
+# Saving -----------------------------------------------------------------------------------
+
+FULL = {
+    "started_at": "2025-03-01T20:15",
+    "product": "ketamine",
+    "route": "iv",
+    "dose_mg": "35",
+    "dose_mg_per_kg": "0,5",
+    "weight_kg": " 70 ",
+    "clinic": "  Bay Clinic ",
+    "intention": "Be open\r\nto what comes",
+    "mood_before": "3",
+    "mood_after": "6",
+    "dissociation": "0",
+    "side_effects": ["headache", "nausea", "headache"],
+    "bp_before_systolic": "118",
+    "bp_before_diastolic": "76",
+    "bp_after_systolic": "135",
+    "bp_after_diastolic": "85",
+    "reflection": "Line one\r\nLine two",
+    "prompt_stood_out": "The light",
+    "prompt_noticed": "",
+    "prompt_carry": "Patience",
+    "private": "y",
+}
+
+
+def test_save_full_session(app, client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    response = client.post("/sessions/new", data=FULL)
+    assert response.status_code == 302
+    assert response.location == "/sessions/1"
+    (row,) = rows(app)
+    # 20:15 on 1 March in Los Angeles (PST, UTC-8) is 04:15 on 2 March in UTC.
+    assert row["started_at"] == "2025-03-02T04:15:00+00:00"
+    assert row["day"] == "2025-03-01"
+    assert (row["product"], row["route"]) == ("ketamine", "iv")
+    assert (row["dose_mg"], row["dose_mg_per_kg"], row["weight_kg"]) == (35, 0.5, 70)
+    assert row["clinic"] == "Bay Clinic"
+    assert row["intention"] == "Be open\nto what comes"
+    assert (row["mood_before"], row["mood_after"], row["dissociation"]) == (3, 6, 0)
+    assert row["side_effects"] == "nausea,headache"  # the list's order, each once
+    assert row["side_effects_other"] == ""
+    assert (row["bp_before_systolic"], row["bp_before_diastolic"]) == (118, 76)
+    assert (row["bp_after_systolic"], row["bp_after_diastolic"]) == (135, 85)
+    assert row["reflection"] == "Line one\nLine two"
+    assert json.loads(row["prompts"]) == {"stood_out": "The light", "carry": "Patience"}
+    assert row["private"] == 1
+    assert row["user_id"] == 1 and row["created_at"] == row["updated_at"]
+    page = client.get("/sessions/1")
+    assert "Saved session #1, Saturday 1 March 2025." in page.text
+
+
+def test_minimal_session(app, client, patient):
+    response = post(client, dose_mg="")
+    assert response.status_code == 302
+    (row,) = rows(app)
+    for column in (
+        "dose_mg",
+        "dose_mg_per_kg",
+        "weight_kg",
+        "mood_before",
+        "mood_after",
+        "dissociation",
+        "bp_before_systolic",
+        "bp_after_diastolic",
+    ):
+        assert row[column] is None, column
+    assert (row["clinic"], row["intention"], row["reflection"], row["side_effects"]) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert row["prompts"] == "{}" and row["private"] == 0
+    page = client.get("/sessions/1")
+    assert page.status_code == 200
+    assert "<dt>Dose</dt>" not in page.text and "Reflection" not in page.text
+
+
+def test_private_reflection_is_stored_private(app, client, patient):
+    post(client, reflection="just for me", private="y")
+    post(client, started_at="2025-03-02T09:30", reflection="shareable")
+    assert [(r["reflection"], r["private"]) for r in rows(app)] == [
+        ("just for me", 1),
+        ("shareable", 0),
+    ]
+    assert "Private: only you see this" in client.get("/sessions/1").text
+    assert "Private: only you see this" not in client.get("/sessions/2").text
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed", "utc", "day"),
+    [
+        # UTC+14: late evening locally is the morning of the same date in UTC.
+        ("Pacific/Kiritimati", "2025-03-01T23:30", "2025-03-01T09:30:00+00:00", "2025-03-01"),
+        # Early morning locally is still the day before in UTC: day is the local date.
+        ("Pacific/Kiritimati", "2025-03-02T06:00", "2025-03-01T16:00:00+00:00", "2025-03-02"),
+        ("America/Los_Angeles", "2025-03-01T20:15", "2025-03-02T04:15:00+00:00", "2025-03-01"),
+        ("America/Los_Angeles", "2025-07-04T18:00", "2025-07-05T01:00:00+00:00", "2025-07-04"),
+        # 01:30 happens twice when the clocks go back: the first (still PDT, UTC-7).
+        ("America/Los_Angeles", "2025-11-02T01:30", "2025-11-02T08:30:00+00:00", "2025-11-02"),
+        # Without a date-time picker: a space, and seconds.
+        ("UTC", "2025-03-01 09:30:15", "2025-03-01T09:30:15+00:00", "2025-03-01"),
+    ],
+)
+def test_started_at_stored_in_utc_and_day_is_local(app, client, auth, zone, typed, utc, day):
+    auth.register(timezone=zone)
+    assert post(client, started_at=typed).status_code == 302
+    (row,) = rows(app)
+    assert (row["started_at"], row["day"]) == (utc, day)
+
+
+def test_text_under_something_else_ticks_other(app, client, patient):
+    post(client, side_effects=["nausea"], side_effects_other=" metallic taste ")
+    (row,) = rows(app)
+    assert (row["side_effects"], row["side_effects_other"]) == ("nausea,other", "metallic taste")
+    page = client.get("/sessions/1").text
+    assert '<span class="chip">metallic taste</span>' in page
+    assert '<span class="chip">Nausea</span>' in page
+
+
+def test_odd_unicode_round_trips(app, client, patient):
+    text = "Zalgo z̸̢̛a̵l̷g̶o, RTL \u202eטקסט\u202c, emoji 👩🏽‍🦰, CJK 心, combining é"
+    response = post(
+        client,
+        clinic="Clínica Ñandú 心",
+        intention=text,
+        reflection=text,
+        prompt_noticed="手が温かい ✋",
+        side_effects_other="味 changed",
+    )
+    assert response.status_code == 302
+    (row,) = rows(app)
+    assert row["reflection"] == text and row["intention"] == text
+    assert row["clinic"] == "Clínica Ñandú 心"
+    assert json.loads(row["prompts"]) == {"noticed": "手が温かい ✋"}
+    page = client.get("/sessions/1").text
+    assert "👩🏽‍🦰" in page and "Clínica Ñandú 心" in page and "手が温かい ✋" in page
+
+
+def test_reflection_is_text_not_html(client, patient):
+    post(client, reflection="<script>alert(1)</script>\n<b>bold</b>", prompt_carry="<i>x</i>")
+    page = client.get("/sessions/1").text
+    assert "<script>alert(1)</script>" not in page and "<i>x</i>" not in page
+    assert (
+        '<div class="reflection">&lt;script&gt;alert(1)&lt;/script&gt;\n&lt;b&gt;bold&lt;/b&gt;'
+        in page
+    )
+    assert '<div class="reflection">&lt;i&gt;x&lt;/i&gt;</div>' in page
+
+
+# Bad input --------------------------------------------------------------------------------
+
+AMOUNT_MG = "This must be more than 0 and at most 1,000 mg."
+FORMAT_MG = "Enter a number in mg, like 56 or 7.5."
+WHEN = "Enter the date and time like 2026-03-14T09:30."
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"route": "intravenous"}, "route", "Choose how it was given from the list."),
+        ({"route": "IV"}, "route", "Choose how it was given from the list."),
+        ({"route": ""}, "route", "Choose how it was given."),
+        ({"route": None}, "route", "Choose how it was given."),
+        ({"product": "lsd"}, "product", "Choose ketamine or esketamine."),
+        ({"product": None}, "product", "Choose ketamine or esketamine."),
+        ({"dose_mg": "-5"}, "dose_mg", AMOUNT_MG),
+        ({"dose_mg": "0"}, "dose_mg", AMOUNT_MG),
+        ({"dose_mg": "0,0"}, "dose_mg", AMOUNT_MG),
+        ({"dose_mg": "1000.5"}, "dose_mg", AMOUNT_MG),
+        ({"dose_mg": "9" * 400}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "1e3"}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "nan"}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "inf"}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "56 mg"}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "٥٦"}, "dose_mg", FORMAT_MG),  # Arabic-Indic 56
+        ({"dose_mg": "５６"}, "dose_mg", FORMAT_MG),  # full-width 56
+        ({"dose_mg": "1_000"}, "dose_mg", FORMAT_MG),
+        ({"dose_mg": "1,000"}, "dose_mg", "without a thousands separator"),
+        ({"dose_mg_per_kg": "0"}, "dose_mg_per_kg", "more than 0 and at most 5 mg/kg."),
+        ({"dose_mg_per_kg": "-0.5"}, "dose_mg_per_kg", "more than 0 and at most 5 mg/kg."),
+        ({"dose_mg_per_kg": "5,01"}, "dose_mg_per_kg", "more than 0 and at most 5 mg/kg."),
+        ({"weight_kg": "19.9"}, "weight_kg", "This must be from 20 to 400 kg."),
+        ({"weight_kg": "401"}, "weight_kg", "This must be from 20 to 400 kg."),
+        ({"weight_kg": "heavy"}, "weight_kg", "Enter a number in kg, like 70 or 70.5."),
+        ({"mood_before": "11"}, "mood_before", RANGE_0_10),
+        ({"mood_before": "-1"}, "mood_before", RANGE_0_10),
+        ({"mood_after": "5.5"}, "mood_after", RANGE_0_10),
+        ({"mood_after": "seven"}, "mood_after", RANGE_0_10),
+        ({"mood_after": "٥"}, "mood_after", RANGE_0_10),
+        ({"dissociation": "12"}, "dissociation", RANGE_0_10),
+        ({"started_at": ""}, "started_at", "Enter when the session started."),
+        ({"started_at": None}, "started_at", "Enter when the session started."),
+        ({"started_at": "2025-02-30T10:00"}, "started_at", WHEN),
+        ({"started_at": "2025-03-01T25:00"}, "started_at", WHEN),
+        ({"started_at": "2025-03-01"}, "started_at", WHEN),
+        ({"started_at": "01/03/2025 10:00"}, "started_at", WHEN),
+        ({"started_at": "2025-03-01T10:00Z"}, "started_at", WHEN),
+        ({"started_at": "2025-03-01T10:00+02:00"}, "started_at", WHEN),
+        ({"started_at": "２０２５-03-01T10:00"}, "started_at", WHEN),
+        ({"started_at": "1989-12-31T10:00"}, "started_at", "too far back"),
+        ({"side_effects": ["nausea", "hallucinations"]}, "side_effects", "from the list"),
+        ({"side_effects": ["NAUSEA"]}, "side_effects", "from the list"),
+        ({"side_effects_other": "x" * 201}, "side_effects_other", "up to 200 characters"),
+        ({"clinic": "é" * 201}, "clinic", "up to 200 characters; yours has 201"),
+        ({"clinic": "bad\x00byte"}, "clinic", "invisible control characters"),
+        ({"intention": "x" * 2001}, "intention", "up to 2,000 characters; yours has 2,001"),
+        ({"reflection": "ü" * 20_001}, "reflection", "up to 20,000 characters; yours has"),
+        ({"reflection": "colour \x1b[31m"}, "reflection", "invisible control characters"),
+        ({"prompt_stood_out": "x" * 5001}, "prompt_stood_out", "up to 5,000 characters"),
+        ({"prompt_carry": "bell\x07"}, "prompt_carry", "invisible control characters"),
+        ({"bp_before_systolic": "120"}, "bp_before_diastolic", BOTH),
+        ({"bp_after_diastolic": "80"}, "bp_after_systolic", BOTH),
+        (reading("before", "59", "40"), "bp_before_systolic", SYSTOLIC),
+        (reading("after", "261", "90"), "bp_after_systolic", SYSTOLIC),
+        (reading("before", "120", "29"), "bp_before_diastolic", DIASTOLIC),
+        (reading("before", "200", "161"), "bp_before_diastolic", DIASTOLIC),
+        (reading("before", "120.5", "80"), "bp_before_systolic", "Enter a whole number, like 120."),
+        (reading("after", "１２０", "80"), "bp_after_systolic", "Enter a whole number, like 120."),
+        (reading("after", "80", "80"), "bp_after_systolic", TOP_ABOVE),
+        (reading("after", "70", "90"), "bp_after_systolic", TOP_ABOVE),
+    ],
+)
+def test_bad_session(app, client, patient, data, field, message):
+    kept = {"intention": "Stay curious", "reflection": "Kept 🌊 text", "prompt_noticed": "Warm ✋"}
+    form = {**GOOD, "clinic": "Bay Clinic", **kept, **data}
+    form = {k: v for k, v in form.items() if v is not None}
+    response = client.post("/sessions/new", data=form)
+    assert response.status_code == 400
+    assert message in (error_for(response, field) or ""), error_for(response, field)
+    for name, text in kept.items():
+        if name not in data:
+            assert text in response.text, name  # the person's words are still there
+    assert 'value="Bay Clinic"' in response.text or "clinic" in data
+    assert rows(app) == []
+
+
+def test_bad_input_keeps_every_answer_and_opens_its_section(app, client, patient):
+    data = {
+        **FULL,
+        "started_at": "2025-03-01T09:30",
+        "dose_mg": "7,5",
+        "dose_mg_per_kg": "0,125",
+        "side_effects": ["dizziness", "other"],
+        "side_effects_other": "ringing ears",
+        "bp_after_systolic": "",  # half a reading: the one error
+        "private": "y",
+    }
+    response = client.post("/sessions/new", data=data)
+    assert response.status_code == 400
+    page = response.text
+    assert error_for(response, "bp_after_systolic") == BOTH
+    assert 'value="2025-03-01T09:30"' in page
+    assert re.search(r'checked id="product-0"[^>]*value="ketamine"', page)
+    assert '<option selected value="iv">' in page
+    assert 'value="7,5"' in page and 'value="0,125"' in page and 'value=" 70 "' in page
+    assert re.search(r'name="mood_before" value="3" checked', page)
+    assert re.search(r'name="dissociation" value="0" checked', page)
+    checked = re.findall(
+        r'checked id="side_effects-\d+" name="side_effects"[^>]*value="(\w+)"', page
+    )
+    assert checked == ["dizziness", "other"]
+    assert 'value="ringing ears"' in page
+    assert 'value="85"' in page  # the other half of the reading
+    for text in ("Be open\nto what comes", "Line one\nLine two", "The light", "Patience"):
+        assert text in page
+    assert re.search(r'checked id="private" name="private"', page)
+    # Every optional part that holds an answer or an error is open.
+    assert page.count('<details class="more" open>') == 4
+    assert rows(app) == []
+
+
+def test_huge_texts_refused_and_kept(app, client, patient):
+    reflection, answer = "ü" * 20_001, "心" * 5_001
+    response = post(client, reflection=reflection, prompt_carry=answer)
+    assert response.status_code == 400
+    assert "yours has 20,001" in error_for(response, "reflection")
+    assert "yours has 5,001" in error_for(response, "prompt_carry")
+    assert reflection in response.text and answer in response.text
+    assert rows(app) == []
+
+
+def test_texts_at_their_limits_count_line_breaks_once(app, client, patient):
+    reflection = ("a" * 99 + "\r\n") * 200  # 20,000 characters once CRLF counts as one
+    answer = ("b" * 49 + "\r\n") * 100  # 5,000
+    assert post(client, reflection=reflection, prompt_stood_out=answer).status_code == 302
+    (row,) = rows(app)
+    assert len(row["reflection"]) == 20_000
+    assert len(json.loads(row["prompts"])["stood_out"]) == 5_000
+
+
+def test_body_over_2mb_is_413(app, client, patient):
+    response = post(client, reflection="x" * (2 * 1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert rows(app) == []
+
+
+def test_future_time_refused(app, client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    later = datetime.now(ZoneInfo("America/Los_Angeles")) + timedelta(hours=2)
+    typed = later.strftime("%Y-%m-%dT%H:%M")
+    response = post(client, started_at=typed, reflection="not yet")
+    assert response.status_code == 400
+    assert "still to come" in error_for(response, "started_at")
+    assert f'value="{typed}"' in response.text and "not yet" in response.text
+    assert rows(app) == []
+
+
+def test_future_is_relative_to_the_persons_own_zone(app, client, auth):
+    # Honolulu (UTC-10) is a day behind Kiritimati (UTC+14) on the clock on the wall.
+    honolulu_now = datetime.now(ZoneInfo("Pacific/Honolulu")).strftime("%Y-%m-%dT%H:%M")
+    kiritimati_now = datetime.now(ZoneInfo("Pacific/Kiritimati")).strftime("%Y-%m-%dT%H:%M")
+    auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
+    assert "still to come" in error_for(post(client, started_at=kiritimati_now), "started_at")
+    auth.logout()
+    auth.register(email="kiri@example.com", timezone="Pacific/Kiritimati")
+    assert post(client, started_at=honolulu_now).status_code == 302
+    assert len(rows(app)) == 1
+
+
+def test_time_the_clocks_skip_is_refused(app, client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    response = post(client, started_at="2025-03-09T02:30")  # clocks jump from 02:00 to 03:00
+    assert response.status_code == 400
+    assert "does not exist in your time zone" in error_for(response, "started_at")
+    assert rows(app) == []
+
+
+# Viewing ------------------------------------------------------------------------------------
+
+
+def test_detail_shows_everything(client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    client.post("/sessions/new", data={**FULL, "side_effects_other": "ringing ears"})
+    response = client.get("/sessions/1")
+    assert response.status_code == 200
+    page = response.text
+    assert "Session #1" in page
+    assert '<time datetime="2025-03-02T04:15:00+00:00">Sat 1 Mar 2025, 20:15</time>' in page
+    assert shown(page, "Medicine") == "Ketamine (racemic)"
+    assert shown(page, "How it was given") == "IV infusion"
+    assert shown(page, "Dose") == "35 mg (0.5 mg/kg)"
+    assert shown(page, "Body weight") == "70 kg"
+    assert shown(page, "Mood before") == "3 / 10"
+    assert shown(page, "Mood after") == "6 / 10"
+    assert "not a validated scale" in page and "0 / 10" in page
+    assert '118/76 <span class="unit">mmHg</span>' in page
+    assert '135/85 <span class="unit">mmHg</span>' in page
+    assert shown(page, "Clinic or setting") == "Bay Clinic"
+    assert '<div class="reflection">Be open\nto what comes</div>' in page
+    assert '<span class="chip">Nausea</span> <span class="chip">Headache</span>' in page
+    assert '<span class="chip">ringing ears</span>' in page
+    assert '<div class="reflection">Line one\nLine two</div>' in page
+    assert "<h3>What stood out most?</h3>" in page and "The light" in page
+    assert "<h3>What would you like to carry into the coming days?</h3>" in page
+    assert "What did you notice in your body or feelings?" not in page  # skipped
+    assert "Private: only you see this" in page
+    assert 'href="/sessions/1/edit"' in page and 'href="/sessions/1/delete"' in page
+    assert "Baseline not established yet" in page
+    assert shown(page, "Mean mood, days 1–7") == NOT_ENOUGH
+    assert shown(page, "Check-ins in the window") == "0"
+    assert "nan<" not in page.lower()
+
+
+def test_empty_list(client, patient):
+    response = client.get("/sessions")
+    assert response.status_code == 200
+    assert "No sessions yet" in response.text
+    assert 'href="/sessions/new"' in response.text
+
+
+def test_numbering_follows_start_time(client, patient):
+    post(client, started_at="2025-02-01T10:00")  # id 1
+    post(client, started_at="2025-03-01T10:00")  # id 2
+    response = post(client, started_at="2025-01-15T10:00")  # id 3, the earliest
+    assert "Saved session #1," in client.get(response.location).text
+    post(client, started_at="2025-03-01T08:00")  # id 4: same day as id 2, earlier
+    listed = re.findall(
+        r'<a href="/sessions/(\d+)">Session #(\d+)</a>', client.get("/sessions").text
+    )
+    assert listed == [("2", "4"), ("4", "3"), ("1", "2"), ("3", "1")]  # newest first
+    for session_id, number in listed:
+        assert f"<h1>Session #{number} " in client.get(f"/sessions/{session_id}").text
+    # Deleting the first renumbers the rest.
+    client.post("/sessions/3/delete")
+    assert "<h1>Session #1 " in client.get("/sessions/1").text
+
+
+def test_list_shows_window_figures(client, patient):
+    # Baseline: days -14..-1 before the first session (10 Jan): moods 4, 5, 6 -> 5.0.
+    for day, mood in (("2025-01-03", 4), ("2025-01-05", 5), ("2025-01-07", 6)):
+        check_in(client, day, mood)
+    check_in(client, "2025-01-10", 9)  # day 0: not a window day
+    # Window days 1, 2, 4, 5, 7: moods 7, 8, 8, 4, 6.
+    for day, mood in (
+        ("2025-01-11", 7),
+        ("2025-01-12", 8),
+        ("2025-01-14", 8),
+        ("2025-01-15", 4),
+        ("2025-01-17", 6),
+    ):
+        check_in(client, day, mood)
+    check_in(client, "2025-01-18", 3)  # day 8: after a 7-day window
+    post(client, started_at="2025-01-10T10:00", mood_before="4", mood_after="7")
+    post(client, started_at="2025-03-01T10:00")  # no check-ins around it at all
+    page = client.get("/sessions")
+    assert "Your baseline mood is <strong>5.0</strong>" in page.text
+    newest, first = cards(page)
+    assert "Session #2" in newest and "Session #1" in first
+    # Mean 33 / 5 = 6.6; change 6.6 - 5.0; best day 8 - 5 on day 2 (day 4 ties, the earlier
+    # wins); 4 of the 5 window days are above 5.0 (the 4 is not).
+    assert shown(first, "Mean mood, days 1–7") == "6.6"
+    assert shown(first, "Change from baseline") == "+1.6"
+    assert shown(first, "Best day against baseline") == "+3.0 on day 2"
+    assert shown(first, "Days above baseline") == "4 of 5"
+    assert shown(first, "Check-ins in the window") == "5"
+    assert "not enough data" not in first
+    assert "Mood 4" in first and "7<span" in first
+    for term in (
+        "Mean mood, days 1–7",
+        "Change from baseline",
+        "Best day against baseline",
+        "Days above baseline",
+    ):
+        assert shown(newest, term) == NOT_ENOUGH
+    assert shown(newest, "Check-ins in the window") == "0"
+    # The session's own page: the same figures, and the level it came in at (days -3..-1).
+    detail = client.get("/sessions/1").text
+    assert shown(detail, "Mood, 3 days before") == "6.0"
+    assert shown(detail, "Change from baseline") == "+1.6"
+
+
+def test_window_figures_without_a_baseline(client, patient):
+    check_in(client, "2025-01-05", 5)
+    check_in(client, "2025-01-07", 6)  # only two days before the session
+    check_in(client, "2025-01-11", 7)
+    post(client, started_at="2025-01-10T10:00")
+    page = client.get("/sessions").text
+    assert (
+        "Baseline not established yet: it needs at least 3 check-ins in the 14 days before "
+        "your first session" in page
+    )
+    (card,) = cards(client.get("/sessions"))
+    assert shown(card, "Mean mood, days 1–7") == "7.0"
+    assert shown(card, "Change from baseline") == NOT_ENOUGH
+    assert shown(card, "Days above baseline") == NOT_ENOUGH
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.6, "+1.6"), (-0.5, "\u22120.5"), (-0.04, "0.0"), (0.0, "0.0"), (2.96, "+3.0")],
+)
+def test_signed(value, text):
+    assert signed(value) == text
+
+
+def test_figure_text_keeps_none_as_none():
+    empty = {
+        "pre_level": None,
+        "window_mean": None,
+        "change": None,
+        "peak_change": None,
+        "peak_day": None,
+        "days_above_baseline": None,
+        "n_checkins": 0,
+    }
+    assert figure_text(empty) == {
+        "pre_level": None,
+        "window_mean": None,
+        "change": None,
+        "peak_change": None,
+        "days_above_baseline": None,
+        "n_checkins": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "shown_panel"),
+    [
+        ({"mood_after": "2"}, True),
+        ({"mood_before": "0"}, True),
+        ({"mood_before": "1", "mood_after": "5"}, False),  # the latest rating counts
+        ({"mood_after": "3"}, False),
+        ({}, False),
+    ],
+)
+def test_crisis_resources_after_a_very_low_mood(app, client, patient, data, shown_panel):
+    response = post(client, **data)
+    assert response.status_code == 302  # saved all the same
+    page = client.get(response.location).text
+    assert ('id="crisis-resources"' in page) is shown_panel
+    assert 'id="crisis-resources"' not in client.get(response.location).text  # once
+    assert len(rows(app)) == 1
+
+
+def test_new_form_starts_from_the_last_session(client, patient):
+    post(client, product="ketamine", route="iv", dose_mg="35", clinic="Bay Clinic", mood_after="7")
+    page = client.get("/sessions/new").text
+    assert "filled in from your last session" in page
+    assert re.search(r'checked id="product-0"[^>]*value="ketamine"', page)
+    assert '<option selected value="iv">' in page
+    assert 'name="dose_mg" type="text" value="35"' in page
+    assert 'value="Bay Clinic"' in page
+    assert " checked" not in re.search(r'name="mood_after".*?</fieldset>', page, re.S).group(0)
+
+
+# Editing and deleting ----------------------------------------------------------------------
+
+
+def test_edit(app, client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    client.post("/sessions/new", data=FULL)
+    created = rows(app)[0]["created_at"]
+    page = client.get("/sessions/1/edit")
+    assert page.status_code == 200
+    assert 'value="2025-03-01T20:15"' in page.text  # shown in the person's own time
+    assert re.search(r'checked id="product-0"[^>]*value="ketamine"', page.text)
+    assert re.findall(r'checked id="side_effects-\d+"[^>]*value="(\w+)"', page.text) == [
+        "nausea",
+        "headache",
+    ]
+    assert "The light" in page.text and "Patience" in page.text
+    response = client.post(
+        "/sessions/1/edit",
+        data={
+            **FULL,
+            "started_at": "2025-03-01T21:00",
+            "product": "esketamine",
+            "route": "intranasal",
+            "dose_mg": "84",
+            "dose_mg_per_kg": "",
+            "side_effects": [],
+            "prompt_stood_out": "",
+            "prompt_noticed": "Calm",
+            "private": None,
+        },
+    )
+    assert response.status_code == 302 and response.location == "/sessions/1"
+    (row,) = rows(app)
+    assert row["started_at"] == "2025-03-02T05:00:00+00:00" and row["day"] == "2025-03-01"
+    assert (row["product"], row["route"], row["dose_mg"]) == ("esketamine", "intranasal", 84)
+    assert row["dose_mg_per_kg"] is None and row["side_effects"] == ""
+    assert json.loads(row["prompts"]) == {"noticed": "Calm", "carry": "Patience"}
+    assert row["private"] == 0
+    assert row["created_at"] == created and row["updated_at"] >= created
+    assert "Updated session #1" in client.get("/sessions/1").text
+
+
+def test_edit_shows_the_time_in_the_persons_current_zone(app, client, auth):
+    auth.register(timezone="America/Los_Angeles")
+    post(client, started_at="2025-03-01T20:15")  # 04:15 UTC on 2 March
+    with app.app_context():  # the person moves to Kiritimati (UTC+14)
+        get_db()["users"].update(1, {"timezone": "Pacific/Kiritimati"})
+    assert 'value="2025-03-02T18:15"' in client.get("/sessions/1/edit").text
+
+
+def test_edit_bad_input_keeps_stored_row(app, client, patient):
+    post(client, reflection="before")
+    response = post(client, "/sessions/1/edit", route="teleport", reflection="new words")
+    assert response.status_code == 400
+    assert error_for(response, "route") == "Choose how it was given from the list."
+    assert "new words" in response.text
+    (row,) = rows(app)
+    assert (row["route"], row["reflection"]) == ("intranasal", "before")
+
+
+def test_delete_asks_first(app, client, patient):
+    post(client, reflection="gone soon")
+    confirm = client.get("/sessions/1/delete")
+    assert confirm.status_code == 200
+    assert "can't be undone" in confirm.text and "Delete session #1?" in confirm.text
+    assert len(rows(app)) == 1
+    response = client.post("/sessions/1/delete")
+    assert response.status_code == 302 and response.location == "/sessions"
+    assert rows(app) == []
+    assert "Deleted session #1 of Saturday 1 March 2025." in client.get("/sessions").text
+    assert client.get("/sessions/1").status_code == 404
+
+
+# Two people never see each other's sessions ------------------------------------------------
+
+
+def test_another_persons_session_is_404(app, client, auth):
+    auth.register(email="one@example.com")
+    post(client, reflection="one's secret", clinic="One's clinic")
+    auth.logout()
+    auth.register(email="two@example.com")
+    listing = client.get("/sessions").text
+    assert "No sessions yet" in listing and "secret" not in listing
+    assert client.get("/sessions/1").status_code == 404
+    assert client.get("/sessions/1/edit").status_code == 404
+    assert post(client, "/sessions/1/edit", reflection="overwritten").status_code == 404
+    assert client.get("/sessions/1/delete").status_code == 404
+    assert client.post("/sessions/1/delete").status_code == 404
+    (row,) = rows(app)
+    assert (row["user_id"], row["reflection"]) == (1, "one's secret")
+    # Their own first session is their #1.
+    response = post(client, started_at="2025-01-01T09:00")
+    assert "Saved session #1," in client.get(response.location).text
+
+
+@pytest.mark.parametrize("session_id", ["999", "0"])
+def test_missing_session_is_404(client, patient, session_id):
+    post(client)
+    for url in (f"/sessions/{session_id}", f"/sessions/{session_id}/edit"):
+        assert client.get(url).status_code == 404
+    assert client.get(f"/sessions/{session_id}/delete").status_code == 404
+    assert client.post(f"/sessions/{session_id}/delete").status_code == 404
+    assert post(client, f"/sessions/{session_id}/edit").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/sessions/abc", "/sessions/-1", "/sessions/1.5/edit"])
+def test_malformed_id_is_404(client, patient, path):
+    post(client)
+    assert client.get(path).status_code == 404
+
+
+def test_side_effects_stored_with_spaces_are_read(app, client, patient):
+    post(client)
+    with app.app_context():  # as seed-demo writes them
+        get_db()["sessions"].update(1, {"side_effects": "dizziness, nausea"})
+    assert '<span class="chip">Dizziness or vertigo</span>' in client.get("/sessions/1").text
+    page = client.get("/sessions/1/edit").text
+    assert re.findall(r'checked id="side_effects-\d+"[^>]*value="(\w+)"', page) == [
+        "nausea",
+        "dizziness",
+    ]
