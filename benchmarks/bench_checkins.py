@@ -37,10 +37,14 @@ class Client:
     def __init__(self, port):
         self.port = port
         self.cookies = {}
+        self.last_headers = None
 
-    def request(self, method, path, form=None):
+    def request(self, method, path, form=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
+        }
         body = None
         if form is not None:
             body = urlencode(form)
@@ -48,11 +52,12 @@ class Client:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         data = response.read()
+        self.last_headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
         conn.close()
-        return response.status, data.decode()
+        return response.status, data.decode(errors="replace")
 
     def token(self, path):
         status, page = self.request("GET", path)
