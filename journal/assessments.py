@@ -37,7 +37,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from . import instruments, progress, timezones, windows
-from .db import get_db
+from .db import get_db, owned_or_404
 from .fields import ScaleField, check_local_day, strip
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -122,14 +122,7 @@ def assessment_rows(kind=None):
 
 def get_assessment(assessment_id):
     """The signed-in person's check-up with this id, or 404."""
-    rows = list(
-        get_db()["assessments"].rows_where(
-            "user_id = ? and id = ?", [current_user.id, assessment_id], limit=1
-        )
-    )
-    if not rows:
-        abort(404)
-    row = rows[0]
+    row = owned_or_404("assessments", id=assessment_id)
     row["answers"] = json.loads(row["answers"])
     row["band"] = instruments.band(row["kind"], row["total"])
     return row

@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from . import symptoms, timezones
-from .db import get_db
+from .db import get_db, owned_or_404
 from .fields import (
     REFLECTION_MAX,
     ScaleField,
@@ -167,10 +167,7 @@ def find_checkin(day):
 
 def get_checkin(day):
     """The signed-in person's check-in for `day`, or 404."""
-    row = find_checkin(day)
-    if row is None:
-        abort(404)
-    return row
+    return owned_or_404("checkins", day=day.isoformat())
 
 
 def make_form(form_class, tracked, **kwargs):

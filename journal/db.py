@@ -5,8 +5,9 @@ import sqlite3
 from pathlib import Path
 
 import click
-from flask import current_app, g
+from flask import abort, current_app, g
 from flask.cli import with_appcontext
+from flask_login import current_user
 from sqlite_utils import Database
 
 from .migrations import migrate
@@ -53,6 +54,23 @@ def _keep_open(app):
         conn = sqlite3.connect(path, check_same_thread=False)
         conn.execute("select count(*) from sqlite_master").fetchone()
         app.extensions["journal_keeper"] = ((os.getpid(), path), conn)
+
+
+def owned_or_404(table, **where):
+    """The signed-in person's row of `table` matching `where` (column=value), or 404.
+
+    Every lookup names its owner: someone else's record is a 404, never a 403 that would
+    confirm it exists.
+    """
+    clauses = "".join(f" and {column} = ?" for column in where)
+    rows = list(
+        get_db()[table].rows_where(
+            f"user_id = ?{clauses}", [current_user.id, *where.values()], limit=1
+        )
+    )
+    if not rows:
+        abort(404)
+    return rows[0]
 
 
 def close_db(exc=None):

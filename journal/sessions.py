@@ -48,7 +48,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import progress, timezones
 from .checkins import CRISIS_MOOD
-from .db import get_db
+from .db import get_db, owned_or_404
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
@@ -431,14 +431,7 @@ def _has_value(data):
 
 def get_session(session_id):
     """The signed-in person's session `session_id`, or 404."""
-    rows = list(
-        get_db()["sessions"].rows_where(
-            "user_id = ? and id = ?", [current_user.id, session_id], limit=1
-        )
-    )
-    if not rows:
-        abort(404)
-    return rows[0]
+    return owned_or_404("sessions", id=session_id)
 
 
 def latest_session():

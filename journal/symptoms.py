@@ -11,7 +11,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import timezones
-from .db import get_db
+from .db import get_db, owned_or_404
 from .fields import ScaleField, no_control_characters, strip
 
 bp = Blueprint("symptoms", __name__, url_prefix="/settings/symptoms")
@@ -67,14 +67,7 @@ def find_by_name(user_id, name):
 
 def get_symptom(symptom_id):
     """The signed-in person's symptom, or 404."""
-    rows = list(
-        get_db()["symptoms"].rows_where(
-            "user_id = ? and id = ?", [current_user.id, symptom_id], limit=1
-        )
-    )
-    if not rows:
-        abort(404)
-    return rows[0]
+    return owned_or_404("symptoms", id=symptom_id)
 
 
 def field_name(symptom):

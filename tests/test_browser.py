@@ -1,0 +1,516 @@
+"""Afterglow in a real browser, used the way a person uses it on a phone.
+
+Debian's Chromium through Playwright at 390 x 844 (touch, mobile), against the live
+server from conftest.py (CSRF on, one database for the whole run, so every test signs
+up with its own email).
+"""
+
+import re
+import uuid
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from conftest import PASSWORD
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    # When the browser drops a connection mid-response (a page left while its icon or
+    # style sheet still loads), werkzeug's development server skips closing the static
+    # file it was sending. That is the test server's leak, not the app's; without this,
+    # `filterwarnings = error` fails whichever test happens to be running.
+    pytest.mark.filterwarnings(
+        "ignore:unclosed file <_io.BufferedReader name='[^']*/static/:ResourceWarning"
+    ),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <_io.FileIO name='[^']*/static/"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+]
+
+DAY_URL = re.compile(r"/entries/(\d{4}-\d\d-\d\d)$")
+WIDTHS = (390, 360)
+SCHEMES = ("light", "dark")
+TAP_MIN = 44
+
+
+# What a person does -------------------------------------------------------------------
+
+
+def register(page, name=""):
+    """Sign up with a fresh email through the form; lands on the check-in page."""
+    email = f"pat-{uuid.uuid4().hex}@example.com"
+    page.goto("/auth/register")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    if name:
+        page.get_by_label("Name to show (optional)").fill(name)
+    page.get_by_role("button", name="Create account").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    return email
+
+
+def tap_scale(page, group, value):
+    """Tap the visible number on a 0-10 scale.
+
+    The radio button is an invisible layer over the number, inside the same label, so the
+    finger lands on the label that shows the number.
+    """
+    number = re.compile(rf"^\s*{value}\b")
+    page.get_by_role("group", name=group).locator("label").filter(has_text=number).tap()
+
+
+def open_more(page):
+    """Open the optional part of the check-in (anxiety, energy, sleep)."""
+    page.get_by_text(re.compile(r"^Anxiety, energy")).tap()
+    expect(page.get_by_label("Hours of sleep last night")).to_be_visible()
+
+
+def scale_radio(page, group, value):
+    """The radio button for `value` on a 0-10 scale."""
+    return page.get_by_role("group", name=group).get_by_role("radio", name=str(value), exact=True)
+
+
+def save(page):
+    """Tap the form's save button and wait for the saved day's page."""
+    page.get_by_role("button", name=re.compile(r"^Save (check-in|changes)$")).tap()
+    expect(page).to_have_url(DAY_URL)
+    return DAY_URL.search(page.url).group(1)
+
+
+def check_in(page, mood, reflection="", day=None, tags=""):
+    """Log a check-in from the check-in page; returns its day (YYYY-MM-DD)."""
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", mood)
+    if day:
+        page.get_by_label("Date", exact=True).fill(day)
+    if tags:
+        page.get_by_label("Tags", exact=True).fill(tags)
+    if reflection:
+        page.get_by_label("Reflection", exact=True).fill(reflection)
+    return save(page)
+
+
+def form_today(page):
+    """The day the check-in form offers by default: today in the person's time zone."""
+    page.goto("/checkin")
+    return page.get_by_label("Date", exact=True).input_value()
+
+
+def figure(page, name):
+    """The value shown next to `name` ("Mood", "Sleep", ...) on a day's page."""
+    return (
+        page.locator("dl.figures > div")
+        .filter(has=page.get_by_role("term").filter(has_text=re.compile(f"^{name}$")))
+        .get_by_role("definition")
+    )
+
+
+def history_days(page):
+    """The days listed on the history page, top to bottom."""
+    page.goto("/entries")
+    return page.locator("ol.entries time").evaluate_all(
+        "times => times.map(t => t.getAttribute('datetime'))"
+    )
+
+
+def flash(page):
+    return page.get_by_role("status").filter(has_text=re.compile(r"\S"))
+
+
+def sideways_overflow(page):
+    """How many CSS px the page is wider than the screen (0 when nothing scrolls sideways).
+
+    With is_mobile, Chromium widens window.innerWidth to fit over-wide content (it zooms
+    the page out), so `scrollWidth <= innerWidth` would always pass. The layout viewport
+    (documentElement.clientWidth) keeps the device width.
+    """
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
+
+
+def serious_violations(page):
+    """axe's serious and critical violations on the page, as readable lines."""
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+# The pages a person sees ----------------------------------------------------------------
+
+# Reflections with long unbroken words and many tags are what push a phone layout sideways.
+LONG_REFLECTION = (
+    "A long day after the session. Notes from https://example.org/integration/"
+    "a-very-long-address-without-any-break-in-it-at-all?with=parameters&and=more\n"
+    "Supercalifragilisticexpialidociousnessandevenlongerwordsthanthatone 🌅🌅🌅"
+)
+LONG_TAGS = "outdoors, friends, integration, meditation, a-long-tag-without-spaces-at-all"
+
+PAGES = [
+    "landing",
+    "register",
+    "login",
+    "checkin",
+    "entries",
+    "entry",
+    "entry with crisis resources",
+    "edit",
+    "delete confirmation",
+    "settings",
+    "help",
+    "not found",
+]
+ANONYMOUS = {"landing": "/", "register": "/auth/register", "login": "/auth/login"}
+
+
+def open_page(page, name):
+    """Go to one of the pages a person sees, signing up and checking in first when it needs that."""
+    if name in ANONYMOUS:
+        response = page.goto(ANONYMOUS[name])
+        assert response.status == 200
+        return
+    register(page, name="Alexandra Konstantinopoulou-Wright")
+    if name == "entry with crisis resources":
+        check_in(page, mood=1, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+        expect(page.locator("#crisis-resources")).to_be_visible()
+        return
+    day = check_in(page, mood=6, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+    path, status = {
+        "checkin": ("/checkin", 200),
+        "entries": ("/entries", 200),
+        "entry": (f"/entries/{day}", 200),
+        "edit": (f"/entries/{day}/edit", 200),
+        "delete confirmation": (f"/entries/{day}/delete", 200),
+        "settings": ("/settings", 200),
+        "help": ("/help", 200),
+        "not found": ("/no-such-page", 404),
+    }[name]
+    response = page.goto(path)
+    assert response.status == status
+    if name == "checkin":
+        open_more(page)
+
+
+# 1. Register ------------------------------------------------------------------------------
+
+
+def test_register_preselects_the_browsers_time_zone(browser, browser_context_args):
+    zone = "Pacific/Kiritimati"
+    context = browser.new_context(**browser_context_args, timezone_id=zone)
+    try:
+        page = context.new_page()
+        page.goto("/auth/register")
+        expect(page.get_by_label("Time zone")).to_have_value(zone)
+
+        page.get_by_label("Email", exact=True).fill(f"kiri-{uuid.uuid4().hex}@example.com")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Name to show (optional)").fill("Teuea")
+        page.get_by_role("button", name="Create account").tap()
+
+        expect(page).to_have_url(re.compile(r"/checkin$"))
+        expect(flash(page)).to_contain_text("Welcome to Afterglow")
+        page.goto("/settings")
+        expect(page.get_by_label("Time zone")).to_have_value(zone)
+    finally:
+        context.close()
+
+
+# 2. Log a check-in --------------------------------------------------------------------------
+
+
+def test_check_in_by_touch_shows_the_entry(page):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    register(page)
+
+    tap_scale(page, "Mood today", 7)
+    expect(scale_radio(page, "Mood today", 7)).to_be_checked()
+    open_more(page)
+    page.get_by_label("Hours of sleep last night").fill("7.5")
+    tags = page.get_by_label("Tags", exact=True)
+    tags.fill("calm")
+    page.get_by_role("button", name="exercise", exact=True).tap()
+    expect(tags).to_have_value("calm, exercise")
+
+    reflection = page.get_by_label("Reflection", exact=True)
+    reflection.press_sequentially("Quiet morning <script>alert(1)</script>")
+    reflection.press("Enter")
+    reflection.press_sequentially("Walked by the sea 🌊")
+    day = save(page)
+
+    expect(flash(page)).to_contain_text("Saved your check-in for")
+    expect(page.locator("h1 time")).to_have_attribute("datetime", day)
+    expect(figure(page, "Mood")).to_have_text("7 / 10")
+    expect(figure(page, "Sleep")).to_have_text("7.5 h")
+    expect(page.locator(".tags .chip")).to_have_text(["calm", "exercise"])
+    shown = page.locator(".reflection").inner_text()
+    assert shown == "Quiet morning <script>alert(1)</script>\nWalked by the sea 🌊"
+    assert page.locator("main script").count() == 0
+    assert dialogs == []
+
+
+# 3. History ---------------------------------------------------------------------------------
+
+
+def test_history_lists_newest_first_and_links_to_the_day(page):
+    register(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    day_before = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
+    # Logged out of order, so neither insertion order nor its reverse passes by chance.
+    assert check_in(page, mood=5, reflection="today") == today
+    assert check_in(page, mood=3, reflection="two days ago", day=day_before) == day_before
+    assert check_in(page, mood=4, reflection="yesterday", day=yesterday) == yesterday
+
+    assert history_days(page) == [today, yesterday, day_before]
+    expect(page.get_by_text("3 check-ins, newest first.")).to_be_visible()
+
+    page.locator("ol.entries a").first.tap()
+    expect(page).to_have_url(re.compile(f"/entries/{today}$"))
+    expect(figure(page, "Mood")).to_have_text("5 / 10")
+    expect(page.locator(".reflection")).to_have_text("today")
+
+
+# 4. Edit ------------------------------------------------------------------------------------
+
+
+def test_edit_changes_the_day_and_keeps_one_row(page):
+    register(page)
+    day = check_in(page, mood=6, reflection="Before the edit")
+
+    page.get_by_role("link", name="Edit", exact=True).tap()
+    expect(page).to_have_url(re.compile(f"/entries/{day}/edit$"))
+    expect(scale_radio(page, "Mood today", 6)).to_be_checked()
+    tap_scale(page, "Mood today", 8)
+    page.get_by_label("Reflection", exact=True).fill("After the edit\nfeeling lighter")
+    assert save(page) == day
+
+    expect(flash(page)).to_contain_text("Updated your check-in for")
+    expect(figure(page, "Mood")).to_have_text("8 / 10")
+    assert page.locator(".reflection").inner_text() == "After the edit\nfeeling lighter"
+    assert history_days(page) == [day]
+    expect(page.locator("ol.entries .mood-badge")).to_have_text(["8"])
+
+
+# 5. Delete ----------------------------------------------------------------------------------
+
+
+def test_delete_after_confirmation(page):
+    register(page)
+    day = check_in(page, mood=4, reflection="To be deleted")
+
+    # Changing one's mind on the confirmation page keeps the entry.
+    page.get_by_role("link", name="Delete", exact=True).tap()
+    expect(page).to_have_url(re.compile(f"/entries/{day}/delete$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Delete the check-in for")
+    page.get_by_role("link", name="Keep it").tap()
+    expect(page).to_have_url(re.compile(f"/entries/{day}$"))
+    expect(page.locator(".reflection")).to_have_text("To be deleted")
+
+    page.get_by_role("link", name="Delete", exact=True).tap()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Delete the check-in for")
+    page.get_by_role("button", name="Delete for good").tap()
+    expect(page).to_have_url(re.compile(r"/entries$"))
+    expect(flash(page)).to_contain_text("Deleted the check-in for")
+    assert history_days(page) == []
+    assert page.goto(f"/entries/{day}").status == 404
+
+
+# 6. Crisis resources ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mood", "self_harm", "shown"),
+    [(1, False, True), (2, False, True), (6, True, True), (3, False, False)],
+    ids=["mood 1", "mood 2", "self-harm box", "mood 3"],
+)
+def test_crisis_resources_once_after_a_low_or_self_harm_entry(page, mood, self_harm, shown):
+    register(page)
+    tap_scale(page, "Mood today", mood)
+    if self_harm:
+        page.get_by_label("I've had thoughts of harming myself").check()
+    save(page)
+
+    crisis = page.locator("#crisis-resources")
+    if not shown:
+        expect(flash(page)).to_be_visible()
+        assert crisis.count() == 0
+        return
+    expect(crisis).to_be_visible()
+    expect(crisis.locator('a[href="tel:988"]')).to_be_visible()
+    expect(crisis).to_be_focused()
+    page.reload()
+    expect(page.locator("h1 time")).to_be_visible()
+    assert crisis.count() == 0
+
+
+# 7. Bad input -------------------------------------------------------------------------------
+
+
+def test_missing_mood_is_explained_at_the_field_and_keeps_the_text(page):
+    register(page)
+    page.get_by_label("Reflection", exact=True).fill("Foggy today\nbut okay")
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/checkin"
+    ) as answer:
+        page.get_by_role("button", name="Save check-in").tap()
+    assert answer.value.status == 400
+
+    mood = page.get_by_role("group", name="Mood today")
+    expect(mood.locator(".error")).to_have_text("Choose your mood today, from 0 to 10.")
+    expect(mood).to_have_attribute("aria-describedby", "mood-error")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Foggy today\nbut okay")
+    assert history_days(page) == []
+
+
+# 8. Log out and back in -------------------------------------------------------------------
+
+
+def test_log_out_then_log_in_returns_to_the_check_in(page):
+    # "Log out" sits at the foot of every signed-in page (commit ae95b69 moved it there).
+    email = register(page)
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login$"))
+    expect(flash(page)).to_have_text("You are logged out.")
+
+    page.goto("/checkin")
+    assert urlsplit(page.url).path == "/auth/login"
+    assert parse_qs(urlsplit(page.url).query)["next"] == ["/checkin"]
+
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    expect(page.get_by_role("heading", name="How are you today?")).to_be_visible()
+
+
+# 9. No sideways scrolling -------------------------------------------------------------------
+
+
+def test_sideways_scroll_check_notices_a_too_wide_page(page):
+    """The check below must be able to fail, in spite of Chromium's mobile zoom-out."""
+    page.goto("/help")
+    assert sideways_overflow(page) <= 0
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<div style=\"width: 500px; height: 10px\"></div>')"
+    )
+    assert sideways_overflow(page) > 0
+
+
+def in_scheme(page, scheme):
+    """Show pages as a phone set to light or dark mode would."""
+    page.emulate_media(color_scheme=scheme)
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_no_sideways_scrolling(page, name, scheme):
+    in_scheme(page, scheme)
+    open_page(page, name)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.clientWidth") == width
+        overflow = sideways_overflow(page)
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px wide"
+
+
+# 10. Tap targets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tap_targets_on_the_check_in_page(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    register(page)
+    open_more(page)
+
+    targets = [
+        *page.get_by_role("button").all(),
+        *page.locator("header").get_by_role("link").all(),
+        *page.get_by_role("navigation").get_by_role("link").all(),
+        *page.locator("summary").all(),
+        *(
+            label
+            for group in ("Mood today", "Anxiety", "Energy")
+            for label in page.get_by_role("group", name=group, exact=True).locator("label").all()
+        ),
+    ]
+    small = []
+    for target in targets:
+        if not target.is_visible():
+            continue
+        box = target.bounding_box()
+        if box["height"] < TAP_MIN or box["width"] < TAP_MIN:
+            html = target.evaluate("e => e.outerHTML.slice(0, 80)")
+            small.append(f"{html}: {box['width']:.0f} x {box['height']:.0f} px")
+    assert len(targets) > 30
+    assert small == [], f"tap targets under {TAP_MIN} px at {width} px wide:\n" + "\n".join(small)
+
+
+# 11. Accessibility --------------------------------------------------------------------------
+
+
+def test_accessibility_check_notices_a_problem(page):
+    """axe runs, and its serious findings reach the assertion with their ids and targets."""
+    page.goto("/help")
+    assert serious_violations(page) == []
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        ' \'<img id="unlabelled" src="/static/icon.svg">\')'
+    )
+    found = serious_violations(page)
+    assert any(line.startswith("image-alt (critical)") and "#unlabelled" in line for line in found)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violations(page, name, scheme):
+    in_scheme(page, scheme)
+    open_page(page, name)
+    found = serious_violations(page)
+    assert found == [], f"axe on {name} ({scheme}):\n" + "\n".join(found)
+
+
+# 12. Keyboard only --------------------------------------------------------------------------
+
+
+def focused(page):
+    """What has the keyboard focus: (tag, name attribute, value, text)."""
+    return page.evaluate(
+        "(() => { const e = document.activeElement;"
+        " return [e.tagName, e.name || '', e.value || '', e.textContent.trim()]; })()"
+    )
+
+
+def tab_to(page, wanted, limit=40):
+    """Press Tab until `wanted(focused(page))` holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if wanted(focused(page)):
+            return
+    raise AssertionError(f"Tab never reached the element; focus ends on {focused(page)}")
+
+
+def test_check_in_with_the_keyboard_only(page):
+    register(page)
+    tab_to(page, lambda f: f[:2] == ["INPUT", "mood"])
+    page.keyboard.press("Space")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    assert focused(page)[:3] == ["INPUT", "mood", "4"]
+    expect(scale_radio(page, "Mood today", 4)).to_be_checked()
+
+    tab_to(page, lambda f: f[0] == "BUTTON" and f[3] == "Save check-in")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(DAY_URL)
+    expect(flash(page)).to_contain_text("Saved your check-in for")
+    expect(figure(page, "Mood")).to_have_text("4 / 10")
