@@ -1,15 +1,20 @@
-"""Fixtures in the shape of Flask's tutorial (app, client, runner, auth), plus a live server
-and Chromium settings for the browser tests."""
+"""Fixtures in the shape of Flask's tutorial (app, client, runner, auth), plus a live gunicorn
+server and Chromium settings for the browser tests."""
 
 import os
 import re
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from journal import create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -111,22 +116,57 @@ def pytest_sessionfinish(session, exitstatus):
 # Browser tests: a real server on a free loopback port, Debian's Chromium at a phone's size.
 
 
-class LiveServer:
-    """The app served by werkzeug in a thread, with CSRF on, as people use it."""
+def free_port():
+    """A free TCP port on the loopback address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    def __init__(self, tmp_path):
-        self.app = make_app(tmp_path, WTF_CSRF_ENABLED=True, TESTING=False)
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+def wait_until_healthy(url, process, seconds=15):
+    """Poll /healthz until the server answers; fail with its output if it dies first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+class LiveServer:
+    """The app served by gunicorn, as in production, with CSRF on and a fresh database."""
+
+    def __init__(self, tmp_path, workers=2):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.database = tmp_path / "live.sqlite3"
+        self.command = [
+            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
+            "--bind", self.url.removeprefix("http://"), "journal:create_app()",
+        ]  # fmt: skip
+        self.env = {
+            **os.environ,
+            "JOURNAL_DATABASE": str(self.database),
+            "JOURNAL_SECRET_KEY": "live-server",
+            "JOURNAL_PASSWORD_HASH_METHOD": FAST_HASH,
+        }
+        self.log = tmp_path / "gunicorn.log"
 
     def __enter__(self):
-        self.thread.start()
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_until_healthy(self.url, self.process)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
+        self.process.terminate()
+        self.process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -15,20 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from conftest import PASSWORD
 from playwright.sync_api import expect
 
-pytestmark = [
-    pytest.mark.browser,
-    # When the browser drops a connection mid-response (a page left while its icon or
-    # style sheet still loads), werkzeug's development server skips closing the static
-    # file it was sending. That is the test server's leak, not the app's; without this,
-    # `filterwarnings = error` fails whichever test happens to be running.
-    pytest.mark.filterwarnings(
-        "ignore:unclosed file <_io.BufferedReader name='[^']*/static/:ResourceWarning"
-    ),
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <_io.FileIO name='[^']*/static/"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
-]
+pytestmark = pytest.mark.browser
 
 DAY_URL = re.compile(r"/entries/(\d{4}-\d\d-\d\d)$")
 WIDTHS = (390, 360)

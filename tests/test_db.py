@@ -1,6 +1,5 @@
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import make_app
+from conftest import free_port, make_app
 
 from journal import _instance_secret, create_app, windows
 from journal.db import connect
@@ -215,12 +214,6 @@ def test_config_from_environment(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert (tmp_path / "env.sqlite3").exists()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_gunicorn_serves_the_app(tmp_path):
