@@ -80,6 +80,36 @@ def check_in(page, mood, reflection="", day=None, tags=""):
     return save(page)
 
 
+def log_session(page, started_at=None, mood_before=4, mood_after=7, reflection=""):
+    """Log an esketamine session through the form; lands on the session's page."""
+    page.goto("/sessions/new")
+    if started_at:
+        page.get_by_label("Date and time").fill(started_at)
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("56")
+    tap_scale(page, "Mood before the session", mood_before)
+    tap_scale(page, "Mood after the session", mood_after)
+    if reflection:
+        page.get_by_text("Reflection and prompts").tap()
+        page.get_by_label("Reflection", exact=True).fill(reflection)
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+
+
+ANSWERS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+
+
+def answer_checkup(page, kind, answers):
+    """Answer a PHQ-9 or GAD-7 by tapping each question's answer; lands on the result."""
+    page.goto(f"/assessments/{kind}")
+    for number, answer in enumerate(answers, start=1):
+        question = page.get_by_role("group", name=re.compile(rf"^{number}\. "))
+        question.get_by_text(ANSWERS[answer], exact=True).tap()
+    page.get_by_role("button", name="Save and see my score").tap()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+$"))
+
+
 def form_today(page):
     """The day the check-in form offers by default: today in the person's time zone."""
     page.goto("/checkin")
@@ -154,6 +184,14 @@ PAGES = [
     "settings",
     "help",
     "not found",
+    "sessions",
+    "new session",
+    "session",
+    "progress",
+    "check-ups",
+    "phq9",
+    "check-up result",
+    "symptoms",
 ]
 ANONYMOUS = {"landing": "/", "register": "/auth/register", "login": "/auth/login"}
 
@@ -170,6 +208,12 @@ def open_page(page, name):
         expect(page.locator("#crisis-resources")).to_be_visible()
         return
     day = check_in(page, mood=6, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+    if name in ("session", "sessions", "progress"):
+        log_session(page, reflection=LONG_REFLECTION)
+    if name == "check-up result":
+        answer_checkup(page, "phq9", [1, 2, 1, 0, 3, 1, 0, 2, 0])
+    if name in ("session", "check-up result"):
+        return
     path, status = {
         "checkin": ("/checkin", 200),
         "entries": ("/entries", 200),
@@ -179,6 +223,12 @@ def open_page(page, name):
         "settings": ("/settings", 200),
         "help": ("/help", 200),
         "not found": ("/no-such-page", 404),
+        "sessions": ("/sessions", 200),
+        "new session": ("/sessions/new", 200),
+        "progress": ("/progress", 200),
+        "check-ups": ("/assessments", 200),
+        "phq9": ("/assessments/phq9", 200),
+        "symptoms": ("/settings/symptoms", 200),
     }[name]
     response = page.goto(path)
     assert response.status == status
@@ -501,3 +551,67 @@ def test_check_in_with_the_keyboard_only(page):
     expect(page).to_have_url(DAY_URL)
     expect(flash(page)).to_contain_text("Saved your check-in for")
     expect(figure(page, "Mood")).to_have_text("4 / 10")
+
+
+# 13. A session, a check-up and the progress page -------------------------------------------
+
+
+def chart_image(page, name):
+    """The chart's <img>, scrolled into view and loaded (lazy images load when seen)."""
+    image = page.locator(f"figure#{name} img")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "i => i.complete && i.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
+    )
+    return image
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_session_checkup_and_progress(page, scheme):
+    in_scheme(page, scheme)
+    register(page)
+    today = date.fromisoformat(form_today(page))
+    session_day = today - timedelta(days=3)
+    # A baseline before the session (3, 4, 5: mean 4.0) and two days after it (7, 8).
+    for offset, mood in [(-3, 3), (-2, 4), (-1, 5), (1, 7), (2, 8)]:
+        check_in(page, mood=mood, day=(session_day + timedelta(days=offset)).isoformat())
+    log_session(page, started_at=f"{session_day.isoformat()}T10:30")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("#1")
+
+    answer_checkup(page, "phq9", [2, 2, 1, 1, 1, 1, 1, 1, 0])  # 10: moderate
+    expect(page.get_by_text("moderate", exact=False).first).to_be_visible()
+    expect(page.locator("#crisis-resources")).to_have_count(0)
+
+    page.goto("/sessions")
+    expect(page.locator("ol.entries")).to_contain_text("7.5")  # the window mean
+
+    page.goto("/progress")
+    for name in ("mood-timeline", "window-overlay", "assessments"):
+        image = chart_image(page, name)
+        assert image.evaluate("i => i.naturalWidth") > 300
+        assert ("theme=dark" in image.evaluate("i => i.currentSrc")) == (scheme == "dark")
+        assert len(image.get_attribute("alt")) > 30
+    expect(page.locator("figure#window-overlay img")).to_have_attribute(
+        "alt", re.compile(r"baseline of 4\.0")
+    )
+    page.get_by_text("Each session's window as a table").tap()
+    row = page.locator("figure#window-overlay table tbody tr").first
+    expect(row).to_contain_text("7.5")
+    expect(row).to_contain_text("+3.5")  # 7.5 - 4.0
+    expect(page.locator(".cards")).to_contain_text("10")  # the latest PHQ-9
+    assert sideways_overflow(page) <= 0
+
+    page.get_by_role("link", name="1 year").tap()
+    expect(page).to_have_url(re.compile(r"days=365"))
+    chart_image(page, "mood-timeline")
+    assert sideways_overflow(page) <= 0
+
+
+def test_checkup_item_nine_shows_crisis_resources(page):
+    register(page)
+    answer_checkup(page, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    panel = page.locator("#crisis-resources")
+    expect(panel).to_be_visible()
+    expect(panel.locator('a[href="tel:988"]')).to_be_visible()
+    page.reload()
+    expect(page.locator("#crisis-resources")).to_have_count(0)
