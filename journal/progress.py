@@ -102,16 +102,6 @@ def date_range(days_param, today, first_day):
     return today - timedelta(days=days - 1), today
 
 
-def resolve_metric(name):
-    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown."""
-    if name in BUILTIN_METRICS:
-        return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
-    symptom = symptoms.find_by_name(current_user.id, name)
-    if symptom is None:
-        abort(400, description="That is not a symptom you track.")
-    return symptom["id"], symptom["name"], 10
-
-
 def first_day(user_id):
     """The person's first check-in, session or assessment day, or None."""
     row = (
@@ -247,24 +237,34 @@ def describe_assessments(data):
     return "; ".join(parts) + "."
 
 
-# Views
+# Views. Every function below takes the `person` whose progress is shown (a User: the
+# signed-in patient here; the patient behind a share link or a caseload row elsewhere), so
+# that shared, read-only views draw exactly what the patient sees.
 
 
-def course(metric="mood"):
+def resolve_metric(person, name):
+    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown."""
+    if name in BUILTIN_METRICS:
+        return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
+    symptom = symptoms.find_by_name(person.id, name)
+    if symptom is None:
+        abort(400, description="That is not a symptom tracked here.")
+    return symptom["id"], symptom["name"], 10
+
+
+def course(person, metric="mood"):
     """Everything the page, charts and summary draw on, fetched once per request."""
-    user_id = current_user.id
-    today = timezones.local_today(current_user.timezone)
     return {
-        "today": today,
-        "points": metric_points(user_id, metric),
-        "sessions": session_rows(user_id),
-        "first_day": first_day(user_id),
+        "today": timezones.local_today(person.timezone),
+        "points": metric_points(person.id, metric),
+        "sessions": session_rows(person.id),
+        "first_day": first_day(person.id),
     }
 
 
-def chart_data(name, data, metric_label, y_max, start, end):
+def chart_data(person, name, data, metric_label, y_max, start, end):
     """(data for the chart function, text alternative) of chart `name`."""
-    window_days = current_user.window_days
+    window_days = person.window_days
     if name == "mood-timeline":
         kwargs = timeline_data(
             data["points"], data["sessions"], window_days, start, end, metric_label, y_max
@@ -276,8 +276,8 @@ def chart_data(name, data, metric_label, y_max, start, end):
         )
         return kwargs, describe_overlay(kwargs, base)
     kwargs = assessments_data(
-        assessment_scores(current_user.id, "phq9"),
-        assessment_scores(current_user.id, "gad7"),
+        assessment_scores(person.id, "phq9"),
+        assessment_scores(person.id, "gad7"),
         data["sessions"],
         start,
         end,
@@ -292,18 +292,17 @@ DRAW = {
 }
 
 
-@bp.route("/charts/<name>.<fmt>")
-@login_required
-def chart(name, fmt):
+def chart_response(person, name, fmt, args):
+    """A chart of `person`'s data as SVG or PNG, or 304 when the browser's copy is current."""
     if name not in CHARTS or fmt not in ("svg", "png"):
         abort(404)
-    theme = request.args.get("theme", "light")
+    theme = args.get("theme", "light")
     if theme not in THEMES:
         abort(400, description="Choose the light or dark theme.")
-    metric, label, y_max = resolve_metric(request.args.get("metric", "mood"))
-    data = course(metric)
-    start, end = date_range(request.args.get("days", "90"), data["today"], data["first_day"])
-    kwargs, _ = chart_data(name, data, label, y_max, start, end)
+    metric, label, y_max = resolve_metric(person, args.get("metric", "mood"))
+    data = course(person, metric)
+    start, end = date_range(args.get("days", "90"), data["today"], data["first_day"])
+    kwargs, _ = chart_data(person, name, data, label, y_max, start, end)
     tag = etag(name, theme, fmt, kwargs)
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
     if tag in request.if_none_match:
@@ -314,15 +313,21 @@ def chart(name, fmt):
     return Response(charts.to_png(figure), mimetype="image/png", headers=headers)
 
 
-def summary(user):
+@bp.route("/charts/<name>.<fmt>")
+@login_required
+def chart(name, fmt):
+    return chart_response(current_user, name, fmt, request.args)
+
+
+def summary(person):
     """The summary.json document (see the web contract); plain JSON, null never NaN."""
-    base, figures = window_figures(user)
+    base, figures = window_figures(person)
     first = date.fromisoformat(figures[0][0]["day"]) if figures else None
-    phq9 = windows.phq9_summary(assessment_scores(user.id, "phq9"), first)
-    gad7 = windows.gad7_summary(assessment_scores(user.id, "gad7"), first)
+    phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
+    gad7 = windows.gad7_summary(assessment_scores(person.id, "gad7"), first)
     return {
         "baseline": rounded(base),
-        "window_days": user.window_days,
+        "window_days": person.window_days,
         "sessions": [
             {
                 "id": s["id"],
@@ -350,7 +355,7 @@ def summary_json():
     return response
 
 
-def cards(user, data, base, phq9):
+def cards(data, base, phq9):
     """The headline figures on the progress page."""
     today, points, sessions = data["today"], data["points"], data["sessions"]
     recent = windows.mean_between(points, today - timedelta(days=6), today)
@@ -388,30 +393,42 @@ def heatmap(points, sessions, start, end):
     return weeks
 
 
+def view_context(person, args):
+    """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
+    days = args.get("days", "90")
+    metric_name = args.get("metric", "mood")
+    metric, label, y_max = resolve_metric(person, metric_name)
+    data = course(person, metric)
+    start, end = date_range(days, data["today"], data["first_day"])
+    mood = data if metric == "mood" else course(person, "mood")
+    base, figures = window_figures(person, data["sessions"], mood["points"])
+    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
+    phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
+    return {
+        "person": person,
+        "days": days,
+        "ranges": list(RANGES),
+        "metric": metric_name,
+        "metric_label": label,
+        "metrics": list(BUILTIN_METRICS) + [s["name"] for s in symptoms.every(person.id)],
+        "start": start,
+        "end": end,
+        "cards": cards(mood, base, phq9),
+        "figures": figures,
+        "charts": {
+            name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS
+        },
+        "heatmap": heatmap(mood["points"], data["sessions"], start, end),
+    }
+
+
 @bp.route("/progress")
 @login_required
 def index():
-    days = request.args.get("days", "90")
-    metric_name = request.args.get("metric", "mood")
-    metric, label, y_max = resolve_metric(metric_name)
-    data = course(metric)
-    start, end = date_range(days, data["today"], data["first_day"])
-    mood = data if metric == "mood" else course("mood")
-    base, figures = window_figures(current_user, data["sessions"], mood["points"])
-    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
-    phq9 = windows.phq9_summary(assessment_scores(current_user.id, "phq9"), first)
-    described = {name: chart_data(name, data, label, y_max, start, end) for name in CHARTS}
     return render_template(
         "progress/index.html",
-        days=days,
-        ranges=list(RANGES),
-        metric=metric_name,
-        metric_label=label,
-        metrics=list(BUILTIN_METRICS) + [s["name"] for s in symptoms.every(current_user.id)],
-        start=start,
-        end=end,
-        cards=cards(current_user, mood, base, phq9),
-        figures=figures,
-        charts=described,
-        heatmap=heatmap(mood["points"], data["sessions"], start, end),
+        page_endpoint="progress.index",
+        chart_endpoint="progress.chart",
+        endpoint_args={},
+        **view_context(current_user, request.args),
     )
