@@ -49,11 +49,22 @@ class User(UserMixin):
         self.role = row["role"]
         self.window_days = row.get("window_days", 7)
         self.clinic_phone = row.get("clinic_phone", "")
+        self.private_by_default = bool(row.get("private_by_default", 0))
+        self.report_name = row.get("report_name", "")
 
     @property
     def name(self):
         """What the pages call the person: their display name, or their email."""
         return self.display_name or self.email
+
+    @property
+    def shared_name(self):
+        """What a therapist, a report or a share link calls the person."""
+        return self.report_name or self.display_name or "Patient"
+
+    @property
+    def is_therapist(self):
+        return self.role == "therapist"
 
 
 def init_app(app):

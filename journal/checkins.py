@@ -258,7 +258,7 @@ def checkin():
     else:
         wanted = timezones.parse_day(request.args.get("date", "")) or local_today
         existing = find_checkin(wanted) if wanted <= local_today else None
-        initial = form_data(existing) if existing else {}
+        initial = form_data(existing) if existing else {"private": current_user.private_by_default}
         form = make_form(
             CheckinForm, tracked, today=local_today, data={**initial, "date": wanted.isoformat()}
         )

@@ -163,6 +163,79 @@ def m007_symptoms(db):
     )
 
 
+@migrations()
+def m008_sharing_settings(db):
+    # private_by_default: whether new reflections start private. report_name: the name or
+    # pseudonym shown to a therapist. invite_code: a therapist's code for patients to link.
+    db.execute("alter table users add column private_by_default integer not null default 0")
+    db.execute("alter table users add column report_name text not null default ''")
+    db.execute("alter table users add column invite_code text")
+    db.execute("create unique index users_invite_code on users (invite_code)")
+
+
+@migrations()
+def m009_share_links(db):
+    # Only a hash of each token is stored; the token itself is shown once.
+    db.execute(
+        """
+        create table share_links (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            label text not null,
+            token_hash text not null unique,
+            created_at text not null,
+            expires_at text not null,
+            revoked_at text,
+            last_opened_at text,
+            open_count integer not null default 0
+        )
+        """
+    )
+    db.execute("create index share_links_user on share_links (user_id)")
+    db.execute(
+        """
+        create table share_openings (
+            id integer primary key,
+            link_id integer not null references share_links (id) on delete cascade,
+            opened_at text not null,
+            what text not null check (what in ('page', 'report'))
+        )
+        """
+    )
+
+
+@migrations()
+def m010_therapist_links(db):
+    # A patient links to at most one therapist at a time, and can unlink at any moment.
+    db.execute(
+        """
+        create table therapist_links (
+            patient_id integer primary key references users (id) on delete cascade,
+            therapist_id integer not null references users (id) on delete cascade,
+            linked_at text not null
+        )
+        """
+    )
+    db.execute("create index therapist_links_therapist on therapist_links (therapist_id)")
+
+
+@migrations()
+def m011_pending_imports(db):
+    # A parsed import waits here, shown for confirmation, until the person saves or drops it.
+    db.execute(
+        """
+        create table pending_imports (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            filename text not null,
+            source text not null,
+            rows text not null,
+            created_at text not null
+        )
+        """
+    )
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -615,7 +615,11 @@ def new():
     latest = latest_session()
     initial = form_data(latest, CARRIED_OVER) if latest else {}
     started = local_input_value(now.replace(second=0, microsecond=0), zone)
-    form = SessionForm(zone=zone, now=now, data={**initial, "started_at": started})
+    form = SessionForm(
+        zone=zone,
+        now=now,
+        data={**initial, "started_at": started, "private": current_user.private_by_default},
+    )
     return render_form(form, carried=latest is not None)
 
 

@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
-from wtforms import IntegerField, PasswordField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .auth import hash_password, password_field, timezone_field, validate_timezone
 from .db import get_db
-from .fields import strip
+from .fields import no_control_characters, strip
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -34,6 +34,14 @@ class SettingsForm(FlaskForm):
         validators=[Length(max=30, message="Keep it to 30 characters.")],
         description="Offered beside the crisis lines when you might need support.",
         render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+
+    private_by_default = BooleanField("Start new reflections as private")
+    report_name = StringField(
+        "Name on reports and shared pages (optional)",
+        filters=[strip],
+        validators=[Length(max=80, message="Keep it to 80 characters."), no_control_characters],
+        description="Your first name, initials or a pseudonym: what your therapist sees.",
     )
 
     validate_timezone = validate_timezone
@@ -73,6 +81,8 @@ def render(settings_form=None, password_form=None, status=200):
             "timezone": current_user.timezone,
             "window_days": current_user.window_days,
             "clinic_phone": current_user.clinic_phone,
+            "private_by_default": current_user.private_by_default,
+            "report_name": current_user.report_name,
         },
     )
     password_form = password_form or PasswordForm(formdata=None)
@@ -94,6 +104,8 @@ def index():
                 "timezone": form.timezone.data,
                 "window_days": form.window_days.data,
                 "clinic_phone": form.clinic_phone.data or "",
+                "private_by_default": int(form.private_by_default.data),
+                "report_name": form.report_name.data or "",
             },
         )
         flash("Settings saved.")

@@ -101,3 +101,24 @@ def test_bad_password_change(app, client, patient, data, message):
     assert response.status_code == 400
     assert message in response.text
     assert user(app)["password_hash"] == before
+
+
+def test_new_reflections_start_private_when_chosen(app, client, patient):
+    assert 'name="private" type="checkbox" value="y">' in client.get("/checkin").text
+    response = client.post(
+        "/settings", data={**SETTINGS, "private_by_default": "y", "report_name": "R. 🌿"}
+    )
+    assert response.status_code == 302
+    assert (user(app)["private_by_default"], user(app)["report_name"]) == (1, "R. 🌿")
+    assert 'checked id="private" name="private"' in client.get("/checkin").text
+    assert 'checked id="private" name="private"' in client.get("/sessions/new").text
+    # An existing entry keeps its own choice.
+    client.post("/checkin", data={"date": "2026-01-05", "mood": "5"})
+    assert 'checked id="private"' not in client.get("/entries/2026-01-05/edit").text
+
+
+def test_report_name_too_long(app, client, patient):
+    response = client.post("/settings", data={**SETTINGS, "report_name": "n" * 81})
+    assert response.status_code == 400
+    assert "Keep it to 80 characters." in response.text
+    assert user(app)["report_name"] == ""

@@ -1,0 +1,82 @@
+"""What a therapist may see of a patient: the one place that decides it.
+
+Reports, share links and the caseload all fetch a patient's words through
+here, so a reflection marked private (on a check-in or a session, its prompt
+answers included) can never reach them by another road. The person's own
+exports do not come through here: their data is theirs in full.
+"""
+
+import json
+
+from .auth import User
+from .checkins import CRISIS_MOOD
+from .db import get_db
+from .sessions import PROMPTS
+
+
+def person(user_id):
+    """The User for a patient's id (for views that show someone other than the viewer)."""
+    rows = list(get_db()["users"].rows_where("id = ?", [user_id], limit=1))
+    return User(rows[0]) if rows else None
+
+
+# Dates as YYYY-MM-DD text compare in date order; None leaves that end open.
+IN_RANGE = "day between coalesce(?, '0000-00-00') and coalesce(?, '9999-99-99')"
+
+
+def _bounds(start, end):
+    """Parameters for IN_RANGE."""
+    return [start.isoformat() if start else None, end.isoformat() if end else None]
+
+
+def shared_reflections(user_id, start=None, end=None):
+    """The reflections the patient chose to share, oldest first.
+
+    Each is {"day", "kind" ("check-in" or "session"), "text", "answers": [(prompt, answer)]};
+    private ones and empty ones are left out.
+    """
+    db = get_db()
+    items = [
+        {"day": day, "kind": "check-in", "text": text, "answers": []}
+        for day, text in db.execute(
+            f"select day, reflection from checkins where user_id = ? and {IN_RANGE} "  # noqa: S608
+            "and private = 0 and reflection != '' order by day",
+            [user_id, *_bounds(start, end)],
+        )
+    ]
+    for day, text, prompts in db.execute(
+        f"select day, reflection, prompts from sessions where user_id = ? and private = 0 "  # noqa: S608
+        f"and {IN_RANGE} order by started_at",
+        [user_id, *_bounds(start, end)],
+    ):
+        answers = json.loads(prompts or "{}")
+        shown = [(label, answers[key]) for key, label in PROMPTS if answers.get(key)]
+        if text or shown:
+            items.append({"day": day, "kind": "session", "text": text, "answers": shown})
+    return sorted(items, key=lambda item: item["day"])
+
+
+def flagged_days(user_id, start=None, end=None):
+    """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}].
+
+    A check-in reporting thoughts of self-harm, a mood of 0-2, or a PHQ-9 whose item 9
+    (thoughts of being better off dead or of self-harm) is above 0.
+    """
+    db = get_db()
+    flags = {}
+    for day, mood, self_harm in db.execute(
+        f"select day, mood, self_harm from checkins where user_id = ? and {IN_RANGE} "  # noqa: S608
+        "and (self_harm = 1 or mood <= ?)",
+        [user_id, *_bounds(start, end), CRISIS_MOOD],
+    ):
+        if self_harm:
+            flags.setdefault(day, []).append("thoughts of self-harm reported")
+        if mood <= CRISIS_MOOD:
+            flags.setdefault(day, []).append(f"mood {mood} of 10")
+    for day, item9 in db.execute(
+        f"select day, item9 from assessments where user_id = ? and {IN_RANGE} "  # noqa: S608
+        "and kind = 'phq9' and item9 > 0",
+        [user_id, *_bounds(start, end)],
+    ):
+        flags.setdefault(day, []).append(f"PHQ-9 item 9 answered {item9} of 3")
+    return [{"day": day, "reasons": reasons} for day, reasons in sorted(flags.items())]
