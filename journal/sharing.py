@@ -80,3 +80,20 @@ def flagged_days(user_id, start=None, end=None):
     ):
         flags.setdefault(day, []).append(f"PHQ-9 item 9 answered {item9} of 3")
     return [{"day": day, "reasons": reasons} for day, reasons in sorted(flags.items())]
+
+
+def patient_context(patient, args):
+    """What templates/sharing/_patient.html needs: the progress view, flags and shared words.
+
+    Used by share links and the caseload, so a therapist sees the same read-only page
+    whichever road they came by.
+    """
+    from .progress import view_context
+
+    context = view_context(patient, args)
+    return {
+        **context,
+        "shared": True,
+        "flags": flagged_days(patient.id, context["start"], context["end"]),
+        "reflections": shared_reflections(patient.id, context["start"], context["end"]),
+    }
