@@ -40,6 +40,22 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 
+  // Copy buttons: <button data-copy="id-of-input"> copies that input's value; without
+  // script the input is there to select by hand.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.value);
+        button.textContent = "Copied";
+      } catch {
+        source.select();
+      }
+    });
+  }
+
   // Crisis resources: bring them into view and to the screen reader first.
   const crisis = document.getElementById("crisis-resources");
   if (crisis) crisis.focus();
