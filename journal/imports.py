@@ -1,0 +1,532 @@
+"""Import check-ins from another mood tracker: a CSV of dates and moods, Daylio's included.
+
+Two steps, so nothing is saved unseen. `POST /import` reads the file; if any row is wrong,
+nothing is kept and the form comes back (400) with every problem by line number. A clean
+file is parked in `pending_imports` and `GET /import/<id>` shows it: how many rows, the
+mood-word mapping, the first rows and the days already in the journal. "Import" saves all
+of it in one transaction; "Cancel" drops it.
+
+Decisions where DESIGN.md and issue 4 are silent:
+
+- Formats. Daylio's export is recognised by its `full_date` column (ISO dates); its
+  `mood`, `activities`, `note_title` and `note` are read and the rest (date, weekday,
+  time, ...) ignored. Any other CSV needs a header row with a `date` (or `day`) column
+  and a `mood` column, and may have a `note` (or `notes`, or `reflection`) column and a
+  `tags` column (comma-separated), so Afterglow's own checkins.csv reads back in. Header
+  names are read without regard to case, surrounding spaces or a bracketed suffix, so
+  "Mood (0-10)" is `mood`. Other columns are ignored. The separator is whichever of
+  comma, semicolon or tab the header line uses most (spreadsheets in some countries save
+  CSV with semicolons). The file must be UTF-8 (a byte order mark is fine). A note or
+  tag that starts with a quote before =, +, -, @ (the way Afterglow's exports keep a
+  spreadsheet from running text as a formula) loses that quote.
+- Moods are whole numbers 0–10 or a mood word. Daylio's five default moods are spread
+  evenly over 0–10, each at the middle of its fifth: rad 9, good 7, meh 5, bad 3, awful 1.
+  The preview shows this mapping. Renamed or translated Daylio moods are not guessed: the
+  line is reported, and the person can change the word to a number. An imported "awful"
+  day has a mood of 1, so it counts as a very low day (0–2) in therapist reports, like any
+  other; no crisis panel is shown for past days brought in from another app.
+- Dates are YYYY-MM-DD, from 1990 to today in the person's time zone. One check-in a day:
+  two rows for one date are a problem (both lines are named), not merged, because which
+  mood stands for the day is the person's call. Daylio users who log several times a day
+  keep one row per date before importing.
+- Days already in the journal are skipped, never overwritten: what was written here wins.
+  The preview lists them, and confirming counts only the new days.
+- Notes become the check-in's reflection (Daylio's title, a blank line, then its note).
+  Imported reflections are private, because they were written for another app and for
+  the person alone; the preview offers a box to share them instead, unticked. Notes keep
+  the check-in form's rules: at most 20,000 characters, no control characters.
+- Every imported check-in is tagged "imported"; Daylio's activities ("a | b | c") or a
+  tags column become tags too, within the check-in form's limits (20 tags, 40 characters
+  each). A comma inside an activity splits it, since tags are stored comma-separated.
+- Anxiety, energy, sleep and the self-harm question stay empty (never asked).
+- A parked import lasts a day, and a person has at most one: uploading another file drops
+  the earlier one. Another person's, a finished or an expired import is a 404. Its id is
+  random, never reused, so an old preview tab cannot confirm a newer file.
+"""
+
+import csv
+import io
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+
+from . import timezones
+from .checkins import TAG_MAX, TAGS_MAX, parse_tags
+from .db import get_db, owned_or_404
+from .exports import FORMULA_STARTS
+from .fields import _CONTROL, EARLIEST_DAY, REFLECTION_MAX, normalize_newlines
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+MOOD_WORDS = {"rad": 9, "good": 7, "meh": 5, "bad": 3, "awful": 1}
+IMPORTED_TAG = "imported"
+DATE_HEADERS = ("date", "day")
+MOOD_HEADERS = ("mood",)
+NOTE_HEADERS = ("note", "notes", "reflection")
+TAGS_HEADERS = ("tags",)
+DAYLIO_DATE = "full_date"
+SEPARATORS = (",", ";", "\t")
+PROBLEMS_SHOWN = 50
+PREVIEW_ROWS = 10
+SKIPPED_SHOWN = 30
+PENDING_LIFETIME = timedelta(days=1)
+FILENAME_MAX = 200
+UNREADABLE = (
+    "this line cannot be read as CSV: check its quotes (text with a comma or a line break "
+    "goes inside double quotes, and a double quote inside such text is written twice)."
+)
+
+
+# Reading a file (pure: no Flask, no SQL) ------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    """What a file holds: its source ("daylio" or "csv"), good rows, and problems."""
+
+    source: str = "csv"
+    rows: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def shown(text, limit=40):
+    """A value quoted in a message, cut short when long."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header_key(name):
+    """A header as a key: "  Mood (0-10) " -> "mood", "Full Date" -> "full_date"."""
+    name = re.sub(r"\s*[(\[].*$", "", name.strip().casefold())
+    return re.sub(r"[\s-]+", "_", name.strip())
+
+
+def separator(first_line):
+    """The separator the header line uses most (comma when it uses none)."""
+    counts = {sep: first_line.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def find_column(keys, names):
+    """The index of the first header in `names`, or None."""
+    for name in names:
+        if name in keys:
+            return keys.index(name)
+    return None
+
+
+def decode(data):
+    """(text, problem): the file as text, or a message saying why it cannot be read."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, (
+            "This file is not UTF-8 text, so it cannot be read. If it is a spreadsheet, "
+            "save or export it as “CSV UTF-8” and upload that."
+        )
+    if not text.strip():
+        return None, "The file is empty."
+    if "\x00" in text:
+        return None, "This does not look like a CSV file: it holds binary data."
+    return text, None
+
+
+def unquote(text):
+    """Text with the quote Afterglow's own exports put before a would-be formula taken off."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def read_mood(text):
+    """(mood, word): a whole number 0–10 or a known mood word; (None, None) otherwise."""
+    value = text.strip()
+    if re.fullmatch(r"[0-9]{1,2}", value) and int(value) <= 10:
+        return int(value), None
+    word = value.casefold()
+    if word in MOOD_WORDS:
+        return MOOD_WORDS[word], word
+    return None, None
+
+
+def read_day(text, today):
+    """(day, problem) for a date cell."""
+    value = text.strip()
+    if not value:
+        return None, "the date is missing."
+    day = timezones.parse_day(value)
+    if day is None:
+        return None, f"date '{shown(value)}' is not a date like 2026-03-14 (YYYY-MM-DD)."
+    if day > today:
+        return None, f"{value} is still to come; only today and earlier days can be imported."
+    if day < EARLIEST_DAY:
+        return None, f"{value} is too far back; check the year."
+    return day, None
+
+
+def read_note(title, body):
+    """(note, problem): Daylio's title and note (or a note alone), checked like a reflection."""
+    parts = [normalize_newlines(p).strip() for p in (title, body) if p and p.strip()]
+    note = "\n\n".join(parts)
+    if _CONTROL.search(note):
+        return None, "the note contains invisible control characters; remove them."
+    if len(note) > REFLECTION_MAX:
+        return None, (
+            f"the note has {len(note):,} characters; a check-in's reflection can be up to "
+            f"{REFLECTION_MAX:,}."
+        )
+    return note, None
+
+
+def read_tags(text, sep):
+    """(tags, problem): "imported" and the row's own tags (Daylio's activities, split on
+    "|"; a tags column, split on commas), within the check-in form's limits."""
+    if _CONTROL.search(text):
+        return None, "the tags contain invisible control characters; remove them."
+    tags = parse_tags(", ".join([IMPORTED_TAG, *text.split(sep)]))
+    long = [t for t in tags if len(t) > TAG_MAX]
+    if long:
+        return None, f"tag '{shown(long[0])}' is longer than {TAG_MAX} characters."
+    if len(tags) > TAGS_MAX:
+        return None, (
+            f"{len(tags) - 1} tags are more than a check-in holds (at most {TAGS_MAX - 1}, "
+            f"with “{IMPORTED_TAG}”)."
+        )
+    return tags, None
+
+
+@dataclass
+class Columns:
+    """Where a file keeps what we read (indexes into a row; None when it has no such column)."""
+
+    date: int
+    mood: int
+    title: int | None = None
+    note: int | None = None
+    tags: int | None = None
+    tags_sep: str = ","
+
+
+def find_columns(keys):
+    """(source, Columns) for a header's keys, or (source, problems) when date or mood lack."""
+    if DAYLIO_DATE in keys:
+        source, date_col = "daylio", keys.index(DAYLIO_DATE)
+    else:
+        source, date_col = "csv", find_column(keys, DATE_HEADERS)
+    mood_col = find_column(keys, MOOD_HEADERS)
+    problems = []
+    if date_col is None:
+        problems.append(
+            "The first line has no date column: name it “date” (or upload Daylio's export "
+            "as it is, with its full_date column)."
+        )
+    if mood_col is None:
+        problems.append("The first line has no mood column: name it “mood”.")
+    if problems:
+        return source, problems
+    if source == "daylio":
+        return source, Columns(
+            date_col,
+            mood_col,
+            title=find_column(keys, ("note_title",)),
+            note=find_column(keys, ("note",)),
+            tags=find_column(keys, ("activities",)),
+            tags_sep="|",
+        )
+    return source, Columns(
+        date_col,
+        mood_col,
+        note=find_column(keys, NOTE_HEADERS),
+        tags=find_column(keys, TAGS_HEADERS),
+    )
+
+
+def read_row(row, width, columns, today):
+    """(values, problems) for one row of cells; `width` is the header's length."""
+    cells = row + [""] * (width - len(row))
+
+    def text(index):
+        return unquote(cells[index]) if index is not None else ""
+
+    problems = []
+    if any(extra.strip() for extra in row[width:]):
+        problems.append(
+            f"it has {len(row)} cells but the first line names {width}; check the quotes "
+            "around any text with a comma in it."
+        )
+    day, problem = read_day(cells[columns.date], today)
+    problems.append(problem)
+    raw_mood = cells[columns.mood].strip()
+    mood, word = read_mood(raw_mood)
+    if not raw_mood:
+        problems.append("the mood is missing.")
+    elif mood is None:
+        problems.append(
+            f"mood '{shown(raw_mood)}' is not a number from 0 to 10 or a mood word we know "
+            f"({', '.join(MOOD_WORDS)})."
+        )
+    note, problem = read_note(text(columns.title), text(columns.note))
+    problems.append(problem)
+    tags, problem = read_tags(text(columns.tags), columns.tags_sep)
+    problems.append(problem)
+    values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags}
+    return values, [p for p in problems if p]
+
+
+def parse(data, today):
+    """Read an uploaded file (bytes) into check-in rows, or the problems that stop it.
+
+    Each row is {"line", "day", "mood", "word", "note", "tags"}; "line" is the line of the
+    file the row starts on (a quoted note may span several), counting the header as 1.
+    """
+    result = Parsed()
+    text, problem = decode(data)
+    if problem:
+        result.problems.append(problem)
+        return result
+    first = next(line for line in text.splitlines() if line.strip())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first), strict=True)
+    try:
+        header = next(row for row in reader if any(cell.strip() for cell in row))
+    except csv.Error:
+        result.problems.append(f"Line {reader.line_num}: {UNREADABLE}")
+        return result
+    result.source, columns = find_columns([header_key(name) for name in header])
+    if isinstance(columns, list):
+        result.problems += columns
+        return result
+    seen = {}
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            result.problems.append(f"Line {start}: {UNREADABLE}")
+            break
+        end = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        values, problems = read_row(row, len(header), columns, today)
+        day = values["day"]
+        if day in seen:
+            problems.insert(0, f"{day} is also on line {seen[day]}; keep one row per day.")
+        elif day is not None:
+            seen[day] = start
+        if problems:
+            result.problems += [f"Line {start}: {problem}" for problem in problems]
+        else:
+            result.rows.append({"line": start, **values, "day": day.isoformat()})
+    if not result.rows and not result.problems:
+        result.problems.append("The file has a first line but no rows to import.")
+    return result
+
+
+# Pending imports -------------------------------------------------------------------------
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        description="Daylio's export, or any CSV with a date and a mood column. Up to 2 MB.",
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """The preview's buttons (and their CSRF token); sharing the notes is opt-in."""
+
+
+def new_id():
+    """A random id for a parked import.
+
+    The table's ids would otherwise be reused (SQLite hands out the highest id + 1, and a
+    confirmed or replaced import is deleted), so a preview left open in an old tab could
+    confirm a newer file it never showed. 53 bits stay exact in JavaScript too.
+    """
+    return secrets.randbelow(2**53 - 1) + 1
+
+
+def drop_stale(user_id):
+    """Forget the person's parked imports older than a day (they hold unsaved private text)."""
+    cutoff = (datetime.now(UTC) - PENDING_LIFETIME).isoformat(timespec="seconds")
+    get_db().execute(
+        "delete from pending_imports where user_id = ? and created_at < ?", [user_id, cutoff]
+    )
+
+
+def get_pending(import_id):
+    """The signed-in person's parked import, its rows decoded, or 404."""
+    drop_stale(current_user.id)
+    row = owned_or_404("pending_imports", id=import_id)
+    row["rows"] = json.loads(row["rows"])
+    return row
+
+
+def existing_days(user_id, days):
+    """The subset of `days` (YYYY-MM-DD) on which the person already has a check-in."""
+    wanted = set(days)
+    return {
+        day
+        for (day,) in get_db().execute("select day from checkins where user_id = ?", [user_id])
+        if day in wanted
+    }
+
+
+def clean_filename(name):
+    """An uploaded file's name, fit to show: its last part, no control characters, short."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = _CONTROL.sub("", name).strip()
+    return shown(name, FILENAME_MAX) if name else "upload.csv"
+
+
+def word_counts(rows):
+    """{word: how many rows used it}, in MOOD_WORDS order."""
+    counts = {word: 0 for word in MOOD_WORDS}
+    for row in rows:
+        if row["word"]:
+            counts[row["word"]] += 1
+    return counts
+
+
+# Views -----------------------------------------------------------------------------------
+
+
+def render_upload(form, problems=(), status=200):
+    """The upload form, with the problems that stopped an upload."""
+    shown_problems = list(problems[:PROBLEMS_SHOWN])
+    return render_template(
+        "imports/form.html",
+        form=form,
+        problems=shown_problems,
+        more=len(problems) - len(shown_problems),
+        mood_words=MOOD_WORDS,
+        imported_tag=IMPORTED_TAG,
+    ), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def upload():
+    drop_stale(current_user.id)
+    form = UploadForm()
+    if not form.is_submitted():
+        return render_upload(form)
+    if not form.validate():  # an expired CSRF token: the form says so
+        return render_upload(form, status=400)
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return render_upload(form, ["Choose a CSV file to upload."], 400)
+    parsed = parse(sent.read(), timezones.local_today(current_user.timezone))
+    if parsed.problems:
+        return render_upload(form, parsed.problems, 400)
+    db = get_db()
+    import_id = new_id()
+    with db.atomic():
+        db.execute("delete from pending_imports where user_id = ?", [current_user.id])
+        db["pending_imports"].insert(
+            {
+                "id": import_id,
+                "user_id": current_user.id,
+                "filename": clean_filename(sent.filename),
+                "source": parsed.source,
+                "rows": json.dumps(parsed.rows, ensure_ascii=False),
+                "created_at": timezones.utcnow_iso(),
+            }
+        )
+    return redirect(url_for("imports.preview", import_id=import_id))
+
+
+def render_preview(pending, form, status=200):
+    """The preview of a parked import (400 with the form's message when its token expired)."""
+    rows = pending["rows"]
+    skipped = existing_days(current_user.id, [row["day"] for row in rows])
+    skipped_days = sorted(skipped)
+    return render_template(
+        "imports/preview.html",
+        pending=pending,
+        rows=rows,
+        first_rows=rows[:PREVIEW_ROWS],
+        skipped=skipped,
+        skipped_days=skipped_days[:SKIPPED_SHOWN],
+        more_skipped=len(skipped_days) - SKIPPED_SHOWN,
+        new_count=len(rows) - len(skipped),
+        mood_words=MOOD_WORDS,
+        counts=word_counts(rows),
+        uses_words=any(row["word"] for row in rows),
+        imported_tag=IMPORTED_TAG,
+        form=form,
+    ), status
+
+
+@bp.route("/<int:import_id>")
+@login_required
+def preview(import_id):
+    return render_preview(get_pending(import_id), ConfirmForm(formdata=None))
+
+
+@bp.route("/<int:import_id>/confirm", methods=["POST"])
+@login_required
+def confirm(import_id):
+    pending = get_pending(import_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_preview(pending, form, 400)
+    private = 0 if request.form.get("share_notes") else 1
+    now = timezones.utcnow_iso()
+    db = get_db()
+    added = 0
+    with db.atomic():
+        for row in pending["rows"]:
+            # A day already in the journal (even one saved since the preview) is kept as it is.
+            cursor = db.execute(
+                "insert into checkins (user_id, day, mood, tags, reflection, private, "
+                "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
+                "on conflict (user_id, day) do nothing",
+                [
+                    current_user.id,
+                    row["day"],
+                    row["mood"],
+                    ", ".join(row["tags"]),
+                    row["note"],
+                    private,
+                    now,
+                    now,
+                ],
+            )
+            added += cursor.rowcount
+        db.execute(
+            "delete from pending_imports where id = ? and user_id = ?",
+            [pending["id"], current_user.id],
+        )
+    skipped = len(pending["rows"]) - added
+    message = f"Imported {added} check-in{'' if added == 1 else 's'} from {pending['filename']}."
+    if skipped:
+        message += f" Kept the {skipped} day{'' if skipped == 1 else 's'} you already had."
+    flash(message)
+    return redirect(url_for("checkins.entries"))
+
+
+@bp.route("/<int:import_id>/cancel", methods=["POST"])
+@login_required
+def cancel(import_id):
+    pending = get_pending(import_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_preview(pending, form, 400)
+    get_db().execute(
+        "delete from pending_imports where id = ? and user_id = ?",
+        [pending["id"], current_user.id],
+    )
+    flash("Import cancelled: nothing was saved.")
+    return redirect(url_for("imports.upload"))

@@ -1,0 +1,573 @@
+import html
+import io
+import json
+import re
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
+
+from journal.db import get_db
+from journal.imports import header_key, parse, read_mood, separator
+
+TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
+FUTURE = (TODAY + timedelta(days=2)).isoformat()
+
+# A Daylio export as the app writes it: newest first, every text field quoted, a multi-line
+# note, activities joined with " | ", and columns we do not read (date, weekday, time).
+DAYLIO = (
+    "full_date,date,weekday,time,mood,activities,note_title,note\n"
+    '2025-06-03,"June 3",Tuesday,"21:14",good,"friends | walk | good sleep","Picnic",'
+    '"Lunch in the park, then a long walk.\nFelt light 🌿"\n'
+    '2025-06-02,"June 2",Monday,"22:01",meh,"work","",""\n'
+    '2025-06-01,"June 1",Sunday,"09:30",rad,"family | cooking","","Café with Zoë, 心"\n'
+    '2025-05-31,"May 31",Saturday,"23:45",bad,"","","Couldn\'t sleep"\n'
+    '2025-05-30,"May 30",Friday,"20:00",awful,"","Hard day",""\n'
+)
+DAYLIO_SAVED = [
+    ("2025-05-30", 1, "Hard day", "imported"),
+    ("2025-05-31", 3, "Couldn't sleep", "imported"),
+    ("2025-06-01", 9, "Café with Zoë, 心", "imported, family, cooking"),
+    ("2025-06-02", 5, "", "imported, work"),
+    (
+        "2025-06-03",
+        7,
+        "Picnic\n\nLunch in the park, then a long walk.\nFelt light 🌿",
+        "imported, friends, walk, good sleep",
+    ),
+]
+GENERIC = 'date,mood,note\n2025-01-02,4,Slow start\n2025-01-03,10,\n2025-01-04,0,"a, b"\n'
+
+
+def upload(client, data, filename="export.csv", **fields):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return client.post(
+        "/import",
+        data={"file": (io.BytesIO(data), filename), **fields},
+        content_type="multipart/form-data",
+    )
+
+
+def pending_id(response):
+    assert response.status_code == 302, problems(response)
+    match = re.fullmatch(r"/import/(\d+)", response.location)
+    assert match, response.location
+    return int(match.group(1))
+
+
+def checkins(app):
+    with app.app_context():
+        return [
+            (r["day"], r["mood"], r["reflection"], r["tags"])
+            for r in get_db()["checkins"].rows_where(order_by="day")
+        ]
+
+
+def checkin_rows(app):
+    with app.app_context():
+        return list(get_db()["checkins"].rows_where(order_by="day"))
+
+
+def pendings(app):
+    with app.app_context():
+        return list(get_db()["pending_imports"].rows)
+
+
+def problems(response):
+    """The problems listed on the upload form, as text."""
+    match = re.search(r'id="import-problems".*?<ul>(.*?)</ul>', response.text, re.S)
+    if match is None:
+        return []
+    return [html.unescape(p) for p in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/import"),
+        ("post", "/import"),
+        ("get", "/import/1"),
+        ("post", "/import/1/confirm"),
+        ("post", "/import/1/cancel"),
+    ],
+)
+def test_login_required(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login?next=")
+
+
+def test_upload_page_explains_formats(client, patient):
+    page = client.get("/import")
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text
+    assert 'type="file"' in page.text and 'name="file"' in page.text
+    for word, value in (("rad", 9), ("good", 7), ("meh", 5), ("bad", 3), ("awful", 1)):
+        assert f"<td>{word}</td><td>{value}</td>" in page.text
+    assert "private" in page.text
+
+
+# Daylio ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),  # CRLF, notes included
+        lambda text: text.encode("utf-8-sig"),  # with a byte order mark
+    ],
+    ids=["lf", "crlf", "bom"],
+)
+def test_daylio_import(app, client, patient, encode):
+    import_id = pending_id(upload(client, encode(DAYLIO), "daylio_export_2025_06_04.csv"))
+    assert checkins(app) == []  # nothing saved before confirming
+
+    page = client.get(f"/import/{import_id}")
+    assert page.status_code == 200
+    assert "daylio_export_2025_06_04.csv" in page.text
+    assert "The file has <strong>5</strong> check-ins, exported from Daylio." in page.text
+    for word, value, rows in (("rad", 9, 1), ("good", 7, 1), ("meh", 5, 1), ("bad", 3, 1)):
+        assert f"<td>{word}</td><td>{value}</td><td>{rows}</td>" in page.text
+    assert "<td>awful</td><td>1</td><td>1</td>" in page.text
+    assert '7 <span class="hint">(good)</span>' in page.text
+    assert "Import 5 check-ins" in page.text
+
+    response = client.post(f"/import/{import_id}/confirm")
+    assert response.status_code == 302
+    assert response.location == "/entries"
+    crlf_free = [(d, m, r.replace("\r", ""), t) for d, m, r, t in checkins(app)]
+    assert crlf_free == DAYLIO_SAVED
+    assert checkins(app) == DAYLIO_SAVED  # CRLF inside notes became one line break
+    for row in checkin_rows(app):
+        assert row["private"] == 1  # imported notes start private
+        assert row["self_harm"] is None and row["anxiety"] is None
+    assert pendings(app) == []
+    entries = client.get("/entries")
+    assert "Imported 5 check-ins from daylio_export_2025_06_04.csv." in entries.text
+
+
+# Generic CSV ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GENERIC,
+        "Day;MOOD (0-10);Notes\n2025-01-02;4;Slow start\n2025-01-03;10;\n2025-01-04;0;a, b\n",
+        "Date\tMood\tReflection\n"
+        "2025-01-02\t4\tSlow start\n2025-01-03\t10\t\n2025-01-04\t0\ta, b\n",
+        "time,weather,Date,mood,note\n"
+        '9:00,sun,2025-01-02,4,Slow start\n,,2025-01-03,10,\n,rain,2025-01-04,0,"a, b"\n',
+        '\n\ndate,mood,note\n\n2025-01-02,4,Slow start\n2025-01-03,10,\n\n2025-01-04,0,"a, b"\n\n',
+    ],
+    ids=["plain", "semicolons", "tabs", "extra-columns", "blank-lines"],
+)
+def test_generic_csv(app, client, patient, text):
+    import_id = pending_id(upload(client, text))
+    page = client.get(f"/import/{import_id}")
+    assert "The file has <strong>3</strong> check-ins." in page.text
+    assert "Moods are numbers from 0 (very low) to 10 (very good)" in page.text
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert checkins(app) == [
+        ("2025-01-02", 4, "Slow start", "imported"),
+        ("2025-01-03", 10, "", "imported"),
+        ("2025-01-04", 0, "a, b", "imported"),
+    ]
+
+
+def test_generic_csv_may_use_mood_words_and_tags(app, client, patient):
+    import_id = pending_id(upload(client, 'date,mood,tags\n2025-01-02,Good,"walk, -x"\n'))
+    page = client.get(f"/import/{import_id}")
+    assert "<td>good</td><td>7</td><td>1</td>" in page.text
+    client.post(f"/import/{import_id}/confirm")
+    assert checkins(app) == [("2025-01-02", 7, "", "imported, walk, -x")]
+
+
+def test_own_checkins_export_reads_back_in(app, client, auth):
+    auth.register(email="old@example.com")
+    for day, mood, text in (
+        ("2025-02-01", "3", "=not a formula\nline two"),
+        ("2025-02-02", "8", ""),
+    ):
+        client.post(
+            "/checkin", data={"date": day, "mood": mood, "reflection": text, "tags": "a, b"}
+        )
+    exported = client.get("/export/checkins.csv").data
+    auth.logout()
+    auth.register(email="new@example.com")
+    import_id = pending_id(upload(client, exported, "afterglow-checkins.csv"))
+    client.post(f"/import/{import_id}/confirm")
+    with app.app_context():
+        rows = [
+            (r["day"], r["mood"], r["reflection"], r["tags"])
+            for r in get_db()["checkins"].rows_where("user_id = 2", order_by="day")
+        ]
+    assert rows == [
+        ("2025-02-01", 3, "=not a formula\nline two", "imported, a, b"),
+        ("2025-02-02", 8, "", "imported, a, b"),
+    ]
+
+
+# Preview, confirm, cancel ---------------------------------------------------------------
+
+
+def test_existing_days_are_skipped_not_overwritten(app, client, patient):
+    client.post("/checkin", data={"date": "2025-01-03", "mood": "6", "reflection": "mine"})
+    import_id = pending_id(upload(client, GENERIC))
+    page = client.get(f"/import/{import_id}")
+    assert "1 of them is a day you already have: it will be skipped" in page.text
+    assert "2 new check-ins will be added." in page.text
+    assert "already here: skipped" in page.text
+    assert 'id="skipped-title"' in page.text and 'href="/entries/2025-01-03"' in page.text
+    assert "Import 2 check-ins" in page.text
+    client.post(f"/import/{import_id}/confirm")
+    assert checkins(app) == [
+        ("2025-01-02", 4, "Slow start", "imported"),
+        ("2025-01-03", 6, "mine", ""),  # untouched
+        ("2025-01-04", 0, "a, b", "imported"),
+    ]
+    flash = client.get("/entries").text
+    assert "Imported 2 check-ins from export.csv. Kept the 1 day you already had." in flash
+
+
+def test_day_saved_after_the_preview_is_kept(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    client.post("/checkin", data={"date": "2025-01-02", "mood": "8", "reflection": "typed since"})
+    client.post(f"/import/{import_id}/confirm")
+    assert checkins(app)[0] == ("2025-01-02", 8, "typed since", "")
+    assert len(checkins(app)) == 3
+
+
+def test_nothing_new_to_import(app, client, patient):
+    client.post("/checkin", data={"date": "2025-01-02", "mood": "5"})
+    import_id = pending_id(upload(client, "date,mood\n2025-01-02,9\n"))
+    page = client.get(f"/import/{import_id}")
+    assert "There is nothing new to add." in page.text
+    assert "/confirm" not in page.text
+    assert f'action="/import/{import_id}/cancel"' in page.text
+
+
+def test_preview_shows_only_the_first_rows(client, patient):
+    days = [date(2025, 1, 1) + timedelta(days=n) for n in range(25)]
+    text = "date,mood\n" + "".join(f"{d.isoformat()},{n % 11}\n" for n, d in enumerate(days))
+    page = client.get(f"/import/{pending_id(upload(client, text))}")
+    assert "The file has <strong>25</strong> check-ins." in page.text
+    assert "The first 10 rows" in page.text
+    assert page.text.count('<time datetime="2025-01-') == 10
+    assert "Import 25 check-ins" in page.text
+
+
+def test_shared_notes_when_asked(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    client.post(f"/import/{import_id}/confirm", data={"share_notes": "y"})
+    assert {row["private"] for row in checkin_rows(app)} == {0}
+
+
+def test_confirm_is_one_transaction(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    with app.app_context():
+        db = get_db()
+        rows = json.loads(db["pending_imports"].get(import_id)["rows"])
+        rows[-1]["mood"] = 11  # the database refuses this one, after two good inserts
+        db["pending_imports"].update(import_id, {"rows": json.dumps(rows)})
+    with pytest.raises(sqlite3.IntegrityError):
+        client.post(f"/import/{import_id}/confirm")
+    assert checkins(app) == []
+    assert [p["id"] for p in pendings(app)] == [import_id]
+
+
+def test_cancel_saves_nothing(app, client, patient):
+    import_id = pending_id(upload(client, DAYLIO))
+    response = client.post(f"/import/{import_id}/cancel")
+    assert response.status_code == 302 and response.location == "/import"
+    assert "Import cancelled: nothing was saved." in client.get("/import").text
+    assert checkins(app) == [] and pendings(app) == []
+    assert client.post(f"/import/{import_id}/confirm").status_code == 404
+
+
+def test_confirm_twice_is_404(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert client.post(f"/import/{import_id}/confirm").status_code == 404
+    assert client.get(f"/import/{import_id}").status_code == 404
+    assert client.post(f"/import/{import_id}/cancel").status_code == 404
+    assert len(checkins(app)) == 3
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"), [("get", ""), ("post", "/confirm"), ("post", "/cancel")]
+)
+def test_another_persons_import_is_404(app, client, method, suffix):
+    auth = AuthActions(client)
+    auth.register(email="a@example.com")
+    import_id = pending_id(upload(client, GENERIC))
+    auth.logout()
+    auth.register(email="b@example.com")
+    response = getattr(client, method)(f"/import/{import_id}{suffix}")
+    assert response.status_code == 404
+    assert [p["id"] for p in pendings(app)] == [import_id]
+    assert checkins(app) == []
+
+
+def test_every_form_needs_its_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/register"))
+    data = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
+    assert client.post("/auth/register", data={**data, "csrf_token": token}).status_code == 302
+
+    response = upload(client, GENERIC)
+    assert response.status_code == 400
+    assert "This form has expired. Nothing was saved" in response.text
+    assert pendings(app) == []
+    import_id = pending_id(upload(client, GENERIC, csrf_token=csrf_token(client.get("/import"))))
+
+    for action in ("confirm", "cancel"):
+        response = client.post(f"/import/{import_id}/{action}")
+        assert response.status_code == 400
+        assert "This form has expired. Nothing was saved" in response.text
+        assert "Import 3 check-ins" in response.text  # the preview, to choose again
+    assert checkins(app) == [] and len(pendings(app)) == 1
+
+    token = csrf_token(client.get(f"/import/{import_id}"))
+    response = client.post(f"/import/{import_id}/confirm", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert len(checkins(app)) == 3 and pendings(app) == []
+
+
+def test_missing_import_is_404(client, patient):
+    assert client.get("/import/999").status_code == 404
+
+
+def test_import_ids_are_never_reused(client, patient):
+    first = pending_id(upload(client, GENERIC))
+    client.post(f"/import/{first}/confirm")
+    second = pending_id(upload(client, "date,mood\n2024-01-01,5\n"))
+    assert second != first
+    # An old tab confirming the first import again finds nothing, not the second file.
+    assert client.post(f"/import/{first}/confirm").status_code == 404
+
+
+def test_a_new_upload_replaces_the_waiting_one(app, client, patient):
+    first = pending_id(upload(client, GENERIC))
+    second = pending_id(upload(client, DAYLIO))
+    assert client.get(f"/import/{first}").status_code == 404
+    assert client.get(f"/import/{second}").status_code == 200
+    assert [p["id"] for p in pendings(app)] == [second]
+
+
+def test_a_waiting_import_expires_after_a_day(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    old = (datetime.now(UTC) - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")
+    with app.app_context():
+        get_db()["pending_imports"].update(import_id, {"created_at": old})
+    assert client.post(f"/import/{import_id}/confirm").status_code == 404
+    assert pendings(app) == [] and checkins(app) == []
+
+
+def test_filename_is_shown_as_text(client, patient):
+    import_id = pending_id(upload(client, GENERIC, "Users/me/<i>moods.csv"))
+    page = client.get(f"/import/{import_id}")
+    assert "&lt;i&gt;moods.csv" in page.text and "<i>moods" not in page.text
+    assert "Users" not in page.text  # only the file's own name, not the folder it was in
+
+
+# Bad input ------------------------------------------------------------------------------
+
+LONG_NOTE = "ü" * 20_001
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            "date,mood,note\n2025-01-01,5,ok\n2025-01-02,great,x\n",
+            "Line 3: mood 'great' is not a number from 0 to 10 or a mood word we know "
+            "(rad, good, meh, bad, awful).",
+        ),
+        ("date,mood\n2025-01-01,11\n", "Line 2: mood '11' is not a number from 0 to 10"),
+        ("date,mood\n2025-01-01,-1\n", "Line 2: mood '-1' is not a number from 0 to 10"),
+        ("date,mood\n2025-01-01,6.5\n", "Line 2: mood '6.5' is not a number from 0 to 10"),
+        ("date,mood\n2025-01-01,٥\n", "Line 2: mood '٥' is not a number from 0 to 10"),
+        ("date,mood\n2025-01-01,\n", "Line 2: the mood is missing."),
+        (
+            "date,mood\n14/03/2025,5\n",
+            "Line 2: date '14/03/2025' is not a date like 2026-03-14 (YYYY-MM-DD).",
+        ),
+        ("date,mood\n2025-02-30,5\n", "Line 2: date '2025-02-30' is not a date like"),
+        ("date,mood\n,5\n", "Line 2: the date is missing."),
+        (
+            f"date,mood\n{FUTURE},5\n",
+            f"Line 2: {FUTURE} is still to come; only today and earlier days can be imported.",
+        ),
+        ("date,mood\n1985-01-01,5\n", "Line 2: 1985-01-01 is too far back; check the year."),
+        (
+            "date,mood\n2025-01-01,5\n2025-01-02,5\n2025-01-01,6\n",
+            "Line 4: 2025-01-01 is also on line 2; keep one row per day.",
+        ),
+        (
+            f'date,mood,note\n2025-01-01,5,"{LONG_NOTE}"\n',
+            "Line 2: the note has 20,001 characters; a check-in's reflection can be up to 20,000.",
+        ),
+        (
+            "date,mood,note\n2025-01-01,5,bell\x07\n",
+            "Line 2: the note contains invisible control characters; remove them.",
+        ),
+        (
+            "date,mood,note\n2025-01-01,5,one, two\n",
+            "Line 2: it has 4 cells but the first line names 3; check the quotes",
+        ),
+        (
+            'date,mood,note\n2025-01-01,5,"open\n2025-01-02,6,x\n',
+            "Line 2: this line cannot be read as CSV: check its quotes",
+        ),
+        (
+            'date,mood,note\n2025-01-01,5,"a\nb\nc"\n2025-01-02,so-so,x\n',
+            "Line 5: mood 'so-so' is not a number",  # the line in the file, past a long note
+        ),
+        (b"", "The file is empty."),
+        (b"\xef\xbb\xbf\r\n\r\n", "The file is empty."),
+        ("date,mood\n", "The file has a first line but no rows to import."),
+        (
+            "date,mood,note\n2025-01-01,5,café\n".encode("cp1252"),
+            "This file is not UTF-8 text, so it cannot be read.",
+        ),
+        ("date,mood\n2025-01-01,5\n".encode("utf-16"), "This file is not UTF-8 text"),
+        (b"date,mood\n\x00\x01\x02\x03", "This does not look like a CSV file"),
+        ("when,mood\n2025-01-01,5\n", "The first line has no date column"),
+        ("date,feeling\n2025-01-01,5\n", "The first line has no mood column: name it “mood”."),
+        (
+            "full_date,mood,activities\n2025-01-01,super,\n",
+            "Line 2: mood 'super' is not a number from 0 to 10 or a mood word we know",
+        ),
+        (
+            "full_date,mood,activities\n2025-01-01,good,a | " + "x" * 41 + "\n",
+            f"Line 2: tag '{'x' * 39}…' is longer than 40 characters.",
+        ),
+        (
+            "full_date,mood,activities\n2025-01-01,good," + " | ".join(f"a{n}" for n in range(20)),
+            "Line 2: 20 tags are more than a check-in holds (at most 19, with “imported”).",
+        ),
+        (
+            "full_date,mood,activities\n2025-01-01,good,a\x0bb\n",
+            "Line 2: the tags contain invisible control characters; remove them.",
+        ),
+    ],
+)
+def test_bad_file(app, client, patient, data, message):
+    response = upload(client, data)
+    assert response.status_code == 400
+    assert "Nothing was imported." in response.text
+    found = problems(response)
+    assert any(p.startswith(message) for p in found), found
+    assert pendings(app) == [] and checkins(app) == []
+
+
+def test_every_problem_is_listed_and_nothing_kept(app, client, patient):
+    text = "date,mood\n2025-01-01,5\n2025-01-02,lots\n2025-01-03,5\n2099-01-01,x\n"
+    found = problems(upload(client, text))
+    assert found == [
+        "Line 3: mood 'lots' is not a number from 0 to 10 or a mood word we know "
+        "(rad, good, meh, bad, awful).",
+        "Line 5: 2099-01-01 is still to come; only today and earlier days can be imported.",
+        "Line 5: mood 'x' is not a number from 0 to 10 or a mood word we know "
+        "(rad, good, meh, bad, awful).",
+    ]
+    assert pendings(app) == [] and checkins(app) == []
+
+
+def test_a_long_list_of_problems_is_cut_short(client, patient):
+    text = "date,mood\n" + "".join(f"2025-01-{d:02d},bad mood\n" for d in range(1, 31)) * 2
+    response = upload(client, text)
+    found = problems(response)
+    assert len(found) == 51  # 60 mood problems and 30 repeated dates: 50 shown, then a count
+    assert found[-1] == "…and 40 more problems."
+
+
+def test_no_file_chosen(app, client, patient):
+    response = client.post("/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert problems(response) == ["Choose a CSV file to upload."]
+    response = upload(client, GENERIC, filename="")
+    assert response.status_code == 400
+    assert pendings(app) == []
+
+
+def test_file_over_2mb_is_413(app, client, patient):
+    text = "date,mood,note\n2025-01-01,5," + "x" * (2 * 1024 * 1024) + "\n"
+    # The multipart body built by hand: the test client would spool a large one to a
+    # temporary file that it never closes once the app refuses to read it.
+    body = (
+        b"--BOUNDARY\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + text.encode() + b"\r\n--BOUNDARY--\r\n"
+    )
+    response = client.post(
+        "/import", data=body, content_type="multipart/form-data; boundary=BOUNDARY"
+    )
+    assert response.status_code == 413
+    assert pendings(app) == [] and checkins(app) == []
+
+
+# The reading itself ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0", (0, None)),
+        ("10", (10, None)),
+        (" 7 ", (7, None)),
+        ("07", (7, None)),
+        ("rad", (9, "rad")),
+        ("Good", (7, "good")),
+        ("MEH", (5, "meh")),
+        ("bad", (3, "bad")),
+        ("awful", (1, "awful")),
+        ("11", (None, None)),
+        ("-0", (None, None)),
+        ("5.0", (None, None)),
+        ("great", (None, None)),
+        ("", (None, None)),
+    ],
+)
+def test_read_mood(text, expected):
+    assert read_mood(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("date", "date"),
+        (" Date ", "date"),
+        ("Mood (0-10)", "mood"),
+        ("mood [0–10]", "mood"),
+        ("Full Date", "full_date"),
+        ("note-title", "note_title"),
+    ],
+)
+def test_header_key(header, key):
+    assert header_key(header) == key
+
+
+@pytest.mark.parametrize(
+    ("line", "sep"),
+    [("date,mood", ","), ("date;mood;note", ";"), ("date\tmood", "\t"), ("date", ",")],
+)
+def test_separator(line, sep):
+    assert separator(line) == sep
+
+
+def test_parse_counts_lines_from_the_header():
+    parsed = parse(b'date,mood,note\n2025-01-01,5,"two\nlines"\n2025-01-02,6,\n', date(2026, 1, 1))
+    assert parsed.problems == []
+    assert [(r["line"], r["day"], r["note"]) for r in parsed.rows] == [
+        (2, "2025-01-01", "two\nlines"),
+        (4, "2025-01-02", ""),
+    ]
