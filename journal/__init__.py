@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -39,6 +40,11 @@ def create_app(test_config=None):
         LOGIN_WINDOW_MINUTES=15,
         ENTRIES_PER_PAGE=30,
         WTF_CSRF_TIME_LIMIT=None,
+        # Each form checks its own token, so an expired one comes back as a message on the
+        # same form with the person's words kept, rather than an error page that loses them.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # How many proxies in front set X-Forwarded-For/-Proto (0: none; 1 behind one proxy).
+        PROXY_HOPS=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -55,16 +61,24 @@ def create_app(test_config=None):
     from . import (
         assessments,
         auth,
+        caseload,
         checkins,
         db,
         demo,
+        exports,
+        imports,
         pages,
         progress,
+        reports,
         sessions,
         settings,
+        share,
         symptoms,
     )
 
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
@@ -74,6 +88,11 @@ def create_app(test_config=None):
     app.register_blueprint(sessions.bp)
     app.register_blueprint(assessments.bp)
     app.register_blueprint(progress.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(caseload.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(share.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(symptoms.bp)
     app.register_blueprint(pages.bp)

@@ -6,11 +6,13 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -86,8 +88,13 @@ def unauthorized():
     return redirect(url_for("auth.login", next=path))
 
 
+def home_url(user):
+    """Where `user` starts: the caseload for a therapist, the check-in for anyone else."""
+    return url_for("caseload.index" if getattr(user, "is_therapist", False) else "checkins.checkin")
+
+
 def safe_next(target):
-    """`target` if it leads back into this site, else the check-in page."""
+    """`target` if it leads back into this site, else the signed-in person's start page."""
     if target:
         target = target.strip()
         parts = urlsplit(target)
@@ -99,7 +106,7 @@ def safe_next(target):
             and not parts.netloc
         ):
             return target
-    return url_for("checkins.checkin")
+    return home_url(current_user)
 
 
 def hash_password(password):
@@ -246,7 +253,7 @@ _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("checkins.checkin"))
+        return redirect(home_url(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         db = get_db()
@@ -268,9 +275,13 @@ def register():
         except sqlite3.IntegrityError:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
-            login_user(User(db["users"].get(user_id)))
-            flash("Welcome to Afterglow. Your first check-in takes half a minute.")
-            return redirect(url_for("checkins.checkin"))
+            user = User(db["users"].get(user_id))
+            login_user(user)
+            if user.is_therapist:
+                flash("Welcome to Afterglow. Give your patients the invite code below to link.")
+            else:
+                flash("Welcome to Afterglow. Your first check-in takes half a minute.")
+            return redirect(home_url(user))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -308,6 +319,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
     logout_user()
+    # Nothing of this person stays in the cookie for whoever uses the browser next.
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

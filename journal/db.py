@@ -81,13 +81,19 @@ def close_db(exc=None):
 
 
 def init_app(app):
-    """Migrate the database at start-up and register teardown and CLI commands."""
+    """Migrate the database at start-up and register teardown and CLI commands.
+
+    Not when the app is loaded for a `flask` command: `backup` must copy the database as it
+    is (a copy taken before an upgrade has to be the old schema), and `init-db` reports
+    what it applied. `make run` runs `init-db` before serving.
+    """
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
-    db = connect(app.config["DATABASE"])
-    try:
-        migrate(db)
-    finally:
-        db.close()
+    if click.get_current_context(silent=True) is None:
+        db = connect(app.config["DATABASE"])
+        try:
+            migrate(db)
+        finally:
+            db.close()
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)

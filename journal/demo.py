@@ -1,7 +1,7 @@
 """`flask --app journal seed-demo`: a demo patient with a believable course of treatment.
 
-A baseline fortnight, an induction series of six IV infusions over twelve
-days (three a week, as in Murrough et al. 2013), then a maintenance infusion
+A baseline fortnight, an induction series of six IV infusions over two
+weeks (about three a week, as in Murrough et al. 2013), then a maintenance infusion
 every three weeks; daily check-ins with the lift after each session fading
 over about a week; a PHQ-9 and GAD-7 before the first session and about
 weekly after. Seeded, so the same day gives the same data.
@@ -20,13 +20,14 @@ from werkzeug.security import generate_password_hash
 
 from . import timezones
 from .db import connect
+from .migrations import migrate
 
 DEMO_EMAIL = "demo@afterglow.example"
 DEMO_PASSWORD = "afterglow-demo"  # noqa: S105 (a published demo account)
 DEMO_TIMEZONE = "America/New_York"
 DEMO_DAYS = 120
 # Days after the first day: a baseline fortnight, six induction infusions, then maintenance.
-INDUCTION = [14, 16, 18, 21, 23, 25]
+INDUCTION = [14, 16, 18, 21, 24, 28]
 MAINTENANCE_EVERY = 21
 
 REFLECTIONS = [
@@ -195,6 +196,7 @@ def seed_demo_command():
     """Make (or remake) the demo patient and print how to log in."""
     db = connect(current_app.config["DATABASE"])
     try:
+        migrate(db)
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         counts = seed(db, timezones.local_today(DEMO_TIMEZONE), method)
     finally:

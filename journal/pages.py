@@ -2,11 +2,12 @@
 
 import sqlite3
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from . import crisis
+from .auth import home_url
 from .db import get_db
 from .timezones import parse_day
 
@@ -29,7 +30,13 @@ def init_app(app):
         def handler(error):
             if request.path == "/healthz":
                 return jsonify(status="error"), status
-            return render_template("error.html", title=title, message=message), status
+            # A description given with abort(400, description=...) says what was wrong.
+            detail = getattr(error, "description", None)
+            if status == 400 and detail and detail != type(error).description:
+                message_shown = f"{detail} Nothing was saved."
+            else:
+                message_shown = message
+            return render_template("error.html", title=title, message=message_shown), status
 
         return handler
 
@@ -42,6 +49,7 @@ def init_app(app):
             "Nothing was saved. Go back, reload the page, and send it again.",
         ),
     )
+    app.after_request(security_headers)
     for status, title, message in (
         (400, "Something in that request was not right", "Nothing was saved. Please try again."),
         (404, "Not found", "There is nothing at this address."),
@@ -52,9 +60,42 @@ def init_app(app):
             "Nothing was saved. The limit is 2 MB per page; "
             "a very long reflection can be split across two days.",
         ),
-        (500, "Something went wrong on our side", "Nothing you wrote is lost. Please try again."),
+        (
+            500,
+            "Something went wrong on our side",
+            "What you sent may not have been saved. Your browser's Back button usually "
+            "brings back the form with your words in it; please try again.",
+        ),
     ):
         app.register_error_handler(status, error_page(status, title, message))
+
+
+# Nothing is loaded from elsewhere and nothing runs inline, so the policy can be strict.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def security_headers(response):
+    """Headers every response carries; pages for a signed-in person are never cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if (
+        current_user
+        and current_user.is_authenticated
+        and response.mimetype == "text/html"
+        and "Cache-Control" not in response.headers
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def described(field, hint=None):
@@ -69,7 +110,7 @@ def described(field, hint=None):
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("checkins.checkin"))
+        return redirect(home_url(current_user))
     return render_template("index.html")
 
 

@@ -1,0 +1,330 @@
+"""Private share links: a read-only view of a person's progress, opened without logging in.
+
+A link is `/s/<token>`. The token is `secrets.token_urlsafe(32)` (256 random bits) and
+only its SHA-256 is stored, so the database alone opens nothing; the person sees the
+full link once, on the page that answers the form that made it (rendered directly,
+never carried through a redirect or the session). A link lives 1–90 days and can be
+revoked at any moment; every check reads the row afresh, so revoking ends access on
+the very next request, and recording an opening re-checks the row in the same
+transaction that counts it.
+
+What a visitor sees is exactly the caseload's view (`sharing.patient_context`): charts,
+figures, flagged days and the reflections the person chose to share; never a private one.
+
+Decisions:
+- An opening is a page view (`what='page'`, any range or metric) or a PDF download
+  (`what='report'`); charts are part of the page and are not counted. HEAD requests
+  (link previews that only peek) are not counted either.
+- Everything under `/s/`, error pages included, answers with no-referrer, noindex and
+  no-store, since the address itself is the secret.
+- A made-up or malformed token is a 404; a real one that expired or was revoked is a
+  410 with a plain page saying which, so the therapist knows to ask for a new one.
+- The page that shows a new link is sent with `Cache-Control: no-store`, so the link
+  does not stay in the browser's cache or history of pages.
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from . import progress, reports, sharing
+from .db import get_db, owned_or_404
+from .fields import no_control_characters, strip
+
+bp = Blueprint("share", __name__)
+
+LABEL_MAX = 80
+DAYS_MIN, DAYS_MAX, DAYS_DEFAULT = 1, 90, 14
+TOKEN_BYTES = 32
+# token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet; nothing else is a token.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+DAYS_MESSAGE = f"Choose a whole number of days from {DAYS_MIN} to {DAYS_MAX}."
+QR_PIXELS_PER_MODULE = 5
+LINK_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Cache-Control": "no-store",
+}
+
+
+class DaysField(IntegerField):
+    """A whole number of days; "7.5", "1_0" or "٧" are refused, not coerced."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip() != "":
+            if not re.fullmatch(r"[0-9]{1,3}", valuelist[0].strip()):
+                raise ValueError(DAYS_MESSAGE)
+            self.data = int(valuelist[0])
+
+
+class ShareForm(FlaskForm):
+    label = StringField(
+        "Who is this link for?",
+        filters=[strip],
+        validators=[
+            # DataRequired, not InputRequired: a label of spaces is empty once stripped.
+            DataRequired("Name the link, like the therapist it is for."),
+            Length(max=LABEL_MAX, message=f"Keep the name to {LABEL_MAX} characters."),
+            no_control_characters,
+        ],
+        description="Only you see this name, in the list of your links.",
+        render_kw={"autocomplete": "off", "maxlength": LABEL_MAX},
+    )
+    days = DaysField(
+        "Days the link works",
+        default=DAYS_DEFAULT,
+        validators=[
+            InputRequired(DAYS_MESSAGE),
+            NumberRange(DAYS_MIN, DAYS_MAX, message=DAYS_MESSAGE),
+        ],
+        description=f"From {DAYS_MIN} to {DAYS_MAX}. You can revoke it sooner at any time.",
+        render_kw={"inputmode": "numeric", "min": DAYS_MIN, "max": DAYS_MAX},
+    )
+
+
+# Tokens, links and what they show
+
+
+def hash_token(token):
+    """The SHA-256 hex digest stored in place of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def utcnow():
+    """Now, in UTC, to the second (the precision stored)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def status(link, now=None):
+    """'active', 'expired' or 'revoked' for a share_links row."""
+    if link["revoked_at"]:
+        return "revoked"
+    if datetime.fromisoformat(link["expires_at"]) <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def create_link(user_id, label, days):
+    """Store a new link for `user_id`; return (row id, token). The token is not stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    link_id = (
+        get_db()["share_links"]
+        .insert(
+            {
+                "user_id": user_id,
+                "label": label,
+                "token_hash": hash_token(token),
+                "created_at": now.isoformat(),
+                "expires_at": (now + timedelta(days=days)).isoformat(),
+            }
+        )
+        .last_pk
+    )
+    return link_id, token
+
+
+def links_of(user_id):
+    """The person's links, newest first."""
+    return list(get_db()["share_links"].rows_where("user_id = ?", [user_id], order_by="id desc"))
+
+
+def local_time(iso, zone, fmt="%a %-d %b %Y, %H:%M"):
+    """A stored UTC time as "Sat 21 Nov 2026, 14:05" in `zone`, or None."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def qr_svg(url):
+    """The QR code of `url` as inline SVG: dark on white whatever the page's colours.
+
+    segno draws with presentation attributes (fill, stroke) only, no `style`, so the
+    markup passes a Content-Security-Policy without 'unsafe-inline'.
+    """
+    qr = segno.make(url, error="m")
+    size = qr.symbol_size()[0] * QR_PIXELS_PER_MODULE
+    svg = qr.svg_inline(
+        scale=1, dark="#000", light="#fff", svgclass="qr", lineclass=None, omitsize=True
+    )
+    attrs = f'width="{size}" height="{size}" role="img" aria-label="QR code of the link"'
+    # Trusted markup: segno writes only numbers and path data, never the URL's text.
+    return Markup(svg.replace("<svg ", f"<svg {attrs} ", 1))  # noqa: S704
+
+
+def plain_page(state, status_code):
+    """Stop here with the plain page for a link that is missing, expired or revoked."""
+    abort(make_response(render_template("share/unavailable.html", state=state), status_code))
+
+
+def valid_link(token):
+    """(link row, patient) for a token that opens something now; else a plain 404 or 410."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        plain_page("missing", 404)
+    rows = list(get_db()["share_links"].rows_where("token_hash = ?", [hash_token(token)], limit=1))
+    if not rows:
+        plain_page("missing", 404)
+    link = rows[0]
+    state = status(link)
+    if state != "active":
+        plain_page(state, 410)
+    patient = sharing.person(link["user_id"])
+    if patient is None:
+        plain_page("missing", 404)
+    return link, patient
+
+
+def record_opening(link, what):
+    """Count one opening of `link`, in one transaction that first checks it still works.
+
+    A revocation that lands between the lookup and here wins: nothing is counted and the
+    visitor gets the 410.
+    """
+    if request.method == "HEAD":
+        return
+    db = get_db()
+    now = utcnow().isoformat()
+    with db.atomic():
+        counted = db.execute(
+            "update share_links set last_opened_at = ?, open_count = open_count + 1 "
+            "where id = ? and revoked_at is null",
+            [now, link["id"]],
+        ).rowcount
+        if counted:
+            db.execute(
+                "insert into share_openings (link_id, opened_at, what) values (?, ?, ?)",
+                [link["id"], now, what],
+            )
+    if not counted:
+        plain_page("revoked", 410)
+
+
+@bp.after_app_request
+def link_headers(response):
+    """No referrer, no indexing and no caching for anything under /s/, errors included."""
+    if request.path.startswith("/s/"):
+        response.headers.update(LINK_HEADERS)
+    return response
+
+
+# Views: the person's own page of links
+
+
+def render_index(form=None, new=None, status_code=200):
+    """The /share page: the form, the new link once (when just made), and every link."""
+    zone = current_user.timezone
+    now = utcnow()
+    links = [
+        {
+            **link,
+            "status": status(link, now),
+            "created": local_time(link["created_at"], zone),
+            "expires": local_time(link["expires_at"], zone),
+            "revoked": local_time(link["revoked_at"], zone),
+            "last_opened": local_time(link["last_opened_at"], zone),
+        }
+        for link in links_of(current_user.id)
+    ]
+    response = make_response(
+        render_template(
+            "share/index.html",
+            form=form or ShareForm(formdata=None),
+            new=new,
+            links=links,
+            action_form=FlaskForm(formdata=None),
+        ),
+        status_code,
+    )
+    if new:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/share", methods=["GET", "POST"])
+@login_required
+def index():
+    form = ShareForm()
+    if not form.is_submitted():
+        return render_index(form)
+    if not form.validate():
+        return render_index(form, status_code=400)
+    link_id, token = create_link(current_user.id, form.label.data, form.days.data)
+    url = url_for("share.view", token=token, _external=True)
+    new = {
+        "id": link_id,
+        "label": form.label.data,
+        "days": form.days.data,
+        "url": url,
+        "qr": qr_svg(url),
+    }
+    # Rendered here rather than redirected: the token must not wait in the session.
+    return render_index(new=new, status_code=201)
+
+
+@bp.route("/share/<int:link_id>/revoke", methods=["POST"])
+@login_required
+def revoke(link_id):
+    link = owned_or_404("share_links", id=link_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    get_db().execute(
+        "update share_links set revoked_at = coalesce(revoked_at, ?) where id = ? and user_id = ?",
+        [utcnow().isoformat(), link["id"], current_user.id],
+    )
+    flash(f"The link “{link['label']}” is revoked: it no longer opens anything.")
+    return redirect(url_for("share.index"))
+
+
+# Views: what the visitor with the link sees
+
+
+@bp.route("/s/<token>")
+def view(token):
+    link, patient = valid_link(token)
+    context = sharing.patient_context(patient, request.args)
+    record_opening(link, "page")
+    return render_template(
+        "share/view.html",
+        page_endpoint="share.view",
+        chart_endpoint="share.chart",
+        endpoint_args={"token": token},
+        token=token,
+        # The visitor's time zone is unknown: the patient's date, without a time, is enough.
+        expires=local_time(link["expires_at"], patient.timezone, "%-d %B %Y"),
+        **context,
+    )
+
+
+@bp.route("/s/<token>/charts/<name>.<fmt>")
+def chart(token, name, fmt):
+    _, patient = valid_link(token)
+    return progress.chart_response(patient, name, fmt, request.args)
+
+
+@bp.route("/s/<token>/report.pdf")
+def report(token):
+    link, patient = valid_link(token)
+    # Built before the opening is counted: a report that fails to build was not opened.
+    response = reports.pdf_response(patient, *reports.default_range(patient))
+    record_opening(link, "report")
+    return response

@@ -1,0 +1,651 @@
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
+
+from journal import timezones
+from journal.caseload import (
+    CODE_ALPHABET,
+    WRONG_CODE,
+    make_code,
+    normalize_code,
+    order_key,
+    review,
+)
+from journal.db import get_db
+
+TODAY = datetime.now(UTC).date()  # people registered here live in UTC unless told otherwise
+CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
+
+
+def ago(days):
+    return (TODAY - timedelta(days=days)).isoformat()
+
+
+def person(app, email, role="patient", **extra):
+    """A test client signed in as a newly registered person."""
+    client = app.test_client()
+    response = AuthActions(client).register(email=email, role=role, **extra)
+    assert response.status_code == 302, response.text
+    client.get(response.location)  # read the welcome flash
+    return client
+
+
+def therapist(app, email="doc@example.com", **extra):
+    return person(app, email, role="therapist", display_name="Dr Rivera", **extra)
+
+
+def user_id(app, email):
+    with app.app_context():
+        return get_db().execute("select id from users where email = ?", [email]).fetchone()[0]
+
+
+def invite_code(client):
+    response = client.get("/caseload")
+    assert response.status_code == 200
+    match = re.search(r'id="invite-code">([^<]+)<', response.text)
+    assert match, "no invite code on the caseload"
+    return match.group(1)
+
+
+def link(client, code):
+    return client.post("/settings/therapist", data={"invite_code": code})
+
+
+def links(app):
+    with app.app_context():
+        return (
+            get_db()
+            .execute("select patient_id, therapist_id from therapist_links order by patient_id")
+            .fetchall()
+        )
+
+
+def checkin(client, day, mood, **extra):
+    response = client.post("/checkin", data={"date": day, "mood": str(mood), **extra})
+    assert response.status_code == 302, response.text
+    client.get(response.location)
+
+
+def session(client, day, **extra):
+    data = {"started_at": f"{day}T10:00", "product": "ketamine", "route": "iv", **extra}
+    response = client.post("/sessions/new", data=data)
+    assert response.status_code == 302, response.text
+    client.get(response.location)
+
+
+def phq9(client, day, answers):
+    data = {"date": day, **{f"q{i}": str(a) for i, a in enumerate(answers, start=1)}}
+    response = client.post("/assessments/phq9", data=data)
+    assert response.status_code == 302, response.text
+    client.get(response.location)
+
+
+def cards(page):
+    """Each patient's card on the caseload, top to bottom, by name."""
+    chunks = page.split('<article class="caseload-patient"')[1:]
+    return {re.search(r'<a href="/caseload/\d+">([^<]+)</a>', c).group(1): c for c in chunks}
+
+
+def field_error(response, field="invite_code"):
+    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
+    return match.group(1) if match else None
+
+
+# Log-in, landing and navigation
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/caseload"),
+        ("post", "/caseload/invite-code"),
+        ("get", "/caseload/1"),
+        ("get", "/caseload/1/charts/mood-timeline.svg"),
+        ("get", "/settings/therapist"),
+        ("post", "/settings/therapist"),
+        ("post", "/settings/therapist/unlink"),
+    ],
+)
+def test_log_in_required(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login?next=")
+
+
+def test_therapist_registers_and_lands_on_the_caseload(app, client, auth):
+    response = auth.register(email="doc@example.com", role="therapist")
+    assert response.status_code == 302
+    assert response.location == "/caseload"
+    page = client.get("/caseload")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Give your patients the invite code" in page.text
+    assert CODE.match(invite_code(client))
+    assert "No patients are linked to you yet" in page.text
+    assert "/settings/therapist" in page.text  # how a patient uses the code
+    # The nav is the therapist's: their caseload and settings, not the journal's pages.
+    nav = page.text.split('<nav class="nav"')[1].split("</nav>")[0]
+    assert ">Caseload</a>" in nav and ">Settings</a>" in nav
+    assert ">Check in</a>" not in nav and ">Progress</a>" not in nav
+    assert client.get("/").location == "/caseload"
+    assert client.get("/auth/register").location == "/caseload"
+
+    auth.logout()
+    assert auth.login(email="doc@example.com").location == "/caseload"
+    auth.logout()
+    response = client.post(
+        "/auth/login?next=/settings", data={"email": "doc@example.com", "password": PASSWORD}
+    )
+    assert response.location == "/settings"
+
+
+def test_patient_nav_and_landing_unchanged(client, patient):
+    page = client.get("/checkin")
+    nav = page.text.split('<nav class="nav"')[1].split("</nav>")[0]
+    assert ">Check in</a>" in nav and ">Caseload</a>" not in nav
+    assert client.get("/").location == "/checkin"
+    settings = client.get("/settings/therapist").text
+    assert 'aria-current="page">Settings</a>' in settings
+
+
+def test_a_therapist_may_still_open_journal_pages(app):
+    doc = therapist(app)
+    assert doc.get("/checkin").status_code == 200
+
+
+# Invite codes
+
+
+def test_code_is_made_once_and_stored_without_its_dash(app):
+    doc = therapist(app)
+    code = invite_code(doc)
+    assert invite_code(doc) == code
+    with app.app_context():
+        stored = get_db()["users"].get(user_id(app, "doc@example.com"))["invite_code"]
+    assert stored == code.replace("-", "")
+
+
+def test_codes_are_random_40_bit():
+    codes = {make_code() for _ in range(500)}
+    assert len(codes) == 500
+    assert all(len(c) == 8 and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert len(CODE_ALPHABET) ** 8 >= 2**40
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("K7QM-3XWD", "K7QM3XWD"),
+        (" k7qm 3xwd ", "K7QM3XWD"),
+        ("k7-qm–3x wd", "K7QM3XWD"),  # an en dash, as phones sometimes type
+        ("AB0I-CDlO", "AB01CD10"),  # O, I and L read as 0, 1 and 1
+    ],
+)
+def test_normalize_code(typed, normalized):
+    assert normalize_code(typed) == normalized
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda c: c,
+        lambda c: c.lower(),
+        lambda c: " " + c.replace("-", " ").lower() + " ",
+        lambda c: "-".join(c.replace("-", "")),
+    ],
+)
+def test_patient_links_with_the_code_in_any_case_with_spaces_or_dashes(app, shape):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    response = link(pat, shape(invite_code(doc)))
+    assert response.status_code == 302
+    assert response.location == "/settings/therapist"
+    assert links(app) == [(user_id(app, "pat@example.com"), user_id(app, "doc@example.com"))]
+    page = pat.get("/settings/therapist").text
+    assert "You are linked to Dr Rivera" in page
+    assert "You are linked to <strong>Dr Rivera</strong> (doc@example.com) since" in page
+    assert list(cards(doc.get("/caseload").text)) == ["Pat"]
+
+
+def test_look_alike_characters_still_link(app):
+    doc = therapist(app)
+    invite_code(doc)
+    with app.app_context():
+        get_db()["users"].update(user_id(app, "doc@example.com"), {"invite_code": "AB01CD1E"})
+    pat = person(app, "pat@example.com")
+    assert link(pat, "ab oi-cd l e").status_code == 302
+    assert len(links(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter the code your therapist gave you."),
+        ("   ", "Enter the code your therapist gave you."),
+        ("ZZZZ-ZZZX", WRONG_CODE),
+        ("ABCD", WRONG_CODE),
+        ("A" * 41, WRONG_CODE),
+    ],
+)
+def test_wrong_code_is_400_with_the_message_and_nothing_stored(app, typed, message):
+    doc = therapist(app)
+    invite_code(doc)
+    pat = person(app, "pat@example.com")
+    response = link(pat, typed)
+    assert response.status_code == 400
+    assert field_error(response) == message
+    if typed.strip():
+        assert f'value="{typed}"' in response.text  # the person's input is kept
+    assert links(app) == []
+    assert "You are not linked to a therapist" in response.text
+
+
+def test_a_wrong_code_keeps_the_existing_link(app):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com")
+    assert link(pat, invite_code(doc)).status_code == 302
+    assert link(pat, "ZZZZ-ZZZX").status_code == 400
+    assert links(app) == [(user_id(app, "pat@example.com"), user_id(app, "doc@example.com"))]
+
+
+def test_a_new_code_replaces_the_old_and_keeps_existing_links(app):
+    doc = therapist(app)
+    old = invite_code(doc)
+    first = person(app, "first@example.com", display_name="First")
+    assert link(first, old).status_code == 302
+
+    response = doc.post("/caseload/invite-code")
+    assert response.status_code == 302 and response.location == "/caseload"
+    new = invite_code(doc)
+    assert new != old and CODE.match(new)
+
+    second = person(app, "second@example.com", display_name="Second")
+    response = link(second, old)
+    assert response.status_code == 400
+    assert field_error(response) == WRONG_CODE
+    assert link(second, new).status_code == 302
+    assert sorted(cards(doc.get("/caseload").text)) == ["First", "Second"]
+
+
+def test_new_code_flash_names_the_code(app):
+    doc = therapist(app)
+    invite_code(doc)
+    response = doc.post("/caseload/invite-code", follow_redirects=True)
+    code = re.search(r'id="invite-code">([^<]+)<', response.text).group(1)
+    assert f"Your new invite code is {code}." in response.text
+
+
+def test_linking_elsewhere_replaces_the_link(app):
+    one = therapist(app, "one@example.com")
+    two = person(app, "two@example.com", role="therapist", display_name="Dr Okafor")
+    pat = person(app, "pat@example.com", display_name="Pat")
+    pid = user_id(app, "pat@example.com")
+    assert link(pat, invite_code(one)).status_code == 302
+    page = pat.get("/settings/therapist").text
+    assert "one therapist at a time" in page
+    assert "Linking to a new one ends Dr Rivera's access" in page
+
+    assert link(pat, invite_code(two)).status_code == 302
+    assert links(app) == [(pid, user_id(app, "two@example.com"))]
+    assert one.get(f"/caseload/{pid}").status_code == 404
+    assert two.get(f"/caseload/{pid}").status_code == 200
+    assert "You are linked to <strong>Dr Okafor</strong>" in pat.get("/settings/therapist").text
+
+
+def test_linking_again_to_the_same_therapist_keeps_linked_since(app):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com")
+    code = invite_code(doc)
+    link(pat, code)
+    with app.app_context():
+        get_db().execute("update therapist_links set linked_at = '2025-01-02T03:04:05+00:00'")
+    link(pat, code)
+    with app.app_context():
+        (linked_at,) = get_db().execute("select linked_at from therapist_links").fetchone()
+    assert linked_at == "2025-01-02T03:04:05+00:00"
+    assert "since 2 Jan 2025" in pat.get("/settings/therapist").text
+
+
+def test_the_page_explains_what_is_shared_and_what_never_is(app):
+    pat = person(app, "pat@example.com", display_name="Pat")
+    page = pat.get("/settings/therapist")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    text = page.text
+    assert "You, as <strong>Pat</strong>" in text
+    assert "Your charts and figures" in text
+    assert "Days flagged for attention" in text
+    assert "The reflections you share" in text
+    assert "<strong>Never:</strong> reflections you mark private" in text
+    assert 'name="invite_code"' in text
+
+
+def test_a_therapist_cannot_link_to_a_therapist(app):
+    one = therapist(app, "one@example.com")
+    two = therapist(app, "two@example.com")
+    assert two.get("/settings/therapist").status_code == 404
+    assert link(two, invite_code(one)).status_code == 404
+    assert two.post("/settings/therapist/unlink").status_code == 404
+    assert links(app) == []
+
+
+# What the therapist sees
+
+
+@pytest.fixture
+def shared(app):
+    """A therapist and a linked patient with shared and private words on check-ins and sessions."""
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    assert link(pat, invite_code(doc)).status_code == 302
+    checkin(pat, ago(3), 5, reflection="SHARED-CHECKIN a good walk")
+    checkin(pat, ago(2), 6, reflection="PRIVATE-CHECKIN only mine", private="y")
+    session(pat, ago(4), reflection="SHARED-SESSION it felt calm")
+    session(
+        pat,
+        ago(1),
+        reflection="PRIVATE-SESSION not for anyone",
+        prompt_stood_out="PRIVATE-PROMPT answer",
+        private="y",
+    )
+    return doc, pat, user_id(app, "pat@example.com")
+
+
+def test_therapist_sees_charts_figures_and_shared_reflections_only(shared):
+    doc, _, pid = shared
+    page = doc.get(f"/caseload/{pid}")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    text = page.text
+    assert "<h1>Pat</h1>" in text and "pat@example.com" in text
+    assert "SHARED-CHECKIN a good walk" in text
+    assert "SHARED-SESSION it felt calm" in text
+    assert "PRIVATE" not in text
+    sources = re.findall(r'(?:src|srcset)="([^"]+)"', text)
+    charts = [s for s in sources if "/charts/" in s]
+    assert len(charts) == 6  # three charts, light and dark
+    assert all(s.startswith(f"/caseload/{pid}/charts/") for s in charts)
+    assert "Mood, last 7 days" in text and "Latest PHQ-9" in text
+    assert "Days flagged for attention" in text
+    assert doc.get(f"/caseload/{pid}?days=all").status_code == 200
+    assert doc.get(f"/caseload/{pid}?days=12").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "mimetype"),
+    [
+        ("mood-timeline", "svg", "image/svg+xml"),
+        ("window-overlay", "svg", "image/svg+xml"),
+        ("assessments", "svg", "image/svg+xml"),
+        ("mood-timeline", "png", "image/png"),
+    ],
+)
+def test_charts_answer_for_a_linked_patient(shared, name, fmt, mimetype):
+    doc, _, pid = shared
+    response = doc.get(f"/caseload/{pid}/charts/{name}.{fmt}?days=30&theme=dark")
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert response.headers["Cache-Control"] == "no-store"
+    assert doc.get(f"/caseload/{pid}/charts/nonsense.svg").status_code == 404
+
+
+def test_flagged_day_shows_on_the_patient_page(app, shared):
+    doc, pat, pid = shared
+    checkin(pat, ago(0), 1)
+    page = doc.get(f"/caseload/{pid}").text
+    assert "mood 1 of 10" in page
+
+
+# Isolation
+
+
+def test_another_therapist_sees_nothing_of_my_patients(app, shared):
+    _, _, pid = shared
+    other = therapist(app, "other@example.com")
+    assert other.get(f"/caseload/{pid}").status_code == 404
+    for name in ("mood-timeline", "window-overlay", "assessments"):
+        assert other.get(f"/caseload/{pid}/charts/{name}.svg").status_code == 404
+    assert other.get(f"/caseload/{pid}/charts/mood-timeline.png").status_code == 404
+    assert cards(other.get("/caseload").text) == {}
+    assert "pat@example.com" not in other.get("/caseload").text
+
+
+def test_a_patient_account_cannot_open_the_caseload(app, shared):
+    _, pat, pid = shared
+    assert pat.get("/caseload").status_code == 404
+    assert pat.post("/caseload/invite-code").status_code == 404
+    assert pat.get(f"/caseload/{pid}").status_code == 404  # not even their own
+    assert pat.get(f"/caseload/{pid}/charts/mood-timeline.svg").status_code == 404
+    with app.app_context():
+        assert get_db()["users"].get(pid)["invite_code"] is None
+
+
+def test_unknown_patient_is_404(shared):
+    doc, _, pid = shared
+    assert doc.get(f"/caseload/{pid + 100}").status_code == 404
+    assert doc.get(f"/caseload/{pid + 100}/charts/mood-timeline.svg").status_code == 404
+    doc_id = pid - 1  # the therapist's own account is not a patient of theirs
+    assert doc.get(f"/caseload/{doc_id}").status_code == 404
+
+
+def test_unlinking_ends_access_at_once(app, shared):
+    doc, pat, pid = shared
+    assert doc.get(f"/caseload/{pid}").status_code == 200
+    response = pat.post("/settings/therapist/unlink")
+    assert response.status_code == 302 and response.location == "/settings/therapist"
+    page = pat.get("/settings/therapist").text
+    assert "You are unlinked. Dr Rivera can no longer see your journal." in page
+    assert "You are not linked to a therapist" in page
+    assert links(app) == []
+    assert doc.get(f"/caseload/{pid}").status_code == 404
+    assert doc.get(f"/caseload/{pid}/charts/mood-timeline.svg").status_code == 404
+    assert cards(doc.get("/caseload").text) == {}
+    # A second unlink (another tab) is harmless.
+    response = pat.post("/settings/therapist/unlink", follow_redirects=True)
+    assert response.status_code == 200
+    assert "You are not linked to a therapist." in response.text
+    # The patient's journal is untouched.
+    assert "SHARED-CHECKIN" in pat.get(f"/entries/{ago(3)}").text
+
+
+def test_csrf_is_required_for_new_codes_and_unlinking(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+
+    def signed_in(email, role):
+        client = app.test_client()
+        token = csrf_token(client.get("/auth/register"))
+        data = {"email": email, "password": PASSWORD, "timezone": "UTC", "role": role}
+        assert client.post("/auth/register", data={**data, "csrf_token": token}).status_code == 302
+        return client
+
+    doc = signed_in("doc@example.com", "therapist")
+    code = invite_code(doc)
+    assert doc.post("/caseload/invite-code").status_code == 400
+    assert invite_code(doc) == code
+    token = csrf_token(doc.get("/caseload"))
+    assert doc.post("/caseload/invite-code", data={"csrf_token": token}).status_code == 302
+    assert invite_code(doc) != code
+    code = invite_code(doc)
+
+    pat = signed_in("pat@example.com", "patient")
+    assert link(pat, code).status_code == 400
+    assert links(app) == []
+    token = csrf_token(pat.get("/settings/therapist"))
+    response = pat.post("/settings/therapist", data={"invite_code": code, "csrf_token": token})
+    assert response.status_code == 302
+    assert pat.post("/settings/therapist/unlink").status_code == 400
+    assert len(links(app)) == 1
+    token = csrf_token(pat.get("/settings/therapist"))
+    assert pat.post("/settings/therapist/unlink", data={"csrf_token": token}).status_code == 302
+    assert links(app) == []
+
+
+# Who needs attention
+
+
+def test_attention_first_with_reasons_in_order(app):
+    doc = therapist(app)
+    code = invite_code(doc)
+
+    def patient(name, *actions):
+        client = person(app, f"{name.split()[0].lower()}@example.com", display_name=name)
+        assert link(client, code).status_code == 302
+        for action in actions:
+            action(client)
+        return client
+
+    patient("Finn Fine", lambda c: checkin(c, ago(0), 6))
+    patient("Sam Silent", lambda c: checkin(c, ago(6), 6))
+    patient("Olga Oldflag", lambda c: checkin(c, ago(10), 2), lambda c: checkin(c, ago(0), 6))
+    patient("Nora Never")
+    patient(
+        "Bea Below",
+        *[lambda c, d=d: checkin(c, ago(d), 6) for d in (30, 29, 28)],
+        lambda c: session(c, ago(27)),
+        *[lambda c, d=d: checkin(c, ago(d), 3) for d in (2, 1, 0)],
+        lambda c: phq9(c, ago(1), [2, 2, 2, 2, 2, 1, 1, 0, 0]),
+    )
+    patient("Fran Flagged", lambda c: checkin(c, ago(1), 1), lambda c: checkin(c, ago(0), 6))
+
+    page = doc.get("/caseload").text
+    rows = cards(page)
+    assert list(rows) == [
+        "Fran Flagged",  # flagged yesterday
+        "Olga Oldflag",  # flagged 10 days ago
+        "Nora Never",  # never checked in: the longest silence
+        "Sam Silent",  # 6 days
+        "Bea Below",  # below baseline, checked in today
+        "Finn Fine",
+    ]
+    attention, others = page.split('id="others-title"')
+    assert "Finn Fine" in others and "Finn Fine" not in attention
+    assert "Needs attention (5)" in attention
+
+    def flagged(days):
+        return f"Flagged {TODAY - timedelta(days=days):%-d %b}"
+
+    assert f"<li>{flagged(1)}: mood 1 of 10</li>" in rows["Fran Flagged"]
+    assert f"<li>{flagged(10)}: mood 2 of 10</li>" in rows["Olga Oldflag"]
+    assert "<li>No check-ins yet</li>" in rows["Nora Never"]
+    assert "<li>No check-in for 6 days</li>" in rows["Sam Silent"]
+    assert "<li>7-day mean 3.0, below baseline 6.0</li>" in rows["Bea Below"]
+    assert "Needs attention" not in rows["Finn Fine"]
+    # Each row's figures: latest PHQ-9 and band, 7-day mean against baseline, last session.
+    bea = rows["Bea Below"]
+    assert "<dd>12</dd>" in bea and "Moderate" in bea
+    assert "<dd>3.0</dd>" in bea and "Baseline 6.0 (-3.0)" in bea
+    assert "27 days" in bea
+    assert "Last check-in</dt>\n          <dd>Today</dd>" in bea
+    assert "No sessions yet" in rows["Finn Fine"] and "No baseline yet" in rows["Finn Fine"]
+    assert "finn@example.com" in rows["Finn Fine"]
+    assert "<dd>Never</dd>" in rows["Nora Never"]
+
+
+@pytest.mark.parametrize(("days", "flagged"), [(13, True), (14, False)])
+def test_flags_count_for_14_days(app, days, flagged):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    link(pat, invite_code(doc))
+    checkin(pat, ago(0), 6)
+    phq9(pat, ago(days), [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    row = cards(doc.get("/caseload").text)["Pat"]
+    reason = f"Flagged {TODAY - timedelta(days=days):%-d %b}: PHQ-9 item 9 answered 1 of 3"
+    assert (reason in row) is flagged
+    assert ("Needs attention" in row) is flagged
+
+
+def test_today_is_the_patients_own_day(app):
+    # 25 hours apart: the therapist's date is always ahead of the patient's.
+    doc = therapist(app, timezone="Pacific/Kiritimati")
+    pat = person(app, "pat@example.com", display_name="Pat", timezone="Pacific/Pago_Pago")
+    link(pat, invite_code(doc))
+    checkin(pat, timezones.local_today("Pacific/Pago_Pago").isoformat(), 6)
+    row = cards(doc.get("/caseload").text)["Pat"]
+    assert "<dd>Today</dd>" in row
+    assert "Needs attention" not in row
+
+
+# The rules themselves, without HTTP
+
+DAY = date(2026, 3, 20)
+
+
+def points(*pairs):
+    return [(DAY - timedelta(days=d), m) for d, m in pairs]
+
+
+@pytest.mark.parametrize(
+    ("checkins", "first_session", "flags", "reasons"),
+    [
+        (points((4, 6)), None, [], []),
+        (points((5, 6)), None, [], ["No check-in for 5 days"]),
+        ([], None, [], ["No check-ins yet"]),
+        # Baseline 6.0 (days -3..-1 before the session 20 days ago); last 7 days 5.96 -> 6.0.
+        (
+            points((23, 6), (22, 6), (21, 6), (1, 5.96)),
+            DAY - timedelta(days=20),
+            [],
+            [],
+        ),
+        (
+            points((23, 6), (22, 6), (21, 6), (1, 5.9)),
+            DAY - timedelta(days=20),
+            [],
+            ["7-day mean 5.9, below baseline 6.0"],
+        ),
+        (
+            points((0, 6)),
+            None,
+            [
+                {"day": "2026-03-10", "reasons": ["mood 2 of 10"]},
+                {
+                    "day": "2026-03-18",
+                    "reasons": ["thoughts of self-harm reported", "mood 1 of 10"],
+                },
+            ],
+            [
+                "Flagged 18 Mar: thoughts of self-harm reported; mood 1 of 10"
+                " (and 1 earlier flagged day in the last 14 days)"
+            ],
+        ),
+    ],
+)
+def test_review(checkins, first_session, flags, reasons):
+    result = review(DAY, checkins, first_session, flags)
+    assert result["reasons"] == reasons
+    assert result["attention"] is bool(reasons)
+
+
+def test_order_key_ranks_flags_then_silence_then_the_rest():
+    class Person:
+        def __init__(self, name):
+            self.shared_name, self.email = name, f"{name}@example.com"
+
+    def row(name, flag=None, silent=0, attention=False):
+        return {
+            "patient": Person(name),
+            "latest_flag": flag,
+            "silent_days": silent,
+            "attention": attention or flag is not None,
+        }
+
+    rows = [
+        row("fine-quiet", silent=3),
+        row("fine"),
+        row("below", attention=True),
+        row("never", silent=None, attention=True),
+        row("old-flag", flag=DAY - timedelta(days=9)),
+        row("new-flag", flag=DAY),
+        row("silent", silent=8, attention=True),
+    ]
+    assert [r["patient"].shared_name for r in sorted(rows, key=order_key)] == [
+        "new-flag",
+        "old-flag",
+        "never",
+        "silent",
+        "below",
+        "fine-quiet",
+        "fine",
+    ]

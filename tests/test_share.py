@@ -1,0 +1,444 @@
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+
+import pytest
+from conftest import PASSWORD, csrf_token, make_app
+from pypdf import PdfReader
+from werkzeug.exceptions import HTTPException
+
+from journal import share
+from journal.db import get_db
+
+TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
+TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
+LINK_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Cache-Control": "no-store",
+}
+
+
+def day(offset):
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+def make_link(client, label="Dr Rivera", days="14"):
+    """Make a link through the form; (response, token)."""
+    response = client.post("/share", data={"label": label, "days": days})
+    assert response.status_code == 201, response.text
+    return response, TOKEN.search(response.text).group(1)
+
+
+def links(app):
+    with app.app_context():
+        return list(get_db()["share_links"].rows_where(order_by="id"))
+
+
+def openings(app):
+    with app.app_context():
+        return [r["what"] for r in get_db()["share_openings"].rows_where(order_by="id")]
+
+
+def set_link(app, **values):
+    """Change every link's columns in the database, as time or another request would."""
+    with app.app_context():
+        sets = ", ".join(f"{column} = ?" for column in values)
+        get_db().execute(f"update share_links set {sets}", list(values.values()))  # noqa: S608
+
+
+def iso(moment):
+    return moment.isoformat(timespec="seconds")
+
+
+def has_link_headers(response):
+    return all(response.headers.get(k) == v for k, v in LINK_HEADERS.items())
+
+
+@pytest.fixture
+def shared(app, client, patient):
+    """A patient with a shared and a private check-in and session, and a link; logged out."""
+    for offset, mood, text, private in [
+        (-3, 6, "Shared check-in words", {}),
+        (-2, 5, "PRIVATE check-in words", {"private": "y"}),
+        (-1, 7, "", {}),
+    ]:
+        response = client.post(
+            "/checkin", data={"date": day(offset), "mood": str(mood), "reflection": text, **private}
+        )
+        assert response.status_code == 302, response.text
+    with app.app_context():
+        for offset, text, private in [(-5, "Shared session words", 0), (-4, "PRIVATE trip", 1)]:
+            get_db()["sessions"].insert(
+                {
+                    "user_id": 1,
+                    "started_at": f"{day(offset)}T10:00:00+00:00",
+                    "day": day(offset),
+                    "product": "ketamine",
+                    "route": "iv",
+                    "reflection": text,
+                    "private": private,
+                    "created_at": "2026-01-01T00:00:00+00:00",
+                    "updated_at": "2026-01-01T00:00:00+00:00",
+                }
+            )
+    _, token = make_link(client)
+    patient.logout()
+    return token
+
+
+# Making a link
+
+
+def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
+    before = datetime.now(UTC).replace(microsecond=0)
+    response, token = make_link(client, label="Dr Rivera", days="14")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f'value="http://localhost/s/{token}"' in response.text
+    assert 'data-copy="share-url"' in response.text
+    assert "readonly" in response.text
+
+    (link,) = links(app)
+    assert re.fullmatch(r"[0-9a-f]{64}", link["token_hash"])
+    assert link["token_hash"] == hashlib.sha256(token.encode()).hexdigest() != token
+    assert token not in repr(link)
+    assert link["label"] == "Dr Rivera" and link["user_id"] == 1
+    created = datetime.fromisoformat(link["created_at"])
+    assert before <= created <= datetime.now(UTC)
+    assert datetime.fromisoformat(link["expires_at"]) - created == timedelta(days=14)
+    assert link["open_count"] == 0 and link["last_opened_at"] is None
+
+    client.get(f"/s/{token}")
+    for later in (client.get("/share"), client.get("/progress"), client.get("/checkin")):
+        assert later.status_code == 200
+        assert token not in later.text
+        assert "/s/" not in later.text
+
+
+def test_tokens_are_long_and_different(app, client, patient):
+    tokens = {make_link(client)[1] for _ in range(3)}
+    assert len(tokens) == 3
+    assert len({link["token_hash"] for link in links(app)}) == 3
+
+
+def test_qr_code_of_the_link_is_inline_svg_without_styles(client, patient):
+    response, token = make_link(client)
+    assert str(share.qr_svg(f"http://localhost/s/{token}")) in response.text
+    svg = re.search(r"<svg[^>]*>", response.text).group(0)
+    assert 'role="img"' in svg and 'aria-label="QR code of the link"' in svg
+    assert "style=" not in response.text
+    assert "http://" not in response.text.replace(f"http://localhost/s/{token}", "")
+
+
+def test_form_defaults_to_fourteen_days(client, patient):
+    response = client.get("/share")
+    assert response.status_code == 200
+    assert re.search(r'name="days"[^>]*value="14"', response.text)
+    assert "No links yet" in response.text
+
+
+@pytest.mark.parametrize(
+    ("label", "days", "message"),
+    [
+        ("", "14", "Name the link"),
+        ("   ", "14", "Name the link"),
+        ("x" * 81, "14", "Keep the name to 80 characters."),
+        ("Dr\x00Rivera", "14", "invisible control characters"),
+        ("Dr\x1bRivera", "14", "invisible control characters"),
+        ("Dr Rivera", "0", share.DAYS_MESSAGE),
+        ("Dr Rivera", "91", share.DAYS_MESSAGE),
+        ("Dr Rivera", "x", share.DAYS_MESSAGE),
+        ("Dr Rivera", "", share.DAYS_MESSAGE),
+        ("Dr Rivera", "7.5", share.DAYS_MESSAGE),
+        ("Dr Rivera", "-1", share.DAYS_MESSAGE),
+        ("Dr Rivera", "1_0", share.DAYS_MESSAGE),
+        ("Dr Rivera", "٧", share.DAYS_MESSAGE),
+        ("Dr Rivera", "100000", share.DAYS_MESSAGE),
+    ],
+)
+def test_bad_input_stores_nothing(app, client, patient, label, days, message):
+    response = client.post("/share", data={"label": label, "days": days})
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'class="error"' in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert not TOKEN.search(response.text)
+    if "\x00" not in label and "\x1b" not in label:
+        assert f'value="{label.strip()}"' in response.text
+    assert f'value="{days}"' in response.text
+    assert links(app) == []
+
+
+def test_days_missing_from_the_form(app, client, patient):
+    response = client.post("/share", data={"label": "Dr Rivera"})
+    assert response.status_code == 400
+    assert share.DAYS_MESSAGE in response.text
+    assert links(app) == []
+
+
+@pytest.mark.parametrize(("label", "days"), [("x" * 80, "1"), ("  Dr Rivera  ", "90")])
+def test_limits_are_accepted(app, client, patient, label, days):
+    make_link(client, label=label, days=days)
+    (link,) = links(app)
+    assert link["label"] == label.strip()
+    lifetime = datetime.fromisoformat(link["expires_at"]) - datetime.fromisoformat(
+        link["created_at"]
+    )
+    assert lifetime == timedelta(days=int(days))
+
+
+def test_share_page_needs_login(app, client):
+    response = client.get("/share")
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/share"
+    response = client.post("/share", data={"label": "Dr Rivera", "days": "14"})
+    assert response.status_code == 302
+    assert links(app) == []
+
+
+def test_owner_sees_only_their_own_links(app, client, auth):
+    auth.register(email="one@example.com")
+    make_link(client, label="One's therapist")
+    auth.logout()
+    auth.register(email="two@example.com")
+    response = client.get("/share")
+    assert "One&#39;s therapist" not in response.text and "One's therapist" not in response.text
+    assert "No links yet" in response.text
+    make_link(client, label="Two's therapist")
+    auth.logout()
+    auth.login(email="one@example.com")
+    response = client.get("/share")
+    assert "One&#39;s therapist" in response.text
+    assert "Two&#39;s therapist" not in response.text
+
+
+# The link page
+
+
+def test_link_page_opens_without_login(client, shared):
+    response = client.get(f"/s/{shared}")
+    assert response.status_code == 200
+    assert has_link_headers(response)
+    assert "Progress shared by Patient" in response.text
+    for name in ("mood-timeline", "window-overlay", "assessments"):
+        assert re.search(rf'<img src="/s/{shared}/charts/{name}\.svg\?', response.text)
+    assert 'src="/charts/' not in response.text
+    assert f'href="/s/{shared}/report.pdf"' in response.text
+    assert f'href="/s/{shared}?days=30&amp;metric=mood"' in response.text
+    # Nothing of the patient's own account: no nav, no edit or settings links.
+    for path in ("/checkin", "/settings", "/sessions", "/entries", "/share", "/progress"):
+        assert f'href="{path}' not in response.text
+
+
+def test_link_page_shows_shared_reflections_only(client, shared):
+    response = client.get(f"/s/{shared}")
+    assert "Shared check-in words" in response.text
+    assert "Shared session words" in response.text
+    assert "PRIVATE" not in response.text
+
+
+def test_each_opening_is_recorded_and_shown_to_the_owner(app, client, auth, shared):
+    assert client.get(f"/s/{shared}").status_code == 200
+    assert client.get(f"/s/{shared}?days=all").status_code == 200
+    (link,) = links(app)
+    assert link["open_count"] == 2
+    opened = datetime.fromisoformat(link["last_opened_at"])
+    assert datetime.now(UTC) - opened < timedelta(minutes=1)
+    assert openings(app) == ["page", "page"]
+
+    auth.login()
+    page = client.get("/share")
+    assert "Opened 2 times" in page.text
+    assert f"last {opened:%a %-d %b %Y, %H:%M}" in page.text
+
+
+def test_a_bad_range_is_400_and_not_an_opening(app, client, shared):
+    response = client.get(f"/s/{shared}?days=7")
+    assert response.status_code == 400
+    assert has_link_headers(response)
+    assert links(app)[0]["open_count"] == 0
+    assert openings(app) == []
+
+
+def test_head_is_not_an_opening(app, client, shared):
+    assert client.head(f"/s/{shared}").status_code == 200
+    assert links(app)[0]["open_count"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_charts_answer_and_do_not_count(app, client, shared, fmt):
+    response = client.get(f"/s/{shared}/charts/mood-timeline.{fmt}?days=90")
+    assert response.status_code == 200
+    assert response.mimetype == f"image/{'svg+xml' if fmt == 'svg' else 'png'}"
+    assert has_link_headers(response)
+    assert response.headers["ETag"]
+    again = client.get(
+        f"/s/{shared}/charts/mood-timeline.{fmt}?days=90",
+        headers={"If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    assert has_link_headers(again)
+    assert links(app)[0]["open_count"] == 0
+    assert openings(app) == []
+
+
+def test_chart_of_the_patient_not_the_visitor(app, client, auth, shared):
+    # A visitor logged in as someone else still sees the patient's chart.
+    auth.register(email="visitor@example.com")
+    via_link = client.get(f"/s/{shared}/charts/mood-timeline.svg?days=90")
+    own = client.get("/charts/mood-timeline.svg?days=90")
+    assert via_link.status_code == own.status_code == 200
+    assert via_link.headers["ETag"] != own.headers["ETag"]
+
+
+def test_unknown_chart_is_404(client, shared):
+    response = client.get(f"/s/{shared}/charts/secrets.svg")
+    assert response.status_code == 404
+    assert has_link_headers(response)
+
+
+def test_report_is_a_pdf_and_counts_as_an_opening(app, client, shared):
+    response = client.get(f"/s/{shared}/report.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert re.fullmatch(
+        r'attachment; filename="afterglow-report-[0-9-]+\.pdf"',
+        response.headers["Content-Disposition"],
+    )
+    assert has_link_headers(response)
+    assert links(app)[0]["open_count"] == 1
+    assert openings(app) == ["report"]
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "PRIVATE" not in text
+
+
+# Links that no longer open anything
+
+
+def test_made_up_tokens_are_404(app, client, shared):
+    for path in (
+        "/s/" + "A" * 43,
+        "/s/" + shared[:-1] + ("A" if shared[-1] != "A" else "B"),
+        "/s/short",
+        "/s/" + shared + "x",
+        "/s/" + "A" * 43 + "/report.pdf",
+        "/s/" + "A" * 43 + "/charts/mood-timeline.svg",
+        "/s/" + links(app)[0]["token_hash"],
+        "/s/a/b/c",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert has_link_headers(response), path
+        assert "PRIVATE" not in response.text and "Shared check-in" not in response.text
+    assert links(app)[0]["open_count"] == 0
+
+
+def test_expired_link_is_410(app, client, auth, shared):
+    set_link(app, expires_at=iso(datetime.now(UTC) + timedelta(minutes=1)))
+    assert client.get(f"/s/{shared}").status_code == 200
+    set_link(app, expires_at=iso(datetime.now(UTC) - timedelta(seconds=1)))
+    for path in (
+        f"/s/{shared}",
+        f"/s/{shared}/charts/mood-timeline.svg",
+        f"/s/{shared}/report.pdf",
+    ):
+        response = client.get(path)
+        assert response.status_code == 410, path
+        assert "This link has expired" in response.text
+        assert "Shared check-in words" not in response.text
+        assert has_link_headers(response)
+    assert links(app)[0]["open_count"] == 1
+
+    auth.login()
+    page = client.get("/share")
+    assert "expired " in page.text
+    assert "/revoke" not in page.text
+
+
+def test_revoking_ends_access_at_once(app, client, auth, shared):
+    assert client.get(f"/s/{shared}").status_code == 200
+    auth.login()
+    response = client.post("/share/1/revoke")
+    assert response.status_code == 302
+    assert response.location == "/share"
+    revoked_at = links(app)[0]["revoked_at"]
+    assert datetime.now(UTC) - datetime.fromisoformat(revoked_at) < timedelta(minutes=1)
+    page = client.get("/share")
+    assert "is revoked" in page.text
+    assert "revoked " in page.text and "/revoke" not in page.text
+
+    for path in (
+        f"/s/{shared}",
+        f"/s/{shared}/charts/mood-timeline.svg",
+        f"/s/{shared}/report.pdf",
+    ):
+        response = client.get(path)
+        assert response.status_code == 410, path
+        assert "This link was turned off by the person who shared it" in response.text
+        assert has_link_headers(response)
+    assert links(app)[0]["open_count"] == 1
+    assert openings(app) == ["page"]
+
+    # Revoking again changes nothing, not even the time it was revoked.
+    assert client.post("/share/1/revoke").status_code == 302
+    assert links(app)[0]["revoked_at"] == revoked_at
+
+
+def test_revoked_between_lookup_and_count_is_not_counted(app, shared):
+    with app.test_request_context(f"/s/{shared}"):
+        link, _ = share.valid_link(shared)
+        get_db().execute("update share_links set revoked_at = '2026-01-01T00:00:00+00:00'")
+        with pytest.raises(HTTPException) as gone:
+            share.record_opening(link, "page")
+        assert gone.value.response.status_code == 410
+    assert links(app)[0]["open_count"] == 0
+    assert openings(app) == []
+
+
+def test_someone_elses_link_cannot_be_revoked(app, client, auth, shared):
+    auth.register(email="other@example.com")
+    assert client.post("/share/1/revoke").status_code == 404
+    assert client.post("/share/999/revoke").status_code == 404
+    assert links(app)[0]["revoked_at"] is None
+    assert client.get(f"/s/{shared}").status_code == 200
+
+
+def test_revoke_needs_login(app, client, shared):
+    response = client.post("/share/1/revoke")
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
+    assert links(app)[0]["revoked_at"] is None
+
+
+def test_revoke_needs_the_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/auth/register")
+    client.post(
+        "/auth/register",
+        data={
+            "email": "pat@example.com",
+            "password": PASSWORD,
+            "timezone": "UTC",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    form = client.get("/share")
+    made = client.post(
+        "/share", data={"label": "Dr Rivera", "days": "14", "csrf_token": csrf_token(form)}
+    )
+    assert made.status_code == 201
+    assert client.post("/share/1/revoke").status_code == 400
+    assert links(app)[0]["revoked_at"] is None
+    response = client.post("/share/1/revoke", data={"csrf_token": csrf_token(made)})
+    assert response.status_code == 302
+    assert links(app)[0]["revoked_at"] is not None
+
+
+def test_deleting_the_account_ends_its_links(app, client, shared):
+    with app.app_context():
+        get_db().execute("delete from users where id = 1")
+    assert links(app) == []
+    assert client.get(f"/s/{shared}").status_code == 404
