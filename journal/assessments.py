@@ -148,6 +148,17 @@ def next_suggested(rows):
     return date.fromisoformat(rows[0]["day"]) + SUGGEST_EVERY
 
 
+def phq9_due(user):
+    """True when no PHQ-9 is dated within the last week (suggested weekly and before a session)."""
+    latest = (
+        get_db()
+        .execute("select max(day) from assessments where user_id = ? and kind = 'phq9'", [user.id])
+        .fetchone()[0]
+    )
+    today = timezones.local_today(user.timezone)
+    return latest is None or date.fromisoformat(latest) + SUGGEST_EVERY <= today
+
+
 def first_session_day():
     """The local date of the person's first session (as /progress counts it), or None."""
     sessions = progress.session_rows(current_user.id)

@@ -486,7 +486,10 @@ def _session_labels(ax, fig, sessions, xs, start: date, end: date, colours: dict
     days_per_inch = ((end - start).days + 1) / width_in
     char_in = SMALL_SIZE * 0.62 / 72
     last_right = -math.inf
+    first_x, last_x = (float(v) for v in date2num([start, end]))
     for (_, text), x in zip(sessions, xs, strict=True):
+        if not first_x <= x <= last_x:
+            continue  # a session before the range is passed only for its shaded window
         half = (len(str(text)) * char_in / 2 + 0.06) * days_per_inch
         if x - half < last_right:
             continue

@@ -1,6 +1,7 @@
 """The daily check-in: one per local date per person, its history, edit and delete."""
 
 import math
+import re
 
 from flask import (
     Blueprint,
@@ -15,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
@@ -68,10 +69,10 @@ class HoursField(Field):
         text = valuelist[0].strip().replace(",", ".") if valuelist else ""
         if not text:
             return
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError("Enter hours as a number, like 7 or 7.5.") from None
+        # ASCII digits only: float() would also take "1_0", "1e1" and other scripts' digits.
+        if not re.fullmatch(r"-?([0-9]{1,3}(\.[0-9]{1,3})?|\.[0-9]{1,3})|nan|inf", text.lower()):
+            raise ValueError("Enter hours as a number, like 7 or 7.5.")
+        value = float(text)
         if not math.isfinite(value) or not 0 <= value <= 24:
             raise ValueError("Hours of sleep must be from 0 to 24.")
         if value * 2 != int(value * 2):
@@ -118,6 +119,9 @@ class CheckinForm(FlaskForm):
     )
     private = BooleanField("Keep this reflection private (only you will ever see it)")
     self_harm = BooleanField("I've had thoughts of harming myself")
+    # The day whose stored check-in filled this form, if any: saving that day replaces it;
+    # saving onto another stored day merges (see `merged`).
+    loaded_for = HiddenField()
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +144,7 @@ class EditForm(CheckinForm):
     """The same form for a day already saved; the day comes from the address."""
 
     date = None
+    loaded_for = None
 
 
 def today():
@@ -176,8 +181,34 @@ def make_form(form_class, tracked, **kwargs):
     return type(form_class.__name__, (form_class,), fields)(**kwargs)
 
 
-def save_checkin(day, form, tracked):
-    """Insert or update the check-in for `day` (one per local date), with symptom ratings."""
+def merged(stored, values):
+    """What to save when a form not loaded from `stored` is sent for the same day.
+
+    Saving a day again updates it, but a blank form must never wipe what was written
+    earlier (say, a morning check-in, then another from a second device at night): the new
+    answers win, what the new form left empty keeps its stored value, tags are joined, and a
+    new reflection is added below the stored one.
+    """
+    out = dict(values)
+    for column in ("anxiety", "energy", "sleep_hours"):
+        if out[column] is None:
+            out[column] = stored[column]
+    out["tags"] = ", ".join(parse_tags(f"{stored['tags']}, {values['tags']}"))
+    old, new = stored["reflection"], values["reflection"]
+    if old and new not in old:
+        out["reflection"] = f"{old}\n\n{new}" if new else old
+    elif old:
+        out["reflection"] = old
+    out["private"] = values["private"] or stored["private"]  # private wins: the safer side
+    out["self_harm"] = values["self_harm"] or stored["self_harm"]
+    return out
+
+
+def save_checkin(day, form, tracked, stored=None):
+    """Insert or update the check-in for `day` (one per local date), with symptom ratings.
+
+    With `stored` (a row the form was not loaded from), merge rather than replace.
+    """
     values = {
         "mood": form.mood.data,
         "anxiety": form.anxiety.data,
@@ -186,8 +217,11 @@ def save_checkin(day, form, tracked):
         "tags": ", ".join(parse_tags(form.tags.data)),
         "reflection": form.reflection.data or "",
         "private": int(form.private.data),
-        "self_harm": int(form.self_harm.data),
+        # Unticked is "not answered", not "no".
+        "self_harm": 1 if form.self_harm.data else None,
     }
+    if stored is not None:
+        values = merged(stored, values)
     now = timezones.utcnow_iso()
     db = get_db()
     with db.atomic():
@@ -201,7 +235,7 @@ def save_checkin(day, form, tracked):
         """,  # noqa: S608 (column names are constants)
             {**values, "user_id": current_user.id, "day": day.isoformat(), "now": now},
         ).fetchone()
-        symptoms.save_scores(checkin_id, form, tracked)
+        symptoms.save_scores(checkin_id, form, tracked, keep_unanswered=stored is not None)
     return values
 
 
@@ -251,16 +285,27 @@ def checkin():
         form = make_form(CheckinForm, tracked, today=local_today)
         if form.validate_on_submit():
             day = timezones.parse_day(form.date.data)
-            updated = find_checkin(day) is not None
-            values = save_checkin(day, form, tracked)
-            return after_save(day, values, "Updated" if updated else "Saved")
+            stored = find_checkin(day)
+            if stored is None:
+                return after_save(day, save_checkin(day, form, tracked), "Saved")
+            if form.loaded_for.data == day.isoformat():
+                return after_save(day, save_checkin(day, form, tracked), "Updated")
+            return after_save(day, save_checkin(day, form, tracked, stored), "Added to")
         existing = None
     else:
         wanted = timezones.parse_day(request.args.get("date", "")) or local_today
-        existing = find_checkin(wanted) if wanted <= local_today else None
+        wanted = min(wanted, local_today)  # a future date is never offered
+        existing = find_checkin(wanted)
         initial = form_data(existing) if existing else {"private": current_user.private_by_default}
         form = make_form(
-            CheckinForm, tracked, today=local_today, data={**initial, "date": wanted.isoformat()}
+            CheckinForm,
+            tracked,
+            today=local_today,
+            data={
+                **initial,
+                "date": wanted.isoformat(),
+                "loaded_for": existing["day"] if existing else "",
+            },
         )
     return render_form(form, tracked, existing=existing)
 

@@ -79,7 +79,7 @@ def assessment_scores(user_id, kind):
 
 
 def window_figures(user, sessions=None, points=None):
-    """(baseline, [(session row, figures)]) for the person's mood."""
+    """(baseline, [(session row, figures)]) for `points` (the person's mood by default)."""
     sessions = session_rows(user.id) if sessions is None else sessions
     points = metric_points(user.id) if points is None else points
     dates = [date.fromisoformat(s["day"]) for s in sessions]
@@ -130,10 +130,11 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
     return {
         "points": in_range(points, start, end),
         "rolling": in_range(windows.rolling_mean(points, 7), start, end),
+        # Sessions shortly before the range are included: their windows reach into it.
         "sessions": [
             (date.fromisoformat(s["day"]), f"#{s['number']}")
             for s in sessions
-            if start <= date.fromisoformat(s["day"]) <= end
+            if start - timedelta(days=window_days) <= date.fromisoformat(s["day"]) <= end
         ],
         "window_days": window_days,
         "start": start,
@@ -176,9 +177,13 @@ def assessments_data(phq9, gad7, sessions, start, end):
     }
 
 
+# Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
+CHART_VERSION = 1
+
+
 def etag(name, theme, fmt, data):
-    """A strong ETag for a chart: a hash of its name, theme, format and data."""
-    payload = json.dumps([name, theme, fmt, data], default=str, sort_keys=True)
+    """A strong ETag for a chart: a hash of its name, theme, format, data and drawing version."""
+    payload = json.dumps([CHART_VERSION, name, theme, fmt, data], default=str, sort_keys=True)
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
@@ -194,7 +199,7 @@ def describe_timeline(data):
     low = min(points, key=lambda p: p[1])
     high = max(points, key=lambda p: p[1])
     mean = sum(v for _, v in points) / len(points)
-    sessions = len(data["sessions"])
+    sessions = sum(1 for day, _ in data["sessions"] if data["start"] <= day <= data["end"])
     return (
         f"{label} from {span}: {len(points)} check-ins, averaging {mean:.1f}; "
         f"lowest {low[1]:g} on {low[0]:%-d %b}, highest {high[1]:g} on {high[0]:%-d %b}. "
@@ -401,7 +406,9 @@ def view_context(person, args):
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
     mood = data if metric == "mood" else course(person, "mood")
-    base, figures = window_figures(person, data["sessions"], mood["points"])
+    mood_base, _ = window_figures(person, data["sessions"], mood["points"])
+    # The session table follows the chosen metric, as the overlay chart above it does.
+    _, figures = window_figures(person, data["sessions"], data["points"])
     first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
     phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
     return {
@@ -413,7 +420,7 @@ def view_context(person, args):
         "metrics": list(BUILTIN_METRICS) + [s["name"] for s in symptoms.every(person.id)],
         "start": start,
         "end": end,
-        "cards": cards(mood, base, phq9),
+        "cards": cards(mood, mood_base, phq9),
         "figures": figures,
         "charts": {
             name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS

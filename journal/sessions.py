@@ -46,7 +46,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from . import progress, timezones
+from . import assessments, progress, timezones
 from .checkins import CRISIS_MOOD
 from .db import get_db, owned_or_404
 from .fields import (
@@ -461,8 +461,12 @@ def chosen_side_effects(form):
     return [value for value, _ in SIDE_EFFECTS if value in ticked]
 
 
-def save_session(form, row_id=None):
-    """Insert a new session (or update `row_id`) from a valid form; return its id."""
+def save_session(form, row=None):
+    """Insert a new session (or update the stored `row`) from a valid form; return its id.
+
+    An edit that leaves the time alone keeps the stored `day`: day 0 of the window was the
+    local date when the session was logged, and moving time zone since must not move it.
+    """
     values = {name: form[name].data for name in COLUMNS}
     values["clinic"] = values["clinic"] or ""
     values["intention"] = values["intention"] or ""
@@ -476,9 +480,13 @@ def save_session(form, row_id=None):
     )
     values["started_at"] = form.started_utc.isoformat(timespec="seconds")
     values["day"] = form.started_utc.astimezone(ZoneInfo(form.zone)).date().isoformat()
+    if row is not None:
+        stored = datetime.fromisoformat(row["started_at"])
+        if stored.replace(second=0, microsecond=0) == form.started_utc.replace(second=0):
+            values["started_at"], values["day"] = row["started_at"], row["day"]
     now = timezones.utcnow_iso()
     db = get_db()
-    if row_id is None:
+    if row is None:
         return (
             db["sessions"]
             .insert({**values, "user_id": current_user.id, "created_at": now, "updated_at": now})
@@ -488,9 +496,9 @@ def save_session(form, row_id=None):
     db.execute(
         f"update sessions set {assignments}, updated_at = :now "  # noqa: S608 (constant columns)
         "where id = :id and user_id = :user_id",
-        {**values, "now": now, "id": row_id, "user_id": current_user.id},
+        {**values, "now": now, "id": row["id"], "user_id": current_user.id},
     )
-    return row_id
+    return row["id"]
 
 
 def form_data(row, fields=None):
@@ -573,6 +581,7 @@ def render_form(form, row=None, number=None, carried=False):
         row=row,
         number=number,
         carried=carried,
+        phq9_due=row is None and assessments.phq9_due(current_user),
         reflection_max=REFLECTION_MAX,
     ), status
 
@@ -650,7 +659,7 @@ def edit(id):
     data = None if request.method == "POST" else form_data(row)
     form = SessionForm(zone=current_user.timezone, data=data)
     if form.validate_on_submit():
-        return after_save(save_session(form, row_id=id), "Updated")
+        return after_save(save_session(form, row), "Updated")
     return render_form(form, row=with_local_time(row), number=numbered_row["number"])
 
 

@@ -102,14 +102,17 @@ def scores_with_names(checkin_id):
     )
 
 
-def save_scores(checkin_id, form, symptoms):
-    """Store the form's ratings for `symptoms`; a cleared rating removes the score.
+def save_scores(checkin_id, form, symptoms, keep_unanswered=False):
+    """Store the form's ratings for `symptoms`; a cleared rating removes the score, unless
+    `keep_unanswered` (a merge: an empty answer keeps the stored one).
 
     Scores of symptoms not on the form (retired since) are left as they were.
     """
     db = get_db()
     for symptom in symptoms:
         value = form[field_name(symptom)].data
+        if value is None and keep_unanswered:
+            continue
         if value is None:
             db.execute(
                 "delete from symptom_scores where checkin_id = ? and symptom_id = ?",

@@ -22,7 +22,6 @@ document.addEventListener("DOMContentLoaded", () => {
         tags.push(chip.dataset.tag);
       }
       input.value = tags.join(", ");
-      chip.setAttribute("aria-pressed", "true");
     });
   }
 

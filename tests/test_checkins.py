@@ -53,7 +53,7 @@ def test_save_full_checkin(app, client, patient):
     assert (row["mood"], row["anxiety"], row["energy"], row["sleep_hours"]) == (7, 3, 5, 7.5)
     assert row["tags"] == "walk, Friends"
     assert row["reflection"] == "First line\nSecond line"
-    assert row["private"] == 1 and row["self_harm"] == 0
+    assert row["private"] == 1 and row["self_harm"] is None  # unticked: not answered
 
 
 def test_mood_only_is_enough(app, client, patient):
@@ -63,13 +63,54 @@ def test_mood_only_is_enough(app, client, patient):
     assert row["reflection"] == "" and row["tags"] == ""
 
 
-def test_same_day_again_updates(app, client, patient):
-    post(client, mood="3", reflection="morning")
-    response = post(client, mood="8", reflection="evening")
+def test_same_day_again_from_its_own_form_replaces(app, client, patient):
+    post(client, mood="3", reflection="morning", tags="walk")
+    response = post(client, mood="8", reflection="evening", loaded_for=YESTERDAY)
     assert response.status_code == 302
     (row,) = rows(app)
-    assert row["mood"] == 8 and row["reflection"] == "evening"
+    assert (row["mood"], row["reflection"], row["tags"]) == (8, "evening", "")
     assert row["created_at"] <= row["updated_at"]
+
+
+def test_same_day_from_a_blank_form_adds_and_never_wipes(app, client, patient):
+    client.post("/settings/symptoms", data={"name": "Pain"})
+    post(client, mood="3", anxiety="6", sleep_hours="7", tags="walk",
+         reflection="morning words", symptom_1="4")  # fmt: skip
+    # A second device, or the date changed on today's blank form: not loaded from that day.
+    response = post(client, mood="5", tags="friends", reflection="evening words")
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "Added to your check-in for" in page
+    (row,) = rows(app)
+    assert row["mood"] == 5  # the new answer wins
+    assert (row["anxiety"], row["sleep_hours"]) == (6, 7.0)  # left empty: kept
+    assert row["tags"] == "walk, friends"
+    assert row["reflection"] == "morning words\n\nevening words"
+    with app.app_context():
+        assert get_db().execute("select value from symptom_scores").fetchall() == [(4,)]
+    # Sending the same words again does not repeat them; a blank reflection keeps them.
+    post(client, mood="5", reflection="evening words")
+    post(client, mood="6")
+    assert rows(app)[0]["reflection"] == "morning words\n\nevening words"
+
+
+def test_merge_keeps_private_and_self_harm(app, client, patient):
+    post(client, mood="4", reflection="secret", private="y", self_harm="y")
+    post(client, mood="6", reflection="more")
+    (row,) = rows(app)
+    assert (row["private"], row["self_harm"]) == (1, 1)
+
+
+def test_form_for_a_stored_day_says_what_it_was_loaded_from(client, patient):
+    post(client, mood="4")
+    page = client.get(f"/checkin?date={YESTERDAY}").text
+    assert f'id="loaded_for" name="loaded_for" type="hidden" value="{YESTERDAY}"' in page
+    assert 'name="loaded_for" type="hidden" value=""' in client.get("/checkin").text
+
+
+def test_future_date_is_never_offered(client, patient):
+    page = client.get("/checkin?date=2999-01-01").text
+    assert f'max="{TODAY.isoformat()}" name="date" required type="date" value="{TODAY}"' in page
 
 
 def test_checkin_for_existing_day_prefills(client, patient):
@@ -98,6 +139,9 @@ def test_checkin_for_existing_day_prefills(client, patient):
         ({"sleep_hours": "nan"}, "sleep_hours", "Hours of sleep must be from 0 to 24."),
         ({"sleep_hours": "inf"}, "sleep_hours", "Hours of sleep must be from 0 to 24."),
         ({"sleep_hours": "lots"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
+        ({"sleep_hours": "1_0"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
+        ({"sleep_hours": "1e1"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
+        ({"sleep_hours": "７.５"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
         ({"date": ""}, "date", "Enter the date of this check-in."),
         ({"date": None}, "date", "Enter the date of this check-in."),
         ({"date": "2026-02-30"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),

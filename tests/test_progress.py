@@ -8,8 +8,9 @@ from xml.etree import ElementTree
 import pytest
 from matplotlib.image import imread
 
+from journal import progress
 from journal.db import get_db
-from journal.progress import heatmap, timeline_data
+from journal.progress import describe_timeline, heatmap, timeline_data
 
 TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 SESSION_DAY = TODAY - timedelta(days=10)
@@ -151,14 +152,13 @@ def test_progress_page(client, course):
     page = response.text
     for name in ("mood-timeline", "window-overlay", "assessments"):
         assert f'id="{name}"' in page
-        assert f"/charts/{name}.svg?" in page
-        assert f"/charts/{name}.svg?" in page and "theme=dark" in page
+        assert re.search(rf'srcset="/charts/{name}\.svg\?[^"]*theme=dark', page)
     alts = re.findall(r'<img src="/charts/[^"]+" alt="([^"]+)"', page)
     assert len(alts) == 3 and all(len(a) > 30 for a in alts)
     assert "against a baseline of 5.0" in page
     assert "7.5" in page  # the window mean in the session table
     assert '<th scope="col">7-day mean</th>' in page
-    assert 'class="heatmap"' in page and "session" in page
+    assert 'class="heatmap"' in page and 'session" title=' in page
     assert "Latest PHQ-9" in page and "Mild" in page and "Response" in page
     assert "10 days" in page  # since the last session
 
@@ -276,3 +276,34 @@ def test_heatmap_weeks_start_on_monday():
     assert cells[date(2026, 11, 19)]["session"] is True
     assert cells[date(2026, 11, 16)]["inside"] is False
     assert not any(isinstance(c["mood"], float) and math.isnan(c["mood"]) for c in cells.values())
+
+
+def test_a_session_just_before_the_range_still_shades_its_window():
+    sessions = [
+        {"day": "2026-01-05", "number": 1},  # its 7-day window reaches 8..12 January
+        {"day": "2025-12-01", "number": 0},  # long before: nothing of it is in range
+    ]
+    points = [(date(2026, 1, 9), 6)]
+    data = timeline_data(points, sessions, 7, date(2026, 1, 8), date(2026, 1, 31), "Mood", 10)
+    assert data["sessions"] == [(date(2026, 1, 5), "#1")]
+    assert "0 sessions in this range" in describe_timeline(data)
+
+
+def test_overlay_table_follows_the_chosen_metric(client, course):
+    client.post("/settings/symptoms", data={"name": "Pain"})
+    page = client.get("/progress?metric=Pain").text
+    assert "Pain in each session's window against its baseline" in page
+    assert "7.5" not in page.split('id="window-overlay"')[1].split("</figure>")[0]
+
+
+def test_304_comes_before_any_drawing(client, course, monkeypatch):
+    tag = client.get("/charts/window-overlay.svg").headers["ETag"]
+
+    def refuse(**kwargs):
+        raise AssertionError("drew a chart the browser already has")
+
+    monkeypatch.setitem(progress.DRAW, "window-overlay", refuse)
+    response = client.get("/charts/window-overlay.svg", headers={"If-None-Match": tag})
+    assert response.status_code == 304
+    with pytest.raises(AssertionError, match="drew a chart"):
+        client.get("/charts/window-overlay.svg")

@@ -1,6 +1,6 @@
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -271,6 +271,25 @@ def test_started_at_stored_in_utc_and_day_is_local(app, client, auth, zone, type
     assert post(client, started_at=typed).status_code == 302
     (row,) = rows(app)
     assert (row["started_at"], row["day"]) == (utc, day)
+
+
+def test_editing_after_moving_time_zone_keeps_day_zero(app, client, auth):
+    auth.register(timezone="Pacific/Kiritimati")
+    post(client, started_at="2025-03-02T06:00")  # 16:00 UTC on 1 March; local day 2 March
+    client.post(
+        "/settings", data={"timezone": "Pacific/Honolulu", "window_days": "7", "clinic_phone": ""}
+    )
+    form = client.get("/sessions/1/edit").text
+    shown = re.search(r'name="started_at"[^>]*value="([^"]+)"', form).group(1)
+    assert shown == "2025-03-01T06:00"  # the same moment, on Honolulu's clock
+    response = post(client, "/sessions/1/edit", started_at=shown, reflection="added later")
+    assert response.status_code == 302
+    (row,) = rows(app)
+    assert (row["started_at"], row["day"]) == ("2025-03-01T16:00:00+00:00", "2025-03-02")
+    assert row["reflection"] == "added later"
+    # Changing the time does move it, in the zone the person now lives in.
+    post(client, "/sessions/1/edit", started_at="2025-03-03T08:00")
+    assert rows(app)[0]["day"] == "2025-03-03"
 
 
 def test_text_under_something_else_ticks_other(app, client, patient):
@@ -789,3 +808,10 @@ def test_side_effects_stored_with_spaces_are_read(app, client, patient):
         "nausea",
         "dizziness",
     ]
+
+
+def test_new_session_suggests_a_phq9_when_none_this_week(app, client, patient):
+    assert "No PHQ-9 in the last week" in client.get("/sessions/new").text
+    client.post("/assessments/phq9", data={"date": datetime.now(UTC).date().isoformat(),
+                **{f"q{n}": "1" for n in range(1, 10)}})  # fmt: skip
+    assert "No PHQ-9 in the last week" not in client.get("/sessions/new").text
