@@ -217,7 +217,7 @@ def test_checkins_csv_round_trip(app, client, patient):
         "tags": "walk, café",
         "reflection": MULTILINE,  # private reflections are in the person's own export
         "private": "yes",
-        "self_harm": "no",
+        "self_harm": "",  # unticked: not answered
         "Rumination": "4",
         "Tags (symptom)": "",
         "Pain": "0",
@@ -450,7 +450,7 @@ def test_data_json_round_trip(app, client, patient):
         "tags": ["walk", "café"],
         "reflection": MULTILINE,
         "private": True,
-        "self_harm": False,
+        "self_harm": None,  # unticked: not answered
         "symptoms": {"Rumination": 8},
     }
     (session,) = data["sessions"]
