@@ -49,10 +49,15 @@ class User(UserMixin):
         self.display_name = row["display_name"]
         self.timezone = row["timezone"]
         self.role = row["role"]
+        self.session_version = row.get("session_version", 0)
         self.window_days = row.get("window_days", 7)
         self.clinic_phone = row.get("clinic_phone", "")
         self.private_by_default = bool(row.get("private_by_default", 0))
         self.report_name = row.get("report_name", "")
+
+    def get_id(self):
+        """What the session and the remember-me cookie hold: the id and the session version."""
+        return f"{self.id}-{self.session_version}"
 
     @property
     def name(self):
@@ -76,9 +81,12 @@ def init_app(app):
 
 @login_manager.user_loader
 def load_user(user_id):
-    """flask-login's loader: the User for `user_id`, or None."""
+    """flask-login's loader: the User for "id-version", or None once the version has moved on."""
+    user_id, _, version = user_id.partition("-")
     rows = list(get_db()["users"].rows_where("id = ?", [user_id], limit=1))
-    return User(rows[0]) if rows else None
+    if not rows or str(rows[0]["session_version"]) != (version or "0"):
+        return None
+    return User(rows[0])
 
 
 @login_manager.unauthorized_handler

@@ -236,6 +236,13 @@ def m011_pending_imports(db):
     )
 
 
+@migrations()
+def m012_session_version(db):
+    # Part of every session's user id; changing the password bumps it, which signs out every
+    # other device (their sessions and "remember me" cookies carry the old number).
+    db.execute("alter table users add column session_version integer not null default 0")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -2,14 +2,22 @@
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from .auth import hash_password, password_field, timezone_field, validate_timezone
+from .auth import (
+    User,
+    hash_password,
+    password_field,
+    record_failure,
+    throttle_wait,
+    timezone_field,
+    validate_timezone,
+)
 from .db import get_db
 from .fields import no_control_characters, strip
 
@@ -68,8 +76,13 @@ class PasswordForm(FlaskForm):
     )
 
     def validate_current_password(self, field):
-        row = get_db()["users"].get(current_user.id)
+        # Throttled like log-in, so a borrowed session can't be used to guess the password.
+        db, address = get_db(), request.remote_addr or "unknown"
+        if throttle_wait(db, current_user.email.lower(), address):
+            raise ValidationError("Too many wrong passwords. Please wait 15 minutes and try again.")
+        row = db["users"].get(current_user.id)
         if not check_password_hash(row["password_hash"], field.data):
+            record_failure(db, current_user.email.lower(), address)
             raise ValidationError("That is not your current password.")
 
 
@@ -118,9 +131,15 @@ def index():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        get_db()["users"].update(
-            current_user.id, {"password_hash": hash_password(form.new_password.data)}
+        db = get_db()
+        db.execute(
+            "update users set password_hash = ?, session_version = session_version + 1 "
+            "where id = ?",
+            [hash_password(form.new_password.data), current_user.id],
         )
-        flash("Your password is changed.")
+        # Every other device is signed out; this one carries on with the new version.
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        login_user(User(db["users"].get(current_user.id)), remember=remembered in request.cookies)
+        flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)

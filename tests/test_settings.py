@@ -122,3 +122,45 @@ def test_report_name_too_long(app, client, patient):
     assert response.status_code == 400
     assert "Keep it to 80 characters." in response.text
     assert user(app)["report_name"] == ""
+
+
+def test_password_change_signs_out_other_devices(app, client, auth, patient):
+    from conftest import AuthActions
+
+    phone = app.test_client()
+    AuthActions(phone).login(remember="y")
+    assert phone.get("/entries").status_code == 200
+    new = "a new and longer passphrase"
+    response = client.post(
+        "/settings/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
+    assert response.status_code == 302
+    assert client.get("/entries").status_code == 200  # this device carries on
+    # The other device's session and its remember-me cookie both stop working.
+    assert phone.get("/entries").status_code == 302
+    phone.delete_cookie("session")
+    assert phone.get("/entries").status_code == 302
+
+
+def test_current_password_guesses_are_throttled(app, client, patient):
+    wrong = {"current_password": "not it at all", "new_password": "x" * 12, "confirm": "x" * 12}
+    for _ in range(5):
+        assert (
+            "That is not your current password."
+            in client.post("/settings/password", data=wrong).text
+        )
+    response = client.post(
+        "/settings/password",
+        data={**wrong, "current_password": PASSWORD},  # even the right one now waits
+    )
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.text
+    with app.app_context():
+        assert check_hash(app) == "unchanged"
+
+
+def check_hash(app):
+    from werkzeug.security import check_password_hash
+
+    return "unchanged" if check_password_hash(user(app)["password_hash"], PASSWORD) else "changed"
