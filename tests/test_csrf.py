@@ -1,0 +1,90 @@
+"""With CSRF on, as in production: a POST without a valid token stores nothing, and a
+form comes back with the person's words kept and a fresh token to send again."""
+
+import re
+
+import pytest
+from conftest import PASSWORD, csrf_token, make_app
+
+from journal.db import get_db
+
+DAY = "2026-01-05"
+
+
+@pytest.fixture
+def secure(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/register"))
+    response = client.post(
+        "/auth/register",
+        data={"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC",
+              "csrf_token": token},
+    )  # fmt: skip
+    assert response.status_code == 302
+    return app, client
+
+
+def count(app, table):
+    with app.app_context():
+        return get_db()[table].count
+
+
+FORMS = [
+    ("/checkin", {"date": DAY, "mood": "5", "reflection": "words to keep 🌊"}, "checkins"),
+    (
+        "/sessions/new",
+        {"started_at": f"{DAY}T10:00", "product": "ketamine", "route": "iv",
+         "reflection": "words to keep 🌊"},
+        "sessions",
+    ),
+    ("/assessments/phq9", {"date": DAY, **{f"q{n}": "1" for n in range(1, 10)}}, "assessments"),
+    ("/settings/symptoms", {"name": "words to keep 🌊"}, "symptoms"),
+    ("/share", {"label": "words to keep 🌊", "days": "7"}, "share_links"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "data", "table"), FORMS)
+@pytest.mark.parametrize("token", [None, "wrong-token", ""])
+def test_post_without_a_valid_token_stores_nothing_and_keeps_the_words(
+    secure, url, data, table, token
+):
+    app, client = secure
+    form = dict(data) if token is None else {**data, "csrf_token": token}
+    response = client.post(url, data=form)
+    assert response.status_code == 400
+    assert count(app, table) == 0
+    assert "This form has expired" in response.text
+    if "🌊" in str(data):
+        assert "words to keep 🌊" in response.text
+    # The page carries a fresh token: sending it again works.
+    fresh = csrf_token(response)
+    assert client.post(url, data={**data, "csrf_token": fresh}).status_code in (201, 302)
+    assert count(app, table) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/auth/logout",
+        "/entries/2026-01-05/delete",
+        "/settings/symptoms/1/retire",
+        "/share/1/revoke",
+        "/settings/therapist/unlink",
+    ],
+)
+def test_action_buttons_need_the_token(secure, url):
+    app, client = secure
+    token = csrf_token(client.get("/checkin"))
+    client.post("/checkin", data={"date": DAY, "mood": "5", "csrf_token": token})
+    client.post("/settings/symptoms", data={"name": "Pain", "csrf_token": token})
+    client.post("/share", data={"label": "x", "days": "7", "csrf_token": token})
+    before = {t: count(app, t) for t in ("checkins", "symptoms", "share_links")}
+    response = client.post(url, data={"csrf_token": "forged"})
+    assert response.status_code in (400, 404)  # 404: nothing to unlink
+    assert {t: count(app, t) for t in before} == before
+    with app.app_context():
+        assert get_db()["symptoms"].get(1)["retired_at"] is None
+        assert get_db()["share_links"].get(1)["revoked_at"] is None
+    assert client.get("/checkin").status_code == 200  # still signed in
+    assert re.search(r"Log out", client.get("/checkin").text)
