@@ -21,9 +21,19 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def has_control_characters(text):
+    """True when `text` holds invisible control characters other than tab and line breaks."""
+    return bool(_CONTROL.search(text))
+
+
+def without_control_characters(text):
+    """`text` with those characters removed (for names shown back, such as a file's)."""
+    return _CONTROL.sub("", text)
+
+
 def no_control_characters(form, field):
     """Refuse invisible control characters (pasted from elsewhere, or sent by a broken client)."""
-    if isinstance(field.data, str) and _CONTROL.search(field.data):
+    if isinstance(field.data, str) and has_control_characters(field.data):
         raise ValidationError("This contains invisible control characters; please remove them.")
 
 

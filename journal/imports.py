@@ -61,7 +61,13 @@ from . import timezones
 from .checkins import TAG_MAX, TAGS_MAX, parse_tags
 from .db import get_db, owned_or_404
 from .exports import FORMULA_STARTS
-from .fields import _CONTROL, EARLIEST_DAY, REFLECTION_MAX, normalize_newlines
+from .fields import (
+    EARLIEST_DAY,
+    REFLECTION_MAX,
+    has_control_characters,
+    normalize_newlines,
+    without_control_characters,
+)
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -176,7 +182,7 @@ def read_note(title, body):
     """(note, problem): Daylio's title and note (or a note alone), checked like a reflection."""
     parts = [normalize_newlines(p).strip() for p in (title, body) if p and p.strip()]
     note = "\n\n".join(parts)
-    if _CONTROL.search(note):
+    if has_control_characters(note):
         return None, "the note contains invisible control characters; remove them."
     if len(note) > REFLECTION_MAX:
         return None, (
@@ -189,7 +195,7 @@ def read_note(title, body):
 def read_tags(text, sep):
     """(tags, problem): "imported" and the row's own tags (Daylio's activities, split on
     "|"; a tags column, split on commas), within the check-in form's limits."""
-    if _CONTROL.search(text):
+    if has_control_characters(text):
         return None, "the tags contain invisible control characters; remove them."
     tags = parse_tags(", ".join([IMPORTED_TAG, *text.split(sep)]))
     long = [t for t in tags if len(t) > TAG_MAX]
@@ -386,7 +392,7 @@ def existing_days(user_id, days):
 def clean_filename(name):
     """An uploaded file's name, fit to show: its last part, no control characters, short."""
     name = re.split(r"[\\/]", name or "")[-1]
-    name = _CONTROL.sub("", name).strip()
+    name = without_control_characters(name).strip()
     return shown(name, FILENAME_MAX) if name else "upload.csv"
 
 
