@@ -26,16 +26,19 @@ TAP_MIN = 44
 # What a person does -------------------------------------------------------------------
 
 
-def register(page, name=""):
-    """Sign up with a fresh email through the form; lands on the check-in page."""
+def register(page, name="", therapist=False):
+    """Sign up with a fresh email through the form; lands on the check-in page (a therapist
+    on the caseload)."""
     email = f"pat-{uuid.uuid4().hex}@example.com"
     page.goto("/auth/register")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     if name:
         page.get_by_label("Name to show (optional)").fill(name)
+    if therapist:
+        page.get_by_label("a therapist").check()
     page.get_by_role("button", name="Create account").tap()
-    expect(page).to_have_url(re.compile(r"/checkin$"))
+    expect(page).to_have_url(re.compile(r"/caseload$" if therapist else r"/checkin$"))
     return email
 
 
@@ -195,6 +198,13 @@ PAGES = [
     "phq9",
     "check-up result",
     "symptoms",
+    "share",
+    "new share link",
+    "exports",
+    "report form",
+    "import",
+    "your therapist",
+    "caseload",
 ]
 ANONYMOUS = {"landing": "/", "register": "/auth/register", "login": "/auth/login"}
 
@@ -204,6 +214,10 @@ def open_page(page, name):
     if name in ANONYMOUS:
         response = page.goto(ANONYMOUS[name])
         assert response.status == 200
+        return
+    if name == "caseload":
+        register(page, name="Dr. Alexandra Konstantinopoulou-Wright", therapist=True)
+        assert page.goto("/caseload").status == 200
         return
     register(page, name="Alexandra Konstantinopoulou-Wright")
     if name == "entry with crisis resources":
@@ -215,7 +229,12 @@ def open_page(page, name):
         log_session(page, reflection=LONG_REFLECTION)
     if name == "check-up result":
         answer_checkup(page, "phq9", [1, 2, 1, 0, 3, 1, 0, 2, 0])
-    if name in ("session", "check-up result"):
+    if name == "new share link":
+        page.goto("/share")
+        page.get_by_label("Who is this link for?").fill("Dr. Konstantinopoulou-Wright")
+        page.get_by_role("button", name="Make a link").tap()
+        expect(page.locator("#share-url")).to_be_visible()
+    if name in ("session", "check-up result", "new share link"):
         return
     path, status = {
         "checkin": ("/checkin", 200),
@@ -232,6 +251,11 @@ def open_page(page, name):
         "check-ups": ("/assessments", 200),
         "phq9": ("/assessments/phq9", 200),
         "symptoms": ("/settings/symptoms", 200),
+        "share": ("/share", 200),
+        "exports": ("/export", 200),
+        "report form": ("/export/report", 200),
+        "import": ("/import", 200),
+        "your therapist": ("/settings/therapist", 200),
     }[name]
     response = page.goto(path)
     assert response.status == status
@@ -337,7 +361,7 @@ def test_edit_changes_the_day_and_keeps_one_row(page):
     expect(figure(page, "Mood")).to_have_text("8 / 10")
     assert page.locator(".reflection").inner_text() == "After the edit\nfeeling lighter"
     assert history_days(page) == [day]
-    expect(page.locator("ol.entries .mood-badge")).to_have_text(["8"])
+    expect(page.locator("ol.entries .mood-badge")).to_have_text(["Mood 8 out of 10"])
 
 
 # 5. Delete ----------------------------------------------------------------------------------
@@ -457,8 +481,13 @@ def in_scheme(page, scheme):
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
 def test_no_sideways_scrolling(page, name, scheme):
+    # While at it: the strict Content-Security-Policy refuses nothing the page needs.
+    refused = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
     in_scheme(page, scheme)
     open_page(page, name)
+    page.wait_for_load_state("load")
+    assert refused == []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         assert page.evaluate("document.documentElement.clientWidth") == width
@@ -620,3 +649,63 @@ def test_checkup_item_nine_shows_crisis_resources(page):
     expect(panel.locator('a[href="tel:988"]')).to_be_visible()
     page.reload()
     expect(page.locator("#crisis-resources")).to_have_count(0)
+
+
+# 14. A share link, opened by the therapist in a browser of their own -------------------------
+
+
+def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, browser_context_args):
+    from io import BytesIO
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    register(page)
+    today = date.fromisoformat(form_today(page))
+    check_in(page, mood=6, reflection="Shared words about the walk 🌿")
+    page.goto(f"/checkin?date={(today - timedelta(days=1)).isoformat()}")
+    tap_scale(page, "Mood today", 4)
+    page.get_by_label("Reflection", exact=True).fill("Private words nobody else reads")
+    page.get_by_label(re.compile("^Keep this reflection private")).check()
+    save(page)
+
+    page.goto("/share")
+    page.get_by_label("Who is this link for?").fill("Dr. Rivera")
+    page.get_by_label("Days the link works").fill("14")
+    page.get_by_role("button", name="Make a link").tap()
+    link = page.locator("#share-url").input_value()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]{43}", link)
+    expect(page.get_by_role("button", name="Copy link")).to_be_visible()  # the script's copy
+    expect(page.get_by_role("img", name=re.compile("QR code", re.I))).to_be_visible()
+    assert sideways_overflow(page) <= 0
+
+    therapist = browser.new_context(**browser_context_args)  # no cookies, no account
+    try:
+        view = therapist.new_page()
+        response = view.goto(link)
+        assert response.status == 200
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "noindex" in response.headers["x-robots-tag"]
+        expect(view.get_by_text("Shared words about the walk 🌿")).to_be_visible()
+        assert "Private words nobody else reads" not in view.content()
+        chart_image(view, "mood-timeline")
+        assert sideways_overflow(view) <= 0
+        with view.expect_download() as download:
+            view.get_by_role("link", name="Download the report (PDF)").tap()
+        pdf = Path(download.value.path()).read_bytes()
+        text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+        assert pdf.startswith(b"%PDF") and "Shared words about the walk" in text
+        assert "Private words nobody else reads" not in text
+    finally:
+        therapist.close()
+
+    page.goto("/share")
+    expect(page.locator(".share-links")).to_contain_text("Opened 2 times")  # page and report
+    assert link.rsplit("/", 1)[1] not in page.content()  # the link is shown once only
+    page.get_by_role("button", name=re.compile("^Revoke")).tap()
+    again = browser.new_context(**browser_context_args)
+    try:
+        response = again.new_page().goto(link)
+        assert response.status == 410
+    finally:
+        again.close()
