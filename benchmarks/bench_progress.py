@@ -12,15 +12,12 @@ has been drawn in every range, format and theme. Figures only; nothing asserts.
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench_checkins import ROOT, Client, free_port, summary, timed
+from harness import ROOT, Client, gunicorn, log_in, summary, timed
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(ROOT))
@@ -113,29 +110,10 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-bench-"))
     database = workdir / "three-years.sqlite3"
     counts = make_data(database)
-    port = free_port()
-    env = {**os.environ, "JOURNAL_DATABASE": str(database), "JOURNAL_SECRET_KEY": "benchmark"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "journal:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     results = {}
-    try:
+    with gunicorn(database, args.workers) as (port, server):
         client = Client(port)
-        for _ in range(200):
-            try:
-                if client.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        time.sleep(0.5)
-        token = client.token("/auth/login")
-        status, _ = client.request(
-            "POST", "/auth/login", {"csrf_token": token, "email": EMAIL, "password": PASSWORD}
-        )
-        assert status == 302, status
+        log_in(client, EMAIL, PASSWORD)
 
         timeline = "/charts/mood-timeline.svg?days=all"
         # Cold: the first drawing in each worker (no cached copy anywhere).
@@ -171,9 +149,6 @@ def main():
                         for _ in range(args.workers):  # reach every worker
                             client.request("GET", f"/charts/{name}.{fmt}?days={days}&theme={theme}")
         rss = worker_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     print(
         f"three years: {counts[0]} check-ins, {counts[1]} sessions, {counts[2]} assessments; "

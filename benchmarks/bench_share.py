@@ -11,17 +11,14 @@ ETag (304), and the PDF report. Figures only; nothing asserts but the status cod
 """
 
 import argparse
-import os
 import secrets
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_checkins import ROOT, Client, free_port, summary, timed
 from bench_progress import make_data
+from harness import ROOT, Client, gunicorn, summary, timed
 
 sys.path.insert(0, str(ROOT))
 
@@ -57,13 +54,6 @@ def main():
     database = workdir / "three-years.sqlite3"
     counts = make_data(database)
     token = add_link(database)
-    port = free_port()
-    env = {**os.environ, "JOURNAL_DATABASE": str(database), "JOURNAL_SECRET_KEY": "benchmark"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "journal:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     results = {}
 
     def sample(name, path, n, expect=200, headers=None):
@@ -73,16 +63,8 @@ def main():
             assert status == expect, (path, status)
             results[name].append(ms)
 
-    try:
+    with gunicorn(database, args.workers) as (port, _):
         client = Client(port)
-        for _ in range(200):
-            try:
-                if client.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        time.sleep(0.5)
         for _ in range(args.workers * 2):  # warm every worker (imports, templates, fonts)
             client.request("GET", f"/s/{token}")
             client.request("GET", f"/s/{token}/charts/mood-timeline.svg?days=90&metric=mood")
@@ -97,9 +79,6 @@ def main():
         client.request("GET", f"/s/{token}/report.pdf")
         pdf_bytes = int(client.last_headers["Content-Length"])
         sample("made-up token (404)", "/s/" + "A" * 43, args.repeat, 404)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     print(
         f"three years: {counts[0]} check-ins, {counts[1]} sessions, {counts[2]} assessments; "

@@ -1,15 +1,11 @@
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.request
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import free_port, make_app
+from conftest import LiveServer, make_app
 
 from journal import _instance_secret, create_app, windows
 from journal.db import connect
@@ -217,38 +213,5 @@ def test_config_from_environment(monkeypatch, tmp_path):
 
 
 def test_gunicorn_serves_the_app(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "JOURNAL_DATABASE": str(tmp_path / "g.sqlite3"),
-        "JOURNAL_SECRET_KEY": "gunicorn-test",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "journal:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        body = None
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    body = json.load(r)
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert body == {"status": "ok"}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with LiveServer(tmp_path) as server, urllib.request.urlopen(f"{server.url}/healthz") as r:
+        assert json.load(r) == {"status": "ok"}
