@@ -1,5 +1,8 @@
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -215,3 +218,26 @@ def test_config_from_environment(monkeypatch, tmp_path):
 def test_gunicorn_serves_the_app(tmp_path):
     with LiveServer(tmp_path) as server, urllib.request.urlopen(f"{server.url}/healthz") as r:
         assert json.load(r) == {"status": "ok"}
+
+
+def test_flask_commands_do_not_migrate_on_their_own(tmp_path):
+    """A backup taken before an upgrade keeps the old schema; init-db then upgrades."""
+    old = tmp_path / "old.sqlite3"
+    db = connect(old)
+    migrations.apply(db, stop_before="m004_sessions")
+    db.close()
+    env = {**os.environ, "JOURNAL_DATABASE": str(old), "JOURNAL_SECRET_KEY": "cli"}
+
+    def flask(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "journal", *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    result = flask("backup", str(tmp_path / "before-upgrade.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    assert "sessions" not in tables(old)
+    assert "sessions" not in tables(tmp_path / "before-upgrade.sqlite3")
+    result = flask("init-db")
+    assert result.returncode == 0 and "m004_sessions" in result.stdout
+    assert "sessions" in tables(old)
