@@ -243,6 +243,51 @@ def m012_session_version(db):
     db.execute("alter table users add column session_version integer not null default 0")
 
 
+@migrations()
+def m013_checkin_requests(db):
+    # Idempotency keys of check-ins sent from the device (queued offline, or retried): a key
+    # seen before answers as before and changes nothing.
+    db.execute(
+        """
+        create table checkin_requests (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            key text not null,
+            day text not null,
+            outcome text not null,
+            created_at text not null,
+            unique (user_id, key)
+        )
+        """
+    )
+
+
+@migrations()
+def m014_reminders(db):
+    # A daily reminder time (HH:MM, local; '' for none) and the secret calendar feed's hash.
+    db.execute("alter table users add column reminder_time text not null default ''")
+    db.execute("alter table users add column calendar_secret_hash text")
+    db.execute("create unique index users_calendar_secret on users (calendar_secret_hash)")
+
+
+@migrations()
+def m015_activity(db):
+    # What the person sees under "Recent activity": sign-ins, exports, link openings. Never
+    # any health data or text in `detail`.
+    db.execute(
+        """
+        create table activity (
+            id integer primary key,
+            user_id integer not null references users (id) on delete cascade,
+            at text not null,
+            kind text not null,
+            detail text not null default ''
+        )
+        """
+    )
+    db.execute("create index activity_user_at on activity (user_id, at)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 
