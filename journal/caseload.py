@@ -358,7 +358,8 @@ def patient(patient_id):
 @bp.route("/caseload/<int:patient_id>/charts/<name>.<fmt>")
 @login_required
 def chart(patient_id, name, fmt):
-    return progress.chart_response(linked_patient_or_404(patient_id), name, fmt, request.args)
+    patient = linked_patient_or_404(patient_id)
+    return progress.chart_response(patient, name, fmt, request.args, shared=True)
 
 
 class LinkForm(FlaskForm):
@@ -418,5 +419,9 @@ def unlink():
         flash("You are not linked to a therapist.")
     else:
         get_db().execute("delete from therapist_links where patient_id = ?", [current_user.id])
-        flash(f"You are unlinked. {current['therapist'].name} can no longer see your journal.")
+        flash(
+            f"You are unlinked. {current['therapist'].name} can no longer see your journal "
+            "in their caseload. Share links you made stay open until they expire or you "
+            "revoke them on the Share links page."
+        )
     return redirect(url_for("caseload.settings"))

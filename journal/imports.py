@@ -217,6 +217,7 @@ class Columns:
     mood: int
     title: int | None = None
     note: int | None = None
+    private: int | None = None  # a "private" column, as in our own checkins.csv
     tags: int | None = None
     tags_sep: str = ","
 
@@ -252,6 +253,7 @@ def find_columns(keys):
         mood_col,
         note=find_column(keys, NOTE_HEADERS),
         tags=find_column(keys, TAGS_HEADERS),
+        private=find_column(keys, ("private",)),
     )
 
 
@@ -283,7 +285,10 @@ def read_row(row, width, columns, today):
     problems.append(problem)
     tags, problem = read_tags(text(columns.tags), columns.tags_sep)
     problems.append(problem)
-    values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags}
+    # A note the file marks private stays private whatever the preview's share box says.
+    private = text(columns.private).strip().lower() in ("yes", "y", "true", "1", "private")
+    values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
+              "private": private}  # fmt: skip
     return values, [p for p in problems if p]
 
 
@@ -488,7 +493,7 @@ def confirm(import_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_preview(pending, form, 400)
-    private = 0 if request.form.get("share_notes") else 1
+    share_notes = bool(request.form.get("share_notes"))
     now = timezones.utcnow_iso()
     db = get_db()
     added = 0
@@ -505,7 +510,7 @@ def confirm(import_id):
                     row["mood"],
                     ", ".join(row["tags"]),
                     row["note"],
-                    private,
+                    0 if share_notes and not row.get("private") else 1,
                     now,
                     now,
                 ],

@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from flask import Blueprint, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -96,6 +96,16 @@ def security_headers(response):
     ):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def public_url(endpoint, **values):
+    """An absolute URL to hand to someone else (a share link, a calendar feed).
+
+    https when the app is configured for it, even if the proxy in front did not say so.
+    """
+    if current_app.config["HTTPS"]:
+        values["_scheme"] = "https"
+    return url_for(endpoint, _external=True, **values)
 
 
 def described(field, hint=None):

@@ -247,11 +247,15 @@ def describe_assessments(data):
 # that shared, read-only views draw exactly what the patient sees.
 
 
-def resolve_metric(person, name):
-    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown."""
+def resolve_metric(person, name, shared=False):
+    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown.
+
+    A shared view (a link or the caseload) offers the built-in metrics only: a symptom's
+    name is the person's own words, and they never chose to share it.
+    """
     if name in BUILTIN_METRICS:
         return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
-    symptom = symptoms.find_by_name(person.id, name)
+    symptom = None if shared else symptoms.find_by_name(person.id, name)
     if symptom is None:
         abort(400, description="That is not a symptom tracked here.")
     return symptom["id"], symptom["name"], 10
@@ -297,14 +301,14 @@ DRAW = {
 }
 
 
-def chart_response(person, name, fmt, args):
+def chart_response(person, name, fmt, args, shared=False):
     """A chart of `person`'s data as SVG or PNG, or 304 when the browser's copy is current."""
     if name not in CHARTS or fmt not in ("svg", "png"):
         abort(404)
     theme = args.get("theme", "light")
     if theme not in THEMES:
         abort(400, description="Choose the light or dark theme.")
-    metric, label, y_max = resolve_metric(person, args.get("metric", "mood"))
+    metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
     data = course(person, metric)
     start, end = date_range(args.get("days", "90"), data["today"], data["first_day"])
     kwargs, _ = chart_data(person, name, data, label, y_max, start, end)
@@ -398,11 +402,11 @@ def heatmap(points, sessions, start, end):
     return weeks
 
 
-def view_context(person, args):
+def view_context(person, args, shared=False):
     """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
     days = args.get("days", "90")
     metric_name = args.get("metric", "mood")
-    metric, label, y_max = resolve_metric(person, metric_name)
+    metric, label, y_max = resolve_metric(person, metric_name, shared)
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
     mood = data if metric == "mood" else course(person, "mood")
@@ -417,7 +421,8 @@ def view_context(person, args):
         "ranges": list(RANGES),
         "metric": metric_name,
         "metric_label": label,
-        "metrics": list(BUILTIN_METRICS) + [s["name"] for s in symptoms.every(person.id)],
+        "metrics": list(BUILTIN_METRICS)
+        + ([] if shared else [s["name"] for s in symptoms.every(person.id)]),
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9),

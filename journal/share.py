@@ -49,6 +49,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from . import progress, reports, sharing
 from .db import get_db, owned_or_404
 from .fields import no_control_characters, strip
+from .pages import public_url
 
 bp = Blueprint("share", __name__)
 
@@ -207,8 +208,8 @@ def record_opening(link, what):
     with db.atomic():
         counted = db.execute(
             "update share_links set last_opened_at = ?, open_count = open_count + 1 "
-            "where id = ? and revoked_at is null",
-            [now, link["id"]],
+            "where id = ? and revoked_at is null and expires_at > ?",
+            [now, link["id"], now],
         ).rowcount
         if counted:
             db.execute(
@@ -269,7 +270,7 @@ def index():
     if not form.validate():
         return render_index(form, status_code=400)
     link_id, token = create_link(current_user.id, form.label.data, form.days.data)
-    url = url_for("share.view", token=token, _external=True)
+    url = public_url("share.view", token=token)
     new = {
         "id": link_id,
         "label": form.label.data,
@@ -318,7 +319,7 @@ def view(token):
 @bp.route("/s/<token>/charts/<name>.<fmt>")
 def chart(token, name, fmt):
     _, patient = valid_link(token)
-    return progress.chart_response(patient, name, fmt, request.args)
+    return progress.chart_response(patient, name, fmt, request.args, shared=True)
 
 
 @bp.route("/s/<token>/report.pdf")

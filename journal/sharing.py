@@ -11,6 +11,7 @@ import json
 from .auth import User
 from .checkins import CRISIS_MOOD
 from .db import get_db
+from .progress import view_context
 from .sessions import PROMPTS
 
 
@@ -88,9 +89,7 @@ def patient_context(patient, args):
     Used by share links and the caseload, so a therapist sees the same read-only page
     whichever road they came by.
     """
-    from .progress import view_context
-
-    context = view_context(patient, args)
+    context = view_context(patient, args, shared=True)
     return {
         **context,
         "shared": True,
