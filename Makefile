@@ -53,5 +53,18 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_checkins.py
 	$(BIN)/python benchmarks/bench_progress.py
 
+# Lighthouse 12.8.2 (13 needs Node 22), installed from audit/package-lock.json, in mobile mode
+# over the main pages of a seeded server, signed in as the demo patient; prints the scores.
+AUDIT_DIR := audit
+NPM ?= npm
+
+$(AUDIT_DIR)/node_modules/.installed: $(AUDIT_DIR)/package.json $(AUDIT_DIR)/package-lock.json
+	cd $(AUDIT_DIR) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+.PHONY: audit
+audit: $(VENV)/.installed browser $(AUDIT_DIR)/node_modules/.installed
+	$(BIN)/python $(AUDIT_DIR)/run.py $(AUDIT_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov

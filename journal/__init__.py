@@ -45,6 +45,9 @@ def create_app(test_config=None):
         WTF_CSRF_CHECK_DEFAULT=False,
         # How many proxies in front set X-Forwarded-For/-Proto (0: none; 1 behind one proxy).
         PROXY_HOPS=0,
+        # A session ends after this many minutes without a request, unless "remember me" was
+        # chosen (journal/auth.py); 0 turns the idle timeout off.
+        IDLE_MINUTES=30,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -59,14 +62,18 @@ def create_app(test_config=None):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
     from . import (
+        account,
         assessments,
         auth,
+        calendar,
         caseload,
         checkins,
         db,
         demo,
         exports,
         imports,
+        logs,
+        offline,
         pages,
         progress,
         reports,
@@ -79,6 +86,7 @@ def create_app(test_config=None):
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    logs.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
@@ -94,7 +102,10 @@ def create_app(test_config=None):
     app.register_blueprint(reports.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(symptoms.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(offline.bp)
     app.register_blueprint(pages.bp)
     app.cli.add_command(demo.seed_demo_command)
     return app

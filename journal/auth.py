@@ -2,6 +2,8 @@
 
 import sqlite3
 import time
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
@@ -9,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -38,6 +41,11 @@ login_manager = LoginManager()
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
+# Issue 5 (account security): the shipped list of common passwords; see its header line.
+COMMON_PASSWORDS = Path(__file__).with_name("data") / "common-passwords.txt"
+COMMON_MESSAGE = (
+    "This password is one of the most common; choose a less guessable one, like a short sentence."
+)
 
 
 class User(UserMixin):
@@ -75,8 +83,50 @@ class User(UserMixin):
 
 
 def init_app(app):
-    """Attach flask-login to the app."""
+    """Attach flask-login to the app, and end sessions left idle."""
     login_manager.init_app(app)
+    app.before_request(end_idle_session)
+
+
+# Issue 5 (account security): idle timeout. A session ends after IDLE_MINUTES (config, default
+# 30; 0 turns it off) without a request. "Keep me signed in" is flask-login's 30-day remember
+# cookie, and it outlives the idle timeout: the ended session is restored from the cookie at
+# once, with no message, which is what the person chose for their own device. The time of the
+# last request is kept in the (signed) session, to the minute, so a busy page does not rewrite
+# the cookie on every request.
+
+
+def end_idle_session():
+    """Sign out a session idle for more than IDLE_MINUTES, and note this request's time."""
+    minutes = current_app.config.get("IDLE_MINUTES")
+    # Static files and the service worker's own fetches are not the person being active.
+    if not minutes or request.endpoint == "static" or request.blueprint == "offline":
+        return
+    # Not signed in (or only by an id from before a password change, which flask-login
+    # ignores): no clock runs, so the next log-in starts afresh.
+    if "_user_id" not in session or not current_user.is_authenticated:
+        if "seen_at" in session:
+            del session["seen_at"]
+        return
+    now = int(time.time())
+    seen = session.get("seen_at")
+    if seen is not None and now - seen > minutes * 60:
+        # The remember cookie stays: with it flask-login signs the person straight back in,
+        # and the rest of the session (the form's CSRF token) carries on as before.
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
+        g.pop("_login_user", None)
+        if not current_user.is_authenticated:
+            session.clear()
+            # Pages that need a log-in now send the person there, back to this page after.
+            flash(
+                f"You were signed out after {minutes} minutes without activity, to keep your "
+                "journal private. Log in to carry on."
+            )
+            return
+        seen = None
+    if seen is None or now - seen >= 60:
+        session["seen_at"] = now
 
 
 @login_manager.user_loader
@@ -123,8 +173,21 @@ def hash_password(password):
     return generate_password_hash(password, method=method)
 
 
+@cache
+def common_passwords():
+    """The shipped list of common passwords, lower-case, read once."""
+    with COMMON_PASSWORDS.open(encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+def not_common(form, field):
+    """Inline validator: refuse a password on the list of the most common ones (any case)."""
+    if field.data and field.data.lower() in common_passwords():
+        raise ValidationError(COMMON_MESSAGE)
+
+
 def password_field(label, autocomplete):
-    """A password input with the length rules every form shares."""
+    """A password input with the rules every new password follows: length, and not common."""
     return PasswordField(
         label,
         validators=[
@@ -134,6 +197,7 @@ def password_field(label, autocomplete):
                 max=PASSWORD_MAX,
                 message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
             ),
+            not_common,
         ],
         render_kw={"autocomplete": autocomplete},
     )
@@ -285,6 +349,7 @@ def register():
         else:
             user = User(db["users"].get(user_id))
             login_user(user)
+            record_sign_in("register")  # issue 5: "Recent activity"
             if user.is_therapist:
                 flash("Welcome to Afterglow. Give your patients the invite code below to link.")
             else:
@@ -322,15 +387,31 @@ def login():
 
     db.execute("delete from login_failures where email = ?", [email])
     login_user(User(row), remember=form.remember.data)
+    record_sign_in("password")  # issue 5: "Recent activity"
     return redirect(safe_next(request.args.get("next")))
+
+
+def record_sign_in(how):
+    """Note a sign-in in the person's "Recent activity" (journal/account.py)."""
+    from .account import record_activity  # account imports this module: import at call time
+
+    record_activity("sign-in", how=how)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if not FlaskForm().validate_on_submit():
         abort(400)
+    end_session()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+def end_session():
+    """Sign the person out of this browser, "remember me" cookie included."""
     logout_user()
     # Nothing of this person stays in the cookie for whoever uses the browser next.
     session.clear()
-    flash("You are logged out.")
-    return redirect(url_for("auth.login"))
+    # Issue 5: clearing the session also dropped flask-login's note to delete the remember
+    # cookie, which then signed the person straight back in; restore the note.
+    session["_remember"] = "clear"

@@ -1,13 +1,48 @@
-"""The daily check-in: one per local date per person, its history, edit and delete."""
+"""The daily check-in: one per local date per person, its history, edit and delete.
 
+Check-ins sent by the device (the enhanced form, and the queue `static/app.js` keeps in
+IndexedDB while offline) carry two extra fields, and may ask for a JSON answer:
+
+- `idempotency_key` (1-64 characters, letters, digits and hyphens; one per saved form): a key
+  this person has sent before answers exactly as the first time did (the same redirect, or
+  `{"status": "duplicate", "day": ...}`) and changes nothing, whatever the body says now. The
+  key is recorded in the same transaction as the save, so a retry after a lost answer never
+  makes a second save; a refused request (bad input, 413) records nothing, so a corrected retry
+  works.
+- `saved_at` (ISO 8601 in UTC, the device's clock when the person pressed Save): when the
+  stored check-in for that day was saved at or after that moment, a newer entry exists and
+  the queued one is *not* applied at all, not even merged: the stored row stays exactly as it
+  is and the answer is `{"status": "kept-newer"}`. Merging (see `merged`) would still change
+  the newer entry (the older mood would win, its tags and words would be added), and the
+  promise is that a late delivery never overwrites a newer entry. The queued words are not
+  lost: the device keeps a kept-newer entry, shows it with its text and a link to the day, and
+  removes it only when the person dismisses it. Stored times have whole seconds, so a tie
+  within the same second keeps the stored entry. The comparison trusts the device's clock.
+
+With `Accept: application/json` the answer is 200 `{"status": "saved" | "updated" |
+"duplicate" | "kept-newer", "day": "YYYY-MM-DD"}`, or 400 `{"errors": {"field": [message,
+...]}}` (an expired form's is under `csrf_token`); 413 stays 413. A JSON save without
+`saved_at` is the person pressing Save right now, so like the plain form post it leaves the
+"Saved ..." message and any crisis resources for the next page; a queued one, delivered later,
+does not (the device tells the person itself).
+
+The check-in form carries an opaque tag of the signed-in person (`data-queue-owner`, see
+`queue_owner`): the device stores it with each queued check-in and sends a queue only while
+the same person is signed in, so on a shared phone nobody's entry lands in another account.
+"""
+
+import hashlib
 import math
 import re
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -268,12 +303,179 @@ def tag_suggestions(limit=10):
     return (own + [t for t in SUGGESTED_TAGS if t not in known])[:limit]
 
 
-def after_save(day, values, verb):
-    """Redirect to the saved day; ask that page to show crisis resources when called for."""
+def announce(day, values, verb):
+    """Leave the next page a "Saved ..." message, and crisis resources when called for."""
     if needs_crisis_resources(values):
         session["crisis_day"] = day.isoformat()
     flash(f"{verb} your check-in for {day:%A %-d %B}.")
+
+
+def after_save(day, values, verb):
+    """Redirect to the saved day; ask that page to show crisis resources when called for."""
+    announce(day, values, verb)
     return redirect(url_for("checkins.entry", day=day.isoformat()))
+
+
+REQUEST_KEY = re.compile(r"[A-Za-z0-9-]{1,64}")
+# ASCII digits only (\d would take other scripts' digits too).
+SAVED_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|\+00:00)"
+)
+
+
+def wants_json():
+    """True when the client asked for a JSON answer rather than a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def replay_fields(data):
+    """The `idempotency_key` and `saved_at` a device sent, checked: (key, saved_at, errors).
+
+    Both are optional; `saved_at` comes back as an aware UTC datetime.
+    """
+    errors = {}
+    key = data.get("idempotency_key", "")
+    if key and not REQUEST_KEY.fullmatch(key):
+        errors["idempotency_key"] = [
+            "The idempotency key must be 1 to 64 letters, digits or hyphens."
+        ]
+    text, saved_at = data.get("saved_at", ""), None
+    if text:
+        try:
+            if not SAVED_AT.fullmatch(text):
+                raise ValueError(text)
+            saved_at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            errors["saved_at"] = [
+                "saved_at must be a time in UTC in ISO 8601, like 2026-03-01T08:30:00Z."
+            ]
+    return key or None, saved_at, errors
+
+
+def find_request(key):
+    """The signed-in person's earlier request with this idempotency key, or None."""
+    cursor = get_db().execute(
+        "select day, outcome from checkin_requests where user_id = ? and key = ?",
+        [current_user.id, key],
+    )
+    found = cursor.fetchone()
+    return None if found is None else {"day": timezones.parse_day(found[0]), "outcome": found[1]}
+
+
+def queue_owner():
+    """An opaque tag for the signed-in person, kept with each check-in queued on a device.
+
+    The device sends a queued check-in only while the same person is signed in (a shared phone,
+    a second account). The creation time makes it differ for a new account that gets an id
+    SQLite reused.
+    """
+    (created_at,) = (
+        get_db().execute("select created_at from users where id = ?", [current_user.id]).fetchone()
+    )
+    return hashlib.sha256(f"{current_user.id}:{created_at}".encode()).hexdigest()[:24]
+
+
+@contextmanager
+def write_transaction():
+    """One transaction that holds the write lock from its start.
+
+    Two requests with the same key then take turns: the second sees the first one's key. (A
+    deferred transaction would read first and fail at its first write instead.)
+    """
+    db = get_db()
+    if db.conn.in_transaction:  # already inside one (nothing here does that today): nest
+        with db.atomic():
+            yield db
+        return
+    db.execute("begin immediate")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("commit")
+
+
+def newer_than(row, saved_at):
+    """True when `row` was saved at or after `saved_at` (to the second, as rows are stored)."""
+    return datetime.fromisoformat(row["updated_at"]) >= saved_at.replace(microsecond=0)
+
+
+def save_once(day, form, tracked, key=None, saved_at=None):
+    """Save a sent check-in at most once per key: (status, verb, values).
+
+    `status` is "saved", "updated", "kept-newer" or "duplicate" (`values` is None for the last
+    two). The day's stored row is read, written and the key recorded in one transaction.
+    """
+    with write_transaction() as db:
+        if key and find_request(key):
+            return "duplicate", None, None
+        stored = find_checkin(day)
+        if stored is not None and saved_at is not None and newer_than(stored, saved_at):
+            status, verb, values = "kept-newer", None, None
+        elif stored is None:
+            status, verb, values = "saved", "Saved", save_checkin(day, form, tracked)
+        elif form.loaded_for.data == day.isoformat():
+            status, verb, values = "updated", "Updated", save_checkin(day, form, tracked)
+        else:
+            status, verb = "updated", "Added to"
+            values = save_checkin(day, form, tracked, stored)
+        if key:
+            db.execute(
+                "insert into checkin_requests (user_id, key, day, outcome, created_at)"
+                " values (?, ?, ?, ?, ?)",
+                [current_user.id, key, day.isoformat(), status, timezones.utcnow_iso()],
+            )
+    return status, verb, values
+
+
+def answer_json(status, day):
+    """The JSON answer to a check-in sent by the device's script."""
+    response = jsonify(status=status, day=day.isoformat())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def refuse(errors, form=None, tracked=()):
+    """A 400 answer that says what was wrong: JSON `{"errors": ...}`, or the page."""
+    if wants_json():
+        response = jsonify(errors=errors)
+        response.headers["Cache-Control"] = "no-store"
+        return response, 400
+    if form is None:
+        abort(400, description=" ".join(m for messages in errors.values() for m in messages))
+    return render_form(form, tracked, existing=None)
+
+
+def form_errors(form):
+    """A form's errors as {field name: [messages]}, form-wide ones under "form"."""
+    return {name or "form": list(messages) for name, messages in form.errors.items()}
+
+
+def answer_sent(day, status, verb=None, values=None, live=True):
+    """The answer to a check-in that was saved, kept as newer, or seen before."""
+    if wants_json():
+        if live and values is not None:
+            announce(day, values, verb)
+        return answer_json(status, day)
+    if values is not None:
+        return after_save(day, values, verb)
+    if status == "kept-newer":
+        flash(f"A newer check-in for {day:%A %-d %B} was already saved; it was kept as it is.")
+    else:
+        stored = find_checkin(day)
+        if stored is not None and needs_crisis_resources(stored):
+            session["crisis_day"] = day.isoformat()
+        flash(f"Your check-in for {day:%A %-d %B} was already saved.")
+    return redirect(url_for("checkins.entry", day=day.isoformat()))
+
+
+def checkin_form(tracked, local_today, **kwargs):
+    """The check-in form, marked with the person's queue tag for the script."""
+    form = make_form(CheckinForm, tracked, today=local_today, **kwargs)
+    form.loaded_for.render_kw = {"data-queue-owner": queue_owner()}
+    return form
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -282,31 +484,35 @@ def checkin():
     local_today = today()
     tracked = symptoms.active(current_user.id)
     if request.method == "POST":
-        form = make_form(CheckinForm, tracked, today=local_today)
-        if form.validate_on_submit():
-            day = timezones.parse_day(form.date.data)
-            stored = find_checkin(day)
-            if stored is None:
-                return after_save(day, save_checkin(day, form, tracked), "Saved")
-            if form.loaded_for.data == day.isoformat():
-                return after_save(day, save_checkin(day, form, tracked), "Updated")
-            return after_save(day, save_checkin(day, form, tracked, stored), "Added to")
-        existing = None
-    else:
-        wanted = timezones.parse_day(request.args.get("date", "")) or local_today
-        wanted = min(wanted, local_today)  # a future date is never offered
-        existing = find_checkin(wanted)
-        initial = form_data(existing) if existing else {"private": current_user.private_by_default}
-        form = make_form(
-            CheckinForm,
-            tracked,
-            today=local_today,
-            data={
-                **initial,
-                "date": wanted.isoformat(),
-                "loaded_for": existing["day"] if existing else "",
-            },
-        )
+        form = checkin_form(tracked, local_today)
+        valid = form.validate_on_submit()
+        if "csrf_token" in form.errors:
+            return refuse(form_errors(form), form, tracked)
+        key, saved_at, problems = replay_fields(request.form)
+        if problems:
+            return refuse(problems)
+        if key and (seen := find_request(key)):
+            return answer_sent(seen["day"], "duplicate")
+        if not valid:
+            return refuse(form_errors(form), form, tracked)
+        day = timezones.parse_day(form.date.data)
+        status, verb, values = save_once(day, form, tracked, key, saved_at)
+        if status == "duplicate":  # the same key, sent twice at once
+            return answer_sent(find_request(key)["day"], status)
+        return answer_sent(day, status, verb, values, live=saved_at is None)
+    wanted = timezones.parse_day(request.args.get("date", "")) or local_today
+    wanted = min(wanted, local_today)  # a future date is never offered
+    existing = find_checkin(wanted)
+    initial = form_data(existing) if existing else {"private": current_user.private_by_default}
+    form = checkin_form(
+        tracked,
+        local_today,
+        data={
+            **initial,
+            "date": wanted.isoformat(),
+            "loaded_for": existing["day"] if existing else "",
+        },
+    )
     return render_form(form, tracked, existing=existing)
 
 

@@ -50,7 +50,7 @@ import uuid
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
-from . import instruments, progress, symptoms, timezones
+from . import account, instruments, progress, symptoms, timezones
 from .checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from .checkins import parse_tags
 from .db import get_db
@@ -200,7 +200,7 @@ def download(body, name, extension, mimetype):
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return account.export_recorded(response, f"{name}.{extension}")  # issue 5: "Recent activity"
 
 
 def csv_download(name, header, rows):

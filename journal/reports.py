@@ -59,7 +59,7 @@ from fpdf.enums import XPos, YPos
 from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
-from . import charts, instruments, progress, sharing, timezones, windows
+from . import account, charts, instruments, progress, sharing, timezones, windows
 from .fields import check_local_day, strip
 from .sessions import LABELS, ChecklistField, figure_text, signed
 
@@ -131,7 +131,8 @@ def _session_row(row, figures):
         "side_effects": [
             LABELS["side_effects"].get(key, key) for key in row["side_effects"].split(",") if key
         ],
-        "side_effects_other": row["side_effects_other"],
+        # Free text: it follows the session's "keep private", as its reflection does.
+        "side_effects_other": "" if row["private"] else row["side_effects_other"],
         "figures": figures,
     }
 
@@ -702,15 +703,13 @@ def _first_page(pdf, data, span, sections):
             style="B",
             colour=ALERT,
         )
-        shown = (
-            flags
-            if len(flags) <= FIRST_PAGE_FLAGS or "flags" not in sections
-            else flags[-FIRST_PAGE_FLAGS:]
-        )
+        # Page 1 stays one page: the latest few, however many there are.
+        shown = flags[-FIRST_PAGE_FLAGS:]
         pdf.pairs([(day_text(_iso_day(f["day"])), "; ".join(f["reasons"])) for f in shown], 30)
         if len(shown) < len(flags):
+            where = "under Flagged days" if "flags" in sections else "in the full report"
             pdf.para(
-                f"The {len(flags) - len(shown)} earlier flagged days are under Flagged days.",
+                f"The {len(flags) - len(shown)} earlier flagged days are {where}.",
                 size=9,
                 colour=MUTED,
             )
@@ -968,4 +967,5 @@ def download():
     form = report_form(current_user, request.args)
     if not form.validate():
         return render_template("reports/form.html", form=form), 400
-    return pdf_response(current_user, form.day["start"], form.day["end"], form.chosen())
+    response = pdf_response(current_user, form.day["start"], form.day["end"], form.chosen())
+    return account.export_recorded(response, "report.pdf")  # issue 5: "Recent activity"

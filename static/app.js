@@ -59,3 +59,457 @@ document.addEventListener("DOMContentLoaded", () => {
   const crisis = document.getElementById("crisis-resources");
   if (crisis) crisis.focus();
 });
+
+// Installable and offline-safe ---------------------------------------------------------------
+
+// The service worker keeps the app shell and the offline page on the device (static/sw.js).
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", () => {
+    navigator.serviceWorker.register("/sw.js").catch(() => {});
+  });
+}
+
+// Check-ins saved while offline wait in IndexedDB, each with the idempotency key of the form
+// it came from, until they can be sent (journal/checkins.py answers a key it has seen before
+// as it did the first time, so sending one twice never saves it twice). Each entry carries the
+// tag of the person who wrote it and is only ever sent while that person is signed in.
+// Entries the server would not apply (a newer check-in for that day exists, or it refused the
+// input) stay on the device, with their words, until the person dismisses them.
+const checkinQueue = (() => {
+  const STORE = "checkins";
+
+  function open() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open("afterglow", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async function run(mode, work) {
+    const db = await open();
+    try {
+      return await new Promise((resolve, reject) => {
+        const transaction = db.transaction(STORE, mode);
+        const request = work(transaction.objectStore(STORE));
+        transaction.oncomplete = () => resolve(request.result);
+        transaction.onerror = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error);
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  return {
+    all: () => run("readonly", (store) => store.getAll()),
+    put: (entry) => run("readwrite", (store) => store.put(entry)),
+    remove: (key) => run("readwrite", (store) => store.delete(key)),
+  };
+})();
+
+const offlineCheckins = (() => {
+  const RETRY_MS = 30_000;
+  const NOT_SENT = new Set(["csrf_token", "idempotency_key", "saved_at"]);
+  let retryTimer = null;
+  let syncing = null;
+  let onChange = () => {};
+
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // The signed-in person's tag and the form's CSRF token, from a check-in page.
+  function sessionFrom(root) {
+    const owner = root.querySelector("form.checkin [data-queue-owner]");
+    if (!owner) return null;
+    const token = root.querySelector("form.checkin input[name='csrf_token']");
+    return { owner: owner.dataset.queueOwner, token: token ? token.value : "" };
+  }
+
+  // The same, fetched fresh; null when nobody is signed in. Throws when offline.
+  async function fetchSession() {
+    const response = await fetch("/checkin", {
+      headers: { Accept: "text/html" },
+      redirect: "manual",
+      cache: "no-store",
+    });
+    if (!response.ok) return null;
+    return sessionFrom(new DOMParser().parseFromString(await response.text(), "text/html"));
+  }
+
+  function post(fields, session, extra) {
+    const body = new URLSearchParams(fields);
+    if (session.token) body.set("csrf_token", session.token);
+    for (const [name, value] of Object.entries(extra)) body.set(name, value);
+    return fetch("/checkin", {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json" },
+      redirect: "manual",
+      credentials: "same-origin",
+    });
+  }
+
+  async function errorsOf(response) {
+    if (response.status !== 400) return {};
+    try {
+      return (await response.clone().json()).errors || {};
+    } catch {
+      return {};
+    }
+  }
+
+  // Send one check-in. A form that expired on the way (log-out and back in, say) gets a fresh
+  // token from the check-in page and one more try. Throws on a network error.
+  async function send(fields, session, extra) {
+    let response = await post(fields, session, extra);
+    if ((await errorsOf(response)).csrf_token) {
+      const fresh = await fetchSession();
+      if (fresh && fresh.owner === session.owner) {
+        Object.assign(session, fresh);
+        response = await post(fields, session, extra);
+      }
+    }
+    return response;
+  }
+
+  function retryLater() {
+    if (!retryTimer) {
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        sync();
+      }, RETRY_MS);
+    }
+  }
+
+  function messagesOf(errors) {
+    return Object.values(errors).flat().join(" ");
+  }
+
+  // Send every waiting check-in of the signed-in person; returns how many reached the server.
+  async function syncOnce() {
+    if (!navigator.onLine) return 0;
+    const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting");
+    if (!waiting.length) return 0;
+    let session;
+    try {
+      session = sessionFrom(document) || (await fetchSession());
+    } catch {
+      retryLater();
+      return 0;
+    }
+    if (!session) return 0; // signed out: sent once the same person signs in again
+    let sent = 0;
+    for (const entry of waiting.filter((e) => e.owner === session.owner)) {
+      let response;
+      let answer = {};
+      try {
+        response = await send(entry.fields, session, {
+          idempotency_key: entry.key,
+          saved_at: entry.saved_at,
+        });
+        if (response.ok) answer = await response.json();
+      } catch {
+        retryLater(); // the connection dropped again
+        break;
+      }
+      const errors = await errorsOf(response);
+      if (["saved", "updated", "duplicate"].includes(answer.status)) {
+        await checkinQueue.remove(entry.key);
+        sent += 1;
+      } else if (answer.status === "kept-newer") {
+        await checkinQueue.put({ ...entry, state: "kept-newer" });
+      } else if (response.status === 413 || (response.status === 400 && !errors.csrf_token)) {
+        const message = messagesOf(errors) || "It was too large to send.";
+        await checkinQueue.put({ ...entry, state: "refused", message });
+      } else {
+        retryLater(); // signed out meanwhile, or the server is unwell: later
+        break;
+      }
+    }
+    return sent;
+  }
+
+  // One sync at a time in this tab; navigator.locks keeps other tabs out while it runs.
+  function sync() {
+    if (!syncing) {
+      const work = () => syncOnce();
+      const run = navigator.locks
+        ? navigator.locks.request("afterglow-checkin-queue", work)
+        : work();
+      syncing = run
+        .catch(() => 0)
+        .then(async (sent) => {
+          syncing = null;
+          await onChange(sent);
+          return sent;
+        });
+    }
+    return syncing;
+  }
+
+  return {
+    newKey,
+    sessionFrom,
+    send,
+    sync,
+    retryLater,
+    NOT_SENT,
+    listen(callback) {
+      onChange = callback;
+    },
+  };
+})();
+
+document.addEventListener("DOMContentLoaded", () => {
+  const main = document.getElementById("main");
+  const form = document.querySelector("form.checkin");
+  // The check-in page (not an edit of a saved day): the person's queue tag and form token.
+  const page =
+    form && location.pathname === "/checkin" ? offlineCheckins.sessionFrom(document) : null;
+  const offlinePage = document.querySelector("[data-offline-page]");
+  let status = document.getElementById("queue-status");
+  let list = null;
+
+  function say(text, help = false) {
+    if (!status) {
+      status = document.createElement("p");
+      status.id = "queue-status";
+      status.className = "queue-status";
+      status.setAttribute("role", "status");
+      main.prepend(status);
+    }
+    status.textContent = text;
+    if (help) {
+      const link = document.createElement("a");
+      link.href = "/help";
+      link.textContent = "Get help now";
+      status.append(" If you need someone now: ", link, ".");
+      status.append(" Calls and texts work without the internet.");
+    }
+  }
+
+  function dayLabel(day) {
+    const date = new Date(`${day}T12:00:00`);
+    if (Number.isNaN(date.getTime())) return day;
+    return date.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  }
+
+  // The person's check-ins kept on this device, on the check-in page.
+  async function render() {
+    if (!page || !list) return;
+    const entries = (await checkinQueue.all()).filter((e) => e.owner === page.owner);
+    entries.sort((a, b) => a.saved_at.localeCompare(b.saved_at));
+    list.section.hidden = entries.length === 0;
+    list.items.replaceChildren(
+      ...entries.map((entry) => {
+        const item = document.createElement("li");
+        item.dataset.key = entry.key;
+        const summary = document.createElement("p");
+        const when = document.createElement("strong");
+        when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
+        const state = {
+          waiting: "waiting to send.",
+          "kept-newer":
+            "not sent. A newer check-in for this day was already saved, so it was kept as it is.",
+          refused: `not sent. ${entry.message || ""}`,
+        }[entry.state];
+        summary.append(when, state);
+        item.append(summary);
+        if (entry.state !== "waiting") {
+          if (entry.reflection) {
+            const words = document.createElement("p");
+            words.className = "reflection";
+            words.textContent = entry.reflection;
+            item.append(words);
+          }
+          const actions = document.createElement("p");
+          actions.className = "actions";
+          const open = document.createElement("a");
+          open.className = "button";
+          open.href = `/entries/${entry.day}`;
+          open.textContent = "Open that day";
+          const dismiss = document.createElement("button");
+          dismiss.type = "button";
+          dismiss.textContent = "Dismiss";
+          dismiss.addEventListener("click", async () => {
+            await checkinQueue.remove(entry.key);
+            await render();
+            say("Dismissed.");
+          });
+          actions.append(open, dismiss);
+          item.append(actions);
+        }
+        return item;
+      }),
+    );
+  }
+
+  const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));
+  const sentText = (n) => `Sent ${plural(n, "1 check-in", "# check-ins")} saved on this device.`;
+  let cameOnline = false;
+
+  // The offline page: how many check-ins wait here (no details: it is the same for anyone).
+  async function describeOffline(sent = 0) {
+    const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting").length;
+    const parts = cameOnline && navigator.onLine ? ["You're back online."] : [];
+    if (sent) parts.push(sentText(sent));
+    if (waiting) {
+      const count = plural(waiting, "1 check-in is", "# check-ins are");
+      parts.push(`${count} saved on this device, waiting to send.`);
+    }
+    if (cameOnline) parts.push("Tap “Try again” to load the page.");
+    if (parts.length) say(parts.join(" "));
+  }
+
+  offlineCheckins.listen(async (sent) => {
+    await render();
+    if (offlinePage) await describeOffline(sent);
+    else if (sent) say(sentText(sent));
+  });
+
+  if (page) {
+    // The check-in form: sent by script, so a dropped connection keeps it on the device.
+    const section = document.createElement("section");
+    section.className = "queue";
+    section.setAttribute("aria-labelledby", "queue-title");
+    section.hidden = true;
+    const title = document.createElement("h2");
+    title.id = "queue-title";
+    title.textContent = "Check-ins on this device";
+    const items = document.createElement("ul");
+    section.append(title, items);
+    list = { section, items };
+    say("");
+    form.before(status, section);
+
+    const key = document.createElement("input");
+    key.type = "hidden";
+    key.name = "idempotency_key";
+    key.value = offlineCheckins.newKey();
+    form.append(key);
+    const button = form.querySelector("button[type='submit']");
+    let busy = false;
+
+    const fieldsOf = () =>
+      [...new FormData(form)]
+        .filter(([name]) => !offlineCheckins.NOT_SENT.has(name))
+        .map(([name, value]) => [name, String(value)]);
+    const value = (fields, name) => (fields.find(([n]) => n === name) || [])[1];
+
+    async function keep(fields, note) {
+      const mood = value(fields, "mood");
+      await checkinQueue.put({
+        key: key.value,
+        owner: page.owner,
+        saved_at: new Date().toISOString(),
+        fields,
+        day: value(fields, "date") || "",
+        mood,
+        reflection: value(fields, "reflection") || "",
+        state: "waiting",
+      });
+      key.value = offlineCheckins.newKey(); // the next save is a new check-in
+      form.reset();
+      await render();
+      const crisis = Number(mood) <= 2 || value(fields, "self_harm") !== undefined;
+      say(`Saved on this device, waiting to send. ${note}`, crisis);
+      status.scrollIntoView({ block: "center" });
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      const fields = fieldsOf();
+      if (value(fields, "mood") === undefined) {
+        // The server explains at the field and keeps everything; offline, say it here.
+        if (navigator.onLine) return HTMLFormElement.prototype.submit.call(form);
+        say("Choose your mood today, from 0 to 10, then save again.");
+        form.querySelector("fieldset.scale input")?.focus();
+        return;
+      }
+      busy = true;
+      if (button) button.disabled = true;
+      try {
+        if (!navigator.onLine) {
+          return await keep(fields, "It will be sent when you're back online.");
+        }
+        let response;
+        try {
+          response = await offlineCheckins.send(fields, page, { idempotency_key: key.value });
+        } catch {
+          await keep(fields, "The connection dropped; it will be sent when it's back.");
+          return offlineCheckins.retryLater();
+        }
+        const token = form.querySelector("input[name='csrf_token']");
+        if (token && page.token) token.value = page.token; // refreshed if it had expired
+        if (response.ok) {
+          const answer = await response.json();
+          busy = "leaving";
+          location.assign(`/entries/${answer.day}`);
+        } else if (response.status >= 500 || response.type === "opaqueredirect") {
+          await keep(
+            fields,
+            response.type === "opaqueredirect"
+              ? "Log in again and it will be sent."
+              : "The server could not take it just now; it will try again shortly.",
+          );
+          offlineCheckins.retryLater();
+        } else {
+          // Bad input or too large: the server's own page says what to change, input kept.
+          busy = "leaving";
+          HTMLFormElement.prototype.submit.call(form);
+        }
+      } finally {
+        if (busy !== "leaving") {
+          busy = false;
+          if (button) button.disabled = false;
+        }
+      }
+    });
+  }
+
+  if (offlinePage) {
+    const reload = offlinePage.querySelector("[data-reload]");
+    if (reload) {
+      reload.hidden = false;
+      reload.addEventListener("click", () => location.reload());
+    }
+    describeOffline();
+    window.addEventListener("online", () => {
+      cameOnline = true;
+      describeOffline();
+    });
+  } else if (!page) {
+    // Any other page: say so only when something was waiting and has now been sent.
+    checkinQueue
+      .all()
+      .then((entries) => {
+        if (entries.some((e) => e.state === "waiting")) say("");
+      })
+      .catch(() => {});
+  }
+
+  render().catch(() => {});
+  offlineCheckins.sync();
+  window.addEventListener("online", () => offlineCheckins.sync());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") offlineCheckins.sync();
+  });
+});
+
+// Writing is activity: while someone types a long reflection, tell the server now and then
+// (at most every five minutes) so the idle sign-out does not end the session under them.
+document.addEventListener("DOMContentLoaded", () => {
+  let last = Date.now();
+  document.addEventListener("input", (event) => {
+    if (!event.target.closest("form[method='post'] textarea, form[method='post'] input")) return;
+    if (Date.now() - last < 5 * 60 * 1000) return;
+    last = Date.now();
+    fetch(window.location.pathname, { method: "HEAD", credentials: "same-origin" }).catch(() => {});
+  });
+});

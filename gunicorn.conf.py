@@ -1,0 +1,82 @@
+"""gunicorn settings for Afterglow: `gunicorn 'journal:create_app()'` reads this file by itself.
+
+Meant to run behind a TLS-terminating proxy on the same machine (see docs/OPERATIONS.md).
+Each setting can be overridden on the command line or in GUNICORN_CMD_ARGS; the usual ones
+also from the environment:
+
+    GUNICORN_BIND      where to listen (default 127.0.0.1:8000: only the proxy reaches it)
+    WEB_CONCURRENCY    worker processes (default: 2 per core plus 1, at most 9)
+    GUNICORN_THREADS   threads per worker (default 2)
+"""
+
+import multiprocessing
+import os
+
+from gunicorn.glogging import Logger
+
+from journal.logs import redact_path
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# The usual 2 × cores + 1: a worker waiting on SQLite's fsync leaves the core to another.
+# Capped, because every worker is one more SQLite writer queueing for the same lock and its
+# own memory (about 60 MB each, with matplotlib); a bigger machine gains little past 9.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 9)))
+# gthread over sync: the same throughput here, but it keeps connections alive for the proxy
+# and a slow client holds a thread, not a whole worker (measured: docs/OPERATIONS.md).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+
+# No request takes seconds (the slowest, a PDF report, is well under one): a worker silent for
+# 30 s is stuck and is replaced. On a restart, give requests in flight 20 s to finish.
+timeout = 30
+graceful_timeout = 20
+# Longer than nothing, shorter than nginx's keepalive to us, so gunicorn never closes a
+# connection nginx is about to reuse.
+keepalive = 5
+# Replace each worker after about this many requests: a slow leak (matplotlib, caches) can
+# never grow for weeks. Not much lower: a new worker costs about a second of CPU to import
+# the app. The jitter keeps the workers from restarting all at once.
+max_requests = 20000
+max_requests_jitter = 2000
+
+# Each worker imports the app itself and opens its own SQLite connections: a connection must
+# never cross a fork, and migrations run once per worker under a lock (the first one applies
+# them, the others find nothing to do). It also lets `kill -HUP` load new code.
+preload_app = False
+
+# Access log on stdout, error log on stderr; the app's own JSON lines also go to stderr.
+# No query strings, referrers, user agents or cookies; secret path parts are redacted.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+
+# What an access line may show, whatever access_log_format asks for.
+SAFE_HEADERS = ("{x-request-id}o",)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with an access line that leaks nothing.
+
+    gunicorn's format strings can't redact, so every atom is rebuilt here: the path without
+    its query and with secrets redacted (also inside %(r)s), and no query string, referrer,
+    user agent, remote user, cookie or environment atom at all (they come out as "-").
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        # PATH_INFO holds the raw bytes as latin-1.
+        path = redact_path(environ.get("PATH_INFO", "").encode("latin-1", errors="replace"))
+        safe = {key: atoms[key] for key in SAFE_HEADERS if key in atoms}
+        for key in ("h", "t", "s", "m", "H", "b", "B", "T", "D", "M", "L", "p"):
+            safe[key] = atoms[key]
+        safe["U"] = path
+        safe["r"] = f"{atoms['m']} {path} {atoms['H']}"
+        return safe
+
+
+logger_class = RedactingLogger
+# No control socket (gunicorn 25+): nothing here uses it, and one per user would be shared
+# by every gunicorn this account runs (tests, benchmarks).
+control_socket_disable = True

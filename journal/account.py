@@ -1,0 +1,254 @@
+"""The account itself: deleting it with everything in it, and "Recent activity".
+
+Deleting (`GET`/`POST /settings/delete`) asks for the password (checked, and throttled, like
+the current password on the settings page), then in one transaction deletes every row of the
+person: each table's rows that carry their `user_id` (the schema cascades from `users` too,
+so symptom scores, share-link openings and therapist links go with them), the failed log-ins
+that name their email, and the `users` row. SQLite's `secure_delete` (on for every
+connection, see `db.connect`) zeroes what is deleted inside the pages it rewrites; a
+`wal_checkpoint(TRUNCATE)` then copies those pages into the main file and empties the
+write-ahead log, where older copies of the pages would otherwise stay until overwritten. So
+no trace of the person's words is left in the database files (tests/test_erasure.py reads
+the bytes). Backups taken earlier still hold them until they are rotated away.
+
+"Recent activity" (`/settings/activity`) lists, newest first, the last ACTIVITY_DAYS days
+(at most ACTIVITY_LIMIT events): sign-ins and exports from the `activity` table, and the
+openings of the person's share links from `share_openings` (recorded there by
+journal/share.py). Decisions:
+
+- A sign-in keeps only the browser and system in a few words ("Firefox on Android"), never
+  the User-Agent string, and the start of the address (IPv4 /24 as "203.0.113.",
+  IPv6 /48 as "2001:db8:85a3:"): enough to tell one's own phone from a stranger, not enough
+  to locate anyone. Behind a proxy the address is the client's only when PROXY_HOPS is set.
+- Signing in from the log-in form or by registering is counted; a "remember me" cookie
+  that signs the person back in is not (it is the same device, already counted).
+- `detail` holds small JSON of those words, the file's name or how one signed in: never
+  health data, text, tokens or passwords.
+- Rows older than ACTIVITY_DAYS are deleted when the person's next event is recorded.
+"""
+
+import ipaddress
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, make_response, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
+
+from . import auth, settings, share, timezones
+from .db import get_db
+
+bp = Blueprint("account", __name__, url_prefix="/settings")
+
+ACTIVITY_DAYS = 90
+ACTIVITY_LIMIT = 100
+CHECKPOINT_TRIES = 3
+
+# Words looked for in a User-Agent, first match wins (Edge and Opera also say "Chrome",
+# Chrome also says "Safari", Android also says "Linux").
+BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("FxiOS", "Firefox"),
+    ("Firefox", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+)
+SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Enter your password to confirm.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+    # The settings page's check of the current password, throttled like log-in.
+    validate_password = settings.PasswordForm.validate_current_password
+
+
+# Recording activity
+
+
+def device_words(user_agent):
+    """A browser and system in a few words ("Firefox on Android"), from a User-Agent."""
+    user_agent = user_agent or ""
+    browser = next((name for word, name in BROWSERS if word in user_agent), "A browser")
+    system = next((name for word, name in SYSTEMS if word in user_agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
+def network_start(address):
+    """The start of an address: "203.0.113." (IPv4 /24) or "2001:db8:85a3:" (IPv6 /48)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return ""
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + "."
+    return ":".join(f"{int(part, 16):x}" for part in ip.exploded.split(":")[:3]) + ":"
+
+
+def record_activity(kind, **detail):
+    """Note an event of the signed-in person for "Recent activity", and forget old ones.
+
+    `detail` is a few words of what happened (a file's name, how one signed in): never
+    health data, text, tokens or passwords. A sign-in adds the device and network start.
+    """
+    if kind == "sign-in":
+        detail["device"] = device_words(request.headers.get("User-Agent"))
+        detail["network"] = network_start(request.remote_addr)
+    db = get_db()
+    since = (datetime.now(UTC) - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
+    with db.atomic():
+        db.execute("delete from activity where user_id = ? and at < ?", [current_user.id, since])
+        db.execute(
+            "insert into activity (user_id, at, kind, detail) values (?, ?, ?, ?)",
+            [current_user.id, timezones.utcnow_iso(), kind, json.dumps(detail)],
+        )
+
+
+def export_recorded(response, file):
+    """`response`, once the download of `file` is noted in the person's activity."""
+    record_activity("export", file=file)
+    return response
+
+
+# Reading activity
+
+
+def describe(kind, detail):
+    """(what happened, further words) for an `activity` row."""
+    if kind == "sign-in":
+        where = detail.get("device") or "A browser"
+        if detail.get("network"):
+            where += f", from an address starting {detail['network']}"
+        what = "Created the account and signed in" if detail.get("how") == "register" else None
+        return what or "Signed in", where
+    if kind == "export":
+        return f"Downloaded {detail.get('file', 'a file')}", ""
+    return kind.replace("-", " ").capitalize(), ""
+
+
+def activity_of(user_id, zone, now=None):
+    """The person's events of the last ACTIVITY_DAYS days, newest first, at most ACTIVITY_LIMIT.
+
+    Each is {"at", "when", "kind", "what", "more"}: sign-ins and exports from `activity`,
+    openings of their share links from `share_openings`.
+    """
+    now = now or datetime.now(UTC)
+    since = (now - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
+    db = get_db()
+    events = []
+    for at, kind, detail in db.execute(
+        "select at, kind, detail from activity where user_id = ? and at >= ? "
+        "order by at desc, id desc limit ?",
+        [user_id, since, ACTIVITY_LIMIT],
+    ):
+        try:
+            detail = json.loads(detail or "{}")
+        except ValueError:
+            detail = {}
+        what, more = describe(kind, detail if isinstance(detail, dict) else {})
+        events.append({"at": at, "kind": kind, "what": what, "more": more})
+    for at, what, label in db.execute(
+        "select o.opened_at, o.what, l.label from share_openings o "
+        "join share_links l on l.id = o.link_id "
+        "where l.user_id = ? and o.opened_at >= ? order by o.opened_at desc, o.id desc limit ?",
+        [user_id, since, ACTIVITY_LIMIT],
+    ):
+        events.append(
+            {
+                "at": at,
+                "kind": "link-opened",
+                "what": f"Your share link “{label}” was opened",
+                "more": "The PDF report was downloaded" if what == "report" else "",
+            }
+        )
+    # Stable sort: within one second, each source keeps its own newest-first order.
+    events.sort(key=lambda e: datetime.fromisoformat(e["at"]), reverse=True)
+    events = events[:ACTIVITY_LIMIT]
+    for event in events:
+        event["when"] = share.local_time(event["at"], zone)
+    return events
+
+
+# Erasing
+
+
+def erase(user_id, email):
+    """Delete every row of the person in one transaction, then checkpoint the log away.
+
+    Returns True when the checkpoint emptied the write-ahead log.
+    """
+    db = get_db()
+    tables = [
+        name for name in db.table_names() if name != "users" and "user_id" in db[name].columns_dict
+    ]
+    with db.atomic():
+        # The schema cascades from `users`; deleting by user_id first also covers a table
+        # whose foreign key was ever declared without the cascade.
+        for table in tables:
+            db.execute(f"delete from [{table}] where user_id = ?", [user_id])  # noqa: S608
+        db.execute("delete from login_failures where email = ?", [email])
+        db.execute("delete from users where id = ?", [user_id])
+    return checkpoint(db)
+
+
+def checkpoint(db):
+    """Copy the log into the database file and truncate the log to nothing.
+
+    A reader in the middle of a request elsewhere makes TRUNCATE wait (the busy timeout) and
+    then answer busy; it is tried CHECKPOINT_TRIES times. Never RESTART instead: that leaves
+    the old frames, the person's words among them, in the -wal file until overwritten.
+    """
+    for attempt in range(CHECKPOINT_TRIES):
+        busy, _log, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        time.sleep(0.1 * (attempt + 1))
+    current_app.logger.warning(
+        "After an account deletion the write-ahead log could not be truncated: a reader "
+        "stayed busy. The next full checkpoint completes the erasure."
+    )
+    return False
+
+
+# Views
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("account/delete.html", form=form), status
+    erase(current_user.id, current_user.email)
+    auth.end_session()
+    response = make_response(render_template("account/deleted.html"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/activity")
+@login_required
+def activity():
+    events = activity_of(current_user.id, current_user.timezone)
+    return render_template(
+        "account/activity.html", events=events, days=ACTIVITY_DAYS, limit=ACTIVITY_LIMIT
+    )

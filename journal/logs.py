@@ -1,0 +1,132 @@
+"""Structured logs: one JSON object per line, and never a word a person wrote.
+
+Every request ends with one line (time, level, logger, message, request id, method, path,
+status, duration in ms, the numeric user id). What is never logged: form bodies (check-in
+reflections, passwords), query strings, cookies, e-mail addresses, and the secret parts of
+addresses (`/s/<token>`, `/calendar/<secret>.ics`), which `redact_path` blanks out. The same
+function redacts gunicorn's access log (see `gunicorn.conf.py`), so both logs agree.
+"""
+
+import json
+import logging
+import re
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from flask import g, has_request_context, request
+
+REDACTED = "[redacted]"
+# A secret in the path: a share link's token (and all under it), a calendar feed's secret.
+# Repeated slashes too: werkzeug answers "/s//token" with a redirect that would log it.
+SECRET_PATHS = [
+    (re.compile(r"(/s/+)[^/?#\s\"]+"), rf"\g<1>{REDACTED}"),
+    (re.compile(r"(/calendar/+)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"), rf"\g<1>{REDACTED}\g<2>"),
+]
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+EMAIL = re.compile(r"[^\s@\"'<>]+@[^\s@\"'<>]+\.[A-Za-z]{2,}")
+# A request id from the proxy (nginx's $request_id) is kept only when it looks like one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# Probes ask for /healthz every few seconds; their lines would drown the rest at INFO.
+QUIET_PATHS = {"/healthz"}
+# What a record may carry besides its message; anything else passed in `extra` is dropped.
+FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+
+
+def redact_path(path):
+    """`path` (text, or raw bytes) fit for a log line: secret parts replaced by "[redacted]".
+
+    Percent-encoded first, so that a space or newline in a token can't cut the redaction
+    short, and a "%0A" in the address can't forge a line of its own.
+    """
+    return redact_secrets(quote(path, safe=PATH_SAFE))
+
+
+def redact_secrets(text):
+    """`text` with every secret path part replaced by "[redacted]"."""
+    for pattern, replacement in SECRET_PATHS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_text(text):
+    """Free text (a message, a traceback) with secret path parts and e-mail addresses blanked."""
+    return EMAIL.sub("[email]", redact_secrets(text))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; request fields filled in when logged during a request."""
+
+    def format(self, record):
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact_text(record.getMessage()),
+        }
+        if has_request_context():
+            entry.update(request_fields())
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = redact_text(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def request_fields():
+    """Request id, method, redacted path and the numeric user id, for any line in a request."""
+    fields = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "path": redact_path(request.path),
+    }
+    # Only a user flask-login has already loaded: loading one here would cost a query.
+    user = g.get("_login_user")
+    if getattr(user, "is_authenticated", False) and isinstance(user.id, int):
+        fields["user_id"] = user.id
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def start_request():
+    """Note when the request began and give it an id (the proxy's, when it sent one)."""
+    g.request_started = time.perf_counter()
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if REQUEST_ID.fullmatch(offered) else secrets.token_hex(8)
+
+
+def end_request(response):
+    """Log the request's line and hand its id back to the proxy."""
+    started = g.get("request_started")
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    status = response.status_code
+    level = logging.ERROR if status >= 500 else logging.INFO
+    if request.path in QUIET_PATHS and status < 500:
+        level = logging.DEBUG
+    logging.getLogger("journal.request").log(
+        level, "request", extra={"status": status, "duration_ms": duration}
+    )
+    if "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+def init_app(app):
+    """Log JSON lines to stderr at `LOG_LEVEL` (default INFO), and a line per request.
+
+    Leaves an existing setup alone: when the app's logger or the root logger already has a
+    handler (pytest's log capture, a `--log-config` for gunicorn, an embedding program's
+    `logging.basicConfig`), lines go there instead, so tests stay quiet.
+    """
+    logger = logging.getLogger(app.import_name)
+    logger.setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
+    configured = logger.handlers or logging.getLogger().handlers
+    if not configured and not app.testing:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+    app.before_request(start_request)
+    app.after_request(end_request)

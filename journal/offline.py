@@ -1,0 +1,75 @@
+"""Installable and usable offline: the web app manifest, the service worker and the offline page.
+
+The service worker (`static/sw.js`) is served from the site's root so that its scope is the
+whole site. It keeps only the app shell on the device: the style sheet, the script, the icons,
+the manifest and `/offline`. Pages with health data are never stored by it; the check-ins a
+person saves while offline are kept by `static/app.js` in IndexedDB and sent with an
+idempotency key (see `journal.checkins`).
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import AnonymousUserMixin
+
+from . import crisis
+
+bp = Blueprint("offline", __name__)
+
+# What the offline page is made of, besides the static files: a change to any of them must
+# reach devices, so each is part of the service worker's version.
+SHELL_TEMPLATES = ("base.html", "offline.html", "_crisis.html")
+VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";$', re.MULTILINE)
+
+
+def shell_version():
+    """A short hash of every static file and of what the offline page is rendered from."""
+    digest = hashlib.sha256()
+    static = Path(current_app.static_folder)
+    templates = Path(current_app.template_folder)
+    files = [p for p in sorted(static.rglob("*")) if p.is_file()]
+    files += [templates / name for name in SHELL_TEMPLATES] + [Path(crisis.__file__)]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def uncached_revalidated(response, version):
+    """Browsers ask again every time (no-cache) and get a 304 when nothing changed."""
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(version)
+    return response.make_conditional(request)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    version = shell_version()
+    source = (Path(current_app.static_folder) / "sw.js").read_text()
+    source, found = VERSION_LINE.subn(f'const VERSION = "{version}";', source, count=1)
+    if not found:
+        raise RuntimeError("static/sw.js lost its VERSION line")
+    response = current_app.response_class(source, mimetype="text/javascript")
+    return uncached_revalidated(response, version)
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    text = (Path(current_app.static_folder) / "manifest.webmanifest").read_bytes()
+    response = current_app.response_class(text, mimetype="application/manifest+json")
+    return uncached_revalidated(response, hashlib.sha256(text).hexdigest()[:16])
+
+
+@bp.route("/offline")
+def offline():
+    # The page the service worker shows for any page it cannot fetch, for whoever uses the
+    # device: rendered as for a visitor (no name, no clinic number, no navigation) and without
+    # taking a flashed message meant for the person's next real page.
+    html = render_template(
+        "offline.html", current_user=AnonymousUserMixin(), get_flashed_messages=lambda: []
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    # Not no-store: it holds no one's data, and the service worker keeps a copy on purpose.
+    response.headers["Cache-Control"] = "no-cache"
+    return response

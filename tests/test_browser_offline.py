@@ -1,0 +1,326 @@
+"""Installable and nothing lost offline, in a real browser.
+
+Debian's Chromium through Playwright at 390 x 844 against the live gunicorn server from
+conftest.py. The service worker needs a secure context; http://127.0.0.1 counts as one.
+What reached the server is read straight from its database file, read-only.
+"""
+
+import re
+import sqlite3
+import time
+from contextlib import closing
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import PASSWORD
+from playwright.sync_api import expect
+from test_browser import (
+    DAY_URL,
+    SCHEMES,
+    in_scheme,
+    open_more,
+    register,
+    serious_violations,
+    sideways_overflow,
+    tap_scale,
+)
+
+pytestmark = pytest.mark.browser
+
+SHELL_PATHS = re.compile(r"^(/static/[\w./-]+|/offline|/manifest\.webmanifest)$")
+
+
+def query(live_server, sql, *args):
+    """Rows from the live server's database, opened read-only."""
+    uri = f"file:{live_server.database}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def stored_checkins(live_server, email):
+    """(day, mood, reflection) of every check-in the server holds for `email`."""
+    return query(
+        live_server,
+        "select day, mood, reflection from checkins join users on users.id = checkins.user_id"
+        " where users.email = ? order by day",
+        email,
+    )
+
+
+def controlled(page):
+    """Wait until the service worker is active, then reload so it controls the page."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def queue_status(page):
+    return page.locator("#queue-status")
+
+
+def save_offline(page, mood, reflection="", day=None):
+    """Fill the check-in form and save it while the browser is offline."""
+    tap_scale(page, "Mood today", mood)
+    if day:
+        page.get_by_label("Date", exact=True).fill(day)
+    if reflection:
+        page.get_by_label("Reflection", exact=True).fill(reflection)
+    page.get_by_role("button", name=re.compile(r"^Save (check-in|changes)$")).tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+
+
+def test_offline_checkin_waits_then_reaches_the_server_once(page, context, live_server):
+    email = register(page)
+    controlled(page)
+
+    context.set_offline(True)
+    save_offline(page, 4, reflection="Written in the waiting room")
+    waiting = page.get_by_role("region", name="Check-ins on this device")
+    expect(waiting.get_by_role("listitem")).to_have_count(1)
+    expect(waiting).to_contain_text("mood 4: waiting to send")
+    assert stored_checkins(live_server, email) == []
+
+    # Another page, still offline: the offline page from the service worker's cache.
+    page.goto("/entries")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(page.get_by_role("link", name="Get help now").first).to_be_visible()
+    expect(page.locator('a[href="tel:988"]')).to_be_visible()
+    expect(queue_status(page)).to_contain_text("1 check-in is saved on this device")
+    assert stored_checkins(live_server, email) == []
+
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    (row,) = stored_checkins(live_server, email)
+    assert row[1:] == (4, "Written in the waiting room")
+
+    # Nothing left to send: loading pages again sends nothing more.
+    page.goto("/checkin")
+    page.goto("/entries")
+    expect(page.locator("ol.entries li")).to_have_count(1)
+    assert stored_checkins(live_server, email) == [row]
+
+
+def checkin_posts(page):
+    """The statuses in the JSON answers to check-ins the page sends, as they arrive."""
+    answers = []
+
+    def note(response):
+        if response.request.method == "POST" and urlsplit(response.url).path == "/checkin":
+            answers.append(response.json()["status"])  # read now: a reload drops the body
+
+    page.on("response", note)
+    return answers
+
+
+def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live_server):
+    email = register(page)
+    controlled(page)
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch())  # the server saves it...
+            route.abort("connectionreset")  # ...and the phone never hears back
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/checkin$"), lose_the_first_answer)
+    answers = checkin_posts(page)
+    tap_scale(page, "Mood today", 6)
+    page.get_by_label("Reflection", exact=True).fill("Said once")
+    page.get_by_role("button", name="Save check-in").tap()
+
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    assert lost[0].json()["status"] == "saved"
+    assert stored_checkins(live_server, email)[0][1:] == (6, "Said once")
+
+    page.reload()  # every page load sends what waits
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert answers == ["duplicate"]
+    page.reload()
+    expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
+    assert len(stored_checkins(live_server, email)) == 1
+    keys = query(
+        live_server,
+        "select outcome from checkin_requests join users on users.id = user_id where email = ?",
+        email,
+    )
+    assert keys == [("saved",)]
+
+
+def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_server):
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    save_offline(page, 5, reflection="Only once")
+    queued = page.evaluate(
+        """() => new Promise((resolve) => {
+            indexedDB.open("afterglow").onsuccess = (e) => {
+                e.target.result.transaction("checkins").objectStore("checkins").getAll()
+                    .onsuccess = (r) => resolve(r.target.result);
+            };
+        })"""
+    )
+    assert len(queued) == 1 and queued[0]["state"] == "waiting"
+
+    answers = checkin_posts(page)
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    # A replay: the same entry, same key, back in the queue (as after a crash mid-send).
+    page.evaluate(
+        """(entry) => new Promise((resolve) => {
+            indexedDB.open("afterglow").onsuccess = (e) => {
+                const tx = e.target.result.transaction("checkins", "readwrite");
+                tx.objectStore("checkins").put(entry);
+                tx.oncomplete = resolve;
+            };
+        })""",
+        queued[0],
+    )
+    page.reload()
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert answers == ["saved", "duplicate"]
+    (row,) = stored_checkins(live_server, email)
+    assert row[1:] == (5, "Only once")
+
+
+def log_in(context, email):
+    """A second device: a fresh page in `context`, signed in as `email`."""
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    return page
+
+
+def test_older_queued_check_in_never_overwrites_a_newer_one(
+    page, context, browser, browser_context_args, live_server
+):
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    day = page.get_by_label("Date", exact=True).input_value()
+    save_offline(page, 3, reflection="Older words, from the phone")
+    time.sleep(1.1)  # stored times have whole seconds
+
+    other = browser.new_context(**browser_context_args)
+    try:
+        laptop = log_in(other, email)
+        tap_scale(laptop, "Mood today", 8)
+        laptop.get_by_label("Reflection", exact=True).fill("Newer words, from the laptop")
+        laptop.get_by_role("button", name="Save check-in").tap()
+        expect(laptop).to_have_url(DAY_URL)
+    finally:
+        other.close()
+    newer = stored_checkins(live_server, email)
+    assert newer == [(day, 8, "Newer words, from the laptop")]
+
+    context.set_offline(False)
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept).to_contain_text("not sent. A newer check-in for this day was already saved")
+    # The phone's words are still there to copy, until the person dismisses them.
+    expect(kept.locator(".reflection")).to_have_text("Older words, from the phone")
+    expect(kept.get_by_role("link", name="Open that day")).to_have_attribute(
+        "href", f"/entries/{day}"
+    )
+    assert stored_checkins(live_server, email) == newer
+
+    page.reload()
+    expect(kept).to_have_count(1)
+    kept.get_by_role("button", name="Dismiss").tap()
+    expect(kept).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
+    assert stored_checkins(live_server, email) == newer
+
+
+def test_a_queue_is_only_sent_by_the_person_who_wrote_it(page, context, live_server):
+    first = register(page)
+    controlled(page)
+    context.set_offline(True)
+    save_offline(page, 2, reflection="Mine, not yours")
+    # Crisis help is offered at once, even offline.
+    expect(queue_status(page).get_by_role("link", name="Get help now")).to_be_visible()
+
+    context.clear_cookies()  # the session ends while the phone is offline
+    context.set_offline(False)
+    second = register(page)  # someone else signs up on the same phone
+    expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
+    page.goto("/entries")
+    page.goto("/checkin")
+    assert stored_checkins(live_server, second) == []
+    assert stored_checkins(live_server, first) == []
+
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    page.get_by_label("Email", exact=True).fill(first)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert [r[1:] for r in stored_checkins(live_server, first)] == [(2, "Mine, not yours")]
+    assert stored_checkins(live_server, second) == []
+
+
+def test_service_worker_caches_hold_no_page_with_health_data(page, context):
+    register(page)
+    controlled(page)
+    tap_scale(page, "Mood today", 7)
+    open_more(page)
+    page.get_by_label("Reflection", exact=True).fill("Private words")
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(page).to_have_url(DAY_URL)
+    for path in ("/entries", "/progress", "/sessions", "/settings", "/help"):
+        page.goto(path)
+    cached = page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) urls.push([name, request.url]);
+            }
+            return urls;
+        }"""
+    )
+    paths = {urlsplit(url).path for _, url in cached}
+    assert {"/offline", "/static/style.css", "/static/app.js"} <= paths
+    assert all(SHELL_PATHS.match(p) for p in paths), paths
+    assert len({name for name, _ in cached}) == 1  # one versioned cache
+    assert all(name.startswith("afterglow-shell-") for name, _ in cached)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
+    page, context, browser, browser_context_args, live_server, scheme
+):
+    in_scheme(page, scheme)
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    save_offline(page, 2, reflection="A-very-long-word-without-any-break-" * 8)
+    save_offline(page, 6, reflection="Second one")
+    # One that will come back "not sent": a newer check-in reaches the server meanwhile.
+    time.sleep(1.1)
+    other = browser.new_context(**browser_context_args)
+    try:
+        laptop = log_in(other, email)
+        tap_scale(laptop, "Mood today", 8)
+        laptop.get_by_role("button", name="Save check-in").tap()
+        expect(laptop).to_have_url(DAY_URL)
+    finally:
+        other.close()
+    context.set_offline(False)
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept.filter(has_text="not sent")).to_have_count(2)
+    context.set_offline(True)
+    save_offline(page, 5)
+    expect(kept).to_have_count(3)
+    assert sideways_overflow(page) == 0
+    found = serious_violations(page)
+    assert found == [], "axe on the check-in page with a queue:\n" + "\n".join(found)
+
+    page.goto("/progress")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    assert sideways_overflow(page) == 0
+    found = serious_violations(page)
+    assert found == [], "axe on the offline page:\n" + "\n".join(found)

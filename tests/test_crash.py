@@ -1,0 +1,206 @@
+"""Crash: SIGKILL gunicorn, master and workers, while it is saving check-ins.
+
+Every save the server acknowledged (a 302 came back) must still be there afterwards, the
+database must pass SQLite's integrity check, and a restarted server must serve it all.
+Runs gunicorn with the repository's own gunicorn.conf.py, as a clinic would.
+"""
+
+import contextlib
+import http.client
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from conftest import FAST_HASH, PASSWORD, ROOT, free_port, wait_until_healthy
+
+PEOPLE = 2
+WRITERS_PER_PERSON = 2
+ACKS_BEFORE_KILL = 40  # kill once this many saves are acknowledged...
+WRITE_SECONDS = 2.0  # ...or after this long, whichever comes first
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Person:
+    """One account on the live server: its session cookie and CSRF token, held by hand.
+
+    The cookie is not updated from a save's response: that only adds a flash message, and
+    with hundreds of saves the cookie would outgrow gunicorn's header limit.
+    """
+
+    def __init__(self, port, email):
+        self.port = port
+        self.email = email
+        self.cookie = ""
+        self.register()
+        self.token = TOKEN.search(self.request("GET", "/checkin")[1]).group(1)
+
+    def request(self, method, path, form=None, keep_cookie=True):
+        """(status, body) of one request on a fresh connection; never follows redirects."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Cookie": self.cookie}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode()
+        finally:
+            conn.close()
+        cookie = response.headers.get("Set-Cookie")
+        if cookie and keep_cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text
+
+    def register(self):
+        token = TOKEN.search(self.request("GET", "/auth/register")[1]).group(1)
+        form = {"csrf_token": token, "email": self.email, "password": PASSWORD, "timezone": "UTC"}
+        status, _ = self.request("POST", "/auth/register", form)
+        assert status == 302, status
+
+
+class Writers:
+    """Threads saving check-ins as fast as they can, each on its own days, recording acks."""
+
+    def __init__(self, people):
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = {}  # (email, day) -> mood
+        self.unexpected = []  # statuses other than the save's redirect
+        self.threads = [
+            threading.Thread(target=self.write, args=(person, k))
+            for person in people
+            for k in range(WRITERS_PER_PERSON)
+        ]
+
+    def write(self, person, k):
+        yesterday = date.today() - timedelta(days=1)
+        for i in range(10_000):
+            if self.stop.is_set():
+                return
+            day = (yesterday - timedelta(days=k + WRITERS_PER_PERSON * i)).isoformat()
+            mood = (i + k) % 11
+            form = {
+                "csrf_token": person.token,
+                "date": day,
+                "mood": str(mood),
+                "reflection": f"Crash test, writer {k}, save {i}.",
+            }
+            try:
+                status, _ = person.request("POST", "/checkin", form, keep_cookie=False)
+            except (OSError, http.client.HTTPException):
+                return  # the server is gone: this save was never acknowledged
+            with self.lock:
+                if status == 302:
+                    self.acked[(person.email, day)] = mood
+                else:
+                    self.unexpected.append(status)
+
+    def acks(self):
+        with self.lock:
+            return len(self.acked)
+
+
+def start_gunicorn(database, log):
+    """gunicorn with gunicorn.conf.py, in a session of its own so it can be killed whole."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "JOURNAL_DATABASE": str(database),
+        "JOURNAL_SECRET_KEY": "crash-test",
+        "JOURNAL_PASSWORD_HASH_METHOD": FAST_HASH,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "journal:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, seconds=20)
+    except RuntimeError:
+        kill_group(process)
+        raise
+    return port, process
+
+
+def kill_group(process):
+    """SIGKILL the master and every worker at once (they share the master's process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    # Orphaned workers are reaped by init; give them a moment to be gone.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def stored_checkins(database):
+    """integrity_check's answer and {(email, day): mood} as a fresh reader sees them."""
+    conn = sqlite3.connect(database)
+    try:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = conn.execute(
+            "select users.email, checkins.day, checkins.mood"
+            " from checkins join users on users.id = checkins.user_id"
+        ).fetchall()
+    finally:
+        conn.close()
+    return integrity, {(email, day): mood for email, day, mood in rows}
+
+
+def test_sigkill_while_saving_loses_no_acknowledged_save(tmp_path):
+    database = tmp_path / "crash.sqlite3"
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        port, server = start_gunicorn(database, log)
+        try:
+            people = [Person(port, f"crash{n}@example.com") for n in range(PEOPLE)]
+            writers = Writers(people)
+            for thread in writers.threads:
+                thread.start()
+            deadline = time.monotonic() + WRITE_SECONDS
+            while writers.acks() < ACKS_BEFORE_KILL and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            kill_group(server)  # with saves in flight: the writers never stop on their own
+        writers.stop.set()
+        for thread in writers.threads:
+            thread.join(timeout=15)
+        assert not any(thread.is_alive() for thread in writers.threads)
+
+        acked = dict(writers.acked)
+        assert writers.unexpected == []
+        assert acked, "no save was acknowledged before the kill"
+        integrity, stored = stored_checkins(database)
+        assert integrity == "ok"
+        assert {key: stored.get(key) for key in acked} == acked
+
+        # A restarted server opens the same file and serves every acknowledged day.
+        port, server = start_gunicorn(database, log)
+        try:
+            for person in people:
+                person.port = port  # the same session cookie still signs them in
+                for email, day in acked:
+                    if email == person.email:
+                        status, page = person.request("GET", f"/entries/{day}")
+                        assert status == 200, (day, status)
+                        assert "Crash test, writer" in page
+        finally:
+            server.terminate()
+            server.wait(timeout=15)

@@ -1,0 +1,165 @@
+"""Logs: a JSON line for every request, and never a word, password, token or query string."""
+
+import contextlib
+import io
+import json
+import logging
+import re
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import LiveServer, make_app
+
+from journal.logs import JsonFormatter, redact_path
+
+REFLECTION = "reflection marker 7f3a9c"
+PASSWORD = "password marker 51e0b2"
+WRONG_PASSWORD = "wrong password marker c04d"
+EMAIL = "logs-marker@example.com"
+TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
+
+
+@pytest.fixture
+def log_output():
+    """What the app's logger writes as JSON lines while the test runs."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("journal")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+
+
+def request_lines(text):
+    """The per-request lines, as dicts."""
+    lines = [json.loads(line) for line in text.splitlines()]
+    return [line for line in lines if line["logger"] == "journal.request"]
+
+
+def test_request_lines_say_what_happened_and_nothing_that_was_written(client, auth, log_output):
+    assert auth.register(email=EMAIL, password=PASSWORD).status_code == 302
+    response = client.post(
+        "/checkin", data={"date": "2026-01-05", "mood": "4", "reflection": REFLECTION}
+    )
+    assert response.status_code == 302
+    response = client.post("/share", data={"label": "Dr Rivera", "days": "14"})
+    token = TOKEN.search(response.text).group(1)
+    assert client.get(f"/s/{token}?from=query-marker-1").status_code == 200
+    client.get("/calendar/calendar-secret-marker.ics?query-marker-2")
+    auth.logout()
+    assert auth.login(email=EMAIL, password=WRONG_PASSWORD).status_code != 302
+
+    text = log_output.getvalue()
+    for secret in (REFLECTION, PASSWORD, WRONG_PASSWORD, EMAIL, token, "calendar-secret-marker"):
+        assert secret not in text
+    assert "query-marker" not in text and "?" not in text
+
+    lines = request_lines(text)
+    seen = {(line["method"], line["path"], line["status"]) for line in lines}
+    assert ("POST", "/checkin", 302) in seen
+    assert ("GET", "/s/[redacted]", 200) in seen
+    assert any(method == "POST" and path == "/auth/login" for method, path, _ in seen)
+    assert any(line["path"] == "/calendar/[redacted].ics" for line in lines)
+    for line in lines:
+        assert set(line) >= {"time", "level", "message", "request_id", "duration_ms"}
+        assert isinstance(line["duration_ms"], float)
+    checkin = next(line for line in lines if line["path"] == "/checkin")
+    assert isinstance(checkin["user_id"], int)
+
+
+@pytest.mark.parametrize(
+    ("offered", "kept"),
+    [("nginx-0123456789abcdef", True), ("short", False), ("x" * 65, False), ("a b c d e f", False)],
+)
+def test_request_id_from_the_proxy_is_kept_only_when_it_looks_like_one(
+    client, log_output, offered, kept
+):
+    response = client.get("/help", headers={"X-Request-ID": offered})
+    given = response.headers["X-Request-ID"]
+    assert (given == offered) is kept
+    assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given)
+    (line,) = request_lines(log_output.getvalue())
+    assert line["request_id"] == given
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/s/abcDEF123_-", "/s/[redacted]"),
+        ("/s/abc/charts/mood.svg", "/s/[redacted]/charts/mood.svg"),
+        ("/s/abc/report.pdf", "/s/[redacted]/report.pdf"),
+        ("/s//abc", "/s//[redacted]"),
+        ("/s/a b/report.pdf", "/s/[redacted]/report.pdf"),
+        ("/s/a\nforged line", "/s/[redacted]"),
+        ("/calendar/abc.ics", "/calendar/[redacted].ics"),
+        ("/calendar/abc", "/calendar/[redacted]"),
+        ("/sessions/3", "/sessions/3"),
+        ("/entries/2026-01-05/edit", "/entries/2026-01-05/edit"),
+        ("/entries/é", "/entries/%C3%A9"),
+    ],
+)
+def test_redact_path(path, logged):
+    assert redact_path(path) == logged
+
+
+def test_messages_and_tracebacks_are_redacted_too():
+    try:
+        raise ValueError("could not open /s/TOKENTOKEN for pat@example.com")
+    except ValueError:
+        record = logging.LogRecord(
+            "journal", logging.ERROR, __file__, 1, "Exception on %s [GET]", ("/s/TOKEN2",), True
+        )
+        record.exc_info = sys.exc_info()
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "Exception on /s/[redacted] [GET]"
+    assert "TOKEN" not in line["exception"] and "pat@example.com" not in line["exception"]
+
+
+def test_level_from_config(tmp_path, log_output):
+    app = make_app(tmp_path, LOG_LEVEL="WARNING")
+    app.test_client().get("/help")
+    assert log_output.getvalue() == ""
+
+
+def test_json_lines_on_stderr_when_nothing_else_is_set_up(tmp_path, monkeypatch, capsys):
+    logger = logging.getLogger("journal")
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as under gunicorn
+    monkeypatch.setattr(logger, "handlers", [])
+    make_app(tmp_path, TESTING=False)
+    make_app(tmp_path, TESTING=False).test_client().get("/help")
+    assert len(logger.handlers) == 1  # a second app adds no second handler
+    (line,) = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["path"] == "/help"
+
+
+def test_nothing_added_when_logging_is_already_set_up(tmp_path):
+    # pytest's own capture is on the root logger here, as a --log-config would be.
+    make_app(tmp_path, TESTING=False)
+    assert not any(
+        isinstance(h.formatter, JsonFormatter) for h in logging.getLogger("journal").handlers
+    )
+
+
+def test_gunicorn_logs_no_token_or_query(tmp_path):
+    """gunicorn.conf.py's access log, and the app's lines, from a real server."""
+    with LiveServer(tmp_path) as server:
+        for path in (
+            "/s/TOKENMARKER0123456789?x=query-marker-3",
+            "/s/TOKENMARKER0123456789/report.pdf",
+            "/calendar/CALENDARMARKER.ics?query-marker-4",
+            "/entries?page=query-marker-5",
+        ):
+            with contextlib.suppress(urllib.error.HTTPError):  # a 404 is logged all the same
+                urllib.request.urlopen(server.url + path, timeout=5).close()
+    text = server.log.read_text()
+    for secret in ("TOKENMARKER", "CALENDARMARKER", "query-marker"):
+        assert secret not in text
+    assert '"GET /s/[redacted] HTTP/1.1" 404' in text  # the access line
+    assert '"GET /calendar/[redacted].ics HTTP/1.1" 404' in text
+    app_lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert {"path": "/s/[redacted]/report.pdf", "status": 404}.items() <= next(
+        line for line in app_lines if line.get("path", "").endswith("report.pdf")
+    ).items()

@@ -1,0 +1,449 @@
+"""Installable and offline-safe: the manifest, the service worker, the offline page, and
+check-ins sent again from a device's queue (idempotency keys, `saved_at`, JSON answers)."""
+
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from PIL import Image
+
+from journal.db import get_db
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "static"
+TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
+DAY = (TODAY - timedelta(days=1)).isoformat()
+JSON = {"Accept": "application/json"}
+KEY = "6f1c2a1e-7d43-4b8e-9d1a-3c2b1a0f9e88"
+
+
+def checkins(app):
+    with app.app_context():
+        return list(get_db()["checkins"].rows_where(order_by="user_id, day"))
+
+
+def requests_recorded(app):
+    with app.app_context():
+        return list(get_db()["checkin_requests"].rows_where(order_by="id"))
+
+
+def send(client, headers=JSON, **data):
+    """A check-in as the device's script sends it."""
+    return client.post("/checkin", data={"date": DAY, "mood": "6", **data}, headers=headers)
+
+
+def css_colour(name, dark=False):
+    """The value of a custom property in style.css (light, or the dark scheme's)."""
+    css = (STATIC / "style.css").read_text()
+    block = css.split("@media (prefers-color-scheme: dark)")[1 if dark else 0]
+    return re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{6}})", block).group(1).lower()
+
+
+# The manifest and the icons ----------------------------------------------------------------
+
+
+def test_manifest_describes_an_installable_app(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.data)
+    assert manifest["name"] == "Afterglow" and manifest["short_name"] == "Afterglow"
+    assert manifest["start_url"] == "/checkin" and manifest["scope"] == "/"
+    assert manifest["display"] == "standalone"
+    assert manifest["background_color"].lower() == css_colour("bg")
+    assert manifest["theme_color"].lower() == css_colour("bg")
+
+
+def test_manifest_icons_exist_at_their_stated_sizes(client):
+    icons = client.get("/manifest.webmanifest").json["icons"]
+    found = set()
+    for icon in icons:
+        assert icon["src"].startswith("/static/icons/") and icon["type"] == "image/png"
+        path = STATIC / icon["src"].removeprefix("/static/")
+        width, height = (int(n) for n in icon["sizes"].split("x"))
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == (width, height), icon["src"]
+        with client.get(icon["src"]) as response:
+            assert response.status_code == 200
+        for purpose in icon["purpose"].split():
+            found.add((width, purpose))
+    assert {(192, "any"), (512, "any"), (512, "maskable")} <= found
+
+
+def test_maskable_icon_fills_its_square(client):
+    # The platform cuts a maskable icon to any shape: its corners must be painted, not clear.
+    with Image.open(STATIC / "icons" / "maskable-512.png") as image:
+        assert image.convert("RGBA").getpixel((0, 0))[3] == 255
+
+
+def test_pages_link_the_manifest_and_a_home_screen_icon(client):
+    page = client.get("/auth/login").text
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    href = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', page).group(1)
+    with Image.open(STATIC / href.removeprefix("/static/")) as image:
+        assert image.size == (180, 180) and image.mode == "RGB"  # iOS shows clear pixels black
+
+
+# The service worker ------------------------------------------------------------------------
+
+
+def shell_list(source):
+    """The URLs in sw.js's SHELL list (OFFLINE_URL stands for /offline)."""
+    body = re.search(r"const SHELL = \[(.*?)\];", source, re.DOTALL).group(1)
+    names = re.findall(r'"([^"]+)"|\b(OFFLINE_URL)\b', body)
+    return [url or "/offline" for url, _ in names]
+
+
+def test_service_worker_is_served_from_the_root_never_stale(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    again = client.get("/sw.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_service_worker_cache_is_versioned_by_its_files(client):
+    response = client.get("/sw.js")
+    version = re.search(r'const VERSION = "([0-9a-f]{16})";', response.text).group(1)
+    assert "const CACHE = `afterglow-shell-${VERSION}`;" in response.text
+    assert response.headers["ETag"] == f'"{version}"'
+
+
+def test_service_worker_version_changes_with_the_shell(app, client, monkeypatch):
+    before = client.get("/sw.js").headers["ETag"]
+    real = Path.read_bytes
+
+    def edited(path):
+        data = real(path)
+        return data + b"/* edited */" if path.name == "style.css" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert client.get("/sw.js").headers["ETag"] != before
+
+
+SHELL_ALLOWED = re.compile(r"^(/static/[\w./-]+|/offline|/manifest\.webmanifest)$")
+
+
+def test_precache_list_holds_no_page_with_health_data(client, patient):
+    send(client, reflection="a private sentence about the session")
+    shell = shell_list(client.get("/sw.js").text)
+    assert "/offline" in shell and "/static/style.css" in shell and "/static/app.js" in shell
+    for url in shell:
+        assert SHELL_ALLOWED.match(url), url
+        with client.get(url) as response:  # signed in, with a check-in saved
+            assert response.status_code == 200, url
+            assert b"a private sentence" not in response.data
+            assert b"pat@example.com" not in response.data
+            assert response.headers.get("Cache-Control") != "no-store", url
+
+
+def test_service_worker_stores_only_static_files_and_never_posts():
+    source = (STATIC / "sw.js").read_text()
+    # One place puts anything in a cache, guarded by the static-files test...
+    assert source.count("cache.put(") == 1
+    assert re.search(r'startsWith\("/static/"\)', source)
+    # ...and POSTs are left alone before anything else happens.
+    assert 'if (request.method !== "GET") return;' in source
+
+
+# The offline page --------------------------------------------------------------------------
+
+
+def test_offline_page_is_calm_and_keeps_help_in_reach(client):
+    response = client.get("/offline")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+    text = re.sub(r"\s+", " ", response.text)
+    assert "You're offline. Check-ins you save on the check-in page are kept on this device" in (
+        text.replace("&#39;", "'")
+    )
+    assert 'class="help-now"' in text and "Get help now" in text
+    assert 'href="tel:988"' in text and 'href="tel:911"' in text
+    assert 'role="status"' in text
+
+
+def test_offline_page_holds_nothing_of_the_signed_in_person(client, auth):
+    auth.register(display_name="Robin Example")
+    saved = client.post(
+        "/settings", data={"timezone": "UTC", "window_days": "7", "clinic_phone": "555 0100"}
+    )
+    assert saved.status_code == 302
+    assert "555 0100" in client.get("/help").text  # the real help page offers it...
+    html = client.get("/offline").text
+    assert "555 0100" not in html  # ...the page kept on the device does not
+    assert "Robin Example" not in html and "pat@example.com" not in html
+    assert "csrf_token" not in html and "Log out" not in html
+    assert 'aria-label="Main"' not in html  # no navigation either
+
+
+def test_offline_page_leaves_a_pending_message_for_the_next_page(client, patient):
+    response = send(client, headers={})
+    assert response.status_code == 302
+    assert "Saved your check-in" not in client.get("/offline").text
+    assert "Saved your check-in" in client.get(response.location).text
+
+
+# Idempotency keys --------------------------------------------------------------------------
+
+
+def test_same_key_twice_saves_once_and_the_second_changes_nothing(app, client, patient):
+    first = send(client, idempotency_key=KEY, reflection="first words", tags="walk")
+    assert first.status_code == 200
+    assert first.json == {"status": "saved", "day": DAY}
+    (row,) = checkins(app)
+
+    second = send(client, idempotency_key=KEY, mood="2", reflection="other words", self_harm="y")
+    assert second.status_code == 200
+    assert second.json == {"status": "duplicate", "day": DAY}
+    assert checkins(app) == [row]
+    assert len(requests_recorded(app)) == 1
+
+
+def test_replay_with_a_body_that_no_longer_validates_is_still_a_duplicate(app, client, patient):
+    assert send(client, idempotency_key=KEY).json["status"] == "saved"
+    rows = checkins(app)
+    again = client.post("/checkin", data={"idempotency_key": KEY, "mood": "99"}, headers=JSON)
+    assert again.json == {"status": "duplicate", "day": DAY}
+    assert checkins(app) == rows
+
+
+def test_replayed_form_post_redirects_as_before(app, client, patient):
+    first = send(client, headers={}, idempotency_key=KEY)
+    assert first.status_code == 302
+    rows = checkins(app)
+    second = send(client, headers={}, idempotency_key=KEY, mood="9")
+    assert second.status_code == 302 and second.location == first.location
+    assert checkins(app) == rows
+
+
+def test_a_key_reused_by_another_person_is_theirs_alone(app):
+    one, two = app.test_client(), app.test_client()
+    AuthActions(one).register(email="one@example.com")
+    AuthActions(two).register(email="two@example.com")
+    assert send(one, idempotency_key=KEY, mood="3").json["status"] == "saved"
+    assert send(two, idempotency_key=KEY, mood="8").json["status"] == "saved"
+    assert sorted(r["mood"] for r in checkins(app)) == [3, 8]
+    assert len(requests_recorded(app)) == 2
+
+
+def test_without_a_key_saving_again_updates_as_before(app, client, patient):
+    assert send(client, reflection="morning").json == {"status": "saved", "day": DAY}
+    assert send(client, reflection="evening").json == {"status": "updated", "day": DAY}
+    (row,) = checkins(app)
+    assert row["reflection"] == "morning\n\nevening"  # merged, never wiped
+    assert requests_recorded(app) == []
+
+
+def test_same_key_sent_at_once_saves_once(app):
+    AuthActions(app.test_client()).register()
+    clients = []
+    for _ in range(6):
+        client = app.test_client()
+        AuthActions(client).login()
+        clients.append(client)
+    start = threading.Barrier(len(clients))
+    answers = []
+
+    def go(client):
+        start.wait()
+        answers.append(send(client, idempotency_key=KEY, reflection="once").json["status"])
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == ["duplicate"] * 5 + ["saved"]
+    (row,) = checkins(app)
+    assert row["reflection"] == "once"
+
+
+# saved_at: a late delivery never overwrites a newer entry ------------------------------------
+
+
+def set_updated_at(app, when):
+    with app.app_context():
+        get_db().execute("update checkins set updated_at = ?", [when])
+
+
+def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patient):
+    client.post("/settings/symptoms", data={"name": "Pain"})
+    send(client, headers={}, mood="8", reflection="newer words", tags="walk", symptom_1="3")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    (before,) = checkins(app)
+    with app.app_context():
+        scores = list(get_db()["symptom_scores"].rows)
+
+    answer = send(
+        client,
+        idempotency_key=KEY,
+        saved_at="2026-01-02T09:59:59.999Z",
+        mood="2",
+        reflection="older words",
+        tags="stress",
+        self_harm="y",
+        symptom_1="9",
+    )
+    assert answer.status_code == 200
+    assert answer.json == {"status": "kept-newer", "day": DAY}
+    assert checkins(app) == [before]
+    with app.app_context():
+        assert list(get_db()["symptom_scores"].rows) == scores
+    # The answer is recorded: sending it again answers the same, still changing nothing.
+    assert send(client, idempotency_key=KEY, saved_at="2026-01-02T09:59:59Z").json == {
+        "status": "duplicate",
+        "day": DAY,
+    }
+    assert checkins(app) == [before]
+
+
+def test_same_second_counts_as_newer(app, client, patient):
+    # Stored times have whole seconds: a tie is not proof the queued one is newer.
+    send(client, headers={}, mood="8")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    answer = send(client, saved_at="2026-01-02T10:00:00.500Z", mood="2")
+    assert answer.json["status"] == "kept-newer"
+    assert checkins(app)[0]["mood"] == 8
+
+
+def test_queued_checkin_saved_after_the_stored_one_is_applied(app, client, patient):
+    send(client, headers={}, mood="8", reflection="morning")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    answer = send(
+        client,
+        idempotency_key=KEY,
+        saved_at="2026-01-02T10:00:01+00:00",
+        mood="5",
+        reflection="later",
+    )
+    assert answer.json == {"status": "updated", "day": DAY}
+    (row,) = checkins(app)
+    assert (row["mood"], row["reflection"]) == (5, "morning\n\nlater")
+
+
+def test_queued_checkin_for_an_empty_day_is_saved(app, client, patient):
+    answer = send(client, idempotency_key=KEY, saved_at="2026-01-02T10:00:00Z", mood="4")
+    assert answer.json == {"status": "saved", "day": DAY}
+    assert [r["mood"] for r in checkins(app)] == [4]
+
+
+def test_only_a_live_save_leaves_the_next_page_its_message_and_crisis_resources(
+    app, client, patient
+):
+    queued = send(client, idempotency_key=KEY, saved_at="2026-01-02T10:00:00Z", mood="1")
+    assert queued.json["status"] == "saved"
+    page = client.get(f"/entries/{DAY}").text
+    assert 'id="crisis-resources"' not in page and "Saved your check-in" not in page
+
+    live = send(client, mood="1", date=TODAY.isoformat())
+    assert live.json == {"status": "saved", "day": TODAY.isoformat()}
+    page = client.get(f"/entries/{TODAY.isoformat()}").text
+    assert 'id="crisis-resources"' in page and "Saved your check-in" in page
+
+
+# Bad input: a clear answer, nothing changed --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("idempotency_key", "a" * 65),
+        ("idempotency_key", "has space"),
+        ("idempotency_key", "under_score"),
+        ("idempotency_key", "ключ"),
+        ("idempotency_key", "key\x00"),
+        ("saved_at", "yesterday"),
+        ("saved_at", "2026-01-02"),
+        ("saved_at", "2026-01-02T10:00:00"),  # no time zone
+        ("saved_at", "2026-01-02T10:00:00+02:00"),  # not UTC
+        ("saved_at", "2026-13-02T10:00:00Z"),
+        ("saved_at", "٢٠٢٦-01-02T10:00:00Z"),  # other scripts' digits
+        ("saved_at", "2026-01-02T10:00:00Z" + " " * 5000),
+    ],
+)
+def test_malformed_key_or_time_is_refused_and_nothing_stored(app, client, patient, field, value):
+    data = {"idempotency_key": KEY, field: value}
+    answer = send(client, **data)
+    assert answer.status_code == 400
+    (message,) = answer.json["errors"][field]
+    assert field.split("_")[0] in message.lower()
+    page = send(client, headers={}, **data)
+    assert page.status_code == 400 and "Nothing was saved." in page.text
+    assert checkins(app) == [] and requests_recorded(app) == []
+
+
+def test_bad_mood_answers_json_errors_and_a_corrected_retry_works(app, client, patient):
+    answer = send(client, idempotency_key=KEY, mood="11", reflection="kept on the device")
+    assert answer.status_code == 400
+    assert answer.json == {"errors": {"mood": ["Choose a whole number from 0 to 10."]}}
+    assert checkins(app) == [] and requests_recorded(app) == []
+
+    missing = client.post("/checkin", data={"date": DAY, "idempotency_key": KEY}, headers=JSON)
+    assert missing.json == {"errors": {"mood": ["Choose your mood today, from 0 to 10."]}}
+
+    fixed = send(client, idempotency_key=KEY, mood="7")
+    assert fixed.json == {"status": "saved", "day": DAY}
+    assert [r["mood"] for r in checkins(app)] == [7]
+
+
+def test_plain_form_post_with_bad_input_still_shows_the_form(client, patient):
+    response = send(client, headers={}, idempotency_key=KEY, mood="")
+    assert response.status_code == 400
+    assert 'id="mood-error">Choose your mood today, from 0 to 10.<' in response.text
+    assert response.mimetype == "text/html"
+
+
+def test_oversized_submission_is_413_and_nothing_stored(app, client, patient):
+    huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    answer = send(client, idempotency_key=KEY, reflection=huge)
+    assert answer.status_code == 413
+    assert checkins(app) == [] and requests_recorded(app) == []
+    assert send(client, idempotency_key=KEY).json["status"] == "saved"
+
+
+def test_not_signed_in_sends_nothing(app, client):
+    answer = send(client, idempotency_key=KEY)
+    assert answer.status_code == 302 and "/auth/login" in answer.location
+    assert checkins(app) == []
+
+
+def test_csrf_token_is_still_required(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/register"))
+    client.post(
+        "/auth/register",
+        data={"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC",
+              "csrf_token": token},
+    )  # fmt: skip
+    answer = send(client, idempotency_key=KEY)
+    assert answer.status_code == 400
+    assert list(answer.json["errors"]) == ["csrf_token"]
+    assert checkins(app) == [] and requests_recorded(app) == []
+
+    token = csrf_token(client.get("/checkin"))
+    assert send(client, idempotency_key=KEY, csrf_token=token).json["status"] == "saved"
+    assert len(checkins(app)) == 1
+
+
+# The device's queue is tagged with its writer ------------------------------------------------
+
+
+def owner_tag(client):
+    html = client.get("/checkin").text
+    return re.search(r'data-queue-owner="([0-9a-f]{24})"', html).group(1)
+
+
+def test_checkin_form_carries_a_stable_tag_per_person(app):
+    one, two = app.test_client(), app.test_client()
+    AuthActions(one).register(email="one@example.com")
+    AuthActions(two).register(email="two@example.com")
+    assert owner_tag(one) == owner_tag(one)
+    assert owner_tag(one) != owner_tag(two)
