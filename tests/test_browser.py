@@ -205,6 +205,10 @@ PAGES = [
     "import",
     "your therapist",
     "caseload",
+    "reminders",
+    "recent activity",
+    "delete account",
+    "offline",
 ]
 ANONYMOUS = {"landing": "/", "register": "/auth/register", "login": "/auth/login"}
 
@@ -256,6 +260,10 @@ def open_page(page, name):
         "report form": ("/export/report", 200),
         "import": ("/import", 200),
         "your therapist": ("/settings/therapist", 200),
+        "reminders": ("/settings/reminders", 200),
+        "recent activity": ("/settings/activity", 200),
+        "delete account": ("/settings/delete", 200),
+        "offline": ("/offline", 200),
     }[name]
     response = page.goto(path)
     assert response.status == status
