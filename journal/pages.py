@@ -88,6 +88,10 @@ def security_headers(response):
     """Headers every response carries; pages for a signed-in person are never cached."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["HTTPS"]:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     if (
         current_user
         and current_user.is_authenticated

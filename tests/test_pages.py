@@ -62,3 +62,35 @@ def test_every_input_is_labelled(client, patient):
                 continue  # radios are wrapped in their <label>
             field_id = re.search(r'id="([^"]+)"', attrs).group(1)
             assert f'for="{field_id}"' in page, f"{path}: no label for {field_id}"
+
+
+def test_security_headers_on_every_response(client, patient):
+    for path in ("/", "/checkin", "/static/style.css", "/healthz", "/nope"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "camera=()" in response.headers["Permissions-Policy"]
+        assert "Strict-Transport-Security" not in response.headers
+        response.close()
+    assert client.get("/checkin").headers["Cache-Control"] == "no-store"
+    assert client.get("/entries").headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_when_configured_for_https(tmp_path):
+    from conftest import make_app
+
+    response = make_app(tmp_path, HTTPS=True).test_client().get("/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_no_template_has_inline_script_or_style():
+    from pathlib import Path
+
+    for template in Path(__file__).resolve().parent.parent.joinpath("templates").rglob("*.html"):
+        text = template.read_text()
+        assert "style=" not in text, template
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert "<style" not in text, template
