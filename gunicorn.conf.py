@@ -5,7 +5,7 @@ Each setting can be overridden on the command line or in GUNICORN_CMD_ARGS; the 
 also from the environment:
 
     GUNICORN_BIND      where to listen (default 127.0.0.1:8000: only the proxy reaches it)
-    WEB_CONCURRENCY    worker processes (default: 2 per core plus 1, at most 9)
+    WEB_CONCURRENCY    worker processes (default: one per core plus one, at most 9)
     GUNICORN_THREADS   threads per worker (default 2)
 """
 
@@ -18,12 +18,13 @@ from journal.logs import redact_path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# The usual 2 × cores + 1: a worker waiting on SQLite's fsync leaves the core to another.
-# Capped, because every worker is one more SQLite writer queueing for the same lock and its
-# own memory (about 60 MB each, with matplotlib); a bigger machine gains little past 9.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 9)))
-# gthread over sync: the same throughput here, but it keeps connections alive for the proxy
-# and a slow client holds a thread, not a whole worker (measured: docs/OPERATIONS.md).
+# Cores + 1, not the usual 2 × cores + 1: the app is bound by CPU, not by waiting (an
+# fsync'd save takes under a millisecond of disk), so more processes than cores only take
+# turns. On 2 cores, 5 workers did no more saves per second than 2 or 3 and had the longest
+# tail (docs/OPERATIONS.md). Capped: past that one SQLite file is the limit, not the CPU.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 9)))
+# gthread over sync: about 15% more saves per second here, and a slow phone on a waiting
+# room's connection holds a thread, not a whole worker; the proxy's connections stay alive.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 
@@ -31,9 +32,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 2))
 # 30 s is stuck and is replaced. On a restart, give requests in flight 20 s to finish.
 timeout = 30
 graceful_timeout = 20
-# Longer than nothing, shorter than nginx's keepalive to us, so gunicorn never closes a
-# connection nginx is about to reuse.
-keepalive = 5
+# Idle connections from nginx are kept longer than nginx keeps them (its upstream
+# keepalive_timeout is 60 s): nginx then always closes first and never sends a request on a
+# connection gunicorn is just closing. Idle connections cost a poller slot, not a thread.
+keepalive = 75
 # Replace each worker after about this many requests: a slow leak (matplotlib, caches) can
 # never grow for weeks. Not much lower: a new worker costs about a second of CPU to import
 # the app. The jitter keeps the workers from restarting all at once.

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from flask import g, has_request_context, request
 
+LOGGER = "journal"  # the app's logger (Flask names it after the package); requests log below it
 REDACTED = "[redacted]"
 # A secret in the path: a share link's token (and all under it), a calendar feed's secret.
 # Repeated slashes too: werkzeug answers "/s//token" with a redirect that would log it.
@@ -106,7 +107,7 @@ def end_request(response):
     level = logging.ERROR if status >= 500 else logging.INFO
     if request.path in QUIET_PATHS and status < 500:
         level = logging.DEBUG
-    logging.getLogger("journal.request").log(
+    logging.getLogger(f"{LOGGER}.request").log(
         level, "request", extra={"status": status, "duration_ms": duration}
     )
     if "request_id" in g:
@@ -121,7 +122,8 @@ def init_app(app):
     handler (pytest's log capture, a `--log-config` for gunicorn, an embedding program's
     `logging.basicConfig`), lines go there instead, so tests stay quiet.
     """
-    logger = logging.getLogger(app.import_name)
+    # Not `app.logger`: its first use would add Flask's own plain-text handler.
+    logger = logging.getLogger(LOGGER)
     logger.setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
     configured = logger.handlers or logging.getLogger().handlers
     if not configured and not app.testing:
