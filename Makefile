@@ -42,16 +42,19 @@ browser:
 	fi
 
 test: $(VENV)/.installed-test browser
-	$(BIN)/ruff check journal tests benchmarks
+	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check journal tests benchmarks
-	$(BIN)/ruff format --check journal tests benchmarks
+	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
+	$(BIN)/ruff format --check journal tests benchmarks audit gunicorn.conf.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_checkins.py
 	$(BIN)/python benchmarks/bench_progress.py
+	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_share.py
+	$(BIN)/python benchmarks/bench_load.py
 
 # Lighthouse 12.8.2 (13 needs Node 22), installed from audit/package-lock.json, in mobile mode
 # over the main pages of a seeded server, signed in as the demo patient; prints the scores.

@@ -28,8 +28,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() 
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 
-# No request takes seconds (the slowest, a PDF report, is well under one): a worker silent for
-# 30 s is stuck and is replaced. On a restart, give requests in flight 20 s to finish.
+# The slowest request, a two-year PDF report, takes about half a second: a worker silent for
+# 30 s is stuck and is replaced. On a restart, requests in flight get 20 s to finish.
 timeout = 30
 graceful_timeout = 20
 # Idle connections from nginx are kept longer than nginx keeps them (its upstream

@@ -11,9 +11,10 @@ if it runs out), reads /progress/summary.json, and every tenth round the /progre
 Alongside, `--probes` threads ask for /healthz ten times a second each, the same way.
 
 Prints saves, saves per second, median and 99th-percentile latency of saves, reads and
-/healthz, and the errors. Then it reads the database: every save that was acknowledged
-(a 302 came back) must be stored, with the mood that was sent. Figures only; the exit status
-is 1 when there were errors or a save is missing, so a run can be checked by a script.
+/healthz, the CPU time gunicorn and this load generator used, and the errors. Then it reads
+the database: every save that was acknowledged (a 302 came back) must be stored, with the
+mood that was sent. Figures only; the exit status is 1 when there were errors or a save is
+missing, so a run can be checked by a script.
 Only loopback is ever a target; everything stops by itself after `--duration`.
 """
 
