@@ -30,13 +30,13 @@ Decisions where DESIGN.md and the issue are silent:
 import json
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
-from . import instruments, progress, timezones, windows
+from . import crisis, instruments, progress, timezones, windows
 from .db import get_db, owned_or_404
 from .fields import ScaleField, check_local_day, strip
 
@@ -221,7 +221,7 @@ def take(kind):
             answers = form.answers()
             assessment_id = save_assessment(instrument, day, answers, form.difficulty.data)
             if instruments.needs_crisis_resources(kind, answers):
-                session["crisis_assessment"] = assessment_id
+                crisis.flag("assessment", assessment_id)
             flash(f"Saved your {instrument.title} for {day:%A %-d %B}.")
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
@@ -249,7 +249,7 @@ def result(assessment_id):
     change = None
     if previous is not None:
         change = instruments.change_text(row["kind"], row["total"], previous["total"])
-    crisis_panel = session.pop("crisis_assessment", None) == row["id"]
+    crisis_panel = crisis.take("assessment", row["id"])
     return render_template(
         "assessments/result.html",
         row=row,

@@ -46,7 +46,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -55,7 +54,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
-from . import symptoms, timezones
+from . import crisis, symptoms, timezones
 from .db import get_db, owned_or_404
 from .fields import (
     REFLECTION_MAX,
@@ -306,7 +305,7 @@ def tag_suggestions(limit=10):
 def announce(day, values, verb):
     """Leave the next page a "Saved ..." message, and crisis resources when called for."""
     if needs_crisis_resources(values):
-        session["crisis_day"] = day.isoformat()
+        crisis.flag("checkin", day.isoformat())
     flash(f"{verb} your check-in for {day:%A %-d %B}.")
 
 
@@ -466,7 +465,7 @@ def answer_sent(day, status, verb=None, values=None, live=True):
     else:
         stored = find_checkin(day)
         if stored is not None and needs_crisis_resources(stored):
-            session["crisis_day"] = day.isoformat()
+            crisis.flag("checkin", day.isoformat())
         flash(f"Your check-in for {day:%A %-d %B} was already saved.")
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 
@@ -557,7 +556,7 @@ def entries():
 @login_required
 def entry(day):
     row = get_checkin(day_or_404(day))
-    crisis_panel = session.pop("crisis_day", None) == row["day"]
+    crisis_panel = crisis.take("checkin", row["day"])
     return render_template(
         "checkins/detail.html",
         row=row,

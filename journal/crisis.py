@@ -1,5 +1,7 @@
 """Crisis resources, kept in one place (see CLINICAL.md). United States; last checked 2026-11-21."""
 
+from flask import session
+
 LAST_CHECKED = "2026-11-21"
 
 # Each resource: what it is, and the ways to reach it. `href` values are tel:, sms: or the
@@ -31,3 +33,21 @@ NOT_MONITORED = (
     "Afterglow is a journal: nobody reads entries as they are written, "
     "so it cannot send help. If you need someone now, reach out directly."
 )
+
+
+# Crisis resources appear once, on the page after the entry that called for them (and not on
+# every later visit). One session key holds which entry that is, whatever kind it was.
+_NEXT_PAGE = "crisis_for"
+
+
+def flag(kind, key):
+    """Ask the next page showing entry `key` of `kind` to show the crisis resources."""
+    session[_NEXT_PAGE] = [kind, str(key)]
+
+
+def take(kind, key):
+    """True (once) when the crisis resources were asked for on this entry's page."""
+    if session.get(_NEXT_PAGE) != [kind, str(key)]:
+        return False
+    del session[_NEXT_PAGE]
+    return True

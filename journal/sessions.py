@@ -30,7 +30,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -46,7 +46,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from . import assessments, progress, timezones
+from . import assessments, crisis, progress, timezones
 from .checkins import CRISIS_MOOD
 from .db import get_db, owned_or_404
 from .fields import (
@@ -591,7 +591,7 @@ def after_save(row_id, verb):
     _, row, _ = numbered(row_id)
     mood = latest_mood(row)
     if mood is not None and mood <= CRISIS_MOOD:
-        session["crisis_session"] = row_id
+        crisis.flag("session", row_id)
     day = timezones.parse_day(row["day"])
     flash(f"{verb} session #{row['number']}, {day:%A %-d %B %Y}.")
     return redirect(url_for("sessions.detail", id=row_id))
@@ -637,7 +637,7 @@ def new():
 def detail(id):
     get_session(id)
     base, row, figures = numbered(id)
-    crisis_panel = session.pop("crisis_session", None) == id
+    crisis_panel = crisis.take("session", id)
     return render_template(
         "sessions/detail.html",
         row=with_local_time(row),

@@ -94,3 +94,12 @@ def test_no_template_has_inline_script_or_style():
         assert "style=" not in text, template
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
         assert "<style" not in text, template
+
+
+def test_crisis_resources_are_asked_for_one_entry_once(app):
+    with app.test_request_context():
+        crisis.flag("session", 7)
+        assert crisis.take("checkin", "7") is False  # another kind of entry
+        assert crisis.take("session", 8) is False  # another entry
+        assert crisis.take("session", 7) is True
+        assert crisis.take("session", 7) is False  # once
