@@ -444,6 +444,25 @@ def latest_session():
     return rows[0] if rows else None
 
 
+def get_numbered(session_id):
+    """The person's session `session_id` with its "number" (#1 is the first), or 404.
+
+    One count, not the window analytics: pages that only name the session need no more.
+    """
+    row = get_session(session_id)
+    (before,) = (
+        get_db()
+        .execute(
+            "select count(*) from sessions where user_id = ? and (started_at < ? "
+            "or (started_at = ? and id < ?))",
+            [current_user.id, row["started_at"], row["started_at"], row["id"]],
+        )
+        .fetchone()
+    )
+    row["number"] = before + 1
+    return row
+
+
 def numbered(row_id):
     """(baseline, session row with its "number", its window figures) for one of the person's."""
     base, pairs = progress.window_figures(current_user)
@@ -588,7 +607,7 @@ def render_form(form, row=None, number=None, carried=False):
 
 def after_save(row_id, verb):
     """Redirect to the saved session; ask that page for crisis resources after a very low mood."""
-    _, row, _ = numbered(row_id)
+    row = get_numbered(row_id)
     mood = latest_mood(row)
     if mood is not None and mood <= CRISIS_MOOD:
         crisis.flag("session", row_id)
@@ -635,7 +654,6 @@ def new():
 @bp.route("/<int:id>")
 @login_required
 def detail(id):
-    get_session(id)
     base, row, figures = numbered(id)
     crisis_panel = crisis.take("session", id)
     return render_template(
@@ -654,20 +672,18 @@ def detail(id):
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(id):
-    row = get_session(id)
-    _, numbered_row, _ = numbered(id)
+    row = get_numbered(id)
     data = None if request.method == "POST" else form_data(row)
     form = SessionForm(zone=current_user.timezone, data=data)
     if form.validate_on_submit():
         return after_save(save_session(form, row), "Updated")
-    return render_form(form, row=with_local_time(row), number=numbered_row["number"])
+    return render_form(form, row=with_local_time(row), number=row["number"])
 
 
 @bp.route("/<int:id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(id):
-    get_session(id)
-    _, row, _ = numbered(id)
+    row = get_numbered(id)
     form = FlaskForm()
     if request.method == "POST":
         if not form.validate_on_submit():
