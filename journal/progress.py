@@ -409,11 +409,12 @@ def view_context(person, args, shared=False):
     metric, label, y_max = resolve_metric(person, metric_name, shared)
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
-    mood = data if metric == "mood" else course(person, "mood")
-    mood_base, _ = window_figures(person, data["sessions"], mood["points"])
+    # The cards and the calendar are about mood whatever the metric; fetch its points once.
+    mood = data if metric == "mood" else {**data, "points": metric_points(person.id, "mood")}
+    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
+    mood_base = windows.baseline(mood["points"], first)
     # The session table follows the chosen metric, as the overlay chart above it does.
     _, figures = window_figures(person, data["sessions"], data["points"])
-    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
     phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
     return {
         "person": person,
