@@ -52,7 +52,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from . import progress, sharing, timezones, windows
+from . import instruments, progress, sharing, timezones, windows
 from .auth import User
 from .db import get_db
 from .fields import strip
@@ -261,7 +261,7 @@ def patient_row(patient, linked_at):
     latest_phq9 = None
     if phq9:
         day, total = phq9[-1]
-        latest_phq9 = {"day": day, "total": total, "band": windows.band(total, windows.PHQ9_BANDS)}
+        latest_phq9 = {"day": day, "total": total, "band": instruments.band("phq9", total)}
     return {
         "patient": patient,
         "linked_at": linked_at,

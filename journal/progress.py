@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from . import charts, symptoms, timezones, windows
+from . import charts, instruments, symptoms, timezones, windows
 from .db import get_db
 
 bp = Blueprint("progress", __name__)
@@ -29,7 +29,6 @@ BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sl
 CHARTS = ("mood-timeline", "window-overlay", "assessments")
 HEATMAP_MAX_DAYS = 365
 THEMES = ("light", "dark")
-BANDS = {"phq9": windows.PHQ9_BANDS, "gad7": windows.GAD7_BANDS}
 
 
 # Fetching
@@ -235,7 +234,7 @@ def describe_assessments(data):
             last_day, last = scores[-1]
             parts.append(
                 f"{kind}: {len(scores)} in this range, latest {last} "
-                f"({windows.band(last, BANDS[key])}) on {last_day:%-d %b %Y}"
+                f"({instruments.band(key, last)}) on {last_day:%-d %b %Y}"
             )
         else:
             parts.append(f"{kind}: none in this range")

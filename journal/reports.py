@@ -137,14 +137,14 @@ def _session_row(row, figures):
     }
 
 
-def _scores(person, kind, end, first_session, bands):
+def _scores(person, kind, end, first_session):
     """(summary as of `end` with the latest score's date and the baseline's band, scores)."""
     scores = [(d, total) for d, total in progress.assessment_scores(person.id, kind) if d <= end]
     summary = (windows.phq9_summary if kind == "phq9" else windows.gad7_summary)(
         scores, first_session
     )
     summary["latest_day"] = scores[-1][0] if scores else None
-    summary["baseline_band"] = windows.band(summary["baseline"], bands)
+    summary["baseline_band"] = instruments.band(kind, summary["baseline"])
     return summary, scores
 
 
@@ -158,8 +158,8 @@ def report_data(person, start, end):
     sessions = progress.session_rows(person.id)
     base, figures = progress.window_figures(person, sessions, points)
     first_session = date.fromisoformat(sessions[0]["day"]) if sessions else None
-    phq9, phq9_scores = _scores(person, "phq9", end, first_session, windows.PHQ9_BANDS)
-    gad7, gad7_scores = _scores(person, "gad7", end, first_session, windows.GAD7_BANDS)
+    phq9, phq9_scores = _scores(person, "phq9", end, first_session)
+    gad7, gad7_scores = _scores(person, "gad7", end, first_session)
     window_days = person.window_days
     timeline = progress.timeline_data(points, sessions, window_days, start, end, "Mood", 10)
     overlay, _ = progress.overlay_data(points, sessions, window_days, start, end, "Mood")
