@@ -12,18 +12,12 @@ has been drawn in every range, format and theme. Figures only; nothing asserts.
 """
 
 import argparse
-import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import ROOT, Client, gunicorn, log_in, summary, timed
+from harness import STAMP, Client, gunicorn, log_in, new_person, summary, timed
 from werkzeug.security import generate_password_hash
-
-sys.path.insert(0, str(ROOT))
-
-from journal.db import connect  # noqa: E402
-from journal.migrations import migrate  # noqa: E402
 
 EMAIL, PASSWORD = "three-years@example.com", "benchmark passphrase"
 DAYS = 1095
@@ -31,21 +25,8 @@ DAYS = 1095
 
 def make_data(path):
     """Three years of data for one person, written straight into a fresh database."""
-    db = connect(path)
-    migrate(db)
-    stamp = {"created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
-    user_id = (
-        db["users"]
-        .insert(
-            {
-                "email": EMAIL,
-                "password_hash": generate_password_hash(PASSWORD),
-                "timezone": "UTC",
-                "created_at": stamp["created_at"],
-            }
-        )
-        .last_pk
-    )
+    db, user_id = new_person(path, email=EMAIL, password_hash=generate_password_hash(PASSWORD))
+    stamp = STAMP
     first = date.today() - timedelta(days=DAYS - 1)
     days = [first + timedelta(days=n) for n in range(DAYS)]
     db["checkins"].insert_all(

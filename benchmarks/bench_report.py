@@ -20,12 +20,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from harness import STAMP, new_person
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from journal import create_app, reports, sharing  # noqa: E402
-from journal.db import connect  # noqa: E402
-from journal.migrations import migrate  # noqa: E402
 
 DAYS = 730
 SESSIONS = 50
@@ -41,22 +41,10 @@ SENTENCES = [
 
 def make_data(path):
     """Two years of data for one person, written straight into a fresh database."""
-    db = connect(path)
-    migrate(db)
-    stamp = {"created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
-    user_id = (
-        db["users"]
-        .insert(
-            {
-                "email": "two-years@example.com",
-                "password_hash": "-",
-                "display_name": "Two Years",
-                "timezone": "UTC",
-                "created_at": stamp["created_at"],
-            }
-        )
-        .last_pk
+    db, user_id = new_person(
+        path, email="two-years@example.com", password_hash="-", display_name="Two Years"
     )
+    stamp = STAMP
     first = date.today() - timedelta(days=DAYS - 1)
     days = [first + timedelta(days=n) for n in range(DAYS)]
     db["checkins"].insert_all(

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # every benchmark imports the journal package from the repo
 
 
 def free_port():
@@ -102,3 +103,23 @@ def log_in(client, email, password):
         "POST", "/auth/login", {"csrf_token": token, "email": email, "password": password}
     )
     assert status == 302, status
+
+
+# Rows written straight into a benchmark's database share one made-up time stamp.
+STAMP = {"created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
+
+
+def new_person(path, **user):
+    """A fresh, migrated database at `path` with one person: (the open Database, their id).
+
+    `user` gives the users row's columns (email, password_hash, ...).
+    """
+    from journal.db import connect
+    from journal.migrations import migrate
+
+    db = connect(path)
+    migrate(db)
+    user_id = (
+        db["users"].insert({"timezone": "UTC", "created_at": STAMP["created_at"], **user}).last_pk
+    )
+    return db, user_id
