@@ -306,6 +306,13 @@ def test_form_shows_the_defaults(client, patient):
             "A report can end today at the latest",
         ),
         ("sections=charts&sections=everything", "everything", "Choose sections from the list"),
+        ("end=2026-02-30", "2026-02-30", "Enter a date as YYYY-MM-DD"),
+        ("end=%E2%80%8B", "\u200b", "Enter a date as YYYY-MM-DD"),  # a zero-width space
+        (
+            f"start={(TODAY + timedelta(days=3)).isoformat()}",
+            (TODAY + timedelta(days=3)).isoformat(),
+            "A report can start today at the latest",
+        ),
     ],
 )
 def test_bad_input_shows_the_form(client, patient, query, kept, message):
