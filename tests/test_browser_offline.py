@@ -100,16 +100,19 @@ def test_offline_checkin_waits_then_reaches_the_server_once(page, context, live_
     assert stored_checkins(live_server, email) == [row]
 
 
-def checkin_posts(page):
-    """The statuses in the JSON answers to check-ins the page sends, as they arrive."""
-    answers = []
+def is_checkin_post(response):
+    return response.request.method == "POST" and urlsplit(response.url).path == "/checkin"
 
-    def note(response):
-        if response.request.method == "POST" and urlsplit(response.url).path == "/checkin":
-            answers.append(response.json()["status"])  # read now: a reload drops the body
 
-    page.on("response", note)
-    return answers
+def server_answer(page, action):
+    """Do `action` and return the status of the server's JSON answer to the check-in it sends.
+
+    The body is read here, in the test's own flow: read in an event handler it could arrive
+    after the test had moved on.
+    """
+    with page.expect_response(is_checkin_post) as answer:
+        action()
+    return answer.value.json()["status"]
 
 
 def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live_server):
@@ -125,7 +128,6 @@ def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live
             route.continue_()
 
     page.route(re.compile(r"/checkin$"), lose_the_first_answer)
-    answers = checkin_posts(page)
     tap_scale(page, "Mood today", 6)
     page.get_by_label("Reflection", exact=True).fill("Said once")
     page.get_by_role("button", name="Save check-in").tap()
@@ -134,9 +136,8 @@ def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live
     assert lost[0].json()["status"] == "saved"
     assert stored_checkins(live_server, email)[0][1:] == (6, "Said once")
 
-    page.reload()  # every page load sends what waits
+    assert server_answer(page, page.reload) == "duplicate"  # every page load sends what waits
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
-    assert answers == ["duplicate"]
     page.reload()
     expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
     assert len(stored_checkins(live_server, email)) == 1
@@ -163,8 +164,7 @@ def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_
     )
     assert len(queued) == 1 and queued[0]["state"] == "waiting"
 
-    answers = checkin_posts(page)
-    context.set_offline(False)
+    assert server_answer(page, lambda: context.set_offline(False)) == "saved"
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
     # A replay: the same entry, same key, back in the queue (as after a crash mid-send).
     page.evaluate(
@@ -177,9 +177,8 @@ def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_
         })""",
         queued[0],
     )
-    page.reload()
+    assert server_answer(page, page.reload) == "duplicate"
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
-    assert answers == ["saved", "duplicate"]
     (row,) = stored_checkins(live_server, email)
     assert row[1:] == (5, "Only once")
 
