@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,20 @@ CHROMIUM_FLAGS = [
 PASSWORD = "correct horse battery"
 # Cheap hashing keeps the suite fast; production uses werkzeug's default (scrypt).
 FAST_HASH = "pbkdf2:sha256:1000"
+# The whole run, with room to spare: the suite takes about five minutes here.
+RUN_MARGIN = timedelta(minutes=15)
+
+
+def pytest_configure(config):
+    """Tests take "today" as the UTC day they start on (the people they register live in UTC),
+    and several modules fix it when imported. A run that would straddle midnight UTC waits for
+    the new day instead of failing wherever the date turns."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    if midnight - now < RUN_MARGIN:
+        wait = (midnight - now).total_seconds() + 5
+        print(f"Midnight UTC is near: waiting {wait:.0f} s for the new day.", file=sys.stderr)
+        time.sleep(wait)
 
 
 def make_app(tmp_path, **config):
