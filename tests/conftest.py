@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from journal import create_app
 
@@ -194,6 +195,13 @@ def live_server(tmp_path_factory):
 def base_url(live_server):
     # Overrides pytest-playwright's own fixture (which warns under pytest 9).
     return live_server.url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations():
+    """A busy CI machine can take longer than Playwright's default 5 s to draw a page; the
+    assertions stay the same, they wait up to 15 s."""
+    expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
