@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench init-db seed-demo browser clean
+.PHONY: run test lint bench init-db seed-demo browser fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 init-db: $(VENV)/.installed
 	$(BIN)/flask --app journal init-db
 
-run: init-db
+run: init-db fonts
 	$(BIN)/flask --app journal run --host $(HOST) --port $(PORT)
 
 seed-demo: init-db
@@ -41,7 +41,25 @@ browser:
 	  fi; \
 	fi
 
-test: $(VENV)/.installed-test browser
+# The PDF report prints Chinese, Japanese and Korean and emoji in Debian's Noto fonts; without
+# them it prints a square for each (a note, not a failure). Installed when missing and root.
+FONT_PACKAGES := fonts-noto-cjk fonts-noto-color-emoji
+NOTO_FILES := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+	/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc \
+	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+fonts:
+	@missing=; for f in $(NOTO_FILES); do [ -f $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's $(FONT_PACKAGES) for the PDF report"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PACKAGES) >/dev/null \
+	      || echo "Note: could not install $(FONT_PACKAGES); the PDF report prints CJK and emoji as squares"; \
+	  else \
+	    echo "Note: the PDF report prints CJK and emoji as squares until you run 'sudo apt-get install $(FONT_PACKAGES)'"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-test browser fonts
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 

@@ -31,13 +31,18 @@ Decisions where the issue and DESIGN.md are silent:
   unticking every box gives the summary page alone; a URL with no `sections` at all gets
   every section.
 - Fonts: DejaVu Sans (regular and bold) from matplotlib's own data folder, so the charts and
-  the text share one face and nothing is installed or downloaded. It covers Latin, Greek,
-  Cyrillic and many symbols, but not CJK scripts or most emoji. A character it lacks is printed as
-  PLACEHOLDER (a white square) rather than silently dropped or left to fpdf2's missing-glyph
-  log; zero-width joiners, variation selectors and other invisible marks it lacks are dropped,
-  so one emoji is one square. The reflections section then says what the square means; the
-  patient's own export keeps the original text. Right-to-left scripts are printed without
-  shaping (fpdf2 needs uharfbuzz for that): legible for Hebrew, poor for Arabic.
+  the text share one face. It covers Latin, Greek, Cyrillic, Hebrew and many symbols; for the
+  rest, FALLBACK_FONTS from Debian's packages (`make run` and `make test` install them):
+  Noto Sans CJK for Chinese, Japanese and Korean, Noto Color Emoji for emoji. They are loaded
+  only for a report whose text needs them (each costs about 0.15 s to load). A character no
+  font has (or every character, where the packages are missing) is printed as PLACEHOLDER (a
+  white square) rather than silently dropped or left to fpdf2's missing-glyph log, and the
+  reflections section then says what the square means; the patient's own export keeps the
+  original text. Without text shaping (fpdf2 needs uharfbuzz for it) joiners, variation
+  selectors, skin-tone modifiers and combining marks that DejaVu lacks are dropped: an emoji
+  sequence prints as its plain emoji, a family as its members. Right-to-left scripts are
+  printed unshaped: legible for Hebrew, poor for Arabic. Han characters take the Japanese
+  forms of the collection's first face.
 - Charts are the web's charts (`progress.DRAW` over the same data builders) in the light
   theme, as PNG at CHART_DPI (`charts.to_png`): sharp enough to print, small enough to keep
   a two-year report well under 1 MB. Each keeps its text alternative as a caption.
@@ -87,6 +92,8 @@ FOOTER = "Self-reported in a personal journal; not a clinical measurement."
 NO_DATA = "No check-ins, sessions or check-ups were recorded in this range."
 DASH = "\u2014"
 PLACEHOLDER = "\u25a1"
+# Closing punctuation that a line of Chinese, Japanese or Korean text does not start with.
+NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》］｝ー々ゝゞヽヾ")
 # Format characters, combining marks and modifiers: dropped when the font lacks them.
 INVISIBLE = ("Cf", "Mn", "Me", "Sk")
 # Page 1 lists the latest flagged days, up to this many, when the Flagged days section is on.
@@ -98,6 +105,16 @@ TABLE_START = 50
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# For what DejaVu Sans lacks, in this order, where Debian's packages put them (fonts-noto-cjk,
+# fonts-noto-color-emoji): family -> {style: file}. A family whose files are missing is skipped.
+NOTO = Path("/usr/share/fonts")
+FALLBACK_FONTS = {
+    "cjk": {
+        "": NOTO / "opentype/noto/NotoSansCJK-Regular.ttc",
+        "B": NOTO / "opentype/noto/NotoSansCJK-Bold.ttc",
+    },
+    "emoji": {"": NOTO / "truetype/noto/NotoColorEmoji.ttf"},
+}
 
 # Colours (RGB): text and muted text at least 4.5:1 on white, as on the web.
 TEXT = (26, 26, 26)
@@ -224,22 +241,42 @@ def pdf_response(person, start, end, sections=SECTIONS):
 # Text the font can show
 
 
-@cache
-def _covered(style=""):
-    """Code points DejaVu Sans in `style` ("" or "B") has a glyph for."""
-    font = TTFont(FONT_DIR / FONT_FILES[style], lazy=True)
+def _code_points(path):
+    font = TTFont(path, lazy=True, fontNumber=0)
     try:
         return frozenset(font.getBestCmap())
     finally:
         font.close()
 
 
-def printable(text, style=""):
-    """`text` as the report prints it: every character one the embedded font can show.
+@cache
+def _covered(style=""):
+    """Code points DejaVu Sans in `style` ("" or "B") has a glyph for."""
+    return _code_points(FONT_DIR / FONT_FILES[style])
 
-    A character the font (in `style`) lacks becomes PLACEHOLDER; an invisible one it lacks
-    (a joiner, a variation selector, a skin-tone modifier, a combining mark) is dropped, so
-    a composed emoji is one square. Tabs become spaces and line breaks are normalised.
+
+@cache
+def fallback_fonts():
+    """{family: (files by style, code points)} of the FALLBACK_FONTS installed here."""
+    found = {}
+    for family, files in FALLBACK_FONTS.items():
+        if all(Path(path).is_file() for path in files.values()):
+            found[family] = (files, _code_points(files[""]))
+    return found
+
+
+@cache
+def _fallback_covered():
+    return frozenset().union(*(points for _, points in fallback_fonts().values()))
+
+
+def printable(text, style=""):
+    """`text` as the report prints it: every character one of the embedded fonts can show.
+
+    A character DejaVu Sans (in `style`) has is kept. One it lacks is dropped if it is a mark
+    that only shaping could place (a joiner, a variation selector, a skin-tone modifier, a
+    combining mark), kept if a fallback font has it, and otherwise becomes PLACEHOLDER, so an
+    emoji sequence is one emoji or one square. Tabs become spaces; line breaks are normalised.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     if text.isascii():
@@ -251,9 +288,15 @@ def printable(text, style=""):
             out.append(char)
         elif unicodedata.category(char) in INVISIBLE or "\ufe00" <= char <= "\ufe0f":
             continue
+        elif ord(char) in _fallback_covered():
+            out.append(char)
         else:
             out.append(PLACEHOLDER)
     return "".join(out)
+
+
+def _wide(char):
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _lacks_glyphs(text):
@@ -364,6 +407,36 @@ class ReportDocument(FPDF):
         self.set_text_color(*TEXT)
         self._char_widths = {}
 
+    def _font_of(self, char, style):
+        """The family that draws `char` in `style`: FONT, or the first fallback font with it.
+
+        A fallback font is loaded (in `style` where it has one) when a character first needs
+        it: each takes a moment to load and to subset at output.
+        """
+        if char == "\n" or ord(char) in _covered(style) or char == PLACEHOLDER:
+            return FONT
+        for family, (files, points) in fallback_fonts().items():
+            if ord(char) in points:
+                font_style = style if style in files else ""
+                if f"{family}{font_style}" not in self.fonts:
+                    self.add_font(family, font_style, str(files[font_style]))
+                    # Measuring with fpdf2 then counts the character in the font that draws it.
+                    loaded = {key.rstrip("BI") for key in self.fonts} & set(fallback_fonts())
+                    self.set_fallback_fonts(sorted(loaded), exact_match=False)
+                return family
+        return FONT
+
+    def _runs(self, line, style):
+        """`line` cut into (family, text) runs, each drawn in one font."""
+        runs = []
+        for char in line:
+            family = self._font_of(char, style)
+            if runs and runs[-1][0] == family:
+                runs[-1][1] += char
+            else:
+                runs.append([family, char])
+        return runs
+
     def __enter__(self):
         return self
 
@@ -380,7 +453,7 @@ class ReportDocument(FPDF):
         self.set_text_color(*MUTED)
         lines = self.wrap(self.running_head, self.width - self.text_width("\u2026"))
         head = lines[0] + ("\u2026" if len(lines) > 1 else "")
-        self.cell(0, 5, head, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.lines_at([head], self.l_margin, 5)
         self.ln(3)
         self.set_text_color(*TEXT)
 
@@ -420,6 +493,7 @@ class ReportDocument(FPDF):
         for char in text:
             width = widths.get(char)
             if width is None:
+                self._font_of(char, self.font_style)
                 width = widths[char] = self.get_string_width(char)
             total += width
         return total
@@ -436,15 +510,35 @@ class ReportDocument(FPDF):
                     line, line_width = f"{line} {word}", line_width + space + word_width
                     continue
                 if line:
+                    # Chinese, Japanese and Korean text breaks between characters: fill the line.
+                    head = self._wide_head(word, width - line_width - space)
+                    if head:
+                        line, word = f"{line} {head}", word[len(head) :]
+                        word_width = self.text_width(word)
                     lines.append(line)
                 while word_width > width:
-                    head = self._fit(word, width)
+                    head = self._wide_head(word, width) or self._fit(word, width)
                     lines.append(head)
                     word = word[len(head) :]
                     word_width = self.text_width(word)
                 line, line_width = word, word_width
             lines.append(line)
         return lines
+
+    def _wide_head(self, word, width):
+        """The longest start of `word` that fits `width` and ends where Chinese, Japanese or
+        Korean text may break: beside a wide character, not before closing punctuation."""
+        if word.isascii():
+            return ""
+        used, best = 0.0, 0
+        for n, char in enumerate(word[:-1]):
+            used += self.text_width(char)
+            if used > width:
+                break
+            following = word[n + 1]
+            if (_wide(char) or _wide(following)) and following not in NO_LINE_START:
+                best = n + 1
+        return word[:best]
 
     def _fit(self, word, width):
         """The longest start of `word` that fits `width` (at least one character)."""
@@ -461,14 +555,27 @@ class ReportDocument(FPDF):
         """Print `lines` one under the other at `x`, starting a new page when one is full.
 
         `text` rather than `cell`: a line is already known to fit, and `cell` costs three
-        times as much.
+        times as much. A line with characters from fallback fonts is printed run by run.
         """
         for line in lines:
             if self.y + height > self.page_break_trigger:
                 self.add_page()
             if line:
-                self.text(x, self.y + 0.5 * height + 0.3 * self.font_size, line)
+                self.print_line(x, self.y + 0.5 * height + 0.3 * self.font_size, line)
             self.y += height
+
+    def print_line(self, x, baseline, line):
+        """`line` at `x` on `baseline`, each run in the font that has its characters."""
+        if line.isascii():
+            self.text(x, baseline, line)
+            return
+        style, size = self.font_style, self.font_size_pt
+        for family, run in self._runs(line, style):
+            fonts = fallback_fonts()[family][0] if family != FONT else FONT_FILES
+            self.set_font(family, style if style in fonts else "", size)
+            self.text(x, baseline, run)
+            x += self.text_width(run)
+        self.set_font(FONT, style, size)
 
     def para(self, text, size=10, style="", colour=TEXT):
         """A paragraph across the page, wrapped; long ones run on over pages."""
@@ -865,9 +972,8 @@ def _reflections(pdf, data):
     ]
     if any(_lacks_glyphs(text) for text in texts):
         pdf.para(
-            f"{PLACEHOLDER} marks a character this report's font cannot show (such as an emoji "
-            "or a Chinese, Japanese or Korean character). The patient's own export holds the "
-            "original text.",
+            f"{PLACEHOLDER} marks a character this report's fonts cannot show. The patient's "
+            "own export holds the original text.",
             size=8.5,
             colour=MUTED,
         )

@@ -42,7 +42,7 @@ def pytest_configure(config):
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     if midnight - now < RUN_MARGIN:
         wait = (midnight - now).total_seconds() + 5
-        print(f"Midnight UTC is near: waiting {wait:.0f} s for the new day.", file=sys.stderr)
+        print(f"Midnight UTC is near: waiting {wait:.0f} s for the new day.", file=sys.__stderr__)
         time.sleep(wait)
 
 

@@ -375,13 +375,34 @@ def test_wrapped_lines_fit_their_column():
     assert "" in lines  # the blank line between paragraphs is kept
 
 
+needs_fallback_fonts = pytest.mark.skipif(
+    set(reports.fallback_fonts()) != set(reports.FALLBACK_FONTS),
+    reason="fonts-noto-cjk and fonts-noto-color-emoji are not installed (make test installs them)",
+)
+
+
+@pytest.fixture
+def without_fallback_fonts(monkeypatch):
+    """A server without Debian's CJK and emoji fonts."""
+    monkeypatch.setattr(reports, "FALLBACK_FONTS", {"cjk": {"": "/nonexistent/font.ttc"}})
+    reports.fallback_fonts.cache_clear()
+    reports._fallback_covered.cache_clear()
+    yield
+    monkeypatch.undo()
+    reports.fallback_fonts.cache_clear()
+    reports._fallback_covered.cache_clear()
+
+
+@needs_fallback_fonts
 @pytest.mark.parametrize(
     ("text", "printed"),
     [
         ("plain words", "plain words"),
         ("é ß Ω — “quoted” → ✓", "é ß Ω — “quoted” → ✓"),
-        ("日本語", "□□□"),
-        ("ok 👍🏽!", "ok □!"),  # the skin-tone modifier is dropped: one emoji, one square
+        ("日本語, 中文, 한국어", "日本語, 中文, 한국어"),
+        ("ok 👍🏽!", "ok 👍!"),  # no shaping to apply the skin tone: the plain emoji
+        ("keycap 1\ufe0f\u20e3", "keycap 1\ufe0f"),  # the enclosing keycap is dropped
+        ("hieroglyph \U00013000 and \U0010fffd", "hieroglyph □ and □"),  # in no font here
         ("a\tb\r\nc", "a    b\nc"),
     ],
 )
@@ -389,15 +410,85 @@ def test_printable(text, printed):
     assert reports.printable(text) == printed
 
 
-def test_characters_the_font_lacks_still_build(app, client, patient, caplog):
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [("日本語", "□□□"), ("ok 👍🏽!", "ok □!"), ("é ß Ω", "é ß Ω")],
+)
+def test_printable_without_the_fallback_fonts(without_fallback_fonts, text, printed):
+    assert reports.printable(text) == printed
+
+
+def extracted(pdf_bytes):
+    """All the text of a PDF without white space (pypdf spaces out CJK runs with blanks or
+    NULs, as it reads the CFF fonts)."""
+    return re.sub(r"[\s\x00]+", "", "".join(pages(pdf_bytes)))
+
+
+@needs_fallback_fonts
+def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, caplog):
+    with app.app_context():
+        get_db().execute("update users set report_name = '山田 🌸' where id = 1")
+        get_db().conn.commit()
+    words = "今日は良い日 👍🏽 오늘은 좋은 날 今天很好 but é ß Ω\nplain words after"
+    add(app, "checkins", day=TODAY.isoformat(), mood=6, reflection=words)
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/export/report.pdf?sections=reflections")
+    assert response.status_code == 200
+    text = extracted(response.data)
+    assert "今日は良い日👍오늘은좋은날今天很好butéßΩ" in text
+    # A line in DejaVu after a line that needed the fallback fonts is printed in DejaVu.
+    assert "plainwordsafter" in text
+    assert "Reflectionssharedby山田🌸" in text
+    assert "□" not in text  # and so no note about squares
+    fonts = {
+        font["/BaseFont"] if "/BaseFont" in font else font["/Subtype"]
+        for page in PdfReader(BytesIO(response.data)).pages
+        for font in page["/Resources"]["/Font"].values()
+        for font in [font.get_object()]
+    }
+    assert any("NotoSansCJK" in name for name in fonts)  # CJK in Noto Sans CJK
+    assert any("NotoSansCJK" in name and "Bold" in name for name in fonts)  # the heading
+    assert "/Type3" in fonts  # the colour emoji
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]
+
+
+def test_a_report_without_cjk_or_emoji_embeds_only_dejavu(app, client, patient):
+    add(app, "checkins", day=TODAY.isoformat(), mood=6, reflection="é ß Ω — “quoted” → ✓")
+    response = client.get("/export/report.pdf?sections=reflections")
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(BytesIO(response.data)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert {name.split("+")[1] for name in fonts} == {"DejaVuSansBook", "DejaVuSansBold"}
+
+
+def test_characters_no_font_has_are_squares_with_a_note(
+    app, client, patient, without_fallback_fonts, caplog
+):
     add(app, "checkins", day=TODAY.isoformat(), mood=6, reflection="今日は良い日 👍🏽 but é ß Ω")
     with caplog.at_level(logging.WARNING):
         response = client.get("/export/report.pdf?sections=reflections")
     assert response.status_code == 200
     text = "\n".join(pages(response.data))
     assert "□□□□□□ □ but é ß Ω" in text
-    assert "□ marks a character this report's font cannot show" in text
+    assert "□ marks a character this report's fonts cannot show" in text
     assert not [r for r in caplog.records if "missing" in r.getMessage()]
+
+
+@needs_fallback_fonts
+def test_cjk_text_breaks_between_characters_and_fills_its_lines():
+    text = "Today " + "今日は先生と話して、少し気持ちが楽になりました。" * 6
+    with reports.ReportDocument("test") as pdf:
+        pdf.add_page()
+        pdf.set_font(reports.FONT, "", 10)
+        lines = pdf.wrap(reports.printable(text), 60)
+        widths = [pdf.text_width(line) for line in lines]
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(width <= 60 for width in widths)
+    assert all(width > 55 for width in widths[:-1])  # no line ends early for want of a space
+    assert lines[0].startswith("Today 今日")  # the CJK run starts on the first line
+    assert not any(line.startswith(("、", "。")) for line in lines)
 
 
 def test_report_pdf_is_the_public_entry_point(app, patient):
