@@ -1,6 +1,6 @@
 """Time the therapist's PDF report over two years of data, and weigh it.
 
-    .venv/bin/python benchmarks/bench_report.py [--repeat 5]
+    .venv/bin/python benchmarks/bench_report.py [--repeat 5] [--mixed]
 
 Makes a temporary database with one person and two years of data (730 daily
 check-ins, each with a reflection of a few sentences, a few of them private;
@@ -8,7 +8,9 @@ check-ins, each with a reflection of a few sentences, a few of them private;
 weeks), then builds the full report (every section) for the two years in
 process, as the download does: the first build (cold: fonts and matplotlib
 warming up) and then `--repeat` more. Prints the fetch and drawing times, the
-total, the size and the page count. Figures only; nothing asserts.
+total, the size and the page count. With `--mixed`, the reflections are in
+Japanese, Korean and Chinese with emoji too, so the fallback fonts load and are
+subset. Figures only; nothing asserts.
 """
 
 import argparse
@@ -37,9 +39,17 @@ SENTENCES = [
     "Read on the balcony for an hour — a quiet, good hour.",
     "Felt flat most of the day; cooked a real dinner anyway.",
 ]
+MIXED = [
+    "よく眠れなかったけれど、昼の散歩が少し助けになった。🚶",
+    "저녁에 언니에게 전화했고 덜 외로웠다. 📞",
+    "今天颜色更鲜明了；小事都能应付。🌈",
+    "Work was a lot, so I kept going back to the breathing exercise. 😮‍💨",
+    "Read on the balcony for an hour — a quiet, good hour. 📚",
+    "Felt flat most of the day; cooked a real dinner anyway. 🍲",
+]
 
 
-def make_data(path):
+def make_data(path, sentences=SENTENCES):
     """Two years of data for one person, written straight into a fresh database."""
     db, user_id = new_person(
         path, email="two-years@example.com", password_hash="-", display_name="Two Years"
@@ -52,7 +62,7 @@ def make_data(path):
             "user_id": user_id,
             "day": d.isoformat(),
             "mood": 2 + (n * 7) % 8,
-            "reflection": " ".join(SENTENCES[(n + k) % len(SENTENCES)] for k in range(3)),
+            "reflection": " ".join(sentences[(n + k) % len(sentences)] for k in range(3)),
             "private": int(n % 9 == 0),
             "self_harm": int(n % 97 == 0),
             **stamp,
@@ -100,11 +110,12 @@ def make_data(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--mixed", action="store_true", help="CJK and emoji in the reflections")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-bench-"))
     database = workdir / "two-years.sqlite3"
-    user_id, first, counts = make_data(database)
+    user_id, first, counts = make_data(database, MIXED if args.mixed else SENTENCES)
     app = create_app({"TESTING": True, "SECRET_KEY": "benchmark", "DATABASE": str(database)})
     fetch, draw, total = [], [], []
     with app.app_context():
@@ -123,6 +134,7 @@ def main():
     print(
         f"two years: {counts[0]} check-ins, {counts[1]} sessions, {counts[2]} assessments; "
         f"{len(data['reflections'])} shared reflections in the report"
+        + (", in Japanese, Korean, Chinese and English with emoji" if args.mixed else "")
     )
     print(f"{'report build':<22}{'cold ms':>9}{'median ms':>11}{'max ms':>9}{'n':>4}")
     for name, samples in (("fetch", fetch), ("draw", draw), ("total", total)):
