@@ -83,12 +83,14 @@ def close_db(exc=None):
 def init_app(app):
     """Migrate the database at start-up and register teardown and CLI commands.
 
-    Not when the app is loaded for a `flask` command: `backup` must copy the database as it
-    is (a copy taken before an upgrade has to be the old schema), and `init-db` reports
-    what it applied. `make run` runs `init-db` before serving.
+    Not when the app is loaded for another `flask` command: `backup` must copy the database
+    as it is (a copy taken before an upgrade has to be the old schema), and `init-db` reports
+    what it applied. `flask run` serves, so it migrates as gunicorn does: on a database with
+    no tables, sqlite-utils would otherwise make them, wrongly, from the first insert.
     """
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
-    if click.get_current_context(silent=True) is None:
+    command = click.get_current_context(silent=True)
+    if command is None or command.info_name == "run":
         db = connect(app.config["DATABASE"])
         try:
             migrate(db)

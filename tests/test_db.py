@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, make_app
+from conftest import LiveServer, free_port, make_app, wait_until_healthy
 
 from journal import _instance_secret, create_app, windows
 from journal.db import connect
@@ -218,6 +218,25 @@ def test_config_from_environment(monkeypatch, tmp_path):
 def test_gunicorn_serves_the_app(tmp_path):
     with LiveServer(tmp_path) as server, urllib.request.urlopen(f"{server.url}/healthz") as r:
         assert json.load(r) == {"status": "ok"}
+
+
+def test_flask_run_migrates_a_new_database_before_serving(tmp_path):
+    database = tmp_path / "new.sqlite3"
+    port = free_port()
+    env = {**os.environ, "JOURNAL_DATABASE": str(database), "JOURNAL_SECRET_KEY": "run"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "journal", "run", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        assert {"users", "checkins", "_sqlite_migrations"} <= tables(database)
+        db = connect(database)
+        assert migrations.pending(db) == []  # every migration applied
+        db.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 def test_flask_commands_do_not_migrate_on_their_own(tmp_path):
