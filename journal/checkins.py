@@ -473,7 +473,11 @@ def answer_sent(day, status, verb=None, values=None, live=True):
 def checkin_form(tracked, local_today, **kwargs):
     """The check-in form, marked with the person's queue tag for the script."""
     form = make_form(CheckinForm, tracked, today=local_today, **kwargs)
-    form.loaded_for.render_kw = {"data-queue-owner": queue_owner()}
+    form.loaded_for.render_kw = {
+        "data-queue-owner": queue_owner(),
+        # For the offline page's form (static/app.js): whether new reflections start private.
+        "data-private-default": "1" if current_user.private_by_default else "0",
+    }
     return form
 
 

@@ -5,6 +5,12 @@ whole site. It keeps only the app shell on the device: the style sheet, the scri
 the manifest and `/offline`. Pages with health data are never stored by it; the check-ins a
 person saves while offline are kept by `static/app.js` in IndexedDB and sent with an
 idempotency key (see `journal.checkins`).
+
+The offline page carries a short check-in form (mood, reflection, private, self-harm), hidden:
+the script shows it only on a device where someone is signed in (the check-in page left their
+queue tag there; logging out or a page seen signed out removes it), so a person who opens the
+app with no connection can still write today's entry. It is queued under that tag like any
+other and sent only while the same person is signed in.
 """
 
 import hashlib
@@ -14,13 +20,13 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request
 from flask_login import AnonymousUserMixin
 
-from . import crisis
+from . import checkins, crisis
 
 bp = Blueprint("offline", __name__)
 
 # What the offline page is made of, besides the static files: a change to any of them must
 # reach devices, so each is part of the service worker's version.
-SHELL_TEMPLATES = ("base.html", "offline.html", "_crisis.html")
+SHELL_TEMPLATES = ("base.html", "offline.html", "_crisis.html", "_macros.html")
 VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";$', re.MULTILINE)
 
 
@@ -30,7 +36,8 @@ def shell_version():
     static = Path(current_app.static_folder)
     templates = Path(current_app.template_folder)
     files = [p for p in sorted(static.rglob("*")) if p.is_file()]
-    files += [templates / name for name in SHELL_TEMPLATES] + [Path(crisis.__file__)]
+    files += [templates / name for name in SHELL_TEMPLATES]
+    files += [Path(crisis.__file__), Path(checkins.__file__)]  # help lines; form labels
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -67,7 +74,11 @@ def offline():
     # device: rendered as for a visitor (no name, no clinic number, no navigation) and without
     # taking a flashed message meant for the person's next real page.
     html = render_template(
-        "offline.html", current_user=AnonymousUserMixin(), get_flashed_messages=lambda: []
+        "offline.html",
+        form=checkins.CheckinForm(meta={"csrf": False}, formdata=None),
+        reflection_max=checkins.REFLECTION_MAX,
+        current_user=AnonymousUserMixin(),
+        get_flashed_messages=lambda: [],
     )
     response = current_app.response_class(html, mimetype="text/html")
     # Not no-store: it holds no one's data, and the service worker keeps a copy on purpose.

@@ -127,7 +127,11 @@ const offlineCheckins = (() => {
     const owner = root.querySelector("form.checkin [data-queue-owner]");
     if (!owner) return null;
     const token = root.querySelector("form.checkin input[name='csrf_token']");
-    return { owner: owner.dataset.queueOwner, token: token ? token.value : "" };
+    return {
+      owner: owner.dataset.queueOwner,
+      token: token ? token.value : "",
+      privateDefault: owner.dataset.privateDefault === "1",
+    };
   }
 
   // The same, fetched fresh; null when nobody is signed in. Throws when offline.
@@ -349,6 +353,52 @@ document.addEventListener("DOMContentLoaded", () => {
     );
   }
 
+  // Keep a check-in on this device for `owner`, to be sent later. True when help should be
+  // at hand (a mood of 0-2 or the self-harm answer), as the server would show it.
+  async function queue(owner, key, fields) {
+    const value = (name) => (fields.find(([n]) => n === name) || [])[1];
+    const mood = value("mood");
+    await checkinQueue.put({
+      key,
+      owner,
+      saved_at: new Date().toISOString(),
+      fields,
+      day: value("date") || "",
+      mood,
+      reflection: value("reflection") || "",
+      state: "waiting",
+    });
+    return Number(mood) <= 2 || value("self_harm") !== undefined;
+  }
+
+  // Who is signed in on this device, for the offline page's form: the check-in page leaves the
+  // person's queue tag (and whether their reflections start private); logging out, or any page
+  // seen signed out, takes it away. The offline page itself is the same for everyone.
+  const signedIn = {
+    KEY: "afterglow-signed-in",
+    get() {
+      try {
+        return JSON.parse(localStorage.getItem(this.KEY));
+      } catch {
+        return null;
+      }
+    },
+    set(value) {
+      try {
+        localStorage.setItem(this.KEY, JSON.stringify(value));
+      } catch {}
+    },
+    clear() {
+      try {
+        localStorage.removeItem(this.KEY);
+      } catch {}
+    },
+  };
+  const logout = document.querySelector("form.logout");
+  if (page) signedIn.set({ owner: page.owner, private: page.privateDefault });
+  else if (!offlinePage && !logout) signedIn.clear();
+  if (logout) logout.addEventListener("submit", () => signedIn.clear());
+
   const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));
   const sentText = (n) => `Sent ${plural(n, "1 check-in", "# check-ins")} saved on this device.`;
   let cameOnline = false;
@@ -402,21 +452,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const value = (fields, name) => (fields.find(([n]) => n === name) || [])[1];
 
     async function keep(fields, note) {
-      const mood = value(fields, "mood");
-      await checkinQueue.put({
-        key: key.value,
-        owner: page.owner,
-        saved_at: new Date().toISOString(),
-        fields,
-        day: value(fields, "date") || "",
-        mood,
-        reflection: value(fields, "reflection") || "",
-        state: "waiting",
-      });
+      const crisis = await queue(page.owner, key.value, fields);
       key.value = offlineCheckins.newKey(); // the next save is a new check-in
       form.reset();
       await render();
-      const crisis = Number(mood) <= 2 || value(fields, "self_harm") !== undefined;
       say(`Saved on this device, waiting to send. ${note}`, crisis);
       status.scrollIntoView({ block: "center" });
     }
@@ -484,6 +523,37 @@ document.addEventListener("DOMContentLoaded", () => {
       cameOnline = true;
       describeOffline();
     });
+
+    // Today's check-in, for someone who opened the app with no connection.
+    const offlineForm = offlinePage.querySelector("form[data-offline-checkin]");
+    const me = signedIn.get();
+    if (offlineForm && me && me.owner) {
+      const privateBox = offlineForm.querySelector("input[name='private']");
+      const defaults = () => {
+        if (privateBox) privateBox.checked = Boolean(me.private);
+      };
+      defaults();
+      offlineForm.hidden = false;
+      offlineForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const now = new Date();
+        const pad = (n) => String(n).padStart(2, "0");
+        offlineForm.elements.date.value =
+          `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+        const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
+        if (!fields.some(([name]) => name === "mood")) {
+          say("Choose your mood today, from 0 to 10, then save again.");
+          offlineForm.querySelector("fieldset.scale input")?.focus();
+          return;
+        }
+        const crisis = await queue(me.owner, offlineCheckins.newKey(), fields);
+        offlineForm.reset();
+        defaults();
+        say("Saved on this device, waiting to send. It will be sent when you're back online.", crisis);
+        status.scrollIntoView({ block: "center" });
+        if (navigator.onLine) offlineCheckins.retryLater(); // the server, not the network, is down
+      });
+    }
   } else if (!page) {
     // Any other page: say so only when something was waiting and has now been sent.
     checkinQueue

@@ -323,3 +323,74 @@ def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
     assert sideways_overflow(page) == 0
     found = serious_violations(page)
     assert found == [], "axe on the offline page:\n" + "\n".join(found)
+
+
+def offline_form(page):
+    return page.get_by_role("form", name="Check in now")
+
+
+def browser_today(page):
+    return page.evaluate("new Date().toLocaleDateString('en-CA')")  # YYYY-MM-DD, local
+
+
+def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context, live_server):
+    email = register(page)  # the check-in page leaves the person's queue tag on the device
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/checkin")  # the app opened again, with no signal this time
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    form = offline_form(page)
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Keep this reflection private", exact=False)).not_to_be_checked()
+
+    form.get_by_role("button", name="Save check-in").tap()  # no mood chosen yet
+    expect(queue_status(page)).to_contain_text("Choose your mood today, from 0 to 10")
+    tap_scale(page, "Mood today", 2)
+    form.get_by_label("Reflection", exact=True).fill("Written with no signal")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    # A mood of 2: help is offered at once, and calls and texts need no internet.
+    expect(queue_status(page).get_by_role("link", name="Get help now")).to_be_visible()
+    expect(form.get_by_role("radio", name="2", exact=True)).not_to_be_checked()  # ready again
+    assert stored_checkins(live_server, email) == []
+
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert stored_checkins(live_server, email) == [
+        (browser_today(page), 2, "Written with no signal")
+    ]
+
+
+def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, context, live_server):
+    email = register(page)
+    page.goto("/settings")
+    page.get_by_label("Start new reflections as private").check()
+    page.get_by_role("button", name="Save settings").tap()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    page.goto("/checkin")
+    controlled(page)
+
+    context.set_offline(True)
+    page.goto("/progress")
+    form = offline_form(page)
+    expect(form.get_by_label("Keep this reflection private", exact=False)).to_be_checked()
+    tap_scale(page, "Mood today", 7)
+    form.get_by_label("Reflection", exact=True).fill("Only mine")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    private = query(
+        live_server,
+        "select private from checkins join users on users.id = user_id where email = ?",
+        email,
+    )
+    assert private == [(1,)]
+
+    page.goto("/checkin")
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    context.set_offline(True)
+    page.goto("/checkin")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(offline_form(page)).to_be_hidden()  # nobody is signed in on this phone now

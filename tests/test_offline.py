@@ -183,6 +183,26 @@ def test_offline_page_holds_nothing_of_the_signed_in_person(client, auth):
     assert 'aria-label="Main"' not in html  # no navigation either
 
 
+def test_offline_page_has_a_hidden_check_in_form_for_the_script(client):
+    html = client.get("/offline").text
+    form = re.search(r"<form [^>]*data-offline-checkin[^>]*>.*?</form>", html, re.DOTALL)
+    assert form is not None
+    opening = form.group(0).split(">", 1)[0]
+    assert " hidden" in opening and "method=" not in opening  # only the script sends it
+    for name in ("date", "mood", "reflection", "private", "self_harm"):
+        assert f'name="{name}"' in form.group(0)
+    assert "data-queue-owner" not in html and "checked" not in form.group(0)
+
+
+def test_checkin_page_tells_the_script_whether_reflections_start_private(client, auth):
+    auth.register()
+    assert 'data-private-default="0"' in client.get("/checkin").text
+    settings = {"timezone": "UTC", "window_days": "7", "clinic_phone": ""}
+    settings["private_by_default"] = "y"
+    assert client.post("/settings", data=settings).status_code == 302
+    assert 'data-private-default="1"' in client.get("/checkin").text
+
+
 def test_offline_page_leaves_a_pending_message_for_the_next_page(client, patient):
     response = send(client, headers={})
     assert response.status_code == 302
