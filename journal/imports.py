@@ -25,10 +25,13 @@ Decisions where DESIGN.md and issue 4 are silent:
   line is reported, and the person can change the word to a number. An imported "awful"
   day has a mood of 1, so it counts as a very low day (0–2) in therapist reports, like any
   other; no crisis panel is shown for past days brought in from another app.
-- Dates are YYYY-MM-DD, from 1990 to today in the person's time zone. One check-in a day:
-  two rows for one date are a problem (both lines are named), not merged, because which
-  mood stands for the day is the person's call. Daylio users who log several times a day
-  keep one row per date before importing.
+- Dates are YYYY-MM-DD, from 1990 to today in the person's time zone. One check-in a day.
+  Daylio keeps an entry each time someone logs, often several a day: such entries become
+  one check-in for their day (`merge_days`), with the mean of their moods rounded to a
+  whole number (halves up), their notes joined in time order (each after its time), and
+  their activities together; the preview says how many days were merged and shows each
+  merged mood as an average. In any other CSV two rows for one date are a problem (both
+  lines are named): one row per day is what such a file means, so a repeat is a mistake.
 - Days already in the journal are skipped, never overwritten: what was written here wins.
   The preview lists them, and confirming counts only the new days.
 - Notes become the check-in's reflection (Daylio's title, a blank line, then its note).
@@ -220,6 +223,7 @@ class Columns:
     private: int | None = None  # a "private" column, as in our own checkins.csv
     tags: int | None = None
     tags_sep: str = ","
+    time: int | None = None  # Daylio's time of the entry, as written ("21:14", "9:14 pm")
 
 
 def find_columns(keys):
@@ -247,6 +251,7 @@ def find_columns(keys):
             note=find_column(keys, ("note",)),
             tags=find_column(keys, ("activities",)),
             tags_sep="|",
+            time=find_column(keys, ("time",)),
         )
     return source, Columns(
         date_col,
@@ -289,6 +294,8 @@ def read_row(row, width, columns, today):
     private = text(columns.private).strip().lower() in ("yes", "y", "true", "1", "private")
     values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
               "private": private}  # fmt: skip
+    if columns.time is not None:
+        values["time"] = " ".join(text(columns.time).split())
     return values, [p for p in problems if p]
 
 
@@ -330,7 +337,7 @@ def parse(data, today):
             continue
         values, problems = read_row(row, len(header), columns, today)
         day = values["day"]
-        if day in seen:
+        if day in seen and result.source != "daylio":
             problems.insert(0, f"{day} is also on line {seen[day]}; keep one row per day.")
         elif day is not None:
             seen[day] = start
@@ -338,9 +345,85 @@ def parse(data, today):
             result.problems += [f"Line {start}: {problem}" for problem in problems]
         else:
             result.rows.append({"line": start, **values, "day": day.isoformat()})
+    if result.source == "daylio" and not result.problems:
+        result.rows, problems = merge_days(result.rows)
+        result.problems += problems
     if not result.rows and not result.problems:
         result.problems.append("The file has a first line but no rows to import.")
     return result
+
+
+def minutes(time):
+    """Minutes after midnight of a time as Daylio writes it ("21:14", "9:14 pm"), or None."""
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})(?:\s*([ap])\.?\s*m\.?)?", time.strip(), re.I)
+    if not found:
+        return None
+    hour, minute, half = int(found[1]), int(found[2]), (found[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    return hour * 60 + minute if hour < 24 and minute < 60 else None
+
+
+def merge_days(rows):
+    """(rows, problems): several Daylio entries on one day made one check-in each.
+
+    The mood is the mean of the entries' moods, rounded half up; the notes are joined in
+    time order (Daylio lists the newest first, so without readable times, in the reverse of
+    the file's order), each after its time; the tags are all the entries' tags. A merged
+    row keeps its first line and adds "lines", "entries" and "words" for the preview.
+    """
+    by_day = {}
+    for row in rows:
+        by_day.setdefault(row["day"], []).append(row)
+    merged, problems = [], []
+    for day, entries in by_day.items():
+        if len(entries) == 1:
+            merged.append(entries[0])
+            continue
+        times = [minutes(entry.get("time") or "") for entry in entries]
+        if None in times:
+            entries = entries[::-1]
+        else:  # sorted is stable: entries at the same minute keep the file's order
+            order = sorted(range(len(entries)), key=times.__getitem__)
+            entries = [entries[n] for n in order]
+        lines = sorted(entry["line"] for entry in entries)
+        where = f"Lines {', '.join(map(str, lines))}"
+        notes = [
+            f"{entry['time']} \u2014 {entry['note']}" if entry.get("time") else entry["note"]
+            for entry in entries
+            if entry["note"]
+        ]
+        note = "\n\n".join(notes)
+        if len(note) > REFLECTION_MAX:
+            problems.append(
+                f"{where}: the notes of {day} have {len(note):,} characters together; a "
+                f"check-in's reflection can be up to {REFLECTION_MAX:,}."
+            )
+        tags = parse_tags(", ".join(tag for entry in entries for tag in entry["tags"]))
+        if len(tags) > TAGS_MAX:
+            problems.append(
+                f"{where}: the entries of {day} have {len(tags) - 1} activities together, more "
+                f"than a check-in holds (at most {TAGS_MAX - 1}, with “{IMPORTED_TAG}”)."
+            )
+        moods = [entry["mood"] for entry in entries]
+        words = [entry["word"] for entry in entries if entry["word"]]
+        merged.append(
+            {
+                "line": lines[0],
+                "lines": lines,
+                "entries": len(entries),
+                "day": day,
+                "mood": int(sum(moods) / len(moods) + 0.5),
+                "word": None,
+                "words": words,
+                "note": note,
+                "tags": tags,
+                "private": any(entry["private"] for entry in entries),
+            }
+        )
+    return merged, problems
 
 
 # Pending imports -------------------------------------------------------------------------
@@ -405,8 +488,8 @@ def word_counts(rows):
     """{word: how many rows used it}, in MOOD_WORDS order."""
     counts = {word: 0 for word in MOOD_WORDS}
     for row in rows:
-        if row["word"]:
-            counts[row["word"]] += 1
+        for word in row.get("words") or ([row["word"]] if row["word"] else []):
+            counts[word] += 1
     return counts
 
 
@@ -474,7 +557,8 @@ def render_preview(pending, form, status=200):
         new_count=len(rows) - len(skipped),
         mood_words=MOOD_WORDS,
         counts=word_counts(rows),
-        uses_words=any(row["word"] for row in rows),
+        uses_words=any(row["word"] or row.get("words") for row in rows),
+        merged_days=sum(1 for row in rows if row.get("entries")),
         imported_tag=IMPORTED_TAG,
         form=form,
     ), status

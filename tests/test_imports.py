@@ -9,7 +9,7 @@ import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 
 from journal.db import get_db
-from journal.imports import header_key, parse, read_mood, separator
+from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, separator
 
 TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 FUTURE = (TODAY + timedelta(days=2)).isoformat()
@@ -150,6 +150,87 @@ def test_daylio_import(app, client, patient, encode):
     assert pendings(app) == []
     entries = client.get("/entries")
     assert "Imported 5 check-ins from daylio_export_2025_06_04.csv." in entries.text
+
+
+# Daylio logs several times a day, newest first, with times in the app's own format.
+DAYLIO_SEVERAL = (
+    "full_date,date,weekday,time,mood,activities,note_title,note\n"
+    '2025-06-03,"June 3",Tuesday,"9:40 pm",meh,"reading","","Calmer by night"\n'
+    '2025-06-03,"June 3",Tuesday,"1:05 pm",awful,"work | walk","Lunch","Panic at lunch"\n'
+    '2025-06-03,"June 3",Tuesday,"8:15 am",rad,"walk","",""\n'
+    '2025-06-02,"June 2",Monday,"22:01",good,"work","","One entry"\n'
+    '2025-06-01,"June 1",Sunday,"",good,"","","Second, no time"\n'
+    '2025-06-01,"June 1",Sunday,"",meh,"","","First, no time"\n'
+)
+
+
+def test_daylio_days_with_several_entries_become_one_check_in_each(app, client, patient):
+    import_id = pending_id(upload(client, DAYLIO_SEVERAL, "daylio_export.csv"))
+    page = client.get(f"/import/{import_id}")
+    assert "The file has <strong>3</strong> check-ins, exported from Daylio." in page.text
+    merged = re.search(r'id="import-merged">(.*?)</p>', page.text, re.S).group(1)
+    assert merged.startswith("2 days have more than one entry in Daylio.")
+    # Rad 9, awful 1, meh 5: a mean of 5. Good 7 and meh 5: 6.
+    assert '5 <span class="hint">(average of 3 entries)</span>' in page.text
+    assert '6 <span class="hint">(average of 2 entries)</span>' in page.text
+    assert "<td>2, 3, 4</td>" in page.text  # the lines that made the day
+    for word, entries in (("rad", 1), ("good", 2), ("meh", 2), ("awful", 1)):
+        assert f"<td>{word}</td><td>{MOOD_WORDS[word]}</td><td>{entries}</td>" in page.text
+
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert checkins(app) == [
+        ("2025-06-01", 6, "First, no time\n\nSecond, no time", "imported"),  # file reversed
+        ("2025-06-02", 7, "One entry", "imported, work"),
+        (
+            "2025-06-03",
+            5,
+            "1:05 pm \u2014 Lunch\n\nPanic at lunch\n\n9:40 pm \u2014 Calmer by night",
+            "imported, walk, work, reading",
+        ),
+    ]
+
+
+def test_merged_daylio_notes_keep_the_reflection_limit(client, patient):
+    half = "x" * 10_000
+    text = (
+        "full_date,time,mood,note\n"
+        f"2025-06-03,21:00,good,{half}\n2025-06-03,08:00,meh,{half}\n2025-06-02,08:00,meh,ok\n"
+    )
+    response = upload(client, text)
+    assert response.status_code == 400
+    # 2 x 10,000, each after its time ("08:00 — ", 8 characters), a blank line between.
+    assert problems(response) == [
+        "Lines 2, 3: the notes of 2025-06-03 have 20,018 characters together; a check-in's "
+        "reflection can be up to 20,000."
+    ]
+
+
+def test_merged_daylio_mood_rounds_halves_up():
+    text = "full_date,mood\n2025-06-03,7\n2025-06-03,6\n2025-06-02,0\n2025-06-02,1\n"
+    parsed = parse(text.encode(), TODAY)
+    assert parsed.problems == []
+    assert [(row["day"], row["mood"]) for row in parsed.rows] == [
+        ("2025-06-03", 7),
+        ("2025-06-02", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("time", "expected"),
+    [
+        ("21:14", 21 * 60 + 14),
+        ("9:14 pm", 21 * 60 + 14),
+        ("12:05 am", 5),
+        ("12:05 PM", 12 * 60 + 5),
+        ("7:00 a.m.", 7 * 60),
+        ("", None),
+        ("noon", None),
+        ("13:00 pm", None),
+        ("24:00", None),
+    ],
+)
+def test_minutes_reads_daylio_times(time, expected):
+    assert minutes(time) == expected
 
 
 # Generic CSV ----------------------------------------------------------------------------
