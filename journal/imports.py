@@ -295,7 +295,7 @@ def read_row(row, width, columns, today):
     values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
               "private": private}  # fmt: skip
     if columns.time is not None:
-        values["time"] = " ".join(text(columns.time).split())
+        values["minute"] = minutes(text(columns.time))  # None when unreadable
     return values, [p for p in problems if p]
 
 
@@ -366,12 +366,21 @@ def minutes(time):
     return hour * 60 + minute if hour < 24 and minute < 60 else None
 
 
+def timed_note(entry):
+    """A Daylio entry's note after its time (HH:MM), when its time could be read."""
+    minute = entry.get("minute")
+    if minute is None:
+        return entry["note"]
+    return f"{minute // 60:02}:{minute % 60:02} \u2014 {entry['note']}"
+
+
 def merge_days(rows):
     """(rows, problems): several Daylio entries on one day made one check-in each.
 
     The mood is the mean of the entries' moods, rounded half up; the notes are joined in
     time order (Daylio lists the newest first, so without readable times, in the reverse of
-    the file's order), each after its time; the tags are all the entries' tags. A merged
+    the file's order), each after its time as HH:MM when it could be read; the tags are all
+    the entries' tags. A merged
     row keeps its first line and adds "lines", "entries" and "words" for the preview.
     """
     by_day = {}
@@ -382,7 +391,7 @@ def merge_days(rows):
         if len(entries) == 1:
             merged.append(entries[0])
             continue
-        times = [minutes(entry.get("time") or "") for entry in entries]
+        times = [entry.get("minute") for entry in entries]
         if None in times:
             entries = entries[::-1]
         else:  # sorted is stable: entries at the same minute keep the file's order
@@ -390,11 +399,7 @@ def merge_days(rows):
             entries = [entries[n] for n in order]
         lines = sorted(entry["line"] for entry in entries)
         where = f"Lines {', '.join(map(str, lines))}"
-        notes = [
-            f"{entry['time']} \u2014 {entry['note']}" if entry.get("time") else entry["note"]
-            for entry in entries
-            if entry["note"]
-        ]
+        notes = [timed_note(entry) for entry in entries if entry["note"]]
         note = "\n\n".join(notes)
         if len(note) > REFLECTION_MAX:
             problems.append(

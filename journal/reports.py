@@ -92,8 +92,12 @@ FOOTER = "Self-reported in a personal journal; not a clinical measurement."
 NO_DATA = "No check-ins, sessions or check-ups were recorded in this range."
 DASH = "\u2014"
 PLACEHOLDER = "\u25a1"
-# Closing punctuation that a line of Chinese, Japanese or Korean text does not start with.
-NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》］｝ー々ゝゞヽヾ")
+# Where a line of Chinese, Japanese or Korean text does not break: before closing punctuation,
+# small kana and iteration marks, and after opening brackets.
+NO_LINE_START = frozenset(
+    "、。，．・：；？！）」』】〕〉》］｝〜ー々ゝゞヽヾぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ)]}"
+)
+NO_LINE_END = frozenset("「『（【〔〈《［｛([{")
 # Format characters, combining marks and modifiers: dropped when the font lacks them.
 INVISIBLE = ("Cf", "Mn", "Me", "Sk")
 # Page 1 lists the latest flagged days, up to this many, when the Flagged days section is on.
@@ -281,6 +285,8 @@ def printable(text, style=""):
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     if text.isascii():
         return text
+    # Composed, so a mark the font cannot place on its letter (a decomposed が, é) is not lost.
+    text = unicodedata.normalize("NFC", text)
     covered = _covered(style)
     out = []
     for char in text:
@@ -421,8 +427,10 @@ class ReportDocument(FPDF):
                 if f"{family}{font_style}" not in self.fonts:
                     self.add_font(family, font_style, str(files[font_style]))
                     # Measuring with fpdf2 then counts the character in the font that draws it.
-                    loaded = {key.rstrip("BI") for key in self.fonts} & set(fallback_fonts())
-                    self.set_fallback_fonts(sorted(loaded), exact_match=False)
+                    loaded = {key.rstrip("BI") for key in self.fonts}
+                    self.set_fallback_fonts(
+                        [name for name in FALLBACK_FONTS if name in loaded], exact_match=False
+                    )
                 return family
         return FONT
 
@@ -527,7 +535,8 @@ class ReportDocument(FPDF):
 
     def _wide_head(self, word, width):
         """The longest start of `word` that fits `width` and ends where Chinese, Japanese or
-        Korean text may break: beside a wide character, not before closing punctuation."""
+        Korean text may break: beside a wide character, not before closing punctuation or
+        after an opening bracket."""
         if word.isascii():
             return ""
         used, best = 0.0, 0
@@ -536,7 +545,11 @@ class ReportDocument(FPDF):
             if used > width:
                 break
             following = word[n + 1]
-            if (_wide(char) or _wide(following)) and following not in NO_LINE_START:
+            if (
+                (_wide(char) or _wide(following))
+                and following not in NO_LINE_START
+                and char not in NO_LINE_END
+            ):
                 best = n + 1
         return word[:best]
 

@@ -184,7 +184,7 @@ def test_daylio_days_with_several_entries_become_one_check_in_each(app, client, 
         (
             "2025-06-03",
             5,
-            "1:05 pm \u2014 Lunch\n\nPanic at lunch\n\n9:40 pm \u2014 Calmer by night",
+            "13:05 \u2014 Lunch\n\nPanic at lunch\n\n21:40 \u2014 Calmer by night",
             "imported, walk, work, reading",
         ),
     ]
@@ -203,6 +203,18 @@ def test_merged_daylio_notes_keep_the_reflection_limit(client, patient):
         "Lines 2, 3: the notes of 2025-06-03 have 20,018 characters together; a check-in's "
         "reflection can be up to 20,000."
     ]
+
+
+def test_an_unreadable_daylio_time_is_left_out_of_the_note():
+    text = (
+        "full_date,time,mood,note\n"
+        "2025-06-03,9:40\x07pm\u202e,good,Later\n2025-06-03,08:00,meh,Earlier\n"
+    )
+    parsed = parse(text.encode(), TODAY)
+    assert parsed.problems == []
+    # One time unreadable: the file's order, reversed (Daylio lists the newest first).
+    (row,) = parsed.rows
+    assert row["note"] == "08:00 \u2014 Earlier\n\nLater"
 
 
 def test_merged_daylio_mood_rounds_halves_up():

@@ -404,6 +404,7 @@ def without_fallback_fonts(monkeypatch):
         ("keycap 1\ufe0f\u20e3", "keycap 1\ufe0f"),  # the enclosing keycap is dropped
         ("hieroglyph \U00013000 and \U0010fffd", "hieroglyph □ and □"),  # in no font here
         ("a\tb\r\nc", "a    b\nc"),
+        ("\u304b\u3099 e\u0301", "\u304c \u00e9"),  # decomposed が and é, composed
     ],
 )
 def test_printable(text, printed):
@@ -477,18 +478,22 @@ def test_characters_no_font_has_are_squares_with_a_note(
 
 
 @needs_fallback_fonts
-def test_cjk_text_breaks_between_characters_and_fills_its_lines():
-    text = "Today " + "今日は先生と話して、少し気持ちが楽になりました。" * 6
+@pytest.mark.parametrize("width", [43, 50, 60])  # each puts a 「 or a small kana at a break
+def test_cjk_text_breaks_between_characters_and_fills_its_lines(width):
+    text = "Today " + "今日は先生と話して「ちょっと楽になった」と言った。" * 8
     with reports.ReportDocument("test") as pdf:
         pdf.add_page()
         pdf.set_font(reports.FONT, "", 10)
-        lines = pdf.wrap(reports.printable(text), 60)
+        lines = pdf.wrap(reports.printable(text), width)
         widths = [pdf.text_width(line) for line in lines]
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
-    assert all(width <= 60 for width in widths)
-    assert all(width > 55 for width in widths[:-1])  # no line ends early for want of a space
+    assert all(used <= width for used in widths)
+    # No line ends early for want of a space (some end a few characters short: the rules below
+    # keep 「ちょっ together, say).
+    assert all(used > 0.7 * width for used in widths[:-1])
     assert lines[0].startswith("Today 今日")  # the CJK run starts on the first line
-    assert not any(line.startswith(("、", "。")) for line in lines)
+    assert not any(line[0] in reports.NO_LINE_START for line in lines)  # 」、。っょ
+    assert not any(line[-1] in reports.NO_LINE_END for line in lines)  # 「
 
 
 def test_report_pdf_is_the_public_entry_point(app, patient):
