@@ -35,7 +35,7 @@ import hashlib
 import math
 import re
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -49,6 +49,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -70,6 +71,9 @@ bp = Blueprint("checkins", __name__)
 
 TAG_MAX = 40
 TAGS_MAX = 20
+# How long the offline page offers its form after a page seen signed in, where sessions have
+# no idle timeout (IDLE_MINUTES = 0) and no remember-me cookie: a working day.
+SESSION_ONLY_MINUTES = 12 * 60
 SUGGESTED_TAGS = [
     "slept well",
     "slept badly",
@@ -375,6 +379,32 @@ def queue_owner():
     return hashlib.sha256(f"{current_user.id}:{created_at}".encode()).hexdigest()[:24]
 
 
+@bp.app_template_global()
+def signed_in_here():
+    """What the script keeps on the device for the offline page's check-in form, as data
+    attributes for the layout's log-out form: the patient's queue tag, whether their new
+    reflections start private, and until when the sign-in lasts (milliseconds since 1970).
+
+    That is the remember-me cookie's lifetime when there is one, else the idle timeout, so
+    the form is not offered to whoever picks up the phone after the session has ended.
+    Refreshed by every page a patient sees; a therapist gets none.
+    """
+    if current_user.role != "patient":
+        return {}
+    config = current_app.config
+    if request.cookies.get(config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)):
+        lasts = config["REMEMBER_COOKIE_DURATION"]
+        lasts = lasts if isinstance(lasts, timedelta) else timedelta(seconds=lasts)
+    else:
+        lasts = timedelta(minutes=config.get("IDLE_MINUTES") or SESSION_ONLY_MINUTES)
+    until = datetime.now(UTC) + lasts
+    return {
+        "data-queue-owner": queue_owner(),
+        "data-private-default": "1" if current_user.private_by_default else "0",
+        "data-signed-in-until": str(int(until.timestamp() * 1000)),
+    }
+
+
 @contextmanager
 def write_transaction():
     """One transaction that holds the write lock from its start.
@@ -473,11 +503,7 @@ def answer_sent(day, status, verb=None, values=None, live=True):
 def checkin_form(tracked, local_today, **kwargs):
     """The check-in form, marked with the person's queue tag for the script."""
     form = make_form(CheckinForm, tracked, today=local_today, **kwargs)
-    form.loaded_for.render_kw = {
-        "data-queue-owner": queue_owner(),
-        # For the offline page's form (static/app.js): whether new reflections start private.
-        "data-private-default": "1" if current_user.private_by_default else "0",
-    }
+    form.loaded_for.render_kw = {"data-queue-owner": queue_owner()}
     return form
 
 

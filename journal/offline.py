@@ -7,10 +7,11 @@ person saves while offline are kept by `static/app.js` in IndexedDB and sent wit
 idempotency key (see `journal.checkins`).
 
 The offline page carries a short check-in form (mood, reflection, private, self-harm), hidden:
-the script shows it only on a device where someone is signed in (the check-in page left their
-queue tag there; logging out or a page seen signed out removes it), so a person who opens the
-app with no connection can still write today's entry. It is queued under that tag like any
-other and sent only while the same person is signed in.
+the script shows it only on a device where a patient's sign-in has not lapsed (every page they
+see leaves their queue tag and its end there, see `checkins.signed_in_here`; logging out or a
+page seen signed out removes it), so a person who opens the app with no connection can still
+write today's entry. It is queued under that tag like any other and sent only while the same
+person is signed in.
 """
 
 import hashlib

@@ -127,11 +127,7 @@ const offlineCheckins = (() => {
     const owner = root.querySelector("form.checkin [data-queue-owner]");
     if (!owner) return null;
     const token = root.querySelector("form.checkin input[name='csrf_token']");
-    return {
-      owner: owner.dataset.queueOwner,
-      token: token ? token.value : "",
-      privateDefault: owner.dataset.privateDefault === "1",
-    };
+    return { owner: owner.dataset.queueOwner, token: token ? token.value : "" };
   }
 
   // The same, fetched fresh; null when nobody is signed in. Throws when offline.
@@ -353,10 +349,22 @@ document.addEventListener("DOMContentLoaded", () => {
     );
   }
 
-  // Keep a check-in on this device for `owner`, to be sent later. True when help should be
-  // at hand (a mood of 0-2 or the self-harm answer), as the server would show it.
+  const fieldValue = (fields, name) => (fields.find(([n]) => n === name) || [])[1];
+
+  // Whether help should be at hand for these answers (a mood of 0-2 or the self-harm answer),
+  // as the server would show it.
+  const needsHelp = (fields) =>
+    Number(fieldValue(fields, "mood")) <= 2 || fieldValue(fields, "self_harm") !== undefined;
+
+  // A check-in saved offline without a mood: say so and go to the scale.
+  function askForMood(form) {
+    say("Choose your mood today, from 0 to 10, then save again.");
+    form.querySelector("fieldset.scale input")?.focus();
+  }
+
+  // Keep a check-in on this device for `owner`, to be sent later.
   async function queue(owner, key, fields) {
-    const value = (name) => (fields.find(([n]) => n === name) || [])[1];
+    const value = (name) => fieldValue(fields, name);
     const mood = value("mood");
     await checkinQueue.put({
       key,
@@ -368,12 +376,13 @@ document.addEventListener("DOMContentLoaded", () => {
       reflection: value("reflection") || "",
       state: "waiting",
     });
-    return Number(mood) <= 2 || value("self_harm") !== undefined;
   }
 
-  // Who is signed in on this device, for the offline page's form: the check-in page leaves the
-  // person's queue tag (and whether their reflections start private); logging out, or any page
-  // seen signed out, takes it away. The offline page itself is the same for everyone.
+  // Who is signed in on this device, for the offline page's form: every page a patient sees
+  // leaves their queue tag, whether their reflections start private, and until when the
+  // sign-in lasts (on the log-out form, see checkins.signed_in_here); logging out, or any
+  // page seen without a patient signed in, takes it away. The offline page is the same for
+  // everyone, so it reads this rather than showing anything of its own.
   const signedIn = {
     KEY: "afterglow-signed-in",
     get() {
@@ -395,8 +404,15 @@ document.addEventListener("DOMContentLoaded", () => {
     },
   };
   const logout = document.querySelector("form.logout");
-  if (page) signedIn.set({ owner: page.owner, private: page.privateDefault });
-  else if (!offlinePage && !logout) signedIn.clear();
+  if (logout && logout.dataset.queueOwner) {
+    signedIn.set({
+      owner: logout.dataset.queueOwner,
+      private: logout.dataset.privateDefault === "1",
+      until: Number(logout.dataset.signedInUntil) || 0,
+    });
+  } else if (!offlinePage) {
+    signedIn.clear();
+  }
   if (logout) logout.addEventListener("submit", () => signedIn.clear());
 
   const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));
@@ -449,14 +465,13 @@ document.addEventListener("DOMContentLoaded", () => {
       [...new FormData(form)]
         .filter(([name]) => !offlineCheckins.NOT_SENT.has(name))
         .map(([name, value]) => [name, String(value)]);
-    const value = (fields, name) => (fields.find(([n]) => n === name) || [])[1];
 
     async function keep(fields, note) {
-      const crisis = await queue(page.owner, key.value, fields);
+      await queue(page.owner, key.value, fields);
       key.value = offlineCheckins.newKey(); // the next save is a new check-in
       form.reset();
       await render();
-      say(`Saved on this device, waiting to send. ${note}`, crisis);
+      say(`Saved on this device, waiting to send. ${note}`, needsHelp(fields));
       status.scrollIntoView({ block: "center" });
     }
 
@@ -464,12 +479,10 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
       if (busy) return;
       const fields = fieldsOf();
-      if (value(fields, "mood") === undefined) {
+      if (fieldValue(fields, "mood") === undefined) {
         // The server explains at the field and keeps everything; offline, say it here.
         if (navigator.onLine) return HTMLFormElement.prototype.submit.call(form);
-        say("Choose your mood today, from 0 to 10, then save again.");
-        form.querySelector("fieldset.scale input")?.focus();
-        return;
+        return askForMood(form);
       }
       busy = true;
       if (button) button.disabled = true;
@@ -527,31 +540,44 @@ document.addEventListener("DOMContentLoaded", () => {
     // Today's check-in, for someone who opened the app with no connection.
     const offlineForm = offlinePage.querySelector("form[data-offline-checkin]");
     const me = signedIn.get();
-    if (offlineForm && me && me.owner) {
+    if (offlineForm && me && me.owner && Date.now() < me.until) {
       const privateBox = offlineForm.querySelector("input[name='private']");
       const defaults = () => {
         if (privateBox) privateBox.checked = Boolean(me.private);
       };
       defaults();
       offlineForm.hidden = false;
+      let saving = false;
       offlineForm.addEventListener("submit", async (event) => {
         event.preventDefault();
+        if (saving) return; // a second tap while the first is being kept
         const now = new Date();
         const pad = (n) => String(n).padStart(2, "0");
         offlineForm.elements.date.value =
           `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
         const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
-        if (!fields.some(([name]) => name === "mood")) {
-          say("Choose your mood today, from 0 to 10, then save again.");
-          offlineForm.querySelector("fieldset.scale input")?.focus();
-          return;
+        if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
+        saving = true;
+        try {
+          await queue(me.owner, offlineCheckins.newKey(), fields);
+          offlineForm.reset();
+          defaults();
+          say(
+            "Saved on this device, waiting to send. It will be sent when you're back online.",
+            needsHelp(fields),
+          );
+          if (navigator.onLine) offlineCheckins.retryLater(); // the server is down, not the network
+        } catch {
+          // Storage full or turned off: nothing was kept, and the words are still in the form.
+          say(
+            "This device could not keep your check-in. Your words are still in the form: " +
+              "copy them somewhere safe, or try again when you're back online.",
+            needsHelp(fields),
+          );
+        } finally {
+          saving = false;
+          status.scrollIntoView({ block: "center" });
         }
-        const crisis = await queue(me.owner, offlineCheckins.newKey(), fields);
-        offlineForm.reset();
-        defaults();
-        say("Saved on this device, waiting to send. It will be sent when you're back online.", crisis);
-        status.scrollIntoView({ block: "center" });
-        if (navigator.onLine) offlineCheckins.retryLater(); // the server, not the network, is down
       });
     }
   } else if (!page) {

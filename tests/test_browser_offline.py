@@ -367,8 +367,7 @@ def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, contex
     page.get_by_label("Start new reflections as private").check()
     page.get_by_role("button", name="Save settings").tap()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
-    page.goto("/checkin")
-    controlled(page)
+    controlled(page)  # any page seen signed in keeps the setting for the offline form
 
     context.set_offline(True)
     page.goto("/progress")
@@ -394,3 +393,23 @@ def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, contex
     page.goto("/checkin")
     expect(page.get_by_role("heading", name="No connection")).to_be_visible()
     expect(offline_form(page)).to_be_hidden()  # nobody is signed in on this phone now
+
+
+def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
+    register(page)
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/entries")
+    expect(offline_form(page)).to_be_visible()
+    # As if the phone lay unused past the idle sign-out: the device's note of who is signed
+    # in here has run out.
+    page.evaluate(
+        """() => {
+            const note = JSON.parse(localStorage.getItem("afterglow-signed-in"));
+            note.until = Date.now() - 1000;
+            localStorage.setItem("afterglow-signed-in", JSON.stringify(note));
+        }"""
+    )
+    page.goto("/checkin")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(offline_form(page)).to_be_hidden()

@@ -194,13 +194,40 @@ def test_offline_page_has_a_hidden_check_in_form_for_the_script(client):
     assert "data-queue-owner" not in html and "checked" not in form.group(0)
 
 
-def test_checkin_page_tells_the_script_whether_reflections_start_private(client, auth):
+def signed_in_here(html):
+    """The data attributes of the layout's log-out form, by name."""
+    form = re.search(r'<form method="post" action="/auth/logout" class="logout"([^>]*)>', html)
+    assert form, "no log-out form"
+    return dict(re.findall(r'data-([\w-]+)="([^"]*)"', form.group(1)))
+
+
+def until_from_now(attrs):
+    return datetime.fromtimestamp(int(attrs["signed-in-until"]) / 1000, UTC) - datetime.now(UTC)
+
+
+def test_every_patient_page_tells_the_script_who_is_signed_in_and_until_when(client, auth):
     auth.register()
-    assert 'data-private-default="0"' in client.get("/checkin").text
+    for path in ("/checkin", "/entries", "/progress", "/settings"):
+        attrs = signed_in_here(client.get(path).text)
+        assert len(attrs["queue-owner"]) == 24 and attrs["private-default"] == "0"
+        assert timedelta(minutes=29) < until_from_now(attrs) <= timedelta(minutes=30)  # idle
     settings = {"timezone": "UTC", "window_days": "7", "clinic_phone": ""}
     settings["private_by_default"] = "y"
     assert client.post("/settings", data=settings).status_code == 302
-    assert 'data-private-default="1"' in client.get("/checkin").text
+    assert signed_in_here(client.get("/entries").text)["private-default"] == "1"
+
+
+def test_kept_signed_in_lasts_as_long_as_the_remember_me_cookie(client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    attrs = signed_in_here(client.get("/entries").text)
+    assert timedelta(days=29, hours=23) < until_from_now(attrs) <= timedelta(days=30)
+
+
+def test_a_therapist_page_leaves_no_queue_tag(client, auth):
+    auth.register(email="t@example.com", role="therapist")
+    assert signed_in_here(client.get("/caseload").text) == {}
 
 
 def test_offline_page_leaves_a_pending_message_for_the_next_page(client, patient):
