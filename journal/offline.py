@@ -27,7 +27,13 @@ bp = Blueprint("offline", __name__)
 
 # What the offline page is made of, besides the static files: a change to any of them must
 # reach devices, so each is part of the service worker's version.
-SHELL_TEMPLATES = ("base.html", "offline.html", "_crisis.html", "_macros.html")
+SHELL_TEMPLATES = (
+    "base.html",
+    "offline.html",
+    "_crisis.html",
+    "_macros.html",
+    "checkins/_words.html",
+)
 VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";$', re.MULTILINE)
 
 
