@@ -432,6 +432,8 @@ def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, cap
         get_db().conn.commit()
     words = "今日は良い日 👍🏽 오늘은 좋은 날 今天很好 but é ß Ω\nplain words after"
     add(app, "checkins", day=TODAY.isoformat(), mood=6, reflection=words)
+    longer = "一日中、静かに過ごした。" * 300  # runs onto further pages
+    add(app, "checkins", day=(TODAY - timedelta(days=1)).isoformat(), mood=5, reflection=longer)
     with caplog.at_level(logging.WARNING):
         response = client.get("/export/report.pdf?sections=reflections")
     assert response.status_code == 200
@@ -440,6 +442,9 @@ def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, cap
     # A line in DejaVu after a line that needed the fallback fonts is printed in DejaVu.
     assert "plainwordsafter" in text
     assert "Reflectionssharedby山田🌸" in text
+    assert text.count("静") == 300 and text.count("。") == 300  # all of it, across pages
+    later = [re.sub(r"[\s\x00]+", "", page) for page in pages(response.data)[1:]]
+    assert later and all(page.startswith("Afterglowreport·山田🌸·") for page in later)
     assert "□" not in text  # and so no note about squares
     fonts = {
         font["/BaseFont"] if "/BaseFont" in font else font["/Subtype"]
