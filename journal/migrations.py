@@ -288,6 +288,14 @@ def m015_activity(db):
     db.execute("create index activity_user_at on activity (user_id, at)")
 
 
+@migrations()
+def m016_share_request_keys(db):
+    # The key of the form that made a link: the same form sent again (a reload of the page
+    # that showed the new link) makes no second link.
+    db.execute("alter table share_links add column request_key text")
+    db.execute("create unique index share_links_request on share_links (user_id, request_key)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

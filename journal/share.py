@@ -21,11 +21,16 @@ Decisions:
   410 with a plain page saying which, so the therapist knows to ask for a new one.
 - The page that shows a new link is sent with `Cache-Control: no-store`, so the link
   does not stay in the browser's cache or history of pages.
+- The form carries a random `request_key`, stored with the link it makes. The same form sent
+  again (reloading the page that showed the link resends it) makes no second link: the page
+  says the link was made already and that its address was shown once; revoking it and making
+  a new one is the way to a fresh address. A form without a key still makes a link.
 """
 
 import hashlib
 import re
 import secrets
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,7 +48,7 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import IntegerField, StringField
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from . import progress, reports, sharing
@@ -59,6 +64,7 @@ TOKEN_BYTES = 32
 # token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet; nothing else is a token.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 DAYS_MESSAGE = f"Choose a whole number of days from {DAYS_MIN} to {DAYS_MAX}."
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 QR_PIXELS_PER_MODULE = 5
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -101,6 +107,11 @@ class ShareForm(FlaskForm):
         description=f"From {DAYS_MIN} to {DAYS_MAX}. You can revoke it sooner at any time.",
         render_kw={"inputmode": "numeric", "min": DAYS_MIN, "max": DAYS_MAX},
     )
+    # New for every form shown; see the module's decisions. Anything but a key is no key.
+    request_key = HiddenField(
+        default=lambda: secrets.token_urlsafe(16),
+        filters=[lambda value: value if value and REQUEST_KEY.fullmatch(value) else None],
+    )
 
 
 # Tokens, links and what they show
@@ -125,24 +136,41 @@ def status(link, now=None):
     return "active"
 
 
-def create_link(user_id, label, days):
-    """Store a new link for `user_id`; return (row id, token). The token is not stored."""
+def create_link(user_id, label, days, request_key=None):
+    """Store a new link for `user_id`; return (row id, token). The token is not stored.
+
+    None when `request_key` already made a link of this person's (the same form sent again).
+    """
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
-    link_id = (
-        get_db()["share_links"]
-        .insert(
-            {
-                "user_id": user_id,
-                "label": label,
-                "token_hash": hash_token(token),
-                "created_at": now.isoformat(),
-                "expires_at": (now + timedelta(days=days)).isoformat(),
-            }
+    try:
+        link_id = (
+            get_db()["share_links"]
+            .insert(
+                {
+                    "user_id": user_id,
+                    "label": label,
+                    "token_hash": hash_token(token),
+                    "created_at": now.isoformat(),
+                    "expires_at": (now + timedelta(days=days)).isoformat(),
+                    "request_key": request_key,
+                }
+            )
+            .last_pk
         )
-        .last_pk
-    )
+    except sqlite3.IntegrityError:
+        if request_key and made_by(user_id, request_key):
+            return None
+        raise
     return link_id, token
+
+
+def made_by(user_id, request_key):
+    """The person's link that the form with `request_key` made, or None."""
+    rows = get_db()["share_links"].rows_where(
+        "user_id = ? and request_key = ?", [user_id, request_key], limit=1
+    )
+    return next(iter(rows), None)
 
 
 def links_of(user_id):
@@ -231,8 +259,9 @@ def link_headers(response):
 # Views: the person's own page of links
 
 
-def render_index(form=None, new=None, status_code=200):
-    """The /share page: the form, the new link once (when just made), and every link."""
+def render_index(form=None, new=None, already=None, status_code=200):
+    """The /share page: the form, the new link once (when just made), a note when the form
+    that made `already` came again, and every link."""
     zone = current_user.timezone
     now = utcnow()
     links = [
@@ -251,6 +280,7 @@ def render_index(form=None, new=None, status_code=200):
             "share/index.html",
             form=form or ShareForm(formdata=None),
             new=new,
+            already=already,
             links=links,
             action_form=FlaskForm(formdata=None),
         ),
@@ -269,7 +299,11 @@ def index():
         return render_index(form)
     if not form.validate():
         return render_index(form, status_code=400)
-    link_id, token = create_link(current_user.id, form.label.data, form.days.data)
+    key = form.request_key.data
+    made = create_link(current_user.id, form.label.data, form.days.data, key)
+    if made is None:
+        return render_index(already=made_by(current_user.id, key))
+    link_id, token = made
     url = public_url("share.view", token=token)
     new = {
         "id": link_id,

@@ -717,3 +717,15 @@ def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, bro
         assert response.status == 410
     finally:
         again.close()
+
+
+def test_reloading_the_new_link_page_makes_no_second_link(page):
+    register(page)
+    page.goto("/share")
+    page.get_by_label("Who is this link for?").fill("Dr. Rivera")
+    page.get_by_role("button", name="Make a link").tap()
+    expect(page.locator("#share-url")).to_be_visible()
+    page.reload()  # the browser sends the same form again
+    expect(page.get_by_role("status").filter(has_text="This form was sent before")).to_be_visible()
+    expect(page.locator("#share-url")).to_have_count(0)
+    expect(page.locator(".share-links li")).to_have_count(1)

@@ -122,6 +122,56 @@ def test_tokens_are_long_and_different(app, client, patient):
     assert len({link["token_hash"] for link in links(app)}) == 3
 
 
+def form_key(client):
+    """The request key of a fresh /share form."""
+    return re.search(r'name="request_key" type="hidden" value="([^"]+)"', client.get("/share").text)
+
+
+def test_the_same_form_sent_again_makes_no_second_link(app, client, patient):
+    key = form_key(client).group(1)
+    first = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
+    assert first.status_code == 201
+    token = TOKEN.search(first.text).group(1)
+    # A reload of the page that showed the link sends the very same form again.
+    again = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
+    assert again.status_code == 200
+    assert "This form was sent before: the link “Dr Rivera” was made then" in again.text
+    assert "/s/" not in again.text and token not in again.text
+    assert [link["label"] for link in links(app)] == ["Dr Rivera"]
+    # The page offers a fresh form, which makes a new link.
+    fresh = form_key(client).group(1)
+    assert fresh != key
+    made = client.post("/share", data={"label": "Dr Kim", "days": "7", "request_key": fresh})
+    assert made.status_code == 201
+    assert [link["label"] for link in links(app)] == ["Dr Rivera", "Dr Kim"]
+
+
+def test_a_form_without_a_usable_key_still_makes_each_link(app, client, patient):
+    for key in ("", "not a key!", "k" * 65):
+        response = client.post(
+            "/share", data={"label": "Dr Rivera", "days": "3", "request_key": key}
+        )
+        assert response.status_code == 201
+    assert len(links(app)) == 3
+    assert {link["request_key"] for link in links(app)} == {None}
+
+
+def test_one_persons_form_key_does_not_stop_anothers_link(app, client, auth):
+    auth.register()
+    key = form_key(client).group(1)
+    assert (
+        client.post("/share", data={"label": "A", "days": "3", "request_key": key}).status_code
+        == 201
+    )
+    auth.logout()
+    auth.register(email="sam@example.com")
+    assert (
+        client.post("/share", data={"label": "B", "days": "3", "request_key": key}).status_code
+        == 201
+    )
+    assert [(link["user_id"], link["label"]) for link in links(app)] == [(1, "A"), (2, "B")]
+
+
 def test_qr_code_of_the_link_is_inline_svg_without_styles(client, patient):
     response, token = make_link(client)
     assert str(share.qr_svg(f"http://localhost/s/{token}")) in response.text
