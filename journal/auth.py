@@ -2,6 +2,7 @@
 
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,6 +63,7 @@ class User(UserMixin):
         self.clinic_phone = row.get("clinic_phone", "")
         self.private_by_default = bool(row.get("private_by_default", 0))
         self.report_name = row.get("report_name", "")
+        self.created_at = row.get("created_at", "")
 
     def get_id(self):
         """What the session and the remember-me cookie hold: the id and the session version."""
@@ -348,7 +350,7 @@ def register():
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
             user = User(db["users"].get(user_id))
-            login_user(user)
+            sign_in(user)
             record_sign_in("register")  # issue 5: "Recent activity"
             if user.is_therapist:
                 flash("Welcome to Afterglow. Give your patients the invite code below to link.")
@@ -386,9 +388,25 @@ def login():
         return render_template("auth/login.html", form=form), 400
 
     db.execute("delete from login_failures where email = ?", [email])
-    login_user(User(row), remember=form.remember.data)
+    sign_in(User(row), remember=form.remember.data)
     record_sign_in("password")  # issue 5: "Recent activity"
     return redirect(safe_next(request.args.get("next")))
+
+
+def sign_in(user, remember=False):
+    """Log `user` in, noting in the session until when "Keep me signed in" lasts, if chosen.
+
+    flask-login sets the remember cookie once, here, for REMEMBER_COOKIE_DURATION; the note
+    lets pages say when it runs out (checkins.signed_in_here) without trusting a cookie that
+    may be left from an earlier sign-in.
+    """
+    login_user(user, remember=remember)
+    if remember:
+        lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
+        lasts = lasts if isinstance(lasts, timedelta) else timedelta(seconds=lasts)
+        session["remember_until"] = int((datetime.now(UTC) + lasts).timestamp())
+    else:
+        session.pop("remember_until", None)
 
 
 def record_sign_in(how):

@@ -46,6 +46,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -373,10 +374,7 @@ def queue_owner():
     a second account). The creation time makes it differ for a new account that gets an id
     SQLite reused.
     """
-    (created_at,) = (
-        get_db().execute("select created_at from users where id = ?", [current_user.id]).fetchone()
-    )
-    return hashlib.sha256(f"{current_user.id}:{created_at}".encode()).hexdigest()[:24]
+    return hashlib.sha256(f"{current_user.id}:{current_user.created_at}".encode()).hexdigest()[:24]
 
 
 @bp.app_template_global()
@@ -385,19 +383,19 @@ def signed_in_here():
     attributes for the layout's log-out form: the patient's queue tag, whether their new
     reflections start private, and until when the sign-in lasts (milliseconds since 1970).
 
-    That is the remember-me cookie's lifetime when there is one, else the idle timeout, so
-    the form is not offered to whoever picks up the phone after the session has ended.
-    Refreshed by every page a patient sees; a therapist gets none.
+    That is when the remember-me cookie set at this sign-in runs out (auth.sign_in notes it),
+    else the idle timeout from now (SESSION_ONLY_MINUTES where there is none), so the form is
+    not offered to whoever picks up the phone after the session has ended. Refreshed by every
+    page a patient sees; a therapist gets none.
     """
     if current_user.role != "patient":
         return {}
     config = current_app.config
-    if request.cookies.get(config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)):
-        lasts = config["REMEMBER_COOKIE_DURATION"]
-        lasts = lasts if isinstance(lasts, timedelta) else timedelta(seconds=lasts)
-    else:
-        lasts = timedelta(minutes=config.get("IDLE_MINUTES") or SESSION_ONLY_MINUTES)
-    until = datetime.now(UTC) + lasts
+    now = datetime.now(UTC)
+    until = now + timedelta(minutes=config.get("IDLE_MINUTES") or SESSION_ONLY_MINUTES)
+    remembered = session.get("remember_until")
+    if remembered and request.cookies.get(config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)):
+        until = max(until, datetime.fromtimestamp(remembered, UTC))
     return {
         "data-queue-owner": queue_owner(),
         "data-private-default": "1" if current_user.private_by_default else "0",

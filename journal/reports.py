@@ -285,8 +285,10 @@ def printable(text, style=""):
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     if text.isascii():
         return text
-    # Composed, so a mark the font cannot place on its letter (a decomposed が, é) is not lost.
-    text = unicodedata.normalize("NFC", text)
+    # Composed, so a mark the font cannot place on its letter (a decomposed が, é) is not lost;
+    # only then, since NFC also swaps CJK compatibility ideographs (used in names) for others.
+    if any(unicodedata.combining(char) for char in text):
+        text = unicodedata.normalize("NFC", text)
     covered = _covered(style)
     out = []
     for char in text:

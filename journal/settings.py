@@ -3,7 +3,7 @@
 import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, IntegerField, PasswordField, StringField
@@ -14,6 +14,7 @@ from .auth import (
     hash_password,
     password_field,
     record_failure,
+    sign_in,
     throttle_wait,
     timezone_field,
     validate_timezone,
@@ -139,7 +140,7 @@ def password():
         )
         # Every other device is signed out; this one carries on with the new version.
         remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        login_user(User(db["users"].get(current_user.id)), remember=remembered in request.cookies)
+        sign_in(User(db["users"].get(current_user.id)), remember=remembered in request.cookies)
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)

@@ -24,7 +24,9 @@ Decisions:
 - The form carries a random `request_key`, stored with the link it makes. The same form sent
   again (reloading the page that showed the link resends it) makes no second link: the page
   says the link was made already and that its address was shown once; revoking it and making
-  a new one is the way to a fresh address. A form without a key still makes a link.
+  a new one is the way to a fresh address. The same key with another label or lifetime (an
+  old form brought back with the Back button and filled in anew) makes a new link, as does a
+  form without a key.
 """
 
 import hashlib
@@ -165,6 +167,12 @@ def create_link(user_id, label, days, request_key=None):
     return link_id, token
 
 
+def same_request(link, label, days):
+    """Whether `link` is what a form asking for `label` and `days` made."""
+    lasted = datetime.fromisoformat(link["expires_at"]) - datetime.fromisoformat(link["created_at"])
+    return link["label"] == label and lasted == timedelta(days=days)
+
+
 def made_by(user_id, request_key):
     """The person's link that the form with `request_key` made, or None."""
     rows = get_db()["share_links"].rows_where(
@@ -300,8 +308,13 @@ def index():
     if not form.validate():
         return render_index(form, status_code=400)
     key = form.request_key.data
+    earlier = made_by(current_user.id, key) if key else None
+    if earlier is not None:
+        if same_request(earlier, form.label.data, form.days.data):
+            return render_index(already=earlier)
+        key = None  # an old form, brought back and filled in anew: a new link
     made = create_link(current_user.id, form.label.data, form.days.data, key)
-    if made is None:
+    if made is None:  # the same form sent twice at once: the other one made the link
         return render_index(already=made_by(current_user.id, key))
     link_id, token = made
     url = public_url("share.view", token=token)

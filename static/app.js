@@ -362,7 +362,23 @@ document.addEventListener("DOMContentLoaded", () => {
     form.querySelector("fieldset.scale input")?.focus();
   }
 
-  // Keep a check-in on this device for `owner`, to be sent later.
+  // Keep a check-in on this device for `owner`, to be sent later. False, having said so, when
+  // the device cannot (storage full or turned off): the words are still in the form.
+  async function keepOnDevice(owner, key, fields) {
+    try {
+      await queue(owner, key, fields);
+      return true;
+    } catch {
+      say(
+        "This device could not keep your check-in. Your words are still in the form: " +
+          "copy them somewhere safe, or try again when you're back online.",
+        needsHelp(fields),
+      );
+      status.scrollIntoView({ block: "center" });
+      return false;
+    }
+  }
+
   async function queue(owner, key, fields) {
     const value = (name) => fieldValue(fields, name);
     const mood = value("mood");
@@ -387,10 +403,11 @@ document.addEventListener("DOMContentLoaded", () => {
     KEY: "afterglow-signed-in",
     get() {
       try {
-        return JSON.parse(localStorage.getItem(this.KEY));
-      } catch {
-        return null;
-      }
+        const note = JSON.parse(localStorage.getItem(this.KEY));
+        if (note && note.owner && Date.now() < note.until) return note;
+        localStorage.removeItem(this.KEY); // run out: nothing of it stays on the device
+      } catch {}
+      return null;
     },
     set(value) {
       try {
@@ -467,7 +484,7 @@ document.addEventListener("DOMContentLoaded", () => {
         .map(([name, value]) => [name, String(value)]);
 
     async function keep(fields, note) {
-      await queue(page.owner, key.value, fields);
+      if (!(await keepOnDevice(page.owner, key.value, fields))) return;
       key.value = offlineCheckins.newKey(); // the next save is a new check-in
       form.reset();
       await render();
@@ -540,7 +557,7 @@ document.addEventListener("DOMContentLoaded", () => {
     // Today's check-in, for someone who opened the app with no connection.
     const offlineForm = offlinePage.querySelector("form[data-offline-checkin]");
     const me = signedIn.get();
-    if (offlineForm && me && me.owner && Date.now() < me.until) {
+    if (offlineForm && me) {
       const privateBox = offlineForm.querySelector("input[name='private']");
       const defaults = () => {
         if (privateBox) privateBox.checked = Boolean(me.private);
@@ -557,27 +574,29 @@ document.addEventListener("DOMContentLoaded", () => {
           `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
         const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
         if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
-        saving = true;
-        try {
-          await queue(me.owner, offlineCheckins.newKey(), fields);
-          offlineForm.reset();
-          defaults();
+        if (!signedIn.get()) {
+          // The sign-in ran out while this page stood open: nothing is kept for anyone, and
+          // the words stay in the form.
           say(
-            "Saved on this device, waiting to send. It will be sent when you're back online.",
+            "You were signed out on this device, so this check-in cannot be kept for your " +
+              "journal. Copy your words somewhere safe, and log in when you're back online.",
             needsHelp(fields),
           );
-          if (navigator.onLine) offlineCheckins.retryLater(); // the server is down, not the network
-        } catch {
-          // Storage full or turned off: nothing was kept, and the words are still in the form.
-          say(
-            "This device could not keep your check-in. Your words are still in the form: " +
-              "copy them somewhere safe, or try again when you're back online.",
-            needsHelp(fields),
-          );
-        } finally {
-          saving = false;
           status.scrollIntoView({ block: "center" });
+          return;
         }
+        saving = true;
+        const kept = await keepOnDevice(me.owner, offlineCheckins.newKey(), fields);
+        saving = false;
+        if (!kept) return;
+        offlineForm.reset();
+        defaults();
+        say(
+          "Saved on this device, waiting to send. It will be sent when you're back online.",
+          needsHelp(fields),
+        );
+        status.scrollIntoView({ block: "center" });
+        if (navigator.onLine) offlineCheckins.retryLater(); // the server is down, not the network
       });
     }
   } else if (!page) {

@@ -149,12 +149,9 @@ def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live
     assert keys == [("saved",)]
 
 
-def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_server):
-    email = register(page)
-    controlled(page)
-    context.set_offline(True)
-    save_offline(page, 5, reflection="Only once")
-    queued = page.evaluate(
+def queued(page):
+    """The check-ins waiting in the device's IndexedDB queue."""
+    return page.evaluate(
         """() => new Promise((resolve) => {
             indexedDB.open("afterglow").onsuccess = (e) => {
                 e.target.result.transaction("checkins").objectStore("checkins").getAll()
@@ -162,7 +159,15 @@ def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_
             };
         })"""
     )
-    assert len(queued) == 1 and queued[0]["state"] == "waiting"
+
+
+def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_server):
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    save_offline(page, 5, reflection="Only once")
+    waiting = queued(page)
+    assert len(waiting) == 1 and waiting[0]["state"] == "waiting"
 
     assert server_answer(page, lambda: context.set_offline(False)) == "saved"
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
@@ -175,7 +180,7 @@ def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_
                 tx.oncomplete = resolve;
             };
         })""",
-        queued[0],
+        waiting[0],
     )
     assert server_answer(page, page.reload) == "duplicate"
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
@@ -400,9 +405,10 @@ def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
     controlled(page)
     context.set_offline(True)
     page.goto("/entries")
-    expect(offline_form(page)).to_be_visible()
-    # As if the phone lay unused past the idle sign-out: the device's note of who is signed
-    # in here has run out.
+    form = offline_form(page)
+    expect(form).to_be_visible()
+    # As if the phone lay unused past the idle sign-out, this page still open: the device's
+    # note of who is signed in here has run out.
     page.evaluate(
         """() => {
             const note = JSON.parse(localStorage.getItem("afterglow-signed-in"));
@@ -410,6 +416,14 @@ def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
             localStorage.setItem("afterglow-signed-in", JSON.stringify(note));
         }"""
     )
+    tap_scale(page, "Mood today", 5)
+    form.get_by_label("Reflection", exact=True).fill("Words to keep")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("You were signed out on this device")
+    expect(form.get_by_label("Reflection", exact=True)).to_have_value("Words to keep")
+    assert queued(page) == []
+    assert page.evaluate("localStorage.getItem('afterglow-signed-in')") is None
+
     page.goto("/checkin")
     expect(page.get_by_role("heading", name="No connection")).to_be_visible()
     expect(offline_form(page)).to_be_hidden()

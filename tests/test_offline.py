@@ -225,6 +225,20 @@ def test_kept_signed_in_lasts_as_long_as_the_remember_me_cookie(client, auth):
     assert timedelta(days=29, hours=23) < until_from_now(attrs) <= timedelta(days=30)
 
 
+def test_a_remember_me_cookie_left_from_an_earlier_sign_in_does_not_count(app, client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    with app.app_context():  # the password changed on another device
+        get_db().execute("update users set session_version = session_version + 1")
+        get_db().conn.commit()
+    assert client.get("/entries").status_code == 302  # signed out here too
+    auth.login()  # again, without "Keep me signed in"; the stale cookie is still sent
+    assert client.get_cookie("remember_token") is not None
+    attrs = signed_in_here(client.get("/entries").text)
+    assert until_from_now(attrs) <= timedelta(minutes=30)  # the idle timeout, not 30 days
+
+
 def test_a_therapist_page_leaves_no_queue_tag(client, auth):
     auth.register(email="t@example.com", role="therapist")
     assert signed_in_here(client.get("/caseload").text) == {}

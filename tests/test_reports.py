@@ -405,6 +405,7 @@ def without_fallback_fonts(monkeypatch):
         ("hieroglyph \U00013000 and \U0010fffd", "hieroglyph □ and □"),  # in no font here
         ("a\tb\r\nc", "a    b\nc"),
         ("\u304b\u3099 e\u0301", "\u304c \u00e9"),  # decomposed が and é, composed
+        ("\ufa19 \u795e", "\ufa19 \u795e"),  # a compatibility ideograph stays itself
     ],
 )
 def test_printable(text, printed):

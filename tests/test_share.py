@@ -146,6 +146,31 @@ def test_the_same_form_sent_again_makes_no_second_link(app, client, patient):
     assert [link["label"] for link in links(app)] == ["Dr Rivera", "Dr Kim"]
 
 
+def test_an_old_form_filled_in_anew_makes_a_new_link(app, client, patient):
+    key = form_key(client).group(1)
+    first = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
+    assert first.status_code == 201
+    # Back to the form that made it, and filled in for someone else, or for longer.
+    for label, days in (("Dr Kim", "14"), ("Dr Rivera", "30")):
+        again = client.post("/share", data={"label": label, "days": days, "request_key": key})
+        assert again.status_code == 201, again.text
+    assert [(link["label"], link["request_key"]) for link in links(app)] == [
+        ("Dr Rivera", key),
+        ("Dr Kim", None),
+        ("Dr Rivera", None),
+    ]
+
+
+def test_a_form_with_a_mistake_keeps_its_key_and_makes_one_link(app, client, patient):
+    key = form_key(client).group(1)
+    wrong = client.post("/share", data={"label": "", "days": "14", "request_key": key})
+    assert wrong.status_code == 400
+    assert f'name="request_key" type="hidden" value="{key}"' in wrong.text
+    fixed = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
+    assert fixed.status_code == 201
+    assert len(links(app)) == 1
+
+
 def test_a_form_without_a_usable_key_still_makes_each_link(app, client, patient):
     for key in ("", "not a key!", "k" * 65):
         response = client.post(
