@@ -113,6 +113,38 @@ def auth(client):
     return AuthActions(client)
 
 
+def register_with_csrf(client, email="pat@example.com", **extra):
+    """Sign up through the real form with its CSRF token, as a browser does when CSRF is on."""
+    token = csrf_token(client.get("/auth/register"))
+    data = {"email": email, "password": PASSWORD, "timezone": "UTC", "csrf_token": token}
+    response = client.post("/auth/register", data={**data, **extra})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def secure(tmp_path):
+    """CSRF on, as in production, and a patient signed in through the real forms: (app, client)."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    return app, register_with_csrf(app.test_client())
+
+
+def unlabelled_inputs(html):
+    """The ids of the inputs, selects and text areas in `html` that no <label for> names.
+
+    Hidden inputs need none; radio buttons sit inside their <label>.
+    """
+    missing = []
+    for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", html):
+        attrs = match.group(2)
+        if 'type="hidden"' in attrs or 'type="radio"' in attrs:
+            continue
+        field_id = re.search(r'id="([^"]+)"', attrs).group(1)
+        if f'for="{field_id}"' not in html:
+            missing.append(field_id)
+    return missing
+
+
 @pytest.fixture
 def patient(auth):
     """A signed-in patient in UTC."""

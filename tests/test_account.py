@@ -389,15 +389,8 @@ def test_a_therapist_who_leaves_unlinks_their_patients(app, client, two_people):
     assert count(app, "checkins") == 4  # the patients keep everything of their own
 
 
-def test_delete_needs_the_csrf_token(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token(client.get("/auth/register"))
-    client.post(
-        "/auth/register",
-        data={"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC",
-              "csrf_token": token},
-    )  # fmt: skip
+def test_delete_needs_the_csrf_token(secure):
+    app, client = secure
     for bad in ({}, {"csrf_token": "wrong"}):
         response = client.post("/settings/delete", data={"password": PASSWORD, **bad})
         assert response.status_code == 400

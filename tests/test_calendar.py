@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import AuthActions, csrf_token, make_app
+from conftest import AuthActions, csrf_token
 from icalendar import Calendar
 
 from journal.calendar import TIME_MESSAGE, build_calendar
@@ -523,20 +523,8 @@ def test_build_calendar_stores_session_instants_in_utc():
 # CSRF -----------------------------------------------------------------------------------
 
 
-def test_csrf_enforced(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token(client.get("/auth/register"))
-    response = client.post(
-        "/auth/register",
-        data={
-            "email": "pat@example.com",
-            "password": "correct horse battery",
-            "timezone": "UTC",
-            "csrf_token": token,
-        },
-    )
-    assert response.status_code == 302
+def test_csrf_enforced(secure):
+    app, client = secure  # registered through the form: a 302
 
     assert set_reminder(client, "07:30").status_code == 400
     assert client.post("/settings/reminders/link").status_code == 400

@@ -2,7 +2,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
 
 from journal import timezones
 from journal.caseload import (
@@ -455,11 +455,7 @@ def test_csrf_is_required_for_new_codes_and_unlinking(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
 
     def signed_in(email, role):
-        client = app.test_client()
-        token = csrf_token(client.get("/auth/register"))
-        data = {"email": email, "password": PASSWORD, "timezone": "UTC", "role": role}
-        assert client.post("/auth/register", data={**data, "csrf_token": token}).status_code == 302
-        return client
+        return register_with_csrf(app.test_client(), email, role=role)
 
     doc = signed_in("doc@example.com", "therapist")
     code = invite_code(doc)

@@ -4,25 +4,11 @@ form comes back with the person's words kept and a fresh token to send again."""
 import re
 
 import pytest
-from conftest import PASSWORD, csrf_token, make_app
+from conftest import csrf_token
 
 from journal.db import get_db
 
 DAY = "2026-01-05"
-
-
-@pytest.fixture
-def secure(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token(client.get("/auth/register"))
-    response = client.post(
-        "/auth/register",
-        data={"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC",
-              "csrf_token": token},
-    )  # fmt: skip
-    assert response.status_code == 302
-    return app, client
 
 
 def count(app, table):

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from conftest import AuthActions, csrf_token
 
 from journal.db import get_db
 from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, separator
@@ -408,12 +408,8 @@ def test_another_persons_import_is_404(app, client, method, suffix):
     assert checkins(app) == []
 
 
-def test_every_form_needs_its_csrf_token(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token(client.get("/auth/register"))
-    data = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
-    assert client.post("/auth/register", data={**data, "csrf_token": token}).status_code == 302
+def test_every_form_needs_its_csrf_token(secure):
+    app, client = secure  # registered through the form: a 302
 
     response = upload(client, GENERIC)
     assert response.status_code == 400

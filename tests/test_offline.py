@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from conftest import AuthActions, csrf_token
 from PIL import Image
 
 from journal.db import get_db
@@ -475,15 +475,8 @@ def test_not_signed_in_sends_nothing(app, client):
     assert checkins(app) == []
 
 
-def test_csrf_token_is_still_required(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token(client.get("/auth/register"))
-    client.post(
-        "/auth/register",
-        data={"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC",
-              "csrf_token": token},
-    )  # fmt: skip
+def test_csrf_token_is_still_required(secure):
+    app, client = secure
     answer = send(client, idempotency_key=KEY)
     assert answer.status_code == 400
     assert list(answer.json["errors"]) == ["csrf_token"]

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from conftest import unlabelled_inputs
 
 from journal import crisis
 
@@ -54,14 +55,8 @@ def test_static_assets_served(client):
 
 
 def test_every_input_is_labelled(client, patient):
-    for path in ("/checkin", "/settings"):
-        page = client.get(path).text
-        for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", page):
-            attrs = match.group(2)
-            if 'type="hidden"' in attrs or 'type="radio"' in attrs:
-                continue  # radios are wrapped in their <label>
-            field_id = re.search(r'id="([^"]+)"', attrs).group(1)
-            assert f'for="{field_id}"' in page, f"{path}: no label for {field_id}"
+    for path in ("/checkin", "/settings", "/offline"):
+        assert unlabelled_inputs(client.get(path).text) == [], path
 
 
 def test_security_headers_on_every_response(client, patient):

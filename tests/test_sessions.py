@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import unlabelled_inputs
 
 from journal.db import get_db
 from journal.sessions import figure_text, signed
@@ -149,12 +150,7 @@ def test_every_input_is_labelled_and_nothing_is_inline(client, patient):
     post(client, reflection="r", prompt_carry="c")
     for path in ("/sessions/new", "/sessions/1/edit", "/sessions/1", "/sessions"):
         page = client.get(path).text
-        for match in re.finditer(r"<(input|select|textarea)\b([^>]*)>", page):
-            attrs = match.group(2)
-            if 'type="hidden"' in attrs or 'type="radio"' in attrs:
-                continue  # radios are wrapped in their <label>
-            field_id = re.search(r'id="([^"]+)"', attrs).group(1)
-            assert f'for="{field_id}"' in page, f"{path}: no label for {field_id}"
+        assert unlabelled_inputs(page) == [], path
         # A strict Content-Security-Policy comes later: no inline script or style.
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
         assert not re.search(r"\sstyle=|<style", page), path

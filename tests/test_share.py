@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
-from conftest import PASSWORD, csrf_token, make_app
+from conftest import csrf_token
 from pypdf import PdfReader
 from werkzeug.exceptions import HTTPException
 
@@ -487,19 +487,8 @@ def test_revoke_needs_login(app, client, shared):
     assert links(app)[0]["revoked_at"] is None
 
 
-def test_revoke_needs_the_csrf_token(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    page = client.get("/auth/register")
-    client.post(
-        "/auth/register",
-        data={
-            "email": "pat@example.com",
-            "password": PASSWORD,
-            "timezone": "UTC",
-            "csrf_token": csrf_token(page),
-        },
-    )
+def test_revoke_needs_the_csrf_token(secure):
+    app, client = secure
     form = client.get("/share")
     made = client.post(
         "/share", data={"label": "Dr Rivera", "days": "14", "csrf_token": csrf_token(form)}
