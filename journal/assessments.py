@@ -33,12 +33,11 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from . import crisis, instruments, progress, timezones, windows
 from .db import get_db, owned_or_404
-from .fields import ScaleField, check_local_day, strip
+from .fields import ScaleField, check_local_day, day_field
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -50,12 +49,7 @@ class AssessmentForm(FlaskForm):
     """Fields every check-up shares; the questions are added per instrument by `form_class`."""
 
     instrument = None
-    date = StringField(
-        "Date",
-        filters=[strip],
-        validators=[InputRequired("Enter the date you answered these questions.")],
-        render_kw={"type": "date"},
-    )
+    date = day_field("Enter the date you answered these questions.")
     difficulty = ScaleField(
         instruments.DIFFICULTY, 0, instruments.MAX_ANSWER, labels=instruments.DIFFICULTY_ANSWERS
     )

@@ -62,6 +62,7 @@ from .fields import (
     REFLECTION_MAX,
     ScaleField,
     check_local_day,
+    day_field,
     max_chars,
     no_control_characters,
     normalize_newlines,
@@ -131,12 +132,7 @@ def parse_tags(text):
 
 
 class CheckinForm(FlaskForm):
-    date = StringField(
-        "Date",
-        filters=[strip],
-        validators=[InputRequired("Enter the date of this check-in.")],
-        render_kw={"type": "date"},
-    )
+    date = day_field("Enter the date of this check-in.")
     mood = ScaleField(
         "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
     )

@@ -3,8 +3,8 @@
 import re
 from datetime import date
 
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import ValidationError
+from wtforms import RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, ValidationError
 
 from . import timezones
 
@@ -80,6 +80,16 @@ class ScaleField(RadioField):
     def iter_choices(self):
         for choice in self.choices:
             yield (choice.value, choice.label, self.data == choice.value, {})
+
+
+def day_field(missing, label="Date"):
+    """A required local date, typed into the browser's date picker; `missing` says it lacks.
+
+    Checked by the form with `check_local_day`, against the person's own today.
+    """
+    return StringField(
+        label, filters=[strip], validators=[InputRequired(missing)], render_kw={"type": "date"}
+    )
 
 
 def check_local_day(text, today, future="That date is still to come; choose today or a past day."):
