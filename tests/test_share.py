@@ -56,6 +56,16 @@ def has_link_headers(response):
     return all(response.headers.get(k) == v for k, v in LINK_HEADERS.items())
 
 
+def assert_gone(client, token, message):
+    """Every address of the link answers 410 with `message`, showing nothing shared."""
+    for path in (f"/s/{token}", f"/s/{token}/charts/mood-timeline.svg", f"/s/{token}/report.pdf"):
+        response = client.get(path)
+        assert response.status_code == 410, path
+        assert message in response.text
+        assert "Shared check-in words" not in response.text
+        assert has_link_headers(response)
+
+
 @pytest.fixture
 def shared(app, client, patient):
     """A patient with a shared and a private check-in and session, and a link; logged out."""
@@ -414,16 +424,7 @@ def test_expired_link_is_410(app, client, auth, shared):
     set_link(app, expires_at=iso(datetime.now(UTC) + timedelta(minutes=1)))
     assert client.get(f"/s/{shared}").status_code == 200
     set_link(app, expires_at=iso(datetime.now(UTC) - timedelta(seconds=1)))
-    for path in (
-        f"/s/{shared}",
-        f"/s/{shared}/charts/mood-timeline.svg",
-        f"/s/{shared}/report.pdf",
-    ):
-        response = client.get(path)
-        assert response.status_code == 410, path
-        assert "This link has expired" in response.text
-        assert "Shared check-in words" not in response.text
-        assert has_link_headers(response)
+    assert_gone(client, shared, "This link has expired")
     assert links(app)[0]["open_count"] == 1
 
     auth.login()
@@ -444,15 +445,7 @@ def test_revoking_ends_access_at_once(app, client, auth, shared):
     assert "is revoked" in page.text
     assert "revoked " in page.text and "/revoke" not in page.text
 
-    for path in (
-        f"/s/{shared}",
-        f"/s/{shared}/charts/mood-timeline.svg",
-        f"/s/{shared}/report.pdf",
-    ):
-        response = client.get(path)
-        assert response.status_code == 410, path
-        assert "This link was turned off by the person who shared it" in response.text
-        assert has_link_headers(response)
+    assert_gone(client, shared, "This link was turned off by the person who shared it")
     assert links(app)[0]["open_count"] == 1
     assert openings(app) == ["page"]
 
