@@ -27,19 +27,18 @@ journal/share.py). Decisions:
 - Rows older than ACTIVITY_DAYS are deleted when the person's next event is recorded.
 """
 
-import ipaddress
 import json
 import time
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
-from . import auth, settings, share, timezones
+from . import auth, devices, settings, share, timezones
 from .db import get_db
+from .fields import JournalForm
 
 bp = Blueprint("account", __name__, url_prefix="/settings")
 
@@ -47,30 +46,7 @@ ACTIVITY_DAYS = 90
 ACTIVITY_LIMIT = 100
 CHECKPOINT_TRIES = 3
 
-# Words looked for in a User-Agent, first match wins (Edge and Opera also say "Chrome",
-# Chrome also says "Safari", Android also says "Linux").
-BROWSERS = (
-    ("Edg", "Edge"),
-    ("OPR/", "Opera"),
-    ("SamsungBrowser", "Samsung Internet"),
-    ("FxiOS", "Firefox"),
-    ("Firefox", "Firefox"),
-    ("CriOS", "Chrome"),
-    ("Chrome", "Chrome"),
-    ("Safari", "Safari"),
-)
-SYSTEMS = (
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Android", "Android"),
-    ("Windows", "Windows"),
-    ("CrOS", "ChromeOS"),
-    ("Macintosh", "Mac"),
-    ("Linux", "Linux"),
-)
-
-
-class DeleteForm(FlaskForm):
+class DeleteForm(JournalForm):
     password = PasswordField(
         "Your password",
         validators=[InputRequired("Enter your password to confirm.")],
@@ -84,25 +60,6 @@ class DeleteForm(FlaskForm):
 # Recording activity
 
 
-def device_words(user_agent):
-    """A browser and system in a few words ("Firefox on Android"), from a User-Agent."""
-    user_agent = user_agent or ""
-    browser = next((name for word, name in BROWSERS if word in user_agent), "A browser")
-    system = next((name for word, name in SYSTEMS if word in user_agent), None)
-    return f"{browser} on {system}" if system else browser
-
-
-def network_start(address):
-    """The start of an address: "203.0.113." (IPv4 /24) or "2001:db8:85a3:" (IPv6 /48)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return ""
-    if ip.version == 4:
-        return ".".join(str(ip).split(".")[:3]) + "."
-    return ":".join(f"{int(part, 16):x}" for part in ip.exploded.split(":")[:3]) + ":"
-
-
 def record_activity(kind, **detail):
     """Note an event of the signed-in person for "Recent activity", and forget old ones.
 
@@ -110,8 +67,8 @@ def record_activity(kind, **detail):
     health data, text, tokens or passwords. A sign-in adds the device and network start.
     """
     if kind == "sign-in":
-        detail["device"] = device_words(request.headers.get("User-Agent"))
-        detail["network"] = network_start(request.remote_addr)
+        detail["device"] = devices.device_words(request.headers.get("User-Agent"))
+        detail["network"] = devices.network_start(request.remote_addr)
     db = get_db()
     since = (datetime.now(UTC) - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
     with db.atomic():

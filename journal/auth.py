@@ -1,5 +1,7 @@
 """Accounts: register, log in (throttled), log out; the `User` flask-login works with."""
 
+import hashlib
+import secrets
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import (
     BooleanField,
@@ -33,9 +34,9 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from . import timezones
+from . import devices, timezones
 from .db import get_db
-from .fields import no_control_characters, strip
+from .fields import JournalForm, name_text, no_control_characters, shown_name, strip
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -50,24 +51,30 @@ COMMON_MESSAGE = (
 
 
 class User(UserMixin):
-    """The signed-in person, built from a `users` row."""
+    """The signed-in person, built from a `users` row (and, once signed in, their sign-in)."""
 
-    def __init__(self, row):
+    def __init__(self, row, signin=None):
         self.id = row["id"]
         self.email = row["email"]
-        self.display_name = row["display_name"]
+        # Names others see, cleaned again in case they were stored before the name filter.
+        self.display_name = shown_name(row["display_name"])
         self.timezone = row["timezone"]
         self.role = row["role"]
-        self.session_version = row.get("session_version", 0)
         self.window_days = row.get("window_days", 7)
         self.clinic_phone = row.get("clinic_phone", "")
         self.private_by_default = bool(row.get("private_by_default", 0))
-        self.report_name = row.get("report_name", "")
+        self.report_name = shown_name(row.get("report_name", ""))
         self.created_at = row.get("created_at", "")
+        # The sign-in this request runs under (a `signins` row and its cookie token).
+        self.signin = signin
 
     def get_id(self):
-        """What the session and the remember-me cookie hold: the id and the session version."""
-        return f"{self.id}-{self.session_version}"
+        """What the session and the remember-me cookie hold: this sign-in's random token.
+
+        Never the account's id: a cookie names one sign-in, which logging out, a password
+        change, the idle timeout or deleting the account ends for every copy of the cookie.
+        """
+        return self.signin["token"] if self.signin else None
 
     @property
     def name(self):
@@ -83,62 +90,112 @@ class User(UserMixin):
     def is_therapist(self):
         return self.role == "therapist"
 
+    @property
+    def remembered_until(self):
+        """When "Keep me signed in" runs out for this sign-in (a UTC datetime), or None."""
+        if self.signin and self.signin["remember"]:
+            return datetime.fromtimestamp(self.signin["expires_at"], UTC)
+        return None
+
 
 def init_app(app):
-    """Attach flask-login to the app, and end sessions left idle."""
+    """Attach flask-login to the app, and keep therapists out of patients' own pages."""
     login_manager.init_app(app)
-    app.before_request(end_idle_session)
+    app.before_request(therapists_to_caseload)
 
 
-# Issue 5 (account security): idle timeout. A session ends after IDLE_MINUTES (config, default
-# 30; 0 turns it off) without a request. "Keep me signed in" is flask-login's 30-day remember
-# cookie, and it outlives the idle timeout: the ended session is restored from the cookie at
-# once, with no message, which is what the person chose for their own device. The time of the
-# last request is kept in the (signed) session, to the minute, so a busy page does not rewrite
-# the cookie on every request.
+# Sign-ins live on the server (the `signins` table, migration m018): the session cookie and
+# the "Keep me signed in" cookie carry only a random token, whose SHA-256 is stored. Logging
+# out, changing the password (for the other devices), deleting the account and the idle
+# timeout delete the row, and with it every copy of those cookies, whenever they were
+# issued. A sign-in without "Keep me signed in" ends after IDLE_MINUTES (config, default 30;
+# 0 turns it off) without a request; one with it lasts REMEMBER_COOKIE_DURATION whatever
+# the idle time, which is what the person chose for their own device. The last request's
+# time is written at most once a minute, so a busy page does not write on every request.
+
+SEEN_EVERY_SECONDS = 60
 
 
-def end_idle_session():
-    """Sign out a session idle for more than IDLE_MINUTES, and note this request's time."""
-    minutes = current_app.config.get("IDLE_MINUTES")
-    # Static files and the service worker's own fetches are not the person being active.
-    if not minutes or request.endpoint == "static" or request.blueprint == "offline":
-        return
-    # Not signed in (or only by an id from before a password change, which flask-login
-    # ignores): no clock runs, so the next log-in starts afresh.
-    if "_user_id" not in session or not current_user.is_authenticated:
-        if "seen_at" in session:
-            del session["seen_at"]
-        return
-    now = int(time.time())
-    seen = session.get("seen_at")
-    if seen is not None and now - seen > minutes * 60:
-        # The remember cookie stays: with it flask-login signs the person straight back in,
-        # and the rest of the session (the form's CSRF token) carries on as before.
-        for key in ("_user_id", "_fresh", "_id"):
-            session.pop(key, None)
-        g.pop("_login_user", None)
-        if not current_user.is_authenticated:
-            session.clear()
-            # Pages that need a log-in now send the person there, back to this page after.
+def token_hash(token):
+    """What is stored of a sign-in's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_signin(db, user_id, remember, device="", network="", now=None):
+    """Record a new sign-in of `user_id`; return it as a dict with its `token`."""
+    now = now or time.time()
+    lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
+    lasts = lasts.total_seconds() if isinstance(lasts, timedelta) else float(lasts)
+    token = secrets.token_urlsafe(32)
+    row = {
+        "user_id": user_id,
+        "token_hash": token_hash(token),
+        "remember": int(bool(remember)),
+        "created_at": timezones.utcnow_iso(),
+        "seen_at": now,
+        "expires_at": now + lasts,
+        "device": device,
+        "network": network,
+    }
+    row["id"] = db["signins"].insert(row).last_pk
+    return {**row, "token": token}
+
+
+def end_signins(db, user_id, keep=None):
+    """End every sign-in of `user_id` but the one with id `keep`."""
+    db.execute("delete from signins where user_id = ? and id is not ?", [user_id, keep])
+
+
+def end_signin(db, signin_id):
+    """End one sign-in."""
+    db.execute("delete from signins where id = ?", [signin_id])
+
+
+def counts_as_activity():
+    """Whether this request is the person being active (not a static file or the service
+    worker's own fetches)."""
+    return request.endpoint != "static" and request.blueprint != "offline"
+
+
+@login_manager.user_loader
+def load_user(token):
+    """flask-login's loader: the User of the live sign-in whose token the cookie holds.
+
+    A sign-in past its end, or idle for longer than IDLE_MINUTES without "Keep me signed in",
+    is ended here, for every copy of its cookies.
+    """
+    db = get_db()
+    found = db.execute(
+        "select s.id as signin_id, s.remember, s.seen_at, s.expires_at, u.* "
+        "from signins s join users u on u.id = s.user_id where s.token_hash = ?",
+        [token_hash(token)],
+    )
+    columns = [d[0] for d in found.description]
+    row = found.fetchone()
+    if row is None:
+        return None
+    row = dict(zip(columns, row, strict=True))
+    now = time.time()
+    idle = (current_app.config.get("IDLE_MINUTES") or 0) * 60
+    went_idle = idle and not row["remember"] and now - row["seen_at"] > idle
+    if went_idle or now >= row["expires_at"]:
+        end_signin(db, row["signin_id"])
+        if went_idle:
+            minutes = idle // 60
             flash(
                 f"You were signed out after {minutes} minutes without activity, to keep your "
                 "journal private. Log in to carry on."
             )
-            return
-        seen = None
-    if seen is None or now - seen >= 60:
-        session["seen_at"] = now
-
-
-@login_manager.user_loader
-def load_user(user_id):
-    """flask-login's loader: the User for "id-version", or None once the version has moved on."""
-    user_id, _, version = user_id.partition("-")
-    rows = list(get_db()["users"].rows_where("id = ?", [user_id], limit=1))
-    if not rows or str(rows[0]["session_version"]) != (version or "0"):
         return None
-    return User(rows[0])
+    if now - row["seen_at"] >= SEEN_EVERY_SECONDS and counts_as_activity():
+        db.execute("update signins set seen_at = ? where id = ?", [now, row["signin_id"]])
+    signin = {
+        "id": row["signin_id"],
+        "token": token,
+        "remember": row["remember"],
+        "expires_at": row["expires_at"],
+    }
+    return User(row, signin)
 
 
 @login_manager.unauthorized_handler
@@ -148,14 +205,37 @@ def unauthorized():
     return redirect(url_for("auth.login", next=path))
 
 
+# A patient's journal: a therapist keeps none, and opening any of it leads to the caseload.
+PATIENT_BLUEPRINTS = frozenset(
+    {"checkins", "sessions", "assessments", "progress", "imports", "reports", "symptoms", "share"}
+)
+# ...except what anyone may open: a share link's page, its charts and its report.
+OPEN_TO_ALL = frozenset({"share.view", "share.chart", "share.report"})
+
+
+def therapists_to_caseload():
+    """Send a signed-in therapist who opens a patient's page to the caseload. Pages that need
+    a log-in still send a stranger to log in."""
+    if request.blueprint not in PATIENT_BLUEPRINTS or request.endpoint in OPEN_TO_ALL:
+        return None
+    if current_user.is_authenticated and current_user.is_therapist:
+        return redirect(url_for("caseload.index"))
+    return None
+
+
 def home_url(user):
     """Where `user` starts: the caseload for a therapist, the check-in for anyone else."""
     return url_for("caseload.index" if getattr(user, "is_therapist", False) else "checkins.checkin")
 
 
 def safe_next(target):
-    """`target` if it leads back into this site, else the signed-in person's start page."""
-    if target:
+    """`target` if it leads back into this site, else the signed-in person's start page.
+
+    Control and other invisible characters are refused anywhere in it: CR/LF cannot go into
+    a Location header, and browsers drop tabs and line breaks from a URL, so "/\\t/evil.example"
+    would become "//evil.example", another site.
+    """
+    if target and target.isprintable():
         target = target.strip()
         parts = urlsplit(target)
         if (
@@ -223,7 +303,7 @@ def validate_timezone(form, field):
         raise ValidationError("Choose a time zone from the list.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(JournalForm):
     email = EmailField(
         "Email",
         filters=[strip],
@@ -237,7 +317,7 @@ class RegisterForm(FlaskForm):
     password = password_field("Password", "new-password")
     display_name = StringField(
         "Name to show (optional)",
-        filters=[strip],
+        filters=[name_text],
         validators=[
             Optional(),
             Length(max=80, message="Keep it to 80 characters."),
@@ -258,7 +338,7 @@ class RegisterForm(FlaskForm):
     validate_timezone = validate_timezone
 
 
-class LoginForm(FlaskForm):
+class LoginForm(JournalForm):
     email = EmailField(
         "Email",
         filters=[strip],
@@ -320,8 +400,11 @@ def user_by_email(db, email):
     return rows[0] if rows else None
 
 
-# A hash to check against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+@cache
+def dummy_hash():
+    """A hash to check against when the email is unknown, so both cases take the same time.
+    Made on first use, not at import (scrypt costs a noticeable fraction of a second)."""
+    return generate_password_hash("not a real password", method="scrypt")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -350,8 +433,7 @@ def register():
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
             user = User(db["users"].get(user_id))
-            sign_in(user)
-            record_sign_in("register")  # issue 5: "Recent activity"
+            sign_in(user, how="register")
             if user.is_therapist:
                 flash("Welcome to Afterglow. Give your patients the invite code below to link.")
             else:
@@ -382,43 +464,36 @@ def login():
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
 
     row = user_by_email(db, email)
-    if not check_password_hash(row["password_hash"] if row else _DUMMY_HASH, form.password.data):
+    if not check_password_hash(row["password_hash"] if row else dummy_hash(), form.password.data):
         record_failure(db, email, address)
         form.password.errors.append("That email and password don't match an account.")
         return render_template("auth/login.html", form=form), 400
 
     db.execute("delete from login_failures where email = ?", [email])
     sign_in(User(row), remember=form.remember.data)
-    record_sign_in("password")  # issue 5: "Recent activity"
     return redirect(safe_next(request.args.get("next")))
 
 
-def sign_in(user, remember=False):
-    """Log `user` in, noting in the session until when "Keep me signed in" lasts, if chosen.
+def sign_in(user, remember=False, how="password"):
+    """Start a new server-side sign-in of `user` in this browser, and note it in "Recent
+    activity".
 
-    flask-login sets the remember cookie once, here, for REMEMBER_COOKIE_DURATION; the note
-    lets pages say when it runs out (checkins.signed_in_here) without trusting a cookie that
-    may be left from an earlier sign-in.
+    The CSRF token changes with it: a token fetched before signing in is refused after.
     """
-    login_user(user, remember=remember)
-    if remember:
-        lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
-        lasts = lasts if isinstance(lasts, timedelta) else timedelta(seconds=lasts)
-        session["remember_until"] = int((datetime.now(UTC) + lasts).timestamp())
-    else:
-        session.pop("remember_until", None)
-
-
-def record_sign_in(how):
-    """Note a sign-in in the person's "Recent activity" (journal/account.py)."""
     from .account import record_activity  # account imports this module: import at call time
 
+    device = devices.device_words(request.headers.get("User-Agent"))
+    network = devices.network_start(request.remote_addr)
+    user.signin = start_signin(get_db(), user.id, remember, device, network)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(user, remember=remember)
     record_activity("sign-in", how=how)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400)
     end_session()
     flash("You are logged out.")
@@ -426,7 +501,9 @@ def logout():
 
 
 def end_session():
-    """Sign the person out of this browser, "remember me" cookie included."""
+    """End this browser's sign-in on the server, and sign it out, "remember me" included."""
+    if current_user.is_authenticated and current_user.signin:
+        end_signin(get_db(), current_user.signin["id"])
     logout_user()
     # Nothing of this person stays in the cookie for whoever uses the browser next.
     session.clear()

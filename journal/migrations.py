@@ -5,6 +5,8 @@ same way. Times are stored in UTC as ISO 8601 text; `day` columns hold the
 person's local date (YYYY-MM-DD).
 """
 
+import re
+
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("journal")
@@ -296,6 +298,79 @@ def m016_share_request_keys(db):
     db.execute("create unique index share_links_request on share_links (user_id, request_key)")
 
 
+# Tables whose id a URL, a link or a cookie can carry. SQLite gives a plain `integer primary
+# key` the largest id in use plus one, so deleting the newest row (an account, a session)
+# handed its id to the next one: a bookmarked URL or an old cookie then named someone else.
+# AUTOINCREMENT never gives an id twice.
+NEVER_REUSED = ("users", "sessions", "assessments", "symptoms", "pending_imports", "share_links")
+
+
+def rebuild_with_autoincrement(db, table):
+    """Rebuild `table` with `id integer primary key autoincrement`, keeping rows and indexes.
+
+    `migrate` runs it with foreign keys off; with `legacy_alter_table` on too, renaming the
+    old table aside leaves the children pointing at the name `table`, which the new table
+    then takes, and dropping the old one touches no child row.
+    """
+    create = db.execute(
+        "select sql from sqlite_master where type = 'table' and name = ?", [table]
+    ).fetchone()[0]
+    indexes = [
+        sql
+        for (sql,) in db.execute(
+            "select sql from sqlite_master where type = 'index' and tbl_name = ? "
+            "and sql is not null",
+            [table],
+        )
+    ]
+    columns = ", ".join(f"[{c.name}]" for c in db[table].columns)
+    new_create, found = re.subn(
+        r"\bid integer primary key\b", "id integer primary key autoincrement", create, count=1
+    )
+    assert found == 1, f"{table} has no 'id integer primary key'"
+    db.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        db.execute(f"alter table [{table}] rename to [{table}_old]")
+        db.execute(new_create)
+        db.execute(f"insert into [{table}] ({columns}) select {columns} from [{table}_old]")  # noqa: S608
+        db.execute(f"drop table [{table}_old]")
+    finally:
+        db.execute("PRAGMA legacy_alter_table = OFF")
+    for sql in indexes:
+        db.execute(sql)
+
+
+@migrations()
+def m017_ids_never_reused(db):
+    for table in NEVER_REUSED:
+        rebuild_with_autoincrement(db, table)
+
+
+@migrations()
+def m018_signins(db):
+    # One row per signed-in browser: the session and "remember me" cookies carry only a random
+    # token whose hash is here, so logging out, a password change, an ended idle session or a
+    # deleted account kills every copy of those cookies at once. `seen_at` (Unix time, to the
+    # minute) is the last request, for the idle timeout; `expires_at` ends even a remembered
+    # sign-in. `device` and `network` are the few words "Recent activity" shows.
+    db.execute(
+        """
+        create table signins (
+            id integer primary key autoincrement,
+            user_id integer not null references users (id) on delete cascade,
+            token_hash text not null unique,
+            remember integer not null default 0,
+            created_at text not null,
+            seen_at real not null,
+            expires_at real not null,
+            device text not null default '',
+            network text not null default ''
+        )
+        """
+    )
+    db.execute("create index signins_user on signins (user_id)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 
@@ -303,12 +378,23 @@ def migrate(db):
     once take turns: the second finds nothing left to do.
     """
     db.enable_wal()
+    # Foreign keys are off while the schema changes (SQLite's own procedure for rebuilding a
+    # table: with them on, dropping or renaming a parent table rewrites or empties its
+    # children), and checked before the commit. The pragma cannot change inside a transaction.
+    (enforced,) = db.conn.execute("PRAGMA foreign_keys").fetchone()
+    db.conn.execute("PRAGMA foreign_keys = OFF")
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         pending = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
+        broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"A migration broke foreign keys: {broken[:5]}")
     except BaseException:
         db.conn.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+        db.conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
     return pending

@@ -2,30 +2,126 @@
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .auth import (
-    User,
+    end_signins,
     hash_password,
     password_field,
     record_failure,
-    sign_in,
     throttle_wait,
     timezone_field,
     validate_timezone,
 )
 from .db import get_db
-from .fields import no_control_characters, strip
+from .fields import JournalForm, name_text, no_control_characters
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
+# The clinic's phone number, as a person types it: (312) 555-0142, +44 (0)20 7946 0958,
+# 0800 111 222, 312.555.0142, 030/1234567, 555-0142 ext. 12. It is kept as typed and
+# shown as typed; the Call link dials only its + and digits. Decisions:
+# - 3 to 15 digits: 15 is E.164's most, with the country code; 3 lets a short local
+#   number through. With a leading + (a country code) at least 7.
+# - After a +, a "(0)" is the national trunk prefix written for callers at home: it is
+#   not dialled.
+# - An extension ("ext. 12", "x12", "#12", after a comma or not) is kept in the text and
+#   shown, but not dialled: the Call link reaches the switchboard.
+# - Other kinds of spaces and dashes (no-break spaces, en dashes, a minus sign), as phones
+#   and web pages write them, are read as plain ones.
+PHONE_MAX = 40
+PHONE_DIGITS = (3, 15)
+PHONE_INTERNATIONAL_DIGITS = 7
+PHONE_HELP = (
+    "Use the digits 0\u20139 with spaces, dashes, dots, slashes or brackets, and + for a "
+    "country code, like (312) 555-0142 or +44 20 7946 0958."
+)
+_PHONE_LOOKALIKES = str.maketrans(
+    dict.fromkeys("\t\u00a0\u2007\u202f\u3000", " ")
+    | dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
+)
+# No part can match what the next one does, so there is no backtracking: linear time.
+_PHONE = re.compile(
+    r"(?P<number>\+?[0-9 ().\-/]+)"
+    r"(?:(?:, *)?(?:ext(?:ension)?\.?|x|#) *(?P<extension>[0-9]{1,6}))?",
+    re.ASCII | re.IGNORECASE,
+)
+_TRUNK_ZERO = re.compile(r"\( *0 *\)")
 
-class SettingsForm(FlaskForm):
+
+def phone_text(value):
+    """WTForms filter: a phone number trimmed, with look-alike spaces and dashes made plain."""
+    return value.translate(_PHONE_LOOKALIKES).strip() if isinstance(value, str) else value
+
+
+def _phone_number_part(text):
+    """The part of a phone number that is dialled (no extension), or None if it isn't one."""
+    match = _PHONE.fullmatch(text)
+    return match["number"] if match else None
+
+
+def dial(text):
+    """The + and digits a phone dials for `text` (a stored clinic number), for a tel: link."""
+    number = _phone_number_part(text) or text
+    international = number.startswith("+")
+    if international:
+        number = _TRUNK_ZERO.sub("", number)
+    return ("+" if international else "") + "".join(c for c in number if c in "0123456789")
+
+
+@bp.app_template_filter("tel")
+def tel(text):
+    """Jinja filter: a phone number as a tel: address that holds only + and digits."""
+    return "tel:" + dial(text)
+
+
+def _brackets_pair_up(number):
+    """True when each ( is closed by a ) before the next (, with a digit between them."""
+    inside = holds_digit = False
+    for char in number:
+        if char == "(":
+            if inside:
+                return False
+            inside, holds_digit = True, False
+        elif char == ")":
+            if not (inside and holds_digit):
+                return False
+            inside = False
+        elif char in "0123456789":
+            holds_digit = True
+    return not inside
+
+
+def phone_problem(text):
+    """What is wrong with `text` as a phone number, or None when it will do."""
+    if len(text) > PHONE_MAX:
+        return f"Keep it to {PHONE_MAX} characters."
+    number = _phone_number_part(text)
+    if number is None:
+        if any(c.isdigit() and c not in "0123456789" for c in text):
+            return "Type the digits as 0\u20139. " + PHONE_HELP
+        return PHONE_HELP
+    if not _brackets_pair_up(number):
+        return "Brackets go in pairs around digits, like (312) 555-0142."
+    digits = sum(c in "0123456789" for c in dial(text))
+    low = PHONE_INTERNATIONAL_DIGITS if number.startswith("+") else PHONE_DIGITS[0]
+    if digits < low:
+        what = " with a country code" if number.startswith("+") else ""
+        count = f"{digits} digit" + ("" if digits == 1 else "s")
+        return f"That has {count}; a phone number{what} has at least {low}."
+    if digits > PHONE_DIGITS[1]:
+        return (
+            f"That has {digits} digits; a phone number has at most {PHONE_DIGITS[1]}. "
+            "Put an extension after \u201cext.\u201d, like 555-0142 ext. 12."
+        )
+    return None
+
+
+class SettingsForm(JournalForm):
     timezone = timezone_field()
     window_days = IntegerField(
         "Days after a session to follow",
@@ -39,16 +135,15 @@ class SettingsForm(FlaskForm):
     )
     clinic_phone = StringField(
         "Your clinic's phone number (optional)",
-        filters=[strip],
-        validators=[Length(max=30, message="Keep it to 30 characters.")],
+        filters=[phone_text],
         description="Offered beside the crisis lines when you might need support.",
-        render_kw={"type": "tel", "autocomplete": "tel"},
+        render_kw={"type": "tel", "autocomplete": "tel", "maxlength": PHONE_MAX},
     )
 
     private_by_default = BooleanField("Start new reflections as private")
     report_name = StringField(
         "Name on reports and shared pages (optional)",
-        filters=[strip],
+        filters=[name_text],
         validators=[Length(max=80, message="Keep it to 80 characters."), no_control_characters],
         description="Your first name, initials or a pseudonym: what your therapist sees.",
     )
@@ -56,11 +151,12 @@ class SettingsForm(FlaskForm):
     validate_timezone = validate_timezone
 
     def validate_clinic_phone(self, field):
-        if field.data and not re.fullmatch(r"\+?[0-9][0-9 ().-]{2,28}", field.data):
-            raise ValidationError("Use digits, spaces, +, -, ( and ) only, like +1 555 010 0199.")
+        problem = field.data and phone_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(JournalForm):
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired("Enter your current password.")],
@@ -133,14 +229,13 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         db = get_db()
-        db.execute(
-            "update users set password_hash = ?, session_version = session_version + 1 "
-            "where id = ?",
-            [hash_password(form.new_password.data), current_user.id],
-        )
-        # Every other device is signed out; this one carries on with the new version.
-        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        sign_in(User(db["users"].get(current_user.id)), remember=remembered in request.cookies)
+        with db.atomic():
+            db.execute(
+                "update users set password_hash = ? where id = ?",
+                [hash_password(form.new_password.data), current_user.id],
+            )
+            # Every other device is signed out; this one carries on.
+            end_signins(db, current_user.id, keep=current_user.signin["id"])
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)

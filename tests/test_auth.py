@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from conftest import PASSWORD, csrf_token, make_app
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
 
 from journal.auth import safe_next
 
@@ -312,3 +312,253 @@ def test_csrf_enforced_when_enabled(tmp_path):
     # Logging out needs the token as well.
     assert client.post("/auth/logout").status_code == 400
     assert client.get("/checkin").status_code == 200
+
+
+# Sign-ins live on the server (issue 8): every copy of a sign-in's cookies dies with it.
+
+
+def cookies_of(client):
+    """The session and remember-me cookies a browser holds, to replay from another one."""
+    return {
+        name: cookie.value
+        for name in ("session", "remember_token")
+        if (cookie := client.get_cookie(name)) is not None
+    }
+
+
+def browser_with(app, cookies):
+    """A new browser that sends `cookies` (copied from another)."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value)
+    return other
+
+
+def signed_in(client):
+    return client.get("/entries").status_code == 200
+
+
+def user_ids(app):
+    with app.app_context():
+        from journal.db import get_db
+
+        return [row["id"] for row in get_db()["users"].rows]
+
+
+@pytest.mark.parametrize("remember", ["", "y"])
+def test_logging_out_kills_every_copy_of_the_cookies(app, client, auth, remember):
+    auth.register()
+    auth.logout()
+    auth.login(remember=remember)
+    copied = cookies_of(client)
+    assert signed_in(browser_with(app, copied))
+    auth.logout()
+    assert not signed_in(browser_with(app, copied))
+    # Each cookie alone is dead too (the remember-me one would sign a browser back in).
+    for name, value in copied.items():
+        assert not signed_in(browser_with(app, {name: value})), name
+
+
+def test_a_deleted_accounts_cookies_never_open_the_next_persons_journal(app, client, auth):
+    # Someone stays, so the old rule (largest id in use plus one) would give the leaver's id again.
+    auth.register(email="first@example.com")
+    leaver = app.test_client()
+    AuthActions(leaver).register(email="leaver@example.com")
+    AuthActions(leaver).logout()
+    AuthActions(leaver).login(email="leaver@example.com", remember="y")
+    copied = cookies_of(leaver)
+    leaver_id = max(user_ids(app))
+    assert leaver.post("/settings/delete", data={"password": PASSWORD}).status_code == 200
+
+    newcomer = app.test_client()
+    AuthActions(newcomer).register(email="newcomer@example.com", display_name="Newcomer")
+    newcomer.post("/checkin", data={"mood": "6", "reflection": "the newcomer's own words"})
+    assert max(user_ids(app)) > leaver_id  # ids are never given twice
+    for cookies in (
+        copied,
+        {"session": copied["session"]},
+        {"remember_token": copied["remember_token"]},
+    ):
+        old = browser_with(app, cookies)
+        response = old.get("/entries")
+        assert response.status_code == 302
+        assert "the newcomer's own words" not in old.get("/entries", follow_redirects=True).text
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/sessions/new", {"started_at": "2026-01-02T10:00", "product": "ketamine", "route": "iv"}),
+        ("/share", {"label": "Dr. R", "days": "7"}),
+        ("/settings/symptoms", {"name": "Pain"}),
+    ],
+)
+def test_ids_in_urls_are_never_given_twice(app, client, patient, path, data):
+    table = {"/sessions/new": "sessions", "/share": "share_links", "/settings/symptoms": "symptoms"}
+    from journal.db import get_db
+
+    assert client.post(path, data=data).status_code in (201, 302)
+    with app.app_context():
+        db = get_db()
+        first = max(row["id"] for row in db[table[path]].rows)
+        db.execute(f"delete from {table[path]} where id = ?", [first])  # noqa: S608
+        db.conn.commit()
+    assert client.post(path, data=data).status_code in (201, 302)
+    with app.app_context():
+        assert max(row["id"] for row in get_db()[table[path]].rows) > first
+
+
+def test_changing_the_password_kills_the_other_sign_ins_and_keeps_this_one(app, client, auth):
+    auth.register()
+    other = app.test_client()
+    AuthActions(other).login(remember="y")
+    copied_here, copied_there = cookies_of(client), cookies_of(other)
+    new = "a new and longer passphrase"
+    response = client.post(
+        "/settings/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
+    assert response.status_code == 302
+    assert signed_in(client) and signed_in(browser_with(app, copied_here))
+    assert not signed_in(other)
+    assert not signed_in(browser_with(app, copied_there))
+    assert not signed_in(browser_with(app, {"remember_token": copied_there["remember_token"]}))
+
+
+@pytest.mark.parametrize("how", ["register", "login"])
+def test_idle_timeout_holds_for_the_cookie_the_sign_in_answer_itself_set(app, client, auth, how):
+    if how == "login":
+        auth.register()
+        auth.logout()
+        response = auth.login()
+    else:
+        response = auth.register()
+    assert response.status_code == 302
+    # The cookie exactly as the sign-in answer set it, before any other request.
+    copied = cookies_of(client)
+    with app.app_context():
+        from journal.db import get_db
+
+        get_db().execute("update signins set seen_at = seen_at - ?", [31 * 60])
+        get_db().conn.commit()
+    assert not signed_in(browser_with(app, copied))
+    assert not signed_in(client)
+
+
+def test_the_csrf_token_changes_when_a_person_signs_in(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    data = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
+    before = csrf_token(client.get("/auth/register"))
+    assert client.post("/auth/register", data={**data, "csrf_token": before}).status_code == 302
+    # The token fetched before signing in is refused now; a fresh one works.
+    day = {"mood": "5", "date": "2026-01-01"}
+    refused = client.post("/checkin", data={**day, "csrf_token": before})
+    assert refused.status_code == 400
+    assert "This form has expired" in refused.text
+    after = csrf_token(client.get("/checkin"))
+    assert after != before
+    assert client.post("/checkin", data={**day, "csrf_token": after}).status_code == 302
+    # And again across a log-out and a log-in.
+    client.post("/auth/logout", data={"csrf_token": after})
+    login_token = csrf_token(client.get("/auth/login"))
+    response = client.post(
+        "/auth/login",
+        data={"email": "pat@example.com", "password": PASSWORD, "csrf_token": login_token},
+    )
+    assert response.status_code == 302
+    assert client.post("/auth/logout", data={"csrf_token": login_token}).status_code == 400
+
+
+def test_a_sign_in_ends_when_its_time_is_up_even_when_remembered(app, client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    with app.app_context():
+        from journal.db import get_db
+
+        get_db().execute("update signins set expires_at = expires_at - ?", [31 * 86400])
+        get_db().conn.commit()
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/checkin",
+        "/entries",
+        "/sessions",
+        "/sessions/new",
+        "/progress",
+        "/progress/summary.json",
+        "/charts/mood-timeline.svg",
+        "/assessments",
+        "/assessments/phq9",
+        "/import",
+        "/share",
+        "/settings/symptoms",
+        "/export/report",
+    ],
+)
+def test_a_therapist_opening_a_patient_page_is_sent_to_the_caseload(client, auth, path):
+    auth.register(email="doc@example.com", role="therapist")
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.location == "/caseload"
+    assert client.post("/checkin", data={"mood": "5"}).location == "/caseload"
+
+
+@pytest.mark.parametrize(
+    ("display_name", "shown"), [("", "Signed in."), ("Robin", "Signed in as Robin.")]
+)
+def test_the_footer_never_shows_the_email_address(client, auth, display_name, shown):
+    auth.register(email="private.person@example.com", display_name=display_name)
+    page = client.get("/entries").text
+    assert shown in page
+    assert "private.person@example.com" not in page
+
+
+# Issue 8: a display name cannot hide direction controls or invisible characters
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Ann\u202eeeL", "change the direction of text"),
+        ("\u202dDr Rivera", "change the direction of text"),
+        ("\u2066Dr Rivera\u2069", "change the direction of text"),
+        ("Dr\u202a Rivera\u202c", "change the direction of text"),
+        ("\u200b", "only invisible characters"),
+        ("\u200b\u2060\ufeff\u00ad", "only invisible characters"),
+        ("\u3164", "only invisible characters"),
+    ],
+)
+def test_register_refuses_a_spoofing_display_name(app, client, typed, message):
+    form = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
+    response = client.post("/auth/register", data={**form, "display_name": typed})
+    assert response.status_code == 400
+    assert any(message in m for m in error_messages(response)), error_messages(response)
+    assert 'id="display_name-error"' in response.text
+    assert 'value="pat@example.com"' in response.text
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db()["users"].count == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Ann\u200b Lee", "Ann Lee"),
+        ("\ufeffAnn\u200e", "Ann"),
+        ("An\u00adn  \t Lee", "Ann Lee"),
+        ("Ana \U0001f33f", "Ana \U0001f33f"),
+        ("Jo \U0001f469\u200d\u2695\ufe0f", "Jo \U0001f469\u200d\u2695\ufe0f"),
+    ],
+)
+def test_register_stores_a_display_name_without_invisible_characters(app, auth, typed, stored):
+    assert auth.register(display_name=typed).status_code == 302
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db()["users"].get(1)["display_name"] == stored
