@@ -4,6 +4,7 @@
 `instance/config.py` (or the test dict), then `JOURNAL_*` environment variables.
 """
 
+import io
 import os
 import secrets
 from datetime import timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -26,6 +28,7 @@ def create_app(test_config=None):
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "journal.sqlite3"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
@@ -83,6 +86,7 @@ def create_app(test_config=None):
         symptoms,
     )
 
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -129,3 +133,49 @@ def _instance_secret(path):
         finally:
             os.unlink(tmp)
     return path.read_text().strip()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id SQLite can hold (up to 2**63 − 1), any other is a 404.
+
+    Werkzeug's own converter takes a number of any size, and SQLite then raises
+    OverflowError (a 500) on an id above 2**63 in a URL.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class ChunkedBodyLimit:
+    """A body sent without Content-Length (chunked) is held to MAX_CONTENT_LENGTH like one with.
+
+    For such a body werkzeug reads up to the limit and stops, so a view was handed the first
+    2 MB of a longer body as if it were the whole of it, and could store it. Here the body is
+    read first, to at most one byte past the limit, and passed on with its length: werkzeug
+    then answers 413 for one over the limit, exactly as for a Content-Length over it.
+    """
+
+    def __init__(self, wsgi_app, config):
+        self.wsgi_app = wsgi_app
+        self.config = config
+
+    def __call__(self, environ, start_response):
+        limit = self.config.get("MAX_CONTENT_LENGTH")
+        # Servers set wsgi.input_terminated when they end the stream themselves (chunked).
+        if (
+            limit is not None
+            and environ.get("wsgi.input_terminated")
+            and not environ.get("CONTENT_LENGTH")
+        ):
+            body = bytearray()
+            while len(body) <= limit:
+                chunk = environ["wsgi.input"].read(limit + 1 - len(body))
+                if not chunk:
+                    break
+                body += chunk
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            # Now a plain body of known length: werkzeug ignores Content-Length beside chunked.
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.wsgi_app(environ, start_response)

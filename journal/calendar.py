@@ -52,13 +52,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from icalendar import Alarm, Calendar, Event, vDuration
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from .db import get_db
-from .fields import has_control_characters, strip
+from .fields import JournalForm, has_control_characters, strip
 
 bp = Blueprint("calendar", __name__)
 
@@ -91,7 +90,7 @@ def valid_reminder_time(form, field):
         raise ValidationError(TIME_MESSAGE)
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(JournalForm):
     reminder_time = StringField(
         "Daily check-in reminder (optional)",
         filters=[strip],
@@ -249,7 +248,7 @@ def render(form=None, new_url=None, status_code=200):
         render_template(
             "calendar/reminders.html",
             form=form,
-            action_form=FlaskForm(formdata=None),
+            action_form=JournalForm(formdata=None),
             reminder_time=row["reminder_time"],
             link_on=bool(row["calendar_secret_hash"]),
             new_url=new_url,
@@ -263,7 +262,7 @@ def render(form=None, new_url=None, status_code=200):
 
 def check_action_form():
     """Stop with a 400 unless the POST carries a valid CSRF token."""
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400, description="This form has expired: reload the page and send it again.")
 
 

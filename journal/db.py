@@ -128,6 +128,12 @@ def backup_command(path, force):
     if not path.parent.is_dir():
         raise click.ClickException(f"The folder {path.parent} does not exist.")
     tmp = path.with_name(path.name + ".partial")
+    # Patients' journals: only the owner may read the copy, whatever the umask. The file is
+    # made 0600 before SQLite writes to it (SQLite gives its journal the same mode).
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    os.close(fd)
     source = connect(current_app.config["DATABASE"])
     try:
         target = sqlite3.connect(tmp)

@@ -48,14 +48,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from . import progress, reports, sharing
 from .db import get_db, owned_or_404
-from .fields import no_control_characters, strip
+from .fields import JournalForm, name_text, no_control_characters
 from .pages import public_url
 
 bp = Blueprint("share", __name__)
@@ -86,10 +85,10 @@ class DaysField(IntegerField):
             self.data = int(valuelist[0])
 
 
-class ShareForm(FlaskForm):
+class ShareForm(JournalForm):
     label = StringField(
         "Who is this link for?",
-        filters=[strip],
+        filters=[name_text],
         validators=[
             # DataRequired, not InputRequired: a label of spaces is empty once stripped.
             DataRequired("Name the link, like the therapist it is for."),
@@ -290,7 +289,7 @@ def render_index(form=None, new=None, already=None, status_code=200):
             new=new,
             already=already,
             links=links,
-            action_form=FlaskForm(formdata=None),
+            action_form=JournalForm(formdata=None),
         ),
         status_code,
     )
@@ -333,7 +332,7 @@ def index():
 @login_required
 def revoke(link_id):
     link = owned_or_404("share_links", id=link_id)
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400)
     get_db().execute(
         "update share_links set revoked_at = coalesce(revoked_at, ?) where id = ? and user_id = ?",

@@ -6,13 +6,12 @@ past windows still show it; tracking it again brings it back.
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import timezones
 from .db import get_db, owned_or_404
-from .fields import ScaleField, no_control_characters, strip
+from .fields import JournalForm, ScaleField, name_text, no_control_characters
 
 bp = Blueprint("symptoms", __name__, url_prefix="/settings/symptoms")
 
@@ -20,10 +19,10 @@ ACTIVE_MAX = 10
 RESERVED = {"mood", "anxiety", "energy", "sleep"}
 
 
-class SymptomForm(FlaskForm):
+class SymptomForm(JournalForm):
     name = StringField(
         "Symptom to track",
-        filters=[strip, lambda s: " ".join(s.split()) if isinstance(s, str) else s],
+        filters=[name_text],
         validators=[
             InputRequired("Name the symptom, like rumination or pain."),
             Length(max=40, message="Keep the name to 40 characters."),
@@ -134,7 +133,7 @@ def render(form=None, status=200):
         form=form or SymptomForm(formdata=None),
         tracked=[s for s in symptoms if s["retired_at"] is None],
         retired=[s for s in symptoms if s["retired_at"] is not None],
-        action_form=FlaskForm(formdata=None),
+        action_form=JournalForm(formdata=None),
     ), status
 
 
@@ -160,7 +159,7 @@ def index():
 def set_retired(symptom_id, retired_at):
     """Retire or restore one of the signed-in person's symptoms."""
     symptom = get_symptom(symptom_id)
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400)
     get_db().execute(
         "update symptoms set retired_at = ? where id = ? and user_id = ?",

@@ -1,8 +1,11 @@
 """Local dates and times: stored in UTC, shown and grouped by the person's own day."""
 
+import re
 from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @cache
@@ -34,10 +37,14 @@ def utcnow_iso():
 
 
 def parse_day(text):
-    """A YYYY-MM-DD string as a date, or None when it is not one."""
+    """A YYYY-MM-DD string as a date, or None when it is not exactly one.
+
+    The one date parser for forms, query strings, URLs and imports. Python's fromisoformat
+    alone also takes ISO week dates ("2026-W48-1") and the basic form ("20261202").
+    """
+    if not isinstance(text, str) or not _DAY.fullmatch(text):
+        return None
     try:
-        if len(text) != 10:
-            return None
         return date.fromisoformat(text)
-    except (TypeError, ValueError):
+    except ValueError:
         return None

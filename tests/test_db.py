@@ -1,6 +1,7 @@
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import urllib.request
@@ -260,3 +261,64 @@ def test_flask_commands_do_not_migrate_on_their_own(tmp_path):
     result = flask("init-db")
     assert result.returncode == 0 and "m004_sessions" in result.stdout
     assert "sessions" in tables(old)
+
+
+def test_upgrading_keeps_every_row_and_ids_are_never_given_twice_after(tmp_path):
+    """A database from before m017 keeps its rows, children included, and from then on an id
+    freed by a deletion is never handed out again (a cookie, link or URL may still carry it)."""
+    db = connect(tmp_path / "old.sqlite3")
+    db.enable_wal()
+    migrations.apply(db, stop_before="m017_ids_never_reused")
+    db.execute(
+        "insert into users (email, password_hash, created_at) values "
+        "('stays@example.com', 'h', 't'), ('leaves@example.com', 'h', 't')"
+    )
+    db.execute(
+        "insert into checkins (user_id, day, mood, created_at, updated_at) "
+        "values (1, '2026-01-01', 5, 't', 't')"
+    )
+    db.execute("insert into symptoms (user_id, name, created_at) values (1, 'Pain', 't')")
+    db.execute("insert into symptom_scores values (1, 1, 3)")
+    db.execute(
+        "insert into share_links (user_id, label, token_hash, created_at, expires_at) "
+        "values (1, 'Dr. R', 'hash', 't', 't')"
+    )
+    db.execute("insert into share_openings (link_id, opened_at, what) values (1, 't', 'page')")
+    db.conn.commit()
+
+    assert migrate(db) == ["m017_ids_never_reused", "m018_signins"]
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    counts = {t: db[t].count for t in ("checkins", "symptom_scores", "share_openings", "users")}
+    assert counts == {"checkins": 1, "symptom_scores": 1, "share_openings": 1, "users": 2}
+    db.execute("delete from users where id = 2")
+    db.execute("insert into users (email, password_hash, created_at) values ('n@x', 'h', 't')")
+    assert [row["id"] for row in db["users"].rows] == [1, 3]
+    # The cascades still hold after the rebuild.
+    db.execute("delete from users where id = 1")
+    assert [db[t].count for t in ("checkins", "symptom_scores", "share_openings")] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o277], ids=oct)
+@pytest.mark.parametrize("force", [False, True])
+def test_backup_is_readable_by_its_owner_only_whatever_the_umask(runner, tmp_path, umask, force):
+    """A backup holds every patient's journal: mode 600, even under a permissive umask, also
+    when it replaces an older copy and when an earlier, interrupted run left its .partial."""
+    target = tmp_path / "backup.sqlite3"
+    if force:
+        target.write_bytes(b"older copy")
+        target.chmod(0o644)
+    (tmp_path / "backup.sqlite3.partial").write_bytes(b"left over")
+    old = os.umask(umask)
+    try:
+        result = runner.invoke(args=["backup", *(["--force"] if force else []), str(target)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == [
+        "backup.sqlite3"
+    ]
+    conn = sqlite3.connect(target)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

@@ -137,3 +137,32 @@ def test_other_peoples_symptoms_are_404(app, client, auth):
     client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "9"})
     assert score_rows(app) == []
     assert symptom_rows(app)[0]["retired_at"] is None
+
+
+# Issue 8: symptom names cannot hide direction controls or invisible characters
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Pain\u202e", "change the direction of text"),
+        ("\u2066Pain\u2069", "change the direction of text"),
+        ("\u200b", "only invisible characters"),
+        ("\ufeff\u00ad", "only invisible characters"),
+    ],
+)
+def test_symptom_name_refuses_spoofing(app, client, patient, name, message):
+    response = add(client, name)
+    assert response.status_code == 400
+    assert message in response.text
+    assert symptom_rows(app) == []
+
+
+def test_symptom_name_is_stored_without_invisible_characters(app, client, patient):
+    assert add(client, "Ru\u200bmi\u00adnation\u2060").status_code == 302
+    assert [row["name"] for row in symptom_rows(app)] == ["Rumination"]
+    # The same name with a hidden character is the same name, not a look-alike second one.
+    response = add(client, "Rumi\u200dnation")
+    assert response.status_code == 400
+    assert "You already have a symptom with this name." in response.text
+    assert len(symptom_rows(app)) == 1
