@@ -1,5 +1,14 @@
 """The daily check-in: one per local date per person, its history, edit and delete.
 
+A check-in form is bound to its day. `/checkin?date=YYYY-MM-DD` shows that day: its saved
+answers, or an empty form. A form filled with a saved day's answers names that day in
+`loaded_for`; sent with another `date`, it saves nothing (those answers are the other day's)
+and shows the chosen day's form instead, with the answers the person gave on top (see
+`given_answers`) and a note to check and save. The script loads the chosen day as soon as the
+date is changed, so this is the path without JavaScript. A form without `loaded_for` (an empty
+one, the offline page's, any other client) saves as it always did. History lists the days of
+the last two weeks without a check-in, each with a link to fill it in.
+
 Check-ins sent by the device (the enhanced form, and the queue `static/app.js` keeps in
 IndexedDB while offline) carry two extra fields, and may ask for a JSON answer:
 
@@ -46,12 +55,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
@@ -60,6 +66,7 @@ from . import crisis, symptoms, timezones
 from .db import get_db, owned_or_404
 from .fields import (
     REFLECTION_MAX,
+    JournalForm,
     ScaleField,
     check_local_day,
     day_field,
@@ -91,6 +98,9 @@ SUGGESTED_TAGS = [
     "stress",
 ]
 CRISIS_MOOD = 2
+FUTURE_DAY = "That date is still to come; check in for today or a past day."
+# History offers to fill in the days without a check-in among the last this many before today.
+MISSED_DAYS_WINDOW = 14
 COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
 
 
@@ -131,7 +141,7 @@ def parse_tags(text):
     return tags
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(JournalForm):
     date = day_field("Enter the date of this check-in.")
     mood = ScaleField(
         "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
@@ -155,7 +165,8 @@ class CheckinForm(FlaskForm):
     private = BooleanField("Keep this reflection private (only you will ever see it)")
     self_harm = BooleanField("I've had thoughts of harming myself")
     # The day whose stored check-in filled this form, if any: saving that day replaces it;
-    # saving onto another stored day merges (see `merged`).
+    # sent for another day it saves nothing (see `day_changed`). Empty on an empty form, which
+    # carries no day's answers: saving onto a stored day merges (see `merged`).
     loaded_for = HiddenField()
 
     def __init__(self, *args, today=None, **kwargs):
@@ -163,9 +174,7 @@ class CheckinForm(FlaskForm):
         self.today = today
 
     def validate_date(self, field):
-        check_local_day(
-            field.data, self.today, "That date is still to come; check in for today or a past day."
-        )
+        check_local_day(field.data, self.today, FUTURE_DAY)
 
     def validate_tags(self, field):
         tags = parse_tags(field.data)
@@ -379,8 +388,8 @@ def signed_in_here():
     attributes for the layout's log-out form: the patient's queue tag, whether their new
     reflections start private, and until when the sign-in lasts (milliseconds since 1970).
 
-    That is when the remember-me cookie set at this sign-in runs out (auth.sign_in notes it),
-    else the idle timeout from now (SESSION_ONLY_MINUTES where there is none), so the form is
+    That is when "Keep me signed in" runs out for this sign-in (auth.start_signin), else the
+    idle timeout from now (SESSION_ONLY_MINUTES where there is none), so the form is
     not offered to whoever picks up the phone after the session has ended. Refreshed by every
     page a patient sees; a therapist gets none.
     """
@@ -389,9 +398,8 @@ def signed_in_here():
     config = current_app.config
     now = datetime.now(UTC)
     until = now + timedelta(minutes=config.get("IDLE_MINUTES") or SESSION_ONLY_MINUTES)
-    remembered = session.get("remember_until")
-    if remembered and request.cookies.get(config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)):
-        until = max(until, datetime.fromtimestamp(remembered, UTC))
+    if current_user.remembered_until:
+        until = max(until, current_user.remembered_until)
     return {
         "data-queue-owner": queue_owner(),
         "data-private-default": "1" if current_user.private_by_default else "0",
@@ -501,6 +509,78 @@ def checkin_form(tracked, local_today, **kwargs):
     return form
 
 
+def day_form(tracked, local_today, day, given=(), sent=None):
+    """The check-in form for `day` (its saved answers, or an empty form) and its stored row.
+
+    The `given` answers of a `sent` form (the person's own, see `given_answers`) go on top.
+    """
+    existing = find_checkin(day)
+    initial = form_data(existing) if existing else {"private": current_user.private_by_default}
+    data = {**initial, "date": day.isoformat(), "loaded_for": existing["day"] if existing else ""}
+    form = checkin_form(tracked, local_today, formdata=None, data=data)
+    for name in given:
+        form[name].process(sent)
+    return form, existing
+
+
+def requested_day(text, local_today):
+    """The day `/checkin?date=` asks for: (day, problem); today and a message when it is not a
+    day that can be checked in (malformed, still to come or too far back)."""
+    if not text:
+        return local_today, None
+    try:
+        return check_local_day(text, local_today, FUTURE_DAY), None
+    except ValidationError as error:
+        return local_today, f"{error.args[0]} This is today's check-in."
+
+
+def day_changed(form):
+    """The day a form filled with another day's answers was sent for, else None.
+
+    Only a valid date counts: a bad one is explained at the field as usual.
+    """
+    loaded = form.loaded_for.data or ""
+    if not loaded or form.date.errors:
+        return None
+    day = timezones.parse_day(form.date.data)
+    return None if day is None or day.isoformat() == loaded else day
+
+
+def given_answers(form, loaded):
+    """The names of the answers in a sent `form` that the person gave rather than carried.
+
+    `loaded` is what the form was shown with (a day's `form_data`, or an empty form's
+    defaults). An answer that differs from it and is not empty was given; one that could not
+    be read counts as given too, so that it comes back to be corrected. A cleared answer is
+    not: the chosen day's own shows instead.
+    """
+    given = []
+    for field in form:
+        if field.name in ("csrf_token", "date", "loaded_for"):
+            continue
+        empty = field.data is None or field.data == "" or field.data is False
+        if field.process_errors or (not empty and field.data != loaded.get(field.name)):
+            given.append(field.name)
+    return given
+
+
+def loaded_answers(form):
+    """What a sent form was shown with: the answers of the day in its `loaded_for`."""
+    day = timezones.parse_day(form.loaded_for.data or "")
+    row = find_checkin(day) if day else None
+    return form_data(row) if row else {"private": current_user.private_by_default}
+
+
+def day_changed_note(day, existing, given):
+    """What the person is told when the date of a filled-in form was changed."""
+    shown = "its saved answers" if existing else "an empty check-in"
+    kept = ", with what you changed" if given else ""
+    return (
+        f"You changed the date, so nothing was saved yet. This is now the form for "
+        f"{day:%A %-d %B}: {shown}{kept}. Check it, then save."
+    )
+
+
 @bp.route("/checkin", methods=["GET", "POST"])
 @login_required
 def checkin():
@@ -516,6 +596,14 @@ def checkin():
             return refuse(problems)
         if key and (seen := find_request(key)):
             return answer_sent(seen["day"], "duplicate")
+        if (other_day := day_changed(form)) is not None:
+            # Its answers are another day's: save nothing, show the chosen day's form.
+            given = given_answers(form, loaded_answers(form))
+            shown, existing = day_form(tracked, local_today, other_day, given, request.form)
+            note = day_changed_note(other_day, existing, given)
+            if wants_json():
+                return refuse({"date": [note]})
+            return render_form(shown, tracked, existing=existing, day=other_day, day_note=note)
         if not valid:
             return refuse(form_errors(form), form, tracked)
         day = timezones.parse_day(form.date.data)
@@ -523,25 +611,16 @@ def checkin():
         if status == "duplicate":  # the same key, sent twice at once
             return answer_sent(find_request(key)["day"], status)
         return answer_sent(day, status, verb, values, live=saved_at is None)
-    wanted = timezones.parse_day(request.args.get("date", "")) or local_today
-    wanted = min(wanted, local_today)  # a future date is never offered
-    existing = find_checkin(wanted)
-    initial = form_data(existing) if existing else {"private": current_user.private_by_default}
-    form = checkin_form(
-        tracked,
-        local_today,
-        data={
-            **initial,
-            "date": wanted.isoformat(),
-            "loaded_for": existing["day"] if existing else "",
-        },
-    )
-    return render_form(form, tracked, existing=existing)
+    day, problem = requested_day(request.args.get("date", ""), local_today)
+    form, existing = day_form(tracked, local_today, day)
+    if problem:
+        form.date.errors = [problem]
+    return render_form(form, tracked, existing=existing, day=day, status=400 if problem else None)
 
 
-def render_form(form, tracked, **context):
-    """The check-in form page; 400 when it was sent with errors."""
-    status = 400 if form.is_submitted() else 200
+def render_form(form, tracked, status=None, **context):
+    """The check-in form page; 400 when it was sent (or asked for) with errors."""
+    status = status or (400 if form.is_submitted() else 200)
     return render_template(
         "checkins/form.html",
         form=form,
@@ -573,7 +652,48 @@ def entries():
             offset=(page - 1) * per_page,
         )
     )
-    return render_template("checkins/list.html", rows=rows, page=page, pages=pages, total=total)
+    missed = missed_days(today()) if page == 1 else []
+    return render_template(
+        "checkins/list.html", rows=rows, page=page, pages=pages, total=total, missed=missed
+    )
+
+
+def days_without(saved, start, end):
+    """The days from `start` to `end` (both included) whose ISO date is not in `saved`,
+    newest first."""
+    days = (end - timedelta(days=n) for n in range((end - start).days + 1))
+    return [day for day in days if day.isoformat() not in saved]
+
+
+def signed_up_day():
+    """The local day the signed-in person's account was made, or None when unknown."""
+    try:
+        made = datetime.fromisoformat(current_user.created_at)
+    except (TypeError, ValueError):
+        return None
+    return timezones.local_today(current_user.timezone, made.replace(tzinfo=made.tzinfo or UTC))
+
+
+def missed_days(local_today):
+    """The days without a check-in among the last MISSED_DAYS_WINDOW before today, newest
+    first, counted from the person's first check-in or sign-up day, whichever is earlier."""
+    db = get_db()
+    start = local_today - timedelta(days=MISSED_DAYS_WINDOW)
+    end = local_today - timedelta(days=1)
+    (first,) = db.execute(
+        "select min(day) from checkins where user_id = ?", [current_user.id]
+    ).fetchone()
+    began = [d for d in (timezones.parse_day(first or ""), signed_up_day()) if d]
+    if began:
+        start = max(start, min(began))
+    saved = {
+        day
+        for (day,) in db.execute(
+            "select day from checkins where user_id = ? and day between ? and ?",
+            [current_user.id, start.isoformat(), end.isoformat()],
+        )
+    }
+    return days_without(saved, start, end)
 
 
 @bp.route("/entries/<day>")
@@ -608,7 +728,7 @@ def edit(day):
 def delete(day):
     day = day_or_404(day)
     row = get_checkin(day)
-    form = FlaskForm()
+    form = JournalForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

@@ -1,11 +1,14 @@
+import html
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import make_app
 
-from journal.checkins import parse_tags
+from journal.checkins import days_without, parse_tags
 from journal.db import get_db
 from journal.timezones import local_today
 
@@ -384,3 +387,269 @@ def test_future_is_relative_to_the_persons_own_day(app, client, auth):
     auth.register(email="kiri@example.com", timezone="Pacific/Kiritimati")
     assert post(client, date=kiri).status_code == 302
     assert [r["day"] for r in rows(app)] == [kiri]
+
+
+# A form is bound to its day: changing the date never carries one day's answers onto another.
+
+
+class FormFields(HTMLParser):
+    """What a browser sends for the page's check-in form, as it stands (no script)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.textarea, self.inside = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "checkin" in (attrs.get("class") or ""):
+            self.inside = True
+        if not self.inside or "name" not in attrs:
+            return
+        if tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+        elif tag == "input" and attrs.get("type") in ("radio", "checkbox"):
+            if "checked" in attrs:
+                self.fields.append((attrs["name"], attrs.get("value", "y")))
+        elif tag == "input":
+            self.fields.append((attrs["name"], attrs.get("value", "")))
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.textarea:
+            # As HTML does: line breaks are LF, and one right after the tag is dropped.
+            text = self.textarea[1].replace("\r\n", "\n").removeprefix("\n")
+            self.fields.append((self.textarea[0], text))
+            self.textarea = None
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(page, **changes):
+    """The check-in form in `page` as the browser would send it, with `changes` made."""
+    parser = FormFields()
+    parser.feed(page.text)
+    fields = dict(parser.fields)
+    assert len(fields) == len(parser.fields)
+    return {**fields, **changes}
+
+
+TWO_DAYS_AGO = (TODAY - timedelta(days=2)).isoformat()
+TODAYS = {
+    "date": TODAY.isoformat(),
+    "mood": "7",
+    "sleep_hours": "7.5",
+    "tags": "walk",
+    "reflection": "Today's own words",
+    "private": "y",
+    "self_harm": "y",
+}
+
+
+def answers(app, day):
+    """The stored check-in for `day` as its answers, or None."""
+    found = [r for r in rows(app) if r["day"] == day]
+    if not found:
+        return None
+    return {c: found[0][c] for c in ("mood", "sleep_hours", "tags", "reflection", "private",
+                                     "self_harm")}  # fmt: skip
+
+
+def test_changing_the_date_of_todays_filled_form_saves_nothing(app, client, patient):
+    """The issue's case: today's filled-in form, only the date changed and a mood picked."""
+    assert client.post("/checkin", data=TODAYS).status_code == 302
+    today_before = answers(app, TODAY.isoformat())
+    again = client.get("/checkin")
+    assert "Today&#39;s own words" in again.text  # pre-filled with today's answers
+    sent = form_fields(again, date=TWO_DAYS_AGO, mood="3")
+    assert sent["loaded_for"] == TODAY.isoformat()
+
+    response = client.post("/checkin", data=sent)
+    assert response.status_code == 400
+    assert answers(app, TWO_DAYS_AGO) is None  # nothing stored for that day
+    assert answers(app, TODAY.isoformat()) == today_before
+    assert "You changed the date, so nothing was saved yet." in response.text
+    assert "an empty check-in, with what you changed. Check it, then save." in response.text
+    shown = form_fields(response)
+    # The chosen day's (empty) form with the mood the person picked, and nothing of today's.
+    assert shown["date"] == TWO_DAYS_AGO and shown["loaded_for"] == ""
+    assert shown["mood"] == "3"
+    assert (shown["sleep_hours"], shown["tags"], shown["reflection"]) == ("", "", "")
+    assert "private" not in shown and "self_harm" not in shown
+
+    assert client.post("/checkin", data=shown).status_code == 302
+    assert answers(app, TWO_DAYS_AGO) == {
+        "mood": 3, "sleep_hours": None, "tags": "", "reflection": "", "private": 0,
+        "self_harm": None,
+    }  # fmt: skip
+    assert answers(app, TODAY.isoformat()) == today_before
+    with app.app_context():
+        # Not flagged for the therapist: the day has no self-harm answer and a mood of 3.
+        assert get_db().execute(
+            "select count(*) from checkins where day = ? and self_harm = 1", [TWO_DAYS_AGO]
+        ).fetchone() == (0,)
+
+
+def test_changing_the_date_onto_a_saved_day_shows_its_answers_with_what_was_changed(
+    app, client, patient
+):
+    post(client, date=TWO_DAYS_AGO, mood="4", tags="piano", reflection="That day's words")
+    assert client.post("/checkin", data=TODAYS).status_code == 302
+    sent = form_fields(
+        client.get("/checkin"), date=TWO_DAYS_AGO, mood="5", sleep_hours="lots", self_harm=None
+    )
+    sent = {k: v for k, v in sent.items() if v is not None}  # the box unticked
+    response = client.post("/checkin", data=sent)
+    assert response.status_code == 400
+    assert "This is now the form for" in response.text and "its saved answers" in response.text
+    assert answers(app, TWO_DAYS_AGO)["reflection"] == "That day's words"  # unchanged
+    shown = form_fields(response)
+    assert shown["loaded_for"] == TWO_DAYS_AGO  # saving it replaces that day with what it shows
+    assert (shown["mood"], shown["sleep_hours"]) == ("5", "lots")  # changed: kept, to correct
+    assert (shown["tags"], shown["reflection"]) == ("piano", "That day's words")
+    assert "private" not in shown and "self_harm" not in shown
+
+
+def test_a_day_changed_form_sent_by_the_device_is_refused_with_a_reason(app, client, patient):
+    """The script (and a check-in queued offline) asks for JSON: 400, and it stays on the
+    device with its words rather than being saved onto the other day."""
+    client.post("/checkin", data=TODAYS)
+    sent = form_fields(client.get("/checkin"), date=TWO_DAYS_AGO, mood="3")
+    response = client.post(
+        "/checkin",
+        data={**sent, "idempotency_key": "k-1", "saved_at": "2026-01-01T08:00:00Z"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "You changed the date" in response.json["errors"]["date"][0]
+    assert answers(app, TWO_DAYS_AGO) is None
+    with app.app_context():  # the key is not spent: nothing was applied
+        assert get_db().execute("select count(*) from checkin_requests").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("loaded_for", [None, "", YESTERDAY])
+def test_a_form_not_filled_from_another_day_saves_as_before(app, client, patient, loaded_for):
+    """Without `loaded_for` (existing clients), from an empty form, or from that day's own
+    form, what is sent is saved: nothing in it is another day's."""
+    data = {**TODAYS, "date": YESTERDAY, "loaded_for": loaded_for}
+    if loaded_for == YESTERDAY:
+        post(client, mood="2")
+    response = client.post("/checkin", data={k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 302
+    assert answers(app, YESTERDAY) == {
+        "mood": 7, "sleep_hours": 7.5, "tags": "walk", "reflection": "Today's own words",
+        "private": 1, "self_harm": 1,
+    }  # fmt: skip
+
+
+def test_checkin_for_an_empty_past_day_shows_an_empty_form(app, client, patient):
+    client.post("/checkin", data=TODAYS)
+    response = client.get(f"/checkin?date={TWO_DAYS_AGO}")
+    assert response.status_code == 200
+    shown = form_fields(response)
+    assert (shown["date"], shown["loaded_for"]) == (TWO_DAYS_AGO, "")
+    assert "mood" not in shown and "self_harm" not in shown and "private" not in shown
+    assert (shown["sleep_hours"], shown["tags"], shown["reflection"]) == ("", "", "")
+    day = date.fromisoformat(TWO_DAYS_AGO)
+    assert f"How was {day:%A %-d %B}?" in response.text
+    assert 'id="day-note" hidden' in response.text
+    assert "Save check-in" in response.text
+
+
+def test_checkin_for_a_saved_day_shows_its_answers(client, patient):
+    post(client, date=TWO_DAYS_AGO, mood="4", tags="piano", reflection="That day's words")
+    response = client.get(f"/checkin?date={TWO_DAYS_AGO}")
+    assert response.status_code == 200
+    shown = form_fields(response)
+    assert (shown["date"], shown["loaded_for"], shown["mood"]) == (TWO_DAYS_AGO, TWO_DAYS_AGO, "4")
+    assert (shown["tags"], shown["reflection"]) == ("piano", "That day's words")
+    assert "You already checked in for this day; saving again updates it." in response.text
+    assert "Save changes" in response.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ((TODAY + timedelta(days=1)).isoformat(), "That date is still to come"),
+        ("2999-01-01", "That date is still to come"),
+        ("2026-13-01", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("2026-11-31", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("yesterday", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
+        ("1900-01-01", "That date is too far back; check the year."),
+    ],
+)
+def test_checkin_for_a_bad_date_says_so_and_offers_today(client, patient, asked, message):
+    response = client.get("/checkin", query_string={"date": asked})
+    assert response.status_code == 400
+    assert message in error_for(response, "date")
+    assert "This is today's check-in." in error_for(response, "date").replace("&#39;", "'")
+    assert form_fields(response)["date"] == TODAY.isoformat()
+
+
+def missed_links(page):
+    return re.findall(r'href="/checkin\?date=([\d-]+)">Add<', page.text)
+
+
+def test_history_offers_to_fill_in_the_missed_days_of_the_last_two_weeks(client, patient):
+    for back in (20, 9, 3):
+        post(client, date=(TODAY - timedelta(days=back)).isoformat())
+    page = client.get("/entries")
+    wanted = [(TODAY - timedelta(days=n)).isoformat() for n in range(1, 15) if n not in (3, 9)]
+    assert missed_links(page) == wanted  # newest first; not today, not the saved days
+    assert "12 days without a check-in in the last two weeks" in page.text
+    add = client.get(f"/checkin?date={wanted[0]}")
+    assert add.status_code == 200 and form_fields(add)["date"] == wanted[0]
+    assert missed_links(client.get("/entries?page=1")) == wanted
+
+
+def test_missed_days_start_at_the_first_check_in_or_sign_up(client, patient):
+    assert missed_links(client.get("/entries")) == []  # signed up today: nothing missed yet
+    post(client, date=(TODAY - timedelta(days=4)).isoformat())
+    post(client, date=YESTERDAY)
+    page = client.get("/entries")
+    assert missed_links(page) == [(TODAY - timedelta(days=n)).isoformat() for n in (2, 3)]
+    assert "2 days without a check-in" in page.text
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        (set(), ["2026-03-03", "2026-03-02", "2026-03-01"]),
+        ({"2026-03-02"}, ["2026-03-03", "2026-03-01"]),
+        ({"2026-03-01", "2026-03-02", "2026-03-03"}, []),
+    ],
+)
+def test_days_without(saved, expected):
+    days = days_without(saved, date(2026, 3, 1), date(2026, 3, 3))
+    assert [d.isoformat() for d in days] == expected
+
+
+# Every pattern that reads a form field answers promptly at the largest field accepted (a
+# URL-encoded form's field is held back only by the 2 MB body limit), with its message.
+FIELD_MAX = 2_000_000  # bytes, URL-encoded
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("sleep_hours", "9" * FIELD_MAX, "Enter hours as a number, like 7 or 7.5."),
+        ("sleep_hours", "1." + "0" * FIELD_MAX, "Enter hours as a number, like 7 or 7.5."),
+        ("mood", "6" * FIELD_MAX, None),
+        ("date", "2" * FIELD_MAX, None),
+        ("reflection", "a\x01" * (FIELD_MAX // 4), "This can be up to 20,000 characters"),
+        ("idempotency_key", "a" * FIELD_MAX, "The idempotency key must be 1 to 64 letters"),
+        ("saved_at", "2026-01-01T" + "0" * FIELD_MAX, "saved_at must be a time in UTC in ISO"),
+    ],
+)
+def test_hostile_fields_answer_promptly(app, client, patient, field, value, message):
+    started = time.perf_counter()
+    response = post(client, **{field: value})
+    assert time.perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 400
+    if message is None:  # the field's own message, whatever it says
+        assert 'class="error' in response.text
+    else:
+        assert message in html.unescape(response.text)
+    assert rows(app) == []

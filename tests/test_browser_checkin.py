@@ -1,0 +1,188 @@
+"""Filling in another day in a real browser: a form never carries one day's answers onto another.
+
+Debian's Chromium through Playwright at 390 x 844 against the live gunicorn server from
+conftest.py, with script and without. What the server stored is read from its database file,
+read-only.
+"""
+
+import re
+import sqlite3
+from contextlib import closing
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import (
+    flash,
+    form_today,
+    open_more,
+    register,
+    save,
+    scale_radio,
+    serious_violations,
+    sideways_overflow,
+    tap_scale,
+)
+
+pytestmark = pytest.mark.browser
+
+COLUMNS = ("mood", "sleep_hours", "tags", "reflection", "private", "self_harm")
+TODAYS_WORDS = "Today's own words"
+
+
+def stored(live_server, email, day):
+    """The answers stored for `email` on `day`, or None."""
+    uri = f"file:{live_server.database}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        row = db.execute(
+            f"select {', '.join(COLUMNS)} from checkins join users on users.id = user_id"  # noqa: S608
+            " where users.email = ? and day = ?",
+            [email, day],
+        ).fetchone()
+    return None if row is None else dict(zip(COLUMNS, row, strict=True))
+
+
+def check_in_fully(page):
+    """Today's check-in with a reflection, a tag, sleep, private and the self-harm box."""
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 7)
+    open_more(page)
+    page.get_by_label("Hours of sleep last night").fill("7.5")
+    page.get_by_label("Tags", exact=True).fill("walk")
+    page.get_by_label("Reflection", exact=True).fill(TODAYS_WORDS)
+    page.get_by_label("Keep this reflection private").check()
+    page.get_by_label("I've had thoughts of harming myself").check()
+    return save(page)
+
+
+def only_the_mood(mood):
+    return {"mood": mood, "sleep_hours": None, "tags": "", "reflection": "", "private": 0,
+            "self_harm": None}  # fmt: skip
+
+
+def expect_empty_answers(page):
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    expect(page.get_by_label("Tags", exact=True)).to_have_value("")
+    expect(page.get_by_label("Hours of sleep last night")).to_have_value("")
+    expect(page.get_by_label("Keep this reflection private")).not_to_be_checked()
+    expect(page.get_by_label("I've had thoughts of harming myself")).not_to_be_checked()
+
+
+def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_server):
+    """The issue's steps: today in full, Check in again, only the date changed, a mood."""
+    email = register(page)
+    today = check_in_fully(page)
+    today_before = stored(live_server, email, today)
+    earlier = (date.fromisoformat(today) - timedelta(days=3)).isoformat()
+
+    page.get_by_role("link", name="Check in", exact=True).tap()
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
+    page.get_by_label("Date", exact=True).fill(earlier)
+    expect(page.locator("h1")).to_have_text(f"How was {date.fromisoformat(earlier):%A %-d %B}?")
+    expect(page).to_have_url(re.compile(rf"/checkin\?date={earlier}$"))
+    expect_empty_answers(page)
+    expect(scale_radio(page, "Mood today", 7)).not_to_be_checked()
+    expect(page.get_by_role("button", name="Save check-in")).to_be_visible()
+    tap_scale(page, "Mood today", 3)
+    assert save(page) == earlier
+
+    expect(flash(page)).to_contain_text("Saved your check-in for")
+    expect(page.locator("#crisis-resources")).to_have_count(0)  # nothing to flag
+    expect(page.locator(".reflection")).to_have_count(0)
+    assert stored(live_server, email, earlier) == only_the_mood(3)
+    assert stored(live_server, email, today) == today_before
+
+
+def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(
+    page, live_server
+):
+    email = register(page)
+    today = form_today(page)
+    earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
+    page.get_by_label("Date", exact=True).fill(earlier)
+    tap_scale(page, "Mood today", 4)
+    page.get_by_label("Tags", exact=True).fill("piano")
+    page.get_by_label("Reflection", exact=True).fill("That day's words")
+    assert save(page) == earlier
+    check_in_fully(page)
+
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 6)  # changed before the date: kept
+    page.get_by_label("Date", exact=True).fill(earlier)
+    expect(page.locator("#queue-status")).to_contain_text(
+        "its saved answers, with what you changed"
+    )
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("That day's words")
+    expect(page.get_by_label("Tags", exact=True)).to_have_value("piano")
+    expect(scale_radio(page, "Mood today", 6)).to_be_checked()
+    expect(page.get_by_label("I've had thoughts of harming myself")).not_to_be_checked()
+    expect(page.get_by_role("button", name="Save changes")).to_be_visible()
+    assert save(page) == earlier
+    assert stored(live_server, email, earlier) == {
+        **only_the_mood(6), "tags": "piano", "reflection": "That day's words"
+    }
+
+
+def test_without_script_a_changed_date_saves_nothing_and_shows_that_day(
+    browser, browser_context_args, live_server
+):
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        email = register(page)
+        today = check_in_fully(page)
+        today_before = stored(live_server, email, today)
+        earlier = (date.fromisoformat(today) - timedelta(days=3)).isoformat()
+
+        page.get_by_role("link", name="Check in", exact=True).tap()
+        expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
+        page.get_by_label("Date", exact=True).fill(earlier)
+        tap_scale(page, "Mood today", 3)
+        page.get_by_role("button", name="Save changes").tap()
+
+        expect(page.locator("#day-note")).to_contain_text(
+            "You changed the date, so nothing was saved yet."
+        )
+        assert stored(live_server, email, earlier) is None
+        expect_empty_answers(page)
+        expect(scale_radio(page, "Mood today", 3)).to_be_checked()
+        assert save(page) == earlier
+        assert stored(live_server, email, earlier) == only_the_mood(3)
+        assert stored(live_server, email, today) == today_before
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", (390, 360))
+def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
+    page.set_viewport_size({"width": width, "height": 844})
+    email = register(page)
+    today = date.fromisoformat(form_today(page))
+    days = [(today - timedelta(days=n)).isoformat() for n in range(5)]
+    page.get_by_label("Date", exact=True).fill(days[4])
+    tap_scale(page, "Mood today", 5)
+    save(page)
+
+    page.goto("/entries")
+    summary = page.get_by_text("3 days without a check-in in the last two weeks")
+    summary.tap()
+    links = page.get_by_role("link", name=re.compile(r"^Add a check-in for "))
+    expect(links).to_have_count(3)
+    assert sideways_overflow(page) == 0
+    assert serious_violations(page) == []
+    box = links.first.bounding_box()
+    assert box["height"] >= 44
+    links.first.tap()
+    expect(page).to_have_url(re.compile(rf"/checkin\?date={days[1]}$"))
+    expect(page.get_by_label("Date", exact=True)).to_have_value(days[1])
+    expect_empty_answers(page)
+    tap_scale(page, "Mood today", 6)
+    assert save(page) == days[1]
+
+    page.goto("/entries")
+    page.get_by_text("2 days without a check-in").tap()
+    hrefs = page.get_by_role("link", name=re.compile(r"^Add ")).evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert hrefs == [f"/checkin?date={days[2]}", f"/checkin?date={days[3]}"]
+    assert stored(live_server, email, days[1]) == only_the_mood(6)
