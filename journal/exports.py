@@ -40,17 +40,23 @@ Decisions where DESIGN.md and issue 4 are silent:
   question is in the PHQ-9's panel (69722-7, answers LA6572-7, LA6573-5, LA6575-0,
   LA6574-3) but not the GAD-7's, so a GAD-7's difficulty answer stays in data.json and the
   CSV only.
+- Every file is streamed (README, "Bounds"): rows are read from the database and written a
+  batch at a time, so memory stays small whatever the person has kept (at most one
+  check-in a day since 1990, each with up to 20,000 characters: about 270 MB of CSV). The
+  status and headers go first; the body follows in pieces of about CHUNK characters.
 """
 
 import csv
-import io
 import json
 import uuid
+from collections.abc import Iterator
+from functools import partial
+from itertools import chain
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, stream_with_context
 from flask_login import current_user, login_required
 
-from . import account, instruments, progress, symptoms, timezones
+from . import account, instruments, symptoms, timezones
 from .checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from .checkins import parse_tags
 from .db import get_db
@@ -63,6 +69,8 @@ FORMAT = "afterglow-export"
 VERSION = 1
 # Characters that make a spreadsheet read a cell as a formula (or strip them to reach one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A streamed download is sent in pieces of about this many characters.
+CHUNK = 64 * 1024
 
 CHECKIN_COLUMNS = ("date", *CHECKIN_FORM_COLUMNS)
 YES_NO = ("private", "self_harm")
@@ -181,19 +189,61 @@ def yes_no(value):
     return None if value is None else bool(value)
 
 
-def csv_text(header, rows):
-    """A CSV document (with a byte order mark for Excel) from a header and rows of values."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([cell(name) for name in header])
-    writer.writerows([cell(value) for value in row] for row in rows)
-    return out.getvalue()
+class Lines:
+    """A file for `csv.writer` that keeps nothing: `writerow` returns the line it wrote."""
+
+    def write(self, line):
+        return line
 
 
-def download(body, name, extension, mimetype):
-    """An attachment named afterglow-NAME-YYYY-MM-DD.EXT that no cache keeps."""
+def csv_pieces(header, rows):
+    """A CSV document (with a byte order mark for Excel) from a header and rows of values,
+    as text a line at a time: `rows` may be an iterator, read as the lines are taken."""
+    writer = csv.writer(Lines())
+    yield "\ufeff" + writer.writerow([cell(name) for name in header])
+    for row in rows:
+        yield writer.writerow([cell(value) for value in row])
+
+
+dumps = partial(json.dumps, ensure_ascii=False, allow_nan=False, indent=2)
+
+
+def json_pieces(document):
+    """`document` (a dict) as strict JSON text, indented by 2 as `json.dumps` would, in
+    pieces: a value that is an iterator (rows read from the database) is written as a list,
+    one item at a time. NaN or Infinity raise rather than slip through."""
+    yield "{"
+    for n, (key, value) in enumerate(document.items()):
+        yield ("," if n else "") + "\n  " + dumps(key) + ": "
+        if not isinstance(value, Iterator):
+            yield dumps(value).replace("\n", "\n  ")  # JSON strings hold no raw line breaks
+            continue
+        empty = True
+        for item in value:
+            yield ("[" if empty else ",") + "\n    " + dumps(item).replace("\n", "\n    ")
+            empty = False
+        yield "[]" if empty else "\n  ]"
+    yield "\n}\n"
+
+
+def encoded(pieces):
+    """Text pieces as UTF-8 bytes, joined into chunks of about CHUNK characters."""
+    batch, size = [], 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(batch).encode("utf-8")
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
+
+
+def download(pieces, name, extension, mimetype):
+    """An attachment named afterglow-NAME-YYYY-MM-DD.EXT that no cache keeps, streamed from
+    text `pieces`, which are taken as the body is sent, inside the request's context."""
     today = timezones.local_today(current_user.timezone).isoformat()
+    body = stream_with_context(encoded(pieces))
     response = Response(body, content_type=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="afterglow-{name}-{today}.{extension}"'
@@ -204,14 +254,13 @@ def download(body, name, extension, mimetype):
 
 
 def csv_download(name, header, rows):
-    """A CSV attachment."""
-    return download(csv_text(header, rows).encode("utf-8"), name, "csv", "text/csv")
+    """A CSV attachment, streamed."""
+    return download(csv_pieces(header, rows), name, "csv", "text/csv")
 
 
 def json_download(name, document, mimetype="application/json"):
-    """A strict JSON attachment (NaN or Infinity would raise rather than slip through)."""
-    body = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
-    return download(body.encode("utf-8"), name, "json", mimetype)
+    """A strict JSON attachment, streamed (see `json_pieces`)."""
+    return download(json_pieces(document), name, "json", mimetype)
 
 
 # Fetching --------------------------------------------------------------------------------
@@ -222,9 +271,13 @@ def user_row(user_id):
     return get_db()["users"].get(user_id)
 
 
+# The row readers below are generators, so nothing is read until the download is streamed:
+# by then the view's database connection is closed and `get_db` opens the stream's own.
+
+
 def checkin_rows(user_id):
-    """The person's check-ins, oldest first."""
-    return list(get_db()["checkins"].rows_where("user_id = ?", [user_id], order_by="day"))
+    """The person's check-ins, oldest first, read one at a time."""
+    yield from get_db()["checkins"].rows_where("user_id = ?", [user_id], order_by="day")
 
 
 def symptom_scores(user_id):
@@ -240,12 +293,21 @@ def symptom_scores(user_id):
 
 
 def assessment_rows(user_id):
-    """The person's check-ups, oldest first, each with its answers as a list and its band."""
-    rows = list(get_db()["assessments"].rows_where("user_id = ?", [user_id], order_by="day, id"))
-    for row in rows:
+    """The person's check-ups, oldest first, each with its answers as a list and its band,
+    read one at a time."""
+    for row in get_db()["assessments"].rows_where("user_id = ?", [user_id], order_by="day, id"):
         row["answers"] = json.loads(row["answers"])
         row["band"] = instruments.band(row["kind"], row["total"])
-    return rows
+        yield row
+
+
+def session_rows(user_id):
+    """The person's sessions, oldest first, numbered as `progress.session_rows` numbers them
+    (#1 is the first), read one at a time."""
+    rows = get_db()["sessions"].rows_where("user_id = ?", [user_id], order_by="started_at, id")
+    for number, row in enumerate(rows, start=1):
+        row["number"] = number
+        yield row
 
 
 def share_link_rows(user_id):
@@ -286,31 +348,31 @@ def symptom_headers(tracked):
 
 
 def checkins_table(user_id):
-    """(header, rows) of checkins.csv."""
+    """(header, rows) of checkins.csv; the rows are read as they are taken."""
     tracked = symptoms.every(user_id)
-    scores = symptom_scores(user_id)
     header = [*CHECKIN_COLUMNS, *symptom_headers(tracked), "updated_at"]
-    rows = []
-    for row in checkin_rows(user_id):
-        own = scores.get(row["id"], {})
-        rows.append(
-            [
+
+    def rows():
+        scores = symptom_scores(user_id)
+        for row in checkin_rows(user_id):
+            own = scores.get(row["id"], {})
+            yield [
                 row["day"],
                 *(yes_no(row[c]) if c in YES_NO else row[c] for c in CHECKIN_FORM_COLUMNS),
                 *(own.get(s["id"]) for s in tracked),
                 row["updated_at"],
             ]
-        )
-    return header, rows
+
+    return header, rows()
 
 
 def sessions_table(user_id):
-    """(header, rows) of sessions.csv."""
-    rows = []
-    for row in progress.session_rows(user_id):
-        prompts = stored_prompts(row)
-        rows.append(
-            [
+    """(header, rows) of sessions.csv; the rows are read as they are taken."""
+
+    def rows():
+        for row in session_rows(user_id):
+            prompts = stored_prompts(row)
+            yield [
                 row["number"],
                 row["day"],
                 row["started_at"],
@@ -322,26 +384,27 @@ def sessions_table(user_id):
                 yes_no(row["private"]),
                 row["updated_at"],
             ]
-        )
-    return SESSION_COLUMNS, rows
+
+    return SESSION_COLUMNS, rows()
 
 
 def assessments_table(user_id):
     """(header, rows) of assessments.csv; items an instrument lacks are blank."""
-    rows = []
-    for row in assessment_rows(user_id):
-        answers = row["answers"] + [None] * (MAX_ITEMS - len(row["answers"]))
-        rows.append(
-            [row["day"], row["kind"], row["total"], row["band"], *answers, row["difficulty"]]
-        )
-    return ASSESSMENT_COLUMNS, rows
+
+    def rows():
+        for row in assessment_rows(user_id):
+            answers = row["answers"] + [None] * (MAX_ITEMS - len(row["answers"]))
+            yield [row["day"], row["kind"], row["total"], row["band"], *answers, row["difficulty"]]
+
+    return ASSESSMENT_COLUMNS, rows()
 
 
 # data.json -------------------------------------------------------------------------------
 
 
 def data_document(user_id):
-    """Everything the person has, as one versioned JSON-ready dict."""
+    """Everything the person has, as one versioned dict for `json_pieces`: its check-ins,
+    sessions and check-ups are iterators, read as they are written."""
     user = user_row(user_id)
     tracked = symptoms.every(user_id)
     names = {s["id"]: s["name"] for s in tracked}
@@ -369,7 +432,7 @@ def data_document(user_id):
             {"name": s["name"], "retired_at": s["retired_at"], "created_at": s["created_at"]}
             for s in tracked
         ],
-        "checkins": [
+        "checkins": (
             {
                 "date": row["day"],
                 "mood": row["mood"],
@@ -388,9 +451,9 @@ def data_document(user_id):
                 "updated_at": row["updated_at"],
             }
             for row in checkin_rows(user_id)
-        ],
-        "sessions": [session_document(row) for row in progress.session_rows(user_id)],
-        "assessments": [
+        ),
+        "sessions": (session_document(row) for row in session_rows(user_id)),
+        "assessments": (
             {
                 "date": row["day"],
                 "kind": row["kind"],
@@ -401,7 +464,7 @@ def data_document(user_id):
                 "created_at": row["created_at"],
             }
             for row in assessment_rows(user_id)
-        ],
+        ),
         "share_links": share_link_rows(user_id),
         "therapist": therapist_link(user_id),
     }
@@ -472,7 +535,7 @@ def questionnaire_response(row, rid, patient):
         items.append(
             {
                 "linkId": form["difficulty"],
-                "text": instruments.DIFFICULTY,
+                "text": instrument.difficulty,
                 "answer": [
                     {
                         "valueCoding": loinc(
@@ -539,7 +602,8 @@ def mood_observation(row, rid, patient):
 
 
 def fhir_bundle(user_id, shared_name):
-    """A FHIR R4 Bundle (collection) of the person's check-up scores and daily moods."""
+    """A FHIR R4 Bundle (collection) of the person's check-up scores and daily moods, for
+    `json_pieces`: its entries are an iterator, read as they are written."""
     user = user_row(user_id)
     space = person_namespace(user)
 
@@ -547,18 +611,24 @@ def fhir_bundle(user_id, shared_name):
         return str(uuid.uuid5(space, "/".join(str(p) for p in parts)))
 
     patient = {"resourceType": "Patient", "id": rid("patient"), "name": [{"text": shared_name}]}
-    entries = [entry(patient)]
-    for row in assessment_rows(user_id):
-        response = questionnaire_response(row, rid("assessment", row["id"], "response"), patient)
-        total = total_observation(row, rid("assessment", row["id"], "total"), patient, response)
-        entries += [entry(total), entry(response)]
-    for row in checkin_rows(user_id):
-        entries.append(entry(mood_observation(row, rid("checkin", row["id"], "mood"), patient)))
+
+    def scores():
+        for row in assessment_rows(user_id):
+            response = questionnaire_response(
+                row, rid("assessment", row["id"], "response"), patient
+            )
+            total = total_observation(row, rid("assessment", row["id"], "total"), patient, response)
+            yield from (entry(total), entry(response))
+
+    moods = (
+        entry(mood_observation(row, rid("checkin", row["id"], "mood"), patient))
+        for row in checkin_rows(user_id)
+    )
     return {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": timezones.utcnow_iso(),
-        "entry": entries,
+        "entry": chain([entry(patient)], scores(), moods),
     }
 
 

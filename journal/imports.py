@@ -42,6 +42,10 @@ Decisions where DESIGN.md and issue 4 are silent:
   tags column become tags too, within the check-in form's limits (20 tags, 40 characters
   each). A comma inside an activity splits it, since tags are stored comma-separated.
 - Anxiety, energy, sleep and the self-harm question stay empty (never asked).
+- Bounds, so that one upload costs a bounded time (README, "Bounds"): besides the 2 MB body
+  limit, at most ROWS_MAX rows (5,000: about 13 years of daily check-ins; a longer
+  history is imported a year or so at a time), COLUMNS_MAX columns and HEADER_NAME_MAX
+  characters in a column's name. Over a bound, the form comes back (400) saying which.
 - A parked import lasts a day, and a person has at most one: uploading another file drops
   the earlier one. Another person's, a finished or an expired import is a 404. Its id is
   random, never reused, so an old preview tab cannot confirm a newer file.
@@ -57,7 +61,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from . import timezones
@@ -67,6 +70,7 @@ from .exports import FORMULA_STARTS
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
+    JournalForm,
     has_control_characters,
     normalize_newlines,
     without_control_characters,
@@ -87,6 +91,12 @@ PREVIEW_ROWS = 10
 SKIPPED_SHOWN = 30
 PENDING_LIFETIME = timedelta(days=1)
 FILENAME_MAX = 200
+# Bounds on one file (besides the 2 MB body limit), so one upload costs a bounded time:
+# rows (about 13 years of daily check-ins; split a longer history by year), columns, and
+# the length of a column's name.
+ROWS_MAX = 5_000
+COLUMNS_MAX = 50
+HEADER_NAME_MAX = 100
 UNREADABLE = (
     "this line cannot be read as CSV: check its quotes (text with a comma or a line break "
     "goes inside double quotes, and a double quote inside such text is written twice)."
@@ -112,9 +122,13 @@ def shown(text, limit=40):
 
 
 def header_key(name):
-    """A header as a key: "  Mood (0-10) " -> "mood", "Full Date" -> "full_date"."""
-    name = re.sub(r"\s*[(\[].*$", "", name.strip().casefold())
-    return re.sub(r"[\s-]+", "_", name.strip())
+    """A header as a key: "  Mood (0-10) " -> "mood", "Full Date" -> "full_date".
+
+    Plain string operations and one pattern that never backtracks: linear in any name.
+    """
+    name = name.casefold()
+    cut = min((at for at in (name.find("("), name.find("[")) if at >= 0), default=len(name))
+    return re.sub(r"[\s-]+", "_", name[:cut].strip())
 
 
 def separator(first_line):
@@ -314,14 +328,19 @@ def parse(data, today):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first), strict=True)
     try:
         header = next(row for row in reader if any(cell.strip() for cell in row))
-    except csv.Error:
-        result.problems.append(f"Line {reader.line_num}: {UNREADABLE}")
+    except csv.Error as error:
+        result.problems.append(f"Line {reader.line_num}: {unreadable(error)}")
+        return result
+    problem = header_problem(header)
+    if problem:
+        result.problems.append(f"Line {reader.line_num}: {problem}")
         return result
     result.source, columns = find_columns([header_key(name) for name in header])
     if isinstance(columns, list):
         result.problems += columns
         return result
     seen = {}
+    count = 0
     end = reader.line_num
     while True:
         start = end + 1
@@ -329,12 +348,20 @@ def parse(data, today):
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error:
-            result.problems.append(f"Line {start}: {UNREADABLE}")
+        except csv.Error as error:
+            result.problems.append(f"Line {start}: {unreadable(error)}")
             break
         end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        count += 1
+        if count > ROWS_MAX:
+            result.problems = [
+                f"Line {start}: the file has more than {ROWS_MAX:,} rows, more than one import "
+                f"takes. Split it into smaller files (a year each, say) and import each."
+            ]
+            result.rows = []
+            return result
         values, problems = read_row(row, len(header), columns, today)
         day = values["day"]
         if day in seen and result.source != "daylio":
@@ -351,6 +378,33 @@ def parse(data, today):
     if not result.rows and not result.problems:
         result.problems.append("The file has a first line but no rows to import.")
     return result
+
+
+def unreadable(error):
+    """Why the csv module could not read a line, in the person's words."""
+    if "field larger than field limit" in str(error):
+        return (
+            f"a cell holds more than {csv.field_size_limit():,} characters, more than anything "
+            "a check-in keeps (a note can be up to "
+            f"{REFLECTION_MAX:,}); check the quotes around it."
+        )
+    return UNREADABLE
+
+
+def header_problem(header):
+    """Why a header row (its cells) cannot be a file's first line, or None."""
+    if len(header) > COLUMNS_MAX:
+        return (
+            f"the first line names {len(header):,} columns; a file can have at most "
+            f"{COLUMNS_MAX}. Check that it is a CSV of check-ins."
+        )
+    for number, name in enumerate(header, 1):
+        if len(name) > HEADER_NAME_MAX:
+            return (
+                f"column {number}'s name has {len(name):,} characters; a column's name can "
+                f"be up to {HEADER_NAME_MAX}."
+            )
+    return None
 
 
 def minutes(time):
@@ -434,15 +488,16 @@ def merge_days(rows):
 # Pending imports -------------------------------------------------------------------------
 
 
-class UploadForm(FlaskForm):
+class UploadForm(JournalForm):
     file = FileField(
         "CSV file",
-        description="Daylio's export, or any CSV with a date and a mood column. Up to 2 MB.",
+        description="Daylio's export, or any CSV with a date and a mood column. Up to 2 MB "
+        f"and {ROWS_MAX:,} rows.",
         render_kw={"accept": ".csv,text/csv"},
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(JournalForm):
     """The preview's buttons (and their CSRF token); sharing the notes is opt-in."""
 
 

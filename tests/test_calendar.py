@@ -3,6 +3,7 @@ import logging
 import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -548,3 +549,29 @@ def test_csrf_enforced(secure):
     response = client.post("/settings/reminders/link/off", data={"csrf_token": token})
     assert response.status_code == 302
     assert feed(client, secret).status_code == 404
+
+
+# Every pattern that reads the reminder form or a feed's address answers promptly at the
+# largest input accepted (a URL-encoded form's field is held back only by the 2 MB body limit).
+FIELD_MAX = 2_000_000  # bytes, URL-encoded
+
+
+@pytest.mark.parametrize(
+    "value", ["1" * FIELD_MAX, "07:00" + " " * FIELD_MAX + "x", "07:" * (FIELD_MAX // 5)]
+)
+def test_a_hostile_reminder_time_answers_promptly(app, client, patient, value):
+    started = perf_counter()
+    response = set_reminder(client, value)
+    assert perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 400
+    assert TIME_MESSAGE in response.text
+    assert user(app)["reminder_time"] in (None, "")
+
+
+@pytest.mark.parametrize("secret", ["a" * 100_000, "a-" * 50_000, "_" * 43 + ".ics" * 25_000])
+def test_a_hostile_feed_address_is_refused_promptly(client, secret):
+    started = perf_counter()
+    response = client.get(f"/calendar/{secret}.ics")
+    assert perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 404
+    assert response.text == "There is no calendar at this address.\n"

@@ -707,3 +707,60 @@ def test_fhir_holds_only_the_owners_scores(two_people):
         for o in resources(bundle, "Observation")
     )
     assert values == [0, 2]  # A's PHQ-9 total and mood; B's are 27 and 9
+
+
+# Bounds: every file is streamed, a piece at a time, however much there is -------------
+
+LARGEST_TEXT = 20_000  # a reflection's limit (journal/fields.py)
+STAMPS = {"created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"}
+
+
+def add_much(app, days=120, sessions=40, assessments=2_000):
+    """Much data for patient 1: long reflections that start like a formula, many check-ups."""
+    words = ('=a long reflection, "quoted", Zoë 心 🌊\n' * 600)[:LARGEST_TEXT]
+    with app.app_context():
+        db = get_db()
+        db["checkins"].insert_all(
+            {"user_id": 1, "day": (TODAY - timedelta(days=n)).isoformat(), "mood": n % 11,
+             "reflection": words, **STAMPS}
+            for n in range(days)
+        )  # fmt: skip
+        db["sessions"].insert_all(
+            {"user_id": 1, "started_at": f"{TODAY - timedelta(days=n)}T10:00:00+00:00",
+             "day": (TODAY - timedelta(days=n)).isoformat(), "product": "ketamine",
+             "route": "iv", "reflection": words, **STAMPS}
+            for n in range(sessions)
+        )  # fmt: skip
+        db["assessments"].insert_all(
+            {"user_id": 1, "kind": "phq9", "day": (TODAY - timedelta(days=n % 700)).isoformat(),
+             "answers": json.dumps([1] * 9), "total": 9, "item9": 1,
+             "created_at": STAMPS["created_at"]}
+            for n in range(assessments)
+        )  # fmt: skip
+        db.conn.commit()
+    return words
+
+
+@pytest.mark.parametrize("name", DOWNLOADS)
+def test_exports_are_streamed_in_pieces(app, client, patient, name):
+    words = add_much(app)
+    response = client.get(f"/export/{name}")
+    assert response.status_code == 200
+    assert response.is_streamed
+    pieces = list(response.response)
+    assert len(pieces) > 1 and max(len(piece) for piece in pieces) < 1024 * 1024
+    body = b"".join(pieces)
+    if name.endswith(".csv"):
+        assert body.startswith(b"\xef\xbb\xbf")
+        header, *rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+        assert len(rows) == {"checkins.csv": 120, "sessions.csv": 40}.get(name, 2_000)
+        if name != "assessments.csv":
+            assert rows[0][header.index("reflection")] == "'" + words
+    else:
+        document = json.loads(body.decode("utf-8"))
+        if name == "data.json":
+            counts = [len(document[key]) for key in ("checkins", "sessions", "assessments")]
+            assert counts == [120, 40, 2_000]
+            assert document["checkins"][0]["reflection"] == words
+        else:
+            assert len(document["entry"]) == 1 + 2 * 2_000 + 120

@@ -3,6 +3,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -659,4 +660,92 @@ def test_parse_counts_lines_from_the_header():
     assert [(r["line"], r["day"], r["note"]) for r in parsed.rows] == [
         (2, "2025-01-01", "two\nlines"),
         (4, "2025-01-02", ""),
+    ]
+
+
+# Bounds: hostile files of the largest size accepted answer promptly --------------------
+
+# A file as large as the 2 MB body limit lets through, room left for the multipart framing.
+LARGEST = 2 * 1024 * 1024 - 4096
+# A column name with a long run of spaces, under the csv module's cell limit (131,072).
+SPACED_NAME = "note" + " " * 120_000 + "x"
+HOSTILE_ROW = f"2025-01-01,1:00{' ' * 180}p,5{' ' * 180}x\n"
+
+
+def upload_large(client, data):
+    """`upload` for a file near the limit: the multipart body built by hand, since the test
+    client would spool a large one to a temporary file that it never closes."""
+    body = (
+        b"--BOUNDARY\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="large.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + data.encode() + b"\r\n--BOUNDARY--\r\n"
+    )
+    return client.post("/import", data=body, content_type="multipart/form-data; boundary=BOUNDARY")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (  # the issue's case: header names were matched in quadratic time
+            "date,mood,note" + " " * 40_000 + "x\n2025-01-01,5,\n",
+            "Line 1: column 3's name has 40,005 characters; a column's name can be up to 100.",
+        ),
+        (
+            "date,mood," + ",".join([SPACED_NAME] * (LARGEST // len(SPACED_NAME))),
+            "Line 1: column 3's name has 120,005 characters; a column's name can be up to 100.",
+        ),
+        (
+            "date,mood" + "," * (LARGEST - 9),
+            f"Line 1: the first line names {LARGEST - 7:,} columns; a file can have at most 50.",
+        ),
+        (
+            "date,mood,note\n2025-01-01,5," + "x" * (LARGEST - 40),
+            "Line 2: a cell holds more than 131,072 characters",
+        ),
+        (
+            "date,mood\n" + "2025-01-01,5\n" * (LARGEST // 13),
+            "Line 5002: the file has more than 5,000 rows, more than one import takes. Split it",
+        ),
+        (  # long runs of spaces in every cell a pattern reads (Daylio's time, the mood)
+            "full_date,time,mood\n" + HOSTILE_ROW * 5_000,
+            "Line 2: mood '5 x' is not a number from 0 to 10",
+        ),
+    ],
+    ids=["issue-40kb-header", "spaced-names", "columns", "long-cell", "rows", "spaced-cells"],
+)
+def test_hostile_files_answer_promptly(app, client, patient, data, message):
+    started = time.perf_counter()
+    response = upload_large(client, data)
+    assert time.perf_counter() - started < 5  # a hang guard: it took minutes before
+    assert response.status_code == 400
+    found = problems(response)
+    assert any(p.startswith(message) for p in found), found[:3]
+    assert pendings(app) == [] and checkins(app) == []
+
+
+def test_header_key_takes_linear_time():
+    started = time.perf_counter()
+    assert header_key("Mood" + " " * 2_000_000 + "x") == "mood_x"
+    assert header_key("Mood" + " " * 2_000_000 + "(0-10)") == "mood"
+    assert time.perf_counter() - started < 2  # a hang guard
+
+
+def test_the_largest_import_is_read_and_saved_promptly(app, client, patient):
+    first = date(2005, 1, 1)
+    note = "A note long enough to fill the file. " * 10
+    rows = [f"{first + timedelta(days=n)},{n % 11},{note}" for n in range(5_000)]
+    data = "date,mood,note\n" + "\n".join(rows) + "\n"
+    assert len(data) < LARGEST
+    started = time.perf_counter()
+    import_id = pending_id(upload_large(client, data))
+    assert client.get(f"/import/{import_id}").status_code == 200
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert time.perf_counter() - started < 20  # a hang guard
+    assert len(checkins(app)) == 5_000
+    # One row more is refused, saying why.
+    response = upload_large(client, data + f"{first + timedelta(days=5_000)},5,\n")
+    assert response.status_code == 400
+    assert problems(response) == [
+        "Line 5002: the file has more than 5,000 rows, more than one import takes. Split it "
+        "into smaller files (a year each, say) and import each."
     ]

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -163,3 +164,41 @@ def test_gunicorn_logs_no_token_or_query(tmp_path):
     assert {"path": "/s/[redacted]/report.pdf", "status": 404}.items() <= next(
         line for line in app_lines if line.get("path", "").endswith("report.pdf")
     ).items()
+
+
+# The largest text a request can bring into a log line: a body at the 2 MB limit.
+HOSTILE = 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("text", "logged_end"),
+    [
+        ("x" * HOSTILE + " pat@example.com", "x [email]"),  # a long run with no "@" was quadratic
+        ("a@" * (HOSTILE // 2) + "b.com", "a@[email]"),
+        ("@" * HOSTILE, "@@@"),
+        ("a." * (HOSTILE // 2) + "@b.com", "[email]"),  # one address, all of it
+        ("/s/" + "/" * HOSTILE, "///"),
+        ("/s/" * (HOSTILE // 3), "[redacted]/"),
+        ("/calendar/" + "a" * HOSTILE + ".ics", "/calendar/[redacted].ics"),
+        ("/calendar/" * (HOSTILE // 10), "/calendar/"),
+    ],
+    ids=["no-at", "many-at", "only-at", "dots", "slashes", "share", "calendar", "calendars"],
+)
+def test_redaction_answers_promptly_on_hostile_text(text, logged_end):
+    record = logging.LogRecord("journal", logging.ERROR, __file__, 1, text, (), None)
+    started = time.perf_counter()
+    line = json.loads(JsonFormatter().format(record))
+    assert time.perf_counter() - started < 5  # a hang guard: minutes before
+    assert line["message"].endswith(logged_end)
+
+
+def test_a_hostile_request_id_or_path_is_logged_promptly(client, log_output):
+    started = time.perf_counter()
+    response = client.get(
+        "/calendar/" + "a." * 100_000 + "ics", headers={"X-Request-ID": "a" * HOSTILE}
+    )
+    assert time.perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 404
+    assert re.fullmatch(r"[0-9a-f]{16}", response.headers["X-Request-ID"])
+    (line,) = request_lines(log_output.getvalue())
+    assert line["path"] == "/calendar/[redacted].ics"
