@@ -23,6 +23,10 @@ Decisions where DESIGN.md and STYLE.md are silent:
   across gaps of up to 7 days and broken across longer ones. Over more than 120 days the
   daily dots shrink and their line fades (below 3:1 on purpose) so the average, at full
   contrast, carries the trend.
+- Every value with data is drawn, on the web and in the PDF: a line alone draws nothing at a
+  point with no neighbour on either side, so daily values, each session's window and the
+  check-up scores have a dot on every point, and the averages (rolling, overlay mean) a ring
+  on each lone point (it often sits on a daily dot of the same value, which stays in sight).
 - Figures come back laid out: the constrained layout runs once and is then frozen, so saving
   a figure twice, or two figures of the same data, gives identical bytes.
 - Session labels are thinned when they would overlap (every session keeps its marker line).
@@ -35,7 +39,8 @@ Decisions where DESIGN.md and STYLE.md are silent:
   colours below 3:1 on white. With more sessions they share one colour, translucent, as a
   cloud behind the mean.
 - The severity bands are shaded between half-points (a PHQ-9 band 5-9 covers 4.5-9.5), in
-  a neutral grey that deepens with severity, and labelled in the right margin.
+  a neutral grey that deepens with severity, and labelled in the right margin. The session
+  key sits in its own row below the dates: beside them it ran into the last date label.
 - ``to_svg`` changes the global rcParams ``svg.hashsalt`` and ``svg.fonttype`` only inside
   ``matplotlib.rc_context`` and under a module lock, because matplotlib's SVG writer reads
   them from the global rcParams at render time; without the lock two threads could restore
@@ -253,6 +258,27 @@ def _broken(xs: Sequence[float], ys: Sequence[float], max_step: float) -> tuple:
     return np.insert(x, breaks, np.nan), np.insert(y, breaks, np.nan)
 
 
+def _data_line(xs, ys, max_step: float, mark_all: bool = False, **style) -> Line2D:
+    """One Line2D through the points, broken across gaps wider than max_step (see _broken).
+
+    A line needs two points to draw anything: a point with no neighbour on either side would
+    be invisible, so it gets a marker, a ring (a derived line's lone value often sits exactly
+    on a daily dot, which a ring leaves in sight). With ``mark_all`` every point gets a filled
+    dot. ``style`` is passed to Line2D (``markersize`` sets the dot's size).
+    """
+    x, y = _broken(xs, ys, max_step)
+    if mark_all:
+        return Line2D(x, y, **{"marker": "o", "markeredgewidth": 0, **style})
+    style = {"marker": "o", "markerfacecolor": "none", "markeredgewidth": 2, **style}
+    finite = np.isfinite(y)
+    before = np.concatenate(([False], finite[:-1]))
+    after = np.concatenate((finite[1:], [False]))
+    alone = finite & ~before & ~after
+    if not alone.any():
+        style["marker"] = "None"
+    return Line2D(x, y, markevery=alone.tolist(), **style)
+
+
 def _clean_points(points: Iterable[tuple]) -> list[tuple]:
     """Points sorted by x, skipping missing or non-finite values (a gap, never a zero).
 
@@ -413,14 +439,13 @@ def mood_timeline(
         )
 
     if daily:
-        x, y = _broken(_day_num([d for d, _ in daily]), [v for _, v in daily], 1)
         ax.add_line(
-            Line2D(
-                x,
-                y,
+            _data_line(
+                _day_num([d for d, _ in daily]),
+                [v for _, v in daily],
+                1,
+                mark_all=True,
                 color=colours["primary"],
-                marker="o",
-                markeredgewidth=0,
                 gid="daily",
                 label="daily",
                 **_daily_style(start, end),
@@ -429,13 +454,14 @@ def mood_timeline(
         handles.insert(0, Line2D([], [], color=colours["primary"], marker="o", label="daily"))
     smooth = _clean_points(rolling)
     if smooth:
-        x, y = _broken(_day_num([d for d, _ in smooth]), [v for _, v in smooth], ROLLING_GAP_DAYS)
         ax.add_line(
-            Line2D(
-                x,
-                y,
+            _data_line(
+                _day_num([d for d, _ in smooth]),
+                [v for _, v in smooth],
+                ROLLING_GAP_DAYS,
                 color=colours["secondary"],
                 linewidth=2.6,
+                markersize=10,
                 solid_capstyle="round",
                 gid="rolling",
                 label="7-day average",
@@ -518,8 +544,9 @@ def window_overlay(
     """Each session's window drawn over the others, as change from baseline.
 
     x is days since the session (0..``window_days``), y the value minus baseline. Each session
-    in ``series`` (``(label, points)``, label e.g. ``"#2 12 Mar"``) is a thin line, broken
-    where a day is missing; ``mean`` is a thick line; the zero line is labelled ``baseline``
+    in ``series`` (``(label, points)``, label e.g. ``"#2 12 Mar"``) is a thin line with a dot
+    on each day, broken where a day is missing; ``mean`` is a thick line (a ring marks a day
+    of it with no neighbour); the zero line is labelled ``baseline``
     (its tick label). The y axis is symmetric around 0. With at most 8 sessions each has its
     own opaque colour and legend entry; with more they share one translucent colour and the
     legend has just ``each session`` and ``mean``. Sessions with no points are left out. With
@@ -559,30 +586,34 @@ def window_overlay(
     own_colours = len(drawn) <= MAX_LEGEND_SESSIONS
     palette = colours["series"]
     for i, (text, points) in enumerate(drawn):
-        x, y = _broken([d for d, _ in points], [v for _, v in points], 1)
         if own_colours:
             style = {
                 "color": palette[i % len(palette)],
                 "linestyle": "-" if i < len(palette) else (0, (4, 2)),
                 "linewidth": 1.4,
+                "markersize": 4,
                 "label": _plain(text),
             }
         else:
             style = {
                 "color": colours["primary"],
                 "linewidth": 1.0,
+                "markersize": 3,
                 "alpha": 0.35,
                 "label": "each session" if i == 0 else "_nolegend_",
             }
-        ax.add_line(Line2D(x, y, gid=f"session-{i}", **style))
+        # A dot on every day with data: a day whose neighbours are missing has no line.
+        xs, ys = [d for d, _ in points], [v for _, v in points]
+        ax.add_line(_data_line(xs, ys, 1, mark_all=True, gid=f"session-{i}", **style))
     if average:
-        x, y = _broken([d for d, _ in average], [v for _, v in average], 1)
         ax.add_line(
-            Line2D(
-                x,
-                y,
+            _data_line(
+                [d for d, _ in average],
+                [v for _, v in average],
+                1,
                 color=colours["text"],
                 linewidth=3.0,
+                markersize=11,
                 solid_capstyle="round",
                 gid="mean",
                 label="mean",
@@ -593,7 +624,16 @@ def window_overlay(
         _legend(fig, handles, colours, loc="outside right upper")
     else:
         # Faint lines make faint legend keys: the key shows the colour at full strength.
-        handles[0] = Line2D([], [], color=colours["primary"], linewidth=1.4, label="each session")
+        handles[0] = Line2D(
+            [],
+            [],
+            color=colours["primary"],
+            linewidth=1.4,
+            marker="o",
+            markersize=3,
+            markeredgewidth=0,
+            label="each session",
+        )
         _legend(fig, handles, colours, loc="outside upper center", ncols=2)
     return _freeze_layout(fig)
 
@@ -655,15 +695,16 @@ def assessments_chart(
         in_range = [day for day, _ in points if start <= day <= end]
         counts.append(len(in_range))
         if points:
+            # Check-ups are weeks apart: one line joins them all, with a dot on each score.
             ax.add_line(
-                Line2D(
+                _data_line(
                     _day_num([d for d, _ in points]),
                     [v for _, v in points],
+                    math.inf,
+                    mark_all=True,
                     color=colour,
                     linewidth=1.6,
-                    marker="o",
                     markersize=6,
-                    markeredgewidth=0,
                     gid=key,
                 )
             )
@@ -681,8 +722,8 @@ def assessments_chart(
             linestyle="none",
             label="session",
         )
-        # In the band-label column, level with the dates: no extra row on a phone.
-        _legend(bottom, [tick], colours, loc="upper left", bbox_to_anchor=(1.0, 0.0))
+        # Below the dates, in a row of its own: beside them it ran into the last date.
+        _legend(fig, [tick], colours, loc="outside lower right")
     fig.set_label(
         f"PHQ-9 and GAD-7 scores from {_short_date(start)} to {_short_date(end)}:"
         f" {counts[0]} PHQ-9, {counts[1]} GAD-7, {len(session_x)} sessions"

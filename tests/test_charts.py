@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.dates import date2num
@@ -25,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont
 from matplotlib.image import imread
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from journal import charts
 
@@ -773,3 +775,189 @@ def test_figures_are_phone_sized():
         width, height = build().get_size_inches()
         assert width == pytest.approx(6.4), name
         assert 3.6 <= height <= 4.8, name
+
+
+# --- every point with data is visible (issue 8) ----------------------------------------------
+
+# Check-ins with no neighbour the day before and after: a line alone draws nothing there.
+LONE = [(0, 1.0), (2, 2.5), (3, 2.0), (6, -1.5)]
+LONE_DAYS = [(day(n), v) for n, v in [(1, 4), (3, 6), (4, 7), (20, 2), (29, 8)]]
+LONE_CHARTS = {
+    "overlay": lambda theme: charts.window_overlay(
+        [("#1 6 Mar", LONE), ("#2 13 Mar", [(5, 3.0)])], [(0, 1.0), (2, 2.0), (5, 3.0)], 7, theme
+    ),
+    "overlay-cloud": lambda theme: charts.window_overlay(
+        [(f"#{i}", LONE) for i in range(1, 11)], LONE, 7, theme
+    ),
+    "timeline": lambda theme: timeline(theme, points=LONE_DAYS, rolling=LONE_DAYS),
+    "sleep-timeline": lambda theme: timeline(
+        theme, points=LONE_DAYS, rolling=[(day(10), 7.5)], label="Sleep", y_max=24
+    ),
+    "assessments": lambda theme: assessments(theme, phq9=[(day(9), 14)], gad7=[(day(20), 6)]),
+}
+
+
+def data_lines(fig: Figure) -> list:
+    """The lines that carry data (every Line2D with a gid, e.g. daily, mean, session-0, phq9)."""
+    return [line for ax in fig.axes for line in ax.lines if line.get_gid()]
+
+
+def marked(line) -> np.ndarray:
+    """Which of the line's points carry a marker."""
+    count = len(line.get_xdata())
+    if line.get_marker() in ("None", "", " ", None) or line.get_markersize() <= 0:
+        return np.zeros(count, dtype=bool)
+    every = line.get_markevery()
+    if every is None:
+        return np.ones(count, dtype=bool)
+    assert len(every) == count and all(isinstance(m, bool) for m in every), every
+    return np.asarray(every, dtype=bool)
+
+
+def hidden_points(line) -> list[tuple[float, float]]:
+    """The line's data points that nothing draws: no marker and no neighbour to join."""
+    y = np.asarray(line.get_ydata(), dtype=float)
+    finite = np.isfinite(y)
+    joined = np.zeros(len(y), dtype=bool)
+    if line.get_linestyle() not in ("None", "", " ") and line.get_linewidth() > 0:
+        both = finite[:-1] & finite[1:]
+        joined[:-1] |= both
+        joined[1:] |= both
+    x = np.asarray(line.get_xdata(), dtype=float)
+    alone = finite & ~joined & ~marked(line)
+    return list(zip(x[alone].tolist(), y[alone].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("name", LONE_CHARTS)
+def test_every_point_with_data_is_drawn(name, theme):
+    fig = LONE_CHARTS[name](theme)
+    lines = data_lines(fig)
+    assert lines
+    for line in lines:
+        assert hidden_points(line) == [], f"{name}: {line.get_gid()} hides points"
+
+
+def test_overlay_marks_each_sessions_lone_day_in_its_own_colour():
+    fig = LONE_CHARTS["overlay"]("light")
+    first, second = by_gid(fig, "session-0"), by_gid(fig, "session-1")
+    assert marked(first)[np.isfinite(first.get_ydata())].all()
+    assert list(second.get_xdata()) == [5] and marked(second).all()
+    mean = by_gid(fig, "mean")
+    # The mean's lone day 5 is marked; days 0 and 2 are joined by nothing either.
+    assert hidden_points(mean) == []
+    assert marked(mean).sum() == 3
+    # Day 5's mean is #2's lone value: a ring around its dot, not a disc on top of it.
+    assert mean.get_markerfacecolor() == "none"
+    assert mean.get_markersize() > second.get_markersize() + 2 * mean.get_markeredgewidth()
+
+
+def test_rolling_line_marks_only_its_lone_points():
+    fig = timeline(rolling=[(day(1), 4.0), (day(2), 4.5), (day(20), 6.0)])
+    rolling = by_gid(fig, "rolling")
+    # Days 1-2 and 20 are 18 days apart: the line breaks, and day 20 alone gets a dot.
+    assert marked(rolling).tolist() == [False, False, False, True]
+    assert hidden_points(rolling) == []
+    # A lone average equals its day's value: a ring, so the daily dot inside stays in sight.
+    assert rolling.get_markerfacecolor() == "none"
+    daily = by_gid(fig, "daily")
+    assert rolling.get_markersize() > daily.get_markersize() + 2 * rolling.get_markeredgewidth()
+
+
+def test_a_joined_average_needs_no_dot():
+    rolling = by_gid(timeline(), "rolling")
+    assert rolling.get_marker() == "None"
+
+
+def test_a_lone_point_is_in_the_svg_and_the_png():
+    """The web's SVG holds one marker per point; the PDF's PNG shows the session's colour
+    where the lone day 6 is drawn."""
+    fig = charts.window_overlay([("#1 6 Mar", LONE)], [], 7)
+    svg = parse_svg(charts.to_svg(fig))
+    group = next(g for g in svg.iter(f"{SVG_NS}g") if g.get("id") == "session-0")
+    assert len(list(group.iter(f"{SVG_NS}use"))) == len(LONE)
+
+    dpi = 100
+    pixels = imread(BytesIO(charts.to_png(fig, dpi=dpi)))
+    x, y = fig.axes[0].transData.transform((6, -1.5)) * dpi / fig.dpi
+    row, column = round(pixels.shape[0] - y), round(x)
+    patch = pixels[row - 1 : row + 2, column - 1 : column + 2, :3].reshape(-1, 3)
+    blue = np.array(to_rgb(charts.THEMES["light"]["series"][0]))
+    assert min(np.abs(patch - blue).max(axis=1)) < 0.1
+
+
+# --- the layout: no text runs into another (issue 8) -------------------------------------------
+
+
+def overlaps(fig: Figure, slack: float = 2) -> list[str]:
+    """Pairs of drawn texts (tick labels, band and session labels) and legends (as a whole:
+    keys, texts and padding) whose boxes meet by more than `slack` px each way (a text's box
+    includes room for accents and descenders, so touching boxes are not touching ink)."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    in_legend = {id(text) for legend in legends for text in legend.get_texts()}
+    boxes = [
+        *((repr(t.get_text()), t.get_window_extent(renderer)) for t in drawn_texts(fig)
+          if id(t) not in in_legend),
+        *((f"legend {[t.get_text() for t in legend.get_texts()]}",
+           legend.get_window_extent(renderer)) for legend in legends),
+    ]  # fmt: skip
+    found = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            meet = Bbox.intersection(box_a, box_b)
+            if meet is not None and meet.width > slack and meet.height > slack:
+                found.append(f"{a} meets {b}")
+    return found
+
+
+LAYOUTS = {
+    # The range ends on a date tick ("27 Nov"), the case where the last date met the legend.
+    "assessments-90-days": lambda theme: charts.assessments_chart(
+        [(date(2026, 9, 10), 18), (date(2026, 12, 1), 5)],
+        [(date(2026, 9, 10), 14), (date(2026, 12, 1), 3)],
+        [date(2026, 9, 20), date(2026, 10, 1)],
+        date(2026, 9, 4),
+        date(2026, 12, 2),
+        theme,
+    ),
+    "assessments-30-days": lambda theme: assessments(theme),
+    "assessments-3-years": lambda theme: charts.assessments_chart(
+        [(date(2023, 1, 5), 20)],
+        [(date(2025, 12, 1), 9)],
+        [date(2024, 1, 1)],
+        date(2023, 1, 1),
+        date(2025, 12, 31),
+        theme,
+    ),
+    "timeline": lambda theme: timeline(theme),
+    "overlay": lambda theme: overlay(theme),
+    "overlay-cloud": LONE_CHARTS["overlay-cloud"],
+}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_no_text_runs_into_another(name, theme):
+    fig = LAYOUTS[name](theme)
+    assert overlaps(fig) == []
+
+
+def test_the_overlap_check_notices_text_on_text():
+    fig = assessments()
+    bottom = fig.axes[1]
+    label = bottom.get_xticklabels()[-1]
+    bottom.text(*label.get_position(), "on top", transform=label.get_transform())
+    assert any("'on top' meets" in pair or "meets 'on top'" in pair for pair in overlaps(fig))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_assessments_legend_stays_inside_the_figure(theme):
+    fig = LAYOUTS["assessments-90-days"](theme)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    (legend,) = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.y0 >= 0
+    assert box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1

@@ -1,0 +1,238 @@
+"""Layouts in a real browser (issue 8): the mood calendar, words kept whole, the import preview.
+
+Debian's Chromium at a phone's size against the live server (conftest.py), in light and dark.
+Data is entered through the real forms over HTTP (page.request shares the page's cookies,
+so every post carries the signed-in person's session and the form's CSRF token).
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import (
+    SCHEMES,
+    in_scheme,
+    log_session,
+    open_more,
+    open_page,
+    register,
+    serious_violations,
+    sideways_overflow,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def post_form(page, path, data, form_path=None, multipart=False):
+    """Send a form as the page would: its CSRF token from a GET of `form_path` (or `path`)."""
+    html = page.request.get(form_path or path).text()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token, f"no CSRF token on {form_path or path}"
+    fields = {"csrf_token": token.group(1), **data}
+    send = {"multipart": fields} if multipart else {"form": fields}
+    response = page.request.post(path, **send)
+    assert response.ok, f"{path}: {response.status} {response.text()[:300]}"
+    return response
+
+
+def today(page):
+    """Today in the person's time zone, as the check-in form offers it."""
+    page.goto("/checkin")
+    return date.fromisoformat(page.get_by_label("Date", exact=True).input_value())
+
+
+def log_mood(page, day, mood):
+    post_form(page, "/checkin", {"date": day.isoformat(), "mood": str(mood)}, "/checkin")
+
+
+# Words (between spaces) that a line could hold but that end one line and start the next
+# anywhere but after a hyphen, dash or slash, or beside an emoji or CJK character (where a
+# line may end). A word longer than the page's column (an address) has to break: left out.
+BROKEN_WORDS = """
+root => {
+  const column = document.querySelector('main').clientWidth;
+  const wide = /[\\u2e80-\\uffff]|\\p{Extended_Pictographic}/u;
+  const mayBreak = (before, after) => /[\\-\\u2010-\\u2014\\/]/.test(before)
+    || wide.test(before) || wide.test(after);
+  const broken = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const word of node.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+      if (rects.length < 2 || rects.reduce((sum, r) => sum + r.width, 0) > column) continue;
+      let line = null, before = '', at = word.index;
+      for (const char of word[0]) {
+        range.setStart(node, at);
+        range.setEnd(node, at + char.length);
+        at += char.length;
+        const box = range.getBoundingClientRect();
+        if (box.width === 0) continue;
+        const bottom = Math.round(box.bottom);
+        if (line !== null && bottom !== line && !mayBreak(before, char)) {
+          broken.push(`${word[0]} in <${node.parentElement.tagName.toLowerCase()}>`);
+          break;
+        }
+        line = bottom;
+        before = char;
+      }
+    }
+  }
+  return broken;
+}
+"""
+
+
+def broken_words(page, selector="main"):
+    return page.locator(selector).evaluate(BROKEN_WORDS)
+
+
+def test_the_broken_word_check_notices_a_broken_word(page):
+    """The check below must be able to fail: a 2-letter-wide box breaks "optional"."""
+    page.goto("/help")
+    assert broken_words(page) == []
+    page.evaluate(
+        "const narrow = document.createElement('p'); narrow.textContent = '(optional)';"
+        " narrow.style.width = '2ch'; narrow.style.overflowWrap = 'anywhere';"
+        " document.querySelector('main').append(narrow)"
+    )
+    assert broken_words(page) == ["(optional) in <p>"]
+
+
+# The "(optional)" label ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_check_in_labels_keep_their_words_whole_with_a_symptom(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    register(page)
+    post_form(page, "/settings/symptoms", {"name": "Intrusive thoughts"})
+    page.goto("/checkin")
+    open_more(page)
+    expect(page.get_by_role("group", name="Intrusive thoughts")).to_be_visible()
+    summary = page.locator("details.more > summary")
+    expect(summary).to_contain_text("and your symptoms (optional)")
+    assert broken_words(page, "details.more > summary") == []
+    assert broken_words(page) == []
+    assert sideways_overflow(page) <= 0
+
+
+# Pages with long names, tags and reflections: no word that fits the column is broken.
+WHOLE_WORD_PAGES = ["checkin", "entry", "entries", "progress", "settings", "share", "caseload"]
+
+
+@pytest.mark.parametrize("name", WHOLE_WORD_PAGES)
+def test_no_word_that_fits_is_broken(page, name):
+    page.set_viewport_size({"width": 360, "height": 800})
+    open_page(page, name)
+    assert broken_words(page) == [], name
+
+
+# The import preview --------------------------------------------------------------------------
+
+DAYLIO = (
+    "full_date,date,weekday,time,mood,activities,note_title,note\n"
+    '2025-06-03,"June 3",Tuesday,"21:14",good,"friends | walk | good sleep","Picnic",'
+    '"Lunch in the park, then a long walk. Felt light, wonderful, extraordinary"\n'
+    '2025-06-02,"June 2",Monday,"22:01",meh,"work | commuting","","Unremarkable afternoon"\n'
+    '2025-06-01,"June 1",Sunday,"09:30",rad,"family | cooking","","Café with Zoë"\n'
+)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_import_preview_keeps_words_whole_on_a_phone(page, scheme):
+    in_scheme(page, scheme)
+    register(page)
+    upload = {"name": "daylio_export.csv", "mimeType": "text/csv", "buffer": DAYLIO.encode()}
+    response = post_form(page, "/import", {"file": upload}, multipart=True)
+    page.goto(response.url)
+    expect(page.locator("#import-rows")).to_contain_text("extraordinary")
+    assert broken_words(page) == []
+    # No column narrower than its longest word, and the page itself never scrolls sideways:
+    # a table too wide for the phone scrolls inside its own frame.
+    for cell in page.locator("#import-rows th, #import-rows td, #mood-mapping th").all():
+        assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), cell.inner_text()
+    assert sideways_overflow(page) <= 0
+    assert serious_violations(page) == []
+
+
+# The mood calendar ---------------------------------------------------------------------------
+
+
+def srgb_luminance(css_colour):
+    red, green, blue, *alpha = (float(v) for v in re.findall(r"[\d.]+", css_colour))
+    assert not alpha or alpha[0] == 1, f"translucent colour {css_colour}"
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+        for c in (red / 255, green / 255, blue / 255)
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a, b):
+    high, low = sorted((srgb_luminance(a), srgb_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def fill(locator, page_colour):
+    """A cell's background as shown: the page's colour where the cell has none."""
+    colour = locator.evaluate("e => getComputedStyle(e).backgroundColor")
+    return page_colour if colour in ("transparent", "rgba(0, 0, 0, 0)") else colour
+
+
+def day_name(day, rest):
+    return f"{day:%A} {day.day} {day:%B}: {rest}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_mood_calendar_tells_mood_0_from_no_check_in(page, scheme):
+    in_scheme(page, scheme)
+    register(page)
+    now = today(page)
+    start = now - timedelta(days=29)
+    zero, empty, ten, session = (start + timedelta(days=n) for n in (3, 4, 5, 6))
+    for day, mood in [(start, 5), (zero, 0), (ten, 10), (session, 6)]:
+        log_mood(page, day, mood)
+    log_session(page, started_at=f"{session.isoformat()}T10:30")
+    page.goto("/progress?days=30")
+    calendar = page.locator("section.calendar")
+
+    # Month labels and day numbers.
+    months = sorted({(start + timedelta(days=n)).replace(day=1) for n in range(30)})
+    expect(calendar.get_by_role("heading", level=3)).to_have_text([f"{m:%B %Y}" for m in months])
+    expect(calendar.get_by_role("link")).to_have_count(30)
+    numbers = calendar.locator(".day .date").all_inner_texts()
+    assert numbers == [str((start + timedelta(days=n)).day) for n in range(30)]
+
+    # Each day is a link, named by its date and mood.
+    mood_zero = calendar.get_by_role("link", name=day_name(zero, "mood 0"), exact=True)
+    no_checkin = calendar.get_by_role(
+        "link", name=day_name(empty, "no check-in, add one"), exact=True
+    )
+    expect(mood_zero).to_have_attribute("href", f"/entries/{zero.isoformat()}")
+    expect(no_checkin).to_have_attribute("href", f"/checkin?date={empty.isoformat()}")
+    expect(
+        calendar.get_by_role("link", name=day_name(session, "mood 6, session day"), exact=True)
+    ).to_be_visible()
+
+    # Mood 0 stands apart from an empty day and from the page, at 3:1 or more; its numbers
+    # are readable on every fill, at 4.5:1 or more.
+    page_colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    zero_fill = fill(mood_zero, page_colour)
+    empty_fill = fill(no_checkin, page_colour)
+    assert contrast(zero_fill, empty_fill) >= 3
+    assert contrast(zero_fill, page_colour) >= 3
+    for cell in calendar.locator(".day:not(.empty)").all():
+        colour = cell.evaluate("e => getComputedStyle(e).color")
+        assert contrast(colour, fill(cell, page_colour)) >= 4.5
+    empty_text = no_checkin.evaluate("e => getComputedStyle(e).color")
+    assert contrast(empty_text, page_colour) >= 4.5
+
+    assert sideways_overflow(page) <= 0
+    assert serious_violations(page) == []
+
+    mood_zero.tap()
+    expect(page).to_have_url(re.compile(rf"/entries/{zero.isoformat()}$"))
