@@ -32,12 +32,11 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
 from . import crisis, instruments, progress, timezones, windows
 from .db import get_db, owned_or_404
-from .fields import ScaleField, check_local_day, day_field
+from .fields import JournalForm, ScaleField, check_local_day, day_field
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -45,14 +44,12 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 SUGGEST_EVERY = timedelta(days=7)
 
 
-class AssessmentForm(FlaskForm):
-    """Fields every check-up shares; the questions are added per instrument by `form_class`."""
+class AssessmentForm(JournalForm):
+    """Fields every check-up shares; the questions and the instrument's own difficulty
+    question are added per instrument by `form_class`."""
 
     instrument = None
     date = day_field("Enter the date you answered these questions.")
-    difficulty = ScaleField(
-        instruments.DIFFICULTY, 0, instruments.MAX_ANSWER, labels=instruments.DIFFICULTY_ANSWERS
-    )
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +69,8 @@ class AssessmentForm(FlaskForm):
 
 
 def form_class(instrument):
-    """A form with one required one-tap question per item, named q1…qN."""
+    """A form with one required one-tap question per item, named q1…qN, and the instrument's
+    own difficulty question."""
     questions = {
         f"q{n}": ScaleField(
             item,
@@ -84,7 +82,18 @@ def form_class(instrument):
         for n, item in enumerate(instrument.items, start=1)
     }
     return type(
-        f"{instrument.key.upper()}Form", (AssessmentForm,), {"instrument": instrument, **questions}
+        f"{instrument.key.upper()}Form",
+        (AssessmentForm,),
+        {
+            "instrument": instrument,
+            "difficulty": ScaleField(
+                instrument.difficulty,
+                0,
+                instruments.MAX_ANSWER,
+                labels=instruments.DIFFICULTY_ANSWERS,
+            ),
+            **questions,
+        },
     )
 
 
@@ -197,6 +206,8 @@ def index():
         instruments=instruments.INSTRUMENTS,
         phq9=windows.phq9_summary(scores(history["phq9"]), first_session),
         gad7=windows.gad7_summary(scores(history["gad7"]), first_session),
+        response=instruments.response_status,
+        baseline_text=instruments.baseline_text,
         first_session=first_session,
         suggest_phq9=next_phq9 is None or next_phq9 <= local_today,
         next_phq9=next_phq9,
@@ -227,7 +238,7 @@ def take(kind):
         "assessments/form.html",
         form=form,
         instrument=instrument,
-        stem=instruments.STEM,
+        stem=instrument.stem,
         attribution=instruments.ATTRIBUTION,
         latest=latest[0] if latest else None,
         next_day=next_day if next_day and next_day > local_today else None,
@@ -253,7 +264,7 @@ def result(assessment_id):
         change=change,
         crisis_panel=crisis_panel,
         answer_labels=instruments.ANSWERS,
-        difficulty=instruments.DIFFICULTY,
+        difficulty=instrument.difficulty,
         difficulty_labels=instruments.DIFFICULTY_ANSWERS,
         attribution=instruments.ATTRIBUTION,
     )

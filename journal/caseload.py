@@ -25,7 +25,8 @@ Decisions:
   person and needs to tell two "Patient"s apart and reach them. `/settings/therapist`
   tells the patient both are shown before they link.
 - Needs attention (each reason shown as text): a flagged day in the last 14 days
-  (`sharing.flagged_days`: thoughts of self-harm, a mood of 0-2, PHQ-9 item 9 above 0); a
+  (`sharing.flagged_days`: thoughts of self-harm, PHQ-9 item 9 above 0, a mood of 0-2 on a
+  check-in or as a session's last mood rating; most serious reason first); a
   7-day mean below baseline (compared as shown, to one decimal, so the text never reads
   "3.0, below baseline 3.0"); no check-in for 5 days or more, or never. Flagged patients
   come first, most recent flag first; then the others needing attention, longest silence
@@ -48,14 +49,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from . import instruments, progress, sharing, timezones, windows
 from .auth import User
 from .db import get_db
-from .fields import strip
+from .fields import JournalForm, strip
+from .numbers import figure, plural, rounded
 
 bp = Blueprint("caseload", __name__)
 
@@ -212,15 +213,17 @@ def review(today, points, first_session, flags):
         text = f"Flagged {latest_flag:%-d %b}: {'; '.join(latest['reasons'])}"
         if len(flags) > 1:
             earlier = len(flags) - 1
-            days = "day" if earlier == 1 else "days"
-            text += f" (and {earlier} earlier flagged {days} in the last {FLAG_DAYS} days)"
+            text += (
+                f" (and {plural(earlier, 'earlier flagged day')} in the last {FLAG_DAYS} days)"
+            )
         reasons.append(text)
-    if recent is not None and base is not None and round(recent, 1) < round(base, 1):
-        reasons.append(f"{RECENT_DAYS}-day mean {recent:.1f}, below baseline {base:.1f}")
+    # Compared as shown (rounded half up, as the card shows them), so never "3.0, below 3.0".
+    if recent is not None and base is not None and rounded(recent, 1) < rounded(base, 1):
+        reasons.append(f"{RECENT_DAYS}-day mean {figure(recent)}, below baseline {figure(base)}")
     if silent is None:
         reasons.append("No check-ins yet")
     elif silent >= SILENT_DAYS:
-        reasons.append(f"No check-in for {silent} days")
+        reasons.append(f"No check-in for {plural(silent, 'day')}")
     return {
         "last_checkin": last,
         "silent_days": silent,
@@ -322,7 +325,8 @@ def index():
         attention=[row for row in rows if row["attention"]],
         others=[row for row in rows if not row["attention"]],
         local_date=local_date,
-        form=FlaskForm(),
+        flag_rule=sharing.FLAG_RULE,
+        form=JournalForm(),
     )
 
 
@@ -330,7 +334,7 @@ def index():
 @login_required
 @therapist_required
 def new_code():
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400)
     code = format_code(invite_code(current_user.id, replace=True))
     flash(
@@ -362,7 +366,7 @@ def chart(patient_id, name, fmt):
     return progress.chart_response(patient, name, fmt, request.args, shared=True)
 
 
-class LinkForm(FlaskForm):
+class LinkForm(JournalForm):
     invite_code = StringField(
         "Invite code from your therapist",
         filters=[strip],
@@ -383,7 +387,8 @@ def render_link(form, status=200):
         form=form,
         link=link_of(current_user.id),
         local_date=local_date,
-        unlink_form=FlaskForm(),
+        unlink_form=JournalForm(),
+        flag_rule=sharing.FLAG_RULE,
     ), status
 
 
@@ -412,7 +417,7 @@ def settings():
 @login_required
 @patient_required
 def unlink():
-    if not FlaskForm().validate_on_submit():
+    if not JournalForm().validate_on_submit():
         abort(400)
     current = link_of(current_user.id)
     if current is None:

@@ -9,8 +9,11 @@ Decisions where the sources are silent:
 
 - The 5-point "smallest change that matters for one person" (Löwe et al. 2004) is a PHQ-9
   figure; CLINICAL.md gives none for the GAD-7, so a GAD-7 change is reported in points only.
-- The GAD-7 form offers the same optional difficulty question as the PHQ-9 (it does in the
-  published questionnaire); it is never scored.
+- The GAD-7 form offers its own optional difficulty question, worded as published ("how
+  difficult have these made it"); it is never scored. Each instrument carries its own stem and
+  difficulty question: the PHQ-9's wording is never shown on the GAD-7.
+- Band texts name the band and say what the total means; they never guess how often any one
+  problem bothered the person (a total of 4 can hold item 9 "Nearly every day").
 - Both carry the same attribution line ("same Pfizer terms"); the copyright line is shown for
   the PHQ-9, as CLINICAL.md states it for that instrument.
 """
@@ -18,12 +21,18 @@ Decisions where the sources are silent:
 from dataclasses import dataclass
 
 from . import windows
+from .numbers import plural
 
 STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+GAD7_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
 ANSWERS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 DIFFICULTY = (
     "If you checked off any problems, how difficult have these problems made it for you to do "
     "your work, take care of things at home, or get along with other people?"
+)
+GAD7_DIFFICULTY = (
+    "If you checked off any problems, how difficult have these made it for you to do your "
+    "work, take care of things at home, or get along with other people?"
 )
 DIFFICULTY_ANSWERS = (
     "Not difficult at all",
@@ -46,6 +55,8 @@ class Instrument:
     key: str
     title: str
     topic: str
+    stem: str
+    difficulty: str
     items: tuple[str, ...]
     bands: list[tuple[int, int, str]]
     band_texts: dict[str, str]
@@ -59,11 +70,19 @@ class Instrument:
         """The highest possible total (3 points an item)."""
         return MAX_ANSWER * len(self.items)
 
+    @property
+    def subtitle(self):
+        """ "A depression check-up", "An anxiety check-up"."""
+        article = "An" if self.topic[0] in "aeiou" else "A"
+        return f"{article} {self.topic} check-up"
+
 
 PHQ9 = Instrument(
     key="phq9",
     title="PHQ-9",
     topic="depression",
+    stem=STEM,
+    difficulty=DIFFICULTY,
     items=(
         "Little interest or pleasure in doing things",
         "Feeling down, depressed, or hopeless",
@@ -79,18 +98,15 @@ PHQ9 = Instrument(
     ),
     bands=windows.PHQ9_BANDS,
     band_texts={
-        "minimal": "A total of 0 to 4 is in the minimal range: over these two weeks, these "
-        "problems bothered you rarely, if at all.",
-        "mild": "A total of 5 to 9 is in the mild range: some of these problems bothered you "
-        "on several days.",
-        "moderate": "A total of 10 to 14 is in the moderate range: several of these problems "
-        "were there on many days. It is worth going over with your clinician or therapist.",
-        "moderately severe": "A total of 15 to 19 is in the moderately severe range: many of "
-        "these problems were there on most days. Your care team uses exactly this kind of "
-        "information to plan treatment, so it is worth sharing with them.",
-        "severe": "A total of 20 to 27 is in the severe range: these problems were with you "
-        "nearly every day. Please let your care team know soon, so they can look at this "
-        "with you and support you.",
+        "minimal": "A total of 0 to 4 is in the minimal range, the PHQ-9's lowest band.",
+        "mild": "A total of 5 to 9 is in the mild range.",
+        "moderate": "A total of 10 to 14 is in the moderate range. It is worth going over with "
+        "your clinician or therapist.",
+        "moderately severe": "A total of 15 to 19 is in the moderately severe range. Your care "
+        "team uses exactly this kind of information to plan treatment, so it is worth sharing "
+        "with them.",
+        "severe": "A total of 20 to 27 is in the severe range, the PHQ-9's highest band. Please "
+        "let your care team know soon, so they can look at this with you and support you.",
     },
     copyright="PHQ-9 copyright © Pfizer Inc.",
     meaningful_change=5,
@@ -101,6 +117,8 @@ GAD7 = Instrument(
     key="gad7",
     title="GAD-7",
     topic="anxiety",
+    stem=GAD7_STEM,
+    difficulty=GAD7_DIFFICULTY,
     items=(
         "Feeling nervous, anxious, or on edge",
         "Not being able to stop or control worrying",
@@ -112,12 +130,10 @@ GAD7 = Instrument(
     ),
     bands=windows.GAD7_BANDS,
     band_texts={
-        "minimal": "A total of 0 to 4 is in the minimal range: over these two weeks, anxiety "
-        "bothered you rarely, if at all.",
-        "mild": "A total of 5 to 9 is in the mild range: some of these worries bothered you "
-        "on several days.",
-        "moderate": "A total of 10 to 14 is in the moderate range: anxiety was there on many days.",
-        "severe": "A total of 15 to 21 is in the severe range: anxiety was with you on most days.",
+        "minimal": "A total of 0 to 4 is in the minimal range, the GAD-7's lowest band.",
+        "mild": "A total of 5 to 9 is in the mild range.",
+        "moderate": "A total of 10 to 14 is in the moderate range.",
+        "severe": "A total of 15 to 21 is in the severe range, the GAD-7's highest band.",
     },
     evaluate_from=10,
 )
@@ -162,9 +178,11 @@ def explanation(kind, total):
     instrument = get(kind)
     paragraphs = [
         instrument.band_texts[band(kind, total)],
-        f"The {instrument.title} is a screening questionnaire, not a diagnosis. It shows how "
-        f"often these problems bothered you over the last two weeks, and it is most useful as "
-        f"a trend over time and as something to talk through with your care team.",
+        "The total adds up all your answers, so it does not show how often any one problem "
+        "bothered you: each answer counts on its own too, and your answers are listed below.",
+        f"The {instrument.title} is a screening questionnaire, not a diagnosis. It asks about "
+        f"the last two weeks, and it is most useful as a trend over time and as something to "
+        f"talk through with your care team.",
     ]
     if instrument.evaluate_from is not None and total >= instrument.evaluate_from:
         paragraphs.append(
@@ -200,7 +218,7 @@ def change_text(kind, total, previous):
     points = abs(change)
     direction = "lower" if change < 0 else "higher"
     text = (
-        f"This one is {points} point{'' if points == 1 else 's'} {direction} "
+        f"This one is {plural(points, 'point')} {direction} "
         f"(from {previous} to {total})."
     )
     threshold = instrument.meaningful_change
@@ -217,3 +235,55 @@ def change_text(kind, total, previous):
         f"{text} That reaches {threshold} points, a change that matters for one person: "
         f"worth mentioning to your care team."
     )
+
+
+# Why a PHQ-9 response and remission are not shown (windows.phq9_summary's "reason").
+RESPONSE_REASONS = {
+    "no_scores": "no PHQ-9 yet",
+    "no_session": "no session logged yet, so there is no treatment baseline",
+    "no_baseline": "no PHQ-9 before the first session, so there is no treatment baseline",
+    "baseline_below_10": "baseline below 10: response and remission are defined only from a "
+    "baseline PHQ-9 of 10 or more",
+    "no_later_score": "no PHQ-9 since the baseline",
+}
+RESPONSE_RULE = (
+    "Response: a PHQ-9 at most half the baseline; remission: below 5. Both are counted only "
+    "from a baseline of 10 or more, the last PHQ-9 on or before the first session."
+)
+
+
+def response_status(phq9):
+    """(word, note) for the PHQ-9 response and remission of windows.phq9_summary's `phq9`.
+
+    The word is "Remission", "Response", "Not yet" or "Not shown"; the note says why, with the
+    numbers, or plainly why they are not shown.
+    """
+    if phq9["reason"] is not None:
+        return "Not shown", RESPONSE_REASONS[phq9["reason"]]
+    latest, base = phq9["latest"], phq9["baseline"]
+    if phq9["remission"]:
+        return "Remission", f"latest {latest}, below 5, from a baseline of {base}"
+    if phq9["response"]:
+        return "Response", f"latest {latest} is at most half the baseline of {base}"
+    return "Not yet", f"latest {latest} is more than half the baseline of {base}"
+
+
+def baseline_text(summary, has_session):
+    """How a PHQ-9 or GAD-7 summary's baseline reads: its total, or plainly why there is none
+    (then the change since the first score, labelled as such)."""
+    if summary["baseline"] is not None:
+        return f"{summary['baseline']} (the last on or before the first session)"
+    if summary["latest"] is None:
+        return "none yet"
+    text = "none: no session logged yet" if not has_session else "none before the first session"
+    if summary["first"] is not None:
+        change = summary["latest"] - summary["first"]
+        if change == 0:
+            moved = "the latest is the same as the first"
+        else:
+            moved = (
+                f"the latest is {plural(abs(change), 'point')} "
+                f"{'lower' if change < 0 else 'higher'} than the first"
+            )
+        text += f"; {moved} ({summary['first']})"
+    return text

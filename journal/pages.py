@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import crisis
+from . import crisis, numbers
 from .auth import home_url
 from .db import get_db
 from .timezones import parse_day
@@ -18,7 +18,10 @@ def init_app(app):
     """Error pages and the values every template can use."""
 
     # Globals rather than a context processor: imported macros see globals, not context.
-    app.jinja_env.globals.update(crisis=crisis, described=described)
+    app.jinja_env.globals.update(crisis=crisis, described=described, difference=numbers.difference)
+    app.jinja_env.filters.update(
+        figure=numbers.figure, signed=numbers.signed, plural=numbers.plural
+    )
 
     @app.template_filter("day_label")
     def day_label(text):

@@ -7,20 +7,25 @@ repeated request answers 304 before anything is drawn, and a new or changed
 entry changes the chart at once.
 
 Decisions: `days=30|90|365` ends today in the person's time zone; `all` starts
-at their first entry. A metric other than mood has its own baseline, defined
+at their first entry. Every range starts no earlier than the person's first day (their first
+check-in, session or check-up, or the day the account was made when there is none), so a new
+patient reads "check-ins on 4 of 5 days", not 4 of 90. A metric other than mood has its own
+baseline, defined
 as mood's is (14 days before the first session, at least 3 values). The
 calendar heat map shows at most the last 365 days of the range.
 """
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from . import charts, instruments, symptoms, timezones, windows
 from .db import get_db
+from .numbers import figure, plural, rounded, rounded_difference, signed
 
 bp = Blueprint("progress", __name__)
 
@@ -91,14 +96,17 @@ def window_figures(user, sessions=None, points=None):
 
 
 def date_range(days_param, today, first_day):
-    """(start, end) for a `days` value; 400 for anything but 30, 90, 365 or all."""
+    """(start, end) for a `days` value; 400 for anything but 30, 90, 365 or all.
+
+    The start is never before `first_day` (the person's first day here), nor after today.
+    """
     if days_param not in RANGES:
         abort(400, description="Choose a range of 30, 90 or 365 days, or all.")
     days = RANGES[days_param]
-    if days is None:
-        start = min(first_day or today, today - timedelta(days=29))
-        return start, today
-    return today - timedelta(days=days - 1), today
+    start = first_day or today if days is None else today - timedelta(days=days - 1)
+    if first_day is not None:
+        start = max(start, first_day)
+    return min(start, today), today
 
 
 def first_day(user_id):
@@ -144,21 +152,31 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
 
 
 def overlay_data(points, sessions, window_days, start, end, label):
-    """Keyword arguments for charts.window_overlay, plus the baseline it is drawn against."""
+    """(keyword arguments for charts.window_overlay, the baseline it is drawn against, used).
+
+    `used` holds (label, last window day) for each drawn session: the last day is below
+    window_days when the next session cut the window short.
+    """
     dates = [date.fromisoformat(s["day"]) for s in sessions]
     base = windows.baseline(points, dates[0] if dates else None)
     all_series = windows.window_series(points, dates, base, window_days)
-    series = [
-        (f"#{s['number']} {d:%-d %b}", pts)
-        for s, d, pts in zip(sessions, dates, all_series, strict=True)
+    ends = windows.window_ends(dates, window_days)
+    drawn = [
+        (f"#{s['number']} {d:%-d %b}", pts, last)
+        for s, d, pts, last in zip(sessions, dates, all_series, ends, strict=True)
         if start <= d <= end and pts
     ]
-    return {
-        "series": series,
-        "mean": windows.mean_series([pts for _, pts in series], window_days),
-        "window_days": window_days,
-        "label": label,
-    }, base
+    series = [(name, pts) for name, pts, _ in drawn]
+    return (
+        {
+            "series": series,
+            "mean": windows.mean_series([pts for _, pts in series], window_days),
+            "window_days": window_days,
+            "label": label,
+        },
+        base,
+        [(name, last) for name, _, last in drawn],
+    )
 
 
 def assessments_data(phq9, gad7, sessions, start, end):
@@ -177,7 +195,7 @@ def assessments_data(phq9, gad7, sessions, start, end):
 
 
 # Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
-CHART_VERSION = 1
+CHART_VERSION = 2
 
 
 def etag(name, theme, fmt, data):
@@ -199,15 +217,27 @@ def describe_timeline(data):
     high = max(points, key=lambda p: p[1])
     mean = sum(v for _, v in points) / len(points)
     sessions = sum(1 for day, _ in data["sessions"] if data["start"] <= day <= data["end"])
+    days = (data["end"] - data["start"]).days + 1
     return (
-        f"{label} from {span}: {len(points)} check-ins, averaging {mean:.1f}; "
-        f"lowest {low[1]:g} on {low[0]:%-d %b}, highest {high[1]:g} on {high[0]:%-d %b}. "
-        f"{sessions} session{'s' if sessions != 1 else ''} in this range."
+        f"{label} from {span}: check-ins on {len(points)} of {plural(days, 'day')}, averaging "
+        f"{figure(mean)}; lowest {low[1]:g} on {low[0]:%-d %b}, highest {high[1]:g} on "
+        f"{high[0]:%-d %b}. {plural(sessions, 'session')} in this range."
     )
 
 
-def describe_overlay(data, base):
-    """A text alternative for the window overlay."""
+def days_used(last):
+    """The window days a session had, up to day `last`: "days 1–4", "day 1", "day 0 only"."""
+    if last >= 2:
+        return f"days 1\u2013{last}"
+    return "day 1" if last == 1 else "day 0 only"
+
+
+def describe_overlay(data, base, used=()):
+    """A text alternative for the window overlay.
+
+    Day 0 (the session's own date) is told apart from the days after it (1..window_days), and
+    a window cut short by the next session says which days it had (`used`, from overlay_data).
+    """
     label = data["label"]
     if base is None:
         return (
@@ -215,14 +245,30 @@ def describe_overlay(data, base):
             "the 14 days before the first session."
         )
     if not data["series"]:
-        return f"{label} after sessions: no sessions with check-ins after them in this range."
-    best = max(data["mean"], key=lambda p: p[1])
-    overall = sum(v for _, v in data["mean"]) / len(data["mean"])
-    return (
-        f"{label} in the {data['window_days']} days after {len(data['series'])} sessions, "
-        f"against a baseline of {base:.1f}: on average {overall:+.1f}; the highest mean "
-        f"change was {best[1]:+.1f} on day {best[0]}."
-    )
+        return f"{label} after sessions: no sessions with check-ins around them in this range."
+    days = data["window_days"]
+    parts = [
+        f"{label} against a baseline of {figure(base)}, for "
+        f"{plural(len(data['series']), 'session')}: day 0 is the session's date, days "
+        f"1\u2013{days} the {plural(days, 'day')} after it."
+    ]
+    day0 = [change for offset, change in data["mean"] if offset == 0]
+    if day0:
+        parts.append(f"On the session's date the mean change was {signed(day0[0])}.")
+    after = [(offset, change) for offset, change in data["mean"] if offset >= 1]
+    if after:
+        best = max(after, key=lambda p: p[1])
+        overall = sum(change for _, change in after) / len(after)
+        parts.append(
+            f"In the days after, the change was {signed(overall)} on average; the highest "
+            f"mean change was {signed(best[1])} on day {best[0]}."
+        )
+    else:
+        parts.append("No check-ins in the days after.")
+    short = [f"{name}, {days_used(last)}" for name, last in used if last < days]
+    if short:
+        parts.append("Cut short by the next session: " + "; ".join(short) + ".")
+    return " ".join(parts)
 
 
 def describe_assessments(data):
@@ -260,13 +306,27 @@ def resolve_metric(person, name, shared=False):
     return symptom["id"], symptom["name"], 10
 
 
+def joined_day(person):
+    """The local date the person's account was made, or None when it is not known."""
+    try:
+        moment = datetime.fromisoformat(person.created_at)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(ZoneInfo(person.timezone)).date()
+
+
+def start_day(person):
+    """The person's first day: their first entry, or the day they joined when there is none."""
+    return first_day(person.id) or joined_day(person)
+
+
 def course(person, metric="mood"):
     """Everything the page, charts and summary draw on, fetched once per request."""
     return {
         "today": timezones.local_today(person.timezone),
         "points": metric_points(person.id, metric),
         "sessions": session_rows(person.id),
-        "first_day": first_day(person.id),
+        "first_day": start_day(person),
     }
 
 
@@ -279,10 +339,10 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         )
         return kwargs, describe_timeline(kwargs)
     if name == "window-overlay":
-        kwargs, base = overlay_data(
+        kwargs, base, used = overlay_data(
             data["points"], data["sessions"], window_days, start, end, metric_label
         )
-        return kwargs, describe_overlay(kwargs, base)
+        return kwargs, describe_overlay(kwargs, base, used)
     kwargs = assessments_data(
         assessment_scores(person.id, "phq9"),
         assessment_scores(person.id, "gad7"),
@@ -337,22 +397,29 @@ def summary(person):
         "baseline": rounded(base),
         "window_days": person.window_days,
         "sessions": [
-            {
-                "id": s["id"],
-                "date": s["day"],
-                "route": s["route"],
-                **{k: rounded(v) for k, v in f.items()},
-            }
+            {"id": s["id"], "date": s["day"], "route": s["route"], **json_figures(f, base)}
             for s, f in figures
         ],
-        "phq9": phq9,
-        "gad7": gad7,
+        "phq9": {key: phq9[key] for key in PHQ9_KEYS},
+        "gad7": {key: gad7[key] for key in GAD7_KEYS},
     }
 
 
-def rounded(value):
-    """Floats to two decimals for reading; ints and None unchanged."""
-    return round(value, 2) if isinstance(value, float) else value
+# The keys of the web contract (DESIGN.md); the pages' extra keys ("first", "reason") stay out.
+PHQ9_KEYS = ("baseline", "latest", "band", "response", "remission")
+GAD7_KEYS = ("baseline", "latest", "band")
+
+
+def json_figures(figures, base):
+    """A session's figures for JSON: means rounded half up to two places (numbers.rounded),
+    and each change the difference of the rounded figures, so that window_mean - baseline
+    is exactly the change shown beside them."""
+    shown = {key: rounded(value) for key, value in figures.items()}
+    if figures["change"] is not None:
+        shown["change"] = rounded_difference(figures["window_mean"], base)
+    if figures["peak_change"] is not None:
+        shown["peak_change"] = rounded_difference(figures["peak_change"] + base, base)
+    return shown
 
 
 @bp.route("/progress/summary.json")
@@ -372,33 +439,30 @@ def cards(data, base, phq9):
         "recent_mean": recent,
         "baseline": base,
         "phq9": phq9,
+        "response": instruments.response_status(phq9),
         "days_since_session": (today - last_session).days if last_session else None,
         "streak": windows.day_streak([d for d, _ in points], today),
     }
 
 
 def heatmap(points, sessions, start, end):
-    """Weeks (Monday first) of {day, mood, session} cells for the calendar heat map."""
+    """The mood calendar: one dict per month, oldest first, for at most the last 365 days.
+
+    Each month has its first day (`month`), `lead` (blank cells before its first shown day in
+    a Monday-first week) and `days`: {day, mood (None without a check-in), session}.
+    """
     start = max(start, end - timedelta(days=HEATMAP_MAX_DAYS - 1))
     moods = dict(points)
     session_days = {s["day"] for s in sessions}
-    first = start - timedelta(days=start.weekday())
-    weeks, day = [], first
+    months, day = [], start
     while day <= end:
-        week = []
-        for _ in range(7):
-            inside = start <= day <= end
-            week.append(
-                {
-                    "day": day,
-                    "mood": moods.get(day) if inside else None,
-                    "session": inside and day.isoformat() in session_days,
-                    "inside": inside,
-                }
-            )
-            day += timedelta(days=1)
-        weeks.append(week)
-    return weeks
+        if not months or day.day == 1:
+            months.append({"month": day.replace(day=1), "lead": day.weekday(), "days": []})
+        months[-1]["days"].append(
+            {"day": day, "mood": moods.get(day), "session": day.isoformat() in session_days}
+        )
+        day += timedelta(days=1)
+    return months
 
 
 def view_context(person, args, shared=False):
@@ -413,7 +477,7 @@ def view_context(person, args, shared=False):
     first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
     mood_base = windows.baseline(mood["points"], first)
     # The session table follows the chosen metric, as the overlay chart above it does.
-    _, figures = window_figures(person, data["sessions"], data["points"])
+    figure_base, figures = window_figures(person, data["sessions"], data["points"])
     phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
     return {
         "person": person,
@@ -427,6 +491,7 @@ def view_context(person, args, shared=False):
         "end": end,
         "cards": cards(mood, mood_base, phq9),
         "figures": figures,
+        "figure_base": figure_base,
         "charts": {
             name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS
         },

@@ -15,7 +15,11 @@ two-year report; `ReportDocument` wraps text itself (see there) and uses fpdf2 t
 Decisions where the issue and DESIGN.md are silent:
 
 - The range is whole local days, start..end inclusive, and may not end after the person's
-  today. With no `start`/`end` it is the last 90 days ending today (`default_range`).
+  today. With no `start`/`end` it is the last 90 days ending today (`default_range`). It
+  covers at most RANGE_MAX_DAYS (731: two years), and each reflection or prompt answer is
+  printed up to TEXT_MAX (3,000) characters, then a note says how much was left out: the
+  worst case (a 20,000-character reflection every day for two years) printed in full took
+  6 s and 2,900 pages, and now 1.6 s and under 500 (benchmarks/bench_bounds.py).
 - Page 1 reads "as of the end of the range": the 7-day mood is the mean of the range's last 7
   days, and the latest PHQ-9 and GAD-7 are the latest on or before `end` (with their dates,
   even when they fall before `start`). Baselines are the treatment's own (DESIGN.md), so they
@@ -64,9 +68,10 @@ from fpdf.enums import XPos, YPos
 from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
-from . import account, charts, instruments, progress, sharing, timezones, windows
+from . import account, charts, instruments, numbers, progress, sharing, timezones, windows
 from .fields import check_local_day, strip
-from .sessions import LABELS, ChecklistField, figure_text, signed
+from .numbers import difference, plural
+from .sessions import LABELS, ChecklistField, figure_text
 
 bp = Blueprint("reports", __name__, url_prefix="/export")
 
@@ -79,6 +84,11 @@ SECTION_LABELS = {
     "reflections": "Shared reflections",
 }
 DEFAULT_DAYS = 90
+# The longest range a report covers (two years, a leap day included), and the most of one
+# reflection or prompt answer it prints: so that one report costs seconds, not minutes,
+# whatever the person has written (README, "Bounds").
+RANGE_MAX_DAYS = 731
+TEXT_MAX = 3_000
 RECENT_DAYS = 7
 CHART_DPI = 120
 # Of the width between the margins: two 16:9 charts and their captions fit on a page.
@@ -173,8 +183,11 @@ def report_data(person, start, end):
     """Everything the report shows of `person` from `start` to `end`, as a plain dict.
 
     Needs an application context (it reads the database); the result holds only dates,
-    numbers, strings, lists and dicts, and only what a therapist may see.
+    numbers, strings, lists and dicts, and only what a therapist may see. A range longer
+    than RANGE_MAX_DAYS is refused (the form says so first).
     """
+    if (end - start).days + 1 > RANGE_MAX_DAYS:
+        raise ValueError(f"A report covers at most {RANGE_MAX_DAYS} days.")
     points = progress.metric_points(person.id)
     sessions = progress.session_rows(person.id)
     base, figures = progress.window_figures(person, sessions, points)
@@ -183,7 +196,7 @@ def report_data(person, start, end):
     gad7, gad7_scores = _scores(person, "gad7", end, first_session)
     window_days = person.window_days
     timeline = progress.timeline_data(points, sessions, window_days, start, end, "Mood", 10)
-    overlay, _ = progress.overlay_data(points, sessions, window_days, start, end, "Mood")
+    overlay, _, used = progress.overlay_data(points, sessions, window_days, start, end, "Mood")
     scores_chart = progress.assessments_data(phq9_scores, gad7_scores, sessions, start, end)
     in_range = [
         _session_row(row, figs)
@@ -191,6 +204,9 @@ def report_data(person, start, end):
         if start <= date.fromisoformat(row["day"]) <= end
     ]
     recent_start = max(start, end - timedelta(days=RECENT_DAYS - 1))
+    # Check-ins are counted from the person's first day when it is later than the start.
+    first_day = progress.start_day(person)
+    counted_from = max(start, first_day or start)
     return {
         "name": person.shared_name,
         "timezone": person.timezone,
@@ -205,6 +221,7 @@ def report_data(person, start, end):
             "mean": windows.mean_between(points, recent_start, end),
         },
         "checkin_days": len(timeline["points"]),
+        "counted_from": counted_from,
         "assessment_count": len(scores_chart["phq9"]) + len(scores_chart["gad7"]),
         "sessions_total": len(sessions),
         "sessions": in_range,
@@ -214,7 +231,7 @@ def report_data(person, start, end):
         "reflections": sharing.shared_reflections(person.id, start, end),
         "charts": {
             "mood-timeline": (timeline, progress.describe_timeline(timeline)),
-            "window-overlay": (overlay, progress.describe_overlay(overlay, base)),
+            "window-overlay": (overlay, progress.describe_overlay(overlay, base, used)),
             "assessments": (scores_chart, progress.describe_assessments(scores_chart)),
         },
     }
@@ -328,8 +345,11 @@ def _iso_day(text):
     return date.fromisoformat(text)
 
 
-def _num(value, fmt="{:.1f}"):
-    return DASH if value is None else fmt.format(value)
+def _num(value, fmt=None):
+    """A figure to one decimal (rounded half up, numbers.figure), or with `fmt`; DASH for None."""
+    if value is None:
+        return DASH
+    return numbers.figure(value) if fmt is None else fmt.format(value)
 
 
 def _dose(row):
@@ -358,25 +378,17 @@ def _side_effects(row):
     return ", ".join(names) if names else DASH
 
 
-def _score_text(summary):
+def _score_text(summary, has_session):
     if summary["latest"] is None:
         return "none on or before the end of this range"
     text = f"{summary['latest']} ({summary['band']}) on {day_text(summary['latest_day'])}"
     if summary["baseline"] is not None:
-        text += f"; baseline {summary['baseline']} ({summary['baseline_band']})"
-    return text
-
-
-def _response_text(phq9):
-    if phq9["latest"] is None:
-        return DASH, "no PHQ-9 yet"
-    if phq9["remission"]:
-        return "Remission", f"latest {phq9['latest']}, below 5"
-    if phq9["response"]:
-        return "Response", f"{phq9['latest']} is at most half of {phq9['baseline']}"
-    if phq9["response"] is None:
-        return DASH, "no PHQ-9 after the baseline"
-    return "Not yet", f"{phq9['latest']} is more than half of {phq9['baseline']}"
+        return (
+            f"{text}; baseline {summary['baseline']} ({summary['baseline_band']}), the last "
+            "on or before the first session"
+        )
+    # Not taken before treatment: say so, never "the last on or before the first session".
+    return f"{text}; baseline: {instruments.baseline_text(summary, has_session)}"
 
 
 def _has_data(data):
@@ -726,7 +738,7 @@ def _first_page(pdf, data, span, sections):
     pdf.para(data["name"], size=20, style="B")
     days = (data["end"] - data["start"]).days + 1
     pdf.para(
-        f"{span} ({days} day{'s' if days != 1 else ''}) \u00b7 made {day_text(data['made_on'])}"
+        f"{span} ({plural(days, 'day')}) \u00b7 made {day_text(data['made_on'])}"
         f" \u00b7 dates are local to {data['timezone']}",
         colour=MUTED,
     )
@@ -740,10 +752,10 @@ def _first_page(pdf, data, span, sections):
     if base is None:
         mood_note = "no baseline yet"
     elif recent["mean"] is None:
-        mood_note = f"baseline {base:.1f}"
+        mood_note = f"baseline {numbers.figure(base)}"
     else:
-        mood_note = f"baseline {base:.1f} ({signed(recent['mean'] - base)})"
-    response, response_note = _response_text(phq9)
+        mood_note = f"baseline {numbers.figure(base)} ({difference(recent['mean'], base)})"
+    response, response_note = instruments.response_status(phq9)
     flags = data["flags"]
     pdf.figure_boxes(
         [
@@ -786,31 +798,37 @@ def _first_page(pdf, data, span, sections):
             "(a commonly described window, not a proven one)",
         )
     )
-    rows.append(("Check-ins", f"on {data['checkin_days']} of {days} days"))
+    counted = (data["end"] - data["counted_from"]).days + 1
+    checkins = f"on {data['checkin_days']} of {plural(counted, 'day')}"
+    if counted < 1:
+        checkins = f"none: the journal starts on {day_text(data['counted_from'])}, after this range"
+    elif data["counted_from"] > data["start"]:
+        checkins += f" (counted from {day_text(data['counted_from'])}, the journal's first day)"
+    rows.append(("Check-ins", checkins))
     pdf.pairs(rows)
 
     pdf.heading("Mood and check-ups", size=12, space=3)
     if base is None:
         base_text = "not established: it needs 3 check-ins in the 14 days before the first session"
     else:
-        base_text = f"{base:.1f} of 10 (mean of the 14 days before the first session)"
+        base_text = f"{numbers.figure(base)} of 10 (mean of the 14 days before the first session)"
     if recent["mean"] is None:
         recent_text = "no check-ins in the last 7 days of this range"
     else:
         recent_text = (
-            f"{recent['mean']:.1f} of 10 ({day_text(recent['start'])} to {day_text(recent['end'])})"
+            f"{numbers.figure(recent['mean'])} of 10 ({day_text(recent['start'])} to "
+            f"{day_text(recent['end'])})"
         )
     rows = [
         ("Baseline mood", base_text),
         ("Mood, last 7 days", recent_text),
-        ("PHQ-9", _score_text(phq9)),
-        ("GAD-7", _score_text(gad7)),
-        ("Response, remission", f"{response}: {response_note}"),
+        ("PHQ-9", _score_text(phq9, bool(data["sessions_total"]))),
+        ("GAD-7", _score_text(gad7, bool(data["sessions_total"]))),
+        ("Response, remission", f"{response} ({response_note})"),
     ]
     pdf.pairs(rows)
     pdf.para(
-        "Response: latest PHQ-9 at most half the baseline; remission: below 5. Baseline "
-        "PHQ-9: the last on or before the first session. Bands as published (Kroenke 2001; "
+        f"{instruments.RESPONSE_RULE} Bands as published (Kroenke 2001; "
         f"Spitzer 2006). {instruments.PHQ9.copyright} {instruments.ATTRIBUTION}",
         size=8,
         colour=MUTED,
@@ -821,7 +839,7 @@ def _first_page(pdf, data, span, sections):
         pdf.para("No days flagged in this range.")
     else:
         pdf.para(
-            f"{len(flags)} day{'s' if len(flags) != 1 else ''} flagged in this range.",
+            f"{plural(len(flags), 'day')} flagged in this range.",
             style="B",
             colour=ALERT,
         )
@@ -831,13 +849,13 @@ def _first_page(pdf, data, span, sections):
         if len(shown) < len(flags):
             where = "under Flagged days" if "flags" in sections else "in the full report"
             pdf.para(
-                f"The {len(flags) - len(shown)} earlier flagged days are {where}.",
+                f"The {plural(len(flags) - len(shown), 'earlier flagged day')} "
+                f"{'is' if len(flags) - len(shown) == 1 else 'are'} {where}.",
                 size=9,
                 colour=MUTED,
             )
     pdf.para(
-        "A day is flagged for thoughts of self-harm on a check-in, a mood of 0\u20132, or a "
-        "PHQ-9 item 9 above 0. Entries are not watched in real time.",
+        f"A day is flagged for {sharing.FLAG_RULE}. Entries are not watched in real time.",
         size=8,
         colour=MUTED,
     )
@@ -920,7 +938,7 @@ def _windows(pdf, data):
     pdf.para(
         f"Days 1\u2013{data['window_days']} after each session, cut short by the next one. "
         + (
-            f"Changes are against the baseline mood of {base:.1f}."
+            f"Changes are against the baseline mood of {numbers.figure(base)}."
             if base is not None
             else "With no baseline established, changes cannot be computed."
         )
@@ -934,7 +952,7 @@ def _windows(pdf, data):
         return
     rows = []
     for s in data["sessions"]:
-        text = figure_text(s["figures"])
+        text = figure_text(s["figures"], base)
         rows.append(
             (
                 f"#{s['number']}",
@@ -999,11 +1017,33 @@ def _reflections(pdf, data):
         pdf.para(f"{long_day(_iso_day(item['day']))} \u00b7 {item['kind']}", size=9.5, style="B")
         pdf.ln(0.5)
         if item["text"]:
-            pdf.para(item["text"])
+            _long_text(pdf, item["text"])
         for prompt, answer in item["answers"]:
             pdf.ln(0.8)
             pdf.para(prompt, size=8.5, colour=MUTED)
-            pdf.para(answer)
+            _long_text(pdf, answer)
+
+
+def clipped(text, limit=TEXT_MAX):
+    """(the start of `text` printed, how many characters are left out): cut at a space."""
+    if len(text) <= limit:
+        return text, 0
+    cut = text.rfind(" ", limit * 4 // 5, limit)
+    cut = cut if cut > 0 else limit
+    return text[:cut].rstrip() + " \u2026", len(text) - cut
+
+
+def _long_text(pdf, text):
+    """A reflection or answer, its first TEXT_MAX characters, saying what was left out."""
+    shown, left_out = clipped(text)
+    pdf.para(shown)
+    if left_out:
+        pdf.para(
+            f"Cut short here: {left_out:,} more characters are not printed (a report prints up "
+            f"to {TEXT_MAX:,} of each text). The full text is in Afterglow.",
+            size=8.5,
+            colour=MUTED,
+        )
 
 
 DRAW_SECTION = {
@@ -1063,6 +1103,12 @@ class ReportForm(Form):
         if start and start > end:
             raise ValidationError(
                 f"This is before the start ({day_text(start)}); choose the same day or later."
+            )
+        if start and (end - start).days + 1 > RANGE_MAX_DAYS:
+            last = start + timedelta(days=RANGE_MAX_DAYS - 1)
+            raise ValidationError(
+                f"A report covers at most {RANGE_MAX_DAYS} days (two years): choose "
+                f"{day_text(last)} or earlier, or a later start."
             )
         self.day["end"] = end
 

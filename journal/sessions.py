@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -52,12 +51,14 @@ from .db import get_db, owned_or_404
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
+    JournalForm,
     ScaleField,
     max_chars,
     no_control_characters,
     normalize_newlines,
     strip,
 )
+from .numbers import difference, figure, signed  # noqa: F401 (signed: for older imports)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -291,7 +292,7 @@ def pressure_fields():
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(JournalForm):
     started_at = StringField(
         "Date and time",
         filters=[strip],
@@ -557,26 +558,29 @@ def latest_mood(row):
     return row["mood_after"] if row["mood_after"] is not None else row["mood_before"]
 
 
-def signed(value):
-    """A change as "+1.5", "−0.5" (a true minus sign) or "0.0", to one decimal."""
-    text = f"{abs(value):.1f}"
-    if text == "0.0":
-        return text
-    return ("+" if value > 0 else "\u2212") + text
+def needs_crisis_resources(row):
+    """A session whose latest mood is 0-2 calls for the crisis panel (and flags its day)."""
+    mood = latest_mood(row)
+    return mood is not None and mood <= CRISIS_MOOD
 
 
-def figure_text(figures):
-    """A session's window figures as the text a page shows; None where there is no data."""
+def figure_text(figures, base=None):
+    """A session's window figures as the text a page shows; None where there is no data.
+
+    Changes are differences of the figures as shown (`numbers.difference`), so the window
+    mean and the baseline `base` shown beside them always add up.
+    """
 
     def maybe(value, show):
         return None if value is None else show(value)
 
     return {
-        "pre_level": maybe(figures["pre_level"], lambda v: f"{v:.1f}"),
-        "window_mean": maybe(figures["window_mean"], lambda v: f"{v:.1f}"),
-        "change": maybe(figures["change"], signed),
+        "pre_level": maybe(figures["pre_level"], figure),
+        "window_mean": maybe(figures["window_mean"], figure),
+        "change": maybe(figures["change"], lambda v: difference(figures["window_mean"], base)),
         "peak_change": maybe(
-            figures["peak_change"], lambda v: f"{signed(v)} on day {figures['peak_day']}"
+            figures["peak_change"],
+            lambda v: f"{difference(v + base, base)} on day {figures['peak_day']}",
         ),
         "days_above_baseline": maybe(
             figures["days_above_baseline"], lambda v: f"{v} of {figures['n_checkins']}"
@@ -608,8 +612,7 @@ def render_form(form, row=None, number=None, carried=False):
 def after_save(row_id, verb):
     """Redirect to the saved session; ask that page for crisis resources after a very low mood."""
     row = get_numbered(row_id)
-    mood = latest_mood(row)
-    if mood is not None and mood <= CRISIS_MOOD:
+    if needs_crisis_resources(row):
         crisis.flag("session", row_id)
     day = timezones.parse_day(row["day"])
     flash(f"{verb} session #{row['number']}, {day:%A %-d %B %Y}.")
@@ -620,11 +623,13 @@ def after_save(row_id, verb):
 @login_required
 def index():
     base, pairs = progress.window_figures(current_user)
-    items = [(with_local_time(row), figure_text(figures)) for row, figures in reversed(pairs)]
+    items = [
+        (with_local_time(row), figure_text(figures, base)) for row, figures in reversed(pairs)
+    ]
     return render_template(
         "sessions/list.html",
         items=items,
-        baseline=None if base is None else f"{base:.1f}",
+        baseline=None if base is None else figure(base),
         window_days=current_user.window_days,
         labels=LABELS,
     )
@@ -659,8 +664,8 @@ def detail(id):
     return render_template(
         "sessions/detail.html",
         row=with_local_time(row),
-        figures=figure_text(figures),
-        baseline=None if base is None else f"{base:.1f}",
+        figures=figure_text(figures, base),
+        baseline=None if base is None else figure(base),
         window_days=current_user.window_days,
         side_effects=stored_side_effects(row),
         prompts=stored_prompts(row),
@@ -684,7 +689,7 @@ def edit(id):
 @login_required
 def delete(id):
     row = get_numbered(id)
-    form = FlaskForm()
+    form = JournalForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

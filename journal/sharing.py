@@ -8,6 +8,7 @@ exports do not come through here: their data is theirs in full.
 
 import json
 
+from . import sessions
 from .auth import User
 from .checkins import CRISIS_MOOD
 from .db import get_db
@@ -57,30 +58,56 @@ def shared_reflections(user_id, start=None, end=None):
     return sorted(items, key=lambda item: item["day"])
 
 
+# What flags a day, in words, for every page that explains it (caseload, link page, PDF).
+FLAG_RULE = (
+    "thoughts of self-harm on a check-in, PHQ-9 item 9 above 0, or a mood of 0\u20132 "
+    "on a check-in or as the last mood rating of a session"
+)
+
+
 def flagged_days(user_id, start=None, end=None):
     """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}].
 
-    A check-in reporting thoughts of self-harm, a mood of 0-2, or a PHQ-9 whose item 9
-    (thoughts of being better off dead or of self-harm) is above 0.
+    The one place that decides it (the caseload, share links and the PDF all ask here). A
+    day is flagged by a check-in reporting thoughts of self-harm, a PHQ-9 whose item 9
+    (thoughts of being better off dead or of self-harm) is above 0, a check-in mood of 0-2,
+    or a session whose latest mood rating is 0-2 (the rule that shows the crisis panel).
+    Each day's reasons come most serious first, in that order. A private entry still
+    flags its day; only the reason is given, never its words.
     """
     db = get_db()
-    flags = {}
+    flags = {}  # day: [(rank, reason)]
+
+    def add(day, rank, reason):
+        flags.setdefault(day, []).append((rank, reason))
+
     for day, mood, self_harm in db.execute(
         f"select day, mood, self_harm from checkins where user_id = ? and {IN_RANGE} "  # noqa: S608
         "and (self_harm = 1 or mood <= ?)",
         [user_id, *_bounds(start, end), CRISIS_MOOD],
     ):
         if self_harm:
-            flags.setdefault(day, []).append("thoughts of self-harm reported")
+            add(day, 0, "thoughts of self-harm reported")
         if mood <= CRISIS_MOOD:
-            flags.setdefault(day, []).append(f"mood {mood} of 10")
+            add(day, 2, f"mood {mood} of 10")
     for day, item9 in db.execute(
         f"select day, item9 from assessments where user_id = ? and {IN_RANGE} "  # noqa: S608
         "and kind = 'phq9' and item9 > 0",
         [user_id, *_bounds(start, end)],
     ):
-        flags.setdefault(day, []).append(f"PHQ-9 item 9 answered {item9} of 3")
-    return [{"day": day, "reasons": reasons} for day, reasons in sorted(flags.items())]
+        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3")
+    for row in db.query(
+        f"select day, mood_before, mood_after from sessions where user_id = ? and {IN_RANGE} "  # noqa: S608
+        "order by started_at",
+        [user_id, *_bounds(start, end)],
+    ):
+        if sessions.needs_crisis_resources(row):
+            when = "after" if row["mood_after"] is not None else "before"
+            add(row["day"], 3, f"mood {sessions.latest_mood(row)} of 10 {when} a session")
+    return [
+        {"day": day, "reasons": [reason for _, reason in sorted(reasons, key=lambda r: r[0])]}
+        for day, reasons in sorted(flags.items())
+    ]
 
 
 def patient_context(patient, args):
@@ -94,5 +121,6 @@ def patient_context(patient, args):
         **context,
         "shared": True,
         "flags": flagged_days(patient.id, context["start"], context["end"]),
+        "flag_rule": FLAG_RULE,
         "reflections": shared_reflections(patient.id, context["start"], context["end"]),
     }

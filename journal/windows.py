@@ -34,13 +34,15 @@ Decisions where the definitions are silent:
 - ``rolling_mean`` is generic over any daily series: every point counts, even two on one date,
   and each distinct date gives one output point. ``None`` and non-finite values are gaps there
   too.
-- PHQ-9/GAD-7: scores may come unsorted; on a tied date the later one in the list wins. With no
-  session at all (``first_session`` is ``None``) the baseline is the first score, so the person
-  still sees their change since they started.
-- ``response`` (latest at most half of baseline) is ``None`` when the latest score is the
-  baseline record itself (nothing after it to compare), and ``None`` when the baseline total is
-  0: there is nothing to halve, and "0 <= 0" would report a response that never happened.
-  Half of an odd baseline is not rounded: baseline 9 needs a latest of 4 or less.
+- PHQ-9/GAD-7: scores may come unsorted; on a tied date the later one in the list wins. The
+  ``baseline`` is the treatment baseline only: the last score on or before the first session's
+  date. With no session, or no score by then, it is ``None`` and ``first`` holds the first
+  score instead (when a later score exists to compare with), so a change can still be shown,
+  labelled as a change since the first score, never as one from a baseline.
+- ``response`` (latest at most half of baseline) and ``remission`` (latest below 5) follow the
+  HEDIS measures (CLINICAL.md): both need a treatment baseline of 10 or more and a later score;
+  otherwise both are ``None`` and ``reason`` says why (see ``RESPONSE_REASONS``). Half of an odd
+  baseline is not rounded: baseline 11 needs a latest of 5 or less.
 - ``band`` returns ``None`` for ``None`` and raises ``ValueError`` for a total outside the
   instrument's range: an impossible score is a bug upstream, and a made-up band is worse than
   an error. The summaries check every score this way, not only the latest; a total of
@@ -194,6 +196,21 @@ def session_windows(
     return results
 
 
+def window_ends(session_dates: list[date], window_days: int = 7) -> list[int]:
+    """The last window day each session can use, in the order of session_dates.
+
+    window_days, or less when the next session (with a strictly later date) cuts the window
+    short: a session followed 5 days later by the next one has days 1..4. The earlier of two
+    same-date sessions gets -1 (no window, not even day 0). Raises ValueError unless
+    window_days is 2..28.
+    """
+    _check_window_days(window_days)
+    return [
+        window_days if cut is None else min(window_days, (cut - session).days - 1)
+        for session, cut in zip(session_dates, _next_dates(session_dates), strict=True)
+    ]
+
+
 def window_series(
     checkins: list[tuple[date, float]],
     session_dates: list[date],
@@ -274,10 +291,17 @@ def band(total: int | None, bands: list[tuple[int, int, str]]) -> str | None:
     raise ValueError(f"score {total!r} is outside every band")
 
 
+# Why a PHQ-9 response and remission are not given (phq9_summary's "reason"), in the order
+# they are checked. journal/instruments.py words them.
+RESPONSE_REASONS = ("no_scores", "no_session", "no_baseline", "baseline_below_10", "no_later_score")
+RESPONSE_MIN_BASELINE = 10
+REMISSION_BELOW = 5
+
+
 def _assessment(
     scores: list[tuple[date, int]], first_session: date | None, bands: list[tuple[int, int, str]]
 ) -> tuple[dict, bool]:
-    """Baseline, latest and band, plus whether latest and baseline are one record."""
+    """Treatment baseline, latest, band and first, plus whether a score followed the baseline."""
     by_day: dict[date, int] = {}
     for day, total in scores:
         if total is None:
@@ -286,42 +310,59 @@ def _assessment(
         band(total, bands)
         by_day[day] = total
     if not by_day:
-        return {"baseline": None, "latest": None, "band": None}, False
+        return {"baseline": None, "latest": None, "band": None, "first": None}, False
     ordered = sorted(by_day)
-    base_day = ordered[0]
-    if first_session is not None:
-        before = [day for day in ordered if day <= first_session]
-        if before:
-            base_day = before[-1]
+    before = [day for day in ordered if first_session is not None and day <= first_session]
+    base_day = before[-1] if before else None
     latest_day = ordered[-1]
     latest = by_day[latest_day]
-    summary = {"baseline": by_day[base_day], "latest": latest, "band": band(latest, bands)}
-    return summary, base_day == latest_day
+    summary = {
+        "baseline": None if base_day is None else by_day[base_day],
+        "latest": latest,
+        "band": band(latest, bands),
+        # No treatment baseline: the first score, when a later one can be compared with it.
+        "first": by_day[ordered[0]] if base_day is None and len(ordered) > 1 else None,
+    }
+    return summary, base_day is not None and latest_day > base_day
 
 
 def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
-    """PHQ-9 summary: ``{"baseline", "latest", "band", "response", "remission"}``.
+    """PHQ-9 summary: ``{"baseline", "latest", "band", "first", "response", "remission",
+    "reason"}``.
 
-    baseline is the last total on or before the first session's date, else the first one (None
-    with no scores). latest is the most recent total and band its band. response is whether
-    latest is at most half the baseline; None when there is no later score than the baseline
-    record or the baseline is 0. remission is latest below 5, None with no scores. Scores may
-    be unsorted; on a tied date the later one in the list wins.
+    baseline is the treatment baseline, the last total on or before the first session's date
+    (None without one); first is the first total when there is no such baseline and a later
+    total exists (else None). latest is the most recent total and band its band. response
+    (latest at most half the baseline) and remission (latest below 5) are given only from a
+    baseline of 10 or more with a later total; otherwise both are None and reason is one of
+    RESPONSE_REASONS (None when they are given). Scores may be unsorted; on a tied date the
+    later one in the list wins.
     """
-    summary, latest_is_baseline = _assessment(scores, first_session, PHQ9_BANDS)
+    summary, later = _assessment(scores, first_session, PHQ9_BANDS)
     base = summary["baseline"]
     latest = summary["latest"]
-    response = None
-    if base is not None and latest is not None and not latest_is_baseline and base > 0:
-        # Doubling instead of halving keeps odd baselines exact (9 -> at most 4).
-        response = 2 * latest <= base
-    summary["response"] = response
-    summary["remission"] = None if latest is None else latest < 5
+    if latest is None:
+        reason = "no_scores"
+    elif first_session is None:
+        reason = "no_session"
+    elif base is None:
+        reason = "no_baseline"
+    elif base < RESPONSE_MIN_BASELINE:
+        reason = "baseline_below_10"
+    elif not later:
+        reason = "no_later_score"
+    else:
+        reason = None
+    defined = reason is None
+    # Doubling instead of halving keeps odd baselines exact (11 -> at most 5).
+    summary["response"] = 2 * latest <= base if defined else None
+    summary["remission"] = latest < REMISSION_BELOW if defined else None
+    summary["reason"] = reason
     return summary
 
 
 def gad7_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
-    """GAD-7 summary: ``{"baseline", "latest", "band"}``, chosen as in phq9_summary."""
+    """GAD-7 summary: ``{"baseline", "latest", "band", "first"}``, chosen as in phq9_summary."""
     summary, _ = _assessment(scores, first_session, GAD7_BANDS)
     return summary
 

@@ -40,6 +40,12 @@ DIFFICULTY = (
     "If you checked off any problems, how difficult have these problems made it for you to do "
     "your work, take care of things at home, or get along with other people?"
 )
+# The GAD-7's own wording (CLINICAL.md), never the PHQ-9's.
+GAD7_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
+GAD7_DIFFICULTY = (
+    "If you checked off any problems, how difficult have these made it for you to do your work, "
+    "take care of things at home, or get along with other people?"
+)
 DIFFICULTY_ANSWERS = [
     "Not difficult at all",
     "Somewhat difficult",
@@ -110,14 +116,18 @@ def days_ago(n):
 
 
 @pytest.mark.parametrize(
-    ("kind", "items", "title"), [("phq9", PHQ9_ITEMS, "PHQ-9"), ("gad7", GAD7_ITEMS, "GAD-7")]
+    ("kind", "items", "title", "stem", "difficulty"),
+    [
+        ("phq9", PHQ9_ITEMS, "PHQ-9", STEM, DIFFICULTY),
+        ("gad7", GAD7_ITEMS, "GAD-7", GAD7_STEM, GAD7_DIFFICULTY),
+    ],
 )
-def test_form_shows_the_published_wording(client, patient, kind, items, title):
+def test_form_shows_the_published_wording(client, patient, kind, items, title, stem, difficulty):
     response = client.get(f"/assessments/{kind}")
     assert response.status_code == 200
     page = response.text
     assert title in page
-    assert STEM in page
+    assert f"<strong>{stem}</strong>" in page
     for number, item in enumerate(items, start=1):
         assert f'<span class="item-number">{number}.</span> {item}</legend>' in page
         for value, answer in enumerate(ANSWERS):
@@ -126,7 +136,7 @@ def test_form_shows_the_published_wording(client, patient, kind, items, title):
                 f"<span>{answer}</span></label>"
             ) in page
     assert f'name="q{len(items) + 1}"' not in page
-    assert f"<legend>{DIFFICULTY}</legend>" in page
+    assert f"<legend>{difficulty}</legend>" in page
     for value, answer in enumerate(DIFFICULTY_ANSWERS):
         assert f'name="difficulty" value="{value}"> <span>{answer}</span>' in page
     assert ATTRIBUTION in page
@@ -473,7 +483,7 @@ def test_phq9_summary_around_the_first_session(app, client, patient):
         "Response": "Not yet",
         "Remission": "Not yet",
     }
-    assert f'first session, on <time datetime="{days_ago(40)}">' in page.text
+    assert f'first session was on <time datetime="{days_ago(40)}">' in page.text
     take(client, "phq9", [3, 3, 3, 0, 0, 0, 0, 0, 0], day=days_ago(14))  # 9: half of 18
     assert summary_figures(client.get("/assessments"), "phq9") == {
         "Baseline": "18",
@@ -490,18 +500,27 @@ def test_phq9_summary_around_the_first_session(app, client, patient):
     }
 
 
-def test_phq9_summary_without_a_session_uses_the_first(client, patient):
+def test_phq9_summary_without_a_session_has_no_baseline(client, patient):
     take(client, "phq9", [3, 3, 3, 3, 3, 0, 0, 0, 0], day=days_ago(21))  # 15
     page = client.get("/assessments")
     assert summary_figures(page, "phq9") == {
-        "Baseline": "15",
+        "Baseline": "None",
         "Latest": "15 moderately severe",
-        "Response": "Not yet known",
-        "Remission": "Not yet",
+        "Response": "Not shown",
+        "Remission": "Not shown",
     }
-    assert "Baseline is your first PHQ-9" in page.text
-    take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(7))  # 8: more than 7.5
-    assert summary_figures(client.get("/assessments"), "phq9")["Response"] == "Not yet"
+    assert "Baseline: none: no session logged yet." in page.text
+    assert "not shown: no session logged yet, so there is no treatment baseline." in page.text
+    take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(7))  # 8
+    page = client.get("/assessments")
+    assert summary_figures(page, "phq9") == {
+        "Baseline": "None",
+        "First": "15",
+        "Latest": "8 mild",
+        "Response": "Not shown",
+        "Remission": "Not shown",
+    }
+    assert "the latest is 7 points lower than the first (15)" in page.text
 
 
 def test_phq9_summary_takes_the_later_of_one_day(client, patient):
@@ -509,7 +528,7 @@ def test_phq9_summary_takes_the_later_of_one_day(client, patient):
     take(client, "phq9", [1, 1, 1, 0, 0, 0, 0, 0, 0], day=days_ago(0))  # 3
     take(client, "phq9", [2, 2, 2, 0, 0, 0, 0, 0, 0], day=days_ago(0))  # 6, saved later
     figures = summary_figures(client.get("/assessments"), "phq9")
-    assert (figures["Latest"], figures["Remission"]) == ("6 mild", "Not yet")
+    assert (figures["Latest"], figures["Remission"]) == ("6 mild", "Not shown")
 
 
 def test_gad7_summary(app, client, patient):
@@ -554,3 +573,91 @@ def test_login_required(app, client, method, url):
     assert response.status_code == 302
     assert response.location.startswith("/auth/login?next=")
     assert rows(app) == []
+
+
+# Issue 8: wording that does not minimise, the GAD-7's own wording, response and remission.
+
+FREQUENCY_WORDS = ("rarely", "if at all", "several days", "many days", "most days", "every day")
+
+
+@pytest.mark.parametrize(
+    ("kind", "total"),
+    [("phq9", total) for total in range(28)] + [("gad7", total) for total in range(22)],
+)
+def test_explanations_never_guess_how_often_a_problem_bothered(kind, total):
+    text = " ".join(instruments.explanation(kind, total)).lower()
+    assert not [word for word in FREQUENCY_WORDS if word in text]
+    assert f"{instruments.band(kind, total)} range" in text
+
+
+def test_a_low_total_with_item9_nearly_every_day_is_not_minimised(client, patient):
+    page = client.get(take(client, "phq9", [1, 0, 0, 0, 0, 0, 0, 0, 3]).location).text
+    assert "minimal range" in page and 'id="item9-note"' in page
+    assert "rarely" not in page and "if at all" not in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "heading", "difficulty", "other"),
+    [
+        ("phq9", "PHQ-9: A depression check-up · 9 questions", DIFFICULTY, GAD7_DIFFICULTY),
+        ("gad7", "GAD-7: An anxiety check-up · 7 questions", GAD7_DIFFICULTY, DIFFICULTY),
+    ],
+)
+def test_each_check_up_has_its_own_title_and_difficulty_question(
+    client, patient, kind, heading, difficulty, other
+):
+    form = client.get(f"/assessments/{kind}").text
+    h1 = re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", form, re.S).group(1))
+    assert h1.startswith(heading)
+    answers = [0] * len(instruments.get(kind).items)
+    result = client.get(take(client, kind, answers, difficulty="2").location).text
+    assert f"{difficulty} <strong>Very difficult</strong>" in result
+    assert other not in form and other not in result
+
+
+@pytest.mark.parametrize(
+    ("baseline", "later", "figures", "why"),
+    [
+        # A single minimal PHQ-9 of 3 before the first session: no "Remission".
+        ([0, 0, 0, 0, 0, 0, 1, 1, 1], None, ("Not shown", "Not shown"), "baseline below 10"),
+        # A minimal baseline of 4 falling to 2: neither response nor remission.
+        ([1, 1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0], ("Not shown", "Not shown"),
+         "baseline below 10"),
+        ([2, 2, 2, 2, 2, 2, 0, 0, 0], None, ("Not shown", "Not shown"),
+         "no PHQ-9 since the baseline"),
+        # 12 -> 5: a response (5 <= 6), not a remission (5 is not below 5); 12 -> 4: both.
+        ([2, 2, 2, 2, 2, 2, 0, 0, 0], [1, 1, 1, 1, 1, 0, 0, 0, 0], ("Yes", "Not yet"),
+         "Response: latest 5 is at most half the baseline of 12."),
+        ([2, 2, 2, 2, 2, 2, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0, 0], ("Yes", "Yes"),
+         "Remission: latest 4, below 5, from a baseline of 12."),
+    ],
+)
+def test_phq9_response_and_remission_need_a_baseline_of_10(
+    app, client, patient, baseline, later, figures, why
+):
+    add_session(app, 1, days_ago(20))
+    take(client, "phq9", baseline, day=days_ago(21))
+    if later:
+        take(client, "phq9", later, day=days_ago(1))
+    page = client.get("/assessments")
+    shown = summary_figures(page, "phq9")
+    assert (shown["Response"], shown["Remission"]) == figures
+    assert why in page.text
+
+
+def test_phq9_taken_only_after_the_first_session_is_not_called_a_baseline(app, client, patient):
+    add_session(app, 1, days_ago(30))
+    take(client, "phq9", [3, 3, 3, 3, 0, 0, 0, 0, 0], day=days_ago(20))  # 12
+    take(client, "phq9", [1, 1, 1, 0, 0, 0, 0, 0, 0], day=days_ago(2))  # 3
+    page = client.get("/assessments")
+    assert summary_figures(page, "phq9") == {
+        "Baseline": "None",
+        "First": "12",
+        "Latest": "3 minimal",
+        "Response": "Not shown",
+        "Remission": "Not shown",
+    }
+    assert "Baseline: none before the first session; the latest is 9 points lower than the " \
+        "first (12)." in page.text
+    assert "no PHQ-9 before the first session, so there is no treatment baseline" in page.text
+    assert "the last on or before" not in page.text

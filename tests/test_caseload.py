@@ -1,4 +1,5 @@
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from journal.caseload import (
     review,
 )
 from journal.db import get_db
+from journal.fields import DIRECTION_MESSAGE, INVISIBLE_MESSAGE, name_text
 
 TODAY = datetime.now(UTC).date()  # people registered here live in UTC unless told otherwise
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
@@ -150,9 +152,10 @@ def test_patient_nav_and_landing_unchanged(client, patient):
     assert 'aria-current="page">Settings</a>' in settings
 
 
-def test_a_therapist_may_still_open_journal_pages(app):
+def test_a_therapist_keeps_no_journal_and_is_sent_to_the_caseload(app):
+    # Issue 8 reversed the old rule (a therapist could open a journal of their own).
     doc = therapist(app)
-    assert doc.get("/checkin").status_code == 200
+    assert doc.get("/checkin").location == "/caseload"
 
 
 # Invite codes
@@ -532,7 +535,7 @@ def test_attention_first_with_reasons_in_order(app):
     # Each row's figures: latest PHQ-9 and band, 7-day mean against baseline, last session.
     bea = rows["Bea Below"]
     assert "<dd>12</dd>" in bea and "Moderate" in bea
-    assert "<dd>3.0</dd>" in bea and "Baseline 6.0 (-3.0)" in bea
+    assert "<dd>3.0</dd>" in bea and "Baseline 6.0 (\u22123.0)" in bea
     assert "27 days" in bea
     assert "Last check-in</dt>\n          <dd>Today</dd>" in bea
     assert "No sessions yet" in rows["Finn Fine"] and "No baseline yet" in rows["Finn Fine"]
@@ -646,3 +649,243 @@ def test_order_key_ranks_flags_then_silence_then_the_rest():
         "fine-quiet",
         "fine",
     ]
+
+
+# Issue 8: a session's low mood flags its day, like a check-in's
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        ("5", "2", "mood 2 of 10 after a session"),
+        ("5", "0", "mood 0 of 10 after a session"),
+        ("1", "", "mood 1 of 10 before a session"),  # no rating after: the crisis panel's rule
+        ("1", "3", None),
+        ("5", "3", None),
+        ("", "", None),
+    ],
+)
+def test_a_session_with_a_low_mood_flags_its_day(app, before, after, reason):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    link(pat, invite_code(doc))
+    checkin(pat, ago(0), 6)
+    # Private: the day is flagged all the same, and its words still never show.
+    session(
+        pat,
+        ago(1),
+        mood_before=before,
+        mood_after=after,
+        reflection="PRIVATE-SESSION words",
+        private="y",
+    )
+    pid = user_id(app, "pat@example.com")
+    row = cards(doc.get("/caseload").text)["Pat"]
+    page = doc.get(f"/caseload/{pid}").text
+    assert "PRIVATE" not in page
+    if reason is None:
+        assert "Needs attention" not in row and "Flagged" not in row
+        assert "No flagged days in this range." in page
+    else:
+        assert f"<li>Flagged {TODAY - timedelta(days=1):%-d %b}: {reason}</li>" in row
+        assert f"<span>{reason}</span>" in page
+
+
+def test_a_days_reasons_come_most_serious_first(app):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    link(pat, invite_code(doc))
+    session(pat, ago(1), mood_before="4", mood_after="1")
+    checkin(pat, ago(1), 2, self_harm="y")
+    phq9(pat, ago(1), [0, 0, 0, 0, 0, 0, 0, 0, 2])
+    reasons = (
+        "thoughts of self-harm reported; PHQ-9 item 9 answered 2 of 3; mood 2 of 10; "
+        "mood 1 of 10 after a session"
+    )
+    flagged = f"Flagged {TODAY - timedelta(days=1):%-d %b}: {reasons}</li>"
+    assert flagged in cards(doc.get("/caseload").text)["Pat"]
+    page = doc.get(f"/caseload/{user_id(app, 'pat@example.com')}").text
+    assert f"<span>{reasons}</span>" in page
+    assert "as the last mood rating of a session" in page
+
+
+def test_the_pages_that_explain_flags_name_the_session_rule(app):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    link(pat, invite_code(doc))
+    checkin(pat, ago(0), 1)
+    assert "as the last mood rating of a session" in doc.get("/caseload").text
+    assert "as the last mood rating of a session" in pat.get("/settings/therapist").text
+
+
+# Issue 8: a name in a caseload cannot be spoofed with direction controls or invisible
+# characters (journal.fields.name_text, the one filter every name and label others see uses)
+
+ZWJ, VS16 = "\u200d", "\ufe0f"
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # a non-joiner that shapes
+WALES = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
+
+
+@pytest.mark.parametrize(
+    ("typed", "cleaned"),
+    [
+        ("Ann Lee", "Ann Lee"),
+        ("  Ann \t  Lee\n ", "Ann Lee"),
+        ("Ann\u3000Lee\u00a0", "Ann Lee"),  # any white space is one space
+        ("An\u200bn", "Ann"),  # zero-width space
+        ("An\u200cn", "Ann"),  # zero-width non-joiner between Latin letters
+        ("An\u200dn", "Ann"),  # zero-width joiner between Latin letters
+        ("\ufeffAnn\u2060", "Ann"),  # BOM, word joiner
+        ("An\u00adn", "Ann"),  # soft hyphen
+        ("Ann\u200e", "Ann"),  # left-to-right mark
+        ("Ann\u200f", "Ann"),  # right-to-left mark
+        ("Ann\u061c", "Ann"),  # Arabic letter mark
+        ("Ann\u180e", "Ann"),  # Mongolian vowel separator
+        ("Ann\u2061\u2062\u2063\u2064", "Ann"),  # invisible operators
+        ("A\u034fnn", "Ann"),  # combining grapheme joiner
+        ("Ann\u3164", "Ann"),  # Hangul filler
+        ("Ann\u115f\u1160\uffa0", "Ann"),  # other Hangul fillers
+        ("Ann\u2800", "Ann"),  # blank braille cell
+        ("Ann\U000e0041\U000e0042", "Ann"),  # tag characters outside a flag
+        ("A\ufe0fnn", "Ann"),  # a variation selector on a Latin letter
+        ("\ufe0fAnn", "Ann"),  # a variation selector alone
+        ("Ann\U000e0100", "Ann"),  # an ideographic variation selector on a Latin letter
+        ("e\u0301", "\u00e9"),  # NFC: é typed two ways is one name
+        # Kept where they draw something:
+        (f"Jo \U0001f469{ZWJ}\u2695{VS16}", f"Jo \U0001f469{ZWJ}\u2695{VS16}"),  # 👩‍⚕️
+        (f"\U0001f9d1\U0001f3fd{ZWJ}\U0001f680", f"\U0001f9d1\U0001f3fd{ZWJ}\U0001f680"),  # 🧑🏽‍🚀
+        (f"\u2764{VS16} Sam", f"\u2764{VS16} Sam"),  # ❤️
+        (f"1{VS16}\u20e3 Jo", f"1{VS16}\u20e3 Jo"),  # keycap 1️⃣
+        (f"{WALES} Ewan", f"{WALES} Ewan"),  # a subdivision flag's tags
+        (PERSIAN, PERSIAN),
+        ("\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"),  # Devanagari ZWJ
+        ("\u845b\U000e0100", "\u845b\U000e0100"),  # an ideographic variation sequence
+        ("Ana \U0001f33f", "Ana \U0001f33f"),
+        ("Zoë O’Brien-Smith", "Zoë O’Brien-Smith"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_names_lose_invisible_characters_and_keep_what_draws(typed, cleaned):
+    assert name_text(typed) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Ann\u202eeeL", DIRECTION_MESSAGE),  # right-to-left override
+        ("\u202dAnn", DIRECTION_MESSAGE),  # left-to-right override
+        ("Ann\u202a Lee\u202c", DIRECTION_MESSAGE),  # embedding and pop
+        ("Ann\u202b", DIRECTION_MESSAGE),
+        ("\u2066Ann\u2069", DIRECTION_MESSAGE),  # isolates
+        ("\u2067Ann", DIRECTION_MESSAGE),
+        ("\u2068Ann", DIRECTION_MESSAGE),
+        ("\u200b", INVISIBLE_MESSAGE),
+        ("\u200b \u200d\u2060", INVISIBLE_MESSAGE),
+        ("\u3164", INVISIBLE_MESSAGE),
+        ("\ufe0f\u00ad", INVISIBLE_MESSAGE),
+        ("\U000e0041" * 10, INVISIBLE_MESSAGE),
+    ],
+)
+def test_names_with_direction_controls_or_nothing_visible_are_refused(typed, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        name_text(typed)
+
+
+def test_name_filter_answers_hostile_input_promptly():
+    import contextlib
+    import time
+
+    hostile = [
+        "\U0001f3f4" + "\U000e0067" * 200_000,
+        "\U0001f3f4\U000e0067" * 100_000,
+        ZWJ * 200_000,
+        ("\U0001f469" + ZWJ) * 100_000,
+        "a\ufe0f" * 100_000,
+    ]
+    started = time.monotonic()
+    for text in hostile:
+        with contextlib.suppress(ValueError):  # nothing visible left is refused
+            name_text(text)
+    assert time.monotonic() - started < 10  # a hang guard, not a speed test
+
+
+@pytest.mark.parametrize(
+    ("typed", "status", "shown"),
+    [
+        ("Pat\u200b Lee\u2060", 302, "Pat Lee"),
+        ("Pat\u202eeeL", 400, None),
+        ("\u2066Dr Rivera\u2069", 400, None),
+        ("\u200b\u200b", 400, None),
+    ],
+)
+def test_a_patients_name_reaches_the_caseload_without_hidden_characters(app, typed, status, shown):
+    doc = therapist(app)
+    client = app.test_client()
+    response = AuthActions(client).register(email="pat@example.com", display_name=typed)
+    assert response.status_code == status
+    if status == 400:
+        assert 'id="display_name-error"' in response.text
+        assert user_count(app) == 1  # the therapist only
+        return
+    assert link(client, invite_code(doc)).status_code == 302
+    assert list(cards(doc.get("/caseload").text)) == [shown]
+
+
+def user_count(app):
+    with app.app_context():
+        return get_db()["users"].count
+
+
+# Issue 8: figures compared and shown rounded half up, as the card shows them.
+
+
+def test_review_compares_means_rounded_half_up():
+    # Baseline (6 x7, 7 x3) / 10 = 6.3; last 7 days (6, 6, 6, 7) / 4 = 6.25, shown as 6.3.
+    before = [(30 - n, 6 if n < 7 else 7) for n in range(10)]
+    recent = [(3, 6), (2, 6), (1, 6), (0, 7)]
+    result = review(DAY, points(*before, *recent), DAY - timedelta(days=20), [])
+    assert result["reasons"] == []  # round() made it "6.2, below baseline 6.3"
+
+
+def test_caseload_card_difference_agrees_with_the_figures_shown(app):
+    with app.test_request_context():
+        from flask import render_template_string
+
+        shown = render_template_string(
+            "{{ r | figure }} {{ b | figure }} ({{ difference(r, b) }})", r=5.75, b=3.14
+        )
+    assert shown == "5.8 3.1 (+2.7)"  # "%+.1f" of 5.75 - 3.14 read +2.6
+
+
+def test_a_name_stored_before_the_name_filter_is_shown_without_its_controls(app):
+    doc = therapist(app)
+    code = invite_code(doc)
+    patient = app.test_client()
+    AuthActions(patient).register(display_name="Robin")
+    patient.post("/settings/therapist", data={"invite_code": code})
+    with app.app_context():  # as saved by an older version, with no filter
+        get_db().execute(
+            "update users set display_name = ? where role = 'patient'", ["\u202eniboR\u200b"]
+        )
+        get_db().conn.commit()
+    page = doc.get("/caseload").text
+    assert "niboR" in page
+    assert "\u202e" not in page and "\u200b" not in page
+
+
+# The invite code's pattern answers promptly at the largest field accepted (a URL-encoded
+# field is held back only by the 2 MB body limit) and at the longest code it reads (40).
+@pytest.mark.parametrize(
+    "typed", ["-" * 2_000_000, " A" * 1_000_000, "- " * 20, "\u2010" * 40, "A-" * 20]
+)
+def test_a_hostile_invite_code_answers_promptly(app, typed):
+    doc = therapist(app)
+    invite_code(doc)
+    pat = person(app, "pat@example.com")
+    started = time.perf_counter()
+    response = link(pat, typed)
+    assert time.perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 400
+    assert field_error(response) == WRONG_CODE
+    assert links(app) == []

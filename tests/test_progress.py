@@ -100,7 +100,8 @@ def test_summary_hand_computed(client, course):
             "response": True,  # 7 <= 16 / 2
             "remission": False,
         },
-        "gad7": {"baseline": 11, "latest": 11, "band": "moderate"},
+        # Taken on day 5, after treatment began: not a baseline (issue 8).
+        "gad7": {"baseline": None, "latest": 11, "band": "moderate"},
     }
 
 
@@ -158,7 +159,7 @@ def test_progress_page(client, course):
     assert "against a baseline of 5.0" in page
     assert "7.5" in page  # the window mean in the session table
     assert '<th scope="col">7-day mean</th>' in page
-    assert 'class="heatmap"' in page and 'session" title=' in page
+    assert 'class="calendar"' in page and ", session day" in page
     assert "Latest PHQ-9" in page and "Mild" in page and "Response" in page
     assert "10 days" in page  # since the last session
 
@@ -230,6 +231,7 @@ def test_etag_answers_304_before_drawing_and_changes_with_data(client, course):
 
 
 def test_etag_differs_by_format_theme_and_range(client, course):
+    checkin(client, -50, 5)  # 60 days ago: the 30 and 90-day ranges now start on other days
     tags = {
         client.get(url).headers["ETag"]
         for url in (
@@ -266,15 +268,18 @@ def test_timeline_data_keeps_rolling_history_before_the_range():
     assert data["rolling"][0] == (date(2026, 1, 8), 5.0)
 
 
-def test_heatmap_weeks_start_on_monday():
-    weeks = heatmap(
-        [(date(2026, 11, 18), 6)], [{"day": "2026-11-19"}], date(2026, 11, 18), date(2026, 11, 21)
+def test_heatmap_months_start_on_their_weekday():
+    months = heatmap(
+        [(date(2026, 11, 18), 6)], [{"day": "2026-11-19"}], date(2026, 11, 18), date(2026, 12, 2)
     )
-    assert [c["day"].weekday() for c in weeks[0]] == list(range(7))
-    cells = {c["day"]: c for week in weeks for c in week}
+    assert [m["month"] for m in months] == [date(2026, 11, 1), date(2026, 12, 1)]
+    # Wednesday 18 November and Tuesday 1 December: blank Monday-first cells before them.
+    assert [m["lead"] for m in months] == [2, 1]
+    assert [len(m["days"]) for m in months] == [13, 2]
+    cells = {c["day"]: c for m in months for c in m["days"]}
     assert cells[date(2026, 11, 18)]["mood"] == 6
     assert cells[date(2026, 11, 19)]["session"] is True
-    assert cells[date(2026, 11, 16)]["inside"] is False
+    assert cells[date(2026, 11, 20)]["mood"] is None
     assert not any(isinstance(c["mood"], float) and math.isnan(c["mood"]) for c in cells.values())
 
 
@@ -307,3 +312,253 @@ def test_304_comes_before_any_drawing(client, course, monkeypatch):
     assert response.status_code == 304
     with pytest.raises(AssertionError, match="drew a chart"):
         client.get("/charts/window-overlay.svg")
+
+
+# The mood calendar (issue 8): months, day numbers, a link per day, names that say the mood.
+
+
+def calendar_html(page):
+    return page.split('class="calendar"')[1].split("</section>")[0]
+
+
+def test_calendar_has_month_labels_day_numbers_and_a_link_per_day(client, patient):
+    first = TODAY - timedelta(days=29)
+    checkin(client, -19, 5)  # on the range's first day (a range starts at the first entry)
+    checkin(client, -1, 0)  # mood 0 on the day before the session day
+    checkin(client, 0, 7)
+    calendar = calendar_html(client.get("/progress?days=30").text)
+    months = re.findall(r'<h3 class="month"[^>]*>([^<]+)</h3>', calendar)
+    expected = sorted({(first + timedelta(days=n)).replace(day=1) for n in range(30)})
+    assert months == [m.strftime("%B %Y") for m in expected]
+    links = re.findall(r'<a class="day[^"]*" href="([^"]+)">\s*<span class="date"', calendar)
+    assert len(links) == 30
+    zero, seven = day(-1), day(0)
+    assert f"/entries/{zero}" in links and f"/entries/{seven}" in links
+    assert links.count(f"/checkin?date={TODAY.isoformat()}") == 1
+    assert len([link for link in links if link.startswith("/checkin?date=")]) == 27
+    numbers = re.findall(r'<span class="date" aria-hidden="true">(\d+)</span>', calendar)
+    assert numbers == [str((first + timedelta(days=n)).day) for n in range(30)]
+
+
+@pytest.mark.parametrize(
+    ("offset", "mood", "css", "name"),
+    [
+        (-1, 0, "mood-0", ": mood 0</span>"),
+        (0, 7, "mood-7", ": mood 7, session day</span>"),
+        (1, None, "empty", ": no check-in, add one</span>"),
+        (2, 10, "mood-10", ": mood 10</span>"),
+    ],
+)
+def test_each_calendar_day_is_named_by_its_date_and_mood(
+    app, client, patient, offset, mood, css, name
+):
+    if mood is not None:
+        checkin(client, offset, mood)
+    add_session(app, 0)
+    calendar = calendar_html(client.get("/progress?days=30").text)
+    when = SESSION_DAY + timedelta(days=offset)
+    cell = re.search(
+        rf'<a class="day ([^"]+)" href="[^"]*{when.isoformat()}">(.*?)</a>', calendar, re.S
+    )
+    assert cell, calendar
+    assert cell.group(1).split()[0] == css
+    label = re.search(r'<span class="visually-hidden">([^<]+)</span>', cell.group(2)).group(1)
+    assert label == f"{when:%A} {when.day} {when:%B}" + name.removesuffix("</span>")
+    # A mood 0 shows its 0; an empty day shows only its date.
+    values = re.findall(r'<span class="value" aria-hidden="true">(\d+)</span>', cell.group(2))
+    assert values == ([] if mood is None else [str(mood)])
+
+
+def test_calendar_caption_does_not_depend_on_the_theme(client, patient):
+    key = re.search(r'<p class="hint" id="calendar-key">([^<]+)</p>', client.get("/progress").text)
+    # Dark mode reverses light and dark: the key may not say which is which.
+    assert key and not re.search(r"\b(dark|light)(er|est)?\b", key.group(1), re.I)
+
+
+# --- issue 8: one way to round, count and subtract; what the overlay text says; new patients ---
+
+from journal import numbers  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (6.125, 2, "6.13"),  # half up, as a calculator does (round() and "%.2f" give 6.12)
+        (6.25, 1, "6.3"),  # "%.1f" gives 6.2
+        (2.675, 2, "2.68"),
+        (-0.04, 1, "0.0"),  # never "-0.0"
+        (-0.05, 1, "-0.1"),
+        (5, 1, "5.0"),
+        (None, 1, "\u2014"),
+    ],
+)
+def test_figure_rounds_half_up(value, places, text):
+    assert numbers.figure(value, places) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "reference", "text"),
+    [
+        (5.75, 3.14, "+2.7"),  # shown as 5.8 and 3.1; 5.75 - 3.14 = 2.61 would read +2.6
+        (3.04, 3.0, "0.0"),
+        (2.96, 3.04, "0.0"),  # both shown as 3.0, so no "\u22120.1" beside them
+        (6.25, 6.2, "+0.1"),
+        (None, 3.0, "\u2014"),
+    ],
+)
+def test_difference_is_of_the_values_as_shown(value, reference, text):
+    assert numbers.difference(value, reference) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(-0.04, "0.0"), (0.0, "0.0"), (0.05, "+0.1"), (-1.25, "\u22121.3")]
+)
+def test_signed_never_shows_minus_zero(value, text):
+    assert numbers.signed(value) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "many", "text"),
+    [
+        (1, "session", None, "1 session"),
+        (0, "session", None, "0 sessions"),
+        (2, "day", None, "2 days"),
+        (1, "entry", "entries", "1 entry"),
+        (3, "entry", "entries", "3 entries"),
+    ],
+)
+def test_plural(count, word, many, text):
+    assert numbers.plural(count, word, many) == text
+
+
+def test_summary_rounds_half_up_and_changes_match_the_rounded_figures(app, client, patient):
+    # Baseline: 6, 6, 6, 6, 6, 6, 6, 7 -> 49 / 8 = 6.125; window days 1 and 2: 7 and 8 -> 7.5.
+    for offset, mood in zip(range(-8, 0), [6, 6, 6, 6, 6, 6, 6, 7], strict=True):
+        checkin(client, offset, mood)
+    checkin(client, 1, 7)
+    checkin(client, 2, 8)
+    add_session(app, 0)
+    body = client.get("/progress/summary.json").get_json()
+    assert body["baseline"] == 6.13  # half up; round(6.125, 2) gives 6.12
+    (session,) = body["sessions"]
+    assert session["window_mean"] == 7.5
+    assert session["change"] == 1.37  # 7.5 - 6.13, as shown
+    assert session["peak_change"] == 1.87  # 8 - 6.13
+    page = client.get("/progress").text
+    assert "+1.4" in page and "+1.9 (day 2)" in page  # 7.5 - 6.1 and 8.0 - 6.1, as shown
+
+
+def test_timeline_text_counts_in_words_that_agree():
+    start = date(2026, 11, 1)
+    data = timeline_data(
+        [(start, 6)], [{"day": start.isoformat(), "number": 1}], 7, start, start, "Mood", 10
+    )
+    text = describe_timeline(data)
+    assert "check-ins on 1 of 1 day, averaging 6.0" in text
+    assert "1 session in this range" in text
+    assert "1 sessions" not in text and "1 check-ins" not in text
+
+
+def overlay_text(moods, session_offsets, window_days=7):
+    start = date(2026, 11, 1)
+    points = [(start + timedelta(days=offset), mood) for offset, mood in moods]
+    sessions = [
+        {"day": (start + timedelta(days=offset)).isoformat(), "number": n}
+        for n, offset in enumerate(session_offsets, start=1)
+    ]
+    end = start + timedelta(days=60)
+    data, base, used = progress.overlay_data(
+        points, sessions, window_days, start - timedelta(days=30), end, "Mood"
+    )
+    return progress.describe_overlay(data, base, used)
+
+
+BASE_5 = [(-5, 4), (-3, 5), (-1, 6)]  # baseline 5.0
+
+
+@pytest.mark.parametrize(
+    ("moods", "sessions", "expected", "absent"),
+    [
+        # Day 0 (+3) is the session's date, not a day "after"; the days after average +1.
+        (
+            [*BASE_5, (0, 8), (1, 6), (2, 6)],
+            [0],
+            [
+                "day 0 is the session's date, days 1\u20137 the 7 days after it",
+                "On the session's date the mean change was +3.0",
+                "the change was +1.0 on average; the highest mean change was +1.0 on day 1",
+            ],
+            ["Cut short"],
+        ),
+        # The next session 5 days later leaves #1 with days 1-4.
+        (
+            [*BASE_5, (1, 7), (4, 6), (6, 9)],
+            [0, 5],
+            ["Cut short by the next session: #1 1 Nov, days 1\u20134."],
+            ["#2 6 Nov, days"],
+        ),
+        ([*BASE_5, (1, 7), (2, 6)], [0, 2], ["#1 1 Nov, day 1."], []),
+        ([*BASE_5, (0, 6)], [0], ["No check-ins in the days after."], ["on average"]),
+    ],
+)
+def test_overlay_text_says_which_days_were_used(moods, sessions, expected, absent):
+    text = overlay_text(moods, sessions)
+    for phrase in expected:
+        assert phrase in text
+    for phrase in absent:
+        assert phrase not in text
+
+
+def test_ranges_start_at_a_new_patients_first_day(app, client, patient):
+    checkin(client, 6, 5)  # four days ago: the first entry
+    checkin(client, 8, 6)
+    first = date.fromisoformat(day(6))
+    for days in ("30", "90", "365", "all"):
+        page = client.get(f"/progress?days={days}").text
+        assert f"{first:%-d %b %Y} to {TODAY:%-d %b %Y}" in page, days
+        assert "check-ins on 2 of 5 days" in page, days
+    for name in progress.CHARTS:
+        assert client.get(f"/charts/{name}.svg?days=90").status_code == 200
+
+
+def test_a_range_never_starts_before_the_account_without_entries(client, patient):
+    page = client.get("/progress?days=365").text
+    assert f"{TODAY:%-d %b %Y} to {TODAY:%-d %b %Y}" in page
+    for name in progress.CHARTS:
+        assert client.get(f"/charts/{name}.png?days=365").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("scores", "shown", "why"),
+    [
+        ([(-1, 3)], "Not shown", "Baseline below 10"),  # never "Remission" for a single 3
+        ([(-1, 4), (5, 2)], "Not shown", "Baseline below 10"),
+        ([(3, 14), (5, 4)], "Not shown", "No PHQ-9 before the first session"),
+        ([(-1, 12)], "Not shown", "No PHQ-9 since the baseline"),
+        ([(-1, 12), (5, 5)], "Response", "Latest 5 is at most half the baseline of 12"),
+        ([(-1, 12), (5, 4)], "Remission", "Latest 4, below 5, from a baseline of 12"),
+    ],
+)
+def test_progress_response_card(app, client, patient, scores, shown, why):
+    add_session(app, 0)
+    for offset, total in scores:
+        add_assessment(app, "phq9", offset, total)
+    page = client.get("/progress").text
+    card = re.search(r'<div id="phq9-response">(.*?)</div>', page, re.S).group(1)
+    assert f"<dd>{shown}</dd>" in card
+    assert why in card
+    body = client.get("/progress/summary.json").get_json()["phq9"]
+    assert set(body) == {"baseline", "latest", "band", "response", "remission"}
+    assert (body["response"] is None) is (shown == "Not shown")
+
+
+def test_shared_calendar_names_each_day_without_linking_into_the_journal(client, patient):
+    """Behind a share link the days are named as on the patient's page, but are not links:
+    the person who opens it has no way into the patient's entries or check-in form."""
+    checkin(client, -1, 0)
+    response = client.post("/share", data={"label": "Dr Rivera", "days": "14"})
+    token = re.search(r"/s/([A-Za-z0-9_-]{20,})", response.text).group(1)
+    calendar = calendar_html(client.get(f"/s/{token}").text)
+    when = SESSION_DAY - timedelta(days=1)
+    assert f"{when:%A} {when.day} {when:%B}: mood 0</span>" in calendar
+    assert "<a " not in calendar and "/entries/" not in calendar and "/checkin" not in calendar

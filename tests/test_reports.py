@@ -159,7 +159,7 @@ def test_first_page_reads_in_a_minute(course):
     assert "no check-ins in the last 7 days of this range" in first
     assert f"7 (mild) on {short(6)}; baseline 16 (moderately severe)" in first
     assert f"11 (moderate) on {short(6)}" in first
-    assert "Response: 7 is at most half of 16" in first
+    assert "Response (latest 7 is at most half the baseline of 16)" in first
     assert "3 days flagged in this range." in first
     assert f"{short(6)} PHQ-9 item 9 answered 1 of 3" in first
     assert f"{short(9)} mood 2 of 10" in first
@@ -433,7 +433,7 @@ def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, cap
         get_db().conn.commit()
     words = "今日は良い日 👍🏽 오늘은 좋은 날 今天很好 but é ß Ω\nplain words after"
     add(app, "checkins", day=TODAY.isoformat(), mood=6, reflection=words)
-    longer = "一日中、静かに過ごした。" * 300  # runs onto further pages
+    longer = "一日中、静かに過ごした。" * 240  # runs onto further pages, within TEXT_MAX
     add(app, "checkins", day=(TODAY - timedelta(days=1)).isoformat(), mood=5, reflection=longer)
     with caplog.at_level(logging.WARNING):
         response = client.get("/export/report.pdf?sections=reflections")
@@ -443,7 +443,7 @@ def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, cap
     # A line in DejaVu after a line that needed the fallback fonts is printed in DejaVu.
     assert "plainwordsafter" in text
     assert "Reflectionssharedby山田🌸" in text
-    assert text.count("静") == 300 and text.count("。") == 300  # all of it, across pages
+    assert text.count("静") == 240 and text.count("。") == 240  # all of it, across pages
     later = [re.sub(r"[\s\x00]+", "", page) for page in pages(response.data)[1:]]
     assert later and all(page.startswith("Afterglowreport·山田🌸·") for page in later)
     assert "□" not in text  # and so no note about squares
@@ -531,3 +531,165 @@ def test_a_long_name_wraps_and_the_running_head_is_cut_short(course):
     head = numbered[1].splitlines()[0]
     assert head.startswith("Afterglow report · Wéber Wéber")
     assert head.endswith("…")
+
+
+# Issue 8: a session's low mood flags its day in the PDF, like a check-in's
+
+
+@pytest.mark.parametrize(("mood_after", "flagged"), [(0, True), (2, True), (3, False)])
+def test_a_session_with_a_low_mood_after_is_a_flagged_day(
+    app, client, patient, mood_after, flagged
+):
+    session_day = TODAY - timedelta(days=3)
+    add(
+        app,
+        "sessions",
+        started_at=f"{session_day.isoformat()}T10:00:00+00:00",
+        day=session_day.isoformat(),
+        product="ketamine",
+        route="iv",
+        mood_before=5,
+        mood_after=mood_after,
+        reflection="PRIVATE-SESSION words",
+        private=1,
+    )
+    response = client.get(f"/export/report.pdf?{RANGE}")
+    first, *rest = pages(response.data)
+    reason = f"mood {mood_after} of 10 after a session"
+    assert (f"{reports.day_text(session_day)} {reason}" in first) is flagged
+    assert ("No days flagged in this range." in first) is not flagged
+    section = "\n".join(rest)
+    section = section[section.index("Flagged days") :]
+    assert (f"{reports.long_day(session_day)} {reason}" in section) is flagged
+    assert "as the last mood rating of a session" in " ".join(first.split())
+    assert "PRIVATE" not in first + section
+
+
+# Issue 8: a new patient's adherence, PHQ-9 wording, rounding and counts on page 1.
+
+
+def first_page(client, query="sections="):
+    response = client.get(f"/export/report.pdf?{query}")
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", pages(response.data)[0])
+
+
+def checkin_on(app, offset_from_today, mood):
+    add(app, "checkins", day=(TODAY - timedelta(days=offset_from_today)).isoformat(), mood=mood)
+
+
+def test_a_new_patients_check_ins_count_from_their_first_day(app, client, patient):
+    for offset in (4, 3, 1, 0):  # first entry 4 days ago: 4 of 5 days, not 4 of 90
+        checkin_on(app, offset, 6)
+    first = first_page(client)
+    assert "(90 days)" in first  # the range asked for
+    since = reports.day_text(TODAY - timedelta(days=4))
+    assert f"Check-ins on 4 of 5 days (counted from {since}, the journal's first day)" in first
+    assert "of 90 days" not in first
+
+
+def test_a_range_before_the_journal_began_counts_no_days(client, patient):
+    first = first_page(client, "start=2020-01-01&end=2020-01-01&sections=")
+    assert "(1 day)" in first and "(1 days)" not in first
+    assert f"Check-ins none: the journal starts on {reports.day_text(TODAY)}" in first
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected", "absent"),
+    [
+        # A single minimal PHQ-9 of 3 before treatment is not a "Remission".
+        ([(-1, 3)], "Not shown (baseline below 10", "Remission"),
+        ([(-1, 4), (5, 2)], "Not shown (baseline below 10", "Remission"),
+        # Only after the first session: there is no baseline, and the page says so.
+        (
+            [(2, 14), (9, 10)],
+            "baseline: none before the first session; the latest is 4 points lower than the "
+            "first (14)",
+            "the last on or before the first session",
+        ),
+        ([(-1, 12), (9, 5)], "Response (latest 5 is at most half the baseline of 12)", "Remission"),
+    ],
+)
+def test_phq9_response_wording(app, client, patient, scores, expected, absent):
+    add_session(app, 0)
+    for offset, total in scores:
+        add(app, "assessments", kind="phq9", day=day(offset), total=total, answers="[]")
+    first = first_page(client)
+    assert expected in first
+    phq9_rows = first[first.index("Mood and check-ups") : first.index("Safety flags")]
+    assert absent not in phq9_rows.replace("remission: below 5", "")
+
+
+def test_baseline_is_rounded_half_up(app, client, patient):
+    for offset, mood in zip((-4, -3, -2, -1), (6, 6, 6, 7), strict=True):
+        add(app, "checkins", day=day(offset), mood=mood)  # mean 6.25
+    add_session(app, 0)
+    first = first_page(client)
+    assert "Baseline mood 6.3 of 10" in first  # "%.1f" gave 6.2
+
+
+def test_one_earlier_flagged_day_is_counted_in_the_singular(app, client, patient):
+    for offset in range(7):
+        checkin_on(app, offset, 1)  # a mood of 0-2 flags the day
+    first = first_page(client, f"start={(TODAY - timedelta(days=6)).isoformat()}&end={TODAY}")
+    assert "7 days flagged in this range." in first
+    assert "The 1 earlier flagged day is under Flagged days." in first
+
+
+# Bounds: a report's range and what it prints of each text ------------------------------
+
+LARGEST_TEXT = 20_000  # a reflection's limit (journal/fields.py)
+
+
+@pytest.mark.parametrize(
+    ("start", "status"),
+    [
+        (TODAY - timedelta(days=730), 200),  # 731 days: two years, with a leap day
+        (TODAY - timedelta(days=731), 400),
+        (TODAY.replace(year=1990, month=1, day=1), 400),  # the issue's 36 years: 13-45 s
+    ],
+)
+def test_a_report_covers_at_most_two_years(client, patient, start, status):
+    response = client.get(f"/export/report.pdf?start={start}&end={TODAY}&sections=")
+    assert response.status_code == status
+    if status == 400:
+        last = reports.day_text(start + timedelta(days=730))
+        assert (
+            f"A report covers at most 731 days (two years): choose {last} or earlier, or a "
+            "later start." in response.text
+        )
+        assert f'value="{start}"' in response.text and f'value="{TODAY}"' in response.text
+        assert "Content-Disposition" not in response.headers
+
+
+def test_report_data_refuses_a_longer_range(app, patient):
+    with app.app_context(), pytest.raises(ValueError, match="at most 731 days"):
+        reports.report_data(person(1), TODAY - timedelta(days=731), TODAY)
+
+
+def test_each_text_is_printed_up_to_3000_characters_with_a_note(app, client, patient):
+    words = " ".join(f"w{n:05}" for n in range(LARGEST_TEXT // 7))  # 7 characters a word
+    add(app, "checkins", day=TODAY.isoformat(), mood=5, reflection=words[:LARGEST_TEXT])
+    add(app, "checkins", day=(TODAY - timedelta(days=1)).isoformat(), mood=5, reflection="short")
+    response = client.get("/export/report.pdf?sections=reflections")
+    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    assert "w00427" in text and "w00428" not in text  # cut at the last space before 3,000
+    assert "w00427 \u2026 Cut short here: 17,003 more characters are not printed" in text
+    assert "(a report prints up to 3,000 of each text). The full text is in Afterglow." in text
+    assert "short" in text and text.count("Cut short here") == 1
+
+
+def test_the_longest_report_of_the_largest_texts_stays_short(app, client, patient):
+    text = ("A long day, written out at length. " * 600)[:LARGEST_TEXT]
+    with app.app_context():
+        db = get_db()
+        db["checkins"].insert_all(
+            {"user_id": 1, "day": (TODAY - timedelta(days=n)).isoformat(), "mood": n % 11,
+             "reflection": text, "created_at": STAMP, "updated_at": STAMP}
+            for n in range(731)
+        )  # fmt: skip
+        db.conn.commit()
+    response = client.get(f"/export/report.pdf?start={TODAY - timedelta(days=730)}&end={TODAY}")
+    assert response.status_code == 200
+    pages_in_tree = int(re.search(rb"/Count (\d+)", response.data).group(1))
+    assert pages_in_tree < 600  # about 2,900 when every text was printed in full

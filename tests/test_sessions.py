@@ -1,5 +1,6 @@
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -811,3 +812,31 @@ def test_new_session_suggests_a_phq9_when_none_this_week(app, client, patient):
     client.post("/assessments/phq9", data={"date": datetime.now(UTC).date().isoformat(),
                 **{f"q{n}": "1" for n in range(1, 10)}})  # fmt: skip
     assert "No PHQ-9 in the last week" not in client.get("/sessions/new").text
+
+
+# Every pattern that reads a form field answers promptly at the largest field accepted (a
+# URL-encoded form's field is held back only by the 2 MB body limit), with its message.
+FIELD_MAX = 2_000_000  # bytes, URL-encoded
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("started_at", "2025-03-01T" + "0" * FIELD_MAX),
+        ("started_at", "2" * FIELD_MAX),
+        ("dose_mg", "1" * FIELD_MAX),
+        ("dose_mg", "1." + "0" * FIELD_MAX),
+        ("dose_mg", "1,000" * (FIELD_MAX // 7)),  # a comma is sent as %2C
+        ("weight_kg", "-" + "9" * FIELD_MAX),
+        ("bp_before_systolic", "1" * FIELD_MAX),
+        ("mood_after", "7" * FIELD_MAX),
+        ("reflection", "a\x01" * (FIELD_MAX // 4)),
+    ],
+)
+def test_hostile_fields_answer_promptly(app, client, patient, field, value):
+    started = time.perf_counter()
+    response = post(client, **{field: value})
+    assert time.perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 400
+    assert error_for(response, field)
+    assert rows(app) == []

@@ -1,5 +1,6 @@
 import hashlib
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -499,3 +500,93 @@ def test_deleting_the_account_ends_its_links(app, client, shared):
         get_db().execute("delete from users where id = 1")
     assert links(app) == []
     assert client.get(f"/s/{shared}").status_code == 404
+
+
+# Issue 8: a session's low mood flags its day on the link page and its PDF
+
+
+@pytest.mark.parametrize(("mood_after", "flagged"), [(0, True), (2, True), (3, False)])
+def test_a_session_with_a_low_mood_after_is_flagged_on_the_link(
+    client, patient, mood_after, flagged
+):
+    response = client.post(
+        "/sessions/new",
+        data={
+            "started_at": f"{day(-2)}T10:00",
+            "product": "ketamine",
+            "route": "iv",
+            "mood_before": "5",
+            "mood_after": str(mood_after),
+            "reflection": "PRIVATE session words",
+            "private": "y",
+        },
+    )
+    assert response.status_code == 302, response.text
+    _, token = make_link(client)
+    patient.logout()
+    reason = f"mood {mood_after} of 10 after a session"
+    page = client.get(f"/s/{token}").text
+    assert (f"<span>{reason}</span>" in page) is flagged
+    assert ("No flagged days in this range." in page) is not flagged
+    assert "PRIVATE" not in page
+    pdf = client.get(f"/s/{token}/report.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert (reason in text) is flagged
+    assert "PRIVATE" not in text
+
+
+# Issue 8: share labels cannot hide direction controls or invisible characters
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("Dr \u202eaveriR", "change the direction of text"),
+        ("\u2068Dr Rivera\u2069", "change the direction of text"),
+        ("\u200b\u200b", "only invisible characters"),
+        ("\U000e0041\U000e0042", "only invisible characters"),
+    ],
+)
+def test_a_spoofing_label_is_refused(app, client, patient, label, message):
+    response = client.post("/share", data={"label": label, "days": "14"})
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'id="label-error"' in response.text
+    assert not TOKEN.search(response.text)
+    assert links(app) == []
+
+
+def test_a_label_is_stored_without_invisible_characters(app, client, patient):
+    make_link(client, label="Dr\u200b Rivera\u2060 \u00ad")
+    assert [link["label"] for link in links(app)] == ["Dr Rivera"]
+
+
+# Every pattern that reads a share form's field or a link's token answers promptly at the
+# largest input accepted (a URL-encoded form's field is held back only by the 2 MB body limit).
+FIELD_MAX = 2_000_000  # bytes, URL-encoded
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"days": "1" * FIELD_MAX}, share.DAYS_MESSAGE),
+        ({"days": "0" * FIELD_MAX + "x"}, share.DAYS_MESSAGE),
+        ({"label": "a\x01" * (FIELD_MAX // 4)}, "Keep the name to 80 characters."),
+        ({"request_key": "a" * FIELD_MAX, "days": "x"}, share.DAYS_MESSAGE),
+    ],
+)
+def test_hostile_fields_answer_promptly(app, client, patient, data, message):
+    started = time.perf_counter()
+    response = client.post("/share", data={"label": "Dr Rivera", "days": "14", **data})
+    assert time.perf_counter() - started < 5  # a hang guard
+    assert response.status_code == 400
+    assert 'class="error' in response.text and message in response.text
+    assert links(app) == []
+
+
+@pytest.mark.parametrize("token", ["a" * 100_000, "a-" * 50_000, "_" * 43 + "a" * 100_000])
+def test_a_hostile_token_is_refused_promptly(client, token):
+    started = time.perf_counter()
+    for path in (f"/s/{token}", f"/s/{token}/report.pdf"):
+        assert client.get(path).status_code == 404
+    assert time.perf_counter() - started < 5  # a hang guard

@@ -84,3 +84,62 @@ def test_other_peoples_data_is_not_theirs(app, auth):
     with app.app_context():
         assert shared_reflections(2) == [] and flagged_days(2) == []
         assert person(1).email == "one@example.com" and person(99) is None
+
+
+# Issue 8: a session's low mood flags its day (the crisis panel's rule), most serious first
+
+
+def test_flagged_days_include_sessions_with_a_low_last_mood(app, patient):
+    def session(day, before, after, private=0):
+        row = session_row(day, "PRIVATE trip" if private else "", private, {})
+        add(app, "sessions", **row, mood_before=before, mood_after=after)
+
+    session("2026-01-01", 5, 2)
+    session("2026-01-02", 5, 0, private=1)  # private: flagged all the same, without words
+    session("2026-01-03", 5, 3)
+    session("2026-01-04", 1, None)  # no rating after: the rating before is the last
+    session("2026-01-05", 1, 3)
+    session("2026-01-06", None, None)
+    session("2026-01-07", 6, 1)
+    add(app, "checkins", day="2026-01-07", mood=2, self_harm=1)
+    add(app, "assessments", kind="phq9", day="2026-01-07", answers="[]", total=9, item9=1)
+    with app.app_context():
+        flags = flagged_days(1)
+        in_range = flagged_days(1, date(2026, 1, 2), date(2026, 1, 4))
+    assert flags == [
+        {"day": "2026-01-01", "reasons": ["mood 2 of 10 after a session"]},
+        {"day": "2026-01-02", "reasons": ["mood 0 of 10 after a session"]},
+        {"day": "2026-01-04", "reasons": ["mood 1 of 10 before a session"]},
+        {
+            "day": "2026-01-07",
+            "reasons": [
+                "thoughts of self-harm reported",
+                "PHQ-9 item 9 answered 1 of 3",
+                "mood 2 of 10",
+                "mood 1 of 10 after a session",
+            ],
+        },
+    ]
+    assert "PRIVATE" not in json.dumps(flags)
+    assert [f["day"] for f in in_range] == ["2026-01-02", "2026-01-04"]
+
+
+def test_the_flag_threshold_is_the_crisis_panels(app, client, patient):
+    from journal.checkins import CRISIS_MOOD
+
+    # The crisis panel follows a session whose last mood is CRISIS_MOOD, and the day is flagged.
+    response = client.post(
+        "/sessions/new",
+        data={
+            "started_at": "2026-01-05T10:00",
+            "product": "ketamine",
+            "route": "iv",
+            "mood_after": str(CRISIS_MOOD),
+        },
+    )
+    assert response.status_code == 302, response.text
+    assert 'id="crisis-resources"' in client.get(response.location).text
+    with app.app_context():
+        assert flagged_days(1) == [
+            {"day": "2026-01-05", "reasons": [f"mood {CRISIS_MOOD} of 10 after a session"]}
+        ]

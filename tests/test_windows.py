@@ -420,8 +420,10 @@ def test_phq9_summary_without_scores():
         "baseline": None,
         "latest": None,
         "band": None,
+        "first": None,
         "response": None,
         "remission": None,
+        "reason": "no_scores",
     }
 
 
@@ -431,35 +433,43 @@ def test_phq9_baseline_is_the_last_score_on_or_before_the_first_session():
         "baseline": 16,  # day 0 is "on" the session's date
         "latest": 8,
         "band": "mild",
+        "first": None,  # there is a treatment baseline
         "response": True,  # 8 <= 16 / 2 = 8 (at most half: the boundary counts)
         "remission": False,  # 8 is not below 5
+        "reason": None,
     }
 
 
-def test_phq9_baseline_falls_back_to_the_first_score():
+def test_phq9_without_a_score_before_the_first_session_has_no_baseline():
     scores = [(day(21), 6), (day(7), 12)]
     summary = phq9_summary(scores, S)
-    assert summary["baseline"] == 12  # nothing on or before S; earliest is day 7
+    assert summary["baseline"] is None  # nothing on or before S: no treatment baseline
+    assert summary["first"] == 12  # the change since the first score can be shown
     assert summary["latest"] == 6
-    assert summary["response"] is True  # 6 <= 12 / 2 = 6
+    assert summary["response"] is None and summary["remission"] is None
+    assert summary["reason"] == "no_baseline"
 
 
-def test_phq9_without_a_session_uses_the_first_score_as_baseline():
+def test_phq9_without_a_session_has_no_baseline_only_a_first_score():
     summary = phq9_summary([(day(0), 14), (day(14), 10)], None)
-    assert summary["baseline"] == 14
-    assert summary["response"] is False  # 10 > 14 / 2 = 7
+    assert summary["baseline"] is None
+    assert summary["first"] == 14
+    assert summary["response"] is None
+    assert summary["reason"] == "no_session"
 
 
 @pytest.mark.parametrize(
     ("base", "latest", "expected"),
     [
-        (9, 4, True),  # 4 <= 9 / 2 = 4.5
-        (9, 5, False),  # 5 > 4.5
+        (11, 5, True),  # 5 <= 11 / 2 = 5.5
+        (11, 6, False),  # 6 > 5.5
+        (10, 5, True),  # the smallest baseline that counts
         (20, 10, True),  # 10 <= 10
         (20, 11, False),  # 11 > 10
-        (1, 0, True),  # 0 <= 0.5
-        (0, 0, None),  # nothing to halve
-        (4, 12, False),  # worse than baseline
+        (12, 27, False),  # worse than baseline
+        (9, 4, None),  # baseline below 10: not defined
+        (1, 0, None),
+        (0, 0, None),
     ],
 )
 def test_phq9_response(base, latest, expected):
@@ -478,8 +488,10 @@ def test_phq9_single_score_has_no_response():
         "baseline": 3,
         "latest": 3,
         "band": "minimal",
-        "response": None,  # the latest is the baseline record
-        "remission": True,  # 3 < 5
+        "first": None,
+        "response": None,  # nothing to compare, and a baseline below 10
+        "remission": None,  # a single 3 is not a remission
+        "reason": "baseline_below_10",
     }
 
 
@@ -506,11 +518,11 @@ def test_phq9_refuses_an_impossible_baseline():
 
 def test_gad7_summary():
     scores = [(day(14), 9), (day(-3), 16), (day(-20), 12)]
-    assert gad7_summary(scores, S) == {"baseline": 16, "latest": 9, "band": "mild"}
+    assert gad7_summary(scores, S) == {"baseline": 16, "latest": 9, "band": "mild", "first": None}
 
 
 def test_gad7_summary_without_scores():
-    assert gad7_summary([], None) == {"baseline": None, "latest": None, "band": None}
+    assert gad7_summary([], None) == {"baseline": None, "latest": None, "band": None, "first": None}
 
 
 def test_gad7_uses_its_own_bands():
@@ -590,3 +602,62 @@ def test_module_imports_only_the_standard_library():
             imported.add(node.module.split(".")[0])
     assert imported
     assert imported <= sys.stdlib_module_names
+
+
+# --- PHQ-9 response and remission need a treatment baseline of 10 or more (issue 8) -----------
+
+
+@pytest.mark.parametrize(
+    ("scores", "first_session", "response", "remission", "reason"),
+    [
+        ([(-1, 3)], S, None, None, "baseline_below_10"),  # a single 3 is not a remission
+        ([(-1, 4), (14, 2)], S, None, None, "baseline_below_10"),  # minimal 4 -> 2: neither
+        ([(-1, 12), (14, 5)], S, True, False, None),  # 5 <= 6: response, 5 is not below 5
+        ([(-1, 12), (14, 4)], S, True, True, None),  # both
+        ([(-1, 12), (14, 7)], S, False, False, None),  # 7 > 6
+        ([(0, 15)], S, None, None, "no_later_score"),  # on the session day: baseline only
+        ([(-7, 18), (-1, 14)], S, None, None, "no_later_score"),  # both before treatment
+        ([(3, 12), (14, 4)], S, None, None, "no_baseline"),  # first taken after the session
+        ([(0, 12), (14, 4)], None, None, None, "no_session"),
+        ([], S, None, None, "no_scores"),
+    ],
+)
+def test_phq9_response_and_remission_hand_computed(
+    scores, first_session, response, remission, reason
+):
+    summary = phq9_summary([(day(offset), total) for offset, total in scores], first_session)
+    assert (summary["response"], summary["remission"], summary["reason"]) == (
+        response,
+        remission,
+        reason,
+    )
+
+
+def test_phq9_reason_codes_are_the_documented_ones():
+    assert windows.RESPONSE_REASONS == (
+        "no_scores",
+        "no_session",
+        "no_baseline",
+        "baseline_below_10",
+        "no_later_score",
+    )
+
+
+def test_gad7_after_treatment_began_has_no_baseline_but_a_first_score():
+    summary = gad7_summary([(day(3), 12), (day(10), 8)], S)
+    assert summary == {"baseline": None, "latest": 8, "band": "mild", "first": 12}
+
+
+@pytest.mark.parametrize(
+    ("offsets", "window_days", "expected"),
+    [
+        ([0], 7, [7]),
+        ([0, 5], 7, [4, 7]),  # cut short by the next session: days 1..4
+        ([0, 1], 7, [0, 7]),  # only day 0
+        ([0, 0], 7, [-1, 7]),  # the earlier of a same-date pair has no window
+        ([0, 30], 7, [7, 7]),
+        ([5, 0], 3, [3, 3]),  # input order kept
+    ],
+)
+def test_window_ends(offsets, window_days, expected):
+    assert windows.window_ends([day(o) for o in offsets], window_days) == expected

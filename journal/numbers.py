@@ -1,0 +1,76 @@
+"""How figures and counts are written: one copy for the pages, the PDF report and the JSON.
+
+Pure (standard library only). The pages get these as Jinja filters (`figure`, `signed`,
+`plural`) and a global (`difference`), registered in `pages.init_app`.
+
+- Rounding is half up on the number as written, as a calculator does: 6.125 to two places is
+  6.13 and 6.25 to one place is 6.3 (Python's `round` and "%.1f" give 6.12 and 6.2, since
+  they round the binary value half to even). A value that rounds to zero is "0.0", never
+  "-0.0".
+- A difference shown beside its values is the difference of the values as shown: a mean of
+  5.75 against a baseline of 3.14 reads "5.8, baseline 3.1 (+2.7)", never "(+2.6)".
+- A change carries its sign: "+2.7", "−0.5" (a true minus sign), and "0.0" for no change.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+DASH = "\u2014"
+MINUS = "\u2212"
+
+
+def _decimal(value, places):
+    """`value` rounded half up to `places` decimals, as a Decimal without a negative zero."""
+    # repr gives the shortest text that reads back as the same float: the number as written.
+    exact = Decimal(repr(float(value)))
+    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return abs(result) if result == 0 else result
+
+
+def rounded(value, places=2):
+    """A float rounded half up to `places` decimals (JSON's figures); other values unchanged."""
+    if not isinstance(value, float):
+        return value
+    return float(_decimal(value, places))
+
+
+def figure(value, places=1):
+    """A number as text with `places` decimals, rounded half up; DASH for None."""
+    if value is None:
+        return DASH
+    return f"{_decimal(value, places):f}"
+
+
+def _signed_text(amount):
+    text = f"{abs(amount):f}"
+    if amount == 0:
+        return text
+    return ("+" if amount > 0 else MINUS) + text
+
+
+def signed(value, places=1):
+    """A change as "+1.5", "−0.5" or "0.0", rounded half up; DASH for None."""
+    if value is None:
+        return DASH
+    return _signed_text(_decimal(value, places))
+
+
+def difference(value, reference, places=1):
+    """The signed difference of `value` and `reference` as they are shown (each rounded).
+
+    DASH when either is None.
+    """
+    if value is None or reference is None:
+        return DASH
+    return _signed_text(_decimal(value, places) - _decimal(reference, places))
+
+
+def rounded_difference(value, reference, places=2):
+    """As `difference`, as a float for JSON; None when either is None."""
+    if value is None or reference is None:
+        return None
+    return float(_decimal(value, places) - _decimal(reference, places))
+
+
+def plural(count, word, many=None):
+    """ "1 session", "2 sessions", "0 sessions"; `many` for an irregular plural ("entries")."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
