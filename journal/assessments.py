@@ -32,7 +32,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from . import crisis, instruments, progress, timezones, windows
 from .db import get_db, owned_or_404
@@ -42,6 +42,10 @@ bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 # The recall period is two weeks; weekly is the most often a check-up is suggested.
 SUGGEST_EVERY = timedelta(days=7)
+# A check-up asks about the last two weeks, so one a day is all that means anything; a few
+# more leave room to take it again after a slip (the later of a day is the one that counts).
+# The bound keeps one person's history, and every page built from it, in proportion.
+PER_DAY_MAX = 3
 
 
 class AssessmentForm(JournalForm):
@@ -56,7 +60,20 @@ class AssessmentForm(JournalForm):
         self.today = today
 
     def validate_date(self, field):
-        check_local_day(field.data, self.today)
+        day = check_local_day(field.data, self.today)
+        taken = (
+            get_db()
+            .execute(
+                "select count(*) from assessments where user_id = ? and kind = ? and day = ?",
+                [current_user.id, self.instrument.key, day.isoformat()],
+            )
+            .fetchone()[0]
+        )
+        if taken >= PER_DAY_MAX:
+            raise ValidationError(
+                f"You have taken the {self.instrument.title} {PER_DAY_MAX} times on this day, "
+                "the most a day can hold; the latest of them is the one that counts."
+            )
 
     @property
     def questions(self):

@@ -476,19 +476,33 @@ def login():
 
 def sign_in(user, remember=False, how="password"):
     """Start a new server-side sign-in of `user` in this browser, and note it in "Recent
-    activity".
+    activity"."""
+    from .account import record_activity  # account imports this module: import at call time
+
+    begin_signin(user, remember)
+    record_activity("sign-in", how=how)
+
+
+def renew_signin():
+    """Give this browser a new sign-in in place of its current one, which ends for every copy
+    of its cookies (after a password change, a cookie copied earlier dies with the old
+    password, even one copied from this browser). "Keep me signed in" carries over."""
+    user = current_user._get_current_object()
+    end_signin(get_db(), user.signin["id"])
+    begin_signin(user, bool(user.signin["remember"]))
+
+
+def begin_signin(user, remember):
+    """Record a sign-in of `user` for this browser and log it in under it.
 
     The CSRF token changes with it: a token fetched before signing in is refused after.
     """
-    from .account import record_activity  # account imports this module: import at call time
-
     device = devices.device_words(request.headers.get("User-Agent"))
     network = devices.network_start(request.remote_addr)
     user.signin = start_signin(get_db(), user.id, remember, device, network)
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     login_user(user, remember=remember)
-    record_activity("sign-in", how=how)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -98,6 +98,10 @@ LABELS = {
     "prompts": dict(PROMPTS),
 }
 CLINIC_MAX = 200
+# Sessions on one local day. A clinic gives one, an at-home protocol at most two; four leave
+# room for a split dose logged apart and a slip, and bound what one person's history (and
+# every window, list and report built from it) can cost.
+PER_DAY_MAX = 4
 INTENTION_MAX = 2_000
 OTHER_MAX = 200
 PROMPT_MAX = 5_000
@@ -372,10 +376,11 @@ class SessionForm(JournalForm):
     prompt_carry = long_text(PROMPTS[2][1], PROMPT_MAX, 3)
     private = BooleanField("Keep the reflection and answers private: only you will ever see them")
 
-    def __init__(self, *args, zone, now=None, **kwargs):
+    def __init__(self, *args, zone, now=None, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.now = now or datetime.now(UTC)
+        self.editing = editing  # the id of the session being edited, if one is
         self.started_utc = None
         self.started_at.render_kw = {
             **self.started_at.render_kw,
@@ -396,6 +401,20 @@ class SessionForm(JournalForm):
             )
         if moment > self.now:
             raise ValidationError("That time is still to come; log a session once it has started.")
+        day = moment.astimezone(ZoneInfo(self.zone)).date().isoformat()
+        others = (
+            get_db()
+            .execute(
+                "select count(*) from sessions where user_id = ? and day = ? and id is not ?",
+                [current_user.id, day, self.editing],
+            )
+            .fetchone()[0]
+        )
+        if others >= PER_DAY_MAX:
+            raise ValidationError(
+                f"This day already has {PER_DAY_MAX} sessions, the most one day can hold; "
+                "edit or delete one of them instead."
+            )
         self.started_utc = moment
 
     def validate(self, extra_validators=None):
@@ -465,11 +484,13 @@ def get_numbered(session_id):
 
 
 def numbered(row_id):
-    """(baseline, session row with its "number", its window figures) for one of the person's."""
+    """(baseline, session row with its "number", its window figures, the days they stand on
+    as progress.window_label words them) for one of the person's."""
     base, pairs = progress.window_figures(current_user)
-    for row, figures in pairs:
+    labels = progress.window_labels([row for row, _ in pairs], current_user.window_days)
+    for (row, figures), days in zip(pairs, labels, strict=True):
         if row["id"] == row_id:
-            return base, row, figures
+            return base, row, figures, days
     abort(404)
 
 
@@ -564,11 +585,13 @@ def needs_crisis_resources(row):
     return mood is not None and mood <= CRISIS_MOOD
 
 
-def figure_text(figures, base=None):
+def figure_text(figures, base=None, days=None):
     """A session's window figures as the text a page shows; None where there is no data.
 
     Changes are differences of the figures as shown (`numbers.difference`), so the window
-    mean and the baseline `base` shown beside them always add up.
+    mean and the baseline `base` shown beside them always add up. `days` says which window
+    days the figures stand on (progress.window_label), so a window cut short by the next
+    session is never labelled "days 1–7".
     """
 
     def maybe(value, show):
@@ -586,6 +609,7 @@ def figure_text(figures, base=None):
             figures["days_above_baseline"], lambda v: f"{v} of {figures['n_checkins']}"
         ),
         "n_checkins": str(figures["n_checkins"]),
+        "days": days,
     }
 
 
@@ -623,8 +647,10 @@ def after_save(row_id, verb):
 @login_required
 def index():
     base, pairs = progress.window_figures(current_user)
+    labels = progress.window_labels([row for row, _ in pairs], current_user.window_days)
     items = [
-        (with_local_time(row), figure_text(figures, base)) for row, figures in reversed(pairs)
+        (with_local_time(row), figure_text(figures, base, days))
+        for (row, figures), days in reversed(list(zip(pairs, labels, strict=True)))
     ]
     return render_template(
         "sessions/list.html",
@@ -659,12 +685,12 @@ def new():
 @bp.route("/<int:id>")
 @login_required
 def detail(id):
-    base, row, figures = numbered(id)
+    base, row, figures, days = numbered(id)
     crisis_panel = crisis.take("session", id)
     return render_template(
         "sessions/detail.html",
         row=with_local_time(row),
-        figures=figure_text(figures, base),
+        figures=figure_text(figures, base, days),
         baseline=None if base is None else figure(base),
         window_days=current_user.window_days,
         side_effects=stored_side_effects(row),
@@ -679,7 +705,7 @@ def detail(id):
 def edit(id):
     row = get_numbered(id)
     data = None if request.method == "POST" else form_data(row)
-    form = SessionForm(zone=current_user.timezone, data=data)
+    form = SessionForm(zone=current_user.timezone, data=data, editing=id)
     if form.validate_on_submit():
         return after_save(save_session(form, row), "Updated")
     return render_form(form, row=with_local_time(row), number=row["number"])

@@ -13,6 +13,7 @@ from .auth import (
     hash_password,
     password_field,
     record_failure,
+    renew_signin,
     throttle_wait,
     timezone_field,
     validate_timezone,
@@ -234,8 +235,10 @@ def password():
                 "update users set password_hash = ? where id = ?",
                 [hash_password(form.new_password.data), current_user.id],
             )
-            # Every other device is signed out; this one carries on.
+            # Every other device is signed out; this one carries on under a new sign-in, so
+            # a copy of its cookies taken earlier is signed out too.
             end_signins(db, current_user.id, keep=current_user.signin["id"])
+            renew_signin()
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)

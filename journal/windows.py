@@ -95,7 +95,18 @@ def _daily(checkins: list[tuple[date, float]]) -> dict[date, float]:
 
 
 def _mean_on(days: dict[date, float], start: date, end: date) -> float | None:
-    values = [mood for day, mood in days.items() if start <= day <= end]
+    """Mean mood of the days start..end, None if none has one.
+
+    A short span is looked up day by day rather than by scanning every day of the history:
+    each session's pre-level span is 3 days, and scanning made a page cost sessions × days.
+    (fmean sums exactly, so the order the values come in cannot change the mean.)
+    """
+    span = (end - start).days + 1
+    if span <= len(days):
+        found = (days.get(start + timedelta(days=n)) for n in range(max(span, 0)))
+        values = [mood for mood in found if mood is not None]
+    else:
+        values = [mood for day, mood in days.items() if start <= day <= end]
     return fmean(values) if values else None
 
 

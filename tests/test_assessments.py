@@ -661,3 +661,28 @@ def test_phq9_taken_only_after_the_first_session_is_not_called_a_baseline(app, c
         "first (12)." in page.text
     assert "no PHQ-9 before the first session, so there is no treatment baseline" in page.text
     assert "the last on or before" not in page.text
+
+
+# A day holds at most PER_DAY_MAX check-ups of one kind: one person's history stays bounded.
+
+
+@pytest.mark.parametrize(
+    ("kind", "answers", "message"),
+    [
+        ("phq9", PHQ9_CALM, "You have taken the PHQ-9 3 times on this day, the most a day"),
+        ("gad7", GAD7_CALM, "You have taken the GAD-7 3 times on this day, the most a day"),
+    ],
+)
+def test_a_day_holds_at_most_three_checkups_of_one_kind(
+    app, client, patient, kind, answers, message
+):
+    for _ in range(3):
+        assert take(client, kind, answers).status_code == 302
+    response = take(client, kind, answers)
+    assert response.status_code == 400
+    assert message in error_for(response, "date")
+    assert f'value="{YESTERDAY}"' in response.text  # the input is kept
+    assert len(rows(app)) == 3
+    other = "gad7" if kind == "phq9" else "phq9"
+    assert take(client, other, PHQ9_CALM if other == "phq9" else GAD7_CALM).status_code == 302
+    assert take(client, kind, answers, day=TODAY.isoformat()).status_code == 302

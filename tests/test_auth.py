@@ -419,7 +419,9 @@ def test_changing_the_password_kills_the_other_sign_ins_and_keeps_this_one(app, 
         data={"current_password": PASSWORD, "new_password": new, "confirm": new},
     )
     assert response.status_code == 302
-    assert signed_in(client) and signed_in(browser_with(app, copied_here))
+    assert signed_in(client)
+    # This browser carries on under a new sign-in: a copy of its old cookies is dead.
+    assert not signed_in(browser_with(app, copied_here))
     assert not signed_in(other)
     assert not signed_in(browser_with(app, copied_there))
     assert not signed_in(browser_with(app, {"remember_token": copied_there["remember_token"]}))
@@ -562,3 +564,31 @@ def test_register_stores_a_display_name_without_invisible_characters(app, auth, 
         from journal.db import get_db
 
         assert get_db()["users"].get(1)["display_name"] == stored
+
+
+@pytest.mark.parametrize("remember", ["", "y"])
+def test_a_password_change_kills_copies_of_this_browsers_own_cookies(app, client, auth, remember):
+    """Someone who copied this browser's cookies is signed out by the password change too;
+    the person changing it stays signed in, with "Keep me signed in" as they chose it."""
+    auth.register()
+    auth.logout()
+    auth.login(remember=remember)
+    copied = cookies_of(client)
+    new = "a new and longer passphrase"
+    response = client.post(
+        "/settings/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
+    assert response.status_code == 302
+    assert not signed_in(browser_with(app, copied))
+    for name, value in copied.items():
+        assert not signed_in(browser_with(app, {name: value})), name
+    assert signed_in(client)
+    assert ("remember_token" in cookies_of(client)) == bool(remember)
+    if remember:
+        renewed = cookies_of(client)["remember_token"]
+        assert signed_in(browser_with(app, {"remember_token": renewed}))
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db()["signins"].count == 1

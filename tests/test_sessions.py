@@ -651,6 +651,7 @@ def test_figure_text_keeps_none_as_none():
         "peak_change": None,
         "days_above_baseline": None,
         "n_checkins": "0",
+        "days": None,
     }
 
 
@@ -840,3 +841,57 @@ def test_hostile_fields_answer_promptly(app, client, patient, field, value):
     assert response.status_code == 400
     assert error_for(response, field)
     assert rows(app) == []
+
+
+# A day holds at most four sessions: one person's history, and every window built from it,
+# stays bounded.
+FULL_DAY = "This day already has 4 sessions, the most one day can hold; edit or delete one of them"
+
+
+def test_a_day_holds_at_most_four_sessions(app, client, patient):
+    for hour in range(4):
+        assert post(client, started_at=f"2025-03-01T0{hour}:30").status_code == 302
+    response = post(client, started_at="2025-03-01T23:30", reflection="kept")
+    assert response.status_code == 400
+    assert FULL_DAY in error_for(response, "started_at")
+    assert "kept" in response.text
+    assert len(rows(app)) == 4
+    assert post(client, started_at="2025-03-02T00:30").status_code == 302  # the next day is open
+
+
+def test_a_session_cannot_be_moved_onto_a_full_day_but_edits_on_its_own_day(app, client, patient):
+    for hour in range(4):
+        assert post(client, started_at=f"2025-03-01T0{hour}:30").status_code == 302
+    other = post(client, started_at="2025-03-02T09:30").location
+    moved = post(client, url=f"{other}/edit", started_at="2025-03-01T10:00")
+    assert moved.status_code == 400
+    assert FULL_DAY in error_for(moved, "started_at")
+    first = rows(app)[0]["id"]
+    kept = post(client, url=f"/sessions/{first}/edit", started_at="2025-03-01T05:00")
+    assert kept.status_code == 302
+
+
+def test_a_window_cut_short_says_which_days_it_had(client, patient):
+    """Hand-computed: baseline 3, 4, 3, 3 -> 3.25 (3.3). #1 on 10 Jan has days 1-5 before
+    #2 on 16 Jan: moods 5, 7, 7, 2 on days 1, 2, 4, 5 -> 5.25 (5.3), +2.0, best 7 - 3.3 on
+    day 2. #2 has no day after it (#3 the next day); #3 at 09:00 none either (#4 at 18:00 the
+    same day); #4 has its full 7 days."""
+    for day, mood in (("2024-12-27", 3), ("2024-12-31", 4), ("2025-01-04", 3), ("2025-01-09", 3)):
+        check_in(client, day, mood)
+    for day, mood in (("2025-01-11", 5), ("2025-01-12", 7), ("2025-01-14", 7), ("2025-01-15", 2)):
+        check_in(client, day, mood)
+    for started in ("2025-01-10T10:00", "2025-01-16T10:00", "2025-01-17T09:00", "2025-01-17T18:00"):
+        assert post(client, started_at=started).status_code == 302
+    fourth, third, second, first = cards(client.get("/sessions"))
+    assert shown(first, "Mean mood, days 1–5 (cut short)") == "5.3"
+    assert shown(first, "Change from baseline") == "+2.0"
+    assert shown(first, "Best day against baseline") == "+3.7 on day 2"
+    assert shown(first, "Days above baseline") == "3 of 4"
+    assert shown(second, "Mean mood, no days (the next session was the next day)") == NOT_ENOUGH
+    assert shown(third, "Mean mood, no days (another session followed the same day)") == (
+        NOT_ENOUGH
+    )
+    assert shown(fourth, "Mean mood, days 1–7") == NOT_ENOUGH
+    detail = client.get("/sessions/1").text
+    assert shown(detail, "Mean mood, days 1–5 (cut short)") == "5.3"
+    assert "days 1–7" not in detail.split('id="window-title"')[1].split("</dl>")[0]

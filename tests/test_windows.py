@@ -661,3 +661,31 @@ def test_gad7_after_treatment_began_has_no_baseline_but_a_first_score():
 )
 def test_window_ends(offsets, window_days, expected):
     assert windows.window_ends([day(o) for o in offsets], window_days) == expected
+
+
+def test_session_windows_cost_grows_with_the_history_not_with_its_square():
+    """The largest history the forms accept: a check-in and four sessions (sessions.PER_DAY_MAX)
+    on every day since 1990. Each session's pre-level used to scan every check-in day, half a
+    minute of work for one page here; a lookup per day of its 3-day span is not."""
+    import time
+
+    first = date(1990, 1, 1)
+    checkins = [(first + timedelta(days=n), n % 11) for n in range(13_500)]
+    sessions = [first + timedelta(days=n // 4) for n in range(4 * 13_500)]
+    started = time.perf_counter()
+    figures = windows.session_windows(checkins, sessions, 5.0, 7)
+    assert time.perf_counter() - started < 10  # a hang guard
+    assert len(figures) == len(sessions)
+    last_of_a_day = figures[4 * 100 + 3]  # day 100's 4th session
+    pre = [(100 - k) % 11 for k in (3, 2, 1)]
+    assert last_of_a_day["pre_level"] == pytest.approx(sum(pre) / 3)
+    assert last_of_a_day["n_checkins"] == 0  # cut the next day, by the next day's sessions
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [(0, 2, 1.0), (1, 1, 1.0), (2, 1, None), (5, 400, 5.0), (-400, 0, 0.0), (-400, 400, 2.0)],
+)
+def test_mean_between_looks_up_short_and_long_spans_alike(start, end, expected):
+    checkins = [(day(0), 0), (day(1), 1), (day(2), 2), (day(5), 5)]
+    assert windows.mean_between(checkins, day(start), day(end)) == expected
