@@ -64,6 +64,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from .numbers import plural
 from .windows import GAD7_BANDS, PHQ9_BANDS
 
 FIGSIZE = (6.4, 3.6)
@@ -477,8 +478,8 @@ def mood_timeline(
     else:
         _legend(fig, handles, colours, loc="outside lower center", ncols=len(handles))
     fig.set_label(
-        f"{label} from {_short_date(start)} to {_short_date(end)}: {len(shown)} check-ins,"
-        f" {len(visible_sessions)} sessions"
+        f"{label} from {_short_date(start)} to {_short_date(end)}:"
+        f" {plural(len(shown), 'check-in')}, {plural(len(visible_sessions), 'session')}"
     )
     return _freeze_layout(fig)
 
@@ -576,8 +577,8 @@ def window_overlay(
     # The zero line is named by its tick label, which no data line can cover.
     ax.axhline(0, color=colours["muted"], linewidth=1.2, gid="baseline")
     fig.set_label(
-        f"{label} change from baseline over the {window_days} days after each of"
-        f" {len(drawn)} sessions"
+        f"{label} change from baseline over the {plural(window_days, 'day')} after each of"
+        f" {plural(len(drawn), 'session')}"
     )
     if not values:
         _message(ax, NO_BASELINE_MESSAGE, colours)
@@ -726,7 +727,7 @@ def assessments_chart(
         _legend(fig, [tick], colours, loc="outside lower right")
     fig.set_label(
         f"PHQ-9 and GAD-7 scores from {_short_date(start)} to {_short_date(end)}:"
-        f" {counts[0]} PHQ-9, {counts[1]} GAD-7, {len(session_x)} sessions"
+        f" {counts[0]} PHQ-9, {counts[1]} GAD-7, {plural(len(session_x), 'session')}"
     )
     return _freeze_layout(fig)
 

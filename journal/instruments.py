@@ -246,6 +246,15 @@ RESPONSE_REASONS = {
     "baseline PHQ-9 of 10 or more",
     "no_later_score": "no PHQ-9 since the baseline",
 }
+# The same reasons, short enough for the report's two-line figure box (its full note, on the
+# row below, gives them in full): a clipped note once hid the baseline's number.
+RESPONSE_SHORT = {
+    "no_scores": "no PHQ-9 yet",
+    "no_session": "no session yet",
+    "no_baseline": "no PHQ-9 before treatment",
+    "baseline_below_10": "baseline below 10",
+    "no_later_score": "no PHQ-9 since baseline",
+}
 RESPONSE_RULE = (
     "Response: a PHQ-9 at most half the baseline; remission: below 5. Both are counted only "
     "from a baseline of 10 or more, the last PHQ-9 on or before the first session."
@@ -266,6 +275,13 @@ def response_status(phq9):
     if phq9["response"]:
         return "Response", f"latest {latest} is at most half the baseline of {base}"
     return "Not yet", f"latest {latest} is more than half the baseline of {base}"
+
+
+def response_short(phq9):
+    """The note of response_status in a few words: the two totals, or why not shown."""
+    if phq9["reason"] is not None:
+        return RESPONSE_SHORT[phq9["reason"]]
+    return f"latest {phq9['latest']}, baseline {phq9['baseline']}"
 
 
 def baseline_text(summary, has_session):

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from . import charts, instruments, symptoms, timezones, windows
 from .db import get_db
-from .numbers import figure, plural, rounded, rounded_difference, signed
+from .numbers import difference, figure, plural, rounded, rounded_difference
 
 bp = Blueprint("progress", __name__)
 
@@ -232,6 +232,25 @@ def days_used(last):
     return "day 1" if last == 1 else "day 0 only"
 
 
+def window_label(last, window_days):
+    """The days a session's window figures stand on, for their label (`last` from
+    windows.window_ends): "days 1–7", "days 1–4 (cut short)", "day 1 (cut short)", or why
+    there are none (the next session the next day, or later the same day)."""
+    if last >= window_days:
+        return f"days 1\u2013{window_days}"
+    if last >= 1:
+        return f"{days_used(last)} (cut short)"
+    if last == 0:
+        return "no days (the next session was the next day)"
+    return "no days (another session followed the same day)"
+
+
+def window_labels(sessions, window_days):
+    """window_label for each of `sessions` (rows with "day", oldest first), in order."""
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    return [window_label(last, window_days) for last in windows.window_ends(dates, window_days)]
+
+
 def describe_overlay(data, base, used=()):
     """A text alternative for the window overlay.
 
@@ -252,16 +271,22 @@ def describe_overlay(data, base, used=()):
         f"{plural(len(data['series']), 'session')}: day 0 is the session's date, days "
         f"1\u2013{days} the {plural(days, 'day')} after it."
     ]
+
+    def shown(change):
+        # As the tables show a change: the mood as shown less the baseline as shown, so the
+        # text never reads +3.8 where the table beside it reads +3.7 for the same day.
+        return difference(change + base, base)
+
     day0 = [change for offset, change in data["mean"] if offset == 0]
     if day0:
-        parts.append(f"On the session's date the mean change was {signed(day0[0])}.")
+        parts.append(f"On the session's date the mean change was {shown(day0[0])}.")
     after = [(offset, change) for offset, change in data["mean"] if offset >= 1]
     if after:
         best = max(after, key=lambda p: p[1])
         overall = sum(change for _, change in after) / len(after)
         parts.append(
-            f"In the days after, the change was {signed(overall)} on average; the highest "
-            f"mean change was {signed(best[1])} on day {best[0]}."
+            f"In the days after, the change was {shown(overall)} on average; the highest "
+            f"mean change was {shown(best[1])} on day {best[0]}."
         )
     else:
         parts.append("No check-ins in the days after.")

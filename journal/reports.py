@@ -147,8 +147,9 @@ def default_range(person):
     return end - timedelta(days=DEFAULT_DAYS - 1), end
 
 
-def _session_row(row, figures):
-    """What the report shows of one session: named fields only, never its words."""
+def _session_row(row, figures, days=None):
+    """What the report shows of one session: named fields only, never its words. `days`
+    names the window days its figures stand on (progress.window_label)."""
     return {
         "number": row["number"],
         "day": date.fromisoformat(row["day"]),
@@ -165,6 +166,7 @@ def _session_row(row, figures):
         # Free text: it follows the session's "keep private", as its reflection does.
         "side_effects_other": "" if row["private"] else row["side_effects_other"],
         "figures": figures,
+        "window": days,
     }
 
 
@@ -195,18 +197,26 @@ def report_data(person, start, end):
     phq9, phq9_scores = _scores(person, "phq9", end, first_session)
     gad7, gad7_scores = _scores(person, "gad7", end, first_session)
     window_days = person.window_days
-    timeline = progress.timeline_data(points, sessions, window_days, start, end, "Mood", 10)
-    overlay, _, used = progress.overlay_data(points, sessions, window_days, start, end, "Mood")
-    scores_chart = progress.assessments_data(phq9_scores, gad7_scores, sessions, start, end)
+    # Check-ins are counted from the person's first day when it is later than the start, and
+    # the charts (and their words) start there too, as on the progress page: "6 of 32 days"
+    # on page 1 and "6 of 90" under the chart would contradict each other.
+    first_day = progress.start_day(person)
+    counted_from = max(start, first_day or start)
+    shown_from = counted_from if counted_from <= end else start
+    timeline = progress.timeline_data(points, sessions, window_days, shown_from, end, "Mood", 10)
+    overlay, _, used = progress.overlay_data(
+        points, sessions, window_days, shown_from, end, "Mood"
+    )
+    scores_chart = progress.assessments_data(
+        phq9_scores, gad7_scores, sessions, shown_from, end
+    )
+    labels = progress.window_labels(sessions, window_days)
     in_range = [
-        _session_row(row, figs)
-        for row, figs in figures
+        _session_row(row, figs, days)
+        for (row, figs), days in zip(figures, labels, strict=True)
         if start <= date.fromisoformat(row["day"]) <= end
     ]
     recent_start = max(start, end - timedelta(days=RECENT_DAYS - 1))
-    # Check-ins are counted from the person's first day when it is later than the start.
-    first_day = progress.start_day(person)
-    counted_from = max(start, first_day or start)
     return {
         "name": person.shared_name,
         "timezone": person.timezone,
@@ -767,7 +777,7 @@ def _first_page(pdf, data, span, sections):
                 TEXT,
             ),
             ("GAD-7 (anxiety)", _num(gad7["latest"], "{}"), gad7["band"] or "none yet", TEXT),
-            ("PHQ-9 response", response, response_note, TEXT),
+            ("PHQ-9 response", response, instruments.response_short(phq9), TEXT),
             (
                 "Flagged days",
                 str(len(flags)),
@@ -952,11 +962,12 @@ def _windows(pdf, data):
         return
     rows = []
     for s in data["sessions"]:
-        text = figure_text(s["figures"], base)
+        text = figure_text(s["figures"], base, s["window"])
         rows.append(
             (
                 f"#{s['number']}",
                 day_text(s["day"]),
+                text["days"] or DASH,
                 text["pre_level"] or DASH,
                 text["window_mean"] or DASH,
                 text["change"] or DASH,
@@ -969,6 +980,7 @@ def _windows(pdf, data):
         (
             "#",
             "Date",
+            "Window days used",
             "Mood 3 days before",
             "Window mean",
             "Change from baseline",
@@ -977,7 +989,7 @@ def _windows(pdf, data):
             "Check-ins",
         ),
         rows,
-        (9, 22, 26, 22, 18, 34, 28, 21),
+        (9, 24, 30, 22, 22, 18, 30, 24, 19),
     )
 
 

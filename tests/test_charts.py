@@ -961,3 +961,25 @@ def test_assessments_legend_stays_inside_the_figure(theme):
     box = legend.get_window_extent(renderer)
     assert box.x0 >= 0 and box.y0 >= 0
     assert box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda: timeline(points=[(day(1), 5)], sessions=[(day(5), "#1")]),
+            "Mood from 1 Mar 2025 to 31 Mar 2025: 1 check-in, 1 session",
+        ),
+        (
+            lambda: overlay(series=[("#1 6 Mar", [(0, 3.0)])], mean=[(0, 3.0)]),
+            "Mood change from baseline over the 7 days after each of 1 session",
+        ),
+        (
+            lambda: assessments(sessions=[day(5)]),
+            "PHQ-9 and GAD-7 scores from 1 Mar 2025 to 31 Mar 2025: 4 PHQ-9, 3 GAD-7, 1 session",
+        ),
+    ],
+)
+def test_svg_title_counts_one_in_the_singular(build, expected):
+    title = parse_svg(charts.to_svg(build())).find(f"{SVG_NS}title").text
+    assert title == expected

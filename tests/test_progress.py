@@ -562,3 +562,50 @@ def test_shared_calendar_names_each_day_without_linking_into_the_journal(client,
     when = SESSION_DAY - timedelta(days=1)
     assert f"{when:%A} {when.day} {when:%B}: mood 0</span>" in calendar
     assert "<a " not in calendar and "/entries/" not in calendar and "/checkin" not in calendar
+
+
+# Baseline 3, 4, 3, 3 -> 3.25, shown 3.3. Day 0 mood 6 and day 2 mood 7: the tables show
+# 6.0 - 3.3 = +2.7 and 7.0 - 3.3 = +3.7; the raw changes 2.75 and 3.75 would read +2.8, +3.8.
+BASE_3_25 = [(-14, 3), (-10, 4), (-6, 3), (-1, 3)]
+
+
+@pytest.mark.parametrize(
+    ("moods", "expected", "absent"),
+    [
+        (
+            [*BASE_3_25, (0, 6), (2, 7)],
+            [
+                "against a baseline of 3.3",
+                "On the session's date the mean change was +2.7.",
+                "the change was +3.7 on average; the highest mean change was +3.7 on day 2.",
+            ],
+            ["+2.8", "+3.8"],
+        ),
+        # 3.2 against 3.25: the values as shown (3.2 and 3.3) differ by -0.1, never "-0.0".
+        (
+            [*BASE_3_25, (1, 3), (2, 3), (3, 3), (4, 4), (5, 3)],
+            ["the change was \u22120.1 on average"],
+            ["-0.0", "\u22120.0"],
+        ),
+    ],
+)
+def test_overlay_text_changes_agree_with_the_values_shown(moods, expected, absent):
+    text = overlay_text(moods, [0])
+    for phrase in expected:
+        assert phrase in text
+    for phrase in absent:
+        assert phrase not in text
+
+
+@pytest.mark.parametrize(
+    ("last", "label"),
+    [
+        (7, "days 1\u20137"),
+        (4, "days 1\u20134 (cut short)"),
+        (1, "day 1 (cut short)"),
+        (0, "no days (the next session was the next day)"),
+        (-1, "no days (another session followed the same day)"),
+    ],
+)
+def test_window_label_says_which_days_the_figures_stand_on(last, label):
+    assert progress.window_label(last, 7) == label

@@ -175,9 +175,10 @@ def test_session_rows(text):
 
 def test_window_figures(text):
     # pre-level (5 + 6) / 2; window mean (7 + 8) / 2; change 7.5 - 5.0; peak 8 - 5 on day 2.
-    assert re.search(rf"#1 {short(0)} 5\.5 7\.5 \+2\.5 \+3\.0 on day 2 2 of 2 2", text)
+    # Both windows had their full days 1-7 (#2 came 12 days after #1).
+    assert re.search(rf"#1 {short(0)} days 1–7 5\.5 7\.5 \+2\.5 \+3\.0 on day 2 2 of 2 2", text)
     # Nothing after session #2: its figures are dashes, never 0 or NaN.
-    assert re.search(rf"#2 {short(12)} 4\.0 — — — — 0", text)
+    assert re.search(rf"#2 {short(12)} days 1–7 4\.0 — — — — 0", text)
     assert "nan" not in text.lower()
 
 
@@ -693,3 +694,48 @@ def test_the_longest_report_of_the_largest_texts_stays_short(app, client, patien
     assert response.status_code == 200
     pages_in_tree = int(re.search(rb"/Count (\d+)", response.data).group(1))
     assert pages_in_tree < 600  # about 2,900 when every text was printed in full
+
+
+def test_chart_words_count_check_ins_from_the_first_day_as_page_1_does(app, client, patient):
+    for offset in (4, 3, 1, 0):  # first entry 4 days ago, in a 90-day report
+        checkin_on(app, offset, 6)
+    response = client.get("/export/report.pdf?sections=charts")
+    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    since = reports.day_text(TODAY - timedelta(days=4))
+    assert "Check-ins on 4 of 5 days" in text
+    assert f"Mood from {since} to {reports.day_text(TODAY)}: check-ins on 4 of 5 days" in text
+    assert "of 90 days" not in text
+
+
+@pytest.mark.parametrize(
+    ("scores", "box"),
+    [
+        ([(-1, 14), (9, 7)], "PHQ-9 response Response latest 7, baseline 14 Flagged days"),
+        ([(-1, 12), (9, 4)], "PHQ-9 response Remission latest 4, baseline 12 Flagged days"),
+        ([(2, 14), (9, 10)], "PHQ-9 response Not shown no PHQ-9 before treatment Flagged"),
+        ([(-1, 4), (5, 2)], "PHQ-9 response Not shown baseline below 10 Flagged days"),
+        ([(-1, 12)], "PHQ-9 response Not shown no PHQ-9 since baseline Flagged days"),
+    ],
+)
+def test_the_response_box_shows_its_whole_note(app, client, patient, scores, box):
+    """The box holds two lines of note: "latest 7 is at most half the baseline of 14" lost
+    its 14 there. The box gives the totals; the row below gives the full sentence."""
+    add_session(app, 0)
+    for offset, total in scores:
+        add(app, "assessments", kind="phq9", day=day(offset), total=total, answers="[]")
+    assert box in first_page(client)
+
+
+def test_window_figures_say_which_days_each_window_had(app, client, patient):
+    # Baseline 3, 4, 3, 3 -> 3.25 (3.3); #1 (level before: day -1, 3.0) has days 1-4 before
+    # #2 (5 days later): moods 5, 7 on days 1 and 2 -> 6.0, +2.7 as shown, best 7.0 - 3.3 on
+    # day 2; #2 (level before: day 2's 7) is followed the next day by #3.
+    for offset, mood in ((-14, 3), (-10, 4), (-6, 3), (-1, 3), (1, 5), (2, 7)):
+        add(app, "checkins", day=day(offset), mood=mood)
+    for offset in (0, 5, 6):
+        add_session(app, offset)
+    response = client.get(f"/export/report.pdf?{RANGE}&sections=windows")
+    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    assert f"#1 {short(0)} days 1–4 (cut short) 3.0 6.0 +2.7 +3.7 on day 2 2 of 2 2" in text
+    assert f"#2 {short(5)} no days (the next session was the next day) 7.0 — — — — 0" in text
+    assert f"#3 {short(6)} days 1–7" in text
