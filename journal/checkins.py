@@ -9,6 +9,12 @@ date is changed, so this is the path without JavaScript. A form without `loaded_
 one, the offline page's, any other client) saves as it always did. History lists the days of
 the last two weeks without a check-in, each with a link to fill it in.
 
+A form filled with a saved day's answers (the check-in form and `/entries/<day>/edit`) also
+carries `loaded_version`, a fingerprint of each answer it was shown with. When that day was
+saved or deleted elsewhere (another tab, another device) after the form was opened, sending it
+saves nothing and shows the day as it is now, with the answers the person changed on top and a
+note (400; JSON `{"errors": {"date": [...]}}`, which the device keeps as refused input).
+
 Check-ins sent by the device (the enhanced form, and the queue `static/app.js` keeps in
 IndexedDB while offline) carry two extra fields, and may ask for a JSON answer:
 
@@ -63,7 +69,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from . import crisis, symptoms, timezones
-from .db import get_db, owned_or_404
+from .db import get_db, owned_or_404, page_of
 from .fields import (
     REFLECTION_MAX,
     JournalForm,
@@ -168,6 +174,10 @@ class CheckinForm(JournalForm):
     # sent for another day it saves nothing (see `day_changed`). Empty on an empty form, which
     # carries no day's answers: saving onto a stored day merges (see `merged`).
     loaded_for = HiddenField()
+    # A fingerprint of each answer the form was shown with (see `answers_version`): when the
+    # day was saved elsewhere meanwhile (another tab, another device), sending this form saves
+    # nothing and shows the day as it is now, with the answers the person changed on top.
+    loaded_version = HiddenField()
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -296,6 +306,45 @@ def form_data(row):
     for symptom_id, value in symptoms.scores(row["id"]).items():
         data[f"symptom_{symptom_id}"] = value
     return data
+
+
+def digest(value):
+    """A short fingerprint of one answer, the same for a stored value and a sent one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:10]
+
+
+def answers_version(answers):
+    """The fingerprints of a day's answers (`form_data`, or an empty form's defaults), as the
+    form carries them: "name:fingerprint" pairs. A form's `loaded_version`."""
+    return " ".join(f"{name}:{digest(value)}" for name, value in sorted(answers.items()))
+
+
+def version_digests(version):
+    """`answers_version`'s text back as {name: fingerprint}; {} when it is not one."""
+    pairs = [pair.partition(":") for pair in (version or "").split()]
+    return {name: value for name, sep, value in pairs if sep}
+
+
+def stored_version(day):
+    """The `answers_version` of the signed-in person's check-in for `day` as it is now."""
+    existing = find_checkin(day)
+    return answers_version(form_data(existing) if existing else empty_answers())
+
+
+def empty_answers():
+    """What an empty check-in form is shown with."""
+    return {"private": current_user.private_by_default}
+
+
+def changed_elsewhere(form, day):
+    """True when `form` was filled with `day`'s answers and that day has been saved (or
+    deleted) since, in another tab or on another device. Forms without a `loaded_version`
+    (other clients, the offline page) are not checked."""
+    sent = form.loaded_version.data if form.loaded_version else ""
+    bound = form.loaded_for is None or form.loaded_for.data == day.isoformat()
+    return bool(sent) and bound and version_digests(sent) != version_digests(stored_version(day))
 
 
 def tag_suggestions(limit=10):
@@ -445,6 +494,8 @@ def save_once(day, form, tracked, key=None, saved_at=None):
         stored = find_checkin(day)
         if stored is not None and saved_at is not None and newer_than(stored, saved_at):
             status, verb, values = "kept-newer", None, None
+        elif changed_elsewhere(form, day):
+            return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
             status, verb, values = "saved", "Saved", save_checkin(day, form, tracked)
         elif form.loaded_for.data == day.isoformat():
@@ -515,8 +566,9 @@ def day_form(tracked, local_today, day, given=(), sent=None):
     The `given` answers of a `sent` form (the person's own, see `given_answers`) go on top.
     """
     existing = find_checkin(day)
-    initial = form_data(existing) if existing else {"private": current_user.private_by_default}
+    initial = form_data(existing) if existing else empty_answers()
     data = {**initial, "date": day.isoformat(), "loaded_for": existing["day"] if existing else ""}
+    data["loaded_version"] = answers_version(initial) if existing else ""
     form = checkin_form(tracked, local_today, formdata=None, data=data)
     for name in given:
         form[name].process(sent)
@@ -549,26 +601,56 @@ def day_changed(form):
 def given_answers(form, loaded):
     """The names of the answers in a sent `form` that the person gave rather than carried.
 
-    `loaded` is what the form was shown with (a day's `form_data`, or an empty form's
-    defaults). An answer that differs from it and is not empty was given; one that could not
-    be read counts as given too, so that it comes back to be corrected. A cleared answer is
-    not: the chosen day's own shows instead.
+    `loaded` holds the fingerprints (`version_digests`) of what the form was shown with (a
+    day's `form_data`, or an empty form's defaults). An answer that differs from it and is not
+    empty was given; one that could not be read counts as given too, so that it comes back to
+    be corrected. A cleared answer is not: the day's own shows instead.
     """
     given = []
     for field in form:
-        if field.name in ("csrf_token", "date", "loaded_for"):
+        if field.name in ("csrf_token", "date", "loaded_for", "loaded_version"):
             continue
         empty = field.data is None or field.data == "" or field.data is False
-        if field.process_errors or (not empty and field.data != loaded.get(field.name)):
+        if field.process_errors or (not empty and digest(field.data) != loaded.get(field.name)):
             given.append(field.name)
     return given
 
 
 def loaded_answers(form):
-    """What a sent form was shown with: the answers of the day in its `loaded_for`."""
+    """Fingerprints of what a sent form was shown with: its `loaded_version`, or (from a
+    client without one) the answers of the day in its `loaded_for` as they are now."""
+    if digests := version_digests(form.loaded_version.data):
+        return digests
     day = timezones.parse_day(form.loaded_for.data or "")
     row = find_checkin(day) if day else None
-    return form_data(row) if row else {"private": current_user.private_by_default}
+    return version_digests(answers_version(form_data(row) if row else empty_answers()))
+
+
+def reshown(form, tracked, local_today, day, note, given=None, **context):
+    """Save nothing and show `day`'s form as it is stored now, with the answers the person
+    gave in the sent `form` on top, and `note(day, existing, given)` to say why."""
+    if given is None:
+        given = given_answers(form, loaded_answers(form))
+    shown, existing = day_form(tracked, local_today, day, given, request.form)
+    message = note(day, existing, given)
+    if wants_json():
+        return refuse({"date": [message]})
+    return render_form(shown, tracked, existing=existing, day=day, day_note=message, **context)
+
+
+def changed_elsewhere_note(day, existing, given):
+    """What the person is told when the day of the form they sent was saved elsewhere."""
+    if existing is None:
+        return (
+            f"Your check-in for {day:%A %-d %B} was deleted after you opened this form, so "
+            "nothing was saved yet. Your answers are below: save to keep them."
+        )
+    kept = ", with what you changed on top" if given else ""
+    return (
+        f"Your check-in for {day:%A %-d %B} was saved elsewhere (another tab or device) after "
+        f"you opened this form, so nothing was saved yet. This is that day as it is saved "
+        f"now{kept}. Check it, then save."
+    )
 
 
 def day_changed_note(day, existing, given):
@@ -598,18 +680,15 @@ def checkin():
             return answer_sent(seen["day"], "duplicate")
         if (other_day := day_changed(form)) is not None:
             # Its answers are another day's: save nothing, show the chosen day's form.
-            given = given_answers(form, loaded_answers(form))
-            shown, existing = day_form(tracked, local_today, other_day, given, request.form)
-            note = day_changed_note(other_day, existing, given)
-            if wants_json():
-                return refuse({"date": [note]})
-            return render_form(shown, tracked, existing=existing, day=other_day, day_note=note)
+            return reshown(form, tracked, local_today, other_day, day_changed_note)
         if not valid:
             return refuse(form_errors(form), form, tracked)
         day = timezones.parse_day(form.date.data)
         status, verb, values = save_once(day, form, tracked, key, saved_at)
         if status == "duplicate":  # the same key, sent twice at once
             return answer_sent(find_request(key)["day"], status)
+        if status == "changed":  # the day was saved elsewhere since this form was filled
+            return reshown(form, tracked, local_today, day, changed_elsewhere_note)
         return answer_sent(day, status, verb, values, live=saved_at is None)
     day, problem = requested_day(request.args.get("date", ""), local_today)
     form, existing = day_form(tracked, local_today, day)
@@ -634,22 +713,18 @@ def render_form(form, tracked, status=None, **context):
 @bp.route("/entries")
 @login_required
 def entries():
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    page = request.args.get("page", 1, type=int)
     db = get_db()
     total = db.execute(
         "select count(*) from checkins where user_id = ?", [current_user.id]
     ).fetchone()[0]
-    pages = max(1, -(-total // per_page))
-    if not 1 <= page <= pages:
-        abort(404)
+    page, pages, offset = page_of(total)
     rows = list(
         db["checkins"].rows_where(
             "user_id = ?",
             [current_user.id],
             order_by="day desc",
-            limit=per_page,
-            offset=(page - 1) * per_page,
+            limit=current_app.config["ENTRIES_PER_PAGE"],
+            offset=offset,
         )
     )
     missed = missed_days(today()) if page == 1 else []
@@ -713,14 +788,40 @@ def entry(day):
 @login_required
 def edit(day):
     day = day_or_404(day)
-    row = get_checkin(day)
     tracked = symptoms.active(current_user.id)
-    data = None if request.method == "POST" else form_data(row)
+    if request.method == "POST":
+        form = make_form(EditForm, tracked, today=today())
+        if not form.loaded_version.data:
+            get_checkin(day)  # only a form shown for a stored day may be sent without one
+        if form.validate_on_submit():
+            with write_transaction():
+                changed = find_checkin(day) is None or changed_elsewhere(form, day)
+                values = None if changed else save_checkin(day, form, tracked)
+            if values is not None:
+                return after_save(day, values, "Updated")
+            return edited_elsewhere(form, tracked, day)
+        return render_form(form, tracked, existing=find_checkin(day), editing=day)
+    row = get_checkin(day)
+    data = {**form_data(row), "loaded_version": answers_version(form_data(row))}
     form = make_form(EditForm, tracked, today=today(), data=data)
-    if form.validate_on_submit():
-        values = save_checkin(day, form, tracked)
-        return after_save(day, values, "Updated")
     return render_form(form, tracked, existing=row, editing=day)
+
+
+def edited_elsewhere(form, tracked, day):
+    """The edit form for `day` as it is stored now, with what the person changed on top; the
+    check-in form for that day with all their answers when it was deleted meanwhile."""
+    row = find_checkin(day)
+    if row is None:
+        given = given_answers(form, {})
+        action = url_for("checkins.checkin")
+        return reshown(form, tracked, today(), day, changed_elsewhere_note, given, action=action)
+    given = given_answers(form, loaded_answers(form))
+    data = {**form_data(row), "loaded_version": answers_version(form_data(row))}
+    shown = make_form(EditForm, tracked, today=today(), formdata=None, data=data)
+    for name in given:
+        shown[name].process(request.form)
+    note = changed_elsewhere_note(day, row, given)
+    return render_form(shown, tracked, existing=row, editing=day, day_note=note)
 
 
 @bp.route("/entries/<day>/delete", methods=["GET", "POST"])

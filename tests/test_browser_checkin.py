@@ -186,3 +186,31 @@ def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
     )
     assert hrefs == [f"/checkin?date={days[2]}", f"/checkin?date={days[3]}"]
     assert stored(live_server, email, days[1]) == only_the_mood(6)
+
+
+# Two tabs on the same day ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("second_tab", ["/checkin", "/entries/{day}/edit"])
+def test_a_second_tab_never_overwrites_what_the_first_saved(page, live_server, second_tab):
+    """Tab one adds to today's reflection and saves; tab two, opened before that, changes only
+    the mood and saves: nothing of tab one's words is lost, and tab two's mood is kept."""
+    email = register(page)
+    day = check_in_fully(page)
+    other = page.context.new_page()
+    other.goto(second_tab.format(day=day))
+    page.goto(f"/entries/{day}/edit")
+    page.get_by_label("Reflection", exact=True).fill(f"{TODAYS_WORDS}, and more from tab one")
+    save(page)
+    tap_scale(other, "Mood today", 3)
+    other.get_by_role("button", name="Save changes").tap()
+    expect(other.locator("#day-note")).to_contain_text("was saved elsewhere")
+    assert stored(live_server, email, day)["mood"] == 7  # nothing saved yet
+    expect(other.get_by_label("Reflection", exact=True)).to_have_value(
+        f"{TODAYS_WORDS}, and more from tab one"
+    )
+    expect(scale_radio(other, "Mood today", 3)).to_be_checked()
+    save(other)
+    saved = stored(live_server, email, day)
+    assert (saved["mood"], saved["reflection"]) == (3, f"{TODAYS_WORDS}, and more from tab one")
+    assert (saved["tags"], saved["sleep_hours"], saved["self_harm"]) == ("walk", 7.5, 1)

@@ -653,3 +653,87 @@ def test_hostile_fields_answer_promptly(app, client, patient, field, value, mess
     else:
         assert message in html.unescape(response.text)
     assert rows(app) == []
+
+
+# Two tabs (or two devices) on the same day: a form filled with a day's answers never
+# overwrites what was saved for that day after it was opened; nothing typed is lost.
+
+
+def loaded_version(response):
+    return re.search(r'name="loaded_version" type="hidden" value="([^"]*)"', response.text)[1]
+
+
+def shown_value(response, field):
+    """The value a text field or text area shows on a page."""
+    match = re.search(rf'id="{field}"[^>]*value="([^"]*)"', response.text) or re.search(
+        rf'<textarea[^>]*id="{field}"[^>]*>(?:\r?\n)?([^<]*)</textarea>', response.text
+    )
+    return html.unescape(match[1])
+
+
+@pytest.mark.parametrize(
+    ("first_tab", "second_tab"),
+    [
+        ("/checkin?date={day}", "/checkin?date={day}"),
+        ("/entries/{day}/edit", "/checkin?date={day}"),
+        ("/checkin?date={day}", "/entries/{day}/edit"),
+        ("/entries/{day}/edit", "/entries/{day}/edit"),
+    ],
+)
+def test_a_day_saved_in_another_tab_is_never_overwritten(
+    app, client, patient, first_tab, second_tab
+):
+    post(client, mood="6", tags="walk", reflection="first words")
+    first = client.get(first_tab.format(day=YESTERDAY))
+    second = client.get(second_tab.format(day=YESTERDAY))
+    sent = {"mood": "6", "tags": "walk", "loaded_for": YESTERDAY}
+    client.post(
+        first_tab.format(day=YESTERDAY).replace("?date=" + YESTERDAY, ""),
+        data={**sent, "date": YESTERDAY, "reflection": "first words and more from tab one",
+              "loaded_version": loaded_version(first)},
+    )  # fmt: skip
+    response = client.post(
+        second_tab.format(day=YESTERDAY).replace("?date=" + YESTERDAY, ""),
+        data={**sent, "date": YESTERDAY, "mood": "3", "reflection": "first words",
+              "loaded_version": loaded_version(second)},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "was saved elsewhere (another tab or device)" in html.unescape(response.text)
+    (row,) = rows(app)
+    assert (row["mood"], row["reflection"]) == (6, "first words and more from tab one")
+    # The form shows the day as it is now, with what the second tab changed (the mood) on top.
+    assert re.search(r'value="3"[^>]*checked', response.text)
+    assert shown_value(response, "reflection") == "first words and more from tab one"
+    again = client.post(
+        second_tab.format(day=YESTERDAY).replace("?date=" + YESTERDAY, ""),
+        data={**sent, "date": YESTERDAY, "mood": "3", "loaded_version": loaded_version(response),
+              "reflection": shown_value(response, "reflection")},
+    )  # fmt: skip
+    assert again.status_code == 302
+    (row,) = rows(app)
+    assert (row["mood"], row["reflection"]) == (3, "first words and more from tab one")
+
+
+def test_an_edit_sent_after_the_day_was_deleted_keeps_the_words(app, client, patient):
+    post(client, mood="6", reflection="first words")
+    version = loaded_version(client.get(f"/entries/{YESTERDAY}/edit"))
+    client.post(f"/entries/{YESTERDAY}/delete")
+    response = client.post(
+        f"/entries/{YESTERDAY}/edit",
+        data={"mood": "4", "reflection": "words typed meanwhile", "loaded_version": version},
+    )
+    assert response.status_code == 400
+    assert "was deleted after you opened this form" in html.unescape(response.text)
+    assert shown_value(response, "reflection") == "words typed meanwhile"
+    assert 'action="/checkin"' in response.text and rows(app) == []
+
+
+def test_an_unchanged_day_saves_its_form_as_before(app, client, patient):
+    post(client, mood="6", reflection="first words")
+    version = loaded_version(client.get(f"/entries/{YESTERDAY}/edit"))
+    response = client.post(
+        f"/entries/{YESTERDAY}/edit",
+        data={"mood": "7", "reflection": "first words", "loaded_version": version},
+    )
+    assert response.status_code == 302
+    assert rows(app)[0]["mood"] == 7
