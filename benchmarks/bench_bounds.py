@@ -14,7 +14,11 @@ In process, through Flask's test client (no network, no gunicorn), on a temporar
   every day), every section;
 - each export at its largest: a check-in every day since 1990 (the earliest day the app
   takes; `--export-days`), each with a 20,000-character reflection, a session and a PHQ-9
-  every two weeks, and the most memory Python held at once while streaming it.
+  every two weeks, and the most memory Python held at once while streaming it;
+- the pages built from a whole history at the per-day bounds (`--history-years` of 4
+  sessions a day, 3 check-ups of each kind a day and a check-in every day): /sessions,
+  /assessments (their first and last pages), a session's page, /progress, the caseload's page
+  of the person and a share link, each over 90 days, with the size of the HTML sent.
 
 Prints the median of `--repeat` runs (and the slowest) in milliseconds. Figures only; nothing
 asserts but the status codes.
@@ -34,7 +38,7 @@ from harness import ROOT, STAMP
 
 sys.path.insert(0, str(ROOT))
 
-from journal import create_app, imports, logs, reports  # noqa: E402
+from journal import assessments, create_app, imports, logs, reports, sessions, share  # noqa: E402
 from journal.db import connect  # noqa: E402
 from journal.fields import EARLIEST_DAY, REFLECTION_MAX  # noqa: E402
 
@@ -239,12 +243,93 @@ def bench_exports(workdir, repeat, days):
         row(name, median, slowest, f"{size / 1e6:,.1f} MB sent; at most {peak / 1e6:,.1f} MB held")
 
 
+def bench_history(workdir, repeat, years):
+    days = round(365.25 * years)
+    heading(
+        f"Pages over a whole history at the per-day bounds: {years:g} years of "
+        f"{sessions.PER_DAY_MAX} sessions, {assessments.PER_DAY_MAX} PHQ-9s and "
+        f"{assessments.PER_DAY_MAX} GAD-7s a day and a check-in every day"
+    )
+    path = workdir / "history.sqlite3"
+    app, client, user_id = new_app(path)
+    add_checkins(path, user_id, days, "")
+    first = TODAY - timedelta(days=days - 1)
+    db = connect(path)
+    with db.conn:
+        db["sessions"].insert_all(
+            ({"user_id": user_id,
+              "started_at": f"{first + timedelta(days=n)}T{8 + 3 * k:02}:00:00+00:00",
+              "day": (first + timedelta(days=n)).isoformat(), "product": "ketamine",
+              "route": "iv", "mood_before": 4, "mood_after": 7, **STAMP}
+             for n in range(days) for k in range(sessions.PER_DAY_MAX)),
+            batch_size=500,
+        )  # fmt: skip
+        db["assessments"].insert_all(
+            ({"user_id": user_id, "kind": kind, "day": (first + timedelta(days=n)).isoformat(),
+              "answers": json.dumps([1] * size), "total": size,
+              "item9": 1 if kind == "phq9" else None,
+              "created_at": STAMP["created_at"]}
+             for n in range(days) for kind, size in (("phq9", 9), ("gad7", 7))
+             for _ in range(assessments.PER_DAY_MAX)),
+            batch_size=500,
+        )  # fmt: skip
+        counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0]  # noqa: S608
+                  for t in ("sessions", "assessments", "checkins")}  # fmt: skip
+    db.close()
+    therapist = app.test_client()
+    response = therapist.post(
+        "/auth/register",
+        data={"email": "therapist@example.com", "password": PASSWORD, "timezone": "UTC",
+              "role": "therapist"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.status_code
+    db = connect(path)
+    with db.conn:
+        therapist_id = db.execute(
+            "select id from users where email = 'therapist@example.com'"
+        ).fetchone()[0]
+        db["therapist_links"].insert(
+            {"patient_id": user_id, "therapist_id": therapist_id, "linked_at": STAMP["created_at"]}
+        )
+        session_id = db.execute(
+            "select id from sessions where user_id = ? order by started_at limit 1 offset ?",
+            [user_id, counts["sessions"] // 2],
+        ).fetchone()[0]
+    db.close()
+    with app.app_context():
+        _, token = share.create_link(user_id, "Bench", 90)
+    print(
+        f"  ({counts['sessions']:,} sessions, {counts['assessments']:,} check-ups, "
+        f"{counts['checkins']:,} check-ins)"
+    )
+    last_sessions = -(-counts["sessions"] // app.config["ENTRIES_PER_PAGE"])
+    last_assessments = -(-counts["assessments"] // 2 // app.config["ENTRIES_PER_PAGE"])
+    pages = [
+        (client, "/sessions"),
+        (client, f"/sessions?page={last_sessions}"),
+        (client, f"/sessions/{session_id}"),
+        (client, "/assessments"),
+        (client, f"/assessments?page={last_assessments}"),
+        (client, "/progress?days=90"),
+        (therapist, f"/caseload/{user_id}?days=90"),
+        (client, f"/s/{token}?days=90"),
+    ]
+    for who, url in pages:
+        median, slowest, response = runs(lambda who=who, url=url: who.get(url), repeat)
+        size = f"{len(response.data) / 1e6:,.2f} MB" if response.status_code == 200 else ""
+        row(url.replace(token, "<token>"), median, slowest, f"{response.status_code} {size}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--export-days", type=int, default=(TODAY - EARLIEST_DAY).days + 1,
         help="check-ins for the exports (default: every day since the earliest day taken)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--history-years", type=float, default=3,
+        help="years of sessions and check-ups at the per-day bounds for the pages",
     )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="afterglow-bench-bounds-") as folder:
@@ -253,6 +338,7 @@ def main():
         bench_import(workdir, args.repeat)
         bench_report(workdir, args.repeat)
         bench_exports(workdir, args.repeat, args.export_days)
+        bench_history(workdir, args.repeat, args.history_years)
 
 
 if __name__ == "__main__":

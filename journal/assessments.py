@@ -8,7 +8,9 @@ Decisions where DESIGN.md and the issue are silent:
 
 - More than one check-up of a kind on one day is allowed and each is stored: a person may
   retake it after a misclick, or answer one before a session and again after. Nothing is
-  overwritten, and the history lists every one (newest first: by day, then by order of saving).
+  overwritten, and the history lists every one (newest first: by day, then by order of saving),
+  30 of each kind a page as History (`?page=N` pages both lists at once; the summaries above
+  them stand on every check-up).
   The analytics see the later one of a day (windows' tie rule), because the scores are passed
   oldest first.
 - A check-up is taken "weekly or before a session": /assessments suggests a PHQ-9 when none is
@@ -30,12 +32,21 @@ Decisions where DESIGN.md and the issue are silent:
 import json
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
 from . import crisis, instruments, progress, timezones, windows
-from .db import get_db, owned_or_404
+from .db import get_db, owned_or_404, page_of
 from .fields import JournalForm, ScaleField, check_local_day, day_field
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -129,12 +140,17 @@ def instrument_or_404(kind):
     return instruments.get(kind)
 
 
-def assessment_rows(kind=None):
-    """The signed-in person's check-ups (of one kind, or all), newest first."""
+def assessment_rows(kind=None, limit=None, offset=None):
+    """The signed-in person's check-ups (of one kind, or all), newest first (`limit` of them
+    from `offset`, when given)."""
     where, params = "user_id = ?", [current_user.id]
     if kind is not None:
         where, params = where + " and kind = ?", [*params, kind]
-    rows = list(get_db()["assessments"].rows_where(where, params, order_by="day desc, id desc"))
+    rows = list(
+        get_db()["assessments"].rows_where(
+            where, params, order_by="day desc, id desc", limit=limit, offset=offset
+        )
+    )
     for row in rows:
         row["band"] = instruments.band(row["kind"], row["total"])
     return rows
@@ -181,13 +197,26 @@ def phq9_due(user):
 
 def first_session_day():
     """The local date of the person's first session (as /progress counts it), or None."""
-    sessions = progress.session_rows(current_user.id)
-    return date.fromisoformat(sessions[0]["day"]) if sessions else None
+    return progress.first_session_day(current_user.id)
 
 
-def scores(rows):
-    """(date, total) pairs oldest first, for windows' summaries (the later of a day wins)."""
-    return [(date.fromisoformat(row["day"]), row["total"]) for row in reversed(rows)]
+def summary_scores(kind, first_session):
+    """The (date, total) pairs windows' summaries read, oldest first: the first day's, the
+    last on or before `first_session` and the latest, each the later of its day. The
+    summaries are the same as from every score, for three index lookups."""
+    picks = [("", [], "day, id desc"), ("", [], "day desc, id desc")]
+    if first_session is not None:
+        picks.append((" and day <= ?", [first_session.isoformat()], "day desc, id desc"))
+    found = set()
+    for extra, params, order in picks:
+        found.update(
+            get_db().execute(
+                f"select day, total from assessments where user_id = ? and kind = ?{extra} "  # noqa: S608 (constant clauses)
+                f"order by {order} limit 1",
+                [current_user.id, kind, *params],
+            )
+        )
+    return sorted((date.fromisoformat(day), total) for day, total in found)
 
 
 def save_assessment(instrument, day, answers, difficulty):
@@ -214,15 +243,29 @@ def save_assessment(instrument, day, answers, difficulty):
 @login_required
 def index():
     local_today = today()
-    history = {key: assessment_rows(key) for key in instruments.INSTRUMENTS}
+    counts = dict.fromkeys(instruments.INSTRUMENTS, 0)
+    counts.update(
+        get_db().execute(
+            "select kind, count(*) from assessments where user_id = ? group by kind",
+            [current_user.id],
+        )
+    )
+    page, pages, offset = page_of(max(counts.values()))
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    history = {key: assessment_rows(key, per_page, offset) for key in instruments.INSTRUMENTS}
+    latest_phq9 = assessment_rows("phq9", 1)
     first_session = first_session_day()
-    next_phq9 = next_suggested(history["phq9"])
+    next_phq9 = next_suggested(latest_phq9)
     return render_template(
         "assessments/index.html",
         history=history,
+        counts=counts,
+        latest_phq9=latest_phq9[0] if latest_phq9 else None,
+        page=page,
+        pages=pages,
         instruments=instruments.INSTRUMENTS,
-        phq9=windows.phq9_summary(scores(history["phq9"]), first_session),
-        gad7=windows.gad7_summary(scores(history["gad7"]), first_session),
+        phq9=windows.phq9_summary(summary_scores("phq9", first_session), first_session),
+        gad7=windows.gad7_summary(summary_scores("gad7", first_session), first_session),
         response=instruments.response_status,
         baseline_text=instruments.baseline_text,
         first_session=first_session,
@@ -248,7 +291,7 @@ def take(kind):
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
-    latest = assessment_rows(kind)[:1]
+    latest = assessment_rows(kind, 1)
     next_day = next_suggested(latest)
     status = 400 if form.is_submitted() else 200
     return render_template(

@@ -74,12 +74,15 @@ from .fields import (
     REFLECTION_MAX,
     JournalForm,
     ScaleField,
+    answers_version,
     check_local_day,
     day_field,
+    given_answers,
     max_chars,
     no_control_characters,
     normalize_newlines,
     strip,
+    version_digests,
 )
 
 bp = Blueprint("checkins", __name__)
@@ -306,25 +309,6 @@ def form_data(row):
     for symptom_id, value in symptoms.scores(row["id"]).items():
         data[f"symptom_{symptom_id}"] = value
     return data
-
-
-def digest(value):
-    """A short fingerprint of one answer, the same for a stored value and a sent one."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:10]
-
-
-def answers_version(answers):
-    """The fingerprints of a day's answers (`form_data`, or an empty form's defaults), as the
-    form carries them: "name:fingerprint" pairs. A form's `loaded_version`."""
-    return " ".join(f"{name}:{digest(value)}" for name, value in sorted(answers.items()))
-
-
-def version_digests(version):
-    """`answers_version`'s text back as {name: fingerprint}; {} when it is not one."""
-    pairs = [pair.partition(":") for pair in (version or "").split()]
-    return {name: value for name, sep, value in pairs if sep}
 
 
 def stored_version(day):
@@ -596,24 +580,6 @@ def day_changed(form):
         return None
     day = timezones.parse_day(form.date.data)
     return None if day is None or day.isoformat() == loaded else day
-
-
-def given_answers(form, loaded):
-    """The names of the answers in a sent `form` that the person gave rather than carried.
-
-    `loaded` holds the fingerprints (`version_digests`) of what the form was shown with (a
-    day's `form_data`, or an empty form's defaults). An answer that differs from it and is not
-    empty was given; one that could not be read counts as given too, so that it comes back to
-    be corrected. A cleared answer is not: the day's own shows instead.
-    """
-    given = []
-    for field in form:
-        if field.name in ("csrf_token", "date", "loaded_for", "loaded_version"):
-            continue
-        empty = field.data is None or field.data == "" or field.data is False
-        if field.process_errors or (not empty and digest(field.data) != loaded.get(field.name)):
-            given.append(field.name)
-    return given
 
 
 def loaded_answers(form):

@@ -1,11 +1,12 @@
 """The SQLite database: one sqlite-utils `Database` per request, and the data CLI commands."""
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 
 import click
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 from flask.cli import with_appcontext
 from flask_login import current_user
 from sqlite_utils import Database
@@ -71,6 +72,26 @@ def owned_or_404(table, **where):
     if not rows:
         abort(404)
     return rows[0]
+
+
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def page_of(total):
+    """(page, pages, offset) for the request's `?page=N` of a list of `total` rows, newest
+    first, ENTRIES_PER_PAGE a page (take `limit=` that, `offset=` the offset); 404 for a page
+    that is not there.
+
+    Only ASCII digits name a page: "abc", "-1", "", "1_0", "٢" (which int() would read as 2)
+    or a 30-digit number is no page, a 404 like a page past the last, never a 500.
+    """
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    pages = max(1, -(-total // per_page))
+    text = request.args.get("page", "1")
+    if not PAGE_NUMBER.fullmatch(text) or not 1 <= int(text) <= pages:
+        abort(404)
+    page = int(text)
+    return page, pages, (page - 1) * per_page
 
 
 def close_db(exc=None):

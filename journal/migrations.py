@@ -371,6 +371,13 @@ def m018_signins(db):
     db.execute("create index signins_user on signins (user_id)")
 
 
+
+@migrations()
+def m019_sessions_by_start(db):
+    # The sessions list pages by start time, newest first: an index walks to the page
+    # instead of sorting all of a person's sessions.
+    db.execute("create index sessions_user_started on sessions (user_id, started_at, id)")
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

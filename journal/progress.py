@@ -33,6 +33,9 @@ RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
 CHARTS = ("mood-timeline", "window-overlay", "assessments")
 HEATMAP_MAX_DAYS = 365
+# The most sessions the window table lists (the latest of the range); 90 days hold at most
+# 360 (sessions.PER_DAY_MAX a day).
+TABLE_SESSIONS_MAX = 100
 THEMES = ("light", "dark")
 
 
@@ -90,6 +93,73 @@ def window_figures(user, sessions=None, points=None):
     base = windows.baseline(points, dates[0] if dates else None)
     figures = windows.session_windows(points, dates, base, user.window_days)
     return base, list(zip(sessions, figures, strict=True))
+
+
+def first_session_day(user_id):
+    """The day of the person's first session (by start time, as session_rows orders), or None."""
+    row = (
+        get_db()
+        .execute(
+            "select day from sessions where user_id = ? order by started_at, id limit 1", [user_id]
+        )
+        .fetchone()
+    )
+    return date.fromisoformat(row[0]) if row else None
+
+
+def mood_between(user_id, start, end):
+    """(date, mood) for each check-in dated start..end, oldest first (metric_points, bounded)."""
+    rows = get_db().execute(
+        "select day, mood from checkins where user_id = ? and mood is not null "
+        "and day between ? and ? order by day",
+        [user_id, start.isoformat(), end.isoformat()],
+    )
+    return [(date.fromisoformat(day), mood) for day, mood in rows]
+
+
+def some_window_figures(user, rows):
+    """(mood baseline, [(row, figures, window label)]) for `rows`, some of the person's sessions
+    oldest first (a page of the list, or one session): the figures window_figures and the
+    labels window_labels give them among all the person's sessions, from only what their
+    windows reach.
+
+    A window stands on the check-ins of its days -3..window_days and is cut by the next
+    session within window_days; the baseline on the 14 days before the first session. So
+    this fetches those check-ins and the sessions from the first row's day to window_days
+    after the last row's, and a page costs the same however long the history is.
+    """
+    if not rows:
+        return None, []
+    window_days = user.window_days
+    first = first_session_day(user.id)
+    base = windows.baseline(
+        mood_between(user.id, first - timedelta(days=windows.BASELINE_DAYS), first), first
+    )
+    days = sorted({date.fromisoformat(row["day"]) for row in rows})
+    near = list(
+        get_db()["sessions"].rows_where(
+            "user_id = ? and day between ? and ?",
+            [user.id, days[0].isoformat(), (days[-1] + timedelta(days=window_days)).isoformat()],
+            order_by="started_at, id",
+            select="id, day",
+        )
+    )
+    spans = []  # the days each window reaches, overlapping spans merged
+    for day in days:
+        low, high = day - timedelta(days=windows.PRE_LEVEL_DAYS), day + timedelta(days=window_days)
+        if spans and low <= spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = high
+        else:
+            spans.append([low, high])
+    points = [point for low, high in spans for point in mood_between(user.id, low, high)]
+    figures = windows.session_windows(
+        points, [date.fromisoformat(s["day"]) for s in near], base, window_days
+    )
+    by_id = {
+        s["id"]: (f, label)
+        for s, f, label in zip(near, figures, window_labels(near, window_days), strict=True)
+    }
+    return base, [(row, *by_id[row["id"]]) for row in rows]
 
 
 # Parameters
@@ -503,6 +573,9 @@ def view_context(person, args, shared=False):
     mood_base = windows.baseline(mood["points"], first)
     # The session table follows the chosen metric, as the overlay chart above it does.
     figure_base, figures = window_figures(person, data["sessions"], data["points"])
+    # The table lists the sessions of the range (with their figures among all sessions), the
+    # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
+    figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
     return {
         "person": person,
@@ -515,7 +588,9 @@ def view_context(person, args, shared=False):
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9),
-        "figures": figures,
+        "figures": figures[-TABLE_SESSIONS_MAX:],
+        "figures_in_range": len(figures),
+        "has_sessions": first is not None,
         "figure_base": figure_base,
         "charts": {
             name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS

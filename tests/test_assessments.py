@@ -686,3 +686,45 @@ def test_a_day_holds_at_most_three_checkups_of_one_kind(
     other = "gad7" if kind == "phq9" else "phq9"
     assert take(client, other, PHQ9_CALM if other == "phq9" else GAD7_CALM).status_code == 302
     assert take(client, kind, answers, day=TODAY.isoformat()).status_code == 302
+
+
+# The history is paginated as History is: 30 of each kind a page, newest first.
+
+
+def test_history_is_paginated_newest_first(app, client, patient):
+    with app.app_context():
+        db = get_db()
+        user_id = db.execute("select id from users").fetchone()[0]
+        for n in range(70):
+            for kind, size in (("phq9", 9), ("gad7", 7)):
+                if kind == "gad7" and n >= 40:
+                    continue
+                total = n % (size * 3 + 1)
+                db["assessments"].insert(
+                    {"user_id": user_id, "kind": kind, "day": days_ago(n // 2),
+                     "answers": json.dumps([0] * size), "total": total,
+                     "item9": 0 if kind == "phq9" else None,
+                     "created_at": "2026-01-01T00:00:00+00:00"}
+                )  # fmt: skip
+        db.conn.commit()
+    newest_first = sorted(rows(app), key=lambda row: (row["day"], row["id"]), reverse=True)
+    everything = {kind: [row["id"] for row in newest_first if row["kind"] == kind]
+                  for kind in ("phq9", "gad7")}  # fmt: skip
+    first = client.get("/assessments").text
+    seen = {"phq9": [], "gad7": []}
+    for page in (1, 2, 3):
+        text = client.get(f"/assessments?page={page}").text
+        phq9, gad7 = text.split('id="gad7-title"')
+        seen["phq9"] += [int(i) for i in re.findall(r'href="/assessments/(\d+)"', phq9)]
+        seen["gad7"] += [int(i) for i in re.findall(r'href="/assessments/(\d+)"', gad7)]
+        assert f"Page {page} of 3" in text
+        # The summaries stand on every check-up, whatever the page.
+        assert summary_figures(client.get(f"/assessments?page={page}"), "phq9") == (
+            summary_figures(client.get("/assessments"), "phq9")
+        )
+    assert seen == everything  # newest first (by day, then order of saving), each once
+    assert "No older GAD-7s" in text
+    assert client.get("/assessments?page=4").status_code == 404
+    assert re.findall(r'href="/assessments/(\d+)"', first)[:30] == [
+        str(i) for i in everything["phq9"][:30]
+    ]

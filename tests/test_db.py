@@ -286,7 +286,7 @@ def test_upgrading_keeps_every_row_and_ids_are_never_given_twice_after(tmp_path)
     db.execute("insert into share_openings (link_id, opened_at, what) values (1, 't', 'page')")
     db.conn.commit()
 
-    assert migrate(db) == ["m017_ids_never_reused", "m018_signins"]
+    assert migrate(db)[:2] == ["m017_ids_never_reused", "m018_signins"]
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     counts = {t: db[t].count for t in ("checkins", "symptom_scores", "share_openings", "users")}

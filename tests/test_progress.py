@@ -609,3 +609,28 @@ def test_overlay_text_changes_agree_with_the_values_shown(moods, expected, absen
 )
 def test_window_label_says_which_days_the_figures_stand_on(last, label):
     assert progress.window_label(last, 7) == label
+
+
+# The session table of a range lists the sessions of that range only (a page must not grow with
+# the whole history), with the figures they have among all sessions.
+
+
+def test_the_session_table_lists_only_the_range(app, client, patient):
+    from journal import share
+
+    with app.app_context():
+        db = get_db()
+        user_id = db.execute("select id from users").fetchone()[0]
+        for ago in (400, 200, 95, 89, 10, 3):
+            day = (TODAY - timedelta(days=ago)).isoformat()
+            db["sessions"].insert(
+                {"user_id": user_id, "started_at": f"{day}T10:00:00+00:00", "day": day,
+                 "product": "ketamine", "route": "iv", "created_at": f"{day}T10:00:00+00:00",
+                 "updated_at": f"{day}T10:00:00+00:00"}
+            )  # fmt: skip
+        db.conn.commit()
+        _, token = share.create_link(user_id, "Dr", 30)
+    for url in ("/progress", f"/s/{token}"):
+        for days, listed in (("90", ["6", "5", "4"]), ("365", ["6", "5", "4", "3", "2"])):
+            page = client.get(url, query_string={"days": days}).text
+            assert re.findall(r'<th scope="row">#(\d+) <time', page) == listed
