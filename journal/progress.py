@@ -157,7 +157,12 @@ def some_window_figures(user, rows):
     )
     by_id = {
         s["id"]: (f, label)
-        for s, f, label in zip(near, figures, window_labels(near, window_days), strict=True)
+        for s, f, label in zip(
+            near,
+            figures,
+            window_labels(near, window_days, timezones.local_today(user.timezone)),
+            strict=True,
+        )
     }
     return base, [(row, *by_id[row["id"]]) for row in rows]
 
@@ -302,10 +307,14 @@ def days_used(last):
     return "day 1" if last == 1 else "day 0 only"
 
 
-def window_label(last, window_days):
+def window_label(last, window_days, so_far=None):
     """The days a session's window figures stand on, for their label (`last` from
     windows.window_ends): "days 1–7", "days 1–4 (cut short)", "day 1 (cut short)", or why
-    there are none (the next session the next day, or later the same day)."""
+    there are none (the next session the next day, or later the same day). `so_far`, the
+    days since the session as of today, marks a window still under way: "days 1–3 so far",
+    "no days yet"."""
+    if so_far is not None and so_far < min(last, window_days):
+        return f"{days_used(so_far)} so far" if so_far >= 1 else "no days yet"
     if last >= window_days:
         return f"days 1\u2013{window_days}"
     if last >= 1:
@@ -315,10 +324,14 @@ def window_label(last, window_days):
     return "no days (another session followed the same day)"
 
 
-def window_labels(sessions, window_days):
-    """window_label for each of `sessions` (rows with "day", oldest first), in order."""
+def window_labels(sessions, window_days, today=None):
+    """window_label for each of `sessions` (rows with "day", oldest first), in order; with
+    `today`, a window not over by then says how many of its days have passed."""
     dates = [date.fromisoformat(s["day"]) for s in sessions]
-    return [window_label(last, window_days) for last in windows.window_ends(dates, window_days)]
+    return [
+        window_label(last, window_days, None if today is None else (today - day).days)
+        for day, last in zip(dates, windows.window_ends(dates, window_days), strict=True)
+    ]
 
 
 def describe_overlay(data, base, used=()):

@@ -210,7 +210,7 @@ def report_data(person, start, end):
     scores_chart = progress.assessments_data(
         phq9_scores, gad7_scores, sessions, shown_from, end
     )
-    labels = progress.window_labels(sessions, window_days)
+    labels = progress.window_labels(sessions, window_days, end)  # as of the end of the range
     in_range = [
         _session_row(row, figs, days)
         for (row, figs), days in zip(figures, labels, strict=True)

@@ -611,6 +611,31 @@ def test_window_label_says_which_days_the_figures_stand_on(last, label):
     assert progress.window_label(last, 7) == label
 
 
+@pytest.mark.parametrize(
+    ("last", "so_far", "label"),
+    [
+        (7, 3, "days 1\u20133 so far"),
+        (7, 1, "day 1 so far"),
+        (7, 0, "no days yet"),
+        (7, 7, "days 1\u20137"),
+        (7, 30, "days 1\u20137"),
+        (4, 2, "days 1\u20132 so far"),  # cut short later, but not over yet either
+        (4, 9, "days 1\u20134 (cut short)"),
+    ],
+)
+def test_a_window_still_under_way_says_how_many_days_it_has_so_far(last, so_far, label):
+    assert progress.window_label(last, 7, so_far) == label
+
+
+def test_the_session_page_labels_a_window_under_way(client, patient):
+    day = (TODAY - timedelta(days=2)).isoformat()
+    client.post(
+        "/sessions/new",
+        data={"started_at": f"{day}T10:00", "product": "ketamine", "route": "iv"},
+    )
+    assert "days 1\u20132 so far" in client.get("/sessions").text
+
+
 # The session table of a range lists the sessions of that range only (a page must not grow with
 # the whole history), with the figures they have among all sessions.
 
