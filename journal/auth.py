@@ -1,4 +1,5 @@
-"""Accounts: register, log in (throttled), log out; the `User` flask-login works with."""
+"""Accounts: register, log in (throttled), log out; the `User` flask-login works with, and the
+server-side sign-ins (`signins`) its cookies name; therapists kept to the caseload."""
 
 import hashlib
 import secrets
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
@@ -37,6 +39,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from . import devices, timezones
 from .db import get_db
 from .fields import JournalForm, name_text, no_control_characters, shown_name, strip
+from .numbers import plural
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -121,7 +124,7 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_signin(db, user_id, remember, device="", network="", now=None):
+def record_signin(db, user_id, remember, device="", network="", now=None):
     """Record a new sign-in of `user_id`; return it as a dict with its `token`."""
     now = now or time.time()
     lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
@@ -181,10 +184,9 @@ def load_user(token):
     if went_idle or now >= row["expires_at"]:
         end_signin(db, row["signin_id"])
         if went_idle:
-            minutes = idle // 60
             flash(
-                f"You were signed out after {minutes} minutes without activity, to keep your "
-                "journal private. Log in to carry on."
+                f"You were signed out after {plural(idle // 60, 'minute')} without activity, "
+                "to keep your journal private. Log in to carry on."
             )
         return None
     if now - row["seen_at"] >= SEEN_EVERY_SECONDS and counts_as_activity():
@@ -459,7 +461,7 @@ def login():
         minutes = max(1, round(wait / 60))
         form.form_errors.append(
             "Too many attempts to log in. For your account's safety, please wait "
-            f"about {minutes} minute{'s' if minutes != 1 else ''} and try again."
+            f"about {plural(minutes, 'minute')} and try again."
         )
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
 
@@ -499,7 +501,7 @@ def begin_signin(user, remember):
     """
     device = devices.device_words(request.headers.get("User-Agent"))
     network = devices.network_start(request.remote_addr)
-    user.signin = start_signin(get_db(), user.id, remember, device, network)
+    user.signin = record_signin(get_db(), user.id, remember, device, network)
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     login_user(user, remember=remember)
@@ -509,12 +511,12 @@ def begin_signin(user, remember):
 def logout():
     if not JournalForm().validate_on_submit():
         abort(400)
-    end_session()
+    sign_out()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
 
 
-def end_session():
+def sign_out():
     """End this browser's sign-in on the server, and sign it out, "remember me" included."""
     if current_user.is_authenticated and current_user.signin:
         end_signin(get_db(), current_user.signin["id"])
@@ -524,3 +526,13 @@ def end_session():
     # Issue 5: clearing the session also dropped flask-login's note to delete the remember
     # cookie, which then signed the person straight back in; restore the note.
     session["_remember"] = "clear"
+    after_this_request(forget_pages)
+
+
+def forget_pages(response):
+    """Ask the browser to drop every copy of this site's pages and charts it keeps (its HTTP
+    cache and back/forward cache), so neither Back nor the next person on this browser sees
+    the signed-out person's. Not "storage": the device's queue can hold another person's
+    unsent check-ins, so the script forgets only this person's (static/app.js)."""
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -672,9 +672,8 @@ class ReportDocument(FPDF):
 
         A row is kept on one page (cells here are short: dates, figures, labels).
         """
-        total = sum(widths)
-        widths = [self.width * w / total for w in widths]
         height, pad = size * 0.45, 1.2
+        widths = self.column_widths(headings, rows, widths, size, pad)
         head = self.layout([(h, size, "B", TEXT) for h in headings], widths, height, pad)
         body = [
             self.layout([(str(c), size, "", TEXT) for c in cells], widths, height, pad)
@@ -688,6 +687,35 @@ class ReportDocument(FPDF):
                 self.add_page()
                 self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
             self.draw_row(laid_out, widths, height, pad, rule=True)
+
+    def column_widths(self, headings, rows, weights, size, pad):
+        """Column widths across the page in proportion to `weights`, each widened to hold its
+        longest word (headings in bold, then cells) on one line, taking the room from columns
+        that have some to spare: "Check-ins" must not print as "Check-in" over "s".
+
+        Cells' words count only while every column's longest word fits the page together, then
+        the headings' alone; where even those cannot fit, the proportions stand.
+        """
+        total = sum(weights)
+        widths = [self.width * w / total for w in weights]
+
+        def longest(texts, style):
+            self.set_font(FONT, style, size)
+            words = [word for text in texts for word in printable(str(text), style).split()]
+            return max(map(self.text_width, words), default=0.0) + 2 * pad + 0.01
+
+        heads = [longest([h], "B") for h in headings]
+        cells = [max(h, longest([row[n] for row in rows], "")) for n, h in enumerate(heads)]
+        for need in (cells, heads):
+            if sum(need) > self.width:
+                continue
+            short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+            spare = sum(max(0.0, w - n) for n, w in zip(need, widths, strict=True))
+            return [
+                max(n, w - short * (w - n) / spare if spare else w)
+                for n, w in zip(need, widths, strict=True)
+            ]
+        return widths
 
     def figure_boxes(self, boxes):
         """A row of shaded boxes: a label, a large figure and a note under it.

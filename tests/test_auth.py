@@ -592,3 +592,32 @@ def test_a_password_change_kills_copies_of_this_browsers_own_cookies(app, client
         from journal.db import get_db
 
         assert get_db()["signins"].count == 1
+
+
+def test_log_out_asks_the_browser_to_drop_its_copies_of_the_persons_pages(client, patient):
+    """The HTTP and back/forward caches: neither Back nor the next person on this browser sees
+    a page or chart of the signed-out person (tests/test_browser_signout.py in Chromium)."""
+    client.get("/progress")
+    assert "Clear-Site-Data" not in client.get("/checkin").headers
+    response = client.post("/auth/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+
+
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [
+        (1, "You were signed out after 1 minute without activity"),
+        (30, "You were signed out after 30 minutes without activity"),
+    ],
+)
+def test_the_idle_sign_out_counts_its_minutes(tmp_path, minutes, message):
+    app = make_app(tmp_path, IDLE_MINUTES=minutes)
+    client = app.test_client()
+    assert AuthActions(client).register().status_code == 302
+    with app.app_context():
+        from journal.db import get_db
+
+        get_db().execute("update signins set seen_at = seen_at - ?", [minutes * 60 + 5])
+        get_db().conn.commit()
+    response = client.get("/checkin", follow_redirects=True)
+    assert message in response.text

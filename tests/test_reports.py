@@ -739,3 +739,26 @@ def test_window_figures_say_which_days_each_window_had(app, client, patient):
     assert f"#1 {short(0)} days 1–4 (cut short) 3.0 6.0 +2.7 +3.7 on day 2 2 of 2 2" in text
     assert f"#2 {short(5)} no days (the next session was the next day) 7.0 — — — — 0" in text
     assert f"#3 {short(6)} days 1–7" in text
+
+
+@pytest.mark.parametrize(
+    ("section", "headings"),
+    [
+        (
+            "windows",
+            "# Date Window days used Mood 3 days before Window mean Change from baseline "
+            "Best day against baseline Days above baseline Check-ins",
+        ),
+        (
+            "sessions",
+            "# Date Medicine and route Dose Mood before → after Dissociation Side effects",
+        ),
+        ("flags", "Date Why"),
+    ],
+)
+def test_table_headings_never_break_inside_a_word(course, section, headings):
+    """The windows table printed its last heading as "Check-in" over "s": a column is as
+    wide as its longest word, the room taken from columns with some to spare."""
+    response = course["client"].get(f"/export/report.pdf?{RANGE}&sections={section}")
+    words = set(" ".join(pages(response.data)[1:]).split())
+    assert [word for word in headings.split() if word not in words] == []
