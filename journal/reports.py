@@ -69,6 +69,7 @@ from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
 from . import account, charts, instruments, numbers, progress, sharing, timezones, windows
+from .db import get_db
 from .fields import check_local_day, strip
 from .numbers import difference, plural
 from .sessions import LABELS, ChecklistField, figure_text
@@ -178,6 +179,14 @@ def _scores(person, kind, end, first_session):
     )
     summary["latest_day"] = scores[-1][0] if scores else None
     summary["baseline_band"] = instruments.band(kind, summary["baseline"])
+    # The safety item of the latest PHQ-9, shown beside its total: an answer above 0 calls for
+    # follow-up whatever the total (CLINICAL.md).
+    latest = get_db().execute(
+        "select item9 from assessments where user_id = ? and kind = ? and day <= ? "
+        "order by day desc, id desc limit 1",
+        [person.id, kind, end.isoformat()],
+    ).fetchone()
+    summary["latest_item9"] = latest[0] if latest else None
     return summary, scores
 
 
@@ -801,8 +810,12 @@ def _first_page(pdf, data, span, sections):
             (
                 "PHQ-9 (depression)",
                 _num(phq9["latest"], "{}"),
-                phq9["band"] or "none yet",
-                TEXT,
+                (
+                    f"{phq9['band']}; item 9 answered {phq9['latest_item9']} of 3"
+                    if phq9["latest_item9"]
+                    else phq9["band"] or "none yet"
+                ),
+                ALERT if phq9["latest_item9"] else TEXT,
             ),
             ("GAD-7 (anxiety)", _num(gad7["latest"], "{}"), gad7["band"] or "none yet", TEXT),
             ("PHQ-9 response", response, instruments.response_short(phq9), TEXT),

@@ -762,3 +762,12 @@ def test_table_headings_never_break_inside_a_word(course, section, headings):
     response = course["client"].get(f"/export/report.pdf?{RANGE}&sections={section}")
     words = set(" ".join(pages(response.data)[1:]).split())
     assert [word for word in headings.split() if word not in words] == []
+
+
+@pytest.mark.parametrize(("item9", "shown"), [(0, False), (1, True), (3, True)])
+def test_the_latest_phq9s_item_9_stands_beside_its_total(app, client, patient, item9, shown):
+    answers = [0, 0, 0, 1, 0, 0, 0, 0, item9]
+    add(app, "assessments", kind="phq9", day=day(-1), answers=json.dumps(answers),
+        total=sum(answers), item9=item9)  # fmt: skip
+    first = first_page(client)
+    assert (f"item 9 answered {item9} of 3" in first) is shown
