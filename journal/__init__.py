@@ -15,6 +15,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .fields import JournalRequest
+
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
 
@@ -29,6 +31,7 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.request_class = JournalRequest  # form fields that are not UTF-8 are refused, not kept
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "journal.sqlite3"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
@@ -48,8 +51,8 @@ def create_app(test_config=None):
         WTF_CSRF_CHECK_DEFAULT=False,
         # How many proxies in front set X-Forwarded-For/-Proto (0: none; 1 behind one proxy).
         PROXY_HOPS=0,
-        # A session ends after this many minutes without a request, unless "remember me" was
-        # chosen (journal/auth.py); 0 turns the idle timeout off.
+        # A sign-in ends on the server after this many minutes without a request, unless
+        # "Keep me signed in" was chosen (journal/auth.py); 0 turns the idle timeout off.
         IDLE_MINUTES=30,
     )
     if test_config is None:

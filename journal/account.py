@@ -36,7 +36,7 @@ from flask_login import current_user, login_required
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
-from . import auth, devices, settings, share, timezones
+from . import auth, checkins, devices, settings, share, timezones
 from .db import get_db
 from .fields import JournalForm
 
@@ -45,6 +45,7 @@ bp = Blueprint("account", __name__, url_prefix="/settings")
 ACTIVITY_DAYS = 90
 ACTIVITY_LIMIT = 100
 CHECKPOINT_TRIES = 3
+
 
 class DeleteForm(JournalForm):
     password = PasswordField(
@@ -195,9 +196,10 @@ def delete():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("account/delete.html", form=form), status
+    owner = checkins.queue_owner()  # the device forgets what it keeps of this person
     erase(current_user.id, current_user.email)
-    auth.end_session()
-    response = make_response(render_template("account/deleted.html"))
+    auth.sign_out()
+    response = make_response(render_template("account/deleted.html", forget_owner=owner))
     response.headers["Cache-Control"] = "no-store"
     return response
 

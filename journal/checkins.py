@@ -68,8 +68,8 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
-from . import crisis, symptoms, timezones
-from .db import get_db, owned_or_404, page_of
+from . import crisis, progress, symptoms, timezones
+from .db import get_db, owned_or_404, owned_page
 from .fields import (
     REFLECTION_MAX,
     JournalForm,
@@ -78,6 +78,7 @@ from .fields import (
     check_local_day,
     day_field,
     given_answers,
+    holds,
     max_chars,
     no_control_characters,
     normalize_newlines,
@@ -239,7 +240,11 @@ def make_form(form_class, tracked, **kwargs):
 
 
 def merged(stored, values):
-    """What to save when a form not loaded from `stored` is sent for the same day.
+    """What to save when a form that carries no day's answers (an empty form, the offline
+    page's, another client's: no `loaded_for`) is sent for a day that has `stored`.
+
+    A form filled with another day's answers never gets here: it saves nothing (see
+    `day_changed`).
 
     Saving a day again updates it, but a blank form must never wipe what was written
     earlier (say, a morning check-in, then another from a second device at night): the new
@@ -264,7 +269,8 @@ def merged(stored, values):
 def save_checkin(day, form, tracked, stored=None):
     """Insert or update the check-in for `day` (one per local date), with symptom ratings.
 
-    With `stored` (a row the form was not loaded from), merge rather than replace.
+    With `stored` (the day's row, sent from a form that carries no day's answers), merge
+    rather than replace (see `merged`).
     """
     values = {
         "mood": form.mood.data,
@@ -311,6 +317,13 @@ def form_data(row):
     return data
 
 
+def loaded_data(row):
+    """A stored check-in as an edit form's data, with the fingerprint of those answers (as
+    sessions.loaded_data does for a session)."""
+    data = form_data(row)
+    return {**data, "loaded_version": answers_version(data)}
+
+
 def stored_version(day):
     """The `answers_version` of the signed-in person's check-in for `day` as it is now."""
     existing = find_checkin(day)
@@ -328,7 +341,12 @@ def changed_elsewhere(form, day):
     (other clients, the offline page) are not checked."""
     sent = form.loaded_version.data if form.loaded_version else ""
     bound = form.loaded_for is None or form.loaded_for.data == day.isoformat()
-    return bool(sent) and bound and version_digests(sent) != version_digests(stored_version(day))
+    if not (sent and bound):
+        return False
+    existing = find_checkin(day)
+    now = version_digests(answers_version(form_data(existing) if existing else empty_answers()))
+    # A form holding the day as it is saved now loses nothing by saving (a double tap).
+    return version_digests(sent) != now and (existing is None or not holds(form, now))
 
 
 def tag_suggestions(limit=10):
@@ -421,7 +439,7 @@ def signed_in_here():
     attributes for the layout's log-out form: the patient's queue tag, whether their new
     reflections start private, and until when the sign-in lasts (milliseconds since 1970).
 
-    That is when "Keep me signed in" runs out for this sign-in (auth.start_signin), else the
+    That is when "Keep me signed in" runs out for this sign-in (auth.record_signin), else the
     idle timeout from now (SESSION_ONLY_MINUTES where there is none), so the form is
     not offered to whoever picks up the phone after the session has ended. Refreshed by every
     page a patient sees; a therapist gets none.
@@ -679,23 +697,15 @@ def render_form(form, tracked, status=None, **context):
 @bp.route("/entries")
 @login_required
 def entries():
-    db = get_db()
-    total = db.execute(
-        "select count(*) from checkins where user_id = ?", [current_user.id]
-    ).fetchone()[0]
-    page, pages, offset = page_of(total)
-    rows = list(
-        db["checkins"].rows_where(
-            "user_id = ?",
-            [current_user.id],
-            order_by="day desc",
-            limit=current_app.config["ENTRIES_PER_PAGE"],
-            offset=offset,
-        )
-    )
-    missed = missed_days(today()) if page == 1 else []
+    listed = owned_page("checkins", order_by="day desc")
+    missed = missed_days(today()) if listed.page == 1 else []
     return render_template(
-        "checkins/list.html", rows=rows, page=page, pages=pages, total=total, missed=missed
+        "checkins/list.html",
+        rows=listed.rows,
+        page=listed.page,
+        pages=listed.pages,
+        total=listed.total,
+        missed=missed,
     )
 
 
@@ -704,15 +714,6 @@ def days_without(saved, start, end):
     newest first."""
     days = (end - timedelta(days=n) for n in range((end - start).days + 1))
     return [day for day in days if day.isoformat() not in saved]
-
-
-def signed_up_day():
-    """The local day the signed-in person's account was made, or None when unknown."""
-    try:
-        made = datetime.fromisoformat(current_user.created_at)
-    except (TypeError, ValueError):
-        return None
-    return timezones.local_today(current_user.timezone, made.replace(tzinfo=made.tzinfo or UTC))
 
 
 def missed_days(local_today):
@@ -724,7 +725,7 @@ def missed_days(local_today):
     (first,) = db.execute(
         "select min(day) from checkins where user_id = ?", [current_user.id]
     ).fetchone()
-    began = [d for d in (timezones.parse_day(first or ""), signed_up_day()) if d]
+    began = [d for d in (timezones.parse_day(first or ""), progress.joined_day(current_user)) if d]
     if began:
         start = max(start, min(began))
     saved = {
@@ -768,8 +769,7 @@ def edit(day):
             return edited_elsewhere(form, tracked, day)
         return render_form(form, tracked, existing=find_checkin(day), editing=day)
     row = get_checkin(day)
-    data = {**form_data(row), "loaded_version": answers_version(form_data(row))}
-    form = make_form(EditForm, tracked, today=today(), data=data)
+    form = make_form(EditForm, tracked, today=today(), data=loaded_data(row))
     return render_form(form, tracked, existing=row, editing=day)
 
 
@@ -782,8 +782,7 @@ def edited_elsewhere(form, tracked, day):
         action = url_for("checkins.checkin")
         return reshown(form, tracked, today(), day, changed_elsewhere_note, given, action=action)
     given = given_answers(form, loaded_answers(form))
-    data = {**form_data(row), "loaded_version": answers_version(form_data(row))}
-    shown = make_form(EditForm, tracked, today=today(), formdata=None, data=data)
+    shown = make_form(EditForm, tracked, today=today(), formdata=None, data=loaded_data(row))
     for name in given:
         shown[name].process(request.form)
     note = changed_elsewhere_note(day, row, given)

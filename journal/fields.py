@@ -1,15 +1,19 @@
 """Form pieces shared by every feature: text clean-up and checks that give a clear message."""
 
+import hashlib
 import re
+import secrets
 import unicodedata
 from datetime import date
+from urllib.parse import parse_qsl
 
-from flask import abort, request
+from flask import Request, abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
-from wtforms import RadioField, SelectChoice, StringField
+from werkzeug.formparser import FormDataParser
+from wtforms import HiddenField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from . import timezones
@@ -75,6 +79,60 @@ def _json_body():
         abort(400, description="That JSON is nested too deeply to read.")
 
 
+NOT_UTF8 = "This holds bytes that are not UTF-8 text, so it cannot be read; please retype it."
+
+
+class TextFormParser(FormDataParser):
+    """Werkzeug's form parser, but a field whose bytes are not UTF-8 is marked, not disguised.
+
+    Werkzeug turns undecodable bytes into something that looks like text: "%FF" in a
+    urlencoded body stays the three characters "%FF", and in a multipart body becomes "\ufffd";
+    either was then stored as the person's words. Here the form data records the names of
+    those fields (`undecodable`), still holding their text with "\ufffd" for the bad bytes so
+    the rest is kept on the page, and `JournalForm` refuses each at its field.
+    """
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        # Latin-1 maps each byte to one character and back, so every value's bytes, escaped
+        # or sent raw, come back exactly and are decoded strictly below.
+        pairs = parse_qsl(stream.read().decode("latin-1"), True, encoding="latin-1")
+        items, undecodable = [], set()
+        for name, value in pairs:
+            (name, name_ok), (value, value_ok) = _utf8(name), _utf8(value)
+            if not (name_ok and value_ok):
+                undecodable.add(name)
+            items.append((name, value))
+        return stream, _marked(self.cls(items), undecodable), self.cls()
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        # Werkzeug has already decoded each field, a bad byte as "\ufffd": a field holding
+        # one is taken as undecodable (a "\ufffd" typed on purpose is itself damaged text).
+        stream, form, files = super()._parse_multipart(stream, mimetype, content_length, options)
+        undecodable = {n for n, v in form.items(multi=True) if "\ufffd" in n + v}
+        return stream, _marked(form, undecodable), files
+
+
+def _utf8(latin1):
+    """(text, True) for bytes (as Latin-1 text) that are UTF-8; else ("\ufffd" for each bad
+    byte, False)."""
+    raw = latin1.encode("latin-1")
+    try:
+        return raw.decode(), True
+    except UnicodeDecodeError:
+        return raw.decode(errors="replace"), False
+
+
+def _marked(form, undecodable):
+    form.undecodable = frozenset(undecodable)
+    return form
+
+
+class JournalRequest(Request):
+    """Flask's request with `TextFormParser` reading form bodies (the app's `request_class`)."""
+
+    form_data_parser_class = TextFormParser
+
+
 class JournalForm(FlaskForm):
     """The base of every form in Afterglow (and, used bare, of a button's CSRF-only form).
 
@@ -89,6 +147,9 @@ class JournalForm(FlaskForm):
             self.json_refused = {}
             # Flask-WTF's own marker for "read the request": anything else was passed in.
             reads_request = formdata is not None and not hasattr(formdata, "getlist")
+            if reads_request and request and request.method in SUBMIT_METHODS:
+                undecodable = getattr(request.form, "undecodable", ())
+                self.json_refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
             if (
                 reads_request
                 and request
@@ -323,3 +384,66 @@ def check_local_day(text, today, future="That date is still to come; choose toda
     if day < EARLIEST_DAY:
         raise ValidationError("That date is too far back; check the year.")
     return day
+
+
+# A form filled with a stored record's answers (a check-in's day, a session) carries a
+# fingerprint of each answer it was shown with, `loaded_version`. When the record was saved or
+# deleted elsewhere (another tab, another device) after the form was opened, sending the form
+# saves nothing: the person sees the record as it is now, with the answers they gave on top
+# (`given_answers`) and a note. Fingerprints, not the answers, so no words wait in the page.
+
+# Fields that pick or guard a record rather than answer anything: never "given".
+NOT_ANSWERS = frozenset({"csrf_token", "date", "loaded_for", "loaded_version", "request_key"})
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def digest(value):
+    """A short fingerprint of one answer, the same for a stored value and a sent one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:10]
+
+
+def answers_version(answers):
+    """The fingerprints of a record's answers (its form data, or an empty form's defaults), as
+    the form carries them: "name:fingerprint" pairs. A form's `loaded_version`."""
+    return " ".join(f"{name}:{digest(value)}" for name, value in sorted(answers.items()))
+
+
+def version_digests(version):
+    """`answers_version`'s text back as {name: fingerprint}; {} when it is not one."""
+    pairs = [pair.partition(":") for pair in (version or "").split()]
+    return {name: value for name, sep, value in pairs if sep}
+
+
+def holds(form, digests):
+    """True when the sent `form` holds every answer of a record's fingerprints `digests` as
+    it is: saving it over that record loses nothing (the same form sent twice, say)."""
+    return all(name in form and digest(form[name].data) == value for name, value in digests.items())
+
+
+def given_answers(form, loaded):
+    """The names of the answers in a sent `form` that the person gave rather than carried.
+
+    `loaded` holds the fingerprints (`version_digests`) of what the form was shown with (a
+    record's form data, or an empty form's defaults). An answer that differs from it and is
+    not empty was given; one that could not be read counts as given too, so that it comes back
+    to be corrected. A cleared answer is not: the record's own shows instead.
+    """
+    given = []
+    for field in form:
+        if field.name in NOT_ANSWERS:
+            continue
+        empty = field.data is None or field.data == "" or field.data is False or field.data == []
+        if field.process_errors or (not empty and digest(field.data) != loaded.get(field.name)):
+            given.append(field.name)
+    return given
+
+
+def request_key_field():
+    """A random key, new for every form shown, that makes sending the same form twice (a
+    double tap, a reload) do its work once. Anything but a key is no key."""
+    return HiddenField(
+        default=lambda: secrets.token_urlsafe(16),
+        filters=[lambda value: value if value and REQUEST_KEY.fullmatch(value) else None],
+    )

@@ -20,8 +20,22 @@ Decisions where DESIGN.md, CLINICAL.md and issue 3 are silent:
   (people usually repeat them), with a note saying so.
 - The crisis panel of the check-in also follows a session whose latest mood rating (after, or
   else before) is 0–2: same rule, same calm panel, shown once.
-- The list is not paginated: a person has tens of sessions, not thousands, and every window
-  needs the next session's date anyway.
+- Two tabs, a deleted session, a double tap (the check-in's mechanism, `fields.answers_version`):
+  the edit form carries a fingerprint of the answers it was shown with (`loaded_version`). If
+  the session was saved elsewhere since, sending it saves nothing and shows the session as it
+  is now with the answers the person changed on top and a note (400); if it was deleted
+  since, their answers come back in a new-session form. A form whose answers are what is
+  stored already just goes on (a double tap on Save changes). Someone else's session id is
+  treated as a deleted one, so nothing tells the two apart.
+- The new-session form carries a random `request_key`: the same form sent again (a double tap,
+  a reload) stores no second session. Sent again unchanged, it goes to the session it saved;
+  with changes (Back, a field changed, Save), that session's edit form is shown with the
+  changes on top. Keys are kept in `checkin_requests` (the check-in's idempotency keys, whose
+  keys can never start with "session:"), with the session's id as the outcome.
+- The list is paginated as History is (30 a page, newest first, `?page=N`, 404 for a page
+  that is not there): a day holds up to four sessions, so a history can hold thousands. A
+  page fetches only its sessions, the sessions that can cut their windows and the check-ins
+  the windows stand on (progress.some_window_figures); numbers count all of a person's.
 """
 
 import json
@@ -30,11 +44,21 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from wtforms import (
     BooleanField,
     Field,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -46,17 +70,21 @@ from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import assessments, crisis, progress, timezones
-from .checkins import CRISIS_MOOD
-from .db import get_db, owned_or_404
+from .checkins import CRISIS_MOOD, write_transaction
+from .db import get_db, owned_or_404, page_of
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
     JournalForm,
     ScaleField,
+    answers_version,
+    given_answers,
     max_chars,
     no_control_characters,
     normalize_newlines,
+    request_key_field,
     strip,
+    version_digests,
 )
 from .numbers import difference, figure, signed  # noqa: F401 (signed: for older imports)
 
@@ -375,6 +403,9 @@ class SessionForm(JournalForm):
     prompt_noticed = long_text(PROMPTS[1][1], PROMPT_MAX, 3)
     prompt_carry = long_text(PROMPTS[2][1], PROMPT_MAX, 3)
     private = BooleanField("Keep the reflection and answers private: only you will ever see them")
+    # See the module's decisions: what an edit form was shown with; new for every new form.
+    loaded_version = HiddenField()
+    request_key = request_key_field()
 
     def __init__(self, *args, zone, now=None, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -464,12 +495,26 @@ def latest_session():
     return rows[0] if rows else None
 
 
+def find_session(session_id):
+    """The signed-in person's session `session_id` with its "number", or None."""
+    rows = list(
+        get_db()["sessions"].rows_where(
+            "user_id = ? and id = ?", [current_user.id, session_id], limit=1
+        )
+    )
+    return with_number(rows[0]) if rows else None
+
+
 def get_numbered(session_id):
-    """The person's session `session_id` with its "number" (#1 is the first), or 404.
+    """The person's session `session_id` with its "number" (#1 is the first), or 404."""
+    return with_number(get_session(session_id))
+
+
+def with_number(row):
+    """A session `row` with its "number" (#1 is the first).
 
     One count, not the window analytics: pages that only name the session need no more.
     """
-    row = get_session(session_id)
     (before,) = (
         get_db()
         .execute(
@@ -485,13 +530,11 @@ def get_numbered(session_id):
 
 def numbered(row_id):
     """(baseline, session row with its "number", its window figures, the days they stand on
-    as progress.window_label words them) for one of the person's."""
-    base, pairs = progress.window_figures(current_user)
-    labels = progress.window_labels([row for row, _ in pairs], current_user.window_days)
-    for (row, figures), days in zip(pairs, labels, strict=True):
-        if row["id"] == row_id:
-            return base, row, figures, days
-    abort(404)
+    as progress.window_label words them) for one of the person's, or 404."""
+    base, [(row, figures, days)] = progress.some_window_figures(
+        current_user, [get_numbered(row_id)]
+    )
+    return base, row, figures, days
 
 
 def chosen_side_effects(form):
@@ -502,8 +545,8 @@ def chosen_side_effects(form):
     return [value for value, _ in SIDE_EFFECTS if value in ticked]
 
 
-def save_session(form, row=None):
-    """Insert a new session (or update the stored `row`) from a valid form; return its id.
+def session_values(form, row=None):
+    """The columns a valid form stores, as `save_session` writes them over `row` (or new).
 
     An edit that leaves the time alone keeps the stored `day`: day 0 of the window was the
     local date when the session was logged, and moving time zone since must not move it.
@@ -525,6 +568,12 @@ def save_session(form, row=None):
         stored = datetime.fromisoformat(row["started_at"])
         if stored.replace(second=0, microsecond=0) == form.started_utc.replace(second=0):
             values["started_at"], values["day"] = row["started_at"], row["day"]
+    return values
+
+
+def save_session(form, row=None):
+    """Insert a new session (or update the stored `row`) from a valid form; return its id."""
+    values = session_values(form, row)
     now = timezones.utcnow_iso()
     db = get_db()
     if row is None:
@@ -556,6 +605,50 @@ def form_data(row, fields=None):
     if fields is not None:
         data = {name: data[name] for name in fields}
     return data
+
+
+def loaded_data(row):
+    """A stored session as an edit form's data, with the fingerprint of those answers."""
+    data = form_data(row)
+    return {**data, "loaded_version": answers_version(data)}
+
+
+def changed_since(form, row):
+    """True when `form` was filled with the answers of a session that has been saved since
+    (another tab, another device), and sending it would change what that save stored. Forms
+    without a `loaded_version` (other clients) are not checked."""
+    sent = version_digests(form.loaded_version.data)
+    if not sent or sent == version_digests(answers_version(form_data(row))):
+        return False
+    return not already_stored(form, row)
+
+
+def already_stored(form, row):
+    """True when saving the valid `form` over `row` would change nothing in it."""
+    return all(row[name] == value for name, value in session_values(form, row).items())
+
+
+def saved_by(key):
+    """The person's session that the new-session form with `key` saved, or None (also when
+    that session has been deleted since)."""
+    found = (
+        get_db()
+        .execute(
+            "select outcome from checkin_requests where user_id = ? and key = ?",
+            [current_user.id, f"session:{key}"],
+        )
+        .fetchone()
+    )
+    return find_session(int(found[0].removeprefix("session "))) if found else None
+
+
+def record_key(key, row_id):
+    """Keep the new-session form's `key` with the session it saved (see the decisions)."""
+    get_db().execute(
+        "insert or replace into checkin_requests (user_id, key, day, outcome, created_at)"
+        " values (?, ?, '', ?, ?)",
+        [current_user.id, f"session:{key}", f"session {row_id}", timezones.utcnow_iso()],
+    )
 
 
 def stored_side_effects(row):
@@ -619,8 +712,12 @@ def with_local_time(row):
     return {**row, "started_local": moment.astimezone(ZoneInfo(current_user.timezone))}
 
 
-def render_form(form, row=None, number=None, carried=False):
-    """The session form, with 400 when it was sent and did not validate."""
+def render_form(form, row=None, number=None, carried=False, note=None, action=None):
+    """The session form, with 400 when it was sent and did not validate (or saved nothing).
+
+    `note` says why a sent form saved nothing; `action` is where the form goes, when that is
+    not the page it was sent to.
+    """
     status = 400 if form.is_submitted() else 200
     return render_template(
         "sessions/form.html",
@@ -628,6 +725,8 @@ def render_form(form, row=None, number=None, carried=False):
         row=row,
         number=number,
         carried=carried,
+        note=note,
+        action=action,
         phq9_due=row is None and assessments.phq9_due(current_user),
         reflection_max=REFLECTION_MAX,
     ), status
@@ -646,15 +745,33 @@ def after_save(row_id, verb):
 @bp.route("")
 @login_required
 def index():
-    base, pairs = progress.window_figures(current_user)
-    labels = progress.window_labels([row for row, _ in pairs], current_user.window_days)
+    db = get_db()
+    total = db.execute(
+        "select count(*) from sessions where user_id = ?", [current_user.id]
+    ).fetchone()[0]
+    page, pages, offset = page_of(total)
+    rows = list(
+        db["sessions"].rows_where(
+            "user_id = ?",
+            [current_user.id],
+            order_by="started_at desc, id desc",
+            limit=current_app.config["ENTRIES_PER_PAGE"],
+            offset=offset,
+        )
+    )
+    for number, row in enumerate(rows):
+        row["number"] = total - offset - number  # #1 is the first of all
+    base, triples = progress.some_window_figures(current_user, rows[::-1])
     items = [
         (with_local_time(row), figure_text(figures, base, days))
-        for (row, figures), days in reversed(list(zip(pairs, labels, strict=True)))
+        for row, figures, days in reversed(triples)
     ]
     return render_template(
         "sessions/list.html",
         items=items,
+        page=page,
+        pages=pages,
+        total=total,
         baseline=None if base is None else figure(base),
         window_days=current_user.window_days,
         labels=LABELS,
@@ -667,9 +784,21 @@ def new():
     zone = current_user.timezone
     if request.method == "POST":
         form = SessionForm(zone=zone)
-        if form.validate_on_submit():
-            return after_save(save_session(form), "Saved")
-        return render_form(form)
+        if not form.validate_on_submit():
+            return render_form(form)
+        key = form.request_key.data
+        with write_transaction():  # two taps take turns: the second sees the first's key
+            earlier = saved_by(key) if key else None
+            if earlier is None:
+                row_id = save_session(form)
+                if key:
+                    record_key(key, row_id)
+        if earlier is None:
+            return after_save(row_id, "Saved")
+        if already_stored(form, earlier):
+            flash(f"Session #{earlier['number']} was already saved from this form: saved once.")
+            return redirect(url_for("sessions.detail", id=earlier["id"]))
+        return sent_again(form, earlier)
     now = datetime.now(UTC)
     latest = latest_session()
     initial = form_data(latest, CARRIED_OVER) if latest else {}
@@ -703,12 +832,74 @@ def detail(id):
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(id):
-    row = get_numbered(id)
-    data = None if request.method == "POST" else form_data(row)
-    form = SessionForm(zone=current_user.timezone, data=data, editing=id)
-    if form.validate_on_submit():
-        return after_save(save_session(form, row), "Updated")
-    return render_form(form, row=with_local_time(row), number=row["number"])
+    if request.method != "POST":
+        row = get_numbered(id)
+        form = SessionForm(zone=current_user.timezone, data=loaded_data(row), editing=id)
+        return render_form(form, row=with_local_time(row), number=row["number"])
+    form = SessionForm(zone=current_user.timezone, editing=id)
+    if not form.loaded_version.data:
+        get_session(id)  # only a form shown for a stored session may be sent without one
+    valid = form.validate_on_submit()
+    with write_transaction():
+        row = find_session(id)
+        saved = valid and row is not None and not changed_since(form, row)
+        if saved:
+            save_session(form, row)
+    if saved:
+        return after_save(id, "Updated")
+    if row is None:
+        return deleted_meanwhile(form)
+    if not valid:
+        return render_form(form, row=with_local_time(row), number=row["number"])
+    return edited_elsewhere(form, row)
+
+
+def reshown(form, row, given, note):
+    """Save nothing: `row`'s edit form as it is stored now, with the `given` answers of the
+    sent `form` on top, and a `note` that says why."""
+    shown = SessionForm(
+        zone=current_user.timezone, formdata=None, data=loaded_data(row), editing=row["id"]
+    )
+    for name in given:
+        shown[name].process(request.form)
+    action = url_for("sessions.edit", id=row["id"])
+    return render_form(
+        shown, row=with_local_time(row), number=row["number"], note=note, action=action
+    )
+
+
+def edited_elsewhere(form, row):
+    """The session was saved elsewhere after this edit form was opened."""
+    given = given_answers(form, version_digests(form.loaded_version.data))
+    kept = ", with what you changed on top" if given else ""
+    note = (
+        f"Session #{row['number']} was saved elsewhere (another tab or device) after you "
+        f"opened this form, so nothing was saved yet. This is the session as it is saved "
+        f"now{kept}. Check it, then save."
+    )
+    return reshown(form, row, given, note)
+
+
+def sent_again(form, row):
+    """A new-session form that saved `row` was sent again with changes (Back, then Save)."""
+    given = given_answers(form, version_digests(answers_version(form_data(row))))
+    note = (
+        f"This form already saved this session (#{row['number']}), so no second one was "
+        "made. This is that session with what you changed on top: save to update it. To log "
+        "another session, use Log a session."
+    )
+    return reshown(form, row, given, note)
+
+
+def deleted_meanwhile(form):
+    """The session of this edit form was deleted after it was opened (or is not the person's):
+    every answer sent comes back in a new-session form, nothing is saved."""
+    form.request_key.data = form.request_key.default()
+    note = (
+        "This session was deleted after you opened this form, so nothing was saved. Your "
+        "answers are below: save to log it again."
+    )
+    return render_form(form, note=note, action=url_for("sessions.new"))
 
 
 @bp.route("/<int:id>/delete", methods=["GET", "POST"])

@@ -544,3 +544,12 @@ def test_activity_shows_at_most_a_hundred(app, client, patient):
 
 def test_activity_needs_login(client):
     assert client.get("/settings/activity").location == "/auth/login?next=/settings/activity"
+
+
+def test_an_erased_account_leaves_nothing_on_the_device(app, client, patient):
+    """The browser drops its copies of the person's pages; the page tells the script whose
+    check-ins kept on the device to remove (tests/test_browser_signout.py in Chromium)."""
+    owner = re.search(r'data-queue-owner="(\w+)"', client.get("/checkin").text)[1]
+    response = client.post("/settings/delete", data={"password": PASSWORD})
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert f'data-forget-owner="{owner}"' in response.text

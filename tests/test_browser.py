@@ -729,3 +729,69 @@ def test_reloading_the_new_link_page_makes_no_second_link(page):
     expect(page.get_by_role("status").filter(has_text="This form was sent before")).to_be_visible()
     expect(page.locator("#share-url")).to_have_count(0)
     expect(page.locator(".share-links li")).to_have_count(1)
+
+
+# Dark mode, everywhere a patient and a therapist go ---------------------------------------
+
+LONG_NAME = "Alexandra Konstantinopoulou-Wright Featherstonehaugh-Vandenberghe"
+
+
+def axe_in_dark(page, paths, found):
+    """axe's serious and critical findings on each of `paths`, in dark mode, into `found`."""
+    in_scheme(page, "dark")
+    for path in paths:
+        status = page.goto(path).status
+        assert status == (404 if path == "/no-such-page" else 200), path
+        page.wait_for_load_state("load")
+        found += [f"{path}: {line}" for line in serious_violations(page)]
+
+
+def test_every_page_a_patient_and_a_therapist_see_passes_axe_in_dark_mode(
+    page, browser, browser_context_args
+):
+    therapist = browser.new_context(**browser_context_args).new_page()
+    try:
+        register(therapist, name=f"Dr. {LONG_NAME}", therapist=True)
+        code = therapist.locator("#invite-code").inner_text()
+        register(page, name=LONG_NAME)
+        day = check_in(page, mood=1, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+        log_session(page, mood_after=1, reflection=LONG_REFLECTION)
+        session = urlsplit(page.url).path
+        answer_checkup(page, "phq9", [1, 2, 1, 0, 3, 1, 0, 2, 1])
+        checkup = urlsplit(page.url).path
+        page.goto("/settings/therapist")
+        page.get_by_label("Invite code from your therapist").fill(code)
+        page.get_by_role("button", name="Link").tap()
+        expect(page.get_by_role("button", name="Unlink")).to_be_visible()
+        page.goto("/share")
+        page.get_by_label("Who is this link for?").fill(f"Dr. {LONG_NAME}")
+        page.get_by_role("button", name="Make a link").tap()
+        link = urlsplit(page.locator("#share-url").input_value()).path
+        found = []
+        axe_in_dark(page, ["/share", "/", "/checkin", "/entries", f"/entries/{day}",
+                           f"/entries/{day}/edit", f"/entries/{day}/delete", "/sessions",
+                           "/sessions/new", session, f"{session}/edit", f"{session}/delete",
+                           "/progress", "/progress?days=30", "/assessments", "/assessments/phq9",
+                           "/assessments/gad7", checkup, "/settings", "/settings/symptoms",
+                           "/settings/therapist", "/settings/reminders", "/settings/activity",
+                           "/settings/delete", "/export", "/export/report", "/import", "/help",
+                           "/no-such-page", "/offline"], found)  # fmt: skip
+        therapist.goto("/caseload")
+        patient = therapist.get_by_role("link", name=re.compile(LONG_NAME)).first
+        expect(patient).to_be_visible()
+        patient_page = urlsplit(patient.get_attribute("href")).path
+        axe_in_dark(therapist, ["/caseload", patient_page, f"{patient_page}?days=30",
+                                "/settings", "/help", link], found)  # fmt: skip
+        page.goto("/checkin")
+        page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+        expect(page).to_have_url(re.compile(r"/auth/login"))
+        axe_in_dark(page, ["/auth/login", "/auth/register", "/"], found)
+        register(page)
+        page.goto("/settings/delete")
+        page.get_by_label("Your password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Delete my account and all my data").tap()
+        expect(page.get_by_role("heading", name=re.compile("erased"))).to_be_visible()
+        found += [f"erased: {line}" for line in serious_violations(page)]
+        assert found == [], "axe in dark mode:\n" + "\n".join(found)
+    finally:
+        therapist.context.close()

@@ -737,3 +737,38 @@ def test_an_unchanged_day_saves_its_form_as_before(app, client, patient):
     )
     assert response.status_code == 302
     assert rows(app)[0]["mood"] == 7
+
+
+def test_edit_form_and_a_reshown_edit_carry_the_stored_fingerprint(app, client, patient):
+    """Both edit forms (opened, and shown again after a save elsewhere) take their data from
+    one helper, `loaded_data`, whose fingerprint is the stored day's, as a session's is."""
+    from journal import checkins
+
+    post(client, mood="6", reflection="first")
+    with app.test_request_context():
+        from flask import g
+
+        from journal.auth import User
+
+        g._login_user = User(get_db()["users"].get(1))
+        row = checkins.find_checkin(date.fromisoformat(YESTERDAY))
+        data = checkins.loaded_data(row)
+        assert data["loaded_version"] == checkins.stored_version(date.fromisoformat(YESTERDAY))
+        assert data["reflection"] == "first"
+    page = client.get(f"/entries/{YESTERDAY}/edit").text
+    assert f'name="loaded_version" type="hidden" value="{data["loaded_version"]}"' in page
+
+
+@pytest.mark.parametrize("url", ["/checkin", f"/entries/{YESTERDAY}/edit"])
+def test_a_double_tap_on_save_is_not_taken_for_another_tab(app, client, patient, url):
+    """The same filled-in form sent twice (a double tap without script): the second finds
+    the day as the first saved it, which loses nothing, so it saves as before, no warning."""
+    post(client, mood="6", tags="walk", reflection="first words")
+    form = client.get(f"/checkin?date={YESTERDAY}" if url == "/checkin" else url)
+    sent = {"date": YESTERDAY, "loaded_for": YESTERDAY, "mood": "7", "tags": "walk",
+            "reflection": "first words, and more"}  # fmt: skip
+    sent["loaded_version"] = loaded_version(form)
+    for _ in range(2):
+        assert client.post(url, data=sent).status_code == 302
+    (row,) = rows(app)
+    assert (row["mood"], row["reflection"]) == (7, "first words, and more")

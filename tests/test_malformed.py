@@ -11,7 +11,7 @@ import re
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, make_app
@@ -598,3 +598,111 @@ def test_white_space_alone_in_a_required_rating_is_refused_on_an_edit_too(app, c
     response = client.post(f"/entries/{DAY}/edit", data={"mood": "\r\n"})
     assert response.status_code == 400
     assert "Choose your mood today" in field_error(response, "mood")
+
+
+# Form fields whose bytes are not UTF-8 text: refused at the field, never stored as garbage
+
+BROKEN = "This holds bytes that are not UTF-8 text, so it cannot be read; please retype it."
+NOT_UTF8 = ["%FF", "%ED%A0%80", "%C0%AF", "%E2%82"]  # stray byte, surrogate, overlong, cut short
+
+
+def multipart(fields, boundary="utf8boundary"):
+    """`fields` ({name: raw bytes}) as a multipart/form-data body, bytes as they are."""
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value
+        + b"\r\n"
+        for name, value in fields.items()
+    )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+TEXT_FIELDS = [
+    ("/checkin", {"date": DAY, "mood": "5"}, "reflection", "checkins"),
+    ("/checkin", {"date": DAY, "mood": "5"}, "tags", "checkins"),
+    ("/settings/symptoms", {}, "name", "symptoms"),
+    ("/share", {"days": "7"}, "label", "share_links"),
+    (
+        "/sessions/new",
+        {"started_at": f"{DAY}T10:00", "product": "ketamine", "route": "iv"},
+        "intention",
+        "sessions",
+    ),
+]
+
+
+@pytest.mark.parametrize("bad", NOT_UTF8)
+@pytest.mark.parametrize(("url_", "data", "field", "table"), TEXT_FIELDS)
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_a_field_that_is_not_utf8_is_refused_at_the_field(
+    app, client, patient, bad, url_, data, field, table, encoding
+):
+    """Before, werkzeug kept "%FF" as the three characters "%FF" (urlencoded) or made it "�"
+    (multipart), and the garbage was stored as the person's words."""
+    if encoding == "urlencoded":
+        body = urlencode(data) + f"&{field}=before{bad}after"
+        content_type = "application/x-www-form-urlencoded"
+    else:
+        raw = {name: value.encode() for name, value in data.items()}
+        body, content_type = multipart({**raw, field: b"before" + unquote_to_bytes(bad) + b"after"})
+    response = client.post(url_, data=body, content_type=content_type)
+    assert response.status_code == 400
+    assert field_error(response, field) == BROKEN
+    assert "before" in response.text and "after" in response.text  # the rest is kept
+    with app.app_context():
+        assert get_db()[table].count == 0
+
+
+@pytest.mark.parametrize("body", ["na%FFme=Pain", "name=Pain&x%ED%A0%80=1"])
+def test_a_field_name_that_is_not_utf8_is_refused(app, client, patient, body):
+    form_type = "application/x-www-form-urlencoded"
+    response = client.post("/settings/symptoms", data=body, content_type=form_type)
+    assert response.status_code == 400
+    assert BROKEN in response.text
+    with app.app_context():
+        assert get_db()["symptoms"].count == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        ("reflection=caf%C3%A9+%F0%9F%8C%8A+100%25FF", "café 🌊 100%FF"),
+        ("reflection=caf\u00e9 \U0001f30a", "café 🌊"),  # raw UTF-8 bytes, not escaped
+    ],
+)
+def test_utf8_text_in_a_form_is_still_stored_as_sent(app, client, patient, body, stored):
+    form_type = "application/x-www-form-urlencoded"
+    data = f"date={DAY}&mood=5&{body}".encode()
+    assert client.post("/checkin", data=data, content_type=form_type).status_code == 302
+    with app.app_context():
+        assert get_db().execute("select reflection from checkins").fetchone()[0] == stored
+
+
+@pytest.mark.parametrize("bad", NOT_UTF8)
+def test_every_form_refuses_bytes_that_are_not_utf8_and_stores_nothing(tmp_path, bad):
+    """Every field of every form holds bad bytes: each route refuses (or turns the person
+    away), and no table changes."""
+    app, clients, values, _ = cast(tmp_path)
+    body = "&".join(f"{name}=x{bad}" for name in sorted(field_names()))
+
+    def dump():
+        with app.app_context():
+            db = get_db()
+            return {
+                t: db.execute(f"select * from [{t}]").fetchall()  # noqa: S608
+                for t in db.table_names()
+                # A wrong current password still counts towards the log-in throttle.
+                if t not in ("signins", "activity", "login_failures")
+            }
+
+    before, wrong = dump(), []
+    for rule in routes(app):
+        if rule.endpoint == "auth.logout":
+            continue  # it reads no field
+        for who, client in clients.items():
+            form_type = "application/x-www-form-urlencoded"
+            status = send(client, "POST", url(rule, values), data=body, content_type=form_type)
+            if status not in (400, 405) and not turned_away(status):
+                wrong.append((who, rule.rule, status))
+    assert wrong == []
+    assert dump() == before

@@ -1,3 +1,4 @@
+import html
 import json
 import re
 import time
@@ -895,3 +896,235 @@ def test_a_window_cut_short_says_which_days_it_had(client, patient):
     detail = client.get("/sessions/1").text
     assert shown(detail, "Mean mood, days 1–5 (cut short)") == "5.3"
     assert "days 1–7" not in detail.split('id="window-title"')[1].split("</dl>")[0]
+
+
+# Two tabs (or devices), a deleted session, a double tap: nothing typed is lost, nothing is
+# stored twice. The same mechanism as the check-in's (fields.answers_version).
+
+
+def hidden(response, name):
+    """The value of the hidden field `name` on a page."""
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', response.text)
+    return html.unescape(match[1])
+
+
+def checked(response, scale):
+    """The value checked on a 0-10 scale on a page, or None."""
+    match = re.search(rf'name="{scale}" value="(\d+)" checked', response.text)
+    return match and match[1]
+
+
+def shown_text(response, field):
+    """The text a text area shows on a page."""
+    text = r"(?:\r?\n)?([^<]*)</textarea>"
+    match = re.search(rf'<textarea[^>]*id="{field}"[^>]*>{text}', response.text)
+    return html.unescape(match[1])
+
+
+def test_a_session_saved_in_another_tab_is_never_overwritten(app, client, patient):
+    """Tab one adds to the reflection and saves; tab two, opened before, changes only the mood
+    after: tab one's words are kept, tab two sees them with its mood on top, then saves both."""
+    post(client, reflection="first words", mood_after="6", clinic="Northside")
+    first, second = client.get("/sessions/1/edit"), client.get("/sessions/1/edit")
+    assert hidden(first, "loaded_version") == hidden(second, "loaded_version") != ""
+    sent = {"clinic": "Northside", "mood_after": "6", "reflection": "first words"}
+    saved = post(client, "/sessions/1/edit", **{**sent, "reflection": "first words, and more",
+                 "loaded_version": hidden(first, "loaded_version")})  # fmt: skip
+    assert saved.status_code == 302
+    response = post(client, "/sessions/1/edit", **{**sent, "mood_after": "3",
+                    "loaded_version": hidden(second, "loaded_version")})  # fmt: skip
+    assert response.status_code == 400
+    assert "was saved elsewhere (another tab or device)" in html.unescape(response.text)
+    (row,) = rows(app)
+    assert (row["mood_after"], row["reflection"]) == (6, "first words, and more")
+    assert checked(response, "mood_after") == "3"
+    assert shown_text(response, "reflection") == "first words, and more"
+    again = post(client, "/sessions/1/edit", **{**sent, "mood_after": "3",
+                 "reflection": shown_text(response, "reflection"),
+                 "loaded_version": hidden(response, "loaded_version")})  # fmt: skip
+    assert again.status_code == 302
+    (row,) = rows(app)
+    assert (row["mood_after"], row["reflection"], row["clinic"]) == (
+        3, "first words, and more", "Northside"
+    )  # fmt: skip
+
+
+def test_an_unchanged_session_saves_its_form_and_a_double_tap_saves_it_once(app, client, patient):
+    post(client, reflection="first words")
+    version = hidden(client.get("/sessions/1/edit"), "loaded_version")
+    for _ in range(2):  # the second is the same form sent again: already saved, no warning
+        response = post(client, "/sessions/1/edit", mood_after="7", loaded_version=version)
+        assert response.status_code == 302 and response.location == "/sessions/1"
+    (row,) = rows(app)
+    assert (row["mood_after"], row["reflection"]) == (7, "")
+
+
+def test_an_edit_sent_after_the_session_was_deleted_keeps_the_words(app, client, patient):
+    post(client, reflection="first words")
+    version = hidden(client.get("/sessions/1/edit"), "loaded_version")
+    client.post("/sessions/1/delete")
+    response = post(client, "/sessions/1/edit", reflection="words typed meanwhile",
+                    mood_after="4", loaded_version=version)  # fmt: skip
+    assert response.status_code == 400
+    assert "was deleted after you opened this form" in html.unescape(response.text)
+    assert shown_text(response, "reflection") == "words typed meanwhile"
+    assert checked(response, "mood_after") == "4"
+    assert 'action="/sessions/new"' in response.text and rows(app) == []
+    again = post(client, reflection="words typed meanwhile", mood_after="4",
+                 request_key=hidden(response, "request_key"))  # fmt: skip
+    assert again.status_code == 302
+    (row,) = rows(app)
+    assert (row["reflection"], row["mood_after"]) == ("words typed meanwhile", 4)
+
+
+def test_a_double_tap_on_save_stores_one_session(app, client, patient):
+    key = hidden(client.get("/sessions/new"), "request_key")
+    first = post(client, reflection="once", request_key=key)
+    second = post(client, reflection="once", request_key=key)
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location == "/sessions/1"
+    (row,) = rows(app)
+    assert row["reflection"] == "once"
+    assert "already saved" in client.get("/sessions/1").text
+
+
+def test_a_new_form_sent_again_with_changes_edits_the_session_it_saved(app, client, patient):
+    """Back after saving, a field changed, Save: the form's own session is shown for editing
+    with the change on top, never a second session."""
+    key = hidden(client.get("/sessions/new"), "request_key")
+    post(client, reflection="once", request_key=key)
+    response = post(client, reflection="once", mood_after="2", request_key=key)
+    assert response.status_code == 400
+    assert "already saved this session" in html.unescape(response.text)
+    assert 'action="/sessions/1/edit"' in response.text
+    assert checked(response, "mood_after") == "2"
+    assert len(rows(app)) == 1 and rows(app)[0]["mood_after"] is None
+    again = post(client, "/sessions/1/edit", reflection="once", mood_after="2",
+                 loaded_version=hidden(response, "loaded_version"))  # fmt: skip
+    assert again.status_code == 302
+    (row,) = rows(app)
+    assert row["mood_after"] == 2
+
+
+@pytest.mark.parametrize("key", ["", "not a key!", "x" * 65])
+def test_a_form_without_a_good_key_saves_as_before(app, client, patient, key):
+    for _ in range(2):
+        assert post(client, request_key=key).status_code == 302
+    assert len(rows(app)) == 2
+
+
+# The list is paginated as History is: 30 a page, newest first, numbers across all pages, and
+# each session's window figures exactly those it has among all the person's sessions.
+
+
+def add_history(app, count):
+    """`count` sessions ending today (2 or 3 days apart, and a same-day pair now and then, so
+    windows are cut short), a check-in on most days; the signed-in patient's id."""
+    with app.app_context():
+        db = get_db()
+        user_id = db.execute("select id from users").fetchone()[0]
+        today = datetime.now(UTC).date()
+        days, day = [], today
+        for n in range(count):
+            days.append(day)
+            day -= timedelta(days=0 if n % 7 == 3 else 2 + n % 2)
+        for n, day in enumerate(reversed(days)):
+            db["sessions"].insert(
+                {"user_id": user_id, "started_at": f"{day}T{8 + n % 2 * 4:02}:00:00+00:00",
+                 "day": day.isoformat(), "product": "ketamine", "route": "iv",
+                 "created_at": "2026-01-01T00:00:00+00:00",
+                 "updated_at": "2026-01-01T00:00:00+00:00"}
+            )  # fmt: skip
+        span = (today - days[-1]).days + 20
+        db["checkins"].insert_all(
+            {"user_id": user_id, "day": (today - timedelta(days=n)).isoformat(),
+             "mood": (n * 7) % 11, "created_at": "2026-01-01T00:00:00+00:00",
+             "updated_at": "2026-01-01T00:00:00+00:00"}
+            for n in range(span) if n % 5 != 2
+        )  # fmt: skip
+        db.conn.commit()
+    return user_id
+
+
+def all_cards(app, user_id):
+    """{session id: (number, its window figures as the list drew them from all sessions)}."""
+    from types import SimpleNamespace
+
+    from journal import progress, timezones
+
+    with app.test_request_context():
+        person = SimpleNamespace(id=user_id, window_days=7)
+        base, pairs = progress.window_figures(person)
+        today = timezones.local_today("UTC")  # a window under way says "so far"
+        labels = progress.window_labels([row for row, _ in pairs], 7, today)
+        macro = app.jinja_env.get_template("sessions/_parts.html").module.window_figures
+        numbered = enumerate(zip(pairs, labels, strict=True), start=1)
+        return {
+            row["id"]: (number, str(macro(figure_text(figures, base, days), 7)).strip())
+            for number, ((row, figures), days) in numbered
+        }
+
+
+CARD = re.compile(
+    r'aria-labelledby="session-(\d+)-title">.*?>Session #(\d+)</a>.*?'
+    r'(<dl class="figures window-figures">.*?</dl>)',
+    re.DOTALL,
+)
+
+
+def test_sessions_list_is_paginated_with_numbers_and_figures_of_all(app, client, patient):
+    user_id = add_history(app, 65)
+    expected = all_cards(app, user_id)
+    assert len(expected) == 65
+    listed = []
+    for page in (1, 2, 3):
+        response = client.get(f"/sessions?page={page}")
+        assert response.status_code == 200
+        cards = CARD.findall(response.text)
+        assert len(cards) == (30 if page < 3 else 5)
+        assert "65 sessions, newest first." in response.text
+        assert f"Page {page} of 3" in response.text
+        assert ('rel="next" href="/sessions?page=' in response.text) is (page < 3)
+        assert ('rel="prev" href="/sessions?page=' in response.text) is (page > 1)
+        for session_id, number, figures in cards:
+            assert (int(number), figures) == expected[int(session_id)]
+            listed.append(int(number))
+    assert listed == list(range(65, 0, -1))  # newest first, every one once
+    assert CARD.findall(client.get("/sessions").text) == CARD.findall(
+        client.get("/sessions?page=1").text
+    )
+    assert client.get("/sessions?page=4").status_code == 404
+    # A session's own page shows the same figures.
+    for session_id, (number, figures) in list(expected.items())[::9]:
+        page = client.get(f"/sessions/{session_id}").text
+        assert f"Session #{number}" in page
+        for line in re.findall(r"<div><dt>.*?</dd></div>", figures):
+            assert line in page
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "", "+1", " 1", "1_0", "1.0", "٢", "２",
+                                  str(10**30), "9" * 5000])  # fmt: skip
+@pytest.mark.parametrize("url", ["/sessions", "/assessments", "/entries"])
+def test_a_malformed_page_is_a_404(app, client, patient, url, page):
+    add_history(app, 40)
+    response = client.get(url, query_string={"page": page})
+    assert response.status_code == 404
+    assert client.get(url, query_string={"page": "1"}).status_code == 200
+
+
+def test_an_edit_form_sent_for_someone_elses_session_shows_nothing_of_theirs(app, client, auth):
+    """Treated as a session deleted meanwhile, so a 404 never tells "someone else's" from
+    "deleted": the sender's own answers come back in a new-session form, nothing is stored."""
+    auth.register(email="one@example.com")
+    post(client, reflection="one's secret", clinic="One's clinic")
+    auth.logout()
+    auth.register(email="two@example.com")
+    post(client, reflection="two's words")
+    version = hidden(client.get("/sessions/2/edit"), "loaded_version")
+    response = post(client, "/sessions/1/edit", reflection="typed by two", loaded_version=version)
+    assert response.status_code == 400
+    assert "secret" not in response.text and "One's clinic" not in response.text
+    assert shown_text(response, "reflection") == "typed by two"
+    assert [(r["user_id"], r["reflection"]) for r in rows(app)] == [
+        (1, "one's secret"), (2, "two's words")
+    ]  # fmt: skip

@@ -1,0 +1,136 @@
+"""Signing out, erasing the account, and the next person on the same browser, in real Chromium.
+
+Debian's Chromium through Playwright at 390 x 844 against the live gunicorn server from
+conftest.py. After a log-out or an erased account, nothing of the first person may be shown by
+the Back button or stay on the device (check-ins kept for sending, the note of who is signed
+in, cached charts) for whoever signs in next.
+"""
+
+import re
+
+import pytest
+from conftest import PASSWORD
+from playwright.sync_api import expect
+from test_browser import check_in, log_session, register
+from test_browser_offline import controlled, offline_form
+
+pytestmark = pytest.mark.browser
+
+SECRET = "Words only the first person wrote"
+
+
+def log_out(page):
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+
+
+def delete_account(page):
+    page.goto("/settings/delete")
+    page.get_by_label("Your password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account and all my data").tap()
+    expect(page.get_by_role("heading", name=re.compile("erased"))).to_be_visible()
+
+
+def first_persons_pages(page):
+    """A patient with a check-in and a session holding SECRET; the pages that show them."""
+    day = check_in(page, 6, reflection=SECRET)
+    log_session(page, reflection=SECRET)
+    session = page.url
+    return [f"/entries/{day}", f"/entries/{day}/edit", "/entries", session, session + "/edit",
+            "/sessions", "/progress", "/checkin"]  # fmt: skip
+
+
+def test_every_page_with_health_data_is_no_store_and_back_shows_none_after_log_out(page):
+    register(page)
+    pages = first_persons_pages(page)
+    documents = []
+    page.on("response", lambda r: r.request.resource_type == "document" and documents.append(r))
+    shown = [url for url in pages if page.goto(url) and SECRET in page.content()]
+    assert len(shown) >= 4 and len(documents) >= len(pages)
+    for response in documents:
+        assert "no-store" in response.headers.get("cache-control", ""), response.url
+    log_out(page)
+    for _ in pages:  # Back, through everything seen signed in: never the person's data again
+        page.go_back()
+        page.wait_for_load_state("load")
+        assert SECRET not in page.content(), page.url
+        if page.url.endswith("about:blank"):
+            break
+    page.goto("/auth/login")
+    for _ in range(3):
+        page.go_forward()
+        page.wait_for_load_state("load")
+        assert SECRET not in page.content(), page.url
+
+
+KEEP_REFUSED = """async (words) => {
+  // A check-in the server refused, kept on the device with its words until dismissed.
+  const owner = document.querySelector("form.logout").dataset.queueOwner;
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("afterglow", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("checkins", {keyPath: "key"});
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve) => {
+    const tx = db.transaction("checkins", "readwrite");
+    tx.objectStore("checkins").put({key: "k-" + owner, owner, saved_at: new Date().toISOString(),
+      fields: [["mood", "2"], ["reflection", words]], day: "2026-11-30", mood: "2",
+      reflection: words, state: "refused", message: "Too long."});
+    tx.oncomplete = resolve;
+  });
+  db.close();
+  return owner;
+}"""
+
+ON_THE_DEVICE = """async (chartUrl) => {
+  const entries = await new Promise((resolve) => {
+    const request = indexedDB.open("afterglow", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("checkins", {keyPath: "key"});
+    request.onsuccess = () => {
+      const all = request.result.transaction("checkins").objectStore("checkins").getAll();
+      all.onsuccess = () => { resolve(all.result); request.result.close(); };
+    };
+  });
+  const cached = [];
+  for (const name of await caches.keys()) {
+    for (const request of await (await caches.open(name)).keys()) cached.push(request.url);
+  }
+  let chart = null;
+  try {
+    const response = await fetch(chartUrl, {cache: "only-if-cached", mode: "same-origin"});
+    chart = response.ok ? await response.text() : null;
+  } catch {}
+  return {entries, storage: {...localStorage}, cached, chart};
+}"""
+
+
+@pytest.mark.parametrize("leave", [log_out, delete_account], ids=["log out", "delete account"])
+def test_nothing_of_the_first_person_stays_for_the_next_one(page, context, leave):
+    register(page)
+    controlled(page)
+    first_persons_pages(page)
+    page.goto("/progress")
+    chart = page.locator("#mood-timeline img").get_attribute("src")
+    page.evaluate("(url) => fetch(url).then((r) => r.text())", chart)  # as the page shows it
+    owner = page.evaluate(KEEP_REFUSED, SECRET)
+    before = page.evaluate(ON_THE_DEVICE, chart)
+    assert [e["owner"] for e in before["entries"]] == [owner]  # the test sees what it checks
+    assert owner in before["storage"]["afterglow-signed-in"]
+    assert before["chart"] is not None  # the chart /progress showed, in the browser's cache
+    leave(page)
+    for when in ("left", "next person signed in"):
+        left = page.evaluate(ON_THE_DEVICE, chart)
+        assert [e for e in left["entries"] if e["owner"] == owner] == [], when
+        assert SECRET not in str(left), when
+        assert owner not in str(left["storage"]), when  # the next person's own note only
+        assert all(re.search(r"/static/|/offline$|/manifest", url) for url in left["cached"]), when
+        assert left["chart"] is None, when
+        if when == "left":
+            context.set_offline(True)
+            page.goto("/checkin")
+            expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+            expect(offline_form(page)).to_be_hidden()
+            context.set_offline(False)
+            register(page)
+    expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
