@@ -4,6 +4,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from flask import abort, current_app, g, request
@@ -92,6 +93,37 @@ def page_of(total):
         abort(404)
     page = int(text)
     return page, pages, (page - 1) * per_page
+
+
+class Page(NamedTuple):
+    """One page of a person's list (`owned_page`): its rows, its number, how many pages and
+    rows there are, and how many rows come before it."""
+
+    rows: list
+    page: int
+    pages: int
+    total: int
+    offset: int
+
+
+def owned_page(table, order_by):
+    """The signed-in person's rows of `table` on the request's `?page=N`, in `order_by` order
+    (newest first), as a `Page`; 404 for a page that is not there (see `page_of`).
+
+    The one way History, Sessions and the like count and fetch a page, so every list pages
+    alike.
+    """
+    db = get_db()
+    total = db[table].count_where("user_id = ?", [current_user.id])
+    page, pages, offset = page_of(total)
+    rows = db[table].rows_where(
+        "user_id = ?",
+        [current_user.id],
+        order_by=order_by,
+        limit=current_app.config["ENTRIES_PER_PAGE"],
+        offset=offset,
+    )
+    return Page(list(rows), page, pages, total, offset)
 
 
 def close_db(exc=None):

@@ -56,7 +56,7 @@ from itertools import chain
 from flask import Blueprint, Response, render_template, stream_with_context
 from flask_login import current_user, login_required
 
-from . import account, instruments, symptoms, timezones
+from . import account, instruments, progress, symptoms, timezones
 from .checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from .checkins import parse_tags
 from .db import get_db
@@ -301,15 +301,6 @@ def assessment_rows(user_id):
         yield row
 
 
-def session_rows(user_id):
-    """The person's sessions, oldest first, numbered as `progress.session_rows` numbers them
-    (#1 is the first), read one at a time."""
-    rows = get_db()["sessions"].rows_where("user_id = ?", [user_id], order_by="started_at, id")
-    for number, row in enumerate(rows, start=1):
-        row["number"] = number
-        yield row
-
-
 def share_link_rows(user_id):
     """The person's share links, oldest first, without their token hashes."""
     return list(
@@ -370,7 +361,7 @@ def sessions_table(user_id):
     """(header, rows) of sessions.csv; the rows are read as they are taken."""
 
     def rows():
-        for row in session_rows(user_id):
+        for row in progress.numbered_sessions(user_id):
             prompts = stored_prompts(row)
             yield [
                 row["number"],
@@ -452,7 +443,7 @@ def data_document(user_id):
             }
             for row in checkin_rows(user_id)
         ),
-        "sessions": (session_document(row) for row in session_rows(user_id)),
+        "sessions": (session_document(row) for row in progress.numbered_sessions(user_id)),
         "assessments": (
             {
                 "date": row["day"],

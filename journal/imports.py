@@ -75,6 +75,7 @@ from .fields import (
     normalize_newlines,
     without_control_characters,
 )
+from .numbers import plural
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -665,9 +666,9 @@ def confirm(import_id):
             [pending["id"], current_user.id],
         )
     skipped = len(pending["rows"]) - added
-    message = f"Imported {added} check-in{'' if added == 1 else 's'} from {pending['filename']}."
+    message = f"Imported {plural(added, 'check-in')} from {pending['filename']}."
     if skipped:
-        message += f" Kept the {skipped} day{'' if skipped == 1 else 's'} you already had."
+        message += f" Kept the {plural(skipped, 'day')} you already had."
     flash(message)
     return redirect(url_for("checkins.entries"))
 

@@ -217,10 +217,7 @@ def change_text(kind, total, previous):
         return f"This one has the same total ({total})."
     points = abs(change)
     direction = "lower" if change < 0 else "higher"
-    text = (
-        f"This one is {plural(points, 'point')} {direction} "
-        f"(from {previous} to {total})."
-    )
+    text = f"This one is {plural(points, 'point')} {direction} (from {previous} to {total})."
     threshold = instrument.meaningful_change
     if threshold is None:
         return text
@@ -237,8 +234,9 @@ def change_text(kind, total, previous):
     )
 
 
-# Why a PHQ-9 response and remission are not shown (windows.phq9_summary's "reason").
-RESPONSE_REASONS = {
+# Why a PHQ-9 response and remission are not shown, in words, for each of
+# windows.RESPONSE_REASONS (windows.phq9_summary's "reason").
+RESPONSE_REASON_TEXTS = {
     "no_scores": "no PHQ-9 yet",
     "no_session": "no session logged yet, so there is no treatment baseline",
     "no_baseline": "no PHQ-9 before the first session, so there is no treatment baseline",
@@ -268,7 +266,7 @@ def response_status(phq9):
     numbers, or plainly why they are not shown.
     """
     if phq9["reason"] is not None:
-        return "Not shown", RESPONSE_REASONS[phq9["reason"]]
+        return "Not shown", RESPONSE_REASON_TEXTS[phq9["reason"]]
     latest, base = phq9["latest"], phq9["baseline"]
     if phq9["remission"]:
         return "Remission", f"latest {latest}, below 5, from a baseline of {base}"

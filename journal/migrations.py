@@ -349,7 +349,7 @@ def m017_ids_never_reused(db):
 @migrations()
 def m018_signins(db):
     # One row per signed-in browser: the session and "remember me" cookies carry only a random
-    # token whose hash is here, so logging out, a password change, an ended idle session or a
+    # token whose hash is here, so logging out, a password change, the idle timeout or a
     # deleted account kills every copy of those cookies at once. `seen_at` (Unix time, to the
     # minute) is the last request, for the idle timeout; `expires_at` ends even a remembered
     # sign-in. `device` and `network` are the few words "Recent activity" shows.
@@ -371,12 +371,12 @@ def m018_signins(db):
     db.execute("create index signins_user on signins (user_id)")
 
 
-
 @migrations()
 def m019_sessions_by_start(db):
     # The sessions list pages by start time, newest first: an index walks to the page
     # instead of sorting all of a person's sessions.
     db.execute("create index sessions_user_started on sessions (user_id, started_at, id)")
+
 
 def migrate(db):
     """Apply pending migrations; return the names applied.

@@ -10,15 +10,17 @@ Decisions: `days=30|90|365` ends today in the person's time zone; `all` starts
 at their first entry. Every range starts no earlier than the person's first day (their first
 check-in, session or check-up, or the day the account was made when there is none), so a new
 patient reads "check-ins on 4 of 5 days", not 4 of 90. A metric other than mood has its own
-baseline, defined
-as mood's is (14 days before the first session, at least 3 values). The
-calendar heat map shows at most the last 365 days of the range.
+baseline, defined as mood's is (14 days before the first session, at least 3 values). The
+mood calendar shows at most the last 365 days of the range.
+
+It also serves the other pages that show window figures: `some_window_figures` gives a page
+of sessions their figures from only what their windows reach, and `window_label` words the
+days a window stands on ("days 1–4 (cut short)") for the sessions pages and the PDF report.
 """
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
@@ -68,12 +70,16 @@ def metric_points(user_id, metric="mood"):
 
 def session_rows(user_id):
     """The person's sessions, oldest first, each with its number (#1 is the first)."""
-    rows = list(
-        get_db()["sessions"].rows_where("user_id = ?", [user_id], order_by="started_at, id")
-    )
+    return list(numbered_sessions(user_id))
+
+
+def numbered_sessions(user_id):
+    """session_rows one at a time, read from the database as they are taken (a streamed
+    export's rows): the one place that orders and numbers a person's sessions."""
+    rows = get_db()["sessions"].rows_where("user_id = ?", [user_id], order_by="started_at, id")
     for number, row in enumerate(rows, start=1):
         row["number"] = number
-    return rows
+        yield row
 
 
 def assessment_scores(user_id, kind):
@@ -415,12 +421,16 @@ def resolve_metric(person, name, shared=False):
 
 
 def joined_day(person):
-    """The local date the person's account was made, or None when it is not known."""
+    """The local date the person's account was made, or None when it is not known.
+
+    The one answer for pages that start at a new person's first day (progress ranges,
+    History's missed days). A time stored without an offset is UTC, as every stored time is.
+    """
     try:
-        moment = datetime.fromisoformat(person.created_at)
+        made = datetime.fromisoformat(person.created_at)
     except (TypeError, ValueError):
         return None
-    return moment.astimezone(ZoneInfo(person.timezone)).date()
+    return timezones.local_today(person.timezone, made.replace(tzinfo=made.tzinfo or UTC))
 
 
 def start_day(person):

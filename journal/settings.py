@@ -20,6 +20,7 @@ from .auth import (
 )
 from .db import get_db
 from .fields import JournalForm, name_text, no_control_characters
+from .numbers import plural
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -112,8 +113,7 @@ def phone_problem(text):
     low = PHONE_INTERNATIONAL_DIGITS if number.startswith("+") else PHONE_DIGITS[0]
     if digits < low:
         what = " with a country code" if number.startswith("+") else ""
-        count = f"{digits} digit" + ("" if digits == 1 else "s")
-        return f"That has {count}; a phone number{what} has at least {low}."
+        return f"That has {plural(digits, 'digit')}; a phone number{what} has at least {low}."
     if digits > PHONE_DIGITS[1]:
         return (
             f"That has {digits} digits; a phone number has at most {PHONE_DIGITS[1]}. "

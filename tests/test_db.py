@@ -322,3 +322,66 @@ def test_backup_is_readable_by_its_owner_only_whatever_the_umask(runner, tmp_pat
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", (1, ["2026-11-05", "2026-11-04"])),
+        ("?page=2", (2, ["2026-11-03", "2026-11-02"])),
+        ("?page=3", (3, ["2026-11-01"])),
+    ],
+)
+def test_owned_page_counts_and_fetches_only_the_persons_rows(tmp_path, query, expected):
+    """The one page helper for every list (History, Sessions): the signed-in person's rows
+    only, their own total, the page's rows in order, and how many come before it."""
+    from flask import g
+
+    from journal.auth import User
+    from journal.db import Page, get_db, owned_page
+
+    app = make_app(tmp_path, ENTRIES_PER_PAGE=2)
+    with app.app_context():
+        db = get_db()
+        for email in ("a@example.com", "b@example.com"):
+            db.execute(
+                "insert into users (email, password_hash, created_at) values (?, 'h', 't')",
+                [email],
+            )
+        for user_id, days in ((1, range(1, 6)), (2, range(1, 10))):
+            for n in days:
+                db["checkins"].insert(
+                    {
+                        "user_id": user_id,
+                        "day": f"2026-11-{n:02d}",
+                        "mood": 5,
+                        "created_at": "t",
+                        "updated_at": "t",
+                    }
+                )
+    with app.test_request_context(f"/entries{query}"):
+        g._login_user = User(get_db()["users"].get(1))
+        listed = owned_page("checkins", order_by="day desc")
+    page, days = expected
+    assert isinstance(listed, Page)
+    assert (listed.page, listed.pages, listed.total, listed.offset) == (page, 3, 5, (page - 1) * 2)
+    assert [row["day"] for row in listed.rows] == days
+    assert {row["user_id"] for row in listed.rows} == {1}
+
+
+@pytest.mark.parametrize("query", ["?page=4", "?page=0", "?page=x", "?page=-1"])
+def test_owned_page_past_the_last_or_not_a_page_is_404(tmp_path, query):
+    from flask import g
+    from werkzeug.exceptions import NotFound
+
+    from journal.auth import User
+    from journal.db import get_db, owned_page
+
+    app = make_app(tmp_path, ENTRIES_PER_PAGE=2)
+    with app.app_context():
+        get_db().execute(
+            "insert into users (email, password_hash, created_at) values ('a@x', 'h', 't')"
+        )
+    with app.test_request_context(f"/entries{query}"), pytest.raises(NotFound):
+        g._login_user = User(get_db()["users"].get(1))
+        owned_page("checkins", order_by="day desc")

@@ -659,3 +659,50 @@ def test_the_session_table_lists_only_the_range(app, client, patient):
         for days, listed in (("90", ["6", "5", "4"]), ("365", ["6", "5", "4", "3", "2"])):
             page = client.get(url, query_string={"days": days}).text
             assert re.findall(r'<th scope="row">#(\d+) <time', page) == listed
+
+
+@pytest.mark.parametrize(
+    ("created_at", "timezone", "expected"),
+    [
+        ("2026-11-30T23:30:00+00:00", "Pacific/Auckland", date(2026, 12, 1)),
+        ("2026-12-01T03:00:00+00:00", "America/Chicago", date(2026, 11, 30)),
+        # Stored times are UTC: one written without an offset is read as UTC, not as the
+        # server's own zone.
+        ("2026-11-30T23:30:00", "Pacific/Auckland", date(2026, 12, 1)),
+        ("", "UTC", None),
+        (None, "UTC", None),
+        ("not a time", "UTC", None),
+    ],
+)
+def test_joined_day_is_the_local_day_the_account_was_made(created_at, timezone, expected):
+    """One answer for "the day this person joined", for progress ranges and History's missed
+    days alike (History had a second copy of it)."""
+    from journal import checkins
+
+    person = type("Person", (), {"created_at": created_at, "timezone": timezone})()
+    assert progress.joined_day(person) == expected
+    assert not hasattr(checkins, "signed_up_day")
+
+
+def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, patient):
+    """The sessions list, the progress page and the streamed exports number sessions alike:
+    one function orders and numbers them (exports had its own copy of the rule)."""
+    from journal import exports
+
+    for offset in (-30, 0, -20):
+        add_session(app, offset)
+    with app.test_request_context():
+        numbered = list(progress.numbered_sessions(1))
+        assert numbered == progress.session_rows(1)
+        assert [(s["number"], s["day"]) for s in numbered] == [
+            (1, day(-30)),
+            (2, day(-20)),
+            (3, day(0)),
+        ]
+    assert not hasattr(exports, "session_rows")
+    lines = client.get("/export/sessions.csv").text.splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [
+        ["1", day(-30)],
+        ["2", day(-20)],
+        ["3", day(0)],
+    ]
