@@ -213,9 +213,7 @@ def review(today, points, first_session, flags):
         text = f"Flagged {latest_flag:%-d %b}: {'; '.join(latest['reasons'])}"
         if len(flags) > 1:
             earlier = len(flags) - 1
-            text += (
-                f" (and {plural(earlier, 'earlier flagged day')} in the last {FLAG_DAYS} days)"
-            )
+            text += f" (and {plural(earlier, 'earlier flagged day')} in the last {FLAG_DAYS} days)"
         reasons.append(text)
     # Compared as shown (rounded half up, as the card shows them), so never "3.0, below 3.0".
     if recent is not None and base is not None and rounded(recent, 1) < rounded(base, 1):

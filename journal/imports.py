@@ -73,6 +73,7 @@ from .fields import (
     JournalForm,
     has_control_characters,
     normalize_newlines,
+    shown_name,
     without_control_characters,
 )
 from .numbers import plural
@@ -541,7 +542,9 @@ def existing_days(user_id, days):
 def clean_filename(name):
     """An uploaded file's name, fit to show: its last part, no control characters, short."""
     name = re.split(r"[\\/]", name or "")[-1]
-    name = without_control_characters(name).strip()
+    # As a name others see is cleaned: no direction overrides or invisible characters, and
+    # no "\ufffd" left where the browser sent bytes that were not text.
+    name = shown_name(without_control_characters(name).replace("\ufffd", ""))
     return shown(name, FILENAME_MAX) if name else "upload.csv"
 
 

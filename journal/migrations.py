@@ -378,6 +378,14 @@ def m019_sessions_by_start(db):
     db.execute("create index sessions_user_started on sessions (user_id, started_at, id)")
 
 
+@migrations()
+def m020_session_request_keys(db):
+    # The key of the new-session form that saved a session: the same form sent again (a
+    # double tap, a reload) stores no second one, as share links' keys do (m016).
+    db.execute("alter table sessions add column request_key text")
+    db.execute("create unique index sessions_request on sessions (user_id, request_key)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -91,6 +91,21 @@ def assessment_scores(user_id, kind):
     return [(date.fromisoformat(day), total) for day, total in rows]
 
 
+def latest_item9(user_id, kind, end):
+    """The safety item's answer (PHQ-9 item 9) of the latest `kind` on or before `end`, or
+    None (no such check-up, or an instrument without the item)."""
+    latest = (
+        get_db()
+        .execute(
+            "select item9 from assessments where user_id = ? and kind = ? and day <= ? "
+            "order by day desc, id desc limit 1",
+            [user_id, kind, end.isoformat()],
+        )
+        .fetchone()
+    )
+    return latest[0] if latest else None
+
+
 def window_figures(user, sessions=None, points=None):
     """(baseline, [(session row, figures)]) for `points` (the person's mood by default)."""
     sessions = session_rows(user.id) if sessions is None else sessions

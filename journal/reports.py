@@ -69,7 +69,6 @@ from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
 from . import account, charts, instruments, numbers, progress, sharing, timezones, windows
-from .db import get_db
 from .fields import check_local_day, strip
 from .numbers import difference, plural
 from .sessions import LABELS, ChecklistField, figure_text
@@ -181,12 +180,7 @@ def _scores(person, kind, end, first_session):
     summary["baseline_band"] = instruments.band(kind, summary["baseline"])
     # The safety item of the latest PHQ-9, shown beside its total: an answer above 0 calls for
     # follow-up whatever the total (CLINICAL.md).
-    latest = get_db().execute(
-        "select item9 from assessments where user_id = ? and kind = ? and day <= ? "
-        "order by day desc, id desc limit 1",
-        [person.id, kind, end.isoformat()],
-    ).fetchone()
-    summary["latest_item9"] = latest[0] if latest else None
+    summary["latest_item9"] = progress.latest_item9(person.id, kind, end)
     return summary, scores
 
 
@@ -213,12 +207,8 @@ def report_data(person, start, end):
     counted_from = max(start, first_day or start)
     shown_from = counted_from if counted_from <= end else start
     timeline = progress.timeline_data(points, sessions, window_days, shown_from, end, "Mood", 10)
-    overlay, _, used = progress.overlay_data(
-        points, sessions, window_days, shown_from, end, "Mood"
-    )
-    scores_chart = progress.assessments_data(
-        phq9_scores, gad7_scores, sessions, shown_from, end
-    )
+    overlay, _, used = progress.overlay_data(points, sessions, window_days, shown_from, end, "Mood")
+    scores_chart = progress.assessments_data(phq9_scores, gad7_scores, sessions, shown_from, end)
     labels = progress.window_labels(sessions, window_days, end)  # as of the end of the range
     in_range = [
         _session_row(row, figs, days)

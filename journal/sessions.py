@@ -30,8 +30,7 @@ Decisions where DESIGN.md, CLINICAL.md and issue 3 are silent:
 - The new-session form carries a random `request_key`: the same form sent again (a double tap,
   a reload) stores no second session. Sent again unchanged, it goes to the session it saved;
   with changes (Back, a field changed, Save), that session's edit form is shown with the
-  changes on top. Keys are kept in `checkin_requests` (the check-in's idempotency keys, whose
-  keys can never start with "session:"), with the session's id as the outcome.
+  changes on top. The key is kept with the session it saved (`request_key`, migration m020).
 - The list is paginated as History is (30 a page, newest first, `?page=N`, 404 for a page
   that is not there): a day holds up to four sessions, so a history can hold thousands. A
   page fetches only its sessions, the sessions that can cut their windows and the check-ins
@@ -47,7 +46,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -71,7 +69,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import assessments, crisis, progress, timezones
 from .checkins import CRISIS_MOOD, write_transaction
-from .db import get_db, owned_or_404, page_of
+from .db import get_db, owned_or_404, owned_page
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
@@ -634,20 +632,19 @@ def saved_by(key):
     found = (
         get_db()
         .execute(
-            "select outcome from checkin_requests where user_id = ? and key = ?",
-            [current_user.id, f"session:{key}"],
+            "select id from sessions where user_id = ? and request_key = ?",
+            [current_user.id, key],
         )
         .fetchone()
     )
-    return find_session(int(found[0].removeprefix("session "))) if found else None
+    return find_session(found[0]) if found else None
 
 
 def record_key(key, row_id):
     """Keep the new-session form's `key` with the session it saved (see the decisions)."""
     get_db().execute(
-        "insert or replace into checkin_requests (user_id, key, day, outcome, created_at)"
-        " values (?, ?, '', ?, ?)",
-        [current_user.id, f"session:{key}", f"session {row_id}", timezones.utcnow_iso()],
+        "update sessions set request_key = ? where user_id = ? and id = ?",
+        [key, current_user.id, row_id],
     )
 
 
@@ -745,23 +742,10 @@ def after_save(row_id, verb):
 @bp.route("")
 @login_required
 def index():
-    db = get_db()
-    total = db.execute(
-        "select count(*) from sessions where user_id = ?", [current_user.id]
-    ).fetchone()[0]
-    page, pages, offset = page_of(total)
-    rows = list(
-        db["sessions"].rows_where(
-            "user_id = ?",
-            [current_user.id],
-            order_by="started_at desc, id desc",
-            limit=current_app.config["ENTRIES_PER_PAGE"],
-            offset=offset,
-        )
-    )
-    for number, row in enumerate(rows):
-        row["number"] = total - offset - number  # #1 is the first of all
-    base, triples = progress.some_window_figures(current_user, rows[::-1])
+    listed = owned_page("sessions", order_by="started_at desc, id desc")
+    for number, row in enumerate(listed.rows):
+        row["number"] = listed.total - listed.offset - number  # #1 is the first of all
+    base, triples = progress.some_window_figures(current_user, listed.rows[::-1])
     items = [
         (with_local_time(row), figure_text(figures, base, days))
         for row, figures, days in reversed(triples)
@@ -769,9 +753,9 @@ def index():
     return render_template(
         "sessions/list.html",
         items=items,
-        page=page,
-        pages=pages,
-        total=total,
+        page=listed.page,
+        pages=listed.pages,
+        total=listed.total,
         baseline=None if base is None else figure(base),
         window_days=current_user.window_days,
         labels=LABELS,

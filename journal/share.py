@@ -49,12 +49,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from . import progress, reports, sharing
 from .db import get_db, owned_or_404
-from .fields import JournalForm, name_text, no_control_characters
+from .fields import JournalForm, name_text, no_control_characters, request_key_field
 from .pages import public_url
 
 bp = Blueprint("share", __name__)
@@ -65,7 +65,6 @@ TOKEN_BYTES = 32
 # token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet; nothing else is a token.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 DAYS_MESSAGE = f"Choose a whole number of days from {DAYS_MIN} to {DAYS_MAX}."
-REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 QR_PIXELS_PER_MODULE = 5
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -108,11 +107,8 @@ class ShareForm(JournalForm):
         description=f"From {DAYS_MIN} to {DAYS_MAX}. You can revoke it sooner at any time.",
         render_kw={"inputmode": "numeric", "min": DAYS_MIN, "max": DAYS_MAX},
     )
-    # New for every form shown; see the module's decisions. Anything but a key is no key.
-    request_key = HiddenField(
-        default=lambda: secrets.token_urlsafe(16),
-        filters=[lambda value: value if value and REQUEST_KEY.fullmatch(value) else None],
-    )
+    # New for every form shown; see the module's decisions.
+    request_key = request_key_field()
 
 
 # Tokens, links and what they show

@@ -755,7 +755,7 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // Writing is activity: while someone types a long reflection, tell the server now and then
-// (at most every five minutes) so the idle sign-out does not end the session under them.
+// (at most every five minutes) so the idle sign-out does not end the sign-in under them.
 document.addEventListener("DOMContentLoaded", () => {
   let last = Date.now();
   document.addEventListener("input", (event) => {

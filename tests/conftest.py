@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = [
 PASSWORD = "correct horse battery"
 # Cheap hashing keeps the suite fast; production uses werkzeug's default (scrypt).
 FAST_HASH = "pbkdf2:sha256:1000"
-# The whole run, with room to spare: the suite takes about five minutes here.
+# The whole run, with room to spare: the suite takes about six minutes on a quiet machine.
 RUN_MARGIN = timedelta(minutes=15)
 
 

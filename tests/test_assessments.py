@@ -621,15 +621,31 @@ def test_each_check_up_has_its_own_title_and_difficulty_question(
         # A single minimal PHQ-9 of 3 before the first session: no "Remission".
         ([0, 0, 0, 0, 0, 0, 1, 1, 1], None, ("Not shown", "Not shown"), "baseline below 10"),
         # A minimal baseline of 4 falling to 2: neither response nor remission.
-        ([1, 1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0], ("Not shown", "Not shown"),
-         "baseline below 10"),
-        ([2, 2, 2, 2, 2, 2, 0, 0, 0], None, ("Not shown", "Not shown"),
-         "no PHQ-9 since the baseline"),
+        (
+            [1, 1, 1, 1, 0, 0, 0, 0, 0],
+            [1, 1, 0, 0, 0, 0, 0, 0, 0],
+            ("Not shown", "Not shown"),
+            "baseline below 10",
+        ),
+        (
+            [2, 2, 2, 2, 2, 2, 0, 0, 0],
+            None,
+            ("Not shown", "Not shown"),
+            "no PHQ-9 since the baseline",
+        ),
         # 12 -> 5: a response (5 <= 6), not a remission (5 is not below 5); 12 -> 4: both.
-        ([2, 2, 2, 2, 2, 2, 0, 0, 0], [1, 1, 1, 1, 1, 0, 0, 0, 0], ("Yes", "Not yet"),
-         "Response: latest 5 is at most half the baseline of 12."),
-        ([2, 2, 2, 2, 2, 2, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0, 0], ("Yes", "Yes"),
-         "Remission: latest 4, below 5, from a baseline of 12."),
+        (
+            [2, 2, 2, 2, 2, 2, 0, 0, 0],
+            [1, 1, 1, 1, 1, 0, 0, 0, 0],
+            ("Yes", "Not yet"),
+            "Response: latest 5 is at most half the baseline of 12.",
+        ),
+        (
+            [2, 2, 2, 2, 2, 2, 0, 0, 0],
+            [1, 1, 1, 1, 0, 0, 0, 0, 0],
+            ("Yes", "Yes"),
+            "Remission: latest 4, below 5, from a baseline of 12.",
+        ),
     ],
 )
 def test_phq9_response_and_remission_need_a_baseline_of_10(
@@ -657,8 +673,10 @@ def test_phq9_taken_only_after_the_first_session_is_not_called_a_baseline(app, c
         "Response": "Not shown",
         "Remission": "Not shown",
     }
-    assert "Baseline: none before the first session; the latest is 9 points lower than the " \
+    assert (
+        "Baseline: none before the first session; the latest is 9 points lower than the "
         "first (12)." in page.text
+    )
     assert "no PHQ-9 before the first session, so there is no treatment baseline" in page.text
     assert "the last on or before" not in page.text
 

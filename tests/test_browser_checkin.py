@@ -119,7 +119,9 @@ def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answer
     expect(page.get_by_role("button", name="Save changes")).to_be_visible()
     assert save(page) == earlier
     assert stored(live_server, email, earlier) == {
-        **only_the_mood(6), "tags": "piano", "reflection": "That day's words"
+        **only_the_mood(6),
+        "tags": "piano",
+        "reflection": "That day's words",
     }
 
 

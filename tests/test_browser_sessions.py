@@ -53,9 +53,7 @@ def test_a_second_tab_never_overwrites_a_session_the_first_saved(page, live_serv
     expect(scale_radio(other, "Mood after the session", 3)).to_be_checked()
     other.get_by_role("button", name="Save changes").tap()
     expect(other).to_have_url(re.compile(rf"/sessions/{session_id}$"))
-    assert stored(live_server, email) == [
-        (session_id, 3, f"{FIRST_WORDS}, and more from tab one")
-    ]
+    assert stored(live_server, email) == [(session_id, 3, f"{FIRST_WORDS}, and more from tab one")]
 
 
 def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(

@@ -468,6 +468,22 @@ def test_filename_is_shown_as_text(client, patient):
     assert "Users" not in page.text  # only the file's own name, not the folder it was in
 
 
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("\u202eusc.moods.csv", "usc.moods.csv"),  # a right-to-left override
+        ("mo\u200bods\ufeff.csv", "moods.csv"),  # invisible characters
+        ("\ufffd\ufffdx.csv", "x.csv"),  # bytes that were not text
+        ("\u202e", "upload.csv"),  # nothing left to show
+    ],
+)
+def test_a_file_name_is_shown_without_hidden_characters(client, patient, sent, shown):
+    import_id = pending_id(upload(client, GENERIC, sent))
+    page = client.get(f"/import/{import_id}").text
+    assert shown in page
+    assert not any(char in page for char in "\u202e\u200b\ufeff\ufffd")
+
+
 # Bad input ------------------------------------------------------------------------------
 
 LONG_NOTE = "ü" * 20_001
