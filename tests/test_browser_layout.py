@@ -236,3 +236,39 @@ def test_mood_calendar_tells_mood_0_from_no_check_in(page, scheme):
 
     mood_zero.tap()
     expect(page).to_have_url(re.compile(rf"/entries/{zero.isoformat()}$"))
+
+
+# The PHQ-9/GAD-7 chart as the browser draws it: its last date ran into the key beside it at
+# the end of the date row; the key now has a row of its own, so no date can reach it.
+CHART_BOXES = """
+() => {
+  const box = el => el.getBoundingClientRect();
+  const ticks = [...document.querySelectorAll('g[id^="xtick_"] g[id^="text_"]')].map(box);
+  const keys = [...document.querySelectorAll('g[id^="legend_"]')].map(box);
+  return {ticks: ticks.map(r => [r.left, r.top, r.right, r.bottom]),
+          keys: keys.map(r => [r.left, r.top, r.right, r.bottom])};
+}
+"""
+
+
+def share_a_row(a, b):
+    """Whether two boxes (left, top, right, bottom) overlap from top to bottom."""
+    return a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_checkup_chart_dates_stay_clear_of_its_key(page, scheme):
+    register(page)
+    now = today(page)
+    log_session(page, started_at=f"{(now - timedelta(days=40)).isoformat()}T10:30")
+    for ago, answer in ((60, "2"), (1, "0")):
+        day = (now - timedelta(days=ago)).isoformat()
+        for kind, items in (("phq9", 9), ("gad7", 7)):
+            answers = {f"q{n}": answer for n in range(1, items + 1)}
+            post_form(page, f"/assessments/{kind}", {"date": day, **answers})
+    response = page.goto(f"/charts/assessments.svg?days=90&theme={scheme}")
+    assert response.status == 200
+    boxes = page.evaluate(CHART_BOXES)
+    assert boxes["ticks"] and boxes["keys"], f"no date labels or key in the SVG: {boxes}"
+    clashes = [(t, k) for t in boxes["ticks"] for k in boxes["keys"] if share_a_row(t, k)]
+    assert clashes == [], boxes
