@@ -46,8 +46,8 @@ from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
 from . import crisis, instruments, progress, timezones, windows
-from .db import get_db, owned_or_404, page_of
-from .fields import JournalForm, ScaleField, check_local_day, day_field
+from .db import get_db, owned_or_404, page_of, write_transaction
+from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -65,6 +65,8 @@ class AssessmentForm(JournalForm):
 
     instrument = None
     date = day_field("Enter the date you answered these questions.")
+    # New for every form shown: the same form sent twice (a double tap) saves once.
+    request_key = request_key_field()
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,8 +221,29 @@ def summary_scores(kind, first_session):
     return sorted((date.fromisoformat(day), total) for day, total in found)
 
 
-def save_assessment(instrument, day, answers, difficulty):
-    """Store one completed check-up; return its id."""
+def saved_by(kind, key, answers):
+    """The id of the person's check-up of `kind` that the form with `key` saved with these
+    `answers`, or None. Sent again with other answers (Back, an answer changed, Save), the
+    form is a new check-up: the later of a day is the one that counts."""
+    found = (
+        get_db()
+        .execute(
+            "select id, answers from assessments "
+            "where user_id = ? and kind = ? and request_key = ?",
+            [current_user.id, kind, key],
+        )
+        .fetchone()
+    )
+    return found[0] if found and json.loads(found[1]) == answers else None
+
+
+def save_assessment(instrument, day, answers, difficulty, key=None):
+    """Store one completed check-up, with the key of the form that sent it; return its id.
+    A key already used (the form sent again with other answers) is not stored twice."""
+    if key and get_db()["assessments"].count_where(
+        "user_id = ? and request_key = ?", [current_user.id, key]
+    ):
+        key = None
     return (
         get_db()["assessments"]
         .insert(
@@ -233,6 +256,7 @@ def save_assessment(instrument, day, answers, difficulty):
                 "item9": instruments.safety_answer(instrument.key, answers),
                 "difficulty": difficulty,
                 "created_at": timezones.utcnow_iso(),
+                "request_key": key,
             }
         )
         .last_pk
@@ -281,10 +305,21 @@ def take(kind):
     local_today = today()
     if request.method == "POST":
         form = FORMS[kind](today=local_today)
-        if form.validate_on_submit():
-            day = timezones.parse_day(form.date.data)
-            answers = form.answers()
-            assessment_id = save_assessment(instrument, day, answers, form.difficulty.data)
+        key = form.request_key.data
+        with write_transaction():  # two taps take turns: the second sees the first's key
+            # Before the checks: a double tap on the day's last allowed check-up is no error.
+            earlier = saved_by(kind, key, form.answers()) if key else None
+            saved = earlier is None and form.validate_on_submit()
+            if saved:
+                day = timezones.parse_day(form.date.data)
+                answers = form.answers()
+                assessment_id = save_assessment(
+                    instrument, day, answers, form.difficulty.data, key
+                )
+        if earlier is not None:
+            flash(f"This {instrument.title} was already saved from this form: saved once.")
+            return redirect(url_for("assessments.result", assessment_id=earlier))
+        if saved:
             if instruments.needs_crisis_resources(kind, answers):
                 crisis.flag("assessment", assessment_id)
             flash(f"Saved your {instrument.title} for {day:%A %-d %B}.")

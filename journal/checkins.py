@@ -49,7 +49,6 @@ the same person is signed in, so on a shared phone nobody's entry lands in anoth
 import hashlib
 import math
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from flask import (
@@ -69,7 +68,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from . import crisis, progress, symptoms, timezones
-from .db import get_db, owned_or_404, owned_page
+from .db import get_db, owned_or_404, owned_page, write_transaction
 from .fields import (
     REFLECTION_MAX,
     JournalForm,
@@ -439,44 +438,23 @@ def signed_in_here():
     attributes for the layout's log-out form: the patient's queue tag, whether their new
     reflections start private, and until when the sign-in lasts (milliseconds since 1970).
 
-    That is when "Keep me signed in" runs out for this sign-in (auth.record_signin), else the
-    idle timeout from now (SESSION_ONLY_MINUTES where there is none), so the form is
-    not offered to whoever picks up the phone after the session has ended. Refreshed by every
-    page a patient sees; a therapist gets none.
+    That is when the server ends this sign-in (`User.signin_ends_at`: when "Keep me signed in"
+    runs out, else the idle timeout after the last request the server recorded), so the form
+    is not offered to whoever picks up the phone after the sign-in has ended. Where there is
+    no idle timeout (IDLE_MINUTES = 0) a sign-in without "Keep me signed in" lives in a cookie
+    that ends with the browser, which the server cannot see: SESSION_ONLY_MINUTES from now, at
+    most. Refreshed by every page a patient sees; a therapist gets none.
     """
     if current_user.role != "patient":
         return {}
-    config = current_app.config
-    now = datetime.now(UTC)
-    until = now + timedelta(minutes=config.get("IDLE_MINUTES") or SESSION_ONLY_MINUTES)
-    if current_user.remembered_until:
-        until = max(until, current_user.remembered_until)
+    until = current_user.signin_ends_at
+    if not current_user.signin["remember"] and not current_app.config.get("IDLE_MINUTES"):
+        until = min(until, datetime.now(UTC) + timedelta(minutes=SESSION_ONLY_MINUTES))
     return {
         "data-queue-owner": queue_owner(),
         "data-private-default": "1" if current_user.private_by_default else "0",
         "data-signed-in-until": str(int(until.timestamp() * 1000)),
     }
-
-
-@contextmanager
-def write_transaction():
-    """One transaction that holds the write lock from its start.
-
-    Two requests with the same key then take turns: the second sees the first one's key. (A
-    deferred transaction would read first and fail at its first write instead.)
-    """
-    db = get_db()
-    if db.conn.in_transaction:  # already inside one (nothing here does that today): nest
-        with db.atomic():
-            yield db
-        return
-    db.execute("begin immediate")
-    try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.execute("commit")
 
 
 def newer_than(row, saved_at):

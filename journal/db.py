@@ -3,6 +3,7 @@
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,6 +125,27 @@ def owned_page(table, order_by):
         offset=offset,
     )
     return Page(list(rows), page, pages, total, offset)
+
+
+@contextmanager
+def write_transaction():
+    """One transaction that holds the write lock from its start.
+
+    Two requests with the same key then take turns: the second sees the first one's key. (A
+    deferred transaction would read first and fail at its first write instead.)
+    """
+    db = get_db()
+    if db.conn.in_transaction:  # already inside one (nothing here does that today): nest
+        with db.atomic():
+            yield db
+        return
+    db.execute("begin immediate")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("commit")
 
 
 def close_db(exc=None):

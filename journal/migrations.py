@@ -386,6 +386,13 @@ def m020_session_request_keys(db):
     db.execute("create unique index sessions_request on sessions (user_id, request_key)")
 
 
+
+@migrations()
+def m021_assessment_request_keys(db):
+    # The key of the check-up form that saved a check-up: a double tap stores it once.
+    db.execute("alter table assessments add column request_key text")
+    db.execute("create unique index assessments_request on assessments (user_id, request_key)")
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

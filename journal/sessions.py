@@ -68,8 +68,8 @@ from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import assessments, crisis, progress, timezones
-from .checkins import CRISIS_MOOD, write_transaction
-from .db import get_db, owned_or_404, owned_page
+from .checkins import CRISIS_MOOD
+from .db import get_db, owned_or_404, owned_page, write_transaction
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,

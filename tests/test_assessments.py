@@ -746,3 +746,49 @@ def test_history_is_paginated_newest_first(app, client, patient):
     assert re.findall(r'href="/assessments/(\d+)"', first)[:30] == [
         str(i) for i in everything["phq9"][:30]
     ]
+
+
+# A double tap on Save stores the check-up once (the form's request key).
+
+
+def form_key(client, kind):
+    page = client.get(f"/assessments/{kind}").text
+    return re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def stored(app, kind):
+    with app.app_context():
+        return [json.loads(row["answers"]) for row in get_db()["assessments"].rows_where(
+            "kind = ?", [kind], order_by="id")]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["phq9", "gad7"])
+def test_a_double_tap_on_save_stores_one_check_up(app, client, patient, kind):
+    items = 9 if kind == "phq9" else 7
+    answers, key = [1] * items, form_key(client, kind)
+    first = take(client, kind, answers, request_key=key)
+    again = take(client, kind, answers, request_key=key)
+    assert first.status_code == again.status_code == 302
+    assert again.location == first.location  # the same check-up's result
+    assert "already saved from this form: saved once" in client.get(again.location).text
+    assert stored(app, kind) == [answers]
+    # Back, an answer changed, Save: that is a new check-up (the later of a day counts).
+    changed = [2] + [1] * (items - 1)
+    assert take(client, kind, changed, request_key=key).status_code == 302
+    assert stored(app, kind) == [answers, changed]
+    # A form without a key, or with a new one, saves as before (on another day: a day holds 3).
+    assert take(client, kind, answers).status_code == 302
+    new_key = form_key(client, kind)
+    assert take(client, kind, answers, day=TODAY, request_key=new_key).status_code == 302
+    assert len(stored(app, kind)) == 4
+
+
+def test_a_double_tap_on_the_days_last_allowed_check_up_is_no_error(app, client, patient):
+    answers = [0] * 9
+    for _ in range(2):
+        take(client, "phq9", answers)
+    key = form_key(client, "phq9")
+    assert take(client, "phq9", answers, request_key=key).status_code == 302  # the third
+    again = take(client, "phq9", answers, request_key=key)
+    assert again.status_code == 302  # not "3 times on this day"
+    assert len(stored(app, "phq9")) == 3
