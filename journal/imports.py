@@ -59,13 +59,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 
 from . import timezones
 from .checkins import TAG_MAX, TAGS_MAX, parse_tags
-from .db import get_db, owned_or_404
+from .db import get_db
 from .exports import FORMULA_STARTS
 from .fields import (
     EARLIEST_DAY,
@@ -92,6 +92,11 @@ PROBLEMS_SHOWN = 50
 PREVIEW_ROWS = 10
 SKIPPED_SHOWN = 30
 PENDING_LIFETIME = timedelta(days=1)
+# A parked import's preview, Confirm or Cancel once it is gone: a 404 that says why.
+GONE = (
+    "This import is no longer waiting: it was saved or cancelled already, or a newer upload "
+    "replaced it. History shows what is saved."
+)
 FILENAME_MAX = 200
 # Bounds on one file (besides the 2 MB body limit), so one upload costs a bounded time:
 # rows (about 13 years of daily check-ins; split a longer history by year), columns, and
@@ -524,7 +529,14 @@ def drop_stale(user_id):
 def get_pending(import_id):
     """The signed-in person's parked import, its rows decoded, or 404."""
     drop_stale(current_user.id)
-    row = owned_or_404("pending_imports", id=import_id)
+    row = next(
+        get_db()["pending_imports"].rows_where(
+            "id = ? and user_id = ?", [import_id, current_user.id], limit=1
+        ),
+        None,
+    )
+    if row is None:
+        abort(404, description=GONE)
     row["rows"] = json.loads(row["rows"])
     return row
 
@@ -628,6 +640,43 @@ def render_preview(pending, form, status=200):
     ), status
 
 
+def save_pending(user_id, pending, share_notes):
+    """Save a parked import's rows as check-ins and forget it: how many were added, or None
+    when it was no longer parked (a second tap or another tab saved or cancelled it first).
+
+    The parked row is deleted first, in the same transaction, so of two confirms sent at
+    once only one saves anything.
+    """
+    now = timezones.utcnow_iso()
+    db = get_db()
+    added = 0
+    with db.atomic():
+        gone = db.execute(
+            "delete from pending_imports where id = ? and user_id = ?", [pending["id"], user_id]
+        )
+        if not gone.rowcount:
+            return None
+        for row in pending["rows"]:
+            # A day already in the journal (even one saved since the preview) is kept as it is.
+            cursor = db.execute(
+                "insert into checkins (user_id, day, mood, tags, reflection, private, "
+                "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
+                "on conflict (user_id, day) do nothing",
+                [
+                    user_id,
+                    row["day"],
+                    row["mood"],
+                    ", ".join(row["tags"]),
+                    row["note"],
+                    0 if share_notes and not row.get("private") else 1,
+                    now,
+                    now,
+                ],
+            )
+            added += cursor.rowcount
+    return added
+
+
 @bp.route("/<int:import_id>")
 @login_required
 def preview(import_id):
@@ -641,33 +690,9 @@ def confirm(import_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_preview(pending, form, 400)
-    share_notes = bool(request.form.get("share_notes"))
-    now = timezones.utcnow_iso()
-    db = get_db()
-    added = 0
-    with db.atomic():
-        for row in pending["rows"]:
-            # A day already in the journal (even one saved since the preview) is kept as it is.
-            cursor = db.execute(
-                "insert into checkins (user_id, day, mood, tags, reflection, private, "
-                "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
-                "on conflict (user_id, day) do nothing",
-                [
-                    current_user.id,
-                    row["day"],
-                    row["mood"],
-                    ", ".join(row["tags"]),
-                    row["note"],
-                    0 if share_notes and not row.get("private") else 1,
-                    now,
-                    now,
-                ],
-            )
-            added += cursor.rowcount
-        db.execute(
-            "delete from pending_imports where id = ? and user_id = ?",
-            [pending["id"], current_user.id],
-        )
+    added = save_pending(current_user.id, pending, bool(request.form.get("share_notes")))
+    if added is None:  # a second tap: the first one saved it
+        abort(404, description=GONE)
     skipped = len(pending["rows"]) - added
     message = f"Imported {plural(added, 'check-in')} from {pending['filename']}."
     if skipped:
@@ -683,9 +708,11 @@ def cancel(import_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_preview(pending, form, 400)
-    get_db().execute(
+    cursor = get_db().execute(
         "delete from pending_imports where id = ? and user_id = ?",
         [pending["id"], current_user.id],
     )
+    if not cursor.rowcount:  # confirmed or cancelled meanwhile, in another tab or tap
+        abort(404, description=GONE)
     flash("Import cancelled: nothing was saved.")
     return redirect(url_for("imports.upload"))

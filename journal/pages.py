@@ -37,6 +37,8 @@ def init_app(app):
             detail = getattr(error, "description", None)
             if status == 400 and detail and detail != type(error).description:
                 message_shown = f"{detail} Nothing was saved."
+            elif status == 404 and detail and detail != type(error).description:
+                message_shown = detail  # what is gone, and why (abort(404, description=...))
             else:
                 message_shown = message
             return render_template("error.html", title=title, message=message_shown), status

@@ -34,7 +34,13 @@ class SymptomForm(JournalForm):
     def validate_name(self, field):
         if field.data.casefold() in RESERVED:
             raise ValidationError(f"{field.data.capitalize()} is already on the check-in form.")
-        if find_by_name(current_user.id, field.data):
+        same = find_by_name(current_user.id, field.data)
+        if same and same["retired_at"] is not None:
+            raise ValidationError(
+                f"You stopped tracking {same['name']}. Press \u201cTrack again\u201d below to "
+                "bring it back with its history."
+            )
+        if same:
             raise ValidationError("You already have a symptom with this name.")
         if len(active(current_user.id)) >= ACTIVE_MAX:
             raise ValidationError(
@@ -125,6 +131,17 @@ def save_scores(checkin_id, form, symptoms, keep_unanswered=False):
             )
 
 
+def add_symptom(user_id, name):
+    """Track a new symptom: True, or False when the person has one of that name already
+    (stored by a request sent at the same moment, like the other half of a double tap)."""
+    cursor = get_db().execute(
+        "insert into symptoms (user_id, name, created_at) values (?, ?, ?) "
+        "on conflict (user_id, name) do nothing",
+        [user_id, name, timezones.utcnow_iso()],
+    )
+    return cursor.rowcount == 1
+
+
 def render(form=None, status=200):
     """The symptoms page: the add form, the tracked list and the retired list."""
     symptoms = every(current_user.id)
@@ -144,13 +161,7 @@ def index():
     if not form.is_submitted():
         return render()
     if form.validate():
-        get_db()["symptoms"].insert(
-            {
-                "user_id": current_user.id,
-                "name": form.name.data,
-                "created_at": timezones.utcnow_iso(),
-            }
-        )
+        add_symptom(current_user.id, form.name.data)  # False: a double tap's other half did
         flash(f"{form.name.data} is now on your check-in form.")
         return redirect(url_for("symptoms.index"))
     return render(form, 400)

@@ -765,3 +765,35 @@ def test_the_largest_import_is_read_and_saved_promptly(app, client, patient):
         "Line 5002: the file has more than 5,000 rows, more than one import takes. Split it "
         "into smaller files (a year each, say) and import each."
     ]
+
+
+def test_a_second_tap_on_confirm_saves_nothing_and_says_so(app, client, patient):
+    # A double tap sends two confirms that both read the parked import before either saves.
+    # The second must not report "Imported 0 check-ins… Kept the 3 days you already had".
+    from journal.imports import save_pending
+
+    import_id = pending_id(upload(client, GENERIC))
+    with app.app_context():
+        pending = get_db()["pending_imports"].get(import_id)
+        pending["rows"] = json.loads(pending["rows"])
+        user_id = pending["user_id"]
+        assert save_pending(user_id, pending, share_notes=False) == 3
+        assert save_pending(user_id, pending, share_notes=False) is None  # the second tap
+    assert len(checkins(app)) == 3 and pendings(app) == []
+
+
+@pytest.mark.parametrize("action", ["confirm", "cancel"])
+def test_a_confirmed_import_sent_again_says_it_is_no_longer_waiting(app, client, patient, action):
+    # Back to the preview (or a second tab) after confirming, then Confirm or Cancel again.
+    import_id = pending_id(upload(client, GENERIC))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    response = client.post(f"/import/{import_id}/{action}")
+    assert response.status_code == 404
+    assert GONE_IMPORT in html.unescape(response.text)
+    assert len(checkins(app)) == 3
+
+
+GONE_IMPORT = (
+    "This import is no longer waiting: it was saved or cancelled already, or a newer upload "
+    "replaced it. History shows what is saved."
+)

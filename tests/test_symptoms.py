@@ -166,3 +166,32 @@ def test_symptom_name_is_stored_without_invisible_characters(app, client, patien
     assert response.status_code == 400
     assert "You already have a symptom with this name." in response.text
     assert len(symptom_rows(app)) == 1
+
+
+# Issue 8 flows: adding a name that is already there, as a person or a double tap does
+
+
+def test_adding_a_retired_name_says_how_to_bring_it_back(app, client, patient):
+    add(client, "Pain")
+    client.post("/settings/symptoms/1/retire")
+    response = add(client, "pain")
+    assert response.status_code == 400
+    assert (
+        "You stopped tracking Pain. Press \u201cTrack again\u201d below to bring it back "
+        "with its history." in response.text.replace("&#8220;", "\u201c").replace(
+            "&#8221;", "\u201d"
+        )
+    )
+    assert 'value="pain"' in response.text  # the person's input is kept
+    assert len(symptom_rows(app)) == 1
+
+
+def test_two_adds_of_one_name_at_once_store_it_once(app, client, patient):
+    # A double tap: both requests pass the form's check before either stores the name.
+    from journal.symptoms import add_symptom
+
+    with app.app_context():
+        user_id = get_db().execute("select id from users").fetchone()[0]
+        assert add_symptom(user_id, "Pain") is True
+        assert add_symptom(user_id, "pain") is False  # the other tap stored it: no 500
+    assert [row["name"] for row in symptom_rows(app)] == ["Pain"]

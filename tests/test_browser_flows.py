@@ -1,0 +1,53 @@
+"""Flows in a real browser that the other browser tests do not walk: an import confirmed
+with a double tap, then Back to its preview and Confirm again."""
+
+import re
+import sqlite3
+from contextlib import closing
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import register
+
+pytestmark = pytest.mark.browser
+
+CSV = b'date,mood,note\n2025-01-02,4,Slow start\n2025-01-03,10,\n2025-01-04,0,"a, b"\n'
+GONE = "This import is no longer waiting: it was saved or cancelled already"
+
+
+def checkin_days(live_server, email):
+    uri = f"file:{live_server.database}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        return db.execute(
+            "select day from checkins join users on users.id = user_id where users.email = ?"
+            " order by day",
+            [email],
+        ).fetchall()
+
+
+def test_an_import_confirmed_twice_saves_once_and_never_says_zero(page, live_server):
+    email = register(page)
+    page.goto("/import")
+    page.locator('input[type="file"]').set_input_files(
+        {"name": "export.csv", "mimeType": "text/csv", "buffer": CSV}
+    )
+    page.get_by_role("button", name="Read the file").tap()
+    expect(page).to_have_url(re.compile(r"/import/\d+$"))
+    # A double tap on Import: both requests leave before either answer comes back.
+    answers = page.evaluate(
+        """async () => {
+          const form = document.querySelector("form[action$='/confirm']");
+          const send = () => fetch(form.action, {method: "POST", body: new FormData(form)});
+          const answers = await Promise.all([send(), send()]);
+          return Promise.all(answers.map(async (r) => [r.status, await r.text()]));
+        }"""
+    )
+    assert sorted(status for status, _ in answers) == [200, 404]
+    texts = " ".join(text for _, text in answers)
+    assert "Imported 3 check-ins from export.csv." in texts
+    assert "Imported 0" not in texts and GONE in texts
+    assert len(checkin_days(live_server, email)) == 3
+    # Back to the preview (a page kept in the browser), then Import again: it says why not.
+    page.get_by_role("button", name="Import 3 check-ins").tap()
+    expect(page.get_by_text(GONE)).to_be_visible()
+    assert len(checkin_days(live_server, email)) == 3
