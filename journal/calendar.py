@@ -56,8 +56,8 @@ from icalendar import Alarm, Calendar, Event, vDuration
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from .db import get_db
-from .fields import JournalForm, has_control_characters, strip
+from .db import get_db, write_transaction
+from .fields import JournalForm, has_control_characters, request_key_field, strip
 
 bp = Blueprint("calendar", __name__)
 
@@ -188,8 +188,11 @@ def user_row(user_id):
 
 
 def set_secret_hash(user_id, secret_hash):
-    """Store `secret_hash` (or None, to turn the feed off); any earlier secret stops working."""
-    get_db()["users"].update(user_id, {"calendar_secret_hash": secret_hash})
+    """Store `secret_hash` (or None, to turn the feed off); any earlier secret stops working,
+    and so does the key of the form that made it."""
+    get_db()["users"].update(
+        user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": None}
+    )
 
 
 def feed_owner(secret):
@@ -240,6 +243,12 @@ def feed_headers(response):
 # Views: the person's reminder settings
 
 
+class LinkForm(JournalForm):
+    # New for every form shown: sent again (a reload of the page that showed the new link),
+    # it makes no second link, so the link just copied keeps working.
+    request_key = request_key_field()
+
+
 def render(form=None, new_url=None, status_code=200):
     """The reminders page: the time form, the calendar link's state, and a new link once."""
     row = user_row(current_user.id)
@@ -249,6 +258,7 @@ def render(form=None, new_url=None, status_code=200):
             "calendar/reminders.html",
             form=form,
             action_form=JournalForm(formdata=None),
+            link_form=LinkForm(formdata=None),
             reminder_time=row["reminder_time"],
             link_on=bool(row["calendar_secret_hash"]),
             new_url=new_url,
@@ -283,9 +293,25 @@ def reminders():
 @bp.route("/settings/reminders/link", methods=["POST"])
 @login_required
 def make_link():
-    check_action_form()
-    secret = secrets.token_urlsafe(SECRET_BYTES)
-    set_secret_hash(current_user.id, hash_secret(secret))
+    form = LinkForm()
+    if not form.validate_on_submit():
+        abort(400, description="This form has expired: reload the page and send it again.")
+    key = form.request_key.data
+    db = get_db()
+    with write_transaction():  # two taps take turns: the second sees the first's key
+        made = key and user_row(current_user.id)["calendar_request_key"] == key
+        if not made:
+            secret = secrets.token_urlsafe(SECRET_BYTES)
+            db["users"].update(
+                current_user.id,
+                {"calendar_secret_hash": hash_secret(secret), "calendar_request_key": key},
+            )
+    if made:
+        flash(
+            "This form made your calendar link already, and it was shown once: the link you "
+            "copied then still works. If you did not copy it, make a new one."
+        )
+        return redirect(url_for("calendar.reminders"))
     url = url_for("calendar.feed", secret=secret, _external=True)
     # Rendered here rather than redirected: the secret must not wait in the session.
     return render(new_url=url, status_code=201)

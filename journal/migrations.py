@@ -393,6 +393,13 @@ def m021_assessment_request_keys(db):
     db.execute("alter table assessments add column request_key text")
     db.execute("create unique index assessments_request on assessments (user_id, request_key)")
 
+
+@migrations()
+def m022_calendar_request_key(db):
+    # The key of the form that made the current calendar link: the same form sent again (a
+    # reload of the page that showed the link) does not replace the link just copied.
+    db.execute("alter table users add column calendar_request_key text")
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -575,3 +575,30 @@ def test_a_hostile_feed_address_is_refused_promptly(client, secret):
     assert perf_counter() - started < 5  # a hang guard
     assert response.status_code == 404
     assert response.text == "There is no calendar at this address.\n"
+
+
+# Sending the form that made a link again (a reload of the page that showed it) makes no
+# second link: the one just copied keeps working.
+
+
+def link_form_key(client):
+    page = client.get("/settings/reminders").text
+    return re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_form_that_made_a_link_sent_again_keeps_that_link(app, client, patient):
+    key = link_form_key(client)
+    made = client.post("/settings/reminders/link", data={"request_key": key})
+    assert made.status_code == 201
+    secret = URL.search(made.text).group(2)
+    again = client.post("/settings/reminders/link", data={"request_key": key})
+    assert again.status_code == 302
+    assert "the link you copied then still works" in client.get(again.location).text
+    assert feed(client, secret).status_code == 200
+    # A new form (the page loaded again) makes a new link, which replaces it.
+    newer = client.post("/settings/reminders/link", data={"request_key": link_form_key(client)})
+    assert newer.status_code == 201
+    assert feed(client, secret).status_code == 404
+    # Turned off, the old form sent again makes a link anew rather than pretending one works.
+    client.post("/settings/reminders/link/off")
+    assert client.post("/settings/reminders/link", data={"request_key": key}).status_code == 201
