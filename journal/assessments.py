@@ -313,9 +313,7 @@ def take(kind):
             if saved:
                 day = timezones.parse_day(form.date.data)
                 answers = form.answers()
-                assessment_id = save_assessment(
-                    instrument, day, answers, form.difficulty.data, key
-                )
+                assessment_id = save_assessment(instrument, day, answers, form.difficulty.data, key)
         if earlier is not None:
             flash(f"This {instrument.title} was already saved from this form: saved once.")
             return redirect(url_for("assessments.result", assessment_id=earlier))

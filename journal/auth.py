@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import (
     BooleanField,
@@ -94,11 +96,18 @@ class User(UserMixin):
         return self.role == "therapist"
 
     @property
-    def remembered_until(self):
-        """When "Keep me signed in" runs out for this sign-in (a UTC datetime), or None."""
-        if self.signin and self.signin["remember"]:
-            return datetime.fromtimestamp(self.signin["expires_at"], UTC)
-        return None
+    def signin_ends_at(self):
+        """When the server ends this sign-in unless another request comes first (a UTC
+        datetime, as `load_user` decides), or None when not signed in: the end of "Keep me
+        signed in", else IDLE_MINUTES after the last request it recorded, never later than
+        the sign-in's own end."""
+        if not self.signin:
+            return None
+        ends = self.signin["expires_at"]
+        idle = (current_app.config.get("IDLE_MINUTES") or 0) * 60
+        if idle and not self.signin["remember"]:
+            ends = min(ends, self.signin["seen_at"] + idle)
+        return datetime.fromtimestamp(ends, UTC)
 
 
 def init_app(app):
@@ -176,6 +185,7 @@ def load_user(token):
     columns = [d[0] for d in found.description]
     row = found.fetchone()
     if row is None:
+        forget_token(token)
         return None
     row = dict(zip(columns, row, strict=True))
     now = time.time()
@@ -188,16 +198,31 @@ def load_user(token):
                 f"You were signed out after {plural(idle // 60, 'minute')} without activity, "
                 "to keep your journal private. Log in to carry on."
             )
+        forget_token(token)
         return None
     if now - row["seen_at"] >= SEEN_EVERY_SECONDS and counts_as_activity():
         db.execute("update signins set seen_at = ? where id = ?", [now, row["signin_id"]])
+        row["seen_at"] = now
     signin = {
         "id": row["signin_id"],
         "token": token,
         "remember": row["remember"],
+        "seen_at": row["seen_at"],
         "expires_at": row["expires_at"],
     }
     return User(row, signin)
+
+
+def forget_token(token):
+    """Stop this browser sending `token`, which names no live sign-in: the session forgets it,
+    and a remember-me cookie that holds it is cleared (else the browser would send it with
+    every request until its own date ran out)."""
+    if session.get("_user_id") == token:
+        session.pop("_user_id")
+        session.pop("_fresh", None)
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+    if cookie and decode_cookie(cookie) == token:
+        session["_remember"] = "clear"  # flask-login deletes the cookie in its answer
 
 
 @login_manager.unauthorized_handler

@@ -386,7 +386,6 @@ def m020_session_request_keys(db):
     db.execute("create unique index sessions_request on sessions (user_id, request_key)")
 
 
-
 @migrations()
 def m021_assessment_request_keys(db):
     # The key of the check-up form that saved a check-up: a double tap stores it once.
@@ -399,6 +398,7 @@ def m022_calendar_request_key(db):
     # The key of the form that made the current calendar link: the same form sent again (a
     # reload of the page that showed the link) does not replace the link just copied.
     db.execute("alter table users add column calendar_request_key text")
+
 
 def migrate(db):
     """Apply pending migrations; return the names applied.

@@ -11,7 +11,9 @@ the script shows it only on a device where a patient's sign-in has not lapsed (e
 see leaves their queue tag and its end there, see `checkins.signed_in_here`; logging out or a
 page seen signed out removes it), so a person who opens the app with no connection can still
 write today's entry. It is queued under that tag like any other and sent only while the same
-person is signed in.
+person is signed in. When the script finds nobody signed in while check-ins wait (the sign-in
+ended while the phone was offline: idle, logged out or password changed elsewhere), it removes
+the note and asks the person to log in; they are sent after that, and never under another.
 """
 
 import hashlib

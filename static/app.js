@@ -72,7 +72,8 @@ if ("serviceWorker" in navigator) {
 // Check-ins saved while offline wait in IndexedDB, each with the idempotency key of the form
 // it came from, until they can be sent (journal/checkins.py answers a key it has seen before
 // as it did the first time, so sending one twice never saves it twice). Each entry carries the
-// tag of the person who wrote it and is only ever sent while that person is signed in.
+// tag of the person who wrote it and is only ever sent while that person is signed in; when
+// nobody is (their sign-in ended meanwhile), every page asks them to log in to send it.
 // Entries the server would not apply (a newer check-in for that day exists, or it refused the
 // input) stay on the device, with their words, until the person dismisses them.
 const checkinQueue = (() => {
@@ -115,6 +116,8 @@ const offlineCheckins = (() => {
   let retryTimer = null;
   let syncing = null;
   let onChange = () => {};
+  // How many check-ins wait here for someone to log in (none were sent: nobody is signed in).
+  let signedOut = 0;
 
   function newKey() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -164,16 +167,24 @@ const offlineCheckins = (() => {
   }
 
   // Send one check-in. A form that expired on the way (log-out and back in, say) gets a fresh
-  // token from the check-in page and one more try. Throws on a network error.
+  // token from the check-in page and one more try. Throws on a network error. When its writer
+  // is no longer signed in here, `session.gone` says so: "signed-out" (the server sent the
+  // request to log in), or "other" (someone else is signed in now): trying again changes
+  // nothing until they log in, so it is not retried (and the retries would keep the other
+  // person's sign-in from ever going idle).
   async function send(fields, session, extra) {
+    delete session.gone;
     let response = await post(fields, session, extra);
     if ((await errorsOf(response)).csrf_token) {
       const fresh = await fetchSession();
       if (fresh && fresh.owner === session.owner) {
         Object.assign(session, fresh);
         response = await post(fields, session, extra);
+      } else {
+        session.gone = fresh ? "other" : "signed-out";
       }
     }
+    if (response.type === "opaqueredirect") session.gone = "signed-out";
     return response;
   }
 
@@ -192,6 +203,7 @@ const offlineCheckins = (() => {
 
   // Send every waiting check-in of the signed-in person; returns how many reached the server.
   async function syncOnce() {
+    signedOut = 0;
     if (!navigator.onLine) return 0;
     const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting");
     if (!waiting.length) return 0;
@@ -202,7 +214,10 @@ const offlineCheckins = (() => {
       retryLater();
       return 0;
     }
-    if (!session) return 0; // signed out: sent once the same person signs in again
+    if (!session) {
+      signedOut = waiting.length; // sent once the same person signs in again
+      return 0;
+    }
     let sent = 0;
     for (const entry of waiting.filter((e) => e.owner === session.owner)) {
       let response;
@@ -226,6 +241,14 @@ const offlineCheckins = (() => {
       } else if (response.status === 413 || (response.status === 400 && !errors.csrf_token)) {
         const message = messagesOf(errors) || "It was too large to send.";
         await checkinQueue.put({ ...entry, state: "refused", message });
+      } else if (session.gone) {
+        // Its writer's sign-in ended (idle, logged out or password changed elsewhere) since
+        // this page was loaded: it waits for them to log in again, and they are told.
+        if (session.gone === "signed-out") {
+          const left = await checkinQueue.all();
+          signedOut = left.filter((e) => e.state === "waiting").length;
+        }
+        break;
       } else {
         retryLater(); // signed out meanwhile, or the server is unwell: later
         break;
@@ -245,7 +268,7 @@ const offlineCheckins = (() => {
         .catch(() => 0)
         .then(async (sent) => {
           syncing = null;
-          await onChange(sent);
+          await onChange(sent, signedOut);
           return sent;
         });
     }
@@ -291,6 +314,16 @@ document.addEventListener("DOMContentLoaded", () => {
       status.append(" If you need someone now: ", link, ".");
       status.append(" Calls and texts work without the internet.");
     }
+  }
+
+  // After `text`: check-ins wait here for their writer, whose sign-in has ended, to log in.
+  function askToLogIn(text, waiting) {
+    say(text ? `${text} ` : "");
+    const link = document.createElement("a");
+    link.href = "/auth/login?next=%2Fcheckin";
+    link.textContent = "Log in";
+    const them = waiting === 1 ? "it" : "them";
+    status.append(`You're signed out. `, link, ` to send ${them}.`);
   }
 
   function dayLabel(day) {
@@ -464,22 +497,30 @@ document.addEventListener("DOMContentLoaded", () => {
   const sentText = (n) => `Sent ${plural(n, "1 check-in", "# check-ins")} saved on this device.`;
   let cameOnline = false;
 
+  // The check-ins waiting here when the last try found nobody signed in (see askToLogIn).
+  let signedOut = 0;
+  const waitingText = (n) =>
+    `${plural(n, "1 check-in is", "# check-ins are")} saved on this device, waiting to send.`;
+
   // The offline page: how many check-ins wait here (no details: it is the same for anyone).
   async function describeOffline(sent = 0) {
     const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting").length;
     const parts = cameOnline && navigator.onLine ? ["You're back online."] : [];
     if (sent) parts.push(sentText(sent));
-    if (waiting) {
-      const count = plural(waiting, "1 check-in is", "# check-ins are");
-      parts.push(`${count} saved on this device, waiting to send.`);
-    }
+    if (waiting) parts.push(waitingText(waiting));
     if (cameOnline) parts.push("Tap “Try again” to load the page.");
-    if (parts.length) say(parts.join(" "));
+    if (waiting && signedOut && navigator.onLine) askToLogIn(parts.join(" "), waiting);
+    else if (parts.length) say(parts.join(" "));
   }
 
-  offlineCheckins.listen(async (sent) => {
+  offlineCheckins.listen(async (sent, waitingForLogIn) => {
+    signedOut = waitingForLogIn;
+    // A page (or the script's own request) seen signed out: the offline page's form is no
+    // longer offered for the person who was (a password changed elsewhere ends it at once).
+    if (signedOut) signedIn.clear();
     await render();
     if (offlinePage) await describeOffline(sent);
+    else if (signedOut) askToLogIn(sent ? sentText(sent) : waitingText(signedOut), signedOut);
     else if (sent) say(sentText(sent));
   });
 
@@ -556,13 +597,13 @@ document.addEventListener("DOMContentLoaded", () => {
           const answer = await response.json();
           busy = "leaving";
           location.assign(`/entries/${answer.day}`);
-        } else if (response.status >= 500 || response.type === "opaqueredirect") {
-          await keep(
-            fields,
-            response.type === "opaqueredirect"
-              ? "Log in again and it will be sent."
-              : "The server could not take it just now; it will try again shortly.",
-          );
+        } else if (page.gone) {
+          // This page's sign-in ended (idle, or elsewhere), or someone else is signed in now:
+          // kept for this page's writer, sent when they log in again, never under another.
+          await keep(fields, "You're signed out: log in again and it will be sent.");
+          signedIn.clear();
+        } else if (response.status >= 500) {
+          await keep(fields, "The server could not take it just now; it will try again shortly.");
           offlineCheckins.retryLater();
         } else {
           // Bad input or too large: the server's own page says what to change, input kept.

@@ -621,3 +621,85 @@ def test_the_idle_sign_out_counts_its_minutes(tmp_path, minutes, message):
         get_db().conn.commit()
     response = client.get("/checkin", follow_redirects=True)
     assert message in response.text
+
+
+# Both cookies, as a browser keeps them (helper on the offline flows, issue 8).
+
+
+def set_cookie(response, name):
+    """The Set-Cookie header `response` sends for cookie `name`, or None."""
+    found = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def remembered_sign_in(client):
+    """Register, log out and log in again with "Keep me signed in": the log-in answer."""
+    auth = AuthActions(client)
+    auth.register()
+    auth.logout()
+    return auth.login(remember="y")
+
+
+def test_both_cookies_are_http_only_lax_and_secure_when_journal_https_is_true(
+    tmp_path, monkeypatch
+):
+    from journal import create_app
+
+    for name, value in {
+        "HTTPS": "true",
+        "DATABASE": str(tmp_path / "journal.sqlite3"),
+        "SECRET_KEY": "env",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": "false",
+    }.items():
+        monkeypatch.setenv(f"JOURNAL_{name}", value)
+    response = remembered_sign_in(create_app().test_client())
+    for name in ("session", "remember_token"):
+        cookie = set_cookie(response, name)
+        for attribute in ("HttpOnly", "SameSite=Lax", "Secure", "Path=/"):
+            assert attribute in cookie.split("; "), (name, attribute)
+
+
+def test_the_remember_cookie_lasts_exactly_as_long_as_its_sign_in(app, client):
+    from email.utils import parsedate_to_datetime
+
+    from journal.db import get_db
+
+    cookie = set_cookie(remembered_sign_in(client), "remember_token")
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    with app.app_context():
+        (end,) = get_db().execute("select expires_at from signins").fetchone()
+    assert abs(expires.timestamp() - end) < 2
+
+
+@pytest.mark.parametrize(
+    ("ended", "sql"),
+    [
+        ("logged out or password changed elsewhere", "delete from signins"),
+        ("its 30 days are up", "update signins set expires_at = 0"),
+    ],
+)
+@pytest.mark.parametrize("with_session", [True, False], ids=["with session", "browser restarted"])
+def test_a_remember_cookie_whose_sign_in_ended_is_cleared_on_the_next_request(
+    app, client, ended, sql, with_session
+):
+    from journal.db import get_db
+
+    remembered_sign_in(client)
+    with app.app_context():
+        get_db().execute(sql)
+        get_db().conn.commit()
+    if not with_session:
+        client.delete_cookie("session")
+    response = client.get("/entries")
+    assert response.status_code == 302
+    cleared = set_cookie(response, "remember_token")
+    assert cleared and "Expires=Thu, 01 Jan 1970" in cleared, ended
+    assert client.get_cookie("remember_token") is None
+    # Nor does the session cookie keep naming the dead sign-in.
+    kept = client.get_cookie("session")
+    if kept is not None:
+        with app.test_request_context():
+            session = app.session_interface.get_signing_serializer(app).loads(kept.value)
+        assert "_user_id" not in session

@@ -427,3 +427,167 @@ def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
     page.goto("/checkin")
     expect(page.get_by_role("heading", name="No connection")).to_be_visible()
     expect(offline_form(page)).to_be_hidden()
+
+
+# A sign-in that ends while the phone is offline (issue 8 moved sign-ins to the server).
+
+ENDINGS = {
+    # The phone lay unused past IDLE_MINUTES (30) without "Keep me signed in".
+    "idle timeout": "update signins set seen_at = seen_at - 31 * 60 where user_id = ?",
+    # Logged out on another device, or the password changed there: the sign-in row is gone.
+    "ended elsewhere": "delete from signins where user_id = ?",
+}
+
+
+def end_sign_ins(live_server, email, how):
+    """End `email`'s sign-ins on the server, as `how` would."""
+    with closing(sqlite3.connect(live_server.database, timeout=10)) as db:
+        (user_id,) = db.execute("select id from users where email = ?", [email]).fetchone()
+        db.execute(ENDINGS[how], [user_id])
+        db.commit()
+
+
+def log_in_here(page, email):
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+
+
+@pytest.mark.parametrize("how", ENDINGS)
+@pytest.mark.parametrize("where", ["check-in page", "offline page"])
+def test_a_sign_in_that_ends_offline_keeps_the_check_in_and_asks_to_log_in(
+    page, context, live_server, how, where
+):
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    if where == "check-in page":
+        save_offline(page, 3, reflection="Kept for me")
+    else:
+        page.goto("/entries")
+        form = offline_form(page)
+        tap_scale(page, "Mood today", 3)
+        form.get_by_label("Reflection", exact=True).fill("Kept for me")
+        form.get_by_role("button", name="Save check-in").tap()
+        expect(queue_status(page)).to_contain_text("waiting to send")
+    end_sign_ins(live_server, email, how)
+
+    context.set_offline(False)
+    # Not lost, not sent, and the person is told what to do (not retried in silence).
+    expect(queue_status(page)).to_contain_text("Log in to send it")
+    assert [e["state"] for e in queued(page)] == ["waiting"]
+    assert stored_checkins(live_server, email) == []
+    # Signed out seen: the offline page no longer offers its form for this person.
+    assert page.evaluate("localStorage.getItem('afterglow-signed-in')") is None
+
+    # Someone else signs in on this phone: nothing of it is sent into their journal.
+    page.goto("/auth/login")
+    expect(queue_status(page)).to_contain_text("Log in to send it")
+    other = register(page)
+    page.goto("/entries")
+    assert stored_checkins(live_server, other) == []
+    assert [e["state"] for e in queued(page)] == ["waiting"]
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+
+    # The same person again: it goes out, once.
+    log_in_here(page, email)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert [r[1:] for r in stored_checkins(live_server, email)] == [(3, "Kept for me")]
+    page.goto("/entries")
+    page.goto("/checkin")
+    assert queued(page) == []
+    assert len(stored_checkins(live_server, email)) == 1
+    assert stored_checkins(live_server, other) == []
+
+
+def test_no_page_with_health_data_is_cached_whatever_its_query(page, context):
+    """The service worker's rules against today's routes: a day's form, later pages of lists,
+    and the script's own fetch of another day leave nothing but the shell in its cache."""
+    register(page)
+    controlled(page)
+    tap_scale(page, "Mood today", 7)
+    open_more(page)
+    page.get_by_label("Reflection", exact=True).fill("Private words")
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(page).to_have_url(DAY_URL)
+    yesterday = page.evaluate(
+        "new Date(Date.now() - 86400000).toLocaleDateString('en-CA')"
+    )  # YYYY-MM-DD, local
+    page.goto("/checkin")
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    page.get_by_label("Date", exact=True).dispatch_event("change")  # the script loads the day
+    expect(page).to_have_url(re.compile(rf"/checkin\?date={yesterday}$"))
+    for path in (
+        f"/checkin?date={yesterday}",
+        "/entries?page=1",
+        "/entries?page=2",
+        "/sessions?page=1",
+        "/sessions?page=2",
+        "/assessments?page=1",
+        "/assessments?page=2",
+        "/progress?range=90",
+        "/calendar",
+        "/static/../entries",
+    ):
+        page.goto(path)
+    cached = page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) urls.push(request.url);
+            }
+            return urls;
+        }"""
+    )
+    assert all(SHELL_PATHS.match(urlsplit(url).path) for url in cached), cached
+    assert not any(urlsplit(url).query for url in cached), cached
+
+
+def test_the_remember_cookie_lives_as_long_as_its_sign_in_and_goes_with_it(
+    page, context, live_server
+):
+    email = register(page)
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    page.get_by_label("Keep me signed in on this device").check()
+    log_in_here(page, email)
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    cookies = {c["name"]: c for c in context.cookies()}
+    for cookie in cookies.values():
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax", cookie
+    assert cookies["session"]["expires"] == -1  # ends with the browser
+    ((expires_at,),) = query(
+        live_server,
+        "select expires_at from signins join users on users.id = user_id where email = ?",
+        email,
+    )
+    assert abs(cookies["remember_token"]["expires"] - expires_at) < 2
+
+    end_sign_ins(live_server, email, "ended elsewhere")  # e.g. the password changed elsewhere
+    page.goto("/entries")
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    assert "remember_token" not in {c["name"] for c in context.cookies()}
+
+
+@pytest.mark.parametrize("after", ["sign-in ended", "someone else signed in"])
+def test_saving_on_a_page_whose_sign_in_ended_keeps_it_for_its_writer(
+    page, context, live_server, after
+):
+    email = register(page)
+    controlled(page)
+    end_sign_ins(live_server, email, "ended elsewhere")
+    other = None
+    if after == "someone else signed in":
+        tab = context.new_page()  # another tab on the same phone, same cookies
+        other = register(tab)
+        tab.close()
+    tap_scale(page, "Mood today", 6)
+    page.get_by_label("Reflection", exact=True).fill("Still mine")
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text(re.compile("log in again", re.IGNORECASE))
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    (entry,) = queued(page)
+    assert entry["state"] == "waiting" and entry["reflection"] == "Still mine"
+    assert stored_checkins(live_server, email) == []
+    if other:
+        assert stored_checkins(live_server, other) == []

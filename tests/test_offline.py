@@ -229,12 +229,14 @@ def test_a_remember_me_cookie_left_from_an_earlier_sign_in_does_not_count(app, c
     auth.register()
     auth.logout()
     auth.login(remember="y")
+    stale = client.get_cookie("remember_token").value
     with app.app_context():  # the password changed on another device
         get_db().execute("delete from signins")
         get_db().conn.commit()
     assert client.get("/entries").status_code == 302  # signed out here too
-    auth.login()  # again, without "Keep me signed in"; the stale cookie is still sent
-    assert client.get_cookie("remember_token") is not None
+    assert client.get_cookie("remember_token") is None  # and the dead cookie cleared
+    auth.login()  # again, without "Keep me signed in"; a stale copy is still sent
+    client.set_cookie("remember_token", stale)
     attrs = signed_in_here(client.get("/entries").text)
     assert until_from_now(attrs) <= timedelta(minutes=30)  # the idle timeout, not 30 days
 
@@ -501,3 +503,46 @@ def test_checkin_form_carries_a_stable_tag_per_person(app):
     AuthActions(two).register(email="two@example.com")
     assert owner_tag(one) == owner_tag(one)
     assert owner_tag(one) != owner_tag(two)
+
+
+# The offline form's offer ends when the server-side sign-in does (journal/auth.py load_user).
+
+
+def move_sign_in(app, sql, *args):
+    with app.app_context():
+        get_db().execute(sql, args)
+        get_db().conn.commit()
+
+
+def server_end(app):
+    """When the server would end this client's sign-in: (expires_at, seen_at + idle, remember)."""
+    with app.app_context():
+        expires, seen, remember = (
+            get_db().execute("select expires_at, seen_at, remember from signins").fetchone()
+        )
+    return expires, seen + app.config["IDLE_MINUTES"] * 60, remember
+
+
+@pytest.mark.parametrize(
+    ("remember", "sql", "ends_at"),
+    [
+        # Seen 50 s ago: the server does not write seen_at again yet, and ends it 30 minutes
+        # after that, not after this page.
+        ("", "update signins set seen_at = seen_at - 50", "idle"),
+        # Kept signed in, with five minutes left: it ends then, not 30 minutes from now.
+        ("y", "update signins set expires_at = unixepoch() + 300", "expires"),
+        # Not kept, but its 30 days are nearly up (IDLE_MINUTES would outlast them).
+        ("", "update signins set expires_at = unixepoch() + 300", "expires"),
+    ],
+)
+def test_the_offline_form_is_offered_until_the_server_ends_the_sign_in(
+    app, client, auth, remember, sql, ends_at
+):
+    auth.register()
+    auth.logout()
+    auth.login(remember=remember)
+    move_sign_in(app, sql)
+    attrs = signed_in_here(client.get("/entries").text)
+    expires, idle_end, _ = server_end(app)
+    expected = expires if ends_at == "expires" else min(expires, idle_end)
+    assert abs(int(attrs["signed-in-until"]) / 1000 - expected) < 1

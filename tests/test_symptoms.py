@@ -178,9 +178,8 @@ def test_adding_a_retired_name_says_how_to_bring_it_back(app, client, patient):
     assert response.status_code == 400
     assert (
         "You stopped tracking Pain. Press \u201cTrack again\u201d below to bring it back "
-        "with its history." in response.text.replace("&#8220;", "\u201c").replace(
-            "&#8221;", "\u201d"
-        )
+        "with its history."
+        in response.text.replace("&#8220;", "\u201c").replace("&#8221;", "\u201d")
     )
     assert 'value="pain"' in response.text  # the person's input is kept
     assert len(symptom_rows(app)) == 1
