@@ -4,10 +4,12 @@ server and Chromium settings for the browser tests."""
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -218,6 +220,12 @@ class LiveServer:
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=15)
+
+    def query(self, sql, *args):
+        """Rows from the server's database, opened read-only (what it stored, as it is)."""
+        uri = f"file:{self.database}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            return db.execute(sql, args).fetchall()
 
 
 @pytest.fixture(scope="session")

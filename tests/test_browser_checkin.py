@@ -6,8 +6,6 @@ read-only.
 """
 
 import re
-import sqlite3
-from contextlib import closing
 from datetime import date, timedelta
 
 import pytest
@@ -32,14 +30,13 @@ TODAYS_WORDS = "Today's own words"
 
 def stored(live_server, email, day):
     """The answers stored for `email` on `day`, or None."""
-    uri = f"file:{live_server.database}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        row = db.execute(
-            f"select {', '.join(COLUMNS)} from checkins join users on users.id = user_id"  # noqa: S608
-            " where users.email = ? and day = ?",
-            [email, day],
-        ).fetchone()
-    return None if row is None else dict(zip(COLUMNS, row, strict=True))
+    rows = live_server.query(
+        f"select {', '.join(COLUMNS)} from checkins join users on users.id = user_id"  # noqa: S608
+        " where users.email = ? and day = ?",
+        email,
+        day,
+    )
+    return dict(zip(COLUMNS, rows[0], strict=True)) if rows else None
 
 
 def check_in_fully(page):

@@ -2,8 +2,6 @@
 with a double tap, then Back to its preview and Confirm again."""
 
 import re
-import sqlite3
-from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
@@ -16,13 +14,11 @@ GONE = "This import is no longer waiting: it was saved or cancelled already"
 
 
 def checkin_days(live_server, email):
-    uri = f"file:{live_server.database}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        return db.execute(
-            "select day from checkins join users on users.id = user_id where users.email = ?"
-            " order by day",
-            [email],
-        ).fetchall()
+    return live_server.query(
+        "select day from checkins join users on users.id = user_id where users.email = ?"
+        " order by day",
+        email,
+    )
 
 
 def test_an_import_confirmed_twice_saves_once_and_never_says_zero(page, live_server):

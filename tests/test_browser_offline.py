@@ -30,18 +30,11 @@ pytestmark = pytest.mark.browser
 SHELL_PATHS = re.compile(r"^(/static/[\w./-]+|/offline|/manifest\.webmanifest)$")
 
 
-def query(live_server, sql, *args):
-    """Rows from the live server's database, opened read-only."""
-    uri = f"file:{live_server.database}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        return db.execute(sql, args).fetchall()
-
-
 def stored_checkins(live_server, email):
     """(day, mood, reflection) of every check-in the server holds for `email`."""
-    return query(
-        live_server,
-        "select day, mood, reflection from checkins join users on users.id = checkins.user_id"
+    return live_server.query(
+        "select day, mood, reflection from checkins"
+        " join users on users.id = checkins.user_id"
         " where users.email = ? order by day",
         email,
     )
@@ -141,8 +134,7 @@ def test_answer_lost_on_the_way_is_sent_again_and_saved_once(page, context, live
     page.reload()
     expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
     assert len(stored_checkins(live_server, email)) == 1
-    keys = query(
-        live_server,
+    keys = live_server.query(
         "select outcome from checkin_requests join users on users.id = user_id where email = ?",
         email,
     )
@@ -384,8 +376,7 @@ def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, contex
     expect(queue_status(page)).to_contain_text("waiting to send")
     context.set_offline(False)
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
-    private = query(
-        live_server,
+    private = live_server.query(
         "select private from checkins join users on users.id = user_id where email = ?",
         email,
     )
@@ -556,8 +547,7 @@ def test_the_remember_cookie_lives_as_long_as_its_sign_in_and_goes_with_it(
     for cookie in cookies.values():
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax", cookie
     assert cookies["session"]["expires"] == -1  # ends with the browser
-    ((expires_at,),) = query(
-        live_server,
+    ((expires_at,),) = live_server.query(
         "select expires_at from signins join users on users.id = user_id where email = ?",
         email,
     )

@@ -5,8 +5,6 @@ conftest.py. What the server stored is read from its database file, read-only.
 """
 
 import re
-import sqlite3
-from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
@@ -19,13 +17,11 @@ FIRST_WORDS = "The light through the window"
 
 def stored(live_server, email):
     """(id, mood_after, reflection) of each of `email`'s sessions, oldest first."""
-    uri = f"file:{live_server.database}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        return db.execute(
-            "select sessions.id, mood_after, reflection from sessions"
-            " join users on users.id = user_id where users.email = ? order by sessions.id",
-            [email],
-        ).fetchall()
+    return live_server.query(
+        "select sessions.id, mood_after, reflection from sessions"
+        " join users on users.id = user_id where users.email = ? order by sessions.id",
+        email,
+    )
 
 
 def reflection(page):
