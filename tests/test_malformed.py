@@ -706,3 +706,25 @@ def test_every_form_refuses_bytes_that_are_not_utf8_and_stores_nothing(tmp_path,
                 wrong.append((who, rule.rule, status))
     assert wrong == []
     assert dump() == before
+
+
+# A lone surrogate in a JSON body's field name, not its value: the name was echoed back in the
+# form's message, and the page could not be encoded (a 500 on every route that reads a form).
+@pytest.mark.parametrize("name", ["\\ud800", "mood\\udfff", "\\udc00x"])
+def test_every_route_refuses_a_json_field_name_with_a_lone_surrogate(people, name):
+    app, clients, values, stored = people
+    body = b'{"%s": "5", "date": "%s"}' % (name.encode(), DAY.encode())
+    wrong = []
+    for rule in routes(app):
+        if "POST" not in rule.methods:
+            continue
+        for who, client in clients.items():
+            path = url(rule, values)
+            status = send(client, "POST", path, data=body, content_type="application/json")
+            if status != 400 and not turned_away(status):
+                wrong.append((who, path, status))
+    assert wrong == []
+    response = clients["patient"].post("/checkin", data=body, content_type="application/json")
+    assert "lone UTF-16 surrogate" in response.text
+    with app.app_context():
+        assert {t: get_db()[t].count for t in stored} == stored
