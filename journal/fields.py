@@ -62,7 +62,8 @@ def json_formdata(body):
         values = value if isinstance(value, list) else [value]
         problems = [p for p in map(text_problem, [name, *values]) if p]
         if problems:
-            refused[name] = problems[0]
+            # The name is shown back in the message: a lone surrogate in it cannot be encoded.
+            refused[_LONE_SURROGATE.sub("\ufffd", name)] = problems[0]
         else:
             data.setlist(name, values)
     return data, refused
