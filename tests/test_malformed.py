@@ -711,12 +711,12 @@ def test_every_form_refuses_bytes_that_are_not_utf8_and_stores_nothing(tmp_path,
 # A lone surrogate in a JSON body's field name, not its value: the name was echoed back in the
 # form's message, and the page could not be encoded (a 500 on every route that reads a form).
 @pytest.mark.parametrize("name", ["\\ud800", "mood\\udfff", "\\udc00x"])
-def test_every_route_refuses_a_json_field_name_with_a_lone_surrogate(people, name):
-    app, clients, values, stored = people
+def test_every_route_refuses_a_json_field_name_with_a_lone_surrogate(tmp_path, name):
+    app, clients, values, stored = cast(tmp_path)
     body = b'{"%s": "5", "date": "%s"}' % (name.encode(), DAY.encode())
     wrong = []
     for rule in routes(app):
-        if "POST" not in rule.methods:
+        if "POST" not in rule.methods or rule.endpoint == "auth.logout":  # it reads no field
             continue
         for who, client in clients.items():
             path = url(rule, values)
