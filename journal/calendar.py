@@ -187,11 +187,11 @@ def user_row(user_id):
     return get_db()["users"].get(user_id)
 
 
-def set_secret_hash(user_id, secret_hash):
-    """Store `secret_hash` (or None, to turn the feed off); any earlier secret stops working,
-    and so does the key of the form that made it."""
+def set_secret_hash(user_id, secret_hash, request_key=None):
+    """Store `secret_hash` (or None, to turn the feed off) and the key of the form that made
+    it; any earlier secret stops working, and so does its form's key."""
     get_db()["users"].update(
-        user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": None}
+        user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": request_key}
     )
 
 
@@ -297,15 +297,11 @@ def make_link():
     if not form.validate_on_submit():
         abort(400, description="This form has expired: reload the page and send it again.")
     key = form.request_key.data
-    db = get_db()
     with write_transaction():  # two taps take turns: the second sees the first's key
         made = key and user_row(current_user.id)["calendar_request_key"] == key
         if not made:
             secret = secrets.token_urlsafe(SECRET_BYTES)
-            db["users"].update(
-                current_user.id,
-                {"calendar_secret_hash": hash_secret(secret), "calendar_request_key": key},
-            )
+            set_secret_hash(current_user.id, hash_secret(secret), key)
     if made:
         flash(
             "This form made your calendar link already, and it was shown once: the link you "

@@ -325,8 +325,7 @@ def loaded_data(row):
 
 def stored_version(day):
     """The `answers_version` of the signed-in person's check-in for `day` as it is now."""
-    existing = find_checkin(day)
-    return answers_version(form_data(existing) if existing else empty_answers())
+    return answers_version(day_answers(find_checkin(day)))
 
 
 def empty_answers():
@@ -334,16 +333,21 @@ def empty_answers():
     return {"private": current_user.private_by_default}
 
 
-def changed_elsewhere(form, day):
-    """True when `form` was filled with `day`'s answers and that day has been saved (or
-    deleted) since, in another tab or on another device. Forms without a `loaded_version`
-    (other clients, the offline page) are not checked."""
+def day_answers(existing):
+    """What a day's form is shown with: its stored check-in `existing`, else an empty form."""
+    return form_data(existing) if existing else empty_answers()
+
+
+def changed_elsewhere(form, day, existing):
+    """True when `form` was filled with `day`'s answers and that day (stored now as
+    `existing`, or None) has been saved (or deleted) since, in another tab or on another
+    device. Forms without a `loaded_version` (other clients, the offline page) are not
+    checked."""
     sent = form.loaded_version.data if form.loaded_version else ""
     bound = form.loaded_for is None or form.loaded_for.data == day.isoformat()
     if not (sent and bound):
         return False
-    existing = find_checkin(day)
-    now = version_digests(answers_version(form_data(existing) if existing else empty_answers()))
+    now = version_digests(answers_version(day_answers(existing)))
     # A form holding the day as it is saved now loses nothing by saving (a double tap).
     return version_digests(sent) != now and (existing is None or not holds(form, now))
 
@@ -474,7 +478,7 @@ def save_once(day, form, tracked, key=None, saved_at=None):
         stored = find_checkin(day)
         if stored is not None and saved_at is not None and newer_than(stored, saved_at):
             status, verb, values = "kept-newer", None, None
-        elif changed_elsewhere(form, day):
+        elif changed_elsewhere(form, day, stored):
             return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
             status, verb, values = "saved", "Saved", save_checkin(day, form, tracked)
@@ -546,7 +550,7 @@ def day_form(tracked, local_today, day, given=(), sent=None):
     The `given` answers of a `sent` form (the person's own, see `given_answers`) go on top.
     """
     existing = find_checkin(day)
-    initial = form_data(existing) if existing else empty_answers()
+    initial = day_answers(existing)
     data = {**initial, "date": day.isoformat(), "loaded_for": existing["day"] if existing else ""}
     data["loaded_version"] = answers_version(initial) if existing else ""
     form = checkin_form(tracked, local_today, formdata=None, data=data)
@@ -584,8 +588,7 @@ def loaded_answers(form):
     if digests := version_digests(form.loaded_version.data):
         return digests
     day = timezones.parse_day(form.loaded_for.data or "")
-    row = find_checkin(day) if day else None
-    return version_digests(answers_version(form_data(row) if row else empty_answers()))
+    return version_digests(answers_version(day_answers(find_checkin(day) if day else None)))
 
 
 def reshown(form, tracked, local_today, day, note, given=None, **context):
@@ -740,21 +743,22 @@ def edit(day):
             get_checkin(day)  # only a form shown for a stored day may be sent without one
         if form.validate_on_submit():
             with write_transaction():
-                changed = find_checkin(day) is None or changed_elsewhere(form, day)
+                existing = find_checkin(day)
+                changed = existing is None or changed_elsewhere(form, day, existing)
                 values = None if changed else save_checkin(day, form, tracked)
             if values is not None:
                 return after_save(day, values, "Updated")
-            return edited_elsewhere(form, tracked, day)
+            return edited_elsewhere(form, tracked, day, existing)
         return render_form(form, tracked, existing=find_checkin(day), editing=day)
     row = get_checkin(day)
     form = make_form(EditForm, tracked, today=today(), data=loaded_data(row))
     return render_form(form, tracked, existing=row, editing=day)
 
 
-def edited_elsewhere(form, tracked, day):
-    """The edit form for `day` as it is stored now, with what the person changed on top; the
-    check-in form for that day with all their answers when it was deleted meanwhile."""
-    row = find_checkin(day)
+def edited_elsewhere(form, tracked, day, row):
+    """The edit form for `day` as it is stored now (`row`), with what the person changed on
+    top; the check-in form for that day with all their answers when it was deleted meanwhile
+    (`row` is None)."""
     if row is None:
         given = given_answers(form, {})
         action = url_for("checkins.checkin")

@@ -59,7 +59,16 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 
@@ -683,13 +692,20 @@ def preview(import_id):
     return render_preview(get_pending(import_id), ConfirmForm(formdata=None))
 
 
-@bp.route("/<int:import_id>/confirm", methods=["POST"])
-@login_required
-def confirm(import_id):
+def sent_for(import_id):
+    """The person's pending import `import_id`, for a valid confirm or cancel form; the
+    preview again (400, with the form's message) when the form is not valid."""
     pending = get_pending(import_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_preview(pending, form, 400)
+        abort(make_response(render_preview(pending, form, 400)))
+    return pending
+
+
+@bp.route("/<int:import_id>/confirm", methods=["POST"])
+@login_required
+def confirm(import_id):
+    pending = sent_for(import_id)
     added = save_pending(current_user.id, pending, bool(request.form.get("share_notes")))
     if added is None:  # a second tap: the first one saved it
         abort(404, description=GONE)
@@ -704,10 +720,7 @@ def confirm(import_id):
 @bp.route("/<int:import_id>/cancel", methods=["POST"])
 @login_required
 def cancel(import_id):
-    pending = get_pending(import_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return render_preview(pending, form, 400)
+    pending = sent_for(import_id)
     cursor = get_db().execute(
         "delete from pending_imports where id = ? and user_id = ?",
         [pending["id"], current_user.id],

@@ -250,7 +250,7 @@ const offlineCheckins = (() => {
         }
         break;
       } else {
-        retryLater(); // signed out meanwhile, or the server is unwell: later
+        retryLater(); // not taken for now (the server is unwell, say): later
         break;
       }
     }
@@ -628,7 +628,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const date = form.elements.date;
     const loadedFor = form.elements.loaded_for;
     if (!date || !loadedFor) return state;
-    const skipped = new Set(["csrf_token", "date", "idempotency_key", "loaded_for"]);
+    const skipped = new Set(["csrf_token", "date", "idempotency_key"]);
     const controls = (root, name) => [...root.elements].filter((e) => e.name === name);
     const choice = (e) => e.type === "radio" || e.type === "checkbox";
     const changed = (e) => (choice(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue);
@@ -644,7 +644,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const names = new Set([...fresh.elements].map((e) => e.name).filter(Boolean));
       let kept = false;
       for (const name of names) {
-        if (skipped.has(name) && name !== "loaded_for") continue;
+        if (skipped.has(name)) continue;
         const mine = controls(form, name);
         const theirs = controls(fresh, name);
         const keep = name !== "loaded_for" && given(name);

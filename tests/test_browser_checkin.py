@@ -65,8 +65,9 @@ def expect_empty_answers(page):
     expect(page.get_by_label("I've had thoughts of harming myself")).not_to_be_checked()
 
 
-def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_server):
-    """The issue's steps: today in full, Check in again, only the date changed, a mood."""
+def change_the_date_of_todays_form(page, live_server):
+    """Register, check in fully today, open the check-in again (today's answers) and change
+    only its date, to three days back: (email, today, today's stored row, that day)."""
     email = register(page)
     today = check_in_fully(page)
     today_before = stored(live_server, email, today)
@@ -75,6 +76,12 @@ def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_serv
     page.get_by_role("link", name="Check in", exact=True).tap()
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
     page.get_by_label("Date", exact=True).fill(earlier)
+    return email, today, today_before, earlier
+
+
+def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_server):
+    """The issue's steps: today in full, Check in again, only the date changed, a mood."""
+    email, today, today_before, earlier = change_the_date_of_todays_form(page, live_server)
     expect(page.locator("h1")).to_have_text(f"How was {date.fromisoformat(earlier):%A %-d %B}?")
     expect(page).to_have_url(re.compile(rf"/checkin\?date={earlier}$"))
     expect_empty_answers(page)
@@ -128,14 +135,7 @@ def test_without_script_a_changed_date_saves_nothing_and_shows_that_day(
     context = browser.new_context(**browser_context_args, java_script_enabled=False)
     try:
         page = context.new_page()
-        email = register(page)
-        today = check_in_fully(page)
-        today_before = stored(live_server, email, today)
-        earlier = (date.fromisoformat(today) - timedelta(days=3)).isoformat()
-
-        page.get_by_role("link", name="Check in", exact=True).tap()
-        expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
-        page.get_by_label("Date", exact=True).fill(earlier)
+        email, today, today_before, earlier = change_the_date_of_todays_form(page, live_server)
         tap_scale(page, "Mood today", 3)
         page.get_by_role("button", name="Save changes").tap()
 

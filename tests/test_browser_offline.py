@@ -258,7 +258,8 @@ def test_a_queue_is_only_sent_by_the_person_who_wrote_it(page, context, live_ser
     assert stored_checkins(live_server, second) == []
 
 
-def test_service_worker_caches_hold_no_page_with_health_data(page, context):
+def check_in_privately_under_the_worker(page):
+    """Register and, with the service worker in control, save a check-in with words."""
     register(page)
     controlled(page)
     tap_scale(page, "Mood today", 7)
@@ -266,6 +267,10 @@ def test_service_worker_caches_hold_no_page_with_health_data(page, context):
     page.get_by_label("Reflection", exact=True).fill("Private words")
     page.get_by_role("button", name="Save check-in").tap()
     expect(page).to_have_url(DAY_URL)
+
+
+def test_service_worker_caches_hold_no_page_with_health_data(page, context):
+    check_in_privately_under_the_worker(page)
     for path in ("/entries", "/progress", "/sessions", "/settings", "/help"):
         page.goto(path)
     cached = page.evaluate(
@@ -494,13 +499,7 @@ def test_a_sign_in_that_ends_offline_keeps_the_check_in_and_asks_to_log_in(
 def test_no_page_with_health_data_is_cached_whatever_its_query(page, context):
     """The service worker's rules against today's routes: a day's form, later pages of lists,
     and the script's own fetch of another day leave nothing but the shell in its cache."""
-    register(page)
-    controlled(page)
-    tap_scale(page, "Mood today", 7)
-    open_more(page)
-    page.get_by_label("Reflection", exact=True).fill("Private words")
-    page.get_by_role("button", name="Save check-in").tap()
-    expect(page).to_have_url(DAY_URL)
+    check_in_privately_under_the_worker(page)
     yesterday = page.evaluate(
         "new Date(Date.now() - 86400000).toLocaleDateString('en-CA')"
     )  # YYYY-MM-DD, local

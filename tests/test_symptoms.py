@@ -48,6 +48,11 @@ def test_add_symptom_appears_on_the_checkin_form(app, client, patient):
         ("Mood", "Mood is already on the check-in form."),
         ("sleep", "Sleep is already on the check-in form."),
         ("bad\x07bell", "invisible control characters"),
+        # Issue 8: names cannot hide direction controls or invisible characters.
+        ("Pain\u202e", "change the direction of text"),
+        ("\u2066Pain\u2069", "change the direction of text"),
+        ("\u200b", "only invisible characters"),
+        ("\ufeff\u00ad", "only invisible characters"),
     ],
 )
 def test_bad_symptom(app, client, patient, name, message):
@@ -140,22 +145,6 @@ def test_other_peoples_symptoms_are_404(app, client, auth):
 
 
 # Issue 8: symptom names cannot hide direction controls or invisible characters
-
-
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        ("Pain\u202e", "change the direction of text"),
-        ("\u2066Pain\u2069", "change the direction of text"),
-        ("\u200b", "only invisible characters"),
-        ("\ufeff\u00ad", "only invisible characters"),
-    ],
-)
-def test_symptom_name_refuses_spoofing(app, client, patient, name, message):
-    response = add(client, name)
-    assert response.status_code == 400
-    assert message in response.text
-    assert symptom_rows(app) == []
 
 
 def test_symptom_name_is_stored_without_invisible_characters(app, client, patient):
