@@ -153,9 +153,9 @@ def record_signin(db, user_id, remember, device="", network="", now=None):
     return {**row, "token": token}
 
 
-def end_signins(db, user_id, keep=None):
-    """End every sign-in of `user_id` but the one with id `keep`."""
-    db.execute("delete from signins where user_id = ? and id is not ?", [user_id, keep])
+def end_signins(db, user_id):
+    """End every sign-in of `user_id`."""
+    db.execute("delete from signins where user_id = ?", [user_id])
 
 
 def end_signin(db, signin_id):
@@ -511,11 +511,11 @@ def sign_in(user, remember=False, how="password"):
 
 
 def renew_signin():
-    """Give this browser a new sign-in in place of its current one, which ends for every copy
-    of its cookies (after a password change, a cookie copied earlier dies with the old
-    password, even one copied from this browser). "Keep me signed in" carries over."""
+    """End every sign-in of the signed-in person, this browser's too, and give this browser a
+    new one (after a password change, every cookie copied earlier dies with the old password,
+    even one copied from this browser). "Keep me signed in" carries over."""
     user = current_user._get_current_object()
-    end_signin(get_db(), user.signin["id"])
+    end_signins(get_db(), user.id)
     begin_signin(user, bool(user.signin["remember"]))
 
 

@@ -81,8 +81,10 @@ from .fields import (
     max_chars,
     no_control_characters,
     normalize_newlines,
+    put_back,
     strip,
     version_digests,
+    with_version,
 )
 
 bp = Blueprint("checkins", __name__)
@@ -319,8 +321,7 @@ def form_data(row):
 def loaded_data(row):
     """A stored check-in as an edit form's data, with the fingerprint of those answers (as
     sessions.loaded_data does for a session)."""
-    data = form_data(row)
-    return {**data, "loaded_version": answers_version(data)}
+    return with_version(form_data(row))
 
 
 def stored_version(day):
@@ -554,9 +555,7 @@ def day_form(tracked, local_today, day, given=(), sent=None):
     data = {**initial, "date": day.isoformat(), "loaded_for": existing["day"] if existing else ""}
     data["loaded_version"] = answers_version(initial) if existing else ""
     form = checkin_form(tracked, local_today, formdata=None, data=data)
-    for name in given:
-        form[name].process(sent)
-    return form, existing
+    return put_back(form, given, sent), existing
 
 
 def requested_day(text, local_today):
@@ -765,8 +764,7 @@ def edited_elsewhere(form, tracked, day, row):
         return reshown(form, tracked, today(), day, changed_elsewhere_note, given, action=action)
     given = given_answers(form, loaded_answers(form))
     shown = make_form(EditForm, tracked, today=today(), formdata=None, data=loaded_data(row))
-    for name in given:
-        shown[name].process(request.form)
+    put_back(shown, given, request.form)
     note = changed_elsewhere_note(day, row, given)
     return render_form(shown, tracked, existing=row, editing=day, day_note=note)
 

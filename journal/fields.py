@@ -145,26 +145,22 @@ class JournalForm(FlaskForm):
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            self.json_refused = {}
+            self.refused = {}
             # Flask-WTF's own marker for "read the request": anything else was passed in.
             reads_request = formdata is not None and not hasattr(formdata, "getlist")
             if reads_request and request and request.method in SUBMIT_METHODS:
-                undecodable = getattr(request.form, "undecodable", ())
-                self.json_refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
-            if (
-                reads_request
-                and request
-                and request.method in SUBMIT_METHODS
-                and not request.files
-                and not request.form
-                and request.is_json
-            ):
-                formdata, self.json_refused = json_formdata(_json_body())
+                # A JSON body has no form fields or files (werkzeug parses only form bodies).
+                if request.is_json:
+                    formdata, self.refused = json_formdata(_json_body())
+                else:
+                    undecodable = getattr(request.form, "undecodable", ())
+                    self.refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
             return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None):
-        """Validate as usual; a JSON value that is not text is an error at its field (or of
-        the whole form, for a name that is no field: the body is malformed all the same).
+        """Validate as usual; a JSON value that is not text, or a value whose bytes are not
+        UTF-8, is an error at its field (or of the whole form, for a name that is no field:
+        the body is malformed all the same).
 
         Text that the `strip` filter left empty counts as not given: InputRequired looks at
         the raw value, and would otherwise let "   " through as an empty name.
@@ -173,12 +169,12 @@ class JournalForm(FlaskForm):
             if field.data == "" and field.raw_data and not str(field.raw_data[0]).strip():
                 field.raw_data = []
         valid = super().validate(extra_validators)
-        for name, message in self.meta.json_refused.items():
+        for name, message in self.meta.refused.items():
             if name in self._fields:
                 self._fields[name].errors = [message]
             else:
                 self.form_errors.append(f"{name}: {message}")
-        return valid and not self.meta.json_refused
+        return valid and not self.meta.refused
 
 
 def strip(value):
@@ -439,6 +435,20 @@ def given_answers(form, loaded):
         if field.process_errors or (not empty and digest(field.data) != loaded.get(field.name)):
             given.append(field.name)
     return given
+
+
+def with_version(data):
+    """A stored record's form `data` with the fingerprint of those answers (`loaded_version`),
+    as an edit form is filled."""
+    return {**data, "loaded_version": answers_version(data)}
+
+
+def put_back(form, given, sent):
+    """Put the `given` answers of the `sent` form data on top of `form` (the record as it is
+    stored now), so nothing the person typed is lost."""
+    for name in given:
+        form[name].process(sent)
+    return form
 
 
 def request_key_field():

@@ -80,9 +80,11 @@ from .fields import (
     max_chars,
     no_control_characters,
     normalize_newlines,
+    put_back,
     request_key_field,
     strip,
     version_digests,
+    with_version,
 )
 from .numbers import difference, figure, signed  # noqa: F401 (signed: for older imports)
 
@@ -607,8 +609,7 @@ def form_data(row, fields=None):
 
 def loaded_data(row):
     """A stored session as an edit form's data, with the fingerprint of those answers."""
-    data = form_data(row)
-    return {**data, "loaded_version": answers_version(data)}
+    return with_version(form_data(row))
 
 
 def changed_since(form, row):
@@ -844,8 +845,7 @@ def reshown(form, row, given, note):
     shown = SessionForm(
         zone=current_user.timezone, formdata=None, data=loaded_data(row), editing=row["id"]
     )
-    for name in given:
-        shown[name].process(request.form)
+    put_back(shown, given, request.form)
     action = url_for("sessions.edit", id=row["id"])
     return render_form(
         shown, row=with_local_time(row), number=row["number"], note=note, action=action

