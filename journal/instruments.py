@@ -209,6 +209,11 @@ def needs_crisis_resources(kind, answers):
     return answer is not None and answer > 0
 
 
+def points_moved(change):
+    """A non-zero change of a total in words: "3 points lower", "1 point higher"."""
+    return f"{plural(abs(change), 'point')} {'lower' if change < 0 else 'higher'}"
+
+
 def change_text(kind, total, previous):
     """Sentences comparing `total` with the previous total of the same instrument."""
     instrument = get(kind)
@@ -216,8 +221,7 @@ def change_text(kind, total, previous):
     if change == 0:
         return f"This one has the same total ({total})."
     points = abs(change)
-    direction = "lower" if change < 0 else "higher"
-    text = f"This one is {plural(points, 'point')} {direction} (from {previous} to {total})."
+    text = f"This one is {points_moved(change)} (from {previous} to {total})."
     threshold = instrument.meaningful_change
     if threshold is None:
         return text
@@ -295,9 +299,6 @@ def baseline_text(summary, has_session):
         if change == 0:
             moved = "the latest is the same as the first"
         else:
-            moved = (
-                f"the latest is {plural(abs(change), 'point')} "
-                f"{'lower' if change < 0 else 'higher'} than the first"
-            )
+            moved = f"the latest is {points_moved(change)} than the first"
         text += f"; {moved} ({summary['first']})"
     return text

@@ -453,14 +453,20 @@ def start_day(person):
     return first_day(person.id) or joined_day(person)
 
 
-def course(person, metric="mood"):
-    """Everything the page, charts and summary draw on, fetched once per request."""
-    return {
+def course(person, metric="mood", scores=True):
+    """Everything the page, charts and summary draw on, fetched once per request; the
+    PHQ-9 and GAD-7 scores only with `scores` (a chart other than the assessments has no
+    use for them)."""
+    data = {
         "today": timezones.local_today(person.timezone),
         "points": metric_points(person.id, metric),
         "sessions": session_rows(person.id),
         "first_day": start_day(person),
     }
+    if scores:
+        data["phq9"] = assessment_scores(person.id, "phq9")
+        data["gad7"] = assessment_scores(person.id, "gad7")
+    return data
 
 
 def chart_data(person, name, data, metric_label, y_max, start, end):
@@ -476,13 +482,7 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
             data["points"], data["sessions"], window_days, start, end, metric_label
         )
         return kwargs, describe_overlay(kwargs, base, used)
-    kwargs = assessments_data(
-        assessment_scores(person.id, "phq9"),
-        assessment_scores(person.id, "gad7"),
-        data["sessions"],
-        start,
-        end,
-    )
+    kwargs = assessments_data(data["phq9"], data["gad7"], data["sessions"], start, end)
     return kwargs, describe_assessments(kwargs)
 
 
@@ -501,7 +501,7 @@ def chart_response(person, name, fmt, args, shared=False):
     if theme not in THEMES:
         abort(400, description="Choose the light or dark theme.")
     metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
-    data = course(person, metric)
+    data = course(person, metric, scores=name == "assessments")
     start, end = date_range(args.get("days", "90"), data["today"], data["first_day"])
     kwargs, _ = chart_data(person, name, data, label, y_max, start, end)
     tag = etag(name, theme, fmt, kwargs)
@@ -614,7 +614,7 @@ def view_context(person, args, shared=False):
     # The table lists the sessions of the range (with their figures among all sessions), the
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
-    phq9 = windows.phq9_summary(assessment_scores(person.id, "phq9"), first)
+    phq9 = windows.phq9_summary(data["phq9"], first)
     return {
         "person": person,
         "days": days,

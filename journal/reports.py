@@ -180,7 +180,9 @@ def _scores(person, kind, end, first_session):
     summary["baseline_band"] = instruments.band(kind, summary["baseline"])
     # The safety item of the latest PHQ-9, shown beside its total: an answer above 0 calls for
     # follow-up whatever the total (CLINICAL.md).
-    summary["latest_item9"] = progress.latest_item9(person.id, kind, end)
+    summary["latest_item9"] = (
+        progress.latest_item9(person.id, kind, end) if kind == "phq9" else None
+    )
     return summary, scores
 
 
@@ -887,11 +889,12 @@ def _first_page(pdf, data, span, sections):
         # Page 1 stays one page: the latest few, however many there are.
         shown = flags[-FIRST_PAGE_FLAGS:]
         pdf.pairs([(day_text(_iso_day(f["day"])), "; ".join(f["reasons"])) for f in shown], 30)
-        if len(shown) < len(flags):
+        earlier = len(flags) - len(shown)
+        if earlier:
             where = "under Flagged days" if "flags" in sections else "in the full report"
             pdf.para(
-                f"The {plural(len(flags) - len(shown), 'earlier flagged day')} "
-                f"{'is' if len(flags) - len(shown) == 1 else 'are'} {where}.",
+                f"The {plural(earlier, 'earlier flagged day')} {'is' if earlier == 1 else 'are'} "
+                f"{where}.",
                 size=9,
                 colour=MUTED,
             )

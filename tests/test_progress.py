@@ -677,17 +677,14 @@ def test_the_session_table_lists_only_the_range(app, client, patient):
 def test_joined_day_is_the_local_day_the_account_was_made(created_at, timezone, expected):
     """One answer for "the day this person joined", for progress ranges and History's missed
     days alike (History had a second copy of it)."""
-    from journal import checkins
 
     person = type("Person", (), {"created_at": created_at, "timezone": timezone})()
     assert progress.joined_day(person) == expected
-    assert not hasattr(checkins, "signed_up_day")
 
 
 def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, patient):
     """The sessions list, the progress page and the streamed exports number sessions alike:
     one function orders and numbers them (exports had its own copy of the rule)."""
-    from journal import exports
 
     for offset in (-30, 0, -20):
         add_session(app, offset)
@@ -699,10 +696,29 @@ def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, p
             (2, day(-20)),
             (3, day(0)),
         ]
-    assert not hasattr(exports, "session_rows")
     lines = client.get("/export/sessions.csv").text.splitlines()
     assert [line.split(",")[:2] for line in lines[1:]] == [
         ["1", day(-30)],
         ["2", day(-20)],
         ["3", day(0)],
     ]
+
+
+@pytest.mark.parametrize("metric", ["mood", "anxiety"])
+def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, metric):
+    """One request asks the database each question once: the page's figures, cards and
+    charts share one fetch (the PHQ-9 scores were read twice, for the cards and the chart)."""
+    from collections import Counter
+
+    from journal import sharing
+
+    with app.test_request_context():
+        person = sharing.person(1)
+        for view in (progress.view_context, sharing.patient_context):
+            statements = []
+            get_db().conn.set_trace_callback(statements.append)
+            view(person, {"metric": metric})
+            get_db().conn.set_trace_callback(None)
+            rows = [s for s in statements if "from assessments" in s or "from checkins" in s]
+            assert rows != []
+            assert [s for s, n in Counter(rows).items() if n > 1] == []

@@ -771,3 +771,24 @@ def test_the_latest_phq9s_item_9_stands_beside_its_total(app, client, patient, i
         total=sum(answers), item9=item9)  # fmt: skip
     first = first_page(client)
     assert (f"item 9 answered {item9} of 3" in first) is shown
+
+
+@pytest.mark.parametrize(
+    ("latest", "first", "moved"),
+    [
+        (12, 15, "the latest is 3 points lower than the first (15)"),
+        (16, 15, "the latest is 1 point higher than the first (15)"),
+        (15, 15, "the latest is the same as the first (15)"),
+    ],
+)
+def test_a_score_without_a_baseline_reads_as_a_change_since_the_first(latest, first, moved):
+    """The report's PHQ-9 and GAD-7 rows word a change since the first score as the check-up
+    page words a change (one helper, instruments.points_moved, for "N points lower")."""
+    from journal import instruments
+
+    summary = {"baseline": None, "latest": latest, "first": first}
+    assert instruments.baseline_text(summary, has_session=True) == (
+        f"none before the first session; {moved}"
+    )
+    if latest != first:
+        assert instruments.points_moved(latest - first) in moved
