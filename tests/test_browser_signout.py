@@ -29,6 +29,7 @@ def delete_account(page):
     page.get_by_label("Your password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Delete my account and all my data").tap()
     expect(page.get_by_role("heading", name=re.compile("erased"))).to_be_visible()
+    page.locator("[data-forgotten]").wait_for(state="attached")  # the page's script is done
 
 
 def first_persons_pages(page):
