@@ -36,7 +36,7 @@ from flask_login import current_user, login_required
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
-from . import auth, checkins, devices, settings, share, timezones
+from . import auth, checkins, clock, devices, settings, share
 from .db import get_db
 from .fields import JournalForm
 
@@ -76,7 +76,7 @@ def record_activity(kind, **detail):
         db.execute("delete from activity where user_id = ? and at < ?", [current_user.id, since])
         db.execute(
             "insert into activity (user_id, at, kind, detail) values (?, ?, ?, ?)",
-            [current_user.id, timezones.utcnow_iso(), kind, json.dumps(detail)],
+            [current_user.id, clock.utcnow_iso(), kind, json.dumps(detail)],
         )
 
 

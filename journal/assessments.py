@@ -45,7 +45,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
-from . import crisis, instruments, progress, timezones, windows
+from . import clock, crisis, instruments, progress, timezones, windows
 from .db import get_db, owned_or_404, page_of, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
 
@@ -255,7 +255,7 @@ def save_assessment(instrument, day, answers, difficulty, key=None):
                 "total": instruments.score(instrument.key, answers),
                 "item9": instruments.safety_answer(instrument.key, answers),
                 "difficulty": difficulty,
-                "created_at": timezones.utcnow_iso(),
+                "created_at": clock.utcnow_iso(),
                 "request_key": key,
             }
         )

@@ -38,10 +38,11 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from . import devices, timezones
+from . import clock, devices, timezones
 from .db import get_db
 from .fields import JournalForm, name_text, no_control_characters, shown_name, strip
 from .numbers import plural
+from .rules import DEFAULT_WINDOW_DAYS
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -49,7 +50,7 @@ login_manager = LoginManager()
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 # Issue 5 (account security): the shipped list of common passwords; see its header line.
-COMMON_PASSWORDS = Path(__file__).with_name("data") / "common-passwords.txt"
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 COMMON_MESSAGE = (
     "This password is one of the most common; choose a less guessable one, like a short sentence."
 )
@@ -65,7 +66,7 @@ class User(UserMixin):
         self.display_name = shown_name(row["display_name"])
         self.timezone = row["timezone"]
         self.role = row["role"]
-        self.window_days = row.get("window_days", 7)
+        self.window_days = row.get("window_days", DEFAULT_WINDOW_DAYS)
         self.clinic_phone = row.get("clinic_phone", "")
         self.private_by_default = bool(row.get("private_by_default", 0))
         self.report_name = shown_name(row.get("report_name", ""))
@@ -143,7 +144,7 @@ def record_signin(db, user_id, remember, device="", network="", now=None):
         "user_id": user_id,
         "token_hash": token_hash(token),
         "remember": int(bool(remember)),
-        "created_at": timezones.utcnow_iso(),
+        "created_at": clock.utcnow_iso(),
         "seen_at": now,
         "expires_at": now + lasts,
         "device": device,
@@ -451,7 +452,7 @@ def register():
                         "display_name": form.display_name.data or "",
                         "timezone": form.timezone.data,
                         "role": form.role.data,
-                        "created_at": timezones.utcnow_iso(),
+                        "created_at": clock.utcnow_iso(),
                     }
                 )
                 .last_pk

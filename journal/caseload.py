@@ -52,7 +52,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from . import instruments, progress, sharing, timezones, windows
+from . import clock, instruments, progress, sharing, timezones, windows
 from .auth import User
 from .db import get_db
 from .fields import JournalForm, strip
@@ -152,7 +152,7 @@ def link(patient_id, therapist_id):
         "insert into therapist_links (patient_id, therapist_id, linked_at) values (?, ?, ?) "
         "on conflict (patient_id) do update set therapist_id = excluded.therapist_id, "
         "linked_at = excluded.linked_at where therapist_id != excluded.therapist_id",
-        [patient_id, therapist_id, timezones.utcnow_iso()],
+        [patient_id, therapist_id, clock.utcnow_iso()],
     )
 
 

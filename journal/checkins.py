@@ -67,7 +67,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
-from . import crisis, progress, symptoms, timezones
+from . import clock, crisis, progress, rules, symptoms, timezones
 from .db import get_db, owned_or_404, owned_page, write_transaction
 from .fields import (
     REFLECTION_MAX,
@@ -108,7 +108,6 @@ SUGGESTED_TAGS = [
     "alcohol",
     "stress",
 ]
-CRISIS_MOOD = 2
 FUTURE_DAY = "That date is still to come; check in for today or a past day."
 # History offers to fill in the days without a check-in among the last this many before today.
 MISSED_DAYS_WINDOW = 14
@@ -286,7 +285,7 @@ def save_checkin(day, form, tracked, stored=None):
     }
     if stored is not None:
         values = merged(stored, values)
-    now = timezones.utcnow_iso()
+    now = clock.utcnow_iso()
     db = get_db()
     with db.atomic():
         (checkin_id,) = db.execute(
@@ -305,7 +304,7 @@ def save_checkin(day, form, tracked, stored=None):
 
 def needs_crisis_resources(values):
     """A self-harm answer or a very low mood calls for crisis resources on the next page."""
-    return bool(values["self_harm"]) or values["mood"] <= CRISIS_MOOD
+    return bool(values["self_harm"]) or rules.is_crisis_mood(values["mood"])
 
 
 def form_data(row):
@@ -492,7 +491,7 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             db.execute(
                 "insert into checkin_requests (user_id, key, day, outcome, created_at)"
                 " values (?, ?, ?, ?, ?)",
-                [current_user.id, key, day.isoformat(), status, timezones.utcnow_iso()],
+                [current_user.id, key, day.isoformat(), status, clock.utcnow_iso()],
             )
     return status, verb, values
 

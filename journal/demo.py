@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
-from . import timezones
+from . import clock, timezones
 from .db import connect
 from .migrations import migrate
 
@@ -163,7 +163,7 @@ def demo_course(today, days=DEMO_DAYS, seed=7):
 
 def seed(db, today, hash_method="scrypt"):
     """Replace the demo account and its data; return (check-ins, sessions, assessments)."""
-    now = timezones.utcnow_iso()
+    now = clock.utcnow_iso()
     checkins, sessions, assessments = demo_course(today)
     stamp = {"created_at": now, "updated_at": now}
     with db.atomic():

@@ -56,7 +56,7 @@ from itertools import chain
 from flask import Blueprint, Response, render_template, stream_with_context
 from flask_login import current_user, login_required
 
-from . import account, instruments, progress, symptoms, timezones
+from . import account, clock, instruments, progress, symptoms, timezones
 from .checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from .checkins import parse_tags
 from .db import get_db
@@ -403,7 +403,7 @@ def data_document(user_id):
     return {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": timezones.utcnow_iso(),
+        "exported_at": clock.utcnow_iso(),
         "notes": "Days are the person's local dates (YYYY-MM-DD); times are UTC (ISO 8601).",
         "account": {
             "email": user["email"],
@@ -618,7 +618,7 @@ def fhir_bundle(user_id, shared_name):
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "timestamp": timezones.utcnow_iso(),
+        "timestamp": clock.utcnow_iso(),
         "entry": chain([entry(patient)], scores(), moods),
     }
 

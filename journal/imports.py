@@ -72,7 +72,7 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 
-from . import timezones
+from . import clock, timezones
 from .checkins import TAG_MAX, TAGS_MAX, parse_tags
 from .db import get_db
 from .exports import FORMULA_STARTS
@@ -620,7 +620,7 @@ def upload():
                 "filename": clean_filename(sent.filename),
                 "source": parsed.source,
                 "rows": json.dumps(parsed.rows, ensure_ascii=False),
-                "created_at": timezones.utcnow_iso(),
+                "created_at": clock.utcnow_iso(),
             }
         )
     return redirect(url_for("imports.preview", import_id=import_id))
@@ -656,7 +656,7 @@ def save_pending(user_id, pending, share_notes):
     The parked row is deleted first, in the same transaction, so of two confirms sent at
     once only one saves anything.
     """
-    now = timezones.utcnow_iso()
+    now = clock.utcnow_iso()
     db = get_db()
     added = 0
     with db.atomic():

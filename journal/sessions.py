@@ -67,8 +67,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from . import assessments, crisis, progress, timezones
-from .checkins import CRISIS_MOOD
+from . import assessments, clock, crisis, progress, rules, timezones
 from .db import get_db, owned_or_404, owned_page, write_transaction
 from .fields import (
     EARLIEST_DAY,
@@ -574,7 +573,7 @@ def session_values(form, row=None):
 def save_session(form, row=None):
     """Insert a new session (or update the stored `row`) from a valid form; return its id."""
     values = session_values(form, row)
-    now = timezones.utcnow_iso()
+    now = clock.utcnow_iso()
     db = get_db()
     if row is None:
         return (
@@ -673,7 +672,7 @@ def latest_mood(row):
 def needs_crisis_resources(row):
     """A session whose latest mood is 0-2 calls for the crisis panel (and flags its day)."""
     mood = latest_mood(row)
-    return mood is not None and mood <= CRISIS_MOOD
+    return rules.is_crisis_mood(mood)
 
 
 def figure_text(figures, base=None, days=None):

@@ -20,6 +20,7 @@ from .auth import (
 from .db import get_db
 from .fields import JournalForm, name_text, no_control_characters
 from .numbers import plural
+from .rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -126,12 +127,16 @@ class SettingsForm(JournalForm):
     window_days = IntegerField(
         "Days after a session to follow",
         validators=[
-            InputRequired("Enter a number of days from 2 to 28."),
-            NumberRange(2, 28, "Choose from 2 to 28 days."),
+            InputRequired(f"Enter a number of days from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS}."),
+            NumberRange(
+                MIN_WINDOW_DAYS,
+                MAX_WINDOW_DAYS,
+                f"Choose from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS} days.",
+            ),
         ],
         description="The therapeutic window is commonly described as about a week; "
-        "it is not proven. 7 unless you choose otherwise.",
-        render_kw={"min": 2, "max": 28, "inputmode": "numeric"},
+        f"it is not proven. {DEFAULT_WINDOW_DAYS} unless you choose otherwise.",
+        render_kw={"min": MIN_WINDOW_DAYS, "max": MAX_WINDOW_DAYS, "inputmode": "numeric"},
     )
     clinic_phone = StringField(
         "Your clinic's phone number (optional)",

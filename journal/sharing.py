@@ -8,11 +8,11 @@ exports do not come through here: their data is theirs in full.
 
 import json
 
-from . import sessions
+from . import rules, sessions
 from .auth import User
-from .checkins import CRISIS_MOOD
 from .db import get_db
 from .progress import view_context
+from .rules import CRISIS_MOOD, FLAG_RULE
 from .sessions import PROMPTS
 
 
@@ -58,13 +58,6 @@ def shared_reflections(user_id, start=None, end=None):
     return sorted(items, key=lambda item: item["day"])
 
 
-# What flags a day, in words, for every page that explains it (caseload, link page, PDF).
-FLAG_RULE = (
-    "thoughts of self-harm on a check-in, PHQ-9 item 9 above 0, or a mood of 0\u20132 "
-    "on a check-in or as the last mood rating of a session"
-)
-
-
 def flagged_days(user_id, start=None, end=None):
     """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}].
 
@@ -88,7 +81,7 @@ def flagged_days(user_id, start=None, end=None):
     ):
         if self_harm:
             add(day, 0, "thoughts of self-harm reported")
-        if mood <= CRISIS_MOOD:
+        if rules.is_crisis_mood(mood):
             add(day, 2, f"mood {mood} of 10")
     for day, item9 in db.execute(
         f"select day, item9 from assessments where user_id = ? and {IN_RANGE} "  # noqa: S608

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from . import timezones
+from . import clock
 from .db import get_db, owned_or_404
 from .fields import JournalForm, ScaleField, name_text, no_control_characters
 
@@ -137,7 +137,7 @@ def add_symptom(user_id, name):
     cursor = get_db().execute(
         "insert into symptoms (user_id, name, created_at) values (?, ?, ?) "
         "on conflict (user_id, name) do nothing",
-        [user_id, name, timezones.utcnow_iso()],
+        [user_id, name, clock.utcnow_iso()],
     )
     return cursor.rowcount == 1
 
@@ -182,7 +182,7 @@ def set_retired(symptom_id, retired_at):
 @bp.route("/<int:symptom_id>/retire", methods=["POST"])
 @login_required
 def retire(symptom_id):
-    symptom = set_retired(symptom_id, timezones.utcnow_iso())
+    symptom = set_retired(symptom_id, clock.utcnow_iso())
     flash(f"{symptom['name']} is off the check-in form. Its history is kept.")
     return redirect(url_for("symptoms.index"))
 

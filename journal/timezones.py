@@ -1,9 +1,11 @@
 """Local dates and times: stored in UTC, shown and grouped by the person's own day."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
+
+from . import clock
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -26,14 +28,9 @@ def is_valid(name):
 
 
 def local_today(tz_name, now=None):
-    """Today's date for someone in `tz_name` (now defaults to the real clock)."""
-    now = now or datetime.now(UTC)
+    """Today's date for someone in `tz_name` (now defaults to `clock.now()`)."""
+    now = now or clock.now()
     return now.astimezone(ZoneInfo(tz_name)).date()
-
-
-def utcnow_iso():
-    """The current UTC time as ISO 8601 text, to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def parse_day(text):

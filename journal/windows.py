@@ -55,20 +55,18 @@ import math
 from datetime import date, timedelta
 from statistics import fmean
 
-PHQ9_BANDS = [
-    (0, 4, "minimal"),
-    (5, 9, "mild"),
-    (10, 14, "moderate"),
-    (15, 19, "moderately severe"),
-    (20, 27, "severe"),
-]
-GAD7_BANDS = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe")]
-
-MIN_WINDOW_DAYS = 2
-MAX_WINDOW_DAYS = 28
-BASELINE_DAYS = 14
-BASELINE_MIN_CHECKINS = 3
-PRE_LEVEL_DAYS = 3
+from .rules import (  # noqa: F401 - the rules this module applies, re-exported for callers
+    BASELINE_DAYS,
+    BASELINE_MIN_CHECKINS,
+    DEFAULT_WINDOW_DAYS,
+    GAD7_BANDS,
+    MAX_WINDOW_DAYS,
+    MIN_WINDOW_DAYS,
+    PHQ9_BANDS,
+    PRE_LEVEL_DAYS,
+    REMISSION_BELOW,
+    RESPONSE_MIN_BASELINE,
+)
 
 
 def _check_window_days(window_days: int) -> None:
@@ -159,7 +157,7 @@ def session_windows(
     checkins: list[tuple[date, float]],
     session_dates: list[date],
     base: float | None,
-    window_days: int = 7,
+    window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> list[dict]:
     """Figures for each session's therapeutic window, one dict per session in input order.
 
@@ -207,7 +205,7 @@ def session_windows(
     return results
 
 
-def window_ends(session_dates: list[date], window_days: int = 7) -> list[int]:
+def window_ends(session_dates: list[date], window_days: int = DEFAULT_WINDOW_DAYS) -> list[int]:
     """The last window day each session can use, in the order of session_dates.
 
     window_days, or less when the next session (with a strictly later date) cuts the window
@@ -226,7 +224,7 @@ def window_series(
     checkins: list[tuple[date, float]],
     session_dates: list[date],
     base: float | None,
-    window_days: int = 7,
+    window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> list[list[tuple[int, float]]]:
     """Per-session points for the window overlay chart, in the order of session_dates.
 
@@ -305,8 +303,6 @@ def band(total: int | None, bands: list[tuple[int, int, str]]) -> str | None:
 # Why a PHQ-9 response and remission are not given (phq9_summary's "reason"), in the order
 # they are checked. journal/instruments.py words them.
 RESPONSE_REASONS = ("no_scores", "no_session", "no_baseline", "baseline_below_10", "no_later_score")
-RESPONSE_MIN_BASELINE = 10
-REMISSION_BELOW = 5
 
 
 def _assessment(

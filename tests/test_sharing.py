@@ -125,7 +125,7 @@ def test_flagged_days_include_sessions_with_a_low_last_mood(app, patient):
 
 
 def test_the_flag_threshold_is_the_crisis_panels(app, client, patient):
-    from journal.checkins import CRISIS_MOOD
+    from journal.rules import CRISIS_MOOD
 
     # The crisis panel follows a session whose last mood is CRISIS_MOOD, and the day is flagged.
     response = client.post(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from journal import windows
+from journal import rules, windows
 from journal.windows import (
     GAD7_BANDS,
     PHQ9_BANDS,
@@ -592,16 +592,21 @@ def test_results_serialise_as_strict_json(make):
     assert json_ok(make())
 
 
-def test_module_imports_only_the_standard_library():
-    tree = ast.parse(Path(windows.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [windows, rules], ids=["windows", "rules"])
+def test_module_imports_only_the_standard_library(module):
+    """The analytics and the rules they apply: standard library only (the one journal module
+    windows may import is rules, itself standard library only)."""
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            imported.add("journal." + node.module)
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module.split(".")[0])
-    assert imported
-    assert imported <= sys.stdlib_module_names
+    assert imported or module is rules
+    assert imported - {"journal.rules"} <= sys.stdlib_module_names
 
 
 # --- PHQ-9 response and remission need a treatment baseline of 10 or more (issue 8) -----------

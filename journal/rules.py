@@ -1,0 +1,49 @@
+"""Afterglow's clinical constants and rules, each stated once.
+
+The lowest layer of the app: standard library only, no Flask, no SQL. The analytics
+(`windows`), the score wording (`instruments`), the pages, the charts, the report and the
+front-end script (through data attributes the server renders) all read these names; nothing
+else spells out a threshold, a band or a bound again. Sources: DESIGN.md ("Core ideas",
+"Analytics definitions") and CLINICAL.md.
+"""
+
+# Bands of the PHQ-9 (0-27) and GAD-7 (0-21) totals: (low, high, name), inclusive.
+PHQ9_BANDS = [
+    (0, 4, "minimal"),
+    (5, 9, "mild"),
+    (10, 14, "moderate"),
+    (15, 19, "moderately severe"),
+    (20, 27, "severe"),
+]
+GAD7_BANDS = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe")]
+
+# The therapeutic window: days after a session that are followed (a person picks 2..28).
+MIN_WINDOW_DAYS = 2
+MAX_WINDOW_DAYS = 28
+DEFAULT_WINDOW_DAYS = 7
+
+# Baseline: the mean mood of days -14..-1 before the first session, with at least 3 check-ins.
+BASELINE_DAYS = 14
+BASELINE_MIN_CHECKINS = 3
+# A session's pre-level: the mean mood of days -3..-1 before it.
+PRE_LEVEL_DAYS = 3
+
+# PHQ-9 response (latest at most half a baseline of 10 or more) and remission (latest below 5).
+RESPONSE_MIN_BASELINE = 10
+REMISSION_BELOW = 5
+
+# A mood of 0..CRISIS_MOOD, on a check-in or as a session's latest rating, calls for the
+# crisis resources and flags the day for the therapist.
+CRISIS_MOOD = 2
+
+
+def is_crisis_mood(mood):
+    """True for a mood rating low enough to call for the crisis resources."""
+    return mood is not None and mood <= CRISIS_MOOD
+
+
+# What flags a day, in words, for every page that explains it (caseload, link page, PDF).
+FLAG_RULE = (
+    "thoughts of self-harm on a check-in, PHQ-9 item 9 above 0, or a mood of 0\u2013"
+    f"{CRISIS_MOOD} on a check-in or as the last mood rating of a session"
+)
