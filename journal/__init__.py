@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import clock, rules
 from .fields import JournalRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +47,13 @@ def create_app(test_config=None):
         LOGIN_WINDOW_MINUTES=15,
         ENTRIES_PER_PAGE=30,
         WTF_CSRF_TIME_LIMIT=None,
-        # Each form checks its own token, so an expired one comes back as a message on the
-        # same form with the person's words kept, rather than an error page that loses them.
-        WTF_CSRF_CHECK_DEFAULT=False,
+        # Every POST is checked (journal/access.py); a form refused for an expired token comes
+        # back as a message on the same form with the person's words kept.
+        WTF_CSRF_CHECK_DEFAULT=True,
         # How many proxies in front set X-Forwarded-For/-Proto (0: none; 1 behind one proxy).
         PROXY_HOPS=0,
         # A sign-in ends on the server after this many minutes without a request, unless
-        # "Keep me signed in" was chosen (journal/auth.py); 0 turns the idle timeout off.
+        # "Keep me signed in" was chosen (journal/people.py); 0 turns the idle timeout off.
         IDLE_MINUTES=30,
     )
     if test_config is None:
@@ -67,8 +68,10 @@ def create_app(test_config=None):
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
+    clock.from_environment()  # JOURNAL_NOW: a server started by the tests holds its clock
+
     from . import (
-        account,
+        access,
         assessments,
         auth,
         calendar,
@@ -81,12 +84,12 @@ def create_app(test_config=None):
         logs,
         offline,
         pages,
+        people,
         progress,
         reports,
         sessions,
         settings,
         share,
-        symptoms,
     )
 
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
@@ -95,9 +98,10 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logs.init_app(app)
     db.init_app(app)
-    csrf.init_app(app)
-    auth.init_app(app)
+    people.init_app(app)
     pages.init_app(app)
+    # Clinical constants for templates, and through data-* attributes for static/app.js.
+    app.jinja_env.globals["rules"] = rules
     app.register_blueprint(auth.bp)
     app.register_blueprint(checkins.bp)
     app.register_blueprint(sessions.bp)
@@ -109,11 +113,10 @@ def create_app(test_config=None):
     app.register_blueprint(reports.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(settings.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(symptoms.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(pages.bp)
+    access.init_app(app, csrf)  # last: CSRF is checked after the other gates
     app.cli.add_command(demo.seed_demo_command)
     return app
 

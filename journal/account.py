@@ -1,15 +1,17 @@
-"""The account itself: deleting it with everything in it, and "Recent activity".
+"""The account itself: erasing it with everything in it, and "Recent activity".
 
-Deleting (`GET`/`POST /settings/delete`) asks for the password (checked, and throttled, like
-the current password on the settings page), then in one transaction deletes every row of the
-person: each table's rows that carry their `user_id` (the schema cascades from `users` too,
-so symptom scores, share-link openings and therapist links go with them), the failed log-ins
-that name their email, and the `users` row. SQLite's `secure_delete` (on for every
-connection, see `db.connect`) zeroes what is deleted inside the pages it rewrites; a
-`wal_checkpoint(TRUNCATE)` then copies those pages into the main file and empties the
-write-ahead log, where older copies of the pages would otherwise stay until overwritten. So
-no trace of the person's words is left in the database files (tests/test_erasure.py reads
-the bytes). Backups taken earlier still hold them until they are rotated away.
+No views here: the pages (`/settings/delete`, `/settings/activity`) are in
+journal/settings/account.py, and exports and reports call `export_recorded`. Deleting asks
+for the password (checked, and throttled, like the current password on the settings page),
+then in one transaction deletes every row of the person: each table's rows that carry their
+`user_id` (the schema cascades from `users` too, so symptom scores, share-link openings and
+therapist links go with them), the failed log-ins that name their email, and the `users`
+row. SQLite's `secure_delete` (on for every connection, see `data.connect`) zeroes what is
+deleted inside the pages it rewrites; a `wal_checkpoint(TRUNCATE)` then copies those pages
+into the main file and empties the write-ahead log, where older copies of the pages would
+otherwise stay until overwritten. So no trace of the person's words is left in the database
+files (tests/test_erasure.py reads the bytes). Backups taken earlier still hold them until
+they are rotated away.
 
 "Recent activity" (`/settings/activity`) lists, newest first, the last ACTIVITY_DAYS days
 (at most ACTIVITY_LIMIT events): sign-ins and exports from the `activity` table, and the
@@ -29,33 +31,18 @@ journal/share.py). Decisions:
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, make_response, render_template, request
-from flask_login import current_user, login_required
-from wtforms import PasswordField
-from wtforms.validators import InputRequired
+from flask import current_app, request
+from flask_login import current_user
 
-from . import auth, checkins, clock, devices, settings, share
+from . import clock, devices
+from .data import activity, links, users
 from .db import get_db
-from .fields import JournalForm
-
-bp = Blueprint("account", __name__, url_prefix="/settings")
 
 ACTIVITY_DAYS = 90
 ACTIVITY_LIMIT = 100
 CHECKPOINT_TRIES = 3
-
-
-class DeleteForm(JournalForm):
-    password = PasswordField(
-        "Your password",
-        validators=[InputRequired("Enter your password to confirm.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-    # The settings page's check of the current password, throttled like log-in.
-    validate_password = settings.PasswordForm.validate_current_password
 
 
 # Recording activity
@@ -71,13 +58,10 @@ def record_activity(kind, **detail):
         detail["device"] = devices.device_words(request.headers.get("User-Agent"))
         detail["network"] = devices.network_start(request.remote_addr)
     db = get_db()
-    since = (datetime.now(UTC) - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
+    since = (clock.now() - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
     with db.atomic():
-        db.execute("delete from activity where user_id = ? and at < ?", [current_user.id, since])
-        db.execute(
-            "insert into activity (user_id, at, kind, detail) values (?, ?, ?, ?)",
-            [current_user.id, clock.utcnow_iso(), kind, json.dumps(detail)],
-        )
+        activity.forget_before(db, current_user.id, since)
+        activity.add(db, current_user.id, clock.utcnow_iso(), kind, json.dumps(detail))
 
 
 def export_recorded(response, file):
@@ -102,47 +86,36 @@ def describe(kind, detail):
     return kind.replace("-", " ").capitalize(), ""
 
 
-def activity_of(user_id, zone, now=None):
+def activity_of(user_id, now=None):
     """The person's events of the last ACTIVITY_DAYS days, newest first, at most ACTIVITY_LIMIT.
 
-    Each is {"at", "when", "kind", "what", "more"}: sign-ins and exports from `activity`,
-    openings of their share links from `share_openings`.
+    Each is {"at", "kind", "what", "more"}: sign-ins and exports from `activity`, openings
+    of their share links from `share_openings`. The page adds when, in the person's zone.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     since = (now - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
     db = get_db()
     events = []
-    for at, kind, detail in db.execute(
-        "select at, kind, detail from activity where user_id = ? and at >= ? "
-        "order by at desc, id desc limit ?",
-        [user_id, since, ACTIVITY_LIMIT],
-    ):
+    for row in activity.since(db, user_id, since, ACTIVITY_LIMIT):
+        at, kind, detail = row["at"], row["kind"], row["detail"]
         try:
             detail = json.loads(detail or "{}")
         except ValueError:
             detail = {}
         what, more = describe(kind, detail if isinstance(detail, dict) else {})
         events.append({"at": at, "kind": kind, "what": what, "more": more})
-    for at, what, label in db.execute(
-        "select o.opened_at, o.what, l.label from share_openings o "
-        "join share_links l on l.id = o.link_id "
-        "where l.user_id = ? and o.opened_at >= ? order by o.opened_at desc, o.id desc limit ?",
-        [user_id, since, ACTIVITY_LIMIT],
-    ):
+    for opening in links.openings_since(db, user_id, since, ACTIVITY_LIMIT):
         events.append(
             {
-                "at": at,
+                "at": opening["opened_at"],
                 "kind": "link-opened",
-                "what": f"Your share link “{label}” was opened",
-                "more": "The PDF report was downloaded" if what == "report" else "",
+                "what": f"Your share link “{opening['label']}” was opened",
+                "more": "The PDF report was downloaded" if opening["what"] == "report" else "",
             }
         )
     # Stable sort: within one second, each source keeps its own newest-first order.
     events.sort(key=lambda e: datetime.fromisoformat(e["at"]), reverse=True)
-    events = events[:ACTIVITY_LIMIT]
-    for event in events:
-        event["when"] = share.local_time(event["at"], zone)
-    return events
+    return events[:ACTIVITY_LIMIT]
 
 
 # Erasing
@@ -154,16 +127,8 @@ def erase(user_id, email):
     Returns True when the checkpoint emptied the write-ahead log.
     """
     db = get_db()
-    tables = [
-        name for name in db.table_names() if name != "users" and "user_id" in db[name].columns_dict
-    ]
     with db.atomic():
-        # The schema cascades from `users`; deleting by user_id first also covers a table
-        # whose foreign key was ever declared without the cascade.
-        for table in tables:
-            db.execute(f"delete from [{table}] where user_id = ?", [user_id])  # noqa: S608
-        db.execute("delete from login_failures where email = ?", [email])
-        db.execute("delete from users where id = ?", [user_id])
+        users.delete_everything_of(db, user_id, email)
     return checkpoint(db)
 
 
@@ -175,8 +140,7 @@ def checkpoint(db):
     the old frames, the person's words among them, in the -wal file until overwritten.
     """
     for attempt in range(CHECKPOINT_TRIES):
-        busy, _log, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if not busy:
+        if not users.checkpoint_truncate(db):
             return True
         time.sleep(0.1 * (attempt + 1))
     current_app.logger.warning(
@@ -184,30 +148,3 @@ def checkpoint(db):
         "stayed busy. The next full checkpoint completes the erasure."
     )
     return False
-
-
-# Views
-
-
-@bp.route("/delete", methods=["GET", "POST"])
-@login_required
-def delete():
-    form = DeleteForm()
-    if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("account/delete.html", form=form), status
-    owner = checkins.queue_owner()  # the device forgets what it keeps of this person
-    erase(current_user.id, current_user.email)
-    auth.sign_out()
-    response = make_response(render_template("account/deleted.html", forget_owner=owner))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/activity")
-@login_required
-def activity():
-    events = activity_of(current_user.id, current_user.timezone)
-    return render_template(
-        "account/activity.html", events=events, days=ACTIVITY_DAYS, limit=ACTIVITY_LIMIT
-    )

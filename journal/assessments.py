@@ -30,7 +30,7 @@ Decisions where DESIGN.md and the issue are silent:
 """
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -45,14 +45,17 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
-from . import clock, crisis, instruments, progress, timezones, windows
-from .db import get_db, owned_or_404, page_of, write_transaction
+from . import clock, crisis, figures, instruments, timezones, windows
+from .access import owned_or_404
+from .data import assessments as assessment_data
+from .db import get_db, page_of, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
+from .timezones import day_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 # The recall period is two weeks; weekly is the most often a check-up is suggested.
-SUGGEST_EVERY = timedelta(days=7)
+SUGGEST_EVERY = figures.SUGGEST_EVERY
 # A check-up asks about the last two weeks, so one a day is all that means anything; a few
 # more leave room to take it again after a slip (the later of a day is the one that counts).
 # The bound keeps one person's history, and every page built from it, in proportion.
@@ -74,13 +77,8 @@ class AssessmentForm(JournalForm):
 
     def validate_date(self, field):
         day = check_local_day(field.data, self.today)
-        taken = (
-            get_db()
-            .execute(
-                "select count(*) from assessments where user_id = ? and kind = ? and day = ?",
-                [current_user.id, self.instrument.key, day.isoformat()],
-            )
-            .fetchone()[0]
+        taken = assessment_data.count_on_day(
+            get_db(), current_user.id, self.instrument.key, day.isoformat()
         )
         if taken >= PER_DAY_MAX:
             raise ValidationError(
@@ -145,14 +143,7 @@ def instrument_or_404(kind):
 def assessment_rows(kind=None, limit=None, offset=None):
     """The signed-in person's check-ups (of one kind, or all), newest first (`limit` of them
     from `offset`, when given)."""
-    where, params = "user_id = ?", [current_user.id]
-    if kind is not None:
-        where, params = where + " and kind = ?", [*params, kind]
-    rows = list(
-        get_db()["assessments"].rows_where(
-            where, params, order_by="day desc, id desc", limit=limit, offset=offset
-        )
-    )
+    rows = assessment_data.newest(get_db(), current_user.id, kind, limit, offset)
     for row in rows:
         row["band"] = instruments.band(row["kind"], row["total"])
     return rows
@@ -168,15 +159,7 @@ def get_assessment(assessment_id):
 
 def previous_of(row):
     """The person's check-up of the same kind just before `row` (by day, then id), or None."""
-    rows = list(
-        get_db()["assessments"].rows_where(
-            "user_id = ? and kind = ? and (day < ? or (day = ? and id < ?))",
-            [current_user.id, row["kind"], row["day"], row["day"], row["id"]],
-            order_by="day desc, id desc",
-            limit=1,
-        )
-    )
-    return rows[0] if rows else None
+    return assessment_data.previous(get_db(), current_user.id, row["kind"], row["day"], row["id"])
 
 
 def next_suggested(rows):
@@ -186,80 +169,42 @@ def next_suggested(rows):
     return date.fromisoformat(rows[0]["day"]) + SUGGEST_EVERY
 
 
-def phq9_due(user):
-    """True when no PHQ-9 is dated within the last week (suggested weekly and before a session)."""
-    latest = (
-        get_db()
-        .execute("select max(day) from assessments where user_id = ? and kind = 'phq9'", [user.id])
-        .fetchone()[0]
-    )
-    today = timezones.local_today(user.timezone)
-    return latest is None or date.fromisoformat(latest) + SUGGEST_EVERY <= today
-
-
 def first_session_day():
     """The local date of the person's first session (as /progress counts it), or None."""
-    return progress.first_session_day(current_user.id)
+    return figures.first_session_day(current_user.id)
 
 
 def summary_scores(kind, first_session):
-    """The (date, total) pairs windows' summaries read, oldest first: the first day's, the
-    last on or before `first_session` and the latest, each the later of its day. The
-    summaries are the same as from every score, for three index lookups."""
-    picks = [("", [], "day, id desc"), ("", [], "day desc, id desc")]
-    if first_session is not None:
-        picks.append((" and day <= ?", [first_session.isoformat()], "day desc, id desc"))
-    found = set()
-    for extra, params, order in picks:
-        found.update(
-            get_db().execute(
-                f"select day, total from assessments where user_id = ? and kind = ?{extra} "  # noqa: S608 (constant clauses)
-                f"order by {order} limit 1",
-                [current_user.id, kind, *params],
-            )
-        )
-    return sorted((date.fromisoformat(day), total) for day, total in found)
+    """The (date, total) pairs windows' summaries read (figures.summary_scores)."""
+    return figures.summary_scores(current_user.id, kind, first_session)
 
 
 def saved_by(kind, key, answers):
     """The id of the person's check-up of `kind` that the form with `key` saved with these
     `answers`, or None. Sent again with other answers (Back, an answer changed, Save), the
     form is a new check-up: the later of a day is the one that counts."""
-    found = (
-        get_db()
-        .execute(
-            "select id, answers from assessments "
-            "where user_id = ? and kind = ? and request_key = ?",
-            [current_user.id, kind, key],
-        )
-        .fetchone()
-    )
-    return found[0] if found and json.loads(found[1]) == answers else None
+    found = assessment_data.answers_for_request_key(get_db(), current_user.id, kind, key)
+    return found[0] if found and found[1] == answers else None
 
 
 def save_assessment(instrument, day, answers, difficulty, key=None):
     """Store one completed check-up, with the key of the form that sent it; return its id.
     A key already used (the form sent again with other answers) is not stored twice."""
-    if key and get_db()["assessments"].count_where(
-        "user_id = ? and request_key = ?", [current_user.id, key]
-    ):
+    if key and assessment_data.key_used(get_db(), current_user.id, key):
         key = None
-    return (
-        get_db()["assessments"]
-        .insert(
-            {
-                "user_id": current_user.id,
-                "kind": instrument.key,
-                "day": day.isoformat(),
-                "answers": json.dumps(answers),
-                "total": instruments.score(instrument.key, answers),
-                "item9": instruments.safety_answer(instrument.key, answers),
-                "difficulty": difficulty,
-                "created_at": clock.utcnow_iso(),
-                "request_key": key,
-            }
-        )
-        .last_pk
+    return assessment_data.add(
+        get_db(),
+        current_user.id,
+        {
+            "kind": instrument.key,
+            "day": day.isoformat(),
+            "answers": json.dumps(answers),
+            "total": instruments.score(instrument.key, answers),
+            "item9": instruments.safety_answer(instrument.key, answers),
+            "difficulty": difficulty,
+            "created_at": clock.utcnow_iso(),
+            "request_key": key,
+        },
     )
 
 
@@ -268,12 +213,7 @@ def save_assessment(instrument, day, answers, difficulty, key=None):
 def index():
     local_today = today()
     counts = dict.fromkeys(instruments.INSTRUMENTS, 0)
-    counts.update(
-        get_db().execute(
-            "select kind, count(*) from assessments where user_id = ? group by kind",
-            [current_user.id],
-        )
-    )
+    counts.update(assessment_data.counts(get_db(), current_user.id))
     page, pages, offset = page_of(max(counts.values()))
     per_page = current_app.config["ENTRIES_PER_PAGE"]
     history = {key: assessment_rows(key, per_page, offset) for key in instruments.INSTRUMENTS}
@@ -320,7 +260,7 @@ def take(kind):
         if saved:
             if instruments.needs_crisis_resources(kind, answers):
                 crisis.flag("assessment", assessment_id)
-            flash(f"Saved your {instrument.title} for {day:%A %-d %B}.")
+            flash(f"Saved your {instrument.title} for {day_text(day)}.")
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})

@@ -42,12 +42,11 @@ With `Accept: application/json` the answer is 200 `{"status": "saved" | "updated
 does not (the device tells the person itself).
 
 The check-in form carries an opaque tag of the signed-in person (`data-queue-owner`, see
-`queue_owner`): the device stores it with each queued check-in and sends a queue only while
-the same person is signed in, so on a shared phone nobody's entry lands in another account.
+`signed_in.queue_owner`): the device stores it with each queued check-in and sends a queue
+only while the same person is signed in, so on a shared phone nobody's entry lands in another
+account.
 """
 
-import hashlib
-import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -63,34 +62,40 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import NumberInput
+from wtforms.validators import ValidationError
 
-from . import clock, crisis, progress, rules, symptoms, timezones
-from .db import get_db, owned_or_404, owned_page, write_transaction
+from . import clock, crisis, rules, timezones
+from .access import owned_or_404, owned_page
+from .checkin_form import (
+    COLUMNS,
+    FUTURE_DAY,
+    CheckinForm,
+    EditForm,
+    field_name,
+    make_form,
+    ratings,
+)
+from .data import checkins as checkin_data
+from .data import symptoms as symptom_data
+from .db import get_db, write_transaction
 from .fields import (
     REFLECTION_MAX,
     JournalForm,
-    ScaleField,
     answers_version,
     check_local_day,
-    day_field,
     given_answers,
     holds,
-    max_chars,
-    no_control_characters,
-    normalize_newlines,
     put_back,
-    strip,
     version_digests,
     with_version,
 )
+from .joined import joined_day
+from .signed_in import queue_owner, today
+from .tags import parse_tags
+from .timezones import day_text
 
 bp = Blueprint("checkins", __name__)
 
-TAG_MAX = 40
-TAGS_MAX = 20
 # How long the offline page offers its form after a page seen signed in, where sessions have
 # no idle timeout (IDLE_MINUTES = 0) and no remember-me cookie: a working day.
 SESSION_ONLY_MINUTES = 12 * 60
@@ -108,106 +113,8 @@ SUGGESTED_TAGS = [
     "alcohol",
     "stress",
 ]
-FUTURE_DAY = "That date is still to come; check in for today or a past day."
 # History offers to fill in the days without a check-in among the last this many before today.
 MISSED_DAYS_WINDOW = 14
-COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
-
-
-class HoursField(Field):
-    """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5)."""
-
-    widget = NumberInput(step="0.5", min=0, max=24)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = valuelist[0].strip().replace(",", ".") if valuelist else ""
-        if not text:
-            return
-        # ASCII digits only: float() would also take "1_0", "1e1" and other scripts' digits.
-        if not re.fullmatch(r"-?([0-9]{1,3}(\.[0-9]{1,3})?|\.[0-9]{1,3})|nan|inf", text.lower()):
-            raise ValueError("Enter hours as a number, like 7 or 7.5.")
-        value = float(text)
-        if not math.isfinite(value) or not 0 <= value <= 24:
-            raise ValueError("Hours of sleep must be from 0 to 24.")
-        if value * 2 != int(value * 2):
-            raise ValueError("Use whole or half hours, like 7 or 7.5.")
-        self.data = value
-
-
-def parse_tags(text):
-    """Comma-separated tags as a clean list: trimmed, no empties, no case-insensitive repeats."""
-    tags, seen = [], set()
-    for tag in (text or "").split(","):
-        tag = " ".join(tag.split())
-        if tag and tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            tags.append(tag)
-    return tags
-
-
-class CheckinForm(JournalForm):
-    date = day_field("Enter the date of this check-in.")
-    mood = ScaleField(
-        "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
-    )
-    anxiety = ScaleField("Anxiety")
-    energy = ScaleField("Energy")
-    sleep_hours = HoursField("Hours of sleep last night")
-    tags = StringField(
-        "Tags",
-        filters=[strip],
-        validators=[Length(max=1000, message="Tags are too long."), no_control_characters],
-        description="Separate tags with commas.",
-        render_kw={"autocomplete": "off", "autocapitalize": "none"},
-    )
-    reflection = TextAreaField(
-        "Reflection",
-        filters=[normalize_newlines],
-        validators=[max_chars(REFLECTION_MAX), no_control_characters],
-        render_kw={"rows": 5},
-    )
-    private = BooleanField("Keep this reflection private (only you will ever see it)")
-    self_harm = BooleanField("I've had thoughts of harming myself")
-    # The day whose stored check-in filled this form, if any: saving that day replaces it;
-    # sent for another day it saves nothing (see `day_changed`). Empty on an empty form, which
-    # carries no day's answers: saving onto a stored day merges (see `merged`).
-    loaded_for = HiddenField()
-    # A fingerprint of each answer the form was shown with (see `answers_version`): when the
-    # day was saved elsewhere meanwhile (another tab, another device), sending this form saves
-    # nothing and shows the day as it is now, with the answers the person changed on top.
-    loaded_version = HiddenField()
-
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def validate_date(self, field):
-        check_local_day(field.data, self.today, FUTURE_DAY)
-
-    def validate_tags(self, field):
-        tags = parse_tags(field.data)
-        if len(tags) > TAGS_MAX:
-            raise ValidationError(f"Use at most {TAGS_MAX} tags.")
-        if any(len(tag) > TAG_MAX for tag in tags):
-            raise ValidationError(f"Keep each tag to {TAG_MAX} characters.")
-
-
-class EditForm(CheckinForm):
-    """The same form for a day already saved; the day comes from the address."""
-
-    date = None
-    loaded_for = None
-
-
-def today():
-    """Today in the signed-in person's time zone."""
-    return timezones.local_today(current_user.timezone)
 
 
 def day_or_404(text):
@@ -220,23 +127,12 @@ def day_or_404(text):
 
 def find_checkin(day):
     """The signed-in person's check-in for `day`, or None."""
-    rows = list(
-        get_db()["checkins"].rows_where(
-            "user_id = ? and day = ?", [current_user.id, day.isoformat()], limit=1
-        )
-    )
-    return rows[0] if rows else None
+    return checkin_data.for_day(get_db(), current_user.id, day.isoformat())
 
 
 def get_checkin(day):
     """The signed-in person's check-in for `day`, or 404."""
     return owned_or_404("checkins", day=day.isoformat())
-
-
-def make_form(form_class, tracked, **kwargs):
-    """`form_class` with a 0–10 field for each tracked symptom, after the built-in ones."""
-    fields = {symptoms.field_name(s): symptoms.scale_field(s) for s in tracked}
-    return type(form_class.__name__, (form_class,), fields)(**kwargs)
 
 
 def merged(stored, values):
@@ -267,7 +163,8 @@ def merged(stored, values):
 
 
 def save_checkin(day, form, tracked, stored=None):
-    """Insert or update the check-in for `day` (one per local date), with symptom ratings.
+    """Save the check-in for `day` (one per local date: a new one, or the stored one replaced),
+    with symptom ratings.
 
     With `stored` (the day's row, sent from a form that carries no day's answers), merge
     rather than replace (see `merged`).
@@ -286,19 +183,11 @@ def save_checkin(day, form, tracked, stored=None):
     if stored is not None:
         values = merged(stored, values)
     now = clock.utcnow_iso()
+    ratings_given = ratings(form, tracked, keep_unanswered=stored is not None)
     db = get_db()
     with db.atomic():
-        (checkin_id,) = db.execute(
-            f"""
-        insert into checkins (user_id, day, {", ".join(COLUMNS)}, created_at, updated_at)
-        values (:user_id, :day, {", ".join(":" + c for c in COLUMNS)}, :now, :now)
-        on conflict (user_id, day) do update set
-            {", ".join(f"{c} = excluded.{c}" for c in COLUMNS)}, updated_at = excluded.updated_at
-        returning id
-        """,  # noqa: S608 (column names are constants)
-            {**values, "user_id": current_user.id, "day": day.isoformat(), "now": now},
-        ).fetchone()
-        symptoms.save_scores(checkin_id, form, tracked, keep_unanswered=stored is not None)
+        checkin_id = checkin_data.save(db, current_user.id, day.isoformat(), values, now)
+        symptom_data.save_scores(db, checkin_id, ratings_given)
     return values
 
 
@@ -312,7 +201,7 @@ def form_data(row):
     data = {c: row[c] for c in COLUMNS}
     data["private"] = bool(row["private"])
     data["self_harm"] = bool(row["self_harm"])
-    for symptom_id, value in symptoms.scores(row["id"]).items():
+    for symptom_id, value in symptom_data.scores(get_db(), row["id"]).items():
         data[f"symptom_{symptom_id}"] = value
     return data
 
@@ -355,10 +244,7 @@ def changed_elsewhere(form, day, existing):
 def tag_suggestions(limit=10):
     """The person's most used tags first, topped up with common ones."""
     counts = {}
-    for (tags,) in get_db().execute(
-        "select tags from checkins where user_id = ? and tags != '' order by day desc limit 200",
-        [current_user.id],
-    ):
+    for tags in checkin_data.recent_tags(get_db(), current_user.id):
         for tag in parse_tags(tags):
             counts[tag] = counts.get(tag, 0) + 1
     own = sorted(counts, key=lambda t: -counts[t])
@@ -370,7 +256,7 @@ def announce(day, values, verb):
     """Leave the next page a "Saved ..." message, and crisis resources when called for."""
     if needs_crisis_resources(values):
         crisis.flag("checkin", day.isoformat())
-    flash(f"{verb} your check-in for {day:%A %-d %B}.")
+    flash(f"{verb} your check-in for {day_text(day)}.")
 
 
 def after_save(day, values, verb):
@@ -418,22 +304,8 @@ def replay_fields(data):
 
 def find_request(key):
     """The signed-in person's earlier request with this idempotency key, or None."""
-    cursor = get_db().execute(
-        "select day, outcome from checkin_requests where user_id = ? and key = ?",
-        [current_user.id, key],
-    )
-    found = cursor.fetchone()
-    return None if found is None else {"day": timezones.parse_day(found[0]), "outcome": found[1]}
-
-
-def queue_owner():
-    """An opaque tag for the signed-in person, kept with each check-in queued on a device.
-
-    The device sends a queued check-in only while the same person is signed in (a shared phone,
-    a second account). The creation time makes it differ for a new account that gets an id
-    SQLite reused.
-    """
-    return hashlib.sha256(f"{current_user.id}:{current_user.created_at}".encode()).hexdigest()[:24]
+    found = checkin_data.find_request(get_db(), current_user.id, key)
+    return None if found is None else {**found, "day": timezones.parse_day(found["day"])}
 
 
 @bp.app_template_global()
@@ -453,7 +325,7 @@ def signed_in_here():
         return {}
     until = current_user.signin_ends_at
     if not current_user.signin["remember"] and not current_app.config.get("IDLE_MINUTES"):
-        until = min(until, datetime.now(UTC) + timedelta(minutes=SESSION_ONLY_MINUTES))
+        until = min(until, clock.now() + timedelta(minutes=SESSION_ONLY_MINUTES))
     return {
         "data-queue-owner": queue_owner(),
         "data-private-default": "1" if current_user.private_by_default else "0",
@@ -488,10 +360,8 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             status, verb = "updated", "Added to"
             values = save_checkin(day, form, tracked, stored)
         if key:
-            db.execute(
-                "insert into checkin_requests (user_id, key, day, outcome, created_at)"
-                " values (?, ?, ?, ?, ?)",
-                [current_user.id, key, day.isoformat(), status, clock.utcnow_iso()],
+            checkin_data.record_request(
+                db, current_user.id, key, day.isoformat(), status, clock.utcnow_iso()
             )
     return status, verb, values
 
@@ -528,12 +398,12 @@ def answer_sent(day, status, verb=None, values=None, live=True):
     if values is not None:
         return after_save(day, values, verb)
     if status == "kept-newer":
-        flash(f"A newer check-in for {day:%A %-d %B} was already saved; it was kept as it is.")
+        flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
     else:
         stored = find_checkin(day)
         if stored is not None and needs_crisis_resources(stored):
             crisis.flag("checkin", day.isoformat())
-        flash(f"Your check-in for {day:%A %-d %B} was already saved.")
+        flash(f"Your check-in for {day_text(day)} was already saved.")
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 
 
@@ -605,12 +475,12 @@ def changed_elsewhere_note(day, existing, given):
     """What the person is told when the day of the form they sent was saved elsewhere."""
     if existing is None:
         return (
-            f"Your check-in for {day:%A %-d %B} was deleted after you opened this form, so "
+            f"Your check-in for {day_text(day)} was deleted after you opened this form, so "
             "nothing was saved yet. Your answers are below: save to keep them."
         )
     kept = ", with what you changed on top" if given else ""
     return (
-        f"Your check-in for {day:%A %-d %B} was saved elsewhere (another tab or device) after "
+        f"Your check-in for {day_text(day)} was saved elsewhere (another tab or device) after "
         f"you opened this form, so nothing was saved yet. This is that day as it is saved "
         f"now{kept}. Check it, then save."
     )
@@ -622,7 +492,7 @@ def day_changed_note(day, existing, given):
     kept = ", with what you changed" if given else ""
     return (
         f"You changed the date, so nothing was saved yet. This is now the form for "
-        f"{day:%A %-d %B}: {shown}{kept}. Check it, then save."
+        f"{day_text(day)}: {shown}{kept}. Check it, then save."
     )
 
 
@@ -630,7 +500,7 @@ def day_changed_note(day, existing, given):
 @login_required
 def checkin():
     local_today = today()
-    tracked = symptoms.active(current_user.id)
+    tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
         form = checkin_form(tracked, local_today)
         valid = form.validate_on_submit()
@@ -666,7 +536,7 @@ def render_form(form, tracked, status=None, **context):
     return render_template(
         "checkins/form.html",
         form=form,
-        symptom_fields=[form[symptoms.field_name(s)] for s in tracked],
+        symptom_fields=[form[field_name(s)] for s in tracked],
         suggestions=tag_suggestions(),
         reflection_max=REFLECTION_MAX,
         **context,
@@ -701,19 +571,11 @@ def missed_days(local_today):
     db = get_db()
     start = local_today - timedelta(days=MISSED_DAYS_WINDOW)
     end = local_today - timedelta(days=1)
-    (first,) = db.execute(
-        "select min(day) from checkins where user_id = ?", [current_user.id]
-    ).fetchone()
-    began = [d for d in (timezones.parse_day(first or ""), progress.joined_day(current_user)) if d]
+    first = checkin_data.first_day(db, current_user.id)
+    began = [d for d in (timezones.parse_day(first or ""), joined_day(current_user)) if d]
     if began:
         start = max(start, min(began))
-    saved = {
-        day
-        for (day,) in db.execute(
-            "select day from checkins where user_id = ? and day between ? and ?",
-            [current_user.id, start.isoformat(), end.isoformat()],
-        )
-    }
+    saved = checkin_data.days_between(db, current_user.id, start.isoformat(), end.isoformat())
     return days_without(saved, start, end)
 
 
@@ -725,7 +587,10 @@ def entry(day):
     return render_template(
         "checkins/detail.html",
         row=row,
-        symptom_scores=symptoms.scores_with_names(row["id"]),
+        symptom_scores=[
+            (score["name"], score["value"])
+            for score in symptom_data.scores_with_names(get_db(), row["id"])
+        ],
         crisis_panel=crisis_panel,
     )
 
@@ -734,7 +599,7 @@ def entry(day):
 @login_required
 def edit(day):
     day = day_or_404(day)
-    tracked = symptoms.active(current_user.id)
+    tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
         form = make_form(EditForm, tracked, today=today())
         if not form.loaded_version.data:
@@ -777,9 +642,7 @@ def delete(day):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        get_db().execute(
-            "delete from checkins where user_id = ? and day = ?", [current_user.id, row["day"]]
-        )
-        flash(f"Deleted the check-in for {day:%A %-d %B %Y}.")
+        checkin_data.delete(get_db(), current_user.id, row["day"])
+        flash(f"Deleted the check-in for {day_text(day, 'weekday_year')}.")
         return redirect(url_for("checkins.entries"))
     return render_template("checkins/delete.html", row=row, form=form)

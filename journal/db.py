@@ -2,7 +2,7 @@
 
 import os
 import re
-import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -10,70 +10,47 @@ from typing import NamedTuple
 import click
 from flask import abort, current_app, g, request
 from flask.cli import with_appcontext
-from flask_login import current_user
-from sqlite_utils import Database
 
+from .data import connect, copy_checked, immediate_transaction
 from .migrations import migrate
-
-BUSY_TIMEOUT_MS = 5000
-
-
-def connect(path):
-    """Open `path` with the settings every connection needs.
-
-    WAL lets readers and one writer work at once across gunicorn workers;
-    synchronous=FULL makes an acknowledged save survive a power cut; the busy
-    timeout makes a writer wait its turn instead of failing; secure_delete
-    overwrites deleted text rather than leaving it in free pages.
-    """
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA secure_delete = ON")
-    return Database(conn, execute_plugins=False)
 
 
 def get_db():
-    """The request's database, opened on first use."""
+    """The request's database: this thread's connection, opened on first use and kept.
+
+    Opening a connection and setting its pragmas cost more than a small request's own
+    queries, so each worker thread keeps one connection to the app's database across
+    requests (`close_db` ends any transaction a request left open, and closes nothing).
+    Keeping it open also keeps SQLite's WAL file in place: the last connection to close
+    checkpoints and deletes the log, which with a connection per request cost several fsyncs
+    on almost every request. Keyed by process too, since a connection must not cross a fork.
+    """
     if "db" not in g:
-        _keep_open(current_app)
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = _thread_connection(current_app.config["DATABASE"])
     return g.db
 
 
-def _keep_open(app):
-    """Hold one idle connection per worker process.
-
-    In WAL mode the last connection to close checkpoints the log and deletes
-    it: with one connection per request that would happen on almost every
-    request, costing several fsyncs. An idle reader that stays open makes every
-    request's close cheap; SQLite still checkpoints on its own schedule. Opened
-    in the worker (keyed by pid) because a connection must not cross a fork.
-    """
-    path = app.config["DATABASE"]
-    keeper = app.extensions.get("journal_keeper")
-    if keeper is None or keeper[0] != (os.getpid(), path):
-        conn = sqlite3.connect(path, check_same_thread=False)
-        conn.execute("select count(*) from sqlite_master").fetchone()
-        app.extensions["journal_keeper"] = ((os.getpid(), path), conn)
+_threads = threading.local()
 
 
-def owned_or_404(table, **where):
-    """The signed-in person's row of `table` matching `where` (column=value), or 404.
+def _thread_connection(path):
+    """This thread's connection to `path`; one to another file (a test's) is closed first."""
+    kept = getattr(_threads, "kept", None)
+    if kept is not None and kept[0] == (os.getpid(), path):
+        return kept[1]
+    if kept is not None and kept[0][0] == os.getpid():
+        kept[1].close()
+    db = connect(path, serving=True)
+    _threads.kept = ((os.getpid(), path), db)
+    return db
 
-    Every lookup names its owner: someone else's record is a 404, never a 403 that would
-    confirm it exists.
-    """
-    clauses = "".join(f" and {column} = ?" for column in where)
-    rows = list(
-        get_db()[table].rows_where(
-            f"user_id = ?{clauses}", [current_user.id, *where.values()], limit=1
-        )
-    )
-    if not rows:
-        abort(404)
-    return rows[0]
+
+def forget_connections():
+    """Close this thread's kept connection (before a database file is replaced or deleted)."""
+    kept = getattr(_threads, "kept", None)
+    _threads.kept = None
+    if kept is not None and kept[0][0] == os.getpid():
+        kept[1].close()
 
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -97,7 +74,7 @@ def page_of(total):
 
 
 class Page(NamedTuple):
-    """One page of a person's list (`owned_page`): its rows, its number, how many pages and
+    """One page of a person's list (`access.owned_page`): its rows, its number, how many pages and
     rows there are, and how many rows come before it."""
 
     rows: list
@@ -107,26 +84,6 @@ class Page(NamedTuple):
     offset: int
 
 
-def owned_page(table, order_by):
-    """The signed-in person's rows of `table` on the request's `?page=N`, in `order_by` order
-    (newest first), as a `Page`; 404 for a page that is not there (see `page_of`).
-
-    The one way History, Sessions and the like count and fetch a page, so every list pages
-    alike.
-    """
-    db = get_db()
-    total = db[table].count_where("user_id = ?", [current_user.id])
-    page, pages, offset = page_of(total)
-    rows = db[table].rows_where(
-        "user_id = ?",
-        [current_user.id],
-        order_by=order_by,
-        limit=current_app.config["ENTRIES_PER_PAGE"],
-        offset=offset,
-    )
-    return Page(list(rows), page, pages, total, offset)
-
-
 @contextmanager
 def write_transaction():
     """One transaction that holds the write lock from its start.
@@ -134,25 +91,16 @@ def write_transaction():
     Two requests with the same key then take turns: the second sees the first one's key. (A
     deferred transaction would read first and fail at its first write instead.)
     """
-    db = get_db()
-    if db.conn.in_transaction:  # already inside one (nothing here does that today): nest
-        with db.atomic():
-            yield db
-        return
-    db.execute("begin immediate")
-    try:
+    with immediate_transaction(get_db()) as db:
         yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.execute("commit")
 
 
 def close_db(exc=None):
-    """Close the request's database, if it was opened."""
+    """End the request's use of its database: a transaction it left open is rolled back (a
+    write is committed by `write_transaction`, never by the end of a request)."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.conn.rollback()
 
 
 def init_app(app):
@@ -211,12 +159,7 @@ def backup_command(path, force):
     os.close(fd)
     source = connect(current_app.config["DATABASE"])
     try:
-        target = sqlite3.connect(tmp)
-        try:
-            source.conn.backup(target)
-            problems = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
+        problems = copy_checked(source, tmp)
     finally:
         source.close()
     if problems != "ok":

@@ -19,7 +19,10 @@ from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from . import clock, timezones
-from .db import connect
+from .data import assessments as assessment_data
+from .data import checkins as checkin_data
+from .data import connect, users
+from .data import sessions as session_data
 from .migrations import migrate
 
 DEMO_EMAIL = "demo@afterglow.example"
@@ -167,25 +170,22 @@ def seed(db, today, hash_method="scrypt"):
     checkins, sessions, assessments = demo_course(today)
     stamp = {"created_at": now, "updated_at": now}
     with db.atomic():
-        db.execute("delete from users where email = ?", [DEMO_EMAIL])
-        user_id = (
-            db["users"]
-            .insert(
-                {
-                    "email": DEMO_EMAIL,
-                    "password_hash": generate_password_hash(DEMO_PASSWORD, method=hash_method),
-                    "display_name": "Demo patient",
-                    "timezone": DEMO_TIMEZONE,
-                    "role": "patient",
-                    "created_at": now,
-                }
-            )
-            .last_pk
+        users.delete_by_email(db, DEMO_EMAIL)
+        user_id = users.insert(
+            db,
+            {
+                "email": DEMO_EMAIL,
+                "password_hash": generate_password_hash(DEMO_PASSWORD, method=hash_method),
+                "display_name": "Demo patient",
+                "timezone": DEMO_TIMEZONE,
+                "role": "patient",
+                "created_at": now,
+            },
         )
-        db["checkins"].insert_all({**r, **stamp, "user_id": user_id} for r in checkins)
-        db["sessions"].insert_all({**r, **stamp, "user_id": user_id} for r in sessions)
-        db["assessments"].insert_all(
-            {**r, "user_id": user_id, "created_at": now} for r in assessments
+        checkin_data.insert_many(db, ({**r, **stamp, "user_id": user_id} for r in checkins))
+        session_data.insert_many(db, ({**r, **stamp, "user_id": user_id} for r in sessions))
+        assessment_data.insert_many(
+            db, ({**r, "user_id": user_id, "created_at": now} for r in assessments)
         )
     return len(checkins), len(sessions), len(assessments)
 

@@ -13,7 +13,7 @@ from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
-from wtforms import HiddenField, RadioField, SelectChoice, StringField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from . import timezones
@@ -458,3 +458,21 @@ def request_key_field():
         default=lambda: secrets.token_urlsafe(16),
         filters=[lambda value: value if value and REQUEST_KEY.fullmatch(value) else None],
     )
+
+
+def timezone_field(detect=False):
+    """The time zone select; with `detect`, static/app.js picks the browser's own zone."""
+    return SelectField(
+        "Time zone",
+        choices=timezones.choices(),
+        default="UTC",
+        validate_choice=False,
+        description="Your days start at midnight here.",
+        render_kw={"data-detect": ""} if detect else None,
+    )
+
+
+def validate_timezone(form, field):
+    """Inline validator: the zone must be one we offer."""
+    if not timezones.is_valid(field.data or ""):
+        raise ValidationError("Choose a time zone from the list.")

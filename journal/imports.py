@@ -57,7 +57,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -73,9 +73,9 @@ from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 
 from . import clock, timezones
-from .checkins import TAG_MAX, TAGS_MAX, parse_tags
+from .data import checkins as checkin_data
+from .data import imports as import_data
 from .db import get_db
-from .exports import FORMULA_STARTS
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
@@ -86,6 +86,9 @@ from .fields import (
     without_control_characters,
 )
 from .numbers import plural
+from .signed_in import today
+from .spreadsheet import FORMULA_STARTS
+from .tags import TAG_MAX, TAGS_MAX, parse_tags
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -529,21 +532,14 @@ def new_id():
 
 def drop_stale(user_id):
     """Forget the person's parked imports older than a day (they hold unsaved private text)."""
-    cutoff = (datetime.now(UTC) - PENDING_LIFETIME).isoformat(timespec="seconds")
-    get_db().execute(
-        "delete from pending_imports where user_id = ? and created_at < ?", [user_id, cutoff]
-    )
+    cutoff = (clock.now() - PENDING_LIFETIME).isoformat(timespec="seconds")
+    import_data.drop_older_than(get_db(), user_id, cutoff)
 
 
 def get_pending(import_id):
     """The signed-in person's parked import, its rows decoded, or 404."""
     drop_stale(current_user.id)
-    row = next(
-        get_db()["pending_imports"].rows_where(
-            "id = ? and user_id = ?", [import_id, current_user.id], limit=1
-        ),
-        None,
-    )
+    row = import_data.get(get_db(), current_user.id, import_id)
     if row is None:
         abort(404, description=GONE)
     row["rows"] = json.loads(row["rows"])
@@ -552,12 +548,7 @@ def get_pending(import_id):
 
 def existing_days(user_id, days):
     """The subset of `days` (YYYY-MM-DD) on which the person already has a check-in."""
-    wanted = set(days)
-    return {
-        day
-        for (day,) in get_db().execute("select day from checkins where user_id = ?", [user_id])
-        if day in wanted
-    }
+    return checkin_data.days(get_db(), user_id) & set(days)
 
 
 def clean_filename(name):
@@ -606,14 +597,14 @@ def upload():
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         return render_upload(form, ["Choose a CSV file to upload."], 400)
-    parsed = parse(sent.read(), timezones.local_today(current_user.timezone))
+    parsed = parse(sent.read(), today())
     if parsed.problems:
         return render_upload(form, parsed.problems, 400)
     db = get_db()
     import_id = new_id()
     with db.atomic():
-        db.execute("delete from pending_imports where user_id = ?", [current_user.id])
-        db["pending_imports"].insert(
+        import_data.replace(
+            db,
             {
                 "id": import_id,
                 "user_id": current_user.id,
@@ -621,7 +612,7 @@ def upload():
                 "source": parsed.source,
                 "rows": json.dumps(parsed.rows, ensure_ascii=False),
                 "created_at": clock.utcnow_iso(),
-            }
+            },
         )
     return redirect(url_for("imports.preview", import_id=import_id))
 
@@ -660,29 +651,20 @@ def save_pending(user_id, pending, share_notes):
     db = get_db()
     added = 0
     with db.atomic():
-        gone = db.execute(
-            "delete from pending_imports where id = ? and user_id = ?", [pending["id"], user_id]
-        )
-        if not gone.rowcount:
+        if not import_data.delete(db, user_id, pending["id"]):
             return None
         for row in pending["rows"]:
             # A day already in the journal (even one saved since the preview) is kept as it is.
-            cursor = db.execute(
-                "insert into checkins (user_id, day, mood, tags, reflection, private, "
-                "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
-                "on conflict (user_id, day) do nothing",
-                [
-                    user_id,
-                    row["day"],
-                    row["mood"],
-                    ", ".join(row["tags"]),
-                    row["note"],
-                    0 if share_notes and not row.get("private") else 1,
-                    now,
-                    now,
-                ],
+            added += checkin_data.add_if_new(
+                db,
+                user_id,
+                row["day"],
+                row["mood"],
+                ", ".join(row["tags"]),
+                row["note"],
+                0 if share_notes and not row.get("private") else 1,
+                now,
             )
-            added += cursor.rowcount
     return added
 
 
@@ -721,11 +703,8 @@ def confirm(import_id):
 @login_required
 def cancel(import_id):
     pending = sent_for(import_id)
-    cursor = get_db().execute(
-        "delete from pending_imports where id = ? and user_id = ?",
-        [pending["id"], current_user.id],
-    )
-    if not cursor.rowcount:  # confirmed or cancelled meanwhile, in another tab or tap
+    # False: confirmed or cancelled meanwhile, in another tab or tap.
+    if not import_data.delete(get_db(), current_user.id, pending["id"]):
         abort(404, description=GONE)
     flash("Import cancelled: nothing was saved.")
     return redirect(url_for("imports.upload"))

@@ -400,6 +400,14 @@ def m022_calendar_request_key(db):
     db.execute("alter table users add column calendar_request_key text")
 
 
+@migrations()
+def m023_checkin_moods_by_day(db):
+    # A person's moods by day, read from the index alone (it holds the row id too): the
+    # baseline and windows of summary.json and a chart's fingerprint read no table rows, so
+    # their cost stays nearly flat as years of check-ins pile up.
+    db.execute("create index checkins_user_day_mood on checkins (user_id, day, mood)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -3,7 +3,7 @@
 The service worker (`static/sw.js`) is served from the site's root so that its scope is the
 whole site. It keeps only the app shell on the device: the style sheet, the script, the icons,
 the manifest and `/offline`. Pages with health data are never stored by it; the check-ins a
-person saves while offline are kept by `static/app.js` in IndexedDB and sent with an
+person saves while offline are kept by `static/checkin-store.js` in IndexedDB and sent with an
 idempotency key (see `journal.checkins`).
 
 The offline page carries a short check-in form (mood, reflection, private, self-harm), hidden:
@@ -23,7 +23,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request
 from flask_login import AnonymousUserMixin
 
-from . import checkins, crisis
+from . import checkin_form, crisis, fields, rules
+from .fields import REFLECTION_MAX
 
 bp = Blueprint("offline", __name__)
 
@@ -46,7 +47,8 @@ def shell_version():
     templates = Path(current_app.template_folder)
     files = [p for p in sorted(static.rglob("*")) if p.is_file()]
     files += [templates / name for name in SHELL_TEMPLATES]
-    files += [Path(crisis.__file__), Path(checkins.__file__)]  # help lines; form labels
+    # The help lines, the form's labels, its scale's ends and the crisis mood it carries.
+    files += [Path(m.__file__) for m in (crisis, checkin_form, fields, rules)]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -84,8 +86,8 @@ def offline():
     # taking a flashed message meant for the person's next real page.
     html = render_template(
         "offline.html",
-        form=checkins.CheckinForm(meta={"csrf": False}, formdata=None),
-        reflection_max=checkins.REFLECTION_MAX,
+        form=checkin_form.CheckinForm(meta={"csrf": False}, formdata=None),
+        reflection_max=REFLECTION_MAX,
         current_user=AnonymousUserMixin(),
         get_flashed_messages=lambda: [],
     )

@@ -2,14 +2,15 @@
 
 import sqlite3
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from . import crisis, numbers
-from .auth import home_url
+from .data import health
 from .db import get_db
-from .timezones import parse_day
+from .timezones import day_text, parse_day
+from .urls import home_url
 
 bp = Blueprint("pages", __name__)
 
@@ -23,11 +24,13 @@ def init_app(app):
         figure=numbers.figure, signed=numbers.signed, plural=numbers.plural
     )
 
+    app.add_template_filter(day_text)  # {{ day | day_text("short") }}: timezones.DAY_FORMATS
+
     @app.template_filter("day_label")
     def day_label(text):
         """A stored YYYY-MM-DD day as "Sat 21 Nov 2026"."""
         day = parse_day(text)
-        return f"{day:%a %-d %b %Y}" if day else text
+        return day_text(day, "short_year") if day else text
 
     def error_page(status, title, message):
         def handler(error):
@@ -90,31 +93,27 @@ SECURITY_HEADERS = {
 
 
 def security_headers(response):
-    """Headers every response carries; pages for a signed-in person are never cached."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["HTTPS"]:
-        response.headers.setdefault(
-            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-        )
-    if (
-        current_user
-        and current_user.is_authenticated
-        and response.mimetype == "text/html"
-        and "Cache-Control" not in response.headers
-    ):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    """Headers every response carries; pages for a signed-in person are never cached.
 
-
-def public_url(endpoint, **values):
-    """An absolute URL to hand to someone else (a share link, a calendar feed).
-
-    https when the app is configured for it, even if the proxy in front did not say so.
+    Whether a person is signed in is asked only of a user the request has already loaded
+    (every page that shows anything of a person loads them, base.html first): loading one
+    here would cost a request that never needed it, such as /healthz, a sign-in lookup.
     """
+    headers = response.headers
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
     if current_app.config["HTTPS"]:
-        values["_scheme"] = "https"
-    return url_for(endpoint, _external=True, **values)
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    user = g.get("_login_user")
+    if (
+        user is not None
+        and user.is_authenticated
+        and response.mimetype == "text/html"
+        and "Cache-Control" not in headers
+    ):
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def described(field, hint=None):
@@ -141,7 +140,7 @@ def help():
 @bp.route("/healthz")
 def healthz():
     try:
-        get_db().execute("select 1 from _sqlite_migrations limit 1").fetchall()
+        health.migrated(get_db())
     except sqlite3.Error:
         return jsonify(status="error"), 503
     return jsonify(status="ok")

@@ -8,7 +8,7 @@ revoked at any moment; every check reads the row afresh, so revoking ends access
 the very next request, and recording an opening re-checks the row in the same
 transaction that counts it.
 
-What a visitor sees is exactly the caseload's view (`sharing.patient_context`): charts,
+What a visitor sees is exactly the caseload's view (`access.patient_context`): charts,
 figures, flagged days and the reflections the person chose to share; never a private one.
 
 Decisions:
@@ -33,8 +33,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import segno
 from flask import (
@@ -52,10 +51,15 @@ from markupsafe import Markup
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from . import progress, reports, sharing
-from .db import get_db, owned_or_404
+from . import access, clock, figures
+from .access import owned_or_404
+from .data import links as data
+from .db import get_db
 from .fields import JournalForm, name_text, no_control_characters, request_key_field
-from .pages import public_url
+from .reports.content import default_range
+from .reports.pdf import pdf_response
+from .timezones import local_time
+from .urls import public_url
 
 bp = Blueprint("share", __name__)
 
@@ -119,16 +123,11 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def utcnow():
-    """Now, in UTC, to the second (the precision stored)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 def status(link, now=None):
     """'active', 'expired' or 'revoked' for a share_links row."""
     if link["revoked_at"]:
         return "revoked"
-    if datetime.fromisoformat(link["expires_at"]) <= (now or utcnow()):
+    if datetime.fromisoformat(link["expires_at"]) <= (now or clock.now()):
         return "expired"
     return "active"
 
@@ -139,21 +138,18 @@ def create_link(user_id, label, days, request_key=None):
     None when `request_key` already made a link of this person's (the same form sent again).
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    now = utcnow()
+    now = clock.now().replace(microsecond=0)  # the precision stored
     try:
-        link_id = (
-            get_db()["share_links"]
-            .insert(
-                {
-                    "user_id": user_id,
-                    "label": label,
-                    "token_hash": hash_token(token),
-                    "created_at": now.isoformat(),
-                    "expires_at": (now + timedelta(days=days)).isoformat(),
-                    "request_key": request_key,
-                }
-            )
-            .last_pk
+        link_id = data.share_link_insert(
+            get_db(),
+            {
+                "user_id": user_id,
+                "label": label,
+                "token_hash": hash_token(token),
+                "created_at": now.isoformat(),
+                "expires_at": (now + timedelta(days=days)).isoformat(),
+                "request_key": request_key,
+            },
         )
     except sqlite3.IntegrityError:
         if request_key and made_by(user_id, request_key):
@@ -170,22 +166,12 @@ def same_request(link, label, days):
 
 def made_by(user_id, request_key):
     """The person's link that the form with `request_key` made, or None."""
-    rows = get_db()["share_links"].rows_where(
-        "user_id = ? and request_key = ?", [user_id, request_key], limit=1
-    )
-    return next(iter(rows), None)
+    return data.share_link_by_request_key(get_db(), user_id, request_key)
 
 
 def links_of(user_id):
     """The person's links, newest first."""
-    return list(get_db()["share_links"].rows_where("user_id = ?", [user_id], order_by="id desc"))
-
-
-def local_time(iso, zone, fmt="%a %-d %b %Y, %H:%M"):
-    """A stored UTC time as "Sat 21 Nov 2026, 14:05" in `zone`, or None."""
-    if not iso:
-        return None
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(fmt)
+    return data.share_links_of(get_db(), user_id)
 
 
 def qr_svg(url):
@@ -213,14 +199,13 @@ def valid_link(token):
     """(link row, patient) for a token that opens something now; else a plain 404 or 410."""
     if not TOKEN_PATTERN.fullmatch(token):
         plain_page("missing", 404)
-    rows = list(get_db()["share_links"].rows_where("token_hash = ?", [hash_token(token)], limit=1))
-    if not rows:
+    link = data.share_link_by_token_hash(get_db(), hash_token(token))
+    if link is None:
         plain_page("missing", 404)
-    link = rows[0]
     state = status(link)
     if state != "active":
         plain_page(state, 410)
-    patient = sharing.person(link["user_id"])
+    patient = access.person(link["user_id"])
     if patient is None:
         plain_page("missing", 404)
     return link, patient
@@ -235,18 +220,9 @@ def record_opening(link, what):
     if request.method == "HEAD":
         return
     db = get_db()
-    now = utcnow().isoformat()
+    now = clock.utcnow_iso()
     with db.atomic():
-        counted = db.execute(
-            "update share_links set last_opened_at = ?, open_count = open_count + 1 "
-            "where id = ? and revoked_at is null and expires_at > ?",
-            [now, link["id"], now],
-        ).rowcount
-        if counted:
-            db.execute(
-                "insert into share_openings (link_id, opened_at, what) values (?, ?, ?)",
-                [link["id"], now, what],
-            )
+        counted = data.count_opening(db, link["id"], now, what)
     if not counted:
         plain_page("revoked", 410)
 
@@ -266,7 +242,7 @@ def render_index(form=None, new=None, already=None, status_code=200):
     """The /share page: the form, the new link once (when just made), a note when the form
     that made `already` came again, and every link."""
     zone = current_user.timezone
-    now = utcnow()
+    now = clock.now()
     links = [
         {
             **link,
@@ -330,10 +306,7 @@ def revoke(link_id):
     link = owned_or_404("share_links", id=link_id)
     if not JournalForm().validate_on_submit():
         abort(400)
-    get_db().execute(
-        "update share_links set revoked_at = coalesce(revoked_at, ?) where id = ? and user_id = ?",
-        [utcnow().isoformat(), link["id"], current_user.id],
-    )
+    data.revoke_share_link(get_db(), current_user.id, link["id"], clock.utcnow_iso())
     flash(f"The link “{link['label']}” is revoked: it no longer opens anything.")
     return redirect(url_for("share.index"))
 
@@ -344,7 +317,7 @@ def revoke(link_id):
 @bp.route("/s/<token>")
 def view(token):
     link, patient = valid_link(token)
-    context = sharing.patient_context(patient, request.args)
+    context = access.patient_context(patient, request.args)
     record_opening(link, "page")
     return render_template(
         "share/view.html",
@@ -361,13 +334,13 @@ def view(token):
 @bp.route("/s/<token>/charts/<name>.<fmt>")
 def chart(token, name, fmt):
     _, patient = valid_link(token)
-    return progress.chart_response(patient, name, fmt, request.args, shared=True)
+    return figures.chart_response(patient, name, fmt, request.args, shared=True)
 
 
 @bp.route("/s/<token>/report.pdf")
 def report(token):
     link, patient = valid_link(token)
     # Built before the opening is counted: a report that fails to build was not opened.
-    response = reports.pdf_response(patient, *reports.default_range(patient))
+    response = pdf_response(patient, *default_range(patient))
     record_opening(link, "report")
     return response

@@ -1,7 +1,7 @@
 """Local dates and times: stored in UTC, shown and grouped by the person's own day."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -33,6 +33,13 @@ def local_today(tz_name, now=None):
     return now.astimezone(ZoneInfo(tz_name)).date()
 
 
+def local_time(iso, zone, fmt="%a %-d %b %Y, %H:%M"):
+    """A stored UTC time as "Sat 21 Nov 2026, 14:05" in `zone`, or None."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
 def parse_day(text):
     """A YYYY-MM-DD string as a date, or None when it is not exactly one.
 
@@ -45,3 +52,21 @@ def parse_day(text):
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+# How a day is shown, everywhere (pages, messages, the PDF report): one format per length.
+DAY_FORMATS = {
+    "weekday": "%A %-d %B",  # Tuesday 1 December
+    "weekday_year": "%A %-d %B %Y",  # Tuesday 1 December 2026
+    "short": "%a %-d %b",  # Tue 1 Dec
+    "short_year": "%a %-d %b %Y",  # Tue 1 Dec 2026
+    "date": "%-d %b",  # 1 Dec
+    "date_year": "%-d %b %Y",  # 1 Dec 2026
+    "full_date_year": "%-d %B %Y",  # 1 December 2026
+    "month": "%B %Y",  # December 2026
+}
+
+
+def day_text(day, length="weekday"):
+    """`day` (a date) as the pages show it, at `length` (a key of DAY_FORMATS)."""
+    return day.strftime(DAY_FORMATS[length])

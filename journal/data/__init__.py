@@ -8,3 +8,80 @@ a person's health data takes that person's id and scopes its query to it. Writes
 atomic are wrapped by the caller in `journal.db.write_transaction`; functions here never
 commit on their own unless their name says so. The schema itself is `journal/migrations.py`.
 """
+
+import sqlite3
+from contextlib import contextmanager
+
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class ServingDatabase(Database):
+    """sqlite-utils' `Database` for a connection that serves requests: the names of the
+    schema's tables and views are read once, not two or three times for every table a
+    request touches (sqlite-utils asks `sqlite_master` whether a table is a view and whether
+    it exists before each read). The schema changes only in `journal.migrations.migrate`,
+    which runs before the app serves, on a connection of its own; it only ever adds tables.
+    """
+
+    def table_names(self, fts4=False, fts5=False):
+        if fts4 or fts5:
+            return super().table_names(fts4=fts4, fts5=fts5)
+        if not hasattr(self, "_table_names"):
+            self._table_names = super().table_names()
+        return self._table_names
+
+    def view_names(self):
+        if not hasattr(self, "_view_names"):
+            self._view_names = super().view_names()
+        return self._view_names
+
+
+def connect(path, serving=False):
+    """Open `path` with the settings every connection needs.
+
+    WAL lets readers and one writer work at once across gunicorn workers;
+    synchronous=FULL makes an acknowledged save survive a power cut; the busy
+    timeout makes a writer wait its turn instead of failing; secure_delete
+    overwrites deleted text rather than leaving it in free pages. `serving`: a connection
+    that serves requests (see `ServingDatabase`).
+    """
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
+    return (ServingDatabase if serving else Database)(conn, execute_plugins=False)
+
+
+@contextmanager
+def immediate_transaction(db):
+    """One transaction on `db` that holds the write lock from its start; yields `db`.
+
+    Two writers with the same request key then take turns: the second sees the first one's
+    key (a deferred transaction would read first and fail at its first write instead).
+    Inside a transaction already, it nests as a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("begin immediate")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("commit")
+
+
+def copy_checked(db, path):
+    """Copy `db` into the file at `path` with SQLite's online backup; the copy's integrity
+    check answer ("ok" when sound)."""
+    target = sqlite3.connect(path)
+    try:
+        db.conn.backup(target)
+        return target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()

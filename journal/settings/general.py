@@ -1,28 +1,27 @@
-"""The person's settings: time zone, window length, clinic number and password."""
+"""`/settings` itself: time zone, window length, clinic number, the name on reports and
+whether reflections start private; and `/settings/password`."""
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from .auth import (
-    hash_password,
-    password_field,
-    record_failure,
-    renew_signin,
-    throttle_wait,
+from ..data import users
+from ..db import get_db
+from ..fields import (
+    JournalForm,
+    name_text,
+    no_control_characters,
     timezone_field,
     validate_timezone,
 )
-from .db import get_db
-from .fields import JournalForm, name_text, no_control_characters
-from .numbers import plural
-from .rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
-
-bp = Blueprint("settings", __name__, url_prefix="/settings")
+from ..numbers import plural
+from ..passwords import hash_password, password_field, record_failure, throttle_wait
+from ..people import renew_signin
+from ..rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
 # The clinic's phone number, as a person types it: (312) 555-0142, +44 (0)20 7946 0958,
 # 0800 111 222, 312.555.0142, 030/1234567, 555-0142 ext. 12. It is kept as typed and
@@ -75,7 +74,6 @@ def dial(text):
     return ("+" if international else "") + "".join(c for c in number if c in "0123456789")
 
 
-@bp.app_template_filter("tel")
 def tel(text):
     """Jinja filter: a phone number as a tel: address that holds only + and digits."""
     return "tel:" + dial(text)
@@ -182,7 +180,7 @@ class PasswordForm(JournalForm):
         db, address = get_db(), request.remote_addr or "unknown"
         if throttle_wait(db, current_user.email.lower(), address):
             raise ValidationError("Too many wrong passwords. Please wait 15 minutes and try again.")
-        row = db["users"].get(current_user.id)
+        row = users.by_id(db, current_user.id)
         if not check_password_hash(row["password_hash"], field.data):
             record_failure(db, current_user.email.lower(), address)
             raise ValidationError("That is not your current password.")
@@ -206,14 +204,14 @@ def render(settings_form=None, password_form=None, status=200):
     ), status
 
 
-@bp.route("", methods=["GET", "POST"])
 @login_required
 def index():
     form = SettingsForm()
     if not form.is_submitted():
         return render()
     if form.validate():
-        get_db()["users"].update(
+        users.update(
+            get_db(),
             current_user.id,
             {
                 "timezone": form.timezone.data,
@@ -228,17 +226,13 @@ def index():
     return render(settings_form=form, status=400)
 
 
-@bp.route("/password", methods=["POST"])
 @login_required
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
         db = get_db()
         with db.atomic():
-            db.execute(
-                "update users set password_hash = ? where id = ?",
-                [hash_password(form.new_password.data), current_user.id],
-            )
+            users.set_password_hash(db, current_user.id, hash_password(form.new_password.data))
             # Every other device is signed out; this one carries on under a new sign-in, so
             # a copy of its cookies taken earlier is signed out too.
             renew_signin()

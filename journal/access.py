@@ -1,0 +1,235 @@
+"""Who may see what: the one place that decides it.
+
+- Owner checks (`owned_or_404`, `owned_page`): a person's own records, looked up with their
+  id. Someone else's record is a 404, never a 403 that would confirm it exists.
+- Roles: a therapist keeps no journal, so a therapist who opens a patient's page (any page
+  of the blueprints in `PATIENT_BLUEPRINTS` and the pages in `PATIENT_PAGES`, except what
+  `OPEN_TO_ALL` names) is sent to the caseload; views for one role only are decorated with
+  `patient_required`, `therapist_required` or `admin_required`, which answer 404 to anyone
+  else.
+- What a therapist or a share link may see of a patient (`flagged_days`,
+  `shared_reflections`, `patient_context`, `linked_patient_or_404`): share links, the
+  caseload and reports fetch a patient's words through here, so a reflection marked private
+  (on a check-in or a session, its prompt answers included) can never reach them by another
+  road. The person's own exports do not come through here: their data is theirs in full.
+- CSRF: Flask-WTF's `CSRFProtect` checks every POST of the app, after the other checks of
+  the request (log-in, roles), and a refused token is answered by the app's "This form has
+  expired" page (400). The one exception, named in `CHECKS_ITS_OWN_TOKEN`: views whose form
+  checks the token itself, so that a refused one comes back as a message on the same form
+  with the person's words kept (or, for the check-in's JSON answer, as errors under
+  `csrf_token`), still 400 and still saving nothing. tests/test_access.py posts without a
+  token to every POST route.
+"""
+
+import json
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from . import figures, rules
+from .data import links, owned, users
+from .db import Page, get_db, page_of
+from .people import User
+from .rules import CRISIS_MOOD, FLAG_RULE
+from .session_record import PROMPTS, latest_mood, needs_crisis_resources
+
+# Owner checks
+
+
+def owned_or_404(table, **where):
+    """The signed-in person's row of `table` matching `where` (column=value), or 404.
+
+    Every lookup names its owner: someone else's record is a 404, never a 403 that would
+    confirm it exists.
+    """
+    row = owned.owned_row(get_db(), table, current_user.id, **where)
+    if row is None:
+        abort(404)
+    return row
+
+
+def owned_page(table, order_by):
+    """The signed-in person's rows of `table` on the request's `?page=N`, in `order_by` order
+    (newest first), as a `Page`; 404 for a page that is not there (see `db.page_of`).
+
+    The one way History, Sessions and the like count and fetch a page, so every list pages
+    alike.
+    """
+    db = get_db()
+    total = owned.owned_count(db, table, current_user.id)
+    page, pages, offset = page_of(total)
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    rows = owned.owned_rows(db, table, current_user.id, order_by, per_page, offset)
+    return Page(rows, page, pages, total, offset)
+
+
+# Roles
+
+# A patient's journal: a therapist keeps none, and opening any of it leads to the caseload.
+PATIENT_BLUEPRINTS = frozenset(
+    {"checkins", "sessions", "assessments", "progress", "imports", "reports", "share"}
+)
+# ...and these pages of blueprints both roles use (a therapist has settings too).
+PATIENT_PAGES = frozenset(
+    {"settings.symptoms", "settings.retire_symptom", "settings.restore_symptom"}
+)
+# ...except what anyone may open: a share link's page, its charts and its report.
+OPEN_TO_ALL = frozenset({"share.view", "share.chart", "share.report"})
+
+
+def therapists_to_caseload():
+    """Send a signed-in therapist who opens a patient's page to the caseload. Pages that need
+    a log-in still send a stranger to log in."""
+    patient_page = request.blueprint in PATIENT_BLUEPRINTS or request.endpoint in PATIENT_PAGES
+    if not patient_page or request.endpoint in OPEN_TO_ALL:
+        return None
+    if current_user.is_authenticated and current_user.is_therapist:
+        return redirect(url_for("caseload.index"))
+    return None
+
+
+def role_required(test):
+    """A decorator: the view answers 404 unless `test(current_user)` holds."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not test(current_user):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# Put under @login_required, so a stranger is sent to log in first (here a stranger is a 404).
+patient_required = role_required(lambda user: getattr(user, "role", None) == "patient")
+therapist_required = role_required(lambda user: getattr(user, "role", None) == "therapist")
+admin_required = role_required(lambda user: getattr(user, "role", None) == "admin")
+
+
+# What a therapist or a share link may see of a patient
+
+
+def person(user_id):
+    """The User for a patient's id (for views that show someone other than the viewer)."""
+    row = users.by_id(get_db(), user_id)
+    return User(row) if row else None
+
+
+def linked_patient_or_404(patient_id):
+    """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else."""
+    if not current_user.is_therapist:
+        abort(404)
+    if not links.is_linked(get_db(), patient_id, current_user.id):
+        abort(404)
+    return person(patient_id)
+
+
+def shared_reflections(user_id, start=None, end=None):
+    """The reflections the patient chose to share, oldest first.
+
+    Each is {"day", "kind" ("check-in" or "session"), "text", "answers": [(prompt, answer)]};
+    private ones and empty ones are left out.
+    """
+    db = get_db()
+    items = [
+        {"day": day, "kind": "check-in", "text": text, "answers": []}
+        for day, text in links.shared_checkin_reflections(db, user_id, start, end)
+    ]
+    for day, text, prompts in links.shared_session_reflections(db, user_id, start, end):
+        answers = json.loads(prompts or "{}")
+        shown = [(label, answers[key]) for key, label in PROMPTS if answers.get(key)]
+        if text or shown:
+            items.append({"day": day, "kind": "session", "text": text, "answers": shown})
+    return sorted(items, key=lambda item: item["day"])
+
+
+def flagged_days(user_id, start=None, end=None):
+    """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}].
+
+    The one place that decides it (the caseload, share links and the PDF all ask here). A
+    day is flagged by a check-in reporting thoughts of self-harm, a PHQ-9 whose item 9
+    (thoughts of being better off dead or of self-harm) is above 0, a check-in mood of 0-2,
+    or a session whose latest mood rating is 0-2 (the rule that shows the crisis panel).
+    Each day's reasons come most serious first, in that order. A private entry still
+    flags its day; only the reason is given, never its words.
+    """
+    db = get_db()
+    flags = {}  # day: [(rank, reason)]
+
+    def add(day, rank, reason):
+        flags.setdefault(day, []).append((rank, reason))
+
+    for day, mood, self_harm in links.checkin_flags(db, user_id, CRISIS_MOOD, start, end):
+        if self_harm:
+            add(day, 0, "thoughts of self-harm reported")
+        if rules.is_crisis_mood(mood):
+            add(day, 2, f"mood {mood} of 10")
+    for day, item9 in links.phq9_item9_flags(db, user_id, start, end):
+        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3")
+    for row in links.session_moods(db, user_id, start, end):
+        if needs_crisis_resources(row):
+            when = "after" if row["mood_after"] is not None else "before"
+            add(row["day"], 3, f"mood {latest_mood(row)} of 10 {when} a session")
+    return [
+        {"day": day, "reasons": [reason for _, reason in sorted(reasons, key=lambda r: r[0])]}
+        for day, reasons in sorted(flags.items())
+    ]
+
+
+def patient_context(patient, args):
+    """What templates/sharing/_patient.html needs: the progress view, flags and shared words.
+
+    Used by share links and the caseload, so a therapist sees the same read-only page
+    whichever road they came by.
+    """
+    context = figures.view_context(patient, args, shared=True)
+    return {
+        **context,
+        "shared": True,
+        "flags": flagged_days(patient.id, context["start"], context["end"]),
+        "flag_rule": FLAG_RULE,
+        "reflections": shared_reflections(patient.id, context["start"], context["end"]),
+    }
+
+
+# CSRF
+
+# Views whose form checks the CSRF token itself (by endpoint), to show a refused one as a
+# message on the form with the person's words kept; every other POST is checked app-wide.
+CHECKS_ITS_OWN_TOKEN = frozenset(
+    {
+        "auth.register",
+        "auth.login",
+        "checkins.checkin",
+        "checkins.edit",
+        "sessions.new",
+        "sessions.edit",
+        "assessments.take",
+        "imports.upload",
+        "imports.confirm",
+        "imports.cancel",
+        "share.index",
+        "settings.index",
+        "settings.password",
+        "settings.delete",
+        "settings.reminders",
+        "settings.symptoms",
+        "settings.therapist",
+    }
+)
+
+
+def init_app(app, csrf):
+    """Check CSRF on every POST (but where the view's form checks it), after the request's
+    other checks; keep therapists to the caseload.
+
+    Call after every blueprint is registered, so CSRFProtect's check runs after the others.
+    """
+    app.before_request(therapists_to_caseload)
+    csrf.init_app(app)
+    for endpoint in CHECKS_ITS_OWN_TOKEN:
+        csrf.exempt(app.view_functions[endpoint])

@@ -1,0 +1,96 @@
+"""Daily reminders and a private calendar feed: the person's own calendar app does the reminding.
+
+Afterglow sends no e-mail and no push notifications. Instead a person sets a daily check-in
+time at `/settings/reminders` (its views are in journal/settings/reminders.py) and
+subscribes their phone's calendar to a secret feed, `/calendar/<secret>.ics`, opened without
+logging in. The feed holds one daily "Afterglow check-in" event (with an alarm at its start)
+and one "Session" event per dosing session.
+
+The secret is `secrets.token_urlsafe(32)` and, as for share links (`share.py`), only its
+SHA-256 is stored (`users.calendar_secret_hash`), so the full address is shown once, on the
+page that answers the form that made it (rendered directly, never through a redirect or the
+session). Making a new one replaces the hash: the old address stops working on the very next
+request. Turning the link off clears it.
+
+Decisions:
+- Nothing about health is in the feed: summaries are only "Afterglow check-in" and
+  "Session", with no description, location, mood, route, dose, clinic or reflection. Events
+  are CLASS:PRIVATE, so a calendar shared with others shows them as busy time only.
+- UIDs are stable (a calendar app updates an event rather than duplicating it) but opaque:
+  an HMAC of the session's id under a key derived from the app's secret key and the user's
+  id, so they reveal neither row ids nor how many sessions anyone else has.
+- The daily event starts on the local date the account was made, in the person's time zone
+  (DTSTART with TZID and a VTIMEZONE from `icalendar`'s zoneinfo support), so that the same
+  data always gives the same events and a refresh never re-fires a reminder. It is 5 minutes
+  long, marked free (TRANSP:TRANSPARENT), with a DISPLAY alarm at its start.
+- Sessions are 1-hour events at their stored UTC start.
+- A made-up, malformed, replaced or turned-off secret is a plain-text 404, never a 403 or a
+  410: unlike a share link, nobody but the owner ever holds this address, and a calendar app
+  only needs to know that nothing is there.
+- Everything under `/calendar/`, errors included, answers with no-store, no-referrer and
+  noindex, since the address itself is the secret. Nothing here logs the secret.
+- A reminder time is HH:MM on the 24-hour clock, 00:00 to 23:59; an empty field turns the
+  reminder off (stored as ''). Anything else is refused with a message at the field.
+"""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, make_response, request
+
+from ..data import sessions as session_data
+from ..data import users
+from ..db import get_db
+from .ics import FEED_HEADERS, SECRET_PATTERN, build_calendar, hash_secret, local_day, user_key
+
+bp = Blueprint("calendar", __name__)
+
+
+def feed_owner(secret):
+    """The `users` row the secret opens, or a plain-text 404."""
+    row = None
+    if SECRET_PATTERN.fullmatch(secret):
+        row = users.by_calendar_secret_hash(get_db(), hash_secret(secret))
+    if row is None:
+        abort(
+            make_response(
+                "There is no calendar at this address.\n",
+                404,
+                {"Content-Type": "text/plain; charset=utf-8"},
+            )
+        )
+    return row
+
+
+def session_times(user_id):
+    """(id, started_at) of each of the person's sessions, oldest first; nothing else."""
+    return [
+        (row["id"], datetime.fromisoformat(row["started_at"]))
+        for row in session_data.start_times(get_db(), user_id)
+    ]
+
+
+@bp.after_app_request
+def feed_headers(response):
+    """No caching, no referrer and no indexing for anything under /calendar/, errors too."""
+    if request.path.startswith("/calendar/"):
+        response.headers.update(FEED_HEADERS)
+    return response
+
+
+# Views: the feed a calendar app fetches
+
+
+@bp.route("/calendar/<secret>.ics")
+def feed(secret):
+    owner = feed_owner(secret)
+    body = build_calendar(
+        owner["reminder_time"],
+        owner["timezone"],
+        session_times(owner["id"]),
+        user_key(owner["id"]),
+        first_day=local_day(owner["created_at"], owner["timezone"]),
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="afterglow.ics"'
+    return response

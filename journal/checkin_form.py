@@ -1,0 +1,138 @@
+"""The check-in form: its fields and checks, and a 0–10 field for each tracked symptom.
+
+A form module, not a view: the check-in pages and the offline page both render it.
+"""
+
+import math
+import re
+
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import NumberInput
+
+from .data.checkins import COLUMNS
+from .fields import (
+    REFLECTION_MAX,
+    JournalForm,
+    ScaleField,
+    check_local_day,
+    day_field,
+    max_chars,
+    no_control_characters,
+    normalize_newlines,
+    strip,
+)
+from .tags import TAG_MAX, TAGS_MAX, parse_tags
+
+__all__ = ["COLUMNS", "FUTURE_DAY", "CheckinForm", "EditForm", "HoursField", "make_form", "ratings"]
+
+FUTURE_DAY = "That date is still to come; check in for today or a past day."
+
+
+class HoursField(Field):
+    """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5)."""
+
+    widget = NumberInput(step="0.5", min=0, max=24)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip().replace(",", ".") if valuelist else ""
+        if not text:
+            return
+        # ASCII digits only: float() would also take "1_0", "1e1" and other scripts' digits.
+        if not re.fullmatch(r"-?([0-9]{1,3}(\.[0-9]{1,3})?|\.[0-9]{1,3})|nan|inf", text.lower()):
+            raise ValueError("Enter hours as a number, like 7 or 7.5.")
+        value = float(text)
+        if not math.isfinite(value) or not 0 <= value <= 24:
+            raise ValueError("Hours of sleep must be from 0 to 24.")
+        if value * 2 != int(value * 2):
+            raise ValueError("Use whole or half hours, like 7 or 7.5.")
+        self.data = value
+
+
+class CheckinForm(JournalForm):
+    date = day_field("Enter the date of this check-in.")
+    mood = ScaleField(
+        "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
+    )
+    anxiety = ScaleField("Anxiety")
+    energy = ScaleField("Energy")
+    sleep_hours = HoursField("Hours of sleep last night")
+    tags = StringField(
+        "Tags",
+        filters=[strip],
+        validators=[Length(max=1000, message="Tags are too long."), no_control_characters],
+        description="Separate tags with commas.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    reflection = TextAreaField(
+        "Reflection",
+        filters=[normalize_newlines],
+        validators=[max_chars(REFLECTION_MAX), no_control_characters],
+        render_kw={"rows": 5},
+    )
+    private = BooleanField("Keep this reflection private (only you will ever see it)")
+    self_harm = BooleanField("I've had thoughts of harming myself")
+    # The day whose stored check-in filled this form, if any: saving that day replaces it;
+    # sent for another day it saves nothing (see `checkins.day_changed`). Empty on an empty
+    # form, which carries no day's answers: saving onto a stored day merges (`checkins.merged`).
+    loaded_for = HiddenField()
+    # A fingerprint of each answer the form was shown with (see `answers_version`): when the
+    # day was saved elsewhere meanwhile (another tab, another device), sending this form saves
+    # nothing and shows the day as it is now, with the answers the person changed on top.
+    loaded_version = HiddenField()
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date(self, field):
+        check_local_day(field.data, self.today, FUTURE_DAY)
+
+    def validate_tags(self, field):
+        tags = parse_tags(field.data)
+        if len(tags) > TAGS_MAX:
+            raise ValidationError(f"Use at most {TAGS_MAX} tags.")
+        if any(len(tag) > TAG_MAX for tag in tags):
+            raise ValidationError(f"Keep each tag to {TAG_MAX} characters.")
+
+
+class EditForm(CheckinForm):
+    """The same form for a day already saved; the day comes from the address."""
+
+    date = None
+    loaded_for = None
+
+
+def field_name(symptom):
+    """The check-in form's field for a symptom."""
+    return f"symptom_{symptom['id']}"
+
+
+def scale_field(symptom):
+    """The 0–10 rating field for a symptom on the check-in form."""
+    return ScaleField(symptom["name"])
+
+
+def make_form(form_class, tracked, **kwargs):
+    """`form_class` with a 0–10 field for each tracked symptom, after the built-in ones."""
+    fields = {field_name(s): scale_field(s) for s in tracked}
+    return type(form_class.__name__, (form_class,), fields)(**kwargs)
+
+
+def ratings(form, tracked, keep_unanswered=False):
+    """{symptom_id: value} of the form's ratings for the `tracked` symptoms; None (a cleared
+    rating) removes a stored score, unless `keep_unanswered` (a merge: an empty answer keeps
+    the stored one, so it is left out)."""
+    out = {}
+    for symptom in tracked:
+        value = form[field_name(symptom)].data
+        if value is None and keep_unanswered:
+            continue
+        out[symptom["id"]] = value
+    return out

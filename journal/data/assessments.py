@@ -1,0 +1,143 @@
+"""PHQ-9 and GAD-7 check-ups (`assessments`).
+
+Every function scopes its query to the person's `user_id`. Check-ups are ordered by day, then
+by order of saving (id): on a day with two, the later one is the one that counts.
+"""
+
+import json
+
+
+def scores(db, user_id, kind):
+    """(day text, total) of each of the person's check-ups of `kind`, oldest first."""
+    return db.execute(
+        "select day, total from assessments where user_id = ? and kind = ? order by day, id",
+        [user_id, kind],
+    ).fetchall()
+
+
+def summary_scores(db, user_id, kind, first_session=None):
+    """The (day text, total) pairs windows' summaries read: the first day's, the last on or
+    before `first_session` (text) and the latest, each the later of its day, in no order and
+    without repeats. The summaries are the same as from every score, for three index lookups."""
+    picks = [("", [], "day, id desc"), ("", [], "day desc, id desc")]
+    if first_session is not None:
+        picks.append((" and day <= ?", [first_session], "day desc, id desc"))
+    found = set()
+    for extra, params, order in picks:
+        found.update(
+            db.execute(
+                f"select day, total from assessments where user_id = ? and kind = ?{extra} "  # noqa: S608 (constant clauses)
+                f"order by {order} limit 1",
+                [user_id, kind, *params],
+            )
+        )
+    return found
+
+
+def latest_item9(db, user_id, kind, end):
+    """The safety item's answer (PHQ-9 item 9) of the latest `kind` on or before `end` (text),
+    or None (no such check-up, or an instrument without the item)."""
+    latest = db.execute(
+        "select item9 from assessments where user_id = ? and kind = ? and day <= ? "
+        "order by day desc, id desc limit 1",
+        [user_id, kind, end],
+    ).fetchone()
+    return latest[0] if latest else None
+
+
+def latest_day(db, user_id, kind):
+    """The day (text) of the person's latest check-up of `kind`, or None."""
+    return db.execute(
+        "select max(day) from assessments where user_id = ? and kind = ?", [user_id, kind]
+    ).fetchone()[0]
+
+
+def count_on_day(db, user_id, kind, day):
+    """How many check-ups of `kind` the person has dated `day` (text)."""
+    return db.execute(
+        "select count(*) from assessments where user_id = ? and kind = ? and day = ?",
+        [user_id, kind, day],
+    ).fetchone()[0]
+
+
+def counts(db, user_id):
+    """{kind: how many check-ups of that kind the person has}, for the kinds they have."""
+    return dict(
+        db.execute(
+            "select kind, count(*) from assessments where user_id = ? group by kind", [user_id]
+        )
+    )
+
+
+def newest(db, user_id, kind=None, limit=None, offset=None):
+    """The person's check-ups (of one kind, or all), newest first (`limit` of them from
+    `offset`, when given)."""
+    where, params = "user_id = ?", [user_id]
+    if kind is not None:
+        where, params = where + " and kind = ?", [*params, kind]
+    return list(
+        db["assessments"].rows_where(
+            where, params, order_by="day desc, id desc", limit=limit, offset=offset
+        )
+    )
+
+
+def previous(db, user_id, kind, day, assessment_id):
+    """The person's check-up of `kind` just before the one dated `day` with id
+    `assessment_id` (by day, then id), or None."""
+    rows = list(
+        db["assessments"].rows_where(
+            "user_id = ? and kind = ? and (day < ? or (day = ? and id < ?))",
+            [user_id, kind, day, day, assessment_id],
+            order_by="day desc, id desc",
+            limit=1,
+        )
+    )
+    return rows[0] if rows else None
+
+
+def answers_for_request_key(db, user_id, kind, key):
+    """(id, answers as a list) of the person's check-up of `kind` saved by the form with
+    `key`, or None."""
+    found = db.execute(
+        "select id, answers from assessments where user_id = ? and kind = ? and request_key = ?",
+        [user_id, kind, key],
+    ).fetchone()
+    return (found[0], json.loads(found[1])) if found else None
+
+
+def key_used(db, user_id, key):
+    """True when one of the person's check-ups was saved by the form with `key`."""
+    return bool(db["assessments"].count_where("user_id = ? and request_key = ?", [user_id, key]))
+
+
+def add(db, user_id, values):
+    """Store one check-up of `values` (column: value); return its id."""
+    return db["assessments"].insert({**values, "user_id": user_id}).last_pk
+
+
+def fingerprint(db, user_id):
+    """A few numbers that change whenever any of the person's check-ups (kind, day, total) is
+    added, removed or changed (check-ups are never edited; ids are never given twice): how
+    many, the newest id, and sums of the totals weighted by id and kind and by day. One pass
+    inside SQLite instead of reading and hashing every row."""
+    return list(
+        db.execute(
+            "select count(*), max(id), "
+            "total((id % 9973 + 1) * (total + 1) * (1 + (kind = 'phq9'))), "
+            "total((total + 1) * cast(replace(day, '-', '') as integer)) "
+            "from assessments where user_id = ?",
+            [user_id],
+        ).fetchone()
+    )
+
+
+def insert_many(db, rows):
+    """Insert check-ups (dicts of `assessments` columns, each with its `user_id`): the demo."""
+    db["assessments"].insert_all(rows)
+
+
+def oldest_first(db, user_id):
+    """The person's check-ups, oldest first (answers as stored: JSON text), read one at a
+    time as they are taken (an export's rows)."""
+    yield from db["assessments"].rows_where("user_id = ?", [user_id], order_by="day, id")

@@ -1,0 +1,110 @@
+"""Check-ins (`checkins`, one per person and local day) and the idempotency keys of check-ins
+sent by a device (`checkin_requests`).
+
+Days are ISO dates (YYYY-MM-DD), as they are stored.
+"""
+
+# The answers a check-in stores besides its person, day and times (the form's fields).
+COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
+
+
+def for_day(db, user_id, day):
+    """The person's check-in for `day` (ISO date), or None."""
+    rows = list(db["checkins"].rows_where("user_id = ? and day = ?", [user_id, day], limit=1))
+    return rows[0] if rows else None
+
+
+def save(db, user_id, day, values, now):
+    """Insert or replace the person's check-in for `day` with `values` (every one of
+    COLUMNS), stamped `now`: its id. Run it inside the caller's transaction."""
+    (checkin_id,) = db.execute(
+        f"""
+        insert into checkins (user_id, day, {", ".join(COLUMNS)}, created_at, updated_at)
+        values (:user_id, :day, {", ".join(":" + c for c in COLUMNS)}, :now, :now)
+        on conflict (user_id, day) do update set
+            {", ".join(f"{c} = excluded.{c}" for c in COLUMNS)}, updated_at = excluded.updated_at
+        returning id
+        """,  # noqa: S608 (column names are constants)
+        {**values, "user_id": user_id, "day": day, "now": now},
+    ).fetchone()
+    return checkin_id
+
+
+def add_if_new(db, user_id, day, mood, tags, reflection, private, now):
+    """Add a check-in for `day` unless the person has one already (an import): 1 when it was
+    added, 0 when the day was kept as it is."""
+    cursor = db.execute(
+        "insert into checkins (user_id, day, mood, tags, reflection, private, "
+        "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
+        "on conflict (user_id, day) do nothing",
+        [user_id, day, mood, tags, reflection, private, now, now],
+    )
+    return cursor.rowcount
+
+
+def delete(db, user_id, day):
+    """Delete the person's check-in for `day` (its symptom scores go with it)."""
+    db.execute("delete from checkins where user_id = ? and day = ?", [user_id, day])
+
+
+def recent_tags(db, user_id, limit=200):
+    """The tags text of the person's latest `limit` check-ins that have tags, newest first."""
+    return [
+        tags
+        for (tags,) in db.execute(
+            "select tags from checkins where user_id = ? and tags != '' order by day desc limit ?",
+            [user_id, limit],
+        )
+    ]
+
+
+def first_day(db, user_id):
+    """The ISO date of the person's first check-in, or None."""
+    (first,) = db.execute("select min(day) from checkins where user_id = ?", [user_id]).fetchone()
+    return first
+
+
+def days_between(db, user_id, start, end):
+    """The ISO dates from `start` to `end` (both included) on which the person checked in."""
+    return {
+        day
+        for (day,) in db.execute(
+            "select day from checkins where user_id = ? and day between ? and ?",
+            [user_id, start, end],
+        )
+    }
+
+
+def days(db, user_id):
+    """The ISO date of every check-in the person has."""
+    return {day for (day,) in db.execute("select day from checkins where user_id = ?", [user_id])}
+
+
+def find_request(db, user_id, key):
+    """The person's earlier check-in request with this idempotency key, as {"day", "outcome"}
+    (the day as its ISO date), or None."""
+    found = db.execute(
+        "select day, outcome from checkin_requests where user_id = ? and key = ?",
+        [user_id, key],
+    ).fetchone()
+    return None if found is None else {"day": found[0], "outcome": found[1]}
+
+
+def record_request(db, user_id, key, day, outcome, now):
+    """Remember a check-in request's idempotency key, its day and what became of it."""
+    db.execute(
+        "insert into checkin_requests (user_id, key, day, outcome, created_at)"
+        " values (?, ?, ?, ?, ?)",
+        [user_id, key, day, outcome, now],
+    )
+
+
+def insert_many(db, rows):
+    """Insert check-ins (dicts of `checkins` columns, each with its `user_id`): the demo."""
+    db["checkins"].insert_all(rows)
+
+
+def oldest_first(db, user_id):
+    """The person's check-ins, oldest first, read one at a time as they are taken (an
+    export's rows)."""
+    yield from db["checkins"].rows_where("user_id = ?", [user_id], order_by="day")

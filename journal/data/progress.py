@@ -1,0 +1,92 @@
+"""The reads behind a person's figures and charts (journal/figures.py): daily values of a
+metric from check-ins and symptom scores, and the fingerprints that validate a chart.
+
+A metric is a check-in column (`mood`, `anxiety`, `energy`, `sleep`) or a custom symptom's
+id (an int). Days are ISO text here; journal/figures.py turns them into dates.
+"""
+
+import json
+
+# The check-in column of each built-in metric; anything else is a symptom's id.
+COLUMNS = {"mood": "mood", "anxiety": "anxiety", "energy": "energy", "sleep": "sleep_hours"}
+
+
+def _column(metric):
+    return COLUMNS.get(metric, "sleep_hours")
+
+
+def metric_points(db, user_id, metric="mood"):
+    """(day, value) for each check-in day with a value of `metric`, oldest first."""
+    if isinstance(metric, int):
+        return db.execute(
+            "select c.day, s.value from symptom_scores s join checkins c on c.id = s.checkin_id "
+            "where c.user_id = ? and s.symptom_id = ? order by c.day",
+            [user_id, metric],
+        ).fetchall()
+    column = _column(metric)
+    return db.execute(
+        f"select day, {column} from checkins where user_id = ? and {column} is not null "  # noqa: S608 (a fixed column)
+        "order by day",
+        [user_id],
+    ).fetchall()
+
+
+def mood_between(db, user_id, start, end):
+    """(day, mood) for each check-in dated `start`..`end` (text), oldest first."""
+    return db.execute(
+        "select day, mood from checkins where user_id = ? and mood is not null "
+        "and day between ? and ? order by day",
+        [user_id, start, end],
+    ).fetchall()
+
+
+def mood_in_spans(db, user_id, spans):
+    """(day, mood) for each check-in in any of `spans` ([(start, end)] as text, in order and
+    not overlapping), oldest first: one query that reads only the days the spans hold (the
+    cross join keeps the spans outside, so each is one range of the (user_id, day) index).
+    The rows come in span order; they are sorted here (a pass over sorted rows) rather than
+    by SQLite, which would gather them into a temporary tree first."""
+    return sorted(
+        db.execute(
+            "select c.day, c.mood from json_each(?) as span cross join checkins as c "
+            "on c.user_id = ? and c.day "
+            "between json_extract(span.value, '$[0]') and json_extract(span.value, '$[1]') "
+            "where c.mood is not null",
+            [json.dumps(spans), user_id],
+        )
+    )
+
+
+def first_day(db, user_id):
+    """The person's first check-in, session or check-up day (text), or None."""
+    return db.execute(
+        "select min(day) from (select min(day) as day from checkins where user_id = :u "
+        "union all select min(day) from sessions where user_id = :u "
+        "union all select min(day) from assessments where user_id = :u)",
+        {"u": user_id},
+    ).fetchone()[0]
+
+
+def metric_fingerprint(db, user_id, metric="mood"):
+    """A few numbers that change whenever the person's (day, value) points of `metric`
+    change: how many, the newest id, and two sums of the values weighted by id and by day
+    (so a value changed, even twice in one second, changes them; `updated_at` would not, as
+    it is to the second). One pass over the person's check-ins inside SQLite, reading only
+    day and value (an index could answer it alone), however long their history, instead of
+    reading every row into Python and hashing it."""
+    if isinstance(metric, int):
+        query = (
+            "select count(*), max(c.id), "
+            "total((c.id % 9973 + 1) * (s.value + 1)), "
+            "total((s.value + 1) * cast(replace(c.day, '-', '') as integer)) "
+            "from symptom_scores s join checkins c on c.id = s.checkin_id "
+            "where c.user_id = ? and s.symptom_id = ?"
+        )
+        return list(db.execute(query, [user_id, metric]).fetchone())
+    column = _column(metric)
+    query = (
+        f"select count(*), max(id), total((id % 9973 + 1) * ({column} + 1)), "  # noqa: S608 (a fixed column)
+        f"total(({column} + 1) * cast(replace(day, '-', '') as integer)) "
+        f"from checkins where user_id = ? and {column} is not null"
+    )
+    return list(db.execute(query, [user_id]).fetchone())

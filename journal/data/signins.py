@@ -1,0 +1,34 @@
+"""Sign-ins: the `signins` table, one row per signed-in browser (its token's hash)."""
+
+
+def insert(db, row):
+    """Record a sign-in (a dict of `signins` columns); return its id."""
+    return db["signins"].insert(row).last_pk
+
+
+def with_user(db, token_hash):
+    """The sign-in whose token hashes to `token_hash`, joined with its person's `users` row
+    (`signin_id`, `remember`, `seen_at`, `expires_at`, then every `users` column), or None."""
+    found = db.execute(
+        "select s.id as signin_id, s.remember, s.seen_at, s.expires_at, u.* "
+        "from signins s join users u on u.id = s.user_id where s.token_hash = ?",
+        [token_hash],
+    )
+    columns = [d[0] for d in found.description]
+    row = found.fetchone()
+    return None if row is None else dict(zip(columns, row, strict=True))
+
+
+def touch(db, signin_id, seen_at):
+    """Note the time of the sign-in's last request."""
+    db.execute("update signins set seen_at = ? where id = ?", [seen_at, signin_id])
+
+
+def delete(db, signin_id):
+    """End one sign-in."""
+    db.execute("delete from signins where id = ?", [signin_id])
+
+
+def delete_for_user(db, user_id):
+    """End every sign-in of `user_id`."""
+    db.execute("delete from signins where user_id = ?", [user_id])

@@ -1,0 +1,99 @@
+"""People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
+
+# Users
+
+
+def by_id(db, user_id):
+    """The `users` row of `user_id`, or None."""
+    rows = list(db["users"].rows_where("id = ?", [user_id], limit=1))
+    return rows[0] if rows else None
+
+
+def by_email(db, email):
+    """The `users` row for `email` (any case), or None."""
+    rows = list(db["users"].rows_where("email = ?", [email], limit=1))
+    return rows[0] if rows else None
+
+
+def by_calendar_secret_hash(db, secret_hash):
+    """The `users` row whose calendar feed secret hashes to `secret_hash`, or None."""
+    rows = list(db["users"].rows_where("calendar_secret_hash = ?", [secret_hash], limit=1))
+    return rows[0] if rows else None
+
+
+def insert(db, row):
+    """Add a person (a dict of `users` columns); return their id.
+
+    Raises sqlite3.IntegrityError when the email is taken (any case).
+    """
+    return db["users"].insert(row).last_pk
+
+
+def update(db, user_id, values):
+    """Set the given `users` columns of `user_id`."""
+    db["users"].update(user_id, values)
+
+
+def set_password_hash(db, user_id, password_hash):
+    """Store a new password hash for `user_id`."""
+    db.execute("update users set password_hash = ? where id = ?", [password_hash, user_id])
+
+
+def delete_by_email(db, email):
+    """Delete the person with `email` (the schema cascades to their rows)."""
+    db.execute("delete from users where email = ?", [email])
+
+
+def delete_everything_of(db, user_id, email):
+    """Delete every row of the person: each table's rows that carry their `user_id`, the
+    failed log-ins that name their email, and the `users` row. The caller wraps this in one
+    transaction."""
+    tables = [
+        name for name in db.table_names() if name != "users" and "user_id" in db[name].columns_dict
+    ]
+    # The schema cascades from `users`; deleting by user_id first also covers a table
+    # whose foreign key was ever declared without the cascade.
+    for table in tables:
+        db.execute(f"delete from [{table}] where user_id = ?", [user_id])  # noqa: S608
+    clear_failures(db, email)
+    db.execute("delete from users where id = ?", [user_id])
+
+
+def checkpoint_truncate(db):
+    """Copy the write-ahead log into the database file and truncate it; True when busy."""
+    busy, _log, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return bool(busy)
+
+
+# Failed log-ins
+
+
+def failure_times(db, column, key, since, limit):
+    """The times (newest first, at most `limit`) of failed log-ins after `since` whose
+    `column` ("email" or "address") is `key`."""
+    if column not in ("email", "address"):
+        raise ValueError(column)
+    rows = db.execute(
+        f"select at from login_failures where {column} = ? and at > ? "  # noqa: S608
+        "order by at desc limit ?",
+        [key, since, limit],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def forget_failures_before(db, since):
+    """Delete the failed log-ins at or before `since`."""
+    db.execute("delete from login_failures where at <= ?", [since])
+
+
+def add_failure(db, email, address, at):
+    """Count one failed log-in."""
+    db.execute(
+        "insert into login_failures (email, address, at) values (?, ?, ?)",
+        [email, address, at],
+    )
+
+
+def clear_failures(db, email):
+    """Forget the failed log-ins of `email`."""
+    db.execute("delete from login_failures where email = ?", [email])

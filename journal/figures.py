@@ -1,0 +1,645 @@
+"""A person's figures and charts: the read model behind /progress, summary.json, the shared
+view (links and the caseload), the sessions pages and the PDF report.
+
+Not a view (no Blueprint): every page that shows a person's course calls here. It fetches
+plain rows through `journal/data/`, turns them into numbers with `journal/windows.py` and
+`journal/instruments.py` and into pictures with `journal/charts.py`. A chart's ETag is a
+fingerprint of exactly what the chart is drawn from (the range, the settings, and a few
+numbers per table that change whenever its rows do), found in one small query per table, so
+a repeated request answers 304 before anything is read or drawn, and a new or changed entry
+changes the chart at once. summary.json reads only the check-ins the baseline and the
+windows stand on, in one query, and three check-ups per instrument.
+
+Decisions: `days=30|90|365` ends today in the person's time zone; `all` starts
+at their first entry. Every range starts no earlier than the person's first day (their first
+check-in, session or check-up, or the day the account was made when there is none), so a new
+patient reads "check-ins on 4 of 5 days", not 4 of 90. A metric other than mood has its own
+baseline, defined as mood's is (14 days before the first session, at least 3 values). The
+mood calendar shows at most the last 365 days of the range.
+
+`some_window_figures` gives a page of sessions their figures from only what their windows
+reach, and `window_label` words the days a window stands on ("days 1–4 (cut short)") for the
+sessions pages and the PDF report.
+"""
+
+import hashlib
+import json
+from datetime import date, timedelta
+from functools import lru_cache
+
+from flask import Response, abort, request
+
+from . import charts, instruments, timezones, windows
+from .data import assessments as assessment_data
+from .data import progress as progress_data
+from .data import sessions as session_data
+from .data import symptoms as symptom_data
+from .db import get_db
+from .joined import joined_day
+from .numbers import difference, figure, plural, rounded, rounded_difference
+from .rules import BASELINE_DAYS, PRE_LEVEL_DAYS
+from .timezones import day_text
+
+RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
+BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
+CHARTS = ("mood-timeline", "window-overlay", "assessments")
+HEATMAP_MAX_DAYS = 365
+# The most sessions the window table lists (the latest of the range); 90 days hold at most
+# 360 (sessions.PER_DAY_MAX a day).
+TABLE_SESSIONS_MAX = 100
+THEMES = ("light", "dark")
+# A check-up is suggested weekly (its recall period is two weeks).
+SUGGEST_EVERY = timedelta(days=7)
+
+
+# Fetching
+
+
+def _dated(rows):
+    """(day text, value) rows as (date, value) pairs."""
+    return [(date.fromisoformat(day), value) for day, value in rows]
+
+
+def metric_points(user_id, metric="mood"):
+    """(date, value) for each check-in day with a value of `metric`, oldest first.
+
+    `metric` is a built-in name or a custom symptom's id (int); a missing value is a gap.
+    """
+    return _dated(progress_data.metric_points(get_db(), user_id, metric))
+
+
+def session_rows(user_id):
+    """The person's sessions, oldest first, each with its number (#1 is the first)."""
+    return list(numbered_sessions(user_id))
+
+
+def numbered_sessions(user_id):
+    """session_rows one at a time, read from the database as they are taken (a streamed
+    export's rows): the one place that orders and numbers a person's sessions."""
+    return session_data.numbered(get_db(), user_id)
+
+
+def assessment_scores(user_id, kind):
+    """(date, total) of each PHQ-9 or GAD-7, oldest first."""
+    return _dated(assessment_data.scores(get_db(), user_id, kind))
+
+
+def summary_scores(user_id, kind, first_session):
+    """The (date, total) pairs windows' summaries read, oldest first: the first day's, the
+    last on or before `first_session` and the latest, each the later of its day. The
+    summaries are the same as from every score, for three index lookups."""
+    first = None if first_session is None else first_session.isoformat()
+    return sorted(_dated(assessment_data.summary_scores(get_db(), user_id, kind, first)))
+
+
+def latest_item9(user_id, kind, end):
+    """The safety item's answer (PHQ-9 item 9) of the latest `kind` on or before `end`, or
+    None (no such check-up, or an instrument without the item)."""
+    return assessment_data.latest_item9(get_db(), user_id, kind, end.isoformat())
+
+
+def phq9_due(user):
+    """True when no PHQ-9 is dated within the last week (suggested weekly and before a session)."""
+    latest = assessment_data.latest_day(get_db(), user.id, "phq9")
+    today = timezones.local_today(user.timezone)
+    return latest is None or date.fromisoformat(latest) + SUGGEST_EVERY <= today
+
+
+def window_figures(user, sessions=None, points=None):
+    """(baseline, [(session row, figures)]) for `points` (the person's mood by default)."""
+    sessions = session_rows(user.id) if sessions is None else sessions
+    points = metric_points(user.id) if points is None else points
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    base = windows.baseline(points, dates[0] if dates else None)
+    figures = windows.session_windows(points, dates, base, user.window_days)
+    return base, list(zip(sessions, figures, strict=True))
+
+
+def first_session_day(user_id):
+    """The day of the person's first session (by start time, as session_rows orders), or None."""
+    day = session_data.first_day(get_db(), user_id)
+    return date.fromisoformat(day) if day else None
+
+
+def mood_between(user_id, start, end):
+    """(date, mood) for each check-in dated start..end, oldest first (metric_points, bounded)."""
+    return _dated(progress_data.mood_between(get_db(), user_id, start.isoformat(), end.isoformat()))
+
+
+def mood_around(user_id, first, days, window_days):
+    """(date, mood), oldest first, of the check-ins that the baseline (the 14 days before
+    `first`, the first session's day) and the windows of sessions on `days` stand on: a
+    window reads days -3..window_days of its session. One query, over only those days."""
+    reach = [
+        (day - timedelta(days=PRE_LEVEL_DAYS), day + timedelta(days=window_days)) for day in days
+    ]
+    if first is not None:
+        reach.append((first - timedelta(days=BASELINE_DAYS), first))
+    spans = []  # the days to read, overlapping or touching spans merged
+    for low, high in sorted(reach):
+        if spans and low <= spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = max(spans[-1][1], high)
+        else:
+            spans.append([low, high])
+    if not spans:
+        return []
+    bounds = [[low.isoformat(), high.isoformat()] for low, high in spans]
+    return _dated(progress_data.mood_in_spans(get_db(), user_id, bounds))
+
+
+def some_window_figures(user, rows):
+    """(mood baseline, [(row, figures, window label)]) for `rows`, some of the person's sessions
+    oldest first (a page of the list, or one session): the figures window_figures and the
+    labels window_labels give them among all the person's sessions, from only what their
+    windows reach.
+
+    A window stands on the check-ins of its days -3..window_days and is cut by the next
+    session within window_days; the baseline on the 14 days before the first session. So
+    this fetches those check-ins and the sessions from the first row's day to window_days
+    after the last row's, and a page costs the same however long the history is.
+    """
+    if not rows:
+        return None, []
+    window_days = user.window_days
+    first = first_session_day(user.id)
+    days = sorted({date.fromisoformat(row["day"]) for row in rows})
+    near = session_data.between(
+        get_db(),
+        user.id,
+        days[0].isoformat(),
+        (days[-1] + timedelta(days=window_days)).isoformat(),
+    )
+    points = mood_around(user.id, first, days, window_days)
+    base = windows.baseline(points, first)
+    figures = windows.session_windows(
+        points, [date.fromisoformat(s["day"]) for s in near], base, window_days
+    )
+    by_id = {
+        s["id"]: (f, label)
+        for s, f, label in zip(
+            near,
+            figures,
+            window_labels(near, window_days, timezones.local_today(user.timezone)),
+            strict=True,
+        )
+    }
+    return base, [(row, *by_id[row["id"]]) for row in rows]
+
+
+# Parameters
+
+
+def date_range(days_param, today, first_day):
+    """(start, end) for a `days` value; 400 for anything but 30, 90, 365 or all.
+
+    The start is never before `first_day` (the person's first day here), nor after today.
+    """
+    if days_param not in RANGES:
+        abort(400, description="Choose a range of 30, 90 or 365 days, or all.")
+    days = RANGES[days_param]
+    start = first_day or today if days is None else today - timedelta(days=days - 1)
+    if first_day is not None:
+        start = max(start, first_day)
+    return min(start, today), today
+
+
+def first_day(user_id):
+    """The person's first check-in, session or assessment day, or None."""
+    day = progress_data.first_day(get_db(), user_id)
+    return date.fromisoformat(day) if day else None
+
+
+# Building the data a chart draws (pure: plain data in, plain data out)
+
+
+def in_range(points, start, end):
+    """The (date, value) points with start <= date <= end."""
+    return [(d, v) for d, v in points if start <= d <= end]
+
+
+def timeline_data(points, sessions, window_days, start, end, label, y_max):
+    """Keyword arguments for charts.mood_timeline."""
+    return {
+        "points": in_range(points, start, end),
+        "rolling": in_range(windows.rolling_mean(points, 7), start, end),
+        # Sessions shortly before the range are included: their windows reach into it.
+        "sessions": [
+            (date.fromisoformat(s["day"]), f"#{s['number']}")
+            for s in sessions
+            if start - timedelta(days=window_days) <= date.fromisoformat(s["day"]) <= end
+        ],
+        "window_days": window_days,
+        "start": start,
+        "end": end,
+        "label": label,
+        "y_max": y_max,
+    }
+
+
+def overlay_data(points, sessions, window_days, start, end, label):
+    """(keyword arguments for charts.window_overlay, the baseline it is drawn against, used).
+
+    `used` holds (label, last window day) for each drawn session: the last day is below
+    window_days when the next session cut the window short.
+    """
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    base = windows.baseline(points, dates[0] if dates else None)
+    all_series = windows.window_series(points, dates, base, window_days)
+    ends = windows.window_ends(dates, window_days)
+    drawn = [
+        (f"#{s['number']} {day_text(d, 'date')}", pts, last)
+        for s, d, pts, last in zip(sessions, dates, all_series, ends, strict=True)
+        if start <= d <= end and pts
+    ]
+    series = [(name, pts) for name, pts, _ in drawn]
+    return (
+        {
+            "series": series,
+            "mean": windows.mean_series([pts for _, pts in series], window_days),
+            "window_days": window_days,
+            "label": label,
+        },
+        base,
+        [(name, last) for name, _, last in drawn],
+    )
+
+
+def assessments_data(phq9, gad7, sessions, start, end):
+    """Keyword arguments for charts.assessments_chart."""
+    return {
+        "phq9": in_range(phq9, start, end),
+        "gad7": in_range(gad7, start, end),
+        "sessions": [
+            date.fromisoformat(s["day"])
+            for s in sessions
+            if start <= date.fromisoformat(s["day"]) <= end
+        ],
+        "start": start,
+        "end": end,
+    }
+
+
+# Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
+CHART_VERSION = 2
+
+
+def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):
+    """A strong ETag for `person`'s chart `name`: a hash of everything the chart is drawn
+    from, without reading it. The drawing version, name, theme and format, the person, the
+    metric and how it is labelled, the window length and the range; and for each table the
+    chart draws on (the metric's check-ins or the check-ups, and the sessions) a fingerprint
+    that changes whenever its rows do. One small query per table, whatever the history."""
+    db = get_db()
+    rows = (
+        assessment_data.fingerprint(db, person.id)
+        if name == "assessments"
+        else progress_data.metric_fingerprint(db, person.id, metric)
+    )
+    payload = json.dumps(
+        [
+            CHART_VERSION,
+            name,
+            theme,
+            fmt,
+            person.id,
+            metric,
+            label,
+            y_max,
+            person.window_days,
+            start.isoformat(),
+            end.isoformat(),
+            rows,
+            session_data.fingerprint(db, person.id),
+        ]
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+# Describing charts in words, for screen readers and for anyone
+
+
+def describe_timeline(data):
+    """A text alternative for the timeline."""
+    points, label = data["points"], data["label"]
+    span = f"{day_text(data['start'], 'date_year')} to {day_text(data['end'], 'date_year')}"
+    if not points:
+        return f"{label} from {span}: no check-ins in this range."
+    low = min(points, key=lambda p: p[1])
+    high = max(points, key=lambda p: p[1])
+    mean = sum(v for _, v in points) / len(points)
+    sessions = sum(1 for day, _ in data["sessions"] if data["start"] <= day <= data["end"])
+    days = (data["end"] - data["start"]).days + 1
+    return (
+        f"{label} from {span}: check-ins on {len(points)} of {plural(days, 'day')}, averaging "
+        f"{figure(mean)}; lowest {low[1]:g} on {day_text(low[0], 'date')}, highest {high[1]:g} on "
+        f"{day_text(high[0], 'date')}. {plural(sessions, 'session')} in this range."
+    )
+
+
+def days_used(last):
+    """The window days a session had, up to day `last`: "days 1–4", "day 1", "day 0 only"."""
+    if last >= 2:
+        return f"days 1\u2013{last}"
+    return "day 1" if last == 1 else "day 0 only"
+
+
+def window_label(last, window_days, so_far=None):
+    """The days a session's window figures stand on, for their label (`last` from
+    windows.window_ends): "days 1–7", "days 1–4 (cut short)", "day 1 (cut short)", or why
+    there are none (the next session the next day, or later the same day). `so_far`, the
+    days since the session as of today, marks a window still under way: "days 1–3 so far",
+    "no days yet"."""
+    if so_far is not None and so_far < min(last, window_days):
+        return f"{days_used(so_far)} so far" if so_far >= 1 else "no days yet"
+    if last >= window_days:
+        return f"days 1\u2013{window_days}"
+    if last >= 1:
+        return f"{days_used(last)} (cut short)"
+    if last == 0:
+        return "no days (the next session was the next day)"
+    return "no days (another session followed the same day)"
+
+
+def window_labels(sessions, window_days, today=None):
+    """window_label for each of `sessions` (rows with "day", oldest first), in order; with
+    `today`, a window not over by then says how many of its days have passed."""
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    return [
+        window_label(last, window_days, None if today is None else (today - day).days)
+        for day, last in zip(dates, windows.window_ends(dates, window_days), strict=True)
+    ]
+
+
+def describe_overlay(data, base, used=()):
+    """A text alternative for the window overlay.
+
+    Day 0 (the session's own date) is told apart from the days after it (1..window_days), and
+    a window cut short by the next session says which days it had (`used`, from overlay_data).
+    """
+    label = data["label"]
+    if base is None:
+        return (
+            f"{label} after sessions: no baseline yet. It needs at least 3 check-ins in "
+            "the 14 days before the first session."
+        )
+    if not data["series"]:
+        return f"{label} after sessions: no sessions with check-ins around them in this range."
+    days = data["window_days"]
+    parts = [
+        f"{label} against a baseline of {figure(base)}, for "
+        f"{plural(len(data['series']), 'session')}: day 0 is the session's date, days "
+        f"1\u2013{days} the {plural(days, 'day')} after it."
+    ]
+
+    def shown(change):
+        # As the tables show a change: the mood as shown less the baseline as shown, so the
+        # text never reads +3.8 where the table beside it reads +3.7 for the same day.
+        return difference(change + base, base)
+
+    day0 = [change for offset, change in data["mean"] if offset == 0]
+    if day0:
+        parts.append(f"On the session's date the mean change was {shown(day0[0])}.")
+    after = [(offset, change) for offset, change in data["mean"] if offset >= 1]
+    if after:
+        best = max(after, key=lambda p: p[1])
+        overall = sum(change for _, change in after) / len(after)
+        parts.append(
+            f"In the days after, the change was {shown(overall)} on average; the highest "
+            f"mean change was {shown(best[1])} on day {best[0]}."
+        )
+    else:
+        parts.append("No check-ins in the days after.")
+    short = [f"{name}, {days_used(last)}" for name, last in used if last < days]
+    if short:
+        parts.append("Cut short by the next session: " + "; ".join(short) + ".")
+    return " ".join(parts)
+
+
+def describe_assessments(data):
+    """A text alternative for the assessments chart."""
+    parts = []
+    for kind, key in (("PHQ-9", "phq9"), ("GAD-7", "gad7")):
+        scores = data[key]
+        if scores:
+            last_day, last = scores[-1]
+            parts.append(
+                f"{kind}: {len(scores)} in this range, latest {last} "
+                f"({instruments.band(key, last)}) on {day_text(last_day, 'date_year')}"
+            )
+        else:
+            parts.append(f"{kind}: none in this range")
+    return "; ".join(parts) + "."
+
+
+# What the pages show. Every function below takes the `person` whose progress is shown (a
+# User: the signed-in patient on /progress; the patient behind a share link or a caseload
+# row elsewhere), so that shared, read-only views draw exactly what the patient sees.
+
+
+def resolve_metric(person, name, shared=False):
+    """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown.
+
+    A shared view (a link or the caseload) offers the built-in metrics only: a symptom's
+    name is the person's own words, and they never chose to share it.
+    """
+    if name in BUILTIN_METRICS:
+        return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
+    symptom = None if shared else symptom_data.find_by_name(get_db(), person.id, name)
+    if symptom is None:
+        abort(400, description="That is not a symptom tracked here.")
+    return symptom["id"], symptom["name"], 10
+
+
+def start_day(person):
+    """The person's first day: their first entry, or the day they joined when there is none."""
+    return first_day(person.id) or joined_day(person)
+
+
+def course(person, metric="mood", scores=True, today=None, first=None):
+    """Everything the page, charts and summary draw on, fetched once per request; the
+    PHQ-9 and GAD-7 scores only with `scores` (a chart other than the assessments has no
+    use for them). `today` and `first` (the person's first day), when the caller has them
+    already. The sessions are what the figures and charts read of them (id, day, route and
+    number)."""
+    data = {
+        "today": timezones.local_today(person.timezone) if today is None else today,
+        "points": metric_points(person.id, metric),
+        "sessions": session_data.numbered_brief(get_db(), person.id),
+        "first_day": start_day(person) if first is None else first,
+    }
+    if scores:
+        data["phq9"] = assessment_scores(person.id, "phq9")
+        data["gad7"] = assessment_scores(person.id, "gad7")
+    return data
+
+
+def chart_data(person, name, data, metric_label, y_max, start, end):
+    """(data for the chart function, text alternative) of chart `name`."""
+    window_days = person.window_days
+    if name == "mood-timeline":
+        kwargs = timeline_data(
+            data["points"], data["sessions"], window_days, start, end, metric_label, y_max
+        )
+        return kwargs, describe_timeline(kwargs)
+    if name == "window-overlay":
+        kwargs, base, used = overlay_data(
+            data["points"], data["sessions"], window_days, start, end, metric_label
+        )
+        return kwargs, describe_overlay(kwargs, base, used)
+    kwargs = assessments_data(data["phq9"], data["gad7"], data["sessions"], start, end)
+    return kwargs, describe_assessments(kwargs)
+
+
+DRAW = {
+    "mood-timeline": charts.mood_timeline,
+    "window-overlay": charts.window_overlay,
+    "assessments": charts.assessments_chart,
+}
+
+
+def chart_response(person, name, fmt, args, shared=False):
+    """A chart of `person`'s data as SVG or PNG, or 304 when the browser's copy is current
+    (answered from the chart's fingerprint, before any of its data is read)."""
+    if name not in CHARTS or fmt not in ("svg", "png"):
+        abort(404)
+    theme = args.get("theme", "light")
+    if theme not in THEMES:
+        abort(400, description="Choose the light or dark theme.")
+    metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
+    today, first = timezones.local_today(person.timezone), start_day(person)
+    start, end = date_range(args.get("days", "90"), today, first)
+    tag = chart_etag(person, name, theme, fmt, metric, label, y_max, start, end)
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    if tag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    data = course(person, metric, scores=name == "assessments", today=today, first=first)
+    kwargs, _ = chart_data(person, name, data, label, y_max, start, end)
+    drawn = DRAW[name](**kwargs, theme=theme)
+    if fmt == "svg":
+        return Response(charts.to_svg(drawn), mimetype="image/svg+xml", headers=headers)
+    return Response(charts.to_png(drawn), mimetype="image/png", headers=headers)
+
+
+def summary(person):
+    """The summary.json document (see the web contract); plain JSON, null never NaN.
+
+    One pass over only what the figures stand on: the sessions' days, the check-ins of the
+    baseline and of the windows (one query), and three check-ups per instrument.
+    """
+    sessions = session_data.numbered_brief(get_db(), person.id)
+    dates = [date.fromisoformat(s["day"]) for s in sessions]
+    first = dates[0] if dates else None
+    points = mood_around(person.id, first, sorted(set(dates)), person.window_days)
+    base = windows.baseline(points, first)
+    figures = windows.session_windows(points, dates, base, person.window_days)
+    phq9 = windows.phq9_summary(summary_scores(person.id, "phq9", first), first)
+    gad7 = windows.gad7_summary(summary_scores(person.id, "gad7", first), first)
+    return {
+        "baseline": rounded(base),
+        "window_days": person.window_days,
+        "sessions": [
+            {"id": s["id"], "date": s["day"], "route": s["route"], **json_figures(f, base)}
+            for s, f in zip(sessions, figures, strict=True)
+        ],
+        "phq9": {key: phq9[key] for key in PHQ9_KEYS},
+        "gad7": {key: gad7[key] for key in GAD7_KEYS},
+    }
+
+
+# The keys of the web contract (DESIGN.md); the pages' extra keys ("first", "reason") stay out.
+PHQ9_KEYS = ("baseline", "latest", "band", "response", "remission")
+GAD7_KEYS = ("baseline", "latest", "band")
+
+
+# Many windows share their means (moods are whole numbers), so a summary of a long history
+# rounds the same few values again and again; these are numbers.rounded and
+# numbers.rounded_difference, remembered (pure functions: the same answers, once each; typed,
+# so that 1 and 1.0, equal as keys, keep their own answers: JSON writes 1 and 1.0).
+_rounded = lru_cache(maxsize=4096, typed=True)(rounded)
+_rounded_difference = lru_cache(maxsize=4096, typed=True)(rounded_difference)
+
+
+def json_figures(figures, base):
+    """A session's figures for JSON: means rounded half up to two places (numbers.rounded),
+    and each change the difference of the rounded figures, so that window_mean - baseline
+    is exactly the change shown beside them."""
+    shown = {key: _rounded(value) for key, value in figures.items()}
+    if figures["change"] is not None:
+        shown["change"] = _rounded_difference(figures["window_mean"], base)
+    if figures["peak_change"] is not None:
+        shown["peak_change"] = _rounded_difference(figures["peak_change"] + base, base)
+    return shown
+
+
+def cards(data, base, phq9):
+    """The headline figures on the progress page."""
+    today, points, sessions = data["today"], data["points"], data["sessions"]
+    recent = windows.mean_between(points, today - timedelta(days=6), today)
+    last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
+    return {
+        "recent_mean": recent,
+        "baseline": base,
+        "phq9": phq9,
+        "response": instruments.response_status(phq9),
+        "days_since_session": (today - last_session).days if last_session else None,
+        "streak": windows.day_streak([d for d, _ in points], today),
+    }
+
+
+def heatmap(points, sessions, start, end):
+    """The mood calendar: one dict per month, oldest first, for at most the last 365 days.
+
+    Each month has its first day (`month`), `lead` (blank cells before its first shown day in
+    a Monday-first week) and `days`: {day, mood (None without a check-in), session}.
+    """
+    start = max(start, end - timedelta(days=HEATMAP_MAX_DAYS - 1))
+    moods = dict(points)
+    session_days = {s["day"] for s in sessions}
+    months, day = [], start
+    while day <= end:
+        if not months or day.day == 1:
+            months.append({"month": day.replace(day=1), "lead": day.weekday(), "days": []})
+        months[-1]["days"].append(
+            {"day": day, "mood": moods.get(day), "session": day.isoformat() in session_days}
+        )
+        day += timedelta(days=1)
+    return months
+
+
+def view_context(person, args, shared=False):
+    """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
+    days = args.get("days", "90")
+    metric_name = args.get("metric", "mood")
+    metric, label, y_max = resolve_metric(person, metric_name, shared)
+    data = course(person, metric)
+    start, end = date_range(days, data["today"], data["first_day"])
+    # The cards and the calendar are about mood whatever the metric; fetch its points once.
+    mood = data if metric == "mood" else {**data, "points": metric_points(person.id, "mood")}
+    first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
+    mood_base = windows.baseline(mood["points"], first)
+    # The session table follows the chosen metric, as the overlay chart above it does.
+    figure_base, figures = window_figures(person, data["sessions"], data["points"])
+    # The table lists the sessions of the range (with their figures among all sessions), the
+    # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
+    figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
+    phq9 = windows.phq9_summary(data["phq9"], first)
+    return {
+        "person": person,
+        "days": days,
+        "ranges": list(RANGES),
+        "metric": metric_name,
+        "metric_label": label,
+        "metrics": list(BUILTIN_METRICS)
+        + ([] if shared else [s["name"] for s in symptom_data.every(get_db(), person.id)]),
+        "start": start,
+        "end": end,
+        "cards": cards(mood, mood_base, phq9),
+        "figures": figures[-TABLE_SESSIONS_MAX:],
+        "figures_in_range": len(figures),
+        "has_sessions": first is not None,
+        "figure_base": figure_base,
+        "charts": {
+            name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS
+        },
+        "heatmap": heatmap(mood["points"], data["sessions"], start, end),
+    }

@@ -1,0 +1,102 @@
+"""Passwords: the rules a new one follows (length, not among the most common), how it is
+hashed, and the limits on guessing (failed log-ins, counted in SQLite so they hold across
+gunicorn workers). Used by log-in and registration (journal/auth.py) and by the password
+change (journal/settings/general.py)."""
+
+import math
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from . import clock
+from .data import users
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+# Issue 5 (account security): the shipped list of common passwords; see its header line.
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
+COMMON_MESSAGE = (
+    "This password is one of the most common; choose a less guessable one, like a short sentence."
+)
+
+
+def hash_password(password):
+    """A werkzeug hash of `password` (method from config, so tests can use a cheap one)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
+
+@cache
+def dummy_hash():
+    """A hash to check against when the email is unknown, so both cases take the same time.
+    Made on first use, not at import (scrypt costs a noticeable fraction of a second)."""
+    return generate_password_hash("not a real password", method="scrypt")
+
+
+@cache
+def common_passwords():
+    """The shipped list of common passwords, lower-case, read once."""
+    with COMMON_PASSWORDS.open(encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
+
+
+def not_common(form, field):
+    """Inline validator: refuse a password on the list of the most common ones (any case)."""
+    if field.data and field.data.lower() in common_passwords():
+        raise ValidationError(COMMON_MESSAGE)
+
+
+def password_field(label, autocomplete):
+    """A password input with the rules every new password follows: length, and not common."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired("Enter a password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+            ),
+            not_common,
+        ],
+        render_kw={"autocomplete": autocomplete},
+    )
+
+
+# Failed log-ins live in SQLite so the limits hold across gunicorn workers.
+
+
+def throttle_wait(db, email, address, now=None):
+    """Seconds until `email` (or `address`) may try again; 0 when not throttled.
+
+    After LOGIN_MAX_FAILURES failures for one account within the window, that
+    account waits out the rest of the window. The per-address limit is far
+    looser: a clinic's waiting room shares one address.
+    """
+    now = now or clock.timestamp()
+    window = current_app.config["LOGIN_WINDOW_MINUTES"] * 60
+    since = now - window
+    wait = 0.0
+    for column, key, limit in (
+        ("email", email, current_app.config["LOGIN_MAX_FAILURES"]),
+        ("address", address, current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]),
+    ):
+        times = users.failure_times(db, column, key, since, limit)
+        if len(times) >= limit:
+            # The oldest failure that still counts must age out of the window.
+            wait = max(wait, times[-1] + window - now)
+    # Whole seconds, rounded up (a held clock can make it exactly the window).
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def record_failure(db, email, address, now=None):
+    """Count one failed log-in, and forget failures older than the window."""
+    now = now or clock.timestamp()
+    since = now - current_app.config["LOGIN_WINDOW_MINUTES"] * 60
+    with db.atomic():
+        users.forget_failures_before(db, since)
+        users.add_failure(db, email, address, now)

@@ -1,0 +1,251 @@
+"""The signed-in person: the `User` flask-login works with, the server-side sign-ins
+(`signins`) its cookies name, and signing in and out. The pages that do it (register, log in,
+log out) are journal/auth.py; a password change (journal/settings/general.py) renews the sign-in."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import (
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
+
+from . import account, clock, devices
+from .data import signins
+from .db import get_db
+from .fields import shown_name
+from .numbers import plural
+from .rules import DEFAULT_WINDOW_DAYS
+
+login_manager = LoginManager()
+
+
+class User(UserMixin):
+    """The signed-in person, built from a `users` row (and, once signed in, their sign-in)."""
+
+    def __init__(self, row, signin=None):
+        self.id = row["id"]
+        self.email = row["email"]
+        # Names others see, cleaned again in case they were stored before the name filter.
+        self.display_name = shown_name(row["display_name"])
+        self.timezone = row["timezone"]
+        self.role = row["role"]
+        self.window_days = row.get("window_days", DEFAULT_WINDOW_DAYS)
+        self.clinic_phone = row.get("clinic_phone", "")
+        self.private_by_default = bool(row.get("private_by_default", 0))
+        self.report_name = shown_name(row.get("report_name", ""))
+        self.created_at = row.get("created_at", "")
+        # The sign-in this request runs under (a `signins` row and its cookie token).
+        self.signin = signin
+
+    def get_id(self):
+        """What the session and the remember-me cookie hold: this sign-in's random token.
+
+        Never the account's id: a cookie names one sign-in, which logging out, a password
+        change, the idle timeout or deleting the account ends for every copy of the cookie.
+        """
+        return self.signin["token"] if self.signin else None
+
+    @property
+    def name(self):
+        """What the pages call the person: their display name, or their email."""
+        return self.display_name or self.email
+
+    @property
+    def shared_name(self):
+        """What a therapist, a report or a share link calls the person."""
+        return self.report_name or self.display_name or "Patient"
+
+    @property
+    def is_therapist(self):
+        return self.role == "therapist"
+
+    @property
+    def signin_ends_at(self):
+        """When the server ends this sign-in unless another request comes first (a UTC
+        datetime, as `load_user` decides), or None when not signed in: the end of "Keep me
+        signed in", else IDLE_MINUTES after the last request it recorded, never later than
+        the sign-in's own end."""
+        if not self.signin:
+            return None
+        ends = self.signin["expires_at"]
+        idle = (current_app.config.get("IDLE_MINUTES") or 0) * 60
+        if idle and not self.signin["remember"]:
+            ends = min(ends, self.signin["seen_at"] + idle)
+        return datetime.fromtimestamp(ends, UTC)
+
+
+def init_app(app):
+    """Attach flask-login to the app (journal/access.py keeps therapists out of patients'
+    own pages)."""
+    login_manager.init_app(app)
+
+
+# Sign-ins live on the server (the `signins` table, migration m018): the session cookie and
+# the "Keep me signed in" cookie carry only a random token, whose SHA-256 is stored. Logging
+# out, changing the password (for the other devices), deleting the account and the idle
+# timeout delete the row, and with it every copy of those cookies, whenever they were
+# issued. A sign-in without "Keep me signed in" ends after IDLE_MINUTES (config, default 30;
+# 0 turns it off) without a request; one with it lasts REMEMBER_COOKIE_DURATION whatever
+# the idle time, which is what the person chose for their own device. The last request's
+# time is written at most once a minute, so a busy page does not write on every request.
+
+SEEN_EVERY_SECONDS = 60
+
+
+def token_hash(token):
+    """What is stored of a sign-in's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def record_signin(db, user_id, remember, device="", network="", now=None):
+    """Record a new sign-in of `user_id`; return it as a dict with its `token`."""
+    now = now or clock.timestamp()
+    lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
+    lasts = lasts.total_seconds() if isinstance(lasts, timedelta) else float(lasts)
+    token = secrets.token_urlsafe(32)
+    row = {
+        "user_id": user_id,
+        "token_hash": token_hash(token),
+        "remember": int(bool(remember)),
+        "created_at": clock.utcnow_iso(),
+        "seen_at": now,
+        "expires_at": now + lasts,
+        "device": device,
+        "network": network,
+    }
+    row["id"] = signins.insert(db, row)
+    return {**row, "token": token}
+
+
+def end_signins(db, user_id):
+    """End every sign-in of `user_id`."""
+    signins.delete_for_user(db, user_id)
+
+
+def end_signin(db, signin_id):
+    """End one sign-in."""
+    signins.delete(db, signin_id)
+
+
+def counts_as_activity():
+    """Whether this request is the person being active (not a static file or the service
+    worker's own fetches)."""
+    return request.endpoint != "static" and request.blueprint != "offline"
+
+
+@login_manager.user_loader
+def load_user(token):
+    """flask-login's loader: the User of the live sign-in whose token the cookie holds.
+
+    A sign-in past its end, or idle for longer than IDLE_MINUTES without "Keep me signed in",
+    is ended here, for every copy of its cookies.
+    """
+    db = get_db()
+    row = signins.with_user(db, token_hash(token))
+    if row is None:
+        forget_token(token)
+        return None
+    now = clock.timestamp()
+    idle = (current_app.config.get("IDLE_MINUTES") or 0) * 60
+    went_idle = idle and not row["remember"] and now - row["seen_at"] > idle
+    if went_idle or now >= row["expires_at"]:
+        end_signin(db, row["signin_id"])
+        if went_idle:
+            flash(
+                f"You were signed out after {plural(idle // 60, 'minute')} without activity, "
+                "to keep your journal private. Log in to carry on."
+            )
+        forget_token(token)
+        return None
+    if now - row["seen_at"] >= SEEN_EVERY_SECONDS and counts_as_activity():
+        signins.touch(db, row["signin_id"], now)
+        row["seen_at"] = now
+    signin = {
+        "id": row["signin_id"],
+        "token": token,
+        "remember": row["remember"],
+        "seen_at": row["seen_at"],
+        "expires_at": row["expires_at"],
+    }
+    return User(row, signin)
+
+
+def forget_token(token):
+    """Stop this browser sending `token`, which names no live sign-in: the session forgets it,
+    and a remember-me cookie that holds it is cleared (else the browser would send it with
+    every request until its own date ran out)."""
+    if session.get("_user_id") == token:
+        session.pop("_user_id")
+        session.pop("_fresh", None)
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+    if cookie and decode_cookie(cookie) == token:
+        session["_remember"] = "clear"  # flask-login deletes the cookie in its answer
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send the person to log in, and back to this path afterwards."""
+    path = request.full_path if request.query_string else request.path
+    return redirect(url_for("auth.login", next=path))
+
+
+def sign_in(user, remember=False, how="password"):
+    """Start a new server-side sign-in of `user` in this browser, and note it in "Recent
+    activity"."""
+    begin_signin(user, remember)
+    account.record_activity("sign-in", how=how)
+
+
+def renew_signin():
+    """End every sign-in of the signed-in person, this browser's too, and give this browser a
+    new one (after a password change, every cookie copied earlier dies with the old password,
+    even one copied from this browser). "Keep me signed in" carries over."""
+    user = current_user._get_current_object()
+    end_signins(get_db(), user.id)
+    begin_signin(user, bool(user.signin["remember"]))
+
+
+def begin_signin(user, remember):
+    """Record a sign-in of `user` for this browser and log it in under it.
+
+    The CSRF token changes with it: a token fetched before signing in is refused after.
+    """
+    device = devices.device_words(request.headers.get("User-Agent"))
+    network = devices.network_start(request.remote_addr)
+    user.signin = record_signin(get_db(), user.id, remember, device, network)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(user, remember=remember)
+
+
+def sign_out():
+    """End this browser's sign-in on the server, and sign it out, "remember me" included."""
+    if current_user.is_authenticated and current_user.signin:
+        end_signin(get_db(), current_user.signin["id"])
+    logout_user()
+    # Nothing of this person stays in the cookie for whoever uses the browser next.
+    session.clear()
+    # Issue 5: clearing the session also dropped flask-login's note to delete the remember
+    # cookie, which then signed the person straight back in; restore the note.
+    session["_remember"] = "clear"
+    after_this_request(forget_pages)
+
+
+def forget_pages(response):
+    """Ask the browser to drop every copy of this site's pages and charts it keeps (its HTTP
+    cache and back/forward cache), so neither Back nor the next person on this browser sees
+    the signed-out person's. Not "storage": the device's queue can hold another person's
+    unsent check-ins, so the script forgets only this person's (static/app.js)."""
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -1,0 +1,82 @@
+"""The therapist's PDF report: a one-minute first page, then charts, sessions and shared words.
+
+A package by job: `content` gathers the report's data as a plain dict (only what a therapist
+may see), `pages` draws that dict into PDF bytes with the building blocks of `layout` (fonts
+and the layout engine: pure fpdf2, no journal imports), `pdf` joins the two into bytes or a
+download, and `range_form` is the GET form of range and sections. This module is the
+blueprint (the form's page and the download) and exposes what other modules and the tests
+use.
+"""
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from .. import account
+from .content import (
+    DEFAULT_DAYS,
+    RANGE_MAX_DAYS,
+    SECTION_LABELS,
+    SECTIONS,
+    default_range,
+    report_data,
+)
+from .layout import (
+    FALLBACK_FONTS,
+    FONT,
+    NO_LINE_END,
+    NO_LINE_START,
+    PLACEHOLDER,
+    ReportDocument,
+    _fallback_covered,
+    fallback_fonts,
+    printable,
+)
+from .pages import FOOTER, NO_DATA, TEXT_MAX, build_pdf, clipped
+from .pdf import filename, pdf_response, report_pdf
+from .range_form import report_form
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "FALLBACK_FONTS",
+    "FONT",
+    "FOOTER",
+    "NO_DATA",
+    "NO_LINE_END",
+    "NO_LINE_START",
+    "PLACEHOLDER",
+    "RANGE_MAX_DAYS",
+    "SECTIONS",
+    "SECTION_LABELS",
+    "TEXT_MAX",
+    "ReportDocument",
+    "_fallback_covered",
+    "bp",
+    "build_pdf",
+    "clipped",
+    "default_range",
+    "fallback_fonts",
+    "filename",
+    "pdf_response",
+    "report_form",
+    "printable",
+    "report_data",
+    "report_pdf",
+]
+
+bp = Blueprint("reports", __name__, url_prefix="/export")
+
+
+@bp.route("/report")
+@login_required
+def form():
+    return render_template("reports/form.html", form=report_form(current_user, None))
+
+
+@bp.route("/report.pdf")
+@login_required
+def download():
+    form = report_form(current_user, request.args)
+    if not form.validate():
+        return render_template("reports/form.html", form=form), 400
+    response = pdf_response(current_user, form.day["start"], form.day["end"], form.chosen())
+    return account.export_recorded(response, "report.pdf")  # issue 5: "Recent activity"

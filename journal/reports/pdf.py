@@ -1,0 +1,31 @@
+"""The report as a whole: `content`'s data drawn by `pages`, as PDF bytes or a download.
+
+For this package's view and for anything else that shows a patient's report (share links).
+"""
+
+from flask import Response
+
+from .content import SECTIONS, report_data
+from .pages import build_pdf
+
+
+def report_pdf(person, start, end, sections=SECTIONS):
+    """The PDF report of `person` from `start` to `end` with `sections`, as bytes."""
+    return build_pdf(report_data(person, start, end), sections)
+
+
+def filename(start, end):
+    """The download's file name."""
+    return f"afterglow-report-{start.isoformat()}-{end.isoformat()}.pdf"
+
+
+def pdf_response(person, start, end, sections=SECTIONS):
+    """The report as a download that no cache keeps."""
+    return Response(
+        report_pdf(person, start, end, sections),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename(start, end)}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,45 @@
+"""Everything under `/settings`: one blueprint, `settings`, whose whole URL table is here.
+
+The pages' views are in the submodules (none makes a Blueprint or imports this one):
+
+- general.py: `/settings` (time zone, window length, clinic number, the name on reports,
+  private by default) and `/settings/password`;
+- account.py: "Recent activity" and deleting the account (whose workings are
+  journal/account.py);
+- reminders.py: the daily reminder and its calendar link (whose feed is journal/calendar.py);
+- symptoms.py: the person's own symptoms tracked on the check-in form;
+- therapist.py: a patient linking to a therapist with an invite code, and unlinking (the
+  codes and links themselves are journal/therapist_link.py).
+
+Endpoints are `settings.<view function's name>`, so view names are unique across the
+submodules.
+"""
+
+from flask import Blueprint
+
+from . import account, general, reminders, symptoms, therapist
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+GET_POST = ["GET", "POST"]
+POST = ["POST"]
+
+bp.add_url_rule("", view_func=general.index, methods=GET_POST)
+bp.add_url_rule("/password", view_func=general.password, methods=POST)
+bp.add_url_rule("/delete", view_func=account.delete, methods=GET_POST)
+bp.add_url_rule("/activity", view_func=account.activity)
+bp.add_url_rule("/reminders", view_func=reminders.reminders, methods=GET_POST)
+bp.add_url_rule("/reminders/link", view_func=reminders.reminder_link, methods=POST)
+bp.add_url_rule("/reminders/link/off", view_func=reminders.reminder_link_off, methods=POST)
+bp.add_url_rule("/symptoms", view_func=symptoms.symptoms, methods=GET_POST)
+bp.add_url_rule(
+    "/symptoms/<int:symptom_id>/retire", view_func=symptoms.retire_symptom, methods=POST
+)
+bp.add_url_rule(
+    "/symptoms/<int:symptom_id>/restore", view_func=symptoms.restore_symptom, methods=POST
+)
+bp.add_url_rule("/therapist", view_func=therapist.therapist, methods=GET_POST)
+bp.add_url_rule("/therapist/unlink", view_func=therapist.unlink_therapist, methods=POST)
+
+bp.add_app_template_filter(general.tel, "tel")  # a clinic number as a tel: link
+bp.after_request(therapist.no_store)

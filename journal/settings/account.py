@@ -1,0 +1,50 @@
+"""The account itself: "Recent activity" (`/settings/activity`) and deleting the account
+(`/settings/delete`); their workings are journal/account.py."""
+
+from flask import make_response, render_template
+from flask_login import current_user, login_required
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
+
+from .. import account, signed_in, timezones
+from ..fields import JournalForm
+from ..people import sign_out
+from .general import PasswordForm
+
+
+class DeleteForm(JournalForm):
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Enter your password to confirm.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+    # The settings page's check of the current password, throttled like log-in.
+    validate_password = PasswordForm.validate_current_password
+
+
+@login_required
+def delete():
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("account/delete.html", form=form), status
+    owner = signed_in.queue_owner()  # the device forgets what it keeps of this person
+    account.erase(current_user.id, current_user.email)
+    sign_out()
+    response = make_response(render_template("account/deleted.html", forget_owner=owner))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def activity():
+    events = account.activity_of(current_user.id)
+    for event in events:
+        event["when"] = timezones.local_time(event["at"], current_user.timezone)
+    return render_template(
+        "account/activity.html",
+        events=events,
+        days=account.ACTIVITY_DAYS,
+        limit=account.ACTIVITY_LIMIT,
+    )

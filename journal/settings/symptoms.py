@@ -1,0 +1,111 @@
+"""A person's own 0–10 symptoms (rumination, motivation, pain…), tracked on the check-in form
+(`/settings/symptoms`).
+
+Retiring a symptom hides it from the form and keeps its history, so charts of
+past windows still show it; tracking it again brings it back.
+"""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from .. import clock
+from ..access import owned_or_404
+from ..data import symptoms as symptom_data
+from ..db import get_db
+from ..fields import JournalForm, name_text, no_control_characters
+
+ACTIVE_MAX = 10
+RESERVED = {"mood", "anxiety", "energy", "sleep"}
+
+
+class SymptomForm(JournalForm):
+    name = StringField(
+        "Symptom to track",
+        filters=[name_text],
+        validators=[
+            InputRequired("Name the symptom, like rumination or pain."),
+            Length(max=40, message="Keep the name to 40 characters."),
+            no_control_characters,
+        ],
+        description="Rated 0 (none) to 10 (worst) on each check-in.",
+    )
+
+    def validate_name(self, field):
+        if field.data.casefold() in RESERVED:
+            raise ValidationError(f"{field.data.capitalize()} is already on the check-in form.")
+        same = symptom_data.find_by_name(get_db(), current_user.id, field.data)
+        if same and same["retired_at"] is not None:
+            raise ValidationError(
+                f"You stopped tracking {same['name']}. Press \u201cTrack again\u201d below to "
+                "bring it back with its history."
+            )
+        if same:
+            raise ValidationError("You already have a symptom with this name.")
+        if len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX:
+            raise ValidationError(
+                f"You track {ACTIVE_MAX} symptoms already; stop tracking one first."
+            )
+
+
+def get_symptom(symptom_id):
+    """The signed-in person's symptom, or 404."""
+    return owned_or_404("symptoms", id=symptom_id)
+
+
+def add_symptom(user_id, name):
+    """Track a new symptom: True, or False when the person has one of that name already
+    (stored by a request sent at the same moment, like the other half of a double tap)."""
+    return symptom_data.add(get_db(), user_id, name, clock.utcnow_iso())
+
+
+def render(form=None, status=200):
+    """The symptoms page: the add form, the tracked list and the retired list."""
+    symptoms = symptom_data.every(get_db(), current_user.id)
+    return render_template(
+        "settings/symptoms.html",
+        form=form or SymptomForm(formdata=None),
+        tracked=[s for s in symptoms if s["retired_at"] is None],
+        retired=[s for s in symptoms if s["retired_at"] is not None],
+        action_form=JournalForm(formdata=None),
+    ), status
+
+
+@login_required
+def symptoms():
+    form = SymptomForm()
+    if not form.is_submitted():
+        return render()
+    if form.validate():
+        add_symptom(current_user.id, form.name.data)  # False: a double tap's other half did
+        flash(f"{form.name.data} is now on your check-in form.")
+        return redirect(url_for("settings.symptoms"))
+    return render(form, 400)
+
+
+def set_retired(symptom_id, retired_at):
+    """Retire or restore one of the signed-in person's symptoms."""
+    symptom = get_symptom(symptom_id)
+    if not JournalForm().validate_on_submit():
+        abort(400)
+    symptom_data.set_retired(get_db(), current_user.id, symptom["id"], retired_at)
+    return symptom
+
+
+@login_required
+def retire_symptom(symptom_id):
+    symptom = set_retired(symptom_id, clock.utcnow_iso())
+    flash(f"{symptom['name']} is off the check-in form. Its history is kept.")
+    return redirect(url_for("settings.symptoms"))
+
+
+@login_required
+def restore_symptom(symptom_id):
+    symptom = get_symptom(symptom_id)
+    if len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX:
+        flash(f"You track {ACTIVE_MAX} symptoms already; stop tracking one first.")
+        return render(status=400)
+    set_retired(symptom["id"], None)
+    flash(f"{symptom['name']} is back on your check-in form.")
+    return redirect(url_for("settings.symptoms"))

@@ -1,0 +1,99 @@
+"""A patient linking to a therapist with their invite code, and unlinking
+(`/settings/therapist`); the codes and links themselves are journal/therapist_link.py, the
+therapist's side journal/caseload.py.
+
+Decisions:
+
+- `/settings/therapist` is the patient's page: a therapist account gets 404 there, and
+  cannot link to another therapist.
+- The page tells the patient, before they link, that the therapist sees the name they
+  chose for therapists (`User.shared_name`) and their email address.
+- Like the caseload, these pages send `Cache-Control: no-store`: who is linked to whom is
+  never kept in a browser's cache.
+- Unlinking when not linked (a second tab, a double tap) is harmless: it redirects back
+  to `/settings/therapist` with a message rather than an error page.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..access import patient_required
+from ..fields import JournalForm, strip
+from ..rules import FLAG_RULE
+from ..therapist_link import WRONG_CODE, link, link_of, local_date, therapist_by_code, unlink
+
+THERAPIST_PAGES = frozenset({"settings.therapist", "settings.unlink_therapist"})
+
+
+def no_store(response):
+    """Who is linked to whom: never kept in a browser's cache (as on the caseload). Run after
+    every request of the settings blueprint (see journal/settings/__init__.py)."""
+    if request.endpoint in THERAPIST_PAGES:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class LinkForm(JournalForm):
+    invite_code = StringField(
+        "Invite code from your therapist",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the code your therapist gave you."),
+            Length(max=40, message=WRONG_CODE),
+        ],
+        description="8 letters and digits, like K7QM-3XWD. Capitals, spaces and dashes "
+        "don't matter.",
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+def render_link(form, status=200):
+    """The patient's "Your therapist" page."""
+    return render_template(
+        "settings/therapist.html",
+        form=form,
+        link=link_of(current_user.id),
+        local_date=local_date,
+        unlink_form=JournalForm(),
+        flag_rule=FLAG_RULE,
+    ), status
+
+
+@login_required
+@patient_required
+def therapist():
+    form = LinkForm()
+    if not form.is_submitted():
+        return render_link(form)
+    if not form.validate():
+        return render_link(form, 400)
+    linked_to = therapist_by_code(form.invite_code.data)
+    if linked_to is None:
+        form.invite_code.errors.append(WRONG_CODE)
+        return render_link(form, 400)
+    link(current_user.id, linked_to.id)
+    flash(
+        f"You are linked to {linked_to.name}. They can now see your progress and the "
+        "reflections you share."
+    )
+    return redirect(url_for("settings.therapist"))
+
+
+@login_required
+@patient_required
+def unlink_therapist():
+    if not JournalForm().validate_on_submit():
+        abort(400)
+    current = link_of(current_user.id)
+    if current is None:
+        flash("You are not linked to a therapist.")
+    else:
+        unlink(current_user.id)
+        flash(
+            f"You are unlinked. {current['therapist'].name} can no longer see your journal "
+            "in their caseload. Share links you made stay open until they expire or you "
+            "revoke them on the Share links page."
+        )
+    return redirect(url_for("settings.therapist"))

@@ -1,0 +1,114 @@
+"""A patient's link to a therapist, and the invite code that makes it (no views: the
+therapist's code is shown on the caseload, journal/caseload.py; the patient enters it at
+`/settings/therapist`, journal/settings/therapist.py).
+
+A therapist gives a patient an invite code; the patient enters it and is linked (one
+therapist at a time) until they unlink, which ends access at once.
+
+Decisions:
+
+- Invite codes are 8 symbols of Crockford's base32 (digits and capitals without I, L, O
+  and U): 40 random bits from `secrets`, shown as XXXX-XXXX. A patient may type them in
+  any case, with spaces or dashes, and O, I or L for 0, 1 and 1. A code is made the first
+  time the therapist needs it and kept in `users.invite_code` (unique: a collision is
+  retried). "Make a new code" replaces it; the old one stops working at once, and
+  patients already linked stay linked. Guessing a code gains nothing: it would only show
+  the guesser's own journal to a stranger, so wrong codes are not throttled.
+- Linking to the therapist one is already linked to keeps the original "linked since".
+"""
+
+import re
+import secrets
+import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import access, clock
+from .data import links as data
+from .db import get_db
+from .people import User
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: 5 bits a symbol
+CODE_LENGTH = 8
+CODE_ATTEMPTS = 10
+# Look-alikes a patient may type, read as Crockford does; spaces and dashes of any kind go.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+WRONG_CODE = "No therapist has this code. Check it with your therapist."
+
+# Invite codes
+
+
+def make_code():
+    """A new random invite code (40 bits), as stored: 8 symbols, no dash."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text):
+    """What a patient typed, as stored codes are written: capitals, no spaces or dashes."""
+    return _SEPARATORS.sub("", text or "").upper().translate(_CONFUSABLE)
+
+
+def format_code(code):
+    """A stored code as shown: XXXX-XXXX."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def invite_code(therapist_id, replace=False):
+    """The therapist's invite code, made on first need; with `replace`, a new one.
+
+    A collision with another therapist's code (a unique index) is retried with a fresh one.
+    """
+    db = get_db()
+    collisions = 0
+    while True:
+        code = data.invite_code_of(db, therapist_id)
+        if code and not replace:
+            return code
+        try:
+            # Only over the code just read, so two requests at once end up agreeing on one.
+            data.replace_invite_code(db, therapist_id, make_code(), code)
+        except sqlite3.IntegrityError:
+            collisions += 1
+            if collisions >= CODE_ATTEMPTS:
+                raise RuntimeError("could not store a unique invite code") from None
+            continue
+        replace = False  # read back what is stored now
+
+
+def therapist_by_code(code):
+    """The therapist whose invite code is `code` (normalized), or None."""
+    row = data.therapist_by_code(get_db(), normalize_code(code))
+    return User(row) if row else None
+
+
+# Links
+
+
+def link_of(patient_id):
+    """The patient's link as {"therapist": User, "linked_at"}, or None."""
+    row = data.therapist_link_of(get_db(), patient_id)
+    if row is None:
+        return None
+    return {"therapist": access.person(row["therapist_id"]), "linked_at": row["linked_at"]}
+
+
+def link(patient_id, therapist_id):
+    """Link the patient to the therapist, replacing any other therapist."""
+    data.link_therapist(get_db(), patient_id, therapist_id, clock.utcnow_iso())
+
+
+def unlink(patient_id):
+    """End the patient's link to their therapist."""
+    data.unlink_therapist(get_db(), patient_id)
+
+
+def linked_patients(therapist_id):
+    """[(User, linked_at)] for every patient linked to the therapist."""
+    rows = data.linked_patients(get_db(), therapist_id)
+    return [(User(row), row["linked_at"]) for row in rows]
+
+
+def local_date(moment, zone):
+    """A stored UTC time (ISO 8601) as a local date in `zone`."""
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(zone)).date()
