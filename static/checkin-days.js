@@ -1,0 +1,103 @@
+// The check-in form is bound to its day (journal/checkins.py): changing the date opens that
+// day, with its saved answers or an empty form, never the answers of the day it was filled
+// with. What the person gave here (changed, and not left empty) stays on top; the server
+// does the same without script.
+import { dayLabel, say } from "./status.js";
+
+// Follow the date field of `form`. Returns { pending }: the day still loading, if any.
+export function openingDays(form) {
+  const state = { pending: null };
+  const date = form.elements.date;
+  const loadedFor = form.elements.loaded_for;
+  if (!date || !loadedFor) return state;
+  const skipped = new Set(["csrf_token", "date", "idempotency_key"]);
+  const controls = (root, name) => [...root.elements].filter((e) => e.name === name);
+  const choice = (e) => e.type === "radio" || e.type === "checkbox";
+  const changed = (e) => (choice(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue);
+  const filled = (e) => (choice(e) ? e.checked : e.value.trim() !== "");
+  // Named controls whose answer the person gave: changed from what the form was shown with.
+  const given = (name) => {
+    const mine = controls(form, name);
+    return mine.some(changed) && mine.some(filled);
+  };
+
+  // Put `fresh`'s answers (the chosen day's) into the form, keeping what the person gave.
+  function takeOver(fresh) {
+    const names = new Set([...fresh.elements].map((e) => e.name).filter(Boolean));
+    let kept = false;
+    for (const name of names) {
+      if (skipped.has(name)) continue;
+      const mine = controls(form, name);
+      const theirs = controls(fresh, name);
+      const keep = name !== "loaded_for" && given(name);
+      kept ||= keep;
+      const before = mine.map((e) => (choice(e) ? e.checked : e.value));
+      mine.forEach((e, i) => {
+        if (choice(e)) {
+          const twin = theirs.find((t) => t.value === e.value);
+          e.defaultChecked = Boolean(twin && twin.defaultChecked);
+          e.checked = keep ? before[i] : e.defaultChecked;
+        } else {
+          e.defaultValue = theirs[0] ? theirs[0].defaultValue : "";
+          e.value = keep ? before[i] : e.defaultValue;
+        }
+      });
+    }
+    return kept;
+  }
+
+  async function open(day) {
+    let fresh;
+    try {
+      const response = await fetch(`/checkin?date=${encodeURIComponent(day)}`, {
+        headers: { Accept: "text/html" },
+        cache: "no-store",
+        credentials: "same-origin",
+      });
+      // Not a day that can be checked in (still to come): saving explains it at the field.
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      fresh = page.querySelector("form.checkin");
+      if (!fresh || date.value !== day) return; // signed out meanwhile, or changed again
+      for (const id of ["checkin-title", "day-note"]) {
+        const here = document.getElementById(id);
+        const there = page.getElementById(id);
+        if (here && there) {
+          here.textContent = there.textContent;
+          here.hidden = there.hidden;
+        }
+      }
+    } catch {
+      // Offline. An empty form carries no day's answers, so it may be kept for that day;
+      // one filled with another day's answers goes back to its own day.
+      if (loadedFor.value) {
+        date.value = date.defaultValue;
+        say(
+          `You're offline, so another day can't be opened now. This form is still for ${dayLabel(date.value)}.`,
+        );
+      }
+      return;
+    }
+    const kept = takeOver(fresh);
+    date.defaultValue = day;
+    const button = form.querySelector("button[type='submit']");
+    const theirButton = fresh.querySelector("button[type='submit']");
+    if (button && theirButton) button.textContent = theirButton.textContent;
+    const more = form.querySelector("details.more");
+    if (more && fresh.querySelector("details.more[open]")) more.open = true;
+    history.replaceState(null, "", `/checkin?date=${day}`);
+    const shown = loadedFor.value ? "its saved answers" : "an empty check-in";
+    say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? ", with what you changed" : ""}.`);
+  }
+
+  date.addEventListener("change", () => {
+    const day = date.value;
+    if (!/^\d{4}-\d\d-\d\d$/.test(day) || day === date.defaultValue) return;
+    const work = open(day).catch(() => {});
+    state.pending = work;
+    work.then(() => {
+      if (state.pending === work) state.pending = null;
+    });
+  });
+  return state;
+}

@@ -1,0 +1,85 @@
+// The offline page (shown by the service worker for any page that cannot load): how many
+// check-ins wait on this device, a "Try again" button, and today's check-in for the person
+// signed in on this device (signed-in.js). It is the same for anyone, so it names nobody.
+import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answers.js";
+import { checkinQueue } from "./checkin-store.js";
+import { lastSync, newKey, retryLater } from "./checkin-sync.js";
+import { signedIn } from "./signed-in.js";
+import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js";
+
+// The connection came back while this page was open.
+let cameOnline = false;
+
+export const onOfflinePage = () => document.querySelector("[data-offline-page]") !== null;
+
+// How many check-ins wait here (no details: it is the same for anyone), and whether their
+// writer must log in to send them (the last sync found them signed out).
+export async function describeOffline(sent = 0) {
+  const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting").length;
+  const parts = cameOnline && navigator.onLine ? ["You're back online."] : [];
+  if (sent) parts.push(sentText(sent));
+  if (waiting) parts.push(waitingText(waiting));
+  if (cameOnline) parts.push("Tap “Try again” to load the page.");
+  if (waiting && lastSync().signedOut && navigator.onLine) askToLogIn(parts.join(" "), waiting);
+  else if (parts.length) say(parts.join(" "));
+}
+
+export function startOfflinePage() {
+  const offlinePage = document.querySelector("[data-offline-page]");
+  if (!offlinePage) return;
+  const reload = offlinePage.querySelector("[data-reload]");
+  if (reload) {
+    reload.hidden = false;
+    reload.addEventListener("click", () => location.reload());
+  }
+  describeOffline();
+  window.addEventListener("online", () => {
+    cameOnline = true;
+    describeOffline();
+  });
+
+  // Today's check-in, for someone who opened the app with no connection.
+  const offlineForm = offlinePage.querySelector("form[data-offline-checkin]");
+  const me = signedIn.get();
+  if (!offlineForm || !me) return;
+  const privateBox = offlineForm.querySelector("input[name='private']");
+  const defaults = () => {
+    if (privateBox) privateBox.checked = Boolean(me.private);
+  };
+  defaults();
+  offlineForm.hidden = false;
+  let saving = false;
+  offlineForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (saving) return; // a second tap while the first is being kept
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    offlineForm.elements.date.value =
+      `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+    const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
+    if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
+    if (!signedIn.get()) {
+      // The sign-in ran out while this page stood open: nothing is kept for anyone, and
+      // the words stay in the form.
+      say(
+        "You were signed out on this device, so this check-in cannot be kept for your " +
+          "journal. Copy your words somewhere safe, and log in when you're back online.",
+        needsHelp(fields, offlineForm),
+      );
+      statusLine().scrollIntoView({ block: "center" });
+      return;
+    }
+    saving = true;
+    const kept = await keepOnDevice(me.owner, newKey(), fields, offlineForm);
+    saving = false;
+    if (!kept) return;
+    offlineForm.reset();
+    defaults();
+    say(
+      "Saved on this device, waiting to send. It will be sent when you're back online.",
+      needsHelp(fields, offlineForm),
+    );
+    statusLine().scrollIntoView({ block: "center" });
+    if (navigator.onLine) retryLater(); // the server is down, not the network
+  });
+}

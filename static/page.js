@@ -1,0 +1,73 @@
+// The page's general bits: small conveniences on any page, each independent of the others.
+
+export function enhancePage() {
+  // Registration: pick the browser's own time zone (the select stays there to correct it).
+  const zone = document.querySelector("select[name='timezone'][data-detect]");
+  if (zone) {
+    const detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (detected && [...zone.options].some((o) => o.value === detected)) zone.value = detected;
+  }
+
+  // Tags: tap a suggestion to add it to the comma-separated field.
+  for (const box of document.querySelectorAll(".suggestions[data-for]")) {
+    const input = document.getElementById(box.dataset.for);
+    if (!input) continue;
+    box.hidden = false;
+    box.addEventListener("click", (event) => {
+      const chip = event.target.closest("button[data-tag]");
+      if (!chip) return;
+      const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
+      if (!tags.some((t) => t.toLowerCase() === chip.dataset.tag.toLowerCase())) {
+        tags.push(chip.dataset.tag);
+      }
+      input.value = tags.join(", ");
+    });
+  }
+
+  // Reflection: a quiet character count, so nobody is surprised by the limit (data-max, the
+  // server's own limit).
+  for (const counter of document.querySelectorAll("[data-counter-for]")) {
+    const area = document.getElementById(counter.dataset.counterFor);
+    if (!area) continue;
+    const max = Number(area.dataset.max);
+    const update = () => {
+      const used = area.value.replace(/\r\n/g, "\n").length;
+      counter.hidden = used < max * 0.8;
+      counter.textContent = `${used.toLocaleString()} of ${max.toLocaleString()} characters`;
+    };
+    area.addEventListener("input", update);
+    update();
+  }
+
+  // Copy buttons: <button data-copy="id-of-input"> copies that input's value; without
+  // script the input is there to select by hand.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.value);
+        button.textContent = "Copied";
+      } catch {
+        source.select();
+      }
+    });
+  }
+
+  // Crisis resources: bring them into view and to the screen reader first.
+  const crisis = document.getElementById("crisis-resources");
+  if (crisis) crisis.focus();
+}
+
+// Writing is activity: while someone types a long reflection, tell the server now and then
+// (at most every five minutes) so the idle sign-out does not end the sign-in under them.
+export function keepSignInWhileWriting() {
+  let last = Date.now();
+  document.addEventListener("input", (event) => {
+    if (!event.target.closest("form[method='post'] textarea, form[method='post'] input")) return;
+    if (Date.now() - last < 5 * 60 * 1000) return;
+    last = Date.now();
+    fetch(window.location.pathname, { method: "HEAD", credentials: "same-origin" }).catch(() => {});
+  });
+}

@@ -1,0 +1,43 @@
+// Leaving (a log-out, or the page that says the account is erased): nothing of the person
+// stays on this device for whoever signs in next, neither the note of who is signed in nor
+// their check-ins kept here (those still waiting get one more try to be sent first). The
+// server's answer drops the browser's copies of their pages (auth.forget_pages). Another
+// person's unsent check-ins stay until that person signs in again.
+import { checkinQueue } from "./checkin-store.js";
+import { sync } from "./checkin-sync.js";
+import { signedIn } from "./signed-in.js";
+
+async function forget(owner) {
+  signedIn.clear();
+  const mine = (await checkinQueue.all()).filter((e) => e.owner === owner);
+  for (const entry of mine) await checkinQueue.remove(entry.key);
+}
+
+export function cleanUpOnLeaving() {
+  const logout = document.querySelector("form.logout");
+  if (logout) {
+    let leaving = false;
+    logout.addEventListener("submit", async (event) => {
+      signedIn.clear();
+      const owner = logout.dataset.queueOwner;
+      if (!owner) return; // a therapist: nothing is kept on the device
+      event.preventDefault();
+      if (leaving) return;
+      leaving = true;
+      const aWhile = new Promise((resolve) => setTimeout(resolve, 5000));
+      try {
+        await Promise.race([sync(), aWhile]);
+        await forget(owner);
+      } catch {}
+      HTMLFormElement.prototype.submit.call(logout);
+    });
+  }
+  const erased = document.querySelector("[data-forget-owner]");
+  if (erased && erased.dataset.forgetOwner) {
+    // data-forgotten says it is done (an erased account's page, read by the browser tests).
+    const done = () => {
+      erased.dataset.forgotten = "1";
+    };
+    forget(erased.dataset.forgetOwner).then(done, done);
+  }
+}

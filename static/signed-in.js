@@ -1,0 +1,42 @@
+// Who is signed in on this device, for the offline page's form: every page a patient sees
+// leaves their queue tag, whether their reflections start private, and until when the
+// sign-in lasts (on the log-out form, see checkins.signed_in_here); logging out, or any
+// page seen without a patient signed in, takes it away. The offline page is the same for
+// everyone, so it reads this rather than showing anything of its own.
+
+export const signedIn = {
+  KEY: "afterglow-signed-in",
+  get() {
+    try {
+      const note = JSON.parse(localStorage.getItem(this.KEY));
+      if (note && note.owner && Date.now() < note.until) return note;
+      localStorage.removeItem(this.KEY); // run out: nothing of it stays on the device
+    } catch {}
+    return null;
+  },
+  set(value) {
+    try {
+      localStorage.setItem(this.KEY, JSON.stringify(value));
+    } catch {}
+  },
+  clear() {
+    try {
+      localStorage.removeItem(this.KEY);
+    } catch {}
+  },
+};
+
+// On every page: leave the note (a patient's page) or take it away (any other, but the
+// offline page, which is the same for everyone and says nothing of who is signed in).
+export function noteWhoIsSignedIn() {
+  const logout = document.querySelector("form.logout");
+  if (logout && logout.dataset.queueOwner) {
+    signedIn.set({
+      owner: logout.dataset.queueOwner,
+      private: logout.dataset.privateDefault === "1",
+      until: Number(logout.dataset.signedInUntil) || 0,
+    });
+  } else if (!document.querySelector("[data-offline-page]")) {
+    signedIn.clear();
+  }
+}

@@ -1,0 +1,53 @@
+// The line where the script tells the person about their check-ins (#queue-status, a status
+// region), and the words it uses for them.
+
+let line = null;
+
+// The status line: the page's own (the offline page has one), or a new one atop <main>.
+export function statusLine() {
+  line ||= document.getElementById("queue-status");
+  if (!line) {
+    line = document.createElement("p");
+    line.id = "queue-status";
+    line.className = "queue-status";
+    line.setAttribute("role", "status");
+    document.getElementById("main").prepend(line);
+  }
+  return line;
+}
+
+// Say `text`; with `help`, the crisis line's link and a word that calls work offline.
+export function say(text, help = false) {
+  const status = statusLine();
+  status.textContent = text;
+  if (help) {
+    const link = document.createElement("a");
+    link.href = "/help";
+    link.textContent = "Get help now";
+    status.append(" If you need someone now: ", link, ".");
+    status.append(" Calls and texts work without the internet.");
+  }
+}
+
+// After `text`: check-ins wait here for their writer, whose sign-in has ended, to log in.
+export function askToLogIn(text, waiting) {
+  say(text ? `${text} ` : "");
+  const link = document.createElement("a");
+  link.href = "/auth/login?next=%2Fcheckin";
+  link.textContent = "Log in";
+  const them = waiting === 1 ? "it" : "them";
+  statusLine().append(`You're signed out. `, link, ` to send ${them}.`);
+}
+
+export function dayLabel(day) {
+  const date = new Date(`${day}T12:00:00`);
+  if (Number.isNaN(date.getTime())) return day;
+  return date.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+}
+
+const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));
+
+export const sentText = (n) => `Sent ${plural(n, "1 check-in", "# check-ins")} saved on this device.`;
+
+export const waitingText = (n) =>
+  `${plural(n, "1 check-in is", "# check-ins are")} saved on this device, waiting to send.`;
