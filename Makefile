@@ -63,6 +63,13 @@ test: $(VENV)/.installed-test browser fonts
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+# Everything but the browser tests and the tests that start a server or a subprocess, with ruff:
+# the quick check while working (about a minute on a quiet machine). `make test` runs it all.
+.PHONY: test-fast
+test-fast: $(VENV)/.installed-test
+	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
+	$(BIN)/python -m pytest -q -m "not browser and not subprocess" -p no:cacheprovider $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
 	$(BIN)/ruff format --check journal tests benchmarks audit gunicorn.conf.py
@@ -74,6 +81,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_share.py
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_bounds.py
+	$(BIN)/python benchmarks/bench_request_path.py
 
 # Lighthouse 12.8.2 (13 needs Node 22), installed from audit/package-lock.json, in mobile mode
 # over the main pages of a seeded server, signed in as the demo patient; prints the scores.

@@ -39,7 +39,7 @@ from harness import ROOT, STAMP
 sys.path.insert(0, str(ROOT))
 
 from journal import assessments, create_app, imports, logs, reports, sessions, share  # noqa: E402
-from journal.db import connect  # noqa: E402
+from journal.data import connect  # noqa: E402
 from journal.fields import EARLIEST_DAY, REFLECTION_MAX  # noqa: E402
 
 PASSWORD = "correct horse battery"

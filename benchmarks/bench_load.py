@@ -38,21 +38,24 @@ DAYS = 10_000  # past days a person can save before wrapping round (back to 1999
 PROBE_INTERVAL = 0.1
 
 
-def start_server(database, args, log):
-    """gunicorn with gunicorn.conf.py on a free loopback port; return (port, process)."""
+def start_server(database, args, log, app="journal:create_app()", code=ROOT):
+    """gunicorn with gunicorn.conf.py on a free loopback port; return (port, process).
+
+    `app` is what gunicorn serves, imported from the checkout at `code` (another commit's,
+    for a side-by-side run).
+    """
     port = free_port()
     env = {
         **os.environ,
         "JOURNAL_DATABASE": str(database),
         "JOURNAL_SECRET_KEY": "load benchmark",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "PYTHONPATH": str(code),
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    if args.worker_class:
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+    if getattr(args, "worker_class", None):
         command += ["--worker-class", args.worker_class]
-    server = subprocess.Popen(
-        [*command, "journal:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
+    server = subprocess.Popen([*command, app], cwd=code, env=env, stdout=log, stderr=log)
     client = Client(port)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

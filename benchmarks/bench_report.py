@@ -27,7 +27,7 @@ from harness import STAMP, new_person
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from journal import create_app, reports, sharing  # noqa: E402
+from journal import access, create_app, reports  # noqa: E402
 
 DAYS = 730
 SESSIONS = 50
@@ -119,7 +119,7 @@ def main():
     app = create_app({"TESTING": True, "SECRET_KEY": "benchmark", "DATABASE": str(database)})
     fetch, draw, total = [], [], []
     with app.app_context():
-        person = sharing.person(user_id)
+        person = access.person(user_id)
         end = first + timedelta(days=DAYS - 1)
         for _ in range(args.repeat + 1):
             started = time.perf_counter()

@@ -22,7 +22,7 @@ from harness import ROOT, Client, gunicorn, summary, timed
 
 sys.path.insert(0, str(ROOT))
 
-from journal.db import connect  # noqa: E402
+from journal.data import connect  # noqa: E402
 from journal.share import hash_token  # noqa: E402
 
 

@@ -1,11 +1,8 @@
 """What every benchmark shares: a gunicorn on a free loopback port and a small HTTP client."""
 
 import http.client
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -14,24 +11,29 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # every benchmark imports the journal package from the repo
+# The tests' live server (tests/live.py) and factories (tests/factories.py), shared.
+sys.path.insert(1, str(ROOT / "tests"))
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from factories import new_user  # noqa: E402
+from live import LiveServer, free_port  # noqa: E402, F401 - free_port for bench_load
 
 
 class Client:
     """A tiny HTTP client that keeps the session cookie and never follows redirects."""
 
-    def __init__(self, port):
+    def __init__(self, port, keep_alive=False):
         self.port = port
         self.cookies = {}
         self.last_headers = None
+        # One connection for every request (HTTP keep-alive), as a browser does; otherwise a
+        # new connection for each.
+        self.keep_alive = keep_alive
+        self.conn = None
 
     def request(self, method, path, form=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = self.conn
         headers = {
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
             **(headers or {}),
@@ -40,14 +42,21 @@ class Client:
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        except Exception:  # the connection is of no more use (refused, reset, timed out)
+            conn.close()
+            self.conn = None
+            raise
         self.last_headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
-        conn.close()
+        if not self.keep_alive or response.will_close:
+            conn.close()
+            self.conn = None
         return response.status, data.decode(errors="replace")
 
     def token(self, path):
@@ -72,28 +81,22 @@ def gunicorn(database, workers=2):
     """Serve the app from `database` with gunicorn; yield (port, the master process).
 
     Only loopback is ever a target. Waits until /healthz answers and the workers have booted.
+    tests/live.py's LiveServer starts it (in a process group of its own) and always stops it,
+    even when it fails to start; its log is gunicorn.log beside the database.
     """
-    port = free_port()
-    env = {**os.environ, "JOURNAL_DATABASE": str(database), "JOURNAL_SECRET_KEY": "benchmark"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "journal:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        client = Client(port)
-        for _ in range(200):
-            try:
-                if client.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:  # not listening yet, or a worker still booting
-                pass
-            time.sleep(0.05)
+    database = Path(database)
+    server = LiveServer(
+        database.parent,
+        workers=workers,
+        threads=None,  # gunicorn's default, as the benchmarks always measured
+        database=database.name,
+        secret_key="benchmark",
+        password_hash=None,  # production's hashing
+        seconds=20,
+    )
+    with server:
         time.sleep(0.5)  # let every worker finish booting
-        yield port, server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        yield server.port, server.process
 
 
 def log_in(client, email, password):
@@ -114,12 +117,9 @@ def new_person(path, **user):
 
     `user` gives the users row's columns (email, password_hash, ...).
     """
-    from journal.db import connect
+    from journal.data import connect
     from journal.migrations import migrate
 
     db = connect(path)
     migrate(db)
-    user_id = (
-        db["users"].insert({"timezone": "UTC", "created_at": STAMP["created_at"], **user}).last_pk
-    )
-    return db, user_id
+    return db, new_user(db, **{"created_at": STAMP["created_at"], **user})

@@ -1,24 +1,29 @@
 """Fixtures in the shape of Flask's tutorial (app, client, runner, auth), plus a live gunicorn
-server and Chromium settings for the browser tests."""
+server and Chromium settings for the browser tests.
+
+The clock: the in-process app's clock (journal/clock.py) is held at `factories.NOW`, noon UTC
+of the day the run starts, for every test, so a run never straddles midnight and "today" is
+`factories.TODAY` (re-exported here) for the tests and the app alike. A test that needs time to
+pass moves it with `clock.set` (reset before the next test) or passes `now=`. The browser
+tests' live server follows the real clock (see `live_server`).
+
+The database: one migrated template file per session; each test's app gets a copy of it, and
+the `app` fixture is one app for the whole session pointed at that copy (its config and
+before-request hooks restored after each test). `make_app` builds a new app for a test that
+needs another config.
+"""
 
 import os
 import re
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import closing
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import shutil
 
 import pytest
+from factories import NOW, PASSWORD, TODAY  # noqa: F401 - re-exported for the test modules
+from live import FAST_HASH, ROOT, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
 
-from journal import create_app
+from journal import clock, create_app
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -29,45 +34,83 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "correct horse battery"
-# Cheap hashing keeps the suite fast; production uses werkzeug's default (scrypt).
-FAST_HASH = "pbkdf2:sha256:1000"
-# The whole run, with room to spare: the suite takes about six minutes on a quiet machine.
-RUN_MARGIN = timedelta(minutes=15)
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test",
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": FAST_HASH,
+}
 
 
 def pytest_configure(config):
-    """Tests take "today" as the UTC day they start on (the people they register live in UTC),
-    and several modules fix it when imported. A run that would straddle midnight UTC waits for
-    the new day instead of failing wherever the date turns. MIDNIGHT_WAIT=0 skips this (for
-    a short run of a few tests)."""
-    if os.environ.get("MIDNIGHT_WAIT") == "0":
-        return
-    now = datetime.now(UTC)
-    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-    if midnight - now < RUN_MARGIN:
-        wait = (midnight - now).total_seconds() + 5
-        print(f"Midnight UTC is near: waiting {wait:.0f} s for the new day.", file=sys.__stderr__)
-        time.sleep(wait)
+    """Hold the clock from the start, for anything made before the first fixture runs."""
+    clock.set(NOW)
+
+
+def pytest_unconfigure(config):
+    clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def held_clock():
+    """Every test starts at `NOW`, whatever the one before did with the clock."""
+    clock.set(NOW)
+    yield
+    clock.set(NOW)
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """A database with every migration applied, made once; tests get copies of it."""
+    folder = tmp_path_factory.mktemp("template")
+    create_app({**TEST_CONFIG, "DATABASE": str(folder / "journal.sqlite3")})
+    return folder / "journal.sqlite3"
+
+
+def fresh_database(tmp_path, template=None):
+    """A copy of the migrated template at `tmp_path/journal.sqlite3` (left alone if the file is
+    there already: a second app on the same folder shares its database, as before)."""
+    path = tmp_path / "journal.sqlite3"
+    template = template or _TEMPLATE.get("path")
+    if template is not None and not path.exists():
+        shutil.copy(template, path)
+    return path
+
+
+_TEMPLATE = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_template(template_database):
+    _TEMPLATE["path"] = template_database
 
 
 def make_app(tmp_path, **config):
-    """An app on a fresh database in `tmp_path`."""
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE": str(tmp_path / "journal.sqlite3"),
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            **config,
-        }
-    )
+    """A new app on a fresh database in `tmp_path` (a copy of the migrated template)."""
+    database = fresh_database(tmp_path)
+    return create_app({**TEST_CONFIG, "DATABASE": str(database), **config})
+
+
+@pytest.fixture(scope="session")
+def session_app(tmp_path_factory, template_database):
+    """One app for the whole run (building one costs more than most tests)."""
+    return make_app(tmp_path_factory.mktemp("session-app"))
 
 
 @pytest.fixture
-def app(tmp_path):
-    return make_app(tmp_path)
+def app(session_app, tmp_path):
+    """The session's app on a fresh database of this test's own."""
+    from journal.db import forget_connections
+
+    config = dict(session_app.config)
+    hooks = {key: list(funcs) for key, funcs in session_app.before_request_funcs.items()}
+    session_app.config["DATABASE"] = str(fresh_database(tmp_path))
+    yield session_app
+    forget_connections()
+    session_app.config.clear()
+    session_app.config.update(config)
+    session_app.before_request_funcs.clear()
+    session_app.before_request_funcs.update(hooks)
 
 
 @pytest.fixture
@@ -131,9 +174,10 @@ def register_with_csrf(client, email="pat@example.com", **extra):
 
 
 @pytest.fixture
-def secure(tmp_path):
-    """CSRF on, as in production, and a patient signed in through the real forms: (app, client)."""
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+def secure(app):
+    """CSRF on, as in production, and a patient signed in through the real forms: (app, client).
+    (flask-wtf reads WTF_CSRF_ENABLED on each request; the `app` fixture restores it after.)"""
+    app.config["WTF_CSRF_ENABLED"] = True
     return app, register_with_csrf(app.test_client())
 
 
@@ -175,67 +219,13 @@ def pytest_sessionfinish(session, exitstatus):
 # Browser tests: a real server on a free loopback port, Debian's Chromium at a phone's size.
 
 
-def free_port():
-    """A free TCP port on the loopback address."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(url, process, seconds=15):
-    """Poll /healthz until the server answers; fail with its output if it dies first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
-class LiveServer:
-    """The app served by gunicorn, as in production, with CSRF on and a fresh database."""
-
-    def __init__(self, tmp_path, workers=2):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.database = tmp_path / "live.sqlite3"
-        self.command = [
-            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
-            "--bind", self.url.removeprefix("http://"), "journal:create_app()",
-        ]  # fmt: skip
-        self.env = {
-            **os.environ,
-            "JOURNAL_DATABASE": str(self.database),
-            "JOURNAL_SECRET_KEY": "live-server",
-            "JOURNAL_PASSWORD_HASH_METHOD": FAST_HASH,
-        }
-        self.log = tmp_path / "gunicorn.log"
-
-    def __enter__(self):
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_until_healthy(self.url, self.process)
-        return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=15)
-
-    def query(self, sql, *args):
-        """Rows from the server's database, opened read-only (what it stored, as it is)."""
-        uri = f"file:{self.database}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            return db.execute(sql, args).fetchall()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    """gunicorn (tests/live.py) on the real clock, not the held one: the browser keeps its own
+    real clock (its "today" for a check-in kept offline, the times it stamps), and some browser
+    tests wait for real time to pass between saves (stored times have whole seconds), so the
+    server must see the same time as the browser. Those tests take "today" from the server's
+    own pages, never from `TODAY`."""
     with LiveServer(tmp_path_factory.mktemp("live")) as server:
         yield server
 

@@ -3,14 +3,14 @@
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 
-from journal import account, devices
-from journal.auth import COMMON_MESSAGE, COMMON_PASSWORDS, PASSWORD_MIN, common_passwords
+from journal import account, clock, devices
 from journal.db import get_db
+from journal.passwords import COMMON_MESSAGE, COMMON_PASSWORDS, PASSWORD_MIN, common_passwords
 
 # A list entry of 10+ characters: the length rule alone would let it through.
 COMMON = "Password123"
@@ -480,7 +480,7 @@ def test_activity_lists_sign_ins_exports_and_openings(app, client, auth):
         events = [("activity", r[0]) for r in db.execute("select id from activity")]
         events += [("share_openings", r[0]) for r in db.execute("select id from share_openings")]
         rows = sorted(events, key=lambda e: (e[0] == "share_openings", e[1]))
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now().replace(microsecond=0)
         for n, (table, row_id) in enumerate(rows):
             at = (now - timedelta(minutes=len(rows) - n)).isoformat()
             column = "opened_at" if table == "share_openings" else "at"
@@ -515,8 +515,8 @@ def test_activity_lists_sign_ins_exports_and_openings(app, client, auth):
 
 def test_activity_keeps_ninety_days(app, client, patient):
     pat = user_id(app, "pat@example.com")
-    old = (datetime.now(UTC) - timedelta(days=91)).isoformat(timespec="seconds")
-    recent = (datetime.now(UTC) - timedelta(days=89)).isoformat(timespec="seconds")
+    old = (clock.now() - timedelta(days=91)).isoformat(timespec="seconds")
+    recent = (clock.now() - timedelta(days=89)).isoformat(timespec="seconds")
     with app.app_context():
         db = get_db()
         db.execute(

@@ -1,14 +1,15 @@
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import factories
 import pytest
+from factories import TODAY
 
-from journal import instruments
+from journal import clock, instruments
 from journal.db import get_db
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 
 # Copied from CLINICAL.md, not from the code, so a slip in either shows up here.
@@ -86,18 +87,7 @@ def take(client, kind, answers, day=YESTERDAY, **extra):
 
 
 def add_session(app, user_id, day):
-    with app.app_context():
-        get_db()["sessions"].insert(
-            {
-                "user_id": user_id,
-                "started_at": f"{day}T15:00:00+00:00",
-                "day": day,
-                "product": "ketamine",
-                "route": "iv",
-                "created_at": f"{day}T15:00:00+00:00",
-                "updated_at": f"{day}T15:00:00+00:00",
-            }
-        )
+    factories.add_session(app, day, user_id, stamp=f"{day}T15:00:00+00:00")
 
 
 def summary_figures(page, kind):
@@ -390,7 +380,7 @@ def test_nothing_answered(app, client, patient):
 
 
 def test_future_is_relative_to_the_persons_own_day(app, client, auth):
-    kiri = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    kiri = clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
     auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
     refused = take(client, "gad7", GAD7_CALM, day=kiri)
     assert refused.status_code == 400 and "still to come" in error_for(refused, "date")

@@ -11,7 +11,7 @@ import pytest
 from conftest import AuthActions, csrf_token
 from icalendar import Calendar
 
-from journal.calendar import TIME_MESSAGE, build_calendar
+from journal.calendar.ics import TIME_MESSAGE, build_calendar
 from journal.db import get_db
 
 URL = re.compile(r'value="(http://localhost/calendar/([A-Za-z0-9_-]{43})\.ics)"')

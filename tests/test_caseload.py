@@ -1,41 +1,22 @@
 import re
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
+from factories import TODAY, checkin, person, session, take, therapist
 
 from journal import timezones
-from journal.caseload import (
-    CODE_ALPHABET,
-    WRONG_CODE,
-    make_code,
-    normalize_code,
-    order_key,
-    review,
-)
+from journal.caseload import order_key, review
 from journal.db import get_db
 from journal.fields import DIRECTION_MESSAGE, INVISIBLE_MESSAGE, name_text
+from journal.therapist_link import CODE_ALPHABET, WRONG_CODE, make_code, normalize_code
 
-TODAY = datetime.now(UTC).date()  # people registered here live in UTC unless told otherwise
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
 
 
 def ago(days):
     return (TODAY - timedelta(days=days)).isoformat()
-
-
-def person(app, email, role="patient", **extra):
-    """A test client signed in as a newly registered person."""
-    client = app.test_client()
-    response = AuthActions(client).register(email=email, role=role, **extra)
-    assert response.status_code == 302, response.text
-    client.get(response.location)  # read the welcome flash
-    return client
-
-
-def therapist(app, email="doc@example.com", **extra):
-    return person(app, email, role="therapist", display_name="Dr Rivera", **extra)
 
 
 def user_id(app, email):
@@ -64,24 +45,8 @@ def links(app):
         )
 
 
-def checkin(client, day, mood, **extra):
-    response = client.post("/checkin", data={"date": day, "mood": str(mood), **extra})
-    assert response.status_code == 302, response.text
-    client.get(response.location)
-
-
-def session(client, day, **extra):
-    data = {"started_at": f"{day}T10:00", "product": "ketamine", "route": "iv", **extra}
-    response = client.post("/sessions/new", data=data)
-    assert response.status_code == 302, response.text
-    client.get(response.location)
-
-
 def phq9(client, day, answers):
-    data = {"date": day, **{f"q{i}": str(a) for i, a in enumerate(answers, start=1)}}
-    response = client.post("/assessments/phq9", data=data)
-    assert response.status_code == 302, response.text
-    client.get(response.location)
+    take(client, "phq9", day, answers, read_flash=True)
 
 
 def cards(page):

@@ -723,6 +723,7 @@ def test_module_imports_no_pyplot_flask_or_sql():
         assert not name.startswith(("flask", "sqlite", "matplotlib.pyplot", "pylab")), name
 
 
+@pytest.mark.subprocess
 def test_rendering_never_imports_pyplot():
     script = """
 import sys

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import make_app
+from factories import TODAY
 
+from journal import clock
 from journal.checkins import days_without, parse_tags
 from journal.db import get_db
 from journal.timezones import local_today
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 
 
@@ -372,15 +373,15 @@ def test_timezones_give_different_todays(client, auth):
     auth.logout()
     auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
     hono_today = client.get("/checkin").text
-    kiri = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
-    hono = datetime.now(ZoneInfo("Pacific/Honolulu")).date()
+    kiri = clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
+    hono = clock.now().astimezone(ZoneInfo("Pacific/Honolulu")).date()
     assert kiri - hono == timedelta(days=1)
     assert f'name="date" required type="date" value="{kiri}"' in kiri_today
     assert f'name="date" required type="date" value="{hono}"' in hono_today
 
 
 def test_future_is_relative_to_the_persons_own_day(app, client, auth):
-    kiri = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    kiri = clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
     auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
     assert "still to come" in error_for(post(client, date=kiri), "date")
     auth.logout()
@@ -748,7 +749,7 @@ def test_edit_form_and_a_reshown_edit_carry_the_stored_fingerprint(app, client, 
     with app.test_request_context():
         from flask import g
 
-        from journal.auth import User
+        from journal.people import User
 
         g._login_user = User(get_db()["users"].get(1))
         row = checkins.find_checkin(date.fromisoformat(YESTERDAY))

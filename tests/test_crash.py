@@ -18,6 +18,7 @@ import time
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import pytest
 from conftest import FAST_HASH, PASSWORD, ROOT, free_port, wait_until_healthy
 
 PEOPLE = 2
@@ -164,6 +165,7 @@ def stored_checkins(database):
     return integrity, {(email, day): mood for email, day, mood in rows}
 
 
+@pytest.mark.subprocess
 def test_sigkill_while_saving_loses_no_acknowledged_save(tmp_path):
     database = tmp_path / "crash.sqlite3"
     with open(tmp_path / "gunicorn.log", "wb") as log:

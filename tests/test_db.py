@@ -12,7 +12,7 @@ import pytest
 from conftest import LiveServer, free_port, make_app, wait_until_healthy
 
 from journal import _instance_secret, create_app, windows
-from journal.db import connect
+from journal.data import connect
 from journal.demo import DEMO_EMAIL, DEMO_PASSWORD
 from journal.migrations import migrate, migrations
 
@@ -216,11 +216,13 @@ def test_config_from_environment(monkeypatch, tmp_path):
     assert (tmp_path / "env.sqlite3").exists()
 
 
+@pytest.mark.subprocess
 def test_gunicorn_serves_the_app(tmp_path):
     with LiveServer(tmp_path) as server, urllib.request.urlopen(f"{server.url}/healthz") as r:
         assert json.load(r) == {"status": "ok"}
 
 
+@pytest.mark.subprocess
 def test_flask_run_migrates_a_new_database_before_serving(tmp_path):
     database = tmp_path / "new.sqlite3"
     port = free_port()
@@ -240,6 +242,7 @@ def test_flask_run_migrates_a_new_database_before_serving(tmp_path):
         process.wait(timeout=15)
 
 
+@pytest.mark.subprocess
 def test_flask_commands_do_not_migrate_on_their_own(tmp_path):
     """A backup taken before an upgrade keeps the old schema; init-db then upgrades."""
     old = tmp_path / "old.sqlite3"
@@ -337,8 +340,9 @@ def test_owned_page_counts_and_fetches_only_the_persons_rows(tmp_path, query, ex
     only, their own total, the page's rows in order, and how many come before it."""
     from flask import g
 
-    from journal.auth import User
-    from journal.db import Page, get_db, owned_page
+    from journal.access import owned_page
+    from journal.db import Page, get_db
+    from journal.people import User
 
     app = make_app(tmp_path, ENTRIES_PER_PAGE=2)
     with app.app_context():
@@ -374,8 +378,9 @@ def test_owned_page_past_the_last_or_not_a_page_is_404(tmp_path, query):
     from flask import g
     from werkzeug.exceptions import NotFound
 
-    from journal.auth import User
-    from journal.db import get_db, owned_page
+    from journal.access import owned_page
+    from journal.db import get_db
+    from journal.people import User
 
     app = make_app(tmp_path, ENTRIES_PER_PAGE=2)
     with app.app_context():

@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import PASSWORD, LiveServer, make_app
 
 # Strings found nowhere else: what must go, and what must stay.
@@ -110,6 +111,7 @@ def csrf(page):
     return page[start : page.index('"', start)]
 
 
+@pytest.mark.subprocess
 def test_deleted_words_leave_the_files_of_a_running_server(tmp_path):
     with LiveServer(tmp_path, workers=2) as server:
         people = {}

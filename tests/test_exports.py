@@ -3,16 +3,17 @@ import io
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AuthActions
+from factories import TODAY, checkin, take
 
+from journal import clock
 from journal.db import get_db
 from journal.exports import cell
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 DAY1 = (TODAY - timedelta(days=3)).isoformat()
 DAY2 = (TODAY - timedelta(days=2)).isoformat()
 DAY3 = (TODAY - timedelta(days=1)).isoformat()
@@ -52,18 +53,8 @@ def table(response):
     return header, [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def check_in(client, day, **data):
-    response = client.post("/checkin", data={"date": day, "mood": "6", **data})
-    assert response.status_code == 302, response.text
-    return response
-
-
-def take(client, kind, day, answers, difficulty=None):
-    form = {"date": day, **{f"q{n}": str(a) for n, a in enumerate(answers, start=1)}}
-    if difficulty is not None:
-        form["difficulty"] = str(difficulty)
-    response = client.post(f"/assessments/{kind}", data=form)
-    assert response.status_code == 302, response.text
+def check_in(client, day, mood="6", **data):
+    return checkin(client, day, mood, read_flash=False, **data)
 
 
 def add_symptom(client, name):
@@ -132,7 +123,7 @@ def test_download_headers(client, patient, name, mimetype):
 def test_filename_uses_the_persons_own_today(client, auth):
     auth.register(timezone="Pacific/Kiritimati")  # UTC+14: often a day ahead of UTC
     response = client.get("/export/checkins.csv")
-    local = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    local = clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
     assert f"afterglow-checkins-{local}.csv" in response.headers["Content-Disposition"]
 
 

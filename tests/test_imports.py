@@ -4,15 +4,16 @@ import json
 import re
 import sqlite3
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
+from factories import TODAY
 
+from journal import clock
 from journal.db import get_db
 from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, separator
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 FUTURE = (TODAY + timedelta(days=2)).isoformat()
 
 # A Daylio export as the app writes it: newest first, every text field quoted, a multi-line
@@ -454,7 +455,7 @@ def test_a_new_upload_replaces_the_waiting_one(app, client, patient):
 
 def test_a_waiting_import_expires_after_a_day(app, client, patient):
     import_id = pending_id(upload(client, GENERIC))
-    old = (datetime.now(UTC) - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")
+    old = (clock.now() - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")
     with app.app_context():
         get_db()["pending_imports"].update(import_id, {"created_at": old})
     assert client.post(f"/import/{import_id}/confirm").status_code == 404

@@ -144,6 +144,7 @@ def test_nothing_added_when_logging_is_already_set_up(tmp_path):
     )
 
 
+@pytest.mark.subprocess
 def test_gunicorn_logs_no_token_or_query(tmp_path):
     """gunicorn.conf.py's access log, and the app's lines, from a real server."""
     with LiveServer(tmp_path) as server:

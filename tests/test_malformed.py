@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, make_app
+from factories import NOW, TODAY
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException, NotFound
 from wtforms.fields.core import UnboundField
@@ -23,7 +24,6 @@ from journal.db import get_db
 from journal.fields import JournalForm
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = date.today()  # the people below live in UTC, as the tests' clock does
 DAY = (TODAY - timedelta(days=9)).isoformat()
 
 
@@ -491,7 +491,7 @@ def in_chunks(data, size=64 * 1024):
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """gunicorn as in production, one worker, and a patient signed in: (server, visitor)."""
-    with LiveServer(tmp_path_factory.mktemp("chunked"), workers=1) as server:
+    with LiveServer(tmp_path_factory.mktemp("chunked"), workers=1, now=NOW) as server:
         visitor = Visitor(server)
         form = {"email": "chunk@example.com", "password": PASSWORD, "timezone": "UTC"}
         form["csrf_token"] = visitor.token("/auth/register")
@@ -510,6 +510,7 @@ LIMIT = 2 * 1024 * 1024
 
 
 @pytest.mark.parametrize("extra", [1, 64 * 1024, LIMIT])
+@pytest.mark.subprocess
 def test_a_chunked_checkin_over_the_limit_is_413_and_nothing_is_stored(live, extra):
     server, visitor = live
     fields = {"csrf_token": visitor.token("/checkin"), "date": DAY, "mood": "5"}
@@ -523,6 +524,7 @@ def test_a_chunked_checkin_over_the_limit_is_413_and_nothing_is_stored(live, ext
     assert stored(server, "checkins") == 0
 
 
+@pytest.mark.subprocess
 def test_a_chunked_import_over_the_limit_is_413_and_nothing_is_stored(live):
     server, visitor = live
     boundary = "chunkedboundary"
@@ -543,6 +545,7 @@ def test_a_chunked_import_over_the_limit_is_413_and_nothing_is_stored(live):
     assert stored(server, "pending_imports") == 0
 
 
+@pytest.mark.subprocess
 def test_a_chunked_body_within_the_limit_is_read_whole(live):
     server, visitor = live
     fields = {"csrf_token": visitor.token("/checkin"), "date": TODAY.isoformat(), "mood": "7"}

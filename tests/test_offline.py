@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import AuthActions, csrf_token
+from factories import TODAY
 from PIL import Image
 
+from journal import clock
 from journal.db import get_db
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 DAY = (TODAY - timedelta(days=1)).isoformat()
 JSON = {"Accept": "application/json"}
 KEY = "6f1c2a1e-7d43-4b8e-9d1a-3c2b1a0f9e88"
@@ -144,6 +145,16 @@ def test_precache_list_holds_no_page_with_health_data(client, patient):
             assert response.headers.get("Cache-Control") != "no-store", url
 
 
+def test_every_script_module_is_precached_so_the_offline_page_runs(client):
+    # app.js imports the others: one missing from the list would break the script offline.
+    shell = set(shell_list(client.get("/sw.js").text))
+    modules = {f"/static/{p.name}" for p in STATIC.glob("*.js") if p.name != "sw.js"}
+    assert len(modules) > 1 and modules <= shell
+    for module in modules - {"/static/app.js"}:  # and each is reached from app.js
+        name = module.rsplit("/", 1)[1]
+        assert any(f'"./{name}"' in p.read_text() for p in STATIC.glob("*.js")), name
+
+
 def test_service_worker_stores_only_static_files_and_never_posts():
     source = (STATIC / "sw.js").read_text()
     # One place puts anything in a cache, guarded by the static-files test...
@@ -202,7 +213,7 @@ def signed_in_here(html):
 
 
 def until_from_now(attrs):
-    return datetime.fromtimestamp(int(attrs["signed-in-until"]) / 1000, UTC) - datetime.now(UTC)
+    return datetime.fromtimestamp(int(attrs["signed-in-until"]) / 1000, UTC) - clock.now()
 
 
 def test_every_patient_page_tells_the_script_who_is_signed_in_and_until_when(client, auth):
@@ -505,7 +516,7 @@ def test_checkin_form_carries_a_stable_tag_per_person(app):
     assert owner_tag(one) != owner_tag(two)
 
 
-# The offline form's offer ends when the server-side sign-in does (journal/auth.py load_user).
+# The offline form's offer ends when the server-side sign-in does (journal/people.py load_user).
 
 
 def move_sign_in(app, sql, *args):
@@ -530,9 +541,9 @@ def server_end(app):
         # after that, not after this page.
         ("", "update signins set seen_at = seen_at - 50", "idle"),
         # Kept signed in, with five minutes left: it ends then, not 30 minutes from now.
-        ("y", "update signins set expires_at = unixepoch() + 300", "expires"),
+        ("y", "update signins set expires_at = seen_at + 300", "expires"),
         # Not kept, but its 30 days are nearly up (IDLE_MINUTES would outlast them).
-        ("", "update signins set expires_at = unixepoch() + 300", "expires"),
+        ("", "update signins set expires_at = seen_at + 300", "expires"),
     ],
 )
 def test_the_offline_form_is_offered_until_the_server_ends_the_sign_in(

@@ -2,16 +2,17 @@
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 
 from conftest import AuthActions
+from factories import TODAY
 from pypdf import PdfReader
 
 from journal.db import get_db
 
 DAY = "2026-01-05"
-RECENT = (datetime.now(UTC).date() - timedelta(days=5)).isoformat()  # in a link's 90 days
+RECENT = (TODAY - timedelta(days=5)).isoformat()  # in a link's 90 days
 
 
 def make_link(client):

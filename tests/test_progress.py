@@ -1,18 +1,19 @@
 import json
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from io import BytesIO
 from xml.etree import ElementTree
 
+import factories
 import pytest
+from factories import TODAY
 from matplotlib.image import imread
 
-from journal import progress
+from journal import figures, joined
 from journal.db import get_db
-from journal.progress import describe_timeline, heatmap, timeline_data
+from journal.figures import describe_timeline, heatmap, timeline_data
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 SESSION_DAY = TODAY - timedelta(days=10)
 
 
@@ -22,42 +23,15 @@ def day(offset):
 
 
 def checkin(client, offset, mood, **extra):
-    response = client.post("/checkin", data={"date": day(offset), "mood": str(mood), **extra})
-    assert response.status_code == 302, response.text
-    client.get(response.location)  # read the flash, as a person would
+    factories.checkin(client, day(offset), mood, **extra)
 
 
 def add_session(app, offset, route="iv", user_id=1):
-    with app.app_context():
-        return (
-            get_db()["sessions"]
-            .insert(
-                {
-                    "user_id": user_id,
-                    "started_at": f"{day(offset)}T15:00:00+00:00",
-                    "day": day(offset),
-                    "product": "ketamine",
-                    "route": route,
-                    "created_at": "2026-01-01T00:00:00+00:00",
-                    "updated_at": "2026-01-01T00:00:00+00:00",
-                }
-            )
-            .last_pk
-        )
+    return factories.add_session(app, day(offset), user_id=user_id, route=route)
 
 
 def add_assessment(app, kind, offset, total, user_id=1):
-    with app.app_context():
-        get_db()["assessments"].insert(
-            {
-                "user_id": user_id,
-                "kind": kind,
-                "day": day(offset),
-                "answers": "[]",
-                "total": total,
-                "created_at": "2026-01-01T00:00:00+00:00",
-            }
-        )
+    factories.add_assessment(app, kind, day(offset), total, user_id=user_id)
 
 
 @pytest.fixture
@@ -307,7 +281,7 @@ def test_304_comes_before_any_drawing(client, course, monkeypatch):
     def refuse(**kwargs):
         raise AssertionError("drew a chart the browser already has")
 
-    monkeypatch.setitem(progress.DRAW, "window-overlay", refuse)
+    monkeypatch.setitem(figures.DRAW, "window-overlay", refuse)
     response = client.get("/charts/window-overlay.svg", headers={"If-None-Match": tag})
     assert response.status_code == 304
     with pytest.raises(AssertionError, match="drew a chart"):
@@ -467,10 +441,10 @@ def overlay_text(moods, session_offsets, window_days=7):
         for n, offset in enumerate(session_offsets, start=1)
     ]
     end = start + timedelta(days=60)
-    data, base, used = progress.overlay_data(
+    data, base, used = figures.overlay_data(
         points, sessions, window_days, start - timedelta(days=30), end, "Mood"
     )
-    return progress.describe_overlay(data, base, used)
+    return figures.describe_overlay(data, base, used)
 
 
 BASE_5 = [(-5, 4), (-3, 5), (-1, 6)]  # baseline 5.0
@@ -517,14 +491,14 @@ def test_ranges_start_at_a_new_patients_first_day(app, client, patient):
         page = client.get(f"/progress?days={days}").text
         assert f"{first:%-d %b %Y} to {TODAY:%-d %b %Y}" in page, days
         assert "check-ins on 2 of 5 days" in page, days
-    for name in progress.CHARTS:
+    for name in figures.CHARTS:
         assert client.get(f"/charts/{name}.svg?days=90").status_code == 200
 
 
 def test_a_range_never_starts_before_the_account_without_entries(client, patient):
     page = client.get("/progress?days=365").text
     assert f"{TODAY:%-d %b %Y} to {TODAY:%-d %b %Y}" in page
-    for name in progress.CHARTS:
+    for name in figures.CHARTS:
         assert client.get(f"/charts/{name}.png?days=365").status_code == 200
 
 
@@ -608,7 +582,7 @@ def test_overlay_text_changes_agree_with_the_values_shown(moods, expected, absen
     ],
 )
 def test_window_label_says_which_days_the_figures_stand_on(last, label):
-    assert progress.window_label(last, 7) == label
+    assert figures.window_label(last, 7) == label
 
 
 @pytest.mark.parametrize(
@@ -624,7 +598,7 @@ def test_window_label_says_which_days_the_figures_stand_on(last, label):
     ],
 )
 def test_a_window_still_under_way_says_how_many_days_it_has_so_far(last, so_far, label):
-    assert progress.window_label(last, 7, so_far) == label
+    assert figures.window_label(last, 7, so_far) == label
 
 
 def test_the_session_page_labels_a_window_under_way(client, patient):
@@ -679,7 +653,7 @@ def test_joined_day_is_the_local_day_the_account_was_made(created_at, timezone, 
     days alike (History had a second copy of it)."""
 
     person = type("Person", (), {"created_at": created_at, "timezone": timezone})()
-    assert progress.joined_day(person) == expected
+    assert joined.joined_day(person) == expected
 
 
 def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, patient):
@@ -689,8 +663,8 @@ def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, p
     for offset in (-30, 0, -20):
         add_session(app, offset)
     with app.test_request_context():
-        numbered = list(progress.numbered_sessions(1))
-        assert numbered == progress.session_rows(1)
+        numbered = list(figures.numbered_sessions(1))
+        assert numbered == figures.session_rows(1)
         assert [(s["number"], s["day"]) for s in numbered] == [
             (1, day(-30)),
             (2, day(-20)),
@@ -710,11 +684,11 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
     charts share one fetch (the PHQ-9 scores were read twice, for the cards and the chart)."""
     from collections import Counter
 
-    from journal import sharing
+    from journal import access
 
     with app.test_request_context():
-        person = sharing.person(1)
-        for view in (progress.view_context, sharing.patient_context):
+        person = access.person(1)
+        for view in (figures.view_context, access.patient_context):
             statements = []
             get_db().conn.set_trace_callback(statements.append)
             view(person, {"metric": metric})

@@ -1,18 +1,20 @@
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 
+import factories
 import pytest
 from conftest import AuthActions, make_app
+from factories import TODAY
 from pypdf import PdfReader
 
 from journal import reports
+from journal.access import person
 from journal.db import get_db
-from journal.sharing import person
+from journal.timezones import day_text
 
-TODAY = datetime.now(UTC).date()  # the patients here live in UTC
 SESSION_DAY = TODAY - timedelta(days=20)
 START = TODAY - timedelta(days=29)
 RANGE = f"start={START.isoformat()}&end={TODAY.isoformat()}"
@@ -26,28 +28,15 @@ def day(offset):
 
 def short(offset):
     """A date relative to the first session as the report prints it ("3 Mar 2026")."""
-    return reports.day_text(SESSION_DAY + timedelta(days=offset))
+    return day_text(SESSION_DAY + timedelta(days=offset), "date_year")
 
 
 def add(app, table, user_id=1, **row):
-    stamps = (
-        {"created_at": STAMP}
-        if table == "assessments"
-        else {"created_at": STAMP, "updated_at": STAMP}
-    )
-    with app.app_context():
-        get_db()[table].insert({"user_id": user_id, **stamps, **row})
+    factories.insert(app, table, user_id, STAMP, **row)
 
 
 def add_session(app, offset, user_id=1, **row):
-    add(
-        app,
-        "sessions",
-        user_id,
-        started_at=f"{day(offset)}T10:00:00+00:00",
-        day=day(offset),
-        **{"product": "ketamine", "route": "iv", **row},
-    )
+    factories.add_session(app, day(offset), user_id, hour=10, stamp=STAMP, **row)
 
 
 def pages(pdf_bytes):
@@ -149,7 +138,7 @@ def test_download_headers(course):
 def test_first_page_reads_in_a_minute(course):
     first = course["pages"][0]
     assert "Sam R." in first
-    assert f"{reports.day_text(START)} to {reports.day_text(TODAY)} (30 days)" in first
+    assert f"{day_text(START, 'date_year')} to {day_text(TODAY, 'date_year')} (30 days)" in first
     assert "Sessions in this range 2 (of 2 recorded)" in first
     assert f"First and last {short(0)} and {short(12)}" in first
     assert "Ketamine (racemic), IV infusion; Esketamine (Spravato), Intranasal spray" in first
@@ -189,17 +178,18 @@ def test_flagged_days_section(text):
         (9, "mood 2 of 10"),
         (10, "thoughts of self-harm reported"),
     ]:
-        long_day = reports.long_day(SESSION_DAY + timedelta(days=offset))
+        long_day = day_text(SESSION_DAY + timedelta(days=offset), "short_year")
         assert f"{long_day} {reason}" in section
 
 
 def test_shared_reflections_in_date_order(text):
     section = text[text.index("Reflections shared by Sam R.") :]
     expected = [
-        f"{reports.long_day(SESSION_DAY)} · session\nShared session: I saw the sea.",
+        f"{day_text(SESSION_DAY, 'short_year')} · session\nShared session: I saw the sea.",
         "What stood out most?\nThe colour of the water.",
-        f"{reports.long_day(SESSION_DAY + timedelta(days=1))} · check-in\n{SHARED_WORDS}",
-        f"{reports.long_day(SESSION_DAY + timedelta(days=9))} · check-in\nA heavy day, said so.",
+        f"{day_text(SESSION_DAY + timedelta(days=1), 'short_year')} · check-in\n{SHARED_WORDS}",
+        f"{day_text(SESSION_DAY + timedelta(days=9), 'short_year')} · check-in\n"
+        "A heavy day, said so.",
     ]
     positions = [section.index(item) for item in expected]
     assert positions == sorted(positions)
@@ -275,7 +265,7 @@ def test_default_range_is_the_last_90_days(client, patient):
         in (response.headers["Content-Disposition"])
     )
     assert (
-        f"{reports.day_text(start)} to {reports.day_text(TODAY)} (90 days)"
+        f"{day_text(start, 'date_year')} to {day_text(TODAY, 'date_year')} (90 days)"
         in pages(response.data)[0]
     )
 
@@ -385,7 +375,7 @@ needs_fallback_fonts = pytest.mark.skipif(
 @pytest.fixture
 def without_fallback_fonts(monkeypatch):
     """A server without Debian's CJK and emoji fonts."""
-    monkeypatch.setattr(reports, "FALLBACK_FONTS", {"cjk": {"": "/nonexistent/font.ttc"}})
+    monkeypatch.setattr(reports.layout, "FALLBACK_FONTS", {"cjk": {"": "/nonexistent/font.ttc"}})
     reports.fallback_fonts.cache_clear()
     reports._fallback_covered.cache_clear()
     yield
@@ -557,11 +547,11 @@ def test_a_session_with_a_low_mood_after_is_a_flagged_day(
     response = client.get(f"/export/report.pdf?{RANGE}")
     first, *rest = pages(response.data)
     reason = f"mood {mood_after} of 10 after a session"
-    assert (f"{reports.day_text(session_day)} {reason}" in first) is flagged
+    assert (f"{day_text(session_day, 'date_year')} {reason}" in first) is flagged
     assert ("No days flagged in this range." in first) is not flagged
     section = "\n".join(rest)
     section = section[section.index("Flagged days") :]
-    assert (f"{reports.long_day(session_day)} {reason}" in section) is flagged
+    assert (f"{day_text(session_day, 'short_year')} {reason}" in section) is flagged
     assert "as the last mood rating of a session" in " ".join(first.split())
     assert "PRIVATE" not in first + section
 
@@ -584,7 +574,7 @@ def test_a_new_patients_check_ins_count_from_their_first_day(app, client, patien
         checkin_on(app, offset, 6)
     first = first_page(client)
     assert "(90 days)" in first  # the range asked for
-    since = reports.day_text(TODAY - timedelta(days=4))
+    since = day_text(TODAY - timedelta(days=4), "date_year")
     assert f"Check-ins on 4 of 5 days (counted from {since}, the journal's first day)" in first
     assert "of 90 days" not in first
 
@@ -592,7 +582,7 @@ def test_a_new_patients_check_ins_count_from_their_first_day(app, client, patien
 def test_a_range_before_the_journal_began_counts_no_days(client, patient):
     first = first_page(client, "start=2020-01-01&end=2020-01-01&sections=")
     assert "(1 day)" in first and "(1 days)" not in first
-    assert f"Check-ins none: the journal starts on {reports.day_text(TODAY)}" in first
+    assert f"Check-ins none: the journal starts on {day_text(TODAY, 'date_year')}" in first
 
 
 @pytest.mark.parametrize(
@@ -654,7 +644,7 @@ def test_a_report_covers_at_most_two_years(client, patient, start, status):
     response = client.get(f"/export/report.pdf?start={start}&end={TODAY}&sections=")
     assert response.status_code == status
     if status == 400:
-        last = reports.day_text(start + timedelta(days=730))
+        last = day_text(start + timedelta(days=730), "date_year")
         assert (
             f"A report covers at most 731 days (two years): choose {last} or earlier, or a "
             "later start." in response.text
@@ -701,9 +691,9 @@ def test_chart_words_count_check_ins_from_the_first_day_as_page_1_does(app, clie
         checkin_on(app, offset, 6)
     response = client.get("/export/report.pdf?sections=charts")
     text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
-    since = reports.day_text(TODAY - timedelta(days=4))
+    since = day_text(TODAY - timedelta(days=4), "date_year")
     assert "Check-ins on 4 of 5 days" in text
-    assert f"Mood from {since} to {reports.day_text(TODAY)}: check-ins on 4 of 5 days" in text
+    assert f"Mood from {since} to {day_text(TODAY, 'date_year')}: check-ins on 4 of 5 days" in text
     assert "of 90 days" not in text
 
 

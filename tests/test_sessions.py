@@ -2,15 +2,18 @@ import html
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import unlabelled_inputs
+from factories import checkin
 
+from journal import clock
 from journal.db import get_db
-from journal.sessions import figure_text, signed
+from journal.numbers import signed
+from journal.session_record import figure_text
 
 # A past moment: expectations come from fixed inputs, never from the clock.
 GOOD = {
@@ -47,8 +50,7 @@ def post(client, url="/sessions/new", **data):
 
 
 def check_in(client, day, mood):
-    response = client.post("/checkin", data={"date": day, "mood": str(mood)})
-    assert response.status_code == 302
+    checkin(client, day, mood, read_flash=False)
 
 
 def cards(page):
@@ -140,9 +142,9 @@ def test_new_form(client, patient):
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Los_Angeles", "UTC"])
 def test_new_form_starts_at_now_in_the_persons_zone(client, auth, zone):
     auth.register(timezone=zone)
-    before = datetime.now(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    before = clock.now().astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
     page = client.get("/sessions/new").text
-    after = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    after = clock.now().astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     value = re.search(r'name="started_at" required type="datetime-local" value="([^"]+)"', page)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value.group(1))  # to the minute
     assert before <= datetime.fromisoformat(value.group(1)) <= after
@@ -478,7 +480,7 @@ def test_body_over_2mb_is_413(app, client, patient):
 
 def test_future_time_refused(app, client, auth):
     auth.register(timezone="America/Los_Angeles")
-    later = datetime.now(ZoneInfo("America/Los_Angeles")) + timedelta(hours=2)
+    later = clock.now().astimezone(ZoneInfo("America/Los_Angeles")) + timedelta(hours=2)
     typed = later.strftime("%Y-%m-%dT%H:%M")
     response = post(client, started_at=typed, reflection="not yet")
     assert response.status_code == 400
@@ -489,8 +491,10 @@ def test_future_time_refused(app, client, auth):
 
 def test_future_is_relative_to_the_persons_own_zone(app, client, auth):
     # Honolulu (UTC-10) is a day behind Kiritimati (UTC+14) on the clock on the wall.
-    honolulu_now = datetime.now(ZoneInfo("Pacific/Honolulu")).strftime("%Y-%m-%dT%H:%M")
-    kiritimati_now = datetime.now(ZoneInfo("Pacific/Kiritimati")).strftime("%Y-%m-%dT%H:%M")
+    honolulu_now = clock.now().astimezone(ZoneInfo("Pacific/Honolulu")).strftime("%Y-%m-%dT%H:%M")
+    kiritimati_now = (
+        clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).strftime("%Y-%m-%dT%H:%M")
+    )
     auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
     assert "still to come" in error_for(post(client, started_at=kiritimati_now), "started_at")
     auth.logout()
@@ -811,7 +815,7 @@ def test_side_effects_stored_with_spaces_are_read(app, client, patient):
 
 def test_new_session_suggests_a_phq9_when_none_this_week(app, client, patient):
     assert "No PHQ-9 in the last week" in client.get("/sessions/new").text
-    client.post("/assessments/phq9", data={"date": datetime.now(UTC).date().isoformat(),
+    client.post("/assessments/phq9", data={"date": clock.now().date().isoformat(),
                 **{f"q{n}": "1" for n in range(1, 10)}})  # fmt: skip
     assert "No PHQ-9 in the last week" not in client.get("/sessions/new").text
 
@@ -1023,7 +1027,7 @@ def add_history(app, count):
     with app.app_context():
         db = get_db()
         user_id = db.execute("select id from users").fetchone()[0]
-        today = datetime.now(UTC).date()
+        today = clock.now().date()
         days, day = [], today
         for n in range(count):
             days.append(day)
@@ -1050,13 +1054,13 @@ def all_cards(app, user_id):
     """{session id: (number, its window figures as the list drew them from all sessions)}."""
     from types import SimpleNamespace
 
-    from journal import progress, timezones
+    from journal import figures, timezones
 
     with app.test_request_context():
         person = SimpleNamespace(id=user_id, window_days=7)
-        base, pairs = progress.window_figures(person)
+        base, pairs = figures.window_figures(person)
         today = timezones.local_today("UTC")  # a window under way says "so far"
-        labels = progress.window_labels([row for row, _ in pairs], 7, today)
+        labels = figures.window_labels([row for row, _ in pairs], 7, today)
         macro = app.jinja_env.get_template("sessions/_parts.html").module.window_figures
         numbered = enumerate(zip(pairs, labels, strict=True), start=1)
         return {

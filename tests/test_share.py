@@ -1,18 +1,18 @@
 import hashlib
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
 from conftest import csrf_token
+from factories import TODAY
 from pypdf import PdfReader
 from werkzeug.exceptions import HTTPException
 
-from journal import share
+from journal import clock, share
 from journal.db import get_db
 
-TODAY = datetime.now(UTC).date()  # the patient fixture lives in UTC
 TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -103,7 +103,7 @@ def shared(app, client, patient):
 
 
 def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
-    before = datetime.now(UTC).replace(microsecond=0)
+    before = clock.now().replace(microsecond=0)
     response, token = make_link(client, label="Dr Rivera", days="14")
     assert response.headers["Cache-Control"] == "no-store"
     assert f'value="http://localhost/s/{token}"' in response.text
@@ -116,7 +116,7 @@ def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
     assert token not in repr(link)
     assert link["label"] == "Dr Rivera" and link["user_id"] == 1
     created = datetime.fromisoformat(link["created_at"])
-    assert before <= created <= datetime.now(UTC)
+    assert before <= created <= clock.now()
     assert datetime.fromisoformat(link["expires_at"]) - created == timedelta(days=14)
     assert link["open_count"] == 0 and link["last_opened_at"] is None
 
@@ -330,7 +330,7 @@ def test_each_opening_is_recorded_and_shown_to_the_owner(app, client, auth, shar
     (link,) = links(app)
     assert link["open_count"] == 2
     opened = datetime.fromisoformat(link["last_opened_at"])
-    assert datetime.now(UTC) - opened < timedelta(minutes=1)
+    assert clock.now() - opened < timedelta(minutes=1)
     assert openings(app) == ["page", "page"]
 
     auth.login()
@@ -422,9 +422,9 @@ def test_made_up_tokens_are_404(app, client, shared):
 
 
 def test_expired_link_is_410(app, client, auth, shared):
-    set_link(app, expires_at=iso(datetime.now(UTC) + timedelta(minutes=1)))
+    set_link(app, expires_at=iso(clock.now() + timedelta(minutes=1)))
     assert client.get(f"/s/{shared}").status_code == 200
-    set_link(app, expires_at=iso(datetime.now(UTC) - timedelta(seconds=1)))
+    set_link(app, expires_at=iso(clock.now() - timedelta(seconds=1)))
     assert_gone(client, shared, "This link has expired")
     assert links(app)[0]["open_count"] == 1
 
@@ -441,7 +441,7 @@ def test_revoking_ends_access_at_once(app, client, auth, shared):
     assert response.status_code == 302
     assert response.location == "/share"
     revoked_at = links(app)[0]["revoked_at"]
-    assert datetime.now(UTC) - datetime.fromisoformat(revoked_at) < timedelta(minutes=1)
+    assert clock.now() - datetime.fromisoformat(revoked_at) < timedelta(minutes=1)
     page = client.get("/share")
     assert "is revoked" in page.text
     assert "revoked " in page.text and "/revoke" not in page.text

@@ -1,20 +1,13 @@
 import json
 from datetime import date
 
-from journal.db import get_db
-from journal.sharing import flagged_days, person, shared_reflections
+from factories import insert
+
+from journal.access import flagged_days, person, shared_reflections
 
 
 def add(app, table, **row):
-    with app.app_context():
-        get_db()[table].insert(
-            {
-                "user_id": 1,
-                "created_at": "t",
-                **({} if table == "assessments" else {"updated_at": "t"}),
-                **row,
-            }
-        )
+    insert(app, table, stamp="t", **row)
 
 
 def session_row(day, text, private, prompts):

@@ -176,7 +176,7 @@ def test_adding_a_retired_name_says_how_to_bring_it_back(app, client, patient):
 
 def test_two_adds_of_one_name_at_once_store_it_once(app, client, patient):
     # A double tap: both requests pass the form's check before either stores the name.
-    from journal.symptoms import add_symptom
+    from journal.settings.symptoms import add_symptom
 
     with app.app_context():
         user_id = get_db().execute("select id from users").fetchone()[0]

@@ -1,0 +1,106 @@
+"""The tests' moment, and what they make: people, check-ins, sessions and scores.
+
+`NOW` is noon UTC of the day the run starts; tests/conftest.py holds the app's clock
+(journal/clock.py) there for every test, so `TODAY` is "today" for the tests and the app alike
+and a run never straddles midnight. Test modules import `TODAY` (or `NOW`) from here (or from
+conftest) instead of reading the system clock.
+
+Two kinds of factory:
+- through the real forms, with a test client (`person`, `therapist`, `checkin`, `session`,
+  `take`): what a person would do, the app's own checks included;
+- straight into the database through sqlite-utils (`insert`, `add_session`, `add_assessment`,
+  `new_user`): history in bulk, or rows the forms would refuse (days long past, fixed time
+  stamps). These take the app (or, for `new_user`, an open `Database`, as the benchmarks use).
+"""
+
+from datetime import UTC, datetime, time
+
+NOW = datetime.combine(datetime.now(UTC).date(), time(12), UTC)
+TODAY = NOW.date()
+PASSWORD = "correct horse battery"
+# Rows written straight into a database share one made-up time stamp.
+STAMP = "2026-01-01T00:00:00+00:00"
+
+
+# Through the real forms.
+
+
+def person(app, email, role="patient", **extra):
+    """A test client signed in as a newly registered person (the welcome flash read)."""
+    from conftest import AuthActions
+
+    client = app.test_client()
+    response = AuthActions(client).register(email=email, role=role, **extra)
+    assert response.status_code == 302, response.text
+    client.get(response.location)  # read the welcome flash
+    return client
+
+
+def therapist(app, email="doc@example.com", **extra):
+    """A test client signed in as a newly registered therapist, Dr Rivera."""
+    return person(app, email, role="therapist", display_name="Dr Rivera", **extra)
+
+
+def checkin(client, day, mood, read_flash=True, **extra):
+    """Check in on `day` (ISO text) through the form; the redirect's answer."""
+    response = client.post("/checkin", data={"date": day, "mood": str(mood), **extra})
+    assert response.status_code == 302, response.text
+    if read_flash:
+        client.get(response.location)  # read the flash, as a person would
+    return response
+
+
+def session(client, day, **extra):
+    """Log a ketamine IV session at 10:00 on `day` through the form."""
+    data = {"started_at": f"{day}T10:00", "product": "ketamine", "route": "iv", **extra}
+    response = client.post("/sessions/new", data=data)
+    assert response.status_code == 302, response.text
+    client.get(response.location)
+    return response
+
+
+def take(client, kind, day, answers, difficulty=None, read_flash=False):
+    """Take questionnaire `kind` (phq9, gad7) on `day` with `answers` through the form."""
+    form = {"date": day, **{f"q{n}": str(a) for n, a in enumerate(answers, start=1)}}
+    if difficulty is not None:
+        form["difficulty"] = str(difficulty)
+    response = client.post(f"/assessments/{kind}", data=form)
+    assert response.status_code == 302, response.text
+    if read_flash:
+        client.get(response.location)
+    return response
+
+
+# Straight into the database.
+
+
+def insert(app, table, user_id=1, stamp=STAMP, **row):
+    """Insert one row of `user_id` into `table` with made-up time stamps; its id."""
+    from journal.db import get_db
+
+    stamps = {"created_at": stamp}
+    if table != "assessments":
+        stamps["updated_at"] = stamp
+    with app.app_context():
+        return get_db()[table].insert({"user_id": user_id, **stamps, **row}).last_pk
+
+
+def add_session(app, day, user_id=1, hour=15, stamp=STAMP, **row):
+    """A ketamine IV session (unless `row` says otherwise) at `hour`:00 UTC on `day`; its id."""
+    values = {"product": "ketamine", "route": "iv", **row}
+    started_at = f"{day}T{hour:02d}:00:00+00:00"
+    return insert(app, "sessions", user_id, stamp, started_at=started_at, day=day, **values)
+
+
+def add_assessment(app, kind, day, total, user_id=1, answers="[]", stamp=STAMP, **row):
+    """A stored questionnaire score; its id."""
+    values = {"kind": kind, "day": day, "answers": answers, "total": total, **row}
+    return insert(app, "assessments", user_id, stamp, **values)
+
+
+def new_user(db, **user):
+    """Insert a users row (columns from `user`, in UTC unless told) into the open sqlite-utils
+    `db`; its id. For the benchmarks' databases."""
+    from journal.data import users
+
+    return users.insert(db, {"timezone": "UTC", "created_at": STAMP, **user})

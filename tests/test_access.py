@@ -1,0 +1,234 @@
+"""journal/access.py: CSRF checked on every POST of the app, and each role kept to its pages.
+
+The routes are read from the app's URL map, so a route added later is covered without
+naming it here.
+"""
+
+import io
+import re
+
+import pytest
+from conftest import PASSWORD, make_app
+from factories import TODAY, checkin, person, session, therapist
+from flask_login import login_user
+from werkzeug.exceptions import NotFound
+
+from journal import access
+from journal.db import get_db
+from journal.people import User
+
+DAY = TODAY.isoformat()
+LATER = "2026-01-05"
+CSV = f"date,mood,note\n{LATER},4,Slow start\n"
+
+
+def dump(app):
+    """Every row of every table, as SQL text."""
+    with app.app_context():
+        return list(get_db().conn.iterdump())
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A patient with one of everything, a therapist linked to them, and a stranger; then CSRF
+    on, as in production: (app, {"patient", "therapist", "stranger"}, URL values)."""
+    app = make_app(tmp_path)
+    patient = person(app, "pat@example.com")
+    checkin(patient, DAY, 5)
+    session(patient, DAY)
+    patient.post("/settings/symptoms", data={"name": "Pain"})
+    patient.post("/share", data={"label": "Dr", "days": "7"})
+    response = patient.post(
+        "/import",
+        data={"file": (io.BytesIO(CSV.encode()), "export.csv")},
+        content_type="multipart/form-data",
+    )
+    import_id = int(re.fullmatch(r"/import/(\d+)", response.location).group(1))
+    doc = therapist(app)
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", doc.get("/caseload").text).group(0)
+    assert patient.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    with app.app_context():
+        db = get_db()
+        values = {
+            "day": DAY,
+            "id": db["sessions"].rows_where(limit=1).__next__()["id"],
+            "kind": "phq9",
+            "import_id": import_id,
+            "link_id": db["share_links"].rows_where(limit=1).__next__()["id"],
+            "symptom_id": db["symptoms"].rows_where(limit=1).__next__()["id"],
+            "patient_id": 1,
+            "name": "mood",
+            "fmt": "svg",
+            "token": "x" * 43,
+            "invite_code": code,
+        }
+    app.config["WTF_CSRF_ENABLED"] = True
+    clients = {"patient": patient, "therapist": doc, "stranger": app.test_client()}
+    return app, clients, values
+
+
+def url(rule, values):
+    """The rule's path with each URL parameter filled in."""
+    return rule.build({name: values.get(name, 1) for name in rule.arguments})[1]
+
+
+def post_rules(app):
+    return [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+
+
+def poster(endpoint):
+    """Who sends the POST: the person whose page it is."""
+    if endpoint in ("auth.register", "auth.login"):
+        return "stranger"
+    return "therapist" if endpoint == "caseload.new_code" else "patient"
+
+
+def body(values, endpoint=""):
+    """Every form's fields, filled in validly: only the CSRF token is missing."""
+    return {
+        "email": "new@example.com" if endpoint == "auth.register" else "pat@example.com",
+        "password": PASSWORD,
+        "current_password": PASSWORD,
+        "new_password": "another long passphrase",
+        "timezone": "UTC",
+        "date": LATER,
+        "mood": "5",
+        "reflection": "words",
+        "started_at": f"{LATER}T10:00",
+        "product": "ketamine",
+        "route": "iv",
+        "name": "Nausea",
+        "label": "Dr Okafor",
+        "days": "7",
+        "invite_code": values["invite_code"],
+        "reminder_time": "07:30",
+        **{f"q{n}": "1" for n in range(1, 10)},
+    }
+
+
+def test_every_post_route_refuses_a_missing_token_and_stores_nothing(world):
+    app, clients, values = world
+    before = dump(app)
+    answers = {}
+    for rule in post_rules(app):
+        client = clients[poster(rule.endpoint)]
+        answers[rule.endpoint] = client.post(
+            url(rule, values), data=body(values, rule.endpoint)
+        ).status_code
+    assert answers == dict.fromkeys(answers, 400)
+    assert dump(app) == before
+    assert clients["patient"].get("/checkin").status_code == 200  # still signed in
+
+
+def test_every_post_route_refuses_a_forged_token(world):
+    app, clients, values = world
+    before = dump(app)
+    for rule in post_rules(app):
+        client = clients[poster(rule.endpoint)]
+        data = {**body(values, rule.endpoint), "csrf_token": "forged"}
+        assert client.post(url(rule, values), data=data).status_code == 400, rule.endpoint
+    assert dump(app) == before
+
+
+def test_the_csrf_lists_name_real_post_routes(world):
+    app, _, _ = world
+    posts = {rule.endpoint for rule in post_rules(app)}
+    assert posts >= access.CHECKS_ITS_OWN_TOKEN
+    assert len(access.CHECKS_ITS_OWN_TOKEN) < len(posts)  # the app-wide check does the rest
+
+
+def test_a_refused_form_comes_back_with_a_token_that_works(world):
+    app, clients, _ = world
+    patient = clients["patient"]
+    response = patient.post("/settings/symptoms", data={"name": "Nausea 🌙"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.text and "Nausea 🌙" in response.text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)[1]
+    sent = patient.post("/settings/symptoms", data={"name": "Nausea", "csrf_token": token})
+    assert sent.status_code == 302, re.findall(r'class="error[^>]*>([^<]*)<', sent.text)
+
+
+# Roles
+
+
+def rules_of(app, test):
+    return [rule for rule in app.url_map.iter_rules() if test(rule)]
+
+
+def method_of(rule):
+    return "get" if "GET" in rule.methods else "post"
+
+
+def test_a_therapist_never_opens_a_patient_page(world):
+    app, clients, values = world
+    app.config["WTF_CSRF_ENABLED"] = False  # the role is what is tested here
+    doc = clients["therapist"]
+    before = dump(app)
+    patient_pages = rules_of(
+        app,
+        lambda rule: (
+            (
+                rule.endpoint.split(".")[0] in access.PATIENT_BLUEPRINTS
+                or rule.endpoint in access.PATIENT_PAGES
+            )
+            and rule.endpoint not in access.OPEN_TO_ALL
+        ),
+    )
+    assert len(patient_pages) > 20
+    for rule in patient_pages:
+        response = getattr(doc, method_of(rule))(url(rule, values), data=body(values))
+        assert response.status_code == 302, rule.endpoint
+        assert response.location == "/caseload", rule.endpoint
+    for path in ("/settings/therapist", "/settings/therapist/unlink"):
+        assert doc.post(path, data=body(values)).status_code == 404
+    assert doc.get("/settings/therapist").status_code == 404
+    assert dump(app) == before
+
+
+def test_a_patient_never_opens_a_caseload_page(world):
+    app, clients, values = world
+    app.config["WTF_CSRF_ENABLED"] = False
+    patient = clients["patient"]
+    before = dump(app)
+    caseload_pages = rules_of(
+        app,
+        lambda rule: rule.endpoint.startswith("caseload."),
+    )
+    assert {rule.endpoint for rule in caseload_pages} == {
+        "caseload.index",
+        "caseload.new_code",
+        "caseload.patient",
+        "caseload.chart",
+    }
+    for rule in caseload_pages:
+        response = getattr(patient, method_of(rule))(url(rule, values))
+        assert response.status_code == 404, rule.endpoint
+    assert dump(app) == before
+
+
+def as_user(role):
+    return User({"id": 1, "email": "a@example.com", "display_name": "", "timezone": "UTC",
+                 "role": role})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("decorator", "allowed"),
+    [
+        (access.patient_required, {"patient"}),
+        (access.therapist_required, {"therapist"}),
+        (access.admin_required, {"admin"}),
+    ],
+)
+def test_each_role_decorator_lets_in_its_role_only(tmp_path, decorator, allowed):
+    app = make_app(tmp_path)
+    view = decorator(lambda: "shown")
+    for role in ("patient", "therapist", "admin"):
+        with app.test_request_context():
+            login_user(as_user(role))
+            if role in allowed:
+                assert view() == "shown"
+            else:
+                with pytest.raises(NotFound):
+                    view()
+    with app.test_request_context(), pytest.raises(NotFound):  # nobody signed in
+        view()

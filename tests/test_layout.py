@@ -1,0 +1,189 @@
+"""The shape of the code (issue 11), read from the source: layers, import cycles, SQL.
+
+- No import cycles among journal's modules, counting imports inside functions too (an import
+  moved into a function hides a cycle; it does not remove it).
+- A view module (one that makes a Blueprint) never imports another view module, and the lower
+  layers never import a view module. journal/data/ and the pure core never import Flask.
+- Every SQL statement lives in journal/data/ (or journal/migrations.py, the schema).
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "journal"
+# The pure core: standard library (and matplotlib, fpdf2's layout) only, never Flask.
+PURE = {"journal.rules", "journal.clock", "journal.windows", "journal.instruments",
+        "journal.charts", "journal.timezones", "journal.numbers"}  # fmt: skip
+SQL = re.compile(
+    r"^\s*(select\s[\s\S]*\bfrom\b|select\s+\d|insert\s+(or\s+\w+\s+)?into\b"
+    r"|update\s+\[?\w+\]?\s+set\b|delete\s+from\b|create\s+(table|index|unique|trigger|view)\b"
+    r"|alter\s+table\b|drop\s+(table|index)\b|pragma\s+\w+|with\s+\w+\s*(\([^)]*\))?\s+as\s*\()",
+    re.I,
+)
+SQL_METHODS = {"execute", "executemany", "executescript", "query", "rows_where", "count_where",
+               "delete_where", "insert_all", "upsert_all", "lookup"}  # fmt: skip
+
+
+def module_name(path):
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+TREES = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
+
+
+def resolve(importer, node):
+    """The journal modules an import statement names (relative imports resolved)."""
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names if a.name.split(".")[0] == "journal"}
+    package = importer if MODULES[importer].name == "__init__.py" else importer.rpartition(".")[0]
+    for _ in range(node.level - 1):
+        package = package.rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        base = f"{package}.{base}".rstrip(".")
+    if base.split(".")[0] != "journal":
+        return set()
+    found = set()
+    for alias in node.names:
+        candidate = f"{base}.{alias.name}"
+        found.add(candidate if candidate in MODULES else base)
+    return {name for name in found if name in MODULES}
+
+
+def imports(name):
+    """Every journal module `name` imports, anywhere in the file."""
+    found = set()
+    for node in ast.walk(TREES[name]):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found |= resolve(name, node)
+    found.discard(name)
+    return found
+
+
+GRAPH = {name: imports(name) for name in MODULES}
+
+
+def is_view(name):
+    """A module that makes a Blueprint (journal's web layer)."""
+    return any(
+        isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint"
+        for node in ast.walk(TREES[name])
+    )
+
+
+VIEWS = {name for name in MODULES if is_view(name)}
+
+
+def flask_imports(name):
+    return {
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(TREES[name])
+        if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0)
+        for alias in node.names
+        if (alias.name if isinstance(node, ast.Import) else node.module or "").startswith(
+            ("flask", "werkzeug")
+        )
+    }
+
+
+def cycles():
+    """Strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(GRAPH):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_reading_of_imports_sees_what_is_there():
+    # The checks below stand on this reading: it finds the imports that are there.
+    assert "journal.rules" in GRAPH["journal.windows"]
+    assert "journal.clock" in GRAPH["journal.timezones"]
+    assert {"journal.auth", "journal.checkins"} <= VIEWS
+    assert "journal.windows" not in VIEWS
+
+
+def test_no_module_of_journal_is_in_an_import_cycle():
+    assert cycles() == []
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_a_view_module_imports_no_other_view_module(view):
+    assert GRAPH[view] & VIEWS == set()
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULES) - VIEWS))
+def test_a_lower_module_imports_no_view_module(module):
+    # journal/__init__.py builds the app from the views: the one module above them all.
+    if module == "journal":
+        return
+    assert GRAPH[module] & VIEWS == set()
+
+
+@pytest.mark.parametrize(
+    "module", sorted(n for n in MODULES if n.startswith("journal.data") or n in PURE)
+)
+def test_the_data_layer_and_the_pure_core_never_import_flask(module):
+    assert flask_imports(module) == set()
+
+
+def sql_in(name):
+    """(line, what) for each SQL statement or database call in module `name`."""
+    found = []
+    for node in ast.walk(TREES[name]):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
+            found.append((node.lineno, node.value.strip()[:40]))
+        elif isinstance(node, ast.JoinedStr):
+            text = " ? ".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+            if SQL.match(text):
+                found.append((node.lineno, text.strip()[:40]))
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in SQL_METHODS
+            and getattr(getattr(node.value, "func", None), "attr", None) != "get_layout_engine"
+        ):
+            found.append((node.lineno, f".{node.attr}("))
+        elif isinstance(node, ast.Subscript) and getattr(node.value, "id", None) == "db":
+            found.append((node.lineno, "db[...]"))
+    return found
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(n for n in MODULES if not n.startswith("journal.data") and n != "journal.migrations"),
+)
+def test_no_sql_outside_the_data_layer(module):
+    assert sql_in(module) == []
+
+
+def test_the_sql_check_finds_sql():
+    # It can fail: the data layer and the migrations are full of what it looks for.
+    assert sql_in("journal.migrations")
+    assert any(sql_in(n) for n in MODULES if n.startswith("journal.data."))
