@@ -68,7 +68,7 @@ test: $(VENV)/.installed-test browser fonts
 .PHONY: test-fast
 test-fast: $(VENV)/.installed-test
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
-	$(BIN)/python -m pytest -q -m "not browser and not subprocess" -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not subprocess" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py

@@ -6,7 +6,7 @@ A form module, not a view: the check-in pages and the offline page both render i
 import math
 import re
 
-from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
@@ -14,6 +14,7 @@ from .data.checkins import COLUMNS
 from .fields import (
     REFLECTION_MAX,
     JournalForm,
+    NumberTextField,
     ScaleField,
     check_local_day,
     day_field,
@@ -29,15 +30,10 @@ __all__ = ["COLUMNS", "FUTURE_DAY", "CheckinForm", "EditForm", "HoursField", "ma
 FUTURE_DAY = "That date is still to come; check in for today or a past day."
 
 
-class HoursField(Field):
+class HoursField(NumberTextField):
     """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5)."""
 
     widget = NumberInput(step="0.5", min=0, max=24)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
 
     def process_formdata(self, valuelist):
         self.data = None

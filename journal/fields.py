@@ -13,7 +13,7 @@ from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from . import timezones
@@ -223,6 +223,9 @@ DIRECTION_MESSAGE = (
     "controls), which can disguise a name. Please type it again without them."
 )
 INVISIBLE_MESSAGE = "This has only invisible characters. Type a name people can read."
+# Every name and label is at most 80 characters: text ten times longer than that is not
+# cleaned character by character (its field refuses it for its length, in no time).
+NAME_SCAN_MAX = 800
 
 
 def _variation_selector(char):
@@ -275,8 +278,8 @@ def name_text(value):
     A filter's ValueError is the field's error (WTForms keeps it in `process_errors`), so
     adding this to a field's filters is all it takes. One pass: linear time.
     """
-    if not isinstance(value, str):
-        return value
+    if not isinstance(value, str) or len(value) > NAME_SCAN_MAX:
+        return value  # far too long for any name: its field's length check refuses it as is
     text = unicodedata.normalize("NFC", value)
     if any(char in _DIRECTION_CONTROLS for char in text):
         raise ValueError(DIRECTION_MESSAGE)
@@ -324,6 +327,16 @@ def max_chars(limit):
 def normalize_newlines(value):
     """Browsers send line breaks as CRLF; count and keep them as one character each."""
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class NumberTextField(Field):
+    """A number typed as text: shown back as typed (a refused "7,5x" stays for the person to
+    fix), or as the stored number without a trailing ".0"."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
 
 
 class ScaleField(RadioField):

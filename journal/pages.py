@@ -1,6 +1,8 @@
 """Pages every visitor shares: home, "Get help now", the health check and error pages."""
 
 import sqlite3
+from functools import cache
+from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 from flask_login import current_user
@@ -15,8 +17,18 @@ from .urls import home_url
 bp = Blueprint("pages", __name__)
 
 
+@cache
+def script_modules(static_folder):
+    """The ES modules static/app.js imports (every script but itself and the service worker),
+    named once per process: base.html asks for them all at once (modulepreload) instead of
+    finding them import by import."""
+    skip = {"app.js", "sw.js"}
+    return tuple(sorted(p.name for p in Path(static_folder).glob("*.js") if p.name not in skip))
+
+
 def init_app(app):
     """Error pages and the values every template can use."""
+    app.jinja_env.globals["script_modules"] = lambda: script_modules(app.static_folder)
 
     # Globals rather than a context processor: imported macros see globals, not context.
     app.jinja_env.globals.update(crisis=crisis, described=described, difference=numbers.difference)

@@ -32,6 +32,7 @@ from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
     JournalForm,
+    NumberTextField,
     ScaleField,
     max_chars,
     no_control_characters,
@@ -94,7 +95,7 @@ def local_input_value(moment, zone):
     return local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
 
 
-class AmountField(Field):
+class AmountField(NumberTextField):
     """An optional amount above `low` and at most `high` (or from `low` when `low_inclusive`).
 
     "7,5" is read as 7.5. The text typed is shown back as it was, so a mistake can be seen.
@@ -111,11 +112,6 @@ class AmountField(Field):
             self.range_message = f"This must be from {low:g} to {high:,g} {unit}."
         else:
             self.range_message = f"This must be more than {low:g} and at most {high:,g} {unit}."
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
 
     def process_formdata(self, valuelist):
         self.data = None

@@ -90,7 +90,7 @@ export function openingDays(form) {
     say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? ", with what you changed" : ""}.`);
   }
 
-  date.addEventListener("change", () => {
+  function follow() {
     const day = date.value;
     if (!/^\d{4}-\d\d-\d\d$/.test(day) || day === date.defaultValue) return;
     const work = open(day).catch(() => {});
@@ -98,6 +98,10 @@ export function openingDays(form) {
     work.then(() => {
       if (state.pending === work) state.pending = null;
     });
-  });
+  }
+  date.addEventListener("change", follow);
+  // Changed before this script ran (on a slow connection), or brought back changed by the
+  // browser (Back, a reload): open that day now, as the change would have.
+  follow();
   return state;
 }

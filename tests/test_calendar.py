@@ -285,7 +285,7 @@ def test_turning_off_twice_is_harmless(app, client, patient):
 @pytest.mark.parametrize(
     "secret",
     [
-        secrets.token_urlsafe(32),
+        pytest.param(secrets.token_urlsafe(32), id="made-up"),
         "short",
         "A" * 44,
         "A" * 42,
