@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -32,6 +33,7 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.session_interface = KeptSerializerSessions()
     app.request_class = JournalRequest  # form fields that are not UTF-8 are refused, not kept
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "journal.sqlite3"),
@@ -92,6 +94,7 @@ def create_app(test_config=None):
         share,
     )
 
+    app.wsgi_app = pages.SecurityHeaders(app.wsgi_app, app.config["HTTPS"])
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
@@ -175,3 +178,18 @@ class ChunkedBodyLimit:
             # Now a plain body of known length: werkzeug ignores Content-Length beside chunked.
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.wsgi_app(environ, start_response)
+
+
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per secret key
+    rather than on every request (Flask builds a new one each time, even for a request that
+    carries no session at all)."""
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.extensions.get("journal_session_serializer")
+        if kept is None or kept[0] != key:
+            kept = (key, super().get_signing_serializer(app))
+            app.extensions["journal_session_serializer"] = kept
+        return kept[1]
+

@@ -38,6 +38,8 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 QUIET_PATHS = {"/healthz"}
 # What a record may carry besides its message; anything else passed in `extra` is dropped.
 FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+# The logger of the request lines (getLogger takes a lock on every call).
+REQUEST_LOGGER = logging.getLogger(f"{LOGGER}.request")
 
 
 def redact_path(path):
@@ -111,9 +113,7 @@ def end_request(response):
     level = logging.ERROR if status >= 500 else logging.INFO
     if request.path in QUIET_PATHS and status < 500:
         level = logging.DEBUG
-    logging.getLogger(f"{LOGGER}.request").log(
-        level, "request", extra={"status": status, "duration_ms": duration}
-    )
+    REQUEST_LOGGER.log(level, "request", extra={"status": status, "duration_ms": duration})
     if "request_id" in g:
         response.headers["X-Request-ID"] = g.request_id
     return response

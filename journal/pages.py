@@ -4,7 +4,7 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
+from flask import Blueprint, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -104,19 +104,36 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """WSGI middleware: the headers every response carries (SECURITY_HEADERS, and HSTS over
+    HTTPS), added as they are to the list the server sends, unless the app set its own.
+    Fixed text, so at this layer rather than through werkzeug's checks on every request."""
+
+    def __init__(self, wsgi_app, https):
+        self.wsgi_app = wsgi_app
+        fixed = dict(SECURITY_HEADERS)
+        if https:
+            fixed["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        self.fixed = list(fixed.items())
+
+    def __call__(self, environ, start_response):
+        def with_headers(status, headers, exc_info=None):
+            named = {name.lower() for name, _ in headers}
+            headers += [(n, v) for n, v in self.fixed if n.lower() not in named]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, with_headers)
+
+
 def security_headers(response):
-    """Headers every response carries; pages for a signed-in person are never cached.
+    """Pages for a signed-in person are never cached (every response's fixed headers are
+    added by `SecurityHeaders`).
 
     Whether a person is signed in is asked only of a user the request has already loaded
     (every page that shows anything of a person loads them, base.html first): loading one
     here would cost a request that never needed it, such as /healthz, a sign-in lookup.
     """
     headers = response.headers
-    for name, value in SECURITY_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
-    if current_app.config["HTTPS"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     user = g.get("_login_user")
     if (
         user is not None
