@@ -16,6 +16,10 @@ same machine:
    with a fresh database. Saves per second, p99 of saves and lists, errors, and the ratio
    (the aim: at least 2). Then every acknowledged save must be in each database.
 
+3. Flat cost: one person's `/progress/summary.json` and a chart's 304 answer (If-None-Match)
+   with 90 days of daily data and with 10 years (bench_progress.py's data), the medians of
+   `--repeat` requests each, and the ratio (the aim: within 2x).
+
 Figures only: never a test. Exit status 1 on errors or a missing save.
 """
 
@@ -31,7 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench_load import DAYS, Run, process_tree_cpu, register, start_server, verify
-from harness import ROOT, Client, summary
+from harness import ROOT, Client, summary, timed
 
 BASE = "c4d1679"  # main before issue 11 (the structure redesign)
 
@@ -193,6 +197,40 @@ def save_and_list_run(args, workdir, log):
     return bad
 
 
+def median_ms(client, url, repeat, headers=None):
+    """The median time of `repeat` GETs of `url`, in ms."""
+    return statistics.median(
+        timed(lambda: client.request("GET", url, headers=headers))[0] for _ in range(repeat)
+    )
+
+
+def flat_cost(args, workdir):
+    """summary.json and two charts' 304 answers, 90 days against 10 years of data."""
+    import bench_progress
+    from harness import gunicorn, log_in
+
+    urls = ["/charts/mood-timeline.svg?days=all", "/charts/window-overlay.svg?days=90"]
+    medians = defaultdict(dict)
+    for days in (90, 3650):
+        bench_progress.DAYS = days
+        database = workdir / f"flat-{days}.sqlite3"
+        bench_progress.make_data(database)
+        with gunicorn(database, 2) as (port, _):
+            client = Client(port, keep_alive=True)
+            log_in(client, bench_progress.EMAIL, bench_progress.PASSWORD)
+            for url in urls:
+                client.request("GET", url)
+                tag = {"If-None-Match": client.last_headers["ETag"]}
+                name = f"{url.split('/')[2].split('?')[0]} 304"
+                medians[name][days] = median_ms(client, url, args.repeat, tag)
+            medians["summary.json"][days] = median_ms(client, "/progress/summary.json", args.repeat)
+    print(f"\nFlat cost: medians of {args.repeat} requests, 90 days against 10 years of data")
+    for name, by in medians.items():
+        print(f"  {name:<26} {by[90]:6.1f} ms {by[3650]:7.1f} ms  ratio {by[3650] / by[90]:.2f}"
+              "  (aim: at most 2)")  # fmt: skip
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
@@ -200,7 +238,8 @@ def main():
     parser.add_argument("--people", type=int, default=24)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--base", default=BASE, help="the commit to compare with")
-    parser.add_argument("--only", choices=["fixed", "save"], help="run one comparison")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per flat-cost figure")
+    parser.add_argument("--only", choices=["fixed", "save", "flat"], help="run one comparison")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-path-"))
     bad = 0
@@ -209,6 +248,8 @@ def main():
             bad += fixed_cost(args, workdir, log)
         if args.only in (None, "save"):
             bad += save_and_list_run(args, workdir, log)
+        if args.only in (None, "flat"):
+            bad += flat_cost(args, workdir)
     print(f"\n(server logs: {workdir / 'gunicorn.log'})")
     sys.exit(1 if bad else 0)
 

@@ -192,4 +192,3 @@ class KeptSerializerSessions(SecureCookieSessionInterface):
             kept = (key, super().get_signing_serializer(app))
             app.extensions["journal_session_serializer"] = kept
         return kept[1]
-
