@@ -65,7 +65,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from .numbers import plural
-from .windows import GAD7_BANDS, PHQ9_BANDS
+from .rules import GAD7_BANDS, PHQ9_BANDS
 
 FIGSIZE = (6.4, 3.6)
 ASSESSMENTS_FIGSIZE = (6.4, 4.8)
@@ -167,7 +167,7 @@ def _freeze_layout(fig: Figure) -> Figure:
     the same figure would come out a few thousandths of a point apart; a frozen layout makes
     every save of a figure, and of a figure built from the same data, byte-identical.
     """
-    fig.get_layout_engine().execute(fig)
+    fig.draw_without_rendering()  # lays the figure out once, with its constrained layout
     fig.set_layout_engine("none")
     return fig
 

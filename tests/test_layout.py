@@ -164,11 +164,7 @@ def sql_in(name):
             text = " ? ".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
             if SQL.match(text):
                 found.append((node.lineno, text.strip()[:40]))
-        elif (
-            isinstance(node, ast.Attribute)
-            and node.attr in SQL_METHODS
-            and getattr(getattr(node.value, "func", None), "attr", None) != "get_layout_engine"
-        ):
+        elif isinstance(node, ast.Attribute) and node.attr in SQL_METHODS:
             found.append((node.lineno, f".{node.attr}("))
         elif isinstance(node, ast.Subscript) and getattr(node.value, "id", None) == "db":
             found.append((node.lineno, "db[...]"))
