@@ -2,8 +2,8 @@
 
 Pure (no Flask, no SQL), so the pages, the report, the exports and the tests all read one copy
 of the wording. Items, stem, answers, the difficulty question and the attribution line are
-exactly those of CLINICAL.md; banding is `windows.band` over `windows.PHQ9_BANDS` and
-`windows.GAD7_BANDS`, never a second table.
+exactly those of CLINICAL.md; banding is `windows.band` over `rules.PHQ9_BANDS` and
+`rules.GAD7_BANDS`, never a second table.
 
 Decisions where the sources are silent:
 
@@ -20,7 +20,7 @@ Decisions where the sources are silent:
 
 from dataclasses import dataclass
 
-from . import windows
+from . import rules, windows
 from .numbers import plural
 
 STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
@@ -96,7 +96,7 @@ PHQ9 = Instrument(
         "being so fidgety or restless that you have been moving around a lot more than usual",
         "Thoughts that you would be better off dead or of hurting yourself in some way",
     ),
-    bands=windows.PHQ9_BANDS,
+    bands=rules.PHQ9_BANDS,
     band_texts={
         "minimal": "A total of 0 to 4 is in the minimal range, the PHQ-9's lowest band.",
         "mild": "A total of 5 to 9 is in the mild range.",
@@ -128,7 +128,7 @@ GAD7 = Instrument(
         "Becoming easily annoyed or irritable",
         "Feeling afraid, as if something awful might happen",
     ),
-    bands=windows.GAD7_BANDS,
+    bands=rules.GAD7_BANDS,
     band_texts={
         "minimal": "A total of 0 to 4 is in the minimal range, the GAD-7's lowest band.",
         "mild": "A total of 5 to 9 is in the mild range.",

@@ -55,7 +55,7 @@ import math
 from datetime import date, timedelta
 from statistics import fmean
 
-from .rules import (  # noqa: F401 - the rules this module applies, re-exported for callers
+from .rules import (
     BASELINE_DAYS,
     BASELINE_MIN_CHECKINS,
     DEFAULT_WINDOW_DAYS,
