@@ -50,6 +50,7 @@ from .access import owned_or_404
 from .data import assessments as assessment_data
 from .db import get_db, page_of, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
+from .signed_in import today
 from .timezones import day_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -126,11 +127,6 @@ def form_class(instrument):
 
 
 FORMS = {key: form_class(instrument) for key, instrument in instruments.INSTRUMENTS.items()}
-
-
-def today():
-    """Today in the signed-in person's time zone."""
-    return timezones.local_today(current_user.timezone)
 
 
 def instrument_or_404(kind):

@@ -39,8 +39,8 @@ from .access import linked_patient_or_404, therapist_required
 from .fields import JournalForm
 from .numbers import figure, plural, rounded
 from .rules import FLAG_RULE
-from .therapist_link import format_code, invite_code, link_of, linked_patients, local_date
-from .timezones import day_text
+from .therapist_link import format_code, invite_code, link_of, linked_patients
+from .timezones import day_text, local_date
 
 bp = Blueprint("caseload", __name__)
 

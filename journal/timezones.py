@@ -33,6 +33,11 @@ def local_today(tz_name, now=None):
     return now.astimezone(ZoneInfo(tz_name)).date()
 
 
+def local_date(iso, zone):
+    """The local date, in `zone`, of a stored UTC time (ISO 8601)."""
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).date()
+
+
 def local_time(iso, zone, fmt="%a %-d %b %Y, %H:%M"):
     """A stored UTC time as "Sat 21 Nov 2026, 14:05" in `zone`, or None."""
     if not iso:

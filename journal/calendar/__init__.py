@@ -40,7 +40,8 @@ from flask import Blueprint, abort, make_response, request
 from ..data import sessions as session_data
 from ..data import users
 from ..db import get_db
-from .ics import FEED_HEADERS, SECRET_PATTERN, build_calendar, hash_secret, local_day, user_key
+from ..timezones import local_date
+from .ics import FEED_HEADERS, SECRET_PATTERN, build_calendar, hash_secret, user_key
 
 bp = Blueprint("calendar", __name__)
 
@@ -88,7 +89,7 @@ def feed(secret):
         owner["timezone"],
         session_times(owner["id"]),
         user_key(owner["id"]),
-        first_day=local_day(owner["created_at"], owner["timezone"]),
+        first_day=local_date(owner["created_at"], owner["timezone"]),
     )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

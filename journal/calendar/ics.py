@@ -158,11 +158,6 @@ def set_secret_hash(user_id, secret_hash, request_key=None):
     )
 
 
-def local_day(iso, zone):
-    """The local date, in `zone`, of a stored UTC time."""
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).date()
-
-
 def webcal(url):
     """`url` with the webcal scheme, which phones open as "subscribe to this calendar"."""
     return urlunsplit(("webcal", *urlsplit(url)[1:]))

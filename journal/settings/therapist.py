@@ -22,7 +22,8 @@ from wtforms.validators import DataRequired, Length
 from ..access import patient_required
 from ..fields import JournalForm, strip
 from ..rules import FLAG_RULE
-from ..therapist_link import WRONG_CODE, link, link_of, local_date, therapist_by_code, unlink
+from ..therapist_link import WRONG_CODE, link, link_of, therapist_by_code, unlink
+from ..timezones import local_date
 
 THERAPIST_PAGES = frozenset({"settings.therapist", "settings.unlink_therapist"})
 
