@@ -1,4 +1,5 @@
-"""Charts for Afterglow: the mood timeline, the window overlay and the assessment scores.
+"""Charts for Afterglow: the mood timeline, the window overlay, the assessment scores and
+the length of each session's lift.
 
 Pure drawing: every function takes plain Python data (dates, numbers, strings) and returns a
 matplotlib :class:`~matplotlib.figure.Figure`, built with ``Figure()`` and never with pyplot, so
@@ -41,6 +42,13 @@ Decisions where DESIGN.md and STYLE.md are silent:
 - The severity bands are shaded between half-points (a PHQ-9 band 5-9 covers 4.5-9.5), in
   a neutral grey that deepens with severity, and labelled in the right margin. The session
   key sits in its own row below the dates: beside them it ran into the last date label.
+- The lift chart (6.4 inches wide, 0.3 inches a row: 6.4 x 5.0 for 12 rows) has one
+  horizontal bar per session, the first at the top, its length the days the lift lasted,
+  written beside it. Every bar is in the theme's primary colour (no alarm colours): solid
+  when the lift ended; hatched, ending in an arrow and written "15+ days" when it was still
+  going (a lower bound, so it must not look like a measured end, nor rely on colour alone);
+  a lift of 0 days is a diamond on the axis; a session without a figure is a row saying
+  "no figure", never a zero-length bar.
 - ``to_svg`` changes the global rcParams ``svg.hashsalt`` and ``svg.fonttype`` only inside
   ``matplotlib.rc_context`` and under a module lock, because matplotlib's SVG writer reads
   them from the global rcParams at render time; without the lock two threads could restore
@@ -83,6 +91,15 @@ NO_BASELINE_MESSAGE = (
 )
 NO_PHQ9_MESSAGE = "No PHQ-9 scores in this range"
 NO_GAD7_MESSAGE = "No GAD-7 scores in this range"
+NO_SESSIONS_MESSAGE = "No sessions in this range"
+# The lift chart: 6.4 inches wide and as tall as its rows (lift_figsize), at least
+# LIFT_MIN_ROWS of them, so a bar is as thick whatever the number of sessions; the x axis
+# reaches at least LIFT_MIN_DAYS days.
+LIFT_ROW_INCHES = 0.3
+LIFT_FRAME_INCHES = 1.4
+LIFT_MIN_ROWS = 3
+LIFT_MIN_DAYS = 7
+LIFT_BAR_HEIGHT = 0.6
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -757,6 +774,140 @@ def _bands(ax, key: str, bands: list[tuple[int, int, str]], colours: dict) -> No
             fontproperties=_font(SMALL_SIZE),
             clip_on=False,
         )
+
+
+def _marks(ax, rows: list[tuple[int, float]], marker: str, size: float, colour, gid: str) -> None:
+    """A marker at (days, row) for each (row, days) of `rows`, drawn past the axes' edge too."""
+    ax.add_line(
+        Line2D(
+            [days for _, days in rows],
+            [row for row, _ in rows],
+            linestyle="none",
+            marker=marker,
+            markersize=size,
+            markeredgewidth=0,
+            color=colour,
+            clip_on=False,
+            gid=gid,
+        )
+    )
+
+
+def lift_figsize(count: int) -> tuple[float, float]:
+    """The lift chart's size in inches for `count` sessions: 6.4 wide, 0.3 a row (at least
+    3 rows) and 1.4 for the axis and the legend, so 12 sessions make 6.4 x 5.0."""
+    return (FIGSIZE[0], round(LIFT_FRAME_INCHES + LIFT_ROW_INCHES * max(count, LIFT_MIN_ROWS), 2))
+
+
+def lift_chart(
+    sessions: list[tuple[str, int | None, bool | None]],
+    theme: str = "light",
+    total: int | None = None,
+) -> Figure:
+    """How long the lift lasted: one horizontal bar per session, in date order from the top.
+
+    ``sessions`` holds ``(label, lift_days, lift_ended)`` per session, oldest first (label e.g.
+    ``"#3 4 Nov"``; ``lift_days`` and ``lift_ended`` as windows.session_lifts gives them). A
+    lift that ended is a solid bar of its length; an open one (``lift_ended`` False: still going
+    when the next session came or at the latest check-in) a hatched bar ending in an arrow,
+    "at least" that long; a lift of 0 days a diamond on the axis; a session without a figure
+    (``lift_days`` None) a row saying "no figure", never a zero bar. Each row's length is
+    written beside it. ``total``, when more sessions than drawn fall in the range, words the
+    figure's title ("the latest 12 of 40"). With no sessions the axes carry a "No sessions in
+    this range" note. Raises ValueError for an unknown theme.
+    """
+    fig, colours = _new_figure(theme, lift_figsize(len(sessions)))
+    ax = fig.add_subplot()
+    _style_axes(ax, colours)
+    ax.grid(False)
+    ax.grid(axis="x", color=colours["grid"], linewidth=0.8)
+    ax.set_xlabel("Days the lift lasted", color=colours["text"], fontproperties=_font(LABEL_SIZE))
+    ax.tick_params(axis="y", length=0, pad=10)  # room for the 0-day diamond
+    ax.spines["left"].set_visible(False)
+
+    rows = [(str(text), days, ended) for text, days, ended in sessions]
+    measured = [days for _, days, _ in rows if days is not None]
+    top = max([LIFT_MIN_DAYS, *measured])
+    # Room on the right for the arrow and the words after the longest bar.
+    ax.set_xlim(0, top * 1.45 + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    shown = max(len(rows), LIFT_MIN_ROWS)
+    ax.set_ylim(shown - 0.5, -0.5)  # the first session at the top
+    ax.set_yticks(range(len(rows)), [_plain(text) for text, _, _ in rows])
+
+    count = plural(len(rows), "session")
+    if total is not None and total > len(rows):
+        count = f"the latest {len(rows)} of {plural(total, 'session')}"
+    fig.set_label(
+        f"How long the lift lasted after each of {count}: "
+        f"{sum(1 for _, d, e in rows if d is not None and e)} ended, "
+        f"{sum(1 for _, d, e in rows if d is not None and e is False)} still going, "
+        f"{sum(1 for _, d, _ in rows if d is None)} without a figure"
+    )
+    if not rows:
+        ax.set_yticks([])
+        _message(ax, NO_SESSIONS_MESSAGE, colours)
+        return _freeze_layout(fig)
+
+    gap = (top * 1.45 + 1) * 0.015  # between a bar's end and its words
+    ended_rows = [(y, d) for y, (_, d, e) in enumerate(rows) if d and e]
+    open_rows = [(y, d) for y, (_, d, e) in enumerate(rows) if d is not None and e is False]
+    handles = []
+    if ended_rows:
+        ax.barh(
+            [y for y, _ in ended_rows],
+            [d for _, d in ended_rows],
+            height=LIFT_BAR_HEIGHT,
+            color=colours["primary"],
+            gid="lift-ended",
+        )
+    # Hatched, in the primary colour: told apart from an ended lift without relying on colour.
+    still_going = {
+        "facecolor": colours["background"],
+        "edgecolor": colours["primary"],
+        "hatchcolor": colours["primary"],
+        "hatch": "///",
+        "linewidth": 1.4,
+    }
+    if open_rows:
+        ax.barh(
+            [y for y, _ in open_rows],
+            [d for _, d in open_rows],
+            height=LIFT_BAR_HEIGHT,
+            gid="lift-open",
+            **still_going,
+        )
+        # The arrow: the lift went on past its last check-in.
+        _marks(ax, open_rows, ">", 11, colours["primary"], "lift-open-arrow")
+    zero_rows = [(y, 0) for y, (_, d, e) in enumerate(rows) if d == 0 and e]
+    if zero_rows:
+        _marks(ax, zero_rows, "D", 7, colours["primary"], "lift-zero")
+    for y, (_, days, ended) in enumerate(rows):
+        if days is None:
+            text, x, colour, gid = "no figure", gap, colours["muted"], "no-figure"
+        elif ended is False:
+            text, x, colour, gid = f"{days}+ days", days + gap * 3, colours["text"], "lift-text"
+        else:
+            text = plural(days, "day")
+            x, colour, gid = days + gap * (2 if days == 0 else 1), colours["text"], "lift-text"
+        ax.text(
+            x,
+            y,
+            text,
+            ha="left",
+            va="center",
+            color=colour,
+            fontproperties=_font(SMALL_SIZE),
+            parse_math=False,
+            gid=gid,
+        )
+    if ended_rows or zero_rows:
+        handles.append(Patch(facecolor=colours["primary"], label="ended"))
+    if open_rows:
+        handles.append(Patch(label="still going (at least this long)", **still_going))
+    if handles:
+        _legend(fig, handles, colours, loc="outside lower center", ncols=len(handles))
+    return _freeze_layout(fig)
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import json
 from datetime import date, timedelta
 from functools import lru_cache
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 
 from . import charts, instruments, timezones, windows
 from .data import assessments as assessment_data
@@ -37,12 +37,15 @@ from .data import symptoms as symptom_data
 from .db import get_db
 from .joined import joined_day
 from .numbers import difference, figure, plural, rounded, rounded_difference
-from .rules import BASELINE_DAYS, PRE_LEVEL_DAYS
+from .rules import BASELINE_DAYS, LIFT_HORIZON_DAYS, PRE_LEVEL_DAYS, RESPONSE_MIN_BASELINE
 from .timezones import day_text
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
-CHARTS = ("mood-timeline", "window-overlay", "assessments")
+CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
+# The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone);
+# its table lists every session of the range, up to TABLE_SESSIONS_MAX.
+LIFT_CHART_MAX = 12
 HEATMAP_MAX_DAYS = 365
 # The most sessions the window table lists (the latest of the range); 90 days hold at most
 # 360 (sessions.PER_DAY_MAX a day).
@@ -279,6 +282,26 @@ def assessments_data(phq9, gad7, sessions, start, end):
     }
 
 
+def lift_sessions_in_range(sessions, start, end):
+    """The sessions of lift_course(...)["sessions"] dated start..end, oldest first."""
+    return [s for s in sessions if start <= s["day"] <= end]
+
+
+def lift_data(sessions, start, end):
+    """Keyword arguments for charts.lift_chart: the sessions dated in the range (the range
+    decides which sessions, not which of their days: a lift is measured over the 42 days
+    after its session, wherever they fall), the latest LIFT_CHART_MAX of them, labelled
+    "#3 4 Nov"; `total` is how many sessions the range holds."""
+    shown = lift_sessions_in_range(sessions, start, end)
+    return {
+        "sessions": [
+            (f"#{s['number']} {day_text(s['day'], 'date')}", s["lift_days"], s["lift_ended"])
+            for s in shown[-LIFT_CHART_MAX:]
+        ],
+        "total": len(shown),
+    }
+
+
 # Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
 CHART_VERSION = 2
 
@@ -286,15 +309,10 @@ CHART_VERSION = 2
 def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):
     """A strong ETag for `person`'s chart `name`: a hash of everything the chart is drawn
     from, without reading it. The drawing version, name, theme and format, the person, the
-    metric and how it is labelled, the window length and the range; and for each table the
-    chart draws on (the metric's check-ins or the check-ups, and the sessions) a fingerprint
-    that changes whenever its rows do. One small query per table, whatever the history."""
-    db = get_db()
-    rows = (
-        assessment_data.fingerprint(db, person.id)
-        if name == "assessments"
-        else progress_data.metric_fingerprint(db, person.id, metric)
-    )
+    metric and how it is labelled, the window length and the range; and how many times each
+    table the chart draws on (the check-ins or the check-ups, and the sessions) has changed.
+    One lookup by primary key, whatever the history."""
+    counts = progress_data.change_counts(get_db(), person.id)
     payload = json.dumps(
         [
             CHART_VERSION,
@@ -308,8 +326,8 @@ def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):
             person.window_days,
             start.isoformat(),
             end.isoformat(),
-            rows,
-            session_data.fingerprint(db, person.id),
+            counts["assessments" if name == "assessments" else "checkins"],
+            counts["sessions"],
         ]
     )
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
@@ -431,6 +449,36 @@ def describe_assessments(data):
     return "; ".join(parts) + "."
 
 
+def describe_lift(data, base):
+    """A text alternative for the lift chart (`data` from lift_data; `base` the mood
+    baseline, the reference when established): each drawn session's lift in words, oldest
+    first: "9 days", "at least 15 days and still going", "0 days", "no figure"."""
+    sessions, total = data["sessions"], data["total"]
+    if not sessions:
+        return "How long the lift lasted: no sessions in this range."
+    reference = (
+        f"the baseline of {figure(base)}"
+        if base is not None
+        else "the mean mood of the 3 days before each session"
+    )
+    count = plural(len(sessions), "session")
+    if total > len(sessions):
+        count = f"the latest {len(sessions)} of the {plural(total, 'session')} in this range"
+    parts = []
+    for label, days, ended in sessions:
+        if days is None:
+            parts.append(f"{label}, no figure")
+        elif ended:
+            parts.append(f"{label}, {plural(days, 'day')}")
+        else:
+            parts.append(f"{label}, at least {plural(days, 'day')} and still going")
+    return (
+        f"How many days mood stayed above {reference} after each of {count}: "
+        + "; ".join(parts)
+        + ". A lift still going had not ended by the next session or the latest check-in."
+    )
+
+
 # What the pages show. Every function below takes the `person` whose progress is shown (a
 # User: the signed-in patient on /progress; the patient behind a share link or a caseload
 # row elsewhere), so that shared, read-only views draw exactly what the patient sees.
@@ -486,6 +534,11 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
             data["points"], data["sessions"], window_days, start, end, metric_label
         )
         return kwargs, describe_overlay(kwargs, base, used)
+    if name == "lift":
+        # Mood's lift whatever the metric; the page passes its lift_course in `data`.
+        lift = data.get("lift") or lift_course(person)
+        kwargs = lift_data(lift["sessions"], start, end)
+        return kwargs, describe_lift(kwargs, lift["baseline"])
     kwargs = assessments_data(data["phq9"], data["gad7"], data["sessions"], start, end)
     return kwargs, describe_assessments(kwargs)
 
@@ -494,6 +547,7 @@ DRAW = {
     "mood-timeline": charts.mood_timeline,
     "window-overlay": charts.window_overlay,
     "assessments": charts.assessments_chart,
+    "lift": charts.lift_chart,
 }
 
 
@@ -520,35 +574,232 @@ def chart_response(person, name, fmt, args, shared=False):
     return Response(charts.to_png(drawn), mimetype="image/png", headers=headers)
 
 
-def summary(person):
-    """The summary.json document (see the web contract); plain JSON, null never NaN.
-
-    One pass over only what the figures stand on: the sessions' days, the check-ins of the
-    baseline and of the windows (one query), and three check-ups per instrument.
+def session_course(person):
+    """(numbered sessions, mood baseline, window figures, lifts) of all the person's
+    sessions, oldest first: what summary.json and the lift's card, chart and report stand
+    on. One pass over only that: the sessions' days and the check-ins of the baseline and
+    of each session's days -3 .. the longer of its window and its lift's horizon (one query).
     """
     sessions = session_data.numbered_brief(get_db(), person.id)
     dates = [date.fromisoformat(s["day"]) for s in sessions]
     first = dates[0] if dates else None
-    points = mood_around(person.id, first, sorted(set(dates)), person.window_days)
+    reach = max(person.window_days, LIFT_HORIZON_DAYS)
+    points = mood_around(person.id, first, sorted(set(dates)), reach)
     base = windows.baseline(points, first)
     figures = windows.session_windows(points, dates, base, person.window_days)
-    phq9 = windows.phq9_summary(summary_scores(person.id, "phq9", first), first)
+    lifts = windows.session_lifts(points, dates, base)
+    return sessions, base, figures, lifts
+
+
+def phq9_course(person, first):
+    """windows.phq9_summary and windows.phq9_course of the person's PHQ-9s, in one dict, from
+    the few scores they turn on: the first, the treatment baseline, the latest and the first
+    response after the baseline."""
+    scores = summary_scores(person.id, "phq9", first)
+    phq9 = windows.phq9_summary(scores, first)
+    base = phq9["baseline"]
+    if base is not None and base >= RESPONSE_MIN_BASELINE:
+        base_day = max(day for day, _ in scores if day <= first)
+        found = assessment_data.first_at_most(
+            get_db(), person.id, "phq9", base_day.isoformat(), base // 2
+        )
+        if found is not None:
+            scores = [*scores, *_dated([found])]
+    return {**phq9, **windows.phq9_course(scores, first)}
+
+
+def lift_course(person):
+    """The lift across the person's sessions, for the progress page, the caseload and the
+    report: {"sessions": [{"number", "day", "lift_days", "lift_ended", "reference",
+    "day1_change"}], "lift" (windows.lift_summary), "trend" (windows.trend), "trend_sessions"
+    (how many sessions each slope stands on), "baseline", "phq9" (phq9_course)}."""
+    sessions, base, figures, lifts = session_course(person)
+    numbers = [s["number"] for s in sessions]
+    first = date.fromisoformat(sessions[0]["day"]) if sessions else None
+    return {
+        "sessions": [
+            {"number": s["number"], "day": date.fromisoformat(s["day"]), **lift}
+            for s, lift in zip(sessions, lifts, strict=True)
+        ],
+        "lift": windows.lift_summary(lifts),
+        "trend": windows.trend(numbers, figures),
+        "trend_sessions": {
+            key: sum(1 for f in figures if f[key] is not None)
+            for key in ("pre_level", "window_mean")
+        },
+        "baseline": base,
+        "phq9": phq9_course(person, first),
+    }
+
+
+def _days(value):
+    """A number of days as words: "9 days", "1 day", "9.5 days" (a median of two)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return plural(value, "day") if isinstance(value, int) else f"{figure(value)} days"
+
+
+def lift_words(course, whose="your"):
+    """The lift and the floor's trend in plain words, for the progress page, the caseload
+    and the report: {"lift" (always a sentence: the figures, or what is needed to have
+    them), "trend" (a sentence, or None without a slope), "has_lift" (any lift measured)}.
+    `whose` is "your" on the person's own pages and "the" where someone else reads them.
+    Self-observation only: never advice, never a verdict."""
+    lift, sessions = course["lift"], course["sessions"]
+    measured = lift["n_ended"] + lift["n_open"]
+    if course["baseline"] is None:
+        level = "the level before each session"
+    else:
+        level = "your usual level" if whose == "your" else "the baseline"
+    if not measured and whose != "your":
+        text = (
+            "Not measured yet: it needs a session and check-ins on the days after it"
+            + ("" if course["baseline"] is not None else ", and a few on the 3 days before it")
+            + "."
+        )
+    elif not sessions:
+        text = "Log a session and check in on the days after it to see how long its lift lasts."
+    elif not measured:
+        text = "Check in on the days after your next session to see how long it lasts."
+        if all(s["reference"] is None for s in sessions):
+            text = (
+                "Check in on a few of the 3 days before your next session and on the days "
+                "after it to see how long it lasts."
+            )
+    else:
+        # "last 6" only when those are the last 6: a session without a figure in between
+        # makes it "6 of your 8".
+        if measured == len(sessions):
+            head = (
+                f"After {whose} last session"
+                if measured == 1
+                else f"After {whose} last {measured} sessions"
+            )
+        else:
+            head = f"After {measured} of {whose} {plural(len(sessions), 'session')}"
+        mood = "your mood" if whose == "your" else "mood"
+        ended = lift["n_ended"]
+        if ended >= 2:
+            text = (
+                f"{head}, {mood} stayed above {level} for a median of "
+                f"{_days(lift['median_days'])}, from {lift['min_days']} to {lift['max_days']}"
+            )
+        elif ended == 1 and lift["min_days"] == 0:
+            one = "" if measured == 1 else ", in one of them"
+            text = f"{head}{one}, {mood} was at or below {level} from the first day checked"
+        elif ended == 1:
+            one = "" if measured == 1 else "in one of them "
+            text = f"{head}, {mood} stayed above {level} {one}for {_days(lift['min_days'])}"
+        else:
+            text = f"{head}, {mood} stayed above {level} on every day checked"
+        if lift["n_open"] and measured > 1:
+            going = "was" if lift["n_open"] == 1 else "were"
+            text += (
+                f"; {plural(lift['n_open'], 'lift')} {going} still going when the next session"
+                " came or at the latest check-in"
+            )
+        elif lift["n_open"]:
+            text += (
+                ": the lift was still going when the next session came or at the latest check-in"
+            )
+        text += "."
+    slope = course["trend"]["pre_level_slope"]
+    trend = None
+    if slope is not None:
+        count = course["trend_sessions"]["pre_level"]
+        moved = (
+            "stayed about the same"
+            if abs(slope) < 0.05
+            else f"{'risen' if slope > 0 else 'fallen'} by about {figure(abs(slope))} points"
+        )
+        # "your last 8" only when those are the last 8: a session without a level before it
+        # in between makes it "8 of your 9".
+        total = len(course["sessions"])
+        across = (
+            f"{whose} last {plural(count, 'session')}"
+            if count >= total
+            else f"{count} of {whose} {plural(total, 'session')}"
+        )
+        trend = (
+            f"{whose.capitalize()} mood before sessions has {moved} per session across {across}."
+        )
+        if abs(slope) < 0.05:
+            trend = trend.replace(" per session across", " across")
+    return {"lift": text, "trend": trend, "has_lift": bool(measured)}
+
+
+def summary(person):
+    """The summary.json document (see the web contract); plain JSON, null never NaN.
+
+    One pass over only what the figures stand on (session_course), and a few check-ups
+    per instrument.
+    """
+    sessions, base, figures, lifts = session_course(person)
+    first = date.fromisoformat(sessions[0]["day"]) if sessions else None
+    numbers = [s["number"] for s in sessions]
+    phq9 = phq9_course(person, first)
     gad7 = windows.gad7_summary(summary_scores(person.id, "gad7", first), first)
     return {
         "baseline": rounded(base),
         "window_days": person.window_days,
         "sessions": [
-            {"id": s["id"], "date": s["day"], "route": s["route"], **json_figures(f, base)}
-            for s, f in zip(sessions, figures, strict=True)
+            {
+                "id": s["id"],
+                "date": s["day"],
+                "route": s["route"],
+                **json_figures(f, base),
+                **json_lift(lift, f["pre_level"]),
+            }
+            for s, f, lift in zip(sessions, figures, lifts, strict=True)
         ],
-        "phq9": {key: phq9[key] for key in PHQ9_KEYS},
+        "lift": windows.lift_summary(lifts),
+        "trend": {key: rounded(value) for key, value in windows.trend(numbers, figures).items()},
+        "phq9": {key: _rounded(phq9[key]) for key in PHQ9_KEYS},
         "gad7": {key: gad7[key] for key in GAD7_KEYS},
     }
 
 
+# Raise when summary() answers differently for the same data, so no remembered document of
+# the old shape is served (they live only as long as a worker, but a reload keeps workers).
+SUMMARY_VERSION = 2
+
+
+def summary_json(person):
+    """summary.json's body as JSON text: summary(person), computed once for each state of
+    the person's data (the change counts of their check-ins, sessions and check-ups, and the
+    window setting) and remembered by the worker's connection, so a repeated request costs
+    one lookup however long the history (ServingDatabase.remembered)."""
+    db = get_db()
+    counts = progress_data.change_counts(db, person.id)
+    key = ("summary.json", SUMMARY_VERSION, person.id, person.window_days, *counts.values())
+    return db.remembered(key, lambda: current_app.json.dumps(summary(person)))
+
+
 # The keys of the web contract (DESIGN.md); the pages' extra keys ("first", "reason") stay out.
-PHQ9_KEYS = ("baseline", "latest", "band", "response", "remission")
+PHQ9_KEYS = (
+    "baseline",
+    "latest",
+    "band",
+    "response",
+    "remission",
+    "percent_change",
+    "first_response_date",
+)
 GAD7_KEYS = ("baseline", "latest", "band")
+
+
+def json_lift(lift, pre_level):
+    """A session's lift for JSON: the reference rounded as the baseline is, and day 1's
+    change the difference of the rounded mood and pre-level, as the other changes are."""
+    change = lift["day1_change"]
+    return {
+        "reference": _rounded(lift["reference"]),
+        "lift_days": lift["lift_days"],
+        "lift_ended": lift["lift_ended"],
+        "day1_change": None
+        if change is None
+        else _rounded_difference(change + pre_level, pre_level),
+    }
 
 
 # Many windows share their means (moods are whole numbers), so a summary of a long history
@@ -623,6 +874,11 @@ def view_context(person, args, shared=False):
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(data["phq9"], first)
+    # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
+    # chart and table), read once for both.
+    lift = lift_course(person)
+    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
+    lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
     return {
         "person": person,
         "days": days,
@@ -639,7 +895,22 @@ def view_context(person, args, shared=False):
         "has_sessions": first is not None,
         "figure_base": figure_base,
         "charts": {
-            name: chart_data(person, name, data, label, y_max, start, end) for name in CHARTS
+            name: lift_chart
+            if name == "lift"
+            else chart_data(person, name, data, label, y_max, start, end)
+            for name in CHARTS
+        },
+        # The lift card (templates/progress/_lift.html): its words are about every session;
+        # the chart (drawn when a session of the range has a figure) and the table (the
+        # range's sessions, the latest TABLE_SESSIONS_MAX) follow the range.
+        "lift": {
+            "course": lift,
+            "words": lift_words(lift, "the" if shared else "your"),
+            "rows": lift_rows[-TABLE_SESSIONS_MAX:],
+            "rows_in_range": len(lift_rows),
+            "drawn": any(days is not None for _, days, _ in lift_chart[0]["sessions"]),
+            # The <img>'s height for a width of 640 (the chart grows with its rows).
+            "height": round(charts.lift_figsize(len(lift_chart[0]["sessions"]))[1] * 100),
         },
         "heatmap": heatmap(mood["points"], data["sessions"], start, end),
     }

@@ -408,6 +408,190 @@ def m023_checkin_moods_by_day(db):
     db.execute("create index checkins_user_day_mood on checkins (user_id, day, mood)")
 
 
+@migrations()
+def m024_caseload_reviews(db):
+    # When a therapist last marked a linked patient as reviewed (one row a pair: the latest
+    # time wins), and what the caseload tells a therapist about a patient who left: an unlink
+    # (their name as shared, kept only while the patient's account exists) or a deleted
+    # account (no name, no id: nothing of theirs). Neither has a user_id column: the rows
+    # belong to the therapist and go with either account (the cascades, and
+    # data.users.delete_everything_of).
+    db.execute(
+        """
+        create table caseload_reviews (
+            therapist_id integer not null references users (id) on delete cascade,
+            patient_id integer not null references users (id) on delete cascade,
+            reviewed_at text not null,
+            primary key (therapist_id, patient_id)
+        )
+        """
+    )
+    db.execute("create index caseload_reviews_patient on caseload_reviews (patient_id)")
+    db.execute(
+        """
+        create table caseload_notices (
+            id integer primary key autoincrement,
+            therapist_id integer not null references users (id) on delete cascade,
+            kind text not null check (kind in ('unlinked', 'deleted')),
+            at text not null,
+            patient_id integer references users (id) on delete cascade,
+            name text,
+            unreviewed_flags integer not null default 0,
+            check (kind = 'unlinked' or (patient_id is null and name is null))
+        )
+        """
+    )
+    db.execute("create index caseload_notices_therapist on caseload_notices (therapist_id, at)")
+    db.execute("create index caseload_notices_patient on caseload_notices (patient_id)")
+
+
+@migrations()
+def m025_change_counts(db):
+    # How many times each person's check-ins (their symptom scores included), sessions and
+    # check-ups have changed, counted by triggers as rows are written: a chart's ETag reads
+    # these three numbers by primary key instead of aggregating the whole history, so its
+    # 304 answer costs the same after ten years as after ten days. The row goes with its
+    # account (the cascade); a count of a deleted person's rows is never written (the
+    # update finds no row).
+    db.execute(
+        """
+        create table change_counts (
+            user_id integer primary key references users (id) on delete cascade,
+            checkins integer not null default 0,
+            sessions integer not null default 0,
+            assessments integer not null default 0
+        )
+        """
+    )
+    db.execute("insert into change_counts (user_id) select id from users")
+    db.execute(
+        "create trigger users_change_counts after insert on users "
+        "begin insert into change_counts (user_id) values (new.id); end"
+    )
+    # Names from the constants here only: nothing from outside reaches these statements.
+    events = (("insert", "new"), ("update", "new"), ("delete", "old"))
+    owners = {table: "{}.user_id" for table in ("checkins", "sessions", "assessments")}
+    owners["symptom_scores"] = "(select user_id from checkins where id = {}.checkin_id)"
+    for table, owner in owners.items():
+        counter = "checkins" if table == "symptom_scores" else table
+        for event, row in events:
+            statement = (
+                "create trigger", f"{table}_{event}_counted", "after", event, "on", table,
+                "begin update change_counts set", counter, "=", counter, "+ 1 where user_id =",
+                owner.format(row), "; end",
+            )  # fmt: skip
+            db.execute(" ".join(statement))
+
+
+@migrations()
+def m026_admins_and_tokens(db):
+    # Issue 9. A third role, `admin` (clinic staff who run the service, never a clinician):
+    # the role's check is part of the users table, so the table is rebuilt with the wider
+    # one (SQLite cannot alter a check), keeping its rows, indexes, triggers and the
+    # autoincrement's high-water mark (ids are never given twice). `deactivated_at`: an admin
+    # turned the account off (it cannot sign in; its data stays). `last_signin_at`: for the
+    # admin's list of accounts.
+    rebuild_users_with_admin_role(db)
+    db.execute("alter table users add column deactivated_at text")
+    db.execute("alter table users add column last_signin_at text")
+    # One-time links: an admin's invitation to register (a role, maybe an address) and a
+    # password-reset link for one account. Only the token's SHA-256 is kept; `used_at` makes
+    # each good once. An invitation can name only a patient or a therapist, never an admin.
+    db.execute(
+        """
+        create table tokens (
+            id integer primary key autoincrement,
+            kind text not null check (kind in ('invitation', 'reset')),
+            hash text not null unique,
+            user_id integer references users (id) on delete cascade,
+            email text,
+            role text check (role in ('patient', 'therapist')),
+            created_at text not null,
+            expires_at text not null,
+            used_at text,
+            created_by integer references users (id) on delete set null,
+            check (
+                (kind = 'reset' and user_id is not null and role is null)
+                or (kind = 'invitation' and user_id is null and role is not null)
+            )
+        )
+        """
+    )
+    db.execute("create index tokens_user on tokens (user_id)")
+    db.execute("create index tokens_open on tokens (kind, used_at, expires_at)")
+    db.execute("create index tokens_created_by on tokens (created_by)")
+
+
+def rebuild_users_with_admin_role(db):
+    """Rebuild `users` with `role in ('patient', 'therapist', 'admin')` (as
+    `rebuild_with_autoincrement` rebuilds a table), its triggers kept too."""
+    create = db.execute("select sql from sqlite_master where type = 'table' and name = 'users'")
+    create = create.fetchone()[0]
+    new_create, found = re.subn(
+        r"check \(role in \('patient', 'therapist'\)\)",
+        "check (role in ('patient', 'therapist', 'admin'))",
+        create,
+        count=1,
+    )
+    assert found == 1, "users has no role check"
+    kept = [
+        sql
+        for (sql,) in db.execute(
+            "select sql from sqlite_master where type in ('index', 'trigger') "
+            "and tbl_name = 'users' and sql is not null"
+        )
+    ]
+    (high,) = db.execute(
+        "select coalesce(max(seq), 0) from sqlite_sequence where name = 'users'"
+    ).fetchone()
+    columns = ", ".join(f"[{c.name}]" for c in db["users"].columns)
+    db.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        db.execute("alter table users rename to users_old")
+        db.execute(new_create)
+        db.execute(f"insert into users ({columns}) select {columns} from users_old")  # noqa: S608
+        db.execute("drop table users_old")
+    finally:
+        db.execute("PRAGMA legacy_alter_table = OFF")
+    for sql in kept:
+        db.execute(sql)
+    # The new table's mark is its largest id; a deleted newest account's id stays given.
+    (largest,) = db.execute("select coalesce(max(id), 0) from users").fetchone()
+    db.execute("delete from sqlite_sequence where name = 'users'")
+    db.execute("insert into sqlite_sequence (name, seq) values ('users', ?)", [max(high, largest)])
+
+
+@migrations()
+def m027_audit(db):
+    # The audit log: every reach into a patient's data by someone other than the patient
+    # (a therapist's caseload page, report or chart, a share link's opening, an admin's
+    # action). Append-only: the triggers refuse every update and delete. Never any health
+    # data, name or email: `actor_id` and `subject_id` are opaque account ids (no foreign
+    # key, no `user_id` column: the rows outlive a deleted account, naming it by id only,
+    # and ids are never reused), `detail` is a route's name, a chart's name or a share
+    # link's id. `actor_id` is null for a share link (it has no account).
+    db.execute(
+        """
+        create table audit (
+            id integer primary key autoincrement,
+            at text not null,
+            actor_id integer,
+            actor_role text,
+            action text not null,
+            subject_id integer,
+            detail text
+        )
+        """
+    )
+    db.execute("create index audit_subject_at on audit (subject_id, at)")
+    db.execute("create index audit_at on audit (at)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger audit_no_{event} before {event} on audit "
+            "begin select raise(abort, 'the audit log is append-only'); end"
+        )
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

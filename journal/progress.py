@@ -5,7 +5,7 @@ shared view, the caseload, the sessions pages and the PDF report share), from ro
 through `journal/data/`.
 """
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from . import figures
@@ -22,9 +22,11 @@ def chart(name, fmt):
 @bp.route("/progress/summary.json")
 @login_required
 def summary_json():
-    response = jsonify(figures.summary(current_user))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(
+        figures.summary_json(current_user),
+        mimetype="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/progress")

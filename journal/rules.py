@@ -28,6 +28,12 @@ BASELINE_MIN_CHECKINS = 3
 # A session's pre-level: the mean mood of days -3..-1 before it.
 PRE_LEVEL_DAYS = 3
 
+# The length of a session's lift is followed over days 1..LIFT_HORIZON_DAYS after it (or to
+# the day before the next session, when that comes sooner): the lift may outlast the window.
+LIFT_HORIZON_DAYS = 42
+# A slope across sessions (the trend) needs at least this many sessions with the figure.
+TREND_MIN_SESSIONS = 3
+
 # PHQ-9 response (latest at most half a baseline of 10 or more) and remission (latest below 5).
 RESPONSE_MIN_BASELINE = 10
 REMISSION_BELOW = 5

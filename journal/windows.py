@@ -49,23 +49,36 @@ Decisions where the definitions are silent:
   ``None`` in a score list is skipped as missing.
 - ``day_streak`` ignores dates after ``today`` (a clock or time-zone slip must not break it).
 - ``mean_between`` with ``start`` after ``end`` is an empty range and answers ``None``.
+- The lift (``session_lifts``): its horizon is days 1..42, cut before the next session with a
+  strictly later date, as a window is (the earlier of two same-date sessions has no horizon,
+  so no lift). ``day1_change`` is read literally, the mood on the day after the session less
+  its ``pre_level``, whether or not the next session fell on that day.
+- ``lift_summary``: ``min_days`` and ``max_days`` are given from one ended lift; the median
+  needs two. Open lifts are only counted.
+- ``trend``: Theil–Sen over the sessions' own numbers; with numbers given more than once
+  (never, from the app) pairs with equal numbers are skipped.
+- PHQ-9 ``percent_change`` is (latest − baseline) / baseline × 100, negative when the score
+  fell; with the baseline the latest score it is 0. ``first_response_date`` is the first
+  score dated after the baseline's day with at most half a baseline of 10 or more.
 """
 
 import math
 from datetime import date, timedelta
-from statistics import fmean
+from statistics import fmean, median
 
 from .rules import (
     BASELINE_DAYS,
     BASELINE_MIN_CHECKINS,
     DEFAULT_WINDOW_DAYS,
     GAD7_BANDS,
+    LIFT_HORIZON_DAYS,
     MAX_WINDOW_DAYS,
     MIN_WINDOW_DAYS,
     PHQ9_BANDS,
     PRE_LEVEL_DAYS,
     REMISSION_BELOW,
     RESPONSE_MIN_BASELINE,
+    TREND_MIN_SESSIONS,
 )
 
 
@@ -205,6 +218,95 @@ def session_windows(
     return results
 
 
+def session_lifts(
+    checkins: list[tuple[date, float]],
+    session_dates: list[date],
+    base: float | None,
+    horizon_days: int = LIFT_HORIZON_DAYS,
+) -> list[dict]:
+    """How long each session's lift lasted, one dict per session in input order.
+
+    Keys (DESIGN.md, "The length of the lift"): ``reference`` (base when established, else
+    the session's pre_level, else None), ``lift_days``, ``lift_ended`` and ``day1_change``
+    (the mood of day 1 less pre_level). The horizon is days 1..horizon_days, ending before
+    the next session with a strictly later date. Walking its check-ins in date order: the
+    first at or below the reference ends the lift, whose length is the day of the last
+    check-in above it before (0 when the first is already at or below); with none at or
+    below, the lift is open and lasted at least to the last check-in of the horizon.
+    """
+    days = _daily(checkins)
+    results = []
+    for session, cut in zip(session_dates, _next_dates(session_dates), strict=True):
+        pre_level = _mean_on(
+            days, session - timedelta(days=PRE_LEVEL_DAYS), session - timedelta(days=1)
+        )
+        reference = base if base is not None else pre_level
+        lift_days = None
+        ended = None
+        points = _window_points(days, session, cut, 1, horizon_days)
+        if reference is not None and points:
+            lift_days, ended = 0, False
+            for offset, mood in points:
+                if mood <= reference:
+                    ended = True
+                    break
+                lift_days = offset
+        day1 = days.get(session + timedelta(days=1))
+        results.append(
+            {
+                "reference": reference,
+                "lift_days": lift_days,
+                "lift_ended": ended,
+                "day1_change": None if day1 is None or pre_level is None else day1 - pre_level,
+            }
+        )
+    return results
+
+
+def lift_summary(lifts: list[dict]) -> dict:
+    """Across sessions: ``{"median_days", "min_days", "max_days", "n_ended", "n_open"}``.
+
+    Median, least and most are over the lifts that ended (the median None below two ended
+    lifts, least and most None with none); open lifts are counted apart, never averaged in.
+    """
+    ended = [lift["lift_days"] for lift in lifts if lift["lift_ended"] is True]
+    return {
+        "median_days": median(ended) if len(ended) >= 2 else None,
+        "min_days": min(ended, default=None),
+        "max_days": max(ended, default=None),
+        "n_ended": len(ended),
+        "n_open": sum(1 for lift in lifts if lift["lift_ended"] is False),
+    }
+
+
+def theil_sen(points: list[tuple[int, float]]) -> float | None:
+    """The Theil–Sen slope of (x, y) points: the median of the slopes of every pair with
+    different x. None below TREND_MIN_SESSIONS points; None and non-finite y are left out."""
+    usable = [(x, y) for x, y in points if y is not None and math.isfinite(y)]
+    if len(usable) < TREND_MIN_SESSIONS:
+        return None
+    slopes = [
+        (y2 - y1) / (x2 - x1)
+        for i, (x1, y1) in enumerate(usable)
+        for x2, y2 in usable[i + 1 :]
+        if x2 != x1
+    ]
+    return median(slopes) if slopes else None
+
+
+def trend(numbers: list[int], figures: list[dict]) -> dict:
+    """``{"pre_level_slope", "window_mean_slope"}``: each figure's Theil–Sen slope against the
+    session's own number (1, 2, 3 … among all the person's sessions), in mood points per
+    session. A session without the figure is left out, leaving a gap in the numbers; None
+    below three sessions with it. Descriptive only."""
+    return {
+        f"{key}_slope": theil_sen(
+            [(n, f[key]) for n, f in zip(numbers, figures, strict=True) if f[key] is not None]
+        )
+        for key in ("pre_level", "window_mean")
+    }
+
+
 def window_ends(session_dates: list[date], window_days: int = DEFAULT_WINDOW_DAYS) -> list[int]:
     """The last window day each session can use, in the order of session_dates.
 
@@ -307,8 +409,9 @@ RESPONSE_REASONS = ("no_scores", "no_session", "no_baseline", "baseline_below_10
 
 def _assessment(
     scores: list[tuple[date, int]], first_session: date | None, bands: list[tuple[int, int, str]]
-) -> tuple[dict, bool]:
-    """Treatment baseline, latest, band and first, plus whether a score followed the baseline."""
+) -> tuple[dict, list[tuple[date, int]]]:
+    """Treatment baseline, latest, band and first, plus the (date, total) scores dated after
+    the baseline's day, oldest first (the later of a day's scores)."""
     by_day: dict[date, int] = {}
     for day, total in scores:
         if total is None:
@@ -317,7 +420,7 @@ def _assessment(
         band(total, bands)
         by_day[day] = total
     if not by_day:
-        return {"baseline": None, "latest": None, "band": None, "first": None}, False
+        return {"baseline": None, "latest": None, "band": None, "first": None}, []
     ordered = sorted(by_day)
     before = [day for day in ordered if first_session is not None and day <= first_session]
     base_day = before[-1] if before else None
@@ -330,7 +433,8 @@ def _assessment(
         # No treatment baseline: the first score, when a later one can be compared with it.
         "first": by_day[ordered[0]] if base_day is None and len(ordered) > 1 else None,
     }
-    return summary, base_day is not None and latest_day > base_day
+    after = [] if base_day is None else [(day, by_day[day]) for day in ordered if day > base_day]
+    return summary, after
 
 
 def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
@@ -345,7 +449,8 @@ def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> 
     RESPONSE_REASONS (None when they are given). Scores may be unsorted; on a tied date the
     later one in the list wins.
     """
-    summary, later = _assessment(scores, first_session, PHQ9_BANDS)
+    summary, after = _assessment(scores, first_session, PHQ9_BANDS)
+    later = bool(after)
     base = summary["baseline"]
     latest = summary["latest"]
     if latest is None:
@@ -366,6 +471,25 @@ def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> 
     summary["remission"] = latest < REMISSION_BELOW if defined else None
     summary["reason"] = reason
     return summary
+
+
+def phq9_course(scores: list[tuple[date, int]], first_session: date | None) -> dict:
+    """The PHQ-9's course from the treatment baseline (as phq9_summary finds it):
+    ``{"percent_change", "first_response_date"}``. percent_change is (latest - baseline) /
+    baseline x 100, None without a baseline of at least 1; first_response_date the ISO date
+    of the first score after the baseline's day at most half a baseline of 10 or more, None
+    if none. Scores may be unsorted; on a tied date the later one in the list wins."""
+    summary, after = _assessment(scores, first_session, PHQ9_BANDS)
+    base, latest = summary["baseline"], summary["latest"]
+    responded = (
+        [day for day, total in after if 2 * total <= base]
+        if base is not None and base >= RESPONSE_MIN_BASELINE
+        else []
+    )
+    return {
+        "percent_change": (latest - base) / base * 100 if base is not None and base >= 1 else None,
+        "first_response_date": responded[0].isoformat() if responded else None,
+    }
 
 
 def gad7_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:

@@ -65,14 +65,28 @@ def test_summary_hand_computed(client, course):
                 "peak_day": 2,
                 "days_above_baseline": 2,
                 "n_checkins": 2,
+                "reference": 5.0,  # the baseline, established
+                "lift_days": 2,  # days 1 and 2 above 5.0, none at or below: still going
+                "lift_ended": False,
+                "day1_change": 1.5,  # 7 - 5.5
             }
         ],
+        "lift": {
+            "median_days": None,
+            "min_days": None,
+            "max_days": None,
+            "n_ended": 0,
+            "n_open": 1,
+        },
+        "trend": {"pre_level_slope": None, "window_mean_slope": None},  # one session
         "phq9": {
             "baseline": 16,
             "latest": 7,
             "band": "mild",
             "response": True,  # 7 <= 16 / 2
             "remission": False,
+            "percent_change": -56.25,  # (7 - 16) / 16 x 100
+            "first_response_date": day(5),
         },
         # Taken on day 5, after treatment began: not a baseline (issue 8).
         "gad7": {"baseline": None, "latest": 11, "band": "moderate"},
@@ -87,12 +101,22 @@ def test_summary_with_nothing_is_null_not_nan(client, patient):
         "baseline": None,
         "window_days": 7,
         "sessions": [],
+        "lift": {
+            "median_days": None,
+            "min_days": None,
+            "max_days": None,
+            "n_ended": 0,
+            "n_open": 0,
+        },
+        "trend": {"pre_level_slope": None, "window_mean_slope": None},
         "phq9": {
             "baseline": None,
             "latest": None,
             "band": None,
             "response": None,
             "remission": None,
+            "percent_change": None,
+            "first_response_date": None,
         },
         "gad7": {"baseline": None, "latest": None, "band": None},
     }
@@ -522,7 +546,15 @@ def test_progress_response_card(app, client, patient, scores, shown, why):
     assert f"<dd>{shown}</dd>" in card
     assert why in card
     body = client.get("/progress/summary.json").get_json()["phq9"]
-    assert set(body) == {"baseline", "latest", "band", "response", "remission"}
+    assert set(body) == {
+        "baseline",
+        "latest",
+        "band",
+        "response",
+        "remission",
+        "percent_change",
+        "first_response_date",
+    }
     assert (body["response"] is None) is (shown == "Not shown")
 
 

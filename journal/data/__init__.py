@@ -10,6 +10,7 @@ commit on their own unless their name says so. The schema itself is `journal/mig
 """
 
 import sqlite3
+from collections import OrderedDict
 from contextlib import contextmanager
 
 from sqlite_utils import Database
@@ -36,6 +37,27 @@ class ServingDatabase(Database):
         if not hasattr(self, "_view_names"):
             self._view_names = super().view_names()
         return self._view_names
+
+    # How many derived results a connection remembers (see `remembered`).
+    REMEMBERED_MAX = 64
+
+    def remembered(self, key, compute):
+        """compute(), or what it gave before for the same `key`: a result derived from this
+        database, remembered by the connection that read it (one per worker thread and
+        database file) under a key that holds everything it depends on, such as the change
+        counts of the tables it reads (`data.progress.change_counts`). A write anywhere moves
+        those counts, so a stale result is never found; the least recently used of
+        REMEMBERED_MAX results is forgotten first."""
+        if not hasattr(self, "_remembered"):
+            self._remembered = OrderedDict()
+        if key in self._remembered:
+            self._remembered.move_to_end(key)
+            return self._remembered[key]
+        result = compute()
+        self._remembered[key] = result
+        if len(self._remembered) > self.REMEMBERED_MAX:
+            self._remembered.popitem(last=False)
+        return result
 
 
 def connect(path, serving=False):

@@ -34,6 +34,17 @@ def summary_scores(db, user_id, kind, first_session=None):
     return found
 
 
+def first_at_most(db, user_id, kind, after, most):
+    """(day text, total) of the first day after `after` (text) whose score of `kind` (the
+    later of that day's) is at most `most`, or None."""
+    return db.execute(
+        "select day, total from assessments as a where user_id = ? and kind = ? and day > ? "
+        "and total <= ? and id = (select id from assessments where user_id = a.user_id "
+        "and kind = a.kind and day = a.day order by id desc limit 1) order by day limit 1",
+        [user_id, kind, after, most],
+    ).fetchone()
+
+
 def latest_item9(db, user_id, kind, end):
     """The safety item's answer (PHQ-9 item 9) of the latest `kind` on or before `end` (text),
     or None (no such check-up, or an instrument without the item)."""
@@ -114,22 +125,6 @@ def key_used(db, user_id, key):
 def add(db, user_id, values):
     """Store one check-up of `values` (column: value); return its id."""
     return db["assessments"].insert({**values, "user_id": user_id}).last_pk
-
-
-def fingerprint(db, user_id):
-    """A few numbers that change whenever any of the person's check-ups (kind, day, total) is
-    added, removed or changed (check-ups are never edited; ids are never given twice): how
-    many, the newest id, and sums of the totals weighted by id and kind and by day. One pass
-    inside SQLite instead of reading and hashing every row."""
-    return list(
-        db.execute(
-            "select count(*), max(id), "
-            "total((id % 9973 + 1) * (total + 1) * (1 + (kind = 'phq9'))), "
-            "total((total + 1) * cast(replace(day, '-', '') as integer)) "
-            "from assessments where user_id = ?",
-            [user_id],
-        ).fetchone()
-    )
 
 
 def insert_many(db, rows):

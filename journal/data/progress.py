@@ -67,26 +67,13 @@ def first_day(db, user_id):
     ).fetchone()[0]
 
 
-def metric_fingerprint(db, user_id, metric="mood"):
-    """A few numbers that change whenever the person's (day, value) points of `metric`
-    change: how many, the newest id, and two sums of the values weighted by id and by day
-    (so a value changed, even twice in one second, changes them; `updated_at` would not, as
-    it is to the second). One pass over the person's check-ins inside SQLite, reading only
-    day and value (an index could answer it alone), however long their history, instead of
-    reading every row into Python and hashing it."""
-    if isinstance(metric, int):
-        query = (
-            "select count(*), max(c.id), "
-            "total((c.id % 9973 + 1) * (s.value + 1)), "
-            "total((s.value + 1) * cast(replace(c.day, '-', '') as integer)) "
-            "from symptom_scores s join checkins c on c.id = s.checkin_id "
-            "where c.user_id = ? and s.symptom_id = ?"
-        )
-        return list(db.execute(query, [user_id, metric]).fetchone())
-    column = _column(metric)
-    query = (
-        f"select count(*), max(id), total((id % 9973 + 1) * ({column} + 1)), "  # noqa: S608 (a fixed column)
-        f"total(({column} + 1) * cast(replace(day, '-', '') as integer)) "
-        f"from checkins where user_id = ? and {column} is not null"
-    )
-    return list(db.execute(query, [user_id]).fetchone())
+def change_counts(db, user_id):
+    """{"checkins", "sessions", "assessments"}: how many times each of the person's tables
+    has changed (check-ins with their symptom scores), as the triggers of migration m025
+    count them. One lookup by primary key, however long the history: what a chart's ETag
+    is made of."""
+    row = db.execute(
+        "select checkins, sessions, assessments from change_counts where user_id = ?",
+        [user_id],
+    ).fetchone()
+    return dict(zip(("checkins", "sessions", "assessments"), row or (0, 0, 0), strict=True))

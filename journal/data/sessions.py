@@ -124,21 +124,6 @@ def delete(db, user_id, session_id):
     db.execute("delete from sessions where user_id = ? and id = ?", [user_id, session_id])
 
 
-def fingerprint(db, user_id):
-    """A few numbers that change whenever what a chart draws of the person's sessions (their
-    days, their order, their number) changes: one indexed pass over the person's sessions,
-    however long their history, instead of reading and hashing every row."""
-    return list(
-        db.execute(
-            "select count(*), max(id), max(updated_at), "
-            "total((id % 9973 + 1) * cast(replace(day, '-', '') as integer)), "
-            "total((id % 8191 + 1) * cast(strftime('%s', started_at) as integer)) "
-            "from sessions where user_id = ?",
-            [user_id],
-        ).fetchone()
-    )
-
-
 def start_times(db, user_id):
     """The person's sessions oldest first as {"id", "started_at"}: nothing else (the
     calendar feed)."""

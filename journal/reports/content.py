@@ -23,12 +23,20 @@ Decisions where the issue and DESIGN.md are silent:
   effects typed under "something else" are shown: they are a side effect, not a reflection.
 - `sections` chooses what follows page 1, always in the order of SECTIONS. Page 1 is always
   there.
+- The lift (figures.lift_course, worded by figures.lift_words for a clinician) reads as of the
+  end of the range, as the rest of page 1 does: page 1's sentences stand on every session on
+  or before `end` (those before `start` too: like the baselines, the lift is the course's),
+  and the sessions table shows the lift and day-1 change of the sessions in the range. Each
+  session's lift is that of the whole record, as its window figures are: a lift that went on
+  after `end` is measured to its real end, and one cut by a later session is open.
+- The PHQ-9's percent change is from the treatment baseline to the latest score on or before
+  `end` (the scores page 1 shows); with no such baseline, or no score after it, there is no
+  percent change ("not yet"), never a 0% made from the baseline set against itself.
 """
 
 from datetime import date, timedelta
 
 from .. import access, figures, instruments, timezones, windows
-from ..session_record import LABELS
 
 SECTIONS = ("charts", "sessions", "windows", "flags", "reflections")
 SECTION_LABELS = {
@@ -51,29 +59,46 @@ def default_range(person):
     return end - timedelta(days=DEFAULT_DAYS - 1), end
 
 
-def _session_row(row, figs, days=None):
+def _session_row(row, figs, days, lift):
     """What the report shows of one session: named fields only, never its words. `days`
-    names the window days its figures stand on (figures.window_label)."""
-    # Privacy: decided here rather than in `access`: the row is copied field by field, and
-    # the "something else" side effects follow "keep private".
+    names the window days its figures stand on (figures.window_label); `lift` is its entry
+    in figures.lift_course ("lift_days", "lift_ended", "day1_change")."""
+    # Privacy: access.shared_session decides what of the session a therapist sees.
     return {
-        "number": row["number"],
+        **access.shared_session(row),
         "day": date.fromisoformat(row["day"]),
-        "product": LABELS["products"].get(row["product"], row["product"]),
-        "route": LABELS["routes"].get(row["route"], row["route"]),
-        "dose_mg": row["dose_mg"],
-        "dose_mg_per_kg": row["dose_mg_per_kg"],
-        "mood_before": row["mood_before"],
-        "mood_after": row["mood_after"],
-        "dissociation": row["dissociation"],
-        "side_effects": [
-            LABELS["side_effects"].get(key, key) for key in row["side_effects"].split(",") if key
-        ],
-        # Free text: it follows the session's "keep private", as its reflection does.
-        "side_effects_other": "" if row["private"] else row["side_effects_other"],
         "figures": figs,
         "window": days,
+        "lift_days": lift["lift_days"],
+        "lift_ended": lift["lift_ended"],
+        "day1_change": lift["day1_change"],
     }
+
+
+def _lift(person, end, session_figures):
+    """(the lift as page 1 words it, as of `end`: {"text", "trend"} of figures.lift_words
+    over the sessions on or before `end`, the trend None without one; {session number: its
+    lift} for the sessions table)."""
+    course = figures.lift_course(person)
+    kept = [s for s in course["sessions"] if s["day"] <= end]
+    if len(kept) < len(course["sessions"]):
+        # A range ending before the latest session: the summary and the trend of the sessions
+        # up to its end, from the same figures (windows.lift_summary and windows.trend).
+        numbers = {s["number"] for s in kept}
+        figs = [f for row, f in session_figures if row["number"] in numbers]
+        course = {
+            **course,
+            "sessions": kept,
+            "lift": windows.lift_summary(kept),
+            "trend": windows.trend([s["number"] for s in kept], figs),
+            "trend_sessions": {
+                key: sum(1 for f in figs if f[key] is not None)
+                for key in ("pre_level", "window_mean")
+            },
+        }
+    words = figures.lift_words(course, whose="the")
+    summary = {"text": words["lift"], "trend": words["trend"]}
+    return summary, {s["number"]: s for s in course["sessions"]}
 
 
 def _scores(person, kind, end, first_session):
@@ -83,6 +108,19 @@ def _scores(person, kind, end, first_session):
         scores, first_session
     )
     summary["latest_day"] = scores[-1][0] if scores else None
+    if kind == "phq9":
+        # From the treatment baseline to the latest score on or before `end`; only with a
+        # score after the baseline (windows.phq9_course alone would give 0% from the baseline
+        # set against itself).
+        course = windows.phq9_course(scores, first_session)
+        later = summary["baseline"] is not None and summary["latest_day"] > first_session
+        summary["percent_change"] = course["percent_change"] if later else None
+        summary["later_score"] = later
+        summary["first_response_date"] = (
+            date.fromisoformat(course["first_response_date"])
+            if course["first_response_date"]
+            else None
+        )
     summary["baseline_band"] = instruments.band(kind, summary["baseline"])
     # The safety item of the latest PHQ-9, shown beside its total: an answer above 0 calls for
     # follow-up whatever the total (CLINICAL.md).
@@ -116,8 +154,9 @@ def report_data(person, start, end):
     overlay, _, used = figures.overlay_data(points, sessions, window_days, shown_from, end, "Mood")
     scores_chart = figures.assessments_data(phq9_scores, gad7_scores, sessions, shown_from, end)
     labels = figures.window_labels(sessions, window_days, end)  # as of the end of the range
+    lift, lifts = _lift(person, end, session_figures)
     in_range = [
-        _session_row(row, figs, days)
+        _session_row(row, figs, days, lifts[row["number"]])
         for (row, figs), days in zip(session_figures, labels, strict=True)
         if start <= date.fromisoformat(row["day"]) <= end
     ]
@@ -139,9 +178,11 @@ def report_data(person, start, end):
         "counted_from": counted_from,
         "assessment_count": len(scores_chart["phq9"]) + len(scores_chart["gad7"]),
         "sessions_total": len(sessions),
+        "first_session": first_session,
         "sessions": in_range,
         "phq9": phq9,
         "gad7": gad7,
+        "lift": lift,
         # Privacy: flagged days and shared words come from `access` alone (its filter of
         # what a therapist or a link may see), never from the person's own rows.
         "flags": access.flagged_days(person.id, start, end),

@@ -350,6 +350,11 @@ class ReportDocument(FPDF):
         self.lines_at(self.wrap(printable(text, style), self.width), self.l_margin, size * 0.48)
         self.set_text_color(*TEXT)
 
+    def para_height(self, text, size=10, style=""):
+        """The height `para` takes for `text` (to fit what comes before it to the room left)."""
+        self.set_font(FONT, style, size)
+        return len(self.wrap(printable(text, style), self.width)) * size * 0.48
+
     def heading(self, text, size=14, space=6, keep=18):
         """A bold heading, kept on the page with `keep` mm of what follows."""
         self.keep(size * 0.5 + keep)
@@ -390,16 +395,28 @@ class ReportDocument(FPDF):
     def pairs(self, rows, label_width=48):
         """Label and value rows, the value wrapping in its own column; a row stays on a page."""
         widths = (label_width, self.width - label_width)
-        for label, value in rows:
-            laid_out = self.layout([(label, 10, "", MUTED), (value, 10, "", TEXT)], widths, 5)
+        for laid_out in self._pair_rows(rows, widths):
             self.keep(laid_out[1])
             self.draw_row(laid_out, widths, 5)
             self.ln(0.8)
 
-    def table_of(self, headings, rows, widths, size=8):
+    def pairs_height(self, rows, label_width=48):
+        """The height `pairs` takes for `rows` on one page (to fit them to the room left)."""
+        widths = (label_width, self.width - label_width)
+        return sum(height + 0.8 for _, height in self._pair_rows(rows, widths))
+
+    def _pair_rows(self, rows, widths):
+        return [
+            self.layout([(label, 10, "", MUTED), (value, 10, "", TEXT)], widths, 5)
+            for label, value in rows
+        ]
+
+    def table_of(self, headings, rows, widths, size=8, notes=None, note_from=1):
         """A table with horizontal rules, its headings repeated on every page it spans.
 
-        A row is kept on one page (cells here are short: dates, figures, labels).
+        A row is kept on one page (cells here are short: dates, figures, labels). `notes`, one
+        text (or None) for each row, adds a second line to its row: under the columns from
+        `note_from` on, spanning them, for what would not fit as more columns.
         """
         height, pad = size * 0.45, 1.2
         widths = self.column_widths(headings, rows, widths, size, pad)
@@ -408,14 +425,29 @@ class ReportDocument(FPDF):
             self.layout([(str(c), size, "", TEXT) for c in cells], widths, height, pad)
             for cells in rows
         ]
+        note_widths = [sum(widths[:note_from]), sum(widths[note_from:])]
+        below = [
+            self.layout([("", size, "", TEXT), (note, size, "", TEXT)], note_widths, height, pad)
+            if note
+            else None
+            for note in (notes or [None] * len(rows))
+        ]
+        # A row and its note share the padding between them.
+        heights = [
+            laid_out[1] + (note[1] - pad if note else 0)
+            for laid_out, note in zip(body, below, strict=True)
+        ]
         # The headings and the first rows start a table together, never the headings alone.
-        self.keep(head[1] + sum(row_height for _, row_height in body[:FIRST_ROWS_KEPT]))
+        self.keep(head[1] + sum(heights[:FIRST_ROWS_KEPT]))
         self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
-        for laid_out in body:
-            if self.room() < laid_out[1]:
+        for laid_out, note, row_height in zip(body, below, heights, strict=True):
+            if self.room() < row_height:
                 self.add_page()
                 self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
-            self.draw_row(laid_out, widths, height, pad, rule=True)
+            self.draw_row(laid_out, widths, height, pad, rule=note is None)
+            if note:
+                self.set_y(self.get_y() - pad)
+                self.draw_row(note, note_widths, height, pad, rule=True)
 
     def column_widths(self, headings, rows, weights, size, pad):
         """Column widths across the page in proportion to `weights`, each widened to hold its

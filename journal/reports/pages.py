@@ -4,7 +4,13 @@
 `content.SECTIONS`, drawn with the building blocks of `layout.ReportDocument`.
 
 - Page 1 is a one-minute summary for the care team: figure boxes, treatment, mood and
-  check-ups, safety flags (the latest FIRST_PAGE_FLAGS of them) and what the report holds.
+  check-ups (with the lift, the floor's trend and the PHQ-9's change), safety flags (the
+  latest FIRST_PAGE_FLAGS of them, fewer when the page has no room for them all) and what the
+  report holds.
+- The sessions table keeps its seven columns at 8 pt; each session's blood pressure before and
+  after, day-1 change and lift are a second line under it (ten columns on Letter or A4 would
+  wrap every cell to three lines, or need smaller type). The lift reads "9 days", "12+ days
+  (still going)" for one still going at the next session or the latest check-in, or a dash.
 - Each reflection or prompt answer is printed up to TEXT_MAX (3,000) characters, then a note
   says how much was left out (README, "Bounds"). A character no font has is printed as
   `layout.PLACEHOLDER`, and the reflections section then says what the square means; the
@@ -22,7 +28,7 @@ from fpdf.enums import XPos, YPos
 
 from .. import charts, figures, instruments, numbers
 from ..numbers import difference, plural
-from ..rules import FLAG_RULE
+from ..rules import FLAG_RULE, LIFT_HORIZON_DAYS
 from ..session_record import LABELS, figure_text
 from ..timezones import day_text
 from .content import SECTION_LABELS, SECTIONS
@@ -53,6 +59,8 @@ DASH = "\u2014"
 TEXT_MAX = 3_000
 # Page 1 lists the latest flagged days, up to this many, when the Flagged days section is on.
 FIRST_PAGE_FLAGS = 6
+# Space (mm) above page 1's last line, what the report holds.
+CONTENTS_GAP = 2
 # Room a table section's heading needs below it: its note, the headings and a few rows.
 TABLE_START = 50
 
@@ -95,6 +103,61 @@ def _side_effects(row):
         names = [n for n in names if n != LABELS["side_effects"]["other"]]
         names.append(row["side_effects_other"])
     return ", ".join(names) if names else DASH
+
+
+def _pressures(row):
+    """ "before 128/82, after 141/90" (mmHg: the table's note says so), a dash for a reading
+    not taken, one dash for neither."""
+    before, after = row["bp_before"], row["bp_after"]
+    if before is None and after is None:
+        return DASH
+    return f"before {before or DASH}, after {after or DASH}"
+
+
+def _lift_text(row):
+    """A session's lift: "9 days", "12+ days (still going)", or a dash when not measured."""
+    days = row["lift_days"]
+    if days is None:
+        return DASH
+    if row["lift_ended"]:
+        return plural(days, "day")
+    return f"{days}+ days (still going)"
+
+
+def _day1_text(row):
+    """Day 1's mood less the level of the 3 days before, as the other changes are shown: the
+    difference of the two as printed (the level before is in the window figures table)."""
+    change, before = row["day1_change"], row["figures"]["pre_level"]
+    if change is None or before is None:
+        return DASH
+    return difference(before + change, before)
+
+
+def _phq9_change(phq9, first_session):
+    """The PHQ-9 from the treatment baseline to the latest score on or before the range's end,
+    with the percent change and the first response's date; "not yet" and why, without them."""
+    base, latest = phq9["baseline"], phq9["latest"]
+    if latest is None:
+        return "not yet: no PHQ-9 on or before the end of this range"
+    if base is None:
+        if first_session is None:
+            return "not yet: it needs a session, and a PHQ-9 on or before the first one"
+        return (
+            "not yet: there is no treatment baseline (a PHQ-9 on or before the first session, "
+            f"{day_text(first_session, 'date_year')})"
+        )
+    if not phq9["later_score"]:
+        return f"not yet: no PHQ-9 since the treatment baseline of {base}"
+    text = f"{base} \u2192 {latest} from the treatment baseline"
+    if phq9["percent_change"] is None:
+        text += " (no percent change from a baseline of 0)"
+    elif latest == base:
+        text += ", no change"
+    else:
+        text += f", {numbers.signed(phq9['percent_change'], 0)}%"
+    if phq9["first_response_date"] is not None:
+        text += f"; first response on {day_text(phq9['first_response_date'], 'date_year')}"
+    return text
 
 
 def _score_text(summary, has_session):
@@ -236,10 +299,14 @@ def _first_page(pdf, data, span, sections):
             f"{numbers.figure(recent['mean'])} of 10 ({day_text(recent['start'], 'date_year')} to "
             f"{day_text(recent['end'], 'date_year')})"
         )
+    lift = data["lift"]
     rows = [
         ("Baseline mood", base_text),
         ("Mood, last 7 days", recent_text),
+        # The floor's trend follows the lift in its row, when there is one (a row less).
+        ("How long the lift lasted", " ".join(filter(None, (lift["text"], lift["trend"])))),
         ("PHQ-9", _score_text(phq9, bool(data["sessions_total"]))),
+        ("PHQ-9 change", _phq9_change(phq9, data["first_session"])),
         ("GAD-7", _score_text(gad7, bool(data["sessions_total"]))),
         ("Response, remission", f"{response} ({response_note})"),
     ]
@@ -252,6 +319,12 @@ def _first_page(pdf, data, span, sections):
     )
 
     pdf.heading("Safety flags", size=12, space=3)
+    rule = (f"A day is flagged for {FLAG_RULE}. Entries are not watched in real time.", 8)
+    included = [SECTION_LABELS[s] for s in SECTIONS if s in sections]
+    contents = (
+        "In this report: " + ("; ".join(included) if included else "this summary only") + ".",
+        9,
+    )
     if not flags:
         pdf.para("No days flagged in this range.")
     else:
@@ -260,33 +333,33 @@ def _first_page(pdf, data, span, sections):
             style="B",
             colour=ALERT,
         )
-        # Page 1 stays one page: the latest few, however many there are.
-        shown = flags[-FIRST_PAGE_FLAGS:]
-        pdf.pairs(
-            [(day_text(_iso_day(f["day"]), "date_year"), "; ".join(f["reasons"])) for f in shown],
-            30,
-        )
+        # Page 1 stays one page: the latest few, however many there are, fewer when the rows
+        # above took the room (always the latest one), and the notes that end the page.
+        shown = [
+            (day_text(_iso_day(f["day"]), "date_year"), "; ".join(f["reasons"]))
+            for f in flags[-FIRST_PAGE_FLAGS:]
+        ]
+        where = "under Flagged days" if "flags" in sections else "in the full report"
+
+        def earlier_note(count):
+            verb = "is" if count == 1 else "are"
+            return f"The {plural(count, 'earlier flagged day')} {verb} {where}.", 9
+
+        def fits(rows):
+            earlier = len(flags) - len(rows)
+            notes = [rule, contents] + ([earlier_note(earlier)] if earlier else [])
+            tail = sum(pdf.para_height(text, size) for text, size in notes) + CONTENTS_GAP
+            return pdf.pairs_height(rows, 30) + tail <= pdf.room()
+
+        while len(shown) > 1 and not fits(shown):
+            shown = shown[1:]
+        pdf.pairs(shown, 30)
         earlier = len(flags) - len(shown)
         if earlier:
-            where = "under Flagged days" if "flags" in sections else "in the full report"
-            pdf.para(
-                f"The {plural(earlier, 'earlier flagged day')} {'is' if earlier == 1 else 'are'} "
-                f"{where}.",
-                size=9,
-                colour=MUTED,
-            )
-    pdf.para(
-        f"A day is flagged for {FLAG_RULE}. Entries are not watched in real time.",
-        size=8,
-        colour=MUTED,
-    )
-    pdf.ln(2)
-    included = [SECTION_LABELS[s] for s in SECTIONS if s in sections]
-    pdf.para(
-        "In this report: " + ("; ".join(included) if included else "this summary only") + ".",
-        size=9,
-        colour=MUTED,
-    )
+            pdf.para(earlier_note(earlier)[0], size=9, colour=MUTED)
+    pdf.para(rule[0], size=rule[1], colour=MUTED)
+    pdf.ln(CONTENTS_GAP)
+    pdf.para(contents[0], size=contents[1], colour=MUTED)
 
 
 def _tally(values):
@@ -332,6 +405,13 @@ def _sessions(pdf, data):
         )
         for s in data["sessions"]
     ]
+    # A second line under each session (from its medicine on), rather than three more columns
+    # in smaller type: its blood pressure, and the days after it.
+    notes = [
+        f"Blood pressure {_pressures(s)} \u00b7 Day-1 change {_day1_text(s)} \u00b7 "
+        f"Lift {_lift_text(s)}"
+        for s in data["sessions"]
+    ]
     pdf.table_of(
         (
             "#",
@@ -344,10 +424,22 @@ def _sessions(pdf, data):
         ),
         rows,
         (9, 22, 38, 31, 20, 22, 38),
+        notes=notes,
+        note_from=2,
+    )
+    reference = (
+        "the baseline mood"
+        if data["baseline"] is not None
+        else "the mean mood of the 3 days before the session (no baseline is established)"
     )
     pdf.para(
         "Moods are 0\u201310. Dissociation is the patient's own 0\u201310 rating, not a "
-        "validated scale.",
+        "validated scale. Blood pressure in mmHg, before and after the dose. Day-1 change: the "
+        "mood on the day after the session less the mean mood of the 3 days before it. Lift: "
+        f"how long mood stayed above {reference} after the session, to the last check-in above "
+        f"it before the first at or below it, within {LIFT_HORIZON_DAYS} days and before the "
+        "next session; \u201cstill going\u201d when no check-in in that time came back to it "
+        f"(it lasted at least that long). {DASH} means not enough data.",
         size=8,
         colour=MUTED,
     )

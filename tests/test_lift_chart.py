@@ -1,0 +1,442 @@
+"""How long the lift lasted (issue 10), as patients see it: the chart /charts/lift.svg|png,
+its text alternative and table, and the card on /progress and on a share link's page.
+
+Every expected figure is computed by hand from the history in `history` below.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from factories import TODAY, add_session, checkin, person, therapist
+from matplotlib.colors import to_rgb
+from matplotlib.image import imread
+from matplotlib.patches import Rectangle
+
+from journal import charts, figures
+from journal.db import get_db
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def day(offset):
+    return TODAY + timedelta(days=offset)
+
+
+def iso(offset):
+    return day(offset).isoformat()
+
+
+def short(offset):
+    """As the chart labels a session's date: "4 Nov"."""
+    d = day(offset)
+    return f"{d.day} {d:%b}"
+
+
+# Sessions 60, 39, 18, 9 and 2 days ago.
+S1, S2, S3, S4, S5 = -60, -39, -18, -9, -2
+HISTORY = [
+    # The baseline: 14 days before the first session, moods 4, 5, 6, mean 5.0.
+    (S1 - 10, 4),
+    (S1 - 5, 5),
+    (S1 - 2, 6),
+    # #1: days 1-3 above 5.0 (7, 6, 8), day 4 at 5: ended, 3 days.
+    (S1 + 1, 7),
+    (S1 + 2, 6),
+    (S1 + 3, 8),
+    (S1 + 4, 5),
+    # #2: days 1-5 at 6, day 6 at 4: ended, 5 days.
+    *[(S2 + n, 6) for n in range(1, 6)],
+    (S2 + 6, 4),
+    # #3: day 1 at 4, already at or below: ended, 0 days.
+    (S3 + 1, 4),
+    (S3 + 2, 9),
+    # #4: days 1, 3 and 5 above; #5 came on day 7 (horizon days 1-6): open, at least 5 days.
+    (S4 + 1, 7),
+    (S4 + 3, 6),
+    (S4 + 5, 6),
+    # #5: nothing after it: no figure.
+]
+
+
+@pytest.fixture
+def history(app, client, patient):
+    for offset, mood in HISTORY:
+        checkin(client, iso(offset), mood, read_flash=False)
+    for offset in (S1, S2, S3, S4, S5):
+        add_session(app, iso(offset))
+    return client
+
+
+# Over every session: ended 3, 5, 0 (median 3, from 0 to 5), one open, #5 without a figure.
+CARD = (
+    "After 4 of your 5 sessions, your mood stayed above your usual level for a median of "
+    "3 days, from 0 to 5; 1 lift was still going when the next session came or at the latest "
+    "check-in."
+)
+
+
+def alt_text():
+    return (
+        "How many days mood stayed above the baseline of 5.0 after each of 5 sessions: "
+        f"#1 {short(S1)}, 3 days; #2 {short(S2)}, 5 days; #3 {short(S3)}, 0 days; "
+        f"#4 {short(S4)}, at least 5 days and still going; #5 {short(S5)}, no figure. "
+        "A lift still going had not ended by the next session or the latest check-in."
+    )
+
+
+def lift_card(page):
+    """The card's HTML, from its section to the end of the section."""
+    match = re.search(r'<section class="lift-card".*?</section>', page, re.S)
+    assert match, "no lift card"
+    return match.group(0)
+
+
+def table_rows(card):
+    """(session, date, lift, ended?) per table row, as the cells read (hidden words left out)."""
+    body = re.search(r"<tbody>(.*?)</tbody>", card, re.S).group(1)
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append(
+            tuple(
+                re.sub(r"<[^>]+>", "", re.sub(r'<span class="visually-hidden">.*?</span>', "", c))
+                for c in cells
+            )
+        )
+    return rows
+
+
+# --- the card on /progress -------------------------------------------------------------------
+
+
+def test_summary_agrees_with_the_hand_computed_history(history):
+    summary = history.get("/progress/summary.json").get_json()
+    assert summary["baseline"] == 5.0
+    assert [(s["lift_days"], s["lift_ended"]) for s in summary["sessions"]] == [
+        (3, True),
+        (5, True),
+        (0, True),
+        (5, False),
+        (None, None),
+    ]
+
+
+def test_the_card_says_how_long_the_lift_lasted(history):
+    page = history.get("/progress").text
+    card = lift_card(page)
+    assert "How long the lift lasted" in card
+    assert CARD in card
+    # Pre-levels exist for #1 (6) and #5 (6) only: no trend below three sessions.
+    assert "mood before sessions" not in card
+    assert "commonly described as about a week; it is not proven" in card
+    assert "talk over with your clinic" in card
+    assert "due" not in re.sub(r"<[^>]+>", " ", card).split()
+
+
+def test_the_chart_has_its_text_alternative_and_table(history):
+    card = lift_card(history.get("/progress").text)
+    assert f'alt="{alt_text()}"' in card
+    assert re.search(r'srcset="/charts/lift\.svg\?[^"]*theme=dark', card)
+    assert re.search(r'<img class="lift-chart" src="/charts/lift\.svg\?days=90"', card)
+    assert table_rows(card) == [
+        ("#5", f"{day(S5):%-d %b %Y}", "—", "—"),
+        ("#4", f"{day(S4):%-d %b %Y}", "at least 5", "still going"),
+        ("#3", f"{day(S3):%-d %b %Y}", "0", "ended"),
+        ("#2", f"{day(S2):%-d %b %Y}", "5", "ended"),
+        ("#1", f"{day(S1):%-d %b %Y}", "3", "ended"),
+    ]
+    assert card.count('<span class="visually-hidden">no figure</span>') == 2
+
+
+def test_the_chart_follows_the_range(history):
+    """30 days hold #3 (18 days ago), #4 and #5: the sentence stays about every session."""
+    card = lift_card(history.get("/progress?days=30").text)
+    assert CARD in card
+    assert "after each of 3 sessions: #3" in card
+    assert [row[0] for row in table_rows(card)] == ["#5", "#4", "#3"]
+    svg = history.get("/charts/lift.svg?days=30").data
+    assert "after each of 3 sessions" in ET.fromstring(svg).find(f"{SVG_NS}title").text
+
+
+def test_the_trend_shows_only_when_there_is_one(app, client, patient):
+    """Pre-levels 4, 5 and 6 before sessions #1-#3: the Theil-Sen slope is +1.0 a session."""
+    for offset, mood in [(-40, 4), (-20, 5), (-5, 6)]:
+        checkin(client, iso(offset), mood, read_flash=False)
+    for offset in (-39, -19, -4):
+        add_session(app, iso(offset))
+    card = lift_card(client.get("/progress").text)
+    assert (
+        "Your mood before sessions has risen by about 1.0 points per session across your "
+        "last 3 sessions." in card
+    )
+
+
+@pytest.mark.parametrize(
+    ("moods", "sessions", "needed"),
+    [
+        # No sessions at all.
+        ([(-3, 5), (-1, 6)], [], "Log a session and check in on the days after it"),
+        # A baseline (4, 5, 6 before the session), nothing after the session.
+        (
+            [(-9, 4), (-8, 5), (-7, 6)],
+            [-5],
+            "Check in on the days after your next session to see how long it lasts.",
+        ),
+        # No baseline (one check-in before) and no pre-level (not within 3 days); days after.
+        (
+            [(-20, 5), (-5, 7), (-4, 8)],
+            [-6],
+            "Check in on a few of the 3 days before your next session and on the days after it",
+        ),
+    ],
+)
+def test_too_little_data_says_what_is_needed_and_never_zero(
+    app, client, patient, moods, sessions, needed
+):
+    for offset, mood in moods:
+        checkin(client, iso(offset), mood, read_flash=False)
+    for offset in sessions:
+        add_session(app, iso(offset))
+    card = lift_card(client.get("/progress").text)
+    assert needed in card
+    assert 'id="lift"' not in card and "<img" not in card  # no empty chart
+    assert "0 days" not in card and "median" not in card
+    rows = client.get("/progress/summary.json").get_json()["sessions"]
+    assert all(s["lift_days"] is None for s in rows)
+
+
+# --- the chart over HTTP ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fmt", "mimetype"), [("svg", "image/svg+xml"), ("png", "image/png")])
+def test_svg_and_png(history, fmt, mimetype):
+    response = history.get(f"/charts/lift.{fmt}")
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    if fmt == "png":
+        assert response.data.startswith(PNG_SIGNATURE)
+        height, width = imread(BytesIO(response.data)).shape[:2]
+        assert (width, height) == (960, 435)  # 6.4 x (1.4 + 5 x 0.3) inches at 150 dpi
+    else:
+        root = ET.fromstring(response.data)
+        assert root.find(f"{SVG_NS}title").text.startswith(
+            "How long the lift lasted after each of 5 sessions: 3 ended, 1 still going, 1 without"
+        )
+
+
+def test_etag_answers_304_and_changes_with_a_check_in_or_a_session(app, history):
+    first = history.get("/charts/lift.svg")
+    tag = first.headers["ETag"]
+    again = history.get("/charts/lift.svg", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    assert history.get("/charts/lift.svg?theme=dark").headers["ETag"] != tag
+    assert history.get("/charts/lift.png").headers["ETag"] != tag
+    checkin(history, iso(S5 + 1), 8, read_flash=False)  # #5 now has a figure: 1 day, open
+    changed = history.get("/charts/lift.svg", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    title = ET.fromstring(changed.data).find(f"{SVG_NS}title").text
+    assert "3 ended, 2 still going, 0 without a figure" in title
+    tag = changed.headers["ETag"]
+    add_session(app, iso(-1))
+    assert history.get("/charts/lift.svg", headers={"If-None-Match": tag}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["theme=sepia", "days=7", "theme="])
+def test_bad_parameters_are_400(history, query):
+    assert history.get(f"/charts/lift.svg?{query}").status_code == 400
+
+
+def test_another_persons_lift_is_never_used(app, history, auth):
+    auth.logout()
+    auth.register(email="other@example.com")
+    page = history.get("/progress").text
+    card = lift_card(page)
+    assert "Log a session and check in on the days after it" in card
+    assert "<img" not in card
+    svg = history.get("/charts/lift.svg?days=all").data
+    title = ET.fromstring(svg).find(f"{SVG_NS}title").text
+    assert title.startswith("How long the lift lasted after each of 0 sessions")
+    assert history.get("/progress/summary.json").get_json()["lift"]["n_ended"] == 0
+
+
+# --- the share link and the caseload ---------------------------------------------------------
+
+
+def test_the_share_link_page_and_chart(history):
+    response = history.post("/share", data={"label": "Dr Rivera", "days": "14"})
+    assert response.status_code == 201
+    token = re.search(r"/s/([A-Za-z0-9_-]{43})", response.text).group(1)
+    history.post("/auth/logout")
+    page = history.get(f"/s/{token}").text
+    card = lift_card(page)
+    assert (
+        "After 4 of the 5 sessions, mood stayed above the baseline for a median of 3 days" in card
+    )
+    assert "your" not in card.lower().replace("your own", "")
+    assert "discuss together" in card
+    assert re.search(rf'src="/s/{token}/charts/lift\.svg\?days=90"', card)
+    chart = history.get(f"/s/{token}/charts/lift.svg")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert history.get(f"/s/{token}/charts/lift.png").status_code == 200
+    assert history.get(f"/s/{token}/charts/lift.svg?metric=Headache").status_code == 400
+
+
+def test_the_caseload_chart_route_serves_it_for_a_linked_patient(app, history):
+    doc = therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert history.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    with app.app_context():
+        patient_id = next(get_db()["users"].rows_where("email = ?", ["pat@example.com"]))["id"]
+    response = doc.get(f"/caseload/{patient_id}/charts/lift.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    title = ET.fromstring(response.data).find(f"{SVG_NS}title").text
+    assert title.startswith("How long the lift lasted after each of 5 sessions")
+    stranger = person(app, "stranger@example.com")
+    assert stranger.get(f"/caseload/{patient_id}/charts/lift.svg").status_code in (302, 403, 404)
+    other = therapist(app, "other-doc@example.com")
+    assert other.get(f"/caseload/{patient_id}/charts/lift.svg").status_code == 404
+
+
+# --- the text alternative for hand-built data ------------------------------------------------
+
+
+def lift_rows(*lifts):
+    """lift_course-like sessions, #1 on 3 Mar 2025 and then a week apart."""
+    return [
+        {
+            "number": n,
+            "day": date(2025, 3, 3) + timedelta(days=7 * (n - 1)),
+            "lift_days": d,
+            "lift_ended": e,
+        }
+        for n, (d, e) in enumerate(lifts, start=1)
+    ]
+
+
+def test_describe_lift_ended_open_and_missing():
+    rows = lift_rows((4, True), (6, False), (None, None), (0, True))
+    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 3, 31))
+    assert data == {
+        "sessions": [
+            ("#1 3 Mar", 4, True),
+            ("#2 10 Mar", 6, False),
+            ("#3 17 Mar", None, None),
+            ("#4 24 Mar", 0, True),
+        ],
+        "total": 4,
+    }
+    assert figures.describe_lift(data, 5.25) == (
+        "How many days mood stayed above the baseline of 5.3 after each of 4 sessions: "
+        "#1 3 Mar, 4 days; #2 10 Mar, at least 6 days and still going; #3 17 Mar, no figure; "
+        "#4 24 Mar, 0 days. A lift still going had not ended by the next session or the "
+        "latest check-in."
+    )
+    without = figures.describe_lift(data, None)
+    assert without.startswith(
+        "How many days mood stayed above the mean mood of the 3 days before each session after"
+    )
+
+
+def test_describe_lift_with_no_sessions_in_the_range():
+    rows = lift_rows((4, True))
+    data = figures.lift_data(rows, date(2025, 4, 1), date(2025, 4, 30))
+    assert data == {"sessions": [], "total": 0}
+    assert (
+        figures.describe_lift(data, 5.0) == "How long the lift lasted: no sessions in this range."
+    )
+
+
+def test_the_chart_draws_the_latest_twelve_of_the_range():
+    rows = lift_rows(*[(n % 5, True) for n in range(1, 16)])
+    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 12, 31))
+    assert data["total"] == 15
+    assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
+    assert "after each of the latest 12 of the 15 sessions in this range" in (
+        figures.describe_lift(data, 5.0)
+    )
+
+
+# --- the drawing -----------------------------------------------------------------------------
+
+ROWS = [
+    ("#1 4 Nov", 9, True),
+    ("#2 25 Nov", 15, False),
+    ("#3 16 Dec", None, None),
+    ("#4 6 Jan", 0, True),
+]
+
+
+def bars(fig, gid):
+    return [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and p.get_gid() == gid]
+
+
+def texts(fig, gid=None):
+    return [t.get_text() for t in fig.axes[0].texts if gid is None or t.get_gid() == gid]
+
+
+def luminance(colour):
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_one_bar_per_lift_an_open_one_continues_and_a_missing_one_is_a_labelled_gap(theme):
+    fig = charts.lift_chart(ROWS, theme=theme)
+    ended, still = bars(fig, "lift-ended"), bars(fig, "lift-open")
+    assert [(b.get_width(), b.get_y() + b.get_height() / 2) for b in ended] == [(9, 0)]
+    assert [(b.get_width(), b.get_y() + b.get_height() / 2) for b in still] == [(15, 1)]
+    assert still[0].get_hatch() and not ended[0].get_hatch()
+    arrow = next(line for line in fig.axes[0].lines if line.get_gid() == "lift-open-arrow")
+    assert list(arrow.get_xdata()) == [15] and arrow.get_marker() == ">"
+    # No bar at all for #3 (no figure) and #4 (0 days): words and a marker instead.
+    assert len(ended) + len(still) == 2
+    assert texts(fig, "no-figure") == ["no figure"]
+    assert texts(fig, "lift-text") == ["9 days", "15+ days", "0 days"]
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["#1 4 Nov", "#2 25 Nov", "#3 16 Dec", "#4 6 Jan"]
+    lo, hi = fig.axes[0].get_ylim()
+    assert hi < lo  # the first session at the top
+    background = fig.get_facecolor()
+    for bar in (*ended, *still):
+        colour = bar.get_facecolor() if bar in ended else bar.get_edgecolor()
+        assert contrast(colour, background) >= 3
+    for text in fig.axes[0].texts:
+        assert contrast(text.get_color(), background) >= 4.5
+        assert text.get_fontsize() >= 11
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["ended", "still going (at least this long)"]
+
+
+def test_no_alarm_colours():
+    for theme in ("light", "dark"):
+        fig = charts.lift_chart(ROWS, theme=theme)
+        for bar in fig.axes[0].patches:
+            for colour in (bar.get_facecolor(), bar.get_edgecolor()):
+                r, g, b = to_rgb(colour)
+                assert not (r > 0.6 and g < 0.45 and b < 0.45), colour  # nothing red
+
+
+def test_no_sessions_draws_a_note_and_a_bad_theme_is_refused():
+    fig = charts.lift_chart([])
+    assert texts(fig) == [charts.NO_SESSIONS_MESSAGE]
+    with pytest.raises(ValueError, match="theme"):
+        charts.lift_chart(ROWS, theme="sepia")
+
+
+def test_the_svg_is_deterministic_and_titled():
+    first = charts.to_svg(charts.lift_chart(ROWS, total=9))
+    assert first == charts.to_svg(charts.lift_chart(ROWS, total=9))
+    title = ET.fromstring(first).find(f"{SVG_NS}title").text
+    assert title == (
+        "How long the lift lasted after each of the latest 4 of 9 sessions: 2 ended, "
+        "1 still going, 1 without a figure"
+    )
