@@ -3,9 +3,9 @@
 A therapist gives a patient an invite code (journal/therapist_link.py); the patient enters it
 at `/settings/therapist` (journal/settings/therapist.py) and is linked (one therapist at a
 time) until they unlink, which ends access at once. The caseload lists the linked patients,
-those needing attention first, and `/caseload/<patient_id>` shows one of them through
-`templates/sharing/_patient.html`, the same read-only view a share link gives: what reaches
-a therapist is decided in `journal/access.py` alone, so private reflections never do.
+those needing attention first, and `/caseload/<patient_id>` shows one of them read-only,
+with the figures and charts a share link gives (`templates/progress/_view.html`): what
+reaches a therapist is decided in `journal/access.py` alone, so private reflections never do.
 
 Decisions:
 
@@ -16,35 +16,72 @@ Decisions:
   (`User.shared_name`) with their email address beneath it: the therapist knows the
   person and needs to tell two "Patient"s apart and reach them. `/settings/therapist`
   tells the patient both are shown before they link.
-- Needs attention (each reason shown as text): a flagged day in the last 14 days
-  (`access.flagged_days`: thoughts of self-harm, PHQ-9 item 9 above 0, a mood of 0-2 on a
+- Needs attention (each reason shown as text): a flagged day in the last 14 days that the
+  therapist has not marked as reviewed (`reviews.unreviewed_flags`, from
+  `access.flagged_days`: thoughts of self-harm, PHQ-9 item 9 above 0, a mood of 0-2 on a
   check-in or as a session's last mood rating; most serious reason first); a
   7-day mean below baseline (compared as shown, to one decimal, so the text never reads
   "3.0, below baseline 3.0"); no check-in for 5 days or more, or never. Flagged patients
   come first, most recent flag first; then the others needing attention, longest silence
   first; then the rest, longest silence first. Ties go by name. "Today", the 14 and 7
   days and the silence are counted in each patient's own time zone.
-- Therapist pages send `Cache-Control: no-store`, charts included (overriding the
-  chart's `private, no-cache`): a therapist's computer should keep no copy of a
+- Therapist pages send `Cache-Control: no-store`, charts and the PDF included (overriding
+  the chart's `private, no-cache`): a therapist's computer should keep no copy of a
   patient's data, so unlinking leaves nothing behind. (`/settings/therapist` does too.)
+
+The five-minute review (issue 10; what is "new" is decided in journal/reviews.py):
+
+- `/caseload/<patient_id>` opens on "Since your last review" ("Since linking" before the
+  first): new flagged days with every reason, sessions, check-up scores with their change,
+  and shared reflections, newest first; then "Mark as reviewed"
+  (`POST /caseload/<patient_id>/reviewed`, the time on the app's clock, one per therapist
+  and patient, the latest wins, so a repeated or stale post is harmless); then the lift, the
+  figures, charts and calendar of the chosen range; then the range's flagged days and shared
+  reflections as one history, newest first, ENTRIES_PER_PAGE a page. A page number that is
+  not a number is a 400; one past the last page shows the last page (the history may have
+  shrunk since the link was made).
+- Marking a patient reviewed clears the flags it covers from "needs attention"; a later flag
+  (dated after the review's day, or saved after it) raises it again. The other reasons
+  (a low mean, silence) are not cleared by a review. Each card says when the patient was
+  last reviewed, counted in the therapist's own days.
+- `/caseload/<patient_id>/report.pdf` is the report the patient would make of the last 90
+  days (journal/reports), which holds only what a therapist may see.
+- A patient who unlinks (or links elsewhere) or deletes the account leaves a notice on the
+  caseload for 30 days (`data.reviews.NOTICE_DAYS`): "Robin unlinked on 3 Dec" with "had
+  flags you had not reviewed" when unreviewed flags of the last 14 days were there; "A linked
+  patient deleted their account on 3 Dec", with nothing of theirs. Dates are the therapist's.
+- The invite code folds away (a closed `<details>`) once a therapist has a linked patient.
 """
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from . import access, figures, instruments, timezones, windows
-from .access import linked_patient_or_404, therapist_required
+from . import access, figures, instruments, reviews, timezones, windows
+from .access import flagged_days, linked_patient_or_404, shared_reflections, therapist_required
+from .data.reviews import NOTICE_DAYS
+from .db import PAGE_NUMBER
 from .fields import JournalForm
 from .numbers import figure, plural, rounded
+from .reports.content import default_range
+from .reports.pdf import pdf_response
+from .reviews import FLAG_DAYS
 from .rules import FLAG_RULE
 from .therapist_link import format_code, invite_code, link_of, linked_patients
 from .timezones import day_text, local_date
 
 bp = Blueprint("caseload", __name__)
 
-FLAG_DAYS = 14
 RECENT_DAYS = 7
 SILENT_DAYS = 5
 
@@ -109,14 +146,14 @@ def order_key(row):
 # Fetching a caseload row
 
 
-def patient_row(patient, linked_at):
-    """Everything the caseload shows of one patient, dated in their own time zone."""
+def patient_row(patient, linked_at, reviewed_at=None):
+    """Everything the caseload shows of one patient, dated in their own time zone. Only the
+    flags the therapist has not reviewed count (journal/reviews.py)."""
     today = timezones.local_today(patient.timezone)
     points = figures.metric_points(patient.id)
     sessions = figures.session_rows(patient.id)
     first = date.fromisoformat(sessions[0]["day"]) if sessions else None
-    start = today - timedelta(days=FLAG_DAYS - 1)
-    flags = access.flagged_days(patient.id, start, today)
+    flags = reviews.unreviewed_flags(patient, reviewed_at, linked_at, today)
     phq9 = figures.assessment_scores(patient.id, "phq9")
     last_session = max((date.fromisoformat(s["day"]) for s in sessions), default=None)
     latest_phq9 = None
@@ -126,10 +163,58 @@ def patient_row(patient, linked_at):
     return {
         "patient": patient,
         "linked_at": linked_at,
+        "reviewed": reviewed_text(reviewed_at, current_user.timezone),
         "phq9": latest_phq9,
         "days_since_session": max(0, (today - last_session).days) if last_session else None,
         **review(today, points, first, flags),
     }
+
+
+def reviewed_text(reviewed_at, zone):
+    """ "reviewed today", "reviewed yesterday", "reviewed 2 days ago" (the therapist's days), or
+    "not reviewed yet"."""
+    if reviewed_at is None:
+        return "not reviewed yet"
+    days = (timezones.local_today(zone) - local_date(reviewed_at, zone)).days
+    if days <= 0:
+        return "reviewed today"
+    return "reviewed yesterday" if days == 1 else f"reviewed {days} days ago"
+
+
+def notice_text(notice, zone):
+    """A notice of a patient who left, in words, dated in the therapist's time zone."""
+    day = day_text(local_date(notice["at"], zone), "date")
+    if notice["kind"] == "deleted":
+        return f"A linked patient deleted their account on {day}."
+    text = f"{notice['name']} unlinked on {day}"
+    if notice["unreviewed_flags"]:
+        text += " and had flags you had not reviewed"
+    return text + "."
+
+
+def history(patient, start, end):
+    """The range's flagged days and shared reflections as one list, newest first: dicts of
+    "day" and either "reasons" (a flagged day) or "reflection"; then how many of each."""
+    flags = flagged_days(patient.id, start, end)
+    words = shared_reflections(patient.id, start, end)
+    items = [{"day": f["day"], "reasons": f["reasons"]} for f in flags]
+    items += [{"day": r["day"], "reflection": r} for r in words]
+    # Newest day first; on one day the flag comes before the words.
+    items.sort(key=lambda item: "reasons" in item, reverse=True)
+    items.sort(key=lambda item: item["day"], reverse=True)
+    return items, len(flags), len(words)
+
+
+def history_page(items):
+    """(the request's `?page=N` of `items`, its number, how many pages). Not a number: 400;
+    past the last page: the last page."""
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    pages = max(1, -(-len(items) // per_page))
+    text = request.args.get("page", "1")
+    if not PAGE_NUMBER.fullmatch(text) or int(text) < 1:
+        abort(400, description="The page number should be a whole number from 1.")
+    page = min(int(text), pages)
+    return items[(page - 1) * per_page : page * per_page], page, pages
 
 
 # Views
@@ -146,9 +231,10 @@ def no_store(response):
 @login_required
 @therapist_required
 def index():
+    reviewed = reviews.reviews_of(current_user.id)
     rows = sorted(
         (
-            patient_row(patient, linked_at)
+            patient_row(patient, linked_at, reviewed.get(patient.id))
             for patient, linked_at in linked_patients(current_user.id)
         ),
         key=order_key,
@@ -158,6 +244,8 @@ def index():
         code=format_code(invite_code(current_user.id)),
         attention=[row for row in rows if row["attention"]],
         others=[row for row in rows if not row["attention"]],
+        notices=[notice_text(n, current_user.timezone) for n in reviews.notices(current_user.id)],
+        notice_days=NOTICE_DAYS,
         local_date=local_date,
         flag_rule=FLAG_RULE,
         form=JournalForm(),
@@ -183,15 +271,55 @@ def new_code():
 @therapist_required
 def patient(patient_id):
     person = linked_patient_or_404(patient_id)
+    link = link_of(patient_id)
+    if link is None:  # unlinked a moment ago
+        abort(404)
+    reviewed_at = reviews.last_review(current_user.id, patient_id)
+    context = figures.view_context(person, request.args, shared=True)
+    items, flag_count, reflection_count = history(person, context["start"], context["end"])
+    shown, page, pages = history_page(items)
     return render_template(
         "caseload/patient.html",
         page_endpoint="caseload.patient",
         chart_endpoint="caseload.chart",
         endpoint_args={"patient_id": patient_id},
-        link=link_of(patient_id),
+        link=link,
         local_date=local_date,
-        **access.patient_context(person, request.args),
+        local_time=timezones.local_time,
+        reviewed_at=reviewed_at,
+        since=reviews.since_review(person, reviewed_at, link["linked_at"]),
+        form=JournalForm(),
+        history=shown,
+        history_page=page,
+        history_pages=pages,
+        flag_count=flag_count,
+        reflection_count=reflection_count,
+        flag_rule=FLAG_RULE,
+        **context,
     )
+
+
+@bp.route("/caseload/<int:patient_id>/reviewed", methods=["POST"])
+@login_required
+@therapist_required
+def reviewed(patient_id):
+    person = linked_patient_or_404(patient_id)
+    if not JournalForm().validate_on_submit():
+        abort(400)
+    if not reviews.mark_reviewed(current_user.id, patient_id):
+        abort(404)  # unlinked between the check and the write
+    access.record_therapist_access(patient_id)
+    flash(f"Marked {person.shared_name} as reviewed. New entries will show here from now on.")
+    return redirect(url_for("caseload.patient", patient_id=patient_id))
+
+
+@bp.route("/caseload/<int:patient_id>/report.pdf")
+@login_required
+@therapist_required
+def report(patient_id):
+    person = linked_patient_or_404(patient_id)
+    start, end = default_range(person)
+    return pdf_response(person, start, end)
 
 
 @bp.route("/caseload/<int:patient_id>/charts/<name>.<fmt>")

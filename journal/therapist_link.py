@@ -15,6 +15,9 @@ Decisions:
   patients already linked stay linked. Guessing a code gains nothing: it would only show
   the guesser's own journal to a stranger, so wrong codes are not throttled.
 - Linking to the therapist one is already linked to keeps the original "linked since".
+- Nobody leaves a caseload without a word: unlinking, or linking to another therapist, leaves
+  the therapist a notice (journal/reviews.py, `note_unlink`) and forgets their reviews of the
+  patient, in the same transaction as the change of link.
 """
 
 import re
@@ -23,7 +26,7 @@ import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import access, clock
+from . import access, clock, reviews
 from .data import links as data
 from .db import get_db
 from .people import User
@@ -94,13 +97,24 @@ def link_of(patient_id):
 
 
 def link(patient_id, therapist_id):
-    """Link the patient to the therapist, replacing any other therapist."""
-    data.link_therapist(get_db(), patient_id, therapist_id, clock.utcnow_iso())
+    """Link the patient to the therapist, replacing any other therapist (who is told)."""
+    db = get_db()
+    with db.atomic():
+        current = data.therapist_link_of(db, patient_id)
+        if current is not None and current["therapist_id"] != therapist_id:
+            reviews.note_unlink(access.person(patient_id), **current)
+        data.link_therapist(db, patient_id, therapist_id, clock.utcnow_iso())
 
 
 def unlink(patient_id):
-    """End the patient's link to their therapist."""
-    data.unlink_therapist(get_db(), patient_id)
+    """End the patient's link to their therapist, who is told."""
+    db = get_db()
+    with db.atomic():
+        current = data.therapist_link_of(db, patient_id)
+        if current is None:
+            return
+        reviews.note_unlink(access.person(patient_id), **current)
+        data.unlink_therapist(db, patient_id)
 
 
 def linked_patients(therapist_id):

@@ -1,0 +1,194 @@
+"""A therapist's review of a linked patient: what is new since their last review, and the
+notice a therapist is left when a patient unlinks (no views: the pages are journal/caseload.py;
+the unlink calls `note_unlink` from journal/therapist_link.py; a deleted account's notice is
+written by journal/account.py, which may not import this module).
+
+Decisions:
+
+- "New" is measured from the therapist's last review of the patient, or from the link when
+  there is none. An entry is new when its day is after the local date (in the patient's time
+  zone) of that moment, or when it was saved (made or changed) after it: a check-in
+  back-dated, or edited to report thoughts of self-harm, after the therapist looked is new
+  to them all the same. Before any review, every flagged day of the last FLAG_DAYS days
+  counts as unreviewed too (even from before the link): those are what put the patient under
+  "needs attention", and marking them reviewed is the only way to clear them.
+- Flagged days come from `access.flagged_days` and words from `access.shared_reflections`
+  only: a private reflection never reaches a therapist by this road either. A session shows
+  its named fields (product, route, dose, moods, blood pressure, dissociation, side effects),
+  never its reflection, intention or clinic; a side effect typed under "something else"
+  follows the session's "keep private", as in the PDF report.
+- Each list shows its newest SINCE_MAX items and says how many more there are (an import of
+  years of history after a review would otherwise make the page as long as the history).
+"""
+
+from datetime import date, datetime, timedelta
+
+from . import access, clock, figures, instruments, timezones
+from .data import reviews as data
+from .db import get_db
+from .session_record import LABELS
+
+FLAG_DAYS = 14
+SINCE_MAX = 20
+SCORE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+
+
+def last_review(therapist_id, patient_id):
+    """When the therapist last marked the patient as reviewed (ISO text, UTC), or None."""
+    return data.reviewed_at(get_db(), therapist_id, patient_id)
+
+
+def reviews_of(therapist_id):
+    """{patient_id: reviewed_at} of the therapist's reviews."""
+    return data.reviews_of(get_db(), therapist_id)
+
+
+def mark_reviewed(therapist_id, patient_id):
+    """Record a review now (the app's clock), only while the patient is linked to the
+    therapist; True when recorded. The latest time wins."""
+    return data.mark_reviewed(get_db(), therapist_id, patient_id, clock.utcnow_iso())
+
+
+# What is new
+
+
+def _newness(patient, reviewed_at, linked_at):
+    """(the moment after which a saved entry is new, the local date of the review or link,
+    the days saved since, by kind). Time stamps are to the second: an entry saved in the
+    second of linking counts as after it (the patient links, then checks in at once); after
+    a review, only one saved in a later second does (the therapist has seen the rest)."""
+    since = reviewed_at or linked_at
+    since_day = timezones.local_date(since, patient.timezone)
+    if reviewed_at is None:
+        moment = datetime.fromisoformat(linked_at) - timedelta(seconds=1)
+        since = moment.isoformat(timespec="seconds")
+    return since, since_day, data.changed_days(get_db(), patient.id, since)
+
+
+def _first(days, fallback):
+    """The earliest of `days` (text) and `fallback` (a date)."""
+    return min([fallback, *(date.fromisoformat(d) for d in days)])
+
+
+def _new_flags(patient, never_reviewed, since_day, changed, today):
+    """The unreviewed flagged days, oldest first (as access.flagged_days gives them)."""
+    saved = set().union(*changed.values())
+    recent = today - timedelta(days=FLAG_DAYS - 1)
+    start = _first(saved, since_day + timedelta(days=1))
+    if never_reviewed:
+        start = min(start, recent)
+    after, recent = since_day.isoformat(), recent.isoformat()
+    return [
+        flag
+        for flag in access.flagged_days(patient.id, start, None)
+        if flag["day"] > after or flag["day"] in saved or (never_reviewed and flag["day"] >= recent)
+    ]
+
+
+def unreviewed_flags(patient, reviewed_at, linked_at, today=None):
+    """The flagged days of the last FLAG_DAYS days (to the patient's `today`) the therapist has
+    not reviewed, oldest first: what puts a patient under "needs attention"."""
+    today = today or timezones.local_today(patient.timezone)
+    _, since_day, changed = _newness(patient, reviewed_at, linked_at)
+    start = (today - timedelta(days=FLAG_DAYS - 1)).isoformat()
+    flags = _new_flags(patient, reviewed_at is None, since_day, changed, today)
+    return [flag for flag in flags if start <= flag["day"] <= today.isoformat()]
+
+
+def session_facts(row):
+    """What a therapist sees of one session (access.shared_session), the typed "something
+    else" side effect in place of its label when the session is not kept private."""
+    facts = access.shared_session(row)
+    other = LABELS["side_effects"].get("other", "other")
+    if facts["side_effects_other"]:
+        facts["side_effects"] = [
+            facts["side_effects_other"] if name == other else name for name in facts["side_effects"]
+        ]
+    return facts
+
+
+def _scores(patient, since_day, changed):
+    """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before."""
+    found = []
+    for kind, name in SCORE_NAMES.items():
+        previous = None
+        for day, total in figures.assessment_scores(patient.id, kind):
+            if day > since_day or day.isoformat() in changed["assessment"]:
+                found.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "day": day,
+                        "total": total,
+                        "band": instruments.band(kind, total),
+                        "previous": previous,
+                        "change": None if previous is None else total - previous[1],
+                    }
+                )
+            previous = (day, total)
+    return sorted(found, key=lambda s: (s["day"], s["kind"]), reverse=True)
+
+
+def _reflections(patient, since_day, changed):
+    """New shared reflections, newest first."""
+    words = changed["checkin"] | changed["session"]
+    start = _first(words, since_day + timedelta(days=1))
+    after = since_day.isoformat()
+    kinds = {"check-in": changed["checkin"], "session": changed["session"]}
+    found = [
+        r
+        for r in access.shared_reflections(patient.id, start)
+        if r["day"] > after or r["day"] in kinds[r["kind"]]
+    ]
+    return found[::-1]
+
+
+def _newest(items):
+    """(the newest SINCE_MAX of `items`, newest first already; how many are left out)."""
+    return items[:SINCE_MAX], max(0, len(items) - SINCE_MAX)
+
+
+def since_review(patient, reviewed_at, linked_at):
+    """Everything new for the therapist in the patient's journal, each list newest first:
+    {"since", "reviewed", "flags", "sessions", "scores", "reflections", "more", "empty"}
+    (`more`: how many of each list are left out)."""
+    today = timezones.local_today(patient.timezone)
+    since, since_day, changed = _newness(patient, reviewed_at, linked_at)
+    after = since_day.isoformat()
+    lists = {
+        "flags": _new_flags(patient, reviewed_at is None, since_day, changed, today)[::-1],
+        "sessions": [
+            session_facts(row)
+            for row in reversed(figures.session_rows(patient.id))
+            if row["day"] > after or row["updated_at"] > since
+        ],
+        "scores": _scores(patient, since_day, changed),
+        "reflections": _reflections(patient, since_day, changed),
+    }
+    result = {"since": reviewed_at or linked_at, "reviewed": reviewed_at is not None, "more": {}}
+    for name, items in lists.items():
+        result[name], result["more"][name] = _newest(items)
+    result["empty"] = not any(lists.values())
+    return result
+
+
+# A patient who leaves
+
+
+def note_unlink(patient, therapist_id, linked_at):
+    """Before the patient's link to the therapist ends (inside the same transaction): tell the
+    therapist, by the patient's shared name and whether flags they had not reviewed were
+    there, and forget the therapist's reviews of the patient."""
+    db = get_db()
+    reviewed = data.reviewed_at(db, therapist_id, patient.id)
+    flagged = bool(unreviewed_flags(patient, reviewed, linked_at))
+    data.forget_reviews_of(db, patient.id)
+    data.add_notice(
+        db, therapist_id, "unlinked", clock.utcnow_iso(), patient.id, patient.shared_name, flagged
+    )
+
+
+def notices(therapist_id):
+    """The therapist's notices of the last NOTICE_DAYS days, newest first."""
+    since = (clock.now() - timedelta(days=data.NOTICE_DAYS)).isoformat(timespec="seconds")
+    return data.notices_of(get_db(), therapist_id, since)

@@ -1,0 +1,93 @@
+"""The therapist's five-minute review in a real browser (issue 10): Chromium at 390 x 844,
+light and dark, axe clean, no sideways scrolling at 390 and 360 px."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import (
+    LONG_REFLECTION,
+    SCHEMES,
+    check_in,
+    flash,
+    focused,
+    in_scheme,
+    looks_right,
+    register,
+    tab_to,
+)
+
+pytestmark = pytest.mark.browser
+
+NAME = "Robin Featherstonehaugh-Vandenberghe"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_args, scheme):
+    doc = browser.new_context(**browser_context_args).new_page()
+    try:
+        in_scheme(doc, scheme)
+        register(doc, name="Dr Rivera", therapist=True)
+        code = doc.locator("#invite-code").inner_text()
+        register(page, name=NAME)
+        page.goto("/settings/therapist")
+        page.get_by_label("Invite code from your therapist").fill(code)
+        page.get_by_role("button", name="Link").tap()
+        expect(page.get_by_role("button", name="Unlink")).to_be_visible()
+        check_in(page, mood=1, reflection=LONG_REFLECTION)
+
+        found = []
+        doc.goto("/caseload")
+        attention = doc.locator("section", has=doc.locator("#attention-title"))
+        card = attention.locator("article", has_text=NAME)
+        expect(card).to_contain_text("not reviewed yet")
+        expect(card).to_contain_text("mood 1 of 10")
+        looks_right(doc, "caseload", found)
+
+        card.get_by_role("link", name=NAME).tap()
+        expect(doc).to_have_url(re.compile(r"/caseload/\d+$"))
+        since = doc.locator("section.since")
+        expect(since.get_by_role("heading", name="Since linking")).to_be_visible()
+        expect(since.locator(".flags")).to_contain_text("mood 1 of 10")
+        expect(since).to_contain_text("Supercalifragilisticexpialidociousness")
+        looks_right(doc, "patient page", found)
+
+        doc.get_by_role("button", name="Mark as reviewed").tap()
+        expect(doc).to_have_url(re.compile(r"/caseload/\d+$"))
+        expect(flash(doc)).to_contain_text(f"Marked {NAME} as reviewed.")
+        expect(since.get_by_role("heading", name="Since your last review")).to_be_visible()
+        expect(since).to_contain_text("Nothing new since your review")
+        looks_right(doc, "patient page after the review", found)
+
+        doc.get_by_role("link", name="Back to your caseload").tap()
+        expect(doc).to_have_url(re.compile(r"/caseload$"))
+        expect(doc.locator("#attention-title")).to_have_count(0)
+        card = doc.locator("article", has_text=NAME)
+        expect(card).to_contain_text("reviewed today")
+        expect(card).not_to_contain_text("Needs attention")
+        looks_right(doc, "caseload after the review", found)
+        assert found == [], "\n".join(found)
+    finally:
+        doc.context.close()
+
+
+def test_the_folded_invite_code_opens_from_the_keyboard(page, browser, browser_context_args):
+    register(page, name="Dr Okafor", therapist=True)
+    code = page.locator("#invite-code")
+    expect(code).to_be_visible()  # no one linked: open
+    patient = browser.new_context(**browser_context_args).new_page()
+    try:
+        register(patient, name=NAME)
+        patient.goto("/settings/therapist")
+        patient.get_by_label("Invite code from your therapist").fill(code.inner_text())
+        patient.get_by_role("button", name="Link").tap()
+        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+    finally:
+        patient.context.close()
+    page.goto("/caseload")
+    expect(code).to_be_hidden()  # folded away
+    tab_to(page, lambda f: f[0] == "SUMMARY")
+    assert focused(page)[3] == "Your invite code, for a new patient"
+    page.keyboard.press("Enter")
+    expect(code).to_be_visible()
+    expect(code).to_have_text(re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}$"))

@@ -1,0 +1,614 @@
+"""The therapist's five-minute review (issue 10): "Since your last review", "Mark as reviewed",
+the history newest first and paginated, the PDF, notices of patients who left, and the
+invite code folding away."""
+
+import re
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
+from factories import NOW, TODAY, checkin, insert, person, session, take, therapist
+from pypdf import PdfReader
+from test_caseload import ago, cards, invite_code, link, user_id
+from test_erasure import found
+
+from journal import clock
+from journal.db import get_db
+
+
+@pytest.fixture
+def linked(app):
+    """Dr Rivera and Robin, linked at NOW; sign-ins never go idle while the clock moves."""
+    app.config["IDLE_MINUTES"] = 0
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Robin")
+    assert link(pat, invite_code(doc)).status_code == 302
+    return doc, pat, user_id(app, "pat@example.com")
+
+
+def later(**delta):
+    """Move the app's clock on from NOW."""
+    clock.set(NOW + timedelta(**delta))
+
+
+def day(offset):
+    """TODAY + offset days, as text."""
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+def since(page):
+    """The "Since ..." part of a patient's page, up to its "Mark as reviewed" button."""
+    start = page.index('id="since-title"')
+    return page[start : page.index("Mark as reviewed", start)]
+
+
+def history(page):
+    """The history part of a patient's page."""
+    return page[page.index('id="history-title"') :]
+
+
+def rows(app, sql, *params):
+    with app.app_context():
+        return get_db().execute(sql, params).fetchall()
+
+
+def mark(doc, pid):
+    return doc.post(f"/caseload/{pid}/reviewed")
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+# Since your last review
+
+
+def test_since_linking_then_since_the_review_with_old_and_new_flags(linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(1), 1, reflection="a hard evening")  # before any review
+    page = doc.get(f"/caseload/{pid}").text
+    part = since(page)
+    assert 'id="since-title">Since linking</h2>' in part
+    assert f'<time datetime="{ago(1)}">' in part and "<span>mood 1 of 10</span>" in part
+    assert "Not reviewed yet." in page
+
+    later(hours=1)
+    response = mark(doc, pid)
+    assert response.status_code == 302 and response.location == f"/caseload/{pid}"
+    page = doc.get(f"/caseload/{pid}").text
+    assert "Marked Robin as reviewed." in page
+    part = since(page)
+    assert "Since your last review" in part
+    assert f"Nothing new since your review on {TODAY:%-d %b} at 13:00." in part
+    assert "mood 1 of 10" not in part
+    assert "mood 1 of 10" in history(page)  # the history keeps every flag
+
+    later(hours=2)  # a new flag: every reason, the most serious first
+    checkin(pat, ago(0), 2, self_harm="y")
+    take(pat, "phq9", ago(0), [0, 0, 0, 0, 0, 0, 0, 0, 2])
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert f'<time datetime="{ago(0)}">' in part
+    reasons = "thoughts of self-harm reported; PHQ-9 item 9 answered 2 of 3; mood 2 of 10"
+    assert f"<span>{reasons}</span>" in part
+    assert "mood 1 of 10" not in part  # the reviewed one stays reviewed
+    assert "Flagged days (1)" in part
+
+
+def test_an_entry_saved_after_the_review_is_new_even_when_dated_before_it(linked):
+    doc, pat, pid = linked
+    assert mark(doc, pid).status_code == 302
+    later(hours=1)
+    checkin(pat, ago(5), 2)  # back-dated after the review
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert f'<time datetime="{ago(5)}">' in part and "<span>mood 2 of 10</span>" in part
+
+
+def test_a_new_session_shows_dose_pressure_dissociation_and_side_effects(linked):
+    doc, pat, pid = linked
+    mark(doc, pid)
+    later(hours=1)
+    session(
+        pat,
+        ago(0),
+        dose_mg="35",
+        dose_mg_per_kg="0.5",
+        bp_before_systolic="128",
+        bp_before_diastolic="82",
+        bp_after_systolic="141",
+        bp_after_diastolic="88",
+        dissociation="6",
+        mood_before="4",
+        mood_after="7",
+        side_effects=["nausea", "other"],
+        side_effects_other="hiccups",
+        reflection="SESSION-WORDS",
+        intention="INTENTION-WORDS",
+        clinic="CLINIC-NAME",
+    )
+    session(pat, ago(1), side_effects=["other"], side_effects_other="PRIVATE-OTHER", private="y")
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "Sessions (2)" in part
+    facts = part.split('id="since-sessions"')[1].split("</ul>")[0]
+    first, second = facts.split("<li>")[1:3]  # newest first
+    assert "#2" in first and "Ketamine (racemic), IV infusion" in first
+    assert "<dd>35 mg (0.5 mg/kg)</dd>" in first
+    assert '<dd>128/82 <span class="unit">mmHg</span></dd>' in first
+    assert '<dd>141/88 <span class="unit">mmHg</span></dd>' in first
+    assert '<dd>6 <span class="unit">of 10</span></dd>' in first
+    assert '<dd>4 → 7 <span class="unit">of 10</span></dd>' in first
+    assert "<dd>Nausea, hiccups</dd>" in first
+    assert "#1" in second and "<dd>Something else</dd>" in second
+    assert "<dd>Not given</dd>" in second  # no dose, no pressures, no dissociation
+    assert "SESSION-WORDS" not in facts  # the shared reflection is under its own heading
+    for words in ("INTENTION-WORDS", "CLINIC-NAME", "PRIVATE"):
+        assert words not in part
+
+
+def test_new_scores_with_their_change(linked):
+    doc, pat, pid = linked
+    take(pat, "phq9", ago(20), [2, 2, 2, 2, 2, 2, 2, 2, 0])  # 16
+    take(pat, "gad7", ago(20), [1, 1, 1, 1, 1, 1, 1])  # 7
+    mark(doc, pid)
+    later(hours=1)
+    take(pat, "phq9", ago(0), [1, 1, 1, 1, 1, 1, 1, 1, 0])  # 8: down 8 from 16
+    take(pat, "gad7", ago(0), [1, 1, 1, 1, 1, 1, 1])  # 7 again
+    part = since(doc.get(f"/caseload/{pid}").text)
+    old = (TODAY - timedelta(days=20)).strftime("%-d %b")
+    assert f"<span>PHQ-9 8 (mild), down 8 from 16 on {old}</span>" in part
+    assert f"<span>GAD-7 7 (mild), no change from 7 on {old}</span>" in part
+    assert "PHQ-9 16" not in part  # reviewed already
+    assert "Check-up scores (2)" in part
+
+
+def test_a_first_score_says_so(linked):
+    doc, pat, pid = linked
+    later(hours=1)
+    take(pat, "phq9", ago(0), [3, 3, 3, 0, 0, 0, 0, 0, 0])
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "<span>PHQ-9 9 (mild), the first</span>" in part
+
+
+def test_shared_reflections_are_new_and_private_ones_never_show(linked):
+    doc, pat, pid = linked
+    mark(doc, pid)
+    later(hours=1)
+    checkin(pat, ago(0), 6, reflection="SHARED-TODAY calm")
+    checkin(pat, ago(1), 6, reflection="PRIVATE-YESTERDAY mine", private="y")
+    session(pat, ago(2), reflection="SHARED-SESSION words", prompt_stood_out="SHARED-PROMPT")
+    session(pat, ago(3), reflection="PRIVATE-SESSION", prompt_noticed="PRIVATE-PROMPT", private="y")
+    page = doc.get(f"/caseload/{pid}").text
+    part = since(page)
+    assert "Shared reflections (2)" in part
+    assert part.index("SHARED-TODAY") < part.index("SHARED-SESSION")  # newest first
+    assert "SHARED-PROMPT" in part
+    assert "PRIVATE" not in page
+
+
+def test_each_list_shows_its_newest_twenty_and_says_how_many_more(app, linked):
+    doc, pat, pid = linked
+    mark(doc, pid)
+    later(hours=1)
+    for n in range(23):
+        stamp = clock.utcnow_iso()
+        insert(app, "checkins", pid, stamp, day=ago(n + 1), mood=1, reflection=f"R{n:02d}")
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "Flagged days (23)" in part and "And 3 flagged days more" in part
+    assert "Shared reflections (23)" in part and "And 3 reflections more" in part
+    assert "R00" in part and "R19" in part and "R20" not in part
+
+
+# Needs attention, and when
+
+
+def test_a_review_clears_the_flags_it_covers_and_a_later_flag_raises_attention(app, linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(1), 1)
+    checkin(pat, ago(0), 6)
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "not reviewed yet" in card
+    assert f"Flagged {TODAY - timedelta(days=1):%-d %b}: mood 1 of 10" in card
+
+    later(minutes=5)
+    mark(doc, pid)
+    page = doc.get("/caseload").text
+    card = cards(page)["Robin"]
+    assert "Needs attention" not in card and "reviewed today" in card
+    assert 'id="attention-title"' not in page
+
+    later(days=1)  # the next day, a new flag
+    checkin(pat, day(1), 2)
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "reviewed yesterday" in card
+    assert f"<li>Flagged {TODAY + timedelta(days=1):%-d %b}: mood 2 of 10</li>" in card
+
+
+def test_a_review_leaves_the_other_reasons_alone(app, linked):
+    doc, _, pid = linked
+    mark(doc, pid)
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "<li>No check-ins yet</li>" in card and "reviewed today" in card
+
+
+@pytest.mark.parametrize(
+    ("days", "text"),
+    [
+        (0, "reviewed today"),
+        (1, "reviewed yesterday"),
+        (2, "reviewed 2 days ago"),
+        (9, "reviewed 9 days ago"),
+    ],
+)
+def test_each_card_says_when_it_was_reviewed(linked, days, text):
+    doc, _, pid = linked
+    assert "not reviewed yet" in cards(doc.get("/caseload").text)["Robin"]
+    mark(doc, pid)
+    later(days=days)
+    assert f'<span class="reviewed">{text}</span>' in cards(doc.get("/caseload").text)["Robin"]
+
+
+def test_reviewed_days_are_the_therapists_own(app):
+    app.config["IDLE_MINUTES"] = 0
+    doc = therapist(app, timezone="Pacific/Kiritimati")  # UTC+14: NOW is 02:00 tomorrow there
+    pat = person(app, "pat@example.com", display_name="Robin")
+    link(pat, invite_code(doc))
+    mark(doc, user_id(app, "pat@example.com"))
+    later(hours=11)  # 13:00 there: the same day
+    assert "reviewed today" in cards(doc.get("/caseload").text)["Robin"]
+    later(hours=22)  # 00:00 the day after there
+    assert "reviewed yesterday" in cards(doc.get("/caseload").text)["Robin"]
+
+
+# Mark as reviewed: bad input
+
+
+def reviews(app):
+    return rows(app, "select therapist_id, patient_id, reviewed_at from caseload_reviews")
+
+
+def test_repeated_and_stale_posts_are_harmless_and_the_latest_time_wins(app, linked):
+    doc, _, pid = linked
+    doc_id = user_id(app, "doc@example.com")
+    later(hours=2)
+    assert mark(doc, pid).status_code == 302
+    assert mark(doc, pid).status_code == 302
+    latest = (NOW + timedelta(hours=2)).isoformat(timespec="seconds")
+    assert reviews(app) == [(doc_id, pid, latest)]
+    later(hours=1)  # a post that left earlier arrives late: the time never moves back
+    assert mark(doc, pid).status_code == 302
+    assert reviews(app) == [(doc_id, pid, latest)]
+    later(hours=3)
+    assert mark(doc, pid).status_code == 302
+    assert reviews(app) == [(doc_id, pid, (NOW + timedelta(hours=3)).isoformat())]
+
+
+def test_review_posts_for_anyone_not_linked_are_404_and_record_nothing(app, linked):
+    doc, pat, pid = linked
+    other = therapist(app, "other@example.com")
+    stranger = person(app, "sam@example.com", display_name="Sam")
+    sam = user_id(app, "sam@example.com")
+    doc_id = user_id(app, "doc@example.com")
+    assert other.post(f"/caseload/{pid}/reviewed").status_code == 404  # another's patient
+    assert doc.post(f"/caseload/{sam}/reviewed").status_code == 404  # not linked
+    assert doc.post(f"/caseload/{sam + 100}/reviewed").status_code == 404  # nobody
+    assert doc.post(f"/caseload/{doc_id}/reviewed").status_code == 404  # the therapist
+    assert pat.post(f"/caseload/{pid}/reviewed").status_code == 404  # a patient account
+    assert stranger.post(f"/caseload/{sam}/reviewed").status_code == 404
+    assert doc.get(f"/caseload/{pid}/reviewed").status_code == 405
+    assert reviews(app) == []
+
+
+def test_review_needs_the_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    doc = register_with_csrf(app.test_client(), "doc@example.com", role="therapist")
+    pat = register_with_csrf(app.test_client(), "pat@example.com")
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    token = csrf_token(pat.get("/settings/therapist"))
+    pat.post("/settings/therapist", data={"invite_code": code, "csrf_token": token})
+    pid = user_id(app, "pat@example.com")
+    for data in ({}, {"csrf_token": "forged"}):
+        assert doc.post(f"/caseload/{pid}/reviewed", data=data).status_code == 400
+    assert reviews(app) == []
+    token = csrf_token(doc.get(f"/caseload/{pid}"))
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"csrf_token": token}).status_code == 302
+    assert len(reviews(app)) == 1
+
+
+# The history, newest first and paginated
+
+
+@pytest.fixture
+def long_history(app, linked):
+    """Robin with 40 shared reflections and 3 flagged days in the last 90 days."""
+    _, _, pid = linked
+    for n in range(40):
+        insert(app, "checkins", pid, day=ago(n), mood=5, reflection=f"WORDS-{n:02d}-")
+    for n in (3, 12, 39):
+        insert(app, "assessments", pid, kind="phq9", day=ago(n), answers="[]", total=3, item9=1)
+    return linked
+
+
+def history_days(page):
+    return re.findall(r'<time datetime="([\d-]+)">', history(page).split("</ol>")[0])
+
+
+def test_history_is_newest_first_a_page_at_a_time(app, long_history):
+    doc, _, pid = long_history
+    first = doc.get(f"/caseload/{pid}").text
+    assert "3 flagged days" in history(first) and "40 shared reflections" in history(first)
+    assert "Page 1 of 2" in first
+    days = history_days(first)
+    assert len(days) == 30 and days == sorted(days, reverse=True)
+    # Days 0..27: 28 reflections and the flags of days 3 and 12 make the first 30.
+    assert "WORDS-00-" in history(first) and "WORDS-27-" in history(first)
+    assert "WORDS-28-" not in first
+    # On a day with both, the flag comes first.
+    assert history(first).index("PHQ-9 item 9 answered 1 of 3") < history(first).index("WORDS-03-")
+    assert f'href="/caseload/{pid}?page=2&amp;days=90&amp;metric=mood#history-title"' in first
+    second = doc.get(f"/caseload/{pid}?page=2").text
+    assert "Page 2 of 2" in second and "WORDS-28-" in history(second)
+    assert "WORDS-39-" in history(second) and "WORDS-27-" not in history(second)
+    assert len(history_days(second)) == 13
+    assert history_days(second)[0] <= days[-1]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "", "1.5", "٢", "9" * 30])
+def test_a_page_that_is_not_a_page_number_is_400(long_history, page):
+    doc, _, pid = long_history
+    assert doc.get(f"/caseload/{pid}?page={page}").status_code == 400
+
+
+def test_a_page_past_the_last_shows_the_last(long_history):
+    doc, _, pid = long_history
+    response = doc.get(f"/caseload/{pid}?page=7")
+    assert response.status_code == 200
+    assert "Page 2 of 2" in response.text and "WORDS-39-" in history(response.text)
+
+
+def test_an_empty_history_says_so(linked):
+    doc, _, pid = linked
+    page = history(doc.get(f"/caseload/{pid}").text)
+    assert "No flagged days in this range." in page
+    assert "No shared reflections in this range." in page
+    assert "Page 1 of" not in page
+
+
+# The lift, between "Since" and the charts
+
+
+def test_the_lift_card_and_chart_come_after_since_and_before_the_charts(linked):
+    doc, pat, pid = linked
+    for days_ago, mood in ((10, 4), (9, 4), (8, 4)):
+        checkin(pat, ago(days_ago), mood)
+    session(pat, ago(7))
+    for days_ago, mood in ((6, 7), (5, 7), (4, 3)):
+        checkin(pat, ago(days_ago), mood)
+    page = doc.get(f"/caseload/{pid}").text
+    since_at, lift_at = page.index('id="since-title"'), page.index('id="lift-title"')
+    assert since_at < lift_at < page.index('id="mood-timeline"') < page.index('id="history-title"')
+    chart = f"/caseload/{pid}/charts/lift.svg?days=90"
+    assert f'src="{chart}"' in page
+    response = doc.get(chart)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# The PDF
+
+
+def test_the_pdf_is_the_patients_report_without_private_reflections(app, linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(2), 6, reflection="SHAREDPDFWORDS")
+    checkin(pat, ago(1), 6, reflection="PRIVATEPDFWORDS", private="y")
+    session(pat, ago(3), reflection="PRIVATESESSIONPDF", private="y", dose_mg="35")
+    page = doc.get(f"/caseload/{pid}").text
+    assert f'href="/caseload/{pid}/report.pdf"' in page
+    response = doc.get(f"/caseload/{pid}/report.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    start = TODAY - timedelta(days=89)
+    assert f"afterglow-report-{start}-{TODAY}.pdf" in response.headers["Content-Disposition"]
+    text = re.sub(r"\s+", "", pdf_text(response.data))
+    assert "SHAREDPDFWORDS" in text and "Robin" in text
+    assert "PRIVATE" not in text
+
+
+def test_the_pdf_is_404_to_anyone_else(app, linked):
+    _, pat, pid = linked
+    other = therapist(app, "other@example.com")
+    assert other.get(f"/caseload/{pid}/report.pdf").status_code == 404
+    assert pat.get(f"/caseload/{pid}/report.pdf").status_code == 404
+    assert app.test_client().get(f"/caseload/{pid}/report.pdf").status_code == 302  # log in
+
+
+# Nobody vanishes without a word
+
+
+def notices(app):
+    return rows(
+        app,
+        "select therapist_id, kind, at, patient_id, name, unreviewed_flags from caseload_notices",
+    )
+
+
+def notice_list(page):
+    if 'id="notices-title"' not in page:
+        return []
+    part = page.split('id="notices-title"')[1].split("</ul>")[0]
+    return re.findall(r"<li>([^<]+)</li>", part)
+
+
+def test_an_unlink_leaves_a_notice_and_forgets_the_reviews(app, linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(0), 6)
+    mark(doc, pid)
+    later(hours=1)
+    assert pat.post("/settings/therapist/unlink").status_code == 302
+    page = doc.get("/caseload").text
+    assert notice_list(page) == [f"Robin unlinked on {TODAY:%-d %b}."]
+    assert cards(page) == {}
+    assert reviews(app) == []
+    assert doc.get(f"/caseload/{pid}").status_code == 404
+
+
+@pytest.mark.parametrize("reviewed", [False, True])
+def test_an_unlink_with_unreviewed_flags_says_so(app, linked, reviewed):
+    doc, pat, pid = linked
+    checkin(pat, ago(3), 1)
+    if reviewed:
+        later(hours=1)
+        mark(doc, pid)
+    pat.post("/settings/therapist/unlink")
+    text = f"Robin unlinked on {TODAY:%-d %b}"
+    expected = f"{text}." if reviewed else f"{text} and had flags you had not reviewed."
+    assert notice_list(doc.get("/caseload").text) == [expected]
+
+
+def test_a_flag_older_than_14_days_is_not_unreviewed_at_unlink(app, linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(14), 1)
+    pat.post("/settings/therapist/unlink")
+    assert notice_list(doc.get("/caseload").text) == [f"Robin unlinked on {TODAY:%-d %b}."]
+
+
+def test_linking_elsewhere_leaves_the_first_therapist_a_notice(app, linked):
+    doc, pat, _ = linked
+    two = therapist(app, "two@example.com")
+    assert link(pat, invite_code(two)).status_code == 302
+    assert notice_list(doc.get("/caseload").text) == [f"Robin unlinked on {TODAY:%-d %b}."]
+    assert notice_list(two.get("/caseload").text) == []
+    assert link(pat, invite_code(two)).status_code == 302  # the same therapist: no notice
+    assert len(notices(app)) == 1
+
+
+def test_a_notice_is_dated_in_the_therapists_time_zone(app):
+    doc = therapist(app, timezone="Pacific/Kiritimati")  # NOW is 02:00 tomorrow there
+    pat = person(app, "pat@example.com", display_name="Robin")
+    link(pat, invite_code(doc))
+    pat.post("/settings/therapist/unlink")
+    tomorrow = TODAY + timedelta(days=1)
+    assert notice_list(doc.get("/caseload").text) == [f"Robin unlinked on {tomorrow:%-d %b}."]
+
+
+def test_notices_show_for_30_days(app, linked):
+    doc, pat, _ = linked
+    pat.post("/settings/therapist/unlink")
+    later(days=29, hours=23, minutes=59)
+    assert len(notice_list(doc.get("/caseload").text)) == 1
+    later(days=30, seconds=1)
+    AuthActions(doc).login(email="doc@example.com")  # the sign-in itself lasts 30 days
+    assert notice_list(doc.get("/caseload").text) == []
+    # The next notice prunes the ones no longer shown.
+    sam = person(app, "sam@example.com", display_name="Sam")
+    link(sam, invite_code(doc))
+    sam.post("/settings/therapist/unlink")
+    assert [n[4] for n in notices(app)] == ["Sam"]
+
+
+def delete_account(client):
+    response = client.post("/settings/delete", data={"password": PASSWORD})
+    assert response.status_code == 200
+    return response
+
+
+def test_a_deleted_account_leaves_a_notice_with_nothing_of_theirs(app, linked):
+    doc, pat, pid = linked
+    checkin(pat, ago(1), 1, reflection="GONE-WORDS")
+    mark(doc, pid)
+    doc.get(f"/caseload/{pid}")  # read the flash
+    later(hours=1)
+    delete_account(pat)
+    page = doc.get("/caseload").text
+    assert notice_list(page) == [f"A linked patient deleted their account on {TODAY:%-d %b}."]
+    assert "Robin" not in page and "pat@example.com" not in page
+    doc_id = user_id(app, "doc@example.com")
+    at = (NOW + timedelta(hours=1)).isoformat()
+    assert notices(app) == [(doc_id, "deleted", at, None, None, 0)]
+    assert reviews(app) == []
+
+
+def test_a_deleted_account_takes_its_unlink_notices_with_it(app, linked):
+    doc, pat, _ = linked
+    two = therapist(app, "two@example.com")
+    link(pat, invite_code(two))  # doc is told "Robin unlinked"
+    assert len(notice_list(doc.get("/caseload").text)) == 1
+    delete_account(pat)
+    assert notice_list(doc.get("/caseload").text) == []
+    assert notice_list(two.get("/caseload").text) == [
+        f"A linked patient deleted their account on {TODAY:%-d %b}."
+    ]
+    assert all(name is None for *_, name, _ in notices(app))
+
+
+def test_an_unlinked_patient_who_deletes_leaves_no_second_notice(app, linked):
+    doc, pat, _ = linked
+    pat.post("/settings/therapist/unlink")
+    delete_account(pat)
+    assert notice_list(doc.get("/caseload").text) == []  # their name went with them
+    assert notices(app) == []
+
+
+def test_a_deleted_patients_name_leaves_the_database_files(tmp_path):
+    """The name an unlink notice kept is gone from the files' bytes, as test_erasure checks
+    for the person's own words."""
+    app = make_app(tmp_path, IDLE_MINUTES=0)
+    one, two = therapist(app, "one@example.com"), therapist(app, "two@example.com")
+    pat = person(app, "pat@example.com", display_name="Qzv9-unlinked-name")
+    link(pat, invite_code(one))
+    mark(one, user_id(app, "pat@example.com"))
+    link(pat, invite_code(two))  # one is told, by name
+    assert "Qzv9-unlinked-name unlinked on" in one.get("/caseload").text
+    assert found(app.config["DATABASE"], "Qzv9-unlinked-name")
+    delete_account(pat)
+    assert found(app.config["DATABASE"], "Qzv9-unlinked-name") == []
+    assert notice_list(two.get("/caseload").text) == [
+        f"A linked patient deleted their account on {TODAY:%-d %b}."
+    ]
+
+
+def test_a_therapist_who_leaves_takes_their_reviews_and_notices(app, linked):
+    doc, pat, pid = linked
+    sam = person(app, "sam@example.com", display_name="Sam")
+    link(sam, invite_code(doc))
+    mark(doc, pid)
+    sam.post("/settings/therapist/unlink")
+    assert len(reviews(app)) == 1 and len(notices(app)) == 1
+    delete_account(doc)
+    assert reviews(app) == [] and notices(app) == []
+
+
+def test_a_deleted_patients_id_is_404_on_every_caseload_route(app, linked):
+    doc, pat, pid = linked
+    delete_account(pat)
+    paths = [
+        f"/caseload/{pid}",
+        f"/caseload/{pid}/charts/mood-timeline.svg",
+        f"/caseload/{pid}/charts/window-overlay.png",
+        f"/caseload/{pid}/report.pdf",
+    ]
+    for path in paths:
+        assert doc.get(path).status_code == 404, path
+    assert doc.post(f"/caseload/{pid}/reviewed").status_code == 404
+    assert reviews(app) == []
+
+
+# The invite code folds away
+
+
+def test_the_invite_code_folds_away_once_a_patient_is_linked(app):
+    doc = therapist(app)
+    page = doc.get("/caseload").text
+    assert '<section aria-labelledby="invite-title">' in page and "<details" not in page
+    code = invite_code(doc)
+    pat = person(app, "pat@example.com", display_name="Robin")
+    link(pat, code)
+    page = doc.get("/caseload").text
+    folded = re.search(
+        r'<details class="more invite" id="invite">\s*<summary>([^<]+)</summary>', page
+    )
+    assert folded and folded.group(1) == "Your invite code, for a new patient"
+    assert '<details class="more invite" id="invite" open' not in page
+    assert invite_code(doc) == code  # still there, a tap away
+    pat.post("/settings/therapist/unlink")
+    assert "<details" not in doc.get("/caseload").text  # open again with no one linked
