@@ -5,12 +5,15 @@
 """
 
 import io
+import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -57,6 +60,15 @@ def create_app(test_config=None):
         # A sign-in ends on the server after this many minutes without a request, unless
         # "Keep me signed in" was chosen (journal/people.py); 0 turns the idle timeout off.
         IDLE_MINUTES=30,
+        # Issue 9. Who may register without an invitation: patients unless OPEN_SIGNUP is
+        # false; therapists only when OPEN_THERAPIST_SIGNUP is true (a solo practitioner's
+        # own server). CLINIC_NAME is named on the log-in page ("ask ... for a reset link");
+        # PUBLIC_URL (e.g. https://journal.example.org) goes in front of the links the
+        # command line prints.
+        OPEN_SIGNUP=True,
+        OPEN_THERAPIST_SIGNUP=False,
+        CLINIC_NAME="",
+        PUBLIC_URL="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -74,6 +86,7 @@ def create_app(test_config=None):
 
     from . import (
         access,
+        admin,
         assessments,
         auth,
         calendar,
@@ -107,11 +120,42 @@ def create_app(test_config=None):
     app.jinja_env.globals["rules"] = rules
     # Every blueprint, from one list: the web contract's URL namespaces (DESIGN.md).
     for feature in (auth, checkins, sessions, assessments, progress, exports, imports,
-                    caseload, reports, share, settings, calendar, offline, pages):  # fmt: skip
+                    caseload, reports, share, settings, calendar, offline, pages,
+                    admin):  # fmt: skip
         app.register_blueprint(feature.bp)
     access.init_app(app, csrf)  # last: CSRF is checked after the other gates
     app.cli.add_command(demo.seed_demo_command)
+    app.cli.add_command(audit_command)
     return app
+
+
+def _since_day(ctx, param, value):
+    """The `--since` option's YYYY-MM-DD as a date; anything else is a usage error (status 2)."""
+    from .timezones import parse_day
+
+    day = parse_day(value)
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD (2026-12-01).")
+    return day
+
+
+@click.command("audit")
+@click.option("--since", "day", required=True, callback=_since_day, metavar="DATE",
+              help="The first day (YYYY-MM-DD, UTC) whose entries to print.")  # fmt: skip
+@with_appcontext
+def audit_command(day):
+    """Print the audit log from DATE on as JSON lines, oldest first, for a compliance review:
+    one object per entry (at, actor_id, actor_role, action, subject_id, detail)."""
+    from .data import audit
+    from .db import get_db
+
+    db = get_db()
+    if "audit" not in db.table_names():
+        raise click.ClickException(
+            "This database has no audit log yet: run `flask --app journal init-db` first."
+        )
+    for row in audit.since(db, day):
+        click.echo(json.dumps(row))
 
 
 def _instance_secret(path):

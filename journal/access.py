@@ -6,7 +6,10 @@
   of the blueprints in `PATIENT_BLUEPRINTS` and the pages in `PATIENT_PAGES`, except what
   `OPEN_TO_ALL` names) is sent to the caseload; views for one role only are decorated with
   `patient_required`, `therapist_required` or `admin_required`, which answer 404 to anyone
-  else.
+  else. An admin (clinic staff who run the service, never a clinician) reaches only the pages
+  `ADMIN_REACHES` names (the admin pages, their own account's settings, help, log-in and
+  out): every other page, a patient's or a therapist's, answers an admin 404
+  (`admins_to_admin_pages`), so no road leads an admin to health data.
 - What a therapist or a share link may see of a patient (`flagged_days`,
   `shared_reflections`, `patient_context`, `linked_patient_or_404`): share links, the
   caseload and reports fetch a patient's words through here, so a reflection marked private
@@ -28,11 +31,11 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from . import figures, rules
-from .data import links, owned, users
+from .data import audit, links, owned, users
 from .db import Page, get_db, page_of
 from .people import User
 from .rules import CRISIS_MOOD, FLAG_RULE
-from .session_record import PROMPTS, latest_mood, needs_crisis_resources
+from .session_record import LABELS, PROMPTS, latest_mood, needs_crisis_resources
 
 # Owner checks
 
@@ -78,6 +81,38 @@ PATIENT_PAGES = frozenset(
 OPEN_TO_ALL = frozenset({"share.view", "share.chart", "share.report"})
 
 
+# All an admin may open: the admin pages, the account-level settings, and pages for anyone.
+ADMIN_BLUEPRINTS = frozenset({"admin", "auth"})
+ADMIN_REACHES = frozenset(
+    {
+        "static",
+        "pages.index",
+        "pages.help",
+        "pages.healthz",
+        "offline.manifest",
+        "offline.service_worker",
+        "offline.offline",
+        "settings.index",
+        "settings.password",
+        "settings.activity",
+        "settings.delete",
+        "settings.devices",
+        "settings.signout_device",
+        "settings.signout_others",
+    }
+)
+
+
+def admins_to_admin_pages():
+    """Answer 404 to a signed-in admin who opens anything but `ADMIN_REACHES` (a patient's
+    pages, the caseload, share links, a patient's settings): an admin never sees health data."""
+    if not (current_user.is_authenticated and getattr(current_user, "is_admin", False)):
+        return None
+    if request.blueprint in ADMIN_BLUEPRINTS or request.endpoint in ADMIN_REACHES:
+        return None
+    abort(404)
+
+
 def therapists_to_caseload():
     """Send a signed-in therapist who opens a patient's page to the caseload. Pages that need
     a log-in still send a stranger to log in."""
@@ -120,12 +155,75 @@ def person(user_id):
 
 
 def linked_patient_or_404(patient_id):
-    """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else."""
+    """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else.
+
+    Every caseload route that reaches a patient comes through here, so this is where the
+    audit log records a view (`record_therapist_access`), before the view reads anything. A
+    POST is recorded by its view once its form is accepted: a refused form changes nothing,
+    the audit log included.
+    """
     if not current_user.is_therapist:
         abort(404)
     if not links.is_linked(get_db(), patient_id, current_user.id):
         abort(404)
+    if request.method in ("GET", "HEAD"):
+        record_therapist_access(patient_id)
     return person(patient_id)
+
+
+def record_therapist_access(patient_id):
+    """Append the signed-in therapist's reach into `patient_id`'s data to the audit log:
+    `view` for a GET (a page, a report, a chart), `change` for a POST (marking reviewed),
+    with the route's name as detail (`chart:<name>` for a chart). Committed before the view
+    reads, so a failure to record shows nothing. A chart the app does not have is not
+    recorded: its route answers 404 and reaches nothing."""
+    detail = request.endpoint or ""
+    if detail.endswith(".chart"):
+        name = (request.view_args or {}).get("name")
+        if name not in figures.CHARTS:
+            return
+        detail = f"chart:{name}"
+    action = "view" if request.method in ("GET", "HEAD") else "change"
+    db = get_db()
+    with db.atomic():
+        audit.record(db, current_user.id, action, patient_id, current_user.role, detail)
+
+
+def record_link_opening(db, link, what):
+    """Append a share link's opening (`what`: 'page' or 'report') to the audit log: no
+    account, so no actor; the link's id as detail. Call in the transaction that counts it."""
+    audit.record(db, None, "view", link["user_id"], "share-link", f"link:{link['id']}:{what}")
+
+
+def shared_session(row):
+    """What a therapist or a report sees of one session row (with its "number"): named
+    fields only, never its words. Product, route and side effects in words; blood pressure
+    as "128/82" (mmHg) or None (the form stores both numbers or neither); the typed
+    "something else" side effect (`side_effects_other`) only when the session is not kept
+    private, as its reflection."""
+    return {
+        "number": row["number"],
+        "day": row["day"],
+        "product": LABELS["products"].get(row["product"], row["product"]),
+        "route": LABELS["routes"].get(row["route"], row["route"]),
+        "dose_mg": row["dose_mg"],
+        "dose_mg_per_kg": row["dose_mg_per_kg"],
+        "mood_before": row["mood_before"],
+        "mood_after": row["mood_after"],
+        "dissociation": row["dissociation"],
+        "bp_before": _pressure(row, "before"),
+        "bp_after": _pressure(row, "after"),
+        "side_effects": [
+            LABELS["side_effects"].get(key, key)
+            for key in filter(None, (k.strip() for k in row["side_effects"].split(",")))
+        ],
+        "side_effects_other": "" if row["private"] else row["side_effects_other"],
+    }
+
+
+def _pressure(row, when):
+    top, bottom = row[f"bp_{when}_systolic"], row[f"bp_{when}_diastolic"]
+    return None if top is None or bottom is None else f"{top}/{bottom}"
 
 
 def shared_reflections(user_id, start=None, end=None):
@@ -229,6 +327,7 @@ def init_app(app, csrf):
 
     Call after every blueprint is registered, so CSRFProtect's check runs after the others.
     """
+    app.before_request(admins_to_admin_pages)
     app.before_request(therapists_to_caseload)
     csrf.init_app(app)
     for endpoint in CHECKS_ITS_OWN_TOKEN:

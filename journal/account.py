@@ -6,17 +6,28 @@ for the password (checked, and throttled, like the current password on the setti
 then in one transaction deletes every row of the person: each table's rows that carry their
 `user_id` (the schema cascades from `users` too, so symptom scores, share-link openings and
 therapist links go with them), the failed log-ins that name their email, and the `users`
-row. SQLite's `secure_delete` (on for every connection, see `data.connect`) zeroes what is
-deleted inside the pages it rewrites; a `wal_checkpoint(TRUNCATE)` then copies those pages
-into the main file and empties the write-ahead log, where older copies of the pages would
-otherwise stay until overwritten. So no trace of the person's words is left in the database
-files (tests/test_erasure.py reads the bytes). Backups taken earlier still hold them until
-they are rotated away.
+row. A therapist the person was linked to keeps a notice that "a linked patient deleted
+their account" (the therapist's id, the kind and the time: no name, no id of the person); the
+reviews and notices that named the person go with the rest. SQLite's `secure_delete` (on
+for every connection, see `data.connect`) zeroes what is deleted inside the pages it
+rewrites; a `wal_checkpoint(TRUNCATE)` then copies those pages into the main file and empties
+the write-ahead log, where older copies of the pages would otherwise stay until overwritten.
+So no trace of the person's words is left in the database files (tests/test_erasure.py
+reads the bytes). Backups taken earlier still hold them until they are rotated away.
 
 "Recent activity" (`/settings/activity`) lists, newest first, the last ACTIVITY_DAYS days
-(at most ACTIVITY_LIMIT events): sign-ins and exports from the `activity` table, and the
+(at most ACTIVITY_LIMIT events): sign-ins and exports from the `activity` table, the
 openings of the person's share links from `share_openings` (recorded there by
-journal/share.py). Decisions:
+journal/share.py), and what the audit log (journal/data/audit.py) holds about the person: each
+time a therapist opened their progress, a report or a chart, or an admin acted on their
+account, in words ("Dr Rivera viewed your progress"). Decisions:
+
+- A chart drawn within CHART_WITH_PAGE after the same therapist opened the page is part of
+  that page view and is not listed apart; a chart opened on its own is.
+- A share link's opening is in the audit log too, but listed once, from `share_openings`,
+  which knows the link's name ("Someone with your share link “Dr Rivera” opened it").
+- The audit log's rows stay when an account is deleted (append-only, opaque ids only); the
+  person's own `activity` rows go with the account.
 
 - A sign-in keeps only the browser and system in a few words ("Firefox on Android"), never
   the User-Agent string, and the start of the address (IPv4 /24 as "203.0.113.",
@@ -37,7 +48,7 @@ from flask import current_app, request
 from flask_login import current_user
 
 from . import clock, devices
-from .data import activity, links, users
+from .data import activity, audit, links, reviews, users
 from .db import get_db
 
 ACTIVITY_DAYS = 90
@@ -48,20 +59,22 @@ CHECKPOINT_TRIES = 3
 # Recording activity
 
 
-def record_activity(kind, **detail):
-    """Note an event of the signed-in person for "Recent activity", and forget old ones.
+def record_activity(kind, user_id=None, **detail):
+    """Note an event of the signed-in person (or of `user_id`, for someone not signed in,
+    such as a password set from a reset link) for "Recent activity", and forget old ones.
 
     `detail` is a few words of what happened (a file's name, how one signed in): never
     health data, text, tokens or passwords. A sign-in adds the device and network start.
     """
+    user_id = current_user.id if user_id is None else user_id
     if kind == "sign-in":
         detail["device"] = devices.device_words(request.headers.get("User-Agent"))
         detail["network"] = devices.network_start(request.remote_addr)
     db = get_db()
     since = (clock.now() - timedelta(days=ACTIVITY_DAYS)).isoformat(timespec="seconds")
     with db.atomic():
-        activity.forget_before(db, current_user.id, since)
-        activity.add(db, current_user.id, clock.utcnow_iso(), kind, json.dumps(detail))
+        activity.forget_before(db, user_id, since)
+        activity.add(db, user_id, clock.utcnow_iso(), kind, json.dumps(detail))
 
 
 def export_recorded(response, file):
@@ -83,6 +96,8 @@ def describe(kind, detail):
         return what or "Signed in", where
     if kind == "export":
         return f"Downloaded {detail.get('file', 'a file')}", ""
+    if kind == "password-reset":
+        return "Password set from a reset link", "Every device was signed out"
     return kind.replace("-", " ").capitalize(), ""
 
 
@@ -104,18 +119,81 @@ def activity_of(user_id, now=None):
             detail = {}
         what, more = describe(kind, detail if isinstance(detail, dict) else {})
         events.append({"at": at, "kind": kind, "what": what, "more": more})
+    events += audit_events(db, user_id, since)
     for opening in links.openings_since(db, user_id, since, ACTIVITY_LIMIT):
         events.append(
             {
                 "at": opening["opened_at"],
                 "kind": "link-opened",
-                "what": f"Your share link “{opening['label']}” was opened",
+                "what": f"Someone with your share link “{opening['label']}” opened it",
                 "more": "The PDF report was downloaded" if opening["what"] == "report" else "",
             }
         )
     # Stable sort: within one second, each source keeps its own newest-first order.
     events.sort(key=lambda e: datetime.fromisoformat(e["at"]), reverse=True)
     return events[:ACTIVITY_LIMIT]
+
+
+# What the audit log says about the person, in words
+
+# A therapist's reach into the person's data (the audit log's `detail`), in plain words.
+AUDIT_WORDS = {
+    "caseload.patient": "viewed your progress",
+    "caseload.report": "downloaded a PDF report of your progress",
+    "caseload.reviewed": "marked your progress as reviewed",
+    "chart": "viewed a chart of your progress",
+}
+# An admin's action on the person's account (the audit log's `action`), in plain words.
+ACTION_WORDS = {
+    "deactivate": "deactivated your account",
+    "reactivate": "reactivated your account",
+    "reset-link": "made a link to set a new password for your account",
+}
+# Who acted, when their account has no name to show (or is gone), by the log's `actor_role`.
+ROLE_WORDS = {
+    "therapist": "Your therapist",
+    "admin": "An administrator at your clinic",
+    "command line": "Your clinic’s server administrator",
+}
+# A chart drawn within this long after the same person opened the page is part of that page.
+CHART_WITH_PAGE = timedelta(minutes=10)
+
+
+def audit_words(row):
+    """The audit log's `row` (with `actor_name`) as one sentence, or None when it is a share
+    link's opening (`share_openings` shows those, with the link's name)."""
+    if row["actor_role"] == "share-link":
+        return None
+    who = row["actor_name"] or ROLE_WORDS.get(row["actor_role"], "Someone")
+    detail = row["detail"] or ""
+    key = "chart" if detail.startswith("chart:") else detail
+    what = (
+        AUDIT_WORDS.get(key)
+        or ACTION_WORDS.get(row["action"])
+        or f"reached your account ({row['action'].replace('-', ' ')})"
+    )
+    return f"{who} {what}"
+
+
+def audit_events(db, user_id, since):
+    """The audit log's entries about the person from `since` on, as activity events, newest
+    first: a chart drawn just after its page was opened by the same person is left out (the
+    page view says it)."""
+    rows = [r for r in audit.about(db, user_id, ACTIVITY_LIMIT * 10) if r["at"] >= since]
+    page_views = {}  # actor: when they last opened the page, walking oldest first
+    kept = []
+    for row in reversed(rows):
+        at = datetime.fromisoformat(row["at"])
+        if row["detail"] == "caseload.patient":
+            page_views[row["actor_id"]] = at
+        opened = page_views.get(row["actor_id"])
+        chart = (row["detail"] or "").startswith("chart:")
+        if chart and opened is not None and at - opened <= CHART_WITH_PAGE:
+            continue
+        what = audit_words(row)
+        if what:
+            kept.append({"at": row["at"], "kind": "viewed", "what": what, "more": ""})
+    return kept[::-1]
 
 
 # Erasing
@@ -128,6 +206,10 @@ def erase(user_id, email):
     """
     db = get_db()
     with db.atomic():
+        # A linked therapist is told, with nothing of the person: no name, no id.
+        link = links.therapist_link_of(db, user_id)
+        if link is not None:
+            reviews.add_notice(db, link["therapist_id"], "deleted", clock.utcnow_iso())
         users.delete_everything_of(db, user_id, email)
     return checkpoint(db)
 

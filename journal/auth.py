@@ -1,19 +1,37 @@
-"""Accounts: the register, log-in (throttled) and log-out pages. The `User`, the server-side
+"""Accounts: the register, log-in (throttled) and log-out pages, and the pages of the one-time
+links an admin hands out (issue 9): registering from an invitation (`/auth/invite/<token>`) and
+setting a new password from a reset link (`/auth/reset/<token>`). The `User`, the server-side
 sign-ins and signing in and out are journal/people.py; the password rules and the limits on
-guessing are journal/passwords.py."""
+guessing are journal/passwords.py; the links themselves are journal/onetime.py.
+
+Who may register openly: patients, unless `OPEN_SIGNUP` is false (then everyone comes by
+invitation); therapists only by an admin's invitation, unless `OPEN_THERAPIST_SIGNUP` is true
+(a solo practitioner's own server), which brings back the role choice. Admins never register:
+they come from `flask --app journal create-admin`.
+"""
 
 import sqlite3
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from . import clock
+from . import clock, onetime
+from .account import record_activity
 from .data import users
-from .db import get_db
+from .db import get_db, write_transaction
 from .fields import (
     JournalForm,
     name_text,
@@ -31,7 +49,7 @@ from .passwords import (
     record_failure,
     throttle_wait,
 )
-from .people import User, sign_in, sign_out
+from .people import User, end_signins, sign_in, sign_out
 from .urls import home_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -108,37 +126,147 @@ class LoginForm(JournalForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-@bp.route("/register", methods=["GET", "POST"])
-def register():
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        db = get_db()
-        try:
+THERAPIST_BY_INVITATION = (
+    "Therapist accounts are made from an invitation by your clinic. Ask your clinic for one; "
+    "nothing was saved."
+)
+DEACTIVATED = (
+    "This account is deactivated, so it cannot sign in. Please ask your clinic if you think "
+    "this is a mistake."
+)
+
+
+def open_roles():
+    """The roles anyone may choose on /auth/register: none when sign-up is by invitation only."""
+    if not current_app.config.get("OPEN_SIGNUP", True):
+        return ()
+    if current_app.config.get("OPEN_THERAPIST_SIGNUP", False):
+        return ("patient", "therapist")
+    return ("patient",)
+
+
+def create_account(form, role, invitation=None):
+    """Store the account `form` describes, with `role`, spending `invitation` (a `tokens`
+    row) in the same transaction; sign it in and return where to go next. None, with a
+    message at the form, when the email is taken or the invitation was spent meanwhile."""
+    password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
+    try:
+        with write_transaction() as db:
+            if invitation is not None and not onetime.use(db, invitation):
+                form.form_errors.append(onetime.USED[2])
+                return None
             user_id = users.insert(
                 db,
                 {
                     "email": form.email.data,
-                    "password_hash": hash_password(form.password.data),
+                    "password_hash": password_hash,
                     "display_name": form.display_name.data or "",
                     "timezone": form.timezone.data,
-                    "role": form.role.data,
+                    "role": role,
                     "created_at": clock.utcnow_iso(),
                 },
             )
-        except sqlite3.IntegrityError:
-            form.email.errors.append("An account with this email already exists. Log in instead?")
-        else:
-            user = User(users.by_id(db, user_id))
-            sign_in(user, how="register")
-            if user.is_therapist:
-                flash("Welcome to Afterglow. Give your patients the invite code below to link.")
-            else:
-                flash("Welcome to Afterglow. Your first check-in takes half a minute.")
-            return redirect(home_url(user))
+    except sqlite3.IntegrityError:
+        form.email.errors.append("An account with this email already exists. Log in instead?")
+        return None
+    user = User(users.by_id(get_db(), user_id))
+    sign_in(user, how="register")
+    if user.is_therapist:
+        flash("Welcome to Afterglow. Give your patients the invite code below to link.")
+    else:
+        flash("Welcome to Afterglow. Your first check-in takes half a minute.")
+    return home_url(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    roles = open_roles()
+    form = RegisterForm()
+    if not roles:  # invitation only: no form to fill in
+        refused = request.method == "POST"
+        return render_template("auth/closed.html", refused=refused), 400 if refused else 200
+    # A role not offered (a therapist, an admin) is refused, never quietly made a patient.
+    refused_role = form.is_submitted() and form.role.data not in roles
+    if form.validate_on_submit() and not refused_role:
+        target = create_account(form, form.role.data)
+        if target:
+            return redirect(target)
+    if refused_role and len(roles) == 1:  # no role choice on the page: say it above the form
+        form.form_errors.append(THERAPIST_BY_INVITATION)
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, show_role=len(roles) > 1), status
+
+
+def gone(why):
+    """The page for a one-time link that does not open (`onetime.UNKNOWN`, `USED`,
+    `EXPIRED`)."""
+    status, title, message = why
+    return render_template("error.html", title=title, message=message), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token):
+    """Register from an admin's invitation: the role is the invitation's, fixed."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    invitation, why = onetime.find(get_db(), "invitation", token)
+    if invitation is None:
+        return gone(why)
+    form = RegisterForm()
+    if not form.is_submitted() and invitation["email"]:
+        form.email.data = invitation["email"]
+    if form.validate_on_submit():
+        wanted = invitation["email"]
+        if wanted and form.email.data.lower() != wanted.lower():
+            form.email.errors.append(f"This invitation is for {wanted}.")
+        else:
+            target = create_account(form, invitation["role"], invitation)
+            if target:
+                return redirect(target)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "auth/register.html", form=form, show_role=False, invited_as=invitation["role"]
+    ), status
+
+
+class ResetForm(JournalForm):
+    password = password_field("New password", "new-password")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    """Set a new password from a reset link: every sign-in of the account ends, and the
+    person's "Recent activity" shows it."""
+    db = get_db()
+    link, why = onetime.find(db, "reset", token)
+    if link is None:
+        return gone(why)
+    if current_user.is_authenticated and current_user.id != link["user_id"]:
+        return gone(OTHER_ACCOUNT)
+    form = ResetForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/reset.html", form=form), status
+    password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
+    with write_transaction() as db:
+        if not onetime.use(db, link):
+            return gone(onetime.USED)
+        users.set_password_hash(db, link["user_id"], password_hash)
+        end_signins(db, link["user_id"])
+        record_activity("password-reset", user_id=link["user_id"], how="a reset link")
+    if current_user.is_authenticated:
+        sign_out()
+    flash("Your new password is set, and every device was signed out. Log in with it.")
+    return redirect(url_for("auth.login"))
+
+
+OTHER_ACCOUNT = (
+    404,
+    "This link is for another account",
+    "Someone else is signed in on this browser. Log out first, then open the link again.",
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -168,6 +296,9 @@ def login():
         return render_template("auth/login.html", form=form), 400
 
     users.clear_failures(db, email)
+    if row["deactivated_at"]:  # told only to whoever knows the password
+        form.form_errors.append(DEACTIVATED)
+        return render_template("auth/login.html", form=form), 403
     sign_in(User(row), remember=form.remember.data)
     return redirect(safe_next(request.args.get("next")))
 

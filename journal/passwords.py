@@ -22,6 +22,7 @@ COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
 COMMON_MESSAGE = (
     "This password is one of the most common; choose a less guessable one, like a short sentence."
 )
+LENGTH_MESSAGE = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
 
 
 def hash_password(password):
@@ -50,6 +51,16 @@ def not_common(form, field):
         raise ValidationError(COMMON_MESSAGE)
 
 
+def password_problem(password):
+    """What is wrong with `password` as a new password by the rules of `password_field` (for
+    the command line, which has no form), or None."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return LENGTH_MESSAGE
+    if password.lower() in common_passwords():
+        return COMMON_MESSAGE
+    return None
+
+
 def password_field(label, autocomplete):
     """A password input with the rules every new password follows: length, and not common."""
     return PasswordField(
@@ -59,7 +70,7 @@ def password_field(label, autocomplete):
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,
-                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+                message=LENGTH_MESSAGE,
             ),
             not_common,
         ],

@@ -21,7 +21,7 @@ from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 
 from . import account, clock, devices
-from .data import signins
+from .data import signins, users
 from .db import get_db
 from .fields import shown_name
 from .numbers import plural
@@ -45,6 +45,8 @@ class User(UserMixin):
         self.private_by_default = bool(row.get("private_by_default", 0))
         self.report_name = shown_name(row.get("report_name", ""))
         self.created_at = row.get("created_at", "")
+        # Set when an admin turned the account off (issue 9): it cannot sign in.
+        self.deactivated_at = row.get("deactivated_at")
         # The sign-in this request runs under (a `signins` row and its cookie token).
         self.signin = signin
 
@@ -69,6 +71,15 @@ class User(UserMixin):
     @property
     def is_therapist(self):
         return self.role == "therapist"
+
+    @property
+    def is_patient(self):
+        return self.role == "patient"
+
+    @property
+    def is_admin(self):
+        """Clinic staff who run the service: not a clinician, never shown health data."""
+        return self.role == "admin"
 
     @property
     def signin_ends_at(self):
@@ -149,11 +160,16 @@ def load_user(token):
     """flask-login's loader: the User of the live sign-in whose token the cookie holds.
 
     A sign-in past its end, or idle for longer than IDLE_MINUTES without "Keep me signed in",
-    is ended here, for every copy of its cookies.
+    is ended here, for every copy of its cookies; so is any sign-in of a deactivated account
+    (deactivating ends them all at once; this refuses one that slipped in between).
     """
     db = get_db()
     row = signins.with_user(db, token_hash(token))
     if row is None:
+        forget_token(token)
+        return None
+    if row.get("deactivated_at"):
+        end_signins(db, row["id"])
         forget_token(token)
         return None
     now = clock.timestamp()
@@ -204,6 +220,7 @@ def sign_in(user, remember=False, how="password"):
     """Start a new server-side sign-in of `user` in this browser, and note it in "Recent
     activity"."""
     begin_signin(user, remember)
+    users.note_signin(get_db(), user.id, clock.utcnow_iso())
     account.record_activity("sign-in", how=how)
 
 

@@ -223,6 +223,8 @@ def record_opening(link, what):
     now = clock.utcnow_iso()
     with db.atomic():
         counted = data.count_opening(db, link["id"], now, what)
+        if counted:  # the audit log too, in the same transaction
+            access.record_link_opening(db, link, what)
     if not counted:
         plain_page("revoked", 410)
 

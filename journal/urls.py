@@ -4,7 +4,10 @@ from flask import current_app, url_for
 
 
 def home_url(user):
-    """Where `user` starts: the caseload for a therapist, the check-in for anyone else."""
+    """Where `user` starts: the caseload for a therapist, the accounts for an admin, the
+    check-in for anyone else."""
+    if getattr(user, "is_admin", False):
+        return url_for("admin.index")
     return url_for("caseload.index" if getattr(user, "is_therapist", False) else "checkins.checkin")
 
 

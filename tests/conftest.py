@@ -18,7 +18,7 @@ import re
 import shutil
 
 import pytest
-from factories import NOW, PASSWORD, TODAY  # noqa: F401 - re-exported for the test modules
+from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
 from live import FAST_HASH, ROOT, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
 
@@ -139,8 +139,10 @@ class AuthActions:
         self._client = client
 
     def register(self, email="pat@example.com", password=PASSWORD, timezone="UTC", **extra):
+        """Sign up through the register form; a therapist (role="therapist") through the
+        form of an admin's invitation, the one way a therapist joins by default."""
         return self._client.post(
-            "/auth/register",
+            register_path(self._client.application, extra),
             data={"email": email, "password": password, "timezone": timezone, **extra},
         )
 
@@ -164,11 +166,21 @@ def auth(client):
     return AuthActions(client)
 
 
+def register_path(app, extra):
+    """Where a person signs up: /auth/register, or for a therapist (unless the app lets
+    therapists sign up openly) a new invitation's page; `role` then leaves `extra`."""
+    if extra.get("role") == "therapist" and not app.config.get("OPEN_THERAPIST_SIGNUP"):
+        extra.pop("role")
+        return invitation(app, "therapist")
+    return "/auth/register"
+
+
 def register_with_csrf(client, email="pat@example.com", **extra):
     """Sign up through the real form with its CSRF token, as a browser does when CSRF is on."""
-    token = csrf_token(client.get("/auth/register"))
+    path = register_path(client.application, extra)
+    token = csrf_token(client.get(path))
     data = {"email": email, "password": PASSWORD, "timezone": "UTC", "csrf_token": token}
-    response = client.post("/auth/register", data={**data, **extra})
+    response = client.post(path, data={**data, **extra})
     assert response.status_code == 302
     return client
 
@@ -219,6 +231,11 @@ def pytest_sessionfinish(session, exitstatus):
 # Browser tests: a real server on a free loopback port, Debian's Chromium at a phone's size.
 
 
+# The live server's database, for what a test must make outside the browser (an admin's
+# invitation: `factories.invitation_on`).
+LIVE = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn (tests/live.py) on the real clock, not the held one: the browser keeps its own
@@ -227,6 +244,7 @@ def live_server(tmp_path_factory):
     server must see the same time as the browser. Those tests take "today" from the server's
     own pages, never from `TODAY`."""
     with LiveServer(tmp_path_factory.mktemp("live")) as server:
+        LIVE["database"] = server.database
         yield server
 
 

@@ -37,8 +37,41 @@ def person(app, email, role="patient", **extra):
 
 
 def therapist(app, email="doc@example.com", **extra):
-    """A test client signed in as a newly registered therapist, Dr Rivera."""
+    """A test client signed in as a newly registered therapist, Dr Rivera (registered from an
+    admin's invitation, the one way a therapist joins by default: see `invitation`)."""
     return person(app, email, role="therapist", display_name="Dr Rivera", **extra)
+
+
+def invitation(app, role="therapist", email=None):
+    """The path of a new invitation to register as `role` (`/auth/invite/<token>`), made
+    straight into the database as an admin's would be (journal/onetime.py)."""
+    from journal import onetime
+    from journal.db import get_db
+
+    with app.app_context():
+        return f"/auth/invite/{onetime.make_invitation(get_db(), role, email)}"
+
+
+def invitation_on(database, role="therapist"):
+    """The path of a new invitation made straight into the database file `database` (a live
+    server's, for the browser tests)."""
+    from journal import onetime
+    from journal.data import connect
+
+    db = connect(str(database))
+    try:
+        return f"/auth/invite/{onetime.make_invitation(db, role)}"
+    finally:
+        db.close()
+
+
+def reset_link(app, user_id):
+    """The path of a new password-reset link for `user_id` (`/auth/reset/<token>`)."""
+    from journal import onetime
+    from journal.db import get_db
+
+    with app.app_context():
+        return f"/auth/reset/{onetime.make_reset(get_db(), user_id)}"
 
 
 def checkin(client, day, mood, read_flash=True, **extra):

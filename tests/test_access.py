@@ -199,6 +199,8 @@ def test_a_patient_never_opens_a_caseload_page(world):
         "caseload.new_code",
         "caseload.patient",
         "caseload.chart",
+        "caseload.reviewed",
+        "caseload.report",
     }
     for rule in caseload_pages:
         response = getattr(patient, method_of(rule))(url(rule, values))

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import PASSWORD
+from conftest import LIVE, PASSWORD
+from factories import invitation_on
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -26,17 +27,17 @@ TAP_MIN = 44
 # What a person does -------------------------------------------------------------------
 
 
-def register(page, name="", therapist=False):
-    """Sign up with a fresh email through the form; lands on the check-in page (a therapist
-    on the caseload)."""
+def register(page, name="", therapist=False, database=None):
+    """Sign up with a fresh email through the form; lands on the check-in page (a therapist,
+    through the form of an admin's invitation made in `database`, the live server's unless
+    told, on the caseload)."""
     email = f"pat-{uuid.uuid4().hex}@example.com"
-    page.goto("/auth/register")
+    invited = therapist and invitation_on(database or LIVE["database"])
+    page.goto(invited or "/auth/register")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     if name:
         page.get_by_label("Name to show (optional)").fill(name)
-    if therapist:
-        page.get_by_label("a therapist").check()
     page.get_by_role("button", name="Create account").tap()
     expect(page).to_have_url(re.compile(r"/caseload$" if therapist else r"/checkin$"))
     return email
@@ -478,6 +479,19 @@ def test_sideways_scroll_check_notices_a_too_wide_page(page):
         " document.querySelector('main').append(wide)"
     )
     assert sideways_overflow(page) > 0
+
+
+def looks_right(page, what, found):
+    """axe's serious findings and any sideways scrolling at each width, into `found`; the
+    viewport is put back to the phone's size."""
+    page.wait_for_load_state("load")
+    found += [f"{what}: {line}" for line in serious_violations(page)]
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 844})
+        overflow = sideways_overflow(page)
+        if overflow > 0:
+            found.append(f"{what} scrolls sideways by {overflow} px at {width} px")
+    page.set_viewport_size({"width": 390, "height": 844})
 
 
 def in_scheme(page, scheme):

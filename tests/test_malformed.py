@@ -15,8 +15,9 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, make_app
-from factories import NOW, TODAY
+from factories import NOW, TODAY, invitation, reset_link
 from flask_wtf import FlaskForm
+from test_admin import make_admin
 from werkzeug.exceptions import HTTPException, NotFound
 from wtforms.fields.core import UnboundField
 
@@ -183,7 +184,14 @@ def cast(folder):
         stored = {t: db[t].count for t in ("checkins", "sessions", "assessments", "symptoms")}
     values = {**ids, "day": DAY, "kind": "phq9", "name": "mood-timeline", "fmt": "svg"}
     values |= {"token": "x" * 20, "secret": "x" * 20, "filename": "app.js"}
+    # Issue 9: an admin, an account for the admin pages, and real one-time links (by endpoint:
+    # a forged one answers 404 before any body is read).
+    values["user_id"] = ids["patient_id"]
+    values[("auth.invite", "token")] = invitation(app).rsplit("/", 1)[1]
+    values[("auth.reset", "token")] = reset_link(app, ids["patient_id"]).rsplit("/", 1)[1]
+    values.setdefault("signin_id", 1)  # a sign-in's id (/settings/devices/<signin_id>/signout)
     clients = {"patient": pat, "therapist": doc, "visitor": app.test_client()}
+    clients["admin"] = make_admin(app)
     return app, clients, values, stored
 
 
@@ -196,7 +204,7 @@ def url(rule, values, **override):
     """`rule` filled in with the real values, some replaced by `override` (text, as sent)."""
     path = rule.rule
     for name in rule.arguments:
-        text = override.get(name, str(values[name]))
+        text = override.get(name, str(values.get((rule.endpoint, name), values[name])))
         path = re.sub(rf"<(\w+:)?{name}>", lambda _m, t=text: t, path)
     return path
 
@@ -216,7 +224,7 @@ def send(client, method, path, **kwargs):
 def turned_away(status):
     """Sent to log in, or to their own start page (a page not for this kind of person)."""
     return status in (403, 404) or str(status).startswith(
-        ("302 /auth/login", "302 /checkin", "302 /caseload")
+        ("302 /auth/login", "302 /checkin", "302 /caseload", "302 /admin")
     )
 
 

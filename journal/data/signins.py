@@ -32,3 +32,35 @@ def delete(db, signin_id):
 def delete_for_user(db, user_id):
     """End every sign-in of `user_id`."""
     db.execute("delete from signins where user_id = ?", [user_id])
+
+
+def live_of(db, user_id, now, idle_since=None):
+    """The person's sign-ins still live at `now` (Unix time), most recently seen first: dicts
+    of `id`, `remember`, `created_at`, `seen_at`, `expires_at`, `device` and `network`.
+    `idle_since`: a sign-in without "Keep me signed in" last seen before this time has
+    ended (None when the idle timeout is off)."""
+    found = db.execute(
+        "select id, remember, created_at, seen_at, expires_at, device, network from signins "
+        "where user_id = ? and expires_at > ? and (remember or ? is null or seen_at >= ?) "
+        "order by seen_at desc, id desc",
+        [user_id, now, idle_since, idle_since],
+    )
+    columns = [d[0] for d in found.description]
+    return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+
+
+def delete_of(db, user_id, signin_id):
+    """End the person's sign-in `signin_id`; True when it was theirs and there to end."""
+    return (
+        db.execute(
+            "delete from signins where id = ? and user_id = ?", [signin_id, user_id]
+        ).rowcount
+        > 0
+    )
+
+
+def delete_others(db, user_id, keep_id):
+    """End every sign-in of the person but `keep_id`; how many ended."""
+    return db.execute(
+        "delete from signins where user_id = ? and id != ?", [user_id, keep_id]
+    ).rowcount

@@ -1,5 +1,7 @@
 """People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
 
+from . import reviews
+
 # Users
 
 
@@ -39,6 +41,16 @@ def set_password_hash(db, user_id, password_hash):
     db.execute("update users set password_hash = ? where id = ?", [password_hash, user_id])
 
 
+def set_deactivated(db, user_id, at):
+    """Deactivate `user_id` at `at` (ISO text), or reactivate them (`at` None)."""
+    db.execute("update users set deactivated_at = ? where id = ?", [at, user_id])
+
+
+def note_signin(db, user_id, at):
+    """Note the time of `user_id`'s latest sign-in (for the admin's list of accounts)."""
+    db.execute("update users set last_signin_at = ? where id = ?", [at, user_id])
+
+
 def delete_by_email(db, email):
     """Delete the person with `email` (the schema cascades to their rows)."""
     db.execute("delete from users where email = ?", [email])
@@ -55,6 +67,8 @@ def delete_everything_of(db, user_id, email):
     # whose foreign key was ever declared without the cascade.
     for table in tables:
         db.execute(f"delete from [{table}] where user_id = ?", [user_id])  # noqa: S608
+    # The caseload's reviews and notices name people as therapist_id and patient_id.
+    reviews.forget_person(db, user_id)
     clear_failures(db, email)
     db.execute("delete from users where id = ?", [user_id])
 

@@ -6,6 +6,7 @@ The pages' views are in the submodules (none makes a Blueprint or imports this o
   private by default) and `/settings/password`;
 - account.py: "Recent activity" and deleting the account (whose workings are
   journal/account.py);
+- devices.py: the signed-in devices, and signing them out;
 - reminders.py: the daily reminder and its calendar link (whose feed is journal/calendar.py);
 - symptoms.py: the person's own symptoms tracked on the check-in form;
 - therapist.py: a patient linking to a therapist with an invite code, and unlinking (the
@@ -17,7 +18,7 @@ submodules.
 
 from flask import Blueprint
 
-from . import account, general, reminders, symptoms, therapist
+from . import account, devices, general, reminders, symptoms, therapist
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -28,6 +29,9 @@ bp.add_url_rule("", view_func=general.index, methods=GET_POST)
 bp.add_url_rule("/password", view_func=general.password, methods=POST)
 bp.add_url_rule("/delete", view_func=account.delete, methods=GET_POST)
 bp.add_url_rule("/activity", view_func=account.activity)
+bp.add_url_rule("/devices", view_func=devices.devices)
+bp.add_url_rule("/devices/<int:signin_id>/signout", view_func=devices.signout_device, methods=POST)
+bp.add_url_rule("/devices/signout-others", view_func=devices.signout_others, methods=POST)
 bp.add_url_rule("/reminders", view_func=reminders.reminders, methods=GET_POST)
 bp.add_url_rule("/reminders/link", view_func=reminders.reminder_link, methods=POST)
 bp.add_url_rule("/reminders/link/off", view_func=reminders.reminder_link_off, methods=POST)

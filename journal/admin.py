@@ -1,0 +1,309 @@
+"""The admin pages (`/admin`, issue 9): clinic staff who run the service list the accounts,
+deactivate and reactivate one, hand out a password-reset link, and invite therapists. Never
+a patient's check-ins, reflections or scores: the admin pages read only `data.admin`'s
+columns of an account, and journal/access.py keeps admins away from every other page.
+
+Also the command line that makes a fresh install's first admin and reset links:
+`flask --app journal create-admin EMAIL [--link]` and `flask --app journal reset-link EMAIL`.
+"""
+
+import secrets
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.cli import with_appcontext
+from flask_login import current_user, login_required
+from wtforms import EmailField, SelectField
+from wtforms.validators import Email, Length, Optional, ValidationError
+
+from . import clock, onetime, timezones
+from .access import admin_required
+from .data import admin as accounts
+from .data import audit, tokens, users
+from .db import get_db, page_of, write_transaction
+from .fields import JournalForm, no_control_characters, strip
+from .passwords import hash_password, password_problem
+from .people import end_signins
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
+
+SEARCH_MAX = 254
+ROLE_WORDS = {"patient": "Patient", "therapist": "Therapist", "admin": "Admin"}
+
+
+@bp.before_request
+@login_required
+@admin_required
+def admins_only():
+    """Every page here: a stranger is sent to log in, anyone but an admin gets a 404."""
+
+
+def record(action, subject_id=None):
+    """Note an admin's action in the audit log (journal/data/audit.py)."""
+    audit.record(get_db(), current_user.id, action, subject_id, actor_role="admin")
+
+
+def shown(account):
+    """An account as the admin pages show it: times in the admin's own zone."""
+    zone = current_user.timezone
+    return {
+        **account,
+        "role_words": ROLE_WORDS.get(account["role"], account["role"]),
+        "created": timezones.local_time(account["created_at"], zone),
+        "last_signin": (
+            timezones.local_time(account["last_signin_at"], zone)
+            if account["last_signin_at"]
+            else "never"
+        ),
+        "deactivated": (
+            timezones.local_time(account["deactivated_at"], zone)
+            if account["deactivated_at"]
+            else None
+        ),
+    }
+
+
+def search_problem(query):
+    """Why the search text cannot be searched for, or None."""
+    if len(query) > SEARCH_MAX:
+        return f"Search with at most {SEARCH_MAX} characters."
+    if not query.isprintable():
+        return "Search with letters, digits and the characters of an email address."
+    return None
+
+
+@bp.route("")
+def index():
+    query = request.args.get("q", "").strip()
+    problem = search_problem(query)
+    if problem:
+        return render_template("admin/index.html", query=query, problem=problem, page=None), 400
+    db = get_db()
+    total = accounts.count_accounts(db, query)
+    page, pages, offset = page_of(total)
+    per_page = current_app.config["ENTRIES_PER_PAGE"]
+    rows = [shown(row) for row in accounts.accounts(db, query, per_page, offset)]
+    return render_template(
+        "admin/index.html",
+        query=query,
+        problem=None,
+        rows=rows,
+        page=page,
+        pages=pages,
+        total=total,
+    )
+
+
+def account_or_404(user_id):
+    row = accounts.account(get_db(), user_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def account_page(row, problem=None, status=200):
+    """The page of one account (`row`, from `account_or_404`)."""
+    return render_template(
+        "admin/account.html",
+        account=shown(row),
+        problem=problem,
+        reset_hours=onetime.RESET_HOURS,
+    ), status
+
+
+@bp.route("/users/<int:user_id>")
+def account(user_id):
+    return account_page(account_or_404(user_id))
+
+
+def button_form_or_400():
+    """The CSRF-only form of a button (deactivate, reactivate, reset link)."""
+    if not JournalForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id):
+    button_form_or_400()
+    row = account_or_404(user_id)
+    if row["id"] == current_user.id:
+        return account_page(row, "You cannot deactivate your own account.", 400)
+    if not row["deactivated_at"]:
+        with write_transaction() as db:
+            users.set_deactivated(db, user_id, clock.utcnow_iso())
+            # Every sign-in ends at once: every copy of its cookies and remember-me token.
+            end_signins(db, user_id)
+            record("deactivate", user_id)
+    flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.")
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id):
+    button_form_or_400()
+    row = account_or_404(user_id)
+    if row["deactivated_at"]:
+        with write_transaction() as db:
+            users.set_deactivated(db, user_id, None)
+            record("reactivate", user_id)
+    flash(f"{row['email']} can sign in again.")
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+def reset_link(user_id):
+    button_form_or_400()
+    row = account_or_404(user_id)
+    with write_transaction() as db:
+        token = onetime.make_reset(db, user_id, created_by=current_user.id)
+        record("reset-link", user_id)
+    return render_template(
+        "admin/link.html",
+        title="Password-reset link",
+        account=shown(row),
+        link=onetime.link("auth.reset", token),
+        lasts=f"{onetime.RESET_HOURS} hours",
+    )
+
+
+def invitable_roles():
+    """What an invitation may make: a therapist; a patient too when patients cannot register
+    openly (OPEN_SIGNUP false). Never an admin."""
+    if current_app.config.get("OPEN_SIGNUP", True):
+        return ("therapist",)
+    return ("therapist", "patient")
+
+
+class InvitationForm(JournalForm):
+    email = EmailField(
+        "Email (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=254, message="Email addresses are at most 254 characters."),
+            no_control_characters,
+            Email("Enter an email address like name@example.com, or leave it empty."),
+        ],
+        description="When given, only this address can register with the link.",
+    )
+    role = SelectField("Account for", default="therapist", validate_choice=False)
+
+    def validate_role(self, field):
+        if field.data not in invitable_roles():
+            who = " or a patient" if "patient" in invitable_roles() else ""
+            raise ValidationError(
+                f"An invitation makes an account for a therapist{who}, never an admin "
+                "(admins are made on the server's command line)."
+            )
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+def invitations():
+    form = InvitationForm()
+    form.role.choices = [(role, ROLE_WORDS[role]) for role in invitable_roles()]
+    made = None
+    status = 200
+    if form.validate_on_submit():
+        with write_transaction() as db:
+            token = onetime.make_invitation(
+                db, form.role.data, form.email.data or None, created_by=current_user.id
+            )
+            record("invitation")
+        made = {
+            "link": onetime.link("auth.invite", token),
+            "role": ROLE_WORDS[form.role.data],
+            "email": form.email.data or "",
+        }
+        form = InvitationForm(formdata=None)
+        form.role.choices = [(role, ROLE_WORDS[role]) for role in invitable_roles()]
+    elif form.is_submitted():
+        status = 400
+    zone = current_user.timezone
+    open_ones = [
+        {
+            **row,
+            "role_words": ROLE_WORDS[row["role"]],
+            "expires": timezones.local_time(row["expires_at"], zone),
+        }
+        for row in tokens.open_invitations(get_db(), clock.utcnow_iso())
+    ]
+    return render_template(
+        "admin/invitations.html",
+        form=form,
+        made=made,
+        invitations=open_ones,
+        lasts=f"{onetime.INVITATION_DAYS} days",
+    ), status
+
+
+# The command line: the first admin of a fresh install, and reset links.
+
+
+def email_or_fail(email):
+    """`email`, checked as the register form checks it; else a clean error."""
+    email = email.strip()
+    if len(email) > 254:
+        raise click.ClickException("Email addresses are at most 254 characters.")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email!r} is not an email address: {error}") from None
+    return email
+
+
+@bp.cli.command("create-admin")
+@click.argument("email")
+@click.option("--link", is_flag=True, help="Print a one-time set-password link instead.")
+@with_appcontext
+def create_admin_command(email, link):
+    """Create an admin account for EMAIL (asks for its password, or prints a link)."""
+    email = email_or_fail(email)
+    db = get_db()
+    existing = users.by_email(db, email)
+    if existing is not None:
+        raise click.ClickException(
+            f"An account with {email} already exists (a {existing['role']}); "
+            "an admin needs an address of its own."
+        )
+    if link:
+        # A password nobody knows until the link sets one.
+        password = secrets.token_urlsafe(32)
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password)
+        if problem:
+            raise click.ClickException(problem)
+    with write_transaction() as db:
+        user_id = users.insert(
+            db,
+            {
+                "email": email,
+                "password_hash": hash_password(password),
+                "role": "admin",
+                "timezone": "UTC",
+                "created_at": clock.utcnow_iso(),
+            },
+        )
+        token = onetime.make_reset(db, user_id) if link else None
+    click.echo(f"Created the admin {email}.")
+    if token:
+        click.echo(f"Set its password within {onetime.RESET_HOURS} hours, once, at:")
+        click.echo(onetime.link("auth.reset", token))
+
+
+@bp.cli.command("reset-link")
+@click.argument("email")
+@with_appcontext
+def reset_link_command(email):
+    """Print a one-time password-reset link for the account of EMAIL."""
+    db = get_db()
+    row = users.by_email(db, email.strip())
+    if row is None:
+        raise click.ClickException(f"No account has the email {email.strip()!r}.")
+    with write_transaction() as db:
+        token = onetime.make_reset(db, row["id"])
+        audit.record(db, None, "reset-link", row["id"], actor_role="command line")
+    click.echo(f"A password-reset link for {row['email']}, good once within "
+               f"{onetime.RESET_HOURS} hours:")  # fmt: skip
+    click.echo(onetime.link("auth.reset", token))

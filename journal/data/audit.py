@@ -1,0 +1,46 @@
+"""The audit log (`audit`): who reached a patient's data, when, and by which route.
+
+Append-only (the schema's triggers refuse updates and deletes), so there is no function
+here to change or remove a row. Never any health data: `detail` is a route's or a chart's
+name or a share link's id; `actor_id` and `subject_id` are opaque account ids.
+"""
+
+from .. import clock
+
+COLUMNS = ("at", "actor_id", "actor_role", "action", "subject_id", "detail")
+
+
+def record(db, actor_id, action, subject_id=None, actor_role=None, detail=None, at=None):
+    """Append one entry (at `at`, ISO 8601 UTC text, or now); return its id."""
+    found = db.execute(
+        "insert into audit (at, actor_id, actor_role, action, subject_id, detail) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [at or clock.utcnow_iso(), actor_id, actor_role, action, subject_id, detail],
+    )
+    return found.lastrowid
+
+
+def about(db, subject_id, limit, offset=0):
+    """The entries about `subject_id`, newest first, at most `limit` from `offset`: dicts
+    of the COLUMNS plus `id` and the actor's `actor_name` (their display name; '' when they
+    have none, or no account, or it was deleted)."""
+    found = db.execute(
+        "select a.id, a.at, a.actor_id, a.actor_role, a.action, a.subject_id, a.detail, "
+        "coalesce(u.display_name, '') as actor_name "
+        "from audit a left join users u on u.id = a.actor_id "
+        "where a.subject_id = ? order by a.at desc, a.id desc limit ? offset ?",
+        [subject_id, limit, offset],
+    )
+    columns = [d[0] for d in found.description]
+    return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+
+
+def since(db, day):
+    """Every entry from the start of `day` (a date, UTC) on, oldest first: dicts of the
+    COLUMNS."""
+    found = db.execute(
+        "select at, actor_id, actor_role, action, subject_id, detail from audit "
+        "where at >= ? order by at, id",
+        [day.isoformat()],
+    )
+    return [dict(zip(COLUMNS, row, strict=True)) for row in found.fetchall()]

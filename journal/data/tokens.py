@@ -1,0 +1,47 @@
+"""One-time links (`tokens`): an admin's invitations to register and password-reset links.
+
+Only a token's hash is stored. Times are ISO 8601 UTC text (as `clock.utcnow_iso()` writes
+them), so they compare as text.
+"""
+
+
+def insert(db, row):
+    """Record a one-time link (a dict of `tokens` columns); return its id."""
+    return db["tokens"].insert(row).last_pk
+
+
+def by_hash(db, kind, token_hash):
+    """The `tokens` row of `kind` whose token hashes to `token_hash`, or None (used or not,
+    expired or not: the caller says which)."""
+    rows = list(db["tokens"].rows_where("kind = ? and hash = ?", [kind, token_hash], limit=1))
+    return rows[0] if rows else None
+
+
+def use(db, token_id, at):
+    """Mark the link used at `at`; True only for the one call that found it unused (two
+    requests racing with one link: one wins)."""
+    found = db.execute(
+        "update tokens set used_at = ? where id = ? and used_at is null", [at, token_id]
+    )
+    return found.rowcount == 1
+
+
+def forget_resets_of(db, user_id):
+    """Retire every unused reset link of `user_id` (a new one replaces the old)."""
+    db.execute(
+        "delete from tokens where kind = 'reset' and user_id = ? and used_at is null", [user_id]
+    )
+
+
+def open_invitations(db, now):
+    """The invitations neither used nor expired at `now`, newest first: dicts of `id`,
+    `email`, `role`, `created_at`, `expires_at` and `created_by_email`."""
+    found = db.execute(
+        "select t.id, t.email, t.role, t.created_at, t.expires_at, u.email as created_by_email "
+        "from tokens t left join users u on u.id = t.created_by "
+        "where t.kind = 'invitation' and t.used_at is null and t.expires_at > ? "
+        "order by t.created_at desc, t.id desc",
+        [now],
+    )
+    columns = [d[0] for d in found.description]
+    return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]

@@ -1,0 +1,97 @@
+"""One-time links (issue 9): an admin's invitation to register, and a password-reset link.
+
+Each is a random token handed out once, as a link; only its SHA-256 is stored (as for
+sign-ins and share links, `people.token_hash`), so a copy of the database opens nothing.
+A link is good once, until it expires: an invitation for INVITATION_DAYS, a reset link for
+RESET_HOURS. Made by the admin pages (journal/admin.py) and the `flask` commands, opened by
+the auth pages (journal/auth.py).
+"""
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, has_request_context, url_for
+
+from . import clock
+from .data import tokens
+from .people import token_hash
+from .urls import public_url
+
+INVITATION_DAYS = 7
+RESET_HOURS = 24
+# What an invitation may make: never an admin (admins come from the command line).
+INVITABLE_ROLES = ("patient", "therapist")
+# Why a link no longer opens: (HTTP status, page title, message).
+USED = (410, "This link has been used", "Each link works once. Ask your clinic for a new one.")
+EXPIRED = (410, "This link has expired", "Ask your clinic for a new one.")
+UNKNOWN = (
+    404,
+    "This link does not work",
+    "Check that the whole link was copied, or ask your clinic for a new one.",
+)
+
+
+def _iso(moment):
+    return moment.isoformat(timespec="seconds")
+
+
+def make(db, kind, lasts, created_by, **row):
+    """Store a new one-time link of `kind` lasting `lasts` (a timedelta); its token."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    tokens.insert(
+        db,
+        {
+            "kind": kind,
+            "hash": token_hash(token),
+            "created_at": _iso(now),
+            "expires_at": _iso(now + lasts),
+            "created_by": created_by,
+            **row,
+        },
+    )
+    return token
+
+
+def make_invitation(db, role, email=None, created_by=None):
+    """An invitation to register as `role` (patient or therapist; never admin); its token."""
+    if role not in INVITABLE_ROLES:
+        raise ValueError(role)
+    lasts = timedelta(days=INVITATION_DAYS)
+    return make(db, "invitation", lasts, created_by, role=role, email=email or None)
+
+
+def make_reset(db, user_id, created_by=None):
+    """A password-reset link for `user_id` (any older unused one of theirs is retired); its
+    token."""
+    with db.atomic():
+        tokens.forget_resets_of(db, user_id)
+        return make(db, "reset", timedelta(hours=RESET_HOURS), created_by, user_id=user_id)
+
+
+def find(db, kind, token):
+    """(the `tokens` row, None) for a link of `kind` that still opens, or (None, why) with
+    why one of UNKNOWN, USED, EXPIRED."""
+    row = tokens.by_hash(db, kind, token_hash(token)) if 0 < len(token) <= 100 else None
+    if row is None:
+        return None, UNKNOWN
+    if row["used_at"]:
+        return None, USED
+    if row["expires_at"] <= clock.utcnow_iso():
+        return None, EXPIRED
+    return row, None
+
+
+def use(db, row):
+    """Spend the link of `row`; False when another request spent it first."""
+    return tokens.use(db, row["id"], clock.utcnow_iso())
+
+
+def link(endpoint, token):
+    """The link to hand out: absolute in a request; on the command line, JOURNAL_PUBLIC_URL
+    (the server's address as people reach it) in front of the path, or the path alone."""
+    if has_request_context():
+        return public_url(endpoint, token=token)
+    with current_app.test_request_context():
+        path = url_for(endpoint, token=token)
+    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + path

@@ -1,0 +1,464 @@
+"""The admin role (issue 9): `flask create-admin`, the `/admin` pages (accounts, search,
+deactivate and reactivate, reset links), and an admin kept away from every page with health
+data. The invitations are tests/test_invitations.py; reset links tests/test_reset_links.py."""
+
+import re
+import sqlite3
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from factories import TODAY, checkin, person, session, therapist
+
+from journal import access, clock
+from journal.db import get_db
+from journal.migrations import migrations
+
+DAY = TODAY.isoformat()
+ADMIN_PASSWORD = "the clinic's own passphrase"
+# Words that stand for a patient's health data: none may reach an admin's page.
+HEALTH_WORDS = ("Slept badly after the drive", "walked-by-the-river", "Quiet infusion room")
+
+
+def sql(app, statement, params=()):
+    with app.app_context():
+        return get_db().execute(statement, params).fetchall()
+
+
+def make_admin(app, email="boss@example.com"):
+    """An admin from the command line; the client signed in as them."""
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", email], input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    response = AuthActions(client).login(email=email, password=ADMIN_PASSWORD)
+    assert response.status_code == 302
+    assert response.location == "/admin"
+    return client
+
+
+def user_id(app, email):
+    return sql(app, "select id from users where email = ?", [email])[0][0]
+
+
+@pytest.fixture
+def clinic(app):
+    """A patient with health data, a therapist linked to them, and an admin: (app, clients)."""
+    pat = person(app, "pat@example.com")
+    checkin(pat, DAY, 3, reflection=HEALTH_WORDS[0], tags=HEALTH_WORDS[1])
+    session(pat, DAY, intention=HEALTH_WORDS[2])
+    doc = therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert pat.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    boss = make_admin(app)
+    return app, {"patient": pat, "therapist": doc, "admin": boss, "stranger": app.test_client()}
+
+
+# The command line
+
+
+def test_create_admin_asks_for_the_password_twice_and_stores_an_admin(app):
+    make_admin(app)
+    ((role, password_hash, deactivated),) = sql(
+        app, "select role, password_hash, deactivated_at from users"
+    )
+    assert (role, deactivated) == ("admin", None)
+    assert ADMIN_PASSWORD not in password_hash
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("short one\nshort one\n", "Use 10 to 256 characters."),
+        ("password123\npassword123\n", "one of the most common"),
+        ("a long enough phrase\nanother long phrase\na\na\na\n", "do not match"),
+    ],
+)
+def test_create_admin_refuses_a_bad_password_and_stores_nothing(app, typed, message):
+    result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.com"], input=typed)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert sql(app, "select count(*) from users") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "boss@", "a" * 250 + "@example.com", "bo\u0000ss@x.org"]
+)
+def test_create_admin_refuses_a_bad_email(app, email):
+    result = app.test_cli_runner().invoke(args=["create-admin", email, "--link"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert sql(app, "select count(*) from users") == [(0,)]
+
+
+def test_create_admin_never_turns_an_existing_account_into_an_admin(app):
+    person(app, "pat@example.com")
+    result = app.test_cli_runner().invoke(args=["create-admin", "PAT@example.com", "--link"])
+    assert result.exit_code == 1
+    assert "already exists (a patient)" in result.output
+    assert sql(app, "select role from users") == [("patient",)]
+
+
+def test_create_admin_with_link_prints_a_set_password_link_that_works_once(app):
+    app.config["PUBLIC_URL"] = "https://journal.example.org/"
+    result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.com", "--link"])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"https://journal\.example\.org/auth/reset/[A-Za-z0-9_-]{43}", link)
+    path = link.removeprefix("https://journal.example.org")
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"password": ADMIN_PASSWORD}).status_code == 302
+    assert client.get(path).status_code == 410
+    response = AuthActions(client).login(email="boss@example.com", password=ADMIN_PASSWORD)
+    assert response.location == "/admin"
+
+
+# Who reaches the admin pages
+
+ADMIN_GETS = ["/admin", "/admin/users/1", "/admin/invitations", "/admin?q=pat"]
+ADMIN_POSTS = [
+    "/admin/users/1/deactivate",
+    "/admin/users/1/reactivate",
+    "/admin/users/1/reset-link",
+    "/admin/invitations",
+]
+
+
+@pytest.mark.parametrize("who", ["patient", "therapist"])
+def test_the_admin_pages_are_404_for_patients_and_therapists(clinic, who):
+    app, clients = clinic
+    before = sql(app, "select * from users") + sql(app, "select * from tokens")
+    for path in ADMIN_GETS:
+        assert clients[who].get(path).status_code == 404, path
+    for path in ADMIN_POSTS:
+        response = clients[who].post(path, data={"role": "therapist"})
+        assert response.status_code == 404, path
+    assert sql(app, "select * from users") + sql(app, "select * from tokens") == before
+
+
+def test_the_admin_pages_send_a_stranger_to_log_in(clinic):
+    app, clients = clinic
+    for path in ADMIN_GETS:
+        response = clients["stranger"].get(path)
+        assert response.status_code == 302, path
+        assert response.location.startswith("/auth/login?next=")
+    for path in ADMIN_POSTS:
+        assert clients["stranger"].post(path, data={"role": "therapist"}).status_code == 302
+
+
+def test_the_admin_pages_are_open_to_an_admin(clinic):
+    app, clients = clinic
+    for path in ADMIN_GETS:
+        assert clients["admin"].get(path).status_code == 200, path
+
+
+def test_an_admin_reaches_no_page_with_health_data(clinic):
+    """Every GET route of the URL map, as an admin: only the admin pages, the account's own
+    settings, help and the like answer; everything else is 404; no health data anywhere."""
+    app, clients = clinic
+    boss = clients["admin"]
+    pat_id = user_id(app, "pat@example.com")
+    with app.app_context():
+        db = get_db()
+        values = {
+            "day": DAY,
+            "id": db.execute("select id from sessions").fetchone()[0],
+            "kind": "phq9",
+            "patient_id": pat_id,
+            "user_id": pat_id,
+            "name": "mood",
+            "fmt": "svg",
+            "token": "x" * 43,
+            "secret": "x" * 43,
+            "filename": "style.css",
+        }
+    reached = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        path = rule.build({name: values.get(name, 1) for name in rule.arguments})[1]
+        response = boss.get(path)
+        body = response.get_data(as_text=True) if response.mimetype.startswith("text") else ""
+        response.close()
+        for words in HEALTH_WORDS:
+            assert words not in body, rule.endpoint
+        if response.status_code != 404:
+            reached.add(rule.endpoint)
+    allowed = {
+        "static", "pages.index", "pages.help", "pages.healthz", "offline.manifest",
+        "offline.service_worker", "offline.offline", "auth.login", "auth.register",
+        "auth.invite", "auth.reset", "settings.index", "settings.activity", "settings.delete",
+        "settings.devices", "admin.index", "admin.account", "admin.invitations",
+    }  # fmt: skip
+    assert reached <= allowed, reached - allowed
+    assert {"admin.index", "admin.account", "settings.index", "pages.help"} <= reached
+    # The patient's own pages, the caseload and a share link's page are all 404.
+    for path in ("/checkin", "/entries", "/progress", "/sessions", "/assessments", "/export",
+                 "/export/checkins.csv", "/export/report.pdf", "/charts/mood.svg",
+                 f"/caseload/{pat_id}", "/caseload", "/settings/therapist", "/settings/symptoms",
+                 "/settings/reminders", "/share", "/import"):  # fmt: skip
+        assert boss.get(path).status_code == 404, path
+
+
+def test_an_admin_changes_nothing_of_anyone_through_another_post_route(clinic):
+    """Every POST route of the URL map but the admin's own and their account's: 404, and not
+    a row changes."""
+    app, clients = clinic
+    boss = clients["admin"]
+    with app.app_context():
+        db = get_db()
+        before = {t: db.execute(f"select * from [{t}]").fetchall() for t in db.table_names()}  # noqa: S608
+    own = {"auth.login", "auth.register", "auth.invite", "auth.reset", "auth.logout"}
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint.startswith("admin."):
+            continue
+        if rule.endpoint in own or rule.endpoint in access.ADMIN_REACHES:
+            continue
+        path = rule.build(dict.fromkeys(rule.arguments, 1))[1]
+        response = boss.post(path, data={"mood": "5", "date": DAY, "invite_code": "x"})
+        assert response.status_code == 404, rule.endpoint
+    with app.app_context():
+        db = get_db()
+        after = {t: db.execute(f"select * from [{t}]").fetchall() for t in db.table_names()}  # noqa: S608
+    assert after == before
+
+
+def test_the_admin_account_page_shows_no_health_data(clinic):
+    app, clients = clinic
+    page = clients["admin"].get(f"/admin/users/{user_id(app, 'pat@example.com')}").text
+    assert "pat@example.com" in page and "Patient" in page
+    for words in (*HEALTH_WORDS, "mood", "PHQ"):
+        assert words not in page
+
+
+def test_the_admin_nav_leads_to_the_accounts_not_a_journal(clinic):
+    app, clients = clinic
+    page = clients["admin"].get("/settings").text
+    assert 'href="/admin"' in page
+    for path in ("/checkin", "/caseload", "/settings/therapist", "/export"):
+        assert f'href="{path}"' not in page
+
+
+# The list and its search
+
+
+def test_the_list_shows_each_account_with_its_role_and_state(clinic):
+    app, clients = clinic
+    page = clients["admin"].get("/admin").text
+    assert "3 accounts." in page
+    for email, role in (
+        ("pat@example.com", "Patient"),
+        ("doc@example.com", "Therapist"),
+        ("boss@example.com", "Admin"),
+    ):
+        item = re.search(
+            rf'<li id="account-\d+"><a [^>]*>{re.escape(email)}</a>(.*?)</li>', page, re.S
+        )
+        assert item, email
+        assert f"{role} · active · two-factor off" in item.group(1)
+        assert "last sign-in" in item.group(1)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("pat", ["pat@example.com"]),
+        ("PAT@EXAMPLE", ["pat@example.com"]),
+        ("example.com", ["pat@example.com", "doc@example.com", "boss@example.com"]),
+        ("%", []),
+        ("_", []),
+        ("nobody", []),
+        ("  doc  ", ["doc@example.com"]),
+    ],
+)
+def test_search_by_email(clinic, query, found):
+    app, clients = clinic
+    response = clients["admin"].get("/admin", query_string={"q": query})
+    assert response.status_code == 200
+    shown = re.findall(r'<li id="account-\d+"><a [^>]*>([^<]+)</a>', response.text)
+    assert shown == found
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("a" * 255, "Search with at most 254 characters."),
+        ("pat\u0000", "Search with letters, digits"),
+        ("pat\u202e", "Search with letters, digits"),
+    ],
+)
+def test_a_bad_search_is_400_with_the_message_at_the_field(clinic, query, message):
+    app, clients = clinic
+    response = clients["admin"].get("/admin", query_string={"q": query})
+    assert response.status_code == 400
+    assert 'id="q-error"' in response.text and message in response.text
+    assert "pat@example.com" not in response.text
+
+
+def test_the_list_is_paged(clinic):
+    app, clients = clinic
+    app.config["ENTRIES_PER_PAGE"] = 2
+    boss = clients["admin"]
+    first = boss.get("/admin?q=example").text
+    assert re.findall(r'<li id="account-\d+"><a [^>]*>([^<]+)</a>', first) == [
+        "pat@example.com",
+        "doc@example.com",
+    ]
+    assert "Page 1 of 2" in first and 'href="/admin?q=example&amp;page=2"' in first
+    second = boss.get("/admin?q=example&page=2").text
+    assert re.findall(r'<li id="account-\d+"><a [^>]*>([^<]+)</a>', second) == ["boss@example.com"]
+    for page in ("3", "0", "x", "٢"):
+        assert boss.get(f"/admin?page={page}").status_code == 404
+
+
+def test_an_account_that_does_not_exist_is_404(clinic):
+    app, clients = clinic
+    for path in ("/admin/users/999", f"/admin/users/{2**63}"):
+        assert clients["admin"].get(path).status_code == 404
+    assert clients["admin"].post("/admin/users/999/deactivate").status_code == 404
+
+
+# Deactivating and reactivating
+
+
+def test_deactivating_ends_every_sign_in_and_refuses_log_in_and_keeps_the_data(clinic):
+    app, clients = clinic
+    pat = clients["patient"]
+    pat_id = user_id(app, "pat@example.com")
+    # A second browser, with "Keep me signed in": its remember-me cookie is copied away.
+    phone = app.test_client()
+    AuthActions(phone).login(email="pat@example.com", remember="y")
+    remember = phone.get_cookie("remember_token").value
+    data_before = sql(app, "select * from checkins") + sql(app, "select * from sessions")
+
+    response = clients["admin"].post(f"/admin/users/{pat_id}/deactivate")
+    assert response.status_code == 302
+    assert "is deactivated" in clients["admin"].get(response.location).text
+    assert sql(app, "select count(*) from signins where user_id = ?", [pat_id]) == [(0,)]
+    assert sql(app, "select deactivated_at from users where id = ?", [pat_id]) == [
+        (clock.utcnow_iso(),)
+    ]
+
+    # The cookies from before are refused: the session's and the remember-me token alone.
+    assert pat.get("/checkin").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember)
+    assert thief.get("/checkin").location.startswith("/auth/login")
+    # Log-in is refused with the reason, and makes no sign-in.
+    again = app.test_client()
+    refused = AuthActions(again).login(email="pat@example.com")
+    assert refused.status_code == 403
+    assert "This account is deactivated" in refused.text and "ask your clinic" in refused.text
+    assert sql(app, "select count(*) from signins where user_id = ?", [pat_id]) == [(0,)]
+    # A wrong password learns nothing of it.
+    wrong = AuthActions(app.test_client()).login(email="pat@example.com", password="nope nope nope")
+    assert wrong.status_code == 400 and "deactivated" not in wrong.text
+    # The data stays.
+    assert sql(app, "select * from checkins") + sql(app, "select * from sessions") == data_before
+    page = clients["admin"].get(f"/admin/users/{pat_id}").text
+    assert "deactivated since" in page and "Reactivate" in page
+    assert "deactivated" in clients["admin"].get("/admin?q=pat").text
+
+    # Reactivating lets the person in again, with their journal as it was.
+    assert clients["admin"].post(f"/admin/users/{pat_id}/reactivate").status_code == 302
+    assert sql(app, "select deactivated_at from users where id = ?", [pat_id]) == [(None,)]
+    back = app.test_client()
+    assert AuthActions(back).login(email="pat@example.com").location == "/checkin"
+    assert HEALTH_WORDS[0] in back.get(f"/entries/{DAY}").text
+
+
+def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):
+    """Belt and braces: even a sign-in row left behind does not let a deactivated account in."""
+    app, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    sql(app, "update users set deactivated_at = ? where id = ?", [clock.utcnow_iso(), pat_id])
+    assert clients["patient"].get("/checkin").status_code == 302
+    assert sql(app, "select count(*) from signins where user_id = ?", [pat_id]) == [(0,)]
+
+
+def test_an_admin_cannot_deactivate_themself(clinic):
+    app, clients = clinic
+    boss_id = user_id(app, "boss@example.com")
+    response = clients["admin"].post(f"/admin/users/{boss_id}/deactivate")
+    assert response.status_code == 400
+    assert "You cannot deactivate your own account." in response.text
+    assert sql(app, "select deactivated_at from users where id = ?", [boss_id]) == [(None,)]
+    assert clients["admin"].get("/admin").status_code == 200
+
+
+def test_admin_actions_are_in_the_audit_log(clinic):
+    app, clients = clinic
+    boss = clients["admin"]
+    boss_id, doc_id = user_id(app, "boss@example.com"), user_id(app, "doc@example.com")
+    boss.post(f"/admin/users/{doc_id}/deactivate")
+    boss.post(f"/admin/users/{doc_id}/reactivate")
+    boss.post(f"/admin/users/{doc_id}/reset-link")
+    boss.post("/admin/invitations", data={"role": "therapist"})
+    rows = sql(app, "select actor_id, actor_role, action, subject_id from audit order by id")
+    admin_rows = [row for row in rows if row[1] == "admin"]
+    assert admin_rows == [
+        (boss_id, "admin", "deactivate", doc_id),
+        (boss_id, "admin", "reactivate", doc_id),
+        (boss_id, "admin", "reset-link", doc_id),
+        (boss_id, "admin", "invitation", None),
+    ]
+
+
+def test_every_admin_post_needs_its_csrf_token(clinic):
+    app, clients = clinic
+    app.config["WTF_CSRF_ENABLED"] = True
+    boss = clients["admin"]
+    pat_id = user_id(app, "pat@example.com")
+    before = sql(app, "select * from users") + sql(app, "select * from tokens")
+    for path in [p.replace("/1/", f"/{pat_id}/") for p in ADMIN_POSTS]:
+        for token in (None, "forged"):
+            data = {"role": "therapist"} | ({"csrf_token": token} if token else {})
+            assert boss.post(path, data=data).status_code == 400, path
+    assert sql(app, "select * from users") + sql(app, "select * from tokens") == before
+    # With the page's own token, it works.
+    token = csrf_token(boss.get(f"/admin/users/{pat_id}"))
+    response = boss.post(f"/admin/users/{pat_id}/deactivate", data={"csrf_token": token})
+    assert response.status_code == 302
+
+
+# The migration
+
+
+def test_the_migration_keeps_every_account_and_never_gives_an_id_twice(tmp_path):
+    """m026 rebuilds `users` for the admin role: rows, the trigger of m025 and the high-water
+    mark of the ids all survive, and the old therapists keep working."""
+    from journal.data import connect
+    from journal.migrations import migrate
+
+    path = tmp_path / "old.sqlite3"
+    db = connect(str(path))
+    db.conn.execute("PRAGMA foreign_keys = OFF")  # as `migrate` applies them
+    migrations.apply(db, stop_before="m026_admins_and_tokens")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    for n, role in enumerate(("patient", "therapist", "patient"), start=1):
+        db["users"].insert({"email": f"u{n}@example.com", "password_hash": "x", "role": role,
+                            "created_at": "2026-01-01T00:00:00+00:00"})  # fmt: skip
+    db.execute("delete from users where id = 3")  # the newest account was deleted
+    migrate(db)
+    assert db.execute("select id, role from users").fetchall() == [(1, "patient"), (2, "therapist")]
+    db["users"].insert({"email": "new@example.com", "password_hash": "x", "role": "admin",
+                        "created_at": "2026-01-01T00:00:00+00:00"})  # fmt: skip
+    assert db.execute("select id from users where email = 'new@example.com'").fetchone() == (4,)
+    # m025's trigger came back with the table: the new account has its change counts.
+    assert db.execute("select count(*) from change_counts where user_id = 4").fetchone() == (1,)
+    with pytest.raises(sqlite3.IntegrityError):
+        db["users"].insert({"email": "x@example.com", "password_hash": "x", "role": "root",
+                            "created_at": "2026-01-01T00:00:00+00:00"})  # fmt: skip
+    db.close()
+    app = make_app(tmp_path, DATABASE=str(path))
+    client = app.test_client()
+    response = AuthActions(client).login(email="u2@example.com", password="x")
+    assert response.status_code == 400  # the hash "x" matches nothing: the form still answers
+    with app.app_context():
+        from journal.passwords import hash_password
+
+        get_db().execute(
+            "update users set password_hash = ? where id = 2", [hash_password(PASSWORD)]
+        )
+    assert AuthActions(client).login(email="u2@example.com").location == "/caseload"

@@ -1,0 +1,94 @@
+"""The admin pages in a real browser (issue 9): Chromium at 390 x 844, light and dark, axe
+clean, no sideways scrolling at 390 and 360 px; an admin invites a therapist, who registers
+from the link in another browser."""
+
+import re
+import uuid
+
+import pytest
+from conftest import LIVE, PASSWORD
+from live import FAST_HASH
+from playwright.sync_api import expect
+from test_browser import SCHEMES, in_scheme, looks_right, register
+from werkzeug.security import generate_password_hash
+
+from journal import clock
+from journal.data import connect, users
+
+pytestmark = pytest.mark.browser
+
+
+def admin_on_live_server():
+    """A new admin straight into the live server's database (as `flask create-admin` makes
+    one); their email."""
+    email = f"admin-{uuid.uuid4().hex}@example.com"
+    db = connect(str(LIVE["database"]))
+    try:
+        row = {
+            "email": email,
+            "password_hash": generate_password_hash(PASSWORD, FAST_HASH),
+            "role": "admin",
+            "timezone": "UTC",
+            "created_at": clock.utcnow_iso(),
+        }
+        users.insert(db, row)
+    finally:
+        db.close()
+    return email
+
+
+def log_in(page, email):
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_an_admin_invites_a_therapist_and_finds_accounts(
+    page, browser, browser_context_args, scheme
+):
+    in_scheme(page, scheme)
+    patient_email = register(page, name="Robin")
+    page.get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login$"))
+    email = admin_on_live_server()
+    log_in(page, email)
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    found = []
+    looks_right(page, "accounts", found)
+
+    page.get_by_label("Search by email").fill(patient_email[:12])
+    page.get_by_role("button", name="Search").tap()
+    expect(page.get_by_role("link", name=patient_email)).to_be_visible()
+    page.get_by_role("link", name=patient_email).tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text(patient_email)
+    looks_right(page, "account", found)
+    page.get_by_role("button", name="Make a password-reset link").tap()
+    expect(page.get_by_label("Link")).to_have_value(re.compile(r"/auth/reset/"))
+    looks_right(page, "reset link", found)
+
+    page.goto("/admin/invitations")
+    looks_right(page, "invitations", found)
+    page.get_by_role("button", name="Make an invitation link").tap()
+    link = page.get_by_label("Link").input_value()
+    assert "/auth/invite/" in link
+    looks_right(page, "new invitation", found)
+
+    doc = browser.new_context(**browser_context_args).new_page()
+    try:
+        in_scheme(doc, scheme)
+        doc.goto(link)
+        expect(doc.get_by_role("heading", level=1)).to_have_text("Create your therapist account")
+        looks_right(doc, "invited registration", found)
+        doc.get_by_label("Email", exact=True).fill(f"doc-{uuid.uuid4().hex}@example.com")
+        doc.get_by_label("Password", exact=True).fill(PASSWORD)
+        doc.get_by_role("button", name="Create account").tap()
+        expect(doc).to_have_url(re.compile(r"/caseload$"))
+        doc.get_by_role("button", name="Log out").tap()
+        expect(doc).to_have_url(re.compile(r"/auth/login$"))
+        doc.goto(link)  # a second time: used
+        expect(doc.get_by_role("heading", level=1)).to_have_text("This link has been used")
+    finally:
+        doc.context.close()
+    assert found == []

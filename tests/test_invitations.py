@@ -1,0 +1,301 @@
+"""Therapists are invited, not self-declared (issue 9): /auth/register makes patients only by
+default, an admin's invitation (`/admin/invitations`, `/auth/invite/<token>`) makes a
+therapist (single use, 7 days, only its hash stored), and the JOURNAL_OPEN_THERAPIST_SIGNUP
+and JOURNAL_OPEN_SIGNUP settings."""
+
+import hashlib
+import re
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from factories import NOW, invitation, person, reset_link
+from test_admin import make_admin, sql
+
+from journal import clock, create_app, onetime
+from journal.auth import THERAPIST_BY_INVITATION
+from journal.db import get_db
+
+SIGN_UP = {"email": "doc@example.com", "password": PASSWORD, "timezone": "UTC"}
+
+
+def everything(app):
+    return [sql(app, f"select * from [{t}]") for t in ("users", "tokens", "signins", "activity")]  # noqa: S608
+
+
+def made_link(response):
+    """The one-time link an admin's page shows, as a path."""
+    found = re.search(
+        r'id="one-time-link" type="url" value="http://localhost(/[^"]+)"', response.text
+    )
+    assert found, response.text
+    return found.group(1)
+
+
+# /auth/register by default: patients only
+
+
+def test_the_register_form_offers_no_role_by_default(client):
+    page = client.get("/auth/register").text
+    assert "a therapist" not in page and 'name="role"' not in page
+
+
+def test_a_posted_therapist_role_is_refused_with_a_message_and_nothing_stored(app, client):
+    before = everything(app)
+    response = client.post(
+        "/auth/register", data={**SIGN_UP, "role": "therapist", "display_name": "Dr Ana 🌿"}
+    )
+    assert response.status_code == 400
+    assert THERAPIST_BY_INVITATION in response.text
+    assert 'value="doc@example.com"' in response.text and "Dr Ana 🌿" in response.text
+    assert everything(app) == before
+
+
+@pytest.mark.parametrize("role", ["admin", "root", "", "patient\u0000"])
+def test_any_other_role_is_refused(app, client, role):
+    before = everything(app)
+    response = client.post("/auth/register", data={**SIGN_UP, "role": role})
+    assert response.status_code == 400
+    assert THERAPIST_BY_INVITATION in response.text
+    assert everything(app) == before
+
+
+def test_a_patient_still_registers_openly(app, client):
+    assert client.post("/auth/register", data={**SIGN_UP, "role": "patient"}).location == "/checkin"
+    assert sql(app, "select role from users") == [("patient",)]
+
+
+def test_open_therapist_signup_restores_the_role_choice(app, client):
+    app.config["OPEN_THERAPIST_SIGNUP"] = True
+    assert "a therapist" in client.get("/auth/register").text
+    response = client.post("/auth/register", data={**SIGN_UP, "role": "therapist"})
+    assert response.location == "/caseload"
+    assert sql(app, "select role from users") == [("therapist",)]
+    assert client.post("/auth/logout").status_code == 302
+    other = app.test_client().post(
+        "/auth/register", data={**SIGN_UP, "email": "x@example.com", "role": "admin"}
+    )
+    assert other.status_code == 400  # never an admin, open or not
+
+
+def test_the_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    monkeypatch.setenv("JOURNAL_OPEN_THERAPIST_SIGNUP", "true")
+    monkeypatch.setenv("JOURNAL_OPEN_SIGNUP", "false")
+    monkeypatch.setenv("JOURNAL_CLINIC_NAME", "Riverside Clinic")
+    app = create_app()
+    assert app.config["OPEN_THERAPIST_SIGNUP"] is True
+    assert app.config["OPEN_SIGNUP"] is False
+    assert app.config["CLINIC_NAME"] == "Riverside Clinic"
+    (tmp_path / "default").mkdir()
+    default = make_app(tmp_path / "default")
+    assert (default.config["OPEN_SIGNUP"], default.config["OPEN_THERAPIST_SIGNUP"]) == (True, False)
+
+
+def test_an_existing_therapist_keeps_working(app, client):
+    app.config["OPEN_THERAPIST_SIGNUP"] = True  # how therapists joined before the upgrade
+    assert client.post("/auth/register", data={**SIGN_UP, "role": "therapist"}).status_code == 302
+    app.config["OPEN_THERAPIST_SIGNUP"] = False
+    client.post("/auth/logout")
+    assert AuthActions(client).login(email="doc@example.com").location == "/caseload"
+    assert client.get("/caseload").status_code == 200
+
+
+# Invitations
+
+
+def test_an_admin_invites_a_therapist_who_registers_once(app):
+    boss = make_admin(app)
+    page = boss.get("/admin/invitations")
+    assert page.status_code == 200 and "None: every invitation" in page.text
+    response = boss.post("/admin/invitations", data={"email": "", "role": "therapist"})
+    assert response.status_code == 200
+    assert "Shown only now" in response.text and "within 7 days" in response.text
+    path = made_link(response)
+    token = path.rsplit("/", 1)[1]
+    # Only the hash is stored.
+    ((stored, kind, role, expires),) = sql(app, "select hash, kind, role, expires_at from tokens")
+    assert (kind, role) == ("invitation", "therapist")
+    assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in str(
+        everything(app)
+    )
+    assert expires == (NOW + timedelta(days=7)).isoformat(timespec="seconds")
+    # The admin's list shows it open, and never the link again.
+    listed = boss.get("/admin/invitations").text
+    assert "Therapist · until" in listed and token not in listed
+
+    doc = app.test_client()
+    form = doc.get(path)
+    assert form.status_code == 200
+    assert "Create your therapist account" in form.text and 'name="role"' not in form.text
+    response = doc.post(path, data={**SIGN_UP, "role": "patient"})  # the role is the invitation's
+    assert response.location == "/caseload"
+    assert sql(app, "select role from users where email = 'doc@example.com'") == [("therapist",)]
+    assert sql(app, "select used_at from tokens") == [(clock.utcnow_iso(),)]
+    assert "None: every invitation" in boss.get("/admin/invitations").text
+
+    # Used: a clear page, nothing changes, for anyone.
+    before = everything(app)
+    again = app.test_client()
+    for answer in (again.get(path), again.post(path, data={**SIGN_UP, "email": "b@example.com"})):
+        assert answer.status_code == 410
+        assert "This link has been used" in answer.text
+    assert everything(app) == before
+
+
+def test_an_invitation_expires_after_seven_days(app):
+    path = invitation(app)
+    client = app.test_client()
+    clock.set(NOW + timedelta(days=7) - timedelta(seconds=1))
+    assert client.get(path).status_code == 200
+    clock.set(NOW + timedelta(days=7))
+    before = everything(app)
+    response = client.post(path, data=SIGN_UP)
+    assert response.status_code == 410 and "This link has expired" in response.text
+    assert everything(app) == before
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["x" * 43, "", "a" * 5000, "%C3%A9t%C3%A9", "..%2F..%2Fadmin", "\u202egnp"],
+)
+def test_a_forged_invitation_is_404_and_changes_nothing(app, client, token):
+    invitation(app)
+    before = everything(app)
+    for response in (
+        client.get(f"/auth/invite/{token}"),
+        client.post(f"/auth/invite/{token}", data=SIGN_UP),
+    ):
+        assert response.status_code == 404
+    assert everything(app) == before
+
+
+def test_a_reset_link_is_no_invitation(app, client):
+    pat = person(app, "pat@example.com")
+    pat.post("/auth/logout")
+    token = reset_link(app, 1).rsplit("/", 1)[1]
+    before = everything(app)
+    assert client.post(f"/auth/invite/{token}", data=SIGN_UP).status_code == 404
+    assert everything(app) == before
+
+
+def test_an_invitation_cannot_make_an_admin(app):
+    boss = make_admin(app)
+    before = everything(app)
+    for role in ("admin", "root", "", "therapist\u0000", "Therapist"):
+        response = boss.post("/admin/invitations", data={"email": "x@example.com", "role": role})
+        assert response.status_code == 400, role
+        assert 'id="role-error"' in response.text and "never an admin" in response.text
+        assert 'value="x@example.com"' in response.text
+    assert everything(app) == before
+    with app.app_context():
+        with pytest.raises(ValueError):
+            onetime.make_invitation(get_db(), "admin")
+        with pytest.raises(sqlite3.IntegrityError):  # the schema refuses it too
+            get_db()["tokens"].insert({"kind": "invitation", "hash": "h", "role": "admin",
+                                       "created_at": "t", "expires_at": "t"})  # fmt: skip
+    # Nor is a patient invitation made while patients register openly.
+    assert boss.post("/admin/invitations", data={"role": "patient"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("not-an-email", "Enter an email address like name@example.com"),
+        ("a" * 300 + "@example.com", "at most 254 characters"),
+        ("doc\u0000@example.com", ""),
+    ],
+)
+def test_a_bad_invitation_email_is_400_at_the_field(app, email, message):
+    boss = make_admin(app)
+    before = everything(app)
+    response = boss.post("/admin/invitations", data={"email": email, "role": "therapist"})
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text and message in response.text
+    assert everything(app) == before
+
+
+def test_an_invitation_for_an_address_takes_only_that_address(app):
+    boss = make_admin(app)
+    path = made_link(
+        boss.post("/admin/invitations", data={"email": "Doc@Example.com", "role": "therapist"})
+    )
+    client = app.test_client()
+    assert 'value="Doc@Example.com"' in client.get(path).text
+    before = everything(app)
+    response = client.post(path, data={**SIGN_UP, "email": "someone@example.com"})
+    assert response.status_code == 400
+    assert "This invitation is for Doc@Example.com." in response.text
+    assert 'value="someone@example.com"' in response.text
+    assert everything(app) == before
+    assert client.post(path, data={**SIGN_UP, "email": "doc@EXAMPLE.com"}).location == "/caseload"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"password": "short"}, "password", "Use 10 to 256 characters."),
+        ({"password": "x" * 257}, "password", "Use 10 to 256 characters."),
+        ({"email": "é" * 300 + "@example.com"}, "email", "at most 254 characters"),
+        ({"display_name": "Dr " + "🌿" * 100}, "display_name", "Keep it to 80 characters."),
+        ({"timezone": "Mars/Olympus"}, "timezone", ""),
+    ],
+)
+def test_a_bad_invitation_form_is_400_keeps_the_words_and_spends_nothing(app, data, field, message):
+    path = invitation(app)
+    client = app.test_client()
+    before = everything(app)
+    response = client.post(path, data={**SIGN_UP, "display_name": "Dr Ana", **data})
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.text and message in response.text
+    if field != "display_name":
+        assert "Dr Ana" in response.text
+    assert everything(app) == before
+    assert client.post(path, data=SIGN_UP).location == "/caseload"  # still good once
+
+
+def test_an_email_already_taken_spends_no_invitation(app):
+    person(app, "doc@example.com")
+    path = invitation(app)
+    client = app.test_client()
+    response = client.post(path, data=SIGN_UP)
+    assert response.status_code == 400 and "already exists" in response.text
+    assert sql(app, "select used_at from tokens") == [(None,)]
+
+
+def test_the_invitation_form_needs_its_csrf_token(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    path = invitation(app)
+    client = app.test_client()
+    before = everything(app)
+    assert client.post(path, data=SIGN_UP).status_code == 400
+    assert client.post(path, data={**SIGN_UP, "csrf_token": "forged"}).status_code == 400
+    assert everything(app) == before
+    token = csrf_token(client.get(path))
+    assert client.post(path, data={**SIGN_UP, "csrf_token": token}).location == "/caseload"
+
+
+# JOURNAL_OPEN_SIGNUP=false: patients by invitation too
+
+
+def test_closed_signup_takes_invitations_only(app, client):
+    app.config["OPEN_SIGNUP"] = False
+    app.config["CLINIC_NAME"] = "Riverside Clinic"
+    page = client.get("/auth/register")
+    assert page.status_code == 200
+    assert "Accounts are by invitation" in page.text and "ask Riverside Clinic" in page.text
+    assert 'name="password"' not in page.text and "Nothing was saved" not in page.text
+    assert "Create an account" not in client.get("/auth/login").text
+    before = everything(app)
+    refused = client.post("/auth/register", data={**SIGN_UP, "role": "patient"})
+    assert refused.status_code == 400 and "Nothing was saved." in refused.text
+    assert everything(app) == before
+
+    boss = make_admin(app)
+    assert "Patient" in boss.get("/admin/invitations").text
+    path = made_link(boss.post("/admin/invitations", data={"role": "patient"}))
+    response = client.post(path, data={**SIGN_UP, "email": "pat@example.com"})
+    assert response.location == "/checkin"
+    assert sql(app, "select role from users where email = 'pat@example.com'") == [("patient",)]
