@@ -85,6 +85,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_bounds.py
 	$(BIN)/python benchmarks/bench_request_path.py
+	$(BIN)/python benchmarks/bench_lift.py
 
 # Lighthouse 12.8.2 (13 needs Node 22), installed from audit/package-lock.json, in mobile mode
 # over the main pages of a seeded server, signed in as the demo patient; prints the scores.

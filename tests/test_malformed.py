@@ -475,8 +475,14 @@ class Visitor:
         conn = http.client.HTTPConnection(self.address, timeout=60)
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
-            conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
-            response = conn.getresponse()
+            try:
+                conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
+                response = conn.getresponse()
+            except BrokenPipeError:
+                # The server answered (a 413 once the limit is passed) and closed before the
+                # whole body was sent, as it should: read the answer it sent.
+                response = http.client.HTTPResponse(conn.sock, method=method)
+                response.begin()
             text = response.read().decode()
         finally:
             conn.close()
