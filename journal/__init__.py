@@ -67,8 +67,19 @@ def create_app(test_config=None):
         # command line prints.
         OPEN_SIGNUP=True,
         OPEN_THERAPIST_SIGNUP=False,
+        # Therapists and admins must set up two-factor sign-in before reaching their work
+        # (journal/two_factor.py; JOURNAL_REQUIRE_2FA_FOR_STAFF=false turns the rule off).
+        REQUIRE_2FA_FOR_STAFF=True,
         CLINIC_NAME="",
         PUBLIC_URL="",
+        # Self-service reset by e-mail (journal/mail.py): on when MAIL_SERVER and MAIL_FROM
+        # are set; without them the log-in page says to ask the clinic.
+        MAIL_SERVER="",
+        MAIL_PORT=587,
+        MAIL_USERNAME="",
+        MAIL_PASSWORD="",
+        MAIL_STARTTLS=True,
+        MAIL_FROM="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

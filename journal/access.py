@@ -10,6 +10,10 @@
   `ADMIN_REACHES` names (the admin pages, their own account's settings, help, log-in and
   out): every other page, a patient's or a therapist's, answers an admin 404
   (`admins_to_admin_pages`), so no road leads an admin to health data.
+- Two-factor for staff: while REQUIRE_2FA_FOR_STAFF (the default), a therapist or admin
+  without two-factor sign-in reaches only `BEFORE_TWO_FACTOR` (their settings, log-in and
+  out, pages for anyone): a page elsewhere (the caseload, /admin) leads to /settings/2fa,
+  a POST is a 403 (`staff_to_two_factor`).
 - What a therapist or a share link may see of a patient (`flagged_days`,
   `shared_reflections`, `patient_context`, `linked_patient_or_404`): share links, the
   caseload and reports fetch a patient's words through here, so a reflection marked private
@@ -30,7 +34,7 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from . import figures, rules
+from . import figures, rules, two_factor
 from .data import audit, links, owned, users
 from .db import Page, get_db, page_of
 from .people import User
@@ -99,6 +103,9 @@ ADMIN_REACHES = frozenset(
         "settings.devices",
         "settings.signout_device",
         "settings.signout_others",
+        "settings.two_factor_page",
+        "settings.two_factor_off",
+        "settings.two_factor_codes",
     }
 )
 
@@ -106,11 +113,12 @@ ADMIN_REACHES = frozenset(
 def admins_to_admin_pages():
     """Answer 404 to a signed-in admin who opens anything but `ADMIN_REACHES` (a patient's
     pages, the caseload, share links, a patient's settings): an admin never sees health data."""
-    if not (current_user.is_authenticated and getattr(current_user, "is_admin", False)):
-        return None
+    # The page first: a page open to admins (/healthz among them) never loads the user.
     if request.blueprint in ADMIN_BLUEPRINTS or request.endpoint in ADMIN_REACHES:
         return None
-    abort(404)
+    if current_user.is_authenticated and getattr(current_user, "is_admin", False):
+        abort(404)
+    return None
 
 
 def therapists_to_caseload():
@@ -122,6 +130,29 @@ def therapists_to_caseload():
     if current_user.is_authenticated and current_user.is_therapist:
         return redirect(url_for("caseload.index"))
     return None
+
+
+# Staff (therapists, admins) without two-factor sign-in, when REQUIRE_2FA_FOR_STAFF: only
+# these blueprints (their own settings, log-in and out, pages for anyone) until it is set up.
+BEFORE_TWO_FACTOR = frozenset({"settings", "auth", "pages", "offline"})
+
+
+def staff_to_two_factor():
+    """Keep a signed-in therapist or admin without two-factor sign-in (when the clinic requires
+    it: REQUIRE_2FA_FOR_STAFF, the default) to `BEFORE_TWO_FACTOR`: no caseload, no patient's
+    data, no /admin. A page is redirected to /settings/2fa to set it up; any other request
+    (a POST) is refused with 403 and changes nothing."""
+    if request.blueprint in BEFORE_TWO_FACTOR or request.endpoint == "static":
+        return None
+    if not current_app.config.get("REQUIRE_2FA_FOR_STAFF", True):
+        return None
+    if not (current_user.is_authenticated and current_user.role in two_factor.STAFF):
+        return None
+    if not two_factor.required(get_db(), current_user):
+        return None
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("settings.two_factor_page"))
+    abort(403)
 
 
 def role_required(test):
@@ -329,6 +360,7 @@ def init_app(app, csrf):
     """
     app.before_request(admins_to_admin_pages)
     app.before_request(therapists_to_caseload)
+    app.before_request(staff_to_two_factor)
     csrf.init_app(app)
     for endpoint in CHECKS_ITS_OWN_TOKEN:
         csrf.exempt(app.view_functions[endpoint])

@@ -21,6 +21,7 @@ from . import clock, onetime, timezones
 from .access import admin_required
 from .data import admin as accounts
 from .data import audit, tokens, users
+from .data import two_factor as two_factor_data
 from .db import get_db, page_of, write_transaction
 from .fields import JournalForm, no_control_characters, strip
 from .passwords import hash_password, password_problem
@@ -83,7 +84,9 @@ def index():
     total = accounts.count_accounts(db, query)
     page, pages, offset = page_of(total)
     per_page = current_app.config["ENTRIES_PER_PAGE"]
-    rows = [shown(row) for row in accounts.accounts(db, query, per_page, offset)]
+    found = accounts.accounts(db, query, per_page, offset)
+    with_two_factor = two_factor_data.enabled_ids(db, [row["id"] for row in found])
+    rows = [{**shown(row), "two_factor": row["id"] in with_two_factor} for row in found]
     return render_template(
         "admin/index.html",
         query=query,
@@ -156,7 +159,7 @@ def reset_link(user_id):
     button_form_or_400()
     row = account_or_404(user_id)
     with write_transaction() as db:
-        token = onetime.make_reset(db, user_id, created_by=current_user.id)
+        token = onetime.make_reset(db, user_id, created_by=current_user.id, clears_two_factor=True)
         record("reset-link", user_id)
     return render_template(
         "admin/link.html",
@@ -302,7 +305,7 @@ def reset_link_command(email):
     if row is None:
         raise click.ClickException(f"No account has the email {email.strip()!r}.")
     with write_transaction() as db:
-        token = onetime.make_reset(db, row["id"])
+        token = onetime.make_reset(db, row["id"], clears_two_factor=True)
         audit.record(db, None, "reset-link", row["id"], actor_role="command line")
     click.echo(f"A password-reset link for {row['email']}, good once within "
                f"{onetime.RESET_HOURS} hours:")  # fmt: skip

@@ -21,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -28,7 +29,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from . import clock, onetime
+from . import clock, mail, onetime, two_factor
 from .account import record_activity
 from .data import users
 from .db import get_db, write_transaction
@@ -255,6 +256,8 @@ def reset(token):
             return gone(onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
+        if link.get("clears_two_factor"):  # an admin's link: the phone may be lost
+            two_factor.turn_off(db, link["user_id"])
         record_activity("password-reset", user_id=link["user_id"], how="a reset link")
     if current_user.is_authenticated:
         sign_out()
@@ -267,6 +270,55 @@ OTHER_ACCOUNT = (
     "This link is for another account",
     "Someone else is signed in on this browser. Log out first, then open the link again.",
 )
+
+
+class ForgotForm(JournalForm):
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254, message="Email addresses are at most 254 characters."),
+            no_control_characters,
+            Email("Enter an email address like name@example.com."),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """Ask for a reset link by mail (only when the clinic configured SMTP). Every address that
+    looks like one gets the same answer, whether it has an account or not; an active account
+    is mailed a link (`onetime.make_reset`, as an admin's), at most RESET_MAILS_PER_WINDOW an
+    hour. A mail server that fails is logged and changes nothing on the page."""
+    config = current_app.config
+    if not mail.configured(config):
+        abort(404)
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/forgot.html", form=form), status
+    token = None
+    with write_transaction() as db:
+        row = users.by_email(db, form.email.data.lower())
+        if row and not row["deactivated_at"] and onetime.may_mail_reset(db, row["id"]):
+            token = onetime.make_reset(db, row["id"])
+    if token:  # sent after the commit: the link works by the time it arrives
+        send_reset_mail(row, token)
+    return render_template("auth/forgot.html", form=None, reset_hours=onetime.RESET_HOURS), 200
+
+
+def send_reset_mail(row, token):
+    """Mail the reset link `token` to the account `row`; when the mail server fails, log it
+    and forget the link (never handed out, so it neither works nor counts)."""
+    config = current_app.config
+    path = url_for("auth.reset", token=token)
+    base = (config.get("PUBLIC_URL") or "").rstrip("/")
+    link = base + path if base else onetime.link("auth.reset", token)
+    if not mail.send_reset(config, row, link):
+        with write_transaction() as db:
+            onetime.forget(db, "reset", token)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -299,8 +351,70 @@ def login():
     if row["deactivated_at"]:  # told only to whoever knows the password
         form.form_errors.append(DEACTIVATED)
         return render_template("auth/login.html", form=form), 403
+    if two_factor.is_on(db, row["id"]):  # the second step: /auth/2fa signs in
+        session[PENDING] = {
+            "user_id": row["id"],
+            "remember": bool(form.remember.data),
+            "next": request.args.get("next") or "",
+            "at": clock.timestamp(),
+        }
+        return redirect(url_for("auth.second_step"))
     sign_in(User(row), remember=form.remember.data)
     return redirect(safe_next(request.args.get("next")))
+
+
+# Two-factor sign-in (journal/two_factor.py): after the right password, a person with it on
+# is remembered here, in the Flask session, for PENDING_SECONDS; no sign-in exists until
+# /auth/2fa accepts a code.
+PENDING = "two_factor_pending"
+PENDING_SECONDS = 5 * 60
+
+
+def pending_signin():
+    """(the `users` row, the pending state) of a password accepted in the last
+    PENDING_SECONDS for an active account with two-factor on, or (None, None)."""
+    pending = session.get(PENDING)
+    row = None
+    if pending and 0 <= clock.timestamp() - pending.get("at", 0) <= PENDING_SECONDS:
+        row = users.by_id(get_db(), pending.get("user_id"))
+    if row is None or row["deactivated_at"] or not two_factor.is_on(get_db(), row["id"]):
+        session.pop(PENDING, None)
+        return None, None
+    return row, pending
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+def second_step():
+    """The second step of signing in: a code from the app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = two_factor.CodeForm()
+    if form.is_submitted() and not form.validate():  # bad input: 400 whoever sends it
+        return render_template("auth/two_factor.html", form=form), 400
+    row, pending = pending_signin()
+    if row is None:
+        flash("Please log in again: the code is asked for within 5 minutes of the password.")
+        return redirect(url_for("auth.login"))
+    if not form.is_submitted():
+        return render_template("auth/two_factor.html", form=form)
+    db, address = get_db(), request.remote_addr or "unknown"
+    wait = two_factor.wait(db, row["email"], address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        form.code.errors.append(
+            "Too many wrong codes. For your account's safety, please wait "
+            f"about {plural(minutes, 'minute')} and try again."
+        )
+        return render_template("auth/two_factor.html", form=form), 429, {"Retry-After": str(wait)}
+    how = two_factor.check(db, row["id"], form.code.data)
+    if how is None:
+        two_factor.failed(db, row["email"], address)
+        form.code.errors.append("That code does not match, or was used already.")
+        return render_template("auth/two_factor.html", form=form), 400
+    two_factor.succeeded(db, row["email"])
+    session.pop(PENDING, None)
+    sign_in(User(row), remember=pending["remember"], how=f"password and {how}")
+    return redirect(safe_next(pending["next"] or None))
 
 
 @bp.route("/logout", methods=["POST"])

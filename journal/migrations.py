@@ -592,6 +592,36 @@ def m027_audit(db):
         )
 
 
+@migrations()
+def m028_two_factor(db):
+    # Two-factor sign-in (issue 9): a person's TOTP secret (RFC 6238; the server must read it
+    # to check a code, so it is kept as text) and the last time step accepted, so a code is
+    # good once; their ten single-use recovery codes, only each one's SHA-256 stored. A reset
+    # link an admin hands out (`clears_two_factor`) also turns two-factor off when it is used.
+    db.execute(
+        """
+        create table two_factor (
+            user_id integer primary key references users(id) on delete cascade,
+            secret text not null,
+            enabled_at text not null,
+            last_step integer
+        )
+        """
+    )
+    db.execute(
+        """
+        create table recovery_codes (
+            id integer primary key,
+            user_id integer not null references users(id) on delete cascade,
+            hash text not null,
+            used_at text
+        )
+        """
+    )
+    db.execute("create index recovery_codes_user on recovery_codes (user_id)")
+    db.execute("alter table tokens add column clears_two_factor integer not null default 0")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

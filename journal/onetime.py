@@ -19,6 +19,9 @@ from .urls import public_url
 
 INVITATION_DAYS = 7
 RESET_HOURS = 24
+# "Forgot your password?" mails at most this many links to an account in this time.
+RESET_MAILS_PER_WINDOW = 3
+RESET_MAIL_WINDOW = timedelta(hours=1)
 # What an invitation may make: never an admin (admins come from the command line).
 INVITABLE_ROLES = ("patient", "therapist")
 # Why a link no longer opens: (HTTP status, page title, message).
@@ -61,12 +64,34 @@ def make_invitation(db, role, email=None, created_by=None):
     return make(db, "invitation", lasts, created_by, role=role, email=email or None)
 
 
-def make_reset(db, user_id, created_by=None):
+def make_reset(db, user_id, created_by=None, clears_two_factor=False):
     """A password-reset link for `user_id` (any older unused one of theirs is retired); its
-    token."""
+    token. `clears_two_factor`: an admin's link (from /admin or the command line), whose use
+    also turns the person's two-factor sign-in off (a mailed link does not)."""
+    since = _iso(clock.now() - RESET_MAIL_WINDOW)  # retired links of the last hour are counted
     with db.atomic():
-        tokens.forget_resets_of(db, user_id)
-        return make(db, "reset", timedelta(hours=RESET_HOURS), created_by, user_id=user_id)
+        tokens.forget_resets_of(db, user_id, since)
+        return make(
+            db,
+            "reset",
+            timedelta(hours=RESET_HOURS),
+            created_by,
+            user_id=user_id,
+            clears_two_factor=int(clears_two_factor),
+        )
+
+
+def may_mail_reset(db, user_id):
+    """True while fewer than RESET_MAILS_PER_WINDOW reset links were made for `user_id` in
+    the last RESET_MAIL_WINDOW (by mail or by an admin)."""
+    since = _iso(clock.now() - RESET_MAIL_WINDOW)
+    return tokens.resets_made_since(db, user_id, since) < RESET_MAILS_PER_WINDOW
+
+
+def forget(db, kind, token):
+    """Delete the link of `kind` made with `token` (made but never handed out: its mail
+    could not be sent)."""
+    tokens.forget(db, kind, token_hash(token))
 
 
 def find(db, kind, token):

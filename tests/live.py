@@ -93,6 +93,8 @@ class LiveServer:
             **os.environ,
             "JOURNAL_DATABASE": str(self.database),
             "JOURNAL_SECRET_KEY": secret_key,
+            # Staff reach their work at once (as in tests/conftest.py); `env` may turn it on.
+            "JOURNAL_REQUIRE_2FA_FOR_STAFF": "false",
         }
         self.env.pop("JOURNAL_NOW", None)
         if password_hash:

@@ -5,6 +5,7 @@ import json
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 from factories import reset_link
@@ -305,6 +306,11 @@ def two_people(app, client):
         AuthActions(app.test_client()).login(email=email, password="not the password!")
         # A password-reset link an admin made for them (issue 9), not yet used.
         reset_link(app, user_id(app, email))
+        # Two-factor sign-in on (issue 9): a secret and ten recovery codes.
+        page = person.get("/settings/2fa").text
+        secret = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+        first = pyotp.TOTP(secret).at(clock.timestamp())
+        assert person.post("/settings/2fa", data={"code": first}).status_code == 200
     return people
 
 

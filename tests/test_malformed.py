@@ -150,7 +150,9 @@ def people(tmp_path_factory):
 def cast(folder):
     """A patient with one of everything, linked to a therapist, and a visitor: (app, clients,
     the real value for each URL argument, the count of rows in the main tables)."""
-    app = make_app(folder)
+    # Mail configured, so that /auth/forgot reads its form (no request here is a valid one:
+    # nothing is sent, and port 9 on loopback has no server).
+    app = make_app(folder, MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_FROM="journal@example.com")
     doc = sign_up(app, "doc@example.com", role="therapist", display_name="Dr Rivera")
     code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
     pat = sign_up(app, "pat@example.com")

@@ -26,11 +26,37 @@ def use(db, token_id, at):
     return found.rowcount == 1
 
 
-def forget_resets_of(db, user_id):
-    """Retire every unused reset link of `user_id` (a new one replaces the old)."""
+def forget_resets_of(db, user_id, keep_since=None):
+    """Retire every unused reset link of `user_id` (a new one replaces the old).
+
+    One made after `keep_since` keeps its row, with a hash no token has (a SHA-256 is
+    64 hex digits), so that `resets_made_since` still counts it; older ones (all of them
+    without `keep_since`) are deleted.
+    """
     db.execute(
-        "delete from tokens where kind = 'reset' and user_id = ? and used_at is null", [user_id]
+        "delete from tokens where kind = 'reset' and user_id = ? and used_at is null "
+        "and (? is null or created_at <= ?)",
+        [user_id, keep_since, keep_since],
     )
+    db.execute(
+        "update tokens set hash = 'retired:' || id "
+        "where kind = 'reset' and user_id = ? and used_at is null and hash not like 'retired:%'",
+        [user_id],
+    )
+
+
+def resets_made_since(db, user_id, since):
+    """How many reset links were made for `user_id` after `since` (used, retired or open)."""
+    found = db.execute(
+        "select count(*) from tokens where kind = 'reset' and user_id = ? and created_at > ?",
+        [user_id, since],
+    )
+    return found.fetchone()[0]
+
+
+def forget(db, kind, token_hash):
+    """Delete the link of `kind` whose token hashes to `token_hash` (one never handed out)."""
+    db.execute("delete from tokens where kind = ? and hash = ?", [kind, token_hash])
 
 
 def open_invitations(db, now):

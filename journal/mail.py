@@ -1,0 +1,82 @@
+"""Mail (issue 9): the password-reset mail of "Forgot your password?", sent over SMTP.
+
+On only when the clinic configures it: `JOURNAL_MAIL_SERVER` and `JOURNAL_MAIL_FROM` (with
+`_PORT`, default 587, `_USERNAME`, `_PASSWORD` and `_STARTTLS`, default true). Standard
+library only: `smtplib` and `email.message.EmailMessage`. The mail is plain text, holds the
+link and nothing about the person's health, and never says whether anything is wrong.
+"""
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from . import onetime
+from .logs import LOGGER
+
+# Seconds to wait for the mail server (to connect, and for each answer): a request never
+# hangs longer than this on a server that does not answer.
+TIMEOUT = 10
+SUBJECT = "Your password-reset link"
+
+
+def configured(config):
+    """True when the clinic set a mail server and a From address."""
+    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM"))
+
+
+def flag(value):
+    """A true/false setting, from the environment's JSON (`true`) or plain text (`yes`)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
+
+
+def reset_message(config, to, link):
+    """The reset mail for the address `to`, holding `link`."""
+    clinic = config.get("CLINIC_NAME") or "your clinic"
+    message = EmailMessage()
+    message["Subject"] = SUBJECT
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message.set_content(
+        "Hello,\n\n"
+        "Someone asked to set a new password for the journal account with this address. "
+        "If that was you, open this link and choose a new password:\n\n"
+        f"{link}\n\n"
+        f"The link works once, within {onetime.RESET_HOURS} hours. Setting a new password "
+        "signs out every device signed in to the account.\n\n"
+        "If you did not ask, you can ignore this mail: your password stays as it is.\n\n"
+        f"If anything is unclear, {clinic} can help.\n"
+    )
+    return message
+
+
+def send(config, message):
+    """Send `message` through the configured server; raises `OSError` or
+    `smtplib.SMTPException` when it cannot."""
+    port = int(config.get("MAIL_PORT") or 587)
+    with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=TIMEOUT) as server:
+        if flag(config.get("MAIL_STARTTLS", True)):
+            server.starttls(context=ssl.create_default_context())  # the certificate checked
+        if config.get("MAIL_USERNAME"):
+            server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        server.send_message(message)
+
+
+def send_reset(config, account, link):
+    """Mail `link` to the account (a `users` row); False, with the error logged (the user id,
+    never the address), when the mail server could not take it."""
+    try:
+        send(config, reset_message(config, account["email"], link))
+    except (OSError, ValueError) as error:  # smtplib's errors are OSErrors; a bad header
+        logging.getLogger(LOGGER).error(
+            "The password-reset mail for user %s was not sent: %s: %s",
+            account["id"],
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True

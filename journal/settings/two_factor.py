@@ -1,0 +1,119 @@
+"""Two-factor sign-in in settings (`/settings/2fa`, issue 9): turning it on (a QR code and the
+secret as text, confirmed by a first code), turning it off and making new recovery codes
+(each asks for a current code or a recovery code), and how many recovery codes are left.
+The logic is journal/two_factor.py. Decisions:
+
+- The secret being set up waits in the Flask session until a first code confirms it, so a
+  wrong code stores nothing; reloading the page keeps the same secret (the app may already
+  hold it).
+- New recovery codes are shown once, on the page that answers the POST, never again.
+- Wrong codes here are throttled like those of signing in.
+"""
+
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from .. import two_factor
+from ..db import get_db
+from ..numbers import plural
+
+SETUP_KEY = "two_factor_setup"
+
+
+def page(form, status=200, codes=None):
+    db = get_db()
+    on = two_factor.is_on(db, current_user.id)
+    context = {"form": form, "on": on, "codes": codes, "required": False}
+    if on:
+        context["left"] = two_factor.codes_left(db, current_user.id)
+    else:
+        secret = session.get(SETUP_KEY) or two_factor.new_secret()
+        session[SETUP_KEY] = secret
+        context.update(
+            secret=two_factor.secret_words(secret),
+            qr=two_factor.qr_svg(two_factor.provisioning_uri(secret, current_user.email)),
+            required=two_factor.required(db, current_user),
+        )
+    response = make_response(render_template("settings/two_factor.html", **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def throttled(form):
+    """A 429 page when too many wrong codes were tried; else None."""
+    wait = two_factor.wait(get_db(), current_user.email, request.remote_addr or "unknown")
+    if not wait:
+        return None
+    minutes = max(1, round(wait / 60))
+    form.code.errors.append(
+        f"Too many wrong codes. Please wait about {plural(minutes, 'minute')} and try again."
+    )
+    response = page(form, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def wrong(form, message):
+    two_factor.failed(get_db(), current_user.email, request.remote_addr or "unknown")
+    form.code.errors.append(message)
+    return page(form, 400)
+
+
+@login_required
+def two_factor_page():
+    form = two_factor.CodeForm()
+    if request.method == "GET":
+        return page(form)
+    if not form.validate_on_submit():
+        return page(form, 400)
+    if two_factor.is_on(get_db(), current_user.id):
+        return redirect(url_for("settings.two_factor_page"))
+    refused = throttled(form)
+    if refused:
+        return refused
+    secret = session.get(SETUP_KEY)
+    codes = (
+        two_factor.turn_on(get_db(), current_user.id, secret, form.code.data) if secret else None
+    )
+    if codes is None:
+        return wrong(form, "That code does not match. Check the app's newest code and try again.")
+    session.pop(SETUP_KEY, None)
+    two_factor.succeeded(get_db(), current_user.email)
+    return page(two_factor.CodeForm(formdata=None), codes=codes)
+
+
+def checked_code(form):
+    """None when the form holds a current code or a recovery code (two-factor being on); else
+    the answer to give."""
+    if not form.validate_on_submit():
+        return page(form, 400)
+    if not two_factor.is_on(get_db(), current_user.id):
+        return redirect(url_for("settings.two_factor_page"))
+    refused = throttled(form)
+    if refused:
+        return refused
+    if two_factor.check(get_db(), current_user.id, form.code.data) is None:
+        return wrong(form, "That code does not match, or was used already. Nothing changed.")
+    two_factor.succeeded(get_db(), current_user.email)
+    return None
+
+
+@login_required
+def two_factor_off():
+    form = two_factor.CodeForm()
+    answer = checked_code(form)
+    if answer is not None:
+        return answer
+    two_factor.turn_off(get_db(), current_user.id)
+    flash("Two-factor sign-in is off. Your recovery codes no longer work.")
+    return redirect(url_for("settings.two_factor_page"))
+
+
+@login_required
+def two_factor_codes():
+    form = two_factor.CodeForm()
+    answer = checked_code(form)
+    if answer is not None:
+        return answer
+    codes = two_factor.new_codes(get_db(), current_user.id)
+    return page(two_factor.CodeForm(formdata=None), codes=codes)

@@ -1,0 +1,205 @@
+"""Two-factor sign-in with TOTP (RFC 6238, issue 9): the logic, with no page of its own.
+
+The codes come from `pyotp`, a maintained implementation of RFC 6238, at the app's clock
+(`clock.timestamp()`), so tests compute codes with `TOTP.at(...)` at the held time. Decisions:
+
+- A code is good for its 30-second step and one step either side (clocks of phones drift);
+  one from further away is refused. A step accepted once is spent: that code, or an older
+  one, is refused after (`last_step`), so an overheard code cannot be replayed.
+- Ten recovery codes ("abcde-fghij": ten letters and digits, 50 random bits), each good once,
+  only their SHA-256 stored (as for tokens); they are shown once, when made.
+- Wrong codes count as failed log-ins (journal/passwords.py's throttle) under their own key
+  ("2fa:" and the email), so knowing the password, which clears the password's count, does
+  not buy more guesses at the code.
+- Staff (therapists, admins) must have it on when REQUIRE_2FA_FOR_STAFF (the default):
+  journal/access.py keeps them to their settings until it is.
+
+The pages: journal/settings/two_factor.py (turning it on and off) and journal/auth.py (the
+second step of signing in, `/auth/2fa`).
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+
+import pyotp
+from flask import current_app
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from . import clock, qr
+from .data import two_factor, users
+from .fields import JournalForm, strip
+from .passwords import record_failure, throttle_wait
+
+STEP_SECONDS = 30
+VALID_STEPS = (-1, 0, 1)  # the current step and one either side
+RECOVERY_CODES = 10
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+ISSUER = "Afterglow"
+QR_PIXELS_PER_MODULE = 4  # otpauth addresses are long: a denser code than the share page's
+STAFF = ("therapist", "admin")
+TOTP_SHAPE = re.compile(r"[0-9]{6}")
+RECOVERY_SHAPE = re.compile(r"[a-z0-9]{10}")
+CODE_MESSAGE = "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+
+
+def code_shape(form, field):
+    """Inline validator: a 6-digit code or a recovery code, nothing else (no other script's
+    digits, no invisible characters)."""
+    if not well_formed(field.data):
+        raise ValidationError(CODE_MESSAGE)
+
+
+class CodeForm(JournalForm):
+    """One field, `code`: a 6-digit code, or (where it says so) a recovery code."""
+
+    code = StringField(
+        "Code",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the code."),
+            Length(max=40, message=CODE_MESSAGE),
+            code_shape,
+        ],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+def new_secret():
+    """A new random base-32 secret (160 bits)."""
+    return pyotp.random_base32(32)
+
+
+def provisioning_uri(secret, email):
+    """The otpauth:// address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
+def qr_svg(uri):
+    """The QR code of the otpauth:// address (journal/qr.py)."""
+    return qr.qr_svg(uri, "QR code for your authenticator app", QR_PIXELS_PER_MODULE)
+
+
+def secret_words(secret):
+    """The secret in groups of four, easier to type into an app."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def normal(code):
+    """`code` without spaces and hyphens, lower case (a recovery code may be typed anyhow)."""
+    return re.sub(r"[\s-]", "", code or "").lower()
+
+
+def well_formed(code):
+    """Whether `code` looks like a 6-digit code or a recovery code (ASCII only)."""
+    code = normal(code)
+    return bool(TOTP_SHAPE.fullmatch(code) or RECOVERY_SHAPE.fullmatch(code))
+
+
+def matching_step(secret, code, now=None):
+    """The time step at which `code` is `secret`'s code, within VALID_STEPS of `now` (the
+    app's clock), or None."""
+    code = normal(code)
+    if not TOTP_SHAPE.fullmatch(code):
+        return None
+    now = clock.timestamp() if now is None else now
+    totp = pyotp.TOTP(secret)
+    current = int(now) // STEP_SECONDS
+    for offset in VALID_STEPS:
+        step = current + offset
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def code_hash(code):
+    """What is stored of a recovery code."""
+    return hashlib.sha256(normal(code).encode()).hexdigest()
+
+
+def new_recovery_codes():
+    """RECOVERY_CODES new codes, as shown ("abcde-fghij")."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    return codes
+
+
+def is_on(db, user_id):
+    return two_factor.of(db, user_id) is not None
+
+
+def required(db, user):
+    """Whether `user` is staff who must set up two-factor before going on."""
+    if not current_app.config.get("REQUIRE_2FA_FOR_STAFF", True):
+        return False
+    return getattr(user, "role", None) in STAFF and not is_on(db, user.id)
+
+
+def turn_on(db, user_id, secret, code):
+    """Turn two-factor on with `secret` if `code` is its code now; the new recovery codes, or
+    None (nothing stored) for a wrong code."""
+    step = matching_step(secret, code)
+    if step is None:
+        return None
+    codes = new_recovery_codes()
+    with db.atomic():
+        two_factor.turn_on(
+            db, user_id, secret, clock.utcnow_iso(), step, [code_hash(c) for c in codes]
+        )
+    return codes
+
+
+def new_codes(db, user_id):
+    """Replace the person's recovery codes; the new ones, to show once."""
+    codes = new_recovery_codes()
+    with db.atomic():
+        two_factor.replace_codes(db, user_id, [code_hash(c) for c in codes])
+    return codes
+
+
+def turn_off(db, user_id):
+    with db.atomic():
+        two_factor.turn_off(db, user_id)
+
+
+def check(db, user_id, code):
+    """ "code" when `code` is the person's current code (not used before), "recovery" when it
+    is one of their unused recovery codes (now spent), else None. Changes nothing when None."""
+    row = two_factor.of(db, user_id)
+    if row is None:
+        return None
+    with db.atomic():
+        step = matching_step(row["secret"], code)
+        if step is not None and two_factor.spend_step(db, user_id, step):
+            return "code"
+        if RECOVERY_SHAPE.fullmatch(normal(code)) and two_factor.spend_code(
+            db, user_id, code_hash(code), clock.utcnow_iso()
+        ):
+            return "recovery"
+    return None
+
+
+def codes_left(db, user_id):
+    return two_factor.codes_left(db, user_id)
+
+
+def throttle_key(email):
+    """The key wrong codes are counted under (not the password's: see the module's text)."""
+    return f"2fa:{email.lower()}"
+
+
+def wait(db, email, address):
+    """Seconds before another code may be tried (journal/passwords.py's throttle)."""
+    return throttle_wait(db, throttle_key(email), address)
+
+
+def failed(db, email, address):
+    record_failure(db, throttle_key(email), address)
+
+
+def succeeded(db, email):
+    users.clear_failures(db, throttle_key(email))

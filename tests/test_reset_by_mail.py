@@ -1,0 +1,263 @@
+"""Self-service password reset by e-mail (issue 9): "Forgot your password?" on the log-in page
+when the clinic configures SMTP, `/auth/forgot` answering every address alike, and the mail's
+link (a reset link like an admin's: single use, 24 hours). Tested against a real SMTP server
+(aiosmtpd on loopback), reading the mail it received."""
+
+import logging
+import re
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import AuthActions, csrf_token
+from factories import NOW, checkin, person
+from live import free_port
+from test_admin import make_admin, sql
+
+from journal import clock
+
+NEW = "a brand new passphrase"
+ON_ITS_WAY = "If an account has this address, a link is on its way."
+LINK = re.compile(r"(https?://\S+)/auth/reset/([A-Za-z0-9_-]{43})")
+
+
+class Keeper:
+    """An SMTP handler that keeps each message it is given: (recipients, parsed message)."""
+
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.mails.append(
+            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback: (controller, the messages it received).
+
+    aiosmtpd 1.4 cannot start on port 0 (it connects to its own port to check it is up), so a
+    free port is chosen first."""
+    keeper = Keeper()
+    controller = Controller(keeper, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, keeper.mails
+    controller.stop()
+
+
+@pytest.fixture
+def mailing(app, smtp):
+    """The app configured to send through the test server (no STARTTLS on loopback)."""
+    controller, mails = smtp
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_FROM="journal@clinic.example",
+        MAIL_STARTTLS=False,
+        CLINIC_NAME="Riverside Clinic",
+    )
+    return mails
+
+
+@pytest.fixture
+def pat(app):
+    """A patient signed in on two browsers (one with "Keep me signed in"): (client, phone)."""
+    client = person(app, "pat@example.com")
+    checkin(client, NOW.date().isoformat(), 6, reflection="A calm morning")
+    phone = app.test_client()
+    assert AuthActions(phone).login(email="pat@example.com", remember="y").status_code == 302
+    return client, phone
+
+
+def ask(app, email, client=None):
+    return (client or app.test_client()).post("/auth/forgot", data={"email": email})
+
+
+def answer(response):
+    """What the person sees: the page without its per-request token."""
+    return re.sub(r'value="[^"]*"', "", response.text)
+
+
+def link_in(mail):
+    recipients, message = mail
+    text = message.get_content()
+    found = LINK.search(text)
+    assert found, text
+    return f"/auth/reset/{found.group(2)}"
+
+
+def test_the_mail_holds_a_link_that_sets_the_password_once(app, mailing, pat):
+    client, phone = pat
+    login = app.test_client().get("/auth/login")
+    assert '<a href="/auth/forgot">Forgot your password?</a>' in login.text
+    form = app.test_client().get("/auth/forgot")
+    assert form.status_code == 200 and 'name="email"' in form.text
+
+    response = ask(app, "  PAT@example.com ")
+    assert response.status_code == 200 and ON_ITS_WAY in response.text
+    assert len(mailing) == 1
+    recipients, message = mailing[0]
+    assert recipients == ["pat@example.com"]
+    assert message["To"] == "pat@example.com"
+    assert message["From"] == "journal@clinic.example"
+    assert message["Subject"] == "Your password-reset link"
+    assert message.get_content_type() == "text/plain"
+    text = message.get_content()
+    assert "http://localhost/auth/reset/" in text  # without PUBLIC_URL: the request's own host
+    assert "works once, within 24 hours" in text and "Riverside Clinic" in text
+    assert "calm morning" not in text and "mood" not in text.lower()
+
+    path = link_in(mailing[0])
+    stranger = app.test_client()
+    assert "Choose a new password" in stranger.get(path).text
+    done = stranger.post(path, data={"password": NEW})
+    assert done.status_code == 302 and done.location == "/auth/login"
+    # Every sign-in of the account ended; the old password is refused, the new one works.
+    assert sql(app, "select count(*) from signins where user_id = 1") == [(0,)]
+    assert client.get("/checkin").status_code == 302
+    assert phone.get("/checkin").status_code == 302
+    assert AuthActions(app.test_client()).login().status_code == 400
+    assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
+    # Once only.
+    again = stranger.post(path, data={"password": "yet another passphrase"})
+    assert again.status_code == 410 and "This link has been used" in again.text
+    assert "Password set from a reset link" in person_activity(app)
+
+
+def person_activity(app):
+    back = app.test_client()
+    AuthActions(back).login(password=NEW)
+    return back.get("/settings/activity").text
+
+
+def test_the_link_uses_the_public_url_when_one_is_set(app, mailing, pat):
+    app.config["PUBLIC_URL"] = "https://journal.clinic.example/"
+    ask(app, "pat@example.com")
+    text = mailing[0][1].get_content()
+    assert re.search(r"https://journal\.clinic\.example/auth/reset/[A-Za-z0-9_-]{43}\s", text)
+
+
+def test_the_mailed_link_expires_after_24_hours(app, mailing, pat):
+    ask(app, "pat@example.com")
+    path = link_in(mailing[0])
+    clock.set(NOW + timedelta(hours=24) - timedelta(seconds=1))
+    assert app.test_client().get(path).status_code == 200
+    clock.set(NOW + timedelta(hours=24))
+    response = app.test_client().post(path, data={"password": NEW})
+    assert response.status_code == 410 and "This link has expired" in response.text
+    assert AuthActions(app.test_client()).login().status_code == 302  # the old one still works
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(app, mailing, pat):
+    known = ask(app, "pat@example.com")
+    unknown = ask(app, "nobody@example.com")
+    assert (unknown.status_code, answer(unknown)) == (known.status_code, answer(known))
+    assert [recipients for recipients, _ in mailing] == [["pat@example.com"]]
+    assert sql(app, "select count(*) from tokens") == [(1,)]
+
+
+def test_a_deactivated_account_gets_the_same_answer_and_no_mail(app, mailing, pat):
+    admin = make_admin(app)
+    assert admin.post("/admin/users/1/deactivate").status_code == 302
+    response = ask(app, "pat@example.com")
+    assert response.status_code == 200 and ON_ITS_WAY in response.text
+    assert mailing == []
+    assert sql(app, "select count(*) from tokens") == [(0,)]
+
+
+def test_at_most_three_mails_an_hour_then_one_more_after_the_hour(app, mailing, pat):
+    for minute in (0, 10, 20):
+        clock.set(NOW + timedelta(minutes=minute))
+        assert ON_ITS_WAY in ask(app, "pat@example.com").text
+    assert len(mailing) == 3
+    # Each new link retired the one before: only the newest opens.
+    paths = [link_in(mail) for mail in mailing]
+    client = app.test_client()
+    assert [client.get(p).status_code for p in paths] == [404, 404, 200]
+
+    clock.set(NOW + timedelta(minutes=59, seconds=59))
+    fourth = ask(app, "pat@example.com")
+    assert fourth.status_code == 200 and ON_ITS_WAY in fourth.text
+    assert len(mailing) == 3
+    assert client.get(paths[2]).status_code == 200  # the refused request retired nothing
+
+    clock.set(NOW + timedelta(hours=1))  # the first of the three is now an hour old
+    ask(app, "pat@example.com")
+    assert len(mailing) == 4
+    assert client.get(link_in(mailing[3])).status_code == 200
+    assert client.get(paths[2]).status_code == 404
+
+
+def test_a_mail_server_that_is_down_is_logged_and_the_next_try_works(
+    app, mailing, pat, smtp, caplog
+):
+    caplog.set_level(logging.INFO, logger="journal")
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    for _ in range(4):  # more than the hourly limit: a mail never sent does not count
+        response = ask(app, "pat@example.com")
+        assert response.status_code == 200 and ON_ITS_WAY in response.text
+    failures = [r for r in caplog.records if "reset mail" in r.getMessage()]
+    assert len(failures) == 4 and failures[0].levelno == logging.ERROR
+    assert "ConnectionRefusedError" in failures[0].getMessage()
+    assert sql(app, "select count(*) from tokens") == [(0,)]  # no link left that was not sent
+
+    app.config["MAIL_PORT"] = smtp[0].port  # the server is back
+    ask(app, "pat@example.com")
+    assert len(mailing) == 1
+    assert app.test_client().get(link_in(mailing[0])).status_code == 200
+
+
+def test_without_smtp_the_log_in_page_says_to_ask_the_clinic_and_forgot_is_404(app, pat):
+    app.config["CLINIC_NAME"] = "Riverside Clinic"
+    login = app.test_client().get("/auth/login")
+    assert "/auth/forgot" not in login.text
+    assert "Ask Riverside Clinic for a reset link." in login.text
+    assert app.test_client().get("/auth/forgot").status_code == 404
+    assert ask(app, "pat@example.com").status_code == 404
+    app.config["MAIL_SERVER"] = "127.0.0.1"  # a server without a From address: still off
+    assert app.test_client().get("/auth/forgot").status_code == 404
+    assert sql(app, "select count(*) from tokens") == [(0,)]
+
+
+def test_the_form_needs_its_csrf_token(app, mailing, pat):
+    app.config["WTF_CSRF_ENABLED"] = True  # the `app` fixture turns it off again after
+    client = app.test_client()
+    token = csrf_token(client.get("/auth/forgot"))
+    refused = client.post("/auth/forgot", data={"email": "pat@example.com"})
+    assert refused.status_code == 400 and ON_ITS_WAY not in refused.text
+    forged = client.post("/auth/forgot", data={"email": "pat@example.com", "csrf_token": "x"})
+    assert forged.status_code == 400
+    assert mailing == []
+    sent = client.post("/auth/forgot", data={"email": "pat@example.com", "csrf_token": token})
+    assert sent.status_code == 200 and len(mailing) == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("pat\u202e@example.com", "Enter an email address like name@example.com."),
+        ("pat@exa\u200bmple.com", "Enter an email address like name@example.com."),
+        ("pat\u0007@example.com", None),
+        ("\u0000", None),
+        ("a" * 300 + "@example.com", "Email addresses are at most 254 characters."),
+        ("not an address", "Enter an email address like name@example.com."),
+        ("   ", "Enter your email address."),
+        (None, "Enter your email address."),
+    ],
+)
+def test_bad_input_is_a_400_at_the_field_and_sends_nothing(app, mailing, pat, email, message):
+    data = {} if email is None else {"email": email}
+    response = app.test_client().post("/auth/forgot", data=data)
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="email-error">([^<]+)</p>', response.text)
+    assert error, response.text
+    if message:
+        assert error.group(1) == message
+    assert ON_ITS_WAY not in response.text
+    if email and email.strip() and email.isprintable() and "\u202e" not in email:
+        assert 'value="' + email in response.text  # the input kept
+    assert mailing == []
+    assert sql(app, "select count(*) from tokens") == [(0,)]

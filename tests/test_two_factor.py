@@ -1,0 +1,444 @@
+"""Two-factor sign-in with TOTP (issue 9): turning it on and off in settings, the second step
+of signing in (`/auth/2fa`), recovery codes, replays, the throttle, staff who must use it,
+and an admin's reset link clearing it. Codes are computed with pyotp at the held clock."""
+
+import html
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
+from factories import NOW, TODAY, checkin, person, therapist
+from test_admin import make_admin, sql
+
+from journal import clock
+
+HEALTH = "A reflection only the patient and their therapist should read"
+
+
+def page_secret(text):
+    """The secret as the page shows it, in groups of four."""
+    match = re.search(r'<code class="secret" id="secret">([A-Z2-7 ]+)</code>', text)
+    assert match, "no secret on the page"
+    return match.group(1).replace(" ", "")
+
+
+def code_at(secret, moment):
+    return pyotp.TOTP(secret).at(moment)
+
+
+def other_than(code):
+    """A 6-digit code that is not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def turn_on(client):
+    """Turn two-factor on for the signed-in person at the held clock: (secret, recovery codes)."""
+    secret = page_secret(client.get("/settings/2fa").text)
+    response = client.post("/settings/2fa", data={"code": code_at(secret, NOW)})
+    assert response.status_code == 200, response.text
+    codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", response.text)
+    assert len(codes) == 10
+    return secret, codes
+
+
+def error_at_code(text):
+    match = re.search(r'<p class="error" id="code-error">([^<]+)</p>', text)
+    return html.unescape(match.group(1)) if match else None
+
+
+def signins_of(app, email):
+    return sql(
+        app,
+        "select count(*) from signins s join users u on u.id = s.user_id where u.email = ?",
+        [email],
+    )[0][0]
+
+
+@pytest.fixture
+def pat(app):
+    """A patient with two-factor on, signed out: (client, secret, recovery codes)."""
+    client = person(app, "pat@example.com")
+    secret, codes = turn_on(client)
+    client.post("/auth/logout")
+    return client, secret, codes
+
+
+def password_step(client, email="pat@example.com", password=PASSWORD):
+    response = AuthActions(client).login(email=email, password=password)
+    assert response.status_code == 302 and response.location == "/auth/2fa", response.location
+    return response
+
+
+# Turning it on
+
+
+def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(app):
+    client = person(app, "pat@example.com")
+    page = client.get("/settings/2fa")
+    assert page.status_code == 200
+    assert (
+        '<svg width="' in page.text
+        and 'aria-label="QR code for your authenticator app"' in page.text
+    )
+    secret = page_secret(page.text)
+    assert len(secret) == 32
+    # The same secret on a reload, until confirmed: the app may already hold it.
+    assert page_secret(client.get("/settings/2fa").text) == secret
+
+    wrong = other_than(code_at(secret, NOW))
+    response = client.post("/settings/2fa", data={"code": wrong})
+    assert response.status_code == 400
+    assert error_at_code(response.text).startswith("That code does not match")
+    assert f'value="{wrong}"' in response.text  # the input kept
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+    assert sql(app, "select count(*) from recovery_codes") == [(0,)]
+
+    response = client.post("/settings/2fa", data={"code": code_at(secret, NOW)})
+    assert response.status_code == 200
+    assert "Your recovery codes" in response.text
+    ((stored, last_step),) = sql(app, "select secret, last_step from two_factor")
+    assert stored == secret
+    assert last_step == int(NOW.timestamp()) // 30  # the confirming code is spent
+    # On now: the page shows how many codes are left, never the codes again.
+    again = client.get("/settings/2fa")
+    assert "Recovery codes left: <strong>10</strong> of 10." in again.text
+    assert "Your recovery codes" not in again.text and "secret" not in again.text
+
+
+def test_recovery_codes_are_stored_hashed_and_shown_once(app):
+    client = person(app, "pat@example.com")
+    secret, codes = turn_on(client)
+    assert len(set(codes)) == 10
+    with app.app_context():
+        from journal.db import get_db
+
+        dump = "\n".join(get_db().conn.iterdump())
+    for code in codes:
+        assert code not in dump and code.replace("-", "") not in dump
+    hashes = {row[0] for row in sql(app, "select hash from recovery_codes")}
+    assert len(hashes) == 10 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
+    for code in codes[:2]:
+        assert code not in client.get("/settings/2fa").text
+
+
+# Signing in
+
+
+def test_signing_in_needs_the_code_and_no_sign_in_exists_before(app, pat):
+    client, secret, _ = pat
+    password_step(client)
+    assert signins_of(app, "pat@example.com") == 0
+    assert client.get("/checkin").status_code == 302  # not signed in yet
+    page = client.get("/auth/2fa")
+    assert page.status_code == 200 and 'name="code"' in page.text
+
+    clock.set(NOW + timedelta(seconds=30))  # the next step: NOW's code was spent turning it on
+    response = client.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp())})
+    assert response.status_code == 302 and response.location == "/checkin"
+    assert signins_of(app, "pat@example.com") == 1
+    assert client.get("/checkin").status_code == 200
+
+
+def test_the_code_step_keeps_next_and_remember(app, pat):
+    client, secret, _ = pat
+    response = AuthActions(client).login(next_="/progress", remember="y")
+    assert response.location == "/auth/2fa"
+    clock.set(NOW + timedelta(seconds=30))
+    response = client.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp())})
+    assert response.location == "/progress"
+    assert sql(app, "select remember from signins") == [(1,)]
+
+
+def test_a_code_is_accepted_once(app, pat):
+    client, secret, _ = pat
+    # The code that turned it on is spent already.
+    password_step(client)
+    response = client.post("/auth/2fa", data={"code": code_at(secret, NOW)})
+    assert response.status_code == 400
+    assert error_at_code(response.text) == "That code does not match, or was used already."
+    # A new step's code works once; replayed on another sign-in it is refused.
+    clock.set(NOW + timedelta(seconds=60))
+    code = code_at(secret, clock.timestamp())
+    assert client.post("/auth/2fa", data={"code": code}).status_code == 302
+    other = app.test_client()
+    password_step(other)
+    assert other.post("/auth/2fa", data={"code": code}).status_code == 400
+    # So is an older code still inside the window.
+    assert (
+        other.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp() - 30)}).status_code
+        == 400
+    )
+    assert signins_of(app, "pat@example.com") == 1
+
+
+def test_codes_from_outside_the_window_are_refused(app, pat):
+    client, secret, _ = pat
+    clock.set(NOW + timedelta(minutes=10))
+    now = clock.timestamp()
+    password_step(client)
+    for moment in (now - 90, now - 60, now + 60, now + 90):
+        response = client.post("/auth/2fa", data={"code": code_at(secret, moment)})
+        assert response.status_code == 400, moment
+    assert signins_of(app, "pat@example.com") == 0
+    # One step early (a phone's clock behind) is still inside the window.
+    assert client.post("/auth/2fa", data={"code": code_at(secret, now - 30)}).status_code == 302
+
+
+def test_wrong_codes_are_throttled_even_after_the_password_again(app, pat):
+    client, secret, _ = pat
+    clock.set(NOW + timedelta(minutes=1))
+    password_step(client)
+    right = code_at(secret, clock.timestamp())
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert client.post("/auth/2fa", data={"code": other_than(right)}).status_code == 400
+    response = client.post("/auth/2fa", data={"code": right})
+    assert response.status_code == 429
+    assert "Too many wrong codes" in error_at_code(response.text)
+    assert int(response.headers["Retry-After"]) > 0
+    # The right password again (which clears the password's own count) buys no more tries.
+    password_step(client)
+    assert client.post("/auth/2fa", data={"code": right}).status_code == 429
+    assert signins_of(app, "pat@example.com") == 0
+    # After the window the right code works (the password asked for again: 5 minutes passed).
+    clock.set(NOW + timedelta(minutes=1 + app.config["LOGIN_WINDOW_MINUTES"], seconds=1))
+    password_step(client)
+    response = client.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp())})
+    assert response.status_code == 302
+
+
+def test_the_code_is_asked_for_within_five_minutes_of_the_password(app, pat):
+    client, secret, _ = pat
+    password_step(client)
+    clock.set(NOW + timedelta(minutes=5, seconds=1))
+    response = client.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp())})
+    assert response.status_code == 302 and response.location == "/auth/login"
+    assert signins_of(app, "pat@example.com") == 0
+    assert client.get("/auth/2fa").location == "/auth/login"
+
+
+def test_a_recovery_code_works_once(app, pat):
+    client, _, codes = pat
+    password_step(client)
+    response = client.post("/auth/2fa", data={"code": codes[0].upper()})
+    assert response.status_code == 302 and response.location == "/checkin"
+    assert "Recovery codes left: <strong>9</strong> of 10." in client.get("/settings/2fa").text
+    client.post("/auth/logout")
+    password_step(client)
+    assert client.post("/auth/2fa", data={"code": codes[0]}).status_code == 400
+    assert client.post("/auth/2fa", data={"code": codes[1].replace("-", "")}).status_code == 302
+
+
+ODD = [
+    "١٢٣٤٥٦",  # Arabic-Indic digits
+    "１２３４５６",  # full-width digits
+    "123\u200b456",  # a zero-width space
+    "12345",
+    "<script>",
+    "x" * 41,
+]
+
+
+@pytest.mark.parametrize("code", ODD)
+def test_odd_codes_are_refused_with_a_message_at_the_field(app, pat, code):
+    client, _, _ = pat
+    password_step(client)
+    response = client.post("/auth/2fa", data={"code": code})
+    assert response.status_code == 400
+    assert error_at_code(response.text).startswith("Enter the 6-digit code")
+    assert f'value="{html.escape(code)}"' in response.text.replace("&#34;", "&quot;")
+    settings = person(app, "sam@example.com")
+    response = settings.post("/settings/2fa", data={"code": code})
+    assert response.status_code == 400 and error_at_code(response.text)
+    assert sql(app, "select count(*) from two_factor") == [(1,)]
+    assert signins_of(app, "pat@example.com") == 0
+
+
+def test_a_huge_code_is_refused_with_a_message(app, pat):
+    client, _, _ = pat
+    password_step(client)
+    response = client.post("/auth/2fa", data={"code": "9" * 200_000})
+    assert response.status_code == 400
+    assert error_at_code(response.text).startswith("Enter the 6-digit code")
+    assert client.post("/auth/2fa", data={"code": ""}).status_code == 400
+
+
+# Turning it off, new codes
+
+
+def test_turning_off_needs_a_code(app):
+    client = person(app, "pat@example.com")
+    secret, codes = turn_on(client)
+    response = client.post("/settings/2fa/off", data={})
+    assert response.status_code == 400 and error_at_code(response.text)
+    clock.set(NOW + timedelta(seconds=30))
+    right = code_at(secret, clock.timestamp())
+    response = client.post("/settings/2fa/off", data={"code": other_than(right)})
+    assert response.status_code == 400
+    assert sql(app, "select count(*) from two_factor") == [(1,)]
+    response = client.post("/settings/2fa/off", data={"code": right})
+    assert response.status_code == 302
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+    assert sql(app, "select count(*) from recovery_codes") == [(0,)]
+    client.post("/auth/logout")
+    assert AuthActions(client).login().location == "/checkin"  # no second step now
+
+
+def test_new_recovery_codes_replace_the_old(app):
+    client = person(app, "pat@example.com")
+    _, codes = turn_on(client)
+    response = client.post("/settings/2fa/codes", data={"code": codes[0]})
+    assert response.status_code == 200
+    new = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", response.text)
+    assert len(new) == 10 and not set(new) & set(codes)
+    client.post("/auth/logout")
+    password_step(client)
+    assert client.post("/auth/2fa", data={"code": codes[1]}).status_code == 400
+    assert client.post("/auth/2fa", data={"code": new[0]}).status_code == 302
+
+
+# Staff
+
+
+@pytest.fixture
+def linked(app):
+    """A patient with a reflection shared with a linked therapist; then the rule on:
+    (patient id, therapist client)."""
+    pat = person(app, "pat@example.com")
+    checkin(pat, TODAY.isoformat(), 3, reflection=HEALTH)
+    doc = therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert pat.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    return sql(app, "select id from users where email = 'pat@example.com'")[0][0], doc
+
+
+def test_a_therapist_without_two_factor_reaches_no_patient_data(app, linked):
+    pat_id, doc = linked
+    values = {"patient_id": pat_id, "name": "mood", "fmt": "svg", "day": TODAY.isoformat()}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("caseload."):
+            continue
+        path = rule.build({name: values.get(name, 1) for name in rule.arguments})[1]
+        if "GET" in rule.methods:
+            response = doc.get(path)
+            assert response.status_code == 302, rule.endpoint
+            assert response.location == "/settings/2fa", rule.endpoint
+        if "POST" in rule.methods:
+            assert doc.post(path, data={}).status_code == 403, rule.endpoint
+    assert HEALTH not in doc.get("/caseload", follow_redirects=True).text
+    assert sql(app, "select count(*) from audit") == [(0,)]
+    # A fresh log-in lands on the set-up page too.
+    doc.post("/auth/logout")
+    response = AuthActions(doc).login(email="doc@example.com")
+    assert doc.get(response.location).location == "/settings/2fa"
+    page = doc.get("/settings/2fa")
+    assert "Your clinic asks staff to use two-factor sign-in" in page.text
+    # Set up: the caseload and the patient open.
+    turn_on(doc)
+    assert doc.get("/caseload").status_code == 200
+    assert HEALTH in doc.get(f"/caseload/{pat_id}").text
+
+
+def test_an_admin_without_two_factor_reaches_no_admin_page(app):
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    boss = make_admin(app)
+    for path in ("/admin", "/admin/users/1", "/admin/invitations"):
+        assert boss.get(path).location == "/settings/2fa", path
+    assert boss.post("/admin/invitations", data={"role": "therapist"}).status_code == 403
+    assert sql(app, "select count(*) from tokens") == [(0,)]
+    turn_on(boss)
+    assert boss.get("/admin").status_code == 200
+
+
+def test_a_patient_is_never_made_to_set_it_up(app):
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    client = person(app, "pat@example.com")
+    assert client.get("/checkin").status_code == 200
+
+
+def test_with_the_rule_off_staff_go_on_without_it(app, linked):
+    app.config["REQUIRE_2FA_FOR_STAFF"] = False
+    _, doc = linked
+    assert doc.get("/caseload").status_code == 200
+
+
+def test_the_admin_list_shows_two_factor_on_or_off(app):
+    boss = make_admin(app)
+    client = person(app, "pat@example.com")
+    person(app, "sam@example.com")
+    turn_on(client)
+    page = boss.get("/admin").text
+    pat_row = re.search(r"pat@example\.com</a>\s*<br>[^<]*", page).group(0)
+    sam_row = re.search(r"sam@example\.com</a>\s*<br>[^<]*", page).group(0)
+    assert "two-factor on" in pat_row and "two-factor off" in sam_row
+
+
+# Reset links
+
+
+def test_an_admins_reset_link_clears_two_factor(app, pat):
+    boss = make_admin(app)
+    pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
+    page = boss.post(f"/admin/users/{pat_id}/reset-link")
+    path = re.search(r"/auth/reset/[A-Za-z0-9_-]{43}", page.text).group(0)
+    assert sql(app, "select count(*) from two_factor") == [(1,)]  # not until the link is used
+    stranger = app.test_client()
+    assert stranger.post(path, data={"password": "a brand new passphrase"}).status_code == 302
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+    assert sql(app, "select count(*) from recovery_codes") == [(0,)]
+    response = AuthActions(stranger).login(password="a brand new passphrase")
+    assert response.location == "/checkin"
+
+
+def test_the_command_lines_reset_link_clears_it_too(app, pat):
+    result = app.test_cli_runner().invoke(args=["reset-link", "pat@example.com"])
+    path = result.output.strip().splitlines()[-1]
+    client = app.test_client()
+    assert client.post(path, data={"password": "a brand new passphrase"}).status_code == 302
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+
+
+def test_a_reset_link_not_from_an_admin_keeps_two_factor(app, pat):
+    """A link made for a "Forgot your password?" mail: owning the mailbox is not the phone."""
+    from factories import reset_link
+
+    path = reset_link(app, 1)
+    client = app.test_client()
+    assert client.post(path, data={"password": "a brand new passphrase"}).status_code == 302
+    assert sql(app, "select count(*) from two_factor") == [(1,)]
+    password_step(client, password="a brand new passphrase")
+
+
+# CSRF
+
+
+def test_every_new_post_keeps_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = register_with_csrf(app.test_client())
+    secret = page_secret(client.get("/settings/2fa").text)
+    code = code_at(secret, NOW)
+    assert client.post("/settings/2fa", data={"code": code}).status_code == 400
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+    token = csrf_token(client.get("/settings/2fa"))
+    response = client.post("/settings/2fa", data={"code": code, "csrf_token": token})
+    assert response.status_code == 200
+    clock.set(NOW + timedelta(seconds=30))
+    code = code_at(secret, clock.timestamp())
+    for path in ("/settings/2fa/off", "/settings/2fa/codes"):
+        assert client.post(path, data={"code": code}).status_code == 400, path
+    assert sql(app, "select count(*) from two_factor") == [(1,)]
+    assert sql(app, "select count(*) from recovery_codes where used_at is null") == [(10,)]
+    token = csrf_token(client.get("/settings/2fa"))
+    client.post("/auth/logout", data={"csrf_token": token})
+    login = client.get("/auth/login")
+    response = client.post(
+        "/auth/login",
+        data={"email": "pat@example.com", "password": PASSWORD, "csrf_token": csrf_token(login)},
+    )
+    assert response.location == "/auth/2fa"
+    assert client.post("/auth/2fa", data={"code": code}).status_code == 400
+    assert signins_of(app, "pat@example.com") == 0
+    token = csrf_token(client.get("/auth/2fa"))
+    assert client.post("/auth/2fa", data={"code": code, "csrf_token": token}).status_code == 302
