@@ -70,6 +70,11 @@ def create_app(test_config=None):
         # Therapists and admins must set up two-factor sign-in before reaching their work
         # (journal/two_factor.py; JOURNAL_REQUIRE_2FA_FOR_STAFF=false turns the rule off).
         REQUIRE_2FA_FOR_STAFF=True,
+        # Passkeys (journal/passkeys.py): the WebAuthn relying party's id (a host name, such
+        # as journal.example.org) and the origin answers must come from
+        # (https://journal.example.org); empty: the request's own host name and origin.
+        WEBAUTHN_RP_ID="",
+        WEBAUTHN_ORIGIN="",
         CLINIC_NAME="",
         PUBLIC_URL="",
         # Self-service reset by e-mail (journal/mail.py): on when MAIL_SERVER and MAIL_FROM

@@ -93,6 +93,8 @@ def describe(kind, detail):
         if detail.get("network"):
             where += f", from an address starting {detail['network']}"
         what = "Created the account and signed in" if detail.get("how") == "register" else None
+        if detail.get("how") == "a passkey":
+            what = "Signed in with a passkey"
         return what or "Signed in", where
     if kind == "export":
         return f"Downloaded {detail.get('file', 'a file')}", ""

@@ -18,6 +18,8 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,7 +31,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from . import clock, mail, onetime, two_factor
+from . import clock, mail, onetime, passkeys, two_factor
 from .account import record_activity
 from .data import users
 from .db import get_db, write_transaction
@@ -415,6 +417,45 @@ def second_step():
     session.pop(PENDING, None)
     sign_in(User(row), remember=pending["remember"], how=f"password and {how}")
     return redirect(safe_next(pending["next"] or None))
+
+
+# Signing in with a passkey (journal/passkeys.py): static/passkeys.js asks for the options,
+# lets the browser find a passkey of this site, and sends its answer. A passkey answered with
+# user verification counts as both factors: no /auth/2fa step follows.
+PASSKEY_REFUSED = "That passkey could not sign you in. Try again, or log in with your password."
+
+
+@bp.route("/passkey/options", methods=["POST"])
+def passkey_options():
+    """The options for navigator.credentials.get, as JSON (the challenge kept in the session);
+    the body is an empty JSON object (or form) with the CSRF token."""
+    if not JournalForm().validate_on_submit():
+        return jsonify(error=PASSKEY_REFUSED), 400
+    response = make_response(passkeys.authentication_options(), 200)
+    response.headers.update({"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return response
+
+
+@bp.route("/passkey", methods=["POST"])
+def passkey_signin():
+    """Sign in with the browser's passkey answer (`passkeys.AnswerForm`): `{"next": url}`, or
+    400/403 with `{"error": message}` for an unknown passkey, a used or late challenge, a
+    wrong origin or signature (400), or a deactivated account (403)."""
+    form = passkeys.AnswerForm()
+    if not form.validate_on_submit():
+        return jsonify(error=PASSKEY_REFUSED), 400
+    if current_user.is_authenticated:
+        return jsonify(next=home_url(current_user))
+    with write_transaction() as db:
+        user_id = passkeys.authenticate(db, form.answer())
+        row = users.by_id(db, user_id) if user_id is not None else None
+    if row is None:
+        return jsonify(error=PASSKEY_REFUSED), 400
+    if row["deactivated_at"]:
+        return jsonify(error=DEACTIVATED), 403
+    session.pop(PENDING, None)
+    sign_in(User(row), how="a passkey")
+    return jsonify(next=safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

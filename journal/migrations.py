@@ -622,6 +622,30 @@ def m028_two_factor(db):
     db.execute("alter table tokens add column clears_two_factor integer not null default 0")
 
 
+@migrations()
+def m029_passkeys(db):
+    # Passkeys (WebAuthn, issue 9): one row per credential a person registered. The
+    # credential id and COSE public key are stored as base64url text; `sign_count` is the
+    # authenticator's counter (a lower one than stored means a cloned key, refused);
+    # `transports` is JSON text of the browser's hints ("internal", "usb"...).
+    db.execute(
+        """
+        create table passkeys (
+            id integer primary key,
+            user_id integer not null references users(id) on delete cascade,
+            credential_id text not null unique,
+            public_key text not null,
+            sign_count integer not null default 0,
+            transports text not null default '[]',
+            name text not null,
+            created_at text not null,
+            last_used_at text
+        )
+        """
+    )
+    db.execute("create index passkeys_user on passkeys (user_id)")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -7,6 +7,7 @@ import { startCheckinForm } from "./checkin-form.js";
 import { startQueue } from "./checkin-queue.js";
 import { startOfflinePage } from "./offline-page.js";
 import { enhancePage, keepSignInWhileWriting } from "./page.js";
+import { startPasskeys } from "./passkeys.js";
 import { cleanUpOnLeaving } from "./sign-out.js";
 import { noteWhoIsSignedIn } from "./signed-in.js";
 
@@ -18,6 +19,7 @@ for (const start of [
   startOfflinePage, // the offline page: what waits here, and today's check-in
   startQueue, // send what waits here, now and when back online, and say so
   keepSignInWhileWriting, // a long reflection keeps the sign-in from going idle
+  startPasskeys, // passkeys: adding one in settings, signing in with one
 ]) {
   document.addEventListener("DOMContentLoaded", start);
 }

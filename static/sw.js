@@ -25,6 +25,7 @@ const SHELL = [
   "/static/checkin-sync.js",
   "/static/offline-page.js",
   "/static/page.js",
+  "/static/passkeys.js",
   "/static/sign-out.js",
   "/static/signed-in.js",
   "/static/status.js",

@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 from factories import reset_link
+from test_passkeys import add_passkey
 
 from journal import account, clock, devices
 from journal.db import get_db
@@ -311,6 +312,7 @@ def two_people(app, client):
         secret = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
         first = pyotp.TOTP(secret).at(clock.timestamp())
         assert person.post("/settings/2fa", data={"code": first}).status_code == 200
+        add_passkey(person)  # a passkey (issue 9)
     return people
 
 

@@ -190,7 +190,7 @@ def test_an_admin_reaches_no_page_with_health_data(clinic):
         "offline.service_worker", "offline.offline", "auth.login", "auth.register",
         "auth.invite", "auth.reset", "settings.index", "settings.activity", "settings.delete",
         "settings.devices", "admin.index", "admin.account", "admin.invitations",
-        "auth.second_step", "settings.two_factor_page",
+        "auth.second_step", "settings.two_factor_page", "settings.passkeys_page",
     }  # fmt: skip
     assert reached <= allowed, reached - allowed
     assert {"admin.index", "admin.account", "settings.index", "pages.help"} <= reached
@@ -211,7 +211,7 @@ def test_an_admin_changes_nothing_of_anyone_through_another_post_route(clinic):
         db = get_db()
         before = {t: db.execute(f"select * from [{t}]").fetchall() for t in db.table_names()}  # noqa: S608
     own = {"auth.login", "auth.register", "auth.invite", "auth.reset", "auth.logout",
-           "auth.second_step"}  # fmt: skip
+           "auth.second_step", "auth.passkey_options", "auth.passkey_signin"}  # fmt: skip
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.endpoint.startswith("admin."):
             continue

@@ -192,6 +192,7 @@ def cast(folder):
     values[("auth.invite", "token")] = invitation(app).rsplit("/", 1)[1]
     values[("auth.reset", "token")] = reset_link(app, ids["patient_id"]).rsplit("/", 1)[1]
     values.setdefault("signin_id", 1)  # a sign-in's id (/settings/devices/<signin_id>/signout)
+    values.setdefault("passkey_id", 1)  # a passkey's id (/settings/passkeys/<passkey_id>/...)
     clients = {"patient": pat, "therapist": doc, "visitor": app.test_client()}
     clients["admin"] = make_admin(app)
     return app, clients, values, stored

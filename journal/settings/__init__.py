@@ -7,6 +7,7 @@ The pages' views are in the submodules (none makes a Blueprint or imports this o
 - account.py: "Recent activity" and deleting the account (whose workings are
   journal/account.py);
 - devices.py: the signed-in devices, and signing them out;
+- passkeys.py: the person's passkeys (WebAuthn), adding, naming and removing them;
 - two_factor.py: two-factor sign-in, on and off, and its recovery codes;
 - reminders.py: the daily reminder and its calendar link (whose feed is journal/calendar.py);
 - symptoms.py: the person's own symptoms tracked on the check-in form;
@@ -19,7 +20,7 @@ submodules.
 
 from flask import Blueprint
 
-from . import account, devices, general, reminders, symptoms, therapist, two_factor
+from . import account, devices, general, passkeys, reminders, symptoms, therapist, two_factor
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -33,6 +34,13 @@ bp.add_url_rule("/activity", view_func=account.activity)
 bp.add_url_rule("/devices", view_func=devices.devices)
 bp.add_url_rule("/devices/<int:signin_id>/signout", view_func=devices.signout_device, methods=POST)
 bp.add_url_rule("/devices/signout-others", view_func=devices.signout_others, methods=POST)
+bp.add_url_rule("/passkeys", view_func=passkeys.passkeys_page)
+bp.add_url_rule("/passkeys/options", view_func=passkeys.passkey_options, methods=POST)
+bp.add_url_rule("/passkeys/add", view_func=passkeys.add_passkey, methods=POST)
+bp.add_url_rule("/passkeys/<int:passkey_id>/name", view_func=passkeys.rename_passkey, methods=POST)
+bp.add_url_rule(
+    "/passkeys/<int:passkey_id>/remove", view_func=passkeys.remove_passkey, methods=POST
+)
 bp.add_url_rule("/2fa", view_func=two_factor.two_factor_page, methods=GET_POST)
 bp.add_url_rule("/2fa/off", view_func=two_factor.two_factor_off, methods=POST)
 bp.add_url_rule("/2fa/codes", view_func=two_factor.two_factor_codes, methods=POST)

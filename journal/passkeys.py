@@ -1,0 +1,195 @@
+"""Passkeys (WebAuthn, issue 9) through the maintained `webauthn` library (py_webauthn).
+
+A person adds passkeys in settings (journal/settings/passkeys.py) and signs in with one on the
+log-in page (journal/auth.py, `/auth/passkey/options` then `/auth/passkey`). Decisions:
+
+- The relying party is the config's `WEBAUTHN_RP_ID` (default: the request's host name) and
+  the origin `WEBAUTHN_ORIGIN` (default: the request's scheme and host), so a clinic behind a
+  proxy names its own (`JOURNAL_WEBAUTHN_RP_ID`, `JOURNAL_WEBAUTHN_ORIGIN`).
+- Each challenge lives in the Flask session for CHALLENGE_SECONDS and is taken out by the
+  first answer that comes back, right or wrong: a replayed answer finds none and is refused.
+- Sign-in uses discoverable credentials (no email asked): the credential's id finds the
+  passkey, its stored public key and counter check the answer, and user verification is
+  required, so a passkey counts as both factors (no /auth/2fa step).
+- A passkey does not replace the TOTP set-up the clinic requires of staff
+  (REQUIRE_2FA_FOR_STAFF): a therapist or admin signed in with a passkey but without
+  two-factor on is still led to /settings/2fa. An admin's reset link clears TOTP, and a
+  person who lost a phone may still hold a passkey, so the rule stays one simple rule.
+"""
+
+import json
+from urllib.parse import urlsplit
+
+from flask import current_app, request, session
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from . import clock
+from .data import passkeys
+from .fields import JournalForm
+
+CHALLENGE = "passkey_challenge"
+CHALLENGE_SECONDS = 5 * 60
+NAME_MAX = 60
+ANSWER_MAX = 64 * 1024  # an answer's JSON text; a real one is a few kilobytes at most
+# What a malformed answer from a browser (or anyone) can raise inside the library.
+BAD_ANSWER = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+class AnswerForm(JournalForm):
+    """The browser's answer, sent as JSON `{"credential": "<the credential's JSON as text>"}`:
+    the app's JSON bodies hold text values only (journal/fields.py)."""
+
+    credential = StringField(
+        validators=[InputRequired("The browser sent no passkey."), Length(max=ANSWER_MAX)]
+    )
+
+    def answer(self):
+        """The credential as a dict, or None when it is not a JSON object."""
+        try:
+            value = json.loads(self.credential.data)
+        except (ValueError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
+
+
+def rp_id():
+    """The relying party's id: WEBAUTHN_RP_ID, or the request's host name."""
+    return current_app.config.get("WEBAUTHN_RP_ID") or urlsplit(request.host_url).hostname
+
+
+def origin():
+    """The origin answers must come from: WEBAUTHN_ORIGIN, or the request's scheme and host."""
+    return current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url.rstrip("/")
+
+
+def keep_challenge(purpose, challenge, **more):
+    session[CHALLENGE] = {
+        "purpose": purpose,
+        "challenge": bytes_to_base64url(challenge),
+        "at": clock.timestamp(),
+        **more,
+    }
+
+
+def take_challenge(purpose):
+    """The session's challenge for `purpose` (and what was kept with it) if it is younger
+    than CHALLENGE_SECONDS, else None; taken out either way (single use)."""
+    kept = session.pop(CHALLENGE, None)
+    if not isinstance(kept, dict) or kept.get("purpose") != purpose:
+        return None
+    if not 0 <= clock.timestamp() - kept.get("at", 0) <= CHALLENGE_SECONDS:
+        return None
+    return kept
+
+
+def registration_options(db, user, name):
+    """The options (JSON text) for navigator.credentials.create, for `user`; the challenge
+    and the passkey's chosen `name` are kept in the session."""
+    exclude = [
+        PublicKeyCredentialDescriptor(id=base64url_to_bytes(cid))
+        for cid in passkeys.credential_ids_of(db, user.id)
+    ]
+    options = generate_registration_options(
+        rp_id=rp_id(),
+        rp_name=current_app.config.get("CLINIC_NAME") or "Afterglow",
+        user_id=str(user.id).encode(),
+        user_name=user.email,
+        user_display_name=user.display_name or user.email,
+        exclude_credentials=exclude,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+    )
+    keep_challenge("register", options.challenge, name=name)
+    return options_to_json(options)
+
+
+def register(db, user_id, credential):
+    """Check the browser's answer `credential` (a dict) against the session's challenge and
+    store the new passkey; its id, or None when refused."""
+    kept = take_challenge("register")
+    if kept is None or not isinstance(credential, dict):
+        return None
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(kept["challenge"]),
+            expected_rp_id=rp_id(),
+            expected_origin=origin(),
+            require_user_verification=True,
+        )
+    except BAD_ANSWER:
+        return None
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if passkeys.by_credential(db, credential_id):
+        return None
+    transports = (credential.get("response") or {}).get("transports") or []
+    known = {t.value for t in AuthenticatorTransport}
+    return passkeys.insert(
+        db,
+        {
+            "user_id": user_id,
+            "credential_id": credential_id,
+            "public_key": bytes_to_base64url(verified.credential_public_key),
+            "sign_count": verified.sign_count,
+            "transports": json.dumps([t for t in transports if t in known]),
+            "name": kept["name"],
+            "created_at": clock.utcnow_iso(),
+        },
+    )
+
+
+def authentication_options():
+    """The options (JSON text) for navigator.credentials.get with a discoverable passkey."""
+    options = generate_authentication_options(
+        rp_id=rp_id(), user_verification=UserVerificationRequirement.REQUIRED
+    )
+    keep_challenge("sign-in", options.challenge)
+    return options_to_json(options)
+
+
+def authenticate(db, credential):
+    """Check the browser's answer `credential` (a dict) against the session's challenge and
+    the stored passkey; the passkey's `user_id`, or None when refused (no challenge, an
+    unknown passkey, a wrong origin or signature, a counter gone backwards)."""
+    kept = take_challenge("sign-in")
+    if kept is None or not isinstance(credential, dict):
+        return None
+    credential_id = credential.get("id")
+    if not isinstance(credential_id, str):
+        return None
+    stored = passkeys.by_credential(db, credential_id)
+    if stored is None:
+        return None
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(kept["challenge"]),
+            expected_rp_id=rp_id(),
+            expected_origin=origin(),
+            credential_public_key=base64url_to_bytes(stored["public_key"]),
+            credential_current_sign_count=stored["sign_count"],
+            require_user_verification=True,
+        )
+    except BAD_ANSWER:
+        return None
+    passkeys.used(db, stored["id"], verified.new_sign_count, clock.utcnow_iso())
+    return stored["user_id"]

@@ -1,0 +1,102 @@
+"""Passkeys in real Chromium (issue 9) with a virtual authenticator (the DevTools protocol's
+WebAuthn domain through Playwright's CDP session): register a patient, add a passkey in
+settings, log out, sign in with the passkey (no email, no password) and land signed in; axe
+clean on /settings/passkeys at 390 x 844, light and dark.
+
+WebAuthn refuses IP-address origins, so this module serves its own live server and opens it
+as http://localhost:PORT (a secure context), with the relying party set through the
+environment as a clinic would (JOURNAL_WEBAUTHN_RP_ID, JOURNAL_WEBAUTHN_ORIGIN)."""
+
+import re
+import uuid
+
+import pytest
+from conftest import PASSWORD, LiveServer
+from playwright.sync_api import expect
+from test_browser import SCHEMES, in_scheme, looks_right
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def localhost(tmp_path_factory):
+    """The server's address as http://localhost:PORT."""
+    server = LiveServer(tmp_path_factory.mktemp("passkeys"))
+    origin = f"http://localhost:{server.port}"
+    server.env.update({"JOURNAL_WEBAUTHN_RP_ID": "localhost", "JOURNAL_WEBAUTHN_ORIGIN": origin})
+    with server:
+        yield origin, server
+
+
+def virtual_authenticator(page):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+    }
+    made = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return cdp, made["authenticatorId"]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_add_a_passkey_and_sign_in_with_it(page, localhost, scheme):
+    origin, server = localhost
+    in_scheme(page, scheme)
+    cdp, authenticator = virtual_authenticator(page)
+    found = []
+
+    email = f"pat-{uuid.uuid4().hex}@example.com"
+    page.goto(f"{origin}/auth/register")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+
+    page.goto(f"{origin}/settings")
+    page.get_by_role("link", name="Passkeys").tap()
+    expect(page).to_have_url(re.compile(r"/settings/passkeys$"))
+    looks_right(page, "passkeys, none yet", found)
+
+    # A bad name is said at the field before the browser is asked for a passkey.
+    page.get_by_label("Name of the passkey").fill("   ")
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(page.locator("[data-passkey-error]")).to_have_text(
+        "Give the passkey a name, such as “My phone”."
+    )
+    assert (
+        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
+    )
+
+    page.get_by_label("Name of the passkey").fill("Phone 🌙")
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(page.get_by_text("Your passkey is added.")).to_be_visible()
+    expect(page.locator("ul.passkeys strong")).to_have_text(["Phone 🌙"])
+    looks_right(page, "passkeys, one added", found)
+    (stored,) = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})[
+        "credentials"
+    ]
+    assert stored["isResidentCredential"]
+    ((name, count),) = server.query(
+        "select p.name, p.sign_count from passkeys p join users u on u.id = p.user_id "
+        "where u.email = ?",
+        email,
+    )
+    assert name == "Phone 🌙"
+
+    page.get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    page.get_by_role("button", name="Sign in with a passkey").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    ((used, new_count),) = server.query(
+        "select p.last_used_at, p.sign_count from passkeys p join users u on u.id = p.user_id "
+        "where u.email = ?",
+        email,
+    )
+    assert used is not None and new_count >= count
+    page.goto(f"{origin}/settings/activity")
+    expect(page.get_by_text("Signed in with a passkey")).to_be_visible()
+    assert found == []

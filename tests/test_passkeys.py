@@ -1,0 +1,350 @@
+"""Passkeys (WebAuthn, issue 9): adding, naming and removing them in settings, and signing in
+with one. A small software authenticator here (an ECDSA P-256 key, "none" attestation) makes
+the browser's answers byte by byte as WebAuthn defines them, so the real `webauthn` library
+checks real signatures; tests/test_browser_passkeys.py does the same in real Chromium."""
+
+import base64
+import hashlib
+import json
+import os
+import re
+from datetime import timedelta
+
+import cbor2
+import pytest
+from conftest import csrf_token, register_with_csrf
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from factories import NOW, person, therapist
+from test_admin import sql
+
+from journal import clock
+
+ORIGIN = "http://localhost"  # the test client's own origin
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class SoftKey:
+    """A passkey on a pretend authenticator that verifies its user."""
+
+    def __init__(self):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = os.urandom(16)
+        self.count = 0
+
+    def cose_key(self):
+        numbers = self.key.public_key().public_numbers()
+        x, y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
+        return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: x, -3: y})
+
+    @staticmethod
+    def client_data(kind, challenge, origin):
+        return json.dumps({"type": kind, "challenge": challenge, "origin": origin}).encode()
+
+    def create(self, options, origin=ORIGIN):
+        """The answer to navigator.credentials.create(options)."""
+        rp_hash = hashlib.sha256(options["rp"]["id"].encode()).digest()
+        flags = bytes([0x01 | 0x04 | 0x40])  # user present, verified, attested data follows
+        attested = bytes(16) + len(self.credential_id).to_bytes(2, "big") + self.credential_id
+        auth_data = rp_hash + flags + (0).to_bytes(4, "big") + attested + self.cose_key()
+        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        client_data = self.client_data("webauthn.create", options["challenge"], origin)
+        return {
+            "id": b64(self.credential_id),
+            "rawId": b64(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": b64(client_data),
+                "attestationObject": b64(attestation),
+                "transports": ["internal"],
+            },
+            "clientExtensionResults": {},
+        }
+
+    def get(self, options, origin=ORIGIN):
+        """The answer to navigator.credentials.get(options)."""
+        self.count += 1
+        rp_hash = hashlib.sha256(options["rpId"].encode()).digest()
+        auth_data = rp_hash + bytes([0x01 | 0x04]) + self.count.to_bytes(4, "big")
+        client_data = self.client_data("webauthn.get", options["challenge"], origin)
+        signed = auth_data + hashlib.sha256(client_data).digest()
+        signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        return {
+            "id": b64(self.credential_id),
+            "rawId": b64(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": b64(client_data),
+                "authenticatorData": b64(auth_data),
+                "signature": b64(signature),
+                "userHandle": b64(b"1"),
+            },
+            "clientExtensionResults": {},
+        }
+
+
+def answer(credential):
+    return {"credential": json.dumps(credential)}
+
+
+def add_passkey(client, name="My phone", key=None):
+    """Add a passkey named `name` for the signed-in person: the SoftKey."""
+    key = key or SoftKey()
+    options = client.post("/settings/passkeys/options", json={"name": name})
+    assert options.status_code == 200, options.text
+    added = client.post("/settings/passkeys/add", json=answer(key.create(options.json)))
+    assert added.status_code == 200, added.text
+    assert added.json == {"next": "/settings/passkeys"}
+    return key
+
+
+def passkey_rows(app, email="pat@example.com"):
+    return sql(
+        app,
+        "select p.id, p.name, p.sign_count, p.transports, p.created_at, p.last_used_at "
+        "from passkeys p join users u on u.id = p.user_id where u.email = ? order by p.id",
+        [email],
+    )
+
+
+def sign_in_with(client, key, origin=ORIGIN):
+    """Ask for options and answer them with `key`: the answer to `POST /auth/passkey`."""
+    options = client.post("/auth/passkey/options", json={})
+    assert options.status_code == 200, options.text
+    return client.post("/auth/passkey", json=answer(key.get(options.json, origin)))
+
+
+def signed_in(client):
+    return client.get("/settings").status_code == 200
+
+
+@pytest.fixture
+def pat(app):
+    return person(app, "pat@example.com")
+
+
+# Settings: the options, adding, naming, removing
+
+
+def test_the_page_lists_nothing_at_first_and_is_linked_from_settings(app, pat):
+    assert "/settings/passkeys" in pat.get("/settings").text
+    page = pat.get("/settings/passkeys")
+    assert page.status_code == 200
+    assert "You have no passkeys yet." in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_registration_options_name_this_site_and_ask_for_a_discoverable_verified_passkey(app, pat):
+    response = pat.post("/settings/passkeys/options", json={"name": "My phone"})
+    assert response.status_code == 200 and response.is_json
+    options = response.json
+    assert options["rp"] == {"id": "localhost", "name": "Afterglow"}
+    assert options["user"]["name"] == "pat@example.com"
+    assert b64(b"1") == options["user"]["id"]  # the first account's id, "1"
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    assert len(base64.urlsafe_b64decode(options["challenge"] + "==")) >= 16
+    assert options["excludeCredentials"] == []
+
+
+def test_adding_a_passkey_stores_it_with_its_name_and_lists_it(app, pat):
+    key = add_passkey(pat, "Pixel 🌙 de Zoë")
+    ((_, name, count, transports, created, used),) = passkey_rows(app)
+    assert (name, count, json.loads(transports), used) == ("Pixel 🌙 de Zoë", 0, ["internal"], None)
+    assert created == NOW.isoformat(timespec="seconds")
+    page = pat.get("/settings/passkeys").text
+    assert "Pixel 🌙 de Zoë" in page and "not used yet" in page
+    assert "Your passkey is added." in page
+    # The next options leave that passkey out, so the authenticator does not make a second.
+    options = pat.post("/settings/passkeys/options", json={"name": "Again"}).json
+    assert [c["id"] for c in options["excludeCredentials"]] == [b64(key.credential_id)]
+
+
+def test_a_name_of_sixty_characters_is_kept_and_one_of_sixty_one_is_refused(app, pat):
+    add_passkey(pat, "é" * 60)
+    response = pat.post("/settings/passkeys/options", json={"name": "é" * 61})
+    assert response.status_code == 400
+    assert response.json == {"errors": {"name": ["Keep the name to 60 characters."]}}
+    assert [r[1] for r in passkey_rows(app)] == ["é" * 60]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Give the passkey a name, such as “My phone”."),
+        ("   ", "Give the passkey a name, such as “My phone”."),
+        ("my\x07phone", "This contains invisible control characters; please remove them."),
+    ],
+)
+def test_bad_names_are_refused_with_a_message_at_the_field(app, pat, name, message):
+    response = pat.post("/settings/passkeys/options", json={"name": name})
+    assert response.status_code == 400
+    assert response.json["errors"]["name"] == [message]
+    # No challenge was kept: an answer made up now is not stored.
+    added = pat.post(
+        "/settings/passkeys/add",
+        json=answer(SoftKey().create({"rp": {"id": "localhost"}, "challenge": b64(b"x" * 32)})),
+    )
+    assert added.status_code == 400
+    assert passkey_rows(app) == []
+
+
+def test_renaming_keeps_odd_unicode_and_a_bad_name_comes_back_at_its_field(app, pat):
+    add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    response = pat.post(f"/settings/passkeys/{passkey_id}/name", data={"name": "Ноутбук 💻"})
+    assert response.status_code == 302
+    assert [r[1] for r in passkey_rows(app)] == ["Ноутбук 💻"]
+    response = pat.post(f"/settings/passkeys/{passkey_id}/name", data={"name": "x" * 61})
+    assert response.status_code == 400
+    assert (
+        f'<p class="error" id="passkey-name-{passkey_id}-error">Keep the name to 60 characters.</p>'
+        in response.text
+    )
+    assert f'value="{"x" * 61}"' in response.text  # the input kept
+    assert [r[1] for r in passkey_rows(app)] == ["Ноутбук 💻"]
+
+
+def test_someone_elses_passkey_is_a_404_to_rename_or_remove(app, pat):
+    add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    other = person(app, "sam@example.com")
+    assert other.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 404
+    assert (
+        other.post(f"/settings/passkeys/{passkey_id}/name", data={"name": "Mine"}).status_code
+        == 404
+    )
+    assert [r[1] for r in passkey_rows(app)] == ["My phone"]
+    assert pat.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 302
+    assert passkey_rows(app) == []
+
+
+def test_a_removed_passkey_no_longer_signs_in(app, pat):
+    key = add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    pat.post(f"/settings/passkeys/{passkey_id}/remove")
+    pat.post("/auth/logout")
+    assert sign_in_with(pat, key).status_code == 400
+    assert not signed_in(pat)
+
+
+def test_an_answer_from_another_origin_is_not_added(app, pat):
+    options = pat.post("/settings/passkeys/options", json={"name": "Phish"}).json
+    bad = SoftKey().create(options, origin="http://evil.example")
+    response = pat.post("/settings/passkeys/add", json=answer(bad))
+    assert response.status_code == 400
+    assert response.json["errors"]["passkey"]
+    assert passkey_rows(app) == []
+
+
+# Signing in
+
+
+def test_authentication_options_ask_for_any_passkey_of_this_site_verified(app, client):
+    response = client.post("/auth/passkey/options", json={})
+    assert response.status_code == 200 and response.is_json
+    options = response.json
+    assert options["rpId"] == "localhost"
+    assert options["userVerification"] == "required"
+    assert options.get("allowCredentials", []) == []  # discoverable: no email asked
+
+
+def test_a_passkey_signs_in_and_counts_as_both_factors(app, pat):
+    key = add_passkey(pat)
+    # Two-factor on: the passkey still signs in with no /auth/2fa step.
+    from test_two_factor import turn_on
+
+    turn_on(pat)
+    pat.post("/auth/logout")
+    assert not signed_in(pat)
+    clock.set(NOW + timedelta(minutes=3))
+    response = sign_in_with(pat, key)
+    assert response.status_code == 200, response.text
+    assert response.json == {"next": "/checkin"}
+    assert signed_in(pat)
+    ((_, _, count, _, _, used),) = passkey_rows(app)
+    assert (count, used) == (1, (NOW + timedelta(minutes=3)).isoformat(timespec="seconds"))
+    assert "Signed in with a passkey" in pat.get("/settings/activity").text
+    assert "last used" in pat.get("/settings/passkeys").text
+
+
+def test_a_replayed_answer_is_refused(app, pat):
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    options = pat.post("/auth/passkey/options", json={}).json
+    first = answer(key.get(options))
+    assert pat.post("/auth/passkey", json=first).status_code == 200
+    pat.post("/auth/logout")
+    # The same answer again: its challenge was used.
+    assert pat.post("/auth/passkey", json=first).status_code == 400
+    # ...even with a new challenge waiting in the session.
+    pat.post("/auth/passkey/options", json={})
+    response = pat.post("/auth/passkey", json=first)
+    assert response.status_code == 400
+    assert "could not sign you in" in response.json["error"]
+    assert not signed_in(pat)
+
+
+def test_a_challenge_older_than_five_minutes_is_refused(app, pat):
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    options = pat.post("/auth/passkey/options", json={}).json
+    clock.set(NOW + timedelta(minutes=5, seconds=1))
+    assert pat.post("/auth/passkey", json=answer(key.get(options))).status_code == 400
+    assert not signed_in(pat)
+
+
+def test_a_wrong_origin_or_an_unknown_passkey_is_refused(app, pat):
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    assert sign_in_with(pat, key, origin="http://evil.example").status_code == 400
+    assert sign_in_with(pat, SoftKey()).status_code == 400
+    assert not signed_in(pat)
+
+
+def test_a_deactivated_accounts_passkey_is_refused(app, pat):
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    sql(app, "update users set deactivated_at = ? where email = 'pat@example.com'", ["2026-01-01"])
+    with app.app_context():
+        from journal.db import get_db
+
+        get_db().conn.commit()
+    response = sign_in_with(pat, key)
+    assert response.status_code == 403
+    assert "deactivated" in response.json["error"]
+    assert not signed_in(pat)
+
+
+def test_staff_signed_in_with_a_passkey_still_set_up_two_factor(app):
+    """Decision: a passkey counts as both factors of a sign-in, but does not replace the TOTP
+    set-up the clinic requires of staff (REQUIRE_2FA_FOR_STAFF)."""
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True  # the `app` fixture restores the test config
+    doc = therapist(app)
+    key = add_passkey(doc)
+    doc.post("/auth/logout")
+    assert sign_in_with(doc, key).status_code == 200
+    response = doc.get("/caseload")
+    assert response.status_code == 302 and response.location == "/settings/2fa"
+
+
+# CSRF
+
+
+def test_every_new_post_needs_the_csrf_token(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = register_with_csrf(app.test_client())
+    token = csrf_token(client.get("/settings/passkeys"))
+    posts = ["/settings/passkeys/options", "/settings/passkeys/add", "/auth/passkey/options"]
+    posts += ["/auth/passkey", "/settings/passkeys/1/name", "/settings/passkeys/1/remove"]
+    for path in posts:
+        assert client.post(path, json={"name": "x"}).status_code == 400, path
+    # With the token in the header, as static/passkeys.js sends it.
+    response = client.post(
+        "/settings/passkeys/options", json={"name": "My phone"}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 200
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", response.json["challenge"])
