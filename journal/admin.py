@@ -14,8 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 from flask_login import current_user, login_required
-from wtforms import EmailField, SelectField
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms import SelectField
+from wtforms.validators import ValidationError
 
 from . import clock, onetime, timezones
 from .access import admin_required
@@ -23,7 +23,7 @@ from .data import admin as accounts
 from .data import audit, tokens, users
 from .data import two_factor as two_factor_data
 from .db import get_db, page_of, write_transaction
-from .fields import JournalForm, no_control_characters, strip
+from .fields import JournalForm, email_field
 from .passwords import hash_password, password_problem
 from .people import end_signins
 
@@ -179,15 +179,11 @@ def invitable_roles():
 
 
 class InvitationForm(JournalForm):
-    email = EmailField(
+    email = email_field(
         "Email (optional)",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email addresses are at most 254 characters."),
-            no_control_characters,
-            Email("Enter an email address like name@example.com, or leave it empty."),
-        ],
+        missing=None,
+        invalid="Enter an email address like name@example.com, or leave it empty.",
+        autocomplete="off",
         description="When given, only this address can register with the link.",
     )
     role = SelectField("Account for", default="therapist", validate_choice=False)

@@ -29,7 +29,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from . import clock, mail, onetime, passkeys, two_factor
 from .account import record_activity
@@ -37,6 +37,7 @@ from .data import users
 from .db import get_db, write_transaction
 from .fields import (
     JournalForm,
+    email_field,
     name_text,
     no_control_characters,
     strip,
@@ -80,16 +81,7 @@ def safe_next(target):
 
 
 class RegisterForm(JournalForm):
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter your email address."),
-            Length(max=254, message="Email addresses are at most 254 characters."),
-            Email("Enter an email address like name@example.com."),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_field()
     password = password_field("Password", "new-password")
     display_name = StringField(
         "Name to show (optional)",
@@ -275,17 +267,7 @@ OTHER_ACCOUNT = (
 
 
 class ForgotForm(JournalForm):
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter your email address."),
-            Length(max=254, message="Email addresses are at most 254 characters."),
-            no_control_characters,
-            Email("Enter an email address like name@example.com."),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_field()
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

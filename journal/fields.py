@@ -13,8 +13,16 @@ from flask_wtf.form import SUBMIT_METHODS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
-from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import (
+    EmailField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from . import timezones
 
@@ -368,6 +376,30 @@ class ScaleField(RadioField):
     def iter_choices(self):
         for choice in self.choices:
             yield (choice.value, choice.label, self.data == choice.value, {})
+
+
+def email_field(
+    label="Email",
+    missing="Enter your email address.",
+    invalid="Enter an email address like name@example.com.",
+    autocomplete="email",
+    **kwargs,
+):
+    """An email address to be checked (registration, invitations, a reset by mail): trimmed,
+    at most 254 characters, no control characters, a valid address. `missing` is the
+    message for an empty field, or None where it may stay empty."""
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            InputRequired(missing) if missing else Optional(),
+            Length(max=254, message="Email addresses are at most 254 characters."),
+            no_control_characters,
+            Email(invalid),
+        ],
+        render_kw={"autocomplete": autocomplete},
+        **kwargs,
+    )
 
 
 def day_field(missing, label="Date"):

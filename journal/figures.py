@@ -574,17 +574,20 @@ def chart_response(person, name, fmt, args, shared=False):
     return Response(charts.to_png(drawn), mimetype="image/png", headers=headers)
 
 
-def session_course(person):
+def session_course(person, sessions=None, points=None):
     """(numbered sessions, mood baseline, window figures, lifts) of all the person's
     sessions, oldest first: what summary.json and the lift's card, chart and report stand
     on. One pass over only that: the sessions' days and the check-ins of the baseline and
     of each session's days -3 .. the longer of its window and its lift's horizon (one query).
-    """
-    sessions = session_data.numbered_brief(get_db(), person.id)
+    A caller that has fetched them already passes `sessions` (session_data.numbered_brief)
+    and `points` (the person's mood, or at least those days)."""
+    if sessions is None:
+        sessions = session_data.numbered_brief(get_db(), person.id)
     dates = [date.fromisoformat(s["day"]) for s in sessions]
     first = dates[0] if dates else None
-    reach = max(person.window_days, LIFT_HORIZON_DAYS)
-    points = mood_around(person.id, first, sorted(set(dates)), reach)
+    if points is None:
+        reach = max(person.window_days, LIFT_HORIZON_DAYS)
+        points = mood_around(person.id, first, sorted(set(dates)), reach)
     base = windows.baseline(points, first)
     figures = windows.session_windows(points, dates, base, person.window_days)
     lifts = windows.session_lifts(points, dates, base)
@@ -608,27 +611,33 @@ def phq9_course(person, first):
     return {**phq9, **windows.phq9_course(scores, first)}
 
 
-def lift_course(person):
+def lift_course(person, until=None, sessions=None, points=None):
     """The lift across the person's sessions, for the progress page, the caseload and the
     report: {"sessions": [{"number", "day", "lift_days", "lift_ended", "reference",
     "day1_change"}], "lift" (windows.lift_summary), "trend" (windows.trend), "trend_sessions"
-    (how many sessions each slope stands on), "baseline", "phq9" (phq9_course)}."""
-    sessions, base, figures, lifts = session_course(person)
-    numbers = [s["number"] for s in sessions]
-    first = date.fromisoformat(sessions[0]["day"]) if sessions else None
+    (how many sessions each slope stands on), "baseline"}. With `until` (a date), of the
+    sessions on or before it only, each measured as over the whole record (the report of a
+    range that ends earlier). `sessions` and `points` as session_course takes them."""
+    all_sessions, base, figures, lifts = session_course(person, sessions, points)
+    kept = [
+        (s, f, lift)
+        for s, f, lift in zip(all_sessions, figures, lifts, strict=True)
+        if until is None or date.fromisoformat(s["day"]) <= until
+    ]
+    figures = [f for _, f, _ in kept]
+    lifts = [lift for _, _, lift in kept]
     return {
         "sessions": [
             {"number": s["number"], "day": date.fromisoformat(s["day"]), **lift}
-            for s, lift in zip(sessions, lifts, strict=True)
+            for s, _, lift in kept
         ],
         "lift": windows.lift_summary(lifts),
-        "trend": windows.trend(numbers, figures),
+        "trend": windows.trend([s["number"] for s, _, _ in kept], figures),
         "trend_sessions": {
             key: sum(1 for f in figures if f[key] is not None)
             for key in ("pre_level", "window_mean")
         },
         "baseline": base,
-        "phq9": phq9_course(person, first),
     }
 
 
@@ -876,7 +885,7 @@ def view_context(person, args, shared=False):
     phq9 = windows.phq9_summary(data["phq9"], first)
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
-    lift = lift_course(person)
+    lift = lift_course(person, sessions=data["sessions"], points=mood["points"])
     lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
     lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
     return {

@@ -75,27 +75,11 @@ def _session_row(row, figs, days, lift):
     }
 
 
-def _lift(person, end, session_figures):
+def _lift(person, end):
     """(the lift as page 1 words it, as of `end`: {"text", "trend"} of figures.lift_words
     over the sessions on or before `end`, the trend None without one; {session number: its
     lift} for the sessions table)."""
-    course = figures.lift_course(person)
-    kept = [s for s in course["sessions"] if s["day"] <= end]
-    if len(kept) < len(course["sessions"]):
-        # A range ending before the latest session: the summary and the trend of the sessions
-        # up to its end, from the same figures (windows.lift_summary and windows.trend).
-        numbers = {s["number"] for s in kept}
-        figs = [f for row, f in session_figures if row["number"] in numbers]
-        course = {
-            **course,
-            "sessions": kept,
-            "lift": windows.lift_summary(kept),
-            "trend": windows.trend([s["number"] for s in kept], figs),
-            "trend_sessions": {
-                key: sum(1 for f in figs if f[key] is not None)
-                for key in ("pre_level", "window_mean")
-            },
-        }
+    course = figures.lift_course(person, until=end)
     words = figures.lift_words(course, whose="the")
     summary = {"text": words["lift"], "trend": words["trend"]}
     return summary, {s["number"]: s for s in course["sessions"]}
@@ -154,7 +138,7 @@ def report_data(person, start, end):
     overlay, _, used = figures.overlay_data(points, sessions, window_days, shown_from, end, "Mood")
     scores_chart = figures.assessments_data(phq9_scores, gad7_scores, sessions, shown_from, end)
     labels = figures.window_labels(sessions, window_days, end)  # as of the end of the range
-    lift, lifts = _lift(person, end, session_figures)
+    lift, lifts = _lift(person, end)
     in_range = [
         _session_row(row, figs, days, lifts[row["number"]])
         for (row, figs), days in zip(session_figures, labels, strict=True)
