@@ -43,6 +43,35 @@ def register(page, name="", therapist=False, database=None):
     return email
 
 
+def sign_up(page, name="", therapist=False, database=None):
+    """As `register`, but the same form is posted to the live server by the browser's own
+    request context (its cookies, user agent and time zone) instead of being filled in on
+    screen; then the person's first page opens. For tests about the pages after sign-up;
+    signing up on screen is tested through `register`."""
+    email = f"pat-{uuid.uuid4().hex}@example.com"
+    path = (therapist and invitation_on(database or LIVE["database"])) or "/auth/register"
+    agent, zone = page.evaluate(
+        "[navigator.userAgent, Intl.DateTimeFormat().resolvedOptions().timeZone]"
+    )
+    fields = {"email": email, "password": PASSWORD, "timezone": zone, "display_name": name}
+    post_form(page, path, fields, headers={"User-Agent": agent})
+    page.goto("/caseload" if therapist else "/checkin")
+    expect(page).to_have_url(re.compile(r"/caseload$" if therapist else r"/checkin$"))
+    return email
+
+
+def post_form(page, path, data, form_path=None, multipart=False, headers=None):
+    """Send a form as the page would: its CSRF token from a GET of `form_path` (or `path`)."""
+    html = page.request.get(form_path or path).text()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token, f"no CSRF token on {form_path or path}"
+    fields = {"csrf_token": token.group(1), **data}
+    send = {"multipart": fields} if multipart else {"form": fields}
+    response = page.request.post(path, headers=headers, **send)
+    assert response.ok, f"{path}: {response.status} {response.text()[:300]}"
+    return response
+
+
 def tap_scale(page, group, value):
     """Tap the visible number on a 0-10 scale.
 
@@ -214,33 +243,47 @@ PAGES = [
 ANONYMOUS = {"landing": "/", "register": "/auth/register", "login": "/auth/login"}
 
 
+# The people the page checks look at, made once per test process on first use (the pages
+# are only opened, never changed): a patient with a check-in today and a session, both with
+# LONG_REFLECTION, and a therapist.
+PREPARED = {}
+
+
+def as_prepared(page, who):
+    """Sign `page`'s browser in as the prepared "patient" or "therapist"; the patient's
+    check-in day."""
+    if who in PREPARED:
+        page.context.add_cookies(PREPARED[who]["cookies"])
+        return PREPARED[who]["day"]
+    day = None
+    if who == "therapist":
+        sign_up(page, name="Dr. Alexandra Konstantinopoulou-Wright", therapist=True)
+    else:
+        sign_up(page, name="Alexandra Konstantinopoulou-Wright")
+        day = check_in(page, mood=6, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+        log_session(page, reflection=LONG_REFLECTION)
+    PREPARED[who] = {"cookies": page.context.cookies(), "day": day}
+    return day
+
+
+# Pages reached by doing something (each on a person of its own) rather than by address.
+ACTIONS = ("entry with crisis resources", "session", "check-up result", "new share link")
+
+
 def open_page(page, name):
-    """Go to one of the pages a person sees, signing up and checking in first when it needs that."""
+    """Go to one of the pages a person sees, signed in as who sees it."""
     if name in ANONYMOUS:
         response = page.goto(ANONYMOUS[name])
         assert response.status == 200
         return
     if name == "caseload":
-        register(page, name="Dr. Alexandra Konstantinopoulou-Wright", therapist=True)
+        as_prepared(page, "therapist")
         assert page.goto("/caseload").status == 200
         return
-    register(page, name="Alexandra Konstantinopoulou-Wright")
-    if name == "entry with crisis resources":
-        check_in(page, mood=1, reflection=LONG_REFLECTION, tags=LONG_TAGS)
-        expect(page.locator("#crisis-resources")).to_be_visible()
+    if name in ACTIONS:
+        open_by_doing(page, name)
         return
-    day = check_in(page, mood=6, reflection=LONG_REFLECTION, tags=LONG_TAGS)
-    if name in ("session", "sessions", "progress"):
-        log_session(page, reflection=LONG_REFLECTION)
-    if name == "check-up result":
-        answer_checkup(page, "phq9", [1, 2, 1, 0, 3, 1, 0, 2, 0])
-    if name == "new share link":
-        page.goto("/share")
-        page.get_by_label("Who is this link for?").fill("Dr. Konstantinopoulou-Wright")
-        page.get_by_role("button", name="Make a link").tap()
-        expect(page.locator("#share-url")).to_be_visible()
-    if name in ("session", "check-up result", "new share link"):
-        return
+    day = as_prepared(page, "patient")
     path, status = {
         "checkin": ("/checkin", 200),
         "entries": ("/entries", 200),
@@ -270,6 +313,25 @@ def open_page(page, name):
     assert response.status == status
     if name == "checkin":
         open_more(page)
+
+
+def open_by_doing(page, name):
+    """Open one of `ACTIONS`' pages the way a new person with a check-in today reaches it."""
+    sign_up(page, name="Alexandra Konstantinopoulou-Wright")
+    if name == "entry with crisis resources":
+        check_in(page, mood=1, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+        expect(page.locator("#crisis-resources")).to_be_visible()
+        return
+    check_in(page, mood=6, reflection=LONG_REFLECTION, tags=LONG_TAGS)
+    if name == "session":
+        log_session(page, reflection=LONG_REFLECTION)
+    if name == "check-up result":
+        answer_checkup(page, "phq9", [1, 2, 1, 0, 3, 1, 0, 2, 0])
+    if name == "new share link":
+        page.goto("/share")
+        page.get_by_label("Who is this link for?").fill("Dr. Konstantinopoulou-Wright")
+        page.get_by_role("button", name="Make a link").tap()
+        expect(page.locator("#share-url")).to_be_visible()
 
 
 # 1. Register ------------------------------------------------------------------------------
@@ -334,7 +396,7 @@ def test_check_in_by_touch_shows_the_entry(page):
 
 
 def test_history_lists_newest_first_and_links_to_the_day(page):
-    register(page)
+    sign_up(page)
     today = form_today(page)
     yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
     day_before = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
@@ -356,7 +418,7 @@ def test_history_lists_newest_first_and_links_to_the_day(page):
 
 
 def test_edit_changes_the_day_and_keeps_one_row(page):
-    register(page)
+    sign_up(page)
     day = check_in(page, mood=6, reflection="Before the edit")
 
     page.get_by_role("link", name="Edit", exact=True).tap()
@@ -377,7 +439,7 @@ def test_edit_changes_the_day_and_keeps_one_row(page):
 
 
 def test_delete_after_confirmation(page):
-    register(page)
+    sign_up(page)
     day = check_in(page, mood=4, reflection="To be deleted")
 
     # Changing one's mind on the confirmation page keeps the entry.
@@ -406,7 +468,7 @@ def test_delete_after_confirmation(page):
     ids=["mood 1", "mood 2", "self-harm box", "mood 3"],
 )
 def test_crisis_resources_once_after_a_low_or_self_harm_entry(page, mood, self_harm, shown):
-    register(page)
+    sign_up(page)
     tap_scale(page, "Mood today", mood)
     if self_harm:
         page.get_by_label("I've had thoughts of harming myself").check()
@@ -429,7 +491,7 @@ def test_crisis_resources_once_after_a_low_or_self_harm_entry(page, mood, self_h
 
 
 def test_missing_mood_is_explained_at_the_field_and_keeps_the_text(page):
-    register(page)
+    sign_up(page)
     page.get_by_label("Reflection", exact=True).fill("Foggy today\nbut okay")
     with page.expect_response(
         lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/checkin"
@@ -523,7 +585,7 @@ def test_no_sideways_scrolling(page, name, scheme):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_tap_targets_on_the_check_in_page(page, width):
     page.set_viewport_size({"width": width, "height": 800})
-    register(page)
+    sign_up(page)
     open_more(page)
 
     targets = [
@@ -594,7 +656,7 @@ def tab_to(page, wanted, limit=40):
 
 
 def test_check_in_with_the_keyboard_only(page):
-    register(page)
+    sign_up(page)
     tab_to(page, lambda f: f[:2] == ["INPUT", "mood"])
     page.keyboard.press("Space")
     for _ in range(4):
@@ -625,7 +687,7 @@ def chart_image(page, name):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_session_checkup_and_progress(page, scheme):
     in_scheme(page, scheme)
-    register(page)
+    sign_up(page)
     today = date.fromisoformat(form_today(page))
     session_day = today - timedelta(days=3)
     # A baseline before the session (3, 4, 5: mean 4.0) and two days after it (7, 8).
@@ -664,7 +726,7 @@ def test_session_checkup_and_progress(page, scheme):
 
 
 def test_checkup_item_nine_shows_crisis_resources(page):
-    register(page)
+    sign_up(page)
     answer_checkup(page, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1])
     panel = page.locator("#crisis-resources")
     expect(panel).to_be_visible()
@@ -682,7 +744,7 @@ def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, bro
 
     from pypdf import PdfReader
 
-    register(page)
+    sign_up(page)
     today = date.fromisoformat(form_today(page))
     check_in(page, mood=6, reflection="Shared words about the walk 🌿")
     page.goto(f"/checkin?date={(today - timedelta(days=1)).isoformat()}")
@@ -734,7 +796,7 @@ def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, bro
 
 
 def test_reloading_the_new_link_page_makes_no_second_link(page):
-    register(page)
+    sign_up(page)
     page.goto("/share")
     page.get_by_label("Who is this link for?").fill("Dr. Rivera")
     page.get_by_role("button", name="Make a link").tap()
@@ -765,9 +827,9 @@ def test_every_page_a_patient_and_a_therapist_see_passes_axe_in_dark_mode(
 ):
     therapist = browser.new_context(**browser_context_args).new_page()
     try:
-        register(therapist, name=f"Dr. {LONG_NAME}", therapist=True)
+        sign_up(therapist, name=f"Dr. {LONG_NAME}", therapist=True)
         code = therapist.locator("#invite-code").inner_text()
-        register(page, name=LONG_NAME)
+        sign_up(page, name=LONG_NAME)
         day = check_in(page, mood=1, reflection=LONG_REFLECTION, tags=LONG_TAGS)
         log_session(page, mood_after=1, reflection=LONG_REFLECTION)
         session = urlsplit(page.url).path
@@ -800,7 +862,7 @@ def test_every_page_a_patient_and_a_therapist_see_passes_axe_in_dark_mode(
         page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
         expect(page).to_have_url(re.compile(r"/auth/login"))
         axe_in_dark(page, ["/auth/login", "/auth/register", "/"], found)
-        register(page)
+        sign_up(page)
         page.goto("/settings/delete")
         page.get_by_label("Your password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Delete my account and all my data").tap()

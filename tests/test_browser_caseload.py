@@ -13,7 +13,7 @@ from test_browser import (
     focused,
     in_scheme,
     looks_right,
-    register,
+    sign_up,
     tab_to,
 )
 
@@ -27,9 +27,9 @@ def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_ar
     doc = browser.new_context(**browser_context_args).new_page()
     try:
         in_scheme(doc, scheme)
-        register(doc, name="Dr Rivera", therapist=True)
+        sign_up(doc, name="Dr Rivera", therapist=True)
         code = doc.locator("#invite-code").inner_text()
-        register(page, name=NAME)
+        sign_up(page, name=NAME)
         page.goto("/settings/therapist")
         page.get_by_label("Invite code from your therapist").fill(code)
         page.get_by_role("button", name="Link").tap()
@@ -72,12 +72,12 @@ def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_ar
 
 
 def test_the_folded_invite_code_opens_from_the_keyboard(page, browser, browser_context_args):
-    register(page, name="Dr Okafor", therapist=True)
+    sign_up(page, name="Dr Okafor", therapist=True)
     code = page.locator("#invite-code")
     expect(code).to_be_visible()  # no one linked: open
     patient = browser.new_context(**browser_context_args).new_page()
     try:
-        register(patient, name=NAME)
+        sign_up(patient, name=NAME)
         patient.goto("/settings/therapist")
         patient.get_by_label("Invite code from your therapist").fill(code.inner_text())
         patient.get_by_role("button", name="Link").tap()

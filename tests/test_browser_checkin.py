@@ -14,11 +14,11 @@ from test_browser import (
     flash,
     form_today,
     open_more,
-    register,
     save,
     scale_radio,
     serious_violations,
     sideways_overflow,
+    sign_up,
     tap_scale,
 )
 
@@ -68,7 +68,7 @@ def expect_empty_answers(page):
 def change_the_date_of_todays_form(page, live_server):
     """Register, check in fully today, open the check-in again (today's answers) and change
     only its date, to three days back: (email, today, today's stored row, that day)."""
-    email = register(page)
+    email = sign_up(page)
     today = check_in_fully(page)
     today_before = stored(live_server, email, today)
     earlier = (date.fromisoformat(today) - timedelta(days=3)).isoformat()
@@ -100,7 +100,7 @@ def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_serv
 def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(
     page, live_server
 ):
-    email = register(page)
+    email = sign_up(page)
     today = form_today(page)
     earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
     page.get_by_label("Date", exact=True).fill(earlier)
@@ -155,7 +155,7 @@ def test_without_script_a_changed_date_saves_nothing_and_shows_that_day(
 @pytest.mark.parametrize("width", (390, 360))
 def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
     page.set_viewport_size({"width": width, "height": 844})
-    email = register(page)
+    email = sign_up(page)
     today = date.fromisoformat(form_today(page))
     days = [(today - timedelta(days=n)).isoformat() for n in range(5)]
     page.get_by_label("Date", exact=True).fill(days[4])
@@ -194,7 +194,7 @@ def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
 def test_a_second_tab_never_overwrites_what_the_first_saved(page, live_server, second_tab):
     """Tab one adds to today's reflection and saves; tab two, opened before that, changes only
     the mood and saves: nothing of tab one's words is lost, and tab two's mood is kept."""
-    email = register(page)
+    email = sign_up(page)
     day = check_in_fully(page)
     other = page.context.new_page()
     other.goto(second_tab.format(day=day))

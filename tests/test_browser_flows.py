@@ -5,7 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import register
+from test_browser import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def checkin_days(live_server, email):
 
 
 def test_an_import_confirmed_twice_saves_once_and_never_says_zero(page, live_server):
-    email = register(page)
+    email = sign_up(page)
     page.goto("/import")
     page.locator('input[type="file"]').set_input_files(
         {"name": "export.csv", "mimeType": "text/csv", "buffer": CSV}

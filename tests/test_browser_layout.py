@@ -16,24 +16,13 @@ from test_browser import (
     log_session,
     open_more,
     open_page,
-    register,
+    post_form,
     serious_violations,
     sideways_overflow,
+    sign_up,
 )
 
 pytestmark = pytest.mark.browser
-
-
-def post_form(page, path, data, form_path=None, multipart=False):
-    """Send a form as the page would: its CSRF token from a GET of `form_path` (or `path`)."""
-    html = page.request.get(form_path or path).text()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert token, f"no CSRF token on {form_path or path}"
-    fields = {"csrf_token": token.group(1), **data}
-    send = {"multipart": fields} if multipart else {"form": fields}
-    response = page.request.post(path, **send)
-    assert response.ok, f"{path}: {response.status} {response.text()[:300]}"
-    return response
 
 
 def today(page):
@@ -108,7 +97,7 @@ def test_the_broken_word_check_notices_a_broken_word(page):
 @pytest.mark.parametrize("width", [360, 390])
 def test_check_in_labels_keep_their_words_whole_with_a_symptom(page, width):
     page.set_viewport_size({"width": width, "height": 800})
-    register(page)
+    sign_up(page)
     post_form(page, "/settings/symptoms", {"name": "Intrusive thoughts"})
     page.goto("/checkin")
     open_more(page)
@@ -145,7 +134,7 @@ DAYLIO = (
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_import_preview_keeps_words_whole_on_a_phone(page, scheme):
     in_scheme(page, scheme)
-    register(page)
+    sign_up(page)
     upload = {"name": "daylio_export.csv", "mimeType": "text/csv", "buffer": DAYLIO.encode()}
     response = post_form(page, "/import", {"file": upload}, multipart=True)
     page.goto(response.url)
@@ -190,7 +179,7 @@ def day_name(day, rest):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_mood_calendar_tells_mood_0_from_no_check_in(page, scheme):
     in_scheme(page, scheme)
-    register(page)
+    sign_up(page)
     now = today(page)
     start = now - timedelta(days=29)
     zero, empty, ten, session = (start + timedelta(days=n) for n in (3, 4, 5, 6))
@@ -258,7 +247,7 @@ def share_a_row(a, b):
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_checkup_chart_dates_stay_clear_of_its_key(page, scheme):
-    register(page)
+    sign_up(page)
     now = today(page)
     log_session(page, started_at=f"{(now - timedelta(days=40)).isoformat()}T10:30")
     for ago, answer in ((60, "2"), (1, "0")):

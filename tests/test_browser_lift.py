@@ -10,8 +10,16 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import SCHEMES, WIDTHS, in_scheme, register, serious_violations, sideways_overflow
-from test_browser_layout import log_mood, post_form, today
+from test_browser import (
+    SCHEMES,
+    WIDTHS,
+    in_scheme,
+    post_form,
+    serious_violations,
+    sideways_overflow,
+    sign_up,
+)
+from test_browser_layout import log_mood, today
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +49,7 @@ def make_history(page):
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_the_lift_card_in_light_and_dark(page, scheme):
     in_scheme(page, scheme)
-    register(page)
+    sign_up(page)
     make_history(page)
     page.goto("/progress")
     card = page.locator("#lift-card")
@@ -78,7 +86,7 @@ def test_the_lift_card_in_light_and_dark(page, scheme):
 
 
 def test_a_new_patient_sees_what_is_needed_and_no_chart(page):
-    register(page)
+    sign_up(page)
     page.goto("/progress")
     card = page.locator("#lift-card")
     expect(card).to_contain_text("Log a session and check in on the days after it")
@@ -88,7 +96,7 @@ def test_a_new_patient_sees_what_is_needed_and_no_chart(page):
 
 
 def test_the_share_link_page_shows_the_card(page, browser, browser_context_args):
-    register(page)
+    sign_up(page)
     make_history(page)
     made = post_form(page, "/share", {"label": "Dr Rivera", "days": "14"})
     token = re.search(r"/s/([A-Za-z0-9_-]{43})", made.text()).group(1)

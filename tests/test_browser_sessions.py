@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import log_session, register, scale_radio, tap_scale
+from test_browser import log_session, scale_radio, sign_up, tap_scale
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def reflection(page):
 def test_a_second_tab_never_overwrites_a_session_the_first_saved(page, live_server):
     """Tab one adds to the reflection and saves; tab two, opened before that, changes only the
     mood after and saves: tab one's words are kept, and tab two's mood once it saves again."""
-    email = register(page)
+    email = sign_up(page)
     log_session(page, mood_after=6, reflection=FIRST_WORDS)
     edit_url = page.url + "/edit"
     other = page.context.new_page()
@@ -55,7 +55,7 @@ def test_a_second_tab_never_overwrites_a_session_the_first_saved(page, live_serv
 def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(
     page, live_server
 ):
-    email = register(page)
+    email = sign_up(page)
     log_session(page, reflection=FIRST_WORDS)
     session_url = page.url
     other = page.context.new_page()
@@ -76,7 +76,7 @@ def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_wo
 
 def test_a_double_tap_on_save_stores_one_session(page, live_server):
     """The same form sent twice at once (a double tap, a flaky network's retry): one session."""
-    email = register(page)
+    email = sign_up(page)
     page.goto("/sessions/new")
     page.get_by_text("Esketamine (Spravato)").tap()
     page.get_by_label("How it was given").select_option("intranasal")
