@@ -123,7 +123,9 @@ def create_app(test_config=None):
         share,
     )
 
-    app.wsgi_app = pages.SecurityHeaders(app.wsgi_app, app.config["HTTPS"])
+    # Share links and calendar feeds: no referrer, no indexing, no caching, errors too.
+    by_path = {"/s/": share.LINK_HEADERS, "/calendar/": calendar.ics.FEED_HEADERS}
+    app.wsgi_app = pages.SecurityHeaders(app.wsgi_app, app.config["HTTPS"], by_path)
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]

@@ -160,6 +160,12 @@ def staff_to_two_factor():
     abort(403)
 
 
+def gates():
+    """Every request's checks of who may open it, in one hook (each hook costs every request,
+    /healthz too): admins to their pages, therapists to the caseload, staff to two-factor."""
+    return admins_to_admin_pages() or therapists_to_caseload() or staff_to_two_factor()
+
+
 def role_required(test):
     """A decorator: the view answers 404 unless `test(current_user)` holds."""
 
@@ -363,9 +369,7 @@ def init_app(app, csrf):
 
     Call after every blueprint is registered, so CSRFProtect's check runs after the others.
     """
-    app.before_request(admins_to_admin_pages)
-    app.before_request(therapists_to_caseload)
-    app.before_request(staff_to_two_factor)
+    app.before_request(gates)
     csrf.init_app(app)
     for endpoint in CHECKS_ITS_OWN_TOKEN:
         csrf.exempt(app.view_functions[endpoint])

@@ -106,18 +106,30 @@ SECURITY_HEADERS = {
 
 class SecurityHeaders:
     """WSGI middleware: the headers every response carries (SECURITY_HEADERS, and HSTS over
-    HTTPS), added as they are to the list the server sends, unless the app set its own.
-    Fixed text, so at this layer rather than through werkzeug's checks on every request."""
+    HTTPS), added as they are to the list the server sends, unless the app set its own; and
+    under each prefix of `by_path` ({"/s/": {...}}), that prefix's headers, in place of any the
+    app set (errors included). Fixed text, so at this layer rather than through werkzeug's
+    checks and a hook of the app's on every request."""
 
-    def __init__(self, wsgi_app, https):
+    def __init__(self, wsgi_app, https, by_path=None):
         self.wsgi_app = wsgi_app
         fixed = dict(SECURITY_HEADERS)
         if https:
             fixed["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         self.fixed = list(fixed.items())
+        self.by_path = [
+            (prefix, list(headers.items()), {name.lower() for name in headers})
+            for prefix, headers in (by_path or {}).items()
+        ]
 
     def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        forced = next((rule for rule in self.by_path if path.startswith(rule[0])), None)
+
         def with_headers(status, headers, exc_info=None):
+            if forced:
+                _, extra, names = forced
+                headers[:] = [(n, v) for n, v in headers if n.lower() not in names] + extra
             named = {name.lower() for name, _ in headers}
             headers += [(n, v) for n, v in self.fixed if n.lower() not in named]
             return start_response(status, headers, exc_info)

@@ -216,14 +216,6 @@ def record_opening(link, what):
         plain_page("revoked", 410)
 
 
-@bp.after_app_request
-def link_headers(response):
-    """No referrer, no indexing and no caching for anything under /s/, errors included."""
-    if request.path.startswith("/s/"):
-        response.headers.update(LINK_HEADERS)
-    return response
-
-
 # Views: the person's own page of links
 
 

@@ -35,13 +35,13 @@ Decisions:
 
 from datetime import datetime
 
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, make_response
 
 from ..data import sessions as session_data
 from ..data import users
 from ..db import get_db
 from ..timezones import local_date
-from .ics import FEED_HEADERS, SECRET_PATTERN, build_calendar, hash_secret, user_key
+from .ics import SECRET_PATTERN, build_calendar, hash_secret, user_key
 
 bp = Blueprint("calendar", __name__)
 
@@ -68,14 +68,6 @@ def session_times(user_id):
         (row["id"], datetime.fromisoformat(row["started_at"]))
         for row in session_data.start_times(get_db(), user_id)
     ]
-
-
-@bp.after_app_request
-def feed_headers(response):
-    """No caching, no referrer and no indexing for anything under /calendar/, errors too."""
-    if request.path.startswith("/calendar/"):
-        response.headers.update(FEED_HEADERS)
-    return response
 
 
 # Views: the feed a calendar app fetches
