@@ -60,11 +60,12 @@ fonts:
 	fi
 
 # Every test, browser tests included, on every core (pytest-xdist; each worker has its own
-# app, template database, live server and Chromium; a file's tests stay on one worker, so a
-# module's own server starts once), with coverage combined across the workers.
+# app, template database, live server and Chromium; a worker that runs out of tests takes
+# some of another's, so the long browser files do not end on one core), with coverage
+# combined across the workers.
 test: $(VENV)/.installed-test browser fonts
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
-	$(BIN)/python -m pytest -n auto --dist loadfile --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
 
 # Everything but the browser tests and the tests that start a server or a subprocess, with ruff:
 # the quick check while working (about a minute on a quiet machine). `make test` runs it all.

@@ -544,16 +544,18 @@ def test_sideways_scroll_check_notices_a_too_wide_page(page):
 
 
 def looks_right(page, what, found):
-    """axe's serious findings and any sideways scrolling at each width, into `found`; the
-    viewport is put back to the phone's size."""
+    """axe's serious findings and any sideways scrolling at each width, in light mode and then
+    in dark (the phone's setting changed with the page open: the style sheet follows it), into
+    `found`; light mode and the phone's size are put back."""
     page.wait_for_load_state("load")
-    found += [f"{what}: {line}" for line in serious_violations(page)]
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 844})
-        overflow = sideways_overflow(page)
-        if overflow > 0:
-            found.append(f"{what} scrolls sideways by {overflow} px at {width} px")
-    page.set_viewport_size({"width": 390, "height": 844})
+    for scheme in each_scheme(page):
+        found += [f"{what} ({scheme}): {line}" for line in serious_violations(page)]
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 844})
+            overflow = sideways_overflow(page)
+            if overflow > 0:
+                found.append(f"{what} ({scheme}) scrolls sideways by {overflow} px at {width} px")
+        page.set_viewport_size({"width": 390, "height": 844})
 
 
 def in_scheme(page, scheme):
@@ -562,21 +564,34 @@ def in_scheme(page, scheme):
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
+def each_scheme(page):
+    """Light mode, then dark, switched with the page open (its style sheet and its charts'
+    <picture> sources follow the phone's setting): one page load checked in both. Light again
+    afterwards."""
+    for scheme in SCHEMES:
+        in_scheme(page, scheme)
+        yield scheme
+    in_scheme(page, SCHEMES[0])
+
+
 @pytest.mark.parametrize("name", PAGES)
-def test_no_sideways_scrolling(page, name, scheme):
+def test_no_sideways_scrolling(page, name):
+    """Each page at each width, in light mode and then in dark (the phone's setting changed
+    with the page open, as the style sheet follows it: one page load for both)."""
     # While at it: the strict Content-Security-Policy refuses nothing the page needs.
     refused = []
     page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
-    in_scheme(page, scheme)
     open_page(page, name)
     page.wait_for_load_state("load")
     assert refused == []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        assert page.evaluate("document.documentElement.clientWidth") == width
-        overflow = sideways_overflow(page)
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px wide"
+    for scheme in each_scheme(page):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            assert page.evaluate("document.documentElement.clientWidth") == width
+            overflow = sideways_overflow(page)
+            assert overflow <= 0, (
+                f"{name} ({scheme}) scrolls sideways by {overflow} px at {width} px wide"
+            )
 
 
 # 10. Tap targets ----------------------------------------------------------------------------
@@ -626,13 +641,15 @@ def test_accessibility_check_notices_a_problem(page):
     assert any(line.startswith("image-alt (critical)") and "#unlabelled" in line for line in found)
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
-def test_no_serious_accessibility_violations(page, name, scheme):
-    in_scheme(page, scheme)
+def test_no_serious_accessibility_violations(page, name):
+    """axe on each page in light mode, then in dark with the page still open (contrast is
+    judged on the colours the style sheet gives the current scheme)."""
     open_page(page, name)
-    found = serious_violations(page)
-    assert found == [], f"axe on {name} ({scheme}):\n" + "\n".join(found)
+    found = []
+    for scheme in each_scheme(page):
+        found += [f"({scheme}) {line}" for line in serious_violations(page)]
+    assert found == [], f"axe on {name}:\n" + "\n".join(found)
 
 
 # 12. Keyboard only --------------------------------------------------------------------------
@@ -674,19 +691,22 @@ def test_check_in_with_the_keyboard_only(page):
 # 13. A session, a check-up and the progress page -------------------------------------------
 
 
-def chart_image(page, name):
-    """The chart's <img>, scrolled into view and loaded (lazy images load when seen)."""
+def chart_image(page, name, scheme="light"):
+    """The chart's <img>, scrolled into view and loaded (lazy images load when seen), once it
+    shows the picture for `scheme`: the light chart, or the dark one its <picture> offers
+    to a phone in dark mode."""
     image = page.locator(f"figure#{name} img")
     image.scroll_into_view_if_needed()
     page.wait_for_function(
-        "i => i.complete && i.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
+        "([i, dark]) => i.complete && i.naturalWidth > 0"
+        " && i.currentSrc.includes('theme=dark') === dark",
+        arg=[image.element_handle(), scheme == "dark"],
+        timeout=10_000,
     )
     return image
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_session_checkup_and_progress(page, scheme):
-    in_scheme(page, scheme)
+def test_session_checkup_and_progress(page):
     sign_up(page)
     today = date.fromisoformat(form_today(page))
     session_day = today - timedelta(days=3)
@@ -704,11 +724,13 @@ def test_session_checkup_and_progress(page, scheme):
     expect(page.locator("ol.entries")).to_contain_text("7.5")  # the window mean
 
     page.goto("/progress")
-    for name in ("mood-timeline", "window-overlay", "assessments"):
-        image = chart_image(page, name)
-        assert image.evaluate("i => i.naturalWidth") > 300
-        assert ("theme=dark" in image.evaluate("i => i.currentSrc")) == (scheme == "dark")
-        assert len(image.get_attribute("alt")) > 30
+    for scheme in each_scheme(page):
+        for name in ("mood-timeline", "window-overlay", "assessments"):
+            image = chart_image(page, name, scheme)
+            assert image.evaluate("i => i.naturalWidth") > 300
+            assert ("theme=dark" in image.evaluate("i => i.currentSrc")) == (scheme == "dark")
+            assert len(image.get_attribute("alt")) > 30
+        assert sideways_overflow(page) <= 0
     expect(page.locator("figure#window-overlay img")).to_have_attribute(
         "alt", re.compile(r"baseline of 4\.0")
     )

@@ -9,7 +9,7 @@ import pytest
 from conftest import LIVE, PASSWORD
 from live import FAST_HASH
 from playwright.sync_api import expect
-from test_browser import SCHEMES, in_scheme, looks_right, register
+from test_browser import looks_right, register
 from werkzeug.security import generate_password_hash
 
 from journal import clock
@@ -44,11 +44,7 @@ def log_in(page, email):
     page.get_by_role("button", name="Log in").tap()
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_an_admin_invites_a_therapist_and_finds_accounts(
-    page, browser, browser_context_args, scheme
-):
-    in_scheme(page, scheme)
+def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_context_args):
     patient_email = register(page, name="Robin")
     page.get_by_role("button", name="Log out").tap()
     expect(page).to_have_url(re.compile(r"/auth/login$"))
@@ -77,7 +73,6 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(
 
     doc = browser.new_context(**browser_context_args).new_page()
     try:
-        in_scheme(doc, scheme)
         doc.goto(link)
         expect(doc.get_by_role("heading", level=1)).to_have_text("Create your therapist account")
         looks_right(doc, "invited registration", found)

@@ -7,11 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from test_browser import (
     LONG_REFLECTION,
-    SCHEMES,
     check_in,
     flash,
     focused,
-    in_scheme,
     looks_right,
     sign_up,
     tab_to,
@@ -22,11 +20,9 @@ pytestmark = pytest.mark.browser
 NAME = "Robin Featherstonehaugh-Vandenberghe"
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_args, scheme):
+def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_args):
     doc = browser.new_context(**browser_context_args).new_page()
     try:
-        in_scheme(doc, scheme)
         sign_up(doc, name="Dr Rivera", therapist=True)
         code = doc.locator("#invite-code").inner_text()
         sign_up(page, name=NAME)

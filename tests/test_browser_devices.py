@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import PASSWORD, LiveServer
 from playwright.sync_api import expect
-from test_browser import SCHEMES, in_scheme, looks_right, register
+from test_browser import looks_right, register
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,12 @@ def log_in(page, email):
     expect(page).to_have_url(re.compile(r"/checkin$"))
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_devices_and_activity_in_a_phone_browser(browser, browser_context_args, server, scheme):
+def test_devices_and_activity_in_a_phone_browser(browser, browser_context_args, server):
     args = {**browser_context_args, "base_url": server.url}
     phone, other = browser.new_context(**args), browser.new_context(**args)
     doc = browser.new_context(**args).new_page()
     page = phone.new_page()
     try:
-        in_scheme(page, scheme)
         register(doc, name="Dr Rivera", therapist=True, database=server.database)
         code = doc.locator("#invite-code").inner_text()
         email = register(page, name="Robin")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
-    in_scheme,
+    each_scheme,
     log_session,
     open_more,
     open_page,
@@ -131,21 +131,20 @@ DAYLIO = (
 )
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_import_preview_keeps_words_whole_on_a_phone(page, scheme):
-    in_scheme(page, scheme)
+def test_import_preview_keeps_words_whole_on_a_phone(page):
     sign_up(page)
     upload = {"name": "daylio_export.csv", "mimeType": "text/csv", "buffer": DAYLIO.encode()}
     response = post_form(page, "/import", {"file": upload}, multipart=True)
     page.goto(response.url)
     expect(page.locator("#import-rows")).to_contain_text("extraordinary")
-    assert broken_words(page) == []
-    # No column narrower than its longest word, and the page itself never scrolls sideways:
-    # a table too wide for the phone scrolls inside its own frame.
-    for cell in page.locator("#import-rows th, #import-rows td, #mood-mapping th").all():
-        assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), cell.inner_text()
-    assert sideways_overflow(page) <= 0
-    assert serious_violations(page) == []
+    for scheme in each_scheme(page):
+        assert broken_words(page) == [], scheme
+        # No column narrower than its longest word, and the page itself never scrolls
+        # sideways: a table too wide for the phone scrolls inside its own frame.
+        for cell in page.locator("#import-rows th, #import-rows td, #mood-mapping th").all():
+            assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), cell.inner_text()
+        assert sideways_overflow(page) <= 0, scheme
+        assert serious_violations(page) == [], scheme
 
 
 # The mood calendar ---------------------------------------------------------------------------
@@ -176,9 +175,7 @@ def day_name(day, rest):
     return f"{day:%A} {day.day} {day:%B}: {rest}"
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_mood_calendar_tells_mood_0_from_no_check_in(page, scheme):
-    in_scheme(page, scheme)
+def test_mood_calendar_tells_mood_0_from_no_check_in(page):
     sign_up(page)
     now = today(page)
     start = now - timedelta(days=29)
@@ -207,21 +204,22 @@ def test_mood_calendar_tells_mood_0_from_no_check_in(page, scheme):
         calendar.get_by_role("link", name=day_name(session, "mood 6, session day"), exact=True)
     ).to_be_visible()
 
-    # Mood 0 stands apart from an empty day and from the page, at 3:1 or more; its numbers
-    # are readable on every fill, at 4.5:1 or more.
-    page_colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    zero_fill = fill(mood_zero, page_colour)
-    empty_fill = fill(no_checkin, page_colour)
-    assert contrast(zero_fill, empty_fill) >= 3
-    assert contrast(zero_fill, page_colour) >= 3
-    for cell in calendar.locator(".day:not(.empty)").all():
-        colour = cell.evaluate("e => getComputedStyle(e).color")
-        assert contrast(colour, fill(cell, page_colour)) >= 4.5
-    empty_text = no_checkin.evaluate("e => getComputedStyle(e).color")
-    assert contrast(empty_text, page_colour) >= 4.5
+    # In light mode and in dark: mood 0 stands apart from an empty day and from the page, at
+    # 3:1 or more; its numbers are readable on every fill, at 4.5:1 or more.
+    for scheme in each_scheme(page):
+        page_colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        zero_fill = fill(mood_zero, page_colour)
+        empty_fill = fill(no_checkin, page_colour)
+        assert contrast(zero_fill, empty_fill) >= 3, scheme
+        assert contrast(zero_fill, page_colour) >= 3, scheme
+        for cell in calendar.locator(".day:not(.empty)").all():
+            colour = cell.evaluate("e => getComputedStyle(e).color")
+            assert contrast(colour, fill(cell, page_colour)) >= 4.5, scheme
+        empty_text = no_checkin.evaluate("e => getComputedStyle(e).color")
+        assert contrast(empty_text, page_colour) >= 4.5, scheme
 
-    assert sideways_overflow(page) <= 0
-    assert serious_violations(page) == []
+        assert sideways_overflow(page) <= 0, scheme
+        assert serious_violations(page) == [], scheme
 
     mood_zero.tap()
     expect(page).to_have_url(re.compile(rf"/entries/{zero.isoformat()}$"))
@@ -245,8 +243,7 @@ def share_a_row(a, b):
     return a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_checkup_chart_dates_stay_clear_of_its_key(page, scheme):
+def test_checkup_chart_dates_stay_clear_of_its_key(page):
     sign_up(page)
     now = today(page)
     log_session(page, started_at=f"{(now - timedelta(days=40)).isoformat()}T10:30")
@@ -255,9 +252,10 @@ def test_checkup_chart_dates_stay_clear_of_its_key(page, scheme):
         for kind, items in (("phq9", 9), ("gad7", 7)):
             answers = {f"q{n}": answer for n in range(1, items + 1)}
             post_form(page, f"/assessments/{kind}", {"date": day, **answers})
-    response = page.goto(f"/charts/assessments.svg?days=90&theme={scheme}")
-    assert response.status == 200
-    boxes = page.evaluate(CHART_BOXES)
-    assert boxes["ticks"] and boxes["keys"], f"no date labels or key in the SVG: {boxes}"
-    clashes = [(t, k) for t in boxes["ticks"] for k in boxes["keys"] if share_a_row(t, k)]
-    assert clashes == [], boxes
+    for scheme in SCHEMES:
+        response = page.goto(f"/charts/assessments.svg?days=90&theme={scheme}")
+        assert response.status == 200
+        boxes = page.evaluate(CHART_BOXES)
+        assert boxes["ticks"] and boxes["keys"], f"no date labels or key in the SVG: {boxes}"
+        clashes = [(t, k) for t in boxes["ticks"] for k in boxes["keys"] if share_a_row(t, k)]
+        assert clashes == [], (scheme, boxes)

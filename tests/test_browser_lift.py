@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 from test_browser import (
-    SCHEMES,
     WIDTHS,
-    in_scheme,
+    chart_image,
+    each_scheme,
     post_form,
     serious_violations,
     sideways_overflow,
@@ -46,9 +46,7 @@ def make_history(page):
         )
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_lift_card_in_light_and_dark(page, scheme):
-    in_scheme(page, scheme)
+def test_the_lift_card_in_light_and_dark(page):
     sign_up(page)
     make_history(page)
     page.goto("/progress")
@@ -58,12 +56,9 @@ def test_the_lift_card_in_light_and_dark(page, scheme):
         "After your last 3 sessions, your mood stayed above your usual level for a median of "
         "2.5 days, from 2 to 3; 1 lift was still going"
     )
-    image = card.locator("figure#lift img")
-    image.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "i => i.complete && i.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
-    )
-    assert ("theme=dark" in image.evaluate("i => i.currentSrc")) == (scheme == "dark")
+    for scheme in each_scheme(page):
+        image = chart_image(page, "lift", scheme)
+        assert ("theme=dark" in image.evaluate("i => i.currentSrc")) == (scheme == "dark")
     expect(image).to_have_attribute("alt", re.compile(r"^How many days mood stayed above"))
 
     # The table, by keyboard: focus its summary, open it with Enter.
@@ -77,12 +72,15 @@ def test_the_lift_card_in_light_and_dark(page, scheme):
     expect(rows.first).to_contain_text("still going")
     expect(rows.last).to_contain_text("ended")
 
-    found = serious_violations(page)
-    assert found == [], f"axe on /progress ({scheme}):\n" + "\n".join(found)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = sideways_overflow(page)
-        assert overflow <= 0, f"/progress scrolls sideways by {overflow} px at {width} px wide"
+    for scheme in each_scheme(page):
+        found = serious_violations(page)
+        assert found == [], f"axe on /progress ({scheme}):\n" + "\n".join(found)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            overflow = sideways_overflow(page)
+            assert overflow <= 0, (
+                f"/progress ({scheme}) scrolls sideways by {overflow} px at {width} px wide"
+            )
 
 
 def test_a_new_patient_sees_what_is_needed_and_no_chart(page):

@@ -16,8 +16,7 @@ from conftest import PASSWORD
 from playwright.sync_api import expect
 from test_browser import (
     DAY_URL,
-    SCHEMES,
-    in_scheme,
+    each_scheme,
     open_more,
     register,
     serious_violations,
@@ -290,11 +289,9 @@ def test_service_worker_caches_hold_no_page_with_health_data(page, context):
     assert all(name.startswith("afterglow-shell-") for name, _ in cached)
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
-    page, context, browser, browser_context_args, live_server, scheme
+    page, context, browser, browser_context_args, live_server
 ):
-    in_scheme(page, scheme)
     email = register(page)
     controlled(page)
     context.set_offline(True)
@@ -316,15 +313,17 @@ def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
     context.set_offline(True)
     save_offline(page, 5)
     expect(kept).to_have_count(3)
-    assert sideways_overflow(page) == 0
-    found = serious_violations(page)
-    assert found == [], "axe on the check-in page with a queue:\n" + "\n".join(found)
+    for scheme in each_scheme(page):
+        assert sideways_overflow(page) == 0, scheme
+        found = serious_violations(page)
+        assert found == [], f"axe on the queue ({scheme}):\n" + "\n".join(found)
 
     page.goto("/progress")
     expect(page.get_by_role("heading", name="No connection")).to_be_visible()
-    assert sideways_overflow(page) == 0
-    found = serious_violations(page)
-    assert found == [], "axe on the offline page:\n" + "\n".join(found)
+    for scheme in each_scheme(page):
+        assert sideways_overflow(page) == 0, scheme
+        found = serious_violations(page)
+        assert found == [], f"axe on the offline page ({scheme}):\n" + "\n".join(found)
 
 
 def offline_form(page):

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from conftest import PASSWORD, LiveServer
 from playwright.sync_api import expect
-from test_browser import SCHEMES, in_scheme, looks_right
+from test_browser import looks_right
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +42,8 @@ def virtual_authenticator(page):
     return cdp, made["authenticatorId"]
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_add_a_passkey_and_sign_in_with_it(page, localhost, scheme):
+def test_add_a_passkey_and_sign_in_with_it(page, localhost):
     origin, server = localhost
-    in_scheme(page, scheme)
     cdp, authenticator = virtual_authenticator(page)
     found = []
 

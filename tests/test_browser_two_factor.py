@@ -14,7 +14,7 @@ import pytest
 from conftest import PASSWORD, LiveServer
 from factories import invitation_on
 from playwright.sync_api import expect
-from test_browser import SCHEMES, in_scheme, looks_right, register
+from test_browser import looks_right, register
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,7 @@ def wrong_code(right):
     return f"{(int(right) + 1) % 1_000_000:06d}"
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_set_up_two_factor_and_sign_in_with_a_code(page, scheme):
-    in_scheme(page, scheme)
+def test_set_up_two_factor_and_sign_in_with_a_code(page):
     found = []
     email = register(page, name="Robin")
     page.goto("/settings")
