@@ -353,6 +353,10 @@ def test_theil_sen_flat_is_zero_not_none():
     assert theil_sen([(1, 5.0), (2, 5.0), (3, 5.0)]) == 0
 
 
+def test_theil_sen_of_pairs_that_all_share_a_number_is_none():
+    assert theil_sen([(2, 1.0), (2, 5.0), (2, 9.0)]) is None
+
+
 def figure_row(pre_level, window_mean):
     return {"pre_level": pre_level, "window_mean": window_mean}
 
