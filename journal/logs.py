@@ -24,6 +24,9 @@ REDACTED = "[redacted]"
 # Repeated slashes too: werkzeug answers "/s//token" with a redirect that would log it.
 SECRET_PATHS = [
     (re.compile(r"(/s/+)[^/?#\s\"]+"), rf"\g<1>{REDACTED}"),
+    # A reset link opened and not yet used, or an invitation, would let a reader of the log
+    # set the account's password or make an account.
+    (re.compile(r"(/auth/+(?:reset|invite)/+)[^/?#\s\"]+"), rf"\g<1>{REDACTED}"),
     (re.compile(r"(/calendar/+)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"), rf"\g<1>{REDACTED}\g<2>"),
 ]
 PATH_SAFE = "/:@!$&'()*+,;=-._~"

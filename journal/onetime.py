@@ -68,9 +68,8 @@ def make_reset(db, user_id, created_by=None, clears_two_factor=False):
     """A password-reset link for `user_id` (any older unused one of theirs is retired); its
     token. `clears_two_factor`: an admin's link (from /admin or the command line), whose use
     also turns the person's two-factor sign-in off (a mailed link does not)."""
-    since = _iso(clock.now() - RESET_MAIL_WINDOW)  # retired links of the last hour are counted
     with db.atomic():
-        tokens.forget_resets_of(db, user_id, since)
+        retire_resets(db, user_id)
         return make(
             db,
             "reset",
@@ -79,6 +78,13 @@ def make_reset(db, user_id, created_by=None, clears_two_factor=False):
             user_id=user_id,
             clears_two_factor=int(clears_two_factor),
         )
+
+
+def retire_resets(db, user_id):
+    """Retire every unused reset link of `user_id`: a new one replaces them, and a password
+    changed in the settings makes them worthless (a link someone else saw can no longer set
+    the password). Those of the last RESET_MAIL_WINDOW are still counted by may_mail_reset."""
+    tokens.forget_resets_of(db, user_id, _iso(clock.now() - RESET_MAIL_WINDOW))
 
 
 def may_mail_reset(db, user_id):

@@ -12,7 +12,10 @@ import urllib.request
 
 import pytest
 from conftest import LiveServer, make_app
+from factories import invitation, person, reset_link
 
+from journal.data import users
+from journal.db import get_db
 from journal.logs import JsonFormatter, redact_path
 
 REFLECTION = "reflection marker 7f3a9c"
@@ -71,6 +74,21 @@ def test_request_lines_say_what_happened_and_nothing_that_was_written(client, au
     assert isinstance(checkin["user_id"], int)
 
 
+def test_reset_and_invitation_links_opened_leave_no_token_in_the_log(app, client, log_output):
+    person(app, "pat@example.com")
+    with app.app_context():
+        user_id = users.by_email(get_db(), "pat@example.com")["id"]
+    reset, invite = reset_link(app, user_id), invitation(app)
+    assert client.get(reset).status_code == 200
+    assert client.get(invite).status_code == 200
+
+    text = log_output.getvalue()
+    for path in (reset, invite):
+        assert path.rsplit("/", 1)[1] not in text
+    paths = {line["path"] for line in request_lines(text)}
+    assert {"/auth/reset/[redacted]", "/auth/invite/[redacted]"} <= paths
+
+
 @pytest.mark.parametrize(
     ("offered", "kept"),
     [("nginx-0123456789abcdef", True), ("short", False), ("x" * 65, False), ("a b c d e f", False)],
@@ -97,6 +115,10 @@ def test_request_id_from_the_proxy_is_kept_only_when_it_looks_like_one(
         ("/s/a\nforged line", "/s/[redacted]"),
         ("/calendar/abc.ics", "/calendar/[redacted].ics"),
         ("/calendar/abc", "/calendar/[redacted]"),
+        ("/auth/reset/AbC-_12", "/auth/reset/[redacted]"),
+        ("/auth/invite/AbC-_12", "/auth/invite/[redacted]"),
+        ("/auth//reset//AbC", "/auth//reset//[redacted]"),
+        ("/auth/forgot", "/auth/forgot"),
         ("/sessions/3", "/sessions/3"),
         ("/entries/2026-01-05/edit", "/entries/2026-01-05/edit"),
         ("/entries/é", "/entries/%C3%A9"),

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import NOW, checkin, invitation, person, reset_link
+from factories import NOW, PASSWORD, checkin, invitation, person, reset_link
 from test_admin import make_admin, sql
 
 from journal import clock
@@ -91,6 +91,27 @@ def test_a_reset_link_expires_after_24_hours(app, pat):
     response = client.post(path, data={"password": NEW})
     assert response.status_code == 410 and "This link has expired" in response.text
     assert everything(app) == before
+
+
+def test_a_password_changed_in_the_settings_retires_the_reset_links_made_before(app, pat):
+    # Someone who changes their password because a link may have been seen is safe from it.
+    client, _ = pat
+    path = reset_link(app, 1)
+    form = {"current_password": PASSWORD, "new_password": NEW, "confirm": NEW}
+    assert client.post("/settings/password", data=form).status_code == 302
+    stranger = app.test_client()
+    for response in (
+        stranger.get(path),
+        stranger.post(path, data={"password": "the stranger's passphrase"}),
+    ):
+        assert response.status_code == 404
+    assert (
+        AuthActions(app.test_client()).login(password="the stranger's passphrase").status_code
+        == 400
+    )
+    assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
+    # A link made after the change works as any other.
+    assert stranger.get(reset_link(app, 1)).status_code == 200
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "a" * 5000, "%00", "\u202e" * 3, "é"])

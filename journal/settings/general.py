@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, IntegerField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
+from .. import onetime
 from ..data import users
 from ..db import get_db
 from ..fields import (
@@ -233,6 +234,7 @@ def password():
         db = get_db()
         with db.atomic():
             users.set_password_hash(db, current_user.id, hash_password(form.new_password.data))
+            onetime.retire_resets(db, current_user.id)
             # Every other device is signed out; this one carries on under a new sign-in, so
             # a copy of its cookies taken earlier is signed out too.
             renew_signin()
