@@ -47,7 +47,7 @@ from datetime import datetime, timedelta
 from flask import current_app, request
 from flask_login import current_user
 
-from . import clock, devices
+from . import clock, devices, two_factor
 from .data import activity, audit, links, reviews, users
 from .db import get_db
 
@@ -212,7 +212,7 @@ def erase(user_id, email):
         link = links.therapist_link_of(db, user_id)
         if link is not None:
             reviews.add_notice(db, link["therapist_id"], "deleted", clock.utcnow_iso())
-        users.delete_everything_of(db, user_id, email)
+        users.delete_everything_of(db, user_id, email, [two_factor.throttle_key(email)])
     return checkpoint(db)
 
 

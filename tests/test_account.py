@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import reset_link
+from factories import invitation, reset_link
 from test_passkeys import add_passkey
 
 from journal import account, clock, devices
@@ -275,8 +275,13 @@ def owned_counts(app, uid, email):
             "select count(*) from therapist_links where patient_id = ? or therapist_id = ?",
             [uid, uid],
         ).fetchone()[0]
+        # Under the email, or a key made from it (wrong two-factor codes: "2fa:" + email).
         counts["login_failures"] = q(
-            "select count(*) from login_failures where email = ?", [email]
+            "select count(*) from login_failures where email = ? or email like '%:' || ?",
+            [email, email],
+        ).fetchone()[0]
+        counts["invitations"] = q(
+            "select count(*) from tokens where kind = 'invitation' and email = ?", [email]
         ).fetchone()[0]
     return counts
 
@@ -312,6 +317,10 @@ def two_people(app, client):
         secret = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
         first = pyotp.TOTP(secret).at(clock.timestamp())
         assert person.post("/settings/2fa", data={"code": first}).status_code == 200
+        # A wrong code, counted under a key of its own that names the email.
+        assert person.post("/settings/2fa/off", data={"code": "000000"}).status_code == 400
+        # An admin's invitation addressed to them (as a therapist invited by address has).
+        invitation(app, "patient", email)
         add_passkey(person)  # a passkey (issue 9)
     return people
 

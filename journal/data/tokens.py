@@ -71,3 +71,9 @@ def open_invitations(db, now):
     )
     columns = [d[0] for d in found.description]
     return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+
+
+def forget_invitations_to(db, email):
+    """Delete the invitations addressed to `email`, used or not (an erased account's address
+    must not stay behind in them)."""
+    db.execute("delete from tokens where kind = 'invitation' and lower(email) = lower(?)", [email])

@@ -1,6 +1,6 @@
 """People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
 
-from . import reviews
+from . import reviews, tokens
 
 # Users
 
@@ -56,10 +56,11 @@ def delete_by_email(db, email):
     db.execute("delete from users where email = ?", [email])
 
 
-def delete_everything_of(db, user_id, email):
+def delete_everything_of(db, user_id, email, failure_keys=()):
     """Delete every row of the person: each table's rows that carry their `user_id`, the
-    failed log-ins that name their email, and the `users` row. The caller wraps this in one
-    transaction."""
+    failed log-ins counted under their email or any of `failure_keys` (wrong two-factor
+    codes are counted under a key of their own), the invitations addressed to their email,
+    and the `users` row. The caller wraps this in one transaction."""
     tables = [
         name for name in db.table_names() if name != "users" and "user_id" in db[name].columns_dict
     ]
@@ -69,7 +70,9 @@ def delete_everything_of(db, user_id, email):
         db.execute(f"delete from [{table}] where user_id = ?", [user_id])  # noqa: S608
     # The caseload's reviews and notices name people as therapist_id and patient_id.
     reviews.forget_person(db, user_id)
-    clear_failures(db, email)
+    for key in (email, *failure_keys):
+        clear_failures(db, key)
+    tokens.forget_invitations_to(db, email)
     db.execute("delete from users where id = ?", [user_id])
 
 
