@@ -75,11 +75,19 @@ def owned_page(table, order_by):
 
 # A patient's journal: a therapist keeps none, and opening any of it leads to the caseload.
 PATIENT_BLUEPRINTS = frozenset(
-    {"checkins", "sessions", "assessments", "progress", "imports", "reports", "share"}
+    {"checkins", "sessions", "assessments", "progress", "imports", "reports", "exports", "share"}
 )
-# ...and these pages of blueprints both roles use (a therapist has settings too).
+# ...and these pages of blueprints both roles use (a therapist has settings too): symptoms
+# to rate and the daily check-in reminder.
 PATIENT_PAGES = frozenset(
-    {"settings.symptoms", "settings.retire_symptom", "settings.restore_symptom"}
+    {
+        "settings.symptoms",
+        "settings.retire_symptom",
+        "settings.restore_symptom",
+        "settings.reminders",
+        "settings.reminder_link",
+        "settings.reminder_link_off",
+    }
 )
 # ...except what anyone may open: a share link's page, its charts and its report.
 OPEN_TO_ALL = frozenset({"share.view", "share.chart", "share.report"})

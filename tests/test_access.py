@@ -175,6 +175,9 @@ def test_a_therapist_never_opens_a_patient_page(world):
         ),
     )
     assert len(patient_pages) > 20
+    # The journal's data and its reminder: a therapist has neither.
+    journal_only = {"exports.index", "exports.data_json", "exports.fhir_json", "settings.reminders"}
+    assert journal_only <= {rule.endpoint for rule in patient_pages}
     for rule in patient_pages:
         response = getattr(doc, method_of(rule))(url(rule, values), data=body(values))
         assert response.status_code == 302, rule.endpoint
