@@ -370,6 +370,22 @@ def test_deactivating_ends_every_sign_in_and_refuses_log_in_and_keeps_the_data(c
     assert HEALTH_WORDS[0] in back.get(f"/entries/{DAY}").text
 
 
+def test_no_one_links_to_a_deactivated_therapist(clinic):
+    app, clients = clinic
+    code = re.search(r'id="invite-code">([^<]+)<', clients["therapist"].get("/caseload").text)
+    doc_id = user_id(app, "doc@example.com")
+    assert clients["admin"].post(f"/admin/users/{doc_id}/deactivate").status_code == 302
+    sam = person(app, "sam@example.com")
+    response = sam.post("/settings/therapist", data={"invite_code": code.group(1)})
+    assert response.status_code == 400
+    assert "You are not linked to a therapist" in response.text
+    sam_id = user_id(app, "sam@example.com")
+    assert sql(app, "select count(*) from therapist_links where patient_id = ?", [sam_id]) == [(0,)]
+    # Reactivated, the same code links again.
+    assert clients["admin"].post(f"/admin/users/{doc_id}/reactivate").status_code == 302
+    assert sam.post("/settings/therapist", data={"invite_code": code.group(1)}).status_code == 302
+
+
 def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):
     """Belt and braces: even a sign-in row left behind does not let a deactivated account in."""
     app, clients = clinic

@@ -90,8 +90,10 @@ def replace_invite_code(db, therapist_id, new, old):
 
 
 def therapist_by_code(db, code):
-    """The `users` row of the therapist whose invite code is `code`, or None."""
-    rows = list(db["users"].rows_where("invite_code = ? and role = 'therapist'", [code], limit=1))
+    """The `users` row of the therapist whose invite code is `code`, or None (also for a
+    therapist whose account an admin has deactivated: no one links to it meanwhile)."""
+    where = "invite_code = ? and role = 'therapist' and deactivated_at is null"
+    rows = list(db["users"].rows_where(where, [code], limit=1))
     return rows[0] if rows else None
 
 
