@@ -92,6 +92,8 @@ def create_app(test_config=None):
     else:
         app.config.from_mapping(test_config)
 
+    for name in FLAGS:
+        app.config[name] = flag(name, app.config[name])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
@@ -174,6 +176,36 @@ def audit_command(day):
         )
     for row in audit.since(db, day):
         click.echo(json.dumps(row))
+
+
+# The true/false settings. From the environment, JSON's true and false become booleans, but
+# "False", "no" or "off" would stay text, and any text is true: JOURNAL_OPEN_THERAPIST_SIGNUP=no
+# opened therapist sign-up. Each is read here, once, as an operator means it.
+FLAGS = (
+    "HTTPS",
+    "OPEN_SIGNUP",
+    "OPEN_THERAPIST_SIGNUP",
+    "REQUIRE_2FA_FOR_STAFF",
+    "MAIL_STARTTLS",
+)
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+def flag(name, value):
+    """The setting `name` as True or False: a bool, 0 or 1, or one of TRUE_WORDS and
+    FALSE_WORDS in any case; anything else stops the app from starting, with the reason,
+    rather than being guessed."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"JOURNAL_{name} must be true or false, not {value!r}")
 
 
 def _instance_secret(path):

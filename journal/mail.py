@@ -26,13 +26,6 @@ def configured(config):
     return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM"))
 
 
-def flag(value):
-    """A true/false setting, from the environment's JSON (`true`) or plain text (`yes`)."""
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
-
-
 def reset_message(config, to, link):
     """The reset mail for the address `to`, holding `link`."""
     clinic = config.get("CLINIC_NAME") or "your clinic"
@@ -59,7 +52,7 @@ def send(config, message):
     `smtplib.SMTPException` when it cannot."""
     port = int(config.get("MAIL_PORT") or 587)
     with smtplib.SMTP(config["MAIL_SERVER"], port, timeout=TIMEOUT) as server:
-        if flag(config.get("MAIL_STARTTLS", True)):
+        if config.get("MAIL_STARTTLS", True):
             server.starttls(context=ssl.create_default_context())  # the certificate checked
         if config.get("MAIL_USERNAME"):
             server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")

@@ -94,6 +94,38 @@ def test_the_settings_come_from_the_environment(tmp_path, monkeypatch):
     assert (default.config["OPEN_SIGNUP"], default.config["OPEN_THERAPIST_SIGNUP"]) == (True, False)
 
 
+FLAG_SETTINGS = ("OPEN_SIGNUP", "OPEN_THERAPIST_SIGNUP", "REQUIRE_2FA_FOR_STAFF", "HTTPS")
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("False", False), ("no", False), ("OFF", False), (" 0 ", False),
+     ("True", True), ("yes", True), ("On", True), ("1", True)],
+)  # fmt: skip
+def test_true_false_settings_read_as_an_operator_means_them(tmp_path, monkeypatch, written, meant):
+    # JOURNAL_OPEN_THERAPIST_SIGNUP=no once opened therapist sign-up: any text counted as true.
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    for name in FLAG_SETTINGS:
+        monkeypatch.setenv(f"JOURNAL_{name}", written)
+    app = create_app()
+    assert {name: app.config[name] for name in FLAG_SETTINGS} == dict.fromkeys(FLAG_SETTINGS, meant)
+    if not meant:
+        app.config["WTF_CSRF_ENABLED"] = False
+        response = app.test_client().post("/auth/register", data={**SIGN_UP, "role": "therapist"})
+        assert response.status_code == 400
+        assert sql(app, "select count(*) from users") == [(0,)]
+
+
+@pytest.mark.parametrize("written", ["maybe", "2", "ture", "[]", "", " "])
+def test_a_true_false_setting_that_is_neither_stops_the_start(tmp_path, monkeypatch, written):
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    monkeypatch.setenv("JOURNAL_OPEN_THERAPIST_SIGNUP", written)
+    with pytest.raises(ValueError, match="JOURNAL_OPEN_THERAPIST_SIGNUP must be true or false"):
+        create_app()
+
+
 def test_an_existing_therapist_keeps_working(app, client):
     app.config["OPEN_THERAPIST_SIGNUP"] = True  # how therapists joined before the upgrade
     assert client.post("/auth/register", data={**SIGN_UP, "role": "therapist"}).status_code == 302
