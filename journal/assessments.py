@@ -175,19 +175,22 @@ def summary_scores(kind, first_session):
     return figures.summary_scores(current_user.id, kind, first_session)
 
 
-def saved_by(kind, key, answers):
-    """The id of the person's check-up of `kind` that the form with `key` saved with these
-    `answers`, or None. Sent again with other answers (Back, an answer changed, Save), the
-    form is a new check-up: the later of a day is the one that counts."""
-    found = assessment_data.answers_for_request_key(get_db(), current_user.id, kind, key)
-    return found[0] if found and found[1] == answers else None
+def saved_by(kind, key, form):
+    """The id of the person's check-up of `kind` that the form with `key` saved with the
+    `form`'s answers, date and difficulty, or None. Sent again with any of them changed (Back,
+    a date or an answer corrected, Save), the form is a new check-up: the later of a day is
+    the one that counts, and a corrected date is never dropped as a repeat."""
+    found = assessment_data.saved_for_request_key(get_db(), current_user.id, kind, key)
+    sent = {"answers": form.answers(), "day": form.date.data, "difficulty": form.difficulty.data}
+    return found["id"] if found and all(found[k] == sent[k] for k in sent) else None
 
 
 def save_assessment(instrument, day, answers, difficulty, key=None):
     """Store one completed check-up, with the key of the form that sent it; return its id.
-    A key already used (the form sent again with other answers) is not stored twice."""
-    if key and assessment_data.key_used(get_db(), current_user.id, key):
-        key = None
+    A key already used (the form sent again with something changed) moves to this check-up:
+    a repeat of this latest send is what it recognises from now on."""
+    if key:
+        assessment_data.release_request_key(get_db(), current_user.id, key)
     return assessment_data.add(
         get_db(),
         current_user.id,
@@ -244,7 +247,7 @@ def take(kind):
         key = form.request_key.data
         with write_transaction():  # two taps take turns: the second sees the first's key
             # Before the checks: a double tap on the day's last allowed check-up is no error.
-            earlier = saved_by(kind, key, form.answers()) if key else None
+            earlier = saved_by(kind, key, form) if key else None
             saved = earlier is None and form.validate_on_submit()
             if saved:
                 day = timezones.parse_day(form.date.data)

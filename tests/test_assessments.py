@@ -773,6 +773,31 @@ def test_a_double_tap_on_save_stores_one_check_up(app, client, patient, kind):
     assert len(stored(app, kind)) == 4
 
 
+def saved_days(app, kind):
+    with app.app_context():
+        rows = get_db()["assessments"].rows_where("kind = ?", [kind], order_by="id")
+        return [(row["day"], row["difficulty"]) for row in rows]
+
+
+def test_a_form_sent_again_with_its_date_or_difficulty_corrected_saves_the_correction(
+    app, client, patient
+):
+    # Back, the mistyped date (or the difficulty) corrected, Save: not dropped as a repeat.
+    answers, key = [2] * 9, form_key(client, "phq9")
+    assert take(client, "phq9", answers, day=days_ago(3), difficulty="1", request_key=key)
+    assert saved_days(app, "phq9") == [(days_ago(3), 1)]
+    corrected = take(client, "phq9", answers, day=YESTERDAY, difficulty="1", request_key=key)
+    assert corrected.status_code == 302
+    assert "already saved" not in client.get(corrected.location).text
+    assert saved_days(app, "phq9") == [(days_ago(3), 1), (YESTERDAY, 1)]
+    take(client, "phq9", answers, day=YESTERDAY, difficulty="3", request_key=key)
+    assert saved_days(app, "phq9")[-1] == (YESTERDAY, 3)
+    # The same again: a repeat, saved once.
+    again = take(client, "phq9", answers, day=YESTERDAY, difficulty="3", request_key=key)
+    assert "already saved from this form" in client.get(again.location).text
+    assert len(saved_days(app, "phq9")) == 3
+
+
 def test_a_double_tap_on_the_days_last_allowed_check_up_is_no_error(app, client, patient):
     answers = [0] * 9
     for _ in range(2):

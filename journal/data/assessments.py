@@ -107,19 +107,30 @@ def previous(db, user_id, kind, day, assessment_id):
     return rows[0] if rows else None
 
 
-def answers_for_request_key(db, user_id, kind, key):
-    """(id, answers as a list) of the person's check-up of `kind` saved by the form with
-    `key`, or None."""
+def saved_for_request_key(db, user_id, kind, key):
+    """{"id", "day", "answers" (a list), "difficulty"} of the person's check-up of `kind`
+    saved by the form with `key`, or None."""
     found = db.execute(
-        "select id, answers from assessments where user_id = ? and kind = ? and request_key = ?",
+        "select id, day, answers, difficulty from assessments "
+        "where user_id = ? and kind = ? and request_key = ?",
         [user_id, kind, key],
     ).fetchone()
-    return (found[0], json.loads(found[1])) if found else None
+    if found is None:
+        return None
+    return {
+        "id": found[0],
+        "day": found[1],
+        "answers": json.loads(found[2]),
+        "difficulty": found[3],
+    }
 
 
-def key_used(db, user_id, key):
-    """True when one of the person's check-ups was saved by the form with `key`."""
-    return bool(db["assessments"].count_where("user_id = ? and request_key = ?", [user_id, key]))
+def release_request_key(db, user_id, key):
+    """Take the form key `key` off the person's check-up that holds it (if any)."""
+    db.execute(
+        "update assessments set request_key = null where user_id = ? and request_key = ?",
+        [user_id, key],
+    )
 
 
 def add(db, user_id, values):
