@@ -460,8 +460,10 @@ def version_digests(version):
 
 def holds(form, digests):
     """True when the sent `form` holds every answer of a record's fingerprints `digests` as
-    it is: saving it over that record loses nothing (the same form sent twice, say)."""
-    return all(name in form and digest(form[name].data) == value for name, value in digests.items())
+    it is: saving it over that record loses nothing (the same form sent twice, say). An answer
+    the form has no field for (a symptom no longer rated, whose old scores stay) is one a save
+    leaves as it is, so it cannot be lost."""
+    return all(digest(form[name].data) == value for name, value in digests.items() if name in form)
 
 
 def given_answers(form, loaded):

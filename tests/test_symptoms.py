@@ -129,6 +129,24 @@ def test_retire_hides_from_form_and_keeps_history(app, client, patient):
     assert 'name="symptom_1"' in client.get("/checkin").text
 
 
+def test_an_edit_sent_twice_on_a_day_with_a_retired_symptom_is_saved_once(app, client, patient):
+    # The day's retired score has no field in the form: the second send is the same form
+    # again, not "saved elsewhere".
+    add(client, "Pain")
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "7"})
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    page = client.get(f"/entries/{DAY}/edit").text
+    version = re.search(r'name="loaded_version" type="hidden" value="([^"]*)"', page)[1]
+    assert "symptom_1:" in version
+    blank = {name: "" for name in ("anxiety", "energy", "sleep_hours", "tags", "reflection")}
+    sent = {**blank, "mood": "6", "loaded_version": version}  # as the page sends it
+    for _ in range(2):
+        response = client.post(f"/entries/{DAY}/edit", data=sent)
+        assert response.status_code == 302, response.text
+    assert score_rows(app) == [(1, 1, 7)]
+    assert "<dt>Mood</dt><dd>6 / 10</dd>" in client.get(f"/entries/{DAY}").text
+
+
 def test_other_peoples_symptoms_are_404(app, client, auth):
     auth.register(email="one@example.com")
     add(client, "Pain")
