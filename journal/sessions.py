@@ -70,6 +70,7 @@ from .session_form import (
     CARRIED_OVER,
     SessionForm,
     local_input_value,
+    parse_local,
 )
 from .session_record import (
     COLUMNS,
@@ -153,7 +154,11 @@ def session_values(form, row=None):
     values["day"] = form.started_utc.astimezone(ZoneInfo(form.zone)).date().isoformat()
     if row is not None:
         stored = datetime.fromisoformat(row["started_at"])
-        if stored.replace(second=0, microsecond=0) == form.started_utc.replace(second=0):
+        same_moment = stored.replace(second=0, microsecond=0) == form.started_utc.replace(second=0)
+        # The time as the edit form showed it, sent back unchanged: in the hour the clocks go
+        # back, it is read as the first of its two moments, and the stored second one stays.
+        shown = stored.astimezone(ZoneInfo(form.zone)).replace(tzinfo=None)
+        if same_moment or parse_local(form.started_at.data) == shown:
             values["started_at"], values["day"] = row["started_at"], row["day"]
     return values
 

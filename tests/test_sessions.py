@@ -292,6 +292,26 @@ def test_editing_after_moving_time_zone_keeps_day_zero(app, client, auth):
     assert rows(app)[0]["day"] == "2025-03-03"
 
 
+def test_editing_a_session_in_the_hour_the_clocks_go_back_keeps_its_time(app, client, auth):
+    # 09:30 UTC on 2 November 2025 is the second 01:30 in Los Angeles (PST, after the change).
+    auth.register(timezone="UTC")
+    post(client, started_at="2025-11-02T09:30")
+    client.post(
+        "/settings",
+        data={"timezone": "America/Los_Angeles", "window_days": "7", "clinic_phone": ""},
+    )
+    form = client.get("/sessions/1/edit").text
+    shown = re.search(r'name="started_at"[^>]*value="([^"]+)"', form).group(1)
+    assert shown == "2025-11-02T01:30"
+    response = post(client, "/sessions/1/edit", started_at=shown, clinic="Bay clinic")
+    assert response.status_code == 302
+    (row,) = rows(app)
+    assert (row["started_at"], row["clinic"]) == ("2025-11-02T09:30:00+00:00", "Bay clinic")
+    # Typed anew, the time means the first 01:30 (PDT), as for a new session.
+    post(client, "/sessions/1/edit", started_at="2025-11-02T01:31")
+    assert rows(app)[0]["started_at"] == "2025-11-02T08:31:00+00:00"
+
+
 def test_text_under_something_else_ticks_other(app, client, patient):
     post(client, side_effects=["nausea"], side_effects_other=" metallic taste ")
     (row,) = rows(app)
