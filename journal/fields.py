@@ -17,6 +17,7 @@ from wtforms import (
     EmailField,
     Field,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -345,6 +346,22 @@ class NumberTextField(Field):
         if self.raw_data:
             return self.raw_data[0]
         return "" if self.data is None else f"{self.data:g}"
+
+
+class WholeNumberField(IntegerField):
+    """A whole number in ASCII digits (at most three); "7.5", "1_0", "７" or "٧", which
+    Python's int() would take, are refused with `message`, and the text typed is shown back."""
+
+    def __init__(self, label=None, validators=None, message="Enter a whole number.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip() != "":
+            if not re.fullmatch(r"[0-9]{1,3}", valuelist[0].strip()):
+                raise ValueError(self.message)
+            self.data = int(valuelist[0])
 
 
 class ScaleField(RadioField):

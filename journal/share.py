@@ -46,14 +46,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from wtforms import IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from . import access, clock, figures, qr
 from .access import owned_or_404
 from .data import links as data
 from .db import get_db
-from .fields import JournalForm, name_text, no_control_characters, request_key_field
+from .fields import (
+    JournalForm,
+    WholeNumberField,
+    name_text,
+    no_control_characters,
+    request_key_field,
+)
 from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .timezones import local_time
@@ -75,17 +81,6 @@ LINK_HEADERS = {
 }
 
 
-class DaysField(IntegerField):
-    """A whole number of days; "7.5", "1_0" or "٧" are refused, not coerced."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip() != "":
-            if not re.fullmatch(r"[0-9]{1,3}", valuelist[0].strip()):
-                raise ValueError(DAYS_MESSAGE)
-            self.data = int(valuelist[0])
-
-
 class ShareForm(JournalForm):
     label = StringField(
         "Who is this link for?",
@@ -99,8 +94,9 @@ class ShareForm(JournalForm):
         description="Only you see this name, in the list of your links.",
         render_kw={"autocomplete": "off", "maxlength": LABEL_MAX},
     )
-    days = DaysField(
+    days = WholeNumberField(
         "Days the link works",
+        message=DAYS_MESSAGE,
         default=DAYS_DEFAULT,
         validators=[
             InputRequired(DAYS_MESSAGE),

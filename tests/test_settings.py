@@ -47,7 +47,13 @@ def test_change_settings(app, client, patient):
         ({"window_days": "1"}, "Choose from 2 to 28 days."),
         ({"window_days": "29"}, "Choose from 2 to 28 days."),
         ({"window_days": ""}, "Enter a number of days from 2 to 28."),
-        ({"window_days": "seven"}, "Not a valid integer value."),
+        # Python's int() takes these; a form must not.
+        ({"window_days": "seven"}, "Enter a whole number of days from 2 to 28."),
+        ({"window_days": "7.0"}, "Enter a whole number of days from 2 to 28."),
+        ({"window_days": "1_0"}, "Enter a whole number of days from 2 to 28."),
+        ({"window_days": "７"}, "Enter a whole number of days from 2 to 28."),
+        ({"window_days": "٧"}, "Enter a whole number of days from 2 to 28."),
+        ({"window_days": "+7"}, "Enter a whole number of days from 2 to 28."),
         ({"clinic_phone": "call me maybe"}, "Use the digits 0–9 with spaces"),
         ({"clinic_phone": "1" * 41}, "Keep it to 40 characters."),
     ],
@@ -58,6 +64,9 @@ def test_bad_settings(app, client, patient, data, message):
     assert message in response.text
     row = user(app)
     assert (row["timezone"], row["window_days"], row["clinic_phone"]) == ("UTC", 7, "")
+    for name, value in data.items():  # the person's input is kept
+        if value and name == "window_days":
+            assert f'value="{value}"' in response.text
 
 
 def test_clinic_number_joins_the_crisis_resources(client, patient):

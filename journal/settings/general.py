@@ -6,7 +6,7 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
-from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .. import onetime
@@ -14,6 +14,7 @@ from ..data import users
 from ..db import get_db
 from ..fields import (
     JournalForm,
+    WholeNumberField,
     name_text,
     no_control_characters,
     timezone_field,
@@ -123,8 +124,9 @@ def phone_problem(text):
 
 class SettingsForm(JournalForm):
     timezone = timezone_field()
-    window_days = IntegerField(
+    window_days = WholeNumberField(
         "Days after a session to follow",
+        message=f"Enter a whole number of days from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS}.",
         validators=[
             InputRequired(f"Enter a number of days from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS}."),
             NumberRange(
