@@ -165,7 +165,7 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "linked_at": linked_at,
         "reviewed": reviewed_text(reviewed_at, current_user.timezone),
         "phq9": latest_phq9,
-        "days_since_session": max(0, (today - last_session).days) if last_session else None,
+        "days_since_session": figures.days_since(today, last_session),
         **review(today, points, first, flags),
     }
 

@@ -831,6 +831,13 @@ def json_figures(figures, base):
     return shown
 
 
+def days_since(today, day):
+    """Whole days from `day` to `today`, or None without a day. Never below 0: a session keeps
+    the local date it was logged on, and after a move to a zone further west "today" can be
+    the day before it."""
+    return max(0, (today - day).days) if day else None
+
+
 def cards(data, base, phq9):
     """The headline figures on the progress page."""
     today, points, sessions = data["today"], data["points"], data["sessions"]
@@ -841,7 +848,7 @@ def cards(data, base, phq9):
         "baseline": base,
         "phq9": phq9,
         "response": instruments.response_status(phq9),
-        "days_since_session": (today - last_session).days if last_session else None,
+        "days_since_session": days_since(today, last_session),
         "streak": windows.day_streak([d for d, _ in points], today),
     }
 

@@ -728,3 +728,21 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
             rows = [s for s in statements if "from assessments" in s or "from checkins" in s]
             assert rows != []
             assert [s for s, n in Counter(rows).items() if n > 1] == []
+
+
+def test_since_last_session_is_never_below_zero_after_a_move_west(app, client, patient):
+    # A session logged this morning in UTC keeps its day; in Pago Pago (UTC-11) it is still
+    # yesterday, so the days since it would be -1.
+    from journal import clock
+
+    clock.set(clock.now().replace(hour=6))
+    factories.session(client, TODAY.isoformat(), started_at=f"{TODAY.isoformat()}T05:30")
+    client.post(
+        "/settings", data={"timezone": "Pacific/Pago_Pago", "window_days": "7", "clinic_phone": ""}
+    )
+    page = client.get("/progress").text
+    card = re.search(r"<dt>Since last session</dt><dd>(.*?)</dd>", page).group(1)
+    assert card == "0 days"
+    assert figures.days_since(date(2026, 1, 2), date(2026, 1, 3)) == 0
+    assert figures.days_since(date(2026, 1, 5), date(2026, 1, 3)) == 2
+    assert figures.days_since(date(2026, 1, 5), None) is None
