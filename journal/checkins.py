@@ -86,7 +86,9 @@ from .fields import (
     given_answers,
     holds,
     put_back,
+    sent_data,
     version_digests,
+    wants_json,
     with_version,
 )
 from .joined import joined_day
@@ -270,12 +272,6 @@ REQUEST_KEY = re.compile(r"[A-Za-z0-9-]{1,64}")
 SAVED_AT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|\+00:00)"
 )
-
-
-def wants_json():
-    """True when the client asked for a JSON answer rather than a page."""
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
 
 
 def replay_fields(data):
@@ -506,7 +502,7 @@ def checkin():
         valid = form.validate_on_submit()
         if "csrf_token" in form.errors:
             return refuse(form_errors(form), form, tracked)
-        key, saved_at, problems = replay_fields(request.form)
+        key, saved_at, problems = replay_fields(sent_data())
         if problems:
             return refuse(problems)
         if key and (seen := find_request(key)):

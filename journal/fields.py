@@ -21,6 +21,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
@@ -76,6 +77,36 @@ def json_formdata(body):
         else:
             data.setlist(name, values)
     return data, refused
+
+
+ONE_VALUE = "Send one text value here, not a list."
+
+
+def one_value_each(form, formdata):
+    """{name: why} for the names of a JSON body given a list of several values where `form`
+    takes one (every field but a checklist's, and names that are no field): a browser's form
+    sends one, and all but the first would be dropped unsaid. They leave `formdata` too."""
+    refused = {}
+    for name in list(formdata):
+        several = len(formdata.getlist(name)) > 1
+        if several and not isinstance(form._fields.get(name), SelectMultipleField):
+            refused[name] = ONE_VALUE
+            del formdata[name]
+    return refused
+
+
+def wants_json():
+    """True when the client asked for a JSON answer rather than a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def sent_data():
+    """What the request sent, read as the forms read it: a JSON body's text values (see
+    `json_formdata`), else the form body. For fields a view reads beside its form."""
+    if request.is_json:
+        return json_formdata(_json_body())[0]
+    return request.form
 
 
 def _json_body():
@@ -161,6 +192,7 @@ class JournalForm(FlaskForm):
                 # A JSON body has no form fields or files (werkzeug parses only form bodies).
                 if request.is_json:
                     formdata, self.refused = json_formdata(_json_body())
+                    self.refused.update(one_value_each(form, formdata))
                 else:
                     undecodable = getattr(request.form, "undecodable", ())
                     self.refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)

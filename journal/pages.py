@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from . import crisis, numbers
 from .data import health
 from .db import get_db
+from .fields import wants_json
 from .timezones import day_text, parse_day
 from .urls import home_url
 
@@ -56,6 +57,8 @@ def init_app(app):
                 message_shown = detail  # what is gone, and why (abort(404, description=...))
             else:
                 message_shown = message
+            if wants_json():  # a client of the JSON answers (the offline queue) reads JSON
+                return jsonify(errors={"form": [message_shown]}), status
             return render_template("error.html", title=title, message=message_shown), status
 
         return handler

@@ -126,10 +126,38 @@ def test_a_json_body_that_is_no_form_is_a_400_with_the_reason(app, client, patie
 
 
 def test_a_json_body_of_text_still_works(app, client, patient):
-    body = f'{{"date": "{DAY}", "mood": "6", "tags": ["walk", "tired"], "reflection": "ok"}}'
+    body = f'{{"date": "{DAY}", "mood": "6", "tags": "walk, tired", "reflection": "ok"}}'
     assert post_json(client, "/checkin", body.encode()).status_code == 302
     with app.app_context():
-        assert get_db().execute("select mood, reflection from checkins").fetchall() == [(6, "ok")]
+        stored = get_db().execute("select mood, reflection, tags from checkins").fetchall()
+    assert stored == [(6, "ok", "walk, tired")]
+
+
+def test_a_json_list_where_the_form_takes_one_value_is_refused(app, client, patient):
+    # All but the first value would have been dropped unsaid ("tired" lost).
+    body = f'{{"date": "{DAY}", "mood": "6", "tags": ["walk", "tired"]}}'
+    response = client.post(
+        "/checkin",
+        data=body.encode(),
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["errors"]["tags"] == ["Send one text value here, not a list."]
+    with app.app_context():
+        assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("body", [b"{bad json", b"[1, 2]", b'"text"'])
+def test_a_json_client_hears_of_a_body_it_cannot_send_in_json(client, patient, body):
+    response = client.post(
+        "/checkin", data=body, content_type="application/json",
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    (message,) = response.json["errors"]["form"]
+    assert "Nothing was saved" in message
 
 
 # The sweep: every route that reads a body or an id, as each kind of person

@@ -378,6 +378,24 @@ def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patie
     assert checkins(app) == [before]
 
 
+def test_a_queued_checkin_sent_as_a_json_body_is_checked_the_same(app, client, patient):
+    # The key and saved_at were read from form bodies only: a JSON body overwrote the newer
+    # entry, and again on every resend.
+    send(client, headers={}, mood="8", reflection="newer")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    (before,) = checkins(app)
+    body = {"date": DAY, "mood": "2", "reflection": "older", "idempotency_key": KEY,
+            "saved_at": "2026-01-02T09:00:00Z"}  # fmt: skip
+    for status in ("kept-newer", "duplicate"):
+        answer = client.post("/checkin", json=body, headers=JSON)
+        assert answer.json == {"status": status, "day": DAY}
+    assert checkins(app) == [before]
+    for bad in ({"idempotency_key": "bad key!!"}, {"saved_at": "yesterday"}):
+        answer = client.post("/checkin", json={**body, **bad}, headers=JSON)
+        assert answer.status_code == 400 and set(answer.json["errors"]) == set(bad)
+    assert checkins(app) == [before]
+
+
 def test_same_second_counts_as_newer(app, client, patient):
     # Stored times have whole seconds: a tie is not proof the queued one is newer.
     send(client, headers={}, mood="8")
