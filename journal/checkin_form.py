@@ -36,19 +36,24 @@ class HoursField(NumberTextField):
     widget = NumberInput(step="0.5", min=0, max=24)
 
     def process_formdata(self, valuelist):
-        self.data = None
-        text = valuelist[0].strip().replace(",", ".") if valuelist else ""
-        if not text:
-            return
-        # ASCII digits only: float() would also take "1_0", "1e1" and other scripts' digits.
-        if not re.fullmatch(r"-?([0-9]{1,3}(\.[0-9]{1,3})?|\.[0-9]{1,3})|nan|inf", text.lower()):
-            raise ValueError("Enter hours as a number, like 7 or 7.5.")
-        value = float(text)
-        if not math.isfinite(value) or not 0 <= value <= 24:
-            raise ValueError("Hours of sleep must be from 0 to 24.")
-        if value * 2 != int(value * 2):
-            raise ValueError("Use whole or half hours, like 7 or 7.5.")
-        self.data = value
+        self.data = parse_hours(valuelist[0] if valuelist else "")
+
+
+def parse_hours(text):
+    """Hours of sleep typed as `text`: a float, None when blank, or a ValueError that says
+    what is wrong (the check-in form's field and the import read it alike)."""
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    # ASCII digits only: float() would also take "1_0", "1e1" and other scripts' digits.
+    if not re.fullmatch(r"-?([0-9]{1,3}(\.[0-9]{1,3})?|\.[0-9]{1,3})|nan|inf", text.lower()):
+        raise ValueError("Enter hours as a number, like 7 or 7.5.")
+    value = float(text)
+    if not math.isfinite(value) or not 0 <= value <= 24:
+        raise ValueError("Hours of sleep must be from 0 to 24.")
+    if value * 2 != int(value * 2):
+        raise ValueError("Use whole or half hours, like 7 or 7.5.")
+    return value
 
 
 class CheckinForm(JournalForm):

@@ -41,7 +41,12 @@ Decisions where DESIGN.md and issue 4 are silent:
 - Every imported check-in is tagged "imported"; Daylio's activities ("a | b | c") or a
   tags column become tags too, within the check-in form's limits (20 tags, 40 characters
   each). A comma inside an activity splits it, since tags are stored comma-separated.
-- Anxiety, energy, sleep and the self-harm question stay empty (never asked).
+- Anxiety, energy, hours of sleep and the self-harm question are read from columns named
+  `anxiety`, `energy`, `sleep_hours` and `self_harm` (yes/no), as in Afterglow's own
+  checkins.csv, with the check-in form's rules; without such a column they stay empty
+  (never asked). Symptom columns are not read: a symptom is the person's own, and the
+  importing account may track others. A row with as many tags as a check-in holds keeps
+  them and goes without "imported".
 - Bounds, so that one upload costs a bounded time (README, "Bounds"): besides the 2 MB body
   limit, at most ROWS_MAX rows (5,000: about 13 years of daily check-ins; a longer
   history is imported a year or so at a time), COLUMNS_MAX columns and HEADER_NAME_MAX
@@ -73,6 +78,7 @@ from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 
 from . import clock, timezones
+from .checkin_form import parse_hours
 from .data import checkins as checkin_data
 from .data import imports as import_data
 from .db import get_db
@@ -96,7 +102,16 @@ MOOD_WORDS = {"rad": 9, "good": 7, "meh": 5, "bad": 3, "awful": 1}
 IMPORTED_TAG = "imported"
 DATE_HEADERS = ("date", "day")
 MOOD_HEADERS = ("mood",)
-NOTE_HEADERS = ("note", "notes", "reflection")
+# "reflection" first: Afterglow's own checkins.csv has it, and may also have a symptom
+# column that someone named "Notes".
+NOTE_HEADERS = ("reflection", "note", "notes")
+# Afterglow's own checkins.csv answers these too; read when a file has them.
+SCALE_HEADERS = ("anxiety", "energy")
+SLEEP_HEADER = "sleep_hours"
+SELF_HARM_HEADER = "self_harm"
+YES_WORDS = ("yes", "y", "true", "1")
+ANSWERS = ("anxiety", "energy", "sleep_hours", "self_harm")
+NO_WORDS = ("no", "n", "false", "0", "")
 TAGS_HEADERS = ("tags",)
 DAYLIO_DATE = "full_date"
 SEPARATORS = (",", ";", "\t")
@@ -188,11 +203,17 @@ def unquote(text):
     return text
 
 
+def read_scale(text):
+    """A whole number 0–10 in ASCII digits, or None."""
+    value = text.strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,2}", value) and int(value) <= 10 else None
+
+
 def read_mood(text):
     """(mood, word): a whole number 0–10 or a known mood word; (None, None) otherwise."""
     value = text.strip()
-    if re.fullmatch(r"[0-9]{1,2}", value) and int(value) <= 10:
-        return int(value), None
+    if read_scale(value) is not None:
+        return read_scale(value), None
     word = value.casefold()
     if word in MOOD_WORDS:
         return MOOD_WORDS[word], word
@@ -233,16 +254,42 @@ def read_tags(text, sep):
     "|"; a tags column, split on commas), within the check-in form's limits."""
     if has_control_characters(text):
         return None, "the tags contain invisible control characters; remove them."
-    tags = parse_tags(", ".join([IMPORTED_TAG, *text.split(sep)]))
-    long = [t for t in tags if len(t) > TAG_MAX]
+    own = parse_tags(", ".join(text.split(sep)))
+    long = [t for t in own if len(t) > TAG_MAX]
     if long:
         return None, f"tag '{shown(long[0])}' is longer than {TAG_MAX} characters."
-    if len(tags) > TAGS_MAX:
-        return None, (
-            f"{len(tags) - 1} tags are more than a check-in holds (at most {TAGS_MAX - 1}, "
-            f"with “{IMPORTED_TAG}”)."
-        )
-    return tags, None
+    if len(own) > TAGS_MAX:
+        return None, f"{len(own)} tags are more than a check-in holds (at most {TAGS_MAX})."
+    return with_imported(own), None
+
+
+def with_imported(own):
+    """ "imported" and the tags `own` (at most TAGS_MAX); a row that already has as many as a
+    check-in holds (one of Afterglow's own, say) keeps them all, without "imported"."""
+    tags = parse_tags(", ".join([IMPORTED_TAG, *own]))
+    return tags if len(tags) <= TAGS_MAX else own
+
+
+def read_answers(text, columns):
+    """(values, problems) for the answers besides mood a file may hold (Afterglow's own
+    checkins.csv does): anxiety and energy 0–10, hours of sleep, the self-harm question;
+    each None when the file has no such column or the cell is blank."""
+    values, problems = {}, []
+    for name, index in (("anxiety", columns.anxiety), ("energy", columns.energy)):
+        raw = text(index).strip()
+        values[name] = read_scale(raw)
+        if raw and values[name] is None:
+            problems.append(f"{name} '{shown(raw)}' is not a whole number from 0 to 10.")
+    try:
+        values["sleep_hours"] = parse_hours(text(columns.sleep_hours))
+    except ValueError as error:
+        values["sleep_hours"] = None
+        problems.append(f"sleep: {str(error)[0].lower()}{str(error)[1:]}")
+    raw = text(columns.self_harm).strip().lower()
+    values["self_harm"] = None if columns.self_harm is None or not raw else raw in YES_WORDS
+    if raw not in (*YES_WORDS, *NO_WORDS):
+        problems.append(f"self_harm '{shown(raw)}' is neither yes nor no.")
+    return values, problems
 
 
 @dataclass
@@ -257,6 +304,10 @@ class Columns:
     tags: int | None = None
     tags_sep: str = ","
     time: int | None = None  # Daylio's time of the entry, as written ("21:14", "9:14 pm")
+    anxiety: int | None = None  # these four, as in our own checkins.csv
+    energy: int | None = None
+    sleep_hours: int | None = None
+    self_harm: int | None = None
 
 
 def find_columns(keys):
@@ -292,6 +343,10 @@ def find_columns(keys):
         note=find_column(keys, NOTE_HEADERS),
         tags=find_column(keys, TAGS_HEADERS),
         private=find_column(keys, ("private",)),
+        anxiety=find_column(keys, SCALE_HEADERS[:1]),
+        energy=find_column(keys, SCALE_HEADERS[1:]),
+        sleep_hours=find_column(keys, (SLEEP_HEADER,)),
+        self_harm=find_column(keys, (SELF_HARM_HEADER,)),
     )
 
 
@@ -323,10 +378,12 @@ def read_row(row, width, columns, today):
     problems.append(problem)
     tags, problem = read_tags(text(columns.tags), columns.tags_sep)
     problems.append(problem)
+    answers, more = read_answers(text, columns)
+    problems += more
     # A note the file marks private stays private whatever the preview's share box says.
-    private = text(columns.private).strip().lower() in ("yes", "y", "true", "1", "private")
+    private = text(columns.private).strip().lower() in (*YES_WORDS, "private")
     values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
-              "private": private}  # fmt: skip
+              "private": private, **answers}  # fmt: skip
     if columns.time is not None:
         values["minute"] = minutes(text(columns.time))  # None when unreadable
     return values, [p for p in problems if p]
@@ -479,12 +536,15 @@ def merge_days(rows):
                 f"{where}: the notes of {day} have {len(note):,} characters together; a "
                 f"check-in's reflection can be up to {REFLECTION_MAX:,}."
             )
-        tags = parse_tags(", ".join(tag for entry in entries for tag in entry["tags"]))
-        if len(tags) > TAGS_MAX:
+        own = parse_tags(
+            ", ".join(t for entry in entries for t in entry["tags"] if t != IMPORTED_TAG)
+        )
+        if len(own) > TAGS_MAX:
             problems.append(
-                f"{where}: the entries of {day} have {len(tags) - 1} activities together, more "
-                f"than a check-in holds (at most {TAGS_MAX - 1}, with “{IMPORTED_TAG}”)."
+                f"{where}: the entries of {day} have {len(own)} activities together, more "
+                f"than a check-in holds (at most {TAGS_MAX})."
             )
+        tags = with_imported(own)
         moods = [entry["mood"] for entry in entries]
         words = [entry["word"] for entry in entries if entry["word"]]
         merged.append(
@@ -658,11 +718,15 @@ def save_pending(user_id, pending, share_notes):
             added += checkin_data.add_if_new(
                 db,
                 user_id,
-                row["day"],
-                row["mood"],
-                ", ".join(row["tags"]),
-                row["note"],
-                0 if share_notes and not row.get("private") else 1,
+                {
+                    "day": row["day"],
+                    "mood": row["mood"],
+                    "tags": ", ".join(row["tags"]),
+                    "reflection": row["note"],
+                    "private": 0 if share_notes and not row.get("private") else 1,
+                    # Parked before these were read, an import has none of them.
+                    **{name: row.get(name) for name in ANSWERS},
+                },
                 now,
             )
     return added

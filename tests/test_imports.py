@@ -309,6 +309,63 @@ def test_own_checkins_export_reads_back_in(app, client, auth):
     ]
 
 
+def test_own_export_reads_back_with_every_answer_of_the_check_in_form(app, client, auth):
+    # Anxiety, energy, sleep and the self-harm answer came back empty, a symptom named
+    # "Notes" took the reflection's place, and a day with 20 tags stopped the whole file.
+    auth.register(email="old@example.com")
+    client.post("/settings/symptoms", data={"name": "Notes"})
+    twenty = ", ".join(f"t{n}" for n in range(20))
+    client.post("/checkin", data={"date": "2025-02-01", "mood": "3", "anxiety": "6",
+                                  "energy": "0", "sleep_hours": "7.5", "self_harm": "y",
+                                  "reflection": "my words", "symptom_1": "4"})  # fmt: skip
+    client.post("/checkin", data={"date": "2025-02-02", "mood": "8", "tags": twenty})
+    exported = client.get("/export/checkins.csv").data
+    auth.logout()
+    auth.register(email="new@example.com")
+    import_id = pending_id(upload(client, exported, "afterglow-checkins.csv"))
+    client.post(f"/import/{import_id}/confirm")
+    with app.app_context():
+        rows = [
+            {
+                k: r[k]
+                for k in (
+                    "day",
+                    "mood",
+                    "anxiety",
+                    "energy",
+                    "sleep_hours",
+                    "self_harm",
+                    "reflection",
+                    "tags",
+                )
+            }  # fmt: skip
+            for r in get_db()["checkins"].rows_where("user_id = 2", order_by="day")
+        ]
+    assert rows == [
+        {"day": "2025-02-01", "mood": 3, "anxiety": 6, "energy": 0, "sleep_hours": 7.5,
+         "self_harm": 1, "reflection": "my words", "tags": "imported"},
+        {"day": "2025-02-02", "mood": 8, "anxiety": None, "energy": None, "sleep_hours": None,
+         "self_harm": None, "reflection": "", "tags": twenty},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ("anxiety\n2025-01-01,5,11", "anxiety '11' is not a whole number from 0 to 10."),
+        ("energy\n2025-01-01,5,７", "energy '７' is not a whole number from 0 to 10."),
+        ("sleep_hours\n2025-01-01,5,7.25", "sleep: use whole or half hours, like 7 or 7.5."),
+        ("sleep_hours\n2025-01-01,5,25", "sleep: hours of sleep must be from 0 to 24."),
+        ("self_harm\n2025-01-01,5,maybe", "self_harm 'maybe' is neither yes nor no."),
+    ],
+)
+def test_the_other_answers_keep_the_check_in_forms_rules(app, client, patient, cells, problem):
+    response = upload(client, "date,mood," + cells)
+    assert response.status_code == 400
+    assert f"Line 2: {problem}" in html.unescape(response.text)
+    assert checkins(app) == []
+
+
 # Preview, confirm, cancel ---------------------------------------------------------------
 
 
@@ -558,8 +615,8 @@ LONG_NOTE = "ü" * 20_001
             f"Line 2: tag '{'x' * 39}…' is longer than 40 characters.",
         ),
         (
-            "full_date,mood,activities\n2025-01-01,good," + " | ".join(f"a{n}" for n in range(20)),
-            "Line 2: 20 tags are more than a check-in holds (at most 19, with “imported”).",
+            "full_date,mood,activities\n2025-01-01,good," + " | ".join(f"a{n}" for n in range(21)),
+            "Line 2: 21 tags are more than a check-in holds (at most 20).",
         ),
         (
             "full_date,mood,activities\n2025-01-01,good,a\x0bb\n",

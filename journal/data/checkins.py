@@ -30,14 +30,22 @@ def save(db, user_id, day, values, now):
     return checkin_id
 
 
-def add_if_new(db, user_id, day, mood, tags, reflection, private, now):
-    """Add a check-in for `day` unless the person has one already (an import): 1 when it was
-    added, 0 when the day was kept as it is."""
+IMPORTED_COLUMNS = (
+    "day", "mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private",
+    "self_harm",
+)  # fmt: skip
+
+
+def add_if_new(db, user_id, values, now):
+    """Add a check-in of `values` (the IMPORTED_COLUMNS; one left out is empty) unless the
+    person has one for its day already (an import): 1 when it was added, 0 when the day was
+    kept as it is."""
+    row = {name: values.get(name) for name in IMPORTED_COLUMNS}
+    names = ", ".join(row)
     cursor = db.execute(
-        "insert into checkins (user_id, day, mood, tags, reflection, private, "
-        "created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?) "
-        "on conflict (user_id, day) do nothing",
-        [user_id, day, mood, tags, reflection, private, now, now],
+        f"insert into checkins (user_id, {names}, created_at, updated_at) "  # noqa: S608
+        f"values (?, {', '.join('?' * len(row))}, ?, ?) on conflict (user_id, day) do nothing",
+        [user_id, *row.values(), now, now],
     )
     return cursor.rowcount
 
