@@ -337,7 +337,6 @@ def patient_context(patient, args):
     context = figures.view_context(patient, args, shared=True)
     return {
         **context,
-        "shared": True,
         "flags": flagged_days(patient.id, context["start"], context["end"]),
         "flag_rule": FLAG_RULE,
         "reflections": shared_reflections(patient.id, context["start"], context["end"]),

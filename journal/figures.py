@@ -896,6 +896,9 @@ def view_context(person, args, shared=False):
     lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
     lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
     return {
+        # Read by someone other than the person (a link, their therapist): the templates
+        # then show the view read-only, with no link into the person's own journal.
+        "shared": shared,
         "person": person,
         "days": days,
         "ranges": list(RANGES),

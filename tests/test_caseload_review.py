@@ -612,3 +612,20 @@ def test_the_invite_code_folds_away_once_a_patient_is_linked(app):
     assert invite_code(doc) == code  # still there, a tap away
     pat.post("/settings/therapist/unlink")
     assert "<details" not in doc.get("/caseload").text  # open again with no one linked
+
+
+def test_the_patient_page_is_read_only_like_the_share_page(app, linked):
+    # It showed the patient's own links: "add one" on empty calendar days, "change" for the
+    # window (to the therapist's own settings), "Take one" and "Log one" (each a redirect).
+    doc, pat, pid = linked
+    checkin(pat, day(-3), 6)
+    whole = doc.get(f"/caseload/{pid}?days=30").text
+    page = whole[whole.index("<main") : whole.index("</main>")]  # not the site's own menu
+    journal_links = re.findall(
+        r'href="(/(?:checkin|entries|sessions|assessments|settings)[^"]*)"', page
+    )
+    assert journal_links == []
+    assert "add one" not in page and "(change)" not in page
+    assert "This view uses 7 days." in page
+    assert "Self-observation from the patient's own check-ins" in page
+
