@@ -1,3 +1,4 @@
+import html
 import re
 import time
 from datetime import date, timedelta
@@ -6,7 +7,7 @@ import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
 from factories import TODAY, checkin, person, session, take, therapist
 
-from journal import timezones
+from journal import access, timezones
 from journal.caseload import order_key, review
 from journal.db import get_db
 from journal.fields import DIRECTION_MESSAGE, INVISIBLE_MESSAGE, name_text
@@ -854,3 +855,27 @@ def test_a_hostile_invite_code_answers_promptly(app, typed):
     assert response.status_code == 400
     assert field_error(response) == WRONG_CODE
     assert links(app) == []
+
+
+def test_the_patient_is_told_every_session_detail_a_therapist_sees(app):
+    # What access.shared_session hands a therapist, each named before the patient links.
+    pat = person(app, "pat@example.com")
+    page = html.unescape(pat.get("/settings/therapist").text)
+    told = {
+        "product": "medicine", "route": "how it was given", "dose_mg": "dose",
+        "dose_mg_per_kg": "dose", "mood_before": "mood before and after",
+        "mood_after": "mood before and after", "dissociation": "dissociation",
+        "side_effects": "side effects", "side_effects_other": "side effects",
+        "bp_before": "blood pressure", "bp_after": "blood pressure",
+    }  # fmt: skip
+    row = {"number": 1, "day": "2026-01-01", "product": "ketamine", "route": "iv",
+           "side_effects": "", "private": 0, "side_effects_other": "",
+           "bp_before_systolic": None, "bp_before_diastolic": None,
+           "bp_after_systolic": None, "bp_after_diastolic": None,
+           **dict.fromkeys(("dose_mg", "dose_mg_per_kg", "mood_before", "mood_after",
+                            "dissociation"))}  # fmt: skip
+    with app.test_request_context():
+        shown = set(access.shared_session(row)) - {"number", "day"}
+    assert shown == set(told)
+    for words in told.values():
+        assert words in page, words

@@ -628,4 +628,3 @@ def test_the_patient_page_is_read_only_like_the_share_page(app, linked):
     assert "add one" not in page and "(change)" not in page
     assert "This view uses 7 days." in page
     assert "Self-observation from the patient's own check-ins" in page
-
