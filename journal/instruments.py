@@ -293,7 +293,7 @@ def baseline_text(summary, has_session):
         return f"{summary['baseline']} (the last on or before the first session)"
     if summary["latest"] is None:
         return "none yet"
-    text = "none: no session logged yet" if not has_session else "none before the first session"
+    text = "none yet (no session logged)" if not has_session else "none before the first session"
     if summary["first"] is not None:
         change = summary["latest"] - summary["first"]
         if change == 0:

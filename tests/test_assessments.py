@@ -499,7 +499,7 @@ def test_phq9_summary_without_a_session_has_no_baseline(client, patient):
         "Response": "Not shown",
         "Remission": "Not shown",
     }
-    assert "Baseline: none: no session logged yet." in page.text
+    assert "Baseline: none yet (no session logged)." in page.text
     assert "not shown: no session logged yet, so there is no treatment baseline." in page.text
     take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(7))  # 8
     page = client.get("/assessments")
