@@ -773,3 +773,10 @@ def test_a_double_tap_on_save_is_not_taken_for_another_tab(app, client, patient,
         assert client.post(url, data=sent).status_code == 302
     (row,) = rows(app)
     assert (row["mood"], row["reflection"]) == (7, "first words, and more")
+
+
+def test_a_check_in_sent_back_links_to_each_mistake_from_its_top(client, patient):
+    response = client.post("/checkin", data={"date": YESTERDAY, "sleep_hours": "30"})
+    assert response.status_code == 400
+    top = response.text[response.text.index('id="error-summary"') :]
+    assert re.findall(r'href="#([^"]+)"', top[: top.index("</div>")]) == ["mood", "sleep_hours"]

@@ -1152,3 +1152,15 @@ def test_an_edit_form_sent_for_someone_elses_session_shows_nothing_of_theirs(app
     assert [(r["user_id"], r["reflection"]) for r in rows(app)] == [
         (1, "one's secret"), (2, "two's words")
     ]  # fmt: skip
+
+
+def test_a_form_sent_back_says_at_its_top_that_nothing_was_saved(client, patient):
+    # The only mistake can be screens below on a phone, behind the sticky Save bar.
+    response = post(client, dose_mg="5000", mood_before="11")
+    assert response.status_code == 400
+    summary = re.search(r'role="alert" id="error-summary">(.*?)</div>', response.text, re.S)
+    assert summary, "no summary"
+    assert "Nothing is saved yet" in summary.group(1)
+    assert re.findall(r'href="#([^"]+)"', summary.group(1)) == ["dose_mg", "mood_before"]
+    assert response.text.index('id="error-summary"') < response.text.index('id="started_at"')
+    assert 'id="error-summary"' not in client.get("/sessions/new").text
