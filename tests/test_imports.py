@@ -284,6 +284,19 @@ def test_generic_csv_may_use_mood_words_and_tags(app, client, patient):
     assert checkins(app) == [("2025-01-02", 7, "", "imported, walk, -x")]
 
 
+def imported_by_another_account(app, client, auth, columns):
+    """Export the signed-in person's checkins.csv, import it into a new account; `columns`
+    of the new account's check-ins, oldest first."""
+    exported = client.get("/export/checkins.csv").data
+    auth.logout()
+    auth.register(email="new@example.com")
+    import_id = pending_id(upload(client, exported, "afterglow-checkins.csv"))
+    client.post(f"/import/{import_id}/confirm")
+    with app.app_context():
+        rows = get_db()["checkins"].rows_where("user_id = 2", order_by="day")
+        return [tuple(r[c] for c in columns) for r in rows]
+
+
 def test_own_checkins_export_reads_back_in(app, client, auth):
     auth.register(email="old@example.com")
     for day, mood, text in (
@@ -293,16 +306,7 @@ def test_own_checkins_export_reads_back_in(app, client, auth):
         client.post(
             "/checkin", data={"date": day, "mood": mood, "reflection": text, "tags": "a, b"}
         )
-    exported = client.get("/export/checkins.csv").data
-    auth.logout()
-    auth.register(email="new@example.com")
-    import_id = pending_id(upload(client, exported, "afterglow-checkins.csv"))
-    client.post(f"/import/{import_id}/confirm")
-    with app.app_context():
-        rows = [
-            (r["day"], r["mood"], r["reflection"], r["tags"])
-            for r in get_db()["checkins"].rows_where("user_id = 2", order_by="day")
-        ]
+    rows = imported_by_another_account(app, client, auth, ("day", "mood", "reflection", "tags"))
     assert rows == [
         ("2025-02-01", 3, "=not a formula\nline two", "imported, a, b"),
         ("2025-02-02", 8, "", "imported, a, b"),
@@ -319,28 +323,10 @@ def test_own_export_reads_back_with_every_answer_of_the_check_in_form(app, clien
                                   "energy": "0", "sleep_hours": "7.5", "self_harm": "y",
                                   "reflection": "my words", "symptom_1": "4"})  # fmt: skip
     client.post("/checkin", data={"date": "2025-02-02", "mood": "8", "tags": twenty})
-    exported = client.get("/export/checkins.csv").data
-    auth.logout()
-    auth.register(email="new@example.com")
-    import_id = pending_id(upload(client, exported, "afterglow-checkins.csv"))
-    client.post(f"/import/{import_id}/confirm")
-    with app.app_context():
-        rows = [
-            {
-                k: r[k]
-                for k in (
-                    "day",
-                    "mood",
-                    "anxiety",
-                    "energy",
-                    "sleep_hours",
-                    "self_harm",
-                    "reflection",
-                    "tags",
-                )
-            }  # fmt: skip
-            for r in get_db()["checkins"].rows_where("user_id = 2", order_by="day")
-        ]
+    columns = ("day", "mood", "anxiety", "energy", "sleep_hours", "self_harm", "reflection",
+               "tags")  # fmt: skip
+    rows = [dict(zip(columns, row, strict=True))
+            for row in imported_by_another_account(app, client, auth, columns)]  # fmt: skip
     assert rows == [
         {"day": "2025-02-01", "mood": 3, "anxiety": 6, "energy": 0, "sleep_hours": 7.5,
          "self_harm": 1, "reflection": "my words", "tags": "imported"},
