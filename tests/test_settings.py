@@ -310,3 +310,25 @@ def test_report_name_is_stored_without_invisible_characters(app, client, patient
     response = client.post("/settings", data={**SETTINGS, "report_name": typed})
     assert response.status_code == 302, response.text
     assert user(app)["report_name"] == stored
+
+
+@pytest.mark.parametrize("role", ["therapist", "admin"])
+def test_staff_settings_hold_the_time_zone_only(app, role):
+    # A therapist or an admin keeps no journal: no window, clinic phone or sharing choices.
+    from factories import therapist
+    from test_admin import make_admin
+
+    staff = therapist(app) if role == "therapist" else make_admin(app)
+    page = staff.get("/settings").text
+    assert 'name="timezone"' in page
+    for name in ("window_days", "clinic_phone", "private_by_default", "report_name"):
+        assert f'name="{name}"' not in page, name
+    response = staff.post("/settings", data={"timezone": "Asia/Kolkata"})
+    assert response.status_code == 302
+    with app.app_context():
+        row = (
+            get_db()
+            .execute("select timezone, window_days from users where role = ?", [role])
+            .fetchone()
+        )
+    assert tuple(row) == ("Asia/Kolkata", 7)

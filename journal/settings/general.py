@@ -189,9 +189,22 @@ class PasswordForm(JournalForm):
             raise ValidationError("That is not your current password.")
 
 
+# What only a patient's journal uses: a therapist or an admin keeps no journal.
+PATIENT_SETTINGS = ("window_days", "clinic_phone", "private_by_default", "report_name")
+
+
+def make_settings_form(**kwargs):
+    """The settings form for the signed-in person: the time zone alone for staff."""
+    form = SettingsForm(**kwargs)
+    if not current_user.is_patient:
+        for name in PATIENT_SETTINGS:
+            delattr(form, name)
+    return form
+
+
 def render(settings_form=None, password_form=None, status=200):
     """The settings page with both forms (one of them possibly holding errors)."""
-    settings_form = settings_form or SettingsForm(
+    settings_form = settings_form or make_settings_form(
         formdata=None,
         data={
             "timezone": current_user.timezone,
@@ -209,21 +222,19 @@ def render(settings_form=None, password_form=None, status=200):
 
 @login_required
 def index():
-    form = SettingsForm()
+    form = make_settings_form()
     if not form.is_submitted():
         return render()
     if form.validate():
-        users.update(
-            get_db(),
-            current_user.id,
-            {
-                "timezone": form.timezone.data,
+        values = {"timezone": form.timezone.data}
+        if current_user.is_patient:
+            values |= {
                 "window_days": form.window_days.data,
                 "clinic_phone": form.clinic_phone.data or "",
                 "private_by_default": int(form.private_by_default.data),
                 "report_name": form.report_name.data or "",
-            },
-        )
+            }
+        users.update(get_db(), current_user.id, values)
         flash("Settings saved.")
         return redirect(url_for("settings.index"))
     return render(settings_form=form, status=400)
