@@ -86,7 +86,6 @@ from .fields import (
     given_answers,
     holds,
     put_back,
-    sent_data,
     version_digests,
     wants_json,
     with_version,
@@ -502,7 +501,7 @@ def checkin():
         valid = form.validate_on_submit()
         if "csrf_token" in form.errors:
             return refuse(form_errors(form), form, tracked)
-        key, saved_at, problems = replay_fields(sent_data())
+        key, saved_at, problems = replay_fields(form.meta.sent)
         if problems:
             return refuse(problems)
         if key and (seen := find_request(key)):

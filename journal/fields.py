@@ -88,8 +88,8 @@ def one_value_each(form, formdata):
     sends one, and all but the first would be dropped unsaid. They leave `formdata` too."""
     refused = {}
     for name in list(formdata):
-        several = len(formdata.getlist(name)) > 1
-        if several and not isinstance(form._fields.get(name), SelectMultipleField):
+        checklist = name in form and isinstance(form[name], SelectMultipleField)
+        if len(formdata.getlist(name)) > 1 and not checklist:
             refused[name] = ONE_VALUE
             del formdata[name]
     return refused
@@ -99,14 +99,6 @@ def wants_json():
     """True when the client asked for a JSON answer rather than a page."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
-
-
-def sent_data():
-    """What the request sent, read as the forms read it: a JSON body's text values (see
-    `json_formdata`), else the form body. For fields a view reads beside its form."""
-    if request.is_json:
-        return json_formdata(_json_body())[0]
-    return request.form
 
 
 def _json_body():
@@ -184,6 +176,10 @@ class JournalForm(FlaskForm):
     """
 
     class Meta:
+        # What the form read from the request (a JSON body's text values, or the form body),
+        # for the fields a view reads beside it (checkins.replay_fields); None until then.
+        sent = None
+
         def wrap_formdata(self, form, formdata):
             self.refused = {}
             # Flask-WTF's own marker for "read the request": anything else was passed in.
@@ -196,7 +192,8 @@ class JournalForm(FlaskForm):
                 else:
                     undecodable = getattr(request.form, "undecodable", ())
                     self.refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
-            return super().wrap_formdata(form, formdata)
+            self.sent = super().wrap_formdata(form, formdata)
+            return self.sent
 
     def validate(self, extra_validators=None):
         """Validate as usual; a JSON value that is not text, or a value whose bytes are not
@@ -389,11 +386,12 @@ class WholeNumberField(IntegerField):
         self.message = message
 
     def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
         self.data = None
-        if valuelist and valuelist[0].strip() != "":
-            if not re.fullmatch(r"[0-9]{1,3}", valuelist[0].strip()):
+        if text:
+            if not re.fullmatch(r"[0-9]{1,3}", text):
                 raise ValueError(self.message)
-            self.data = int(valuelist[0])
+            self.data = int(text)
 
 
 class ScaleField(RadioField):
