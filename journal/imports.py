@@ -105,12 +105,11 @@ MOOD_HEADERS = ("mood",)
 # "reflection" first: Afterglow's own checkins.csv has it, and may also have a symptom
 # column that someone named "Notes".
 NOTE_HEADERS = ("reflection", "note", "notes")
-# Afterglow's own checkins.csv answers these too; read when a file has them.
-SCALE_HEADERS = ("anxiety", "energy")
-SLEEP_HEADER = "sleep_hours"
-SELF_HARM_HEADER = "self_harm"
-YES_WORDS = ("yes", "y", "true", "1")
+# The check-in's other answers, each read from the column of its name when a file has one
+# (Afterglow's own checkins.csv does); the first two are 0–10 scales.
 ANSWERS = ("anxiety", "energy", "sleep_hours", "self_harm")
+SCALES = ANSWERS[:2]
+YES_WORDS = ("yes", "y", "true", "1")
 NO_WORDS = ("no", "n", "false", "0", "")
 TAGS_HEADERS = ("tags",)
 DAYLIO_DATE = "full_date"
@@ -212,8 +211,9 @@ def read_scale(text):
 def read_mood(text):
     """(mood, word): a whole number 0–10 or a known mood word; (None, None) otherwise."""
     value = text.strip()
-    if read_scale(value) is not None:
-        return read_scale(value), None
+    number = read_scale(value)
+    if number is not None:
+        return number, None
     word = value.casefold()
     if word in MOOD_WORDS:
         return MOOD_WORDS[word], word
@@ -275,18 +275,18 @@ def read_answers(text, columns):
     checkins.csv does): anxiety and energy 0–10, hours of sleep, the self-harm question;
     each None when the file has no such column or the cell is blank."""
     values, problems = {}, []
-    for name, index in (("anxiety", columns.anxiety), ("energy", columns.energy)):
-        raw = text(index).strip()
+    for name in SCALES:
+        raw = text(columns.answers.get(name)).strip()
         values[name] = read_scale(raw)
         if raw and values[name] is None:
             problems.append(f"{name} '{shown(raw)}' is not a whole number from 0 to 10.")
     try:
-        values["sleep_hours"] = parse_hours(text(columns.sleep_hours))
+        values["sleep_hours"] = parse_hours(text(columns.answers.get("sleep_hours")))
     except ValueError as error:
         values["sleep_hours"] = None
         problems.append(f"sleep: {str(error)[0].lower()}{str(error)[1:]}")
-    raw = text(columns.self_harm).strip().lower()
-    values["self_harm"] = None if columns.self_harm is None or not raw else raw in YES_WORDS
+    raw = text(columns.answers.get("self_harm")).strip().lower()
+    values["self_harm"] = raw in YES_WORDS if raw else None
     if raw not in (*YES_WORDS, *NO_WORDS):
         problems.append(f"self_harm '{shown(raw)}' is neither yes nor no.")
     return values, problems
@@ -304,10 +304,7 @@ class Columns:
     tags: int | None = None
     tags_sep: str = ","
     time: int | None = None  # Daylio's time of the entry, as written ("21:14", "9:14 pm")
-    anxiety: int | None = None  # these four, as in our own checkins.csv
-    energy: int | None = None
-    sleep_hours: int | None = None
-    self_harm: int | None = None
+    answers: dict = field(default_factory=dict)  # ANSWERS' columns that the file has
 
 
 def find_columns(keys):
@@ -343,10 +340,7 @@ def find_columns(keys):
         note=find_column(keys, NOTE_HEADERS),
         tags=find_column(keys, TAGS_HEADERS),
         private=find_column(keys, ("private",)),
-        anxiety=find_column(keys, SCALE_HEADERS[:1]),
-        energy=find_column(keys, SCALE_HEADERS[1:]),
-        sleep_hours=find_column(keys, (SLEEP_HEADER,)),
-        self_harm=find_column(keys, (SELF_HARM_HEADER,)),
+        answers={name: keys.index(name) for name in ANSWERS if name in keys},
     )
 
 
