@@ -274,7 +274,14 @@ def take(kind):
         attribution=instruments.ATTRIBUTION,
         latest=latest[0] if latest else None,
         next_day=next_day if next_day and next_day > local_today else None,
+        error_names=error_names(instrument),
     ), status
+
+
+def error_names(instrument):
+    """How the form's error summary names its fields: "Question 3", not the item's words."""
+    questions = {f"q{n}": f"Question {n}" for n in range(1, len(instrument.items) + 1)}
+    return {**questions, "difficulty": "The question about difficulty", "date": "The date"}
 
 
 @bp.route("/<int:assessment_id>")

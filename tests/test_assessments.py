@@ -807,3 +807,15 @@ def test_a_double_tap_on_the_days_last_allowed_check_up_is_no_error(app, client,
     again = take(client, "phq9", answers, request_key=key)
     assert again.status_code == 302  # not "3 times on this day"
     assert len(stored(app, "phq9")) == 3
+
+
+def test_a_check_up_sent_back_names_each_mistake_at_its_top(client, patient):
+    answers = [1] * 9
+    answers[2] = None  # question 3 left out
+    future = (TODAY + timedelta(days=1)).isoformat()
+    response = take(client, "phq9", [a if a is not None else "" for a in answers], day=future)
+    assert response.status_code == 400
+    summary = re.search(r'role="alert" id="error-summary">(.*?)</div>', response.text, re.S)
+    links = dict(re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(1)))
+    assert links == {"date": "The date", "q3": "Question 3"}
+    assert "Nothing is saved yet" in summary.group(1)
