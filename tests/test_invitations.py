@@ -13,7 +13,7 @@ from conftest import PASSWORD, AuthActions, csrf_token, make_app
 from factories import NOW, invitation, person, reset_link
 from test_admin import make_admin, sql
 
-from journal import clock, create_app, onetime
+from journal import FLAGS, clock, create_app, onetime
 from journal.auth import THERAPIST_BY_INVITATION
 from journal.db import get_db
 
@@ -94,9 +94,6 @@ def test_the_settings_come_from_the_environment(tmp_path, monkeypatch):
     assert (default.config["OPEN_SIGNUP"], default.config["OPEN_THERAPIST_SIGNUP"]) == (True, False)
 
 
-FLAG_SETTINGS = ("OPEN_SIGNUP", "OPEN_THERAPIST_SIGNUP", "REQUIRE_2FA_FOR_STAFF", "HTTPS")
-
-
 @pytest.mark.parametrize(
     ("written", "meant"),
     [("False", False), ("no", False), ("OFF", False), (" 0 ", False),
@@ -104,12 +101,16 @@ FLAG_SETTINGS = ("OPEN_SIGNUP", "OPEN_THERAPIST_SIGNUP", "REQUIRE_2FA_FOR_STAFF"
 )  # fmt: skip
 def test_true_false_settings_read_as_an_operator_means_them(tmp_path, monkeypatch, written, meant):
     # JOURNAL_OPEN_THERAPIST_SIGNUP=no once opened therapist sign-up: any text counted as true.
+    # Every true/false setting the app reads (journal.FLAGS) is tried.
+    assert set(FLAGS) >= {
+        "OPEN_SIGNUP", "OPEN_THERAPIST_SIGNUP", "REQUIRE_2FA_FOR_STAFF", "HTTPS", "MAIL_STARTTLS"
+    }  # fmt: skip
     monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
     monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
-    for name in FLAG_SETTINGS:
+    for name in FLAGS:
         monkeypatch.setenv(f"JOURNAL_{name}", written)
     app = create_app()
-    assert {name: app.config[name] for name in FLAG_SETTINGS} == dict.fromkeys(FLAG_SETTINGS, meant)
+    assert {name: app.config[name] for name in FLAGS} == dict.fromkeys(FLAGS, meant)
     if not meant:
         app.config["WTF_CSRF_ENABLED"] = False
         response = app.test_client().post("/auth/register", data={**SIGN_UP, "role": "therapist"})
