@@ -301,7 +301,7 @@ class SessionForm(JournalForm):
         self.zone = zone
         self.now = now or clock.now()
         self.editing = editing  # the id of the session being edited, if one is
-        self.started_utc = None
+        self.started_utc = self.started_local = None  # set by validate_started_at
         self.started_at.render_kw = {
             **self.started_at.render_kw,
             "max": local_input_value(self.now.replace(second=0, microsecond=0), zone),
@@ -328,7 +328,7 @@ class SessionForm(JournalForm):
                 f"This day already has {PER_DAY_MAX} sessions, the most one day can hold; "
                 "edit or delete one of them instead."
             )
-        self.started_utc = moment
+        self.started_utc, self.started_local = moment, naive
 
     def validate(self, extra_validators=None):
         """The field checks, then blood pressure: both numbers or neither, top above bottom."""

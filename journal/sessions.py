@@ -70,7 +70,6 @@ from .session_form import (
     CARRIED_OVER,
     SessionForm,
     local_input_value,
-    parse_local,
 )
 from .session_record import (
     COLUMNS,
@@ -158,7 +157,7 @@ def session_values(form, row=None):
         # The time as the edit form showed it, sent back unchanged: in the hour the clocks go
         # back, it is read as the first of its two moments, and the stored second one stays.
         shown = stored.astimezone(ZoneInfo(form.zone)).replace(tzinfo=None)
-        if same_moment or parse_local(form.started_at.data) == shown:
+        if same_moment or form.started_local == shown:
             values["started_at"], values["day"] = row["started_at"], row["day"]
     return values
 
