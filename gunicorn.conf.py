@@ -9,6 +9,7 @@ also from the environment:
     GUNICORN_THREADS   threads per worker (default 2)
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -46,6 +47,17 @@ max_requests_jitter = 2000
 # never cross a fork, and migrations run once per worker under a lock (the first one applies
 # them, the others find nothing to do). It also lets `kill -HUP` load new code.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app, set what it loaded (modules, the app, its routes and
+    templates' machinery: some 150,000 objects that live as long as the worker) out of the
+    garbage collector's way. Otherwise each of Python's full collections, which a busy worker
+    runs every so often, walks all of them again: measured with wrk on /healthz, about a tenth
+    of a small request's CPU (576 against 518 µs per request)."""
+    gc.collect()
+    gc.freeze()
+
 
 # Access log on stdout, error log on stderr; the app's own JSON lines also go to stderr.
 # No query strings, referrers, user agents or cookies; secret path parts are redacted.

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import secrets
+import weakref
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,6 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -23,12 +23,11 @@ from . import clock, rules
 from .fields import JournalRequest
 
 ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
 
 
 def create_app(test_config=None):
     """Build the Flask application; migrate the database before the first request."""
-    app = Flask(
+    app = Journal(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,
@@ -143,7 +142,7 @@ def create_app(test_config=None):
                     caseload, reports, share, settings, calendar, offline, pages,
                     admin):  # fmt: skip
         app.register_blueprint(feature.bp)
-    access.init_app(app, csrf)  # last: CSRF is checked after the other gates
+    access.init_app(app)  # last: CSRF is checked after the other gates
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(audit_command)
     return app
@@ -228,6 +227,25 @@ def _instance_secret(path):
     return path.read_text().strip()
 
 
+class Journal(Flask):
+    """Flask, with each hook's and view's sync check made once rather than on every request:
+    Flask asks `inspect.iscoroutinefunction` of every hook and view each time it runs them.
+    Weakly kept, so the functions one request adds for itself (`after_this_request`) are
+    forgotten with it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synced = weakref.WeakSet()  # the plain (not async) functions already asked of
+
+    def ensure_sync(self, func):
+        if func in self._synced:
+            return func
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._synced.add(func)
+        return synced
+
+
 class IdConverter(IntegerConverter):
     """`<int:…>` in every route: an id SQLite can hold (up to 2**63 − 1), any other is a 404.
 
@@ -255,9 +273,11 @@ class ChunkedBodyLimit:
 
     def __call__(self, environ, start_response):
         limit = self.config.get("MAX_CONTENT_LENGTH")
-        # Servers set wsgi.input_terminated when they end the stream themselves (chunked).
+        # Servers set wsgi.input_terminated when they end the stream themselves (chunked);
+        # gunicorn sets it on every request, so a GET without a body is left alone.
         if (
             limit is not None
+            and environ.get("HTTP_TRANSFER_ENCODING")
             and environ.get("wsgi.input_terminated")
             and not environ.get("CONTENT_LENGTH")
         ):
@@ -277,7 +297,16 @@ class ChunkedBodyLimit:
 class KeptSerializerSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer made once per secret key
     rather than on every request (Flask builds a new one each time, even for a request that
-    carries no session at all)."""
+    carries no session at all), and nothing read for an empty session left empty."""
+
+    def save_session(self, app, session, response):
+        # Most requests (a probe, a page for anyone, an asset) have no session and make none:
+        # no cookie to set or delete, so Flask's seven cookie settings need not be read.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
     def get_signing_serializer(self, app):
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))

@@ -33,6 +33,7 @@ from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
 
 from . import figures, rules, two_factor
 from .data import audit, links, owned, users
@@ -123,22 +124,22 @@ ADMIN_REACHES = frozenset(
 )
 
 
-def admins_to_admin_pages():
+def admins_to_admin_pages(blueprint, endpoint):
     """Answer 404 to a signed-in admin who opens anything but `ADMIN_REACHES` (a patient's
     pages, the caseload, share links, a patient's settings): an admin never sees health data."""
     # The page first: a page open to admins (/healthz among them) never loads the user.
-    if request.blueprint in ADMIN_BLUEPRINTS or request.endpoint in ADMIN_REACHES:
+    if blueprint in ADMIN_BLUEPRINTS or endpoint in ADMIN_REACHES:
         return None
     if current_user.is_authenticated and getattr(current_user, "is_admin", False):
         abort(404)
     return None
 
 
-def therapists_to_caseload():
+def therapists_to_caseload(blueprint, endpoint):
     """Send a signed-in therapist who opens a patient's page to the caseload. Pages that need
     a log-in still send a stranger to log in."""
-    patient_page = request.blueprint in PATIENT_BLUEPRINTS or request.endpoint in PATIENT_PAGES
-    if not patient_page or request.endpoint in OPEN_TO_ALL:
+    patient_page = blueprint in PATIENT_BLUEPRINTS or endpoint in PATIENT_PAGES
+    if not patient_page or endpoint in OPEN_TO_ALL:
         return None
     if current_user.is_authenticated and current_user.is_therapist:
         return redirect(url_for("caseload.index"))
@@ -150,12 +151,12 @@ def therapists_to_caseload():
 BEFORE_TWO_FACTOR = frozenset({"settings", "auth", "pages", "offline"})
 
 
-def staff_to_two_factor():
+def staff_to_two_factor(blueprint, endpoint):
     """Keep a signed-in therapist or admin without two-factor sign-in (when the clinic requires
     it: REQUIRE_2FA_FOR_STAFF, the default) to `BEFORE_TWO_FACTOR`: no caseload, no patient's
     data, no /admin. A page is redirected to /settings/2fa to set it up; any other request
     (a POST) is refused with 403 and changes nothing."""
-    if request.blueprint in BEFORE_TWO_FACTOR or request.endpoint == "static":
+    if blueprint in BEFORE_TWO_FACTOR or endpoint == "static":
         return None
     if not current_app.config.get("REQUIRE_2FA_FOR_STAFF", True):
         return None
@@ -170,8 +171,14 @@ def staff_to_two_factor():
 
 def gates():
     """Every request's checks of who may open it, in one hook (each hook costs every request,
-    /healthz too): admins to their pages, therapists to the caseload, staff to two-factor."""
-    return admins_to_admin_pages() or therapists_to_caseload() or staff_to_two_factor()
+    /healthz too): admins to their pages, therapists to the caseload, staff to two-factor.
+    The page is read from the request once and handed to each."""
+    blueprint, endpoint = request.blueprint, request.endpoint
+    return (
+        admins_to_admin_pages(blueprint, endpoint)
+        or therapists_to_caseload(blueprint, endpoint)
+        or staff_to_two_factor(blueprint, endpoint)
+    )
 
 
 def role_required(test):
@@ -370,7 +377,19 @@ CHECKS_ITS_OWN_TOKEN = frozenset(
 )
 
 
-def init_app(app, csrf):
+class CheckedPosts(CSRFProtect):
+    """Flask-WTF's CSRFProtect, asking the request's method first: most requests are GETs,
+    which are never checked, and Flask-WTF looks up the view's exemptions before the method."""
+
+    def protect(self, apply_exemptions=False):
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            super().protect(apply_exemptions)
+
+
+csrf = CheckedPosts()
+
+
+def init_app(app):
     """Check CSRF on every POST (but where the view's form checks it), after the request's
     other checks; keep therapists to the caseload.
 

@@ -90,7 +90,7 @@ class JsonFormatter(logging.Formatter):
 def request_fields():
     """Request id, method, redacted path and the numeric user id, for any line in a request."""
     fields = {
-        "request_id": g.get("request_id"),
+        "request_id": request.environ.get(REQUEST_ID_KEY),
         "method": request.method,
         "path": redact_path(request.path),
     }
@@ -101,24 +101,43 @@ def request_fields():
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def start_request():
-    """Note when the request began and give it an id (the proxy's, when it sent one)."""
-    g.request_started = time.perf_counter()
-    offered = request.headers.get("X-Request-ID", "")
-    g.request_id = offered if REQUEST_ID.fullmatch(offered) else secrets.token_hex(8)
+# Where RequestIds keeps a request's id and start time, in the WSGI environ.
+REQUEST_ID_KEY = "journal.request_id"
+STARTED_KEY = "journal.request_started"
+
+
+class RequestIds:
+    """WSGI middleware: each request's id (the proxy's X-Request-ID when it looks like one,
+    otherwise a new random one) and start time, kept in the environ for its log line, and the
+    id handed back to the proxy in X-Request-ID. At this layer, like the fixed security
+    headers (journal/pages.py), rather than in two hooks of the app's on every request."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ[STARTED_KEY] = time.perf_counter()
+        offered = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = offered if REQUEST_ID.fullmatch(offered) else secrets.token_hex(8)
+        environ[REQUEST_ID_KEY] = request_id
+
+        def with_id(status, headers, exc_info=None):
+            headers.append(("X-Request-ID", request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, with_id)
 
 
 def end_request(response):
-    """Log the request's line and hand its id back to the proxy."""
-    started = g.get("request_started")
-    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    """Log the request's line (at DEBUG for the quiet paths, unless it failed)."""
     status = response.status_code
     level = logging.ERROR if status >= 500 else logging.INFO
-    if request.path in QUIET_PATHS and status < 500:
+    if status < 500 and request.path in QUIET_PATHS:
         level = logging.DEBUG
-    REQUEST_LOGGER.log(level, "request", extra={"status": status, "duration_ms": duration})
-    if "request_id" in g:
-        response.headers["X-Request-ID"] = g.request_id
+    if REQUEST_LOGGER.isEnabledFor(level):
+        started = request.environ.get(STARTED_KEY)
+        duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+        REQUEST_LOGGER.log(level, "request", extra={"status": status, "duration_ms": duration})
     return response
 
 
@@ -137,5 +156,5 @@ def init_app(app):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-    app.before_request(start_request)
+    app.wsgi_app = RequestIds(app.wsgi_app)
     app.after_request(end_request)

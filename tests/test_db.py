@@ -1,3 +1,4 @@
+import gc
 import json
 import os
 import sqlite3
@@ -214,6 +215,36 @@ def test_config_from_environment(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_each_hook_is_checked_for_async_once_and_a_requests_own_are_forgotten(app):
+    kept = len(app._synced)
+
+    def for_one_request(response):
+        return response
+
+    assert app.ensure_sync(for_one_request) is for_one_request
+    assert app.ensure_sync(for_one_request) is for_one_request
+    assert len(app._synced) == kept + 1
+    del for_one_request  # as a request's after_this_request function is, once it has run
+    gc.collect()
+    assert len(app._synced) == kept
+
+
+@pytest.mark.subprocess
+def test_a_gunicorn_worker_sets_what_it_loaded_out_of_the_collectors_way():
+    code = (
+        "import gc, runpy; settings = runpy.run_path('gunicorn.conf.py'); "
+        "from journal import create_app; "
+        "before = gc.get_freeze_count(); settings['post_worker_init'](None); "
+        "print(before, gc.get_freeze_count())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    before, frozen = map(int, result.stdout.split())
+    assert before == 0
+    assert frozen > 10_000  # the modules and what they hold
 
 
 @pytest.mark.subprocess
