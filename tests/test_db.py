@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import LiveServer, free_port, make_app, wait_until_healthy
+from flask import Flask
 
+import journal
 from journal import _instance_secret, create_app, windows
 from journal.data import connect
 from journal.demo import DEMO_EMAIL, DEMO_PASSWORD
@@ -229,6 +231,39 @@ def test_each_hook_is_checked_for_async_once_and_a_requests_own_are_forgotten(ap
     del for_one_request  # as a request's after_this_request function is, once it has run
     gc.collect()
     assert len(app._synced) == kept
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "values"),
+    [
+        ("checkins.entries", {}),
+        ("checkins.entry", {"day": "2026-01-05"}),
+        ("checkins.checkin", {"date": "2026-01-05"}),
+        ("checkins.entries", {"page": 1}),
+        ("checkins.entries", {"page": True}),
+        ("checkins.entries", {"page": 1.0}),
+        ("sessions.edit", {"id": 3}),
+        ("static", {"filename": "style.css"}),
+        ("progress.index", {"days": ["30", "90"]}),  # a list: built each time, not kept
+        ("checkins.entry", {"day": "é/ü?#"}),
+    ],
+)
+def test_kept_addresses_are_the_ones_flask_builds(app, endpoint, values):
+    for script_root in ("", "/journal"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+            flask_built = Flask.url_for(app, endpoint, **values)
+            assert app.url_for(endpoint, **values) == flask_built  # built, and kept
+            assert app.url_for(endpoint, **values) == flask_built  # the kept one
+            assert flask_built.startswith(script_root + "/")
+            assert app.url_for(endpoint, _external=True, **values).startswith("http")
+
+
+def test_kept_addresses_are_bounded(app, monkeypatch):
+    monkeypatch.setattr(journal, "URLS_KEPT", 5)
+    with app.test_request_context("/"):
+        for n in range(12):
+            assert app.url_for("checkins.entry", day=f"2026-01-{n + 1:02}").endswith(f"-{n + 1:02}")
+            assert len(app._urls) <= 5
 
 
 @pytest.mark.subprocess
