@@ -61,10 +61,14 @@ fonts:
 
 # Every test, browser tests included, on every core (pytest-xdist; each worker has its own
 # app, template database, live server and Chromium; a worker that runs out of tests takes
-# some of another's, so the long browser files do not end on one core), with coverage
-# combined across the workers.
+# some of another's, so the long browser files do not end on one core).
 test: $(VENV)/.installed-test browser fonts
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+
+# The same run with coverage of journal/ combined across the workers (about 30 s more).
+.PHONY: coverage
+coverage: $(VENV)/.installed-test browser fonts
 	$(BIN)/python -m pytest -n auto --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
 
 # Everything but the browser tests and the tests that start a server or a subprocess, with ruff:

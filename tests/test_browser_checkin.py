@@ -104,6 +104,9 @@ def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answer
     today = form_today(page)
     earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
     page.get_by_label("Date", exact=True).fill(earlier)
+    # As a person sees the form turn to that day before answering: opening it can show the
+    # day's note above the scale, and a tap aimed before the page moved would miss.
+    expect(page.locator("#queue-status")).to_contain_text("This is now the form for")
     tap_scale(page, "Mood today", 4)
     page.get_by_label("Tags", exact=True).fill("piano")
     page.get_by_label("Reflection", exact=True).fill("That day's words")
@@ -159,6 +162,7 @@ def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
     today = date.fromisoformat(form_today(page))
     days = [(today - timedelta(days=n)).isoformat() for n in range(5)]
     page.get_by_label("Date", exact=True).fill(days[4])
+    expect(page.locator("#queue-status")).to_contain_text("This is now the form for")
     tap_scale(page, "Mood today", 5)
     save(page)
 
