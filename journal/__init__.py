@@ -335,16 +335,7 @@ class ChunkedBodyLimit:
 class KeptSerializerSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer made once per secret key
     rather than on every request (Flask builds a new one each time, even for a request that
-    carries no session at all), and nothing read for an empty session left empty."""
-
-    def save_session(self, app, session, response):
-        # Most requests (a probe, a page for anyone, an asset) have no session and make none:
-        # no cookie to set or delete, so Flask's seven cookie settings need not be read.
-        if not session and not session.modified:
-            if session.accessed:
-                response.vary.add("Cookie")
-            return
-        super().save_session(app, session, response)
+    carries no session at all)."""
 
     def get_signing_serializer(self, app):
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
