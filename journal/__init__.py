@@ -255,29 +255,29 @@ class Journal(Flask):
         address under one script root: the app has no URL defaults or subdomains. Absolute
         addresses, anchors and blueprint-relative endpoints (".index") are built as Flask does.
         """
-        if (
-            _anchor is None
-            and _method is None
-            and _scheme is None
-            and not _external
-            and not endpoint.startswith(".")
-            and has_request_context()
-        ):
-            # With each value's type: 1 and True are equal keys, yet "1" and "True" in a URL.
-            key = (request.script_root, endpoint, *((k, v, type(v)) for k, v in values.items()))
-            try:
-                url = self._urls.get(key)
-            except TypeError:  # a value that can't be a key (a list of query values)
-                key = url = None
-            if url is None:
-                url = super().url_for(endpoint, **values)
-                if key is not None:
-                    if len(self._urls) >= URLS_KEPT:
-                        self._urls.clear()
-                    self._urls[key] = url
-            return url
-        return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
-                               _external=_external, **values)  # fmt: skip
+        plain = not (_anchor or _method or _scheme or _external or endpoint.startswith("."))
+        key = kept_address_key(endpoint, values) if plain and has_request_context() else None
+        if key is None:
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)  # fmt: skip
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= URLS_KEPT:
+                self._urls.clear()
+            url = self._urls[key] = super().url_for(endpoint, **values)
+        return url
+
+
+def kept_address_key(endpoint, values):
+    """What a relative address is kept under: the script root, the endpoint and each value
+    with its type (1 and True are equal keys, yet "1" and "True" in a URL); None when a value
+    can't be part of a key (a list of query values), so the address is built each time."""
+    key = (request.script_root, endpoint, *((k, v, type(v)) for k, v in values.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 # At most this many addresses are kept per process (a few MB); then they are built afresh.
