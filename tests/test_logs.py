@@ -225,3 +225,14 @@ def test_a_hostile_request_id_or_path_is_logged_promptly(client, log_output):
     assert re.fullmatch(r"[0-9a-f]{16}", response.headers["X-Request-ID"])
     (line,) = request_lines(log_output.getvalue())
     assert line["path"] == "/calendar/[redacted].ics"
+
+
+def test_an_answer_refused_before_any_view_still_carries_its_request_id(client, log_output):
+    response = client.post(
+        "/auth/login", data={"password": "x" * (3 * 1024 * 1024)}, headers={"X-Request-ID": "a b"}
+    )
+    assert response.status_code == 413
+    given = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{16}", given)  # "a b" is no request id: a new one
+    (line,) = request_lines(log_output.getvalue())
+    assert (line["request_id"], line["status"]) == (given, 413)
