@@ -52,7 +52,11 @@ def start_server(database, args, log, app="journal:create_app()", code=ROOT):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "PYTHONPATH": str(code),
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+    # Each commit's own gunicorn settings, which are part of what it serves; the bare app's
+    # directory has none and is served with this checkout's.
+    conf = code / "gunicorn.conf.py"
+    conf = conf if conf.exists() else ROOT / "gunicorn.conf.py"
+    command = [sys.executable, "-m", "gunicorn", "-c", str(conf)]
     if getattr(args, "worker_class", None):
         command += ["--worker-class", args.worker_class]
     server = subprocess.Popen([*command, app], cwd=code, env=env, stdout=log, stderr=log)

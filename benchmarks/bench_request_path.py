@@ -1,7 +1,7 @@
 """The request path, side by side in one run: fixed cost, save-and-list, and the old commit.
 
     .venv/bin/python benchmarks/bench_request_path.py [--rounds 6] [--seconds 5]
-        [--people 24] [--base COMMIT] [--clients 8]
+        [--people 24] [--base COMMIT] [--clients 8] [--connections kept|new]
 
 Two comparisons, each between two gunicorn servers started with the repository's
 gunicorn.conf.py on free loopback ports, measured in alternating rounds so both see the
@@ -12,9 +12,12 @@ same machine:
    with no pause; requests per second of each, and the ratio (the aim: at least 0.8).
 2. Save-and-list: `--people` people, each in a thread of their own with no pause, save a
    check-in for a new past day and read their History list (/entries), on this checkout and
-   on `--base` (a `git worktree` of that commit, by default the one before issue 11), each
-   with a fresh database. Saves per second, p99 of saves and lists, errors, and the ratio
-   (the aim: at least 2). Then every acknowledged save must be in each database.
+   on `--base` (a `git worktree` of that commit, by default the one before issue 11, served
+   with its own gunicorn.conf.py), each with a fresh database. Each person's connection is
+   kept alive, as the nginx of docs/OPERATIONS.md keeps its connections to gunicorn
+   (`--connections new`: a new one for each request, as without a proxy). Saves per
+   second, p99 of saves and lists, errors, and the ratio (the aim: at least 2). Then every
+   acknowledged save must be in each database.
 
 3. Flat cost: one person's `/progress/summary.json` and a chart's 304 answer (If-None-Match)
    with 90 days of daily data and with 10 years (bench_progress.py's data), the medians of
@@ -40,6 +43,10 @@ from bench_load import DAYS, Run, process_tree_cpu, register, start_server, veri
 from harness import ROOT, Client, summary, timed
 
 BASE = "c4d1679"  # main before issue 11 (the structure redesign)
+CONNECTIONS = {
+    "kept": "each person on a kept-alive connection (as behind nginx)",
+    "new": "a new connection per request",
+}
 
 
 def hammer(port, clients, seconds, path="/healthz"):
@@ -169,6 +176,8 @@ def save_and_list_run(args, workdir, log):
             Side("this checkout", workdir, log),
         ]
         people = {side.name: [register(side.port, n) for n in range(args.people)] for side in sides}
+        for client, _ in (person for side in sides for person in people[side.name]):
+            client.keep_alive = args.connections == "kept"
         offsets = defaultdict(int)  # where each person's days go on from, per side
         for _ in range(args.rounds):
             for side in sides:
@@ -178,7 +187,7 @@ def save_and_list_run(args, workdir, log):
             side.stop()
         subprocess.run(["git", "worktree", "remove", "--force", str(code)], cwd=ROOT, check=False)
     print(f"\nSave-and-list, {args.people} people, {args.rounds} alternating rounds of "
-          f"{args.seconds:g} s each")  # fmt: skip
+          f"{args.seconds:g} s each, {CONNECTIONS[args.connections]}")  # fmt: skip
     bad = 0
     for side in sides:
         missing, wrong, stored, integrity = verify(side.database, side.acked)
@@ -259,6 +268,9 @@ def main():
     parser.add_argument("--base", default=BASE, help="the commit to compare with")
     parser.add_argument("--repeat", type=int, default=100, help="requests per flat-cost figure")
     parser.add_argument("--only", choices=["fixed", "save", "flat"], help="run one comparison")
+    parser.add_argument("--connections", choices=CONNECTIONS, default="kept",
+                        help="save-and-list: each person's connection kept alive, as nginx "
+                        "keeps its upstream ones, or a new one per request")  # fmt: skip
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-path-"))
     bad = 0
