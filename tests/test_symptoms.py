@@ -3,6 +3,7 @@ import re
 import pytest
 from conftest import make_app
 
+from journal.checkin_form import CheckinForm, EditForm, form_class_with
 from journal.db import get_db
 
 DAY = "2026-01-05"
@@ -201,3 +202,16 @@ def test_two_adds_of_one_name_at_once_store_it_once(app, client, patient):
         assert add_symptom(user_id, "Pain") is True
         assert add_symptom(user_id, "pain") is False  # the other tap stored it: no 500
     assert [row["name"] for row in symptom_rows(app)] == ["Pain"]
+
+
+def test_the_checkin_form_class_is_kept_per_set_of_symptoms_and_names():
+    # Issue 11: made once per set and kept; a symptom with the same id under another name
+    # (another database, as tests have) gets a class of its own, with its own label.
+    pain = form_class_with(CheckinForm, ((1, "Pain"),))
+    assert form_class_with(CheckinForm, ((1, "Pain"),)) is pain
+    rumination = form_class_with(CheckinForm, ((1, "Rumination"),))
+    assert rumination is not pain
+    assert [pain.symptom_1.args[0], rumination.symptom_1.args[0]] == ["Pain", "Rumination"]
+    assert form_class_with(EditForm, ((1, "Pain"),)) is not pain
+    assert issubclass(form_class_with(EditForm, ((1, "Pain"),)), EditForm)
+    assert form_class_with(CheckinForm, ()) is CheckinForm
