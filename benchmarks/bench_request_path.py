@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/bench_request_path.py [--rounds 6] [--seconds 5]
         [--people 24] [--base COMMIT] [--clients 8] [--connections kept|new]
 
-Two comparisons, each between two gunicorn servers started with the repository's
-gunicorn.conf.py on free loopback ports, measured in alternating rounds so both see the
-same machine:
+Three comparisons; the first two each between two gunicorn servers (each commit with its
+own gunicorn.conf.py) on free loopback ports, measured in alternating rounds so both see
+the same machine:
 
 1. Fixed per-request cost: `/healthz` of Afterglow against a bare Flask hello-world
    (benchmarks/bare_app.py). `--clients` threads, each on one keep-alive connection, ask
