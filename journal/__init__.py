@@ -16,6 +16,7 @@ import click
 from flask import Flask, has_request_context, request
 from flask.cli import with_appcontext
 from flask.sessions import SecureCookieSessionInterface
+from flask.templating import Environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -227,11 +228,33 @@ def _instance_secret(path):
     return path.read_text().strip()
 
 
+# What a plain dict has as attributes: its methods. Any other name is one of its keys.
+DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class TemplateEnvironment(Environment):
+    """Flask's template environment, with `row.day` on a plain dict (a row the data layer
+    returned) read as the key at once. Jinja first asks the dict for an attribute, which fails
+    with an exception for every field of every row: a quarter of History's rendering. The
+    answer is the same: a dict's own methods (`.items`, `.get`) are still found first, and a
+    missing key is still undefined."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 class Journal(Flask):
     """Flask, with each hook's and view's sync check made once rather than on every request:
     Flask asks `inspect.iscoroutinefunction` of every hook and view each time it runs them.
     Weakly kept, so the functions one request adds for itself (`after_this_request`) are
-    forgotten with it."""
+    forgotten with it. Templates use `TemplateEnvironment`."""
+
+    jinja_environment = TemplateEnvironment
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

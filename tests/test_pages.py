@@ -98,3 +98,32 @@ def test_crisis_resources_are_asked_for_one_entry_once(app):
         assert crisis.take("session", 8) is False  # another entry
         assert crisis.take("session", 7) is True
         assert crisis.take("session", 7) is False  # once
+
+
+# Issue 11: templates read a plain dict's fields without asking it for an attribute first.
+FIELD_READS = (
+    "{{ row.day }}|{{ row.nope is undefined }}|{{ row['nope'] is undefined }}"
+    "|{{ row.items is callable }}|{{ row.get('mood') }}|{{ row.keys() | list | length }}"
+    "|{{ kept.day }}|{{ kept.nope is undefined }}|{{ thing.day }}|{{ thing.nope is undefined }}"
+)
+
+
+def test_templates_read_a_dicts_fields_as_jinja_itself_does(app):
+    # A key named like a dict method ("items") still gives the method, as in Jinja; a dict
+    # subclass and any other object are looked up as Jinja looks them up.
+    from collections import OrderedDict
+    from types import SimpleNamespace
+
+    from jinja2 import Environment
+
+    from journal import TemplateEnvironment
+
+    assert isinstance(app.jinja_env, TemplateEnvironment)
+    values = {
+        "row": {"day": "2026-01-05", "items": "a key", "mood": 4},
+        "kept": OrderedDict(day="2026-01-06"),
+        "thing": SimpleNamespace(day="2026-01-07"),
+    }
+    ours = app.jinja_env.from_string(FIELD_READS).render(values)
+    assert ours == Environment(autoescape=True).from_string(FIELD_READS).render(values)
+    assert ours == "2026-01-05|True|True|True|4|3|2026-01-06|True|2026-01-07|True"
