@@ -119,26 +119,21 @@ def field_name(symptom):
     return f"symptom_{symptom['id']}"
 
 
-def scale_field(symptom):
-    """The 0–10 rating field for a symptom on the check-in form."""
-    return ScaleField(symptom["name"])
-
-
 def make_form(form_class, tracked, **kwargs):
     """`form_class` with a 0–10 field for each tracked symptom, after the built-in ones."""
-    symptoms = tuple((s["id"], s["name"]) for s in tracked)
-    return form_class_with(form_class, symptoms)(**kwargs)
+    scales = tuple((field_name(s), s["name"]) for s in tracked)
+    return form_class_with(form_class, scales)(**kwargs)
 
 
 @lru_cache(maxsize=FORM_CLASSES_KEPT)
-def form_class_with(form_class, symptoms):
-    """`make_form`'s class for `symptoms` ((id, name) pairs): `form_class` itself when there
-    are none, else a subclass with their fields, made once and kept. A new class on every
-    request cost about a third of building the form: WTForms reads a class's fields from the
-    class itself on its first use (measured: 75 µs a request)."""
-    if not symptoms:
+def form_class_with(form_class, scales):
+    """`make_form`'s class with a 0–10 field for each of `scales` ((field name, label)
+    pairs): `form_class` itself when there are none, else a subclass made once and kept. A new
+    class on every request cost about a third of building the form: WTForms reads a class's
+    fields from the class itself on its first use (measured: 75 µs a request)."""
+    if not scales:
         return form_class
-    fields = {field_name({"id": id_}): scale_field({"name": name}) for id_, name in symptoms}
+    fields = {name: ScaleField(label) for name, label in scales}
     return type(form_class.__name__, (form_class,), fields)
 
 

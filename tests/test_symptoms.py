@@ -205,13 +205,13 @@ def test_two_adds_of_one_name_at_once_store_it_once(app, client, patient):
 
 
 def test_the_checkin_form_class_is_kept_per_set_of_symptoms_and_names():
-    # Issue 11: made once per set and kept; a symptom with the same id under another name
+    # Issue 11: made once per set and kept; a symptom with the same field under another name
     # (another database, as tests have) gets a class of its own, with its own label.
-    pain = form_class_with(CheckinForm, ((1, "Pain"),))
-    assert form_class_with(CheckinForm, ((1, "Pain"),)) is pain
-    rumination = form_class_with(CheckinForm, ((1, "Rumination"),))
+    pain = form_class_with(CheckinForm, (("symptom_1", "Pain"),))
+    assert form_class_with(CheckinForm, (("symptom_1", "Pain"),)) is pain
+    rumination = form_class_with(CheckinForm, (("symptom_1", "Rumination"),))
     assert rumination is not pain
     assert [pain.symptom_1.args[0], rumination.symptom_1.args[0]] == ["Pain", "Rumination"]
-    assert form_class_with(EditForm, ((1, "Pain"),)) is not pain
-    assert issubclass(form_class_with(EditForm, ((1, "Pain"),)), EditForm)
+    assert form_class_with(EditForm, (("symptom_1", "Pain"),)) is not pain
+    assert issubclass(form_class_with(EditForm, (("symptom_1", "Pain"),)), EditForm)
     assert form_class_with(CheckinForm, ()) is CheckinForm
