@@ -75,9 +75,10 @@ def start_server(database, args, log, app="journal:create_app()", code=ROOT):
     return port, server
 
 
-def register(port, n):
-    """Person `n`, registered and so signed in; returns their client and CSRF token."""
-    client = Client(port)
+def register(port, n, keep_alive=False):
+    """Person `n`, registered and so signed in; returns their client (on one kept-alive
+    connection with `keep_alive`, else a new one per request) and CSRF token."""
+    client = Client(port, keep_alive=keep_alive)
     token = client.token("/auth/register")
     form = {
         "csrf_token": token,

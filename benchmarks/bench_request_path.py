@@ -175,9 +175,11 @@ def save_and_list_run(args, workdir, log):
             Side(f"{args.base} (before)", workdir, log, code=code),
             Side("this checkout", workdir, log),
         ]
-        people = {side.name: [register(side.port, n) for n in range(args.people)] for side in sides}
-        for client, _ in (person for side in sides for person in people[side.name]):
-            client.keep_alive = args.connections == "kept"
+        kept = args.connections == "kept"
+        people = {
+            side.name: [register(side.port, n, keep_alive=kept) for n in range(args.people)]
+            for side in sides
+        }
         offsets = defaultdict(int)  # where each person's days go on from, per side
         for _ in range(args.rounds):
             for side in sides:
