@@ -61,6 +61,19 @@ def sign_up(page, name="", therapist=False, database=None):
     return email
 
 
+def log_in_here(page, email):
+    """Fill in the log-in form the page shows and tap "Log in" (where it leads is the test's)."""
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+
+
+def log_in(page, email):
+    """Open the log-in page and log in as `email` on screen."""
+    page.goto("/auth/login")
+    log_in_here(page, email)
+
+
 def post_form(page, path, data, form_path=None, multipart=False, headers=None):
     """Send a form as the page would: its CSRF token from a GET of `form_path` (or `path`)."""
     html = page.request.get(form_path or path).text()
@@ -533,9 +546,7 @@ def test_log_out_then_log_in_returns_to_the_check_in(page):
     assert urlsplit(page.url).path == "/auth/login"
     assert parse_qs(urlsplit(page.url).query)["next"] == ["/checkin"]
 
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
+    log_in_here(page, email)
     expect(page).to_have_url(re.compile(r"/checkin$"))
     expect(page.get_by_role("heading", name="How are you today?")).to_be_visible()
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import LIVE, PASSWORD
 from live import FAST_HASH
 from playwright.sync_api import expect
-from test_browser import looks_right, register
+from test_browser import log_in, looks_right, register
 from werkzeug.security import generate_password_hash
 
 from journal import clock
@@ -35,13 +35,6 @@ def admin_on_live_server():
     finally:
         db.close()
     return email
-
-
-def log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
 
 
 def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_context_args):

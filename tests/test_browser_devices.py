@@ -5,9 +5,9 @@ out the other device from the list ends it there."""
 import re
 
 import pytest
-from conftest import PASSWORD, LiveServer
+from conftest import LiveServer
 from playwright.sync_api import expect
-from test_browser import looks_right, register
+from test_browser import log_in, looks_right, register
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +18,6 @@ def server(tmp_path_factory):
     database), so that signing out every other device touches no other test's people."""
     with LiveServer(tmp_path_factory.mktemp("live-devices")) as live:
         yield live
-
-
-def log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(re.compile(r"/checkin$"))
 
 
 def test_devices_and_activity_in_a_phone_browser(browser, browser_context_args, server):
@@ -46,6 +38,7 @@ def test_devices_and_activity_in_a_phone_browser(browser, browser_context_args, 
         expect(doc).to_have_url(re.compile(r"/caseload/\d+$"))
         laptop = other.new_page()
         log_in(laptop, email)
+        expect(laptop).to_have_url(re.compile(r"/checkin$"))
 
         found = []
         page.goto("/settings")

@@ -12,11 +12,12 @@ from contextlib import closing
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD
 from playwright.sync_api import expect
 from test_browser import (
     DAY_URL,
     each_scheme,
+    log_in,
+    log_in_here,
     open_more,
     register,
     serious_violations,
@@ -179,13 +180,10 @@ def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_
     assert row[1:] == (5, "Only once")
 
 
-def log_in(context, email):
+def log_in_on(context, email):
     """A second device: a fresh page in `context`, signed in as `email`."""
     page = context.new_page()
-    page.goto("/auth/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
+    log_in(page, email)
     expect(page).to_have_url(re.compile(r"/checkin$"))
     return page
 
@@ -202,7 +200,7 @@ def test_older_queued_check_in_never_overwrites_a_newer_one(
 
     other = browser.new_context(**browser_context_args)
     try:
-        laptop = log_in(other, email)
+        laptop = log_in_on(other, email)
         tap_scale(laptop, "Mood today", 8)
         laptop.get_by_label("Reflection", exact=True).fill("Newer words, from the laptop")
         laptop.get_by_role("button", name="Save check-in").tap()
@@ -249,9 +247,7 @@ def test_a_queue_is_only_sent_by_the_person_who_wrote_it(page, context, live_ser
     assert stored_checkins(live_server, first) == []
 
     page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
-    page.get_by_label("Email", exact=True).fill(first)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
+    log_in_here(page, first)
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
     assert [r[1:] for r in stored_checkins(live_server, first)] == [(2, "Mine, not yours")]
     assert stored_checkins(live_server, second) == []
@@ -301,7 +297,7 @@ def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
     time.sleep(1.1)
     other = browser.new_context(**browser_context_args)
     try:
-        laptop = log_in(other, email)
+        laptop = log_in_on(other, email)
         tap_scale(laptop, "Mood today", 8)
         laptop.get_by_role("button", name="Save check-in").tap()
         expect(laptop).to_have_url(DAY_URL)
@@ -440,12 +436,6 @@ def end_sign_ins(live_server, email, how):
         (user_id,) = db.execute("select id from users where email = ?", [email]).fetchone()
         db.execute(ENDINGS[how], [user_id])
         db.commit()
-
-
-def log_in_here(page, email):
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
 
 
 @pytest.mark.parametrize("how", ENDINGS)

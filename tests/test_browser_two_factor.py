@@ -14,7 +14,7 @@ import pytest
 from conftest import PASSWORD, LiveServer
 from factories import invitation_on
 from playwright.sync_api import expect
-from test_browser import looks_right, register
+from test_browser import log_in_here, looks_right, register
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,7 @@ def test_set_up_two_factor_and_sign_in_with_a_code(page):
 
     page.get_by_role("button", name="Log out").tap()
     expect(page).to_have_url(re.compile(r"/auth/login"))
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
+    log_in_here(page, email)
     expect(page).to_have_url(re.compile(r"/auth/2fa$"))
     looks_right(page, "auth 2fa", found)
 
