@@ -36,6 +36,18 @@ def person(app, email, role="patient", **extra):
     return client
 
 
+def signed_in_twice(app, email="pat@example.com"):
+    """A patient with a check-in today, signed in on two browsers, the second with "Keep me
+    signed in": (client, phone). What ends every sign-in (a password reset) ends both."""
+    from conftest import AuthActions
+
+    client = person(app, email)
+    checkin(client, NOW.date().isoformat(), 6, reflection="A calm morning")
+    phone = app.test_client()
+    assert AuthActions(phone).login(email=email, remember="y").status_code == 302
+    return client, phone
+
+
 def therapist(app, email="doc@example.com", **extra):
     """A test client signed in as a newly registered therapist, Dr Rivera (registered from an
     admin's invitation, the one way a therapist joins by default: see `invitation`)."""

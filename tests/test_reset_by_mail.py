@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import AuthActions, csrf_token
-from factories import NOW, checkin, person
+from factories import NOW, signed_in_twice
 from live import free_port
 from test_admin import make_admin, sql
 
@@ -64,12 +64,7 @@ def mailing(app, smtp):
 
 @pytest.fixture
 def pat(app):
-    """A patient signed in on two browsers (one with "Keep me signed in"): (client, phone)."""
-    client = person(app, "pat@example.com")
-    checkin(client, NOW.date().isoformat(), 6, reflection="A calm morning")
-    phone = app.test_client()
-    assert AuthActions(phone).login(email="pat@example.com", remember="y").status_code == 302
-    return client, phone
+    return signed_in_twice(app)
 
 
 def ask(app, email, client=None):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import NOW, PASSWORD, checkin, invitation, person, reset_link
+from factories import NOW, PASSWORD, invitation, person, reset_link, signed_in_twice
 from test_admin import make_admin, sql
 
 from journal import clock
@@ -22,12 +22,7 @@ def everything(app):
 
 @pytest.fixture
 def pat(app):
-    """A patient signed in on two browsers (one with "Keep me signed in"): (client, phone)."""
-    client = person(app, "pat@example.com")
-    checkin(client, NOW.date().isoformat(), 6, reflection="A calm morning")
-    phone = app.test_client()
-    assert AuthActions(phone).login(email="pat@example.com", remember="y").status_code == 302
-    return client, phone
+    return signed_in_twice(app)
 
 
 def test_the_command_prints_a_link_that_sets_the_password_once(app, pat):
