@@ -5,11 +5,13 @@ import re
 import secrets
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from flask import Request, abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
@@ -25,6 +27,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select, html_params
 
 from . import timezones
 
@@ -554,15 +557,48 @@ def request_key_field():
     )
 
 
+class ZoneSelect(Select):
+    """The time zone select, its options written once.
+
+    WTForms' own Select builds each of the ~600 zones' options afresh on every page (a choice
+    object, its attributes, its escaping): most of the sign-up and settings pages' time. The
+    list is the same on every page but for the chosen zone, so its markup is kept and a page
+    writes only the <select> tag and that one option. The markup is WTForms' own, to the byte
+    (tests/test_auth.py compares the two)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = getattr(field.flags, flag)
+        options = _options(tuple(field.choices))
+        if field.data in field.choices:
+            value = escape(field.data)
+            options = options.replace(
+                f'<option value="{value}">', f'<option selected value="{value}">', 1
+            )
+        # Escaped throughout: html_params escapes the attributes, `_options` the zone names.
+        select = f"<select {html_params(name=field.name, **kwargs)}>{options}</select>"
+        return Markup(select)  # noqa: S704
+
+
+@lru_cache(maxsize=4)
+def _options(names):
+    """The <option>s of `names`, none of them chosen."""
+    return "".join(f'<option value="{escape(name)}">{escape(name)}</option>' for name in names)
+
+
 def timezone_field(detect=False):
-    """The time zone select; with `detect`, static/app.js picks the browser's own zone."""
+    """The time zone select; with `detect`, static/app.js picks the browser's own zone. Its
+    choices are read when a form first needs them, not when this module is imported."""
     return SelectField(
         "Time zone",
-        choices=timezones.choices(),
+        choices=timezones.choices,
         default="UTC",
         validate_choice=False,
         description="Your days start at midnight here.",
         render_kw={"data-detect": ""} if detect else None,
+        widget=ZoneSelect(),
     )
 
 

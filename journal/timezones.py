@@ -14,7 +14,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def choices():
     """IANA zone names a person can pick, sorted (region/city names and UTC)."""
     names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "posix"))}
-    return sorted(names | {"UTC"})
+    return tuple(sorted(names | {"UTC"}))
 
 
 @cache

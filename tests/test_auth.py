@@ -1,9 +1,15 @@
 import re
+import subprocess
+import sys
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from conftest import PASSWORD, ROOT, AuthActions, csrf_token, make_app
+from wtforms import Form
+from wtforms.widgets import Select
 
+from journal import timezones
 from journal.auth import safe_next
+from journal.fields import ZoneSelect, timezone_field
 
 
 def error_messages(response):
@@ -16,6 +22,50 @@ def test_register_page_and_timezone_choices(client):
     assert 'name="email"' in response.text
     assert '<option value="Pacific/Kiritimati">' in response.text
     assert "data-detect" in response.text
+
+
+ZONES_CHOSEN = ["Europe/Berlin", "UTC", "Africa/Abidjan", "Pacific/Kiritimati", "No/Such_Zone", ""]
+
+
+@pytest.mark.parametrize("data", [*ZONES_CHOSEN, None])
+@pytest.mark.parametrize("detect", [False, True])
+@pytest.mark.parametrize("required", [False, True])
+def test_the_zone_select_writes_what_wtforms_own_select_writes(data, detect, required):
+    class ZoneForm(Form):
+        timezone = timezone_field(detect=detect)
+
+    field = ZoneForm(data={"timezone": data}).timezone
+    field.flags.required = required
+    assert isinstance(field.widget, ZoneSelect)
+    attributes = {"aria-describedby": "timezone-hint", **(field.render_kw or {})}
+    ours = field(**attributes)
+    assert ours == Select()(field, **attributes)
+    assert ours.count("<option") == len(timezones.choices())
+    assert ours.count("<option selected") == (data in timezones.choices())
+    assert ('data-detect=""' in ours) is detect
+    assert (" required" in ours) is required
+
+
+@pytest.mark.subprocess
+def test_importing_the_forms_reads_no_time_zone_list():
+    """The zone list (a walk of the tz database) is read when a form first needs it."""
+    script = """
+import zoneinfo
+calls = []
+real = zoneinfo.available_timezones
+zoneinfo.available_timezones = lambda: calls.append(1) or real()
+import journal.timezones
+journal.timezones.available_timezones = zoneinfo.available_timezones
+import journal.auth, journal.settings
+print(len(calls), len(journal.timezones.choices()), len(calls))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    before, zones, after = map(int, result.stdout.split())
+    assert (before, after) == (0, 1)
+    assert zones > 400
 
 
 def test_register_signs_in_and_stores_a_hash(app, client, auth):
