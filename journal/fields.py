@@ -571,12 +571,12 @@ class ZoneSelect(Select):
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)
-        options = _options(tuple(field.choices))
-        if field.data in field.choices:
-            value = escape(field.data)
-            options = options.replace(
-                f'<option value="{value}">', f'<option selected value="{value}">', 1
-            )
+        # The chosen zone's option, if it is one of them: a value that is none (empty, unknown,
+        # hostile) matches no option, and no option is chosen, as in WTForms.
+        value = escape(field.data or "")
+        options = _options(tuple(field.choices)).replace(
+            f'<option value="{value}">', f'<option selected value="{value}">', 1
+        )
         # Escaped throughout: html_params escapes the attributes, `_options` the zone names.
         select = f"<select {html_params(name=field.name, **kwargs)}>{options}</select>"
         return Markup(select)  # noqa: S704

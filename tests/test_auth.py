@@ -25,9 +25,11 @@ def test_register_page_and_timezone_choices(client):
 
 
 ZONES_CHOSEN = ["Europe/Berlin", "UTC", "Africa/Abidjan", "Pacific/Kiritimati", "No/Such_Zone", ""]
+# Sent back by hand: quotes and brackets, a real zone with more after it, the start of one.
+ZONES_HOSTILE = ['"><script>alert(1)</script>', 'Europe/Berlin">', "Europe/Ber", "UTC\x00", "utc"]
 
 
-@pytest.mark.parametrize("data", [*ZONES_CHOSEN, None])
+@pytest.mark.parametrize("data", [*ZONES_CHOSEN, *ZONES_HOSTILE, None])
 @pytest.mark.parametrize("detect", [False, True])
 @pytest.mark.parametrize("required", [False, True])
 def test_the_zone_select_writes_what_wtforms_own_select_writes(data, detect, required):
