@@ -27,7 +27,22 @@ from .fields import shown_name
 from .numbers import plural
 from .rules import DEFAULT_WINDOW_DAYS
 
-login_manager = LoginManager()
+
+class Logins(LoginManager):
+    """flask-login's LoginManager, whose step after every request (setting or clearing the
+    "Keep me signed in" cookie) runs only for a request that loaded a user. Only those can
+    ask for it: logging in or out, or a cookie naming an ended sign-in (`forget_token`), all
+    load one first. Run for every request, the step reads the session, and Flask then marks
+    the answer `Vary: Cookie`: /healthz, static files and other answers that never depend on
+    who asks would say they do (and cost a header more to write and to read)."""
+
+    def _update_remember_cookie(self, response):
+        if g.get("_login_user") is None:
+            return response
+        return super()._update_remember_cookie(response)
+
+
+login_manager = Logins()
 
 
 class User(UserMixin):

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from conftest import unlabelled_inputs
+from factories import person
 
 from journal import crisis
 
@@ -72,6 +73,22 @@ def test_security_headers_on_every_response(client, patient):
         response.close()
     assert client.get("/checkin").headers["Cache-Control"] == "no-store"
     assert client.get("/entries").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["stranger", "signed in"])
+def test_only_answers_that_depend_on_the_cookie_vary_on_it(app, signed_in):
+    """`Vary: Cookie` where the answer reads the session (a page with a form's token, a
+    person's own page), and not on /healthz or a static file, whoever asks: a cache may keep
+    one copy of those for everyone."""
+    client = person(app, "vary@example.com") if signed_in else app.test_client()
+    for path in ("/healthz", "/static/style.css", "/static/app.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Cookie" not in response.vary, path
+        response.close()
+    assert "Cookie" in client.get("/auth/login").vary
+    if signed_in:
+        assert "Cookie" in client.get("/entries").vary
 
 
 def test_hsts_when_configured_for_https(tmp_path):
