@@ -246,8 +246,8 @@ def reset(token):
         return render_template("auth/reset.html", form=form), status
     password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
     with write_transaction() as db:
-        if not onetime.use(db, link):
-            return gone(onetime.USED)
+        if not onetime.use(db, link):  # spent, retired or out of time since it was found
+            return gone(onetime.find(db, "reset", token)[1] or onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
         if link.get("clears_two_factor"):  # an admin's link: the phone may be lost

@@ -114,8 +114,9 @@ def find(db, kind, token):
 
 
 def use(db, row):
-    """Spend the link of `row`; False when another request spent it first."""
-    return tokens.use(db, row["id"], clock.utcnow_iso())
+    """Spend the link of `row` (as `find` found it); False when another request spent it
+    first, or it was retired (a password changed, a newer link made) or ran out meanwhile."""
+    return tokens.use(db, row["id"], row["hash"], clock.utcnow_iso())
 
 
 def link(endpoint, token):

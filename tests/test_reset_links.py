@@ -4,6 +4,7 @@ the password, ends every sign-in of the account and shows in "Recent activity"."
 
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -107,6 +108,34 @@ def test_a_password_changed_in_the_settings_retires_the_reset_links_made_before(
     assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
     # A link made after the change works as any other.
     assert stranger.get(reset_link(app, 1)).status_code == 200
+
+
+def test_a_link_retired_while_its_form_is_being_sent_sets_no_password(app, pat, monkeypatch):
+    # The reset form looks its link up, then hashes the new password (slow); the owner's
+    # password change lands in between. The link was retired meanwhile: it must not be spent.
+    from journal import auth
+
+    client, _ = pat
+    path = reset_link(app, 1)
+    hash_password = auth.hash_password
+
+    def owner_changes_password_meanwhile(password):
+        # The owner's request, on a thread of its own as a server would run it.
+        form = {"current_password": PASSWORD, "new_password": NEW, "confirm": NEW}
+        answers = []
+        owner = threading.Thread(
+            target=lambda: answers.append(client.post("/settings/password", data=form))
+        )
+        owner.start()
+        owner.join()
+        assert [a.location for a in answers] == ["/settings"]
+        return hash_password(password)
+
+    monkeypatch.setattr(auth, "hash_password", owner_changes_password_meanwhile)
+    response = app.test_client().post(path, data={"password": "the stranger's passphrase"})
+    assert response.status_code == 404 and "This link does not work" in response.text
+    assert sql(app, "select count(*) from tokens where used_at is not null") == [(0,)]
+    assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "a" * 5000, "%00", "\u202e" * 3, "é"])

@@ -17,11 +17,14 @@ def by_hash(db, kind, token_hash):
     return rows[0] if rows else None
 
 
-def use(db, token_id, at):
-    """Mark the link used at `at`; True only for the one call that found it unused (two
-    requests racing with one link: one wins)."""
+def use(db, token_id, token_hash, at):
+    """Mark the link used at `at`; True only for the one call that found it unused, still
+    under `token_hash` and not expired (two requests racing with one link: one wins; a link
+    retired or replaced since it was looked up is not spent, see `forget_resets_of`)."""
     found = db.execute(
-        "update tokens set used_at = ? where id = ? and used_at is null", [at, token_id]
+        "update tokens set used_at = ? "
+        "where id = ? and hash = ? and used_at is null and expires_at > ?",
+        [at, token_id, token_hash, at],
     )
     return found.rowcount == 1
 
