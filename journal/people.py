@@ -231,9 +231,19 @@ def unauthorized():
     return redirect(url_for("auth.login", next=path))
 
 
+# What a browser's session keeps when someone signs in: the messages still to be shown and
+# flask-login's note about the "Keep me signed in" cookie. Nothing else the last person left
+# in it (a two-factor secret being set up, a passkey challenge, a crisis panel still to show)
+# passes to whoever signs in next, even when that person's sign-in ended without logging out.
+KEPT_AT_SIGN_IN = ("_flashes", "_remember")
+
+
 def sign_in(user, remember=False, how="password"):
-    """Start a new server-side sign-in of `user` in this browser, and note it in "Recent
-    activity"."""
+    """Start a new server-side sign-in of `user` in this browser, on a session holding only
+    `KEPT_AT_SIGN_IN`, and note it in "Recent activity"."""
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
     begin_signin(user, remember)
     users.note_signin(get_db(), user.id, clock.utcnow_iso())
     account.record_activity("sign-in", how=how)

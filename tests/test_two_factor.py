@@ -107,6 +107,32 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     assert "Your recovery codes" not in again.text and "secret" not in again.text
 
 
+@pytest.mark.parametrize("ended", ["idle timeout", "signed out elsewhere"])
+@pytest.mark.parametrize("arrives", ["log in", "register"])
+def test_a_secret_being_set_up_never_passes_to_the_next_person_on_the_browser(app, ended, arrives):
+    # A shared computer: Ana opens the set-up page (her phone may already hold the secret),
+    # and her sign-in ends without her logging out. Ben then signs in on that browser.
+    browser = person(app, "ana@example.com")
+    anas = page_secret(browser.get("/settings/2fa").text)
+    if ended == "idle timeout":
+        clock.set(NOW + timedelta(minutes=31))
+    else:
+        elsewhere = app.test_client()
+        AuthActions(elsewhere).login(email="ana@example.com")
+        assert elsewhere.post("/settings/devices/signout-others").status_code == 302
+    assert browser.get("/entries").status_code == 302
+    if arrives == "log in":
+        person(app, "ben@example.com")
+        assert AuthActions(browser).login(email="ben@example.com").status_code == 302
+    else:
+        assert AuthActions(browser).register(email="ben@example.com").status_code == 302
+    bens = page_secret(browser.get("/settings/2fa").text)
+    assert bens != anas
+    response = browser.post("/settings/2fa", data={"code": code_at(bens, clock.now())})
+    assert response.status_code == 200
+    assert sql(app, "select secret from two_factor") == [(bens,)]
+
+
 def test_recovery_codes_are_stored_hashed_and_shown_once(app):
     client = person(app, "pat@example.com")
     secret, codes = turn_on(client)
