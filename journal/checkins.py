@@ -92,7 +92,7 @@ from .fields import (
 )
 from .joined import joined_day
 from .signed_in import queue_owner, today
-from .tags import parse_tags
+from .tags import TAGS_MAX, parse_tags
 from .timezones import day_text
 
 bp = Blueprint("checkins", __name__)
@@ -146,7 +146,8 @@ def merged(stored, values):
     Saving a day again updates it, but a blank form must never wipe what was written
     earlier (say, a morning check-in, then another from a second device at night): the new
     answers win, what the new form left empty keeps its stored value, tags are joined, and a
-    new reflection is added below the stored one.
+    new reflection is added below the stored one (unless it is there already as a whole
+    paragraph: the same words sent again). `merge_problems` says what may then not fit.
     """
     out = dict(values)
     for column in ("anxiety", "energy", "sleep_hours"):
@@ -154,23 +155,36 @@ def merged(stored, values):
             out[column] = stored[column]
     out["tags"] = ", ".join(parse_tags(f"{stored['tags']}, {values['tags']}"))
     old, new = stored["reflection"], values["reflection"]
-    if old and new not in old:
-        out["reflection"] = f"{old}\n\n{new}" if new else old
-    elif old:
-        out["reflection"] = old
+    if old:
+        sent_before = f"\n\n{new}\n\n" in f"\n\n{old}\n\n"
+        out["reflection"] = old if not new or sent_before else f"{old}\n\n{new}"
     out["private"] = values["private"] or stored["private"]  # private wins: the safer side
     out["self_harm"] = values["self_harm"] or stored["self_harm"]
     return out
 
 
-def save_checkin(day, form, tracked, stored=None):
-    """Save the check-in for `day` (one per local date: a new one, or the stored one replaced),
-    with symptom ratings.
+def merge_problems(values):
+    """Field errors for a merged check-in (`merged`) that outgrew what one check-in holds:
+    the tags of both together, or the reflection with the new one added below. The form
+    checked only what was sent; nothing is saved, and the person chooses what to keep."""
+    problems = {}
+    if (count := len(parse_tags(values["tags"]))) > TAGS_MAX:
+        problems["tags"] = [
+            f"This day has tags saved already; with these it would have {count}, and a "
+            f"check-in holds at most {TAGS_MAX}. Remove some here, or edit the saved day."
+        ]
+    if (length := len(values["reflection"])) > REFLECTION_MAX:
+        problems["reflection"] = [
+            f"This day has a reflection saved already; this one goes below it, which makes "
+            f"{length:,} characters, and a reflection can be up to {REFLECTION_MAX:,}. Your "
+            "text is still here: shorten it, or edit the saved day."
+        ]
+    return problems
 
-    With `stored` (the day's row, sent from a form that carries no day's answers), merge
-    rather than replace (see `merged`).
-    """
-    values = {
+
+def sent_values(form):
+    """A valid check-in form's answers as the columns store them."""
+    return {
         "mood": form.mood.data,
         "anxiety": form.anxiety.data,
         "energy": form.energy.data,
@@ -181,10 +195,14 @@ def save_checkin(day, form, tracked, stored=None):
         # Unticked is "not answered", not "no".
         "self_harm": 1 if form.self_harm.data else None,
     }
-    if stored is not None:
-        values = merged(stored, values)
+
+
+def save_checkin(day, form, tracked, values, merging=False):
+    """Save `values` (`sent_values`, or `merged` ones) as the check-in for `day` (one per
+    local date: a new one, or the stored one replaced), with the form's symptom ratings
+    (`merging`: a rating left empty keeps the stored one)."""
     now = clock.utcnow_iso()
-    ratings_given = ratings(form, tracked, keep_unanswered=stored is not None)
+    ratings_given = ratings(form, tracked, keep_unanswered=merging)
     db = get_db()
     with db.atomic():
         checkin_id = checkin_data.save(db, current_user.id, day.isoformat(), values, now)
@@ -337,7 +355,9 @@ def save_once(day, form, tracked, key=None, saved_at=None):
     """Save a sent check-in at most once per key: (status, verb, values).
 
     `status` is "saved", "updated", "kept-newer" or "duplicate" (`values` is None for the last
-    two). The day's stored row is read, written and the key recorded in one transaction.
+    two), or "changed" or "too-long" (nothing saved, no key recorded; `values` is None, or
+    the field errors of `merge_problems`). The day's stored row is read, written and the key
+    recorded in one transaction.
     """
     with write_transaction() as db:
         if key and find_request(key):
@@ -348,12 +368,17 @@ def save_once(day, form, tracked, key=None, saved_at=None):
         elif changed_elsewhere(form, day, stored):
             return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
-            status, verb, values = "saved", "Saved", save_checkin(day, form, tracked)
+            status, verb = "saved", "Saved"
+            values = save_checkin(day, form, tracked, sent_values(form))
         elif form.loaded_for.data == day.isoformat():
-            status, verb, values = "updated", "Updated", save_checkin(day, form, tracked)
+            status, verb = "updated", "Updated"
+            values = save_checkin(day, form, tracked, sent_values(form))
         else:
+            values = merged(stored, sent_values(form))
+            if problems := merge_problems(values):
+                return "too-long", None, problems
             status, verb = "updated", "Added to"
-            values = save_checkin(day, form, tracked, stored)
+            values = save_checkin(day, form, tracked, values, merging=True)
         if key:
             checkin_data.record_request(
                 db, current_user.id, key, day.isoformat(), status, clock.utcnow_iso()
@@ -516,7 +541,13 @@ def checkin():
         if status == "duplicate":  # the same key, sent twice at once
             return answer_sent(find_request(key)["day"], status)
         if status == "changed":  # the day was saved elsewhere since this form was filled
-            return reshown(form, tracked, local_today, day, changed_elsewhere_note)
+            # Deleted meanwhile: every answer of the form comes back, not only those changed.
+            given = None if find_checkin(day) else given_answers(form, {})
+            return reshown(form, tracked, local_today, day, changed_elsewhere_note, given)
+        if status == "too-long":  # the day's saved answers and these do not fit in one
+            for name, messages in values.items():
+                form[name].errors = [*form[name].errors, *messages]
+            return refuse(form_errors(form), form, tracked)
         return answer_sent(day, status, verb, values, live=saved_at is None)
     day, problem = requested_day(request.args.get("date", ""), local_today)
     form, existing = day_form(tracked, local_today, day)
@@ -603,7 +634,7 @@ def edit(day):
             with write_transaction():
                 existing = find_checkin(day)
                 changed = existing is None or changed_elsewhere(form, day, existing)
-                values = None if changed else save_checkin(day, form, tracked)
+                values = None if changed else save_checkin(day, form, tracked, sent_values(form))
             if values is not None:
                 return after_save(day, values, "Updated")
             return edited_elsewhere(form, tracked, day, existing)

@@ -98,6 +98,56 @@ def test_same_day_from_a_blank_form_adds_and_never_wipes(app, client, patient):
     assert rows(app)[0]["reflection"] == "morning words\n\nevening words"
 
 
+def test_new_words_found_inside_the_saved_reflection_are_still_added(app, client, patient):
+    # Only the same words sent again, as a whole paragraph, are not repeated.
+    post(client, mood="5", reflection="Not okay this morning.")
+    response = post(client, mood="6", reflection="ok")
+    assert "Added to your check-in" in client.get(response.location).text
+    assert rows(app)[0]["reflection"] == "Not okay this morning.\n\nok"
+    post(client, mood="6", reflection="Not okay")
+    assert rows(app)[0]["reflection"] == "Not okay this morning.\n\nok\n\nNot okay"
+    post(client, mood="6", reflection="ok")
+    post(client, mood="6", reflection="Not okay this morning.")
+    assert rows(app)[0]["reflection"] == "Not okay this morning.\n\nok\n\nNot okay"
+
+
+@pytest.mark.parametrize(
+    ("field", "first", "second", "message"),
+    [
+        ("tags", ", ".join(f"a{n}" for n in range(20)), ", ".join(f"b{n}" for n in range(20)),
+         "with these it would have 40, and a check-in holds at most 20"),
+        ("reflection", "a" * 15_000, "b" * 15_000,
+         "which makes 30,002 characters, and a reflection can be up to 20,000"),
+    ],
+    ids=["tags", "reflection"],
+)  # fmt: skip
+def test_a_merge_that_would_outgrow_a_check_in_saves_nothing_and_says_so(
+    app, client, patient, field, first, second, message
+):
+    # Each form was within its limits; the day's saved answers and the new ones together are
+    # not (a second device, the offline queue, today's blank form sent for that day).
+    post(client, mood="5", **{field: first})
+    before = rows(app)
+    response = post(client, mood="6", **{field: second})
+    assert response.status_code == 400
+    assert message in html.unescape(error_for(response, field))
+    assert shown_value(response, field) == second  # the input kept
+    assert re.search(r'value="6"[^>]*checked', response.text)
+    assert rows(app) == before
+    # The offline queue is told the same, at the field, and keeps the words on the device.
+    answer = client.post(
+        "/checkin",
+        data={"date": YESTERDAY, "mood": "6", field: second},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 400 and message in answer.json["errors"][field][0]
+    assert rows(app) == before
+    # The saved day opens and saves as it is.
+    version = loaded_version(client.get(f"/entries/{YESTERDAY}/edit"))
+    edit = {"mood": "7", field: first, "loaded_version": version}
+    assert client.post(f"/entries/{YESTERDAY}/edit", data=edit).status_code == 302
+
+
 def test_merge_keeps_private_and_self_harm(app, client, patient):
     post(client, mood="4", reflection="secret", private="y", self_harm="y")
     post(client, mood="6", reflection="more")
@@ -727,6 +777,23 @@ def test_an_edit_sent_after_the_day_was_deleted_keeps_the_words(app, client, pat
     assert "was deleted after you opened this form" in html.unescape(response.text)
     assert shown_value(response, "reflection") == "words typed meanwhile"
     assert 'action="/checkin"' in response.text and rows(app) == []
+
+
+def test_a_days_form_sent_after_the_day_was_deleted_brings_back_every_answer(app, client, patient):
+    # /checkin?date= for a saved day (as the edit page, above): the person adds a tag and
+    # saves, but the day was deleted in another tab meanwhile. Every answer comes back, not
+    # only the tag they changed.
+    post(client, mood="6", reflection="a long morning entry")
+    page = client.get(f"/checkin?date={YESTERDAY}")
+    form = {"loaded_for": YESTERDAY, "loaded_version": loaded_version(page)}
+    assert client.post(f"/entries/{YESTERDAY}/delete").status_code == 302
+    response = post(client, mood="6", reflection="a long morning entry", tags="walk", **form)
+    assert response.status_code == 400
+    assert "Your answers are below: save to keep them." in html.unescape(response.text)
+    assert re.search(r'value="6"[^>]*checked', response.text)
+    assert shown_value(response, "reflection") == "a long morning entry"
+    assert shown_value(response, "tags") == "walk"
+    assert rows(app) == []
 
 
 def test_an_unchanged_day_saves_its_form_as_before(app, client, patient):
