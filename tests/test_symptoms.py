@@ -63,12 +63,18 @@ def test_bad_symptom(app, client, patient, name, message):
     assert symptom_rows(app) == []
 
 
-def test_duplicate_symptom_any_case(app, client, patient):
-    add(client, "Pain")
-    response = add(client, "pAIN")
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [("Pain", "pAIN"), ("übelkeit", "Übelkeit"), ("ÉPUISEMENT", "épuisement"),
+     ("Straße", "STRASSE"), ("Тревога", "тревога")],
+)  # fmt: skip
+def test_duplicate_symptom_any_case(app, client, patient, first, again):
+    # In any script's case, not only ASCII's (the column's NOCASE folds only A-Z).
+    add(client, first)
+    response = add(client, again)
     assert response.status_code == 400
     assert "You already have a symptom with this name." in response.text
-    assert len(symptom_rows(app)) == 1
+    assert [row["name"] for row in symptom_rows(app)] == [first]
 
 
 def test_at_most_ten_active(tmp_path):

@@ -17,9 +17,11 @@ def every(db, user_id):
 
 
 def find_by_name(db, user_id, name):
-    """The person's symptom called `name` (any case), or None."""
-    rows = list(db["symptoms"].rows_where("user_id = ? and name = ?", [user_id, name], limit=1))
-    return rows[0] if rows else None
+    """The person's symptom called `name` in any case, or None. Compared in Python: the
+    column's NOCASE folds only ASCII letters ("Übelkeit" and "übelkeit" would differ), and a
+    person tracks a handful of symptoms."""
+    wanted = name.casefold()
+    return next((row for row in every(db, user_id) if row["name"].casefold() == wanted), None)
 
 
 def add(db, user_id, name, now):
