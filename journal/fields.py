@@ -86,9 +86,10 @@ ONE_VALUE = "Send one text value here, not a list."
 
 
 def one_value_each(form, formdata):
-    """{name: why} for the names of a JSON body given a list of several values where `form`
-    takes one (every field but a checklist's, and names that are no field): a browser's form
-    sends one, and all but the first would be dropped unsaid. They leave `formdata` too."""
+    """{name: why} for the names of a body (JSON, or a form's) given several values where
+    `form` takes one (every field but a checklist's, and names that are no field): a
+    browser's form sends one, and all but the first would be dropped unsaid. They leave
+    `formdata` too (a mutable MultiDict)."""
     refused = {}
     for name in list(formdata):
         checklist = name in form and isinstance(form[name], SelectMultipleField)
@@ -195,6 +196,10 @@ class JournalForm(FlaskForm):
                 else:
                     undecodable = getattr(request.form, "undecodable", ())
                     self.refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
+                    # A name sent twice (by hand: a browser's form sends one) is refused as in
+                    # a JSON body, not cut to its first value unsaid.
+                    if any(len(values) > 1 for _, values in request.form.lists()):
+                        self.refused.update(one_value_each(form, request.form.copy()))
             self.sent = super().wrap_formdata(form, formdata)
             return self.sent
 

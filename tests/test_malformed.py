@@ -148,6 +148,40 @@ def test_a_json_list_where_the_form_takes_one_value_is_refused(app, client, pati
         assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [(f"date={DAY}&mood=2&mood=9", "mood"),
+     (f"date={DAY}&mood=6&reflection=first&reflection=second", "reflection"),
+     (f"date={DAY}&date={TODAY}&mood=6", "date")],
+    ids=["mood", "reflection", "date"],
+)  # fmt: skip
+def test_a_form_body_sending_a_field_twice_is_refused_at_the_field(
+    app, client, patient, body, field
+):
+    # As a JSON list is: a browser's form sends each field once, and all but the first value
+    # would have been dropped unsaid.
+    response = client.post("/checkin", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "Send one text value here, not a list." in response.text
+    assert re.search(rf'id="{field}-error">Send one text value here', response.text)
+    with app.app_context():
+        assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
+
+
+def test_a_checklist_still_takes_several_values(app, client, patient):
+    body = (
+        f"started_at={DAY}T10:00&product=esketamine&route=intranasal&dose_mg=56"
+        "&side_effects=nausea&side_effects=dizziness"
+    )
+    response = client.post(
+        "/sessions/new", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        (effects,) = get_db().execute("select side_effects from sessions").fetchone()
+    assert "nausea" in effects and "dizziness" in effects
+
+
 @pytest.mark.parametrize("body", [b"{bad json", b"[1, 2]", b'"text"'])
 def test_a_json_client_hears_of_a_body_it_cannot_send_in_json(client, patient, body):
     response = client.post(
