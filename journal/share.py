@@ -189,7 +189,9 @@ def valid_link(token):
     if state != "active":
         plain_page(state, 410)
     patient = access.person(link["user_id"])
-    if patient is None:
+    # A deactivated account's links open nothing while it is off (its clinic may have turned
+    # it off because someone else had it), and open again if it is reactivated.
+    if patient is None or patient.deactivated_at:
         plain_page("missing", 404)
     return link, patient
 

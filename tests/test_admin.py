@@ -370,6 +370,32 @@ def test_deactivating_ends_every_sign_in_and_refuses_log_in_and_keeps_the_data(c
     assert HEALTH_WORDS[0] in back.get(f"/entries/{DAY}").text
 
 
+def test_a_deactivated_accounts_share_link_and_calendar_feed_open_nothing_until_reactivated(
+    clinic,
+):
+    # An account may be turned off because someone else had it: what they could have made,
+    # a link to its progress or its calendar feed, stops too; reactivating brings both back.
+    from test_calendar import make_link as make_feed
+    from test_share import make_link
+
+    app, clients = clinic
+    pat, boss = clients["patient"], clients["admin"]
+    _, token = make_link(pat)
+    _, _, secret = make_feed(pat)
+    addresses = [f"/s/{token}", f"/s/{token}/charts/mood-timeline.svg", f"/s/{token}/report.pdf",
+                 f"/calendar/{secret}.ics"]  # fmt: skip
+    stranger = clients["stranger"]
+    assert [stranger.get(a).status_code for a in addresses] == [200] * 4
+    pat_id = user_id(app, "pat@example.com")
+    assert boss.post(f"/admin/users/{pat_id}/deactivate").status_code == 302
+    for address in addresses:
+        response = stranger.get(address)
+        assert response.status_code == 404, address
+        assert HEALTH_WORDS[0] not in response.text and "pat@example.com" not in response.text
+    assert boss.post(f"/admin/users/{pat_id}/reactivate").status_code == 302
+    assert [stranger.get(a).status_code for a in addresses] == [200] * 4
+
+
 def test_no_one_links_to_a_deactivated_therapist(clinic):
     app, clients = clinic
     code = re.search(r'id="invite-code">([^<]+)<', clients["therapist"].get("/caseload").text)

@@ -47,11 +47,12 @@ bp = Blueprint("calendar", __name__)
 
 
 def feed_owner(secret):
-    """The `users` row the secret opens, or a plain-text 404."""
+    """The `users` row the secret opens, or a plain-text 404 (also while an admin has the
+    account deactivated, as its share links)."""
     row = None
     if SECRET_PATTERN.fullmatch(secret):
         row = users.by_calendar_secret_hash(get_db(), hash_secret(secret))
-    if row is None:
+    if row is None or row["deactivated_at"]:
         abort(
             make_response(
                 "There is no calendar at this address.\n",
