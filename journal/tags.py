@@ -6,11 +6,13 @@ TAGS_MAX = 20
 
 
 def parse_tags(text):
-    """Comma-separated tags as a clean list: trimmed, no empties, no case-insensitive repeats."""
+    """Comma-separated tags as a clean list: trimmed, no empties (nothing visible counts as
+    empty: a zero-width joiner alone would show as a blank chip), no case-insensitive
+    repeats."""
     tags, seen = [], set()
     for tag in (text or "").split(","):
         tag = " ".join(tag.split())
-        if tag and tag.casefold() not in seen:
+        if any(char.isprintable() for char in tag) and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)
     return tags

@@ -377,6 +377,9 @@ def test_tag_suggestions_prefer_own_tags(client, patient):
         ("a, b", ["a", "b"]),
         (" a ,, A ,b  c ", ["a", "b c"]),
         ("Ça, ça", ["Ça"]),
+        # Nothing visible is no tag (a blank chip otherwise); an emoji joined by ZWJs is one.
+        ("walk, \u200d, \u200b\u2060, \u00a0", ["walk"]),
+        ("\U0001f469\u200d\U0001f4bb, x\u200b", ["\U0001f469\u200d\U0001f4bb", "x\u200b"]),
     ],
 )
 def test_parse_tags(text, expected):
