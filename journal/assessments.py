@@ -254,6 +254,10 @@ def take(kind):
                 answers = form.answers()
                 assessment_id = save_assessment(instrument, day, answers, form.difficulty.data, key)
         if earlier is not None:
+            # The first answer may never have reached the browser (a double tap): this one
+            # asks for the crisis resources as it would have (the answers are the stored ones).
+            if instruments.needs_crisis_resources(kind, form.answers()):
+                crisis.flag("assessment", earlier)
             flash(f"This {instrument.title} was already saved from this form: saved once.")
             return redirect(url_for("assessments.result", assessment_id=earlier))
         if saved:

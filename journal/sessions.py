@@ -297,6 +297,10 @@ def new():
         if earlier is None:
             return after_save(row_id, "Saved")
         if already_stored(form, earlier):
+            # The first answer may never have reached the browser (a double tap): this one
+            # asks for the crisis panel as it would have.
+            if needs_crisis_resources(earlier):
+                crisis.flag("session", earlier["id"])
             flash(f"Session #{earlier['number']} was already saved from this form: saved once.")
             return redirect(url_for("sessions.detail", id=earlier["id"]))
         return sent_again(form, earlier)

@@ -773,6 +773,26 @@ def test_a_double_tap_on_save_stores_one_check_up(app, client, patient, kind):
     assert len(stored(app, kind)) == 4
 
 
+def test_a_double_tap_whose_first_answer_was_lost_still_shows_crisis_resources(
+    app, client, patient
+):
+    # The browser shows the second answer; the first one's cookie (which asked for the crisis
+    # panel) may be lost with the navigation it aborted. Item 9 above 0 must still bring them.
+    answers, key = [0] * 8 + [2], form_key(client, "phq9")
+    before = client.get_cookie("session").value
+    first = take(client, "phq9", answers, request_key=key)
+    client.set_cookie("session", before)
+    again = take(client, "phq9", answers, request_key=key)
+    assert again.location == first.location
+    page = client.get(again.location).text
+    assert "already saved from this form" in page and 'id="crisis-resources"' in page
+    # A repeat of a check-up that asks for nothing shows nothing.
+    answers, key = [1] * 8 + [0], form_key(client, "phq9")
+    take(client, "phq9", answers, day=YESTERDAY, request_key=key)
+    page = client.get(take(client, "phq9", answers, day=YESTERDAY, request_key=key).location)
+    assert 'id="crisis-resources"' not in page.text
+
+
 def saved_days(app, kind):
     with app.app_context():
         rows = get_db()["assessments"].rows_where("kind = ?", [kind], order_by="id")

@@ -1012,6 +1012,24 @@ def test_a_double_tap_on_save_stores_one_session(app, client, patient):
     assert "already saved" in client.get("/sessions/1").text
 
 
+def test_a_double_tap_whose_first_answer_was_lost_still_shows_crisis_resources(
+    app, client, patient
+):
+    # As for a check-in: a mood of 0-2 after the session brings the crisis panel, even when
+    # the browser shows only the second tap's answer.
+    key = hidden(client.get("/sessions/new"), "request_key")
+    before = client.get_cookie("session").value
+    post(client, mood_after="1", request_key=key)
+    client.set_cookie("session", before)
+    again = post(client, mood_after="1", request_key=key)
+    page = client.get(again.location).text
+    assert "already saved" in page and 'id="crisis-resources"' in page
+    key = hidden(client.get("/sessions/new"), "request_key")
+    post(client, mood_after="6", request_key=key)
+    page = client.get(post(client, mood_after="6", request_key=key).location).text
+    assert "already saved" in page and 'id="crisis-resources"' not in page
+
+
 def test_a_new_form_sent_again_with_changes_edits_the_session_it_saved(app, client, patient):
     """Back after saving, a field changed, Save: the form's own session is shown for editing
     with the change on top, never a second session."""
