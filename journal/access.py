@@ -302,8 +302,10 @@ def shared_reflections(user_id, start=None, end=None):
     return sorted(items, key=lambda item: item["day"])
 
 
-def flagged_days(user_id, start=None, end=None):
-    """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}].
+def flagged_days(user_id, start=None, end=None, with_kinds=False):
+    """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}], and
+    with `with_kinds` the kinds of entry that flag each day ("kinds": a set of "checkin",
+    "phq9", "session"; journal/reviews.py asks whether what was saved since a review did).
 
     The one place that decides it (the caseload, share links and the PDF all ask here). A
     day is flagged by a check-in reporting thoughts of self-harm, a PHQ-9 whose item 9
@@ -315,24 +317,28 @@ def flagged_days(user_id, start=None, end=None):
     db = get_db()
     flags = {}  # day: [(rank, reason)]
 
-    def add(day, rank, reason):
-        flags.setdefault(day, []).append((rank, reason))
+    def add(day, rank, reason, kind):
+        flags.setdefault(day, []).append((rank, reason, kind))
 
     for day, mood, self_harm in links.checkin_flags(db, user_id, CRISIS_MOOD, start, end):
         if self_harm:
-            add(day, 0, "thoughts of self-harm reported")
+            add(day, 0, "thoughts of self-harm reported", "checkin")
         if rules.is_crisis_mood(mood):
-            add(day, 2, f"mood {mood} of 10")
+            add(day, 2, f"mood {mood} of 10", "checkin")
     for day, item9 in links.phq9_item9_flags(db, user_id, start, end):
-        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3")
+        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3", "phq9")
     for row in links.session_moods(db, user_id, start, end):
         if needs_crisis_resources(row):
             when = "after" if row["mood_after"] is not None else "before"
-            add(row["day"], 3, f"mood {latest_mood(row)} of 10 {when} a session")
-    return [
-        {"day": day, "reasons": [reason for _, reason in sorted(reasons, key=lambda r: r[0])]}
-        for day, reasons in sorted(flags.items())
-    ]
+            add(row["day"], 3, f"mood {latest_mood(row)} of 10 {when} a session", "session")
+    found = []
+    for day, reasons in sorted(flags.items()):
+        reasons.sort(key=lambda r: r[0])
+        flag = {"day": day, "reasons": [reason for _, reason, _ in reasons]}
+        if with_kinds:
+            flag["kinds"] = {kind for _, _, kind in reasons}
+        found.append(flag)
+    return found
 
 
 def patient_context(patient, args):

@@ -71,7 +71,10 @@ def _first(days, fallback):
 
 
 def _new_flags(patient, never_reviewed, since_day, changed, today):
-    """The unreviewed flagged days, oldest first (as access.flagged_days gives them)."""
+    """The unreviewed flagged days, oldest first (as access.flagged_days gives them). A day
+    reviewed already is raised again only by an entry saved since that flags it itself (a
+    check-in edited, still low or now reporting thoughts of self-harm), not by any entry of
+    that day (a GAD-7 back-filled onto a day flagged for its mood)."""
     saved = set().union(*changed.values())
     recent = today - timedelta(days=FLAG_DAYS - 1)
     start = _first(saved, since_day + timedelta(days=1))
@@ -79,9 +82,11 @@ def _new_flags(patient, never_reviewed, since_day, changed, today):
         start = min(start, recent)
     after, recent = since_day.isoformat(), recent.isoformat()
     return [
-        flag
-        for flag in access.flagged_days(patient.id, start, None)
-        if flag["day"] > after or flag["day"] in saved or (never_reviewed and flag["day"] >= recent)
+        {"day": flag["day"], "reasons": flag["reasons"]}
+        for flag in access.flagged_days(patient.id, start, None, with_kinds=True)
+        if flag["day"] > after
+        or any(flag["day"] in changed[kind] for kind in flag["kinds"])
+        or (never_reviewed and flag["day"] >= recent)
     ]
 
 
@@ -113,7 +118,7 @@ def _scores(patient, since_day, changed):
     for kind, name in SCORE_NAMES.items():
         previous = None
         for day, total in figures.assessment_scores(patient.id, kind):
-            if day > since_day or day.isoformat() in changed["assessment"]:
+            if day > since_day or day.isoformat() in changed[kind]:
                 found.append(
                     {
                         "kind": kind,

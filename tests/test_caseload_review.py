@@ -223,6 +223,34 @@ def test_a_review_clears_the_flags_it_covers_and_a_later_flag_raises_attention(a
     assert f"<li>Flagged {TODAY + timedelta(days=1):%-d %b}: mood 2 of 10</li>" in card
 
 
+@pytest.mark.parametrize(
+    "saved",
+    ["a GAD-7", "a PHQ-9 with item 9 at 0", "a session"],
+)
+def test_a_reviewed_flag_comes_back_only_with_an_entry_that_flags_its_day(app, linked, saved):
+    # Saved after the review on the flagged day, an entry that flags nothing is new (it shows
+    # under "Since"), but the flag the therapist reviewed stays reviewed. A flagging entry
+    # saved since (here the check-in, edited to report thoughts of self-harm) raises it again.
+    doc, pat, pid = linked
+    checkin(pat, ago(1), 1)
+    later(minutes=5)
+    mark(doc, pid)
+    later(minutes=10)
+    if saved == "a GAD-7":
+        take(pat, "gad7", ago(1), [0] * 7)
+    elif saved == "a PHQ-9 with item 9 at 0":
+        take(pat, "phq9", ago(1), [1] * 8 + [0])
+    else:
+        session(pat, ago(1), mood_after="6")
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" not in card and "reviewed today" in card
+    later(minutes=15)
+    checkin(pat, ago(1), 1, loaded_for=ago(1), self_harm="y")
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card
+    assert f"Flagged {TODAY - timedelta(days=1):%-d %b}: thoughts of self-harm reported" in card
+
+
 def test_a_review_leaves_the_other_reasons_alone(app, linked):
     doc, _, pid = linked
     mark(doc, pid)

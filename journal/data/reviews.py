@@ -92,14 +92,14 @@ def forget_person(db, user_id):
 
 def changed_days(db, user_id, since):
     """The days (text) of the patient's entries saved (made or changed) after `since` (ISO
-    text, UTC): {"checkin": set, "session": set, "assessment": set}."""
+    text, UTC): {"checkin": set, "session": set, "phq9": set, "gad7": set}."""
     rows = db.execute(
         "select 'checkin', day from checkins where user_id = ? and updated_at > ? "
         "union select 'session', day from sessions where user_id = ? and updated_at > ? "
-        "union select 'assessment', day from assessments where user_id = ? and created_at > ?",
+        "union select kind, day from assessments where user_id = ? and created_at > ?",
         [user_id, since] * 3,
     )
-    found = {"checkin": set(), "session": set(), "assessment": set()}
+    found = {"checkin": set(), "session": set(), "phq9": set(), "gad7": set()}
     for kind, day in rows:
         found[kind].add(day)
     return found
