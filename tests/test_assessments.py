@@ -793,6 +793,19 @@ def test_a_double_tap_whose_first_answer_was_lost_still_shows_crisis_resources(
     assert 'id="crisis-resources"' not in page.text
 
 
+def test_a_check_up_taken_again_the_same_day_counts_once_in_every_figure(app, client, patient):
+    # A slip (27), then the same day the answers meant (7): the later is the one that counts,
+    # in the summary, the chart and its words (and the caseload and the report, which read
+    # the same scores); the list of check-ups keeps both.
+    take(client, "phq9", [3] * 9, day=YESTERDAY)
+    take(client, "phq9", [1] * 7 + [0, 0], day=YESTERDAY)
+    assert client.get("/progress/summary.json").get_json()["phq9"]["latest"] == 7
+    page = client.get("/progress").text
+    assert "PHQ-9: 1 in this range, latest 7 (mild)" in page
+    listed = client.get("/assessments").text
+    assert re.findall(r'<span class="visually-hidden">Total </span>(\d+)<', listed) == ["7", "27"]
+
+
 def saved_days(app, kind):
     with app.app_context():
         rows = get_db()["assessments"].rows_where("kind = ?", [kind], order_by="id")

@@ -8,9 +8,12 @@ import json
 
 
 def scores(db, user_id, kind):
-    """(day text, total) of each of the person's check-ups of `kind`, oldest first."""
+    """(day text, total) of the person's check-ups of `kind`, oldest first: one a day, the
+    later of a day's (a check-up taken again the same day replaces the first in every figure
+    and chart; the list of check-ups still shows both)."""
     return db.execute(
-        "select day, total from assessments where user_id = ? and kind = ? order by day, id",
+        "select day, total from assessments where id in (select max(id) from assessments "
+        "where user_id = ? and kind = ? group by day) order by day",
         [user_id, kind],
     ).fetchall()
 
