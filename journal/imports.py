@@ -17,8 +17,8 @@ Decisions where DESIGN.md and issue 4 are silent:
   "Mood (0-10)" is `mood`. Other columns are ignored. The separator is whichever of
   comma, semicolon or tab the header line uses most (spreadsheets in some countries save
   CSV with semicolons). The file must be UTF-8 (a byte order mark is fine). A note or
-  tag that starts with a quote before =, +, -, @ (the way Afterglow's exports keep a
-  spreadsheet from running text as a formula) loses that quote.
+  tag that starts with quotes before =, +, -, @ loses one of them (the way Afterglow's
+  exports keep a spreadsheet from running text as a formula: journal/spreadsheet.py).
 - Moods are whole numbers 0–10 or a mood word. Daylio's five default moods are spread
   evenly over 0–10, each at the middle of its fifth: rad 9, good 7, meh 5, bad 3, awful 1.
   The preview shows this mapping. Renamed or translated Daylio moods are not guessed: the
@@ -93,7 +93,7 @@ from .fields import (
 )
 from .numbers import plural
 from .signed_in import today
-from .spreadsheet import FORMULA_STARTS
+from .spreadsheet import unquoted
 from .tags import TAG_MAX, TAGS_MAX, parse_tags
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -193,13 +193,6 @@ def decode(data):
     if "\x00" in text:
         return None, "This does not look like a CSV file: it holds binary data."
     return text, None
-
-
-def unquote(text):
-    """Text with the quote Afterglow's own exports put before a would-be formula taken off."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
 
 
 def read_scale(text):
@@ -349,7 +342,7 @@ def read_row(row, width, columns, today):
     cells = row + [""] * (width - len(row))
 
     def text(index):
-        return unquote(cells[index]) if index is not None else ""
+        return unquoted(cells[index]) if index is not None else ""
 
     problems = []
     if any(extra.strip() for extra in row[width:]):

@@ -313,6 +313,19 @@ def test_own_checkins_export_reads_back_in(app, client, auth):
     ]
 
 
+def test_own_export_reads_back_text_that_starts_with_a_quote_as_typed(app, client, auth):
+    # The export's quote before a would-be formula is taken off on import; a quote the person
+    # typed there themselves ("'+1 for ...") is kept, as are quotes anywhere else.
+    auth.register(email="old@example.com")
+    texts = ["'+1 for getting outside", "''=both quotes", "+1 plain", "'just quoted", "it's"]
+    for n, text in enumerate(texts):
+        client.post("/checkin", data={"date": f"2025-02-0{n + 1}", "mood": "5",
+                                      "reflection": text, "tags": text})  # fmt: skip
+    rows = imported_by_another_account(app, client, auth, ("reflection", "tags"))
+    assert [reflection for reflection, _ in rows] == texts
+    assert [tags for _, tags in rows] == [f"imported, {text}" for text in texts]
+
+
 def test_own_export_reads_back_with_every_answer_of_the_check_in_form(app, client, auth):
     # Anxiety, energy, sleep and the self-harm answer came back empty, a symptom named
     # "Notes" took the reflection's place, and a day with 20 tags stopped the whole file.

@@ -9,8 +9,10 @@
   reflection keeps its line breaks inside one quoted cell.
 - A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a single
   quote (`'`) in front, so a spreadsheet shows it as text rather than running it as a
-  formula (OWASP's advice on CSV injection). Numbers are written as numbers and never
-  prefixed. Headers are text cells too (a symptom may be called "-energy").
+  formula (OWASP's advice on CSV injection; journal/spreadsheet.py also quotes a quote the
+  person typed there, so the import gives back exactly what was written). Numbers are
+  written as numbers and never prefixed. Headers are text cells too (a symptom may be
+  called "-energy").
 - Yes/no columns (`private`, `self_harm`) read "yes" or "no"; a blank is an unanswered
   question. Dates are the person's local days, YYYY-MM-DD; times are UTC, ISO 8601.
 - checkins.csv has one column per symptom the person has ever tracked (retired ones too),
@@ -26,7 +28,7 @@ from .. import instruments
 from ..data.checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from ..session_record import COLUMNS as SESSION_FORM_COLUMNS
 from ..session_record import PROMPTS, stored_prompts, stored_side_effects
-from ..spreadsheet import FORMULA_STARTS
+from ..spreadsheet import quoted
 from .reading import assessment_rows, checkin_rows, session_rows, symptom_scores, tracked_symptoms
 
 CHECKIN_COLUMNS = ("date", *CHECKIN_FORM_COLUMNS)
@@ -74,10 +76,7 @@ def cell(value):
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return number_text(value)
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return quoted(str(value))
 
 
 def yes_no(value):
