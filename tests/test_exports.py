@@ -362,6 +362,11 @@ def test_empty_csv_has_a_header_only(client, patient, name):
 # data.json ------------------------------------------------------------------------------
 
 
+def test_data_json_holds_the_reminder_time(client, patient):
+    assert client.post("/settings/reminders", data={"reminder_time": "08:15"}).status_code == 302
+    assert strict_json(client.get("/export/data.json"))["settings"]["reminder_time"] == "08:15"
+
+
 def test_data_json_round_trip(app, client, patient):
     client.post(
         "/settings",
@@ -429,6 +434,7 @@ def test_data_json_round_trip(app, client, patient):
         "private_by_default": True,
         "report_name": "J.",
         "invite_code": None,
+        "reminder_time": None,
     }
     assert [s["name"] for s in data["symptoms"]] == ["Rumination"]
     (checkin,) = data["checkins"]

@@ -85,6 +85,8 @@ def data_document(user_id):
             "private_by_default": bool(user["private_by_default"]),
             "report_name": user["report_name"],
             "invite_code": user["invite_code"],
+            # The daily reminder's local time ("08:15"), or None when there is none.
+            "reminder_time": user["reminder_time"] or None,
         },
         "symptoms": [
             {"name": s["name"], "retired_at": s["retired_at"], "created_at": s["created_at"]}
