@@ -6,6 +6,7 @@
 
 import io
 import json
+import logging
 import os
 import secrets
 import weakref
@@ -144,6 +145,11 @@ def create_app(test_config=None):
                     admin):  # fmt: skip
         app.register_blueprint(feature.bp)
     access.init_app(app)  # last: CSRF is checked after the other gates
+    if app.config["MAIL_SERVER"] and app.config["MAIL_FROM"] and not app.config["PUBLIC_URL"]:
+        logging.getLogger(logs.LOGGER).warning(
+            "Reset by e-mail stays off until JOURNAL_PUBLIC_URL is set: a mailed link never "
+            "takes its address from the request."
+        )
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(audit_command)
     return app

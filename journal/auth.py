@@ -270,6 +270,13 @@ class ForgotForm(JournalForm):
     email = email_field()
 
 
+@bp.app_template_global()
+def reset_by_mail():
+    """Whether "Forgot your password?" mails a link (journal/mail.py decides), for the log-in
+    page."""
+    return mail.configured(current_app.config)
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot():
     """Ask for a reset link by mail (only when the clinic configured SMTP). Every address that
@@ -297,9 +304,7 @@ def send_reset_mail(row, token):
     """Mail the reset link `token` to the account `row`; when the mail server fails, log it
     and forget the link (never handed out, so it neither works nor counts)."""
     config = current_app.config
-    path = url_for("auth.reset", token=token)
-    base = (config.get("PUBLIC_URL") or "").rstrip("/")
-    link = base + path if base else onetime.link("auth.reset", token)
+    link = mail.public_url(config) + url_for("auth.reset", token=token)  # never the Host's
     if not mail.send_reset(config, row, link):
         with write_transaction() as db:
             onetime.forget(db, "reset", token)

@@ -1,7 +1,10 @@
 """Mail (issue 9): the password-reset mail of "Forgot your password?", sent over SMTP.
 
 On only when the clinic configures it: `JOURNAL_MAIL_SERVER` and `JOURNAL_MAIL_FROM` (with
-`_PORT`, default 587, `_USERNAME`, `_PASSWORD` and `_STARTTLS`, default true). Standard
+`_PORT`, default 587, `_USERNAME`, `_PASSWORD` and `_STARTTLS`, default true), and
+`JOURNAL_PUBLIC_URL`, the address the mailed links start with: never the host a request
+names, which anyone asking for a reset of someone else's address could set to their own
+server and so receive the link. Standard
 library only: `smtplib` and `email.message.EmailMessage`. The mail is plain text, holds the
 link and nothing about the person's health, and never says whether anything is wrong.
 """
@@ -22,8 +25,13 @@ SUBJECT = "Your password-reset link"
 
 
 def configured(config):
-    """True when the clinic set a mail server and a From address."""
-    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM"))
+    """True when the clinic set a mail server, a From address and the public address."""
+    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and public_url(config))
+
+
+def public_url(config):
+    """The address people reach the server at, without a trailing slash ("" when unset)."""
+    return (config.get("PUBLIC_URL") or "").strip().rstrip("/")
 
 
 def reset_message(config, to, link):

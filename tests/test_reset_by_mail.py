@@ -58,6 +58,7 @@ def mailing(app, smtp):
         MAIL_FROM="journal@clinic.example",
         MAIL_STARTTLS=False,
         CLINIC_NAME="Riverside Clinic",
+        PUBLIC_URL="http://localhost",
     )
     return mails
 
@@ -101,7 +102,7 @@ def test_the_mail_holds_a_link_that_sets_the_password_once(app, mailing, pat):
     assert message["Subject"] == "Your password-reset link"
     assert message.get_content_type() == "text/plain"
     text = message.get_content()
-    assert "http://localhost/auth/reset/" in text  # without PUBLIC_URL: the request's own host
+    assert "http://localhost/auth/reset/" in text  # the fixture's PUBLIC_URL
     assert "works once, within 24 hours" in text and "Riverside Clinic" in text
     assert "calm morning" not in text and "mood" not in text.lower()
 
@@ -133,6 +134,31 @@ def test_the_link_uses_the_public_url_when_one_is_set(app, mailing, pat):
     ask(app, "pat@example.com")
     text = mailing[0][1].get_content()
     assert re.search(r"https://journal\.clinic\.example/auth/reset/[A-Za-z0-9_-]{43}\s", text)
+
+
+def test_the_mailed_link_never_takes_the_host_a_request_names(app, mailing, pat):
+    # Anyone may ask for a reset of someone else's address; with the link built from the
+    # request's Host, they could have the owner mailed a link to their own server.
+    response = app.test_client().post(
+        "/auth/forgot", data={"email": "pat@example.com"}, headers={"Host": "evil.example"}
+    )
+    assert response.status_code == 200 and ON_ITS_WAY in response.text
+    text = mailing[0][1].get_content()
+    assert "evil.example" not in text
+    assert re.search(r"http://localhost/auth/reset/[A-Za-z0-9_-]{43}\s", text)
+
+
+def test_without_a_public_address_reset_by_mail_stays_off_and_says_so(app, mailing, pat, caplog):
+    from journal import create_app
+
+    app.config["PUBLIC_URL"] = ""
+    assert app.test_client().get("/auth/forgot").status_code == 404
+    assert ask(app, "pat@example.com").status_code == 404
+    assert "/auth/forgot" not in app.test_client().get("/auth/login").text
+    assert mailing == [] and sql(app, "select count(*) from tokens") == [(0,)]
+    # The clinic is told at start, once per process.
+    create_app({**app.config, "TESTING": True})
+    assert "Reset by e-mail stays off until JOURNAL_PUBLIC_URL is set" in caplog.text
 
 
 def test_the_mailed_link_expires_after_24_hours(app, mailing, pat):
