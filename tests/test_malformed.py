@@ -214,7 +214,8 @@ def cast(folder):
     the real value for each URL argument, the count of rows in the main tables)."""
     # Mail configured, so that /auth/forgot reads its form (no request here is a valid one:
     # nothing is sent, and port 9 on loopback has no server).
-    app = make_app(folder, MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_FROM="journal@example.com")
+    app = make_app(folder, MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_FROM="journal@example.com",
+                   PUBLIC_URL="http://localhost")  # fmt: skip
     doc = sign_up(app, "doc@example.com", role="therapist", display_name="Dr Rivera")
     code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
     pat = sign_up(app, "pat@example.com")
