@@ -135,8 +135,10 @@ def deactivate(user_id):
     if not row["deactivated_at"]:
         with write_transaction() as db:
             users.set_deactivated(db, user_id, clock.utcnow_iso())
-            # Every sign-in ends at once: every copy of its cookies and remember-me token.
+            # Every sign-in ends at once: every copy of its cookies and remember-me token;
+            # and no reset link made before (perhaps by whoever had the account) still works.
             end_signins(db, user_id)
+            onetime.retire_resets(db, user_id)
             record("deactivate", user_id)
     flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.")
     return redirect(url_for("admin.account", user_id=user_id))

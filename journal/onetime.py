@@ -65,11 +65,13 @@ def make_invitation(db, role, email=None, created_by=None):
 
 
 def make_reset(db, user_id, created_by=None, clears_two_factor=False):
-    """A password-reset link for `user_id` (any older unused one of theirs is retired); its
+    """A password-reset link for `user_id` (any older unused one of theirs is retired, but
+    a mailed link never retires an admin's: anyone who knows the address may ask for a mail,
+    and the link an admin handed to someone who lost their phone must keep working); its
     token. `clears_two_factor`: an admin's link (from /admin or the command line), whose use
     also turns the person's two-factor sign-in off (a mailed link does not)."""
     with db.atomic():
-        retire_resets(db, user_id)
+        retire_resets(db, user_id, keep_admins=not clears_two_factor)
         return make(
             db,
             "reset",
@@ -80,11 +82,12 @@ def make_reset(db, user_id, created_by=None, clears_two_factor=False):
         )
 
 
-def retire_resets(db, user_id):
-    """Retire every unused reset link of `user_id`: a new one replaces them, and a password
-    changed in the settings makes them worthless (a link someone else saw can no longer set
-    the password). Those of the last RESET_MAIL_WINDOW are still counted by may_mail_reset."""
-    tokens.forget_resets_of(db, user_id, _iso(clock.now() - RESET_MAIL_WINDOW))
+def retire_resets(db, user_id, keep_admins=False):
+    """Retire every unused reset link of `user_id` (an admin's too, unless `keep_admins`):
+    a new one replaces them, and a password changed in the settings or the account
+    deactivated makes them worthless (a link someone else saw can no longer set the
+    password). Those of the last RESET_MAIL_WINDOW are still counted by may_mail_reset."""
+    tokens.forget_resets_of(db, user_id, _iso(clock.now() - RESET_MAIL_WINDOW), keep_admins)
 
 
 def may_mail_reset(db, user_id):

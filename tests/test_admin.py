@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import TODAY, checkin, person, session, therapist
+from factories import TODAY, checkin, person, reset_link, session, therapist
 
 from journal import access, clock
 from journal.db import get_db
@@ -394,6 +394,20 @@ def test_a_deactivated_accounts_share_link_and_calendar_feed_open_nothing_until_
         assert HEALTH_WORDS[0] not in response.text and "pat@example.com" not in response.text
     assert boss.post(f"/admin/users/{pat_id}/reactivate").status_code == 302
     assert [stranger.get(a).status_code for a in addresses] == [200] * 4
+
+
+def test_deactivating_retires_the_reset_links_made_before(app, clinic):
+    # A link made before (perhaps mailed to whoever had the account) must not set a password
+    # for the account while it is off, nor for the owner to find changed when it comes back.
+    _, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    path = reset_link(app, pat_id)
+    assert clients["admin"].post(f"/admin/users/{pat_id}/deactivate").status_code == 302
+    stranger = app.test_client()
+    assert stranger.get(path).status_code == 404
+    assert stranger.post(path, data={"password": "the stranger's passphrase"}).status_code == 404
+    assert clients["admin"].post(f"/admin/users/{pat_id}/reactivate").status_code == 302
+    assert AuthActions(app.test_client()).login(email="pat@example.com").location == "/checkin"
 
 
 def test_no_one_links_to_a_deactivated_therapist(clinic):

@@ -161,6 +161,25 @@ def test_without_a_public_address_reset_by_mail_stays_off_and_says_so(app, maili
     assert "Reset by e-mail stays off until JOURNAL_PUBLIC_URL is set" in caplog.text
 
 
+def test_a_mail_asked_for_by_anyone_leaves_the_link_an_admin_handed_over_working(app, mailing, pat):
+    # The admin's link is the one that also clears two-factor (a lost phone); anyone who knows
+    # the address may ask for a mail, and must not be able to kill it. A newer admin's link,
+    # or a password change, still retires every older link.
+    boss = make_admin(app)
+    handed = boss.post("/admin/users/1/reset-link").text
+    path = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', handed).group(1)
+    assert ask(app, "pat@example.com").status_code == 200 and len(mailing) == 1
+    assert app.test_client().get(path).status_code == 200
+    assert app.test_client().get(link_in(mailing[0])).status_code == 200
+    newer = re.search(r'value="http://localhost(/auth/reset/[^"]+)"',
+                      boss.post("/admin/users/1/reset-link").text).group(1)  # fmt: skip
+    assert [app.test_client().get(p).status_code for p in (path, link_in(mailing[0]), newer)] == [
+        404,
+        404,
+        200,
+    ]
+
+
 def test_the_mailed_link_expires_after_24_hours(app, mailing, pat):
     ask(app, "pat@example.com")
     path = link_in(mailing[0])

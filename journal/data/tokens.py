@@ -29,22 +29,24 @@ def use(db, token_id, token_hash, at):
     return found.rowcount == 1
 
 
-def forget_resets_of(db, user_id, keep_since=None):
-    """Retire every unused reset link of `user_id` (a new one replaces the old).
+def forget_resets_of(db, user_id, keep_since=None, keep_admins=False):
+    """Retire every unused reset link of `user_id` (a new one replaces the old), but an
+    admin's (`clears_two_factor`) with `keep_admins`.
 
     One made after `keep_since` keeps its row, with a hash no token has (a SHA-256 is
     64 hex digits), so that `resets_made_since` still counts it; older ones (all of them
     without `keep_since`) are deleted.
     """
-    db.execute(
-        "delete from tokens where kind = 'reset' and user_id = ? and used_at is null "
-        "and (? is null or created_at <= ?)",
-        [user_id, keep_since, keep_since],
+    which = (
+        "kind = 'reset' and user_id = ? and used_at is null and (? = 0 or clears_two_factor = 0)"
     )
     db.execute(
-        "update tokens set hash = 'retired:' || id "
-        "where kind = 'reset' and user_id = ? and used_at is null and hash not like 'retired:%'",
-        [user_id],
+        f"delete from tokens where {which} and (? is null or created_at <= ?)",  # noqa: S608 (a constant clause)
+        [user_id, int(keep_admins), keep_since, keep_since],
+    )
+    db.execute(
+        f"update tokens set hash = 'retired:' || id where {which} and hash not like 'retired:%'",  # noqa: S608
+        [user_id, int(keep_admins)],
     )
 
 
