@@ -646,6 +646,21 @@ def m029_passkeys(db):
     db.execute("create index passkeys_user on passkeys (user_id)")
 
 
+@migrations()
+def m030_emails_in_lower_case(db):
+    # Addresses are stored in lower case in every script (journal/data/users.py, email_key):
+    # an address with a capital beyond A-Z ("Émile@...") was stored as typed, and the log-in,
+    # which asks in lower case, never found it again. Lowered here unless another account
+    # already has the lowered address (two accounts the old rule let in stay as they are).
+    rows = db.execute("select id, email from users").fetchall()
+    owners = {}
+    for user_id, email in rows:
+        owners.setdefault(email.lower(), []).append(user_id)
+    for user_id, email in rows:
+        if email != email.lower() and len(owners[email.lower()]) == 1:
+            db.execute("update users set email = ? where id = ?", [email.lower(), user_id])
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

@@ -39,6 +39,22 @@ def test_migrate_empty_database(tmp_path):
     db.close()
 
 
+def test_addresses_stored_with_a_capital_beyond_a_to_z_are_lowered_once(tmp_path):
+    # m030: stored as typed before it, such an address could not log in. One the lowered
+    # form of which another account already has stays as it is (nothing is merged).
+    from journal.migrations import m030_emails_in_lower_case
+
+    db = connect(tmp_path / "emails.sqlite3")
+    migrate(db)
+    for email in ("Émile@Example.com", "ZOË@example.com", "zoë@example.com", "ok@example.com"):
+        db.execute("insert into users (email, password_hash, created_at) values (?, 'x', 'y')",
+                   [email])  # fmt: skip
+    m030_emails_in_lower_case(db)
+    emails = [e for (e,) in db.execute("select email from users order by id")]
+    assert emails == ["émile@example.com", "ZOË@example.com", "zoë@example.com", "ok@example.com"]
+    db.close()
+
+
 def test_migrate_again_changes_nothing_and_keeps_data(tmp_path):
     path = tmp_path / "twice.sqlite3"
     db = connect(path)

@@ -11,9 +11,16 @@ def by_id(db, user_id):
     return rows[0] if rows else None
 
 
+def email_key(email):
+    """An address as it is stored and looked up: in lower case in every script. The column's
+    NOCASE folds only A-Z, so "Émile@…" stored as typed was not found as "émile@…" (the log-in
+    and the reset by mail ask in lower case), and could be registered twice."""
+    return email.lower()
+
+
 def by_email(db, email):
     """The `users` row for `email` (any case), or None."""
-    rows = list(db["users"].rows_where("email = ?", [email], limit=1))
+    rows = list(db["users"].rows_where("email = ?", [email_key(email)], limit=1))
     return rows[0] if rows else None
 
 
@@ -28,7 +35,7 @@ def insert(db, row):
 
     Raises sqlite3.IntegrityError when the email is taken (any case).
     """
-    return db["users"].insert(row).last_pk
+    return db["users"].insert({**row, "email": email_key(row["email"])}).last_pk
 
 
 def update(db, user_id, values):
@@ -53,7 +60,7 @@ def note_signin(db, user_id, at):
 
 def delete_by_email(db, email):
     """Delete the person with `email` (the schema cascades to their rows)."""
-    db.execute("delete from users where email = ?", [email])
+    db.execute("delete from users where email = ?", [email_key(email)])
 
 
 def delete_everything_of(db, user_id, email, failure_keys=()):
