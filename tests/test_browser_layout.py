@@ -224,6 +224,18 @@ def test_mood_calendar_tells_mood_0_from_no_check_in(page):
     mood_zero.tap()
     expect(page).to_have_url(re.compile(rf"/entries/{zero.isoformat()}$"))
 
+    # History's mood badges carry mood-N too, and must not take the calendar's fills (their
+    # numbers were dark on dark: 1.2:1 for a 10): readable at 4.5:1 or more, for every mood.
+    page.goto("/entries")
+    badges = page.locator("ol.entries .mood-badge")
+    expect(badges).to_have_count(4)
+    for scheme in each_scheme(page):
+        page_colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        for badge in badges.all():
+            colour = badge.evaluate("e => getComputedStyle(e).color")
+            assert contrast(colour, fill(badge, page_colour)) >= 4.5, (scheme, badge.inner_text())
+        assert serious_violations(page) == [], scheme
+
 
 # The PHQ-9/GAD-7 chart as the browser draws it: its last date ran into the key beside it at
 # the end of the date row; the key now has a row of its own, so no date can reach it.
