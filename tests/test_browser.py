@@ -712,6 +712,36 @@ def test_check_in_with_the_keyboard_only(page):
     expect(figure(page, "Mood")).to_have_text("4 / 10")
 
 
+FOCUS_UNDER_THE_BAR = """
+() => {
+  const e = document.activeElement, bar = document.querySelector('.actions.sticky');
+  if (!bar || bar.contains(e)) return null;
+  const box = e.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+  return box.bottom > top + 1 ? [e.name || e.textContent.trim(), box.bottom, top] : null;
+}
+"""
+
+
+@pytest.mark.parametrize("path", ["/checkin", "/sessions/new"])
+def test_no_control_takes_the_focus_hidden_under_the_sticky_save_bar(page, path):
+    # At 360 px, Tab from the top to Save: each control the focus reaches shows above the bar
+    # (the tag chips and the self-harm box were under it, only a sliver of their ring seen).
+    page.set_viewport_size({"width": 360, "height": 844})
+    sign_up(page)
+    page.goto(path)
+    hidden = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if found := page.evaluate(FOCUS_UNDER_THE_BAR):
+            hidden.append(found)
+        tag, _, _, text = focused(page)
+        if tag == "BUTTON" and text.startswith("Save"):
+            break
+    else:
+        raise AssertionError("Tab never reached the Save button")
+    assert hidden == []
+
+
 # 13. A session, a check-up and the progress page -------------------------------------------
 
 
