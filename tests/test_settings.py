@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from conftest import PASSWORD
 
@@ -110,6 +112,12 @@ def test_bad_password_change(app, client, patient, data, message):
     assert response.status_code == 400
     assert message in response.text
     assert user(app)["password_hash"] == before
+    # On a phone the password section is two screens down: a summary of what was wrong comes
+    # first, above "Your days", linking to the field.
+    page = response.text
+    summary = page.index('<div class="error form-error" role="alert" id="error-summary">')
+    assert summary < page.index('id="general"')
+    assert re.search(r'<li><a href="#(current_password|new_password|confirm)">', page[summary:])
 
 
 def test_new_reflections_start_private_when_chosen(app, client, patient):
