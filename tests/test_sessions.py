@@ -438,6 +438,20 @@ def test_bad_session(app, client, patient, data, field, message):
     assert rows(app) == []
 
 
+@pytest.mark.parametrize(
+    ("when", "data", "named"),
+    [("before", {"bp_before_systolic": "120"}, "Blood pressure before the dose: diastolic"),
+     ("after", {"bp_after_diastolic": "80"}, "Blood pressure after the dose: systolic")],
+)  # fmt: skip
+def test_the_error_summary_says_which_blood_pressure_reading(client, patient, when, data, named):
+    # Both readings' fields are labelled "Systolic (top number)" and "Diastolic (bottom
+    # number)": the summary's link alone did not say which one to fix.
+    response = client.post("/sessions/new", data={**GOOD, **data})
+    assert response.status_code == 400
+    summary = response.text[response.text.index('id="error-summary"') :]
+    assert re.search(rf'<li><a href="#bp_{when}_\w+">{named} \((top|bottom) number\)</a>', summary)
+
+
 def test_bad_input_keeps_every_answer_and_opens_its_section(app, client, patient):
     data = {
         **FULL,
