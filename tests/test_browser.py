@@ -621,6 +621,27 @@ def test_no_sideways_scrolling(page, name):
 # 10. Tap targets ----------------------------------------------------------------------------
 
 
+def test_both_choices_of_a_delete_page_are_full_size_tap_targets(page):
+    # The safe choice beside the red button ("Keep my account") was a 24 px high text link.
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_up(page)
+    day = check_in(page, mood=6)
+    small = []
+    for path in ("/settings/delete", f"/entries/{day}/delete"):
+        page.goto(path)
+        actions = page.locator("main .actions")
+        choices = actions.get_by_role("button").all() + actions.get_by_role("link").all()
+        names = [choice.inner_text() for choice in choices]
+        assert any(name.startswith("Keep") for name in names), (path, names)
+        for choice in choices:
+            box = choice.bounding_box()
+            if box["height"] < TAP_MIN or box["width"] < TAP_MIN:
+                small.append(
+                    f"{path} {choice.inner_text()}: {box['width']:.0f} x {box['height']:.0f}"
+                )
+    assert small == []
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_tap_targets_on_the_check_in_page(page, width):
     page.set_viewport_size({"width": width, "height": 800})
