@@ -292,6 +292,18 @@ def test_a_session_just_before_the_range_still_shades_its_window():
     assert "0 sessions in this range" in describe_timeline(data)
 
 
+def test_every_tables_scroll_area_is_reached_and_named_from_the_keyboard(client, course):
+    # A table wider than a phone scrolls sideways in its area: a keyboard must be able to
+    # reach it (axe's scrollable-region-focusable), and a screen reader hears what it holds.
+    page = client.get("/progress").text
+    areas = re.findall(r'<div class="table-wrap"([^>]*)>\s*<table>\s*<caption([^>]*)>', page)
+    assert len(areas) >= 3
+    for attributes, caption in areas:
+        named = re.fullmatch(r' tabindex="0" role="region" aria-labelledby="([\w-]+)"', attributes)
+        assert named, attributes
+        assert f'id="{named.group(1)}"' in caption
+
+
 def test_overlay_table_follows_the_chosen_metric(client, course):
     client.post("/settings/symptoms", data={"name": "Pain"})
     page = client.get("/progress?metric=Pain").text
