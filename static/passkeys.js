@@ -94,20 +94,22 @@ function startAdding() {
   if (note) note.hidden = true;
   const box = form.querySelector("[data-passkey-error]");
   const name = form.querySelector("input[name='name']");
+  const password = form.querySelector("input[name='password']");
   const token = form.querySelector("input[name='csrf_token']").value;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     say(box, "");
-    name.removeAttribute("aria-invalid");
+    for (const input of [name, password]) input.removeAttribute("aria-invalid");
     try {
-      const response = await postJSON(form.action, { name: name.value }, token);
+      const response = await postJSON(form.action, { name: name.value, password: password.value }, token);
       const reply = await replyOf(response);
       if (!response.ok) {
         const errors = reply.errors || {};
-        say(box, (errors.name || errors.csrf_token || ["That did not work. Please try again."])[0]);
-        if (errors.name) {
-          name.setAttribute("aria-invalid", "true");
-          name.focus();
+        say(box, (errors.name || errors.password || errors.csrf_token || ["That did not work. Please try again."])[0]);
+        const wrong = errors.name ? name : errors.password ? password : null;
+        if (wrong) {
+          wrong.setAttribute("aria-invalid", "true");
+          wrong.focus();
         }
         return;
       }

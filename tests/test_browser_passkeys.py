@@ -69,7 +69,17 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
         cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
     )
 
+    # Without the password, nothing is added: the browser is not asked for a passkey.
     page.get_by_label("Name of the passkey").fill("Phone 🌙")
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(page.locator("[data-passkey-error]")).to_have_text(
+        "Enter your password to add a passkey."
+    )
+    expect(page.get_by_label("Your password")).to_be_focused()
+    assert (
+        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
+    )
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").tap()
     expect(page.get_by_text("Your passkey is added.")).to_be_visible()
     expect(page.locator("ul.passkeys strong")).to_have_text(["Phone 🌙"])

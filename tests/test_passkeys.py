@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import cbor2
 import pytest
-from conftest import csrf_token, register_with_csrf
+from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from factories import NOW, person, therapist
@@ -93,7 +93,7 @@ def answer(credential):
 def add_passkey(client, name="My phone", key=None):
     """Add a passkey named `name` for the signed-in person: the SoftKey."""
     key = key or SoftKey()
-    options = client.post("/settings/passkeys/options", json={"name": name})
+    options = client.post("/settings/passkeys/options", json={"name": name, "password": PASSWORD})
     assert options.status_code == 200, options.text
     added = client.post("/settings/passkeys/add", json=answer(key.create(options.json)))
     assert added.status_code == 200, added.text
@@ -138,7 +138,9 @@ def test_the_page_lists_nothing_at_first_and_is_linked_from_settings(app, pat):
 
 
 def test_registration_options_name_this_site_and_ask_for_a_discoverable_verified_passkey(app, pat):
-    response = pat.post("/settings/passkeys/options", json={"name": "My phone"})
+    response = pat.post(
+        "/settings/passkeys/options", json={"name": "My phone", "password": PASSWORD}
+    )
     assert response.status_code == 200 and response.is_json
     options = response.json
     assert options["rp"] == {"id": "localhost", "name": "Afterglow"}
@@ -159,13 +161,45 @@ def test_adding_a_passkey_stores_it_with_its_name_and_lists_it(app, pat):
     assert "Pixel 🌙 de Zoë" in page and "not used yet" in page
     assert "Your passkey is added." in page
     # The next options leave that passkey out, so the authenticator does not make a second.
-    options = pat.post("/settings/passkeys/options", json={"name": "Again"}).json
+    options = pat.post(
+        "/settings/passkeys/options", json={"name": "Again", "password": PASSWORD}
+    ).json
     assert [c["id"] for c in options["excludeCredentials"]] == [b64(key.credential_id)]
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [(None, "Enter your password to add a passkey."), ("", "Enter your password to add a passkey."),
+     ("not my password", "That is not your current password.")],
+)  # fmt: skip
+def test_adding_a_passkey_asks_for_the_password(app, pat, password, message):
+    # A passkey signs in on its own (both steps of two-factor): a session left open or copied
+    # must not be able to add one for whoever holds it.
+    body = {"name": "Intruder's key"} | ({} if password is None else {"password": password})
+    response = pat.post("/settings/passkeys/options", json=body)
+    assert response.status_code == 400
+    assert response.json == {"errors": {"password": [message]}}
+    # No challenge was kept: an answer made up now is not stored.
+    made_up = {"rp": {"id": "localhost"}, "challenge": b64(b"x" * 32)}
+    assert (
+        pat.post("/settings/passkeys/add", json=answer(SoftKey().create(made_up))).status_code
+        == 400
+    )
+    assert passkey_rows(app) == []
+
+
+def test_wrong_passwords_for_a_passkey_are_throttled_like_log_in(app, pat):
+    for _ in range(5):
+        pat.post("/settings/passkeys/options", json={"name": "k", "password": "wrong guess"})
+    response = pat.post("/settings/passkeys/options", json={"name": "k", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.json["errors"]["password"][0]
+    assert passkey_rows(app) == []
 
 
 def test_a_name_of_sixty_characters_is_kept_and_one_of_sixty_one_is_refused(app, pat):
     add_passkey(pat, "é" * 60)
-    response = pat.post("/settings/passkeys/options", json={"name": "é" * 61})
+    response = pat.post("/settings/passkeys/options", json={"name": "é" * 61, "password": PASSWORD})
     assert response.status_code == 400
     assert response.json == {"errors": {"name": ["Keep the name to 60 characters."]}}
     assert [r[1] for r in passkey_rows(app)] == ["é" * 60]
@@ -180,7 +214,7 @@ def test_a_name_of_sixty_characters_is_kept_and_one_of_sixty_one_is_refused(app,
     ],
 )
 def test_bad_names_are_refused_with_a_message_at_the_field(app, pat, name, message):
-    response = pat.post("/settings/passkeys/options", json={"name": name})
+    response = pat.post("/settings/passkeys/options", json={"name": name, "password": PASSWORD})
     assert response.status_code == 400
     assert response.json["errors"]["name"] == [message]
     # No challenge was kept: an answer made up now is not stored.
@@ -232,7 +266,9 @@ def test_a_removed_passkey_no_longer_signs_in(app, pat):
 
 
 def test_an_answer_from_another_origin_is_not_added(app, pat):
-    options = pat.post("/settings/passkeys/options", json={"name": "Phish"}).json
+    options = pat.post(
+        "/settings/passkeys/options", json={"name": "Phish", "password": PASSWORD}
+    ).json
     bad = SoftKey().create(options, origin="http://evil.example")
     response = pat.post("/settings/passkeys/add", json=answer(bad))
     assert response.status_code == 400
@@ -344,7 +380,9 @@ def test_every_new_post_needs_the_csrf_token(app):
         assert client.post(path, json={"name": "x"}).status_code == 400, path
     # With the token in the header, as static/passkeys.js sends it.
     response = client.post(
-        "/settings/passkeys/options", json={"name": "My phone"}, headers={"X-CSRFToken": token}
+        "/settings/passkeys/options",
+        json={"name": "My phone", "password": PASSWORD},
+        headers={"X-CSRFToken": token},
     )
     assert response.status_code == 200
     assert re.fullmatch(r"[A-Za-z0-9_-]+", response.json["challenge"])

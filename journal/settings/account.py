@@ -3,21 +3,15 @@
 
 from flask import make_response, render_template
 from flask_login import current_user, login_required
-from wtforms import PasswordField
-from wtforms.validators import InputRequired
 
 from .. import account, signed_in, timezones
 from ..fields import JournalForm
 from ..people import sign_out
-from .general import PasswordForm
+from .general import PasswordForm, your_password_field
 
 
 class DeleteForm(JournalForm):
-    password = PasswordField(
-        "Your password",
-        validators=[InputRequired("Enter your password to confirm.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = your_password_field("Enter your password to confirm.")
 
     # The settings page's check of the current password, throttled like log-in.
     validate_password = PasswordForm.validate_current_password

@@ -162,6 +162,16 @@ class SettingsForm(JournalForm):
             raise ValidationError(problem)
 
 
+def your_password_field(missing):
+    """ "Your password", asked again before a step a borrowed session must not take alone
+    (deleting the account, adding a passkey); checked by `PasswordForm`'s check."""
+    return PasswordField(
+        "Your password",
+        validators=[InputRequired(missing)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class PasswordForm(JournalForm):
     current_password = PasswordField(
         "Current password",

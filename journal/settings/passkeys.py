@@ -1,12 +1,13 @@
 """Passkeys (`/settings/passkeys`): the person's passkeys, adding, naming and removing them.
 
 Adding takes two requests from static/passkeys.js: `POST /settings/passkeys/options` (the
-chosen name, checked first, so a bad one is said before the browser asks for the passkey)
-answers the options for navigator.credentials.create as JSON; `POST /settings/passkeys/add`
-takes the browser's answer as JSON `{"credential": "<its JSON as text>"}` (the workings are
-journal/passkeys.py). Both send the CSRF token in the X-CSRFToken header; refused input is a
-400 with `{"errors": {"name": [...]}}` (or `passkey`). Renaming and removing are plain forms.
-Someone else's passkey is a 404 and nothing changes.
+chosen name and the person's password, checked first, so a bad one is said before the
+browser asks for the passkey) answers the options for navigator.credentials.create as JSON;
+`POST /settings/passkeys/add` takes the browser's answer as JSON `{"credential": "<its JSON
+as text>"}` (the workings are journal/passkeys.py). Both send the CSRF token in the
+X-CSRFToken header; refused input is a 400 with `{"errors": {"name": [...]}}` (or
+`password`, `passkey`). Renaming and removing are plain forms. Someone else's passkey is a
+404 and nothing changes.
 """
 
 from flask import abort, flash, jsonify, make_response, redirect, render_template, url_for
@@ -19,6 +20,7 @@ from ..data import passkeys
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
 from ..timezones import local_time
+from .general import PasswordForm, your_password_field
 
 
 class PasskeyNameForm(JournalForm):
@@ -35,6 +37,15 @@ class PasskeyNameForm(JournalForm):
         ],
         render_kw={"autocomplete": "off", "maxlength": webauthn_passkeys.NAME_MAX},
     )
+
+
+class PasskeyAddForm(PasskeyNameForm):
+    """A new passkey's name, and the password again: a passkey signs in on its own (both steps
+    of two-factor sign-in), so a session left open or copied must not be able to add one
+    for whoever holds it. Checked and throttled as the password change checks it."""
+
+    password = your_password_field("Enter your password to add a passkey.")
+    validate_password = PasswordForm.validate_current_password
 
 
 def shown(row):
@@ -55,7 +66,7 @@ def page(status=200, add_form=None, bad_id=None, bad_form=None):
         render_template(
             "settings/passkeys.html",
             passkeys=rows,
-            add_form=add_form or PasskeyNameForm(formdata=None),
+            add_form=add_form or PasskeyAddForm(formdata=None),
             action_form=JournalForm(formdata=None),
             bad_id=bad_id,
             bad_form=bad_form,
@@ -77,8 +88,8 @@ def refused(errors, status=400):
 
 @login_required
 def passkey_options():
-    """The options for adding a passkey, once its name is good."""
-    form = PasskeyNameForm()
+    """The options for adding a passkey, once its name and the password are good."""
+    form = PasskeyAddForm()
     if not form.validate_on_submit():
         return refused(form.errors)
     options = webauthn_passkeys.registration_options(get_db(), current_user, form.name.data)
