@@ -33,7 +33,7 @@ from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, same_origin
 
 from . import figures, rules, two_factor
 from .data import audit, links, owned, users
@@ -385,23 +385,34 @@ CHECKS_ITS_OWN_TOKEN = frozenset(
 
 class CheckedPosts(CSRFProtect):
     """Flask-WTF's CSRFProtect, asking the request's method first: most requests are GETs,
-    which are never checked, and Flask-WTF looks up the view's exemptions before the method."""
+    which are never checked, and Flask-WTF looks up the view's exemptions before the method.
+    A view in CHECKS_ITS_OWN_TOKEN gets the Referer check over HTTPS alone here: its form
+    checks the token."""
 
     def protect(self, apply_exemptions=False):
-        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        if request.endpoint in CHECKS_ITS_OWN_TOKEN:
+            self.check_referrer()
+        else:
             super().protect(apply_exemptions)
+
+    def check_referrer(self):
+        """Flask-WTF's own check over HTTPS (WTF_CSRF_SSL_STRICT): a Referer of this origin
+        (a same-origin browser always sends one: the Referrer-Policy is same-origin)."""
+        strict = request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]
+        if strict and not same_origin(request.referrer or "", f"https://{request.host}/"):
+            self._error_response("The referrer is missing or does not match the host.")
 
 
 csrf = CheckedPosts()
 
 
 def init_app(app):
-    """Check CSRF on every POST (but where the view's form checks it), after the request's
-    other checks; keep therapists to the caseload.
+    """Check CSRF on every POST (the token of a view in CHECKS_ITS_OWN_TOKEN by its form),
+    after the request's other checks; keep therapists to the caseload.
 
     Call after every blueprint is registered, so CSRFProtect's check runs after the others.
     """
     app.before_request(gates)
     csrf.init_app(app)
-    for endpoint in CHECKS_ITS_OWN_TOKEN:
-        csrf.exempt(app.view_functions[endpoint])

@@ -74,3 +74,29 @@ def test_action_buttons_need_the_token(secure, url):
         assert get_db()["share_links"].get(1)["revoked_at"] is None
     assert client.get("/checkin").status_code == 200  # still signed in
     assert re.search(r"Log out", client.get("/checkin").text)
+
+
+@pytest.mark.parametrize(("url", "data", "table"), FORMS)
+@pytest.mark.parametrize(
+    "referrer", [None, "https://evil.example/", "http://localhost/"], ids=["none", "other", "http"]
+)
+def test_over_https_every_form_needs_a_referer_of_this_site(app, url, data, table, referrer):
+    # Flask-WTF's Referer check over HTTPS (WTF_CSRF_SSL_STRICT), also for the forms that
+    # check their token themselves to keep the person's words: a valid token alone is not
+    # enough from another origin. The same post from this site's own page is saved.
+    app.config.update(WTF_CSRF_ENABLED=True, PREFERRED_URL_SCHEME="https")
+    client = app.test_client()
+    here = "https://localhost"
+    page = client.get("/auth/register", base_url=here)
+    form = {"email": "pat@example.com", "password": "correct horse battery", "timezone": "UTC",
+            "csrf_token": csrf_token(page)}  # fmt: skip
+    registered = client.post("/auth/register", data=form, base_url=here,
+                             headers={"Referer": f"{here}/auth/register"})  # fmt: skip
+    assert registered.status_code == 302
+    token = csrf_token(client.get(url, base_url=here))
+    headers = {"Referer": referrer} if referrer else {}
+    refused = client.post(url, data={**data, "csrf_token": token}, base_url=here, headers=headers)
+    assert refused.status_code == 400 and count(app, table) == 0
+    saved = client.post(url, data={**data, "csrf_token": token}, base_url=here,
+                        headers={"Referer": f"{here}{url}"})  # fmt: skip
+    assert saved.status_code in (201, 302) and count(app, table) == 1
