@@ -98,9 +98,19 @@ def describe(kind, detail):
         return what or "Signed in", where
     if kind == "export":
         return f"Downloaded {detail.get('file', 'a file')}", ""
-    if kind == "password-reset":
-        return "Password set from a reset link", "Every device was signed out"
-    return kind.replace("-", " ").capitalize(), ""
+    return SETTINGS_EVENTS.get(kind) or (kind.replace("-", " ").capitalize(), "")
+
+
+# What a person changed of how they sign in: each shows in their "Recent activity", so that
+# a change they did not make (from a session left open) is seen.
+SETTINGS_EVENTS = {
+    "password-reset": ("Password set from a reset link", "Every device was signed out"),
+    "password-changed": ("Changed the password", "Every other device was signed out"),
+    "passkey-added": ("Added a passkey", ""),
+    "passkey-removed": ("Removed a passkey", ""),
+    "two-factor-on": ("Turned two-factor sign-in on", ""),
+    "two-factor-off": ("Turned two-factor sign-in off", ""),
+}
 
 
 def activity_of(user_id, now=None):

@@ -386,3 +386,28 @@ def test_every_new_post_needs_the_csrf_token(app):
     )
     assert response.status_code == 200
     assert re.fullmatch(r"[A-Za-z0-9_-]+", response.json["challenge"])
+
+
+def test_changes_to_how_one_signs_in_show_in_recent_activity(app, pat):
+    # So that a change the person did not make (from a session left open) is seen.
+    from test_two_factor import code_at, turn_on
+
+    add_passkey(pat, "My phone")
+    ((passkey_id, *_),) = passkey_rows(app)
+    assert pat.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 302
+    secret, _ = turn_on(pat)
+    clock.set(clock.now() + timedelta(minutes=1))  # a code of a later time step
+    assert (
+        pat.post("/settings/2fa/off", data={"code": code_at(secret, clock.now())}).status_code
+        == 302
+    )
+    form = {
+        "current_password": PASSWORD,
+        "new_password": "a new passphrase",
+        "confirm": "a new passphrase",
+    }
+    assert pat.post("/settings/password", data=form).status_code == 302
+    page = pat.get("/settings/activity").text
+    for what in ("Added a passkey", "Removed a passkey", "Turned two-factor sign-in on",
+                 "Turned two-factor sign-in off", "Changed the password"):  # fmt: skip
+        assert what in page, what

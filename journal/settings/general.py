@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from .. import onetime
+from .. import account, onetime
 from ..data import users
 from ..db import get_db
 from ..fields import (
@@ -261,6 +261,7 @@ def password():
             # Every other device is signed out; this one carries on under a new sign-in, so
             # a copy of its cookies taken earlier is signed out too.
             renew_signin()
+            account.record_activity("password-changed")
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from .. import account
 from .. import passkeys as webauthn_passkeys
 from ..data import passkeys
 from ..db import get_db, write_transaction
@@ -108,6 +109,7 @@ def add_passkey():
         added = webauthn_passkeys.register(db, current_user.id, form.answer())
     if added is None:
         return refused({"passkey": ["That passkey could not be added. Please try again."]})
+    account.record_activity("passkey-added")
     flash("Your passkey is added. You can sign in with it on the log-in page.")
     return jsonify(next=url_for("settings.passkeys_page"))
 
@@ -136,5 +138,6 @@ def remove_passkey(passkey_id):
     with write_transaction() as db:
         if not passkeys.delete_of(db, current_user.id, passkey_id):
             abort(404)
+    account.record_activity("passkey-removed")
     flash("The passkey is removed. It can no longer sign in to your journal.")
     return redirect(url_for("settings.passkeys_page"))

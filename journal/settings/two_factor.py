@@ -13,7 +13,7 @@ The logic is journal/two_factor.py. Decisions:
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .. import two_factor
+from .. import account, two_factor
 from ..db import get_db
 from ..numbers import plural
 
@@ -79,6 +79,7 @@ def two_factor_page():
         return wrong(form, "That code does not match. Check the app's newest code and try again.")
     session.pop(SETUP_KEY, None)
     two_factor.succeeded(get_db(), current_user.email)
+    account.record_activity("two-factor-on")
     return page(two_factor.CodeForm(formdata=None), codes=codes)
 
 
@@ -105,6 +106,7 @@ def two_factor_off():
     if answer is not None:
         return answer
     two_factor.turn_off(get_db(), current_user.id)
+    account.record_activity("two-factor-off")
     flash("Two-factor sign-in is off. Your recovery codes no longer work.")
     return redirect(url_for("settings.two_factor_page"))
 
