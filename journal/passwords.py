@@ -3,6 +3,7 @@ hashed, and the limits on guessing (failed log-ins, counted in SQLite so they ho
 gunicorn workers). Used by log-in and registration (journal/auth.py) and by the password
 change (journal/settings/general.py)."""
 
+import ipaddress
 import math
 from functools import cache
 from pathlib import Path
@@ -81,6 +82,21 @@ def password_field(label, autocomplete):
 # Failed log-ins live in SQLite so the limits hold across gunicorn workers.
 
 
+def address_key(address):
+    """What the per-address limit counts a network address under: an IPv4 address itself,
+    an IPv6 address's /64 (one home or phone has a whole /64 and may use any address in it:
+    counted one by one, each guess could come from a new address). Anything else as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:10.0.0.1 is 10.0.0.1
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def throttle_wait(db, email, address, now=None):
     """Seconds until `email` (or `address`) may try again; 0 when not throttled.
 
@@ -94,7 +110,7 @@ def throttle_wait(db, email, address, now=None):
     wait = 0.0
     for column, key, limit in (
         ("email", email, current_app.config["LOGIN_MAX_FAILURES"]),
-        ("address", address, current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]),
+        ("address", address_key(address), current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]),
     ):
         times = users.failure_times(db, column, key, since, limit)
         if len(times) >= limit:
@@ -110,4 +126,4 @@ def record_failure(db, email, address, now=None):
     since = now - current_app.config["LOGIN_WINDOW_MINUTES"] * 60
     with db.atomic():
         users.forget_failures_before(db, since)
-        users.add_failure(db, email, address, now)
+        users.add_failure(db, email, address_key(address), now)

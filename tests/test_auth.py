@@ -322,6 +322,22 @@ def test_address_limit_is_looser(tmp_path):
     assert fail(auth, email="p9@example.com", address="10.0.0.2")[0].status_code == 400
 
 
+def test_the_address_limit_counts_an_ipv6_network_as_one_address(tmp_path):
+    # A home or a phone has a whole IPv6 /64 and may use any address in it: counted one by
+    # one, each guess could come from a fresh address. Another /64 is someone else.
+    app = make_app(tmp_path, LOGIN_ADDRESS_MAX_FAILURES=8)
+    from conftest import AuthActions
+
+    auth = AuthActions(app.test_client())
+    for n in range(8):
+        (response,) = fail(auth, email=f"p{n}@example.com", address=f"2001:db8:1:2::{n + 1:x}")
+        assert response.status_code == 400
+    (refused,) = fail(auth, email="p9@example.com", address="2001:db8:1:2:ffff::9")
+    assert refused.status_code == 429
+    assert fail(auth, email="p9@example.com", address="2001:db8:1:3::1")[0].status_code == 400
+    assert fail(auth, email="p9@example.com", address="10.0.0.2")[0].status_code == 400
+
+
 def test_lock_ends_when_the_window_passes(app, client, auth):
     auth.register()
     auth.logout()
