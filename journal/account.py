@@ -160,6 +160,7 @@ ACTION_WORDS = {
     "deactivate": "deactivated your account",
     "reactivate": "reactivated your account",
     "reset-link": "made a link to set a new password for your account",
+    "create-admin": "made this administrator account",
 }
 # Who acted, when their account has no name to show (or is gone), by the log's `actor_role`.
 ROLE_WORDS = {

@@ -287,6 +287,7 @@ def create_admin_command(email, link):
             },
         )
         token = onetime.make_reset(db, user_id) if link else None
+        audit.record(db, None, "create-admin", user_id, actor_role="command line")
     click.echo(f"Created the admin {email}.")
     if token:
         click.echo(f"Set its password within {onetime.RESET_HOURS} hours, once, at:")

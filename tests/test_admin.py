@@ -64,6 +64,10 @@ def test_create_admin_asks_for_the_password_twice_and_stores_an_admin(app):
     )
     assert (role, deactivated) == ("admin", None)
     assert ADMIN_PASSWORD not in password_hash
+    # Written to the audit log, as the command line's other account actions are.
+    assert sql(app, "select actor_id, actor_role, action, subject_id from audit") == [
+        (None, "command line", "create-admin", 1)
+    ]
 
 
 @pytest.mark.parametrize(
