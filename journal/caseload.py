@@ -53,7 +53,7 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
 - The invite code folds away (a closed `<details>`) once a therapist has a linked patient.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -66,12 +66,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from wtforms import HiddenField
+from wtforms.validators import Optional, ValidationError
 
-from . import access, figures, instruments, reviews, timezones, windows
+from . import access, clock, figures, instruments, reviews, timezones, windows
 from .access import flagged_days, linked_patient_or_404, shared_reflections, therapist_required
 from .data.reviews import NOTICE_DAYS
 from .db import PAGE_NUMBER
-from .fields import JournalForm
+from .fields import JournalForm, strip
 from .numbers import figure, plural, rounded
 from .reports.content import default_range
 from .reports.pdf import pdf_response
@@ -288,7 +290,7 @@ def patient(patient_id):
         local_time=timezones.local_time,
         reviewed_at=reviewed_at,
         since=reviews.since_review(person, reviewed_at, link["linked_at"]),
-        form=JournalForm(),
+        form=ReviewForm(formdata=None, data={"shown_at": clock.utcnow_iso()}),
         history=shown,
         history_page=page,
         history_pages=pages,
@@ -299,14 +301,32 @@ def patient(patient_id):
     )
 
 
+def shown_moment(form, field):
+    """A page's moment as the page wrote it: ISO 8601 with its offset."""
+    try:
+        moment = datetime.fromisoformat(field.data)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError("Reload the page, then mark as reviewed.")
+
+
+class ReviewForm(JournalForm):
+    """ "Mark as reviewed", carrying when its page was shown (see reviews.mark_reviewed); a
+    post without it (another client) is a review now."""
+
+    shown_at = HiddenField(filters=[strip], validators=[Optional(), shown_moment])
+
+
 @bp.route("/caseload/<int:patient_id>/reviewed", methods=["POST"])
 @login_required
 @therapist_required
 def reviewed(patient_id):
     person = linked_patient_or_404(patient_id)
-    if not JournalForm().validate_on_submit():
+    form = ReviewForm()
+    if not form.validate_on_submit():
         abort(400)
-    if not reviews.mark_reviewed(current_user.id, patient_id):
+    if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
         abort(404)  # unlinked between the check and the write
     access.record_therapist_access(patient_id)
     flash(f"Marked {person.shared_name} as reviewed. New entries will show here from now on.")

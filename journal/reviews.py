@@ -21,7 +21,7 @@ Decisions:
   years of history after a review would otherwise make the page as long as the history).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from . import access, clock, figures, instruments, timezones
 from .data import reviews as data
@@ -43,10 +43,15 @@ def reviews_of(therapist_id):
     return data.reviews_of(get_db(), therapist_id)
 
 
-def mark_reviewed(therapist_id, patient_id):
-    """Record a review now (the app's clock), only while the patient is linked to the
-    therapist; True when recorded. The latest time wins."""
-    return data.mark_reviewed(get_db(), therapist_id, patient_id, clock.utcnow_iso())
+def mark_reviewed(therapist_id, patient_id, shown_at=None):
+    """Record a review, only while the patient is linked to the therapist; True when
+    recorded. Its time is when the page the button is on was shown (`shown_at`, ISO text;
+    never later than now), so that what the patient saved while the page stood open is not
+    taken as seen; now without one. The latest time wins."""
+    at = clock.utcnow_iso()
+    if shown_at is not None:
+        at = min(at, datetime.fromisoformat(shown_at).astimezone(UTC).isoformat(timespec="seconds"))
+    return data.mark_reviewed(get_db(), therapist_id, patient_id, at)
 
 
 # What is new

@@ -251,6 +251,33 @@ def test_a_reviewed_flag_comes_back_only_with_an_entry_that_flags_its_day(app, l
     assert f"Flagged {TODAY - timedelta(days=1):%-d %b}: thoughts of self-harm reported" in card
 
 
+def test_a_review_sent_from_a_page_left_open_leaves_what_came_since_unreviewed(app, linked):
+    # The therapist opens the page at noon; the patient reports thoughts of self-harm at
+    # 12:20; the button on the noon page is pressed at 12:30. The review counts from noon:
+    # the flag the page never showed stays under "needs attention" and "Since".
+    doc, pat, pid = linked
+    checkin(pat, ago(0), 6)
+    page = doc.get(f"/caseload/{pid}").text
+    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
+    later(minutes=20)
+    checkin(pat, ago(0), 1, loaded_for=ago(0), self_harm="y")
+    later(minutes=30)
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at}).status_code == 302
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "thoughts of self-harm reported" in card
+    assert "thoughts of self-harm reported" in since(doc.get(f"/caseload/{pid}").text)
+    # A moment that is no moment is refused and records nothing; one in the future counts
+    # as now, never later.
+    for bad in ("yesterday", "2026-12-03T12:00:00"):
+        assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": bad}).status_code == 400
+    assert rows(app, "select reviewed_at from caseload_reviews") == [(NOW.isoformat(),)]
+    future = (NOW + timedelta(days=3)).isoformat()
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": future}).status_code == 302
+    assert rows(app, "select reviewed_at from caseload_reviews") == [
+        ((NOW + timedelta(minutes=30)).isoformat(),)
+    ]
+
+
 def test_a_review_leaves_the_other_reasons_alone(app, linked):
     doc, _, pid = linked
     mark(doc, pid)
