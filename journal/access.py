@@ -31,7 +31,7 @@
 import json
 from functools import wraps
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, after_this_request, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, same_origin
 
@@ -215,25 +215,33 @@ def linked_patient_or_404(patient_id):
     """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else.
 
     Every caseload route that reaches a patient comes through here, so this is where the
-    audit log records a view (`record_therapist_access`), before the view reads anything. A
-    POST is recorded by its view once its form is accepted: a refused form changes nothing,
-    the audit log included.
+    audit log is asked to record a view (`record_therapist_access`): once the view has
+    answered with what it shows, so a request it refuses (a bad range or page, a chart
+    format it does not draw: 400, 404) records nothing and never reads as a view in the
+    patient's "Recent activity". The record is written before the answer leaves: a failure
+    to record answers 500 and shows nothing. A POST is recorded by its view once its form is
+    accepted: a refused form changes nothing, the audit log included.
     """
     if not current_user.is_therapist:
         abort(404)
     if not links.is_linked(get_db(), patient_id, current_user.id):
         abort(404)
     if request.method in ("GET", "HEAD"):
-        record_therapist_access(patient_id)
+
+        @after_this_request
+        def record_if_shown(response):
+            if response.status_code < 400:
+                record_therapist_access(patient_id)
+            return response
+
     return person(patient_id)
 
 
 def record_therapist_access(patient_id):
     """Append the signed-in therapist's reach into `patient_id`'s data to the audit log:
     `view` for a GET (a page, a report, a chart), `change` for a POST (marking reviewed),
-    with the route's name as detail (`chart:<name>` for a chart). Committed before the view
-    reads, so a failure to record shows nothing. A chart the app does not have is not
-    recorded: its route answers 404 and reaches nothing."""
+    with the route's name as detail (`chart:<name>` for a chart). A chart the app does not
+    have is not recorded: its route answers 404 and reaches nothing."""
     detail = request.endpoint or ""
     if detail.endswith(".chart"):
         name = (request.view_args or {}).get("name")

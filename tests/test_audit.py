@@ -93,6 +93,23 @@ def test_an_unlinked_patient_or_an_unknown_chart_records_nothing(app, linked):
     assert rows(app) == []
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("?days=7", 400), ("?page=abc", 400), ("?metric=Nothing", 400),
+     ("/charts/mood-timeline.gif", 404), ("/charts/mood-timeline.svg?theme=neon", 400),
+     ("/charts/mood-timeline.svg?days=7", 400)],
+)  # fmt: skip
+def test_a_refused_request_records_nothing_and_is_no_view_in_recent_activity(
+    app, linked, path, status
+):
+    # The app answered 400 or 404 and showed nothing: the patient must not read that their
+    # therapist viewed their progress.
+    doc, pat, pat_id, _doc_id = linked
+    assert doc.get(f"/caseload/{pat_id}{path}").status_code == status
+    assert rows(app) == []
+    assert not [what for _, what in activity_items(pat) if "viewed" in what]
+
+
 def test_a_failure_to_record_shows_nothing(app, linked):
     doc, pat, pat_id, _doc_id = linked
     made = pat.post("/share", data={"label": "Dr Other", "days": "7"})
