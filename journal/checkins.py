@@ -325,7 +325,9 @@ def find_request(key):
 def signed_in_here():
     """What the script keeps on the device for the offline page's check-in form, as data
     attributes for the layout's log-out form: the patient's queue tag, whether their new
-    reflections start private, and until when the sign-in lasts (milliseconds since 1970).
+    reflections start private, their time zone (the offline form's "today" is the account's
+    day, as /checkin's, not the phone's), and until when the sign-in lasts (milliseconds
+    since 1970).
 
     That is when the server ends this sign-in (`User.signin_ends_at`: when "Keep me signed in"
     runs out, else the idle timeout after the last request the server recorded), so the form
@@ -342,6 +344,7 @@ def signed_in_here():
     return {
         "data-queue-owner": queue_owner(),
         "data-private-default": "1" if current_user.private_by_default else "0",
+        "data-time-zone": current_user.timezone,
         "data-signed-in-until": str(int(until.timestamp() * 1000)),
     }
 

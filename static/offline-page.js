@@ -10,6 +10,22 @@ import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js"
 // The connection came back while this page was open.
 let cameOnline = false;
 
+// Today in the account's time zone (as /checkin counts it), not the phone's: a phone set to
+// another zone would otherwise save a check-in on the wrong day, or one still to come.
+function accountToday(zone) {
+  const parts = (options) => {
+    const found = new Intl.DateTimeFormat("en-CA", options).formatToParts(new Date());
+    return Object.fromEntries(found.map((part) => [part.type, part.value]));
+  };
+  let day;
+  try {
+    day = parts({ timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit" });
+  } catch {
+    day = parts({ year: "numeric", month: "2-digit", day: "2-digit" }); // an unknown zone: the phone's
+  }
+  return `${day.year}-${day.month}-${day.day}`;
+}
+
 export const onOfflinePage = () => document.querySelector("[data-offline-page]") !== null;
 
 // How many check-ins wait here (no details: it is the same for anyone), and whether their
@@ -52,10 +68,7 @@ export function startOfflinePage() {
   offlineForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (saving) return; // a second tap while the first is being kept
-    const now = new Date();
-    const pad = (n) => String(n).padStart(2, "0");
-    offlineForm.elements.date.value =
-      `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+    offlineForm.elements.date.value = accountToday(me.zone);
     const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
     if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
     if (!signedIn.get()) {

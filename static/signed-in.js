@@ -1,8 +1,8 @@
 // Who is signed in on this device, for the offline page's form: every page a patient sees
-// leaves their queue tag, whether their reflections start private, and until when the
-// sign-in lasts (on the log-out form, see checkins.signed_in_here); logging out, or any
-// page seen without a patient signed in, takes it away. The offline page is the same for
-// everyone, so it reads this rather than showing anything of its own.
+// leaves their queue tag, whether their reflections start private, their time zone, and
+// until when the sign-in lasts (on the log-out form, see checkins.signed_in_here); logging
+// out, or any page seen without a patient signed in, takes it away. The offline page is the
+// same for everyone, so it reads this rather than showing anything of its own.
 
 export const signedIn = {
   KEY: "afterglow-signed-in",
@@ -34,6 +34,7 @@ export function noteWhoIsSignedIn() {
     signedIn.set({
       owner: logout.dataset.queueOwner,
       private: logout.dataset.privateDefault === "1",
+      zone: logout.dataset.timeZone || "",
       until: Number(logout.dataset.signedInUntil) || 0,
     });
   } else if (!document.querySelector("[data-offline-page]")) {

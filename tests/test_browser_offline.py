@@ -9,7 +9,9 @@ import re
 import sqlite3
 import time
 from contextlib import closing
+from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -328,6 +330,31 @@ def offline_form(page):
 
 def browser_today(page):
     return page.evaluate("new Date().toLocaleDateString('en-CA')")  # YYYY-MM-DD, local
+
+
+def test_the_offline_check_in_is_for_the_accounts_day_not_the_phones(page, context, live_server):
+    # The account keeps a time zone whose date today differs from the phone's: /checkin
+    # counts days in the account's zone, and so must the offline page's form (a phone a day
+    # behind saved the check-in on yesterday; one a day ahead, on a day still to come).
+    email = register(page)
+    phone_today = browser_today(page)
+    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+                if datetime.now(ZoneInfo(z)).date().isoformat() != phone_today)  # fmt: skip
+    page.goto("/settings")
+    page.get_by_label("Time zone").select_option(zone)
+    page.get_by_role("button", name="Save settings").tap()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/checkin")
+    form = offline_form(page)
+    tap_scale(page, "Mood today", 6)
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    account_today = datetime.now(ZoneInfo(zone)).date().isoformat()
+    assert stored_checkins(live_server, email) == [(account_today, 6, "")]
 
 
 def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context, live_server):
