@@ -1,8 +1,10 @@
 // Leaving (a log-out, or the page that says the account is erased): nothing of the person
 // stays on this device for whoever signs in next, neither the note of who is signed in nor
-// their check-ins kept here (those still waiting get one more try to be sent first). The
-// server's answer drops the browser's copies of their pages (auth.forget_pages). Another
-// person's unsent check-ins stay until that person signs in again.
+// their check-ins kept here (those still waiting get one more try to be sent first; any the
+// server has not taken are deleted only once the person says so, and never while offline,
+// when the log-out could not reach the server anyway). The server's answer drops the
+// browser's copies of their pages (auth.forget_pages). Another person's unsent check-ins
+// stay until that person signs in again.
 import { checkinQueue } from "./checkin-store.js";
 import { sync } from "./checkin-sync.js";
 import { signedIn } from "./signed-in.js";
@@ -13,20 +15,41 @@ async function forget(owner) {
   for (const entry of mine) await checkinQueue.remove(entry.key);
 }
 
+const OFFLINE =
+  "You're offline, so logging out can't reach the journal yet. Try again when you're back " +
+  "online: any check-in waiting on this phone is sent first.";
+
+function unsentWarning(count) {
+  const one = count === 1;
+  const what = one ? "1 check-in written on this phone is" : `${count} check-ins written on this phone are`;
+  return `${what} not in your journal yet. Logging out deletes ${one ? "it" : "them"} from this phone. Log out anyway?`;
+}
+
 export function cleanUpOnLeaving() {
   const logout = document.querySelector("form.logout");
   if (logout) {
     let leaving = false;
     logout.addEventListener("submit", async (event) => {
-      signedIn.clear();
       const owner = logout.dataset.queueOwner;
-      if (!owner) return; // a therapist: nothing is kept on the device
+      if (!owner) {
+        signedIn.clear();
+        return; // a therapist: nothing is kept on the device
+      }
       event.preventDefault();
       if (leaving) return;
+      if (!navigator.onLine) {
+        window.alert(OFFLINE);
+        return;
+      }
       leaving = true;
       const aWhile = new Promise((resolve) => setTimeout(resolve, 5000));
       try {
         await Promise.race([sync(), aWhile]);
+        const unsent = (await checkinQueue.all()).filter((e) => e.owner === owner).length;
+        if (unsent && !window.confirm(unsentWarning(unsent))) {
+          leaving = false;
+          return;
+        }
         await forget(owner);
       } catch {}
       HTMLFormElement.prototype.submit.call(logout);

@@ -155,6 +155,54 @@ def queued(page):
     )
 
 
+def said_when(page, action):
+    """The message of the dialog `action` brings up, at once or after the script has tried
+    to send what waits (answered "no")."""
+    said = []
+
+    def answer(dialog):
+        said.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer)
+    action()
+    for _ in range(100):  # the handler runs while Playwright waits
+        if said:
+            return said[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("no dialog came up")
+
+
+def test_log_out_never_deletes_an_unsent_check_in_unasked(page, context, live_server):
+    # Offline, the log-out could not reach the server: it says so and changes nothing (it
+    # deleted the queued check-in and left the person signed in). Online with a check-in the
+    # server has not taken, it asks first; "no" keeps both the sign-in and the words.
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    save_offline(page, 5, reflection="Not in the journal yet")
+    log_out = page.get_by_role("contentinfo").get_by_role("button", name="Log out")
+    assert "You're offline" in said_when(page, log_out.tap)
+    assert [e["reflection"] for e in queued(page)] == ["Not in the journal yet"]
+
+    # Online, but the check-in does not get through (the server out of reach for /checkin).
+    page.route(re.compile(r"/checkin$"), lambda route: route.abort("connectionrefused"))
+    context.set_offline(False)
+    asked = said_when(page, log_out.tap)
+    assert asked.startswith("1 check-in written on this phone is not in your journal yet")
+    expect(log_out).to_be_visible()  # still signed in
+    assert [e["reflection"] for e in queued(page)] == ["Not in the journal yet"]
+    assert stored_checkins(live_server, email) == []
+
+    # Through again: it is sent, and logging out asks nothing.
+    page.unroute(re.compile(r"/checkin$"))
+    page.reload()
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    assert [r[1:] for r in stored_checkins(live_server, email)] == [(5, "Not in the journal yet")]
+
+
 def test_the_same_queued_check_in_sent_twice_is_stored_once(page, context, live_server):
     email = register(page)
     controlled(page)
