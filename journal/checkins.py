@@ -197,15 +197,20 @@ def sent_values(form):
     }
 
 
-def save_checkin(day, form, tracked, values, merging=False):
+def save_checkin(day, form, tracked, values, merging=False, saved_at=None):
     """Save `values` (`sent_values`, or `merged` ones) as the check-in for `day` (one per
     local date: a new one, or the stored one replaced), with the form's symptom ratings
-    (`merging`: a rating left empty keeps the stored one)."""
+    (`merging`: a rating left empty keeps the stored one); written at `saved_at` (a queued
+    check-in's time on the phone) or now."""
     now = clock.utcnow_iso()
+    # Never later than now: a phone whose clock runs ahead must not make its entry "newer"
+    # than what is saved after it. To the millisecond, as the phone tells it.
+    moment = min(saved_at, clock.now()) if saved_at else clock.now()
+    written = moment.astimezone(UTC).isoformat(timespec="milliseconds")
     ratings_given = ratings(form, tracked, keep_unanswered=merging)
     db = get_db()
     with db.atomic():
-        checkin_id = checkin_data.save(db, current_user.id, day.isoformat(), values, now)
+        checkin_id = checkin_data.save(db, current_user.id, day.isoformat(), values, now, written)
         symptom_data.save_scores(db, checkin_id, ratings_given)
     return values
 
@@ -350,8 +355,13 @@ def signed_in_here():
 
 
 def newer_than(row, saved_at):
-    """True when `row` was saved at or after `saved_at` (to the second, as rows are stored)."""
-    return datetime.fromisoformat(row["updated_at"]) >= saved_at.replace(microsecond=0)
+    """True when `row` was written at or after `saved_at`: its `written_at` (to the
+    millisecond: the phone's time of a check-in that came from a queue, not when the server
+    received it), or for a row from before that column its `updated_at` (to the second)."""
+    written = datetime.fromisoformat(row.get("written_at") or row["updated_at"])
+    if written.microsecond == 0:  # stored to the second: the same second counts as newer
+        saved_at = saved_at.replace(microsecond=0)
+    return written >= saved_at
 
 
 def save_once(day, form, tracked, key=None, saved_at=None):
@@ -372,16 +382,16 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
             status, verb = "saved", "Saved"
-            values = save_checkin(day, form, tracked, sent_values(form))
+            values = save_checkin(day, form, tracked, sent_values(form), saved_at=saved_at)
         elif form.loaded_for.data == day.isoformat():
             status, verb = "updated", "Updated"
-            values = save_checkin(day, form, tracked, sent_values(form))
+            values = save_checkin(day, form, tracked, sent_values(form), saved_at=saved_at)
         else:
             values = merged(stored, sent_values(form))
             if problems := merge_problems(values):
                 return "too-long", None, problems
             status, verb = "updated", "Added to"
-            values = save_checkin(day, form, tracked, values, merging=True)
+            values = save_checkin(day, form, tracked, values, merging=True, saved_at=saved_at)
         if key:
             checkin_data.record_request(
                 db, current_user.id, key, day.isoformat(), status, clock.utcnow_iso()

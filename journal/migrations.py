@@ -661,6 +661,16 @@ def m030_emails_in_lower_case(db):
             db.execute("update users set email = ? where id = ?", [email.lower(), user_id])
 
 
+@migrations()
+def m031_checkins_written_at(db):
+    # When the person wrote the check-in that is stored: the phone's time for one sent from
+    # its queue (saved_at), the server's for one saved live. A late delivery is compared with
+    # it, not with when the server received the stored one: a phone's 9:00 entry delivered at
+    # 10:30 is older than a tablet's 10:00 entry delivered after it. Empty for rows from
+    # before: their updated_at stands in.
+    db.execute("alter table checkins add column written_at text")
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 

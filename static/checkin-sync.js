@@ -126,7 +126,11 @@ async function syncOnce() {
     return { sent: 0, signedOut: true, waiting: waiting.length };
   }
   let sent = 0;
-  for (const entry of waiting.filter((e) => e.owner === session.owner)) {
+  // Oldest written first, as they would have been saved online: two of one day are then
+  // added together in order, the later one last.
+  const mine = waiting.filter((e) => e.owner === session.owner);
+  mine.sort((a, b) => String(a.saved_at).localeCompare(String(b.saved_at)));
+  for (const entry of mine) {
     let response;
     let answer = {};
     try {

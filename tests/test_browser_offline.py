@@ -95,6 +95,22 @@ def test_offline_checkin_waits_then_reaches_the_server_once(page, context, live_
     assert stored_checkins(live_server, email) == [row]
 
 
+def test_two_check_ins_of_one_day_written_offline_are_added_together_in_order(
+    page, context, live_server
+):
+    # Sent in the order written (the queue's keys are random): the morning's first, the
+    # evening's added to it, its mood the day's, as two saves online would be.
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    for mood, words in ((3, "morning"), (7, "evening"), (5, "night")):
+        save_offline(page, mood, reflection=words)
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 3 check-ins")
+    ((_, mood, reflection),) = stored_checkins(live_server, email)
+    assert (mood, reflection) == (5, "morning\n\nevening\n\nnight")
+
+
 def is_checkin_post(response):
     return response.request.method == "POST" and urlsplit(response.url).path == "/checkin"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import TODAY
+from factories import NOW, TODAY
 from PIL import Image
 
 from journal import clock
@@ -343,8 +343,9 @@ def test_same_key_sent_at_once_saves_once(app):
 
 
 def set_updated_at(app, when):
+    """The stored check-in as written (and saved) at `when`."""
     with app.app_context():
-        get_db().execute("update checkins set updated_at = ?", [when])
+        get_db().execute("update checkins set updated_at = ?, written_at = ?", [when, when])
 
 
 def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patient):
@@ -418,6 +419,33 @@ def test_queued_checkin_saved_after_the_stored_one_is_applied(app, client, patie
     assert answer.json == {"status": "updated", "day": DAY}
     (row,) = checkins(app)
     assert (row["mood"], row["reflection"]) == (5, "morning\n\nlater")
+
+
+def test_a_late_delivery_is_compared_with_when_the_stored_one_was_written(app, client, patient):
+    # A phone's check-in written at noon reaches the server at 13:30; a tablet's written at
+    # 13:00 arrives after it. The tablet's is newer, though it arrives later than the phone's
+    # was received: it is added (its words below, its mood), not refused as older.
+    def at(minutes):
+        return (NOW + timedelta(minutes=minutes)).isoformat()
+
+    app.config["IDLE_MINUTES"] = 0  # the clock moves on; the sign-in stays
+    clock.set(NOW + timedelta(minutes=90))
+    phone = send(client, idempotency_key="phone-key-0001", saved_at=at(0), mood="3",
+                 reflection="from the phone")  # fmt: skip
+    assert phone.json["status"] == "saved"
+    clock.set(NOW + timedelta(minutes=100))
+    tablet = send(client, idempotency_key="tablet-key-001", saved_at=at(60), mood="7",
+                  reflection="from the tablet")  # fmt: skip
+    assert tablet.json["status"] == "updated"
+    (row,) = checkins(app)
+    assert (row["mood"], row["reflection"]) == (7, "from the phone\n\nfrom the tablet")
+    # Older than both: kept out; a phone clock running ahead counts as now, never later.
+    late = send(client, idempotency_key="late-key-00001", saved_at=at(-60), mood="1")
+    assert late.json["status"] == "kept-newer"
+    ahead = send(client, idempotency_key="ahead-key-0001", saved_at=at(24 * 60), mood="8")
+    assert ahead.json["status"] == "updated"
+    written = datetime.fromisoformat(checkins(app)[0]["written_at"])
+    assert written == NOW + timedelta(minutes=100)
 
 
 def test_queued_checkin_for_an_empty_day_is_saved(app, client, patient):
