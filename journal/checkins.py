@@ -25,14 +25,17 @@ IndexedDB while offline) carry two extra fields, and may ask for a JSON answer:
   makes a second save; a refused request (bad input, 413) records nothing, so a corrected retry
   works.
 - `saved_at` (ISO 8601 in UTC, the device's clock when the person pressed Save): when the
-  stored check-in for that day was saved at or after that moment, a newer entry exists and
+  stored check-in for that day was written at or after that moment (its `written_at`: the
+  phone's time for one that came from a queue, the server's for one saved live; not when the
+  server received it), a newer entry exists and
   the queued one is *not* applied at all, not even merged: the stored row stays exactly as it
   is and the answer is `{"status": "kept-newer"}`. Merging (see `merged`) would still change
   the newer entry (the older mood would win, its tags and words would be added), and the
   promise is that a late delivery never overwrites a newer entry. The queued words are not
   lost: the device keeps a kept-newer entry, shows it with its text and a link to the day, and
-  removes it only when the person dismisses it. Stored times have whole seconds, so a tie
-  within the same second keeps the stored entry. The comparison trusts the device's clock.
+  removes it only when the person dismisses it. A stored time with whole seconds only (a
+  row from before `written_at`) ties within its second, which keeps the stored entry. The
+  comparison trusts the device's clock, never later than the server's.
 
 With `Accept: application/json` the answer is 200 `{"status": "saved" | "updated" |
 "duplicate" | "kept-newer", "day": "YYYY-MM-DD"}`, or 400 `{"errors": {"field": [message,
