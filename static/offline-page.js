@@ -28,13 +28,22 @@ function accountToday(zone) {
 
 export const onOfflinePage = () => document.querySelector("[data-offline-page]") !== null;
 
+// Check-ins the server did not take as written: kept on the device with its reason, which the
+// check-in page shows (this page names nothing of anyone's).
+const NOT_SAVED = (count) =>
+  `${count === 1 ? "1 check-in" : `${count} check-ins`} kept on this device could not be saved ` +
+  "as written: open “Check in” once you're signed in to see why and keep the words.";
+
 // How many check-ins wait here (no details: it is the same for anyone), and whether their
 // writer must log in to send them (the last sync found them signed out).
 export async function describeOffline(sent = 0) {
-  const waiting = (await checkinQueue.all()).filter((e) => e.state === "waiting").length;
+  const entries = await checkinQueue.all();
+  const waiting = entries.filter((e) => e.state === "waiting").length;
+  const notSaved = entries.length - waiting; // refused, or a newer check-in was kept
   const parts = cameOnline && navigator.onLine ? ["You're back online."] : [];
   if (sent) parts.push(sentText(sent));
   if (waiting) parts.push(waitingText(waiting));
+  if (notSaved) parts.push(NOT_SAVED(notSaved));
   if (cameOnline) parts.push("Tap “Try again” to load the page.");
   if (waiting && lastSync().signedOut && navigator.onLine) askToLogIn(parts.join(" "), waiting);
   else if (parts.length) say(parts.join(" "));

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from test_browser import (
     DAY_URL,
+    check_in,
     each_scheme,
     log_in,
     log_in_here,
@@ -419,6 +420,26 @@ def test_the_offline_check_in_is_for_the_accounts_day_not_the_phones(page, conte
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
     account_today = datetime.now(ZoneInfo(zone)).date().isoformat()
     assert stored_checkins(live_server, email) == [(account_today, 6, "")]
+
+
+def test_the_offline_page_says_when_a_kept_check_in_could_not_be_saved(page, context):
+    # The server refuses the queued check-in (with today's saved reflection it would be too
+    # long): the offline page, where it was written, says so, not only /checkin.
+    register(page)
+    check_in(page, 6, reflection="a" * 15_000)
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/progress")
+    form = offline_form(page)
+    tap_scale(page, "Mood today", 4)
+    form.get_by_label("Reflection", exact=True).fill("b" * 6_000)
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text(
+        "1 check-in kept on this device could not be saved as written"
+    )
+    assert [e["state"] for e in queued(page)] == ["refused"]
 
 
 def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context, live_server):
