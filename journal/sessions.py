@@ -236,7 +236,7 @@ def render_form(form, row=None, number=None, carried=False, note=None, action=No
     return render_template(
         "sessions/form.html",
         form=form,
-        row=row,
+        row=with_local_time(row) if row else None,
         number=number,
         carried=carried,
         note=note,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import unlabelled_inputs
-from factories import checkin
+from factories import TODAY, checkin, person, session
 
 from journal import clock
 from journal.db import get_db
@@ -1196,3 +1196,22 @@ def test_a_form_sent_back_says_at_its_top_that_nothing_was_saved(client, patient
     assert re.findall(r'href="#([^"]+)"', summary.group(1)) == ["dose_mg", "mood_before"]
     assert response.text.index('id="error-summary"') < response.text.index('id="started_at"')
     assert 'id="error-summary"' not in client.get("/sessions/new").text
+
+
+def test_a_sessions_day_and_time_name_one_moment_after_a_zone_change(app):
+    # Logged in Los Angeles at 23:30, seen after moving to Auckland (a day ahead): the list,
+    # the page and the edit page's heading give the start's date and time both in Auckland,
+    # not the stored Los Angeles day joined to an Auckland time (a moment a day off).
+    client = person(app, "la@example.com", timezone="America/Los_Angeles")
+    yesterday = TODAY - timedelta(days=1)
+    session(client, yesterday.isoformat(), started_at=f"{yesterday}T23:30")
+    moved = {"timezone": "Pacific/Auckland", "window_days": "7", "clinic_phone": ""}
+    assert client.post("/settings", data=moved).status_code == 302
+    logged = datetime.fromisoformat(f"{yesterday}T23:30").replace(
+        tzinfo=ZoneInfo("America/Los_Angeles")
+    )
+    started = logged.astimezone(ZoneInfo("Pacific/Auckland"))
+    shown = f"{started:%a %-d %b %Y}, {started:%H:%M}"
+    for path in ("/sessions", "/sessions/1"):
+        assert re.search(rf"<time [^>]*>{shown}</time>", client.get(path).text), path
+    assert f'<span class="sub">{started:%a %-d %b %Y}</span>' in client.get("/sessions/1/edit").text
