@@ -100,8 +100,10 @@ def review(today, points, first_session, flags):
     "silent_days" (None: never checked in), "recent_mean", "baseline", "latest_flag",
     "reasons", "attention"}.
     """
-    last = max((d for d, _ in points if d <= today), default=None)
-    silent = (today - last).days if last else None
+    # A day after today is one saved under a time zone ahead of the patient's new one (they
+    # moved west): it is still their latest check-in, checked in 0 days ago.
+    last = max((d for d, _ in points), default=None)
+    silent = max(0, (today - last).days) if last else None
     recent = windows.mean_between(points, today - timedelta(days=RECENT_DAYS - 1), today)
     base = windows.baseline(points, first_session)
     reasons = []

@@ -97,12 +97,14 @@ def _new_flags(patient, never_reviewed, since_day, changed, today):
 
 def unreviewed_flags(patient, reviewed_at, linked_at, today=None):
     """The flagged days of the last FLAG_DAYS days (to the patient's `today`) the therapist has
-    not reviewed, oldest first: what puts a patient under "needs attention"."""
+    not reviewed, oldest first: what puts a patient under "needs attention". A day after
+    `today` counts too: saved under a time zone ahead of the patient's new one (they moved
+    west), it is as recent as a flag gets."""
     today = today or timezones.local_today(patient.timezone)
     _, since_day, changed = _newness(patient, reviewed_at, linked_at)
     start = (today - timedelta(days=FLAG_DAYS - 1)).isoformat()
     flags = _new_flags(patient, reviewed_at is None, since_day, changed, today)
-    return [flag for flag in flags if start <= flag["day"] <= today.isoformat()]
+    return [flag for flag in flags if start <= flag["day"]]
 
 
 def session_facts(row):

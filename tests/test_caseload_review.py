@@ -683,3 +683,21 @@ def test_the_patient_page_is_read_only_like_the_share_page(app, linked):
     assert "add one" not in page and "(change)" not in page
     assert "This view uses 7 days." in page
     assert "Self-observation from the patient's own check-ins" in page
+
+
+def test_a_flag_still_needs_attention_after_the_patient_moves_west(app, linked):
+    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. A self-harm
+    # report on the Auckland date must not vanish from the card when the patient sets Los
+    # Angeles, where that date is still to come ("No check-ins yet", no flag, for up to a day).
+    doc, pat, pid = linked
+    moved = {"window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    auckland_today = TODAY + timedelta(days=1)
+    checkin(pat, auckland_today.isoformat(), 1, self_harm="y")
+    flagged = f"Flagged {auckland_today:%-d %b}"
+    assert flagged in cards(doc.get("/caseload").text)["Robin"]
+    west = {**moved, "timezone": "America/Los_Angeles"}
+    assert pat.post("/settings", data=west).status_code == 302
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert flagged in card and "Needs attention" in card
+    assert "No check-ins yet" not in card
