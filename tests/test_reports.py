@@ -754,13 +754,23 @@ def test_table_headings_never_break_inside_a_word(course, section, headings):
     assert [word for word in headings.split() if word not in words] == []
 
 
-@pytest.mark.parametrize(("item9", "shown"), [(0, False), (1, True), (3, True)])
-def test_the_latest_phq9s_item_9_stands_beside_its_total(app, client, patient, item9, shown):
-    answers = [0, 0, 0, 1, 0, 0, 0, 0, item9]
+@pytest.mark.parametrize(
+    ("item9", "shown", "others"),
+    [(0, False, 0), (1, True, 0), (3, True, 0), (3, True, 2), (2, True, 3)],
+    ids=["none", "minimal", "minimal, 3", "moderately severe", "severe"],
+)
+def test_the_latest_phq9s_item_9_stands_beside_its_total(
+    app, client, patient, item9, shown, others
+):
+    # With a long band ("moderately severe") the note wraps to a third line: it was cut after
+    # two, and "item 9 answered 3 of" lost its "3".
+    answers = [others] * 6 + [0, 1, item9]
     add(app, "assessments", kind="phq9", day=day(-1), answers=json.dumps(answers),
         total=sum(answers), item9=item9)  # fmt: skip
     first = first_page(client)
     assert (f"item 9 answered {item9} of 3" in first) is shown
+    box = first[first.index("PHQ-9 (depression)") : first.index("GAD-7 (anxiety)")]
+    assert (f"item 9 answered {item9} of 3" in box) is shown, box
 
 
 @pytest.mark.parametrize(

@@ -481,12 +481,17 @@ class ReportDocument(FPDF):
     def figure_boxes(self, boxes):
         """A row of shaded boxes: a label, a large figure and a note under it.
 
-        The label and note wrap to two lines at most; the figure stays on one line, in a
-        smaller size if it must ("Remission" is wider than a box at full size).
+        The label wraps to two lines at most and the note to three, the row growing for a
+        third (a PHQ-9's band and its item-9 answer: a safety note is never cut short); the
+        figure stays on one line, in a smaller size if it must ("Remission" is wider than a
+        box at full size).
         """
-        gap, height, pad = 3, 27, 2
+        gap, height, pad, note_line = 3, 27, 2, 3.3
         width = (self.width - gap * (len(boxes) - 1)) / len(boxes)
         inner = width - 2 * pad
+        self.set_font(FONT, "", 7.5)
+        note_lines = max(len(self.wrap(printable(note, ""), inner)) for _, _, note, _ in boxes)
+        height += note_line * max(0, min(note_lines, 3) - 2)
         self.keep(height + 4)
         top = self.get_y()
         for n, (label, figure, note, colour) in enumerate(boxes):
@@ -502,12 +507,13 @@ class ReportDocument(FPDF):
             for text, size, style, tint, y, line_height in (
                 (label, 8, "", MUTED, 2, 3.8),
                 (figure, figure_size, "B", colour, 9.5, 7),
-                (note, 7.5, "", MUTED, 18, 3.3),
+                (note, 7.5, "", MUTED, 18, note_line),
             ):
                 self.set_font(FONT, style, size)
                 self.set_text_color(*tint)
                 self.set_y(top + y)
                 lines = self.wrap(printable(text, style), inner)
-                self.lines_at(lines[: 1 if text is figure else 2], x + pad, line_height)
+                most = 1 if text is figure else 3 if text is note else 2
+                self.lines_at(lines[:most], x + pad, line_height)
         self.set_text_color(*TEXT)
         self.set_xy(self.l_margin, top + height + 4)
