@@ -792,3 +792,21 @@ def test_a_score_without_a_baseline_reads_as_a_change_since_the_first(latest, fi
     )
     if latest != first:
         assert instruments.points_moved(latest - first) in moved
+
+
+def test_a_windows_label_names_the_days_its_figures_stand_on(app, client, patient):
+    # A report ending two days after a session: the window's figures are the whole course's
+    # (days 1-5 here), so its label is as of today ("days 1–7"), not "days 1–2 so far" over a
+    # best day on day 3.
+    start = TODAY - timedelta(days=10)
+
+    def on(offset):
+        return (start + timedelta(days=offset)).isoformat()
+
+    for offset, mood in [(-5, 4), (-3, 5), (-1, 6), (1, 7), (2, 8), (3, 9), (4, 9), (5, 9)]:
+        factories.insert(app, "checkins", day=on(offset), mood=mood)
+    factories.add_session(app, on(0), hour=10)
+    response = client.get(f"/export/report.pdf?start={on(-5)}&end={on(2)}&sections=windows")
+    text = re.sub(r"\s+", " ", " ".join(pages(response.data)))
+    row = text[text.index("#1 ") :]
+    assert "so far" not in row and "on day 3" in row, row

@@ -16,7 +16,8 @@ Decisions where the issue and DESIGN.md are silent:
   even when they fall before `start`). Baselines are the treatment's own (DESIGN.md), so they
   may lie before the range; that is what "against baseline" means.
 - Window figures are those of the whole course (a window is cut by the next session even if
-  that session falls outside the range); the report lists the sessions in the range.
+  that session falls outside the range), and so are their labels ("days 1-7", or "so far"
+  only for a window still open today); the report lists the sessions in the range.
 - Only what a therapist may see enters the data: session rows are copied field by field
   (never the reflection, prompt answers or intention), and words come from
   `access.shared_reflections` alone, so a private reflection cannot reach the PDF. Side
@@ -137,7 +138,9 @@ def report_data(person, start, end):
     timeline = figures.timeline_data(points, sessions, window_days, shown_from, end, "Mood", 10)
     overlay, _, used = figures.overlay_data(points, sessions, window_days, shown_from, end, "Mood")
     scores_chart = figures.assessments_data(phq9_scores, gad7_scores, sessions, shown_from, end)
-    labels = figures.window_labels(sessions, window_days, end)  # as of the end of the range
+    # As of the person's today, as the figures beside them (the whole course): as of `end`, a
+    # window still open then said "days 1-2 so far" over figures of days 1-5.
+    labels = figures.window_labels(sessions, window_days, timezones.local_today(person.timezone))
     lift, lifts = _lift(person, end)
     in_range = [
         _session_row(row, figs, days, lifts[row["number"]])
