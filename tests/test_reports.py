@@ -810,3 +810,43 @@ def test_a_windows_label_names_the_days_its_figures_stand_on(app, client, patien
     text = re.sub(r"\s+", " ", " ".join(pages(response.data)))
     row = text[text.index("#1 ") :]
     assert "so far" not in row and "on day 3" in row, row
+
+
+def painted_runs(pdf_bytes):
+    """Each text run of the PDF as its glyphs are painted, left to right (pypdf's own text
+    extraction reorders right-to-left text itself, so it cannot tell typed order from read
+    order): the page's Tj strings decoded through their fonts' ToUnicode maps."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(BytesIO(pdf_bytes))
+    runs = []
+    for page in reader.pages:
+        maps = {}
+        for name, ref in page["/Resources"]["/Font"].items():
+            font = ref.get_object()
+            if "/ToUnicode" in font:
+                cmap = font["/ToUnicode"].get_object().get_data().decode("latin1")
+                pairs = re.findall(r"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4})>", cmap)
+                maps[name] = {int(a, 16): chr(int(b, 16)) for a, b in pairs}
+        font = None
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op == b"Tf":
+                font = operands[0]
+            elif op == b"Tj":
+                raw = getattr(operands[0], "original_bytes", None) or bytes(operands[0])
+                codes = (int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2))
+                runs.append("".join(maps.get(font, {}).get(code, "?") for code in codes))
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("written", "painted"),
+    [("שלום", "םולש"), ("היום טוב", "בוט םויה")],
+    ids=["a word", "two words"],
+)
+def test_hebrew_is_painted_in_the_order_it_is_read(app, client, patient, written, painted):
+    # Painted left to right in typing order, Hebrew read backwards on paper.
+    factories.insert(app, "checkins", day=TODAY.isoformat(), mood=6, reflection=written)
+    runs = painted_runs(client.get("/export/report.pdf?sections=reflections").data)
+    hebrew = [run for run in runs if re.search("[\u0590-\u05ff]", run)]
+    assert hebrew == [painted], hebrew

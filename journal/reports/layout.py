@@ -22,8 +22,10 @@ for a report whose text needs them (each costs about 0.15 s to load). A characte
 square) rather than silently dropped or left to fpdf2's missing-glyph log. Without text
 shaping (fpdf2 needs uharfbuzz for it) joiners, variation selectors, skin-tone modifiers and
 combining marks that DejaVu lacks are dropped: an emoji sequence prints as its plain emoji, a
-family as its members. Right-to-left scripts are printed unshaped: legible for Hebrew, poor
-for Arabic. Han characters take the Japanese forms of the collection's first face.
+family as its members. Right-to-left scripts are printed unshaped, in the order they are read
+(a line holding right-to-left letters is reordered by the Unicode bidi algorithm,
+python-bidi: typed order would print Hebrew backwards): legible for Hebrew, poor for Arabic.
+Han characters take the Japanese forms of the collection's first face.
 """
 
 import unicodedata
@@ -31,10 +33,13 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+from bidi import get_display
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 PLACEHOLDER = "\u25a1"
+# Unicode's right-to-left bidi classes (Hebrew; Arabic, Syriac, Thaana...).
+RIGHT_TO_LEFT = frozenset({"R", "AL"})
 # Where a line of Chinese, Japanese or Korean text does not break: before closing punctuation,
 # small kana and iteration marks, and after opening brackets.
 NO_LINE_START = frozenset(
@@ -98,6 +103,14 @@ def fallback_fonts():
 @cache
 def _fallback_covered():
     return frozenset().union(*(points for _, points in fallback_fonts().values()))
+
+
+def visual(text):
+    """`text` in the order its characters are painted left to right: reordered by the Unicode
+    bidi algorithm when it holds right-to-left letters, else as it is."""
+    if text.isascii() or not any(unicodedata.bidirectional(c) in RIGHT_TO_LEFT for c in text):
+        return text
+    return get_display(text)
 
 
 def printable(text, style=""):
@@ -225,7 +238,7 @@ class ReportDocument(FPDF):
         self.ln(1.5)
         self.set_font(FONT, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, self.footer_text)
+        self.cell(0, 5, visual(self.footer_text))
         self.set_x(self.l_margin)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(*TEXT)
@@ -331,10 +344,12 @@ class ReportDocument(FPDF):
             self.y += height
 
     def print_line(self, x, baseline, line):
-        """`line` at `x` on `baseline`, each run in the font that has its characters."""
+        """`line` at `x` on `baseline`, each run in the font that has its characters, in the
+        order it is read (`visual`)."""
         if line.isascii():
             self.text(x, baseline, line)
             return
+        line = visual(line)
         style, size = self.font_style, self.font_size_pt
         for family, run in self._runs(line, style):
             fonts = fallback_fonts()[family][0] if family != FONT else FONT_FILES
