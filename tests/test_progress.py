@@ -742,6 +742,19 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
             assert [s for s, n in Counter(rows).items() if n > 1] == []
 
 
+def test_the_recent_cards_keep_a_check_in_saved_before_a_move_west(app, client, patient):
+    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. The check-in
+    # saved on the Auckland date must not drop out of "Mood, last 7 days" and the streak
+    # when the person sets Los Angeles, where that date is still to come.
+    settings = {"window_days": "7", "clinic_phone": ""}
+    client.post("/settings", data={**settings, "timezone": "Pacific/Auckland"})
+    factories.checkin(client, (TODAY + timedelta(days=1)).isoformat(), 4)
+    client.post("/settings", data={**settings, "timezone": "America/Los_Angeles"})
+    page = client.get("/progress").text
+    assert re.search(r"<dt>Mood, last 7 days</dt><dd>4\.0</dd>", page)
+    assert "<dt>Check-in streak</dt><dd>1 day</dd>" in page
+
+
 def test_since_last_session_is_never_below_zero_after_a_move_west(app, client, patient):
     # A session logged this morning in UTC keeps its day; in Pago Pago (UTC-11) it is still
     # yesterday, so the days since it would be -1.
