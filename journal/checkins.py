@@ -205,11 +205,11 @@ def save_checkin(day, form, tracked, values, merging=False, saved_at=None):
     local date: a new one, or the stored one replaced), with the form's symptom ratings
     (`merging`: a rating left empty keeps the stored one); written at `saved_at` (a queued
     check-in's time on the phone) or now."""
-    now = clock.utcnow_iso()
+    moment = clock.now()
+    now = moment.isoformat(timespec="seconds")
     # Never later than now: a phone whose clock runs ahead must not make its entry "newer"
     # than what is saved after it. To the millisecond, as the phone tells it.
-    moment = min(saved_at, clock.now()) if saved_at else clock.now()
-    written = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    written = min(saved_at or moment, moment).astimezone(UTC).isoformat(timespec="milliseconds")
     ratings_given = ratings(form, tracked, keep_unanswered=merging)
     db = get_db()
     with db.atomic():
@@ -507,6 +507,13 @@ def reshown(form, tracked, local_today, day, note, given=None, **context):
     return render_form(shown, tracked, existing=existing, day=day, day_note=message, **context)
 
 
+def given_back(form, row):
+    """The answers of a sent `form` to show again on its day, saved (`row`) or deleted (None)
+    elsewhere meanwhile: those the person changed from what the form was shown with, or every
+    one of them when the day is gone (nothing of it is left to show under them)."""
+    return given_answers(form, loaded_answers(form) if row is not None else {})
+
+
 def changed_elsewhere_note(day, existing, given):
     """What the person is told when the day of the form they sent was saved elsewhere."""
     if existing is None:
@@ -557,8 +564,7 @@ def checkin():
         if status == "duplicate":  # the same key, sent twice at once
             return answer_sent(find_request(key)["day"], status)
         if status == "changed":  # the day was saved elsewhere since this form was filled
-            # Deleted meanwhile: every answer of the form comes back, not only those changed.
-            given = None if find_checkin(day) else given_answers(form, {})
+            given = given_back(form, find_checkin(day))
             return reshown(form, tracked, local_today, day, changed_elsewhere_note, given)
         if status == "too-long":  # the day's saved answers and these do not fit in one
             for name, messages in values.items():
@@ -664,11 +670,10 @@ def edited_elsewhere(form, tracked, day, row):
     """The edit form for `day` as it is stored now (`row`), with what the person changed on
     top; the check-in form for that day with all their answers when it was deleted meanwhile
     (`row` is None)."""
+    given = given_back(form, row)
     if row is None:
-        given = given_answers(form, {})
         action = url_for("checkins.checkin")
         return reshown(form, tracked, today(), day, changed_elsewhere_note, given, action=action)
-    given = given_answers(form, loaded_answers(form))
     shown = make_form(EditForm, tracked, today=today(), formdata=None, data=loaded_data(row))
     put_back(shown, given, request.form)
     note = changed_elsewhere_note(day, row, given)

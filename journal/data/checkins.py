@@ -14,10 +14,10 @@ def for_day(db, user_id, day):
     return rows[0] if rows else None
 
 
-def save(db, user_id, day, values, now, written_at=None):
+def save(db, user_id, day, values, now, written_at):
     """Insert or replace the person's check-in for `day` with `values` (every one of
-    COLUMNS), stamped `now`, written by the person at `written_at` (a queued check-in's
-    time on the phone; `now` without one): its id. Run it inside the caller's transaction."""
+    COLUMNS), stamped `now`, written by the person at `written_at` (a queued check-in's time
+    on the phone, else the server's): its id. Run it inside the caller's transaction."""
     (checkin_id,) = db.execute(
         f"""
         insert into checkins (user_id, day, {", ".join(COLUMNS)}, created_at, updated_at,
@@ -28,7 +28,7 @@ def save(db, user_id, day, values, now, written_at=None):
             written_at = excluded.written_at
         returning id
         """,  # noqa: S608 (column names are constants)
-        {**values, "user_id": user_id, "day": day, "now": now, "written_at": written_at or now},
+        {**values, "user_id": user_id, "day": day, "now": now, "written_at": written_at},
     ).fetchone()
     return checkin_id
 
