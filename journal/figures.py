@@ -842,8 +842,8 @@ def cards(data, base, phq9):
     """The headline figures on the progress page. A check-in dated after today was saved
     under a time zone ahead of the person's new one (they moved west): it is their latest
     day, and the recent mean and the streak count up to it rather than leave it out."""
-    points, sessions = data["points"], data["sessions"]
-    today = max(data["today"], max((day for day, _ in points), default=data["today"]))
+    points, sessions = data["points"], data["sessions"]  # points oldest first
+    today = max(data["today"], points[-1][0]) if points else data["today"]
     recent = windows.mean_between(points, today - timedelta(days=6), today)
     last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
     return {
