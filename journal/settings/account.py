@@ -5,16 +5,12 @@ from flask import make_response, render_template
 from flask_login import current_user, login_required
 
 from .. import account, signed_in, timezones
-from ..fields import JournalForm
 from ..people import sign_out
-from .general import PasswordForm, your_password_field
+from .general import PasswordAgainForm
 
 
-class DeleteForm(JournalForm):
-    password = your_password_field("Enter your password to confirm.")
-
-    # The settings page's check of the current password, throttled like log-in.
-    validate_password = PasswordForm.validate_current_password
+class DeleteForm(PasswordAgainForm):
+    """Deleting the account: the password again, nothing else."""
 
 
 @login_required

@@ -199,6 +199,14 @@ class PasswordForm(JournalForm):
             raise ValidationError("That is not your current password.")
 
 
+class PasswordAgainForm(JournalForm):
+    """A form that asks for the password again (`your_password_field`), checked and throttled
+    as the password change checks the current one."""
+
+    password = your_password_field("Enter your password to confirm.")
+    validate_password = PasswordForm.validate_current_password
+
+
 # What only a patient's journal uses: a therapist or an admin keeps no journal.
 PATIENT_SETTINGS = ("window_days", "clinic_phone", "private_by_default", "report_name")
 

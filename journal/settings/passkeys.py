@@ -21,7 +21,7 @@ from ..data import passkeys
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
 from ..timezones import local_time
-from .general import PasswordForm, your_password_field
+from .general import PasswordAgainForm, your_password_field
 
 
 class PasskeyNameForm(JournalForm):
@@ -40,13 +40,12 @@ class PasskeyNameForm(JournalForm):
     )
 
 
-class PasskeyAddForm(PasskeyNameForm):
+class PasskeyAddForm(PasskeyNameForm, PasswordAgainForm):
     """A new passkey's name, and the password again: a passkey signs in on its own (both steps
     of two-factor sign-in), so a session left open or copied must not be able to add one
-    for whoever holds it. Checked and throttled as the password change checks it."""
+    for whoever holds it."""
 
     password = your_password_field("Enter your password to add a passkey.")
-    validate_password = PasswordForm.validate_current_password
 
 
 def shown(row):
