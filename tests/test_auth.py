@@ -338,6 +338,18 @@ def test_the_address_limit_counts_an_ipv6_network_as_one_address(tmp_path):
     assert fail(auth, email="p9@example.com", address="10.0.0.2")[0].status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [("10.0.0.7", "10.0.0.7"), ("::ffff:10.0.0.7", "10.0.0.7"),
+     ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"), ("2001:DB8:1:2::9", "2001:db8:1:2::/64"),
+     ("unknown", "unknown"), ("", ""), ("10.0.0.300", "10.0.0.300")],
+)  # fmt: skip
+def test_what_the_address_limit_counts_an_address_under(address, key):
+    from journal.passwords import address_key
+
+    assert address_key(address) == key
+
+
 def test_lock_ends_when_the_window_passes(app, client, auth):
     auth.register()
     auth.logout()
