@@ -79,14 +79,38 @@ class RedactingLogger(Logger):
     """
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+        """The atoms an access line may show, each as gunicorn's own `atoms` gives it, built
+        directly: gunicorn's builds one for every request header, response header and
+        environ key first (about 20 µs of a /healthz request's 36 µs of logging)."""
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        sent = getattr(resp, "sent", None)
+        seconds, micro = request_time.seconds, request_time.microseconds
+        method = environ.get("REQUEST_METHOD")
+        protocol = environ.get("SERVER_PROTOCOL")
         # PATH_INFO holds the raw bytes as latin-1.
         path = redact_path(environ.get("PATH_INFO", "").encode("latin-1", errors="replace"))
-        safe = {key: atoms[key] for key in SAFE_HEADERS if key in atoms}
-        for key in ("h", "t", "s", "m", "H", "b", "B", "T", "D", "M", "L", "p"):
-            safe[key] = atoms[key]
-        safe["U"] = path
-        safe["r"] = f"{atoms['m']} {path} {atoms['H']}"
+        safe = {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "t": self.now(),
+            "r": f"{method} {path} {protocol}",
+            "s": status,
+            "m": method,
+            "U": path,
+            "H": protocol,
+            "b": sent is not None and str(sent) or "-",
+            "B": sent,
+            "T": seconds,
+            "D": seconds * 1000000 + micro,
+            "M": seconds * 1000 + int(micro / 1000),
+            "L": f"{seconds}.{micro:06d}",
+            "p": f"<{os.getpid()}>",
+        }
+        for name, value in resp.headers:
+            key = f"{{{name.lower()}}}o"
+            if key in SAFE_HEADERS:
+                safe[key] = value
         return safe
 
 

@@ -189,6 +189,47 @@ def test_gunicorn_logs_no_token_or_query(tmp_path):
     ).items()
 
 
+def test_access_atoms_are_gunicorns_own_and_nothing_more():
+    """The access line's atoms are built directly (not from gunicorn's full set, which has
+    every header and environ key): each kept one has gunicorn's own value, the path is
+    redacted, and what may leak (query, referrer, agent, cookie, user) is never there."""
+    import runpy
+    from datetime import timedelta
+    from pathlib import Path
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    settings = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
+
+    class Response:
+        status = "404 NOT FOUND"
+        sent = 1292
+        headers = [("Content-Type", "text/html"), ("X-Request-ID", "c3a2df48ba99e9d5")]
+
+    class Request:
+        headers = [("HOST", "127.0.0.1"), ("COOKIE", "session=cookie-marker"),
+                   ("REFERER", "https://x.example/referrer-marker")]  # fmt: skip
+
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": "/s/TOKENMARKER?q=query-marker",
+        "PATH_INFO": "/s/TOKENMARKER", "QUERY_STRING": "q=query-marker",
+        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_USER_AGENT": "agent-marker", "HTTP_AUTHORIZATION": "Basic dXNlci1tYXJrZXI6eA==",
+    }  # fmt: skip
+    took = timedelta(seconds=2, microseconds=34567)
+    ours = settings["RedactingLogger"](Config()).atoms(Response, Request, environ, took)
+    theirs = Logger(Config()).atoms(Response, Request, environ, took)
+    for key in ("h", "s", "m", "H", "b", "B", "T", "D", "M", "L", "p", "{x-request-id}o"):
+        assert ours[key] == theirs[key], key
+    assert ours["U"] == "/s/[redacted]"
+    assert ours["r"] == "GET /s/[redacted] HTTP/1.1"
+    assert re.fullmatch(r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]", ours["t"])
+    assert not {"q", "f", "a", "u", "{cookie}i", "{referer}i", "{http_user_agent}e"} & set(ours)
+    assert "marker" not in repr(ours).replace("TOKENMARKER", "")
+    assert "TOKENMARKER" not in repr(ours)
+
+
 # The largest text a request can bring into a log line: a body at the 2 MB limit.
 HOSTILE = 2 * 1024 * 1024
 
