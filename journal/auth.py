@@ -214,7 +214,7 @@ def invite(token):
         form.email.data = invitation["email"]
     if form.validate_on_submit():
         wanted = invitation["email"]
-        if wanted and form.email.data.lower() != wanted.lower():
+        if wanted and users.email_key(form.email.data) != users.email_key(wanted):
             form.email.errors.append(f"This invitation is for {wanted}.")
         else:
             target = create_account(form, invitation["role"], invitation)
@@ -292,7 +292,7 @@ def forgot():
         return render_template("auth/forgot.html", form=form), status
     token = None
     with write_transaction() as db:
-        row = users.by_email(db, form.email.data.lower())
+        row = users.by_email(db, form.email.data)
         if row and not row["deactivated_at"] and onetime.may_mail_reset(db, row["id"]):
             token = onetime.make_reset(db, row["id"])
     if token:  # sent after the commit: the link works by the time it arrives
@@ -320,7 +320,7 @@ def login():
         return render_template("auth/login.html", form=form), status
 
     db = get_db()
-    email, address = form.email.data.lower(), request.remote_addr or "unknown"
+    email, address = users.email_key(form.email.data), request.remote_addr or "unknown"
     wait = throttle_wait(db, email, address)
     if wait:
         minutes = max(1, round(wait / 60))

@@ -6,6 +6,7 @@ person's local date (YYYY-MM-DD).
 """
 
 import re
+import unicodedata
 
 from sqlite_utils.migrations import Migrations
 
@@ -669,6 +670,21 @@ def m031_checkins_written_at(db):
     # 10:30 is older than a tablet's 10:00 entry delivered after it. Empty for rows from
     # before: their updated_at stands in.
     db.execute("alter table checkins add column written_at text")
+
+
+@migrations()
+def m032_emails_composed(db):
+    # Addresses are stored in Unicode's composed form too (email_key): an "é" sent as "e" and
+    # an accent was another address that looked the same. Composed here unless another account
+    # already has the composed address (as m030: two accounts stay as they are).
+    rows = db.execute("select id, email from users").fetchall()
+    owners = {}
+    for user_id, email in rows:
+        owners.setdefault(unicodedata.normalize("NFC", email), []).append(user_id)
+    for user_id, email in rows:
+        composed = unicodedata.normalize("NFC", email)
+        if email != composed and len(owners[composed]) == 1:
+            db.execute("update users set email = ? where id = ?", [composed, user_id])
 
 
 def migrate(db):

@@ -189,7 +189,7 @@ def codes_left(db, user_id):
 
 def throttle_key(email):
     """The key wrong codes are counted under (not the password's: see the module's text)."""
-    return f"2fa:{email.lower()}"
+    return f"2fa:{users.email_key(email)}"
 
 
 def wait(db, email, address):

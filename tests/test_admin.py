@@ -286,6 +286,17 @@ def test_search_by_email(clinic, query, found):
     assert shown == found
 
 
+@pytest.mark.parametrize("query", ["Émile", "ÉMILE@EXAMPLE", "e\u0301mile", "E\u0301"])
+def test_search_finds_an_address_with_a_letter_beyond_a_to_z_in_any_case_and_form(clinic, query):
+    # SQLite's LIKE ignores the case of A-Z only: "Émile" found nothing of "émile@...".
+    app, clients = clinic
+    person(app, "émile@example.com")
+    response = clients["admin"].get("/admin", query_string={"q": query})
+    assert response.status_code == 200
+    shown = re.findall(r'<li id="account-\d+"><a [^>]*>([^<]+)</a>', response.text)
+    assert shown == ["émile@example.com"]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -163,7 +163,10 @@ def test_login_email_is_case_insensitive(client, auth):
     ("registered", "logs_in", "again"),
     [("Émile@example.com", "Émile@example.com", "émile@EXAMPLE.com"),
      ("ΣOFIA@example.com", "σofia@example.com", "Σofia@example.com"),
-     ("zoë@example.com", "ZOË@Example.com", "Zoë@example.com")],
+     ("zoë@example.com", "ZOË@Example.com", "Zoë@example.com"),
+     # The same letters composed (NFC: "é") and decomposed (NFD: "e" and an accent): one address.
+     ("émile@example.com", "e\u0301mile@example.com", "E\u0301MILE@example.com"),
+     ("e\u0301mile@example.com", "émile@example.com", "Émile@example.com")],
 )  # fmt: skip
 def test_an_address_with_a_capital_beyond_a_to_z_logs_in_and_is_taken_in_any_case(
     app, client, auth, registered, logs_in, again

@@ -55,6 +55,22 @@ def test_addresses_stored_with_a_capital_beyond_a_to_z_are_lowered_once(tmp_path
     db.close()
 
 
+def test_addresses_stored_decomposed_are_composed_once(tmp_path):
+    # m032: "e" and an accent (NFD) is stored as "é" (NFC), as email_key looks it up; one
+    # whose composed form another account already has stays as it is (nothing is merged).
+    from journal.migrations import m032_emails_composed
+
+    db = connect(tmp_path / "emails.sqlite3")
+    migrate(db)
+    for email in ("e\u0301mile@example.com", "zoe\u0308@example.com", "zoë@example.com"):
+        db.execute("insert into users (email, password_hash, created_at) values (?, 'x', 'y')",
+                   [email])  # fmt: skip
+    m032_emails_composed(db)
+    emails = [e for (e,) in db.execute("select email from users order by id")]
+    assert emails == ["émile@example.com", "zoe\u0308@example.com", "zoë@example.com"]
+    db.close()
+
+
 def test_migrate_again_changes_nothing_and_keeps_data(tmp_path):
     path = tmp_path / "twice.sqlite3"
     db = connect(path)

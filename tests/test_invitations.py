@@ -266,6 +266,24 @@ def test_an_invitation_for_an_address_takes_only_that_address(app):
     assert client.post(path, data={**SIGN_UP, "email": "doc@EXAMPLE.com"}).location == "/caseload"
 
 
+def test_an_invitation_takes_its_address_in_any_case_and_form_and_leaves_with_the_account(app):
+    # Invited as "Émile@..." (composed), registered as "e" and an accent in lower case: one
+    # address. Deleting the account deletes the invitation too, whatever its case: SQLite's
+    # lower() folds A-Z only, so the one to "Émile@..." had stayed behind with the address.
+    boss = make_admin(app)
+    path = made_link(
+        boss.post("/admin/invitations", data={"email": "Émile@example.com", "role": "therapist"})
+    )
+    client = app.test_client()
+    assert client.post(path, data={**SIGN_UP, "email": "e\u0301mile@example.com"}).location == (
+        "/caseload"
+    )
+    assert sql(app, "select email from users where role = 'therapist'") == [("émile@example.com",)]
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 200
+    assert sql(app, "select count(*) from users where role = 'therapist'") == [(0,)]
+    assert sql(app, "select email from tokens where kind = 'invitation'") == []
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [

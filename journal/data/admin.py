@@ -1,5 +1,7 @@
 """What the admin pages read of `users`: the accounts, never anything of their journals."""
 
+from .users import email_key
+
 # The columns an admin sees of an account: no health data, no settings of the journal.
 ACCOUNT_COLUMNS = "id, email, role, created_at, last_signin_at, deactivated_at"
 
@@ -8,7 +10,8 @@ def _matching(query):
     """The `where` clause and its parameters for accounts whose email holds `query`."""
     if not query:
         return "1 = 1", []
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # Stored addresses are in email_key's form; LIKE ignores the case of A-Z only.
+    escaped = email_key(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return "email like ? escape '\\'", [f"%{escaped}%"]
 
 

@@ -79,6 +79,13 @@ def open_invitations(db, now):
 
 
 def forget_invitations_to(db, email):
-    """Delete the invitations addressed to `email`, used or not (an erased account's address
-    must not stay behind in them)."""
-    db.execute("delete from tokens where kind = 'invitation' and lower(email) = lower(?)", [email])
+    """Delete the invitations addressed to `email` in any case or Unicode form, used or not
+    (an erased account's address must not stay behind in them). Compared here, not in SQL:
+    SQLite's lower() folds only A-Z, so an invitation to "Émile@…" outlived "émile@…"."""
+    from .users import email_key  # users imports this module
+
+    wanted = email_key(email)
+    found = db.execute("select id, email from tokens where kind = 'invitation' and email != ''")
+    ids = [token_id for token_id, to in found.fetchall() if to and email_key(to) == wanted]
+    for token_id in ids:
+        db.execute("delete from tokens where id = ?", [token_id])

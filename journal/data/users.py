@@ -1,5 +1,7 @@
 """People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
 
+import unicodedata
+
 from . import reviews, tokens
 
 # Users
@@ -12,10 +14,12 @@ def by_id(db, user_id):
 
 
 def email_key(email):
-    """An address as it is stored and looked up: in lower case in every script. The column's
-    NOCASE folds only A-Z, so "Émile@…" stored as typed was not found as "émile@…" (the log-in
-    and the reset by mail ask in lower case), and could be registered twice."""
-    return email.lower()
+    """An address as it is stored, looked up and compared: in lower case in every script, and
+    in Unicode's composed form (NFC). The column's NOCASE folds only A-Z, so "Émile@…" stored
+    as typed was not found as "émile@…"; and an "é" typed as "e" and an accent (NFD, as some
+    keyboards and pasted text send it) looked the same as "é" yet was another address, which
+    could be registered twice and missed the log-in of the other."""
+    return unicodedata.normalize("NFC", email.lower())
 
 
 def by_email(db, email):

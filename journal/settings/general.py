@@ -191,11 +191,11 @@ class PasswordForm(JournalForm):
     def validate_current_password(self, field):
         # Throttled like log-in, so a borrowed session can't be used to guess the password.
         db, address = get_db(), request.remote_addr or "unknown"
-        if throttle_wait(db, current_user.email.lower(), address):
+        if throttle_wait(db, users.email_key(current_user.email), address):
             raise ValidationError("Too many wrong passwords. Please wait 15 minutes and try again.")
         row = users.by_id(db, current_user.id)
         if not check_password_hash(row["password_hash"], field.data):
-            record_failure(db, current_user.email.lower(), address)
+            record_failure(db, users.email_key(current_user.email), address)
             raise ValidationError("That is not your current password.")
 
 
