@@ -1,6 +1,6 @@
 """What the admin pages read of `users`: the accounts, never anything of their journals."""
 
-from .users import email_key
+from .addresses import email_key
 
 # The columns an admin sees of an account: no health data, no settings of the journal.
 ACCOUNT_COLUMNS = "id, email, role, created_at, last_signin_at, deactivated_at"

@@ -4,6 +4,8 @@ Only a token's hash is stored. Times are ISO 8601 UTC text (as `clock.utcnow_iso
 them), so they compare as text.
 """
 
+from .addresses import email_key
+
 
 def insert(db, row):
     """Record a one-time link (a dict of `tokens` columns); return its id."""
@@ -82,8 +84,6 @@ def forget_invitations_to(db, email):
     """Delete the invitations addressed to `email` in any case or Unicode form, used or not
     (an erased account's address must not stay behind in them). Compared here, not in SQL:
     SQLite's lower() folds only A-Z, so an invitation to "Émile@…" outlived "émile@…"."""
-    from .users import email_key  # users imports this module
-
     wanted = email_key(email)
     found = db.execute("select id, email from tokens where kind = 'invitation' and email != ''")
     ids = [token_id for token_id, to in found.fetchall() if to and email_key(to) == wanted]

@@ -1,8 +1,7 @@
 """People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
 
-import unicodedata
-
 from . import reviews, tokens
+from .addresses import email_key
 
 # Users
 
@@ -11,15 +10,6 @@ def by_id(db, user_id):
     """The `users` row of `user_id`, or None."""
     rows = list(db["users"].rows_where("id = ?", [user_id], limit=1))
     return rows[0] if rows else None
-
-
-def email_key(email):
-    """An address as it is stored, looked up and compared: in lower case in every script, and
-    in Unicode's composed form (NFC). The column's NOCASE folds only A-Z, so "Émile@…" stored
-    as typed was not found as "émile@…"; and an "é" typed as "e" and an accent (NFD, as some
-    keyboards and pasted text send it) looked the same as "é" yet was another address, which
-    could be registered twice and missed the log-in of the other."""
-    return unicodedata.normalize("NFC", email.lower())
 
 
 def by_email(db, email):
