@@ -179,6 +179,9 @@ class JournalForm(FlaskForm):
     message at its field (400 from the view, like any invalid form), nothing stored.
     """
 
+    # The saved words that typed ones replace on a form shown again (see `put_back`).
+    replaced = {}  # noqa: RUF012 (never changed in place: put_back gives a form its own)
+
     class Meta:
         # What the form read from the request (a JSON body's text values, or the form body),
         # for the fields a view reads beside it (checkins.replay_fields); None until then.
@@ -547,9 +550,20 @@ def with_version(data):
 
 def put_back(form, given, sent):
     """Put the `given` answers of the `sent` form data on top of `form` (the record as it is
-    stored now), so nothing the person typed is lost."""
+    stored now), so nothing the person typed is lost.
+
+    Nor anything it had saved: the saved words a typed text answer would replace are kept in
+    `form.replaced` ({name: (label, saved text)}), which the page shows beside the form
+    (templates/_replaced.html). Otherwise another day's or another tab's saved reflection was
+    hidden under the typed one, and gone once the person saved as the note asked."""
+    form.replaced = {}
     for name in given:
-        form[name].process(sent)
+        field = form[name]
+        saved = field.data
+        field.process(sent)
+        words = isinstance(field, StringField) and isinstance(saved, str) and saved.strip()
+        if words and saved != field.data:
+            form.replaced[name] = (field.label.text, saved)
     return form
 
 

@@ -21,9 +21,29 @@ export function openingDays(form) {
     return mine.some(changed) && mine.some(filled);
   };
 
+  // The chosen day's saved words that the person's typed ones replace: shown beside the form
+  // (the block of templates/_replaced.html), never hidden under the typed ones.
+  function showReplaced(replaced) {
+    const block = document.getElementById("replaced-words");
+    if (!block) return;
+    const items = replaced.flatMap(({ label, text }) => {
+      const term = document.createElement("dt");
+      term.textContent = `${label}, as saved`;
+      const words = document.createElement("dd");
+      words.className = "reflection";
+      words.textContent = text;
+      return [term, words];
+    });
+    block.querySelector("dl").replaceChildren(...items);
+    block.hidden = items.length === 0;
+  }
+
+  const labelOf = (e) => (e.labels && e.labels[0] ? e.labels[0].textContent.trim() : e.name);
+
   // Put `fresh`'s answers (the chosen day's) into the form, keeping what the person gave.
   function takeOver(fresh) {
     const names = new Set([...fresh.elements].map((e) => e.name).filter(Boolean));
+    const replaced = [];
     let kept = false;
     for (const name of names) {
       if (skipped.has(name)) continue;
@@ -40,9 +60,14 @@ export function openingDays(form) {
         } else {
           e.defaultValue = theirs[0] ? theirs[0].defaultValue : "";
           e.value = keep ? before[i] : e.defaultValue;
+          const words = e.tagName === "TEXTAREA" || e.type === "text";
+          if (keep && words && e.defaultValue.trim() && e.value !== e.defaultValue) {
+            replaced.push({ label: labelOf(e), text: e.defaultValue });
+          }
         }
       });
     }
+    showReplaced(replaced);
     return kept;
   }
 

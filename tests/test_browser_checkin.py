@@ -97,6 +97,38 @@ def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_serv
     assert stored(live_server, email, today) == today_before
 
 
+def test_changing_the_date_shows_the_words_that_day_had_saved_beside_the_typed_ones(
+    page, live_server
+):
+    """Today's reflection edited, then the date changed onto a day with its own reflection:
+    the typed words stay in the box and that day's saved words show beside them, never hidden
+    under them; back on today, today's own saved words show instead."""
+    email = sign_up(page)
+    today = form_today(page)
+    earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
+    page.goto(f"/checkin?date={earlier}")
+    tap_scale(page, "Mood today", 4)
+    page.get_by_label("Reflection", exact=True).fill("Mum's birthday\nprecious words")
+    assert save(page) == earlier
+    check_in_fully(page)
+
+    page.goto("/checkin")
+    typed = f"{TODAYS_WORDS}. And in the evening I felt calmer."
+    page.get_by_label("Reflection", exact=True).fill(typed)
+    page.get_by_label("Date", exact=True).fill(earlier)
+    expect(page.locator("#queue-status")).to_contain_text("with what you changed")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(typed)
+    replaced = page.locator("#replaced-words")
+    expect(replaced).to_be_visible()
+    expect(replaced.locator("dt")).to_have_text(["Reflection, as saved"])
+    expect(replaced.locator("dd")).to_have_text(["Mum's birthday\nprecious words"])
+    assert stored(live_server, email, earlier)["reflection"] == "Mum's birthday\nprecious words"
+
+    page.get_by_label("Date", exact=True).fill(today)  # back to the day the words came from
+    expect(replaced.locator("dd")).to_have_text([TODAYS_WORDS])
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(typed)
+
+
 def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(
     page, live_server
 ):

@@ -566,6 +566,39 @@ def test_changing_the_date_onto_a_saved_day_shows_its_answers_with_what_was_chan
     assert "private" not in shown and "self_harm" not in shown
 
 
+def replaced_words(response):
+    """The saved words a page shows beside the typed ones that would replace them."""
+    block = re.search(r'<div class="note replaced-words" id="replaced-words">(.*?)</div>',
+                      response.text, re.S)  # fmt: skip
+    if not block:
+        return {}
+    pairs = re.findall(r"<dt>(.*?), as saved</dt>\s*<dd[^>]*>(.*?)</dd>", block[1], re.S)
+    return {html.unescape(label): html.unescape(text) for label, text in pairs}
+
+
+def test_changing_the_date_never_hides_the_words_that_day_had_saved(app, client, patient):
+    """Today's reflection, edited, then the date changed onto a day with its own reflection:
+    the form shows the typed words (the person's), and that day's saved words beside them,
+    not hidden under them (saving as the note asks would have lost them unseen)."""
+    post(client, date=TWO_DAYS_AGO, mood="4", tags="piano", reflection="Mum's birthday\nwords")
+    assert client.post("/checkin", data=TODAYS).status_code == 302
+    typed = "Today's own words. And in the evening I felt calmer."
+    sent = form_fields(client.get("/checkin"), date=TWO_DAYS_AGO, reflection=typed)
+    response = client.post("/checkin", data=sent)
+    assert response.status_code == 400
+    assert form_fields(response)["reflection"] == typed
+    assert replaced_words(response) == {"Reflection": "Mum's birthday\nwords"}
+    # Tags were not changed: that day's own show, and nothing is listed for them.
+    assert form_fields(response)["tags"] == "piano"
+
+
+def test_a_days_own_form_shows_no_replaced_words(client, patient):
+    post(client, date=TWO_DAYS_AGO, mood="4", reflection="That day's words")
+    page = client.get(f"/checkin?date={TWO_DAYS_AGO}")
+    assert replaced_words(page) == {}
+    assert '<div class="note replaced-words" id="replaced-words" hidden>' in page.text
+
+
 def test_a_day_changed_form_sent_by_the_device_is_refused_with_a_reason(app, client, patient):
     """The script (and a check-in queued offline) asks for JSON: 400, and it stays on the
     device with its words rather than being saved onto the other day."""
@@ -766,6 +799,31 @@ def test_a_day_saved_in_another_tab_is_never_overwritten(
     assert again.status_code == 302
     (row,) = rows(app)
     assert (row["mood"], row["reflection"]) == (3, "first words and more from tab one")
+
+
+@pytest.mark.parametrize("second_tab", ["/checkin?date={day}", "/entries/{day}/edit"])
+def test_words_saved_in_another_tab_are_shown_beside_the_words_typed_over_them(
+    app, client, patient, second_tab
+):
+    """Both tabs changed the reflection: the second sees its own words in the box and the
+    first tab's saved ones beside them, so saving again never loses them unseen."""
+    post(client, mood="6", reflection="Morning.")
+    first = client.get(f"/entries/{YESTERDAY}/edit")
+    second = client.get(second_tab.format(day=YESTERDAY))
+    one = "Morning. Tab one's long paragraph about the session."
+    saved = client.post(f"/entries/{YESTERDAY}/edit", data={
+        "mood": "6", "reflection": one, "loaded_version": loaded_version(first)})  # fmt: skip
+    assert saved.status_code == 302
+    path = second_tab.format(day=YESTERDAY).replace("?date=" + YESTERDAY, "")
+    response = client.post(path, data={
+        "date": YESTERDAY, "loaded_for": YESTERDAY, "mood": "6",
+        "reflection": "Morning. Tab two: a short note.", "loaded_version": loaded_version(second),
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert shown_value(response, "reflection") == "Morning. Tab two: a short note."
+    assert replaced_words(response) == {"Reflection": one}
+    (row,) = rows(app)
+    assert row["reflection"] == one
 
 
 def test_an_edit_sent_after_the_day_was_deleted_keeps_the_words(app, client, patient):

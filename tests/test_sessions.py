@@ -987,6 +987,28 @@ def test_a_session_saved_in_another_tab_is_never_overwritten(app, client, patien
     )  # fmt: skip
 
 
+def test_session_words_saved_in_another_tab_are_shown_beside_the_words_typed_over_them(
+    app, client, patient
+):
+    """Both tabs changed the reflection: the second sees its words in the box and the first
+    tab's saved ones beside them (they were hidden, and lost by saving again)."""
+    from test_checkins import replaced_words
+
+    post(client, reflection="Base.")
+    first, second = client.get("/sessions/1/edit"), client.get("/sessions/1/edit")
+    one = "Base. Tab one's long paragraph."
+    saved = post(client, "/sessions/1/edit", reflection=one,
+                 loaded_version=hidden(first, "loaded_version"))  # fmt: skip
+    assert saved.status_code == 302
+    response = post(client, "/sessions/1/edit", reflection="Base. Tab two.",
+                    loaded_version=hidden(second, "loaded_version"))  # fmt: skip
+    assert response.status_code == 400
+    assert shown_text(response, "reflection") == "Base. Tab two."
+    assert replaced_words(response) == {"Reflection": one}
+    (row,) = rows(app)
+    assert row["reflection"] == one
+
+
 def test_an_unchanged_session_saves_its_form_and_a_double_tap_saves_it_once(app, client, patient):
     post(client, reflection="first words")
     version = hidden(client.get("/sessions/1/edit"), "loaded_version")
