@@ -5,6 +5,7 @@ import re
 import secrets
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
@@ -380,12 +381,17 @@ def normalize_newlines(value):
 
 class NumberTextField(Field):
     """A number typed as text: shown back as typed (a refused "7,5x" stays for the person to
-    fix), or as the stored number without a trailing ".0"."""
+    fix), or as the stored number, to its last digit, without a trailing ".0"."""
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
+        if self.data is None:
+            return ""
+        # Every digit stored, without a trailing ".0": "{:g}" kept six significant digits, so
+        # saving an edit form unchanged rounded a weight of 69.85322 kg to 69.8532.
+        # The shortest text that reads back as the same number, never in exponent form.
+        return format(Decimal(repr(self.data)), "f").removesuffix(".0")
 
 
 class WholeNumberField(IntegerField):

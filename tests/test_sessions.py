@@ -1009,6 +1009,36 @@ def test_session_words_saved_in_another_tab_are_shown_beside_the_words_typed_ove
     assert row["reflection"] == one
 
 
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        (("69.85322", "34.926610", "0.5"), ("69.85322", "34.92661", "0.5")),
+        (("70", "0.00001", "0.000000143"), ("70", "0.00001", "0.000000143")),
+        (("70.0", "56", "0.8"), ("70", "56", "0.8")),
+    ],
+)
+def test_an_edit_saved_unchanged_keeps_every_digit_of_each_number(
+    app, client, patient, typed, shown
+):
+    """The edit form showed numbers to six significant digits ("{:g}"): saving it with only the
+    reflection changed rounded a weight of 69.85322 kg to 69.8532, and a dose of 0.00001 mg
+    came back as "1e-05", which the form then refused."""
+    from test_checkins import shown_value
+
+    names = ("weight_kg", "dose_mg", "dose_mg_per_kg")
+    assert post(client, **dict(zip(names, typed, strict=True))).status_code == 302
+    (before,) = rows(app)
+    page = client.get("/sessions/1/edit")
+    assert tuple(shown_value(page, name) for name in names) == shown
+    version = hidden(page, "loaded_version")
+    edited = post(client, "/sessions/1/edit", **dict(zip(names, shown, strict=True)),
+                  reflection="added later", loaded_version=version)  # fmt: skip
+    assert edited.status_code == 302, edited.text
+    (after,) = rows(app)
+    assert [after[name] for name in names] == [before[name] for name in names]
+    assert after["reflection"] == "added later"
+
+
 def test_an_unchanged_session_saves_its_form_and_a_double_tap_saves_it_once(app, client, patient):
     post(client, reflection="first words")
     version = hidden(client.get("/sessions/1/edit"), "loaded_version")
