@@ -185,8 +185,11 @@ def merge_problems(values):
     return problems
 
 
-def sent_values(form):
-    """A valid check-in form's answers as the columns store them."""
+def sent_values(form, stored=None):
+    """A valid check-in form's answers as the columns store them; sent for a `stored` day's
+    form, an unticked self-harm box keeps the day's "no" (0, from an import: the box can't
+    say "no", and saving any change had turned it into "not answered")."""
+    kept_no = stored is not None and stored["self_harm"] == 0
     return {
         "mood": form.mood.data,
         "anxiety": form.anxiety.data,
@@ -195,8 +198,8 @@ def sent_values(form):
         "tags": ", ".join(parse_tags(form.tags.data)),
         "reflection": form.reflection.data or "",
         "private": int(form.private.data),
-        # Unticked is "not answered", not "no".
-        "self_harm": 1 if form.self_harm.data else None,
+        # Unticked is "not answered", not "no" (unless the day's answer was "no").
+        "self_harm": 1 if form.self_harm.data else (0 if kept_no else None),
     }
 
 
@@ -388,7 +391,8 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             values = save_checkin(day, form, tracked, sent_values(form), saved_at=saved_at)
         elif form.loaded_for.data == day.isoformat():
             status, verb = "updated", "Updated"
-            values = save_checkin(day, form, tracked, sent_values(form), saved_at=saved_at)
+            values = sent_values(form, stored)
+            values = save_checkin(day, form, tracked, values, saved_at=saved_at)
         else:
             values = merged(stored, sent_values(form))
             if problems := merge_problems(values):
@@ -656,7 +660,8 @@ def edit(day):
             with write_transaction():
                 existing = find_checkin(day)
                 changed = existing is None or changed_elsewhere(form, day, existing)
-                values = None if changed else save_checkin(day, form, tracked, sent_values(form))
+                values = sent_values(form, existing) if not changed else None
+                values = values and save_checkin(day, form, tracked, values)
             if values is not None:
                 return after_save(day, values, "Updated")
             return edited_elsewhere(form, tracked, day, existing)

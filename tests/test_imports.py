@@ -854,3 +854,27 @@ GONE_IMPORT = (
     "This import is no longer waiting: it was saved or cancelled already, or a newer upload "
     "replaced it. History shows what is saved."
 )
+
+
+@pytest.mark.parametrize("edit", ["/entries/{day}/edit", "/checkin"])
+def test_an_imported_no_to_the_safety_question_stays_no_after_an_edit(app, client, patient, edit):
+    """An import can say "no" (0); the form's box can only be ticked or not. Saving any change
+    to that day with the box unticked had made it "not answered" (None), in every export."""
+    day = TODAY.isoformat()
+    import_id = pending_id(upload(client, f"date,mood,self_harm\n{day},5,no\n"))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert checkin_rows(app)[0]["self_harm"] == 0
+    page = client.get(f"/entries/{day}/edit" if "edit" in edit else f"/checkin?date={day}")
+    version = re.search(r'name="loaded_version" type="hidden" value="([^"]*)"', page.text)[1]
+    sent = {"mood": "6", "loaded_version": version, "date": day, "loaded_for": day}
+    assert client.post(edit.format(day=day), data=sent).status_code == 302
+    (row,) = checkin_rows(app)
+    assert (row["mood"], row["self_harm"]) == (6, 0)
+    # Ticked, it is "yes"; a day with no answer stays without one.
+    sent["loaded_version"] = re.search(
+        r'name="loaded_version" type="hidden" value="([^"]*)"',
+        client.get(f"/entries/{day}/edit").text,
+    )[1]
+    assert client.post(f"/entries/{day}/edit", data={**sent, "self_harm": "y"}).status_code == 302
+    assert checkin_rows(app)[0]["self_harm"] == 1
+
