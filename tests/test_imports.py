@@ -877,4 +877,3 @@ def test_an_imported_no_to_the_safety_question_stays_no_after_an_edit(app, clien
     )[1]
     assert client.post(f"/entries/{day}/edit", data={**sent, "self_harm": "y"}).status_code == 302
     assert checkin_rows(app)[0]["self_harm"] == 1
-
