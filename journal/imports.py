@@ -229,9 +229,13 @@ def read_day(text, today):
 
 
 def read_note(title, body):
-    """(note, problem): Daylio's title and note (or a note alone), checked like a reflection."""
-    parts = [normalize_newlines(p).strip() for p in (title, body) if p and p.strip()]
-    note = "\n\n".join(parts)
+    """(note, problem): Daylio's title and note (or a note alone), checked like a reflection.
+
+    A note alone is kept as written, spaces and blank lines at its ends included, as the
+    check-in form keeps a reflection (Afterglow's own export, imported again, gives back the
+    same words); a title and a note are joined by a blank line, each trimmed."""
+    parts = [normalize_newlines(p) for p in (title, body) if p and p.strip()]
+    note = "\n\n".join(p.strip() for p in parts) if len(parts) > 1 else "".join(parts)
     if has_control_characters(note):
         return None, "the note contains invisible control characters; remove them."
     if len(note) > REFLECTION_MAX:

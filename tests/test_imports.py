@@ -12,7 +12,7 @@ from factories import TODAY
 
 from journal import clock
 from journal.db import get_db
-from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, separator
+from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, read_note, separator
 
 FUTURE = (TODAY + timedelta(days=2)).isoformat()
 
@@ -324,6 +324,27 @@ def test_own_export_reads_back_text_that_starts_with_a_quote_as_typed(app, clien
     rows = imported_by_another_account(app, client, auth, ("reflection", "tags"))
     assert [reflection for reflection, _ in rows] == texts
     assert [tags for _, tags in rows] == [f"imported, {text}" for text in texts]
+
+
+def test_own_export_reads_back_each_reflection_to_its_ends(app, client, auth):
+    # The import trimmed a note: an indented first line, leading blank lines, spaces (and
+    # no-break or ideographic ones) at either end were lost, which the check-in form keeps.
+    auth.register(email="old@example.com")
+    texts = ["  indented first line\n\tand a tab  ", "\n\nafter two blank lines",
+             "\u00a0\u3000wide\u3000\u00a0", "plain"]  # fmt: skip
+    for n, text in enumerate(texts):
+        client.post("/checkin", data={"date": f"2025-02-0{n + 1}", "mood": "5",
+                                      "reflection": text})  # fmt: skip
+    rows = imported_by_another_account(app, client, auth, ("reflection",))
+    assert [reflection for (reflection,) in rows] == texts
+
+
+def test_a_daylio_title_and_note_are_joined_each_trimmed():
+    assert read_note("  Good day ", "\n  walked by the sea  \n") == (
+        "Good day\n\nwalked by the sea",
+        None,
+    )
+    assert read_note("", "   ") == ("", None)
 
 
 def test_own_export_reads_back_with_every_answer_of_the_check_in_form(app, client, auth):
