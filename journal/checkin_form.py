@@ -91,6 +91,9 @@ class CheckinForm(JournalForm):
     # day was saved elsewhere meanwhile (another tab, another device), sending this form saves
     # nothing and shows the day as it is now, with the answers the person changed on top.
     loaded_version = HiddenField()
+    # The ids of the symptoms the form's page showed a rating for ("1 3"): sent, it rates
+    # those, whatever another tab did to the list meanwhile (see `checkins.sent_symptoms`).
+    rated = HiddenField()
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)

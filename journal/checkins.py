@@ -549,6 +549,7 @@ def checkin():
     local_today = today()
     tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
+        tracked = sent_symptoms(tracked)
         form = checkin_form(tracked, local_today)
         valid = form.validate_on_submit()
         if "csrf_token" in form.errors:
@@ -582,9 +583,29 @@ def checkin():
     return render_form(form, tracked, existing=existing, day=day, status=400 if problem else None)
 
 
+def sent_symptoms(tracked):
+    """The symptoms a sent check-in form rates: those its page showed (its `rated` ids), even
+    if another tab stopped or brought one back meanwhile; else (a form without the list: the
+    offline page's, another client's) the `tracked` ones. A symptom brought back after the
+    page was shown had no field there, and its saved rating was deleted as if cleared; one
+    stopped meanwhile lost the rating typed for it without a word."""
+    sent = request.form.get("rated")
+    shown = RATED.fullmatch(sent) if sent is not None else None
+    if shown is None:
+        return tracked
+    ids = {int(n) for n in shown[0].split()}
+    return [s for s in symptom_data.every(get_db(), current_user.id) if s["id"] in ids]
+
+
+# A form's `rated`: symptom ids separated by spaces (a person tracks a handful), or none.
+RATED = re.compile(r"(?:[0-9]{1,18}(?: [0-9]{1,18}){0,99})?")
+
+
 def render_form(form, tracked, status=None, **context):
     """The check-in form page; 400 when it was sent (or asked for) with errors."""
     status = status or (400 if form.is_submitted() else 200)
+    if form.rated is not None:
+        form.rated.data = " ".join(str(s["id"]) for s in tracked)
     return render_template(
         "checkins/form.html",
         form=form,
@@ -653,6 +674,7 @@ def edit(day):
     day = day_or_404(day)
     tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
+        tracked = sent_symptoms(tracked)
         form = make_form(EditForm, tracked, today=today())
         if not form.loaded_version.data:
             get_checkin(day)  # only a form shown for a stored day may be sent without one

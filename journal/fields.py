@@ -508,7 +508,9 @@ def check_local_day(text, today, future="That date is still to come; choose toda
 # (`given_answers`) and a note. Fingerprints, not the answers, so no words wait in the page.
 
 # Fields that pick or guard a record rather than answer anything: never "given".
-NOT_ANSWERS = frozenset({"csrf_token", "date", "loaded_for", "loaded_version", "request_key"})
+NOT_ANSWERS = frozenset(
+    {"csrf_token", "date", "loaded_for", "loaded_version", "rated", "request_key"}
+)
 REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 

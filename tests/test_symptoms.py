@@ -154,6 +154,65 @@ def test_an_edit_sent_twice_on_a_day_with_a_retired_symptom_is_saved_once(app, c
     assert "<dt>Mood</dt><dd>6 / 10</dd>" in client.get(f"/entries/{DAY}").text
 
 
+def test_a_symptom_brought_back_in_another_tab_keeps_its_rating_when_an_edit_is_saved(
+    app, client, patient
+):
+    """The edit page was shown while Pain was stopped (no field for it); another tab brought
+    it back before this one was saved: its rating of that day was deleted as if cleared."""
+    from test_checkins import form_fields
+
+    add(client, "Pain")
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "7"})
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    page = client.get(f"/entries/{DAY}/edit")
+    assert 'name="symptom_1"' not in page.text
+    assert client.post("/settings/symptoms/1/restore").status_code == 302  # the other tab
+    response = client.post(f"/entries/{DAY}/edit", data=form_fields(page, mood="6"))
+    assert response.status_code == 302, response.text
+    assert score_rows(app) == [(1, 1, 7)]
+    # The next page shown rates Pain again, and a rating sent from it is saved.
+    page = client.get(f"/entries/{DAY}/edit")
+    assert (
+        client.post(f"/entries/{DAY}/edit", data=form_fields(page, symptom_1="2")).status_code
+        == 302
+    )
+    assert score_rows(app) == [(1, 1, 2)]
+
+
+@pytest.mark.parametrize("path", ["/checkin", f"/entries/{DAY}/edit"])
+def test_a_rating_given_on_a_page_shown_before_the_symptom_was_stopped_is_saved(
+    app, client, patient, path
+):
+    """Pain was stopped in another tab while this page, which rates it, was open: the rating
+    the person gave was dropped without a word (its field was no longer the form's)."""
+    from test_checkins import form_fields
+
+    add(client, "Pain")
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "7"})
+    page = client.get(path if "edit" in path else f"/checkin?date={DAY}")
+    assert 'name="symptom_1"' in page.text
+    assert client.post("/settings/symptoms/1/retire").status_code == 302  # the other tab
+    sent = form_fields(page, mood="5", symptom_1="2")
+    response = client.post("/checkin" if path == "/checkin" else path, data=sent)
+    assert response.status_code == 302, response.text
+    assert score_rows(app) == [(1, 1, 2)]
+    assert 'name="symptom_1"' not in client.get("/checkin").text  # still stopped
+
+
+def test_a_form_without_the_list_of_rated_symptoms_rates_those_tracked_now(app, client, patient):
+    add(client, "Pain")
+    sent = {"date": DAY, "mood": "5", "symptom_1": "4"}
+    assert client.post("/checkin", data=sent).status_code == 302
+    assert score_rows(app) == [(1, 1, 4)]
+    # A list that is not one counts as none given; an empty one rates nothing.
+    assert (
+        client.post("/checkin", data={**sent, "symptom_1": "5", "rated": "1 x"}).status_code == 302
+    )
+    assert score_rows(app) == [(1, 1, 5)]
+    assert client.post("/checkin", data={**sent, "symptom_1": "6", "rated": ""}).status_code == 302
+    assert score_rows(app) == [(1, 1, 5)]
+
+
 def test_other_peoples_symptoms_are_404(app, client, auth):
     auth.register(email="one@example.com")
     add(client, "Pain")
