@@ -105,11 +105,15 @@ def account_or_404(user_id):
     return row
 
 
+OWN_ACCOUNT_RESET = "Change your own password in Settings: it asks for your current one."
+
+
 def account_page(row, problem=None, status=200):
     """The page of one account (`row`, from `account_or_404`)."""
+    with_two_factor = two_factor_data.enabled_ids(get_db(), [row["id"]])
     return render_template(
         "admin/account.html",
-        account=shown(row),
+        account={**shown(row), "two_factor": row["id"] in with_two_factor},
         problem=problem,
         reset_hours=onetime.RESET_HOURS,
     ), status
@@ -136,9 +140,11 @@ def deactivate(user_id):
         with write_transaction() as db:
             users.set_deactivated(db, user_id, clock.utcnow_iso())
             # Every sign-in ends at once: every copy of its cookies and remember-me token;
-            # and no reset link made before (perhaps by whoever had the account) still works.
+            # and no reset link made before (perhaps by whoever had the account) still works,
+            # for it or made by it (an admin's invitations and reset links for others).
             end_signins(db, user_id)
             onetime.retire_resets(db, user_id)
+            onetime.retire_made_by(db, user_id)
             record("deactivate", user_id)
     flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.")
     return redirect(url_for("admin.account", user_id=user_id))
@@ -160,6 +166,11 @@ def reactivate(user_id):
 def reset_link(user_id):
     button_form_or_400()
     row = account_or_404(user_id)
+    if row["id"] == current_user.id:
+        # A link for one's own account would set the password (and turn two-factor off)
+        # without the current password: anyone at an admin's open browser could take the
+        # account over and lock its owner out. Settings asks for the password.
+        return account_page(row, OWN_ACCOUNT_RESET, 400)
     with write_transaction() as db:
         token = onetime.make_reset(db, user_id, created_by=current_user.id, clears_two_factor=True)
         record("reset-link", user_id)

@@ -90,6 +90,12 @@ def retire_resets(db, user_id, keep_admins=False):
     tokens.forget_resets_of(db, user_id, _iso(clock.now() - RESET_MAIL_WINDOW), keep_admins)
 
 
+def retire_made_by(db, user_id):
+    """Retire the unused links `user_id` handed out (invitations, reset links for others): a
+    deactivated account's links stop working with it, perhaps made by whoever had it."""
+    tokens.forget_made_by(db, user_id)
+
+
 def may_mail_reset(db, user_id):
     """True while fewer than RESET_MAILS_PER_WINDOW reset links were made for `user_id` in
     the last RESET_MAIL_WINDOW (by mail or by an admin)."""

@@ -401,6 +401,22 @@ def test_the_admin_list_shows_two_factor_on_or_off(app):
     assert "two-factor on" in pat_row and "two-factor off" in sam_row
 
 
+def test_an_accounts_admin_page_shows_two_factor_on_or_off(app):
+    # It always said "off": the page never looked.
+    boss = make_admin(app)
+    turn_on(person(app, "pat@example.com"))
+    person(app, "sam@example.com")
+    ids = dict(sql(app, "select email, id from users"))
+    facts = {
+        email: re.search(r"<dt>Two-factor</dt><dd>(\w+)</dd>", boss.get(f"/admin/users/{i}").text)[
+            1
+        ]
+        for email, i in ids.items()
+        if email != "boss@example.com"
+    }
+    assert facts == {"pat@example.com": "on", "sam@example.com": "off"}
+
+
 # Reset links
 
 

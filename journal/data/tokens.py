@@ -52,6 +52,20 @@ def forget_resets_of(db, user_id, keep_since=None, keep_admins=False):
     )
 
 
+def forget_made_by(db, user_id):
+    """Retire every unused link `user_id` made: its invitations are deleted, its reset links
+    for others kept with a hash no token has (so that `resets_made_since` still counts them)."""
+    db.execute(
+        "delete from tokens where kind = 'invitation' and created_by = ? and used_at is null",
+        [user_id],
+    )
+    db.execute(
+        "update tokens set hash = 'retired:' || id "
+        "where kind = 'reset' and created_by = ? and used_at is null and hash not like 'retired:%'",
+        [user_id],
+    )
+
+
 def resets_made_since(db, user_id, since):
     """How many reset links were made for `user_id` after `since` (used, retired or open)."""
     found = db.execute(
