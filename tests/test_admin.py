@@ -460,6 +460,76 @@ def test_an_admin_cannot_deactivate_themself(clinic):
     assert clients["admin"].get("/admin").status_code == 200
 
 
+def test_an_admin_makes_no_reset_link_for_their_own_account(clinic):
+    """A link for one's own account set the password, and turned two-factor off, without the
+    current password: anyone at an admin's open browser could take the account over and lock
+    its owner out. Settings asks for the password."""
+    app, clients = clinic
+    boss = clients["admin"]
+    boss_id = user_id(app, "boss@example.com")
+    page = boss.get(f"/admin/users/{boss_id}")
+    assert "/reset-link" not in page.text and 'href="/settings"' in page.text
+    before = sql(app, "select count(*) from tokens")
+    response = boss.post(f"/admin/users/{boss_id}/reset-link")
+    assert response.status_code == 400
+    assert "Change your own password in Settings" in response.text
+    assert "/auth/reset/" not in response.text
+    assert sql(app, "select count(*) from tokens") == before
+    assert not sql(app, "select 1 from audit where action = 'reset-link'")
+    doc_id = user_id(app, "doc@example.com")
+    assert "/reset-link" in boss.get(f"/admin/users/{doc_id}").text  # others' still
+
+
+def test_deactivating_an_admin_retires_the_links_they_handed_out(app, clinic):
+    """A deactivated admin's invitations and reset links for others kept working (perhaps made
+    by whoever had the account); the links of other admins are left alone."""
+    _, clients = clinic
+    other = make_admin(app, "other@example.com")
+    doc_id = user_id(app, "doc@example.com")
+    other_id = user_id(app, "other@example.com")
+    reset = re.search(
+        r"/auth/reset/[\w-]{43}", other.post(f"/admin/users/{doc_id}/reset-link").text
+    )[0]
+    invited = re.search(r"/auth/invite/[\w-]{43}", other.post(
+        "/admin/invitations", data={"role": "therapist"}).text)[0]  # fmt: skip
+    kept = re.search(r"/auth/invite/[\w-]{43}", clients["admin"].post(
+        "/admin/invitations", data={"role": "therapist"}).text)[0]  # fmt: skip
+    assert clients["admin"].post(f"/admin/users/{other_id}/deactivate").status_code == 302
+    stranger = app.test_client()
+    assert stranger.get(reset).status_code == 404
+    assert stranger.post(reset, data={"password": "the stranger's passphrase"}).status_code == 404
+    assert stranger.get(invited).status_code in (404, 410)
+    assert stranger.get(kept).status_code == 200
+    made_by = "select count(*) from tokens where kind = 'invitation' and created_by = ?"
+    assert sql(app, made_by, [other_id]) == [(0,)]  # gone from the list of open invitations
+    assert sql(app, made_by, [user_id(app, "boss@example.com")]) == [(1,)]
+    assert AuthActions(app.test_client()).login(email="doc@example.com").status_code == 302
+
+
+def test_the_only_admin_cannot_delete_their_account(app, clinic):
+    """Deleting it left the clinic with no one to invite, reset or deactivate (deactivating
+    oneself was already refused); with another active admin it can go."""
+    _, clients = clinic
+    boss = clients["admin"]
+    assert "You are the only admin" in boss.get("/settings/delete").text
+    response = boss.post("/settings/delete", data={"password": ADMIN_PASSWORD})
+    assert response.status_code == 400
+    assert "You are the only admin" in response.text
+    assert sql(app, "select count(*) from users where role = 'admin'") == [(1,)]
+    other = make_admin(app, "other@example.com")
+    assert clients["admin"].post(
+        f"/admin/users/{user_id(app, 'other@example.com')}/deactivate"
+    ).status_code == 302  # fmt: skip
+    assert boss.post("/settings/delete", data={"password": ADMIN_PASSWORD}).status_code == 400
+    assert other.get("/admin").status_code == 302  # deactivated: signed out
+    assert (
+        boss.post(f"/admin/users/{user_id(app, 'other@example.com')}/reactivate").status_code == 302
+    )
+    assert "You are the only admin" not in boss.get("/settings/delete").text
+    assert boss.post("/settings/delete", data={"password": ADMIN_PASSWORD}).status_code == 200
+    assert sql(app, "select email from users where role = 'admin'") == [("other@example.com",)]
+
+
 def test_admin_actions_are_in_the_audit_log(clinic):
     app, clients = clinic
     boss = clients["admin"]

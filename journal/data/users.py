@@ -12,6 +12,15 @@ def by_id(db, user_id):
     return rows[0] if rows else None
 
 
+def other_active_admins(db, user_id):
+    """How many active admins there are besides `user_id`."""
+    found = db.execute(
+        "select count(*) from users where role = 'admin' and deactivated_at is null and id != ?",
+        [user_id],
+    )
+    return found.fetchone()[0]
+
+
 def by_email(db, email):
     """The `users` row for `email` (any case), or None."""
     rows = list(db["users"].rows_where("email = ?", [email_key(email)], limit=1))

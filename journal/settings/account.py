@@ -5,6 +5,8 @@ from flask import make_response, render_template
 from flask_login import current_user, login_required
 
 from .. import account, signed_in, timezones
+from ..data import users
+from ..db import get_db
 from ..people import sign_out
 from .general import PasswordAgainForm
 
@@ -13,9 +15,21 @@ class DeleteForm(PasswordAgainForm):
     """Deleting the account: the password again, nothing else."""
 
 
+# The clinic would be left with no one to run it (invitations, resets, deactivations).
+LAST_ADMIN = (
+    "You are the only admin, so this account can't be deleted yet: make another admin first "
+    "(on the server: flask create-admin), then delete it."
+)
+
+
 @login_required
 def delete():
     form = DeleteForm()
+    if current_user.is_admin and not users.other_active_admins(get_db(), current_user.id):
+        if form.is_submitted():
+            form.form_errors.append(LAST_ADMIN)
+        status = 400 if form.is_submitted() else 200
+        return render_template("account/delete.html", form=form, last_admin=LAST_ADMIN), status
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("account/delete.html", form=form), status
