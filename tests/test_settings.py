@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -38,6 +39,45 @@ def test_change_settings(app, client, patient):
     )
     page = client.get("/settings").text
     assert 'value="14"' in page and "+1 (555) 010-0199" in page
+
+
+def form_fields(page, **changes):
+    """The settings form of `page` as the browser would send it, with `changes` made."""
+    text = page.text.split('action="/settings"')[1].split("</form>")[0]
+    sent = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input [^>]*name="([^"]+)"[^>]*value="([^"]*)"', text)
+        if name != "private_by_default"
+    }
+    sent["timezone"] = re.search(r'<option selected value="([^"]*)"', text)[1]
+    if re.search(r'<input checked[^>]*name="private_by_default"', text):
+        sent["private_by_default"] = "y"
+    return {**sent, **changes}
+
+
+def test_a_settings_page_left_open_never_puts_back_what_another_changed(app, client, patient):
+    """Two tabs of Settings: the first sets the name on reports and the time zone, the second
+    (opened before) then changes only the window. Saving it wrote every field as it had shown
+    them, so the name and the time zone went back without a word."""
+    first, second = client.get("/settings"), client.get("/settings")
+    sent = form_fields(first, report_name="Robin", timezone="Europe/Berlin")
+    assert client.post("/settings", data=sent).status_code == 302
+    assert client.post("/settings", data=form_fields(second, window_days="10")).status_code == 302
+    row = user(app)
+    assert (row["report_name"], row["timezone"], row["window_days"]) == (
+        "Robin",
+        "Europe/Berlin",
+        10,
+    )
+    # Sent unchanged, a setting is left as it is now; changed from what the page showed, it is
+    # saved, emptied or not.
+    third = client.get("/settings")
+    sent = form_fields(second, report_name="", window_days="10")
+    assert client.post("/settings", data=sent).status_code == 302
+    assert user(app)["report_name"] == "Robin"
+    assert client.post("/settings", data=form_fields(third, report_name="")).status_code == 302
+    row = user(app)
+    assert (row["report_name"], row["timezone"], row["window_days"]) == ("", "Europe/Berlin", 10)
 
 
 @pytest.mark.parametrize(

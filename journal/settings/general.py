@@ -6,7 +6,7 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .. import account, onetime
@@ -15,10 +15,13 @@ from ..db import get_db
 from ..fields import (
     JournalForm,
     WholeNumberField,
+    answers_version,
+    digest,
     name_text,
     no_control_characters,
     timezone_field,
     validate_timezone,
+    version_digests,
 )
 from ..numbers import plural
 from ..passwords import hash_password, password_field, record_failure, throttle_wait
@@ -154,6 +157,11 @@ class SettingsForm(JournalForm):
         description="Your first name, initials or a pseudonym: what your therapist sees.",
     )
 
+    # A fingerprint of each setting the form was shown with (fields.answers_version): only the
+    # settings changed on this page are saved, so a page left open in another tab, saved
+    # after this one, can't put back what this one changed.
+    loaded_version = HiddenField()
+
     validate_timezone = validate_timezone
 
     def validate_clinic_phone(self, field):
@@ -222,7 +230,7 @@ def make_settings_form(**kwargs):
 
 def render(settings_form=None, password_form=None, status=200):
     """The settings page with both forms (one of them possibly holding errors)."""
-    settings_form = settings_form or make_settings_form(
+    stored = make_settings_form(
         formdata=None,
         data={
             "timezone": current_user.timezone,
@@ -232,10 +240,28 @@ def render(settings_form=None, password_form=None, status=200):
             "report_name": current_user.report_name,
         },
     )
+    settings_form = settings_form or stored
+    if not settings_form.loaded_version.data:  # sent back with errors, it keeps its own
+        settings_form.loaded_version.data = answers_version(shown_settings(stored))
     password_form = password_form or PasswordForm(formdata=None)
     return render_template(
         "settings/index.html", settings_form=settings_form, password_form=password_form
     ), status
+
+
+def shown_settings(form):
+    """{name: value} of the settings `form` holds (not its token or version)."""
+    return {f.name: f.data for f in form if f.name not in ("csrf_token", "loaded_version")}
+
+
+def changed_settings(form):
+    """The names of the settings a sent `form` changes from what its page was shown with; all
+    of them when it carries no fingerprint (another client)."""
+    loaded = version_digests(form.loaded_version.data)
+    settings = shown_settings(form)
+    if not loaded:
+        return set(settings)
+    return {name for name, value in settings.items() if digest(value) != loaded.get(name)}
 
 
 @login_required
@@ -252,7 +278,10 @@ def index():
                 "private_by_default": int(form.private_by_default.data),
                 "report_name": form.report_name.data or "",
             }
-        users.update(get_db(), current_user.id, values)
+        changed = changed_settings(form)
+        values = {name: value for name, value in values.items() if name in changed}
+        if values:
+            users.update(get_db(), current_user.id, values)
         flash("Settings saved.")
         return redirect(url_for("settings.index"))
     return render(settings_form=form, status=400)
