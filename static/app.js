@@ -5,6 +5,7 @@
 // others working.
 import { startCheckinForm } from "./checkin-form.js";
 import { startQueue } from "./checkin-queue.js";
+import { keepDrafts } from "./drafts.js";
 import { startOfflinePage } from "./offline-page.js";
 import { enhancePage, keepSignInWhileWriting } from "./page.js";
 import { startPasskeys } from "./passkeys.js";
@@ -19,6 +20,7 @@ for (const start of [
   startOfflinePage, // the offline page: what waits here, and today's check-in
   startQueue, // send what waits here, now and when back online, and say so
   keepSignInWhileWriting, // a long reflection keeps the sign-in from going idle
+  keepDrafts, // a Save whose sign-in had ended finds its words back after logging in
   startPasskeys, // passkeys: adding one in settings, signing in with one
 ]) {
   document.addEventListener("DOMContentLoaded", start);

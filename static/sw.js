@@ -23,6 +23,7 @@ const SHELL = [
   "/static/checkin-queue.js",
   "/static/checkin-store.js",
   "/static/checkin-sync.js",
+  "/static/drafts.js",
   "/static/offline-page.js",
   "/static/page.js",
   "/static/passkeys.js",

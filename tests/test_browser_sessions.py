@@ -90,3 +90,78 @@ def test_a_double_tap_on_save_stores_one_session(page, live_server):
     )
     assert statuses == [200, 200]  # each followed to the session's page
     assert len(stored(live_server, email)) == 1
+
+
+def test_words_saved_after_the_sign_in_ended_come_back_after_logging_in(page, live_server):
+    """An intention written before a dosing session and saved after it, the sign-in having
+    gone idle meanwhile: Save led to the log-in page and the words were gone. Now the log-in
+    leads back to the form with them, unsaved until Save; logging out leaves nothing here."""
+    from test_browser import log_in_here
+    from test_browser_offline import end_sign_ins
+
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("56")
+    page.get_by_text("Weight, clinic and intention").tap()
+    words = "To meet the fear with kindness.\nAnd to rest after."
+    page.get_by_label("Your intention").fill(words)
+    end_sign_ins(live_server, email, "idle timeout")
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login\?next=(/|%2F)sessions(/|%2F)new$"))
+    assert not stored(live_server, email)
+    log_in_here(page, email)
+
+    expect(page).to_have_url(re.compile(r"/sessions/new$"))
+    expect(page.locator("#draft-note")).to_contain_text("What you wrote is back in the form")
+    expect(page.get_by_label("Your intention")).to_have_value(words)
+    expect(page.get_by_label("Total dose in mg")).to_have_value("56")
+    expect(page.get_by_label("How it was given")).to_have_value("intranasal")
+    assert not stored(live_server, email)  # nothing saved until the person says so
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    saved = live_server.query(
+        "select intention, dose_mg from sessions join users on users.id = user_id "
+        "where users.email = ?",
+        email,
+    )
+    assert saved == [(words, 56.0)]
+    # Saved: the draft is gone; a new form starts empty.
+    page.goto("/sessions/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Total dose in mg")).to_have_value("56")  # carried from the last
+    assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None
+
+
+def test_a_draft_left_by_an_ended_sign_in_is_put_back_only_for_its_writer(page, live_server):
+    from test_browser import log_in
+    from test_browser_offline import end_sign_ins
+    from test_browser_signout import log_out
+
+    first = sign_up(page)
+    page.goto("/assessments/phq9")
+    page.get_by_role("group", name=re.compile(r"^1\. ")).get_by_text("Several days").tap()
+    end_sign_ins(live_server, first, "ended elsewhere")
+    page.get_by_role("button", name="Save and see my score").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    assert page.evaluate("localStorage.getItem('afterglow-drafts')") is not None
+
+    page.goto("/auth/register")  # someone else, on this phone
+    second = sign_up(page)
+    assert second != first
+    page.goto("/assessments/phq9")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    first_answer = page.get_by_role("group", name=re.compile(r"^1\. "))
+    expect(first_answer.get_by_role("radio", name="Several days")).not_to_be_checked()
+    log_out(page)
+    assert "/assessments/phq9" in (page.evaluate("localStorage.getItem('afterglow-drafts')") or "")
+
+    log_in(page, first)  # not led back to the form: the draft waits for it
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    page.goto("/assessments/phq9")
+    expect(page.locator("#draft-note")).to_contain_text("What you wrote is back in the form")
+    first_answer = page.get_by_role("group", name=re.compile(r"^1\. "))
+    expect(first_answer.get_by_role("radio", name="Several days")).to_be_checked()
+    log_out(page)
+    assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None  # their log-out

@@ -1,0 +1,123 @@
+// What a person wrote in a form, kept on this device until the journal has it: a sign-in that
+// ended before Save (the idle time-out while they were away: an intention written before a
+// dosing session and saved after it) sends Save to the log-in page, and the journal never
+// sees the words. Forms marked data-draft (a session, a check-in's edit, a check-up) keep
+// their fields here as the person types; a Save that led to the log-in page finds them put
+// back, with a note, when the person opens that form again (the log-in leads back to it). The
+// check-in page has its own queue (checkin-form.js) and is not marked.
+//
+// A draft is the signed-in patient's (their queue tag, as the check-in queue's): it is put
+// back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
+// whose Save reached the journal is deleted on the next page; one whose Save reached the
+// log-in page instead is held until its writer opens that form again.
+// Hidden fields come back too (the form's fingerprint of what it was shown with, so the
+// journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
+const KEY = "afterglow-drafts";
+const LASTS = 24 * 60 * 60 * 1000;
+export const RESTORED =
+  "You were signed out before this was saved, so it was not saved yet. What you wrote is " +
+  "back in the form: check it, then save.";
+
+function readAll() {
+  try {
+    const all = JSON.parse(localStorage.getItem(KEY)) || {};
+    const now = Date.now();
+    for (const [id, draft] of Object.entries(all)) if (!(now - draft.at < LASTS)) delete all[id];
+    return all;
+  } catch {
+    return {};
+  }
+}
+
+function writeAll(all) {
+  try {
+    if (Object.keys(all).length) localStorage.setItem(KEY, JSON.stringify(all));
+    else localStorage.removeItem(KEY);
+  } catch {}
+}
+
+export const drafts = {
+  // Every draft of `owner` goes (logging out).
+  forget(owner) {
+    const all = readAll();
+    for (const [id, draft] of Object.entries(all)) if (draft.owner === owner) delete all[id];
+    writeAll(all);
+  },
+};
+
+const kept = (e) => e.name && e.name !== "csrf_token" && e.type !== "submit" && e.type !== "file";
+
+function fieldsOf(form) {
+  return [...form.elements].filter(kept).map((e) => {
+    const choice = e.type === "radio" || e.type === "checkbox";
+    return [e.name, choice ? (e.checked ? e.value : null) : e.value, choice];
+  });
+}
+
+function putBack(form, fields) {
+  for (const [name, value, choice] of fields) {
+    const controls = [...form.elements].filter((e) => e.name === name && kept(e));
+    if (choice) {
+      for (const e of controls) if (e.value === value) e.checked = true;
+      // A box unticked in the draft is unticked here too (an edit of a ticked one).
+      if (value === null) {
+        const others = fields.some(([n, v]) => n === name && v !== null);
+        if (!others) for (const e of controls) e.checked = false;
+      }
+    } else if (controls[0]) {
+      controls[0].value = value;
+    }
+  }
+}
+
+// The log-in page: where a Save leads when its sign-in had ended. Every draft sent from a form
+// is held here, for its writer to find in that form again (the log-in leads back to it).
+const onLogInPage = () => window.location.pathname === "/auth/login";
+
+export function keepDrafts() {
+  const all = readAll();
+  if (onLogInPage()) {
+    for (const draft of Object.values(all)) if (draft.sent) draft.held = true;
+    writeAll(all);
+    return;
+  }
+  const owner = document.querySelector("form.logout")?.dataset.queueOwner;
+  if (!owner) return; // no patient signed in: drafts wait for their writer
+  const here = `${owner} ${window.location.pathname}`;
+  // This person's other drafts go, but those held for them: a Save that was sent reached the
+  // journal (else it would have been held), and one never sent was left behind.
+  for (const [id, draft] of Object.entries(all)) {
+    if (draft.owner === owner && id !== here && !draft.held) delete all[id];
+  }
+  const form = document.querySelector("form[data-draft]");
+  const draft = form && all[here];
+  if (!form) delete all[here];
+  else if (draft) all[here] = { ...draft, sent: false, held: false };
+  writeAll(all);
+  if (!form) return;
+  if (draft && draft.held) {
+    putBack(form, draft.fields);
+    const note = document.createElement("p");
+    note.className = "note";
+    note.id = "draft-note";
+    note.setAttribute("role", "status");
+    note.textContent = RESTORED;
+    form.before(note);
+  }
+  const save = (sent) => {
+    const now = readAll();
+    now[here] = { owner, at: Date.now(), sent, held: false, fields: fieldsOf(form) };
+    writeAll(now);
+  };
+  let timer = null;
+  const typed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => save(false), 400);
+  };
+  form.addEventListener("input", typed);
+  form.addEventListener("change", typed);
+  form.addEventListener("submit", () => {
+    clearTimeout(timer);
+    save(true);
+  });
+}
