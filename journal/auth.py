@@ -33,6 +33,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from . import clock, mail, onetime, passkeys, two_factor
 from .account import record_activity
+from .data import passkeys as passkey_data
 from .data import users
 from .db import get_db, write_transaction
 from .fields import (
@@ -243,15 +244,20 @@ def reset(token):
     form = ResetForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("auth/reset.html", form=form), status
+        clears = bool(link.get("clears_two_factor"))
+        return render_template("auth/reset.html", form=form, clears=clears), status
     password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
     with write_transaction() as db:
         if not onetime.use(db, link):  # spent, retired or out of time since it was found
             return gone(onetime.find(db, "reset", token)[1] or onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
-        if link.get("clears_two_factor"):  # an admin's link: the phone may be lost
+        if link.get("clears_two_factor"):
+            # An admin's link, for an account whose phone (or whose safety) may be lost: every
+            # other way in goes too, or a passkey planted by whoever had the account would
+            # still sign in after the owner took it back.
             two_factor.turn_off(db, link["user_id"])
+            passkey_data.forget_all(db, link["user_id"])
         record_activity("password-reset", user_id=link["user_id"], how="a reset link")
     if current_user.is_authenticated:
         sign_out()

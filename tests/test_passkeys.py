@@ -15,7 +15,7 @@ import pytest
 from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from factories import NOW, person, therapist
+from factories import NOW, person, reset_link, therapist
 from test_admin import sql
 
 from journal import clock
@@ -411,3 +411,30 @@ def test_changes_to_how_one_signs_in_show_in_recent_activity(app, pat):
     for what in ("Added a passkey", "Removed a passkey", "Turned two-factor sign-in on",
                  "Turned two-factor sign-in off", "Changed the password"):  # fmt: skip
         assert what in page, what
+
+
+def test_an_admins_reset_link_removes_the_passkeys_and_a_mailed_one_keeps_them(app, pat):
+    """Recovering an account through the clinic's admin ends every way in but the new password:
+    a passkey planted by whoever had the account still signed in after the owner took it back.
+    The reset page says so first. A link by mail (owning the mailbox) leaves them."""
+    from test_admin import make_admin
+
+    key = add_passkey(pat)
+    boss = make_admin(app)
+    pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
+    path = re.search(r"/auth/reset/[\w-]{43}", boss.post(f"/admin/users/{pat_id}/reset-link").text)[
+        0
+    ]
+    stranger = app.test_client()
+    assert "removes the account's passkeys" in stranger.get(path).text
+    assert stranger.post(path, data={"password": "a brand new passphrase"}).status_code == 302
+    assert passkey_rows(app) == []
+    assert sign_in_with(app.test_client(), key).status_code == 400
+
+    add_passkey(person(app, "sam@example.com"), key=SoftKey())
+    mailed = reset_link(app, sql(app, "select id from users where email = 'sam@example.com'")[0][0])
+    assert "removes the account" not in app.test_client().get(mailed).text
+    assert (
+        app.test_client().post(mailed, data={"password": "another passphrase!"}).status_code == 302
+    )
+    assert len(passkey_rows(app, "sam@example.com")) == 1

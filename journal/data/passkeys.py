@@ -46,6 +46,11 @@ def rename_of(db, user_id, passkey_id, name):
     return cursor.rowcount > 0
 
 
+def forget_all(db, user_id):
+    """Remove every passkey of `user_id`; how many there were."""
+    return db.execute("delete from passkeys where user_id = ?", [user_id]).rowcount
+
+
 def delete_of(db, user_id, passkey_id):
     """Remove the person's passkey; whether there was one."""
     cursor = db.execute("delete from passkeys where id = ? and user_id = ?", [passkey_id, user_id])
