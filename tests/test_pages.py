@@ -144,3 +144,22 @@ def test_templates_read_a_dicts_fields_as_jinja_itself_does(app):
     ours = app.jinja_env.from_string(FIELD_READS).render(values)
     assert ours == Environment(autoescape=True).from_string(FIELD_READS).render(values)
     assert ours == "2026-01-05|True|True|True|4|3|2026-01-06|True|2026-01-07|True"
+
+
+def test_a_days_pages_name_the_day_in_their_title_as_the_page_does(client, patient):
+    """A screen reader reads the title first: "2026-01-05" came out as a string of numbers."""
+    from factories import checkin, take
+
+    checkin(client, "2026-01-05", 6)
+    take(client, "phq9", "2026-01-06", [1] * 9)
+    paths = ("/entries/2026-01-05", "/entries/2026-01-05/edit", "/entries/2026-01-05/delete")
+    titles = {
+        path: re.search(r"<title>(.*?)</title>", client.get(path).text, re.S)[1].strip()
+        for path in (*paths, "/assessments/1")
+    }
+    assert titles == {
+        "/entries/2026-01-05": "Mon 5 Jan 2026 · Afterglow",
+        "/entries/2026-01-05/edit": "Edit Mon 5 Jan 2026 · Afterglow",
+        "/entries/2026-01-05/delete": "Delete Mon 5 Jan 2026 · Afterglow",
+        "/assessments/1": "PHQ-9, Tue 6 Jan 2026 · Afterglow",
+    }
