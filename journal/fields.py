@@ -183,6 +183,14 @@ class JournalForm(FlaskForm):
     # The saved words that typed ones replace on a form shown again (see `put_back`).
     replaced = {}  # noqa: RUF012 (never changed in place: put_back gives a form its own)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The token's input has no id: a page of several forms (settings, share links) had
+        # one "csrf_token" id per form, and an id must be the page's only one. Nothing
+        # points at it.
+        if "csrf_token" in self._fields:
+            self.csrf_token.render_kw = {"id": False}
+
     class Meta:
         # What the form read from the request (a JSON body's text values, or the form body),
         # for the fields a view reads beside it (checkins.replay_fields); None until then.

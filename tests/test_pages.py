@@ -163,3 +163,13 @@ def test_a_days_pages_name_the_day_in_their_title_as_the_page_does(client, patie
         "/entries/2026-01-05/delete": "Delete Mon 5 Jan 2026 · Afterglow",
         "/assessments/1": "PHQ-9, Tue 6 Jan 2026 · Afterglow",
     }
+
+
+@pytest.mark.parametrize("path", ["/settings", "/share", "/checkin", "/settings/delete"])
+def test_no_id_is_used_twice_on_a_page(secure, path):
+    """Pages of several forms gave each one's token the id "csrf_token"."""
+    _, client = secure
+    page = client.get(path).text
+    assert 'name="csrf_token"' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
