@@ -25,13 +25,14 @@ export function enhancePage() {
   }
 
   // Reflection: a quiet character count, so nobody is surprised by the limit (data-max, the
-  // server's own limit).
+  // server's own limit, which counts characters as Python does: an emoji is one, not the two
+  // UTF-16 units of `.length`).
   for (const counter of document.querySelectorAll("[data-counter-for]")) {
     const area = document.getElementById(counter.dataset.counterFor);
     if (!area) continue;
     const max = Number(area.dataset.max);
     const update = () => {
-      const used = area.value.replace(/\r\n/g, "\n").length;
+      const used = [...area.value.replace(/\r\n/g, "\n")].length;
       counter.hidden = used < max * 0.8;
       counter.textContent = `${used.toLocaleString()} of ${max.toLocaleString()} characters`;
     };

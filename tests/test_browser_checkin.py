@@ -249,3 +249,18 @@ def test_a_second_tab_never_overwrites_what_the_first_saved(page, live_server, s
     saved = stored(live_server, email, day)
     assert (saved["mood"], saved["reflection"]) == (3, f"{TODAYS_WORDS}, and more from tab one")
     assert (saved["tags"], saved["sleep_hours"], saved["self_harm"]) == ("walk", 7.5, 1)
+
+
+def test_the_character_count_counts_an_emoji_as_one_character_as_the_journal_does(page):
+    """The count said two for each emoji (UTF-16 units), so it passed the limit while the
+    journal, which counts characters, still took the reflection."""
+    from journal.checkin_form import REFLECTION_MAX
+
+    sign_up(page)
+    open_more(page)
+    box = page.get_by_label("Reflection", exact=True)
+    box.fill("🌿" * (REFLECTION_MAX * 9 // 10))
+    counter = page.locator("[data-counter-for='reflection']")
+    expect(counter).to_have_text(f"{REFLECTION_MAX * 9 // 10:,} of {REFLECTION_MAX:,} characters")
+    box.fill("🌿" * (REFLECTION_MAX // 2))
+    expect(counter).to_be_hidden()  # under four fifths of the limit: no count shown
