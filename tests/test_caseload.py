@@ -342,6 +342,26 @@ def test_therapist_sees_charts_figures_and_shared_reflections_only(shared):
     assert doc.get(f"/caseload/{pid}?days=12").status_code == 400
 
 
+def test_a_reflection_of_spaces_alone_is_no_shared_reflection(app):
+    """Kept as typed, a reflection of spaces and line breaks reached the therapist as an empty
+    "shared reflection" (the caseload's count and list, the report)."""
+    from journal.access import shared_reflections
+
+    doc = therapist(app)
+    pat = person(app, "pat@example.com")
+    assert link(pat, invite_code(doc)).status_code == 302
+    checkin(pat, ago(3), 5, reflection="  \n\t ")
+    session(pat, ago(2), reflection="   \n  ")
+    session(pat, ago(1), reflection=" \n", prompt_stood_out="The light")
+    checkin(pat, ago(1), 6, reflection="  words  ")
+    with app.test_request_context():
+        shared = shared_reflections(user_id(app, "pat@example.com"))
+    assert [(item["kind"], item["text"], len(item["answers"])) for item in shared] == [
+        ("check-in", "  words  ", 0),
+        ("session", "", 1),  # its prompt's answer is shared; its blank reflection is not
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "fmt", "mimetype"),
     [
