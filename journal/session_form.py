@@ -213,6 +213,24 @@ def pressure_fields():
     )
 
 
+def stored_when(row, moment, local, zone):
+    """(started_at, day) a session given at `moment` (`local`, the time typed, in `zone`) is
+    stored with: the moment and its local date; over `row` (an edit) that leaves the time
+    alone, the stored ones. Day 0 of the window was the local date when the session was
+    logged, and moving time zone since must not move it."""
+    started_at = moment.isoformat(timespec="seconds")
+    day = moment.astimezone(ZoneInfo(zone)).date().isoformat()
+    if row is not None:
+        stored = datetime.fromisoformat(row["started_at"])
+        same_moment = stored.replace(second=0, microsecond=0) == moment.replace(second=0)
+        # The time as the edit form showed it, sent back unchanged: in the hour the clocks go
+        # back, it is read as the first of its two moments, and the stored second one stays.
+        shown = stored.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        if same_moment or local == shown:
+            return row["started_at"], row["day"]
+    return started_at, day
+
+
 class SessionForm(JournalForm):
     started_at = StringField(
         "Date and time",
@@ -321,8 +339,11 @@ class SessionForm(JournalForm):
             )
         if moment > self.now:
             raise ValidationError("That time is still to come; log a session once it has started.")
-        day = moment.astimezone(ZoneInfo(self.zone)).date().isoformat()
-        others = session_data.count_on_day(get_db(), current_user.id, day, self.editing)
+        db = get_db()
+        row = session_data.find(db, current_user.id, self.editing) if self.editing else None
+        # The day it will be stored under: an edit that leaves the time alone keeps its own.
+        _, day = stored_when(row, moment, naive, self.zone)
+        others = session_data.count_on_day(db, current_user.id, day, self.editing)
         if others >= PER_DAY_MAX:
             raise ValidationError(
                 f"This day already has {PER_DAY_MAX} sessions, the most one day can hold; "

@@ -70,6 +70,7 @@ from .session_form import (
     CARRIED_OVER,
     SessionForm,
     local_input_value,
+    stored_when,
 )
 from .session_record import (
     COLUMNS,
@@ -133,11 +134,8 @@ def chosen_side_effects(form):
 
 
 def session_values(form, row=None):
-    """The columns a valid form stores, as `save_session` writes them over `row` (or new).
-
-    An edit that leaves the time alone keeps the stored `day`: day 0 of the window was the
-    local date when the session was logged, and moving time zone since must not move it.
-    """
+    """The columns a valid form stores, as `save_session` writes them over `row` (or new); an
+    edit that leaves the time alone keeps the stored time and day (`stored_when`)."""
     values = {name: form[name].data for name in COLUMNS}
     values["clinic"] = values["clinic"] or ""
     values["intention"] = values["intention"] or ""
@@ -149,16 +147,9 @@ def session_values(form, row=None):
     values["prompts"] = json.dumps(
         {key: text for key, text in answers.items() if text and text.strip()}, ensure_ascii=False
     )
-    values["started_at"] = form.started_utc.isoformat(timespec="seconds")
-    values["day"] = form.started_utc.astimezone(ZoneInfo(form.zone)).date().isoformat()
-    if row is not None:
-        stored = datetime.fromisoformat(row["started_at"])
-        same_moment = stored.replace(second=0, microsecond=0) == form.started_utc.replace(second=0)
-        # The time as the edit form showed it, sent back unchanged: in the hour the clocks go
-        # back, it is read as the first of its two moments, and the stored second one stays.
-        shown = stored.astimezone(ZoneInfo(form.zone)).replace(tzinfo=None)
-        if same_moment or form.started_local == shown:
-            values["started_at"], values["day"] = row["started_at"], row["day"]
+    values["started_at"], values["day"] = stored_when(
+        row, form.started_utc, form.started_local, form.zone
+    )
     return values
 
 

@@ -292,6 +292,31 @@ def test_editing_after_moving_time_zone_keeps_day_zero(app, client, auth):
     assert rows(app)[0]["day"] == "2025-03-03"
 
 
+def test_an_edit_after_moving_zone_counts_the_sessions_of_the_day_it_keeps(app, client, auth):
+    """The edit form checked "this day already has 4 sessions" against the session's date in
+    the new zone, though an edit that leaves the time alone keeps its stored day, which had
+    room: the edit was refused."""
+    from journal.session_record import PER_DAY_MAX
+
+    auth.register(timezone="Pacific/Kiritimati")
+    post(client, started_at="2025-03-02T06:00")  # stored on 2 March (16:00 UTC on 1 March)
+    client.post(
+        "/settings", data={"timezone": "Pacific/Honolulu", "window_days": "7", "clinic_phone": ""}
+    )
+    for hour in range(PER_DAY_MAX):  # Honolulu's 1 March, full
+        assert post(client, started_at=f"2025-03-01T0{hour}:00").status_code == 302
+    form = client.get("/sessions/1/edit").text
+    shown = re.search(r'name="started_at"[^>]*value="([^"]+)"', form).group(1)
+    assert shown == "2025-03-01T06:00"
+    response = post(client, "/sessions/1/edit", started_at=shown, dose_mg="84")
+    assert response.status_code == 302, response.text
+    assert (rows(app)[0]["day"], rows(app)[0]["dose_mg"]) == ("2025-03-02", 84)
+    # Moved onto the full day, it is refused as before.
+    response = post(client, "/sessions/1/edit", started_at="2025-03-01T07:00")
+    assert response.status_code == 400
+    assert f"This day already has {PER_DAY_MAX} sessions" in response.text
+
+
 def test_editing_a_session_in_the_hour_the_clocks_go_back_keeps_its_time(app, client, auth):
     # 09:30 UTC on 2 November 2025 is the second 01:30 in Los Angeles (PST, after the change).
     auth.register(timezone="UTC")
