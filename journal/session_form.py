@@ -213,6 +213,12 @@ def pressure_fields():
     )
 
 
+# A total dose, a dose by weight and a weight that disagree by more than this (a slipped
+# decimal point, a dose typed in the weight's box) are asked about, not stored: a rounded dose
+# (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.
+DOSE_AGREES = (0.75, 4 / 3)
+
+
 def stored_when(row, moment, local, zone):
     """(started_at, day) a session given at `moment` (`local`, the time typed, in `zone`) is
     stored with: the moment and its local date; over `row` (an edit) that leaves the time
@@ -352,8 +358,19 @@ class SessionForm(JournalForm):
         self.started_utc, self.started_local = moment, naive
 
     def validate(self, extra_validators=None):
-        """The field checks, then blood pressure: both numbers or neither, top above bottom."""
+        """The field checks, then blood pressure (both numbers or neither, top above bottom)
+        and the dose (with mg/kg and weight, the three must agree)."""
         valid = super().validate(extra_validators)
+        dose, per_kg, weight = self.dose_mg, self.dose_mg_per_kg, self.weight_kg
+        if all(f.data is not None and not f.errors for f in (dose, per_kg, weight)):
+            worked_out = per_kg.data * weight.data
+            if not DOSE_AGREES[0] <= dose.data / worked_out <= DOSE_AGREES[1]:
+                dose.errors.append(
+                    f"{per_kg.data:g} mg/kg for {weight.data:g} kg is {worked_out:.3g} mg, not "
+                    f"{dose.data:g} mg: check the three numbers, or leave out the ones you "
+                    "are not sure of."
+                )
+                valid = False
         for when in ("before", "after"):
             top, bottom = self[f"bp_{when}_systolic"], self[f"bp_{when}_diastolic"]
             if top.errors or bottom.errors:

@@ -1064,6 +1064,41 @@ def test_an_edit_saved_unchanged_keeps_every_digit_of_each_number(
     assert after["reflection"] == "added later"
 
 
+@pytest.mark.parametrize(
+    ("dose", "per_kg", "weight", "worked_out"),
+    [("350", "0.5", "70", "35"), ("3.5", "0.5", "70", "35"), ("70", "0.5", "35", None),
+     ("56", "0.5", "70", "35")],
+)  # fmt: skip
+def test_a_dose_that_disagrees_with_its_dose_by_weight_is_asked_about(
+    app, client, patient, dose, per_kg, weight, worked_out
+):
+    """350 mg given with 0.5 mg/kg for 70 kg (35 mg) was stored and shown to the clinician as
+    '350 mg (0.5 mg/kg)': a slipped decimal point passed without a word."""
+    response = post(client, dose_mg=dose, dose_mg_per_kg=per_kg, weight_kg=weight)
+    if worked_out is None:  # 0.5 mg/kg for 35 kg is 17.5 mg: 70 mg is four times that
+        assert response.status_code == 400
+        assert "0.5 mg/kg for 35 kg is 17.5 mg, not 70 mg" in response.text
+    else:
+        assert response.status_code == 400
+        assert f"0.5 mg/kg for 70 kg is {worked_out} mg, not {dose} mg" in response.text
+        assert 'id="dose_mg-error"' in response.text
+        assert f'value="{dose}"' in response.text  # kept to correct
+    assert rows(app) == []
+
+
+@pytest.mark.parametrize(
+    ("dose", "per_kg", "weight"),
+    [("36.5", "0.5", "73"), ("35", "0.5", "73"), ("40", "0.5", "73"), ("56", "0.8", "70"),
+     ("56", "", "70"), ("", "0.5", "70"), ("56", "0.5", "")],
+)  # fmt: skip
+def test_a_rounded_dose_or_one_without_all_three_numbers_saves(
+    app, client, patient, dose, per_kg, weight
+):
+    response = post(client, dose_mg=dose, dose_mg_per_kg=per_kg, weight_kg=weight)
+    assert response.status_code == 302, response.text
+    assert len(rows(app)) == 1
+
+
 def test_an_unchanged_session_saves_its_form_and_a_double_tap_saves_it_once(app, client, patient):
     post(client, reflection="first words")
     version = hidden(client.get("/sessions/1/edit"), "loaded_version")
