@@ -273,6 +273,10 @@ def take(kind):
     return render_template(
         "assessments/form.html",
         form=form,
+        # Sent with an answer above 0 to the safety item and refused (a mistake, a fourth on
+        # one day): the resources show all the same.
+        crisis_unsaved=form.is_submitted()
+        and instruments.needs_crisis_resources(kind, form.answers()),
         instrument=instrument,
         stem=instrument.stem,
         attribution=instruments.ATTRIBUTION,

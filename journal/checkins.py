@@ -604,6 +604,10 @@ RATED = re.compile(r"(?:[0-9]{1,18}(?: [0-9]{1,18}){0,99})?")
 def render_form(form, tracked, status=None, **context):
     """The check-in form page; 400 when it was sent (or asked for) with errors."""
     status = status or (400 if form.is_submitted() else 200)
+    # Sent with a self-harm answer or a very low mood and not saved (a mistake, or another
+    # day's form): the resources show all the same.
+    sent = form.is_submitted() and status >= 400
+    crisis_unsaved = sent and (form.self_harm.data or rules.is_crisis_mood(form.mood.data))
     if form.rated is not None:
         form.rated.data = " ".join(str(s["id"]) for s in tracked)
     return render_template(
@@ -612,6 +616,7 @@ def render_form(form, tracked, status=None, **context):
         symptom_fields=[form[field_name(s)] for s in tracked],
         suggestions=tag_suggestions(),
         reflection_max=REFLECTION_MAX,
+        crisis_unsaved=crisis_unsaved,
         **context,
     ), status
 

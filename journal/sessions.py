@@ -227,6 +227,11 @@ def render_form(form, row=None, number=None, carried=False, note=None, action=No
     return render_template(
         "sessions/form.html",
         form=form,
+        # Sent with a latest mood of 0-2 and not saved: the resources show all the same.
+        crisis_unsaved=status == 400
+        and needs_crisis_resources(
+            {"mood_before": form.mood_before.data, "mood_after": form.mood_after.data}
+        ),
         row=with_local_time(row) if row else None,
         number=number,
         carried=carried,

@@ -307,6 +307,31 @@ def test_crisis_panel_for_item9(app, client, patient, item9):
     assert ('id="item9-note"' in later) is (item9 > 0)
 
 
+@pytest.mark.parametrize(
+    "why", ["a fourth on one day", "a date still to come", "an unanswered question"]
+)
+def test_a_refused_check_up_with_item_9_above_0_shows_the_crisis_resources(client, patient, why):
+    """Refused for a mistake (or a fourth check-up on one day), a PHQ-9 answering question 9
+    above 0 came back with no crisis resources: nothing may be blocked by another mistake."""
+    answers, day = [0] * 8 + [3], YESTERDAY
+    if why == "a fourth on one day":
+        for _ in range(3):
+            assert take(client, "phq9", PHQ9_CALM).status_code == 302
+    elif why == "a date still to come":
+        day = (TODAY + timedelta(days=2)).isoformat()
+    else:
+        answers = [None] + answers[1:]
+    response = take(client, "phq9", answers, day)
+    assert response.status_code == 400
+    assert response.text.count(CRISIS) == 1
+    assert "You don't have to carry this alone." in response.text
+    assert "Your entry is saved" not in response.text  # it is not
+    assert 'href="tel:988"' in response.text
+    # Item 9 at 0, refused the same way: no resources.
+    calm = take(client, "phq9", [None] + [0] * 8, day)
+    assert calm.status_code == 400 and CRISIS not in calm.text
+
+
 def test_crisis_panel_is_keyed_by_its_result(client, patient):
     take(client, "phq9", [0] * 8 + [2])  # its page never opened
     calm = take(client, "phq9", PHQ9_CALM)

@@ -908,3 +908,19 @@ def test_a_check_in_sent_back_links_to_each_mistake_from_its_top(client, patient
     assert response.status_code == 400
     top = response.text[response.text.index('id="error-summary"') :]
     assert re.findall(r'href="#([^"]+)"', top[: top.index("</div>")]) == ["mood", "sleep_hours"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "shown"),
+    [({"self_harm": "y", "mood": "6"}, True), ({"mood": "1"}, True), ({"mood": "6"}, False)],
+)
+def test_a_refused_check_in_with_a_safety_answer_shows_the_crisis_resources(
+    client, patient, answers, shown
+):
+    """A check-in refused for a mistake (a date still to come) with the self-harm box ticked or
+    a mood of 0-2 came back with no resources: nothing may be blocked by another mistake."""
+    future = (TODAY + timedelta(days=3)).isoformat()
+    response = client.post("/checkin", data={"date": future, **answers})
+    assert response.status_code == 400
+    assert ('id="crisis-resources"' in response.text) is shown
+    assert "Your entry is saved" not in response.text

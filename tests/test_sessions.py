@@ -1327,3 +1327,17 @@ def test_a_sessions_day_and_time_name_one_moment_after_a_zone_change(app):
     for path in ("/sessions", "/sessions/1"):
         assert re.search(rf"<time [^>]*>{shown}</time>", client.get(path).text), path
     assert f'<span class="sub">{started:%a %-d %b %Y}</span>' in client.get("/sessions/1/edit").text
+
+
+@pytest.mark.parametrize(
+    ("moods", "shown"), [(("4", "1"), True), (("1", ""), True), (("1", "6"), False)]
+)
+def test_a_refused_session_with_a_latest_mood_of_0_to_2_shows_the_crisis_resources(
+    client, patient, moods, shown
+):
+    """Refused for a mistake (half a blood-pressure reading), a session whose latest mood is
+    0-2 came back with no resources."""
+    before, after = moods
+    response = post(client, mood_before=before, mood_after=after, bp_before_systolic="120")
+    assert response.status_code == 400
+    assert ('id="crisis-resources"' in response.text) is shown
