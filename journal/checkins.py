@@ -384,6 +384,10 @@ def save_once(day, form, tracked, key=None, saved_at=None):
         stored = find_checkin(day)
         if stored is not None and saved_at is not None and newer_than(stored, saved_at):
             status, verb, values = "kept-newer", None, None
+            # The newer check-in is kept as it is, but for a self-harm "yes" from the older
+            # one: a safety answer is never dropped (the day is flagged for the therapist).
+            if form.self_harm.data:
+                checkin_data.report_self_harm(db, current_user.id, day.isoformat())
         elif changed_elsewhere(form, day, stored):
             return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
@@ -437,12 +441,12 @@ def answer_sent(day, status, verb=None, values=None, live=True):
         return answer_json(status, day)
     if values is not None:
         return after_save(day, values, verb)
+    stored = find_checkin(day)
+    if stored is not None and needs_crisis_resources(stored):
+        crisis.flag("checkin", day.isoformat())
     if status == "kept-newer":
         flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
     else:
-        stored = find_checkin(day)
-        if stored is not None and needs_crisis_resources(stored):
-            crisis.flag("checkin", day.isoformat())
         flash(f"Your check-in for {day_text(day)} was already saved.")
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 

@@ -368,7 +368,10 @@ def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patie
     )
     assert answer.status_code == 200
     assert answer.json == {"status": "kept-newer", "day": DAY}
-    assert checkins(app) == [before]
+    # Nothing of the older entry is taken but its self-harm "yes": a safety answer is never
+    # dropped (it flags the day for the therapist). Before, it was lost with the rest.
+    (after,) = checkins(app)
+    assert after == {**before, "self_harm": 1}
     with app.app_context():
         assert list(get_db()["symptom_scores"].rows) == scores
     # The answer is recorded: sending it again answers the same, still changing nothing.
@@ -376,7 +379,26 @@ def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patie
         "status": "duplicate",
         "day": DAY,
     }
-    assert checkins(app) == [before]
+    assert checkins(app) == [after]
+
+
+def test_an_older_queued_self_harm_answer_flags_the_kept_newer_day(app, client, patient):
+    """The kept-newer check-in stays as it is, but the older one's self-harm "yes" reaches the
+    therapist's flags; an older "no" (unticked) changes nothing."""
+    from journal.access import flagged_days
+
+    send(client, headers={}, mood="6", reflection="newer words")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    older = {"saved_at": "2026-01-02T06:00:00Z", "mood": "5", "reflection": "older"}
+    assert send(client, idempotency_key="k-no", **older).json["status"] == "kept-newer"
+    assert checkins(app)[0]["self_harm"] is None
+    answer = send(client, idempotency_key="k-yes", self_harm="y", **older)
+    assert answer.json["status"] == "kept-newer"
+    (row,) = checkins(app)
+    assert (row["mood"], row["reflection"], row["self_harm"]) == (6, "newer words", 1)
+    with app.test_request_context():
+        days = flagged_days(1)
+    assert [day["day"] for day in days] == [DAY]
 
 
 def test_a_queued_checkin_sent_as_a_json_body_is_checked_the_same(app, client, patient):

@@ -53,6 +53,17 @@ def add_if_new(db, user_id, values, now):
     return cursor.rowcount
 
 
+def report_self_harm(db, user_id, day):
+    """Record a self-harm answer of "yes" on the person's check-in for `day` (nothing else of
+    it changes); whether it was not recorded before."""
+    found = db.execute(
+        "update checkins set self_harm = 1 where user_id = ? and day = ? "
+        "and (self_harm is null or self_harm != 1)",
+        [user_id, day],
+    )
+    return found.rowcount == 1
+
+
 def delete(db, user_id, day):
     """Delete the person's check-in for `day` (its symptom scores go with it)."""
     db.execute("delete from checkins where user_id = ? and day = ?", [user_id, day])
