@@ -327,26 +327,30 @@ def flagged_days(user_id, start=None, end=None, with_kinds=False):
     flags its day; only the reason is given, never its words.
     """
     db = get_db()
-    flags = {}  # day: [(rank, reason)]
+    flags = {}  # day: [((rank, severity), reason, kind)]
 
-    def add(day, rank, reason, kind):
-        flags.setdefault(day, []).append((rank, reason, kind))
+    def add(day, rank, reason, kind, severity=0):
+        flags.setdefault(day, []).append(((rank, severity), reason, kind))
 
     for day, mood, self_harm in links.checkin_flags(db, user_id, CRISIS_MOOD, start, end):
         if self_harm:
             add(day, 0, "thoughts of self-harm reported", "checkin")
         if rules.is_crisis_mood(mood):
-            add(day, 2, f"mood {mood} of 10", "checkin")
+            add(day, 2, f"mood {mood} of 10", "checkin", mood)
     for day, item9 in links.phq9_item9_flags(db, user_id, start, end):
-        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3", "phq9")
+        add(day, 1, f"PHQ-9 item 9 answered {item9} of 3", "phq9", -item9)
     for row in links.session_moods(db, user_id, start, end):
         if needs_crisis_resources(row):
             when = "after" if row["mood_after"] is not None else "before"
-            add(row["day"], 3, f"mood {latest_mood(row)} of 10 {when} a session", "session")
+            mood = latest_mood(row)
+            add(row["day"], 3, f"mood {mood} of 10 {when} a session", "session", mood)
     found = []
     for day, reasons in sorted(flags.items()):
+        # Within a kind too, the most serious first (item 9 answered 3 before 1, a mood of 0
+        # before 2); a reason two entries of the day give alike is said once.
         reasons.sort(key=lambda r: r[0])
-        flag = {"day": day, "reasons": [reason for _, reason, _ in reasons]}
+        said = list(dict.fromkeys(reason for _, reason, _ in reasons))
+        flag = {"day": day, "reasons": said}
         if with_kinds:
             flag["kinds"] = {kind for _, _, kind in reasons}
         found.append(flag)

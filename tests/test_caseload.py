@@ -471,6 +471,26 @@ def test_csrf_is_required_for_new_codes_and_unlinking(tmp_path):
 # Who needs attention
 
 
+def test_a_days_reasons_of_one_kind_come_most_serious_first_and_once(app, client, patient):
+    """Two PHQ-9s of one day listed "item 9 answered 1 of 3" before "3 of 3"; two sessions'
+    moods the milder first; and a reason two entries gave alike came twice."""
+    from journal.access import flagged_days
+
+    day = ago(1)
+    for item9 in (1, 3, 3):
+        phq9(client, day, [0] * 8 + [item9])
+    for after in ("2", "0"):
+        session(client, day, mood_after=after)
+    with app.test_request_context():
+        (flag,) = flagged_days(user_id(app, "pat@example.com"))
+    assert flag["reasons"] == [
+        "PHQ-9 item 9 answered 3 of 3",
+        "PHQ-9 item 9 answered 1 of 3",
+        "mood 0 of 10 after a session",
+        "mood 2 of 10 after a session",
+    ]
+
+
 def test_attention_first_with_reasons_in_order(app):
     doc = therapist(app)
     code = invite_code(doc)
