@@ -56,6 +56,21 @@ export function enhancePage() {
     });
   }
 
+  // The error summary's link to a group of radio buttons or checkboxes points at its
+  // fieldset, which cannot take the focus: the link moves the focus to the group's chosen
+  // answer (or its first) and scrolls the question into view above it, as GOV.UK's error
+  // summary does. Without script the link still scrolls there, and Tab goes on from there.
+  document.getElementById("error-summary")?.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const group = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!group?.matches("fieldset")) return;
+    const answer = group.querySelector("input:checked") || group.querySelector("input");
+    if (!answer) return;
+    event.preventDefault();
+    answer.focus({ preventScroll: true });
+    group.scrollIntoView({ block: "start" });
+  });
+
   // Crisis resources: bring them into view and to the screen reader first.
   const crisis = document.getElementById("crisis-resources");
   if (crisis) crisis.focus();

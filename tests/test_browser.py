@@ -532,6 +532,40 @@ def test_missing_mood_is_explained_at_the_field_and_keeps_the_text(page):
     assert history_days(page) == []
 
 
+# Forms sent back with a radio group left out: (path, button, the group's link in the summary).
+EMPTY_FORMS = [
+    ("/checkin", "Save check-in", "Mood today"),
+    ("/sessions/new", "Save session", "Medicine"),
+    ("/assessments/phq9", "Save and see my score", "Question 1"),
+]
+
+
+def send_empty(page, path, button):
+    """Open the form at `path` and send it as it is; wait for its error summary."""
+    page.goto(path)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state("load")
+    expect(page.locator("#error-summary")).to_be_visible()
+
+
+@pytest.mark.parametrize(("path", "button", "link"), EMPTY_FORMS)
+def test_the_error_summary_link_to_a_radio_group_puts_the_focus_in_it(page, path, button, link):
+    # The link pointed at the fieldset, which cannot take the focus: the page scrolled, but
+    # the focus stayed on the link, so the next Tab went back to the top of the form.
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_up(page)
+    send_empty(page, path, button)
+    summary_link = page.locator("#error-summary").get_by_role("link", name=link, exact=True)
+    target = summary_link.get_attribute("href")
+    group = page.locator(f"fieldset{target}, fieldset:has({target})")
+    summary_link.click()
+    assert group.evaluate("g => g.contains(document.activeElement)"), focused(page)[:3]
+    assert focused(page)[0] == "INPUT"
+    # The group's question and its message are on screen above the focused answer.
+    expect(group.locator("legend")).to_be_in_viewport(ratio=1)
+    expect(group.locator(".error")).to_be_in_viewport(ratio=1)
+
+
 # 8. Log out and back in -------------------------------------------------------------------
 
 
