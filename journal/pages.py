@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Blueprint, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
+from wtforms import Form
 
 from . import crisis, numbers
 from .data import health
@@ -32,7 +34,9 @@ def init_app(app):
     app.jinja_env.globals["script_modules"] = lambda: script_modules(app.static_folder)
 
     # Globals rather than a context processor: imported macros see globals, not context.
-    app.jinja_env.globals.update(crisis=crisis, described=described, difference=numbers.difference)
+    app.jinja_env.globals.update(
+        crisis=crisis, described=described, difference=numbers.difference, sent_back=sent_back
+    )
     app.jinja_env.filters.update(
         figure=numbers.figure, signed=numbers.signed, plural=numbers.plural
     )
@@ -158,6 +162,13 @@ def security_headers(response):
     ):
         headers["Cache-Control"] = "no-store"
     return response
+
+
+@pass_context
+def sent_back(context):
+    """Whether a form the page shows came back with mistakes, whatever the view named it
+    (`form`, `password_form`, ...): base.html's title then starts with "Error: "."""
+    return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
 
 
 def described(field, hint=None):

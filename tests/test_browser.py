@@ -566,6 +566,21 @@ def test_the_error_summary_link_to_a_radio_group_puts_the_focus_in_it(page, path
     expect(group.locator(".error")).to_be_in_viewport(ratio=1)
 
 
+@pytest.mark.parametrize(
+    ("path", "button"),
+    [*((path, button) for path, button, _ in EMPTY_FORMS), ("/settings", "Change password")],
+)
+def test_the_title_says_the_form_came_back_with_mistakes(page, path, button):
+    # The title is the first thing a screen reader reads on the page that comes back: it
+    # said "Check in" whether the check-in was saved or not.
+    sign_up(page)
+    page.goto(path)
+    title = page.title()
+    assert not title.startswith("Error")
+    send_empty(page, path, button)
+    assert page.title() == f"Error: {title}"
+
+
 # 8. Log out and back in -------------------------------------------------------------------
 
 
