@@ -120,6 +120,41 @@ def test_no_word_that_fits_is_broken(page, name):
     assert broken_words(page) == [], name
 
 
+# Text at 200% and a narrow screen ------------------------------------------------------------
+
+# Links of the header and the main menu that reach past the screen's edge, or whose words are
+# wider than the link (cut off at its edge).
+CUT_LINKS = """
+() => [...document.querySelectorAll('.top a, .nav a')]
+  .filter(a => a.getBoundingClientRect().right > document.documentElement.clientWidth
+          || a.scrollWidth > a.clientWidth)
+  .map(a => a.textContent.trim())
+"""
+
+
+def text_at_200_percent(page):
+    """Chromium's default text size doubled (16 px to 32 px), as a phone's larger text does."""
+    page.context.new_cdp_session(page).send(
+        "Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}}
+    )
+    page.wait_for_function("parseFloat(getComputedStyle(document.body).fontSize) >= 32")
+
+
+@pytest.mark.parametrize("path", ["/checkin", "/progress", "/settings", "/help"])
+@pytest.mark.parametrize("how", ["text at 200% at 390 px", "320 px wide"])
+def test_the_header_and_menu_reflow_with_large_text_or_a_narrow_screen(page, path, how):
+    # The menu's three fixed columns cut its words off ("Ses") and pushed the page sideways
+    # once text was twice its size; the header's two links stayed side by side.
+    sign_up(page)
+    page.goto(path)
+    if how.startswith("text"):
+        text_at_200_percent(page)
+    else:
+        page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate(CUT_LINKS) == []
+    assert sideways_overflow(page) <= 0
+
+
 # The import preview --------------------------------------------------------------------------
 
 DAYLIO = (
