@@ -17,9 +17,11 @@ from test_browser import (
     open_more,
     open_page,
     post_form,
+    scale_radio,
     serious_violations,
     sideways_overflow,
     sign_up,
+    tap_scale,
 )
 
 pytestmark = pytest.mark.browser
@@ -153,6 +155,30 @@ def test_the_header_and_menu_reflow_with_large_text_or_a_narrow_screen(page, pat
         page.set_viewport_size({"width": 320, "height": 800})
     assert page.evaluate(CUT_LINKS) == []
     assert sideways_overflow(page) <= 0
+
+
+# Forced colours (Windows' contrast themes) ---------------------------------------------------
+
+# What forced colours leave of an element's look: its colours, border, outline and underline.
+LOOK = """
+e => { const s = getComputedStyle(e);
+  return [s.backgroundColor, s.color, s.borderColor, s.borderWidth, s.borderStyle,
+          s.outlineStyle, s.outlineColor, s.textDecorationLine].join(' '); }
+"""
+
+
+def test_the_chosen_number_of_a_scale_shows_in_forced_colours(page):
+    # The chosen number was shown by its fill alone, which forced colours replace: every
+    # number looked the same, whichever was chosen (the radio itself is transparent).
+    sign_up(page)
+    page.emulate_media(forced_colors="active")
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 7)
+    expect(scale_radio(page, "Mood today", 7)).to_be_checked()
+    page.locator("h1").click()  # the focus ring gone, only the choice tells them apart
+    numbers = page.get_by_role("group", name="Mood today").locator("label.scale-option > span")
+    assert numbers.nth(7).evaluate(LOOK) != numbers.nth(6).evaluate(LOOK)
+    assert numbers.nth(6).evaluate(LOOK) == numbers.nth(8).evaluate(LOOK)
 
 
 # The import preview --------------------------------------------------------------------------
