@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
+    as_prepared,
     each_scheme,
     log_session,
     open_more,
@@ -179,6 +180,18 @@ def test_the_chosen_number_of_a_scale_shows_in_forced_colours(page):
     numbers = page.get_by_role("group", name="Mood today").locator("label.scale-option > span")
     assert numbers.nth(7).evaluate(LOOK) != numbers.nth(6).evaluate(LOOK)
     assert numbers.nth(6).evaluate(LOOK) == numbers.nth(8).evaluate(LOOK)
+
+
+def test_the_current_time_range_shows_in_forced_colours(page):
+    # The current range (aria-current) was marked by its fill alone, like the scale's choice.
+    as_prepared(page, "patient")
+    page.emulate_media(forced_colors="active")
+    page.goto("/progress?days=30")
+    current = page.locator(".ranges [aria-current]")
+    expect(current).to_have_text("30 days")
+    others = page.locator(".ranges a:not([aria-current])")
+    assert {other.evaluate(LOOK) for other in others.all()} == {others.first.evaluate(LOOK)}
+    assert current.evaluate(LOOK) != others.first.evaluate(LOOK)
 
 
 # The import preview --------------------------------------------------------------------------
