@@ -691,6 +691,57 @@ def test_both_choices_of_a_delete_page_are_full_size_tap_targets(page):
     assert small == []
 
 
+def small_links(page, selector):
+    """The links `selector` finds that are under TAP_MIN px wide or high, with their size."""
+    small = []
+    for link in page.locator(selector).all():
+        box = link.bounding_box()
+        if box and (box["width"] < TAP_MIN or box["height"] < TAP_MIN):
+            small.append(f"{link.inner_text()!r} {box['width']:.0f} x {box['height']:.0f}")
+    return small
+
+
+def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
+    page, browser, browser_context_args
+):
+    # Settings' list of pages, the calendar's days, each session's and each patient's name,
+    # the footer's crisis link and the "Back to ..." links were 24 to 41 px high at 360 px.
+    # A link inside a sentence of running text may stay as it is.
+    page.set_viewport_size({"width": 360, "height": 800})
+    day = as_prepared(page, "patient")
+    small = []
+    for path, selector in [
+        ("/settings", "main .link-list li > a:first-child"),
+        ("/progress?days=30", "section.calendar a.day"),
+        ("/sessions", "main .session-card h2 a"),
+        (f"/entries/{day}", "footer a"),
+        (f"/entries/{day}", "main a:text-matches('^Back to')"),
+        ("/settings/therapist", "main a:text-matches('^Back to')"),
+    ]:
+        page.goto(path)
+        assert page.locator(selector).count() > 0, (path, selector)
+        small += [f"{path} {link}" for link in small_links(page, selector)]
+    doc = browser.new_context(**browser_context_args).new_page()
+    robin = browser.new_context(**browser_context_args).new_page()
+    try:
+        doc.set_viewport_size({"width": 360, "height": 800})
+        sign_up(doc, therapist=True)
+        sign_up(robin, name="Robin")
+        robin.goto("/settings/therapist")
+        robin.get_by_label("Invite code from your therapist").fill(
+            doc.locator("#invite-code").inner_text()
+        )
+        robin.get_by_role("button", name="Link").tap()
+        expect(robin.get_by_role("button", name="Unlink")).to_be_visible()
+        doc.goto("/caseload")
+        expect(doc.get_by_role("link", name="Robin")).to_be_visible()
+        small += [f"/caseload {link}" for link in small_links(doc, "main h3 a")]
+    finally:
+        doc.context.close()
+        robin.context.close()
+    assert small == [], f"links under {TAP_MIN} px at 360 px wide:\n" + "\n".join(small)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_tap_targets_on_the_check_in_page(page, width):
     page.set_viewport_size({"width": width, "height": 800})
