@@ -71,6 +71,20 @@ export function enhancePage() {
     group.scrollIntoView({ block: "start" });
   });
 
+  // A form's sticky Save bar: the browser scrolls a control that takes the focus into view
+  // only when it is off screen, not when it is on screen but under the bar (the style sheet's
+  // scroll-padding counts only once it scrolls), so a field near the foot of the screen
+  // (Reflection, with the optional parts open) was half hidden. Scroll it clear of the bar,
+  // its top kept on screen.
+  for (const bar of document.querySelectorAll("form .actions.sticky")) {
+    bar.closest("form").addEventListener("focusin", (event) => {
+      if (bar.contains(event.target)) return;
+      const box = event.target.getBoundingClientRect();
+      const under = box.bottom - bar.getBoundingClientRect().top;
+      if (under > 0) window.scrollBy(0, Math.min(under + 16, box.top));
+    });
+  }
+
   // Crisis resources: bring them into view and to the screen reader first.
   const crisis = document.getElementById("crisis-resources");
   if (crisis) crisis.focus();

@@ -863,6 +863,31 @@ def test_no_control_takes_the_focus_hidden_under_the_sticky_save_bar(page, path)
     assert hidden == []
 
 
+@pytest.mark.parametrize("form", ["check-in", "session edit"])
+def test_no_control_is_hidden_under_the_save_bar_with_the_optional_parts_open(page, form):
+    # As above, with each optional part opened from the keyboard on the way: Reflection (and
+    # the session's intention) took the focus partly under the bar.
+    page.set_viewport_size({"width": 360, "height": 844})
+    sign_up(page)
+    if form == "session edit":
+        log_session(page)
+        page.goto(page.url + "/edit")
+    hidden = []
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        if found := page.evaluate(FOCUS_UNDER_THE_BAR):
+            hidden.append(found)
+        tag, _, _, text = focused(page)
+        if tag == "SUMMARY" and page.evaluate("!document.activeElement.parentElement.open"):
+            page.keyboard.press("Enter")
+        if tag == "BUTTON" and text.startswith("Save"):
+            break
+    else:
+        raise AssertionError("Tab never reached the Save button")
+    assert page.locator("details.more:not([open])").count() == 0
+    assert hidden == []
+
+
 # 13. A session, a check-up and the progress page -------------------------------------------
 
 
