@@ -809,8 +809,8 @@ def lift_chart(
     ``sessions`` holds ``(label, lift_days, lift_ended)`` per session, oldest first (label e.g.
     ``"#3 4 Nov"``; ``lift_days`` and ``lift_ended`` as windows.session_lifts gives them). A
     lift that ended is a solid bar of its length; an open one (``lift_ended`` False: still going
-    when the next session came or at the latest check-in) a hatched bar ending in an arrow,
-    "at least" that long; a lift of 0 days a diamond on the axis; a session without a figure
+    when the next session came, at the latest check-in or on day 42) a hatched bar ending in an
+    arrow, "at least" that long; a lift of 0 days a diamond on the axis; a session without a figure
     (``lift_days`` None) a row saying "no figure", never a zero bar. Each row's length is
     written beside it. ``total``, when more sessions than drawn fall in the range, words the
     figure's title ("the latest 12 of 40"). With no sessions the axes carry a "No sessions in

@@ -287,18 +287,25 @@ def lift_sessions_in_range(sessions, start, end):
     return [s for s in sessions if start <= s["day"] <= end]
 
 
-def lift_data(sessions, start, end):
-    """Keyword arguments for charts.lift_chart: the sessions dated in the range (the range
+def lift_drawn(sessions, start, end):
+    """(the sessions of lift_course(...)["sessions"] that the lift chart draws, oldest
+    first; how many sessions the range holds): the sessions dated in the range (the range
     decides which sessions, not which of their days: a lift is measured over the 42 days
-    after its session, wherever they fall), the latest LIFT_CHART_MAX of them, labelled
-    "#3 4 Nov"; `total` is how many sessions the range holds."""
+    after its session, wherever they fall), the latest LIFT_CHART_MAX of them."""
     shown = lift_sessions_in_range(sessions, start, end)
+    return shown[-LIFT_CHART_MAX:], len(shown)
+
+
+def lift_data(sessions, start, end):
+    """Keyword arguments for charts.lift_chart: the sessions lift_drawn draws, labelled
+    "#3 4 Nov"; `total` is how many sessions the range holds."""
+    drawn, total = lift_drawn(sessions, start, end)
     return {
         "sessions": [
             (f"#{s['number']} {day_text(s['day'], 'date')}", s["lift_days"], s["lift_ended"])
-            for s in shown[-LIFT_CHART_MAX:]
+            for s in drawn
         ],
-        "total": len(shown),
+        "total": total,
     }
 
 
@@ -449,10 +456,13 @@ def describe_assessments(data):
     return "; ".join(parts) + "."
 
 
-def describe_lift(data, base):
+def describe_lift(data, base, open_at=None):
     """A text alternative for the lift chart (`data` from lift_data; `base` the mood
     baseline, the reference when established): each drawn session's lift in words, oldest
-    first: "9 days", "at least 15 days and still going", "0 days", "no figure"."""
+    first: "9 days", "at least 15 days and still going when the next session came", "0
+    days", "no figure". `open_at` holds, for each drawn session, why an open lift is open
+    (lift_drawn's sessions' "open_at"); without it an open lift's words name every way a
+    lift can be open."""
     sessions, total = data["sessions"], data["total"]
     if not sessions:
         return "How long the lift lasted: no sessions in this range."
@@ -464,18 +474,26 @@ def describe_lift(data, base):
     count = plural(len(sessions), "session")
     if total > len(sessions):
         count = f"the latest {len(sessions)} of the {plural(total, 'session')} in this range"
+    open_at = [None] * len(sessions) if open_at is None else open_at
     parts = []
-    for label, days, ended in sessions:
+    unknown = False
+    for (label, days, ended), reason in zip(sessions, open_at, strict=True):
         if days is None:
             parts.append(f"{label}, no figure")
         elif ended:
             parts.append(f"{label}, {plural(days, 'day')}")
+        elif reason in OPEN_AT:
+            parts.append(
+                f"{label}, at least {plural(days, 'day')} and still going {OPEN_AT[reason]}"
+            )
         else:
+            unknown = True
             parts.append(f"{label}, at least {plural(days, 'day')} and still going")
     return (
         f"How many days mood stayed above {reference} after each of {count}: "
         + "; ".join(parts)
-        + ". A lift still going had not ended by the next session or the latest check-in."
+        + "."
+        + (f" A lift still going had not ended {OPEN_AT_ANY}." if unknown else "")
     )
 
 
@@ -538,7 +556,8 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         # Mood's lift whatever the metric; the page passes its lift_course in `data`.
         lift = data.get("lift") or lift_course(person)
         kwargs = lift_data(lift["sessions"], start, end)
-        return kwargs, describe_lift(kwargs, lift["baseline"])
+        open_at = [s.get("open_at") for s in lift_drawn(lift["sessions"], start, end)[0]]
+        return kwargs, describe_lift(kwargs, lift["baseline"], open_at)
     kwargs = assessments_data(data["phq9"], data["gad7"], data["sessions"], start, end)
     return kwargs, describe_assessments(kwargs)
 
@@ -614,25 +633,34 @@ def phq9_course(person, first):
 def lift_course(person, until=None, sessions=None, points=None):
     """The lift across the person's sessions, for the progress page, the caseload and the
     report: {"sessions": [{"number", "day", "lift_days", "lift_ended", "reference",
-    "day1_change"}], "lift" (windows.lift_summary), "trend" (windows.trend), "trend_sessions"
-    (how many sessions each slope stands on), "baseline"}. With `until` (a date), of the
+    "day1_change", "open_at" (why an open lift is open, windows.open_lift_reasons)}], "lift"
+    (windows.lift_summary), "trend" (windows.trend), "trend_sessions" (how many sessions
+    each slope stands on), "baseline"}. With `until` (a date), of the
     sessions on or before it only, each measured as over the whole record (the report of a
     range that ends earlier). `sessions` and `points` as session_course takes them."""
     all_sessions, base, figures, lifts = session_course(person, sessions, points)
+    # Why each open lift is open (the next session, the 42 days over, or no check-in after
+    # its last one yet), over the whole record as the lifts are.
+    last = progress_data.last_checkin_day(get_db(), person.id)
+    reasons = windows.open_lift_reasons(
+        [date.fromisoformat(s["day"]) for s in all_sessions],
+        lifts,
+        None if last is None else date.fromisoformat(last),
+    )
     kept = [
-        (s, f, lift)
-        for s, f, lift in zip(all_sessions, figures, lifts, strict=True)
+        (s, f, lift, reason)
+        for s, f, lift, reason in zip(all_sessions, figures, lifts, reasons, strict=True)
         if until is None or date.fromisoformat(s["day"]) <= until
     ]
-    figures = [f for _, f, _ in kept]
-    lifts = [lift for _, _, lift in kept]
+    figures = [f for _, f, _, _ in kept]
+    lifts = [lift for _, _, lift, _ in kept]
     return {
         "sessions": [
-            {"number": s["number"], "day": date.fromisoformat(s["day"]), **lift}
-            for s, _, lift in kept
+            {"number": s["number"], "day": date.fromisoformat(s["day"]), **lift, "open_at": reason}
+            for s, _, lift, reason in kept
         ],
         "lift": windows.lift_summary(lifts),
-        "trend": windows.trend([s["number"] for s, _, _ in kept], figures),
+        "trend": windows.trend([s["number"] for s, _, _, _ in kept], figures),
         "trend_sessions": {
             key: sum(1 for f in figures if f[key] is not None)
             for key in ("pre_level", "window_mean")
@@ -646,6 +674,31 @@ def _days(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return plural(value, "day") if isinstance(value, int) else f"{figure(value)} days"
+
+
+# When an open lift was last known to be going, by windows.open_lift_reasons's reason.
+OPEN_AT = {
+    "next_session": "when the next session came",
+    "latest_checkin": "at the latest check-in",
+    "horizon": f"on day {LIFT_HORIZON_DAYS}, the last day counted",
+}
+# For open lifts whose reason is not known: every way a lift can be open.
+OPEN_AT_ANY = f"{OPEN_AT['next_session']}, {OPEN_AT['latest_checkin']} or {OPEN_AT['horizon']}"
+
+
+def _open_when(sessions):
+    """(when the open lifts of `sessions` were last known to be going, in words; whether
+    the words count them by reason): "when the next session came" when every one was cut by
+    the next session, "2 when the next session came and 1 at the latest check-in" when they
+    differ, and every way a lift can be open when a reason is not known."""
+    reasons = [s.get("open_at") for s in sessions if s["lift_ended"] is False]
+    if not reasons or any(reason not in OPEN_AT for reason in reasons):
+        return OPEN_AT_ANY, False
+    counts = [(reasons.count(key), words) for key, words in OPEN_AT.items() if key in reasons]
+    if len(counts) == 1:
+        return counts[0][1], False
+    parts = [f"{count} {words}" for count, words in counts]
+    return ", ".join(parts[:-1]) + " and " + parts[-1], True
 
 
 def lift_words(course, whose="your"):
@@ -701,16 +754,16 @@ def lift_words(course, whose="your"):
             text = f"{head}, {mood} stayed above {level} {one}for {_days(lift['min_days'])}"
         else:
             text = f"{head}, {mood} stayed above {level} on every day checked"
-        if lift["n_open"] and measured > 1:
-            going = "was" if lift["n_open"] == 1 else "were"
-            text += (
-                f"; {plural(lift['n_open'], 'lift')} {going} still going when the next session"
-                " came or at the latest check-in"
-            )
-        elif lift["n_open"]:
-            text += (
-                ": the lift was still going when the next session came or at the latest check-in"
-            )
+        if lift["n_open"]:
+            when, mixed = _open_when(sessions)
+            if measured > 1:
+                going = "was" if lift["n_open"] == 1 else "were"
+                text += (
+                    f"; {plural(lift['n_open'], 'lift')} {going} still going"
+                    f"{': ' if mixed else ' '}{when}"
+                )
+            else:
+                text += f": the lift was still going {when}"
         text += "."
     slope = course["trend"]["pre_level_slope"]
     trend = None

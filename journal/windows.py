@@ -53,6 +53,10 @@ Decisions where the definitions are silent:
   strictly later date, as a window is (the earlier of two same-date sessions has no horizon,
   so no lift). ``day1_change`` is read literally, the mood on the day after the session less
   its ``pre_level``, whether or not the next session fell on that day.
+- ``open_lift_reasons`` tells apart the three ways a lift is open: cut by the next session,
+  the 42 days over with no check-in at or below the reference, or the record not yet past
+  its last check-in. A next session on day 43 counts as cutting it (the horizon ends the day
+  before it either way).
 - ``lift_summary``: ``min_days`` and ``max_days`` are given from one ended lift; the median
   needs two. Open lifts are only counted.
 - ``trend``: Theil–Sen over the sessions' own numbers; with numbers given more than once
@@ -261,6 +265,36 @@ def session_lifts(
             }
         )
     return results
+
+
+def open_lift_reasons(
+    session_dates: list[date],
+    lifts: list[dict],
+    last_checkin: date | None,
+    horizon_days: int = LIFT_HORIZON_DAYS,
+) -> list[str | None]:
+    """Why each open lift (``lift_ended`` False) of session_lifts is counted open, in the
+    order of session_dates; None for a lift that ended or was not measured.
+
+    - ``"next_session"``: its horizon ends the day before the next session's date (a next
+      session with a strictly later date on or before day horizon_days + 1);
+    - ``"horizon"``: no next session cut it and the person checked in after its last day
+      (``last_checkin``, their latest check-in, is later): the horizon_days went by with no
+      check-in at or below the reference;
+    - ``"latest_checkin"``: otherwise, the horizon is not over in the record: its last
+      check-in is the person's latest.
+    """
+    reasons: list[str | None] = []
+    for session, cut, lift in zip(session_dates, _next_dates(session_dates), lifts, strict=True):
+        if lift["lift_ended"] is not False:
+            reasons.append(None)
+        elif cut is not None and (cut - session).days <= horizon_days + 1:
+            reasons.append("next_session")
+        elif last_checkin is not None and last_checkin > session + timedelta(days=horizon_days):
+            reasons.append("horizon")
+        else:
+            reasons.append("latest_checkin")
+    return reasons
 
 
 def lift_summary(lifts: list[dict]) -> dict:

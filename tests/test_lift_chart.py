@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
-from factories import TODAY, add_session, checkin, person, therapist
+from factories import TODAY, add_session, checkin, insert, person, therapist
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from matplotlib.patches import Rectangle
@@ -74,8 +74,7 @@ def history(app, client, patient):
 # Over every session: ended 3, 5, 0 (median 3, from 0 to 5), one open, #5 without a figure.
 CARD = (
     "After 4 of your 5 sessions, your mood stayed above your usual level for a median of "
-    "3 days, from 0 to 5; 1 lift was still going when the next session came or at the latest "
-    "check-in."
+    "3 days, from 0 to 5; 1 lift was still going when the next session came."
 )
 
 
@@ -83,8 +82,8 @@ def alt_text():
     return (
         "How many days mood stayed above the baseline of 5.0 after each of 5 sessions: "
         f"#1 {short(S1)}, 3 days; #2 {short(S2)}, 5 days; #3 {short(S3)}, 0 days; "
-        f"#4 {short(S4)}, at least 5 days and still going; #5 {short(S5)}, no figure. "
-        "A lift still going had not ended by the next session or the latest check-in."
+        f"#4 {short(S4)}, at least 5 days and still going when the next session came; "
+        f"#5 {short(S5)}, no figure."
     )
 
 
@@ -207,6 +206,70 @@ def test_too_little_data_says_what_is_needed_and_never_zero(
     assert "0 days" not in card and "median" not in card
     rows = client.get("/progress/summary.json").get_json()["sessions"]
     assert all(s["lift_days"] is None for s in rows)
+
+
+# Sessions 100, 50 and 5 days ago; the baseline 5.0 (moods 5, 5, 5 before the first).
+CAP = [-100, -50, -5]
+CAP_MOODS = {
+    -110: 5,
+    -107: 5,
+    -102: 5,
+    # #1: day 1 6, day 2 5: ended, 1 day.
+    -99: 6,
+    -98: 5,
+    # #2: days 1..42 at 7, none at or below 5.0: open at 42. Day 43's 3 comes before #3 (day
+    # 45): the horizon (days 1..42, min(42, 44)) ended at the cap, not at the next session.
+    **{-50 + n: 7 for n in range(1, 43)},
+    -7: 3,
+    # #3: day 1 at 5: ended, 0 days.
+    -4: 5,
+}
+
+
+@pytest.fixture
+def capped(app, client, patient):
+    for offset, mood in CAP_MOODS.items():
+        insert(app, "checkins", day=iso(offset), mood=mood)
+    for offset in CAP:
+        add_session(app, iso(offset))
+    return client
+
+
+def linked_doctor(app, client):
+    """A therapist the patient has linked to, and the patient's id."""
+    doc = therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    with app.app_context():
+        patient_id = next(get_db()["users"].rows_where("email = ?", ["pat@example.com"]))["id"]
+    return doc, patient_id
+
+
+def test_a_lift_open_at_the_42_day_cap_is_not_said_to_meet_the_next_session(app, capped):
+    # Ended: 1 and 0 -> median 0.5, from 0 to 1; #2 open at the cap.
+    summary = capped.get("/progress/summary.json").get_json()
+    assert [(s["lift_days"], s["lift_ended"]) for s in summary["sessions"]] == [
+        (1, True),
+        (42, False),
+        (0, True),
+    ]
+    card = lift_card(capped.get("/progress?days=all").text)
+    assert (
+        "After your last 3 sessions, your mood stayed above your usual level for a median of "
+        "0.5 days, from 0 to 1; 1 lift was still going on day 42, the last day counted." in card
+    )
+    assert (
+        f"#1 {short(CAP[0])}, 1 day; #2 {short(CAP[1])}, at least 42 days and still going on "
+        f"day 42, the last day counted; #3 {short(CAP[2])}, 0 days." in card
+    )
+    assert "next session" not in card
+    doc, patient_id = linked_doctor(app, capped)
+    card = lift_card(doc.get(f"/caseload/{patient_id}?days=all").text)
+    assert (
+        "After the last 3 sessions, mood stayed above the baseline for a median of 0.5 days, "
+        "from 0 to 1; 1 lift was still going on day 42, the last day counted." in card
+    )
+    assert "next session" not in card
 
 
 # --- the chart over HTTP ---------------------------------------------------------------------
@@ -332,8 +395,8 @@ def test_describe_lift_ended_open_and_missing():
     assert figures.describe_lift(data, 5.25) == (
         "How many days mood stayed above the baseline of 5.3 after each of 4 sessions: "
         "#1 3 Mar, 4 days; #2 10 Mar, at least 6 days and still going; #3 17 Mar, no figure; "
-        "#4 24 Mar, 0 days. A lift still going had not ended by the next session or the "
-        "latest check-in."
+        "#4 24 Mar, 0 days. A lift still going had not ended when the next session came, at "
+        "the latest check-in or on day 42, the last day counted."
     )
     without = figures.describe_lift(data, None)
     assert without.startswith(

@@ -24,6 +24,7 @@ from factories import TODAY
 from journal import figures, rules
 from journal.windows import (
     lift_summary,
+    open_lift_reasons,
     phq9_course,
     session_lifts,
     session_windows,
@@ -257,6 +258,69 @@ def test_moods_of_none_or_nan_are_gaps():
 def test_lifts_are_strict_json():
     result = lift([(-3, 4), (1, 6), (2, 5)], None, sessions=(0, 5))
     json.dumps(result, allow_nan=False)
+
+
+# --- open_lift_reasons: why a lift is open ----------------------------------------------------
+
+
+def reasons(checkins, sessions, last_checkin):
+    """open_lift_reasons for sessions at the given offsets, reference 5.0; the latest
+    check-in is the day at offset `last_checkin` (None: no check-in at all)."""
+    dates = [day(offset) for offset in sessions]
+    lifts = session_lifts(moods(checkins), dates, 5.0)
+    last = None if last_checkin is None else day(last_checkin)
+    return open_lift_reasons(dates, lifts, last)
+
+
+def test_a_lift_open_at_the_42_day_cap_is_told_apart_from_the_next_session():
+    # Days 1..42 at 7, none at or below 5.0: open at 42. Day 43's 3 is past the cap and the
+    # next session comes on day 45 (H = min(42, 44) = 42): open because of the cap, not the
+    # next session. The second session (day 45): d46 5, ended at once.
+    checkins = [*[(n, 7) for n in range(1, 43)], (43, 3), (46, 5)]
+    assert [(x["lift_days"], x["lift_ended"]) for x in lift(checkins, 5.0, sessions=(0, 45))] == [
+        (42, False),
+        (0, True),
+    ]
+    assert reasons(checkins, (0, 45), last_checkin=46) == ["horizon", None]
+    # The same lift with no session after it, the latest check-in on day 43: the cap again.
+    assert reasons(checkins[:43], (0,), last_checkin=43) == ["horizon"]
+
+
+def test_a_lift_open_at_the_next_session_or_at_the_latest_checkin():
+    # Sessions on days 0 and 5: the first's horizon is days 1..4 (d1 6, d3 7: open), cut by
+    # the second. The second (horizon days 6..47): d6 8, the latest check-in there is: open
+    # at the latest check-in.
+    assert reasons([(1, 6), (3, 7), (6, 8)], (0, 5), last_checkin=6) == [
+        "next_session",
+        "latest_checkin",
+    ]
+    # Above on days 1..10 and nothing after: day 10 is the latest check-in, though the 42
+    # days are long over (the record says nothing of days 11..42).
+    assert reasons([(n, 7) for n in range(1, 11)], (0,), last_checkin=10) == ["latest_checkin"]
+
+
+@pytest.mark.parametrize(
+    ("next_offset", "expected"),
+    [
+        # H = min(42, 42) = 42: the horizon ends the day before the next session either way.
+        (43, "next_session"),
+        # H = min(42, 43) = 42: the cap ends the horizon (day 43 is no session's), and a
+        # check-in came after it (day 44).
+        (44, "horizon"),
+    ],
+)
+def test_the_next_session_cuts_a_lift_only_when_it_ends_the_horizon(next_offset, expected):
+    checkins = [(1, 7), (42, 7), (44, 9)]
+    assert reasons(checkins, (0, next_offset), last_checkin=44)[0] == expected
+
+
+def test_an_ended_or_unmeasured_lift_has_no_reason():
+    # #1 ended (d1 4); #2 (day 10) has no check-in in its horizon; #3 (day 20) open.
+    assert reasons([(1, 4), (21, 6)], (0, 10, 20), last_checkin=21) == [
+        None,
+        None,
+        "latest_checkin",
+    ]
 
 
 # --- lift_summary ---------------------------------------------------------------------------
@@ -784,8 +848,9 @@ def test_summary_same_date_sessions_the_later_by_time_has_the_lift(app, client, 
 # --- figures.lift_words ---------------------------------------------------------------------
 
 
-def lift_session(number, lift_days, lift_ended, reference=5.0):
-    return {
+def lift_session(number, lift_days, lift_ended, reference=5.0, open_at=None):
+    """A session of a lift course; `open_at`, when given, says why an open lift is open."""
+    session = {
         "number": number,
         "day": S + timedelta(days=7 * number),
         "lift_days": lift_days,
@@ -793,6 +858,7 @@ def lift_session(number, lift_days, lift_ended, reference=5.0):
         "reference": reference,
         "day1_change": None,
     }
+    return session if open_at is None else {**session, "open_at": open_at}
 
 
 def course_dict(sessions, baseline=5.0, slope=None, trend_count=0):
@@ -846,6 +912,19 @@ WORDS_CASES = {
     "fallen": course_dict(SIX, slope=-0.42, trend_count=5),
     "same": course_dict(SIX, slope=0.0, trend_count=6),
     "nearly same": course_dict(SIX, slope=-0.04, trend_count=6),
+    "open at the cap": course_dict(
+        [lift_session(1, 1, True), lift_session(2, 42, False, open_at="horizon")]
+    ),
+    "one open at the latest": course_dict([lift_session(1, 12, False, open_at="latest_checkin")]),
+    "open for each reason": course_dict(
+        [
+            lift_session(1, 4, True),
+            lift_session(2, 6, False, open_at="next_session"),
+            lift_session(3, 42, False, open_at="horizon"),
+            lift_session(4, 3, False, open_at="next_session"),
+            lift_session(5, 9, False, open_at="latest_checkin"),
+        ]
+    ),
 }
 
 
@@ -890,6 +969,38 @@ def test_words_for_several_ended_with_open_ones():
     assert "from 4 to 15" in text
     assert "2 lifts were still going when the next session came" in text
     assert "20" not in text  # an open lift is never a figure of the summary
+
+
+def test_words_for_a_lift_open_only_because_of_the_42_day_cap():
+    # #2 had no check-in at or below in its 42 days, but came down after them, before the next
+    # session: "still going when the next session came" would be untrue of it.
+    text = figures.lift_words(WORDS_CASES["open at the cap"])["lift"]
+    assert text == (
+        "After your last 2 sessions, your mood stayed above your usual level in one of them "
+        "for 1 day; 1 lift was still going on day 42, the last day counted."
+    )
+    text = figures.lift_words(WORDS_CASES["one open at the latest"], whose="the")["lift"]
+    assert text == (
+        "After the last session, mood stayed above the baseline on every day checked: the lift "
+        "was still going at the latest check-in."
+    )
+
+
+def test_words_count_the_open_lifts_by_why_they_are_open():
+    # Open: #2 and #4 cut by the next session, #3 at the cap, #5 at the latest check-in.
+    text = figures.lift_words(WORDS_CASES["open for each reason"])["lift"]
+    assert text.endswith(
+        "; 4 lifts were still going: 2 when the next session came, 1 at the latest check-in "
+        "and 1 on day 42, the last day counted."
+    )
+
+
+def test_words_without_the_reasons_name_every_way_a_lift_is_open():
+    text = figures.lift_words(WORDS_CASES["one open"])["lift"]
+    assert text.endswith(
+        ": the lift was still going when the next session came, at the latest check-in or on "
+        "day 42, the last day counted."
+    )
 
 
 def test_words_for_a_median_of_half_a_day():

@@ -145,7 +145,7 @@ def test_first_page_says_how_long_the_lift_lasted(history):
     assert (
         "How long the lift lasted After the last 4 sessions, mood stayed above the baseline "
         "for a median of 3 days, from 2 to 4; 1 lift was still going when the next session "
-        "came or at the latest check-in. The mood before sessions has risen by about 0.6 "
+        "came. The mood before sessions has risen by about 0.6 "
         "points per session across the last 4 sessions." in first
     )
 
@@ -292,6 +292,32 @@ def test_a_baseline_without_a_later_phq9_reads_not_yet(app, client, patient):
     text = flat(pages(client.get("/export/report.pdf?sections=").data)[0])
     assert "PHQ-9 change not yet: no PHQ-9 since the treatment baseline of 16" in text
     assert not ZERO.search(text), ZERO.search(text)
+
+
+def test_a_lift_open_at_the_42_day_cap_reads_so_in_both_reports(app, client, patient):
+    """Sessions 100, 50 and 5 days ago, baseline 5.0 (5, 5, 5 before the first). #1: day 1
+    6, day 2 5: 1 day. #2: days 1..42 at 7, then 3 on day 43, before #3 on day 45: open only
+    because the 42 days are over. #3: day 1 5: 0 days. Median of 1 and 0: 0.5."""
+    first = TODAY - timedelta(days=100)
+    moods = {-10: 5, -7: 5, -2: 5, 1: 6, 2: 5, **{50 + n: 7 for n in range(1, 43)}, 93: 3, 96: 5}
+    for offset, mood in moods.items():
+        factories.insert(
+            app, "checkins", day=(first + timedelta(days=offset)).isoformat(), mood=mood
+        )
+    for offset in (0, 50, 95):
+        factories.add_session(app, (first + timedelta(days=offset)).isoformat(), hour=10)
+    doc = factories.therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    # The patient registered first: id 1, whose rows the factories write.
+    for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):
+        text = flat(pages(response.data)[0])
+        assert (
+            "How long the lift lasted After the last 3 sessions, mood stayed above the baseline "
+            "for a median of 0.5 days, from 0 to 1; 1 lift was still going on day 42, the last "
+            "day counted." in text
+        )
+        assert "when the next session came" not in text
 
 
 def test_page_1_stays_one_page_with_every_row_and_many_flags(history):

@@ -67,6 +67,11 @@ def first_day(db, user_id):
     ).fetchone()[0]
 
 
+def last_checkin_day(db, user_id):
+    """The day (text) of the person's latest check-in, or None (the index's last entry)."""
+    return db.execute("select max(day) from checkins where user_id = ?", [user_id]).fetchone()[0]
+
+
 def change_counts(db, user_id):
     """{"checkins", "sessions", "assessments"}: how many times each of the person's tables
     has changed (check-ins with their symptom scores), as the triggers of migration m025

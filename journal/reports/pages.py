@@ -10,7 +10,8 @@
 - The sessions table keeps its seven columns at 8 pt; each session's blood pressure before and
   after, day-1 change and lift are a second line under it (ten columns on Letter or A4 would
   wrap every cell to three lines, or need smaller type). The lift reads "9 days", "12+ days
-  (still going)" for one still going at the next session or the latest check-in, or a dash.
+  (still going)" for one still going at the next session, the latest check-in or day 42, or a
+  dash.
 - Each reflection or prompt answer is printed up to TEXT_MAX (3,000) characters, then a note
   says how much was left out (README, "Bounds"). A character no font has is printed as
   `layout.PLACEHOLDER`, and the reflections section then says what the square means; the
