@@ -803,6 +803,7 @@ def lift_chart(
     sessions: list[tuple[str, int | None, bool | None]],
     theme: str = "light",
     total: int | None = None,
+    later: int = 0,
 ) -> Figure:
     """How long the lift lasted: one horizontal bar per session, in date order from the top.
 
@@ -813,8 +814,10 @@ def lift_chart(
     arrow, "at least" that long; a lift of 0 days a diamond on the axis; a session without a figure
     (``lift_days`` None) a row saying "no figure", never a zero bar. Each row's length is
     written beside it. ``total``, when more sessions than drawn fall in the range, words the
-    figure's title ("the latest 12 of 40"). With no sessions the axes carry a "No sessions in
-    this range" note. Raises ValueError for an unknown theme.
+    figure's title ("the latest 12 of 40"); ``later``, how many sessions of the range come
+    after the drawn ones when those are not the latest (none of the later ones has a figure),
+    words it "12 of 40, up to the latest with a figure". With no sessions the axes carry a
+    "No sessions in this range" note. Raises ValueError for an unknown theme.
     """
     fig, colours = _new_figure(theme, lift_figsize(len(sessions)))
     ax = fig.add_subplot()
@@ -836,7 +839,9 @@ def lift_chart(
     ax.set_yticks(range(len(rows)), [_plain(text) for text, _, _ in rows])
 
     count = plural(len(rows), "session")
-    if total is not None and total > len(rows):
+    if later and total is not None:
+        count = f"{len(rows)} of {plural(total, 'session')}, up to the latest with a figure"
+    elif total is not None and total > len(rows):
         count = f"the latest {len(rows)} of {plural(total, 'session')}"
     fig.set_label(
         f"How long the lift lasted after each of {count}: "

@@ -43,7 +43,8 @@ from .timezones import day_text
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
 CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
-# The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone);
+# The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone;
+# those up to the latest with a figure when none of them has one, lift_drawn);
 # its table lists every session of the range, up to TABLE_SESSIONS_MAX.
 LIFT_CHART_MAX = 12
 HEATMAP_MAX_DAYS = 365
@@ -289,24 +290,38 @@ def lift_sessions_in_range(sessions, start, end):
 
 def lift_drawn(sessions, start, end):
     """(the sessions of lift_course(...)["sessions"] that the lift chart draws, oldest
-    first; how many sessions the range holds): the sessions dated in the range (the range
+    first; how many sessions the range holds; how many of them come after the drawn ones):
+    the sessions dated in the range (the range
     decides which sessions, not which of their days: a lift is measured over the 42 days
-    after its session, wherever they fall), the latest LIFT_CHART_MAX of them."""
+    after its session, wherever they fall), the latest LIFT_CHART_MAX of them. When none of
+    those has a figure but an earlier session of the range has, the LIFT_CHART_MAX sessions
+    up to the latest one with a figure instead: never a chart of "no figure" rows beside a
+    sentence that counts measured lifts."""
     shown = lift_sessions_in_range(sessions, start, end)
-    return shown[-LIFT_CHART_MAX:], len(shown)
+    end_at = len(shown)
+    if not any(s["lift_days"] is not None for s in shown[-LIFT_CHART_MAX:]):
+        measured = [n for n, s in enumerate(shown) if s["lift_days"] is not None]
+        if measured:
+            end_at = measured[-1] + 1
+    return shown[max(0, end_at - LIFT_CHART_MAX) : end_at], len(shown), len(shown) - end_at
 
 
 def lift_data(sessions, start, end):
     """Keyword arguments for charts.lift_chart: the sessions lift_drawn draws, labelled
-    "#3 4 Nov"; `total` is how many sessions the range holds."""
-    drawn, total = lift_drawn(sessions, start, end)
-    return {
+    "#3 4 Nov"; `total` is how many sessions the range holds, and `later`, only when the
+    drawn sessions are not the range's latest, how many come after them (none with a
+    figure)."""
+    drawn, total, later = lift_drawn(sessions, start, end)
+    data = {
         "sessions": [
             (f"#{s['number']} {day_text(s['day'], 'date')}", s["lift_days"], s["lift_ended"])
             for s in drawn
         ],
         "total": total,
     }
+    if later:
+        data["later"] = later
+    return data
 
 
 # Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
@@ -472,7 +487,13 @@ def describe_lift(data, base, open_at=None):
         else "the mean mood of the 3 days before each session"
     )
     count = plural(len(sessions), "session")
-    if total > len(sessions):
+    later = data.get("later", 0)
+    if later:
+        count = (
+            f"{len(sessions)} of the {plural(total, 'session')} in this range, up to the "
+            "latest with a figure"
+        )
+    elif total > len(sessions):
         count = f"the latest {len(sessions)} of the {plural(total, 'session')} in this range"
     open_at = [None] * len(sessions) if open_at is None else open_at
     parts = []
@@ -494,6 +515,12 @@ def describe_lift(data, base, open_at=None):
         + "; ".join(parts)
         + "."
         + (f" A lift still going had not ended {OPEN_AT_ANY}." if unknown else "")
+        + (
+            f" The {plural(later, 'later session')} of this range"
+            f" {'has' if later == 1 else 'have'} no figure."
+            if later
+            else ""
+        )
     )
 
 
@@ -556,7 +583,8 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         # Mood's lift whatever the metric; the page passes its lift_course in `data`.
         lift = data.get("lift") or lift_course(person)
         kwargs = lift_data(lift["sessions"], start, end)
-        open_at = [s.get("open_at") for s in lift_drawn(lift["sessions"], start, end)[0]]
+        drawn = lift_drawn(lift["sessions"], start, end)[0]
+        open_at = [s.get("open_at") for s in drawn]
         return kwargs, describe_lift(kwargs, lift["baseline"], open_at)
     kwargs = assessments_data(data["phq9"], data["gad7"], data["sessions"], start, end)
     return kwargs, describe_assessments(kwargs)
@@ -976,7 +1004,8 @@ def view_context(person, args, shared=False):
             for name in CHARTS
         },
         # The lift card (templates/progress/_lift.html): its words are about every session;
-        # the chart (drawn when a session of the range has a figure) and the table (the
+        # the chart (drawn when a session of the range has a figure: lift_drawn draws the
+        # latest LIFT_CHART_MAX, or those up to the latest with a figure) and the table (the
         # range's sessions, the latest TABLE_SESSIONS_MAX) follow the range.
         "lift": {
             "course": lift,

@@ -423,6 +423,80 @@ def test_the_chart_draws_the_latest_twelve_of_the_range():
     )
 
 
+def test_with_no_figure_among_the_latest_twelve_the_chart_ends_at_the_latest_with_one():
+    # 30 sessions of the range; only #2 and #15 have a figure. The latest 12 (#19-#30) have
+    # none: the 12 up to #15 are drawn (#4-#15), and the 15 after it are said to have none.
+    lifts = [(None, None)] * 30
+    lifts[1], lifts[14] = (3, True), (8, False)
+    data = figures.lift_data(lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31))
+    assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
+    assert (data["total"], data["later"]) == (30, 15)
+    text = figures.describe_lift(data, 5.0)
+    assert text.startswith(
+        "How many days mood stayed above the baseline of 5.0 after each of 12 of the 30 "
+        "sessions in this range, up to the latest with a figure: #4 24 Mar, no figure;"
+    )
+    assert text.endswith("The 15 later sessions of this range have no figure.")
+    # Fewer than 12 up to it: #1-#3 of 15, the 12 after #3 without a figure.
+    lifts = [(1, False), (1, False), (0, True)] + [(None, None)] * 12
+    data = figures.lift_data(lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31))
+    assert [label.split()[0] for label, _, _ in data["sessions"]] == ["#1", "#2", "#3"]
+    assert (data["total"], data["later"]) == (15, 12)
+    # Nothing anywhere has a figure: the latest 12, as before (and the card draws no chart).
+    data = figures.lift_data(lift_rows(*[(None, None)] * 15), date(2025, 3, 1), date(2025, 12, 31))
+    assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
+    assert "later" not in data
+
+
+# Sessions every 2 days from 40 days ago (#1) to 12 days ago (#15); check-ins stop after #3.
+# The baseline: 5, 5, 5 before #1 -> 5.0. #1: its day 1 7 (#2 comes on day 2): open at 1.
+# #2: day 1 7 (#3 on day 2): open at 1. #3: day 1 4: ended, 0 days. #4-#15: no check-in after.
+STOPPED = [-40 + 2 * n for n in range(15)]
+
+
+@pytest.fixture
+def stopped(app, client, patient):
+    for offset, mood in [(-45, 5), (-43, 5), (-41, 5), (-39, 7), (-37, 7), (-35, 4)]:
+        insert(app, "checkins", day=iso(offset), mood=mood)
+    for offset in STOPPED:
+        add_session(app, iso(offset))
+    return client
+
+
+@pytest.mark.parametrize("days", ["all", "90"])
+def test_the_card_draws_the_measured_sessions_when_the_latest_twelve_have_no_figure(
+    app, stopped, days
+):
+    card = lift_card(stopped.get(f"/progress?days={days}").text)
+    assert "After 3 of your 15 sessions" in card
+    assert "has a figure yet" not in card
+    assert re.search(rf'<img class="lift-chart" src="/charts/lift\.svg\?days={days}"', card)
+    assert (
+        "after each of 3 of the 15 sessions in this range, up to the latest with a figure: "
+        f"#1 {short(STOPPED[0])}, at least 1 day and still going when the next session came; "
+        f"#2 {short(STOPPED[1])}, at least 1 day and still going when the next session came; "
+        f"#3 {short(STOPPED[2])}, 0 days. The 12 later sessions of this range have no figure."
+        in card
+    )
+    rows = table_rows(card)
+    assert [row[0] for row in rows] == [f"#{n}" for n in range(15, 0, -1)]
+    assert rows[-3:] == [
+        ("#3", f"{day(STOPPED[2]):%-d %b %Y}", "0", "ended"),
+        ("#2", f"{day(STOPPED[1]):%-d %b %Y}", "at least 1", "still going"),
+        ("#1", f"{day(STOPPED[0]):%-d %b %Y}", "at least 1", "still going"),
+    ]
+    svg = stopped.get(f"/charts/lift.svg?days={days}").data
+    assert ET.fromstring(svg).find(f"{SVG_NS}title").text == (
+        "How long the lift lasted after each of 3 of 15 sessions, up to the latest with a "
+        "figure: 1 ended, 2 still going, 0 without a figure"
+    )
+    # The caseload's card is the same template over the same figures.
+    doc, patient_id = linked_doctor(app, stopped)
+    card = lift_card(doc.get(f"/caseload/{patient_id}?days={days}").text)
+    assert "After 3 of the 15 sessions" in card and "has a figure yet" not in card
+    assert "after each of 3 of the 15 sessions in this range, up to the latest" in card
+
+
 # --- the drawing -----------------------------------------------------------------------------
 
 ROWS = [
