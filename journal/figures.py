@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from flask import Response, abort, current_app, request
 
-from . import charts, instruments, timezones, windows
+from . import charts, clock, instruments, timezones, windows
 from .data import assessments as assessment_data
 from .data import progress as progress_data
 from .data import sessions as session_data
@@ -205,6 +205,17 @@ def date_range(days_param, today, first_day):
     if first_day is not None:
         start = max(start, first_day)
     return min(start, today), today
+
+
+def last_day(person, today=None):
+    """The person's today, or a later day they have already lived: the day of their latest
+    check-in, or of their latest session that has started, when it is after today. Such a
+    day was saved under a time zone ahead of the one they have now (they moved west), and
+    counts as `cards` counts it: the report may end on it and the lift's chart reaches it.
+    A session that has not started yet (started_at after now) never moves it."""
+    today = timezones.local_today(person.timezone) if today is None else today
+    day = progress_data.last_lived_day(get_db(), person.id, clock.utcnow_iso())
+    return max(today, date.fromisoformat(day)) if day else today
 
 
 def first_day(user_id):
@@ -609,6 +620,8 @@ def chart_response(person, name, fmt, args, shared=False):
     metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
     today, first = timezones.local_today(person.timezone), start_day(person)
     start, end = date_range(args.get("days", "90"), today, first)
+    if name == "lift":
+        end = last_day(person, end)  # as the card's chart (view_context)
     tag = chart_etag(person, name, theme, fmt, metric, label, y_max, start, end)
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
     if tag in request.if_none_match:
@@ -977,8 +990,11 @@ def view_context(person, args, shared=False):
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
     lift = lift_course(person, sessions=data["sessions"], points=mood["points"])
-    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
-    lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
+    # The lift's chart and table reach a session dated after today that has taken place
+    # (logged before a move west), as its sentence does.
+    lift_end = last_day(person, end)
+    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, lift_end)
+    lift_rows = lift_sessions_in_range(lift["sessions"], start, lift_end)
     return {
         # Read by someone other than the person (a link, their therapist): the templates
         # then show the view read-only, with no link into the person's own journal.
@@ -1010,6 +1026,7 @@ def view_context(person, args, shared=False):
         "lift": {
             "course": lift,
             "words": lift_words(lift, "the" if shared else "your"),
+            "end": lift_end,
             "rows": lift_rows[-TABLE_SESSIONS_MAX:],
             "rows_in_range": len(lift_rows),
             "drawn": any(days is not None for _, days, _ in lift_chart[0]["sessions"]),

@@ -272,6 +272,48 @@ def test_a_lift_open_at_the_42_day_cap_is_not_said_to_meet_the_next_session(app,
     assert "next session" not in card
 
 
+def test_the_chart_reaches_a_session_logged_before_a_move_west(app, client, auth):
+    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. #1 20 days ago
+    # (baseline 5.0; 7 on each of its days 1..20: open, cut by #2); #2 logged at 00:30 on
+    # Auckland's today (11:30 UTC: it has taken place), dated tomorrow; then Los Angeles.
+    assert auth.register(timezone="Pacific/Auckland").status_code == 302
+    for offset, mood in [(-25, 5), (-23, 5), (-21, 5), *[(-20 + n, 7) for n in range(1, 21)]]:
+        insert(app, "checkins", day=iso(offset), mood=mood)
+    add_session(app, iso(-20))
+    logged = client.post(
+        "/sessions/new",
+        data={"started_at": f"{iso(1)}T00:30", "product": "ketamine", "route": "iv"},
+    )
+    assert logged.status_code == 302
+    settings = {"window_days": "7", "clinic_phone": "", "timezone": "America/Los_Angeles"}
+    assert client.post("/settings", data=settings).status_code == 302
+    words = (
+        f"after each of 2 sessions: #1 {short(-20)}, at least 20 days and still going when "
+        f"the next session came; #2 {short(1)}, no figure."
+    )
+    card = lift_card(client.get("/progress").text)
+    assert "After 1 of your 2 sessions" in card and words in card
+    assert [row[0] for row in table_rows(card)] == ["#2", "#1"]
+    title = ET.fromstring(client.get("/charts/lift.svg").data).find(f"{SVG_NS}title").text
+    assert title.startswith("How long the lift lasted after each of 2 sessions")
+    doc, patient_id = linked_doctor(app, client)
+    card = lift_card(doc.get(f"/caseload/{patient_id}").text)
+    assert "After 1 of the 2 sessions" in card and words in card
+
+
+def test_a_session_still_to_come_is_not_drawn(app, client, patient):
+    # Dated tomorrow, starting at 10:00 UTC tomorrow (the form refuses it; stored anyway).
+    # #1, 3 days ago, has a figure: baseline 5.0, 7 on its day 1.
+    for offset, mood in [(-10, 5), (-8, 5), (-6, 5), (-2, 7)]:
+        insert(app, "checkins", day=iso(offset), mood=mood)
+    add_session(app, iso(-3))
+    add_session(app, iso(1))
+    card = lift_card(client.get("/progress").text)
+    assert [row[0] for row in table_rows(card)] == ["#1"]
+    title = ET.fromstring(client.get("/charts/lift.svg").data).find(f"{SVG_NS}title").text
+    assert title.startswith("How long the lift lasted after each of 1 session:")
+
+
 # --- the chart over HTTP ---------------------------------------------------------------------
 
 

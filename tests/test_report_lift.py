@@ -320,6 +320,62 @@ def test_a_lift_open_at_the_42_day_cap_reads_so_in_both_reports(app, client, pat
         assert "when the next session came" not in text
 
 
+SETTINGS = {"window_days": "7", "clinic_phone": ""}
+
+
+def log_a_session_then_move_west(app, client, auth):
+    """NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. #1 20 days
+    ago (baseline 5.0 from 5, 5, 5 before it; 7 on each of its days 1..20: open, cut by #2);
+    #2 logged at 00:30 on Auckland's today (11:30 UTC, so it has taken place), dated
+    tomorrow; then the patient sets Los Angeles. Returns #2's date."""
+    assert auth.register(timezone="Pacific/Auckland").status_code == 302
+    first = TODAY - timedelta(days=20)
+    for offset, mood in [(-5, 5), (-3, 5), (-1, 5), *[(n, 7) for n in range(1, 21)]]:
+        factories.insert(
+            app, "checkins", day=(first + timedelta(days=offset)).isoformat(), mood=mood
+        )
+    factories.add_session(app, first.isoformat(), hour=10)
+    tomorrow = TODAY + timedelta(days=1)
+    factories.session(client, tomorrow.isoformat(), started_at=f"{tomorrow.isoformat()}T00:30")
+    west = {**SETTINGS, "timezone": "America/Los_Angeles"}
+    assert client.post("/settings", data=west).status_code == 302
+    return tomorrow
+
+
+def test_a_session_logged_before_a_move_west_is_in_both_reports(app, client, auth):
+    second = log_a_session_then_move_west(app, client, auth)
+    doc = factories.therapist(app)
+    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    # The patient registered first: id 1.
+    for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):
+        # The default range ends on #2's date, the day after Los Angeles' today.
+        assert f"-{second.isoformat()}.pdf" in response.headers["Content-Disposition"]
+        text = flat("\n".join(pages(response.data)))
+        assert (
+            "How long the lift lasted After 1 of the 2 sessions, mood stayed above the baseline "
+            "on every day checked: the lift was still going when the next session came." in text
+        )
+        assert "After the last session" not in text
+        assert f"#2 {day_text(second, 'date_year')} Ketamine (racemic), IV infusion" in text
+    # A range may end on that day, not after it.
+    start = (TODAY - timedelta(days=30)).isoformat()
+    assert client.get(f"/export/report.pdf?start={start}&end={second}").status_code == 200
+    later = (second + timedelta(days=1)).isoformat()
+    assert client.get(f"/export/report.pdf?start={start}&end={later}").status_code == 400
+
+
+def test_a_session_still_to_come_never_lengthens_the_report(app, client, patient):
+    # Dated tomorrow and starting at 10:00 UTC tomorrow (the form refuses it; stored anyway):
+    # not a day the patient has lived, so the report still ends today.
+    factories.add_session(app, (TODAY + timedelta(days=1)).isoformat(), hour=10)
+    response = client.get("/export/report.pdf")
+    assert f"-{TODAY.isoformat()}.pdf" in response.headers["Content-Disposition"]
+    start = (TODAY - timedelta(days=30)).isoformat()
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    assert client.get(f"/export/report.pdf?start={start}&end={tomorrow}").status_code == 400
+
+
 def test_page_1_stays_one_page_with_every_row_and_many_flags(history):
     """A full page 1: the lift, the trend, the PHQ-9 change and twenty flagged days with
     three reasons each (two lines a day). Page 1 shows the latest that fit, at least one,

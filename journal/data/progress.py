@@ -72,6 +72,16 @@ def last_checkin_day(db, user_id):
     return db.execute("select max(day) from checkins where user_id = ?", [user_id]).fetchone()[0]
 
 
+def last_lived_day(db, user_id, now):
+    """The later (text) of the person's latest check-in day and the day of their latest
+    session that has started by `now` (ISO UTC text, as sessions' started_at), or None."""
+    return db.execute(
+        "select max(day) from (select max(day) as day from checkins where user_id = :u "
+        "union all select max(day) from sessions where user_id = :u and started_at <= :now)",
+        {"u": user_id, "now": now},
+    ).fetchone()[0]
+
+
 def change_counts(db, user_id):
     """{"checkins", "sessions", "assessments"}: how many times each of the person's tables
     has changed (check-ins with their symptom scores), as the triggers of migration m025

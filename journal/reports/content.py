@@ -7,7 +7,10 @@ person's id) and returns a plain dict of dates, numbers, strings, lists and dict
 Decisions where the issue and DESIGN.md are silent:
 
 - The range is whole local days, start..end inclusive, and may not end after the person's
-  today. With no `start`/`end` it is the last 90 days ending today (`default_range`). It
+  today, or after a later day they have already lived (`figures.last_day`: a check-in or a
+  session that has taken place, dated under a time zone ahead of their new one after a move
+  west; never a session still to come). With no `start`/`end` it is the last 90 days
+  ending on that day (`default_range`). It
   covers at most RANGE_MAX_DAYS (731: two years); see `pages.TEXT_MAX` for the other bound:
   the worst case (a 20,000-character reflection every day for two years) printed in full took
   6 s and 2,900 pages, and now 1.6 s and under 500 (benchmarks/bench_bounds.py).
@@ -55,8 +58,10 @@ RECENT_DAYS = 7
 
 
 def default_range(person):
-    """The last 90 days, ending today in the person's time zone: (start, end)."""
-    end = timezones.local_today(person.timezone)
+    """The last 90 days, ending today in the person's time zone (or on the later day of a
+    check-in or a session that has taken place, saved before a move west: figures.last_day):
+    (start, end)."""
+    end = figures.last_day(person)
     return end - timedelta(days=DEFAULT_DAYS - 1), end
 
 

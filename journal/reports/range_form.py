@@ -9,7 +9,6 @@ from datetime import timedelta
 from wtforms import Form, StringField
 from wtforms.validators import ValidationError
 
-from .. import timezones
 from ..fields import check_local_day, strip
 from ..session_form import ChecklistField
 from ..timezones import day_text
@@ -77,5 +76,7 @@ class ReportForm(Form):
 
 
 def report_form(person, formdata):
-    """The report form for `person`, filled from `formdata` (None: the defaults)."""
-    return ReportForm(formdata, timezones.local_today(person.timezone), default_range(person))
+    """The report form for `person`, filled from `formdata` (None: the defaults). The range
+    may end on figures.last_day: today, or a later day already lived before a move west."""
+    start, end = default_range(person)
+    return ReportForm(formdata, end, (start, end))
