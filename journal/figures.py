@@ -722,6 +722,7 @@ OPEN_AT = {
     "next_session": "when the next session came",
     "latest_checkin": "at the latest check-in",
     "horizon": f"on day {LIFT_HORIZON_DAYS}, the last day counted",
+    "within_horizon": f"at its last check-in of the {LIFT_HORIZON_DAYS} days counted",
 }
 # For open lifts whose reason is not known: every way a lift can be open.
 OPEN_AT_ANY = f"{OPEN_AT['next_session']}, {OPEN_AT['latest_checkin']} or {OPEN_AT['horizon']}"

@@ -277,10 +277,12 @@ def open_lift_reasons(
     order of session_dates; None for a lift that ended or was not measured.
 
     - ``"next_session"``: its horizon ends the day before the next session's date (a next
-      session with a strictly later date on or before day horizon_days + 1);
-    - ``"horizon"``: no next session cut it and the person checked in after its last day
-      (``last_checkin``, their latest check-in, is later): the horizon_days went by with no
-      check-in at or below the reference;
+      session with a strictly later date on or before day horizon_days + 1), as issue 10's
+      words have it ("still going when the next session came"), wherever its last check-in;
+    - ``"horizon"``: no next session cut it, the person checked in after its last day
+      (``last_checkin``, their latest check-in, is later), and its last check-in is on day
+      horizon_days: the days counted went by with no check-in at or below the reference;
+      ``"within_horizon"`` when its last check-in is earlier;
     - ``"latest_checkin"``: otherwise, the horizon is not over in the record: its last
       check-in is the person's latest.
     """
@@ -291,7 +293,7 @@ def open_lift_reasons(
         elif cut is not None and (cut - session).days <= horizon_days + 1:
             reasons.append("next_session")
         elif last_checkin is not None and last_checkin > session + timedelta(days=horizon_days):
-            reasons.append("horizon")
+            reasons.append("horizon" if lift["lift_days"] >= horizon_days else "within_horizon")
         else:
             reasons.append("latest_checkin")
     return reasons

@@ -286,6 +286,17 @@ def test_a_lift_open_at_the_42_day_cap_is_told_apart_from_the_next_session():
     assert reasons(checkins[:43], (0,), last_checkin=43) == ["horizon"]
 
 
+def test_a_lift_last_seen_early_in_the_42_days_is_not_said_to_go_on_to_day_42():
+    # Above on days 1..5, then no check-in until day 60: the 42 days went by, but the lift was
+    # last seen on day 5. It was said to be "still going on day 42, the last day counted".
+    from journal.figures import OPEN_AT
+
+    checkins = [*[(n, 8) for n in range(1, 6)], (60, 6)]
+    assert [(x["lift_days"], x["lift_ended"]) for x in lift(checkins, 5.0)] == [(5, False)]
+    assert reasons(checkins, (0,), last_checkin=60) == ["within_horizon"]
+    assert OPEN_AT["within_horizon"] == "at its last check-in of the 42 days counted"
+
+
 def test_a_lift_open_at_the_next_session_or_at_the_latest_checkin():
     # Sessions on days 0 and 5: the first's horizon is days 1..4 (d1 6, d3 7: open), cut by
     # the second. The second (horizon days 6..47): d6 8, the latest check-in there is: open
