@@ -54,11 +54,21 @@ function fieldsOf(form) {
   });
 }
 
+// A part of the form folded away (<details>) opens when a word or a choice came back into it.
+function unfold(control) {
+  const part = control.closest("details");
+  if (part) part.open = true;
+}
+
 function putBack(form, fields) {
   for (const [name, value, choice] of fields) {
     const controls = [...form.elements].filter((e) => e.name === name && kept(e));
     if (choice) {
-      for (const e of controls) if (e.value === value) e.checked = true;
+      for (const e of controls) {
+        if (e.value !== value) continue;
+        e.checked = true;
+        unfold(e);
+      }
       // A box unticked in the draft is unticked here too (an edit of a ticked one).
       if (value === null) {
         const others = fields.some(([n, v]) => n === name && v !== null);
@@ -66,6 +76,9 @@ function putBack(form, fields) {
       }
     } else if (controls[0]) {
       controls[0].value = value;
+      if (value && controls[0].type !== "hidden" && value !== controls[0].defaultValue) {
+        unfold(controls[0]);
+      }
     }
   }
 }

@@ -60,15 +60,22 @@ export function enhancePage() {
   // fieldset, which cannot take the focus: the link moves the focus to the group's chosen
   // answer (or its first) and scrolls the question into view above it, as GOV.UK's error
   // summary does. Without script the link still scrolls there, and Tab goes on from there.
+  // A link to a field of its own focuses it and shows its label and message above it (the
+  // browser's jump put the box at the top edge of the screen, its label and message above).
   document.getElementById("error-summary")?.addEventListener("click", (event) => {
     const link = event.target.closest("a[href^='#']");
-    const group = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
-    if (!group?.matches("fieldset")) return;
-    const answer = group.querySelector("input:checked") || group.querySelector("input");
-    if (!answer) return;
+    const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!target) return;
+    const group = target.matches("fieldset") ? target : null;
+    const control = group
+      ? group.querySelector("input:checked") || group.querySelector("input")
+      : target.matches("input, select, textarea") && target;
+    if (!control) return;
     event.preventDefault();
-    answer.focus({ preventScroll: true });
-    group.scrollIntoView({ block: "start" });
+    const part = control.closest("details");
+    if (part) part.open = true;
+    control.focus({ preventScroll: true });
+    (group || control.closest(".field") || control).scrollIntoView({ block: "start" });
   });
 
   // A form's sticky Save bar: the browser scrolls a control that takes the focus into view

@@ -116,6 +116,7 @@ def test_words_saved_after_the_sign_in_ended_come_back_after_logging_in(page, li
     expect(page).to_have_url(re.compile(r"/sessions/new$"))
     expect(page.locator("#draft-note")).to_contain_text("What you wrote is back in the form")
     expect(page.get_by_label("Your intention")).to_have_value(words)
+    expect(page.get_by_label("Your intention")).to_be_visible()  # its folded part opened
     expect(page.get_by_label("Total dose in mg")).to_have_value("56")
     expect(page.get_by_label("How it was given")).to_have_value("intranasal")
     assert not stored(live_server, email)  # nothing saved until the person says so
@@ -165,3 +166,26 @@ def test_a_draft_left_by_an_ended_sign_in_is_put_back_only_for_its_writer(page, 
     expect(first_answer.get_by_role("radio", name="Several days")).to_be_checked()
     log_out(page)
     assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None  # their log-out
+
+
+def test_an_error_summary_link_to_a_box_shows_its_label_and_message(page):
+    """The summary's link to "Total dose in mg" put the box at the top edge of the screen,
+    its label and its message (why the dose was refused) above it, out of sight."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("350")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Dose by weight, in mg/kg").fill("0.5")
+    page.get_by_label("Body weight in kg").fill("70")
+    page.get_by_role("button", name="Save session").tap()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    summary.get_by_role("link", name=re.compile("dose", re.I)).first.tap()
+    dose = page.get_by_label("Total dose in mg")
+    expect(dose).to_be_focused()
+    message = page.locator("#dose_mg-error")
+    expect(message).to_contain_text("0.5 mg/kg for 70 kg is 35 mg, not 350 mg")
+    expect(message).to_be_in_viewport()
+    expect(page.locator("label[for='dose_mg']")).to_be_in_viewport()
