@@ -61,25 +61,27 @@ function unfold(control) {
 }
 
 function putBack(form, fields) {
+  // Radio buttons and boxes: each of a name is ticked exactly when the draft ticked it (a box
+  // unticked in an edit stays unticked, whatever its others).
+  const chosen = new Map();
   for (const [name, value, choice] of fields) {
-    const controls = [...form.elements].filter((e) => e.name === name && kept(e));
-    if (choice) {
-      for (const e of controls) {
-        if (e.value !== value) continue;
-        e.checked = true;
-        unfold(e);
-      }
-      // A box unticked in the draft is unticked here too (an edit of a ticked one).
-      if (value === null) {
-        const others = fields.some(([n, v]) => n === name && v !== null);
-        if (!others) for (const e of controls) e.checked = false;
-      }
-    } else if (controls[0]) {
-      controls[0].value = value;
-      if (value && controls[0].type !== "hidden" && value !== controls[0].defaultValue) {
-        unfold(controls[0]);
-      }
+    if (!choice) continue;
+    if (!chosen.has(name)) chosen.set(name, new Set());
+    if (value !== null) chosen.get(name).add(value);
+  }
+  for (const [name, values] of chosen) {
+    for (const e of form.elements) {
+      if (e.name !== name || !kept(e)) continue;
+      e.checked = values.has(e.value);
+      if (e.checked) unfold(e);
     }
+  }
+  for (const [name, value, choice] of fields) {
+    if (choice) continue;
+    const control = [...form.elements].find((e) => e.name === name && kept(e));
+    if (!control) continue;
+    control.value = value;
+    if (value && control.type !== "hidden" && value !== control.defaultValue) unfold(control);
   }
 }
 
@@ -97,15 +99,21 @@ export function keepDrafts() {
   const owner = document.querySelector("form.logout")?.dataset.queueOwner;
   if (!owner) return; // no patient signed in: drafts wait for their writer
   const here = `${owner} ${window.location.pathname}`;
-  // This person's other drafts go, but those held for them: a Save that was sent reached the
-  // journal (else it would have been held), and one never sent was left behind.
+  // This person's other drafts: one never sent was left behind, and goes; one sent goes when
+  // this page says it was saved (its message, as every save's next page has), and is held
+  // otherwise (the connection dropped, the form had expired); one held stays held.
+  const saved = document.querySelector(".flash") !== null;
   for (const [id, draft] of Object.entries(all)) {
-    if (draft.owner === owner && id !== here && !draft.held) delete all[id];
+    if (draft.owner !== owner || id === here || draft.held) continue;
+    if (draft.sent && !saved) draft.held = true;
+    else delete all[id];
   }
   const form = document.querySelector("form[data-draft]");
-  const draft = form && all[here];
-  if (!form) delete all[here];
-  else if (draft) all[here] = { ...draft, sent: false, held: false };
+  const draft = all[here];
+  // This page's own: kept while its form is here; without the form (the record was deleted
+  // meanwhile, a 404), a held one waits as it is.
+  if (!form && draft && !draft.held) delete all[here];
+  else if (form && draft) all[here] = { ...draft, sent: false, held: false };
   writeAll(all);
   if (!form) return;
   if (draft && draft.held) {

@@ -1,8 +1,9 @@
 // Leaving (a log-out, or the page that says the account is erased): nothing of the person
 // stays on this device for whoever signs in next, neither the note of who is signed in, nor
-// what they were writing (drafts.js), nor their check-ins kept here (those still waiting get one more try to be sent first; any the
-// server has not taken are deleted only once the person says so, and never while offline,
-// when the log-out could not reach the server anyway). The server's answer drops the
+// what they were writing (drafts.js), nor their check-ins kept here (those still waiting
+// get one more try to be sent first; any the server has not taken are deleted only once the
+// person says so, and never while offline, when the log-out could not reach the server
+// anyway). The server's answer drops the
 // browser's copies of their pages (auth.forget_pages). Another person's unsent check-ins
 // stay until that person signs in again.
 import { checkinQueue } from "./checkin-store.js";

@@ -189,3 +189,32 @@ def test_an_error_summary_link_to_a_box_shows_its_label_and_message(page):
     expect(message).to_contain_text("0.5 mg/kg for 70 kg is 35 mg, not 350 mg")
     expect(message).to_be_in_viewport()
     expect(page.locator("label[for='dose_mg']")).to_be_in_viewport()
+
+
+def test_a_box_unticked_before_the_sign_in_ended_stays_unticked_in_the_draft(page, live_server):
+    """A draft holds each box of a group: one unticked in an edit came back ticked, because
+    another box of the same name was still ticked."""
+    from test_browser import log_in_here
+    from test_browser_offline import end_sign_ins
+
+    email = sign_up(page)
+    log_session(page)
+    page.goto(page.url + "/edit")
+    page.get_by_text("Dissociation and side effects").tap()
+    effects = page.get_by_role("group", name="Side effects you noticed")
+    effects.get_by_label("Nausea").check()
+    effects.get_by_label("Dizziness or vertigo").check()
+    page.get_by_role("button", name="Save changes").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    page.goto(page.url + "/edit")
+    effects = page.get_by_role("group", name="Side effects you noticed")
+    expect(effects.get_by_label("Dizziness or vertigo")).to_be_checked()
+    effects.get_by_label("Dizziness or vertigo").uncheck()
+    end_sign_ins(live_server, email, "ended elsewhere")
+    page.get_by_role("button", name="Save changes").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    log_in_here(page, email)
+    expect(page.locator("#draft-note")).to_be_visible()
+    effects = page.get_by_role("group", name="Side effects you noticed")
+    expect(effects.get_by_label("Nausea")).to_be_checked()
+    expect(effects.get_by_label("Dizziness or vertigo")).not_to_be_checked()
