@@ -65,6 +65,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from . import clock, crisis, rules, timezones
@@ -88,6 +89,7 @@ from .fields import (
     check_local_day,
     given_answers,
     holds,
+    json_body,
     put_back,
     version_digests,
     wants_json,
@@ -386,8 +388,10 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             status, verb, values = "kept-newer", None, None
             # The newer check-in is kept as it is, but for a self-harm "yes" from the older
             # one: a safety answer is never dropped (the day is flagged for the therapist).
-            if form.self_harm.data:
-                checkin_data.report_self_harm(db, current_user.id, day.isoformat())
+            if form.self_harm.data and checkin_data.report_self_harm(
+                db, current_user.id, day.isoformat()
+            ):
+                verb = SELF_HARM_ADDED
         elif changed_elsewhere(form, day, stored):
             return "changed", None, None  # nothing saved, no key recorded: see `reshown`
         elif stored is None:
@@ -433,6 +437,10 @@ def form_errors(form):
     return {name or "form": list(messages) for name, messages in form.errors.items()}
 
 
+# save_once's word for a kept-newer check-in that took the older one's self-harm answer.
+SELF_HARM_ADDED = "self-harm added"
+
+
 def answer_sent(day, status, verb=None, values=None, live=True):
     """The answer to a check-in that was saved, kept as newer, or seen before."""
     if wants_json():
@@ -444,7 +452,12 @@ def answer_sent(day, status, verb=None, values=None, live=True):
     stored = find_checkin(day)
     if stored is not None and needs_crisis_resources(stored):
         crisis.flag("checkin", day.isoformat())
-    if status == "kept-newer":
+    if status == "kept-newer" and verb == SELF_HARM_ADDED:
+        flash(
+            f"A newer check-in for {day_text(day)} was already saved, so it was kept; your "
+            "answer about thoughts of harming yourself was added to it."
+        )
+    elif status == "kept-newer":
         flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
     else:
         flash(f"Your check-in for {day_text(day)} was already saved.")
@@ -593,8 +606,9 @@ def sent_symptoms(tracked):
     offline page's, another client's) the `tracked` ones. A symptom brought back after the
     page was shown had no field there, and its saved rating was deleted as if cleared; one
     stopped meanwhile lost the rating typed for it without a word."""
-    sent = request.form.get("rated")
-    shown = RATED.fullmatch(sent) if sent is not None else None
+    body = json_body() if request.is_json else request.form
+    sent = body.get("rated") if isinstance(body, dict | MultiDict) else None
+    shown = RATED.fullmatch(sent) if isinstance(sent, str) else None
     if shown is None:
         return tracked
     ids = {int(n) for n in shown[0].split()}
@@ -611,7 +625,8 @@ def render_form(form, tracked, status=None, **context):
     # Sent with a self-harm answer or a very low mood and not saved (a mistake, or another
     # day's form): the resources show all the same.
     sent = form.is_submitted() and status >= 400
-    crisis_unsaved = sent and (form.self_harm.data or rules.is_crisis_mood(form.mood.data))
+    answers = {"self_harm": form.self_harm.data, "mood": form.mood.data}
+    crisis_unsaved = sent and needs_crisis_resources(answers)
     if form.rated is not None:
         form.rated.data = " ".join(str(s["id"]) for s in tracked)
     return render_template(

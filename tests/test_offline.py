@@ -401,6 +401,20 @@ def test_an_older_queued_self_harm_answer_flags_the_kept_newer_day(app, client, 
     assert [day["day"] for day in days] == [DAY]
 
 
+def test_a_kept_newer_answer_says_when_the_self_harm_answer_was_added(app, client, patient):
+    """Sent without asking for JSON (the form's own Save, script or not), the message said the
+    newer check-in "was kept as it is" though the older one's self-harm answer was added."""
+    send(client, headers={}, mood="6", reflection="newer words")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    older = {"saved_at": "2026-01-02T06:00:00Z", "mood": "5"}
+    answer = send(client, headers={}, idempotency_key="k-1", self_harm="y", **older)
+    page = client.get(answer.location).text
+    assert "your answer about thoughts of harming yourself was added to it" in page
+    assert 'id="crisis-resources"' in page
+    answer = send(client, headers={}, idempotency_key="k-2", **older)
+    assert "it was kept as it is" in client.get(answer.location).text
+
+
 def test_a_queued_checkin_sent_as_a_json_body_is_checked_the_same(app, client, patient):
     # The key and saved_at were read from form bodies only: a JSON body overwrote the newer
     # entry, and again on every resend.

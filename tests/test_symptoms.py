@@ -213,6 +213,22 @@ def test_a_form_without_the_list_of_rated_symptoms_rates_those_tracked_now(app, 
     assert score_rows(app) == [(1, 1, 5)]
 
 
+def test_a_json_body_rates_the_symptoms_its_rated_list_names(app, client, patient):
+    """A JSON body's `rated` was not read (only a form body's): a rating given for a symptom
+    stopped meanwhile was dropped while the answer said "updated"."""
+    add(client, "Pain")
+    client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "7"})
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    body = {"date": DAY, "loaded_for": DAY, "mood": "5", "symptom_1": "2", "rated": "1"}
+    response = client.post("/checkin", json=body, headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    assert score_rows(app) == [(1, 1, 2)]
+    # A `rated` that is not text is no list: the symptoms tracked now (none) are rated.
+    body |= {"symptom_1": "4", "rated": ["1"]}
+    response = client.post("/checkin", json=body, headers={"Accept": "application/json"})
+    assert response.status_code == 400 or score_rows(app) == [(1, 1, 2)]
+
+
 def test_other_peoples_symptoms_are_404(app, client, auth):
     auth.register(email="one@example.com")
     add(client, "Pain")
