@@ -106,7 +106,7 @@ def wants_json():
     return best == "application/json"
 
 
-def _json_body():
+def json_body():
     """The request's JSON body, or a 400 that says why it cannot be read (nesting too deep
     for the parser would otherwise be a crash)."""
     try:
@@ -203,7 +203,7 @@ class JournalForm(FlaskForm):
             if reads_request and request and request.method in SUBMIT_METHODS:
                 # A JSON body has no form fields or files (werkzeug parses only form bodies).
                 if request.is_json:
-                    formdata, self.refused = json_formdata(_json_body())
+                    formdata, self.refused = json_formdata(json_body())
                     self.refused.update(one_value_each(form, formdata))
                 else:
                     undecodable = getattr(request.form, "undecodable", ())
@@ -387,6 +387,14 @@ def normalize_newlines(value):
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+def number_text(value):
+    """A number to its last digit, never in exponent form, without a trailing ".0": the
+    shortest text that reads back as the same number. ("{:g}" kept six significant digits,
+    so saving an edit form unchanged rounded a weight of 69.85322 kg to 69.8532, and wrote
+    0.00001 as "1e-05".)"""
+    return format(Decimal(repr(value)), "f").removesuffix(".0")
+
+
 class NumberTextField(Field):
     """A number typed as text: shown back as typed (a refused "7,5x" stays for the person to
     fix), or as the stored number, to its last digit, without a trailing ".0"."""
@@ -394,12 +402,7 @@ class NumberTextField(Field):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        # Every digit stored, without a trailing ".0": "{:g}" kept six significant digits, so
-        # saving an edit form unchanged rounded a weight of 69.85322 kg to 69.8532.
-        # The shortest text that reads back as the same number, never in exponent form.
-        return format(Decimal(repr(self.data)), "f").removesuffix(".0")
+        return "" if self.data is None else number_text(self.data)
 
 
 class WholeNumberField(IntegerField):

@@ -38,6 +38,11 @@ TREND_MIN_SESSIONS = 3
 RESPONSE_MIN_BASELINE = 10
 REMISSION_BELOW = 5
 
+# A total dose, a dose by weight and a weight that disagree by more than this (a slipped
+# decimal point, a dose typed in the weight's box) are asked about, not stored: a rounded dose
+# (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.
+DOSE_AGREES = (0.75, 4 / 3)
+
 # A mood of 0..CRISIS_MOOD, on a check-in or as a session's latest rating, calls for the
 # crisis resources and flags the day for the therapist.
 CRISIS_MOOD = 2

@@ -8,6 +8,7 @@ or neither.
 import math
 import re
 from datetime import UTC, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_login import current_user
@@ -37,9 +38,11 @@ from .fields import (
     max_chars,
     no_control_characters,
     normalize_newlines,
+    number_text,
     request_key_field,
     strip,
 )
+from .rules import DOSE_AGREES
 from .session_record import PER_DAY_MAX, PRODUCTS, PROMPTS, ROUTES, SIDE_EFFECTS
 
 CLINIC_MAX = 200
@@ -213,12 +216,6 @@ def pressure_fields():
     )
 
 
-# A total dose, a dose by weight and a weight that disagree by more than this (a slipped
-# decimal point, a dose typed in the weight's box) are asked about, not stored: a rounded dose
-# (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.
-DOSE_AGREES = (0.75, 4 / 3)
-
-
 def stored_when(row, moment, local, zone):
     """(started_at, day) a session given at `moment` (`local`, the time typed, in `zone`) is
     stored with: the moment and its local date; over `row` (an edit) that leaves the time
@@ -346,7 +343,7 @@ class SessionForm(JournalForm):
         if moment > self.now:
             raise ValidationError("That time is still to come; log a session once it has started.")
         db = get_db()
-        row = session_data.find(db, current_user.id, self.editing) if self.editing else None
+        row = self.stored
         # The day it will be stored under: an edit that leaves the time alone keeps its own.
         _, day = stored_when(row, moment, naive, self.zone)
         others = session_data.count_on_day(db, current_user.id, day, self.editing)
@@ -357,18 +354,27 @@ class SessionForm(JournalForm):
             )
         self.started_utc, self.started_local = moment, naive
 
+    @cached_property
+    def stored(self):
+        """The session being edited as it is stored now (None for a new one, or one gone)."""
+        return session_data.find(get_db(), current_user.id, self.editing) if self.editing else None
+
     def validate(self, extra_validators=None):
         """The field checks, then blood pressure (both numbers or neither, top above bottom)
         and the dose (with mg/kg and weight, the three must agree)."""
         valid = super().validate(extra_validators)
         dose, per_kg, weight = self.dose_mg, self.dose_mg_per_kg, self.weight_kg
-        if all(f.data is not None and not f.errors for f in (dose, per_kg, weight)):
+        numbers = (dose, per_kg, weight)
+        # An edit that leaves the three as they are stored is not asked about again.
+        stored = self.stored is not None and all(self.stored[f.name] == f.data for f in numbers)
+        if all(f.data is not None and not f.errors for f in numbers) and not stored:
             worked_out = per_kg.data * weight.data
-            if not DOSE_AGREES[0] <= dose.data / worked_out <= DOSE_AGREES[1]:
+            low, high = DOSE_AGREES
+            if not low <= dose.data / worked_out <= high:
                 dose.errors.append(
-                    f"{per_kg.data:g} mg/kg for {weight.data:g} kg is {worked_out:.3g} mg, not "
-                    f"{dose.data:g} mg: check the three numbers, or leave out the ones you "
-                    "are not sure of."
+                    f"{number_text(per_kg.data)} mg/kg for {number_text(weight.data)} kg is "
+                    f"{number_text(round(worked_out, 2))} mg, not {number_text(dose.data)} mg: "
+                    "check the three numbers, or leave out the ones you are not sure of."
                 )
                 valid = False
         for when in ("before", "after"):

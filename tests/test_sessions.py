@@ -1099,6 +1099,33 @@ def test_a_rounded_dose_or_one_without_all_three_numbers_saves(
     assert len(rows(app)) == 1
 
 
+def test_the_dose_message_writes_each_number_as_typed(client, patient):
+    # "{:g}" rounded a weight of 69.85322 to 69.8532 and wrote 1,000 mg as "1e+03".
+    response = post(client, dose_mg="56", dose_mg_per_kg="2.5", weight_kg="400")
+    assert "2.5 mg/kg for 400 kg is 1000 mg, not 56 mg" in response.text
+    response = post(client, dose_mg="350", dose_mg_per_kg="0.5", weight_kg="69.85322")
+    assert "0.5 mg/kg for 69.85322 kg is 34.93 mg, not 350 mg" in response.text
+
+
+def test_an_edit_leaving_disagreeing_stored_numbers_as_they_are_saves(app, client, patient):
+    """A session stored before the dose check, its numbers disagreeing: an edit that only
+    adds a reflection was refused for numbers it did not touch."""
+    assert post(client, dose_mg="35", dose_mg_per_kg="0.5", weight_kg="70").status_code == 302
+    with app.app_context():
+        get_db().execute("update sessions set dose_mg = 350")
+        get_db().conn.commit()
+    page = client.get("/sessions/1/edit")
+    version = hidden(page, "loaded_version")
+    sent = {"dose_mg": "350", "dose_mg_per_kg": "0.5", "weight_kg": "70", "loaded_version": version}
+    assert post(client, "/sessions/1/edit", reflection="added", **sent).status_code == 302
+    assert rows(app)[0]["reflection"] == "added"
+    # Changing one of them asks again.
+    sent["loaded_version"] = hidden(client.get("/sessions/1/edit"), "loaded_version")
+    response = post(client, "/sessions/1/edit", **{**sent, "weight_kg": "71"})
+    assert response.status_code == 400
+    assert "0.5 mg/kg for 71 kg is 35.5 mg, not 350 mg" in response.text
+
+
 def test_an_unchanged_session_saves_its_form_and_a_double_tap_saves_it_once(app, client, patient):
     post(client, reflection="first words")
     version = hidden(client.get("/sessions/1/edit"), "loaded_version")
