@@ -88,7 +88,7 @@ export function enhancePage() {
       if (bar.contains(event.target)) return;
       const box = event.target.getBoundingClientRect();
       const under = box.bottom - bar.getBoundingClientRect().top;
-      if (under > 0) window.scrollBy(0, Math.min(under + 16, box.top));
+      if (under > 0) window.scrollBy(0, Math.max(0, Math.min(under + 16, box.top)));
     });
   }
 
