@@ -850,17 +850,24 @@ def test_no_control_takes_the_focus_hidden_under_the_sticky_save_bar(page, path)
     page.set_viewport_size({"width": 360, "height": 844})
     sign_up(page)
     page.goto(path)
+    assert tab_to_save(page) == []
+
+
+def tab_to_save(page, open_parts=False, presses=150):
+    """Tab from the top of the page to its Save button (opening each folded part on the way,
+    with `open_parts`); the controls the focus reached under the sticky Save bar."""
     hidden = []
-    for _ in range(120):
+    for _ in range(presses):
         page.keyboard.press("Tab")
         if found := page.evaluate(FOCUS_UNDER_THE_BAR):
             hidden.append(found)
         tag, _, _, text = focused(page)
+        closed = "!document.activeElement.parentElement.open"
+        if open_parts and tag == "SUMMARY" and page.evaluate(closed):
+            page.keyboard.press("Enter")
         if tag == "BUTTON" and text.startswith("Save"):
-            break
-    else:
-        raise AssertionError("Tab never reached the Save button")
-    assert hidden == []
+            return hidden
+    raise AssertionError("Tab never reached the Save button")
 
 
 @pytest.mark.parametrize("form", ["check-in", "session edit"])
@@ -872,18 +879,7 @@ def test_no_control_is_hidden_under_the_save_bar_with_the_optional_parts_open(pa
     if form == "session edit":
         log_session(page)
         page.goto(page.url + "/edit")
-    hidden = []
-    for _ in range(150):
-        page.keyboard.press("Tab")
-        if found := page.evaluate(FOCUS_UNDER_THE_BAR):
-            hidden.append(found)
-        tag, _, _, text = focused(page)
-        if tag == "SUMMARY" and page.evaluate("!document.activeElement.parentElement.open"):
-            page.keyboard.press("Enter")
-        if tag == "BUTTON" and text.startswith("Save"):
-            break
-    else:
-        raise AssertionError("Tab never reached the Save button")
+    hidden = tab_to_save(page, open_parts=True)
     assert page.locator("details.more:not([open])").count() == 0
     assert hidden == []
 

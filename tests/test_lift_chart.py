@@ -391,11 +391,7 @@ def test_the_share_link_page_and_chart(history):
 
 
 def test_the_caseload_chart_route_serves_it_for_a_linked_patient(app, history):
-    doc = therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
-    assert history.post("/settings/therapist", data={"invite_code": code}).status_code == 302
-    with app.app_context():
-        patient_id = next(get_db()["users"].rows_where("email = ?", ["pat@example.com"]))["id"]
+    doc, patient_id = linked_doctor(app, history)
     response = doc.get(f"/caseload/{patient_id}/charts/lift.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     title = ET.fromstring(response.data).find(f"{SVG_NS}title").text
