@@ -671,22 +671,24 @@ def phq9_course(person, first):
     return {**phq9, **windows.phq9_course(scores, first)}
 
 
-def lift_course(person, until=None, sessions=None, points=None):
+def lift_course(person, until=None, sessions=None, points=None, last_checkin=...):
     """The lift across the person's sessions, for the progress page, the caseload and the
     report: {"sessions": [{"number", "day", "lift_days", "lift_ended", "reference",
     "day1_change", "open_at" (why an open lift is open, windows.open_lift_reasons)}], "lift"
     (windows.lift_summary), "trend" (windows.trend), "trend_sessions" (how many sessions
     each slope stands on), "baseline"}. With `until` (a date), of the
     sessions on or before it only, each measured as over the whole record (the report of a
-    range that ends earlier). `sessions` and `points` as session_course takes them."""
+    range that ends earlier). `sessions` and `points` as session_course takes them;
+    `last_checkin`, the day of the person's latest check-in (None without one), when the
+    caller knows it already (from all of their mood points)."""
     all_sessions, base, figures, lifts = session_course(person, sessions, points)
     # Why each open lift is open (the next session, the 42 days over, or no check-in after
     # its last one yet), over the whole record as the lifts are.
-    last = progress_data.last_checkin_day(get_db(), person.id)
+    if last_checkin is ...:
+        last = progress_data.last_checkin_day(get_db(), person.id)
+        last_checkin = None if last is None else date.fromisoformat(last)
     reasons = windows.open_lift_reasons(
-        [date.fromisoformat(s["day"]) for s in all_sessions],
-        lifts,
-        None if last is None else date.fromisoformat(last),
+        [date.fromisoformat(s["day"]) for s in all_sessions], lifts, last_checkin
     )
     kept = [
         (s, f, lift, reason)
@@ -990,7 +992,10 @@ def view_context(person, args, shared=False):
     phq9 = windows.phq9_summary(data["phq9"], first)
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
-    lift = lift_course(person, sessions=data["sessions"], points=mood["points"])
+    latest = mood["points"][-1][0] if mood["points"] else None  # oldest first, every day
+    lift = lift_course(
+        person, sessions=data["sessions"], points=mood["points"], last_checkin=latest
+    )
     # The lift's chart and table reach a session dated after today that has taken place
     # (logged before a move west), as its sentence does.
     lift_end = last_day(person, end)
