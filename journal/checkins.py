@@ -564,9 +564,8 @@ def day_changed_note(day, existing, given):
 @login_required
 def checkin():
     local_today = today()
-    tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
-        tracked = sent_symptoms(tracked)
+        tracked = sent_symptoms()
         form = checkin_form(tracked, local_today)
         valid = form.validate_on_submit()
         if "csrf_token" in form.errors:
@@ -593,6 +592,7 @@ def checkin():
                 form[name].errors = [*form[name].errors, *messages]
             return refuse(form_errors(form), form, tracked)
         return answer_sent(day, status, verb, values, live=saved_at is None)
+    tracked = symptom_data.active(get_db(), current_user.id)
     day, problem = requested_day(request.args.get("date", ""), local_today)
     form, existing = day_form(tracked, local_today, day)
     if problem:
@@ -600,17 +600,17 @@ def checkin():
     return render_form(form, tracked, existing=existing, day=day, status=400 if problem else None)
 
 
-def sent_symptoms(tracked):
+def sent_symptoms():
     """The symptoms a sent check-in form rates: those its page showed (its `rated` ids), even
     if another tab stopped or brought one back meanwhile; else (a form without the list: the
-    offline page's, another client's) the `tracked` ones. A symptom brought back after the
+    offline page's, another client's) the ones tracked now. A symptom brought back after the
     page was shown had no field there, and its saved rating was deleted as if cleared; one
     stopped meanwhile lost the rating typed for it without a word."""
     body = json_body() if request.is_json else request.form
     sent = body.get("rated") if isinstance(body, dict | MultiDict) else None
     shown = RATED.fullmatch(sent) if isinstance(sent, str) else None
     if shown is None:
-        return tracked
+        return symptom_data.active(get_db(), current_user.id)
     ids = {int(n) for n in shown[0].split()}
     return [s for s in symptom_data.every(get_db(), current_user.id) if s["id"] in ids]
 
@@ -696,9 +696,8 @@ def entry(day):
 @login_required
 def edit(day):
     day = day_or_404(day)
-    tracked = symptom_data.active(get_db(), current_user.id)
     if request.method == "POST":
-        tracked = sent_symptoms(tracked)
+        tracked = sent_symptoms()
         form = make_form(EditForm, tracked, today=today())
         if not form.loaded_version.data:
             get_checkin(day)  # only a form shown for a stored day may be sent without one
@@ -712,6 +711,7 @@ def edit(day):
                 return after_save(day, values, "Updated")
             return edited_elsewhere(form, tracked, day, existing)
         return render_form(form, tracked, existing=find_checkin(day), editing=day)
+    tracked = symptom_data.active(get_db(), current_user.id)
     row = get_checkin(day)
     form = make_form(EditForm, tracked, today=today(), data=loaded_data(row))
     return render_form(form, tracked, existing=row, editing=day)
