@@ -144,9 +144,7 @@ def text_at_200_percent(page):
 
 
 @pytest.mark.parametrize("path", ["/checkin", "/progress", "/settings", "/help"])
-@pytest.mark.parametrize(
-    "how", ["text at 200% at 390 px", "text at 200% at 360 px", "320 px wide"]
-)
+@pytest.mark.parametrize("how", ["text at 200% at 390 px", "text at 200% at 360 px", "320 px wide"])
 def test_the_header_and_menu_reflow_with_large_text_or_a_narrow_screen(page, path, how):
     # The menu's three fixed columns cut its words off ("Ses") and pushed the page sideways
     # once text was twice its size; the header's two links stayed side by side. At 360 px the
