@@ -653,13 +653,7 @@ def m030_emails_in_lower_case(db):
     # an address with a capital beyond A-Z ("Émile@...") was stored as typed, and the log-in,
     # which asks in lower case, never found it again. Lowered here unless another account
     # already has the lowered address (two accounts the old rule let in stay as they are).
-    rows = db.execute("select id, email from users").fetchall()
-    owners = {}
-    for user_id, email in rows:
-        owners.setdefault(email.lower(), []).append(user_id)
-    for user_id, email in rows:
-        if email != email.lower() and len(owners[email.lower()]) == 1:
-            db.execute("update users set email = ? where id = ?", [email.lower(), user_id])
+    _store_emails_as(db, str.lower)
 
 
 @migrations()
@@ -677,14 +671,21 @@ def m032_emails_composed(db):
     # Addresses are stored in Unicode's composed form too (email_key): an "é" sent as "e" and
     # an accent was another address that looked the same. Composed here unless another account
     # already has the composed address (as m030: two accounts stay as they are).
+    _store_emails_as(db, lambda email: unicodedata.normalize("NFC", email))
+
+
+def _store_emails_as(db, key):
+    """Store each account's address as `key(address)`, unless another account's address
+    gives the same key: two accounts an older rule let in stay as they are, never merged
+    (m030, m032)."""
     rows = db.execute("select id, email from users").fetchall()
     owners = {}
     for user_id, email in rows:
-        owners.setdefault(unicodedata.normalize("NFC", email), []).append(user_id)
+        owners.setdefault(key(email), []).append(user_id)
     for user_id, email in rows:
-        composed = unicodedata.normalize("NFC", email)
-        if email != composed and len(owners[composed]) == 1:
-            db.execute("update users set email = ? where id = ?", [composed, user_id])
+        stored = key(email)
+        if email != stored and len(owners[stored]) == 1:
+            db.execute("update users set email = ? where id = ?", [stored, user_id])
 
 
 def migrate(db):
