@@ -211,7 +211,8 @@ def last_day(person, today=None):
     """The person's today, or a later day they have already lived: the day of their latest
     check-in, or of their latest session that has started, when it is after today. Such a
     day was saved under a time zone ahead of the one they have now (they moved west), and
-    counts as `cards` counts it: the report may end on it and the lift's chart reaches it.
+    counts as `cards` counts it: the range of every view (the page, its charts, the report)
+    may end on it.
     A session that has not started yet (started_at after now) never moves it."""
     today = timezones.local_today(person.timezone) if today is None else today
     day = progress_data.last_lived_day(get_db(), person.id, clock.utcnow_iso())
@@ -620,8 +621,7 @@ def chart_response(person, name, fmt, args, shared=False):
     metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
     today, first = timezones.local_today(person.timezone), start_day(person)
     start, end = date_range(args.get("days", "90"), today, first)
-    if name == "lift":
-        end = last_day(person, end)  # as the card's chart (view_context)
+    end = last_day(person, end)  # as the page's range (view_context)
     tag = chart_etag(person, name, theme, fmt, metric, label, y_max, start, end)
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
     if tag in request.if_none_match:
@@ -980,6 +980,9 @@ def view_context(person, args, shared=False):
     metric, label, y_max = resolve_metric(person, metric_name, shared)
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
+    # The range reaches a day after today that the person has lived (an entry saved before a
+    # move west), for every part of the page: its charts, flags, reflections and lift.
+    end = last_day(person, end)
     # The cards and the calendar are about mood whatever the metric; fetch its points once.
     mood = data if metric == "mood" else {**data, "points": metric_points(person.id, "mood")}
     first = date.fromisoformat(data["sessions"][0]["day"]) if data["sessions"] else None
@@ -996,11 +999,8 @@ def view_context(person, args, shared=False):
     lift = lift_course(
         person, sessions=data["sessions"], points=mood["points"], last_checkin=latest
     )
-    # The lift's chart and table reach a session dated after today that has taken place
-    # (logged before a move west), as its sentence does.
-    lift_end = last_day(person, end)
-    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, lift_end)
-    lift_rows = lift_sessions_in_range(lift["sessions"], start, lift_end)
+    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
+    lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
     return {
         # Read by someone other than the person (a link, their therapist): the templates
         # then show the view read-only, with no link into the person's own journal.
@@ -1032,7 +1032,7 @@ def view_context(person, args, shared=False):
         "lift": {
             "course": lift,
             "words": lift_words(lift, "the" if shared else "your"),
-            "end": lift_end,
+            "end": end,
             "rows": lift_rows[-TABLE_SESSIONS_MAX:],
             "rows_in_range": len(lift_rows),
             "drawn": any(days is not None for _, days, _ in lift_chart[0]["sessions"]),

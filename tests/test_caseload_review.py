@@ -701,3 +701,33 @@ def test_a_flag_still_needs_attention_after_the_patient_moves_west(app, linked):
     card = cards(doc.get("/caseload").text)["Robin"]
     assert flagged in card and "Needs attention" in card
     assert "No check-ins yet" not in card
+
+
+def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, linked):
+    """A check-in and a session saved on Auckland's tomorrow, then the zone set to Los Angeles:
+    the card, "Since your last review" and the PDF showed the flag and the words, but the
+    history of the patient page and the share page ended at the new "today" and said "No
+    flagged days in this range" (only the report and the lift chart reached such a day)."""
+    from test_share import make_link
+
+    doc, pat, pid = linked
+    moved = {"window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    tomorrow = day(1)
+    checkin(pat, day(-3), 6, reflection="OLD-WORDS")
+    checkin(pat, tomorrow, 1, self_harm="y", reflection="MOVED-CHECKIN-WORDS")
+    session(pat, tomorrow, started_at=f"{tomorrow}T00:30", reflection="MOVED-SESSION-WORDS",
+            mood_after="1")  # fmt: skip
+    assert (
+        pat.post("/settings", data={**moved, "timezone": "America/Los_Angeles"}).status_code == 302
+    )
+    _, token = make_link(pat)
+    pages = {
+        "patient page": history(doc.get(f"/caseload/{pid}").text),
+        "share page": app.test_client().get(f"/s/{token}").text,
+    }
+    for where, page in pages.items():
+        for words in ("OLD-WORDS", "MOVED-CHECKIN-WORDS", "MOVED-SESSION-WORDS"):
+            assert words in page, (where, words)
+        assert "No flagged days in this range" not in page, where
+        assert "thoughts of self-harm reported" in page, where
