@@ -9,14 +9,21 @@
 // A draft is the signed-in patient's (their queue tag, as the check-in queue's): it is put
 // back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
 // whose Save reached the journal is deleted on the next page; one whose Save reached the
-// log-in page instead is held until its writer opens that form again.
+// log-in page instead, or never reached the journal at all (offline: the browser's own error
+// page), is held until its writer opens that form again.
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
 const KEY = "afterglow-drafts";
 const LASTS = 24 * 60 * 60 * 1000;
-export const RESTORED =
-  "You were signed out before this was saved, so it was not saved yet. What you wrote is " +
-  "back in the form: check it, then save.";
+// Why a held draft is put back: `held` says which.
+const RESTORED = {
+  "signed-out":
+    "You were signed out before this was saved, so it was not saved yet. What you wrote is " +
+    "back in the form: check it, then save.",
+  unsent:
+    "Your last Save of this form did not reach the journal (the connection may have " +
+    "dropped), so it was not saved yet. What you wrote is back in the form: check it, then save.",
+};
 
 function readAll() {
   try {
@@ -92,7 +99,7 @@ const onLogInPage = () => window.location.pathname === "/auth/login";
 export function keepDrafts() {
   const all = readAll();
   if (onLogInPage()) {
-    for (const draft of Object.values(all)) if (draft.sent) draft.held = true;
+    for (const draft of Object.values(all)) if (draft.sent) draft.held = "signed-out";
     writeAll(all);
     return;
   }
@@ -105,10 +112,15 @@ export function keepDrafts() {
   const saved = document.querySelector(".flash") !== null;
   for (const [id, draft] of Object.entries(all)) {
     if (draft.owner !== owner || id === here || draft.held) continue;
-    if (draft.sent && !saved) draft.held = true;
+    if (draft.sent && !saved) draft.held = "unsent";
     else delete all[id];
   }
   const form = document.querySelector("form[data-draft]");
+  // Sent from this form, and this page is the form opened afresh (not the journal's answer
+  // to that Save, which marks its form data-sent): the Save never reached the journal.
+  if (form && all[here]?.sent && !all[here].held && !form.hasAttribute("data-sent")) {
+    all[here].held = "unsent";
+  }
   const draft = all[here];
   // This page's own: kept while its form is here; without the form (the record was deleted
   // meanwhile, a 404), a held one waits as it is.
@@ -117,12 +129,13 @@ export function keepDrafts() {
   writeAll(all);
   if (!form) return;
   if (draft && draft.held) {
+    const why = RESTORED[draft.held] || RESTORED["signed-out"];
     putBack(form, draft.fields);
     const note = document.createElement("p");
     note.className = "note";
     note.id = "draft-note";
     note.setAttribute("role", "status");
-    note.textContent = RESTORED;
+    note.textContent = why;
     form.before(note);
   }
   const save = (sent) => {

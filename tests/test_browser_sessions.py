@@ -218,3 +218,30 @@ def test_a_box_unticked_before_the_sign_in_ended_stays_unticked_in_the_draft(pag
     effects = page.get_by_role("group", name="Side effects you noticed")
     expect(effects.get_by_label("Nausea")).to_be_checked()
     expect(effects.get_by_label("Dizziness or vertigo")).not_to_be_checked()
+
+
+@pytest.mark.parametrize("via", ["the form again", "another page first"])
+def test_words_saved_while_offline_come_back_in_their_form(page, context, via):
+    """Save tapped with no connection shows the browser's own error page; opening the form
+    again found it empty (its draft reset unseen), and by way of another page the note said
+    the person had been signed out."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_text("Weight, clinic and intention").tap()
+    words = "Written on the train, saved in a tunnel."
+    page.get_by_label("Your intention").fill(words)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    context.set_offline(True)
+    page.get_by_role("button", name="Save session").tap()
+    page.wait_for_function("!document.querySelector('form[data-draft]')")  # the error page
+    context.set_offline(False)
+    if via == "another page first":
+        page.goto("/entries")
+    page.goto("/sessions/new")
+    note = page.locator("#draft-note")
+    expect(note).to_contain_text("did not reach the journal")
+    expect(note).not_to_contain_text("signed out")
+    expect(page.get_by_label("Your intention")).to_have_value(words)
+    expect(page.get_by_label("Your intention")).to_be_visible()
