@@ -41,6 +41,7 @@ from .db import Page, get_db, page_of
 from .people import User
 from .rules import CRISIS_MOOD, FLAG_RULE
 from .session_record import LABELS, PROMPTS, latest_mood, needs_crisis_resources
+from .tags import visible
 
 # Owner checks
 
@@ -298,17 +299,17 @@ def shared_reflections(user_id, start=None, end=None):
     private ones and empty ones are left out.
     """
     db = get_db()
-    # Words as typed are kept (spaces and all), but a reflection of spaces alone says nothing:
-    # it reached the therapist as an empty "shared reflection".
+    # Words as typed are kept (spaces and all), but a reflection that shows nothing (spaces,
+    # a zero-width space) reached the therapist as an empty "shared reflection".
     items = [
         {"day": day, "kind": "check-in", "text": text, "answers": []}
         for day, text in links.shared_checkin_reflections(db, user_id, start, end)
-        if text.strip()
+        if visible(text)
     ]
     for day, text, prompts in links.shared_session_reflections(db, user_id, start, end):
         answers = json.loads(prompts or "{}")
-        shown = [(label, answers[key]) for key, label in PROMPTS if answers.get(key)]
-        text = text if text and text.strip() else ""
+        shown = [(label, answers[key]) for key, label in PROMPTS if visible(answers.get(key))]
+        text = text if visible(text) else ""
         if text or shown:
             items.append({"day": day, "kind": "session", "text": text, "answers": shown})
     return sorted(items, key=lambda item: item["day"])

@@ -5,6 +5,12 @@ TAG_MAX = 40
 TAGS_MAX = 20
 
 
+def visible(text):
+    """True when `text` shows something: a character that is neither a space nor invisible (a
+    zero-width space or joiner, a control character)."""
+    return any(char.isprintable() and not char.isspace() for char in text or "")
+
+
 def parse_tags(text):
     """Comma-separated tags as a clean list: trimmed, no empties (nothing visible counts as
     empty: a zero-width joiner alone would show as a blank chip), no case-insensitive
@@ -12,7 +18,7 @@ def parse_tags(text):
     tags, seen = [], set()
     for tag in (text or "").split(","):
         tag = " ".join(tag.split())
-        if any(char.isprintable() for char in tag) and tag.casefold() not in seen:
+        if visible(tag) and tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)
     return tags

@@ -351,6 +351,7 @@ def test_a_reflection_of_spaces_alone_is_no_shared_reflection(app):
     pat = person(app, "pat@example.com")
     assert link(pat, invite_code(doc)).status_code == 302
     checkin(pat, ago(3), 5, reflection="  \n\t ")
+    checkin(pat, ago(4), 5, reflection="\u200b \u00a0")  # nothing visible either
     session(pat, ago(2), reflection="   \n  ")
     session(pat, ago(1), reflection=" \n", prompt_stood_out="The light")
     checkin(pat, ago(1), 6, reflection="  words  ")

@@ -379,6 +379,7 @@ def test_tag_suggestions_prefer_own_tags(client, patient):
         ("Ça, ça", ["Ça"]),
         # Nothing visible is no tag (a blank chip otherwise); an emoji joined by ZWJs is one.
         ("walk, \u200d, \u200b\u2060, \u00a0", ["walk"]),
+        ("walk, \u200b \u200b, \u2060 \u00a0 \u200d", ["walk"]),  # spaces between invisibles
         ("\U0001f469\u200d\U0001f4bb, x\u200b", ["\U0001f469\u200d\U0001f4bb", "x\u200b"]),
     ],
 )
