@@ -65,7 +65,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from . import clock, crisis, rules, timezones
@@ -90,6 +89,7 @@ from .fields import (
     given_answers,
     holds,
     json_body,
+    json_formdata,
     put_back,
     version_digests,
     wants_json,
@@ -606,9 +606,10 @@ def sent_symptoms():
     offline page's, another client's) the ones tracked now. A symptom brought back after the
     page was shown had no field there, and its saved rating was deleted as if cleared; one
     stopped meanwhile lost the rating typed for it without a word."""
-    body = json_body() if request.is_json else request.form
-    sent = body.get("rated") if isinstance(body, dict | MultiDict) else None
-    shown = RATED.fullmatch(sent) if isinstance(sent, str) else None
+    # A JSON body read as the form reads it (fields.json_formdata: ["1 3"] is "1 3").
+    body = json_formdata(json_body())[0] if request.is_json else request.form
+    sent = body.get("rated")
+    shown = RATED.fullmatch(sent) if sent is not None else None
     if shown is None:
         return symptom_data.active(get_db(), current_user.id)
     ids = {int(n) for n in shown[0].split()}

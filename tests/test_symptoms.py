@@ -223,10 +223,17 @@ def test_a_json_body_rates_the_symptoms_its_rated_list_names(app, client, patien
     response = client.post("/checkin", json=body, headers={"Accept": "application/json"})
     assert response.status_code == 200, response.text
     assert score_rows(app) == [(1, 1, 2)]
-    # A `rated` that is not text is no list: the symptoms tracked now (none) are rated.
+    # Read as the form reads a JSON body: a list of one text is that text; two are refused
+    # at the field, and nothing is saved.
     body |= {"symptom_1": "4", "rated": ["1"]}
     response = client.post("/checkin", json=body, headers={"Accept": "application/json"})
-    assert response.status_code == 400 or score_rows(app) == [(1, 1, 2)]
+    assert response.status_code == 200, response.text
+    assert score_rows(app) == [(1, 1, 4)]
+    body |= {"symptom_1": "5", "rated": ["1", "1"]}
+    response = client.post("/checkin", json=body, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "rated" in response.json["errors"]
+    assert score_rows(app) == [(1, 1, 4)]
 
 
 def test_other_peoples_symptoms_are_404(app, client, auth):
