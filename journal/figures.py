@@ -1032,7 +1032,6 @@ def view_context(person, args, shared=False):
         "lift": {
             "course": lift,
             "words": lift_words(lift, "the" if shared else "your"),
-            "end": end,
             "rows": lift_rows[-TABLE_SESSIONS_MAX:],
             "rows_in_range": len(lift_rows),
             "drawn": any(days is not None for _, days, _ in lift_chart[0]["sessions"]),
