@@ -24,7 +24,10 @@ from playwright.sync_api import expect
 
 from journal import clock, create_app
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium, as the Makefile installs it. TEST_CHROMIUM names another build of the
+# same Chromium for a local run: Debian's `chromium-headless-shell` (what Playwright itself
+# runs headless) took the whole suite from 4 min 39 s to 3 min 1 s here (README, Tests).
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
