@@ -60,11 +60,15 @@ def parse_hours(text):
     return value
 
 
+# The mood question names the day it asks about: a missed day filled in later is rated as it
+# was, not as the person feels while filling it in.
+MOOD_TODAY = "Mood today"
+MOOD_THAT_DAY = "Mood that day"
+
+
 class CheckinForm(JournalForm):
     date = day_field("Enter the date of this check-in.")
-    mood = ScaleField(
-        "Mood today", validators=[InputRequired("Choose your mood today, from 0 to 10.")]
-    )
+    mood = ScaleField(MOOD_TODAY, validators=[InputRequired("Choose your mood, from 0 to 10.")])
     anxiety = ScaleField("Anxiety")
     energy = ScaleField("Energy")
     sleep_hours = HoursField("Hours of sleep last night")
@@ -98,6 +102,12 @@ class CheckinForm(JournalForm):
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+
+    def ask_about(self, day):
+        """Word the mood question for `day` (None: today): "Mood today", or "Mood that day"
+        for an earlier day, in its legend and in the error summary alike."""
+        past = day is not None and day != self.today
+        self.mood.label.text = MOOD_THAT_DAY if past else MOOD_TODAY
 
     def validate_date(self, field):
         check_local_day(field.data, self.today, FUTURE_DAY)

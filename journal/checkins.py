@@ -429,7 +429,13 @@ def refuse(errors, form=None, tracked=()):
         return response, 400
     if form is None:
         abort(400, description=" ".join(m for messages in errors.values() for m in messages))
-    return render_form(form, tracked, existing=None)
+    return render_form(form, tracked, existing=None, day=sent_day(form))
+
+
+def sent_day(form):
+    """The valid day a refused check-in form was sent for, which its page names; else None
+    (today's)."""
+    return None if form.date.errors else timezones.parse_day(form.date.data)
 
 
 def form_errors(form):
@@ -630,6 +636,7 @@ def render_form(form, tracked, status=None, **context):
     crisis_unsaved = sent and needs_crisis_resources(answers)
     if form.rated is not None:
         form.rated.data = " ".join(str(s["id"]) for s in tracked)
+    form.ask_about(context.get("editing") or context.get("day"))
     return render_template(
         "checkins/form.html",
         form=form,

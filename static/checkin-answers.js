@@ -17,7 +17,7 @@ export const needsHelp = (fields, form) =>
 export function askForMood(form) {
   const scale = form.querySelector("fieldset.scale");
   const { low, high } = scale ? scale.dataset : {};
-  say(`Choose your mood today, from ${low} to ${high}, then save again.`);
+  say(`Choose your mood, from ${low} to ${high}, then save again.`);
   scale?.querySelector("input")?.focus();
 }
 

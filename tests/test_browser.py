@@ -526,7 +526,7 @@ def test_missing_mood_is_explained_at_the_field_and_keeps_the_text(page):
     assert answer.value.status == 400
 
     mood = page.get_by_role("group", name="Mood today")
-    expect(mood.locator(".error")).to_have_text("Choose your mood today, from 0 to 10.")
+    expect(mood.locator(".error")).to_have_text("Choose your mood, from 0 to 10.")
     expect(mood).to_have_attribute("aria-describedby", "mood-error")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("Foggy today\nbut okay")
     assert history_days(page) == []
@@ -966,7 +966,7 @@ def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, bro
     today = date.fromisoformat(form_today(page))
     check_in(page, mood=6, reflection="Shared words about the walk 🌿")
     page.goto(f"/checkin?date={(today - timedelta(days=1)).isoformat()}")
-    tap_scale(page, "Mood today", 4)
+    tap_scale(page, "Mood that day", 4)
     page.get_by_label("Reflection", exact=True).fill("Private words nobody else reads")
     page.get_by_label(re.compile("^Keep this reflection private")).check()
     save(page)

@@ -84,10 +84,12 @@ def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_serv
     email, today, today_before, earlier = change_the_date_of_todays_form(page, live_server)
     expect(page.locator("h1")).to_have_text(f"How was {date.fromisoformat(earlier):%A %-d %B}?")
     expect(page).to_have_url(re.compile(rf"/checkin\?date={earlier}$"))
+    # The mood question asks about that day, not about today.
+    expect(page.locator("fieldset#mood > legend")).to_have_text("Mood that day")
     expect_empty_answers(page)
-    expect(scale_radio(page, "Mood today", 7)).not_to_be_checked()
+    expect(scale_radio(page, "Mood that day", 7)).not_to_be_checked()
     expect(page.get_by_role("button", name="Save check-in")).to_be_visible()
-    tap_scale(page, "Mood today", 3)
+    tap_scale(page, "Mood that day", 3)
     assert save(page) == earlier
 
     expect(flash(page)).to_contain_text("Saved your check-in for")
@@ -107,7 +109,7 @@ def test_changing_the_date_shows_the_words_that_day_had_saved_beside_the_typed_o
     today = form_today(page)
     earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
     page.goto(f"/checkin?date={earlier}")
-    tap_scale(page, "Mood today", 4)
+    tap_scale(page, "Mood that day", 4)
     page.get_by_label("Reflection", exact=True).fill("Mum's birthday\nprecious words")
     assert save(page) == earlier
     check_in_fully(page)
@@ -126,6 +128,7 @@ def test_changing_the_date_shows_the_words_that_day_had_saved_beside_the_typed_o
 
     page.get_by_label("Date", exact=True).fill(today)  # back to the day the words came from
     expect(replaced.locator("dd")).to_have_text([TODAYS_WORDS])
+    expect(page.locator("fieldset#mood > legend")).to_have_text("Mood today")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(typed)
 
 
@@ -139,7 +142,7 @@ def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answer
     # As a person sees the form turn to that day before answering: opening it can show the
     # day's note above the scale, and a tap aimed before the page moved would miss.
     expect(page.locator("#queue-status")).to_contain_text("This is now the form for")
-    tap_scale(page, "Mood today", 4)
+    tap_scale(page, "Mood that day", 4)
     page.get_by_label("Tags", exact=True).fill("piano")
     page.get_by_label("Reflection", exact=True).fill("That day's words")
     assert save(page) == earlier
@@ -153,7 +156,7 @@ def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answer
     )
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("That day's words")
     expect(page.get_by_label("Tags", exact=True)).to_have_value("piano")
-    expect(scale_radio(page, "Mood today", 6)).to_be_checked()
+    expect(scale_radio(page, "Mood that day", 6)).to_be_checked()
     expect(page.get_by_label("I've had thoughts of harming myself")).not_to_be_checked()
     expect(page.get_by_role("button", name="Save changes")).to_be_visible()
     assert save(page) == earlier
@@ -179,7 +182,7 @@ def test_without_script_a_changed_date_saves_nothing_and_shows_that_day(
         )
         assert stored(live_server, email, earlier) is None
         expect_empty_answers(page)
-        expect(scale_radio(page, "Mood today", 3)).to_be_checked()
+        expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
         assert save(page) == earlier
         assert stored(live_server, email, earlier) == only_the_mood(3)
         assert stored(live_server, email, today) == today_before
@@ -195,7 +198,7 @@ def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
     days = [(today - timedelta(days=n)).isoformat() for n in range(5)]
     page.get_by_label("Date", exact=True).fill(days[4])
     expect(page.locator("#queue-status")).to_contain_text("This is now the form for")
-    tap_scale(page, "Mood today", 5)
+    tap_scale(page, "Mood that day", 5)
     save(page)
 
     page.goto("/entries")
@@ -211,7 +214,7 @@ def test_history_add_link_fills_in_a_missed_day(page, live_server, width):
     expect(page).to_have_url(re.compile(rf"/checkin\?date={days[1]}$"))
     expect(page.get_by_label("Date", exact=True)).to_have_value(days[1])
     expect_empty_answers(page)
-    tap_scale(page, "Mood today", 6)
+    tap_scale(page, "Mood that day", 6)
     assert save(page) == days[1]
 
     page.goto("/entries")

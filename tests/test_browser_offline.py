@@ -453,7 +453,7 @@ def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context
     expect(form.get_by_label("Keep this reflection private", exact=False)).not_to_be_checked()
 
     form.get_by_role("button", name="Save check-in").tap()  # no mood chosen yet
-    expect(queue_status(page)).to_contain_text("Choose your mood today, from 0 to 10")
+    expect(queue_status(page)).to_contain_text("Choose your mood, from 0 to 10")
     tap_scale(page, "Mood today", 2)
     form.get_by_label("Reflection", exact=True).fill("Written with no signal")
     form.get_by_role("button", name="Save check-in").tap()

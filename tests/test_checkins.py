@@ -178,8 +178,8 @@ def test_checkin_for_existing_day_prefills(client, patient):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"mood": ""}, "mood", "Choose your mood today, from 0 to 10."),
-        ({"mood": None}, "mood", "Choose your mood today, from 0 to 10."),
+        ({"mood": ""}, "mood", "Choose your mood, from 0 to 10."),
+        ({"mood": None}, "mood", "Choose your mood, from 0 to 10."),
         ({"mood": "11"}, "mood", "Choose a whole number from 0 to 10."),
         ({"mood": "-1"}, "mood", "Choose a whole number from 0 to 10."),
         ({"mood": "5.5"}, "mood", "Choose a whole number from 0 to 10."),
@@ -925,3 +925,39 @@ def test_a_refused_check_in_with_a_safety_answer_shows_the_crisis_resources(
     assert response.status_code == 400
     assert ('id="crisis-resources"' in response.text) is shown
     assert "Your entry is saved" not in response.text
+
+
+def mood_question(response):
+    match = re.search(r'id="mood"[^>]*>\s*<legend>([^<]+)</legend>', response.text)
+    return match and match.group(1)
+
+
+def test_the_mood_question_names_the_day_it_asks_about(client, patient):
+    """A missed day filled in later asks for that day's mood, not today's: on its form, its
+    edit page and its form sent back with a mistake (legend and error summary alike)."""
+    assert mood_question(client.get("/checkin")) == "Mood today"
+    assert mood_question(client.get(f"/checkin?date={TODAY}")) == "Mood today"
+    assert mood_question(client.get(f"/checkin?date={TWO_DAYS_AGO}")) == "Mood that day"
+    # A date still to come is refused and shows today's form.
+    assert mood_question(client.get("/checkin?date=2999-01-01")) == "Mood today"
+
+    refused = client.post("/checkin", data={"date": TWO_DAYS_AGO, "tags": "walk"})
+    assert refused.status_code == 400
+    assert mood_question(refused) == "Mood that day"
+    assert '<a href="#mood">Mood that day</a>' in refused.text
+    day = date.fromisoformat(TWO_DAYS_AGO)
+    assert f"How was {day:%A %-d %B}?" in refused.text
+    assert form_fields(refused)["tags"] == "walk"
+    refused_today = client.post("/checkin", data={"date": TODAY.isoformat()})
+    assert mood_question(refused_today) == "Mood today"
+    assert "How are you today?" in refused_today.text
+    # A bad date: the form is still today's question until a day is chosen.
+    assert mood_question(client.post("/checkin", data={"date": "2999-01-01"})) == "Mood today"
+
+    post(client, date=TWO_DAYS_AGO, mood="4")
+    post(client, date=TODAY.isoformat(), mood="5")
+    assert mood_question(client.get(f"/entries/{TWO_DAYS_AGO}/edit")) == "Mood that day"
+    assert mood_question(client.get(f"/entries/{TODAY}/edit")) == "Mood today"
+    bad_edit = client.post(f"/entries/{TWO_DAYS_AGO}/edit", data={"mood": "11"})
+    assert bad_edit.status_code == 400
+    assert mood_question(bad_edit) == "Mood that day"

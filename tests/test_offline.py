@@ -542,7 +542,7 @@ def test_bad_mood_answers_json_errors_and_a_corrected_retry_works(app, client, p
     assert checkins(app) == [] and requests_recorded(app) == []
 
     missing = client.post("/checkin", data={"date": DAY, "idempotency_key": KEY}, headers=JSON)
-    assert missing.json == {"errors": {"mood": ["Choose your mood today, from 0 to 10."]}}
+    assert missing.json == {"errors": {"mood": ["Choose your mood, from 0 to 10."]}}
 
     fixed = send(client, idempotency_key=KEY, mood="7")
     assert fixed.json == {"status": "saved", "day": DAY}
@@ -552,7 +552,7 @@ def test_bad_mood_answers_json_errors_and_a_corrected_retry_works(app, client, p
 def test_plain_form_post_with_bad_input_still_shows_the_form(client, patient):
     response = send(client, headers={}, idempotency_key=KEY, mood="")
     assert response.status_code == 400
-    assert 'id="mood-error">Choose your mood today, from 0 to 10.<' in response.text
+    assert 'id="mood-error">Choose your mood, from 0 to 10.<' in response.text
     assert response.mimetype == "text/html"
 
 
