@@ -252,6 +252,9 @@ def reset(token):
             return gone(onetime.find(db, "reset", token)[1] or onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
+        # A password set is a password changed: any other open link (a mailed one beside an
+        # admin's) would let whoever saw it set it again, and clear what the owner set up.
+        onetime.retire_resets(db, link["user_id"])
         if link.get("clears_two_factor"):
             # An admin's link, for an account whose phone (or whose safety) may be lost: every
             # other way in goes too, or a passkey planted by whoever had the account would

@@ -14,6 +14,7 @@ from conftest import AuthActions, csrf_token
 from factories import NOW, signed_in_twice
 from live import free_port
 from test_admin import make_admin, sql
+from test_two_factor import turn_on
 
 from journal import clock
 
@@ -178,6 +179,31 @@ def test_a_mail_asked_for_by_anyone_leaves_the_link_an_admin_handed_over_working
         404,
         200,
     ]
+
+
+@pytest.mark.parametrize("used", ["mailed", "admin's"])
+def test_a_password_set_from_one_link_retires_every_other(app, mailing, pat, used):
+    """Setting the password from a reset link is a password change: the account's other open
+    link (the admin's, which also clears two-factor, beside a mailed one) stops working, as a
+    change in Settings makes it stop."""
+    boss = make_admin(app)
+    handed = boss.post("/admin/users/1/reset-link").text
+    admin_link = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', handed).group(1)
+    assert ask(app, "pat@example.com").status_code == 200
+    links = {"mailed": link_in(mailing[0]), "admin's": admin_link}
+    (other,) = (path for name, path in links.items() if name != used)
+
+    done = app.test_client().post(links[used], data={"password": NEW})
+    assert done.status_code == 302 and done.location == "/auth/login"
+    owner = app.test_client()
+    assert AuthActions(owner).login(password=NEW).status_code == 302
+    turn_on(owner)
+
+    holder = app.test_client()
+    assert holder.get(other).status_code == 404
+    assert holder.post(other, data={"password": "a holder's passphrase"}).status_code == 404
+    assert AuthActions(app.test_client()).login(password="a holder's passphrase").status_code == 400
+    assert sql(app, "select count(*) from two_factor where user_id = 1") == [(1,)]
 
 
 def test_the_mailed_link_expires_after_24_hours(app, mailing, pat):
