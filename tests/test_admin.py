@@ -480,9 +480,11 @@ def test_an_admin_makes_no_reset_link_for_their_own_account(clinic):
     assert "/reset-link" in boss.get(f"/admin/users/{doc_id}").text  # others' still
 
 
-def test_deactivating_an_admin_retires_the_links_they_handed_out(app, clinic):
+@pytest.mark.parametrize("ended", ["deactivated", "deleted"])
+def test_an_admin_account_ended_retires_the_links_they_handed_out(app, clinic, ended):
     """A deactivated admin's invitations and reset links for others kept working (perhaps made
-    by whoever had the account); the links of other admins are left alone."""
+    by whoever had the account), and a deleted one's too; the links of other admins are left
+    alone."""
     _, clients = clinic
     other = make_admin(app, "other@example.com")
     doc_id = user_id(app, "doc@example.com")
@@ -494,11 +496,18 @@ def test_deactivating_an_admin_retires_the_links_they_handed_out(app, clinic):
         "/admin/invitations", data={"role": "therapist"}).text)[0]  # fmt: skip
     kept = re.search(r"/auth/invite/[\w-]{43}", clients["admin"].post(
         "/admin/invitations", data={"role": "therapist"}).text)[0]  # fmt: skip
-    assert clients["admin"].post(f"/admin/users/{other_id}/deactivate").status_code == 302
+    if ended == "deactivated":
+        assert clients["admin"].post(f"/admin/users/{other_id}/deactivate").status_code == 302
+    else:
+        assert other.post("/settings/delete", data={"password": ADMIN_PASSWORD}).status_code == 200
+        assert sql(app, "select count(*) from users where id = ?", [other_id]) == [(0,)]
     stranger = app.test_client()
     assert stranger.get(reset).status_code == 404
     assert stranger.post(reset, data={"password": "the stranger's passphrase"}).status_code == 404
     assert stranger.get(invited).status_code in (404, 410)
+    signed_up = stranger.post(invited, data={"email": "new@example.com", "password": PASSWORD})
+    assert signed_up.status_code in (404, 410)
+    assert sql(app, "select count(*) from users where email = 'new@example.com'") == [(0,)]
     assert stranger.get(kept).status_code == 200
     made_by = "select count(*) from tokens where kind = 'invitation' and created_by = ?"
     assert sql(app, made_by, [other_id]) == [(0,)]  # gone from the list of open invitations

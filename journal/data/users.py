@@ -83,6 +83,9 @@ def delete_everything_of(db, user_id, email, failure_keys=()):
     for key in (email, *failure_keys):
         clear_failures(db, key)
     tokens.forget_invitations_to(db, email)
+    # The links they handed out (invitations, reset links for others) go with them, as with a
+    # deactivated account: the schema would keep them open, made by no one.
+    tokens.forget_made_by(db, user_id)
     db.execute("delete from users where id = ?", [user_id])
 
 
