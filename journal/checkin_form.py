@@ -102,6 +102,12 @@ class CheckinForm(JournalForm):
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        # The web contract: a check-in sent without a date (a client that leaves it out) is
+        # for the person's today. A date sent empty is still asked for at the field. (None:
+        # the form was not read from a request.)
+        if self.date is not None and self.date.raw_data == [] and today:
+            self.date.data = today.isoformat()
+            self.date.raw_data = [self.date.data]
 
     def ask_about(self, day):
         """Word the mood question for `day` (None: today): "Mood today", or "Mood that day"

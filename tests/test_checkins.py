@@ -197,7 +197,6 @@ def test_checkin_for_existing_day_prefills(client, patient):
         ({"sleep_hours": "1e1"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
         ({"sleep_hours": "７.５"}, "sleep_hours", "Enter hours as a number, like 7 or 7.5."),
         ({"date": ""}, "date", "Enter the date of this check-in."),
-        ({"date": None}, "date", "Enter the date of this check-in."),
         ({"date": "2026-02-30"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
         ({"date": "21/11/2026"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
         ({"date": "2026-1-5"}, "date", "Enter a date as YYYY-MM-DD, like 2026-03-14."),
@@ -961,3 +960,23 @@ def test_the_mood_question_names_the_day_it_asks_about(client, patient):
     bad_edit = client.post(f"/entries/{TWO_DAYS_AGO}/edit", data={"mood": "11"})
     assert bad_edit.status_code == 400
     assert mood_question(bad_edit) == "Mood that day"
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Honolulu"])
+def test_a_checkin_sent_without_a_date_is_for_the_persons_today(app, client, auth, zone):
+    """The web contract: `date` defaults to today in the person's time zone (the two zones
+    are a day apart at the held clock). A date sent empty is still asked for at the field."""
+    auth.register(email="zone@example.com", timezone=zone)
+    their_today = clock.now().astimezone(ZoneInfo(zone)).date().isoformat()
+    empty = client.post("/checkin", data={"date": "", "mood": "6"})
+    assert empty.status_code == 400
+    assert error_for(empty, "date") == "Enter the date of this check-in."
+    assert rows(app) == []
+    response = client.post("/checkin", data={"mood": "6", "reflection": "no date sent"})
+    assert response.status_code == 302
+    assert response.location == f"/entries/{their_today}"
+    (row,) = rows(app)
+    assert (row["day"], row["mood"], row["reflection"]) == (their_today, 6, "no date sent")
+    answer = client.post("/checkin", json={"mood": "4"}, headers={"Accept": "application/json"})
+    assert answer.status_code in (200, 201), answer.text
+    assert [(r["day"], r["mood"]) for r in rows(app)] == [(their_today, 4)]
