@@ -674,6 +674,23 @@ def m032_emails_composed(db):
     _store_emails_as(db, lambda email: unicodedata.normalize("NFC", email))
 
 
+@migrations()
+def m033_passkey_challenges(db):
+    # A passkey challenge lives in the signed session cookie, which the server cannot take
+    # back: a copy of the cookie sent again with the same answer signed in again until the
+    # challenge ran out. Each challenge answered is kept here until then (`expires_at`, Unix
+    # seconds), and a second answer to it is refused.
+    db.execute(
+        """
+        create table passkey_challenges (
+            challenge text primary key,
+            expires_at real not null
+        ) without rowid
+        """
+    )
+    db.execute("create index passkey_challenges_expiry on passkey_challenges (expires_at)")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

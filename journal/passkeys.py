@@ -7,7 +7,9 @@ log-in page (journal/auth.py, `/auth/passkey/options` then `/auth/passkey`). Dec
   the origin `WEBAUTHN_ORIGIN` (default: the request's scheme and host), so a clinic behind a
   proxy names its own (`JOURNAL_WEBAUTHN_RP_ID`, `JOURNAL_WEBAUTHN_ORIGIN`).
 - Each challenge lives in the Flask session for CHALLENGE_SECONDS and is taken out by the
-  first answer that comes back, right or wrong: a replayed answer finds none and is refused.
+  first answer that comes back, right or wrong; the server also keeps it as answered until
+  it runs out (the session is a cookie, and a copy of it would still hold the challenge), so
+  a replayed answer is refused either way.
 - Sign-in uses discoverable credentials (no email asked): the credential's id finds the
   passkey, its stored public key and counter check the answer, and user verification is
   required, so a passkey counts as both factors (no /auth/2fa step).
@@ -88,13 +90,18 @@ def keep_challenge(purpose, challenge, **more):
     }
 
 
-def take_challenge(purpose):
+def take_challenge(db, purpose):
     """The session's challenge for `purpose` (and what was kept with it) if it is younger
-    than CHALLENGE_SECONDS, else None; taken out either way (single use)."""
+    than CHALLENGE_SECONDS and was never answered before, else None; taken out of the
+    session either way, and kept on the server as answered (single use, even for a copy of
+    the session's cookie)."""
     kept = session.pop(CHALLENGE, None)
     if not isinstance(kept, dict) or kept.get("purpose") != purpose:
         return None
-    if not 0 <= clock.timestamp() - kept.get("at", 0) <= CHALLENGE_SECONDS:
+    now, at = clock.timestamp(), kept.get("at", 0)
+    if not isinstance(at, int | float) or not 0 <= now - at <= CHALLENGE_SECONDS:
+        return None
+    if not passkeys.spend_challenge(db, kept.get("challenge"), at + CHALLENGE_SECONDS, now):
         return None
     return kept
 
@@ -125,7 +132,7 @@ def registration_options(db, user, name):
 def register(db, user_id, credential):
     """Check the browser's answer `credential` (a dict) against the session's challenge and
     store the new passkey; its id, or None when refused."""
-    kept = take_challenge("register")
+    kept = take_challenge(db, "register")
     if kept is None or not isinstance(credential, dict):
         return None
     try:
@@ -170,7 +177,7 @@ def authenticate(db, credential):
     """Check the browser's answer `credential` (a dict) against the session's challenge and
     the stored passkey; the passkey's `user_id`, or None when refused (no challenge, an
     unknown passkey, a wrong origin or signature, a counter gone backwards)."""
-    kept = take_challenge("sign-in")
+    kept = take_challenge(db, "sign-in")
     if kept is None or not isinstance(credential, dict):
         return None
     credential_id = credential.get("id")

@@ -324,6 +324,46 @@ def test_a_replayed_answer_is_refused(app, pat):
     assert not signed_in(pat)
 
 
+class SyncedKey(SoftKey):
+    """A synced passkey (iCloud Keychain, Google Password Manager): its counter is always 0,
+    so the counter never catches a replayed answer."""
+
+    def get(self, options, origin=ORIGIN):
+        self.count = -1
+        return super().get(options, origin)
+
+
+def test_an_answer_replayed_with_a_copy_of_the_cookie_is_refused(app, pat):
+    """The challenge lives in the signed session cookie: a copy of the cookie taken with the
+    answer (a proxy log, a HAR file) and sent again with it, in another browser, within the
+    five minutes, signed in again. The server keeps each answered challenge until it runs out."""
+    key = add_passkey(pat, key=SyncedKey())
+    pat.post("/auth/logout")
+    options = pat.post("/auth/passkey/options", json={}).json
+    copied = pat.get_cookie("session").value
+    sent = answer(key.get(options))
+    assert pat.post("/auth/passkey", json=sent).status_code == 200
+    pat.post("/auth/logout")
+
+    clock.set(NOW + timedelta(minutes=2))
+    for _ in range(2):
+        replayer = app.test_client()
+        replayer.set_cookie("session", copied)
+        response = replayer.post("/auth/passkey", json=sent)
+        assert response.status_code == 400
+        assert "could not sign you in" in response.json["error"]
+        assert not signed_in(replayer)
+    # The counter stays at 0 (a synced key's), so it was the kept challenge that refused it;
+    # a fresh challenge still signs the owner in.
+    assert sign_in_with(app.test_client(), key).status_code == 200
+    # Answered challenges (the passkey's registration and two sign-ins) are kept until they
+    # run out, then forgotten.
+    assert sql(app, "select count(*) from passkey_challenges") == [(3,)]
+    clock.set(NOW + timedelta(minutes=20))
+    assert sign_in_with(app.test_client(), key).status_code == 200
+    assert sql(app, "select count(*) from passkey_challenges") == [(1,)]
+
+
 def test_a_challenge_older_than_five_minutes_is_refused(app, pat):
     key = add_passkey(pat)
     pat.post("/auth/logout")

@@ -1,6 +1,17 @@
 """Passkeys: the `passkeys` table, one row per WebAuthn credential a person registered."""
 
 
+def spend_challenge(db, challenge, expires_at, now):
+    """Record `challenge` (base64url text) as answered until `expires_at` (Unix seconds), and
+    forget those run out by `now`; False when it was answered before."""
+    db.execute("delete from passkey_challenges where expires_at < ?", [now])
+    spent = db.execute(
+        "insert or ignore into passkey_challenges (challenge, expires_at) values (?, ?)",
+        [challenge, expires_at],
+    )
+    return spent.rowcount == 1
+
+
 def insert(db, row):
     """Store a passkey (a dict of `passkeys` columns); return its id."""
     return db["passkeys"].insert(row).last_pk
