@@ -36,6 +36,7 @@ from .fields import (
     NumberTextField,
     ScaleField,
     max_chars,
+    name_text,
     no_control_characters,
     normalize_newlines,
     number_text,
@@ -284,9 +285,12 @@ class SessionForm(JournalForm):
         low_inclusive=True,
         description="The weight the dose was worked out from, if it was.",
     )
+    # A name, read back on the session's page and carried into the next session's form: the
+    # rules of names (fields.name_text: invisible characters out, direction controls and
+    # text with nothing visible refused at the field).
     clinic = StringField(
         "Clinic or setting",
-        filters=[strip],
+        filters=[strip, name_text],
         validators=[max_chars(CLINIC_MAX), no_control_characters],
     )
     intention = long_text(
