@@ -691,6 +691,15 @@ def m033_passkey_challenges(db):
     db.execute("create index passkey_challenges_expiry on passkey_challenges (expires_at)")
 
 
+@migrations()
+def m034_sessions_in_date_order(db):
+    # Sessions are numbered, listed and counted from in date order (day, then start time:
+    # journal/data/sessions.py), not by start time alone; this index walks them so, and its
+    # first columns serve what sessions_user_day did.
+    db.execute("create index sessions_user_day_started on sessions (user_id, day, started_at, id)")
+    db.execute("drop index sessions_user_day")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

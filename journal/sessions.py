@@ -93,7 +93,7 @@ def get_session(session_id):
 
 
 def latest_session():
-    """The signed-in person's latest session by start time, or None."""
+    """The signed-in person's latest session (the last by number), or None."""
     return session_data.latest(get_db(), current_user.id)
 
 
@@ -113,7 +113,7 @@ def with_number(row):
 
     One count, not the window analytics: pages that only name the session need no more.
     """
-    before = session_data.count_before(get_db(), current_user.id, row["started_at"], row["id"])
+    before = session_data.count_before(get_db(), current_user.id, row)
     row["number"] = before + 1
     return row
 
@@ -255,7 +255,7 @@ def after_save(row_id, verb):
 @bp.route("")
 @login_required
 def index():
-    listed = owned_page("sessions", order_by="started_at desc, id desc")
+    listed = owned_page("sessions", order_by=session_data.NEWEST_FIRST)
     for number, row in enumerate(listed.rows):
         row["number"] = listed.total - listed.offset - number  # #1 is the first of all
     base, triples = figures.some_window_figures(current_user, listed.rows[::-1])

@@ -1371,3 +1371,31 @@ def test_a_refused_session_with_a_latest_mood_of_0_to_2_shows_the_crisis_resourc
     response = post(client, mood_before=before, mood_after=after, bp_before_systolic="120")
     assert response.status_code == 400
     assert ('id="crisis-resources"' in response.text) is shown
+
+
+def test_sessions_are_numbered_in_date_order_after_a_move_west(app):
+    """A session dated 10 February in Auckland (20:00 UTC on the 9th), then, after a move to
+    Los Angeles, one dated 9 February (22:00 UTC on the 9th): by date the second is the
+    first session, which ends the baseline and is #1 in the list, the pages and the trend."""
+    clock.set(datetime(2026, 3, 1, 12, tzinfo=ZoneInfo("UTC")))
+    pat = person(app, "pat@example.com", timezone="Pacific/Auckland")
+    for day, mood in [("01", 3), ("03", 3), ("05", 3), ("09", 9), ("11", 7)]:
+        checkin(pat, f"2026-02-{day}", mood)
+    session(pat, "2026-02-10", started_at="2026-02-10T09:00")
+    moved = {"timezone": "America/Los_Angeles", "window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data=moved).status_code == 302
+    session(pat, "2026-02-09", started_at="2026-02-09T14:00")
+    with app.app_context():
+        stored = get_db().execute("select id, day, started_at from sessions order by id")
+        assert [tuple(r) for r in stored] == [
+            (1, "2026-02-10", "2026-02-09T20:00:00+00:00"),
+            (2, "2026-02-09", "2026-02-09T22:00:00+00:00"),
+        ]
+
+    summary = pat.get("/progress/summary.json").json
+    assert summary["baseline"] == 3.0  # the 14 days before 9 February: 3, 3 and 3
+    assert [s["date"] for s in summary["sessions"]] == ["2026-02-09", "2026-02-10"]
+    listed = pat.get("/sessions").text
+    assert listed.index("/sessions/1") < listed.index("/sessions/2")  # newest (10 Feb) first
+    assert "Session #1" in pat.get("/sessions/2").text
+    assert "Session #2" in pat.get("/sessions/1").text

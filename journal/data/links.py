@@ -1,5 +1,7 @@
 """Share links (`share_links`, `share_openings`) and therapist links (`therapist_links`)."""
 
+from . import sessions
+
 
 def openings_since(db, user_id, since, limit):
     """Openings of the person's share links from `since` on, newest first, at most `limit`:
@@ -172,7 +174,7 @@ def shared_session_reflections(db, user_id, start=None, end=None):
     return list(
         db.execute(
             f"select day, reflection, prompts from sessions where user_id = ? and private = 0 "  # noqa: S608
-            f"and {IN_RANGE} order by started_at",
+            f"and {IN_RANGE} order by {sessions.ORDER}",
             [user_id, *_bounds(start, end)],
         )
     )
@@ -206,7 +208,7 @@ def session_moods(db, user_id, start=None, end=None):
     return list(
         db.query(
             f"select day, mood_before, mood_after from sessions where user_id = ? "  # noqa: S608
-            f"and {IN_RANGE} order by started_at",
+            f"and {IN_RANGE} order by {sessions.ORDER}",
             [user_id, *_bounds(start, end)],
         )
     )

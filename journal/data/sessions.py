@@ -1,10 +1,14 @@
-"""Dosing sessions (`sessions`): a person's sessions, numbered by start time.
+"""Dosing sessions (`sessions`): a person's sessions, numbered in date order.
 
 Every function scopes its query to the person's `user_id`. A session's number (#1 is the
-first) is its place among all of the person's sessions by start time, then id.
+first) is its place among all of the person's sessions by its date (`day`, the local date
+its window counts from), then start time, then id. Not by start time alone: after a move
+across time zones a session started later in absolute time can be dated a day earlier, and
+the first session (the baseline's end) and the trend's numbers follow the dates.
 """
 
-ORDER = "started_at, id"
+ORDER = "day, started_at, id"
+NEWEST_FIRST = "day desc, started_at desc, id desc"
 
 
 def numbered(db, user_id):
@@ -30,7 +34,7 @@ def numbered_brief(db, user_id):
 
 
 def first_day(db, user_id):
-    """The day (text) of the person's first session by start time, or None."""
+    """The day (text) of the person's first session, or None."""
     row = db.execute(
         f"select day from sessions where user_id = ? order by {ORDER} limit 1",  # noqa: S608 (a constant)
         [user_id],
@@ -39,7 +43,7 @@ def first_day(db, user_id):
 
 
 def between(db, user_id, start, end):
-    """{"id", "day"} of the person's sessions dated `start`..`end` (text), by start time."""
+    """{"id", "day"} of the person's sessions dated `start`..`end` (text), in date order."""
     return list(
         db["sessions"].rows_where(
             "user_id = ? and day between ? and ?",
@@ -57,22 +61,17 @@ def find(db, user_id, session_id):
 
 
 def latest(db, user_id):
-    """The person's latest session by start time, or None."""
-    rows = list(
-        db["sessions"].rows_where(
-            "user_id = ?", [user_id], order_by="started_at desc, id desc", limit=1
-        )
-    )
+    """The person's latest session (the last by number), or None."""
+    rows = list(db["sessions"].rows_where("user_id = ?", [user_id], order_by=NEWEST_FIRST, limit=1))
     return rows[0] if rows else None
 
 
-def count_before(db, user_id, started_at, session_id):
-    """How many of the person's sessions come before the one started at `started_at` with
-    id `session_id` (by start time, then id)."""
+def count_before(db, user_id, row):
+    """How many of the person's sessions come before the session `row` (a dict with its
+    "day", "started_at" and "id") in ORDER."""
     return db.execute(
-        "select count(*) from sessions where user_id = ? and (started_at < ? "
-        "or (started_at = ? and id < ?))",
-        [user_id, started_at, started_at, session_id],
+        "select count(*) from sessions where user_id = ? and (day, started_at, id) < (?, ?, ?)",
+        [user_id, row["day"], row["started_at"], row["id"]],
     ).fetchone()[0]
 
 
