@@ -785,7 +785,12 @@ def lift_words(course, whose="your"):
             head = f"After {measured} of {whose} {plural(len(sessions), 'session')}"
         mood = "your mood" if whose == "your" else "mood"
         ended = lift["n_ended"]
-        if ended >= 2:
+        if ended >= 2 and lift["max_days"] == 0:
+            # Every ended lift ended at once: there was no lift to give a median of.
+            which = ", each time" if ended == measured else ""
+            some = "" if ended == measured else f", in {ended} of them"
+            text = f"{head}{some}, {mood} was at or below {level} from the first day checked{which}"
+        elif ended >= 2:
             text = (
                 f"{head}, {mood} stayed above {level} for a median of "
                 f"{_days(lift['median_days'])}, from {lift['min_days']} to {lift['max_days']}"

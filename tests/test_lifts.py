@@ -919,6 +919,10 @@ WORDS_CASES = {
     "half day median": course_dict([lift_session(1, 9, True), lift_session(2, 10, True)]),
     "one of several ended": course_dict([lift_session(1, 5, True), lift_session(2, 8, False)]),
     "no baseline": course_dict([lift_session(1, 3, True, reference=6.0)], baseline=None),
+    "none above": course_dict([lift_session(1, 0, True), lift_session(2, 0, True)]),
+    "none above, one open": course_dict(
+        [lift_session(1, 0, True), lift_session(2, 0, True), lift_session(3, 4, False)]
+    ),
     "risen": course_dict(SIX, slope=0.3, trend_count=8),
     "fallen": course_dict(SIX, slope=-0.42, trend_count=5),
     "same": course_dict(SIX, slope=0.0, trend_count=6),
@@ -964,6 +968,22 @@ def test_words_for_one_ended_lift():
     assert "median" not in text  # one lift has no median
     assert "1 day" in figures.lift_words(WORDS_CASES["one day"])["lift"]
     assert "1 days" not in figures.lift_words(WORDS_CASES["one day"])["lift"]
+
+
+def test_words_when_every_ended_lift_ended_at_once_claim_no_lift():
+    """Two sessions whose first check-in after each was already at or below: not "stayed
+    above ... for a median of 0 days, from 0 to 0", which claims a lift there never was."""
+    text = figures.lift_words(WORDS_CASES["none above"], whose="the")["lift"]
+    assert text == (
+        "After the last 2 sessions, mood was at or below the baseline from the first day "
+        "checked, each time."
+    )
+    text = figures.lift_words(WORDS_CASES["none above, one open"])["lift"]
+    assert text.startswith(
+        "After your last 3 sessions, in 2 of them, your mood was at or below your usual level "
+        "from the first day checked; 1 lift was still going"
+    )
+    assert "stayed above" not in text and "median" not in text
 
 
 def test_words_for_one_open_lift():
