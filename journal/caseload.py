@@ -104,7 +104,9 @@ def review(today, points, first_session, flags):
     # moved west): it is still their latest check-in, checked in 0 days ago.
     last = max((d for d, _ in points), default=None)
     silent = max(0, (today - last).days) if last else None
-    recent = windows.mean_between(points, today - timedelta(days=RECENT_DAYS - 1), today)
+    # The 7 days end on that later day then, as the patient's own progress page counts them.
+    end = max(today, last) if last else today
+    recent = windows.mean_between(points, end - timedelta(days=RECENT_DAYS - 1), end)
     base = windows.baseline(points, first_session)
     reasons = []
     latest_flag = None

@@ -76,21 +76,22 @@ def _first(days, fallback):
 
 
 def _new_flags(patient, never_reviewed, since_day, changed, today):
-    """The unreviewed flagged days, oldest first (as access.flagged_days gives them). A day
-    reviewed already is raised again only by an entry saved since that flags it itself (a
-    check-in edited, still low or now reporting thoughts of self-harm), not by any entry of
-    that day (a GAD-7 back-filled onto a day flagged for its mood)."""
+    """The unreviewed flagged days, oldest first (as access.flagged_days gives them): those
+    an entry saved since the review (or the link) flags itself. A day reviewed already is
+    raised again only by such an entry (a check-in edited, still low or now reporting
+    thoughts of self-harm), not by any entry of that day (a GAD-7 back-filled onto a day
+    flagged for its mood); and a flag dated after the review's day but saved before it (a day
+    lived under a time zone ahead of the patient's new one: they moved west) was seen by it."""
     saved = set().union(*changed.values())
     recent = today - timedelta(days=FLAG_DAYS - 1)
     start = _first(saved, since_day + timedelta(days=1))
     if never_reviewed:
         start = min(start, recent)
-    after, recent = since_day.isoformat(), recent.isoformat()
+    recent = recent.isoformat()
     return [
         {"day": flag["day"], "reasons": flag["reasons"]}
         for flag in access.flagged_days(patient.id, start, None, with_kinds=True)
-        if flag["day"] > after
-        or any(flag["day"] in changed[kind] for kind in flag["kinds"])
+        if any(flag["day"] in changed[kind] for kind in flag["kinds"])
         or (never_reviewed and flag["day"] >= recent)
     ]
 

@@ -223,6 +223,42 @@ def test_a_review_clears_the_flags_it_covers_and_a_later_flag_raises_attention(a
     assert f"<li>Flagged {TODAY + timedelta(days=1):%-d %b}: mood 2 of 10</li>" in card
 
 
+def test_after_a_move_west_the_day_already_lived_is_counted_and_reviewed(app):
+    """Robin checks in for Auckland's today (a day ahead of UTC at NOW), then moves to Los
+    Angeles, where today is a day earlier. The card's 7 days end on that later day, as Robin's
+    own progress page counts them, and marking Robin reviewed clears its flag: it was dated
+    after the review's day, but saved before the review."""
+    app.config["IDLE_MINUTES"] = 0
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Robin", timezone="Pacific/Auckland")
+    assert link(pat, invite_code(doc)).status_code == 302
+    pid = user_id(app, "pat@example.com")
+    for offset in range(-5, 1):
+        checkin(pat, day(offset), 8)
+    checkin(pat, day(1), 2)  # Auckland's today at NOW
+    moved = {"timezone": "America/Los_Angeles", "window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data=moved).status_code == 302
+
+    card = cards(doc.get("/caseload").text)["Robin"]
+    mean = re.search(r"<dt>Mood, last 7 days</dt>\s*<dd>([^<]+)</dd>", card).group(1)
+    assert mean == "7.1"  # (6 x 8 + 2) / 7, not 8.0 without the day of 2
+    assert f"Flagged {TODAY + timedelta(days=1):%-d %b}: mood 2 of 10" in card
+    assert "Needs attention" in card
+
+    later(minutes=5)
+    assert mark(doc, pid).status_code == 302
+    later(minutes=10)
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" not in card and "reviewed today" in card
+    assert "Flagged" not in since(doc.get(f"/caseload/{pid}").text)
+    # A later entry that flags the day raises it again.
+    later(minutes=15)
+    assert pat.post(f"/entries/{day(1)}/edit", data={"mood": "1"}).status_code == 302
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card
+    assert f"Flagged {TODAY + timedelta(days=1):%-d %b}: mood 1 of 10" in card
+
+
 @pytest.mark.parametrize(
     "saved",
     ["a GAD-7", "a PHQ-9 with item 9 at 0", "a session"],
