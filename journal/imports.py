@@ -67,6 +67,7 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -128,6 +129,7 @@ FILENAME_MAX = 200
 # rows (about 13 years of daily check-ins; split a longer history by year), columns, and
 # the length of a column's name.
 ROWS_MAX = 5_000
+EMPTY_CELLS = "The file has no text in any cell: it holds no check-ins to import."
 COLUMNS_MAX = 50
 HEADER_NAME_MAX = 100
 UNREADABLE = (
@@ -394,9 +396,12 @@ def parse(data, today):
     first = next(line for line in text.splitlines() if line.strip())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first), strict=True)
     try:
-        header = next(row for row in reader if any(cell.strip() for cell in row))
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
     except csv.Error as error:
         result.problems.append(f"Line {reader.line_num}: {unreadable(error)}")
+        return result
+    if header is None:  # only separators and quotes: a sheet's formatted but empty cells
+        result.problems.append(EMPTY_CELLS)
         return result
     problem = header_problem(header)
     if problem:
@@ -634,6 +639,21 @@ def render_upload(form, problems=(), status=200):
         mood_words=MOOD_WORDS,
         imported_tag=IMPORTED_TAG,
     ), status
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """A file over the upload limit: the upload form, saying what to do with the file (not
+    the app's page about a long reflection). Exports have no limit, so a long history's own
+    checkins.csv can be over it."""
+    if not current_user.is_authenticated:  # never read before log-in; said for safety
+        return redirect(url_for("auth.login"))
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    problem = (
+        f"That file is over {megabytes:g} MB, more than one import takes, so nothing was "
+        "read. Split it into smaller files (a year each, say) and import each."
+    )
+    return render_upload(UploadForm(formdata=None), [problem], 413)
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -617,6 +617,11 @@ LONG_NOTE = "ü" * 20_001
         ),
         (b"", "The file is empty."),
         (b"\xef\xbb\xbf\r\n\r\n", "The file is empty."),
+        # A sheet's formatted but empty cells: separators and quotes, no text (was a 500).
+        (b",,\n", "The file has no text in any cell"),
+        (b'""\n', "The file has no text in any cell"),
+        (b',,,\n"",""\n', "The file has no text in any cell"),
+        (b";;\r\n\t\r\n", "The file has no text in any cell"),
         ("date,mood\n", "The file has a first line but no rows to import."),
         (
             "date,mood,note\n2025-01-01,5,café\n".encode("cp1252"),
@@ -697,6 +702,12 @@ def test_file_over_2mb_is_413(app, client, patient):
     )
     assert response.status_code == 413
     assert pendings(app) == [] and checkins(app) == []
+    # The upload form, saying what to do with the file: not the page about a long reflection.
+    assert problems(response) == [
+        "That file is over 2 MB, more than one import takes, so nothing was read. Split it "
+        "into smaller files (a year each, say) and import each."
+    ]
+    assert 'type="file"' in response.text and "reflection can be split" not in response.text
 
 
 # The reading itself ---------------------------------------------------------------------
