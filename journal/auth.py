@@ -31,7 +31,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from . import clock, mail, onetime, passkeys, two_factor
+from . import clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
 from .data import passkeys as passkey_data
 from .data import users
@@ -326,7 +326,8 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("auth/login.html", form=form), status
+        crisis_unsaved = not form.is_submitted() and crisis.take(*crisis.SIGNED_OUT)
+        return render_template("auth/login.html", form=form, crisis_unsaved=crisis_unsaved), status
 
     db = get_db()
     email, address = users.email_key(form.email.data), request.remote_addr or "unknown"

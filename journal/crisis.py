@@ -1,6 +1,10 @@
 """Crisis resources, kept in one place (see CLINICAL.md). United States; last checked 2026-11-21."""
 
+import re
+
 from flask import session
+
+from . import rules
 
 LAST_CHECKED = "2026-11-21"
 
@@ -51,3 +55,28 @@ def take(kind, key):
         return False
     del session[_NEXT_PAGE]
     return True
+
+
+# A form sent after its sign-in ended goes to the log-in page unread; its answers may still
+# call for the crisis resources, and that page shows them (people.unauthorized).
+SIGNED_OUT = ("signed-out", "log-in")
+_RATING = re.compile(r"[0-9]{1,2}")
+
+
+def called_for_by(sent):
+    """Whether the answers of a form as sent (a mapping of text, unchecked) call for the
+    crisis resources: thoughts of self-harm ticked, PHQ-9 item 9 above 0, or a mood of 0-2 on
+    a check-in or as a session's latest rating (rules.FLAG_RULE). Read before any check, as a
+    refused form shows them too."""
+
+    def rating(name):
+        value = (sent.get(name) or "").strip()
+        return int(value) if _RATING.fullmatch(value) else None
+
+    if (sent.get("self_harm") or "false").strip().lower() not in ("false", ""):
+        return True
+    if (rating("q9") or 0) > 0:
+        return True
+    after = rating("mood_after")
+    latest = after if after is not None else rating("mood_before")
+    return rules.is_crisis_mood(rating("mood")) or rules.is_crisis_mood(latest)

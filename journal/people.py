@@ -20,7 +20,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 
-from . import account, clock, devices
+from . import account, clock, crisis, devices
 from .data import signins, users
 from .db import get_db
 from .fields import shown_name
@@ -226,7 +226,10 @@ def forget_token(token):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    """Send the person to log in, and back to this path afterwards."""
+    """Send the person to log in, and back to this path afterwards. A form sent with answers
+    that call for the crisis resources has the log-in page show them: it is the next page."""
+    if request.method == "POST" and not request.is_json and crisis.called_for_by(request.form):
+        crisis.flag(*crisis.SIGNED_OUT)
     path = request.full_path if request.query_string else request.path
     return redirect(url_for("auth.login", next=path))
 

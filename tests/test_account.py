@@ -102,6 +102,41 @@ def test_session_ends_after_idle_minutes(client, patient):
     assert "without activity" not in client.get(again.location).text
 
 
+PHQ9_ALL_3 = {f"q{n}": "3" for n in range(1, 10)} | {"difficulty": "3"}
+
+
+@pytest.mark.parametrize(
+    ("path", "sent", "shown"),
+    [
+        ("/checkin", {"mood": "1"}, True),
+        ("/checkin", {"mood": "6", "self_harm": "y"}, True),
+        ("/checkin", {"mood": "6"}, False),
+        ("/checkin", {"mood": "٠"}, False),  # not a rating: read as sent, never guessed
+        ("/assessments/phq9", PHQ9_ALL_3, True),
+        ("/assessments/phq9", PHQ9_ALL_3 | {"q9": "0"}, False),
+        ("/assessments/gad7", {f"q{n}": "3" for n in range(1, 8)}, False),
+        ("/sessions/new", {"mood_before": "1", "mood_after": "7"}, False),
+        ("/sessions/new", {"mood_before": "7", "mood_after": "2"}, True),
+        ("/sessions/new", {"mood_before": "2"}, True),
+    ],
+)
+def test_answers_sent_after_the_sign_in_ended_still_show_the_crisis_resources(
+    client, patient, path, sent, shown
+):
+    """The log-in page is the page after such a form: it shows the resources (once), as a
+    refused form would, though nothing could be saved; answers that do not call for them
+    leave it as it was."""
+    move_clock(client, 31)
+    response = client.post(path, data={"date": "2026-01-02", **sent})
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+    page = client.get(response.location).text
+    assert "You were signed out after 30 minutes without activity" in page
+    assert ('id="crisis-resources"' in page) is shown
+    if shown:
+        assert "Call 988" in page and "Your entry is saved" not in page
+        assert 'id="crisis-resources"' not in client.get(response.location).text  # once
+
+
 def test_activity_keeps_the_session(client, patient):
     assert client.get("/entries").status_code == 200
     for _ in range(3):
