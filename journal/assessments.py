@@ -78,12 +78,16 @@ class AssessmentForm(JournalForm):
 
     def validate_date(self, field):
         day = check_local_day(field.data, self.today)
-        taken = assessment_data.count_on_day(
+        taken, flagged = assessment_data.taken_on_day(
             get_db(), current_user.id, self.instrument.key, day.isoformat()
         )
-        if taken >= PER_DAY_MAX:
+        # A safety answer is never dropped: one more check-up is kept when it answers item 9
+        # above 0 and none of the day's does, so the day is flagged for a linked therapist.
+        safety = self.instrument.safety_item
+        answered = safety is not None and (self[f"q{safety}"].data or 0) > 0
+        if taken >= PER_DAY_MAX and not (answered and not flagged and taken == PER_DAY_MAX):
             raise ValidationError(
-                f"You have taken the {self.instrument.title} {PER_DAY_MAX} times on this day, "
+                f"You have taken the {self.instrument.title} {taken} times on this day, "
                 "the most a day can hold; the latest of them is the one that counts."
             )
 

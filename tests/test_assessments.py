@@ -1,13 +1,13 @@
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import factories
 import pytest
 from factories import TODAY
 
-from journal import clock, instruments
+from journal import access, clock, instruments
 from journal.db import get_db
 
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
@@ -314,9 +314,9 @@ def test_a_refused_check_up_with_item_9_above_0_shows_the_crisis_resources(clien
     """Refused for a mistake (or a fourth check-up on one day), a PHQ-9 answering question 9
     above 0 came back with no crisis resources: nothing may be blocked by another mistake."""
     answers, day = [0] * 8 + [3], YESTERDAY
-    if why == "a fourth on one day":
-        for _ in range(3):
-            assert take(client, "phq9", PHQ9_CALM).status_code == 302
+    if why == "a fourth on one day":  # one of the three already answered item 9 above 0
+        for item9 in (0, 1, 0):
+            assert take(client, "phq9", PHQ9_CALM[:8] + [item9]).status_code == 302
     elif why == "a date still to come":
         day = (TODAY + timedelta(days=2)).isoformat()
     else:
@@ -719,6 +719,32 @@ def test_a_day_holds_at_most_three_checkups_of_one_kind(
     other = "gad7" if kind == "phq9" else "phq9"
     assert take(client, other, PHQ9_CALM if other == "phq9" else GAD7_CALM).status_code == 302
     assert take(client, kind, answers, day=TODAY.isoformat()).status_code == 302
+
+
+def test_a_safety_answer_past_the_days_limit_is_kept_once_so_the_day_is_flagged(
+    app, client, patient
+):
+    """Three calm PHQ-9s on a day, then a fourth answering item 9 above 0: refusing it left
+    the day unflagged for a linked therapist (the latest counted one said 0). One more is
+    kept when it answers item 9 above 0 and none of the day's does; never a fifth."""
+    for _ in range(3):
+        assert take(client, "phq9", PHQ9_CALM).status_code == 302
+    response = take(client, "phq9", PHQ9_CALM[:8] + [2])
+    assert response.status_code == 302
+    assert [row["item9"] for row in rows(app)] == [0, 0, 0, 2]
+    assert client.get(response.location).text.count(CRISIS) == 1
+    with app.app_context():
+        user_id = get_db().execute("select id from users").fetchone()[0]
+        day = date.fromisoformat(YESTERDAY)
+        flagged = access.flagged_days(user_id, day, day)
+    assert [flag["day"] for flag in flagged] == [YESTERDAY]
+    again = take(client, "phq9", PHQ9_CALM[:8] + [3])
+    assert again.status_code == 400 and CRISIS in again.text  # refused, the panel still shown
+    assert "taken the PHQ-9 4 times on this day, the most a day can hold" in error_for(
+        again, "date"
+    )
+    assert take(client, "phq9", PHQ9_CALM).status_code == 400
+    assert len(rows(app)) == 4
 
 
 # The history is paginated as History is: 30 of each kind a page, newest first.

@@ -66,12 +66,15 @@ def latest_day(db, user_id, kind):
     ).fetchone()[0]
 
 
-def count_on_day(db, user_id, kind, day):
-    """How many check-ups of `kind` the person has dated `day` (text)."""
-    return db.execute(
-        "select count(*) from assessments where user_id = ? and kind = ? and day = ?",
+def taken_on_day(db, user_id, kind, day):
+    """(how many check-ups of `kind` the person has dated `day` (text), whether one of them
+    answered the safety item, PHQ-9 item 9, above 0)."""
+    count, flagged = db.execute(
+        "select count(*), coalesce(max(item9 > 0), 0) from assessments "
+        "where user_id = ? and kind = ? and day = ?",
         [user_id, kind, day],
-    ).fetchone()[0]
+    ).fetchone()
+    return count, bool(flagged)
 
 
 def counts(db, user_id):
