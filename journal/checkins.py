@@ -389,7 +389,7 @@ def save_once(day, form, tracked, key=None, saved_at=None):
             # The newer check-in is kept as it is, but for a self-harm "yes" from the older
             # one: a safety answer is never dropped (the day is flagged for the therapist).
             if form.self_harm.data and checkin_data.report_self_harm(
-                db, current_user.id, day.isoformat()
+                db, current_user.id, day.isoformat(), clock.utcnow_iso()
             ):
                 verb = SELF_HARM_ADDED
         elif changed_elsewhere(form, day, stored):

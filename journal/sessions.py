@@ -93,7 +93,7 @@ def get_session(session_id):
 
 
 def latest_session():
-    """The signed-in person's latest session (the last by number), or None."""
+    """The signed-in person's session given last (by start time), or None."""
     return session_data.latest(get_db(), current_user.id)
 
 

@@ -223,6 +223,25 @@ def test_a_review_clears_the_flags_it_covers_and_a_later_flag_raises_attention(a
     assert f"<li>Flagged {TODAY + timedelta(days=1):%-d %b}: mood 2 of 10</li>" in card
 
 
+def test_a_self_harm_answer_added_to_a_reviewed_day_from_the_queue_is_new(linked):
+    """A check-in of mood 6 is reviewed; then the phone delivers a queued one for the same day,
+    written before it, that ticked thoughts of self-harm. The stored check-in is kept, with
+    the "yes" added: the day is flagged again, and new to the therapist."""
+    doc, pat, pid = linked
+    checkin(pat, day(0), 6)
+    later(hours=1)
+    assert mark(doc, pid).status_code == 302
+    later(hours=2)
+    written = (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    queued = {"date": day(0), "mood": "5", "self_harm": "y", "saved_at": written,
+              "idempotency_key": "queued-key-0001"}  # fmt: skip
+    answer = pat.post("/checkin", data=queued, headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.json["status"] == "kept-newer"
+    assert "thoughts of self-harm reported" in since(doc.get(f"/caseload/{pid}").text)
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "Flagged" in card
+
+
 def test_after_a_move_west_the_day_already_lived_is_counted_and_reviewed(app):
     """Robin checks in for Auckland's today (a day ahead of UTC at NOW), then moves to Los
     Angeles, where today is a day earlier. The card's 7 days end on that later day, as Robin's

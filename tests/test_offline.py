@@ -370,8 +370,10 @@ def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patie
     assert answer.json == {"status": "kept-newer", "day": DAY}
     # Nothing of the older entry is taken but its self-harm "yes": a safety answer is never
     # dropped (it flags the day for the therapist). Before, it was lost with the rest.
+    # The row did change, so its updated_at is the server's now: a therapist who reviewed the
+    # day before sees it flagged again (tests/test_caseload_review.py).
     (after,) = checkins(app)
-    assert after == {**before, "self_harm": 1}
+    assert after == {**before, "self_harm": 1, "updated_at": clock.utcnow_iso()}
     with app.app_context():
         assert list(get_db()["symptom_scores"].rows) == scores
     # The answer is recorded: sending it again answers the same, still changing nothing.

@@ -1381,10 +1381,10 @@ def test_sessions_are_numbered_in_date_order_after_a_move_west(app):
     pat = person(app, "pat@example.com", timezone="Pacific/Auckland")
     for day, mood in [("01", 3), ("03", 3), ("05", 3), ("09", 9), ("11", 7)]:
         checkin(pat, f"2026-02-{day}", mood)
-    session(pat, "2026-02-10", started_at="2026-02-10T09:00")
+    session(pat, "2026-02-10", started_at="2026-02-10T09:00", clinic="Auckland Clinic")
     moved = {"timezone": "America/Los_Angeles", "window_days": "7", "clinic_phone": ""}
     assert pat.post("/settings", data=moved).status_code == 302
-    session(pat, "2026-02-09", started_at="2026-02-09T14:00")
+    session(pat, "2026-02-09", started_at="2026-02-09T14:00", clinic="LA Clinic")
     with app.app_context():
         stored = get_db().execute("select id, day, started_at from sessions order by id")
         assert [tuple(r) for r in stored] == [
@@ -1399,3 +1399,5 @@ def test_sessions_are_numbered_in_date_order_after_a_move_west(app):
     assert listed.index("/sessions/1") < listed.index("/sessions/2")  # newest (10 Feb) first
     assert "Session #1" in pat.get("/sessions/2").text
     assert "Session #2" in pat.get("/sessions/1").text
+    # A new session's form carries over the session given last, not the last by date.
+    assert 'value="LA Clinic"' in pat.get("/sessions/new").text

@@ -53,13 +53,14 @@ def add_if_new(db, user_id, values, now):
     return cursor.rowcount
 
 
-def report_self_harm(db, user_id, day):
-    """Record a self-harm answer of "yes" on the person's check-in for `day` (nothing else of
-    it changes); whether it was not recorded before."""
+def report_self_harm(db, user_id, day, now):
+    """Record a self-harm answer of "yes" on the person's check-in for `day` at `now` (nothing
+    else of it changes; `updated_at` does, so a therapist's review sees the day as changed
+    since); whether it was not recorded before."""
     found = db.execute(
-        "update checkins set self_harm = 1 where user_id = ? and day = ? "
+        "update checkins set self_harm = 1, updated_at = ? where user_id = ? and day = ? "
         "and (self_harm is null or self_harm != 1)",
-        [user_id, day],
+        [now, user_id, day],
     )
     return found.rowcount == 1
 

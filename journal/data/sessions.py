@@ -61,8 +61,14 @@ def find(db, user_id, session_id):
 
 
 def latest(db, user_id):
-    """The person's latest session (the last by number), or None."""
-    rows = list(db["sessions"].rows_where("user_id = ?", [user_id], order_by=NEWEST_FIRST, limit=1))
+    """The person's session given last, by start time (not by number: after a move west the
+    last given can be dated a day before another), or None: what a new session's form
+    carries over (dose, clinic)."""
+    rows = list(
+        db["sessions"].rows_where(
+            "user_id = ?", [user_id], order_by="started_at desc, id desc", limit=1
+        )
+    )
     return rows[0] if rows else None
 
 
