@@ -40,10 +40,10 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
   reflections as one history, newest first, ENTRIES_PER_PAGE a page. A page number that is
   not a number is a 400; one past the last page shows the last page (the history may have
   shrunk since the link was made).
-- Marking a patient reviewed clears the flags it covers from "needs attention"; a later flag
-  (dated after the review's day, or saved after it) raises it again. The other reasons
-  (a low mean, silence) are not cleared by a review. Each card says when the patient was
-  last reviewed, counted in the therapist's own days.
+- Marking a patient reviewed clears the flags it covers from "needs attention"; a flag
+  that an entry saved after it gives (a later day's, or an earlier day's edited) raises it
+  again. The other reasons (a low mean, silence) are not cleared by a review. Each card says
+  when the patient was last reviewed, counted in the therapist's own days.
 - `/caseload/<patient_id>/report.pdf` is the report the patient would make of the last 90
   days (journal/reports), which holds only what a therapist may see.
 - A patient who unlinks (or links elsewhere) or deletes the account leaves a notice on the
@@ -53,7 +53,7 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
 - The invite code folds away (a closed `<details>`) once a therapist has a linked patient.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -78,13 +78,12 @@ from .numbers import figure, plural, rounded
 from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .reviews import FLAG_DAYS
-from .rules import FLAG_RULE
+from .rules import FLAG_RULE, RECENT_DAYS
 from .therapist_link import format_code, invite_code, link_of, linked_patients
 from .timezones import day_text, local_date
 
 bp = Blueprint("caseload", __name__)
 
-RECENT_DAYS = 7
 SILENT_DAYS = 5
 
 
@@ -104,9 +103,7 @@ def review(today, points, first_session, flags):
     # moved west): it is still their latest check-in, checked in 0 days ago.
     last = max((d for d, _ in points), default=None)
     silent = max(0, (today - last).days) if last else None
-    # The 7 days end on that later day then, as the patient's own progress page counts them.
-    end = max(today, last) if last else today
-    recent = windows.mean_between(points, end - timedelta(days=RECENT_DAYS - 1), end)
+    recent = windows.recent_mean(points, today)
     base = windows.baseline(points, first_session)
     reasons = []
     latest_flag = None

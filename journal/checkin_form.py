@@ -103,9 +103,12 @@ class CheckinForm(JournalForm):
         super().__init__(*args, **kwargs)
         self.today = today
         # The web contract: a check-in sent without a date (a client that leaves it out) is
-        # for the person's today. A date sent empty is still asked for at the field. (None:
-        # the form was not read from a request.)
-        if self.date is not None and self.date.raw_data == [] and today:
+        # for the person's today. Not one written earlier (a `saved_at`, the queue's) nor a
+        # form filled from a stored day (`loaded_for`): their day is not today's to guess. A
+        # date sent empty is still asked for at the field. (None: not read from a request.)
+        sent = self.meta.sent or {}
+        bare = not sent.get("saved_at") and not sent.get("loaded_for")
+        if self.date is not None and self.date.raw_data == [] and today and bare:
             self.date.data = today.isoformat()
             self.date.raw_data = [self.date.data]
 

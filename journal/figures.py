@@ -120,7 +120,7 @@ def window_figures(user, sessions=None, points=None):
 
 
 def first_session_day(user_id):
-    """The day of the person's first session (by start time, as session_rows orders), or None."""
+    """The day of the person's first session (in date order, as session_rows orders), or None."""
     day = session_data.first_day(get_db(), user_id)
     return date.fromisoformat(day) if day else None
 
@@ -946,7 +946,7 @@ def cards(data, base, phq9):
     day, and the recent mean and the streak count up to it rather than leave it out."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
     today = max(data["today"], points[-1][0]) if points else data["today"]
-    recent = windows.mean_between(points, today - timedelta(days=6), today)
+    recent = windows.recent_mean(points, data["today"])
     last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
     return {
         "recent_mean": recent,

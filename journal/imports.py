@@ -77,6 +77,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import clock, timezones
 from .checkin_form import parse_hours
@@ -641,13 +642,10 @@ def render_upload(form, problems=(), status=200):
     ), status
 
 
-@bp.errorhandler(413)
-def too_large(error):
+def too_large():
     """A file over the upload limit: the upload form, saying what to do with the file (not
     the app's page about a long reflection). Exports have no limit, so a long history's own
     checkins.csv can be over it."""
-    if not current_user.is_authenticated:  # never read before log-in; said for safety
-        return redirect(url_for("auth.login"))
     megabytes = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
     problem = (
         f"That file is over {megabytes:g} MB, more than one import takes, so nothing was "
@@ -660,7 +658,10 @@ def too_large(error):
 @login_required
 def upload():
     drop_stale(current_user.id)
-    form = UploadForm()
+    try:
+        form = UploadForm()  # reads a sent body: werkzeug refuses one over the limit
+    except RequestEntityTooLarge:
+        return too_large()
     if not form.is_submitted():
         return render_upload(form)
     if not form.validate():  # an expired CSRF token: the form says so

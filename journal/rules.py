@@ -27,6 +27,8 @@ BASELINE_DAYS = 14
 BASELINE_MIN_CHECKINS = 3
 # A session's pre-level: the mean mood of days -3..-1 before it.
 PRE_LEVEL_DAYS = 3
+# The recent mood on the progress page, the caseload card and the report: its last 7 days.
+RECENT_DAYS = 7
 
 # The length of a session's lift is followed over days 1..LIFT_HORIZON_DAYS after it (or to
 # the day before the next session, when that comes sooner): the lift may outlast the window.

@@ -80,6 +80,7 @@ from .rules import (
     MIN_WINDOW_DAYS,
     PHQ9_BANDS,
     PRE_LEVEL_DAYS,
+    RECENT_DAYS,
     REMISSION_BELOW,
     RESPONSE_MIN_BASELINE,
     TREND_MIN_SESSIONS,
@@ -547,6 +548,14 @@ def day_streak(days: list[date], today: date) -> int:
         streak += 1
         day -= timedelta(days=1)
     return streak
+
+
+def recent_mean(checkins: list[tuple[date, float]], today: date) -> float | None:
+    """Mean mood of the RECENT_DAYS days up to `today`, None if none. A check-in dated after
+    `today` was saved under a time zone ahead of the person's new one (they moved west): it
+    is their latest day, and the days count up to it rather than leave it out."""
+    end = max([today, *(day for day, _ in checkins)])
+    return mean_between(checkins, end - timedelta(days=RECENT_DAYS - 1), end)
 
 
 def mean_between(checkins: list[tuple[date, float]], start: date, end: date) -> float | None:

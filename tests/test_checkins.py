@@ -980,3 +980,12 @@ def test_a_checkin_sent_without_a_date_is_for_the_persons_today(app, client, aut
     answer = client.post("/checkin", json={"mood": "4"}, headers={"Accept": "application/json"})
     assert answer.status_code in (200, 201), answer.text
     assert [(r["day"], r["mood"]) for r in rows(app)] == [(their_today, 4)]
+    # Not for an entry written earlier (the queue's `saved_at`) or a form filled from a day:
+    # their day is asked for, not guessed to be today.
+    written = {"mood": "3", "saved_at": "2026-12-03T23:50:00Z", "idempotency_key": "k" * 16}
+    for sent in (written, {"mood": "3", "loaded_for": YESTERDAY}):
+        refused = client.post("/checkin", data=sent)
+        assert refused.status_code == 400
+        assert error_for(refused, "date") == "Enter the date of this check-in."
+        assert "You changed the date" not in refused.text
+    assert [(r["day"], r["mood"]) for r in rows(app)] == [(their_today, 4)]

@@ -708,6 +708,14 @@ def test_file_over_2mb_is_413(app, client, patient):
         "into smaller files (a year each, say) and import each."
     ]
     assert 'type="file"' in response.text and "reflection can be split" not in response.text
+    # Only the upload says so: a body that large sent to confirm holds no file.
+    pending = pending_id(upload(client, GENERIC))
+    response = client.post(
+        f"/import/{pending}/confirm",
+        data=body,
+        content_type="multipart/form-data; boundary=BOUNDARY",
+    )
+    assert response.status_code == 413 and "Split it into smaller files" not in response.text
 
 
 # The reading itself ---------------------------------------------------------------------

@@ -41,6 +41,7 @@ Decisions where the issue and DESIGN.md are silent:
 from datetime import date, timedelta
 
 from .. import access, figures, instruments, timezones, windows
+from ..rules import RECENT_DAYS
 
 SECTIONS = ("charts", "sessions", "windows", "flags", "reflections")
 SECTION_LABELS = {
@@ -54,7 +55,6 @@ DEFAULT_DAYS = 90
 # The longest range a report covers (two years, a leap day included): so that one report
 # costs seconds, not minutes, whatever the person has written (README, "Bounds").
 RANGE_MAX_DAYS = 731
-RECENT_DAYS = 7
 
 
 def default_range(person):
