@@ -118,6 +118,12 @@ class CheckinForm(JournalForm):
         past = day is not None and day != self.today
         self.mood.label.text = MOOD_THAT_DAY if past else MOOD_TODAY
 
+    @staticmethod
+    def mood_questions():
+        """The mood question for today and for an earlier day: the date-change script words
+        it from these when it cannot ask the server (offline)."""
+        return MOOD_TODAY, MOOD_THAT_DAY
+
     def validate_date(self, field):
         check_local_day(field.data, self.today, FUTURE_DAY)
 

@@ -105,6 +105,13 @@ export function openingDays(form) {
         say(
           `You're offline, so another day can't be opened now. This form is still for ${dayLabel(date.value)}.`,
         );
+      } else {
+        // Kept for that day (now the form's own): its mood question names the day, in the
+        // server's words.
+        date.defaultValue = day;
+        const legend = form.querySelector("fieldset#mood > legend");
+        const { today, moodToday, moodPast } = form.dataset;
+        if (legend && moodToday && moodPast) legend.textContent = day === today ? moodToday : moodPast;
       }
       return;
     }

@@ -19,6 +19,7 @@ from test_browser import (
     DAY_URL,
     check_in,
     each_scheme,
+    form_today,
     log_in,
     log_in_here,
     open_more,
@@ -94,6 +95,26 @@ def test_offline_checkin_waits_then_reaches_the_server_once(page, context, live_
     page.goto("/entries")
     expect(page.locator("ol.entries li")).to_have_count(1)
     assert stored_checkins(live_server, email) == [row]
+
+
+def test_an_empty_form_turned_to_an_earlier_day_offline_asks_that_days_mood(
+    page, context, live_server
+):
+    """Offline, an empty check-in form keeps the earlier date chosen (the day cannot be
+    asked of the server): its mood question names that day, and today's again when the date
+    comes back to today."""
+    register(page)
+    controlled(page)
+    today = form_today(page)
+    legend = page.locator("fieldset#mood > legend")
+    expect(legend).to_have_text("Mood today")
+    context.set_offline(True)
+    date = page.get_by_label("Date", exact=True)
+    date.fill("2026-01-05" if today != "2026-01-05" else "2026-01-04")
+    expect(legend).to_have_text("Mood that day")
+    date.fill(today)
+    expect(legend).to_have_text("Mood today")
+    context.set_offline(False)
 
 
 def test_two_check_ins_of_one_day_written_offline_are_added_together_in_order(
