@@ -82,7 +82,8 @@ class AssessmentForm(JournalForm):
             get_db(), current_user.id, self.instrument.key, day.isoformat()
         )
         # A safety answer is never dropped: one more check-up is kept when it answers item 9
-        # above 0 and none of the day's does, so the day is flagged for a linked therapist.
+        # above 0 and the day's latest (the one that counts: the report's item-9 line, the
+        # flag's words) does not.
         safety = self.instrument.safety_item
         answered = safety is not None and (self[f"q{safety}"].data or 0) > 0
         if taken >= PER_DAY_MAX and not (answered and not flagged and taken == PER_DAY_MAX):

@@ -19,11 +19,12 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import account, clock, crisis, devices
 from .data import signins, users
 from .db import get_db
-from .fields import shown_name
+from .fields import shown_name, wants_json
 from .numbers import plural
 from .rules import DEFAULT_WINDOW_DAYS
 
@@ -228,10 +229,33 @@ def forget_token(token):
 def unauthorized():
     """Send the person to log in, and back to this path afterwards. A form sent with answers
     that call for the crisis resources has the log-in page show them: it is the next page."""
-    if request.method == "POST" and not request.is_json and crisis.called_for_by(request.form):
+    if sent_from_a_page() and crisis.called_for_by(sent_form()):
         crisis.flag(*crisis.SIGNED_OUT)
     path = request.full_path if request.query_string else request.path
     return redirect(url_for("auth.login", next=path))
+
+
+def sent_from_a_page():
+    """Whether the request is a form a person sent from one of the journal's pages, whose
+    answer (a redirect) the browser shows next: a POST of a navigation, from this site. Not
+    a script's (the offline queue asks for JSON and reads the redirect itself: a panel left
+    for a later log-in page could meet whoever opens it next), nor another site's."""
+    return (
+        request.method == "POST"
+        and not request.is_json
+        and not wants_json()
+        and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    )
+
+
+def sent_form():
+    """The request's form, or nothing when its body is over the size limit (answered as a
+    log-in redirect all the same, not a 413 page)."""
+    try:
+        return request.form
+    except RequestEntityTooLarge:
+        return {}
 
 
 # What a browser's session keeps when someone signs in: the messages still to be shown and

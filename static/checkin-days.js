@@ -102,16 +102,10 @@ export function openingDays(form) {
       // one filled with another day's answers goes back to its own day.
       if (loadedFor.value) {
         date.value = date.defaultValue;
+        askAbout(date.value);
         say(
           `You're offline, so another day can't be opened now. This form is still for ${dayLabel(date.value)}.`,
         );
-      } else {
-        // Kept for that day (now the form's own): its mood question names the day, in the
-        // server's words.
-        date.defaultValue = day;
-        const legend = form.querySelector("fieldset#mood > legend");
-        const { today, moodToday, moodPast } = form.dataset;
-        if (legend && moodToday && moodPast) legend.textContent = day === today ? moodToday : moodPast;
       }
       return;
     }
@@ -127,9 +121,20 @@ export function openingDays(form) {
     say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? ", with what you changed" : ""}.`);
   }
 
+  // Word the mood question for `day` in the server's words (the form's data attributes), at
+  // once and whether or not the day's form can be fetched: offline an empty form keeps the
+  // date chosen. The fetched page's words replace these when it comes.
+  function askAbout(day) {
+    const legend = form.querySelector("fieldset#mood > legend");
+    const { today, moodToday, moodPast } = form.dataset;
+    if (legend && moodToday && moodPast) legend.textContent = day === today ? moodToday : moodPast;
+  }
+
   function follow() {
     const day = date.value;
-    if (!/^\d{4}-\d\d-\d\d$/.test(day) || day === date.defaultValue) return;
+    if (!/^\d{4}-\d\d-\d\d$/.test(day)) return;
+    askAbout(day);
+    if (day === date.defaultValue) return;
     const work = open(day).catch(() => {});
     state.pending = work;
     work.then(() => {
@@ -137,6 +142,9 @@ export function openingDays(form) {
     });
   }
   date.addEventListener("change", follow);
+  // A form emptied after a save kept offline goes back to its own day: word it so again
+  // (the reset event comes before the fields are reset).
+  form.addEventListener("reset", () => setTimeout(() => askAbout(date.value)));
   // Changed before this script ran (on a slow connection), or brought back changed by the
   // browser (Back, a reload): open that day now, as the change would have.
   follow();

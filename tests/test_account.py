@@ -137,6 +137,38 @@ def test_answers_sent_after_the_sign_in_ended_still_show_the_crisis_resources(
         assert 'id="crisis-resources"' not in client.get(response.location).text  # once
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept": "application/json"},  # the offline queue, which reads the redirect itself
+        {"Sec-Fetch-Mode": "cors"},  # any script's fetch
+        {"Sec-Fetch-Site": "cross-site"},  # another site's form
+    ],
+)
+def test_the_log_in_page_shows_the_crisis_resources_only_after_a_page_sent_them(
+    client, patient, headers
+):
+    """A check-in of mood 1 sent by a script (or from another site) after the sign-in ended:
+    no person sees that redirect, so no panel is left for whoever opens the log-in page
+    next on this device."""
+    move_clock(client, 31)
+    response = client.post("/checkin", data={"date": "2026-01-02", "mood": "1"}, headers=headers)
+    assert response.status_code == 302
+    assert 'id="crisis-resources"' not in client.get("/auth/login").text
+    navigated = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin"}
+    client.post("/checkin", data={"date": "2026-01-02", "mood": "1"}, headers=navigated)
+    assert 'id="crisis-resources"' in client.get("/auth/login").text
+
+
+def test_a_form_over_the_size_limit_sent_after_the_sign_in_ended_goes_to_log_in(client, patient):
+    """Reading such a form to look for crisis answers must not turn the redirect into a 413."""
+    move_clock(client, 31)
+    body = {"date": "2026-01-02", "mood": "1", "reflection": "x" * (2 * 1024 * 1024 + 1)}
+    response = client.post("/checkin", data=body)
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/checkin"
+
+
 def test_activity_keeps_the_session(client, patient):
     assert client.get("/entries").status_code == 200
     for _ in range(3):

@@ -314,8 +314,8 @@ def test_a_refused_check_up_with_item_9_above_0_shows_the_crisis_resources(clien
     """Refused for a mistake (or a fourth check-up on one day), a PHQ-9 answering question 9
     above 0 came back with no crisis resources: nothing may be blocked by another mistake."""
     answers, day = [0] * 8 + [3], YESTERDAY
-    if why == "a fourth on one day":  # one of the three already answered item 9 above 0
-        for item9 in (0, 1, 0):
+    if why == "a fourth on one day":  # the latest of the three answered item 9 above 0
+        for item9 in (0, 0, 1):
             assert take(client, "phq9", PHQ9_CALM[:8] + [item9]).status_code == 302
     elif why == "a date still to come":
         day = (TODAY + timedelta(days=2)).isoformat()
@@ -745,6 +745,16 @@ def test_a_safety_answer_past_the_days_limit_is_kept_once_so_the_day_is_flagged(
     )
     assert take(client, "phq9", PHQ9_CALM).status_code == 400
     assert len(rows(app)) == 4
+
+
+def test_a_safety_answer_past_the_limit_is_kept_when_the_days_latest_said_0(app, client, patient):
+    """Item 9 at 2, then two calm ones: the latest, the one that counts, says 0. A fourth at
+    3 is kept, so the report's latest PHQ-9 carries it; a fifth is not."""
+    for item9 in (2, 0, 0):
+        assert take(client, "phq9", PHQ9_CALM[:8] + [item9]).status_code == 302
+    assert take(client, "phq9", PHQ9_CALM[:8] + [3]).status_code == 302
+    assert [row["item9"] for row in rows(app)] == [2, 0, 0, 3]
+    assert take(client, "phq9", PHQ9_CALM[:8] + [1]).status_code == 400
 
 
 # The history is paginated as History is: 30 of each kind a page, newest first.

@@ -102,18 +102,27 @@ def test_an_empty_form_turned_to_an_earlier_day_offline_asks_that_days_mood(
 ):
     """Offline, an empty check-in form keeps the earlier date chosen (the day cannot be
     asked of the server): its mood question names that day, and today's again when the date
-    comes back to today."""
+    comes back to today; once a check-in for that day is kept on the device, the emptied
+    form is today's again, and says so."""
     register(page)
     controlled(page)
     today = form_today(page)
+    earlier = "2026-01-05" if today != "2026-01-05" else "2026-01-04"
     legend = page.locator("fieldset#mood > legend")
     expect(legend).to_have_text("Mood today")
     context.set_offline(True)
     date = page.get_by_label("Date", exact=True)
-    date.fill("2026-01-05" if today != "2026-01-05" else "2026-01-04")
+    date.fill(earlier)
     expect(legend).to_have_text("Mood that day")
     date.fill(today)
     expect(legend).to_have_text("Mood today")
+    date.fill(earlier)
+    tap_scale(page, "Mood that day", 6)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    expect(date).to_have_value(today)
+    expect(legend).to_have_text("Mood today")
+    assert [e["day"] for e in queued(page)] == [earlier]
     context.set_offline(False)
 
 

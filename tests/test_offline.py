@@ -348,6 +348,33 @@ def set_updated_at(app, when):
         get_db().execute("update checkins set updated_at = ?, written_at = ?", [when, when])
 
 
+def test_a_self_harm_answer_added_to_a_row_from_before_written_at_keeps_when_it_was_written(
+    app, client, patient
+):
+    """A stored check-in from before `written_at` was kept (its updated_at stands in, an
+    hour ago); an older queued one adds its self-harm "yes" (updated_at: now). A queued
+    check-in written half an hour ago is still the newer one, and replaces its answers."""
+    now = clock.now()
+    send(client, headers={}, mood="5")
+    with app.app_context():
+        get_db().execute(
+            "update checkins set written_at = null, updated_at = ?",
+            [(now - timedelta(hours=1)).isoformat()],
+        )
+    older = {"saved_at": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert send(client, mood="4", self_harm="y", idempotency_key="a" * 16, **older).json == {
+        "status": "kept-newer",
+        "day": DAY,
+    }
+    newer = {"saved_at": (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    answer = send(client, mood="8", loaded_for=DAY, idempotency_key="b" * 16, **newer)
+    assert answer.json["status"] != "kept-newer", answer.json
+    ((mood, written),) = [(row["mood"], row["written_at"]) for row in checkins(app)]
+    assert mood == 8 and written.startswith(
+        (now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    )
+
+
 def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patient):
     client.post("/settings/symptoms", data={"name": "Pain"})
     send(client, headers={}, mood="8", reflection="newer words", tags="walk", symptom_1="3")

@@ -57,9 +57,11 @@ def report_self_harm(db, user_id, day, now):
     """Record a self-harm answer of "yes" on the person's check-in for `day` at `now` (nothing
     else of it changes; `updated_at` does, so a therapist's review sees the day as changed
     since); whether it was not recorded before."""
+    # A row from before `written_at` was kept has its `updated_at` stand in for it: kept
+    # there first, so that a later queued check-in is still compared with when it was written.
     found = db.execute(
-        "update checkins set self_harm = 1, updated_at = ? where user_id = ? and day = ? "
-        "and (self_harm is null or self_harm != 1)",
+        "update checkins set self_harm = 1, written_at = coalesce(written_at, updated_at), "
+        "updated_at = ? where user_id = ? and day = ? and (self_harm is null or self_harm != 1)",
         [now, user_id, day],
     )
     return found.rowcount == 1
