@@ -46,15 +46,17 @@ from .tags import visible
 # Owner checks
 
 
-def owned_or_404(table, **where):
-    """The signed-in person's row of `table` matching `where` (column=value), or 404.
+def owned_or_404(table, gone=None, **where):
+    """The signed-in person's row of `table` matching `where` (column=value), or 404: with
+    the words `gone` when given (what is not there, for a page reached by Back after a
+    delete), else the plain "nothing at this address".
 
     Every lookup names its owner: someone else's record is a 404, never a 403 that would
-    confirm it exists.
+    confirm it exists (and its words are the same as for one that never was).
     """
     row = owned.owned_row(get_db(), table, current_user.id, **where)
     if row is None:
-        abort(404)
+        abort(404, description=gone)
     return row
 
 

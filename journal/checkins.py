@@ -137,8 +137,13 @@ def find_checkin(day):
 
 
 def get_checkin(day):
-    """The signed-in person's check-in for `day`, or 404."""
-    return owned_or_404("checkins", day=day.isoformat())
+    """The signed-in person's check-in for `day`, or 404 saying there is none (Back after a
+    delete lands here)."""
+    gone = (
+        f"There is no check-in for {day_text(day, 'weekday_year')}: it may have been deleted. "
+        "History lists your check-ins, and can add one for a missed day."
+    )
+    return owned_or_404("checkins", gone=gone, day=day.isoformat())
 
 
 def merged(stored, values):

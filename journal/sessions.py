@@ -88,8 +88,10 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
 
 def get_session(session_id):
-    """The signed-in person's session `session_id`, or 404."""
-    return owned_or_404("sessions", id=session_id)
+    """The signed-in person's session `session_id`, or 404 saying it is not there (Back after
+    a delete lands here)."""
+    gone = "This session is not in your journal: it may have been deleted. Sessions lists yours."
+    return owned_or_404("sessions", gone=gone, id=session_id)
 
 
 def latest_session():

@@ -989,3 +989,23 @@ def test_a_checkin_sent_without_a_date_is_for_the_persons_today(app, client, aut
         assert error_for(refused, "date") == "Enter the date of this check-in."
         assert "You changed the date" not in refused.text
     assert [(r["day"], r["mood"]) for r in rows(app)] == [(their_today, 4)]
+
+
+def test_back_after_a_delete_says_the_check_in_is_gone(client, patient):
+    """Back from History after deleting a day's check-in reaches its page and its delete
+    page: they say there is no check-in for that day (not a bare "nothing at this
+    address"), as they do for a day never checked in or someone else's, alike."""
+    post(client, date=YESTERDAY, mood="4")
+    assert client.post(f"/entries/{YESTERDAY}/delete").status_code == 302
+    day = date.fromisoformat(YESTERDAY)
+    for path in (
+        f"/entries/{YESTERDAY}",
+        f"/entries/{YESTERDAY}/delete",
+        f"/entries/{YESTERDAY}/edit",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert (
+            f"There is no check-in for {day:%A %-d %B %Y}: it may have been deleted."
+            in html.unescape(response.text)
+        )

@@ -1401,3 +1401,12 @@ def test_sessions_are_numbered_in_date_order_after_a_move_west(app):
     assert "Session #2" in pat.get("/sessions/1").text
     # A new session's form carries over the session given last, not the last by date.
     assert 'value="LA Clinic"' in pat.get("/sessions/new").text
+
+
+def test_back_after_a_delete_says_the_session_is_gone(client, patient):
+    post(client)
+    assert client.post("/sessions/1/delete").status_code == 302
+    for path in ("/sessions/1", "/sessions/1/edit", "/sessions/1/delete", "/sessions/99"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "This session is not in your journal: it may have been deleted." in response.text
