@@ -112,6 +112,32 @@ def test_check_in_labels_keep_their_words_whole_with_a_symptom(page, width):
     assert sideways_overflow(page) <= 0
 
 
+@pytest.mark.parametrize("width", [390, 360])
+def test_a_figure_that_is_a_word_stays_whole_on_the_progress_cards(page, width):
+    """A PHQ-9 baseline of 18 before the first session and a latest of 0: the response card
+    says "Remission", which three columns at 390 px broke mid-word."""
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_up(page)
+    today = date.fromisoformat(page.get_by_label("Date", exact=True).input_value())
+
+    def phq9(days_ago, answer):
+        day = (today - timedelta(days=days_ago)).isoformat()
+        answers = {f"q{n}": str(answer if n < 9 else 0) for n in range(1, 10)}
+        post_form(page, "/assessments/phq9", {"date": day, "difficulty": "1", **answers})
+
+    phq9(20, 2)
+    post_form(page, "/sessions/new", {
+        "started_at": f"{today - timedelta(days=15)}T10:00", "product": "ketamine", "route": "iv",
+    })  # fmt: skip
+    phq9(1, 0)
+    page.goto("/progress")
+    card = page.locator("#phq9-response")
+    expect(card.locator("dd").first).to_have_text("Remission")
+    assert broken_words(page, "#phq9-response") == []
+    assert broken_words(page) == []
+    assert sideways_overflow(page) <= 0
+
+
 # Pages with long names, tags and reflections: no word that fits the column is broken.
 WHOLE_WORD_PAGES = ["checkin", "entry", "entries", "progress", "settings", "share", "caseload"]
 
