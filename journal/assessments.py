@@ -86,7 +86,7 @@ class AssessmentForm(JournalForm):
         # flag's words) does not.
         safety = self.instrument.safety_item
         answered = safety is not None and (self[f"q{safety}"].data or 0) > 0
-        if taken >= PER_DAY_MAX and not (answered and not flagged and taken == PER_DAY_MAX):
+        if taken >= PER_DAY_MAX + (answered and not flagged):
             raise ValidationError(
                 f"You have taken the {self.instrument.title} {taken} times on this day, "
                 "the most a day can hold; the latest of them is the one that counts."

@@ -5,6 +5,7 @@ import re
 from flask import session
 
 from . import rules
+from .session_record import latest_mood
 
 LAST_CHECKED = "2026-11-21"
 
@@ -77,6 +78,5 @@ def called_for_by(sent):
         return True
     if (rating("q9") or 0) > 0:
         return True
-    after = rating("mood_after")
-    latest = after if after is not None else rating("mood_before")
-    return rules.is_crisis_mood(rating("mood")) or rules.is_crisis_mood(latest)
+    moods = {name: rating(name) for name in ("mood_before", "mood_after")}
+    return rules.is_crisis_mood(rating("mood")) or rules.is_crisis_mood(latest_mood(moods))
