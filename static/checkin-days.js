@@ -1,7 +1,7 @@
 // The check-in form is bound to its day (journal/checkins.py): changing the date opens that
 // day, with its saved answers or an empty form (and its heading and mood question), never
-// the answers of the day it was filled with. What the person gave here (changed, and not left empty) stays on top; the server
-// does the same without script.
+// the answers of the day it was filled with. What the person gave here (changed, and not
+// left empty) stays on top; the server does the same without script.
 import { dayLabel, say } from "./status.js";
 
 // Follow the date field of `form`. Returns { pending }: the day still loading, if any.
@@ -84,14 +84,10 @@ export function openingDays(form) {
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       fresh = page.querySelector("form.checkin");
       if (!fresh || date.value !== day) return; // signed out meanwhile, or changed again
-      const swapped = (root) => [
-        root.getElementById("checkin-title"),
-        root.getElementById("day-note"),
-        root.querySelector("fieldset#mood > legend"),
-      ];
-      const theirs = swapped(page);
-      for (const [i, here] of swapped(document).entries()) {
-        const there = theirs[i];
+      // The mood question is worded already (askAbout, when the date changed).
+      for (const id of ["checkin-title", "day-note"]) {
+        const here = document.getElementById(id);
+        const there = page.getElementById(id);
         if (here && there) {
           here.textContent = there.textContent;
           here.hidden = there.hidden;

@@ -937,6 +937,10 @@ def test_the_mood_question_names_the_day_it_asks_about(client, patient):
     assert mood_question(client.get("/checkin")) == "Mood today"
     assert mood_question(client.get(f"/checkin?date={TODAY}")) == "Mood today"
     assert mood_question(client.get(f"/checkin?date={TWO_DAYS_AGO}")) == "Mood that day"
+    # The reflection's hint names no day: it is true of a missed day's form too.
+    hint = client.get(f"/checkin?date={TWO_DAYS_AGO}").text
+    assert "Anything you want to remember about this day." in hint
+    assert "remember about today" not in hint
     # A date still to come is refused and shows today's form.
     assert mood_question(client.get("/checkin?date=2999-01-01")) == "Mood today"
 
