@@ -10,6 +10,8 @@ invitation); therapists only by an admin's invitation, unless `OPEN_THERAPIST_SI
 they come from `flask --app journal create-admin`.
 """
 
+import hashlib
+import hmac
 import sqlite3
 from urllib.parse import urlsplit
 
@@ -356,6 +358,7 @@ def login():
             "remember": bool(form.remember.data),
             "next": request.args.get("next") or "",
             "at": clock.timestamp(),
+            "password": password_mark(row),
         }
         return redirect(url_for("auth.second_step"))
     sign_in(User(row), remember=form.remember.data)
@@ -369,13 +372,28 @@ PENDING = "two_factor_pending"
 PENDING_SECONDS = 5 * 60
 
 
+def password_mark(row):
+    """What the pending state keeps of the password it accepted: an HMAC of the account's
+    stored hash under the app's secret key (the session cookie is signed, not secret, so
+    never the hash itself, which would let its reader guess the password offline)."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, row["password_hash"].encode(), hashlib.sha256).hexdigest()
+
+
 def pending_signin():
     """(the `users` row, the pending state) of a password accepted in the last
-    PENDING_SECONDS for an active account with two-factor on, or (None, None)."""
+    PENDING_SECONDS for an active account with two-factor on, whose password is still the
+    one accepted, or (None, None). A password changed or reset since (perhaps because
+    someone else knew it) ends the pending step: its code or recovery code signs no one in."""
     pending = session.get(PENDING)
     row = None
     if pending and 0 <= clock.timestamp() - pending.get("at", 0) <= PENDING_SECONDS:
         row = users.by_id(get_db(), pending.get("user_id"))
+    if row is not None and not hmac.compare_digest(
+        str(pending.get("password", "")), password_mark(row)
+    ):
+        row = None
     if row is None or row["deactivated_at"] or not two_factor.is_on(get_db(), row["id"]):
         session.pop(PENDING, None)
         return None, None

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
-from factories import NOW, TODAY, checkin, person, therapist
+from factories import NOW, TODAY, checkin, person, reset_link, therapist
 from test_admin import make_admin, sql
 
 from journal import clock
@@ -242,6 +242,38 @@ def test_the_code_is_asked_for_within_five_minutes_of_the_password(app, pat):
     assert response.status_code == 302 and response.location == "/auth/login"
     assert signins_of(app, "pat@example.com") == 0
     assert client.get("/auth/2fa").location == "/auth/login"
+
+
+@pytest.mark.parametrize("how", ["changed in settings", "reset by a mailed link"])
+def test_a_password_changed_after_the_first_step_ends_the_pending_step(app, pat, how):
+    # Someone else knows Pat's password (and has a recovery code): they pass the first step.
+    # Pat, told of it, changes the password; the pending step must not sign them in after.
+    stranger, _, codes = pat
+    password_step(stranger)
+    new = "another long password"
+    if how == "changed in settings":
+        owner = app.test_client()
+        password_step(owner)
+        assert owner.post("/auth/2fa", data={"code": codes[1]}).status_code == 302
+        response = owner.post(
+            "/settings/password",
+            data={"current_password": PASSWORD, "new_password": new, "confirm": new},
+        )
+        assert response.status_code == 302
+    else:
+        pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
+        assert (
+            app.test_client().post(reset_link(app, pat_id), data={"password": new}).status_code
+            == 302
+        )
+    before = signins_of(app, "pat@example.com")
+    response = stranger.post("/auth/2fa", data={"code": codes[0]})
+    assert response.status_code == 302 and response.location == "/auth/login"
+    assert signins_of(app, "pat@example.com") == before
+    assert stranger.get("/checkin").status_code == 302
+    # The recovery code was not spent, and the new password's own first step goes on.
+    password_step(stranger, password=new)
+    assert stranger.post("/auth/2fa", data={"code": codes[0]}).status_code == 302
 
 
 def test_a_recovery_code_works_once(app, pat):
