@@ -237,6 +237,19 @@ def test_link_shown_once_and_only_its_hash_stored(app, client, patient):
     assert feed(client, secret).status_code == 200
 
 
+def test_link_is_https_when_the_app_is_configured_for_it(app, client, patient):
+    # Behind a TLS proxy that does not say so (no PROXY_HOPS), the request looks like plain
+    # http; the secret address must still be handed out as https, as a share link is, or a
+    # calendar app would fetch it (and send the secret) unencrypted.
+    app.config["HTTPS"] = True
+    response = client.post("/settings/reminders/link")
+    assert response.status_code == 201, response.text
+    secret = re.search(r"/calendar/([A-Za-z0-9_-]{43})\.ics", response.text).group(1)
+    assert f'value="https://localhost/calendar/{secret}.ics"' in response.text
+    assert "http://localhost/calendar/" not in response.text
+    assert f'href="webcal://localhost/calendar/{secret}.ics"' in response.text
+
+
 def test_secret_not_in_database_files(app, client, patient, tmp_path):
     _, _, secret = make_link(client)
     assert feed(client, secret).status_code == 200

@@ -10,6 +10,7 @@ from ..calendar import ics
 from ..data import users
 from ..db import get_db, write_transaction
 from ..fields import JournalForm
+from ..urls import public_url
 
 
 def render_reminders(form=None, new_url=None, status_code=200):
@@ -63,7 +64,7 @@ def reminder_link():
             "copied then still works. If you did not copy it, make a new one."
         )
         return redirect(url_for("settings.reminders"))
-    url = url_for("calendar.feed", secret=secret, _external=True)
+    url = public_url("calendar.feed", secret=secret)
     # Rendered here rather than redirected: the secret must not wait in the session.
     return render_reminders(new_url=url, status_code=201)
 
