@@ -110,6 +110,9 @@ SETTINGS_EVENTS = {
     "passkey-removed": ("Removed a passkey", ""),
     "two-factor-on": ("Turned two-factor sign-in on", ""),
     "two-factor-off": ("Turned two-factor sign-in off", ""),
+    # A link reads the journal for up to 90 days, whoever holds it: one made from a session
+    # left open must be seen before it is ever opened (openings show too, below).
+    "link-made": ("Made a share link", "Share links lists it, to revoke one you did not make"),
 }
 
 

@@ -49,7 +49,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from . import access, clock, figures, qr
+from . import access, account, clock, figures, qr
 from .access import owned_or_404
 from .data import links as data
 from .db import get_db
@@ -267,6 +267,7 @@ def index():
     if made is None:  # the same form sent twice at once: the other one made the link
         return render_index(already=made_by(current_user.id, key))
     link_id, token = made
+    account.record_activity("link-made")
     url = public_url("share.view", token=token)
     new = {
         "id": link_id,

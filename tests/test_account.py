@@ -579,6 +579,7 @@ def test_activity_lists_sign_ins_exports_and_openings(app, client, auth):
     assert items == [
         ("link-opened", "Someone with your share link “Dr Rivera” opened it"),
         ("link-opened", "Someone with your share link “Dr Rivera” opened it"),
+        ("link-made", "Made a share link"),
         ("export", "Downloaded report.pdf"),
         ("export", "Downloaded checkins.csv"),
         ("export", "Downloaded data.json"),

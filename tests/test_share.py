@@ -157,6 +157,19 @@ def test_the_same_form_sent_again_makes_no_second_link(app, client, patient):
     assert [link["label"] for link in links(app)] == ["Dr Rivera", "Dr Kim"]
 
 
+def test_a_link_made_shows_in_recent_activity_once(app, client, patient):
+    """A link made from a session left open is seen before it is ever opened: "Made a share
+    link" in Recent activity, once per link (a form sent again, or refused, adds nothing)."""
+    key = form_key(client).group(1)
+    form = {"label": "Dr Rivera", "days": "14", "request_key": key}
+    assert client.post("/share", data=form).status_code == 201
+    assert client.post("/share", data=form).status_code == 200  # the same form, sent again
+    assert client.post("/share", data={"label": "", "days": "14"}).status_code == 400
+    page = client.get("/settings/activity").text
+    assert page.count("Made a share link") == 1
+    assert "Dr Rivera" not in page  # what the link is called stays on Share links
+
+
 def test_an_old_form_filled_in_anew_makes_a_new_link(app, client, patient):
     key = form_key(client).group(1)
     first = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
