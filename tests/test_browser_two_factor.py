@@ -35,11 +35,13 @@ def test_set_up_two_factor_and_sign_in_with_a_code(page):
     secret = page.locator("#secret").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     page.get_by_label("Code", exact=True).fill(wrong_code(totp.now()))
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Turn two-factor sign-in on").tap()
     expect(page.locator("#code-error")).to_contain_text("That code does not match")
     looks_right(page, "settings 2fa with a wrong code", found)
 
     page.get_by_label("Code", exact=True).fill(totp.now())
+    page.get_by_label("Your password").fill(PASSWORD)  # never sent back in a page
     page.get_by_role("button", name="Turn two-factor sign-in on").tap()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)
@@ -92,6 +94,7 @@ def test_a_new_therapist_sets_up_two_factor_before_the_caseload(
 
         secret = page.locator("#secret").inner_text().replace(" ", "")
         page.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+        page.get_by_label("Your password").fill(PASSWORD)
         page.get_by_role("button", name="Turn two-factor sign-in on").tap()
         expect(page.locator("ul.recovery-codes li")).to_have_count(10)
         page.goto("/caseload")

@@ -197,7 +197,7 @@ def test_a_password_set_from_one_link_retires_every_other(app, mailing, pat, use
     assert done.status_code == 302 and done.location == "/auth/login"
     owner = app.test_client()
     assert AuthActions(owner).login(password=NEW).status_code == 302
-    turn_on(owner)
+    turn_on(owner, NEW)
 
     holder = app.test_client()
     assert holder.get(other).status_code == 404

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
 from factories import NOW, TODAY, checkin, person, reset_link, therapist
-from test_admin import make_admin, sql
+from test_admin import ADMIN_PASSWORD, make_admin, sql
 
 from journal import clock
 
@@ -33,10 +33,12 @@ def other_than(code):
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def turn_on(client):
+def turn_on(client, password=PASSWORD):
     """Turn two-factor on for the signed-in person at the held clock: (secret, recovery codes)."""
     secret = page_secret(client.get("/settings/2fa").text)
-    response = client.post("/settings/2fa", data={"code": code_at(secret, NOW)})
+    response = client.post(
+        "/settings/2fa", data={"code": code_at(secret, NOW), "password": password}
+    )
     assert response.status_code == 200, response.text
     codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", response.text)
     assert len(codes) == 10
@@ -88,14 +90,16 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     assert page_secret(client.get("/settings/2fa").text) == secret
 
     wrong = other_than(code_at(secret, NOW))
-    response = client.post("/settings/2fa", data={"code": wrong})
+    response = client.post("/settings/2fa", data={"code": wrong, "password": PASSWORD})
     assert response.status_code == 400
     assert error_at_code(response.text).startswith("That code does not match")
     assert f'value="{wrong}"' in response.text  # the input kept
     assert sql(app, "select count(*) from two_factor") == [(0,)]
     assert sql(app, "select count(*) from recovery_codes") == [(0,)]
 
-    response = client.post("/settings/2fa", data={"code": code_at(secret, NOW)})
+    response = client.post(
+        "/settings/2fa", data={"code": code_at(secret, NOW), "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "Your recovery codes" in response.text
     ((stored, last_step),) = sql(app, "select secret, last_step from two_factor")
@@ -105,6 +109,28 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     again = client.get("/settings/2fa")
     assert "Recovery codes left: <strong>10</strong> of 10." in again.text
     assert "Your recovery codes" not in again.text and "secret" not in again.text
+
+
+@pytest.mark.parametrize("password", ["", "not the password!"], ids=["missing", "wrong"])
+def test_turning_on_needs_the_password(app, password):
+    """A session left open can't tie the account to someone else's phone: the right first
+    code without the password turns nothing on, and is not counted as a wrong code."""
+    client = person(app, "pat@example.com")
+    secret = page_secret(client.get("/settings/2fa").text)
+    code = code_at(secret, NOW)
+    response = client.post("/settings/2fa", data={"code": code, "password": password})
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="password-error">([^<]+)</p>', response.text)
+    assert error and html.unescape(error[1]) in (
+        "Enter your password to turn two-factor sign-in on.",
+        "That is not your current password.",
+    )
+    assert f'value="{code}"' in response.text  # the code kept, the password never sent back
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+    assert sql(app, "select count(*) from recovery_codes") == [(0,)]
+    assert error_at_code(response.text) is None
+    response = client.post("/settings/2fa", data={"code": code, "password": PASSWORD})
+    assert response.status_code == 200 and "Your recovery codes" in response.text
 
 
 @pytest.mark.parametrize("ended", ["idle timeout", "signed out elsewhere"])
@@ -128,7 +154,9 @@ def test_a_secret_being_set_up_never_passes_to_the_next_person_on_the_browser(ap
         assert AuthActions(browser).register(email="ben@example.com").status_code == 302
     bens = page_secret(browser.get("/settings/2fa").text)
     assert bens != anas
-    response = browser.post("/settings/2fa", data={"code": code_at(bens, clock.now())})
+    response = browser.post(
+        "/settings/2fa", data={"code": code_at(bens, clock.now()), "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert sql(app, "select secret from two_factor") == [(bens,)]
 
@@ -406,7 +434,7 @@ def test_an_admin_without_two_factor_reaches_no_admin_page(app):
         assert boss.get(path).location == "/settings/2fa", path
     assert boss.post("/admin/invitations", data={"role": "therapist"}).status_code == 403
     assert sql(app, "select count(*) from tokens") == [(0,)]
-    turn_on(boss)
+    turn_on(boss, ADMIN_PASSWORD)
     assert boss.get("/admin").status_code == 200
 
 
@@ -493,10 +521,14 @@ def test_every_new_post_keeps_csrf(app):
     client = register_with_csrf(app.test_client())
     secret = page_secret(client.get("/settings/2fa").text)
     code = code_at(secret, NOW)
-    assert client.post("/settings/2fa", data={"code": code}).status_code == 400
+    assert (
+        client.post("/settings/2fa", data={"code": code, "password": PASSWORD}).status_code == 400
+    )
     assert sql(app, "select count(*) from two_factor") == [(0,)]
     token = csrf_token(client.get("/settings/2fa"))
-    response = client.post("/settings/2fa", data={"code": code, "csrf_token": token})
+    response = client.post(
+        "/settings/2fa", data={"code": code, "csrf_token": token, "password": PASSWORD}
+    )
     assert response.status_code == 200
     clock.set(NOW + timedelta(seconds=30))
     code = code_at(secret, clock.timestamp())

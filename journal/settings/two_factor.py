@@ -8,6 +8,9 @@ The logic is journal/two_factor.py. Decisions:
   hold it).
 - New recovery codes are shown once, on the page that answers the POST, never again.
 - Wrong codes here are throttled like those of signing in.
+- Turning it on asks for the password too, as adding a passkey does: a session left open must
+  not be able to tie the account to someone else's phone (and lock its owner out). Turning it
+  off and new recovery codes already ask for a code from the phone set up.
 """
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
@@ -16,13 +19,22 @@ from flask_login import current_user, login_required
 from .. import account, two_factor
 from ..db import get_db
 from ..numbers import plural
+from .general import PasswordAgainForm, your_password_field
 
 SETUP_KEY = "two_factor_setup"
+
+
+class TurnOnForm(two_factor.CodeForm, PasswordAgainForm):
+    """The first code from the app, and the password again."""
+
+    password = your_password_field("Enter your password to turn two-factor sign-in on.")
 
 
 def page(form, status=200, codes=None):
     db = get_db()
     on = two_factor.is_on(db, current_user.id)
+    if not on and not isinstance(form, TurnOnForm):  # a code sent to turn off what is off
+        form = TurnOnForm(formdata=None)
     context = {"form": form, "on": on, "codes": codes, "required": False}
     if on:
         context["left"] = two_factor.codes_left(db, current_user.id)
@@ -61,7 +73,7 @@ def wrong(form, message):
 
 @login_required
 def two_factor_page():
-    form = two_factor.CodeForm()
+    form = TurnOnForm()
     if request.method == "GET":
         return page(form)
     if not form.validate_on_submit():
