@@ -592,8 +592,9 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         )
         return kwargs, describe_overlay(kwargs, base, used)
     if name == "lift":
-        # Mood's lift whatever the metric; the page passes its lift_course in `data`.
-        lift = data.get("lift") or lift_course(person)
+        # Mood's lift whatever the metric; the page passes its lift_course in `data`, a chart
+        # its course's sessions (read once a request).
+        lift = data.get("lift") or lift_course(person, sessions=data["sessions"])
         kwargs = lift_data(lift["sessions"], start, end)
         drawn = lift_drawn(lift["sessions"], start, end)[0]
         open_at = [s.get("open_at") for s in drawn]

@@ -746,6 +746,24 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
             assert len(latest) <= 1, latest
 
 
+@pytest.mark.parametrize("name", figures.CHARTS)
+def test_a_chart_reads_each_row_once(app, course, name):
+    """A chart's request asks the database each question once (the lift chart read the
+    sessions for its course and again for the lift)."""
+    from collections import Counter
+
+    from journal import access
+
+    with app.test_request_context():
+        person = access.person(1)
+        statements = []
+        get_db().conn.set_trace_callback(statements.append)
+        response = figures.chart_response(person, name, "svg", {})
+        get_db().conn.set_trace_callback(None)
+    assert response.status_code == 200
+    assert [s for s, n in Counter(statements).items() if n > 1] == []
+
+
 def test_the_recent_cards_keep_a_check_in_saved_before_a_move_west(app, client, patient):
     # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. The check-in
     # saved on the Auckland date must not drop out of "Mood, last 7 days" and the streak
