@@ -290,7 +290,7 @@ def patient(patient_id):
         local_date=local_date,
         local_time=timezones.local_time,
         reviewed_at=reviewed_at,
-        since=reviews.since_review(person, reviewed_at, link["linked_at"]),
+        since=reviews.since_review(person, reviewed_at, link["linked_at"], context["scores"]),
         form=ReviewForm(formdata=None, data={"shown_at": clock.utcnow_iso()}),
         history=shown,
         history_page=page,

@@ -1045,4 +1045,7 @@ def view_context(person, args, shared=False):
             "height": round(charts.lift_figsize(len(lift_chart[0]["sessions"]))[1] * 100),
         },
         "heatmap": heatmap(mood["points"], data["sessions"], start, end),
+        # Every PHQ-9 and GAD-7 total, oldest first (figures.assessment_scores), for a page
+        # that reads them again (the caseload's "new since your review").
+        "scores": {"phq9": data["phq9"], "gad7": data["gad7"]},
     }

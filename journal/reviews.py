@@ -120,12 +120,14 @@ def session_facts(row):
     return facts
 
 
-def _scores(patient, since_day, changed):
-    """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before."""
+def _scores(patient, since_day, changed, scores=None):
+    """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before.
+    `scores`, every total of each kind (figures.assessment_scores), when the caller has them."""
     found = []
     for kind, name in SCORE_NAMES.items():
         previous = None
-        for day, total in figures.assessment_scores(patient.id, kind):
+        totals = figures.assessment_scores(patient.id, kind) if scores is None else scores[kind]
+        for day, total in totals:
             if day > since_day or day.isoformat() in changed[kind]:
                 found.append(
                     {
@@ -161,10 +163,11 @@ def _newest(items):
     return items[:SINCE_MAX], max(0, len(items) - SINCE_MAX)
 
 
-def since_review(patient, reviewed_at, linked_at):
+def since_review(patient, reviewed_at, linked_at, scores=None):
     """Everything new for the therapist in the patient's journal, each list newest first:
     {"since", "reviewed", "flags", "sessions", "scores", "reflections", "more", "empty"}
-    (`more`: how many of each list are left out)."""
+    (`more`: how many of each list are left out). `scores`: {kind: every total of that kind}
+    (figures.assessment_scores), when the caller has read them already."""
     today = timezones.local_today(patient.timezone)
     since, since_day, changed = _newness(patient, reviewed_at, linked_at)
     after = since_day.isoformat()
@@ -175,7 +178,7 @@ def since_review(patient, reviewed_at, linked_at):
             for row in reversed(figures.session_rows(patient.id))
             if row["day"] > after or row["updated_at"] > since
         ],
-        "scores": _scores(patient, since_day, changed),
+        "scores": _scores(patient, since_day, changed, scores),
         "reflections": _reflections(patient, since_day, changed),
     }
     result = {"since": reviewed_at or linked_at, "reviewed": reviewed_at is not None, "more": {}}

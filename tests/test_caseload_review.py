@@ -161,6 +161,25 @@ def test_new_scores_with_their_change(linked):
     assert "Check-up scores (2)" in part
 
 
+def test_the_patient_page_reads_the_scores_once(app, linked):
+    """The page's charts and its "new since your review" share one read of the PHQ-9 and
+    GAD-7 totals (each was read twice)."""
+    from collections import Counter
+
+    doc, pat, pid = linked
+    take(pat, "phq9", ago(0), [1, 1, 1, 1, 1, 1, 1, 1, 0])
+    statements = []
+    app.before_request_funcs.setdefault(None, []).insert(
+        0, lambda: get_db().conn.set_trace_callback(statements.append)
+    )
+    assert doc.get(f"/caseload/{pid}").status_code == 200
+    with app.app_context():
+        get_db().conn.set_trace_callback(None)
+    scores = [s for s in statements if "from assessments" in s]
+    assert scores != []
+    assert [s for s, n in Counter(scores).items() if n > 1] == []
+
+
 def test_a_first_score_says_so(linked):
     doc, pat, pid = linked
     later(hours=1)
