@@ -28,7 +28,7 @@ from datetime import date
 from fpdf.enums import XPos, YPos
 
 from .. import charts, figures, instruments, numbers
-from ..numbers import difference, plural
+from ..numbers import DASH, difference, plural
 from ..rules import FLAG_RULE, LIFT_HORIZON_DAYS
 from ..session_record import LABELS, figure_text
 from ..timezones import day_text
@@ -55,7 +55,6 @@ CHART_TITLES = {
 }
 FOOTER = "Self-reported in a personal journal; not a clinical measurement."
 NO_DATA = "No check-ins, sessions or check-ups were recorded in this range."
-DASH = "\u2014"
 # The most of one reflection or prompt answer a report prints (README, "Bounds").
 TEXT_MAX = 3_000
 # Page 1 lists the latest flagged days, up to this many, when the Flagged days section is on.
