@@ -470,16 +470,16 @@ def describe_overlay(data, base, used=()):
 def describe_assessments(data):
     """A text alternative for the assessments chart."""
     parts = []
-    for kind, key in (("PHQ-9", "phq9"), ("GAD-7", "gad7")):
+    for key, instrument in instruments.INSTRUMENTS.items():
         scores = data[key]
         if scores:
             last_day, last = scores[-1]
             parts.append(
-                f"{kind}: {len(scores)} in this range, latest {last} "
+                f"{instrument.title}: {len(scores)} in this range, latest {last} "
                 f"({instruments.band(key, last)}) on {day_text(last_day, 'date_year')}"
             )
         else:
-            parts.append(f"{kind}: none in this range")
+            parts.append(f"{instrument.title}: none in this range")
     return "; ".join(parts) + "."
 
 

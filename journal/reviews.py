@@ -30,7 +30,6 @@ from .session_record import LABELS
 
 FLAG_DAYS = 14
 SINCE_MAX = 20
-SCORE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 
 
 def last_review(therapist_id, patient_id):
@@ -124,7 +123,7 @@ def _scores(patient, since_day, changed, scores=None):
     """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before.
     `scores`, every total of each kind (figures.assessment_scores), when the caller has them."""
     found = []
-    for kind, name in SCORE_NAMES.items():
+    for kind, instrument in instruments.INSTRUMENTS.items():
         previous = None
         totals = figures.assessment_scores(patient.id, kind) if scores is None else scores[kind]
         for day, total in totals:
@@ -132,7 +131,7 @@ def _scores(patient, since_day, changed, scores=None):
                 found.append(
                     {
                         "kind": kind,
-                        "name": name,
+                        "name": instrument.title,
                         "day": day,
                         "total": total,
                         "band": instruments.band(kind, total),
