@@ -244,8 +244,8 @@ RESPONSE_REASON_TEXTS = {
     "no_scores": "no PHQ-9 yet",
     "no_session": "no session logged yet, so there is no treatment baseline",
     "no_baseline": "no PHQ-9 before the first session, so there is no treatment baseline",
-    "baseline_below_10": "baseline below 10: response and remission are defined only from a "
-    "baseline PHQ-9 of 10 or more",
+    "baseline_below_10": f"baseline below {rules.RESPONSE_MIN_BASELINE}: response and remission "
+    f"are defined only from a baseline PHQ-9 of {rules.RESPONSE_MIN_BASELINE} or more",
     "no_later_score": "no PHQ-9 since the baseline",
 }
 # The same reasons, short enough for the report's two-line figure box (its full note, on the
@@ -254,12 +254,13 @@ RESPONSE_SHORT = {
     "no_scores": "no PHQ-9 yet",
     "no_session": "no session yet",
     "no_baseline": "no PHQ-9 before treatment",
-    "baseline_below_10": "baseline below 10",
+    "baseline_below_10": f"baseline below {rules.RESPONSE_MIN_BASELINE}",
     "no_later_score": "no PHQ-9 since baseline",
 }
 RESPONSE_RULE = (
-    "Response: a PHQ-9 at most half the baseline; remission: below 5. Both are counted only "
-    "from a baseline of 10 or more, the last PHQ-9 on or before the first session."
+    f"Response: a PHQ-9 at most half the baseline; remission: below {rules.REMISSION_BELOW}. "
+    f"Both are counted only from a baseline of {rules.RESPONSE_MIN_BASELINE} or more, the last "
+    "PHQ-9 on or before the first session."
 )
 
 
@@ -273,7 +274,10 @@ def response_status(phq9):
         return "Not shown", RESPONSE_REASON_TEXTS[phq9["reason"]]
     latest, base = phq9["latest"], phq9["baseline"]
     if phq9["remission"]:
-        return "Remission", f"latest {latest}, below 5, from a baseline of {base}"
+        return (
+            "Remission",
+            f"latest {latest}, below {rules.REMISSION_BELOW}, from a baseline of {base}",
+        )
     if phq9["response"]:
         return "Response", f"latest {latest} is at most half the baseline of {base}"
     return "Not yet", f"latest {latest} is more than half the baseline of {base}"
