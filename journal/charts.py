@@ -73,7 +73,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from .numbers import plural
-from .rules import GAD7_BANDS, PHQ9_BANDS
+from .rules import BASELINE_DAYS, BASELINE_MIN_CHECKINS, GAD7_BANDS, PHQ9_BANDS
 
 FIGSIZE = (6.4, 3.6)
 ASSESSMENTS_FIGSIZE = (6.4, 4.8)
@@ -87,7 +87,8 @@ ROLLING_GAP_DAYS = 7
 
 NO_CHECKINS_MESSAGE = "No check-ins in this range"
 NO_BASELINE_MESSAGE = (
-    "Not enough data: a baseline needs 3 check-ins in the 14 days before the first session"
+    f"Not enough data: a baseline needs {BASELINE_MIN_CHECKINS} check-ins in the "
+    f"{BASELINE_DAYS} days before the first session"
 )
 NO_PHQ9_MESSAGE = "No PHQ-9 scores in this range"
 NO_GAD7_MESSAGE = "No GAD-7 scores in this range"

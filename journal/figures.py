@@ -37,7 +37,13 @@ from .data import symptoms as symptom_data
 from .db import get_db
 from .joined import joined_day
 from .numbers import difference, figure, plural, rounded, rounded_difference
-from .rules import BASELINE_DAYS, LIFT_HORIZON_DAYS, PRE_LEVEL_DAYS, RESPONSE_MIN_BASELINE
+from .rules import (
+    BASELINE_DAYS,
+    BASELINE_MIN_CHECKINS,
+    LIFT_HORIZON_DAYS,
+    PRE_LEVEL_DAYS,
+    RESPONSE_MIN_BASELINE,
+)
 from .timezones import day_text
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
@@ -431,8 +437,9 @@ def describe_overlay(data, base, used=()):
     label = data["label"]
     if base is None:
         return (
-            f"{label} after sessions: no baseline yet. It needs at least 3 check-ins in "
-            "the 14 days before the first session."
+            f"{label} after sessions: no baseline yet. It needs at least "
+            f"{BASELINE_MIN_CHECKINS} check-ins in the {BASELINE_DAYS} days before the first "
+            "session."
         )
     if not data["series"]:
         return f"{label} after sessions: no sessions with check-ins around them in this range."
@@ -496,7 +503,7 @@ def describe_lift(data, base, open_at=None):
     reference = (
         f"the baseline of {figure(base)}"
         if base is not None
-        else "the mean mood of the 3 days before each session"
+        else f"the mean mood of the {PRE_LEVEL_DAYS} days before each session"
     )
     count = plural(len(sessions), "session")
     later = data.get("later", 0)
@@ -761,7 +768,11 @@ def lift_words(course, whose="your"):
     if not measured and whose != "your":
         text = (
             "Not measured yet: it needs a session and check-ins on the days after it"
-            + ("" if course["baseline"] is not None else ", and a few on the 3 days before it")
+            + (
+                ""
+                if course["baseline"] is not None
+                else f", and a few on the {PRE_LEVEL_DAYS} days before it"
+            )
             + "."
         )
     elif not sessions:
@@ -770,8 +781,8 @@ def lift_words(course, whose="your"):
         text = "Check in on the days after your next session to see how long it lasts."
         if all(s["reference"] is None for s in sessions):
             text = (
-                "Check in on a few of the 3 days before your next session and on the days "
-                "after it to see how long it lasts."
+                f"Check in on a few of the {PRE_LEVEL_DAYS} days before your next session and "
+                "on the days after it to see how long it lasts."
             )
     else:
         # "last 6" only when those are the last 6: a session without a figure in between

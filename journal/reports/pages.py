@@ -29,7 +29,14 @@ from fpdf.enums import XPos, YPos
 
 from .. import charts, figures, instruments, numbers
 from ..numbers import DASH, difference, plural
-from ..rules import FLAG_RULE, LIFT_HORIZON_DAYS
+from ..rules import (
+    BASELINE_DAYS,
+    BASELINE_MIN_CHECKINS,
+    FLAG_RULE,
+    LIFT_HORIZON_DAYS,
+    PRE_LEVEL_DAYS,
+    RECENT_DAYS,
+)
 from ..session_record import LABELS, figure_text
 from ..timezones import day_text
 from .content import SECTION_LABELS, SECTIONS
@@ -234,7 +241,7 @@ def _first_page(pdf, data, span, sections):
     flags = data["flags"]
     pdf.figure_boxes(
         [
-            ("Mood, last 7 days", _num(recent["mean"]), mood_note, TEXT),
+            (f"Mood, last {RECENT_DAYS} days", _num(recent["mean"]), mood_note, TEXT),
             (
                 "PHQ-9 (depression)",
                 _num(phq9["latest"], "{}"),
@@ -289,11 +296,17 @@ def _first_page(pdf, data, span, sections):
 
     pdf.heading("Mood and check-ups", size=12, space=3)
     if base is None:
-        base_text = "not established: it needs 3 check-ins in the 14 days before the first session"
+        base_text = (
+            f"not established: it needs {BASELINE_MIN_CHECKINS} check-ins in the "
+            f"{BASELINE_DAYS} days before the first session"
+        )
     else:
-        base_text = f"{numbers.figure(base)} of 10 (mean of the 14 days before the first session)"
+        base_text = (
+            f"{numbers.figure(base)} of 10 (mean of the {BASELINE_DAYS} days before the first "
+            "session)"
+        )
     if recent["mean"] is None:
-        recent_text = "no check-ins in the last 7 days of this range"
+        recent_text = f"no check-ins in the last {RECENT_DAYS} days of this range"
     else:
         recent_text = (
             f"{numbers.figure(recent['mean'])} of 10 ({day_text(recent['start'], 'date_year')} to "
@@ -302,7 +315,7 @@ def _first_page(pdf, data, span, sections):
     lift = data["lift"]
     rows = [
         ("Baseline mood", base_text),
-        ("Mood, last 7 days", recent_text),
+        (f"Mood, last {RECENT_DAYS} days", recent_text),
         # The floor's trend follows the lift in its row, when there is one (a row less).
         ("How long the lift lasted", " ".join(filter(None, (lift["text"], lift["trend"])))),
         ("PHQ-9", _score_text(phq9, bool(data["sessions_total"]))),
@@ -430,12 +443,14 @@ def _sessions(pdf, data):
     reference = (
         "the baseline mood"
         if data["baseline"] is not None
-        else "the mean mood of the 3 days before the session (no baseline is established)"
+        else f"the mean mood of the {PRE_LEVEL_DAYS} days before the session (no baseline is "
+        "established)"
     )
     pdf.para(
         "Moods are 0\u201310. Dissociation is the patient's own 0\u201310 rating, not a "
         "validated scale. Blood pressure in mmHg, before and after the dose. Day-1 change: the "
-        "mood on the day after the session less the mean mood of the 3 days before it. Lift: "
+        f"mood on the day after the session less the mean mood of the {PRE_LEVEL_DAYS} days "
+        "before it. Lift: "
         f"how long mood stayed above {reference} after the session, to the last check-in above "
         f"it before the first at or below it, within {LIFT_HORIZON_DAYS} days and before the "
         "next session; \u201cstill going\u201d when no check-in in that time came back to it "
@@ -484,7 +499,7 @@ def _windows(pdf, data):
             "#",
             "Date",
             "Window days used",
-            "Mood 3 days before",
+            f"Mood {PRE_LEVEL_DAYS} days before",
             "Window mean",
             "Change from baseline",
             "Best day against baseline",
