@@ -39,7 +39,7 @@ from . import figures, rules, two_factor
 from .data import audit, links, owned, users
 from .db import Page, get_db, page_of
 from .people import User
-from .rules import CRISIS_MOOD, FLAG_RULE
+from .rules import CRISIS_MOOD
 from .session_record import LABELS, PROMPTS, latest_mood, needs_crisis_resources
 from .tags import visible
 
@@ -370,7 +370,6 @@ def patient_context(patient, args):
     return {
         **context,
         "flags": flagged_days(patient.id, context["start"], context["end"]),
-        "flag_rule": FLAG_RULE,
         "reflections": shared_reflections(patient.id, context["start"], context["end"]),
     }
 

@@ -77,15 +77,11 @@ from .fields import JournalForm, strip
 from .numbers import figure, plural, rounded
 from .reports.content import default_range
 from .reports.pdf import pdf_response
-from .reviews import FLAG_DAYS
-from .rules import FLAG_RULE, RECENT_DAYS
+from .rules import FLAG_DAYS, RECENT_DAYS, SILENT_DAYS
 from .therapist_link import format_code, invite_code, link_of, linked_patients
 from .timezones import day_text, local_date
 
 bp = Blueprint("caseload", __name__)
-
-SILENT_DAYS = 5
-
 
 # Who needs attention (pure: plain data in, plain data out)
 
@@ -250,7 +246,6 @@ def index():
         notices=[notice_text(n, current_user.timezone) for n in reviews.notices(current_user.id)],
         notice_days=NOTICE_DAYS,
         local_date=local_date,
-        flag_rule=FLAG_RULE,
         form=JournalForm(),
     )
 
@@ -297,7 +292,6 @@ def patient(patient_id):
         history_pages=pages,
         flag_count=flag_count,
         reflection_count=reflection_count,
-        flag_rule=FLAG_RULE,
         **context,
     )
 

@@ -26,9 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from . import access, clock, figures, instruments, timezones
 from .data import reviews as data
 from .db import get_db
+from .rules import FLAG_DAYS
 from .session_record import LABELS
 
-FLAG_DAYS = 14
 SINCE_MAX = 20
 
 

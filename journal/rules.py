@@ -45,6 +45,12 @@ REMISSION_BELOW = 5
 # (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.
 DOSE_AGREES = (0.75, 4 / 3)
 
+# Who needs attention on the caseload: a flagged day of the last FLAG_DAYS days (to the
+# patient's today) not yet reviewed, a RECENT_DAYS mean below baseline, or SILENT_DAYS or more
+# without a check-in.
+FLAG_DAYS = 14
+SILENT_DAYS = 5
+
 # A mood of 0..CRISIS_MOOD, on a check-in or as a session's latest rating, calls for the
 # crisis resources and flags the day for the therapist.
 CRISIS_MOOD = 2

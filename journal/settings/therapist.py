@@ -21,7 +21,6 @@ from wtforms.validators import DataRequired, Length
 
 from ..access import patient_required
 from ..fields import JournalForm, strip
-from ..rules import FLAG_RULE
 from ..therapist_link import WRONG_CODE, link, link_of, therapist_by_code, unlink
 from ..timezones import local_date
 
@@ -58,7 +57,6 @@ def render_link(form, status=200):
         link=link_of(current_user.id),
         local_date=local_date,
         unlink_form=JournalForm(),
-        flag_rule=FLAG_RULE,
     ), status
 
 
