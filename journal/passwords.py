@@ -24,6 +24,11 @@ COMMON_MESSAGE = (
     "This password is one of the most common; choose a less guessable one, like a short sentence."
 )
 LENGTH_MESSAGE = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+# The hints under a new password's field: on signing up or from a reset link, and in Settings.
+NEW_PASSWORD_HINT = f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember."
+CHANGE_PASSWORD_HINT = (
+    f"At least {PASSWORD_MIN} characters, and not one of the most common passwords."
+)
 
 
 def hash_password(password):
@@ -62,10 +67,12 @@ def password_problem(password):
     return None
 
 
-def password_field(label, autocomplete):
-    """A password input with the rules every new password follows: length, and not common."""
+def password_field(label, autocomplete, hint=NEW_PASSWORD_HINT):
+    """A password input with the rules every new password follows (length, and not common),
+    and `hint` under it, which states the length."""
     return PasswordField(
         label,
+        description=hint,
         validators=[
             InputRequired("Enter a password."),
             Length(

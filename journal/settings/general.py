@@ -24,7 +24,13 @@ from ..fields import (
     version_digests,
 )
 from ..numbers import plural
-from ..passwords import hash_password, password_field, record_failure, throttle_wait
+from ..passwords import (
+    CHANGE_PASSWORD_HINT,
+    hash_password,
+    password_field,
+    record_failure,
+    throttle_wait,
+)
 from ..people import renew_signin
 from ..rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
@@ -186,7 +192,7 @@ class PasswordForm(JournalForm):
         validators=[InputRequired("Enter your current password.")],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = password_field("New password", "new-password")
+    new_password = password_field("New password", "new-password", CHANGE_PASSWORD_HINT)
     confirm = PasswordField(
         "New password again",
         validators=[
