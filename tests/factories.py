@@ -6,18 +6,22 @@ and a run never straddles midnight. Test modules import `TODAY` (or `NOW`) from 
 conftest) instead of reading the system clock.
 
 Two kinds of factory:
-- through the real forms, with a test client (`person`, `therapist`, `checkin`, `session`,
-  `take`): what a person would do, the app's own checks included;
+- through the real forms, with a test client (`person`, `therapist`, `make_admin`, `checkin`,
+  `session`, `take`, `invite_code` and `link`): what a person would do, the app's own checks
+  included;
 - straight into the database through sqlite-utils (`insert`, `add_session`, `add_assessment`,
-  `new_user`): history in bulk, or rows the forms would refuse (days long past, fixed time
-  stamps). These take the app (or, for `new_user`, an open `Database`, as the benchmarks use).
+  `new_user`; `sql` and `user_id` read it): history in bulk, or rows the forms would refuse
+  (days long past, fixed time stamps). These take the app (or, for `new_user`, an open
+  `Database`, as the benchmarks use).
 """
 
+import re
 from datetime import UTC, datetime, time
 
 NOW = datetime.combine(datetime.now(UTC).date(), time(12), UTC)
 TODAY = NOW.date()
 PASSWORD = "correct horse battery"
+ADMIN_PASSWORD = "the clinic's own passphrase"
 # Rows written straight into a database share one made-up time stamp.
 STAMP = "2026-01-01T00:00:00+00:00"
 
@@ -52,6 +56,36 @@ def therapist(app, email="doc@example.com", **extra):
     """A test client signed in as a newly registered therapist, Dr Rivera (registered from an
     admin's invitation, the one way a therapist joins by default: see `invitation`)."""
     return person(app, email, role="therapist", display_name="Dr Rivera", **extra)
+
+
+def make_admin(app, email="boss@example.com"):
+    """An admin from the command line (`flask create-admin`); the client signed in as them."""
+    from conftest import AuthActions
+
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", email], input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    response = AuthActions(client).login(email=email, password=ADMIN_PASSWORD)
+    assert response.status_code == 302
+    assert response.location == "/admin"
+    return client
+
+
+def invite_code(client):
+    """The invite code on the caseload of the therapist signed in on `client`."""
+    response = client.get("/caseload")
+    assert response.status_code == 200
+    match = re.search(r'id="invite-code">([^<]+)<', response.text)
+    assert match, "no invite code on the caseload"
+    return match.group(1)
+
+
+def link(client, code):
+    """Link the patient signed in on `client` to the therapist whose invite code is `code`,
+    through the settings form; its answer."""
+    return client.post("/settings/therapist", data={"invite_code": code})
 
 
 def invitation(app, role="therapist", email=None):
@@ -141,6 +175,19 @@ def add_assessment(app, kind, day, total, user_id=1, answers="[]", stamp=STAMP, 
     """A stored questionnaire score; its id."""
     values = {"kind": kind, "day": day, "answers": answers, "total": total, **row}
     return insert(app, "assessments", user_id, stamp, **values)
+
+
+def sql(app, statement, params=()):
+    """The rows of one SQL statement on the app's database."""
+    from journal.db import get_db
+
+    with app.app_context():
+        return get_db().execute(statement, params).fetchall()
+
+
+def user_id(app, email):
+    """The id of the account with `email`."""
+    return sql(app, "select id from users where email = ?", [email])[0][0]
 
 
 def new_user(db, **user):

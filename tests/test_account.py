@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import invitation, reset_link
+from factories import invitation, invite_code, reset_link, user_id
 from test_passkeys import add_passkey
 
 from journal import account, clock, devices
@@ -31,11 +31,6 @@ def count(app, table, where="1", params=()):
     with app.app_context():
         sql = f"select count(*) from [{table}] where {where}"  # noqa: S608 (the tests' own)
         return get_db().execute(sql, params).fetchone()[0]
-
-
-def user_id(app, email):
-    with app.app_context():
-        return get_db().execute("select id from users where email = ?", [email]).fetchone()[0]
 
 
 # Common passwords
@@ -367,7 +362,7 @@ def two_people(app, client):
     """pat (this client) and sam (another), each with data, both linked to one therapist."""
     doc = app.test_client()
     AuthActions(doc).register(email="doc@example.com", role="therapist")
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     people = {}
     for email, words in (("pat@example.com", "pat's own words"), ("sam@example.com", "sam's")):
         person = client if email.startswith("pat") else app.test_client()

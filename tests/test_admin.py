@@ -7,38 +7,28 @@ import sqlite3
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import TODAY, checkin, person, reset_link, session, therapist
+from factories import (
+    ADMIN_PASSWORD,
+    TODAY,
+    checkin,
+    invite_code,
+    link,
+    make_admin,
+    person,
+    reset_link,
+    session,
+    sql,
+    therapist,
+    user_id,
+)
 
 from journal import access, clock
 from journal.db import get_db
 from journal.migrations import migrations
 
 DAY = TODAY.isoformat()
-ADMIN_PASSWORD = "the clinic's own passphrase"
 # Words that stand for a patient's health data: none may reach an admin's page.
 HEALTH_WORDS = ("Slept badly after the drive", "walked-by-the-river", "Quiet infusion room")
-
-
-def sql(app, statement, params=()):
-    with app.app_context():
-        return get_db().execute(statement, params).fetchall()
-
-
-def make_admin(app, email="boss@example.com"):
-    """An admin from the command line; the client signed in as them."""
-    result = app.test_cli_runner().invoke(
-        args=["create-admin", email], input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n"
-    )
-    assert result.exit_code == 0, result.output
-    client = app.test_client()
-    response = AuthActions(client).login(email=email, password=ADMIN_PASSWORD)
-    assert response.status_code == 302
-    assert response.location == "/admin"
-    return client
-
-
-def user_id(app, email):
-    return sql(app, "select id from users where email = ?", [email])[0][0]
 
 
 @pytest.fixture
@@ -48,8 +38,7 @@ def clinic(app):
     checkin(pat, DAY, 3, reflection=HEALTH_WORDS[0], tags=HEALTH_WORDS[1])
     session(pat, DAY, intention=HEALTH_WORDS[2])
     doc = therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
-    assert pat.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+    assert link(pat, invite_code(doc)).status_code == 302
     boss = make_admin(app)
     return app, {"patient": pat, "therapist": doc, "admin": boss, "stranger": app.test_client()}
 
@@ -427,18 +416,18 @@ def test_deactivating_retires_the_reset_links_made_before(app, clinic):
 
 def test_no_one_links_to_a_deactivated_therapist(clinic):
     app, clients = clinic
-    code = re.search(r'id="invite-code">([^<]+)<', clients["therapist"].get("/caseload").text)
+    code = invite_code(clients["therapist"])
     doc_id = user_id(app, "doc@example.com")
     assert clients["admin"].post(f"/admin/users/{doc_id}/deactivate").status_code == 302
     sam = person(app, "sam@example.com")
-    response = sam.post("/settings/therapist", data={"invite_code": code.group(1)})
+    response = sam.post("/settings/therapist", data={"invite_code": code})
     assert response.status_code == 400
     assert "You are not linked to a therapist" in response.text
     sam_id = user_id(app, "sam@example.com")
     assert sql(app, "select count(*) from therapist_links where patient_id = ?", [sam_id]) == [(0,)]
     # Reactivated, the same code links again.
     assert clients["admin"].post(f"/admin/users/{doc_id}/reactivate").status_code == 302
-    assert sam.post("/settings/therapist", data={"invite_code": code.group(1)}).status_code == 302
+    assert sam.post("/settings/therapist", data={"invite_code": code}).status_code == 302
 
 
 def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):

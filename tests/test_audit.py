@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions
-from factories import NOW, TODAY, checkin, person, therapist
+from factories import NOW, TODAY, checkin, invite_code, person, therapist, user_id
 
 from journal import clock
 from journal.data import audit
@@ -17,22 +17,11 @@ from journal.db import get_db
 REFLECTION = "Zanzibar-heron reflection words"
 
 
-def user_id(app, email):
-    with app.app_context():
-        return get_db().execute("select id from users where email = ?", [email]).fetchone()[0]
-
-
 def rows(app):
     with app.app_context():
         found = get_db().execute("select * from audit order by id")
         columns = [d[0] for d in found.description]
         return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
-
-
-def invite_code(client):
-    match = re.search(r'id="invite-code">([^<]+)<', client.get("/caseload").text)
-    assert match, "no invite code on the caseload"
-    return match.group(1)
 
 
 @pytest.fixture(autouse=True)

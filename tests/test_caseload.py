@@ -5,7 +5,17 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
-from factories import TODAY, checkin, person, session, take, therapist
+from factories import (
+    TODAY,
+    checkin,
+    invite_code,
+    link,
+    person,
+    session,
+    take,
+    therapist,
+    user_id,
+)
 
 from journal import access, timezones
 from journal.caseload import order_key, review
@@ -18,23 +28,6 @@ CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
 
 def ago(days):
     return (TODAY - timedelta(days=days)).isoformat()
-
-
-def user_id(app, email):
-    with app.app_context():
-        return get_db().execute("select id from users where email = ?", [email]).fetchone()[0]
-
-
-def invite_code(client):
-    response = client.get("/caseload")
-    assert response.status_code == 200
-    match = re.search(r'id="invite-code">([^<]+)<', response.text)
-    assert match, "no invite code on the caseload"
-    return match.group(1)
-
-
-def link(client, code):
-    return client.post("/settings/therapist", data={"invite_code": code})
 
 
 def links(app):

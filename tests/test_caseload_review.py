@@ -8,9 +8,21 @@ from io import BytesIO
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
-from factories import NOW, TODAY, checkin, insert, person, session, take, therapist
+from factories import (
+    NOW,
+    TODAY,
+    checkin,
+    insert,
+    invite_code,
+    link,
+    person,
+    session,
+    take,
+    therapist,
+    user_id,
+)
 from pypdf import PdfReader
-from test_caseload import ago, cards, invite_code, link, user_id
+from test_caseload import ago, cards
 from test_erasure import found
 
 from journal import clock
@@ -431,7 +443,7 @@ def test_review_needs_the_csrf_token(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     doc = register_with_csrf(app.test_client(), "doc@example.com", role="therapist")
     pat = register_with_csrf(app.test_client(), "pat@example.com")
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     token = csrf_token(pat.get("/settings/therapist"))
     pat.post("/settings/therapist", data={"invite_code": code, "csrf_token": token})
     pid = user_id(app, "pat@example.com")

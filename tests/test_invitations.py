@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import NOW, invitation, person, reset_link
-from test_admin import make_admin, sql
+from factories import NOW, invitation, make_admin, person, reset_link, sql
 
 from journal import FLAGS, clock, create_app, onetime
 from journal.auth import THERAPIST_BY_INVITATION

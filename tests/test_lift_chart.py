@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
-from factories import TODAY, add_session, checkin, insert, person, therapist
+from factories import TODAY, add_session, checkin, insert, invite_code, person, therapist
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from matplotlib.patches import Rectangle
@@ -238,7 +238,7 @@ def capped(app, client, patient):
 def linked_doctor(app, client):
     """A therapist the patient has linked to, and the patient's id."""
     doc = therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
     with app.app_context():
         patient_id = next(get_db()["users"].rows_where("email = ?", ["pat@example.com"]))["id"]

@@ -15,9 +15,8 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, make_app
-from factories import NOW, TODAY, invitation, reset_link
+from factories import NOW, TODAY, invitation, invite_code, make_admin, reset_link
 from flask_wtf import FlaskForm
-from test_admin import make_admin
 from werkzeug.exceptions import HTTPException, NotFound
 from wtforms.fields.core import UnboundField
 
@@ -217,7 +216,7 @@ def cast(folder):
     app = make_app(folder, MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_FROM="journal@example.com",
                    PUBLIC_URL="http://localhost")  # fmt: skip
     doc = sign_up(app, "doc@example.com", role="therapist", display_name="Dr Rivera")
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     pat = sign_up(app, "pat@example.com")
     for url, data in [
         ("/settings/therapist", {"invite_code": code}),

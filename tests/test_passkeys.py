@@ -15,8 +15,7 @@ import pytest
 from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from factories import NOW, person, reset_link, therapist
-from test_admin import sql
+from factories import NOW, person, reset_link, sql, therapist
 
 from journal import clock
 

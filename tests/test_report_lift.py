@@ -11,7 +11,7 @@ from io import BytesIO
 import factories
 import pytest
 from conftest import AuthActions, make_app
-from factories import TODAY
+from factories import TODAY, invite_code
 from pypdf import PdfReader
 
 from journal import reports
@@ -307,7 +307,7 @@ def test_a_lift_open_at_the_42_day_cap_reads_so_in_both_reports(app, client, pat
     for offset in (0, 50, 95):
         factories.add_session(app, (first + timedelta(days=offset)).isoformat(), hour=10)
     doc = factories.therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
     # The patient registered first: id 1, whose rows the factories write.
     for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):
@@ -345,7 +345,7 @@ def log_a_session_then_move_west(app, client, auth):
 def test_a_session_logged_before_a_move_west_is_in_both_reports(app, client, auth):
     second = log_a_session_then_move_west(app, client, auth)
     doc = factories.therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
     # The patient registered first: id 1.
     for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):

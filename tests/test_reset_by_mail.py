@@ -11,9 +11,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import AuthActions, csrf_token
-from factories import NOW, signed_in_twice
+from factories import NOW, make_admin, signed_in_twice, sql
 from live import free_port
-from test_admin import make_admin, sql
 from test_two_factor import turn_on
 
 from journal import clock

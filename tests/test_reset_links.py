@@ -9,8 +9,16 @@ from datetime import timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import NOW, PASSWORD, invitation, person, reset_link, signed_in_twice
-from test_admin import make_admin, sql
+from factories import (
+    NOW,
+    PASSWORD,
+    invitation,
+    make_admin,
+    person,
+    reset_link,
+    signed_in_twice,
+    sql,
+)
 
 from journal import clock
 

@@ -9,8 +9,18 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
-from factories import NOW, TODAY, checkin, person, reset_link, therapist
-from test_admin import ADMIN_PASSWORD, make_admin, sql
+from factories import (
+    ADMIN_PASSWORD,
+    NOW,
+    TODAY,
+    checkin,
+    invite_code,
+    make_admin,
+    person,
+    reset_link,
+    sql,
+    therapist,
+)
 
 from journal import clock
 
@@ -394,7 +404,7 @@ def linked(app):
     pat = person(app, "pat@example.com")
     checkin(pat, TODAY.isoformat(), 3, reflection=HEALTH)
     doc = therapist(app)
-    code = re.search(r'id="invite-code">([^<]+)<', doc.get("/caseload").text).group(1)
+    code = invite_code(doc)
     assert pat.post("/settings/therapist", data={"invite_code": code}).status_code == 302
     app.config["REQUIRE_2FA_FOR_STAFF"] = True
     return sql(app, "select id from users where email = 'pat@example.com'")[0][0], doc
