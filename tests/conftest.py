@@ -138,6 +138,12 @@ def csrf_token(response):
     return match.group(1)
 
 
+def error_for(response, field):
+    """The error message shown at form field `field`, or None."""
+    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
+    return match.group(1) if match else None
+
+
 class AuthActions:
     """Register and log in people through the real forms."""
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import factories
 import pytest
+from conftest import error_for
 from factories import TODAY
 
 from journal import access, clock, instruments
@@ -70,11 +71,6 @@ def rows(app, user_id=None):
         return list(
             get_db()["assessments"].rows_where(where, [user_id] if user_id else None, order_by="id")
         )
-
-
-def error_for(response, field):
-    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
-    return match.group(1) if match else None
 
 
 def form_data(answers, day=YESTERDAY, **extra):

@@ -4,7 +4,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
+from conftest import PASSWORD, AuthActions, csrf_token, error_for, make_app, register_with_csrf
 from factories import (
     TODAY,
     checkin,
@@ -47,11 +47,6 @@ def cards(page):
     """Each patient's card on the caseload, top to bottom, by name."""
     chunks = page.split('<article class="caseload-patient"')[1:]
     return {re.search(r'<a href="/caseload/\d+">([^<]+)</a>', c).group(1): c for c in chunks}
-
-
-def field_error(response, field="invite_code"):
-    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
-    return match.group(1) if match else None
 
 
 # Log-in, landing and navigation
@@ -197,7 +192,7 @@ def test_wrong_code_is_400_with_the_message_and_nothing_stored(app, typed, messa
     pat = person(app, "pat@example.com")
     response = link(pat, typed)
     assert response.status_code == 400
-    assert field_error(response) == message
+    assert error_for(response, "invite_code") == message
     if typed.strip():
         assert f'value="{typed}"' in response.text  # the person's input is kept
     assert links(app) == []
@@ -226,7 +221,7 @@ def test_a_new_code_replaces_the_old_and_keeps_existing_links(app):
     second = person(app, "second@example.com", display_name="Second")
     response = link(second, old)
     assert response.status_code == 400
-    assert field_error(response) == WRONG_CODE
+    assert error_for(response, "invite_code") == WRONG_CODE
     assert link(second, new).status_code == 302
     assert sorted(cards(doc.get("/caseload").text)) == ["First", "Second"]
 
@@ -887,7 +882,7 @@ def test_a_hostile_invite_code_answers_promptly(app, typed):
     response = link(pat, typed)
     assert time.perf_counter() - started < 5  # a hang guard
     assert response.status_code == 400
-    assert field_error(response) == WRONG_CODE
+    assert error_for(response, "invite_code") == WRONG_CODE
     assert links(app) == []
 
 

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_app
+from conftest import error_for, make_app
 from factories import TODAY
 
 from journal import clock
@@ -21,11 +21,6 @@ def rows(app, user_id=None):
     with app.app_context():
         where = "user_id = ?" if user_id else None
         return list(get_db()["checkins"].rows_where(where, [user_id] if user_id else None))
-
-
-def error_for(response, field):
-    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
-    return match.group(1) if match else None
 
 
 def post(client, url="/checkin", **data):

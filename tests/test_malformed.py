@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
-from conftest import PASSWORD, AuthActions, LiveServer, make_app
+from conftest import PASSWORD, AuthActions, LiveServer, error_for, make_app
 from factories import NOW, TODAY, invitation, invite_code, make_admin, reset_link
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException, NotFound
@@ -73,11 +73,6 @@ NOT_TEXT = [
 ]
 
 
-def field_error(response, field):
-    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
-    return match.group(1) if match else None
-
-
 def post_json(client, url, body):
     return client.post(url, data=body, content_type="application/json")
 
@@ -89,7 +84,7 @@ def test_login_refuses_json_values_that_are_not_text_at_the_field(client, auth, 
     body = b'{"email": ' + value + b', "password": "' + PASSWORD.encode() + b'"}'
     response = post_json(client, "/auth/login", body)
     assert response.status_code == 400
-    assert message in field_error(response, "email")
+    assert message in error_for(response, "email")
     assert client.get("/checkin").status_code == 302  # not signed in
 
 
@@ -100,7 +95,7 @@ def test_checkin_refuses_json_values_that_are_not_text_and_stores_nothing(
     body = b'{"date": "' + DAY.encode() + b'", "mood": "5", "reflection": ' + value + b"}"
     response = post_json(client, "/checkin", body)
     assert response.status_code == 400
-    assert message in field_error(response, "reflection")
+    assert message in error_for(response, "reflection")
     with app.app_context():
         assert get_db()["checkins"].count == 0
 
@@ -479,7 +474,7 @@ def test_forms_refuse_a_date_that_is_not_yyyy_mm_dd(app, client, patient, text):
     ]:
         response = post_json(client, url_, json_text(data))
         assert response.status_code == 400, url_
-        assert field_error(response, "date") == DATE_MESSAGE, url_
+        assert error_for(response, "date") == DATE_MESSAGE, url_
         with app.app_context():
             assert get_db()[table].count == 0
 
@@ -498,11 +493,11 @@ def test_urls_and_query_arguments_refuse_a_date_that_is_not_yyyy_mm_dd(client, p
         assert client.get(path).status_code == 404, path
     response = client.get(f"/checkin?date={quote(text)}")
     assert response.status_code == 400
-    assert DATE_MESSAGE in field_error(response, "date")
+    assert DATE_MESSAGE in error_for(response, "date")
     for arg in ("start", "end"):
         response = client.get(f"/export/report.pdf?{arg}={quote(text)}")
         assert response.status_code == 400
-        assert field_error(response, arg) == DATE_MESSAGE
+        assert error_for(response, arg) == DATE_MESSAGE
 
 
 @pytest.mark.parametrize("text", NOT_DAYS)
@@ -660,7 +655,7 @@ def test_a_csrf_token_that_is_not_text_is_refused_like_a_wrong_one(secure, path,
 def test_white_space_alone_is_no_answer(app, client, patient, url_, data, field, message, table):
     response = client.post(url_, data=data)
     assert response.status_code == 400
-    assert message in field_error(response, field)
+    assert message in error_for(response, field)
     with app.app_context():
         assert get_db()[table].count == 0
 
@@ -670,7 +665,7 @@ def test_white_space_alone_in_a_required_rating_is_refused_on_an_edit_too(app, c
     assert client.post("/checkin", data={"date": DAY, "mood": "5"}).status_code == 302
     response = client.post(f"/entries/{DAY}/edit", data={"mood": "\r\n"})
     assert response.status_code == 400
-    assert "Choose your mood" in field_error(response, "mood")
+    assert "Choose your mood" in error_for(response, "mood")
 
 
 # Form fields whose bytes are not UTF-8 text: refused at the field, never stored as garbage
@@ -720,7 +715,7 @@ def test_a_field_that_is_not_utf8_is_refused_at_the_field(
         body, content_type = multipart({**raw, field: b"before" + unquote_to_bytes(bad) + b"after"})
     response = client.post(url_, data=body, content_type=content_type)
     assert response.status_code == 400
-    assert field_error(response, field) == BROKEN
+    assert error_for(response, field) == BROKEN
     assert "before" in response.text and "after" in response.text  # the rest is kept
     with app.app_context():
         assert get_db()[table].count == 0

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import unlabelled_inputs
+from conftest import error_for, unlabelled_inputs
 from factories import TODAY, checkin, person, session
 
 from journal import clock
@@ -37,11 +37,6 @@ def rows(app):
 def reading(when, systolic, diastolic):
     """Form data for a blood pressure reading taken `when` ("before" or "after")."""
     return {f"bp_{when}_systolic": systolic, f"bp_{when}_diastolic": diastolic}
-
-
-def error_for(response, field):
-    match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
-    return match.group(1) if match else None
 
 
 def post(client, url="/sessions/new", **data):
