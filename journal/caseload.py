@@ -147,17 +147,18 @@ def order_key(row):
 
 def patient_row(patient, linked_at, reviewed_at=None):
     """Everything the caseload shows of one patient, dated in their own time zone. Only the
-    flags the therapist has not reviewed count (journal/reviews.py)."""
+    flags the therapist has not reviewed count (journal/reviews.py). Read by index lookups
+    and the few days the figures stand on (figures.review_points), never the whole history:
+    the list reads this for every linked patient."""
     today = timezones.local_today(patient.timezone)
-    points = figures.metric_points(patient.id)
-    sessions = figures.session_rows(patient.id)
-    first = date.fromisoformat(sessions[0]["day"]) if sessions else None
+    first = figures.first_session_day(patient.id)
+    points = figures.review_points(patient.id, today, first)
     flags = reviews.unreviewed_flags(patient, reviewed_at, linked_at, today)
-    phq9 = figures.assessment_scores(patient.id, "phq9")
-    last_session = max((date.fromisoformat(s["day"]) for s in sessions), default=None)
+    phq9 = figures.latest_score(patient.id, "phq9")
+    last_session = figures.last_session_day(patient.id)
     latest_phq9 = None
     if phq9:
-        day, total = phq9[-1]
+        day, total = phq9
         latest_phq9 = {"day": day, "total": total, "band": instruments.band("phq9", total)}
     return {
         "patient": patient,

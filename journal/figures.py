@@ -42,6 +42,7 @@ from .rules import (
     BASELINE_MIN_CHECKINS,
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
+    RECENT_DAYS,
     RESPONSE_MIN_BASELINE,
 )
 from .timezones import day_text
@@ -131,6 +132,18 @@ def first_session_day(user_id):
     return date.fromisoformat(day) if day else None
 
 
+def last_session_day(user_id):
+    """The latest day any of the person's sessions is dated, or None."""
+    day = session_data.last_day(get_db(), user_id)
+    return date.fromisoformat(day) if day else None
+
+
+def latest_score(user_id, kind):
+    """(date, total) of the person's latest PHQ-9 or GAD-7 (the later of its day), or None."""
+    rows = assessment_data.newest(get_db(), user_id, kind, limit=1)
+    return (date.fromisoformat(rows[0]["day"]), rows[0]["total"]) if rows else None
+
+
 def mood_between(user_id, start, end):
     """(date, mood) for each check-in dated start..end, oldest first (metric_points, bounded)."""
     return _dated(progress_data.mood_between(get_db(), user_id, start.isoformat(), end.isoformat()))
@@ -145,6 +158,27 @@ def mood_around(user_id, first, days, window_days):
     ]
     if first is not None:
         reach.append((first - timedelta(days=BASELINE_DAYS), first))
+    return _mood_in(user_id, reach)
+
+
+def review_points(user_id, today, first):
+    """(date, mood), oldest first, of the check-ins a caseload row reads (caseload.review):
+    the latest, the RECENT_DAYS days up to it or to `today` (the later), and the baseline's
+    days before `first` (the first session's day). Index lookups, whatever the history."""
+    last = progress_data.last_checkin_day(get_db(), user_id)
+    if last is None:
+        return []
+    last = date.fromisoformat(last)
+    end = max(today, last)
+    reach = [(last, last), (end - timedelta(days=RECENT_DAYS - 1), end)]
+    if first is not None:
+        reach.append((first - timedelta(days=BASELINE_DAYS), first))
+    return _mood_in(user_id, reach)
+
+
+def _mood_in(user_id, reach):
+    """(date, mood), oldest first, of the check-ins dated within any of the (low, high)
+    spans of `reach`: one query over only those days."""
     spans = []  # the days to read, overlapping or touching spans merged
     for low, high in sorted(reach):
         if spans and low <= spans[-1][1] + timedelta(days=1):

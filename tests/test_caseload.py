@@ -480,6 +480,42 @@ def test_a_days_reasons_of_one_kind_come_most_serious_first_and_once(app, client
     ]
 
 
+def test_the_list_reads_no_patients_whole_history(app):
+    """The caseload reads each linked patient's row by index lookups and the few days its
+    figures stand on: not every check-in, session and PHQ-9 they ever saved (it read all
+    three, for every patient, on every visit)."""
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    assert link(pat, invite_code(doc)).status_code == 302
+    for back, mood in ((40, 9), (20, 3), (16, 4), (15, 5), (13, 9), (3, 6), (1, 8)):
+        checkin(pat, ago(back), mood)
+    session(pat, ago(14))
+    take(pat, "phq9", ago(2), [1, 1, 1, 1, 1, 1, 1, 1, 0])
+    statements = []
+    app.before_request_funcs.setdefault(None, []).insert(
+        0, lambda: get_db().conn.set_trace_callback(statements.append)
+    )
+    page = doc.get("/caseload").text
+    with app.app_context():
+        get_db().conn.set_trace_callback(None)
+    whole = [
+        s
+        for s in statements
+        if re.search(r"from checkins where user_id = \d+ and mood is not null order by day", s)
+        or re.search(r'from "sessions" where user_id = \d+ order by', s)
+        or "group by day" in s
+    ]
+    assert whole == []
+    # The figures of the days read: the baseline (days -14..-1 before the session), the last 7
+    # days, the latest check-in, the last session and the latest PHQ-9.
+    card = cards(page)["Pat"]
+    assert re.search(r"<dt>Mood, last 7 days</dt>\s*<dd>7\.0</dd>", card)
+    assert "Baseline 4.0 (+3.0)" in card
+    assert "<dd>14 days</dd>" in card
+    assert "<dd>1 day ago</dd>" in card
+    assert re.search(r"<dt>Latest PHQ-9</dt>\s*<dd>8</dd><dd class=\"hint\">Mild, ", card)
+
+
 def test_attention_first_with_reasons_in_order(app):
     doc = therapist(app)
     code = invite_code(doc)

@@ -42,6 +42,11 @@ def first_day(db, user_id):
     return row[0] if row else None
 
 
+def last_day(db, user_id):
+    """The latest day (text) any of the person's sessions is dated, or None."""
+    return db.execute("select max(day) from sessions where user_id = ?", [user_id]).fetchone()[0]
+
+
 def between(db, user_id, start, end):
     """{"id", "day"} of the person's sessions dated `start`..`end` (text), in date order."""
     return list(
