@@ -39,6 +39,8 @@ from .data import passkeys as passkey_data
 from .data import users
 from .db import get_db, write_transaction
 from .fields import (
+    NAME_LENGTH_MESSAGE,
+    NAME_MAX,
     JournalForm,
     email_field,
     name_text,
@@ -91,7 +93,7 @@ class RegisterForm(JournalForm):
         filters=[name_text],
         validators=[
             Optional(),
-            Length(max=80, message="Keep it to 80 characters."),
+            Length(max=NAME_MAX, message=NAME_LENGTH_MESSAGE),
             no_control_characters,
         ],
         render_kw={"autocomplete": "nickname"},

@@ -281,9 +281,12 @@ DIRECTION_MESSAGE = (
     "controls), which can disguise a name. Please type it again without them."
 )
 INVISIBLE_MESSAGE = "This has only invisible characters. Type a name people can read."
-# Every name and label is at most 80 characters: text ten times longer than that is not
-# cleaned character by character (its field refuses it for its length, in no time).
-NAME_SCAN_MAX = 800
+# Every name and label others see (a display name, a report name, a share link's label) is at
+# most NAME_MAX characters: text ten times longer than that is not cleaned character by
+# character (its field refuses it for its length, in no time).
+NAME_MAX = 80
+NAME_LENGTH_MESSAGE = f"Keep it to {NAME_MAX} characters."
+NAME_SCAN_MAX = 10 * NAME_MAX
 
 
 def _variation_selector(char):

@@ -54,6 +54,7 @@ from .access import owned_or_404
 from .data import links as data
 from .db import get_db
 from .fields import (
+    NAME_MAX,
     JournalForm,
     WholeNumberField,
     name_text,
@@ -67,7 +68,7 @@ from .urls import public_url
 
 bp = Blueprint("share", __name__)
 
-LABEL_MAX = 80
+LABEL_MAX = NAME_MAX
 DAYS_MIN, DAYS_MAX, DAYS_DEFAULT = 1, 90, 14
 TOKEN_BYTES = 32
 # token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet; nothing else is a token.

@@ -13,6 +13,8 @@ from .. import account, onetime
 from ..data import users
 from ..db import get_db
 from ..fields import (
+    NAME_LENGTH_MESSAGE,
+    NAME_MAX,
     JournalForm,
     WholeNumberField,
     answers_version,
@@ -159,7 +161,7 @@ class SettingsForm(JournalForm):
     report_name = StringField(
         "Name on reports and shared pages (optional)",
         filters=[name_text],
-        validators=[Length(max=80, message="Keep it to 80 characters."), no_control_characters],
+        validators=[Length(max=NAME_MAX, message=NAME_LENGTH_MESSAGE), no_control_characters],
         description="Your first name, initials or a pseudonym: what your therapist sees.",
     )
 
