@@ -30,7 +30,6 @@ Decisions where DESIGN.md and the issue are silent:
 """
 
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -55,8 +54,6 @@ from .timezones import day_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
-# The recall period is two weeks; weekly is the most often a check-up is suggested.
-SUGGEST_EVERY = figures.SUGGEST_EVERY
 # A check-up asks about the last two weeks, so one a day is all that means anything; a few
 # more leave room to take it again after a slip (the later of a day is the one that counts).
 # The bound keeps one person's history, and every page built from it, in proportion.
@@ -163,13 +160,6 @@ def previous_of(row):
     return assessment_data.previous(get_db(), current_user.id, row["kind"], row["day"], row["id"])
 
 
-def next_suggested(rows):
-    """The day the next check-up is suggested from, given its rows newest first (None: now)."""
-    if not rows:
-        return None
-    return date.fromisoformat(rows[0]["day"]) + SUGGEST_EVERY
-
-
 def first_session_day():
     """The local date of the person's first session (as /progress counts it), or None."""
     return figures.first_session_day(current_user.id)
@@ -223,7 +213,7 @@ def index():
     history = {key: assessment_rows(key, per_page, offset) for key in instruments.INSTRUMENTS}
     latest_phq9 = assessment_rows("phq9", 1)
     first_session = first_session_day()
-    next_phq9 = next_suggested(latest_phq9)
+    next_phq9 = figures.suggested_from(latest_phq9[0]["day"] if latest_phq9 else None)
     return render_template(
         "assessments/index.html",
         history=history,
@@ -237,7 +227,7 @@ def index():
         response=instruments.response_status,
         baseline_text=instruments.baseline_text,
         first_session=first_session,
-        suggest_phq9=next_phq9 is None or next_phq9 <= local_today,
+        suggest_phq9=figures.is_due(next_phq9, local_today),
         next_phq9=next_phq9,
     )
 
@@ -273,7 +263,7 @@ def take(kind):
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
     latest = assessment_rows(kind, 1)
-    next_day = next_suggested(latest)
+    next_day = figures.suggested_from(latest[0]["day"] if latest else None)
     status = 400 if form.is_submitted() else 200
     return render_template(
         "assessments/form.html",
@@ -286,7 +276,7 @@ def take(kind):
         stem=instrument.stem,
         attribution=instruments.ATTRIBUTION,
         latest=latest[0] if latest else None,
-        next_day=next_day if next_day and next_day > local_today else None,
+        next_day=None if figures.is_due(next_day, local_today) else next_day,
         error_names=error_names(instrument),
     ), status
 

@@ -109,11 +109,21 @@ def latest_item9(user_id, kind, end):
     return assessment_data.latest_item9(get_db(), user_id, kind, end.isoformat())
 
 
+def suggested_from(latest_day):
+    """The day the next check-up of a kind is suggested from, SUGGEST_EVERY after the day
+    (text) of the latest; None without one (suggested now)."""
+    return None if latest_day is None else date.fromisoformat(latest_day) + SUGGEST_EVERY
+
+
+def is_due(suggested, today):
+    """True when a check-up suggested from `suggested` (suggested_from) is due by `today`."""
+    return suggested is None or suggested <= today
+
+
 def phq9_due(user):
     """True when no PHQ-9 is dated within the last week (suggested weekly and before a session)."""
     latest = assessment_data.latest_day(get_db(), user.id, "phq9")
-    today = timezones.local_today(user.timezone)
-    return latest is None or date.fromisoformat(latest) + SUGGEST_EVERY <= today
+    return is_due(suggested_from(latest), timezones.local_today(user.timezone))
 
 
 def window_figures(user, sessions=None, points=None):
