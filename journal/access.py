@@ -361,11 +361,9 @@ def flagged_days(user_id, start=None, end=None, with_kinds=False):
 
 
 def patient_context(patient, args):
-    """What templates/sharing/_patient.html needs: the progress view, flags and shared words.
-
-    Used by share links and the caseload, so a therapist sees the same read-only page
-    whichever road they came by.
-    """
+    """What templates/share/_patient.html needs: the progress view (figures.view_context,
+    read-only, as the caseload's patient page shows it), the range's flagged days and shared
+    words. The caseload's page lists those two as one history instead (caseload.history)."""
     context = figures.view_context(patient, args, shared=True)
     return {
         **context,

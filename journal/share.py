@@ -8,8 +8,9 @@ revoked at any moment; every check reads the row afresh, so revoking ends access
 the very next request, and recording an opening re-checks the row in the same
 transaction that counts it.
 
-What a visitor sees is exactly the caseload's view (`access.patient_context`): charts,
-figures, flagged days and the reflections the person chose to share; never a private one.
+What a visitor sees (`access.patient_context`) is the caseload's read-only progress view:
+charts, figures, flagged days and the reflections the person chose to share; never a
+private one.
 
 Decisions:
 - An opening is a page view (`what='page'`, any range or metric) or a PDF download
