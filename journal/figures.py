@@ -85,8 +85,9 @@ def session_rows(user_id):
 
 
 def numbered_sessions(user_id):
-    """session_rows one at a time, read from the database as they are taken (a streamed
-    export's rows): the one place that orders and numbers a person's sessions."""
+    """session_rows one at a time, read from the database as they are taken. The one place
+    that orders and numbers a person's sessions is `data.sessions.numbered`, which the
+    streamed exports read too (exports/reading.py)."""
     return session_data.numbered(get_db(), user_id)
 
 
