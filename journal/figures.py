@@ -56,7 +56,7 @@ CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
 LIFT_CHART_MAX = 12
 HEATMAP_MAX_DAYS = 365
 # The most sessions the window table lists (the latest of the range); 90 days hold at most
-# 360 (sessions.PER_DAY_MAX a day).
+# 360 (session_record.PER_DAY_MAX a day).
 TABLE_SESSIONS_MAX = 100
 THEMES = ("light", "dark")
 # A check-up is suggested weekly (its recall period is two weeks).
