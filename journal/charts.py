@@ -73,7 +73,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from .numbers import plural
-from .rules import BASELINE_DAYS, BASELINE_MIN_CHECKINS, GAD7_BANDS, PHQ9_BANDS
+from .rules import BASELINE_DAYS, BASELINE_MIN_CHECKINS, GAD7_BANDS, PHQ9_BANDS, ROLLING_DAYS
 
 FIGSIZE = (6.4, 3.6)
 ASSESSMENTS_FIGSIZE = (6.4, 4.8)
@@ -83,8 +83,9 @@ LABEL_SIZE = 13
 SMALL_SIZE = 12
 MESSAGE_SIZE = 14
 MAX_LEGEND_SESSIONS = 8
-ROLLING_GAP_DAYS = 7
+ROLLING_GAP_DAYS = ROLLING_DAYS
 
+ROLLING_LABEL = f"{ROLLING_DAYS}-day average"
 NO_CHECKINS_MESSAGE = "No check-ins in this range"
 NO_BASELINE_MESSAGE = (
     f"Not enough data: a baseline needs {BASELINE_MIN_CHECKINS} check-ins in the "
@@ -483,12 +484,12 @@ def mood_timeline(
                 markersize=10,
                 solid_capstyle="round",
                 gid="rolling",
-                label="7-day average",
+                label=ROLLING_LABEL,
             )
         )
         handles.insert(
             1 if daily else 0,
-            Line2D([], [], color=colours["secondary"], linewidth=2.6, label="7-day average"),
+            Line2D([], [], color=colours["secondary"], linewidth=2.6, label=ROLLING_LABEL),
         )
 
     if not shown:

@@ -288,7 +288,7 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
     """Keyword arguments for charts.mood_timeline."""
     return {
         "points": in_range(points, start, end),
-        "rolling": in_range(windows.rolling_mean(points, 7), start, end),
+        "rolling": in_range(windows.rolling_mean(points), start, end),
         # Sessions shortly before the range are included: their windows reach into it.
         "sessions": [
             (date.fromisoformat(s["day"]), f"#{s['number']}")

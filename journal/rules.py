@@ -30,6 +30,9 @@ PRE_LEVEL_DAYS = 3
 # The recent mood on the progress page, the caseload card and the report: its last 7 days.
 RECENT_DAYS = 7
 
+# The timeline's average: each day's trailing mean over its last ROLLING_DAYS calendar days.
+ROLLING_DAYS = 7
+
 # The length of a session's lift is followed over days 1..LIFT_HORIZON_DAYS after it (or to
 # the day before the next session, when that comes sooner): the lift may outlast the window.
 LIFT_HORIZON_DAYS = 42

@@ -83,6 +83,7 @@ from .rules import (
     RECENT_DAYS,
     REMISSION_BELOW,
     RESPONSE_MIN_BASELINE,
+    ROLLING_DAYS,
     TREND_MIN_SESSIONS,
 )
 
@@ -399,7 +400,9 @@ def mean_series(series: list[list[tuple[int, float]]], window_days: int) -> list
     return [(offset, fmean(by_offset[offset])) for offset in sorted(by_offset)]
 
 
-def rolling_mean(points: list[tuple[date, float]], days: int = 7) -> list[tuple[date, float]]:
+def rolling_mean(
+    points: list[tuple[date, float]], days: int = ROLLING_DAYS
+) -> list[tuple[date, float]]:
     """Trailing calendar-day rolling mean, one point per date that has a value, in date order.
 
     Each point is the mean of the values whose dates fall in ``(date - days, date]``. Gaps stay
