@@ -567,8 +567,6 @@ def merge_days(rows):
 class UploadForm(JournalForm):
     file = FileField(
         "CSV file",
-        description="Daylio's export, or any CSV with a date and a mood column. Up to 2 MB "
-        f"and {ROWS_MAX:,} rows.",
         render_kw={"accept": ".csv,text/csv"},
     )
 
@@ -629,12 +627,18 @@ def word_counts(rows):
 # Views -----------------------------------------------------------------------------------
 
 
+def upload_megabytes():
+    """The most one upload may be, in megabytes: the app's body limit (MAX_CONTENT_LENGTH)."""
+    return current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+
+
 def render_upload(form, problems=(), status=200):
     """The upload form, with the problems that stopped an upload."""
     shown_problems = list(problems[:PROBLEMS_SHOWN])
     return render_template(
         "imports/form.html",
         form=form,
+        limit=f"{upload_megabytes():g} MB and {ROWS_MAX:,} rows",
         problems=shown_problems,
         more=len(problems) - len(shown_problems),
         mood_words=MOOD_WORDS,
@@ -646,9 +650,8 @@ def too_large():
     """A file over the upload limit: the upload form, saying what to do with the file (not
     the app's page about a long reflection). Exports have no limit, so a long history's own
     checkins.csv can be over it."""
-    megabytes = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
     problem = (
-        f"That file is over {megabytes:g} MB, more than one import takes, so nothing was "
+        f"That file is over {upload_megabytes():g} MB, more than one import takes, so nothing was "
         "read. Split it into smaller files (a year each, say) and import each."
     )
     return render_upload(UploadForm(formdata=None), [problem], 413)
