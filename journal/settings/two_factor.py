@@ -38,6 +38,7 @@ def page(form, status=200, codes=None):
     context = {"form": form, "on": on, "codes": codes, "required": False}
     if on:
         context["left"] = two_factor.codes_left(db, current_user.id)
+        context["made"] = two_factor.RECOVERY_CODES
     else:
         secret = session.get(SETUP_KEY) or two_factor.new_secret()
         session[SETUP_KEY] = secret
