@@ -40,7 +40,13 @@ from .data import audit, links, owned, users
 from .db import Page, get_db, page_of
 from .people import User
 from .rules import CRISIS_MOOD
-from .session_record import LABELS, PROMPTS, latest_mood, needs_crisis_resources
+from .session_record import (
+    LABELS,
+    PROMPTS,
+    latest_mood,
+    needs_crisis_resources,
+    stored_side_effects,
+)
 from .tags import visible
 
 # Owner checks
@@ -268,7 +274,14 @@ def shared_session(row):
     fields only, never its words. Product, route and side effects in words; blood pressure
     as "128/82" (mmHg) or None (the form stores both numbers or neither); the typed
     "something else" side effect (`side_effects_other`) only when the session is not kept
-    private, as its reflection."""
+    private, as its reflection, and then in the list in place of its label."""
+    other = "" if row["private"] else row["side_effects_other"]
+    keys = stored_side_effects(row)
+    names = [
+        other if key == "other" and other else LABELS["side_effects"].get(key, key) for key in keys
+    ]
+    if other and "other" not in keys:
+        names.append(other)
     return {
         "number": row["number"],
         "day": row["day"],
@@ -281,11 +294,8 @@ def shared_session(row):
         "dissociation": row["dissociation"],
         "bp_before": _pressure(row, "before"),
         "bp_after": _pressure(row, "after"),
-        "side_effects": [
-            LABELS["side_effects"].get(key, key)
-            for key in filter(None, (k.strip() for k in row["side_effects"].split(",")))
-        ],
-        "side_effects_other": "" if row["private"] else row["side_effects_other"],
+        "side_effects": names,
+        "side_effects_other": other,
     }
 
 

@@ -27,7 +27,6 @@ from . import access, clock, figures, instruments, timezones
 from .data import reviews as data
 from .db import get_db
 from .rules import FLAG_DAYS
-from .session_record import LABELS
 
 SINCE_MAX = 20
 
@@ -107,18 +106,6 @@ def unreviewed_flags(patient, reviewed_at, linked_at, today=None):
     return [flag for flag in flags if start <= flag["day"]]
 
 
-def session_facts(row):
-    """What a therapist sees of one session (access.shared_session), the typed "something
-    else" side effect in place of its label when the session is not kept private."""
-    facts = access.shared_session(row)
-    other = LABELS["side_effects"].get("other", "other")
-    if facts["side_effects_other"]:
-        facts["side_effects"] = [
-            facts["side_effects_other"] if name == other else name for name in facts["side_effects"]
-        ]
-    return facts
-
-
 def _scores(patient, since_day, changed, scores=None):
     """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before.
     `scores`, every total of each kind (figures.assessment_scores), when the caller has them."""
@@ -173,7 +160,7 @@ def since_review(patient, reviewed_at, linked_at, scores=None):
     lists = {
         "flags": _new_flags(patient, reviewed_at is None, since_day, changed, today)[::-1],
         "sessions": [
-            session_facts(row)
+            access.shared_session(row)
             for row in reversed(figures.session_rows(patient.id))
             if row["day"] > after or row["updated_at"] > since
         ],

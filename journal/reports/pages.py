@@ -37,7 +37,7 @@ from ..rules import (
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
 )
-from ..session_record import LABELS, figure_text
+from ..session_record import figure_text
 from ..timezones import day_text
 from .content import SECTION_LABELS, SECTIONS
 from .layout import (
@@ -105,11 +105,9 @@ def _moods(row):
 
 
 def _side_effects(row):
-    names = list(row["side_effects"])
-    if row["side_effects_other"]:
-        names = [n for n in names if n != LABELS["side_effects"]["other"]]
-        names.append(row["side_effects_other"])
-    return ", ".join(names) if names else DASH
+    """A shared session's side effects (access.shared_session: the typed one in place of its
+    label), or DASH."""
+    return ", ".join(row["side_effects"]) if row["side_effects"] else DASH
 
 
 def _pressures(row):
