@@ -23,7 +23,7 @@ from harness import ROOT, Client, gunicorn, summary, timed
 sys.path.insert(0, str(ROOT))
 
 from journal.data import connect  # noqa: E402
-from journal.share import hash_token  # noqa: E402
+from journal.people import token_hash  # noqa: E402
 
 
 def add_link(path):
@@ -35,7 +35,7 @@ def add_link(path):
         {
             "user_id": 1,
             "label": "Benchmark",
-            "token_hash": hash_token(token),
+            "token_hash": token_hash(token),
             "created_at": now.isoformat(),
             "expires_at": (now + timedelta(days=14)).isoformat(),
         }

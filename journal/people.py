@@ -131,7 +131,8 @@ SEEN_EVERY_SECONDS = 60
 
 
 def token_hash(token):
-    """What is stored of a sign-in's token."""
+    """What is stored of a random token (a sign-in's, a reset link's, a share link's, a calendar
+    feed's secret): its SHA-256 hex digest."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

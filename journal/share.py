@@ -30,7 +30,6 @@ Decisions:
   form without a key.
 """
 
-import hashlib
 import re
 import secrets
 import sqlite3
@@ -62,6 +61,7 @@ from .fields import (
     no_control_characters,
     request_key_field,
 )
+from .people import token_hash
 from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .timezones import local_time
@@ -114,11 +114,6 @@ class ShareForm(JournalForm):
 # Tokens, links and what they show
 
 
-def hash_token(token):
-    """The SHA-256 hex digest stored in place of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def status(link, now=None):
     """'active', 'expired' or 'revoked' for a share_links row."""
     if link["revoked_at"]:
@@ -141,7 +136,7 @@ def create_link(user_id, label, days, request_key=None):
             {
                 "user_id": user_id,
                 "label": label,
-                "token_hash": hash_token(token),
+                "token_hash": token_hash(token),
                 "created_at": now.isoformat(),
                 "expires_at": (now + timedelta(days=days)).isoformat(),
                 "request_key": request_key,
@@ -184,7 +179,7 @@ def valid_link(token):
     """(link row, patient) for a token that opens something now; else a plain 404 or 410."""
     if not TOKEN_PATTERN.fullmatch(token):
         plain_page("missing", 404)
-    link = data.share_link_by_token_hash(get_db(), hash_token(token))
+    link = data.share_link_by_token_hash(get_db(), token_hash(token))
     if link is None:
         plain_page("missing", 404)
     state = status(link)

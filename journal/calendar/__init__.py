@@ -40,8 +40,9 @@ from flask import Blueprint, abort, make_response
 from ..data import sessions as session_data
 from ..data import users
 from ..db import get_db
+from ..people import token_hash
 from ..timezones import local_date
-from .ics import SECRET_PATTERN, build_calendar, hash_secret, user_key
+from .ics import SECRET_PATTERN, build_calendar, user_key
 
 bp = Blueprint("calendar", __name__)
 
@@ -51,7 +52,7 @@ def feed_owner(secret):
     account deactivated, as its share links)."""
     row = None
     if SECRET_PATTERN.fullmatch(secret):
-        row = users.by_calendar_secret_hash(get_db(), hash_secret(secret))
+        row = users.by_calendar_secret_hash(get_db(), token_hash(secret))
     if row is None or row["deactivated_at"]:
         abort(
             make_response(

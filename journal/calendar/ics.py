@@ -135,11 +135,6 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
 # Secrets, and the rows they open
 
 
-def hash_secret(secret):
-    """The SHA-256 hex digest stored in place of a secret."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def user_key(user_id):
     """The key a person's UIDs are derived from: stable while the app's secret key is."""
     secret_key = current_app.config["SECRET_KEY"]

@@ -10,6 +10,7 @@ from ..calendar import ics
 from ..data import users
 from ..db import get_db, write_transaction
 from ..fields import JournalForm
+from ..people import token_hash
 from ..urls import public_url
 
 
@@ -57,7 +58,7 @@ def reminder_link():
         made = key and users.by_id(get_db(), current_user.id)["calendar_request_key"] == key
         if not made:
             secret = secrets.token_urlsafe(ics.SECRET_BYTES)
-            ics.set_secret_hash(current_user.id, ics.hash_secret(secret), key)
+            ics.set_secret_hash(current_user.id, token_hash(secret), key)
     if made:
         flash(
             "This form made your calendar link already, and it was shown once: the link you "
