@@ -23,8 +23,6 @@ Decisions:
 import re
 import secrets
 import sqlite3
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from . import access, clock, reviews
 from .data import links as data
@@ -121,8 +119,3 @@ def linked_patients(therapist_id):
     """[(User, linked_at)] for every patient linked to the therapist."""
     rows = data.linked_patients(get_db(), therapist_id)
     return [(User(row), row["linked_at"]) for row in rows]
-
-
-def local_date(moment, zone):
-    """A stored UTC time (ISO 8601) as a local date in `zone`."""
-    return datetime.fromisoformat(moment).astimezone(ZoneInfo(zone)).date()
