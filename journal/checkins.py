@@ -518,11 +518,14 @@ def day_changed(form):
     return None if day is None or day.isoformat() == loaded else day
 
 
-def loaded_answers(form):
+def loaded_answers(form, row=None):
     """Fingerprints of what a sent form was shown with: its `loaded_version`, or (from a
-    client without one) the answers of the day in its `loaded_for` as they are now."""
+    client without a readable one) the answers of the day in its `loaded_for` as they are
+    now; an edit form (no `loaded_for`: its day is the address's) the stored `row`'s."""
     if digests := version_digests(form.loaded_version.data):
         return digests
+    if form.loaded_for is None:
+        return version_digests(answers_version(day_answers(row)))
     day = timezones.parse_day(form.loaded_for.data or "")
     return version_digests(answers_version(day_answers(find_checkin(day) if day else None)))
 
@@ -543,7 +546,7 @@ def given_back(form, row):
     """The answers of a sent `form` to show again on its day, saved (`row`) or deleted (None)
     elsewhere meanwhile: those the person changed from what the form was shown with, or every
     one of them when the day is gone (nothing of it is left to show under them)."""
-    return given_answers(form, loaded_answers(form) if row is not None else {})
+    return given_answers(form, loaded_answers(form, row) if row is not None else {})
 
 
 def changed_elsewhere_note(day, existing, given):

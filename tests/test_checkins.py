@@ -835,6 +835,24 @@ def test_an_edit_sent_after_the_day_was_deleted_keeps_the_words(app, client, pat
     assert 'action="/checkin"' in response.text and rows(app) == []
 
 
+@pytest.mark.parametrize("version", ["x", "mood", " 5 ", "\u202e"])
+def test_an_edit_with_a_loaded_version_that_is_none_is_no_500(app, client, patient, version):
+    # Before, an edit form whose hidden loaded_version held no fingerprints was taken as
+    # saved elsewhere, and the answers to put back were looked up through the day form's
+    # `loaded_for`, which the edit form has not: AttributeError, a 500.
+    post(client, mood="6", reflection="saved words")
+    response = client.post(
+        f"/entries/{YESTERDAY}/edit",
+        data={"mood": "4", "reflection": "typed words", "loaded_version": version},
+    )
+    assert response.status_code == 400
+    assert "saved elsewhere" in html.unescape(response.text)
+    assert shown_value(response, "reflection") == "typed words"
+    assert re.search(r'value="4"[^>]*checked', response.text)
+    (row,) = rows(app)
+    assert (row["mood"], row["reflection"]) == (6, "saved words")
+
+
 def test_a_days_form_sent_after_the_day_was_deleted_brings_back_every_answer(app, client, patient):
     # /checkin?date= for a saved day (as the edit page, above): the person adds a tag and
     # saves, but the day was deleted in another tab meanwhile. Every answer comes back, not
