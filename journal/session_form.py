@@ -64,6 +64,7 @@ SECTIONS = {
     "reflection": ("reflection", *(f"prompt_{key}" for key, _ in PROMPTS), "private"),
 }
 
+STILL_TO_COME = "That time is still to come; log a session once it has started."
 _LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 # ASCII digits only: Python's float() and \d would also take "٥" or "５".
 _AMOUNT = re.compile(r"[+-]?([0-9]{1,9}(\.[0-9]{0,9})?|\.[0-9]{1,9})")
@@ -338,14 +339,17 @@ class SessionForm(JournalForm):
             raise ValidationError("Enter the date and time like 2026-03-14T09:30.")
         if naive.date() < EARLIEST_DAY:
             raise ValidationError("That date is too far back; check the year.")
-        moment = local_to_utc(naive, self.zone)
+        try:
+            moment = local_to_utc(naive, self.zone)
+        except OverflowError:  # past the last moment a datetime holds (9999) once in UTC
+            raise ValidationError(STILL_TO_COME) from None
         if moment is None:
             raise ValidationError(
                 "That time does not exist in your time zone (the clocks went forward); "
                 "check the time."
             )
         if moment > self.now:
-            raise ValidationError("That time is still to come; log a session once it has started.")
+            raise ValidationError(STILL_TO_COME)
         db = get_db()
         row = self.stored
         # The day it will be stored under: an edit that leaves the time alone keeps its own.

@@ -564,6 +564,18 @@ def test_future_time_refused(app, client, auth):
     assert rows(app) == []
 
 
+@pytest.mark.parametrize("typed", ["9999-12-31T23:59", "9999-12-31T19:00"])
+def test_a_time_past_the_last_utc_year_is_still_to_come(app, client, auth, typed):
+    # West of UTC, the last evening of year 9999 is year 10000 in UTC: an OverflowError (a
+    # 500) before, rather than the message for a time still to come.
+    auth.register(timezone="America/New_York")
+    response = post(client, started_at=typed, reflection="not yet")
+    assert response.status_code == 400
+    assert "still to come" in error_for(response, "started_at")
+    assert f'value="{typed}"' in response.text and "not yet" in response.text
+    assert rows(app) == []
+
+
 def test_future_is_relative_to_the_persons_own_zone(app, client, auth):
     # Honolulu (UTC-10) is a day behind Kiritimati (UTC+14) on the clock on the wall.
     honolulu_now = clock.now().astimezone(ZoneInfo("Pacific/Honolulu")).strftime("%Y-%m-%dT%H:%M")
