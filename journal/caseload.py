@@ -53,7 +53,7 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
 - The invite code folds away (a closed `<details>`) once a therapist has a linked patient.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
@@ -73,7 +73,7 @@ from . import access, clock, figures, instruments, reviews, timezones, windows
 from .access import flagged_days, linked_patient_or_404, shared_reflections, therapist_required
 from .data.reviews import NOTICE_DAYS
 from .db import PAGE_NUMBER
-from .fields import JournalForm, strip
+from .fields import EARLIEST_DAY, JournalForm, strip
 from .numbers import figure, plural, rounded
 from .reports.content import default_range
 from .reports.pdf import pdf_response
@@ -298,12 +298,17 @@ def patient(patient_id):
 
 
 def shown_moment(form, field):
-    """A page's moment as the page wrote it: ISO 8601 with its offset."""
+    """A page's moment as the page wrote it: ISO 8601 with its offset, from 1990 on (the
+    earliest day anything is dated). One before, or beyond what a UTC clock holds, was no
+    page's: stored, it broke the caseload's pages (OverflowError in a zone west of UTC)."""
     try:
         moment = datetime.fromisoformat(field.data)
-    except ValueError:
+        earliest = datetime.combine(EARLIEST_DAY, time(), UTC)
+        if moment.tzinfo is None or moment.astimezone(UTC) < earliest:
+            moment = None
+    except (ValueError, OverflowError):
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise ValidationError("Reload the page, then mark as reviewed.")
 
 

@@ -364,6 +364,23 @@ def test_a_review_sent_from_a_page_left_open_leaves_what_came_since_unreviewed(a
     ]
 
 
+@pytest.mark.parametrize(
+    "shown_at",
+    ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00+00:00",
+     "1989-12-31T23:59:59+00:00"],
+)  # fmt: skip
+def test_a_review_time_no_page_could_have_written_is_refused(app, linked, shown_at):
+    # Before, one past what a UTC clock holds was a 500 (OverflowError), and one in year 1
+    # was stored: every caseload page of a patient west of UTC was then a 500.
+    doc, pat, pid = linked
+    settings = {"timezone": "America/New_York", "window_days": "7"}
+    assert pat.post("/settings", data=settings).status_code == 302
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at}).status_code == 400
+    assert rows(app, "select reviewed_at from caseload_reviews") == []
+    assert doc.get(f"/caseload/{pid}").status_code == 200
+    assert doc.get("/caseload").status_code == 200
+
+
 def test_a_review_leaves_the_other_reasons_alone(app, linked):
     doc, _, pid = linked
     mark(doc, pid)
