@@ -1,9 +1,11 @@
 """Form pieces shared by every feature: text clean-up and checks that give a clear message."""
 
 import hashlib
+import json
 import re
 import secrets
 import unicodedata
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -72,9 +74,12 @@ def json_formdata(body):
     if not isinstance(body, dict):
         abort(400, description="Send the form as a JSON object of field names and text values.")
     data, refused = MultiDict(), {}
+    repeated = getattr(body, "repeated", ())
     for name, value in body.items():
         values = value if isinstance(value, list) else [value]
         problems = [p for p in map(text_problem, [name, *values]) if p]
+        if not problems and name in repeated:
+            problems = [ONE_VALUE]
         if problems:
             # The name is shown back in the message: a lone surrogate in it cannot be encoded.
             refused[_LONE_SURROGATE.sub("\ufffd", name)] = problems[0]
@@ -106,15 +111,40 @@ def wants_json():
     return best == "application/json"
 
 
+class JsonObject(dict):
+    """A JSON object body, with the `repeated` names it gives more than once: JSON's parser
+    keeps the last of them unsaid, where a form's body sending a name twice is refused."""
+
+    repeated = frozenset()
+
+
 def json_body():
     """The request's JSON body, or a 400 that says why it cannot be read (nesting too deep
-    for the parser would otherwise be a crash)."""
+    for the parser would otherwise be a crash). An object comes as a `JsonObject`."""
     try:
-        return request.get_json()
+        body = request.get_json()
     except BadRequest:
         abort(400, description="That is not valid JSON.")
     except RecursionError:
         abort(400, description="That JSON is nested too deeply to read.")
+    if isinstance(body, dict):
+        body = JsonObject(body)
+        body.repeated = _repeated_names(request.get_data(cache=True))
+    return body
+
+
+def _repeated_names(raw):
+    """The names the top-level object of the JSON text `raw` gives more than once (read
+    again only for its names: the body parsed already, so this parse succeeds too)."""
+    seen = []
+
+    def names(pairs):
+        counts = Counter(name for name, _ in pairs)
+        seen.append(frozenset(name for name, count in counts.items() if count > 1))
+        return None  # the values are not needed
+
+    json.loads(raw, object_pairs_hook=names)
+    return seen[-1] if seen else frozenset()
 
 
 NOT_UTF8 = "This holds bytes that are not UTF-8 text, so it cannot be read; please retype it."

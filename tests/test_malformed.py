@@ -162,6 +162,31 @@ def test_a_form_body_sending_a_field_twice_is_refused_at_the_field(
         assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [(f'{{"date": "{DAY}", "mood": "2", "mood": "9"}}', "mood"),
+     (f'{{"date": "{DAY}", "mood": "6", "reflection": "first", "reflection": "second"}}',
+      "reflection")],
+    ids=["mood", "reflection"],
+)  # fmt: skip
+def test_a_json_body_giving_a_name_twice_is_refused_at_the_field(app, client, patient, body, field):
+    # JSON's parser keeps the last value of a repeated name: "2" was dropped unsaid, and 9
+    # stored. Refused as a form body sending a field twice is.
+    response = client.post(
+        "/checkin",
+        data=body.encode(),
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["errors"][field] == ["Send one text value here, not a list."]
+    page = post_json(client, "/checkin", body.encode())
+    assert page.status_code == 400
+    assert field_error(page, field) == "Send one text value here, not a list."
+    with app.app_context():
+        assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
+
+
 def test_a_checklist_still_takes_several_values(app, client, patient):
     body = (
         f"started_at={DAY}T10:00&product=esketamine&route=intranasal&dose_mg=56"
