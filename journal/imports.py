@@ -78,6 +78,7 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import BooleanField
 
 from . import clock, timezones
 from .checkin_form import parse_hours
@@ -572,7 +573,11 @@ class UploadForm(JournalForm):
 
 
 class ConfirmForm(JournalForm):
-    """The preview's buttons (and their CSRF token); sharing the notes is opt-in."""
+    """The preview's buttons (and their CSRF token); sharing the notes is opt-in. A field, so
+    that a JSON body's answer is read (`request.form` holds none) and a refused form keeps
+    the box as it was sent."""
+
+    share_notes = BooleanField("Share the imported notes with my therapist")
 
 
 def new_id():
@@ -754,20 +759,20 @@ def preview(import_id):
 
 
 def sent_for(import_id):
-    """The person's pending import `import_id`, for a valid confirm or cancel form; the
-    preview again (400, with the form's message) when the form is not valid."""
+    """(The person's pending import `import_id`, the sent form) for a valid confirm or cancel
+    form; the preview again (400, with the form's message) when the form is not valid."""
     pending = get_pending(import_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(make_response(render_preview(pending, form, 400)))
-    return pending
+    return pending, form
 
 
 @bp.route("/<int:import_id>/confirm", methods=["POST"])
 @login_required
 def confirm(import_id):
-    pending = sent_for(import_id)
-    added = save_pending(current_user.id, pending, bool(request.form.get("share_notes")))
+    pending, form = sent_for(import_id)
+    added = save_pending(current_user.id, pending, form.share_notes.data)
     if added is None:  # a second tap: the first one saved it
         abort(404, description=GONE)
     skipped = len(pending["rows"]) - added
@@ -781,7 +786,7 @@ def confirm(import_id):
 @bp.route("/<int:import_id>/cancel", methods=["POST"])
 @login_required
 def cancel(import_id):
-    pending = sent_for(import_id)
+    pending, _ = sent_for(import_id)
     # False: confirmed or cancelled meanwhile, in another tab or tap.
     if not import_data.delete(get_db(), current_user.id, pending["id"]):
         abort(404, description=GONE)

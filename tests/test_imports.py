@@ -441,6 +441,25 @@ def test_shared_notes_when_asked(app, client, patient):
     assert {row["private"] for row in checkin_rows(app)} == {0}
 
 
+def test_shared_notes_when_asked_in_a_json_body(app, client, patient):
+    # The box was read from request.form alone: a JSON body's answer was dropped unsaid, and
+    # the notes kept private.
+    import_id = pending_id(upload(client, GENERIC))
+    response = client.post(f"/import/{import_id}/confirm", json={"share_notes": "y"})
+    assert response.status_code == 302
+    assert {row["private"] for row in checkin_rows(app)} == {0}
+
+
+def test_a_refused_confirm_keeps_the_share_box_ticked(secure):
+    app, client = secure
+    token = csrf_token(client.get("/import"))
+    import_id = pending_id(upload(client, GENERIC, csrf_token=token))
+    response = client.post(f"/import/{import_id}/confirm", data={"share_notes": "y"})
+    assert response.status_code == 400
+    assert re.search(r'<input [^>]*checked id="share_notes"', response.text)
+    assert checkin_rows(app) == []
+
+
 def test_confirm_is_one_transaction(app, client, patient):
     import_id = pending_id(upload(client, GENERIC))
     with app.app_context():
