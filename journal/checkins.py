@@ -535,7 +535,7 @@ def reshown(form, tracked, local_today, day, note, given=None, **context):
     gave in the sent `form` on top, and `note(day, existing, given)` to say why."""
     if given is None:
         given = given_answers(form, loaded_answers(form))
-    shown, existing = day_form(tracked, local_today, day, given, request.form)
+    shown, existing = day_form(tracked, local_today, day, given, form.meta.sent)
     message = note(day, existing, given)
     if wants_json():
         return refuse({"date": [message]})
@@ -742,7 +742,7 @@ def edited_elsewhere(form, tracked, day, row):
         action = url_for("checkins.checkin")
         return reshown(form, tracked, today(), day, changed_elsewhere_note, given, action=action)
     shown = make_form(EditForm, tracked, today=today(), formdata=None, data=loaded_data(row))
-    put_back(shown, given, request.form)
+    put_back(shown, given, form.meta.sent)
     note = changed_elsewhere_note(day, row, given)
     return render_form(shown, tracked, existing=row, editing=day, day_note=note)
 

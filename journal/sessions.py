@@ -363,7 +363,7 @@ def reshown(form, row, given, note):
     shown = SessionForm(
         zone=current_user.timezone, formdata=None, data=loaded_data(row), editing=row["id"]
     )
-    put_back(shown, given, request.form)
+    put_back(shown, given, form.meta.sent)
     action = url_for("sessions.edit", id=row["id"])
     return render_form(
         shown, row=with_local_time(row), number=row["number"], note=note, action=action

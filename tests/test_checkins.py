@@ -853,6 +853,27 @@ def test_an_edit_with_a_loaded_version_that_is_none_is_no_500(app, client, patie
     assert (row["mood"], row["reflection"]) == (6, "saved words")
 
 
+def test_a_json_form_sent_for_another_day_keeps_the_answers_typed(app, client, patient):
+    # The answers put back on the chosen day's form were read from request.form, which a
+    # JSON body leaves empty: what the person typed was gone from the page.
+    post(client, mood="6", reflection="saved words")
+    page = client.get(f"/checkin?date={YESTERDAY}")
+    other = (TODAY - timedelta(days=2)).isoformat()
+    sent = {"date": other, "mood": "3", "reflection": "typed words", "loaded_for": YESTERDAY,
+            "loaded_version": loaded_version(page)}  # fmt: skip
+    response = client.post("/checkin", json=sent)
+    assert response.status_code == 400
+    assert "You changed the date" in html.unescape(response.text)
+    assert shown_value(response, "reflection") == "typed words"
+    assert re.search(r'value="3"[^>]*checked', response.text)
+    (row,) = rows(app)
+    assert (row["day"], row["reflection"]) == (YESTERDAY, "saved words")
+    edited = {"mood": "4", "reflection": "typed edit", "loaded_version": "mood:0000000000"}
+    response = client.post(f"/entries/{YESTERDAY}/edit", json=edited)
+    assert response.status_code == 400
+    assert shown_value(response, "reflection") == "typed edit"
+
+
 def test_a_days_form_sent_after_the_day_was_deleted_brings_back_every_answer(app, client, patient):
     # /checkin?date= for a saved day (as the edit page, above): the person adds a tag and
     # saves, but the day was deleted in another tab meanwhile. Every answer comes back, not

@@ -1012,6 +1012,22 @@ def shown_text(response, field):
     return html.unescape(match[1])
 
 
+def test_a_json_edit_saved_elsewhere_meanwhile_keeps_its_answers(app, client, patient):
+    # The answers put back on the page were read from request.form, which a JSON body leaves
+    # empty: the mood typed in this tab was lost.
+    post(client, reflection="first words", mood_after="6")
+    version = hidden(client.get("/sessions/1/edit"), "loaded_version")
+    elsewhere = post(client, "/sessions/1/edit", reflection="saved elsewhere", mood_after="6")
+    assert elsewhere.status_code == 302
+    sent = {**GOOD, "mood_after": "3", "reflection": "first words", "loaded_version": version}
+    response = client.post("/sessions/1/edit", json=sent)
+    assert response.status_code == 400
+    assert "was saved elsewhere (another tab or device)" in html.unescape(response.text)
+    assert checked(response, "mood_after") == "3"
+    (row,) = rows(app)
+    assert (row["mood_after"], row["reflection"]) == (6, "saved elsewhere")
+
+
 def test_a_session_saved_in_another_tab_is_never_overwritten(app, client, patient):
     """Tab one adds to the reflection and saves; tab two, opened before, changes only the mood
     after: tab one's words are kept, tab two sees them with its mood on top, then saves both."""
