@@ -239,9 +239,11 @@ class JournalForm(FlaskForm):
                     undecodable = getattr(request.form, "undecodable", ())
                     self.refused = dict.fromkeys(sorted(undecodable), NOT_UTF8)
                     # A name sent twice (by hand: a browser's form sends one) is refused as in
-                    # a JSON body, not cut to its first value unsaid.
-                    if any(len(values) > 1 for _, values in request.form.lists()):
-                        self.refused.update(one_value_each(form, request.form.copy()))
+                    # a JSON body, not cut to its first value unsaid: a file's too (the upload
+                    # read the first file and dropped the others).
+                    for sent in (request.form, request.files):
+                        if any(len(values) > 1 for _, values in sent.lists()):
+                            self.refused.update(one_value_each(form, sent.copy()))
             self.sent = super().wrap_formdata(form, formdata)
             return self.sent
 

@@ -441,6 +441,16 @@ def test_shared_notes_when_asked(app, client, patient):
     assert {row["private"] for row in checkin_rows(app)} == {0}
 
 
+def test_two_files_in_one_upload_are_refused_at_the_field(app, client, patient):
+    # The upload read the first file and dropped the second unsaid.
+    files = [(io.BytesIO(b"date,mood\n2025-01-02,4\n"), "a.csv"),
+             (io.BytesIO(b"date,mood\n2025-01-03,9\n"), "b.csv")]  # fmt: skip
+    response = client.post("/import", data={"file": files}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert re.search(r'id="file-error">Send one text value here, not a list\.<', response.text)
+    assert pendings(app) == []
+
+
 def test_shared_notes_when_asked_in_a_json_body(app, client, patient):
     # The box was read from request.form alone: a JSON body's answer was dropped unsaid, and
     # the notes kept private.
