@@ -63,9 +63,11 @@ class AnswerForm(JournalForm):
     )
 
     def answer(self):
-        """The credential as a dict, or None when it is not a JSON object."""
+        """The credential as a dict, or None when it is not a JSON object, or holds a broken
+        character (JSON's lone "\\ud800", which SQLite cannot store nor look up: a 500)."""
         try:
             value = json.loads(self.credential.data)
+            json.dumps(value, ensure_ascii=False).encode()  # UnicodeEncodeError: a ValueError
         except (ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None

@@ -380,6 +380,17 @@ def test_a_wrong_origin_or_an_unknown_passkey_is_refused(app, pat):
     assert not signed_in(pat)
 
 
+def test_an_answer_holding_a_lone_surrogate_is_refused_not_a_500(app, pat):
+    # The credential's id, read from its JSON text, held "\\ud800": looking it up crashed
+    # SQLite's encoder (a 500 for anyone, signed in or not).
+    pat.post("/auth/logout")
+    assert pat.post("/auth/passkey/options", json={}).status_code == 200
+    inner = '{"id": "\\ud800", "rawId": "x", "type": "public-key", "response": {}}'
+    response = pat.post("/auth/passkey", json={"credential": inner})
+    assert response.status_code == 400
+    assert not signed_in(pat)
+
+
 def test_a_deactivated_accounts_passkey_is_refused(app, pat):
     key = add_passkey(pat)
     pat.post("/auth/logout")
