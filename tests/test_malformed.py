@@ -182,7 +182,7 @@ def test_a_json_body_giving_a_name_twice_is_refused_at_the_field(app, client, pa
     assert response.json["errors"][field] == ["Send one text value here, not a list."]
     page = post_json(client, "/checkin", body.encode())
     assert page.status_code == 400
-    assert field_error(page, field) == "Send one text value here, not a list."
+    assert error_for(page, field) == "Send one text value here, not a list."
     with app.app_context():
         assert get_db().execute("select count(*) from checkins").fetchone() == (0,)
 
