@@ -10,7 +10,9 @@
 // back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
 // whose Save reached the journal is deleted on the next page; one whose Save reached the
 // log-in page instead, or never reached the journal at all (offline: the browser's own error
-// page), is held until its writer opens that form again.
+// page), is held until its writer opens that form again. One never sent (the tab closed, the
+// phone's browser dropped it while another app was open, a reload, a tap on another page) is
+// put back, with a note, when its writer opens that form again; its Cancel drops it.
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
 const KEY = "afterglow-drafts";
@@ -23,6 +25,9 @@ const RESTORED = {
   unsent:
     "Your last Save of this form did not reach the journal (the connection may have " +
     "dropped), so it was not saved yet. What you wrote is back in the form: check it, then save.",
+  left:
+    "What you wrote here before you left this page is back in the form. It is not saved " +
+    "yet: check it, then save, or tap Cancel to let it go.",
 };
 
 function readAll() {
@@ -92,6 +97,14 @@ function putBack(form, fields) {
   }
 }
 
+// Whether a draft holds anything the form does not show: hidden fields (a fresh request key)
+// never count.
+function differs(kept, shown, form) {
+  const hidden = new Set([...form.elements].filter((e) => e.type === "hidden").map((e) => e.name));
+  const text = (fields) => JSON.stringify(fields.filter(([name]) => !hidden.has(name)));
+  return text(kept) !== text(shown);
+}
+
 // The log-in page: where a Save leads when its sign-in had ended. Every draft sent from a form
 // is held here, for its writer to find in that form again (the log-in leads back to it).
 const onLogInPage = () => window.location.pathname === "/auth/login";
@@ -106,13 +119,13 @@ export function keepDrafts() {
   const owner = document.querySelector("form.logout")?.dataset.queueOwner;
   if (!owner) return; // no patient signed in: drafts wait for their writer
   const here = `${owner} ${window.location.pathname}`;
-  // This person's other drafts: one never sent was left behind, and goes; one sent goes when
-  // this page says it was saved (its message, as every save's next page has), and is held
+  // This person's other drafts: one never sent waits for its form; one sent goes when this
+  // page says it was saved (its message, as every save's next page has), and is held
   // otherwise (the connection dropped, the form had expired); one held stays held.
   const saved = document.querySelector(".flash") !== null;
   for (const [id, draft] of Object.entries(all)) {
-    if (draft.owner !== owner || id === here || draft.held) continue;
-    if (draft.sent && !saved) draft.held = "unsent";
+    if (draft.owner !== owner || id === here || draft.held || !draft.sent) continue;
+    if (!saved) draft.held = "unsent";
     else delete all[id];
   }
   const form = document.querySelector("form[data-draft]");
@@ -120,6 +133,10 @@ export function keepDrafts() {
   // to that Save, which marks its form data-sent): the Save never reached the journal.
   if (form && all[here]?.sent && !all[here].held && !form.hasAttribute("data-sent")) {
     all[here].held = "unsent";
+  }
+  // Never sent, and this page is the form opened afresh: the words were left, not dropped.
+  if (form && all[here] && !all[here].sent && !all[here].held && !form.hasAttribute("data-sent")) {
+    if (differs(all[here].fields, fieldsOf(form), form)) all[here].held = "left";
   }
   const draft = all[here];
   // This page's own: kept while its form is here; without the form (the record was deleted
@@ -143,15 +160,29 @@ export function keepDrafts() {
     now[here] = { owner, at: Date.now(), sent, held: false, fields: fieldsOf(form) };
     writeAll(now);
   };
+  // Cancel lets the words go.
+  for (const cancel of form.querySelectorAll("[data-drop-draft]")) {
+    cancel.addEventListener("click", () => {
+      const now = readAll();
+      delete now[here];
+      writeAll(now);
+    });
+  }
   let timer = null;
+  const settle = (sent) => {
+    clearTimeout(timer);
+    timer = null;
+    save(sent);
+  };
   const typed = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => save(false), 400);
+    timer = setTimeout(() => settle(false), 400);
   };
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
-  form.addEventListener("submit", () => {
-    clearTimeout(timer);
-    save(true);
+  form.addEventListener("submit", () => settle(true));
+  // Left (a tap on another page, the tab closed) within the pause after the last key.
+  window.addEventListener("pagehide", () => {
+    if (timer !== null) settle(false);
   });
 }

@@ -245,3 +245,29 @@ def test_words_saved_while_offline_come_back_in_their_form(page, context, via):
     expect(note).not_to_contain_text("signed out")
     expect(page.get_by_label("Your intention")).to_have_value(words)
     expect(page.get_by_label("Your intention")).to_be_visible()
+
+
+@pytest.mark.parametrize("leave", ["close the tab", "tap another page at once"])
+def test_words_left_in_a_form_come_back_when_it_is_opened_again(page, context, leave):
+    """An intention typed and then left (the tab closed, or a tap on another page straight
+    after the last key) was gone when the form was opened again; Cancel lets it go."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    words = "To be gentle with myself."
+    page.get_by_label("Your intention").fill(words)
+    if leave == "close the tab":
+        page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+        page.close()
+        page = context.new_page()
+    else:
+        page.goto("/progress")
+    page.goto("/sessions/new")
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page.get_by_label("Your intention")).to_have_value(words)
+    expect(page.get_by_label("Your intention")).to_be_visible()
+    page.get_by_role("link", name="Cancel").tap()
+    expect(page).to_have_url(re.compile(r"/sessions$"))
+    page.goto("/sessions/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Your intention")).to_have_value("")
