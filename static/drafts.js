@@ -1,10 +1,11 @@
 // What a person wrote in a form, kept on this device until the journal has it: a sign-in that
 // ended before Save (the idle time-out while they were away: an intention written before a
 // dosing session and saved after it) sends Save to the log-in page, and the journal never
-// sees the words. Forms marked data-draft (a session, a check-in's edit, a check-up) keep
-// their fields here as the person types; a Save that led to the log-in page finds them put
-// back, with a note, when the person opens that form again (the log-in leads back to it). The
-// check-in page has its own queue (checkin-form.js) and is not marked.
+// sees the words. Forms marked data-draft (a session, a check-in, a check-up) keep their
+// fields here as the person types; a Save that led to the log-in page finds them put back,
+// with a note, when the person opens that form again (the log-in leads back to it). A
+// check-in its page kept in its own queue (checkin-form.js, offline) empties the form, and
+// its draft goes: the queue has it.
 //
 // A draft is the signed-in patient's (their queue tag, as the check-in queue's): it is put
 // back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
@@ -57,7 +58,9 @@ export const drafts = {
   },
 };
 
-const kept = (e) => e.name && e.name !== "csrf_token" && e.type !== "submit" && e.type !== "file";
+// Never kept: the form's token, and a check-in's key for its next save (a new one each page).
+const NOT_KEPT = new Set(["csrf_token", "idempotency_key"]);
+const kept = (e) => e.name && !NOT_KEPT.has(e.name) && e.type !== "submit" && e.type !== "file";
 
 function fieldsOf(form) {
   return [...form.elements].filter(kept).map((e) => {
@@ -154,20 +157,16 @@ export function keepDrafts() {
     note.setAttribute("role", "status");
     note.textContent = why;
     form.before(note);
+    // A check-in written for another day than the one this form opened on: that day's form
+    // opens (checkin-days.js), the words put back on top of its saved answers.
+    const date = form.elements.date;
+    if (date && date.value !== date.defaultValue) date.dispatchEvent(new Event("change"));
   }
   const save = (sent) => {
     const now = readAll();
     now[here] = { owner, at: Date.now(), sent, held: false, fields: fieldsOf(form) };
     writeAll(now);
   };
-  // Cancel lets the words go.
-  for (const cancel of form.querySelectorAll("[data-drop-draft]")) {
-    cancel.addEventListener("click", () => {
-      const now = readAll();
-      delete now[here];
-      writeAll(now);
-    });
-  }
   let timer = null;
   const settle = (sent) => {
     clearTimeout(timer);
@@ -185,4 +184,20 @@ export function keepDrafts() {
   window.addEventListener("pagehide", () => {
     if (timer !== null) settle(false);
   });
+  // Emptied by its page (a check-in kept in the device's queue): the queue has the words.
+  form.addEventListener("reset", () => {
+    clearTimeout(timer);
+    timer = null;
+    const now = readAll();
+    delete now[here];
+    writeAll(now);
+  });
+  // Cancel lets the words go.
+  for (const cancel of form.querySelectorAll("[data-drop-draft]")) {
+    cancel.addEventListener("click", () => {
+      const now = readAll();
+      delete now[here];
+      writeAll(now);
+    });
+  }
 }

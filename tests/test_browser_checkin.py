@@ -267,3 +267,32 @@ def test_the_character_count_counts_an_emoji_as_one_character_as_the_journal_doe
     expect(counter).to_have_text(f"{REFLECTION_MAX * 9 // 10:,} of {REFLECTION_MAX:,} characters")
     box.fill("🌿" * (REFLECTION_MAX // 2))
     expect(counter).to_be_hidden()  # under four fifths of the limit: no count shown
+
+
+def test_a_check_in_left_unsaved_comes_back_for_its_own_day(page, context, live_server):
+    """A reflection typed in the check-in and then left (the tab closed, the phone's browser
+    dropping it) was gone when the check-in was opened again; written for an earlier day, it
+    comes back on that day's form, and saving it saves it there, once."""
+    email = sign_up(page)
+    today = form_today(page)
+    earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
+    page.get_by_label("Date", exact=True).fill(earlier)
+    expect(page).to_have_url(re.compile(rf"date={earlier}$"))
+    tap_scale(page, "Mood that day", 3)
+    words = "A heavy morning, then a walk."
+    page.get_by_label("Reflection", exact=True).fill(words)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.close()
+    page = context.new_page()
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page.get_by_label("Date", exact=True)).to_have_value(earlier)
+    expect(page.locator("#checkin-title")).not_to_have_text("How are you today?")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
+    expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
+    assert save(page) == earlier
+    assert stored(live_server, email, earlier)["reflection"] == words
+    assert stored(live_server, email, today) is None
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
