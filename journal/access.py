@@ -220,6 +220,15 @@ def person(user_id):
     return User(row) if row else None
 
 
+# A therapist's page of a patient not linked to them (one who unlinked or left while the page
+# was open, reached again by a reload or Back): the same words for any patient, so nothing is
+# confirmed; the caseload names who left.
+NOT_LINKED = (
+    "This patient's journal is not shared with you: they may have unlinked, or deleted their "
+    "account. Your caseload lists your patients, and who left in the last 30 days."
+)
+
+
 def linked_patient_or_404(patient_id):
     """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else.
 
@@ -234,7 +243,7 @@ def linked_patient_or_404(patient_id):
     if not current_user.is_therapist:
         abort(404)
     if not links.is_linked(get_db(), patient_id, current_user.id):
-        abort(404)
+        abort(404, description=NOT_LINKED)
     if request.method in ("GET", "HEAD"):
 
         @after_this_request

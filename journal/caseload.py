@@ -272,7 +272,7 @@ def patient(patient_id):
     person = linked_patient_or_404(patient_id)
     link = link_of(patient_id)
     if link is None:  # unlinked a moment ago
-        abort(404)
+        abort(404, description=access.NOT_LINKED)
     reviewed_at = reviews.last_review(current_user.id, patient_id)
     context = figures.view_context(person, request.args, shared=True)
     items, flag_count, reflection_count = history(person, context["start"], context["end"])
@@ -328,7 +328,7 @@ def reviewed(patient_id):
     if not form.validate_on_submit():
         abort(400)
     if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
-        abort(404)  # unlinked between the check and the write
+        abort(404, description=access.NOT_LINKED)  # unlinked between the check and the write
     access.record_therapist_access(patient_id)
     flash(f"Marked {person.shared_name} as reviewed. New entries will show here from now on.")
     return redirect(url_for("caseload.patient", patient_id=patient_id))

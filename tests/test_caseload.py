@@ -429,6 +429,26 @@ def test_unlinking_ends_access_at_once(app, shared):
     assert "SHARED-CHECKIN" in pat.get(f"/entries/{ago(3)}").text
 
 
+def test_a_patient_page_reloaded_after_the_patient_left_says_why_it_is_gone(app, shared):
+    """A therapist's reload (or Back) of a patient who had just unlinked showed the bare
+    "There is nothing at this address", as did Mark as reviewed; the page says the journal is
+    no longer shared and where to look, in the same words for a patient never linked."""
+    doc, pat, pid = shared
+    assert doc.get(f"/caseload/{pid}").status_code == 200
+    assert pat.post("/settings/therapist/unlink").status_code == 302
+    gone = access.NOT_LINKED
+    for response in (
+        doc.get(f"/caseload/{pid}"),
+        doc.post(f"/caseload/{pid}/reviewed"),
+        doc.get(f"/caseload/{pid + 1000}"),
+    ):
+        assert response.status_code == 404
+        assert gone in html.unescape(response.text)
+        assert "There is nothing at this address" not in response.text
+    # A patient reaching a caseload address learns nothing from it.
+    assert gone not in html.unescape(pat.get(f"/caseload/{pid}").text)
+
+
 def test_csrf_is_required_for_new_codes_and_unlinking(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
 
