@@ -296,3 +296,22 @@ def test_a_check_in_left_unsaved_comes_back_for_its_own_day(page, context, live_
     page.goto("/checkin")
     expect(page.locator("#draft-note")).to_have_count(0)
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+
+
+def test_the_missed_days_list_looks_like_it_opens(page):
+    """History's "days without a check-in" line is a summary that opens the list of days to
+    fill in, but shown as flex it lost the browser's triangle and read as a heading."""
+    sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    page.get_by_label("Date", exact=True).fill((today - timedelta(days=3)).isoformat())
+    expect(page).to_have_url(re.compile(r"date="))
+    tap_scale(page, "Mood that day", 5)
+    save(page)
+    page.goto("/entries")
+    summary = page.locator("details.missed > summary")
+    marker = "s => getComputedStyle(s, '::before').content"
+    closed = summary.evaluate(marker)
+    assert closed not in ("none", "normal", "")
+    summary.tap()
+    expect(page.get_by_role("link", name=re.compile(r"^Add a check-in for ")).first).to_be_visible()
+    assert summary.evaluate(marker) not in ("none", "normal", "", closed)
