@@ -13,7 +13,8 @@
 // log-in page instead, or never reached the journal at all (offline: the browser's own error
 // page), is held until its writer opens that form again. One never sent (the tab closed, the
 // phone's browser dropped it while another app was open, a reload, a tap on another page) is
-// put back, with a note, when its writer opens that form again; its Cancel drops it.
+// put back, with a note, when its writer opens that form again; its Cancel, or the note's
+// Clear, drops it.
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
 const KEY = "afterglow-drafts";
@@ -28,7 +29,7 @@ const RESTORED = {
     "dropped), so it was not saved yet. What you wrote is back in the form: check it, then save.",
   left:
     "What you wrote here before you left this page is back in the form. It is not saved " +
-    "yet: check it, then save, or tap Cancel to let it go.",
+    "yet: check it, then save.",
 };
 
 function readAll() {
@@ -157,6 +158,23 @@ export function keepDrafts() {
     note.setAttribute("role", "status");
     note.textContent = why;
     form.before(note);
+    if (draft.held === "left") {
+      // Words left behind may be old news (the day saved since, another way): one tap lets
+      // them go, and the form opens as the journal has it.
+      const clear = document.createElement("button");
+      clear.type = "button";
+      clear.textContent = "Clear what was put back";
+      clear.addEventListener("click", () => {
+        const now = readAll();
+        delete now[here];
+        writeAll(now);
+        window.location.reload();
+      });
+      const actions = document.createElement("p");
+      actions.className = "actions";
+      actions.append(clear);
+      note.after(actions);
+    }
     // A check-in written for another day than the one this form opened on: that day's form
     // opens (checkin-days.js), the words put back on top of its saved answers.
     const date = form.elements.date;

@@ -315,3 +315,20 @@ def test_the_missed_days_list_looks_like_it_opens(page):
     summary.tap()
     expect(page.get_by_role("link", name=re.compile(r"^Add a check-in for ")).first).to_be_visible()
     assert summary.evaluate(marker) not in ("none", "normal", "", closed)
+
+
+def test_words_put_back_in_the_check_in_can_be_cleared_in_one_tap(page):
+    """The check-in has no Cancel: words left in it, put back when it opens again, are let go
+    with the note's Clear, and the form is the day's as the journal has it."""
+    sign_up(page)
+    page.goto("/checkin")
+    page.get_by_label("Reflection", exact=True).fill("Old words, saved another way since.")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.reload()
+    expect(page.locator("#draft-note")).to_be_visible()
+    page.get_by_role("button", name="Clear what was put back").tap()
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    page.reload()
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
