@@ -143,6 +143,19 @@ def test_turning_on_needs_the_password(app, password):
     assert response.status_code == 200 and "Your recovery codes" in response.text
 
 
+def test_setting_up_on_the_phone_itself_needs_no_scan(app):
+    """The page asked a person on their phone to scan a QR code shown on that same phone; a
+    link with the same otpauth address opens the authenticator app there."""
+    client = person(app, "pat@example.com")
+    page = client.get("/settings/2fa").text
+    secret = page_secret(page).replace(" ", "")
+    match = re.search(r'<a class="button" id="authenticator-link" href="([^"]+)">', page)
+    assert match, "no link to the authenticator app"
+    address = html.unescape(match.group(1))
+    assert address.startswith("otpauth://totp/") and f"secret={secret}" in address
+    assert pyotp.parse_uri(address).secret == secret
+
+
 @pytest.mark.parametrize("ended", ["idle timeout", "signed out elsewhere"])
 @pytest.mark.parametrize("arrives", ["log in", "register"])
 def test_a_secret_being_set_up_never_passes_to_the_next_person_on_the_browser(app, ended, arrives):

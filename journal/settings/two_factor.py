@@ -42,9 +42,12 @@ def page(form, status=200, codes=None):
     else:
         secret = session.get(SETUP_KEY) or two_factor.new_secret()
         session[SETUP_KEY] = secret
+        uri = two_factor.provisioning_uri(secret, current_user.email)
         context.update(
             secret=two_factor.secret_words(secret),
-            qr=two_factor.qr_svg(two_factor.provisioning_uri(secret, current_user.email)),
+            # A phone cannot scan its own screen: the same address, as a link, opens the app.
+            uri=uri,
+            qr=two_factor.qr_svg(uri),
             required=two_factor.required(db, current_user),
         )
     response = make_response(render_template("settings/two_factor.html", **context), status)
