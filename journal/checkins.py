@@ -705,6 +705,8 @@ def entry(day):
             for score in symptom_data.scores_with_names(get_db(), row["id"])
         ],
         crisis_panel=crisis_panel,
+        # A newcomer's first check-in: its page says what the journal is for next.
+        first=checkin_data.has_only_one(get_db(), current_user.id),
     )
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import error_for, make_app
-from factories import TODAY
+from factories import TODAY, checkin
 
 from journal import clock
 from journal.checkins import days_without, parse_tags
@@ -1047,3 +1047,17 @@ def test_back_after_a_delete_says_the_check_in_is_gone(client, patient):
             f"There is no check-in for {day:%A %-d %B %Y}: it may have been deleted."
             in html.unescape(response.text)
         )
+
+
+def test_the_first_check_in_says_what_comes_next(client, patient):
+    """A newcomer's first saved check-in showed its mood and nothing about what the journal is
+    for next: its page now names the next steps, once."""
+    checkin(client, TODAY.isoformat(), 6)
+    page = client.get(f"/entries/{TODAY.isoformat()}").text
+    assert "Your first check-in is in" in page
+    for address in ("/sessions/new", "/settings/therapist", "/share"):
+        assert f'href="{address}"' in page
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    checkin(client, yesterday, 5)
+    for day in (TODAY.isoformat(), yesterday):
+        assert "Your first check-in is in" not in client.get(f"/entries/{day}").text

@@ -89,6 +89,12 @@ def first_day(db, user_id):
     return first
 
 
+def has_only_one(db, user_id):
+    """Whether the person has exactly one check-in (their first)."""
+    rows = db.execute("select 1 from checkins where user_id = ? limit 2", [user_id]).fetchall()
+    return len(rows) == 1
+
+
 def days_between(db, user_id, start, end):
     """The ISO dates from `start` to `end` (both included) on which the person checked in."""
     return {
