@@ -149,6 +149,10 @@ export function keepDrafts() {
   else if (form && draft) all[here] = { ...draft, sent: false, held: false };
   writeAll(all);
   if (!form) return;
+  // The browser's own keeping of a form's state for Back is left to the drafts: it filled a
+  // form whose Save had already reached the journal (a new session, a check-up) with those
+  // answers again, under a new request key, so a second Save kept them twice.
+  form.setAttribute("autocomplete", "off");
   if (draft && draft.held) {
     const why = RESTORED[draft.held] || RESTORED["signed-out"];
     putBack(form, draft.fields);

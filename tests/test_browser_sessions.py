@@ -271,3 +271,16 @@ def test_words_left_in_a_form_come_back_when_it_is_opened_again(page, context, l
     page.goto("/sessions/new")
     expect(page.locator("#draft-note")).to_have_count(0)
     expect(page.get_by_label("Your intention")).to_have_value("")
+
+
+def test_back_after_a_saved_session_offers_no_copy_of_it_to_save_again(page, live_server):
+    """Back from a saved session showed its form filled in again by the browser (under a new
+    request key), and Save kept the session twice; Back now shows the form as new."""
+    email = sign_up(page)
+    log_session(page, mood_before=3, reflection=FIRST_WORDS)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/sessions/new$"))
+    expect(page.get_by_role("button", name="Save session")).to_be_visible()
+    expect(scale_radio(page, "Mood before the session", 3)).not_to_be_checked()
+    expect(reflection(page)).to_have_value("")
+    assert len(stored(live_server, email)) == 1
