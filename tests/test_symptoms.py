@@ -41,6 +41,14 @@ def test_add_symptom_appears_on_the_checkin_form(app, client, patient):
     assert "<legend>Rumination</legend>" in form
 
 
+def test_a_symptom_added_from_the_check_in_leads_back_to_it(client, patient):
+    """The check-in's "Track a symptom of your own" led to this page, which led only back to
+    settings: the way back to the half-filled check-in was the navigation's."""
+    assert add(client, "Rumination").status_code == 302
+    page = client.get("/settings/symptoms").text
+    assert re.search(r'<a href="/checkin">Back to your check-in</a>', page)
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
