@@ -92,6 +92,15 @@ export function enhancePage() {
     });
   }
 
+  // A form sent back with mistakes: the focus starts on its summary (announced as an alert),
+  // so the next Tab, or a swipe of a screen reader, goes to the first thing to put right
+  // rather than to the top of the page. Crisis resources, below, come first when shown.
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.tabIndex = -1;
+    summary.focus();
+  }
+
   // Crisis resources: bring them into view and to the screen reader first.
   const crisis = document.getElementById("crisis-resources");
   if (crisis) crisis.focus();

@@ -191,6 +191,19 @@ def test_an_error_summary_link_to_a_box_shows_its_label_and_message(page):
     expect(page.locator("label[for='dose_mg']")).to_be_in_viewport()
 
 
+def test_a_refused_save_starts_the_focus_on_its_summary(page):
+    """After a refused Save the focus was left at the top of the page: a keyboard or screen
+    reader user went through the whole header again to reach what to put right. It starts on
+    the summary; the next Tab reaches its first link."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_role("button", name="Save session").tap()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link").first).to_be_focused()
+
+
 def test_a_box_unticked_before_the_sign_in_ended_stays_unticked_in_the_draft(page, live_server):
     """A draft holds each box of a group: one unticked in an edit came back ticked, because
     another box of the same name was still ticked."""
