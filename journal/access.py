@@ -34,6 +34,7 @@ from functools import wraps
 from flask import abort, after_this_request, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, same_origin
+from werkzeug.exceptions import NotFound
 
 from . import figures, rules, two_factor
 from .data import audit, links, owned, users
@@ -52,17 +53,20 @@ from .tags import visible
 # Owner checks
 
 
-def owned_or_404(table, gone=None, **where):
+def owned_or_404(table, gone=None, back=None, **where):
     """The signed-in person's row of `table` matching `where` (column=value), or 404: with
     the words `gone` when given (what is not there, for a page reached by Back after a
-    delete), else the plain "nothing at this address".
+    delete), else the plain "nothing at this address", and a link to the list the words name
+    (`back`: (endpoint, link text)) in place of the start page's.
 
     Every lookup names its owner: someone else's record is a 404, never a 403 that would
     confirm it exists (and its words are the same as for one that never was).
     """
     row = owned.owned_row(get_db(), table, current_user.id, **where)
     if row is None:
-        abort(404, description=gone)
+        error = NotFound(description=gone)
+        error.back = back
+        raise error
     return row
 
 

@@ -143,7 +143,8 @@ def get_checkin(day):
         f"There is no check-in for {day_text(day, 'weekday_year')}: it may have been deleted. "
         "History lists your check-ins, and can add one for a missed day."
     )
-    return owned_or_404("checkins", gone=gone, day=day.isoformat())
+    back = ("checkins.entries", "Go to History")
+    return owned_or_404("checkins", gone=gone, back=back, day=day.isoformat())
 
 
 def merged(stored, values):

@@ -63,7 +63,9 @@ def init_app(app):
                 message_shown = message
             if wants_json():  # a client of the JSON answers (the offline queue) reads JSON
                 return jsonify(errors={"form": [message_shown]}), status
-            return render_template("error.html", title=title, message=message_shown), status
+            back = getattr(error, "back", None)  # the list a 404's words name (owned_or_404)
+            page = render_template("error.html", title=title, message=message_shown, back=back)
+            return page, status
 
         return handler
 

@@ -91,7 +91,9 @@ def get_session(session_id):
     """The signed-in person's session `session_id`, or 404 saying it is not there (Back after
     a delete lands here)."""
     gone = "This session is not in your journal: it may have been deleted. Sessions lists yours."
-    return owned_or_404("sessions", gone=gone, id=session_id)
+    return owned_or_404(
+        "sessions", gone=gone, back=("sessions.index", "Go to Sessions"), id=session_id
+    )
 
 
 def latest_session():

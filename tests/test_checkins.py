@@ -1049,6 +1049,18 @@ def test_back_after_a_delete_says_the_check_in_is_gone(client, patient):
         )
 
 
+def test_a_check_in_that_is_gone_links_to_history(client, patient):
+    """The page reached by Back after a delete names History: its link goes there, not only
+    to the start page. A 404 elsewhere keeps the start page's link."""
+    post(client, date=YESTERDAY, mood="4")
+    assert client.post(f"/entries/{YESTERDAY}/delete").status_code == 302
+    response = client.get(f"/entries/{YESTERDAY}")
+    assert response.status_code == 404
+    assert '<a href="/entries">Go to History</a>' in response.text
+    assert "Go to the start page" not in response.text
+    assert '<a href="/">Go to the start page</a>' in client.get("/no-such-page").text
+
+
 def test_the_first_check_in_says_what_comes_next(client, patient):
     """A newcomer's first saved check-in showed its mood and nothing about what the journal is
     for next: its page now names the next steps, once."""

@@ -1458,3 +1458,11 @@ def test_back_after_a_delete_says_the_session_is_gone(client, patient):
         response = client.get(path)
         assert response.status_code == 404
         assert "This session is not in your journal: it may have been deleted." in response.text
+
+
+def test_a_session_that_is_gone_links_to_sessions(client, patient):
+    post(client)
+    assert client.post("/sessions/1/delete").status_code == 302
+    response = client.get("/sessions/1")
+    assert response.status_code == 404
+    assert '<a href="/sessions">Go to Sessions</a>' in response.text
