@@ -700,6 +700,14 @@ def m034_sessions_in_date_order(db):
     db.execute("drop index sessions_user_day")
 
 
+@migrations()
+def m035_signins_by_passkey(db):
+    # The passkey a sign-in was made with: removing a passkey (a lost phone's) ends the
+    # sign-ins it made, as a password change ends those the password made.
+    # (Found through signins_user: a person has a handful of sign-ins.)
+    db.execute("alter table signins add column passkey_id integer")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -177,8 +177,8 @@ def authentication_options():
 
 def authenticate(db, credential):
     """Check the browser's answer `credential` (a dict) against the session's challenge and
-    the stored passkey; the passkey's `user_id`, or None when refused (no challenge, an
-    unknown passkey, a wrong origin or signature, a counter gone backwards)."""
+    the stored passkey; (the passkey's `user_id`, its id), or None when refused (no
+    challenge, an unknown passkey, a wrong origin or signature, a counter gone backwards)."""
     kept = take_challenge(db, "sign-in")
     if kept is None or not isinstance(credential, dict):
         return None
@@ -201,4 +201,4 @@ def authenticate(db, credential):
     except BAD_ANSWER:
         return None
     passkeys.used(db, stored["id"], verified.new_sign_count, clock.utcnow_iso())
-    return stored["user_id"]
+    return stored["user_id"], stored["id"]

@@ -136,8 +136,9 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def record_signin(db, user_id, remember, device="", network="", now=None):
-    """Record a new sign-in of `user_id`; return it as a dict with its `token`."""
+def record_signin(db, user_id, remember, device="", network="", now=None, passkey_id=None):
+    """Record a new sign-in of `user_id` (by the passkey `passkey_id`, if one); return it as a
+    dict with its `token`."""
     now = now or clock.timestamp()
     lasts = current_app.config["REMEMBER_COOKIE_DURATION"]
     lasts = lasts.total_seconds() if isinstance(lasts, timedelta) else float(lasts)
@@ -151,6 +152,7 @@ def record_signin(db, user_id, remember, device="", network="", now=None):
         "expires_at": now + lasts,
         "device": device,
         "network": network,
+        "passkey_id": passkey_id,
     }
     row["id"] = signins.insert(db, row)
     return {**row, "token": token}
@@ -266,13 +268,14 @@ def sent_form():
 KEPT_AT_SIGN_IN = ("_flashes", "_remember")
 
 
-def sign_in(user, remember=False, how="password"):
+def sign_in(user, remember=False, how="password", passkey_id=None):
     """Start a new server-side sign-in of `user` in this browser, on a session holding only
-    `KEPT_AT_SIGN_IN`, and note it in "Recent activity"."""
+    `KEPT_AT_SIGN_IN`, and note it in "Recent activity". `passkey_id`: the passkey that
+    signed in, whose removal ends the sign-in."""
     kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
-    begin_signin(user, remember)
+    begin_signin(user, remember, passkey_id)
     users.note_signin(get_db(), user.id, clock.utcnow_iso())
     account.record_activity("sign-in", how=how)
 
@@ -286,14 +289,14 @@ def renew_signin():
     begin_signin(user, bool(user.signin["remember"]))
 
 
-def begin_signin(user, remember):
+def begin_signin(user, remember, passkey_id=None):
     """Record a sign-in of `user` for this browser and log it in under it.
 
     The CSRF token changes with it: a token fetched before signing in is refused after.
     """
     device = devices.device_words(request.headers.get("User-Agent"))
     network = devices.network_start(request.remote_addr)
-    user.signin = record_signin(get_db(), user.id, remember, device, network)
+    user.signin = record_signin(get_db(), user.id, remember, device, network, passkey_id=passkey_id)
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
     login_user(user, remember=remember)

@@ -264,6 +264,23 @@ def test_a_removed_passkey_no_longer_signs_in(app, pat):
     assert not signed_in(pat)
 
 
+def test_removing_a_passkey_signs_out_the_devices_it_signed_in(app, pat):
+    """A lost phone: its passkey signed it in; removing the passkey from another device ends
+    that sign-in too (as a password change ends those of the password). The device removing
+    it, and a sign-in by password, stay signed in."""
+    key = add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    lost = app.test_client()
+    assert sign_in_with(lost, key).status_code == 200
+    by_passkey_here = app.test_client()
+    assert sign_in_with(by_passkey_here, key).status_code == 200
+    assert signed_in(lost) and signed_in(by_passkey_here)
+    removed = by_passkey_here.post(f"/settings/passkeys/{passkey_id}/remove")
+    assert removed.status_code == 302
+    assert not signed_in(lost)
+    assert signed_in(by_passkey_here) and signed_in(pat)
+
+
 def test_an_answer_from_another_origin_is_not_added(app, pat):
     options = pat.post(
         "/settings/passkeys/options", json={"name": "Phish", "password": PASSWORD}

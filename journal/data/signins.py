@@ -29,6 +29,15 @@ def delete(db, signin_id):
     db.execute("delete from signins where id = ?", [signin_id])
 
 
+def delete_by_passkey(db, user_id, passkey_id, keep):
+    """End every sign-in of `user_id` that the passkey `passkey_id` made, but `keep` (the
+    sign-in removing it)."""
+    db.execute(
+        "delete from signins where user_id = ? and passkey_id = ? and id != ?",
+        [user_id, passkey_id, keep],
+    )
+
+
 def delete_for_user(db, user_id):
     """End every sign-in of `user_id`."""
     db.execute("delete from signins where user_id = ?", [user_id])

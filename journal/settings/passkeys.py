@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from .. import account
 from .. import passkeys as webauthn_passkeys
-from ..data import passkeys
+from ..data import passkeys, signins
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
 from ..timezones import local_time
@@ -137,6 +137,11 @@ def remove_passkey(passkey_id):
     with write_transaction() as db:
         if not passkeys.delete_of(db, current_user.id, passkey_id):
             abort(404)
+        # A lost phone's passkey: the sign-ins it made elsewhere end with it.
+        signins.delete_by_passkey(db, current_user.id, passkey_id, keep=current_user.signin["id"])
     account.record_activity("passkey-removed")
-    flash("The passkey is removed. It can no longer sign in to your journal.")
+    flash(
+        "The passkey is removed. It can no longer sign in to your journal, and any device it "
+        "signed in elsewhere is signed out."
+    )
     return redirect(url_for("settings.passkeys_page"))
