@@ -29,14 +29,14 @@ def delete():
         if form.is_submitted():
             form.form_errors.append(LAST_ADMIN)
         status = 400 if form.is_submitted() else 200
-        return render_template("account/delete.html", form=form, last_admin=LAST_ADMIN), status
+        return render_template("settings/delete.html", form=form, last_admin=LAST_ADMIN), status
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template("account/delete.html", form=form), status
+        return render_template("settings/delete.html", form=form), status
     owner = signed_in.queue_owner()  # the device forgets what it keeps of this person
     account.erase(current_user.id, current_user.email)
     sign_out()
-    response = make_response(render_template("account/deleted.html", forget_owner=owner))
+    response = make_response(render_template("settings/deleted.html", forget_owner=owner))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -47,7 +47,7 @@ def activity():
     for event in events:
         event["when"] = timezones.local_time(event["at"], current_user.timezone)
     return render_template(
-        "account/activity.html",
+        "settings/activity.html",
         events=events,
         days=account.ACTIVITY_DAYS,
         limit=account.ACTIVITY_LIMIT,
