@@ -429,6 +429,28 @@ def test_unlinking_ends_access_at_once(app, shared):
     assert "SHARED-CHECKIN" in pat.get(f"/entries/{ago(3)}").text
 
 
+def test_unlink_asks_first_and_a_stray_tap_changes_nothing(app, shared):
+    """Unlinking can't be undone without the therapist's code and leaves them a notice: the
+    button on the page opens a page that says so, and only its own Unlink unlinks."""
+    doc, pat, pid = shared
+    page = pat.get("/settings/therapist").text
+    assert '<form method="get" action="/settings/therapist/unlink"' in page
+    asked = pat.get("/settings/therapist/unlink")
+    assert asked.status_code == 200
+    assert asked.headers["Cache-Control"] == "no-store"
+    text = html.unescape(asked.text)
+    assert "Unlink from Dr Rivera?" in text and "you will need their invite code" in text
+    assert '<form method="post" class="actions">' in asked.text
+    assert '<a class="button" href="/settings/therapist">Keep the link</a>' in asked.text
+    assert len(links(app)) == 1 and doc.get(f"/caseload/{pid}").status_code == 200
+    assert pat.post("/settings/therapist/unlink").status_code == 302
+    assert links(app) == []
+    # Asked again once unlinked (Back, another tab): back to the page that says so.
+    assert pat.get("/settings/therapist/unlink").location == "/settings/therapist"
+    # A therapist has no such page.
+    assert doc.get("/settings/therapist/unlink").status_code == 404
+
+
 def test_a_patient_page_reloaded_after_the_patient_left_says_why_it_is_gone(app, shared):
     """A therapist's reload (or Back) of a patient who had just unlinked showed the bare
     "There is nothing at this address", as did Mark as reviewed; the page says the journal is

@@ -55,7 +55,7 @@ bp.add_url_rule(
     "/symptoms/<int:symptom_id>/restore", view_func=symptoms.restore_symptom, methods=POST
 )
 bp.add_url_rule("/therapist", view_func=therapist.therapist, methods=GET_POST)
-bp.add_url_rule("/therapist/unlink", view_func=therapist.unlink_therapist, methods=POST)
+bp.add_url_rule("/therapist/unlink", view_func=therapist.unlink_therapist, methods=GET_POST)
 
 bp.add_app_template_filter(general.tel, "tel")  # a clinic number as a tel: link
 bp.after_request(therapist.no_store)

@@ -12,6 +12,9 @@ Decisions:
   never kept in a browser's cache.
 - Unlinking when not linked (a second tab, a double tap) is harmless: it redirects back
   to `/settings/therapist` with a message rather than an error page.
+- Unlink asks first (`GET /settings/therapist/unlink`, a page of its own saying what it
+  does): it cannot be undone without the therapist's invite code, and leaves the therapist
+  a notice, so a stray tap must not do it.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -56,7 +59,6 @@ def render_link(form, status=200):
         form=form,
         link=link_of(current_user.id),
         local_date=local_date,
-        unlink_form=JournalForm(),
     ), status
 
 
@@ -83,9 +85,13 @@ def therapist():
 @login_required
 @patient_required
 def unlink_therapist():
+    current = link_of(current_user.id)
+    if request.method == "GET":
+        if current is None:
+            return redirect(url_for("settings.therapist"))
+        return render_template("settings/unlink.html", link=current, form=JournalForm())
     if not JournalForm().validate_on_submit():
         abort(400)
-    current = link_of(current_user.id)
     if current is None:
         flash("You are not linked to a therapist.")
     else:
