@@ -73,8 +73,10 @@ NOT_TEXT = [
 ]
 
 
-def post_json(client, url, body):
-    return client.post(url, data=body, content_type="application/json")
+def post_json(client, url, body, answer_in_json=False):
+    """POST `body` as JSON; `answer_in_json`: as the offline queue does, asking for JSON back."""
+    headers = {"Accept": "application/json"} if answer_in_json else {}
+    return client.post(url, data=body, content_type="application/json", headers=headers)
 
 
 @pytest.mark.parametrize(("value", "message"), NOT_TEXT)
@@ -130,12 +132,7 @@ def test_a_json_body_of_text_still_works(app, client, patient):
 def test_a_json_list_where_the_form_takes_one_value_is_refused(app, client, patient):
     # All but the first value would have been dropped unsaid ("tired" lost).
     body = f'{{"date": "{DAY}", "mood": "6", "tags": ["walk", "tired"]}}'
-    response = client.post(
-        "/checkin",
-        data=body.encode(),
-        content_type="application/json",
-        headers={"Accept": "application/json"},
-    )
+    response = post_json(client, "/checkin", body.encode(), answer_in_json=True)
     assert response.status_code == 400
     assert response.json["errors"]["tags"] == ["Send one text value here, not a list."]
     with app.app_context():
@@ -172,12 +169,7 @@ def test_a_form_body_sending_a_field_twice_is_refused_at_the_field(
 def test_a_json_body_giving_a_name_twice_is_refused_at_the_field(app, client, patient, body, field):
     # JSON's parser keeps the last value of a repeated name: "2" was dropped unsaid, and 9
     # stored. Refused as a form body sending a field twice is.
-    response = client.post(
-        "/checkin",
-        data=body.encode(),
-        content_type="application/json",
-        headers={"Accept": "application/json"},
-    )
+    response = post_json(client, "/checkin", body.encode(), answer_in_json=True)
     assert response.status_code == 400
     assert response.json["errors"][field] == ["Send one text value here, not a list."]
     page = post_json(client, "/checkin", body.encode())
