@@ -1067,7 +1067,8 @@ def test_every_page_a_patient_and_a_therapist_see_passes_axe_in_dark_mode(
                            "/sessions/new", session, f"{session}/edit", f"{session}/delete",
                            "/progress", "/progress?days=30", "/assessments", "/assessments/phq9",
                            "/assessments/gad7", checkup, "/settings", "/settings/symptoms",
-                           "/settings/therapist", "/settings/reminders", "/settings/activity",
+                           "/settings/therapist", "/settings/therapist/unlink",
+                           "/settings/reminders", "/settings/activity",
                            "/settings/delete", "/export", "/export/report", "/import", "/help",
                            "/no-such-page", "/offline"], found)  # fmt: skip
         therapist.goto("/caseload")
