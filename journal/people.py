@@ -212,6 +212,7 @@ def load_user(token):
         "remember": row["remember"],
         "seen_at": row["seen_at"],
         "expires_at": row["expires_at"],
+        "passkey_id": row["passkey_id"],
     }
     return User(row, signin)
 
@@ -283,10 +284,11 @@ def sign_in(user, remember=False, how="password", passkey_id=None):
 def renew_signin():
     """End every sign-in of the signed-in person, this browser's too, and give this browser a
     new one (after a password change, every cookie copied earlier dies with the old password,
-    even one copied from this browser). "Keep me signed in" carries over."""
+    even one copied from this browser). "Keep me signed in" carries over, and so does the
+    passkey that made the sign-in: removing it still ends this one (a lost phone's)."""
     user = current_user._get_current_object()
     end_signins(get_db(), user.id)
-    begin_signin(user, bool(user.signin["remember"]))
+    begin_signin(user, bool(user.signin["remember"]), user.signin.get("passkey_id"))
 
 
 def begin_signin(user, remember, passkey_id=None):

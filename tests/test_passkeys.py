@@ -281,6 +281,30 @@ def test_removing_a_passkey_signs_out_the_devices_it_signed_in(app, pat):
     assert signed_in(by_passkey_here) and signed_in(pat)
 
 
+def test_a_password_changed_on_a_device_a_passkey_signed_in_keeps_it_ended_by_the_passkey(app, pat):
+    """The password change gives the device a new sign-in: it is still the passkey's, so the
+    lost phone that changed the password is signed out when its passkey is removed."""
+    key = add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    lost = app.test_client()
+    assert sign_in_with(lost, key).status_code == 200
+    changed = lost.post(
+        "/settings/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
+    assert changed.status_code == 302, changed.text
+    assert signed_in(lost)
+    here = app.test_client()
+    assert sign_in_with(here, key).status_code == 200
+    assert here.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 302
+    assert not signed_in(lost)
+    assert signed_in(here)
+
+
 def test_an_answer_from_another_origin_is_not_added(app, pat):
     options = pat.post(
         "/settings/passkeys/options", json={"name": "Phish", "password": PASSWORD}

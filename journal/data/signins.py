@@ -8,9 +8,10 @@ def insert(db, row):
 
 def with_user(db, token_hash):
     """The sign-in whose token hashes to `token_hash`, joined with its person's `users` row
-    (`signin_id`, `remember`, `seen_at`, `expires_at`, then every `users` column), or None."""
+    (`signin_id`, `remember`, `seen_at`, `expires_at`, `passkey_id`, then every `users`
+    column), or None."""
     found = db.execute(
-        "select s.id as signin_id, s.remember, s.seen_at, s.expires_at, u.* "
+        "select s.id as signin_id, s.remember, s.seen_at, s.expires_at, s.passkey_id, u.* "
         "from signins s join users u on u.id = s.user_id where s.token_hash = ?",
         [token_hash],
     )
