@@ -169,9 +169,7 @@ export function keepDrafts() {
       clear.type = "button";
       clear.textContent = "Clear what was put back";
       clear.addEventListener("click", () => {
-        const now = readAll();
-        delete now[here];
-        writeAll(now);
+        drop();
         window.location.reload();
       });
       const actions = document.createElement("p");
@@ -184,6 +182,15 @@ export function keepDrafts() {
     const date = form.elements.date;
     if (date && date.value !== date.defaultValue) date.dispatchEvent(new Event("change"));
   }
+  // Letting the words go: this form's draft, and one still waiting to be kept (typed within
+  // the pause before it; the page's leaving would keep it again).
+  const drop = () => {
+    clearTimeout(timer);
+    timer = null;
+    const now = readAll();
+    delete now[here];
+    writeAll(now);
+  };
   const save = (sent) => {
     const now = readAll();
     now[here] = { owner, at: Date.now(), sent, held: false, fields: fieldsOf(form) };
@@ -207,19 +214,9 @@ export function keepDrafts() {
     if (timer !== null) settle(false);
   });
   // Emptied by its page (a check-in kept in the device's queue): the queue has the words.
-  form.addEventListener("reset", () => {
-    clearTimeout(timer);
-    timer = null;
-    const now = readAll();
-    delete now[here];
-    writeAll(now);
-  });
+  form.addEventListener("reset", drop);
   // Cancel lets the words go.
   for (const cancel of form.querySelectorAll("[data-drop-draft]")) {
-    cancel.addEventListener("click", () => {
-      const now = readAll();
-      delete now[here];
-      writeAll(now);
-    });
+    cancel.addEventListener("click", drop);
   }
 }

@@ -286,6 +286,20 @@ def test_words_left_in_a_form_come_back_when_it_is_opened_again(page, context, l
     expect(page.get_by_label("Your intention")).to_have_value("")
 
 
+def test_cancel_tapped_straight_after_typing_lets_the_words_go(page):
+    """Cancel tapped within the pause after the last key: the page's leaving kept the words
+    again (pagehide saves a draft still waiting), so they came back after Cancel."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill("Words I chose to drop.")
+    page.get_by_role("link", name="Cancel").tap()
+    expect(page).to_have_url(re.compile(r"/sessions$"))
+    page.goto("/sessions/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Your intention")).to_have_value("")
+
+
 def test_back_after_a_saved_session_offers_no_copy_of_it_to_save_again(page, live_server):
     """Back from a saved session showed its form filled in again by the browser (under a new
     request key), and Save kept the session twice; Back now shows the form as new."""
