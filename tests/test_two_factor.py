@@ -394,6 +394,18 @@ def test_turning_off_needs_a_code(app):
     assert AuthActions(client).login().location == "/checkin"  # no second step now
 
 
+@pytest.mark.parametrize("path", ["/settings/2fa/off", "/settings/2fa/codes"])
+def test_a_bad_code_sent_to_turn_off_what_is_off_shows_the_turn_on_form(app, path):
+    """A tab left open on the "on" page, two-factor turned off meanwhile: its form sent with
+    a bad code answers the turn-on form (asking for the password too), not a 500."""
+    client = person(app, "pat@example.com")
+    response = client.post(path, data={"code": ""})
+    assert response.status_code == 400
+    assert 'name="password"' in response.text
+    assert "Turn two-factor sign-in on" in response.text
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+
+
 def test_new_recovery_codes_replace_the_old(app):
     client = person(app, "pat@example.com")
     _, codes = turn_on(client)
