@@ -173,3 +173,18 @@ def test_no_id_is_used_twice_on_a_page(secure, path):
     assert 'name="csrf_token"' in page
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_limits_shown_are_the_apps_own(tmp_path):
+    """The 413 page and the import form state MAX_CONTENT_LENGTH (they spelt 2 MB)."""
+    from conftest import make_app
+
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=1024 * 1024)
+    client = person(app, "pat@example.com")
+    too_large = client.post(
+        "/checkin", data=b"mood=" + b"x" * (1024 * 1024), content_type="text/plain"
+    )
+    assert too_large.status_code == 413
+    assert "The limit is 1 MB per page" in too_large.text
+    form = client.get("/import").text
+    assert "Up to 1 MB and 5,000 rows." in form and "2 MB" not in form
