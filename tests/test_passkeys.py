@@ -281,6 +281,22 @@ def test_removing_a_passkey_signs_out_the_devices_it_signed_in(app, pat):
     assert signed_in(by_passkey_here) and signed_in(pat)
 
 
+def test_a_passkey_added_later_under_a_removed_ones_id_ends_only_its_own_sign_ins(app, pat):
+    """The device that removed a passkey it had signed in with stays signed in; a passkey
+    added later gets the same id (SQLite gives the highest id again once it is deleted), and
+    removing that one signed the first device out too."""
+    first = add_passkey(pat, "Old phone")
+    ((old_id, *_),) = passkey_rows(app)
+    remover = app.test_client()
+    assert sign_in_with(remover, first).status_code == 200
+    assert remover.post(f"/settings/passkeys/{old_id}/remove").status_code == 302
+    add_passkey(pat, "New phone")
+    ((new_id, *_),) = passkey_rows(app)
+    assert new_id == old_id  # the id is given again
+    assert pat.post(f"/settings/passkeys/{new_id}/remove").status_code == 302
+    assert signed_in(remover)
+
+
 def test_a_password_changed_on_a_device_a_passkey_signed_in_keeps_it_ended_by_the_passkey(app, pat):
     """The password change gives the device a new sign-in: it is still the passkey's, so the
     lost phone that changed the password is signed out when its passkey is removed."""

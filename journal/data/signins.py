@@ -32,10 +32,16 @@ def delete(db, signin_id):
 
 def delete_by_passkey(db, user_id, passkey_id, keep):
     """End every sign-in of `user_id` that the passkey `passkey_id` made, but `keep` (the
-    sign-in removing it)."""
+    sign-in removing it), which no longer names it: a passkey's id is given again once it is
+    the highest removed (`integer primary key`), and a passkey added later under it must not
+    end this sign-in when it is removed in turn."""
     db.execute(
         "delete from signins where user_id = ? and passkey_id = ? and id != ?",
         [user_id, passkey_id, keep],
+    )
+    db.execute(
+        "update signins set passkey_id = null where user_id = ? and passkey_id = ?",
+        [user_id, passkey_id],
     )
 
 
