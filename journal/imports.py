@@ -94,7 +94,7 @@ from .fields import (
     shown_name,
     without_control_characters,
 )
-from .numbers import plural
+from .numbers import megabytes, plural
 from .signed_in import today
 from .spreadsheet import unquoted
 from .tags import TAG_MAX, TAGS_MAX, parse_tags
@@ -632,9 +632,9 @@ def word_counts(rows):
 # Views -----------------------------------------------------------------------------------
 
 
-def upload_megabytes():
-    """The most one upload may be, in megabytes: the app's body limit (MAX_CONTENT_LENGTH)."""
-    return current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+def upload_limit():
+    """The most one upload may be ("2 MB"): the app's body limit (MAX_CONTENT_LENGTH)."""
+    return megabytes(current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def render_upload(form, problems=(), status=200):
@@ -643,7 +643,7 @@ def render_upload(form, problems=(), status=200):
     return render_template(
         "imports/form.html",
         form=form,
-        limit=f"{upload_megabytes():g} MB and {ROWS_MAX:,} rows",
+        limit=f"{upload_limit()} and {ROWS_MAX:,} rows",
         problems=shown_problems,
         more=len(problems) - len(shown_problems),
         mood_words=MOOD_WORDS,
@@ -656,7 +656,7 @@ def too_large():
     the app's page about a long reflection). Exports have no limit, so a long history's own
     checkins.csv can be over it."""
     problem = (
-        f"That file is over {upload_megabytes():g} MB, more than one import takes, so nothing was "
+        f"That file is over {upload_limit()}, more than one import takes, so nothing was "
         "read. Split it into smaller files (a year each, say) and import each."
     )
     return render_upload(UploadForm(formdata=None), [problem], 413)

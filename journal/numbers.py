@@ -40,6 +40,12 @@ def figure(value, places=1):
     return f"{_decimal(value, places):f}"
 
 
+def megabytes(size):
+    """A size limit in bytes as people read it: "2 MB", "0.5 MB" (one decimal at most, not
+    the 0.488281 of an odd limit)."""
+    return f"{rounded(size / (1024 * 1024), 1):g} MB"
+
+
 def _signed_text(amount):
     text = f"{abs(amount):f}"
     if amount == 0:

@@ -79,7 +79,7 @@ def init_app(app):
         ),
     )
     app.after_request(security_headers)
-    megabytes = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    limit = numbers.megabytes(app.config["MAX_CONTENT_LENGTH"])
     for status, title, message in (
         (400, "Something in that request was not right", "Nothing was saved. Please try again."),
         (404, "Not found", "There is nothing at this address."),
@@ -87,7 +87,7 @@ def init_app(app):
         (
             413,
             "That was too large to send",
-            f"Nothing was saved. The limit is {megabytes:g} MB per page; "
+            f"Nothing was saved. The limit is {limit} per page; "
             "a very long reflection can be split across two days.",
         ),
         (

@@ -175,6 +175,15 @@ def test_no_id_is_used_twice_on_a_page(secure, path):
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
+def test_an_odd_limit_reads_as_people_read_a_size(tmp_path):
+    """A limit that is no whole number of megabytes read "0.488281 MB"."""
+    from conftest import make_app
+
+    app = make_app(tmp_path, MAX_CONTENT_LENGTH=512_000)
+    client = person(app, "pat@example.com")
+    assert "Up to 0.5 MB and 5,000 rows." in client.get("/import").text
+
+
 def test_the_limits_shown_are_the_apps_own(tmp_path):
     """The 413 page and the import form state MAX_CONTENT_LENGTH (they spelt 2 MB)."""
     from conftest import make_app
