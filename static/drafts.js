@@ -31,6 +31,10 @@ const RESTORED = {
     "What you wrote here before you left this page is back in the form. It is not saved " +
     "yet: check it, then save.",
 };
+// Said too when what the form shows was saved elsewhere after the words were written.
+const SAVED_SINCE =
+  "This was saved elsewhere (another tab or device) after you wrote it: the form shows it " +
+  "as saved now, with what you wrote on top.";
 
 function readAll() {
   try {
@@ -101,6 +105,60 @@ function putBack(form, fields) {
   }
 }
 
+// The hidden fields that say which saved answers a form was shown with (journal/checkins.py).
+const SHOWN_WITH = ["loaded_for", "loaded_version"];
+
+// Whether the day `form` shows was saved elsewhere after the draft's words were written on it
+// while it was empty. A draft of a form shown saved answers carries their fingerprint, and the
+// journal refuses its Save if they changed meanwhile, saying so; one of an empty form carries
+// none, and the journal adds it to the day saved since as any blank form's Save is (its mood
+// and other choices winning), so the person must be told here. A check-in written for another
+// day is that day's to open (checkin-days.js), not this one's.
+function savedSince(form, fields) {
+  const value = (name) => fields.find(([n]) => n === name)?.[1];
+  const date = form.elements.date;
+  if (date && value("date") !== undefined && value("date") !== date.defaultValue) return false;
+  const shown = [...form.elements].find((e) => e.name === "loaded_version");
+  return Boolean(shown && shown.value && value("loaded_version") === "");
+}
+
+// A draft's answers to put on top of answers saved since: those the person gave (words typed,
+// a choice made), never the fingerprint it was shown with, nor an empty field or an untouched
+// choice that would wipe what was saved meanwhile.
+function onTop(fields) {
+  const chosen = new Set(fields.filter(([, v, choice]) => choice && v !== null).map(([n]) => n));
+  return fields.filter(([name, value, choice]) => {
+    if (SHOWN_WITH.includes(name)) return false;
+    return choice ? chosen.has(name) : value.trim() !== "";
+  });
+}
+
+// The saved words of `form` (text boxes), to show beside the typed ones that replace them.
+function wordsOf(form) {
+  return [...form.elements]
+    .filter((e) => kept(e) && (e.tagName === "TEXTAREA" || e.type === "text") && e.value.trim())
+    .map((e) => ({ control: e, text: e.value }));
+}
+
+// Shown, never hidden under the typed words: templates/_replaced.html's block.
+function showReplaced(saved) {
+  const block = document.getElementById("replaced-words");
+  if (!block) return;
+  const items = saved
+    .filter(({ control, text }) => control.value !== text)
+    .flatMap(({ control, text }) => {
+      const term = document.createElement("dt");
+      const label = control.labels && control.labels[0];
+      term.textContent = `${label ? label.textContent.trim() : control.name}, as saved`;
+      const words = document.createElement("dd");
+      words.className = "reflection";
+      words.textContent = text;
+      return [term, words];
+    });
+  block.querySelector("dl").replaceChildren(...items);
+  block.hidden = items.length === 0;
+}
+
 // Whether a draft holds anything the form does not show: hidden fields (a fresh request key)
 // never count.
 function differs(kept, shown, form) {
@@ -154,8 +212,18 @@ export function keepDrafts() {
   // answers again, under a new request key, so a second Save kept them twice.
   form.setAttribute("autocomplete", "off");
   if (draft && draft.held) {
-    const why = RESTORED[draft.held] || RESTORED["signed-out"];
-    putBack(form, draft.fields);
+    let why = RESTORED[draft.held] || RESTORED["signed-out"];
+    // Saved elsewhere since the words were written (the day checked in on another phone): the
+    // form keeps it as saved now, the words on top and the saved ones shown beside them, and
+    // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
+    if (savedSince(form, draft.fields)) {
+      const saved = wordsOf(form);
+      putBack(form, onTop(draft.fields));
+      showReplaced(saved);
+      why = `${why} ${SAVED_SINCE}`;
+    } else {
+      putBack(form, draft.fields);
+    }
     const note = document.createElement("p");
     note.className = "note";
     note.id = "draft-note";

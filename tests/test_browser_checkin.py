@@ -332,3 +332,45 @@ def test_words_put_back_in_the_check_in_can_be_cleared_in_one_tap(page):
     page.reload()
     expect(page.locator("#draft-note")).to_have_count(0)
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+
+
+def test_words_left_on_an_empty_day_saved_since_elsewhere_come_back_said_and_on_top(
+    page, live_server, browser, browser_context_args
+):
+    """Words left in today's empty check-in were put back whole over the day as another phone
+    saved it meanwhile: its reflection hidden under them, its mood and sleep unticked, nothing
+    said, and Save silently changed its mood. Now the note says it was saved elsewhere, the
+    form shows it as saved with the words on top, and its saved reflection is shown beside."""
+    from test_browser import log_in
+
+    email = sign_up(page)
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 3)
+    words = "Written on the bus, left unsaved."
+    page.get_by_label("Reflection", exact=True).fill(words)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+
+    laptop = browser.new_context(**browser_context_args)
+    other = laptop.new_page()
+    log_in(other, email)
+    expect(other).to_have_url(re.compile(r"/checkin$"))
+    tap_scale(other, "Mood today", 8)
+    open_more(other)
+    other.get_by_label("Hours of sleep last night").fill("7.5")
+    other.get_by_label("Reflection", exact=True).fill(TODAYS_WORDS)
+    today = save(other)
+    laptop.close()
+
+    page.goto("/checkin")
+    note = page.locator("#draft-note")
+    expect(note).to_contain_text("It is not saved yet")
+    expect(note).to_contain_text("saved elsewhere")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
+    expect(page.locator("#replaced-words")).to_be_visible()
+    expect(page.locator("#replaced-words")).to_contain_text(TODAYS_WORDS)
+    expect(scale_radio(page, "Mood today", 3)).to_be_checked()  # the words' own choice, on top
+    expect(page.get_by_label("Hours of sleep last night")).to_have_value("7.5")
+    assert save(page) == today
+    saved = stored(live_server, email, today)
+    assert (saved["mood"], saved["sleep_hours"], saved["reflection"]) == (3, 7.5, words)
