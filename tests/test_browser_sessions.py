@@ -311,3 +311,22 @@ def test_back_after_a_saved_session_offers_no_copy_of_it_to_save_again(page, liv
     expect(scale_radio(page, "Mood before the session", 3)).not_to_be_checked()
     expect(reflection(page)).to_have_value("")
     assert len(stored(live_server, email)) == 1
+
+
+def test_words_changed_on_a_refused_save_s_page_come_back_after_a_reload(page):
+    """A Save refused (no dose), the intention then changed on that page, and the page
+    reloaded: the browser sent the first Save again and its page showed the first words, the
+    changed ones hidden in the draft (and lost at the next key). They come back, with a note."""
+    sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill("To rest.")
+    page.get_by_role("button", name="Save session").tap()
+    expect(page.locator("#error-summary")).to_be_visible()
+    words = "To rest, and to let the day be slow."
+    page.get_by_label("Your intention").fill(words)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.reload()
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page.get_by_label("Your intention")).to_have_value(words)
+    expect(page.get_by_label("Your intention")).to_be_visible()
