@@ -17,6 +17,8 @@
 // Clear, drops it.
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
+import { signedIn } from "./signed-in.js";
+
 const KEY = "afterglow-drafts";
 const LASTS = 24 * 60 * 60 * 1000;
 // Why a held draft is put back: `held` says which.
@@ -257,6 +259,7 @@ export function keepDrafts() {
   const drop = () => {
     clearTimeout(timer);
     timer = null;
+    typedHere = false;
     const now = readAll();
     delete now[here];
     writeAll(now);
@@ -267,21 +270,34 @@ export function keepDrafts() {
     writeAll(now);
   };
   let timer = null;
+  // Words typed here that no Save, Cancel or emptying has taken since.
+  let typedHere = false;
   const settle = (sent) => {
     clearTimeout(timer);
     timer = null;
     save(sent);
   };
   const typed = () => {
+    typedHere = true;
     clearTimeout(timer);
     timer = setTimeout(() => settle(false), 400);
   };
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
-  form.addEventListener("submit", () => settle(true));
-  // Left (a tap on another page, the tab closed) within the pause after the last key.
+  form.addEventListener("submit", () => {
+    typedHere = false;
+    settle(true);
+  });
   window.addEventListener("pagehide", () => {
-    if (timer !== null) settle(false);
+    // Left (a tap on another page, the tab closed) within the pause after the last key.
+    if (timer !== null) return settle(false);
+    // The same form open in another tab keeps its draft in the same place: that tab's Save
+    // (its draft goes once saved) or its own words replaced these. Left unsaved, this tab's
+    // words are kept again, while their writer is still signed in here (never after a log-out
+    // in the other tab).
+    if (!typedHere || signedIn.get()?.owner !== owner) return;
+    const stored = readAll()[here];
+    if (!stored || differs(stored.fields, fieldsOf(form), form)) save(false);
   });
   // Emptied by its page (a check-in kept in the device's queue): the queue has the words.
   form.addEventListener("reset", drop);

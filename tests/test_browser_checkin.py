@@ -374,3 +374,25 @@ def test_words_left_on_an_empty_day_saved_since_elsewhere_come_back_said_and_on_
     assert save(page) == today
     saved = stored(live_server, email, today)
     assert (saved["mood"], saved["sleep_hours"], saved["reflection"]) == (3, 7.5, words)
+
+
+def test_words_left_in_a_second_tab_stay_when_the_first_tab_saves(page, context, live_server):
+    """The check-in open in two tabs keeps one draft: the first tab's Save took its place and
+    went once saved, so words typed in the second tab and left there were gone. They come back
+    when the check-in opens again."""
+    email = sign_up(page)
+    page.goto("/checkin")
+    page.get_by_label("Reflection", exact=True).fill("From the first tab.")
+    second = context.new_page()
+    second.goto("/checkin")
+    words = "From the second tab, written after."
+    second.get_by_label("Reflection", exact=True).fill(words)
+    second.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    tap_scale(page, "Mood today", 5)
+    today = save(page)
+    assert stored(live_server, email, today)["reflection"] == "From the first tab."
+    second.goto("/progress")  # left unsaved
+    second.close()
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
