@@ -56,6 +56,17 @@ function writeAll(all) {
   } catch {}
 }
 
+// Whether `owner` may still be signed in on this device: the note of who is signed in here
+// names them, run out or not (an idle sign-out keeps their words for them); a log-out, in any
+// tab, takes it away, and nothing of theirs may be written here after it.
+function stillHere(owner) {
+  try {
+    return JSON.parse(localStorage.getItem(signedIn.KEY))?.owner === owner;
+  } catch {
+    return false;
+  }
+}
+
 export const drafts = {
   // Every draft of `owner` goes (logging out).
   forget(owner) {
@@ -280,7 +291,7 @@ export function keepDrafts() {
   const typed = () => {
     typedHere = true;
     clearTimeout(timer);
-    timer = setTimeout(() => settle(false), 400);
+    timer = setTimeout(() => stillHere(owner) && settle(false), 400);
   };
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
@@ -289,13 +300,15 @@ export function keepDrafts() {
     settle(true);
   });
   window.addEventListener("pagehide", () => {
+    // Logged out in another tab: leaving this one (its box losing the focus is a change too)
+    // wrote the words back after the log-out had deleted them.
+    if (!stillHere(owner)) return;
     // Left (a tap on another page, the tab closed) within the pause after the last key.
     if (timer !== null) return settle(false);
     // The same form open in another tab keeps its draft in the same place: that tab's Save
     // (its draft goes once saved) or its own words replaced these. Left unsaved, this tab's
-    // words are kept again, while their writer is still signed in here (never after a log-out
-    // in the other tab).
-    if (!typedHere || signedIn.get()?.owner !== owner) return;
+    // words are kept again.
+    if (!typedHere) return;
     const stored = readAll()[here];
     if (!stored || differs(stored.fields, fieldsOf(form), form)) save(false);
   });

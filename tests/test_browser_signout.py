@@ -138,3 +138,21 @@ def test_nothing_of_the_first_person_stays_for_the_next_one(page, context, leave
             context.set_offline(False)
             register(page)
     expect(page.get_by_role("region", name="Check-ins on this device")).to_be_hidden()
+
+
+def test_words_open_in_another_tab_are_not_kept_again_after_logging_out(page, context):
+    """Logging out deletes what the person was writing, but leaving a tab where they had typed
+    (its box losing the focus counts as a change) wrote the words back onto the device, for
+    whoever signs in next to find in its storage."""
+    register(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill(SECRET)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    other = context.new_page()
+    other.goto("/entries")
+    log_out(other)
+    assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None
+    page.goto("/auth/login")  # the first tab, left
+    register(page)  # the next person
+    assert SECRET not in str(page.evaluate("({...localStorage})"))
