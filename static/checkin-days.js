@@ -2,6 +2,7 @@
 // day, with its saved answers or an empty form (and its heading and mood question), never
 // the answers of the day it was filled with. What the person gave here (changed, and not
 // left empty) stays on top; the server does the same without script.
+import { labelOf, showReplaced } from "./replaced-words.js";
 import { dayLabel, say } from "./status.js";
 
 // Follow the date field of `form`. Returns { pending }: the day still loading, if any.
@@ -20,25 +21,6 @@ export function openingDays(form) {
     const mine = controls(form, name);
     return mine.some(changed) && mine.some(filled);
   };
-
-  // The chosen day's saved words that the person's typed ones replace: shown beside the form
-  // (the block of templates/_replaced.html), never hidden under the typed ones.
-  function showReplaced(replaced) {
-    const block = document.getElementById("replaced-words");
-    if (!block) return;
-    const items = replaced.flatMap(({ label, text }) => {
-      const term = document.createElement("dt");
-      term.textContent = `${label}, as saved`;
-      const words = document.createElement("dd");
-      words.className = "reflection";
-      words.textContent = text;
-      return [term, words];
-    });
-    block.querySelector("dl").replaceChildren(...items);
-    block.hidden = items.length === 0;
-  }
-
-  const labelOf = (e) => (e.labels && e.labels[0] ? e.labels[0].textContent.trim() : e.name);
 
   // Put `fresh`'s answers (the chosen day's) into the form, keeping what the person gave.
   function takeOver(fresh) {

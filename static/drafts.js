@@ -17,6 +17,7 @@
 // Clear, drops it.
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
+import { labelOf, showReplaced } from "./replaced-words.js";
 import { signedIn } from "./signed-in.js";
 
 const KEY = "afterglow-drafts";
@@ -153,24 +154,11 @@ function wordsOf(form) {
     .map((e) => ({ control: e, text: e.value }));
 }
 
-// Shown, never hidden under the typed words: templates/_replaced.html's block.
-function showReplaced(saved) {
-  const block = document.getElementById("replaced-words");
-  if (!block) return;
-  const items = saved
+// Of `saved` (wordsOf), those the put-back words replaced, as showReplaced lists them.
+const replacedOf = (saved) =>
+  saved
     .filter(({ control, text }) => control.value !== text)
-    .flatMap(({ control, text }) => {
-      const term = document.createElement("dt");
-      const label = control.labels && control.labels[0];
-      term.textContent = `${label ? label.textContent.trim() : control.name}, as saved`;
-      const words = document.createElement("dd");
-      words.className = "reflection";
-      words.textContent = text;
-      return [term, words];
-    });
-  block.querySelector("dl").replaceChildren(...items);
-  block.hidden = items.length === 0;
-}
+    .map(({ control, text }) => ({ label: labelOf(control), text }));
 
 // Whether a draft holds anything the form does not show: hidden fields (a fresh request key)
 // never count.
@@ -234,7 +222,7 @@ export function keepDrafts() {
     if (savedSince(form, draft.fields)) {
       const saved = wordsOf(form);
       putBack(form, onTop(draft.fields));
-      showReplaced(saved);
+      showReplaced(replacedOf(saved));
       why = `${why} ${SAVED_SINCE}`;
     } else {
       putBack(form, draft.fields);

@@ -27,6 +27,7 @@ const SHELL = [
   "/static/offline-page.js",
   "/static/page.js",
   "/static/passkeys.js",
+  "/static/replaced-words.js",
   "/static/sign-out.js",
   "/static/signed-in.js",
   "/static/status.js",
