@@ -60,13 +60,7 @@ function writeAll(all) {
 // Whether `owner` may still be signed in on this device: the note of who is signed in here
 // names them, run out or not (an idle sign-out keeps their words for them); a log-out, in any
 // tab, takes it away, and nothing of theirs may be written here after it.
-function stillHere(owner) {
-  try {
-    return JSON.parse(localStorage.getItem(signedIn.KEY))?.owner === owner;
-  } catch {
-    return false;
-  }
-}
+const stillHere = (owner) => signedIn.read()?.owner === owner;
 
 export const drafts = {
   // Every draft of `owner` goes (logging out).

@@ -6,12 +6,19 @@
 
 export const signedIn = {
   KEY: "afterglow-signed-in",
-  get() {
+  // The note as the last page left it, run out or not (drafts.js: an idle sign-out keeps its
+  // person's words for them; only a log-out takes the note away).
+  read() {
     try {
-      const note = JSON.parse(localStorage.getItem(this.KEY));
-      if (note && note.owner && Date.now() < note.until) return note;
-      localStorage.removeItem(this.KEY); // run out: nothing of it stays on the device
-    } catch {}
+      return JSON.parse(localStorage.getItem(this.KEY));
+    } catch {
+      return null;
+    }
+  },
+  get() {
+    const note = this.read();
+    if (note && note.owner && Date.now() < note.until) return note;
+    this.clear(); // run out: nothing of it stays on the device
     return null;
   },
   set(value) {
