@@ -11,12 +11,11 @@ from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
-from flask import Request, abort, request
+from flask import Request, abort, g, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 from wtforms import (
     EmailField,
@@ -57,7 +56,8 @@ _JSON_KINDS = {
 def text_problem(value):
     """Why a value sent for a form field is not text a person could have typed, or None."""
     if not isinstance(value, str):
-        kind = _JSON_KINDS.get(type(value), "not text")
+        # In this order: true is an int too, and an object comes as a JsonObject (a dict).
+        kind = next((kind for t, kind in _JSON_KINDS.items() if isinstance(value, t)), "not text")
         return f"Send this as text (a JSON string), not {kind}."
     if _LONE_SURROGATE.search(value):
         return "This holds a broken character (a lone UTF-16 surrogate); please retype it."
@@ -112,39 +112,28 @@ def wants_json():
 
 
 class JsonObject(dict):
-    """A JSON object body, with the `repeated` names it gives more than once: JSON's parser
-    keeps the last of them unsaid, where a form's body sending a name twice is refused."""
+    """A JSON object, with the `repeated` names it gives more than once: JSON's parser keeps
+    the last of them unsaid, where a form's body sending a name twice is refused."""
 
-    repeated = frozenset()
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        counts = Counter(name for name, _ in pairs)
+        self.repeated = frozenset(name for name, count in counts.items() if count > 1)
 
 
 def json_body():
-    """The request's JSON body, or a 400 that says why it cannot be read (nesting too deep
-    for the parser would otherwise be a crash). An object comes as a `JsonObject`."""
-    try:
-        body = request.get_json()
-    except BadRequest:
-        abort(400, description="That is not valid JSON.")
-    except RecursionError:
-        abort(400, description="That JSON is nested too deeply to read.")
-    if isinstance(body, dict):
-        body = JsonObject(body)
-        body.repeated = _repeated_names(request.get_data(cache=True))
-    return body
-
-
-def _repeated_names(raw):
-    """The names the top-level object of the JSON text `raw` gives more than once (read
-    again only for its names: the body parsed already, so this parse succeeds too)."""
-    seen = []
-
-    def names(pairs):
-        counts = Counter(name for name, _ in pairs)
-        seen.append(frozenset(name for name, count in counts.items() if count > 1))
-        return None  # the values are not needed
-
-    json.loads(raw, object_pairs_hook=names)
-    return seen[-1] if seen else frozenset()
+    """The request's JSON body (each object a `JsonObject`), read once a request, or a 400
+    that says why it cannot be read (nesting too deep for the parser would otherwise be a
+    crash). Read as Flask's get_json reads it (bytes, their encoding detected), with the
+    names an object repeats kept in the same pass."""
+    if "json_body" not in g:
+        try:
+            g.json_body = json.loads(request.get_data(cache=True), object_pairs_hook=JsonObject)
+        except ValueError:  # not JSON, or not text in any encoding JSON may come in
+            abort(400, description="That is not valid JSON.")
+        except RecursionError:
+            abort(400, description="That JSON is nested too deeply to read.")
+    return g.json_body
 
 
 NOT_UTF8 = "This holds bytes that are not UTF-8 text, so it cannot be read; please retype it."
