@@ -16,6 +16,8 @@ needs another config.
 import os
 import re
 import shutil
+from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
@@ -142,6 +144,40 @@ def error_for(response, field):
     """The error message shown at form field `field`, or None."""
     match = re.search(rf'id="{field}-error">([^<]+)<', response.text)
     return match.group(1) if match else None
+
+
+@contextmanager
+def traced(app=None):
+    """The SQL statements run inside the block, in order (sqlite's trace): in this request
+    context's connection, or with `app`, in every request the block's clients make, traced
+    from the first thing each does."""
+    from journal.db import get_db
+
+    statements = []
+
+    def trace():
+        get_db().conn.set_trace_callback(statements.append)
+
+    if app is None:
+        trace()
+        try:
+            yield statements
+        finally:
+            get_db().conn.set_trace_callback(None)
+        return
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, trace)
+    try:
+        yield statements
+    finally:
+        hooks.remove(trace)
+        with app.app_context():
+            get_db().conn.set_trace_callback(None)
+
+
+def asked_twice(statements):
+    """The statements among `statements` run more than once."""
+    return [s for s, n in Counter(statements).items() if n > 1]
 
 
 class AuthActions:

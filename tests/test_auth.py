@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PASSWORD, ROOT, AuthActions, csrf_token, make_app
+from conftest import PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
 from wtforms import Form
 from wtforms.widgets import Select
 
@@ -817,21 +817,16 @@ def test_a_signed_in_page_reads_its_sign_in_once_and_writes_it_once_a_minute(app
     person, and the last request's time written only when a minute has passed."""
     from journal.db import get_db
 
-    statements = []
-
-    def trace_queries():
-        get_db().conn.set_trace_callback(statements.append)
-
-    # First, before anything else of the request can load the person.
-    app.before_request_funcs.setdefault(None, []).insert(0, trace_queries)
-    auth.register()
-    statements.clear()
-    assert client.get("/entries").status_code == 200
-    assert len([s for s in statements if "signins" in s]) == 1, statements
-    assert not [s for s in statements if "users" in s and "signins" not in s], statements
-    with app.app_context():
-        get_db().execute("update signins set seen_at = seen_at - 61")
-        get_db().conn.commit()
-    statements.clear()
-    assert client.get("/entries").status_code == 200
+    # Traced from the first thing each request does, before anything can load the person.
+    with traced(app) as statements:
+        auth.register()
+        statements.clear()
+        assert client.get("/entries").status_code == 200
+        assert len([s for s in statements if "signins" in s]) == 1, statements
+        assert not [s for s in statements if "users" in s and "signins" not in s], statements
+        with app.app_context():
+            get_db().execute("update signins set seen_at = seen_at - 61")
+            get_db().conn.commit()
+        statements.clear()
+        assert client.get("/entries").status_code == 200
     assert [s.split()[0].lower() for s in statements if "signins" in s] == ["select", "update"]

@@ -4,7 +4,15 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, error_for, make_app, register_with_csrf
+from conftest import (
+    PASSWORD,
+    AuthActions,
+    csrf_token,
+    error_for,
+    make_app,
+    register_with_csrf,
+    traced,
+)
 from factories import (
     TODAY,
     checkin,
@@ -533,13 +541,9 @@ def test_the_list_reads_no_patients_whole_history(app):
         checkin(pat, ago(back), mood)
     session(pat, ago(14))
     take(pat, "phq9", ago(2), [1, 1, 1, 1, 1, 1, 1, 1, 0])
-    statements = []
-    app.before_request_funcs.setdefault(None, []).insert(
-        0, lambda: get_db().conn.set_trace_callback(statements.append)
-    )
-    page = doc.get("/caseload").text
-    with app.app_context():
-        get_db().conn.set_trace_callback(None)
+    with traced(app) as statements:
+        page = doc.get("/caseload").text
+    assert any("from checkins" in s for s in statements)  # the trace saw the page's reads
     whole = [
         s
         for s in statements

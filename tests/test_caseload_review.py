@@ -7,7 +7,15 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app, register_with_csrf
+from conftest import (
+    PASSWORD,
+    AuthActions,
+    asked_twice,
+    csrf_token,
+    make_app,
+    register_with_csrf,
+    traced,
+)
 from factories import (
     NOW,
     TODAY,
@@ -176,20 +184,13 @@ def test_new_scores_with_their_change(linked):
 def test_the_patient_page_reads_the_scores_once(app, linked):
     """The page's charts and its "new since your review" share one read of the PHQ-9 and
     GAD-7 totals (each was read twice)."""
-    from collections import Counter
-
     doc, pat, pid = linked
     take(pat, "phq9", ago(0), [1, 1, 1, 1, 1, 1, 1, 1, 0])
-    statements = []
-    app.before_request_funcs.setdefault(None, []).insert(
-        0, lambda: get_db().conn.set_trace_callback(statements.append)
-    )
-    assert doc.get(f"/caseload/{pid}").status_code == 200
-    with app.app_context():
-        get_db().conn.set_trace_callback(None)
+    with traced(app) as statements:
+        assert doc.get(f"/caseload/{pid}").status_code == 200
     scores = [s for s in statements if "from assessments" in s]
     assert scores != []
-    assert [s for s, n in Counter(scores).items() if n > 1] == []
+    assert asked_twice(scores) == []
 
 
 def test_a_first_score_says_so(linked):

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import factories
 import pytest
+from conftest import asked_twice, traced
 from factories import TODAY
 from matplotlib.image import imread
 
@@ -726,20 +727,16 @@ def test_sessions_are_numbered_in_one_place_for_pages_and_exports(app, client, p
 def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, metric):
     """One request asks the database each question once: the page's figures, cards and
     charts share one fetch (the PHQ-9 scores were read twice, for the cards and the chart)."""
-    from collections import Counter
-
     from journal import access
 
     with app.test_request_context():
         person = access.person(1)
         for view in (figures.view_context, access.patient_context):
-            statements = []
-            get_db().conn.set_trace_callback(statements.append)
-            view(person, {"metric": metric})
-            get_db().conn.set_trace_callback(None)
+            with traced() as statements:
+                view(person, {"metric": metric})
             rows = [s for s in statements if "from assessments" in s or "from checkins" in s]
             assert rows != []
-            assert [s for s, n in Counter(rows).items() if n > 1] == []
+            assert asked_twice(rows) == []
             # Nor the same question asked in other words: the latest check-in's day was read
             # for the lift's open reasons and again for the last day lived.
             latest = [s for s in rows if re.search(r"max\(day\)( as day)? from checkins", s)]
@@ -750,18 +747,14 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
 def test_a_chart_reads_each_row_once(app, course, name):
     """A chart's request asks the database each question once (the lift chart read the
     sessions for its course and again for the lift)."""
-    from collections import Counter
-
     from journal import access
 
     with app.test_request_context():
         person = access.person(1)
-        statements = []
-        get_db().conn.set_trace_callback(statements.append)
-        response = figures.chart_response(person, name, "svg", {})
-        get_db().conn.set_trace_callback(None)
+        with traced() as statements:
+            response = figures.chart_response(person, name, "svg", {})
     assert response.status_code == 200
-    assert [s for s, n in Counter(statements).items() if n > 1] == []
+    assert asked_twice(statements) == []
 
 
 def test_the_recent_cards_keep_a_check_in_saved_before_a_move_west(app, client, patient):
