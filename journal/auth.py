@@ -464,14 +464,14 @@ def passkey_signin():
     if current_user.is_authenticated:
         return jsonify(next=home_url(current_user))
     with write_transaction() as db:
-        answered = passkeys.authenticate(db, form.answer())
-        row = users.by_id(db, answered[0]) if answered is not None else None
+        user_id, passkey_id = passkeys.authenticate(db, form.answer()) or (None, None)
+        row = users.by_id(db, user_id) if user_id is not None else None
     if row is None:
         return jsonify(error=PASSKEY_REFUSED), 400
     if row["deactivated_at"]:
         return jsonify(error=DEACTIVATED), 403
     session.pop(PENDING, None)
-    sign_in(User(row), how="a passkey", passkey_id=answered[1])
+    sign_in(User(row), how="a passkey", passkey_id=passkey_id)
     return jsonify(next=safe_next(request.args.get("next")))
 
 
