@@ -160,6 +160,11 @@ def previous_of(row):
     return assessment_data.previous(get_db(), current_user.id, row["kind"], row["day"], row["id"])
 
 
+def next_suggested(rows):
+    """The day the next check-up is suggested from, given its rows newest first (None: now)."""
+    return figures.suggested_from(rows[0]["day"] if rows else None)
+
+
 def first_session_day():
     """The local date of the person's first session (as /progress counts it), or None."""
     return figures.first_session_day(current_user.id)
@@ -213,7 +218,7 @@ def index():
     history = {key: assessment_rows(key, per_page, offset) for key in instruments.INSTRUMENTS}
     latest_phq9 = assessment_rows("phq9", 1)
     first_session = first_session_day()
-    next_phq9 = figures.suggested_from(latest_phq9[0]["day"] if latest_phq9 else None)
+    next_phq9 = next_suggested(latest_phq9)
     return render_template(
         "assessments/index.html",
         history=history,
@@ -263,7 +268,7 @@ def take(kind):
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
     latest = assessment_rows(kind, 1)
-    next_day = figures.suggested_from(latest[0]["day"] if latest else None)
+    next_day = next_suggested(latest)
     status = 400 if form.is_submitted() else 200
     return render_template(
         "assessments/form.html",
