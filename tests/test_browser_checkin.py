@@ -393,6 +393,11 @@ def test_words_left_in_a_second_tab_stay_when_the_first_tab_saves(page, context,
     assert stored(live_server, email, today)["reflection"] == "From the first tab."
     second.goto("/progress")  # left unsaved
     second.close()
+    # What a tab writes to the device's storage reaches another tab a moment later (Chromium
+    # passes it between processes): under load, sooner than a person could switch tabs.
+    page.wait_for_function(
+        "(words) => (localStorage.getItem('afterglow-drafts') || '').includes(words)", arg=words
+    )
     page.goto("/checkin")
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
