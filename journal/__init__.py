@@ -176,7 +176,7 @@ def audit_command(day):
     from .db import get_db
 
     db = get_db()
-    if "audit" not in db.table_names():
+    if not audit.kept(db):
         raise click.ClickException(
             "This database has no audit log yet: run `flask --app journal init-db` first."
         )

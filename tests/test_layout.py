@@ -23,8 +23,10 @@ SQL = re.compile(
     r"|alter\s+table\b|drop\s+(table|index)\b|pragma\s+\w+|with\s+\w+\s*(\([^)]*\))?\s+as\s*\()",
     re.I,
 )
+# sqlite-utils' own calls too: `db.table(...)`, and `db.table_names()` reads the schema.
 SQL_METHODS = {"execute", "executemany", "executescript", "query", "rows_where", "count_where",
-               "delete_where", "insert_all", "upsert_all", "lookup"}  # fmt: skip
+               "delete_where", "insert_all", "upsert_all", "lookup", "table",
+               "table_names"}  # fmt: skip
 
 
 def module_name(path):

@@ -10,6 +10,11 @@ from .. import clock
 COLUMNS = ("at", "actor_id", "actor_role", "action", "subject_id", "detail")
 
 
+def kept(db):
+    """Whether this database has an audit log yet (a file `init-db` has not migrated has none)."""
+    return "audit" in db.table_names()
+
+
 def record(db, actor_id, action, subject_id=None, actor_role=None, detail=None, at=None):
     """Append one entry (at `at`, ISO 8601 UTC text, or now); return its id."""
     found = db.execute(
