@@ -18,7 +18,7 @@ Decisions where the sources are silent:
   the PHQ-9, as CLINICAL.md states it for that instrument.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import rules, windows
 from .numbers import plural
@@ -59,7 +59,7 @@ class Instrument:
     difficulty: str
     items: tuple[str, ...]
     bands: list[tuple[int, int, str]]
-    band_texts: dict[str, str]
+    band_notes: dict[str, str] = field(default_factory=dict)  # said after a band's range
     copyright: str | None = None
     meaningful_change: int | None = None  # smallest change that matters for one person
     evaluate_from: int | None = None  # a total from here merits further evaluation
@@ -69,6 +69,17 @@ class Instrument:
     def max_total(self):
         """The highest possible total (3 points an item)."""
         return MAX_ANSWER * len(self.items)
+
+    def band_text(self, name):
+        """What band `name` means: its range, read from `bands` (rules.py), then its note."""
+        low, high = next((low, high) for low, high, named in self.bands if named == name)
+        text = f"A total of {low} to {high} is in the {name} range"
+        if name == self.bands[0][2]:
+            text += f", the {self.title}'s lowest band"
+        elif name == self.bands[-1][2]:
+            text += f", the {self.title}'s highest band"
+        note = self.band_notes.get(name)
+        return f"{text}." if note is None else f"{text}. {note}"
 
     @property
     def subtitle(self):
@@ -97,16 +108,12 @@ PHQ9 = Instrument(
         "Thoughts that you would be better off dead or of hurting yourself in some way",
     ),
     bands=rules.PHQ9_BANDS,
-    band_texts={
-        "minimal": "A total of 0 to 4 is in the minimal range, the PHQ-9's lowest band.",
-        "mild": "A total of 5 to 9 is in the mild range.",
-        "moderate": "A total of 10 to 14 is in the moderate range. It is worth going over with "
-        "your clinician or therapist.",
-        "moderately severe": "A total of 15 to 19 is in the moderately severe range. Your care "
-        "team uses exactly this kind of information to plan treatment, so it is worth sharing "
-        "with them.",
-        "severe": "A total of 20 to 27 is in the severe range, the PHQ-9's highest band. Please "
-        "let your care team know soon, so they can look at this with you and support you.",
+    band_notes={
+        "moderate": "It is worth going over with your clinician or therapist.",
+        "moderately severe": "Your care team uses exactly this kind of information to plan "
+        "treatment, so it is worth sharing with them.",
+        "severe": "Please let your care team know soon, so they can look at this with you and "
+        "support you.",
     },
     copyright="PHQ-9 copyright © Pfizer Inc.",
     meaningful_change=5,
@@ -129,12 +136,6 @@ GAD7 = Instrument(
         "Feeling afraid, as if something awful might happen",
     ),
     bands=rules.GAD7_BANDS,
-    band_texts={
-        "minimal": "A total of 0 to 4 is in the minimal range, the GAD-7's lowest band.",
-        "mild": "A total of 5 to 9 is in the mild range.",
-        "moderate": "A total of 10 to 14 is in the moderate range.",
-        "severe": "A total of 15 to 21 is in the severe range, the GAD-7's highest band.",
-    },
     evaluate_from=10,
 )
 
@@ -177,7 +178,7 @@ def explanation(kind, total):
     read a change."""
     instrument = get(kind)
     paragraphs = [
-        instrument.band_texts[band(kind, total)],
+        instrument.band_text(band(kind, total)),
         "The total adds up all your answers, so it does not show how often any one problem "
         "bothered you: each answer counts on its own too, and your answers are listed below.",
         f"The {instrument.title} is a screening questionnaire, not a diagnosis. It asks about "

@@ -1,5 +1,6 @@
 import json
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from factories import TODAY
 
 from journal import access, clock, instruments
 from journal.db import get_db
+from journal.rules import GAD7_BANDS, PHQ9_BANDS
 
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 
@@ -599,6 +601,19 @@ def test_explanations_never_guess_how_often_a_problem_bothered(kind, total):
     text = " ".join(instruments.explanation(kind, total)).lower()
     assert not [word for word in FREQUENCY_WORDS if word in text]
     assert f"{instruments.band(kind, total)} range" in text
+
+
+def test_each_band_text_states_the_range_rules_py_gives_it():
+    # Band bounds are stated once, in journal/rules.py: the words read them from there.
+    for instrument, bands in ((instruments.PHQ9, PHQ9_BANDS), (instruments.GAD7, GAD7_BANDS)):
+        for low, high, name in bands:
+            assert instrument.band_text(name).startswith(
+                f"A total of {low} to {high} is in the {name} range"
+            )
+    assert instruments.PHQ9.band_text("minimal").endswith("the PHQ-9's lowest band.")
+    assert instruments.GAD7.band_text("severe").endswith("the GAD-7's highest band.")
+    moved = replace(instruments.GAD7, bands=[(0, 6, "minimal"), (7, 21, "severe")])
+    assert moved.band_text("severe").startswith("A total of 7 to 21 is in the severe range")
 
 
 def test_a_low_total_with_item9_nearly_every_day_is_not_minimised(client, patient):
