@@ -40,6 +40,7 @@ from .numbers import difference, figure, plural, rounded, rounded_difference
 from .rules import (
     BASELINE_DAYS,
     BASELINE_MIN_CHECKINS,
+    CHECKUP_EVERY_DAYS,
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
@@ -59,8 +60,7 @@ HEATMAP_MAX_DAYS = 365
 # 360 (session_record.PER_DAY_MAX a day).
 TABLE_SESSIONS_MAX = 100
 THEMES = ("light", "dark")
-# A check-up is suggested weekly (its recall period is two weeks).
-SUGGEST_EVERY = timedelta(days=7)
+SUGGEST_EVERY = timedelta(days=CHECKUP_EVERY_DAYS)
 
 
 # Fetching

@@ -39,6 +39,10 @@ LIFT_HORIZON_DAYS = 42
 # A slope across sessions (the trend) needs at least this many sessions with the figure.
 TREND_MIN_SESSIONS = 3
 
+# A check-up (PHQ-9, GAD-7) is suggested this many days after the last of its kind (weekly, as
+# its recall period is two weeks), or before a session.
+CHECKUP_EVERY_DAYS = 7
+
 # PHQ-9 response (latest at most half a baseline of 10 or more) and remission (latest below 5).
 RESPONSE_MIN_BASELINE = 10
 REMISSION_BELOW = 5
