@@ -303,7 +303,7 @@ def view(token):
         endpoint_args={"token": token},
         token=token,
         # The visitor's time zone is unknown: the patient's date, without a time, is enough.
-        expires=local_time(link["expires_at"], patient.timezone, "%-d %B %Y"),
+        expires=local_time(link["expires_at"], patient.timezone, "full_date_year"),
         **context,
     )
 

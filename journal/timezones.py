@@ -38,11 +38,12 @@ def local_date(iso, zone):
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).date()
 
 
-def local_time(iso, zone, fmt="%a %-d %b %Y, %H:%M"):
-    """A stored UTC time as "Sat 21 Nov 2026, 14:05" in `zone`, or None."""
+def local_time(iso, zone, length="short_year_time"):
+    """A stored UTC time in `zone` as "Sat 21 Nov 2026, 14:05" (or at another `length`, a key
+    of DAY_FORMATS), or None."""
     if not iso:
         return None
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(fmt)
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(DAY_FORMATS[length])
 
 
 def parse_day(text):
@@ -59,7 +60,8 @@ def parse_day(text):
         return None
 
 
-# How a day is shown, everywhere (pages, messages, the PDF report): one format per length.
+# How a day (or a time) is shown, everywhere (pages, messages, the PDF report): one format per
+# length.
 DAY_FORMATS = {
     "weekday": "%A %-d %B",  # Tuesday 1 December
     "weekday_year": "%A %-d %B %Y",  # Tuesday 1 December 2026
@@ -69,6 +71,9 @@ DAY_FORMATS = {
     "date_year": "%-d %b %Y",  # 1 Dec 2026
     "full_date_year": "%-d %B %Y",  # 1 December 2026
     "month": "%B %Y",  # December 2026
+    "month_id": "%Y-%m",  # 2026-12: a month's id in a page, not words
+    "time": "%H:%M",  # 14:05
+    "short_year_time": "%a %-d %b %Y, %H:%M",  # Tue 1 Dec 2026, 14:05
 }
 
 

@@ -5,6 +5,7 @@
 - A view module (one that makes a Blueprint) never imports another view module, and the lower
   layers never import a view module. journal/data/ and the pure core never import Flask.
 - Every SQL statement lives in journal/data/ (or journal/migrations.py, the schema).
+- Dates and times are formatted by journal/timezones.py (DAY_FORMATS) alone.
 """
 
 import ast
@@ -185,3 +186,28 @@ def test_the_sql_check_finds_sql():
     # It can fail: the data layer and the migrations are full of what it looks for.
     assert sql_in("journal.migrations")
     assert any(sql_in(n) for n in MODULES if n.startswith("journal.data."))
+
+
+# A strftime call, or a date or time directive in a string: "%-d %b", "%H:%M", "%Y-%m".
+DATE_FORMAT = re.compile(r"strftime\(|%-?[aAbBdHMY]\b(?=[^%]*%-?[aAbBdHmMY])")
+TEMPLATES = PACKAGE.parent / "templates"
+
+
+def date_formats_in(path):
+    text = path.read_text(encoding="utf-8")
+    return [m.group() for m in DATE_FORMAT.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "timezones.py"]
+    + sorted(TEMPLATES.rglob("*.html")),
+    ids=lambda p: str(p.relative_to(PACKAGE.parent)),
+)
+def test_dates_are_formatted_by_timezones_alone(path):
+    # One format per length in timezones.DAY_FORMATS; templates use `day_text`/`local_time`.
+    assert date_formats_in(path) == []
+
+
+def test_the_date_format_check_finds_formats():
+    assert date_formats_in(PACKAGE / "timezones.py")
