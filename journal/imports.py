@@ -81,6 +81,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField
 
 from . import clock, timezones
+from .access import owned_or_404
 from .checkin_form import parse_hours
 from .data import checkins as checkin_data
 from .data import imports as import_data
@@ -599,9 +600,7 @@ def drop_stale(user_id):
 def get_pending(import_id):
     """The signed-in person's parked import, its rows decoded, or 404."""
     drop_stale(current_user.id)
-    row = import_data.get(get_db(), current_user.id, import_id)
-    if row is None:
-        abort(404, description=GONE)
+    row = owned_or_404("pending_imports", gone=GONE, id=import_id)
     row["rows"] = json.loads(row["rows"])
     return row
 

@@ -11,14 +11,6 @@ def drop_older_than(db, user_id, cutoff):
     )
 
 
-def get(db, user_id, import_id):
-    """The person's parked import `import_id`, or None."""
-    return next(
-        db["pending_imports"].rows_where("id = ? and user_id = ?", [import_id, user_id], limit=1),
-        None,
-    )
-
-
 def replace(db, pending):
     """Park `pending` (a row: id, user_id, filename, source, rows, created_at) in place of the
     person's earlier import, if any. Run it inside the caller's transaction."""
