@@ -241,6 +241,18 @@ def secure(app):
     return app, register_with_csrf(app.test_client())
 
 
+def relative_luminance(rgb):
+    """WCAG's relative luminance of an sRGB colour, (red, green, blue) each from 0 to 1."""
+    red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(a, b):
+    """WCAG's contrast ratio of two sRGB colours (as relative_luminance takes them)."""
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def unlabelled_inputs(html):
     """The ids of the inputs, selects and text areas in `html` that no <label for> names.
 

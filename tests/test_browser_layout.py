@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import contrast_ratio
 from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
@@ -253,19 +254,15 @@ def test_import_preview_keeps_words_whole_on_a_phone(page):
 # The mood calendar ---------------------------------------------------------------------------
 
 
-def srgb_luminance(css_colour):
+def srgb(css_colour):
+    """A computed CSS colour ("rgb(r, g, b)", opaque) as (red, green, blue) from 0 to 1."""
     red, green, blue, *alpha = (float(v) for v in re.findall(r"[\d.]+", css_colour))
     assert not alpha or alpha[0] == 1, f"translucent colour {css_colour}"
-    linear = [
-        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-        for c in (red / 255, green / 255, blue / 255)
-    ]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return red / 255, green / 255, blue / 255
 
 
 def contrast(a, b):
-    high, low = sorted((srgb_luminance(a), srgb_luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return contrast_ratio(srgb(a), srgb(b))
 
 
 def fill(locator, page_colour):

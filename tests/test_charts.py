@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from conftest import contrast_ratio, relative_luminance
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgb
@@ -162,13 +163,11 @@ def parse_svg(svg: bytes) -> ET.Element:
 
 
 def luminance(colour) -> float:
-    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
-    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return relative_luminance(to_rgb(colour))
 
 
 def contrast(a, b) -> float:
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return contrast_ratio(to_rgb(a), to_rgb(b))
 
 
 def three_years():

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+from conftest import contrast_ratio
 from factories import TODAY, add_session, checkin, insert, invite_code, person, therapist
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
@@ -553,14 +554,8 @@ def texts(fig, gid=None):
     return [t.get_text() for t in fig.axes[0].texts if gid is None or t.get_gid() == gid]
 
 
-def luminance(colour):
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast(a, b):
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return contrast_ratio(to_rgb(a), to_rgb(b))
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
