@@ -7,8 +7,8 @@ conftest) instead of reading the system clock.
 
 Two kinds of factory:
 - through the real forms, with a test client (`person`, `therapist`, `make_admin`, `checkin`,
-  `session`, `take`, `invite_code` and `link`): what a person would do, the app's own checks
-  included;
+  `session`, `take`, `invite_code`, `link` and `share_link`): what a person would do, the
+  app's own checks included;
 - straight into the database through sqlite-utils (`insert`, `add_session`, `add_assessment`,
   `new_user`; `sql` and `user_id` read it): history in bulk, or rows the forms would refuse
   (days long past, fixed time stamps). These take the app (or, for `new_user`, an open
@@ -80,6 +80,17 @@ def invite_code(client):
     match = re.search(r'id="invite-code">([^<]+)<', response.text)
     assert match, "no invite code on the caseload"
     return match.group(1)
+
+
+SHARE_TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
+
+
+def share_link(client, label="Dr Rivera", days="14"):
+    """Make a share link through the /share form as the patient signed in on `client`;
+    (the form's answer, the link's token)."""
+    response = client.post("/share", data={"label": label, "days": days})
+    assert response.status_code == 201, response.text
+    return response, SHARE_TOKEN.search(response.text).group(1)
 
 
 def link(client, code):

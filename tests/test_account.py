@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import invitation, invite_code, reset_link, user_id
+from factories import invitation, invite_code, reset_link, share_link, user_id
 from test_passkeys import add_passkey
 
 from journal import account, clock, devices
@@ -19,7 +19,6 @@ from journal.passwords import COMMON_MESSAGE, COMMON_PASSWORDS, PASSWORD_MIN, co
 COMMON = "Password123"
 # The message as the page shows it (Jinja escapes the apostrophe).
 REFUSED = COMMON_MESSAGE.replace("'", "&#39;")
-TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
 EDGE_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -257,12 +256,6 @@ def test_delete_needs_login(client, method):
 # Deleting the account: two people with everything, one of whom leaves
 
 
-def make_link(client, label):
-    response = client.post("/share", data={"label": label, "days": "14"})
-    assert response.status_code == 201
-    return TOKEN.search(response.text).group(1)
-
-
 def fill(app, client, email, reflection):
     """Give the signed-in person a row in every table that can hold one; return a share token."""
     assert client.post(
@@ -302,7 +295,7 @@ def fill(app, client, email, reflection):
         data={"file": (io.BytesIO(b"date,mood\n2025-01-02,4\n"), "moods.csv")},
         content_type="multipart/form-data",
     )
-    token = make_link(client, f"link of {email}")
+    _, token = share_link(client, f"link of {email}")
     assert app.test_client().get(f"/s/{token}").status_code == 200
     client.get("/export/data.json")
     return token
@@ -545,7 +538,7 @@ def test_activity_lists_sign_ins_exports_and_openings(app, client, auth):
     assert client.get("/export/data.json").status_code == 200
     assert client.get("/export/checkins.csv").status_code == 200
     assert client.get("/export/report.pdf").status_code == 200
-    token = make_link(client, "Dr Rivera")
+    _, token = share_link(client, "Dr Rivera")
     visitor = app.test_client()
     assert visitor.get(f"/s/{token}").status_code == 200
     assert visitor.get(f"/s/{token}/report.pdf").status_code == 200

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions
-from factories import NOW, TODAY, checkin, invite_code, person, therapist, user_id
+from factories import NOW, TODAY, checkin, invite_code, person, share_link, therapist, user_id
 
 from journal import clock
 from journal.data import audit
@@ -101,8 +101,7 @@ def test_a_refused_request_records_nothing_and_is_no_view_in_recent_activity(
 
 def test_a_failure_to_record_shows_nothing(app, linked):
     doc, pat, pat_id, _doc_id = linked
-    made = pat.post("/share", data={"label": "Dr Other", "days": "7"})
-    token = re.search(r"/s/([A-Za-z0-9_-]{43})", made.text).group(1)
+    _, token = share_link(pat, "Dr Other", "7")
     with app.app_context():
         db = get_db()
         db.execute(
@@ -135,9 +134,7 @@ def test_the_patients_own_views_are_not_recorded(app, linked):
 
 def test_a_share_link_opening_is_recorded_without_an_actor(app, linked):
     doc, pat, pat_id, _doc_id = linked
-    made = pat.post("/share", data={"label": "Dr Other", "days": "7"})
-    assert made.status_code == 201
-    token = re.search(r"/s/([A-Za-z0-9_-]{43})", made.text).group(1)
+    _, token = share_link(pat, "Dr Other", "7")
     visitor = app.test_client()
     assert visitor.get(f"/s/{token}").status_code == 200
     assert visitor.get(f"/s/{token}/report.pdf").status_code == 200
@@ -160,8 +157,7 @@ def test_no_health_data_in_any_audit_row(app, linked):
     doc.get(f"/caseload/{pat_id}")
     doc.get(f"/caseload/{pat_id}/charts/mood-timeline.svg")
     doc.get(f"/caseload/{pat_id}/report.pdf")
-    made = pat.post("/share", data={"label": "Dr Other", "days": "7"})
-    token = re.search(r"/s/([A-Za-z0-9_-]{43})", made.text).group(1)
+    _, token = share_link(pat, "Dr Other", "7")
     app.test_client().get(f"/s/{token}")
     with app.app_context():
         dump = "\n".join(get_db().conn.iterdump())

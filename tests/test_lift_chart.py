@@ -11,7 +11,16 @@ from io import BytesIO
 
 import pytest
 from conftest import contrast_ratio
-from factories import TODAY, add_session, checkin, insert, invite_code, person, therapist
+from factories import (
+    TODAY,
+    add_session,
+    checkin,
+    insert,
+    invite_code,
+    person,
+    share_link,
+    therapist,
+)
 from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from matplotlib.patches import Rectangle
@@ -373,9 +382,7 @@ def test_another_persons_lift_is_never_used(app, history, auth):
 
 
 def test_the_share_link_page_and_chart(history):
-    response = history.post("/share", data={"label": "Dr Rivera", "days": "14"})
-    assert response.status_code == 201
-    token = re.search(r"/s/([A-Za-z0-9_-]{43})", response.text).group(1)
+    _, token = share_link(history)
     history.post("/auth/logout")
     page = history.get(f"/s/{token}").text
     card = lift_card(page)

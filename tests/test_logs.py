@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 from conftest import LiveServer, make_app
-from factories import invitation, person, reset_link
+from factories import invitation, person, reset_link, share_link
 
 from journal.data import users
 from journal.db import get_db
@@ -22,7 +22,6 @@ REFLECTION = "reflection marker 7f3a9c"
 PASSWORD = "password marker 51e0b2"
 WRONG_PASSWORD = "wrong password marker c04d"
 EMAIL = "logs-marker@example.com"
-TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
 
 
 @pytest.fixture
@@ -49,8 +48,7 @@ def test_request_lines_say_what_happened_and_nothing_that_was_written(client, au
         "/checkin", data={"date": "2026-01-05", "mood": "4", "reflection": REFLECTION}
     )
     assert response.status_code == 302
-    response = client.post("/share", data={"label": "Dr Rivera", "days": "14"})
-    token = TOKEN.search(response.text).group(1)
+    _, token = share_link(client)
     assert client.get(f"/s/{token}?from=query-marker-1").status_code == 200
     client.get("/calendar/calendar-secret-marker.ics?query-marker-2")
     auth.logout()

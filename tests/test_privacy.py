@@ -6,18 +6,13 @@ from datetime import timedelta
 from io import BytesIO
 
 from conftest import AuthActions
-from factories import TODAY
+from factories import TODAY, share_link
 from pypdf import PdfReader
 
 from journal.db import get_db
 
 DAY = "2026-01-05"
 RECENT = (TODAY - timedelta(days=5)).isoformat()  # in a link's 90 days
-
-
-def make_link(client):
-    page = client.post("/share", data={"label": "Dr Rivera", "days": "14"}).text
-    return re.search(r"/s/([A-Za-z0-9_-]{43})", page).group(1)
 
 
 def pdf_text(data):
@@ -27,7 +22,7 @@ def pdf_text(data):
 def test_a_symptom_name_is_not_shown_through_a_link(client, patient):
     client.post("/settings/symptoms", data={"name": "Urges to drink"})
     client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "7"})
-    token = make_link(client)
+    _, token = share_link(client)
     page = client.get(f"/s/{token}")
     assert page.status_code == 200 and "Urges to drink" not in page.text
     assert client.get(f"/s/{token}?metric=Urges to drink").status_code == 400
@@ -44,7 +39,7 @@ def test_free_text_side_effect_of_a_private_session_stays_private(client, patien
               "side_effects": ["nausea", "other"], "side_effects_other": "PRIVATE-SIDE-EFFECT",
               "reflection": "PRIVATE-REFLECTION", "private": "y"},
     )  # fmt: skip
-    token = make_link(client)
+    _, token = share_link(client)
     report = client.get(f"/s/{token}/report.pdf")
     text = pdf_text(report.data)
     assert "Nausea" in text
@@ -71,7 +66,7 @@ def test_reimported_private_notes_stay_private(app, client, auth, patient):
             .fetchone()
         )
     assert row == ("PRIVATE-NOTE", 1)
-    token = make_link(client)
+    _, token = share_link(client)
     assert "PRIVATE-NOTE" not in client.get(f"/s/{token}").text
 
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import factories
 import pytest
 from conftest import asked_twice, traced
-from factories import TODAY
+from factories import TODAY, share_link
 from matplotlib.image import imread
 
 from journal import figures, joined
@@ -575,8 +575,7 @@ def test_shared_calendar_names_each_day_without_linking_into_the_journal(client,
     """Behind a share link the days are named as on the patient's page, but are not links:
     the person who opens it has no way into the patient's entries or check-in form."""
     checkin(client, -1, 0)
-    response = client.post("/share", data={"label": "Dr Rivera", "days": "14"})
-    token = re.search(r"/s/([A-Za-z0-9_-]{20,})", response.text).group(1)
+    _, token = share_link(client)
     calendar = calendar_html(client.get(f"/s/{token}").text)
     when = SESSION_DAY - timedelta(days=1)
     assert f"{when:%A} {when.day} {when:%B}: mood 0</span>" in calendar

@@ -6,14 +6,13 @@ from io import BytesIO
 
 import pytest
 from conftest import csrf_token
-from factories import TODAY
+from factories import SHARE_TOKEN, TODAY, share_link
 from pypdf import PdfReader
 from werkzeug.exceptions import HTTPException
 
 from journal import clock, share
 from journal.db import get_db
 
-TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{43})")
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
@@ -23,13 +22,6 @@ LINK_HEADERS = {
 
 def day(offset):
     return (TODAY + timedelta(days=offset)).isoformat()
-
-
-def make_link(client, label="Dr Rivera", days="14"):
-    """Make a link through the form; (response, token)."""
-    response = client.post("/share", data={"label": label, "days": days})
-    assert response.status_code == 201, response.text
-    return response, TOKEN.search(response.text).group(1)
 
 
 def links(app):
@@ -94,7 +86,7 @@ def shared(app, client, patient):
                     "updated_at": "2026-01-01T00:00:00+00:00",
                 }
             )
-    _, token = make_link(client)
+    _, token = share_link(client)
     patient.logout()
     return token
 
@@ -104,7 +96,7 @@ def shared(app, client, patient):
 
 def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
     before = clock.now().replace(microsecond=0)
-    response, token = make_link(client, label="Dr Rivera", days="14")
+    response, token = share_link(client, label="Dr Rivera", days="14")
     assert response.headers["Cache-Control"] == "no-store"
     assert f'value="http://localhost/s/{token}"' in response.text
     assert 'data-copy="share-url"' in response.text
@@ -128,7 +120,7 @@ def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
 
 
 def test_tokens_are_long_and_different(app, client, patient):
-    tokens = {make_link(client)[1] for _ in range(3)}
+    tokens = {share_link(client)[1] for _ in range(3)}
     assert len(tokens) == 3
     assert len({link["token_hash"] for link in links(app)}) == 3
 
@@ -142,7 +134,7 @@ def test_the_same_form_sent_again_makes_no_second_link(app, client, patient):
     key = form_key(client).group(1)
     first = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
     assert first.status_code == 201
-    token = TOKEN.search(first.text).group(1)
+    token = SHARE_TOKEN.search(first.text).group(1)
     # A reload of the page that showed the link sends the very same form again.
     again = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
     assert again.status_code == 200
@@ -222,7 +214,7 @@ def test_one_persons_form_key_does_not_stop_anothers_link(app, client, auth):
 
 
 def test_qr_code_of_the_link_is_inline_svg_without_styles(client, patient):
-    response, token = make_link(client)
+    response, token = share_link(client)
     assert str(share.qr_svg(f"http://localhost/s/{token}")) in response.text
     svg = re.search(r"<svg[^>]*>", response.text).group(0)
     assert 'role="img"' in svg and 'aria-label="QR code of the link"' in svg
@@ -262,7 +254,7 @@ def test_bad_input_stores_nothing(app, client, patient, label, days, message):
     assert message in response.text
     assert 'class="error"' in response.text
     assert 'aria-invalid="true"' in response.text
-    assert not TOKEN.search(response.text)
+    assert not SHARE_TOKEN.search(response.text)
     if "\x00" not in label and "\x1b" not in label:
         assert f'value="{label.strip()}"' in response.text
     assert f'value="{days}"' in response.text
@@ -278,7 +270,7 @@ def test_days_missing_from_the_form(app, client, patient):
 
 @pytest.mark.parametrize(("label", "days"), [("x" * 80, "1"), ("  Dr Rivera  ", "90")])
 def test_limits_are_accepted(app, client, patient, label, days):
-    make_link(client, label=label, days=days)
+    share_link(client, label=label, days=days)
     (link,) = links(app)
     assert link["label"] == label.strip()
     lifetime = datetime.fromisoformat(link["expires_at"]) - datetime.fromisoformat(
@@ -298,13 +290,13 @@ def test_share_page_needs_login(app, client):
 
 def test_owner_sees_only_their_own_links(app, client, auth):
     auth.register(email="one@example.com")
-    make_link(client, label="One's therapist")
+    share_link(client, label="One's therapist")
     auth.logout()
     auth.register(email="two@example.com")
     response = client.get("/share")
     assert "One&#39;s therapist" not in response.text and "One's therapist" not in response.text
     assert "No links yet" in response.text
-    make_link(client, label="Two's therapist")
+    share_link(client, label="Two's therapist")
     auth.logout()
     auth.login(email="one@example.com")
     response = client.get("/share")
@@ -535,7 +527,7 @@ def test_a_session_with_a_low_mood_after_is_flagged_on_the_link(
         },
     )
     assert response.status_code == 302, response.text
-    _, token = make_link(client)
+    _, token = share_link(client)
     patient.logout()
     reason = f"mood {mood_after} of 10 after a session"
     page = client.get(f"/s/{token}").text
@@ -565,12 +557,12 @@ def test_a_spoofing_label_is_refused(app, client, patient, label, message):
     assert response.status_code == 400
     assert message in response.text
     assert 'id="label-error"' in response.text
-    assert not TOKEN.search(response.text)
+    assert not SHARE_TOKEN.search(response.text)
     assert links(app) == []
 
 
 def test_a_label_is_stored_without_invisible_characters(app, client, patient):
-    make_link(client, label="Dr\u200b Rivera\u2060 \u00ad")
+    share_link(client, label="Dr\u200b Rivera\u2060 \u00ad")
     assert [link["label"] for link in links(app)] == ["Dr Rivera"]
 
 
