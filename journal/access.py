@@ -15,10 +15,11 @@
   out, pages for anyone): a page elsewhere (the caseload, /admin) leads to /settings/2fa,
   a POST is a 403 (`staff_to_two_factor`).
 - What a therapist or a share link may see of a patient (`flagged_days`,
-  `shared_reflections`, `patient_context`, `linked_patient_or_404`): share links, the
-  caseload and reports fetch a patient's words through here, so a reflection marked private
-  (on a check-in or a session, its prompt answers included) can never reach them by another
-  road. The person's own exports do not come through here: their data is theirs in full.
+  `shared_reflections`, `shared_session`, `symptoms_seen`, `linked_patient_or_404`): share
+  links, the caseload, reports and every chart fetch a patient's words through here, so a
+  reflection marked private (on a check-in or a session, its prompt answers included), or
+  a symptom's name, can never reach them by another road. The person's own exports do not
+  come through here: their data is theirs in full.
 - CSRF: Flask-WTF's `CSRFProtect` checks every POST of the app, after the other checks of
   the request (log-in, roles), and a refused token is answered by the app's "This form has
   expired" page (400). The one exception, named in `CHECKS_ITS_OWN_TOKEN`: views whose form
@@ -36,8 +37,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, same_origin
 from werkzeug.exceptions import NotFound
 
-from . import figures, rules, two_factor
+from . import rules, two_factor
+from .charts import CHARTS
 from .data import audit, links, owned, users
+from .data import symptoms as symptom_data
 from .db import Page, get_db, page_of
 from .people import User
 from .rules import CRISIS_MOOD
@@ -267,7 +270,7 @@ def record_therapist_access(patient_id):
     detail = request.endpoint or ""
     if detail.endswith(".chart"):
         name = (request.view_args or {}).get("name")
-        if name not in figures.CHARTS:
+        if name not in CHARTS:
             return
         detail = f"chart:{name}"
     action = "view" if request.method in ("GET", "HEAD") else "change"
@@ -383,16 +386,17 @@ def flagged_days(user_id, start=None, end=None, with_kinds=False):
     return found
 
 
-def patient_context(patient, args):
-    """What templates/share/_patient.html needs: the progress view (figures.view_context,
-    read-only, as the caseload's patient page shows it), the range's flagged days and shared
-    words. The caseload's page lists those two as one history instead (caseload.history)."""
-    context = figures.view_context(patient, args, shared=True)
-    return {
-        **context,
-        "flags": flagged_days(patient.id, context["start"], context["end"]),
-        "reflections": shared_reflections(patient.id, context["start"], context["end"]),
-    }
+def symptoms_seen(person, shared):
+    """The symptoms `person` tracks that a view of their progress offers as metrics: all of
+    them to the person; none to a shared view (a link or the caseload), since a symptom's
+    name is the person's own words and they never chose to share it."""
+    return [] if shared else symptom_data.every(get_db(), person.id)
+
+
+def symptom_seen(person, name, shared):
+    """`person`'s symptom called `name` when the view may offer it (as `symptoms_seen`),
+    else None."""
+    return None if shared else symptom_data.find_by_name(get_db(), person.id, name)
 
 
 # CSRF

@@ -75,6 +75,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from .numbers import plural
 from .rules import BASELINE_DAYS, BASELINE_MIN_CHECKINS, GAD7_BANDS, PHQ9_BANDS, ROLLING_DAYS
 
+# The charts the app draws, by the name in their address (/charts/<name>.svg).
+CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
 FIGSIZE = (6.4, 3.6)
 ASSESSMENTS_FIGSIZE = (6.4, 4.8)
 FONT_FAMILY = "DejaVu Sans"

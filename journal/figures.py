@@ -29,11 +29,11 @@ from functools import lru_cache
 
 from flask import Response, abort, current_app, request
 
-from . import charts, clock, instruments, timezones, windows
+from . import access, charts, clock, instruments, timezones, windows
+from .charts import CHARTS
 from .data import assessments as assessment_data
 from .data import progress as progress_data
 from .data import sessions as session_data
-from .data import symptoms as symptom_data
 from .db import get_db
 from .joined import joined_day
 from .numbers import difference, figure, plural, rounded, rounded_difference
@@ -50,7 +50,6 @@ from .timezones import day_text
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
-CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
 # The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone;
 # those up to the latest with a figure when none of them has one, lift_drawn);
 # its table lists every session of the range, up to TABLE_SESSIONS_MAX.
@@ -596,12 +595,12 @@ def describe_lift(data, base, open_at=None):
 def resolve_metric(person, name, shared=False):
     """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown.
 
-    A shared view (a link or the caseload) offers the built-in metrics only: a symptom's
-    name is the person's own words, and they never chose to share it.
+    A symptom is a metric only where the viewer may see it (`access.symptom_seen`: never in
+    a shared view, a link or the caseload).
     """
     if name in BUILTIN_METRICS:
         return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
-    symptom = None if shared else symptom_data.find_by_name(get_db(), person.id, name)
+    symptom = access.symptom_seen(person, name, shared)
     if symptom is None:
         abort(400, description="That is not a symptom tracked here.")
     return symptom["id"], symptom["name"], 10
@@ -1073,7 +1072,7 @@ def view_context(person, args, shared=False):
         "metric": metric_name,
         "metric_label": label,
         "metrics": list(BUILTIN_METRICS)
-        + ([] if shared else [s["name"] for s in symptom_data.every(get_db(), person.id)]),
+        + [symptom["name"] for symptom in access.symptoms_seen(person, shared)],
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9),
@@ -1104,4 +1103,18 @@ def view_context(person, args, shared=False):
         # Every PHQ-9 and GAD-7 total, oldest first (figures.assessment_scores), for a page
         # that reads them again (the caseload's "new since your review").
         "scores": {"phq9": data["phq9"], "gad7": data["gad7"]},
+    }
+
+
+def patient_context(patient, args):
+    """What templates/share/_patient.html needs: the progress view (`view_context`,
+    read-only, as the caseload's patient page shows it), the range's flagged days and shared
+    words (through `access`). The caseload's page lists those two as one history instead
+    (caseload.history)."""
+    context = view_context(patient, args, shared=True)
+    start, end = context["start"], context["end"]
+    return {
+        **context,
+        "flags": access.flagged_days(patient.id, start, end),
+        "reflections": access.shared_reflections(patient.id, start, end),
     }

@@ -8,7 +8,7 @@ revoked at any moment; every check reads the row afresh, so revoking ends access
 the very next request, and recording an opening re-checks the row in the same
 transaction that counts it.
 
-What a visitor sees (`access.patient_context`) is the caseload's read-only progress view:
+What a visitor sees (`figures.patient_context`) is the caseload's read-only progress view:
 charts, figures, flagged days and the reflections the person chose to share; never a
 private one.
 
@@ -294,7 +294,7 @@ def revoke(link_id):
 @bp.route("/s/<token>")
 def view(token):
     link, patient = valid_link(token)
-    context = access.patient_context(patient, request.args)
+    context = figures.patient_context(patient, request.args)
     record_opening(link, "page")
     return render_template(
         "share/view.html",

@@ -730,7 +730,7 @@ def test_the_progress_page_and_the_shared_view_read_each_row_once(app, course, m
 
     with app.test_request_context():
         person = access.person(1)
-        for view in (figures.view_context, access.patient_context):
+        for view in (figures.view_context, figures.patient_context):
             with traced() as statements:
                 view(person, {"metric": metric})
             rows = [s for s in statements if "from assessments" in s or "from checkins" in s]
