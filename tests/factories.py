@@ -40,6 +40,12 @@ def person(app, email, role="patient", **extra):
     return client
 
 
+def signed_in(client):
+    """Whether `client` is still signed in: their settings open (a page every role reaches,
+    a therapist before two-factor too) rather than sending them to log in."""
+    return client.get("/settings").status_code == 200
+
+
 def signed_in_twice(app, email="pat@example.com"):
     """A patient with a check-in today, signed in on two browsers, the second with "Keep me
     signed in": (client, phone). What ends every sign-in (a password reset) ends both."""

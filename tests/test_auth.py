@@ -4,6 +4,7 @@ import sys
 
 import pytest
 from conftest import PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
+from factories import signed_in
 from wtforms import Form
 from wtforms.widgets import Select
 
@@ -431,10 +432,6 @@ def browser_with(app, cookies):
     for name, value in cookies.items():
         other.set_cookie(name, value)
     return other
-
-
-def signed_in(client):
-    return client.get("/entries").status_code == 200
 
 
 def user_ids(app):

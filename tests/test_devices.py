@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
+from factories import signed_in
 
 from journal import clock
 from journal.db import get_db
@@ -54,10 +55,6 @@ def device_items(page):
     return [
         (re.search(r"<strong>([^<]+)</strong>", c).group(1), "This device" in c) for c in chunks
     ]
-
-
-def signed_in(client):
-    return client.get("/settings").status_code == 200
 
 
 # The list

@@ -15,7 +15,7 @@ import pytest
 from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from factories import NOW, person, reset_link, sql, therapist
+from factories import NOW, person, reset_link, signed_in, sql, therapist
 
 from journal import clock
 
@@ -114,10 +114,6 @@ def sign_in_with(client, key, origin=ORIGIN):
     options = client.post("/auth/passkey/options", json={})
     assert options.status_code == 200, options.text
     return client.post("/auth/passkey", json=answer(key.get(options.json, origin)))
-
-
-def signed_in(client):
-    return client.get("/settings").status_code == 200
 
 
 @pytest.fixture
