@@ -6,9 +6,10 @@ naming it here.
 
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PASSWORD, make_app
+from conftest import PASSWORD, csrf_token, make_app
 from factories import TODAY, checkin, person, session, therapist
 from flask_login import login_user
 from werkzeug.exceptions import NotFound
@@ -146,6 +147,42 @@ def test_a_refused_form_comes_back_with_a_token_that_works(world):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)[1]
     sent = patient.post("/settings/symptoms", data={"name": "Nausea", "csrf_token": token})
     assert sent.status_code == 302, re.findall(r'class="error[^>]*>([^<]*)<', sent.text)
+
+
+# Log-in
+
+# What anyone may open without signing in: logging in and its steps, the public pages, the
+# offline shell and static files, and what a share link or a calendar feed opens (each
+# behind its own secret in the address).
+PUBLIC_BLUEPRINTS = {"auth", "pages", "offline", "calendar", "static"}
+PUBLIC_PAGES = {"share.view", "share.chart", "share.report"}
+
+
+def test_every_other_route_sends_a_stranger_to_log_in_and_stores_nothing(world):
+    """Read from the URL map: a page added later without its log-in check fails here. A POST
+    carries the stranger's own valid CSRF token, so only the log-in check can stop it."""
+    app, clients, values = world
+    stranger = clients["stranger"]
+    token = csrf_token(stranger.get("/auth/login"))
+    before = dump(app)
+    private = rules_of(
+        app,
+        lambda rule: (
+            rule.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS
+            and rule.endpoint not in PUBLIC_PAGES
+        ),
+    )
+    assert len(private) > 60
+    for rule in private:
+        path = url(rule, values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {**body(values), "csrf_token": token} if method == "POST" else None
+            response = stranger.open(path, method=method, data=data)
+            assert response.status_code == 302, (rule.endpoint, method)
+            sent_to = urlsplit(response.location)
+            assert sent_to.path == "/auth/login", (rule.endpoint, method)
+            assert parse_qs(sent_to.query)["next"] == [path], (rule.endpoint, method)
+    assert dump(app) == before
 
 
 # Roles
