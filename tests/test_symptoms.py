@@ -311,3 +311,23 @@ def test_the_checkin_form_class_is_kept_per_set_of_symptoms_and_names():
     assert form_class_with(EditForm, (("symptom_1", "Pain"),)) is not pain
     assert issubclass(form_class_with(EditForm, (("symptom_1", "Pain"),)), EditForm)
     assert form_class_with(CheckinForm, ()) is CheckinForm
+
+
+def test_track_again_sent_twice_at_the_limit_is_no_error(tmp_path):
+    """Nine tracked and one stopped: "Track again" tapped twice (or sent again from Back)
+    brought it back the first time, and the second answered 400 "You track 10 symptoms
+    already; stop tracking one first" about the symptom it had just brought back."""
+    app = make_app(tmp_path)
+    client = app.test_client()
+    from conftest import AuthActions
+
+    AuthActions(client).register()
+    for n in range(10):
+        assert add(client, f"s{n}").status_code == 302
+    client.post("/settings/symptoms/1/retire")
+    assert client.post("/settings/symptoms/1/restore").status_code == 302
+    response = client.post("/settings/symptoms/1/restore", follow_redirects=True)
+    assert response.status_code == 200
+    assert "You track 10 symptoms already" not in response.text
+    assert "s0 is back on your check-in form." in response.text
+    assert all(row["retired_at"] is None for row in symptom_rows(app))

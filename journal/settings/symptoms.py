@@ -103,7 +103,10 @@ def retire_symptom(symptom_id):
 @login_required
 def restore_symptom(symptom_id):
     symptom = get_symptom(symptom_id)
-    if len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX:
+    # Already tracked (a second tap, or Back and "Track again" once more): it is on the form,
+    # whatever the count; only bringing one back is held to the limit.
+    tracked = symptom["retired_at"] is None
+    if not tracked and len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX:
         flash(f"You track {ACTIVE_MAX} symptoms already; stop tracking one first.")
         return render(status=400)
     set_retired(symptom["id"], None)
