@@ -80,6 +80,17 @@ def test_a_settings_page_left_open_never_puts_back_what_another_changed(app, cli
     assert (row["report_name"], row["timezone"], row["window_days"]) == ("", "Europe/Berlin", 10)
 
 
+def test_settings_sent_without_a_time_zone_keep_the_persons(app, client, patient):
+    """A client sending only what it changes (a JSON body, `{"window_days": 10}`) moved the
+    person's days to UTC without a word: the select's default stood in for the missing field."""
+    client.post("/settings", data={**SETTINGS, "timezone": "Europe/Berlin"})
+    for body in ({"data": {"window_days": "10"}}, {"json": {"window_days": "10"}}):
+        response = client.post("/settings", **body)
+        assert response.status_code == 400
+        assert "Choose a time zone from the list." in response.text
+        assert (user(app)["timezone"], user(app)["window_days"]) == ("Europe/Berlin", 7)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -170,7 +170,12 @@ class SettingsForm(JournalForm):
     # after this one, can't put back what this one changed.
     loaded_version = HiddenField()
 
-    validate_timezone = validate_timezone
+    def validate_timezone(self, field):
+        # A form sent without the field at all (a client's JSON body naming only what it
+        # changes) would otherwise take the select's default, UTC, and move every "today".
+        if not field.raw_data:
+            raise ValidationError("Choose a time zone from the list.")
+        validate_timezone(self, field)
 
     def validate_clinic_phone(self, field):
         problem = field.data and phone_problem(field.data)
