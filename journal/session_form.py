@@ -354,13 +354,23 @@ class SessionForm(JournalForm):
         row = self.stored
         # The day it will be stored under: an edit that leaves the time alone keeps its own.
         _, day = stored_when(row, moment, naive, self.zone)
-        others = session_data.count_on_day(db, current_user.id, day, self.editing)
+        others = session_data.count_on_day(db, current_user.id, day, self.editing or self.resent)
         if others >= PER_DAY_MAX:
             raise ValidationError(
                 f"This day already has {PER_DAY_MAX} sessions, the most one day can hold; "
                 "edit or delete one of them instead."
             )
         self.started_utc, self.started_local = moment, naive
+
+    @cached_property
+    def resent(self):
+        """The id of the session a new-session form's `request_key` saved already (the form
+        sent again: a double tap, a reload), or None. It is not counted against its own day:
+        the view answers such a form with that session, never a full day's error."""
+        key = self.request_key.data
+        if self.editing or not key:
+            return None
+        return session_data.id_for_request_key(get_db(), current_user.id, key)
 
     @cached_property
     def stored(self):

@@ -203,11 +203,10 @@ def already_stored(form, row):
     return all(row[name] == value for name, value in session_values(form, row).items())
 
 
-def saved_by(key):
-    """The person's session that the new-session form with `key` saved, or None (also when
-    that session has been deleted since)."""
-    found = session_data.id_for_request_key(get_db(), current_user.id, key)
-    return find_session(found) if found is not None else None
+def saved_by(form):
+    """The person's session that the new-session `form` (its `request_key`) saved, or None
+    (also when that session has been deleted since)."""
+    return find_session(form.resent) if form.resent is not None else None
 
 
 def record_key(key, row_id):
@@ -285,15 +284,16 @@ def new():
     zone = current_user.timezone
     if request.method == "POST":
         form = SessionForm(zone=zone)
-        if not form.validate_on_submit():
-            return render_form(form)
         key = form.request_key.data
         with write_transaction():  # two taps take turns: the second sees the first's key
-            earlier = saved_by(key) if key else None
-            if earlier is None:
+            valid = form.validate_on_submit()
+            earlier = saved_by(form) if valid else None
+            if valid and earlier is None:
                 row_id = save_session(form)
                 if key:
                     record_key(key, row_id)
+        if not valid:
+            return render_form(form)
         if earlier is None:
             return after_save(row_id, "Saved")
         if already_stored(form, earlier):

@@ -951,6 +951,24 @@ def test_a_day_holds_at_most_four_sessions(app, client, patient):
     assert post(client, started_at="2025-03-02T00:30").status_code == 302  # the next day is open
 
 
+def test_a_double_tap_on_the_days_last_session_is_saved_once_and_no_error(app, client, patient):
+    """The fourth session of a day, Save tapped twice (or the page reloaded): the second send
+    answered 400 "This day already has 4 sessions" under the session it had just saved."""
+    for hour in range(3):
+        assert post(client, started_at=f"2025-03-01T0{hour}:30").status_code == 302
+    key = hidden(client.get("/sessions/new"), "request_key")
+    first = post(client, started_at="2025-03-01T23:30", request_key=key)
+    second = post(client, started_at="2025-03-01T23:30", request_key=key)
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location
+    assert "already saved" in client.get(second.location).text
+    assert len(rows(app)) == 4
+    # A new form for that day is still refused.
+    response = post(client, started_at="2025-03-01T22:30")
+    assert response.status_code == 400
+    assert FULL_DAY in error_for(response, "started_at")
+
+
 def test_a_session_cannot_be_moved_onto_a_full_day_but_edits_on_its_own_day(app, client, patient):
     for hour in range(4):
         assert post(client, started_at=f"2025-03-01T0{hour}:30").status_code == 302
