@@ -23,6 +23,7 @@ Decisions:
 import re
 import secrets
 import sqlite3
+import unicodedata
 
 from . import access, clock, reviews
 from .data import links as data
@@ -46,8 +47,16 @@ def make_code():
 
 
 def normalize_code(text):
-    """What a patient typed, as stored codes are written: capitals, no spaces or dashes."""
-    return _SEPARATORS.sub("", text or "").upper().translate(_CONFUSABLE)
+    """What a patient typed, as stored codes are written: capitals, no spaces or dashes.
+
+    Full-width letters and digits (a phone keyboard in a CJK script's input mode) are read as
+    their plain forms, and invisible format characters (a zero-width space or soft hyphen
+    carried along when the code is copied from a message) are dropped: the code the patient
+    sees is the code.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return _SEPARATORS.sub("", text).upper().translate(_CONFUSABLE)
 
 
 def format_code(code):

@@ -174,6 +174,24 @@ def test_patient_links_with_the_code_in_any_case_with_spaces_or_dashes(app, shap
     assert list(cards(doc.get("/caseload").text)) == ["Pat"]
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # A phone keyboard in a CJK script's input mode types full-width letters and digits.
+        lambda c: c.translate({n: n + 0xFEE0 for n in range(0x21, 0x7F)}),
+        # Copied from a message: a zero-width space, a soft hyphen, a word joiner.
+        lambda c: c[:2] + "\u200b" + c[2:4] + "\u00ad" + c[4:] + "\u2060",
+    ],
+)
+def test_a_code_typed_full_width_or_pasted_with_invisible_characters_still_links(app, shape):
+    """The code as the patient sees it was answered "No therapist has this code"."""
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    response = link(pat, shape(invite_code(doc)))
+    assert response.status_code == 302, response.text
+    assert links(app) == [(user_id(app, "pat@example.com"), user_id(app, "doc@example.com"))]
+
+
 def test_look_alike_characters_still_link(app):
     doc = therapist(app)
     invite_code(doc)
