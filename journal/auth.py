@@ -208,12 +208,14 @@ def gone(why):
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token):
-    """Register from an admin's invitation: the role is the invitation's, fixed."""
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
+    """Register from an admin's invitation: the role is the invitation's, fixed. Opened
+    while someone is signed in on the browser (the admin trying the link, a shared
+    computer), it says to log out first rather than leading to that person's start page."""
     invitation, why = onetime.find(get_db(), "invitation", token)
     if invitation is None:
         return gone(why)
+    if current_user.is_authenticated:
+        return gone(INVITED_WHILE_SIGNED_IN)
     form = RegisterForm()
     if not form.is_submitted() and invitation["email"]:
         form.email.data = invitation["email"]
@@ -276,6 +278,12 @@ OTHER_ACCOUNT = (
     404,
     "This link is for another account",
     "Someone else is signed in on this browser. Log out first, then open the link again.",
+)
+INVITED_WHILE_SIGNED_IN = (
+    404,
+    "This link makes a new account",
+    "An account is signed in on this browser. Log out first, then open the link again to "
+    "make the account it invites.",
 )
 
 

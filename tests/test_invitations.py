@@ -177,6 +177,24 @@ def test_an_admin_invites_a_therapist_who_registers_once(app):
     assert everything(app) == before
 
 
+def test_an_invitation_opened_while_signed_in_says_to_log_out_first(app):
+    """The admin trying the link they just made, or a shared computer: the invitation led
+    to the signed-in person's start page without a word, and a form sent from it was
+    dropped there."""
+    boss = make_admin(app)
+    path = made_link(boss.post("/admin/invitations", data={"email": "", "role": "therapist"}))
+    pat = person(app, "pat@example.com")
+    before = everything(app)
+    for client in (boss, pat):
+        for response in (client.get(path), client.post(path, data=SIGN_UP)):
+            assert response.status_code == 404
+            assert "Log out first, then open the link again" in response.text
+    assert everything(app) == before
+    pat.post("/auth/logout")
+    assert pat.get(path).status_code == 200  # still unspent
+    assert pat.post(path, data=SIGN_UP).location == "/caseload"
+
+
 def test_an_invitation_expires_after_seven_days(app):
     path = invitation(app)
     client = app.test_client()
