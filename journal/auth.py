@@ -178,12 +178,33 @@ def create_account(form, role, invitation=None):
     return home_url(user)
 
 
+ANOTHER_SIGNED_IN = (
+    "Another account is signed in on this browser, so nothing was done. Log out first (the "
+    "button is at the foot of the page), then send this again."
+)
+
+
+def sent_for_another(form):
+    """True when a log-in or sign-up `form` was sent for another address than the signed-in
+    person's: a tab left open on it while someone signed in in another tab (a shared phone).
+    Followed, it led into that person's journal as if it were the sender's."""
+    typed = form.email.data if isinstance(form.email.data, str) else ""
+    return (
+        form.is_submitted()
+        and typed.strip() != ""
+        and users.email_key(typed.strip()) != users.email_key(current_user.email)
+    )
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
     roles = open_roles()
     form = RegisterForm()
+    if current_user.is_authenticated:
+        if not (roles and sent_for_another(form)):
+            return redirect(home_url(current_user))
+        form.form_errors.append(ANOTHER_SIGNED_IN)
+        return render_template("auth/register.html", form=form, show_role=len(roles) > 1), 400
     if not roles:  # invitation only: no form to fill in
         refused = request.method == "POST"
         return render_template("auth/closed.html", refused=refused), 400 if refused else 200
@@ -333,9 +354,12 @@ def send_reset_mail(row, token):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    if current_user.is_authenticated:
+        if not sent_for_another(form):
+            return redirect(safe_next(request.args.get("next")))
+        form.form_errors.append(ANOTHER_SIGNED_IN)
+        return render_template("auth/login.html", form=form), 400
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         crisis_unsaved = not form.is_submitted() and crisis.take(*crisis.SIGNED_OUT)

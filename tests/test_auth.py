@@ -827,3 +827,30 @@ def test_a_signed_in_page_reads_its_sign_in_once_and_writes_it_once_a_minute(app
         statements.clear()
         assert client.get("/entries").status_code == 200
     assert [s.split()[0].lower() for s in statements if "signins" in s] == ["select", "update"]
+
+
+def test_a_log_in_or_sign_up_sent_while_another_account_signed_in_does_nothing_and_says_so(
+    app,
+):
+    """A shared phone: a tab left on the log-in (or sign-up) page while Pat signed in in
+    another; Sam's log-in sent from it led into Pat's journal without a word, as if it were
+    Sam's, and Sam's sign-up made no account and did the same."""
+    from factories import person, sql
+
+    sam = person(app, "sam@example.com")
+    sam.post("/auth/logout")
+    phone = person(app, "pat@example.com")  # Pat signs in on the phone
+    before = sql(app, "select id, email from users")
+    sent = (
+        AuthActions(phone).login(email="sam@example.com"),
+        AuthActions(phone).register(email="new@example.com"),
+    )
+    for response in sent:
+        assert response.status_code == 400
+        assert "Another account is signed in on this browser" in response.text
+    assert 'value="new@example.com"' in sent[1].text  # the words typed are kept
+    assert sql(app, "select id, email from users") == before
+    # Pat's own address, or a page opened while signed in, still just goes on.
+    assert AuthActions(phone).login(email="PAT@example.com").status_code == 302
+    assert phone.get("/auth/login").status_code == 302
+    assert phone.get("/auth/register").status_code == 302
