@@ -379,12 +379,12 @@ def test_a_deactivated_accounts_share_link_and_calendar_feed_open_nothing_until_
 ):
     # An account may be turned off because someone else had it: what they could have made,
     # a link to its progress or its calendar feed, stops too; reactivating brings both back.
+    from factories import share_link
     from test_calendar import make_link as make_feed
-    from test_share import make_link
 
     app, clients = clinic
     pat, boss = clients["patient"], clients["admin"]
-    _, token = make_link(pat)
+    _, token = share_link(pat)
     _, _, secret = make_feed(pat)
     addresses = [f"/s/{token}", f"/s/{token}/charts/mood-timeline.svg", f"/s/{token}/report.pdf",
                  f"/calendar/{secret}.ics"]  # fmt: skip

@@ -812,7 +812,7 @@ def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, l
     the card, "Since your last review" and the PDF showed the flag and the words, but the
     history of the patient page and the share page ended at the new "today" and said "No
     flagged days in this range" (only the report and the lift chart reached such a day)."""
-    from test_share import make_link
+    from factories import share_link
 
     doc, pat, pid = linked
     moved = {"window_days": "7", "clinic_phone": ""}
@@ -825,7 +825,7 @@ def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, l
     assert (
         pat.post("/settings", data={**moved, "timezone": "America/Los_Angeles"}).status_code == 302
     )
-    _, token = make_link(pat)
+    _, token = share_link(pat)
     pages = {
         "patient page": history(doc.get(f"/caseload/{pid}").text),
         "share page": app.test_client().get(f"/s/{token}").text,
