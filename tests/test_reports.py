@@ -280,6 +280,17 @@ def test_form_shows_the_defaults(client, patient):
         assert re.search(rf'<input checked[^>]*value="{section}"', response.text)
 
 
+def test_a_range_given_by_its_end_alone_is_the_default_length_ending_there(client, patient):
+    # Not the last 90 days: a bookmark of last spring's report by its end date was refused
+    # as "before the start".
+    from journal.timezones import day_text
+
+    end = TODAY - timedelta(days=200)
+    first = first_page(client, f"end={end.isoformat()}&sections=")
+    start = end - timedelta(days=89)
+    assert f"{day_text(start, 'date_year')} to {day_text(end, 'date_year')} (90 days)" in first
+
+
 @pytest.mark.parametrize(
     ("query", "kept", "message"),
     [

@@ -11,7 +11,7 @@ from wtforms.validators import ValidationError
 
 from ..fields import check_local_day, strip
 from ..session_form import ChecklistField
-from ..timezones import day_text
+from ..timezones import day_text, parse_day
 from .content import RANGE_MAX_DAYS, SECTION_LABELS, SECTIONS, default_range
 
 
@@ -41,7 +41,11 @@ class ReportForm(Form):
         if formdata is None or "sections" not in formdata:
             self.sections.data = list(SECTIONS)
         if not self.start.data:
-            self.start.data = default[0].isoformat()
+            # A range given by its end alone is as long as the default, ending there (not the
+            # last 90 days, which an end before them would refuse as "before the start").
+            end = parse_day(self.end.data)
+            start = end - (default[1] - default[0]) if end else default[0]
+            self.start.data = start.isoformat()
         if not self.end.data:
             self.end.data = default[1].isoformat()
 
