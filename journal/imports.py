@@ -14,7 +14,8 @@ Decisions where DESIGN.md and issue 4 are silent:
   and a `mood` column, and may have a `note` (or `notes`, or `reflection`) column and a
   `tags` column (comma-separated), so Afterglow's own checkins.csv reads back in. Header
   names are read without regard to case, surrounding spaces or a bracketed suffix, so
-  "Mood (0-10)" is `mood`. Other columns are ignored. The separator is whichever of
+  "Mood (0-10)" is `mood`. Other columns are ignored; a column that is read may not be
+  named twice (which one is meant can't be known). The separator is whichever of
   comma, semicolon or tab the header line uses most (spreadsheets in some countries save
   CSV with semicolons). The file must be UTF-8 (a byte order mark is fine). A note or
   tag that starts with quotes before =, +, -, @ loses one of them (the way Afterglow's
@@ -327,7 +328,7 @@ def find_columns(keys):
     if problems:
         return source, problems
     if source == "daylio":
-        return source, Columns(
+        columns = Columns(
             date_col,
             mood_col,
             title=find_column(keys, ("note_title",)),
@@ -336,14 +337,30 @@ def find_columns(keys):
             tags_sep="|",
             time=find_column(keys, ("time",)),
         )
-    return source, Columns(
-        date_col,
-        mood_col,
-        note=find_column(keys, NOTE_HEADERS),
-        tags=find_column(keys, TAGS_HEADERS),
-        private=find_column(keys, ("private",)),
-        answers={name: keys.index(name) for name in ANSWERS if name in keys},
-    )
+    else:
+        columns = Columns(
+            date_col,
+            mood_col,
+            note=find_column(keys, NOTE_HEADERS),
+            tags=find_column(keys, TAGS_HEADERS),
+            private=find_column(keys, ("private",)),
+            answers={name: keys.index(name) for name in ANSWERS if name in keys},
+        )
+    twice = named_twice(keys, columns)
+    return source, twice or columns
+
+
+def named_twice(keys, columns):
+    """A problem for each column we read whose name the header gives more than once
+    ("date,mood,mood"): which of them is meant can't be known, so nothing is guessed."""
+    read = [columns.date, columns.mood, columns.title, columns.note, columns.private,
+            columns.tags, columns.time, *columns.answers.values()]  # fmt: skip
+    names = sorted({keys[at] for at in read if at is not None and keys.count(keys[at]) > 1})
+    return [
+        f"The first line has more than one column named “{name}”: keep one, so it is clear "
+        "which to read."
+        for name in names
+    ]
 
 
 def read_row(row, width, columns, today):

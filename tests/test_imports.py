@@ -660,6 +660,15 @@ LONG_NOTE = "ü" * 20_001
         (b"date,mood\n\x00\x01\x02\x03", "This does not look like a CSV file"),
         ("when,mood\n2025-01-01,5\n", "The first line has no date column"),
         ("date,feeling\n2025-01-01,5\n", "The first line has no mood column: name it “mood”."),
+        # Two columns of one name: which is meant can't be known (the first was read).
+        (
+            "date,mood,mood\n2025-01-01,5,7\n",
+            "The first line has more than one column named “mood”: keep one",
+        ),
+        (
+            "Date,Mood (0-10),note,Note\n2025-01-01,5,a,b\n",
+            "The first line has more than one column named “note”: keep one",
+        ),
         (
             "full_date,mood,activities\n2025-01-01,super,\n",
             "Line 2: mood 'super' is not a number from 0 to 10 or a mood word we know",
@@ -685,6 +694,12 @@ def test_bad_file(app, client, patient, data, message):
     found = problems(response)
     assert any(p.startswith(message) for p in found), found
     assert pendings(app) == [] and checkins(app) == []
+
+
+def test_a_column_not_read_may_be_named_twice(app, client, patient):
+    response = upload(client, "date,mood,extra,extra\n2025-01-01,5,a,b\n")
+    assert response.status_code == 302, problems(response)
+    assert len(pendings(app)) == 1
 
 
 def test_every_problem_is_listed_and_nothing_kept(app, client, patient):
