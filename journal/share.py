@@ -235,7 +235,7 @@ def render_index(form=None, new=None, already=None, status_code=200):
             "share/index.html",
             form=form or ShareForm(formdata=None),
             new=new,
-            already=already,
+            already=already and {**already, "status": status(already, now)},
             links=links,
             action_form=JournalForm(formdata=None),
         ),

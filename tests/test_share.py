@@ -130,6 +130,19 @@ def form_key(client):
     return re.search(r'name="request_key" type="hidden" value="([^"]+)"', client.get("/share").text)
 
 
+def test_the_same_form_sent_again_after_its_link_was_revoked_says_so(app, client, patient):
+    # Not "revoke it below": the page's own list shows it revoked already.
+    key = form_key(client).group(1)
+    form = {"label": "Dr Rivera", "days": "14", "request_key": key}
+    assert client.post("/share", data=form).status_code == 201
+    assert client.post(f"/share/{links(app)[0]['id']}/revoke").status_code == 302
+    again = client.post("/share", data=form)
+    assert again.status_code == 200
+    assert "the link “Dr Rivera” was made then, and it has been revoked since." in again.text
+    assert "revoke it below" not in again.text
+    assert [link["label"] for link in links(app)] == ["Dr Rivera"]
+
+
 def test_the_same_form_sent_again_makes_no_second_link(app, client, patient):
     key = form_key(client).group(1)
     first = client.post("/share", data={"label": "Dr Rivera", "days": "14", "request_key": key})
