@@ -158,13 +158,8 @@ PUBLIC_BLUEPRINTS = {"auth", "pages", "offline", "calendar", "static"}
 PUBLIC_PAGES = {"share.view", "share.chart", "share.report"}
 
 
-def test_every_other_route_sends_a_stranger_to_log_in_and_stores_nothing(world):
-    """Read from the URL map: a page added later without its log-in check fails here. A POST
-    carries the stranger's own valid CSRF token, so only the log-in check can stop it."""
-    app, clients, values = world
-    stranger = clients["stranger"]
-    token = csrf_token(stranger.get("/auth/login"))
-    before = dump(app)
+def private_rules(app):
+    """Every route but those public by design."""
     private = rules_of(
         app,
         lambda rule: (
@@ -173,15 +168,65 @@ def test_every_other_route_sends_a_stranger_to_log_in_and_stores_nothing(world):
         ),
     )
     assert len(private) > 60
-    for rule in private:
+    return private
+
+
+def assert_sent_to_log_in(app, browser, values, token=None):
+    """Every private route sends `browser` to log in: its GETs, and with a CSRF `token` its
+    POSTs too (without one, a POST is refused for its token before its log-in is asked)."""
+    methods = {"GET", "POST"} if token else {"GET"}
+    for rule in private_rules(app):
         path = url(rule, values)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted(rule.methods & methods):
             data = {**body(values), "csrf_token": token} if method == "POST" else None
-            response = stranger.open(path, method=method, data=data)
+            response = browser.open(path, method=method, data=data)
             assert response.status_code == 302, (rule.endpoint, method)
             sent_to = urlsplit(response.location)
             assert sent_to.path == "/auth/login", (rule.endpoint, method)
             assert parse_qs(sent_to.query)["next"] == [path], (rule.endpoint, method)
+
+
+def test_every_other_route_sends_a_stranger_to_log_in_and_stores_nothing(world):
+    """Read from the URL map: a page added later without its log-in check fails here. A POST
+    carries the stranger's own valid CSRF token, so only the log-in check can stop it."""
+    app, clients, values = world
+    stranger = clients["stranger"]
+    token = csrf_token(stranger.get("/auth/login"))
+    before = dump(app)
+    assert_sent_to_log_in(app, stranger, values, token)
+    assert dump(app) == before
+
+
+def test_a_deleted_accounts_cookies_open_no_route_and_store_nothing(world):
+    """The patient's cookies (session and "Keep me signed in"), copied before they delete
+    their account, replayed on every route with the CSRF token their session still holds."""
+    app, clients, values = world
+    patient = clients["patient"]
+    patient.post("/auth/logout", data={"csrf_token": csrf_token(patient.get("/settings"))})
+    login = patient.post(
+        "/auth/login",
+        data={"csrf_token": csrf_token(patient.get("/auth/login")), "email": "pat@example.com",
+              "password": PASSWORD, "remember": "y"},
+    )  # fmt: skip
+    assert login.status_code == 302
+    token = csrf_token(patient.get("/settings/delete"))
+    copied = {
+        name: cookie.value
+        for name in ("session", "remember_token")
+        if (cookie := patient.get_cookie(name)) is not None
+    }
+    assert set(copied) == {"session", "remember_token"}
+    deleted = patient.post("/settings/delete", data={"csrf_token": token, "password": PASSWORD})
+    assert deleted.status_code == 200
+    before = dump(app)
+    for cookies, with_token in (
+        (copied, token),
+        ({"remember_token": copied["remember_token"]}, None),
+    ):
+        old = app.test_client()
+        for name, value in cookies.items():
+            old.set_cookie(name, value)
+        assert_sent_to_log_in(app, old, values, with_token)
     assert dump(app) == before
 
 
