@@ -197,27 +197,40 @@ def test_every_other_route_sends_a_stranger_to_log_in_and_stores_nothing(world):
     assert dump(app) == before
 
 
-def test_a_deleted_accounts_cookies_open_no_route_and_store_nothing(world):
-    """The patient's cookies (session and "Keep me signed in"), copied before they delete
-    their account, replayed on every route with the CSRF token their session still holds."""
+@pytest.mark.parametrize("ending", ["log out", "delete the account", "password changed"])
+def test_an_ended_sign_ins_cookies_open_no_route_and_store_nothing(world, ending):
+    """A phone's cookies (session and "Keep me signed in"), copied before its sign-in ends
+    (logged out there, the account deleted there, the password changed on another device),
+    replayed on every route with the CSRF token the old session still holds; and the "Keep
+    me signed in" cookie alone."""
     app, clients, values = world
-    patient = clients["patient"]
-    patient.post("/auth/logout", data={"csrf_token": csrf_token(patient.get("/settings"))})
-    login = patient.post(
+    phone = app.test_client()
+    login = phone.post(
         "/auth/login",
-        data={"csrf_token": csrf_token(patient.get("/auth/login")), "email": "pat@example.com",
+        data={"csrf_token": csrf_token(phone.get("/auth/login")), "email": "pat@example.com",
               "password": PASSWORD, "remember": "y"},
     )  # fmt: skip
     assert login.status_code == 302
-    token = csrf_token(patient.get("/settings/delete"))
+    token = csrf_token(phone.get("/settings"))
     copied = {
         name: cookie.value
         for name in ("session", "remember_token")
-        if (cookie := patient.get_cookie(name)) is not None
+        if (cookie := phone.get_cookie(name)) is not None
     }
     assert set(copied) == {"session", "remember_token"}
-    deleted = patient.post("/settings/delete", data={"csrf_token": token, "password": PASSWORD})
-    assert deleted.status_code == 200
+    if ending == "log out":
+        ended = phone.post("/auth/logout", data={"csrf_token": token})
+    elif ending == "delete the account":
+        ended = phone.post("/settings/delete", data={"csrf_token": token, "password": PASSWORD})
+    else:
+        laptop = clients["patient"]
+        new = "another long passphrase"
+        ended = laptop.post(
+            "/settings/password",
+            data={"csrf_token": csrf_token(laptop.get("/settings")), "current_password": PASSWORD,
+                  "new_password": new, "confirm": new},
+        )  # fmt: skip
+    assert ended.status_code in (200, 302), ended.text
     before = dump(app)
     for cookies, with_token in (
         (copied, token),
