@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import PASSWORD, csrf_token, make_app
-from factories import TODAY, checkin, person, session, therapist
+from factories import TODAY, checkin, person, session, sql, take, therapist
 from flask_login import login_user
 from werkzeug.exceptions import NotFound
 
@@ -240,6 +240,41 @@ def test_an_ended_sign_ins_cookies_open_no_route_and_store_nothing(world, ending
         for name, value in cookies.items():
             old.set_cookie(name, value)
         assert_sent_to_log_in(app, old, values, with_token)
+    assert dump(app) == before
+
+
+# Owners
+
+# The URL parts that name one person's record (a row's id, or a day of their journal).
+OWNED_PARTS = {"id", "day", "assessment_id", "import_id", "link_id", "symptom_id", "signin_id"}
+
+
+def test_every_record_of_someone_else_is_a_404_and_nothing_changes(world):
+    """Read from the URL map: another patient sends the first one's real ids (and a day they
+    have written) to every route that names a record, GET and POST; another therapist, not
+    linked, every caseload route with the patient's id. Each is a 404, as for a record that
+    never was, and nothing changes. (A passkey's id is tested in test_passkeys.py.)"""
+    app, clients, values = world
+    app.config["WTF_CSRF_ENABLED"] = False  # whose record it is is what is tested here
+    take(clients["patient"], "phq9", DAY, [1] * 9)
+    values = {
+        **values,
+        "assessment_id": sql(app, "select id from assessments")[0][0],
+        "signin_id": sql(app, "select id from signins where user_id = 1")[0][0],
+        "patient_id": 1,
+    }
+    others = {
+        "patient": person(app, "other@example.com"),
+        "therapist": therapist(app, "kim@example.com"),
+    }
+    before = dump(app)
+    owned = rules_of(app, lambda rule: rule.arguments & (OWNED_PARTS | {"patient_id"}))
+    assert len(owned) >= 18
+    for rule in owned:
+        other = others["therapist" if "patient_id" in rule.arguments else "patient"]
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = other.open(url(rule, values), method=method, data=body(values))
+            assert response.status_code == 404, (rule.endpoint, method, response.status_code)
     assert dump(app) == before
 
 
