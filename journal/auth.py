@@ -12,6 +12,7 @@ they come from `flask --app journal create-admin`.
 
 import hashlib
 import hmac
+import secrets
 import sqlite3
 from urllib.parse import urlsplit
 
@@ -393,6 +394,7 @@ def login():
             "next": request.args.get("next") or "",
             "at": clock.timestamp(),
             "password": password_mark(row),
+            "step": secrets.token_urlsafe(9),  # the code form carries it (second_step)
         }
         return redirect(url_for("auth.second_step"))
     sign_in(User(row), remember=form.remember.data)
@@ -403,6 +405,13 @@ def login():
 # is remembered here, in the Flask session, for PENDING_SECONDS; no sign-in exists until
 # /auth/2fa accepts a code.
 PENDING = "two_factor_pending"
+# The pending step that signed this browser in, so that its code form sent again (a double
+# tap, Back and Sign in) goes on rather than being taken for another person's (second_step).
+SIGNED_IN_STEP = "two_factor_step"
+ANOTHER_SIGNED_IN_STEP = (
+    "Another account is signed in on this browser, so nothing was done. Log out first (the "
+    "button is at the foot of the page), then log in again."
+)
 PENDING_SECONDS = 5 * 60
 
 
@@ -436,18 +445,29 @@ def pending_signin():
 
 @bp.route("/2fa", methods=["GET", "POST"])
 def second_step():
-    """The second step of signing in: a code from the app, or a recovery code."""
+    """The second step of signing in: a code from the app, or a recovery code.
+
+    Its form carries its pending step's id. Sent while someone is signed in on the browser,
+    from a step other than the one that signed them in (a tab left on it on a shared phone
+    while another person logged in), it is answered, not followed into their journal."""
+    sent_step = request.form.get("step") if request.method == "POST" else None
     if current_user.is_authenticated:
-        return redirect(home_url(current_user))
+        signed_in_step = session.get(SIGNED_IN_STEP, "").encode()
+        if not sent_step or hmac.compare_digest(sent_step.encode(), signed_in_step):
+            return redirect(home_url(current_user))
+        form = two_factor.CodeForm()
+        form.form_errors.append(ANOTHER_SIGNED_IN_STEP)
+        return render_template("auth/two_factor.html", form=form, step=sent_step), 400
     form = two_factor.CodeForm()
     if form.is_submitted() and not form.validate():  # bad input: 400 whoever sends it
-        return render_template("auth/two_factor.html", form=form), 400
+        return render_template("auth/two_factor.html", form=form, step=sent_step), 400
     row, pending = pending_signin()
     if row is None:
         flash("Please log in again: the code is asked for within 5 minutes of the password.")
         return redirect(url_for("auth.login"))
+    step = pending.get("step", "")
     if not form.is_submitted():
-        return render_template("auth/two_factor.html", form=form)
+        return render_template("auth/two_factor.html", form=form, step=step)
     db, address = get_db(), request.remote_addr or "unknown"
     wait = two_factor.wait(db, row["email"], address)
     if wait:
@@ -456,15 +476,17 @@ def second_step():
             "Too many wrong codes. For your account's safety, please wait "
             f"about {plural(minutes, 'minute')} and try again."
         )
-        return render_template("auth/two_factor.html", form=form), 429, {"Retry-After": str(wait)}
+        headers = {"Retry-After": str(wait)}
+        return render_template("auth/two_factor.html", form=form, step=step), 429, headers
     how = two_factor.check(db, row["id"], form.code.data)
     if how is None:
         two_factor.failed(db, row["email"], address)
         form.code.errors.append("That code does not match, or was used already.")
-        return render_template("auth/two_factor.html", form=form), 400
+        return render_template("auth/two_factor.html", form=form, step=step), 400
     two_factor.succeeded(db, row["email"])
     session.pop(PENDING, None)
     sign_in(User(row), remember=pending["remember"], how=f"password and {how}")
+    session[SIGNED_IN_STEP] = step
     return redirect(safe_next(pending["next"] or None))
 
 

@@ -285,6 +285,47 @@ def test_wrong_codes_are_throttled_even_after_the_password_again(app, pat):
     assert response.status_code == 302
 
 
+def code_page_step(client):
+    """The pending step's id that the code form carries."""
+    match = re.search(r'name="step" value="([^"]+)"', client.get("/auth/2fa").text)
+    assert match, "no step on the code form"
+    return match.group(1)
+
+
+def test_a_code_sent_from_a_tab_left_open_while_another_signed_in_is_answered(app, pat):
+    # A shared phone: Pat reaches the code step; in another tab Sam logs in; Pat's tab sends
+    # the code. It led into Sam's journal as if it were Pat's; now it says so and does nothing.
+    client, secret, _ = pat
+    password_step(client)
+    step = code_page_step(client)
+    AuthActions(app.test_client()).register(email="sam@example.com")
+    assert AuthActions(client).login(email="sam@example.com").status_code == 302
+    clock.set(NOW + timedelta(seconds=30))
+    code = code_at(secret, clock.timestamp())
+    response = client.post("/auth/2fa", data={"code": code, "step": step})
+    assert response.status_code == 400
+    assert "Another account is signed in on this browser, so nothing was done." in response.text
+    assert f'value="{code}"' in response.text  # the code typed is kept
+    assert signins_of(app, "pat@example.com") == 0
+    assert signins_of(app, "sam@example.com") == 2  # the register, and this browser's
+    # A step id that is not text the server made (odd bytes) is answered the same way.
+    odd = client.post("/auth/2fa", data={"code": code, "step": "éé"})
+    assert odd.status_code == 400
+
+
+def test_the_code_form_sent_twice_goes_on_the_second_time(app, pat):
+    # A double tap, or Back and Sign in again: the sign-in it made goes on, no message.
+    client, secret, _ = pat
+    AuthActions(client).login(next_="/progress")
+    step = code_page_step(client)
+    clock.set(NOW + timedelta(seconds=30))
+    form = {"code": code_at(secret, clock.timestamp()), "step": step}
+    assert client.post("/auth/2fa", data=form).location == "/progress"
+    again = client.post("/auth/2fa", data=form)
+    assert again.status_code == 302 and again.location == "/checkin"
+    assert signins_of(app, "pat@example.com") == 1
+
+
 def test_the_code_is_asked_for_within_five_minutes_of_the_password(app, pat):
     client, secret, _ = pat
     password_step(client)
