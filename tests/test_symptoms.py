@@ -1,8 +1,11 @@
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import make_app
+from factories import NOW
 
+from journal import clock
 from journal.checkin_form import CheckinForm, EditForm, form_class_with
 from journal.db import get_db
 
@@ -128,6 +131,19 @@ def test_bad_rating_stores_nothing(app, client, patient, value):
     assert score_rows(app) == []
     with app.app_context():
         assert get_db()["checkins"].count == 0
+
+
+def test_stop_tracking_sent_twice_keeps_the_time_it_stopped(app, client, patient):
+    # A double tap, or Back and the button again: the first time is when it stopped (as the
+    # data export says), not the second.
+    add(client, "Rumination")
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    first = symptom_rows(app)[0]["retired_at"]
+    clock.set(NOW + timedelta(minutes=5))
+    assert client.post("/settings/symptoms/1/retire").status_code == 302
+    assert symptom_rows(app)[0]["retired_at"] == first
+    assert client.post("/settings/symptoms/1/restore").status_code == 302
+    assert symptom_rows(app)[0]["retired_at"] is None
 
 
 def test_retire_hides_from_form_and_keeps_history(app, client, patient):

@@ -35,10 +35,12 @@ def add(db, user_id, name, now):
 
 
 def set_retired(db, user_id, symptom_id, retired_at):
-    """Retire the person's symptom at `retired_at`, or restore it (None)."""
+    """Retire the person's symptom at `retired_at` (one retired already keeps the time it
+    was: "Stop tracking" sent twice), or restore it (None)."""
     db.execute(
-        "update symptoms set retired_at = ? where id = ? and user_id = ?",
-        [retired_at, symptom_id, user_id],
+        "update symptoms set retired_at = case when ? is null then null"
+        " else coalesce(retired_at, ?) end where id = ? and user_id = ?",
+        [retired_at, retired_at, symptom_id, user_id],
     )
 
 
