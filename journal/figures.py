@@ -1014,11 +1014,14 @@ def cards(data, base, phq9):
     }
 
 
-def heatmap(points, sessions, start, end):
+def heatmap(points, sessions, start, end, today=None):
     """The mood calendar: one dict per month, oldest first, for at most the last 365 days.
 
     Each month has its first day (`month`), `lead` (blank cells before its first shown day in
-    a Monday-first week) and `days`: {day, mood (None without a check-in), session}.
+    a Monday-first week) and `days`: {day, mood (None without a check-in), session, addable}.
+    `addable` is False for a day after `today`: the range can reach a day the person has
+    lived under a zone further east (`last_day`, a session dated there), but the check-in
+    form refuses a day still to come in their zone now, so the calendar offers none.
     """
     start = max(start, end - timedelta(days=HEATMAP_MAX_DAYS - 1))
     moods = dict(points)
@@ -1028,7 +1031,12 @@ def heatmap(points, sessions, start, end):
         if not months or day.day == 1:
             months.append({"month": day.replace(day=1), "lead": day.weekday(), "days": []})
         months[-1]["days"].append(
-            {"day": day, "mood": moods.get(day), "session": day.isoformat() in session_days}
+            {
+                "day": day,
+                "mood": moods.get(day),
+                "session": day.isoformat() in session_days,
+                "addable": today is None or day <= today,
+            }
         )
         day += timedelta(days=1)
     return months
@@ -1099,7 +1107,7 @@ def view_context(person, args, shared=False):
             # The <img>'s height for a width of 640 (the chart grows with its rows).
             "height": round(charts.lift_figsize(len(lift_chart[0]["sessions"]))[1] * 100),
         },
-        "heatmap": heatmap(mood["points"], data["sessions"], start, end),
+        "heatmap": heatmap(mood["points"], data["sessions"], start, end, data["today"]),
         # Every PHQ-9 and GAD-7 total, oldest first (figures.assessment_scores), for a page
         # that reads them again (the caseload's "new since your review").
         "scores": {"phq9": data["phq9"], "gad7": data["gad7"]},

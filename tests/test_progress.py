@@ -351,6 +351,23 @@ def test_calendar_has_month_labels_day_numbers_and_a_link_per_day(client, patien
     assert numbers == [str((first + timedelta(days=n)).day) for n in range(30)]
 
 
+def test_calendar_offers_no_check_in_for_a_day_still_to_come_after_a_move_west(app, client, auth):
+    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland. A session logged then keeps tomorrow's
+    # date; after a move to Los Angeles (04:00 today) the calendar reaches that day, but a
+    # check-in for it is refused there as still to come: its cell links to no form.
+    tomorrow = TODAY + timedelta(days=1)
+    auth.register(timezone="Pacific/Auckland")
+    factories.session(client, tomorrow.isoformat(), started_at=f"{tomorrow.isoformat()}T00:30")
+    settings = {"window_days": "7", "clinic_phone": ""}
+    client.post("/settings", data={**settings, "timezone": "America/Los_Angeles"})
+    calendar = calendar_html(client.get("/progress?days=30").text)
+    assert f"/checkin?date={tomorrow.isoformat()}" not in calendar
+    assert f"/checkin?date={TODAY.isoformat()}" in calendar
+    name = f"{tomorrow:%A} {tomorrow.day} {tomorrow:%B}: no check-in, session day"
+    assert f'<span class="visually-hidden">{name}</span>' in calendar
+    assert client.get(f"/checkin?date={tomorrow.isoformat()}").status_code == 400
+
+
 @pytest.mark.parametrize(
     ("offset", "mood", "css", "name"),
     [
