@@ -510,6 +510,36 @@ def test_build_calendar_keeps_wall_time_across_daylight_saving():
     assert datetime(2040, 7, 1, 8, 15, tzinfo=tz).utcoffset() == timedelta(hours=2)
 
 
+@pytest.mark.parametrize(
+    ("zone", "reminder", "spring_forward", "moved_to"),
+    [
+        ("America/New_York", "02:30", date(2026, 3, 8), time(3, 30)),
+        ("Europe/London", "01:30", date(2026, 3, 29), time(2, 30)),
+    ],
+)
+def test_build_calendar_reminder_in_the_spring_forward_gap_still_comes(
+    zone, reminder, spring_forward, moved_to
+):
+    # RFC 5545 3.3.10: a daily rule's instance at a local time the clocks skip "MUST be
+    # ignored", so a reminder at 02:30 in New York would not come on that day at all. It
+    # comes at the same moment read after the change, and only on those days.
+    raw = build_calendar(reminder, zone, [], b"key", first_day=date(2026, 1, 1), now=NOW)
+    [daily] = Calendar.from_ical(raw).walk("VEVENT")
+    extra = [d.dt for d in daily["RDATE"].dts]
+    tz = ZoneInfo(zone)
+    first = datetime.combine(spring_forward, moved_to, tzinfo=tz)
+    assert extra[0] == first
+    assert first.astimezone(UTC) == datetime.combine(
+        spring_forward, time.fromisoformat(reminder), tzinfo=tz
+    ).astimezone(UTC)
+    assert len(extra) == 20  # one a year, 2026 to 2045: the VTIMEZONE's years
+    assert {d.time() for d in extra} == {moved_to}
+    # Outside the gap nothing is added.
+    raw = build_calendar("08:15", zone, [], b"key", first_day=date(2026, 1, 1), now=NOW)
+    [daily] = Calendar.from_ical(raw).walk("VEVENT")
+    assert "RDATE" not in daily
+
+
 def test_build_calendar_default_start_is_today_in_the_zone():
     late = datetime(2026, 1, 10, 23, 30, tzinfo=UTC)  # already the 11th in Tokyo
     raw = build_calendar("09:00", "Asia/Tokyo", [], b"key", now=late)

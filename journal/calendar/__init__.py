@@ -22,7 +22,10 @@ Decisions:
 - The daily event starts on the local date the account was made, in the person's time zone
   (DTSTART with TZID and a VTIMEZONE from `icalendar`'s zoneinfo support), so that the same
   data always gives the same events and a refresh never re-fires a reminder. It is 5 minutes
-  long, marked free (TRANSP:TRANSPARENT), with a DISPLAY alarm at its start.
+  long, marked free (TRANSP:TRANSPARENT), with a DISPLAY alarm at its start. On a day the
+  clocks go forward over the reminder's time (02:30 in New York), RFC 5545 has calendar apps
+  drop that day's instance of the daily rule: the feed adds it at the same moment read after
+  the change (03:30) as an RDATE (`ics.skipped_reminders`), for the years the VTIMEZONE covers.
 - Sessions are 1-hour events at their stored UTC start.
 - A made-up, malformed, replaced or turned-off secret is a plain-text 404, never a 403 or a
   410: unlike a share link, nobody but the owner ever holds this address, and a calendar app

@@ -108,6 +108,9 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
         )
         checkin.add("duration", CHECKIN_LENGTH)
         checkin.add("rrule", {"freq": "daily"})
+        last_day = date(max(first_day, now.date()).year + TIMEZONE_YEARS, 1, 1)
+        if moved := skipped_reminders(zone, time(hour, minute), first_day, last_day):
+            checkin.add("rdate", moved)
         alarm = Alarm.new(description=CHECKIN_SUMMARY)
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", timedelta(0))
@@ -125,11 +128,26 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
         cal.add_component(session)
     if reminder_time:
         # Transitions from the first reminder on, for decades: the reminder never ends.
-        cal.add_missing_timezones(
-            first_date=first_day - timedelta(days=1),
-            last_date=date(max(first_day, now.date()).year + TIMEZONE_YEARS, 1, 1),
-        )
+        cal.add_missing_timezones(first_date=first_day - timedelta(days=1), last_date=last_day)
     return cal.to_ical()
+
+
+def skipped_reminders(zone, at, first_day, last_day):
+    """The reminders a daily `at` in `zone` would lose from after `first_day` to `last_day`:
+    on a day the clocks go forward over `at` (02:30 in New York, 01:30 in London), RFC 5545
+    has a calendar app ignore that day's instance of the daily rule, so it comes instead at
+    the same moment read after the change (03:30, 02:30), as extra dates (RDATE). An app that
+    moves the skipped instance itself sees the same moment twice, which RFC 5545 counts once.
+    """
+    moved = []
+    day = first_day + timedelta(days=1)
+    while day < last_day:
+        wall = datetime.combine(day, at, tzinfo=zone)
+        real = wall.astimezone(UTC).astimezone(zone)  # a skipped time reads as the one before
+        if real.replace(tzinfo=None) != wall.replace(tzinfo=None):
+            moved.append(real)
+        day += timedelta(days=1)
+    return moved
 
 
 # Secrets, and the rows they open
