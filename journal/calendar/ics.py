@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -110,7 +111,7 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
         checkin.add("rrule", {"freq": "daily"})
         last_day = date(max(first_day, now.date()).year + TIMEZONE_YEARS, 1, 1)
         if moved := skipped_reminders(zone, time(hour, minute), first_day, last_day):
-            checkin.add("rdate", moved)
+            checkin.add("rdate", list(moved))
         alarm = Alarm.new(description=CHECKIN_SUMMARY)
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", timedelta(0))
@@ -132,12 +133,16 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
     return cal.to_ical()
 
 
+@lru_cache(maxsize=256)
 def skipped_reminders(zone, at, first_day, last_day):
     """The reminders a daily `at` in `zone` would lose from after `first_day` to `last_day`:
     on a day the clocks go forward over `at` (02:30 in New York, 01:30 in London), RFC 5545
     has a calendar app ignore that day's instance of the daily rule, so it comes instead at
     the same moment read after the change (03:30, 02:30), as extra dates (RDATE). An app that
     moves the skipped instance itself sees the same moment twice, which RFC 5545 counts once.
+    A tuple, remembered per worker for each zone, time and span: finding them looks at each
+    day of some twenty years (about 40 ms), and a calendar app asks for its feed again and
+    again.
     """
     moved = []
     day = first_day + timedelta(days=1)
@@ -147,7 +152,7 @@ def skipped_reminders(zone, at, first_day, last_day):
         if real.replace(tzinfo=None) != wall.replace(tzinfo=None):
             moved.append(real)
         day += timedelta(days=1)
-    return moved
+    return tuple(moved)
 
 
 # Secrets, and the rows they open
