@@ -60,7 +60,9 @@ Decisions where the definitions are silent:
 - ``lift_summary``: ``min_days`` and ``max_days`` are given from one ended lift; the median
   needs two. Open lifts are only counted.
 - ``trend``: Theil–Sen over the sessions' own numbers; with numbers given more than once
-  (never, from the app) pairs with equal numbers are skipped.
+  (never, from the app) pairs with equal numbers are skipped. The median slope is worked out
+  from the means as the exact fractions they are (10/3, not its float), so a slope of exactly
+  0.25 reads 0.3 on the page, as half up gives it, not 0.2 from a float of 0.2499999999999999.
 - PHQ-9 ``percent_change`` is (latest − baseline) / baseline × 100, negative when the score
   fell; with the baseline the latest score it is 0. ``first_response_date`` is the first
   score dated after the baseline's day with at most half a baseline of 10 or more.
@@ -68,6 +70,7 @@ Decisions where the definitions are silent:
 
 import math
 from datetime import date, timedelta
+from fractions import Fraction
 from statistics import fmean, median
 
 from .rules import (
@@ -86,6 +89,10 @@ from .rules import (
     ROLLING_DAYS,
     TREND_MIN_SESSIONS,
 )
+
+# The largest denominator `_exact` reads a mean as: a mean of whole-number moods over at
+# most MAX_WINDOW_DAYS days has a far smaller one.
+EXACT_DENOMINATOR = 10**6
 
 
 def _check_window_days(window_days: int) -> None:
@@ -317,19 +324,49 @@ def lift_summary(lifts: list[dict]) -> dict:
     }
 
 
+def _exact(y: float) -> Fraction:
+    """A mean of whole-number moods (k / n) as the exact fraction it stands for.
+
+    The float of 10/3 is not 10/3, and a slope worked out from such floats can land just
+    below a half (0.2499999999999999 for an exact 0.25), which then rounds the wrong way on
+    the page ("0.2" beside a JSON 0.25). Distinct fractions whose denominators are at most
+    EXACT_DENOMINATOR lie far further apart than a float's error, so this recovers k / n
+    exactly; any other value moves by less than 1e-12.
+    """
+    return Fraction(y).limit_denominator(EXACT_DENOMINATOR)
+
+
 def theil_sen(points: list[tuple[int, float]]) -> float | None:
     """The Theil–Sen slope of (x, y) points: the median of the slopes of every pair with
-    different x. None below TREND_MIN_SESSIONS points; None and non-finite y are left out."""
+    different x. None below TREND_MIN_SESSIONS points; None and non-finite y are left out.
+
+    The slopes are ordered as floats (cheap, and distinct exact slopes of means are much
+    further apart than a float's error), and the median pair (or two) is then worked out
+    exactly (`_exact`), so a slope of exactly 0.25 is 0.25, not 0.2499999999999999."""
     usable = [(x, y) for x, y in points if y is not None and math.isfinite(y)]
     if len(usable) < TREND_MIN_SESSIONS:
         return None
-    slopes = [
-        (y2 - y1) / (x2 - x1)
+    pairs = [
+        (x1, y1, x2, y2)
         for i, (x1, y1) in enumerate(usable)
         for x2, y2 in usable[i + 1 :]
         if x2 != x1
     ]
-    return median(slopes) if slopes else None
+    if not pairs:
+        return None
+    slopes = [(y2 - y1) / (x2 - x1) for x1, y1, x2, y2 in pairs]
+    ordered = sorted(slopes)
+    middle = len(ordered) // 2
+
+    def exact(slope):
+        # The pair whose float slope is this one (any, when several are: equal floats here
+        # are equal exact slopes), worked out exactly.
+        x1, y1, x2, y2 = pairs[slopes.index(slope)]
+        return (_exact(y2) - _exact(y1)) / (x2 - x1)
+
+    if len(ordered) % 2:
+        return float(exact(ordered[middle]))
+    return float((exact(ordered[middle - 1]) + exact(ordered[middle])) / 2)
 
 
 def trend(numbers: list[int], figures: list[dict]) -> dict:

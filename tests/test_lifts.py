@@ -15,11 +15,13 @@ import json
 import math
 import re
 from datetime import date, timedelta
+from io import BytesIO
 from types import SimpleNamespace
 
 import factories
 import pytest
 from factories import TODAY
+from pypdf import PdfReader
 
 from journal import figures, rules
 from journal.windows import (
@@ -766,6 +768,30 @@ def test_lift_words_of_the_hand_built_history(app, history):
         " 5 sessions."
     )
     assert words["has_lift"] is True
+
+
+def test_a_slope_of_exactly_a_quarter_reads_0_3_on_the_page_and_in_the_report(app, client, patient):
+    # Five sessions (days 0, 10, 20, 25, 30); #3 and #4 have no check-in on their days
+    # -3..-1, so the pre_level points keep their numbers: (1, 10/3) from moods 3, 3, 4;
+    # (2, 3.0) from one 3; (5, 13/3) from 3, 3, 7. Pairs: 1-2: (3 - 10/3) / 1 = -1/3;
+    # 1-5: (13/3 - 10/3) / 4 = 1/4; 2-5: (13/3 - 3) / 3 = 4/9. Median: exactly 0.25, which is
+    # 0.25 to two places and 0.3 to one, rounded half up. Worked out in floats the thirds
+    # gave 0.2499999999999999: the JSON said 0.25 beside words reading "about 0.2".
+    store_checkins(app, [(-3, 3), (-2, 3), (-1, 4), (9, 3), (27, 3), (28, 3), (29, 7)])
+    for offset in (0, 10, 20, 25, 30):
+        factories.add_session(app, on(offset))
+    body = client.get("/progress/summary.json").get_json()
+    assert [s["pre_level"] for s in body["sessions"]] == [3.33, 3.0, None, None, 4.33]
+    assert body["trend"]["pre_level_slope"] == 0.25
+    words = (
+        "mood before sessions has risen by about 0.3 points per session across 3 of your 5 "
+        "sessions."
+    )
+    assert "Your " + words in client.get("/progress?days=all").text
+    report = client.get(f"/export/report.pdf?start={on(-10)}&end={on(40)}")
+    pages = PdfReader(BytesIO(report.data)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert "The " + words.replace("your", "the") in text
 
 
 def test_summary_without_sessions_is_null_not_zero(app, client, patient):
