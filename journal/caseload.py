@@ -86,20 +86,21 @@ bp = Blueprint("caseload", __name__)
 # Who needs attention (pure: plain data in, plain data out)
 
 
-def review(today, points, first_session, flags):
+def review(today, points, first_session, flags, lived=None):
     """The caseload's figures and reasons for one patient.
 
     `points` are the patient's (date, mood) check-ins, `first_session` the date of their
     first session or None, `flags` the flagged days of the last 14 days (as
-    `access.flagged_days` gives them, oldest first). Returns {"last_checkin",
-    "silent_days" (None: never checked in), "recent_mean", "baseline", "latest_flag",
-    "reasons", "attention"}.
+    `access.flagged_days` gives them, oldest first), `lived` the patient's latest lived day
+    when later than today (figures.last_day): the 7-day mean ends on it, as on their
+    progress page and report. Returns {"last_checkin", "silent_days" (None: never checked
+    in), "recent_mean", "baseline", "latest_flag", "reasons", "attention"}.
     """
     # A day after today is one saved under a time zone ahead of the patient's new one (they
     # moved west): it is still their latest check-in, checked in 0 days ago.
     last = max((d for d, _ in points), default=None)
     silent = max(0, (today - last).days) if last else None
-    recent = windows.recent_mean(points, today)
+    recent = windows.recent_mean(points, today if lived is None else max(today, lived))
     base = windows.baseline(points, first_session)
     reasons = []
     latest_flag = None
@@ -151,8 +152,11 @@ def patient_row(patient, linked_at, reviewed_at=None):
     and the few days the figures stand on (figures.review_points), never the whole history:
     the list reads this for every linked patient."""
     today = timezones.local_today(patient.timezone)
+    # A later day the patient has lived (a session dated under a zone ahead of their new one):
+    # the 7-day mean ends on it, as their page's and report's do.
+    lived = figures.last_day(patient, today)
     first = figures.first_session_day(patient.id)
-    points = figures.review_points(patient.id, today, first)
+    points = figures.review_points(patient.id, lived, first)
     flags = reviews.unreviewed_flags(patient, reviewed_at, linked_at, today)
     phq9 = figures.latest_score(patient.id, "phq9")
     last_session = figures.last_session_day(patient.id)
@@ -166,7 +170,7 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "reviewed": reviewed_text(reviewed_at, current_user.timezone),
         "phq9": latest_phq9,
         "days_since_session": figures.days_since(today, last_session),
-        **review(today, points, first, flags),
+        **review(today, points, first, flags, lived),
     }
 
 

@@ -996,13 +996,15 @@ def days_since(today, day):
     return max(0, (today - day).days) if day else None
 
 
-def cards(data, base, phq9):
+def cards(data, base, phq9, lived=None):
     """The headline figures on the progress page. A check-in dated after today was saved
     under a time zone ahead of the person's new one (they moved west): it is their latest
-    day, and the recent mean and the streak count up to it rather than leave it out."""
+    day, and the recent mean and the streak count up to it rather than leave it out.
+    `lived` (last_day: the page's range ends on it) is such a later day that a session that
+    has started may be dated too: the recent mean's 7 days end on it, as the report's do."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
     today = max(data["today"], points[-1][0]) if points else data["today"]
-    recent = windows.recent_mean(points, data["today"])
+    recent = windows.recent_mean(points, data["today"] if lived is None else lived)
     last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
     return {
         "recent_mean": recent,
@@ -1083,7 +1085,7 @@ def view_context(person, args, shared=False):
         + [symptom["name"] for symptom in access.symptoms_seen(person, shared)],
         "start": start,
         "end": end,
-        "cards": cards(mood, mood_base, phq9),
+        "cards": cards(mood, mood_base, phq9, end),
         "figures": figures[-TABLE_SESSIONS_MAX:],
         "figures_in_range": len(figures),
         "has_sessions": first is not None,

@@ -2,6 +2,7 @@ import html
 import re
 import time
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from conftest import (
@@ -16,6 +17,7 @@ from conftest import (
 from factories import (
     TODAY,
     checkin,
+    insert,
     invite_code,
     link,
     person,
@@ -24,6 +26,7 @@ from factories import (
     therapist,
     user_id,
 )
+from pypdf import PdfReader
 
 from journal import access, timezones
 from journal.caseload import order_key, review
@@ -1008,3 +1011,30 @@ def test_the_patient_is_told_every_session_detail_a_therapist_sees(app):
     assert shown == set(told)
     for words in told.values():
         assert words in page, words
+
+
+def test_the_7_day_mean_ends_on_a_later_lived_day_on_every_surface(app):
+    # A patient in Kiritimati (UTC+14) logs a session at 01:00 on their 6 Dec (11:00 UTC on
+    # 5 Dec, before the clock's noon), then moves to Adak (UTC-10), where it is 02:00 on
+    # 5 Dec. Their latest lived day is the session's, TODAY + 1: every view's range ends on
+    # it, and so does "Mood, last 7 days": days -5..+1 hold only today's 8 -> 8.0. (Day -6's
+    # 4 is the eighth day back: counted, it gave (4 + 8) / 2 = 6.0 on the progress page and
+    # the caseload while the report beside them read 8.0 for 30 Nov to 6 Dec.)
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat", timezone="Pacific/Kiritimati")
+    link(pat, invite_code(doc))
+    pid = user_id(app, "pat@example.com")
+    insert(app, "checkins", pid, day=ago(6), mood=4)
+    insert(app, "checkins", pid, day=ago(0), mood=8)
+    started = f"{TODAY.isoformat()}T11:00:00+00:00"
+    insert(app, "sessions", pid, started_at=started, day=ago(-1), product="ketamine", route="iv")
+    settings = {"timezone": "America/Adak", "window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data=settings).status_code == 302
+    card = re.compile(r"Mood, last 7 days</dt>\s*<dd>([^<]+)</dd>")
+    assert card.findall(pat.get("/progress").text) == ["8.0"]
+    assert card.findall(doc.get(f"/caseload/{pid}").text) == ["8.0"]
+    row = cards(doc.get("/caseload").text)["Pat"]
+    assert re.search(r"Mood, last 7 days</dt>\s*<dd>8\.0</dd>", row)
+    report = doc.get(f"/caseload/{pid}/report.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(report.data)).pages)
+    assert "Mood, last 7 days 8.0 of 10" in text
