@@ -169,7 +169,8 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "linked_at": linked_at,
         "reviewed": reviewed_text(reviewed_at, current_user.timezone),
         "phq9": latest_phq9,
-        "days_since_session": figures.days_since(today, last_session),
+        # Counted from the later lived day, as the patient's page counts it.
+        "days_since_session": figures.days_since(lived, last_session),
         **review(today, points, first, flags, lived),
     }
 

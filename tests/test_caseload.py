@@ -1038,3 +1038,22 @@ def test_the_7_day_mean_ends_on_a_later_lived_day_on_every_surface(app):
     report = doc.get(f"/caseload/{pid}/report.pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(report.data)).pages)
     assert "Mood, last 7 days 8.0 of 10" in text
+
+
+def test_days_since_the_session_count_from_a_later_check_in_as_on_the_patients_page(app):
+    # Checked in on their 6 Dec (TODAY + 1) in Kiritimati, then moved to Adak, where it is
+    # 5 Dec: that check-in is their latest day. The session was on TODAY - 3: 1 - (-3) = 4
+    # days on the patient's page; the caseload card counted from the new today, 3 days.
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat", timezone="Pacific/Kiritimati")
+    link(pat, invite_code(doc))
+    pid = user_id(app, "pat@example.com")
+    insert(app, "checkins", pid, day=ago(-1), mood=8)
+    started = f"{ago(3)}T11:00:00+00:00"
+    insert(app, "sessions", pid, started_at=started, day=ago(3), product="ketamine", route="iv")
+    settings = {"timezone": "America/Adak", "window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data=settings).status_code == 302
+    since = re.compile(r"Since last session</dt>\s*<dd>([^<]+)</dd>")
+    assert since.findall(pat.get("/progress").text) == ["4 days"]
+    assert since.findall(doc.get(f"/caseload/{pid}").text) == ["4 days"]
+    assert since.findall(cards(doc.get("/caseload").text)["Pat"]) == ["4 days"]
