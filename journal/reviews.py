@@ -9,9 +9,12 @@ Decisions:
   there is none. An entry is new when its day is after the local date (in the patient's time
   zone) of that moment, or when it was saved (made or changed) after it: a check-in
   back-dated, or edited to report thoughts of self-harm, after the therapist looked is new
-  to them all the same. Before any review, every flagged day of the last FLAG_DAYS days
-  counts as unreviewed too (even from before the link): those are what put the patient under
-  "needs attention", and marking them reviewed is the only way to clear them.
+  to them all the same. After a review, an entry dated after its day but saved before it (a
+  day lived under a time zone ahead of the patient's new one: they moved west) was on the
+  page reviewed, so it is not new again. Before any review, every flagged day of the last
+  FLAG_DAYS days counts as unreviewed too (even from before the link): those are what put
+  the patient under "needs attention", and marking them reviewed is the only way to clear
+  them.
 - Flagged days come from `access.flagged_days` and words from `access.shared_reflections`
   only: a private reflection never reaches a therapist by this road either. A session shows
   its named fields (product, route, dose, moods, blood pressure, dissociation, side effects),
@@ -106,7 +109,13 @@ def unreviewed_flags(patient, reviewed_at, linked_at, today=None):
     return [flag for flag in flags if start <= flag["day"]]
 
 
-def _scores(patient, since_day, changed, scores=None):
+def _dated_new(day, dated_after):
+    """Whether an entry of `day` (text) is new by its date alone: dated after `dated_after`
+    (text; None after a review, when only what was saved since is new)."""
+    return dated_after is not None and day > dated_after
+
+
+def _scores(patient, dated_after, changed, scores=None):
     """New PHQ-9 and GAD-7 scores, newest first, each with the change from the one before.
     `scores`, every total of each kind (figures.assessment_scores), when the caller has them."""
     found = []
@@ -114,7 +123,7 @@ def _scores(patient, since_day, changed, scores=None):
         previous = None
         totals = figures.assessment_scores(patient.id, kind) if scores is None else scores[kind]
         for day, total in totals:
-            if day > since_day or day.isoformat() in changed[kind]:
+            if _dated_new(day.isoformat(), dated_after) or day.isoformat() in changed[kind]:
                 found.append(
                     {
                         "kind": kind,
@@ -130,16 +139,15 @@ def _scores(patient, since_day, changed, scores=None):
     return sorted(found, key=lambda s: (s["day"], s["kind"]), reverse=True)
 
 
-def _reflections(patient, since_day, changed):
+def _reflections(patient, since_day, dated_after, changed):
     """New shared reflections, newest first."""
     words = changed["checkin"] | changed["session"]
     start = _first(words, since_day + timedelta(days=1))
-    after = since_day.isoformat()
     kinds = {"check-in": changed["checkin"], "session": changed["session"]}
     found = [
         r
         for r in access.shared_reflections(patient.id, start)
-        if r["day"] > after or r["day"] in kinds[r["kind"]]
+        if _dated_new(r["day"], dated_after) or r["day"] in kinds[r["kind"]]
     ]
     return found[::-1]
 
@@ -156,16 +164,18 @@ def since_review(patient, reviewed_at, linked_at, scores=None):
     (figures.assessment_scores), when the caller has read them already."""
     today = timezones.local_today(patient.timezone)
     since, since_day, changed = _newness(patient, reviewed_at, linked_at)
-    after = since_day.isoformat()
+    # Before any review, an entry dated after the link's day is new by its date; after one,
+    # only what was saved since is (one dated later but saved before was on the page reviewed).
+    dated_after = None if reviewed_at else since_day.isoformat()
     lists = {
         "flags": _new_flags(patient, reviewed_at is None, since_day, changed, today)[::-1],
         "sessions": [
             access.shared_session(row)
             for row in reversed(figures.session_rows(patient.id))
-            if row["day"] > after or row["updated_at"] > since
+            if _dated_new(row["day"], dated_after) or row["updated_at"] > since
         ],
-        "scores": _scores(patient, since_day, changed, scores),
-        "reflections": _reflections(patient, since_day, changed),
+        "scores": _scores(patient, dated_after, changed, scores),
+        "reflections": _reflections(patient, since_day, dated_after, changed),
     }
     result = {"since": reviewed_at or linked_at, "reviewed": reviewed_at is not None, "more": {}}
     for name, items in lists.items():

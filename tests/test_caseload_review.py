@@ -310,6 +310,38 @@ def test_after_a_move_west_the_day_already_lived_is_counted_and_reviewed(app):
     assert f"Flagged {TODAY + timedelta(days=1):%-d %b}: mood 1 of 10" in card
 
 
+def test_after_a_move_west_a_review_covers_the_later_days_entries_too(app, linked):
+    """Robin saves a session, a check-in's words and a PHQ-9 on Auckland's today, then moves to
+    Los Angeles, where that day is still to come. Dr Rivera sees them and marks Robin reviewed:
+    they were saved before the review, so "Since your last review" no longer lists them (it
+    said "added or changed after your review" of all three until the day came)."""
+    doc, pat, pid = linked
+    moved = {"window_days": "7", "clinic_phone": ""}
+    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    tomorrow = day(1)
+    checkin(pat, tomorrow, 6, reflection="MOVED-CHECKIN-WORDS")
+    session(pat, tomorrow, started_at=f"{tomorrow}T00:30", reflection="MOVED-SESSION-WORDS",
+            mood_after="7")  # fmt: skip
+    take(pat, "phq9", tomorrow, [1] * 8 + [0])
+    west = {**moved, "timezone": "America/Los_Angeles"}
+    assert pat.post("/settings", data=west).status_code == 302
+    later(minutes=5)
+    part = since(doc.get(f"/caseload/{pid}").text)
+    for words in ("MOVED-CHECKIN-WORDS", "MOVED-SESSION-WORDS", "Sessions (1)", "PHQ-9 8"):
+        assert words in part, words
+    assert mark(doc, pid).status_code == 302
+    later(minutes=10)
+    part = since(doc.get(f"/caseload/{pid}").text)
+    for words in ("MOVED-CHECKIN-WORDS", "MOVED-SESSION-WORDS", "Sessions (", "PHQ-9 8"):
+        assert words not in part, words
+    # Changed after the review, the day's entry is new again.
+    later(minutes=15)
+    edited = {"mood": "6", "reflection": "EDITED"}
+    assert pat.post(f"/entries/{tomorrow}/edit", data=edited).status_code == 302
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "EDITED" in part and "MOVED-SESSION-WORDS" not in part
+
+
 @pytest.mark.parametrize(
     "saved",
     ["a GAD-7", "a PHQ-9 with item 9 at 0", "a session"],
