@@ -98,26 +98,26 @@ from .fields import (
 )
 from .numbers import megabytes, plural
 from .signed_in import today
-from .spreadsheet import unquoted
+from .spreadsheet import (
+    ANSWERS,
+    DATE_HEADERS,
+    DAYLIO_DATE,
+    DAYLIO_HEADERS,
+    MOOD_HEADERS,
+    NOTE_HEADERS,
+    TAGS_HEADERS,
+    header_key,
+    unquoted,
+)
 from .tags import TAG_MAX, TAGS_MAX, parse_tags
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
 MOOD_WORDS = {"rad": 9, "good": 7, "meh": 5, "bad": 3, "awful": 1}
 IMPORTED_TAG = "imported"
-DATE_HEADERS = ("date", "day")
-MOOD_HEADERS = ("mood",)
-# "reflection" first: Afterglow's own checkins.csv has it, and may also have a symptom
-# column that someone named "Notes".
-NOTE_HEADERS = ("reflection", "note", "notes")
-# The check-in's other answers, each read from the column of its name when a file has one
-# (Afterglow's own checkins.csv does); the first two are 0–10 scales.
-ANSWERS = ("anxiety", "energy", "sleep_hours", "self_harm")
 SCALES = ANSWERS[:2]
 YES_WORDS = ("yes", "y", "true", "1")
 NO_WORDS = ("no", "n", "false", "0", "")
-TAGS_HEADERS = ("tags",)
-DAYLIO_DATE = "full_date"
 SEPARATORS = (",", ";", "\t")
 PROBLEMS_SHOWN = 50
 PREVIEW_ROWS = 10
@@ -158,16 +158,6 @@ def shown(text, limit=40):
     """A value quoted in a message, cut short when long."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def header_key(name):
-    """A header as a key: "  Mood (0-10) " -> "mood", "Full Date" -> "full_date".
-
-    Plain string operations and one pattern that never backtracks: linear in any name.
-    """
-    name = name.casefold()
-    cut = min((at for at in (name.find("("), name.find("[")) if at >= 0), default=len(name))
-    return re.sub(r"[\s-]+", "_", name[:cut].strip())
 
 
 def separator(first_line):
@@ -331,11 +321,11 @@ def find_columns(keys):
         columns = Columns(
             date_col,
             mood_col,
-            title=find_column(keys, ("note_title",)),
-            note=find_column(keys, ("note",)),
-            tags=find_column(keys, ("activities",)),
+            title=find_column(keys, DAYLIO_HEADERS[:1]),
+            note=find_column(keys, DAYLIO_HEADERS[1:2]),
+            tags=find_column(keys, DAYLIO_HEADERS[2:3]),
             tags_sep="|",
-            time=find_column(keys, ("time",)),
+            time=find_column(keys, DAYLIO_HEADERS[3:]),
         )
     else:
         columns = Columns(

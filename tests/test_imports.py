@@ -961,3 +961,19 @@ def test_an_imported_no_to_the_safety_question_stays_no_after_an_edit(app, clien
     )[1]
     assert client.post(f"/entries/{day}/edit", data={**sent, "self_harm": "y"}).status_code == 302
     assert checkin_rows(app)[0]["self_harm"] == 1
+
+
+def test_own_export_reads_back_with_symptoms_named_like_its_columns(app, client, auth):
+    # A symptom named after a column the import reads ("Date", whose export column is headed
+    # "Date (symptom)", or "Self harm", "Mood (evening)", "Full date") stopped the person's
+    # own checkins.csv: "more than one column named date", or read as a Daylio export.
+    auth.register(email="old@example.com")
+    names = ["Date", "Tags", "Self harm", "Mood (evening)", "Full date", "Note"]
+    for name in names:
+        assert client.post("/settings/symptoms", data={"name": name}).status_code == 302
+    scores = {f"symptom_{n}": str(n) for n in range(1, len(names) + 1)}
+    client.post("/checkin", data={"date": "2025-02-01", "mood": "3", "self_harm": "y",
+                                  "reflection": "my words", "tags": "a", **scores})  # fmt: skip
+    columns = ("day", "mood", "self_harm", "reflection", "tags")
+    rows = imported_by_another_account(app, client, auth, columns)
+    assert rows == [("2025-02-01", 3, 1, "my words", "imported, a")]

@@ -28,7 +28,7 @@ from .. import instruments
 from ..data.checkins import COLUMNS as CHECKIN_FORM_COLUMNS
 from ..session_record import COLUMNS as SESSION_FORM_COLUMNS
 from ..session_record import PROMPTS, stored_prompts, stored_side_effects
-from ..spreadsheet import quoted
+from ..spreadsheet import READ_KEYS, SYMPTOM_SUFFIX, header_key, quoted
 from .reading import assessment_rows, checkin_rows, session_rows, symptom_scores, tracked_symptoms
 
 CHECKIN_COLUMNS = ("date", *CHECKIN_FORM_COLUMNS)
@@ -104,10 +104,13 @@ def csv_pieces(header, rows):
 
 
 def symptom_headers(tracked):
-    """A column name per symptom: its name, or "NAME (symptom)" when a built-in has it."""
-    taken = {name.casefold() for name in (*CHECKIN_COLUMNS, "updated_at")}
+    """A column name per symptom: its name, or "NAME (symptom)" when a built-in column has it
+    or the import would read it as one of its columns ("Self Harm", "Mood (evening)", "Notes",
+    "Full date": journal/spreadsheet.header_key), so the file reads back in."""
+    taken = {header_key(name) for name in (*CHECKIN_COLUMNS, "updated_at", *READ_KEYS)}
     return [
-        f"{s['name']} (symptom)" if s["name"].casefold() in taken else s["name"] for s in tracked
+        f"{s['name']}{SYMPTOM_SUFFIX}" if header_key(s["name"]) in taken else s["name"]
+        for s in tracked
     ]
 
 
