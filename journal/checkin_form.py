@@ -7,13 +7,14 @@ import math
 import re
 from functools import lru_cache
 
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from .data.checkins import COLUMNS
 from .fields import (
     REFLECTION_MAX,
+    CheckboxField,
     JournalForm,
     NumberTextField,
     ScaleField,
@@ -85,8 +86,8 @@ class CheckinForm(JournalForm):
         validators=[max_chars(REFLECTION_MAX), no_control_characters],
         render_kw={"rows": 5},
     )
-    private = BooleanField("Keep this reflection private (only you will ever see it)")
-    self_harm = BooleanField("I've had thoughts of harming myself")
+    private = CheckboxField("Keep this reflection private (only you will ever see it)")
+    self_harm = CheckboxField("I've had thoughts of harming myself")
     # The day whose stored check-in filled this form, if any: saving that day replaces it;
     # sent for another day it saves nothing (see `checkins.day_changed`). Empty on an empty
     # form, which carries no day's answers: saving onto a stored day merges (`checkins.merged`).

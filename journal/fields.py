@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from wtforms import (
+    BooleanField,
     EmailField,
     Field,
     HiddenField,
@@ -444,6 +445,24 @@ class WholeNumberField(IntegerField):
             if not re.fullmatch(r"[0-9]{1,3}", text):
                 raise ValueError(self.message)
             self.data = int(text)
+
+
+# What a checkbox may be sent as. A browser sends "y" (the box's value) or nothing; a JSON body
+# (the web contract's forms take one) may say "yes" or "no" in words.
+TICKED = ("y", "yes", "on", "true", "1")
+UNTICKED = ("", "n", "no", "off", "false", "0")
+
+
+class CheckboxField(BooleanField):
+    """A checkbox whose sent value is read as yes or no, never guessed: WTForms' BooleanField
+    reads any value but "" and "false" as ticked, so a JSON body's "self_harm": "no" was
+    saved as thoughts of self-harm. Any other value is refused at the field."""
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0].strip().casefold() if valuelist else ""
+        self.data = value in TICKED
+        if value not in (*TICKED, *UNTICKED):
+            raise ValueError("Send \u201cyes\u201d to tick this box, or \u201cno\u201d.")
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from flask_login import current_user
 from wtforms import (
-    BooleanField,
     Field,
     HiddenField,
     RadioField,
@@ -32,6 +31,7 @@ from .db import get_db
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
+    CheckboxField,
     JournalForm,
     NumberTextField,
     ScaleField,
@@ -317,7 +317,7 @@ class SessionForm(JournalForm):
     prompt_stood_out = long_text(PROMPTS[0][1], PROMPT_MAX, 3)
     prompt_noticed = long_text(PROMPTS[1][1], PROMPT_MAX, 3)
     prompt_carry = long_text(PROMPTS[2][1], PROMPT_MAX, 3)
-    private = BooleanField("Keep the reflection and answers private: only you will ever see them")
+    private = CheckboxField("Keep the reflection and answers private: only you will ever see them")
     # See the module's decisions: what an edit form was shown with; new for every new form.
     loaded_version = HiddenField()
     request_key = request_key_field()

@@ -129,6 +129,31 @@ def test_a_json_body_of_text_still_works(app, client, patient):
     assert stored == [(6, "ok", "walk, tired")]
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("no", 0), ("n", 0), ("0", 0), ("off", 0), ("false", 0), ("", 0), ("No", 0),
+     ("y", 1), ("yes", 1), ("on", 1), ("true", 1), ("1", 1)],
+)  # fmt: skip
+def test_a_json_checkbox_is_read_as_it_says(app, client, patient, sent, stored):
+    # {"self_harm": "no", "private": "no"} saved thoughts of self-harm (a flag for the
+    # therapist) and a private reflection: every value but "" and "false" read as ticked.
+    body = {"date": DAY, "mood": "6", "reflection": "ok", "self_harm": sent, "private": sent}
+    assert post_json(client, "/checkin", json.dumps(body).encode()).status_code == 302
+    with app.app_context():
+        saved = get_db().execute("select self_harm, private from checkins").fetchall()
+    assert saved == [(stored or None, stored)]
+
+
+@pytest.mark.parametrize("sent", ["maybe", "nope", "2"])
+def test_a_json_checkbox_that_says_neither_yes_nor_no_is_refused(app, client, patient, sent):
+    body = {"date": DAY, "mood": "6", "reflection": "ok", "self_harm": sent}
+    response = post_json(client, "/checkin", json.dumps(body).encode())
+    assert response.status_code == 400
+    assert "to tick this box" in error_for(response, "self_harm")
+    with app.app_context():
+        assert get_db()["checkins"].count == 0
+
+
 def test_a_json_list_where_the_form_takes_one_value_is_refused(app, client, patient):
     # All but the first value would have been dropped unsaid ("tired" lost).
     body = f'{{"date": "{DAY}", "mood": "6", "tags": ["walk", "tired"]}}'
