@@ -7,7 +7,6 @@ import secrets
 import unicodedata
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
@@ -33,6 +32,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from wtforms.widgets import Select, html_params
 
 from . import timezones
+from .numbers import number_text
 
 REFLECTION_MAX = 20_000
 EARLIEST_DAY = date(1990, 1, 1)
@@ -410,14 +410,6 @@ def max_chars(limit):
 def normalize_newlines(value):
     """Browsers send line breaks as CRLF; count and keep them as one character each."""
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-def number_text(value):
-    """A number to its last digit, never in exponent form, without a trailing ".0": the
-    shortest text that reads back as the same number. ("{:g}" kept six significant digits,
-    so saving an edit form unchanged rounded a weight of 69.85322 kg to 69.8532, and wrote
-    0.00001 as "1e-05".)"""
-    return format(Decimal(repr(value)), "f").removesuffix(".0")
 
 
 class NumberTextField(Field):

@@ -1,7 +1,7 @@
 """How figures and counts are written: one copy for the pages, the PDF report and the JSON.
 
 Pure (standard library only). The pages get these as Jinja filters (`figure`, `signed`,
-`plural`) and a global (`difference`), registered in `pages.init_app`.
+`plural`, `number_text`) and a global (`difference`), registered in `pages.init_app`.
 
 - Rounding is half up on the number as written, as a calculator does: 6.125 to two places is
   6.13 and 6.25 to one place is 6.3 (Python's `round` and "%.1f" give 6.12 and 6.2, since
@@ -24,6 +24,14 @@ def _decimal(value, places):
     exact = Decimal(repr(float(value)))
     result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return abs(result) if result == 0 else result
+
+
+def number_text(value):
+    """A number to its last digit, never in exponent form, without a trailing ".0": the
+    shortest text that reads back as the same number. ("{:g}" kept six significant digits,
+    so saving an edit form unchanged rounded a weight of 69.85322 kg to 69.8532, and wrote
+    0.00001 as "1e-05".)"""
+    return format(Decimal(repr(value)), "f").removesuffix(".0")
 
 
 def rounded(value, places=2):

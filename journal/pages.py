@@ -38,7 +38,10 @@ def init_app(app):
         crisis=crisis, described=described, difference=numbers.difference, sent_back=sent_back
     )
     app.jinja_env.filters.update(
-        figure=numbers.figure, signed=numbers.signed, plural=numbers.plural
+        figure=numbers.figure,
+        signed=numbers.signed,
+        plural=numbers.plural,
+        number_text=numbers.number_text,
     )
 
     app.add_template_filter(day_text)  # {{ day | day_text("short") }}: timezones.DAY_FORMATS

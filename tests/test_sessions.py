@@ -1484,3 +1484,27 @@ def test_a_session_that_is_gone_links_to_sessions(client, patient):
     response = client.get("/sessions/1")
     assert response.status_code == 404
     assert '<a href="/sessions">Go to Sessions</a>' in response.text
+
+
+def test_doses_and_weight_are_shown_to_their_last_digit(app, client, patient):
+    """A weight of 69.85322 kg read "69.8532 kg" on the session's page, and a dose of
+    0.00001 mg "1e-05 mg" on the list, the page, the caseload and the PDF ("%g" keeps six
+    significant digits and turns small numbers to exponents); the edit form showed them as
+    typed."""
+    from journal.reports.pages import _dose
+
+    post(client, dose_mg="0.00001")
+    post(
+        client,
+        started_at="2025-03-02T09:30",
+        dose_mg=None,
+        dose_mg_per_kg="0.1234567",
+        weight_kg="69.85322",
+    )
+    listed = client.get("/sessions").text
+    assert "0.00001 mg" in listed and "0.1234567 mg/kg" in listed
+    first, second = (client.get(f"/sessions/{row['id']}").text for row in rows(app))
+    assert "0.00001 mg" in first and "e-05" not in first
+    assert "0.1234567 mg/kg" in second and "69.85322 kg" in second
+    assert _dose(rows(app)[0]) == "0.00001 mg"
+    assert _dose({**rows(app)[1], "dose_mg": 123.4567}) == "123.4567 mg (0.1234567 mg/kg)"

@@ -89,9 +89,9 @@ def _num(value, fmt=None):
 def _dose(row):
     parts = []
     if row["dose_mg"] is not None:
-        parts.append(f"{row['dose_mg']:g} mg")
+        parts.append(f"{numbers.number_text(row['dose_mg'])} mg")
     if row["dose_mg_per_kg"] is not None:
-        parts.append(f"{row['dose_mg_per_kg']:g} mg/kg")
+        parts.append(f"{numbers.number_text(row['dose_mg_per_kg'])} mg/kg")
     if len(parts) == 2:
         return f"{parts[0]} ({parts[1]})"
     return parts[0] if parts else DASH
