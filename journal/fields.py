@@ -587,20 +587,27 @@ def holds(form, digests):
     return all(digest(form[name].data) == value for name, value in digests.items() if name in form)
 
 
-def given_answers(form, loaded):
+def given_answers(form, loaded, cleared=False):
     """The names of the answers in a sent `form` that the person gave rather than carried.
 
     `loaded` holds the fingerprints (`version_digests`) of what the form was shown with (a
     record's form data, or an empty form's defaults). An answer that differs from it and is
     not empty was given; one that could not be read counts as given too, so that it comes back
-    to be corrected. A cleared answer is not: the record's own shows instead.
+    to be corrected. An empty answer is not: the record's own shows instead; unless `cleared`
+    says `loaded` is what the person saw in the form, when an answer it held and the form
+    sends empty was cleared by the person (every side effect unticked, a reading or a text
+    erased) and is given. (A check-in form from a client without a readable fingerprint is
+    compared with the day as it is now, where an answer left out was never cleared.)
     """
     given = []
     for field in form:
         if field.name in NOT_ANSWERS:
             continue
         empty = field.data is None or field.data == "" or field.data is False or field.data == []
-        if field.process_errors or (not empty and digest(field.data) != loaded.get(field.name)):
+        shown = loaded.get(field.name)
+        changed = digest(field.data) != shown
+        erased = cleared and empty and shown is not None and changed
+        if field.process_errors or erased or (not empty and changed):
             given.append(field.name)
     return given
 

@@ -374,7 +374,7 @@ def reshown(form, row, given, note):
 
 def edited_elsewhere(form, row):
     """The session was saved elsewhere after this edit form was opened."""
-    given = given_answers(form, version_digests(form.loaded_version.data))
+    given = given_answers(form, version_digests(form.loaded_version.data), cleared=True)
     kept = ", with what you changed on top" if given else ""
     note = (
         f"Session #{row['number']} was saved elsewhere (another tab or device) after you "
@@ -386,7 +386,7 @@ def edited_elsewhere(form, row):
 
 def sent_again(form, row):
     """A new-session form that saved `row` was sent again with changes (Back, then Save)."""
-    given = given_answers(form, version_digests(answers_version(form_data(row))))
+    given = given_answers(form, version_digests(answers_version(form_data(row))), cleared=True)
     note = (
         f"This form already saved this session (#{row['number']}), so no second one was "
         "made. This is that session with what you changed on top: save to update it. To log "

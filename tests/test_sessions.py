@@ -1508,3 +1508,36 @@ def test_doses_and_weight_are_shown_to_their_last_digit(app, client, patient):
     assert "0.1234567 mg/kg" in second and "69.85322 kg" in second
     assert _dose(rows(app)[0]) == "0.00001 mg"
     assert _dose({**rows(app)[1], "dose_mg": 123.4567}) == "123.4567 mg (0.1234567 mg/kg)"
+
+
+def test_a_new_form_sent_again_with_answers_cleared_shows_them_cleared(app, client, patient):
+    """Back after saving, every side effect unticked, the blood pressure and the reflection
+    cleared, Save: the session's edit form came back with them all filled in again, under a
+    note saying it held "what you changed on top", and saving it kept them."""
+    key = hidden(client.get("/sessions/new"), "request_key")
+    answers = {"side_effects": "nausea", "reflection": "once", **reading("before", "130", "80")}
+    post(client, request_key=key, **answers)
+    response = post(client, request_key=key)
+    assert response.status_code == 400
+    page = response.text
+    assert 'value="nausea" checked' not in page and 'checked id="side_effects-0"' not in page
+    assert 'value="130"' not in page and shown_text(response, "reflection") == ""
+    again = post(client, "/sessions/1/edit", loaded_version=hidden(response, "loaded_version"))
+    assert again.status_code == 302
+    (row,) = rows(app)
+    assert (row["side_effects"], row["bp_before_systolic"], row["reflection"]) == ("", None, "")
+
+
+def test_an_answer_cleared_in_a_second_tab_comes_back_cleared(app, client, patient):
+    """Tab one changes the mood; tab two, opened before, clears the blood pressure: tab two
+    sees the session as saved with its clearing on top, not the reading again."""
+    post(client, mood_after="6", **reading("after", "140", "90"))
+    first, second = client.get("/sessions/1/edit"), client.get("/sessions/1/edit")
+    kept = reading("after", "140", "90")
+    saved = post(client, "/sessions/1/edit", mood_after="7", **kept,
+                 loaded_version=hidden(first, "loaded_version"))  # fmt: skip
+    assert saved.status_code == 302
+    response = post(client, "/sessions/1/edit", mood_after="6",
+                    loaded_version=hidden(second, "loaded_version"))  # fmt: skip
+    assert response.status_code == 400
+    assert checked(response, "mood_after") == "7" and 'value="140"' not in response.text
