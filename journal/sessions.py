@@ -30,7 +30,9 @@ Decisions where DESIGN.md, CLINICAL.md and issue 3 are silent:
 - The new-session form carries a random `request_key`: the same form sent again (a double tap,
   a reload) stores no second session. Sent again unchanged, it goes to the session it saved;
   with changes (Back, a field changed, Save), that session's edit form is shown with the
-  changes on top. The key is kept with the session it saved (`request_key`, migration m020).
+  changes on top (when the session was edited since, the note says so: the form's answers
+  may be the edit's old values). The key is kept with the session it saved (`request_key`,
+  migration m020).
 - The list is paginated as History is (30 a page, newest first, `?page=N`, 404 for a page
   that is not there): a day holds up to four sessions, so a history can hold thousands. A
   page fetches only its sessions, the sessions that can cut their windows and the check-ins
@@ -387,11 +389,22 @@ def edited_elsewhere(form, row):
 def sent_again(form, row):
     """A new-session form that saved `row` was sent again with changes (Back, then Save)."""
     given = given_answers(form, version_digests(answers_version(form_data(row))), cleared=True)
-    note = (
-        f"This form already saved this session (#{row['number']}), so no second one was "
-        "made. This is that session with what you changed on top: save to update it. To log "
-        "another session, use Log a session."
-    )
+    if row["updated_at"] != row["created_at"]:
+        # Edited since this form saved it: an answer of the form that differs from it may be
+        # the edit's old value rather than a change, and saving it back would undo the edit.
+        note = (
+            f"This form already saved this session (#{row['number']}), so no second one was "
+            "made, and the session was edited after this form saved it. This is the session "
+            "as it is saved now, with the answers of this form that differ from it on top: "
+            "check each of them before you save, or leave this page to keep the session as "
+            "it is. To log another session, use Log a session."
+        )
+    else:
+        note = (
+            f"This form already saved this session (#{row['number']}), so no second one was "
+            "made. This is that session with what you changed on top: save to update it. To "
+            "log another session, use Log a session."
+        )
     return reshown(form, row, given, note)
 
 

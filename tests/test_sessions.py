@@ -1541,3 +1541,23 @@ def test_an_answer_cleared_in_a_second_tab_comes_back_cleared(app, client, patie
                     loaded_version=hidden(second, "loaded_version"))  # fmt: skip
     assert response.status_code == 400
     assert checked(response, "mood_after") == "7" and 'value="140"' not in response.text
+
+
+def test_a_new_form_sent_again_after_its_session_was_edited_says_so(app, client, patient):
+    """Saved, then edited (mood after 2 to 7), then Back to the new-session form and Save: the
+    form's old mood came back on top under "what you changed on top", and saving as the
+    note asked undid the edit without a word. The note now says the session was edited
+    after this form saved it."""
+    key = hidden(client.get("/sessions/new"), "request_key")
+    post(client, mood_after="2", request_key=key)
+    clock.set(clock.now() + timedelta(minutes=5))
+    edit = client.get("/sessions/1/edit")
+    saved = post(client, "/sessions/1/edit", mood_after="7",
+                 loaded_version=hidden(edit, "loaded_version"))  # fmt: skip
+    assert saved.status_code == 302
+    response = post(client, mood_after="2", request_key=key)
+    assert response.status_code == 400
+    text = html.unescape(response.text)
+    assert "was edited after this form saved it" in text
+    assert "with what you changed on top" not in text
+    assert rows(app)[0]["mood_after"] == 7
