@@ -139,6 +139,22 @@ def test_a_figure_that_is_a_word_stays_whole_on_the_progress_cards(page, width):
     assert sideways_overflow(page) <= 0
 
 
+@pytest.mark.parametrize("width", (360, 390))
+def test_the_take_one_link_on_the_progress_cards_is_a_full_size_tap_target(page, width):
+    """A new patient's Progress page: the "Latest PHQ-9" card offers "Take one", a link on a
+    line of its own in the card, which was 16 px high (a small hint's line) and easy to miss
+    with a thumb."""
+    page.set_viewport_size({"width": width, "height": 740})
+    sign_up(page)
+    page.goto("/progress")
+    link = page.locator(".cards").get_by_role("link", name="Take one")
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44, box
+    link.tap()
+    expect(page).to_have_url(re.compile(r"/assessments$"))
+
+
 # Pages with long names, tags and reflections: no word that fits the column is broken.
 WHOLE_WORD_PAGES = ["checkin", "entry", "entries", "progress", "settings", "share", "caseload"]
 
