@@ -47,3 +47,25 @@ def test_an_import_confirmed_twice_saves_once_and_never_says_zero(page, live_ser
     page.get_by_role("button", name="Import 3 check-ins").tap()
     expect(page.get_by_text(GONE)).to_be_visible()
     assert len(checkin_days(live_server, email)) == 3
+
+
+def test_an_import_refused_starts_the_focus_on_what_to_put_right(page):
+    """A file refused at /import: the box listing what to fix in it (an alert) takes the
+    focus, as a form's summary of mistakes does, so a keyboard's next Tab goes to the file
+    field rather than back through the header and menu, and a screen reader reads it first.
+    The box had tabindex="-1" for that, but nothing focused it."""
+    sign_up(page)
+    page.goto("/import")
+    page.locator('input[type="file"]').set_input_files(
+        {
+            "name": "export.csv",
+            "mimeType": "text/csv",
+            "buffer": b"date,mood,mood\n2025-01-02,4,5\n",
+        }
+    )
+    page.get_by_role("button", name="Read the file").tap()
+    problems = page.get_by_role("alert").filter(has_text="Nothing was imported")
+    expect(problems).to_be_visible()
+    expect(problems).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator('input[type="file"]')).to_be_focused()
