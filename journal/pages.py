@@ -173,7 +173,10 @@ def security_headers(response):
 @pass_context
 def sent_back(context):
     """Whether a form the page shows came back with mistakes, whatever the view named it
-    (`form`, `password_form`, ...): base.html's title then starts with "Error: "."""
+    (`form`, `password_form`, ...), or a file refused with the `problems` that stopped it
+    (the import's upload page): base.html's title then starts with "Error: "."""
+    if context.get("problems"):
+        return True
     return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
 
 

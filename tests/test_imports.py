@@ -977,3 +977,19 @@ def test_own_export_reads_back_with_symptoms_named_like_its_columns(app, client,
     columns = ("day", "mood", "self_harm", "reflection", "tags")
     rows = imported_by_another_account(app, client, auth, columns)
     assert rows == [("2025-02-01", 3, 1, "my words", "imported, a")]
+
+
+def test_a_refused_file_says_error_first_in_the_title(app, client, patient):
+    """The title is the first thing a screen reader reads on the page that comes back: a file
+    refused at /import (no file, a column twice, a bad mood) said "Import check-ins", as the
+    empty form does; every other form sent back starts with "Error: "."""
+    title = re.compile(r"<title>([^<]*)</title>")
+    assert title.search(client.get("/import").text).group(1) == "Import check-ins · Afterglow"
+    for response in (
+        client.post("/import", data={}, content_type="multipart/form-data"),
+        upload(client, "date,mood,mood\n2025-01-02,4,5\n"),
+        upload(client, "date,mood\n2025-01-02,eleven\n"),
+    ):
+        assert response.status_code == 400
+        assert problems(response)
+        assert title.search(response.text).group(1) == "Error: Import check-ins · Afterglow"
