@@ -643,8 +643,9 @@ def upload_limit():
     return megabytes(current_app.config["MAX_CONTENT_LENGTH"])
 
 
-def render_upload(form, problems=(), status=200):
-    """The upload form, with the problems that stopped an upload."""
+def render_upload(form, problems=(), status=200, sent_a_file=True):
+    """The upload form, with the problems that stopped an upload (`sent_a_file` False when
+    none was chosen: nothing in a file is to be fixed then)."""
     shown_problems = list(problems[:PROBLEMS_SHOWN])
     return render_template(
         "imports/form.html",
@@ -652,6 +653,7 @@ def render_upload(form, problems=(), status=200):
         limit=f"{upload_limit()} and {ROWS_MAX:,} rows",
         problems=shown_problems,
         more=len(problems) - len(shown_problems),
+        sent_a_file=sent_a_file,
         mood_words=MOOD_WORDS,
         imported_tag=IMPORTED_TAG,
     ), status
@@ -682,7 +684,7 @@ def upload():
         return render_upload(form, status=400)
     sent = request.files.get("file")
     if sent is None or not sent.filename:
-        return render_upload(form, ["Choose a CSV file to upload."], 400)
+        return render_upload(form, ["Choose a CSV file to upload."], 400, sent_a_file=False)
     parsed = parse(sent.read(), today())
     if parsed.problems:
         return render_upload(form, parsed.problems, 400)

@@ -993,3 +993,17 @@ def test_a_refused_file_says_error_first_in_the_title(app, client, patient):
         assert response.status_code == 400
         assert problems(response)
         assert title.search(response.text).group(1) == "Error: Import check-ins · Afterglow"
+
+
+def test_no_file_chosen_is_not_asked_to_be_fixed_in_the_file(app, client, patient):
+    """Tapping "Read the file" before choosing one said "Please fix this in the file, then
+    upload it again: Choose a CSV file to upload." There is no file to fix."""
+    for response in (
+        client.post("/import", data={}, content_type="multipart/form-data"),
+        upload(client, GENERIC, filename=""),
+    ):
+        assert response.status_code == 400
+        assert "Please fix this in the file" not in response.text
+        assert "Nothing was imported: no file was sent." in html.unescape(response.text)
+    response = upload(client, "date,mood\n2025-01-02,eleven\n")
+    assert "Please fix this in the file, then upload it again:" in response.text
