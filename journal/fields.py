@@ -439,8 +439,9 @@ class WholeNumberField(IntegerField):
             self.data = int(text)
 
 
-# What a checkbox may be sent as. A browser sends "y" (the box's value) or nothing; a JSON body
-# (the web contract's forms take one) may say "yes" or "no" in words.
+# Yes and no as a form or a file may say them: a browser sends a checkbox's "y" or nothing; a
+# JSON body (the web contract's forms take one) or an imported file's cell may say "yes",
+# "no", "true", "0" ... (read after strip and casefold).
 TICKED = ("y", "yes", "on", "true", "1")
 UNTICKED = ("", "n", "no", "off", "false", "0")
 

@@ -90,6 +90,8 @@ from .db import get_db
 from .fields import (
     EARLIEST_DAY,
     REFLECTION_MAX,
+    TICKED,
+    UNTICKED,
     JournalForm,
     has_control_characters,
     normalize_newlines,
@@ -116,8 +118,6 @@ bp = Blueprint("imports", __name__, url_prefix="/import")
 MOOD_WORDS = {"rad": 9, "good": 7, "meh": 5, "bad": 3, "awful": 1}
 IMPORTED_TAG = "imported"
 SCALES = ANSWERS[:2]
-YES_WORDS = ("yes", "y", "true", "1")
-NO_WORDS = ("no", "n", "false", "0", "")
 SEPARATORS = (",", ";", "\t")
 PROBLEMS_SHOWN = 50
 PREVIEW_ROWS = 10
@@ -278,9 +278,9 @@ def read_answers(text, columns):
     except ValueError as error:
         values["sleep_hours"] = None
         problems.append(f"sleep: {str(error)[0].lower()}{str(error)[1:]}")
-    raw = text(columns.answers.get("self_harm")).strip().lower()
-    values["self_harm"] = raw in YES_WORDS if raw else None
-    if raw not in (*YES_WORDS, *NO_WORDS):
+    raw = text(columns.answers.get("self_harm")).strip().casefold()
+    values["self_harm"] = raw in TICKED if raw else None
+    if raw not in (*TICKED, *UNTICKED):
         problems.append(f"self_harm '{shown(raw)}' is neither yes nor no.")
     return values, problems
 
@@ -384,7 +384,7 @@ def read_row(row, width, columns, today):
     answers, more = read_answers(text, columns)
     problems += more
     # A note the file marks private stays private whatever the preview's share box says.
-    private = text(columns.private).strip().lower() in (*YES_WORDS, "private")
+    private = text(columns.private).strip().casefold() in (*TICKED, "private")
     values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
               "private": private, **answers}  # fmt: skip
     if columns.time is not None:

@@ -386,6 +386,18 @@ def test_the_other_answers_keep_the_check_in_forms_rules(app, client, patient, c
     assert checkins(app) == []
 
 
+def test_a_yes_or_no_cell_reads_as_the_check_in_form_reads_it(app, client, patient):
+    # One list of yes and no words (fields.TICKED, UNTICKED) for the form, JSON and a file.
+    text = "date,mood,self_harm\n2025-01-01,5, On \n2025-01-02,5,OFF\n2025-01-03,5,\n"
+    import_id = pending_id(upload(client, text))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    with app.app_context():
+        rows = get_db().execute("select day, self_harm from checkins order by day").fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("2025-01-01", 1), ("2025-01-02", 0), ("2025-01-03", None)
+    ]  # fmt: skip
+
+
 # Preview, confirm, cancel ---------------------------------------------------------------
 
 
