@@ -321,11 +321,11 @@ def find_columns(keys):
         columns = Columns(
             date_col,
             mood_col,
-            title=find_column(keys, DAYLIO_HEADERS[:1]),
-            note=find_column(keys, DAYLIO_HEADERS[1:2]),
-            tags=find_column(keys, DAYLIO_HEADERS[2:3]),
+            title=find_column(keys, (DAYLIO_HEADERS["title"],)),
+            note=find_column(keys, (DAYLIO_HEADERS["note"],)),
+            tags=find_column(keys, (DAYLIO_HEADERS["tags"],)),
             tags_sep="|",
-            time=find_column(keys, DAYLIO_HEADERS[3:]),
+            time=find_column(keys, (DAYLIO_HEADERS["time"],)),
         )
     else:
         columns = Columns(

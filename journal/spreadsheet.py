@@ -35,10 +35,10 @@ NOTE_HEADERS = ("reflection", "note", "notes")
 ANSWERS = ("anxiety", "energy", "sleep_hours", "self_harm")
 TAGS_HEADERS = ("tags",)
 DAYLIO_DATE = "full_date"
-# Daylio's note title, note, activities and time of the entry, read in its export only.
-DAYLIO_HEADERS = ("note_title", "note", "activities", "time")
+# The columns read in Daylio's export only, by what each holds.
+DAYLIO_HEADERS = {"title": "note_title", "note": "note", "tags": "activities", "time": "time"}
 READ_KEYS = (*DATE_HEADERS, *MOOD_HEADERS, *NOTE_HEADERS, *TAGS_HEADERS, *ANSWERS, "private",
-             DAYLIO_DATE, *DAYLIO_HEADERS)  # fmt: skip
+             DAYLIO_DATE, *DAYLIO_HEADERS.values())  # fmt: skip
 
 # The heading of a symptom column in checkins.csv whose name would be read as another column
 # ("Tags (symptom)"); the import reads such a column as none of its own.
