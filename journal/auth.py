@@ -179,10 +179,13 @@ def create_account(form, role, invitation=None):
     return home_url(user)
 
 
-ANOTHER_SIGNED_IN = (
+# A form sent from a tab left open while someone else signed in on the browser; ends with
+# what to do after logging out.
+ANOTHER_SIGNED_IN_THEN = (
     "Another account is signed in on this browser, so nothing was done. Log out first (the "
-    "button is at the foot of the page), then send this again."
+    "button is at the foot of the page), then {}."
 )
+ANOTHER_SIGNED_IN = ANOTHER_SIGNED_IN_THEN.format("send this again")
 
 
 def sent_for_another(form):
@@ -408,10 +411,7 @@ PENDING = "two_factor_pending"
 # The pending step that signed this browser in, so that its code form sent again (a double
 # tap, Back and Sign in) goes on rather than being taken for another person's (second_step).
 SIGNED_IN_STEP = "two_factor_step"
-ANOTHER_SIGNED_IN_STEP = (
-    "Another account is signed in on this browser, so nothing was done. Log out first (the "
-    "button is at the foot of the page), then log in again."
-)
+ANOTHER_SIGNED_IN_STEP = ANOTHER_SIGNED_IN_THEN.format("log in again")
 PENDING_SECONDS = 5 * 60
 
 
@@ -443,6 +443,11 @@ def pending_signin():
     return row, pending
 
 
+def code_page(form, step):
+    """The code form, carrying the pending `step` it answers (see `second_step`)."""
+    return render_template("auth/two_factor.html", form=form, step=step)
+
+
 @bp.route("/2fa", methods=["GET", "POST"])
 def second_step():
     """The second step of signing in: a code from the app, or a recovery code.
@@ -457,17 +462,17 @@ def second_step():
             return redirect(home_url(current_user))
         form = two_factor.CodeForm()
         form.form_errors.append(ANOTHER_SIGNED_IN_STEP)
-        return render_template("auth/two_factor.html", form=form, step=sent_step), 400
+        return code_page(form, sent_step), 400
     form = two_factor.CodeForm()
     if form.is_submitted() and not form.validate():  # bad input: 400 whoever sends it
-        return render_template("auth/two_factor.html", form=form, step=sent_step), 400
+        return code_page(form, sent_step), 400
     row, pending = pending_signin()
     if row is None:
         flash("Please log in again: the code is asked for within 5 minutes of the password.")
         return redirect(url_for("auth.login"))
     step = pending.get("step", "")
     if not form.is_submitted():
-        return render_template("auth/two_factor.html", form=form, step=step)
+        return code_page(form, step)
     db, address = get_db(), request.remote_addr or "unknown"
     wait = two_factor.wait(db, row["email"], address)
     if wait:
@@ -476,13 +481,12 @@ def second_step():
             "Too many wrong codes. For your account's safety, please wait "
             f"about {plural(minutes, 'minute')} and try again."
         )
-        headers = {"Retry-After": str(wait)}
-        return render_template("auth/two_factor.html", form=form, step=step), 429, headers
+        return code_page(form, step), 429, {"Retry-After": str(wait)}
     how = two_factor.check(db, row["id"], form.code.data)
     if how is None:
         two_factor.failed(db, row["email"], address)
         form.code.errors.append("That code does not match, or was used already.")
-        return render_template("auth/two_factor.html", form=form, step=step), 400
+        return code_page(form, step), 400
     two_factor.succeeded(db, row["email"])
     session.pop(PENDING, None)
     sign_in(User(row), remember=pending["remember"], how=f"password and {how}")
