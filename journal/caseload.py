@@ -100,7 +100,7 @@ def review(today, points, first_session, flags, lived=None):
     # moved west): it is still their latest check-in, checked in 0 days ago.
     last = max((d for d, _ in points), default=None)
     silent = max(0, (today - last).days) if last else None
-    recent = windows.recent_mean(points, today if lived is None else max(today, lived))
+    recent = windows.recent_mean(points, lived or today)
     base = windows.baseline(points, first_session)
     reasons = []
     latest_flag = None

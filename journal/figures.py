@@ -1004,7 +1004,7 @@ def cards(data, base, phq9, lived=None):
     has started may be dated too: the recent mean's 7 days end on it, as the report's do."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
     today = max(data["today"], points[-1][0]) if points else data["today"]
-    recent = windows.recent_mean(points, data["today"] if lived is None else lived)
+    recent = windows.recent_mean(points, lived or data["today"])
     last_session = date.fromisoformat(sessions[-1]["day"]) if sessions else None
     return {
         "recent_mean": recent,
