@@ -21,10 +21,11 @@ from contextlib import contextmanager
 
 import pytest
 from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
+from jinja2 import BytecodeCache
 from live import FAST_HASH, ROOT, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
 
-from journal import clock, create_app
+from journal import Journal, clock, create_app
 
 # Debian's chromium, as the Makefile installs it. TEST_CHROMIUM names another build of the
 # same Chromium for a local run: Debian's `chromium-headless-shell` (what Playwright itself
@@ -48,6 +49,25 @@ TEST_CONFIG = {
     # turns the rule on for its own tests.
     "REQUIRE_2FA_FOR_STAFF": False,
 }
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each template compiled once per test process and kept in memory, for every app a test
+    builds (about 90 in a run, each of which compiled all its templates again: a twentieth of
+    the run). Jinja keys a template's code by its name and checks it against the source."""
+
+    def __init__(self):
+        self.codes = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.codes:  # (a changed source's checksum differs: recompiled)
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+Journal.jinja_options = {**Journal.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
 def pytest_configure(config):
@@ -332,10 +352,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    """A phone's screen, 390 by 844 CSS pixels, touch. Drawn at one device pixel per CSS pixel:
+    the layout a test sees is the same at any pixel density (no test compares pictures), and
+    Chromium's drawing at two took a sixth more of its CPU, the most of any test run's time."""
     return {
         **browser_context_args,
         "viewport": {"width": 390, "height": 844},
         "is_mobile": True,
         "has_touch": True,
-        "device_scale_factor": 2,
+        "device_scale_factor": 1,
     }
