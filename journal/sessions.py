@@ -392,19 +392,17 @@ def sent_again(form, row):
     if row["updated_at"] != row["created_at"]:
         # Edited since this form saved it: an answer of the form that differs from it may be
         # the edit's old value rather than a change, and saving it back would undo the edit.
-        note = (
-            f"This form already saved this session (#{row['number']}), so no second one was "
-            "made, and the session was edited after this form saved it. This is the session "
-            "as it is saved now, with the answers of this form that differ from it on top: "
-            "check each of them before you save, or leave this page to keep the session as "
-            "it is. To log another session, use Log a session."
+        what = (
+            ", and the session was edited after this form saved it. This is the session as it "
+            "is saved now, with the answers of this form that differ from it on top: check "
+            "each of them before you save, or leave this page to keep the session as it is."
         )
     else:
-        note = (
-            f"This form already saved this session (#{row['number']}), so no second one was "
-            "made. This is that session with what you changed on top: save to update it. To "
-            "log another session, use Log a session."
-        )
+        what = ". This is that session with what you changed on top: save to update it."
+    note = (
+        f"This form already saved this session (#{row['number']}), so no second one was made"
+        f"{what} To log another session, use Log a session."
+    )
     return reshown(form, row, given, note)
 
 
