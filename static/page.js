@@ -92,11 +92,11 @@ export function enhancePage() {
     });
   }
 
-  // A form sent back with mistakes: the focus starts on its summary (announced as an alert),
-  // so the next Tab, or a swipe of a screen reader, goes to the first thing to put right
-  // rather than to the top of the page. Crisis resources, below, come first when shown. A
-  // file refused at /import lists what to fix in it the same way.
-  const summary = document.getElementById("error-summary") || document.getElementById("import-problems");
+  // A form sent back with mistakes, or a file refused at /import: the focus starts on the box
+  // that lists what to put right (`data-summary`, announced as an alert), so the next Tab, or
+  // a swipe of a screen reader, goes to the first thing to fix rather than to the top of the
+  // page. Crisis resources, below, come first when shown.
+  const summary = document.querySelector("[data-summary]");
   if (summary) {
     summary.tabIndex = -1;
     summary.focus();

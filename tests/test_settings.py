@@ -166,7 +166,9 @@ def test_bad_password_change(app, client, patient, data, message):
     # On a phone the password section is two screens down: a summary of what was wrong comes
     # first, above "Your days", linking to the field.
     page = response.text
-    summary = page.index('<div class="error form-error" role="alert" id="error-summary">')
+    summary = page.index(
+        '<div class="error form-error" data-summary role="alert" id="error-summary">'
+    )
     assert summary < page.index('id="general"')
     assert re.search(r'<li><a href="#(current_password|new_password|confirm)">', page[summary:])
 
