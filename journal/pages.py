@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from wtforms import Form
 
-from . import crisis, numbers
+from . import crisis, drafts, numbers
 from .data import health
 from .db import get_db
 from .fields import wants_json
@@ -82,6 +82,7 @@ def init_app(app):
         ),
     )
     app.after_request(security_headers)
+    app.after_request(drafts.confirm_saved)
     limit = numbers.megabytes(app.config["MAX_CONTENT_LENGTH"])
     for status, title, message in (
         (400, "Something in that request was not right", "Nothing was saved. Please try again."),

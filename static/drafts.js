@@ -9,7 +9,8 @@
 //
 // A draft is the signed-in patient's (their queue tag, as the check-in queue's): it is put
 // back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
-// whose Save reached the journal is deleted on the next page; one whose Save reached the
+// whose Save reached the journal is deleted on the next page (the journal's answer named the
+// Save's token: journal/drafts.py), whichever opens first; one whose Save reached the
 // log-in page instead, or never reached the journal at all (offline: the browser's own error
 // page), is held until its writer opens that form again. One never sent (the tab closed, the
 // phone's browser dropped it while another app was open, a reload, a tap on another page) is
@@ -71,8 +72,9 @@ export const drafts = {
   },
 };
 
-// Never kept: the form's token, and a check-in's key for its next save (a new one each page).
-const NOT_KEPT = new Set(["csrf_token", "idempotency_key"]);
+// Never kept: the form's token, a check-in's key for its next save (a new one each page), and
+// the token of the draft's own last Save.
+const NOT_KEPT = new Set(["csrf_token", "idempotency_key", "draft"]);
 const kept = (e) => e.name && !NOT_KEPT.has(e.name) && e.type !== "submit" && e.type !== "file";
 
 function fieldsOf(form) {
@@ -166,8 +168,40 @@ function differs(kept, shown, form) {
 // is held here, for its writer to find in that form again (the log-in leads back to it).
 const onLogInPage = () => window.location.pathname === "/auth/login";
 
+// The journal's answer to a Save it stored names that Save's token in this cookie
+// (journal/drafts.py): the draft goes on whichever page opens next, even one left before the
+// Save's own next page had run this script (Back tapped at once, on a slow phone).
+const SAVED_COOKIE = "draft_saved";
+
+function savedToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(`${SAVED_COOKIE}=`));
+  if (!found) return null;
+  document.cookie = `${SAVED_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict`;
+  return found.slice(SAVED_COOKIE.length + 1);
+}
+
+// A new token for each Save, sent in the form's `draft` field.
+function tokenFor(form) {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const token = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  let field = form.elements.draft;
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "draft";
+    form.append(field);
+  }
+  field.value = token;
+  return token;
+}
+
 export function keepDrafts() {
   const all = readAll();
+  const savedAs = savedToken();
+  if (savedAs) {
+    for (const [id, draft] of Object.entries(all)) if (draft.token === savedAs) delete all[id];
+    writeAll(all);
+  }
   if (onLogInPage()) {
     for (const draft of Object.values(all)) if (draft.sent) draft.held = "signed-out";
     writeAll(all);
@@ -257,18 +291,18 @@ export function keepDrafts() {
     delete now[here];
     writeAll(now);
   };
-  const save = (sent) => {
+  const save = (sent, token = null) => {
     const now = readAll();
-    now[here] = { owner, at: Date.now(), sent, held: false, fields: fieldsOf(form) };
+    now[here] = { owner, at: Date.now(), sent, token, held: false, fields: fieldsOf(form) };
     writeAll(now);
   };
   let timer = null;
   // Words typed here that no Save, Cancel or emptying has taken since.
   let typedHere = false;
-  const settle = (sent) => {
+  const settle = (sent, token = null) => {
     clearTimeout(timer);
     timer = null;
-    save(sent);
+    save(sent, token);
   };
   const typed = () => {
     typedHere = true;
@@ -279,7 +313,7 @@ export function keepDrafts() {
   form.addEventListener("change", typed);
   form.addEventListener("submit", () => {
     typedHere = false;
-    settle(true);
+    settle(true, tokenFor(form));
   });
   window.addEventListener("pagehide", () => {
     // Logged out in another tab: leaving this one (its box losing the focus is a change too)

@@ -313,6 +313,44 @@ def test_back_after_a_saved_session_offers_no_copy_of_it_to_save_again(page, liv
     assert len(stored(live_server, email)) == 1
 
 
+def test_back_tapped_before_the_saved_session_s_page_ran_its_script_offers_no_copy(
+    browser, browser_context_args, live_server
+):
+    """On a slow phone, Back tapped as the saved session's page arrived, before its script
+    ran: only that page's message had said the Save was stored, so the form opened again said
+    the Save had not reached the journal and put the saved answers back. The journal's answer
+    to the Save says so itself now (a cookie naming the Save's token)."""
+    context = browser.new_context(**browser_context_args, service_workers="block")
+    page = context.new_page()
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    held = []  # the saved session's page's scripts, never answered until it is left
+
+    def hold_after_save(route):
+        if re.search(r"/sessions/\d+$", route.request.headers.get("referer", "")):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"\.js$"), hold_after_save)
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("56")
+    tap_scale(page, "Mood before the session", 3)
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    page.go_back(wait_until="commit")
+    assert held, "the saved session's page ran its script before Back"
+    for route in held:
+        route.abort()
+    expect(page).to_have_url(re.compile(r"/sessions/new$"))
+    expect(page.get_by_role("button", name="Save session")).to_be_visible()
+    expect(scale_radio(page, "Mood before the session", 3)).not_to_be_checked()
+    expect(page.locator("#draft-note")).to_have_count(0)
+    assert len(stored(live_server, email)) == 1
+    context.close()
+
+
 def test_words_changed_on_a_refused_save_s_page_come_back_after_a_reload(page):
     """A Save refused (no dose), the intention then changed on that page, and the page
     reloaded: the browser sent the first Save again and its page showed the first words, the
