@@ -24,6 +24,7 @@ from .data import checkins as checkin_data
 from .data import connect, users
 from .data import sessions as session_data
 from .migrations import migrate
+from .passwords import hash_method
 
 DEMO_EMAIL = "demo@afterglow.example"
 DEMO_PASSWORD = "afterglow-demo"  # noqa: S105 (a published demo account)
@@ -197,8 +198,7 @@ def seed_demo_command():
     db = connect(current_app.config["DATABASE"])
     try:
         migrate(db)
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        counts = seed(db, timezones.local_today(DEMO_TIMEZONE), method)
+        counts = seed(db, timezones.local_today(DEMO_TIMEZONE), hash_method())
     finally:
         db.close()
     click.echo(

@@ -31,17 +31,29 @@ CHANGE_PASSWORD_HINT = (
 )
 
 
+def hash_method():
+    """The werkzeug method passwords are hashed with: PASSWORD_HASH_METHOD, scrypt unless set
+    (tests set a cheap one)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 def hash_password(password):
-    """A werkzeug hash of `password` (method from config, so tests can use a cheap one)."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    return generate_password_hash(password, method=method)
+    """A werkzeug hash of `password`, by `hash_method()`."""
+    return generate_password_hash(password, method=hash_method())
+
+
+def dummy_hash():
+    """A hash to check against when the email is unknown, by the method real ones are checked
+    with, so both cases take the same time (it was always scrypt: under another configured
+    method an unknown address took longer, and said it was unknown)."""
+    return _dummy_hash(hash_method())
 
 
 @cache
-def dummy_hash():
-    """A hash to check against when the email is unknown, so both cases take the same time.
-    Made on first use, not at import (scrypt costs a noticeable fraction of a second)."""
-    return generate_password_hash("not a real password", method="scrypt")
+def _dummy_hash(method):
+    """Made on first use of each method, not at import (scrypt costs a noticeable fraction
+    of a second)."""
+    return generate_password_hash("not a real password", method=method)
 
 
 @cache

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
+from conftest import FAST_HASH, PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
 from factories import signed_in
 from wtforms import Form
 from wtforms.widgets import Select
@@ -200,6 +200,22 @@ def test_login_failure_says_the_same_for_both(client, auth, email, password):
     assert response.status_code == 400
     assert "That email and password don&#39;t match an account." in response.text
     assert f'value="{email}"' in response.text
+
+
+@pytest.mark.parametrize("method", [FAST_HASH, "pbkdf2:sha256:2000", "scrypt"])
+def test_an_unknown_address_is_checked_by_the_method_real_passwords_are(app, method):
+    """The hash an unknown address's password is checked against is made as a real one is:
+    it was always scrypt, so under another configured method the answer took another time."""
+    from werkzeug.security import check_password_hash
+
+    from journal.passwords import dummy_hash, hash_password
+
+    app.config["PASSWORD_HASH_METHOD"] = method
+    with app.app_context():
+        dummy, real = dummy_hash(), hash_password("a real password")
+    assert dummy.split("$")[0] == real.split("$")[0]  # method and its cost, as werkzeug wrote
+    assert dummy.startswith(method)
+    assert check_password_hash(dummy, "not a real password")
 
 
 def test_login_missing_fields(client):
