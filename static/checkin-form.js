@@ -5,6 +5,7 @@ import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answe
 import { openingDays } from "./checkin-days.js";
 import { checkinQueue } from "./checkin-store.js";
 import { NOT_SENT, newKey, retryLater, send, sessionFrom } from "./checkin-sync.js";
+import { drafts } from "./drafts.js";
 import { signedIn } from "./signed-in.js";
 import { dayLabel, say, statusLine } from "./status.js";
 
@@ -142,6 +143,9 @@ export function startCheckinForm() {
       if (token && session.token) token.value = session.token; // refreshed if it had expired
       if (response.ok) {
         const answer = await response.json();
+        // Saved (or saved before, by this key): its draft goes now. The day's page that
+        // follows may be left (Back) before its script runs, and no cookie names this Save.
+        drafts.saved(form);
         leaving = true;
         location.assign(`/entries/${answer.day}`);
       } else if (session.gone) {

@@ -63,11 +63,27 @@ function writeAll(all) {
 // tab, takes it away, and nothing of theirs may be written here after it.
 const stillHere = (owner) => signedIn.read()?.owner === owner;
 
+// The draft whose Save sent `token` goes from `all`: the journal has it.
+function forgetSaved(all, token) {
+  for (const [id, draft] of Object.entries(all)) if (draft.token === token) delete all[id];
+}
+
 export const drafts = {
   // Every draft of `owner` goes (logging out).
   forget(owner) {
     const all = readAll();
     for (const [id, draft] of Object.entries(all)) if (draft.owner === owner) delete all[id];
+    writeAll(all);
+  },
+  // The Save of `form` was stored, as the journal told the page's own script (the check-in,
+  // sent by script: its answer is JSON, not a redirect, so it sets no draft_saved cookie):
+  // the draft that Save sent goes now, not on a next page that Back may leave before its
+  // script runs.
+  saved(form) {
+    const token = form.elements.draft?.value;
+    if (!token) return;
+    const all = readAll();
+    forgetSaved(all, token);
     writeAll(all);
   },
 };
@@ -199,7 +215,7 @@ export function keepDrafts() {
   const all = readAll();
   const savedAs = savedToken();
   if (savedAs) {
-    for (const [id, draft] of Object.entries(all)) if (draft.token === savedAs) delete all[id];
+    forgetSaved(all, savedAs);
     writeAll(all);
   }
   if (onLogInPage()) {

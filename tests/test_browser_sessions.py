@@ -368,3 +368,44 @@ def test_words_changed_on_a_refused_save_s_page_come_back_after_a_reload(page):
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
     expect(page.get_by_label("Your intention")).to_have_value(words)
     expect(page.get_by_label("Your intention")).to_be_visible()
+
+
+def test_back_tapped_before_the_saved_check_in_s_page_ran_its_script_offers_no_copy(
+    browser, browser_context_args, live_server
+):
+    """The check-in is sent by its page's script, whose answer (JSON, not a redirect) named no
+    draft token: Back tapped as the saved day's page arrived, before its script ran, reopened
+    the check-in saying its Save had not reached the journal, with the saved words put back
+    (and a second Save added them to the day again)."""
+    context = browser.new_context(**browser_context_args, service_workers="block")
+    page = context.new_page()
+    email = sign_up(page)
+    page.goto("/checkin")
+    held = []  # the saved day's page's scripts, never answered until it is left
+
+    def hold_after_save(route):
+        if re.search(r"/entries/[0-9-]+$", route.request.headers.get("referer", "")):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"\.js$"), hold_after_save)
+    tap_scale(page, "Mood today", 4)
+    page.get_by_label("Reflection", exact=True).fill(FIRST_WORDS)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(page).to_have_url(re.compile(r"/entries/[0-9-]+$"))
+    page.go_back(wait_until="commit")
+    assert held, "the saved day's page ran its script before Back"
+    for route in held:
+        route.abort()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    page.wait_for_load_state("load")
+    # The day as saved (its own form, "Save changes"), with nothing said about a lost Save.
+    expect(page.get_by_role("button", name="Save changes")).to_be_visible()
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.locator("#replaced-words")).to_be_hidden()
+    rows = live_server.query(
+        "select reflection from checkins join users on users.id = user_id where email = ?", email
+    )
+    assert rows == [(FIRST_WORDS,)]
+    context.close()
