@@ -329,6 +329,14 @@ export function keepDrafts() {
   form.addEventListener("change", typed);
   form.addEventListener("submit", () => {
     typedHere = false;
+    // Logged out in another tab: this Save goes to the log-in page, and it wrote the words
+    // back onto the device after the log-out had deleted them (an idle sign-out leaves the
+    // note of who was signed in, and its Save is still kept for its writer).
+    if (!stillHere(owner)) {
+      clearTimeout(timer);
+      timer = null;
+      return;
+    }
     settle(true, tokenFor(form));
   });
   window.addEventListener("pagehide", () => {

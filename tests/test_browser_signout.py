@@ -156,3 +156,21 @@ def test_words_open_in_another_tab_are_not_kept_again_after_logging_out(page, co
     page.goto("/auth/login")  # the first tab, left
     register(page)  # the next person
     assert SECRET not in str(page.evaluate("({...localStorage})"))
+
+
+def test_words_saved_in_another_tab_after_logging_out_are_not_kept(page, context):
+    """Save tapped in a tab left open after logging out in another: the journal sends it to
+    the log-in page, and the Save had written the words back onto the device, held there for
+    a day for whoever signs in next to find in its storage (a Save after an idle sign-out,
+    which leaves the note of who was signed in, still keeps them for their writer)."""
+    register(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill(SECRET)
+    other = context.new_page()
+    other.goto("/entries")
+    log_out(other)
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    page.wait_for_load_state("load")
+    assert SECRET not in str(page.evaluate("({...localStorage})"))
