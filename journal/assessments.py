@@ -44,7 +44,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
-from . import clock, crisis, figures, instruments, timezones, windows
+from . import clock, crisis, drafts, figures, instruments, timezones, windows
 from .access import owned_or_404
 from .data import assessments as assessment_data
 from .db import get_db, page_of, write_transaction
@@ -259,11 +259,13 @@ def take(kind):
             if instruments.needs_crisis_resources(kind, form.answers()):
                 crisis.flag("assessment", earlier)
             flash(f"This {instrument.title} was already saved from this form: saved once.")
+            drafts.stored()
             return redirect(url_for("assessments.result", assessment_id=earlier))
         if saved:
             if instruments.needs_crisis_resources(kind, answers):
                 crisis.flag("assessment", assessment_id)
             flash(f"Saved your {instrument.title} for {day_text(day)}.")
+            drafts.stored()
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})

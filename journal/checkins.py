@@ -67,7 +67,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.validators import ValidationError
 
-from . import clock, crisis, rules, timezones
+from . import clock, crisis, drafts, rules, timezones
 from .access import owned_or_404, owned_page
 from .checkin_form import (
     COLUMNS,
@@ -300,6 +300,7 @@ def announce(day, values, verb):
 def after_save(day, values, verb):
     """Redirect to the saved day; ask that page to show crisis resources when called for."""
     announce(day, values, verb)
+    drafts.stored()
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 
 
@@ -473,6 +474,7 @@ def answer_sent(day, status, verb=None, values=None, live=True):
         flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
     else:
         flash(f"Your check-in for {day_text(day)} was already saved.")
+        drafts.stored()
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 
 

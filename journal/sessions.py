@@ -54,7 +54,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import clock, crisis, figures, timezones
+from . import clock, crisis, drafts, figures, timezones
 from .access import owned_or_404, owned_page
 from .data import sessions as session_data
 from .db import get_db, write_transaction
@@ -254,6 +254,7 @@ def after_save(row_id, verb):
         crisis.flag("session", row_id)
     day = timezones.parse_day(row["day"])
     flash(f"{verb} session #{row['number']}, {day_text(day, 'weekday_year')}.")
+    drafts.stored()
     return redirect(url_for("sessions.detail", id=row_id))
 
 
@@ -304,6 +305,7 @@ def new():
             if needs_crisis_resources(earlier):
                 crisis.flag("session", earlier["id"])
             flash(f"Session #{earlier['number']} was already saved from this form: saved once.")
+            drafts.stored()
             return redirect(url_for("sessions.detail", id=earlier["id"]))
         return sent_again(form, earlier)
     now = clock.now()

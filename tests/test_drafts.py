@@ -74,3 +74,16 @@ def test_a_save_sent_over_https_sends_its_cookie_only_over_https(app, client, pa
     app.config["HTTPS"] = True
     response = client.post("/checkin", data={"date": YESTERDAY, "mood": "6", "draft": TOKEN})
     assert "Secure" in saved_cookie(response).split("; ")
+
+
+def test_an_answer_that_stored_nothing_names_no_token_though_it_leaves_a_message(
+    client, patient
+):
+    """Deleting a session leaves a message for the next page, as a Save does, and is no Save
+    (a message alone once said so, and a message left from an earlier request too)."""
+    session(client, YESTERDAY)
+    with client.session_transaction() as kept:
+        kept["_flashes"] = [("message", "Left from an earlier request.")]
+    response = client.post("/sessions/1/delete", data={"draft": TOKEN})
+    assert response.status_code == 302
+    assert saved_cookie(response) is None
