@@ -313,6 +313,30 @@ def test_back_after_a_saved_session_offers_no_copy_of_it_to_save_again(page, liv
     assert len(stored(live_server, email)) == 1
 
 
+def hold_the_scripts_of(page, next_page):
+    """Leave the scripts of the page whose address matches `next_page` (the one a Save leads
+    to) unanswered, as a slow phone would not have run them yet: the held requests. The page's
+    context must fetch scripts from the server (`service_workers="block"`), not its cache."""
+    held = []
+
+    def hold(route):
+        if re.search(next_page, route.request.headers.get("referer", "")):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"\.js$"), hold)
+    return held
+
+
+def back_before_its_script_ran(page, held):
+    """Tap Back while the page a Save led to still waits for its scripts (`held`)."""
+    page.go_back(wait_until="commit")
+    assert held, "the page after the Save ran its script before Back"
+    for route in held:
+        route.abort()
+
+
 def test_back_tapped_before_the_saved_session_s_page_ran_its_script_offers_no_copy(
     browser, browser_context_args, live_server
 ):
@@ -324,25 +348,14 @@ def test_back_tapped_before_the_saved_session_s_page_ran_its_script_offers_no_co
     page = context.new_page()
     email = sign_up(page)
     page.goto("/sessions/new")
-    held = []  # the saved session's page's scripts, never answered until it is left
-
-    def hold_after_save(route):
-        if re.search(r"/sessions/\d+$", route.request.headers.get("referer", "")):
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"\.js$"), hold_after_save)
+    held = hold_the_scripts_of(page, r"/sessions/\d+$")
     page.get_by_text("Esketamine (Spravato)").tap()
     page.get_by_label("How it was given").select_option("intranasal")
     page.get_by_label("Total dose in mg").fill("56")
     tap_scale(page, "Mood before the session", 3)
     page.get_by_role("button", name="Save session").tap()
     expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
-    page.go_back(wait_until="commit")
-    assert held, "the saved session's page ran its script before Back"
-    for route in held:
-        route.abort()
+    back_before_its_script_ran(page, held)
     expect(page).to_have_url(re.compile(r"/sessions/new$"))
     expect(page.get_by_role("button", name="Save session")).to_be_visible()
     expect(scale_radio(page, "Mood before the session", 3)).not_to_be_checked()
@@ -381,23 +394,12 @@ def test_back_tapped_before_the_saved_check_in_s_page_ran_its_script_offers_no_c
     page = context.new_page()
     email = sign_up(page)
     page.goto("/checkin")
-    held = []  # the saved day's page's scripts, never answered until it is left
-
-    def hold_after_save(route):
-        if re.search(r"/entries/[0-9-]+$", route.request.headers.get("referer", "")):
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"\.js$"), hold_after_save)
+    held = hold_the_scripts_of(page, r"/entries/[0-9-]+$")
     tap_scale(page, "Mood today", 4)
     page.get_by_label("Reflection", exact=True).fill(FIRST_WORDS)
     page.get_by_role("button", name="Save check-in").tap()
     expect(page).to_have_url(re.compile(r"/entries/[0-9-]+$"))
-    page.go_back(wait_until="commit")
-    assert held, "the saved day's page ran its script before Back"
-    for route in held:
-        route.abort()
+    back_before_its_script_ran(page, held)
     expect(page).to_have_url(re.compile(r"/checkin$"))
     page.wait_for_load_state("load")
     # The day as saved (its own form, "Save changes"), with nothing said about a lost Save.
