@@ -58,7 +58,6 @@ Decisions where DESIGN.md and STYLE.md are silent:
 import math
 import threading
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from datetime import date, timedelta
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -189,11 +188,7 @@ def _freeze_layout(fig: Figure) -> Figure:
     the same figure would come out a few thousandths of a point apart; a frozen layout makes
     every save of a figure, and of a figure built from the same data, byte-identical.
     """
-    # The layout alone, as a draw runs it first (a figure too small to lay out is left as a
-    # draw leaves it): drawing every artist too (draw_without_rendering) was a quarter of
-    # building a chart, and changed no byte of what is saved.
-    with suppress(ValueError):
-        fig.get_layout_engine().execute(fig)
+    fig.draw_without_rendering()  # lays the figure out once, with its constrained layout
     fig.set_layout_engine("none")
     return fig
 
