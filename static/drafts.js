@@ -328,15 +328,11 @@ export function keepDrafts() {
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
   form.addEventListener("submit", () => {
-    typedHere = false;
     // Logged out in another tab: this Save goes to the log-in page, and it wrote the words
     // back onto the device after the log-out had deleted them (an idle sign-out leaves the
     // note of who was signed in, and its Save is still kept for its writer).
-    if (!stillHere(owner)) {
-      clearTimeout(timer);
-      timer = null;
-      return;
-    }
+    if (!stillHere(owner)) return drop();
+    typedHere = false;
     settle(true, tokenFor(form));
   });
   window.addEventListener("pagehide", () => {
