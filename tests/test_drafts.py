@@ -76,9 +76,7 @@ def test_a_save_sent_over_https_sends_its_cookie_only_over_https(app, client, pa
     assert "Secure" in saved_cookie(response).split("; ")
 
 
-def test_an_answer_that_stored_nothing_names_no_token_though_it_leaves_a_message(
-    client, patient
-):
+def test_an_answer_that_stored_nothing_names_no_token_though_it_leaves_a_message(client, patient):
     """Deleting a session leaves a message for the next page, as a Save does, and is no Save
     (a message alone once said so, and a message left from an earlier request too)."""
     session(client, YESTERDAY)
