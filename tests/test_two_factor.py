@@ -22,7 +22,7 @@ from factories import (
     therapist,
 )
 
-from journal import clock
+from journal import clock, qr
 
 HEALTH = "A reflection only the patient and their therapist should read"
 
@@ -119,6 +119,20 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     again = client.get("/settings/2fa")
     assert "Recovery codes left: <strong>10</strong> of 10." in again.text
     assert "Your recovery codes" not in again.text and "secret" not in again.text
+
+
+def test_a_qr_code_drawn_again_is_the_one_kept_and_each_text_has_its_own():
+    """The set-up page draws the same secret's code on every reload and wrong code: it is kept
+    (journal/qr.py), the same markup as drawn afresh, and never another text's or label's."""
+    text = "otpauth://totp/Afterglow:pat%40example.com?secret=AAAABBBBCCCCDDDD&issuer=Afterglow"
+    first = qr.qr_svg(text, "QR code for your authenticator app")
+    assert qr.qr_svg(text, "QR code for your authenticator app") is first
+    assert qr.qr_svg.__wrapped__(text, "QR code for your authenticator app") == first
+    other = qr.qr_svg(text.replace("AAAA", "EEEE"), "QR code for your authenticator app")
+    assert other != first
+    relabelled = qr.qr_svg(text, "QR code of the link")
+    assert 'aria-label="QR code of the link"' in relabelled and relabelled != first
+    assert qr.qr_svg.cache_info().maxsize == qr.QR_KEPT
 
 
 @pytest.mark.parametrize("password", ["", "not the password!"], ids=["missing", "wrong"])
