@@ -187,12 +187,8 @@ def _freeze_layout(fig: Figure) -> Figure:
     Constrained layout starts from the current positions on every draw, so a second save of
     the same figure would come out a few thousandths of a point apart; a frozen layout makes
     every save of a figure, and of a figure built from the same data, byte-identical.
-
-    The engine lays the figure out by itself, as a draw would first do (not SQL: matplotlib's
-    layout engine): the same positions, to the byte, as `draw_without_rendering()`, which
-    then drew every artist for nothing (about a sixth of a chart's time).
     """
-    fig.get_layout_engine().execute(fig)
+    fig.draw_without_rendering()  # lays the figure out once, with its constrained layout
     fig.set_layout_engine("none")
     return fig
 

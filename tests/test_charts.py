@@ -228,21 +228,6 @@ def test_svg_is_deterministic(name):
 
 
 @pytest.mark.parametrize("name", BUILDERS)
-def test_the_layout_is_the_one_a_first_draw_makes(name, monkeypatch):
-    """Charts are laid out by the layout engine alone (journal/charts.py `_freeze_layout`):
-    byte for byte what drawing the figure once, to lay it out, gives."""
-    laid_out = charts.to_svg(BUILDERS[name]())
-
-    def drawn_first(fig):
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        return fig
-
-    monkeypatch.setattr(charts, "_freeze_layout", drawn_first)
-    assert charts.to_svg(BUILDERS[name]()) == laid_out
-
-
-@pytest.mark.parametrize("name", BUILDERS)
 def test_changed_data_point_changes_svg(name):
     before = charts.to_svg(BUILDERS[name]())
     after = charts.to_svg(BUILDERS[name](**CHANGED[name]))
