@@ -535,9 +535,8 @@ def test_fonts_read_once_per_process_print_what_fonts_added_afresh_print(course,
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)
     sections = ("sessions", "windows", "flags", "reflections")
-    other = reports.build_pdf({**data, "name": "Жанна ψ ₿ 今日は 🙂 ﷽"}, sections)
-    assert "Жанна ψ" in pages(other)[0]
-    data["name"] = "Sam R. 明日 🌙"  # in the fallback fonts too, where they are installed
+    other = reports.build_pdf({**data, "name": "Жанна ψ ∯ ₪"}, sections)
+    assert "Жанна ψ ∯ ₪" in pages(other)[0]
     copied = reports.build_pdf(data, sections)
 
     def add_font(pdf, family, style, path):
