@@ -204,6 +204,27 @@ def test_the_header_and_menu_reflow_with_large_text_or_a_narrow_screen(page, pat
     assert sideways_overflow(page) <= 0
 
 
+@pytest.mark.parametrize("width", [360, 390])
+def test_a_mood_calendar_week_fits_the_screen_at_200_percent_text(page, width):
+    # A day's square took its width from its least height (2.5rem, 80 px at 200%), so a week
+    # holding a Sunday pushed the page sideways: the test above saw it only when run on one.
+    sign_up(page)
+    week = [today(page) - timedelta(days=n) for n in range(6, -1, -1)]
+    log_mood(page, week[0], 5)
+    page.goto("/progress?days=30")
+    page.set_viewport_size({"width": width, "height": 800})
+    text_at_200_percent(page)
+    calendar = page.locator("section.calendar")
+    shown = calendar.locator(".day .date").all_inner_texts()
+    assert shown[-7:] == [str(day.day) for day in week]  # every weekday, Sunday too
+    right = calendar.evaluate("e => e.getBoundingClientRect().right")
+    edges = calendar.locator(".day").evaluate_all(
+        "days => days.map(d => d.getBoundingClientRect().right)"
+    )
+    assert max(edges) <= right
+    assert sideways_overflow(page) <= 0
+
+
 # Forced colours (Windows' contrast themes) ---------------------------------------------------
 
 # What forced colours leave of an element's look: its colours, border, outline and underline.
