@@ -160,7 +160,8 @@ def lacks_glyphs(text):
 def _read_font(path, style):
     """fpdf2's reading of the DejaVu face at `path` in `style`, once per process: its metrics,
     cmap, character widths and glyph ids. Reading them walks every glyph of the font: about
-    40 ms for each face, a fifth of a report's time. Never embedded itself:
+    10 ms for each face, a fifth of a short report's time (100 to 79 ms here; the tables
+    themselves are read again at output, where fontTools subsets them). Never embedded itself:
     `ReportDocument.load_font` gives each document a copy of its own.
 
     The fallback fonts are read afresh by each report that needs them (0.15 to 0.2 s a face):
