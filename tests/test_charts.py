@@ -650,6 +650,12 @@ def test_assessment_band_labels_are_present(theme):
     assert top.get_shared_x_axes().joined(top, bottom)
 
 
+@pytest.fixture(scope="module")
+def assessments_chart():
+    """One check-ups chart, drawn once for the tests below that only read it."""
+    return assessments()
+
+
 # Band edges from CLINICAL.md (Kroenke et al. 2001; Spitzer et al. 2006), written out here
 # rather than read from the code under test.
 @pytest.mark.parametrize(
@@ -675,10 +681,9 @@ def test_assessment_band_labels_are_present(theme):
         ("gad7", 21, "severe"),
     ],
 )
-def test_assessment_bands_follow_the_published_cut_offs(key, score, name):
-    fig = assessments()
+def test_assessment_bands_follow_the_published_cut_offs(assessments_chart, key, score, name):
     holding = []
-    for artist in fig.findobj():
+    for artist in assessments_chart.findobj():
         gid = artist.get_gid() or ""
         if gid.startswith(f"{key}-band-"):
             low, high = artist.get_y(), artist.get_y() + artist.get_height()
