@@ -523,32 +523,6 @@ def test_build_pdf_needs_no_app(course):
     assert "Sam R." in first
 
 
-def without_dates(pdf_bytes):
-    """The PDF with its creation date and the file id made from it blanked out."""
-    return re.sub(rb"/CreationDate \(D:[^)]*\)|/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"", pdf_bytes)
-
-
-def test_fonts_read_once_per_process_print_what_fonts_added_afresh_print(course, monkeypatch):
-    """Each report embeds its own copies of fonts read once per process (layout.load_font).
-    After a report that printed other characters, another report is byte for byte the one
-    fpdf2's own add_font makes: no glyph, width or subset of the first reaches it."""
-    with course["app"].app_context():
-        data = reports.report_data(person(1), START, TODAY)
-    sections = ("sessions", "windows", "flags", "reflections")
-    other = reports.build_pdf({**data, "name": "Жанна ψ ∯ ₪"}, sections)
-    assert "Жанна ψ ∯ ₪" in pages(other)[0]
-    copied = reports.build_pdf(data, sections)
-
-    def add_font(pdf, family, style, path):
-        pdf.add_font(family, style, str(path))
-
-    monkeypatch.setattr(reports.ReportDocument, "load_font", add_font)
-    added_afresh = reports.build_pdf(data, sections)
-    assert "Жанна" not in "\n".join(pages(added_afresh))
-    assert without_dates(copied) == without_dates(added_afresh)
-    assert without_dates(copied) != copied  # the dates were there to blank out
-
-
 def test_a_long_name_wraps_and_the_running_head_is_cut_short(course):
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)

@@ -28,16 +28,14 @@ python-bidi: typed order would print Hebrew backwards): legible for Hebrew, poor
 Han characters take the Japanese forms of the collection's first face.
 """
 
-import copy
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import matplotlib
 from bidi import get_display
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap
 
 PLACEHOLDER = "\u25a1"
 # Unicode's right-to-left bidi classes (Hebrew; Arabic, Syriac, Thaana...).
@@ -153,27 +151,6 @@ def lacks_glyphs(text):
     return PLACEHOLDER in printable(text) and PLACEHOLDER not in text
 
 
-# The fonts a document embeds
-
-
-@lru_cache(maxsize=len(FONT_FILES))
-def _read_font(path, style):
-    """fpdf2's reading of the DejaVu face at `path` in `style`, once per process: its metrics,
-    cmap, character widths and glyph ids. Reading them walks every glyph of the font: about
-    10 ms for each face, a fifth of a short report's time (100 to 79 ms here; the tables
-    themselves are read again at output, where fontTools subsets them). Never embedded itself:
-    `ReportDocument.load_font` gives each document a copy of its own.
-
-    The fallback fonts are read afresh by each report that needs them (0.15 to 0.2 s a face):
-    kept, a Noto Sans CJK face would hold about 17 MB in every server process."""
-    reader = FPDF()
-    reader.add_font("read", style, str(path))
-    font = reader.fonts[f"read{style}"]
-    font.close()  # each copy opens the file again: output subsets its font file in place
-    font.ttfont = None  # (and the tables read from it)
-    return font
-
-
 # The document
 
 
@@ -194,40 +171,13 @@ class ReportDocument(FPDF):
         self.running_head = running_head
         self.footer_text = footer
         for style, name in FONT_FILES.items():
-            self.load_font(FONT, style, FONT_DIR / name)
+            self.add_font(FONT, style, str(FONT_DIR / name))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=22)
         self.c_margin = 0
         self.set_creator("Afterglow")
         self.set_text_color(*TEXT)
         self._char_widths = {}
-
-    def load_font(self, family, style, path):
-        """Add the DejaVu face at `path` as `family` in `style`, as fpdf2's `add_font` would,
-        from the process's one reading of it (`_read_font`).
-
-        The copy shares only what no document changes (metrics, cmap, the font descriptor)
-        and has its own open font file, widths table, glyph ids, missing-glyph list and glyph
-        subset, so nothing one report prints reaches another's
-        embedded subset. tests/test_reports.py checks that a document made this way is byte
-        for byte the one `add_font` makes, after another document has used the same fonts.
-        (DejaVu is neither a colour font nor a CFF one, so what `add_font` does for those is
-        not needed here.)
-        """
-        read = _read_font(path, style)
-        font = copy.copy(read)
-        font.i = len(self.fonts) + 1
-        font.fontkey = f"{family}{style}"
-        font.ttfont = TTFont(
-            path, recalcTimestamp=False, fontNumber=read.collection_font_number, lazy=True
-        )
-        font.cw = copy.copy(read.cw)  # a defaultdict: reading an absent character adds it
-        font.glyph_ids = dict(read.glyph_ids)
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        font._hbfont = None
-        font.subset = SubsetMap(font)
-        self.fonts[font.fontkey] = font
 
     def _font_of(self, char, style):
         """The family that draws `char` in `style`: FONT, or the first fallback font with it.
