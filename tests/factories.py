@@ -24,6 +24,10 @@ from datetime import UTC, date, datetime, time
 RUN_DAY = os.environ.get("TEST_TODAY") or datetime.now(UTC).date().isoformat()
 NOW = datetime.combine(date.fromisoformat(RUN_DAY), time(12), UTC)
 TODAY = NOW.date()
+# A time zone where NOW is already tomorrow, all year: UTC+14 with no summer time, so NOW is
+# 02:00 tomorrow there. (In Auckland it is 01:00 tomorrow only in the southern summer: in its
+# winter it is 00:00, and nothing dated tomorrow has taken place yet.)
+DAY_AHEAD = "Pacific/Kiritimati"
 PASSWORD = "correct horse battery"
 ADMIN_PASSWORD = "the clinic's own passphrase"
 # Rows written straight into a database share one made-up time stamp.

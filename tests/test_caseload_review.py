@@ -17,6 +17,7 @@ from conftest import (
     traced,
 )
 from factories import (
+    DAY_AHEAD,
     NOW,
     TODAY,
     checkin,
@@ -275,18 +276,18 @@ def test_a_self_harm_answer_added_to_a_reviewed_day_from_the_queue_is_new(linked
 
 
 def test_after_a_move_west_the_day_already_lived_is_counted_and_reviewed(app):
-    """Robin checks in for Auckland's today (a day ahead of UTC at NOW), then moves to Los
+    """Robin checks in for Kiritimati's today (a day ahead of UTC at NOW), then moves to Los
     Angeles, where today is a day earlier. The card's 7 days end on that later day, as Robin's
     own progress page counts them, and marking Robin reviewed clears its flag: it was dated
     after the review's day, but saved before the review."""
     app.config["IDLE_MINUTES"] = 0
     doc = therapist(app)
-    pat = person(app, "pat@example.com", display_name="Robin", timezone="Pacific/Auckland")
+    pat = person(app, "pat@example.com", display_name="Robin", timezone=DAY_AHEAD)
     assert link(pat, invite_code(doc)).status_code == 302
     pid = user_id(app, "pat@example.com")
     for offset in range(-5, 1):
         checkin(pat, day(offset), 8)
-    checkin(pat, day(1), 2)  # Auckland's today at NOW
+    checkin(pat, day(1), 2)  # Kiritimati's today at NOW
     moved = {"timezone": "America/Los_Angeles", "window_days": "7", "clinic_phone": ""}
     assert pat.post("/settings", data=moved).status_code == 302
 
@@ -311,13 +312,13 @@ def test_after_a_move_west_the_day_already_lived_is_counted_and_reviewed(app):
 
 
 def test_after_a_move_west_a_review_covers_the_later_days_entries_too(app, linked):
-    """Robin saves a session, a check-in's words and a PHQ-9 on Auckland's today, then moves to
+    """Robin saves a session, a check-in's words and a PHQ-9 on Kiritimati's today, then moves to
     Los Angeles, where that day is still to come. Dr Rivera sees them and marks Robin reviewed:
     they were saved before the review, so "Since your last review" no longer lists them (it
     said "added or changed after your review" of all three until the day came)."""
     doc, pat, pid = linked
     moved = {"window_days": "7", "clinic_phone": ""}
-    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    assert pat.post("/settings", data={**moved, "timezone": DAY_AHEAD}).status_code == 302
     tomorrow = day(1)
     checkin(pat, tomorrow, 6, reflection="MOVED-CHECKIN-WORDS")
     session(pat, tomorrow, started_at=f"{tomorrow}T00:30", reflection="MOVED-SESSION-WORDS",
@@ -822,12 +823,12 @@ def test_the_patient_page_is_read_only_like_the_share_page(app, linked):
 
 
 def test_a_flag_still_needs_attention_after_the_patient_moves_west(app, linked):
-    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. A self-harm
-    # report on the Auckland date must not vanish from the card when the patient sets Los
-    # Angeles, where that date is still to come ("No check-ins yet", no flag, for up to a day).
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati, 04:00 today in Los Angeles (05:00 in summer).
+    # A self-harm report on the Kiritimati date must not vanish from the card when the patient sets
+    # Los Angeles, where that date is still to come ("No check-ins yet", no flag, for up to a day).
     doc, pat, pid = linked
     moved = {"window_days": "7", "clinic_phone": ""}
-    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    assert pat.post("/settings", data={**moved, "timezone": DAY_AHEAD}).status_code == 302
     auckland_today = TODAY + timedelta(days=1)
     checkin(pat, auckland_today.isoformat(), 1, self_harm="y")
     flagged = f"Flagged {auckland_today:%-d %b}"
@@ -840,7 +841,7 @@ def test_a_flag_still_needs_attention_after_the_patient_moves_west(app, linked):
 
 
 def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, linked):
-    """A check-in and a session saved on Auckland's tomorrow, then the zone set to Los Angeles:
+    """A check-in and a session saved on Kiritimati's tomorrow, then the zone set to Los Angeles:
     the card, "Since your last review" and the PDF showed the flag and the words, but the
     history of the patient page and the share page ended at the new "today" and said "No
     flagged days in this range" (only the report and the lift chart reached such a day)."""
@@ -848,7 +849,7 @@ def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, l
 
     doc, pat, pid = linked
     moved = {"window_days": "7", "clinic_phone": ""}
-    assert pat.post("/settings", data={**moved, "timezone": "Pacific/Auckland"}).status_code == 302
+    assert pat.post("/settings", data={**moved, "timezone": DAY_AHEAD}).status_code == 302
     tomorrow = day(1)
     checkin(pat, day(-3), 6, reflection="OLD-WORDS")
     checkin(pat, tomorrow, 1, self_harm="y", reflection="MOVED-CHECKIN-WORDS")

@@ -12,6 +12,7 @@ from io import BytesIO
 import pytest
 from conftest import contrast_ratio
 from factories import (
+    DAY_AHEAD,
     TODAY,
     add_session,
     checkin,
@@ -283,10 +284,10 @@ def test_a_lift_open_at_the_42_day_cap_is_not_said_to_meet_the_next_session(app,
 
 
 def test_the_chart_reaches_a_session_logged_before_a_move_west(app, client, auth):
-    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. #1 20 days ago
-    # (baseline 5.0; 7 on each of its days 1..20: open, cut by #2); #2 logged at 00:30 on
-    # Auckland's today (11:30 UTC: it has taken place), dated tomorrow; then Los Angeles.
-    assert auth.register(timezone="Pacific/Auckland").status_code == 302
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati, 04:00 today in Los Angeles (05:00 in summer).
+    # #1 20 days ago (baseline 5.0; 7 on each of its days 1..20: open, cut by #2); #2 logged at
+    # 00:30 on Kiritimati's today (10:30 UTC: it has taken place), dated tomorrow; then Los Angeles.
+    assert auth.register(timezone=DAY_AHEAD).status_code == 302
     for offset, mood in [(-25, 5), (-23, 5), (-21, 5), *[(-20 + n, 7) for n in range(1, 21)]]:
         insert(app, "checkins", day=iso(offset), mood=mood)
     add_session(app, iso(-20))

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import factories
 import pytest
 from conftest import asked_twice, traced
-from factories import TODAY, share_link
+from factories import DAY_AHEAD, TODAY, share_link
 from matplotlib.image import imread
 
 from journal import figures, joined
@@ -352,11 +352,11 @@ def test_calendar_has_month_labels_day_numbers_and_a_link_per_day(client, patien
 
 
 def test_calendar_offers_no_check_in_for_a_day_still_to_come_after_a_move_west(app, client, auth):
-    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland. A session logged then keeps tomorrow's
-    # date; after a move to Los Angeles (04:00 today) the calendar reaches that day, but a
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati. A session logged then keeps tomorrow's
+    # date; after a move to Los Angeles (before dawn today) the calendar reaches that day, but a
     # check-in for it is refused there as still to come: its cell links to no form.
     tomorrow = TODAY + timedelta(days=1)
-    auth.register(timezone="Pacific/Auckland")
+    auth.register(timezone=DAY_AHEAD)
     factories.session(client, tomorrow.isoformat(), started_at=f"{tomorrow.isoformat()}T00:30")
     settings = {"window_days": "7", "clinic_phone": ""}
     client.post("/settings", data={**settings, "timezone": "America/Los_Angeles"})
@@ -774,11 +774,11 @@ def test_a_chart_reads_each_row_once(app, course, name):
 
 
 def test_the_recent_cards_keep_a_check_in_saved_before_a_move_west(app, client, patient):
-    # NOW is 12:00 UTC: 01:00 tomorrow in Auckland, 04:00 today in Los Angeles. The check-in
-    # saved on the Auckland date must not drop out of "Mood, last 7 days" and the streak
-    # when the person sets Los Angeles, where that date is still to come.
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati, 04:00 today in Los Angeles (05:00 in summer).
+    # The check-in saved on the Kiritimati date must not drop out of "Mood, last 7 days" and the
+    # streak when the person sets Los Angeles, where that date is still to come.
     settings = {"window_days": "7", "clinic_phone": ""}
-    client.post("/settings", data={**settings, "timezone": "Pacific/Auckland"})
+    client.post("/settings", data={**settings, "timezone": DAY_AHEAD})
     factories.checkin(client, (TODAY + timedelta(days=1)).isoformat(), 4)
     client.post("/settings", data={**settings, "timezone": "America/Los_Angeles"})
     page = client.get("/progress").text
