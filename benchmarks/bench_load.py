@@ -23,7 +23,6 @@ import contextlib
 import os
 import runpy
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,47 +31,40 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import ROOT, Client, free_port, summary, timed
+from harness import ROOT, Client, LiveServer, summary, timed
 
 DAYS = 10_000  # past days a person can save before wrapping round (back to 1999)
 PROBE_INTERVAL = 0.1
 
 
-def start_server(database, args, log, app="journal:create_app()", code=ROOT):
-    """gunicorn with gunicorn.conf.py on a free loopback port; return (port, process).
+def start_server(workdir, worker_class=None, app="journal:create_app()", code=ROOT, name="load"):
+    """gunicorn with the settings in gunicorn.conf.py (workers, threads, logging) on a free
+    loopback port and a fresh database `workdir/<name>.sqlite3`, its output in
+    `workdir/<name>.log`; returns the started LiveServer (tests/live.py), which `stop()`
+    stops, master and workers, as it does when the start fails.
 
     `app` is what gunicorn serves, imported from the checkout at `code` (another commit's,
-    for a side-by-side run).
+    for a side-by-side run) with that commit's own gunicorn.conf.py; the bare app's directory
+    has none and is served with this checkout's.
     """
-    port = free_port()
-    env = {
-        **os.environ,
-        "JOURNAL_DATABASE": str(database),
-        "JOURNAL_SECRET_KEY": "load benchmark",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "PYTHONPATH": str(code),
-    }
-    # Each commit's own gunicorn settings, which are part of what it serves; the bare app's
-    # directory has none and is served with this checkout's.
     conf = code / "gunicorn.conf.py"
-    conf = conf if conf.exists() else ROOT / "gunicorn.conf.py"
-    command = [sys.executable, "-m", "gunicorn", "-c", str(conf)]
-    if getattr(args, "worker_class", None):
-        command += ["--worker-class", args.worker_class]
-    server = subprocess.Popen([*command, app], cwd=code, env=env, stdout=log, stderr=log)
-    client = Client(port)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if client.request("GET", "/healthz")[0] == 200:
-                break
-        except OSError:  # not listening yet
-            time.sleep(0.05)
-    else:
-        server.kill()
-        raise SystemExit("gunicorn did not answer /healthz within 30 s")
+    server = LiveServer(
+        workdir,
+        workers=None,
+        threads=None,
+        database=f"{name}.sqlite3",
+        secret_key="load benchmark",
+        password_hash=None,  # production's hashing
+        seconds=30,
+        app=app,
+        code=code,
+        config=conf if conf.exists() else ROOT / "gunicorn.conf.py",
+        worker_class=worker_class,
+        log=f"{name}.log",
+    )
+    server.start()
     time.sleep(1)  # let every worker finish booting
-    return port, server
+    return server
 
 
 def register(port, n, keep_alive=False):
@@ -206,29 +198,27 @@ def main():
         os.environ["GUNICORN_THREADS"] = str(args.threads)
 
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-load-"))
-    database = workdir / "load.sqlite3"
-    with open(workdir / "gunicorn.log", "wb") as log:
-        port, server = start_server(database, args, log)
-        try:
-            people = [register(port, n) for n in range(args.people)]
-            run = Run(time.monotonic() + args.duration)
-            threads = [
-                threading.Thread(target=person, args=(run, n, client, token))
-                for n, (client, token) in enumerate(people)
-            ] + [threading.Thread(target=probe, args=(run, port)) for _ in range(args.probes)]
-            started = time.monotonic()
-            server_cpu_before = process_tree_cpu(server.pid)
-            client_cpu_before = time.process_time()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - started
-            server_cpu = process_tree_cpu(server.pid) - server_cpu_before
-            client_cpu = time.process_time() - client_cpu_before
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    server = start_server(workdir, args.worker_class)
+    port, database = server.port, server.database
+    try:
+        people = [register(port, n) for n in range(args.people)]
+        run = Run(time.monotonic() + args.duration)
+        threads = [
+            threading.Thread(target=person, args=(run, n, client, token))
+            for n, (client, token) in enumerate(people)
+        ] + [threading.Thread(target=probe, args=(run, port)) for _ in range(args.probes)]
+        started = time.monotonic()
+        server_cpu_before = process_tree_cpu(server.process.pid)
+        client_cpu_before = time.process_time()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        server_cpu = process_tree_cpu(server.process.pid) - server_cpu_before
+        client_cpu = time.process_time() - client_cpu_before
+    finally:
+        server.stop()
 
     missing, wrong, stored, integrity = verify(database, run.acked)
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # as the server read it

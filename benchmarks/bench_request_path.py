@@ -29,6 +29,7 @@ Figures only: never a test. Exit status 1 on errors or a missing save.
 """
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -97,10 +98,11 @@ def save_and_list(run, n, client, token, offset):
 class Side:
     """One server of a side-by-side run and what was measured on it."""
 
-    def __init__(self, name, workdir, log, app="journal:create_app()", code=ROOT):
+    def __init__(self, name, workdir, app="journal:create_app()", code=ROOT):
         self.name = name
-        self.database = workdir / f"{name}.sqlite3"
-        self.port, self.server = start_server(self.database, None, log, app=app, code=code)
+        file_name = re.sub(r"\W+", "-", name).strip("-")  # its database and log
+        self.server = start_server(workdir, app=app, code=code, name=file_name)
+        self.port, self.database = self.server.port, self.server.database
         self.rates = []
         self.times = defaultdict(list)
         self.errors = defaultdict(int)
@@ -108,16 +110,14 @@ class Side:
         self.cpu = 0.0
 
     def stop(self):
-        self.server.terminate()
-        self.server.wait(timeout=20)
+        self.server.stop()
 
 
-def fixed_cost(args, workdir, log):
-    sides = [
-        Side("bare Flask", workdir, log, app="bare_app:app", code=ROOT / "benchmarks"),
-        Side("Afterglow", workdir, log),
-    ]
+def fixed_cost(args, workdir):
+    sides = []  # each added once started, so a failed start still stops the one before it
     try:
+        sides.append(Side("bare Flask", workdir, app="bare_app:app", code=ROOT / "benchmarks"))
+        sides.append(Side("Afterglow", workdir))
         for _ in range(args.rounds):
             for side in sides:
                 rate, errors = hammer(side.port, args.clients, args.seconds)
@@ -140,7 +140,7 @@ def fixed_cost(args, workdir, log):
 def one_round(side, people, offsets, seconds):
     """Every person of `side` saves and lists for `seconds`; add what was measured to it."""
     run = Run(time.monotonic() + seconds)
-    cpu = process_tree_cpu(side.server.pid)
+    cpu = process_tree_cpu(side.server.process.pid)
 
     def person(n, client, token):
         offsets[(side.name, n)] = save_and_list(run, n, client, token, offsets[(side.name, n)])
@@ -150,7 +150,7 @@ def one_round(side, people, offsets, seconds):
         t.start()
     for t in threads:
         t.join()
-    side.cpu += process_tree_cpu(side.server.pid) - cpu
+    side.cpu += process_tree_cpu(side.server.process.pid) - cpu
     side.rates.append(len(run.times["save"]) / seconds)
     for kind, samples in run.times.items():
         side.times[kind] += samples
@@ -167,14 +167,12 @@ def worktree(base, workdir):
     return path
 
 
-def save_and_list_run(args, workdir, log):
+def save_and_list_run(args, workdir):
     code = worktree(args.base, workdir)
     sides = []
     try:
-        sides = [
-            Side(f"{args.base} (before)", workdir, log, code=code),
-            Side("this checkout", workdir, log),
-        ]
+        sides.append(Side(f"{args.base} (before)", workdir, code=code))
+        sides.append(Side("this checkout", workdir))
         kept = args.connections == "kept"
         people = {
             side.name: [register(side.port, n, keep_alive=kept) for n in range(args.people)]
@@ -276,14 +274,13 @@ def main():
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-path-"))
     bad = 0
-    with open(workdir / "gunicorn.log", "w") as log:
-        if args.only in (None, "fixed"):
-            bad += fixed_cost(args, workdir, log)
-        if args.only in (None, "save"):
-            bad += save_and_list_run(args, workdir, log)
-        if args.only in (None, "flat"):
-            bad += flat_cost(args, workdir)
-    print(f"\n(server logs: {workdir / 'gunicorn.log'})")
+    if args.only in (None, "fixed"):
+        bad += fixed_cost(args, workdir)
+    if args.only in (None, "save"):
+        bad += save_and_list_run(args, workdir)
+    if args.only in (None, "flat"):
+        bad += flat_cost(args, workdir)
+    print(f"\n(server logs: {workdir}/*.log)")
     sys.exit(1 if bad else 0)
 
 

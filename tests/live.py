@@ -65,9 +65,14 @@ class LiveServer:
 
     `now` (an aware datetime) holds the server's clock there (JOURNAL_NOW, read by
     `clock.from_environment()` in create_app); by default it follows the real clock. `env`
-    adds or overrides environment variables; `threads=None` leaves gunicorn's default.
-    `seconds` bounds the start-up: workers import the app (matplotlib and all), which on a busy
-    machine takes far longer than the second it takes on a quiet one.
+    adds or overrides environment variables; `workers=None` and `threads=None` leave them to
+    the gunicorn settings. `seconds` bounds the start-up: workers import the app (matplotlib
+    and all), which on a busy machine takes far longer than the second it takes on a quiet one.
+
+    For the benchmarks: `app` is what gunicorn serves, imported from the checkout at `code`
+    (another commit's `git worktree`, for a side-by-side run), with the settings in the file
+    `config` (by default the `gunicorn.conf.py` in `code`, as gunicorn reads it by itself) and
+    `worker_class` over them; its output goes to `folder/log`.
     """
 
     def __init__(
@@ -81,15 +86,27 @@ class LiveServer:
         now=None,
         env=None,
         seconds=60,
+        app="journal:create_app()",
+        code=ROOT,
+        config=None,
+        worker_class=None,
+        log="gunicorn.log",
     ):
         folder = Path(folder)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = folder / database
-        self.command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-        if threads is not None:
-            self.command += ["--threads", str(threads)]
-        self.command += ["--bind", f"127.0.0.1:{self.port}", "journal:create_app()"]
+        self.command = [sys.executable, "-m", "gunicorn"]
+        for option, value in [
+            ("--config", config),
+            ("--workers", workers),
+            ("--threads", threads),
+            ("--worker-class", worker_class),
+        ]:
+            if value is not None:
+                self.command += [option, str(value)]
+        self.command += ["--bind", f"127.0.0.1:{self.port}", app]
+        self.code = Path(code)
         self.env = {
             **os.environ,
             "JOURNAL_DATABASE": str(self.database),
@@ -97,13 +114,15 @@ class LiveServer:
             # Staff reach their work at once (as in tests/conftest.py); `env` may turn it on.
             "JOURNAL_REQUIRE_2FA_FOR_STAFF": "false",
         }
+        if self.code != ROOT:  # its own journal package before the one installed from here
+            self.env["PYTHONPATH"] = str(self.code)
         self.env.pop("JOURNAL_NOW", None)
         if password_hash:
             self.env["JOURNAL_PASSWORD_HASH_METHOD"] = password_hash
         if now is not None:
             self.env["JOURNAL_NOW"] = now.isoformat()
         self.env.update(env or {})
-        self.log = folder / "gunicorn.log"
+        self.log = folder / log
         self.seconds = seconds
         self.process = None
 
@@ -111,7 +130,7 @@ class LiveServer:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 self.command,
-                cwd=ROOT,
+                cwd=self.code,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

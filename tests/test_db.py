@@ -321,6 +321,29 @@ def test_gunicorn_serves_the_app(tmp_path):
 
 
 @pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("app", "failure"),
+    [("no_such_module:app", "exited"), ("silent:app", "did not answer within 5 s")],
+)
+def test_a_live_server_that_does_not_start_leaves_no_process_behind(tmp_path, app, failure):
+    # The tests' and the benchmarks' one gunicorn helper (tests/live.py). Its workers cannot
+    # import the app (the master exits), or they serve one that never answers /healthz (the
+    # master and its workers run on): either way nothing of its process group remains.
+    (tmp_path / "silent.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('404 Not Found', [])\n"
+        "    return [b'']\n"
+    )
+    server = LiveServer(tmp_path, app=app, code=tmp_path, config=ROOT / "gunicorn.conf.py",
+                        seconds=5)  # fmt: skip
+    with pytest.raises(RuntimeError, match=failure):
+        server.start()
+    assert server.process.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(server.process.pid, 0)
+
+
+@pytest.mark.subprocess
 def test_flask_run_migrates_a_new_database_before_serving(tmp_path):
     database = tmp_path / "new.sqlite3"
     port = free_port()
