@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))  # every benchmark imports the journal package fro
 sys.path.insert(1, str(ROOT / "tests"))
 
 from factories import new_user  # noqa: E402
-from live import LiveServer, free_port  # noqa: E402, F401 - free_port for bench_load
+from live import LiveServer  # noqa: E402
 
 
 class Client:

@@ -115,7 +115,9 @@ class LiveServer:
             "JOURNAL_REQUIRE_2FA_FOR_STAFF": "false",
         }
         if self.code != ROOT:  # its own journal package before the one installed from here
-            self.env["PYTHONPATH"] = str(self.code)
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(self.code), os.environ.get("PYTHONPATH")])
+            )
         self.env.pop("JOURNAL_NOW", None)
         if password_hash:
             self.env["JOURNAL_PASSWORD_HASH_METHOD"] = password_hash

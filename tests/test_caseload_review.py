@@ -829,9 +829,9 @@ def test_a_flag_still_needs_attention_after_the_patient_moves_west(app, linked):
     doc, pat, pid = linked
     moved = {"window_days": "7", "clinic_phone": ""}
     assert pat.post("/settings", data={**moved, "timezone": DAY_AHEAD}).status_code == 302
-    auckland_today = TODAY + timedelta(days=1)
-    checkin(pat, auckland_today.isoformat(), 1, self_harm="y")
-    flagged = f"Flagged {auckland_today:%-d %b}"
+    ahead_today = TODAY + timedelta(days=1)
+    checkin(pat, ahead_today.isoformat(), 1, self_harm="y")
+    flagged = f"Flagged {ahead_today:%-d %b}"
     assert flagged in cards(doc.get("/caseload").text)["Robin"]
     west = {**moved, "timezone": "America/Los_Angeles"}
     assert pat.post("/settings", data=west).status_code == 302

@@ -11,15 +11,13 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from conftest import FAST_HASH, PASSWORD, ROOT, free_port, wait_until_healthy
+from conftest import PASSWORD, ROOT, LiveServer
 
 PEOPLE = 2
 WRITERS_PER_PERSON = 2
@@ -109,31 +107,20 @@ class Writers:
             return len(self.acked)
 
 
-def start_gunicorn(database, log):
-    """gunicorn with gunicorn.conf.py, in a session of its own so it can be killed whole."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "JOURNAL_DATABASE": str(database),
-        "JOURNAL_SECRET_KEY": "crash-test",
-        "JOURNAL_PASSWORD_HASH_METHOD": FAST_HASH,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "3",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "journal:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def crash_server(folder, log):
+    """gunicorn with gunicorn.conf.py's settings and three workers, through tests/live.py
+    (which stops it whole if it does not start), on the database `folder/crash.sqlite3`."""
+    return LiveServer(
+        folder,
+        workers=None,
+        threads=None,
+        database="crash.sqlite3",
+        secret_key="crash-test",  # noqa: S106 - a test server's
+        config=ROOT / "gunicorn.conf.py",
+        env={"WEB_CONCURRENCY": "3"},
+        seconds=20,
+        log=log,
     )
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process, seconds=20)
-    except RuntimeError:
-        kill_group(process)
-        raise
-    return port, process
 
 
 def kill_group(process):
@@ -167,43 +154,37 @@ def stored_checkins(database):
 
 @pytest.mark.subprocess
 def test_sigkill_while_saving_loses_no_acknowledged_save(tmp_path):
-    database = tmp_path / "crash.sqlite3"
-    with open(tmp_path / "gunicorn.log", "wb") as log:
-        port, server = start_gunicorn(database, log)
-        try:
-            people = [Person(port, f"crash{n}@example.com") for n in range(PEOPLE)]
-            writers = Writers(people)
-            for thread in writers.threads:
-                thread.start()
-            started = time.monotonic()
-            while time.monotonic() - started < WRITE_SECONDS or (
-                writers.acks() == 0 and time.monotonic() - started < 10
-            ):
-                time.sleep(0.01)
-        finally:
-            kill_group(server)  # with saves in flight: the writers never stop on their own
-        writers.stop.set()
+    server = crash_server(tmp_path, "gunicorn.log").start()
+    try:
+        people = [Person(server.port, f"crash{n}@example.com") for n in range(PEOPLE)]
+        writers = Writers(people)
         for thread in writers.threads:
-            thread.join(timeout=15)
-        assert not any(thread.is_alive() for thread in writers.threads)
+            thread.start()
+        started = time.monotonic()
+        while time.monotonic() - started < WRITE_SECONDS or (
+            writers.acks() == 0 and time.monotonic() - started < 10
+        ):
+            time.sleep(0.01)
+    finally:
+        kill_group(server.process)  # with saves in flight: the writers never stop on their own
+    writers.stop.set()
+    for thread in writers.threads:
+        thread.join(timeout=15)
+    assert not any(thread.is_alive() for thread in writers.threads)
 
-        acked = dict(writers.acked)
-        assert writers.unexpected == []
-        assert acked, "no save was acknowledged before the kill"
-        integrity, stored = stored_checkins(database)
-        assert integrity == "ok"
-        assert {key: stored.get(key) for key in acked} == acked
+    acked = dict(writers.acked)
+    assert writers.unexpected == []
+    assert acked, "no save was acknowledged before the kill"
+    integrity, stored = stored_checkins(server.database)
+    assert integrity == "ok"
+    assert {key: stored.get(key) for key in acked} == acked
 
-        # A restarted server opens the same file and serves every acknowledged day.
-        port, server = start_gunicorn(database, log)
-        try:
-            for person in people:
-                person.port = port  # the same session cookie still signs them in
-                for email, day in acked:
-                    if email == person.email:
-                        status, page = person.request("GET", f"/entries/{day}")
-                        assert status == 200, (day, status)
-                        assert "Crash test, writer" in page
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    # A restarted server opens the same file and serves every acknowledged day.
+    with crash_server(tmp_path, "restarted.log") as restarted:
+        for person in people:
+            person.port = restarted.port  # the same session cookie still signs them in
+            for email, day in acked:
+                if email == person.email:
+                    status, page = person.request("GET", f"/entries/{day}")
+                    assert status == 200, (day, status)
+                    assert "Crash test, writer" in page

@@ -334,8 +334,9 @@ def test_a_live_server_that_does_not_start_leaves_no_process_behind(tmp_path, ap
         "    start_response('404 Not Found', [])\n"
         "    return [b'']\n"
     )
-    server = LiveServer(tmp_path, app=app, code=tmp_path, config=ROOT / "gunicorn.conf.py",
-                        seconds=5)  # fmt: skip
+    server = LiveServer(
+        tmp_path, app=app, code=tmp_path, config=ROOT / "gunicorn.conf.py", seconds=5
+    )
     with pytest.raises(RuntimeError, match=failure):
         server.start()
     assert server.process.returncode is not None

@@ -324,10 +324,10 @@ SETTINGS = {"window_days": "7", "clinic_phone": ""}
 
 
 def log_a_session_then_move_west(app, client, auth):
-    """NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati, 04:00 today in Los Angeles (05:00 in summer).
-    #1 20 days ago (baseline 5.0 from 5, 5, 5 before it; 7 on each of its days 1..20: open, cut by
-    #2); #2 logged at 00:30 on Kiritimati's today (10:30 UTC, so it has taken place), dated
-    tomorrow; then the patient sets Los Angeles. Returns #2's date."""
+    """NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati, 04:00 today in Los Angeles (05:00 in
+    summer). #1 20 days ago (baseline 5.0 from 5, 5, 5 before it; 7 on each of its days
+    1..20: open, cut by #2); #2 logged at 00:30 on Kiritimati's today (10:30 UTC, so it has
+    taken place), dated tomorrow; then the patient sets Los Angeles. Returns #2's date."""
     assert auth.register(timezone=DAY_AHEAD).status_code == 302
     first = TODAY - timedelta(days=20)
     for offset, mood in [(-5, 5), (-3, 5), (-1, 5), *[(n, 7) for n in range(1, 21)]]:
