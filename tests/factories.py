@@ -19,10 +19,20 @@ import os
 import re
 from datetime import UTC, date, datetime, time
 
-# TEST_TODAY=YYYY-MM-DD runs the suite as on that day (a month's last day, a leap day, a day
-# the clocks change), to find a test or a page that holds only on some days.
-RUN_DAY = os.environ.get("TEST_TODAY") or datetime.now(UTC).date().isoformat()
-NOW = datetime.combine(date.fromisoformat(RUN_DAY), time(12), UTC)
+
+def run_day():
+    """The day the tests run as: TEST_TODAY=YYYY-MM-DD (a month's last day, a leap day, a day
+    the clocks change, to find a test or a page that holds only on some days), else today."""
+    given = os.environ.get("TEST_TODAY")
+    if not given:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise ValueError(f"TEST_TODAY={given!r}: give a day as YYYY-MM-DD") from None
+
+
+NOW = datetime.combine(run_day(), time(12), UTC)
 TODAY = NOW.date()
 # A time zone where NOW is already tomorrow, all year: UTC+14 with no summer time, so NOW is
 # 02:00 tomorrow there. (In Auckland it is 01:00 tomorrow only in the southern summer: in its

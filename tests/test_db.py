@@ -1,6 +1,7 @@
 import gc
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -9,6 +10,7 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
+import factories
 import pytest
 from conftest import LiveServer, free_port, make_app, wait_until_healthy
 from flask import Flask
@@ -342,6 +344,18 @@ def test_a_live_server_that_does_not_start_leaves_no_process_behind(tmp_path, ap
     assert server.process.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(server.process.pid, 0)
+
+
+def test_test_today_sets_the_day_the_tests_run_as(monkeypatch):
+    monkeypatch.setenv("TEST_TODAY", "2028-02-29")
+    assert factories.run_day() == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize("given", ["14/03/2027", "2027-02-30", "tomorrow", "2027-03-14 "])
+def test_test_today_refuses_a_day_that_is_not_yyyy_mm_dd(monkeypatch, given):
+    monkeypatch.setenv("TEST_TODAY", given)
+    with pytest.raises(ValueError, match=re.escape(f"TEST_TODAY={given!r}: give a day as")):
+        factories.run_day()
 
 
 @pytest.mark.subprocess
