@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import factories
 import pytest
 from conftest import error_for
-from factories import TODAY
+from factories import DAY_AHEAD, TODAY
 
 from journal import access, clock, instruments
 from journal.db import get_db
@@ -403,12 +403,12 @@ def test_nothing_answered(app, client, patient):
 
 
 def test_future_is_relative_to_the_persons_own_day(app, client, auth):
-    kiri = clock.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    kiri = clock.now().astimezone(ZoneInfo(DAY_AHEAD)).date().isoformat()
     auth.register(email="hono@example.com", timezone="Pacific/Honolulu")
     refused = take(client, "gad7", GAD7_CALM, day=kiri)
     assert refused.status_code == 400 and "still to come" in error_for(refused, "date")
     auth.logout()
-    auth.register(email="kiri@example.com", timezone="Pacific/Kiritimati")
+    auth.register(email="kiri@example.com", timezone=DAY_AHEAD)
     assert f'value="{kiri}"' in client.get("/assessments/gad7").text  # today by default
     assert take(client, "gad7", GAD7_CALM, day=kiri).status_code == 302
     assert [row["day"] for row in rows(app)] == [kiri]

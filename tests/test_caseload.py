@@ -15,6 +15,7 @@ from conftest import (
     traced,
 )
 from factories import (
+    DAY_AHEAD,
     TODAY,
     checkin,
     insert,
@@ -1021,7 +1022,7 @@ def test_the_7_day_mean_ends_on_a_later_lived_day_on_every_surface(app):
     # 4 is the eighth day back: counted, it gave (4 + 8) / 2 = 6.0 on the progress page and
     # the caseload while the report beside them read 8.0 for 30 Nov to 6 Dec.)
     doc = therapist(app)
-    pat = person(app, "pat@example.com", display_name="Pat", timezone="Pacific/Kiritimati")
+    pat = person(app, "pat@example.com", display_name="Pat", timezone=DAY_AHEAD)
     link(pat, invite_code(doc))
     pid = user_id(app, "pat@example.com")
     insert(app, "checkins", pid, day=ago(6), mood=4)
@@ -1045,7 +1046,7 @@ def test_days_since_the_session_count_from_a_later_check_in_as_on_the_patients_p
     # 5 Dec: that check-in is their latest day. The session was on TODAY - 3: 1 - (-3) = 4
     # days on the patient's page; the caseload card counted from the new today, 3 days.
     doc = therapist(app)
-    pat = person(app, "pat@example.com", display_name="Pat", timezone="Pacific/Kiritimati")
+    pat = person(app, "pat@example.com", display_name="Pat", timezone=DAY_AHEAD)
     link(pat, invite_code(doc))
     pid = user_id(app, "pat@example.com")
     insert(app, "checkins", pid, day=ago(-1), mood=8)
