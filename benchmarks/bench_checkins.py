@@ -13,7 +13,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import Client, gunicorn, summary, timed
+from harness import gunicorn, signed_up, summary, timed
 
 
 def main():
@@ -24,20 +24,7 @@ def main():
 
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-bench-"))
     with gunicorn(workdir / "bench.sqlite3", args.workers) as (port, _):
-        client = Client(port)
-        token = client.token("/auth/register")
-        status, _ = client.request(
-            "POST",
-            "/auth/register",
-            {
-                "csrf_token": token,
-                "email": "bench@example.com",
-                "password": "benchmark passphrase",
-                "timezone": "UTC",
-                "role": "patient",
-            },
-        )
-        assert status == 302, status
+        client = signed_up(port, "bench@example.com", "benchmark passphrase")
         token = client.token("/checkin")
 
         times = {"healthz": [], "save": [], "entries": []}

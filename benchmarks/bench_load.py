@@ -31,7 +31,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import ROOT, Client, LiveServer, summary, timed
+from harness import ROOT, Client, LiveServer, signed_up, summary, timed
 
 DAYS = 10_000  # past days a person can save before wrapping round (back to 1999)
 PROBE_INTERVAL = 0.1
@@ -70,17 +70,9 @@ def start_server(workdir, worker_class=None, app="journal:create_app()", code=RO
 def register(port, n, keep_alive=False):
     """Person `n`, registered and so signed in; returns their client (on one kept-alive
     connection with `keep_alive`, else a new one per request) and CSRF token."""
-    client = Client(port, keep_alive=keep_alive)
-    token = client.token("/auth/register")
-    form = {
-        "csrf_token": token,
-        "email": f"load{n}@example.com",
-        "password": f"load benchmark passphrase {n}",
-        "timezone": "UTC",
-        "role": "patient",
-    }
-    status, _ = client.request("POST", "/auth/register", form)
-    assert status == 302, f"registering person {n}: HTTP {status}"
+    client = signed_up(
+        port, f"load{n}@example.com", f"load benchmark passphrase {n}", keep_alive=keep_alive
+    )
     return client, client.token("/checkin")
 
 
@@ -94,10 +86,10 @@ class Run:
         self.acked = {}  # (email, day) -> mood
         self.errors = defaultdict(int)
 
-    def call(self, kind, client, method, path, form=None, expect=200):
+    def call(self, kind, client, method, path, form=None, expect=200, keep_cookies=True):
         """One timed request; an unexpected status or a failure counts as an error."""
         try:
-            ms, (status, _) = timed(lambda: client.request(method, path, form))
+            ms, (status, _) = timed(lambda: client.request(method, path, form, None, keep_cookies))
         except OSError as error:
             with self.lock:
                 self.errors[f"{kind}: {type(error).__name__}"] += 1
@@ -126,13 +118,11 @@ def person(run, n, client, token):
             "reflection": f"Load benchmark, person {n}, round {i}. " * 5,
         }
         # The save's response sets a flash message in the session cookie; a browser would
-        # read it on the next page. Not following the redirect, keep the cookie as it was
+        # read it on the next page. Not following the redirect, the cookie is kept as it was
         # so it doesn't grow with every save.
-        cookies = dict(client.cookies)
-        if run.call("save", client, "POST", "/checkin", form, expect=302):
+        if run.call("save", client, "POST", "/checkin", form, expect=302, keep_cookies=False):
             with run.lock:
                 run.acked[(email, day)] = mood
-        client.cookies = cookies
         run.call("summary.json", client, "GET", "/progress/summary.json")
         if i % 10 == 9:
             run.call("/progress", client, "GET", "/progress")

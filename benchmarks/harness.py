@@ -1,13 +1,11 @@
-"""What every benchmark shares: a gunicorn on a free loopback port and a small HTTP client."""
+"""What every benchmark shares: a gunicorn on a free loopback port and the tests' HTTP client
+(tests/live.py)."""
 
-import http.client
-import re
 import statistics
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # every benchmark imports the journal package from the repo
@@ -15,53 +13,7 @@ sys.path.insert(0, str(ROOT))  # every benchmark imports the journal package fro
 sys.path.insert(1, str(ROOT / "tests"))
 
 from factories import new_user  # noqa: E402
-from live import LiveServer  # noqa: E402
-
-
-class Client:
-    """A tiny HTTP client that keeps the session cookie and never follows redirects."""
-
-    def __init__(self, port, keep_alive=False):
-        self.port = port
-        self.cookies = {}
-        self.last_headers = None
-        # One connection for every request (HTTP keep-alive), as a browser does; otherwise a
-        # new connection for each.
-        self.keep_alive = keep_alive
-        self.conn = None
-
-    def request(self, method, path, form=None, headers=None):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn = self.conn
-        headers = {
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            **(headers or {}),
-        }
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        except Exception:  # the connection is of no more use (refused, reset, timed out)
-            conn.close()
-            self.conn = None
-            raise
-        self.last_headers = response.headers
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        if not self.keep_alive or response.will_close:
-            conn.close()
-            self.conn = None
-        return response.status, data.decode(errors="replace")
-
-    def token(self, path):
-        status, page = self.request("GET", path)
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+from live import Client, LiveServer, signed_up  # noqa: E402, F401 - every benchmark's
 
 
 def timed(fn):

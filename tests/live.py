@@ -3,12 +3,15 @@ production, on a free loopback port, with a database of its own.
 
 `LiveServer` always stops what it started: gunicorn runs in a process group (a session) of its
 own, and leaving the `with` block, or a start-up that fails (the server exits, or never answers
-/healthz), kills that whole group, master and workers. Imported by tests/conftest.py and by
-benchmarks/harness.py (which puts tests/ on sys.path).
+/healthz), kills that whole group, master and workers. `Client` is the one HTTP client that
+talks to it. Imported by tests/conftest.py and by benchmarks/harness.py (which puts tests/ on
+sys.path).
 """
 
 import contextlib
+import http.client
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -18,6 +21,7 @@ import time
 import urllib.request
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 # Cheap hashing keeps the suite fast (one round: a thousand took about a second of the fast
@@ -161,3 +165,97 @@ class LiveServer:
         uri = f"file:{self.database}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True)) as db:
             return db.execute(sql, args).fetchall()
+
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Client:
+    """A person's cookies over plain http.client to a server on loopback, as the tests that
+    need a real socket (a body sent in chunks, a server killed mid-save) and the benchmarks
+    use it. It never follows a redirect, and gives (status, text) for each request.
+
+    One connection for every request with `keep_alive` (HTTP keep-alive, as a browser does),
+    otherwise a new one for each. One thread's: another thread takes a `copy()`. The text is
+    decoded leniently (a benchmark reads PDFs and PNGs too) unless `strict_text`, with which a
+    body that is not UTF-8 fails the request, as a test of the pages wants.
+    """
+
+    def __init__(self, port, keep_alive=False, timeout=10, strict_text=False):
+        self.port = port
+        self.keep_alive = keep_alive
+        self.timeout = timeout
+        self.strict_text = strict_text
+        self.cookies = {}
+        self.last_headers = None
+        self.conn = None
+
+    def copy(self):
+        """Another client with this one's settings and cookies (for another thread)."""
+        other = Client(self.port, self.keep_alive, self.timeout, self.strict_text)
+        other.cookies = dict(self.cookies)
+        return other
+
+    def request(self, method, path, form=None, headers=None, keep_cookies=True):
+        """`form` (a dict) sent url-encoded; see `send`."""
+        headers = dict(headers or {})
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return self.send(method, path, body, headers, keep_cookies)
+
+    def send(self, method, path, body=None, headers=None, keep_cookies=True):
+        """(status, text) of one request with `body` as given: text, bytes, or an iterable of
+        bytes, which http.client sends in chunks. A server that answers (a 413) and closes
+        before the whole body was sent has that answer read.
+
+        The answer's cookies are kept, unless `keep_cookies` is false: a save's flash message,
+        never read here, would otherwise grow the session cookie with every save."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        conn = self.conn
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            try:
+                conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
+                response = conn.getresponse()
+            except BrokenPipeError:
+                response = http.client.HTTPResponse(conn.sock, method=method)
+                response.begin()
+            data = response.read()
+        except Exception:  # the connection is of no more use (refused, reset, timed out)
+            conn.close()
+            self.conn = None
+            raise
+        self.last_headers = response.headers
+        if keep_cookies:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name] = value
+        if not self.keep_alive or response.will_close:
+            conn.close()
+            self.conn = None
+        return response.status, data.decode(errors="strict" if self.strict_text else "replace")
+
+    def token(self, path):
+        """The CSRF token of the form at `path`."""
+        status, page = self.request("GET", path)
+        assert status == 200, f"{path}: HTTP {status}"
+        return TOKEN.search(page).group(1)
+
+
+def signed_up(port, email, password, **options):
+    """A `Client` (with `options`) for a new patient registered on the server at `port`
+    through the real form, CSRF on: so signed in."""
+    client = Client(port, **options)
+    form = {
+        "csrf_token": client.token("/auth/register"),
+        "email": email,
+        "password": password,
+        "timezone": "UTC",
+        "role": "patient",
+    }
+    status, _ = client.request("POST", "/auth/register", form)
+    assert status == 302, f"registering {email}: HTTP {status}"
+    return client

@@ -8,61 +8,28 @@ Runs gunicorn with the repository's own gunicorn.conf.py, as a clinic would.
 import contextlib
 import http.client
 import os
-import re
 import signal
 import sqlite3
 import threading
 import time
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 import pytest
-from conftest import PASSWORD, ROOT, LiveServer
+from factories import PASSWORD
+from live import ROOT, LiveServer, signed_up
 
 PEOPLE = 2
 WRITERS_PER_PERSON = 2
 WRITE_SECONDS = 1.5  # of saving before the kill (longer if nothing was acknowledged yet)
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 class Person:
-    """One account on the live server: its session cookie and CSRF token, held by hand.
-
-    The cookie is not updated from a save's response: that only adds a flash message, and
-    with hundreds of saves the cookie would outgrow gunicorn's header limit.
-    """
+    """One account on the live server: its email, signed-in client and check-in form token."""
 
     def __init__(self, port, email):
-        self.port = port
         self.email = email
-        self.cookie = ""
-        self.register()
-        self.token = TOKEN.search(self.request("GET", "/checkin")[1]).group(1)
-
-    def request(self, method, path, form=None, keep_cookie=True):
-        """(status, body) of one request on a fresh connection; never follows redirects."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Cookie": self.cookie}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode()
-        finally:
-            conn.close()
-        cookie = response.headers.get("Set-Cookie")
-        if cookie and keep_cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response.status, text
-
-    def register(self):
-        token = TOKEN.search(self.request("GET", "/auth/register")[1]).group(1)
-        form = {"csrf_token": token, "email": self.email, "password": PASSWORD, "timezone": "UTC"}
-        status, _ = self.request("POST", "/auth/register", form)
-        assert status == 302, status
+        self.client = signed_up(port, email, PASSWORD, strict_text=True)
+        self.token = self.client.token("/checkin")
 
 
 class Writers:
@@ -80,6 +47,7 @@ class Writers:
         ]
 
     def write(self, person, k):
+        client = person.client.copy()  # a thread's own
         yesterday = date.today() - timedelta(days=1)
         for i in range(10_000):
             if self.stop.is_set():
@@ -93,7 +61,9 @@ class Writers:
                 "reflection": f"Crash test, writer {k}, save {i}.",
             }
             try:
-                status, _ = person.request("POST", "/checkin", form, keep_cookie=False)
+                # The save's flash message is never read: not kept, or the cookie would
+                # outgrow gunicorn's header limit after hundreds of saves.
+                status, _ = client.request("POST", "/checkin", form, keep_cookies=False)
             except (OSError, http.client.HTTPException):
                 return  # the server is gone: this save was never acknowledged
             with self.lock:
@@ -182,9 +152,9 @@ def test_sigkill_while_saving_loses_no_acknowledged_save(tmp_path):
     # A restarted server opens the same file and serves every acknowledged day.
     with crash_server(tmp_path, "restarted.log") as restarted:
         for person in people:
-            person.port = restarted.port  # the same session cookie still signs them in
+            person.client.port = restarted.port  # the same session cookie still signs them in
             for email, day in acked:
                 if email == person.email:
-                    status, page = person.request("GET", f"/entries/{day}")
+                    status, page = person.client.request("GET", f"/entries/{day}")
                     assert status == 200, (day, status)
                     assert "Crash test, writer" in page

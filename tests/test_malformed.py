@@ -3,7 +3,6 @@
 cannot hold, `next` holding control characters, dates that are not exactly YYYY-MM-DD, and
 request bodies sent in chunks past the size limit."""
 
-import http.client
 import inspect
 import io
 import json
@@ -17,6 +16,7 @@ import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, error_for, make_app
 from factories import NOW, TODAY, invitation, invite_code, make_admin, reset_link
 from flask_wtf import FlaskForm
+from live import signed_up
 from werkzeug.exceptions import HTTPException, NotFound
 from wtforms.fields.core import UnboundField
 
@@ -566,39 +566,6 @@ def test_an_import_refuses_a_week_date(app, client, patient, text):
 # Bodies sent in chunks (no Content-Length), past the 2 MB limit, to a real gunicorn
 
 
-class Visitor:
-    """A browser's cookies over plain http.client, so a body can be sent in chunks."""
-
-    def __init__(self, server):
-        self.address = server.url.removeprefix("http://")
-        self.cookies = {}
-
-    def send(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection(self.address, timeout=60)
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            try:
-                conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
-                response = conn.getresponse()
-            except BrokenPipeError:
-                # The server answered (a 413 once the limit is passed) and closed before the
-                # whole body was sent, as it should: read the answer it sent.
-                response = http.client.HTTPResponse(conn.sock, method=method)
-                response.begin()
-            text = response.read().decode()
-        finally:
-            conn.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";")[0].partition("=")
-            self.cookies[name] = value
-        return response.status, text
-
-    def token(self, path):
-        status, page = self.send("GET", path)
-        assert status == 200
-        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-
-
 def in_chunks(data, size=64 * 1024):
     """`data` as an iterable, which http.client sends with Transfer-Encoding: chunked."""
     return (data[i : i + size] for i in range(0, len(data), size))
@@ -608,13 +575,11 @@ def in_chunks(data, size=64 * 1024):
 def live(tmp_path_factory):
     """gunicorn as in production, one worker, and a patient signed in: (server, visitor)."""
     with LiveServer(tmp_path_factory.mktemp("chunked"), workers=1, now=NOW) as server:
-        visitor = Visitor(server)
-        form = {"email": "chunk@example.com", "password": PASSWORD, "timezone": "UTC"}
-        form["csrf_token"] = visitor.token("/auth/register")
-        form_type = {"Content-Type": "application/x-www-form-urlencoded"}
-        status, _ = visitor.send("POST", "/auth/register", urlencode(form), form_type)
-        assert status == 302
-        yield server, visitor
+        # A client of its own over http.client: a body can be sent in chunks.
+        yield (
+            server,
+            signed_up(server.port, "chunk@example.com", PASSWORD, timeout=60, strict_text=True),
+        )
 
 
 def stored(server, table):
