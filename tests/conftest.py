@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import pytest
 from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
 from jinja2 import BytecodeCache
-from live import FAST_HASH, ROOT, LiveServer, free_port, wait_until_healthy  # noqa: F401
+from live import FAST_HASH, ROOT, TOKEN, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
 
 from journal import Journal, clock, create_app
@@ -153,9 +153,7 @@ def runner(app):
 
 def csrf_token(response):
     """The CSRF token in a rendered form."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)
-    if match is None:
-        match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    match = TOKEN.search(response.text)
     assert match, "no csrf_token in the page"
     return match.group(1)
 

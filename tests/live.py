@@ -3,9 +3,9 @@ production, on a free loopback port, with a database of its own.
 
 `LiveServer` always stops what it started: gunicorn runs in a process group (a session) of its
 own, and leaving the `with` block, or a start-up that fails (the server exits, or never answers
-/healthz), kills that whole group, master and workers. `Client` is the one HTTP client that
-talks to it. Imported by tests/conftest.py and by benchmarks/harness.py (which puts tests/ on
-sys.path).
+/healthz), kills that whole group, master and workers. `Client` talks to it over a real socket
+(for the tests that need one, and every benchmark). Imported by tests/conftest.py and by
+benchmarks/harness.py (which puts tests/ on sys.path).
 """
 
 import contextlib
@@ -216,6 +216,7 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         conn = self.conn
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        answered_early = False
         try:
             try:
                 conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
@@ -223,6 +224,7 @@ class Client:
             except BrokenPipeError:
                 response = http.client.HTTPResponse(conn.sock, method=method)
                 response.begin()
+                answered_early = True  # the server closed; `conn` still awaits its answer
             data = response.read()
         except Exception:  # the connection is of no more use (refused, reset, timed out)
             conn.close()
@@ -233,7 +235,7 @@ class Client:
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, value = header.split(";", 1)[0].partition("=")
                 self.cookies[name] = value
-        if not self.keep_alive or response.will_close:
+        if answered_early or not self.keep_alive or response.will_close:
             conn.close()
             self.conn = None
         return response.status, data.decode(errors="strict" if self.strict_text else "replace")
