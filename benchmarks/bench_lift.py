@@ -22,14 +22,12 @@ nothing asserts.
 import argparse
 import os
 import shutil
-import sys
 import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench_progress import EMAIL, PASSWORD, make_data
-from harness import Client, LiveServer, log_in, summary, timed
+from harness import ROOT, Client, log_in, start_server, summary, timed
 
 REQUESTS = {
     "summary.json": "/progress/summary.json",
@@ -46,28 +44,15 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def serve(database, tree=None):
     """One gunicorn worker serving `database` with this repository's code, or with `tree`'s;
     yields a logged-in Client and the worker's pid."""
-    server = LiveServer(
-        database.parent,
-        workers=1,
-        threads=None,  # gunicorn's default, as the benchmarks always measured
-        database=database.name,
-        secret_key="benchmark",
-        password_hash=None,  # production's hashing
-        seconds=30,
-    )
-    if tree is not None:
-        # gunicorn starts in this repository (tests/live.py) and puts its working directory
-        # first on the import path, where its gunicorn.conf.py imports the journal package:
-        # so it starts from `tree` instead (`-P`: this repository stays off the path).
-        start = f"import os; os.chdir({str(tree)!r}); from gunicorn.app.wsgiapp import run; run()"
-        server.command = [sys.executable, "-P", "-c", start, *server.command[3:]]
-    with server:
-        time.sleep(0.5)  # let the worker finish booting
+    server = start_server(database, workers=1, code=tree or ROOT)
+    try:
         pid = server.process.pid
         (worker,) = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         client = Client(server.port, keep_alive=True)
         log_in(client, EMAIL, PASSWORD)
         yield client, int(worker)
+    finally:
+        server.stop()
 
 
 def cpu_seconds(pid):

@@ -31,40 +31,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import ROOT, Client, LiveServer, signed_up, summary, timed
+from harness import ROOT, Client, signed_up, start_server, summary, timed
 
 DAYS = 10_000  # past days a person can save before wrapping round (back to 1999)
 PROBE_INTERVAL = 0.1
-
-
-def start_server(workdir, worker_class=None, app="journal:create_app()", code=ROOT, name="load"):
-    """gunicorn with the settings in gunicorn.conf.py (workers, threads, logging) on a free
-    loopback port and a fresh database `workdir/<name>.sqlite3`, its output in
-    `workdir/<name>.log`; returns the started LiveServer (tests/live.py), which `stop()`
-    stops, master and workers, as it does when the start fails.
-
-    `app` is what gunicorn serves, imported from the checkout at `code` (another commit's,
-    for a side-by-side run) with that commit's own gunicorn.conf.py; the bare app's directory
-    has none and is served with this checkout's.
-    """
-    conf = code / "gunicorn.conf.py"
-    server = LiveServer(
-        workdir,
-        workers=None,
-        threads=None,
-        database=f"{name}.sqlite3",
-        secret_key="load benchmark",
-        password_hash=None,  # production's hashing
-        seconds=30,
-        app=app,
-        code=code,
-        config=conf if conf.exists() else ROOT / "gunicorn.conf.py",
-        worker_class=worker_class,
-        log=f"{name}.log",
-    )
-    server.start()
-    time.sleep(1)  # let every worker finish booting
-    return server
 
 
 def register(port, n, keep_alive=False):
@@ -188,7 +158,7 @@ def main():
         os.environ["GUNICORN_THREADS"] = str(args.threads)
 
     workdir = Path(tempfile.mkdtemp(prefix="afterglow-load-"))
-    server = start_server(workdir, args.worker_class)
+    server = start_server(workdir / "load.sqlite3", worker_class=args.worker_class)
     port, database = server.port, server.database
     try:
         people = [register(port, n) for n in range(args.people)]

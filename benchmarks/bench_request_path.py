@@ -40,8 +40,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench_load import DAYS, Run, process_tree_cpu, register, start_server, verify
-from harness import ROOT, Client, summary, timed
+from bench_load import DAYS, Run, process_tree_cpu, register, verify
+from harness import ROOT, Client, start_server, summary, timed
 
 BASE = "c4d1679"  # main before issue 11 (the structure redesign)
 CONNECTIONS = {
@@ -99,7 +99,7 @@ class Side:
     def __init__(self, name, workdir, app="journal:create_app()", code=ROOT):
         self.name = name
         file_name = re.sub(r"\W+", "-", name).strip("-")  # its database and log
-        self.server = start_server(workdir, app=app, code=code, name=file_name)
+        self.server = start_server(workdir / f"{file_name}.sqlite3", app=app, code=code)
         self.port, self.database = self.server.port, self.server.database
         self.rates = []
         self.times = defaultdict(list)

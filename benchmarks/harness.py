@@ -28,27 +28,46 @@ def summary(samples):
     return statistics.median(ordered), p99
 
 
-@contextmanager
-def gunicorn(database, workers=2):
-    """Serve the app from `database` with gunicorn; yield (port, the master process).
+def start_server(database, workers=None, worker_class=None, app="journal:create_app()", code=ROOT):
+    """gunicorn serving `database` on a free loopback port, started and booted; returns the
+    LiveServer (tests/live.py), whose `stop()` stops master and workers, as a failed start
+    does. Its log is beside the database, named after it. Only loopback is ever a target.
 
-    Only loopback is ever a target. Waits until /healthz answers and the workers have booted.
-    tests/live.py's LiveServer starts it (in a process group of its own) and always stops it,
-    even when it fails to start; its log is gunicorn.log beside the database.
+    The settings are those of `code`'s gunicorn.conf.py (workers, threads, logging), with
+    `workers` and `worker_class` over them; the bare app's directory has none and is served
+    with this checkout's. `app` is what gunicorn serves, imported from the checkout at
+    `code` (another commit's, for a side-by-side run). Passwords are hashed as in production.
     """
     database = Path(database)
+    conf = Path(code) / "gunicorn.conf.py"
     server = LiveServer(
         database.parent,
         workers=workers,
-        threads=None,  # gunicorn's default, as the benchmarks always measured
+        threads=None,
         database=database.name,
         secret_key="benchmark",
         password_hash=None,  # production's hashing
-        seconds=20,
+        seconds=30,
+        app=app,
+        code=code,
+        config=conf if conf.exists() else ROOT / "gunicorn.conf.py",
+        worker_class=worker_class,
+        log=f"{database.stem}.log",
     )
-    with server:
-        time.sleep(0.5)  # let every worker finish booting
+    server.start()
+    time.sleep(1)  # let every worker finish booting
+    return server
+
+
+@contextmanager
+def gunicorn(database, workers=2):
+    """`start_server(database, workers)` for a `with` block: yields (port, the master
+    process) and stops the server at the end."""
+    server = start_server(database, workers)
+    try:
         yield server.port, server.process
+    finally:
+        server.stop()
 
 
 def log_in(client, email, password):

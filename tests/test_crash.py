@@ -82,12 +82,11 @@ def crash_server(folder, log):
     (which stops it whole if it does not start), on the database `folder/crash.sqlite3`."""
     return LiveServer(
         folder,
-        workers=None,
+        workers=3,
         threads=None,
         database="crash.sqlite3",
         secret_key="crash-test",  # noqa: S106 - a test server's
         config=ROOT / "gunicorn.conf.py",
-        env={"WEB_CONCURRENCY": "3"},
         seconds=20,
         log=log,
     )
