@@ -187,9 +187,14 @@ def _freeze_layout(fig: Figure) -> Figure:
     Constrained layout starts from the current positions on every draw, so a second save of
     the same figure would come out a few thousandths of a point apart; a frozen layout makes
     every save of a figure, and of a figure built from the same data, byte-identical.
+
+    The layout engine alone places the axes (it measures their labels, drawing nothing), and
+    the figure is then left with no engine at all: with one, even the "none" placeholder,
+    savefig draws the whole figure once more before drawing it for real. Together that is a
+    third of a chart's time (the same bytes either way).
     """
-    fig.draw_without_rendering()  # lays the figure out once, with its constrained layout
-    fig.set_layout_engine("none")
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine(None)  # None: no engine (rcParams ask for none)
     return fig
 
 

@@ -228,6 +228,25 @@ def test_svg_is_deterministic(name):
 
 
 @pytest.mark.parametrize("name", BUILDERS)
+def test_a_figure_is_laid_out_without_drawing_and_saved_with_one_draw(name, monkeypatch):
+    # Counted, not replaced: each draw is matplotlib's own. A layout engine left on the figure
+    # (even the "none" placeholder) would make savefig draw it all once more before saving.
+    draws = []
+    draw = Figure.draw
+
+    def counted(fig, renderer):
+        draws.append(fig)
+        return draw(fig, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    fig = BUILDERS[name]()
+    assert draws == []
+    assert fig.get_layout_engine() is None
+    charts.to_svg(fig)
+    assert draws == [fig]
+
+
+@pytest.mark.parametrize("name", BUILDERS)
 def test_changed_data_point_changes_svg(name):
     before = charts.to_svg(BUILDERS[name]())
     after = charts.to_svg(BUILDERS[name](**CHANGED[name]))
