@@ -1,13 +1,15 @@
 import json
 import logging
 import re
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import factories
 import pytest
 from conftest import AuthActions, make_app
 from factories import TODAY
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from journal import reports
@@ -483,6 +485,40 @@ def test_characters_no_font_has_are_squares_with_a_note(
     assert "□□□□□□ □ but é ß Ω" in text
     assert "□ marks a character this report's fonts cannot show" in text
     assert not [r for r in caplog.records if "missing" in r.getMessage()]
+
+
+class FontsReadEachTime(reports.ReportDocument):
+    """A report document whose fonts fpdf2 reads itself, for every document."""
+
+    def add_font(self, *args, **kwargs):
+        return FPDF.add_font(self, *args, **kwargs)
+
+
+def fonts_sample(document, texts):
+    """The PDF bytes of `texts` printed in regular and bold by a new `document`."""
+    with document("Running head", "footer") as pdf:
+        pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
+        pdf.add_page()
+        for text in texts:
+            pdf.para(reports.printable(text))
+            pdf.para(reports.printable(text, "B"), style="B")
+        return bytes(pdf.output())
+
+
+@needs_fallback_fonts
+def test_fonts_read_once_per_process_print_what_fpdf2_prints():
+    # Each font file is read once and shared; what a document changes (the characters it
+    # prints, its font descriptors, the font file its output rewrites) stays its own: documents
+    # made after and beside others with other characters are byte for byte what fpdf2 makes
+    # reading the fonts itself.
+    texts = ["café — Ελληνικά, Кириллица 😀", "中"]  # DejaVu, emoji, CJK (whose subsetting is slow)
+    expected = fonts_sample(FontsReadEachTime, texts)
+    assert fonts_sample(reports.ReportDocument, ["Ж ✓ 漢 🎉 other characters"]) != expected
+    assert fonts_sample(reports.ReportDocument, texts) == expected
+    latin = ["café — Ελληνικά 😀"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = list(pool.map(fonts_sample, [reports.ReportDocument] * 6, [latin, ["ñ ✓ 🎉"]] * 3))
+    assert made[::2] == [fonts_sample(FontsReadEachTime, latin)] * 3
 
 
 @needs_fallback_fonts

@@ -17,7 +17,8 @@ Fonts: DejaVu Sans (regular and bold) from matplotlib's own data folder, so the 
 the text share one face. It covers Latin, Greek, Cyrillic, Hebrew and many symbols; for the
 rest, FALLBACK_FONTS from Debian's packages (`make run` and `make test` install them): Noto
 Sans CJK for Chinese, Japanese and Korean, Noto Color Emoji for emoji. They are loaded only
-for a report whose text needs them (each costs about 0.15 s to load). A character no font has
+for a report whose text needs them; each font file is read once per process (`_read_font`),
+though subsetting Noto CJK at output still costs most of a second. A character no font has
 (or every character, where the packages are missing) is printed as PLACEHOLDER (a white
 square) rather than silently dropped or left to fpdf2's missing-glyph log. Without text
 shaping (fpdf2 needs uharfbuzz for it) joiners, variation selectors, skin-tone modifiers and
@@ -28,6 +29,8 @@ python-bidi: typed order would print Hebrew backwards): legible for Hebrew, poor
 Han characters take the Japanese forms of the collection's first face.
 """
 
+import copy
+import threading
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -36,6 +39,10 @@ import matplotlib
 from bidi import get_display
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import TextEmphasis
+from fpdf.font_type_3 import get_color_font_object
+from fpdf.fonts import SubsetMap
+from fpdf.fonts import TTFFont as PdfFont
 
 PLACEHOLDER = "\u25a1"
 # Unicode's right-to-left bidi classes (Hebrew; Arabic, Syriac, Thaana...).
@@ -151,6 +158,23 @@ def lacks_glyphs(text):
     return PLACEHOLDER in printable(text) and PLACEHOLDER not in text
 
 
+# Fonts read once
+
+
+_READ_FONTS = {}  # font file -> fpdf2's font read from it, never added to a document
+_READ_FONTS_LOCK = threading.Lock()
+
+
+def _read_font(path):
+    """fpdf2's font for the file at `path`, read once per process: its character map, widths
+    and glyph ids (some 6,000 characters in DejaVu Sans, tens of thousands in Noto CJK), which
+    fpdf2 reads afresh for every document: 60 ms of each report for the two DejaVu faces."""
+    with _READ_FONTS_LOCK:
+        if path not in _READ_FONTS:
+            _READ_FONTS[path] = PdfFont(FPDF(), Path(path), "", "")
+        return _READ_FONTS[path]
+
+
 # The document
 
 
@@ -179,11 +203,38 @@ class ReportDocument(FPDF):
         self.set_text_color(*TEXT)
         self._char_widths = {}
 
+    def add_font(self, family, style="", fname=None, **options):
+        """fpdf2's add_font, with each font file read once per process (`_read_font`).
+
+        A document gets its own copy of what it changes: its index, the subset of characters it
+        prints, the font descriptor its output numbers, and the font file opened afresh (lazily:
+        only the tables its output reads), since writing the subset rewrites it. The widths,
+        character map and glyph ids are shared; nothing writes to them. Anything but a plain
+        face (a variable font, a Unicode range, a palette) goes to fpdf2 itself.
+        """
+        fontkey = f"{family.lower()}{style}"
+        if options or fname is None or style not in ("", "B") or fontkey in self.fonts:
+            return super().add_font(family, style, fname, **options)
+        font = copy.copy(_read_font(str(fname)))
+        font.i = len(self.fonts) + 1
+        font.fontkey = fontkey
+        font.emphasis = TextEmphasis.coerce(style)
+        font.desc = copy.copy(font.desc)
+        font.ttfont = TTFont(font.ttffile, recalcTimestamp=False, fontNumber=0, lazy=True)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.color_font = get_color_font_object(self, font, 0) if self.render_color_fonts else None
+        self.fonts[fontkey] = font
+        if font.is_cff and font.is_cid_keyed:
+            self._set_min_pdf_version("1.6")
+
     def _font_of(self, char, style):
         """The family that draws `char` in `style`: FONT, or the first fallback font with it.
 
         A fallback font is loaded (in `style` where it has one) when a character first needs
-        it: each takes a moment to load and to subset at output.
+        it: each takes a moment to subset at output.
         """
         if char == "\n" or ord(char) in _covered(style) or char == PLACEHOLDER:
             return FONT
