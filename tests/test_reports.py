@@ -513,7 +513,7 @@ def test_fonts_read_once_per_process_print_what_fpdf2_prints():
     # reading the fonts itself.
     texts = ["café — Ελληνικά, Кириллица 😀", "中"]  # DejaVu, emoji, CJK (whose subsetting is slow)
     expected = fonts_sample(FontsReadEachTime, texts)
-    assert fonts_sample(reports.ReportDocument, ["Ж ✓ 漢 🎉 other characters"]) != expected
+    assert fonts_sample(reports.ReportDocument, ["Ж ✓ 🎉 other characters"]) != expected
     assert fonts_sample(reports.ReportDocument, texts) == expected
     latin = ["café — Ελληνικά 😀"]
     with ThreadPoolExecutor(max_workers=4) as pool:
