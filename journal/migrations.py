@@ -6,6 +6,8 @@ person's local date (YYYY-MM-DD).
 """
 
 import re
+import sqlite3
+import time
 import unicodedata
 
 from sqlite_utils.migrations import Migrations
@@ -722,13 +724,34 @@ def _store_emails_as(db, key):
             db.execute("update users set email = ? where id = ?", [stored, user_id])
 
 
+def _enable_wal(db):
+    """Switch the file to write-ahead logging (stored in the file: once is enough).
+
+    Two processes starting on a new file at once (gunicorn's workers) may both find it in
+    rollback mode. The second's switch then needs the lock the first holds while it migrates,
+    and SQLite answers "database is locked" at once instead of waiting (waiting there could
+    deadlock), so it tries again, as long as the connection's busy timeout, until the first is
+    done and the file is in WAL mode.
+    """
+    (busy_ms,) = db.conn.execute("PRAGMA busy_timeout").fetchone()
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 def migrate(db):
     """Apply pending migrations; return the names applied.
 
     Runs under an immediate transaction so that gunicorn workers starting at
     once take turns: the second finds nothing left to do.
     """
-    db.enable_wal()
+    _enable_wal(db)
     # Foreign keys are off while the schema changes (SQLite's own procedure for rebuilding a
     # table: with them on, dropping or renaming a parent table rewrites or empties its
     # children), and checked before the commit. The pragma cannot change inside a transaction.

@@ -6,6 +6,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,50 @@ def test_migrate_empty_database(tmp_path):
     assert {"users", "checkins", "login_failures", "_sqlite_migrations"} <= set(db.table_names())
     assert migrations.pending(db) == []
     db.close()
+
+
+def holding_the_write_lock(path):
+    """A connection that has begun a write on `path`, a file still in rollback mode, as a
+    worker migrating it first does; usable from another thread, to end it there."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("create table earlier (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("insert into earlier values (1)")
+    return other
+
+
+def test_a_worker_starting_while_another_migrates_a_new_file_waits_its_turn(tmp_path):
+    # gunicorn's workers starting on a new file at once: switching it to WAL needs the lock
+    # the first one holds, and SQLite answers "database is locked" at once there, never
+    # waiting (a CI run lost its live server, "Worker failed to boot", to this).
+    path = tmp_path / "new.sqlite3"
+    first = holding_the_write_lock(path)
+    done = threading.Timer(0.3, first.execute, ["COMMIT"])
+    done.start()
+    db = connect(path)
+    try:
+        applied = migrate(db)
+        assert applied[0] == "m001_users"
+        assert db.journal_mode == "wal"
+        assert migrations.pending(db) == []
+    finally:
+        done.join()
+        db.close()
+        first.close()
+
+
+def test_a_worker_gives_up_on_a_lock_held_past_its_busy_timeout(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    first = holding_the_write_lock(path)
+    db = connect(path)
+    db.conn.execute("PRAGMA busy_timeout = 100")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            migrate(db)
+        assert tables(path) == {"earlier"}
+    finally:
+        db.close()
+        first.close()
 
 
 def test_addresses_stored_with_a_capital_beyond_a_to_z_are_lowered_once(tmp_path):
