@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from journal import access, create_app, reports  # noqa: E402
+from journal.reports import pages as report_pages  # noqa: E402
 
 DAYS = 730
 SESSIONS = 50
@@ -125,7 +126,7 @@ def main():
             started = time.perf_counter()
             data = reports.report_data(person, first, end)
             fetched = time.perf_counter()
-            pdf = reports.build_pdf(data)
+            pdf = report_pages.build_pdf(data)
             done = time.perf_counter()
             fetch.append((fetched - started) * 1000)
             draw.append((done - fetched) * 1000)

@@ -16,6 +16,8 @@ from pypdf import PdfReader
 
 from journal import reports
 from journal.access import person
+from journal.reports import layout as report_layout
+from journal.reports import pages as report_pages
 from journal.timezones import day_text
 
 FIRST = TODAY - timedelta(days=40)  # session #1; #2, #3, #4 on days 10, 20, 30 (today - 10)
@@ -195,7 +197,7 @@ def test_sessions_page_gives_each_sessions_lift_and_readings(history):
 
 
 @pytest.mark.skipif(
-    set(reports.fallback_fonts()) != set(reports.FALLBACK_FONTS),
+    set(report_layout.fallback_fonts()) != set(report_layout.FALLBACK_FONTS),
     reason="fonts-noto-cjk and fonts-noto-color-emoji are not installed (make test installs them)",
 )
 def test_odd_characters_in_side_effects_are_printed(history):
@@ -205,7 +207,7 @@ def test_odd_characters_in_side_effects_are_printed(history):
     section = text[text.index("Side effects") : text.index("Window figures for each")]
     row4 = section[section.index(f"#4 {shown(30)}") :]
     assert squeezed(ODD_WORDS) in squeezed(row4)
-    assert reports.PLACEHOLDER not in section
+    assert report_layout.PLACEHOLDER not in section
 
 
 def test_a_private_sessions_words_stay_out(history):
@@ -388,7 +390,7 @@ def test_page_1_stays_one_page_with_every_row_and_many_flags(history):
         {"day": (TODAY - timedelta(days=n)).isoformat(), "reasons": reasons.split("; ")}
         for n in range(20, 0, -1)
     ]
-    numbered = pages(reports.build_pdf(data, ("flags",)))
+    numbered = pages(report_pages.build_pdf(data, ("flags",)))
     first = flat(numbered[0])
     assert "Page 1 of" in first
     assert "How long the lift lasted" in first and "PHQ-9 change" in first
@@ -400,5 +402,5 @@ def test_page_1_stays_one_page_with_every_row_and_many_flags(history):
     assert shown and shown == list(range(1, len(shown) + 1))  # the latest ones
     earlier = 20 - len(shown)
     assert f"The {earlier} earlier flagged days are under Flagged days." in first
-    assert first.endswith(f"In this report: Flagged days. {reports.FOOTER} Page 1 of 3")
+    assert first.endswith(f"In this report: Flagged days. {report_pages.FOOTER} Page 1 of 3")
     assert "Safety flags" not in "".join(numbered[1:])

@@ -1,6 +1,8 @@
 import json
 import logging
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -15,6 +17,8 @@ from pypdf import PdfReader
 from journal import reports
 from journal.access import person
 from journal.db import get_db
+from journal.reports import layout as report_layout
+from journal.reports import pages as report_pages
 from journal.timezones import day_text
 
 SESSION_DAY = TODAY - timedelta(days=20)
@@ -126,6 +130,27 @@ def text(course):
     return "\n".join(course["pages"])
 
 
+@pytest.mark.subprocess
+def test_a_worker_loads_fpdf2_with_its_first_report_not_as_it_starts(tmp_path):
+    # fpdf2 brings some 240 modules (matplotlib loads fontTools anyway): 19 MB of each
+    # worker, most of which never print a report. Every report printed here tests that it
+    # loads when one is.
+    script = f"""
+import sys
+from journal import create_app
+app = create_app({{"DATABASE": {str(tmp_path / "start.sqlite3")!r}, "SECRET_KEY": "start"}})
+with app.test_client() as client:
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/auth/login").status_code == 200
+print(sorted(name for name in sys.modules if name.split(".")[0] == "fpdf"))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_download_headers(course):
     response = course["response"]
     assert response.status_code == 200
@@ -155,7 +180,7 @@ def test_first_page_reads_in_a_minute(course):
     assert f"{short(6)} PHQ-9 item 9 answered 1 of 3" in first
     assert f"{short(9)} mood 2 of 10" in first
     assert f"{short(10)} thoughts of self-harm reported" in first
-    assert reports.NO_DATA not in first
+    assert report_pages.NO_DATA not in first
 
 
 def test_session_rows(text):
@@ -221,7 +246,7 @@ def test_footer_and_page_numbers_on_every_page(course):
     numbered = course["pages"]
     assert len(numbered) > 1
     for number, page in enumerate(numbered, start=1):
-        assert reports.FOOTER in page
+        assert report_pages.FOOTER in page
         assert f"Page {number} of {len(numbered)}" in page
 
 
@@ -252,7 +277,7 @@ def test_no_data_in_range_still_renders(client, patient):
     response = client.get("/export/report.pdf?start=2020-01-01&end=2020-01-31")
     assert response.status_code == 200
     first = pages(response.data)[0]
-    assert reports.NO_DATA in first
+    assert report_pages.NO_DATA in first
     assert "No days flagged in this range." in first
     assert "Baseline mood not established" in first
     assert "Patient" in first  # no name or pseudonym chosen
@@ -356,7 +381,7 @@ def test_long_report_wraps_and_paginates(app, client, patient):
     numbered = pages(response.data)
     assert len(numbered) > 3
     for number, page in enumerate(numbered, start=1):
-        assert reports.FOOTER in page
+        assert report_pages.FOOTER in page
         assert f"Page {number} of {len(numbered)}" in page
     text = "\n".join(numbered)
     for n in range(30):
@@ -370,9 +395,9 @@ def test_long_report_wraps_and_paginates(app, client, patient):
 
 def test_wrapped_lines_fit_their_column():
     text = "short words then " + "Ω" * 400 + " and a\n\nnew paragraph"
-    with reports.ReportDocument("test") as pdf:
+    with report_layout.ReportDocument("test") as pdf:
         pdf.add_page()
-        pdf.set_font(reports.FONT, "", 10)
+        pdf.set_font(report_layout.FONT, "", 10)
         lines = pdf.wrap(text, 50)
         assert all(pdf.text_width(line) <= 50 for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
@@ -380,7 +405,7 @@ def test_wrapped_lines_fit_their_column():
 
 
 needs_fallback_fonts = pytest.mark.skipif(
-    set(reports.fallback_fonts()) != set(reports.FALLBACK_FONTS),
+    set(report_layout.fallback_fonts()) != set(report_layout.FALLBACK_FONTS),
     reason="fonts-noto-cjk and fonts-noto-color-emoji are not installed (make test installs them)",
 )
 
@@ -388,13 +413,13 @@ needs_fallback_fonts = pytest.mark.skipif(
 @pytest.fixture
 def without_fallback_fonts(monkeypatch):
     """A server without Debian's CJK and emoji fonts."""
-    monkeypatch.setattr(reports.layout, "FALLBACK_FONTS", {"cjk": {"": "/nonexistent/font.ttc"}})
-    reports.fallback_fonts.cache_clear()
-    reports._fallback_covered.cache_clear()
+    monkeypatch.setattr(report_layout, "FALLBACK_FONTS", {"cjk": {"": "/nonexistent/font.ttc"}})
+    report_layout.fallback_fonts.cache_clear()
+    report_layout._fallback_covered.cache_clear()
     yield
     monkeypatch.undo()
-    reports.fallback_fonts.cache_clear()
-    reports._fallback_covered.cache_clear()
+    report_layout.fallback_fonts.cache_clear()
+    report_layout._fallback_covered.cache_clear()
 
 
 @needs_fallback_fonts
@@ -413,7 +438,7 @@ def without_fallback_fonts(monkeypatch):
     ],
 )
 def test_printable(text, printed):
-    assert reports.printable(text) == printed
+    assert report_layout.printable(text) == printed
 
 
 @pytest.mark.parametrize(
@@ -421,7 +446,7 @@ def test_printable(text, printed):
     [("日本語", "□□□"), ("ok 👍🏽!", "ok □!"), ("é ß Ω", "é ß Ω")],
 )
 def test_printable_without_the_fallback_fonts(without_fallback_fonts, text, printed):
-    assert reports.printable(text) == printed
+    assert report_layout.printable(text) == printed
 
 
 def extracted(pdf_bytes):
@@ -487,7 +512,7 @@ def test_characters_no_font_has_are_squares_with_a_note(
     assert not [r for r in caplog.records if "missing" in r.getMessage()]
 
 
-class FontsReadEachTime(reports.ReportDocument):
+class FontsReadEachTime(report_layout.ReportDocument):
     """A report document whose fonts fpdf2 reads itself, for every document."""
 
     def add_font(self, *args, **kwargs):
@@ -500,8 +525,8 @@ def fonts_sample(document, texts):
         pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
         pdf.add_page()
         for text in texts:
-            pdf.para(reports.printable(text))
-            pdf.para(reports.printable(text, "B"), style="B")
+            pdf.para(report_layout.printable(text))
+            pdf.para(report_layout.printable(text, "B"), style="B")
         return bytes(pdf.output())
 
 
@@ -513,11 +538,13 @@ def test_fonts_read_once_per_process_print_what_fpdf2_prints():
     # reading the fonts itself.
     texts = ["café — Ελληνικά, Кириллица 😀", "中"]  # DejaVu, emoji, CJK (whose subsetting is slow)
     expected = fonts_sample(FontsReadEachTime, texts)
-    assert fonts_sample(reports.ReportDocument, ["Ж ✓ 🎉 other characters"]) != expected
-    assert fonts_sample(reports.ReportDocument, texts) == expected
+    assert fonts_sample(report_layout.ReportDocument, ["Ж ✓ 🎉 other characters"]) != expected
+    assert fonts_sample(report_layout.ReportDocument, texts) == expected
     latin = ["café — Ελληνικά 😀"]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        made = list(pool.map(fonts_sample, [reports.ReportDocument] * 6, [latin, ["ñ ✓ 🎉"]] * 3))
+        made = list(
+            pool.map(fonts_sample, [report_layout.ReportDocument] * 6, [latin, ["ñ ✓ 🎉"]] * 3)
+        )
     assert made[::2] == [fonts_sample(FontsReadEachTime, latin)] * 3
 
 
@@ -525,10 +552,10 @@ def test_fonts_read_once_per_process_print_what_fpdf2_prints():
 @pytest.mark.parametrize("width", [43, 50, 60])  # each puts a 「 or a small kana at a break
 def test_cjk_text_breaks_between_characters_and_fills_its_lines(width):
     text = "Today " + "今日は先生と話して「ちょっと楽になった」と言った。" * 8
-    with reports.ReportDocument("test") as pdf:
+    with report_layout.ReportDocument("test") as pdf:
         pdf.add_page()
-        pdf.set_font(reports.FONT, "", 10)
-        lines = pdf.wrap(reports.printable(text), width)
+        pdf.set_font(report_layout.FONT, "", 10)
+        lines = pdf.wrap(report_layout.printable(text), width)
         widths = [pdf.text_width(line) for line in lines]
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert all(used <= width for used in widths)
@@ -536,8 +563,8 @@ def test_cjk_text_breaks_between_characters_and_fills_its_lines(width):
     # keep 「ちょっ together, say).
     assert all(used > 0.7 * width for used in widths[:-1])
     assert lines[0].startswith("Today 今日")  # the CJK run starts on the first line
-    assert not any(line[0] in reports.NO_LINE_START for line in lines)  # 」、。っょ
-    assert not any(line[-1] in reports.NO_LINE_END for line in lines)  # 「
+    assert not any(line[0] in report_layout.NO_LINE_START for line in lines)  # 」、。っょ
+    assert not any(line[-1] in report_layout.NO_LINE_END for line in lines)  # 「
 
 
 def test_report_pdf_is_the_public_entry_point(app, patient):
@@ -555,7 +582,7 @@ def test_build_pdf_needs_no_app(course):
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)
     # Outside any application context: drawing is pure.
-    first = pages(reports.build_pdf(data, ()))[0]
+    first = pages(report_pages.build_pdf(data, ()))[0]
     assert "Sam R." in first
 
 
@@ -563,7 +590,7 @@ def test_a_long_name_wraps_and_the_running_head_is_cut_short(course):
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)
     data["name"] = "Wéber " * 40
-    numbered = pages(reports.build_pdf(data, ("flags",)))
+    numbered = pages(report_pages.build_pdf(data, ("flags",)))
     first_lines = numbered[0].splitlines()
     assert sum("Wéber" in line for line in first_lines[:8]) >= 2  # wrapped over lines
     head = numbered[1].splitlines()[0]

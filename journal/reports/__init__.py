@@ -4,8 +4,8 @@ A package by job: `content` gathers the report's data as a plain dict (only what
 may see), `pages` draws that dict into PDF bytes with the building blocks of `layout` (fonts
 and the layout engine: pure fpdf2, no journal imports), `pdf` joins the two into bytes or a
 download, and `range_form` is the GET form of range and sections. This module is the
-blueprint (the form's page and the download) and exposes what other modules and the tests
-use.
+blueprint (the form's page and the download) and exposes what other modules use. `layout`
+and `pages` (fpdf2) load with the first report a worker prints (`pdf.report_pdf`).
 """
 
 from flask import Blueprint, render_template, request
@@ -20,45 +20,19 @@ from .content import (
     default_range,
     report_data,
 )
-from .layout import (
-    FALLBACK_FONTS,
-    FONT,
-    NO_LINE_END,
-    NO_LINE_START,
-    PLACEHOLDER,
-    ReportDocument,
-    _fallback_covered,
-    fallback_fonts,
-    printable,
-)
-from .pages import FOOTER, NO_DATA, TEXT_MAX, build_pdf, clipped
 from .pdf import filename, pdf_response, report_pdf
 from .range_form import report_form
 
 __all__ = [
     "DEFAULT_DAYS",
-    "FALLBACK_FONTS",
-    "FONT",
-    "FOOTER",
-    "NO_DATA",
-    "NO_LINE_END",
-    "NO_LINE_START",
-    "PLACEHOLDER",
     "RANGE_MAX_DAYS",
     "SECTIONS",
     "SECTION_LABELS",
-    "TEXT_MAX",
-    "ReportDocument",
-    "_fallback_covered",
     "bp",
-    "build_pdf",
-    "clipped",
     "default_range",
-    "fallback_fonts",
     "filename",
     "pdf_response",
     "report_form",
-    "printable",
     "report_data",
     "report_pdf",
 ]

@@ -6,11 +6,17 @@ For this package's view and for anything else that shows a patient's report (sha
 from flask import Response
 
 from .content import SECTIONS, report_data
-from .pages import build_pdf
 
 
 def report_pdf(person, start, end, sections=SECTIONS):
-    """The PDF report of `person` from `start` to `end` with `sections`, as bytes."""
+    """The PDF report of `person` from `start` to `end` with `sections`, as bytes.
+
+    `pages` (and with it fpdf2: some 240 modules, 19 MB of a worker and a tenth of a second
+    or more to load) is loaded by the first report a worker prints, not by every worker as
+    it starts: most never print one.
+    """
+    from .pages import build_pdf
+
     return build_pdf(report_data(person, start, end), sections)
 
 
