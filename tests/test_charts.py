@@ -246,6 +246,17 @@ def test_a_figure_is_laid_out_without_drawing_and_saved_with_one_draw(name, monk
     assert draws == [fig]
 
 
+@pytest.mark.parametrize("asked", ["figure.autolayout", "figure.constrained_layout.use"])
+def test_a_matplotlibrc_asking_for_a_layout_engine_changes_no_chart(asked):
+    # set_layout_engine(None) means "what rcParams ask for": a server's matplotlibrc could
+    # otherwise lay a chart out again at each save, and no two saves would agree.
+    expected = charts.to_svg(BUILDERS["timeline"]())
+    with matplotlib.rc_context({asked: True}):
+        fig = BUILDERS["timeline"]()
+        saved = [charts.to_svg(fig), charts.to_svg(fig)]
+    assert saved == [expected, expected]
+
+
 @pytest.mark.parametrize("name", BUILDERS)
 def test_changed_data_point_changes_svg(name):
     before = charts.to_svg(BUILDERS[name]())
