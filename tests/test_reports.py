@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -532,8 +533,8 @@ def fonts_sample(document, texts):
 
 @needs_fallback_fonts
 def test_fonts_read_once_per_process_print_what_fpdf2_prints():
-    # Each font file is read once and shared; what a document changes (the characters it
-    # prints, its font descriptors, the font file its output rewrites) stays its own: documents
+    # DejaVu is read once and shared; what a document changes (the characters it prints, its
+    # font descriptors and widths, the font file its output rewrites) stays its own: documents
     # made after and beside others with other characters are byte for byte what fpdf2 makes
     # reading the fonts itself.
     texts = ["café — Ελληνικά, Кириллица 😀", "中"]  # DejaVu, emoji, CJK (whose subsetting is slow)
@@ -546,6 +547,31 @@ def test_fonts_read_once_per_process_print_what_fpdf2_prints():
             pool.map(fonts_sample, [report_layout.ReportDocument] * 6, [latin, ["ñ ✓ 🎉"]] * 3)
         )
     assert made[::2] == [fonts_sample(FontsReadEachTime, latin)] * 3
+
+
+def test_a_document_measuring_what_dejavu_lacks_leaves_the_kept_font_alone():
+    path = str(report_layout.FONT_DIR / report_layout.FONT_FILES[""])
+    kept = report_layout._read_font(path)
+    widths, descriptor = dict(kept.cw), dict(vars(kept.desc))
+    with report_layout.ReportDocument("test") as pdf:
+        pdf.add_page()
+        pdf.set_font(report_layout.FONT, "", 10)
+        pdf.get_string_width("中 ✓ ж")  # 中: not in DejaVu, so fpdf2 adds its width
+        pdf.cell(text="ж ✓")
+        pdf.output()
+    assert report_layout._read_font(path) is kept
+    assert dict(kept.cw) == widths
+    assert dict(vars(kept.desc)) == descriptor
+    assert kept.ttfont is None  # each document opens the file itself
+
+
+def test_a_font_file_that_changes_is_read_again(tmp_path):
+    copy = tmp_path / "DejaVuSans.ttf"
+    copy.write_bytes((report_layout.FONT_DIR / report_layout.FONT_FILES[""]).read_bytes())
+    first = report_layout._read_font(str(copy))
+    assert report_layout._read_font(str(copy)) is first
+    os.utime(copy, ns=(0, 10**18))  # as an upgrade replacing the file would
+    assert report_layout._read_font(str(copy)) is not first
 
 
 @needs_fallback_fonts

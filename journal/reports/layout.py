@@ -17,19 +17,22 @@ Fonts: DejaVu Sans (regular and bold) from matplotlib's own data folder, so the 
 the text share one face. It covers Latin, Greek, Cyrillic, Hebrew and many symbols; for the
 rest, FALLBACK_FONTS from Debian's packages (`make run` and `make test` install them): Noto
 Sans CJK for Chinese, Japanese and Korean, Noto Color Emoji for emoji. They are loaded only
-for a report whose text needs them; each font file is read once per process (`_read_font`),
-though subsetting Noto CJK at output still costs most of a second. A character no font has
-(or every character, where the packages are missing) is printed as PLACEHOLDER (a white
-square) rather than silently dropped or left to fpdf2's missing-glyph log. Without text
-shaping (fpdf2 needs uharfbuzz for it) joiners, variation selectors, skin-tone modifiers and
-combining marks that DejaVu lacks are dropped: an emoji sequence prints as its plain emoji, a
-family as its members. Right-to-left scripts are printed unshaped, in the order they are read
-(a line holding right-to-left letters is reordered by the Unicode bidi algorithm,
-python-bidi: typed order would print Hebrew backwards): legible for Hebrew, poor for Arabic.
-Han characters take the Japanese forms of the collection's first face.
+for a report whose text needs them, and read for each (reading Noto CJK's two faces takes
+0.4 s; kept, they would hold 34 MB in every worker that ever printed one), while DejaVu is
+read once per process (`_read_font`). Subsetting Noto CJK at output costs most of a second.
+A character no font has (or every character, where the packages are missing) is printed as
+PLACEHOLDER (a white square) rather than silently dropped or left to fpdf2's missing-glyph
+log. Without text shaping (fpdf2 needs uharfbuzz for it) joiners, variation selectors,
+skin-tone modifiers and combining marks that DejaVu lacks are dropped: an emoji sequence
+prints as its plain emoji, a family as its members. Right-to-left scripts are printed
+unshaped, in the order they are read (a line holding right-to-left letters is reordered by
+the Unicode bidi algorithm, python-bidi: typed order would print Hebrew backwards): legible
+for Hebrew, poor for Arabic. Han characters take the Japanese forms of the collection's
+first face.
 """
 
 import copy
+import os
 import threading
 import unicodedata
 from functools import cache
@@ -61,6 +64,7 @@ FIRST_ROWS_KEPT = 3
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+READ_ONCE = frozenset(str(FONT_DIR / name) for name in FONT_FILES.values())  # _read_font
 # For what DejaVu Sans lacks, in this order, where Debian's packages put them (fonts-noto-cjk,
 # fonts-noto-color-emoji): family -> {style: file}. A family whose files are missing is skipped.
 NOTO = Path("/usr/share/fonts")
@@ -161,18 +165,25 @@ def lacks_glyphs(text):
 # Fonts read once
 
 
-_READ_FONTS = {}  # font file -> fpdf2's font read from it, never added to a document
+_READ_FONTS = {}  # font file -> (its stat key, fpdf2's font read from it, in no document)
 _READ_FONTS_LOCK = threading.Lock()
 
 
 def _read_font(path):
-    """fpdf2's font for the file at `path`, read once per process: its character map, widths
-    and glyph ids (some 6,000 characters in DejaVu Sans, tens of thousands in Noto CJK), which
-    fpdf2 reads afresh for every document: 60 ms of each report for the two DejaVu faces."""
+    """fpdf2's font for the file at `path` (one of READ_ONCE, DejaVu's two faces), read once
+    per process, and again if the file changes (an upgrade): its character map, widths and
+    glyph ids, which fpdf2 reads afresh for every document, 60 ms of each report. Only those
+    are kept (9 MB): the parsed font file is closed, as each document opens its own."""
+    info = os.stat(path)
+    key = (info.st_ino, info.st_mtime_ns, info.st_size)
     with _READ_FONTS_LOCK:
-        if path not in _READ_FONTS:
-            _READ_FONTS[path] = PdfFont(FPDF(), Path(path), "", "")
-        return _READ_FONTS[path]
+        kept = _READ_FONTS.get(path)
+        if kept is None or kept[0] != key:
+            font = PdfFont(FPDF(), Path(path), "", "")
+            font.ttfont.close()
+            font.ttfont = font.color_font = None  # each document opens its own
+            kept = _READ_FONTS[path] = (key, font)
+        return kept[1]
 
 
 # The document
@@ -204,18 +215,20 @@ class ReportDocument(FPDF):
         self._char_widths = {}
 
     def add_font(self, family, style="", fname=None, **options):
-        """fpdf2's add_font, with each font file read once per process (`_read_font`).
+        """fpdf2's add_font, with DejaVu's two faces read once per process (`_read_font`).
 
         A document gets its own copy of what it changes: its index, the subset of characters it
-        prints, the font descriptor its output numbers, and the font file opened afresh (lazily:
-        only the tables its output reads), since writing the subset rewrites it. The widths,
-        character map and glyph ids are shared; nothing writes to them. Anything but a plain
-        face (a variable font, a Unicode range, a palette) goes to fpdf2 itself.
+        prints, the font descriptor its output numbers, its widths (measuring a character the
+        font lacks adds it), and the font file opened afresh (lazily: only the tables its
+        output reads), since writing the subset rewrites it. The character map and glyph ids
+        are shared; nothing writes to them. Any other font (Noto's, a variable font, a Unicode
+        range, a palette) goes to fpdf2 itself.
         """
         fontkey = f"{family.lower()}{style}"
-        if options or fname is None or style not in ("", "B") or fontkey in self.fonts:
+        if options or str(fname) not in READ_ONCE or fontkey in self.fonts:
             return super().add_font(family, style, fname, **options)
         font = copy.copy(_read_font(str(fname)))
+        font.cw = font.cw.copy()
         font.i = len(self.fonts) + 1
         font.fontkey = fontkey
         font.emphasis = TextEmphasis.coerce(style)
