@@ -194,12 +194,15 @@ def _freeze_layout(fig: Figure) -> Figure:
     third of a chart's time (the same bytes either way).
     """
     fig.get_layout_engine().execute(fig)
-    fig.set_layout_engine(None)
-    if fig.get_layout_engine() is not None:
-        # None means what rcParams ask for: a matplotlibrc with figure.autolayout (or
-        # constrained_layout.use) would lay the figure out again at every save. The
-        # placeholder keeps the layout as it is, for one more draw.
+    if (
+        matplotlib.rcParams["figure.autolayout"]
+        or matplotlib.rcParams["figure.constrained_layout.use"]
+    ):
+        # None would mean the engine a matplotlibrc asks for, and a layout again at every
+        # save; the placeholder keeps the layout as it is, for one more draw.
         fig.set_layout_engine("none")
+    else:
+        fig.set_layout_engine(None)
     return fig
 
 
