@@ -7,8 +7,8 @@ person's local date (YYYY-MM-DD).
 
 import re
 import sqlite3
-import time
 import unicodedata
+from time import monotonic, sleep
 
 from sqlite_utils.migrations import Migrations
 
@@ -734,15 +734,15 @@ def _enable_wal(db):
     done and the file is in WAL mode.
     """
     (busy_ms,) = db.conn.execute("PRAGMA busy_timeout").fetchone()
-    deadline = time.monotonic() + busy_ms / 1000
+    deadline = monotonic() + busy_ms / 1000
     while True:
         try:
             db.enable_wal()
             return
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
+            if "locked" not in str(error) or monotonic() >= deadline:
                 raise
-            time.sleep(0.02)
+            sleep(0.02)
 
 
 def migrate(db):

@@ -72,7 +72,10 @@ def test_a_worker_starting_while_another_migrates_a_new_file_waits_its_turn(tmp_
         first.close()
 
 
-def test_a_worker_gives_up_on_a_lock_held_past_its_busy_timeout(tmp_path):
+def test_a_worker_gives_up_on_a_lock_held_past_its_busy_timeout(tmp_path, monkeypatch):
+    # It tried again meanwhile (its pauses counted, not taken), then said what stopped it.
+    pauses = []
+    monkeypatch.setattr(journal.migrations, "sleep", pauses.append)
     path = tmp_path / "new.sqlite3"
     first = holding_the_write_lock(path)
     db = connect(path)
@@ -80,6 +83,7 @@ def test_a_worker_gives_up_on_a_lock_held_past_its_busy_timeout(tmp_path):
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             migrate(db)
+        assert pauses
         assert tables(path) == {"earlier"}
     finally:
         db.close()
