@@ -188,12 +188,12 @@ def _freeze_layout(fig: Figure) -> Figure:
     the same figure would come out a few thousandths of a point apart; a frozen layout makes
     every save of a figure, and of a figure built from the same data, byte-identical.
 
-    The layout engine alone places the axes (it measures their labels, drawing nothing), and
-    the figure is then left with no engine at all: with one, even the "none" placeholder,
-    savefig draws the whole figure once more before drawing it for real. Together that is a
-    third of a chart's time (the same bytes either way).
+    One draw with rendering turned off lays the figure out, and the figure is then left with
+    no engine at all: with one, even the "none" placeholder, savefig draws the whole figure
+    once more before drawing it for real. So a chart is drawn twice, once for its layout and
+    once when saved (it was three times).
     """
-    fig.get_layout_engine().execute(fig)
+    fig.draw_without_rendering()
     if (
         matplotlib.rcParams["figure.autolayout"]
         or matplotlib.rcParams["figure.constrained_layout.use"]
