@@ -90,6 +90,19 @@ def test_a_worker_gives_up_on_a_lock_held_past_its_busy_timeout(tmp_path, monkey
         first.close()
 
 
+def test_the_app_refuses_to_start_on_a_file_that_is_not_a_database_and_leaves_it_alone(
+    tmp_path,
+):
+    # JOURNAL_DATABASE pointed at the wrong file: SQLite's own words, at once, and not a byte
+    # of the file changed (no WAL switch, no schema written over it).
+    path = tmp_path / "notes.sqlite3"
+    path.write_bytes(b"not a database, " * 512)
+    with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
+        create_app({"DATABASE": str(path), "SECRET_KEY": "start"})
+    assert path.read_bytes() == b"not a database, " * 512
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite3"]
+
+
 def test_addresses_stored_with_a_capital_beyond_a_to_z_are_lowered_once(tmp_path):
     # m030: stored as typed before it, such an address could not log in. One the lowered
     # form of which another account already has stays as it is (nothing is merged).

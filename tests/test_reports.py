@@ -565,7 +565,8 @@ def test_a_document_measuring_what_dejavu_lacks_leaves_the_kept_font_alone():
     assert kept.ttfont is None  # each document opens the file itself
 
 
-def test_a_font_file_that_changes_is_read_again(tmp_path):
+def test_a_font_file_that_changes_is_read_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_layout, "_READ_FONTS", {})  # this file's, kept by this test alone
     copy = tmp_path / "DejaVuSans.ttf"
     copy.write_bytes((report_layout.FONT_DIR / report_layout.FONT_FILES[""]).read_bytes())
     first = report_layout._read_font(str(copy))
