@@ -279,9 +279,11 @@ def record_therapist_access(patient_id):
         audit.record(db, current_user.id, action, patient_id, current_user.role, detail)
 
 
-def record_link_opening(db, link, what):
-    """Append a share link's opening (`what`: 'page' or 'report') to the audit log: no
-    account, so no actor; the link's id as detail. Call in the transaction that counts it."""
+def record_link_access(db, link, what):
+    """Append what a share link reached to the audit log: `what` is 'page' or 'report' (an
+    opening: call in the transaction that counts it) or 'chart:<name>' (a chart the link's
+    page draws, or anyone holding the link fetches: recorded, not counted as an opening).
+    No account, so no actor; the link's id and `what` as detail."""
     audit.record(db, None, "view", link["user_id"], "share-link", f"link:{link['id']}:{what}")
 
 

@@ -206,7 +206,7 @@ def record_opening(link, what):
     with db.atomic():
         counted = data.count_opening(db, link["id"], now, what)
         if counted:  # the audit log too, in the same transaction
-            access.record_link_opening(db, link, what)
+            access.record_link_access(db, link, what)
     if not counted:
         plain_page("revoked", 410)
 
@@ -310,8 +310,15 @@ def view(token):
 
 @bp.route("/s/<token>/charts/<name>.<fmt>")
 def chart(token, name, fmt):
-    _, patient = valid_link(token)
-    return figures.chart_response(patient, name, fmt, request.args, shared=True)
+    link, patient = valid_link(token)
+    response = figures.chart_response(patient, name, fmt, request.args, shared=True)
+    # Reached through the link (a 304 too: the visitor holds the chart), so audited as a
+    # therapist's chart is; a chart the app lacks, or a bad choice, answered 404 or 400 above.
+    if request.method != "HEAD":
+        db = get_db()
+        with db.atomic():
+            access.record_link_access(db, link, f"chart:{name}")
+    return response
 
 
 @bp.route("/s/<token>/report.pdf")

@@ -152,6 +152,39 @@ def test_a_share_link_opening_is_recorded_without_an_actor(app, linked):
     assert len(items) == len(set(items)) + 1  # the two openings read alike
 
 
+def test_a_chart_reached_through_a_share_link_is_recorded_but_not_counted_as_an_opening(
+    app, linked
+):
+    """Anyone holding the link can fetch its charts without ever loading the page: each
+    fetch the link answers (a 304 too) is in the audit log, as a therapist's chart is; a
+    HEAD, a chart the app lacks and a bad choice reach nothing and are not."""
+    _doc, pat, pat_id, _doc_id = linked
+    _, token = share_link(pat, "Dr Other", "7")
+    visitor = app.test_client()
+    chart = f"/s/{token}/charts/mood-timeline.svg?days=90"
+    drawn = visitor.get(chart)
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
+    again = visitor.get(chart, headers={"If-None-Match": drawn.headers["ETag"]})
+    assert again.status_code == 304
+    assert visitor.get(f"/s/{token}/charts/assessments.png").status_code == 200
+    assert visitor.head(chart).status_code == 200
+    assert visitor.get(f"/s/{token}/charts/secrets.svg").status_code == 404
+    assert visitor.get(f"/s/{token}/charts/lift.svg?theme=neon").status_code == 400
+    with app.app_context():
+        link_id, open_count = get_db().execute(
+            "select id, open_count from share_links"
+        ).fetchone()
+    found = [(r["actor_id"], r["actor_role"], r["subject_id"], r["detail"]) for r in rows(app)]
+    assert found == [
+        (None, "share-link", pat_id, f"link:{link_id}:chart:mood-timeline"),
+        (None, "share-link", pat_id, f"link:{link_id}:chart:mood-timeline"),
+        (None, "share-link", pat_id, f"link:{link_id}:chart:assessments"),
+    ]
+    assert open_count == 0  # the page and the report count as openings; charts do not
+    # Nor do they add to the person's Recent activity (the link's openings speak for it).
+    assert [kind for kind, _ in activity_items(pat) if kind in ("link-opened", "viewed")] == []
+
+
 def test_no_health_data_in_any_audit_row(app, linked):
     doc, pat, pat_id, _doc_id = linked
     doc.get(f"/caseload/{pat_id}")
