@@ -171,9 +171,7 @@ def test_a_chart_reached_through_a_share_link_is_recorded_but_not_counted_as_an_
     assert visitor.get(f"/s/{token}/charts/secrets.svg").status_code == 404
     assert visitor.get(f"/s/{token}/charts/lift.svg?theme=neon").status_code == 400
     with app.app_context():
-        link_id, open_count = get_db().execute(
-            "select id, open_count from share_links"
-        ).fetchone()
+        link_id, open_count = get_db().execute("select id, open_count from share_links").fetchone()
     found = [(r["actor_id"], r["actor_role"], r["subject_id"], r["detail"]) for r in rows(app)]
     assert found == [
         (None, "share-link", pat_id, f"link:{link_id}:chart:mood-timeline"),
