@@ -166,6 +166,47 @@ def test_no_word_that_fits_is_broken(page, name):
     assert broken_words(page) == [], name
 
 
+# An address short enough to show whole in History's shortened reflection (120 characters),
+# a tag and a clinic's name as long as their fields take, with no space to wrap at.
+ADDRESS = (
+    "https://www.example.org/articles/2026/11/"
+    "ketamine-integration-practices-for-the-weeks-after-an-infusion"
+)
+UNBROKEN = {
+    "tag": "ketamineassistedpsychotherapysessionsxyz",
+    "clinic": "SUNRISEKETAMINEANDWELLNESSCLINIC" * 6,
+    "other": "TINGLINGINTHEFINGERTIPSANDLIPS" * 6,
+}
+
+
+def test_unbroken_words_as_long_as_the_fields_take_never_widen_a_page(page):
+    """Words a person can type that no line can hold (an address pasted into a reflection,
+    the longest tag, a clinic's name) wrap inside their column on every page that shows
+    them, at a 360 px phone's width, instead of pushing the page (and the mood beside
+    them) past the screen."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_up(page)
+    day = today(page) - timedelta(days=1)
+    reflection = f"Read this later: {ADDRESS}"
+    post_form(page, "/checkin", {
+        "date": day.isoformat(), "mood": "6", "reflection": reflection, "tags": UNBROKEN["tag"],
+    }, "/checkin")  # fmt: skip
+    session = post_form(page, "/sessions/new", {
+        "started_at": f"{day}T10:00", "product": "ketamine", "route": "iv",
+        "clinic": UNBROKEN["clinic"], "side_effects_other": UNBROKEN["other"],
+    }).url  # fmt: skip
+    assert re.search(r"/sessions/\d+$", session), session
+    shown = {"/entries": ADDRESS, f"/entries/{day}": UNBROKEN["tag"], session: UNBROKEN["clinic"],
+             "/sessions": "Session #1"}  # fmt: skip
+    for path, words in shown.items():
+        page.goto(path)
+        expect(page.locator("main")).to_contain_text(words)
+        assert sideways_overflow(page) <= 0, path
+    page.goto("/entries")
+    badge = page.locator(".entry .mood-badge").first.bounding_box()
+    assert badge["x"] + badge["width"] <= 360, "the mood is pushed off the screen"
+
+
 # Text at 200% and a narrow screen ------------------------------------------------------------
 
 # Links of the header and the main menu that reach past the screen's edge, or whose words are
