@@ -22,8 +22,9 @@ export function openingDays(form) {
     return mine.some(changed) && mine.some(filled);
   };
 
-  // Put `fresh`'s answers (the chosen day's) into the form, keeping what the person gave.
-  function takeOver(fresh) {
+  // Put `fresh`'s answers (the chosen day's) into the form, keeping what the person gave and
+  // every answer of a draft put back (`putBack`: their names), whatever this form's were.
+  function takeOver(fresh, putBack) {
     const names = new Set([...fresh.elements].map((e) => e.name).filter(Boolean));
     const replaced = [];
     let kept = false;
@@ -31,7 +32,7 @@ export function openingDays(form) {
       if (skipped.has(name)) continue;
       const mine = controls(form, name);
       const theirs = controls(fresh, name);
-      const keep = name !== "loaded_for" && given(name);
+      const keep = name !== "loaded_for" && (putBack.has(name) || given(name));
       kept ||= keep;
       const before = mine.map((e) => (choice(e) ? e.checked : e.value));
       mine.forEach((e, i) => {
@@ -53,7 +54,7 @@ export function openingDays(form) {
     return kept;
   }
 
-  async function open(day) {
+  async function open(day, putBack) {
     let fresh;
     try {
       const response = await fetch(`/checkin?date=${encodeURIComponent(day)}`, {
@@ -87,7 +88,7 @@ export function openingDays(form) {
       }
       return;
     }
-    const kept = takeOver(fresh);
+    const kept = takeOver(fresh, putBack);
     date.defaultValue = day;
     const button = form.querySelector("button[type='submit']");
     const theirButton = fresh.querySelector("button[type='submit']");
@@ -108,12 +109,13 @@ export function openingDays(form) {
     if (legend && moodToday && moodPast) legend.textContent = day === today ? moodToday : moodPast;
   }
 
-  function follow() {
+  // `event`: the date's change, from the person or (drafts.js) from a draft put back.
+  function follow(event) {
     const day = date.value;
     if (!/^\d{4}-\d\d-\d\d$/.test(day)) return;
     askAbout(day);
     if (day === date.defaultValue) return;
-    const work = open(day).catch(() => {});
+    const work = open(day, new Set(event?.detail?.putBack)).catch(() => {});
     state.pending = work;
     work.then(() => {
       if (state.pending === work) state.pending = null;

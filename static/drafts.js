@@ -263,13 +263,15 @@ export function keepDrafts() {
     // Saved elsewhere since the words were written (the day checked in on another phone): the
     // form keeps it as saved now, the words on top and the saved ones shown beside them, and
     // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
+    let back = draft.fields;
     if (savedSince(form, draft.fields)) {
       const saved = wordsOf(form);
-      putBack(form, onTop(draft.fields));
+      back = onTop(draft.fields);
+      putBack(form, back);
       showReplaced(replacedOf(saved));
       why = `${why} ${SAVED_SINCE}`;
     } else {
-      putBack(form, draft.fields);
+      putBack(form, back);
     }
     const note = document.createElement("p");
     note.className = "note";
@@ -293,9 +295,14 @@ export function keepDrafts() {
       note.after(actions);
     }
     // A check-in written for another day than the one this form opened on: that day's form
-    // opens (checkin-days.js), the words put back on top of its saved answers.
+    // opens (checkin-days.js) with every answer put back kept on top of its saved ones. Told
+    // which, since an answer put back that equals this day's saved one would look untouched
+    // and give way to that day's (a private box ticked, on a day saved shared).
     const date = form.elements.date;
-    if (date && date.value !== date.defaultValue) date.dispatchEvent(new Event("change"));
+    if (date && date.value !== date.defaultValue) {
+      const names = back.map(([name]) => name);
+      date.dispatchEvent(new CustomEvent("change", { detail: { putBack: names } }));
+    }
   }
   // Letting the words go: this form's draft, and one still waiting to be kept (typed within
   // the pause before it; the page's leaving would keep it again).

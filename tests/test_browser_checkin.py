@@ -298,6 +298,43 @@ def test_a_check_in_left_unsaved_comes_back_for_its_own_day(page, context, live_
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
 
 
+def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares(
+    page, live_server
+):
+    """Yesterday's saved form, changed to a mood and a private box that today's check-in
+    happens to have, then left: the answers came back onto yesterday's form judged against
+    today's (on which the draft is first put back), so those two looked untouched and
+    yesterday's saved mood and "shared" came back instead; Save then shared words the person
+    had just marked private. Every answer the draft holds comes back."""
+    email = sign_up(page)
+    check_in_fully(page)  # today: mood 7, private
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    tap_scale(page, "Mood that day", 2)
+    assert save(page) == yesterday  # yesterday: mood 2, shared
+    page.goto(f"/checkin?date={yesterday}")
+    expect(scale_radio(page, "Mood that day", 2)).to_be_checked()
+    tap_scale(page, "Mood that day", 7)
+    page.get_by_label("Keep this reflection private").check()
+    words = "Not for anyone else, not even my therapist."
+    page.get_by_label("Reflection", exact=True).fill(words)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    expect(page.locator("#queue-status")).to_contain_text("with what you changed")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
+    expect(scale_radio(page, "Mood that day", 7)).to_be_checked()
+    expect(page.get_by_label("Keep this reflection private")).to_be_checked()
+    assert save(page) == yesterday
+    kept = stored(live_server, email, yesterday)
+    assert (kept["mood"], kept["private"], kept["reflection"]) == (7, 1, words)
+    assert stored(live_server, email, today)["reflection"] == TODAYS_WORDS
+
+
 def test_the_missed_days_list_looks_like_it_opens(page):
     """History's "days without a check-in" line is a summary that opens the list of days to
     fill in, but shown as flex it lost the browser's triangle and read as a heading."""
