@@ -298,9 +298,7 @@ def test_a_check_in_left_unsaved_comes_back_for_its_own_day(page, context, live_
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
 
 
-def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares(
-    page, live_server
-):
+def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares(page, live_server):
     """Yesterday's saved form, changed to a mood and a private box that today's check-in
     happens to have, then left: the answers came back onto yesterday's form judged against
     today's (on which the draft is first put back), so those two looked untouched and
