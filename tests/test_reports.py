@@ -335,6 +335,10 @@ def test_a_range_given_by_its_end_alone_is_the_default_length_ending_there(clien
             (TODAY + timedelta(days=1)).isoformat(),
             "A report can end today at the latest",
         ),
+        # An end alone in the first days of year 1: the default range ending there would
+        # start before the first day a date can name (a 500 before).
+        ("end=0001-01-05", "0001-01-05", "That date is too far back"),
+        ("end=0001-01-01&start=", "0001-01-01", "That date is too far back"),
         ("sections=charts&sections=everything", "everything", "Choose sections from the list"),
         ("end=2026-02-30", "2026-02-30", "Enter a date as YYYY-MM-DD"),
         ("end=%E2%80%8B", "\u200b", "Enter a date as YYYY-MM-DD"),  # a zero-width space

@@ -44,7 +44,10 @@ class ReportForm(Form):
             # A range given by its end alone is as long as the default, ending there (not the
             # last 90 days, which an end before them would refuse as "before the start").
             end = parse_day(self.end.data)
-            start = end - (default[1] - default[0]) if end else default[0]
+            try:
+                start = end - (default[1] - default[0]) if end else default[0]
+            except OverflowError:  # an end in year 1: the end's own check says it is too early
+                start = end
             self.start.data = start.isoformat()
         if not self.end.data:
             self.end.data = default[1].isoformat()
