@@ -22,7 +22,7 @@ log-in page (journal/auth.py, `/auth/passkey/options` then `/auth/passkey`). Dec
 import json
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import abort, current_app, request, session
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -75,12 +75,25 @@ class AnswerForm(JournalForm):
 
 def rp_id():
     """The relying party's id: WEBAUTHN_RP_ID, or the request's host name."""
-    return current_app.config.get("WEBAUTHN_RP_ID") or urlsplit(request.host_url).hostname
+    return current_app.config.get("WEBAUTHN_RP_ID") or urlsplit(host_url()).hostname
 
 
 def origin():
     """The origin answers must come from: WEBAUTHN_ORIGIN, or the request's scheme and host."""
-    return current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url.rstrip("/")
+    return current_app.config.get("WEBAUTHN_ORIGIN") or host_url().rstrip("/")
+
+
+def host_url():
+    """The request's scheme and host; a 400 when its Host header names no host a passkey
+    can belong to (werkzeug reads a malformed one as empty, and "xn--" cannot be decoded)."""
+    try:
+        url = request.host_url
+        host = urlsplit(url).hostname
+    except (UnicodeError, ValueError):
+        host = None
+    if not host:
+        abort(400, description="This address has no host name a passkey can belong to.")
+    return url
 
 
 def keep_challenge(purpose, challenge, **more):

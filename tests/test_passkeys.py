@@ -9,6 +9,7 @@ import json
 import os
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import cbor2
 import pytest
@@ -16,6 +17,7 @@ from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from factories import NOW, person, reset_link, signed_in, sql, therapist
+from werkzeug.test import EnvironBuilder
 
 from journal import clock
 
@@ -338,6 +340,34 @@ def test_authentication_options_ask_for_any_passkey_of_this_site_verified(app, c
     assert options["rpId"] == "localhost"
     assert options["userVerification"] == "required"
     assert options.get("allowCredentials", []) == []  # discoverable: no email asked
+
+
+def wsgi_post(app, path, headers):
+    """POST an empty JSON object to `app` as a server would hand it on: (status, body text)."""
+    environ = EnvironBuilder(path, method="POST", json={}, headers=headers).get_environ()
+    started = []
+    body = b"".join(app(environ, lambda status, _headers, *_: started.append(status)))
+    return SimpleNamespace(status_code=int(started[0].split()[0]), text=body.decode())
+
+
+@pytest.mark.parametrize("host", ["a b", "xn--", "[::1", "a:b:c", "127.0.0.1:99999", ""])
+def test_a_host_that_names_no_host_gets_a_400_not_a_500(app, pat, host):
+    """Without WEBAUTHN_RP_ID the passkey's site is the request's host: a Host header werkzeug
+    reads as no host (or cannot decode) made py_webauthn raise, a 500 on both option routes."""
+    answers = [wsgi_post(app, "/auth/passkey/options", {"Host": host})]
+    # werkzeug's test client cannot itself make out "xn--" (nor file cookies under it).
+    if host != "xn--":
+        answers.append(
+            pat.post(
+                "/settings/passkeys/options",
+                json={"name": "My phone", "password": PASSWORD},
+                headers={"Host": host},
+            )
+        )
+    for response in answers:
+        assert response.status_code == 400, (host, response.status_code)
+        assert "no host name a passkey can belong to" in response.text
+    assert passkey_rows(app) == []
 
 
 def test_a_passkey_signs_in_and_counts_as_both_factors(app, pat):
