@@ -31,7 +31,7 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.security import check_password_hash
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from . import clock, crisis, mail, onetime, passkeys, two_factor
@@ -42,6 +42,7 @@ from .db import get_db, write_transaction
 from .fields import (
     NAME_LENGTH_MESSAGE,
     NAME_MAX,
+    CheckboxField,
     JournalForm,
     email_field,
     name_text,
@@ -124,7 +125,7 @@ class LoginForm(JournalForm):
         validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = CheckboxField("Keep me signed in on this device")
 
 
 THERAPIST_BY_INVITATION = (

@@ -79,7 +79,6 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import BooleanField
 
 from . import clock, timezones
 from .access import owned_or_404
@@ -92,6 +91,7 @@ from .fields import (
     REFLECTION_MAX,
     TICKED,
     UNTICKED,
+    CheckboxField,
     JournalForm,
     has_control_characters,
     normalize_newlines,
@@ -585,7 +585,7 @@ class ConfirmForm(JournalForm):
     that a JSON body's answer is read (`request.form` holds none) and a refused form keeps
     the box as it was sent."""
 
-    share_notes = BooleanField("Share the imported notes with my therapist")
+    share_notes = CheckboxField("Share the imported notes with my therapist")
 
 
 def new_id():

@@ -272,6 +272,26 @@ def test_remember_me_sets_a_persistent_cookie(client, auth):
     assert "Expires=" in remember[0]
 
 
+@pytest.mark.parametrize("answer", ["no", "off", "0", "n", ""])
+def test_remember_me_sent_as_no_sets_no_persistent_cookie(client, auth, answer):
+    # Read by WTForms' BooleanField, "no" kept the person signed in for 30 days.
+    auth.register()
+    auth.logout()
+    response = auth.login(remember=answer)
+    assert response.status_code == 302
+    assert not [c for c in response.headers.getlist("Set-Cookie") if "remember_token=" in c]
+
+
+def test_remember_me_sent_as_neither_yes_nor_no_is_refused_at_the_box(client, auth):
+    auth.register()
+    auth.logout()
+    response = auth.login(remember="forever")
+    assert response.status_code == 400
+    assert re.search(r'id="remember-error">Send “yes” to tick this box, or “no”\.<', response.text)
+    assert not [c for c in response.headers.getlist("Set-Cookie") if "remember_token=" in c]
+    assert client.get("/checkin").status_code == 302  # not signed in
+
+
 def session_cookie(response):
     return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
 

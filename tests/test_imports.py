@@ -453,6 +453,27 @@ def test_shared_notes_when_asked(app, client, patient):
     assert {row["private"] for row in checkin_rows(app)} == {0}
 
 
+@pytest.mark.parametrize("answer", ["no", "off", "0", "n", "false"])
+def test_a_share_box_sent_as_no_keeps_the_notes_private(app, client, patient, answer):
+    # WTForms' BooleanField read every value but "" and "false" as ticked: "no" shared the
+    # imported notes with the therapist.
+    import_id = pending_id(upload(client, GENERIC))
+    response = client.post(f"/import/{import_id}/confirm", data={"share_notes": answer})
+    assert response.status_code == 302
+    assert {row["private"] for row in checkin_rows(app)} == {1}
+
+
+def test_a_share_box_sent_as_neither_yes_nor_no_is_refused_at_the_box(app, client, patient):
+    import_id = pending_id(upload(client, GENERIC))
+    response = client.post(f"/import/{import_id}/confirm", data={"share_notes": "maybe"})
+    assert response.status_code == 400
+    assert re.search(
+        r'id="share_notes-error">Send “yes” to tick this box, or “no”\.<', response.text
+    )
+    assert re.search(r'aria-describedby="share_notes-hint share_notes-error"', response.text)
+    assert checkin_rows(app) == []
+
+
 def test_two_files_in_one_upload_are_refused_at_the_field(app, client, patient):
     # The upload read the first file and dropped the second unsaid.
     files = [(io.BytesIO(b"date,mood\n2025-01-02,4\n"), "a.csv"),

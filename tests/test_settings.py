@@ -187,6 +187,17 @@ def test_new_reflections_start_private_when_chosen(app, client, patient):
     assert 'checked id="private"' not in client.get("/entries/2026-01-05/edit").text
 
 
+@pytest.mark.parametrize(("answer", "status", "stored"), [("no", 302, 0), ("maybe", 400, 1)])
+def test_new_reflections_private_box_reads_no_as_no(app, client, patient, answer, status, stored):
+    # Read by WTForms' BooleanField, any text but "" and "false" turned it on.
+    client.post("/settings", data={**SETTINGS, "private_by_default": "y"})
+    response = client.post("/settings", data={**SETTINGS, "private_by_default": answer})
+    assert response.status_code == status
+    assert user(app)["private_by_default"] == stored  # a refused form changes nothing
+    if status == 400:
+        assert "Send “yes” to tick this box, or “no”." in response.text
+
+
 def test_report_name_too_long(app, client, patient):
     response = client.post("/settings", data={**SETTINGS, "report_name": "n" * 81})
     assert response.status_code == 400

@@ -6,7 +6,7 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .. import account, onetime
@@ -15,6 +15,7 @@ from ..db import get_db
 from ..fields import (
     NAME_LENGTH_MESSAGE,
     NAME_MAX,
+    CheckboxField,
     JournalForm,
     WholeNumberField,
     answers_version,
@@ -157,7 +158,7 @@ class SettingsForm(JournalForm):
         render_kw={"type": "tel", "autocomplete": "tel", "maxlength": PHONE_MAX},
     )
 
-    private_by_default = BooleanField("Start new reflections as private")
+    private_by_default = CheckboxField("Start new reflections as private")
     report_name = StringField(
         "Name on reports and shared pages (optional)",
         filters=[name_text],
