@@ -684,6 +684,19 @@ def test_a_new_patients_check_ins_count_from_their_first_day(app, client, patien
     assert "of 90 days" not in first
 
 
+def test_a_range_shorter_than_a_week_names_the_days_its_recent_mood_covers(app, client, patient):
+    """The recent mean is taken within the range: a three-day report's covers three days,
+    and was labelled "last 7 days" (its 4.0 read as the week's mean, which was 4.7)."""
+    for offset, mood in enumerate([4, 4, 4, 4, 5, 6, 6]):  # today 4, ... 6 days ago 6
+        checkin_on(app, offset, mood)
+    start = (TODAY - timedelta(days=2)).isoformat()
+    first = first_page(client, f"start={start}&end={TODAY.isoformat()}&sections=")
+    assert "Mood, last 3 days 4.0" in first
+    assert "last 7 days" not in first
+    one_day = first_page(client, f"start={TODAY.isoformat()}&end={TODAY.isoformat()}&sections=")
+    assert "Mood, last day 4.0" in one_day
+
+
 def test_a_range_before_the_journal_began_counts_no_days(client, patient):
     first = first_page(client, "start=2020-01-01&end=2020-01-01&sections=")
     assert "(1 day)" in first and "(1 days)" not in first

@@ -35,7 +35,6 @@ from ..rules import (
     FLAG_RULE,
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
-    RECENT_DAYS,
 )
 from ..session_record import figure_text
 from ..timezones import day_text
@@ -77,6 +76,13 @@ TABLE_START = 50
 
 def _iso_day(text):
     return date.fromisoformat(text)
+
+
+def last_days(recent):
+    """ "last 7 days" (RECENT_DAYS), or as many as a shorter range holds: the recent mean
+    is taken within the report's range, so a three-day report's is of three days."""
+    days = (recent["end"] - recent["start"]).days + 1
+    return f"last {days} days" if days > 1 else "last day"
 
 
 def _num(value, fmt=None):
@@ -239,7 +245,7 @@ def _first_page(pdf, data, span, sections):
     flags = data["flags"]
     pdf.figure_boxes(
         [
-            (f"Mood, last {RECENT_DAYS} days", _num(recent["mean"]), mood_note, TEXT),
+            (f"Mood, {last_days(recent)}", _num(recent["mean"]), mood_note, TEXT),
             (
                 "PHQ-9 (depression)",
                 _num(phq9["latest"], "{}"),
@@ -304,7 +310,7 @@ def _first_page(pdf, data, span, sections):
             "session)"
         )
     if recent["mean"] is None:
-        recent_text = f"no check-ins in the last {RECENT_DAYS} days of this range"
+        recent_text = f"no check-ins in the {last_days(recent)} of this range"
     else:
         recent_text = (
             f"{numbers.figure(recent['mean'])} of 10 ({day_text(recent['start'], 'date_year')} to "
@@ -313,7 +319,7 @@ def _first_page(pdf, data, span, sections):
     lift = data["lift"]
     rows = [
         ("Baseline mood", base_text),
-        (f"Mood, last {RECENT_DAYS} days", recent_text),
+        (f"Mood, {last_days(recent)}", recent_text),
         # The floor's trend follows the lift in its row, when there is one (a row less).
         ("How long the lift lasted", " ".join(filter(None, (lift["text"], lift["trend"])))),
         ("PHQ-9", _score_text(phq9, bool(data["sessions_total"]))),
