@@ -996,10 +996,12 @@ def days_since(today, day):
     return max(0, (today - day).days) if day else None
 
 
-def cards(data, base, phq9, lived=None):
-    """The headline figures on the progress page. A check-in dated after today was saved
-    under a time zone ahead of the person's new one (they moved west): it is their latest
-    day, and the recent mean and the streak count up to it rather than leave it out.
+def cards(data, base, phq9, lived=None, phq9_item9=None):
+    """The headline figures on the progress page (`phq9_item9`: the latest PHQ-9's safety
+    item, shown beside its score when above 0, as the report shows it). A check-in dated
+    after today was saved under a time zone ahead of the person's new one (they moved west):
+    it is their latest day, and the recent mean and the streak count up to it rather than
+    leave it out.
     `lived` (last_day: the page's range ends on it) is such a later day that a session that
     has started may be dated too: the recent mean's 7 days end on it, as the report's do."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
@@ -1010,6 +1012,7 @@ def cards(data, base, phq9, lived=None):
         "recent_mean": recent,
         "baseline": base,
         "phq9": phq9,
+        "phq9_item9": phq9_item9,
         "response": instruments.response_status(phq9),
         "days_since_session": days_since(today, last_session),
         "streak": windows.day_streak([d for d, _ in points], today),
@@ -1064,6 +1067,7 @@ def view_context(person, args, shared=False):
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(data["phq9"], first)
+    item9 = latest_item9(person.id, "phq9", end) if phq9["latest"] is not None else None
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
     latest = mood["points"][-1][0] if mood["points"] else None  # oldest first, every day
@@ -1085,7 +1089,7 @@ def view_context(person, args, shared=False):
         + [symptom["name"] for symptom in access.symptoms_seen(person, shared)],
         "start": start,
         "end": end,
-        "cards": cards(mood, mood_base, phq9, end),
+        "cards": cards(mood, mood_base, phq9, end, item9),
         "figures": figures[-TABLE_SESSIONS_MAX:],
         "figures_in_range": len(figures),
         "has_sessions": first is not None,

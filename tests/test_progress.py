@@ -163,6 +163,22 @@ def test_progress_page(client, course):
     assert "10 days" in page  # since the last session
 
 
+def test_the_latest_phq9s_safety_item_shows_on_its_card_as_in_the_report(client, patient):
+    """A minimal PHQ-9 whose item 9 is above 0 read "4 Minimal" on the progress, share and
+    caseload pages (one template), while the report said "item 9 answered 2 of 3"."""
+    factories.take(client, "phq9", day(-20), [2, 2, 1, 1, 1, 1, 1, 1, 1])  # 11
+    factories.take(client, "phq9", day(-1), [1, 1, 0, 0, 0, 0, 0, 0, 2])  # 4, item 9: 2
+    card = re.compile(r"<dt>Latest PHQ-9</dt><dd>4</dd>\s*<dd class=\"hint\">([^\n]*)</dd>")
+    _, token = share_link(client)
+    for path in ("/progress", f"/s/{token}"):
+        hint = card.search(client.get(path).text).group(1)
+        assert hint == "Minimal; <strong>item 9 answered 2 of 3</strong>", path
+    factories.take(client, "phq9", day(0), [1, 1, 0, 0, 0, 0, 0, 0, 0])  # 2, item 9: 0
+    hint = re.search(r"<dt>Latest PHQ-9</dt><dd>2</dd>\s*<dd class=\"hint\">([^\n]*)</dd>",
+                     client.get("/progress").text).group(1)  # fmt: skip
+    assert hint == "Minimal"  # the latest's own answer, not an earlier one's
+
+
 def test_progress_page_when_empty(client, patient):
     response = client.get("/progress")
     assert response.status_code == 200
