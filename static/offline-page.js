@@ -80,12 +80,17 @@ export function startOfflinePage() {
     offlineForm.elements.date.value = accountToday(me.zone);
     const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
     if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
-    if (!signedIn.get()) {
-      // The sign-in ran out while this page stood open: nothing is kept for anyone, and
-      // the words stay in the form.
+    const now = signedIn.get();
+    if (!now || now.owner !== me.owner) {
+      // The sign-in ran out while this page stood open, or someone else has signed in on
+      // this device since (in another tab): nothing is kept for anyone (it would be sent into
+      // the journal of whoever opened the page), and the words stay in the form.
       say(
-        "You were signed out on this device, so this check-in cannot be kept for your " +
-          "journal. Copy your words somewhere safe, and log in when you're back online.",
+        now
+          ? "Someone else has signed in on this device since this page opened, so this " +
+              "check-in cannot be kept. Copy your words somewhere safe, then open the app again."
+          : "You were signed out on this device, so this check-in cannot be kept for your " +
+              "journal. Copy your words somewhere safe, and log in when you're back online.",
         needsHelp(fields, offlineForm),
       );
       statusLine().scrollIntoView({ block: "center" });

@@ -562,6 +562,37 @@ def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
     expect(offline_form(page)).to_be_hidden()
 
 
+def test_the_offline_form_keeps_nothing_once_someone_else_signed_in_meanwhile(
+    page, context, live_server
+):
+    """A shared phone: the offline page stood open in a tab while its person logged out in
+    another and someone else signed up there. The second person's check-in on that page was
+    kept for the first and, sent at the first's next sign-in, went into their journal."""
+    first = register(page)
+    controlled(page)
+    context.set_offline(True)
+    offline_tab = context.new_page()
+    offline_tab.goto("/checkin")
+    form = offline_form(offline_tab)
+    expect(form).to_be_visible()
+    context.set_offline(False)
+    page.bring_to_front()
+    page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    second = register(page)
+    context.set_offline(True)
+    offline_tab.bring_to_front()
+    tap_scale(offline_tab, "Mood today", 2)
+    form.get_by_label("Reflection", exact=True).fill("The second person's words")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(offline_tab)).to_contain_text("Someone else has signed in")
+    expect(form.get_by_label("Reflection", exact=True)).to_have_value("The second person's words")
+    assert queued(offline_tab) == []
+    context.set_offline(False)
+    assert stored_checkins(live_server, first) == []
+    assert stored_checkins(live_server, second) == []
+
+
 # A sign-in that ends while the phone is offline (issue 8 moved sign-ins to the server).
 
 ENDINGS = {
