@@ -88,6 +88,10 @@ export const drafts = {
   },
 };
 
+// A new-session or check-up form's key for its next save (journal/sessions.py): the same key
+// sent again saves nothing twice.
+const FORM_KEY = "request_key";
+
 // Never kept: the form's token, a check-in's key for its next save (a new one each page), and
 // the token of the draft's own last Save.
 const NOT_KEPT = new Set(["csrf_token", "idempotency_key", "draft"]);
@@ -263,10 +267,16 @@ export function keepDrafts() {
     // Saved elsewhere since the words were written (the day checked in on another phone): the
     // form keeps it as saved now, the words on top and the saved ones shown beside them, and
     // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
-    let back = draft.fields;
-    if (savedSince(form, draft.fields)) {
+    // Words never sent keep the key of the form they are put back into: the key of theirs
+    // (a new session's or a check-up's, for its next save) saved nothing, and taken into a
+    // second tab while the first still had its form open, it made that tab's Save "the same
+    // form sent again", which replaced the session the other tab had saved since. Words that
+    // were sent keep theirs: their Save may have reached the journal unseen.
+    const sent = draft.held !== "left";
+    let back = sent ? draft.fields : draft.fields.filter(([name]) => name !== FORM_KEY);
+    if (savedSince(form, back)) {
       const saved = wordsOf(form);
-      back = onTop(draft.fields);
+      back = onTop(back);
       putBack(form, back);
       showReplaced(replacedOf(saved));
       why = `${why} ${SAVED_SINCE}`;

@@ -52,6 +52,45 @@ def test_a_second_tab_never_overwrites_a_session_the_first_saved(page, live_serv
     assert stored(live_server, email) == [(session_id, 3, f"{FIRST_WORDS}, and more from tab one")]
 
 
+def fill_new_session(page, mood_after, words):
+    """Fill the new-session form (left unsaved): esketamine, 56 mg, moods 4 and `mood_after`."""
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("56")
+    tap_scale(page, "Mood before the session", 4)
+    tap_scale(page, "Mood after the session", mood_after)
+    page.get_by_text("Reflection and prompts").tap()
+    reflection(page).fill(words)
+
+
+def test_words_left_in_one_tab_and_put_back_in_another_save_as_a_session_of_their_own(
+    page, live_server
+):
+    """A new session written in one tab, unsaved, comes back in a second tab's form; written
+    over there as another session and saved, it must not make the first tab's Save "the same
+    form sent again": the draft carried the first form's key, and that Save replaced the
+    second tab's session instead of adding its own."""
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    fill_new_session(page, 3, "ALPHA: the morning session")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    other = page.context.new_page()
+    other.goto("/sessions/new")
+    expect(other.locator("#draft-note")).to_contain_text("before you left this page")
+    expect(reflection(other)).to_have_value("ALPHA: the morning session")
+    reflection(other).fill("BRAVO: the evening session")
+    tap_scale(other, "Mood after the session", 8)
+    other.get_by_role("button", name="Save session").tap()
+    expect(other).to_have_url(re.compile(r"/sessions/\d+$"))
+    page.bring_to_front()
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    assert [(mood, words) for _, mood, words in stored(live_server, email)] == [
+        (8, "BRAVO: the evening session"),
+        (3, "ALPHA: the morning session"),
+    ]
+
+
 def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(
     page, live_server
 ):
