@@ -1,20 +1,25 @@
 """Passwords: the rules a new one follows (length, not among the most common), how it is
 hashed, and the limits on guessing (failed log-ins, counted in SQLite so they hold across
-gunicorn workers). Used by log-in and registration (journal/auth.py) and by the password
-change (journal/settings/general.py)."""
+gunicorn workers), and the password asked again before a step a borrowed session must not
+take alone. Used by log-in and registration (journal/auth.py), by settings (the password
+change, adding a passkey, two-factor, deleting the account) and by an admin's reset link."""
 
 import ipaddress
 import math
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
-from werkzeug.security import generate_password_hash
+from flask import current_app, request
+from flask_login import current_user
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import clock
 from .data import users
+from .db import get_db
+from .fields import JournalForm
+from .numbers import plural
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
@@ -146,3 +151,42 @@ def record_failure(db, email, address, now=None):
     with db.atomic():
         users.forget_failures_before(db, since)
         users.add_failure(db, email, address_key(address), now)
+
+
+# The password asked again
+
+
+def your_password_field(missing):
+    """ "Your password", asked again before a step a borrowed session must not take alone
+    (deleting the account, adding a passkey, an admin's reset link); checked by
+    `check_own_password`."""
+    return PasswordField(
+        "Your password",
+        validators=[InputRequired(missing)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def check_own_password(form, field):
+    """A WTForms validator: `field` holds the signed-in person's password. Throttled like
+    log-in (the wait it says is the one left), so a borrowed session can't be used to guess
+    it."""
+    db, address = get_db(), request.remote_addr or "unknown"
+    wait = throttle_wait(db, users.email_key(current_user.email), address)
+    if wait:
+        minutes = plural(max(1, round(wait / 60)), "minute")
+        raise ValidationError(
+            f"Too many wrong passwords. Please wait about {minutes} and try again."
+        )
+    row = users.by_id(db, current_user.id)
+    if not check_password_hash(row["password_hash"], field.data):
+        record_failure(db, users.email_key(current_user.email), address)
+        raise ValidationError("That is not your current password.")
+
+
+class PasswordAgainForm(JournalForm):
+    """A form that asks for the password again (`your_password_field`), checked and throttled
+    as the password change checks the current one."""
+
+    password = your_password_field("Enter your password to confirm.")
+    validate_password = check_own_password

@@ -241,6 +241,17 @@ def test_current_password_guesses_are_throttled(app, client, patient):
         assert check_hash(app) == "unchanged"
 
 
+@pytest.mark.parametrize(("window", "said"), [(2, "about 2 minutes"), (15, "about 15 minutes")])
+def test_a_throttled_password_says_the_wait_that_is_left(app, client, patient, window, said):
+    # It said "15 minutes" whatever the window, where the log-in page said the wait left.
+    app.config["LOGIN_WINDOW_MINUTES"] = window
+    wrong = {"current_password": "not it at all", "new_password": "x" * 12, "confirm": "x" * 12}
+    for _ in range(5):
+        client.post("/settings/password", data=wrong)
+    response = client.post("/settings/password", data=wrong)
+    assert f"Too many wrong passwords. Please wait {said} and try again." in response.text
+
+
 def check_hash(app):
     from werkzeug.security import check_password_hash
 

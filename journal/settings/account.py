@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from .. import account, signed_in, timezones
 from ..data import users
 from ..db import get_db
+from ..passwords import PasswordAgainForm
 from ..people import sign_out
-from .general import PasswordAgainForm
 
 
 class DeleteForm(PasswordAgainForm):

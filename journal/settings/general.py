@@ -3,9 +3,8 @@ whether reflections start private; and `/settings/password`."""
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from werkzeug.security import check_password_hash
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
@@ -29,10 +28,9 @@ from ..fields import (
 from ..numbers import plural
 from ..passwords import (
     CHANGE_PASSWORD_HINT,
+    check_own_password,
     hash_password,
     password_field,
-    record_failure,
-    throttle_wait,
 )
 from ..people import renew_signin
 from ..rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
@@ -184,16 +182,6 @@ class SettingsForm(JournalForm):
             raise ValidationError(problem)
 
 
-def your_password_field(missing):
-    """ "Your password", asked again before a step a borrowed session must not take alone
-    (deleting the account, adding a passkey); checked by `PasswordForm`'s check."""
-    return PasswordField(
-        "Your password",
-        validators=[InputRequired(missing)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
 class PasswordForm(JournalForm):
     current_password = PasswordField(
         "Current password",
@@ -210,23 +198,8 @@ class PasswordForm(JournalForm):
         render_kw={"autocomplete": "new-password"},
     )
 
-    def validate_current_password(self, field):
-        # Throttled like log-in, so a borrowed session can't be used to guess the password.
-        db, address = get_db(), request.remote_addr or "unknown"
-        if throttle_wait(db, users.email_key(current_user.email), address):
-            raise ValidationError("Too many wrong passwords. Please wait 15 minutes and try again.")
-        row = users.by_id(db, current_user.id)
-        if not check_password_hash(row["password_hash"], field.data):
-            record_failure(db, users.email_key(current_user.email), address)
-            raise ValidationError("That is not your current password.")
-
-
-class PasswordAgainForm(JournalForm):
-    """A form that asks for the password again (`your_password_field`), checked and throttled
-    as the password change checks the current one."""
-
-    password = your_password_field("Enter your password to confirm.")
-    validate_password = PasswordForm.validate_current_password
+    # Throttled like log-in, so a borrowed session can't be used to guess the password.
+    validate_current_password = check_own_password
 
 
 # What only a patient's journal uses: a therapist or an admin keeps no journal.

@@ -20,8 +20,8 @@ from .. import passkeys as webauthn_passkeys
 from ..data import passkeys, signins
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
+from ..passwords import PasswordAgainForm, your_password_field
 from ..timezones import local_time
-from .general import PasswordAgainForm, your_password_field
 
 
 class PasskeyNameForm(JournalForm):

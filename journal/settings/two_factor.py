@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from .. import account, two_factor
 from ..db import get_db
 from ..numbers import plural
-from .general import PasswordAgainForm, your_password_field
+from ..passwords import PasswordAgainForm, your_password_field
 
 SETUP_KEY = "two_factor_setup"
 
