@@ -24,7 +24,7 @@ from .data import audit, tokens, users
 from .data import two_factor as two_factor_data
 from .db import get_db, page_of, write_transaction
 from .fields import JournalForm, email_field
-from .passwords import hash_password, password_problem
+from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
 from .people import end_signins
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
@@ -108,7 +108,15 @@ def account_or_404(user_id):
 OWN_ACCOUNT_RESET = "Change your own password in Settings: it asks for your current one."
 
 
-def account_page(row, problem=None, status=200):
+class ResetLinkForm(PasswordAgainForm):
+    """The admin's own password, asked before a reset link is made: the link sets a new
+    password and turns two-factor off, so from an admin's browser left open it took over any
+    account, another admin's too (and through that admin, this one's)."""
+
+    password = your_password_field("Enter your password to make a reset link.")
+
+
+def account_page(row, problem=None, status=200, reset_form=None):
     """The page of one account (`row`, from `account_or_404`)."""
     with_two_factor = two_factor_data.enabled_ids(get_db(), [row["id"]])
     return render_template(
@@ -116,6 +124,7 @@ def account_page(row, problem=None, status=200):
         account={**shown(row), "two_factor": row["id"] in with_two_factor},
         problem=problem,
         reset_hours=onetime.RESET_HOURS,
+        reset_form=reset_form or ResetLinkForm(formdata=None),
     ), status
 
 
@@ -125,7 +134,7 @@ def account(user_id):
 
 
 def button_form_or_400():
-    """The CSRF-only form of a button (deactivate, reactivate, reset link)."""
+    """The CSRF-only form of a button (deactivate, reactivate)."""
     if not JournalForm().validate_on_submit():
         abort(400)
 
@@ -164,13 +173,16 @@ def reactivate(user_id):
 
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 def reset_link(user_id):
-    button_form_or_400()
     row = account_or_404(user_id)
     if row["id"] == current_user.id:
+        button_form_or_400()
         # A link for one's own account would set the password (and turn two-factor off)
         # without the current password: anyone at an admin's open browser could take the
         # account over and lock its owner out. Settings asks for the password.
         return account_page(row, OWN_ACCOUNT_RESET, 400)
+    form = ResetLinkForm()
+    if not form.validate_on_submit():
+        return account_page(row, status=400, reset_form=form)
     with write_transaction() as db:
         token = onetime.make_reset(db, user_id, created_by=current_user.id, clears_two_factor=True)
         record("reset-link", user_id)

@@ -459,7 +459,7 @@ def test_an_admin_makes_no_reset_link_for_their_own_account(clinic):
     page = boss.get(f"/admin/users/{boss_id}")
     assert "/reset-link" not in page.text and 'href="/settings"' in page.text
     before = sql(app, "select count(*) from tokens")
-    response = boss.post(f"/admin/users/{boss_id}/reset-link")
+    response = boss.post(f"/admin/users/{boss_id}/reset-link", data={"password": ADMIN_PASSWORD})
     assert response.status_code == 400
     assert "Change your own password in Settings" in response.text
     assert "/auth/reset/" not in response.text
@@ -467,6 +467,31 @@ def test_an_admin_makes_no_reset_link_for_their_own_account(clinic):
     assert not sql(app, "select 1 from audit where action = 'reset-link'")
     doc_id = user_id(app, "doc@example.com")
     assert "/reset-link" in boss.get(f"/admin/users/{doc_id}").text  # others' still
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [({}, "Enter your password to make a reset link."),
+     ({"password": "not the admin's at all"}, "That is not your current password.")],
+)  # fmt: skip
+def test_a_reset_link_is_made_only_with_the_admins_own_password(app, clinic, sent, message):
+    """A reset link sets a new password and turns two-factor off: made with a button alone,
+    anyone at an admin's browser left open could take over another admin's account, and
+    through it this one's, locking both out. Nothing is made, nothing is recorded."""
+    _, clients = clinic
+    make_admin(app, "other@example.com")
+    other_id = user_id(app, "other@example.com")
+    before = sql(app, "select * from tokens")
+    response = clients["admin"].post(f"/admin/users/{other_id}/reset-link", data=sent)
+    assert response.status_code == 400
+    assert re.search(rf'id="password-error">{re.escape(message)}<', response.text)
+    assert "/auth/reset/" not in response.text
+    assert sql(app, "select * from tokens") == before
+    assert not sql(app, "select 1 from audit where action = 'reset-link'")
+    made = clients["admin"].post(
+        f"/admin/users/{other_id}/reset-link", data={"password": ADMIN_PASSWORD}
+    )
+    assert made.status_code == 200 and re.search(r"/auth/reset/[\w-]{43}", made.text)
 
 
 @pytest.mark.parametrize("ended", ["deactivated", "deleted"])
@@ -479,7 +504,8 @@ def test_an_admin_account_ended_retires_the_links_they_handed_out(app, clinic, e
     doc_id = user_id(app, "doc@example.com")
     other_id = user_id(app, "other@example.com")
     reset = re.search(
-        r"/auth/reset/[\w-]{43}", other.post(f"/admin/users/{doc_id}/reset-link").text
+        r"/auth/reset/[\w-]{43}",
+        other.post(f"/admin/users/{doc_id}/reset-link", data={"password": ADMIN_PASSWORD}).text,
     )[0]
     invited = re.search(r"/auth/invite/[\w-]{43}", other.post(
         "/admin/invitations", data={"role": "therapist"}).text)[0]  # fmt: skip
@@ -534,7 +560,7 @@ def test_admin_actions_are_in_the_audit_log(clinic):
     boss_id, doc_id = user_id(app, "boss@example.com"), user_id(app, "doc@example.com")
     boss.post(f"/admin/users/{doc_id}/deactivate")
     boss.post(f"/admin/users/{doc_id}/reactivate")
-    boss.post(f"/admin/users/{doc_id}/reset-link")
+    boss.post(f"/admin/users/{doc_id}/reset-link", data={"password": ADMIN_PASSWORD})
     boss.post("/admin/invitations", data={"role": "therapist"})
     rows = sql(app, "select actor_id, actor_role, action, subject_id from audit order by id")
     admin_rows = [row for row in rows if row[1] == "admin"]

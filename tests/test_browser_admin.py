@@ -53,6 +53,7 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
     page.get_by_role("link", name=patient_email).tap()
     expect(page.get_by_role("heading", level=1)).to_have_text(patient_email)
     looks_right(page, "account", found)
+    page.get_by_label("Your password").fill(PASSWORD)  # the admin's own, asked again
     page.get_by_role("button", name="Make a password-reset link").tap()
     expect(page.get_by_label("Link")).to_have_value(re.compile(r"/auth/reset/"))
     looks_right(page, "reset link", found)

@@ -16,7 +16,7 @@ import pytest
 from conftest import PASSWORD, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from factories import NOW, person, reset_link, signed_in, sql, therapist
+from factories import ADMIN_PASSWORD, NOW, person, reset_link, signed_in, sql, therapist
 from werkzeug.test import EnvironBuilder
 
 from journal import clock
@@ -555,9 +555,10 @@ def test_an_admins_reset_link_removes_the_passkeys_and_a_mailed_one_keeps_them(a
     key = add_passkey(pat)
     boss = make_admin(app)
     pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
-    path = re.search(r"/auth/reset/[\w-]{43}", boss.post(f"/admin/users/{pat_id}/reset-link").text)[
-        0
-    ]
+    path = re.search(
+        r"/auth/reset/[\w-]{43}",
+        boss.post(f"/admin/users/{pat_id}/reset-link", data={"password": ADMIN_PASSWORD}).text,
+    )[0]
     stranger = app.test_client()
     assert "removes the account's passkeys" in stranger.get(path).text
     assert stranger.post(path, data={"password": "a brand new passphrase"}).status_code == 302

@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import AuthActions, csrf_token
-from factories import NOW, make_admin, signed_in_twice, sql
+from factories import ADMIN_PASSWORD, NOW, make_admin, signed_in_twice, sql
 from live import free_port
 from test_two_factor import turn_on
 
@@ -166,13 +166,13 @@ def test_a_mail_asked_for_by_anyone_leaves_the_link_an_admin_handed_over_working
     # the address may ask for a mail, and must not be able to kill it. A newer admin's link,
     # or a password change, still retires every older link.
     boss = make_admin(app)
-    handed = boss.post("/admin/users/1/reset-link").text
+    handed = boss.post("/admin/users/1/reset-link", data={"password": ADMIN_PASSWORD}).text
     path = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', handed).group(1)
     assert ask(app, "pat@example.com").status_code == 200 and len(mailing) == 1
     assert app.test_client().get(path).status_code == 200
     assert app.test_client().get(link_in(mailing[0])).status_code == 200
-    newer = re.search(r'value="http://localhost(/auth/reset/[^"]+)"',
-                      boss.post("/admin/users/1/reset-link").text).group(1)  # fmt: skip
+    again = boss.post("/admin/users/1/reset-link", data={"password": ADMIN_PASSWORD}).text
+    newer = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', again).group(1)
     assert [app.test_client().get(p).status_code for p in (path, link_in(mailing[0]), newer)] == [
         404,
         404,
@@ -186,7 +186,7 @@ def test_a_password_set_from_one_link_retires_every_other(app, mailing, pat, use
     link (the admin's, which also clears two-factor, beside a mailed one) stops working, as a
     change in Settings makes it stop."""
     boss = make_admin(app)
-    handed = boss.post("/admin/users/1/reset-link").text
+    handed = boss.post("/admin/users/1/reset-link", data={"password": ADMIN_PASSWORD}).text
     admin_link = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', handed).group(1)
     assert ask(app, "pat@example.com").status_code == 200
     links = {"mailed": link_in(mailing[0]), "admin's": admin_link}

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from conftest import AuthActions, csrf_token
 from factories import (
+    ADMIN_PASSWORD,
     NOW,
     PASSWORD,
     invitation,
@@ -227,7 +228,7 @@ def test_the_reset_form_needs_its_csrf_token(app, pat):
 
 def test_the_admin_button_shows_a_link_once_that_works(app, pat):
     boss = make_admin(app)
-    response = boss.post("/admin/users/1/reset-link")
+    response = boss.post("/admin/users/1/reset-link", data={"password": ADMIN_PASSWORD})
     assert response.status_code == 200
     assert "Shown only now" in response.text and "within 24 hours" in response.text
     path = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', response.text).group(1)

@@ -573,7 +573,7 @@ def test_an_accounts_admin_page_shows_two_factor_on_or_off(app):
 def test_an_admins_reset_link_clears_two_factor(app, pat):
     boss = make_admin(app)
     pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
-    page = boss.post(f"/admin/users/{pat_id}/reset-link")
+    page = boss.post(f"/admin/users/{pat_id}/reset-link", data={"password": ADMIN_PASSWORD})
     path = re.search(r"/auth/reset/[A-Za-z0-9_-]{43}", page.text).group(0)
     assert sql(app, "select count(*) from two_factor") == [(1,)]  # not until the link is used
     stranger = app.test_client()
