@@ -342,6 +342,18 @@ def test_authentication_options_ask_for_any_passkey_of_this_site_verified(app, c
     assert options.get("allowCredentials", []) == []  # discoverable: no email asked
 
 
+@pytest.mark.parametrize("path", ["/settings/activity", "/settings/devices"])
+def test_the_advice_for_a_sign_in_that_was_not_you_reaches_passkeys_too(pat, path):
+    """Changing the password signs out every other device, but an intruder's passkey signs in
+    again without it: the pages that say what to do said only the password."""
+    page = pat.get(path).text
+    assert re.search(
+        r'<a href="/settings/passkeys">remove any passkey you did not add</a>: a passkey '
+        r"signs in without the password",
+        page,
+    )
+
+
 def wsgi_post(app, path, headers):
     """POST an empty JSON object to `app` as a server would hand it on: (status, body text)."""
     environ = EnvironBuilder(path, method="POST", json={}, headers=headers).get_environ()
