@@ -98,6 +98,11 @@ def describe(kind, detail):
         return what or "Signed in", where
     if kind == "export":
         return f"Downloaded {detail.get('file', 'a file')}", ""
+    if kind == "password-reset" and detail.get("cleared"):
+        # An admin's (or the command line's) link also turns two-factor off and removes every
+        # passkey: said here, or
+        # the latest entries ("Turned two-factor sign-in on") would read as still true.
+        return RESET_THAT_CLEARED
     return SETTINGS_EVENTS.get(kind) or (kind.replace("-", " ").capitalize(), "")
 
 
@@ -114,6 +119,10 @@ SETTINGS_EVENTS = {
     # left open must be seen before it is ever opened (openings show too, below).
     "link-made": ("Made a share link", "Share links lists it, to revoke one you did not make"),
 }
+RESET_THAT_CLEARED = (
+    "Password set from a reset link",
+    "Every device was signed out; two-factor sign-in was turned off and every passkey removed",
+)
 
 
 def activity_of(user_id, now=None):

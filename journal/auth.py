@@ -293,7 +293,8 @@ def reset(token):
             # still sign in after the owner took it back.
             two_factor.turn_off(db, link["user_id"])
             passkey_data.forget_all(db, link["user_id"])
-        record_activity("password-reset", user_id=link["user_id"], how="a reset link")
+        cleared = {"cleared": True} if link.get("clears_two_factor") else {}
+        record_activity("password-reset", user_id=link["user_id"], how="a reset link", **cleared)
     if current_user.is_authenticated:
         sign_out()
     flash("Your new password is set, and every device was signed out. Log in with it.")

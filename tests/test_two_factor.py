@@ -582,6 +582,13 @@ def test_an_admins_reset_link_clears_two_factor(app, pat):
     assert sql(app, "select count(*) from recovery_codes") == [(0,)]
     response = AuthActions(stranger).login(password="a brand new passphrase")
     assert response.location == "/checkin"
+    # Said in Recent activity, where "Turned two-factor sign-in on" would read as still true.
+    activity = re.sub(r"\s+", " ", stranger.get("/settings/activity").text)
+    assert re.search(
+        r"Password set from a reset link</strong>.*?Every device was signed out; two-factor "
+        r"sign-in was turned off and every passkey removed",
+        activity,
+    )
 
 
 def test_the_command_lines_reset_link_clears_it_too(app, pat):
