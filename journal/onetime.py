@@ -27,10 +27,13 @@ INVITABLE_ROLES = ("patient", "therapist")
 # Why a link no longer opens: (HTTP status, page title, message).
 USED = (410, "This link has been used", "Each link works once. Ask your clinic for a new one.")
 EXPIRED = (410, "This link has expired", "Ask your clinic for a new one.")
+# Also a link retired since it was handed out (a newer one, a new password, an account
+# ended): its row keeps no trace of it, so the page names every likely cause, not a typo alone.
 UNKNOWN = (
     404,
     "This link does not work",
-    "Check that the whole link was copied, or ask your clinic for a new one.",
+    "It may not have been copied whole, or it was replaced since: a newer link, or a new "
+    "password, stops an older one. Ask your clinic for a new one if you still need it.",
 )
 
 

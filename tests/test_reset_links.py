@@ -172,7 +172,10 @@ def test_a_new_link_retires_the_older_one(app, pat):
     old = reset_link(app, 1)
     new = reset_link(app, 1)
     client = app.test_client()
-    assert client.get(old).status_code == 404
+    retired = client.get(old)
+    assert retired.status_code == 404
+    # Not only "check that the whole link was copied": it was, and replaced since.
+    assert "a newer link, or a new password, stops an older one" in retired.text
     assert client.get(new).status_code == 200
 
 
