@@ -445,6 +445,14 @@ def pending_signin():
     return row, pending
 
 
+# The code step ends after PENDING_SECONDS, and at once if the password changes (or two-factor
+# is turned off) meanwhile: the message names both, as it can't say which (or that none began).
+STEP_ENDED = (
+    "Please log in again: the step that asks for the code has ended. It lasts "
+    f"{PENDING_SECONDS // 60} minutes, and ends sooner if the password changes."
+)
+
+
 def code_page(form, step):
     """The code form, carrying the pending `step` it answers (see `second_step`)."""
     return render_template("auth/two_factor.html", form=form, step=step)
@@ -470,7 +478,7 @@ def second_step():
         return code_page(form, sent_step), 400
     row, pending = pending_signin()
     if row is None:
-        flash("Please log in again: the code is asked for within 5 minutes of the password.")
+        flash(STEP_ENDED)
         return redirect(url_for("auth.login"))
     step = pending.get("step", "")
     if not form.is_submitted():

@@ -376,6 +376,8 @@ def test_a_password_changed_after_the_first_step_ends_the_pending_step(app, pat,
     response = stranger.post("/auth/2fa", data={"code": codes[0]})
     assert response.status_code == 302 and response.location == "/auth/login"
     assert signins_of(app, "pat@example.com") == before
+    # Not blamed on the 5 minutes alone (the code came within them).
+    assert "ends sooner if the password changes" in stranger.get("/auth/login").text
     assert stranger.get("/checkin").status_code == 302
     # The recovery code was not spent, and the new password's own first step goes on.
     password_step(stranger, password=new)
