@@ -49,13 +49,31 @@ export async function describeOffline(sent = 0) {
   else if (parts.length) say(parts.join(" "));
 }
 
+// Whether `form` holds anything the person gave: a mood chosen, words typed.
+const written = (form) =>
+  [...form.elements].some((e) =>
+    e.type === "radio" ? e.checked : e.type !== "hidden" && e.type !== "checkbox" && e.value?.trim(),
+  );
+
 export function startOfflinePage() {
   const offlinePage = document.querySelector("[data-offline-page]");
   if (!offlinePage) return;
   const reload = offlinePage.querySelector("[data-reload]");
   if (reload) {
     reload.hidden = false;
-    reload.addEventListener("click", () => location.reload());
+    reload.addEventListener("click", () => {
+      // Loading the page would drop a check-in written here and not saved yet.
+      const form = offlinePage.querySelector("form[data-offline-checkin]");
+      if (form && !form.hidden && written(form)) {
+        say(
+          "Save your check-in first: it is kept on this device and sent from there. Then " +
+            "tap “Try again”.",
+        );
+        statusLine().scrollIntoView({ block: "center" });
+        return;
+      }
+      location.reload();
+    });
   }
   describeOffline();
   window.addEventListener("online", () => {

@@ -500,6 +500,29 @@ def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context
     ]
 
 
+def test_try_again_never_drops_a_check_in_written_on_the_offline_page(page, context, live_server):
+    """Back online, the page says to tap "Try again", which loaded the page afresh and
+    dropped the words written in its form and not saved yet."""
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/checkin")
+    form = offline_form(page)
+    tap_scale(page, "Mood today", 6)
+    form.get_by_label("Reflection", exact=True).fill("Words from the bus")
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Tap “Try again”")
+    page.get_by_role("button", name="Try again").tap()
+    expect(queue_status(page)).to_contain_text("Save your check-in first")
+    expect(form.get_by_label("Reflection", exact=True)).to_have_value("Words from the bus")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    page.get_by_role("button", name="Try again").tap()  # nothing left to lose: the page loads
+    expect(page.get_by_role("heading", name="No connection")).to_have_count(0)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")  # sent from the device
+    assert stored_checkins(live_server, email) == [(browser_today(page), 6, "Words from the bus")]
+
+
 def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, context, live_server):
     email = register(page)
     page.goto("/settings")
