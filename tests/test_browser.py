@@ -721,6 +721,10 @@ def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
         page.goto(path)
         assert page.locator(selector).count() > 0, (path, selector)
         small += [f"{path} {link}" for link in small_links(page, selector)]
+    page.goto("/checkin")  # "Track a symptom of your own", at the end of the optional part
+    open_more(page)
+    small += [f"/checkin {link}" for link in small_links(page, "main p.own-line > a")]
+    assert page.locator("main p.own-line > a").count() == 1
     doc = browser.new_context(**browser_context_args).new_page()
     robin = browser.new_context(**browser_context_args).new_page()
     try:

@@ -9,7 +9,7 @@ import pytest
 from conftest import LIVE, PASSWORD
 from live import FAST_HASH
 from playwright.sync_api import expect
-from test_browser import log_in, looks_right, register
+from test_browser import log_in, looks_right, register, small_links
 from werkzeug.security import generate_password_hash
 
 from journal import clock
@@ -46,6 +46,7 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
     expect(page).to_have_url(re.compile(r"/admin$"))
     found = []
     looks_right(page, "accounts", found)
+    assert small_links(page, ".admin-nav a") == []  # "Accounts · Invite a therapist"
 
     page.get_by_label("Search by email").fill(patient_email[:12])
     page.get_by_role("button", name="Search").tap()

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import contrast_ratio
+from factories import SHARE_TOKEN
 from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
@@ -23,6 +24,7 @@ from test_browser import (
     serious_violations,
     sideways_overflow,
     sign_up,
+    small_links,
     tap_scale,
 )
 
@@ -176,6 +178,9 @@ UNBROKEN = {
     "tag": "ketamineassistedpsychotherapysessionsxyz",
     "clinic": "SUNRISEKETAMINEANDWELLNESSCLINIC" * 6,
     "other": "TINGLINGINTHEFINGERTIPSANDLIPS" * 6,
+    "name": "AlexandraKonstantinopoulouWrightMacAllisterFitzgerald",
+    "symptom": "Konzentrationsschwierigkeiten" + "Gedaechtnis",  # 40, the most a name takes
+    "label": "dr.alexandra.kowalczyk@northwestclinic.org",  # a link named after its therapist
 }
 
 
@@ -185,7 +190,12 @@ def test_unbroken_words_as_long_as_the_fields_take_never_widen_a_page(page):
     them, at a 360 px phone's width, instead of pushing the page (and the mood beside
     them) past the screen."""
     page.set_viewport_size({"width": 360, "height": 800})
-    sign_up(page)
+    sign_up(page, name=UNBROKEN["name"])  # in every page's footer
+    post_form(page, "/settings/symptoms", {"name": UNBROKEN["symptom"]})
+    link = SHARE_TOKEN.search(
+        post_form(page, "/share", {"label": UNBROKEN["label"], "days": "7"}).text()
+    )
+    assert page.request.get(link.group(0)).ok  # an opening: its name in Recent activity
     day = today(page) - timedelta(days=1)
     reflection = f"Read this later: {ADDRESS}"
     post_form(page, "/checkin", {
@@ -197,10 +207,15 @@ def test_unbroken_words_as_long_as_the_fields_take_never_widen_a_page(page):
     }).url  # fmt: skip
     assert re.search(r"/sessions/\d+$", session), session
     shown = {"/entries": ADDRESS, f"/entries/{day}": UNBROKEN["tag"], session: UNBROKEN["clinic"],
-             "/sessions": "Session #1"}  # fmt: skip
+             "/sessions": "Session #1", "/settings/symptoms": UNBROKEN["symptom"],
+             "/progress": "Mood, last 7 days", "/settings/activity": UNBROKEN["label"],
+             "/checkin": UNBROKEN["symptom"]}  # fmt: skip
     for path, words in shown.items():
         page.goto(path)
+        if path == "/checkin":
+            open_more(page)  # the symptom's scale is in the optional part
         expect(page.locator("main")).to_contain_text(words)
+        expect(page.locator("footer")).to_contain_text(UNBROKEN["name"])
         assert sideways_overflow(page) <= 0, path
     page.goto("/entries")
     badge = page.locator(".entry .mood-badge").first.bounding_box()
@@ -315,10 +330,13 @@ DAYLIO = (
 
 def test_import_preview_keeps_words_whole_on_a_phone(page):
     sign_up(page)
+    log_mood(page, date(2025, 6, 2), 5)  # a day the journal has: listed as skipped, a link
     upload = {"name": "daylio_export.csv", "mimeType": "text/csv", "buffer": DAYLIO.encode()}
     response = post_form(page, "/import", {"file": upload}, multipart=True)
     page.goto(response.url)
     expect(page.locator("#import-rows")).to_contain_text("extraordinary")
+    assert page.locator(".skipped-days a").count() == 1
+    assert small_links(page, ".skipped-days a") == []
     for scheme in each_scheme(page):
         assert broken_words(page) == [], scheme
         # No column narrower than its longest word, and the page itself never scrolls
