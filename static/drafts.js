@@ -91,6 +91,7 @@ export const drafts = {
 // A new-session or check-up form's key for its next save (journal/sessions.py): the same key
 // sent again saves nothing twice.
 const FORM_KEY = "request_key";
+const keyOf = (fields) => fields.find(([name]) => name === FORM_KEY)?.[1];
 
 // Never kept: the form's token, a check-in's key for its next save (a new one each page), and
 // the token of the draft's own last Save.
@@ -267,13 +268,14 @@ export function keepDrafts() {
     // Saved elsewhere since the words were written (the day checked in on another phone): the
     // form keeps it as saved now, the words on top and the saved ones shown beside them, and
     // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
-    // Words never sent keep the key of the form they are put back into: the key of theirs
+    // Words whose key was never sent keep the key of the form they are put back into: theirs
     // (a new session's or a check-up's, for its next save) saved nothing, and taken into a
     // second tab while the first still had its form open, it made that tab's Save "the same
-    // form sent again", which replaced the session the other tab had saved since. Words that
-    // were sent keep theirs: their Save may have reached the journal unseen.
-    const sent = draft.held !== "left";
-    let back = sent ? draft.fields : draft.fields.filter(([name]) => name !== FORM_KEY);
+    // form sent again", which replaced the session the other tab had saved since. A key that
+    // was sent stays with its words, however often they were left since: that Save may have
+    // reached the journal unseen.
+    const keySent = draft.held !== "left" || (draft.sentKey && draft.sentKey === keyOf(draft.fields));
+    let back = keySent ? draft.fields : draft.fields.filter(([name]) => name !== FORM_KEY);
     if (savedSince(form, back)) {
       const saved = wordsOf(form);
       back = onTop(back);
@@ -308,9 +310,13 @@ export function keepDrafts() {
     // opens (checkin-days.js) with every answer put back kept on top of its saved ones. Told
     // which, since an answer put back that equals this day's saved one would look untouched
     // and give way to that day's (a private box ticked, on a day saved shared).
+    // A draft written on that day's empty form (no fingerprint of saved answers) claims only
+    // the answers the person gave: the day may have been saved since, and an unticked box or
+    // an empty field of the draft must not wipe what was saved there.
     const date = form.elements.date;
     if (date && date.value !== date.defaultValue) {
-      const names = back.map(([name]) => name);
+      const shownSaved = back.some(([name, value]) => name === "loaded_version" && value);
+      const names = (shownSaved ? back : onTop(back)).map(([name]) => name);
       date.dispatchEvent(new CustomEvent("change", { detail: { putBack: names } }));
     }
   }
@@ -326,7 +332,11 @@ export function keepDrafts() {
   };
   const save = (sent, token = null) => {
     const now = readAll();
-    now[here] = { owner, at: Date.now(), sent, token, held: false, fields: fieldsOf(form) };
+    const fields = fieldsOf(form);
+    // The form's key once a Save sent it, kept while the words keep that key (see put back).
+    const key = keyOf(fields);
+    const sentKey = sent || now[here]?.sentKey === key ? key : null;
+    now[here] = { owner, at: Date.now(), sent, token, held: false, fields, sentKey };
     writeAll(now);
   };
   let timer = null;

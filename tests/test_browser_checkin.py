@@ -14,6 +14,7 @@ from test_browser import (
     flash,
     form_today,
     open_more,
+    post_form,
     save,
     scale_radio,
     serious_violations,
@@ -331,6 +332,33 @@ def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares
     kept = stored(live_server, email, yesterday)
     assert (kept["mood"], kept["private"], kept["reflection"]) == (7, 1, words)
     assert stored(live_server, email, today)["reflection"] == TODAYS_WORDS
+
+
+def test_words_left_on_an_empty_days_form_never_wipe_what_was_saved_there_since(page, live_server):
+    """Yesterday's empty form: a mood and words, left. Another device then saves yesterday,
+    private, with a tag. Carried back to yesterday, the draft put back only what the person
+    gave: its unticked box and empty tags must not make the saved words shared and drop
+    the tag."""
+    email = sign_up(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    page.goto(f"/checkin?date={yesterday}")
+    tap_scale(page, "Mood that day", 6)
+    page.get_by_label("Reflection", exact=True).fill("Words from this phone")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    elsewhere = {"date": yesterday, "mood": "3", "private": "y", "tags": "walk",
+                 "reflection": "Words from the other phone"}  # fmt: skip
+    post_form(page, "/checkin", elsewhere, form_path=f"/checkin?date={yesterday}")
+    page.goto("/checkin")
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Words from this phone")
+    expect(page.get_by_label("Keep this reflection private")).to_be_checked()
+    expect(page.get_by_label("Tags", exact=True)).to_have_value("walk")
+    assert save(page) == yesterday
+    kept = stored(live_server, email, yesterday)
+    assert (kept["private"], kept["tags"]) == (1, "walk")
+    assert kept["reflection"] == "Words from this phone"
 
 
 def test_the_missed_days_list_looks_like_it_opens(page):

@@ -91,6 +91,44 @@ def test_words_left_in_one_tab_and_put_back_in_another_save_as_a_session_of_thei
     ]
 
 
+def test_a_save_that_reached_the_journal_unseen_keeps_its_key_however_often_its_words_are_left(
+    page, live_server
+):
+    """A Save stored by the journal whose answer never arrived: the words come back with
+    their form's key, so saving them again makes no second session. Left once more (another
+    page, then the form again) they were judged words never sent, and came back with a new
+    key: a second session."""
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    fill_new_session(page, 3, "ALPHA: saved, the answer lost")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+
+    def answer_lost(route):
+        route.fetch()  # the journal stores it
+        page.context.clear_cookies(name="draft_saved")
+        route.abort()  # but its answer never arrives
+
+    page.route("**/sessions/new", lambda r: answer_lost(r) if r.request.method == "POST"
+               else r.continue_())  # fmt: skip
+    page.get_by_role("button", name="Save session").tap()
+    for _ in range(100):  # the journal stores it while the answer is dropped
+        if stored(live_server, email):
+            break
+        page.wait_for_timeout(100)
+    assert len(stored(live_server, email)) == 1
+    page.unroute("**/sessions/new")
+    page.goto("/sessions/new")
+    expect(page.locator("#draft-note")).to_contain_text("did not reach the journal")
+    page.goto("/sessions")
+    page.goto("/sessions/new")
+    expect(reflection(page)).to_have_value("ALPHA: saved, the answer lost")
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    assert [(mood, words) for _, mood, words in stored(live_server, email)] == [
+        (3, "ALPHA: saved, the answer lost")
+    ]
+
+
 def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(
     page, live_server
 ):
