@@ -101,20 +101,6 @@ export function startCheckinForm() {
       .map(([name, value]) => [name, String(value)]);
 
   async function keep(fields, note) {
-    // Someone else has signed in on this device since this page opened (in another tab): the
-    // words may be theirs, and kept under this page's writer they would be sent into that
-    // journal at its next sign-in. Nothing is kept; the words stay in the form. (A sign-in
-    // that merely ended leaves the note of its writer, and keeps their check-in for them.)
-    const now = signedIn.read();
-    if (now?.owner && now.owner !== session.owner) {
-      say(
-        "Someone else has signed in on this device since this page opened, so this check-in " +
-          "cannot be kept. Copy your words somewhere safe, then open the check-in again.",
-        needsHelp(fields, form),
-      );
-      statusLine().scrollIntoView({ block: "center" });
-      return;
-    }
     if (!(await keepOnDevice(session.owner, key.value, fields, form))) return;
     key.value = newKey(); // the next save is a new check-in
     form.reset();
