@@ -204,7 +204,10 @@ def audit_events(db, user_id, since):
     """The audit log's entries about the person from `since` on, as activity events, newest
     first: a chart drawn just after its page was opened by the same person is left out (the
     page view says it)."""
-    rows = [r for r in audit.about(db, user_id, ACTIVITY_LIMIT * 10) if r["at"] >= since]
+    # A share link's rows (its openings, each chart it drew) are not read here: the link's
+    # openings show from share_openings, and however many a link holder made, they must not
+    # crowd the people who reached the journal out of the rows read.
+    rows = audit.about(db, user_id, ACTIVITY_LIMIT * 10, since=since, leave_out_role="share-link")
     page_views = {}  # actor: when they last opened the page, walking oldest first
     kept = []
     for row in reversed(rows):

@@ -183,6 +183,25 @@ def test_a_chart_reached_through_a_share_link_is_recorded_but_not_counted_as_an_
     assert [kind for kind, _ in activity_items(pat) if kind in ("link-opened", "viewed")] == []
 
 
+def test_a_share_links_many_rows_never_crowd_a_therapists_view_out_of_recent_activity(app, linked):
+    """Recent activity read the newest thousand audit rows about the person and then left
+    out a share link's: a link holder fetching charts (a row each) could push the therapist's
+    views out of the page."""
+    doc, pat, pat_id, _doc_id = linked
+    assert doc.get(f"/caseload/{pat_id}").status_code == 200
+    before = [what for kind, what in activity_items(pat) if kind == "viewed"]
+    assert before == ["Dr Rivera viewed your progress"]
+    _, token = share_link(pat, "Dr Other", "7")
+    assert app.test_client().get(f"/s/{token}/charts/mood-timeline.svg").status_code == 200
+    with app.app_context():
+        db = get_db()
+        link_id = db.execute("select id from share_links").fetchone()[0]
+        with db.atomic():  # as many more fetches, later the same minute
+            for _ in range(1_000):
+                audit.record(db, None, "view", pat_id, "share-link", f"link:{link_id}:chart:lift")
+    assert [what for kind, what in activity_items(pat) if kind == "viewed"] == before
+
+
 def test_no_health_data_in_any_audit_row(app, linked):
     doc, pat, pat_id, _doc_id = linked
     doc.get(f"/caseload/{pat_id}")

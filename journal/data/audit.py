@@ -25,16 +25,18 @@ def record(db, actor_id, action, subject_id=None, actor_role=None, detail=None, 
     return found.lastrowid
 
 
-def about(db, subject_id, limit, offset=0):
-    """The entries about `subject_id`, newest first, at most `limit` from `offset`: dicts
-    of the COLUMNS plus `id` and the actor's `actor_name` (their display name; '' when they
-    have none, or no account, or it was deleted)."""
+def about(db, subject_id, limit, offset=0, since="", leave_out_role=None):
+    """The entries about `subject_id` from `since` (ISO text) on, but those whose actor_role
+    is `leave_out_role`, newest first, at most `limit` from `offset`: dicts of the COLUMNS
+    plus `id` and the actor's `actor_name` (their display name; '' when they have none, or no
+    account, or it was deleted)."""
     found = db.execute(
         "select a.id, a.at, a.actor_id, a.actor_role, a.action, a.subject_id, a.detail, "
         "coalesce(u.display_name, '') as actor_name "
         "from audit a left join users u on u.id = a.actor_id "
-        "where a.subject_id = ? order by a.at desc, a.id desc limit ? offset ?",
-        [subject_id, limit, offset],
+        "where a.subject_id = ? and a.at >= ? and a.actor_role is not ? "
+        "order by a.at desc, a.id desc limit ? offset ?",
+        [subject_id, since, leave_out_role, limit, offset],
     )
     columns = [d[0] for d in found.description]
     return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
