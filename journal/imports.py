@@ -383,8 +383,10 @@ def read_row(row, width, columns, today):
     problems.append(problem)
     answers, more = read_answers(text, columns)
     problems += more
-    # A note the file marks private stays private whatever the preview's share box says.
-    private = text(columns.private).strip().casefold() in (*TICKED, "private")
+    # A note the file marks private stays private whatever the preview's share box says, and
+    # any mark but a "no" (blank, no, false, 0, off) counts: "x" or "✓" read as shared let the
+    # share box share it.
+    private = text(columns.private).strip().casefold() not in UNTICKED
     values = {"day": day, "mood": mood, "word": word, "note": note, "tags": tags,
               "private": private, **answers}  # fmt: skip
     if columns.time is not None:

@@ -453,6 +453,20 @@ def test_shared_notes_when_asked(app, client, patient):
     assert {row["private"] for row in checkin_rows(app)} == {0}
 
 
+def test_a_note_the_file_marks_private_in_any_way_stays_private_when_notes_are_shared(
+    app, client, patient
+):
+    # Only "yes"-like words and "private" counted: a file marking a note with "x" or a tick
+    # had it shared with the therapist when the preview's share box was ticked.
+    text = ("date,mood,note,private\n2025-01-01,5,one,x\n2025-01-02,5,two,\u2713\n"
+            "2025-01-03,5,three,no\n2025-01-04,5,four,\n2025-01-05,5,five,Private\n")  # fmt: skip
+    import_id = pending_id(upload(client, text))
+    assert client.post(f"/import/{import_id}/confirm", data={"share_notes": "y"}).status_code == 302
+    with app.app_context():
+        kept = get_db().execute("select reflection, private from checkins order by day")
+        assert list(kept) == [("one", 1), ("two", 1), ("three", 0), ("four", 0), ("five", 1)]
+
+
 @pytest.mark.parametrize("answer", ["no", "off", "0", "n", "false"])
 def test_a_share_box_sent_as_no_keeps_the_notes_private(app, client, patient, answer):
     # WTForms' BooleanField read every value but "" and "false" as ticked: "no" shared the
