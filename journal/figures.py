@@ -1067,7 +1067,9 @@ def view_context(person, args, shared=False):
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(data["phq9"], first)
-    item9 = latest_item9(person.id, "phq9", end) if phq9["latest"] is not None else None
+    # The latest PHQ-9's own answer, as its score beside it is the latest of all (one dated
+    # after the range's end is possible after a move west: it is still the one shown).
+    item9 = latest_item9(person.id, "phq9", date.max) if phq9["latest"] is not None else None
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
     latest = mood["points"][-1][0] if mood["points"] else None  # oldest first, every day

@@ -179,6 +179,22 @@ def test_the_latest_phq9s_safety_item_shows_on_its_card_as_in_the_report(client,
     assert hint == "Minimal"  # the latest's own answer, not an earlier one's
 
 
+def test_the_safety_item_shown_is_the_latest_phq9s_even_one_dated_after_a_move_west(client, auth):
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati. A PHQ-9 taken then keeps tomorrow's date;
+    # after a move to Los Angeles the page's range ends today, but the card's score is still
+    # that check-up's (the latest of all): its item 9 must be that check-up's too, not the
+    # earlier one's.
+    tomorrow = TODAY + timedelta(days=1)
+    auth.register(timezone=DAY_AHEAD)
+    factories.take(client, "phq9", TODAY.isoformat(), [1, 1, 0, 0, 0, 0, 0, 0, 2])  # 4, item 9: 2
+    factories.take(client, "phq9", tomorrow.isoformat(), [1, 1, 1, 0, 0, 0, 0, 0, 0])  # 3, none
+    settings = {"window_days": "7", "clinic_phone": ""}
+    client.post("/settings", data={**settings, "timezone": "America/Los_Angeles"})
+    hint = re.search(r"<dt>Latest PHQ-9</dt><dd>3</dd>\s*<dd class=\"hint\">([^\n]*)</dd>",
+                     client.get("/progress").text).group(1)  # fmt: skip
+    assert hint == "Minimal"
+
+
 def test_progress_page_when_empty(client, patient):
     response = client.get("/progress")
     assert response.status_code == 200
