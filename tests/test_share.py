@@ -4,6 +4,7 @@ import time
 from datetime import datetime, timedelta
 from io import BytesIO
 
+import factories
 import pytest
 from conftest import csrf_token
 from factories import SHARE_TOKEN, TODAY, share_link
@@ -117,6 +118,21 @@ def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
         assert later.status_code == 200
         assert token not in later.text
         assert "/s/" not in later.text
+
+
+def test_the_share_page_says_what_the_links_report_holds(client, patient):
+    """The link's page offers its PDF report, which lists each session's dose, blood pressure,
+    side effects and dissociation; the share page promised only the progress page, flagged
+    days and shared reflections."""
+    day = (TODAY - timedelta(days=2)).isoformat()
+    factories.session(client, day, dose_mg="56", bp_before_systolic="128",
+                      bp_before_diastolic="82")  # fmt: skip
+    response, token = share_link(client)
+    said = "lists each session's dose, blood pressure, side effects and dissociation"
+    assert said in client.get("/share").text and said in response.text
+    pdf = client.get(f"/s/{token}/report.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    assert "56 mg" in text and "128/82" in text
 
 
 def test_tokens_are_long_and_different(app, client, patient):
