@@ -601,6 +601,14 @@ def test_time_the_clocks_skip_is_refused(app, client, auth):
 # Viewing ------------------------------------------------------------------------------------
 
 
+def test_a_sessions_window_is_not_said_to_be_cut_short_when_no_session_followed(client, patient):
+    # The page said "cut short by the next one" of every session, the latest too.
+    session(client, (TODAY - timedelta(days=3)).isoformat())
+    page = client.get("/sessions/1").text
+    assert "or fewer if the next session comes sooner" in page
+    assert "cut short" not in page
+
+
 def test_detail_shows_everything(client, auth):
     auth.register(timezone="America/Los_Angeles")
     client.post("/sessions/new", data={**FULL, "side_effects_other": "ringing ears"})
