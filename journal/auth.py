@@ -539,7 +539,8 @@ def passkey_signin():
     if row["deactivated_at"]:
         return jsonify(error=DEACTIVATED), 403
     session.pop(PENDING, None)
-    sign_in(User(row), how="a passkey", passkey_id=passkey_id)
+    # The log-in page's "Keep me signed in" box holds for a passkey as for a password.
+    sign_in(User(row), remember=form.remember.data, how="a passkey", passkey_id=passkey_id)
     return jsonify(next=safe_next(request.args.get("next")))
 
 

@@ -44,7 +44,7 @@ from wtforms.validators import InputRequired, Length
 
 from . import clock
 from .data import passkeys
-from .fields import JournalForm
+from .fields import CheckboxField, JournalForm
 
 CHALLENGE = "passkey_challenge"
 CHALLENGE_SECONDS = 5 * 60
@@ -56,11 +56,13 @@ BAD_ANSWER = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError
 
 class AnswerForm(JournalForm):
     """The browser's answer, sent as JSON `{"credential": "<the credential's JSON as text>"}`:
-    the app's JSON bodies hold text values only (journal/fields.py)."""
+    the app's JSON bodies hold text values only (journal/fields.py). Signing in, the log-in
+    page's "Keep me signed in" box comes too (`remember`: yes or no)."""
 
     credential = StringField(
         validators=[InputRequired("The browser sent no passkey."), Length(max=ANSWER_MAX)]
     )
+    remember = CheckboxField("Keep me signed in on this device")
 
     def answer(self):
         """The credential as a dict, or None when it is not a JSON object, or holds a broken

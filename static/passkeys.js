@@ -156,7 +156,10 @@ function startSignIn() {
         say(box, NOT_SIGNED_IN);
         return;
       }
-      const finish = await postJSON(area.dataset.finish, { credential: JSON.stringify(answer(credential)) }, token);
+      // The page's "Keep me signed in" box holds for a passkey as for a password.
+      const remember = document.querySelector("input[name='remember']")?.checked ? "yes" : "no";
+      const sent = { credential: JSON.stringify(answer(credential)), remember };
+      const finish = await postJSON(area.dataset.finish, sent, token);
       const done = await replyOf(finish);
       if (finish.ok && done.next) {
         window.location.assign(done.next);

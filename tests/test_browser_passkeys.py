@@ -97,8 +97,10 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
 
     page.get_by_role("button", name="Log out").tap()
     expect(page).to_have_url(re.compile(r"/auth/login"))
+    page.get_by_label("Keep me signed in on this device").check()  # holds for a passkey too
     page.get_by_role("button", name="Sign in with a passkey").tap()
     expect(page).to_have_url(re.compile(r"/checkin$"))
+    assert "remember_token" in {c["name"] for c in page.context.cookies()}
     ((used, new_count),) = server.query(
         "select p.last_used_at, p.sign_count from passkeys p join users u on u.id = p.user_id "
         "where u.email = ?",

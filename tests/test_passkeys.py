@@ -401,6 +401,22 @@ def test_a_passkey_signs_in_and_counts_as_both_factors(app, pat):
     assert "last used" in pat.get("/settings/passkeys").text
 
 
+@pytest.mark.parametrize(("remember", "kept"), [("yes", True), ("no", False), (None, False)])
+def test_keep_me_signed_in_holds_for_a_passkey_as_for_a_password(app, pat, remember, kept):
+    # A passkey's sign-in ignored the log-in page's box: it always ended at the idle timeout.
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    options = pat.post("/auth/passkey/options", json={})
+    sent = answer(key.get(options.json, ORIGIN))
+    if remember is not None:
+        sent["remember"] = remember
+    response = pat.post("/auth/passkey", json=sent)
+    assert response.status_code == 200, response.text
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") for c in cookies) is kept
+    assert sql(app, "select remember from signins order by id desc limit 1") == [(int(kept),)]
+
+
 def test_a_replayed_answer_is_refused(app, pat):
     key = add_passkey(pat)
     pat.post("/auth/logout")
