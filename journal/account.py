@@ -100,8 +100,8 @@ def describe(kind, detail):
         return f"Downloaded {detail.get('file', 'a file')}", ""
     if kind == "password-reset" and detail.get("cleared"):
         # An admin's (or the command line's) link also turns two-factor off and removes every
-        # passkey: said here, or
-        # the latest entries ("Turned two-factor sign-in on") would read as still true.
+        # passkey: said here, as a sign-in's way is, or the entries below it ("Turned
+        # two-factor sign-in on") would read as still true.
         return RESET_THAT_CLEARED
     return SETTINGS_EVENTS.get(kind) or (kind.replace("-", " ").capitalize(), "")
 
