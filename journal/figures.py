@@ -996,12 +996,10 @@ def days_since(today, day):
     return max(0, (today - day).days) if day else None
 
 
-def cards(data, base, phq9, lived=None, phq9_item9=None):
-    """The headline figures on the progress page (`phq9_item9`: the latest PHQ-9's safety
-    item, shown beside its score when above 0, as the report shows it). A check-in dated
-    after today was saved under a time zone ahead of the person's new one (they moved west):
-    it is their latest day, and the recent mean and the streak count up to it rather than
-    leave it out.
+def cards(data, base, phq9, lived=None):
+    """The headline figures on the progress page. A check-in dated after today was saved
+    under a time zone ahead of the person's new one (they moved west): it is their latest
+    day, and the recent mean and the streak count up to it rather than leave it out.
     `lived` (last_day: the page's range ends on it) is such a later day that a session that
     has started may be dated too: the recent mean's 7 days end on it, as the report's do."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
@@ -1012,7 +1010,6 @@ def cards(data, base, phq9, lived=None, phq9_item9=None):
         "recent_mean": recent,
         "baseline": base,
         "phq9": phq9,
-        "phq9_item9": phq9_item9,
         "response": instruments.response_status(phq9),
         "days_since_session": days_since(today, last_session),
         "streak": windows.day_streak([d for d, _ in points], today),
@@ -1067,9 +1064,11 @@ def view_context(person, args, shared=False):
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(data["phq9"], first)
-    # The latest PHQ-9's own answer, as its score beside it is the latest of all (one dated
-    # after the range's end is possible after a move west: it is still the one shown).
-    item9 = latest_item9(person.id, "phq9", date.max) if phq9["latest"] is not None else None
+    # The latest PHQ-9's safety item, beside its total as in the report (`latest_item9`): of
+    # the latest of all, as the total is (one dated after the range's end is possible after
+    # a move west).
+    if phq9["latest"] is not None:
+        phq9["latest_item9"] = latest_item9(person.id, "phq9", date.max)
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
     latest = mood["points"][-1][0] if mood["points"] else None  # oldest first, every day
@@ -1091,7 +1090,7 @@ def view_context(person, args, shared=False):
         + [symptom["name"] for symptom in access.symptoms_seen(person, shared)],
         "start": start,
         "end": end,
-        "cards": cards(mood, mood_base, phq9, end, item9),
+        "cards": cards(mood, mood_base, phq9, end),
         "figures": figures[-TABLE_SESSIONS_MAX:],
         "figures_in_range": len(figures),
         "has_sessions": first is not None,
