@@ -265,17 +265,18 @@ export function keepDrafts() {
   form.setAttribute("autocomplete", "off");
   if (draft && draft.held) {
     let why = RESTORED[draft.held] || RESTORED["signed-out"];
-    // Saved elsewhere since the words were written (the day checked in on another phone): the
-    // form keeps it as saved now, the words on top and the saved ones shown beside them, and
-    // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
     // Words whose key was never sent keep the key of the form they are put back into: theirs
     // (a new session's or a check-up's, for its next save) saved nothing, and taken into a
     // second tab while the first still had its form open, it made that tab's Save "the same
     // form sent again", which replaced the session the other tab had saved since. A key that
     // was sent stays with its words, however often they were left since: that Save may have
     // reached the journal unseen.
-    const keySent = draft.held !== "left" || (draft.sentKey && draft.sentKey === keyOf(draft.fields));
+    const key = keyOf(draft.fields);
+    const keySent = draft.held !== "left" || (key && key === draft.sentKey);
     let back = keySent ? draft.fields : draft.fields.filter(([name]) => name !== FORM_KEY);
+    // Saved elsewhere since the words were written (the day checked in on another phone): the
+    // form keeps it as saved now, the words on top and the saved ones shown beside them, and
+    // says so; put back whole, the draft hid the saved answers and Save silently replaced them.
     if (savedSince(form, back)) {
       const saved = wordsOf(form);
       back = onTop(back);
@@ -307,12 +308,12 @@ export function keepDrafts() {
       note.after(actions);
     }
     // A check-in written for another day than the one this form opened on: that day's form
-    // opens (checkin-days.js) with every answer put back kept on top of its saved ones. Told
+    // opens (checkin-days.js) with the answers put back kept on top of its saved ones. Told
     // which, since an answer put back that equals this day's saved one would look untouched
-    // and give way to that day's (a private box ticked, on a day saved shared).
-    // A draft written on that day's empty form (no fingerprint of saved answers) claims only
-    // the answers the person gave: the day may have been saved since, and an unticked box or
-    // an empty field of the draft must not wipe what was saved there.
+    // and give way to that day's (a private box ticked, on a day saved shared). A draft of
+    // that day's empty form (no fingerprint of saved answers) claims only the answers the
+    // person gave: the day may have been saved since, and an unticked box or an empty field
+    // of the draft must not wipe what was saved there.
     const date = form.elements.date;
     if (date && date.value !== date.defaultValue) {
       const shownSaved = back.some(([name, value]) => name === "loaded_version" && value);
