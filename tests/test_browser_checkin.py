@@ -53,6 +53,13 @@ def check_in_fully(page):
     return save(page)
 
 
+def write_on(page, day, mood, words):
+    """Open the check-in form of `day` (ISO text), choose `mood` and write `words` (unsaved)."""
+    page.goto(f"/checkin?date={day}")
+    tap_scale(page, "Mood that day", mood)
+    page.get_by_label("Reflection", exact=True).fill(words)
+
+
 def only_the_mood(mood):
     return {"mood": mood, "sleep_hours": None, "tags": "", "reflection": "", "private": 0,
             "self_harm": None}  # fmt: skip
@@ -109,9 +116,7 @@ def test_changing_the_date_shows_the_words_that_day_had_saved_beside_the_typed_o
     email = sign_up(page)
     today = form_today(page)
     earlier = (date.fromisoformat(today) - timedelta(days=2)).isoformat()
-    page.goto(f"/checkin?date={earlier}")
-    tap_scale(page, "Mood that day", 4)
-    page.get_by_label("Reflection", exact=True).fill("Mum's birthday\nprecious words")
+    write_on(page, earlier, 4, "Mum's birthday\nprecious words")
     assert save(page) == earlier
     check_in_fully(page)
 
@@ -342,9 +347,7 @@ def test_words_left_on_an_empty_days_form_never_wipe_what_was_saved_there_since(
     email = sign_up(page)
     today = form_today(page)
     yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-    page.goto(f"/checkin?date={yesterday}")
-    tap_scale(page, "Mood that day", 6)
-    page.get_by_label("Reflection", exact=True).fill("Words from this phone")
+    write_on(page, yesterday, 6, "Words from this phone")
     page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
     page.goto("/entries")
     elsewhere = {"date": yesterday, "mood": "3", "private": "y", "tags": "walk",

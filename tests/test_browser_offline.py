@@ -556,6 +556,17 @@ def test_offline_form_starts_private_as_set_and_leaves_with_log_out(page, contex
     expect(offline_form(page)).to_be_hidden()  # nobody is signed in on this phone now
 
 
+def save_refused_offline(page, form, mood, words, said):
+    """Save a check-in on the offline page's `form` that it must refuse: it says `said`, the
+    words stay in the form, and nothing waits on the device."""
+    tap_scale(page, "Mood today", mood)
+    form.get_by_label("Reflection", exact=True).fill(words)
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text(said)
+    expect(form.get_by_label("Reflection", exact=True)).to_have_value(words)
+    assert queued(page) == []
+
+
 def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
     register(page)
     controlled(page)
@@ -572,12 +583,7 @@ def test_offline_form_is_not_offered_once_the_sign_in_has_lapsed(page, context):
             localStorage.setItem("afterglow-signed-in", JSON.stringify(note));
         }"""
     )
-    tap_scale(page, "Mood today", 5)
-    form.get_by_label("Reflection", exact=True).fill("Words to keep")
-    form.get_by_role("button", name="Save check-in").tap()
-    expect(queue_status(page)).to_contain_text("You were signed out on this device")
-    expect(form.get_by_label("Reflection", exact=True)).to_have_value("Words to keep")
-    assert queued(page) == []
+    save_refused_offline(page, form, 5, "Words to keep", "You were signed out on this device")
     assert page.evaluate("localStorage.getItem('afterglow-signed-in')") is None
 
     page.goto("/checkin")
@@ -605,12 +611,9 @@ def test_the_offline_form_keeps_nothing_once_someone_else_signed_in_meanwhile(
     second = register(page)
     context.set_offline(True)
     offline_tab.bring_to_front()
-    tap_scale(offline_tab, "Mood today", 2)
-    form.get_by_label("Reflection", exact=True).fill("The second person's words")
-    form.get_by_role("button", name="Save check-in").tap()
-    expect(queue_status(offline_tab)).to_contain_text("Someone else has signed in")
-    expect(form.get_by_label("Reflection", exact=True)).to_have_value("The second person's words")
-    assert queued(offline_tab) == []
+    save_refused_offline(
+        offline_tab, form, 2, "The second person's words", "Someone else has signed in"
+    )
     context.set_offline(False)
     assert stored_checkins(live_server, first) == []
     assert stored_checkins(live_server, second) == []
