@@ -417,6 +417,17 @@ def test_keep_me_signed_in_holds_for_a_passkey_as_for_a_password(app, pat, remem
     assert sql(app, "select remember from signins order by id desc limit 1") == [(int(kept),)]
 
 
+def test_a_keep_me_signed_in_that_is_neither_yes_nor_no_signs_no_one_in(app, pat):
+    key = add_passkey(pat)
+    pat.post("/auth/logout")
+    options = pat.post("/auth/passkey/options", json={})
+    sent = {**answer(key.get(options.json, ORIGIN)), "remember": "forever"}
+    response = pat.post("/auth/passkey", json=sent)
+    assert response.status_code == 400 and "error" in response.json
+    assert not signed_in(pat)
+    assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
 def test_a_replayed_answer_is_refused(app, pat):
     key = add_passkey(pat)
     pat.post("/auth/logout")
