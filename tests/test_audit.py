@@ -202,6 +202,22 @@ def test_a_share_links_many_rows_never_crowd_a_therapists_view_out_of_recent_act
     assert [what for kind, what in activity_items(pat) if kind == "viewed"] == before
 
 
+def test_reading_the_log_about_someone_leaves_out_only_the_role_asked(app):
+    # With no role to leave out, `actor_role is not NULL` dropped the rows that have none.
+    with app.app_context():
+        db = get_db()
+        audit.record(db, None, "view", 7)  # no actor, no role
+        audit.record(db, None, "view", 7, "share-link", "link:1:page")
+        audit.record(db, 3, "view", 7, "therapist", "caseload.patient")
+        assert [r["actor_role"] for r in audit.about(db, 7, 10)] == [
+            "therapist",
+            "share-link",
+            None,
+        ]
+        kept = audit.about(db, 7, 10, leave_out_role="share-link")
+        assert [r["actor_role"] for r in kept] == ["therapist", None]
+
+
 def test_no_health_data_in_any_audit_row(app, linked):
     doc, pat, pat_id, _doc_id = linked
     doc.get(f"/caseload/{pat_id}")

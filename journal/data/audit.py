@@ -34,9 +34,9 @@ def about(db, subject_id, limit, offset=0, since="", leave_out_role=None):
         "select a.id, a.at, a.actor_id, a.actor_role, a.action, a.subject_id, a.detail, "
         "coalesce(u.display_name, '') as actor_name "
         "from audit a left join users u on u.id = a.actor_id "
-        "where a.subject_id = ? and a.at >= ? and a.actor_role is not ? "
+        "where a.subject_id = ? and a.at >= ? and (? is null or a.actor_role is not ?) "
         "order by a.at desc, a.id desc limit ? offset ?",
-        [subject_id, since, leave_out_role, limit, offset],
+        [subject_id, since, leave_out_role, leave_out_role, limit, offset],
     )
     columns = [d[0] for d in found.description]
     return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
