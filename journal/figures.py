@@ -259,7 +259,7 @@ def date_range(days_param, today, first_day):
 
 def last_day(person, today=None):
     """The person's today, or a later day they have already lived: the day of their latest
-    check-in, or of their latest session that has started, when it is after today. Such a
+    check-in or check-up, or of their latest session that has started, when it is after today. Such a
     day was saved under a time zone ahead of the one they have now (they moved west), and
     counts as `cards` counts it: the range of every view (the page, its charts, the report)
     may end on it.

@@ -367,6 +367,30 @@ def test_a_session_logged_before_a_move_west_is_in_both_reports(app, client, aut
     assert client.get(f"/export/report.pdf?start={start}&end={later}").status_code == 400
 
 
+def test_a_check_up_taken_before_a_move_west_is_in_the_report_with_its_flag(app, client, auth):
+    # NOW is 12:00 UTC: 02:00 tomorrow in Kiritimati. A PHQ-9 taken then is dated tomorrow;
+    # after a move to Los Angeles it is still a day the patient has lived: the report's range
+    # ends on it, so its score and its item 9 flag are in, as summary.json and the caseload
+    # already count them.
+    assert auth.register(timezone=DAY_AHEAD).status_code == 302
+    first = TODAY - timedelta(days=20)
+    factories.take(client, "phq9", (first - timedelta(days=1)).isoformat(), [2] * 8 + [0])
+    factories.add_session(app, first.isoformat(), hour=10)
+    tomorrow = TODAY + timedelta(days=1)
+    factories.take(client, "phq9", tomorrow.isoformat(), [1, 1, 1, 1, 1, 0, 0, 0, 2])  # 7
+    assert client.post("/settings", data={**SETTINGS, "timezone": "America/Los_Angeles"})
+    response = client.get("/export/report.pdf")
+    assert f"-{tomorrow.isoformat()}.pdf" in response.headers["Content-Disposition"]
+    text = flat("\n".join(pages(response.data)))
+    assert "no PHQ-9 since the treatment baseline" not in text
+    assert "PHQ-9 item 9 answered 2 of 3" in text
+    assert "No days flagged in this range" not in text
+    start = (TODAY - timedelta(days=30)).isoformat()
+    assert client.get(f"/export/report.pdf?start={start}&end={tomorrow}").status_code == 200
+    # The progress page's check-up chart ends there too.
+    assert "latest 7 (mild)" in client.get("/progress").text
+
+
 def test_a_session_still_to_come_never_lengthens_the_report(app, client, patient):
     # Dated tomorrow and starting at 10:00 UTC tomorrow (the form refuses it; stored anyway):
     # not a day the patient has lived, so the report still ends today.

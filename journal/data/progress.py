@@ -73,10 +73,13 @@ def last_checkin_day(db, user_id):
 
 
 def last_lived_day(db, user_id, now):
-    """The later (text) of the person's latest check-in day and the day of their latest
-    session that has started by `now` (ISO UTC text, as sessions' started_at), or None."""
+    """The latest (text) of the person's latest check-in day, latest check-up day and the day
+    of their latest session that has started by `now` (ISO UTC text, as sessions'
+    started_at), or None. A check-up is dated the day it was taken (never later), so each of
+    these is a day the person has lived."""
     return db.execute(
         "select max(day) from (select max(day) as day from checkins where user_id = :u "
+        "union all select max(day) from assessments where user_id = :u "
         "union all select max(day) from sessions where user_id = :u and started_at <= :now)",
         {"u": user_id, "now": now},
     ).fetchone()[0]
