@@ -308,7 +308,7 @@ class SessionForm(JournalForm):
     )
     side_effects_other = StringField(
         "Something else (describe)",
-        filters=[strip],
+        filters=[strip, name_text],  # a line a therapist reads: something visible, or nothing
         validators=[max_chars(OTHER_MAX), no_control_characters],
     )
     bp_before_systolic, bp_before_diastolic = pressure_fields()

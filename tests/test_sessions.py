@@ -443,6 +443,8 @@ WHEN = "Enter the date and time like 2026-03-14T09:30."
         ({"side_effects": ["nausea", "hallucinations"]}, "side_effects", "from the list"),
         ({"side_effects": ["NAUSEA"]}, "side_effects", "from the list"),
         ({"side_effects_other": "x" * 201}, "side_effects_other", "up to 200 characters"),
+        ({"side_effects_other": "\u200b"}, "side_effects_other", "only invisible characters"),
+        ({"side_effects_other": "itch \u202e"}, "side_effects_other", "direction of text"),
         ({"clinic": "é" * 201}, "clinic", "up to 200 characters; yours has 201"),
         ({"clinic": "bad\x00byte"}, "clinic", "invisible control characters"),
         ({"clinic": "\u200b\u200b"}, "clinic", "only invisible characters"),
