@@ -60,14 +60,14 @@ def mark_reviewed(therapist_id, patient_id, shown_at=None):
 
 def _newness(patient, reviewed_at, linked_at):
     """(the moment after which a saved entry is new, the local date of the review or link,
-    the days saved since, by kind). Time stamps are to the second: an entry saved in the
-    second of linking counts as after it (the patient links, then checks in at once); after
-    a review, only one saved in a later second does (the therapist has seen the rest)."""
+    the days saved since, by kind). Time stamps are to the second, so an entry saved in the
+    same second as the link or the review counts as after it: the patient links, then checks
+    in at once; a self-harm answer saved in the second the page reviewed was shown was not on
+    it. Such an entry may show as new once more; a flag is never taken as seen unseen."""
     since = reviewed_at or linked_at
     since_day = timezones.local_date(since, patient.timezone)
-    if reviewed_at is None:
-        moment = datetime.fromisoformat(linked_at) - timedelta(seconds=1)
-        since = moment.isoformat(timespec="seconds")
+    moment = datetime.fromisoformat(since) - timedelta(seconds=1)
+    since = moment.isoformat(timespec="seconds")
     return since, since_day, data.changed_days(get_db(), patient.id, since)
 
 

@@ -170,6 +170,7 @@ def test_new_scores_with_their_change(linked):
     doc, pat, pid = linked
     take(pat, "phq9", ago(20), [2, 2, 2, 2, 2, 2, 2, 2, 0])  # 16
     take(pat, "gad7", ago(20), [1, 1, 1, 1, 1, 1, 1])  # 7
+    later(seconds=1)  # the review comes after them (in their second, they would be new still)
     mark(doc, pid)
     later(hours=1)
     take(pat, "phq9", ago(0), [1, 1, 1, 1, 1, 1, 1, 1, 0])  # 8: down 8 from 16
@@ -369,6 +370,21 @@ def test_a_reviewed_flag_comes_back_only_with_an_entry_that_flags_its_day(app, l
     card = cards(doc.get("/caseload").text)["Robin"]
     assert "Needs attention" in card
     assert f"Flagged {TODAY - timedelta(days=1):%-d %b}: thoughts of self-harm reported" in card
+
+
+def test_a_flag_saved_in_the_second_the_page_was_shown_stays_unreviewed(app, linked):
+    # Stored times have whole seconds: the page is shown at 12:00:00.2, the patient reports
+    # thoughts of self-harm at 12:00:00.6 (the same second), the page's button is pressed. The
+    # page never showed the flag, so it must not be taken as seen.
+    doc, pat, pid = linked
+    page = doc.get(f"/caseload/{pid}").text
+    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
+    checkin(pat, ago(0), 1, self_harm="y")
+    later(seconds=5)
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at}).status_code == 302
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "thoughts of self-harm reported" in card
+    assert "thoughts of self-harm reported" in since(doc.get(f"/caseload/{pid}").text)
 
 
 def test_a_review_sent_from_a_page_left_open_leaves_what_came_since_unreviewed(app, linked):
