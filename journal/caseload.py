@@ -333,7 +333,15 @@ def reviewed(patient_id):
     if not form.validate_on_submit():
         abort(400)
     if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
-        abort(404, description=access.NOT_LINKED)  # unlinked between the check and the write
+        if link_of(patient_id) is None:  # unlinked between the check and the write
+            abort(404, description=access.NOT_LINKED)
+        # The page was shown before the patient unlinked and linked again: it reviewed
+        # nothing of this link. The page as it is now, with its own button.
+        flash(
+            f"Nothing was marked: that page was shown before {person.shared_name} linked with "
+            "you again. Here is what is new since they did."
+        )
+        return redirect(url_for("caseload.patient", patient_id=patient_id))
     access.record_therapist_access(patient_id)
     flash(f"Marked {person.shared_name} as reviewed. New entries will show here from now on.")
     return redirect(url_for("caseload.patient", patient_id=patient_id))

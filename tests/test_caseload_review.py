@@ -673,6 +673,31 @@ def test_an_unlink_with_unreviewed_flags_says_so(app, linked, reviewed):
     assert notice_list(doc.get("/caseload").text) == [expected]
 
 
+def test_a_review_page_shown_before_an_unlink_reviews_nothing_of_the_new_link(app, linked):
+    # The therapist opens the page; the patient unlinks, reports thoughts of self-harm and
+    # links again; the old page's button is pressed. That page saw nothing of the new link.
+    doc, pat, pid = linked
+    page = doc.get(f"/caseload/{pid}").text
+    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
+    later(minutes=10)
+    pat.post("/settings/therapist/unlink")
+    checkin(pat, ago(0), 1, self_harm="y")
+    assert link(pat, invite_code(doc)).status_code == 302
+    later(minutes=20)
+    response = doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at})
+    assert response.status_code == 302
+    assert rows(app, "select reviewed_at from caseload_reviews") == []
+    page = doc.get(response.location).text
+    assert "Nothing was marked: that page was shown before Robin linked with you again" in page
+    card = cards(doc.get("/caseload").text)["Robin"]
+    assert "Needs attention" in card and "not reviewed yet" in card
+    # The page shown now reviews it.
+    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
+    later(minutes=21)
+    assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at}).status_code == 302
+    assert "Needs attention" not in cards(doc.get("/caseload").text)["Robin"]
+
+
 def test_a_flag_older_than_14_days_is_not_unreviewed_at_unlink(app, linked):
     doc, pat, pid = linked
     checkin(pat, ago(14), 1)

@@ -29,15 +29,16 @@ def reviews_of(db, therapist_id):
 
 
 def mark_reviewed(db, therapist_id, patient_id, now):
-    """Record a review at `now`, only while the patient is linked to the therapist; True when
+    """Record a review at `now`, only while the patient is linked to the therapist and since
+    that link began (a page shown under an earlier link reviewed none of this one); True when
     recorded. A stale or repeated post never moves the time back: the latest time wins."""
     cursor = db.execute(
         "insert into caseload_reviews (therapist_id, patient_id, reviewed_at) "
         "select ?, ?, ? where exists (select 1 from therapist_links "
-        "where patient_id = ? and therapist_id = ?) "
+        "where patient_id = ? and therapist_id = ? and linked_at <= ?) "
         "on conflict (therapist_id, patient_id) do update set "
         "reviewed_at = max(reviewed_at, excluded.reviewed_at)",
-        [therapist_id, patient_id, now, patient_id, therapist_id],
+        [therapist_id, patient_id, now, patient_id, therapist_id, now],
     )
     return cursor.rowcount > 0
 
