@@ -259,10 +259,10 @@ def date_range(days_param, today, first_day):
 
 def last_day(person, today=None):
     """The person's today, or a later day they have already lived: the day of their latest
-    check-in or check-up, or of their latest session that has started, when it is after today. Such a
-    day was saved under a time zone ahead of the one they have now (they moved west), and
-    counts as `cards` counts it: the range of every view (the page, its charts, the report)
-    may end on it.
+    check-in or check-up, or of their latest session that has started, when it is after
+    today. Such a day was saved under a time zone ahead of the one they have now (they moved
+    west), and counts as `cards` counts it: the range of every view (the page, its charts,
+    the report) may end on it.
     A session that has not started yet (started_at after now) never moves it."""
     today = timezones.local_today(person.timezone) if today is None else today
     day = progress_data.last_lived_day(get_db(), person.id, clock.utcnow_iso())
