@@ -113,15 +113,17 @@ def link(patient_id, therapist_id):
         data.link_therapist(db, patient_id, therapist_id, clock.utcnow_iso())
 
 
-def unlink(patient_id):
-    """End the patient's link to their therapist, who is told."""
+def unlink(patient_id, therapist_id=None):
+    """End the patient's link to their therapist, who is told; only if that therapist is
+    `therapist_id`, when given. True when a link ended."""
     db = get_db()
     with db.atomic():
         current = data.therapist_link_of(db, patient_id)
-        if current is None:
-            return
+        if current is None or therapist_id not in (None, current["therapist_id"]):
+            return False
         reviews.note_unlink(access.person(patient_id), **current)
         data.unlink_therapist(db, patient_id)
+    return True
 
 
 def linked_patients(therapist_id):

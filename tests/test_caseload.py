@@ -481,6 +481,32 @@ def test_unlink_asks_first_and_a_stray_tap_changes_nothing(app, shared):
     assert doc.get("/settings/therapist/unlink").status_code == 404
 
 
+def test_an_unlink_confirmed_after_linking_elsewhere_unlinks_nobody(app, shared):
+    # Tab 1 asks "Unlink from Dr Rivera?"; tab 2 links to Dr Baker; tab 1's Unlink is tapped.
+    # That page asked about Dr Rivera only: Dr Baker stays, and the patient is told.
+    doc, pat, pid = shared
+    asked = pat.get("/settings/therapist/unlink").text
+    named = re.search(r'name="therapist_id" type="hidden" value="([^"]*)"', asked).group(1)
+    assert named == str(user_id(app, "doc@example.com"))
+    baker = person(app, "baker@example.com", role="therapist", display_name="Dr Baker")
+    assert link(pat, invite_code(baker)).status_code == 302
+    response = pat.post("/settings/therapist/unlink", data={"therapist_id": named})
+    assert response.status_code == 302 and response.location == "/settings/therapist"
+    page = html.unescape(pat.get("/settings/therapist").text)
+    assert "Nothing was unlinked: you are linked to Dr Baker now" in page
+    assert links(app) == [(pid, user_id(app, "baker@example.com"))]
+    assert baker.get(f"/caseload/{pid}").status_code == 200
+    # Its own page unlinks Dr Baker; an id that is no number is refused, unlinking nobody.
+    asked = pat.get("/settings/therapist/unlink").text
+    named = re.search(r'name="therapist_id" type="hidden" value="([^"]*)"', asked).group(1)
+    for bad in ("Dr Baker", "-1", "1" * 19):
+        data = {"therapist_id": bad}
+        assert pat.post("/settings/therapist/unlink", data=data).status_code == 400
+    assert len(links(app)) == 1
+    assert pat.post("/settings/therapist/unlink", data={"therapist_id": named}).status_code == 302
+    assert links(app) == []
+
+
 def test_a_patient_page_reloaded_after_the_patient_left_says_why_it_is_gone(app, shared):
     """A therapist's reload (or Back) of a patient who had just unlinked showed the bare
     "There is nothing at this address", as did Mark as reviewed; the page says the journal is

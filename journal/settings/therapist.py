@@ -15,12 +15,15 @@ Decisions:
 - Unlink asks first (`GET /settings/therapist/unlink`, a page of its own saying what it
   does): it cannot be undone without the therapist's invite code, and leaves the therapist
   a notice, so a stray tap must not do it.
+- The page's Unlink ends only the link it named (`UnlinkForm.therapist_id`): confirmed after
+  the patient linked to someone else in another tab, it unlinks nobody and says so. A post
+  without the field (another client) ends the link there is.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..access import patient_required
 from ..fields import JournalForm, strip
@@ -50,6 +53,12 @@ class LinkForm(JournalForm):
         "don't matter.",
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
+
+
+class UnlinkForm(JournalForm):
+    """The unlink page's confirmation, naming the therapist it asked about by id."""
+
+    therapist_id = HiddenField(filters=[strip], validators=[Optional(), Regexp(r"[0-9]{1,18}\Z")])
 
 
 def render_link(form, status=200):
@@ -89,13 +98,20 @@ def unlink_therapist():
     if request.method == "GET":
         if current is None:
             return redirect(url_for("settings.therapist"))
-        return render_template("settings/unlink.html", link=current, form=JournalForm())
-    if not JournalForm().validate_on_submit():
+        form = UnlinkForm(data={"therapist_id": str(current["therapist"].id)})
+        return render_template("settings/unlink.html", link=current, form=form)
+    form = UnlinkForm()
+    if not form.validate_on_submit():
         abort(400)
+    named = int(form.therapist_id.data) if form.therapist_id.data else None
     if current is None:
         flash("You are not linked to a therapist.")
+    elif not unlink(current_user.id, named):
+        flash(
+            f"Nothing was unlinked: you are linked to {current['therapist'].name} now, not to "
+            "the therapist that page asked about. Unlink here if you mean to."
+        )
     else:
-        unlink(current_user.id)
         flash(
             f"You are unlinked. {current['therapist'].name} can no longer see your journal "
             "in their caseload. Share links you made stay open until they expire or you "
