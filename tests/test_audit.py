@@ -282,6 +282,21 @@ def test_a_deleted_therapist_is_named_by_role_only(app, linked):
     assert items == ["Your therapist viewed your progress"]
 
 
+def test_a_therapist_without_a_name_is_named_by_email_never_as_the_one_linked_now(app, linked):
+    # An unnamed therapist views the progress page, then the patient links to Dr Rivera: the
+    # first view is not "Your therapist" (that is Dr Rivera now), it is the email the
+    # "Your therapist" page named them by.
+    doc, pat, pat_id, _doc_id = linked
+    unnamed = person(app, "first@example.com", role="therapist")
+    assert pat.post("/settings/therapist", data={"invite_code": invite_code(unnamed)})
+    assert unnamed.get(f"/caseload/{pat_id}").status_code == 200
+    clock.set(NOW + timedelta(minutes=1))
+    assert pat.post("/settings/therapist", data={"invite_code": invite_code(doc)})
+    assert doc.get(f"/caseload/{pat_id}").status_code == 200
+    items = [what for kind, what in activity_items(pat) if kind == "viewed"]
+    assert items == ["Dr Rivera viewed your progress", "first@example.com viewed your progress"]
+
+
 # In the patient's "Recent activity"
 
 

@@ -28,11 +28,14 @@ def record(db, actor_id, action, subject_id=None, actor_role=None, detail=None, 
 def about(db, subject_id, limit, offset=0, since="", leave_out_role=None):
     """The entries about `subject_id` from `since` (ISO text) on, but those whose actor_role
     is `leave_out_role`, newest first, at most `limit` from `offset`: dicts of the COLUMNS
-    plus `id` and the actor's `actor_name` (their display name; '' when they have none, or no
-    account, or it was deleted)."""
+    plus `id` and the actor's `actor_name`: their display name, or a therapist's email when
+    they have none (as the patient's "Your therapist" page names them, so a former therapist
+    is never taken for the one linked now); '' for anyone else without one, or an actor
+    with no account, or whose account was deleted."""
     found = db.execute(
         "select a.id, a.at, a.actor_id, a.actor_role, a.action, a.subject_id, a.detail, "
-        "coalesce(u.display_name, '') as actor_name "
+        "coalesce(nullif(u.display_name, ''), "
+        "case when a.actor_role = 'therapist' then u.email end, '') as actor_name "
         "from audit a left join users u on u.id = a.actor_id "
         "where a.subject_id = ? and a.at >= ? and (? is null or a.actor_role is not ?) "
         "order by a.at desc, a.id desc limit ? offset ?",
