@@ -187,6 +187,12 @@ def since_review(patient, reviewed_at, linked_at, scores=None):
 # A patient who leaves
 
 
+def note_link(patient_id, therapist_id):
+    """A patient who left the therapist links again: the notices that they left go (the
+    caseload lists them once more, with what needs attention)."""
+    data.forget_notices_about(get_db(), therapist_id, patient_id)
+
+
 def note_unlink(patient, therapist_id, linked_at):
     """Before the patient's link to the therapist ends (inside the same transaction): tell the
     therapist, by the patient's shared name and whether flags they had not reviewed were

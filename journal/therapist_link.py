@@ -111,6 +111,7 @@ def link(patient_id, therapist_id):
         if current is not None and current["therapist_id"] != therapist_id:
             reviews.note_unlink(access.person(patient_id), **current)
         data.link_therapist(db, patient_id, therapist_id, clock.utcnow_iso())
+        reviews.note_link(patient_id, therapist_id)
 
 
 def unlink(patient_id, therapist_id=None):

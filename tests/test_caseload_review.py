@@ -715,6 +715,22 @@ def test_linking_elsewhere_leaves_the_first_therapist_a_notice(app, linked):
     assert len(notices(app)) == 1
 
 
+def test_a_patient_who_links_again_leaves_no_notice_that_they_left(app, linked):
+    # The notice said Robin left with flags unreviewed while the caseload listed Robin
+    # under "needs attention" again; a second unlink then showed two such lines.
+    doc, pat, _ = linked
+    checkin(pat, ago(1), 1)
+    pat.post("/settings/therapist/unlink")
+    assert len(notice_list(doc.get("/caseload").text)) == 1
+    assert link(pat, invite_code(doc)).status_code == 302
+    assert notice_list(doc.get("/caseload").text) == []
+    assert "Needs attention" in cards(doc.get("/caseload").text)["Robin"]
+    later(minutes=5)
+    pat.post("/settings/therapist/unlink")
+    expected = f"Robin unlinked on {TODAY:%-d %b} and had flags you had not reviewed."
+    assert notice_list(doc.get("/caseload").text) == [expected]
+
+
 def test_a_notice_is_dated_in_the_therapists_time_zone(app):
     doc = therapist(app, timezone="Pacific/Kiritimati")  # NOW is 02:00 tomorrow there
     pat = person(app, "pat@example.com", display_name="Robin")

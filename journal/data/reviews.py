@@ -65,6 +65,14 @@ def add_notice(db, therapist_id, kind, at, patient_id=None, name=None, flags=Fal
     )
 
 
+def forget_notices_about(db, therapist_id, patient_id):
+    """Delete the therapist's notices that the patient left (they linked again)."""
+    db.execute(
+        "delete from caseload_notices where therapist_id = ? and patient_id = ?",
+        [therapist_id, patient_id],
+    )
+
+
 def notices_of(db, therapist_id, since):
     """The therapist's notices from `since` (ISO text) on, newest first: dicts of `kind`,
     `at`, `name` and `unreviewed_flags`."""
