@@ -247,6 +247,16 @@ def test_delete_page_offers_the_export_first(client, patient):
     assert 'autocomplete="current-password"' in page
 
 
+def test_a_therapists_delete_page_lists_what_a_therapist_has(app):
+    # A therapist keeps no journal: the page listed check-ins and sessions they never had.
+    from factories import therapist
+
+    page = therapist(app).get("/settings/delete").text
+    assert "Your patients' links to you" in page.replace("&#39;", "'")
+    for words in ("check-ins", "Your sessions", "check-ups", "share links", "data.json"):
+        assert words not in page
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_delete_needs_login(client, method):
     response = getattr(client, method)("/settings/delete", data={"password": PASSWORD})
