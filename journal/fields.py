@@ -658,6 +658,10 @@ class ZoneSelect(Select):
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
+        if field.raw_data is not None:
+            # A form sent back (a 400): the zone shown is the one the person chose, which the
+            # browser's own must not replace (timezone_field's `detect`).
+            kwargs.pop("data-detect", None)
         for flag in self.validation_attrs:
             if flag not in kwargs and getattr(field.flags, flag, False):
                 kwargs[flag] = getattr(field.flags, flag)

@@ -25,6 +25,17 @@ def test_register_page_and_timezone_choices(client):
     assert "data-detect" in response.text
 
 
+def test_a_register_form_sent_back_keeps_the_chosen_zone_over_the_browsers(client):
+    # The script picks the browser's own zone wherever the select says data-detect: on the
+    # form sent back with a mistake it replaced the zone the person had chosen, which was
+    # then saved with the corrected form.
+    data = {"email": "pat@example.com", "password": "short", "timezone": "Europe/Paris"}
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == 400
+    assert '<option selected value="Europe/Paris">' in response.text
+    assert "data-detect" not in response.text
+
+
 ZONES_CHOSEN = ["Europe/Berlin", "UTC", "Africa/Abidjan", "Pacific/Kiritimati", "No/Such_Zone", ""]
 # Sent back by hand: quotes and brackets, a real zone with more after it, the start of one.
 ZONES_HOSTILE = ['"><script>alert(1)</script>', 'Europe/Berlin">', "Europe/Ber", "UTC\x00", "utc"]
