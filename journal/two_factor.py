@@ -52,11 +52,10 @@ def code_shape(form, field):
         raise ValidationError(CODE_MESSAGE)
 
 
-class CodeForm(JournalForm):
-    """One field, `code`: a 6-digit code, or (where it says so) a recovery code."""
-
-    code = StringField(
-        "Code",
+def code_field(label="Code", **kwargs):
+    """A field for a 6-digit code, or (where it says so) a recovery code."""
+    return StringField(
+        label,
         filters=[strip],
         validators=[
             InputRequired("Enter the code."),
@@ -64,7 +63,14 @@ class CodeForm(JournalForm):
             code_shape,
         ],
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+        **kwargs,
     )
+
+
+class CodeForm(JournalForm):
+    """One field, `code`: a 6-digit code, or (where it says so) a recovery code."""
+
+    code = code_field()
 
 
 def new_secret():

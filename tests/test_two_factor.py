@@ -451,6 +451,29 @@ def test_turning_off_needs_a_code(app):
     assert AuthActions(client).login().location == "/checkin"  # no second step now
 
 
+def test_turning_off_and_new_codes_are_two_forms_so_go_does_what_its_form_says(app):
+    # One form with both buttons: after a wrong code for "Turn off", a right one sent with the
+    # phone's Go key took the form's first button, made new recovery codes and left it on.
+    client = person(app, "pat@example.com")
+    turn_on(client)
+    response = client.post("/settings/2fa/off", data={"code": "000000x"})
+    assert response.status_code == 400
+    found = re.findall(r"<form method=\"post\" action=\"(/settings/2fa[^\"]*)\".*?</form>",
+                       response.text, re.S)  # fmt: skip
+    assert found == ["/settings/2fa/codes", "/settings/2fa/off"]
+    new_codes, off = re.findall(r"<form method=\"post\" action=\"/settings/2fa.*?</form>",
+                                response.text, re.S)  # fmt: skip
+    for form, button in (
+        (new_codes, "Make new recovery codes"),
+        (off, "Turn two-factor sign-in off"),
+    ):
+        assert re.findall(r"<button[^>]*>([^<]+)</button>", form) == [button]
+        assert "formaction" not in form and form.count('name="code"') == 1
+    assert 'class="error"' in off and 'value="000000x"' in off  # the message and the input
+    assert 'class="error"' not in new_codes and "000000x" not in new_codes
+    assert 'id="code"' in off and 'id="new-code"' in new_codes  # each label finds its field
+
+
 @pytest.mark.parametrize("path", ["/settings/2fa/off", "/settings/2fa/codes"])
 def test_a_bad_code_sent_to_turn_off_what_is_off_shows_the_turn_on_form(app, path):
     """A tab left open on the "on" page, two-factor turned off meanwhile: its form sent with

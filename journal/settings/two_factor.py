@@ -30,6 +30,21 @@ class TurnOnForm(two_factor.CodeForm, PasswordAgainForm):
     password = your_password_field("Enter your password to turn two-factor sign-in on.")
 
 
+class TurnOffForm(two_factor.CodeForm):
+    """The code that turns two-factor sign-in off. It and the new-codes form are two forms on
+    the page, so that the phone's Go key in each field does what its form says: one form
+    with two buttons made new recovery codes (its first button) when the person meant to
+    turn two-factor off."""
+
+    code = two_factor.code_field("Code to turn it off")
+
+
+class NewCodesForm(two_factor.CodeForm):
+    """The code that makes new recovery codes; sent as `code` too, its field's id its own."""
+
+    code = two_factor.code_field("Code for new recovery codes", id="new-code")
+
+
 def page(form, status=200, codes=None):
     db = get_db()
     on = two_factor.is_on(db, current_user.id)
@@ -37,6 +52,12 @@ def page(form, status=200, codes=None):
         form = TurnOnForm(formdata=None)
     context = {"form": form, "on": on, "codes": codes, "required": False}
     if on:
+        if isinstance(form, TurnOffForm):
+            context.update(form=NewCodesForm(formdata=None), off_form=form)
+        else:
+            if not isinstance(form, NewCodesForm):  # (the page after turning it on)
+                context["form"] = NewCodesForm(formdata=None)
+            context["off_form"] = TurnOffForm(formdata=None)
         context["left"] = two_factor.codes_left(db, current_user.id)
         context["made"] = two_factor.RECOVERY_CODES
     else:
@@ -117,7 +138,7 @@ def checked_code(form):
 
 @login_required
 def two_factor_off():
-    form = two_factor.CodeForm()
+    form = TurnOffForm()
     answer = checked_code(form)
     if answer is not None:
         return answer
@@ -129,7 +150,7 @@ def two_factor_off():
 
 @login_required
 def two_factor_codes():
-    form = two_factor.CodeForm()
+    form = NewCodesForm()
     answer = checked_code(form)
     if answer is not None:
         return answer
