@@ -20,11 +20,13 @@ from .fields import (
     ScaleField,
     check_local_day,
     day_field,
+    has_direction_controls,
     max_chars,
     no_control_characters,
     normalize_newlines,
     strip,
 )
+from .tags import DIRECTION_MESSAGE as TAGS_DIRECTION_MESSAGE
 from .tags import TAG_MAX, TAGS_MAX, parse_tags
 
 __all__ = ["COLUMNS", "FUTURE_DAY", "CheckinForm", "EditForm", "HoursField", "make_form", "ratings"]
@@ -129,6 +131,8 @@ class CheckinForm(JournalForm):
         check_local_day(field.data, self.today, FUTURE_DAY)
 
     def validate_tags(self, field):
+        if has_direction_controls(field.data):
+            raise ValidationError(TAGS_DIRECTION_MESSAGE)
         tags = parse_tags(field.data)
         if len(tags) > TAGS_MAX:
             raise ValidationError(f"Use at most {TAGS_MAX} tags.")

@@ -354,6 +354,12 @@ def _shown(char, before, after):
     return not (char in _ALSO_INVISIBLE or unicodedata.category(char) == "Cf")
 
 
+def has_direction_controls(text):
+    """True when `text` holds a Unicode direction control (an embedding, override or
+    isolate), which turns the text shown after it around."""
+    return any(char in _DIRECTION_CONTROLS for char in text or "")
+
+
 def name_text(value):
     """WTForms filter for names and labels others see (see above): invisible characters out,
     white space tidied; direction controls, or nothing visible, refused at the field.
@@ -364,7 +370,7 @@ def name_text(value):
     if not isinstance(value, str) or len(value) > NAME_SCAN_MAX:
         return value  # far too long for any name: its field's length check refuses it as is
     text = unicodedata.normalize("NFC", value)
-    if any(char in _DIRECTION_CONTROLS for char in text):
+    if has_direction_controls(text):
         raise ValueError(DIRECTION_MESSAGE)
     kept = []
     i = 0

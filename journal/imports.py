@@ -94,6 +94,7 @@ from .fields import (
     CheckboxField,
     JournalForm,
     has_control_characters,
+    has_direction_controls,
     normalize_newlines,
     shown_name,
     without_control_characters,
@@ -247,6 +248,8 @@ def read_tags(text, sep):
     "|"; a tags column, split on commas), within the check-in form's limits."""
     if has_control_characters(text):
         return None, "the tags contain invisible control characters; remove them."
+    if has_direction_controls(text):
+        return None, "the tags contain characters that change the direction of text; remove them."
     own = parse_tags(", ".join(text.split(sep)))
     long = [t for t in own if len(t) > TAG_MAX]
     if long:

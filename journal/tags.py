@@ -3,6 +3,12 @@ may be (the check-in form, the import and the exports read tags alike)."""
 
 TAG_MAX = 40
 TAGS_MAX = 20
+# Tags are shown in a row, one string: a direction control in one turned the tags after it
+# around (History, the edit form), so tags holding one are refused, as names are.
+DIRECTION_MESSAGE = (
+    "These tags hold hidden characters that change the direction of text (Unicode direction "
+    "controls). Please type them again without them."
+)
 
 
 def visible(text):

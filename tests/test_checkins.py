@@ -198,6 +198,8 @@ def test_checkin_for_existing_day_prefills(client, patient):
         ({"date": "1900-01-01"}, "date", "That date is too far back; check the year."),
         ({"tags": ",".join(f"t{n}" for n in range(21))}, "tags", "Use at most 20 tags."),
         ({"tags": "x" * 41}, "tags", "Keep each tag to 40 characters."),
+        ({"tags": "calm, \u202eevil, walk"}, "tags", "change the direction of text"),
+        ({"tags": "calm, \u2067x"}, "tags", "change the direction of text"),
         ({"reflection": "nul\x00byte"}, "reflection", "invisible control characters"),
     ],
 )

@@ -732,6 +732,10 @@ LONG_NOTE = "ü" * 20_001
             "full_date,mood,activities\n2025-01-01,good,a\x0bb\n",
             "Line 2: the tags contain invisible control characters; remove them.",
         ),
+        (
+            "full_date,mood,activities\n2025-01-01,good,calm | \u202eevil\n",
+            "Line 2: the tags contain characters that change the direction of text",
+        ),
     ],
 )
 def test_bad_file(app, client, patient, data, message):
