@@ -402,7 +402,10 @@ def login():
             "step": secrets.token_urlsafe(9),  # the code form carries it (second_step)
         }
         return redirect(url_for("auth.second_step"))
-    sign_in(User(row), remember=form.remember.data)
+    if not sign_in(User(row), remember=form.remember.data, password_hash=row["password_hash"]):
+        # The password changed (or the account went) while this one was being checked.
+        form.password.errors.append("That email and password don't match an account.")
+        return render_template("auth/login.html", form=form), 400
     return redirect(safe_next(request.args.get("next")))
 
 
@@ -499,7 +502,15 @@ def second_step():
         return code_page(form, step), 400
     two_factor.succeeded(db, row["email"])
     session.pop(PENDING, None)
-    sign_in(User(row), remember=pending["remember"], how=f"password and {how}")
+    signed_in = sign_in(
+        User(row),
+        remember=pending["remember"],
+        how=f"password and {how}",
+        password_hash=row["password_hash"],
+    )
+    if not signed_in:  # the password changed (or the account went) since the step began
+        flash(STEP_ENDED)
+        return redirect(url_for("auth.login"))
     session[SIGNED_IN_STEP] = step
     return redirect(safe_next(pending["next"] or None))
 
@@ -540,7 +551,8 @@ def passkey_signin():
         return jsonify(error=DEACTIVATED), 403
     session.pop(PENDING, None)
     # The log-in page's "Keep me signed in" box holds for a passkey as for a password.
-    sign_in(User(row), remember=form.remember.data, how="a passkey", passkey_id=passkey_id)
+    if not sign_in(User(row), form.remember.data, how="a passkey", passkey_id=passkey_id):
+        return jsonify(error=PASSKEY_REFUSED), 400  # removed (or the account gone) meanwhile
     return jsonify(next=safe_next(request.args.get("next")))
 
 

@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import account, clock, crisis, devices
 from .data import signins, users
-from .db import get_db
+from .db import get_db, write_transaction
 from .fields import shown_name, wants_json
 from .numbers import plural
 from .rules import DEFAULT_WINDOW_DAYS
@@ -269,16 +269,27 @@ def sent_form():
 KEPT_AT_SIGN_IN = ("_flashes", "_remember")
 
 
-def sign_in(user, remember=False, how="password", passkey_id=None):
+def sign_in(user, remember=False, how="password", passkey_id=None, password_hash=None):
     """Start a new server-side sign-in of `user` in this browser, on a session holding only
-    `KEPT_AT_SIGN_IN`, and note it in "Recent activity". `passkey_id`: the passkey that
-    signed in, whose removal ends the sign-in."""
-    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
-    session.clear()
-    session.update(kept)
-    begin_signin(user, remember, passkey_id)
-    users.note_signin(get_db(), user.id, clock.utcnow_iso())
-    account.record_activity("sign-in", how=how)
+    `KEPT_AT_SIGN_IN`, and note it in "Recent activity"; True when signed in. `passkey_id`:
+    the passkey that signed in, whose removal ends the sign-in; `password_hash`: the stored
+    hash the password was checked against.
+
+    Checked and written in one transaction: False, signing no one in, when since the account
+    was read it was deleted or deactivated, its password changed (a password change ends
+    every sign-in: one that raced it, checked against the old password, must not begin after
+    it), or the passkey was removed.
+    """
+    with write_transaction() as db:
+        if not users.may_sign_in(db, user.id, password_hash, passkey_id):
+            return False
+        kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+        session.clear()
+        session.update(kept)
+        begin_signin(user, remember, passkey_id)
+        users.note_signin(db, user.id, clock.utcnow_iso())
+        account.record_activity("sign-in", how=how)
+    return True
 
 
 def renew_signin():

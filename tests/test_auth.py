@@ -1,6 +1,7 @@
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 from conftest import FAST_HASH, PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
@@ -901,3 +902,66 @@ def test_a_log_in_or_sign_up_sent_while_another_account_signed_in_does_nothing_a
     assert AuthActions(phone).login(email="PAT@example.com").status_code == 302
     assert phone.get("/auth/login").status_code == 302
     assert phone.get("/auth/register").status_code == 302
+
+
+# A log-in racing a password change or the account's deletion. The password check is slow on
+# purpose (scrypt), so another request can change the account between the check and the
+# sign-in; the real check runs, and the other request is made at that moment.
+
+
+def log_in_while(app, monkeypatch, meanwhile):
+    """Log in as pat@example.com from a new browser, running `meanwhile()` between the
+    password check (the real one, which passes) and the sign-in; that browser's answer."""
+    import journal.auth
+
+    real = journal.auth.check_password_hash
+
+    def check_then_change(stored, password):
+        matched = real(stored, password)
+        monkeypatch.setattr(journal.auth, "check_password_hash", real)  # once
+        # Another request, so in a thread of its own (as another gunicorn thread would be).
+        done = []
+        other_request = threading.Thread(target=lambda: done.append(meanwhile() or True))
+        other_request.start()
+        other_request.join()
+        assert done == [True]  # its assertions held
+        return matched
+
+    monkeypatch.setattr(journal.auth, "check_password_hash", check_then_change)
+    other = app.test_client()
+    return other, AuthActions(other).login()
+
+
+def signins_of_pat(app):
+    with app.app_context():
+        from journal.db import get_db
+
+        return get_db().execute("select count(*) from signins").fetchone()[0]
+
+
+def test_a_log_in_checked_against_the_old_password_does_not_outlive_its_change(
+    app, client, auth, monkeypatch
+):
+    auth.register()
+    new = "a new and longer passphrase"
+
+    def change():
+        data = {"current_password": PASSWORD, "new_password": new, "confirm": new}
+        assert client.post("/settings/password", data=data).status_code == 302
+
+    other, response = log_in_while(app, monkeypatch, change)
+    assert response.status_code == 400
+    assert "That email and password don&#39;t match an account." in response.text
+    assert not signed_in(other)
+    assert signed_in(client) and signins_of_pat(app) == 1  # the owner's own, renewed
+
+
+def test_a_log_in_racing_the_accounts_deletion_is_refused_not_a_500(app, client, auth, monkeypatch):
+    auth.register()
+
+    def delete():
+        assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 200
+
+    other, response = log_in_while(app, monkeypatch, delete)
+    assert response.status_code == 400
+    assert not signed_in(other) and signins_of_pat(app) == 0

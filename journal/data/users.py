@@ -12,6 +12,19 @@ def by_id(db, user_id):
     return rows[0] if rows else None
 
 
+def may_sign_in(db, user_id, password_hash=None, passkey_id=None):
+    """Whether `user_id` may be signed in now: the account is there and active, its password
+    hash is still `password_hash` (when given: the one a password was checked against), and
+    the passkey `passkey_id` (when given) is still theirs."""
+    found = db.execute(
+        "select 1 from users where id = :u and deactivated_at is null "
+        "and (:h is null or password_hash = :h) "
+        "and (:p is null or exists (select 1 from passkeys where id = :p and user_id = :u))",
+        {"u": user_id, "h": password_hash, "p": passkey_id},
+    )
+    return found.fetchone() is not None
+
+
 def other_active_admins(db, user_id):
     """How many active admins there are besides `user_id`."""
     found = db.execute(
