@@ -53,8 +53,10 @@ Decisions where DESIGN.md and issue 4 are silent:
   history is imported a year or so at a time), COLUMNS_MAX columns and HEADER_NAME_MAX
   characters in a column's name. Over a bound, the form comes back (400) saying which.
 - A parked import lasts a day, and a person has at most one: uploading another file drops
-  the earlier one. Another person's, a finished or an expired import is a 404. Its id is
-  random, never reused, so an old preview tab cannot confirm a newer file.
+  the earlier one. It also goes when its owner signs out, and once a day old at anyone's
+  sign-in or sign-out (people.forget_stale_imports), as it holds unsaved words. Another
+  person's, a finished or an expired import is a 404. Its id is random, never reused, so an
+  old preview tab cannot confirm a newer file.
 """
 
 import csv
@@ -63,7 +65,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -123,7 +124,6 @@ SEPARATORS = (",", ";", "\t")
 PROBLEMS_SHOWN = 50
 PREVIEW_ROWS = 10
 SKIPPED_SHOWN = 30
-PENDING_LIFETIME = timedelta(days=1)
 # A parked import's preview, Confirm or Cancel once it is gone: a 404 that says why.
 GONE = (
     "This import is no longer waiting: it was saved or cancelled already, or a newer upload "
@@ -605,7 +605,7 @@ def new_id():
 
 def drop_stale(user_id):
     """Forget the person's parked imports older than a day (they hold unsaved private text)."""
-    cutoff = (clock.now() - PENDING_LIFETIME).isoformat(timespec="seconds")
+    cutoff = (clock.now() - import_data.LIFETIME).isoformat(timespec="seconds")
     import_data.drop_older_than(get_db(), user_id, cutoff)
 
 

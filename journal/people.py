@@ -22,6 +22,7 @@ from flask_login.utils import decode_cookie
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import account, clock, crisis, devices
+from .data import imports as import_data
 from .data import signins, users
 from .db import get_db, write_transaction
 from .fields import shown_name, wants_json
@@ -289,7 +290,16 @@ def sign_in(user, remember=False, how="password", passkey_id=None, password_hash
         begin_signin(user, remember, passkey_id)
         users.note_signin(db, user.id, clock.utcnow_iso())
         account.record_activity("sign-in", how=how)
+        forget_stale_imports(db)
     return True
+
+
+def forget_stale_imports(db):
+    """Forget everyone's imports parked over a day ago (they hold unsaved words, private ones
+    too): done at each sign-in and sign-out, so one nobody came back to is not kept however
+    long its owner stays away (the import pages forget their owner's as well)."""
+    cutoff = (clock.now() - import_data.LIFETIME).isoformat(timespec="seconds")
+    import_data.drop_everyones_older_than(db, cutoff)
 
 
 def renew_signin():
@@ -318,7 +328,10 @@ def begin_signin(user, remember, passkey_id=None):
 def sign_out():
     """End this browser's sign-in on the server, and sign it out, "remember me" included."""
     if current_user.is_authenticated and current_user.signin:
-        end_signin(get_db(), current_user.signin["id"])
+        db = get_db()
+        end_signin(db, current_user.signin["id"])
+        import_data.drop_all_of(db, current_user.id)  # an import left unconfirmed goes with them
+        forget_stale_imports(db)
     logout_user()
     # Nothing of this person stays in the cookie for whoever uses the browser next.
     session.clear()

@@ -1058,3 +1058,26 @@ def test_no_file_chosen_is_not_asked_to_be_fixed_in_the_file(app, client, patien
         assert "Nothing was imported: no file was sent." in html.unescape(response.text)
     response = upload(client, "date,mood\n2025-01-02,eleven\n")
     assert "Please fix this in the file, then upload it again:" in response.text
+
+
+# A parked import holds unsaved words, private ones too.
+
+
+def test_an_import_left_unconfirmed_goes_at_sign_out(app, client, patient):
+    assert upload(client, "date,mood,note\n2025-01-01,3,PARKED-WORDS\n").status_code == 302
+    assert len(pendings(app)) == 1
+    patient.logout()
+    assert pendings(app) == []
+
+
+def test_an_import_nobody_came_back_to_goes_after_a_day_whoever_signs_in(app, client, patient):
+    # Only the import pages forgot one: a person who never opened them again kept it for good.
+    assert upload(client, "date,mood,note\n2025-01-01,3,PARKED-WORDS\n").status_code == 302
+    other = AuthActions(app.test_client())
+    clock.set(clock.now() + timedelta(hours=23))
+    assert other.register(email="sam@example.com").status_code == 302
+    assert len(pendings(app)) == 1  # not a day old yet
+    clock.set(clock.now() + timedelta(hours=2))
+    other.logout()
+    assert other.login(email="sam@example.com").status_code == 302
+    assert pendings(app) == []

@@ -3,12 +3,29 @@
 A parked import's `rows` are JSON text, as stored; callers decode them.
 """
 
+from datetime import timedelta
+
+# A parked import holds unsaved words, private ones too: it lasts a day.
+LIFETIME = timedelta(days=1)
+
 
 def drop_older_than(db, user_id, cutoff):
     """Forget the person's parked imports created before `cutoff` (ISO 8601 text)."""
     db.execute(
         "delete from pending_imports where user_id = ? and created_at < ?", [user_id, cutoff]
     )
+
+
+def drop_everyones_older_than(db, cutoff):
+    """Forget every parked import created before `cutoff` (ISO 8601 text), whoever's: an
+    import nobody came back to is not kept past its day (at most one a person: a short
+    scan)."""
+    db.execute("delete from pending_imports where created_at < ?", [cutoff])
+
+
+def drop_all_of(db, user_id):
+    """Forget the person's parked imports (they signed out without confirming)."""
+    db.execute("delete from pending_imports where user_id = ?", [user_id])
 
 
 def replace(db, pending):
