@@ -53,9 +53,9 @@ Decisions where DESIGN.md and issue 4 are silent:
   history is imported a year or so at a time), COLUMNS_MAX columns and HEADER_NAME_MAX
   characters in a column's name. Over a bound, the form comes back (400) saying which.
 - A parked import lasts a day, and a person has at most one: uploading another file drops
-  the earlier one. It also goes when its owner signs out, and once a day old at anyone's
-  sign-in or sign-out (people.forget_stale_imports), as it holds unsaved words. Another
-  person's, a finished or an expired import is a 404. Its id is random, never reused, so an
+  the earlier one. Once a day old it goes at anyone's sign-in or sign-out too
+  (people.forget_stale_imports), as it holds unsaved words. Another person's, a finished or
+  an expired import is a 404. Its id is random, never reused, so an
   old preview tab cannot confirm a newer file.
 """
 

@@ -330,7 +330,6 @@ def sign_out():
     if current_user.is_authenticated and current_user.signin:
         db = get_db()
         end_signin(db, current_user.signin["id"])
-        import_data.drop_all_of(db, current_user.id)  # an import left unconfirmed goes with them
         forget_stale_imports(db)
     logout_user()
     # Nothing of this person stays in the cookie for whoever uses the browser next.

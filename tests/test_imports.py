@@ -1063,13 +1063,6 @@ def test_no_file_chosen_is_not_asked_to_be_fixed_in_the_file(app, client, patien
 # A parked import holds unsaved words, private ones too.
 
 
-def test_an_import_left_unconfirmed_goes_at_sign_out(app, client, patient):
-    assert upload(client, "date,mood,note\n2025-01-01,3,PARKED-WORDS\n").status_code == 302
-    assert len(pendings(app)) == 1
-    patient.logout()
-    assert pendings(app) == []
-
-
 def test_an_import_nobody_came_back_to_goes_after_a_day_whoever_signs_in(app, client, patient):
     # Only the import pages forgot one: a person who never opened them again kept it for good.
     assert upload(client, "date,mood,note\n2025-01-01,3,PARKED-WORDS\n").status_code == 302

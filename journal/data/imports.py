@@ -23,11 +23,6 @@ def drop_everyones_older_than(db, cutoff):
     db.execute("delete from pending_imports where created_at < ?", [cutoff])
 
 
-def drop_all_of(db, user_id):
-    """Forget the person's parked imports (they signed out without confirming)."""
-    db.execute("delete from pending_imports where user_id = ?", [user_id])
-
-
 def replace(db, pending):
     """Park `pending` (a row: id, user_id, filename, source, rows, created_at) in place of the
     person's earlier import, if any. Run it inside the caller's transaction."""
