@@ -409,6 +409,7 @@ CHECKS_ITS_OWN_TOKEN = frozenset(
     {
         "auth.register",
         "auth.login",
+        "auth.logout",
         "checkins.checkin",
         "checkins.edit",
         "sessions.new",
@@ -426,6 +427,17 @@ CHECKS_ITS_OWN_TOKEN = frozenset(
         "settings.therapist",
     }
 )
+
+
+def from_this_site():
+    """Whether the browser says this request comes from one of this site's own pages: a
+    Sec-Fetch-Site of "same-origin", or, from a browser that sends none, an Origin of this
+    host. No such header: not known to be, so not."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and same_origin(origin, request.host_url)
 
 
 class CheckedPosts(CSRFProtect):

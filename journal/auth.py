@@ -34,7 +34,7 @@ from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from . import clock, crisis, mail, onetime, passkeys, two_factor
+from . import access, clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
 from .data import passkeys as passkey_data
 from .data import users
@@ -556,10 +556,22 @@ def passkey_signin():
     return jsonify(next=safe_next(request.args.get("next")))
 
 
+STILL_SIGNED_IN = (
+    "You are still signed in: this log-out did not come from one of this site's pages, or "
+    "its page is too old. Reload the page, then tap Log out again."
+)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if not JournalForm().validate_on_submit():
-        abort(400)
+    """Log out. Its form checks its own token (access.CHECKS_ITS_OWN_TOKEN): the Log out of a
+    tab opened before a newer sign-in in another tab (a password change, a log-in after the
+    idle timeout) holds an older token, and refusing it left the person signed in on a
+    shared phone while they thought they had logged out. So a refused token still logs out
+    when the browser says the post came from this site's own page; from anywhere else (a
+    forced log-out) it is refused, with a page that says the person is still signed in."""
+    if not JournalForm().validate_on_submit() and not access.from_this_site():
+        abort(400, description=STILL_SIGNED_IN)
     sign_out()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

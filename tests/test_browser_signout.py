@@ -11,7 +11,7 @@ import re
 import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
-from test_browser import check_in, log_session, register
+from test_browser import check_in, log_in, log_session, register
 from test_browser_offline import controlled, offline_form
 
 pytestmark = pytest.mark.browser
@@ -174,3 +174,19 @@ def test_words_saved_in_another_tab_after_logging_out_are_not_kept(page, context
     expect(page).to_have_url(re.compile(r"/auth/login"))
     page.wait_for_load_state("load")
     assert SECRET not in str(page.evaluate("({...localStorage})"))
+
+
+def test_log_out_on_a_page_from_before_a_newer_sign_in_still_logs_out(page, context):
+    """A tab left open while the person signed out and in again in another tab (or after the
+    idle timeout) holds the older sign-in's token: its Log out answered "This form has
+    expired" and left them signed in on a phone they were about to hand on."""
+    email = register(page)
+    page.goto("/entries")
+    other = context.new_page()
+    other.goto("/entries")
+    log_out(other)
+    log_in(other, email)
+    expect(other).to_have_url(re.compile(r"/checkin$"))
+    log_out(page)  # the first tab's button, on its page from before
+    other.goto("/entries")
+    expect(other).to_have_url(re.compile(r"/auth/login"))

@@ -100,3 +100,30 @@ def test_over_https_every_form_needs_a_referer_of_this_site(app, url, data, tabl
     saved = client.post(url, data={**data, "csrf_token": token}, base_url=here,
                         headers={"Referer": f"{here}{url}"})  # fmt: skip
     assert saved.status_code in (201, 302) and count(app, table) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "logs_out"),
+    [
+        ({"Sec-Fetch-Site": "same-origin"}, True),
+        ({"Origin": "http://localhost"}, True),  # a browser that sends no Sec-Fetch-Site
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, False),
+        ({"Sec-Fetch-Site": "same-site"}, False),
+        ({"Origin": "https://evil.example"}, False),
+        ({"Origin": "null"}, False),
+        ({}, False),
+    ],
+)
+def test_log_out_from_a_page_older_than_the_sign_in_still_logs_out(secure, headers, logs_out):
+    # A tab opened before a newer sign-in in another tab holds an older token: its Log out
+    # was refused, and the person handed the phone on still signed in. From this site's own
+    # page it logs out; from anywhere else it is refused, saying the person is still in.
+    app, client = secure
+    response = client.post("/auth/logout", data={"csrf_token": "an-older-token"}, headers=headers)
+    if logs_out:
+        assert response.status_code == 302 and response.location == "/auth/login"
+        assert client.get("/checkin").status_code == 302
+    else:
+        assert response.status_code == 400
+        assert "You are still signed in" in response.text
+        assert client.get("/checkin").status_code == 200
