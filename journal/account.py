@@ -121,7 +121,8 @@ SETTINGS_EVENTS = {
 }
 RESET_THAT_CLEARED = (
     "Password set from a reset link",
-    "Every device was signed out; two-factor sign-in was turned off and every passkey removed",
+    "Every device was signed out; two-factor sign-in was turned off and every passkey "
+    "removed; share links were revoked and the calendar link turned off",
 )
 
 

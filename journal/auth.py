@@ -36,6 +36,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from . import access, clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
+from .data import links as link_data
 from .data import passkeys as passkey_data
 from .data import users
 from .db import get_db, write_transaction
@@ -293,6 +294,10 @@ def reset(token):
             # still sign in after the owner took it back.
             two_factor.turn_off(db, link["user_id"])
             passkey_data.forget_all(db, link["user_id"])
+            # The read-only ways in as well: share links and the calendar feed, any of which
+            # whoever had the account may have made (the owner makes new ones in a minute).
+            link_data.revoke_all_share_links(db, link["user_id"], clock.utcnow_iso())
+            users.update(db, link["user_id"], CALENDAR_OFF)
         cleared = {"cleared": True} if link.get("clears_two_factor") else {}
         record_activity("password-reset", user_id=link["user_id"], how="a reset link", **cleared)
     if current_user.is_authenticated:
@@ -301,6 +306,8 @@ def reset(token):
     return redirect(url_for("auth.login"))
 
 
+# The calendar feed turned off (journal/calendar: its secret's hash and its form's key).
+CALENDAR_OFF = {"calendar_secret_hash": None, "calendar_request_key": None}
 OTHER_ACCOUNT = (
     404,
     "This link is for another account",

@@ -18,9 +18,11 @@ from factories import (
     make_admin,
     person,
     reset_link,
+    share_link,
     sql,
     therapist,
 )
+from test_calendar import make_link
 
 from journal import clock, qr
 
@@ -614,6 +616,33 @@ def test_an_admins_reset_link_clears_two_factor(app, pat):
         r"sign-in was turned off and every passkey removed",
         activity,
     )
+
+
+def test_an_admins_reset_link_also_revokes_share_links_and_the_calendar_link(app):
+    # Taking an account back: a share link or a calendar feed made by whoever had it read the
+    # journal (for up to 90 days) after every sign-in had ended. A mailed link, the owner's
+    # own, leaves them.
+    client = person(app, "pat@example.com")
+    checkin(client, TODAY.isoformat(), 6, reflection="WORDS-FOR-THE-LINK")
+    _, token = share_link(client, "Made by someone else", "90")
+    _, _, secret = make_link(client)
+    visitor = app.test_client()
+    assert visitor.get(f"/s/{token}").status_code == 200
+    assert visitor.get(f"/calendar/{secret}.ics").status_code == 200
+    pat_id = sql(app, "select id from users where email = 'pat@example.com'")[0][0]
+    boss = make_admin(app)
+    page = boss.post(f"/admin/users/{pat_id}/reset-link", data={"password": ADMIN_PASSWORD})
+    path = re.search(r"/auth/reset/[A-Za-z0-9_-]{43}", page.text).group(0)
+    shown = app.test_client().get(path).text
+    assert "revokes its share links and turns its calendar link off" in shown
+    assert app.test_client().post(path, data={"password": "a brand new passphrase"})
+    assert "WORDS-FOR-THE-LINK" not in visitor.get(f"/s/{token}").text
+    assert visitor.get(f"/s/{token}").status_code in (404, 410)
+    assert visitor.get(f"/calendar/{secret}.ics").status_code == 404
+    owner = app.test_client()
+    AuthActions(owner).login(password="a brand new passphrase")
+    activity = re.sub(r"\s+", " ", owner.get("/settings/activity").text)
+    assert "share links were revoked and the calendar link turned off" in activity
 
 
 def test_the_command_lines_reset_link_clears_it_too(app, pat):
