@@ -100,6 +100,17 @@ export function enhancePage() {
   if (summary) {
     summary.tabIndex = -1;
     summary.focus();
+  } else {
+    // A short form without a summary (delete the account, link to a therapist, two-factor):
+    // its message can be a screen below the top, where the page opens, so it looked as if
+    // nothing had happened. The focus goes to the first thing to put right: the first field
+    // marked wrong, or a message about the whole form, scrolled into view with its label.
+    const first = document.querySelector("main [aria-invalid='true'], main .form-error");
+    if (first) {
+      if (!first.matches("input, select, textarea")) first.tabIndex = -1;
+      first.focus({ preventScroll: true });
+      (first.closest(".field") || first).scrollIntoView({ block: "center" });
+    }
   }
 
   // Crisis resources: bring them into view and to the screen reader first.

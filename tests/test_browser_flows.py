@@ -69,3 +69,36 @@ def test_an_import_refused_starts_the_focus_on_what_to_put_right(page):
     expect(problems).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator('input[type="file"]')).to_be_focused()
+
+
+def in_view(page, locator):
+    """Whether the element's box is within the screen."""
+    box = locator.bounding_box()
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= page.viewport_size["height"]
+    )
+
+
+def test_a_short_form_sent_back_takes_the_focus_to_its_mistake(page):
+    """Forms without a summary of mistakes (delete the account, link to a therapist,
+    two-factor) came back at the top of the page, their one message a screen below: the
+    person saw the same page and could think it had worked. The field to put right takes the
+    focus, scrolled into view with its message."""
+    sign_up(page)
+    for path, fill, button in (
+        ("/settings/delete", {"Your password": "not my password"},
+         "Delete my account and all my data"),
+        ("/settings/therapist", {"Invite code from your therapist": "NOPE-NOPE"}, "Link"),
+        ("/settings/2fa", {"Code": "123456", "Your password": "not my password"},
+         "Turn two-factor sign-in on"),
+    ):  # fmt: skip
+        page.goto(path)
+        for label, value in fill.items():
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name=button, exact=True).tap()
+        wrong = page.locator("main [aria-invalid='true']").first
+        expect(wrong).to_be_focused()
+        error = page.locator("main .field.has-error .error").first
+        assert in_view(page, wrong) and in_view(page, error), path
