@@ -29,6 +29,10 @@ COMMON_MESSAGE = (
     "This password is one of the most common; choose a less guessable one, like a short sentence."
 )
 LENGTH_MESSAGE = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+HARD_TO_TYPE_MESSAGE = (
+    f"Use at least {PASSWORD_MIN} letters, numbers or symbols you can see: spaces and hidden "
+    "characters are hard to type again."
+)
 # The hints under a new password's field: on signing up or from a reset link, and in Settings.
 NEW_PASSWORD_HINT = f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember."
 CHANGE_PASSWORD_HINT = (
@@ -74,11 +78,27 @@ def not_common(form, field):
         raise ValidationError(COMMON_MESSAGE)
 
 
+def hard_to_type(password):
+    """Whether `password` is spaces alone, or has fewer than PASSWORD_MIN characters that
+    show (a zero-width joiner or another invisible character shows nothing on a phone's
+    keyboard): it would be accepted, and could not be typed again."""
+    shown = [char for char in password if char.isprintable()]
+    return len(shown) < PASSWORD_MIN or all(char.isspace() for char in shown)
+
+
+def typeable(form, field):
+    """Inline validator: refuse a password that is `hard_to_type`."""
+    if field.data and hard_to_type(field.data):
+        raise ValidationError(HARD_TO_TYPE_MESSAGE)
+
+
 def password_problem(password):
     """What is wrong with `password` as a new password by the rules of `password_field` (for
     the command line, which has no form), or None."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         return LENGTH_MESSAGE
+    if hard_to_type(password):
+        return HARD_TO_TYPE_MESSAGE
     if password.lower() in common_passwords():
         return COMMON_MESSAGE
     return None
@@ -97,9 +117,12 @@ def password_field(label, autocomplete, hint=NEW_PASSWORD_HINT):
                 max=PASSWORD_MAX,
                 message=LENGTH_MESSAGE,
             ),
+            typeable,
             not_common,
         ],
-        render_kw={"autocomplete": autocomplete},
+        # No maxlength: the browser cut a longer paste short without a word (and the "again"
+        # box, if any, not), so the password kept was not the one typed. Too long is said.
+        render_kw={"autocomplete": autocomplete, "maxlength": False},
     )
 
 

@@ -37,6 +37,14 @@ def test_a_register_form_sent_back_keeps_the_chosen_zone_over_the_browsers(clien
     assert "data-detect" not in response.text
 
 
+def test_a_new_password_box_cuts_nothing_short(client):
+    # With maxlength=256 a longer paste was cut short without a word (the "again" box, which
+    # has no length rule, was not), so the password kept was not the one typed; too long is
+    # said at the field instead (test_register_bad_input).
+    box = re.search(r'<input[^>]*name="password"[^>]*>', client.get("/auth/register").text)[0]
+    assert "maxlength" not in box and 'autocomplete="new-password"' in box
+
+
 ZONES_CHOSEN = ["Europe/Berlin", "UTC", "Africa/Abidjan", "Pacific/Kiritimati", "No/Such_Zone", ""]
 # Sent back by hand: quotes and brackets, a real zone with more after it, the start of one.
 ZONES_HOSTILE = ['"><script>alert(1)</script>', 'Europe/Berlin">', "Europe/Ber", "UTC\x00", "utc"]
@@ -116,6 +124,9 @@ def test_register_as_therapist(app, auth):
         ({"password": "short"}, "password", "Use 10 to 256 characters."),
         ({"password": ""}, "password", "Enter a password."),
         ({"password": "p" * 257}, "password", "Use 10 to 256 characters."),
+        ({"password": " " * 12}, "password", "spaces and hidden characters are hard to type"),
+        ({"password": "\u200d" * 12}, "password", "spaces and hidden characters are hard"),
+        ({"password": "abc" + "\u200b" * 9}, "password", "spaces and hidden characters are hard"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Choose a time zone from the list."),
         ({"display_name": "n" * 81}, "display_name", "Keep it to 80 characters."),
         ({"display_name": "bad\x00name"}, "display_name", "invisible control characters"),

@@ -148,6 +148,7 @@ def test_change_password(app, client, auth, patient):
         ({"current_password": "wrong one!!"}, "That is not your current password."),
         ({"current_password": ""}, "Enter your current password."),
         ({"new_password": "short", "confirm": "short"}, "Use 10 to 256 characters."),
+        ({"new_password": " " * 10, "confirm": " " * 10}, "hard to type again"),
         ({"confirm": "something else entirely"}, "The two new passwords are not the same."),
     ],
 )
