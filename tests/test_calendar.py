@@ -344,6 +344,10 @@ def test_feed_answer(client, patient):
     assert str(cal["PRODID"]).startswith("-//Afterglow//")
     assert str(cal["X-WR-CALNAME"]) == "Afterglow"
     assert cal.walk("VEVENT") == []  # no reminder, no sessions
+    # Yet not an empty calendar, which RFC 5545 does not allow (a strict app refuses it): the
+    # person's zone is in it.
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["UTC"]
+    assert b"BEGIN:VTIMEZONE" in response.data
 
 
 def test_daily_event_in_the_persons_zone(app, client, new_yorker):

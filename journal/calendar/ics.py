@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     current_app,
 )
-from icalendar import Alarm, Calendar, Event, vDuration
+from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -130,6 +130,13 @@ def build_calendar(reminder_time, timezone, sessions, user_key, *, first_day=Non
     if reminder_time:
         # Transitions from the first reminder on, for decades: the reminder never ends.
         cal.add_missing_timezones(first_date=first_day - timedelta(days=1), last_date=last_day)
+    if not cal.subcomponents:
+        # No reminder and no session yet: RFC 5545 wants a calendar to hold at least one
+        # component (a strict app refuses the subscription otherwise), so the person's zone.
+        today = now.astimezone(zone).date()
+        cal.add_component(
+            Timezone.from_tzid(timezone, first_date=today, last_date=today + timedelta(days=366))
+        )
     return cal.to_ical()
 
 
