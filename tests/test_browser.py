@@ -725,6 +725,11 @@ def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
     open_more(page)
     small += [f"/checkin {link}" for link in small_links(page, "main p.own-line > a")]
     assert page.locator("main p.own-line > a").count() == 1
+    # A form's summary of mistakes links to each field (19 px high, a session's "Total dose").
+    page.goto("/checkin?date=2999-01-01")  # a day still to come: the form says so
+    summary = "#error-summary li > a"
+    expect(page.locator(summary).first).to_be_visible()
+    small += [f"/checkin summary {link}" for link in small_links(page, summary)]
     doc = browser.new_context(**browser_context_args).new_page()
     robin = browser.new_context(**browser_context_args).new_page()
     try:
