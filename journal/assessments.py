@@ -65,7 +65,8 @@ class AssessmentForm(JournalForm):
     question are added per instrument by `form_class`."""
 
     instrument = None
-    date = day_field("Enter the date you answered these questions.")
+    # `date` is added by `form_class`, after the questions, in the page's order: the summary
+    # of mistakes lists the fields in the order they are made.
     # New for every form shown: the same form sent twice (a double tap) saves once.
     request_key = request_key_field()
 
@@ -124,6 +125,7 @@ def form_class(instrument):
                 labels=instruments.DIFFICULTY_ANSWERS,
             ),
             **questions,
+            "date": day_field("Enter the date you answered these questions."),
         },
     )
 

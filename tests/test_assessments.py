@@ -924,3 +924,5 @@ def test_a_check_up_sent_back_names_each_mistake_at_its_top(client, patient):
     links = dict(re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(1)))
     assert links == {"date": "The date", "q3": "Question 3"}
     assert "Nothing is saved yet" in summary.group(1)
+    # In the page's order: the date comes after the questions, there and in the summary.
+    assert list(links) == ["q3", "date"]

@@ -221,3 +221,32 @@ def test_dates_are_formatted_by_timezones_alone(path):
 
 def test_the_date_format_check_finds_formats():
     assert date_formats_in(PACKAGE / "timezones.py")
+
+
+# Forms: the app's own messages, never the browser's
+
+
+FORM = re.compile(r"<form\b([^>]*method=\"post\"[^>]*)>(.*?)</form>", re.S)
+# What a person fills in: a field macro, a 0-10 scale, a question, or an input that shows.
+FILLED_IN = re.compile(
+    r"\{\{\s*(field|checkbox|scale|question)\(|<textarea|<select"
+    r"|<input(?![^>]*type=\"(hidden|submit)\")"
+)
+
+
+def forms_to_fill_in(path):
+    """The attributes of each POST form in the template `path` that has something to fill
+    in (a search or a choice sent by GET saves nothing)."""
+    return [attrs for attrs, body in FORM.findall(path.read_text()) if FILLED_IN.search(body)]
+
+
+@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")), ids=str)
+def test_every_form_to_fill_in_leaves_checking_to_the_app(path):
+    # An admin's reset-link form had no novalidate: an empty password got Chromium's own
+    # bubble, not the app's message at the field.
+    for attrs in forms_to_fill_in(path):
+        assert "novalidate" in attrs, f"{path.name}: <form{attrs}>"
+
+
+def test_the_form_check_finds_forms_to_fill_in():
+    assert len([p for p in TEMPLATES.rglob("*.html") if forms_to_fill_in(p)]) >= 15
