@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import NumberInput
+from wtforms.widgets import TextInput
 
 from .data.checkins import COLUMNS
 from .fields import (
@@ -38,9 +38,17 @@ FORM_CLASSES_KEPT = 256
 
 
 class HoursField(NumberTextField):
-    """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5)."""
+    """Hours of sleep, 0–24 in whole or half hours ("7,5" is read as 7.5).
 
-    widget = NumberInput(step="0.5", min=0, max=24)
+    A text input with a decimal keypad, as a session's dose (journal/sessions.py): a number
+    input sends nothing for text it cannot read ("7,5" in an English browser, "1e309"), and
+    the check-in was saved without its sleep and without a word."""
+
+    widget = TextInput()
+
+    def __init__(self, label, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = parse_hours(valuelist[0] if valuelist else "")

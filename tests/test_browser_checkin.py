@@ -467,3 +467,19 @@ def test_words_left_in_a_second_tab_stay_when_the_first_tab_saves(page, context,
     page.goto("/checkin")
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
+
+
+def test_sleep_typed_with_a_comma_or_unreadable_is_kept_or_said_never_dropped(page, live_server):
+    # A number input sends nothing for text it cannot read: "7,5" in an English browser, or
+    # "1e309", and the check-in was saved without its sleep and without a word.
+    email = sign_up(page)
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 6)
+    open_more(page)
+    page.get_by_label("Hours of sleep last night").fill("1e309")
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(page.locator("#sleep_hours-error")).to_contain_text("Enter hours as a number")
+    expect(page.get_by_label("Hours of sleep last night")).to_have_value("1e309")
+    page.get_by_label("Hours of sleep last night").fill("7,5")
+    day = save(page)
+    assert stored(live_server, email, day)["sleep_hours"] == 7.5
