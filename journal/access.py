@@ -25,8 +25,10 @@
   expired" page (400). The one exception, named in `CHECKS_ITS_OWN_TOKEN`: views whose form
   checks the token itself, so that a refused one comes back as a message on the same form
   with the person's words kept (or, for the check-in's JSON answer, as errors under
-  `csrf_token`), still 400 and still saving nothing. tests/test_access.py posts without a
-  token to every POST route.
+  `csrf_token`), still 400 and still saving nothing. Log out is the one that acts on a
+  refused token: from this site's own page (`from_this_site`) it still logs out, since its
+  token may be a sign-in older than another tab's (auth.logout). tests/test_access.py posts
+  without a token to every POST route.
 """
 
 import json
@@ -404,7 +406,8 @@ def symptom_seen(person, name, shared):
 # CSRF
 
 # Views whose form checks the CSRF token itself (by endpoint), to show a refused one as a
-# message on the form with the person's words kept; every other POST is checked app-wide.
+# message on the form with the person's words kept (or, for log out, to log out all the same
+# from this site's page); every other POST is checked app-wide.
 CHECKS_ITS_OWN_TOKEN = frozenset(
     {
         "auth.register",

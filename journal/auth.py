@@ -297,7 +297,7 @@ def reset(token):
             # The read-only ways in as well: share links and the calendar feed, any of which
             # whoever had the account may have made (the owner makes new ones in a minute).
             link_data.revoke_all_share_links(db, link["user_id"], clock.utcnow_iso())
-            users.update(db, link["user_id"], CALENDAR_OFF)
+            users.set_calendar_secret(db, link["user_id"], None)
         cleared = {"cleared": True} if link.get("clears_two_factor") else {}
         record_activity("password-reset", user_id=link["user_id"], how="a reset link", **cleared)
     if current_user.is_authenticated:
@@ -306,8 +306,6 @@ def reset(token):
     return redirect(url_for("auth.login"))
 
 
-# The calendar feed turned off (journal/calendar: its secret's hash and its form's key).
-CALENDAR_OFF = {"calendar_secret_hash": None, "calendar_request_key": None}
 OTHER_ACCOUNT = (
     404,
     "This link is for another account",

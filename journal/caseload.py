@@ -333,7 +333,8 @@ def reviewed(patient_id):
     if not form.validate_on_submit():
         abort(400)
     if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
-        if link_of(patient_id) is None:  # unlinked between the check and the write
+        link = link_of(patient_id)
+        if link is None or link["therapist"].id != current_user.id:  # left since the check
             abort(404, description=access.NOT_LINKED)
         # The page was shown before the patient unlinked and linked again: it reviewed
         # nothing of this link. The page as it is now, with its own button.

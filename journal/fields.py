@@ -391,6 +391,26 @@ def name_text(value):
     return name
 
 
+LINE_INVISIBLE_MESSAGE = "This has only invisible characters. Type words people can read."
+LINE_DIRECTION_MESSAGE = (
+    "This holds hidden characters that change the direction of text (Unicode direction "
+    "controls). Please type it again without them."
+)
+
+
+def line_text(value):
+    """`name_text` for a line of words others read that is not a name (a session's "something
+    else" side effect): the same cleaning and refusals, in words about a line, not a name."""
+    try:
+        return name_text(value)
+    except ValueError as refused:
+        if str(refused) == DIRECTION_MESSAGE:
+            raise ValueError(LINE_DIRECTION_MESSAGE) from None
+        if str(refused) == INVISIBLE_MESSAGE:
+            raise ValueError(LINE_INVISIBLE_MESSAGE) from None
+        raise
+
+
 def shown_name(value):
     """`value` as `name_text` would store it, without refusing anything: for names saved before
     that filter existed, so a stored direction override never reaches another person's page."""

@@ -35,6 +35,7 @@ from .fields import (
     JournalForm,
     NumberTextField,
     ScaleField,
+    line_text,
     max_chars,
     name_text,
     no_control_characters,
@@ -308,7 +309,7 @@ class SessionForm(JournalForm):
     )
     side_effects_other = StringField(
         "Something else (describe)",
-        filters=[strip, name_text],  # a line a therapist reads: something visible, or nothing
+        filters=[strip, line_text],  # a line a therapist reads: something visible, or nothing
         validators=[max_chars(OTHER_MAX), no_control_characters],
     )
     bp_before_systolic, bp_before_diastolic = pressure_fields()

@@ -29,9 +29,10 @@ def about(db, subject_id, limit, offset=0, since="", leave_out_role=None):
     """The entries about `subject_id` from `since` (ISO text) on, but those whose actor_role
     is `leave_out_role`, newest first, at most `limit` from `offset`: dicts of the COLUMNS
     plus `id` and the actor's `actor_name`: their display name, or a therapist's email when
-    they have none (as the patient's "Your therapist" page names them, so a former therapist
-    is never taken for the one linked now); '' for anyone else without one, or an actor
-    with no account, or whose account was deleted."""
+    they have none (as the patient's "Your therapist" page names them, so that a former
+    therapist's views do not read as the one linked now's); '' for anyone else without one,
+    or an actor with no account, or whose account was deleted (named by role, a deleted
+    former therapist too)."""
     found = db.execute(
         "select a.id, a.at, a.actor_id, a.actor_role, a.action, a.subject_id, a.detail, "
         "coalesce(nullif(u.display_name, ''), "

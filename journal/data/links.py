@@ -72,10 +72,12 @@ def revoke_share_link(db, user_id, link_id, now):
 
 
 def revoke_all_share_links(db, user_id, now):
-    """Revoke every share link of the person still open, at `now`."""
+    """Revoke every share link of the person still open at `now` (ISO text, UTC); one that
+    has expired stays "expired"."""
     db.execute(
-        "update share_links set revoked_at = ? where user_id = ? and revoked_at is null",
-        [now, user_id],
+        "update share_links set revoked_at = ? "
+        "where user_id = ? and revoked_at is null and expires_at > ?",
+        [now, user_id, now],
     )
 
 

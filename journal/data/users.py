@@ -59,6 +59,12 @@ def update(db, user_id, values):
     db["users"].update(user_id, values)
 
 
+def set_calendar_secret(db, user_id, secret_hash, request_key=None):
+    """Store the calendar feed's `secret_hash` (None turns the feed off) and the key of the
+    form that made it; any earlier secret stops working, and so does its form's key."""
+    update(db, user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": request_key})
+
+
 def set_password_hash(db, user_id, password_hash):
     """Store a new password hash for `user_id`."""
     db.execute("update users set password_hash = ? where id = ?", [password_hash, user_id])
