@@ -416,3 +416,16 @@ def test_staff_settings_hold_the_time_zone_only(app, role):
             .fetchone()
         )
     assert tuple(row) == ("Asia/Kolkata", 7)
+
+
+def test_the_name_on_reports_says_what_others_see_while_it_is_blank(app, client, auth):
+    # The box was empty while shared pages, the caseload and the PDF showed the name given at
+    # sign-up: a patient who cleared a pseudonym to stay unnamed showed their name.
+    auth.register(display_name="Jane Doe")
+    page = client.get("/settings")
+    assert "Left blank, they see \u201cJane Doe\u201d, your name at sign-up." in html.unescape(
+        page.text
+    )
+    assert client.post("/settings", data=form_fields(page, report_name="JD")).status_code == 302
+    page = html.unescape(client.get("/settings").text)
+    assert "Left blank, they see" not in page and 'value="JD"' in page

@@ -132,6 +132,10 @@ def phone_problem(text):
     return None
 
 
+# What the name on reports asks for (its hint says, too, what is shown while it is blank).
+REPORT_NAME_ASKED = "Your first name, initials or a pseudonym: what your therapist sees."
+
+
 class SettingsForm(JournalForm):
     timezone = timezone_field()
     window_days = WholeNumberField(
@@ -161,7 +165,7 @@ class SettingsForm(JournalForm):
         "Name on reports and shared pages (optional)",
         filters=[name_text],
         validators=[Length(max=NAME_MAX, message=NAME_LENGTH_MESSAGE), no_control_characters],
-        description="Your first name, initials or a pseudonym: what your therapist sees.",
+        description=REPORT_NAME_ASKED,
     )
 
     # A fingerprint of each setting the form was shown with (fields.answers_version): only the
@@ -232,8 +236,22 @@ def render(settings_form=None, password_form=None, status=200):
         settings_form.loaded_version.data = answers_version(shown_settings(stored))
     password_form = password_form or PasswordForm(formdata=None)
     return render_template(
-        "settings/index.html", settings_form=settings_form, password_form=password_form
+        "settings/index.html",
+        settings_form=settings_form,
+        password_form=password_form,
+        report_name_hint=report_name_hint(current_user),
     ), status
+
+
+def report_name_hint(user):
+    """The hint of the name on reports: what others see while it is blank (the name the
+    person signed up with: an empty box read as "nothing is shown" while it was)."""
+    hint = REPORT_NAME_ASKED
+    if user.report_name:
+        return hint
+    if user.display_name:
+        return f"{hint} Left blank, they see \u201c{user.display_name}\u201d, your name at sign-up."
+    return f"{hint} Left blank, they see \u201cPatient\u201d."
 
 
 def shown_settings(form):
