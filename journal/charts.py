@@ -59,15 +59,18 @@ import math
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from functools import cache
 from io import BytesIO
+from unicodedata import east_asian_width
 from xml.sax.saxutils import escape
 
 import matplotlib
 import numpy as np
+from bidi import get_display
 from matplotlib.collections import PolyCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
@@ -80,6 +83,14 @@ CHARTS = ("mood-timeline", "window-overlay", "assessments", "lift")
 FIGSIZE = (6.4, 3.6)
 ASSESSMENTS_FIGSIZE = (6.4, 4.8)
 FONT_FAMILY = "DejaVu Sans"
+# A symptom's name may be Chinese, Japanese or Korean, which DejaVu Sans lacks: drawn in this
+# face where it is installed (Debian's fonts-noto-cjk, as the PDF report's), else as squares.
+CJK_FAMILY = "Noto Sans CJK JP"
+# Characters a line of a y-axis label holds on the phone-size chart (a symptom's name is up to
+# 40, and "change" follows it on the window chart): a longer label takes more lines, at most
+# YLABEL_LINES.
+YLABEL_WIDTH = 22
+YLABEL_LINES = 3
 TICK_SIZE = 13
 LABEL_SIZE = 13
 SMALL_SIZE = 12
@@ -168,8 +179,36 @@ def _palette(theme: str) -> dict:
         raise ValueError(f"theme must be one of {sorted(THEMES)}, not {theme!r}") from None
 
 
-def _font(size: float = TICK_SIZE) -> FontProperties:
-    return FontProperties(family=FONT_FAMILY, size=size)
+def _font(size: float = TICK_SIZE, text: str = "") -> FontProperties:
+    """DejaVu Sans (matplotlib's own) at `size`; for a `text` written in Chinese, Japanese or
+    Korean (a symptom's name), CJK_FAMILY after it, for what it lacks, where installed."""
+    wide = not text.isascii() and any(east_asian_width(char) in "WF" for char in text)
+    return FontProperties(family=[FONT_FAMILY, *_cjk_installed()] if wide else FONT_FAMILY,
+                          size=size)  # fmt: skip
+
+
+@cache
+def _cjk_installed() -> list[str]:
+    """[CJK_FAMILY] when that face is installed, else [] (matplotlib would otherwise look for
+    it again on every text it draws)."""
+    return [CJK_FAMILY] if any(font.name == CJK_FAMILY for font in fontManager.ttflist) else []
+
+
+def _visual(text: str) -> str:
+    """`text` in the order its characters are painted left to right: Hebrew or Arabic typed
+    in reading order came out backwards (matplotlib draws characters as they come)."""
+    return get_display(text) if not text.isascii() else text
+
+
+def _label_lines(text: str, width: int = YLABEL_WIDTH) -> str:
+    """`text` in at most YLABEL_LINES lines of at most `width` characters, a longer word cut
+    into pieces and a longer label ended with an ellipsis: one line was cut off at both ends
+    of the chart's height."""
+    words = [word[i : i + width] for word in text.split() for i in range(0, len(word), width)]
+    lines = _wrap(" ".join(words), width)
+    if len(lines) > YLABEL_LINES:
+        lines = [*lines[: YLABEL_LINES - 1], lines[YLABEL_LINES - 1][: width - 1] + "\u2026"]
+    return "\n".join(_visual(line) for line in lines)
 
 
 def _plain(text: str) -> str:
@@ -230,7 +269,9 @@ def _style_axes(ax, colours: dict) -> None:
 
 
 def _set_ylabel(ax, text: str, colours: dict) -> None:
-    ax.set_ylabel(_plain(text), color=colours["text"], fontproperties=_font(LABEL_SIZE))
+    ax.set_ylabel(
+        _plain(_label_lines(text)), color=colours["text"], fontproperties=_font(LABEL_SIZE, text)
+    )
 
 
 def _message(ax, text: str, colours: dict, width: int = 44) -> None:

@@ -1018,3 +1018,39 @@ def test_assessments_legend_stays_inside_the_figure(theme):
 def test_svg_title_counts_one_in_the_singular(build, expected):
     title = parse_svg(charts.to_svg(build())).find(f"{SVG_NS}title").text
     assert title == expected
+
+
+# A symptom's name on the y axis: up to 40 characters, in any script.
+
+
+def ylabel(fig):
+    return fig.axes[0].yaxis.label
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Sensitivity to loud noise after sessions", "Donaudampfschifffahrtsgesellschaftskapitän"],
+    ids=["words", "one word"],
+)
+def test_a_long_symptom_name_is_wrapped_within_the_charts_height(name):
+    # One line of "Sensitivity to loud noise after sessions change" ran off both ends.
+    for fig in (timeline(label=name), overlay(label=f"{name} change")):
+        label = ylabel(fig)
+        lines = label.get_text().split("\n")
+        assert 1 < len(lines) <= charts.YLABEL_LINES
+        assert all(len(line) <= charts.YLABEL_WIDTH for line in lines)
+        assert "".join(lines).replace(" ", "").startswith(name.replace(" ", ""))
+        FigureCanvasAgg(fig).draw()
+        box = label.get_window_extent()
+        assert box.y0 >= 0 and box.y1 <= fig.bbox.height, (box, fig.bbox)
+
+
+def test_a_hebrew_symptom_name_reads_right_to_left_and_a_chinese_one_is_drawn():
+    # Hebrew came out in reverse letter order, Chinese as squares ("Glyph missing", which
+    # this suite's warnings-as-errors would fail on).
+    hebrew = timeline(label="כאב ראש")
+    assert ylabel(hebrew).get_text() == "שאר באכ"
+    chinese = timeline(label="头痛")
+    assert ylabel(chinese).get_fontfamily() == ["DejaVu Sans", charts.CJK_FAMILY]
+    FigureCanvasAgg(chinese).draw()
+    BytesIO().write(charts.to_svg(chinese))
