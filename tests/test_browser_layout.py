@@ -209,6 +209,7 @@ def test_unbroken_words_as_long_as_the_fields_take_never_widen_a_page(page):
     shown = {"/entries": ADDRESS, f"/entries/{day}": UNBROKEN["tag"], session: UNBROKEN["clinic"],
              "/sessions": "Session #1", "/settings/symptoms": UNBROKEN["symptom"],
              "/progress": "Mood, last 7 days", "/settings/activity": UNBROKEN["label"],
+             f"/progress?metric={UNBROKEN['symptom']}": f"{UNBROKEN['symptom']} as a table",
              "/checkin": UNBROKEN["symptom"]}  # fmt: skip
     for path, words in shown.items():
         page.goto(path)
