@@ -13,6 +13,8 @@ from factories import TODAY, checkin, take
 from journal import clock
 from journal.db import get_db
 from journal.exports import cell
+from journal.exports.tables import symptom_headers
+from journal.spreadsheet import header_key
 
 DAY1 = (TODAY - timedelta(days=3)).isoformat()
 DAY2 = (TODAY - timedelta(days=2)).isoformat()
@@ -761,3 +763,15 @@ def test_exports_are_streamed_in_pieces(app, client, patient, name):
             assert document["checkins"][0]["reflection"] == words
         else:
             assert len(document["entry"]) == 1 + 2 * 2_000 + 120
+
+
+def test_two_symptoms_never_share_a_column_name():
+    # "Tags (symptom)" named by the person, and "Tags" made "Tags (symptom)" to stand apart
+    # from the built-in column: two columns of one name, which the person could not tell
+    # apart in a spreadsheet.
+    tracked = [{"name": "Tags (symptom)"}, {"name": "Tags"}, {"name": "Pain"}]
+    headers = symptom_headers(tracked)
+    assert headers == ["Tags (symptom)", "Tags 2 (symptom)", "Pain"]
+    # Each read back as a column of its own, none as the check-in's tags.
+    keys = [header_key(name) for name in headers]
+    assert len(set(keys)) == 3 and "tags" not in keys

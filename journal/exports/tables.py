@@ -106,12 +106,20 @@ def csv_pieces(header, rows):
 def symptom_headers(tracked):
     """A column name per symptom: its name, or "NAME (symptom)" when a built-in column has it
     or the import would read it as one of its columns ("Self Harm", "Mood (evening)", "Notes",
-    "Full date": journal/spreadsheet.header_key), so the file reads back in."""
+    "Full date": journal/spreadsheet.header_key), so the file reads back in; "NAME 2
+    (symptom)" when an earlier symptom's column has that name already."""
     taken = {header_key(name) for name in (*CHECKIN_COLUMNS, "updated_at", *READ_KEYS)}
-    return [
-        f"{s['name']}{SYMPTOM_SUFFIX}" if header_key(s["name"]) in taken else s["name"]
-        for s in tracked
-    ]
+    headers = []
+    used = set()  # each column named so far, as the import reads names: a symptom called
+    for s in tracked:  # "Tags (symptom)" and one called "Tags" made two columns of one name
+        header = f"{s['name']}{SYMPTOM_SUFFIX}" if header_key(s["name"]) in taken else s["name"]
+        count = 2
+        while header_key(header) in used:  # "Tags 2 (symptom)": a key of its own each time
+            header = f"{s['name']} {count}{SYMPTOM_SUFFIX}"
+            count += 1
+        used.add(header_key(header))
+        headers.append(header)
+    return headers
 
 
 def checkins_table(user_id):
