@@ -430,6 +430,19 @@ def test_no_one_links_to_a_deactivated_therapist(clinic):
     assert sam.post("/settings/therapist", data={"invite_code": code}).status_code == 302
 
 
+def test_a_patient_is_told_when_their_therapists_account_is_off(clinic):
+    # "You are linked to Dr Rivera ... Their access ends at once" while the clinic had turned
+    # the therapist off: the patient could not know that, nor that a reactivation shows all.
+    app, clients = clinic
+    doc_id = user_id(app, "doc@example.com")
+    said = "Your clinic has turned Dr Rivera's account off"
+    assert said not in clients["patient"].get("/settings/therapist").text
+    assert clients["admin"].post(f"/admin/users/{doc_id}/deactivate").status_code == 302
+    assert said in clients["patient"].get("/settings/therapist").text
+    assert clients["admin"].post(f"/admin/users/{doc_id}/reactivate").status_code == 302
+    assert said not in clients["patient"].get("/settings/therapist").text
+
+
 def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):
     """Belt and braces: even a sign-in row left behind does not let a deactivated account in."""
     app, clients = clinic
