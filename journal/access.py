@@ -453,13 +453,19 @@ class CheckedPosts(CSRFProtect):
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:
             return
         if request.endpoint in CHECKS_ITS_OWN_TOKEN:
-            self.check_referrer()
+            self.check_origin()
         else:
             super().protect(apply_exemptions)
 
-    def check_referrer(self):
-        """Flask-WTF's own check over HTTPS (WTF_CSRF_SSL_STRICT): a Referer of this origin
-        (a same-origin browser always sends one: the Referrer-Policy is same-origin)."""
+    def check_origin(self):
+        """For a view that checks its own token: a post the browser says came from another
+        site is refused here, before the view, which would answer with a form holding a new
+        token, so a new session cookie, in place of the signed-in one the browser kept back
+        (SameSite): another site's post to log in or out signed the person out. Then
+        Flask-WTF's own check over HTTPS (WTF_CSRF_SSL_STRICT): a Referer of this origin (a
+        same-origin browser always sends one: the Referrer-Policy is same-origin)."""
+        if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+            self._error_response("The form was sent from another site.")
         strict = request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]
         if strict and not same_origin(request.referrer or "", f"https://{request.host}/"):
             self._error_response("The referrer is missing or does not match the host.")

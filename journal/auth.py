@@ -30,9 +30,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from . import access, clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
@@ -561,6 +562,19 @@ def passkey_signin():
     return jsonify(next=safe_next(request.args.get("next")))
 
 
+def logout_token_valid():
+    """Whether the log-out carries this session's CSRF token: checked without making a token,
+    as a form would, since a post that came without the session's cookie must not be answered
+    with a new one (it would replace the signed-in cookie the browser kept back)."""
+    if not current_app.config["WTF_CSRF_ENABLED"]:
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
 STILL_SIGNED_IN = (
     "You are still signed in: this log-out did not come from one of this site's pages, or "
     "its page is too old. Reload the page, then tap Log out again."
@@ -574,8 +588,10 @@ def logout():
     idle timeout) holds an older token, and refusing it left the person signed in on a
     shared phone while they thought they had logged out. So a refused token still logs out
     when the browser says the post came from this site's own page; from anywhere else (a
-    forced log-out) it is refused, with a page that says the person is still signed in."""
-    if not JournalForm().validate_on_submit() and not access.from_this_site():
+    forced log-out) it is refused, with a page that says the person is still signed in, and
+    no new session cookie (a post the browser says came from another site never reaches
+    here: access.CheckedPosts.check_origin)."""
+    if not (logout_token_valid() or access.from_this_site()):
         abort(400, description=STILL_SIGNED_IN)
     sign_out()
     flash("You are logged out.")

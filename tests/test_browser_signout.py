@@ -190,3 +190,16 @@ def test_log_out_on_a_page_from_before_a_newer_sign_in_still_logs_out(page, cont
     log_out(page)  # the first tab's button, on its page from before
     other.goto("/entries")
     expect(other).to_have_url(re.compile(r"/auth/login"))
+
+
+def test_another_sites_log_out_form_leaves_the_person_signed_in(page, base_url):
+    """Another site's page posting to /auth/logout: the browser keeps the session's cookie
+    back (SameSite=Lax), and the answer's new session cookie replaced it, signing the person
+    out while the page said "You are still signed in"."""
+    register(page)
+    form = f'<form method="post" action="{base_url}/auth/logout"><button>Go</button></form>'
+    page.goto(f"data:text/html,{form}")
+    page.get_by_role("button", name="Go").tap()
+    expect(page.locator("body")).to_contain_text("This form has expired")
+    page.goto(f"{base_url}/checkin")
+    expect(page).to_have_url(re.compile(r"/checkin$"))

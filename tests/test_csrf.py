@@ -4,7 +4,7 @@ form comes back with the person's words kept and a fresh token to send again."""
 import re
 
 import pytest
-from conftest import csrf_token
+from conftest import PASSWORD, csrf_token
 
 from journal.db import get_db
 
@@ -125,5 +125,31 @@ def test_log_out_from_a_page_older_than_the_sign_in_still_logs_out(secure, heade
         assert client.get("/checkin").status_code == 302
     else:
         assert response.status_code == 400
-        assert "You are still signed in" in response.text
+        # Another site's post is refused before the view ("This form has expired"); one the
+        # browser does not place says so.
+        said = "This form has expired" if "Sec-Fetch-Site" in headers else "You are still signed in"
+        assert said in response.text
         assert client.get("/checkin").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/auth/logout", {"Sec-Fetch-Site": "cross-site"}),
+        ("/auth/logout", {"Origin": "https://evil.example"}),  # no Sec-Fetch-Site sent
+        ("/auth/login", {"Sec-Fetch-Site": "cross-site"}),
+        ("/auth/register", {"Sec-Fetch-Site": "same-site"}),
+    ],
+)
+def test_another_sites_post_gets_no_new_session_cookie(secure, path, headers):
+    # The browser keeps the session's cookie back from another site's post (SameSite=Lax):
+    # an answer holding a form with a new token set a new session cookie, which replaced the
+    # signed-in one. So another site's post to log out signed the person out while its page
+    # said "You are still signed in" (and one to log in did the same).
+    app, _ = secure
+    without_cookies = app.test_client()
+    form = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
+    response = without_cookies.post(path, data=form, headers=headers)
+    assert response.status_code == 400
+    cookies = response.headers.getlist("Set-Cookie")
+    assert not [c for c in cookies if c.startswith("session=")], cookies
