@@ -992,10 +992,10 @@ def to_svg(fig: Figure) -> bytes:
     ):
         fig.savefig(buffer, format="svg", facecolor=fig.get_facecolor(), metadata=metadata)
     svg = buffer.getvalue()
-    if title:
+    element = f"<title>{escape(title)}</title>".encode()
+    if title and element not in svg:  # matplotlib 3.10 on writes it from the metadata itself
         open_tag_end = svg.index(b">", svg.index(b"<svg")) + 1
-        element = f"\n <title>{escape(title)}</title>".encode()
-        svg = svg[:open_tag_end] + element + svg[open_tag_end:]
+        svg = svg[:open_tag_end] + b"\n " + element + svg[open_tag_end:]
     return svg
 
 
