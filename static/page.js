@@ -113,9 +113,13 @@ export function enhancePage() {
     }
   }
 
-  // Crisis resources: bring them into view and to the screen reader first.
+  // Crisis resources: bring them into view and to the screen reader first, from their heading
+  // (the focus alone scrolled a box taller than the screen to its middle).
   const crisis = document.getElementById("crisis-resources");
-  if (crisis) crisis.focus();
+  if (crisis) {
+    crisis.focus({ preventScroll: true });
+    crisis.scrollIntoView({ block: "start" });
+  }
 }
 
 // Writing is activity: while someone types a long reflection, tell the server now and then

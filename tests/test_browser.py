@@ -488,6 +488,21 @@ def test_delete_after_confirmation(page):
 # 6. Crisis resources ------------------------------------------------------------------------
 
 
+def test_crisis_resources_on_a_check_in_sent_back_open_at_their_heading(page):
+    """A mood of 1 sent with a mistake (a reflection over the limit): the resources show on the
+    form sent back and take the focus, but the box, taller than the screen, was scrolled to
+    its middle, its heading above the top."""
+    page.set_viewport_size({"width": 360, "height": 640})  # a small phone: the box is taller
+    sign_up(page)
+    tap_scale(page, "Mood today", 1)
+    page.get_by_label("Reflection", exact=True).fill("x" * 20_001)
+    page.get_by_role("button", name="Save check-in").tap()
+    crisis = page.locator("#crisis-resources")
+    expect(crisis).to_be_focused()
+    heading = crisis.locator("h2").bounding_box()
+    assert 0 <= heading["y"] < page.viewport_size["height"], heading
+
+
 @pytest.mark.parametrize(
     ("mood", "self_harm", "shown"),
     [(1, False, True), (2, False, True), (6, True, True), (3, False, False)],
