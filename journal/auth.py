@@ -30,10 +30,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from . import access, clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
@@ -562,19 +561,6 @@ def passkey_signin():
     return jsonify(next=safe_next(request.args.get("next")))
 
 
-def logout_token_valid():
-    """Whether the log-out carries this session's CSRF token: checked without making a token,
-    as a form would, since a post that came without the session's cookie must not be answered
-    with a new one (it would replace the signed-in cookie the browser kept back)."""
-    if not current_app.config["WTF_CSRF_ENABLED"]:
-        return True
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        return False
-    return True
-
-
 STILL_SIGNED_IN = (
     "You are still signed in: this log-out did not come from one of this site's pages, or "
     "its page is too old. Reload the page, then tap Log out again."
@@ -591,8 +577,14 @@ def logout():
     forced log-out) it is refused, with a page that says the person is still signed in, and
     no new session cookie (a post the browser says came from another site never reaches
     here: access.CheckedPosts.check_origin)."""
-    if not (logout_token_valid() or access.from_this_site()):
+    here = access.from_this_site()
+    if current_app.config["WTF_CSRF_ENABLED"] and "csrf_token" not in session and not here:
+        # Without this browser's session (its cookie kept back) no token can match: answered
+        # before a form is made, which would make one, in a new session cookie.
         abort(400, description=STILL_SIGNED_IN)
+    form = JournalForm()
+    if not form.validate_on_submit() and not (set(form.errors) <= {"csrf_token"} and here):
+        abort(400, description=STILL_SIGNED_IN)  # a refused token from elsewhere, a bad body
     sign_out()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
