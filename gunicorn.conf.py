@@ -113,6 +113,20 @@ class RedactingLogger(Logger):
                 safe[key] = value
         return safe
 
+    def exception(self, msg, *args, **kwargs):
+        """gunicorn's "Error handling request %s %s" (method, address) for an error outside
+        the app's own handling: the address as an access line shows it, without its query and
+        with secret parts redacted (it held a share link's token and the query in full)."""
+        if msg.startswith("Error handling request") and args:
+            args = (*args[:-1], safe_address(args[-1]))
+        super().exception(msg, *args, **kwargs)
+
+
+def safe_address(uri):
+    """A request's address as the logs may show it: its path, secrets redacted, no query."""
+    path = str(uri).split("?", 1)[0].split("#", 1)[0]
+    return redact_path(path.encode("latin-1", errors="replace"))
+
 
 logger_class = RedactingLogger
 # No control socket (gunicorn 25+): nothing here uses it, and one per user would be shared

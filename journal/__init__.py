@@ -95,7 +95,12 @@ def create_app(test_config=None):
 
     for name in FLAGS:
         app.config[name] = flag(name, app.config[name])
-    os.makedirs(app.instance_path, exist_ok=True)
+    for name, least in NUMBERS.items():
+        app.config[name] = whole_number(name, app.config[name], least)
+    if not str(app.config["DATABASE"]).strip():
+        raise ValueError("JOURNAL_DATABASE must name the database file, not be empty")
+    # The instance folder holds the secret key (and, by default, the database): its owner's.
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.config["HTTPS"]:
@@ -214,6 +219,28 @@ def flag(name, value):
     raise ValueError(f"JOURNAL_{name} must be true or false, not {value!r}")
 
 
+# The settings that are whole numbers, each with the least it may be: a value that is none (a
+# typo, "one", -5) stops the app from starting, with the reason, instead of failing on every
+# request that reads it (LOGIN_MAX_FAILURES=0 made every log-in a 500).
+NUMBERS = {
+    "LOGIN_MAX_FAILURES": 1,
+    "LOGIN_ADDRESS_MAX_FAILURES": 1,
+    "LOGIN_WINDOW_MINUTES": 1,
+    "IDLE_MINUTES": 0,  # 0 turns the idle timeout off
+    "PROXY_HOPS": 0,
+    "ENTRIES_PER_PAGE": 1,
+    "MAIL_PORT": 1,
+}
+
+
+def whole_number(name, value, least):
+    """The setting `name` as an int of at least `least` (from the environment, JSON's numbers
+    come as ints); anything else stops the app from starting, with the reason."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+        return value
+    raise ValueError(f"JOURNAL_{name} must be a whole number from {least} up, not {value!r}")
+
+
 def _instance_secret(path):
     """The secret key kept in `instance/`, made once.
 
@@ -231,7 +258,10 @@ def _instance_secret(path):
             pass
         finally:
             os.unlink(tmp)
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if not key:  # an emptied file: every form would be a 500 ("no secret key was set")
+        raise ValueError(f"{path} is empty: delete it to have a new key made, or restore it")
+    return key
 
 
 # What a plain dict has as attributes: its methods. Any other name is one of its keys.

@@ -111,7 +111,7 @@ def init_app(app):
     what it applied. `flask run` serves, so it migrates as gunicorn does: on a database with
     no tables, sqlite-utils would otherwise make them, wrongly, from the first insert.
     """
-    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(app.config["DATABASE"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     command = click.get_current_context(silent=True)
     if command is None or command.info_name == "run":
         db = connect(app.config["DATABASE"])
@@ -146,6 +146,15 @@ def init_db_command():
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup_command(path, force):
     """Copy the database to PATH while the app keeps running (SQLite's online backup API)."""
+    database = Path(current_app.config["DATABASE"])
+    if not database.is_file():  # connecting would make an empty one, and back that up "ok"
+        raise click.ClickException(
+            f"There is no database at {database}: check JOURNAL_DATABASE (or "
+            "instance/config.py). Nothing was backed up."
+        )
+    live = {Path(f"{database}{end}").resolve() for end in ("", "-wal", "-shm", "-journal")}
+    if path.resolve() in live or (path.exists() and path.samefile(database)):
+        raise click.ClickException(f"{path} is the database itself; back it up elsewhere.")
     if path.exists() and not force:
         raise click.ClickException(f"{path} already exists; pass --force to overwrite it.")
     if not path.parent.is_dir():

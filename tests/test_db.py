@@ -588,3 +588,78 @@ def test_owned_page_past_the_last_or_not_a_page_is_404(tmp_path, query):
     with app.test_request_context(f"/entries{query}"), pytest.raises(NotFound):
         g._login_user = User(get_db()["users"].get(1))
         owned_page("checkins", order_by="day desc")
+
+
+# What an operator gets wrong, said at once (2026-12-06, a clinic IT walk-through).
+
+
+def test_a_backup_of_a_database_that_is_not_there_fails_and_makes_none(app, runner, tmp_path):
+    # A typo in JOURNAL_DATABASE: connecting made an empty database, and its backup passed
+    # the integrity check, "ok", every night.
+    folder = tmp_path / "typo"
+    folder.mkdir()
+    app.config["DATABASE"] = str(folder / "typo.sqlite3")
+    result = runner.invoke(args=["backup", str(folder / "backup.sqlite3")])
+    assert result.exit_code == 1 and "There is no database at" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("end", ["", "-wal"])
+def test_a_backup_onto_the_database_itself_is_refused(app, runner, end):
+    # `backup --force` onto the live file corrupted it.
+    live = app.config["DATABASE"]
+    before = Path(live).read_bytes()
+    result = runner.invoke(args=["backup", "--force", f"{live}{end}"])
+    assert result.exit_code == 1 and "is the database itself" in result.output
+    assert Path(live).read_bytes() == before
+
+
+def test_a_new_database_and_its_folder_are_their_owners_alone(tmp_path):
+    # Under the usual umask (022) the database, its -wal and -shm were readable by every user
+    # of the machine; only a systemd unit's UMask protected them.
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "data"
+        app = make_app(tmp_path, DATABASE=str(folder / "journal.sqlite3"))
+        factories.person(app, "pat@example.com")  # a write: the -wal file
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for name in ("journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("LOGIN_MAX_FAILURES", "0"), ("LOGIN_WINDOW_MINUTES", "abc"), ("IDLE_MINUTES", "-5"),
+     ("PROXY_HOPS", "one"), ("PROXY_HOPS", '"1"'), ("ENTRIES_PER_PAGE", "true")],
+)  # fmt: skip
+def test_a_number_setting_that_is_none_stops_the_start(tmp_path, monkeypatch, name, written):
+    # Each started and then failed on every request that read it (LOGIN_MAX_FAILURES=0 made
+    # every log-in a 500; a PROXY_HOPS of "one" every request behind the proxy).
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    monkeypatch.setenv(f"JOURNAL_{name}", written)
+    with pytest.raises(ValueError, match=f"JOURNAL_{name} must be a whole number"):
+        create_app()
+
+
+def test_an_empty_database_setting_or_secret_key_file_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    monkeypatch.setenv("JOURNAL_DATABASE", "")
+    with pytest.raises(ValueError, match="JOURNAL_DATABASE must name the database file"):
+        create_app()
+    key = tmp_path / "secret_key"
+    key.write_text("\n")
+    with pytest.raises(ValueError, match="is empty"):
+        _instance_secret(key)
+
+
+def test_gunicorns_error_line_shows_an_address_as_the_access_log_does():
+    # "Error handling request GET /s/<token>?k=<query>": an error outside the app's own
+    # handling wrote the share link's token and the query in full.
+    import runpy
+
+    settings = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
+    shown = settings["safe_address"]("/s/SECRETSHARE99abcdefghijklmnopqrstuvwxyz012?k=SECRETQ99")
+    assert "SECRET" not in shown and shown.startswith("/s/")

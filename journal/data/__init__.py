@@ -9,6 +9,7 @@ atomic are wrapped by the caller in `journal.db.write_transaction`; functions he
 commit on their own unless their name says so. The schema itself is `journal/migrations.py`.
 """
 
+import os
 import sqlite3
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -69,12 +70,26 @@ def connect(path, serving=False):
     overwrites deleted text rather than leaving it in free pages. `serving`: a connection
     that serves requests (see `ServingDatabase`).
     """
+    made_private(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA secure_delete = ON")
     return (ServingDatabase if serving else Database)(conn, execute_plugins=False)
+
+
+def made_private(path):
+    """Create the database file at `path`, readable by its owner alone, if there is none yet:
+    SQLite would make it with the umask's mode (0644 for most: anyone on the machine could
+    read the journals), and gives its -wal and -shm files the database's own mode."""
+    if str(path) == ":memory:":
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:  # there already, or no folder to make it in: SQLite says which
+        return
+    os.close(fd)
 
 
 @contextmanager
