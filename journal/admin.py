@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from . import clock, onetime, timezones
+from . import clock, migrations, onetime, timezones
 from .access import admin_required
 from .data import admin as accounts
 from .data import audit, tokens, users
@@ -276,6 +276,18 @@ def email_or_fail(email):
     return email
 
 
+def current_or_fail():
+    """The database, if its schema is this version's; else the command stops, saying to run
+    init-db (a traceback named a missing table or a role the old schema refused)."""
+    db = get_db()
+    if not migrations.is_current(db):
+        raise click.ClickException(
+            f"The database at {current_app.config['DATABASE']} is not set up for this "
+            "version: run `flask --app journal init-db` first."
+        )
+    return db
+
+
 @bp.cli.command("create-admin")
 @click.argument("email")
 @click.option("--link", is_flag=True, help="Print a one-time set-password link instead.")
@@ -283,7 +295,7 @@ def email_or_fail(email):
 def create_admin_command(email, link):
     """Create an admin account for EMAIL (asks for its password, or prints a link)."""
     email = email_or_fail(email)
-    db = get_db()
+    db = current_or_fail()
     existing = users.by_email(db, email)
     if existing is not None:
         raise click.ClickException(
@@ -322,7 +334,7 @@ def create_admin_command(email, link):
 @with_appcontext
 def reset_link_command(email):
     """Print a one-time password-reset link for the account of EMAIL."""
-    db = get_db()
+    db = current_or_fail()
     row = users.by_email(db, email.strip())
     if row is None:
         raise click.ClickException(f"No account has the email {email.strip()!r}.")

@@ -772,3 +772,9 @@ def migrate(db):
             db.conn.execute("COMMIT")
         db.conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
     return pending
+
+
+def is_current(db):
+    """Whether every migration has been applied to `db` (the commands that write to a
+    database the app is not serving ask, rather than fail on a missing table or column)."""
+    return not list(migrations.pending(db))

@@ -642,3 +642,17 @@ def test_the_migration_keeps_every_account_and_never_gives_an_id_twice(tmp_path)
             "update users set password_hash = ? where id = 2", [hash_password(PASSWORD)]
         )
     assert AuthActions(client).login(email="u2@example.com").location == "/caseload"
+
+
+@pytest.mark.parametrize("command", [["create-admin", "--link", "boss@example.com"],
+                                     ["reset-link", "pat@example.com"]])  # fmt: skip
+def test_the_commands_on_a_database_not_set_up_say_to_run_init_db(tmp_path, command):
+    # On a new file, or one an older version made, they ended in a traceback ("no such table:
+    # tokens", a role the old schema refused).
+    app = make_app(tmp_path)
+    sqlite3.connect(tmp_path / "new.sqlite3").close()  # an empty file, as SQLite makes one
+    app.config["DATABASE"] = str(tmp_path / "new.sqlite3")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "run `flask --app journal init-db` first" in result.output
+    assert "Traceback" not in result.output
