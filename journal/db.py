@@ -2,6 +2,7 @@
 
 import os
 import re
+import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,13 +163,19 @@ def backup_command(path, force):
     tmp = path.with_name(path.name + ".partial")
     # Patients' journals: only the owner may read the copy, whatever the umask. The file is
     # made 0600 before SQLite writes to it (SQLite gives its journal the same mode).
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.fchmod(fd, 0o600)
-    os.close(fd)
+    try:
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+    except OSError as error:  # a folder it may not write to
+        raise click.ClickException(f"Cannot write {tmp}: {error.strerror}.") from None
     source = connect(current_app.config["DATABASE"])
     try:
         problems = copy_checked(source, tmp)
+    except sqlite3.Error as error:  # a full disk, say: no half copy is left behind
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(f"The copy failed: {error}. Nothing was backed up.") from None
     finally:
         source.close()
     if problems != "ok":

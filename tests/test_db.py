@@ -663,3 +663,12 @@ def test_gunicorns_error_line_shows_an_address_as_the_access_log_does():
     settings = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
     shown = settings["safe_address"]("/s/SECRETSHARE99abcdefghijklmnopqrstuvwxyz012?k=SECRETQ99")
     assert "SECRET" not in shown and shown.startswith("/s/")
+
+
+def test_a_backup_where_nothing_can_be_written_says_so(runner):
+    # A place it may not write to (here /proc, which takes no new file even from root) ended
+    # in a traceback.
+    result = runner.invoke(args=["backup", "/proc/afterglow-backup.sqlite3"])
+    assert result.exit_code == 1
+    assert "Cannot write /proc/afterglow-backup.sqlite3.partial" in result.output
+    assert "Traceback" not in result.output
