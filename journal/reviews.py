@@ -201,9 +201,12 @@ def note_unlink(patient, therapist_id, linked_at):
     reviewed = data.reviewed_at(db, therapist_id, patient.id)
     flagged = bool(unreviewed_flags(patient, reviewed, linked_at))
     data.forget_reviews_of(db, patient.id)
-    data.add_notice(
-        db, therapist_id, "unlinked", clock.utcnow_iso(), patient.id, patient.shared_name, flagged
-    )
+    # By the name the card showed; a patient without one was "Patient" there, their email
+    # beside it, so the notice names them by that email (two nameless patients who left, one
+    # with flags unreviewed, could not be told apart).
+    named = patient.report_name or patient.display_name
+    name = patient.shared_name if named else patient.email
+    data.add_notice(db, therapist_id, "unlinked", clock.utcnow_iso(), patient.id, name, flagged)
 
 
 def notices(therapist_id):

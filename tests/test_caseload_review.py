@@ -925,3 +925,38 @@ def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, l
             assert words in page, (where, words)
         assert "No flagged days in this range" not in page, where
         assert "thoughts of self-harm reported" in page, where
+
+
+def test_a_nameless_patient_who_left_is_named_by_the_email_their_card_showed(app, linked):
+    # Two patients without a name, "Patient" on their cards with their emails beside: the
+    # notices read "Patient unlinked ... and had flags you had not reviewed" and "Patient
+    # unlinked", and the therapist could not tell who had reported thoughts of self-harm.
+    doc, _, _ = linked
+    kim = person(app, "kim@example.com")
+    lee = person(app, "lee@example.com")
+    for patient in (kim, lee):
+        assert link(patient, invite_code(doc)).status_code == 302
+    checkin(kim, ago(0), 1, self_harm="y")
+    for patient in (kim, lee):
+        patient.post("/settings/therapist/unlink")
+    assert notice_list(doc.get("/caseload").text) == [
+        f"lee@example.com unlinked on {TODAY:%-d %b}.",
+        f"kim@example.com unlinked on {TODAY:%-d %b} and had flags you had not reviewed.",
+    ]
+
+
+def test_the_review_page_says_whose_days_its_dates_are(app):
+    # A Los Angeles therapist read "Mon 7 Dec" (a Sydney patient's day, tomorrow in Los
+    # Angeles) under "after your review on 6 Dec at 15:29", nothing naming either zone.
+    app.config["IDLE_MINUTES"] = 0
+    doc = therapist(app, timezone="America/Los_Angeles")
+    sam = person(app, "sam@example.com", display_name="Sam", timezone="Australia/Sydney")
+    assert link(sam, invite_code(doc)).status_code == 302
+    page = doc.get(f"/caseload/{user_id(app, 'sam@example.com')}").text.replace("&#39;", "'")
+    assert "Days and dates of entries are Sam's own, in Australia/Sydney" in page
+    same = person(app, "la@example.com", display_name="Lou", timezone="America/Los_Angeles")
+    assert link(same, invite_code(doc)).status_code == 302
+    assert (
+        "Days and dates of entries"
+        not in doc.get(f"/caseload/{user_id(app, 'la@example.com')}").text
+    )
