@@ -750,7 +750,7 @@ def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
     try:
         doc.set_viewport_size({"width": 360, "height": 800})
         sign_up(doc, therapist=True)
-        sign_up(robin, name="Robin")
+        sign_up(robin, name="Jo")  # a short name: its link was 39 px wide ("Alex")
         robin.goto("/settings/therapist")
         robin.get_by_label("Invite code from your therapist").fill(
             doc.locator("#invite-code").inner_text()
@@ -758,7 +758,7 @@ def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
         robin.get_by_role("button", name="Link").tap()
         expect(robin.get_by_role("button", name="Unlink")).to_be_visible()
         doc.goto("/caseload")
-        expect(doc.get_by_role("link", name="Robin")).to_be_visible()
+        expect(doc.get_by_role("link", name="Jo", exact=True)).to_be_visible()
         small += [f"/caseload {link}" for link in small_links(doc, "main h3 a")]
     finally:
         doc.context.close()

@@ -14,7 +14,7 @@ import pytest
 from conftest import PASSWORD, LiveServer
 from factories import invitation_on
 from playwright.sync_api import expect
-from test_browser import log_in_here, looks_right, register
+from test_browser import log_in_here, looks_right, register, small_links
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,9 @@ def test_set_up_two_factor_and_sign_in_with_a_code(page):
     log_in_here(page, email)
     expect(page).to_have_url(re.compile(r"/auth/2fa$"))
     looks_right(page, "auth 2fa", found)
+    start_again = "main a:text-is('Start again with your password')"
+    assert page.locator(start_again).count() == 1
+    assert small_links(page, start_again) == []  # it was 19 px high
 
     page.get_by_label("Code", exact=True).fill("١٢٣٤٥٦")
     page.get_by_role("button", name="Sign in").tap()
