@@ -95,8 +95,8 @@ def create_app(test_config=None):
 
     for name in FLAGS:
         app.config[name] = flag(name, app.config[name])
-    for name, least in NUMBERS.items():
-        app.config[name] = whole_number(name, app.config[name], least)
+    for name, (least, most) in NUMBERS.items():
+        app.config[name] = whole_number(name, app.config[name], least, most)
     if not str(app.config["DATABASE"]).strip():
         raise ValueError("JOURNAL_DATABASE must name the database file, not be empty")
     # The instance folder holds the secret key (and, by default, the database): its owner's.
@@ -223,22 +223,25 @@ def flag(name, value):
 # typo, "one", -5) stops the app from starting, with the reason, instead of failing on every
 # request that reads it (LOGIN_MAX_FAILURES=0 made every log-in a 500).
 NUMBERS = {
-    "LOGIN_MAX_FAILURES": 1,
-    "LOGIN_ADDRESS_MAX_FAILURES": 1,
-    "LOGIN_WINDOW_MINUTES": 1,
-    "IDLE_MINUTES": 0,  # 0 turns the idle timeout off
-    "PROXY_HOPS": 0,
-    "ENTRIES_PER_PAGE": 1,
-    "MAIL_PORT": 1,
+    "LOGIN_MAX_FAILURES": (1, 1_000),
+    "LOGIN_ADDRESS_MAX_FAILURES": (1, 100_000),
+    "LOGIN_WINDOW_MINUTES": (1, 10_080),  # a week
+    "IDLE_MINUTES": (0, 525_600),  # 0 turns the idle timeout off; at most a year
+    "PROXY_HOPS": (0, 10),
+    "ENTRIES_PER_PAGE": (1, 500),
+    "MAIL_PORT": (1, 65_535),
 }
 
 
-def whole_number(name, value, least):
-    """The setting `name` as an int of at least `least` (from the environment, JSON's numbers
-    come as ints); anything else stops the app from starting, with the reason."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= least:
+def whole_number(name, value, least, most):
+    """The setting `name` as an int from `least` to `most` (from the environment, JSON's
+    numbers come as ints; one past what SQLite holds made every log-in a 500); anything else
+    stops the app from starting, with the reason."""
+    if isinstance(value, int) and not isinstance(value, bool) and least <= value <= most:
         return value
-    raise ValueError(f"JOURNAL_{name} must be a whole number from {least} up, not {value!r}")
+    raise ValueError(
+        f"JOURNAL_{name} must be a whole number from {least} to {most:,}, not {value!r}"
+    )
 
 
 def _instance_secret(path):

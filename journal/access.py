@@ -33,6 +33,7 @@
 
 import json
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, after_this_request, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -443,6 +444,18 @@ def from_this_site():
     return origin is not None and same_origin(origin, request.host_url)
 
 
+def sent_from_elsewhere():
+    """Whether the browser says this request comes from another site: a Sec-Fetch-Site of
+    "cross-site" or "same-site" (a sibling subdomain), or, from a browser that sends none, an
+    Origin whose host is not this one (the host alone: behind a proxy the scheme the app sees
+    may not be the phone's)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site.lower() in ("cross-site", "same-site")
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc != request.host
+
+
 class CheckedPosts(CSRFProtect):
     """Flask-WTF's CSRFProtect, asking the request's method first: most requests are GETs,
     which are never checked, and Flask-WTF looks up the view's exemptions before the method.
@@ -464,7 +477,7 @@ class CheckedPosts(CSRFProtect):
         (SameSite): another site's post to log in or out signed the person out. Then
         Flask-WTF's own check over HTTPS (WTF_CSRF_SSL_STRICT): a Referer of this origin (a
         same-origin browser always sends one: the Referrer-Policy is same-origin)."""
-        if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        if sent_from_elsewhere():
             self._error_response("The form was sent from another site.")
         strict = request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]
         if strict and not same_origin(request.referrer or "", f"https://{request.host}/"):

@@ -153,7 +153,12 @@ def backup_command(path, force):
             f"There is no database at {database}: check JOURNAL_DATABASE (or "
             "instance/config.py). Nothing was backed up."
         )
-    live = {Path(f"{database}{end}").resolve() for end in ("", "-wal", "-shm", "-journal")}
+    # The database's own files: SQLite keeps its -wal beside the file a link points to.
+    live = {
+        Path(f"{name}{end}").resolve()
+        for name in (database, database.resolve())
+        for end in ("", "-wal", "-shm", "-journal")
+    }
     if path.resolve() in live or (path.exists() and path.samefile(database)):
         raise click.ClickException(f"{path} is the database itself; back it up elsewhere.")
     if path.exists() and not force:

@@ -710,6 +710,13 @@ def m035_signins_by_passkey(db):
     db.execute("alter table signins add column passkey_id integer")
 
 
+@migrations()
+def m036_pending_imports_by_age(db):
+    # Parked imports a day old are forgotten at every sign-in and sign-out
+    # (people.forget_stale_imports): found by their age, not by reading every parked file.
+    db.execute("create index pending_imports_created on pending_imports (created_at)")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -632,7 +632,8 @@ def test_a_new_database_and_its_folder_are_their_owners_alone(tmp_path):
 @pytest.mark.parametrize(
     ("name", "written"),
     [("LOGIN_MAX_FAILURES", "0"), ("LOGIN_WINDOW_MINUTES", "abc"), ("IDLE_MINUTES", "-5"),
-     ("PROXY_HOPS", "one"), ("PROXY_HOPS", '"1"'), ("ENTRIES_PER_PAGE", "true")],
+     ("PROXY_HOPS", "one"), ("PROXY_HOPS", '"1"'), ("ENTRIES_PER_PAGE", "true"),
+     ("LOGIN_MAX_FAILURES", str(10**19)), ("ENTRIES_PER_PAGE", "100000")],
 )  # fmt: skip
 def test_a_number_setting_that_is_none_stops_the_start(tmp_path, monkeypatch, name, written):
     # Each started and then failed on every request that read it (LOGIN_MAX_FAILURES=0 made
@@ -672,3 +673,28 @@ def test_a_backup_where_nothing_can_be_written_says_so(runner):
     assert result.exit_code == 1
     assert "Cannot write /proc/afterglow-backup.sqlite3.partial" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_backup_onto_the_wal_of_a_linked_database_is_refused(app, runner, tmp_path):
+    # JOURNAL_DATABASE a symbolic link: SQLite keeps the -wal beside the file it points to,
+    # and `backup --force` onto that -wal made every new connection fail.
+    real = Path(app.config["DATABASE"])
+    link = tmp_path / "linked" / "journal.sqlite3"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    app.config["DATABASE"] = str(link)
+    result = runner.invoke(args=["backup", "--force", f"{real}-wal"])
+    assert result.exit_code == 1 and "is the database itself" in result.output
+
+
+def test_the_day_old_import_sweep_finds_imports_by_their_age(app):
+    # At every sign-in and sign-out: it read every parked file in full to find the old ones.
+    from journal.db import get_db
+
+    with app.app_context():
+        plan = (
+            get_db()
+            .execute("explain query plan delete from pending_imports where created_at < ?", ["x"])
+            .fetchall()
+        )
+    assert "pending_imports_created" in str(plan), plan
