@@ -105,6 +105,14 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+        # Over HTTPS the sign-in cookies are "__Host-" ones, which a browser takes only from
+        # this host itself (secure, for every path, no Domain): a sibling subdomain could set
+        # a plain one for the whole domain in their place, signing a visitor in as someone
+        # else (a cookie of its own for /checkin, where a check-in would be saved).
+        for name, default in (("SESSION_COOKIE_NAME", "session"),
+                              ("REMEMBER_COOKIE_NAME", "remember_token")):  # fmt: skip
+            if app.config.get(name, default) == default:
+                app.config[name] = f"__Host-{default}"
 
     clock.from_environment()  # JOURNAL_NOW: a server started by the tests holds its clock
 

@@ -316,7 +316,8 @@ def test_remember_me_sent_as_neither_yes_nor_no_is_refused_at_the_box(client, au
 
 
 def session_cookie(response):
-    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    cookies = response.headers.getlist("Set-Cookie")
+    return next(c for c in cookies if c.startswith(("session=", "__Host-session=")))
 
 
 def test_session_cookie_flags(auth):
@@ -330,6 +331,24 @@ def test_secure_cookies_when_https(tmp_path):
     app = make_app(tmp_path, HTTPS=True)
     cookie = session_cookie(AuthActions(app.test_client()).register())
     assert "Secure" in cookie
+
+
+def test_over_https_the_sign_in_cookies_are_this_hosts_alone(tmp_path):
+    # Plain "session" and "remember_token" cookies could be set for the whole domain by a
+    # sibling subdomain, signing a visitor in as someone else; "__Host-" ones only by this
+    # host, Secure, for Path=/ and without a Domain (the browser refuses any other).
+    from conftest import AuthActions
+
+    app = make_app(tmp_path, HTTPS=True)
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.register()
+    auth.logout()
+    cookies = auth.login(remember="y").headers.getlist("Set-Cookie")
+    for name in ("__Host-session=", "__Host-remember_token="):
+        (cookie,) = [c for c in cookies if c.startswith(name)]
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie, cookie
+    assert client.get("/checkin").status_code == 200  # the cookies sign the person in
 
 
 # Throttling: the counters are rows in SQLite, so every gunicorn worker sees them.
@@ -815,8 +834,10 @@ def test_both_cookies_are_http_only_lax_and_secure_when_journal_https_is_true(
         "WTF_CSRF_ENABLED": "false",
     }.items():
         monkeypatch.setenv(f"JOURNAL_{name}", value)
-    response = remembered_sign_in(create_app().test_client())
-    for name in ("session", "remember_token"):
+    app = create_app()
+    response = remembered_sign_in(app.test_client())
+    # Named "__Host-session" and "__Host-remember_token" over HTTPS (the test below).
+    for name in (app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]):
         cookie = set_cookie(response, name)
         for attribute in ("HttpOnly", "SameSite=Lax", "Secure", "Path=/"):
             assert attribute in cookie.split("; "), (name, attribute)
