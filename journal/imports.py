@@ -54,9 +54,9 @@ Decisions where DESIGN.md and issue 4 are silent:
   characters in a column's name. Over a bound, the form comes back (400) saying which.
 - A parked import lasts a day, and a person has at most one: uploading another file drops
   the earlier one. Once a day old it goes at anyone's sign-in or sign-out too
-  (people.forget_stale_imports), as it holds unsaved words. Another person's, a finished or
-  an expired import is a 404. Its id is random, never reused, so an
-  old preview tab cannot confirm a newer file.
+  (`data.imports.drop_stale`), as it holds unsaved words. Another person's, a finished or an
+  expired import is a 404. Its id is random, never reused, so an old preview tab cannot
+  confirm a newer file.
 """
 
 import csv
@@ -603,15 +603,9 @@ def new_id():
     return secrets.randbelow(2**53 - 1) + 1
 
 
-def drop_stale(user_id):
-    """Forget the person's parked imports older than a day (they hold unsaved private text)."""
-    cutoff = (clock.now() - import_data.LIFETIME).isoformat(timespec="seconds")
-    import_data.drop_older_than(get_db(), user_id, cutoff)
-
-
 def get_pending(import_id):
     """The signed-in person's parked import, its rows decoded, or 404."""
-    drop_stale(current_user.id)
+    import_data.drop_stale(get_db(), clock.now())
     row = owned_or_404("pending_imports", gone=GONE, id=import_id)
     row["rows"] = json.loads(row["rows"])
     return row
@@ -678,7 +672,7 @@ def too_large():
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def upload():
-    drop_stale(current_user.id)
+    import_data.drop_stale(get_db(), clock.now())
     try:
         form = UploadForm()  # reads a sent body: werkzeug refuses one over the limit
     except RequestEntityTooLarge:

@@ -713,7 +713,7 @@ def m035_signins_by_passkey(db):
 @migrations()
 def m036_pending_imports_by_age(db):
     # Parked imports a day old are forgotten at every sign-in and sign-out
-    # (people.forget_stale_imports): found by their age, not by reading every parked file.
+    # (data.imports.drop_stale): found by their age, not by reading every parked file.
     db.execute("create index pending_imports_created on pending_imports (created_at)")
 
 

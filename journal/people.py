@@ -290,16 +290,8 @@ def sign_in(user, remember=False, how="password", passkey_id=None, password_hash
         begin_signin(user, remember, passkey_id)
         users.note_signin(db, user.id, clock.utcnow_iso())
         account.record_activity("sign-in", how=how)
-        forget_stale_imports(db)
+        import_data.drop_stale(db, clock.now())  # parked imports a day old
     return True
-
-
-def forget_stale_imports(db):
-    """Forget everyone's imports parked over a day ago (they hold unsaved words, private ones
-    too): done at each sign-in and sign-out, so one nobody came back to is not kept however
-    long its owner stays away (the import pages forget their owner's as well)."""
-    cutoff = (clock.now() - import_data.LIFETIME).isoformat(timespec="seconds")
-    import_data.drop_everyones_older_than(db, cutoff)
 
 
 def renew_signin():
@@ -330,7 +322,7 @@ def sign_out():
     if current_user.is_authenticated and current_user.signin:
         db = get_db()
         end_signin(db, current_user.signin["id"])
-        forget_stale_imports(db)
+        import_data.drop_stale(db, clock.now())  # parked imports a day old
     logout_user()
     # Nothing of this person stays in the cookie for whoever uses the browser next.
     session.clear()

@@ -9,17 +9,12 @@ from datetime import timedelta
 LIFETIME = timedelta(days=1)
 
 
-def drop_older_than(db, user_id, cutoff):
-    """Forget the person's parked imports created before `cutoff` (ISO 8601 text)."""
-    db.execute(
-        "delete from pending_imports where user_id = ? and created_at < ?", [user_id, cutoff]
-    )
-
-
-def drop_everyones_older_than(db, cutoff):
-    """Forget every parked import created before `cutoff` (ISO 8601 text), whoever's: an
-    import nobody came back to is not kept past its day (at most one a person: a short
-    scan)."""
+def drop_stale(db, now):
+    """Forget every parked import created more than LIFETIME before `now` (an aware
+    datetime), whoever's: the import pages do it for what they show, sign-ins and sign-outs
+    so that one nobody came back to is not kept however long its owner stays away (found by
+    the index on created_at)."""
+    cutoff = (now - LIFETIME).isoformat(timespec="seconds")
     db.execute("delete from pending_imports where created_at < ?", [cutoff])
 
 
