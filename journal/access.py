@@ -26,7 +26,7 @@
   checks the token itself, so that a refused one comes back as a message on the same form
   with the person's words kept (or, for the check-in's JSON answer, as errors under
   `csrf_token`), still 400 and still saving nothing. Log out is the one that acts on a
-  refused token: from this site's own page (`from_this_site`) it still logs out, since its
+  refused token: from this site's own page (`sent_from`) it still logs out, since its
   token may be a sign-in older than another tab's (auth.logout). tests/test_access.py posts
   without a token to every POST route.
 """
@@ -433,27 +433,20 @@ CHECKS_ITS_OWN_TOKEN = frozenset(
 )
 
 
-def from_this_site():
-    """Whether the browser says this request comes from one of this site's own pages: a
-    Sec-Fetch-Site of "same-origin", or, from a browser that sends none, an Origin of this
-    host. No such header: not known to be, so not."""
+def sent_from():
+    """Where the browser says this request comes from: "here" (this site's own pages),
+    "elsewhere" (another site, or a sibling subdomain), or None when it says neither. From
+    the Sec-Fetch-Site header, else, from a browser that sends none, the Origin's host (the
+    host alone: behind a proxy the scheme the app sees may not be the phone's)."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
-        return site == "same-origin"
+        return {"same-origin": "here", "cross-site": "elsewhere", "same-site": "elsewhere"}.get(
+            site.lower()
+        )
     origin = request.headers.get("Origin")
-    return origin is not None and same_origin(origin, request.host_url)
-
-
-def sent_from_elsewhere():
-    """Whether the browser says this request comes from another site: a Sec-Fetch-Site of
-    "cross-site" or "same-site" (a sibling subdomain), or, from a browser that sends none, an
-    Origin whose host is not this one (the host alone: behind a proxy the scheme the app sees
-    may not be the phone's)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site.lower() in ("cross-site", "same-site")
-    origin = request.headers.get("Origin")
-    return origin is not None and urlsplit(origin).netloc != request.host
+    if origin is None:
+        return None
+    return "here" if urlsplit(origin).netloc == request.host else "elsewhere"
 
 
 class CheckedPosts(CSRFProtect):
@@ -477,7 +470,7 @@ class CheckedPosts(CSRFProtect):
         (SameSite): another site's post to log in or out signed the person out. Then
         Flask-WTF's own check over HTTPS (WTF_CSRF_SSL_STRICT): a Referer of this origin (a
         same-origin browser always sends one: the Referrer-Policy is same-origin)."""
-        if sent_from_elsewhere():
+        if sent_from() == "elsewhere":
             self._error_response("The form was sent from another site.")
         strict = request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]
         if strict and not same_origin(request.referrer or "", f"https://{request.host}/"):

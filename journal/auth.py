@@ -577,11 +577,7 @@ def logout():
     forced log-out) it is refused, with a page that says the person is still signed in, and
     no new session cookie (a post the browser says came from another site never reaches
     here: access.CheckedPosts.check_origin)."""
-    here = access.from_this_site()
-    if current_app.config["WTF_CSRF_ENABLED"] and "csrf_token" not in session and not here:
-        # Without this browser's session (its cookie kept back) no token can match: answered
-        # before a form is made, which would make one, in a new session cookie.
-        abort(400, description=STILL_SIGNED_IN)
+    here = access.sent_from() == "here"
     form = JournalForm()
     if not form.validate_on_submit() and not (set(form.errors) <= {"csrf_token"} and here):
         abort(400, description=STILL_SIGNED_IN)  # a refused token from elsewhere, a bad body
