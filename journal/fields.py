@@ -367,11 +367,30 @@ def name_text(value):
     A filter's ValueError is the field's error (WTForms keeps it in `process_errors`), so
     adding this to a field's filters is all it takes. One pass: linear time.
     """
+    return shown_text(value, INVISIBLE_MESSAGE, DIRECTION_MESSAGE)
+
+
+LINE_INVISIBLE_MESSAGE = "This has only invisible characters. Type words people can read."
+LINE_DIRECTION_MESSAGE = (
+    "This holds hidden characters that change the direction of text (Unicode direction "
+    "controls). Please type it again without them."
+)
+
+
+def line_text(value):
+    """`name_text` for a line of words others read that is not a name (a session's "something
+    else" side effect): the same cleaning and refusals, in words about a line."""
+    return shown_text(value, LINE_INVISIBLE_MESSAGE, LINE_DIRECTION_MESSAGE)
+
+
+def shown_text(value, invisible_message, direction_message):
+    """`name_text` and `line_text`: `value` cleaned, or a ValueError with one of the
+    messages."""
     if not isinstance(value, str) or len(value) > NAME_SCAN_MAX:
         return value  # far too long for any name: its field's length check refuses it as is
     text = unicodedata.normalize("NFC", value)
     if has_direction_controls(text):
-        raise ValueError(DIRECTION_MESSAGE)
+        raise ValueError(direction_message)
     kept = []
     i = 0
     while i < len(text):
@@ -387,28 +406,8 @@ def name_text(value):
         i += 1
     name = " ".join("".join(kept).split())
     if not name and text.strip():
-        raise ValueError(INVISIBLE_MESSAGE)
+        raise ValueError(invisible_message)
     return name
-
-
-LINE_INVISIBLE_MESSAGE = "This has only invisible characters. Type words people can read."
-LINE_DIRECTION_MESSAGE = (
-    "This holds hidden characters that change the direction of text (Unicode direction "
-    "controls). Please type it again without them."
-)
-
-
-def line_text(value):
-    """`name_text` for a line of words others read that is not a name (a session's "something
-    else" side effect): the same cleaning and refusals, in words about a line, not a name."""
-    try:
-        return name_text(value)
-    except ValueError as refused:
-        if str(refused) == DIRECTION_MESSAGE:
-            raise ValueError(LINE_DIRECTION_MESSAGE) from None
-        if str(refused) == INVISIBLE_MESSAGE:
-            raise ValueError(LINE_INVISIBLE_MESSAGE) from None
-        raise
 
 
 def shown_name(value):
