@@ -175,7 +175,7 @@ def backup_command(path, force):
         os.close(fd)
     except OSError as error:  # a folder it may not write to
         raise click.ClickException(f"Cannot write {tmp}: {error.strerror}.") from None
-    source = connect(current_app.config["DATABASE"])
+    source = connect(database)
     try:
         problems = copy_checked(source, tmp)
     except sqlite3.Error as error:  # a full disk, say: no half copy is left behind

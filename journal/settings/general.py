@@ -246,12 +246,10 @@ def render(settings_form=None, password_form=None, status=200):
 def report_name_hint(user):
     """The hint of the name on reports: what others see while it is blank (the name the
     person signed up with: an empty box read as "nothing is shown" while it was)."""
-    hint = REPORT_NAME_ASKED
     if user.report_name:
-        return hint
-    if user.display_name:
-        return f"{hint} Left blank, they see \u201c{user.display_name}\u201d, your name at sign-up."
-    return f"{hint} Left blank, they see \u201cPatient\u201d."
+        return REPORT_NAME_ASKED
+    at_sign_up = ", your name at sign-up" if user.display_name else ""
+    return f"{REPORT_NAME_ASKED} Left blank, they see \u201c{user.shared_name}\u201d{at_sign_up}."
 
 
 def shown_settings(form):

@@ -52,12 +52,9 @@ def page(form, status=200, codes=None):
         form = TurnOnForm(formdata=None)
     context = {"form": form, "on": on, "codes": codes, "required": False}
     if on:
-        if isinstance(form, TurnOffForm):
-            context.update(form=NewCodesForm(formdata=None), off_form=form)
-        else:
-            if not isinstance(form, NewCodesForm):  # (the page after turning it on)
-                context["form"] = NewCodesForm(formdata=None)
-            context["off_form"] = TurnOffForm(formdata=None)
+        # Its two forms, the one sent back (with its errors) as it is.
+        context["form"] = form if isinstance(form, NewCodesForm) else NewCodesForm(formdata=None)
+        context["off_form"] = form if isinstance(form, TurnOffForm) else TurnOffForm(formdata=None)
         context["left"] = two_factor.codes_left(db, current_user.id)
         context["made"] = two_factor.RECOVERY_CODES
     else:
