@@ -124,8 +124,8 @@ def take_challenge(db, purpose):
 
 
 def registration_options(db, user, name):
-    """The options (JSON text) for navigator.credentials.create, for `user`; the challenge
-    and the passkey's chosen `name` are kept in the session."""
+    """The options (JSON text) for navigator.credentials.create, for `user`; the challenge,
+    the passkey's chosen `name` and who asked (with their password) are kept in the session."""
     exclude = [
         PublicKeyCredentialDescriptor(id=base64url_to_bytes(cid))
         for cid in passkeys.credential_ids_of(db, user.id)
@@ -142,15 +142,16 @@ def registration_options(db, user, name):
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
     )
-    keep_challenge("register", options.challenge, name=name)
+    keep_challenge("register", options.challenge, name=name, user_id=user.id)
     return options_to_json(options)
 
 
 def register(db, user_id, credential):
     """Check the browser's answer `credential` (a dict) against the session's challenge and
-    store the new passkey; its id, or None when refused."""
+    store the new passkey; its id, or None when refused (a challenge another account asked
+    for included)."""
     kept = take_challenge(db, "register")
-    if kept is None or not isinstance(credential, dict):
+    if kept is None or kept.get("user_id") != user_id or not isinstance(credential, dict):
         return None
     try:
         verified = verify_registration_response(

@@ -221,10 +221,16 @@ def load_user(token):
 def forget_token(token):
     """Stop this browser sending `token`, which names no live sign-in: the session forgets it,
     and a remember-me cookie that holds it is cleared (else the browser would send it with
-    every request until its own date ran out)."""
+    every request until its own date ran out).
+
+    A session whose sign-in ended keeps nothing of it but `KEPT_AT_SIGN_IN`: flask-login then
+    tries the remember-me cookie, which may name another live sign-in (a copied cookie of
+    someone else's), and that person must not inherit what this one left (a passkey challenge
+    asked for with this one's password, parked imports, the CSRF token)."""
     if session.get("_user_id") == token:
-        session.pop("_user_id")
-        session.pop("_fresh", None)
+        kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+        session.clear()
+        session.update(kept)
     cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
     if cookie and decode_cookie(cookie) == token:
         session["_remember"] = "clear"  # flask-login deletes the cookie in its answer

@@ -611,3 +611,76 @@ def test_an_admins_reset_link_removes_the_passkeys_and_a_mailed_one_keeps_them(a
         app.test_client().post(mailed, data={"password": "another passphrase!"}).status_code == 302
     )
     assert len(passkey_rows(app, "sam@example.com")) == 1
+
+
+def test_a_challenge_in_a_session_whose_sign_in_ended_adds_no_passkey_to_another_account(app):
+    """Someone with a copy of a victim's "Keep me signed in" cookie asks for passkey options
+    with their own password, ends their own sign-in, and sends the session cookie holding the
+    challenge with the victim's remember cookie: flask-login falls back to the victim's sign-in.
+    A session whose sign-in ended keeps nothing of it, so the challenge is gone; and a
+    challenge asked for by one account never adds a passkey to another."""
+    from conftest import AuthActions
+
+    person(app, "victim@example.com")
+    phone = app.test_client()
+    assert AuthActions(phone).login(email="victim@example.com", remember="y").status_code == 302
+    copied = phone.get_cookie("remember_token").value
+
+    mallory = person(app, "mallory@example.com")
+    options = mallory.post("/settings/passkeys/options", json={"name": "M", "password": PASSWORD})
+    assert options.status_code == 200, options.text
+    with_challenge = mallory.get_cookie("session").value
+    ender = app.test_client()
+    ender.set_cookie("session", with_challenge)
+    ender.post("/auth/logout")
+    assert not signed_in(ender)
+
+    mixed = app.test_client()
+    mixed.set_cookie("session", with_challenge)
+    mixed.set_cookie("remember_token", copied)
+    key = SoftKey()
+    added = mixed.post("/settings/passkeys/add", json=answer(key.create(options.json)))
+    assert added.status_code == 400
+    assert passkey_rows(app, "victim@example.com") == []
+    assert sign_in_with(app.test_client(), key).status_code == 400
+
+
+def test_a_challenge_asked_for_by_one_account_adds_no_passkey_to_another(app):
+    person(app, "victim@example.com")
+    person(app, "mallory@example.com")
+    ids = dict(sql(app, "select email, id from users"))
+    victim, mallory = ids["victim@example.com"], ids["mallory@example.com"]
+    with app.test_request_context():
+        from journal import passkeys
+        from journal.db import get_db
+
+        def answered(asked_by, added_to):
+            asker = SimpleNamespace(id=asked_by, email="m@example.com", display_name="")
+            options = json.loads(passkeys.registration_options(get_db(), asker, "Key"))
+            return passkeys.register(get_db(), added_to, SoftKey().create(options))
+
+        assert answered(mallory, victim) is None
+        assert answered(victim, victim) is not None  # the same answer, for its own account
+    assert len(passkey_rows(app, "victim@example.com")) == 1
+
+
+def test_a_session_whose_sign_in_ended_keeps_nothing_of_it_under_another_sign_in(app):
+    from conftest import AuthActions
+
+    from journal.passkeys import CHALLENGE
+
+    person(app, "victim@example.com")
+    phone = app.test_client()
+    assert AuthActions(phone).login(email="victim@example.com", remember="y").status_code == 302
+    mallory = person(app, "mallory@example.com")
+    mallory.post("/settings/passkeys/options", json={"name": "M", "password": PASSWORD})
+    with_challenge = mallory.get_cookie("session").value
+    mallory.post("/auth/logout")
+
+    mixed = app.test_client()
+    mixed.set_cookie("session", with_challenge)
+    mixed.set_cookie("remember_token", phone.get_cookie("remember_token").value)
+    assert signed_in(mixed)  # as the victim, by the remember-me cookie
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert CHALLENGE in serializer.loads(with_challenge)
+    assert CHALLENGE not in serializer.loads(mixed.get_cookie("session").value)
