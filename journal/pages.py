@@ -1,5 +1,6 @@
 """Pages every visitor shares: home, "Get help now", the health check and error pages."""
 
+import re
 import sqlite3
 from functools import cache
 from pathlib import Path
@@ -118,6 +119,9 @@ SECURITY_HEADERS = {
 }
 
 
+REPEATED_SLASHES = re.compile("/{2,}")
+
+
 class SecurityHeaders:
     """WSGI middleware: the headers every response carries (SECURITY_HEADERS, and HSTS over
     HTTPS), added as they are to the list the server sends, unless the app set its own; and
@@ -137,7 +141,8 @@ class SecurityHeaders:
         ]
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
+        # As werkzeug routes it, repeated slashes merged: "//s/<token>" opens the link too.
+        path = REPEATED_SLASHES.sub("/", environ.get("PATH_INFO", ""))
         forced = next((rule for rule in self.by_path if path.startswith(rule[0])), None)
 
         def with_headers(status, headers, exc_info=None):

@@ -649,3 +649,10 @@ def test_the_form_that_made_a_link_sent_again_keeps_that_link(app, client, patie
     # Turned off, the old form sent again makes a link anew rather than pretending one works.
     client.post("/settings/reminders/link/off")
     assert client.post("/settings/reminders/link", data={"request_key": key}).status_code == 201
+
+
+def test_a_feed_reached_with_doubled_slashes_still_has_its_headers(client, patient):
+    _, _, secret = make_link(client)
+    response = client.get("/", environ_overrides={"PATH_INFO": f"//calendar/{secret}.ics"})
+    assert response.status_code == 200
+    assert has_feed_headers(response)

@@ -624,3 +624,12 @@ def test_a_hostile_token_is_refused_promptly(client, token):
     for path in (f"/s/{token}", f"/s/{token}/report.pdf"):
         assert client.get(path).status_code == 404
     assert time.perf_counter() - started < 5  # a hang guard
+
+
+def test_a_link_reached_with_doubled_slashes_still_has_its_headers(client, shared):
+    """werkzeug merges repeated slashes in a path, so "//s/<token>" opens the link's page
+    (pasted after a base address ending in "/", say): it must carry the same headers."""
+    for path in (f"//s/{shared}", f"//s//{shared}/charts/mood-timeline.svg", f"/s//{shared}"):
+        response = client.get("/", environ_overrides={"PATH_INFO": path})
+        assert response.status_code in (200, 308), path
+        assert has_link_headers(response), path
