@@ -223,12 +223,12 @@ def forget_token(token):
     and a remember-me cookie that holds it is cleared (else the browser would send it with
     every request until its own date ran out).
 
-    A session whose sign-in ended keeps nothing of it but `KEPT_AT_SIGN_IN`: flask-login then
-    tries the remember-me cookie, which may name another live sign-in (a copied cookie of
+    A session whose sign-in ended keeps nothing of it but `KEPT_WHEN_SIGN_IN_ENDS`: flask-login
+    then tries the remember-me cookie, which may name another live sign-in (a copied cookie of
     someone else's), and that person must not inherit what this one left (a passkey challenge
-    asked for with this one's password, parked imports, the CSRF token)."""
+    or a two-factor secret asked for with this one's password)."""
     if session.get("_user_id") == token:
-        kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+        kept = {key: session[key] for key in KEPT_WHEN_SIGN_IN_ENDS if key in session}
         session.clear()
         session.update(kept)
     cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
@@ -274,6 +274,9 @@ def sent_form():
 # in it (a two-factor secret being set up, a passkey challenge, a crisis panel still to show)
 # passes to whoever signs in next, even when that person's sign-in ended without logging out.
 KEPT_AT_SIGN_IN = ("_flashes", "_remember")
+# and when a sign-in ends under a page still open: its form, sent, is asked to log in (its
+# words kept as a draft), not refused as expired.
+KEPT_WHEN_SIGN_IN_ENDS = (*KEPT_AT_SIGN_IN, "csrf_token")
 
 
 def sign_in(user, remember=False, how="password", passkey_id=None, password_hash=None):
