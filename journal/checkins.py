@@ -648,9 +648,14 @@ def render_form(form, tracked, status=None, **context):
     if form.rated is not None:
         form.rated.data = " ".join(str(s["id"]) for s in tracked)
     form.ask_about(context.get("editing") or context.get("day"))
+    # A form sent back holds the person's answers as its defaults: the date-change script
+    # (checkin-days.js) is told which are theirs, or it took them for the day's own and
+    # dropped them for the next day's.
+    given = given_answers(form, loaded_answers(form)) if sent and form.date is not None else []
     return render_template(
         "checkins/form.html",
         form=form,
+        given=given,
         symptom_fields=[form[field_name(s)] for s in tracked],
         suggestions=tag_suggestions(),
         reflection_max=REFLECTION_MAX,

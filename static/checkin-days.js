@@ -11,7 +11,9 @@ export function openingDays(form) {
   const date = form.elements.date;
   const loadedFor = form.elements.loaded_for;
   if (!date || !loadedFor) return state;
-  const skipped = new Set(["csrf_token", "date", "idempotency_key"]);
+  // `rated` names the symptoms this page has a field for: the fetched page's list (a symptom
+  // stopped or brought back in another tab meanwhile) would not match this form's fields.
+  const skipped = new Set(["csrf_token", "date", "idempotency_key", "rated"]);
   const controls = (root, name) => [...root.elements].filter((e) => e.name === name);
   const choice = (e) => e.type === "radio" || e.type === "checkbox";
   const changed = (e) => (choice(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue);
@@ -35,10 +37,14 @@ export function openingDays(form) {
       const keep = name !== "loaded_for" && (putBack.has(name) || given(name));
       kept ||= keep;
       const before = mine.map((e) => (choice(e) ? e.checked : e.value));
+      // Every default of a group first: setting a radio's default checks it when the person
+      // never touched that one, which unchecked the choice already put back in its group.
+      for (const e of mine.filter(choice)) {
+        const twin = theirs.find((t) => t.value === e.value);
+        e.defaultChecked = Boolean(twin && twin.defaultChecked);
+      }
       mine.forEach((e, i) => {
         if (choice(e)) {
-          const twin = theirs.find((t) => t.value === e.value);
-          e.defaultChecked = Boolean(twin && twin.defaultChecked);
           e.checked = keep ? before[i] : e.defaultChecked;
         } else {
           e.defaultValue = theirs[0] ? theirs[0].defaultValue : "";
@@ -109,13 +115,22 @@ export function openingDays(form) {
     if (legend && moodToday && moodPast) legend.textContent = day === today ? moodToday : moodPast;
   }
 
+  // A form sent back (a mistake, another day's form): the server names the answers the person
+  // gave (data-given), which its defaults hold as if they were the day's own.
+  let sentBack = (form.dataset.given || "").split(" ").filter(Boolean);
+
   // `event`: the date's change, from the person or (drafts.js) from a draft put back.
   function follow(event) {
     const day = date.value;
     if (!/^\d{4}-\d\d-\d\d$/.test(day)) return;
     askAbout(day);
     if (day === date.defaultValue) return;
-    const work = open(day, new Set(event?.detail?.putBack)).catch(() => {});
+    const names = new Set([...(event?.detail?.putBack || []), ...sentBack]);
+    const work = open(day, names)
+      .then(() => {
+        if (date.defaultValue === day) sentBack = []; // the defaults are that day's now
+      })
+      .catch(() => {});
     state.pending = work;
     work.then(() => {
       if (state.pending === work) state.pending = null;

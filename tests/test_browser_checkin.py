@@ -483,3 +483,141 @@ def test_sleep_typed_with_a_comma_or_unreadable_is_kept_or_said_never_dropped(pa
     page.get_by_label("Hours of sleep last night").fill("7,5")
     day = save(page)
     assert stored(live_server, email, day)["sleep_hours"] == 7.5
+
+
+def pain_id(live_server, email):
+    (row,) = live_server.query(
+        "select s.id from symptoms s join users u on u.id = s.user_id"
+        " where u.email = ? and s.name = 'Pain'",
+        email,
+    )
+    return row[0]
+
+
+def symptom_scores(live_server, email, day):
+    """{symptom name: score} stored for `email`'s check-in of `day`."""
+    return dict(
+        live_server.query(
+            "select s.name, sc.value from symptom_scores sc join symptoms s on s.id = sc.symptom_id"
+            " join checkins c on c.id = sc.checkin_id join users u on u.id = c.user_id"
+            " where u.email = ? and c.day = ?",
+            email,
+            day,
+        )
+    )
+
+
+@pytest.mark.parametrize("mine", [9, 3])
+def test_ratings_chosen_before_the_date_stay_whatever_that_day_saved(page, live_server, mine):
+    """Mood and anxiety chosen on today's form, then the date changed to a day saved with
+    other ratings (mood 8, anxiety 8): each group's saved rating, set as its default, ticked
+    itself and unticked the person's choice, so Save cleared the anxiety without a word (and a
+    lower mood than the saved one, too)."""
+    email = sign_up(page)
+    yesterday = (date.fromisoformat(form_today(page)) - timedelta(days=1)).isoformat()
+    page.goto(f"/checkin?date={yesterday}")
+    tap_scale(page, "Mood that day", 8)
+    open_more(page)
+    tap_scale(page, "Anxiety", 8)
+    assert save(page) == yesterday
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", mine)
+    open_more(page)
+    tap_scale(page, "Anxiety", 3)
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    expect(page.locator("#queue-status")).to_contain_text("with what you changed")
+    expect(scale_radio(page, "Mood that day", mine)).to_be_checked()
+    expect(scale_radio(page, "Anxiety", 3)).to_be_checked()
+    assert save(page) == yesterday
+    rows = live_server.query(
+        "select mood, anxiety from checkins join users on users.id = user_id"
+        " where email = ? and day = ?",
+        email,
+        yesterday,
+    )
+    assert rows == [(mine, 3)]
+
+
+def test_a_symptom_brought_back_elsewhere_keeps_its_rating_when_the_date_changes(
+    page, context, live_server
+):
+    """Pain rated 7 yesterday, then stopped. Today's form opened (no Pain on it); Pain is
+    tracked again in another tab; the date changed to yesterday and saved: the fetched form's
+    list of rated symptoms (with Pain) replaced this form's, so the server took Pain as left
+    empty and deleted yesterday's 7."""
+    email = sign_up(page)
+    yesterday = (date.fromisoformat(form_today(page)) - timedelta(days=1)).isoformat()
+    post_form(page, "/settings/symptoms", {"name": "Pain"})
+    page.goto(f"/checkin?date={yesterday}")
+    tap_scale(page, "Mood that day", 5)
+    open_more(page)
+    tap_scale(page, "Pain", 7)
+    assert save(page) == yesterday
+    pain = pain_id(live_server, email)
+    post_form(page, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
+    page.goto("/checkin")
+    expect(page.get_by_role("group", name="Pain")).to_have_count(0)
+    other = context.new_page()
+    post_form(other, f"/settings/symptoms/{pain}/restore", {}, form_path="/settings/symptoms")
+    other.close()
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    expect(scale_radio(page, "Mood that day", 5)).to_be_checked()
+    page.get_by_label("Reflection", exact=True).fill("A line added later")
+    assert save(page) == yesterday
+    assert symptom_scores(live_server, email, yesterday) == {"Pain": 7}
+
+
+def test_a_symptom_stopped_elsewhere_keeps_the_rating_given_when_the_date_changes(
+    page, context, live_server
+):
+    """Pain rated 4 on today's form; Pain stopped in another tab; the date changed to an
+    empty day and saved: the rating showed ticked but was dropped without a word."""
+    email = sign_up(page)
+    yesterday = (date.fromisoformat(form_today(page)) - timedelta(days=1)).isoformat()
+    post_form(page, "/settings/symptoms", {"name": "Pain"})
+    pain = pain_id(live_server, email)
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 6)
+    open_more(page)
+    tap_scale(page, "Pain", 4)
+    other = context.new_page()
+    post_form(other, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
+    other.close()
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    expect(scale_radio(page, "Pain", 4)).to_be_checked()
+    assert save(page) == yesterday
+    assert symptom_scores(live_server, email, yesterday) == {"Pain": 4}
+
+
+def test_answers_on_a_form_sent_back_with_a_mistake_stay_when_the_date_changes(page, live_server):
+    """A check-in sent back for its sleep ("7h"), every answer kept; the date then changed to
+    an empty day: the form came back empty, as the sent answers were its defaults, which the
+    script took for the day's own. Corrected and saved, the words were lost."""
+    email = sign_up(page)
+    earlier = (date.fromisoformat(form_today(page)) - timedelta(days=2)).isoformat()
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 5)
+    open_more(page)
+    page.get_by_label("Hours of sleep last night").fill("7h")
+    page.get_by_label("Tags", exact=True).fill("walk")
+    words = "A long reflection I wrote"
+    page.get_by_label("Reflection", exact=True).fill(words)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(page.get_by_text("Enter hours as a number")).to_be_visible()
+    page.get_by_label("Date", exact=True).fill(earlier)
+    expect(page).to_have_url(re.compile(rf"date={earlier}$"))
+    expect(page.locator("#queue-status")).to_contain_text("with what you changed")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
+    expect(page.get_by_label("Tags", exact=True)).to_have_value("walk")
+    expect(scale_radio(page, "Mood that day", 5)).to_be_checked()
+    page.get_by_label("Hours of sleep last night").fill("7")
+    assert save(page) == earlier
+    kept = stored(live_server, email, earlier)
+    assert (kept["mood"], kept["sleep_hours"], kept["tags"], kept["reflection"]) == (
+        5,
+        7,
+        "walk",
+        words,
+    )
