@@ -421,6 +421,13 @@ def save_once(day, form, tracked, key=None, saved_at=None):
     return status, verb, values
 
 
+def repeated(request):
+    """The status of a check-in sent again under the key of an earlier `request`: as the first
+    time for one a newer check-in kept out (its first answer may never have reached the device,
+    which keeps it, with its words, until the person has seen it), else "duplicate"."""
+    return "kept-newer" if request["outcome"] == "kept-newer" else "duplicate"
+
+
 def answer_json(status, day):
     """The JSON answer to a check-in sent by the device's script."""
     response = jsonify(status=status, day=day.isoformat())
@@ -591,7 +598,7 @@ def checkin():
         if problems:
             return refuse(problems)
         if key and (seen := find_request(key)):
-            return answer_sent(seen["day"], "duplicate")
+            return answer_sent(seen["day"], repeated(seen))
         if (other_day := day_changed(form)) is not None:
             # Its answers are another day's: save nothing, show the chosen day's form.
             return reshown(form, tracked, local_today, other_day, day_changed_note)
@@ -600,7 +607,8 @@ def checkin():
         day = timezones.parse_day(form.date.data)
         status, verb, values = save_once(day, form, tracked, key, saved_at)
         if status == "duplicate":  # the same key, sent twice at once
-            return answer_sent(find_request(key)["day"], status)
+            seen = find_request(key)
+            return answer_sent(seen["day"], repeated(seen))
         if status == "changed":  # the day was saved elsewhere since this form was filled
             given = given_back(form, find_checkin(day))
             return reshown(form, tracked, local_today, day, changed_elsewhere_note, given)

@@ -326,6 +326,51 @@ def test_older_queued_check_in_never_overwrites_a_newer_one(
     assert stored_checkins(live_server, email) == newer
 
 
+def test_a_queued_check_in_kept_out_stays_on_the_phone_when_its_first_answer_was_lost(
+    page, context, browser, browser_context_args, live_server
+):
+    """The server kept the newer check-in and answered "kept-newer", but the answer never
+    reached the phone (the connection dropped, or the person moved on to another page). Sent
+    again under the same key, it was answered "duplicate", which the phone took as sent: it
+    dropped the words and said "Sent 1 check-in"."""
+    email = register(page)
+    context.set_offline(True)
+    save_offline(page, 3, reflection="Words written offline that matter to me")
+    time.sleep(1.1)  # stored times have whole seconds
+    other = browser.new_context(**browser_context_args)
+    try:
+        laptop = log_in_on(other, email)
+        tap_scale(laptop, "Mood today", 8)
+        laptop.get_by_role("button", name="Save check-in").tap()
+        expect(laptop).to_have_url(DAY_URL)
+    finally:
+        other.close()
+    newer = stored_checkins(live_server, email)
+
+    answered = []
+
+    def lose_the_answer(route):
+        if route.request.method != "POST":
+            return route.fallback()
+        answered.append(route.fetch().json())  # the server saw it; the phone never hears
+        return route.abort()
+
+    page.route("**/checkin", lose_the_answer)
+    context.set_offline(False)
+    for _ in range(150):  # until the queue has sent it once
+        if answered:
+            break
+        page.wait_for_timeout(100)
+    assert [answer["status"] for answer in answered] == ["kept-newer"]
+    page.unroute("**/checkin")
+    page.goto("/checkin")  # the next page sends what waits again
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept).to_contain_text("not sent. A newer check-in for this day was already saved")
+    expect(kept.locator(".reflection")).to_have_text("Words written offline that matter to me")
+    expect(queue_status(page)).not_to_contain_text("Sent")
+    assert stored_checkins(live_server, email) == newer
+
+
 def test_a_queue_is_only_sent_by_the_person_who_wrote_it(page, context, live_server):
     first = register(page)
     controlled(page)

@@ -403,9 +403,11 @@ def test_older_queued_checkin_keeps_the_newer_entry_untouched(app, client, patie
     assert after == {**before, "self_harm": 1, "updated_at": clock.utcnow_iso()}
     with app.app_context():
         assert list(get_db()["symptom_scores"].rows) == scores
-    # The answer is recorded: sending it again answers the same, still changing nothing.
+    # The answer is recorded: sending it again answers the same, still changing nothing. (It
+    # answered "duplicate", which the device takes as sent: when the first answer was lost on
+    # the way, the phone dropped the words and said "Sent".)
     assert send(client, idempotency_key=KEY, saved_at="2026-01-02T09:59:59Z").json == {
-        "status": "duplicate",
+        "status": "kept-newer",
         "day": DAY,
     }
     assert checkins(app) == [after]
@@ -452,7 +454,7 @@ def test_a_queued_checkin_sent_as_a_json_body_is_checked_the_same(app, client, p
     (before,) = checkins(app)
     body = {"date": DAY, "mood": "2", "reflection": "older", "idempotency_key": KEY,
             "saved_at": "2026-01-02T09:00:00Z"}  # fmt: skip
-    for status in ("kept-newer", "duplicate"):
+    for status in ("kept-newer", "kept-newer"):  # the second as the first: see above
         answer = client.post("/checkin", json=body, headers=JSON)
         assert answer.json == {"status": status, "day": DAY}
     assert checkins(app) == [before]
