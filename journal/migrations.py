@@ -717,6 +717,21 @@ def m036_pending_imports_by_age(db):
     db.execute("create index pending_imports_created on pending_imports (created_at)")
 
 
+@migrations()
+def m037_cascades_and_changes_by_index(db):
+    # Deleting a share link or a symptom (an account's erasure deletes them all) had SQLite
+    # read every share opening or symptom score of the clinic for each one, holding the write
+    # lock for seconds while everyone else's saves waited and failed; a patient's link
+    # openings ("Recent activity") were found the same way. The caseload's "changed since
+    # your review" read each patient's whole history by time of change.
+    db.execute("create index share_openings_link on share_openings (link_id, opened_at)")
+    db.execute("create index symptom_scores_symptom on symptom_scores (symptom_id)")
+    db.execute("create index pending_imports_user on pending_imports (user_id)")
+    db.execute("create index checkins_user_updated on checkins (user_id, updated_at)")
+    db.execute("create index sessions_user_updated on sessions (user_id, updated_at)")
+    db.execute("create index assessments_user_created on assessments (user_id, created_at)")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -698,3 +698,48 @@ def test_the_day_old_import_sweep_finds_imports_by_their_age(app):
             .fetchall()
         )
     assert "pending_imports_created" in str(plan), plan
+
+
+def test_every_foreign_key_is_found_through_an_index(app):
+    """A row deleted (an account erased: its share links, symptoms, parked imports) has SQLite
+    find the rows that refer to it; without an index on the referring column it read the
+    whole table, the clinic's, once per row, holding the write lock for seconds while other
+    people's saves failed."""
+    from journal.db import get_db
+
+    with app.app_context():
+        db = get_db()
+        unindexed = []
+        for table in db.table_names():
+            firsts = {column for column in db[table].pks[:1]}
+            for index in db[table].indexes:
+                firsts.add(index.columns[0])
+            unindexed += [
+                f"{table}.{key.column}"
+                for key in db[table].foreign_keys
+                if key.column not in firsts
+            ]
+    assert unindexed == []
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (
+            "select * from share_openings where link_id = ? and opened_at >= ?",
+            "share_openings_link",
+        ),
+        ("select day from checkins where user_id = ? and updated_at > ?", "checkins_user_updated"),
+        ("select day from sessions where user_id = ? and updated_at > ?", "sessions_user_updated"),
+        (
+            "select day from assessments where user_id = ? and created_at > ?",
+            "assessments_user_created",
+        ),
+    ],
+)
+def test_link_openings_and_changes_since_a_review_are_found_through_an_index(app, query, index):
+    from journal.db import get_db
+
+    with app.app_context():
+        plan = get_db().execute(f"explain query plan {query}", [1, "x"]).fetchall()
+    assert index in str(plan), plan
