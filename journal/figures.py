@@ -496,8 +496,10 @@ def describe_overlay(data, base, used=()):
 
     def shown(change):
         # As the tables show a change: the mood as shown less the baseline as shown, so the
-        # text never reads +3.8 where the table beside it reads +3.7 for the same day.
-        return difference(change + base, base)
+        # text never reads +3.8 where the table beside it reads +3.7 for the same day. The
+        # mood is the mean change plus the baseline, which floats give back a hair off (a mean
+        # of 5.75 as 5.749999999999999, shown 5.7): rounded to nine places first, as written.
+        return difference(round(change + base, 9), base)
 
     day0 = [change for offset, change in data["mean"] if offset == 0]
     if day0:

@@ -834,3 +834,16 @@ def test_since_last_session_is_never_below_zero_after_a_move_west(app, client, p
     assert figures.days_since(date(2026, 1, 2), date(2026, 1, 3)) == 0
     assert figures.days_since(date(2026, 1, 5), date(2026, 1, 3)) == 2
     assert figures.days_since(date(2026, 1, 5), None) is None
+
+
+@pytest.mark.parametrize("after", [(0, 3, 10, 10), (2, 3, 9, 9)])
+def test_the_overlay_text_rounds_a_mean_as_the_mean_it_is(after):
+    """Four sessions ten days apart, each with one check-in the day after, against a baseline
+    of 4/3 (1.3 as shown): both histories' day-1 mean is 5.75, so +4.5 (5.8 less 1.3). The
+    mean of the changes plus the baseline came back as 5.749999999999999 for the first, which
+    read +4.4 beside the other's +4.5."""
+    moods = [(-6, 1), (-4, 1), (-2, 2)]
+    moods += [(10 * n + 1, mood) for n, mood in enumerate(after)]
+    text = overlay_text(moods, [0, 10, 20, 30])
+    assert "against a baseline of 1.3" in text
+    assert "the change was +4.5 on average; the highest mean change was +4.5 on day 1" in text
