@@ -78,6 +78,13 @@ def difference(value, reference, places=1):
     return _signed_text(_decimal(value, places) - _decimal(reference, places))
 
 
+def from_change(change, reference):
+    """The value a `change` from `reference` was taken from, to show it (`difference`): to
+    nine places, as floats give a sum back a hair off (5.75 as 5.749999999999999, which
+    rounds to 5.7)."""
+    return round(change + reference, 9)
+
+
 def rounded_difference(value, reference, places=2):
     """As `difference`, as a float for JSON; None when either is None."""
     if value is None or reference is None:

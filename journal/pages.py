@@ -36,7 +36,11 @@ def init_app(app):
 
     # Globals rather than a context processor: imported macros see globals, not context.
     app.jinja_env.globals.update(
-        crisis=crisis, described=described, difference=numbers.difference, sent_back=sent_back
+        crisis=crisis,
+        described=described,
+        difference=numbers.difference,
+        from_change=numbers.from_change,
+        sent_back=sent_back,
     )
     app.jinja_env.filters.update(
         figure=numbers.figure,

@@ -847,3 +847,18 @@ def test_the_overlay_text_rounds_a_mean_as_the_mean_it_is(after):
     text = overlay_text(moods, [0, 10, 20, 30])
     assert "against a baseline of 1.3" in text
     assert "the change was +4.5 on average; the highest mean change was +4.5 on day 1" in text
+
+
+def test_a_sessions_peak_change_is_shown_from_the_peak_as_it_is():
+    """A peak of 5.75 hours of sleep against a baseline of 4/3 hours: the change plus the
+    baseline gave 5.749999999999999 back, +4.4 on the session's page and 4.41 in the JSON,
+    where the window's own figures read 5.8 and 1.3."""
+    from journal import figures, session_record
+
+    base = 4 / 3
+    peak = sum(value - base for value in (0, 3, 10, 10)) / 4  # a mean of 5.75, less base
+    assert peak + base != 5.75  # the float slip this is about
+    row = {"pre_level": None, "window_mean": 5.75, "change": 5.75 - base, "peak_change": peak,
+           "peak_day": 1, "days_above_baseline": 1, "n_checkins": 4}  # fmt: skip
+    assert figures.json_figures(row, base)["peak_change"] == 4.42  # 5.75 less 1.33
+    assert session_record.figure_text(row, base)["peak_change"] == "+4.5 on day 1"
