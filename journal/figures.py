@@ -592,15 +592,15 @@ def describe_lift(data, base, open_at=None):
 # row elsewhere), so that shared, read-only views draw exactly what the patient sees.
 
 
-def resolve_metric(person, name, shared=False):
+def resolve_metric(person, name, shared=False, seen=None):
     """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown.
 
     A symptom is a metric only where the viewer may see it (`access.symptom_seen`: never in
-    a shared view, a link or the caseload).
+    a shared view, a link or the caseload); `seen`: the view's `access.symptoms_seen`, read.
     """
     if name in BUILTIN_METRICS:
         return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
-    symptom = access.symptom_seen(person, name, shared)
+    symptom = access.symptom_seen(person, name, shared, seen)
     if symptom is None:
         abort(400, description="That is not a symptom tracked here.")
     return symptom["id"], symptom["name"], 10
@@ -1048,7 +1048,8 @@ def view_context(person, args, shared=False):
     """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
     days = args.get("days", "90")
     metric_name = args.get("metric", "mood")
-    metric, label, y_max = resolve_metric(person, metric_name, shared)
+    seen = access.symptoms_seen(person, shared)  # the metrics offered; read once
+    metric, label, y_max = resolve_metric(person, metric_name, shared, seen)
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
     # The range reaches a day after today that the person has lived (an entry saved before a
@@ -1086,8 +1087,7 @@ def view_context(person, args, shared=False):
         "ranges": list(RANGES),
         "metric": metric_name,
         "metric_label": label,
-        "metrics": list(BUILTIN_METRICS)
-        + [symptom["name"] for symptom in access.symptoms_seen(person, shared)],
+        "metrics": list(BUILTIN_METRICS) + [symptom["name"] for symptom in seen],
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9, end),

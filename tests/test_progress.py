@@ -862,3 +862,14 @@ def test_a_sessions_peak_change_is_shown_from_the_peak_as_it_is():
            "peak_day": 1, "days_above_baseline": 1, "n_checkins": 4}  # fmt: skip
     assert figures.json_figures(row, base)["peak_change"] == 4.42  # 5.75 less 1.33
     assert session_record.figure_text(row, base)["peak_change"] == "+4.5 on day 1"
+
+
+def test_the_progress_page_of_a_symptom_reads_the_symptoms_once(app, client, patient):
+    """The symptom chosen as the metric was looked up by reading every symptom, which the
+    list of metrics then read again."""
+    client.post("/settings/symptoms", data={"name": "Pain"})
+    checkin(client, 1, 5)
+    with traced(app) as statements:
+        assert client.get("/progress?metric=pain").status_code == 200
+    assert [s for s in statements if 'from "symptoms"' in s or "from symptoms" in s] != []
+    assert asked_twice(statements) == []

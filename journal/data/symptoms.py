@@ -20,8 +20,13 @@ def find_by_name(db, user_id, name):
     """The person's symptom called `name` in any case, or None. Compared in Python: the
     column's NOCASE folds only ASCII letters ("Übelkeit" and "übelkeit" would differ), and a
     person tracks a handful of symptoms."""
+    return named(every(db, user_id), name)
+
+
+def named(symptoms, name):
+    """The symptom called `name` in any case among `symptoms` (rows of `every`), or None."""
     wanted = name.casefold()
-    return next((row for row in every(db, user_id) if row["name"].casefold() == wanted), None)
+    return next((row for row in symptoms if row["name"].casefold() == wanted), None)
 
 
 def add(db, user_id, name, now):
