@@ -45,6 +45,7 @@ from .rules import (
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
     RESPONSE_MIN_BASELINE,
+    ROLLING_DAYS,
 )
 from .timezones import day_text
 
@@ -287,7 +288,13 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
     """Keyword arguments for charts.mood_timeline."""
     return {
         "points": in_range(points, start, end),
-        "rolling": in_range(windows.rolling_mean(points), start, end),
+        # Each day's average reaches ROLLING_DAYS back: from the days it needs, not the
+        # whole history (ten years of it for a chart of 30 days).
+        "rolling": in_range(
+            windows.rolling_mean(in_range(points, start - timedelta(ROLLING_DAYS - 1), end)),
+            start,
+            end,
+        ),
         # Sessions shortly before the range are included: their windows reach into it.
         "sessions": [
             (date.fromisoformat(s["day"]), f"#{s['number']}")

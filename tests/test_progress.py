@@ -11,7 +11,7 @@ from conftest import asked_twice, traced
 from factories import DAY_AHEAD, TODAY, share_link
 from matplotlib.image import imread
 
-from journal import figures, joined
+from journal import figures, joined, windows
 from journal.db import get_db
 from journal.figures import describe_timeline, heatmap, timeline_data
 
@@ -873,3 +873,24 @@ def test_the_progress_page_of_a_symptom_reads_the_symptoms_once(app, client, pat
         assert client.get("/progress?metric=pain").status_code == 200
     assert [s for s in statements if 'from "symptoms"' in s or "from symptoms" in s] != []
     assert asked_twice(statements) == []
+
+
+def test_the_timelines_average_reads_only_the_days_it_needs_and_is_the_same():
+    """Each day's 7-day average reads from 6 days before the range on, not the whole history;
+    the averages drawn are those of the whole history, edges and gaps included."""
+    import random
+
+    rng = random.Random(7)
+    first = date(2016, 1, 1)
+    points = [
+        (first + timedelta(days=offset), rng.randint(0, 10))
+        for offset in range(3650)
+        if rng.random() < 0.7
+    ]
+    points += [(points[100][0], 3)]  # two values on one date
+    for start_offset, length in [(3620, 30), (3560, 90), (0, 30), (1000, 1), (3650, 30)]:
+        start = first + timedelta(days=start_offset)
+        end = start + timedelta(days=length)
+        data = figures.timeline_data(points, [], 7, start, end, "Mood", 10)
+        whole = [(d, v) for d, v in windows.rolling_mean(points) if start <= d <= end]
+        assert data["rolling"] == whole
