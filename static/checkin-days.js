@@ -2,6 +2,7 @@
 // day, with its saved answers or an empty form (and its heading and mood question), never
 // the answers of the day it was filled with. What the person gave here (changed, and not
 // left empty) stays on top; the server does the same without script.
+import { sessionFrom } from "./checkin-sync.js";
 import { labelOf, showReplaced } from "./replaced-words.js";
 import { dayLabel, say } from "./status.js";
 
@@ -73,6 +74,8 @@ export function openingDays(form) {
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       fresh = page.querySelector("form.checkin");
       if (!fresh || date.value !== day) return; // signed out meanwhile, or changed again
+      // Someone else signed in meanwhile (in another tab): their day is not this form's.
+      if (sessionFrom(page)?.owner !== sessionFrom(document)?.owner) return;
       // The mood question is worded already (askAbout, when the date changed).
       for (const id of ["checkin-title", "day-note"]) {
         const here = document.getElementById(id);

@@ -621,3 +621,31 @@ def test_answers_on_a_form_sent_back_with_a_mistake_stay_when_the_date_changes(p
         "walk",
         words,
     )
+
+
+def test_a_form_left_open_by_someone_who_signed_out_never_loads_the_next_persons_day(
+    page, context, live_server
+):
+    """Person 1's check-in open with words typed; in another tab they sign out and person 2
+    signs in and saves yesterday. Changing the date in person 1's tab filled it with person
+    2's words and tags."""
+    sign_up(page)
+    yesterday = (date.fromisoformat(form_today(page)) - timedelta(days=1)).isoformat()
+    page.get_by_label("Reflection", exact=True).fill("Person one's words")
+    other = context.new_page()
+    other.goto("/checkin")
+    other.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(other).to_have_url(re.compile(r"/auth/login"))
+    second = sign_up(other)
+    post_form(
+        other,
+        "/checkin",
+        {"date": yesterday, "mood": "4", "tags": "theirs", "reflection": "Person two's words"},
+        form_path="/checkin",
+    )
+    assert stored(live_server, second, yesterday)["reflection"] == "Person two's words"
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    page.wait_for_timeout(1500)  # time for the day's form to come, were it taken
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Person one's words")
+    expect(page.get_by_label("Tags", exact=True)).to_have_value("")
+    expect(page.get_by_text("Person two's words")).to_have_count(0)
