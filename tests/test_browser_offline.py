@@ -5,6 +5,7 @@ conftest.py. The service worker needs a secure context; http://127.0.0.1 counts 
 What reached the server is read straight from its database file, read-only.
 """
 
+import json
 import re
 import sqlite3
 import time
@@ -813,3 +814,23 @@ def test_saving_on_a_page_whose_sign_in_ended_keeps_it_for_its_writer(
     assert stored_checkins(live_server, email) == []
     if other:
         assert stored_checkins(live_server, other) == []
+
+
+def test_a_first_visit_downloads_the_shell_once(page, live_server):
+    """The service worker's install asked for every file of the shell again bypassing the
+    HTTP cache, so a newcomer's first visit downloaded the shell twice (about 150 KB, seconds
+    on a slow connection). It now asks for the static files the page has just loaded with
+    their ETag: 304s."""
+    start = live_server.log.stat().st_size
+    page.goto("/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    with open(live_server.log, "rb") as log:
+        log.seek(start)
+        lines = [json.loads(line) for line in log if line.startswith(b"{")]
+    statuses = {}
+    for line in lines:
+        if line.get("message") == "request":
+            statuses.setdefault(line["path"], []).append(line["status"])
+    for path in ("/static/style.css", "/static/app.js", "/static/checkin-form.js"):
+        assert sorted(statuses[path]) == [200, 304], (path, statuses[path])
+    assert statuses["/offline"] == [200]

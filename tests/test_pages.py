@@ -197,3 +197,13 @@ def test_the_limits_shown_are_the_apps_own(tmp_path):
     assert "The limit is 1 MB per page" in too_large.text
     form = client.get("/import").text
     assert "Up to 1 MB and 5,000 rows." in form and "2 MB" not in form
+
+
+def test_a_visitors_pages_ask_for_the_scripts_modules_only_once_signed_in(client, auth):
+    """On a slow first visit the modules preloaded beside the style sheet took the line from
+    it: the landing page showed a second and a half later. A signed-out page lets app.js find
+    them; a signed-in page (the service worker has them) asks for them all at once."""
+    for path in ("/", "/auth/login", "/auth/register", "/help"):
+        assert 'rel="modulepreload"' not in client.get(path).text, path
+    auth.register()
+    assert client.get("/checkin").text.count('rel="modulepreload"') >= 10
