@@ -13,7 +13,7 @@ import { cleanUpOnLeaving } from "./sign-out.js";
 import { noteWhoIsSignedIn } from "./signed-in.js";
 
 for (const start of [
-  enhancePage, // time zone, tag suggestions, character count, copy buttons, crisis focus
+  enhancePage, // time zone, tags, character count, copy buttons, the focus a page starts on
   noteWhoIsSignedIn, // the device's note of the patient signed in, for the offline page
   cleanUpOnLeaving, // log-out and erased account: nothing of the person stays here
   startCheckinForm, // the check-in page: its form sent by script, the check-ins kept here

@@ -120,6 +120,30 @@ export function enhancePage() {
     crisis.focus({ preventScroll: true });
     crisis.scrollIntoView({ block: "start" });
   }
+
+  // What the person just did, on the page that follows (`data-result`): its message ("Settings
+  // saved.", in a status region, which a screen reader reads only when it changes, not when the
+  // page opens with it) or what is shown only this once (a new link, recovery codes). The focus
+  // starts there, as on GOV.UK's success banner, so it is read first; unless it is somewhere
+  // already (the error summary, crisis resources, a field the person is in or one that asks
+  // for it) or the address points at a part of the page.
+  const result = document.querySelector("main [data-result]");
+  const focused = document.activeElement && document.activeElement !== document.body;
+  if (result && !focused && !pointedAt() && !document.querySelector("[autofocus]")) {
+    result.tabIndex = -1;
+    result.focus({ preventScroll: true });
+    result.scrollIntoView({ block: "nearest" });
+  }
+}
+
+// The part of the page the address's #fragment points at, if any.
+function pointedAt() {
+  if (location.hash.length < 2) return null;
+  try {
+    return document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  } catch {
+    return null; // a malformed fragment (%zz) points at nothing
+  }
 }
 
 // Writing is activity: while someone types a long reflection, tell the server now and then

@@ -57,6 +57,7 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
     page.get_by_label("Your password").fill(PASSWORD)  # the admin's own, asked again
     page.get_by_role("button", name="Make a password-reset link").tap()
     expect(page.get_by_label("Link")).to_have_value(re.compile(r"/auth/reset/"))
+    expect(page.locator("section.new-link")).to_be_focused()  # shown only now: read first
     looks_right(page, "reset link", found)
 
     page.goto("/admin/invitations")
@@ -64,6 +65,7 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
     page.get_by_role("button", name="Make an invitation link").tap()
     link = page.get_by_label("Link").input_value()
     assert "/auth/invite/" in link
+    expect(page.locator("section.new-link")).to_be_focused()
     looks_right(page, "new invitation", found)
 
     doc = browser.new_context(**browser_context_args).new_page()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import sign_up
+from test_browser import save, sign_up, tap_scale
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +102,124 @@ def test_a_short_form_sent_back_takes_the_focus_to_its_mistake(page):
         expect(wrong).to_be_focused()
         error = page.locator("main .field.has-error .error").first
         assert in_view(page, wrong) and in_view(page, error), path
+
+
+# The page after something done: its message, or what is shown only once, is read first -----
+
+IN_MAIN = "document.querySelector('main').contains(document.activeElement)"
+
+
+def add_a_symptom(page, name):
+    page.goto("/settings/symptoms")
+    page.get_by_label("Symptom to track", exact=True).fill(name)
+    page.get_by_role("button", name="Add to my check-in").tap()
+
+
+def leave_a_message(page, name="Rumination"):
+    """Add a symptom by a request of the browser's own that stops at the redirect: its
+    message waits for the next page opened, whatever it is. Returns the message."""
+    html = page.request.get("/settings/symptoms").text()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    fields = {"csrf_token": token, "name": name}
+    response = page.request.post("/settings/symptoms", form=fields, max_redirects=0)
+    assert response.status == 302, response.status
+    return f"{name} is now on your check-in form."
+
+
+ACTIONS = {
+    "check-in saved": (
+        lambda page: (tap_scale(page, "Mood today", 6), save(page)),
+        re.compile(r"^Saved your check-in for "),
+    ),
+    "symptom added": (
+        lambda page: add_a_symptom(page, "Rumination"),
+        "Rumination is now on your check-in form.",
+    ),
+    "settings saved": (
+        lambda page: (
+            page.goto("/settings"),
+            page.get_by_role("button", name="Save settings").tap(),
+        ),
+        "Settings saved.",
+    ),
+    "logged out": (
+        lambda page: page.get_by_role("button", name="Log out").tap(),
+        "You are logged out.",
+    ),
+}
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_message_after_an_action_takes_the_focus(page, action):
+    """Every message after a redirect ("Settings saved.") is a status region already there
+    when the page opens, which a screen reader does not read (it reads a region's changes):
+    nothing was said, and the focus began at the skip link. The message takes the focus, so
+    it is read first, and Tab goes on from it into the page."""
+    sign_up(page)
+    do, said = ACTIONS[action]
+    do(page)
+    message = page.locator("main .flash")
+    expect(message).to_have_text(said)
+    expect(message).to_be_focused()
+    expect(page.locator(":focus")).to_have_text(said)
+    page.keyboard.press("Tab")
+    assert page.evaluate(IN_MAIN), page.evaluate("document.activeElement.outerHTML")
+
+
+SHOWN_ONCE = {
+    "new share link": (
+        "/share",
+        lambda page: (
+            page.get_by_label("Who is this link for?").fill("Dr. Rivera"),
+            page.get_by_role("button", name="Make a link").tap(),
+        ),
+        "Your link for Dr. Rivera",
+    ),
+    "new calendar link": (
+        "/settings/reminders",
+        lambda page: page.get_by_role("button", name="Make my calendar link").tap(),
+        "Your calendar link",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", SHOWN_ONCE)
+def test_a_link_shown_only_once_takes_the_focus(page, what):
+    """A new share or calendar link, shown on the page that answers the form and never again,
+    began a screen reader's reading at the top of the page like any other: its section takes
+    the focus, its heading on screen."""
+    sign_up(page)
+    path, do, heading = SHOWN_ONCE[what]
+    page.goto(path)
+    do(page)
+    section = page.locator("main section.new-link")
+    expect(section.get_by_role("heading", name=heading)).to_be_visible()
+    expect(section).to_be_focused()
+    expect(section.locator("h2")).to_be_in_viewport(ratio=1)
+
+
+def test_mistakes_and_crisis_resources_keep_the_focus_before_a_message(page):
+    """The error summary and crisis resources come first: a message on the same page leaves
+    the focus on them."""
+    sign_up(page)
+    tap_scale(page, "Mood today", 1)
+    save(page)
+    expect(page.locator("main .flash")).to_contain_text("Saved your check-in for")
+    expect(page.locator("#crisis-resources")).to_be_focused()
+
+    page.goto("/sessions/new")
+    said = leave_a_message(page)  # shown on the next page: the form sent back
+    page.get_by_role("button", name="Save session").click()
+    expect(page.locator("main .flash")).to_have_text(said)
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
+def test_a_message_leaves_the_focus_where_the_address_points(page):
+    """An address with a #fragment (/settings#pw) opens at that part of the page: a message
+    there does not take the focus back to the top."""
+    sign_up(page)
+    said = leave_a_message(page)
+    page.goto("/settings#pw")
+    expect(page.locator("main .flash")).to_have_text(said)
+    assert page.evaluate("document.activeElement === document.body")
+    expect(page.locator("#pw")).to_be_in_viewport()

@@ -45,6 +45,8 @@ def test_set_up_two_factor_and_sign_in_with_a_code(page):
     page.get_by_role("button", name="Turn two-factor sign-in on").tap()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+    # Shown only now: a screen reader starts there (it began at the top of the page).
+    expect(page.locator("section:has(> #codes-heading)")).to_be_focused()
     looks_right(page, "recovery codes", found)
 
     page.get_by_role("button", name="Log out").tap()
