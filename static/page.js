@@ -1,4 +1,5 @@
 // The page's general bits: small conveniences on any page, each independent of the others.
+import { say, statusLine } from "./status.js";
 
 export function enhancePage() {
   // Registration: pick the browser's own time zone (the select stays there to correct it).
@@ -8,19 +9,23 @@ export function enhancePage() {
     if (detected && [...zone.options].some((o) => o.value === detected)) zone.value = detected;
   }
 
-  // Tags: tap a suggestion to add it to the comma-separated field.
+  // Tags: tap a suggestion to add it to the comma-separated field, and hear that it was added
+  // (or was there already): the field, elsewhere on the page, changes without a word.
   for (const box of document.querySelectorAll(".suggestions[data-for]")) {
     const input = document.getElementById(box.dataset.for);
     if (!input) continue;
     box.hidden = false;
+    statusLine(box);
+    const name = input.labels[0]?.textContent.trim() || "the field";
     box.addEventListener("click", (event) => {
       const chip = event.target.closest("button[data-tag]");
       if (!chip) return;
+      const tag = chip.dataset.tag;
       const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
-      if (!tags.some((t) => t.toLowerCase() === chip.dataset.tag.toLowerCase())) {
-        tags.push(chip.dataset.tag);
-      }
+      const there = tags.some((t) => t.toLowerCase() === tag.toLowerCase());
+      if (!there) tags.push(tag);
       input.value = tags.join(", ");
+      say(there ? `“${tag}” is in ${name} already.` : `Added “${tag}” to ${name}.`);
     });
   }
 

@@ -3,15 +3,19 @@
 
 let line = null;
 
-// The status line: the page's own (the offline page has one), or a new one atop <main>.
-export function statusLine() {
+// The status line: the page's own (the offline page has one), or a new one atop <main> or, for
+// a control that will say what it did, just after `near`, where the eye is. A screen reader
+// reads a status region's changes only once it knows the region: a control that will speak
+// asks for the line as the page opens, not when it has something to say.
+export function statusLine(near = null) {
   line ||= document.getElementById("queue-status");
   if (!line) {
     line = document.createElement("p");
     line.id = "queue-status";
     line.className = "queue-status";
     line.setAttribute("role", "status");
-    document.getElementById("main").prepend(line);
+    if (near) near.after(line);
+    else document.getElementById("main").prepend(line);
   }
   return line;
 }

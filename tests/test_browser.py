@@ -418,6 +418,30 @@ def test_check_in_by_touch_shows_the_entry(page):
     assert dialogs == []
 
 
+def test_a_tag_suggestion_says_what_it_did(page):
+    """A tapped suggestion changed the Tags field without a word, and one already there did
+    nothing without a word: a screen reader heard neither. The page's status line says which,
+    on the check-in and on an edit (where the line sits just below the suggestions)."""
+    sign_up(page)
+    day = check_in(page, mood=6, tags="calm")
+    for path in ("/checkin", f"/entries/{day}/edit"):
+        page.goto(path)
+        status = page.locator("#queue-status")
+        expect(status).to_have_attribute("role", "status")
+        expect(status).to_have_text("")  # there before anything is said, so it is read
+        tags = page.get_by_label("Tags", exact=True)
+        tags.fill("calm")
+        page.get_by_role("button", name="exercise", exact=True).tap()
+        expect(tags).to_have_value("calm, exercise")
+        expect(status).to_have_text("Added “exercise” to Tags.")
+        page.get_by_role("button", name="calm", exact=True).tap()
+        expect(tags).to_have_value("calm, exercise")
+        expect(status).to_have_text("“calm” is in Tags already.")
+    assert page.evaluate("document.querySelector('.suggestions').nextElementSibling.id") == (
+        "queue-status"
+    )
+
+
 # 3. History ---------------------------------------------------------------------------------
 
 
