@@ -46,18 +46,31 @@ export function enhancePage() {
   }
 
   // Copy buttons: <button data-copy="id-of-input"> copies that input's value; without
-  // script the input is there to select by hand.
+  // script the input is there to select by hand. The copy is said through the status line (a
+  // button's new label is not reliably read) and the button reads "Copied" for a few
+  // seconds, then is ready to copy again.
   for (const button of document.querySelectorAll("button[data-copy]")) {
     const source = document.getElementById(button.dataset.copy);
     if (!source || !navigator.clipboard) continue;
     button.hidden = false;
+    statusLine(button);
+    const label = button.textContent;
+    const what = source.labels[0]?.textContent.trim() || "Link";
+    let timer = 0;
     button.addEventListener("click", async () => {
       try {
         await navigator.clipboard.writeText(source.value);
-        button.textContent = "Copied";
       } catch {
         source.select();
+        say(`Not copied: the ${what.toLowerCase()} is selected, to copy by hand.`);
+        return;
       }
+      button.textContent = "Copied";
+      say(`${what} copied.`);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        button.textContent = label;
+      }, 4000);
     });
   }
 

@@ -1076,6 +1076,31 @@ def test_reloading_the_new_link_page_makes_no_second_link(page):
     expect(page.locator(".share-links li")).to_have_count(1)
 
 
+NEW_LINKS = [("/share", "Make a link"), ("/settings/reminders", "Make my calendar link")]
+
+
+@pytest.mark.parametrize(("path", "button"), NEW_LINKS)
+def test_the_copy_button_says_the_link_is_copied(page, path, button):
+    """ "Copy link" only changed its own text to "Copied", which a screen reader does not
+    read out, and kept it for good. The status line says "Link copied."; the button is
+    "Copy link" again a few seconds later."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_up(page)
+    page.goto(path)
+    if path == "/share":
+        page.get_by_label("Who is this link for?").fill("Dr. Rivera")
+    page.get_by_role("button", name=button).tap()
+    link = page.get_by_label("Link", exact=True).input_value()
+    status = page.locator("#queue-status")
+    expect(status).to_have_text("")  # there before anything is said, so it is read
+    copy = page.get_by_role("button", name="Copy link")
+    copy.tap()
+    expect(status).to_have_text("Link copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    expect(page.locator("button[data-copy]")).to_have_text("Copied")
+    expect(page.locator("button[data-copy]")).to_have_text("Copy link", timeout=8000)
+
+
 # Dark mode, everywhere a patient and a therapist go ---------------------------------------
 
 LONG_NAME = "Alexandra Konstantinopoulou-Wright Featherstonehaugh-Vandenberghe"
