@@ -5,21 +5,46 @@ import { checkinQueue } from "./checkin-store.js";
 import { listen, sync } from "./checkin-sync.js";
 import { describeOffline, onOfflinePage } from "./offline-page.js";
 import { signedIn } from "./signed-in.js";
-import { askToLogIn, say, sentText, waitingText } from "./status.js";
+import { askToLogIn, notSentText, say, sentText, statusLine, waitingText } from "./status.js";
+
+// What a sync did with the check-ins it sent: those that reached the server, and those kept
+// out (a newer one for that day, or refused), which wait on the check-in page to be read and
+// dismissed: told on whatever page the person is on, in place of "waiting to send".
+function tellSent(sent, keptOut) {
+  const parts = [];
+  if (sent) parts.push(sentText(sent));
+  if (keptOut.length) parts.push(notSentText(keptOut));
+  say(parts.join(" "));
+  if (!keptOut.length) return;
+  const one = keptOut.length === 1;
+  if (onCheckinPage()) {
+    statusLine().append(
+      one ? " It is listed below, with its words." : " They are listed below, with their words.",
+    );
+  } else {
+    const link = document.createElement("a");
+    link.href = "/checkin";
+    link.textContent = "Open the check-in page";
+    statusLine().append(" ", link, ` to see ${one ? "it" : "them"}.`);
+  }
+}
 
 export function startQueue() {
-  listen(async ({ sent, signedOut, waiting }) => {
+  listen(async ({ sent, keptOut, signedOut, waiting }) => {
     // A page (or the script's own request) seen signed out: the offline page's form is no
     // longer offered for the person who was (a password changed elsewhere ends it at once).
     if (signedOut) signedIn.clear();
     await showKept();
     if (onOfflinePage()) await describeOffline(sent);
-    else if (signedOut) askToLogIn(sent ? sentText(sent) : waitingText(waiting), waiting);
-    else if (sent) say(sentText(sent));
+    else if (signedOut) {
+      const told = [sent ? sentText(sent) : waitingText(waiting)];
+      if (keptOut.length) told.push(notSentText(keptOut));
+      askToLogIn(told.join(" "), waiting);
+    } else if (sent || keptOut.length) tellSent(sent, keptOut);
   });
 
   if (!onOfflinePage() && !onCheckinPage()) {
-    // Any other page: say so only when something was waiting and has now been sent.
+    // Any other page: a status line only when something waits, to say what became of it.
     checkinQueue
       .all()
       .then((entries) => {

@@ -14,11 +14,17 @@ const RETRY_MS = 30_000;
 // Form fields that are the form's own, not the check-in's: never kept with it.
 export const NOT_SENT = new Set(["csrf_token", "idempotency_key", "saved_at"]);
 
-// What one sync found. `sent`: how many check-ins reached the server. `signedOut`: check-ins
-// still wait here and their writer is signed out (the server asked for a log-in), so they
-// wait for that person to log in again; `waiting` then counts them. Offline, or when nothing
-// was asked, `signedOut` is false.
-const NOTHING_FOUND = Object.freeze({ sent: 0, signedOut: false, waiting: 0 });
+// What one sync found. `sent`: how many check-ins reached the server. `keptOut`: the entries
+// it sent that the server did not apply (a newer check-in for that day, or refused), now kept
+// here until dismissed. `signedOut`: check-ins still wait here and their writer is signed out
+// (the server asked for a log-in), so they wait for that person to log in again; `waiting`
+// then counts them. Offline, or when nothing was asked, `signedOut` is false.
+const NOTHING_FOUND = Object.freeze({
+  sent: 0,
+  keptOut: Object.freeze([]),
+  signedOut: false,
+  waiting: 0,
+});
 
 let retryTimer = null;
 let syncing = null;
@@ -123,9 +129,14 @@ async function syncOnce() {
   }
   if (!session) {
     // Nobody is signed in: sent once the same person signs in again.
-    return { sent: 0, signedOut: true, waiting: waiting.length };
+    return { ...NOTHING_FOUND, signedOut: true, waiting: waiting.length };
   }
   let sent = 0;
+  const keptOut = [];
+  const keepOut = async (entry) => {
+    await checkinQueue.put(entry);
+    keptOut.push(entry);
+  };
   // Oldest written first, as they would have been saved online: two of one day are then
   // added together in order, the later one last.
   const mine = waiting.filter((e) => e.owner === session.owner);
@@ -148,16 +159,16 @@ async function syncOnce() {
       await checkinQueue.remove(entry.key);
       sent += 1;
     } else if (answer.status === "kept-newer") {
-      await checkinQueue.put({ ...entry, state: "kept-newer" });
+      await keepOut({ ...entry, state: "kept-newer" });
     } else if (response.status === 413 || (response.status === 400 && !errors.csrf_token)) {
       const message = messagesOf(errors) || "It was too large to send.";
-      await checkinQueue.put({ ...entry, state: "refused", message });
+      await keepOut({ ...entry, state: "refused", message });
     } else if (session.gone) {
       // Its writer's sign-in ended (idle, logged out or password changed elsewhere) since
       // this page was loaded: it waits for them to log in again, and they are told.
       if (session.gone === "signed-out") {
         const left = (await checkinQueue.all()).filter(isWaiting).length;
-        if (left) return { sent, signedOut: true, waiting: left };
+        if (left) return { sent, keptOut, signedOut: true, waiting: left };
       }
       break;
     } else {
@@ -165,7 +176,7 @@ async function syncOnce() {
       break;
     }
   }
-  return { ...NOTHING_FOUND, sent };
+  return { ...NOTHING_FOUND, sent, keptOut };
 }
 
 // One sync at a time in this tab; navigator.locks keeps other tabs out while it runs.

@@ -50,8 +50,34 @@ export function dayLabel(day) {
 }
 
 const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));
+const listOf = (words) => new Intl.ListFormat("en-GB", { type: "conjunction" }).format(words);
+// The days of `entries`, each once ("Mon 7 Dec and Tue 8 Dec").
+const daysOf = (entries) =>
+  [...new Set(entries.map((e) => e.day).filter(Boolean))].map(dayLabel);
+const forDays = (days) => (days.length ? ` for ${listOf(days)}` : "");
 
 export const sentText = (n) => `Sent ${plural(n, "1 check-in", "# check-ins")} saved on this device.`;
 
 export const waitingText = (n) =>
   `${plural(n, "1 check-in is", "# check-ins are")} saved on this device, waiting to send.`;
+
+// Check-ins a sync kept out (`keptOut`, entries of checkin-store.js): a newer one for that day
+// was already saved, or the server could not take it as written. They stay on this device,
+// listed on the check-in page with their words, until dismissed.
+export function notSentText(keptOut) {
+  const newer = daysOf(keptOut.filter((e) => e.state === "kept-newer"));
+  const refused = keptOut.filter((e) => e.state !== "kept-newer");
+  const why = [];
+  if (keptOut.length > refused.length) {
+    const one = newer.length <= 1;
+    const them = one ? "a newer check-in" : "newer check-ins";
+    why.push(`${them}${forDays(newer)} ${one ? "was" : "were"} already saved`);
+  }
+  if (refused.length) {
+    const them = plural(refused.length, "the check-in", "the check-ins");
+    why.push(`${them}${forDays(daysOf(refused))} could not be saved as written`);
+  }
+  const n = keptOut.length;
+  const them = `${plural(n, "1 check-in", "# check-ins")} saved on this device`;
+  return `${them} ${n === 1 ? "was" : "were"} not sent: ${why.join("; ")}.`;
+}

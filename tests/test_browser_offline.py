@@ -327,6 +327,63 @@ def test_older_queued_check_in_never_overwrites_a_newer_one(
     assert stored_checkins(live_server, email) == newer
 
 
+def kept_out_by_a_newer_one(page, browser, browser_context_args, email, moods=(3,)):
+    """Save a check-in of each of `moods` on `page`, offline, then a newer one for the same
+    day from a second device: sent later, they are kept out ("kept-newer")."""
+    for mood in moods:
+        save_offline(page, mood, reflection=f"Older words, mood {mood}")
+    time.sleep(1.1)  # stored times have whole seconds
+    other = browser.new_context(**browser_context_args)
+    try:
+        laptop = log_in_on(other, email)
+        tap_scale(laptop, "Mood today", 8)
+        laptop.get_by_role("button", name="Save check-in").tap()
+        expect(laptop).to_have_url(DAY_URL)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("where", ["/checkin", "/entries"])
+def test_a_queued_check_in_kept_out_is_told_on_the_page_the_person_is_on(
+    page, context, browser, browser_context_args, live_server, where
+):
+    """The list on the check-in page changed to "not sent", while the status line went on
+    saying "waiting to send"; on any other page nothing was said at all."""
+    email = register(page)
+    context.set_offline(True)
+    day = page.get_by_label("Date", exact=True).input_value()
+    kept_out_by_a_newer_one(page, browser, browser_context_args, email)
+    if where == "/checkin":
+        context.set_offline(False)
+    else:
+        # Back online on another page: the check-in page's own attempt does not get through.
+        page.route(
+            "**/checkin", lambda r: r.abort() if r.request.method == "POST" else r.fallback()
+        )
+        with page.expect_event("requestfailed", lambda r: r.method == "POST"):
+            context.set_offline(False)
+        page.unroute("**/checkin")
+        page.goto(where)
+    label = page.evaluate(
+        "d => new Date(d + 'T12:00:00').toLocaleDateString('en-GB',"
+        " { weekday: 'short', day: 'numeric', month: 'short' })",
+        day,
+    )
+    status = queue_status(page)
+    expect(status).to_contain_text(
+        f"1 check-in saved on this device was not sent: a newer check-in for {label} was"
+        " already saved."
+    )
+    expect(status).not_to_contain_text("waiting to send")
+    if where == "/checkin":
+        expect(status).to_contain_text("It is listed below, with its words.")
+    else:
+        status.get_by_role("link", name="Open the check-in page").tap()
+        kept = page.get_by_role("region", name="Check-ins on this device")
+        expect(kept).to_contain_text("not sent. A newer check-in for this day was already saved")
+    assert [e["state"] for e in queued(page)] == ["kept-newer"]
+
+
 def test_a_queued_check_in_kept_out_stays_on_the_phone_when_its_first_answer_was_lost(
     page, context, browser, browser_context_args, live_server
 ):
