@@ -7,7 +7,7 @@ import { checkinQueue } from "./checkin-store.js";
 import { NOT_SENT, newKey, retryLater, send, sessionFrom } from "./checkin-sync.js";
 import { drafts } from "./drafts.js";
 import { signedIn } from "./signed-in.js";
-import { dayLabel, say, statusLine } from "./status.js";
+import { dayLabel, focusStatus, say, statusLine } from "./status.js";
 
 // The check-in page's sign-in: the person's queue tag and the form's token (null elsewhere).
 let session = null;
@@ -100,13 +100,16 @@ export function startCheckinForm() {
       .filter(([name]) => !NOT_SENT.has(name))
       .map(([name, value]) => [name, String(value)]);
 
+  // Kept on the device, or not (it says why): either way the status line says so and takes
+  // the focus, which the Save button, disabled while saving, has lost.
   async function keep(fields, note) {
-    if (!(await keepOnDevice(session.owner, key.value, fields, form))) return;
-    key.value = newKey(); // the next save is a new check-in
-    form.reset();
-    await showKept();
-    say(`Saved on this device, waiting to send. ${note}`, needsHelp(fields, form));
-    statusLine().scrollIntoView({ block: "center" });
+    if (await keepOnDevice(session.owner, key.value, fields, form)) {
+      key.value = newKey(); // the next save is a new check-in
+      form.reset();
+      await showKept();
+      say(`Saved on this device, waiting to send. ${note}`, needsHelp(fields, form));
+    }
+    focusStatus();
   }
 
   const opening = openingDays(form);
@@ -165,6 +168,8 @@ export function startCheckinForm() {
       if (!leaving) {
         busy = false;
         if (button) button.disabled = false;
+        // Disabled, the button dropped the focus; nothing above took it: back to the button.
+        if (button && document.activeElement === document.body) button.focus();
       }
     }
   });

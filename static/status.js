@@ -33,6 +33,17 @@ export function say(text, help = false) {
   }
 }
 
+// Move the keyboard focus to the status line, in view: after what it says took the place of
+// the control that had the focus (a Save button disabled while saving, a Dismiss button gone
+// with its check-in), which would otherwise fall back to the page, and the next Tab to "Skip
+// to content".
+export function focusStatus() {
+  const status = statusLine();
+  status.tabIndex = -1;
+  status.scrollIntoView({ block: "center" });
+  status.focus({ preventScroll: true });
+}
+
 // After `text`: check-ins wait here for their writer, whose sign-in has ended, to log in.
 export function askToLogIn(text, waiting) {
   say(text ? `${text} ` : "");

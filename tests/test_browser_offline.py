@@ -127,6 +127,40 @@ def test_an_empty_form_turned_to_an_earlier_day_offline_asks_that_days_mood(
     context.set_offline(False)
 
 
+def focused(page):
+    """The element that has the keyboard focus: its tag, id and text."""
+    return page.evaluate(
+        "(() => { const e = document.activeElement;"
+        " return [e.tagName, e.id, e.textContent.trim().slice(0, 60)]; })()"
+    )
+
+
+@pytest.mark.parametrize("how", ["offline", "connection dropped"])
+def test_saving_on_the_device_with_the_keyboard_leaves_the_focus_on_what_it_said(
+    page, context, how
+):
+    """The Save button, disabled while saving, lost the focus to the page, and the form was
+    emptied: the next Tab started again at "Skip to content"."""
+    register(page)
+    if how == "offline":
+        context.set_offline(True)
+    else:
+        page.route(
+            "**/checkin", lambda r: r.abort() if r.request.method == "POST" else r.fallback()
+        )
+    tap_scale(page, "Mood today", 6)
+    page.get_by_role("button", name="Save check-in").focus()
+    page.keyboard.press("Enter")
+    status = queue_status(page)
+    expect(status).to_contain_text("Saved on this device, waiting to send")
+    expect(status).to_be_focused()
+    assert focused(page)[:2] == ["P", "queue-status"]
+    # The next Tab goes on from there, into the form, not back to the top of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('form.checkin') !== null"), focused(page)
+    context.set_offline(False)
+
+
 def test_two_check_ins_of_one_day_written_offline_are_added_together_in_order(
     page, context, live_server
 ):
