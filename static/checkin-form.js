@@ -16,17 +16,34 @@ let list = null;
 
 export const onCheckinPage = () => session !== null;
 
-// The person's check-ins kept on this device, on the check-in page.
+// The list's item for the check-in of `key`, if it is listed.
+const itemOf = (key) => [...list.items.children].find((item) => item.dataset.key === key);
+
+// The keys of the dismissable check-ins after the one of `key`, then those before it, nearest
+// first: where the focus goes once it is dismissed.
+function neighbours(key) {
+  const keys = [...list.items.children]
+    .filter((item) => item.querySelector("button"))
+    .map((item) => item.dataset.key);
+  const at = keys.indexOf(key);
+  return [...keys.slice(at + 1), ...keys.slice(0, at).reverse()];
+}
+
+// The person's check-ins kept on this device, on the check-in page. The list is built anew
+// each time; a control in it that had the focus has it again in the new list.
 export async function showKept() {
   if (!session || !list) return;
   const entries = (await checkinQueue.all()).filter((e) => e.owner === session.owner);
   entries.sort((a, b) => a.saved_at.localeCompare(b.saved_at));
+  const had = list.items.contains(document.activeElement) ? document.activeElement : null;
+  const focused = had && { key: had.closest("li")?.dataset.key, tag: had.tagName };
   list.section.hidden = entries.length === 0;
   list.items.replaceChildren(
     ...entries.map((entry) => {
       const item = document.createElement("li");
       item.dataset.key = entry.key;
       const summary = document.createElement("p");
+      summary.id = `kept-${entry.key}`;
       const when = document.createElement("strong");
       when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
       const state = {
@@ -53,10 +70,18 @@ export async function showKept() {
         const dismiss = document.createElement("button");
         dismiss.type = "button";
         dismiss.textContent = "Dismiss";
+        // Reached by the focus after another is dismissed: it says which check-in it drops.
+        dismiss.setAttribute("aria-describedby", summary.id);
         dismiss.addEventListener("click", async () => {
+          // The button goes with its check-in: the focus goes to the next one's Dismiss, or
+          // the one before, or (none left) the status line, not back to the page's top.
+          const near = neighbours(entry.key);
           await checkinQueue.remove(entry.key);
           await showKept();
           say("Dismissed.");
+          const next = near.map(itemOf).find((item) => item?.querySelector("button"));
+          if (next) next.querySelector("button").focus();
+          else focusStatus();
         });
         actions.append(open, dismiss);
         item.append(actions);
@@ -64,6 +89,7 @@ export async function showKept() {
       return item;
     }),
   );
+  if (focused?.key) itemOf(focused.key)?.querySelector(focused.tag)?.focus();
 }
 
 export function startCheckinForm() {

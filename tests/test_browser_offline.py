@@ -418,6 +418,39 @@ def test_a_queued_check_in_kept_out_is_told_on_the_page_the_person_is_on(
     assert [e["state"] for e in queued(page)] == ["kept-newer"]
 
 
+def test_dismissing_kept_check_ins_with_the_keyboard_keeps_the_focus_in_the_list(
+    page, context, browser, browser_context_args, live_server
+):
+    """The list is built anew on each change: the Dismiss button pressed went with it, and
+    the focus fell back to the page, its next Tab at "Skip to content"."""
+    email = register(page)
+    context.set_offline(True)
+    kept_out_by_a_newer_one(page, browser, browser_context_args, email, moods=(3, 4))
+    context.set_offline(False)
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept.filter(has_text="not sent")).to_have_count(2)
+    first, second = (kept.nth(i).get_by_role("button", name="Dismiss") for i in (0, 1))
+    expect(second).to_have_accessible_description(re.compile(r"mood 4: not sent"))
+
+    # A sync that finds nothing still builds the list anew: the focus stays where it was.
+    first.focus()
+    page.evaluate("document.querySelector('.queue li').dataset.before = 'yes'")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("!document.querySelector('.queue li').dataset.before")
+    expect(first).to_be_focused()
+
+    page.keyboard.press("Enter")  # the next one's Dismiss takes the focus
+    expect(kept).to_have_count(1)
+    expect(kept).to_contain_text("mood 4")
+    expect(kept.get_by_role("button", name="Dismiss")).to_be_focused()
+
+    page.keyboard.press("Enter")  # none left: the status line that says it was dismissed
+    expect(kept).to_have_count(0)
+    expect(queue_status(page)).to_have_text("Dismissed.")
+    expect(queue_status(page)).to_be_focused()
+    assert queued(page) == []
+
+
 def test_a_queued_check_in_kept_out_stays_on_the_phone_when_its_first_answer_was_lost(
     page, context, browser, browser_context_args, live_server
 ):
