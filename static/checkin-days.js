@@ -57,6 +57,17 @@ export function openingDays(form) {
         }
       });
     }
+    // A symptom stopped in another tab has no field on the fetched page: its rating here is
+    // the first day's, not this one's. Cleared, and left out of `rated` (the server then
+    // leaves this day's own rating alone), unless the person gave it.
+    const rated = form.elements.rated;
+    for (const e of [...form.elements]) {
+      const id = /^symptom_(\d+)$/.exec(e.name)?.[1];
+      if (!id || names.has(e.name) || putBack.has(e.name) || given(e.name)) continue;
+      e.defaultChecked = false;
+      e.checked = false;
+      if (rated) rated.value = rated.value.split(" ").filter((n) => n && n !== id).join(" ");
+    }
     showReplaced(replaced);
     return kept;
   }

@@ -649,3 +649,34 @@ def test_a_form_left_open_by_someone_who_signed_out_never_loads_the_next_persons
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("Person one's words")
     expect(page.get_by_label("Tags", exact=True)).to_have_value("")
     expect(page.get_by_text("Person two's words")).to_have_count(0)
+
+
+def test_a_symptom_stopped_elsewhere_never_carries_one_days_rating_onto_another(
+    page, context, live_server
+):
+    """Pain 7 on one day and 2 on another; the first day's form open; Pain stopped in another
+    tab; the date changed to the second day and only its mood changed: the first day's 7,
+    still ticked on a field the second day's page does not have, was saved over its 2."""
+    email = sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    first, second = ((today - timedelta(days=n)).isoformat() for n in (1, 2))
+    post_form(page, "/settings/symptoms", {"name": "Pain"})
+    pain = pain_id(live_server, email)
+    for day, score in ((first, 7), (second, 2)):
+        page.goto(f"/checkin?date={day}")
+        tap_scale(page, "Mood that day", 5)
+        open_more(page)
+        tap_scale(page, "Pain", score)
+        assert save(page) == day
+    page.goto(f"/checkin?date={first}")
+    expect(scale_radio(page, "Pain", 7)).to_be_checked()
+    other = context.new_page()
+    post_form(other, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
+    other.close()
+    page.get_by_label("Date", exact=True).fill(second)
+    expect(page).to_have_url(re.compile(rf"date={second}$"))
+    expect(scale_radio(page, "Pain", 7)).not_to_be_checked()
+    tap_scale(page, "Mood that day", 6)
+    assert save(page) == second
+    assert symptom_scores(live_server, email, second) == {"Pain": 2}
+    assert symptom_scores(live_server, email, first) == {"Pain": 7}
