@@ -421,11 +421,11 @@ def save_once(day, form, tracked, key=None, saved_at=None):
     return status, verb, values
 
 
-def repeated(request):
-    """The status of a check-in sent again under the key of an earlier `request`: as the first
+def repeated(earlier):
+    """The status of a check-in sent again under the key of an `earlier` request: as the first
     time for one a newer check-in kept out (its first answer may never have reached the device,
     which keeps it, with its words, until the person has seen it), else "duplicate"."""
-    return "kept-newer" if request["outcome"] == "kept-newer" else "duplicate"
+    return "kept-newer" if earlier["outcome"] == "kept-newer" else "duplicate"
 
 
 def answer_json(status, day):
@@ -459,6 +459,8 @@ def form_errors(form):
 
 # save_once's word for a kept-newer check-in that took the older one's self-harm answer.
 SELF_HARM_ADDED = "self-harm added"
+# answer_sent's word for a check-in sent again under a key seen before.
+SENT_BEFORE = "sent before"
 
 
 def answer_sent(day, status, verb=None, values=None, live=True):
@@ -476,6 +478,12 @@ def answer_sent(day, status, verb=None, values=None, live=True):
         flash(
             f"A newer check-in for {day_text(day)} was already saved, so it was kept; your "
             "answer about thoughts of harming yourself was added to it."
+        )
+    elif status == "kept-newer" and verb == SENT_BEFORE:
+        # Whether its self-harm answer was added then is not kept: true either way.
+        flash(
+            f"This check-in was sent before, and a newer one for {day_text(day)} was already "
+            "saved: that one was kept."
         )
     elif status == "kept-newer":
         flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
@@ -598,7 +606,7 @@ def checkin():
         if problems:
             return refuse(problems)
         if key and (seen := find_request(key)):
-            return answer_sent(seen["day"], repeated(seen))
+            return answer_sent(seen["day"], repeated(seen), SENT_BEFORE)
         if (other_day := day_changed(form)) is not None:
             # Its answers are another day's: save nothing, show the chosen day's form.
             return reshown(form, tracked, local_today, other_day, day_changed_note)
@@ -608,7 +616,7 @@ def checkin():
         status, verb, values = save_once(day, form, tracked, key, saved_at)
         if status == "duplicate":  # the same key, sent twice at once
             seen = find_request(key)
-            return answer_sent(seen["day"], repeated(seen))
+            return answer_sent(seen["day"], repeated(seen), SENT_BEFORE)
         if status == "changed":  # the day was saved elsewhere since this form was filled
             given = given_back(form, find_checkin(day))
             return reshown(form, tracked, local_today, day, changed_elsewhere_note, given)

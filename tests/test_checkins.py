@@ -1075,3 +1075,20 @@ def test_the_first_check_in_says_what_comes_next(client, patient):
     checkin(client, yesterday, 5)
     for day in (TODAY.isoformat(), yesterday):
         assert "Your first check-in is in" not in client.get(f"/entries/{day}").text
+
+
+def test_a_note_that_nothing_was_saved_is_read_first_and_a_standing_one_is_not(client, patient):
+    """The note of a check-in page shown again unsaved takes the focus as the message after
+    an action does (data-result, static/page.js); it lacked the mark on /checkin, where a
+    screen reader never read it. "You already checked in for this day" is not a result."""
+    assert client.post("/checkin", data=TODAYS).status_code == 302
+    standing = client.get("/checkin").text
+    assert (
+        'id="day-note"' in standing and "data-result" not in standing.split('id="day-note"')[1][:80]
+    )
+    sent = form_fields(client.get("/checkin"), date=TWO_DAYS_AGO, mood="3")
+    response = client.post("/checkin", data=sent)
+    assert re.search(
+        r'<p class="note" id="day-note" role="status" data-result>You changed the date',
+        response.text,
+    )

@@ -670,3 +670,19 @@ def test_the_offline_form_is_offered_until_the_server_ends_the_sign_in(
     expires, idle_end, _ = server_end(app)
     expected = expires if ends_at == "expires" else min(expires, idle_end)
     assert abs(int(attrs["signed-in-until"]) / 1000 - expected) < 1
+
+
+def test_a_kept_newer_answer_sent_again_never_says_its_self_harm_answer_was_dropped(
+    app, client, patient
+):
+    """Sent again under its key (the first answer lost), the check-in whose self-harm answer
+    was added to the kept newer one was told "it was kept as it is": not so, the day is flagged."""
+    send(client, headers={}, mood="6", reflection="newer words")
+    set_updated_at(app, "2026-01-02T10:00:00+00:00")
+    older = {"saved_at": "2026-01-02T06:00:00Z", "mood": "5"}
+    send(client, headers={}, idempotency_key="k-1", self_harm="y", **older)
+    again = send(client, headers={}, idempotency_key="k-1", self_harm="y", **older)
+    page = client.get(again.location).text
+    assert "kept as it is" not in page
+    assert "This check-in was sent before, and a newer one" in page
+    assert 'id="crisis-resources"' in page
