@@ -485,6 +485,13 @@ def test_sleep_typed_with_a_comma_or_unreadable_is_kept_or_said_never_dropped(pa
     assert stored(live_server, email, day)["sleep_hours"] == 7.5
 
 
+def in_another_tab(context, path):
+    """Post the form at `path` (a symptom's Stop or Track again) from another tab."""
+    other = context.new_page()
+    post_form(other, path, {}, form_path="/settings/symptoms")
+    other.close()
+
+
 def pain_id(live_server, email):
     (row,) = live_server.query(
         "select s.id from symptoms s join users u on u.id = s.user_id"
@@ -557,9 +564,7 @@ def test_a_symptom_brought_back_elsewhere_keeps_its_rating_when_the_date_changes
     post_form(page, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
     page.goto("/checkin")
     expect(page.get_by_role("group", name="Pain")).to_have_count(0)
-    other = context.new_page()
-    post_form(other, f"/settings/symptoms/{pain}/restore", {}, form_path="/settings/symptoms")
-    other.close()
+    in_another_tab(context, f"/settings/symptoms/{pain}/restore")
     page.get_by_label("Date", exact=True).fill(yesterday)
     expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
     expect(scale_radio(page, "Mood that day", 5)).to_be_checked()
@@ -581,9 +586,7 @@ def test_a_symptom_stopped_elsewhere_keeps_the_rating_given_when_the_date_change
     tap_scale(page, "Mood today", 6)
     open_more(page)
     tap_scale(page, "Pain", 4)
-    other = context.new_page()
-    post_form(other, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
-    other.close()
+    in_another_tab(context, f"/settings/symptoms/{pain}/retire")
     page.get_by_label("Date", exact=True).fill(yesterday)
     expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
     expect(scale_radio(page, "Pain", 4)).to_be_checked()
@@ -670,9 +673,7 @@ def test_a_symptom_stopped_elsewhere_never_carries_one_days_rating_onto_another(
         assert save(page) == day
     page.goto(f"/checkin?date={first}")
     expect(scale_radio(page, "Pain", 7)).to_be_checked()
-    other = context.new_page()
-    post_form(other, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
-    other.close()
+    in_another_tab(context, f"/settings/symptoms/{pain}/retire")
     page.get_by_label("Date", exact=True).fill(second)
     expect(page).to_have_url(re.compile(rf"date={second}$"))
     expect(scale_radio(page, "Pain", 7)).not_to_be_checked()

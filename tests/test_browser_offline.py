@@ -366,6 +366,11 @@ def kept_out_by_a_newer_one(page, browser, browser_context_args, email, moods=(3
     day from a second device: sent later, they are kept out ("kept-newer")."""
     for mood in moods:
         save_offline(page, mood, reflection=f"Older words, mood {mood}")
+    newer_from_another_device(browser, browser_context_args, email)
+
+
+def newer_from_another_device(browser, browser_context_args, email):
+    """Today's check-in, mood 8, saved by `email` on a second device a second later."""
     time.sleep(1.1)  # stored times have whole seconds
     other = browser.new_context(**browser_context_args)
     try:
@@ -460,16 +465,7 @@ def test_a_queued_check_in_kept_out_stays_on_the_phone_when_its_first_answer_was
     dropped the words and said "Sent 1 check-in"."""
     email = register(page)
     context.set_offline(True)
-    save_offline(page, 3, reflection="Words written offline that matter to me")
-    time.sleep(1.1)  # stored times have whole seconds
-    other = browser.new_context(**browser_context_args)
-    try:
-        laptop = log_in_on(other, email)
-        tap_scale(laptop, "Mood today", 8)
-        laptop.get_by_role("button", name="Save check-in").tap()
-        expect(laptop).to_have_url(DAY_URL)
-    finally:
-        other.close()
+    kept_out_by_a_newer_one(page, browser, browser_context_args, email)
     newer = stored_checkins(live_server, email)
 
     answered = []
@@ -491,7 +487,7 @@ def test_a_queued_check_in_kept_out_stays_on_the_phone_when_its_first_answer_was
     page.goto("/checkin")  # the next page sends what waits again
     kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
     expect(kept).to_contain_text("not sent. A newer check-in for this day was already saved")
-    expect(kept.locator(".reflection")).to_have_text("Words written offline that matter to me")
+    expect(kept.locator(".reflection")).to_have_text("Older words, mood 3")
     expect(queue_status(page)).not_to_contain_text("Sent")
     assert stored_checkins(live_server, email) == newer
 
@@ -561,15 +557,7 @@ def test_queue_and_offline_page_are_accessible_and_fit_the_phone(
     save_offline(page, 2, reflection="A-very-long-word-without-any-break-" * 8)
     save_offline(page, 6, reflection="Second one")
     # One that will come back "not sent": a newer check-in reaches the server meanwhile.
-    time.sleep(1.1)
-    other = browser.new_context(**browser_context_args)
-    try:
-        laptop = log_in_on(other, email)
-        tap_scale(laptop, "Mood today", 8)
-        laptop.get_by_role("button", name="Save check-in").tap()
-        expect(laptop).to_have_url(DAY_URL)
-    finally:
-        other.close()
+    newer_from_another_device(browser, browser_context_args, email)
     context.set_offline(False)
     kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
     expect(kept.filter(has_text="not sent")).to_have_count(2)
