@@ -429,3 +429,25 @@ def test_the_name_on_reports_says_what_others_see_while_it_is_blank(app, client,
     assert client.post("/settings", data=form_fields(page, report_name="JD")).status_code == 302
     page = html.unescape(client.get("/settings").text)
     assert "Left blank, they see" not in page and 'value="JD"' in page
+
+
+@pytest.mark.parametrize("sent_as", ["data", "json"])
+def test_settings_a_client_leaves_out_stay_as_they_are(app, client, patient, sent_as):
+    """A client changing only the time zone (no fingerprint of the page, as the page's own
+    form sends) erased the name others see, the clinic's number and "start private": a
+    therapist then saw the sign-up name, and new reflections started shared."""
+    kept = {"clinic_phone": "555-0142", "private_by_default": "y", "report_name": "R."}
+    client.post("/settings", data={**SETTINGS, **kept})
+    before = user(app)
+    assert (before["clinic_phone"], before["private_by_default"], before["report_name"]) == (
+        "555-0142",
+        1,
+        "R.",
+    )
+    response = client.post(
+        "/settings", **{sent_as: {"timezone": "Europe/London", "window_days": "10"}}
+    )
+    assert response.status_code == 302
+    after = user(app)
+    assert (after["timezone"], after["window_days"]) == ("Europe/London", 10)
+    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}

@@ -258,12 +258,14 @@ def shown_settings(form):
 
 
 def changed_settings(form):
-    """The names of the settings a sent `form` changes from what its page was shown with; all
-    of them when it carries no fingerprint (another client)."""
+    """The names of the settings a sent `form` changes from what its page was shown with; when
+    it carries no fingerprint (another client, a JSON body naming what it changes), those it
+    sends: one it leaves out stays as it is (a body with the time zone alone erased the name
+    others see, the clinic's number and "start private")."""
     loaded = version_digests(form.loaded_version.data)
     settings = shown_settings(form)
     if not loaded:
-        return set(settings)
+        return {name for name in settings if form[name].raw_data}
     return {name for name, value in settings.items() if digest(value) != loaded.get(name)}
 
 
