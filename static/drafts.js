@@ -230,7 +230,11 @@ export function keepDrafts() {
   }
   const owner = document.querySelector("form.logout")?.dataset.queueOwner;
   if (!owner) return; // no patient signed in: drafts wait for their writer
-  const here = `${owner} ${window.location.pathname}`;
+  // A form's words are kept under the address its Save goes to, which the log-in leads back
+  // to: a form the journal showed again at another address (a session deleted meanwhile, its
+  // words at its old address to save as a new one) kept them where no form would come again.
+  const form = document.querySelector("form[data-draft]");
+  const here = `${owner} ${form ? new URL(form.action, window.location.href).pathname : window.location.pathname}`;
   // This person's other drafts: one never sent waits for its form; one sent goes when this
   // page says it was saved (its message, as every save's next page has), and is held
   // otherwise (the connection dropped, the form had expired); one held stays held.
@@ -240,7 +244,6 @@ export function keepDrafts() {
     if (!saved) draft.held = "unsent";
     else delete all[id];
   }
-  const form = document.querySelector("form[data-draft]");
   // Sent from this form, and this page is the form opened afresh (not the journal's answer
   // to that Save, which marks its form data-sent): the Save never reached the journal.
   if (form && all[here]?.sent && !all[here].held && !form.hasAttribute("data-sent")) {

@@ -154,6 +154,38 @@ def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_wo
     assert words == "Words typed while it was being deleted"
 
 
+def test_words_on_a_deleted_sessions_form_come_back_after_the_sign_in_ended(page, live_server):
+    """The form shown again after its session was deleted in another tab lives at the old
+    session's address and saves as a new session. Its words were kept under the address, to
+    which nothing leads back: after the sign-in ended, Save led to log in, then to an empty
+    new-session form, and the words waited where no form would come again."""
+    from test_browser import log_in_here
+    from test_browser_offline import end_sign_ins
+
+    email = sign_up(page)
+    log_session(page, reflection=FIRST_WORDS)
+    session_url = page.url
+    other = page.context.new_page()
+    other.goto(session_url + "/edit")
+    page.goto(session_url + "/delete")
+    page.get_by_role("button", name=re.compile("^Delete")).tap()
+    expect(page).to_have_url(re.compile(r"/sessions$"))
+    page.close()
+    reflection(other).fill("Words typed while it was being deleted")
+    other.get_by_role("button", name="Save changes").tap()
+    expect(other.locator("#form-note")).to_contain_text("was deleted after you opened this form")
+    reflection(other).fill("Words typed while it was being deleted, and more")
+    other.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    end_sign_ins(live_server, email, "idle timeout")
+    other.get_by_role("button", name=re.compile("^Save")).tap()
+    expect(other).to_have_url(re.compile(r"/auth/login\?next=(/|%2F)sessions(/|%2F)new$"))
+    log_in_here(other, email)
+    expect(other).to_have_url(re.compile(r"/sessions/new$"))
+    expect(other.locator("#draft-note")).to_contain_text("What you wrote is back in the form")
+    expect(reflection(other)).to_have_value("Words typed while it was being deleted, and more")
+    assert stored(live_server, email) == []
+
+
 def test_a_double_tap_on_save_stores_one_session(page, live_server):
     """The same form sent twice at once (a double tap, a flaky network's retry): one session."""
     email = sign_up(page)
