@@ -1,5 +1,5 @@
 // The page's general bits: small conveniences on any page, each independent of the others.
-import { say, statusLine } from "./status.js";
+import { lineAfter } from "./status.js";
 
 export function enhancePage() {
   // Registration: pick the browser's own time zone (the select stays there to correct it).
@@ -15,7 +15,7 @@ export function enhancePage() {
     const input = document.getElementById(box.dataset.for);
     if (!input) continue;
     box.hidden = false;
-    statusLine(box);
+    const say = lineAfter(box);
     const name = input.labels[0]?.textContent.trim() || "the field";
     box.addEventListener("click", (event) => {
       const chip = event.target.closest("button[data-tag]");
@@ -53,7 +53,7 @@ export function enhancePage() {
     const source = document.getElementById(button.dataset.copy);
     if (!source || !navigator.clipboard) continue;
     button.hidden = false;
-    statusLine(button);
+    const say = lineAfter(button);
     const label = button.textContent;
     const what = source.labels[0]?.textContent.trim() || "Link";
     let timer = 0;
@@ -150,7 +150,8 @@ export function enhancePage() {
   if (result && !focused && !pointedAt() && !document.querySelector("[autofocus]")) {
     result.tabIndex = -1;
     result.focus({ preventScroll: true });
-    result.scrollIntoView({ block: "nearest" });
+    // Its top on screen, focus ring and all, when it is taller than the screen (a new link).
+    result.scrollIntoView({ block: result.offsetHeight > window.innerHeight ? "start" : "nearest" });
   }
 }
 

@@ -3,21 +3,36 @@
 
 let line = null;
 
-// The status line: the page's own (the offline page has one), or a new one atop <main> or, for
-// a control that will say what it did, just after `near`, where the eye is. A screen reader
-// reads a status region's changes only once it knows the region: a control that will speak
-// asks for the line as the page opens, not when it has something to say.
-export function statusLine(near = null) {
+// The status line of the check-ins kept on this device: the page's own (the offline page has
+// one), or a new one atop <main>.
+export function statusLine() {
   line ||= document.getElementById("queue-status");
   if (!line) {
-    line = document.createElement("p");
+    line = statusRegion();
     line.id = "queue-status";
-    line.className = "queue-status";
-    line.setAttribute("role", "status");
-    if (near) near.after(line);
-    else document.getElementById("main").prepend(line);
+    document.getElementById("main").prepend(line);
   }
   return line;
+}
+
+function statusRegion() {
+  const region = document.createElement("p");
+  region.className = "queue-status";
+  region.setAttribute("role", "status");
+  return region;
+}
+
+// For a control that says what it did (a tag suggestion, a copy button): a line of its own
+// just after `near`, where the eye is, and a function to say `text` there. Not the check-ins'
+// line, whose news (a check-in not sent) the control's words would replace. A screen reader
+// reads a status region's changes only once it knows the region: made as the page opens, not
+// when there is something to say.
+export function lineAfter(near) {
+  const own = statusRegion();
+  near.after(own);
+  return (text) => {
+    own.textContent = text;
+  };
 }
 
 // Say `text`; with `help`, the crisis line's link and a word that calls work offline.

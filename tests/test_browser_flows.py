@@ -223,3 +223,42 @@ def test_a_message_leaves_the_focus_where_the_address_points(page):
     expect(page.locator("main .flash")).to_have_text(said)
     assert page.evaluate("document.activeElement === document.body")
     expect(page.locator("#pw")).to_be_in_viewport()
+
+
+def test_a_link_shown_once_is_focused_with_its_top_on_a_small_screen(page):
+    """At 360 by 740 a new share link's section is taller than the screen: scrolled to the
+    "nearest" edge, its top and focus ring were cut off at the screen's top."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_up(page)
+    page.goto("/share")
+    page.get_by_label("Who is this link for?").fill("Dr. Rivera")
+    page.get_by_role("button", name="Make a link").tap()
+    section = page.locator("main section.new-link")
+    expect(section).to_be_focused()
+    box = section.bounding_box()
+    assert box["y"] >= 5, box  # the ring: 3 px wide, 2 px out
+
+
+def test_without_script_no_copy_button_is_shown_that_does_nothing(
+    page, browser, browser_context_args
+):
+    """The Copy link buttons are hidden until the script makes them work; a button's own
+    display showed them all the same, and without script a tap did nothing on a page that says
+    the link is shown only this once."""
+    sign_up(page)
+    state = page.context.storage_state()
+    plain = browser.new_context(
+        **browser_context_args, java_script_enabled=False, storage_state=state
+    )
+    try:
+        without = plain.new_page()
+        without.goto("/share")
+        without.get_by_label("Who is this link for?").fill("Dr. Rivera")
+        without.get_by_role("button", name="Make a link").tap()
+        expect(without.locator("#share-url")).to_be_visible()
+        expect(without.locator("button[data-copy]")).to_be_hidden()
+        without.goto("/settings/reminders")
+        without.get_by_role("button", name="Make my calendar link").tap()
+        expect(without.locator("button[data-copy]")).to_be_hidden()
+    finally:
+        plain.close()

@@ -946,3 +946,24 @@ def test_a_first_visit_downloads_the_shell_once(page, live_server):
     for path in ("/static/style.css", "/static/app.js", "/static/checkin-form.js"):
         assert sorted(statuses[path]) == [200, 304], (path, statuses[path])
     assert statuses["/offline"] == [200]
+
+
+def test_a_not_sent_notice_is_not_replaced_by_a_tag_suggestions_words(
+    page, context, browser, browser_context_args
+):
+    """On an edit page the check-ins' line was made beside the tag suggestions, mid-form and
+    off screen, and the first suggestion tapped replaced "was not sent" with "Added ...". The
+    check-ins' line is atop the page; the suggestions have their own."""
+    email = register(page)
+    context.set_offline(True)
+    day = page.get_by_label("Date", exact=True).input_value()
+    kept_out_by_a_newer_one(page, browser, browser_context_args, email)
+    page.goto("about:blank")  # back online on the edit page, which sends what waits
+    context.set_offline(False)
+    page.goto(f"/entries/{day}/edit")
+    status = queue_status(page)
+    expect(status).to_contain_text("was not sent")
+    assert page.evaluate("document.querySelector('main').firstElementChild.id") == "queue-status"
+    page.get_by_role("button", name="exercise", exact=True).tap()
+    expect(page.locator(".suggestions + [role=status]")).to_have_text("Added “exercise” to Tags.")
+    expect(status).to_contain_text("was not sent")
