@@ -319,3 +319,23 @@ def result(assessment_id):
         difficulty_labels=instruments.DIFFICULTY_ANSWERS,
         attribution=instruments.ATTRIBUTION,
     )
+
+
+@bp.route("/<int:assessment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(assessment_id):
+    """A check-up saved by mistake (a year mistyped made it the PHQ-9 before the first session,
+    the treatment baseline, for good) can go, as a check-in or a session can."""
+    row = get_assessment(assessment_id)
+    form = JournalForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        assessment_data.delete(get_db(), current_user.id, row["id"])
+        day = timezones.parse_day(row["day"])
+        title = instruments.get(row["kind"]).title
+        flash(f"Deleted the {title} of {day_text(day, 'weekday_year')}.")
+        return redirect(url_for("assessments.index"))
+    return render_template(
+        "assessments/delete.html", row=row, instrument=instruments.get(row["kind"]), form=form
+    )

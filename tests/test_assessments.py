@@ -926,3 +926,41 @@ def test_a_check_up_sent_back_names_each_mistake_at_its_top(client, patient):
     assert "Nothing is saved yet" in summary.group(1)
     # In the page's order: the date comes after the questions, there and in the summary.
     assert list(links) == ["q3", "date"]
+
+
+# Deleting a check-up
+
+
+def test_a_check_up_saved_by_mistake_can_be_deleted_and_its_figures_go_with_it(
+    app, client, patient
+):
+    """A year mistyped (2025 for 2026) made a PHQ-9 of 18 the one before the first session,
+    the treatment baseline, for good: there was no way to remove a check-up."""
+    add_session(app, 1, days_ago(10))
+    mistyped = take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(375)).location
+    take(client, "phq9", [3, 3, 3, 0, 0, 0, 0, 0, 0], day=days_ago(0))  # 9
+    assert summary_figures(client.get("/assessments"), "phq9")["Baseline"] == "18"
+    result = client.get(mistyped)
+    assert f'href="{mistyped}/delete"' in result.text
+    confirm = client.get(f"{mistyped}/delete")
+    assert confirm.status_code == 200
+    assert "Delete your PHQ-9?" in confirm.text and "total of 18" in confirm.text
+    done = client.post(f"{mistyped}/delete")
+    assert done.status_code == 302 and done.location == "/assessments"
+    page = client.get("/assessments")
+    assert "Deleted the PHQ-9 of" in page.text
+    assert summary_figures(page, "phq9")["Baseline"] != "18"
+    assert [row["total"] for row in rows(app)] == [9]
+    assert client.get(mistyped).status_code == 404
+    assert client.post(f"{mistyped}/delete").status_code == 404  # the second tap
+
+
+def test_another_persons_check_up_is_404_to_delete(app, client, auth):
+    auth.register(email="one@example.com")
+    mine = take(client, "phq9", PHQ9_CALM).location
+    auth.logout()
+    auth.register(email="two@example.com")
+    assert client.get(f"{mine}/delete").status_code == 404
+    assert client.post(f"{mine}/delete").status_code == 404
+    assert client.post("/assessments/999/delete").status_code == 404
+    assert len(rows(app)) == 1

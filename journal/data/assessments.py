@@ -145,6 +145,11 @@ def add(db, user_id, values):
     return db["assessments"].insert({**values, "user_id": user_id}).last_pk
 
 
+def delete(db, user_id, assessment_id):
+    """Delete the person's check-up `assessment_id`."""
+    db.execute("delete from assessments where user_id = ? and id = ?", [user_id, assessment_id])
+
+
 def insert_many(db, rows):
     """Insert check-ups (dicts of `assessments` columns, each with its `user_id`): the demo."""
     db["assessments"].insert_all(rows)
