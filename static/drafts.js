@@ -235,6 +235,14 @@ export function keepDrafts() {
   // words at its old address to save as a new one) kept them where no form would come again.
   const form = document.querySelector("form[data-draft]");
   const here = `${owner} ${form ? new URL(form.action, window.location.href).pathname : window.location.pathname}`;
+  // The journal's answer to a Save that shows its form again for another address (the record
+  // was deleted meanwhile): the words sent from this address are this form's, and go where
+  // it saves now, over an older draft left there (which would be put back over them).
+  const at = `${owner} ${window.location.pathname}`;
+  if (form?.hasAttribute("data-sent") && at !== here && all[at]) {
+    all[here] = all[at];
+    delete all[at];
+  }
   // This person's other drafts: one never sent waits for its form; one sent goes when this
   // page says it was saved (its message, as every save's next page has), and is held
   // otherwise (the connection dropped, the form had expired); one held stays held.

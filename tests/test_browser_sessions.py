@@ -186,6 +186,30 @@ def test_words_on_a_deleted_sessions_form_come_back_after_the_sign_in_ended(page
     assert stored(live_server, email) == []
 
 
+def test_a_deleted_sessions_form_shown_again_keeps_its_words_over_an_older_draft(page, live_server):
+    """The deleted session's form shown again saves as a new session, and its words were
+    then kept under /sessions/new, where an older new session's words, left unsaved, waited:
+    those were put back over the words the journal had just returned."""
+    sign_up(page)
+    log_session(page, reflection=FIRST_WORDS)
+    session_url = page.url
+    page.goto("/sessions/new")
+    fill_new_session(page, 7, "Older words of another new session")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/sessions")
+    other = page.context.new_page()
+    other.goto(session_url + "/edit")
+    page.goto(session_url + "/delete")
+    page.get_by_role("button", name=re.compile("^Delete")).tap()
+    expect(page).to_have_url(re.compile(r"/sessions$"))
+    reflection(other).fill("Words typed while it was being deleted")
+    other.get_by_role("button", name="Save changes").tap()
+    expect(other.locator("#form-note")).to_contain_text("was deleted after you opened this form")
+    other.wait_for_timeout(500)  # time for a draft to be put back, were it
+    expect(other.locator("#draft-note")).to_have_count(0)
+    expect(reflection(other)).to_have_value("Words typed while it was being deleted")
+
+
 def test_a_double_tap_on_save_stores_one_session(page, live_server):
     """The same form sent twice at once (a double tap, a flaky network's retry): one session."""
     email = sign_up(page)
