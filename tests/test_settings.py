@@ -450,4 +450,16 @@ def test_settings_a_client_leaves_out_stay_as_they_are(app, client, patient, sen
     assert response.status_code == 302
     after = user(app)
     assert (after["timezone"], after["window_days"]) == ("Europe/London", 10)
-    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
+    left = {k: after[k] for k in kept}
+    # A form body leaves an unticked box out, as a browser does: there it means unticked.
+    unticked = {"private_by_default": 0} if sent_as == "data" else {}
+    assert left == {**{k: before[k] for k in kept}, **unticked}
+
+
+def test_a_form_body_without_the_box_turns_start_private_off(app, client, patient):
+    """A client posting the whole form (no fingerprint) with the box unticked leaves it out,
+    as a browser does: that turns it off, as an absent box does on the check-in's form."""
+    client.post("/settings", data={**SETTINGS, "private_by_default": "y", "report_name": "R."})
+    assert user(app)["private_by_default"] == 1
+    assert client.post("/settings", data={**SETTINGS, "report_name": "R."}).status_code == 302
+    assert (user(app)["private_by_default"], user(app)["report_name"]) == (0, "R.")

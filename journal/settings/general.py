@@ -3,9 +3,9 @@ whether reflections start private; and `/settings/password`."""
 
 import re
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from .. import account, onetime
@@ -261,11 +261,14 @@ def changed_settings(form):
     """The names of the settings a sent `form` changes from what its page was shown with; when
     it carries no fingerprint (another client, a JSON body naming what it changes), those it
     sends: one it leaves out stays as it is (a body with the time zone alone erased the name
-    others see, the clinic's number and "start private")."""
+    others see, the clinic's number and "start private"). A form body leaves out an unticked
+    box, as a browser does: there a box not sent is unticked."""
     loaded = version_digests(form.loaded_version.data)
     settings = shown_settings(form)
     if not loaded:
-        return {name for name in settings if form[name].raw_data}
+        sent = {name for name in settings if form[name].raw_data}
+        boxes = {name for name in settings if isinstance(form[name], BooleanField)}
+        return sent | (set() if request.is_json else boxes)
     return {name for name, value in settings.items() if digest(value) != loaded.get(name)}
 
 
