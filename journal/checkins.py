@@ -294,6 +294,8 @@ def announce(day, values, verb):
     """Leave the next page a "Saved ..." message, and crisis resources when called for."""
     if needs_crisis_resources(values):
         crisis.flag("checkin", day.isoformat())
+    else:
+        crisis.forget("checkin", day.isoformat())
     flash(f"{verb} your check-in for {day_text(day)}.")
 
 
@@ -783,6 +785,7 @@ def delete(day):
         if not form.validate_on_submit():
             abort(400)
         checkin_data.delete(get_db(), current_user.id, row["day"])
+        crisis.forget("checkin", row["day"])
         flash(f"Deleted the check-in for {day_text(day, 'weekday_year')}.")
         return redirect(url_for("checkins.entries"))
     return render_template("checkins/delete.html", row=row, form=form)

@@ -50,6 +50,14 @@ def flag(kind, key):
     session[_NEXT_PAGE] = [kind, str(key)]
 
 
+def forget(kind, key):
+    """Entry `key` of `kind` no longer calls for the crisis resources (deleted, or saved again
+    without what called for them): its page must not show them, nor a later entry's of the
+    same key (a check-in's day)."""
+    if session.get(_NEXT_PAGE) == [kind, str(key)]:
+        del session[_NEXT_PAGE]
+
+
 def take(kind, key):
     """True (once) when the crisis resources were asked for on this entry's page."""
     if session.get(_NEXT_PAGE) != [kind, str(key)]:

@@ -686,3 +686,21 @@ def test_a_kept_newer_answer_sent_again_never_says_its_self_harm_answer_was_drop
     assert "kept as it is" not in page
     assert "This check-in was sent before, and a newer one" in page
     assert 'id="crisis-resources"' in page
+
+
+@pytest.mark.parametrize("then", ["deleted", "saved again without it"])
+def test_crisis_resources_asked_for_a_check_in_never_show_on_a_later_one_of_its_day(
+    app, client, patient, then
+):
+    """A self-harm answer saved by the script (its page not opened: Back, the tab closed)
+    left the next page of that day asked to show the crisis resources; the check-in deleted,
+    or saved again without it, a later mood-7 check-in of the day showed them."""
+    send(client, self_harm="y")
+    if then == "deleted":
+        assert client.post(f"/entries/{DAY}/delete").status_code == 302
+        sent = client.post("/checkin", data={"date": DAY, "mood": "7"})
+    else:
+        sent = client.post(f"/entries/{DAY}/edit", data={"mood": "7"})
+    assert sent.status_code == 302
+    page = client.get(sent.location).text
+    assert 'id="crisis-resources"' not in page
