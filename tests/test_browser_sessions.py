@@ -132,17 +132,26 @@ def test_a_save_that_reached_the_journal_unseen_keeps_its_key_however_often_its_
     ]
 
 
-def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(
-    page, live_server
-):
-    email = sign_up(page)
+def edit_open_while_deleted(page, meanwhile=None):
+    """Log a session (then do `meanwhile(page)`), open its edit page in a second tab, and
+    delete it from the first: the second tab's page, its edit form still open."""
     log_session(page, reflection=FIRST_WORDS)
     session_url = page.url
+    if meanwhile:
+        meanwhile(page)
     other = page.context.new_page()
     other.goto(session_url + "/edit")
     page.goto(session_url + "/delete")
     page.get_by_role("button", name=re.compile("^Delete")).tap()
     expect(page).to_have_url(re.compile(r"/sessions$"))
+    return other
+
+
+def test_an_edit_saved_after_the_session_was_deleted_in_another_tab_keeps_the_words(
+    page, live_server
+):
+    email = sign_up(page)
+    other = edit_open_while_deleted(page)
     reflection(other).fill("Words typed while it was being deleted")
     other.get_by_role("button", name="Save changes").tap()
     expect(other.locator("#form-note")).to_contain_text("was deleted after you opened this form")
@@ -163,13 +172,7 @@ def test_words_on_a_deleted_sessions_form_come_back_after_the_sign_in_ended(page
     from test_browser_offline import end_sign_ins
 
     email = sign_up(page)
-    log_session(page, reflection=FIRST_WORDS)
-    session_url = page.url
-    other = page.context.new_page()
-    other.goto(session_url + "/edit")
-    page.goto(session_url + "/delete")
-    page.get_by_role("button", name=re.compile("^Delete")).tap()
-    expect(page).to_have_url(re.compile(r"/sessions$"))
+    other = edit_open_while_deleted(page)
     page.close()
     reflection(other).fill("Words typed while it was being deleted")
     other.get_by_role("button", name="Save changes").tap()
@@ -190,18 +193,15 @@ def test_a_deleted_sessions_form_shown_again_keeps_its_words_over_an_older_draft
     """The deleted session's form shown again saves as a new session, and its words were
     then kept under /sessions/new, where an older new session's words, left unsaved, waited:
     those were put back over the words the journal had just returned."""
+
+    def leave_a_new_session(page):
+        page.goto("/sessions/new")
+        fill_new_session(page, 7, "Older words of another new session")
+        page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+        page.goto("/sessions")
+
     sign_up(page)
-    log_session(page, reflection=FIRST_WORDS)
-    session_url = page.url
-    page.goto("/sessions/new")
-    fill_new_session(page, 7, "Older words of another new session")
-    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
-    page.goto("/sessions")
-    other = page.context.new_page()
-    other.goto(session_url + "/edit")
-    page.goto(session_url + "/delete")
-    page.get_by_role("button", name=re.compile("^Delete")).tap()
-    expect(page).to_have_url(re.compile(r"/sessions$"))
+    other = edit_open_while_deleted(page, leave_a_new_session)
     reflection(other).fill("Words typed while it was being deleted")
     other.get_by_role("button", name="Save changes").tap()
     expect(other.locator("#form-note")).to_contain_text("was deleted after you opened this form")
