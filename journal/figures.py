@@ -36,7 +36,7 @@ from .data import progress as progress_data
 from .data import sessions as session_data
 from .db import get_db
 from .joined import joined_day
-from .numbers import difference, figure, from_change, plural, rounded, rounded_difference
+from .numbers import difference, figure, plural, rounded, rounded_difference
 from .rules import (
     BASELINE_DAYS,
     BASELINE_MIN_CHECKINS,
@@ -504,7 +504,7 @@ def describe_overlay(data, base, used=()):
     def shown(change):
         # As the tables show a change: the mood as shown less the baseline as shown, so the
         # text never reads +3.8 where the table beside it reads +3.7 for the same day.
-        return difference(from_change(change, base), base)
+        return difference(change + base, base)
 
     day0 = [change for offset, change in data["mean"] if offset == 0]
     if day0:
@@ -972,7 +972,7 @@ def json_lift(lift, pre_level):
         "lift_ended": lift["lift_ended"],
         "day1_change": None
         if change is None
-        else _rounded_difference(from_change(change, pre_level), pre_level),
+        else _rounded_difference(change + pre_level, pre_level),
     }
 
 
@@ -992,7 +992,7 @@ def json_figures(figures, base):
     if figures["change"] is not None:
         shown["change"] = _rounded_difference(figures["window_mean"], base)
     if figures["peak_change"] is not None:
-        shown["peak_change"] = _rounded_difference(from_change(figures["peak_change"], base), base)
+        shown["peak_change"] = _rounded_difference(figures["peak_change"] + base, base)
     return shown
 
 

@@ -5,8 +5,9 @@ Pure (standard library only). The pages get these as Jinja filters (`figure`, `s
 
 - Rounding is half up on the number as written, as a calculator does: 6.125 to two places is
   6.13 and 6.25 to one place is 6.3 (Python's `round` and "%.1f" give 6.12 and 6.2, since
-  they round the binary value half to even). A value that rounds to zero is "0.0", never
-  "-0.0".
+  they round the binary value half to even), after float arithmetic's slips in the last
+  digits are rounded off at nine places (5.749999999999999 is 5.75). A value that rounds to
+  zero is "0.0", never "-0.0".
 - A difference shown beside its values is the difference of the values as shown: a mean of
   5.75 against a baseline of 3.14 reads "5.8, baseline 3.1 (+2.7)", never "(+2.6)".
 - A change carries its sign: "+2.7", "−0.5" (a true minus sign), and "0.0" for no change.
@@ -20,8 +21,11 @@ MINUS = "\u2212"
 
 def _decimal(value, places):
     """`value` rounded half up to `places` decimals, as a Decimal without a negative zero."""
-    # repr gives the shortest text that reads back as the same float: the number as written.
-    exact = Decimal(repr(float(value)))
+    # repr gives the shortest text that reads back as the same float: the number as written,
+    # once float arithmetic's last-digit slips are rounded off at nine places (a mean of 5.75
+    # rebuilt as a change plus its baseline comes back as 5.749999999999999, which rounded
+    # half up reads 5.7). Entries have a digit or two; nine places lose nothing of them.
+    exact = Decimal(repr(round(float(value), 9)))
     result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return abs(result) if result == 0 else result
 
@@ -76,13 +80,6 @@ def difference(value, reference, places=1):
     if value is None or reference is None:
         return DASH
     return _signed_text(_decimal(value, places) - _decimal(reference, places))
-
-
-def from_change(change, reference):
-    """The value a `change` from `reference` was taken from, to show it (`difference`): to
-    nine places, as floats give a sum back a hair off (5.75 as 5.749999999999999, which
-    rounds to 5.7)."""
-    return round(change + reference, 9)
 
 
 def rounded_difference(value, reference, places=2):

@@ -39,7 +39,6 @@ def init_app(app):
         crisis=crisis,
         described=described,
         difference=numbers.difference,
-        from_change=numbers.from_change,
         sent_back=sent_back,
     )
     app.jinja_env.filters.update(

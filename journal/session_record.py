@@ -8,7 +8,7 @@ what a therapist may see (journal/access.py) all read these names.
 import json
 
 from . import rules
-from .numbers import difference, figure, from_change
+from .numbers import difference, figure
 
 PRODUCTS = [("ketamine", "Ketamine (racemic)"), ("esketamine", "Esketamine (Spravato)")]
 ROUTES = [
@@ -116,7 +116,7 @@ def figure_text(figures, base=None, days=None):
         "change": maybe(figures["change"], lambda v: difference(figures["window_mean"], base)),
         "peak_change": maybe(
             figures["peak_change"],
-            lambda v: f"{difference(from_change(v, base), base)} on day {figures['peak_day']}",
+            lambda v: f"{difference(v + base, base)} on day {figures['peak_day']}",
         ),
         "days_above_baseline": maybe(
             figures["days_above_baseline"], lambda v: f"{v} of {figures['n_checkins']}"

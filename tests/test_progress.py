@@ -450,6 +450,10 @@ from journal import numbers  # noqa: E402
         (-0.05, 1, "-0.1"),
         (5, 1, "5.0"),
         (None, 1, "\u2014"),
+        # A mean of 5.75 rebuilt as its mean change plus a baseline of 4/3: a slip in the last
+        # digit (5.749999999999999) read 5.7.
+        (sum(m - 4 / 3 for m in (0, 3, 10, 10)) / 4 + 4 / 3, 1, "5.8"),
+        (5.749999999999999, 2, "5.75"),
     ],
 )
 def test_figure_rounds_half_up(value, places, text):

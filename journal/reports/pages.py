@@ -28,7 +28,7 @@ from datetime import date
 from fpdf.enums import XPos, YPos
 
 from .. import charts, figures, instruments, numbers
-from ..numbers import DASH, difference, from_change, plural
+from ..numbers import DASH, difference, plural
 from ..rules import (
     BASELINE_DAYS,
     BASELINE_MIN_CHECKINS,
@@ -141,7 +141,7 @@ def _day1_text(row):
     change, before = row["day1_change"], row["figures"]["pre_level"]
     if change is None or before is None:
         return DASH
-    return difference(from_change(change, before), before)
+    return difference(before + change, before)
 
 
 def _phq9_change(phq9, first_session):
