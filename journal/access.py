@@ -398,14 +398,6 @@ def symptoms_seen(person, shared):
     return [] if shared else symptom_data.every(get_db(), person.id)
 
 
-def symptom_seen(person, name, shared, seen=None):
-    """`person`'s symptom called `name` when the view may offer it (as `symptoms_seen`),
-    else None; looked for among `seen` when the view has read `symptoms_seen` already."""
-    if seen is not None:
-        return symptom_data.named(seen, name)
-    return None if shared else symptom_data.find_by_name(get_db(), person.id, name)
-
-
 # CSRF
 
 # Views whose form checks the CSRF token itself (by endpoint), to show a refused one as a

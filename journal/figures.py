@@ -34,6 +34,7 @@ from .charts import CHARTS
 from .data import assessments as assessment_data
 from .data import progress as progress_data
 from .data import sessions as session_data
+from .data import symptoms as symptom_data
 from .db import get_db
 from .joined import joined_day
 from .numbers import difference, figure, plural, rounded, rounded_difference
@@ -599,15 +600,18 @@ def describe_lift(data, base, open_at=None):
 # row elsewhere), so that shared, read-only views draw exactly what the patient sees.
 
 
-def resolve_metric(person, name, shared=False, seen=None):
+def resolve_metric(person, name, shared=False, offered=None):
     """(key for metric_points, label, y_max) for a `metric` value; 400 when unknown.
 
-    A symptom is a metric only where the viewer may see it (`access.symptom_seen`: never in
-    a shared view, a link or the caseload); `seen`: the view's `access.symptoms_seen`, read.
+    A symptom is a metric only where the viewer may see it: among `offered`, the view's
+    `access.symptoms_seen` (read here when the view has not; never in a shared view, a link or
+    the caseload).
     """
     if name in BUILTIN_METRICS:
         return name, BUILTIN_METRICS[name], 24 if name == "sleep" else 10
-    symptom = access.symptom_seen(person, name, shared, seen)
+    if offered is None:
+        offered = access.symptoms_seen(person, shared)
+    symptom = symptom_data.named(offered, name)
     if symptom is None:
         abort(400, description="That is not a symptom tracked here.")
     return symptom["id"], symptom["name"], 10
@@ -1055,8 +1059,8 @@ def view_context(person, args, shared=False):
     """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
     days = args.get("days", "90")
     metric_name = args.get("metric", "mood")
-    seen = access.symptoms_seen(person, shared)  # the metrics offered; read once
-    metric, label, y_max = resolve_metric(person, metric_name, shared, seen)
+    offered = access.symptoms_seen(person, shared)  # the metrics offered; read once
+    metric, label, y_max = resolve_metric(person, metric_name, shared, offered)
     data = course(person, metric)
     start, end = date_range(days, data["today"], data["first_day"])
     # The range reaches a day after today that the person has lived (an entry saved before a
@@ -1094,7 +1098,7 @@ def view_context(person, args, shared=False):
         "ranges": list(RANGES),
         "metric": metric_name,
         "metric_label": label,
-        "metrics": list(BUILTIN_METRICS) + [symptom["name"] for symptom in seen],
+        "metrics": list(BUILTIN_METRICS) + [symptom["name"] for symptom in offered],
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9, end),
