@@ -60,13 +60,16 @@ export function openingDays(form) {
     // A symptom stopped in another tab has no field on the fetched page: its rating here is
     // the first day's, not this one's. Cleared, and left out of `rated` (the server then
     // leaves this day's own rating alone), unless the person gave it.
+    const dropped = new Set();
+    for (const name of new Set([...form.elements].map((e) => e.name))) {
+      const id = /^symptom_(\d+)$/.exec(name)?.[1];
+      if (!id || names.has(name) || putBack.has(name) || given(name)) continue;
+      for (const e of controls(form, name)) e.defaultChecked = e.checked = false;
+      dropped.add(id);
+    }
     const rated = form.elements.rated;
-    for (const e of [...form.elements]) {
-      const id = /^symptom_(\d+)$/.exec(e.name)?.[1];
-      if (!id || names.has(e.name) || putBack.has(e.name) || given(e.name)) continue;
-      e.defaultChecked = false;
-      e.checked = false;
-      if (rated) rated.value = rated.value.split(" ").filter((n) => n && n !== id).join(" ");
+    if (rated && dropped.size) {
+      rated.value = rated.value.split(" ").filter((n) => n && !dropped.has(n)).join(" ");
     }
     showReplaced(replaced);
     return kept;
