@@ -423,11 +423,12 @@ def save_once(day, form, tracked, key=None, saved_at=None):
     return status, verb, values
 
 
-def repeated(earlier):
-    """The status of a check-in sent again under the key of an `earlier` request: as the first
+def answer_again(earlier):
+    """The answer to a check-in sent again under the key of an `earlier` request: as the first
     time for one a newer check-in kept out (its first answer may never have reached the device,
     which keeps it, with its words, until the person has seen it), else "duplicate"."""
-    return "kept-newer" if earlier["outcome"] == "kept-newer" else "duplicate"
+    status = "kept-newer" if earlier["outcome"] == "kept-newer" else "duplicate"
+    return answer_sent(earlier["day"], status, SENT_BEFORE)
 
 
 def answer_json(status, day):
@@ -608,7 +609,7 @@ def checkin():
         if problems:
             return refuse(problems)
         if key and (seen := find_request(key)):
-            return answer_sent(seen["day"], repeated(seen), SENT_BEFORE)
+            return answer_again(seen)
         if (other_day := day_changed(form)) is not None:
             # Its answers are another day's: save nothing, show the chosen day's form.
             return reshown(form, tracked, local_today, other_day, day_changed_note)
@@ -617,8 +618,7 @@ def checkin():
         day = timezones.parse_day(form.date.data)
         status, verb, values = save_once(day, form, tracked, key, saved_at)
         if status == "duplicate":  # the same key, sent twice at once
-            seen = find_request(key)
-            return answer_sent(seen["day"], repeated(seen), SENT_BEFORE)
+            return answer_again(find_request(key))
         if status == "changed":  # the day was saved elsewhere since this form was filled
             given = given_back(form, find_checkin(day))
             return reshown(form, tracked, local_today, day, changed_elsewhere_note, given)
