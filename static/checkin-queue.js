@@ -7,14 +7,16 @@ import { describeOffline, onOfflinePage } from "./offline-page.js";
 import { signedIn } from "./signed-in.js";
 import { askToLogIn, notSentText, say, sentText, statusLine, waitingText } from "./status.js";
 
+// A sync's news in words: `first` (how many were sent, or how many still wait), then the
+// check-ins it kept out, if any.
+const told = (first, keptOut) =>
+  [first, keptOut.length ? notSentText(keptOut) : ""].filter(Boolean).join(" ");
+
 // What a sync did with the check-ins it sent: those that reached the server, and those kept
 // out (a newer one for that day, or refused), which wait on the check-in page to be read and
 // dismissed: told on whatever page the person is on, in place of "waiting to send".
 function tellSent(sent, keptOut) {
-  const parts = [];
-  if (sent) parts.push(sentText(sent));
-  if (keptOut.length) parts.push(notSentText(keptOut));
-  say(parts.join(" "));
+  say(told(sent ? sentText(sent) : "", keptOut));
   if (!keptOut.length) return;
   const one = keptOut.length === 1;
   if (onCheckinPage()) {
@@ -37,9 +39,7 @@ export function startQueue() {
     await showKept();
     if (onOfflinePage()) await describeOffline(sent);
     else if (signedOut) {
-      const told = [sent ? sentText(sent) : waitingText(waiting)];
-      if (keptOut.length) told.push(notSentText(keptOut));
-      askToLogIn(told.join(" "), waiting);
+      askToLogIn(told(sent ? sentText(sent) : waitingText(waiting), keptOut), waiting);
     } else if (sent || keptOut.length) tellSent(sent, keptOut);
   });
 
