@@ -204,8 +204,7 @@ def note_unlink(patient, therapist_id, linked_at):
     # By the name the card showed; a patient without one was "Patient" there, their email
     # beside it, so the notice names them by that email (two nameless patients who left, one
     # with flags unreviewed, could not be told apart).
-    named = patient.report_name or patient.display_name
-    name = patient.shared_name if named else patient.email
+    name = patient.report_name or patient.display_name or patient.email
     data.add_notice(db, therapist_id, "unlinked", clock.utcnow_iso(), patient.id, name, flagged)
 
 
