@@ -963,4 +963,6 @@ def test_another_persons_check_up_is_404_to_delete(app, client, auth):
     assert client.get(f"{mine}/delete").status_code == 404
     assert client.post(f"{mine}/delete").status_code == 404
     assert client.post("/assessments/999/delete").status_code == 404
+    for odd in ("abc", "-1", "1.0", "9" * 30):  # no check-up could have such an id
+        assert client.get(f"/assessments/{odd}/delete").status_code == 404, odd
     assert len(rows(app)) == 1
