@@ -38,8 +38,11 @@ REFLECTION_MAX = 20_000
 EARLIEST_DAY = date(1990, 1, 1)
 
 # Control characters other than tab, newline and carriage return never belong in a journal
-# entry; NUL in particular would be cut short by some tools that read the database.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# entry; NUL in particular would be cut short by some tools that read the database. The C1
+# controls (U+0080-U+009F) too: nobody types them; they come from text read in the wrong
+# encoding (UTF-8's "’" read as Latin-1 is "â" and two of them) or from terminal escapes, and
+# the therapist's PDF printed them as boxes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # A UTF-16 surrogate on its own is not a character: JSON's "\ud800" escape can carry one, and
 # SQLite (or any UTF-8 encoder) then fails on it.

@@ -679,6 +679,10 @@ LONG_NOTE = "ü" * 20_001
             "date,mood,note\n2025-01-01,5,bell\x07\n",
             "Line 2: the note contains invisible control characters; remove them.",
         ),
+        (  # UTF-8 read as Latin-1 and saved again: "don't" with C1 controls in it
+            "date,mood,note\n2025-01-01,5,don\u00e2\u0080\u0099t\n",
+            "Line 2: the note contains invisible control characters; remove them.",
+        ),
         (
             "date,mood,note\n2025-01-01,5,one, two\n",
             "Line 2: it has 4 cells but the first line names 3; check the quotes",
