@@ -179,7 +179,9 @@ def find_column(keys, names):
 def decode(data):
     """(text, problem): the file as text, or a message saying why it cannot be read."""
     try:
-        text = data.decode("utf-8-sig")
+        # Every byte order mark at the start, not only the first: a file saved again by a tool
+        # that kept the first as text and wrote its own ("\ufeffdate" was no date column).
+        text = data.decode("utf-8-sig").lstrip("\ufeff")
     except UnicodeDecodeError:
         return None, (
             "This file is not UTF-8 text, so it cannot be read. If it is a spreadsheet, "

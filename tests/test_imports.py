@@ -114,6 +114,13 @@ def test_upload_page_explains_formats(client, patient):
     assert "private" in page.text
 
 
+def test_a_file_with_two_byte_order_marks_reads(app, client, patient):
+    """A file read by a tool that kept its byte order mark as text and saved again with one of
+    its own (Python's "utf-8" read, "utf-8-sig" write) starts with two: it reads as one."""
+    import_id = pending_id(upload(client, ("\ufeff" + GENERIC).encode("utf-8-sig")))
+    assert "The file has <strong>3</strong> check-ins." in client.get(f"/import/{import_id}").text
+
+
 # Daylio ---------------------------------------------------------------------------------
 
 
