@@ -34,7 +34,11 @@ Decisions where DESIGN.md and issue 4 are silent:
   merged mood as an average. In any other CSV two rows for one date are a problem (both
   lines are named): one row per day is what such a file means, so a repeat is a mistake.
 - Days already in the journal are skipped, never overwritten: what was written here wins.
-  The preview lists them, and confirming counts only the new days.
+  The preview lists them, and confirming counts only the new days. For the same reason an
+  imported check-in counts as written at its day's first moment anywhere (`written_before`),
+  before anything written here: one from the phone's queue for that day, sent after the
+  import, is added to it as to any older entry. Counted as written at the import, it was
+  newer than the queued one and kept it out ("kept-newer").
 - Notes become the check-in's reflection (Daylio's title, a blank line, then its note).
   Imported reflections are private, because they were written for another app and for
   the person alone; the preview offers a box to share them instead, unticked. Notes keep
@@ -65,6 +69,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from flask import (
     Blueprint,
@@ -729,6 +734,17 @@ def render_preview(pending, form, status=200):
     ), status
 
 
+# The first moment of a calendar day anywhere on Earth: its midnight at UTC+14 (Kiribati).
+DAY_STARTS_FIRST = timezone(timedelta(hours=14))
+
+
+def written_before(day):
+    """When an imported check-in for `day` (ISO date) counts as written: its day's first
+    moment anywhere, in UTC, before any time a check-in of that day can be written here."""
+    start = datetime.combine(date.fromisoformat(day), time(), DAY_STARTS_FIRST)
+    return start.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def save_pending(user_id, pending, share_notes):
     """Save a parked import's rows as check-ins and forget it: how many were added, or None
     when it was no longer parked (a second tap or another tab saved or cancelled it first).
@@ -757,6 +773,7 @@ def save_pending(user_id, pending, share_notes):
                     **{name: row.get(name) for name in ANSWERS},
                 },
                 now,
+                written_before(row["day"]),
             )
     return added
 

@@ -427,6 +427,26 @@ def test_existing_days_are_skipped_not_overwritten(app, client, patient):
     assert "Imported 2 check-ins from export.csv. Kept the 1 day you already had." in flash
 
 
+def test_a_check_in_from_the_phones_queue_is_added_to_an_imported_day(app, client, patient):
+    """Written here offline the evening before, sent after the import of the same day: it was
+    kept out as older than the imported row (counted as written at the import), so a mood of
+    2 written here never reached the journal. What was written here wins: it is added to the
+    imported day, as to any older entry."""
+    day = (TODAY - timedelta(days=1)).isoformat()
+    import_id = pending_id(upload(client, f"date,mood,note\n{day},7,from daylio\n"))
+    client.post(f"/import/{import_id}/confirm")
+    queued = {
+        "date": day,
+        "mood": "2",
+        "reflection": "written here",
+        "saved_at": f"{day}T20:00:00Z",
+        "idempotency_key": "0b6d7c1e-2f7a-4c1e-9a51-7f0e3c2d1b4a",
+    }
+    answer = client.post("/checkin", data=queued, headers={"Accept": "application/json"})
+    assert answer.json == {"status": "updated", "day": day}
+    assert checkins(app) == [(day, 2, "from daylio\n\nwritten here", "imported")]
+
+
 def test_day_saved_after_the_preview_is_kept(app, client, patient):
     import_id = pending_id(upload(client, GENERIC))
     client.post("/checkin", data={"date": "2025-01-02", "mood": "8", "reflection": "typed since"})

@@ -39,16 +39,16 @@ IMPORTED_COLUMNS = (
 )  # fmt: skip
 
 
-def add_if_new(db, user_id, values, now):
-    """Add a check-in of `values` (the IMPORTED_COLUMNS; one left out is empty) unless the
-    person has one for its day already (an import): 1 when it was added, 0 when the day was
-    kept as it is."""
+def add_if_new(db, user_id, values, now, written_at):
+    """Add a check-in of `values` (the IMPORTED_COLUMNS; one left out is empty), written at
+    `written_at`, unless the person has one for its day already (an import): 1 when it was
+    added, 0 when the day was kept as it is."""
     row = {name: values.get(name) for name in IMPORTED_COLUMNS}
     names = ", ".join(row)
     cursor = db.execute(
-        f"insert into checkins (user_id, {names}, created_at, updated_at) "  # noqa: S608
-        f"values (?, {', '.join('?' * len(row))}, ?, ?) on conflict (user_id, day) do nothing",
-        [user_id, *row.values(), now, now],
+        f"insert into checkins (user_id, {names}, created_at, updated_at, written_at) "  # noqa: S608
+        f"values (?, {', '.join('?' * len(row))}, ?, ?, ?) on conflict (user_id, day) do nothing",
+        [user_id, *row.values(), now, now, written_at],
     )
     return cursor.rowcount
 
