@@ -30,6 +30,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -84,7 +85,35 @@ def safe_next(target):
             and not parts.scheme
             and not parts.netloc
         ):
-            return target
+            return page_of_form(target)
+    return home_url(current_user)
+
+
+def page_of_form(target):
+    """`target`, or the page its form was on when it is an address only a form posts to.
+
+    A form sent after its sign-in ended (the idle time-out: "Mark as reviewed" pressed after
+    a long read, a share link's "Revoke", "Change password") is sent to log in with its own
+    address as `next`; followed after the log-in, that GET answered "Not allowed" (405) and
+    the page was lost. The nearest address above it that a browser may open is where the
+    person was (/caseload/4 for /caseload/4/reviewed, /settings for /settings/password);
+    failing any, their start page. An address that takes a GET is left as it is."""
+    adapter = current_app.create_url_adapter(request)
+    path = urlsplit(target).path
+    try:
+        adapter.match(path, method="GET")
+        return target
+    except MethodNotAllowed:
+        pass
+    except HTTPException:  # no such page (its view says so), or a redirect to one
+        return target
+    while "/" in path.rstrip("/"):
+        path = path.rstrip("/").rsplit("/", 1)[0] or "/"
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except HTTPException:
+            continue
     return home_url(current_user)
 
 

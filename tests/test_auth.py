@@ -997,3 +997,25 @@ def test_a_log_in_racing_the_accounts_deletion_is_refused_not_a_500(app, client,
     other, response = log_in_while(app, monkeypatch, delete)
     assert response.status_code == 400
     assert not signed_in(other) and signins_of_pat(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        # An address only a form posts to (a form sent after its sign-in ended): the page
+        # the form was on, never the address itself, which answers a GET with 405.
+        ("/settings/password", "/settings"),
+        ("/share/7/revoke", "/share"),
+        ("/settings/devices/signout-others", "/settings/devices"),
+        ("/settings/symptoms/3/retire", "/settings/symptoms"),
+        ("/import/2/confirm", "/import/2"),
+        ("/auth/logout", "/"),
+        # Pages are left as they are, and so is an address no page has.
+        ("/settings/devices", "/settings/devices"),
+        ("/sessions/3", "/sessions/3"),
+        ("/nowhere/at/all", "/nowhere/at/all"),
+    ],
+)
+def test_safe_next_never_leads_to_an_address_only_a_form_posts_to(app, target, expected):
+    with app.test_request_context():
+        assert safe_next(target) == expected

@@ -960,3 +960,17 @@ def test_the_review_page_says_whose_days_its_dates_are(app):
         "Days and dates of entries"
         not in doc.get(f"/caseload/{user_id(app, 'la@example.com')}").text
     )
+
+
+def test_mark_as_reviewed_after_the_sign_in_ended_leads_back_to_the_patient(app, linked):
+    # The page stood open past the idle time-out: the button leads to the log-in page, and
+    # the log-in back to the patient's page, where the review is one tap away; it led to the
+    # button's own address, which only a form posts to ("Not allowed", 405).
+    doc, _pat, pid = linked
+    app.config["IDLE_MINUTES"] = 30
+    later(minutes=31)
+    response = mark(doc, pid)
+    assert response.location == f"/auth/login?next=/caseload/{pid}/reviewed"
+    response = AuthActions(doc).login(email="doc@example.com", next_=f"/caseload/{pid}/reviewed")
+    assert response.location == f"/caseload/{pid}"
+    assert doc.get(response.location).status_code == 200
