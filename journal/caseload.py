@@ -53,6 +53,7 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
 - The invite code folds away (a closed `<details>`) once a therapist has a linked patient.
 """
 
+from collections import Counter
 from datetime import UTC, date, datetime, time
 
 from flask import (
@@ -186,12 +187,18 @@ def reviewed_text(reviewed_at, zone):
     return "reviewed yesterday" if days == 1 else f"reviewed {days} days ago"
 
 
-def notice_text(notice, zone):
-    """A notice of a patient who left, in words, dated in the therapist's time zone."""
+def notice_text(notice, zone, named_alike=()):
+    """A notice of a patient who left, in words, dated in the therapist's time zone. A name
+    in `named_alike` (two patients of the caseload, or two who left, go by it) comes with the
+    patient's email, as their card showed it: of two "Alex"s who left, the therapist must
+    know which one had flags they had not reviewed."""
     day = day_text(local_date(notice["at"], zone), "date")
     if notice["kind"] == "deleted":
         return f"A linked patient deleted their account on {day}."
-    text = f"{notice['name']} unlinked on {day}"
+    name = notice["name"]
+    if name in named_alike and notice["email"] and notice["email"] != name:
+        name = f"{name} ({notice['email']})"
+    text = f"{name} unlinked on {day}"
     if notice["unreviewed_flags"]:
         text += " and had flags you had not reviewed"
     return text + "."
@@ -244,12 +251,16 @@ def index():
         ),
         key=order_key,
     )
+    notices = reviews.notices(current_user.id)
+    names = Counter(n["name"] for n in notices if n["name"])
+    names.update(row["patient"].shared_name for row in rows)
+    named_alike = {name for name, count in names.items() if count > 1}
     return render_template(
         "caseload/index.html",
         code=format_code(invite_code(current_user.id)),
         attention=[row for row in rows if row["attention"]],
         others=[row for row in rows if not row["attention"]],
-        notices=[notice_text(n, current_user.timezone) for n in reviews.notices(current_user.id)],
+        notices=[notice_text(n, current_user.timezone, named_alike) for n in notices],
         notice_days=NOTICE_DAYS,
         local_date=local_date,
         form=JournalForm(),

@@ -945,6 +945,31 @@ def test_a_nameless_patient_who_left_is_named_by_the_email_their_card_showed(app
     ]
 
 
+def test_two_patients_of_one_name_who_left_are_told_apart_by_their_emails(app, linked):
+    # Two "Alex"es, told apart on their cards by their emails: the notices read "Alex
+    # unlinked ... and had flags you had not reviewed" and "Alex unlinked", and the therapist
+    # could not tell which one had reported thoughts of self-harm.
+    doc, _, _ = linked
+    one = person(app, "alex.one@example.com", display_name="Alex")
+    two = person(app, "alex.two@example.com", display_name="Alex")
+    for patient in (one, two):
+        assert link(patient, invite_code(doc)).status_code == 302
+    checkin(one, ago(0), 1, self_harm="y")
+    for patient in (one, two):
+        patient.post("/settings/therapist/unlink")
+    assert notice_list(doc.get("/caseload").text) == [
+        f"Alex (alex.two@example.com) unlinked on {TODAY:%-d %b}.",
+        f"Alex (alex.one@example.com) unlinked on {TODAY:%-d %b} and had flags you had not "
+        "reviewed.",
+    ]
+    # One Alex back on the caseload: the other's notice still says which Alex left.
+    assert link(two, invite_code(doc)).status_code == 302
+    assert notice_list(doc.get("/caseload").text) == [
+        f"Alex (alex.one@example.com) unlinked on {TODAY:%-d %b} and had flags you had not "
+        "reviewed."
+    ]
+
+
 def test_the_review_page_says_whose_days_its_dates_are(app):
     # A Los Angeles therapist read "Mon 7 Dec" (a Sydney patient's day, tomorrow in Los
     # Angeles) under "after your review on 6 Dec at 15:29", nothing naming either zone.

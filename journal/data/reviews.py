@@ -75,11 +75,13 @@ def forget_notices_about(db, therapist_id, patient_id):
 
 def notices_of(db, therapist_id, since):
     """The therapist's notices from `since` (ISO text) on, newest first: dicts of `kind`,
-    `at`, `name` and `unreviewed_flags`."""
+    `at`, `name`, `unreviewed_flags` and `email` (the patient's, whom an "unlinked" notice
+    names: the notice goes with their account; None for a "deleted" one)."""
     return list(
         db.query(
-            "select kind, at, name, unreviewed_flags from caseload_notices "
-            "where therapist_id = ? and at >= ? order by at desc, id desc",
+            "select n.kind, n.at, n.name, n.unreviewed_flags, u.email from caseload_notices n "
+            "left join users u on u.id = n.patient_id "
+            "where n.therapist_id = ? and n.at >= ? order by n.at desc, n.id desc",
             [therapist_id, since],
         )
     )
