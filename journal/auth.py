@@ -203,7 +203,14 @@ def create_account(form, role, invitation=None):
         return None
     user = User(users.by_id(get_db(), user_id))
     sign_in(user, how="register")
-    if user.is_therapist:
+    if user.is_therapist and two_factor.required(get_db(), user):
+        # The caseload (and its invite code) opens once two-factor sign-in is set up: this
+        # message is read on that set-up page, where no code is "below".
+        flash(
+            "Welcome to Afterglow. Once two-factor sign-in is set up, your caseload shows the "
+            "invite code to give your patients."
+        )
+    elif user.is_therapist:
         flash("Welcome to Afterglow. Give your patients the invite code below to link.")
     else:
         flash("Welcome to Afterglow. Your first check-in takes half a minute.")

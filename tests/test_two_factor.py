@@ -544,6 +544,18 @@ def test_a_therapist_without_two_factor_reaches_no_patient_data(app, linked):
     assert HEALTH in doc.get(f"/caseload/{pat_id}").text
 
 
+def test_a_new_therapist_is_not_pointed_at_an_invite_code_the_set_up_page_lacks(app):
+    # Invited and registered under the rule, a therapist lands on the two-factor set-up page,
+    # which said "Give your patients the invite code below to link." with no code below.
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    doc = app.test_client()
+    response = AuthActions(doc).register(email="doc@example.com", role="therapist")
+    assert doc.get(response.location).location == "/settings/2fa"
+    page = doc.get("/settings/2fa").text
+    assert "invite code below" not in page
+    assert "Once two-factor sign-in is set up, your caseload shows the invite code" in page
+
+
 def test_an_admin_without_two_factor_reaches_no_admin_page(app):
     app.config["REQUIRE_2FA_FOR_STAFF"] = True
     boss = make_admin(app)
