@@ -503,6 +503,26 @@ def test_data_json_names_the_linked_therapist(app, client, auth):
     assert "dr@example.com" not in json.dumps(data)
 
 
+def test_data_json_names_a_therapist_without_a_name_by_their_email(app, client, auth):
+    # "Your therapist" names them by their email; data.json said "therapist_name": "".
+    auth.register(email="dr@example.com", role="therapist")
+    auth.logout()
+    auth.register()
+    with app.app_context():
+        get_db()["therapist_links"].insert(
+            {"patient_id": 2, "therapist_id": 1, "linked_at": "2026-02-01T09:00:00+00:00"}
+        )
+    assert (
+        "You are linked to <strong>dr@example.com</strong>"
+        in client.get("/settings/therapist").text
+    )
+    data = strict_json(client.get("/export/data.json"))
+    assert data["therapist"] == {
+        "therapist_name": "dr@example.com",
+        "linked_at": "2026-02-01T09:00:00+00:00",
+    }
+
+
 def test_data_json_of_a_new_account_is_empty_lists(client, patient):
     data = strict_json(client.get("/export/data.json"))
     for key in ("symptoms", "checkins", "sessions", "assessments", "share_links"):

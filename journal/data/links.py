@@ -235,9 +235,12 @@ def share_links_oldest_first(db, user_id, columns):
 
 
 def therapist_of(db, patient_id):
-    """The patient's link to a therapist as {"therapist_name", "linked_at"}, or None."""
+    """The patient's link to a therapist as {"therapist_name", "linked_at"}, or None. The
+    name is the one the patient's "Your therapist" page shows: the therapist's display name,
+    or their email when they have none (an empty name told the patient nothing)."""
     row = db.execute(
-        "select u.display_name, t.linked_at from therapist_links t "
+        "select coalesce(nullif(u.display_name, ''), u.email), t.linked_at "
+        "from therapist_links t "
         "join users u on u.id = t.therapist_id where t.patient_id = ?",
         [patient_id],
     ).fetchone()
