@@ -261,6 +261,23 @@ def invitations():
     ), status
 
 
+@bp.route("/invitations/<int:token_id>/withdraw", methods=["POST"])
+def withdraw_invitation(token_id):
+    """Withdraw an open invitation (sent to the wrong address, or no longer wanted): its link
+    stops working at once. Any admin may, as any admin sees every open invitation."""
+    button_form_or_400()
+    with write_transaction() as db:
+        withdrawn = tokens.withdraw_invitation(db, token_id, clock.utcnow_iso())
+        if withdrawn:
+            record("invitation-withdrawn")
+    if withdrawn:
+        who = withdrawn["email"] or f"a new {ROLE_WORDS[withdrawn['role']].lower()}"
+        flash(f"The invitation for {who} is withdrawn: its link no longer works.")
+    else:
+        flash("That invitation was no longer open: it had been used, withdrawn or had expired.")
+    return redirect(url_for("admin.invitations"))
+
+
 # The command line: the first admin of a fresh install, and reset links.
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import LIVE, PASSWORD
 from live import FAST_HASH
 from playwright.sync_api import expect
-from test_browser import log_in, looks_right, register, small_links
+from test_browser import flash, log_in, looks_right, register, small_links
 from werkzeug.security import generate_password_hash
 
 from journal import clock
@@ -83,4 +83,18 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
         expect(doc.get_by_role("heading", level=1)).to_have_text("This link has been used")
     finally:
         doc.context.close()
+
+    # One made for the wrong address is withdrawn: its link stops working at once.
+    wrong = f"wrong-{uuid.uuid4().hex}@example.com"
+    page.get_by_label("Email (optional)").fill(wrong)
+    page.get_by_role("button", name="Make an invitation link").tap()
+    expect(page.get_by_role("heading", name=f"Invitation for {wrong}")).to_be_visible()
+    wrong_link = page.get_by_label("Link").input_value()
+    page.get_by_role("button", name=f"Withdraw the invitation for {wrong}").tap()
+    expect(flash(page)).to_have_text(
+        f"The invitation for {wrong} is withdrawn: its link no longer works."
+    )
+    expect(flash(page)).to_be_focused()
+    expect(page.get_by_role("button", name=f"Withdraw the invitation for {wrong}")).to_have_count(0)
+    assert page.goto(wrong_link).status == 404
     assert found == []

@@ -207,6 +207,50 @@ def test_an_invitation_expires_after_seven_days(app):
     assert everything(app) == before
 
 
+def test_an_admin_withdraws_an_invitation_and_its_link_stops_working(app):
+    """An invitation sent to the wrong address stayed usable for seven days by whoever held it:
+    nothing but deactivating the admin who made it stopped it."""
+    boss = make_admin(app)
+    made = boss.post("/admin/invitations", data={"email": "wrong@example.com", "role": "therapist"})
+    path = made_link(made)
+    ((token_id,),) = sql(app, "select id from tokens where kind = 'invitation'")
+    listed = boss.get("/admin/invitations").text
+    assert f'action="/admin/invitations/{token_id}/withdraw"' in listed
+    assert 'Withdraw<span class="visually-hidden"> the invitation for wrong@example.com' in listed
+
+    response = boss.post(f"/admin/invitations/{token_id}/withdraw")
+    assert response.location == "/admin/invitations"
+    listed = boss.get("/admin/invitations").text
+    assert "The invitation for wrong@example.com is withdrawn: its link no longer works." in listed
+    assert "None: every invitation" in listed
+    doc = app.test_client()
+    assert doc.get(path).status_code == 404
+    assert doc.post(path, data={**SIGN_UP, "email": "wrong@example.com"}).status_code == 404
+    assert sql(app, "select count(*) from users where email = 'wrong@example.com'") == [(0,)]
+    # A second tap, or another admin's: said so, nothing else changes.
+    before = everything(app)
+    again = boss.post(f"/admin/invitations/{token_id}/withdraw")
+    assert "That invitation was no longer open" in boss.get(again.location).text
+    assert everything(app) == before
+    actions = sql(app, "select action from audit where action like 'invitation%' order by id")
+    assert actions == [("invitation",), ("invitation-withdrawn",)]
+
+
+def test_only_an_admin_withdraws_and_a_used_invitation_stays_used(app):
+    path = invitation(app)
+    ((token_id,),) = sql(app, "select id from tokens where kind = 'invitation'")
+    for who in (person(app, "pat@example.com"), person(app, "doc@example.com", role="therapist")):
+        assert who.post(f"/admin/invitations/{token_id}/withdraw").status_code == 404
+    assert sql(app, "select used_at from tokens where id = ?", [token_id]) == [(None,)]
+    doc = app.test_client()
+    assert doc.post(path, data={**SIGN_UP, "email": "new@example.com"}).location == "/caseload"
+    boss = make_admin(app)
+    before = sql(app, "select used_at from tokens where id = ?", [token_id])
+    assert before != [(None,)]
+    boss.post(f"/admin/invitations/{token_id}/withdraw")
+    assert sql(app, "select used_at from tokens where id = ?", [token_id]) == before
+
+
 @pytest.mark.parametrize(
     "token",
     ["x" * 43, "", "a" * 5000, "%C3%A9t%C3%A9", "..%2F..%2Fadmin", "\u202egnp"],

@@ -94,6 +94,17 @@ def open_invitations(db, now):
     return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
 
 
+def withdraw_invitation(db, token_id, now):
+    """Delete the invitation `token_id` if it is open at `now` (neither used nor expired), so
+    its link stops working: its `email` and `role`, or None when it was not open."""
+    found = db.execute(
+        "delete from tokens where id = ? and kind = 'invitation' and used_at is null "
+        "and expires_at > ? returning email, role",
+        [token_id, now],
+    ).fetchone()
+    return {"email": found[0], "role": found[1]} if found else None
+
+
 def forget_invitations_to(db, email):
     """Delete the invitations addressed to `email` in any case or Unicode form, used or not
     (an erased account's address must not stay behind in them). Compared here, not in SQL:
