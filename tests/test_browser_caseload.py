@@ -11,6 +11,8 @@ from test_browser import (
     flash,
     focused,
     looks_right,
+    post_form,
+    sideways_overflow,
     sign_up,
     tab_to,
 )
@@ -67,6 +69,25 @@ def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_ar
         expect(card).not_to_contain_text("Needs attention")
         looks_right(doc, "caseload after the review", found)
         assert found == [], "\n".join(found)
+    finally:
+        doc.context.close()
+
+
+def test_a_name_without_a_space_never_widens_the_caseload(page, browser, browser_context_args):
+    """A patient's name with no space to wrap at (as long as a name may be, or a handle
+    like an address) wraps inside its card on a 360 px phone: the card's link used to be as
+    wide as the name, and the therapist's whole caseload scrolled sideways."""
+    name = "AlexandraKonstantinopoulouWrightMacAllisterFitzgerald"
+    doc = browser.new_context(**browser_context_args).new_page()
+    try:
+        doc.set_viewport_size({"width": 360, "height": 800})
+        sign_up(doc, name="Dr Rivera", therapist=True)
+        code = doc.locator("#invite-code").inner_text()
+        sign_up(page, name=name)
+        post_form(page, "/settings/therapist", {"invite_code": code})
+        doc.goto("/caseload")
+        expect(doc.get_by_role("link", name=name)).to_be_visible()
+        assert sideways_overflow(doc) <= 0
     finally:
         doc.context.close()
 
