@@ -15,11 +15,13 @@ from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
     as_prepared,
+    check_in,
     each_scheme,
     log_session,
     open_more,
     open_page,
     post_form,
+    save,
     scale_radio,
     serious_violations,
     sideways_overflow,
@@ -468,3 +470,35 @@ def test_checkup_chart_dates_stay_clear_of_its_key(page):
         assert boxes["ticks"] and boxes["keys"], f"no date labels or key in the SVG: {boxes}"
         clashes = [(t, k) for t in boxes["ticks"] for k in boxes["keys"] if share_a_row(t, k)]
         assert clashes == [], (scheme, boxes)
+
+
+# "Z" carrying 500 combining accents, as pasted "glitch text" does: drawn, they reach far
+# above and below the letter.
+STACKED_ACCENTS = "Z" + "\u0301\u0302\u0303\u0304" * 125
+
+
+def test_a_letter_with_hundreds_of_accents_stays_in_its_box(page):
+    """A reflection holding a letter with hundreds of combining accents draws them inside
+    its own box: they used to cover the page above it up to the menu (History, the day's
+    page, and a therapist's flagged days above a shared reflection)."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_up(page)
+    day = check_in(page, mood=6, reflection="Plain words")
+    above = {f"/entries/{day}": ".reflection", "/entries": ".entry-text"}
+
+    def pictures():
+        shots = {}
+        for path, words in above.items():
+            page.goto(path)
+            page.wait_for_load_state("load")
+            # Accents may reach a little past the box (where a language's stacked ones go).
+            top = page.locator(words).first.bounding_box()["y"] - 8
+            shots[path] = page.screenshot(clip={"x": 0, "y": 0, "width": 360, "height": top})
+        return shots
+
+    before = pictures()
+    page.goto(f"/entries/{day}/edit")
+    page.get_by_label("Reflection", exact=True).fill(STACKED_ACCENTS + " Plain words")
+    save(page)
+    after = pictures()
+    assert [path for path in above if after[path] != before[path]] == []
