@@ -33,7 +33,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from . import access, clock, crisis, mail, onetime, passkeys, two_factor
 from .account import record_activity
@@ -131,6 +131,8 @@ class RegisterForm(JournalForm):
         render_kw={"autocomplete": "nickname"},
     )
     timezone = timezone_field(detect=True)
+    # Checked here with its own message (WTForms' "Not a valid choice." was never shown: a
+    # body with another role came back, 400, without a word of why).
     role = RadioField(
         "I am",
         choices=[
@@ -138,9 +140,17 @@ class RegisterForm(JournalForm):
             SelectChoice("therapist", "a therapist"),
         ],
         default="patient",
+        validate_choice=False,
     )
 
     validate_timezone = validate_timezone
+
+    def validate_role(self, field):
+        if field.data not in ("patient", "therapist"):
+            raise ValidationError(ROLE_MESSAGE)
+
+
+ROLE_MESSAGE = "Choose whether you are a patient or a therapist."
 
 
 class LoginForm(JournalForm):

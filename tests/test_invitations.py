@@ -78,6 +78,19 @@ def test_open_therapist_signup_restores_the_role_choice(app, client):
     assert other.status_code == 400  # never an admin, open or not
 
 
+@pytest.mark.parametrize("role", ["admin", "", "Therapist"])
+def test_a_role_not_offered_is_refused_at_its_field_when_both_are(app, client, role):
+    """With both roles open, a body asking for another role (an admin, none) comes back with
+    the reason at the role choice and the name kept, not a bare 400."""
+    app.config["OPEN_THERAPIST_SIGNUP"] = True
+    before = everything(app)
+    response = client.post("/auth/register", data={**SIGN_UP, "display_name": "Ana", "role": role})
+    assert response.status_code == 400
+    assert 'id="role-error">Choose whether you are a patient or a therapist.' in response.text
+    assert 'value="Ana"' in response.text
+    assert everything(app) == before
+
+
 def test_the_settings_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
     monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
