@@ -41,7 +41,8 @@ EARLIEST_DAY = date(1990, 1, 1)
 # entry; NUL in particular would be cut short by some tools that read the database. The C1
 # controls (U+0080-U+009F) too: nobody types them; they come from text read in the wrong
 # encoding (UTF-8's "’" read as Latin-1 is "â" and two of them) or from terminal escapes, and
-# the therapist's PDF printed them as boxes.
+# the therapist's PDF printed them as boxes; kept in a name others see, U+009B starts an
+# escape sequence in a terminal that shows an export.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # A UTF-16 surrogate on its own is not a character: JSON's "\ud800" escape can carry one, and

@@ -130,6 +130,7 @@ def test_register_as_therapist(app, auth):
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Choose a time zone from the list."),
         ({"display_name": "n" * 81}, "display_name", "Keep it to 80 characters."),
         ({"display_name": "bad\x00name"}, "display_name", "invisible control characters"),
+        ({"display_name": "bad\x9bname"}, "display_name", "invisible control characters"),
     ],
 )
 def test_register_bad_input(app, client, data, field, message):

@@ -204,6 +204,7 @@ def test_checkin_for_existing_day_prefills(client, patient):
         # C1 controls: text decoded in the wrong encoding, or an 8-bit terminal escape.
         ({"reflection": "Didn\u00e2\u0080\u0099t sleep"}, "reflection", "invisible control"),
         ({"reflection": "colour \x9b31m"}, "reflection", "invisible control characters"),
+        ({"tags": "calm, a\x9bb"}, "tags", "invisible control characters"),
     ],
 )
 def test_bad_checkin(app, client, patient, data, field, message):

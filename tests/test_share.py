@@ -266,6 +266,7 @@ def test_form_defaults_to_fourteen_days(client, patient):
         ("x" * 81, "14", "Keep the name to 80 characters."),
         ("Dr\x00Rivera", "14", "invisible control characters"),
         ("Dr\x1bRivera", "14", "invisible control characters"),
+        ("Dr\x9bRivera", "14", "invisible control characters"),
         ("Dr Rivera", "0", share.DAYS_MESSAGE),
         ("Dr Rivera", "91", share.DAYS_MESSAGE),
         ("Dr Rivera", "x", share.DAYS_MESSAGE),
