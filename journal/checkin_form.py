@@ -14,6 +14,7 @@ from wtforms.widgets import TextInput
 from .data.checkins import COLUMNS
 from .fields import (
     REFLECTION_MAX,
+    STACKED_MARKS_MESSAGE,
     CheckboxField,
     JournalForm,
     NumberTextField,
@@ -21,6 +22,7 @@ from .fields import (
     check_local_day,
     day_field,
     has_direction_controls,
+    has_stacked_marks,
     max_chars,
     no_control_characters,
     normalize_newlines,
@@ -141,6 +143,8 @@ class CheckinForm(JournalForm):
     def validate_tags(self, field):
         if has_direction_controls(field.data):
             raise ValidationError(TAGS_DIRECTION_MESSAGE)
+        if has_stacked_marks(field.data):
+            raise ValidationError(STACKED_MARKS_MESSAGE)
         tags = parse_tags(field.data)
         if len(tags) > TAGS_MAX:
             raise ValidationError(f"Use at most {TAGS_MAX} tags.")

@@ -358,6 +358,27 @@ def _shown(char, before, after):
     return not (char in _ALSO_INVISIBLE or unicodedata.category(char) == "Cf")
 
 
+# Marks stacked on one letter: a language's own stack up to about four (Hebrew's points and
+# cantillation, Tibetan's subjoined letters); pasted "glitch text" hundreds, which a browser
+# draws far above and below the line, over the words around a name or tag (the caseload's
+# heading under a patient's name). A name, a line or a tag may stack MARKS_MAX on a letter.
+MARKS_MAX = 8
+STACKED_MARKS_MESSAGE = (
+    f"A letter here carries more than {MARKS_MAX} accents or marks, which draw over the text "
+    "around it. Please type it without them."
+)
+
+
+def has_stacked_marks(text):
+    """True when a letter of `text` carries more than MARKS_MAX combining marks in a row."""
+    run = 0
+    for char in text or "":
+        run = run + 1 if unicodedata.combining(char) or unicodedata.category(char) == "Me" else 0
+        if run > MARKS_MAX:
+            return True
+    return False
+
+
 def has_direction_controls(text):
     """True when `text` holds a Unicode direction control (an embedding, override or
     isolate), which turns the text shown after it around."""
@@ -395,6 +416,8 @@ def shown_text(value, invisible_message, direction_message):
     text = unicodedata.normalize("NFC", value)
     if has_direction_controls(text):
         raise ValueError(direction_message)
+    if has_stacked_marks(text):
+        raise ValueError(STACKED_MARKS_MESSAGE)
     kept = []
     i = 0
     while i < len(text):

@@ -131,6 +131,7 @@ def test_register_as_therapist(app, auth):
         ({"display_name": "n" * 81}, "display_name", "Keep it to 80 characters."),
         ({"display_name": "bad\x00name"}, "display_name", "invisible control characters"),
         ({"display_name": "bad\x9bname"}, "display_name", "invisible control characters"),
+        ({"display_name": "Sam Z" + "\u0301" * 30}, "display_name", "accents or marks, which draw"),
     ],
 )
 def test_register_bad_input(app, client, data, field, message):

@@ -1,6 +1,7 @@
 import html
 import re
 import time
+import unicodedata
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -32,7 +33,12 @@ from pypdf import PdfReader
 from journal import access, timezones
 from journal.caseload import order_key, review
 from journal.db import get_db
-from journal.fields import DIRECTION_MESSAGE, INVISIBLE_MESSAGE, name_text
+from journal.fields import (
+    DIRECTION_MESSAGE,
+    INVISIBLE_MESSAGE,
+    STACKED_MARKS_MESSAGE,
+    name_text,
+)
 from journal.therapist_link import CODE_ALPHABET, WRONG_CODE, make_code, normalize_code
 
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
@@ -847,6 +853,7 @@ def test_the_pages_that_explain_flags_name_the_session_rule(app):
 # characters (journal.fields.name_text, the one filter every name and label others see uses)
 
 ZWJ, VS16 = "\u200d", "\ufe0f"
+HEBREW_POINTED = "\u05d1\u05b0\u05bc\u05b8\u0596\u05bd"  # a letter with points and cantillation
 PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # a non-joiner that shapes
 WALES = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
 
@@ -887,6 +894,11 @@ WALES = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
         ("\u845b\U000e0100", "\u845b\U000e0100"),  # an ideographic variation sequence
         ("Ana \U0001f33f", "Ana \U0001f33f"),
         ("Zoë O’Brien-Smith", "Zoë O’Brien-Smith"),
+        # Marks a language stacks on a letter: Hebrew's points and cantillation, Tibetan's
+        # subjoined letters, and eight accents on one letter, the most a name may stack.
+        (HEBREW_POINTED, unicodedata.normalize("NFC", HEBREW_POINTED)),
+        ("\u0f67\u0fa8\u0fb1\u0f71", "\u0f67\u0fa8\u0fb1\u0f71"),
+        ("Sam x" + "\u0302\u0303" * 4, "Sam x" + "\u0302\u0303" * 4),
         ("", ""),
         ("   ", ""),
     ],
@@ -910,6 +922,10 @@ def test_names_lose_invisible_characters_and_keep_what_draws(typed, cleaned):
         ("\u3164", INVISIBLE_MESSAGE),
         ("\ufe0f\u00ad", INVISIBLE_MESSAGE),
         ("\U000e0041" * 10, INVISIBLE_MESSAGE),
+        # "Glitch text": a letter with stacked accents drew over the caseload's heading.
+        ("Sam Z" + "\u0301\u0302\u0303\u0304" * 18 + "ed", STACKED_MARKS_MESSAGE),
+        ("Sam x" + "\u0302\u0303" * 4 + "\u0304", STACKED_MARKS_MESSAGE),  # nine
+        ("x" + "\u20dd" * 9, STACKED_MARKS_MESSAGE),  # enclosing marks too
     ],
 )
 def test_names_with_direction_controls_or_nothing_visible_are_refused(typed, message):
