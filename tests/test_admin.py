@@ -443,6 +443,23 @@ def test_a_patient_is_told_when_their_therapists_account_is_off(clinic):
     assert said not in clients["patient"].get("/settings/therapist").text
 
 
+def test_the_therapist_is_told_when_their_patients_account_is_off(clinic):
+    """A patient the clinic turned off stayed on the caseload as if they had gone quiet ("No
+    check-in for 12 days"), and their therapist could not know why."""
+    app, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    doc = clients["therapist"]
+    said = "Your clinic turned Patient's account off on"
+    assert said not in doc.get("/caseload").text
+    assert clients["admin"].post(f"/admin/users/{pat_id}/deactivate").status_code == 302
+    for page in (doc.get("/caseload"), doc.get(f"/caseload/{pat_id}")):
+        assert page.status_code == 200
+        assert said in page.text and "until the clinic turns it on again" in page.text
+    assert clients["admin"].post(f"/admin/users/{pat_id}/reactivate").status_code == 302
+    assert said not in doc.get("/caseload").text
+    assert said not in doc.get(f"/caseload/{pat_id}").text
+
+
 def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):
     """Belt and braces: even a sign-in row left behind does not let a deactivated account in."""
     app, clients = clinic
