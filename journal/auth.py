@@ -563,6 +563,8 @@ def second_step():
         flash(STEP_ENDED)
         return redirect(url_for("auth.login"))
     session[SIGNED_IN_STEP] = step
+    if how == "recovery":  # likely a lost phone: say how many are left, and what then
+        flash(two_factor.recovery_code_used(two_factor.codes_left(db, row["id"])))
     return redirect(safe_next(pending["next"] or None))
 
 

@@ -31,6 +31,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from . import clock, qr
 from .data import two_factor, users
 from .fields import JournalForm, strip
+from .numbers import plural
 from .passwords import record_failure, throttle_wait
 
 STEP_SECONDS = 30
@@ -191,6 +192,22 @@ def check(db, user_id, code):
 
 def codes_left(db, user_id):
     return two_factor.codes_left(db, user_id)
+
+
+def recovery_code_used(left):
+    """What a person who just signed in with a recovery code is told, `left` codes remaining:
+    someone using them has likely lost the phone, and when the last one is spent, a phone
+    still lost means no way in (a mailed reset link keeps two-factor on)."""
+    if left:
+        return (
+            f"You signed in with a recovery code: {plural(left, 'recovery code')} left. "
+            "If your phone is lost, make new codes in Settings › Two-factor sign-in."
+        )
+    return (
+        "You signed in with your last recovery code. Make new codes now in Settings › "
+        "Two-factor sign-in (it asks for a code from your authenticator app). Without the "
+        "app, ask your clinic for a reset link: it turns two-factor sign-in off."
+    )
 
 
 def throttle_key(email):

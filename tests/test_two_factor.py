@@ -398,6 +398,30 @@ def test_a_recovery_code_works_once(app, pat):
     assert client.post("/auth/2fa", data={"code": codes[1].replace("-", "")}).status_code == 302
 
 
+def test_a_sign_in_with_a_recovery_code_says_how_many_are_left(app, pat):
+    # Someone signing in with recovery codes has likely lost the phone: each sign-in spent one
+    # without a word, and after the tenth the person was locked out with no warning (a mailed
+    # reset link keeps two-factor on).
+    client, _, codes = pat
+    for used, code in enumerate(codes, start=1):
+        password_step(client)
+        assert client.post("/auth/2fa", data={"code": code}).status_code == 302
+        said = html.unescape(client.get("/checkin").text)
+        if used < 10:
+            left = 10 - used
+            assert f"You signed in with a recovery code: {left} recovery code" in said
+        else:
+            assert "You signed in with your last recovery code." in said
+            assert "ask your clinic for a reset link" in said
+        client.post("/auth/logout")
+    # A code from the app says nothing of recovery codes.
+    secret = sql(app, "select secret from two_factor")[0][0]
+    password_step(client)
+    clock.set(NOW + timedelta(minutes=1))
+    client.post("/auth/2fa", data={"code": code_at(secret, NOW + timedelta(minutes=1))})
+    assert "recovery code" not in client.get("/checkin").text
+
+
 ODD = [
     "١٢٣٤٥٦",  # Arabic-Indic digits
     "１２３４５６",  # full-width digits
