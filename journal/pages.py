@@ -62,6 +62,10 @@ def init_app(app):
                 return jsonify(status="error"), status
             # A description given with abort(400, description=...) says what was wrong.
             detail = getattr(error, "description", None)
+            if isinstance(error, CSRFError) and "CSRF" in (detail or ""):
+                # Flask-WTF's reason for a stale token ("The CSRF tokens do not match."):
+                # words no one reading the page knows; the page's own message says what to do.
+                detail = None
             if status == 400 and detail and detail != type(error).description:
                 message_shown = f"{detail} Nothing was saved."
             elif status == 404 and detail and detail != type(error).description:

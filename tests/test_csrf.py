@@ -76,6 +76,22 @@ def test_action_buttons_need_the_token(secure, url):
     assert re.search(r"Log out", client.get("/checkin").text)
 
 
+@pytest.mark.parametrize("token", [None, "an-older-token"])
+@pytest.mark.parametrize(
+    "url", ["/settings/devices/signout-others", "/settings/2fa", "/share/1/revoke"]
+)
+def test_a_refused_token_is_explained_in_plain_words(secure, url, token):
+    # A tab opened before a newer sign-in (a password change, a log-in in another tab) holds
+    # an older token. Its form answered "The CSRF tokens do not match. Nothing was saved.":
+    # Flask-WTF's words, not the page's own, which say what to do.
+    _, client = secure
+    response = client.post(url, data={} if token is None else {"csrf_token": token})
+    assert response.status_code == 400
+    assert "This form has expired" in response.text
+    assert "Go back, reload the page, and send it again." in response.text
+    assert "CSRF" not in response.text
+
+
 @pytest.mark.parametrize(("url", "data", "table"), FORMS)
 @pytest.mark.parametrize(
     "referrer", [None, "https://evil.example/", "http://localhost/"], ids=["none", "other", "http"]
