@@ -331,6 +331,12 @@ def reset(token):
             return gone(onetime.find(db, "reset", token)[1] or onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
+        # Guesses at the forgotten password (the usual way to a reset) locked the account
+        # for 15 minutes, and "Log in with it" met "Too many attempts": they counted against
+        # a password that is gone. The address's own count stays.
+        row = users.by_id(db, link["user_id"])
+        if row is not None:
+            users.clear_failures(db, users.email_key(row["email"]))
         # A password set is a password changed: any other open link (a mailed one beside an
         # admin's) would let whoever saw it set it again, and clear what the owner set up.
         onetime.retire_resets(db, link["user_id"])

@@ -123,6 +123,23 @@ def test_the_mail_holds_a_link_that_sets_the_password_once(app, mailing, pat):
     assert "Password set from a reset link" in person_activity(app)
 
 
+def test_a_new_password_from_the_link_logs_in_after_guesses_at_the_old(app, mailing, pat):
+    # Someone who forgot their password guesses first, then asks for the link: the five
+    # guesses locked the account, and the new password met "Too many attempts to log in"
+    # for 15 minutes after the page said "Log in with it".
+    for guess in ("guess one here", "guess two here", "guess three", "guess four!", "guess 5"):
+        assert AuthActions(app.test_client()).login(password=guess).status_code == 400
+    assert AuthActions(app.test_client()).login(password=NEW).status_code == 429
+    ask(app, "pat@example.com")
+    done = app.test_client().post(link_in(mailing[0]), data={"password": NEW})
+    assert done.status_code == 302 and done.location == "/auth/login"
+    assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
+    # Wrong guesses at the new password are counted afresh.
+    for _ in range(5):
+        assert AuthActions(app.test_client()).login(password="not it at all").status_code == 400
+    assert AuthActions(app.test_client()).login(password=NEW).status_code == 429
+
+
 def person_activity(app):
     back = app.test_client()
     AuthActions(back).login(password=NEW)
