@@ -60,14 +60,21 @@ function answer(credential) {
   return json;
 }
 
+// A redirect is not followed: the journal answers a request whose sign-in ended (the idle
+// time-out, a sign-out from another device) with one to the log-in page, whose HTML read as
+// JSON said the browser had cancelled (see signedOut).
 function postJSON(url, body, token) {
   return fetch(url, {
     method: "POST",
     body: JSON.stringify(body),
     headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
     credentials: "same-origin",
+    redirect: "manual",
   });
 }
+
+// Whether the journal sent the request to log in: this page's sign-in has ended.
+const signedOut = (response) => response.type === "opaqueredirect";
 
 async function replyOf(response) {
   try {
@@ -83,6 +90,8 @@ function say(box, message) {
 }
 
 const CANCELLED = "The passkey was not made: the browser's request was cancelled or timed out.";
+const SIGNED_OUT_NOT_ADDED =
+  "You were signed out, so no passkey was added. Reload the page and log in, then add it again.";
 const NOT_SIGNED_IN = "No passkey signed you in: the request was cancelled or timed out.";
 
 // /settings/passkeys: name the passkey, then let the browser make it.
@@ -102,6 +111,10 @@ function startAdding() {
     for (const input of [name, password]) input.removeAttribute("aria-invalid");
     try {
       const response = await postJSON(form.action, { name: name.value, password: password.value }, token);
+      if (signedOut(response)) {
+        say(box, SIGNED_OUT_NOT_ADDED);
+        return;
+      }
       const reply = await replyOf(response);
       if (!response.ok) {
         const errors = reply.errors || {};
@@ -124,6 +137,8 @@ function startAdding() {
       const done = await replyOf(finish);
       if (finish.ok && done.next) {
         window.location.assign(done.next);
+      } else if (signedOut(finish)) {
+        say(box, SIGNED_OUT_NOT_ADDED);
       } else {
         say(box, ((done.errors || {}).passkey || [CANCELLED])[0]);
       }

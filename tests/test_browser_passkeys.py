@@ -110,3 +110,43 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
     page.goto(f"{origin}/settings/activity")
     expect(page.get_by_text("Signed in with a passkey")).to_be_visible()
     assert found == []
+
+
+def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
+    # A sign-in that ended under the page (the idle time-out, or signed out from another
+    # device) answers the page's request with a redirect to log in: read as JSON, it said
+    # "the browser's request was cancelled or timed out", whatever the person tried again.
+    origin, _ = localhost
+    cdp, authenticator = virtual_authenticator(page)
+    email = f"pat-{uuid.uuid4().hex}@example.com"
+    page.goto(f"{origin}/auth/register")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    page.goto(f"{origin}/settings/passkeys")
+    page.get_by_label("Name of the passkey").fill("Phone")
+    page.get_by_label("Your password").fill(PASSWORD)
+
+    other = page.context.browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        laptop = other.new_page()
+        laptop.goto(f"{origin}/auth/login")
+        laptop.get_by_label("Email", exact=True).fill(email)
+        laptop.get_by_label("Password", exact=True).fill(PASSWORD)
+        laptop.get_by_role("button", name="Log in").click()
+        expect(laptop).to_have_url(re.compile(r"/checkin$"))
+        laptop.goto(f"{origin}/settings/devices")
+        laptop.get_by_role("button", name="Sign out everywhere else").click()
+        expect(laptop.get_by_text("Every other device is signed out.")).to_be_visible()
+    finally:
+        other.close()
+
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(page.locator("[data-passkey-error]")).to_have_text(
+        "You were signed out, so no passkey was added. Reload the page and log in, then add "
+        "it again."
+    )
+    assert (
+        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
+    )
