@@ -171,6 +171,20 @@ def test_signing_out_this_device_from_the_list_signs_it_out(app, phone_and_lapto
     assert not signed_in(phone) and signed_in(laptop)
 
 
+def test_a_device_signed_out_already_says_so(app, phone_and_laptop):
+    # The list opened before the laptop logged out: its Sign out answered "Not found. There
+    # is nothing at this address.", and the person could not tell whether it was signed out.
+    phone, laptop = phone_and_laptop
+    phone_id, laptop_id = signin_ids(app)
+    laptop.post("/auth/logout")
+    response = phone.post(f"/settings/devices/{laptop_id}/signout")
+    assert response.status_code == 404
+    assert "That device is not signed in" in response.text
+    assert 'href="/settings/devices"' in response.text
+    assert "There is nothing at this address" not in response.text
+    assert signin_ids(app) == [phone_id] and signed_in(phone)
+
+
 def test_someone_elses_device_is_a_404_and_nothing_changes(app, phone_and_laptop):
     phone, _laptop = phone_and_laptop
     sam = sign_in(app, FIREFOX_WINDOWS, "192.0.2.1", email="sam@example.com", register=True)

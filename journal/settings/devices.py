@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from .. import clock
 from ..data import signins
@@ -24,6 +25,11 @@ from ..db import get_db, write_transaction
 from ..fields import JournalForm
 from ..people import sign_out
 from ..timezones import local_time
+
+NOT_SIGNED_IN = (
+    "That device is not signed in: it logged out, or its sign-in ended, before this was sent. "
+    "Nothing else changed."
+)
 
 
 def place_words(network):
@@ -90,7 +96,12 @@ def signout_device(signin_id):
     with write_transaction() as db:
         ended = signins.delete_of(db, current_user.id, signin_id)
     if not ended:
-        abort(404)
+        # From a list opened before the device logged out or timed out: "There is nothing at
+        # this address" left the person unsure whether it was signed out. The same words for
+        # someone else's sign-in, so nothing about it is confirmed.
+        error = NotFound(description=NOT_SIGNED_IN)
+        error.back = ("settings.devices", "Your signed-in devices")
+        raise error
     flash("That device is signed out. It has to log in again to open your journal.")
     return redirect(url_for("settings.devices"))
 
