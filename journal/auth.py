@@ -279,6 +279,28 @@ def gone(why):
     return render_template("error.html", title=title, message=message), status
 
 
+# With reset by mail on, a person whose mailed link ran out, was used or was replaced can ask
+# for another themselves: "Ask your clinic for a new one" sent them to the clinic for it.
+RESET_GONE_BY_MAIL = {
+    onetime.USED: "Each link works once.",
+    onetime.EXPIRED: f"Each link works for {onetime.RESET_HOURS} hours.",
+    onetime.UNKNOWN: "It may not have been copied whole, or it was replaced since: a newer "
+    "link, or a new password, stops an older one.",
+}
+ASK_AGAIN_BY_MAIL = (
+    "For a new one, use “Forgot your password?” on the log-in page, or ask your clinic."
+)
+
+
+def reset_gone(why):
+    """The page for a reset link that does not open: as `gone`, saying how to get a new one
+    by mail when the clinic sends them."""
+    if why not in RESET_GONE_BY_MAIL or not mail.configured(current_app.config):
+        return gone(why)
+    status, title, _ = why
+    return gone((status, title, f"{RESET_GONE_BY_MAIL[why]} {ASK_AGAIN_BY_MAIL}"))
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token):
     """Register from an admin's invitation: the role is the invitation's, fixed. Opened
@@ -317,7 +339,7 @@ def reset(token):
     db = get_db()
     link, why = onetime.find(db, "reset", token)
     if link is None:
-        return gone(why)
+        return reset_gone(why)
     if current_user.is_authenticated and current_user.id != link["user_id"]:
         return gone(OTHER_ACCOUNT)
     form = ResetForm()
@@ -328,7 +350,7 @@ def reset(token):
     password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
     with write_transaction() as db:
         if not onetime.use(db, link):  # spent, retired or out of time since it was found
-            return gone(onetime.find(db, "reset", token)[1] or onetime.USED)
+            return reset_gone(onetime.find(db, "reset", token)[1] or onetime.USED)
         users.set_password_hash(db, link["user_id"], password_hash)
         end_signins(db, link["user_id"])
         # Guesses at the forgotten password (the usual way to a reset) locked the account

@@ -3,6 +3,7 @@ when the clinic configures SMTP, `/auth/forgot` answering every address alike, a
 link (a reset link like an admin's: single use, 24 hours). Tested against a real SMTP server
 (aiosmtpd on loopback), reading the mail it received."""
 
+import html
 import logging
 import re
 from datetime import timedelta
@@ -231,6 +232,31 @@ def test_the_mailed_link_expires_after_24_hours(app, mailing, pat):
     response = app.test_client().post(path, data={"password": NEW})
     assert response.status_code == 410 and "This link has expired" in response.text
     assert AuthActions(app.test_client()).login().status_code == 302  # the old one still works
+
+
+def test_a_link_that_no_longer_opens_says_a_new_one_can_be_asked_for_by_mail(app, mailing, pat):
+    # A mailed link out of time, used, or replaced said "Ask your clinic for a new one",
+    # while "Forgot your password?" mails one in a minute.
+    ask(app, "pat@example.com")
+    ask(app, "pat@example.com")
+    replaced, used = link_in(mailing[0]), link_in(mailing[1])
+    assert app.test_client().post(used, data={"password": NEW}).status_code == 302
+    ask(app, "pat@example.com")
+    expired = link_in(mailing[2])
+    clock.set(NOW + timedelta(hours=24))
+    for path, status, title in (
+        (replaced, 404, "This link does not work"),
+        (used, 410, "This link has been used"),
+        (expired, 410, "This link has expired"),
+    ):
+        response = app.test_client().get(path)
+        page = html.unescape(response.text)
+        assert response.status_code == status and title in page
+        assert "use “Forgot your password?” on the log-in page, or ask your clinic" in page
+    # Without mail, the clinic is the way to a new link.
+    app.config["MAIL_SERVER"] = ""
+    page = html.unescape(app.test_client().get(used).text)
+    assert "Forgot your password?" not in page and "Ask your clinic for a new one" in page
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(app, mailing, pat):
