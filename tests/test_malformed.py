@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlencode
 
 import pytest
 from conftest import PASSWORD, AuthActions, LiveServer, error_for, make_app
-from factories import NOW, TODAY, invitation, invite_code, make_admin, reset_link
+from factories import NOW, TODAY, invitation, invite_code, make_admin, reset_link, sql
 from flask_wtf import FlaskForm
 from live import signed_up
 from werkzeug.exceptions import HTTPException, NotFound
@@ -292,6 +292,8 @@ def cast(folder):
     values[("auth.reset", "token")] = reset_link(app, ids["patient_id"]).rsplit("/", 1)[1]
     values.setdefault("signin_id", 1)  # a sign-in's id (/settings/devices/<signin_id>/signout)
     values.setdefault("passkey_id", 1)  # a passkey's id (/settings/passkeys/<passkey_id>/...)
+    # An open invitation's id (/admin/invitations/<token_id>/withdraw): the one made above.
+    values["token_id"] = sql(app, "select id from tokens where kind = 'invitation'")[0][0]
     clients = {"patient": pat, "therapist": doc, "visitor": app.test_client()}
     clients["admin"] = make_admin(app)
     return app, clients, values, stored
