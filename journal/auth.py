@@ -422,19 +422,28 @@ def forgot():
         row = users.by_email(db, form.email.data)
         if row and not row["deactivated_at"] and onetime.may_mail_reset(db, row["id"]):
             token = onetime.make_reset(db, row["id"])
-    if token:  # sent after the commit: the link works by the time it arrives
-        send_reset_mail(row, token)
-    return render_template("auth/forgot.html", form=None, reset_hours=onetime.RESET_HOURS), 200
+    response = make_response(
+        render_template("auth/forgot.html", form=None, reset_hours=onetime.RESET_HOURS), 200
+    )
+    if token:
+        # Sent once the answer has gone (and after the commit: the link works by the time
+        # it arrives). Sent before it, the answer to an address with an account came the
+        # mail server's round trips later than to one without, which told anyone timing it
+        # who has an account here.
+        link = mail.public_url(current_app.config) + url_for("auth.reset", token=token)
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: send_reset_mail(app, row, token, link))
+    return response
 
 
-def send_reset_mail(row, token):
-    """Mail the reset link `token` to the account `row`; when the mail server fails, log it
-    and forget the link (never handed out, so it neither works nor counts)."""
-    config = current_app.config
-    link = mail.public_url(config) + url_for("auth.reset", token=token)  # never the Host's
-    if not mail.send_reset(config, row, link):
-        with write_transaction() as db:
-            onetime.forget(db, "reset", token)
+def send_reset_mail(app, row, token, link):
+    """Mail the reset link `token` (`link`, on the public address, never the Host's) to the
+    account `row`; when the mail server fails, log it and forget the link (never handed out,
+    so it neither works nor counts). Runs after the request, in an app context of its own."""
+    with app.app_context():
+        if not mail.send_reset(app.config, row, link):
+            with write_transaction() as db:
+                onetime.forget(db, "reset", token)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 
 import pytest
 from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
+from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from live import FAST_HASH, ROOT, TOKEN, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
@@ -113,10 +114,21 @@ def _remember_template(template_database):
     _TEMPLATE["path"] = template_database
 
 
+class ClosingClient(FlaskClient):
+    """Flask's test client, but each answer read whole and closed at once, as a WSGI server
+    does once it has sent it: what a view leaves for after its answer (`call_on_close`, the
+    reset mail) runs before the test goes on, not whenever the response is collected."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(tmp_path, **config):
     """A new app on a fresh database in `tmp_path` (a copy of the migrated template)."""
     database = fresh_database(tmp_path)
-    return create_app({**TEST_CONFIG, "DATABASE": str(database), **config})
+    app = create_app({**TEST_CONFIG, "DATABASE": str(database), **config})
+    app.test_client_class = ClosingClient
+    return app
 
 
 @pytest.fixture(scope="session")
