@@ -279,6 +279,26 @@ def test_codes_from_outside_the_window_are_refused(app, pat):
     assert client.post("/auth/2fa", data={"code": code_at(secret, now - 30)}).status_code == 302
 
 
+def test_a_key_from_before_the_sign_in_ended_is_named_when_its_code_is_refused(app):
+    """The key waits in the session: signed in again (the idle time-out, a password changed
+    elsewhere), the page shows a new one, and the app's entry from the old key only met
+    "Check the app's newest code", however often the person tried."""
+    client = person(app, "pat@example.com")
+    scanned = page_secret(client.get("/settings/2fa").text)
+    client.post("/auth/logout")
+    AuthActions(client).login()
+    shown = page_secret(client.get("/settings/2fa").text)
+    assert shown != scanned
+    response = client.post(
+        "/settings/2fa", data={"code": code_at(scanned, NOW), "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "that entry holds an older key: delete it and add the key on this page" in (
+        error_at_code(response.text)
+    )
+    assert sql(app, "select count(*) from two_factor") == [(0,)]
+
+
 def test_wrong_codes_are_throttled_even_after_the_password_again(app, pat):
     client, secret, _ = pat
     clock.set(NOW + timedelta(minutes=1))

@@ -110,11 +110,21 @@ def two_factor_page():
         two_factor.turn_on(get_db(), current_user.id, secret, form.code.data) if secret else None
     )
     if codes is None:
-        return wrong(form, "That code does not match. Check the app's newest code and try again.")
+        return wrong(form, FIRST_CODE_WRONG)
     session.pop(SETUP_KEY, None)
     two_factor.succeeded(get_db(), current_user.email)
     account.record_activity("two-factor-on")
     return page(two_factor.CodeForm(formdata=None), codes=codes)
+
+
+# The key waits in the session, which goes when a sign-in ends (the idle time-out, a password
+# changed elsewhere): signed in again, the page shows a new key, and an entry the app made from
+# the old one never matches. Said here, where that shows.
+FIRST_CODE_WRONG = (
+    "That code does not match. Check the app's newest code and try again. If you added "
+    "Afterglow to the app before you last logged in, that entry holds an older key: delete "
+    "it and add the key on this page."
+)
 
 
 def checked_code(form):
