@@ -9,7 +9,7 @@ import pytest
 from conftest import LIVE, PASSWORD
 from live import FAST_HASH
 from playwright.sync_api import expect
-from test_browser import flash, log_in, looks_right, register, small_links
+from test_browser import TAP_MIN, flash, log_in, looks_right, register, small_links
 from werkzeug.security import generate_password_hash
 
 from journal import clock
@@ -98,3 +98,21 @@ def test_an_admin_invites_a_therapist_and_finds_accounts(page, browser, browser_
     expect(page.get_by_role("button", name=f"Withdraw the invitation for {wrong}")).to_have_count(0)
     assert page.goto(wrong_link).status == 404
     assert found == []
+
+
+def test_an_open_invitations_withdraw_button_stays_a_word_wide_at_360_px(page):
+    # Beside an invitation's line ("Therapist · an address · until ... · made by ..."), the
+    # Withdraw button shrank with it, down to one letter wide: "Withdraw" read down the screen
+    # a letter a line, 170 px high.
+    log_in(page, admin_on_live_server())
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/admin/invitations")
+    wrong = f"a.long.address.for.a.therapist-{uuid.uuid4().hex}@example-clinic.example"
+    page.get_by_label("Email (optional)").fill(wrong)
+    page.get_by_role("button", name="Make an invitation link").tap()
+    expect(page.get_by_role("heading", name=f"Invitation for {wrong}")).to_be_visible()
+    button = page.get_by_role("button", name=f"Withdraw the invitation for {wrong}")
+    box = button.bounding_box()
+    assert box["width"] >= TAP_MIN
+    assert TAP_MIN <= box["height"] < 1.5 * TAP_MIN  # "Withdraw" on one line
