@@ -370,12 +370,21 @@ STACKED_MARKS_MESSAGE = (
 
 
 def has_stacked_marks(text):
-    """True when a letter of `text` carries more than MARKS_MAX combining marks in a row."""
+    """True when a letter of `text` carries more than MARKS_MAX combining marks in a row.
+
+    A character drawn as nothing between two marks (a zero-width space or joiner, the
+    combining grapheme joiner, a variation selector: format characters and marks that stack
+    nothing) neither counts nor ends the run: a browser stacks the marks after it on the same
+    letter, and a name loses it (`shown_text`), so "Z", eight accents and a zero-width space,
+    eight times over, was one column of 64."""
     run = 0
     for char in text or "":
-        run = run + 1 if unicodedata.combining(char) or unicodedata.category(char) == "Me" else 0
-        if run > MARKS_MAX:
-            return True
+        if unicodedata.combining(char) or unicodedata.category(char) == "Me":
+            run += 1
+            if run > MARKS_MAX:
+                return True
+        elif unicodedata.category(char) not in ("Cf", "Mn"):
+            run = 0
     return False
 
 

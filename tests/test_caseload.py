@@ -926,6 +926,11 @@ def test_names_lose_invisible_characters_and_keep_what_draws(typed, cleaned):
         ("Sam Z" + "\u0301\u0302\u0303\u0304" * 18 + "ed", STACKED_MARKS_MESSAGE),
         ("Sam x" + "\u0302\u0303" * 4 + "\u0304", STACKED_MARKS_MESSAGE),  # nine
         ("x" + "\u20dd" * 9, STACKED_MARKS_MESSAGE),  # enclosing marks too
+        # Eight at a time between characters drawn as nothing, which a name loses and a
+        # browser stacks across: one column of 64 accents on the caseload.
+        ("Sam Z" + ("\u0301" * 8 + "\u200b") * 8, STACKED_MARKS_MESSAGE),
+        ("Sam Z" + ("\u0301" * 8 + "\u034f") * 8, STACKED_MARKS_MESSAGE),
+        ("Sam Z" + ("\u0301" * 8 + "\ufe0f") * 8, STACKED_MARKS_MESSAGE),
     ],
 )
 def test_names_with_direction_controls_or_nothing_visible_are_refused(typed, message):

@@ -206,6 +206,11 @@ def test_checkin_for_existing_day_prefills(client, patient):
         ({"reflection": "colour \x9b31m"}, "reflection", "invisible control characters"),
         ({"tags": "calm, a\x9bb"}, "tags", "invisible control characters"),
         ({"tags": "calm, Z" + "\u0301" * 40}, "tags", "accents or marks, which draw over"),
+        (
+            {"tags": "calm, Z" + ("\u0301" * 8 + "\u200b") * 5},
+            "tags",
+            "accents or marks, which draw over",
+        ),
     ],
 )
 def test_bad_checkin(app, client, patient, data, field, message):
