@@ -732,6 +732,36 @@ def m037_cascades_and_changes_by_index(db):
     db.execute("create index assessments_user_created on assessments (user_id, created_at)")
 
 
+@migrations()
+def m038_text_without_c1_controls(db):
+    # The C1 controls (U+0080-U+009F: text read in the wrong encoding, terminal escapes) are
+    # refused at every field since 2026-12-07, as the other controls were. Stored before, they
+    # show as nothing on a page and as boxes in the PDF, and an edit form prefilled with them
+    # could never be saved ("invisible control characters; please remove them", in text no
+    # one can see): every text column loses them. Not the audit log, which no one edits (and
+    # its triggers refuse any change); a row whose cleaned text would clash with another (a
+    # symptom named twice) keeps its own.
+    c1 = re.compile("[\x80-\x9f]")
+
+    def cleaned(value):
+        return c1.sub("", value) if isinstance(value, str) else value
+
+    def has_c1(value):
+        return isinstance(value, str) and c1.search(value) is not None
+
+    db.conn.create_function("without_c1", 1, cleaned, deterministic=True)
+    db.conn.create_function("has_c1", 1, has_c1, deterministic=True)
+    for table in db.table_names():
+        if table == "audit" or table.startswith("sqlite_"):
+            continue
+        for column in db[table].columns:
+            if column.type.lower() == "text":
+                db.execute(
+                    f"update or ignore [{table}] set [{column.name}] = without_c1([{column.name}]) "  # noqa: S608
+                    f"where has_c1([{column.name}])"
+                )
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

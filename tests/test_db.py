@@ -464,6 +464,40 @@ def test_flask_commands_do_not_migrate_on_their_own(tmp_path):
     assert "sessions" in tables(old)
 
 
+def test_upgrading_takes_the_c1_controls_out_of_stored_text_and_leaves_the_audit_log(tmp_path):
+    """Stored before they were refused, C1 controls (here UTF-8's apostrophe read as Latin-1)
+    left an edit form no one could save: "please remove them", in text no one can see."""
+    db = connect(tmp_path / "old.sqlite3")
+    db.execute("PRAGMA foreign_keys = off")  # as `migrate` has it while tables are rebuilt
+    migrations.apply(db, stop_before="m038_text_without_c1_controls")
+    db.execute("PRAGMA foreign_keys = on")
+    db.execute(
+        "insert into users (email, password_hash, created_at, display_name) values "
+        "('pat@example.com', 'h', 't', 'Pat\u0085 Lee')"
+    )
+    db.execute(
+        "insert into checkins (user_id, day, mood, reflection, tags, created_at, updated_at) "
+        "values (1, '2026-01-01', 5, 'Didn\u00e2\u0080\u0099t sleep', 'calm, a\u009bb', 't', 't')"
+    )
+    # Two symptoms that cleaning would name alike: the second keeps its name, not the upgrade.
+    db.execute("insert into symptoms (user_id, name, created_at) values (1, 'Pain', 't')")
+    db.execute("insert into symptoms (user_id, name, created_at) values (1, 'Pain\u0085', 't')")
+    db.execute(
+        "insert into audit (at, actor_id, action, detail) values ('t', 1, 'x', 'kept\u0085')"
+    )
+    db.conn.commit()
+    assert migrate(db) == ["m038_text_without_c1_controls"]
+    assert db.execute("select display_name from users").fetchall() == [("Pat Lee",)]
+    assert db.execute("select reflection, tags from checkins").fetchall() == [
+        ("Didn\u00e2t sleep", "calm, ab")
+    ]
+    assert db.execute("select name from symptoms order by id").fetchall() == [
+        ("Pain",),
+        ("Pain\u0085",),
+    ]
+    assert db.execute("select detail from audit").fetchall() == [("kept\u0085",)]
+
+
 def test_upgrading_keeps_every_row_and_ids_are_never_given_twice_after(tmp_path):
     """A database from before m017 keeps its rows, children included, and from then on an id
     freed by a deletion is never handed out again (a cookie, link or URL may still carry it)."""
