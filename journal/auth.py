@@ -427,12 +427,13 @@ def forgot():
     )
     if token:
         # Sent once the answer has gone (and after the commit: the link works by the time
-        # it arrives). Sent before it, the answer to an address with an account came the
-        # mail server's round trips later than to one without, which told anyone timing it
-        # who has an account here.
+        # it arrives), on a thread of its own. Sent before it, or on the request's thread
+        # after it, the answer (or the next one on a kept-alive connection) to an address
+        # with an account came the mail server's round trips later than to one without,
+        # which told anyone timing it who has an account here.
         link = mail.public_url(current_app.config) + url_for("auth.reset", token=token)
         app = current_app._get_current_object()
-        response.call_on_close(lambda: send_reset_mail(app, row, token, link))
+        response.call_on_close(lambda: mail.in_background(send_reset_mail, app, row, token, link))
     return response
 
 

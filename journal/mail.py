@@ -12,6 +12,7 @@ link and nothing about the person's health, and never says whether anything is w
 import logging
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -22,6 +23,8 @@ from .logs import LOGGER
 # hangs longer than this on a server that does not answer.
 TIMEOUT = 10
 SUBJECT = "Your password-reset link"
+# The name of the threads that send mail (`in_background`).
+SENDER = "journal-mail"
 
 
 def configured(config):
@@ -81,3 +84,14 @@ def send_reset(config, account, link):
         )
         return False
     return True
+
+
+def in_background(send, *args):
+    """Run `send(*args)` on a thread of its own and return at once.
+
+    A reset mail sent on the request's own thread, even after its answer (`call_on_close`),
+    held that thread and its connection for the mail server's round trips: the next request
+    on a kept-alive connection (a browser's, or nginx's to gunicorn) was answered that much
+    later after an address with an account than after one without. Not a daemon: a worker
+    that stops lets a mail under way finish (at most TIMEOUT for each of its steps)."""
+    threading.Thread(target=send, args=args, name=SENDER).start()

@@ -16,6 +16,7 @@ needs another config.
 import os
 import re
 import shutil
+import threading
 from collections import Counter
 from contextlib import contextmanager
 
@@ -26,7 +27,7 @@ from jinja2 import BytecodeCache
 from live import FAST_HASH, ROOT, TOKEN, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
 
-from journal import Journal, clock, create_app
+from journal import Journal, clock, create_app, mail
 
 # Debian's chromium, as the Makefile installs it. TEST_CHROMIUM names another build of the
 # same Chromium for a local run: Debian's `chromium-headless-shell` (what Playwright itself
@@ -117,10 +118,21 @@ def _remember_template(template_database):
 class ClosingClient(FlaskClient):
     """Flask's test client, but each answer read whole and closed at once, as a WSGI server
     does once it has sent it: what a view leaves for after its answer (`call_on_close`, the
-    reset mail) runs before the test goes on, not whenever the response is collected."""
+    reset mail) runs before the test goes on, not whenever the response is collected; and a
+    mail it started on a thread of its own (`mail.in_background`) has been sent."""
 
     def open(self, *args, buffered=True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
+        response = super().open(*args, buffered=buffered, **kwargs)
+        if buffered:
+            wait_for_mail()
+        return response
+
+
+def wait_for_mail():
+    """Wait until every mail being sent (`journal.mail.in_background`) has gone."""
+    for thread in threading.enumerate():
+        if thread.name == mail.SENDER:
+            thread.join()
 
 
 def make_app(tmp_path, **config):
