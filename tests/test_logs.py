@@ -148,6 +148,8 @@ def nginx_log_path(uri):
         "/s/SECRET",
         "/s/SECRET/report.pdf",
         "/calendar/SECRET.ics",
+        "/calendar/SECRET",
+        "/calendar/SECRET.ics/x",
         "/auth/reset/SECRET",
         "/auth/invite/SECRET",
     ],  # fmt: skip
