@@ -130,6 +130,7 @@ def create_app(test_config=None):
         imports,
         logs,
         offline,
+        onetime,
         pages,
         people,
         progress,
@@ -139,8 +140,14 @@ def create_app(test_config=None):
         share,
     )
 
-    # Share links and calendar feeds: no referrer, no indexing, no caching, errors too.
-    by_path = {"/s/": share.LINK_HEADERS, "/calendar/": calendar.ics.FEED_HEADERS}
+    # Share links and calendar feeds: no referrer, no indexing, no caching, errors too; reset
+    # links and invitations: no indexing, no caching.
+    by_path = {
+        "/s/": share.LINK_HEADERS,
+        "/calendar/": calendar.ics.FEED_HEADERS,
+        "/auth/reset/": onetime.LINK_HEADERS,
+        "/auth/invite/": onetime.LINK_HEADERS,
+    }
     app.wsgi_app = pages.SecurityHeaders(app.wsgi_app, app.config["HTTPS"], by_path)
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
     if app.config["PROXY_HOPS"]:

@@ -22,6 +22,11 @@ RESET_HOURS = 24
 # "Forgot your password?" mails at most this many links to an account in this time.
 RESET_MAILS_PER_WINDOW = 3
 RESET_MAIL_WINDOW = timedelta(hours=1)
+# Under /auth/reset/ and /auth/invite/, errors too (create_app): the address is the secret and
+# an invitation's page shows the address it was made for, so no cache (the browser's, or a
+# proxy's) keeps either page, and no search engine lists it. The Referer stays as everywhere
+# (same-origin): its forms are checked against it over HTTPS.
+LINK_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 # What an invitation may make: never an admin (admins come from the command line).
 INVITABLE_ROLES = ("patient", "therapist")
 # Why a link no longer opens: (HTTP status, page title, message).

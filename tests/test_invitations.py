@@ -424,3 +424,25 @@ def test_closed_signup_takes_invitations_only(app, client):
     response = client.post(path, data={**SIGN_UP, "email": "pat@example.com"})
     assert response.location == "/checkin"
     assert sql(app, "select role from users where email = 'pat@example.com'") == [("patient",)]
+
+
+def test_an_invitation_or_reset_page_is_never_cached(app, client):
+    """Anonymous pages had no Cache-Control: an invitation's page, showing the address it was
+    made for ("newdoc@example.org", a patient of this clinic), and a reset link's, whose
+    address is itself the secret, stayed in the browser's cache (and could in a proxy's) as
+    share links' pages never do. Errors too: a used or unknown link."""
+    person(app, "pat@example.com")
+    with app.app_context():
+        user_id = get_db().execute("select id from users").fetchone()[0]
+    paths = [
+        invitation(app, "patient", "newpat@example.com"),
+        reset_link(app, user_id),
+        "/auth/invite/" + "x" * 43,
+        "/auth/reset/" + "x" * 43,
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code in (200, 404)
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert response.headers["X-Robots-Tag"] == "noindex", path
+        assert response.headers["Referrer-Policy"] == "same-origin", path  # its form needs it
