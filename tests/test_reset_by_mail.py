@@ -7,7 +7,6 @@ import html
 import logging
 import re
 import threading
-import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -159,10 +158,8 @@ def test_the_mail_is_sent_beside_the_connection_so_the_next_answer_is_not_held(
     response = app.test_client().post(
         "/auth/forgot", data={"email": "pat@example.com"}, buffered=False
     )
-    started = time.monotonic()
-    response.close()
-    assert time.monotonic() - started < 1  # the connection is free for its next request
-    assert mailing == []
+    response.close()  # returns with the mail server still holding the mail: free for the next
+    assert mailing == []  # (sent on the request's thread, it would have waited, then sent)
     mail_server_answers.set()
     wait_for_mail()
     assert len(mailing) == 1 and mailing[0][0] == ["pat@example.com"]
