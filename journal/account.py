@@ -49,7 +49,7 @@ from flask_login import current_user
 
 from . import clock, devices, two_factor
 from .data import activity, audit, links, reviews, users
-from .db import get_db
+from .db import get_db, write_transaction
 
 ACTIVITY_DAYS = 90
 ACTIVITY_LIMIT = 100
@@ -233,8 +233,9 @@ def erase(user_id, email):
 
     Returns True when the checkpoint emptied the write-ahead log.
     """
-    db = get_db()
-    with db.atomic():
+    # Holding the write lock from the start: the same deletion sent from two tabs at once
+    # takes turns (the second erases nothing) instead of failing with "database is locked".
+    with write_transaction() as db:
         # A linked therapist is told, with nothing of the person: no name, no id.
         link = links.therapist_link_of(db, user_id)
         if link is not None:

@@ -27,7 +27,7 @@ import unicodedata
 
 from . import access, clock, reviews
 from .data import links as data
-from .db import get_db
+from .db import get_db, write_transaction
 from .people import User
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: 5 bits a symbol
@@ -105,8 +105,10 @@ def link_of(patient_id):
 
 def link(patient_id, therapist_id):
     """Link the patient to the therapist, replacing any other therapist (who is told)."""
-    db = get_db()
-    with db.atomic():
+    # Holding the write lock from the start: two taps (or two tabs) take turns, the second
+    # reading what the first wrote (a deferred transaction read first and failed at its first
+    # write, "database is locked": a 500).
+    with write_transaction() as db:
         current = data.therapist_link_of(db, patient_id)
         if current is not None and current["therapist_id"] != therapist_id:
             reviews.note_unlink(access.person(patient_id), **current)
@@ -117,8 +119,7 @@ def link(patient_id, therapist_id):
 def unlink(patient_id, therapist_id=None):
     """End the patient's link to their therapist, who is told; only if that therapist is
     `therapist_id`, when given. True when a link ended."""
-    db = get_db()
-    with db.atomic():
+    with write_transaction() as db:  # as `link`: a second tap waits, then finds no link
         current = data.therapist_link_of(db, patient_id)
         if current is None or therapist_id not in (None, current["therapist_id"]):
             return False

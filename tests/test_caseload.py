@@ -1105,3 +1105,73 @@ def test_days_since_the_session_count_from_a_later_check_in_as_on_the_patients_p
     assert since.findall(pat.get("/progress").text) == ["4 days"]
     assert since.findall(doc.get(f"/caseload/{pid}").text) == ["4 days"]
     assert since.findall(cards(doc.get("/caseload").text)["Pat"]) == ["4 days"]
+
+
+def another_tab_meanwhile(monkeypatch, meanwhile):
+    """Run `meanwhile()` in a thread of its own (another gunicorn thread) once a request has
+    read the patient's link inside its transaction, as the same Unlink or Delete sent from a
+    second tab at the same moment would; a second to let it finish, were nothing to hold it.
+    The thread, to join once the first request has answered."""
+    import threading
+
+    import journal.data.links
+
+    real = journal.data.links.therapist_link_of
+    started = []
+
+    def read_then_let_the_other_in(db, patient_id):
+        found = real(db, patient_id)
+        if db.conn.in_transaction and not started:
+            started.append(threading.Thread(target=meanwhile))
+            started[0].start()
+            started[0].join(timeout=1)
+        return found
+
+    monkeypatch.setattr(journal.data.links, "therapist_link_of", read_then_let_the_other_in)
+    return started
+
+
+def test_an_unlink_sent_from_two_tabs_at_once_unlinks_once_and_answers_both(
+    app, shared, monkeypatch
+):
+    """Unlink confirmed in two tabs at the same moment: one of them answered 500 ("database
+    is locked": it read the link, the other unlinked, then it could not write)."""
+    doc, pat, pid = shared
+    other_tab = app.test_client()
+    assert AuthActions(other_tab).login().status_code == 302
+    answers = []
+    started = another_tab_meanwhile(
+        monkeypatch, lambda: answers.append(other_tab.post("/settings/therapist/unlink"))
+    )
+    first = pat.post("/settings/therapist/unlink")
+    started[0].join()
+    assert first.status_code == 302 and answers[0].status_code == 302
+    assert links(app) == []
+    told = [pat.get("/settings/therapist").text, other_tab.get("/settings/therapist").text]
+    assert sum("You are unlinked." in page for page in told) == 1
+    assert sum("You are not linked to a therapist." in page for page in told) == 2
+    assert not any("Nothing was unlinked" in page for page in told)  # nobody else is linked
+    assert doc.get(f"/caseload/{pid}").status_code == 404
+
+
+def test_an_account_deleted_from_two_tabs_at_once_is_answered_deleted_in_both(
+    app, shared, monkeypatch
+):
+    """Delete my account confirmed in two tabs at the same moment: one answered 500."""
+    doc, pat, pid = shared
+    other_tab = app.test_client()
+    assert AuthActions(other_tab).login().status_code == 302
+    answers = []
+    started = another_tab_meanwhile(
+        monkeypatch,
+        lambda: answers.append(other_tab.post("/settings/delete", data={"password": PASSWORD})),
+    )
+    first = pat.post("/settings/delete", data={"password": PASSWORD})
+    started[0].join()
+    assert first.status_code == 200 and answers[0].status_code == 200
+    with app.app_context():
+        db = get_db()
+        assert db.execute("select count(*) from users where id = ?", [pid]).fetchone()[0] == 0
+        # The therapist is told once, as for one deletion.
+        notices = "select count(*) from caseload_notices where kind = 'deleted'"
+        assert db.execute(notices).fetchone()[0] == 1

@@ -104,17 +104,21 @@ def unlink_therapist():
     if not form.validate_on_submit():
         abort(400)
     named = int(form.therapist_id.data) if form.therapist_id.data else None
-    if current is None:
-        flash("You are not linked to a therapist.")
-    elif not unlink(current_user.id, named):
-        flash(
-            f"Nothing was unlinked: you are linked to {current['therapist'].name} now, not to "
-            "the therapist that page asked about. Unlink here if you mean to."
-        )
-    else:
+    if current is not None and unlink(current_user.id, named):
         flash(
             f"You are unlinked. {current['therapist'].name} can no longer see your journal "
             "in their caseload. Share links you made stay open until they expire or you "
             "revoke them on the Share links page."
+        )
+        return redirect(url_for("settings.therapist"))
+    # Nothing unlinked: read again, since the same Unlink sent from another tab at the same
+    # moment may have ended the link read above (then there is none now).
+    now = link_of(current_user.id)
+    if now is None:
+        flash("You are not linked to a therapist.")
+    else:
+        flash(
+            f"Nothing was unlinked: you are linked to {now['therapist'].name} now, not to "
+            "the therapist that page asked about. Unlink here if you mean to."
         )
     return redirect(url_for("settings.therapist"))
