@@ -139,6 +139,14 @@ def is_on(db, user_id):
     return two_factor.of(db, user_id) is not None
 
 
+def on_with_another_key(db, user_id, secret):
+    """True when two-factor is on for `user_id` with a key other than `secret` (one shown on
+    another device, which turned it on first); False when it is on with `secret` (this
+    form's own key, sent again: a reload, a double tap) or no key is given."""
+    row = two_factor.of(db, user_id)
+    return bool(secret) and row is not None and not hmac.compare_digest(row["secret"], secret)
+
+
 def required(db, user):
     """Whether `user` is staff who must set up two-factor before going on."""
     if not current_app.config.get("REQUIRE_2FA_FOR_STAFF", True):

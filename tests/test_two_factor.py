@@ -755,3 +755,56 @@ def test_every_new_post_keeps_csrf(app):
     assert signins_of(app, "pat@example.com") == 0
     token = csrf_token(client.get("/auth/2fa"))
     assert client.post("/auth/2fa", data={"code": code, "csrf_token": token}).status_code == 302
+
+
+def test_turned_on_from_two_devices_at_once_one_key_is_kept_and_only_its_device_is_told(
+    app, monkeypatch
+):
+    """Two devices, each showing its own key, confirmed their first codes at the same moment:
+    both were told two-factor was on and shown recovery codes, but only the second's key and
+    codes were kept; the first device's app entry and codes never worked (a locked-out
+    sign-in). Now the second waits its turn, finds it on and is sent to the page saying so."""
+    import threading
+
+    import journal.two_factor
+
+    client = app.test_client()
+    AuthActions(client).register()
+    phone = app.test_client()
+    assert AuthActions(phone).login().status_code == 302
+    first_key = page_secret(client.get("/settings/2fa").text)
+    other_key = page_secret(phone.get("/settings/2fa").text)
+    assert first_key != other_key
+    real = journal.two_factor.turn_on
+    answers, started = [], []
+
+    def the_other_device_confirms_meanwhile(*args):
+        if not started:
+            code = {"code": code_at(other_key, NOW), "password": PASSWORD}
+            started.append(
+                threading.Thread(
+                    target=lambda: answers.append(phone.post("/settings/2fa", data=code))
+                )
+            )
+            started[0].start()
+            started[0].join(timeout=1)
+        return real(*args)
+
+    monkeypatch.setattr(journal.two_factor, "turn_on", the_other_device_confirms_meanwhile)
+    first = client.post(
+        "/settings/2fa", data={"code": code_at(first_key, NOW), "password": PASSWORD}
+    )
+    started[0].join()
+    assert first.status_code == 200 and "Recovery codes" in first.text
+    assert answers[0].status_code == 302 and answers[0].location == "/settings/2fa"
+    assert "the key on the page you sent was not kept" in phone.get("/settings/2fa").text
+    # The first device's form sent again (a reload of the page with its codes) is not told so.
+    again = client.post(
+        "/settings/2fa", data={"code": code_at(first_key, NOW), "password": PASSWORD}
+    )
+    assert again.status_code == 302
+    assert "was not kept" not in client.get("/settings/2fa").text
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db().execute("select secret from two_factor").fetchall() == [(first_key,)]

@@ -17,7 +17,7 @@ from flask import flash, make_response, redirect, render_template, request, sess
 from flask_login import current_user, login_required
 
 from .. import account, two_factor
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..numbers import plural
 from ..passwords import PasswordAgainForm, your_password_field
 
@@ -101,20 +101,40 @@ def two_factor_page():
     if not form.validate_on_submit():
         return page(form, 400)
     if two_factor.is_on(get_db(), current_user.id):
-        return redirect(url_for("settings.two_factor_page"))
+        return on_already()
     refused = throttled(form)
     if refused:
         return refused
     secret = session.get(SETUP_KEY)
-    codes = (
-        two_factor.turn_on(get_db(), current_user.id, secret, form.code.data) if secret else None
-    )
+    with write_transaction() as db:
+        # Asked again holding the write lock: turned on from another device at the same moment
+        # (each with its own key), both were told it was on and shown recovery codes, while
+        # the second's key and codes replaced the first's, which then never worked.
+        on_meanwhile = two_factor.is_on(db, current_user.id)
+        codes = None
+        if secret and not on_meanwhile:
+            codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
+    if on_meanwhile:
+        return on_already()
     if codes is None:
         return wrong(form, FIRST_CODE_WRONG)
     session.pop(SETUP_KEY, None)
     two_factor.succeeded(get_db(), current_user.email)
     account.record_activity("two-factor-on")
     return page(two_factor.CodeForm(formdata=None), codes=codes)
+
+
+def on_already():
+    """The answer to a first code sent once two-factor is on: the page saying it is on, and
+    when it was turned on with another key (shown on another device), that this form's key
+    was not kept. The same form sent again (a reload, a double tap) is not told that."""
+    if two_factor.on_with_another_key(get_db(), current_user.id, session.get(SETUP_KEY)):
+        flash(
+            "Two-factor sign-in was already on (turned on on another device, with its own "
+            "key), so the key on the page you sent was not kept: use the app entry and the "
+            "recovery codes set up there."
+        )
+    return redirect(url_for("settings.two_factor_page"))
 
 
 # The key waits in the session, which goes when a sign-in ends (the idle time-out, a password
