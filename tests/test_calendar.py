@@ -656,3 +656,30 @@ def test_a_feed_reached_with_doubled_slashes_still_has_its_headers(client, patie
     response = client.get("/", environ_overrides={"PATH_INFO": f"//calendar/{secret}.ics"})
     assert response.status_code == 200
     assert has_feed_headers(response)
+
+
+def test_a_link_made_in_another_tab_is_not_replaced_by_a_page_that_showed_none(
+    app, client, patient
+):
+    """Reminders open in two tabs (or on the phone and the laptop), neither with a link: one
+    made it and put it in a calendar; the other's "Make my calendar link" then replaced it,
+    and that calendar's reminders stopped without a word."""
+    stale = client.get("/settings/reminders").text
+    assert 'name="had_link" type="hidden" value="no"' in stale
+    stale_key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', stale).group(1)
+    _, _, secret = make_link(client)  # in the first tab
+    sent = client.post(
+        "/settings/reminders/link", data={"request_key": stale_key, "had_link": "no"}
+    )
+    assert sent.status_code == 302 and sent.location == "/settings/reminders"
+    page = client.get(sent.location).text
+    assert "Your calendar link was made meanwhile, in another tab or on another device" in page
+    assert feed(client, secret).status_code == 200
+    # The page now shows the link is on: its own button replaces it, knowingly.
+    assert 'name="had_link" type="hidden" value="yes"' in page
+    newer_key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1)
+    newer = client.post(
+        "/settings/reminders/link", data={"request_key": newer_key, "had_link": "yes"}
+    )
+    assert newer.status_code == 201
+    assert feed(client, secret).status_code == 404

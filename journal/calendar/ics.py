@@ -14,7 +14,7 @@ from flask import (
     current_app,
 )
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from .. import clock
@@ -66,6 +66,10 @@ class LinkForm(JournalForm):
     # New for every form shown: sent again (a reload of the page that showed the new link),
     # it makes no second link, so the link just copied keeps working.
     request_key = request_key_field()
+    # "no" from a page that showed no link. Sent once a link was made meanwhile (in another
+    # tab, on another device), it replaces nothing: that link, maybe in a calendar already,
+    # keeps working, and the person is told. Without it (another client) a link is replaced.
+    had_link = HiddenField()
 
 
 # The feed, as pure functions over plain data

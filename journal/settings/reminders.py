@@ -55,10 +55,20 @@ def reminder_link():
         abort(400, description="This form has expired: reload the page and send it again.")
     key = form.request_key.data
     with write_transaction():  # two taps take turns: the second sees the first's key
-        made = key and users.by_id(get_db(), current_user.id)["calendar_request_key"] == key
-        if not made:
+        row = users.by_id(get_db(), current_user.id)
+        made = key and row["calendar_request_key"] == key
+        # Asked from a page that showed no link, while one was made elsewhere meanwhile.
+        made_elsewhere = not made and form.had_link.data == "no" and row["calendar_secret_hash"]
+        if not (made or made_elsewhere):
             secret = secrets.token_urlsafe(ics.SECRET_BYTES)
             ics.set_secret_hash(current_user.id, token_hash(secret), key)
+    if made_elsewhere:
+        flash(
+            "Your calendar link was made meanwhile, in another tab or on another device, and "
+            "shown there once. Nothing changed: that link keeps working. If you did not copy "
+            "it, make a new one here (the older one then stops working)."
+        )
+        return redirect(url_for("settings.reminders"))
     if made:
         flash(
             "This form made your calendar link already, and it was shown once: the link you "
