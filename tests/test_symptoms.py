@@ -347,3 +347,37 @@ def test_track_again_sent_twice_at_the_limit_is_no_error(tmp_path):
     assert "You track 10 symptoms already" not in response.text
     assert "s0 is back on your check-in form." in response.text
     assert all(row["retired_at"] is None for row in symptom_rows(app))
+
+
+def test_two_tabs_adding_the_tenth_symptom_at_once_track_ten_not_eleven(
+    app, client, patient, monkeypatch
+):
+    """Each tab counted nine and added one: eleven on the check-in form, past the limit."""
+    import threading
+
+    from conftest import AuthActions
+
+    import journal.settings.symptoms
+
+    for n in range(9):
+        assert add(client, f"s{n}").status_code == 302
+    other_tab = app.test_client()
+    assert AuthActions(other_tab).login().status_code == 302
+    real = journal.settings.symptoms.symptom_data.active
+    answers, started = [], []
+
+    def counted_then_the_other_tab_adds(db, user_id):
+        counted = real(db, user_id)
+        if not started:  # the first tab has counted: the second adds at that moment
+            started.append(threading.Thread(target=lambda: answers.append(add(other_tab, "B"))))
+            started[0].start()
+            started[0].join(timeout=1)
+        return counted
+
+    monkeypatch.setattr(
+        journal.settings.symptoms.symptom_data, "active", counted_then_the_other_tab_adds
+    )
+    first = add(client, "A")
+    started[0].join()
+    assert sorted([first.status_code, answers[0].status_code]) == [302, 400]
+    assert len([row for row in symptom_rows(app) if row["retired_at"] is None]) == 10

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from .. import clock
 from ..access import owned_or_404
 from ..data import symptoms as symptom_data
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters
 
 ACTIVE_MAX = 10
@@ -77,8 +77,13 @@ def symptoms():
     form = SymptomForm()
     if not form.is_submitted():
         return render()
-    if form.validate():
-        add_symptom(current_user.id, form.name.data)  # False: a double tap's other half did
+    # Checked and added holding the write lock: two tabs adding at once take turns, so the
+    # second is counted against the first's symptom (both passed the limit before).
+    with write_transaction():
+        added = form.validate()
+        if added:
+            add_symptom(current_user.id, form.name.data)  # False: a double tap's other half did
+    if added:
         flash(f"{form.name.data} is now on your check-in form.")
         return redirect(url_for("settings.symptoms"))
     return render(form, 400)
@@ -102,13 +107,16 @@ def retire_symptom(symptom_id):
 
 @login_required
 def restore_symptom(symptom_id):
-    symptom = get_symptom(symptom_id)
-    # Already tracked (a second tap, or Back and "Track again" once more): it is on the form,
-    # whatever the count; only bringing one back is held to the limit.
-    tracked = symptom["retired_at"] is None
-    if not tracked and len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX:
+    with write_transaction():  # counted and brought back in turn, as `symptoms` adds
+        symptom = get_symptom(symptom_id)
+        # Already tracked (a second tap, or Back and "Track again" once more): it is on the
+        # form, whatever the count; only bringing one back is held to the limit.
+        tracked = symptom["retired_at"] is None
+        full = not tracked and len(symptom_data.active(get_db(), current_user.id)) >= ACTIVE_MAX
+        if not full:
+            set_retired(symptom["id"], None)
+    if full:
         flash(f"You track {ACTIVE_MAX} symptoms already; stop tracking one first.")
         return render(status=400)
-    set_retired(symptom["id"], None)
     flash(f"{symptom['name']} is back on your check-in form.")
     return redirect(url_for("settings.symptoms"))
