@@ -150,8 +150,11 @@ def assessment_rows(kind=None, limit=None, offset=None):
 
 
 def get_assessment(assessment_id):
-    """The signed-in person's check-up with this id, or 404."""
-    row = owned_or_404("assessments", id=assessment_id)
+    """The signed-in person's check-up with this id, or 404 saying it is not there (Back
+    after a delete, or Delete in a second tab, lands here), as for a session."""
+    gone = "This check-up is not in your journal: it may have been deleted. Check-ups lists yours."
+    back = ("assessments.index", "Go to Check-ups")
+    row = owned_or_404("assessments", gone=gone, back=back, id=assessment_id)
     row["answers"] = json.loads(row["answers"])
     row["band"] = instruments.band(row["kind"], row["total"])
     return row

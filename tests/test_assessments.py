@@ -966,3 +966,16 @@ def test_another_persons_check_up_is_404_to_delete(app, client, auth):
     for odd in ("abc", "-1", "1.0", "9" * 30):  # no check-up could have such an id
         assert client.get(f"/assessments/{odd}/delete").status_code == 404, odd
     assert len(rows(app)) == 1
+
+
+def test_a_check_up_deleted_in_another_tab_says_it_may_have_been_deleted(client, patient):
+    """Delete tapped in a second tab (or Back after a delete) answered "There is nothing at
+    this address", as for a mistyped address: a session or a check-in there says it may have
+    been deleted, and leads to its list."""
+    taken = take(client, "phq9", PHQ9_CALM).location
+    assert client.get(f"{taken}/delete").status_code == 200  # open in the second tab
+    assert client.post(f"{taken}/delete").status_code == 302  # deleted in the first
+    for again in (client.post(f"{taken}/delete"), client.get(taken)):
+        assert again.status_code == 404
+        assert "This check-up is not in your journal: it may have been deleted." in again.text
+        assert '<a href="/assessments"' in again.text and "Go to Check-ups" in again.text
