@@ -118,7 +118,9 @@ function startAdding() {
       const reply = await replyOf(response);
       if (!response.ok) {
         const errors = reply.errors || {};
-        say(box, (errors.name || errors.password || errors.csrf_token || ["That did not work. Please try again."])[0]);
+        // errors.form: the page's token was refused (a newer sign-in in another tab), which
+        // trying again never mends: the answer says to reload.
+        say(box, (errors.name || errors.password || errors.csrf_token || errors.form || ["That did not work. Please try again."])[0]);
         const wrong = errors.name ? name : errors.password ? password : null;
         if (wrong) {
           wrong.setAttribute("aria-invalid", "true");
@@ -140,7 +142,8 @@ function startAdding() {
       } else if (signedOut(finish)) {
         say(box, SIGNED_OUT_NOT_ADDED);
       } else {
-        say(box, ((done.errors || {}).passkey || [CANCELLED])[0]);
+        const errors = done.errors || {};
+        say(box, (errors.passkey || errors.form || [CANCELLED])[0]);
       }
     } catch {
       say(box, "The passkey could not be added: check the connection and try again.");

@@ -150,3 +150,39 @@ def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
     assert (
         cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
     )
+
+
+def test_adding_a_passkey_with_a_token_from_before_a_newer_sign_in_says_to_reload(page, localhost):
+    # The passkeys page left open while the person logged out and in again in another tab:
+    # the sign-in is current but the page's form token is not. The journal answered "forms
+    # stop working ... reload the page" under errors.form, which the page did not read: it
+    # said "That did not work. Please try again.", and trying again never worked.
+    origin, _ = localhost
+    cdp, authenticator = virtual_authenticator(page)
+    email = f"pat-{uuid.uuid4().hex}@example.com"
+    page.goto(f"{origin}/auth/register")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").tap()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+    page.goto(f"{origin}/settings/passkeys")
+
+    tab = page.context.new_page()
+    try:
+        tab.goto(f"{origin}/settings")
+        tab.get_by_role("button", name="Log out").first.click()
+        expect(tab).to_have_url(re.compile(r"/auth/login"))
+        tab.get_by_label("Email", exact=True).fill(email)
+        tab.get_by_label("Password", exact=True).fill(PASSWORD)
+        tab.get_by_role("button", name="Log in").click()
+        expect(tab).to_have_url(re.compile(r"/checkin$"))
+    finally:
+        tab.close()
+
+    page.get_by_label("Name of the passkey").fill("Phone")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(page.locator("[data-passkey-error]")).to_contain_text("reload the page")
+    assert (
+        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
+    )
