@@ -581,6 +581,13 @@ def test_an_empty_history_says_so(linked):
     assert "Page 1 of" not in page
 
 
+def test_the_history_counts_read_as_sentences(long_history):
+    """The counts are two sentences, never "3 flagged days 40 shared reflections"."""
+    doc, _, pid = long_history
+    words = " ".join(re.sub(r"<[^>]+>", " ", history(doc.get(f"/caseload/{pid}").text)).split())
+    assert "3 flagged days. 40 shared reflections." in words
+
+
 # The lift, between "Since" and the charts
 
 
