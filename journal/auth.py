@@ -117,6 +117,14 @@ def page_of_form(target):
     return home_url(current_user)
 
 
+# Without it a newcomer could not tell who sees the name (a linked therapist, a report, a
+# share link, or a therapist's patients), so might give a full name meant for no one else.
+DISPLAY_NAME_HINT = (
+    "Shown on your reports and share links, and to the therapist or patients you link "
+    "with. A first name, initials or a pseudonym is fine."
+)
+
+
 class RegisterForm(JournalForm):
     email = email_field()
     password = password_field("Password", "new-password")
@@ -128,6 +136,7 @@ class RegisterForm(JournalForm):
             Length(max=NAME_MAX, message=NAME_LENGTH_MESSAGE),
             no_control_characters,
         ],
+        description=DISPLAY_NAME_HINT,
         render_kw={"autocomplete": "nickname"},
     )
     timezone = timezone_field(detect=True)

@@ -26,6 +26,15 @@ def test_register_page_and_timezone_choices(client):
     assert "data-detect" in response.text
 
 
+def test_the_register_page_says_who_sees_the_name(client):
+    # "Name to show (optional)" alone did not say to whom: a newcomer could not tell that a
+    # linked therapist, their reports and their share links show it.
+    page = client.get("/auth/register").text
+    hint = re.search(r'<p class="hint" id="display_name-hint">([^<]+)</p>', page)
+    assert hint and "therapist" in hint[1] and "reports" in hint[1] and "share links" in hint[1]
+    assert 'aria-describedby="display_name-hint"' in page
+
+
 def test_a_register_form_sent_back_keeps_the_chosen_zone_over_the_browsers(client):
     # The script picks the browser's own zone wherever the select says data-detect: on the
     # form sent back with a mistake it replaced the zone the person had chosen, which was
