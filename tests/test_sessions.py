@@ -90,6 +90,16 @@ def test_log_in_required(client, method, path):
 # The form ---------------------------------------------------------------------------------
 
 
+def test_the_form_says_what_dissociation_means(client, patient):
+    # "Dissociation (not a validated scale)", none to intense, said nothing of what it is: a
+    # newcomer could not rate it, and the hint after the group was not read with it.
+    page = client.get("/sessions/new").text
+    group = re.search(r'<fieldset[^>]*id="dissociation"[^>]*>', page)[0]
+    assert 'aria-describedby="dissociation-hint"' in group
+    hint = re.search(r'<p class="hint" id="dissociation-hint">([^<]+)</p>', page)[1]
+    assert "detached" in hint and "not a validated scale" in page
+
+
 def test_new_form(client, patient):
     response = client.get("/sessions/new")
     assert response.status_code == 200
