@@ -463,3 +463,39 @@ def test_a_form_body_without_the_box_turns_start_private_off(app, client, patien
     assert user(app)["private_by_default"] == 1
     assert client.post("/settings", data={**SETTINGS, "report_name": "R."}).status_code == 302
     assert (user(app)["private_by_default"], user(app)["report_name"]) == (0, "R.")
+
+
+def test_a_therapist_changes_the_name_their_patients_see(app):
+    """A typo in a therapist's name at sign-up, or none, stayed on every linked patient's page
+    for as long as the account: settings had only the time zone and the password for them."""
+    from factories import invite_code, link, person, sql, therapist
+
+    doc = therapist(app)
+    pat = person(app, "pat@example.com")
+    assert link(pat, invite_code(doc)).status_code == 302
+    page = doc.get("/settings").text
+    assert 'name="display_name"' in page and 'value="Dr Rivera"' in page
+    assert "What patients linked with you see." in page
+    assert 'name="report_name"' not in page and 'name="window_days"' not in page
+
+    sent = form_fields(doc.get("/settings"), display_name="Dr  Rivera-Okafor")
+    assert doc.post("/settings", data=sent).status_code == 302
+    assert "<strong>Dr Rivera-Okafor</strong>" in pat.get("/settings/therapist").text
+    # Left blank, the patient sees the therapist's email, as for one who gave no name.
+    sent = form_fields(doc.get("/settings"), display_name="")
+    assert doc.post("/settings", data=sent).status_code == 302
+    assert "<strong>doc@example.com</strong>" in pat.get("/settings/therapist").text
+    # A name others see keeps the rules of every such name: refused at the field, kept.
+    before = sql(app, "select display_name from users where email = 'doc@example.com'")
+    sent = form_fields(doc.get("/settings"), display_name="Dr \u202eRivera")
+    refused = doc.post("/settings", data=sent)
+    assert refused.status_code == 400 and "change the direction of text" in refused.text
+    assert 'value="Dr \u202eRivera"' in refused.text
+    assert sql(app, "select display_name from users where email = 'doc@example.com'") == before
+
+
+def test_only_a_therapist_has_the_name_patients_see(app, client, patient):
+    assert 'name="display_name"' not in client.get("/settings").text
+    response = client.post("/settings", data={**SETTINGS, "display_name": "Someone else"})
+    assert response.status_code == 302
+    assert user(app)["display_name"] != "Someone else"

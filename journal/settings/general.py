@@ -1,5 +1,6 @@
 """`/settings` itself: time zone, window length, clinic number, the name on reports and
-whether reflections start private; and `/settings/password`."""
+whether reflections start private (a therapist: the name patients see); and
+`/settings/password`."""
 
 import re
 
@@ -168,6 +169,14 @@ class SettingsForm(JournalForm):
         description=REPORT_NAME_ASKED,
     )
 
+    display_name = StringField(
+        "Name your patients see (optional)",
+        filters=[name_text],
+        validators=[Length(max=NAME_MAX, message=NAME_LENGTH_MESSAGE), no_control_characters],
+        description="What patients linked with you see. Left blank, they see your email address.",
+        render_kw={"autocomplete": "name"},
+    )
+
     # A fingerprint of each setting the form was shown with (fields.answers_version): only the
     # settings changed on this page are saved, so a page left open in another tab, saved
     # after this one, can't put back what this one changed.
@@ -208,14 +217,19 @@ class PasswordForm(JournalForm):
 
 # What only a patient's journal uses: a therapist or an admin keeps no journal.
 PATIENT_SETTINGS = ("window_days", "clinic_phone", "private_by_default", "report_name")
+# What only a therapist has: the name linked patients see (given at sign-up, or not: with no
+# way to change it, a typo stayed on every patient's page for as long as the account).
+THERAPIST_SETTINGS = ("display_name",)
 
 
 def make_settings_form(**kwargs):
-    """The settings form for the signed-in person: the time zone alone for staff."""
+    """The settings form for the signed-in person: the time zone alone for an admin, and the
+    name patients see for a therapist."""
     form = SettingsForm(**kwargs)
-    if not current_user.is_patient:
-        for name in PATIENT_SETTINGS:
-            delattr(form, name)
+    left_out = () if current_user.is_patient else PATIENT_SETTINGS
+    left_out += () if current_user.is_therapist else THERAPIST_SETTINGS
+    for name in left_out:
+        delattr(form, name)
     return form
 
 
@@ -229,6 +243,7 @@ def render(settings_form=None, password_form=None, status=200):
             "clinic_phone": current_user.clinic_phone,
             "private_by_default": current_user.private_by_default,
             "report_name": current_user.report_name,
+            "display_name": current_user.display_name,
         },
     )
     settings_form = settings_form or stored
@@ -286,6 +301,8 @@ def index():
                 "private_by_default": int(form.private_by_default.data),
                 "report_name": form.report_name.data or "",
             }
+        if current_user.is_therapist:
+            values["display_name"] = form.display_name.data or ""
         changed = changed_settings(form)
         values = {name: value for name, value in values.items() if name in changed}
         if values:
