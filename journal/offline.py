@@ -23,35 +23,42 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request
 from flask_login import AnonymousUserMixin
 
-from . import checkin_form, crisis, fields, rules
+from . import checkin_form
 from .fields import REFLECTION_MAX
 
 bp = Blueprint("offline", __name__)
 
-# What the offline page is made of, besides the static files: a change to any of them must
-# reach devices, so each is part of the service worker's version.
-SHELL_TEMPLATES = (
-    "base.html",
-    "offline.html",
-    "_crisis.html",
-    "_macros.html",
-    "checkins/_words.html",
-)
 VERSION_LINE = re.compile(r'^const VERSION = "[^"]*";$', re.MULTILINE)
 
 
 def shell_version():
-    """A short hash of every static file and of what the offline page is rendered from."""
+    """A short hash of every static file and of the offline page as this process renders it.
+
+    The page itself, not the files it is made of (its templates, the crisis lines, the form's
+    labels): an upgrade puts the new files on disk before the restart (docs/OPERATIONS.md), and
+    a device that asked for the worker meanwhile stored the page the old process still renders
+    under the new files' hash; the restart then changed nothing the hash saw, and the phone kept
+    the old page (an old crisis line's number) until some later release."""
     digest = hashlib.sha256()
     static = Path(current_app.static_folder)
-    templates = Path(current_app.template_folder)
-    files = [p for p in sorted(static.rglob("*")) if p.is_file()]
-    files += [templates / name for name in SHELL_TEMPLATES]
-    # The help lines, the form's labels, its scale's ends and the crisis mood it carries.
-    files += [Path(m.__file__) for m in (crisis, checkin_form, fields, rules)]
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(static.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(b"/offline\0" + offline_page().encode())
     return digest.hexdigest()[:16]
+
+
+def offline_page():
+    """The offline page, the same for everyone: rendered as for a visitor (no name, no clinic
+    number, no navigation) and without taking a flashed message meant for the person's next
+    real page."""
+    return render_template(
+        "offline.html",
+        form=checkin_form.CheckinForm(meta={"csrf": False}, formdata=None),
+        reflection_max=REFLECTION_MAX,
+        current_user=AnonymousUserMixin(),
+        get_flashed_messages=lambda: [],
+    )
 
 
 def uncached_revalidated(response, version):
@@ -81,17 +88,8 @@ def manifest():
 
 @bp.route("/offline")
 def offline():
-    # The page the service worker shows for any page it cannot fetch, for whoever uses the
-    # device: rendered as for a visitor (no name, no clinic number, no navigation) and without
-    # taking a flashed message meant for the person's next real page.
-    html = render_template(
-        "offline.html",
-        form=checkin_form.CheckinForm(meta={"csrf": False}, formdata=None),
-        reflection_max=REFLECTION_MAX,
-        current_user=AnonymousUserMixin(),
-        get_flashed_messages=lambda: [],
-    )
-    response = current_app.response_class(html, mimetype="text/html")
+    # The page the service worker shows for any page it cannot fetch, for whoever uses the device.
+    response = current_app.response_class(offline_page(), mimetype="text/html")
     # Not no-store: it holds no one's data, and the service worker keeps a copy on purpose.
     response.headers["Cache-Control"] = "no-cache"
     return response

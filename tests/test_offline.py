@@ -129,6 +129,28 @@ def test_service_worker_version_changes_with_the_shell(app, client, monkeypatch)
     assert client.get("/sw.js").headers["ETag"] != before
 
 
+def test_service_worker_version_follows_the_offline_page_a_restart_brings(client, monkeypatch):
+    # An upgrade puts the release on disk, then restarts (docs/OPERATIONS.md). A phone that
+    # asked for the worker in between stored the offline page the old process still renders;
+    # after the restart, with the new crisis line on the page, the version must move again, or
+    # the phone keeps the old number offline until some later release.
+    from journal import crisis
+
+    real = Path.read_bytes
+
+    def on_disk(path):  # the release's crisis.py, on disk before the restart
+        data = real(path)
+        return data.replace(b"741741", b"999999") if path.name == "crisis.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", on_disk)
+    between = client.get("/sw.js").headers["ETag"]
+    assert b"741741" in client.get("/offline").data  # what a phone stored meanwhile
+    new = [{**r, "detail": r["detail"].replace("741741", "999999")} for r in crisis.RESOURCES]
+    monkeypatch.setattr(crisis, "RESOURCES", new)  # the restarted process
+    assert b"999999" in client.get("/offline").data
+    assert client.get("/sw.js").headers["ETag"] != between
+
+
 SHELL_ALLOWED = re.compile(r"^(/static/[\w./-]+|/offline|/manifest\.webmanifest)$")
 
 
