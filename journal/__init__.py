@@ -90,6 +90,9 @@ def create_app(test_config=None):
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("JOURNAL")
+        for name in TEXTS:  # as written: JSON would make a secret key of digits a number
+            if f"JOURNAL_{name}" in os.environ:
+                app.config[name] = os.environ[f"JOURNAL_{name}"]
     else:
         app.config.from_mapping(test_config)
 
@@ -232,6 +235,25 @@ def flag(name, value):
     if word in FALSE_WORDS:
         return False
     raise ValueError(f"JOURNAL_{name} must be true or false, not {value!r}")
+
+
+# The settings that are text. From the environment every value is read as JSON first, so a
+# secret key or mail password of digits (JOURNAL_SECRET_KEY=8402...) became a number, and
+# then every form and sign-in was a 500 ("'int' object is not iterable") while /healthz said
+# ok; "true" became True, "null" None. Each is taken as written.
+TEXTS = (
+    "SECRET_KEY",
+    "DATABASE",
+    "CLINIC_NAME",
+    "PUBLIC_URL",
+    "WEBAUTHN_RP_ID",
+    "WEBAUTHN_ORIGIN",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "PASSWORD_HASH_METHOD",
+)
 
 
 # The settings that are whole numbers, each with the least it may be: a value that is none (a

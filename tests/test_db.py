@@ -777,3 +777,18 @@ def test_link_openings_and_changes_since_a_review_are_found_through_an_index(app
     with app.app_context():
         plan = get_db().execute(f"explain query plan {query}", [1, "x"]).fetchall()
     assert index in str(plan), plan
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "MAIL_PASSWORD", "CLINIC_NAME"])
+@pytest.mark.parametrize("written", ["84021937465", "true", "null", "1e3"])
+def test_a_text_setting_from_the_environment_is_taken_as_written(
+    tmp_path, monkeypatch, name, written
+):
+    # Read as JSON, a secret key of digits became a number: every form and sign-in was then a
+    # 500 ("'int' object is not iterable") while /healthz answered ok.
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", "env")
+    monkeypatch.setenv(f"JOURNAL_{name}", written)
+    app = create_app()
+    assert app.config[name] == written
+    assert app.test_client().get("/auth/login").status_code == 200
