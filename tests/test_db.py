@@ -792,3 +792,16 @@ def test_a_text_setting_from_the_environment_is_taken_as_written(
     app = create_app()
     assert app.config[name] == written
     assert app.test_client().get("/auth/login").status_code == 200
+
+
+def test_a_database_others_could_read_is_made_its_owners_alone(tmp_path):
+    # A database made before new ones were 0600 (or copied back with `cp` under umask 022)
+    # stayed readable by every user of the machine after the upgrade, its -wal and -shm too.
+    app = make_app(tmp_path)
+    factories.person(app, "pat@example.com")  # a write: the -wal file
+    database = Path(app.config["DATABASE"])
+    for name in ("", "-wal", "-shm"):
+        Path(f"{database}{name}").chmod(0o644)
+    connect(database).close()  # as `init-db` or a worker starting opens it
+    for name in ("", "-wal", "-shm"):
+        assert stat.S_IMODE(Path(f"{database}{name}").stat().st_mode) == 0o600, name

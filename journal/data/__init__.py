@@ -11,6 +11,7 @@ commit on their own unless their name says so. The schema itself is `journal/mig
 
 import os
 import sqlite3
+import stat
 from collections import OrderedDict
 from contextlib import contextmanager
 
@@ -82,12 +83,24 @@ def connect(path, serving=False):
 def made_private(path):
     """Create the database file at `path`, readable by its owner alone, if there is none yet:
     SQLite would make it with the umask's mode (0644 for most: anyone on the machine could
-    read the journals), and gives its -wal and -shm files the database's own mode."""
+    read the journals), and gives its -wal and -shm files the database's own mode.
+
+    A database there already (one made before this rule, or copied back with `cp`) that others
+    may read or write is made its owner's alone too, with its -wal and -shm."""
     if str(path) == ":memory:":
         return
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError:  # there already, or no folder to make it in: SQLite says which
+    except FileExistsError:
+        for name in (path, f"{path}-wal", f"{path}-shm"):
+            try:
+                mode = os.stat(name).st_mode
+                if mode & 0o077:
+                    os.chmod(name, stat.S_IMODE(mode) & 0o700)
+            except OSError:  # not there, or another account's: SQLite says what it can't do
+                pass
+        return
+    except OSError:  # no folder to make it in: SQLite says so
         return
     os.close(fd)
 
