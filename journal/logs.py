@@ -150,7 +150,12 @@ def init_app(app):
     """
     # Not `app.logger`: its first use would add Flask's own plain-text handler.
     logger = logging.getLogger(LOGGER)
-    logger.setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
+    level = str(app.config.get("LOG_LEVEL", "INFO")).strip().upper()
+    if level not in logging.getLevelNamesMapping():  # "Unknown level: 'VERBOSE'" named no setting
+        raise ValueError(
+            f"JOURNAL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}"
+        )
+    logger.setLevel(level)
     configured = logger.handlers or logging.getLogger().handlers
     if not configured and not app.testing:
         handler = logging.StreamHandler(sys.stderr)

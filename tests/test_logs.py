@@ -181,6 +181,13 @@ def test_level_from_config(tmp_path, log_output):
     assert log_output.getvalue() == ""
 
 
+def test_a_level_that_is_none_stops_the_start_and_names_the_setting(tmp_path):
+    # "ValueError: Unknown level: 'VERBOSE'" said nothing of where the level came from.
+    with pytest.raises(ValueError, match="JOURNAL_LOG_LEVEL must be DEBUG, INFO"):
+        make_app(tmp_path, LOG_LEVEL="verbose")
+    make_app(tmp_path, LOG_LEVEL=" warn ")  # Python's own WARN, spaces and all
+
+
 def test_json_lines_on_stderr_when_nothing_else_is_set_up(tmp_path, monkeypatch, capsys):
     logger = logging.getLogger("journal")
     monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as under gunicorn
