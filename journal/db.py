@@ -129,12 +129,18 @@ def init_app(app):
 @with_appcontext
 def init_db_command():
     """Create or upgrade the schema. Never deletes data."""
-    db = connect(current_app.config["DATABASE"])
-    try:
-        applied = migrate(db)
-    finally:
-        db.close()
     where = current_app.config["DATABASE"]
+    try:
+        db = connect(where)
+        try:
+            applied = migrate(db)
+        finally:
+            db.close()
+    except sqlite3.Error as error:  # "unable to open database file" named no file
+        raise click.ClickException(
+            f"Cannot use the database {where}: {error}. Check JOURNAL_DATABASE (or "
+            "instance/config.py), and that this account may write to the file and its folder."
+        ) from None
     if applied:
         click.echo(f"Applied {len(applied)} migration(s) to {where}: {', '.join(applied)}")
     else:

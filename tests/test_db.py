@@ -216,6 +216,16 @@ def test_init_db_on_a_fresh_file(tmp_path):
     assert {"users", "checkins"} <= tables(tmp_path / "fresh.sqlite3")
 
 
+def test_init_db_on_a_file_it_cannot_open_names_it(tmp_path):
+    # "sqlite3.OperationalError: unable to open database file", in a traceback naming no file.
+    app = make_app(tmp_path)
+    app.config["DATABASE"] = str(tmp_path)  # a folder, say
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 1
+    assert f"Cannot use the database {tmp_path}: unable to open database file" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
