@@ -315,8 +315,9 @@ def create_admin_command(email, link):
     db = current_or_fail()
     existing = users.by_email(db, email)
     if existing is not None:
+        article = "an" if existing["role"] == "admin" else "a"
         raise click.ClickException(
-            f"An account with {email} already exists (a {existing['role']}); "
+            f"An account with {email} already exists ({article} {existing['role']}); "
             "an admin needs an address of its own."
         )
     if link:

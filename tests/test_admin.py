@@ -92,6 +92,15 @@ def test_create_admin_never_turns_an_existing_account_into_an_admin(app):
     assert sql(app, "select role from users") == [("patient",)]
 
 
+def test_create_admin_for_an_admins_address_says_an_admin(app):
+    # "already exists (a admin)".
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-admin", "it@clinic.example", "--link"]).exit_code == 0
+    result = runner.invoke(args=["create-admin", "it@clinic.example", "--link"])
+    assert result.exit_code == 1
+    assert "already exists (an admin)" in result.output
+
+
 def test_create_admin_with_link_prints_a_set_password_link_that_works_once(app):
     app.config["PUBLIC_URL"] = "https://journal.example.org/"
     result = app.test_cli_runner().invoke(args=["create-admin", "boss@example.com", "--link"])
