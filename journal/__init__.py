@@ -102,6 +102,7 @@ def create_app(test_config=None):
         app.config[name] = whole_number(name, app.config[name], least, most)
     if not str(app.config["DATABASE"]).strip():
         raise ValueError("JOURNAL_DATABASE must name the database file, not be empty")
+    public_address(app.config["PUBLIC_URL"], app.config["HTTPS"])
     # The instance folder holds the secret key (and, by default, the database): its owner's.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -279,6 +280,26 @@ def whole_number(name, value, least, most):
     raise ValueError(
         f"JOURNAL_{name} must be a whole number from {least} to {most:,}, not {value!r}"
     )
+
+
+def public_address(value, https):
+    """Check JOURNAL_PUBLIC_URL, which reset links and invitations start with: empty, or a
+    whole address with its scheme (https:// behind TLS). Without one ("journal.example.org"),
+    a mail program made the mailed link an http:// one, which sent the reset token in the
+    clear to the proxy's port 80 (whose log keeps it), and a printed link had no way in."""
+    text = str(value or "").strip()
+    if not text:
+        return
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("https", "http") or not rest.split("/", 1)[0]:
+        raise ValueError(
+            f"JOURNAL_PUBLIC_URL must be a whole address such as https://journal.example.org, "
+            f"not {text!r}"
+        )
+    if https and scheme.lower() != "https":
+        raise ValueError(
+            f"JOURNAL_PUBLIC_URL must start with https:// when JOURNAL_HTTPS is true, not {text!r}"
+        )
 
 
 def _instance_secret(path):

@@ -815,3 +815,20 @@ def test_a_database_others_could_read_is_made_its_owners_alone(tmp_path):
     connect(database).close()  # as `init-db` or a worker starting opens it
     for name in ("", "-wal", "-shm"):
         assert stat.S_IMODE(Path(f"{database}{name}").stat().st_mode) == 0o600, name
+
+
+@pytest.mark.parametrize(
+    ("written", "https"),
+    [("journal.example.org", False), ("journal.example.org/", False), ("https://", False),
+     ("ftp://journal.example.org", False), ("http://journal.example.org", True)],
+)  # fmt: skip
+def test_a_public_url_without_its_scheme_stops_the_start(tmp_path, written, https):
+    # JOURNAL_PUBLIC_URL=journal.example.org mailed "journal.example.org/auth/reset/<token>",
+    # which mail programs open as http://: the token went in the clear to the proxy's port 80.
+    with pytest.raises(ValueError, match="JOURNAL_PUBLIC_URL must"):
+        make_app(tmp_path, PUBLIC_URL=written, HTTPS=https)
+
+
+@pytest.mark.parametrize("written", ["", "https://journal.example.org/", "http://localhost:5000"])
+def test_a_whole_public_url_starts(tmp_path, written):
+    assert make_app(tmp_path, PUBLIC_URL=written).config["PUBLIC_URL"] == written
