@@ -7,10 +7,19 @@ import { describeOffline, onOfflinePage } from "./offline-page.js";
 import { signedIn } from "./signed-in.js";
 import { askToLogIn, notSentText, say, sentText, statusLine, waitingText } from "./status.js";
 
+const SENT_ELSEWHERE = "The check-ins saved on this device have been sent.";
+
 // A sync's news in words: `first` (how many were sent, or how many still wait), then the
 // check-ins it kept out, if any.
 const told = (first, keptOut) =>
   [first, keptOut.length ? notSentText(keptOut) : ""].filter(Boolean).join(" ");
+
+// Whether this page's status line still says a check-in waits to be sent.
+const saysWaiting = () =>
+  (document.getElementById("queue-status")?.textContent || "").includes("waiting to send");
+
+// Whether any check-in waits on this device to be sent.
+const anyWaiting = async () => (await checkinQueue.all()).some((e) => e.state === "waiting");
 
 // What a sync did with the check-ins it sent: those that reached the server, and those kept
 // out (a newer one for that day, or refused), which wait on the check-in page to be read and
@@ -41,6 +50,10 @@ export function startQueue() {
     else if (signedOut) {
       askToLogIn(told(sent ? sentText(sent) : waitingText(waiting), keptOut), waiting);
     } else if (sent || keptOut.length) tellSent(sent, keptOut);
+    else if (saysWaiting() && !(await anyWaiting())) {
+      // Another tab (or page) sent what this one said waits: said here too, not left waiting.
+      say(SENT_ELSEWHERE);
+    }
   });
 
   if (!onOfflinePage() && !onCheckinPage()) {

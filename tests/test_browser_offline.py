@@ -165,6 +165,29 @@ def test_saving_on_the_device_with_the_keyboard_leaves_the_focus_on_what_it_said
     context.set_offline(False)
 
 
+def test_a_tab_that_said_waiting_says_so_no_more_once_another_tab_sent_it(
+    page, context, live_server
+):
+    """Saved on the device in one tab, sent by another: the first tab's line went on saying
+    "waiting to send" through its own retries and on coming back into view, with nothing
+    waiting any more."""
+    email = register(page)
+    controlled(page)
+    dropped = re.compile(r"/checkin$")
+    page.route(dropped, lambda r: r.abort() if r.request.method == "POST" else r.fallback())
+    tap_scale(page, "Mood today", 6)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("Saved on this device, waiting to send")
+    page.unroute(dropped)
+
+    other = context.new_page()
+    other.goto("/entries")
+    expect(queue_status(other)).to_contain_text("Sent 1 check-in saved on this device.")
+    assert [mood for _, mood, _ in stored_checkins(live_server, email)] == [6]
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # its next sync finds nothing
+    expect(queue_status(page)).to_have_text("The check-ins saved on this device have been sent.")
+
+
 def test_two_check_ins_of_one_day_written_offline_are_added_together_in_order(
     page, context, live_server
 ):
