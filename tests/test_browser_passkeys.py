@@ -42,17 +42,39 @@ def virtual_authenticator(page):
     return cdp, made["authenticatorId"]
 
 
-def test_add_a_passkey_and_sign_in_with_it(page, localhost):
-    origin, server = localhost
-    cdp, authenticator = virtual_authenticator(page)
-    found = []
-
+def register_at(page, origin):
+    """Sign up on screen at `origin` with a fresh email; lands on the check-in page."""
     email = f"pat-{uuid.uuid4().hex}@example.com"
     page.goto(f"{origin}/auth/register")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").tap()
     expect(page).to_have_url(re.compile(r"/checkin$"))
+    return email
+
+
+def log_in_at(page, origin, email):
+    """Log in on screen at `origin` as `email`; lands on the check-in page."""
+    page.goto(f"{origin}/auth/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/checkin$"))
+
+
+def no_passkey_made(cdp, authenticator):
+    """Whether the virtual authenticator holds no credential."""
+    return (
+        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
+    )
+
+
+def test_add_a_passkey_and_sign_in_with_it(page, localhost):
+    origin, server = localhost
+    cdp, authenticator = virtual_authenticator(page)
+    found = []
+
+    email = register_at(page, origin)
 
     page.goto(f"{origin}/settings")
     page.get_by_role("link", name="Passkeys").tap()
@@ -65,9 +87,7 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
     expect(page.locator("[data-passkey-error]")).to_have_text(
         "Give the passkey a name, such as “My phone”."
     )
-    assert (
-        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
-    )
+    assert no_passkey_made(cdp, authenticator)
 
     # Without the password, nothing is added: the browser is not asked for a passkey.
     page.get_by_label("Name of the passkey").fill("Phone 🌙")
@@ -76,9 +96,7 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
         "Enter your password to add a passkey."
     )
     expect(page.get_by_label("Your password")).to_be_focused()
-    assert (
-        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
-    )
+    assert no_passkey_made(cdp, authenticator)
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").tap()
     expect(page.get_by_text("Your passkey is added.")).to_be_visible()
@@ -118,12 +136,7 @@ def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
     # "the browser's request was cancelled or timed out", whatever the person tried again.
     origin, _ = localhost
     cdp, authenticator = virtual_authenticator(page)
-    email = f"pat-{uuid.uuid4().hex}@example.com"
-    page.goto(f"{origin}/auth/register")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Create account").tap()
-    expect(page).to_have_url(re.compile(r"/checkin$"))
+    email = register_at(page, origin)
     page.goto(f"{origin}/settings/passkeys")
     page.get_by_label("Name of the passkey").fill("Phone")
     page.get_by_label("Your password").fill(PASSWORD)
@@ -131,11 +144,7 @@ def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
     other = page.context.browser.new_context(viewport={"width": 390, "height": 844})
     try:
         laptop = other.new_page()
-        laptop.goto(f"{origin}/auth/login")
-        laptop.get_by_label("Email", exact=True).fill(email)
-        laptop.get_by_label("Password", exact=True).fill(PASSWORD)
-        laptop.get_by_role("button", name="Log in").click()
-        expect(laptop).to_have_url(re.compile(r"/checkin$"))
+        log_in_at(laptop, origin, email)
         laptop.goto(f"{origin}/settings/devices")
         laptop.get_by_role("button", name="Sign out everywhere else").click()
         expect(laptop.get_by_text("Every other device is signed out.")).to_be_visible()
@@ -147,9 +156,7 @@ def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
         "You were signed out, so no passkey was added. Reload the page and log in, then add "
         "it again."
     )
-    assert (
-        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
-    )
+    assert no_passkey_made(cdp, authenticator)
 
 
 def test_adding_a_passkey_with_a_token_from_before_a_newer_sign_in_says_to_reload(page, localhost):
@@ -159,12 +166,7 @@ def test_adding_a_passkey_with_a_token_from_before_a_newer_sign_in_says_to_reloa
     # said "That did not work. Please try again.", and trying again never worked.
     origin, _ = localhost
     cdp, authenticator = virtual_authenticator(page)
-    email = f"pat-{uuid.uuid4().hex}@example.com"
-    page.goto(f"{origin}/auth/register")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Create account").tap()
-    expect(page).to_have_url(re.compile(r"/checkin$"))
+    email = register_at(page, origin)
     page.goto(f"{origin}/settings/passkeys")
 
     tab = page.context.new_page()
@@ -172,10 +174,7 @@ def test_adding_a_passkey_with_a_token_from_before_a_newer_sign_in_says_to_reloa
         tab.goto(f"{origin}/settings")
         tab.get_by_role("button", name="Log out").first.click()
         expect(tab).to_have_url(re.compile(r"/auth/login"))
-        tab.get_by_label("Email", exact=True).fill(email)
-        tab.get_by_label("Password", exact=True).fill(PASSWORD)
-        tab.get_by_role("button", name="Log in").click()
-        expect(tab).to_have_url(re.compile(r"/checkin$"))
+        log_in_at(tab, origin, email)
     finally:
         tab.close()
 
@@ -183,6 +182,4 @@ def test_adding_a_passkey_with_a_token_from_before_a_newer_sign_in_says_to_reloa
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").tap()
     expect(page.locator("[data-passkey-error]")).to_contain_text("reload the page")
-    assert (
-        cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"] == []
-    )
+    assert no_passkey_made(cdp, authenticator)

@@ -934,18 +934,24 @@ def test_every_view_of_a_patient_reaches_entries_saved_before_a_move_west(app, l
         assert "thoughts of self-harm reported" in page, where
 
 
+def two_left(app, doc, first, second, name=""):
+    """Two patients (`first` and `second`, named `name`) linked to `doc`, the first with a
+    self-harm flag today that `doc` has not reviewed; both unlink. Their clients."""
+    clients = [person(app, email, display_name=name) for email in (first, second)]
+    for patient in clients:
+        assert link(patient, invite_code(doc)).status_code == 302
+    checkin(clients[0], ago(0), 1, self_harm="y")
+    for patient in clients:
+        patient.post("/settings/therapist/unlink")
+    return clients
+
+
 def test_a_nameless_patient_who_left_is_named_by_the_email_their_card_showed(app, linked):
     # Two patients without a name, "Patient" on their cards with their emails beside: the
     # notices read "Patient unlinked ... and had flags you had not reviewed" and "Patient
     # unlinked", and the therapist could not tell who had reported thoughts of self-harm.
     doc, _, _ = linked
-    kim = person(app, "kim@example.com")
-    lee = person(app, "lee@example.com")
-    for patient in (kim, lee):
-        assert link(patient, invite_code(doc)).status_code == 302
-    checkin(kim, ago(0), 1, self_harm="y")
-    for patient in (kim, lee):
-        patient.post("/settings/therapist/unlink")
+    two_left(app, doc, "kim@example.com", "lee@example.com")
     assert notice_list(doc.get("/caseload").text) == [
         f"lee@example.com unlinked on {TODAY:%-d %b}.",
         f"kim@example.com unlinked on {TODAY:%-d %b} and had flags you had not reviewed.",
@@ -957,13 +963,7 @@ def test_two_patients_of_one_name_who_left_are_told_apart_by_their_emails(app, l
     # unlinked ... and had flags you had not reviewed" and "Alex unlinked", and the therapist
     # could not tell which one had reported thoughts of self-harm.
     doc, _, _ = linked
-    one = person(app, "alex.one@example.com", display_name="Alex")
-    two = person(app, "alex.two@example.com", display_name="Alex")
-    for patient in (one, two):
-        assert link(patient, invite_code(doc)).status_code == 302
-    checkin(one, ago(0), 1, self_harm="y")
-    for patient in (one, two):
-        patient.post("/settings/therapist/unlink")
+    _, two = two_left(app, doc, "alex.one@example.com", "alex.two@example.com", "Alex")
     assert notice_list(doc.get("/caseload").text) == [
         f"Alex (alex.two@example.com) unlinked on {TODAY:%-d %b}.",
         f"Alex (alex.one@example.com) unlinked on {TODAY:%-d %b} and had flags you had not "
