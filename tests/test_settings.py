@@ -499,3 +499,20 @@ def test_only_a_therapist_has_the_name_patients_see(app, client, patient):
     response = client.post("/settings", data={**SETTINGS, "display_name": "Someone else"})
     assert response.status_code == 302
     assert user(app)["display_name"] != "Someone else"
+
+
+def test_a_therapist_page_from_before_the_name_field_keeps_the_name(app):
+    """A therapist's settings page opened before the upgrade that added the name patients see
+    has no such field, and its fingerprint names none: saved after the upgrade (a new time
+    zone), it erased the name every linked patient sees."""
+    from factories import sql, therapist
+
+    doc = therapist(app)
+    sent = form_fields(doc.get("/settings"), timezone="Europe/Berlin")
+    del sent["display_name"]  # the page before the upgrade
+    sent["loaded_version"] = " ".join(
+        pair for pair in sent["loaded_version"].split() if not pair.startswith("display_name:")
+    )
+    assert doc.post("/settings", data=sent).status_code == 302
+    row = "select timezone, display_name from users where email = 'doc@example.com'"
+    assert sql(app, row) == [("Europe/Berlin", "Dr Rivera")]

@@ -277,14 +277,19 @@ def changed_settings(form):
     it carries no fingerprint (another client, a JSON body naming what it changes), those it
     sends: one it leaves out stays as it is (a body with the time zone alone erased the name
     others see, the clinic's number and "start private"). A form body leaves out an unticked
-    box, as a browser does: there a box not sent is unticked."""
+    box, as a browser does: there a box not sent is unticked. A setting the fingerprint does
+    not name (a page shown before an upgrade added it) changes only when sent."""
     loaded = version_digests(form.loaded_version.data)
     settings = shown_settings(form)
     if not loaded:
         sent = {name for name in settings if form[name].raw_data}
         boxes = {name for name in settings if isinstance(form[name], BooleanField)}
         return sent | (set() if request.is_json else boxes)
-    return {name for name, value in settings.items() if digest(value) != loaded.get(name)}
+    return {
+        name
+        for name, value in settings.items()
+        if (digest(value) != loaded[name] if name in loaded else form[name].raw_data)
+    }
 
 
 @login_required
