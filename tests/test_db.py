@@ -817,6 +817,29 @@ def test_a_database_others_could_read_is_made_its_owners_alone(tmp_path):
         assert stat.S_IMODE(Path(f"{database}{name}").stat().st_mode) == 0o600, name
 
 
+def test_a_linked_database_others_could_read_has_its_log_made_its_owners_alone(tmp_path):
+    # JOURNAL_DATABASE naming a symbolic link: SQLite keeps the -wal and -shm beside the file
+    # the link points to, and only the database itself was made 0600: its log, with the
+    # words last written, stayed readable by every user of the machine.
+    (tmp_path / "data").mkdir()
+    database = tmp_path / "data" / "journal.sqlite3"
+    link = tmp_path / "journal.sqlite3"
+    link.symlink_to(database)
+    running = sqlite3.connect(database)  # a worker of the version before, still open
+    running.execute("pragma journal_mode = wal")
+    running.execute("create table words (text)")
+    running.execute("insert into words values ('a reflection')")
+    running.commit()
+    try:
+        for name in ("", "-wal", "-shm"):
+            Path(f"{database}{name}").chmod(0o644)
+        connect(link).close()
+        for name in ("", "-wal", "-shm"):
+            assert stat.S_IMODE(Path(f"{database}{name}").stat().st_mode) == 0o600, name
+    finally:
+        running.close()
+
+
 @pytest.mark.parametrize(
     ("written", "https"),
     [("journal.example.org", False), ("journal.example.org/", False), ("https://", False),

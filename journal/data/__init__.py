@@ -92,7 +92,8 @@ def made_private(path):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        for name in (path, f"{path}-wal", f"{path}-shm"):
+        real = os.path.realpath(path)  # SQLite keeps the -wal and -shm beside a link's file
+        for name in (real, f"{real}-wal", f"{real}-shm"):
             try:
                 mode = os.stat(name).st_mode
                 if mode & 0o077:
