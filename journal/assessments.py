@@ -17,7 +17,9 @@ Decisions where DESIGN.md and the issue are silent:
   dated within the last 7 days (the next is suggested 7 days after the last), and every form
   says that the questions cover two weeks, so daily answers are not valid. Nothing is blocked.
 - "Previous" on a result page is the one before it of the same kind, by day and then by order
-  of saving.
+  of saving. One of the same day (taken again after a slip) covers the same two weeks: the page
+  says the later one is the one that counts, never that the difference is "a change that
+  matters" (instruments.change_text).
 - The optional difficulty question has a "Skip this question" choice, so an answer chosen by
   mistake can be taken back without JavaScript.
 - PHQ-9 item 9 above 0: the result page shows the crisis resources once, straight after saving
@@ -307,7 +309,9 @@ def result(assessment_id):
     previous = previous_of(row)
     change = None
     if previous is not None:
-        change = instruments.change_text(row["kind"], row["total"], previous["total"])
+        change = instruments.change_text(
+            row["kind"], row["total"], previous["total"], same_day=previous["day"] == row["day"]
+        )
     crisis_panel = crisis.take("assessment", row["id"])
     return render_template(
         "assessments/result.html",

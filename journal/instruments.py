@@ -215,10 +215,20 @@ def points_moved(change):
     return f"{plural(abs(change), 'point')} {'lower' if change < 0 else 'higher'}"
 
 
-def change_text(kind, total, previous):
-    """Sentences comparing `total` with the previous total of the same instrument."""
+def change_text(kind, total, previous, same_day=False):
+    """Sentences comparing `total` with the previous total of the same instrument.
+
+    `same_day`: the previous one is dated the same day (taken again after a slip). Both ask
+    about the same two weeks, so the difference is a correction, not a change over time, and
+    is never called "a change that matters"; the later of a day is the one that counts."""
     instrument = get(kind)
     change = total - previous
+    if same_day:
+        return (
+            f"It is dated the same day, with a total of {previous}. Both cover the same two "
+            "weeks, so the difference is not a change over time; the latest of a day is the "
+            "one that counts in your progress and reports."
+        )
     if change == 0:
         return f"This one has the same total ({total})."
     points = abs(change)

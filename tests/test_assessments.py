@@ -262,6 +262,20 @@ def test_result_compares_with_the_previous_of_the_same_kind(client, patient):
     assert "2 points higher (from 9 to 11). That is less than 5 points" in page
 
 
+def test_a_retake_the_same_day_is_not_called_a_change_that_matters(client, patient):
+    # 0 by a slip, then 8 minutes later the same day: both cover the same two weeks, so the
+    # 8 points are a correction, not the 5-point change that matters for one person, and the
+    # later one is the one that counts.
+    take(client, "phq9", [0] * 9, day=days_ago(1))
+    again = take(client, "phq9", [1] * 8 + [0], day=days_ago(1))
+    page = client.get(again.location).text
+    assert f'previous PHQ-9 was on <time datetime="{days_ago(1)}">' in page
+    assert "a change that matters" not in page
+    assert "worth mentioning to your care team" not in page
+    assert "dated the same day, with a total of 0. Both cover the same two weeks" in page
+    assert "the latest of a day is the one that counts" in page
+
+
 def test_first_result_has_nothing_to_compare(client, patient):
     page = client.get(take(client, "gad7", GAD7_CALM).location).text
     assert "This is your first GAD-7 here." in page
