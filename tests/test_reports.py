@@ -968,3 +968,23 @@ def test_hebrew_is_painted_in_the_order_it_is_read(app, client, patient, written
     runs = painted_runs(client.get("/export/report.pdf?sections=reflections").data)
     hebrew = [run for run in runs if re.search("[\u0590-\u05ff]", run)]
     assert hebrew == [painted], hebrew
+
+
+@pytest.mark.parametrize("room", range(20, 130, 5))
+def test_the_sessions_heading_is_never_left_alone_at_a_pages_foot(course, room):
+    """With tall first rows (a 200-character side effect typed under "something else"), the
+    heading "Sessions" was printed at the foot of a page and its table began on the next."""
+    with course["app"].app_context():
+        data = reports.report_data(person(1), START, TODAY)
+    typed = "a long description of what I felt in my hands and face " * 4
+    data["sessions"] = [
+        {**s, "side_effects": [*s["side_effects"], typed[:200]]} for s in data["sessions"]
+    ] * 2
+    with report_layout.ReportDocument("Head", "Foot") as pdf:
+        pdf.add_page()
+        pdf.add_page()
+        pdf.set_y(pdf.page_break_trigger - room)
+        report_pages._sessions(pdf, data)
+        numbered = pages(bytes(pdf.output()))
+    heading_page = next(n for n, page in enumerate(numbered) if "Sessions" in page.splitlines())
+    assert "Medicine and route" in numbered[heading_page]

@@ -435,8 +435,11 @@ class ReportDocument(FPDF):
         return len(self.wrap(printable(text, style), self.width)) * size * 0.48
 
     def heading(self, text, size=14, space=6, keep=18):
-        """A bold heading, kept on the page with `keep` mm of what follows."""
-        self.keep(size * 0.5 + keep)
+        """A bold heading, kept on the page with `keep` mm of what follows: the room for its
+        own space above, line and gap below is counted too (only `keep` and half a line were,
+        so a heading whose `keep` just fitted printed alone at the foot of the page)."""
+        above = space if self.get_y() > self.t_margin + 12 else 0
+        self.keep(above + size * 0.48 + 1.5 + keep)
         if self.get_y() > self.t_margin + 12:
             self.ln(space)
         self.para(text, size, "B")
@@ -490,6 +493,12 @@ class ReportDocument(FPDF):
             for label, value in rows
         ]
 
+    def table_start(self, headings, rows, widths, size=8, notes=None, note_from=1):
+        """The height `table_of` keeps together at a table's start: its headings and first
+        rows (for a heading above it to keep: `heading(..., keep=table_start(...))`)."""
+        _, head, _, _, heights, _ = self._table(headings, rows, widths, size, notes, note_from)
+        return head[1] + sum(heights[:FIRST_ROWS_KEPT])
+
     def table_of(self, headings, rows, widths, size=8, notes=None, note_from=1):
         """A table with horizontal rules, its headings repeated on every page it spans.
 
@@ -497,6 +506,25 @@ class ReportDocument(FPDF):
         text (or None) for each row, adds a second line to its row: under the columns from
         `note_from` on, spanning them, for what would not fit as more columns.
         """
+        height, pad = size * 0.45, 1.2
+        widths, head, body, below, heights, note_widths = self._table(
+            headings, rows, widths, size, notes, note_from
+        )
+        # The headings and the first rows start a table together, never the headings alone.
+        self.keep(head[1] + sum(heights[:FIRST_ROWS_KEPT]))
+        self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
+        for laid_out, note, row_height in zip(body, below, heights, strict=True):
+            if self.room() < row_height:
+                self.add_page()
+                self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
+            self.draw_row(laid_out, widths, height, pad, rule=note is None)
+            if note:
+                self.set_y(self.get_y() - pad)
+                self.draw_row(note, note_widths, height, pad, rule=True)
+
+    def _table(self, headings, rows, widths, size, notes, note_from):
+        """A table laid out: (column widths, headings row, rows, their notes, each row's
+        height with its note, the notes' two widths)."""
         height, pad = size * 0.45, 1.2
         widths = self.column_widths(headings, rows, widths, size, pad)
         head = self.layout([(h, size, "B", TEXT) for h in headings], widths, height, pad)
@@ -516,17 +544,7 @@ class ReportDocument(FPDF):
             laid_out[1] + (note[1] - pad if note else 0)
             for laid_out, note in zip(body, below, strict=True)
         ]
-        # The headings and the first rows start a table together, never the headings alone.
-        self.keep(head[1] + sum(heights[:FIRST_ROWS_KEPT]))
-        self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
-        for laid_out, note, row_height in zip(body, below, heights, strict=True):
-            if self.room() < row_height:
-                self.add_page()
-                self.draw_row(head, widths, height, pad, fill=SHADE, rule=True)
-            self.draw_row(laid_out, widths, height, pad, rule=note is None)
-            if note:
-                self.set_y(self.get_y() - pad)
-                self.draw_row(note, note_widths, height, pad, rule=True)
+        return widths, head, body, below, heights, note_widths
 
     def column_widths(self, headings, rows, weights, size, pad):
         """Column widths across the page in proportion to `weights`, each widened to hold its

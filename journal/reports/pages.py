@@ -406,8 +406,8 @@ def _charts(pdf, data):
 
 
 def _sessions(pdf, data):
-    pdf.heading("Sessions", keep=TABLE_START)
     if not data["sessions"]:
+        pdf.heading("Sessions", keep=TABLE_START)
         pdf.para("No sessions in this range.")
         return
     rows = [
@@ -429,7 +429,7 @@ def _sessions(pdf, data):
         f"Lift {_lift_text(s)}"
         for s in data["sessions"]
     ]
-    pdf.table_of(
+    table = (
         (
             "#",
             "Date",
@@ -441,9 +441,11 @@ def _sessions(pdf, data):
         ),
         rows,
         (9, 22, 38, 31, 20, 22, 38),
-        notes=notes,
-        note_from=2,
     )
+    # Kept with the table's headings and first rows, however tall those are (a side effect
+    # typed under "something else" makes a row tall).
+    pdf.heading("Sessions", keep=pdf.table_start(*table, notes=notes, note_from=2))
+    pdf.table_of(*table, notes=notes, note_from=2)
     reference = (
         "the baseline mood"
         if data["baseline"] is not None
@@ -516,19 +518,20 @@ def _windows(pdf, data):
 
 
 def _flags(pdf, data):
-    pdf.heading("Flagged days", keep=TABLE_START)
     if not data["flags"]:
+        pdf.heading("Flagged days", keep=TABLE_START)
         pdf.para("No days flagged in this range.")
         return
-    pdf.table_of(
+    table = (
         ("Date", "Why"),
         [
             (day_text(_iso_day(f["day"]), "short_year"), "; ".join(f["reasons"]))
             for f in data["flags"]
         ],
         (1, 3),
-        size=9.5,
     )
+    pdf.heading("Flagged days", keep=pdf.table_start(*table, size=9.5))
+    pdf.table_of(*table, size=9.5)
 
 
 def _reflections(pdf, data):
