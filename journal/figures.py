@@ -439,10 +439,13 @@ def describe_timeline(data):
     mean = sum(v for _, v in points) / len(points)
     sessions = sum(1 for day, _ in data["sessions"] if data["start"] <= day <= data["end"])
     days = (data["end"] - data["start"]).days + 1
+    # Over more than a year a day and month ("8 Dec") can name two days: the year says which.
+    length = "date_year" if days > 365 else "date"
     return (
         f"{label} from {span}: check-ins on {len(points)} of {plural(days, 'day')}, averaging "
-        f"{figure(mean)}; lowest {low[1]:g} on {day_text(low[0], 'date')}, highest {high[1]:g} on "
-        f"{day_text(high[0], 'date')}. {plural(sessions, 'session')} in this range."
+        f"{figure(mean)}; lowest {low[1]:g} on {day_text(low[0], length)}, highest "
+        f"{high[1]:g} on {day_text(high[0], length)}. {plural(sessions, 'session')} in this "
+        "range."
     )
 
 

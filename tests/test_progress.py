@@ -523,6 +523,18 @@ def test_timeline_text_counts_in_words_that_agree():
     assert "1 sessions" not in text and "1 check-ins" not in text
 
 
+def test_timeline_text_dates_its_lowest_and_highest_days_with_the_year_over_a_year():
+    """Over two years "lowest 2 on 8 Dec" named either of two days; within a year the day
+    and month alone are enough."""
+    start, end = date(2024, 12, 8), date(2026, 12, 7)
+    points = [(start, 2), (date(2025, 6, 1), 9), (date(2026, 6, 1), 9), (end, 5)]
+    text = describe_timeline(timeline_data(points, [], 7, start, end, "Mood", 10))
+    assert "lowest 2 on 8 Dec 2024, highest 9 on 1 Jun 2025." in text
+    a_year = describe_timeline(timeline_data(points, [], 7, date(2025, 12, 8), end, "Mood", 10))
+    assert "check-ins on 2 of 365 days" in a_year
+    assert "lowest 5 on 7 Dec, highest 9 on 1 Jun." in a_year
+
+
 def overlay_text(moods, session_offsets, window_days=7):
     start = date(2026, 11, 1)
     points = [(start + timedelta(days=offset), mood) for offset, mood in moods]
