@@ -18,8 +18,17 @@ const told = (first, keptOut) =>
 const saysWaiting = () =>
   (document.getElementById("queue-status")?.textContent || "").includes("waiting to send");
 
-// Whether any check-in waits on this device to be sent.
-const anyWaiting = async () => (await checkinQueue.all()).some((e) => e.state === "waiting");
+// Another tab (or page) sent what this page's line said waits: what became of it, said
+// here too, not left waiting. Those it had kept out (a newer one for that day, or refused)
+// are said not sent, never "sent"; only the signed-in person's, as the check-in page lists.
+async function tellSentElsewhere() {
+  const entries = await checkinQueue.all();
+  if (entries.some((e) => e.state === "waiting")) return;
+  const owner = document.querySelector("form.logout")?.dataset.queueOwner;
+  const keptOut = entries.filter((e) => e.state !== "waiting" && (!owner || e.owner === owner));
+  if (keptOut.length) tellSent(0, keptOut);
+  else say(SENT_ELSEWHERE);
+}
 
 // What a sync did with the check-ins it sent: those that reached the server, and those kept
 // out (a newer one for that day, or refused), which wait on the check-in page to be read and
@@ -50,10 +59,7 @@ export function startQueue() {
     else if (signedOut) {
       askToLogIn(told(sent ? sentText(sent) : waitingText(waiting), keptOut), waiting);
     } else if (sent || keptOut.length) tellSent(sent, keptOut);
-    else if (saysWaiting() && !(await anyWaiting())) {
-      // Another tab (or page) sent what this one said waits: said here too, not left waiting.
-      say(SENT_ELSEWHERE);
-    }
+    else if (saysWaiting()) await tellSentElsewhere();
   });
 
   if (!onOfflinePage() && !onCheckinPage()) {

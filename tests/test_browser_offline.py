@@ -188,6 +188,32 @@ def test_a_tab_that_said_waiting_says_so_no_more_once_another_tab_sent_it(
     expect(queue_status(page)).to_have_text("The check-ins saved on this device have been sent.")
 
 
+def test_a_tab_that_said_waiting_never_says_sent_when_another_tab_had_it_kept_out(
+    page, context, browser, browser_context_args, live_server
+):
+    """Saved on the device in one tab; another tab sent it and a newer check-in for that day
+    kept it out: the first tab's next sync said "The check-ins saved on this device have been
+    sent", of a check-in that never was and still waits on the phone to be read."""
+    email = register(page)
+    controlled(page)
+    dropped = re.compile(r"/checkin$")
+    page.route(dropped, lambda r: r.abort() if r.request.method == "POST" else r.fallback())
+    tap_scale(page, "Mood today", 3)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("Saved on this device, waiting to send")
+    page.unroute(dropped)
+    newer_from_another_device(browser, browser_context_args, email)
+
+    other = context.new_page()
+    other.goto("/entries")
+    expect(queue_status(other)).to_contain_text("1 check-in saved on this device was not sent")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # its next sync finds nothing
+    status = queue_status(page)
+    expect(status).to_contain_text("1 check-in saved on this device was not sent")
+    expect(status).not_to_contain_text("have been sent")
+    assert [mood for _, mood, _ in stored_checkins(live_server, email)] == [8]
+
+
 def test_two_check_ins_of_one_day_written_offline_are_added_together_in_order(
     page, context, live_server
 ):
