@@ -840,6 +840,31 @@ def test_a_linked_database_others_could_read_has_its_log_made_its_owners_alone(t
         running.close()
 
 
+def test_a_new_database_through_a_link_is_made_its_owners_alone(tmp_path):
+    # JOURNAL_DATABASE naming a link to a file not made yet (the operator linked it before
+    # `init-db`): the 0600 file was made only when the link's name was free, so SQLite made
+    # the database and its -wal and -shm with the umask's mode, readable by every user.
+    (tmp_path / "data").mkdir()
+    database = tmp_path / "data" / "journal.sqlite3"
+    link = tmp_path / "journal.sqlite3"
+    link.symlink_to(database)
+    previous = os.umask(0o022)
+    try:
+        connect(link).close()  # as `init-db` does
+        written = sqlite3.connect(link)
+        try:
+            written.execute("pragma journal_mode = wal")
+            written.execute("create table words (text)")
+            written.execute("insert into words values ('a reflection')")
+            written.commit()
+            for name in ("", "-wal", "-shm"):
+                assert stat.S_IMODE(Path(f"{database}{name}").stat().st_mode) == 0o600, name
+        finally:
+            written.close()
+    finally:
+        os.umask(previous)
+
+
 @pytest.mark.parametrize(
     ("written", "https"),
     [("journal.example.org", False), ("journal.example.org/", False), ("https://", False),

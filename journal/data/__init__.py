@@ -89,10 +89,12 @@ def made_private(path):
     may read or write is made its owner's alone too, with its -wal and -shm."""
     if str(path) == ":memory:":
         return
+    # A link's file, which SQLite opens and keeps the -wal and -shm beside: made here when
+    # the link names none yet (O_EXCL would not follow the link, and SQLite made it 0644).
+    real = os.path.realpath(path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        real = os.path.realpath(path)  # SQLite keeps the -wal and -shm beside a link's file
         for name in (real, f"{real}-wal", f"{real}-shm"):
             try:
                 mode = os.stat(name).st_mode
