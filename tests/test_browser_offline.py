@@ -165,20 +165,27 @@ def test_saving_on_the_device_with_the_keyboard_leaves_the_focus_on_what_it_said
     context.set_offline(False)
 
 
+def kept_here_as_the_connection_drops(page, mood):
+    """A new person's check-in of `mood`, saved while its POST is dropped: it waits on the
+    device, and the page says so. The person's email."""
+    email = register(page)
+    controlled(page)
+    dropped = re.compile(r"/checkin$")
+    page.route(dropped, lambda r: r.abort() if r.request.method == "POST" else r.fallback())
+    tap_scale(page, "Mood today", mood)
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("Saved on this device, waiting to send")
+    page.unroute(dropped)
+    return email
+
+
 def test_a_tab_that_said_waiting_says_so_no_more_once_another_tab_sent_it(
     page, context, live_server
 ):
     """Saved on the device in one tab, sent by another: the first tab's line went on saying
     "waiting to send" through its own retries and on coming back into view, with nothing
     waiting any more."""
-    email = register(page)
-    controlled(page)
-    dropped = re.compile(r"/checkin$")
-    page.route(dropped, lambda r: r.abort() if r.request.method == "POST" else r.fallback())
-    tap_scale(page, "Mood today", 6)
-    page.get_by_role("button", name="Save check-in").tap()
-    expect(queue_status(page)).to_contain_text("Saved on this device, waiting to send")
-    page.unroute(dropped)
+    email = kept_here_as_the_connection_drops(page, 6)
 
     other = context.new_page()
     other.goto("/entries")
@@ -194,14 +201,7 @@ def test_a_tab_that_said_waiting_never_says_sent_when_another_tab_had_it_kept_ou
     """Saved on the device in one tab; another tab sent it and a newer check-in for that day
     kept it out: the first tab's next sync said "The check-ins saved on this device have been
     sent", of a check-in that never was and still waits on the phone to be read."""
-    email = register(page)
-    controlled(page)
-    dropped = re.compile(r"/checkin$")
-    page.route(dropped, lambda r: r.abort() if r.request.method == "POST" else r.fallback())
-    tap_scale(page, "Mood today", 3)
-    page.get_by_role("button", name="Save check-in").tap()
-    expect(queue_status(page)).to_contain_text("Saved on this device, waiting to send")
-    page.unroute(dropped)
+    email = kept_here_as_the_connection_drops(page, 3)
     newer_from_another_device(browser, browser_context_args, email)
 
     other = context.new_page()
