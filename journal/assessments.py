@@ -167,6 +167,11 @@ def previous_of(row):
     return assessment_data.previous(get_db(), current_user.id, row["kind"], row["day"], row["id"])
 
 
+def before_the_day_of(row):
+    """The person's latest check-up of the same kind from a day before `row`'s, or None."""
+    return assessment_data.previous(get_db(), current_user.id, row["kind"], row["day"], 0)
+
+
 def next_suggested(rows):
     """The day the next check-up is suggested from, given its rows newest first (None: now)."""
     return figures.suggested_from(rows[0]["day"] if rows else None)
@@ -307,11 +312,15 @@ def result(assessment_id):
     row = get_assessment(assessment_id)
     instrument = instruments.get(row["kind"])
     previous = previous_of(row)
-    change = None
+    change = earlier = earlier_change = None
     if previous is not None:
-        change = instruments.change_text(
-            row["kind"], row["total"], previous["total"], same_day=previous["day"] == row["day"]
-        )
+        same_day = previous["day"] == row["day"]
+        change = instruments.change_text(row["kind"], row["total"], previous["total"], same_day)
+        # A retake of the day is no change over time: the one a clinician compares with is the
+        # latest of an earlier day.
+        earlier = before_the_day_of(row) if same_day else None
+        if earlier is not None:
+            earlier_change = instruments.change_text(row["kind"], row["total"], earlier["total"])
     crisis_panel = crisis.take("assessment", row["id"])
     return render_template(
         "assessments/result.html",
@@ -320,6 +329,8 @@ def result(assessment_id):
         explanation=instruments.explanation(row["kind"], row["total"]),
         previous=previous,
         change=change,
+        earlier=earlier,
+        earlier_change=earlier_change,
         crisis_panel=crisis_panel,
         answer_labels=instruments.ANSWERS,
         difficulty=instrument.difficulty,

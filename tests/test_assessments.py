@@ -276,6 +276,22 @@ def test_a_retake_the_same_day_is_not_called_a_change_that_matters(client, patie
     assert "the latest of a day is the one that counts" in page
 
 
+def test_a_retake_the_same_day_is_compared_with_the_last_of_an_earlier_day(client, patient):
+    # The same-day note says the difference is no change over time; the comparison a
+    # clinician looks for, with the latest check-up of an earlier day, was gone with it.
+    take(client, "phq9", [2] * 9, day=days_ago(9))  # 18
+    take(client, "phq9", [0] * 9, day=days_ago(1))
+    again = take(client, "phq9", [1] * 8 + [0], day=days_ago(1))  # 8
+    page = client.get(again.location).text
+    assert "dated the same day, with a total of 0" in page
+    assert f'PHQ-9 before that day was on <time datetime="{days_ago(9)}">' in page
+    assert "This one is 10 points lower (from 18 to 8)." in page
+    # Without an earlier day, nothing more is said.
+    first = client.get(take(client, "gad7", GAD7_CALM, day=days_ago(1)).location).text
+    retake = client.get(take(client, "gad7", GAD7_CALM, day=days_ago(1)).location).text
+    assert 'id="change-earlier"' not in first and 'id="change-earlier"' not in retake
+
+
 def test_first_result_has_nothing_to_compare(client, patient):
     page = client.get(take(client, "gad7", GAD7_CALM).location).text
     assert "This is your first GAD-7 here." in page
