@@ -41,6 +41,10 @@ def register(page, name="", therapist=False, database=None):
         page.get_by_label("Name to show (optional)").fill(name)
     page.get_by_role("button", name="Create account").tap()
     expect(page).to_have_url(re.compile(r"/caseload$" if therapist else r"/checkin$"))
+    # Its scripts run and the page is theirs before the test goes on: a test that went offline
+    # at once could cut the modules' download, and its Save then left for the browser's own
+    # offline page.
+    page.wait_for_load_state("load")
     return email
 
 
