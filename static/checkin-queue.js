@@ -4,7 +4,7 @@ import { onCheckinPage, showKept } from "./checkin-form.js";
 import { checkinQueue } from "./checkin-store.js";
 import { listen, sync } from "./checkin-sync.js";
 import { describeOffline, onOfflinePage } from "./offline-page.js";
-import { signedIn } from "./signed-in.js";
+import { pageOwner, signedIn } from "./signed-in.js";
 import { askToLogIn, notSentText, say, sentText, statusLine, waitingText } from "./status.js";
 
 const SENT_ELSEWHERE = "The check-ins saved on this device have been sent.";
@@ -24,7 +24,7 @@ const saysWaiting = () =>
 async function tellSentElsewhere() {
   const entries = await checkinQueue.all();
   if (entries.some((e) => e.state === "waiting")) return;
-  const owner = document.querySelector("form.logout")?.dataset.queueOwner;
+  const owner = pageOwner();
   const keptOut = entries.filter((e) => e.state !== "waiting" && (!owner || e.owner === owner));
   if (keptOut.length) tellSent(0, keptOut);
   else say(SENT_ELSEWHERE);

@@ -19,7 +19,7 @@
 // Hidden fields come back too (the form's fingerprint of what it was shown with, so the
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
 import { labelOf, showReplaced } from "./replaced-words.js";
-import { signedIn } from "./signed-in.js";
+import { pageOwner, signedIn } from "./signed-in.js";
 
 const KEY = "afterglow-drafts";
 const LASTS = 24 * 60 * 60 * 1000;
@@ -228,7 +228,7 @@ export function keepDrafts() {
     writeAll(all);
     return;
   }
-  const owner = document.querySelector("form.logout")?.dataset.queueOwner;
+  const owner = pageOwner();
   if (!owner) return; // no patient signed in: drafts wait for their writer
   // A form's words are kept under the address its Save goes to, which the log-in leads back
   // to: a form the journal showed again at another address (a session deleted meanwhile, its

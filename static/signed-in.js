@@ -33,6 +33,9 @@ export const signedIn = {
   },
 };
 
+// The queue tag of the patient this page was made for (on its log-out form), or undefined.
+export const pageOwner = () => document.querySelector("form.logout")?.dataset.queueOwner;
+
 // On every page: leave the note (a patient's page) or take it away (any other, but the
 // offline page, which is the same for everyone and says nothing of who is signed in).
 export function noteWhoIsSignedIn() {
