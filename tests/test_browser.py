@@ -90,6 +90,27 @@ def post_form(page, path, data, form_path=None, multipart=False, headers=None):
     return response
 
 
+def wait_in_page(page, predicate, arg=None, timeout=10_000):
+    """Wait until `predicate(arg)` holds in the page; `predicate` is a function's source.
+
+    Not wait_for_function: that checks again through eval, which the page's CSP refuses once
+    its first check fails. Here the source is compiled once, by Playwright's evaluate, and the
+    page calls the function it made every 50 ms."""
+    page.evaluate(
+        f"""arg => new Promise((holds, late) => {{
+            const check = {predicate};
+            const until = Date.now() + {timeout};
+            const again = () => {{
+                if (check(arg)) holds(true);
+                else if (Date.now() > until) late(new Error("still not true: " + check));
+                else setTimeout(again, 50);
+            }};
+            again();
+        }})""",
+        arg,
+    )
+
+
 def tap_scale(page, group, value):
     """Tap the visible number on a 0-10 scale.
 
@@ -941,11 +962,11 @@ def chart_image(page, name, scheme="light"):
     to a phone in dark mode."""
     image = page.locator(f"figure#{name} img")
     image.scroll_into_view_if_needed()
-    page.wait_for_function(
+    wait_in_page(
+        page,
         "([i, dark]) => i.complete && i.naturalWidth > 0"
         " && i.currentSrc.includes('theme=dark') === dark",
-        arg=[image.element_handle(), scheme == "dark"],
-        timeout=10_000,
+        [image.element_handle(), scheme == "dark"],
     )
     return image
 

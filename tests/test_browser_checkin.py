@@ -21,6 +21,7 @@ from test_browser import (
     sideways_overflow,
     sign_up,
     tap_scale,
+    wait_in_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -461,8 +462,8 @@ def test_words_left_in_a_second_tab_stay_when_the_first_tab_saves(page, context,
     second.close()
     # What a tab writes to the device's storage reaches another tab a moment later (Chromium
     # passes it between processes): under load, sooner than a person could switch tabs.
-    page.wait_for_function(
-        "(words) => (localStorage.getItem('afterglow-drafts') || '').includes(words)", arg=words
+    wait_in_page(
+        page, "(words) => (localStorage.getItem('afterglow-drafts') || '').includes(words)", words
     )
     page.goto("/checkin")
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")

@@ -28,6 +28,7 @@ from test_browser import (
     sign_up,
     small_links,
     tap_scale,
+    wait_in_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -242,7 +243,7 @@ def text_at_200_percent(page):
     page.context.new_cdp_session(page).send(
         "Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}}
     )
-    page.wait_for_function("parseFloat(getComputedStyle(document.body).fontSize) >= 32")
+    wait_in_page(page, "() => parseFloat(getComputedStyle(document.body).fontSize) >= 32")
 
 
 @pytest.mark.parametrize("path", ["/checkin", "/progress", "/settings", "/help"])

@@ -18,6 +18,7 @@ from test_browser import (
     serious_violations,
     sideways_overflow,
     sign_up,
+    wait_in_page,
 )
 from test_browser_layout import log_mood, today
 
@@ -104,9 +105,7 @@ def test_the_share_link_page_shows_the_card(page, browser, browser_context_args)
     expect(card).to_contain_text("After the last 3 sessions, mood stayed above the baseline")
     image = card.locator("figure#lift img")
     image.scroll_into_view_if_needed()
-    visitor.wait_for_function(
-        "i => i.complete && i.naturalWidth > 0", arg=image.element_handle(), timeout=10_000
-    )
+    wait_in_page(visitor, "i => i.complete && i.naturalWidth > 0", image.element_handle())
     assert "theme=dark" in image.evaluate("i => i.currentSrc")
     assert serious_violations(visitor) == []
     assert sideways_overflow(visitor) <= 0

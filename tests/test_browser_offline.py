@@ -28,6 +28,7 @@ from test_browser import (
     serious_violations,
     sideways_overflow,
     tap_scale,
+    wait_in_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,7 @@ def controlled(page):
     """Wait until the service worker is active, then reload so it controls the page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(page, "() => navigator.serviceWorker.controller !== null")
 
 
 def queue_status(page):
