@@ -83,8 +83,9 @@ from .data import symptoms as symptom_data
 from .db import get_db, write_transaction
 from .fields import (
     REFLECTION_MAX,
-    JournalForm,
+    DeleteForm,
     answers_version,
+    changed_since_shown,
     check_local_day,
     given_answers,
     holds,
@@ -780,12 +781,36 @@ def edited_elsewhere(form, tracked, day, row):
 def delete(day):
     day = day_or_404(day)
     row = get_checkin(day)
-    form = JournalForm()
+    form = DeleteForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        checkin_data.delete(get_db(), current_user.id, row["day"])
+        with write_transaction() as db:
+            row = find_checkin(day)
+            changed = row is not None and changed_since_shown(
+                form.loaded_version.data, answers_version(form_data(row))
+            )
+            if row is not None and not changed:
+                checkin_data.delete(db, current_user.id, row["day"])
+        if row is None:  # deleted meanwhile (another tab): the page that says so
+            get_checkin(day)
+        if changed:  # saved elsewhere since the page was opened: shown as it is now
+            return delete_page(row, DELETE_CHANGED, 400)
         crisis.forget("checkin", row["day"])
         flash(f"Deleted the check-in for {day_text(day, 'weekday_year')}.")
         return redirect(url_for("checkins.entries"))
-    return render_template("checkins/delete.html", row=row, form=form)
+    return delete_page(row)
+
+
+DELETE_CHANGED = (
+    "This check-in was changed after you opened this page (in another tab or on another "
+    "device), so nothing was deleted. Look at it as it is now before you delete it."
+)
+
+
+def delete_page(row, note=None, status=200):
+    """The page that asks before deleting the check-in `row`, its form carrying the
+    fingerprint of the answers it asks about; `note` says why it is asked again."""
+    version = answers_version(form_data(row))
+    form = DeleteForm(formdata=None, data={"loaded_version": version})
+    return render_template("checkins/delete.html", row=row, form=form, note=note), status

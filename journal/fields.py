@@ -674,6 +674,22 @@ def given_answers(form, loaded, cleared=False):
     return given
 
 
+class DeleteForm(JournalForm):
+    """A delete page's button, with the fingerprint of the record as the page showed it
+    (`loaded_version`): a record saved elsewhere (another tab, another device) after the page
+    was opened is not deleted unseen (see `changed_since_shown`)."""
+
+    loaded_version = HiddenField()
+
+
+def changed_since_shown(sent, version):
+    """True when a form shown with the fingerprint `sent` (its `loaded_version`) is sent for a
+    record whose answers are now `version` (`answers_version`) and they differ. A form without
+    a readable one (another client's) is not checked."""
+    shown = version_digests(sent)
+    return bool(shown) and shown != version_digests(version)
+
+
 def with_version(data):
     """A stored record's form `data` with the fingerprint of those answers (`loaded_version`),
     as an edit form is filled."""

@@ -60,8 +60,9 @@ from .data import sessions as session_data
 from .db import get_db, write_transaction
 from .fields import (
     REFLECTION_MAX,
-    JournalForm,
+    DeleteForm,
     answers_version,
+    changed_since_shown,
     given_answers,
     put_back,
     version_digests,
@@ -423,12 +424,32 @@ def deleted_meanwhile(form):
 @login_required
 def delete(id):
     row = get_numbered(id)
-    form = JournalForm()
+    form = DeleteForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        session_data.delete(get_db(), current_user.id, id)
+        with write_transaction() as db:
+            row = get_numbered(id)  # deleted meanwhile (another tab): the page that says so
+            if changed_since_shown(form.loaded_version.data, answers_version(form_data(row))):
+                # Saved elsewhere since the page was opened: asked again, as it is now.
+                return delete_page(row, DELETE_CHANGED, 400)
+            session_data.delete(db, current_user.id, id)
         day = timezones.parse_day(row["day"])
         flash(f"Deleted session #{row['number']} of {day_text(day, 'weekday_year')}.")
         return redirect(url_for("sessions.index"))
-    return render_template("sessions/delete.html", row=with_local_time(row), form=form)
+    return delete_page(row)
+
+
+DELETE_CHANGED = (
+    "This session was changed after you opened this page (in another tab or on another "
+    "device), so nothing was deleted. Look at it as it is now before you delete it."
+)
+
+
+def delete_page(row, note=None, status=200):
+    """The page that asks before deleting the session `row` (numbered), its form carrying the
+    fingerprint of the answers it asks about; `note` says why it is asked again."""
+    version = answers_version(form_data(row))
+    form = DeleteForm(formdata=None, data={"loaded_version": version})
+    page = render_template("sessions/delete.html", row=with_local_time(row), form=form, note=note)
+    return page, status

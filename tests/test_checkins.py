@@ -1102,3 +1102,30 @@ def test_a_note_that_nothing_was_saved_is_read_first_and_a_standing_one_is_not(c
         r'<p class="note" id="day-note" role="status" data-result>You changed the date',
         response.text,
     )
+
+
+def test_a_delete_confirmed_after_the_day_was_saved_elsewhere_deletes_nothing(app, client, patient):
+    # The delete page was opened (its words: "Its mood and tags will be gone"), then the day
+    # got a long reflection from another tab or device; tapping "Delete for good" deleted
+    # those words too, which the person never saw on the page they confirmed.
+    post(client, mood="5")
+    confirm = client.get(f"/entries/{YESTERDAY}/delete")
+    assert "Its mood and tags will be gone" in html.unescape(confirm.text)
+    version = loaded_version(client.get(f"/entries/{YESTERDAY}/edit"))
+    client.post(
+        f"/entries/{YESTERDAY}/edit",
+        data={"mood": "6", "reflection": "words written elsewhere", "loaded_version": version},
+    )
+    response = client.post(
+        f"/entries/{YESTERDAY}/delete", data={"loaded_version": loaded_version(confirm)}
+    )
+    assert response.status_code == 400
+    assert "changed after you opened this page" in html.unescape(response.text)
+    assert "Its mood, reflection and tags will be gone" in html.unescape(response.text)
+    (row,) = rows(app)
+    assert (row["mood"], row["reflection"]) == (6, "words written elsewhere")
+    # Confirmed again from the page as it is now, it goes.
+    again = client.post(
+        f"/entries/{YESTERDAY}/delete", data={"loaded_version": loaded_version(response)}
+    )
+    assert again.status_code == 302 and rows(app) == []

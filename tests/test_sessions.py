@@ -1581,3 +1581,24 @@ def test_a_new_form_sent_again_after_its_session_was_edited_says_so(app, client,
     assert "was edited after this form saved it" in text
     assert "with what you changed on top" not in text
     assert rows(app)[0]["mood_after"] == 7
+
+
+def test_a_delete_confirmed_after_the_session_was_saved_elsewhere_deletes_nothing(
+    app, client, patient
+):
+    # As a check-in's (tests/test_checkins.py): the words saved from another device after
+    # the delete page was opened were deleted with the session, unseen.
+    post(client, reflection="")
+    confirm = client.get("/sessions/1/delete")
+    version = hidden(client.get("/sessions/1/edit"), "loaded_version")
+    post(client, "/sessions/1/edit", reflection="what came up, written later",
+         loaded_version=version)  # fmt: skip
+    response = client.post("/sessions/1/delete", data={
+        "loaded_version": hidden(confirm, "loaded_version")})  # fmt: skip
+    assert response.status_code == 400
+    assert "changed after you opened this page" in html.unescape(response.text)
+    (row,) = rows(app)
+    assert row["reflection"] == "what came up, written later"
+    again = client.post("/sessions/1/delete", data={
+        "loaded_version": hidden(response, "loaded_version")})  # fmt: skip
+    assert again.status_code == 302 and rows(app) == []
