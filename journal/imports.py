@@ -94,6 +94,7 @@ from .data import imports as import_data
 from .db import get_db
 from .fields import (
     EARLIEST_DAY,
+    MARKS_MAX,
     REFLECTION_MAX,
     TICKED,
     UNTICKED,
@@ -101,6 +102,7 @@ from .fields import (
     JournalForm,
     has_control_characters,
     has_direction_controls,
+    has_stacked_marks,
     normalize_newlines,
     shown_name,
     without_control_characters,
@@ -257,6 +259,11 @@ def read_tags(text, sep):
         return None, "the tags contain invisible control characters; remove them."
     if has_direction_controls(text):
         return None, "the tags contain characters that change the direction of text; remove them."
+    if has_stacked_marks(text):  # as the check-in form refuses them (fields.STACKED_MARKS_MESSAGE)
+        return None, (
+            f"a tag has a letter with more than {MARKS_MAX} accents or marks, which draw over "
+            "the text around it; remove them."
+        )
     own = parse_tags(", ".join(text.split(sep)))
     long = [t for t in own if len(t) > TAG_MAX]
     if long:
