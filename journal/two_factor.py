@@ -18,6 +18,7 @@ The pages: journal/settings/two_factor.py (turning it on and off) and journal/au
 second step of signing in, `/auth/2fa`).
 """
 
+import base64
 import hashlib
 import hmac
 import re
@@ -74,9 +75,24 @@ class CodeForm(JournalForm):
     code = code_field()
 
 
-def new_secret():
-    """A new random base-32 secret (160 bits)."""
-    return pyotp.random_base32(32)
+def new_setup_nonce():
+    """What the session keeps of a key being set up (`setup_secret`): random, and no secret."""
+    return secrets.token_urlsafe(16)
+
+
+def setup_secret(nonce, user_id):
+    """The key being set up for `user_id`, from the `nonce` the session keeps: an HMAC under
+    the app's secret key: 160 bits in base 32, as pyotp.random_base32(32) gives.
+
+    The session is a cookie, signed but not secret (see auth.password_mark): the key itself,
+    kept there while the page waited for its first code, could be read from any copy of that
+    cookie and, once turned on, stood as the second factor for good, long after the sign-in
+    the copy belonged to had ended. The nonce is worth nothing without the server's key."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    message = f"two-factor-setup:{user_id}:{nonce}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:20]
+    return base64.b32encode(digest).decode()
 
 
 def provisioning_uri(secret, email):

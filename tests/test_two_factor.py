@@ -22,6 +22,8 @@ from factories import (
     sql,
     therapist,
 )
+from flask.json.tag import TaggedJSONSerializer
+from itsdangerous import URLSafeTimedSerializer
 from test_calendar import make_link
 
 from journal import clock, qr
@@ -121,6 +123,28 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     again = client.get("/settings/2fa")
     assert "Recovery codes left: <strong>10</strong> of 10." in again.text
     assert "Your recovery codes" not in again.text and "secret" not in again.text
+
+
+def test_the_key_being_set_up_is_not_readable_from_the_session_cookie(app):
+    """The session cookie is signed, not secret: anyone holding a copy (read without the
+    app's key here) must not find the key in it, which, once confirmed, would be the
+    account's second factor for good, long after that copy's sign-in had ended."""
+    client = person(app, "pat@example.com")
+    secret = page_secret(client.get("/settings/2fa").text)
+    cookie = client.get_cookie("session").value
+    reader = URLSafeTimedSerializer(
+        "not the app's key", salt="cookie-session", serializer=TaggedJSONSerializer()
+    )
+    _, payload = reader.loads_unsafe(cookie)
+    assert payload is not None and "_user_id" in payload  # the cookie was read
+    assert secret not in repr(payload)
+    # It is still the same key on a reload, and the one a first code turns on.
+    assert page_secret(client.get("/settings/2fa").text) == secret
+    response = client.post(
+        "/settings/2fa", data={"code": code_at(secret, NOW), "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    assert sql(app, "select secret from two_factor") == [(secret,)]
 
 
 def test_a_qr_code_drawn_again_is_the_one_kept_and_each_text_has_its_own():

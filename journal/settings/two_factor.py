@@ -3,9 +3,10 @@ secret as text, confirmed by a first code), turning it off and making new recove
 (each asks for a current code or a recovery code), and how many recovery codes are left.
 The logic is journal/two_factor.py. Decisions:
 
-- The secret being set up waits in the Flask session until a first code confirms it, so a
-  wrong code stores nothing; reloading the page keeps the same secret (the app may already
-  hold it).
+- The secret being set up waits until a first code confirms it, so a wrong code stores
+  nothing; reloading the page keeps the same secret (the app may already hold it). The Flask
+  session keeps only a random nonce it is derived from with the app's secret key
+  (`two_factor.setup_secret`): the session cookie is signed, not secret.
 - New recovery codes are shown once, on the page that answers the POST, never again.
 - Wrong codes here are throttled like those of signing in.
 - Turning it on asks for the password too, as adding a passkey does: a session left open must
@@ -58,8 +59,8 @@ def page(form, status=200, codes=None):
         context["left"] = two_factor.codes_left(db, current_user.id)
         context["made"] = two_factor.RECOVERY_CODES
     else:
-        secret = session.get(SETUP_KEY) or two_factor.new_secret()
-        session[SETUP_KEY] = secret
+        session[SETUP_KEY] = session.get(SETUP_KEY) or two_factor.new_setup_nonce()
+        secret = setup_secret()
         uri = two_factor.provisioning_uri(secret, current_user.email)
         context.update(
             secret=two_factor.secret_words(secret),
@@ -71,6 +72,12 @@ def page(form, status=200, codes=None):
     response = make_response(render_template("settings/two_factor.html", **context), status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def setup_secret():
+    """The key this browser is setting up (from the nonce its session keeps), or None."""
+    nonce = session.get(SETUP_KEY)
+    return two_factor.setup_secret(nonce, current_user.id) if nonce else None
 
 
 def throttled(form):
@@ -105,7 +112,7 @@ def two_factor_page():
     refused = throttled(form)
     if refused:
         return refused
-    secret = session.get(SETUP_KEY)
+    secret = setup_secret()
     with write_transaction() as db:
         # Asked again holding the write lock: turned on from another device at the same moment
         # (each with its own key), both were told it was on and shown recovery codes, while
@@ -128,7 +135,7 @@ def on_already():
     """The answer to a first code sent once two-factor is on: the page saying it is on, and
     when it was turned on with another key (shown on another device), that this form's key
     was not kept. The same form sent again (a reload, a double tap) is not told that."""
-    if two_factor.on_with_another_key(get_db(), current_user.id, session.get(SETUP_KEY)):
+    if two_factor.on_with_another_key(get_db(), current_user.id, setup_secret()):
         flash(
             "Two-factor sign-in was already on (turned on on another device, with its own "
             "key), so the key on the page you sent was not kept: use the app entry and the "
