@@ -426,31 +426,36 @@ def forgot():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("auth/forgot.html", form=form), status
-    token = None
-    with write_transaction() as db:
-        row = users.by_email(db, form.email.data)
-        if row and not row["deactivated_at"] and onetime.may_mail_reset(db, row["id"]):
-            token = onetime.make_reset(db, row["id"])
+    row = users.by_email(get_db(), form.email.data)
     response = make_response(
         render_template("auth/forgot.html", form=None, reset_hours=onetime.RESET_HOURS), 200
     )
-    if token:
-        # Sent once the answer has gone (and after the commit: the link works by the time
-        # it arrives), on a thread of its own. Sent before it, or on the request's thread
-        # after it, the answer (or the next one on a kept-alive connection) to an address
-        # with an account came the mail server's round trips later than to one without,
-        # which told anyone timing it who has an account here.
-        link = mail.public_url(current_app.config) + url_for("auth.reset", token=token)
+    if row and not row["deactivated_at"]:
+        # The link is made and mailed once the answer has gone, on a thread of its own.
+        # Mailed before it, or on the request's thread after it, the answer (or the next one
+        # on a kept-alive connection) to an address with an account came the mail server's
+        # round trips later than to one without; and made before it, the link's write (a
+        # commit, synced to disk) made that answer a millisecond or more slower, which
+        # told anyone timing a few requests who has an account here.
         app = current_app._get_current_object()
-        response.call_on_close(lambda: mail.in_background(send_reset_mail, app, row, token, link))
+        response.call_on_close(lambda: mail.in_background(send_reset_mail, app, row["id"]))
     return response
 
 
-def send_reset_mail(app, row, token, link):
-    """Mail the reset link `token` (`link`, on the public address, never the Host's) to the
-    account `row`; when the mail server fails, log it and forget the link (never handed out,
-    so it neither works nor counts). Runs after the request, in an app context of its own."""
+def send_reset_mail(app, user_id):
+    """Make a reset link for the account `user_id`, if it is still active and has had fewer
+    than the hour's mails, and mail it (on the public address, never the Host's: made
+    outside the request, `onetime.link` puts PUBLIC_URL in front); when the mail server
+    fails, log it and forget the link (never handed out, so it neither works nor counts).
+    Runs after the request, in an app context of its own; the link is committed before it
+    is mailed, so it works by the time it arrives."""
     with app.app_context():
+        with write_transaction() as db:
+            row = users.by_id(db, user_id)
+            if row is None or row["deactivated_at"] or not onetime.may_mail_reset(db, user_id):
+                return
+            token = onetime.make_reset(db, user_id)
+        link = onetime.link("auth.reset", token)
         if not mail.send_reset(app.config, row, link):
             with write_transaction() as db:
                 onetime.forget(db, "reset", token)

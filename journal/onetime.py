@@ -137,8 +137,9 @@ def use(db, row):
 
 
 def link(endpoint, token):
-    """The link to hand out: absolute in a request; on the command line, JOURNAL_PUBLIC_URL
-    (the server's address as people reach it) in front of the path, or the path alone."""
+    """The link to hand out: absolute in a request; outside one (the command line, a reset
+    mail made after its request), JOURNAL_PUBLIC_URL (the server's address as people reach
+    it) in front of the path, or the path alone."""
     if has_request_context():
         return public_url(endpoint, token=token)
     with current_app.test_request_context():
