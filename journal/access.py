@@ -265,6 +265,14 @@ def linked_patient_or_404(patient_id):
     return person(patient_id)
 
 
+def still_linked_or_404(patient_id):
+    """404, recording nothing, unless `patient_id` is still linked to the signed-in therapist:
+    for a view that takes long after `linked_patient_or_404` (the report: seconds for a long
+    journal), an unlink that lands meanwhile wins, as a share link's revocation does."""
+    if not links.is_linked(get_db(), patient_id, current_user.id):
+        abort(404, description=NOT_LINKED)
+
+
 def record_therapist_access(patient_id):
     """Append the signed-in therapist's reach into `patient_id`'s data to the audit log:
     `view` for a GET (a page, a report, a chart), `change` for a POST (marking reviewed),

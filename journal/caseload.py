@@ -365,7 +365,11 @@ def reviewed(patient_id):
 def report(patient_id):
     person = linked_patient_or_404(patient_id)
     start, end = default_range(person)
-    return pdf_response(person, start, end)
+    response = pdf_response(person, start, end)
+    # Built in seconds for a long journal: a patient who unlinked meanwhile is not handed
+    # over (nor recorded as read) after they left.
+    access.still_linked_or_404(patient_id)
+    return response
 
 
 @bp.route("/caseload/<int:patient_id>/charts/<name>.<fmt>")

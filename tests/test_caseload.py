@@ -1,5 +1,6 @@
 import html
 import re
+import sqlite3
 import time
 import unicodedata
 from datetime import date, timedelta
@@ -463,6 +464,33 @@ def test_unlinking_ends_access_at_once(app, shared):
     assert "You are not linked to a therapist." in response.text
     # The patient's journal is untouched.
     assert "SHARED-CHECKIN" in pat.get(f"/entries/{ago(3)}").text
+
+
+def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, shared, monkeypatch):
+    """The report takes seconds to build for a long journal (1.6 s for the demo's 120 days):
+    a patient who unlinked while it was built got it handed to the therapist after they had
+    left, recorded as read then. The unlink wins, as a share link's revocation does."""
+    import journal.caseload
+
+    doc, pat, pid = shared
+    build = journal.caseload.pdf_response
+
+    def unlinked_meanwhile(*args):
+        response = build(*args)
+        # The patient's unlink, from their phone, lands while the report is being built.
+        with sqlite3.connect(app.config["DATABASE"]) as other:
+            other.execute("delete from therapist_links where patient_id = ?", [pid])
+        return response
+
+    monkeypatch.setattr(journal.caseload, "pdf_response", unlinked_meanwhile)
+    with app.app_context():
+        seen_before = get_db().execute("select count(*) from audit").fetchone()[0]
+    response = doc.get(f"/caseload/{pid}/report.pdf")
+    assert response.status_code == 404
+    assert not response.data.startswith(b"%PDF")
+    assert links(app) == []
+    with app.app_context():
+        assert get_db().execute("select count(*) from audit").fetchone()[0] == seen_before
 
 
 def test_unlink_asks_first_and_a_stray_tap_changes_nothing(app, shared):
