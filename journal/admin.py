@@ -213,6 +213,22 @@ class InvitationForm(JournalForm):
     )
     role = SelectField("Account for", default="therapist", validate_choice=False)
 
+    def validate_email(self, field):
+        """An invitation makes a new account, and an address holds one: for an address that
+        has an account already (a therapist who first signed up as a patient), its link could
+        never be used (its page said "Log in instead?", which led to that other account)."""
+        if not field.data or field.errors:
+            return
+        holder = users.by_email(get_db(), field.data)
+        if holder is not None:
+            role = ROLE_WORDS.get(holder["role"], holder["role"]).lower()
+            article = "an" if role[:1] in "aeiou" else "a"
+            raise ValidationError(
+                f"{field.data} already has an account ({article} {role}). An invitation makes "
+                "a new account, so its link could never be used with this address: invite "
+                "another one."
+            )
+
     def validate_role(self, field):
         if field.data not in invitable_roles():
             who = " or a patient" if "patient" in invitable_roles() else ""

@@ -446,3 +446,25 @@ def test_an_invitation_or_reset_page_is_never_cached(app, client):
         assert response.headers["Cache-Control"] == "no-store", path
         assert response.headers["X-Robots-Tag"] == "noindex", path
         assert response.headers["Referrer-Policy"] == "same-origin", path  # its form needs it
+
+
+@pytest.mark.parametrize(
+    ("email", "words"), [("Pat@Example.com", "a patient"), ("boss@example.com", "an admin")]
+)
+def test_an_invitation_for_an_address_that_has_an_account_is_refused_at_the_field(
+    app, email, words
+):
+    # A therapist who first signed up as a patient: the invitation to their address was made,
+    # and its link could never be used (the page said "Log in instead?", into the patient's
+    # journal), with nothing telling the admin why.
+    person(app, "pat@example.com")
+    boss = make_admin(app)
+    before = everything(app)
+    response = boss.post("/admin/invitations", data={"email": email, "role": "therapist"})
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text
+    assert f"{email} already has an account ({words})" in response.text
+    assert f'value="{email}"' in response.text
+    assert everything(app) == before
+    made = boss.post("/admin/invitations", data={"email": "doc@example.com", "role": "therapist"})
+    assert made.status_code == 200 and made_link(made)
