@@ -310,6 +310,26 @@ def reset_gone(why):
     return gone((status, title, f"{RESET_GONE_BY_MAIL[why]} {ASK_AGAIN_BY_MAIL}"))
 
 
+# An invitation that does not open, in its own words: the reset link's named causes (a newer
+# link, a new password) never apply to one, and the two that do went unsaid: the clinic
+# withdrew it (or the admin who made it left), or the person made their account with it
+# already (opening the link again from the mail later, to reach the app).
+INVITATION_GONE = {
+    onetime.UNKNOWN: (
+        404,
+        "This link does not work",
+        "It may not have been copied whole, or your clinic withdrew it. Ask your clinic for a "
+        "new one if you still need it.",
+    ),
+    onetime.USED: (
+        410,
+        "This link has been used",
+        "Each invitation makes one account. If you made yours with it, log in; otherwise ask "
+        "your clinic for a new one.",
+    ),
+}
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token):
     """Register from an admin's invitation: the role is the invitation's, fixed. Opened
@@ -317,7 +337,7 @@ def invite(token):
     computer), it says to log out first rather than leading to that person's start page."""
     invitation, why = onetime.find(get_db(), "invitation", token)
     if invitation is None:
-        return gone(why)
+        return gone(INVITATION_GONE.get(why, why))
     if current_user.is_authenticated:
         return gone(INVITED_WHILE_SIGNED_IN)
     form = RegisterForm()

@@ -468,3 +468,26 @@ def test_an_invitation_for_an_address_that_has_an_account_is_refused_at_the_fiel
     assert everything(app) == before
     made = boss.post("/admin/invitations", data={"email": "doc@example.com", "role": "therapist"})
     assert made.status_code == 200 and made_link(made)
+
+
+def test_an_invitation_that_no_longer_opens_says_why_in_an_invitations_words(app):
+    # A withdrawn invitation's page named a reset link's causes ("a newer link, or a new
+    # password, stops an older one"), never the withdrawal; a used one sent the therapist who
+    # made their account with it, opening the mail's link again, to ask the clinic for another.
+    boss = make_admin(app)
+    made = boss.post("/admin/invitations", data={"email": "wrong@example.com", "role": "therapist"})
+    withdrawn = made_link(made)
+    ((token_id,),) = sql(app, "select id from tokens where kind = 'invitation'")
+    boss.post(f"/admin/invitations/{token_id}/withdraw")
+    used = invitation(app)
+    doc = app.test_client()
+    assert doc.post(used, data=SIGN_UP).location == "/caseload"
+    doc.post("/auth/logout")
+    client = app.test_client()
+    response = client.get(withdrawn)
+    assert response.status_code == 404
+    assert "or your clinic withdrew it" in response.text
+    assert "new password" not in response.text
+    response = client.get(used)
+    assert response.status_code == 410
+    assert "If you made yours with it, log in" in response.text
