@@ -228,14 +228,28 @@ def audit_events(db, user_id, since):
 # Erasing
 
 
+class LastAdmin(Exception):
+    """The account is the clinic's only active admin, so it is not erased."""
+
+
 def erase(user_id, email):
     """Delete every row of the person in one transaction, then checkpoint the log away.
 
-    Returns True when the checkpoint emptied the write-ahead log.
+    Returns True when the checkpoint emptied the write-ahead log. Raises LastAdmin, erasing
+    nothing, when the person is an admin and no other active admin is left: checked inside
+    the transaction, since two admins deleting their accounts at once each saw the other
+    still there on the page and both went, leaving the clinic with none.
     """
     # Holding the write lock from the start: the same deletion sent from two tabs at once
     # takes turns (the second erases nothing) instead of failing with "database is locked".
     with write_transaction() as db:
+        row = users.by_id(db, user_id)
+        if (
+            row is not None
+            and row["role"] == "admin"
+            and not users.other_active_admins(db, user_id)
+        ):
+            raise LastAdmin
         # A linked therapist is told, with nothing of the person: no name, no id.
         link = links.therapist_link_of(db, user_id)
         if link is not None:

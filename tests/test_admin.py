@@ -593,6 +593,33 @@ def test_the_only_admin_cannot_delete_their_account(app, clinic):
     assert sql(app, "select email from users where role = 'admin'") == [("other@example.com",)]
 
 
+def test_two_admins_deleting_their_accounts_at_once_leave_one(app, clinic, monkeypatch):
+    """Each page checked for another active admin before the password was checked and the
+    account erased: two admins deleting at the same moment each saw the other, and both
+    went, leaving the clinic with none. Here the other admin's deletion lands while this
+    one's password is checked."""
+    from journal.settings import account as account_views
+
+    _, clients = clinic
+    boss = clients["admin"]
+    make_admin(app, "other@example.com")
+    checked = account_views.DeleteForm.validate_on_submit
+
+    def other_goes_meanwhile(form):
+        # The other admin's own deletion commits meanwhile, on its own connection.
+        with sqlite3.connect(app.config["DATABASE"]) as db:
+            db.execute("pragma foreign_keys = on")
+            db.execute("delete from users where email = 'other@example.com'")
+        return checked(form)
+
+    monkeypatch.setattr(account_views.DeleteForm, "validate_on_submit", other_goes_meanwhile)
+    response = boss.post("/settings/delete", data={"password": ADMIN_PASSWORD})
+    assert response.status_code == 400
+    assert "You are the only admin" in response.text
+    assert sql(app, "select email from users where role = 'admin'") == [("boss@example.com",)]
+    assert boss.get("/admin").status_code == 200  # still signed in
+
+
 def test_admin_actions_are_in_the_audit_log(clinic):
     app, clients = clinic
     boss = clients["admin"]

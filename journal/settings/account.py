@@ -34,7 +34,11 @@ def delete():
         status = 400 if form.is_submitted() else 200
         return render_template("settings/delete.html", form=form), status
     owner = signed_in.queue_owner()  # the device forgets what it keeps of this person
-    account.erase(current_user.id, current_user.email)
+    try:
+        account.erase(current_user.id, current_user.email)
+    except account.LastAdmin:  # the other admins went while the password was checked
+        form.form_errors.append(LAST_ADMIN)
+        return render_template("settings/delete.html", form=form, last_admin=LAST_ADMIN), 400
     sign_out()
     response = make_response(render_template("settings/deleted.html", forget_owner=owner))
     response.headers["Cache-Control"] = "no-store"
