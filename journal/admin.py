@@ -139,6 +139,12 @@ def button_form_or_400():
         abort(400)
 
 
+LAST_ACTIVE_ADMIN = (
+    "Nothing was changed: this is the only active admin left (yours was turned off meanwhile), "
+    "and the clinic needs one."
+)
+
+
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id):
     button_form_or_400()
@@ -147,14 +153,21 @@ def deactivate(user_id):
         return account_page(row, "You cannot deactivate your own account.", 400)
     if not row["deactivated_at"]:
         with write_transaction() as db:
-            users.set_deactivated(db, user_id, clock.utcnow_iso())
-            # Every sign-in ends at once: every copy of its cookies and remember-me token;
-            # and no reset link made before (perhaps by whoever had the account) still works,
-            # for it or made by it (an admin's invitations and reset links for others).
-            end_signins(db, user_id)
-            onetime.retire_resets(db, user_id)
-            onetime.retire_made_by(db, user_id)
-            record("deactivate", user_id)
+            # Read inside the transaction: two admins deactivating each other at the same
+            # moment were each active as their request began, and both went, leaving the
+            # clinic with no admin.
+            last = row["role"] == "admin" and not users.other_active_admins(db, user_id)
+            if not last:
+                users.set_deactivated(db, user_id, clock.utcnow_iso())
+                # Every sign-in ends at once: every copy of its cookies and remember-me
+                # token; and no reset link made before (perhaps by whoever had the account)
+                # still works, for it or made by it (an admin's invitations and reset links).
+                end_signins(db, user_id)
+                onetime.retire_resets(db, user_id)
+                onetime.retire_made_by(db, user_id)
+                record("deactivate", user_id)
+        if last:
+            return account_page(row, LAST_ACTIVE_ADMIN, 400)
     flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.")
     return redirect(url_for("admin.account", user_id=user_id))
 

@@ -620,6 +620,34 @@ def test_two_admins_deleting_their_accounts_at_once_leave_one(app, clinic, monke
     assert boss.get("/admin").status_code == 200  # still signed in
 
 
+def test_two_admins_deactivating_each_other_at_once_leave_one(app, clinic, monkeypatch):
+    """Each was active as their request began: both were deactivated, and no one could sign
+    in to /admin. Here the other admin's deactivation of this one lands during the request."""
+    from journal import admin
+
+    _, clients = clinic
+    boss = clients["admin"]
+    make_admin(app, "other@example.com")
+    other_id = user_id(app, "other@example.com")
+    checked = admin.button_form_or_400
+
+    def deactivated_meanwhile():
+        checked()
+        with sqlite3.connect(app.config["DATABASE"]) as db:
+            db.execute(
+                "update users set deactivated_at = ? where email = 'boss@example.com'",
+                [clock.utcnow_iso()],
+            )
+
+    monkeypatch.setattr(admin, "button_form_or_400", deactivated_meanwhile)
+    response = boss.post(f"/admin/users/{other_id}/deactivate")
+    assert response.status_code == 400
+    assert "the only active admin left" in response.text
+    active = "select email from users where role = 'admin' and deactivated_at is null"
+    assert sql(app, active) == [("other@example.com",)]
+    assert sql(app, "select count(*) from audit where action = 'deactivate'") == [(0,)]
+
+
 def test_admin_actions_are_in_the_audit_log(clinic):
     app, clients = clinic
     boss = clients["admin"]
