@@ -112,3 +112,39 @@ def test_the_folded_invite_code_opens_from_the_keyboard(page, browser, browser_c
     page.keyboard.press("Enter")
     expect(code).to_be_visible()
     expect(code).to_have_text(re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}$"))
+
+
+def test_the_report_after_the_sign_in_ended_leads_to_log_in_not_a_saved_page(
+    page, browser, browser_context_args
+):
+    """The "PDF report" link told the browser to save whatever came back (`download`): after
+    the idle timeout, or a log-out in another tab, the therapist got a file, login.html,
+    holding the log-in page, and stayed on the patient's page with no word of why; a patient
+    who unlinked meanwhile gave a download that failed without a word. The answer is an
+    attachment already, so the link is followed like any other."""
+    doc = page
+    sign_up(doc, name="Dr Rivera", therapist=True)
+    code = doc.locator("#invite-code").inner_text()
+    patient = browser.new_context(**browser_context_args).new_page()
+    try:
+        sign_up(patient, name=NAME)
+        patient.goto("/settings/therapist")
+        patient.get_by_label("Invite code from your therapist").fill(code)
+        patient.get_by_role("button", name="Link").tap()
+        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+    finally:
+        patient.context.close()
+    doc.goto("/caseload")
+    doc.get_by_role("link", name=NAME).tap()
+    expect(doc).to_have_url(re.compile(r"/caseload/\d+$"))
+    other = doc.context.new_page()
+    other.goto("/caseload")
+    other.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
+    expect(other).to_have_url(re.compile(r"/auth/login"))
+    other.close()
+    saved = []
+    doc.on("download", lambda download: saved.append(download))
+    doc.get_by_role("link", name="PDF report, last 90 days").tap()
+    expect(doc).to_have_url(re.compile(r"/auth/login\?next=/caseload/\d+/report\.pdf$"))
+    expect(doc.get_by_role("heading", name="Log in")).to_be_visible()
+    assert saved == []
