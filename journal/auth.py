@@ -97,7 +97,8 @@ def page_of_form(target):
     address as `next`; followed after the log-in, that GET answered "Not allowed" (405) and
     the page was lost. The nearest address above it that a browser may open is where the
     person was (/caseload/4 for /caseload/4/reviewed, /settings for /settings/password);
-    failing any, their start page. An address that takes a GET is left as it is."""
+    failing any, their start page, with a message that what was sent was not done (but for
+    log out). An address that takes a GET is left as it is."""
     adapter = current_app.create_url_adapter(request)
     path = urlsplit(target).path
     try:
@@ -107,6 +108,10 @@ def page_of_form(target):
         pass
     except HTTPException:  # no such page (its view says so), or a redirect to one
         return target
+    if path != url_for("auth.logout"):
+        # Back on the page, nothing told them the press had done nothing ("Mark as reviewed"
+        # looked pressed; the log-in page had said "Log in to carry on").
+        flash(FORM_NOT_SENT)
     while "/" in path.rstrip("/"):
         path = path.rstrip("/").rsplit("/", 1)[0] or "/"
         try:
@@ -115,6 +120,12 @@ def page_of_form(target):
         except HTTPException:
             continue
     return home_url(current_user)
+
+
+FORM_NOT_SENT = (
+    "What you sent just before logging in was not done: you had been signed out first. "
+    "Send it again from here if you still mean to."
+)
 
 
 # Without it a newcomer could not tell who sees the name (a linked therapist, a report, a

@@ -26,6 +26,7 @@ from factories import (
     link,
     person,
     session,
+    sql,
     take,
     therapist,
     user_id,
@@ -1006,3 +1007,20 @@ def test_mark_as_reviewed_after_the_sign_in_ended_leads_back_to_the_patient(app,
     response = AuthActions(doc).login(email="doc@example.com", next_=f"/caseload/{pid}/reviewed")
     assert response.location == f"/caseload/{pid}"
     assert doc.get(response.location).status_code == 200
+
+
+def test_mark_as_reviewed_after_the_sign_in_ended_says_it_was_not_done(app, linked):
+    # Back on the patient's page after logging in, the button looked pressed and nothing
+    # said the review had not been recorded (the log-in page had said "Log in to carry on").
+    doc, _pat, pid = linked
+    app.config["IDLE_MINUTES"] = 30
+    later(minutes=31)
+    mark(doc, pid)
+    response = AuthActions(doc).login(email="doc@example.com", next_=f"/caseload/{pid}/reviewed")
+    page = doc.get(response.location).text
+    assert "What you sent just before logging in was not done" in page
+    assert sql(app, "select count(*) from caseload_reviews") == [(0,)]
+    # A log-out sent after the time-out is no such loss: nothing to say.
+    doc.post("/auth/logout")
+    response = AuthActions(doc).login(email="doc@example.com", next_="/auth/logout")
+    assert "was not done" not in doc.get(response.location).text
