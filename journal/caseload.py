@@ -164,7 +164,12 @@ def patient_row(patient, linked_at, reviewed_at=None):
     latest_phq9 = None
     if phq9:
         day, total = phq9
-        latest_phq9 = {"day": day, "total": total, "band": instruments.band("phq9", total)}
+        latest_phq9 = {
+            "day": day,
+            "when": card_day(day, today),
+            "total": total,
+            "band": instruments.band("phq9", total),
+        }
     return {
         "patient": patient,
         "linked_at": linked_at,
@@ -174,6 +179,12 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "days_since_session": figures.days_since(lived, last_session),
         **review(today, points, first, flags, lived),
     }
+
+
+def card_day(day, today):
+    """A day on a card: "5 Dec" in the patient's current year, "5 Dec 2025" before it. The
+    latest PHQ-9 can be any age: one taken a year ago read as this week's ("5 Dec")."""
+    return day_text(day, "date" if day.year == today.year else "date_year")
 
 
 def reviewed_text(reviewed_at, zone):

@@ -1203,3 +1203,21 @@ def test_an_account_deleted_from_two_tabs_at_once_is_answered_deleted_in_both(
         # The therapist is told once, as for one deletion.
         notices = "select count(*) from caseload_notices where kind = 'deleted'"
         assert db.execute(notices).fetchone()[0] == 1
+
+
+def test_a_latest_phq9_from_an_earlier_year_says_its_year(app):
+    # The card gave the day without its year: a PHQ-9 taken a year ago and never since read
+    # "Moderately severe, 5 Dec", as if from this week.
+    doc = therapist(app)
+    old = person(app, "old@example.com", display_name="Olive")
+    new = person(app, "new@example.com", display_name="Nell")
+    for pat in (old, new):
+        assert link(pat, invite_code(doc)).status_code == 302
+    long_ago = TODAY - timedelta(days=400)
+    take(old, "phq9", long_ago.isoformat(), [2, 2, 2, 2, 2, 2, 2, 2, 0])
+    take(new, "phq9", TODAY.isoformat(), [2, 2, 2, 2, 2, 2, 2, 2, 0])
+    found = cards(doc.get("/caseload").text)
+    with_year = timezones.day_text(long_ago, "date_year")
+    assert f'<dd class="hint">Moderately severe, {with_year}</dd>' in found["Olive"]
+    this_year = timezones.day_text(TODAY, "date")
+    assert f'<dd class="hint">Moderately severe, {this_year}</dd>' in found["Nell"]
