@@ -207,6 +207,26 @@ def open_roles():
     return ("patient",)
 
 
+EMAIL_TAKEN = "An account with this email already exists. Log in instead?"
+# An invitation makes a new account: logging in to the one the address has (a patient's,
+# say) never gives the account it invites to, so "Log in instead?" led away from it.
+INVITATION_EMAIL_TAKEN = (
+    "An account with this email already exists, and an invitation makes a new one: use "
+    "another address."
+)
+INVITED_ADDRESS_TAKEN = (
+    "This address has an account already, so this invitation, made for it, cannot make "
+    "another. Ask your clinic for an invitation to another address."
+)
+
+
+def email_taken(invitation=None):
+    """What the form says when its address has an account already."""
+    if invitation is None:
+        return EMAIL_TAKEN
+    return INVITED_ADDRESS_TAKEN if invitation["email"] else INVITATION_EMAIL_TAKEN
+
+
 def create_account(form, role, invitation=None):
     """Store the account `form` describes, with `role`, spending `invitation` (a `tokens`
     row) in the same transaction; sign it in and return where to go next. None, with a
@@ -229,7 +249,7 @@ def create_account(form, role, invitation=None):
                 },
             )
     except sqlite3.IntegrityError:
-        form.email.errors.append("An account with this email already exists. Log in instead?")
+        form.email.errors.append(email_taken(invitation))
         return None
     user = User(users.by_id(get_db(), user_id))
     sign_in(user, how="register")

@@ -491,3 +491,20 @@ def test_an_invitation_that_no_longer_opens_says_why_in_an_invitations_words(app
     response = client.get(used)
     assert response.status_code == 410
     assert "If you made yours with it, log in" in response.text
+
+
+def test_an_invitation_to_an_address_that_has_an_account_says_it_cannot_make_another(app):
+    # Made before the address signed up as a patient: its page answered "Log in instead?",
+    # and logging in led into the patient's journal, never to the account it invites to.
+    path = invitation(app, email="doc@example.com")
+    person(app, "doc@example.com")
+    client = app.test_client()
+    before = everything(app)
+    response = client.post(path, data=SIGN_UP)
+    assert response.status_code == 400
+    assert "this invitation, made for it, cannot make another" in response.text
+    assert "Log in instead?" not in response.text
+    assert everything(app) == before
+    # An invitation for no address in particular: another address will do.
+    response = client.post(invitation(app), data=SIGN_UP)
+    assert "an invitation makes a new one: use another address" in response.text
