@@ -45,8 +45,8 @@ from .rules import (
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
-    RESPONSE_MIN_BASELINE,
     ROLLING_DAYS,
+    response_at_most,
 )
 from .timezones import day_text
 
@@ -726,11 +726,11 @@ def phq9_course(person, first):
     response after the baseline."""
     scores = summary_scores(person.id, "phq9", first)
     phq9 = windows.phq9_summary(scores, first)
-    base = phq9["baseline"]
-    if base is not None and base >= RESPONSE_MIN_BASELINE:
+    most = response_at_most(phq9["baseline"])
+    if most is not None:
         base_day = max(day for day, _ in scores if day <= first)
         found = assessment_data.first_at_most(
-            get_db(), person.id, "phq9", base_day.isoformat(), base // 2
+            get_db(), person.id, "phq9", base_day.isoformat(), most
         )
         if found is not None:
             scores = [*scores, *_dated([found])]

@@ -47,6 +47,16 @@ CHECKUP_EVERY_DAYS = 7
 RESPONSE_MIN_BASELINE = 10
 REMISSION_BELOW = 5
 
+
+def response_at_most(baseline):
+    """The highest PHQ-9 total that counts as a response from the treatment `baseline` (at
+    most half of it: 11 gives 5), or None when there is no response to count (no baseline,
+    or one below RESPONSE_MIN_BASELINE)."""
+    if baseline is None or baseline < RESPONSE_MIN_BASELINE:
+        return None
+    return baseline // 2
+
+
 # A total dose, a dose by weight and a weight that disagree by more than this (a slipped
 # decimal point, a dose typed in the weight's box) are asked about, not stored: a rounded dose
 # (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.

@@ -88,6 +88,7 @@ from .rules import (
     RESPONSE_MIN_BASELINE,
     ROLLING_DAYS,
     TREND_MIN_SESSIONS,
+    response_at_most,
 )
 
 # The largest denominator `_exact` reads a mean as: a mean of whole-number moods over at
@@ -543,8 +544,7 @@ def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> 
     else:
         reason = None
     defined = reason is None
-    # Doubling instead of halving keeps odd baselines exact (11 -> at most 5).
-    summary["response"] = 2 * latest <= base if defined else None
+    summary["response"] = latest <= response_at_most(base) if defined else None
     summary["remission"] = latest < REMISSION_BELOW if defined else None
     summary["reason"] = reason
     return summary
@@ -558,11 +558,8 @@ def phq9_course(scores: list[tuple[date, int]], first_session: date | None) -> d
     if none. Scores may be unsorted; on a tied date the later one in the list wins."""
     summary, after = _assessment(scores, first_session, PHQ9_BANDS)
     base, latest = summary["baseline"], summary["latest"]
-    responded = (
-        [day for day, total in after if 2 * total <= base]
-        if base is not None and base >= RESPONSE_MIN_BASELINE
-        else []
-    )
+    most = response_at_most(base)
+    responded = [] if most is None else [day for day, total in after if total <= most]
     return {
         "percent_change": (latest - base) / base * 100 if base is not None and base >= 1 else None,
         "first_response_date": responded[0].isoformat() if responded else None,
