@@ -51,6 +51,8 @@ from .rules import (
 from .timezones import day_text
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
+# Each range's button on the page, in RANGES's order.
+RANGE_WORDS = {"30": "30 days", "90": "90 days", "365": "1 year", "all": "All"}
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
 # The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone;
 # those up to the latest with a figure when none of them has one, lift_drawn);
@@ -1098,10 +1100,11 @@ def view_context(person, args, shared=False):
         "shared": shared,
         "person": person,
         "days": days,
-        "ranges": list(RANGES),
+        "ranges": [(r, RANGE_WORDS[r]) for r in RANGES],
         "metric": metric_name,
         "metric_label": label,
-        "metrics": list(BUILTIN_METRICS) + [symptom["name"] for symptom in offered],
+        # (value, label) of each metric the picker offers: the built-in ones, then symptoms.
+        "metrics": [*BUILTIN_METRICS.items(), *((s["name"], s["name"]) for s in offered)],
         "start": start,
         "end": end,
         "cards": cards(mood, mood_base, phq9, end),
