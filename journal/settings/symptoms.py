@@ -15,9 +15,11 @@ from ..access import owned_or_404
 from ..data import symptoms as symptom_data
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters
+from ..figures import BUILTIN_METRICS
 
 ACTIVE_MAX = 10
-RESERVED = {"mood", "anxiety", "energy", "sleep"}
+# The check-in form's own 0-10 scales and sleep, which the metric picker offers already.
+RESERVED = frozenset(BUILTIN_METRICS)
 
 
 class SymptomForm(JournalForm):
