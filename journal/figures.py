@@ -1060,6 +1060,15 @@ def heatmap(points, sessions, start, end, today=None):
     return months
 
 
+# A chart's <img> on a page is IMG_WIDTH wide (templates/progress/), in its figure's shape.
+IMG_WIDTH = 640
+
+
+def img_height(figsize):
+    """The height of a chart's <img> for a figure of `figsize` (inches: width, height)."""
+    return round(figsize[1] * IMG_WIDTH / figsize[0])
+
+
 def view_context(person, args, shared=False):
     """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
     days = args.get("days", "90")
@@ -1128,8 +1137,15 @@ def view_context(person, args, shared=False):
             "rows": lift_rows[-TABLE_SESSIONS_MAX:],
             "rows_in_range": len(lift_rows),
             "drawn": any(days is not None for _, days, _ in lift_chart[0]["sessions"]),
-            # The <img>'s height for a width of 640 (the chart grows with its rows).
-            "height": round(charts.lift_figsize(len(lift_chart[0]["sessions"]))[1] * 100),
+            # The <img>'s height (the chart grows with its rows).
+            "height": img_height(charts.lift_figsize(len(lift_chart[0]["sessions"]))),
+        },
+        # The charts' <img> size: the lift's height is above, the others' here.
+        "img_width": IMG_WIDTH,
+        "chart_heights": {
+            "mood-timeline": img_height(charts.FIGSIZE),
+            "window-overlay": img_height(charts.FIGSIZE),
+            "assessments": img_height(charts.ASSESSMENTS_FIGSIZE),
         },
         "heatmap": heatmap(mood["points"], data["sessions"], start, end, data["today"]),
         # Every PHQ-9 and GAD-7 total, oldest first (figures.assessment_scores), for a page
