@@ -355,9 +355,7 @@ def reviewed(patient_id):
     if not form.validate_on_submit():
         abort(400)
     if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
-        link = link_of(patient_id)
-        if link is None or link["therapist"].id != current_user.id:  # left since the check
-            abort(404, description=access.NOT_LINKED)
+        access.still_linked_or_404(patient_id)  # unless they left since the check
         # The page was shown before the patient unlinked and linked again: it reviewed
         # nothing of this link. The page as it is now, with its own button.
         flash(
