@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "journal"
-# The pure core: standard library (and matplotlib, fpdf2's layout) only, never Flask.
+# The pure core (README, "How the code is laid out"): standard library (and matplotlib,
+# fpdf2's layout) only, never Flask.
 PURE = {"journal.rules", "journal.clock", "journal.windows", "journal.instruments",
-        "journal.charts", "journal.timezones", "journal.numbers"}  # fmt: skip
+        "journal.charts", "journal.timezones", "journal.numbers", "journal.tags",
+        "journal.spreadsheet", "journal.joined", "journal.devices",
+        "journal.reports.layout"}  # fmt: skip
 SQL = re.compile(
     r"^\s*(select\s[\s\S]*\bfrom\b|select\s+\d|insert\s+(or\s+\w+\s+)?into\b"
     r"|update\s+\[?\w+\]?\s+set\b|delete\s+from\b|create\s+(table|index|unique|trigger|view)\b"
