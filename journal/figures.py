@@ -4,11 +4,11 @@ view (links and the caseload), the sessions pages and the PDF report.
 Not a view (no Blueprint): every page that shows a person's course calls here. It fetches
 plain rows through `journal/data/`, turns them into numbers with `journal/windows.py` and
 `journal/instruments.py` and into pictures with `journal/charts.py`. A chart's ETag is a
-fingerprint of exactly what the chart is drawn from (the range, the settings, and a few
-numbers per table that change whenever its rows do), found in one small query per table, so
-a repeated request answers 304 before anything is read or drawn, and a new or changed entry
-changes the chart at once. summary.json reads only the check-ins the baseline and the
-windows stand on, in one query, and three check-ups per instrument.
+fingerprint of exactly what the chart is drawn from (the range, the settings, and how many
+times each table it draws on has changed: `change_counts`, kept by triggers), found in one
+lookup by primary key, so a repeated request answers 304 before anything is read or drawn,
+and a new or changed entry changes the chart at once. summary.json reads only the check-ins
+the baseline and the windows stand on, in one query, and three check-ups per instrument.
 
 Decisions: `days=30|90|365` ends today in the person's time zone; `all` starts
 at their first entry. Every range starts no earlier than the person's first day (their first
