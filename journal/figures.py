@@ -1016,8 +1016,10 @@ def cards(data, base, phq9, lived=None):
     """The headline figures on the progress page. A check-in dated after today was saved
     under a time zone ahead of the person's new one (they moved west): it is their latest
     day, and the recent mean and the streak count up to it rather than leave it out.
-    `lived` (last_day: the page's range ends on it) is such a later day that a session that
-    has started may be dated too: the recent mean's 7 days end on it, as the report's do."""
+    `lived` (last_day: the page's range ends on it) is such a later day that a check-up or a
+    session that has started may be dated too: the recent mean's 7 days end on it, as the
+    report's do, and the days since the last session count to it, as the caseload's card
+    does."""
     points, sessions = data["points"], data["sessions"]  # points oldest first
     today = max(data["today"], points[-1][0]) if points else data["today"]
     recent = windows.recent_mean(points, lived or data["today"])
@@ -1027,7 +1029,7 @@ def cards(data, base, phq9, lived=None):
         "baseline": base,
         "phq9": phq9,
         "response": instruments.response_status(phq9),
-        "days_since_session": days_since(today, last_session),
+        "days_since_session": days_since(lived or today, last_session),
         "streak": windows.day_streak([d for d, _ in points], today),
     }
 

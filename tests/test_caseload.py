@@ -1135,6 +1135,24 @@ def test_days_since_the_session_count_from_a_later_check_in_as_on_the_patients_p
     assert since.findall(cards(doc.get("/caseload").text)["Pat"]) == ["4 days"]
 
 
+def test_days_since_the_session_count_from_a_later_check_up_on_both_cards_alike(app):
+    # A PHQ-9 dated TODAY + 1 (saved under a zone further east, before a move west) is their
+    # latest lived day. The caseload card counted from it (11 days after a session on
+    # TODAY - 10) while the patient's own card and the caseload's patient page counted from
+    # today (10): the same figure, two answers.
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Pat")
+    link(pat, invite_code(doc))
+    pid = user_id(app, "pat@example.com")
+    insert(app, "sessions", pid, started_at=f"{ago(10)}T11:00:00+00:00", day=ago(10),
+           product="ketamine", route="iv")  # fmt: skip
+    insert(app, "assessments", pid, kind="phq9", day=ago(-1), total=8, item9=0, answers="[]")
+    since = re.compile(r"Since last session</dt>\s*<dd>([^<]+)</dd>")
+    shown = since.findall(pat.get("/progress").text)
+    assert shown == since.findall(doc.get(f"/caseload/{pid}").text)
+    assert shown == since.findall(cards(doc.get("/caseload").text)["Pat"])
+
+
 def another_tab_meanwhile(monkeypatch, meanwhile):
     """Run `meanwhile()` in a thread of its own (another gunicorn thread) once a request has
     read the patient's link inside its transaction, as the same Unlink or Delete sent from a
