@@ -686,7 +686,7 @@ def render_form(form, tracked, status=None, **context):
 @bp.route("/entries")
 @login_required
 def entries():
-    listed = owned_page("checkins", order_by="day desc")
+    listed = owned_page("checkins", order_by=checkin_data.NEWEST_FIRST)
     missed = missed_days(today()) if listed.page == 1 else []
     return render_template(
         "checkins/list.html",

@@ -178,6 +178,13 @@ def sql_in_tree(tree):
             found.append((node.lineno, f".{node.attr}("))
         elif isinstance(node, ast.Subscript) and getattr(node.value, "id", None) == "db":
             found.append((node.lineno, "db[...]"))
+        elif (
+            isinstance(node, ast.keyword)
+            and node.arg in ("order_by", "where")
+            and isinstance(node.value, ast.Constant | ast.JoinedStr)
+        ):
+            # A clause handed to the data layer to run: History's "day desc" was one.
+            found.append((node.value.lineno, f"{node.arg}="))
     return found
 
 
@@ -193,6 +200,13 @@ def test_the_sql_check_finds_sql():
     # It can fail: the data layer and the migrations are full of what it looks for.
     assert sql_in("journal.migrations")
     assert any(sql_in(n) for n in MODULES if n.startswith("journal.data."))
+
+
+def test_the_sql_check_flags_a_clause_handed_to_the_data_layer():
+    assert sql_in_tree(ast.parse('owned_page("checkins", order_by="day desc")')) == [
+        (1, "order_by=")
+    ]
+    assert sql_in_tree(ast.parse('owned_page("checkins", order_by=data.NEWEST_FIRST)')) == []
 
 
 def test_the_sql_check_flags_a_database_call_on_any_object():

@@ -6,6 +6,8 @@ Days are ISO dates (YYYY-MM-DD), as they are stored.
 
 # The answers a check-in stores besides its person, day and times (the form's fields).
 COLUMNS = ("mood", "anxiety", "energy", "sleep_hours", "tags", "reflection", "private", "self_harm")
+# History's order: the newest day first (one check-in a day).
+NEWEST_FIRST = "day desc"
 
 
 def for_day(db, user_id, day):
