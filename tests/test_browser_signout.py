@@ -21,7 +21,7 @@ SECRET = "Words only the first person wrote"
 
 def log_out(page):
     """Log out from the footer, saying yes if asked to delete check-ins the server has not
-    taken (journal/static/sign-out.js)."""
+    taken (static/sign-out.js)."""
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("contentinfo").get_by_role("button", name="Log out").tap()
     expect(page).to_have_url(re.compile(r"/auth/login"))

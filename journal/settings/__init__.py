@@ -9,7 +9,7 @@ The pages' views are in the submodules (none makes a Blueprint or imports this o
 - devices.py: the signed-in devices, and signing them out;
 - passkeys.py: the person's passkeys (WebAuthn), adding, naming and removing them;
 - two_factor.py: two-factor sign-in, on and off, and its recovery codes;
-- reminders.py: the daily reminder and its calendar link (whose feed is journal/calendar.py);
+- reminders.py: the daily reminder and its calendar link (whose feed is journal/calendar/);
 - symptoms.py: the person's own symptoms tracked on the check-in form;
 - therapist.py: a patient linking to a therapist with an invite code, and unlinking (the
   codes and links themselves are journal/therapist_link.py).
