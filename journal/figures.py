@@ -53,6 +53,8 @@ from .timezones import day_text
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 # Each range's button on the page, in RANGES's order.
 RANGE_WORDS = {"30": "30 days", "90": "90 days", "365": "1 year", "all": "All"}
+# The range of a page or chart whose address names none.
+DEFAULT_RANGE = "90"
 BUILTIN_METRICS = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep": "Sleep"}
 # The lift chart draws the latest LIFT_CHART_MAX sessions of the range (12 rows fit a phone;
 # those up to the latest with a figure when none of them has one, lift_drawn);
@@ -688,7 +690,7 @@ def chart_response(person, name, fmt, args, shared=False):
         abort(400, description="Choose the light or dark theme.")
     metric, label, y_max = resolve_metric(person, args.get("metric", "mood"), shared)
     today, first = timezones.local_today(person.timezone), start_day(person)
-    start, end = date_range(args.get("days", "90"), today, first)
+    start, end = date_range(args.get("days", DEFAULT_RANGE), today, first)
     end = last_day(person, end)  # as the page's range (view_context)
     tag = chart_etag(person, name, theme, fmt, metric, label, y_max, start, end)
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
@@ -1073,7 +1075,7 @@ def img_height(figsize):
 
 def view_context(person, args, shared=False):
     """What templates/progress/_view.html needs to show `person`'s progress for `args`."""
-    days = args.get("days", "90")
+    days = args.get("days", DEFAULT_RANGE)
     metric_name = args.get("metric", "mood")
     offered = access.symptoms_seen(person, shared)  # the metrics offered; read once
     metric, label, y_max = resolve_metric(person, metric_name, shared, offered)
