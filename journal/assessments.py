@@ -142,7 +142,7 @@ def instrument_or_404(kind):
     return instruments.get(kind)
 
 
-def assessment_rows(kind=None, limit=None, offset=None):
+def newest_checkups(kind=None, limit=None, offset=None):
     """The signed-in person's check-ups (of one kind, or all), newest first (`limit` of them
     from `offset`, when given)."""
     rows = assessment_data.newest(get_db(), current_user.id, kind, limit, offset)
@@ -227,8 +227,8 @@ def index():
     counts.update(assessment_data.counts(get_db(), current_user.id))
     page, pages, offset = page_of(max(counts.values()))
     per_page = current_app.config["ENTRIES_PER_PAGE"]
-    history = {key: assessment_rows(key, per_page, offset) for key in instruments.INSTRUMENTS}
-    latest_phq9 = assessment_rows("phq9", 1)
+    history = {key: newest_checkups(key, per_page, offset) for key in instruments.INSTRUMENTS}
+    latest_phq9 = newest_checkups("phq9", 1)
     first_session = first_session_day()
     next_phq9 = next_suggested(latest_phq9)
     return render_template(
@@ -281,7 +281,7 @@ def take(kind):
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
-    latest = assessment_rows(kind, 1)
+    latest = newest_checkups(kind, 1)
     next_day = next_suggested(latest)
     status = 400 if form.is_submitted() else 200
     return render_template(
