@@ -56,7 +56,6 @@ from datetime import UTC, datetime, timedelta
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -103,9 +102,6 @@ from .timezones import day_text
 
 bp = Blueprint("checkins", __name__)
 
-# How long the offline page offers its form after a page seen signed in, where sessions have
-# no idle timeout (IDLE_MINUTES = 0) and no remember-me cookie: a working day.
-SESSION_ONLY_MINUTES = 12 * 60
 SUGGESTED_TAGS = [
     "slept well",
     "slept badly",
@@ -342,34 +338,6 @@ def find_request(key):
     """The signed-in person's earlier request with this idempotency key, or None."""
     found = checkin_data.find_request(get_db(), current_user.id, key)
     return None if found is None else {**found, "day": timezones.parse_day(found["day"])}
-
-
-@bp.app_template_global()
-def signed_in_here():
-    """What the script keeps on the device for the offline page's check-in form, as data
-    attributes for the layout's log-out form: the patient's queue tag, whether their new
-    reflections start private, their time zone (the offline form's "today" is the account's
-    day, as /checkin's, not the phone's), and until when the sign-in lasts (milliseconds
-    since 1970).
-
-    That is when the server ends this sign-in (`User.signin_ends_at`: when "Keep me signed in"
-    runs out, else the idle timeout after the last request the server recorded), so the form
-    is not offered to whoever picks up the phone after the sign-in has ended. Where there is
-    no idle timeout (IDLE_MINUTES = 0) a sign-in without "Keep me signed in" lives in a cookie
-    that ends with the browser, which the server cannot see: SESSION_ONLY_MINUTES from now, at
-    most. Refreshed by every page a patient sees; a therapist gets none.
-    """
-    if current_user.role != "patient":
-        return {}
-    until = current_user.signin_ends_at
-    if not current_user.signin["remember"] and not current_app.config.get("IDLE_MINUTES"):
-        until = min(until, clock.now() + timedelta(minutes=SESSION_ONLY_MINUTES))
-    return {
-        "data-queue-owner": queue_owner(),
-        "data-private-default": "1" if current_user.private_by_default else "0",
-        "data-time-zone": current_user.timezone,
-        "data-signed-in-until": str(int(until.timestamp() * 1000)),
-    }
 
 
 def newer_than(row, saved_at):

@@ -15,6 +15,7 @@ from . import crisis, drafts, numbers
 from .data import health
 from .db import get_db
 from .fields import wants_json
+from .signed_in import signed_in_here
 from .timezones import day_text, parse_day
 from .urls import home_url
 
@@ -40,6 +41,7 @@ def init_app(app):
         described=described,
         difference=numbers.difference,
         sent_back=sent_back,
+        signed_in_here=signed_in_here,  # the layout's log-out form, for the offline page
     )
     app.jinja_env.filters.update(
         figure=numbers.figure,
