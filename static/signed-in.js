@@ -1,6 +1,6 @@
 // Who is signed in on this device, for the offline page's form: every page a patient sees
 // leaves their queue tag, whether their reflections start private, their time zone, and
-// until when the sign-in lasts (on the log-out form, see checkins.signed_in_here); logging
+// until when the sign-in lasts (on the log-out form, see signed_in.signed_in_here); logging
 // out, or any page seen without a patient signed in, takes it away. The offline page is the
 // same for everyone, so it reads this rather than showing anything of its own.
 
