@@ -84,8 +84,7 @@ class AssessmentForm(JournalForm):
         # A safety answer is never dropped: one more check-up is kept when it answers item 9
         # above 0 and the day's latest (the one that counts: the report's item-9 line, the
         # flag's words) does not.
-        safety = self.instrument.safety_item
-        answered = safety is not None and (self[f"q{safety}"].data or 0) > 0
+        answered = instruments.needs_crisis_resources(self.instrument.key, self.answers())
         if taken >= PER_DAY_MAX + (answered and not flagged):
             raise ValidationError(
                 f"You have taken the {self.instrument.title} {taken} times on this day, "

@@ -4,7 +4,7 @@ import re
 
 from flask import session
 
-from . import rules
+from . import instruments, rules
 from .session_record import latest_mood
 
 LAST_CHECKED = "2026-11-21"
@@ -70,6 +70,10 @@ def take(kind, key):
 # call for the crisis resources, and that page shows them (people.unauthorized).
 SIGNED_OUT = ("signed-out", "log-in")
 _RATING = re.compile(r"[0-9]{1,2}")
+# The check-up forms' fields of a safety item (PHQ-9 item 9: "q9"), from the instruments.
+_SAFETY_FIELDS = tuple(
+    f"q{i.safety_item}" for i in instruments.INSTRUMENTS.values() if i.safety_item is not None
+)
 
 
 def called_for_by(sent):
@@ -84,7 +88,7 @@ def called_for_by(sent):
 
     if (sent.get("self_harm") or "false").strip().lower() not in ("false", ""):
         return True
-    if (rating("q9") or 0) > 0:
+    if any((rating(name) or 0) > 0 for name in _SAFETY_FIELDS):
         return True
     moods = {name: rating(name) for name in ("mood_before", "mood_after")}
     return rules.is_crisis_mood(rating("mood")) or rules.is_crisis_mood(latest_mood(moods))
