@@ -38,11 +38,17 @@ def device_words(user_agent):
 
 
 def network_start(address):
-    """The start of an address: "203.0.113." (IPv4 /24) or "2001:db8:85a3:" (IPv6 /48)."""
+    """The start of an address: "203.0.113." (IPv4 /24) or "2001:db8:85a3:" (IPv6 /48).
+
+    An IPv4 address as a dual-stack listener gives it ("::ffff:203.0.113.77", gunicorn bound
+    to [::]) is read as the IPv4 address it is: its /48 was "0:0:0:", so every phone on IPv4
+    was listed as "from an address starting 0:…". A link-local address's zone ("%eth0") is
+    left out (Python 3.11's `exploded` raises on it)."""
     try:
-        ip = ipaddress.ip_address(address or "")
+        ip = ipaddress.ip_address((address or "").split("%")[0])
     except ValueError:
         return ""
+    ip = getattr(ip, "ipv4_mapped", None) or ip
     if ip.version == 4:
         return ".".join(str(ip).split(".")[:3]) + "."
     return ":".join(f"{int(part, 16):x}" for part in ip.exploded.split(":")[:3]) + ":"

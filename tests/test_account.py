@@ -525,6 +525,9 @@ def test_device_words(user_agent, words):
         ("203.0.113.77", "203.0.113."),
         ("2001:db8:85a3::8a2e:370:7334", "2001:db8:85a3:"),
         ("2001:0db8:0000::1", "2001:db8:0:"),
+        # An IPv4 phone reaching a dual-stack listener (gunicorn bound to [::]).
+        ("::ffff:203.0.113.77", "203.0.113."),
+        ("fe80::1%eth0", "fe80:0:0:"),
         ("unknown", ""),
         (None, ""),
     ],
