@@ -440,7 +440,10 @@ def shown_text(value, invisible_message, direction_message):
         if _shown(char, before, after):
             kept.append(char)
         i += 1
-    name = " ".join("".join(kept).split())
+    # Composed again once the invisible characters are out: one between a letter and its
+    # accent ("U", a zero-width space, U+0308) kept the two apart through the first pass, and
+    # "Übelkeit" so typed was stored decomposed, a second symptom that looks the same.
+    name = unicodedata.normalize("NFC", " ".join("".join(kept).split()))
     if not name and text.strip():
         raise ValueError(invisible_message)
     return name

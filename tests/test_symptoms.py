@@ -288,6 +288,20 @@ def test_symptom_name_is_stored_without_invisible_characters(app, client, patien
     assert len(symptom_rows(app)) == 1
 
 
+def test_a_hidden_character_between_a_letter_and_its_accent_makes_no_look_alike(
+    app, client, patient
+):
+    # "U", a zero-width space (or a soft hyphen), then the combining diaeresis: once the hidden
+    # character is out, it is the "Ü" of the name tracked already, composed as that one is.
+    assert add(client, "\u00dcbelkeit").status_code == 302
+    response = add(client, "U\u200b\u0308belkeit")
+    assert response.status_code == 400
+    assert "You already have a symptom with this name." in response.text
+    assert [row["name"] for row in symptom_rows(app)] == ["\u00dcbelkeit"]
+    add(client, "Pa\u00ad\u0301in")  # a look-alike of nothing tracked: stored composed
+    assert symptom_rows(app)[-1]["name"] == "P\u00e1in"
+
+
 # Issue 8 flows: adding a name that is already there, as a person or a double tap does
 
 
