@@ -302,6 +302,19 @@ def test_a_hidden_character_between_a_letter_and_its_accent_makes_no_look_alike(
     assert symptom_rows(app)[-1]["name"] == "P\u00e1in"
 
 
+def test_a_name_stored_decomposed_is_the_same_name_as_the_composed_one(app, client, patient):
+    # A name stored before names were composed again after cleaning (see above).
+    with app.app_context():
+        user_id = get_db().execute("select id from users").fetchone()[0]
+        get_db()["symptoms"].insert(
+            {"user_id": user_id, "name": "U\u0308belkeit", "created_at": clock.utcnow_iso()}
+        )
+    response = add(client, "\u00fcbelkeit")
+    assert response.status_code == 400
+    assert "You already have a symptom with this name." in response.text
+    assert len(symptom_rows(app)) == 1
+
+
 # Issue 8 flows: adding a name that is already there, as a person or a double tap does
 
 

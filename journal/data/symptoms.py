@@ -3,6 +3,8 @@
 A retired symptom (`retired_at` set) is off the check-in form but keeps its scores.
 """
 
+import unicodedata
+
 
 def active(db, user_id):
     """The symptoms shown on the person's check-in form, in the order they were added."""
@@ -24,9 +26,16 @@ def find_by_name(db, user_id, name):
 
 
 def named(symptoms, name):
-    """The symptom called `name` in any case among `symptoms` (rows of `every`), or None."""
-    wanted = name.casefold()
-    return next((row for row in symptoms if row["name"].casefold() == wanted), None)
+    """The symptom called `name` in any case among `symptoms` (rows of `every`), or None.
+    Composed or not: a name stored decomposed (before fields.name_text composed what it
+    cleaned) is the same name as the composed one that looks like it."""
+    wanted = name_key(name)
+    return next((row for row in symptoms if name_key(row["name"]) == wanted), None)
+
+
+def name_key(name):
+    """`name` as `named` compares names: composed (NFC), in any case."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def add(db, user_id, name, now):
