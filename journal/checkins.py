@@ -97,7 +97,7 @@ from .fields import (
 )
 from .joined import joined_day
 from .signed_in import queue_owner, today
-from .tags import TAGS_MAX, parse_tags
+from .tags import TAGS_MAX, parse_tags, tag_key
 from .timezones import day_text
 
 bp = Blueprint("checkins", __name__)
@@ -277,14 +277,17 @@ def changed_elsewhere(form, day, existing):
 
 
 def tag_suggestions(limit=10):
-    """The person's most used tags first, topped up with common ones."""
-    counts = {}
-    for tags in checkin_data.recent_tags(get_db(), current_user.id):
+    """The person's most used tags first, topped up with common ones. A tag written in two
+    cases on different days ("Work", "work") is one chip, as the newest check-in spells it,
+    counted once for both: it was two chips, each counted apart."""
+    counts, spelled = {}, {}
+    for tags in checkin_data.recent_tags(get_db(), current_user.id):  # newest first
         for tag in parse_tags(tags):
-            counts[tag] = counts.get(tag, 0) + 1
-    own = sorted(counts, key=lambda t: -counts[t])
-    known = {t.casefold() for t in own}
-    return (own + [t for t in SUGGESTED_TAGS if t not in known])[:limit]
+            key = tag_key(tag)
+            counts[key] = counts.get(key, 0) + 1
+            spelled.setdefault(key, tag)
+    own = [spelled[key] for key in sorted(counts, key=lambda k: -counts[k])]
+    return (own + [t for t in SUGGESTED_TAGS if tag_key(t) not in counts])[:limit]
 
 
 def announce(day, values, verb):

@@ -376,10 +376,19 @@ def test_tag_suggestions_prefer_own_tags(client, patient):
     assert "exercise" in chips
 
 
+def test_a_tag_in_two_cases_or_two_compositions_is_one_suggestion(client, patient):
+    post(client, date=(TODAY - timedelta(days=3)).isoformat(), tags="Work, cafe\u0301")
+    post(client, tags="work, caf\u00e9")
+    chips = re.findall(r'data-tag="([^"]+)"', client.get("/checkin").text)
+    assert chips[:2] in (["work", "caf\u00e9"], ["caf\u00e9", "work"])  # the newest spelling
+    assert len(chips) == len({chip.casefold() for chip in chips})
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("", []),
+        ("caf\u00e9, cafe\u0301, CAFE\u0301", ["caf\u00e9"]),
         ("a, b", ["a", "b"]),
         (" a ,, A ,b  c ", ["a", "b c"]),
         ("Ça, ça", ["Ça"]),
