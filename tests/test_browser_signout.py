@@ -203,3 +203,28 @@ def test_another_sites_log_out_form_leaves_the_person_signed_in(page, base_url):
     expect(page.locator("body")).to_contain_text("This form has expired")
     page.goto(f"{base_url}/checkin")
     expect(page).to_have_url(re.compile(r"/checkin$"))
+
+
+def test_a_save_from_a_page_of_before_someone_else_signed_in_goes_nowhere(page, context):
+    """A session written in a tab left open while its writer was signed out and someone else
+    signed in, in another tab: its Save reached the journal as the other person's, came back
+    on their page ("This form has expired ... send it again") with the first person's words,
+    and sending it again filed that session in the other person's journal."""
+    register(page)
+    first = context.new_page()
+    first.goto("/sessions/new")
+    log_out(page)
+    register(page)  # the next person, in the other tab
+    first.get_by_text("Esketamine (Spravato)").tap()
+    first.get_by_label("How it was given").select_option("intranasal")
+    first.get_by_text("Weight, clinic and intention").tap()
+    first.get_by_label("Your intention").fill(SECRET)
+    told = first.get_by_role("alert").filter(has_text="Someone else has signed in")
+    for _ in range(2):  # and again, as a refused form asks
+        first.get_by_role("button", name="Save session").tap()
+        expect(told).to_be_visible()
+    expect(first).to_have_url(re.compile(r"/sessions/new$"))
+    page.goto("/sessions")
+    expect(page.get_by_role("heading", name="Sessions", exact=True)).to_be_visible()
+    assert SECRET not in page.content()
+    assert SECRET not in str(page.evaluate("({...localStorage})"))
