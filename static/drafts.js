@@ -201,6 +201,25 @@ function savedToken() {
   return found.slice(SAVED_COOKIE.length + 1);
 }
 
+// The token of the last Save sent from this tab, for the page that comes next in it.
+const sentFromThisTab = {
+  KEY: "afterglow-draft-sent",
+  put(token) {
+    try {
+      sessionStorage.setItem(this.KEY, token);
+    } catch {}
+  },
+  take() {
+    try {
+      const token = sessionStorage.getItem(this.KEY);
+      sessionStorage.removeItem(this.KEY);
+      return token;
+    } catch {
+      return null;
+    }
+  },
+};
+
 // A new token for each Save, sent in the form's `draft` field.
 function tokenFor(form) {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -262,14 +281,18 @@ export function keepDrafts() {
     all[here] = all[at];
     delete all[at];
   }
-  // This person's other drafts: one never sent waits for its form; one sent goes when this
-  // page says it was saved (its message, as every save's next page has), and is held
-  // otherwise (the connection dropped, the form had expired); one held stays held.
+  // This person's other drafts: one never sent waits for its form; one sent from this tab
+  // goes when this page says it was saved (its message, as every save's next page has), and
+  // is held otherwise (the connection dropped, the form had expired); one held stays held.
+  // One sent from another tab is that tab's to settle: a message here is another Save's (a
+  // setting saved in this tab while the other's Save had met the browser's offline page),
+  // and it deleted words that never reached the journal.
   const saved = document.querySelector(".flash") !== null;
+  const sentHere = sentFromThisTab.take();
   for (const [id, draft] of Object.entries(all)) {
     if (draft.owner !== owner || id === here || draft.held || !draft.sent) continue;
     if (!saved) draft.held = "unsent";
-    else delete all[id];
+    else if (draft.token === sentHere) delete all[id];
   }
   // Sent from this form, and this page is the form opened afresh (not the journal's answer
   // to that Save, which marks its form data-sent): the Save never reached the journal.
@@ -403,7 +426,9 @@ export function keepDrafts() {
       return;
     }
     typedHere = false;
-    settle(true, tokenFor(form));
+    const token = tokenFor(form);
+    sentFromThisTab.put(token);
+    settle(true, token);
   });
   window.addEventListener("pagehide", () => {
     // Logged out in another tab: leaving this one (its box losing the focus is a change too)

@@ -401,6 +401,28 @@ def test_words_saved_while_offline_come_back_in_their_form(page, context, via):
     expect(page.get_by_label("Your intention")).to_be_visible()
 
 
+def test_words_saved_offline_stay_when_another_tab_saves_something_else(page, context):
+    """Save tapped with no connection, then a setting saved in another tab once it was back:
+    that page's message ("Settings saved.") was read as the session's, and its words, which
+    never reached the journal, were deleted from the device."""
+    sign_up(page)
+    other = context.new_page()
+    other.goto("/settings")
+    page.goto("/sessions/new")
+    fill_new_session(page, 6, "Written in the waiting room, saved in the lift.")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    context.set_offline(True)
+    page.get_by_role("button", name="Save session").tap()
+    expect(page.locator("form[data-draft]")).to_have_count(0)  # the browser's error page
+    context.set_offline(False)
+    other.get_by_label("Days after a session to follow").fill("10")
+    other.get_by_role("button", name="Save settings").tap()
+    expect(other.locator(".flash")).to_contain_text("Settings saved.")
+    other.goto("/sessions/new")
+    expect(other.locator("#draft-note")).to_contain_text("did not reach the journal")
+    expect(reflection(other)).to_have_value("Written in the waiting room, saved in the lift.")
+
+
 @pytest.mark.parametrize("leave", ["close the tab", "tap another page at once"])
 def test_words_left_in_a_form_come_back_when_it_is_opened_again(page, context, leave):
     """An intention typed and then left (the tab closed, or a tap on another page straight
