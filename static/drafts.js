@@ -93,9 +93,12 @@ export const drafts = {
 const FORM_KEY = "request_key";
 const keyOf = (fields) => fields.find(([name]) => name === FORM_KEY)?.[1];
 
-// Never kept: the form's token, a check-in's key for its next save (a new one each page), and
-// the token of the draft's own last Save.
-const NOT_KEPT = new Set(["csrf_token", "idempotency_key", "draft"]);
+// Never kept: the form's token, a check-in's key for its next save (a new one each page), the
+// token of the draft's own last Save, and the symptoms the check-in's page has a field for
+// (`rated`: the page's, not an answer). Put back, an older page's list replaced the new one's:
+// a symptom added from the check-in's own "Track a symptom of your own" link, then rated on
+// the form opened again with the words put back, was dropped without a word.
+const NOT_KEPT = new Set(["csrf_token", "idempotency_key", "draft", "rated"]);
 const kept = (e) => e.name && !NOT_KEPT.has(e.name) && e.type !== "submit" && e.type !== "file";
 
 function fieldsOf(form) {

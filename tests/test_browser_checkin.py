@@ -595,6 +595,52 @@ def test_a_symptom_stopped_elsewhere_keeps_the_rating_given_when_the_date_change
     assert symptom_scores(live_server, email, yesterday) == {"Pain": 4}
 
 
+def test_a_symptom_added_while_writing_keeps_its_rating_when_the_words_come_back(page, live_server):
+    """Words typed on today's check-in, then "Track a symptom of your own" (a link on the form)
+    to add Pain, then the check-in again, the words put back: Pain rated 6 and saved was
+    dropped without a word, as the draft put back the old page's list of rated symptoms."""
+    email = sign_up(page)
+    page.goto("/checkin")
+    tap_scale(page, "Mood today", 5)
+    page.get_by_label("Reflection", exact=True).fill("Started before adding Pain")
+    open_more(page)
+    page.get_by_role("link", name="Track a symptom of your own").tap()
+    page.get_by_label("Symptom to track").fill("Pain")
+    page.get_by_role("button", name="Add to my check-in").tap()
+    expect(page.locator(".flash")).to_contain_text("Pain is now on your check-in form")
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_be_visible()
+    open_more(page)
+    tap_scale(page, "Pain", 6)
+    day = save(page)
+    assert stored(live_server, email, day)["reflection"] == "Started before adding Pain"
+    assert symptom_scores(live_server, email, day) == {"Pain": 6}
+
+
+def test_a_symptom_stopped_while_an_edit_was_left_keeps_that_days_rating(page, live_server):
+    """Words added on a day's edit (Pain rated 7 there) and left; Pain stopped; the edit opened
+    again with the words put back and saved: the old page's list of rated symptoms came back
+    with them, naming Pain, which had no field now, and the day's 7 was deleted."""
+    email = sign_up(page)
+    yesterday = (date.fromisoformat(form_today(page)) - timedelta(days=1)).isoformat()
+    post_form(page, "/settings/symptoms", {"name": "Pain"})
+    page.goto(f"/checkin?date={yesterday}")
+    tap_scale(page, "Mood that day", 5)
+    open_more(page)
+    tap_scale(page, "Pain", 7)
+    assert save(page) == yesterday
+    page.goto(f"/entries/{yesterday}/edit")
+    page.get_by_label("Reflection", exact=True).fill("A line added later")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    pain = pain_id(live_server, email)
+    post_form(page, f"/settings/symptoms/{pain}/retire", {}, form_path="/settings/symptoms")
+    page.goto(f"/entries/{yesterday}/edit")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("A line added later")
+    page.get_by_role("button", name="Save changes").tap()
+    expect(page).to_have_url(re.compile(rf"/entries/{yesterday}$"))
+    assert symptom_scores(live_server, email, yesterday) == {"Pain": 7}
+
+
 def test_answers_on_a_form_sent_back_with_a_mistake_stay_when_the_date_changes(page, live_server):
     """A check-in sent back for its sleep ("7h"), every answer kept; the date then changed to
     an empty day: the form came back empty, as the sent answers were its defaults, which the
