@@ -10,11 +10,12 @@ import { startOfflinePage } from "./offline-page.js";
 import { enhancePage, keepSignInWhileWriting } from "./page.js";
 import { startPasskeys } from "./passkeys.js";
 import { cleanUpOnLeaving } from "./sign-out.js";
-import { noteWhoIsSignedIn } from "./signed-in.js";
+import { keepFormsToTheirOwner, noteWhoIsSignedIn } from "./signed-in.js";
 
 for (const start of [
   enhancePage, // time zone, tags, character count, copy buttons, the focus a page starts on
   noteWhoIsSignedIn, // the device's note of the patient signed in, for the offline page
+  keepFormsToTheirOwner, // a form of a page made for one person is never sent as another's
   cleanUpOnLeaving, // log-out and erased account: nothing of the person stays here
   startCheckinForm, // the check-in page: its form sent by script, the check-ins kept here
   startOfflinePage, // the offline page: what waits here, and today's check-in

@@ -238,25 +238,6 @@ function tokenFor(form) {
   return token;
 }
 
-// Said on a form whose Save was kept back because someone else is signed in on the device now.
-const SOMEONE_ELSE =
-  "Someone else has signed in on this device since this page was opened, so this was not " +
-  "sent: it would have gone into their journal. Nothing was saved. To save it, log in " +
-  "again as yourself.";
-
-function notSent(form) {
-  let note = document.getElementById("not-sent-note");
-  if (!note) {
-    note = document.createElement("p");
-    note.className = "note";
-    note.id = "not-sent-note";
-    note.setAttribute("role", "alert");
-    form.before(note);
-  }
-  note.textContent = SOMEONE_ELSE;
-  note.scrollIntoView({ block: "center" });
-}
-
 export function keepDrafts() {
   const all = readAll();
   const savedAs = savedToken();
@@ -411,23 +392,12 @@ export function keepDrafts() {
   };
   form.addEventListener("input", typed);
   form.addEventListener("change", typed);
-  form.addEventListener("submit", (event) => {
+  form.addEventListener("submit", () => {
     // Logged out in another tab: this Save goes to the log-in page, and it wrote the words
     // back onto the device after the log-out had deleted them (an idle sign-out leaves the
     // note of who was signed in, and its Save is still kept for its writer).
-    if (!stillHere(owner)) {
-      drop();
-      // Someone else signed in here since (in another tab): the journal took this Save as
-      // theirs. Refused for its token, it came back on their page with this page's words
-      // and "send it again", which filed one person's session, check-up or check-in in the
-      // other's journal. Not sent; the check-in page's own script keeps its check-ins for
-      // their writer (it has taken this Save already).
-      if (signedIn.read()?.owner && !event.defaultPrevented) {
-        event.preventDefault();
-        notSent(form);
-      }
-      return;
-    }
+    // Someone else signed in here since: the Save is not sent at all (signed-in.js).
+    if (!stillHere(owner)) return drop();
     typedHere = false;
     const token = tokenFor(form);
     sentFromThisTab.put(token);

@@ -51,3 +51,39 @@ export function noteWhoIsSignedIn() {
     signedIn.clear();
   }
 }
+
+// Said on a form kept back because someone else is signed in on this device now.
+const SOMEONE_ELSE =
+  "Someone else has signed in on this device since this page was opened, so this was not " +
+  "sent: it would have gone to their account. Nothing was saved. To send it, log in again " +
+  "as yourself.";
+
+// A page made for one patient, its form sent after someone else signed in on this device (in
+// another tab): the journal took it as theirs. Refused for its token, it came back on their
+// page with this page's answers and "send it again", which filed one person's session,
+// check-up or check-in in the other's journal, or linked the other to this one's therapist.
+// Such a form is not sent. Listened for on the document, so after the form's own listeners:
+// the check-in page sends its form itself, and keeps a check-in for its writer.
+export function keepFormsToTheirOwner() {
+  const owner = pageOwner();
+  if (!owner) return;
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || form.method !== "post" || form.classList.contains("logout")) {
+      return;
+    }
+    const now = signedIn.read()?.owner;
+    if (!now || now === owner) return;
+    event.preventDefault();
+    let note = document.getElementById("not-sent-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "note";
+      note.id = "not-sent-note";
+      note.setAttribute("role", "alert");
+    }
+    form.before(note);
+    note.textContent = SOMEONE_ELSE;
+    note.scrollIntoView({ block: "center" });
+  });
+}

@@ -11,7 +11,7 @@ import re
 import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
-from test_browser import check_in, log_in, log_session, register
+from test_browser import check_in, log_in, log_session, register, sign_up
 from test_browser_offline import controlled, offline_form
 
 pytestmark = pytest.mark.browser
@@ -228,3 +228,30 @@ def test_a_save_from_a_page_of_before_someone_else_signed_in_goes_nowhere(page, 
     expect(page.get_by_role("heading", name="Sessions", exact=True)).to_be_visible()
     assert SECRET not in page.content()
     assert SECRET not in str(page.evaluate("({...localStorage})"))
+
+
+def test_a_therapist_code_from_a_page_of_before_someone_else_signed_in_links_nobody(
+    page, context, browser, browser_context_args
+):
+    """The first person's "Your therapist" page, left open with their therapist's code typed,
+    while someone else signed in in another tab: Link answered "This form has expired ...
+    send it again" on the other person's page, and sending it again linked the other person
+    to the first one's therapist, who then saw their journal."""
+    doc = browser.new_context(**browser_context_args).new_page()
+    try:
+        sign_up(doc, therapist=True)
+        code = doc.locator("#invite-code").inner_text()
+    finally:
+        doc.context.close()
+    register(page)
+    first = context.new_page()
+    first.goto("/settings/therapist")
+    log_out(page)
+    register(page)  # the next person, in the other tab
+    first.get_by_label("Invite code from your therapist").fill(code)
+    told = first.get_by_role("alert").filter(has_text="Someone else has signed in")
+    for _ in range(2):
+        first.get_by_role("button", name="Link").tap()
+        expect(told).to_be_visible()
+    page.goto("/settings/therapist")
+    expect(page.get_by_text("You are not linked to a therapist.")).to_be_visible()
