@@ -19,6 +19,7 @@ import shutil
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from io import BytesIO
 
 import pytest
 from factories import NOW, PASSWORD, TODAY, invitation  # noqa: F401 - re-exported
@@ -26,6 +27,7 @@ from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from live import FAST_HASH, ROOT, TOKEN, LiveServer, free_port, wait_until_healthy  # noqa: F401
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from journal import Journal, clock, create_app, mail
 
@@ -287,6 +289,16 @@ def relative_luminance(rgb):
     """WCAG's relative luminance of an sRGB colour, (red, green, blue) each from 0 to 1."""
     red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def pdf_pages(data):
+    """The text of each page of the PDF `data`, as pypdf extracts it."""
+    return [page.extract_text() for page in PdfReader(BytesIO(data)).pages]
+
+
+def pdf_text(data):
+    """The text of the PDF `data`, its pages one after another."""
+    return "\n".join(pdf_pages(data))
 
 
 def contrast_ratio(a, b):

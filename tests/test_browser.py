@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import LIVE, PASSWORD
+from conftest import LIVE, PASSWORD, pdf_text
 from factories import invitation_on
 from playwright.sync_api import expect
 
@@ -1026,10 +1026,7 @@ def test_checkup_item_nine_shows_crisis_resources(page):
 
 
 def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, browser_context_args):
-    from io import BytesIO
     from pathlib import Path
-
-    from pypdf import PdfReader
 
     sign_up(page)
     today = date.fromisoformat(form_today(page))
@@ -1064,7 +1061,7 @@ def test_share_link_opened_in_a_fresh_browser_with_its_report(page, browser, bro
         with view.expect_download() as download:
             view.get_by_role("link", name="Download the report (PDF)").tap()
         pdf = Path(download.value.path()).read_bytes()
-        text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+        text = pdf_text(pdf)
         assert pdf.startswith(b"%PDF") and "Shared words about the walk" in text
         assert "Private words nobody else reads" not in text
     finally:

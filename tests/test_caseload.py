@@ -4,7 +4,6 @@ import sqlite3
 import time
 import unicodedata
 from datetime import date, timedelta
-from io import BytesIO
 
 import pytest
 from conftest import (
@@ -13,6 +12,7 @@ from conftest import (
     csrf_token,
     error_for,
     make_app,
+    pdf_text,
     register_with_csrf,
     traced,
 )
@@ -29,7 +29,6 @@ from factories import (
     therapist,
     user_id,
 )
-from pypdf import PdfReader
 
 from journal import access, timezones
 from journal.caseload import order_key, review
@@ -1112,7 +1111,7 @@ def test_the_7_day_mean_ends_on_a_later_lived_day_on_every_surface(app):
     row = cards(doc.get("/caseload").text)["Pat"]
     assert re.search(r"Mood, last 7 days</dt>\s*<dd>8\.0</dd>", row)
     report = doc.get(f"/caseload/{pid}/report.pdf")
-    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(report.data)).pages)
+    text = pdf_text(report.data)
     assert "Mood, last 7 days 8.0 of 10" in text
 
 

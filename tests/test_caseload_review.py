@@ -4,7 +4,6 @@ invite code folding away."""
 
 import re
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
 from conftest import (
@@ -13,6 +12,7 @@ from conftest import (
     asked_twice,
     csrf_token,
     make_app,
+    pdf_text,
     register_with_csrf,
     traced,
 )
@@ -31,7 +31,6 @@ from factories import (
     therapist,
     user_id,
 )
-from pypdf import PdfReader
 from test_caseload import ago, cards
 from test_erasure import found
 
@@ -77,10 +76,6 @@ def rows(app, sql, *params):
 
 def mark(doc, pid):
     return doc.post(f"/caseload/{pid}/reviewed")
-
-
-def pdf_text(data):
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 # Since your last review

@@ -15,13 +15,12 @@ import json
 import math
 import re
 from datetime import date, timedelta
-from io import BytesIO
 from types import SimpleNamespace
 
 import factories
 import pytest
+from conftest import pdf_text
 from factories import TODAY
-from pypdf import PdfReader
 
 from journal import figures, rules
 from journal.windows import (
@@ -789,8 +788,7 @@ def test_a_slope_of_exactly_a_quarter_reads_0_3_on_the_page_and_in_the_report(ap
     )
     assert "Your " + words in client.get("/progress?days=all").text
     report = client.get(f"/export/report.pdf?start={on(-10)}&end={on(40)}")
-    pages = PdfReader(BytesIO(report.data)).pages
-    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    text = " ".join(pdf_text(report.data).split())
     assert "The " + words.replace("your", "the") in text
 
 

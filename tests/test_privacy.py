@@ -3,20 +3,14 @@
 import io
 import re
 from datetime import timedelta
-from io import BytesIO
 
-from conftest import AuthActions
+from conftest import AuthActions, pdf_pages, pdf_text
 from factories import TODAY, share_link
-from pypdf import PdfReader
 
 from journal.db import get_db
 
 DAY = "2026-01-05"
 RECENT = (TODAY - timedelta(days=5)).isoformat()  # in a link's 90 days
-
-
-def pdf_text(data):
-    return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 def test_a_symptom_name_is_not_shown_through_a_link(client, patient):
@@ -78,9 +72,9 @@ def test_first_page_of_the_report_stays_one_page(client, patient, app):
             for d in range(1, 29)
         )  # fmt: skip
     report = client.get("/export/report.pdf?start=2026-01-01&end=2026-01-31&sections=")
-    pages = PdfReader(BytesIO(report.data)).pages
+    pages = pdf_pages(report.data)
     assert len(pages) == 1
-    assert "earlier flagged days are in the full report" in pages[0].extract_text()
+    assert "earlier flagged days are in the full report" in pages[0]
 
 
 def test_share_links_are_https_when_configured(tmp_path):

@@ -6,13 +6,11 @@ Every expected figure below is worked out by hand in the comments, not read off 
 
 import re
 from datetime import timedelta
-from io import BytesIO
 
 import factories
 import pytest
-from conftest import AuthActions, make_app
+from conftest import AuthActions, make_app, pdf_pages
 from factories import DAY_AHEAD, TODAY, invite_code
-from pypdf import PdfReader
 
 from journal import reports
 from journal.access import person
@@ -77,10 +75,6 @@ def shown(offset):
     return day_text(FIRST + timedelta(days=offset), "date_year")
 
 
-def pages(pdf_bytes):
-    return [page.extract_text() for page in PdfReader(BytesIO(pdf_bytes)).pages]
-
-
 def flat(text):
     """White space as single spaces (a table cell wraps inside its column)."""
     return re.sub(r"\s+", " ", text)
@@ -139,7 +133,7 @@ def history(tmp_path_factory):
     make_history(app)
     response = client.get("/export/report.pdf")
     assert response.status_code == 200
-    return {"app": app, "client": client, "pages": pages(response.data)}
+    return {"app": app, "client": client, "pages": pdf_pages(response.data)}
 
 
 def test_first_page_says_how_long_the_lift_lasted(history):
@@ -223,7 +217,7 @@ def test_a_range_ending_earlier_reads_as_of_its_end(history):
     #3 open; levels before 5.5, 5.5, 7.0: slopes 0, 0.75, 1.5, median 0.75 ("0.8"); the
     latest PHQ-9 by then is 8: (8 - 16) / 16 = -50%."""
     query = f"start={day(-5)}&end={day(25)}&sections=sessions"
-    numbered = pages(history["client"].get(f"/export/report.pdf?{query}").data)
+    numbered = pdf_pages(history["client"].get(f"/export/report.pdf?{query}").data)
     first = flat(numbered[0])
     assert (
         "After the last 3 sessions, mood stayed above the baseline for a median of 3.5 "
@@ -244,7 +238,7 @@ def test_no_sessions_reads_not_yet(app, client, patient):
     for offset in (3, 2, 1):
         factories.insert(app, "checkins", day=(TODAY - timedelta(days=offset)).isoformat(), mood=6)
     factories.add_assessment(app, "phq9", (TODAY - timedelta(days=2)).isoformat(), 12)
-    text = flat("\n".join(pages(client.get("/export/report.pdf").data)))
+    text = flat("\n".join(pdf_pages(client.get("/export/report.pdf").data)))
     assert (
         "How long the lift lasted Not measured yet: it needs a session and check-ins on the "
         "days after it, and a few on the 3 days before it." in text
@@ -269,7 +263,7 @@ def test_no_baseline_reads_not_yet(app, client, patient):
         factories.add_assessment(
             app, "phq9", (session_day + timedelta(days=offset)).isoformat(), total
         )
-    text = flat("\n".join(pages(client.get("/export/report.pdf").data)))
+    text = flat("\n".join(pdf_pages(client.get("/export/report.pdf").data)))
     assert (
         "How long the lift lasted Not measured yet: it needs a session and check-ins on the "
         "days after it, and a few on the 3 days before it." in text
@@ -291,7 +285,7 @@ def test_a_baseline_without_a_later_phq9_reads_not_yet(app, client, patient):
     session_day = TODAY - timedelta(days=10)
     factories.add_session(app, session_day.isoformat(), hour=10)
     factories.add_assessment(app, "phq9", (session_day - timedelta(days=1)).isoformat(), 16)
-    text = flat(pages(client.get("/export/report.pdf?sections=").data)[0])
+    text = flat(pdf_pages(client.get("/export/report.pdf?sections=").data)[0])
     assert "PHQ-9 change not yet: no PHQ-9 since the treatment baseline of 16" in text
     assert not ZERO.search(text), ZERO.search(text)
 
@@ -313,7 +307,7 @@ def test_a_lift_open_at_the_42_day_cap_reads_so_in_both_reports(app, client, pat
     assert client.post("/settings/therapist", data={"invite_code": code}).status_code == 302
     # The patient registered first: id 1, whose rows the factories write.
     for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):
-        text = flat(pages(response.data)[0])
+        text = flat(pdf_pages(response.data)[0])
         assert (
             "How long the lift lasted After the last 3 sessions, mood stayed above the baseline "
             "for a median of 0.5 days, from 0 to 1; 1 lift was still going on day 42, the last "
@@ -353,7 +347,7 @@ def test_a_session_logged_before_a_move_west_is_in_both_reports(app, client, aut
     for response in (client.get("/export/report.pdf"), doc.get("/caseload/1/report.pdf")):
         # The default range ends on #2's date, the day after Los Angeles' today.
         assert f"-{second.isoformat()}.pdf" in response.headers["Content-Disposition"]
-        text = flat("\n".join(pages(response.data)))
+        text = flat("\n".join(pdf_pages(response.data)))
         assert (
             "How long the lift lasted After 1 of the 2 sessions, mood stayed above the baseline "
             "on every day checked: the lift was still going when the next session came." in text
@@ -381,7 +375,7 @@ def test_a_check_up_taken_before_a_move_west_is_in_the_report_with_its_flag(app,
     assert client.post("/settings", data={**SETTINGS, "timezone": "America/Los_Angeles"})
     response = client.get("/export/report.pdf")
     assert f"-{tomorrow.isoformat()}.pdf" in response.headers["Content-Disposition"]
-    text = flat("\n".join(pages(response.data)))
+    text = flat("\n".join(pdf_pages(response.data)))
     assert "no PHQ-9 since the treatment baseline" not in text
     assert "PHQ-9 item 9 answered 2 of 3" in text
     assert "No days flagged in this range" not in text
@@ -414,7 +408,7 @@ def test_page_1_stays_one_page_with_every_row_and_many_flags(history):
         {"day": (TODAY - timedelta(days=n)).isoformat(), "reasons": reasons.split("; ")}
         for n in range(20, 0, -1)
     ]
-    numbered = pages(report_pages.build_pdf(data, ("flags",)))
+    numbered = pdf_pages(report_pages.build_pdf(data, ("flags",)))
     first = flat(numbered[0])
     assert "Page 1 of" in first
     assert "How long the lift lasted" in first and "PHQ-9 change" in first

@@ -10,7 +10,7 @@ from io import BytesIO
 
 import factories
 import pytest
-from conftest import AuthActions, make_app
+from conftest import AuthActions, make_app, pdf_pages
 from factories import TODAY
 from fpdf import FPDF
 from pypdf import PdfReader
@@ -44,11 +44,6 @@ def add(app, table, user_id=1, **row):
 
 def add_session(app, offset, user_id=1, **row):
     factories.add_session(app, day(offset), user_id, hour=10, stamp=STAMP, **row)
-
-
-def pages(pdf_bytes):
-    """The text of each page."""
-    return [page.extract_text() for page in PdfReader(BytesIO(pdf_bytes)).pages]
 
 
 def image_count(pdf_bytes):
@@ -123,7 +118,7 @@ def course(tmp_path_factory):
     assert AuthActions(client).register().status_code == 302
     make_course(app)
     response = client.get(f"/export/report.pdf?{RANGE}")
-    return {"app": app, "client": client, "response": response, "pages": pages(response.data)}
+    return {"app": app, "client": client, "response": response, "pages": pdf_pages(response.data)}
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +253,7 @@ def test_charts_are_embedded_only_when_chosen(course):
     assert image_count(course["response"].data) == 3
     assert image_count(with_charts.data) == 3
     assert image_count(without.data) == 0
-    text = "\n".join(pages(without.data))
+    text = "\n".join(pdf_pages(without.data))
     assert "Mood over time" not in text
     assert "Flagged days" in text
     assert "Reflections shared by" not in text
@@ -268,7 +263,7 @@ def test_charts_are_embedded_only_when_chosen(course):
 def test_summary_page_alone(course):
     # The form sends an empty "sections" value, so unticking every box means "none".
     response = course["client"].get(f"/export/report.pdf?{RANGE}&sections=")
-    numbered = pages(response.data)
+    numbered = pdf_pages(response.data)
     assert len(numbered) == 1
     assert "In this report: this summary only." in numbered[0]
     assert "Sam R." in numbered[0]
@@ -277,7 +272,7 @@ def test_summary_page_alone(course):
 def test_no_data_in_range_still_renders(client, patient):
     response = client.get("/export/report.pdf?start=2020-01-01&end=2020-01-31")
     assert response.status_code == 200
-    first = pages(response.data)[0]
+    first = pdf_pages(response.data)[0]
     assert report_pages.NO_DATA in first
     assert "No days flagged in this range." in first
     assert "Baseline mood not established" in first
@@ -294,7 +289,7 @@ def test_default_range_is_the_last_90_days(client, patient):
     )
     assert (
         f"{day_text(start, 'date_year')} to {day_text(TODAY, 'date_year')} (90 days)"
-        in pages(response.data)[0]
+        in pdf_pages(response.data)[0]
     )
 
 
@@ -383,7 +378,7 @@ def test_long_report_wraps_and_paginates(app, client, patient):
         reflection=f"before {unbroken} after",
     )
     response = client.get("/export/report.pdf?sections=reflections")
-    numbered = pages(response.data)
+    numbered = pdf_pages(response.data)
     assert len(numbered) > 3
     for number, page in enumerate(numbered, start=1):
         assert report_pages.FOOTER in page
@@ -457,7 +452,7 @@ def test_printable_without_the_fallback_fonts(without_fallback_fonts, text, prin
 def extracted(pdf_bytes):
     """All the text of a PDF without white space (pypdf spaces out CJK runs with blanks or
     NULs, as it reads the CFF fonts)."""
-    return re.sub(r"[\s\x00]+", "", "".join(pages(pdf_bytes)))
+    return re.sub(r"[\s\x00]+", "", "".join(pdf_pages(pdf_bytes)))
 
 
 @needs_fallback_fonts
@@ -478,7 +473,7 @@ def test_chinese_japanese_korean_and_emoji_are_printed(app, client, patient, cap
     assert "plainwordsafter" in text
     assert "Reflectionssharedby山田🌸" in text
     assert text.count("静") == 240 and text.count("。") == 240  # all of it, across pages
-    later = [re.sub(r"[\s\x00]+", "", page) for page in pages(response.data)[1:]]
+    later = [re.sub(r"[\s\x00]+", "", page) for page in pdf_pages(response.data)[1:]]
     assert later and all(page.startswith("Afterglowreport·山田🌸·") for page in later)
     assert "□" not in text  # and so no note about squares
     fonts = {
@@ -511,7 +506,7 @@ def test_characters_no_font_has_are_squares_with_a_note(
     with caplog.at_level(logging.WARNING):
         response = client.get("/export/report.pdf?sections=reflections")
     assert response.status_code == 200
-    text = "\n".join(pages(response.data))
+    text = "\n".join(pdf_pages(response.data))
     assert "□□□□□□ □ but é ß Ω" in text
     assert "□ marks a character this report's fonts cannot show" in text
     assert not [r for r in caplog.records if "missing" in r.getMessage()]
@@ -605,7 +600,7 @@ def test_report_pdf_is_the_public_entry_point(app, patient):
         start, end = reports.default_range(who)
         pdf = reports.report_pdf(who, start, end, ("reflections",))
     assert (start, end) == (TODAY - timedelta(days=89), TODAY)
-    assert "through report_pdf" in "\n".join(pages(pdf))
+    assert "through report_pdf" in "\n".join(pdf_pages(pdf))
     assert image_count(pdf) == 0
 
 
@@ -613,7 +608,7 @@ def test_build_pdf_needs_no_app(course):
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)
     # Outside any application context: drawing is pure.
-    first = pages(report_pages.build_pdf(data, ()))[0]
+    first = pdf_pages(report_pages.build_pdf(data, ()))[0]
     assert "Sam R." in first
 
 
@@ -621,7 +616,7 @@ def test_a_long_name_wraps_and_the_running_head_is_cut_short(course):
     with course["app"].app_context():
         data = reports.report_data(person(1), START, TODAY)
     data["name"] = "Wéber " * 40
-    numbered = pages(report_pages.build_pdf(data, ("flags",)))
+    numbered = pdf_pages(report_pages.build_pdf(data, ("flags",)))
     first_lines = numbered[0].splitlines()
     assert sum("Wéber" in line for line in first_lines[:8]) >= 2  # wrapped over lines
     head = numbered[1].splitlines()[0]
@@ -650,7 +645,7 @@ def test_a_session_with_a_low_mood_after_is_a_flagged_day(
         private=1,
     )
     response = client.get(f"/export/report.pdf?{RANGE}")
-    first, *rest = pages(response.data)
+    first, *rest = pdf_pages(response.data)
     reason = f"mood {mood_after} of 10 after a session"
     assert (f"{day_text(session_day, 'date_year')} {reason}" in first) is flagged
     assert ("No days flagged in this range." in first) is not flagged
@@ -667,7 +662,7 @@ def test_a_session_with_a_low_mood_after_is_a_flagged_day(
 def first_page(client, query="sections="):
     response = client.get(f"/export/report.pdf?{query}")
     assert response.status_code == 200
-    return re.sub(r"\s+", " ", pages(response.data)[0])
+    return re.sub(r"\s+", " ", pdf_pages(response.data)[0])
 
 
 def checkin_on(app, offset_from_today, mood):
@@ -781,7 +776,7 @@ def test_each_text_is_printed_up_to_3000_characters_with_a_note(app, client, pat
     add(app, "checkins", day=TODAY.isoformat(), mood=5, reflection=words[:LARGEST_TEXT])
     add(app, "checkins", day=(TODAY - timedelta(days=1)).isoformat(), mood=5, reflection="short")
     response = client.get("/export/report.pdf?sections=reflections")
-    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    text = re.sub(r"\s+", " ", "\n".join(pdf_pages(response.data)))
     assert "w00427" in text and "w00428" not in text  # cut at the last space before 3,000
     assert "w00427 \u2026 Cut short here: 17,003 more characters are not printed" in text
     assert "(a report prints up to 3,000 of each text). The full text is in Afterglow." in text
@@ -808,7 +803,7 @@ def test_chart_words_count_check_ins_from_the_first_day_as_page_1_does(app, clie
     for offset in (4, 3, 1, 0):  # first entry 4 days ago, in a 90-day report
         checkin_on(app, offset, 6)
     response = client.get("/export/report.pdf?sections=charts")
-    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    text = re.sub(r"\s+", " ", "\n".join(pdf_pages(response.data)))
     since = day_text(TODAY - timedelta(days=4), "date_year")
     assert "Check-ins on 4 of 5 days" in text
     assert f"Mood from {since} to {day_text(TODAY, 'date_year')}: check-ins on 4 of 5 days" in text
@@ -843,7 +838,7 @@ def test_window_figures_say_which_days_each_window_had(app, client, patient):
     for offset in (0, 5, 6):
         add_session(app, offset)
     response = client.get(f"/export/report.pdf?{RANGE}&sections=windows")
-    text = re.sub(r"\s+", " ", "\n".join(pages(response.data)))
+    text = re.sub(r"\s+", " ", "\n".join(pdf_pages(response.data)))
     assert f"#1 {short(0)} days 1–4 (cut short) 3.0 6.0 +2.7 +3.7 on day 2 2 of 2 2" in text
     assert f"#2 {short(5)} no days (the next session was the next day) 7.0 — — — — 0" in text
     assert f"#3 {short(6)} days 1–7" in text
@@ -868,7 +863,7 @@ def test_table_headings_never_break_inside_a_word(course, section, headings):
     """The windows table printed its last heading as "Check-in" over "s": a column is as
     wide as its longest word, the room taken from columns with some to spare."""
     response = course["client"].get(f"/export/report.pdf?{RANGE}&sections={section}")
-    words = set(" ".join(pages(response.data)[1:]).split())
+    words = set(" ".join(pdf_pages(response.data)[1:]).split())
     assert [word for word in headings.split() if word not in words] == []
 
 
@@ -925,7 +920,7 @@ def test_a_windows_label_names_the_days_its_figures_stand_on(app, client, patien
         factories.insert(app, "checkins", day=on(offset), mood=mood)
     factories.add_session(app, on(0), hour=10)
     response = client.get(f"/export/report.pdf?start={on(-5)}&end={on(2)}&sections=windows")
-    text = re.sub(r"\s+", " ", " ".join(pages(response.data)))
+    text = re.sub(r"\s+", " ", " ".join(pdf_pages(response.data)))
     row = text[text.index("#1 ") :]
     assert "so far" not in row and "on day 3" in row, row
 
@@ -985,6 +980,6 @@ def test_the_sessions_heading_is_never_left_alone_at_a_pages_foot(course, room):
         pdf.add_page()
         pdf.set_y(pdf.page_break_trigger - room)
         report_pages._sessions(pdf, data)
-        numbered = pages(bytes(pdf.output()))
+        numbered = pdf_pages(bytes(pdf.output()))
     heading_page = next(n for n, page in enumerate(numbered) if "Sessions" in page.splitlines())
     assert "Medicine and route" in numbered[heading_page]

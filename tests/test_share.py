@@ -2,13 +2,11 @@ import hashlib
 import re
 import time
 from datetime import datetime, timedelta
-from io import BytesIO
 
 import factories
 import pytest
-from conftest import csrf_token
+from conftest import csrf_token, pdf_text
 from factories import SHARE_TOKEN, TODAY, share_link
-from pypdf import PdfReader
 from werkzeug.exceptions import HTTPException
 
 from journal import clock, share
@@ -131,7 +129,7 @@ def test_the_share_page_says_what_the_links_report_holds(client, patient):
     said = "lists each session's dose, blood pressure, side effects and dissociation"
     assert said in client.get("/share").text and said in response.text
     pdf = client.get(f"/s/{token}/report.pdf")
-    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    text = pdf_text(pdf.data)
     assert "56 mg" in text and "128/82" in text
 
 
@@ -431,7 +429,7 @@ def test_report_is_a_pdf_and_counts_as_an_opening(app, client, shared):
     assert has_link_headers(response)
     assert links(app)[0]["open_count"] == 1
     assert openings(app) == ["report"]
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    text = pdf_text(response.data)
     assert "PRIVATE" not in text
 
 
@@ -565,7 +563,7 @@ def test_a_session_with_a_low_mood_after_is_flagged_on_the_link(
     assert ("No flagged days in this range." in page) is not flagged
     assert "PRIVATE" not in page
     pdf = client.get(f"/s/{token}/report.pdf")
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    text = pdf_text(pdf.data)
     assert (reason in text) is flagged
     assert "PRIVATE" not in text
 
