@@ -285,6 +285,27 @@ def test_a_mood_calendar_week_fits_the_screen_at_200_percent_text(page, width):
     assert sideways_overflow(page) <= 0
 
 
+@pytest.mark.parametrize("width", [360, 390])
+def test_a_table_opened_at_200_percent_text_scrolls_in_its_box_not_the_page(page, width):
+    # A table wider than the screen scrolls inside its box, but the words a screen reader reads
+    # for a dash ("not enough data", "no figure") were placed against the page, at the table's
+    # far right: opening the window or lift table pushed the whole page 315 px sideways.
+    as_prepared(page, "patient")  # a session of today: its window and lift have no figures
+    page.goto("/progress")
+    page.set_viewport_size({"width": width, "height": 800})
+    text_at_200_percent(page)
+    tables = page.locator("main details.data")
+    assert tables.count() >= 3
+    for n in range(tables.count()):
+        tables.nth(n).locator("summary").click()
+    hidden = page.locator(".table-wrap .visually-hidden")
+    assert hidden.count() > 0
+    assert page.locator(".table-wrap").evaluate_all(
+        f"boxes => boxes.some(b => b.scrollWidth > {width})"
+    )  # a table is wider than the screen, as this is about
+    assert sideways_overflow(page) <= 0
+
+
 # Forced colours (Windows' contrast themes) ---------------------------------------------------
 
 # What forced colours leave of an element's look: its colours, border, outline and underline.
