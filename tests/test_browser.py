@@ -811,6 +811,19 @@ def test_links_on_a_line_of_their_own_are_full_size_tap_targets(
     assert small == [], f"links under {TAP_MIN} px at 360 px wide:\n" + "\n".join(small)
 
 
+def test_the_way_on_from_an_error_page_is_a_full_size_tap_target(page):
+    # The one link of a 404, 400, 410 or 413 page ("Go to the start page", or the list its
+    # words name: "Go to History") stood on a line of its own but was 19 px high.
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/no-such-page")
+    small = [f"404 {link}" for link in small_links(page, "main a")]
+    sign_up(page)
+    assert page.goto("/entries/2001-01-01").status == 404  # a day with no check-in
+    expect(page.locator("main").get_by_role("link", name="Go to History")).to_be_visible()
+    small += [f"a day's 404 {link}" for link in small_links(page, "main a")]
+    assert small == [], f"links under {TAP_MIN} px at 360 px wide:\n" + "\n".join(small)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_tap_targets_on_the_check_in_page(page, width):
     page.set_viewport_size({"width": width, "height": 800})
