@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from flask import abort, after_this_request, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, same_origin
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from . import rules, two_factor
 from .charts import CHARTS
@@ -170,6 +170,12 @@ def therapists_to_caseload(blueprint, endpoint):
 BEFORE_TWO_FACTOR = frozenset({"settings", "auth", "pages", "offline"})
 
 
+STAFF_TWO_FACTOR_FIRST = (
+    "Your clinic asks staff to use two-factor sign-in: nothing was saved. Set it up, then "
+    "go back and send this again."
+)
+
+
 def staff_to_two_factor(blueprint, endpoint):
     """Keep a signed-in therapist or admin without two-factor sign-in (when the clinic requires
     it: REQUIRE_2FA_FOR_STAFF, the default) to `BEFORE_TWO_FACTOR`: no caseload, no patient's
@@ -185,7 +191,11 @@ def staff_to_two_factor(blueprint, endpoint):
         return None
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("settings.two_factor_page"))
-    abort(403)
+    # A form sent from a page opened before (two-factor turned off in another tab, or the
+    # rule newly on): the app's error page says why and leads to the set-up.
+    error = Forbidden(description=STAFF_TWO_FACTOR_FIRST)
+    error.back = ("settings.two_factor_page", "Set up two-factor sign-in")
+    raise error
 
 
 def gates():

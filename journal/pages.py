@@ -70,8 +70,8 @@ def init_app(app):
                 detail = None
             if status == 400 and detail and detail != type(error).description:
                 message_shown = f"{detail} Nothing was saved."
-            elif status == 404 and detail and detail != type(error).description:
-                message_shown = detail  # what is gone, and why (abort(404, description=...))
+            elif status in (403, 404) and detail and detail != type(error).description:
+                message_shown = detail  # what is gone or refused, and why (description=...)
             else:
                 message_shown = message
             if wants_json():  # a client of the JSON answers (the offline queue) reads JSON
@@ -96,6 +96,7 @@ def init_app(app):
     limit = numbers.megabytes(app.config["MAX_CONTENT_LENGTH"])
     for status, title, message in (
         (400, "Something in that request was not right", "Nothing was saved. Please try again."),
+        (403, "Not allowed", "Nothing was saved. This account cannot do that."),
         (404, "Not found", "There is nothing at this address."),
         (405, "Not allowed", "That address does not take this kind of request."),
         (

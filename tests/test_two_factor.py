@@ -612,6 +612,20 @@ def test_a_therapist_without_two_factor_reaches_no_patient_data(app, linked):
     assert HEALTH in doc.get(f"/caseload/{pat_id}").text
 
 
+def test_a_form_sent_by_staff_without_two_factor_gets_the_apps_page_saying_why(app, linked):
+    # "Mark as reviewed" from a patient's page opened before two-factor was turned off (in
+    # another tab) answered werkzeug's bare "403 Forbidden" page: no phone layout, no "Get
+    # help now", nothing said of two-factor and no way on.
+    pat_id, doc = linked
+    response = doc.post(f"/caseload/{pat_id}/reviewed", data={})
+    assert response.status_code == 403
+    page = response.text
+    assert "Your clinic asks staff to use two-factor sign-in: nothing was saved." in page
+    assert '<a href="/settings/2fa">Set up two-factor sign-in</a>' in page
+    assert "Get help now" in page and 'name="viewport"' in page
+    assert sql(app, "select count(*) from caseload_reviews") == [(0,)]
+
+
 def test_a_new_therapist_is_not_pointed_at_an_invite_code_the_set_up_page_lacks(app):
     # Invited and registered under the rule, a therapist lands on the two-factor set-up page,
     # which said "Give your patients the invite code below to link." with no code below.
