@@ -1111,3 +1111,13 @@ def test_an_import_nobody_came_back_to_goes_after_a_day_whoever_signs_in(app, cl
     other.logout()
     assert other.login(email="sam@example.com").status_code == 302
     assert pendings(app) == []
+
+
+def test_the_preview_names_each_landmark_once(client, patient):
+    # The rows' section and the box that scrolls their table were both named by the heading
+    # "The rows": a screen reader's list of landmarks showed two regions of that name (axe:
+    # landmark-unique).
+    page = client.get(f"/import/{pending_id(upload(client, GENERIC))}").text
+    named = re.findall(r'<(?:section|div)[^>]*aria-labelledby="([^"]+)"', page)
+    assert named and len(named) == len(set(named)), named
+    assert 'id="import-rows-caption">The file\'s rows as they will be imported<' in page
