@@ -105,10 +105,36 @@ function startAdding() {
   const name = form.querySelector("input[name='name']");
   const password = form.querySelector("input[name='password']");
   const token = form.querySelector("input[name='csrf_token']").value;
+  // A message about the whole form is said in the box at the form's top; one about a field at
+  // that field, between its hint and its box, as the server's forms put it, and tied to it for
+  // screen readers (the first in the box itself, moved there; any other in one of its own).
+  // At the top, the password's message was a screen above the field the focus went to when
+  // the text was large, said nowhere when the field was reached again, and a second mistake
+  // was not said until the first was put right.
+  const home = [box.parentElement, box.nextSibling];
+  box.id ||= "passkey-error";
+  let undo = [];
+  function unmark() {
+    for (const step of undo) step();
+    undo = [];
+    home[0].insertBefore(box, home[1]);
+  }
+  function mark(input, message, note) {
+    say(note, message);
+    input.before(note);
+    const hint = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", [hint, note.id].filter(Boolean).join(" "));
+    input.setAttribute("aria-invalid", "true");
+    undo.push(() => {
+      if (hint) input.setAttribute("aria-describedby", hint);
+      else input.removeAttribute("aria-describedby");
+      input.removeAttribute("aria-invalid");
+    });
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     say(box, "");
-    for (const input of [name, password]) input.removeAttribute("aria-invalid");
+    unmark();
     try {
       const response = await postJSON(form.action, { name: name.value, password: password.value }, token);
       if (signedOut(response)) {
@@ -118,14 +144,29 @@ function startAdding() {
       const reply = await replyOf(response);
       if (!response.ok) {
         const errors = reply.errors || {};
-        // errors.form: the page's token was refused (a newer sign-in in another tab), which
-        // trying again never mends: the answer says to reload.
-        say(box, (errors.name || errors.password || errors.csrf_token || errors.form || ["That did not work. Please try again."])[0]);
-        const wrong = errors.name ? name : errors.password ? password : null;
-        if (wrong) {
-          wrong.setAttribute("aria-invalid", "true");
-          wrong.focus();
+        const wrong = [
+          [name, errors.name],
+          [password, errors.password],
+        ].filter(([, messages]) => messages);
+        if (!wrong.length) {
+          // errors.form: the page's token was refused (a newer sign-in in another tab), which
+          // trying again never mends: the answer says to reload.
+          say(box, (errors.csrf_token || errors.form || ["That did not work. Please try again."])[0]);
+          return;
         }
+        wrong.forEach(([input, messages], n) => {
+          let note = box;
+          if (n > 0) {
+            note = document.createElement("p");
+            note.className = "error";
+            note.id = `${input.id}-error`;
+            undo.push(() => note.remove());
+          }
+          mark(input, messages[0], note);
+        });
+        const [first] = wrong[0];
+        first.focus({ preventScroll: true });
+        (first.closest(".field") || first).scrollIntoView({ block: "start" });
         return;
       }
       let credential;

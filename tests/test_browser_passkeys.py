@@ -130,6 +130,45 @@ def test_add_a_passkey_and_sign_in_with_it(page, localhost):
     assert found == []
 
 
+def test_each_mistake_adding_a_passkey_is_said_at_its_field(page, localhost):
+    # Both messages went to one box above the name: the password's was not said until the
+    # name was put right, and then it was a screen above the field the focus went to (text
+    # at 200% on a phone), tied to no field, so reaching the field again said nothing.
+    origin, _ = localhost
+    cdp, authenticator = virtual_authenticator(page)
+    register_at(page, origin)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.context.new_cdp_session(page).send(
+        "Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}}
+    )
+    page.goto(f"{origin}/settings/passkeys")
+    name, password = page.get_by_label("Name of the passkey"), page.get_by_label("Your password")
+    password.fill("not the password")
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(name).to_be_focused()
+    said = {
+        "name": "Give the passkey a name, such as “My phone”.",
+        "password": "That is not your current password.",
+    }
+    for field, words in said.items():
+        message = page.locator(f"#{field}").locator("xpath=preceding-sibling::*[1]")
+        expect(message).to_have_text(words)
+        ids = page.locator(f"#{field}").get_attribute("aria-describedby").split()
+        assert ids[0] == f"{field}-hint" and ids[1] == message.get_attribute("id")
+        expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+
+    name.fill("Phone")
+    page.get_by_role("button", name="Add a passkey").tap()
+    expect(password).to_be_focused()
+    expect(page.locator("[data-passkey-error]")).to_have_text(said["password"])
+    expect(page.locator("#password-error")).to_have_count(0)  # one message, at the field
+    assert name.get_attribute("aria-invalid") is None
+    assert name.get_attribute("aria-describedby") == "name-hint"
+    message = page.locator("[data-passkey-error]").bounding_box()
+    assert message["y"] >= 0 and message["y"] + message["height"] <= 780, message
+    assert no_passkey_made(cdp, authenticator)
+
+
 def test_adding_a_passkey_after_the_sign_in_ended_says_so(page, localhost):
     # A sign-in that ended under the page (the idle time-out, or signed out from another
     # device) answers the page's request with a redirect to log in: read as JSON, it said
