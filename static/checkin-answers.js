@@ -13,12 +13,39 @@ export const needsHelp = (fields, form) =>
   Number(fieldValue(fields, "mood")) <= Number(form.dataset.crisisMood) ||
   fieldValue(fields, "self_harm") !== undefined;
 
-// A check-in saved offline without a mood: say so and go to the scale.
+// A check-in saved offline without a mood: say so, at the scale too, and go to the scale.
+// The status line alone sat at the page's top, a screen above the scale the focus went to
+// when the text was large, and nothing at the scale said what was missing; the message goes
+// where the server's answer puts it (macro `scale`: after the ends, tied to the group), and
+// goes once a mood is chosen.
 export function askForMood(form) {
   const scale = form.querySelector("fieldset.scale");
   const { low, high } = scale ? scale.dataset : {};
   say(`Choose your mood, from ${low} to ${high}, then save again.`);
-  scale?.querySelector("input")?.focus();
+  if (!scale) return;
+  const id = `${scale.id}-error`;
+  if (!document.getElementById(id)) {
+    const note = document.createElement("p");
+    note.className = "error";
+    note.id = id;
+    note.textContent = `Choose your mood, from ${low} to ${high}.`;
+    scale.querySelector(".scale-options").before(note);
+    const hint = scale.getAttribute("aria-describedby");
+    scale.setAttribute("aria-describedby", [hint, id].filter(Boolean).join(" "));
+    scale.classList.add("has-error");
+    scale.addEventListener(
+      "change",
+      () => {
+        note.remove();
+        if (hint) scale.setAttribute("aria-describedby", hint);
+        else scale.removeAttribute("aria-describedby");
+        scale.classList.remove("has-error");
+      },
+      { once: true },
+    );
+  }
+  scale.querySelector("input")?.focus({ preventScroll: true });
+  scale.scrollIntoView({ block: "start" });
 }
 
 async function queue(owner, key, fields) {

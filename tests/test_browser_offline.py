@@ -1026,3 +1026,34 @@ def test_a_not_sent_notice_is_not_replaced_by_a_tag_suggestions_words(
     page.get_by_role("button", name="exercise", exact=True).tap()
     expect(page.locator(".suggestions + [role=status]")).to_have_text("Added “exercise” to Tags.")
     expect(status).to_contain_text("was not sent")
+
+
+def test_a_check_in_saved_offline_without_a_mood_is_told_at_the_scale(page, context):
+    # Only the status line said it, at the top of the offline page: with text at 200% on a
+    # phone it was a screen above the scale the focus went to, and nothing at the scale (or
+    # read with it) said what was missing, as the server's answer does online.
+    register(page)
+    controlled(page)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.context.new_cdp_session(page).send(
+        "Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}}
+    )
+    context.set_offline(True)
+    page.goto("/checkin")
+    form = offline_form(page)
+    form.get_by_label("Reflection", exact=True).fill("Written with no signal")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("Choose your mood, from 0 to 10")
+    scale = form.locator("fieldset#mood")
+    message = scale.locator("#mood-error")
+    expect(message).to_have_text("Choose your mood, from 0 to 10.")
+    assert "mood-error" in scale.get_attribute("aria-describedby").split()
+    box = message.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 780, box
+    expect(form.get_by_role("radio", name="0 (very low)")).to_be_focused()
+    tap_scale(page, "Mood today", 6)
+    expect(message).to_have_count(0)  # a mood chosen: nothing is missing any more
+    assert not (scale.get_attribute("aria-describedby") or "").count("mood-error")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
