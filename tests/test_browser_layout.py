@@ -286,6 +286,37 @@ def test_a_mood_calendar_week_fits_the_screen_at_200_percent_text(page, width):
 
 
 @pytest.mark.parametrize("width", [360, 390])
+def test_the_mood_scale_keeps_full_size_numbers_at_200_percent_text(page, width):
+    # Six to a row whatever the text size: at 200% each number was 35 px wide at 360 px (41 at
+    # 390), under the 44 px a tap needs, and "10" was wider than its box.
+    sign_up(page)
+    page.set_viewport_size({"width": width, "height": 800})
+    text_at_200_percent(page)
+    numbers = page.get_by_role("group", name="Mood today").locator("label.scale-option")
+    expect(numbers).to_have_count(11)
+    for label in numbers.all():
+        box = label.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (label.inner_text(), box)
+        shown = label.locator("span").first
+        assert shown.evaluate("s => s.firstChild.length"), "a number"
+        digits = shown.evaluate(
+            "s => { const r = document.createRange(); r.selectNodeContents(s.firstChild);"
+            " return r.getBoundingClientRect().width; }"
+        )
+        assert digits <= box["width"] - 4, (label.inner_text(), digits, box["width"])
+    assert sideways_overflow(page) <= 0
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_mood_scale_is_six_to_a_row_at_the_usual_text_size(page, width):
+    sign_up(page)
+    page.set_viewport_size({"width": width, "height": 800})
+    tops = page.get_by_role("group", name="Mood today").locator("label.scale-option")
+    rows = tops.evaluate_all("ls => ls.map(l => Math.round(l.getBoundingClientRect().top))")
+    assert [rows.count(top) for top in sorted(set(rows))] == [6, 5]
+
+
+@pytest.mark.parametrize("width", [360, 390])
 def test_a_table_opened_at_200_percent_text_scrolls_in_its_box_not_the_page(page, width):
     # A table wider than the screen scrolls inside its box, but the words a screen reader reads
     # for a dash ("not enough data", "no figure") were placed against the page, at the table's
