@@ -235,7 +235,9 @@ def create_account(form, role, invitation=None):
     try:
         with write_transaction() as db:
             if invitation is not None and not onetime.use(db, invitation):
-                form.form_errors.append(onetime.USED[2])
+                # Spent meanwhile (most often by a double tap whose first made the account):
+                # said as an invitation's used link is, not as a reset link's.
+                form.form_errors.append(INVITATION_GONE[onetime.USED][2])
                 return None
             user_id = users.insert(
                 db,

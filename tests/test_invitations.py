@@ -508,3 +508,26 @@ def test_an_invitation_to_an_address_that_has_an_account_says_it_cannot_make_ano
     # An invitation for no address in particular: another address will do.
     response = client.post(invitation(app), data=SIGN_UP)
     assert "an invitation makes a new one: use another address" in response.text
+
+
+def test_an_invitation_spent_by_a_double_tap_says_it_in_an_invitations_words(app, monkeypatch):
+    # Two taps of "Create account" both found the invitation unspent; the first made the
+    # account while the second hashed its password, and the second's page said "Each link
+    # works once. Ask your clinic for a new one.", a reset link's words: the person, whose
+    # account had been made, was sent to the clinic for another invitation.
+    import journal.auth
+
+    path = invitation(app)
+    hashed = journal.auth.hash_password
+
+    def first_tap_lands_meanwhile(password):
+        with sqlite3.connect(app.config["DATABASE"]) as other:
+            spent = "update tokens set used_at = ? where kind = 'invitation'"
+            other.execute(spent, [NOW.isoformat()])
+        return hashed(password)
+
+    monkeypatch.setattr(journal.auth, "hash_password", first_tap_lands_meanwhile)
+    response = app.test_client().post(path, data=SIGN_UP)
+    assert response.status_code == 400
+    assert "Each link works once" not in response.text
+    assert "If you made yours with it, log in" in response.text
