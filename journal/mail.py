@@ -18,6 +18,7 @@ from email.utils import make_msgid
 
 from . import onetime
 from .logs import LOGGER
+from .urls import public_base
 
 # Seconds to wait for the mail server (to connect, and for each answer): a request never
 # hangs longer than this on a server that does not answer.
@@ -29,12 +30,7 @@ SENDER = "journal-mail"
 
 def configured(config):
     """True when the clinic set a mail server, a From address and the public address."""
-    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and public_url(config))
-
-
-def public_url(config):
-    """The address people reach the server at, without a trailing slash ("" when unset)."""
-    return (config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and public_base(config))
 
 
 def reset_message(config, to, link):

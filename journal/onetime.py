@@ -15,7 +15,7 @@ from flask import current_app, has_request_context, url_for
 from . import clock
 from .data import tokens
 from .people import token_hash
-from .urls import public_url
+from .urls import public_base, public_url
 
 INVITATION_DAYS = 7
 RESET_HOURS = 24
@@ -144,4 +144,4 @@ def link(endpoint, token):
         return public_url(endpoint, token=token)
     with current_app.test_request_context():
         path = url_for(endpoint, token=token)
-    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + path
+    return public_base(current_app.config) + path

@@ -11,6 +11,13 @@ def home_url(user):
     return url_for("caseload.index" if getattr(user, "is_therapist", False) else "checkins.checkin")
 
 
+def public_base(config):
+    """JOURNAL_PUBLIC_URL, the address people reach the server at, as the links made outside
+    a request start with: without the spaces an environment file may leave around it or a
+    trailing slash ("" when unset)."""
+    return (config.get("PUBLIC_URL") or "").strip().rstrip("/")
+
+
 def public_url(endpoint, **values):
     """An absolute URL to hand to someone else (a share link, a calendar feed).
 
