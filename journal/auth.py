@@ -68,8 +68,10 @@ from .urls import home_url
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def safe_next(target):
+def safe_next(target, signed_in_now=True):
     """`target` if it leads back into this site, else the signed-in person's start page.
+    `signed_in_now` is False when the person was signed in already (the log-in page opened
+    again, by Back), so nothing is said of a form sent before it (`page_of_form`).
 
     Control and other invisible characters are refused anywhere in it: CR/LF cannot go into
     a Location header, and browsers drop tabs and line breaks from a URL, so "/\\t/evil.example"
@@ -85,11 +87,11 @@ def safe_next(target):
             and not parts.scheme
             and not parts.netloc
         ):
-            return page_of_form(target)
+            return page_of_form(target, signed_in_now)
     return home_url(current_user)
 
 
-def page_of_form(target):
+def page_of_form(target, signed_in_now=True):
     """`target`, or the page its form was on when it is an address only a form posts to.
 
     A form sent after its sign-in ended (the idle time-out: "Mark as reviewed" pressed after
@@ -97,8 +99,9 @@ def page_of_form(target):
     address as `next`; followed after the log-in, that GET answered "Not allowed" (405) and
     the page was lost. The nearest address above it that a browser may open is where the
     person was (/caseload/4 for /caseload/4/reviewed, /settings for /settings/password);
-    failing any, their start page, with a message that what was sent was not done (but for
-    log out). An address that takes a GET is left as it is."""
+    failing any, their start page, with a message that what was sent was not done (not for
+    log out, nor when the person was signed in already: the log-in page opened again by
+    Back sent nothing). An address that takes a GET is left as it is."""
     adapter = current_app.create_url_adapter(request)
     path = urlsplit(target).path
     try:
@@ -108,7 +111,7 @@ def page_of_form(target):
         pass
     except HTTPException:  # no such page (its view says so), or a redirect to one
         return target
-    if path != url_for("auth.logout"):
+    if signed_in_now and path != url_for("auth.logout"):
         # Back on the page, nothing told them the press had done nothing ("Mark as reviewed"
         # looked pressed; the log-in page had said "Log in to carry on").
         flash(FORM_NOT_SENT)
@@ -519,7 +522,7 @@ def login():
     form = LoginForm()
     if current_user.is_authenticated:
         if not sent_for_another(form):
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), signed_in_now=False))
         form.form_errors.append(ANOTHER_SIGNED_IN)
         return render_template("auth/login.html", form=form), 400
     if not form.validate_on_submit():

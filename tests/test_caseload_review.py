@@ -1015,6 +1015,10 @@ def test_mark_as_reviewed_after_the_sign_in_ended_says_it_was_not_done(app, link
     page = doc.get(response.location).text
     assert "What you sent just before logging in was not done" in page
     assert sql(app, "select count(*) from caseload_reviews") == [(0,)]
+    # The log-in page opened again by Back, signed in already: it sent nothing, says nothing.
+    again = doc.get(f"/auth/login?next=/caseload/{pid}/reviewed")
+    assert again.location == f"/caseload/{pid}"
+    assert "was not done" not in doc.get(again.location).text
     # A log-out sent after the time-out is no such loss: nothing to say.
     doc.post("/auth/logout")
     response = AuthActions(doc).login(email="doc@example.com", next_="/auth/logout")
