@@ -104,6 +104,7 @@ self.addEventListener("fetch", (event) => {
   } else if (isStatic(url)) {
     event.respondWith(cacheFirst(request));
   }
-  // Anything else (charts, JSON, exports, the script's own requests) is left to the browser,
-  // untouched and uncached.
+  // Anything else (charts, JSON, the script's own requests) is left to the browser, untouched
+  // and uncached. An export's link is a navigation like any other (networkFirst): offline,
+  // it shows the offline page, since there is nothing to download then.
 });
