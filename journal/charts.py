@@ -104,6 +104,9 @@ NO_BASELINE_MESSAGE = (
     f"Not enough data: a baseline needs {BASELINE_MIN_CHECKINS} check-ins in the "
     f"{BASELINE_DAYS} days before the first session"
 )
+# With a baseline, a window chart without a line has no session in the range with a check-in
+# on its day or the days after it: the baseline note would say the baseline was missing.
+NO_WINDOWS_MESSAGE = "No sessions with check-ins around them in this range"
 NO_PHQ9_MESSAGE = "No PHQ-9 scores in this range"
 NO_GAD7_MESSAGE = "No GAD-7 scores in this range"
 NO_SESSIONS_MESSAGE = "No sessions in this range"
@@ -616,6 +619,7 @@ def window_overlay(
     window_days: int,
     theme: str = "light",
     label: str = "Mood",
+    has_baseline: bool = False,
 ) -> Figure:
     """Each session's window drawn over the others, as change from baseline.
 
@@ -626,7 +630,9 @@ def window_overlay(
     (its tick label). The y axis is symmetric around 0. With at most 8 sessions each has its
     own opaque colour and legend entry; with more they share one translucent colour and the
     legend has just ``each session`` and ``mean``. Sessions with no points are left out. With
-    no points at all the axes carry the "Not enough data: a baseline needs ..." note. Raises
+    no points at all the axes carry the "Not enough data: a baseline needs ..." note, or, when
+    ``has_baseline`` (there is one, but no session of the range has a check-in around it),
+    NO_WINDOWS_MESSAGE. Raises
     ValueError for an unknown theme or a negative ``window_days``.
     """
     if window_days < 0:
@@ -656,7 +662,7 @@ def window_overlay(
         f" {plural(len(drawn), 'session')}"
     )
     if not values:
-        _message(ax, NO_BASELINE_MESSAGE, colours)
+        _message(ax, NO_WINDOWS_MESSAGE if has_baseline else NO_BASELINE_MESSAGE, colours)
         return _freeze_layout(fig)
 
     own_colours = len(drawn) <= MAX_LEGEND_SESSIONS

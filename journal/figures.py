@@ -336,6 +336,7 @@ def overlay_data(points, sessions, window_days, start, end, label):
             "mean": windows.mean_series([pts for _, pts in series], window_days),
             "window_days": window_days,
             "label": label,
+            "has_baseline": base is not None,
         },
         base,
         [(name, last) for name, _, last in drawn],
@@ -399,7 +400,7 @@ def lift_data(sessions, start, end):
 
 
 # Raise when charts.py draws differently, so browsers fetch the new picture after a deploy.
-CHART_VERSION = 2
+CHART_VERSION = 3
 
 
 def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):

@@ -419,6 +419,15 @@ def test_empty_input_draws_a_message(build, message):
     assert parse_svg(charts.to_svg(fig)).tag == f"{SVG_NS}svg"
 
 
+@pytest.mark.parametrize("series", [[], [("#1 3 Mar", []), ("#2 9 Mar", [])]])
+def test_an_empty_window_chart_with_a_baseline_does_not_say_it_needs_one(series):
+    # The baseline is there (the sessions page shows it); no session of the range has a
+    # check-in around it yet.
+    shown = words(charts.window_overlay(series, [], 7, has_baseline=True))
+    assert charts.NO_BASELINE_MESSAGE not in shown
+    assert "No sessions with check-ins around them in this range" in shown
+
+
 @pytest.mark.parametrize("name", BUILDERS)
 def test_data_draws_no_empty_message(name):
     messages = {

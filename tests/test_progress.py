@@ -10,8 +10,9 @@ import pytest
 from conftest import asked_twice, traced
 from factories import DAY_AHEAD, TODAY, share_link
 from matplotlib.image import imread
+from matplotlib.text import Text
 
-from journal import figures, joined, windows
+from journal import charts, figures, joined, windows
 from journal.db import get_db
 from journal.figures import describe_timeline, heatmap, timeline_data
 
@@ -342,6 +343,32 @@ def test_overlay_table_follows_the_chosen_metric(client, course):
     page = client.get("/progress?metric=Pain").text
     assert "Pain in each session's window against its baseline" in page
     assert "7.5" not in page.split('id="window-overlay"')[1].split("</figure>")[0]
+
+
+def chart_words(client, monkeypatch, name, query=""):
+    """The visible texts of chart `name` as the server draws it for `query`."""
+    drawn = []
+    draw = figures.DRAW[name]
+    monkeypatch.setitem(figures.DRAW, name, lambda **kw: drawn.append(draw(**kw)) or drawn[-1])
+    assert client.get(f"/charts/{name}.svg{query}").status_code == 200
+    drawn[0].draw_without_rendering()
+    return [" ".join(t.get_text().split()) for t in drawn[0].findobj(Text) if t.get_text().strip()]
+
+
+def test_the_window_chart_with_a_baseline_but_no_window_days_does_not_ask_for_one(
+    app, client, patient, monkeypatch
+):
+    # A newcomer fills in a few earlier days, then logs a session with no check-in on or
+    # after its day yet: the sessions page shows the baseline, and the words under the chart
+    # say "no sessions with check-ins around them", but the chart said the baseline was
+    # missing ("a baseline needs 3 check-ins in the 14 days before the first session").
+    for offset in (-5, -3, -1):
+        checkin(client, offset, 4)
+    add_session(app, 0)
+    assert "Your baseline mood is <strong>4.0</strong>" in client.get("/sessions").text
+    words = chart_words(client, monkeypatch, "window-overlay")
+    assert charts.NO_BASELINE_MESSAGE not in words
+    assert "No sessions with check-ins around them in this range" in words
 
 
 def test_304_comes_before_any_drawing(client, course, monkeypatch):
