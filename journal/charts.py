@@ -99,14 +99,29 @@ MAX_LEGEND_SESSIONS = 8
 ROLLING_GAP_DAYS = ROLLING_DAYS
 
 ROLLING_LABEL = f"{ROLLING_DAYS}-day average"
-NO_CHECKINS_MESSAGE = "No check-ins in this range"
-NO_BASELINE_MESSAGE = (
-    f"Not enough data: a baseline needs {BASELINE_MIN_CHECKINS} check-ins in the "
-    f"{BASELINE_DAYS} days before the first session"
-)
-# With a baseline, a window chart without a line has no session in the range with a check-in
-# on its day or the days after it: the baseline note would say the baseline was missing.
-NO_WINDOWS_MESSAGE = "No sessions with check-ins around them in this range"
+# What a day's value is called in the notes: mood is on every check-in, so its days are
+# check-ins; another rating (anxiety, sleep, a person's own symptom) may be left out of one,
+# and is named for itself ("anxiety entries"), so a count never reads as the check-ins.
+CHECK_IN = ("check-in", "check-ins")
+
+
+def no_baseline(entries: str = CHECK_IN[1]) -> str:
+    """The window chart's note without a baseline: what the baseline needs."""
+    return (
+        f"Not enough data: a baseline needs {BASELINE_MIN_CHECKINS} {entries} in the "
+        f"{BASELINE_DAYS} days before the first session"
+    )
+
+
+def no_windows(entries: str = CHECK_IN[1]) -> str:
+    """With a baseline, a window chart without a line has no session in the range with a
+    value on its day or the days after it: the baseline note would say it was missing."""
+    return f"No sessions with {entries} around them in this range"
+
+
+NO_CHECKINS_MESSAGE = f"No {CHECK_IN[1]} in this range"
+NO_BASELINE_MESSAGE = no_baseline()
+NO_WINDOWS_MESSAGE = no_windows()
 NO_PHQ9_MESSAGE = "No PHQ-9 scores in this range"
 NO_GAD7_MESSAGE = "No GAD-7 scores in this range"
 NO_SESSIONS_MESSAGE = "No sessions in this range"
@@ -446,6 +461,7 @@ def mood_timeline(
     label: str = "Mood",
     theme: str = "light",
     y_max: float = 10,
+    entry: tuple[str, str] = CHECK_IN,
 ) -> Figure:
     """Daily values over time, with the rolling mean, sessions and their windows.
 
@@ -455,8 +471,10 @@ def mood_timeline(
     overlap); window days (the session's date to ``+window_days``, cut at the next session)
     are lightly shaded. x runs from ``start`` to ``end``, y from 0 to ``y_max`` (10 for mood,
     24 for hours of sleep). With no values in the range the axes carry a centred
-    ``"No check-ins in this range"`` note instead of raising. Raises ValueError for an unknown
-    theme, ``start`` after ``end``, a negative ``window_days`` or a ``y_max`` not above 0.
+    ``"No check-ins in this range"`` note instead of raising (``entry``, singular and plural,
+    names a day's value there and in the title: an anxiety rating is not on every check-in).
+    Raises ValueError for an unknown theme, ``start`` after ``end``, a negative
+    ``window_days`` or a ``y_max`` not above 0.
     """
     _check_range(start, end)
     if window_days < 0:
@@ -552,12 +570,12 @@ def mood_timeline(
         )
 
     if not shown:
-        _message(ax, NO_CHECKINS_MESSAGE, colours)
+        _message(ax, f"No {entry[1]} in this range", colours)
     else:
         _legend(fig, handles, colours, loc="outside lower center", ncols=len(handles))
     fig.set_label(
         f"{label} from {_short_date(start)} to {_short_date(end)}:"
-        f" {plural(len(shown), 'check-in')}, {plural(len(visible_sessions), 'session')}"
+        f" {plural(len(shown), *entry)}, {plural(len(visible_sessions), 'session')}"
     )
     return _freeze_layout(fig)
 
@@ -620,6 +638,7 @@ def window_overlay(
     theme: str = "light",
     label: str = "Mood",
     has_baseline: bool = False,
+    entry: tuple[str, str] = CHECK_IN,
 ) -> Figure:
     """Each session's window drawn over the others, as change from baseline.
 
@@ -632,7 +651,7 @@ def window_overlay(
     legend has just ``each session`` and ``mean``. Sessions with no points are left out. With
     no points at all the axes carry the "Not enough data: a baseline needs ..." note, or, when
     ``has_baseline`` (there is one, but no session of the range has a check-in around it),
-    NO_WINDOWS_MESSAGE. Raises
+    NO_WINDOWS_MESSAGE; ``entry`` names a day's value in them, as mood_timeline's. Raises
     ValueError for an unknown theme or a negative ``window_days``.
     """
     if window_days < 0:
@@ -662,7 +681,7 @@ def window_overlay(
         f" {plural(len(drawn), 'session')}"
     )
     if not values:
-        _message(ax, NO_WINDOWS_MESSAGE if has_baseline else NO_BASELINE_MESSAGE, colours)
+        _message(ax, (no_windows if has_baseline else no_baseline)(entry[1]), colours)
         return _freeze_layout(fig)
 
     own_colours = len(drawn) <= MAX_LEGEND_SESSIONS

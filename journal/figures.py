@@ -289,6 +289,17 @@ def in_range(points, start, end):
     return [(d, v) for d, v in points if start <= d <= end]
 
 
+def entry_of(label):
+    """What one day's value of the metric labelled `label` is called, singular and plural:
+    mood's are check-ins (every check-in has one); another rating, which a check-in may leave
+    out, is named for itself ("anxiety entry", a symptom as the person wrote it), so that a
+    count of its days never reads as the check-ins the calendar beside it shows."""
+    if label == BUILTIN_METRICS["mood"]:
+        return charts.CHECK_IN
+    name = label.lower() if label in BUILTIN_METRICS.values() else label
+    return (f"{name} entry", f"{name} entries")
+
+
 def timeline_data(points, sessions, window_days, start, end, label, y_max):
     """Keyword arguments for charts.mood_timeline."""
     return {
@@ -311,6 +322,7 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
         "end": end,
         "label": label,
         "y_max": y_max,
+        "entry": entry_of(label),
     }
 
 
@@ -337,6 +349,7 @@ def overlay_data(points, sessions, window_days, start, end, label):
             "window_days": window_days,
             "label": label,
             "has_baseline": base is not None,
+            "entry": entry_of(label),
         },
         base,
         [(name, last) for name, _, last in drawn],
@@ -435,10 +448,10 @@ def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):
 
 def describe_timeline(data):
     """A text alternative for the timeline."""
-    points, label = data["points"], data["label"]
+    points, label, entries = data["points"], data["label"], data["entry"][1]
     span = f"{day_text(data['start'], 'date_year')} to {day_text(data['end'], 'date_year')}"
     if not points:
-        return f"{label} from {span}: no check-ins in this range."
+        return f"{label} from {span}: no {entries} in this range."
     low = min(points, key=lambda p: p[1])
     high = max(points, key=lambda p: p[1])
     mean = sum(v for _, v in points) / len(points)
@@ -447,7 +460,7 @@ def describe_timeline(data):
     # Over more than a year a day and month ("8 Dec") can name two days: the year says which.
     length = "date_year" if days > 365 else "date"
     return (
-        f"{label} from {span}: check-ins on {len(points)} of {plural(days, 'day')}, averaging "
+        f"{label} from {span}: {entries} on {len(points)} of {plural(days, 'day')}, averaging "
         f"{figure(mean)}; lowest {low[1]:g} on {day_text(low[0], length)}, highest "
         f"{high[1]:g} on {day_text(high[0], length)}. {plural(sessions, 'session')} in this "
         "range."
@@ -494,15 +507,15 @@ def describe_overlay(data, base, used=()):
     Day 0 (the session's own date) is told apart from the days after it (1..window_days), and
     a window cut short by the next session says which days it had (`used`, from overlay_data).
     """
-    label = data["label"]
+    label, entries = data["label"], data["entry"][1]
     if base is None:
         return (
             f"{label} after sessions: no baseline yet. It needs at least "
-            f"{BASELINE_MIN_CHECKINS} check-ins in the {BASELINE_DAYS} days before the first "
+            f"{BASELINE_MIN_CHECKINS} {entries} in the {BASELINE_DAYS} days before the first "
             "session."
         )
     if not data["series"]:
-        return f"{label} after sessions: no sessions with check-ins around them in this range."
+        return f"{label} after sessions: no sessions with {entries} around them in this range."
     days = data["window_days"]
     parts = [
         f"{label} against a baseline of {figure(base)}, for "
@@ -527,7 +540,7 @@ def describe_overlay(data, base, used=()):
             f"mean change was {shown(best[1])} on day {best[0]}."
         )
     else:
-        parts.append("No check-ins in the days after.")
+        parts.append(f"No {entries} in the days after.")
     short = [f"{name}, {days_used(last)}" for name, last in used if last < days]
     if short:
         parts.append("Cut short by the next session: " + "; ".join(short) + ".")
@@ -1117,6 +1130,7 @@ def view_context(person, args, shared=False):
         "ranges": [(r, RANGE_WORDS[r]) for r in RANGES],
         "metric": metric_name,
         "metric_label": label,
+        "metric_entries": entry_of(label)[1],
         # (value, label) of each metric the picker offers: the built-in ones, then symptoms.
         "metrics": [*BUILTIN_METRICS.items(), *((s["name"], s["name"]) for s in offered)],
         "start": start,

@@ -371,6 +371,39 @@ def test_the_window_chart_with_a_baseline_but_no_window_days_does_not_ask_for_on
     assert "No sessions with check-ins around them in this range" in words
 
 
+def test_a_rating_left_out_of_check_ins_is_not_counted_as_check_ins(
+    app, client, patient, monkeypatch
+):
+    # Every day of the range has a check-in (the calendar shows them all), anxiety only two:
+    # the anxiety chart's words said "check-ins on 2 of 16 days", and with none "no check-ins
+    # in this range"; the window chart asked for "3 check-ins" before the first session while
+    # the sessions page showed the baseline they make.
+    for offset in range(-5, 3):
+        checkin(client, offset, 4, **({"anxiety": "3"} if offset in (1, 2) else {}))
+    add_session(app, 0)
+    page = client.get("/progress?days=all&metric=anxiety").text
+    assert "check-ins on 2 of" not in page
+    assert "anxiety entries on 2 of 16 days" in page
+    assert "It needs at least 3 check-ins" not in page
+    assert "It needs at least 3 anxiety entries in the 14 days before" in page
+    words = chart_words(client, monkeypatch, "window-overlay", "?metric=anxiety")
+    assert charts.NO_BASELINE_MESSAGE not in words
+    assert (
+        "Not enough data: a baseline needs 3 anxiety entries in the 14 days before the first "
+        "session" in words
+    )
+    page = client.get("/progress?days=all&metric=energy").text
+    assert "no check-ins in this range" not in page
+    assert "no energy entries in this range" in page
+    assert "No energy entries in this range." in page  # the table
+    monkeypatch.undo()
+    words = chart_words(client, monkeypatch, "mood-timeline", "?metric=energy")
+    assert charts.NO_CHECKINS_MESSAGE not in words
+    assert "No energy entries in this range" in words
+    # Mood's words are as they were: every check-in has a mood.
+    assert "check-ins on 8 of 16 days" in client.get("/progress?days=all").text
+
+
 def test_304_comes_before_any_drawing(client, course, monkeypatch):
     tag = client.get("/charts/window-overlay.svg").headers["ETag"]
 
