@@ -238,7 +238,9 @@ def index():
         page=page,
         pages=pages,
         instruments=instruments.INSTRUMENTS,
-        phq9=windows.phq9_summary(summary_scores("phq9", first_session), first_session),
+        # With the first response after the baseline: a latest score above half of it then
+        # reads "Not now", not "Not yet" (instruments.response_status).
+        phq9=figures.phq9_course(current_user, first_session),
         gad7=windows.gad7_summary(summary_scores("gad7", first_session), first_session),
         response=instruments.response_status,
         baseline_text=instruments.baseline_text,

@@ -19,9 +19,11 @@ Decisions where the sources are silent:
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from . import rules, windows
 from .numbers import plural
+from .timezones import day_text
 
 STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
 GAD7_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
@@ -278,8 +280,11 @@ RESPONSE_RULE = (
 def response_status(phq9):
     """(word, note) for the PHQ-9 response and remission of windows.phq9_summary's `phq9`.
 
-    The word is "Remission", "Response", "Not yet" or "Not shown"; the note says why, with the
-    numbers, or plainly why they are not shown.
+    The word is "Remission", "Response", "Not yet", "Not now" or "Not shown"; the note says
+    why, with the numbers, or plainly why they are not shown. "Not now" is a latest score above
+    half the baseline after an earlier response (`first_response_date`, from windows'
+    phq9_course, when `phq9` has it): "Not yet" beside "first response on 5 Sep" told the
+    person and their clinic it had never come.
     """
     if phq9["reason"] is not None:
         return "Not shown", RESPONSE_REASON_TEXTS[phq9["reason"]]
@@ -291,7 +296,12 @@ def response_status(phq9):
         )
     if phq9["response"]:
         return "Response", f"latest {latest} is at most half the baseline of {base}"
-    return "Not yet", f"latest {latest} is more than half the baseline of {base}"
+    above = f"latest {latest} is more than half the baseline of {base}"
+    first = phq9.get("first_response_date")
+    if first:
+        first = first if isinstance(first, date) else date.fromisoformat(first)
+        return "Not now", f"first reached on {day_text(first, 'date_year')}; {above}"
+    return "Not yet", above
 
 
 def response_short(phq9):

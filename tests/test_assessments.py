@@ -12,6 +12,7 @@ from factories import DAY_AHEAD, TODAY
 from journal import access, clock, instruments
 from journal.db import get_db
 from journal.rules import GAD7_BANDS, PHQ9_BANDS
+from journal.timezones import day_text
 
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 
@@ -715,6 +716,26 @@ def test_phq9_response_and_remission_need_a_baseline_of_10(
     shown = summary_figures(page, "phq9")
     assert (shown["Response"], shown["Remission"]) == figures
     assert why in page.text
+
+
+def test_a_response_that_came_and_went_is_not_called_not_yet(app, client, patient):
+    # 18 before the first session, 8 a month later (a response: at most 9), 10 now. The
+    # report said "first response on ..." beside "Response: Not yet"; the check-ups and
+    # progress pages told the person, at 10, that a response had not come yet.
+    add_session(app, 1, days_ago(60))
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(61))  # 18: the baseline
+    take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(30))  # 8: a response
+    take(client, "phq9", [2, 2, 2, 2, 2, 0, 0, 0, 0], day=days_ago(1))  # 10
+    page = client.get("/assessments")
+    assert summary_figures(page, "phq9")["Response"] == "Not now"
+    reached = day_text(TODAY - timedelta(days=30), "date_year")
+    assert (
+        f"Not now: first reached on {reached}; latest 10 is more than half the baseline of 18."
+        in page.text
+    )
+    card = client.get("/progress").text.split('id="phq9-response"')[1].split("</div>")[0]
+    assert "<dd>Not now</dd>" in card
+    assert "Not yet" not in card
 
 
 def test_phq9_taken_only_after_the_first_session_is_not_called_a_baseline(app, client, patient):
