@@ -239,7 +239,7 @@ def index():
         pages=pages,
         instruments=instruments.INSTRUMENTS,
         # With the first response after the baseline: a latest score above half of it then
-        # reads "Not now", not "Not yet" (instruments.response_status).
+        # reads "No longer", not "Not yet" (instruments.response_status).
         phq9=figures.phq9_course(current_user, first_session),
         gad7=windows.gad7_summary(summary_scores("gad7", first_session), first_session),
         response=instruments.response_status,

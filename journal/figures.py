@@ -1108,7 +1108,7 @@ def view_context(person, args, shared=False):
     # latest TABLE_SESSIONS_MAX of them: a page must not grow with the whole history.
     figures = [(s, f) for s, f in figures if start <= date.fromisoformat(s["day"]) <= end]
     phq9 = windows.phq9_summary(data["phq9"], first)
-    # An earlier response makes a latest score above half the baseline "Not now", not "Not
+    # An earlier response makes a latest score above half the baseline "No longer", not "Not
     # yet" (instruments.response_status); every score is at hand already.
     phq9["first_response_date"] = windows.phq9_course(data["phq9"], first)["first_response_date"]
     # The latest PHQ-9's safety item, beside its total as in the report (`latest_item9`): of

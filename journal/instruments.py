@@ -280,8 +280,8 @@ RESPONSE_RULE = (
 def response_status(phq9):
     """(word, note) for the PHQ-9 response and remission of windows.phq9_summary's `phq9`.
 
-    The word is "Remission", "Response", "Not yet", "Not now" or "Not shown"; the note says
-    why, with the numbers, or plainly why they are not shown. "Not now" is a latest score above
+    The word is "Remission", "Response", "Not yet", "No longer" or "Not shown"; the note says
+    why, with the numbers, or plainly why they are not shown. "No longer" is a latest score above
     half the baseline after an earlier response (`first_response_date`, from windows'
     phq9_course, when `phq9` has it): "Not yet" beside "first response on 5 Sep" told the
     person and their clinic it had never come.
@@ -300,7 +300,7 @@ def response_status(phq9):
     first = phq9.get("first_response_date")
     if first:
         first = first if isinstance(first, date) else date.fromisoformat(first)
-        return "Not now", f"first reached on {day_text(first, 'date_year')}; {above}"
+        return "No longer", f"first reached on {day_text(first, 'date_year')}; {above}"
     return "Not yet", above
 
 

@@ -727,14 +727,14 @@ def test_a_response_that_came_and_went_is_not_called_not_yet(app, client, patien
     take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(30))  # 8: a response
     take(client, "phq9", [2, 2, 2, 2, 2, 0, 0, 0, 0], day=days_ago(1))  # 10
     page = client.get("/assessments")
-    assert summary_figures(page, "phq9")["Response"] == "Not now"
+    assert summary_figures(page, "phq9")["Response"] == "No longer"
     reached = day_text(TODAY - timedelta(days=30), "date_year")
     assert (
-        f"Not now: first reached on {reached}; latest 10 is more than half the baseline of 18."
+        f"No longer: first reached on {reached}; latest 10 is more than half the baseline of 18."
         in page.text
     )
     card = client.get("/progress").text.split('id="phq9-response"')[1].split("</div>")[0]
-    assert "<dd>Not now</dd>" in card
+    assert "<dd>No longer</dd>" in card
     assert "Not yet" not in card
 
 
