@@ -45,6 +45,7 @@ from .rules import (
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
+    REMISSION_BELOW,
     ROLLING_DAYS,
     response_at_most,
 )
@@ -741,17 +742,16 @@ def session_course(person, sessions=None, points=None):
 def phq9_course(person, first):
     """windows.phq9_summary and windows.phq9_course of the person's PHQ-9s, in one dict, from
     the few scores they turn on: the first, the treatment baseline, the latest and the first
-    response after the baseline."""
+    response and remission after the baseline."""
     scores = summary_scores(person.id, "phq9", first)
     phq9 = windows.phq9_summary(scores, first)
     most = response_at_most(phq9["baseline"])
     if most is not None:
-        base_day = max(day for day, _ in scores if day <= first)
-        found = assessment_data.first_at_most(
-            get_db(), person.id, "phq9", base_day.isoformat(), most
-        )
-        if found is not None:
-            scores = [*scores, *_dated([found])]
+        base_day = max(day for day, _ in scores if day <= first).isoformat()
+        for at_most in (most, REMISSION_BELOW - 1):
+            found = assessment_data.first_at_most(get_db(), person.id, "phq9", base_day, at_most)
+            if found is not None:
+                scores = [*scores, *_dated([found])]
     return {**phq9, **windows.phq9_course(scores, first)}
 
 

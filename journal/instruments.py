@@ -295,7 +295,12 @@ def response_status(phq9):
             f"latest {latest}, below {rules.REMISSION_BELOW}, from a baseline of {base}",
         )
     if phq9["response"]:
-        return "Response", f"latest {latest} is at most half the baseline of {base}"
+        note = f"latest {latest} is at most half the baseline of {base}"
+        remitted = phq9.get("first_remission_date")
+        if remitted:  # a remission that came and went: "Remission: No longer" beside it
+            remitted = remitted if isinstance(remitted, date) else date.fromisoformat(remitted)
+            note += f"; below {rules.REMISSION_BELOW} first on {day_text(remitted, 'date_year')}"
+        return "Response", note
     above = f"latest {latest} is more than half the baseline of {base}"
     first = phq9.get("first_response_date")
     if first:

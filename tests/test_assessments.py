@@ -1030,3 +1030,20 @@ def test_a_check_up_deleted_in_another_tab_says_it_may_have_been_deleted(client,
         assert again.status_code == 404
         assert "This check-up is not in your journal: it may have been deleted." in again.text
         assert '<a href="/assessments"' in again.text and "Go to Check-ups" in again.text
+
+
+def test_a_remission_that_came_and_went_is_not_called_not_yet(app, client, patient):
+    # 18 before the first session, 4 a month later (a remission: below 5), 6 now (a response,
+    # no longer a remission). "Remission: Not yet" told the person it had never come.
+    add_session(app, 1, days_ago(60))
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(61))  # 18: the baseline
+    take(client, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0], day=days_ago(30))  # 4: a remission
+    take(client, "phq9", [2, 2, 1, 1, 0, 0, 0, 0, 0], day=days_ago(1))  # 6
+    page = client.get("/assessments")
+    shown = summary_figures(page, "phq9")
+    assert (shown["Response"], shown["Remission"]) == ("Yes", "No longer")
+    reached = day_text(TODAY - timedelta(days=30), "date_year")
+    assert (
+        f"Response: latest 6 is at most half the baseline of 18; below 5 first on {reached}."
+        in page.text
+    )
