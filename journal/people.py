@@ -4,6 +4,7 @@ log out) are journal/auth.py; a password change (journal/settings/general.py) re
 
 import hashlib
 import secrets
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from flask import (
@@ -117,6 +118,29 @@ def init_app(app):
     """Attach flask-login to the app (journal/access.py keeps therapists out of patients'
     own pages)."""
     login_manager.init_app(app)
+    app.register_error_handler(sqlite3.IntegrityError, account_gone_meanwhile)
+
+
+# What a save answers when the account was deleted (on another device, or in another tab)
+# after the request had read who sent it: nothing was stored.
+ACCOUNT_GONE = "Your account has been deleted, so nothing was saved."
+
+
+def account_gone_meanwhile(error):
+    """A write refused by the database because the signed-in person's `users` row went after
+    their sign-in was read at the start of the request: the account was deleted elsewhere in
+    between (its rows go with it, so an insert naming it fails its foreign key). The person is
+    signed out, as they would have been a moment later, and sent to log in with a calm word,
+    not shown an error page; the transaction was rolled back, so nothing is stored.
+
+    Any other failed constraint is the error it was (a 500, logged)."""
+    user = current_user._get_current_object() if g.get("_login_user") is not None else None
+    if not (user and user.is_authenticated) or users.by_id(get_db(), user.id) is not None:
+        raise error
+    forget_token(user.get_id())
+    logout_user()
+    flash(ACCOUNT_GONE)
+    return unauthorized()
 
 
 # Sign-ins live on the server (the `signins` table, migration m018): the session cookie and

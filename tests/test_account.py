@@ -3,15 +3,25 @@
 import io
 import json
 import re
+import threading
 from datetime import timedelta
 
 import pyotp
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
-from factories import invitation, invite_code, reset_link, share_link, user_id
+from factories import (
+    TODAY,
+    invitation,
+    invite_code,
+    reset_link,
+    share_link,
+    signed_in,
+    signed_in_twice,
+    user_id,
+)
 from test_passkeys import add_passkey
 
-from journal import account, clock, devices
+from journal import account, assessments, checkins, clock, devices, sessions
 from journal.db import get_db
 from journal.passwords import COMMON_MESSAGE, COMMON_PASSWORDS, PASSWORD_MIN, common_passwords
 
@@ -468,6 +478,51 @@ def test_a_deleted_remembered_session_is_not_signed_back_in(app, client, auth):
     assert response.status_code == 200
     assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
     assert client.get("/entries").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("view", "path", "sent", "table"),
+    [
+        (checkins, "/checkin", {"date": TODAY.isoformat(), "mood": "5"}, "checkins"),
+        (
+            sessions,
+            "/sessions/new",
+            {"started_at": f"{TODAY}T10:00", "product": "ketamine", "route": "iv"},
+            "sessions",
+        ),
+        (
+            assessments,
+            "/assessments/gad7",
+            {"date": TODAY.isoformat(), **{f"q{n}": "1" for n in range(1, 8)}},
+            "assessments",
+        ),
+    ],
+)
+def test_a_save_as_the_account_is_deleted_elsewhere_signs_out_and_keeps_nothing(
+    app, monkeypatch, view, path, sent, table
+):
+    """The account is deleted on the phone after the save's request read who sent it, and
+    before it takes the write lock: the save met a missing `users` row and answered 500. Now
+    the person is signed out, as the next request would find them, and told why."""
+    client, phone = signed_in_twice(app)
+    write_transaction = view.write_transaction
+
+    def deleted_on_the_phone_first():
+        other_device = threading.Thread(
+            target=phone.post, args=["/settings/delete"], kwargs={"data": {"password": PASSWORD}}
+        )
+        other_device.start()
+        other_device.join()
+        assert count(app, "users") == 0
+        return write_transaction()
+
+    monkeypatch.setattr(view, "write_transaction", deleted_on_the_phone_first)
+    response = client.post(path, data=sent)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text
+    assert count(app, table) == 0
+    assert not signed_in(client)
 
 
 def test_a_therapist_who_leaves_unlinks_their_patients(app, client, two_people):
