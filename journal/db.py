@@ -42,8 +42,31 @@ def _thread_connection(path):
     if kept is not None and kept[0][0] == os.getpid():
         kept[1].close()
     db = connect(path, serving=True)
+    db.opened_file = file_identity(path)
     _threads.kept = ((os.getpid(), path), db)
     return db
+
+
+def file_identity(path):
+    """Which file `path` names now: its device and inode, or None when it names none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def serves_its_file():
+    """Whether the app's database path still names the file the request's connection opened.
+
+    A database file deleted or moved under a running server stays open, and readable, to the
+    connections that hold it (SQLite keeps the unlinked file's inode): every query still
+    answers, from a file no one will ever back up, and the next worker to start opens a new,
+    empty one. One `os.stat`: cheap enough for /healthz, which a probe asks every few seconds.
+    """
+    db = get_db()
+    opened = getattr(db, "opened_file", None)
+    return opened is not None and file_identity(current_app.config["DATABASE"]) == opened
 
 
 def forget_connections():

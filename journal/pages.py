@@ -13,7 +13,7 @@ from wtforms import Form
 
 from . import crisis, drafts, numbers
 from .data import health
-from .db import get_db
+from .db import get_db, serves_its_file
 from .fields import wants_json
 from .signed_in import signed_in_here
 from .timezones import day_text, parse_day
@@ -227,5 +227,7 @@ def healthz():
     try:
         health.migrated(get_db())
     except sqlite3.Error:
+        return jsonify(status="error"), 503
+    if not serves_its_file():  # deleted or moved under the server, yet still open
         return jsonify(status="error"), 503
     return Response(HEALTHY, mimetype="application/json")

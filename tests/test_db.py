@@ -2,6 +2,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -234,6 +235,23 @@ def test_healthz(client):
 
 def test_healthz_when_database_is_gone(app, client, tmp_path):
     app.config["DATABASE"] = str(tmp_path / "missing-dir" / "x.sqlite3")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error"}
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved", "replaced"])
+def test_healthz_when_the_database_file_goes_under_the_server(app, client, how):
+    """SQLite keeps a deleted or moved file open for the connection that holds it, so the
+    query /healthz asks still answered: ok, from a file the next worker will not find."""
+    assert client.get("/healthz").status_code == 200  # the connection is open and kept
+    database = Path(app.config["DATABASE"])
+    if how == "deleted":
+        database.unlink()
+    else:
+        database.rename(database.with_name("moved.sqlite3"))
+    if how == "replaced":  # another file in its place (say, a restore copied over it)
+        shutil.copy(database.with_name("moved.sqlite3"), database)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error"}
