@@ -22,7 +22,7 @@ from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import account, clock, crisis, devices
+from . import account, clock, crisis, devices, timezones
 from .data import imports as import_data
 from .data import signins, users
 from .db import get_db, write_transaction
@@ -56,7 +56,10 @@ class User(UserMixin):
         self.email = row["email"]
         # Names others see, cleaned again in case they were stored before the name filter.
         self.display_name = shown_name(row["display_name"])
-        self.timezone = row["timezone"]
+        # The zone the person's days follow; `stored_timezone` is theirs as stored, which may
+        # be one this server does not know (then UTC: the settings page asks for another).
+        self.stored_timezone = row["timezone"]
+        self.timezone = timezones.usable(self.stored_timezone)
         self.role = row["role"]
         self.window_days = row.get("window_days", DEFAULT_WINDOW_DAYS)
         self.clinic_phone = row.get("clinic_phone", "")

@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from . import clock
 
@@ -25,6 +25,28 @@ def _choice_set():
 def is_valid(name):
     """True when `name` is a zone offered in `choices()`."""
     return name in _choice_set()
+
+
+# The zone a person's days follow when their stored one is not known here.
+FALLBACK_ZONE = "UTC"
+
+
+@cache
+def known(name):
+    """True when this server's time zone data has the zone `name`. A stored zone may not be:
+    one a newer tzdata removed, or a row written by hand ("Mars/Olympus_Mons")."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):  # ValueError: "../x", "", "a//b"
+        return False
+    return True
+
+
+def usable(name):
+    """The zone a person stored as `name`, or FALLBACK_ZONE when it is not `known` here: the
+    one place a stored zone is read for use, so that such a zone leaves every page working
+    (the settings page asks the person to choose one)."""
+    return name if known(name) else FALLBACK_ZONE
 
 
 def local_today(tz_name, now=None):

@@ -376,6 +376,17 @@ def test_daily_event_in_the_persons_zone(app, client, new_yorker):
     assert daily["DTSTAMP"] and daily["UID"]
 
 
+def test_a_stored_zone_not_known_here_gives_a_feed_in_utc(app, client, patient):
+    """A zone this server's time zone data lacks made the feed a 500, as it did the pages."""
+    set_reminder(client, "07:30")
+    _, _, secret = make_link(client)
+    with app.app_context():
+        get_db()["users"].update(1, {"timezone": "Mars/Olympus_Mons"})
+    [daily] = events(parsed(feed(client, secret)), "Afterglow check-in")
+    start = daily.decoded("DTSTART")
+    assert (start.time(), start.utcoffset()) == (time(7, 30), timedelta(0))
+
+
 def test_changed_reminder_time_and_zone_reach_the_feed(client, new_yorker):
     set_reminder(client, "07:30")
     _, _, secret = make_link(client)

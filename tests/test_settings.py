@@ -2,7 +2,8 @@ import html
 import re
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, error_for
+from factories import TODAY, checkin, session
 
 from journal.db import get_db
 
@@ -78,6 +79,32 @@ def test_a_settings_page_left_open_never_puts_back_what_another_changed(app, cli
     assert client.post("/settings", data=form_fields(third, report_name="")).status_code == 302
     row = user(app)
     assert (row["report_name"], row["timezone"], row["window_days"]) == ("", "Europe/Berlin", 10)
+
+
+def test_a_stored_zone_not_known_here_reads_as_utc_until_one_is_chosen(app, client, patient):
+    """A zone this server's time zone data lacks (removed from a newer tzdata, or written by
+    hand) made every page that reads the person's day a 500. Their days follow UTC meanwhile,
+    and the settings page says so at the field, asking for their zone."""
+    checkin(client, TODAY.isoformat(), 6)
+    session(client, TODAY.isoformat())
+    with app.app_context():
+        get_db()["users"].update(1, {"timezone": "Mars/Olympus_Mons"})
+    for path in ("/checkin", "/entries", "/sessions", "/sessions/new", "/progress",
+                 "/assessments", "/assessments/phq9", "/settings/devices",
+                 "/settings/activity"):  # fmt: skip
+        assert client.get(path).status_code == 200, path
+    page = client.get("/settings")
+    assert page.status_code == 200
+    assert error_for(page, "timezone") == (
+        "Your time zone \u201cMars/Olympus_Mons\u201d is not known here, so your days follow UTC "
+        "for now. Choose your time zone from the list."
+    )
+    assert '<option selected value="UTC">' in page.text
+    assert "Nothing is saved yet" not in page.text  # nothing was sent
+    # UTC as shown, sent: chosen, and saved.
+    assert client.post("/settings", data=form_fields(page)).status_code == 302
+    assert user(app)["timezone"] == "UTC"
+    assert error_for(client.get("/settings"), "timezone") is None
 
 
 def test_settings_sent_without_a_time_zone_keep_the_persons(app, client, patient):

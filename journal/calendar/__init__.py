@@ -44,7 +44,7 @@ from ..data import sessions as session_data
 from ..data import users
 from ..db import get_db
 from ..people import token_hash
-from ..timezones import local_date
+from ..timezones import local_date, usable
 from .ics import SECRET_PATTERN, build_calendar, user_key
 
 bp = Blueprint("calendar", __name__)
@@ -81,12 +81,13 @@ def session_times(user_id):
 @bp.route("/calendar/<secret>.ics")
 def feed(secret):
     owner = feed_owner(secret)
+    zone = usable(owner["timezone"])
     body = build_calendar(
         owner["reminder_time"],
-        owner["timezone"],
+        zone,
         session_times(owner["id"]),
         user_key(owner["id"]),
-        first_day=local_date(owner["created_at"], owner["timezone"]),
+        first_day=local_date(owner["created_at"], zone),
     )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from .. import account, onetime
+from .. import account, onetime, timezones
 from ..data import users
 from ..db import get_db
 from ..fields import (
@@ -246,16 +246,36 @@ def render(settings_form=None, password_form=None, status=200):
             "display_name": current_user.display_name,
         },
     )
+    shown = shown_settings(stored)
+    zone_to_choose = False
+    if not timezones.known(current_user.stored_timezone):
+        # Their days follow UTC meanwhile, which the list shows chosen; the page was shown with
+        # the stored zone, so choosing UTC itself is a change, and is saved.
+        shown["timezone"] = current_user.stored_timezone
+        if settings_form is None:
+            stored.timezone.errors = [unknown_zone(current_user.stored_timezone)]
+            zone_to_choose = True
     settings_form = settings_form or stored
     if not settings_form.loaded_version.data:  # sent back with errors, it keeps its own
-        settings_form.loaded_version.data = answers_version(shown_settings(stored))
+        settings_form.loaded_version.data = answers_version(shown)
     password_form = password_form or PasswordForm(formdata=None)
     return render_template(
         "settings/index.html",
         settings_form=settings_form,
         password_form=password_form,
         report_name_hint=report_name_hint(current_user),
+        # Asked at the field alone: the summary's "Nothing is saved yet" is for a form sent.
+        zone_to_choose=zone_to_choose,
     ), status
+
+
+def unknown_zone(name):
+    """What the time zone field says when the stored zone `name` is one this server's time
+    zone data does not have."""
+    return (
+        f"Your time zone \u201c{name}\u201d is not known here, so your days follow "
+        f"{timezones.FALLBACK_ZONE} for now. Choose your time zone from the list."
+    )
 
 
 def report_name_hint(user):
