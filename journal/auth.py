@@ -486,16 +486,32 @@ def forgot():
     response = make_response(
         render_template("auth/forgot.html", form=None, reset_hours=onetime.RESET_HOURS), 200
     )
-    if row and not row["deactivated_at"]:
-        # The link is made and mailed once the answer has gone, on a thread of its own.
-        # Mailed before it, or on the request's thread after it, the answer (or the next one
-        # on a kept-alive connection) to an address with an account came the mail server's
-        # round trips later than to one without; and made before it, the link's write (a
-        # commit, synced to disk) made that answer a millisecond or more slower, which
-        # told anyone timing a few requests who has an account here.
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: mail.in_background(send_reset_mail, app, row["id"]))
+    # The link is made and mailed once the answer has gone, on a thread of its own. Mailed
+    # before it, or on the request's thread after it, the answer (or the next one on a
+    # kept-alive connection) to an address with an account came the mail server's round
+    # trips later than to one without; and made before it, the link's write (a commit,
+    # synced to disk) made that answer a millisecond or more slower, which told anyone
+    # timing a few requests who has an account here.
+    app = current_app._get_current_object()
+    user_id = row["id"] if row and not row["deactivated_at"] else None
+    response.call_on_close(lambda: mail_reset_if_allowed(app, user_id))
     return response
+
+
+def mail_reset_if_allowed(app, user_id):
+    """Once the answer has gone, on the request's thread: start the reset mail of the active
+    account `user_id` (None for an address with none) unless the hour's mails are made.
+
+    The hour's count is asked for every address alike, one with no account too (for no one:
+    it counts none), so whoever times the next answer on a kept-alive connection sees an
+    account over its limit as an address with no account, and an account under it as before:
+    a thread started. Before, every request for an active account started a thread, which
+    then found the limit reached. `send_reset_mail` checks the limit again, in the write
+    transaction that makes the link: two requests at once are counted there."""
+    with app.app_context():
+        allowed = onetime.may_mail_reset(get_db(), user_id)
+    if user_id is not None and allowed:
+        mail.in_background(send_reset_mail, app, user_id)
 
 
 def send_reset_mail(app, user_id):

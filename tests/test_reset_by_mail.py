@@ -357,6 +357,28 @@ def test_at_most_three_mails_an_hour_then_one_more_after_the_hour(app, mailing, 
     assert client.get(paths[2]).status_code == 404
 
 
+def test_an_address_over_its_hourly_limit_starts_no_mail_thread(app, mailing, pat, monkeypatch):
+    """Every request for an active account's address started a thread, which then found the
+    hour's three mails made and sent nothing: the limit is checked before, after the answer
+    has gone (its time unchanged), for every address alike."""
+    for _ in range(3):
+        ask(app, "pat@example.com")
+    assert len(mailing) == 3
+    started = []
+    in_background = mail.in_background
+    monkeypatch.setattr(
+        mail, "in_background", lambda *args: started.append(args) or in_background(*args)
+    )
+    over = ask(app, "pat@example.com")
+    unknown = ask(app, "nobody@example.com")
+    assert (over.status_code, answer(over)) == (unknown.status_code, answer(unknown))
+    assert ON_ITS_WAY in over.text
+    assert started == [] and len(mailing) == 3
+    clock.set(NOW + timedelta(hours=1))  # the hour is over: the next one is mailed
+    ask(app, "pat@example.com")
+    assert len(started) == 1 and len(mailing) == 4
+
+
 def test_a_mail_server_that_is_down_is_logged_and_the_next_try_works(
     app, mailing, pat, smtp, caplog
 ):
