@@ -626,6 +626,29 @@ def test_a_form_sent_by_staff_without_two_factor_gets_the_apps_page_saying_why(a
     assert sql(app, "select count(*) from caseload_reviews") == [(0,)]
 
 
+def test_a_sign_in_that_never_gave_a_code_does_not_reach_patients_once_it_is_on(app, linked):
+    # A therapist signed in with the password alone (another device, "Keep me signed in": or
+    # whoever else knew the password) waits at the set-up page. Once two-factor was turned on
+    # from the therapist's own phone, that sign-in, which never gave a code, opened the
+    # caseload and every linked patient's journal for 30 days. Turning it on now ends every
+    # other sign-in of staff, and this browser's earlier cookies with them.
+    pat_id, doc = linked
+    other = app.test_client()
+    assert AuthActions(other).login(email="doc@example.com", remember="y").status_code == 302
+    assert other.get("/caseload").location == "/settings/2fa"
+    copied = doc.get_cookie("session").value
+    turn_on(doc)
+    assert doc.get(f"/caseload/{pat_id}").status_code == 200
+    for response in (other.get("/caseload"), other.get(f"/caseload/{pat_id}")):
+        assert response.status_code == 302
+        assert response.location.startswith("/auth/login")
+    copy = app.test_client()
+    copy.set_cookie("session", copied)
+    assert copy.get(f"/caseload/{pat_id}").location.startswith("/auth/login")
+    assert HEALTH not in copy.get(f"/caseload/{pat_id}", follow_redirects=True).text
+    assert signins_of(app, "doc@example.com") == 1
+
+
 def test_a_new_therapist_is_not_pointed_at_an_invite_code_the_set_up_page_lacks(app):
     # Invited and registered under the rule, a therapist lands on the two-factor set-up page,
     # which said "Give your patients the invite code below to link." with no code below.

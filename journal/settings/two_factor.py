@@ -12,6 +12,8 @@ The logic is journal/two_factor.py. Decisions:
 - Turning it on asks for the password too, as adding a passkey does: a session left open must
   not be able to tie the account to someone else's phone (and lock its owner out). Turning it
   off and new recovery codes already ask for a code from the phone set up.
+- Turned on by staff, it ends their every other sign-in (made with the password alone, and
+  kept to settings until now) and renews this one, as a password change does.
 """
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
@@ -21,6 +23,7 @@ from .. import account, two_factor
 from ..db import get_db, write_transaction
 from ..numbers import plural
 from ..passwords import PasswordAgainForm, your_password_field
+from ..people import renew_signin
 
 SETUP_KEY = "two_factor_setup"
 
@@ -121,6 +124,12 @@ def two_factor_page():
         codes = None
         if secret and not on_meanwhile:
             codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
+        if codes is not None and current_user.role in two_factor.STAFF:
+            # Staff's other sign-ins were made with the password alone and kept to their
+            # settings (access.staff_to_two_factor) only while it was off: now on, they would
+            # reach the caseload without ever giving a code. They end, and this browser goes
+            # on under a new sign-in, so a copy of its cookies taken earlier ends too.
+            renew_signin()
     if on_meanwhile:
         return on_already()
     if codes is None:
