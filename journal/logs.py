@@ -28,6 +28,11 @@ SECRET_PATHS = [
     # set the account's password or make an account.
     (re.compile(r"(/auth/+(?:reset|invite)/+)[^/?#\s\"]+"), rf"\g<1>{REDACTED}"),
     (re.compile(r"(/calendar/+)[^/?#\s\"]+?(\.ics)?(?=[/?#\s\"]|$)"), rf"\g<1>{REDACTED}\g<2>"),
+    # Any secret where the patterns above do not look: every one is `token_urlsafe(32)`, 43
+    # characters of its alphabet, and an address that puts a part before it ("/s/./<token>",
+    # which a client that does not tidy dot segments sends, or "/s/s/<token>", a link pasted
+    # twice) kept it whole. Nothing else in a path is a run of 43 such characters.
+    (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"), REDACTED),
 ]
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # Matched only from the start of a run of address characters (the look-behind): a long run

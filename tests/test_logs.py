@@ -116,6 +116,11 @@ def test_request_id_from_the_proxy_is_kept_only_when_it_looks_like_one(
         ("/auth/reset/AbC-_12", "/auth/reset/[redacted]"),
         ("/auth/invite/AbC-_12", "/auth/invite/[redacted]"),
         ("/auth//reset//AbC", "/auth//reset//[redacted]"),
+        # A secret after another part, which the patterns by place missed (kept whole).
+        (f"/s/./{'T' * 43}", "/s/[redacted]/[redacted]"),
+        (f"/s/s/{'T' * 43}/report.pdf", "/s/[redacted]/[redacted]/report.pdf"),
+        (f"/calendar/./{'T' * 42}_.ics", "/calendar/[redacted]/[redacted].ics"),
+        (f"/auth/reset/./{'T' * 43}", "/auth/reset/[redacted]/[redacted]"),
         ("/auth/forgot", "/auth/forgot"),
         ("/sessions/3", "/sessions/3"),
         ("/entries/2026-01-05/edit", "/entries/2026-01-05/edit"),
