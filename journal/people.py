@@ -196,6 +196,10 @@ def end_signin(db, signin_id):
     signins.delete(db, signin_id)
 
 
+# What the idle sign-out keeps private, by role: only a patient has a journal.
+IDLE_KEEPS_PRIVATE = {"patient": "your journal", "therapist": "your caseload"}
+
+
 def counts_as_activity():
     """Whether this request is the person being active (not a static file or the service
     worker's own fetches)."""
@@ -225,9 +229,10 @@ def load_user(token):
     if went_idle or now >= row["expires_at"]:
         end_signin(db, row["signin_id"])
         if went_idle:
+            kept = IDLE_KEEPS_PRIVATE.get(row["role"], "your account")
             flash(
                 f"You were signed out after {plural(idle // 60, 'minute')} without activity, "
-                "to keep your journal private. Log in to carry on."
+                f"to keep {kept} private. Log in to carry on."
             )
         forget_token(token)
         return None

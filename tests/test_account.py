@@ -13,10 +13,12 @@ from factories import (
     TODAY,
     invitation,
     invite_code,
+    make_admin,
     reset_link,
     share_link,
     signed_in,
     signed_in_twice,
+    therapist,
     user_id,
 )
 from test_passkeys import add_passkey
@@ -104,6 +106,23 @@ def test_session_ends_after_idle_minutes(client, patient):
     again = client.get("/entries")
     assert again.status_code == 302
     assert "without activity" not in client.get(again.location).text
+
+
+@pytest.mark.parametrize(
+    ("sign_in", "path", "kept"),
+    [
+        (therapist, "/settings", "your caseload"),
+        (make_admin, "/admin", "your account"),
+    ],
+)
+def test_the_idle_sign_out_names_no_journal_to_who_has_none(app, sign_in, path, kept):
+    """Therapists and admins keep no journal: the message says what it keeps private."""
+    client = sign_in(app)
+    assert client.get(path).status_code == 200
+    move_clock(client, 31)
+    page = client.get(path, follow_redirects=True).text
+    assert f"without activity, to keep {kept} private. Log in to carry on." in page
+    assert "journal" not in page.split("without activity")[1].split("</")[0]
 
 
 PHQ9_ALL_3 = {f"q{n}": "3" for n in range(1, 10)} | {"difficulty": "3"}
