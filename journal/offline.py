@@ -14,6 +14,9 @@ write today's entry. It is queued under that tag like any other and sent only wh
 person is signed in. When the script finds nobody signed in while check-ins wait (the sign-in
 ended while the phone was offline: idle, logged out or password changed elsewhere), it removes
 the note and asks the person to log in; they are sent after that, and never under another.
+The line about check-ins kept on the device is hidden too, shown by the script in the same
+cases (a patient signed in here, or check-ins waiting here): a therapist or an admin reads a
+plain "You're offline" and the crisis resources, which are there for everyone.
 """
 
 import hashlib

@@ -55,9 +55,21 @@ const written = (form) =>
     e.type === "radio" ? e.checked : e.type !== "hidden" && e.type !== "checkbox" && e.value?.trim(),
   );
 
+// The line about check-ins kept on this device, only for someone who writes them: a patient
+// signed in here, or check-ins waiting here. The page is the same for everyone (rendered as
+// for a visitor and kept by the service worker), so the server cannot tell; a therapist's
+// or an admin's pages leave no note (signed-in.js), and they keep the plain line.
+async function showWritersLead(offlinePage) {
+  const writes = signedIn.get() !== null || (await checkinQueue.all()).length > 0;
+  for (const lead of offlinePage.querySelectorAll("[data-offline-lead]")) {
+    lead.hidden = (lead.dataset.offlineLead === "writer") !== writes;
+  }
+}
+
 export function startOfflinePage() {
   const offlinePage = document.querySelector("[data-offline-page]");
   if (!offlinePage) return;
+  showWritersLead(offlinePage);
   const reload = offlinePage.querySelector("[data-reload]");
   if (reload) {
     reload.hidden = false;

@@ -27,6 +27,7 @@ from test_browser import (
     register,
     serious_violations,
     sideways_overflow,
+    sign_up,
     tap_scale,
     wait_in_page,
 )
@@ -715,6 +716,29 @@ def test_app_opened_with_no_connection_still_takes_todays_check_in(page, context
     assert stored_checkins(live_server, email) == [
         (browser_today(page), 2, "Written with no signal")
     ]
+
+
+@pytest.mark.parametrize("therapist", [False, True], ids=["patient", "therapist"])
+def test_the_offline_page_speaks_of_check_ins_only_to_who_writes_them(page, context, therapist):
+    """The page is the same for everyone (kept by the service worker, rendered as for a
+    visitor): its script tells a therapist nothing of check-ins; help is there for all."""
+    sign_up(page, therapist=therapist)
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/settings")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    about_check_ins = page.get_by_text("Check-ins you save on the check-in page")
+    plain = page.get_by_text("You're offline. The app opens again when you're back online.")
+    if therapist:
+        expect(about_check_ins).to_be_hidden()
+        expect(plain).to_be_visible()
+        expect(offline_form(page)).to_be_hidden()
+    else:
+        expect(about_check_ins).to_be_visible()
+        expect(plain).to_be_hidden()
+        expect(offline_form(page)).to_be_visible()
+    expect(page.get_by_role("heading", name="Get help now")).to_be_visible()
+    expect(page.get_by_role("link", name="Call 988")).to_be_visible()
 
 
 def test_try_again_never_drops_a_check_in_written_on_the_offline_page(page, context, live_server):
