@@ -166,7 +166,8 @@ def patient_row(patient, linked_at, reviewed_at=None):
         day, total = phq9
         latest_phq9 = {
             "day": day,
-            "when": card_day(day, today),
+            # Any age: "5 Dec" in the patient's current year, "5 Dec 2025" before it.
+            "when": timezones.day_text_near(day, today),
             "total": total,
             "band": instruments.band("phq9", total),
         }
@@ -179,12 +180,6 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "days_since_session": figures.days_since(lived, last_session),
         **review(today, points, first, flags, lived),
     }
-
-
-def card_day(day, today):
-    """A day on a card: "5 Dec" in the patient's current year, "5 Dec 2025" before it. The
-    latest PHQ-9 can be any age: one taken a year ago read as this week's ("5 Dec")."""
-    return day_text(day, "date" if day.year == today.year else "date_year")
 
 
 def reviewed_text(reviewed_at, zone):

@@ -1116,6 +1116,9 @@ def view_context(person, args, shared=False):
     # a move west).
     if phq9["latest"] is not None:
         phq9["latest_item9"] = latest_item9(person.id, "phq9", date.max)
+        # The day it was taken, as the caseload's card gives it ("5 Dec", "5 Dec 2025").
+        taken = max(day for day, total in data["phq9"] if total is not None)
+        phq9["latest_when"] = timezones.day_text_near(taken, data["today"])
     # The lift is mood's, over all the sessions (its card's sentence) and the range's (its
     # chart and table), read once for both.
     latest = mood["points"][-1][0] if mood["points"] else None  # oldest first, every day

@@ -102,3 +102,14 @@ DAY_FORMATS = {
 def day_text(day, length="weekday"):
     """`day` (a date) as the pages show it, at `length` (a key of DAY_FORMATS)."""
     return day.strftime(DAY_FORMATS[length])
+
+
+# A length without the year, and the same with it.
+WITH_YEAR = {"weekday": "weekday_year", "short": "short_year", "date": "date_year"}
+
+
+def day_text_near(day, today, length="date"):
+    """`day` at `length` (one of WITH_YEAR's keys), with its year when that is not `today`'s:
+    "5 Dec" in the current year, "5 Dec 2025" in another. A day of another year read without
+    it ("5 Dec", a year ago) reads as this week's."""
+    return day_text(day, length if day.year == today.year else WITH_YEAR[length])

@@ -15,6 +15,7 @@ from matplotlib.text import Text
 from journal import charts, figures, joined, windows
 from journal.db import get_db
 from journal.figures import describe_timeline, heatmap, timeline_data
+from journal.timezones import day_text
 
 SESSION_DAY = TODAY - timedelta(days=10)
 
@@ -178,6 +179,21 @@ def test_the_latest_phq9s_safety_item_shows_on_its_card_as_in_the_report(client,
     hint = re.search(r"<dt>Latest PHQ-9</dt><dd>2</dd>\s*<dd class=\"hint\">([^\n]*)</dd>",
                      client.get("/progress").text).group(1)  # fmt: skip
     assert hint == "Minimal"  # the latest's own answer, not an earlier one's
+
+
+def test_the_latest_phq9_card_says_the_day_it_was_taken(app, client, patient):
+    """The card gave a score with no day: one taken a year ago read as this week's. Its day
+    is written as the caseload's card writes it, with the year only in another year."""
+    _, token = share_link(client)
+    assert "Taken on" not in client.get("/progress").text  # none yet
+    long_ago = TODAY - timedelta(days=400)
+    factories.add_assessment(app, "phq9", long_ago.isoformat(), 12)
+    taken = re.compile(r'<dt>Latest PHQ-9</dt>.*?<dd class="hint">Taken on ([^<]+)</dd>', re.S)
+    for path in ("/progress", f"/s/{token}"):
+        assert taken.search(client.get(path).text).group(1) == day_text(long_ago, "date_year")
+    factories.add_assessment(app, "phq9", TODAY.isoformat(), 6)
+    for path in ("/progress", f"/s/{token}"):
+        assert taken.search(client.get(path).text).group(1) == day_text(TODAY, "date")
 
 
 def test_the_safety_item_shown_is_the_latest_phq9s_even_one_dated_after_a_move_west(client, auth):
