@@ -80,7 +80,7 @@ from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .rules import FLAG_DAYS, RECENT_DAYS, SILENT_DAYS
 from .therapist_link import format_code, invite_code, link_of, linked_patients
-from .timezones import day_text, local_date
+from .timezones import local_date
 
 bp = Blueprint("caseload", __name__)
 
@@ -108,7 +108,8 @@ def review(today, points, first_session, flags, lived=None):
     if flags:
         latest = flags[-1]
         latest_flag = date.fromisoformat(latest["day"])
-        text = f"Flagged {day_text(latest_flag, 'date')}: {'; '.join(latest['reasons'])}"
+        when = timezones.day_text_near(latest_flag, today)
+        text = f"Flagged {when}: {'; '.join(latest['reasons'])}"
         if len(flags) > 1:
             earlier = len(flags) - 1
             text += f" (and {plural(earlier, 'earlier flagged day')} in the last {FLAG_DAYS} days)"
@@ -198,7 +199,7 @@ def notice_text(notice, zone, named_alike=()):
     in `named_alike` (two patients of the caseload, or two who left, go by it) comes with the
     patient's email, as their card showed it: of two "Alex"s who left, the therapist must
     know which one had flags they had not reviewed."""
-    day = day_text(local_date(notice["at"], zone), "date")
+    day = timezones.day_text_near(local_date(notice["at"], zone), timezones.local_today(zone))
     if notice["kind"] == "deleted":
         return f"A linked patient deleted their account on {day}."
     name = notice["name"]
@@ -307,6 +308,8 @@ def patient(patient_id):
         link=link,
         local_date=local_date,
         local_time=timezones.local_time,
+        # The therapist's today: a day of another year is written with its year.
+        viewer_today=timezones.local_today(current_user.timezone),
         reviewed_at=reviewed_at,
         since=reviews.since_review(person, reviewed_at, link["linked_at"], context["scores"]),
         form=ReviewForm(formdata=None, data={"shown_at": clock.utcnow_iso()}),

@@ -16,7 +16,7 @@ from .data import health
 from .db import get_db, serves_its_file
 from .fields import wants_json
 from .signed_in import signed_in_here
-from .timezones import day_text, parse_day
+from .timezones import day_text, day_text_near, parse_day
 from .urls import home_url
 
 bp = Blueprint("pages", __name__)
@@ -51,6 +51,8 @@ def init_app(app):
     )
 
     app.add_template_filter(day_text)  # {{ day | day_text("short") }}: timezones.DAY_FORMATS
+    # {{ day | day_text_near(today) }}: "7 Dec", or "7 Dec 2025" in another year than today's.
+    app.add_template_filter(day_text_near)
 
     @app.template_filter("day_label")
     def day_label(text):

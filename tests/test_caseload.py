@@ -682,7 +682,7 @@ def test_attention_first_with_reasons_in_order(app):
     assert "Needs attention (5)" in attention
 
     def flagged(days):
-        return f"Flagged {TODAY - timedelta(days=days):%-d %b}"
+        return f"Flagged {timezones.day_text_near(TODAY - timedelta(days=days), TODAY)}"
 
     assert f"<li>{flagged(1)}: mood 1 of 10</li>" in rows["Fran Flagged"]
     assert f"<li>{flagged(10)}: mood 2 of 10</li>" in rows["Olga Oldflag"]
@@ -709,7 +709,8 @@ def test_flags_count_for_14_days(app, days, flagged):
     checkin(pat, ago(0), 6)
     phq9(pat, ago(days), [0, 0, 0, 0, 0, 0, 0, 0, 1])
     row = cards(doc.get("/caseload").text)["Pat"]
-    reason = f"Flagged {TODAY - timedelta(days=days):%-d %b}: PHQ-9 item 9 answered 1 of 3"
+    when = timezones.day_text_near(TODAY - timedelta(days=days), TODAY)
+    reason = f"Flagged {when}: PHQ-9 item 9 answered 1 of 3"
     assert (reason in row) is flagged
     assert ("Needs attention" in row) is flagged
 

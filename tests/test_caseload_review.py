@@ -3,7 +3,7 @@ the history newest first and paginated, the PDF, notices of patients who left, a
 invite code folding away."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from conftest import (
@@ -34,7 +34,7 @@ from factories import (
 from test_caseload import ago, cards
 from test_erasure import found
 
-from journal import clock
+from journal import clock, timezones
 from journal.db import get_db
 
 
@@ -172,7 +172,7 @@ def test_new_scores_with_their_change(linked):
     take(pat, "phq9", ago(0), [1, 1, 1, 1, 1, 1, 1, 1, 0])  # 8: down 8 from 16
     take(pat, "gad7", ago(0), [1, 1, 1, 1, 1, 1, 1])  # 7 again
     part = since(doc.get(f"/caseload/{pid}").text)
-    old = (TODAY - timedelta(days=20)).strftime("%-d %b")
+    old = timezones.day_text_near(TODAY - timedelta(days=20), TODAY)
     assert f"<span>PHQ-9 8 (mild), down 8 from 16 on {old}</span>" in part
     assert f"<span>GAD-7 7 (mild), no change from 7 on {old}</span>" in part
     assert "PHQ-9 16" not in part  # reviewed already
@@ -732,6 +732,34 @@ def test_a_patient_who_links_again_leaves_no_notice_that_they_left(app, linked):
     pat.post("/settings/therapist/unlink")
     expected = f"Robin unlinked on {TODAY:%-d %b} and had flags you had not reviewed."
     assert notice_list(doc.get("/caseload").text) == [expected]
+
+
+def test_days_of_another_year_say_their_year_on_the_caseload(app):
+    """On 3 January, "after linking on 27 Dec", "Flagged 30 Dec" and "from 14 on 28 Dec" read
+    as days still to come this year: a day of another year is written with its year, as
+    the PHQ-9 card's is."""
+    app.config["IDLE_MINUTES"] = 0
+    new_year = datetime.combine(date(TODAY.year + 1, 1, 3), time(12), UTC)
+    clock.set(new_year - timedelta(days=7))  # 27 Dec
+    doc = therapist(app)
+    pat = person(app, "pat@example.com", display_name="Robin")
+    sam = person(app, "sam@example.com", display_name="Sam")
+    for one in (pat, sam):
+        assert link(one, invite_code(doc)).status_code == 302
+    clock.set(new_year - timedelta(days=3))  # 31 Dec
+    assert sam.post("/settings/therapist/unlink").status_code == 302
+    clock.set(new_year)
+    checkin(pat, f"{TODAY.year}-12-30", 1)
+    take(pat, "phq9", f"{TODAY.year}-12-28", [2, 2, 2, 2, 2, 2, 1, 1, 0])  # 14
+    take(pat, "phq9", f"{TODAY.year + 1}-01-02", [1, 1, 1, 1, 1, 1, 1, 1, 0])  # 8
+    year = TODAY.year
+    caseload = doc.get("/caseload").text
+    assert f"Flagged 30 Dec {year}: mood 1 of 10" in cards(caseload)["Robin"]
+    assert notice_list(caseload) == [f"Sam unlinked on 31 Dec {year}."]
+    part = since(doc.get(f"/caseload/{user_id(app, 'pat@example.com')}").text)
+    assert f"after linking on 27 Dec {year} at 12:00" in part
+    assert f"PHQ-9 8 (mild), down 6 from 14 on 28 Dec {year}</span>" in part
+    assert "from 14 on 28 Dec</span>" not in part
 
 
 def test_a_notice_is_dated_in_the_therapists_time_zone(app):
