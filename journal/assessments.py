@@ -51,7 +51,7 @@ from .access import owned_or_404
 from .data import assessments as assessment_data
 from .db import get_db, page_of, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
-from .signed_in import today
+from .signed_in import their_day, today
 from .timezones import day_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -277,7 +277,7 @@ def take(kind):
         if saved:
             if instruments.needs_crisis_resources(kind, answers):
                 crisis.flag("assessment", assessment_id)
-            flash(f"Saved your {instrument.title} for {day_text(day)}.")
+            flash(f"Saved your {instrument.title} for {their_day(day)}.")
             drafts.stored()
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:

@@ -96,7 +96,7 @@ from .fields import (
     with_version,
 )
 from .joined import joined_day
-from .signed_in import queue_owner, today
+from .signed_in import queue_owner, their_day, today
 from .tags import TAGS_MAX, parse_tags, tag_key
 from .timezones import day_text
 
@@ -296,7 +296,7 @@ def announce(day, values, verb):
         crisis.flag("checkin", day.isoformat())
     else:
         crisis.forget("checkin", day.isoformat())
-    flash(f"{verb} your check-in for {day_text(day)}.")
+    flash(f"{verb} your check-in for {their_day(day)}.")
 
 
 def after_save(day, values, verb):
@@ -451,19 +451,19 @@ def answer_sent(day, status, verb=None, values=None, live=True):
         crisis.flag("checkin", day.isoformat())
     if status == "kept-newer" and verb == SELF_HARM_ADDED:
         flash(
-            f"A newer check-in for {day_text(day)} was already saved, so it was kept; your "
+            f"A newer check-in for {their_day(day)} was already saved, so it was kept; your "
             "answer about thoughts of harming yourself was added to it."
         )
     elif status == "kept-newer" and verb == SENT_BEFORE:
         # Whether its self-harm answer was added then is not kept: true either way.
         flash(
-            f"This check-in was sent before, and a newer one for {day_text(day)} was already "
+            f"This check-in was sent before, and a newer one for {their_day(day)} was already "
             "saved: that one was kept."
         )
     elif status == "kept-newer":
-        flash(f"A newer check-in for {day_text(day)} was already saved; it was kept as it is.")
+        flash(f"A newer check-in for {their_day(day)} was already saved; it was kept as it is.")
     else:
-        flash(f"Your check-in for {day_text(day)} was already saved.")
+        flash(f"Your check-in for {their_day(day)} was already saved.")
         drafts.stored()
     return redirect(url_for("checkins.entry", day=day.isoformat()))
 
@@ -546,12 +546,12 @@ def changed_elsewhere_note(day, existing, given):
     """What the person is told when the day of the form they sent was saved elsewhere."""
     if existing is None:
         return (
-            f"Your check-in for {day_text(day)} was deleted after you opened this form, so "
+            f"Your check-in for {their_day(day)} was deleted after you opened this form, so "
             "nothing was saved yet. Your answers are below: save to keep them."
         )
     kept = ", with what you changed on top" if given else ""
     return (
-        f"Your check-in for {day_text(day)} was saved elsewhere (another tab or device) after "
+        f"Your check-in for {their_day(day)} was saved elsewhere (another tab or device) after "
         f"you opened this form, so nothing was saved yet. This is that day as it is saved "
         f"now{kept}. Check it, then save."
     )
@@ -563,7 +563,7 @@ def day_changed_note(day, existing, given):
     kept = ", with what you changed" if given else ""
     return (
         f"You changed the date, so nothing was saved yet. This is now the form for "
-        f"{day_text(day)}: {shown}{kept}. Check it, then save."
+        f"{their_day(day)}: {shown}{kept}. Check it, then save."
     )
 
 
@@ -658,9 +658,11 @@ def render_form(form, tracked, status=None, **context):
 @login_required
 def entries():
     listed = owned_page("checkins", order_by=checkin_data.NEWEST_FIRST)
-    missed = missed_days(today()) if listed.page == 1 else []
+    local_today = today()
+    missed = missed_days(local_today) if listed.page == 1 else []
     return render_template(
         "checkins/list.html",
+        today=local_today,
         rows=listed.rows,
         page=listed.page,
         pages=listed.pages,

@@ -1,4 +1,5 @@
-"""What the pages need to know about the signed-in person, shared by views: their today, the
+"""What the pages need to know about the signed-in person, shared by views: their today (and
+how a day is written for them), the
 tag their device keeps with queued check-ins, and what the layout hands the script of them
 (`signed_in_here`, a template global: journal/pages.py). Not a view: no routes."""
 
@@ -18,6 +19,12 @@ SESSION_ONLY_MINUTES = 12 * 60
 def today():
     """Today in the signed-in person's time zone."""
     return timezones.local_today(current_user.timezone)
+
+
+def their_day(day, length="weekday"):
+    """`day` as the signed-in person reads it, at `length`, with its year when that is not
+    their today's (timezones.day_text_near): "Monday 28 December 2026" on 3 January."""
+    return timezones.day_text_near(day, today(), length)
 
 
 def queue_owner():

@@ -69,10 +69,13 @@ export function askToLogIn(text, waiting) {
   statusLine().append(`You're signed out. `, link, ` to send ${them}.`);
 }
 
+// "Mon 7 Dec", with the year when it is not this one ("Mon 28 Dec 2026"), as the server
+// writes a day (timezones.day_text_near).
 export function dayLabel(day) {
   const date = new Date(`${day}T12:00:00`);
   if (Number.isNaN(date.getTime())) return day;
-  return date.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  const label = date.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  return date.getFullYear() === new Date().getFullYear() ? label : `${label} ${date.getFullYear()}`;
 }
 
 const plural = (n, one, many) => (n === 1 ? one : many.replace("#", n));

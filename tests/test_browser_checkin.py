@@ -24,6 +24,8 @@ from test_browser import (
     wait_in_page,
 )
 
+from journal.timezones import day_text, day_text_near
+
 pytestmark = pytest.mark.browser
 
 COLUMNS = ("mood", "sleep_hours", "tags", "reflection", "private", "self_harm")
@@ -91,7 +93,8 @@ def change_the_date_of_todays_form(page, live_server):
 def test_changing_the_date_opens_that_day_and_never_copies_today(page, live_server):
     """The issue's steps: today in full, Check in again, only the date changed, a mood."""
     email, today, today_before, earlier = change_the_date_of_todays_form(page, live_server)
-    expect(page.locator("h1")).to_have_text(f"How was {date.fromisoformat(earlier):%A %-d %B}?")
+    said = day_text_near(date.fromisoformat(earlier), date.fromisoformat(today), "weekday")
+    expect(page.locator("h1")).to_have_text(f"How was {said}?")
     expect(page).to_have_url(re.compile(rf"/checkin\?date={earlier}$"))
     # The mood question asks about that day, not about today.
     expect(page.locator("fieldset#mood > legend")).to_have_text("Mood that day")
@@ -137,6 +140,18 @@ def test_changing_the_date_shows_the_words_that_day_had_saved_beside_the_typed_o
     expect(replaced.locator("dd")).to_have_text([TODAYS_WORDS])
     expect(page.locator("fieldset#mood > legend")).to_have_text("Mood today")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(typed)
+
+
+def test_a_day_of_another_year_is_told_with_its_year(page):
+    """The form turned to a day of last year said "This is now the form for Mon 28 Dec", as
+    if it were a day still to come: the script writes the year, as the page's heading does."""
+    sign_up(page)
+    last_year = date(date.fromisoformat(form_today(page)).year - 1, 12, 28)
+    page.get_by_label("Date", exact=True).fill(last_year.isoformat())
+    expect(page.locator("#queue-status")).to_contain_text(
+        f"This is now the form for {day_text(last_year, 'short_year')}: an empty check-in."
+    )
+    expect(page.locator("h1")).to_have_text(f"How was {day_text(last_year, 'weekday_year')}?")
 
 
 def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(

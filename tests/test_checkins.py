@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import error_for, make_app
-from factories import TODAY, checkin
+from factories import TODAY, checkin, take
 
 from journal import clock
 from journal.checkins import days_without, parse_tags
 from journal.db import get_db
-from journal.timezones import local_today
+from journal.timezones import day_text, day_text_near, local_today
 
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
 
@@ -656,9 +656,30 @@ def test_checkin_for_an_empty_past_day_shows_an_empty_form(app, client, patient)
     assert "mood" not in shown and "self_harm" not in shown and "private" not in shown
     assert (shown["sleep_hours"], shown["tags"], shown["reflection"]) == ("", "", "")
     day = date.fromisoformat(TWO_DAYS_AGO)
-    assert f"How was {day:%A %-d %B}?" in response.text
+    assert f"How was {day_text_near(day, TODAY, 'weekday')}?" in response.text
     assert 'id="day-note" hidden' in response.text
     assert "Save check-in" in response.text
+
+
+def test_a_day_of_another_year_is_written_with_its_year(app, client, patient):
+    """On 3 January, "How was Monday 28 December?", "Saved your check-in for ..." and the
+    days to add read as days still to come: a day of another year says its year."""
+    app.config["IDLE_MINUTES"] = 0  # the clock moves on by weeks
+    clock.set(datetime(TODAY.year + 1, 1, 3, 12, tzinfo=UTC))
+    last_year = date(TODAY.year, 12, 28)
+    said = day_text(last_year, "weekday_year")  # Monday 28 December 2026
+    assert f"How was {said}?" in client.get(f"/checkin?date={last_year}").text
+    saved = post(client, date=last_year.isoformat(), mood="6")
+    assert f"Saved your check-in for {said}." in client.get(saved.location).text
+    entries = client.get("/entries").text
+    assert f"a check-in for {day_text(date(TODAY.year, 12, 31), 'weekday_year')}</span>" in entries
+    assert (
+        f'<time datetime="{TODAY.year}-12-30">{day_text(date(TODAY.year, 12, 30), "short_year")}'
+        in entries
+    )
+    assert f"a check-in for {day_text(date(TODAY.year + 1, 1, 2), 'weekday')}</span>" in entries
+    taken = take(client, "phq9", last_year.isoformat(), [1] * 9)
+    assert f"Saved your PHQ-9 for {said}." in client.get(taken.location).text
 
 
 def test_checkin_for_a_saved_day_shows_its_answers(client, patient):
@@ -1004,7 +1025,7 @@ def test_the_mood_question_names_the_day_it_asks_about(client, patient):
     assert mood_question(refused) == "Mood that day"
     assert '<a href="#mood">Mood that day</a>' in refused.text
     day = date.fromisoformat(TWO_DAYS_AGO)
-    assert f"How was {day:%A %-d %B}?" in refused.text
+    assert f"How was {day_text_near(day, TODAY, 'weekday')}?" in refused.text
     assert form_fields(refused)["tags"] == "walk"
     refused_today = client.post("/checkin", data={"date": TODAY.isoformat()})
     assert mood_question(refused_today) == "Mood today"
