@@ -62,7 +62,7 @@ from .fields import (
     request_key_field,
 )
 from .people import token_hash
-from .reports.content import default_range
+from .reports.content import DEFAULT_DAYS, default_range
 from .reports.pdf import pdf_response
 from .timezones import local_time
 from .urls import public_url
@@ -304,6 +304,9 @@ def view(token):
         token=token,
         # The visitor's time zone is unknown: the patient's date, without a time, is enough.
         expires=local_time(link["expires_at"], patient.timezone, "full_date_year"),
+        # The report's range (the last DEFAULT_DAYS days), not the page's: said beside it.
+        report_days=DEFAULT_DAYS,
+        report_range=default_range(patient),
         **context,
     )
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from journal import clock, share
 from journal.db import get_db
+from journal.timezones import day_text
 
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -131,6 +132,21 @@ def test_the_share_page_says_what_the_links_report_holds(client, patient):
     pdf = client.get(f"/s/{token}/report.pdf")
     text = pdf_text(pdf.data)
     assert "56 mg" in text and "128/82" in text
+
+
+def test_the_link_page_says_which_days_its_report_covers(client, patient):
+    """The page's own range can be a month or a year; its report is always the last 90 days,
+    and said nothing of it. It says so beside the link, as the report words its range."""
+    _, token = share_link(client)
+    start, end = day_text(TODAY - timedelta(days=89), "date_year"), day_text(TODAY, "date_year")
+    page = client.get(f"/s/{token}?days=30").text
+    link = re.search(
+        r'<a [^>]*href="/s/[^"]+/report\.pdf"[^>]*>([^<]+)</a>\s*(<span[^>]*>[^<]+)', page
+    )
+    assert link.group(1) == "Download the report (PDF)"
+    assert 'aria-describedby="report-range"' in link.group(0)
+    assert link.group(2).endswith(f">The last 90 days, {start} to {end}.")
+    assert f"{start} to {end} (90 days)" in pdf_text(client.get(f"/s/{token}/report.pdf").data)
 
 
 def test_tokens_are_long_and_different(app, client, patient):
