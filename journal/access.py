@@ -366,10 +366,19 @@ def shared_reflections(user_id, start=None, end=None):
     return sorted(items, key=lambda item: item["day"])
 
 
-def flagged_days(user_id, start=None, end=None, with_kinds=False):
+# The ranks of flagged_days' reasons, most serious first: 0 thoughts of self-harm on a
+# check-in, 1 PHQ-9 item 9 above 0, 2 a crisis mood on a check-in, 3 one as a session's
+# latest rating. Those up to SELF_HARM_RANK are self-harm answers.
+SELF_HARM_RANK = 1
+
+
+def flagged_days(user_id, start=None, end=None, with_kinds=False, with_self_harm=False):
     """Days that call for a therapist's attention, oldest first: [{"day", "reasons"}], and
     with `with_kinds` the kinds of entry that flag each day ("kinds": a set of "checkin",
-    "phq9", "session"; journal/reviews.py asks whether what was saved since a review did).
+    "phq9", "session"; journal/reviews.py asks whether what was saved since a review did),
+    with `with_self_harm` whether the day has a self-harm answer ("self_harm": thoughts of
+    self-harm on a check-in or PHQ-9 item 9 above 0, not only a low mood; the report's first
+    page lists those days first).
 
     The one place that decides it (the caseload, share links and the PDF all ask here). A
     day is flagged by a check-in reporting thoughts of self-harm, a PHQ-9 whose item 9
@@ -405,6 +414,8 @@ def flagged_days(user_id, start=None, end=None, with_kinds=False):
         flag = {"day": day, "reasons": said}
         if with_kinds:
             flag["kinds"] = {kind for _, _, kind in reasons}
+        if with_self_harm:
+            flag["self_harm"] = reasons[0][0][0] <= SELF_HARM_RANK
         found.append(flag)
     return found
 

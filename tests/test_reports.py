@@ -740,6 +740,32 @@ def test_one_earlier_flagged_day_is_counted_in_the_singular(app, client, patient
     assert "The 1 earlier flagged day is under Flagged days." in first
 
 
+def test_page_1_lists_self_harm_answers_before_the_latest_low_moods(app, client, patient):
+    """Page 1 listed the latest flagged days: a PHQ-9 item 9 answer or thoughts of self-harm
+    weeks ago sat among "the 20 earlier flagged days". The days with a self-harm answer come
+    first, then the latest, and the count line says "other", not "earlier"."""
+    for offset in range(1, 21):
+        checkin_on(app, offset, 1)  # 20 days of a crisis mood alone, the latest
+    phq9_day, self_harm_day = TODAY - timedelta(days=60), TODAY - timedelta(days=45)
+    add(app, "assessments", kind="phq9", day=phq9_day.isoformat(), answers="[]", total=5,
+        item9=1)  # fmt: skip
+    add(app, "checkins", day=self_harm_day.isoformat(), mood=6, self_harm=1)
+    first = first_page(client)
+    assert "22 days flagged in this range." in first
+    flags = first[first.index("Safety flags") :]
+    assert f"{day_text(phq9_day, 'date_year')} PHQ-9 item 9 answered 1 of 3" in flags
+    assert f"{day_text(self_harm_day, 'date_year')} thoughts of self-harm reported" in flags
+    dates = re.findall(r"\d{1,2} \w{3} \d{4}", flags)
+    moods = [n for n in range(1, 21) if day_text(TODAY - timedelta(days=n), "date_year") in dates]
+    assert moods and moods == list(range(1, len(moods) + 1))  # then the latest
+    other = 20 - len(moods)
+    assert (
+        "Listed here: days with thoughts of self-harm or PHQ-9 item 9 above 0 first, then the "
+        f"latest. The {other} other flagged days are in the full report."
+    ) in first
+    assert "earlier flagged day" not in first
+
+
 # Bounds: a report's range and what it prints of each text ------------------------------
 
 LARGEST_TEXT = 20_000  # a reflection's limit (journal/fields.py)

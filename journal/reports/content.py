@@ -177,7 +177,7 @@ def report_data(person, start, end):
         "lift": lift,
         # Privacy: flagged days and shared words come from `access` alone (its filter of
         # what a therapist or a link may see), never from the person's own rows.
-        "flags": access.flagged_days(person.id, start, end),
+        "flags": access.flagged_days(person.id, start, end, with_self_harm=True),
         "reflections": access.shared_reflections(person.id, start, end),
         "charts": {
             "mood-timeline": (timeline, figures.describe_timeline(timeline)),

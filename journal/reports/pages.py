@@ -4,9 +4,9 @@
 `content.SECTIONS`, drawn with the building blocks of `layout.ReportDocument`.
 
 - Page 1 is a one-minute summary for the care team: figure boxes, treatment, mood and
-  check-ups (with the lift, the floor's trend and the PHQ-9's change), safety flags (the
-  latest FIRST_PAGE_FLAGS of them, fewer when the page has no room for them all) and what the
-  report holds.
+  check-ups (with the lift, the floor's trend and the PHQ-9's change), safety flags
+  (FIRST_PAGE_FLAGS of them, the days with a self-harm answer first, then the latest; fewer
+  when the page has no room for them all) and what the report holds.
 - The sessions table keeps its seven columns at 8 pt; each session's blood pressure before and
   after, day-1 change and lift are a second line under it (ten columns on Letter or A4 would
   wrap every cell to three lines, or need smaller type). The lift reads "9 days", "12+ days
@@ -63,7 +63,8 @@ FOOTER = "Self-reported in a personal journal; not a clinical measurement."
 NO_DATA = "No check-ins, sessions or check-ups were recorded in this range."
 # The most of one reflection or prompt answer a report prints (README, "Bounds").
 TEXT_MAX = 3_000
-# Page 1 lists the latest flagged days, up to this many, when the Flagged days section is on.
+# Page 1 lists up to this many flagged days (first_page_flags: self-harm answers first, then
+# the latest).
 FIRST_PAGE_FLAGS = 6
 # Space (mm) above page 1's last line, what the report holds.
 CONTENTS_GAP = 2
@@ -350,33 +351,56 @@ def _first_page(pdf, data, span, sections):
             style="B",
             colour=ALERT,
         )
-        # Page 1 stays one page: the latest few, however many there are, fewer when the rows
-        # above took the room (always the latest one), and the notes that end the page.
-        shown = [
-            (day_text(_iso_day(f["day"]), "date_year"), "; ".join(f["reasons"]))
-            for f in flags[-FIRST_PAGE_FLAGS:]
-        ]
+        # Page 1 stays one page: a few days, however many there are, fewer when the rows
+        # above took the room (always one), and the notes that end the page. The days that
+        # call for help most come first (first_page_flags), shown oldest first.
+        picked = first_page_flags(flags)[:FIRST_PAGE_FLAGS]
         where = "under Flagged days" if "flags" in sections else "in the full report"
 
-        def earlier_note(count):
+        def rows_of(chosen):
+            return [
+                (day_text(_iso_day(f["day"]), "date_year"), "; ".join(f["reasons"]))
+                for f in sorted(chosen, key=lambda f: f["day"])
+            ]
+
+        def rest_notes(chosen):
+            """What is said of the days not shown: how many, where, and, when some of them
+            are later than one shown, which were chosen."""
+            count = len(flags) - len(chosen)
+            if not count:
+                return []
             verb = "is" if count == 1 else "are"
-            return f"The {plural(count, 'earlier flagged day')} {verb} {where}.", 9
+            days = {f["day"] for f in chosen}
+            if all(f["day"] < min(days) for f in flags if f["day"] not in days):
+                return [(f"The {plural(count, 'earlier flagged day')} {verb} {where}.", 9)]
+            listed = (
+                "Listed here: days with thoughts of self-harm or PHQ-9 item 9 above 0 first, "
+                "then the latest."
+            )
+            return [(f"{listed} The {plural(count, 'other flagged day')} {verb} {where}.", 9)]
 
-        def fits(rows):
-            earlier = len(flags) - len(rows)
-            notes = [rule, contents] + ([earlier_note(earlier)] if earlier else [])
+        def fits(chosen):
+            notes = [rule, contents, *rest_notes(chosen)]
             tail = sum(pdf.para_height(text, size) for text, size in notes) + CONTENTS_GAP
-            return pdf.pairs_height(rows, 30) + tail <= pdf.room()
+            return pdf.pairs_height(rows_of(chosen), 30) + tail <= pdf.room()
 
-        while len(shown) > 1 and not fits(shown):
-            shown = shown[1:]
-        pdf.pairs(shown, 30)
-        earlier = len(flags) - len(shown)
-        if earlier:
-            pdf.para(earlier_note(earlier)[0], size=9, colour=MUTED)
+        while len(picked) > 1 and not fits(picked):
+            picked = picked[:-1]
+        pdf.pairs(rows_of(picked), 30)
+        for text, size in rest_notes(picked):
+            pdf.para(text, size=size, colour=MUTED)
     pdf.para(rule[0], size=rule[1], colour=MUTED)
     pdf.ln(CONTENTS_GAP)
     pdf.para(contents[0], size=contents[1], colour=MUTED)
+
+
+def first_page_flags(flags):
+    """The flagged days in the order page 1 picks them: the days with a self-harm answer
+    (thoughts of self-harm on a check-in, PHQ-9 item 9 above 0: access.flagged_days'
+    "self_harm") first, then the days of a crisis mood alone; the latest first within each.
+    A self-harm answer weeks ago is not left among "the earlier flagged days"."""
+    latest_first = sorted(flags, key=lambda f: f["day"], reverse=True)
+    return sorted(latest_first, key=lambda f: not f.get("self_harm"))
 
 
 def _tally(values):
