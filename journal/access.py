@@ -398,7 +398,7 @@ def flagged_days(user_id, start=None, end=None, with_kinds=False, with_self_harm
             add(day, 0, "thoughts of self-harm reported", "checkin")
         if rules.is_crisis_mood(mood):
             add(day, 2, f"mood {mood} of 10", "checkin", mood)
-    for day, item9 in links.phq9_item9_flags(db, user_id, start, end):
+    for day, item9 in links.phq9_item9_flags(db, user_id, rules.SAFETY_ITEM_ABOVE, start, end):
         add(day, 1, f"PHQ-9 item 9 answered {item9} of 3", "phq9", -item9)
     for row in links.session_moods(db, user_id, start, end):
         if needs_crisis_resources(row):

@@ -46,7 +46,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
-from . import clock, crisis, drafts, figures, instruments, timezones, windows
+from . import clock, crisis, drafts, figures, instruments, rules, timezones, windows
 from .access import owned_or_404
 from .data import assessments as assessment_data
 from .db import get_db, page_of, write_transaction
@@ -78,9 +78,10 @@ class AssessmentForm(JournalForm):
 
     def validate_date(self, field):
         day = check_local_day(field.data, self.today)
-        taken, flagged = assessment_data.taken_on_day(
+        taken, latest_answer = assessment_data.taken_on_day(
             get_db(), current_user.id, self.instrument.key, day.isoformat()
         )
+        flagged = rules.is_crisis_answer(latest_answer)
         # A safety answer is never dropped: one more check-up is kept when it answers item 9
         # above 0 and the day's latest (the one that counts: the report's item-9 line, the
         # flag's words) does not.

@@ -65,7 +65,8 @@ class Instrument:
     copyright: str | None = None
     meaningful_change: int | None = None  # smallest change that matters for one person
     evaluate_from: int | None = None  # a total from here merits further evaluation
-    safety_item: int | None = None  # 1-based item whose answer above 0 calls for resources
+    # 1-based item whose answer calls for resources (rules.is_crisis_answer: above 0)
+    safety_item: int | None = None
 
     @property
     def max_total(self):
@@ -207,9 +208,9 @@ def safety_answer(kind, answers):
 
 
 def needs_crisis_resources(kind, answers):
-    """Any answer above 0 to the safety item calls for crisis resources, whatever the total."""
-    answer = safety_answer(kind, answers)
-    return answer is not None and answer > 0
+    """Any answer above 0 to the safety item calls for crisis resources, whatever the total
+    (rules.is_crisis_answer)."""
+    return rules.is_crisis_answer(safety_answer(kind, answers))
 
 
 def points_moved(change):

@@ -78,8 +78,19 @@ def is_crisis_mood(mood):
     return mood is not None and mood <= CRISIS_MOOD
 
 
+# An answer above SAFETY_ITEM_ABOVE to the safety item (PHQ-9 item 9: thoughts of being better
+# off dead or of self-harm), whatever the total, calls for the crisis resources and flags the
+# day for the therapist.
+SAFETY_ITEM_ABOVE = 0
+
+
+def is_crisis_answer(answer):
+    """True for an answer to the safety item that calls for the crisis resources."""
+    return answer is not None and answer > SAFETY_ITEM_ABOVE
+
+
 # What flags a day, in words, for every page that explains it (caseload, link page, PDF).
 FLAG_RULE = (
-    "thoughts of self-harm on a check-in, PHQ-9 item 9 above 0, or a mood of 0\u2013"
-    f"{CRISIS_MOOD} on a check-in or as the last mood rating of a session"
+    f"thoughts of self-harm on a check-in, PHQ-9 item 9 above {SAFETY_ITEM_ABOVE}, or a mood "
+    f"of 0\u2013{CRISIS_MOOD} on a check-in or as the last mood rating of a session"
 )

@@ -6,6 +6,7 @@
   layers never import a view module. journal/data/ and the pure core never import Flask.
 - Every SQL statement lives in journal/data/ (or journal/migrations.py, the schema).
 - Dates and times are formatted by journal/timezones.py (DAY_FORMATS) alone.
+- A clinical rule that can be read mechanically is written in journal/rules.py alone.
 """
 
 import ast
@@ -238,6 +239,35 @@ def test_dates_are_formatted_by_timezones_alone(path):
 
 def test_the_date_format_check_finds_formats():
     assert date_formats_in(PACKAGE / "timezones.py")
+
+
+# Clinical rules: each written in journal/rules.py alone
+
+STATIC = PACKAGE.parent / "static"
+SOURCES = (
+    [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "rules.py"]
+    + sorted(TEMPLATES.rglob("*.html"))
+    + sorted(STATIC.rglob("*.js"))
+)
+# The safety item's rule, PHQ-9 item 9 above rules.SAFETY_ITEM_ABOVE, compared with a number:
+# in SQL ("item9 > 0") or in Python ("answer > 0"). SQL takes the bound as a parameter.
+SAFETY_RULE = re.compile(r"item9\s*(>=?|!=)\s*\d|answer\s*>=?\s*\d")
+
+
+def safety_rules_in(text):
+    return [m.group() for m in SAFETY_RULE.finditer(text)]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+def test_the_safety_item_rule_is_written_in_rules_alone(path):
+    # PHQ-9 item 9 above 0 was written again as SQL in journal/data/ (the flags, the day's
+    # check-ups) and in journal/instruments.py; rules.is_crisis_answer says it once.
+    assert safety_rules_in(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_safety_item_check_finds_the_rule():
+    assert safety_rules_in("return answer is not None and answer > 0") == ["answer > 0"]
+    assert safety_rules_in("\"and kind = 'phq9' and item9 > 0\"") == ["item9 > 0"]
 
 
 # Forms: the app's own messages, never the browser's

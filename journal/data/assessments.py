@@ -67,15 +67,14 @@ def latest_day(db, user_id, kind):
 
 
 def taken_on_day(db, user_id, kind, day):
-    """(how many check-ups of `kind` the person has dated `day` (text), whether the latest of
-    them, the one that counts, answered the safety item, PHQ-9 item 9, above 0)."""
-    count, flagged = db.execute(
-        "select count(*), coalesce((select item9 > 0 from assessments "
-        "where user_id = ? and kind = ? and day = ? order by id desc limit 1), 0) "
+    """(how many check-ups of `kind` the person has dated `day` (text), the latest one's (the
+    one that counts) answer to the safety item, PHQ-9 item 9, or None)."""
+    return db.execute(
+        "select count(*), (select item9 from assessments "
+        "where user_id = ? and kind = ? and day = ? order by id desc limit 1) "
         "from assessments where user_id = ? and kind = ? and day = ?",
         [user_id, kind, day] * 2,
     ).fetchone()
-    return count, bool(flagged)
 
 
 def counts(db, user_id):

@@ -202,13 +202,13 @@ def checkin_flags(db, user_id, crisis_mood, start=None, end=None):
     )
 
 
-def phq9_item9_flags(db, user_id, start=None, end=None):
-    """[(day, item9)] of PHQ-9s whose item 9 is above 0."""
+def phq9_item9_flags(db, user_id, above, start=None, end=None):
+    """[(day, item9)] of PHQ-9s whose item 9 is above `above`."""
     return list(
         db.execute(
             f"select day, item9 from assessments where user_id = ? and {IN_RANGE} "  # noqa: S608
-            "and kind = 'phq9' and item9 > 0",
-            [user_id, *_bounds(start, end)],
+            "and kind = 'phq9' and item9 > ?",
+            [user_id, *_bounds(start, end), above],
         )
     )
 

@@ -35,6 +35,7 @@ from ..rules import (
     FLAG_RULE,
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
+    is_crisis_answer,
 )
 from ..session_record import figure_text
 from ..timezones import day_text
@@ -244,6 +245,7 @@ def _first_page(pdf, data, span, sections):
         mood_note = f"baseline {numbers.figure(base)} ({difference(recent['mean'], base)})"
     response, response_note = instruments.response_status(phq9)
     flags = data["flags"]
+    item9_alert = is_crisis_answer(phq9["latest_item9"])
     pdf.figure_boxes(
         [
             (f"Mood, {last_days(recent)}", _num(recent["mean"]), mood_note, TEXT),
@@ -252,10 +254,10 @@ def _first_page(pdf, data, span, sections):
                 _num(phq9["latest"], "{}"),
                 (
                     f"{phq9['band']}; item 9 answered {phq9['latest_item9']} of 3"
-                    if phq9["latest_item9"]
+                    if item9_alert
                     else phq9["band"] or "none yet"
                 ),
-                ALERT if phq9["latest_item9"] else TEXT,
+                ALERT if item9_alert else TEXT,
             ),
             ("GAD-7 (anxiety)", _num(gad7["latest"], "{}"), gad7["band"] or "none yet", TEXT),
             ("PHQ-9 response", response, instruments.response_short(phq9), TEXT),
