@@ -596,19 +596,41 @@ def day_field(missing, label="Date"):
     )
 
 
-def check_local_day(text, today, future="That date is still to come; choose today or a past day."):
-    """The YYYY-MM-DD in `text` as a date, or a ValidationError saying what is wrong.
+# Why a text is not a local day a person may write (`local_day`); each caller says it in its
+# own words (a form at the field, an import by line).
+NOT_A_DAY, DAY_TO_COME, DAY_TOO_FAR_BACK = "not a day", "to come", "too far back"
 
-    `today` is the person's own today; a later date gets the `future` message. Dates before
-    1990 are refused as a typo'd year rather than stored.
+
+def local_day(text, today):
+    """(day, None) for a YYYY-MM-DD in `text` that a person may write, or (None, why not:
+    NOT_A_DAY, DAY_TO_COME or DAY_TOO_FAR_BACK).
+
+    The one rule for a day a person writes (a form's date, an imported row's). `today` is the
+    person's own today (None: no later bound); dates before EARLIEST_DAY are refused as a
+    typo'd year rather than stored.
     """
     day = timezones.parse_day(text)
     if day is None:
-        raise ValidationError("Enter a date as YYYY-MM-DD, like 2026-03-14.")
+        return None, NOT_A_DAY
     if today and day > today:
-        raise ValidationError(future)
+        return None, DAY_TO_COME
     if day < EARLIEST_DAY:
-        raise ValidationError("That date is too far back; check the year.")
+        return None, DAY_TOO_FAR_BACK
+    return day, None
+
+
+def check_local_day(text, today, future="That date is still to come; choose today or a past day."):
+    """The YYYY-MM-DD in `text` as a date, or a ValidationError saying what is wrong
+    (`local_day`); a date after `today` gets the `future` message."""
+    day, problem = local_day(text, today)
+    if problem is not None:
+        raise ValidationError(
+            {
+                NOT_A_DAY: "Enter a date as YYYY-MM-DD, like 2026-03-14.",
+                DAY_TO_COME: future,
+                DAY_TOO_FAR_BACK: "That date is too far back; check the year.",
+            }[problem]
+        )
     return day
 
 

@@ -86,15 +86,17 @@ from flask_login import current_user, login_required
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import clock, timezones
+from . import clock
 from .access import owned_or_404
 from .checkin_form import parse_hours
 from .data import checkins as checkin_data
 from .data import imports as import_data
 from .db import get_db
 from .fields import (
-    EARLIEST_DAY,
+    DAY_TO_COME,
+    DAY_TOO_FAR_BACK,
     MARKS_MAX,
+    NOT_A_DAY,
     REFLECTION_MAX,
     TICKED,
     UNTICKED,
@@ -103,6 +105,7 @@ from .fields import (
     has_control_characters,
     has_direction_controls,
     has_stacked_marks,
+    local_day,
     normalize_newlines,
     shown_name,
     without_control_characters,
@@ -224,14 +227,14 @@ def read_day(text, today):
     value = text.strip()
     if not value:
         return None, "the date is missing."
-    day = timezones.parse_day(value)
-    if day is None:
-        return None, f"date '{shown(value)}' is not a date like 2026-03-14 (YYYY-MM-DD)."
-    if day > today:
-        return None, f"{value} is still to come; only today and earlier days can be imported."
-    if day < EARLIEST_DAY:
-        return None, f"{value} is too far back; check the year."
-    return day, None
+    day, problem = local_day(value, today)
+    if problem is None:
+        return day, None
+    return None, {
+        NOT_A_DAY: f"date '{shown(value)}' is not a date like 2026-03-14 (YYYY-MM-DD).",
+        DAY_TO_COME: f"{value} is still to come; only today and earlier days can be imported.",
+        DAY_TOO_FAR_BACK: f"{value} is too far back; check the year.",
+    }[problem]
 
 
 def read_note(title, body):
