@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from wtforms import Form
 
-from . import crisis, drafts, numbers
+from . import crisis, drafts, numbers, phones
 from .data import health
 from .db import get_db, serves_its_file
 from .fields import wants_json
@@ -48,6 +48,7 @@ def init_app(app):
         signed=numbers.signed,
         plural=numbers.plural,
         number_text=numbers.number_text,
+        tel=phones.tel,  # a clinic number as a tel: link
     )
 
     app.add_template_filter(day_text)  # {{ day | day_text("short") }}: timezones.DAY_FORMATS

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "journal"
 # fpdf2's layout) only, never Flask.
 PURE = {"journal.rules", "journal.clock", "journal.windows", "journal.instruments",
         "journal.charts", "journal.timezones", "journal.numbers", "journal.tags",
-        "journal.spreadsheet", "journal.joined", "journal.devices",
+        "journal.spreadsheet", "journal.joined", "journal.devices", "journal.phones",
         "journal.reports.layout"}  # fmt: skip
 SQL = re.compile(
     r"^\s*(select\s[\s\S]*\bfrom\b|select\s+\d|insert\s+(or\s+\w+\s+)?into\b"
@@ -239,6 +239,38 @@ def test_dates_are_formatted_by_timezones_alone(path):
 
 def test_the_date_format_check_finds_formats():
     assert date_formats_in(PACKAGE / "timezones.py")
+
+
+# Template filters: registered for the whole app in one place
+
+
+FILTER_CALLS = {"app_template_filter", "add_app_template_filter", "template_filter",
+                "add_template_filter"}  # fmt: skip
+
+
+def filters_registered_in(tree):
+    """(line, how) for each template filter registered in a module's source."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in FILTER_CALLS:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.Attribute) and node.attr == "filters":
+            found.append((node.lineno, "filters"))
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULES) - {"journal.pages"}))
+def test_template_filters_are_registered_by_pages_alone(module):
+    # The settings blueprint registered `tel` for the whole app, while the crisis panel that
+    # every page shows uses it; pages.init_app registers every filter.
+    assert filters_registered_in(TREES[module]) == []
+
+
+def test_the_filter_check_finds_filters():
+    assert filters_registered_in(TREES["journal.pages"])
+    assert filters_registered_in(ast.parse('bp.add_app_template_filter(tel, "tel")')) == [
+        (1, "add_app_template_filter")
+    ]
 
 
 # Clinical rules: each written in journal/rules.py alone

@@ -376,7 +376,7 @@ def test_a_stored_number_of_any_shape_dials_only_plus_and_digits(app, client, pa
 def test_phone_check_answers_hostile_input_promptly():
     import time
 
-    from journal.settings.general import phone_problem
+    from journal.phones import phone_problem
 
     hostile = [
         "1" + " " * 38 + "x",

@@ -57,5 +57,4 @@ bp.add_url_rule(
 bp.add_url_rule("/therapist", view_func=therapist.therapist, methods=GET_POST)
 bp.add_url_rule("/therapist/unlink", view_func=therapist.unlink_therapist, methods=GET_POST)
 
-bp.add_app_template_filter(general.tel, "tel")  # a clinic number as a tel: link
 bp.after_request(therapist.no_store)
