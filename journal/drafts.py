@@ -22,6 +22,8 @@ from flask import current_app, g, request
 FIELD = "draft"
 COOKIE = "draft_saved"
 TOKEN = re.compile(r"[0-9a-f]{32}")
+# How long a draft lasts: the cookie here, and the drafts static/drafts.js keeps (base.html
+# renders it as the body's data-draft-seconds; the script has no copy).
 LASTS_SECONDS = 24 * 60 * 60
 
 

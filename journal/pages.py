@@ -40,6 +40,7 @@ def init_app(app):
         crisis=crisis,
         described=described,
         difference=numbers.difference,
+        drafts=drafts,  # base.html: how long static/drafts.js keeps a draft
         sent_back=sent_back,
         signed_in_here=signed_in_here,  # the layout's log-out form, for the offline page
     )

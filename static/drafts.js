@@ -22,7 +22,13 @@ import { labelOf, showReplaced } from "./replaced-words.js";
 import { pageOwner, signedIn } from "./signed-in.js";
 
 const KEY = "afterglow-drafts";
-const LASTS = 24 * 60 * 60 * 1000;
+// How long a draft is kept, in milliseconds: the journal's own rule (journal/drafts.py
+// LASTS_SECONDS, which its draft_saved cookie lasts too), rendered on <body>. A page without
+// it (none should be) drops nothing.
+function lasts() {
+  const seconds = Number(document.body?.dataset.draftSeconds);
+  return seconds > 0 ? seconds * 1000 : Infinity;
+}
 // Why a held draft is put back: `held` says which.
 const RESTORED = {
   "signed-out":
@@ -44,7 +50,8 @@ function readAll() {
   try {
     const all = JSON.parse(localStorage.getItem(KEY)) || {};
     const now = Date.now();
-    for (const [id, draft] of Object.entries(all)) if (!(now - draft.at < LASTS)) delete all[id];
+    const most = lasts();
+    for (const [id, draft] of Object.entries(all)) if (!(now - draft.at < most)) delete all[id];
     return all;
   } catch {
     return {};

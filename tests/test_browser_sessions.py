@@ -304,6 +304,38 @@ def test_a_draft_left_by_an_ended_sign_in_is_put_back_only_for_its_writer(page, 
     assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None  # their log-out
 
 
+@pytest.mark.parametrize("older", [False, True])
+def test_a_draft_lasts_as_long_as_the_journal_says(page, older):
+    """static/drafts.js keeps an unsent draft for the journal's drafts.LASTS_SECONDS, read from
+    the page (it had its own copy of the day): a day less a minute old it is put back, older
+    than that it is dropped."""
+    from journal import drafts
+
+    sign_up(page)
+    page.goto("/assessments/phq9")
+    page.get_by_role("group", name=re.compile(r"^1\. ")).get_by_text("Several days").tap()
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/settings")  # left: the page's leaving keeps the draft once more
+    age = drafts.LASTS_SECONDS + (60 if older else -60)
+    page.evaluate(
+        """(age) => {
+            const all = JSON.parse(localStorage.getItem("afterglow-drafts"));
+            for (const draft of Object.values(all)) draft.at = Date.now() - age * 1000;
+            localStorage.setItem("afterglow-drafts", JSON.stringify(all));
+        }""",
+        age,
+    )
+    page.goto("/assessments/phq9")
+    first_answer = page.get_by_role("group", name=re.compile(r"^1\. "))
+    if older:
+        page.wait_for_timeout(500)  # time for a draft to be put back, were it
+        expect(page.locator("#draft-note")).to_have_count(0)
+        expect(first_answer.get_by_role("radio", name="Several days")).not_to_be_checked()
+    else:
+        expect(page.locator("#draft-note")).to_contain_text("back in the form")
+        expect(first_answer.get_by_role("radio", name="Several days")).to_be_checked()
+
+
 def test_an_error_summary_link_to_a_box_shows_its_label_and_message(page):
     """The summary's link to "Total dose in mg" put the box at the top edge of the screen,
     its label and its message (why the dose was refused) above it, out of sight."""

@@ -85,3 +85,13 @@ def test_an_answer_that_stored_nothing_names_no_token_though_it_leaves_a_message
     response = client.post("/sessions/1/delete", data={"draft": TOKEN})
     assert response.status_code == 302
     assert saved_cookie(response) is None
+
+
+@pytest.mark.parametrize("url", ["/checkin", "/auth/login"])
+def test_every_page_says_how_long_the_script_keeps_a_draft(client, patient, url):
+    """static/drafts.js has no lifetime of its own: it reads the journal's (the cookie's),
+    on any page it may run on, signed in or not (a log-out forgets drafts on the next page)."""
+    if url == "/auth/login":
+        client.post("/auth/logout")
+    page = client.get(url).text
+    assert f'<body data-draft-seconds="{drafts.LASTS_SECONDS}">' in page

@@ -297,6 +297,16 @@ def test_the_safety_item_rule_is_written_in_rules_alone(path):
     assert safety_rules_in(path.read_text(encoding="utf-8")) == []
 
 
+# A length of time in a script (a day in milliseconds: "24 * 60 * 60 * 1000"): the journal
+# renders the ones a script needs (drafts.js reads how long a draft lasts from the page).
+SCRIPT_DURATION = re.compile(r"60\s*\*\s*60|\b(86400|864e5)")
+
+
+@pytest.mark.parametrize("path", sorted(STATIC.rglob("*.js")), ids=lambda p: p.name)
+def test_no_script_spells_a_length_of_time_the_journal_owns(path):
+    assert SCRIPT_DURATION.findall(path.read_text(encoding="utf-8")) == []
+
+
 def test_the_safety_item_check_finds_the_rule():
     assert safety_rules_in("return answer is not None and answer > 0") == ["answer > 0"]
     assert safety_rules_in("\"and kind = 'phq9' and item9 > 0\"") == ["item9 > 0"]
