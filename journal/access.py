@@ -44,7 +44,7 @@ from . import rules, two_factor
 from .charts import CHARTS
 from .data import audit, links, owned, users
 from .data import symptoms as symptom_data
-from .db import Page, get_db, page_of
+from .db import Page, get_db, page_of, per_page
 from .people import User
 from .rules import CRISIS_MOOD
 from .session_record import (
@@ -86,8 +86,7 @@ def owned_page(table, order_by):
     db = get_db()
     total = owned.owned_count(db, table, current_user.id)
     page, pages, offset = page_of(total)
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    rows = owned.owned_rows(db, table, current_user.id, order_by, per_page, offset)
+    rows = owned.owned_rows(db, table, current_user.id, order_by, per_page(), offset)
     return Page(rows, page, pages, total, offset)
 
 

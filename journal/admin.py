@@ -22,7 +22,7 @@ from .access import admin_required
 from .data import admin as accounts
 from .data import audit, tokens, users
 from .data import two_factor as two_factor_data
-from .db import get_db, page_of, write_transaction
+from .db import get_db, page_of, per_page, write_transaction
 from .fields import JournalForm, email_field
 from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
 from .people import end_signins
@@ -83,8 +83,7 @@ def index():
     db = get_db()
     total = accounts.count_accounts(db, query)
     page, pages, offset = page_of(total)
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    found = accounts.accounts(db, query, per_page, offset)
+    found = accounts.accounts(db, query, per_page(), offset)
     with_two_factor = two_factor_data.enabled_ids(db, [row["id"] for row in found])
     rows = [{**shown(row), "two_factor": row["id"] in with_two_factor} for row in found]
     return render_template(

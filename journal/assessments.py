@@ -36,7 +36,6 @@ import json
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -49,7 +48,7 @@ from wtforms.validators import InputRequired, ValidationError
 from . import clock, crisis, drafts, figures, instruments, rules, timezones, windows
 from .access import owned_or_404
 from .data import assessments as assessment_data
-from .db import get_db, page_of, write_transaction
+from .db import get_db, page_of, per_page, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
 from .signed_in import their_day, today
 from .timezones import day_text
@@ -226,8 +225,7 @@ def index():
     counts = dict.fromkeys(instruments.INSTRUMENTS, 0)
     counts.update(assessment_data.counts(get_db(), current_user.id))
     page, pages, offset = page_of(max(counts.values()))
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    history = {key: newest_checkups(key, per_page, offset) for key in instruments.INSTRUMENTS}
+    history = {key: newest_checkups(key, per_page(), offset) for key in instruments.INSTRUMENTS}
     latest_phq9 = newest_checkups("phq9", 1)
     first_session = first_session_day()
     next_phq9 = next_suggested(latest_phq9)

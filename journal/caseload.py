@@ -59,7 +59,6 @@ from datetime import UTC, date, datetime, time
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -73,7 +72,7 @@ from wtforms.validators import Optional, ValidationError
 from . import access, clock, figures, instruments, reviews, timezones, windows
 from .access import flagged_days, linked_patient_or_404, shared_reflections, therapist_required
 from .data.reviews import NOTICE_DAYS
-from .db import PAGE_NUMBER
+from .db import pages_for, per_page, requested_page
 from .fields import EARLIEST_DAY, JournalForm, strip
 from .numbers import figure, plural, rounded
 from .reports.content import default_range
@@ -227,13 +226,12 @@ def history(patient, start, end):
 def history_page(items):
     """(the request's `?page=N` of `items`, its number, how many pages). Not a number: 400;
     past the last page: the last page."""
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    pages = max(1, -(-len(items) // per_page))
-    text = request.args.get("page", "1")
-    if not PAGE_NUMBER.fullmatch(text) or int(text) < 1:
+    page = requested_page()
+    if page is None or page < 1:
         abort(400, description="The page number should be a whole number from 1.")
-    page = min(int(text), pages)
-    return items[(page - 1) * per_page : page * per_page], page, pages
+    pages = pages_for(len(items))
+    page, size = min(page, pages), per_page()
+    return items[(page - 1) * size : page * size], page, pages
 
 
 # Views

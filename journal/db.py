@@ -79,22 +79,40 @@ def forget_connections():
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 
+# Paging a list (History, Sessions, Check-ups, the caseload's history of a patient, the admin's
+# accounts): ENTRIES_PER_PAGE rows a page, the request's `?page=N`, one page at least.
+
+
+def per_page():
+    """How many rows a page of a list holds (ENTRIES_PER_PAGE)."""
+    return current_app.config["ENTRIES_PER_PAGE"]
+
+
+def pages_for(total):
+    """How many pages a list of `total` rows fills: one at least (an empty list's)."""
+    return max(1, -(-total // per_page()))
+
+
+def requested_page():
+    """The request's `?page=N` (1 when not given) as a number, or None when it names no page.
+
+    Only ASCII digits name a page: "abc", "-1", "", "1_0", "٢" (which int() would read as 2)
+    or a 30-digit number is no page, never a 500.
+    """
+    text = request.args.get("page", "1")
+    return int(text) if PAGE_NUMBER.fullmatch(text) else None
+
 
 def page_of(total):
     """(page, pages, offset) for the request's `?page=N` of a list of `total` rows, newest
-    first, ENTRIES_PER_PAGE a page (take `limit=` that, `offset=` the offset); 404 for a page
-    that is not there.
-
-    Only ASCII digits name a page: "abc", "-1", "", "1_0", "٢" (which int() would read as 2)
-    or a 30-digit number is no page, a 404 like a page past the last, never a 500.
+    first, `per_page()` a page (take `limit=` that, `offset=` the offset); 404 for a page
+    that is not there (`requested_page`: no page at all, or one past the last).
     """
-    per_page = current_app.config["ENTRIES_PER_PAGE"]
-    pages = max(1, -(-total // per_page))
-    text = request.args.get("page", "1")
-    if not PAGE_NUMBER.fullmatch(text) or not 1 <= int(text) <= pages:
+    pages = pages_for(total)
+    page = requested_page()
+    if page is None or not 1 <= page <= pages:
         abort(404)
-    page = int(text)
-    return page, pages, (page - 1) * per_page
+    return page, pages, (page - 1) * per_page()
 
 
 class Page(NamedTuple):

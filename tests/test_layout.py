@@ -273,6 +273,23 @@ def test_the_filter_check_finds_filters():
     ]
 
 
+# Paging a list: one helper (db.py) and one macro (_macros.html's `pager`)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in ("db.py", "__init__.py")]
+    + [p for p in sorted(TEMPLATES.rglob("*.html")) if p.name != "_macros.html"],
+    ids=lambda p: str(p.relative_to(PACKAGE.parent)),
+)
+def test_lists_are_paged_by_one_helper_and_one_macro(path):
+    # The admin's accounts and a patient's history on the caseload had pagers of their own,
+    # and four views read ENTRIES_PER_PAGE and worked out the number of pages themselves.
+    text = path.read_text(encoding="utf-8")
+    assert 'ENTRIES_PER_PAGE"]' not in text  # db.per_page()
+    assert 'class="pager"' not in text  # {{ pager(...) }}
+
+
 # Clinical rules: each written in journal/rules.py alone
 
 STATIC = PACKAGE.parent / "static"
