@@ -25,7 +25,7 @@ from .data import two_factor as two_factor_data
 from .db import get_db, page_of, per_page, write_transaction
 from .fields import JournalForm, email_field
 from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
-from .people import end_signins
+from .people import end_signins, is_active
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
 
@@ -150,7 +150,7 @@ def deactivate(user_id):
     row = account_or_404(user_id)
     if row["id"] == current_user.id:
         return account_page(row, "You cannot deactivate your own account.", 400)
-    if not row["deactivated_at"]:
+    if is_active(row):
         with write_transaction() as db:
             # Read inside the transaction: two admins deactivating each other at the same
             # moment were each active as their request began, and both went, leaving the
@@ -175,7 +175,7 @@ def deactivate(user_id):
 def reactivate(user_id):
     button_form_or_400()
     row = account_or_404(user_id)
-    if row["deactivated_at"]:
+    if not is_active(row):
         with write_transaction() as db:
             users.set_deactivated(db, user_id, None)
             record("reactivate", user_id)

@@ -62,7 +62,7 @@ from .passwords import (
     record_failure,
     throttle_wait,
 )
-from .people import User, end_signins, sign_in, sign_out
+from .people import User, end_signins, is_active, sign_in, sign_out
 from .urls import home_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -493,7 +493,7 @@ def forgot():
     # synced to disk) made that answer a millisecond or more slower, which told anyone
     # timing a few requests who has an account here.
     app = current_app._get_current_object()
-    user_id = row["id"] if row and not row["deactivated_at"] else None
+    user_id = row["id"] if row and is_active(row) else None
     response.call_on_close(lambda: mail_reset_if_allowed(app, user_id))
     return response
 
@@ -524,7 +524,7 @@ def send_reset_mail(app, user_id):
     with app.app_context():
         with write_transaction() as db:
             row = users.by_id(db, user_id)
-            if row is None or row["deactivated_at"] or not onetime.may_mail_reset(db, user_id):
+            if row is None or not is_active(row) or not onetime.may_mail_reset(db, user_id):
                 return
             token = onetime.make_reset(db, user_id)
         link = onetime.link("auth.reset", token)
@@ -564,7 +564,7 @@ def login():
         return render_template("auth/login.html", form=form), 400
 
     users.clear_failures(db, email)
-    if row["deactivated_at"]:  # told only to whoever knows the password
+    if not is_active(row):  # told only to whoever knows the password
         form.form_errors.append(DEACTIVATED)
         return render_template("auth/login.html", form=form), 403
     if two_factor.is_on(db, row["id"]):  # the second step: /auth/2fa signs in
@@ -617,7 +617,7 @@ def pending_signin():
         str(pending.get("password", "")), password_mark(row)
     ):
         row = None
-    if row is None or row["deactivated_at"] or not two_factor.is_on(get_db(), row["id"]):
+    if row is None or not is_active(row) or not two_factor.is_on(get_db(), row["id"]):
         session.pop(PENDING, None)
         return None, None
     return row, pending
@@ -724,7 +724,7 @@ def passkey_signin():
         row = users.by_id(db, user_id) if user_id is not None else None
     if row is None:
         return jsonify(error=PASSKEY_REFUSED), 400
-    if row["deactivated_at"]:
+    if not is_active(row):
         return jsonify(error=DEACTIVATED), 403
     session.pop(PENDING, None)
     # The log-in page's "Keep me signed in" box holds for a passkey as for a password.

@@ -48,6 +48,15 @@ class Logins(LoginManager):
 login_manager = Logins()
 
 
+def is_active(account):
+    """Whether the account may sign in and be used (its sign-ins, reset links, calendar feed
+    and share links work): an admin has not turned it off. `account`: a `users` row or a
+    `User`. The one place this is decided; `User.is_active` (flask-login's name) asks here."""
+    if isinstance(account, dict):
+        return not account.get("deactivated_at")
+    return not account.deactivated_at
+
+
 class User(UserMixin):
     """The signed-in person, built from a `users` row (and, once signed in, their sign-in)."""
 
@@ -70,6 +79,10 @@ class User(UserMixin):
         self.deactivated_at = row.get("deactivated_at")
         # The sign-in this request runs under (a `signins` row and its cookie token).
         self.signin = signin
+
+    @property
+    def is_active(self):
+        return is_active(self)
 
     def get_id(self):
         """What the session and the remember-me cookie hold: this sign-in's random token.
@@ -219,7 +232,7 @@ def load_user(token):
     if row is None:
         forget_token(token)
         return None
-    if row.get("deactivated_at"):
+    if not is_active(row):
         end_signins(db, row["id"])
         forget_token(token)
         return None

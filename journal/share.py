@@ -188,7 +188,7 @@ def valid_link(token):
     patient = access.person(link["user_id"])
     # A deactivated account's links open nothing while it is off (its clinic may have turned
     # it off because someone else had it), and open again if it is reactivated.
-    if patient is None or patient.deactivated_at:
+    if patient is None or not patient.is_active:
         plain_page("missing", 404)
     return link, patient
 

@@ -290,6 +290,58 @@ def test_lists_are_paged_by_one_helper_and_one_macro(path):
     assert 'class="pager"' not in text  # {{ pager(...) }}
 
 
+# Whether an account may sign in and be used: people.is_active alone
+
+
+def names_deactivated(node):
+    """Whether `node` reads an account's deactivated_at (row["..."], .get("..."), .attr)."""
+    return any(
+        (isinstance(n, ast.Constant) and n.value == "deactivated_at")
+        or (isinstance(n, ast.Attribute) and n.attr == "deactivated_at")
+        for n in ast.walk(node)
+    )
+
+
+def activity_rules_in(tree):
+    """Lines where deactivated_at decides something: an `if`, a `while`, an `and`/`or`, a
+    `not` (showing when an account was turned off, as the admin's page does, is left)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If | ast.While):
+            decides = node.test
+        elif isinstance(node, ast.BoolOp) or (
+            isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
+        ):
+            decides = node
+        else:
+            continue
+        if names_deactivated(decides):
+            found.add(node.lineno)
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(
+        n
+        for n in MODULES
+        if n != "journal.people" and not n.startswith("journal.data") and n != "journal.migrations"
+    ),
+)
+def test_whether_an_account_may_be_used_is_decided_by_people_alone(module):
+    # The log-in, the two-factor step, a passkey, a reset mail, the calendar feed, a share
+    # link and the admin's switches each read deactivated_at themselves.
+    assert activity_rules_in(TREES[module]) == []
+
+
+def test_the_activity_check_finds_the_rule():
+    assert activity_rules_in(TREES["journal.people"])
+    assert activity_rules_in(ast.parse('if row["deactivated_at"]:\n    pass')) == [1]
+    assert activity_rules_in(ast.parse("x = row is None or patient.deactivated_at")) == [1]
+    shown = 'x = local_time(a["deactivated_at"]) if a["deactivated_at"] else None'
+    assert activity_rules_in(ast.parse(shown)) == []
+
+
 # Clinical rules: each written in journal/rules.py alone
 
 STATIC = PACKAGE.parent / "static"

@@ -43,7 +43,7 @@ from flask import Blueprint, abort, make_response
 from ..data import sessions as session_data
 from ..data import users
 from ..db import get_db
-from ..people import token_hash
+from ..people import is_active, token_hash
 from ..timezones import local_date, usable
 from .ics import SECRET_PATTERN, build_calendar, user_key
 
@@ -56,7 +56,7 @@ def feed_owner(secret):
     row = None
     if SECRET_PATTERN.fullmatch(secret):
         row = users.by_calendar_secret_hash(get_db(), token_hash(secret))
-    if row is None or row["deactivated_at"]:
+    if row is None or not is_active(row):
         abort(
             make_response(
                 "There is no calendar at this address.\n",
