@@ -4,6 +4,9 @@ The wording, scoring and explanations live in `journal/instruments.py`; the band
 PHQ-9 baseline, response and remission in `journal/windows.py`. This module only fetches,
 checks, stores and responds.
 
+Names: a check-up is an `assessment` in the code (the table, the `/assessments` routes of
+DESIGN.md, this blueprint and its templates, the exports); "check-up" is the word pages use.
+
 Decisions where DESIGN.md and the issue are silent:
 
 - More than one check-up of a kind on one day is allowed and each is stored: a person may
@@ -141,7 +144,7 @@ def instrument_or_404(kind):
     return instruments.get(kind)
 
 
-def newest_checkups(kind=None, limit=None, offset=None):
+def newest_assessments(kind=None, limit=None, offset=None):
     """The signed-in person's check-ups (of one kind, or all), newest first (`limit` of them
     from `offset`, when given)."""
     rows = assessment_data.newest(get_db(), current_user.id, kind, limit, offset)
@@ -225,8 +228,8 @@ def index():
     counts = dict.fromkeys(instruments.INSTRUMENTS, 0)
     counts.update(assessment_data.counts(get_db(), current_user.id))
     page, pages, offset = page_of(max(counts.values()))
-    history = {key: newest_checkups(key, per_page(), offset) for key in instruments.INSTRUMENTS}
-    latest_phq9 = newest_checkups("phq9", 1)
+    history = {key: newest_assessments(key, per_page(), offset) for key in instruments.INSTRUMENTS}
+    latest_phq9 = newest_assessments("phq9", 1)
     first_session = first_session_day()
     next_phq9 = next_suggested(latest_phq9)
     return render_template(
@@ -281,7 +284,7 @@ def take(kind):
             return redirect(url_for("assessments.result", assessment_id=assessment_id))
     else:
         form = FORMS[kind](today=local_today, data={"date": local_today.isoformat()})
-    latest = newest_checkups(kind, 1)
+    latest = newest_assessments(kind, 1)
     next_day = next_suggested(latest)
     status = 400 if form.is_submitted() else 200
     return render_template(

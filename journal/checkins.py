@@ -1,5 +1,9 @@
 """The daily check-in: one per local date per person, its history, edit and delete.
 
+Names: the list of check-ins is History on the page and `entries` in the code (the views
+`entries` and `entry`, after DESIGN.md's `/entries` routes); its template is
+checkins/list.html.
+
 A check-in form is bound to its day. `/checkin?date=YYYY-MM-DD` shows that day: its saved
 answers, or an empty form. A form filled with a saved day's answers names that day in
 `loaded_for`; sent with another `date`, it saves nothing (those answers are the other day's)
