@@ -752,7 +752,11 @@ def phq9_course(person, first):
             found = assessment_data.first_at_most(get_db(), person.id, "phq9", base_day, at_most)
             if found is not None:
                 scores = [*scores, *_dated([found])]
-    return {**phq9, **windows.phq9_course(scores, first)}
+    return {
+        **phq9,
+        **windows.phq9_course(scores, first),
+        "first_remission_date": windows.phq9_first_remission(scores, first),
+    }
 
 
 def lift_course(person, until=None, sessions=None, points=None, last_checkin=...):

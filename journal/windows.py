@@ -552,22 +552,31 @@ def phq9_summary(scores: list[tuple[date, int]], first_session: date | None) -> 
 
 def phq9_course(scores: list[tuple[date, int]], first_session: date | None) -> dict:
     """The PHQ-9's course from the treatment baseline (as phq9_summary finds it):
-    ``{"percent_change", "first_response_date", "first_remission_date"}``. percent_change is
-    (latest - baseline) / baseline x 100, None without a baseline of at least 1;
-    first_response_date the ISO date of the first score after the baseline's day at most half
-    a baseline of 10 or more, None if none; first_remission_date that of the first such score
-    below REMISSION_BELOW. Scores may be unsorted; on a tied date the later one in the list
-    wins."""
+    ``{"percent_change", "first_response_date"}``. percent_change is (latest - baseline) /
+    baseline x 100, None without a baseline of at least 1; first_response_date the ISO date
+    of the first score after the baseline's day at most half a baseline of 10 or more, None
+    if none. Scores may be unsorted; on a tied date the later one in the list wins."""
     summary, after = _assessment(scores, first_session, PHQ9_BANDS)
     base, latest = summary["baseline"], summary["latest"]
-    most = response_at_most(base)
-    responded = [] if most is None else [day for day, total in after if total <= most]
-    remitted = [] if most is None else [day for day, total in after if total < REMISSION_BELOW]
     return {
         "percent_change": (latest - base) / base * 100 if base is not None and base >= 1 else None,
-        "first_response_date": responded[0].isoformat() if responded else None,
-        "first_remission_date": remitted[0].isoformat() if remitted else None,
+        "first_response_date": _first_at_most(after, response_at_most(base)),
     }
+
+
+def phq9_first_remission(scores: list[tuple[date, int]], first_session: date | None):
+    """The ISO date of the first score after the treatment baseline's day below
+    REMISSION_BELOW, from a baseline of 10 or more (as phq9_course's first response), or None.
+    """
+    summary, after = _assessment(scores, first_session, PHQ9_BANDS)
+    most = response_at_most(summary["baseline"])
+    return None if most is None else _first_at_most(after, REMISSION_BELOW - 1)
+
+
+def _first_at_most(after, most):
+    """The ISO date of the first of `after`'s (day, total), in day order, at most `most`."""
+    found = [] if most is None else [day for day, total in after if total <= most]
+    return found[0].isoformat() if found else None
 
 
 def gad7_summary(scores: list[tuple[date, int]], first_session: date | None) -> dict:
