@@ -50,6 +50,7 @@ from flask_login import current_user
 from . import clock, devices, two_factor
 from .data import activity, audit, links, reviews, users
 from .db import get_db, write_transaction
+from .numbers import plural
 
 ACTIVITY_DAYS = 90
 ACTIVITY_LIMIT = 100
@@ -103,6 +104,10 @@ def describe(kind, detail):
         # passkey: said here, as a sign-in's way is, or the entries below it ("Turned
         # two-factor sign-in on") would read as still true.
         return RESET_THAT_CLEARED
+    if kind == "two-factor-on" and detail.get("passkeys_removed"):
+        # Staff's passkeys added while it was off (journal/settings/two_factor.py).
+        removed = plural(int(detail["passkeys_removed"]), "passkey")
+        return SETTINGS_EVENTS[kind][0], f"Removed {removed} added while it was off"
     return SETTINGS_EVENTS.get(kind) or (kind.replace("-", " ").capitalize(), "")
 
 

@@ -762,6 +762,20 @@ def m038_text_without_c1_controls(db):
                 )
 
 
+@migrations()
+def m039_passkeys_added_with_two_factor(db):
+    # Whether two-factor sign-in was on when the passkey was added. A passkey added while it
+    # was off was added with the password alone (anyone who knew it could have), so staff
+    # turning it on lose those (journal/settings/two_factor.py); those added while it was on
+    # stay at every later change. A passkey from before counts as added with it only when the
+    # account's two-factor, on now, was turned on before the passkey was added.
+    db.execute("alter table passkeys add column with_two_factor integer not null default 0")
+    db.execute(
+        "update passkeys set with_two_factor = 1 where exists (select 1 from two_factor t "
+        "where t.user_id = passkeys.user_id and t.enabled_at <= passkeys.created_at)"
+    )
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -17,6 +17,12 @@ log-in page (journal/auth.py, `/auth/passkey/options` then `/auth/passkey`). Dec
   (REQUIRE_2FA_FOR_STAFF): a therapist or admin signed in with a passkey but without
   two-factor on is still led to /settings/2fa. An admin's reset link clears TOTP, and a
   person who lost a phone may still hold a passkey, so the rule stays one simple rule.
+- Each passkey knows whether two-factor sign-in was on when it was added
+  (`with_two_factor`). Staff turning it on lose those added while it was off
+  (`forget_added_without_two_factor`): the password alone added them, so whoever knew it
+  could have planted one while the account was kept to its settings, to sign in with it
+  later with the caseload open. Those added while it was on stay at every later change.
+  A patient's passkeys are never removed so.
 """
 
 import json
@@ -43,7 +49,8 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from . import clock
-from .data import passkeys
+from .data import passkeys, signins
+from .data import two_factor as two_factor_data
 from .fields import CheckboxField, JournalForm
 
 CHALLENGE = "passkey_challenge"
@@ -178,8 +185,22 @@ def register(db, user_id, credential):
             "transports": json.dumps([t for t in transports if t in known]),
             "name": kept["name"],
             "created_at": clock.utcnow_iso(),
+            "with_two_factor": int(two_factor_data.of(db, user_id) is not None),
         },
     )
+
+
+def forget_added_without_two_factor(db, user_id, keep_signin):
+    """Remove the passkeys `user_id` added while their two-factor sign-in was off, and end the
+    sign-ins they made but `keep_signin` (a dict: the sign-in doing this, which no longer
+    names its passkey if that one goes); the removed ones, oldest first (`id`, `name`,
+    `created_at`)."""
+    removed = passkeys.forget_added_without_two_factor(db, user_id)
+    for row in removed:
+        signins.delete_by_passkey(db, user_id, row["id"], keep=keep_signin["id"])
+        if keep_signin.get("passkey_id") == row["id"]:
+            keep_signin["passkey_id"] = None
+    return removed
 
 
 def authentication_options():

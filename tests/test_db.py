@@ -514,7 +514,7 @@ def test_upgrading_takes_the_c1_controls_out_of_stored_text_and_leaves_the_audit
         "insert into audit (at, actor_id, action, detail) values ('t', 1, 'x', 'kept\u0085')"
     )
     db.conn.commit()
-    assert migrate(db) == ["m038_text_without_c1_controls"]
+    assert migrate(db)[:1] == ["m038_text_without_c1_controls"]  # and any after it
     assert db.execute("select display_name from users").fetchall() == [("Pat Lee",)]
     assert db.execute("select reflection, tags from checkins").fetchall() == [
         ("Didn\u00e2t sleep", "calm, ab")
@@ -524,6 +524,38 @@ def test_upgrading_takes_the_c1_controls_out_of_stored_text_and_leaves_the_audit
         ("Pain\u0085",),
     ]
     assert db.execute("select detail from audit").fetchall() == [("kept\u0085",)]
+
+
+def test_upgrading_marks_a_passkey_added_with_two_factor_only_when_it_was_on_then(tmp_path):
+    """Staff turning two-factor on lose the passkeys added while it was off: from before the
+    column, only one added after the account's two-factor (on now) was turned on counts as
+    added with it."""
+    db = connect(tmp_path / "old.sqlite3")
+    db.execute("PRAGMA foreign_keys = off")  # as `migrate` has it while tables are rebuilt
+    migrations.apply(db, stop_before="m039_passkeys_added_with_two_factor")
+    db.execute("PRAGMA foreign_keys = on")
+    for email in ("doc@example.com", "sam@example.com"):
+        db.execute(
+            "insert into users (email, password_hash, created_at) values (?, 'h', 't')", [email]
+        )
+    db.execute(
+        "insert into two_factor (user_id, secret, enabled_at) values (1, 's', ?)",
+        ["2026-06-01T10:00:00+00:00"],
+    )
+    for user_id, name, at in [
+        (1, "before", "2026-05-01T10:00:00+00:00"),
+        (1, "after", "2026-06-02T10:00:00+00:00"),
+        (2, "no two-factor", "2026-06-02T10:00:00+00:00"),
+    ]:
+        db.execute(
+            "insert into passkeys (user_id, credential_id, public_key, name, created_at) "
+            "values (?, ?, 'k', ?, ?)",
+            [user_id, name, name, at],
+        )
+    db.conn.commit()
+    assert migrate(db)[:1] == ["m039_passkeys_added_with_two_factor"]
+    rows = db.execute("select name, with_two_factor from passkeys order by id").fetchall()
+    assert rows == [("before", 0), ("after", 1), ("no two-factor", 0)]
 
 
 def test_upgrading_keeps_every_row_and_ids_are_never_given_twice_after(tmp_path):

@@ -539,6 +539,99 @@ def test_staff_signed_in_with_a_passkey_still_set_up_two_factor(app):
     assert response.status_code == 302 and response.location == "/settings/2fa"
 
 
+def test_staff_turning_two_factor_on_removes_the_passkeys_added_while_it_was_off(app):
+    """Someone who knew only a therapist's password signed in (kept to settings), added a
+    passkey, and once the owner turned two-factor on, that passkey signed in with the caseload
+    open. Turning it on removes the passkeys added while it was off, ends the sign-ins they
+    made, and the page names them, so the owner adds their own again; one added once it is
+    on stays at a later change."""
+    from conftest import AuthActions
+    from test_two_factor import code_at, page_secret, turn_on
+
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    doc = therapist(app)
+    thief = app.test_client()
+    assert AuthActions(thief).login(email="doc@example.com").status_code == 302
+    planted = add_passkey(thief, "Planted")
+    by_planted = app.test_client()
+    assert sign_in_with(by_planted, planted).status_code == 200
+    secret, _ = turn_on(doc)
+    assert "Passkeys removed" not in doc.get("/settings/2fa").text  # said once, not on a reload
+    assert passkey_rows(app, "doc@example.com") == []
+    assert not signed_in(by_planted) and not signed_in(thief)
+    later = app.test_client()
+    assert sign_in_with(later, planted).status_code == 400
+    assert later.get("/caseload").location.startswith("/auth/login")
+    assert doc.get("/caseload").status_code == 200
+    activity = doc.get("/settings/activity").text
+    assert "Removed 1 passkey added while it was off" in activity
+    # One added now, with two-factor on, stays when it is turned off and on again.
+    work = add_passkey(doc, "Work laptop")
+    clock.set(clock.now() + timedelta(minutes=1))  # a code of a later time step
+    assert (
+        doc.post("/settings/2fa/off", data={"code": code_at(secret, clock.now())}).status_code
+        == 302
+    )
+    clock.set(clock.now() + timedelta(minutes=1))
+    secret = page_secret(doc.get("/settings/2fa").text)
+    again = doc.post(
+        "/settings/2fa", data={"code": code_at(secret, clock.now()), "password": PASSWORD}
+    )
+    assert again.status_code == 200 and "Passkeys removed" not in again.text
+    assert [row[1] for row in passkey_rows(app, "doc@example.com")] == ["Work laptop"]
+    assert sign_in_with(app.test_client(), work).status_code == 200
+
+
+def test_the_page_that_says_two_factor_is_on_names_the_passkeys_it_removed(app):
+    from test_two_factor import code_at, page_secret
+
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    doc = therapist(app)
+    add_passkey(doc, "Planted")
+    clock.set(clock.now() + timedelta(minutes=1))
+    add_passkey(doc, "My phone")
+    secret = page_secret(doc.get("/settings/2fa").text)
+    response = doc.post(
+        "/settings/2fa", data={"code": code_at(secret, clock.now()), "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert "Your recovery codes" in text and "Passkeys removed" in text
+    assert "anyone who knew the password could have added them" in text
+    listed = re.findall(r"<li><strong>([^<]+)</strong>, added <time datetime=\"([^\"]+)\">", text)
+    assert listed == [
+        ("Planted", NOW.isoformat(timespec="seconds")),
+        ("My phone", clock.now().isoformat(timespec="seconds")),
+    ]
+    assert "you can add them again now" in text
+    assert 'href="/settings/passkeys"' in text
+
+
+def test_staff_signed_in_by_a_removed_passkey_go_on_under_a_sign_in_of_no_passkey(app):
+    """The therapist turning two-factor on from a sign-in made by a passkey it removes stays
+    signed in (the password and a code were just given), and the new sign-in names no passkey:
+    one added later under the same id must not end it when removed."""
+    from test_two_factor import turn_on
+
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    doc = therapist(app)
+    key = add_passkey(doc)
+    doc.post("/auth/logout")
+    assert sign_in_with(doc, key).status_code == 200
+    turn_on(doc)
+    assert doc.get("/caseload").status_code == 200
+    assert sql(app, "select passkey_id from signins") == [(None,)]
+
+
+def test_a_patient_turning_two_factor_on_keeps_their_passkeys(app, pat):
+    from test_two_factor import turn_on
+
+    key = add_passkey(pat, "My phone")
+    turn_on(pat)
+    assert [row[1] for row in passkey_rows(app)] == ["My phone"]
+    assert sign_in_with(app.test_client(), key).status_code == 200
+
+
 # CSRF
 
 

@@ -62,6 +62,20 @@ def forget_all(db, user_id):
     return db.execute("delete from passkeys where user_id = ?", [user_id]).rowcount
 
 
+def forget_added_without_two_factor(db, user_id):
+    """Remove every passkey of `user_id` added while their two-factor sign-in was off; the
+    removed ones, oldest first: dicts of `id`, `name` and `created_at`."""
+    removed = list(
+        db.query(
+            "select id, name, created_at from passkeys "
+            "where user_id = ? and not with_two_factor order by created_at, id",
+            [user_id],
+        )
+    )
+    db.execute("delete from passkeys where user_id = ? and not with_two_factor", [user_id])
+    return removed
+
+
 def delete_of(db, user_id, passkey_id):
     """Remove the person's passkey; whether there was one."""
     cursor = db.execute("delete from passkeys where id = ? and user_id = ?", [passkey_id, user_id])

@@ -13,17 +13,23 @@ The logic is journal/two_factor.py. Decisions:
   not be able to tie the account to someone else's phone (and lock its owner out). Turning it
   off and new recovery codes already ask for a code from the phone set up.
 - Turned on by staff, it ends their every other sign-in (made with the password alone, and
-  kept to settings until now) and renews this one, as a password change does.
+  kept to settings until now) and renews this one, as a password change does. The passkeys
+  they added while it was off go too, with the sign-ins those made (the password alone added
+  them: anyone who knew it could have), and the page that confirms it is on names them (the
+  name and when each was added), so that the owner adds their own again. Those added once it
+  is on stay (journal/passkeys.py). A patient's passkeys stay.
 """
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from .. import account, two_factor
+from .. import passkeys as webauthn_passkeys
 from ..db import get_db, write_transaction
 from ..numbers import plural
 from ..passwords import PasswordAgainForm, your_password_field
 from ..people import renew_signin
+from ..timezones import local_time
 
 SETUP_KEY = "two_factor_setup"
 
@@ -49,12 +55,20 @@ class NewCodesForm(two_factor.CodeForm):
     code = two_factor.code_field("Code for new recovery codes", id="new-code")
 
 
-def page(form, status=200, codes=None):
+def page(form, status=200, codes=None, removed=()):
     db = get_db()
     on = two_factor.is_on(db, current_user.id)
     if not on and not isinstance(form, TurnOnForm):  # a code sent to turn off what is off
         form = TurnOnForm(formdata=None)
     context = {"form": form, "on": on, "codes": codes, "required": False}
+    context["removed"] = [
+        {
+            "name": row["name"],
+            "added": local_time(row["created_at"], current_user.timezone),
+            "added_iso": row["created_at"],
+        }
+        for row in removed
+    ]
     if on:
         # Its two forms, the one sent back (with its errors) as it is.
         context["form"] = form if isinstance(form, NewCodesForm) else NewCodesForm(formdata=None)
@@ -122,13 +136,19 @@ def two_factor_page():
         # the second's key and codes replaced the first's, which then never worked.
         on_meanwhile = two_factor.is_on(db, current_user.id)
         codes = None
+        removed = []
         if secret and not on_meanwhile:
             codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
         if codes is not None and current_user.role in two_factor.STAFF:
             # Staff's other sign-ins were made with the password alone and kept to their
             # settings (access.staff_to_two_factor) only while it was off: now on, they would
             # reach the caseload without ever giving a code. They end, and this browser goes
-            # on under a new sign-in, so a copy of its cookies taken earlier ends too.
+            # on under a new sign-in, so a copy of its cookies taken earlier ends too. So do
+            # the passkeys added meanwhile, with the password alone: one planted then would
+            # sign in, both factors in one, with the caseload open.
+            removed = webauthn_passkeys.forget_added_without_two_factor(
+                db, current_user.id, current_user.signin
+            )
             renew_signin()
     if on_meanwhile:
         return on_already()
@@ -136,8 +156,9 @@ def two_factor_page():
         return wrong(form, FIRST_CODE_WRONG)
     session.pop(SETUP_KEY, None)
     two_factor.succeeded(get_db(), current_user.email)
-    account.record_activity("two-factor-on")
-    return page(two_factor.CodeForm(formdata=None), codes=codes)
+    gone = {"passkeys_removed": len(removed)} if removed else {}
+    account.record_activity("two-factor-on", **gone)
+    return page(two_factor.CodeForm(formdata=None), codes=codes, removed=removed)
 
 
 def on_already():
