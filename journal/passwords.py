@@ -176,6 +176,29 @@ def record_failure(db, email, address, now=None):
         users.add_failure(db, email, address_key(address), now)
 
 
+# The same table counts other things that must not happen too often, each under a key of its
+# own (a share link's report builds, journal/share.py), and never under a network address:
+# they must not count against an address's log-ins.
+
+
+def use_wait(db, key, limit, window, now=None):
+    """Seconds until `key` may be used again, once used `limit` times within the last `window`
+    seconds; 0 when it may be used now."""
+    now = now or clock.timestamp()
+    times = users.failure_times(db, "email", key, now - window, limit)
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil(times[-1] + window - now))
+
+
+def record_use(db, key, window, now=None):
+    """Count one use of `key` (see `use_wait`), and forget what no limit counts any more."""
+    now = now or clock.timestamp()
+    longest = max(window, current_app.config["LOGIN_WINDOW_MINUTES"] * 60)
+    users.forget_failures_before(db, now - longest)
+    users.add_failure(db, key, "", now)
+
+
 # The password asked again
 
 

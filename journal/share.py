@@ -15,7 +15,12 @@ private one.
 Decisions:
 - An opening is a page view (`what='page'`, any range or metric) or a PDF download
   (`what='report'`); charts are part of the page and are not counted. HEAD requests
-  (link previews that only peek) are not counted either.
+  (link previews that only peek) are not counted either, and a HEAD of the report answers
+  the download's headers without building it.
+- A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
+  the log-in throttle's table, journal/passwords.py `use_wait`), whoever asks: more is a
+  429 with a calm page and Retry-After. A signed-in person's own report and the caseload's
+  are not limited so: they are someone's, and the audit log or activity names them.
 - Everything under `/s/`, error pages included, answers with no-referrer, noindex and
   no-store, since the address itself is the secret.
 - A made-up or malformed token is a 404; a real one that expired or was revoked is a
@@ -52,7 +57,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from . import access, account, clock, figures, qr
 from .access import owned_or_404
 from .data import links as data
-from .db import get_db
+from .db import get_db, write_transaction
 from .fields import (
     NAME_MAX,
     JournalForm,
@@ -61,9 +66,11 @@ from .fields import (
     no_control_characters,
     request_key_field,
 )
+from .numbers import plural
+from .passwords import record_use, use_wait
 from .people import token_hash
 from .reports.content import DEFAULT_DAYS, default_range
-from .reports.pdf import pdf_response
+from .reports.pdf import head_response, pdf_response
 from .timezones import local_time
 from .urls import public_url
 
@@ -76,6 +83,11 @@ TOKEN_BYTES = 32
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 DAYS_MESSAGE = f"Choose a whole number of days from {DAYS_MIN} to {DAYS_MAX}."
 QR_PIXELS_PER_MODULE = 5
+# Builds of one link's report within the window: a download takes a second or more of the
+# server's work, and anyone holding the link could ask for it in a loop. Far more than a
+# therapist downloading it again needs.
+REPORT_BUILDS = 5
+REPORT_WINDOW_SECONDS = 5 * 60
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
@@ -327,7 +339,27 @@ def chart(token, name, fmt):
 @bp.route("/s/<token>/report.pdf")
 def report(token):
     link, patient = valid_link(token)
+    start, end = default_range(patient)
+    if request.method == "HEAD":
+        return head_response(start, end)
+    wait = report_wait(link)
+    if wait:
+        minutes = round(wait / 60)
+        when = "in a minute" if minutes <= 1 else f"in about {plural(minutes, 'minute')}"
+        page = render_template("share/unavailable.html", state="busy", when=when)
+        return page, 429, {"Retry-After": str(wait)}
     # Built before the opening is counted: a report that fails to build was not opened.
-    response = pdf_response(patient, *default_range(patient))
+    response = pdf_response(patient, start, end)
     record_opening(link, "report")
     return response
+
+
+def report_wait(link):
+    """Seconds before the link's report may be built again; 0 when it may be now, and then this
+    build is counted (before it starts: requests sent at once are each counted)."""
+    key = f"report:{link['id']}"
+    with write_transaction() as db:
+        wait = use_wait(db, key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
+        if not wait:
+            record_use(db, key, REPORT_WINDOW_SECONDS)
+    return wait

@@ -449,6 +449,62 @@ def test_report_is_a_pdf_and_counts_as_an_opening(app, client, shared):
     assert "PRIVATE" not in text
 
 
+def test_a_head_of_the_report_answers_its_headers_without_building_it(
+    app, client, shared, monkeypatch
+):
+    """A HEAD (a link preview peeking) built the whole report, a second or more of the
+    server's work, whoever held the link; it answers what a download would say, no body."""
+    download = client.get(f"/s/{shared}/report.pdf")
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the report was built for a HEAD")
+
+    monkeypatch.setattr("journal.reports.pdf.report_pdf", no_build)
+    response = client.head(f"/s/{shared}/report.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    for header in ("Content-Disposition", "Cache-Control"):
+        assert response.headers[header] == download.headers[header]
+    assert has_link_headers(response)
+    assert response.headers.get("Content-Length") is None  # known only once built
+    assert response.data == b""
+    assert openings(app) == ["report"]  # the GET's alone
+
+
+def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
+    app, client, shared, monkeypatch
+):
+    """Anyone holding the link could have the server build the report in a loop. A therapist
+    downloading it two or three times is never refused; past share.REPORT_BUILDS in a few
+    minutes the link's report waits, with a calm page, a 429 and Retry-After."""
+    builds = []
+
+    def build(*args, **kwargs):
+        builds.append(1)
+        return b"%PDF-1.7 a report"
+
+    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
+    path = f"/s/{shared}/report.pdf"
+    assert share.REPORT_BUILDS >= 3
+    for _ in range(share.REPORT_BUILDS):
+        assert client.get(path).status_code == 200
+        clock.set(clock.now() + timedelta(seconds=10))
+    refused = client.get(path)
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 0 < wait <= share.REPORT_WINDOW_SECONDS
+    assert "Please try again" in refused.text
+    assert has_link_headers(refused)
+    assert len(builds) == share.REPORT_BUILDS
+    assert openings(app) == ["report"] * share.REPORT_BUILDS
+    # A HEAD and the link’s page are not held up.
+    assert client.head(path).status_code == 200
+    assert client.get(f"/s/{shared}").status_code == 200
+    clock.set(clock.now() + timedelta(seconds=wait))
+    assert client.get(path).status_code == 200
+    assert len(builds) == share.REPORT_BUILDS + 1
+
+
 # Links that no longer open anything
 
 

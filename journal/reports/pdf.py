@@ -25,13 +25,25 @@ def filename(start, end):
     return f"afterglow-report-{start.isoformat()}-{end.isoformat()}.pdf"
 
 
+def headers(start, end):
+    """The download's headers, but its type."""
+    return {
+        "Content-Disposition": f'attachment; filename="{filename(start, end)}"',
+        "Cache-Control": "no-store",
+    }
+
+
 def pdf_response(person, start, end, sections=SECTIONS):
     """The report as a download that no cache keeps."""
     return Response(
         report_pdf(person, start, end, sections),
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename(start, end)}"',
-            "Cache-Control": "no-store",
-        },
+        headers=headers(start, end),
     )
+
+
+def head_response(start, end):
+    """The answer to a HEAD of the download (a link preview peeking): the headers a GET would
+    have, without building the report (a second or more of work). No Content-Length: the size
+    is known only once it is built (an empty iterator, not a list, so none is added)."""
+    return Response(iter(()), mimetype="application/pdf", headers=headers(start, end))
