@@ -5,7 +5,6 @@ take alone. Used by log-in and registration (journal/auth.py), by settings (the 
 change, adding a passkey, two-factor, deleting the account) and by an admin's reset link."""
 
 import ipaddress
-import math
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from . import clock
+from . import clock, throttle
 from .data import users
 from .db import get_db
 from .fields import JournalForm
@@ -152,51 +151,19 @@ def throttle_wait(db, email, address, now=None):
     looser: a clinic's waiting room shares one address.
     """
     now = now or clock.timestamp()
-    window = current_app.config["LOGIN_WINDOW_MINUTES"] * 60
-    since = now - window
-    wait = 0.0
-    for column, key, limit in (
-        ("email", email, current_app.config["LOGIN_MAX_FAILURES"]),
-        ("address", address_key(address), current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]),
-    ):
-        times = users.failure_times(db, column, key, since, limit)
-        if len(times) >= limit:
-            # The oldest failure that still counts must age out of the window.
-            wait = max(wait, times[-1] + window - now)
-    # Whole seconds, rounded up (a held clock can make it exactly the window).
-    return math.ceil(wait) if wait > 0 else 0
+    window = throttle.login_window()
+    config = current_app.config
+    return max(
+        throttle.wait(db, "email", email, config["LOGIN_MAX_FAILURES"], window, now),
+        throttle.wait(
+            db, "address", address_key(address), config["LOGIN_ADDRESS_MAX_FAILURES"], window, now
+        ),
+    )
 
 
 def record_failure(db, email, address, now=None):
-    """Count one failed log-in, and forget failures older than the window."""
-    now = now or clock.timestamp()
-    since = now - current_app.config["LOGIN_WINDOW_MINUTES"] * 60
-    with db.atomic():
-        users.forget_failures_before(db, since)
-        users.add_failure(db, email, address_key(address), now)
-
-
-# The same table counts other things that must not happen too often, each under a key of its
-# own (a share link's report builds, journal/share.py), and never under a network address:
-# they must not count against an address's log-ins.
-
-
-def use_wait(db, key, limit, window, now=None):
-    """Seconds until `key` may be used again, once used `limit` times within the last `window`
-    seconds; 0 when it may be used now."""
-    now = now or clock.timestamp()
-    times = users.failure_times(db, "email", key, now - window, limit)
-    if len(times) < limit:
-        return 0
-    return max(1, math.ceil(times[-1] + window - now))
-
-
-def record_use(db, key, window, now=None):
-    """Count one use of `key` (see `use_wait`), and forget what no limit counts any more."""
-    now = now or clock.timestamp()
-    longest = max(window, current_app.config["LOGIN_WINDOW_MINUTES"] * 60)
-    users.forget_failures_before(db, now - longest)
-    users.add_failure(db, key, "", now)
+    """Count one failed log-in (journal/throttle.py forgets those no limit counts any more)."""
+    throttle.record(db, email, address_key(address), now)
 
 
 # The password asked again

@@ -18,7 +18,7 @@ Decisions:
   (link previews that only peek) are not counted either, and a HEAD of the report answers
   the download's headers without building it.
 - A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
-  the log-in throttle's table, journal/passwords.py `use_wait`), whoever asks: more is a
+  the log-in throttle's table, journal/throttle.py), whoever asks: more is a
   429 with a calm page and Retry-After. A signed-in person's own report and the caseload's
   are not limited so: they are someone's, and the audit log or activity names them.
 - Everything under `/s/`, error pages included, answers with no-referrer, noindex and
@@ -54,7 +54,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from . import access, account, clock, figures, qr
+from . import access, account, clock, figures, qr, throttle
 from .access import owned_or_404
 from .data import links as data
 from .db import get_db, write_transaction
@@ -67,7 +67,6 @@ from .fields import (
     request_key_field,
 )
 from .numbers import plural
-from .passwords import record_use, use_wait
 from .people import token_hash
 from .reports.content import DEFAULT_DAYS, default_range
 from .reports.pdf import head_response, pdf_response
@@ -87,7 +86,7 @@ QR_PIXELS_PER_MODULE = 5
 # server's work, and anyone holding the link could ask for it in a loop. Far more than a
 # therapist downloading it again needs.
 REPORT_BUILDS = 5
-REPORT_WINDOW_SECONDS = 5 * 60
+REPORT_WINDOW_SECONDS = throttle.window(5 * 60)
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
@@ -359,7 +358,7 @@ def report_wait(link):
     build is counted (before it starts: requests sent at once are each counted)."""
     key = f"report:{link['id']}"
     with write_transaction() as db:
-        wait = use_wait(db, key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
+        wait = throttle.wait(db, "email", key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
         if not wait:
-            record_use(db, key, REPORT_WINDOW_SECONDS)
+            throttle.record(db, key)  # under no address: never against an address's log-ins
     return wait

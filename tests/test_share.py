@@ -505,6 +505,21 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     assert len(builds) == share.REPORT_BUILDS + 1
 
 
+def test_a_failed_log_in_does_not_forget_a_links_report_builds(app, client, shared, monkeypatch):
+    """The builds are counted in the log-in throttle's table, and a failed log-in forgot every
+    row older than the log-in window: with a window shorter than the report's, one wrong
+    password anywhere let the link's report be built again at once."""
+    app.config["LOGIN_WINDOW_MINUTES"] = 1
+    monkeypatch.setattr("journal.reports.pdf.report_pdf", lambda *args, **kwargs: b"%PDF-1.7")
+    path = f"/s/{shared}/report.pdf"
+    for _ in range(share.REPORT_BUILDS):
+        assert client.get(path).status_code == 200
+    clock.set(clock.now() + timedelta(minutes=2))
+    wrong = {"email": "nobody@example.com", "password": "not the password"}
+    assert app.test_client().post("/auth/login", data=wrong).status_code == 400
+    assert client.get(path).status_code == 429
+
+
 # Links that no longer open anything
 
 
