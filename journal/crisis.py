@@ -88,7 +88,7 @@ def called_for_by(sent):
 
     if (sent.get("self_harm") or "false").strip().lower() not in ("false", ""):
         return True
-    if any((rating(name) or 0) > 0 for name in _SAFETY_FIELDS):
+    if any(rules.is_crisis_answer(rating(name)) for name in _SAFETY_FIELDS):
         return True
     moods = {name: rating(name) for name in ("mood_before", "mood_after")}
     return rules.is_crisis_mood(rating("mood")) or rules.is_crisis_mood(latest_mood(moods))

@@ -35,6 +35,7 @@ from ..rules import (
     FLAG_RULE,
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
+    SAFETY_ITEM_ABOVE,
     is_crisis_answer,
 )
 from ..session_record import figure_text
@@ -376,8 +377,8 @@ def _first_page(pdf, data, span, sections):
             if all(f["day"] < min(days) for f in flags if f["day"] not in days):
                 return [(f"The {plural(count, 'earlier flagged day')} {verb} {where}.", 9)]
             listed = (
-                "Listed here: days with thoughts of self-harm or PHQ-9 item 9 above 0 first, "
-                "then the latest."
+                "Listed here: days with thoughts of self-harm or PHQ-9 item 9 above "
+                f"{SAFETY_ITEM_ABOVE} first, then the latest."
             )
             return [(f"{listed} The {plural(count, 'other flagged day')} {verb} {where}.", 9)]
 
