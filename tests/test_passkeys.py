@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import cbor2
 import pytest
-from conftest import PASSWORD, csrf_token, register_with_csrf
+from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from factories import ADMIN_PASSWORD, NOW, person, reset_link, signed_in, sql, therapist
@@ -545,7 +545,6 @@ def test_staff_turning_two_factor_on_removes_the_passkeys_added_while_it_was_off
     open. Turning it on removes the passkeys added while it was off, ends the sign-ins they
     made, and the page names them, so the owner adds their own again; one added once it is
     on stays at a later change."""
-    from conftest import AuthActions
     from test_two_factor import code_at, page_secret, turn_on
 
     app.config["REQUIRE_2FA_FOR_STAFF"] = True
@@ -712,7 +711,6 @@ def test_a_challenge_in_a_session_whose_sign_in_ended_adds_no_passkey_to_another
     challenge with the victim's remember cookie: flask-login falls back to the victim's sign-in.
     A session whose sign-in ended keeps nothing of it, so the challenge is gone; and a
     challenge asked for by one account never adds a passkey to another."""
-    from conftest import AuthActions
 
     person(app, "victim@example.com")
     phone = app.test_client()
@@ -758,7 +756,6 @@ def test_a_challenge_asked_for_by_one_account_adds_no_passkey_to_another(app):
 
 
 def test_a_session_whose_sign_in_ended_keeps_nothing_of_it_under_another_sign_in(app):
-    from conftest import AuthActions
 
     from journal.passkeys import CHALLENGE
 
@@ -777,3 +774,19 @@ def test_a_session_whose_sign_in_ended_keeps_nothing_of_it_under_another_sign_in
     serializer = app.session_interface.get_signing_serializer(app)
     assert CHALLENGE in serializer.loads(with_challenge)
     assert CHALLENGE not in serializer.loads(mixed.get_cookie("session").value)
+
+
+def test_staff_not_held_back_keep_their_passkeys_and_sign_ins_when_turning_it_on(app):
+    """Where the clinic does not require two-factor of staff (REQUIRE_2FA_FOR_STAFF off), a
+    therapist's other sign-ins and passkeys were never kept to settings: turning two-factor
+    on removes none of them (it took a real laptop's passkey away without cause)."""
+    from test_two_factor import turn_on
+
+    app.config["REQUIRE_2FA_FOR_STAFF"] = False
+    doc = therapist(app)
+    add_passkey(doc, "Work laptop")
+    other = app.test_client()
+    assert AuthActions(other).login(email="doc@example.com").status_code == 302
+    turn_on(doc)
+    assert [row[1] for row in passkey_rows(app, "doc@example.com")] == ["Work laptop"]
+    assert signed_in(other)

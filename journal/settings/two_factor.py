@@ -12,7 +12,8 @@ The logic is journal/two_factor.py. Decisions:
 - Turning it on asks for the password too, as adding a passkey does: a session left open must
   not be able to tie the account to someone else's phone (and lock its owner out). Turning it
   off and new recovery codes already ask for a code from the phone set up.
-- Turned on by staff, it ends their every other sign-in (made with the password alone, and
+- Turned on by staff kept to their settings until then (REQUIRE_2FA_FOR_STAFF, the default),
+  it ends their every other sign-in (made with the password alone, and
   kept to settings until now) and renews this one, as a password change does. The passkeys
   they added while it was off go too, with the sign-ins those made (the password alone added
   them: anyone who knew it could have), and the page that confirms it is on names them (the
@@ -137,9 +138,10 @@ def two_factor_page():
         on_meanwhile = two_factor.is_on(db, current_user.id)
         codes = None
         removed = []
+        held_back = two_factor.required(db, current_user)  # staff, with the clinic's rule on
         if secret and not on_meanwhile:
             codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
-        if codes is not None and current_user.role in two_factor.STAFF:
+        if codes is not None and held_back:
             # Staff's other sign-ins were made with the password alone and kept to their
             # settings (access.staff_to_two_factor) only while it was off: now on, they would
             # reach the caseload without ever giving a code. They end, and this browser goes
