@@ -242,7 +242,7 @@ def index():
         instruments=instruments.INSTRUMENTS,
         # With the first response after the baseline: a latest score above half of it then
         # reads "No longer", not "Not yet" (instruments.response_status).
-        phq9=figures.phq9_course(current_user, first_session),
+        phq9=figures.phq9_course(current_user, first_session, remission=True),
         gad7=windows.gad7_summary(summary_scores("gad7", first_session), first_session),
         response=instruments.response_status,
         baseline_text=instruments.baseline_text,

@@ -45,7 +45,7 @@ from .rules import (
     LIFT_HORIZON_DAYS,
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
-    REMISSION_BELOW,
+    REMISSION_AT_MOST,
     ROLLING_DAYS,
     response_at_most,
 )
@@ -739,24 +739,24 @@ def session_course(person, sessions=None, points=None):
     return sessions, base, figures, lifts
 
 
-def phq9_course(person, first):
+def phq9_course(person, first, remission=False):
     """windows.phq9_summary and windows.phq9_course of the person's PHQ-9s, in one dict, from
     the few scores they turn on: the first, the treatment baseline, the latest and the first
-    response and remission after the baseline."""
+    response after the baseline; with `remission`, also the first remission
+    (`first_remission_date`, for the check-ups page's "No longer")."""
     scores = summary_scores(person.id, "phq9", first)
     phq9 = windows.phq9_summary(scores, first)
     most = response_at_most(phq9["baseline"])
     if most is not None:
         base_day = max(day for day, _ in scores if day <= first).isoformat()
-        for at_most in (most, REMISSION_BELOW - 1):
+        for at_most in (most, REMISSION_AT_MOST) if remission else (most,):
             found = assessment_data.first_at_most(get_db(), person.id, "phq9", base_day, at_most)
             if found is not None:
                 scores = [*scores, *_dated([found])]
-    return {
-        **phq9,
-        **windows.phq9_course(scores, first),
-        "first_remission_date": windows.phq9_first_remission(scores, first),
-    }
+    course = {**phq9, **windows.phq9_course(scores, first)}
+    if remission:
+        course["first_remission_date"] = windows.phq9_first_remission(scores, first)
+    return course
 
 
 def lift_course(person, until=None, sessions=None, points=None, last_checkin=...):

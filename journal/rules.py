@@ -46,6 +46,7 @@ CHECKUP_EVERY_DAYS = 7
 # PHQ-9 response (latest at most half a baseline of 10 or more) and remission (latest below 5).
 RESPONSE_MIN_BASELINE = 10
 REMISSION_BELOW = 5
+REMISSION_AT_MOST = REMISSION_BELOW - 1  # the highest total that is a remission
 
 
 def response_at_most(baseline):

@@ -84,6 +84,7 @@ from .rules import (
     PHQ9_BANDS,
     PRE_LEVEL_DAYS,
     RECENT_DAYS,
+    REMISSION_AT_MOST,
     REMISSION_BELOW,
     RESPONSE_MIN_BASELINE,
     ROLLING_DAYS,
@@ -570,7 +571,7 @@ def phq9_first_remission(scores: list[tuple[date, int]], first_session: date | N
     """
     summary, after = _assessment(scores, first_session, PHQ9_BANDS)
     most = response_at_most(summary["baseline"])
-    return None if most is None else _first_at_most(after, REMISSION_BELOW - 1)
+    return None if most is None else _first_at_most(after, REMISSION_AT_MOST)
 
 
 def _first_at_most(after, most):
