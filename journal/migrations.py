@@ -776,6 +776,14 @@ def m039_passkeys_added_with_two_factor(db):
     )
 
 
+@migrations()
+def m040_recovery_codes_request_key(db):
+    # The key of the form that made a person's current recovery codes: the same form sent
+    # again (a double tap on a slow connection, a reload) says the first made them, rather
+    # than that its code, spent by the first, changed nothing.
+    db.execute("alter table two_factor add column codes_request_key text")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -184,12 +184,19 @@ def turn_on(db, user_id, secret, code):
     return codes
 
 
-def new_codes(db, user_id):
-    """Replace the person's recovery codes; the new ones, to show once."""
+def new_codes(db, user_id, request_key=None):
+    """Replace the person's recovery codes (made by the form of `request_key`); the new ones,
+    to show once."""
     codes = new_recovery_codes()
     with db.atomic():
-        two_factor.replace_codes(db, user_id, [code_hash(c) for c in codes])
+        two_factor.replace_codes(db, user_id, [code_hash(c) for c in codes], request_key)
     return codes
+
+
+def codes_made_by(db, user_id, request_key):
+    """Whether the person's current recovery codes were made by the form of `request_key`."""
+    row = two_factor.of(db, user_id)
+    return bool(request_key) and row is not None and row["codes_request_key"] == request_key
 
 
 def turn_off(db, user_id):

@@ -569,6 +569,32 @@ def test_new_recovery_codes_replace_the_old(app):
     assert client.post("/auth/2fa", data={"code": new[0]}).status_code == 302
 
 
+def test_new_recovery_codes_sent_twice_say_the_first_tap_made_them(app):
+    # A double tap on a slow connection sent the form twice: the first made new codes (its
+    # page, the only one to show them, was replaced by the second's), and the second, its code
+    # spent by the first, said "That code does not match, or was used already. Nothing
+    # changed." while the codes the person held had stopped working.
+    client = person(app, "pat@example.com")
+    _, codes = turn_on(client)
+    key = re.search(
+        r'name="request_key" type="hidden" value="([^"]+)"', client.get("/settings/2fa").text
+    ).group(1)
+    form = {"code": codes[0], "request_key": key}
+    first = client.post("/settings/2fa/codes", data=form)
+    new = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", first.text)
+    assert len(new) == 10
+    again = client.post("/settings/2fa/codes", data=form)
+    assert again.status_code == 302
+    text = html.unescape(client.get(again.location).text)
+    assert "This form made new recovery codes already" in text
+    assert "the codes you had before no longer work" in text
+    assert "Nothing changed" not in text and error_at_code(text) is None
+    # Nothing made twice, and no wrong code counted: the first tap's codes are the ones.
+    client.post("/auth/logout")
+    password_step(client)
+    assert client.post("/auth/2fa", data={"code": new[1]}).status_code == 302
+
+
 # Staff
 
 

@@ -47,8 +47,12 @@ def spend_step(db, user_id, step):
     return found.rowcount == 1
 
 
-def replace_codes(db, user_id, code_hashes):
-    """Replace `user_id`'s recovery codes with the codes hashing to `code_hashes`."""
+def replace_codes(db, user_id, code_hashes, request_key=None):
+    """Replace `user_id`'s recovery codes with the codes hashing to `code_hashes`, made by the
+    form of `request_key` (None: not by the new-codes form)."""
+    db.execute(
+        "update two_factor set codes_request_key = ? where user_id = ?", [request_key, user_id]
+    )
     db.execute("delete from recovery_codes where user_id = ?", [user_id])
     db["recovery_codes"].insert_all(
         [{"user_id": user_id, "hash": h, "used_at": None} for h in code_hashes]

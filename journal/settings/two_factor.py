@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from .. import account, two_factor
 from .. import passkeys as webauthn_passkeys
 from ..db import get_db, write_transaction
+from ..fields import request_key_field
 from ..numbers import plural
 from ..passwords import PasswordAgainForm, your_password_field
 from ..people import renew_signin
@@ -54,6 +55,9 @@ class NewCodesForm(two_factor.CodeForm):
     """The code that makes new recovery codes; sent as `code` too, its field's id its own."""
 
     code = two_factor.code_field("Code for new recovery codes", id="new-code")
+    # The same form sent again (a double tap on a slow connection, a reload of the page that
+    # showed the codes) finds its codes made, not its code spent (`two_factor_codes`).
+    request_key = request_key_field()
 
 
 def page(form, status=200, codes=None, removed=()):
@@ -214,11 +218,28 @@ def two_factor_off():
     return redirect(url_for("settings.two_factor_page"))
 
 
+# The answer to the new-codes form sent again: its first sending made the codes, and the page
+# that showed them, the only one to, was replaced by this one's.
+CODES_MADE_ALREADY = (
+    "This form made new recovery codes already (it was sent twice), and they were shown only "
+    "once: the codes you had before no longer work. If you did not note the new ones, make "
+    "new ones here with the next code from your app."
+)
+
+
 @login_required
 def two_factor_codes():
     form = NewCodesForm()
-    answer = checked_code(form)
+    # Two sendings take turns: the second finds the key the first stored with its codes.
+    with write_transaction() as db:
+        key = form.request_key.data if form.validate_on_submit() else None
+        made = two_factor.codes_made_by(db, current_user.id, key)
+        answer = None if made else checked_code(form)
+        if not made and answer is None:
+            codes = two_factor.new_codes(db, current_user.id, key)
+    if made:
+        flash(CODES_MADE_ALREADY)
+        return redirect(url_for("settings.two_factor_page"))
     if answer is not None:
         return answer
-    codes = two_factor.new_codes(get_db(), current_user.id)
     return page(two_factor.CodeForm(formdata=None), codes=codes)
