@@ -125,6 +125,26 @@ def test_turning_on_shows_a_qr_code_and_the_secret_and_needs_a_right_first_code(
     assert "Your recovery codes" not in again.text and "secret" not in again.text
 
 
+def test_turning_on_sent_twice_says_where_the_recovery_codes_went(app):
+    # A double tap on a slow connection sent the form twice, both with the cookie the page
+    # had: the first turned two-factor on and showed the recovery codes, on a page the
+    # second's answer replaced; that answer said nothing of them, and the person never saw
+    # their codes.
+    client = person(app, "pat@example.com")
+    secret = page_secret(client.get("/settings/2fa").text)
+    cookie = client.get_cookie("session").value
+    form = {"code": code_at(secret, NOW), "password": PASSWORD}
+    assert "Your recovery codes" in client.post("/settings/2fa", data=form).text
+    client.set_cookie("session", cookie)  # the second tap, sent before the first's answer
+    again = client.post("/settings/2fa", data=form)
+    assert again.status_code == 302 and again.location == "/settings/2fa"
+    text = html.unescape(client.get("/settings/2fa").text)
+    assert "Two-factor sign-in is on. Its recovery codes were shown only once" in text
+    assert "make new ones here with the next code from your app" in text
+    assert "was not kept" not in text
+    assert sql(app, "select secret from two_factor") == [(secret,)]
+
+
 def test_the_key_being_set_up_is_not_readable_from_the_session_cookie(app):
     """The session cookie is signed, not secret: anyone holding a copy (read without the
     app's key here) must not find the key in it, which, once confirmed, would be the

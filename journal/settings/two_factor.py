@@ -170,12 +170,21 @@ def two_factor_page():
 def on_already():
     """The answer to a first code sent once two-factor is on: the page saying it is on, and
     when it was turned on with another key (shown on another device), that this form's key
-    was not kept. The same form sent again (a reload, a double tap) is not told that."""
-    if two_factor.on_with_another_key(get_db(), current_user.id, setup_secret()):
+    was not kept. The same form sent again before its first answer came (a double tap on a
+    slow connection: the session still holds its key) is not told that, but where the
+    recovery codes went: the page that showed them, the only one to, was replaced by this."""
+    secret = setup_secret()
+    if two_factor.on_with_another_key(get_db(), current_user.id, secret):
         flash(
             "Two-factor sign-in was already on (turned on on another device, with its own "
             "key), so the key on the page you sent was not kept: use the app entry and the "
             "recovery codes set up there."
+        )
+    elif secret:
+        flash(
+            "Two-factor sign-in is on. Its recovery codes were shown only once, on the page "
+            "that answered the form's first sending. If you did not note them, make new ones "
+            "here with the next code from your app."
         )
     return redirect(url_for("settings.two_factor_page"))
 
