@@ -84,7 +84,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from . import clock
 from .access import owned_or_404
@@ -139,6 +139,8 @@ GONE = (
     "This import is no longer waiting: it was saved or cancelled already, or a newer upload "
     "replaced it. History shows what is saved."
 )
+# ...and the link under those words: to the History they name, not the start page.
+GONE_BACK = ("checkins.entries", "Go to History")
 FILENAME_MAX = 200
 # Bounds on one file (besides the 2 MB body limit), so one upload costs a bounded time:
 # rows (about 13 years of daily check-ins; split a longer history by year), columns, and
@@ -620,10 +622,18 @@ def new_id():
     return secrets.randbelow(2**53 - 1) + 1
 
 
+def no_longer_waiting():
+    """The 404 of a parked import gone meanwhile (a second tap, another tab), as
+    `owned_or_404` answers one gone before: GONE, and a link to History."""
+    error = NotFound(description=GONE)
+    error.back = GONE_BACK
+    return error
+
+
 def get_pending(import_id):
     """The signed-in person's parked import, its rows decoded, or 404."""
     import_data.drop_stale(get_db(), clock.now())
-    row = owned_or_404("pending_imports", gone=GONE, id=import_id)
+    row = owned_or_404("pending_imports", gone=GONE, back=GONE_BACK, id=import_id)
     row["rows"] = json.loads(row["rows"])
     return row
 
@@ -810,7 +820,7 @@ def confirm(import_id):
     pending, form = sent_for(import_id)
     added = save_pending(current_user.id, pending, form.share_notes.data)
     if added is None:  # a second tap: the first one saved it
-        abort(404, description=GONE)
+        raise no_longer_waiting()
     skipped = len(pending["rows"]) - added
     message = f"Imported {plural(added, 'check-in')} from {pending['filename']}."
     if skipped:
@@ -825,6 +835,6 @@ def cancel(import_id):
     pending, _ = sent_for(import_id)
     # False: confirmed or cancelled meanwhile, in another tab or tap.
     if not import_data.delete(get_db(), current_user.id, pending["id"]):
-        abort(404, description=GONE)
+        raise no_longer_waiting()
     flash("Import cancelled: nothing was saved.")
     return redirect(url_for("imports.upload"))

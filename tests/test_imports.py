@@ -1028,6 +1028,21 @@ GONE_IMPORT = (
 )
 
 
+@pytest.mark.parametrize("action", ["preview", "confirm", "cancel"])
+def test_an_import_no_longer_waiting_links_to_the_history_its_words_name(client, patient, action):
+    # "History shows what is saved", above a link to the start page (the check-in form): the
+    # person who tapped Import twice was not led to where the import can be seen.
+    import_id = pending_id(upload(client, GENERIC))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    if action == "preview":
+        response = client.get(f"/import/{import_id}")
+    else:
+        response = client.post(f"/import/{import_id}/{action}")
+    assert response.status_code == 404
+    assert '<a href="/entries">Go to History</a>' in response.text
+    assert "Go to the start page" not in response.text
+
+
 @pytest.mark.parametrize("edit", ["/entries/{day}/edit", "/checkin"])
 def test_an_imported_no_to_the_safety_question_stays_no_after_an_edit(app, client, patient, edit):
     """An import can say "no" (0); the form's box can only be ticked or not. Saving any change
