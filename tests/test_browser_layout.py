@@ -308,6 +308,26 @@ def test_the_mood_scale_keeps_full_size_numbers_at_200_percent_text(page, width)
 
 
 @pytest.mark.parametrize("width", [360, 390])
+def test_buttons_keep_their_words_whole_at_200_percent_text(page, width):
+    # A button's label could break between any two letters, so a button sharing its line
+    # shrank to a letter or two wide: at 390 px the session form's sticky "Save session" read
+    # "S / av / e / se / ss / io / n" and stood 350 px high over the form, a missed day's
+    # "Add" read "Ad / d", and the two-factor page's "authentic / ator app".
+    sign_up(page)
+    log_mood(page, today(page) - timedelta(days=2), 5)  # yesterday is a missed day: "Add"
+    page.set_viewport_size({"width": width, "height": 800})
+    text_at_200_percent(page)
+    for path in ("/sessions/new", "/entries", "/settings/2fa"):
+        page.goto(path)
+        page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
+        broken = [word for word in broken_words(page) if word.endswith(("<button>", "<a>"))]
+        assert broken == [], path
+        assert sideways_overflow(page) <= 0, path
+    save = page.goto("/sessions/new") and page.get_by_role("button", name="Save session")
+    assert save.bounding_box()["height"] < 120  # two lines at most, not a letter a line
+
+
+@pytest.mark.parametrize("width", [360, 390])
 def test_the_mood_scale_is_six_to_a_row_at_the_usual_text_size(page, width):
     sign_up(page)
     page.set_viewport_size({"width": width, "height": 800})
