@@ -328,6 +328,25 @@ def test_buttons_keep_their_words_whole_at_200_percent_text(page, width):
 
 
 @pytest.mark.parametrize("width", [360, 390])
+def test_blood_pressure_labels_keep_their_words_whole_at_200_percent_text(page, width):
+    # The two numbers of a reading stood side by side in two columns whatever the text size:
+    # at 200% each column was narrower than "Systolic", which read "Systoli / c (top /
+    # numbe / r)". Side by side at the usual size, one above the other when they cannot fit.
+    sign_up(page)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/sessions/new")
+    page.get_by_text("Blood pressure", exact=True).tap()
+    top = page.get_by_label("Systolic (top number)").first
+    bottom = page.get_by_label("Diastolic (bottom number)").first
+    assert top.bounding_box()["y"] == bottom.bounding_box()["y"]  # side by side
+    text_at_200_percent(page)
+    for reading in page.locator("fieldset.reading").all():
+        assert reading.evaluate(BROKEN_WORDS) == []
+    assert top.bounding_box()["y"] < bottom.bounding_box()["y"]  # one above the other
+    assert sideways_overflow(page) <= 0
+
+
+@pytest.mark.parametrize("width", [360, 390])
 def test_the_mood_scale_is_six_to_a_row_at_the_usual_text_size(page, width):
     sign_up(page)
     page.set_viewport_size({"width": width, "height": 800})
