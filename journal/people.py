@@ -135,27 +135,36 @@ def init_app(app):
     own pages)."""
     login_manager.init_app(app)
     app.register_error_handler(sqlite3.IntegrityError, account_gone_meanwhile)
+    app.register_error_handler(AccountGone, account_gone_meanwhile)
 
 
 # What a save answers when the account was deleted (on another device, or in another tab)
-# after the request had read who sent it: nothing was stored.
+# after the request had read who sent it: nothing was stored; and what a page (a GET) does.
 ACCOUNT_GONE = "Your account has been deleted, so nothing was saved."
+ACCOUNT_GONE_SHOWN = "Your account has been deleted."
+
+
+class AccountGone(Exception):
+    """Raised by a view that finds the signed-in person's account gone midway (a read found no
+    row of theirs, an update changed none): answered as `account_gone_meanwhile` answers."""
 
 
 def account_gone_meanwhile(error):
     """A write refused by the database because the signed-in person's `users` row went after
     their sign-in was read at the start of the request: the account was deleted elsewhere in
-    between (its rows go with it, so an insert naming it fails its foreign key). The person is
-    signed out, as they would have been a moment later, and sent to log in with a calm word,
-    not shown an error page; the transaction was rolled back, so nothing is stored.
+    between (its rows go with it, so an insert naming it fails its foreign key); or a view
+    that found so itself (`AccountGone`). The person is signed out, as they would have been a
+    moment later, and sent to log in with a calm word, not shown an error page; the
+    transaction was rolled back, so nothing is stored.
 
-    Any other failed constraint is the error it was (a 500, logged)."""
+    Any other failed constraint is the error it was (a 500, logged), and so is an
+    `AccountGone` of an account that is there."""
     user = current_user._get_current_object() if g.get("_login_user") is not None else None
     if not (user and user.is_authenticated) or users.by_id(get_db(), user.id) is not None:
         raise error
     forget_token(user.get_id())
     logout_user()
-    flash(ACCOUNT_GONE)
+    flash(ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE)
     return unauthorized()
 
 

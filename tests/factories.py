@@ -76,6 +76,31 @@ def signed_in_twice(app, email="pat@example.com"):
     return client, phone
 
 
+def deleted_first(monkeypatch, module, name, device, password=PASSWORD):
+    """Make `module.name`, a function a request calls midway, first have the account signed in
+    on `device` (a test client) deleted, by a request of that device in another thread, then
+    run as it was: the deletion lands after the request read who sent it, as one on another
+    device or tab would."""
+    import threading
+
+    original = getattr(module, name)
+    deleted = []  # once: the deletion's own request may call it too
+
+    def deleted_on_the_other_device_first(*args, **kwargs):
+        if not deleted:
+            deleted.append(True)
+            other_device = threading.Thread(
+                target=device.post,
+                args=["/settings/delete"],
+                kwargs={"data": {"password": password}},
+            )
+            other_device.start()
+            other_device.join()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, deleted_on_the_other_device_first)
+
+
 def therapist(app, email="doc@example.com", **extra):
     """A test client signed in as a newly registered therapist, Dr Rivera (registered from an
     admin's invitation, the one way a therapist joins by default: see `invitation`)."""

@@ -3,7 +3,6 @@
 import io
 import json
 import re
-import threading
 from datetime import timedelta
 
 import pyotp
@@ -11,6 +10,7 @@ import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 from factories import (
     TODAY,
+    deleted_first,
     invitation,
     invite_code,
     make_admin,
@@ -524,19 +524,9 @@ def test_a_save_as_the_account_is_deleted_elsewhere_signs_out_and_keeps_nothing(
     before it takes the write lock: the save met a missing `users` row and answered 500. Now
     the person is signed out, as the next request would find them, and told why."""
     client, phone = signed_in_twice(app)
-    write_transaction = view.write_transaction
-
-    def deleted_on_the_phone_first():
-        other_device = threading.Thread(
-            target=phone.post, args=["/settings/delete"], kwargs={"data": {"password": PASSWORD}}
-        )
-        other_device.start()
-        other_device.join()
-        assert count(app, "users") == 0
-        return write_transaction()
-
-    monkeypatch.setattr(view, "write_transaction", deleted_on_the_phone_first)
+    deleted_first(monkeypatch, view, "write_transaction", phone)
     response = client.post(path, data=sent)
+    assert count(app, "users") == 0
     assert response.status_code == 302
     assert response.location == f"/auth/login?next={path}"
     assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text

@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AuthActions, csrf_token
+from factories import deleted_first, signed_in, signed_in_twice
 from icalendar import Calendar
 
 from journal.calendar.ics import TIME_MESSAGE, build_calendar
 from journal.db import get_db
+from journal.people import ACCOUNT_GONE
+from journal.settings import reminders
 
 URL = re.compile(r'value="(http://localhost/calendar/([A-Za-z0-9_-]{43})\.ics)"')
 FEED_HEADERS = {
@@ -287,6 +290,30 @@ def test_turned_off_link_is_gone(app, client, patient):
     page = client.get("/settings/reminders").text
     assert "Your calendar link is off" in page
     assert "Make my calendar link" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "sent", "midway"),
+    [
+        ("/settings/reminders", {"reminder_time": "07:00"}, "get_db"),
+        ("/settings/reminders/link", {}, "write_transaction"),
+        ("/settings/reminders/link/off", {}, "ics"),
+    ],
+)
+def test_a_reminder_change_as_the_account_is_deleted_elsewhere_signs_out(
+    app, monkeypatch, path, sent, midway
+):
+    """The account is deleted on the phone after the change's request read who sent it: the
+    time and the link off answered "saved" for an account that was gone, the new link a 500.
+    Now the person is signed out and told, as a save of a check-in is."""
+    client, phone = signed_in_twice(app)
+    target = reminders.ics if midway == "ics" else reminders
+    deleted_first(monkeypatch, target, "set_secret_hash" if midway == "ics" else midway, phone)
+    response = client.post(path, data=sent)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert ACCOUNT_GONE in client.get("/auth/login").text
+    assert not signed_in(client)
 
 
 def test_turning_off_twice_is_harmless(app, client, patient):

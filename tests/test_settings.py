@@ -3,9 +3,11 @@ import re
 
 import pytest
 from conftest import PASSWORD, error_for
-from factories import TODAY, checkin, session
+from factories import TODAY, checkin, deleted_first, session, signed_in, signed_in_twice
 
 from journal.db import get_db
+from journal.people import ACCOUNT_GONE
+from journal.settings import general
 
 
 def user(app):
@@ -24,6 +26,24 @@ def test_settings_need_login(client):
 
 
 SETTINGS = {"timezone": "UTC", "window_days": "7", "clinic_phone": ""}
+
+
+@pytest.mark.parametrize("changes", [{"timezone": "Asia/Kolkata"}, {}])
+def test_a_settings_save_as_the_account_is_deleted_elsewhere_signs_out(app, monkeypatch, changes):
+    """The account is deleted on the phone after the save's request read who sent it: the
+    page said "Settings saved." for an account that was gone (or, with a change, answered
+    500). Now the person is signed out and told nothing was saved, as a check-in's save
+    does; with nothing changed on the page too."""
+    client, phone = signed_in_twice(app)
+    sent = form_fields(client.get("/settings"), **changes)
+    deleted_first(monkeypatch, general, "changed_settings", phone)
+    response = client.post("/settings", data=sent)
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/settings"
+    page = client.get("/auth/login").text
+    assert ACCOUNT_GONE in page
+    assert "Settings saved." not in page
+    assert not signed_in(client)
 
 
 def test_change_settings(app, client, patient):

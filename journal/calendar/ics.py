@@ -179,8 +179,9 @@ def user_key(user_id):
 
 def set_secret_hash(user_id, secret_hash, request_key=None):
     """Store `secret_hash` (or None, to turn the feed off) and the key of the form that made
-    it; any earlier secret stops working, and so does its form's key."""
-    users.set_calendar_secret(get_db(), user_id, secret_hash, request_key)
+    it; any earlier secret stops working, and so does its form's key. False when the account
+    is gone (deleted since it was read)."""
+    return users.set_calendar_secret(get_db(), user_id, secret_hash, request_key)
 
 
 def webcal(url):

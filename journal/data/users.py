@@ -55,14 +55,25 @@ def insert(db, row):
 
 
 def update(db, user_id, values):
-    """Set the given `users` columns of `user_id`."""
-    db["users"].update(user_id, values)
+    """Set the given `users` columns of `user_id` (none: change nothing); False when there is
+    no such account (deleted since it was read)."""
+    if not values:
+        return by_id(db, user_id) is not None
+    sets = ", ".join(f"[{column}] = ?" for column in values)  # the code's names, never sent ones
+    found = db.execute(
+        f"update users set {sets} where id = ?",  # noqa: S608
+        [*values.values(), user_id],
+    )
+    return found.rowcount == 1
 
 
 def set_calendar_secret(db, user_id, secret_hash, request_key=None):
     """Store the calendar feed's `secret_hash` (None turns the feed off) and the key of the
-    form that made it; any earlier secret stops working, and so does its form's key."""
-    update(db, user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": request_key})
+    form that made it; any earlier secret stops working, and so does its form's key. False when
+    there is no such account."""
+    return update(
+        db, user_id, {"calendar_secret_hash": secret_hash, "calendar_request_key": request_key}
+    )
 
 
 def set_password_hash(db, user_id, password_hash):

@@ -30,7 +30,7 @@ from ..passwords import (
     hash_password,
     password_field,
 )
-from ..people import renew_signin
+from ..people import AccountGone, renew_signin
 from ..phones import PHONE_MAX, phone_problem, phone_text
 from ..rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
@@ -231,8 +231,8 @@ def index():
             values["display_name"] = form.display_name.data or ""
         changed = changed_settings(form)
         values = {name: value for name, value in values.items() if name in changed}
-        if values:
-            users.update(get_db(), current_user.id, values)
+        if not users.update(get_db(), current_user.id, values):
+            raise AccountGone  # deleted on another device since this request began
         flash("Settings saved.")
         return redirect(url_for("settings.index"))
     return render(settings_form=form, status=400)

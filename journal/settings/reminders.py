@@ -10,13 +10,15 @@ from ..calendar import ics
 from ..data import users
 from ..db import get_db, write_transaction
 from ..fields import JournalForm
-from ..people import token_hash
+from ..people import AccountGone, token_hash
 from ..urls import public_url
 
 
 def render_reminders(form=None, new_url=None, status_code=200):
     """The reminders page: the time form, the calendar link's state, and a new link once."""
     row = users.by_id(get_db(), current_user.id)
+    if row is None:
+        raise AccountGone  # deleted on another device since this request began
     form = form or ics.ReminderForm(formdata=None, data={"reminder_time": row["reminder_time"]})
     response = make_response(
         render_template(
@@ -43,7 +45,8 @@ def reminders():
     if not form.validate():
         return render_reminders(form, status_code=400)
     value = form.reminder_time.data or ""
-    users.update(get_db(), current_user.id, {"reminder_time": value})
+    if not users.update(get_db(), current_user.id, {"reminder_time": value}):
+        raise AccountGone  # deleted on another device since this request began
     flash(f"Your daily reminder is set for {value}." if value else "Your daily reminder is off.")
     return redirect(url_for("settings.reminders"))
 
@@ -56,6 +59,8 @@ def reminder_link():
     key = form.request_key.data
     with write_transaction():  # two taps take turns: the second sees the first's key
         row = users.by_id(get_db(), current_user.id)
+        if row is None:
+            raise AccountGone  # deleted on another device since this request began
         made = key and row["calendar_request_key"] == key
         # Asked from a page that showed no link, while one was made elsewhere meanwhile.
         made_elsewhere = not made and form.had_link.data == "no" and row["calendar_secret_hash"]
@@ -84,6 +89,7 @@ def reminder_link():
 def reminder_link_off():
     if not JournalForm().validate_on_submit():
         abort(400, description="This form has expired: reload the page and send it again.")
-    ics.set_secret_hash(current_user.id, None)
+    if not ics.set_secret_hash(current_user.id, None):
+        raise AccountGone
     flash("Your calendar link is off: calendars subscribed to it get nothing new.")
     return redirect(url_for("settings.reminders"))
