@@ -75,6 +75,7 @@ from .data.reviews import NOTICE_DAYS
 from .db import pages_for, per_page, requested_page
 from .fields import EARLIEST_DAY, JournalForm, strip
 from .numbers import figure, plural, rounded
+from .people import AccountGone
 from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .rules import FLAG_DAYS, RECENT_DAYS, SILENT_DAYS
@@ -260,9 +261,12 @@ def index():
     names = Counter(n["name"] for n in notices if n["name"])
     names.update(row["patient"].shared_name for row in rows)
     named_alike = {name for name, count in names.items() if count > 1}
+    code = invite_code(current_user.id)
+    if code is None:
+        raise AccountGone  # deleted on another device since this request began
     return render_template(
         "caseload/index.html",
-        code=format_code(invite_code(current_user.id)),
+        code=format_code(code),
         attention=[row for row in rows if row["attention"]],
         others=[row for row in rows if not row["attention"]],
         notices=[notice_text(n, current_user.timezone, named_alike) for n in notices],
@@ -278,7 +282,10 @@ def index():
 def new_code():
     if not JournalForm().validate_on_submit():
         abort(400)
-    code = format_code(invite_code(current_user.id, replace=True))
+    code = invite_code(current_user.id, replace=True)
+    if code is None:
+        raise AccountGone  # deleted on another device since this request began
+    code = format_code(code)
     flash(
         f"Your new invite code is {code}. The old one no longer works; "
         "patients already linked stay linked."

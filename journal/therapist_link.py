@@ -65,7 +65,8 @@ def format_code(code):
 
 
 def invite_code(therapist_id, replace=False):
-    """The therapist's invite code, made on first need; with `replace`, a new one.
+    """The therapist's invite code, made on first need; with `replace`, a new one. None when
+    the account is gone (deleted since the request read who sent it).
 
     A collision with another therapist's code (a unique index) is retried with a fresh one.
     """
@@ -77,12 +78,14 @@ def invite_code(therapist_id, replace=False):
             return code
         try:
             # Only over the code just read, so two requests at once end up agreeing on one.
-            data.replace_invite_code(db, therapist_id, make_code(), code)
+            stored = data.replace_invite_code(db, therapist_id, make_code(), code)
         except sqlite3.IntegrityError:
             collisions += 1
             if collisions >= CODE_ATTEMPTS:
                 raise RuntimeError("could not store a unique invite code") from None
             continue
+        if not stored and access.person(therapist_id) is None:
+            return None
         replace = False  # read back what is stored now
 
 

@@ -20,17 +20,19 @@ from factories import (
     DAY_AHEAD,
     TODAY,
     checkin,
+    deleted_first,
     insert,
     invite_code,
     link,
     person,
     session,
+    signed_in,
     take,
     therapist,
     user_id,
 )
 
-from journal import access, timezones
+from journal import access, caseload, timezones
 from journal.caseload import order_key, review
 from journal.db import get_db
 from journal.fields import (
@@ -39,6 +41,7 @@ from journal.fields import (
     STACKED_MARKS_MESSAGE,
     name_text,
 )
+from journal.people import ACCOUNT_GONE, ACCOUNT_GONE_SHOWN
 from journal.therapist_link import CODE_ALPHABET, WRONG_CODE, make_code, normalize_code
 
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
@@ -260,6 +263,27 @@ def test_a_new_code_replaces_the_old_and_keeps_existing_links(app):
     assert error_for(response, "invite_code") == WRONG_CODE
     assert link(second, new).status_code == 302
     assert sorted(cards(doc.get("/caseload").text)) == ["First", "Second"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "told"),
+    [("get", "/caseload", ACCOUNT_GONE_SHOWN), ("post", "/caseload/invite-code", ACCOUNT_GONE)],
+)
+def test_the_caseload_as_the_therapists_account_is_deleted_elsewhere_signs_out(
+    app, monkeypatch, method, path, told
+):
+    """The therapist's account is deleted on their phone after the caseload's request read who
+    sent it, before it reads their invite code: the code's read found no row and answered
+    500. Now the therapist is signed out and told, as a save is."""
+    doc = therapist(app)
+    phone = app.test_client()
+    assert AuthActions(phone).login(email="doc@example.com").status_code == 302
+    deleted_first(monkeypatch, caseload, "invite_code", phone)
+    response = getattr(doc, method)(path)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert told in doc.get("/auth/login").text
+    assert not signed_in(doc)
 
 
 def test_new_code_flash_names_the_code(app):

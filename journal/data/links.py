@@ -85,20 +85,22 @@ def revoke_all_share_links(db, user_id, now):
 
 
 def invite_code_of(db, therapist_id):
-    """The therapist's stored invite code, or None."""
-    (code,) = db.execute("select invite_code from users where id = ?", [therapist_id]).fetchone()
-    return code
+    """The therapist's stored invite code, or None (none made yet, or no such account)."""
+    row = db.execute("select invite_code from users where id = ?", [therapist_id]).fetchone()
+    return None if row is None else row[0]
 
 
 def replace_invite_code(db, therapist_id, new, old):
-    """Store `new` as the therapist's code, only over `old` (the code just read).
+    """Store `new` as the therapist's code, only over `old` (the code just read); True when
+    stored.
 
     Raises sqlite3.IntegrityError when another therapist holds `new`.
     """
-    db.execute(
+    stored = db.execute(
         "update users set invite_code = ? where id = ? and invite_code is ?",
         [new, therapist_id, old],
     )
+    return stored.rowcount == 1
 
 
 def therapist_by_code(db, code):
