@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AuthActions
-from factories import TODAY, checkin, take
+from factories import TODAY, checkin, deleted_first, signed_in, signed_in_twice, take
 
 from journal import clock
 from journal.db import get_db
-from journal.exports import cell
+from journal.exports import cell, document, fhir
 from journal.exports.tables import symptom_headers
+from journal.people import ACCOUNT_GONE_SHOWN
 from journal.spreadsheet import header_key
 
 DAY1 = (TODAY - timedelta(days=3)).isoformat()
@@ -362,6 +363,21 @@ def test_empty_csv_has_a_header_only(client, patient, name):
 
 
 # data.json ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "module"), [("data", document), ("fhir", fhir)])
+def test_an_export_as_the_account_is_deleted_elsewhere_signs_out(app, monkeypatch, name, module):
+    """The account is deleted on the phone after the download's request read who sent it,
+    before it read the account's row: the export met no row and answered 500. Now the person
+    is signed out and told, as a save is."""
+    client, phone = signed_in_twice(app)
+    deleted_first(monkeypatch, module, "user_row", phone)
+    path = f"/export/{name}.json"
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert ACCOUNT_GONE_SHOWN in client.get("/auth/login").text
+    assert not signed_in(client)
 
 
 def test_data_json_holds_the_reminder_time(client, patient):

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, render_template, stream_with_context
 from flask_login import current_user, login_required
 
 from .. import account, timezones
+from ..people import AccountGone
 from .document import data_document, json_pieces
 from .fhir import fhir_bundle
 from .reading import counts
@@ -97,11 +98,16 @@ def assessments_csv():
 @bp.route("/data.json")
 @login_required
 def data_json():
-    return json_download("data", data_document(current_user.id))
+    document = data_document(current_user.id)
+    if document is None:
+        raise AccountGone  # deleted on another device since this request began
+    return json_download("data", document)
 
 
 @bp.route("/fhir.json")
 @login_required
 def fhir_json():
     bundle = fhir_bundle(current_user.id, current_user.shared_name)
+    if bundle is None:
+        raise AccountGone  # deleted on another device since this request began
     return json_download("fhir", bundle, mimetype="application/fhir+json")

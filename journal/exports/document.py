@@ -62,8 +62,11 @@ def json_pieces(document):
 
 def data_document(user_id):
     """Everything the person has, as one versioned dict for `json_pieces`: its check-ins,
-    sessions and check-ups are iterators, read as they are written."""
+    sessions and check-ups are iterators, read as they are written. None when the account is
+    gone (deleted since the request read who sent it)."""
     user = user_row(user_id)
+    if user is None:
+        return None
     tracked = tracked_symptoms(user_id)
     names = {s["id"]: s["name"] for s in tracked}
     scores = symptom_scores(user_id)

@@ -174,8 +174,11 @@ def mood_observation(row, rid, patient):
 
 def fhir_bundle(user_id, shared_name):
     """A FHIR R4 Bundle (collection) of the person's check-up scores and daily moods, for
-    `json_pieces`: its entries are an iterator, read as they are written."""
+    `json_pieces`: its entries are an iterator, read as they are written. None when the
+    account is gone (deleted since the request read who sent it)."""
     user = user_row(user_id)
+    if user is None:
+        return None
     space = person_namespace(user)
 
     def rid(*parts):

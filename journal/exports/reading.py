@@ -13,7 +13,7 @@ from ..db import get_db
 
 
 def user_row(user_id):
-    """The person's `users` row."""
+    """The person's `users` row, or None when there is no such account."""
     return users.by_id(get_db(), user_id)
 
 
