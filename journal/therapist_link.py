@@ -106,17 +106,28 @@ def link_of(patient_id):
     return {"therapist": access.person(row["therapist_id"]), "linked_at": row["linked_at"]}
 
 
-def link(patient_id, therapist_id):
-    """Link the patient to the therapist, replacing any other therapist (who is told)."""
+def link(patient_id, code):
+    """Link the patient to the therapist whose invite code is `code` (as typed), replacing any
+    other therapist (who is told); the therapist linked to (a User), or None when no therapist
+    has the code. The code is read in the transaction that links: a therapist whose account
+    was deleted (or deactivated, or whose code was replaced) after the page was sent is not
+    linked to."""
     # Holding the write lock from the start: two taps (or two tabs) take turns, the second
     # reading what the first wrote (a deferred transaction read first and failed at its first
     # write, "database is locked": a 500).
+    if therapist_by_code(code) is None:  # a wrong code: answered without taking the lock
+        return None
     with write_transaction() as db:
+        therapist = therapist_by_code(code)
+        if therapist is None:
+            return None
+        therapist_id = therapist.id
         current = data.therapist_link_of(db, patient_id)
         if current is not None and current["therapist_id"] != therapist_id:
             reviews.note_unlink(access.person(patient_id), **current)
         data.link_therapist(db, patient_id, therapist_id, clock.utcnow_iso())
         reviews.note_link(patient_id, therapist_id)
+    return therapist
 
 
 def unlink(patient_id, therapist_id=None):

@@ -32,7 +32,7 @@ from factories import (
     user_id,
 )
 
-from journal import access, caseload, timezones
+from journal import access, caseload, therapist_link, timezones
 from journal.caseload import order_key, review
 from journal.db import get_db
 from journal.fields import (
@@ -292,6 +292,22 @@ def test_new_code_flash_names_the_code(app):
     response = doc.post("/caseload/invite-code", follow_redirects=True)
     code = re.search(r'id="invite-code">([^<]+)<', response.text).group(1)
     assert f"Your new invite code is {code}." in response.text
+
+
+def test_a_code_whose_therapist_is_deleted_as_the_patient_links_links_nobody(app, monkeypatch):
+    """The therapist deletes their account after the patient's request found them by their
+    code, before the link is written: the link's insert failed its foreign key and answered
+    500. Now the code is read again as the link is made: no therapist has it, said at the
+    field, and nothing is stored."""
+    doc = therapist(app)
+    code = invite_code(doc)
+    pat = person(app, "pat@example.com")
+    deleted_first(monkeypatch, therapist_link, "write_transaction", doc)
+    response = link(pat, code)
+    assert response.status_code == 400
+    assert error_for(response, "invite_code") == WRONG_CODE
+    assert links(app) == []
+    assert signed_in(pat)
 
 
 def test_linking_elsewhere_replaces_the_link(app):

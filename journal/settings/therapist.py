@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..access import patient_required
 from ..fields import JournalForm, strip
-from ..therapist_link import WRONG_CODE, link, link_of, therapist_by_code, unlink
+from ..therapist_link import WRONG_CODE, link, link_of, unlink
 from ..timezones import local_date
 
 THERAPIST_PAGES = frozenset({"settings.therapist", "settings.unlink_therapist"})
@@ -79,11 +79,10 @@ def therapist():
         return render_link(form)
     if not form.validate():
         return render_link(form, 400)
-    linked_to = therapist_by_code(form.invite_code.data)
+    linked_to = link(current_user.id, form.invite_code.data)
     if linked_to is None:
         form.invite_code.errors.append(WRONG_CODE)
         return render_link(form, 400)
-    link(current_user.id, linked_to.id)
     flash(
         f"You are linked to {linked_to.name}. They can now see your progress and the "
         "reflections you share."
