@@ -103,7 +103,10 @@ def link_of(patient_id):
     row = data.therapist_link_of(get_db(), patient_id)
     if row is None:
         return None
-    return {"therapist": access.person(row["therapist_id"]), "linked_at": row["linked_at"]}
+    therapist = access.person(row["therapist_id"])
+    if therapist is None:  # their account was deleted since the link was read: gone with it
+        return None
+    return {"therapist": therapist, "linked_at": row["linked_at"]}
 
 
 def link(patient_id, code):

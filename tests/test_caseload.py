@@ -505,6 +505,21 @@ def test_unlinking_ends_access_at_once(app, shared):
     assert "SHARED-CHECKIN" in pat.get(f"/entries/{ago(3)}").text
 
 
+@pytest.mark.parametrize("path", ["/settings/therapist", "/settings/therapist/unlink"])
+def test_the_patients_therapist_page_as_the_therapist_is_deleted_shows_no_link(
+    app, shared, monkeypatch, path
+):
+    """The therapist deletes their account after the patient's page read the link, before it
+    read who the therapist is: the page met no therapist and answered 500. Now the link went
+    with the account: the page says the patient is not linked (the unlink page leads there)."""
+    doc, pat, pid = shared
+    deleted_first(monkeypatch, access, "person", doc)
+    response = pat.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    assert "You are not linked to a therapist." in response.text
+    assert links(app) == []
+
+
 def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, shared, monkeypatch):
     """The report takes seconds to build for a long journal (1.6 s for the demo's 120 days):
     a patient who unlinked while it was built got it handed to the therapist after they had
