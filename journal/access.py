@@ -263,6 +263,9 @@ def linked_patient_or_404(patient_id):
         abort(404)
     if not links.is_linked(get_db(), patient_id, current_user.id):
         abort(404, description=NOT_LINKED)
+    patient = person(patient_id)
+    if patient is None:  # they deleted their account since the link was read
+        abort(404, description=NOT_LINKED)
     if request.method in ("GET", "HEAD"):
 
         @after_this_request
@@ -271,7 +274,7 @@ def linked_patient_or_404(patient_id):
                 record_therapist_access(patient_id)
             return response
 
-    return person(patient_id)
+    return patient
 
 
 def still_linked_or_404(patient_id):

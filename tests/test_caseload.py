@@ -520,6 +520,23 @@ def test_the_patients_therapist_page_as_the_therapist_is_deleted_shows_no_link(
     assert links(app) == []
 
 
+@pytest.mark.parametrize("page", ["", "/charts/mood-timeline.svg", "/report.pdf", "/reviewed"])
+def test_a_patients_page_as_they_delete_their_account_is_a_404(app, shared, monkeypatch, page):
+    """The patient deletes their account after the therapist's request found them linked,
+    before it read who they are: the chart and the report were drawn for no one (500). Now
+    every page of theirs is the 404 a patient who left gives, with nothing recorded."""
+    doc, pat, pid = shared
+    with app.app_context():
+        seen_before = get_db().execute("select count(*) from audit").fetchone()[0]
+    deleted_first(monkeypatch, access, "person", pat)
+    path = f"/caseload/{pid}{page}"
+    response = doc.post(path) if page == "/reviewed" else doc.get(path)
+    assert response.status_code == 404
+    assert "This patient's journal is not shared with you" in html.unescape(response.text)
+    with app.app_context():
+        assert get_db().execute("select count(*) from audit").fetchone()[0] == seen_before
+
+
 def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, shared, monkeypatch):
     """The report takes seconds to build for a long journal (1.6 s for the demo's 120 days):
     a patient who unlinked while it was built got it handed to the therapist after they had
