@@ -104,6 +104,18 @@ def account_or_404(user_id):
     return row
 
 
+# An account its owner deleted while an admin's page of it was open: an action sent from
+# that page changes nothing (and writes nothing to the audit log).
+DELETED_MEANWHILE = "This account has been deleted by its owner, so nothing was changed."
+
+
+def still_there_or_404(db, user_id):
+    """404 saying so, inside the action's transaction (rolled back), unless the account
+    `account_or_404` read is still there."""
+    if users.by_id(db, user_id) is None:
+        abort(404, description=DELETED_MEANWHILE)
+
+
 OWN_ACCOUNT_RESET = "Change your own password in Settings: it asks for your current one."
 
 
@@ -155,6 +167,7 @@ def deactivate(user_id):
             # Read inside the transaction: two admins deactivating each other at the same
             # moment were each active as their request began, and both went, leaving the
             # clinic with no admin.
+            still_there_or_404(db, user_id)
             last = row["role"] == "admin" and not users.other_active_admins(db, user_id)
             if not last:
                 users.set_deactivated(db, user_id, clock.utcnow_iso())
@@ -196,6 +209,7 @@ def reset_link(user_id):
     if not form.validate_on_submit():
         return account_page(row, status=400, reset_form=form)
     with write_transaction() as db:
+        still_there_or_404(db, user_id)
         token = onetime.make_reset(db, user_id, created_by=current_user.id, clears_two_factor=True)
         record("reset-link", user_id)
     return render_template(

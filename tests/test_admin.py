@@ -2,6 +2,7 @@
 deactivate and reactivate, reset links), and an admin kept away from every page with health
 data. The invitations are tests/test_invitations.py; reset links tests/test_reset_links.py."""
 
+import html
 import re
 import sqlite3
 
@@ -11,6 +12,7 @@ from factories import (
     ADMIN_PASSWORD,
     TODAY,
     checkin,
+    deleted_first,
     invite_code,
     link,
     make_admin,
@@ -646,6 +648,29 @@ def test_two_admins_deactivating_each_other_at_once_leave_one(app, clinic, monke
     active = "select email from users where role = 'admin' and deactivated_at is null"
     assert sql(app, active) == [("other@example.com",)]
     assert sql(app, "select count(*) from audit where action = 'deactivate'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("action", "sent"), [("deactivate", {}), ("reset-link", {"password": ADMIN_PASSWORD})]
+)
+def test_an_action_on_an_account_its_owner_deletes_meanwhile_changes_nothing(
+    app, clinic, monkeypatch, action, sent
+):
+    """The patient deletes their account while the admin's page of it is open: deactivating
+    it said "deactivated" and wrote it to the audit log, for no account; a reset link failed
+    its foreign key (500). Now the admin is told the account was deleted, and nothing is
+    written."""
+    from journal import admin
+
+    _, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    deleted_first(monkeypatch, admin, "write_transaction", clients["patient"])
+    response = clients["admin"].post(f"/admin/users/{pat_id}/{action}", data=sent)
+    assert response.status_code == 404
+    assert admin.DELETED_MEANWHILE in html.unescape(response.text)
+    assert sql(app, "select count(*) from users where id = ?", [pat_id]) == [(0,)]
+    assert sql(app, "select count(*) from audit where actor_role = 'admin'") == [(0,)]
+    assert sql(app, "select count(*) from tokens where kind = 'reset'") == [(0,)]
 
 
 def test_admin_actions_are_in_the_audit_log(clinic):
