@@ -192,6 +192,8 @@ def check_own_password(form, field):
             f"Too many wrong passwords. Please wait about {minutes} and try again."
         )
     row = users.by_id(db, current_user.id)
+    if row is None:
+        raise users.AccountGone  # deleted on another device since this request began
     if not check_password_hash(row["password_hash"], field.data):
         record_failure(db, users.email_key(current_user.email), address)
         raise ValidationError("That is not your current password.")

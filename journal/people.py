@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from . import account, clock, crisis, devices, timezones
 from .data import imports as import_data
 from .data import signins, users
+from .data.users import AccountGone
 from .db import get_db, write_transaction
 from .fields import shown_name, wants_json
 from .numbers import plural
@@ -144,18 +145,14 @@ ACCOUNT_GONE = "Your account has been deleted, so nothing was saved."
 ACCOUNT_GONE_SHOWN = "Your account has been deleted."
 
 
-class AccountGone(Exception):
-    """Raised by a view that finds the signed-in person's account gone midway (a read found no
-    row of theirs, an update changed none): answered as `account_gone_meanwhile` answers."""
-
-
 def account_gone_meanwhile(error):
     """A write refused by the database because the signed-in person's `users` row went after
     their sign-in was read at the start of the request: the account was deleted elsewhere in
     between (its rows go with it, so an insert naming it fails its foreign key); or a view
-    that found so itself (`AccountGone`). The person is signed out, as they would have been a
-    moment later, and sent to log in with a calm word, not shown an error page; the
-    transaction was rolled back, so nothing is stored.
+    that found so itself (`AccountGone`: a read found no row of theirs, an update changed
+    none). The person is signed out, as they would have been a moment later, and sent to log
+    in with a calm word, not shown an error page; the transaction was rolled back, so nothing
+    is stored.
 
     Any other failed constraint is the error it was (a 500, logged), and so is an
     `AccountGone` of an account that is there."""

@@ -23,7 +23,7 @@ from factories import (
 )
 from test_passkeys import add_passkey
 
-from journal import account, assessments, checkins, clock, devices, sessions
+from journal import account, assessments, checkins, clock, devices, passwords, sessions
 from journal.db import get_db
 from journal.passwords import COMMON_MESSAGE, COMMON_PASSWORDS, PASSWORD_MIN, common_passwords
 
@@ -531,6 +531,36 @@ def test_a_save_as_the_account_is_deleted_elsewhere_signs_out_and_keeps_nothing(
     assert response.location == f"/auth/login?next={path}"
     assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text
     assert count(app, table) == 0
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [
+        (
+            "/settings/password",
+            {
+                "current_password": PASSWORD,
+                "new_password": "a new passphrase",
+                "confirm": "a new passphrase",
+            },
+        ),
+        ("/settings/delete", {"password": PASSWORD}),
+    ],
+)
+def test_a_password_asked_again_as_the_account_is_deleted_elsewhere_signs_out(
+    app, monkeypatch, path, sent
+):
+    """The account is deleted on the phone after the request read who sent it, before the
+    password typed again is checked: the check met no account and answered 500. Now the
+    person is signed out and told, as a save is."""
+    client, phone = signed_in_twice(app)
+    deleted_first(monkeypatch, passwords, "throttle_wait", phone)
+    response = client.post(path, data=sent)
+    assert count(app, "users") == 0
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text
     assert not signed_in(client)
 
 

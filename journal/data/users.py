@@ -3,6 +3,13 @@
 from . import reviews, tokens
 from .addresses import email_key
 
+
+class AccountGone(Exception):
+    """The signed-in person's account is gone midway through a request (deleted on another
+    device since the request read who sent it): raised by the code that finds no row of
+    theirs, answered by journal/people.py (`account_gone_meanwhile`)."""
+
+
 # Users
 
 
