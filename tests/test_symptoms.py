@@ -3,11 +3,13 @@ from datetime import timedelta
 
 import pytest
 from conftest import make_app
-from factories import NOW
+from factories import NOW, deleted_first, signed_in, signed_in_twice
 
 from journal import clock
 from journal.checkin_form import CheckinForm, EditForm, form_class_with
+from journal.data import symptoms as symptom_data
 from journal.db import get_db
+from journal.people import ACCOUNT_GONE
 
 DAY = "2026-01-05"
 
@@ -144,6 +146,23 @@ def test_stop_tracking_sent_twice_keeps_the_time_it_stopped(app, client, patient
     assert symptom_rows(app)[0]["retired_at"] == first
     assert client.post("/settings/symptoms/1/restore").status_code == 302
     assert symptom_rows(app)[0]["retired_at"] is None
+
+
+def test_stop_tracking_as_the_account_is_deleted_elsewhere_signs_out(app, monkeypatch):
+    """The account is deleted on the phone after the request read the symptom: the page
+    said "Rumination is off the check-in form" for an account that was gone. Now the person
+    is signed out and told nothing was saved."""
+    client, phone = signed_in_twice(app)
+    add(client, "Rumination")
+    client.get("/settings/symptoms")  # its flash read
+    deleted_first(monkeypatch, symptom_data, "set_retired", phone)
+    response = client.post("/settings/symptoms/1/retire")
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/settings/symptoms/1/retire"
+    page = client.get("/auth/login").text
+    assert ACCOUNT_GONE in page
+    assert "Rumination is" not in page
+    assert not signed_in(client)
 
 
 def test_retire_hides_from_form_and_keeps_history(app, client, patient):

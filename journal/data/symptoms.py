@@ -50,12 +50,14 @@ def add(db, user_id, name, now):
 
 def set_retired(db, user_id, symptom_id, retired_at):
     """Retire the person's symptom at `retired_at` (one retired already keeps the time it
-    was: "Stop tracking" sent twice), or restore it (None)."""
-    db.execute(
+    was: "Stop tracking" sent twice), or restore it (None). False when the person has no
+    such symptom (their account was deleted since it was read)."""
+    found = db.execute(
         "update symptoms set retired_at = case when ? is null then null"
         " else coalesce(retired_at, ?) end where id = ? and user_id = ?",
         [retired_at, retired_at, symptom_id, user_id],
     )
+    return found.rowcount == 1
 
 
 def scores(db, checkin_id):

@@ -16,6 +16,7 @@ from ..data import symptoms as symptom_data
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters
 from ..figures import BUILTIN_METRICS
+from ..people import AccountGone
 
 ACTIVE_MAX = 10
 # The check-in form's own 0-10 scales and sleep, which the metric picker offers already.
@@ -96,7 +97,8 @@ def set_retired(symptom_id, retired_at):
     symptom = get_symptom(symptom_id)
     if not JournalForm().validate_on_submit():
         abort(400)
-    symptom_data.set_retired(get_db(), current_user.id, symptom["id"], retired_at)
+    if not symptom_data.set_retired(get_db(), current_user.id, symptom["id"], retired_at):
+        raise AccountGone  # deleted on another device since the symptom was read
     return symptom
 
 
