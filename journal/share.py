@@ -67,7 +67,7 @@ from .fields import (
     request_key_field,
 )
 from .numbers import plural
-from .people import token_hash
+from .people import AccountGone, token_hash
 from .reports.content import DEFAULT_DAYS, default_range
 from .reports.pdf import head_response, pdf_response
 from .timezones import local_time
@@ -294,7 +294,8 @@ def revoke(link_id):
     link = owned_or_404("share_links", id=link_id)
     if not JournalForm().validate_on_submit():
         abort(400)
-    data.revoke_share_link(get_db(), current_user.id, link["id"], clock.utcnow_iso())
+    if not data.revoke_share_link(get_db(), current_user.id, link["id"], clock.utcnow_iso()):
+        raise AccountGone  # deleted on another device since the link was read
     flash(f"The link “{link['label']}” is revoked: it no longer opens anything.")
     return redirect(url_for("share.index"))
 

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 import factories
 import pytest
 from conftest import csrf_token, pdf_text
-from factories import SHARE_TOKEN, TODAY, share_link
+from factories import SHARE_TOKEN, TODAY, deleted_first, share_link, signed_in, signed_in_twice
 from werkzeug.exceptions import HTTPException
 
 from journal import clock, share
 from journal.db import get_db
+from journal.people import ACCOUNT_GONE
 from journal.timezones import day_text
 
 LINK_HEADERS = {
@@ -158,6 +159,23 @@ def test_tokens_are_long_and_different(app, client, patient):
 def form_key(client):
     """The request key of a fresh /share form."""
     return re.search(r'name="request_key" type="hidden" value="([^"]+)"', client.get("/share").text)
+
+
+def test_revoking_as_the_account_is_deleted_elsewhere_signs_out(app, monkeypatch):
+    """The account is deleted on the phone after the request read the link: the page said
+    "The link is revoked" for an account that was gone. Now the person is signed out and
+    told, as a save is."""
+    client, phone = signed_in_twice(app)
+    share_link(client)
+    deleted_first(monkeypatch, share.data, "revoke_share_link", phone)
+    path = f"/share/{links(app)[0]['id']}/revoke"
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    page = client.get("/auth/login").text
+    assert ACCOUNT_GONE in page
+    assert "is revoked" not in page
+    assert not signed_in(client)
 
 
 def test_the_same_form_sent_again_after_its_link_was_revoked_says_so(app, client, patient):

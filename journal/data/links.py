@@ -64,11 +64,13 @@ def count_opening(db, link_id, now, what):
 
 
 def revoke_share_link(db, user_id, link_id, now):
-    """Revoke the person's link `link_id` at `now`, unless it was already revoked."""
-    db.execute(
+    """Revoke the person's link `link_id` at `now`, unless it was already revoked. False when
+    the person has no such link (their account was deleted since it was read)."""
+    found = db.execute(
         "update share_links set revoked_at = coalesce(revoked_at, ?) where id = ? and user_id = ?",
         [now, link_id, user_id],
     )
+    return found.rowcount == 1
 
 
 def revoke_all_share_links(db, user_id, now):
