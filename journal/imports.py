@@ -111,6 +111,7 @@ from .fields import (
     without_control_characters,
 )
 from .numbers import megabytes, plural
+from .people import raise_if_account_gone
 from .signed_in import today
 from .spreadsheet import (
     ANSWERS,
@@ -819,7 +820,8 @@ def sent_for(import_id):
 def confirm(import_id):
     pending, form = sent_for(import_id)
     added = save_pending(current_user.id, pending, form.share_notes.data)
-    if added is None:  # a second tap: the first one saved it
+    if added is None:  # a second tap: the first one saved it (or the account went)
+        raise_if_account_gone()
         raise no_longer_waiting()
     skipped = len(pending["rows"]) - added
     message = f"Imported {plural(added, 'check-in')} from {pending['filename']}."
@@ -835,6 +837,7 @@ def cancel(import_id):
     pending, _ = sent_for(import_id)
     # False: confirmed or cancelled meanwhile, in another tab or tap.
     if not import_data.delete(get_db(), current_user.id, pending["id"]):
+        raise_if_account_gone()
         raise no_longer_waiting()
     flash("Import cancelled: nothing was saved.")
     return redirect(url_for("imports.upload"))

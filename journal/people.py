@@ -165,6 +165,14 @@ def account_gone_meanwhile(error):
     return unauthorized()
 
 
+def raise_if_account_gone():
+    """Raise AccountGone when the signed-in person's account is gone: for a view whose write
+    found nothing of theirs to change, which another tab's doing explains, and so does the
+    account deleted on another device since the request began."""
+    if users.by_id(get_db(), current_user.id) is None:
+        raise AccountGone
+
+
 # Sign-ins live on the server (the `signins` table, migration m018): the session cookie and
 # the "Keep me signed in" cookie carry only a random token, whose SHA-256 is stored. Logging
 # out, changing the password (for the other devices), deleting the account and the idle

@@ -8,11 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import TODAY
+from factories import TODAY, deleted_first, signed_in, signed_in_twice
 
 from journal import clock
+from journal.data import imports as import_data
 from journal.db import get_db
 from journal.imports import MOOD_WORDS, header_key, minutes, parse, read_mood, read_note, separator
+from journal.people import ACCOUNT_GONE
 
 FUTURE = (TODAY + timedelta(days=2)).isoformat()
 
@@ -406,6 +408,25 @@ def test_a_yes_or_no_cell_reads_as_the_check_in_form_reads_it(app, client, patie
 
 
 # Preview, confirm, cancel ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["confirm", "cancel"])
+def test_an_import_confirmed_or_cancelled_as_the_account_is_deleted_elsewhere_signs_out(
+    app, monkeypatch, action
+):
+    """The account is deleted on the phone after the request read the parked import: the
+    page said the import "was saved or cancelled already", of an account that was gone.
+    Now the person is signed out and told nothing was saved."""
+    client, phone = signed_in_twice(app)
+    import_id = pending_id(upload(client, GENERIC))
+    deleted_first(monkeypatch, import_data, "delete", phone)
+    path = f"/import/{import_id}/{action}"
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert ACCOUNT_GONE in client.get("/auth/login").text
+    assert checkins(app) == [] and pendings(app) == []
+    assert not signed_in(client)
 
 
 def test_existing_days_are_skipped_not_overwritten(app, client, patient):
