@@ -564,6 +564,22 @@ def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, s
         assert get_db().execute("select count(*) from audit").fetchone()[0] == seen_before
 
 
+def test_unlinking_as_the_patients_account_is_deleted_elsewhere_signs_out(app, shared, monkeypatch):
+    """The patient's account is deleted on their phone after the unlink's request read the
+    link: the log-in page then said "You are not linked to a therapist.", as if another tab
+    had unlinked. Now the person is signed out and told the account was deleted."""
+    doc, pat, pid = shared
+    phone = app.test_client()
+    assert AuthActions(phone).login(email="pat@example.com").status_code == 302
+    deleted_first(monkeypatch, therapist_link, "write_transaction", phone)
+    response = pat.post("/settings/therapist/unlink")
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=/settings/therapist/unlink"
+    page = pat.get("/auth/login").text
+    assert ACCOUNT_GONE in page and "not linked" not in page
+    assert not signed_in(pat)
+
+
 def test_unlink_asks_first_and_a_stray_tap_changes_nothing(app, shared):
     """Unlinking can't be undone without the therapist's code and leaves them a notice: the
     button on the page opens a page that says so, and only its own Unlink unlinks."""

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..access import patient_required
 from ..fields import JournalForm, strip
+from ..people import raise_if_account_gone
 from ..therapist_link import WRONG_CODE, link, link_of, unlink
 from ..timezones import local_date
 
@@ -114,6 +115,7 @@ def unlink_therapist():
     # moment may have ended the link read above (then there is none now).
     now = link_of(current_user.id)
     if now is None:
+        raise_if_account_gone()  # the link went with the account, deleted on another device
         flash("You are not linked to a therapist.")
     else:
         flash(
