@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
-from factories import signed_in
+from factories import deleted_first, signed_in
 
 from journal import clock
 from journal.db import get_db
+from journal.people import ACCOUNT_GONE
+from journal.settings import devices
 from journal.settings.devices import place_words
 
 CHROME_ANDROID = (
@@ -160,6 +162,26 @@ def test_sign_out_everywhere_else(app, phone_and_laptop):
     assert signed_in(laptop)
     again = laptop.post("/settings/devices/signout-others")
     assert "No other device was signed in." in laptop.get(again.location).text
+
+
+@pytest.mark.parametrize("which", ["the phone", "every other"])
+def test_signing_out_devices_as_the_account_is_deleted_elsewhere_signs_out(
+    app, phone_and_laptop, monkeypatch, which
+):
+    """The account is deleted on the phone after the laptop's request read who sent it: the
+    log-in page then said "No other device was signed in." (or the device list's 404 that
+    the device was not signed in). Now the person is told the account was deleted."""
+    phone, laptop = phone_and_laptop
+    phone_id = signin_ids(app)[0]
+    deleted_first(monkeypatch, devices, "write_transaction", phone)
+    path = f"/settings/devices/{phone_id}/signout"
+    path = path if which == "the phone" else "/settings/devices/signout-others"
+    response = laptop.post(path)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    page = laptop.get("/auth/login").text
+    assert ACCOUNT_GONE in page and "No other device" not in page
+    assert not signed_in(laptop)
 
 
 def test_signing_out_this_device_from_the_list_signs_it_out(app, phone_and_laptop):

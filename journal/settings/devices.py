@@ -23,7 +23,7 @@ from .. import clock
 from ..data import signins
 from ..db import get_db, write_transaction
 from ..fields import JournalForm
-from ..people import sign_out
+from ..people import raise_if_account_gone, sign_out
 from ..timezones import local_time
 
 NOT_SIGNED_IN = (
@@ -96,6 +96,7 @@ def signout_device(signin_id):
     with write_transaction() as db:
         ended = signins.delete_of(db, current_user.id, signin_id)
     if not ended:
+        raise_if_account_gone()  # every sign-in went with the account, deleted meanwhile
         # From a list opened before the device logged out or timed out: "There is nothing at
         # this address" left the person unsure whether it was signed out. The same words for
         # someone else's sign-in, so nothing about it is confirmed.
@@ -116,5 +117,6 @@ def signout_others():
     if ended:
         flash("Every other device is signed out. Only this one is still signed in.")
     else:
+        raise_if_account_gone()  # every sign-in went with the account, deleted meanwhile
         flash("No other device was signed in.")
     return redirect(url_for("settings.devices"))
