@@ -16,10 +16,21 @@ import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from factories import ADMIN_PASSWORD, NOW, person, reset_link, signed_in, sql, therapist
+from factories import (
+    ADMIN_PASSWORD,
+    NOW,
+    deleted_first,
+    person,
+    reset_link,
+    signed_in,
+    sql,
+    therapist,
+)
 from werkzeug.test import EnvironBuilder
 
 from journal import clock
+from journal.people import ACCOUNT_GONE
+from journal.settings import passkeys as settings_passkeys
 
 ORIGIN = "http://localhost"  # the test client's own origin
 
@@ -251,6 +262,26 @@ def test_someone_elses_passkey_is_a_404_to_rename_or_remove(app, pat):
     assert [r[1] for r in passkey_rows(app)] == ["My phone"]
     assert pat.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 302
     assert passkey_rows(app) == []
+
+
+@pytest.mark.parametrize(("action", "sent"), [("remove", {}), ("name", {"name": "Mine"})])
+def test_renaming_or_removing_as_the_account_is_deleted_elsewhere_signs_out(
+    app, pat, monkeypatch, action, sent
+):
+    """The account is deleted on another device after the request read who sent it: the
+    passkey went with it, and the answer was "There is nothing at this address". Now the
+    person is signed out and told the account was deleted."""
+    add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    phone = app.test_client()
+    assert AuthActions(phone).login().status_code == 302
+    deleted_first(monkeypatch, settings_passkeys, "write_transaction", phone)
+    path = f"/settings/passkeys/{passkey_id}/{action}"
+    response = pat.post(path, data=sent)
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    assert ACCOUNT_GONE in pat.get("/auth/login").text
+    assert not signed_in(pat)
 
 
 def test_a_removed_passkey_no_longer_signs_in(app, pat):

@@ -21,6 +21,7 @@ from ..data import passkeys, signins
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
 from ..passwords import PasswordAgainForm, your_password_field
+from ..people import raise_if_account_gone
 from ..timezones import local_time
 
 
@@ -125,6 +126,7 @@ def rename_passkey(passkey_id):
         return page(400, bad_id=passkey_id, bad_form=form)
     with write_transaction() as db:
         if not passkeys.rename_of(db, current_user.id, passkey_id, form.name.data):
+            raise_if_account_gone()  # the passkey went with the account, deleted meanwhile
             abort(404)
     flash("The passkey is renamed.")
     return redirect(url_for("settings.passkeys_page"))
@@ -136,6 +138,7 @@ def remove_passkey(passkey_id):
         abort(400)
     with write_transaction() as db:
         if not passkeys.delete_of(db, current_user.id, passkey_id):
+            raise_if_account_gone()  # the passkey went with the account, deleted meanwhile
             abort(404)
         # A lost phone's passkey: the sign-ins it made elsewhere end with it.
         signins.delete_by_passkey(db, current_user.id, passkey_id, keep=current_user.signin["id"])
