@@ -8,10 +8,12 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import weakref
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, has_request_context, request
@@ -103,6 +105,7 @@ def create_app(test_config=None):
     if not str(app.config["DATABASE"]).strip():
         raise ValueError("JOURNAL_DATABASE must name the database file, not be empty")
     public_address(app.config["PUBLIC_URL"], app.config["HTTPS"])
+    passkey_site(app.config["WEBAUTHN_RP_ID"], app.config["WEBAUTHN_ORIGIN"])
     # The instance folder holds the secret key (and, by default, the database): its owner's.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -300,6 +303,43 @@ def public_address(value, https):
         raise ValueError(
             f"JOURNAL_PUBLIC_URL must start with https:// when JOURNAL_HTTPS is true, not {text!r}"
         )
+
+
+def passkey_site(rp_id, origin):
+    """Check JOURNAL_WEBAUTHN_RP_ID (a host name: journal.example.org) and
+    JOURNAL_WEBAUTHN_ORIGIN (a scheme and host: https://journal.example.org), each empty or
+    in a form a browser can use. A relying party written as an address or with a port is
+    refused by the browser, and an origin with a slash, a path or no scheme is never the one
+    a browser's answer names: the app started, and no passkey could be added or used."""
+    rp = str(rp_id or "").strip()
+    if rp and not HOST_NAME.fullmatch(rp):
+        raise ValueError(
+            f"JOURNAL_WEBAUTHN_RP_ID must be a host name such as journal.example.org "
+            f"(no https://, port or slash), not {rp!r}"
+        )
+    text = str(origin or "").strip()
+    if not text:
+        return
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or text != f"{parts.scheme}://{parts.netloc}"
+    ):
+        raise ValueError(
+            f"JOURNAL_WEBAUTHN_ORIGIN must be a scheme and host such as "
+            f"https://journal.example.org (no path, no slash at the end), not {text!r}"
+        )
+    host = parts.hostname
+    if rp and host != rp.lower() and not host.endswith("." + rp.lower()):
+        raise ValueError(
+            f"JOURNAL_WEBAUTHN_RP_ID must be the host name of JOURNAL_WEBAUTHN_ORIGIN or end it "
+            f"({host}), not {rp!r}"
+        )
+
+
+# A host name as a passkey's relying party: letters, digits, hyphens and dots, nothing else.
+HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def _instance_secret(path):

@@ -930,3 +930,33 @@ def test_a_public_url_without_its_scheme_stops_the_start(tmp_path, written, http
 @pytest.mark.parametrize("written", ["", "https://journal.example.org/", "http://localhost:5000"])
 def test_a_whole_public_url_starts(tmp_path, written):
     assert make_app(tmp_path, PUBLIC_URL=written).config["PUBLIC_URL"] == written
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [({"WEBAUTHN_RP_ID": "https://journal.example.org"}, "WEBAUTHN_RP_ID"),
+     ({"WEBAUTHN_RP_ID": "journal.example.org:443"}, "WEBAUTHN_RP_ID"),
+     ({"WEBAUTHN_RP_ID": "journal.example.org/"}, "WEBAUTHN_RP_ID"),
+     ({"WEBAUTHN_ORIGIN": "journal.example.org"}, "WEBAUTHN_ORIGIN"),
+     ({"WEBAUTHN_ORIGIN": "https://journal.example.org/"}, "WEBAUTHN_ORIGIN"),
+     ({"WEBAUTHN_ORIGIN": "https://journal.example.org/app"}, "WEBAUTHN_ORIGIN"),
+     ({"WEBAUTHN_RP_ID": "journal.example.org", "WEBAUTHN_ORIGIN": "https://example.org"},
+      "WEBAUTHN_RP_ID")],
+)  # fmt: skip
+def test_a_passkey_site_no_browser_could_use_stops_the_start(tmp_path, settings, named):
+    # Each started, and then every passkey failed: a relying party written as an address (or
+    # with a port) is refused by the browser, and an origin with a slash, a path or no scheme
+    # is never the one a browser's answer names, so no passkey could be added or used.
+    with pytest.raises(ValueError, match=f"JOURNAL_{named} must"):
+        make_app(tmp_path, **settings)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"WEBAUTHN_RP_ID": "journal.example.org"},
+     {"WEBAUTHN_RP_ID": "example.org", "WEBAUTHN_ORIGIN": "https://journal.example.org"},
+     {"WEBAUTHN_RP_ID": "localhost", "WEBAUTHN_ORIGIN": "http://localhost:5000"}],
+)  # fmt: skip
+def test_a_passkey_site_a_browser_can_use_starts(tmp_path, settings):
+    app = make_app(tmp_path, **settings)
+    assert all(app.config[name] == value for name, value in settings.items())
