@@ -19,15 +19,28 @@ from journal.logs import redact_path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
+
+def whole_number(name, default):
+    """The environment's `name` as a whole number of at least 1, else `default`. Anything else
+    stops the start with the setting's name: WEB_CONCURRENCY=0 started a master with no
+    worker, listening and answering nothing, and GUNICORN_THREADS=0 a worker that failed."""
+    written = os.environ.get(name, "").strip()
+    if not written:
+        return default
+    if not written.isdigit() or int(written) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {written!r}")
+    return int(written)
+
+
 # Cores + 1, not the usual 2 × cores + 1: the app is bound by CPU, not by waiting (an
 # fsync'd save takes under a millisecond of disk), so more processes than cores only take
 # turns. On 2 cores, 5 workers did no more saves per second than 2 or 3 and had the longest
 # tail (docs/OPERATIONS.md). Capped: past that one SQLite file is the limit, not the CPU.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 9)))
+workers = whole_number("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 9))
 # gthread over sync: about 15% more saves per second here, and a slow phone on a waiting
 # room's connection holds a thread, not a whole worker; the proxy's connections stay alive.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+threads = whole_number("GUNICORN_THREADS", 2)
 
 # The slowest request, a two-year PDF report, takes about half a second: a worker silent for
 # 30 s is stuck and is replaced. On a restart, requests in flight get 20 s to finish.
@@ -64,6 +77,11 @@ def post_worker_init(worker):
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+if loglevel.strip().lower() not in ("debug", "info", "warning", "error", "critical"):
+    # gunicorn reads a level it does not know as info, without a word.
+    raise ValueError(
+        f"GUNICORN_LOGLEVEL must be debug, info, warning, error or critical, not {loglevel!r}"
+    )
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 
 # What an access line may show, whatever access_log_format asks for.

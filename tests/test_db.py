@@ -960,3 +960,29 @@ def test_a_passkey_site_no_browser_could_use_stops_the_start(tmp_path, settings,
 def test_a_passkey_site_a_browser_can_use_starts(tmp_path, settings):
     app = make_app(tmp_path, **settings)
     assert all(app.config[name] == value for name, value in settings.items())
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("WEB_CONCURRENCY", "0"), ("WEB_CONCURRENCY", "-2"), ("GUNICORN_THREADS", "0"),
+     ("GUNICORN_THREADS", "two"), ("GUNICORN_LOGLEVEL", "loud")],
+)  # fmt: skip
+def test_a_gunicorn_setting_that_is_none_stops_the_start(monkeypatch, name, written):
+    # WEB_CONCURRENCY=0 started a master with no worker, listening and answering nothing;
+    # GUNICORN_THREADS=0 had every worker fail with "max_workers must be greater than 0";
+    # a log level gunicorn does not know was read as info. Each is now refused by name.
+    import runpy
+
+    monkeypatch.setenv(name, written)
+    with pytest.raises(ValueError, match=f"{name} must be"):
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_settings_from_the_environment(monkeypatch):
+    import runpy
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    monkeypatch.setenv("GUNICORN_THREADS", "3")
+    monkeypatch.setenv("GUNICORN_LOGLEVEL", "WARNING")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["workers"], settings["threads"], settings["loglevel"]) == (4, 3, "WARNING")
