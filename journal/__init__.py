@@ -108,7 +108,13 @@ def create_app(test_config=None):
     passkey_site(app.config["WEBAUTHN_RP_ID"], app.config["WEBAUTHN_ORIGIN"])
     # The instance folder holds the secret key (and, by default, the database): its owner's.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
-    if not app.config.get("SECRET_KEY"):
+    key = app.config.get("SECRET_KEY")
+    if isinstance(key, str) and key and not key.strip():  # anyone could guess it
+        raise ValueError(
+            "JOURNAL_SECRET_KEY must be a long random value, not only spaces: set one, or "
+            "unset it to have instance/secret_key made"
+        )
+    if not key:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)

@@ -986,3 +986,13 @@ def test_gunicorn_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("GUNICORN_LOGLEVEL", "WARNING")
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert (settings["workers"], settings["threads"], settings["loglevel"]) == (4, 3, "WARNING")
+
+
+@pytest.mark.parametrize("written", [" ", "\t", "   \n"])
+def test_a_secret_key_of_spaces_stops_the_start(tmp_path, monkeypatch, written):
+    # JOURNAL_SECRET_KEY=" " (a template left blank, a shell variable that was never set
+    # between quotes) signed every session and CSRF token with a key anyone could guess.
+    monkeypatch.setenv("JOURNAL_DATABASE", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("JOURNAL_SECRET_KEY", written)
+    with pytest.raises(ValueError, match="JOURNAL_SECRET_KEY must"):
+        create_app()
