@@ -178,11 +178,19 @@ def create_app(test_config=None):
                     admin):  # fmt: skip
         app.register_blueprint(feature.bp)
     access.init_app(app)  # last: CSRF is checked after the other gates
-    if app.config["MAIL_SERVER"] and app.config["MAIL_FROM"] and not app.config["PUBLIC_URL"]:
-        logging.getLogger(logs.LOGGER).warning(
-            "Reset by e-mail stays off until JOURNAL_PUBLIC_URL is set: a mailed link never "
-            "takes its address from the request."
-        )
+    if app.config["MAIL_SERVER"] or app.config["MAIL_FROM"]:  # mail meant to be on
+        # Each setting reset by e-mail needs and does not have, named: with one missing it
+        # stayed off, and the clinic was told only when it was the public address.
+        missing = [f"JOURNAL_{name}" for name in MAIL_NEEDS if not str(app.config[name]).strip()]
+        if missing:
+            logging.getLogger(logs.LOGGER).warning(
+                "Reset by e-mail stays off until %s %s set%s",
+                " and ".join(missing),
+                "is" if len(missing) == 1 else "are",
+                ": a mailed link never takes its address from the request."
+                if "JOURNAL_PUBLIC_URL" in missing
+                else ".",
+            )
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(audit_command)
     return app
@@ -245,6 +253,10 @@ def flag(name, value):
     if word in FALSE_WORDS:
         return False
     raise ValueError(f"JOURNAL_{name} must be true or false, not {value!r}")
+
+
+# What reset by e-mail needs, all of it (journal/mail.py's `configured`).
+MAIL_NEEDS = ("MAIL_SERVER", "MAIL_FROM", "PUBLIC_URL")
 
 
 # The settings that are text. From the environment every value is read as JSON first, so a

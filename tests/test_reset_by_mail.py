@@ -462,3 +462,23 @@ def test_the_mailed_link_starts_with_the_public_address_as_the_clinic_wrote_it(a
     (mail,) = mailing
     text = mail[1].get_content()
     assert "http://clinic.example/auth/reset/" in text, text
+
+
+@pytest.mark.parametrize(
+    ("settings", "missing"),
+    [({"MAIL_SERVER": "127.0.0.1", "MAIL_FROM": ""}, "JOURNAL_MAIL_FROM is set"),
+     ({"MAIL_SERVER": "", "MAIL_FROM": "journal@clinic.example"}, "JOURNAL_MAIL_SERVER is set"),
+     ({"MAIL_SERVER": "127.0.0.1", "MAIL_FROM": "", "PUBLIC_URL": ""},
+      "JOURNAL_MAIL_FROM and JOURNAL_PUBLIC_URL are set")],
+)  # fmt: skip
+def test_mail_settings_that_leave_reset_by_mail_off_say_which_is_missing(
+    app, caplog, settings, missing
+):
+    # A clinic that set the server, its log-in and the public address but not the sender was
+    # told nothing: "Forgot your password?" was simply not there.
+    from journal import create_app
+
+    config = {**app.config, "TESTING": True, "PUBLIC_URL": "https://journal.example.org"}
+    started = create_app({**config, **settings})
+    assert started.test_client().get("/auth/forgot").status_code == 404
+    assert f"Reset by e-mail stays off until {missing}" in caplog.text
