@@ -12,10 +12,11 @@ also from the environment:
 import gc
 import multiprocessing
 import os
+import re
 
 from gunicorn.glogging import Logger
 
-from journal.logs import redact_path
+from journal.logs import redact_path, redact_text
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -138,6 +139,18 @@ class RedactingLogger(Logger):
         if msg.startswith("Error handling request") and args:
             args = (*args[:-1], safe_address(args[-1]))
         super().exception(msg, *args, **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        """gunicorn's "Invalid request from ip=...: <error>" for a request it could not read
+        quotes the request line ("GET /s/<token>?q=..."): secrets redacted, no query, as an
+        access line shows an address."""
+        if isinstance(msg, str) and msg.startswith("Invalid request from"):
+            msg = QUERY.sub("?[query]", redact_text(msg))
+        super().warning(msg, *args, **kwargs)
+
+
+# A query in a request line gunicorn quotes, up to the quote, space or end that ends it.
+QUERY = re.compile(r"\?[^\s'\"]*")
 
 
 def safe_address(uri):

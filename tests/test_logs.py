@@ -323,3 +323,25 @@ def test_an_answer_refused_before_any_view_still_carries_its_request_id(client, 
     assert re.fullmatch(r"[0-9a-f]{16}", given)  # "a b" is no request id: a new one
     (line,) = request_lines(log_output.getvalue())
     assert (line["request_id"], line["status"]) == (given, 413)
+
+
+def test_gunicorns_invalid_request_line_keeps_no_secret_or_query(capsys):
+    # "Invalid request from ip=...: Invalid HTTP request line: 'GET /s/<token>?q=...'": a
+    # request line gunicorn could not read (an HTTP/0.9-style "GET /s/<token>", a doubled
+    # space) was logged in full, share link token and query included.
+    import runpy
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    settings = runpy.run_path(str(Path(__file__).parents[1] / "gunicorn.conf.py"))
+    logger = settings["RedactingLogger"](Config())
+    logger.warning(
+        "Invalid request from ip=127.0.0.1: Invalid HTTP request line: "
+        "'GET /s/TOKENMARKER0123456789?q=query-marker'"
+    )
+    logger.warning("Invalid request from ip=127.0.0.1: Invalid HTTP Version: 'HTTP/1.1 '")
+    text = capsys.readouterr().err
+    assert "TOKENMARKER" not in text and "query-marker" not in text
+    assert "Invalid HTTP request line: 'GET /s/[redacted]" in text
+    assert "Invalid HTTP Version: 'HTTP/1.1 '" in text
