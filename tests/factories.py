@@ -101,6 +101,22 @@ def deleted_first(monkeypatch, module, name, device, password=PASSWORD):
     monkeypatch.setattr(module, name, deleted_on_the_other_device_first)
 
 
+def signed_out_as_deleted(client, response, path, told=None):
+    """Check the answer to a request of `client` whose account was deleted on another device
+    midway (`deleted_first`): sent to log in, back to `path`, the log-in page saying why
+    (`told`, by default people.ACCOUNT_GONE), and the sign-in ended. The log-in page's text,
+    for what it must not say."""
+    from journal.people import ACCOUNT_GONE
+
+    told = ACCOUNT_GONE if told is None else told
+    assert response.status_code == 302
+    assert response.location == f"/auth/login?next={path}"
+    page = client.get("/auth/login").text
+    assert told in page
+    assert not signed_in(client)
+    return page
+
+
 def therapist(app, email="doc@example.com", **extra):
     """A test client signed in as a newly registered therapist, Dr Rivera (registered from an
     admin's invitation, the one way a therapist joins by default: see `invitation`)."""

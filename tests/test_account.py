@@ -16,8 +16,8 @@ from factories import (
     make_admin,
     reset_link,
     share_link,
-    signed_in,
     signed_in_twice,
+    signed_out_as_deleted,
     therapist,
     user_id,
 )
@@ -527,11 +527,10 @@ def test_a_save_as_the_account_is_deleted_elsewhere_signs_out_and_keeps_nothing(
     deleted_first(monkeypatch, view, "write_transaction", phone)
     response = client.post(path, data=sent)
     assert count(app, "users") == 0
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text
+    signed_out_as_deleted(
+        client, response, path, "Your account has been deleted, so nothing was saved."
+    )
     assert count(app, table) == 0
-    assert not signed_in(client)
 
 
 @pytest.mark.parametrize(
@@ -558,10 +557,9 @@ def test_a_password_asked_again_as_the_account_is_deleted_elsewhere_signs_out(
     deleted_first(monkeypatch, passwords, "throttle_wait", phone)
     response = client.post(path, data=sent)
     assert count(app, "users") == 0
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    assert "Your account has been deleted, so nothing was saved." in client.get("/auth/login").text
-    assert not signed_in(client)
+    signed_out_as_deleted(
+        client, response, path, "Your account has been deleted, so nothing was saved."
+    )
 
 
 def test_a_therapist_who_leaves_unlinks_their_patients(app, client, two_people):

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import deleted_first, signed_in, signed_in_twice
+from factories import deleted_first, signed_in_twice, signed_out_as_deleted
 from icalendar import Calendar
 
 from journal.calendar.ics import TIME_MESSAGE, build_calendar
 from journal.db import get_db
-from journal.people import ACCOUNT_GONE
 from journal.settings import reminders
 
 URL = re.compile(r'value="(http://localhost/calendar/([A-Za-z0-9_-]{43})\.ics)"')
@@ -310,10 +309,7 @@ def test_a_reminder_change_as_the_account_is_deleted_elsewhere_signs_out(
     target = reminders.ics if midway == "ics" else reminders
     deleted_first(monkeypatch, target, "set_secret_hash" if midway == "ics" else midway, phone)
     response = client.post(path, data=sent)
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    assert ACCOUNT_GONE in client.get("/auth/login").text
-    assert not signed_in(client)
+    signed_out_as_deleted(client, response, path)
 
 
 def test_turning_off_twice_is_harmless(app, client, patient):

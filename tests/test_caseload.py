@@ -27,6 +27,7 @@ from factories import (
     person,
     session,
     signed_in,
+    signed_out_as_deleted,
     take,
     therapist,
     user_id,
@@ -280,10 +281,7 @@ def test_the_caseload_as_the_therapists_account_is_deleted_elsewhere_signs_out(
     assert AuthActions(phone).login(email="doc@example.com").status_code == 302
     deleted_first(monkeypatch, caseload, "invite_code", phone)
     response = getattr(doc, method)(path)
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    assert told in doc.get("/auth/login").text
-    assert not signed_in(doc)
+    signed_out_as_deleted(doc, response, path, told)
 
 
 def test_new_code_flash_names_the_code(app):
@@ -573,11 +571,8 @@ def test_unlinking_as_the_patients_account_is_deleted_elsewhere_signs_out(app, s
     assert AuthActions(phone).login(email="pat@example.com").status_code == 302
     deleted_first(monkeypatch, therapist_link, "write_transaction", phone)
     response = pat.post("/settings/therapist/unlink")
-    assert response.status_code == 302
-    assert response.location == "/auth/login?next=/settings/therapist/unlink"
-    page = pat.get("/auth/login").text
-    assert ACCOUNT_GONE in page and "not linked" not in page
-    assert not signed_in(pat)
+    page = signed_out_as_deleted(pat, response, "/settings/therapist/unlink")
+    assert "not linked" not in page
 
 
 def test_unlink_asks_first_and_a_stray_tap_changes_nothing(app, shared):

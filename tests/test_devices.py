@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, register_with_csrf
-from factories import deleted_first, signed_in
+from factories import deleted_first, signed_in, signed_out_as_deleted
 
 from journal import clock
 from journal.db import get_db
-from journal.people import ACCOUNT_GONE
 from journal.settings import devices
 from journal.settings.devices import place_words
 
@@ -177,11 +176,8 @@ def test_signing_out_devices_as_the_account_is_deleted_elsewhere_signs_out(
     path = f"/settings/devices/{phone_id}/signout"
     path = path if which == "the phone" else "/settings/devices/signout-others"
     response = laptop.post(path)
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    page = laptop.get("/auth/login").text
-    assert ACCOUNT_GONE in page and "No other device" not in page
-    assert not signed_in(laptop)
+    page = signed_out_as_deleted(laptop, response, path)
+    assert "No other device" not in page
 
 
 def test_signing_out_this_device_from_the_list_signs_it_out(app, phone_and_laptop):

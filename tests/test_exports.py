@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AuthActions
-from factories import TODAY, checkin, deleted_first, signed_in, signed_in_twice, take
+from factories import (
+    TODAY,
+    checkin,
+    deleted_first,
+    signed_in_twice,
+    signed_out_as_deleted,
+    take,
+)
 
 from journal import clock
 from journal.db import get_db
@@ -374,10 +381,7 @@ def test_an_export_as_the_account_is_deleted_elsewhere_signs_out(app, monkeypatc
     deleted_first(monkeypatch, module, "user_row", phone)
     path = f"/export/{name}.json"
     response = client.get(path)
-    assert response.status_code == 302
-    assert response.location == f"/auth/login?next={path}"
-    assert ACCOUNT_GONE_SHOWN in client.get("/auth/login").text
-    assert not signed_in(client)
+    signed_out_as_deleted(client, response, path, ACCOUNT_GONE_SHOWN)
 
 
 def test_data_json_holds_the_reminder_time(client, patient):
