@@ -91,6 +91,7 @@ from .access import owned_or_404
 from .checkin_form import parse_hours
 from .data import checkins as checkin_data
 from .data import imports as import_data
+from .data import links
 from .db import get_db
 from .fields import (
     DAY_TO_COME,
@@ -732,6 +733,18 @@ def upload():
     return redirect(url_for("imports.preview", import_id=import_id))
 
 
+def other_answers(row):
+    """What a preview row says of the answers besides mood, note and tags that its check-in
+    will keep ("Anxiety 3", "Energy 4", "Sleep 6 h", "Thoughts of self-harm: yes"), in the
+    check-in form's order; a blank answer is left out."""
+    said = [f"{name.capitalize()} {row[name]}" for name in SCALES if row.get(name) is not None]
+    if row.get("sleep_hours") is not None:
+        said.append(f"Sleep {row['sleep_hours']:g} h")
+    if row.get("self_harm") is not None:
+        said.append(f"Thoughts of self-harm: {'yes' if row['self_harm'] else 'no'}")
+    return said
+
+
 def render_preview(pending, form, status=200):
     """The preview of a parked import (400 with the form's message when its token expired)."""
     rows = pending["rows"]
@@ -742,6 +755,7 @@ def render_preview(pending, form, status=200):
         pending=pending,
         rows=rows,
         first_rows=rows[:PREVIEW_ROWS],
+        with_answers=any(other_answers(row) for row in rows[:PREVIEW_ROWS]),
         skipped=skipped,
         skipped_days=skipped_days[:SKIPPED_SHOWN],
         more_skipped=len(skipped_days) - SKIPPED_SHOWN,
@@ -750,7 +764,12 @@ def render_preview(pending, form, status=200):
         counts=word_counts(rows),
         uses_words=any(row["word"] or row.get("words") for row in rows),
         merged_days=sum(1 for row in rows if row.get("entries")),
+        # New days answering yes to self-harm: each becomes a flagged day (access.flagged_days)
+        # that a linked therapist sees, so the preview says so before Import.
+        self_harm_days=sum(1 for row in rows if row.get("self_harm") and row["day"] not in skipped),
+        therapist=links.therapist_of(get_db(), current_user.id),
         imported_tag=IMPORTED_TAG,
+        other_answers=other_answers,
         form=form,
     ), status
 

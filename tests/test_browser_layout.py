@@ -442,6 +442,23 @@ def test_import_preview_keeps_words_whole_on_a_phone(page):
         assert serious_violations(page) == [], scheme
 
 
+def test_import_preview_shows_every_answer_whole_on_a_phone(page):
+    # Anxiety, energy, sleep and a self-harm "yes" were imported without a word in the preview.
+    sign_up(page)
+    text = "date,mood,anxiety,energy,sleep_hours,self_harm\n2025-01-01,5,3,4,6,yes\n"
+    upload = {"name": "checkins.csv", "mimeType": "text/csv", "buffer": text.encode()}
+    page.goto(post_form(page, "/import", {"file": upload}, multipart=True).url)
+    table = page.get_by_role("region", name="The file's rows as they will be imported")
+    expect(table.get_by_role("cell", name="Sleep 6 h", exact=False)).to_have_text(
+        "Anxiety 3 · Energy 4 · Sleep 6 h · Thoughts of self-harm: yes"
+    )
+    expect(page.locator("#import-self-harm")).to_contain_text("calling for help")
+    assert broken_words(page) == []
+    for cell in page.locator("#import-rows th, #import-rows td").all():
+        assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), cell.inner_text()
+    assert sideways_overflow(page) <= 0
+
+
 # The mood calendar ---------------------------------------------------------------------------
 
 

@@ -8,7 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import AuthActions, csrf_token
-from factories import TODAY, deleted_first, signed_in_twice, signed_out_as_deleted
+from factories import (
+    TODAY,
+    deleted_first,
+    invite_code,
+    link,
+    person,
+    signed_in_twice,
+    signed_out_as_deleted,
+    therapist,
+)
 
 from journal import clock
 from journal.data import imports as import_data
@@ -489,6 +498,60 @@ def test_preview_shows_only_the_first_rows(client, patient):
     assert "The first 10 rows" in page.text
     assert page.text.count('<time datetime="2025-01-') == 10
     assert "Import 25 check-ins" in page.text
+
+
+ANSWERED = (
+    "date,mood,anxiety,energy,sleep_hours,self_harm,reflection\n"
+    "2025-01-01,5,3,4,6,no,\n"
+    "2025-01-02,2,,,7.5,yes,hard\n"
+    "2025-01-03,6,,,,,\n"
+)
+
+
+def preview_rows(page):
+    """The preview table's rows, each a list of its cells' text."""
+    body = re.search(r'<table id="import-rows">.*?<tbody>(.*?)</tbody>', page.text, re.S)
+    return [
+        [html.unescape(re.sub(r"<[^>]+>|\s+", " ", cell)).split() for cell in cells]
+        for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+                      for row in re.findall(r"<tr.*?</tr>", body.group(1), re.S))
+    ]  # fmt: skip
+
+
+def test_preview_shows_every_answer_that_will_be_kept(client, patient):
+    # Anxiety, energy, sleep and the self-harm answer were imported but never shown, and a
+    # "yes" flagged its day for a therapist without a word before Import.
+    page = client.get(f"/import/{pending_id(upload(client, ANSWERED))}")
+    assert '<th scope="col">Other answers</th>' in page.text
+    assert [" ".join(row[-1]) for row in preview_rows(page)] == [
+        "Anxiety 3 · Energy 4 · Sleep 6 h · Thoughts of self-harm: no",
+        "Sleep 7.5 h · Thoughts of self-harm: yes",
+        "",
+    ]
+    warning = re.search(r'<p class="note" id="import-self-harm">(.*?)</p>', page.text, re.S)
+    assert warning, "no word of the self-harm answer before Import"
+    assert "1 new day answers yes to thoughts of self-harm." in warning.group(1)
+    assert "marked as a day calling for help" in warning.group(1)
+    assert "therapist" not in warning.group(1)  # no therapist is linked
+    assert page.text.index('id="import-self-harm"') < page.text.index("Import 3 check-ins")
+
+
+def test_preview_says_a_linked_therapist_sees_the_self_harm_days_flagged(app):
+    pat = person(app, "pat@example.com")
+    assert link(pat, invite_code(therapist(app))).status_code == 302
+    text = "date,mood,self_harm\n2025-01-01,5,yes\n2025-01-02,5,y\n2025-01-03,5,no\n"
+    page = pat.get(f"/import/{pending_id(upload(pat, text))}")
+    warning = html.unescape(page.text.split('id="import-self-harm">')[1].split("</p>")[0])
+    assert warning.startswith("2 new days answer yes to thoughts of self-harm.")
+    assert "Your therapist, Dr Rivera, will see them flagged" in warning
+
+
+def test_preview_says_nothing_of_self_harm_for_skipped_days_or_a_no(client, patient):
+    client.post("/checkin", data={"date": "2025-01-02", "mood": "5"})
+    page = client.get(f"/import/{pending_id(upload(client, ANSWERED))}")
+    assert "import-self-harm" not in page.text
+    daylio = client.get(f"/import/{pending_id(upload(client, DAYLIO))}")
+    assert "Other answers" not in daylio.text and "import-self-harm" not in daylio.text
 
 
 def test_shared_notes_when_asked(app, client, patient):
