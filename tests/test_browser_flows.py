@@ -173,7 +173,7 @@ SHOWN_ONCE = {
             page.get_by_label("Who is this link for?").fill("Dr. Rivera"),
             page.get_by_role("button", name="Make a link").tap(),
         ),
-        "Your link for Dr. Rivera",
+        "Your link “Dr. Rivera”",
     ),
     "new calendar link": (
         "/settings/reminders",

@@ -126,6 +126,15 @@ def test_new_link_is_shown_once_and_stored_only_as_a_hash(app, client, patient):
         assert "/s/" not in later.text
 
 
+@pytest.mark.parametrize("label", ["For Dr Rivera", "Dr Rivera", "my GP, at the clinic"])
+def test_the_new_links_heading_reads_well_whatever_the_label(client, patient, label):
+    # "For Dr Rivera" was put after "Your link for": "Your link for For Dr Rivera".
+    response, _ = share_link(client, label=label)
+    heading = re.search(r'<h2 id="new-link-title">(.*?)</h2>', response.text).group(1)
+    assert heading == f"Your link “{label}”"
+    assert f'<span class="visually-hidden"> the link “{label}”</span>' in response.text
+
+
 def test_the_share_page_says_what_the_links_report_holds(client, patient):
     """The link's page offers its PDF report, which lists each session's dose, blood pressure,
     side effects and dissociation; the share page promised only the progress page, flagged
