@@ -328,6 +328,26 @@ def test_buttons_keep_their_words_whole_at_200_percent_text(page, width):
 
 
 @pytest.mark.parametrize("width", [360, 390])
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [("/sessions/new", "main details legend"), ("/offline", "main h1")],
+)
+def test_long_words_of_headings_stay_whole_at_200_percent_text(page, width, path, where):
+    # At 360 px the session form's folded box broke "Dissociatio / n" and the offline page's
+    # heading "No connecti / on": a word as wide as the column broke between any letters.
+    sign_up(page)
+    page.set_viewport_size({"width": width, "height": 800})
+    text_at_200_percent(page)
+    page.goto(path)
+    page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
+    shown = page.locator(where)
+    assert shown.count() > 0
+    for each in shown.all():
+        assert each.evaluate(BROKEN_WORDS) == [], each.inner_text()
+    assert sideways_overflow(page) <= 0
+
+
+@pytest.mark.parametrize("width", [360, 390])
 def test_blood_pressure_labels_keep_their_words_whole_at_200_percent_text(page, width):
     # The two numbers of a reading stood side by side in two columns whatever the text size:
     # at 200% each column was narrower than "Systolic", which read "Systoli / c (top /
