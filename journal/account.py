@@ -40,6 +40,7 @@ account, in words ("Dr Rivera viewed your progress"). Decisions:
 - Rows older than ACTIVITY_DAYS are deleted when the person's next event is recorded.
 """
 
+import hashlib
 import json
 import time
 from datetime import datetime, timedelta
@@ -237,8 +238,17 @@ class LastAdmin(Exception):
     """The account is the clinic's only active admin, so it is not erased."""
 
 
-def erase(user_id, email):
+# How long the deletion form, sent again, is told that it erased the account: a double tap
+# or a retry on a slow connection comes within seconds.
+ERASED_NOTE_SECONDS = 5 * 60
+
+
+def erase(user_id, email, request_key=None, forget_owner=None):
     """Delete every row of the person in one transaction, then checkpoint the log away.
+
+    With the deletion form's `request_key`, notes for ERASED_NOTE_SECONDS that it erased the
+    account whose device queue tag is `forget_owner` (`erased_by`): the key's SHA-256 and the
+    tag, nothing of the person.
 
     Returns True when the checkpoint emptied the write-ahead log. Raises LastAdmin, erasing
     nothing, when the person is an admin and no other active admin is left: checked inside
@@ -260,7 +270,26 @@ def erase(user_id, email):
         if link is not None:
             reviews.add_notice(db, link["therapist_id"], "deleted", clock.utcnow_iso())
         users.delete_everything_of(db, user_id, email, [two_factor.throttle_key(email)])
+        if request_key:
+            now = clock.timestamp()
+            users.note_erasure(
+                db, key_hash(request_key), forget_owner, now + ERASED_NOTE_SECONDS, now
+            )
     return checkpoint(db)
+
+
+def key_hash(request_key):
+    """What is noted of a deletion form's request key: its SHA-256 hex digest."""
+    return hashlib.sha256(request_key.encode()).hexdigest()
+
+
+def erased_by(request_key):
+    """The device queue tag of the account the deletion form of `request_key` erased in the
+    last ERASED_NOTE_SECONDS, or None: the same form sent again, its sign-in gone with the
+    account, is answered as the first sending was."""
+    if not request_key:
+        return None
+    return users.erased_by(get_db(), key_hash(request_key), clock.timestamp())
 
 
 def checkpoint(db):

@@ -784,6 +784,18 @@ def m040_recovery_codes_request_key(db):
     db.execute("alter table two_factor add column codes_request_key text")
 
 
+@migrations()
+def m041_erasures(db):
+    # For a few minutes after an account is erased, the SHA-256 of its deletion form's request
+    # key and the device's queue tag (an opaque hash), nothing of the person: the same form
+    # sent again (a double tap on a slow connection), whose sign-in went with the account, is
+    # told the account was erased, and its device forgets the person's drafts and queue.
+    db.execute(
+        "create table erasures (key_hash text primary key, forget_owner text not null, "
+        "expires_at real not null)"
+    )
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

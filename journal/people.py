@@ -359,6 +359,7 @@ def sign_in(user, remember=False, how="password", passkey_id=None, password_hash
         users.note_signin(db, user.id, clock.utcnow_iso())
         account.record_activity("sign-in", how=how)
         import_data.drop_stale(db, clock.now())  # parked imports a day old
+        users.forget_erasures_before(db, clock.timestamp())  # notes of erasures run out
     return True
 
 

@@ -76,11 +76,11 @@ def signed_in_twice(app, email="pat@example.com"):
     return client, phone
 
 
-def deleted_first(monkeypatch, module, name, device, password=PASSWORD):
+def deleted_first(monkeypatch, module, name, device, password=PASSWORD, request_key=None):
     """Make `module.name`, a function a request calls midway, first have the account signed in
-    on `device` (a test client) deleted, by a request of that device in another thread, then
-    run as it was: the deletion lands after the request read who sent it, as one on another
-    device or tab would."""
+    on `device` (a test client) deleted, by a request of that device in another thread (by the
+    deletion form of `request_key`, if given), then run as it was: the deletion lands after
+    the request read who sent it, as one on another device or tab would."""
     import threading
 
     original = getattr(module, name)
@@ -92,7 +92,7 @@ def deleted_first(monkeypatch, module, name, device, password=PASSWORD):
             other_device = threading.Thread(
                 target=device.post,
                 args=["/settings/delete"],
-                kwargs={"data": {"password": password}},
+                kwargs={"data": {"password": password, "request_key": request_key or ""}},
             )
             other_device.start()
             other_device.join()

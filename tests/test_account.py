@@ -737,3 +737,49 @@ def test_an_erased_account_leaves_nothing_on_the_device(app, client, patient):
     response = client.post("/settings/delete", data={"password": PASSWORD})
     assert response.headers["Clear-Site-Data"] == '"cache"'
     assert f'data-forget-owner="{owner}"' in response.text
+
+
+def test_delete_sent_twice_tells_the_second_the_account_is_erased(app, client, patient):
+    """A double tap on a slow connection: the second sending, under the sign-in the first
+    erased with the account, was sent to log in (/auth/login?next=/settings/delete), so the
+    person was not told the account was gone and the device kept their drafts and queue."""
+    owner = re.search(r'data-queue-owner="(\w+)"', client.get("/checkin").text)[1]
+    page = client.get("/settings/delete").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page)[1]
+    sent_under = client.get_cookie("session").value  # the browser's cookie at both taps
+    form = {"password": PASSWORD, "request_key": key}
+    assert f'data-forget-owner="{owner}"' in client.post("/settings/delete", data=form).text
+    client.set_cookie("session", sent_under)
+    again = client.post("/settings/delete", data=form)
+    assert again.status_code == 200
+    assert "Your account and all its data are erased" in again.text
+    assert f'data-forget-owner="{owner}"' in again.text
+    assert again.headers["Cache-Control"] == "no-store"
+    # Another form, or the same one once the note has run out, is sent to log in as before.
+    other = client.post("/settings/delete", data={**form, "request_key": "another-key"})
+    assert other.location == "/auth/login?next=/settings/delete"
+    with app.app_context():
+        rows = get_db().execute("select * from erasures").fetchall()
+        assert len(rows) == 1 and key not in str(rows[0]) and "@" not in str(rows[0])
+    later = clock.timestamp() + account.ERASED_NOTE_SECONDS + 1
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(clock, "timestamp", lambda: later)
+        assert client.post("/settings/delete", data=form).location == (
+            "/auth/login?next=/settings/delete"
+        )
+
+
+def test_delete_sent_twice_as_the_first_erases_tells_the_second_the_account_is_erased(
+    app, monkeypatch
+):
+    """The first sending erases the account while the second is checking the password: the
+    second found no account and sent the person to log in, not to the erased page."""
+    client, phone = signed_in_twice(app)
+    owner = re.search(r'data-queue-owner="(\w+)"', client.get("/checkin").text)[1]
+    page = client.get("/settings/delete").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page)[1]
+    deleted_first(monkeypatch, passwords, "throttle_wait", phone, request_key=key)
+    again = client.post("/settings/delete", data={"password": PASSWORD, "request_key": key})
+    assert again.status_code == 200
+    assert f'data-forget-owner="{owner}"' in again.text
+    assert not signed_in(client)

@@ -126,6 +126,33 @@ def delete_everything_of(db, user_id, email, failure_keys=()):
     db.execute("delete from users where id = ?", [user_id])
 
 
+# Erasures: a few minutes' note of a deletion form that erased an account (migration m041)
+
+
+def note_erasure(db, key_hash, forget_owner, expires_at, now):
+    """Note that the deletion form whose request key hashes to `key_hash` erased the account
+    whose device queue tag is `forget_owner`, until `expires_at`; drop the notes run out."""
+    forget_erasures_before(db, now)
+    db.execute(
+        "insert or replace into erasures (key_hash, forget_owner, expires_at) values (?, ?, ?)",
+        [key_hash, forget_owner, expires_at],
+    )
+
+
+def erased_by(db, key_hash, now):
+    """The queue tag of the account the deletion form of `key_hash` erased, if noted and not
+    run out by `now`; else None."""
+    row = db.execute(
+        "select forget_owner from erasures where key_hash = ? and expires_at > ?", [key_hash, now]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def forget_erasures_before(db, now):
+    """Drop the notes of erasures run out by `now`."""
+    db.execute("delete from erasures where expires_at <= ?", [now])
+
+
 def checkpoint_truncate(db):
     """Copy the write-ahead log into the database file and truncate it; True when busy."""
     busy, _log, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
