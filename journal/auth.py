@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -49,6 +50,7 @@ from .fields import (
     email_field,
     name_text,
     no_control_characters,
+    request_key_field,
     strip,
     timezone_field,
     validate_timezone,
@@ -156,6 +158,9 @@ class RegisterForm(JournalForm):
     timezone = timezone_field(detect=True)
     # Checked here with its own message (WTForms' "Not a valid choice." was never shown: a
     # body with another role came back, 400, without a word of why).
+    # The same form sent again (a double tap on a slow connection) is signed in to the account
+    # its first sending made (`made_by_this_form`), not told the email is taken.
+    request_key = request_key_field()
     role = RadioField(
         "I am",
         choices=[
@@ -230,30 +235,71 @@ def email_taken(invitation=None):
     return INVITED_ADDRESS_TAKEN if invitation["email"] else INVITATION_EMAIL_TAKEN
 
 
+# How long after an account is made the form that made it, sent again, is signed in to it: a
+# double tap or a retry on a slow connection comes within seconds.
+REGISTER_AGAIN_SECONDS = 5 * 60
+
+
+def register_key_hash(form):
+    """What is stored of a sign-up form's request key (its SHA-256), or None without one."""
+    key = form.request_key.data
+    return hashlib.sha256(key.encode()).hexdigest() if key else None
+
+
+def made_by_this_form(db, form):
+    """The account the sign-up `form` made when it was sent before (a double tap on a slow
+    connection), in the last REGISTER_AGAIN_SECONDS, or None. The key was in that form
+    alone, and the password it holds must be the account's, so nothing is said to anyone
+    who did not send it."""
+    key_hash = register_key_hash(form)
+    row = users.by_email(db, form.email.data) if key_hash else None
+    if row is None or not is_active(row) or not row["register_key_hash"]:
+        return None
+    since = datetime.fromtimestamp(clock.timestamp() - REGISTER_AGAIN_SECONDS, UTC)
+    if row["created_at"] < since.isoformat(timespec="seconds"):
+        return None
+    if not hmac.compare_digest(row["register_key_hash"], key_hash):
+        return None
+    return row
+
+
 def create_account(form, role, invitation=None):
     """Store the account `form` describes, with `role`, spending `invitation` (a `tokens`
     row) in the same transaction; sign it in and return where to go next. None, with a
-    message at the form, when the email is taken or the invitation was spent meanwhile."""
+    message at the form, when the email is taken or the invitation was spent meanwhile.
+
+    The same form sent again, once its first sending made the account, is signed in to that
+    account instead (`made_by_this_form`): as the first sending's answer would have."""
     password_hash = hash_password(form.password.data)  # slow: before the write lock is taken
     try:
         with write_transaction() as db:
-            if invitation is not None and not onetime.use(db, invitation):
+            made = made_by_this_form(db, form)
+            if made is not None:
+                user_id = made["id"]
+            elif invitation is not None and not onetime.use(db, invitation):
                 # Spent meanwhile (most often by a double tap whose first made the account):
                 # said as an invitation's used link is, not as a reset link's.
                 form.form_errors.append(INVITATION_GONE[onetime.USED][2])
                 return None
-            user_id = users.insert(
-                db,
-                {
-                    "email": form.email.data,
-                    "password_hash": password_hash,
-                    "display_name": form.display_name.data or "",
-                    "timezone": form.timezone.data,
-                    "role": role,
-                    "created_at": clock.utcnow_iso(),
-                },
-            )
+            else:
+                user_id = users.insert(
+                    db,
+                    {
+                        "email": form.email.data,
+                        "password_hash": password_hash,
+                        "display_name": form.display_name.data or "",
+                        "timezone": form.timezone.data,
+                        "role": role,
+                        "created_at": clock.utcnow_iso(),
+                        "register_key_hash": register_key_hash(form),
+                    },
+                )
     except sqlite3.IntegrityError:
+        form.email.errors.append(email_taken(invitation))
+        return None
+    # The account made by this form's first sending: its password checked too (slow, so
+    # outside the write lock), as a log-in's would be.
+    if made is not None and not check_password_hash(made["password_hash"], form.password.data):
         form.email.errors.append(email_taken(invitation))
         return None
     user = User(users.by_id(get_db(), user_id))

@@ -796,6 +796,14 @@ def m041_erasures(db):
     )
 
 
+@migrations()
+def m042_register_request_key(db):
+    # The SHA-256 of the request key of the sign-up form that made the account: the same form
+    # sent again (a double tap on a slow connection) is signed in as the first was, rather
+    # than told that an account with its email exists (journal/auth.py, `made_by_this_form`).
+    db.execute("alter table users add column register_key_hash text")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

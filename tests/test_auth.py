@@ -2,6 +2,7 @@ import re
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 
 import pytest
 from conftest import FAST_HASH, PASSWORD, ROOT, AuthActions, csrf_token, make_app, traced
@@ -9,8 +10,8 @@ from factories import signed_in
 from wtforms import Form
 from wtforms.widgets import Select
 
-from journal import timezones
-from journal.auth import safe_next
+from journal import clock, timezones
+from journal.auth import REGISTER_AGAIN_SECONDS, safe_next
 from journal.fields import ZoneSelect, timezone_field
 
 
@@ -169,6 +170,35 @@ def test_register_duplicate_email_any_case(app, client, auth):
         from journal.db import get_db
 
         assert get_db()["users"].count == 1
+
+
+def test_register_sent_twice_signs_the_second_in_to_the_account_the_first_made(app, client):
+    """A double tap on a slow connection: the first sending made the account, and the second,
+    whose answer replaced the first's, said "An account with this email already exists. Log
+    in instead?", its sign-in lost. The same form, sent again, is signed in as the first."""
+    page = client.get("/auth/register").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page)[1]
+    form = {"email": "pat@example.com", "password": PASSWORD, "timezone": "UTC"}
+    assert client.post("/auth/register", data={**form, "request_key": key}).status_code == 302
+    client.delete_cookie("session")  # the second was sent before the first's answer came
+    assert not signed_in(client)
+    again = client.post("/auth/register", data={**form, "request_key": key})
+    assert again.status_code == 302 and again.location == "/checkin"
+    assert "Your first check-in takes half a minute." in client.get("/checkin").text
+    # Nothing said to anyone else: another form, or a wrong password, is told the email is
+    # taken, as before; and so is the same form once REGISTER_AGAIN_SECONDS have passed.
+    for sent in ({**form, "request_key": "another-key"}, {**form, "password": "x" + PASSWORD}):
+        other = app.test_client().post("/auth/register", data={"request_key": key, **sent})
+        assert other.status_code == 400 and "already exists" in other.text
+    later = clock.now() + timedelta(seconds=REGISTER_AGAIN_SECONDS + 1)
+    clock.set(later)
+    late = app.test_client().post("/auth/register", data={**form, "request_key": key})
+    assert late.status_code == 400 and "already exists" in late.text
+    with app.app_context():
+        from journal.db import get_db
+
+        assert get_db()["users"].count == 1
+        assert key not in get_db()["users"].get(1)["register_key_hash"]
 
 
 def test_login_and_logout(client, auth):
