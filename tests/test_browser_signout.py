@@ -255,3 +255,28 @@ def test_a_therapist_code_from_a_page_of_before_someone_else_signed_in_links_nob
         expect(told).to_be_visible()
     page.goto("/settings/therapist")
     expect(page.get_by_text("You are not linked to a therapist.")).to_be_visible()
+
+
+def test_delete_tapped_twice_on_a_slow_connection_says_erased_and_forgets(page):
+    """Two taps 250 ms apart on a 700 ms connection: the second sending, its sign-in erased
+    with the account by the first, went to the log-in page, and the device kept the person's
+    drafts and queued check-ins."""
+    sign_up(page)
+    page.goto("/settings/delete")
+    page.get_by_label("Your password", exact=True).fill(PASSWORD)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 700, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    page.evaluate(
+        """() => {
+          const button = document.querySelector("button.danger");
+          button.click();
+          setTimeout(() => button.click(), 250);
+        }"""
+    )
+    expect(page.get_by_role("heading", name=re.compile("erased"))).to_be_visible(timeout=15000)
+    page.locator("[data-forgotten]").wait_for(state="attached")
+    assert "/auth/login" not in page.url
