@@ -16,6 +16,7 @@ from factories import (
     make_admin,
     reset_link,
     share_link,
+    signed_in,
     signed_in_twice,
     signed_out_as_deleted,
     therapist,
