@@ -248,6 +248,14 @@ NOT_LINKED = (
 )
 
 
+def not_linked():
+    """404 with NOT_LINKED and, as the words name the caseload, a link back to it in place
+    of the start page's."""
+    error = NotFound(description=NOT_LINKED)
+    error.back = ("caseload.index", "Back to your caseload")
+    raise error
+
+
 def linked_patient_or_404(patient_id):
     """The signed-in therapist's linked patient `patient_id`, or 404 for anyone else.
 
@@ -262,10 +270,10 @@ def linked_patient_or_404(patient_id):
     if not current_user.is_therapist:
         abort(404)
     if not links.is_linked(get_db(), patient_id, current_user.id):
-        abort(404, description=NOT_LINKED)
+        not_linked()
     patient = person(patient_id)
     if patient is None:  # they deleted their account since the link was read
-        abort(404, description=NOT_LINKED)
+        not_linked()
     if request.method in ("GET", "HEAD"):
 
         @after_this_request
@@ -282,7 +290,7 @@ def still_linked_or_404(patient_id):
     for a view that takes long after `linked_patient_or_404` (the report: seconds for a long
     journal), an unlink that lands meanwhile wins, as a share link's revocation does."""
     if not links.is_linked(get_db(), patient_id, current_user.id):
-        abort(404, description=NOT_LINKED)
+        not_linked()
 
 
 def record_therapist_access(patient_id):

@@ -300,7 +300,7 @@ def patient(patient_id):
     person = linked_patient_or_404(patient_id)
     link = link_of(patient_id)
     if link is None:  # unlinked a moment ago
-        abort(404, description=access.NOT_LINKED)
+        access.not_linked()
     reviewed_at = reviews.last_review(current_user.id, patient_id)
     context = figures.view_context(person, request.args, shared=True)
     items, flag_count, reflection_count = history(person, context["start"], context["end"])

@@ -643,6 +643,23 @@ def test_a_patient_page_reloaded_after_the_patient_left_says_why_it_is_gone(app,
     assert gone not in html.unescape(pat.get(f"/caseload/{pid}").text)
 
 
+def test_the_page_of_a_patient_who_left_leads_back_to_the_caseload(app, shared):
+    """The words of a patient page gone after an unlink name the caseload, but its one link
+    led to the start page; it now leads back to the caseload, for a reload, a chart range
+    and Mark as reviewed alike."""
+    doc, pat, pid = shared
+    assert pat.post("/settings/therapist/unlink").status_code == 302
+    for response in (
+        doc.get(f"/caseload/{pid}"),
+        doc.get(f"/caseload/{pid}?days=30&metric=mood"),
+        doc.post(f"/caseload/{pid}/reviewed"),
+        doc.get(f"/caseload/{pid}/report.pdf"),
+    ):
+        assert response.status_code == 404
+        assert '<a href="/caseload">Back to your caseload</a>' in response.text
+        assert "Go to the start page" not in response.text
+
+
 def test_csrf_is_required_for_new_codes_and_unlinking(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
 
