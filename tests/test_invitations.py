@@ -249,6 +249,17 @@ def test_an_admin_withdraws_an_invitation_and_its_link_stops_working(app):
     assert actions == [("invitation",), ("invitation-withdrawn",)]
 
 
+def test_the_empty_list_after_a_withdrawal_says_withdrawn(app):
+    """With the one open invitation withdrawn, the list said every invitation "has been used
+    or has expired": neither was so. It now names withdrawal too."""
+    boss = make_admin(app)
+    boss.post("/admin/invitations", data={"email": "wrong@example.com", "role": "therapist"})
+    ((token_id,),) = sql(app, "select id from tokens where kind = 'invitation'")
+    boss.post(f"/admin/invitations/{token_id}/withdraw")
+    listed = boss.get("/admin/invitations").text
+    assert "None: every invitation has been used, has expired or was withdrawn." in listed
+
+
 def test_only_an_admin_withdraws_and_a_used_invitation_stays_used(app):
     path = invitation(app)
     ((token_id,),) = sql(app, "select id from tokens where kind = 'invitation'")
