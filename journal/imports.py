@@ -113,6 +113,7 @@ from .fields import (
 )
 from .numbers import megabytes, plural
 from .people import raise_if_account_gone
+from .rules import CRISIS_MOOD, is_crisis_mood
 from .signed_in import today
 from .spreadsheet import (
     ANSWERS,
@@ -750,6 +751,7 @@ def render_preview(pending, form, status=200):
     rows = pending["rows"]
     skipped = existing_days(current_user.id, [row["day"] for row in rows])
     skipped_days = sorted(skipped)
+    new_rows = [row for row in rows if row["day"] not in skipped]
     return render_template(
         "imports/preview.html",
         pending=pending,
@@ -764,10 +766,17 @@ def render_preview(pending, form, status=200):
         counts=word_counts(rows),
         uses_words=any(row["word"] or row.get("words") for row in rows),
         merged_days=sum(1 for row in rows if row.get("entries")),
-        # New days answering yes to self-harm: each becomes a flagged day (access.flagged_days)
-        # that a linked therapist sees, so the preview says so before Import.
-        self_harm_days=sum(1 for row in rows if row.get("self_harm") and row["day"] not in skipped),
+        # New days answering yes to self-harm or with a mood of 0..CRISIS_MOOD: each becomes a
+        # flagged day (access.flagged_days) that a linked therapist and every active share
+        # link see, so the preview says so before Import.
+        self_harm_days=len([row for row in new_rows if row.get("self_harm")]),
+        low_mood_days=len([row for row in new_rows if is_crisis_mood(row["mood"])]),
+        flagged_days=len(
+            [row for row in new_rows if row.get("self_harm") or is_crisis_mood(row["mood"])]
+        ),
+        crisis_mood=CRISIS_MOOD,
         therapist=links.therapist_of(get_db(), current_user.id),
+        share_links=links.active_share_link_labels(get_db(), current_user.id, clock.utcnow_iso()),
         imported_tag=IMPORTED_TAG,
         other_answers=other_answers,
         form=form,

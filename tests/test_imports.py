@@ -14,6 +14,7 @@ from factories import (
     invite_code,
     link,
     person,
+    share_link,
     signed_in_twice,
     signed_out_as_deleted,
     therapist,
@@ -544,6 +545,50 @@ def test_preview_says_a_linked_therapist_sees_the_self_harm_days_flagged(app):
     warning = html.unescape(page.text.split('id="import-self-harm">')[1].split("</p>")[0])
     assert warning.startswith("2 new days answer yes to thoughts of self-harm.")
     assert "Your therapist, Dr Rivera, will see them flagged" in warning
+
+
+def import_note(page):
+    """The text of the preview's note on the days the import flags."""
+    note = re.search(
+        r'<p class="note" id="import-(?:self-harm|low-mood)">(.*?)</p>', page.text, re.S
+    )
+    return html.unescape(re.sub(r"<[^>]+>", "", note.group(1)))
+
+
+def test_preview_says_an_active_share_link_sees_the_flagged_days(app, client, patient):
+    # A share link shows flagged days too, but the note named only a linked therapist.
+    share_link(client, label="Sam")
+    share_link(client, label="Old")
+    with app.app_context():
+        (old,) = get_db()["share_links"].rows_where("label = 'Old'")
+    assert client.post(f"/share/{old['id']}/revoke").status_code == 302
+    text = "date,mood,self_harm\n2025-01-01,5,yes\n2025-01-02,5,no\n"
+    note = import_note(client.get(f"/import/{pending_id(upload(client, text))}"))
+    assert "Anyone with your share link “Sam” will see it flagged with that reason" in note
+    assert "Old" not in note  # a revoked link sees nothing
+    share_link(client, label="Jo")
+    note = import_note(client.get(f"/import/{pending_id(upload(client, text))}"))
+    assert "Anyone with your share links will see it flagged" in note
+
+
+def test_preview_warns_of_low_mood_days_with_a_count_per_reason(app):
+    # A mood of 0-2 flags its day as a self-harm answer does, but the preview said nothing.
+    pat = person(app, "pat@example.com")
+    assert link(pat, invite_code(therapist(app))).status_code == 302
+    share_link(pat, label="Sam")
+    text = "date,mood,self_harm\n2025-01-01,2,yes\n2025-01-02,0,\n2025-01-03,3,no\n"
+    note = import_note(pat.get(f"/import/{pending_id(upload(pat, text))}"))
+    assert note.startswith(
+        "1 new day answers yes to thoughts of self-harm. 2 new days have a mood of 0–2. "
+        "Once imported, they will be marked as days calling for help"
+    )
+    assert (
+        "Your therapist, Dr Rivera, and anyone with your share link “Sam”, will see them "
+        "flagged with their reasons, but not the words of a private note."
+    ) in note
+    daylio = import_note(pat.get(f"/import/{pending_id(upload(pat, DAYLIO))}"))  # awful: 1
+    assert daylio.startswith("1 new day has a mood of 0–2. Once imported, it will be marked")
+    assert "self-harm" not in daylio
 
 
 def test_preview_says_nothing_of_self_harm_for_skipped_days_or_a_no(client, patient):

@@ -39,6 +39,19 @@ def share_links_of(db, user_id):
     return list(db["share_links"].rows_where("user_id = ?", [user_id], order_by="id desc"))
 
 
+def active_share_link_labels(db, user_id, now):
+    """The labels of the person's share links that still open at `now` (ISO text, UTC),
+    newest first."""
+    return [
+        label
+        for (label,) in db.execute(
+            "select label from share_links "
+            "where user_id = ? and revoked_at is null and expires_at > ? order by id desc",
+            [user_id, now],
+        )
+    ]
+
+
 def share_link_by_token_hash(db, token_hash):
     """The share link whose token hashes to `token_hash`, or None."""
     rows = list(db["share_links"].rows_where("token_hash = ?", [token_hash], limit=1))
