@@ -106,6 +106,9 @@ def create_app(test_config=None):
         raise ValueError("JOURNAL_DATABASE must name the database file, not be empty")
     public_address(app.config["PUBLIC_URL"], app.config["HTTPS"])
     passkey_site(app.config["WEBAUTHN_RP_ID"], app.config["WEBAUTHN_ORIGIN"])
+    from .mail import sender_address
+
+    sender_address(app.config["MAIL_FROM"])  # a sender no mail server takes stops the start
     # The instance folder holds the secret key (and, by default, the database): its owner's.
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     key = app.config.get("SECRET_KEY")

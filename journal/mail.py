@@ -13,7 +13,9 @@ import logging
 import smtplib
 import ssl
 import threading
+from email.errors import HeaderParseError
 from email.message import EmailMessage
+from email.policy import default as email_policy
 from email.utils import make_msgid
 
 from . import onetime
@@ -26,6 +28,27 @@ TIMEOUT = 10
 SUBJECT = "Your password-reset link"
 # The name of the threads that send mail (`in_background`).
 SENDER = "journal-mail"
+
+
+def sender_address(value):
+    """JOURNAL_MAIL_FROM as an `email.headerregistry.Address`, or None when it is empty. One
+    address, bare (journal@clinic.example) or with a name (Afterglow <journal@clinic.example>);
+    anything else (notanaddress, two addresses, words after it) raises ValueError naming the
+    setting: it started, and every reset mail then failed at the mail server."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        header = email_policy.header_factory("From", text)
+        (address,) = header.addresses
+    except (HeaderParseError, IndexError, ValueError):
+        address = None
+    if address is None or header.defects or not address.username or not address.domain:
+        raise ValueError(
+            "JOURNAL_MAIL_FROM must be one mail address, such as journal@clinic.example or "
+            f"Afterglow <journal@clinic.example>, not {text!r}"
+        )
+    return address
 
 
 def configured(config):

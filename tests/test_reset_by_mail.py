@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import AuthActions, csrf_token, wait_for_mail
+from conftest import AuthActions, csrf_token, make_app, wait_for_mail
 from factories import ADMIN_PASSWORD, NOW, make_admin, signed_in_twice, sql
 from live import free_port
 from test_two_factor import turn_on
@@ -482,3 +482,21 @@ def test_mail_settings_that_leave_reset_by_mail_off_say_which_is_missing(
     started = create_app({**config, **settings})
     assert started.test_client().get("/auth/forgot").status_code == 404
     assert f"Reset by e-mail stays off until {missing}" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "written", ["notanaddress", "journal@", "a@clinic.example, b@clinic.example",
+                "Afterglow <journal@clinic.example> team", "Clinic, Inc <journal@clinic.example>"]
+)  # fmt: skip
+def test_a_sender_no_mail_server_takes_stops_the_start(tmp_path, written):
+    # JOURNAL_MAIL_FROM=notanaddress started, and then every reset mail failed at the server.
+    with pytest.raises(ValueError, match="JOURNAL_MAIL_FROM must be one mail address"):
+        make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_FROM=written)
+
+
+@pytest.mark.parametrize(
+    "written", ["", "journal@clinic.example", "Afterglow <journal@clinic.example>",
+                '"Riverside Clinic, Inc" <journal@clinic.example>']
+)  # fmt: skip
+def test_a_sender_with_or_without_a_name_starts(tmp_path, written):
+    assert make_app(tmp_path, MAIL_FROM=written).config["MAIL_FROM"] == written
