@@ -63,7 +63,10 @@ def reset_message(config, to, link):
     message["Subject"] = SUBJECT
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    # The domain of the address itself: "Afterglow <journal@clinic.example>" split at its
+    # last "@" gave a Message-ID ending "@clinic.example>>".
+    sender = sender_address(config["MAIL_FROM"])
+    message["Message-ID"] = make_msgid(domain=sender.domain if sender else None)
     message.set_content(
         "Hello,\n\n"
         "Someone asked to set a new password for the journal account with this address. "

@@ -500,3 +500,23 @@ def test_a_sender_no_mail_server_takes_stops_the_start(tmp_path, written):
 )  # fmt: skip
 def test_a_sender_with_or_without_a_name_starts(tmp_path, written):
     assert make_app(tmp_path, MAIL_FROM=written).config["MAIL_FROM"] == written
+
+
+@pytest.mark.parametrize(
+    "sender", ["Afterglow <journal@clinic.example>", "journal@clinic.example (Afterglow)"]
+)
+def test_a_named_sender_gives_a_message_id_of_its_domain(app, mailing, pat, sender):
+    # The Message-ID's domain was the text after the sender's last "@": "clinic.example>" or
+    # "clinic.example (Afterglow)", so the header was "<...@clinic.example>>" (which Python
+    # 3.11's email package repairs on the wire, noting a defect) or a msg-id and a comment.
+    app.config["MAIL_FROM"] = sender
+    built = mail.reset_message(app.config, "pat@example.com", "http://localhost/auth/reset/x")
+    assert built["Message-ID"].defects == ()
+    ask(app, "pat@example.com")
+    wait_for_mail()
+    (sent,) = mailing
+    message = sent[1]
+    assert message["From"].addresses[0].addr_spec == "journal@clinic.example"
+    assert re.fullmatch(r"<[^<>@\s]+@clinic\.example>", message["Message-ID"]), message[
+        "Message-ID"
+    ]
