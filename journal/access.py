@@ -15,10 +15,11 @@
   out, pages for anyone): a page elsewhere (the caseload, /admin) leads to /settings/2fa,
   a POST is a 403 (`staff_to_two_factor`).
 - What a therapist or a share link may see of a patient (`flagged_days`,
-  `shared_reflections`, `shared_session`, `symptoms_seen`, `linked_patient_or_404`): share
-  links, the caseload, reports and every chart fetch a patient's words through here, so a
-  reflection marked private (on a check-in or a session, its prompt answers included), or
-  a symptom's name, can never reach them by another road. The person's own exports do not
+  `shared_reflections`, `shared_session`, `shared_checkins`, `symptoms_seen`,
+  `linked_patient_or_404`): share links, the caseload, reports and every chart fetch a
+  patient's words through here, so a reflection marked private (on a check-in or a
+  session, its prompt answers included), or a symptom's name, can never reach them by
+  another road. The person's own exports do not
   come through here: their data is theirs in full.
 - CSRF: Flask-WTF's `CSRFProtect` checks every POST of the app, after the other checks of
   the request (log-in, roles), and a refused token is answered by the app's "This form has
@@ -374,6 +375,25 @@ def shared_reflections(user_id, start=None, end=None):
         if text or shown:
             items.append({"day": day, "kind": "session", "text": text, "answers": shown})
     return sorted(items, key=lambda item: item["day"])
+
+
+def shared_checkins(user_id, start=None, end=None):
+    """What a therapist sees of each check-in, oldest first: its day and figures (mood,
+    anxiety, energy, sleep: what the shared charts draw) and when it was saved; never its
+    reflection or tags (a shared reflection comes through `shared_reflections`)."""
+    return [
+        {
+            "day": day,
+            "mood": mood,
+            "anxiety": anxiety,
+            "energy": energy,
+            "sleep_hours": sleep_hours,
+            "updated_at": updated_at,
+        }
+        for day, mood, anxiety, energy, sleep_hours, updated_at in links.checkin_figures(
+            get_db(), user_id, start, end
+        )
+    ]
 
 
 # The ranks of flagged_days' reasons, most serious first: 0 thoughts of self-harm on a

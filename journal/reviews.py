@@ -152,6 +152,18 @@ def _reflections(patient, since_day, dated_after, changed):
     return found[::-1]
 
 
+def _checkins(patient, since_day, dated_after, changed):
+    """New check-ins (their figures only), newest first: a plain one, mood alone, is news
+    too."""
+    start = _first(changed["checkin"], since_day + timedelta(days=1))
+    found = [
+        c
+        for c in access.shared_checkins(patient.id, start)
+        if _dated_new(c["day"], dated_after) or c["day"] in changed["checkin"]
+    ]
+    return found[::-1]
+
+
 def _newest(items):
     """(the newest SINCE_MAX of `items`, newest first already; how many are left out)."""
     return items[:SINCE_MAX], max(0, len(items) - SINCE_MAX)
@@ -159,7 +171,8 @@ def _newest(items):
 
 def since_review(patient, reviewed_at, linked_at, scores=None):
     """Everything new for the therapist in the patient's journal, each list newest first:
-    {"since", "reviewed", "flags", "sessions", "scores", "reflections", "more", "empty"}
+    {"since", "reviewed", "flags", "sessions", "scores", "checkins", "reflections", "more",
+    "empty"}
     (`more`: how many of each list are left out). `scores`: {kind: every total of that kind}
     (figures.assessment_scores), when the caller has read them already."""
     today = timezones.local_today(patient.timezone)
@@ -175,6 +188,7 @@ def since_review(patient, reviewed_at, linked_at, scores=None):
             if _dated_new(row["day"], dated_after) or row["updated_at"] > since
         ],
         "scores": _scores(patient, dated_after, changed, scores),
+        "checkins": _checkins(patient, since_day, dated_after, changed),
         "reflections": _reflections(patient, since_day, dated_after, changed),
     }
     result = {"since": reviewed_at or linked_at, "reviewed": reviewed_at is not None, "more": {}}

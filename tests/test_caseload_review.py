@@ -1051,3 +1051,24 @@ def test_mark_as_reviewed_after_the_sign_in_ended_says_it_was_not_done(app, link
     doc.post("/auth/logout")
     response = AuthActions(doc).login(email="doc@example.com", next_="/auth/logout")
     assert "was not done" not in doc.get(response.location).text
+
+
+def test_a_plain_check_in_after_linking_is_something_new(linked):
+    # A mood alone, no reflection, no flag: it was "Nothing new since linking".
+    doc, pat, pid = linked
+    later(minutes=5)
+    checkin(pat, ago(0), 5, anxiety="3", sleep_hours="7.5", tags="secret-tag")
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "Nothing new" not in part
+    assert "Check-ins (1)" in part
+    assert f'<time datetime="{ago(0)}">' in part
+    assert "<span>mood 5 of 10; anxiety 3 of 10; sleep 7.5 h</span>" in part
+    assert "secret-tag" not in part
+    later(minutes=10)
+    mark(doc, pid)
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "Nothing new since your review" in part and "Check-ins" not in part
+    later(hours=1)
+    checkin(pat, ago(2), 6)  # saved after the review, back-dated
+    part = since(doc.get(f"/caseload/{pid}").text)
+    assert "Check-ins (1)" in part and "<span>mood 6 of 10</span>" in part

@@ -196,6 +196,18 @@ def shared_checkin_reflections(db, user_id, start=None, end=None):
     )
 
 
+def checkin_figures(db, user_id, start=None, end=None):
+    """[(day, mood, anxiety, energy, sleep_hours, updated_at)] of check-ins, oldest first:
+    their figures only, never their words or tags."""
+    return list(
+        db.execute(
+            "select day, mood, anxiety, energy, sleep_hours, updated_at from checkins "  # noqa: S608
+            f"where user_id = ? and {IN_RANGE} order by day",
+            [user_id, *_bounds(start, end)],
+        )
+    )
+
+
 def shared_session_reflections(db, user_id, start=None, end=None):
     """[(day, reflection, prompts JSON)] of sessions not marked private, in order."""
     return list(
