@@ -404,6 +404,19 @@ def test_therapist_sees_charts_figures_and_shared_reflections_only(shared):
     assert doc.get(f"/caseload/{pid}?days=12").status_code == 400
 
 
+def test_the_metric_picker_names_its_select_and_button_apart_as_on_progress(shared):
+    # Both were read as "Show": the select's label and the button beside it.
+    doc, pat, pid = shared
+    for page in (doc.get(f"/caseload/{pid}").text, pat.get("/progress").text):
+        picker = page[
+            page.index('class="metric-picker"') : page.index(
+                "</form>", page.index('class="metric-picker"')
+            )
+        ]
+        assert '<label for="metric">Show which figure</label>' in picker
+        assert '<button type="submit">Show chart</button>' in picker
+
+
 def test_a_reflection_of_spaces_alone_is_no_shared_reflection(app):
     """Kept as typed, a reflection of spaces and line breaks reached the therapist as an empty
     "shared reflection" (the caseload's count and list, the report)."""
