@@ -42,7 +42,8 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
   shrunk since the link was made).
 - Marking a patient reviewed clears the flags it covers from "needs attention"; a flag
   that an entry saved after it gives (a later day's, or an earlier day's edited) raises it
-  again. The other reasons (a low mean, silence) are not cleared by a review. Each card says
+  again. The other reasons (a low mean, silence) are not cleared by a review: the button's
+  hint says so, and so does its flash when they keep the patient there. Each card says
   when the patient was last reviewed, counted in the therapist's own days.
 - `/caseload/<patient_id>/report.pdf` is the report the patient would make of the last 90
   days (journal/reports), which holds only what a therapist may see.
@@ -143,6 +144,26 @@ def order_key(row):
     if row["latest_flag"] is not None:
         return (0, -row["latest_flag"].toordinal(), -silence, name)
     return (1 if row["attention"] else 2, 0, -silence, name)
+
+
+def still_in_attention(row):
+    """Why a patient just marked reviewed stays under "Needs attention", in words ("stays
+    ..."), or None: a review clears flags only, so silence stays until a check-in arrives and
+    a low 7-day mean until it is back up to baseline."""
+    # The flag's reason, when there is one, comes first (`review`).
+    kept = row["reasons"][1:] if row["latest_flag"] is not None else row["reasons"]
+    if not kept:
+        return None
+    until = []
+    if row["silent_days"] is None or row["silent_days"] >= SILENT_DAYS:
+        until.append("a check-in arrives")
+    if len(kept) > len(until):
+        until.append(f"the {RECENT_DAYS}-day mean is back up to baseline")
+    why = "; ".join(reason[:1].lower() + reason[1:] for reason in kept)
+    return (
+        f'stays under "Needs attention" until {" and ".join(until)} ({why}): '
+        "marking as reviewed clears flags only."
+    )
 
 
 # Fetching a caseload row
@@ -367,7 +388,14 @@ def reviewed(patient_id):
         )
         return redirect(url_for("caseload.patient", patient_id=patient_id))
     access.record_therapist_access(patient_id)
-    flash(f"Marked {person.shared_name} as reviewed. New entries will show here from now on.")
+    message = f"Marked {person.shared_name} as reviewed. New entries will show here from now on."
+    link = link_of(patient_id)
+    if link is not None:
+        reviewed_at = reviews.last_review(current_user.id, patient_id)
+        kept = still_in_attention(patient_row(person, link["linked_at"], reviewed_at))
+        if kept:
+            message += f" {person.shared_name} {kept}"
+    flash(message)
     return redirect(url_for("caseload.patient", patient_id=patient_id))
 
 

@@ -2,6 +2,7 @@
 the history newest first and paginated, the PDF, notices of patients who left, and the
 invite code folding away."""
 
+import html
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -1072,3 +1073,24 @@ def test_a_plain_check_in_after_linking_is_something_new(linked):
     checkin(pat, ago(2), 6)  # saved after the review, back-dated
     part = since(doc.get(f"/caseload/{pid}").text)
     assert "Check-ins (1)" in part and "<span>mood 6 of 10</span>" in part
+
+
+def test_marking_a_silent_patient_reviewed_says_silence_keeps_them_in_needs_attention(linked):
+    # Only flags leave with a review: the button seemed to fail for a patient kept there by
+    # silence, and the hint spoke of flags alone.
+    doc, pat, pid = linked
+    checkin(pat, ago(9), 1)  # flagged, and nothing since: 9 days silent
+    later(minutes=5)
+    page = html.unescape(doc.get(mark(doc, pid).location).text)
+    assert (
+        "Marked Robin as reviewed. New entries will show here from now on. Robin stays under "
+        '"Needs attention" until a check-in arrives (no check-in for 9 days): marking as '
+        "reviewed clears flags only."
+    ) in page
+    assert "No check-in for 5 days or more" in page and "until a check-in arrives" in page
+    assert "Needs attention (1)" in doc.get("/caseload").text
+    checkin(pat, ago(0), 6)  # the check-in that ends it
+    later(minutes=10)
+    page = html.unescape(doc.get(mark(doc, pid).location).text)
+    assert "Marked Robin as reviewed." in page and "stays under" not in page
+    assert "Needs attention" not in doc.get("/caseload").text.split('id="others-title"')[0]
