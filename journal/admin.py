@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
@@ -97,10 +98,23 @@ def index():
     )
 
 
+# A 404 of an account page names the list of accounts and links back to it, not to the start
+# page (an admin whose account page went stale most likely reached it from there).
+ACCOUNT_GONE = "There is no account at this address: its owner may have deleted it."
+BACK_TO_ACCOUNTS = ("admin.index", "Back to Accounts")
+
+
+def account_gone(description=ACCOUNT_GONE):
+    """404 with `description` and a link back to the list of accounts."""
+    error = NotFound(description=description)
+    error.back = BACK_TO_ACCOUNTS
+    raise error
+
+
 def account_or_404(user_id):
     row = accounts.account(get_db(), user_id)
     if row is None:
-        abort(404)
+        account_gone()
     return row
 
 
@@ -113,7 +127,7 @@ def still_there_or_404(db, user_id):
     """404 saying so, inside the action's transaction (rolled back), unless the account
     `account_or_404` read is still there."""
     if users.by_id(db, user_id) is None:
-        abort(404, description=DELETED_MEANWHILE)
+        account_gone(DELETED_MEANWHILE)
 
 
 OWN_ACCOUNT_RESET = "Change your own password in Settings: it asks for your current one."

@@ -668,9 +668,23 @@ def test_an_action_on_an_account_its_owner_deletes_meanwhile_changes_nothing(
     response = clients["admin"].post(f"/admin/users/{pat_id}/{action}", data=sent)
     assert response.status_code == 404
     assert admin.DELETED_MEANWHILE in html.unescape(response.text)
+    assert '<a href="/admin">Back to Accounts</a>' in response.text
     assert sql(app, "select count(*) from users where id = ?", [pat_id]) == [(0,)]
     assert sql(app, "select count(*) from audit where actor_role = 'admin'") == [(0,)]
     assert sql(app, "select count(*) from tokens where kind = 'reset'") == [(0,)]
+
+
+def test_the_page_of_an_account_deleted_meanwhile_links_back_to_accounts(app, clinic):
+    # It said "There is nothing at this address" with "Go to the start page".
+    _, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    assert clients["admin"].get(f"/admin/users/{pat_id}").status_code == 200
+    clients["patient"].post("/settings/delete", data={"password": PASSWORD})
+    response = clients["admin"].get(f"/admin/users/{pat_id}")
+    assert response.status_code == 404
+    assert "There is no account at this address: its owner may have deleted it." in (response.text)
+    assert '<a href="/admin">Back to Accounts</a>' in response.text
+    assert "Go to the start page" not in response.text
 
 
 def test_admin_actions_are_in_the_audit_log(clinic):
