@@ -3,6 +3,12 @@ deactivate and reactivate one, hand out a password-reset link, and invite therap
 a patient's check-ins, reflections or scores: the admin pages read only `data.admin`'s
 columns of an account, and journal/access.py keeps admins away from every other page.
 
+A new reset link or invitation is shown once, on the page that answers its form (never
+carried through a redirect or the session: the cookie is signed, not secret). The form carries
+a random `request_key`, stored with the link: reloading that page sends the same form again,
+and then no second link is made (a reset link would replace the first) and the page says the
+link was made and shown then.
+
 Also the command line that makes a fresh install's first admin and reset links:
 `flask --app journal create-admin EMAIL [--link]` and `flask --app journal reset-link EMAIL`.
 """
@@ -24,7 +30,7 @@ from .data import admin as accounts
 from .data import audit, tokens, users
 from .data import two_factor as two_factor_data
 from .db import get_db, page_of, per_page, write_transaction
-from .fields import JournalForm, email_field
+from .fields import JournalForm, email_field, request_key_field
 from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
 from .people import end_signins, is_active
 
@@ -139,6 +145,7 @@ class ResetLinkForm(PasswordAgainForm):
     account, another admin's too (and through that admin, this one's)."""
 
     password = your_password_field("Enter your password to make a reset link.")
+    request_key = request_key_field()
 
 
 def account_page(row, problem=None, status=200, reset_form=None):
@@ -222,10 +229,21 @@ def reset_link(user_id):
     form = ResetLinkForm()
     if not form.validate_on_submit():
         return account_page(row, status=400, reset_form=form)
+    key = form.request_key.data
     with write_transaction() as db:
         still_there_or_404(db, user_id)
-        token = onetime.make_reset(db, user_id, created_by=current_user.id, clears_two_factor=True)
-        record("reset-link", user_id)
+        # The page that showed the link, reloaded: it sends the form again. Its link is not
+        # shown again, and no second one replaces it.
+        again = onetime.made_by_form(db, "reset", current_user.id, key)
+        if not again:
+            token = onetime.make_reset(
+                db, user_id, created_by=current_user.id, clears_two_factor=True, request_key=key
+            )
+            record("reset-link", user_id)
+    if again:
+        return render_template(
+            "admin/link.html", title="Password-reset link", account=shown(row), link=None
+        )
     return render_template(
         "admin/link.html",
         title="Password-reset link",
@@ -252,6 +270,7 @@ class InvitationForm(JournalForm):
         description="When given, only this address can register with the link.",
     )
     role = SelectField("Account for", default="therapist", validate_choice=False)
+    request_key = request_key_field()
 
     def validate_email(self, field):
         """An invitation makes a new account, and an address holds one: for an address that
@@ -282,19 +301,29 @@ class InvitationForm(JournalForm):
 def invitations():
     form = InvitationForm()
     form.role.choices = [(role, ROLE_WORDS[role]) for role in invitable_roles()]
-    made = None
+    made = again = None
     status = 200
     if form.validate_on_submit():
+        key = form.request_key.data
         with write_transaction() as db:
-            token = onetime.make_invitation(
-                db, form.role.data, form.email.data or None, created_by=current_user.id
-            )
-            record("invitation")
-        made = {
-            "link": onetime.link("auth.invite", token),
-            "role": ROLE_WORDS[form.role.data],
-            "email": form.email.data or "",
-        }
+            # The page that showed the link, reloaded, sends the form again: no second
+            # invitation, and the first one's link is not shown again.
+            again = onetime.made_by_form(db, "invitation", current_user.id, key)
+            if not again:
+                token = onetime.make_invitation(
+                    db,
+                    form.role.data,
+                    form.email.data or None,
+                    created_by=current_user.id,
+                    request_key=key,
+                )
+                record("invitation")
+        if not again:
+            made = {
+                "link": onetime.link("auth.invite", token),
+                "role": ROLE_WORDS[form.role.data],
+                "email": form.email.data or "",
+            }
         form = InvitationForm(formdata=None)
         form.role.choices = [(role, ROLE_WORDS[role]) for role in invitable_roles()]
     elif form.is_submitted():
@@ -312,6 +341,7 @@ def invitations():
         "admin/invitations.html",
         form=form,
         made=made,
+        again=again,
         invitations=open_ones,
         lasts=f"{onetime.INVITATION_DAYS} days",
     ), status

@@ -804,6 +804,14 @@ def m042_register_request_key(db):
     db.execute("alter table users add column register_key_hash text")
 
 
+@migrations()
+def m043_token_request_keys(db):
+    # The request key of the admin's form that made a reset link or an invitation: the same
+    # form sent again (reloading the page that showed the link) makes no second link.
+    db.execute("alter table tokens add column request_key text")
+    db.execute("create unique index tokens_request on tokens (created_by, request_key)")
+
+
 def _store_emails_as(db, key):
     """Store each account's address as `key(address)`, unless another account's address
     gives the same key: two accounts an older rule let in stay as they are, never merged

@@ -64,15 +64,24 @@ def make(db, kind, lasts, created_by, **row):
     return token
 
 
-def make_invitation(db, role, email=None, created_by=None):
-    """An invitation to register as `role` (patient or therapist; never admin); its token."""
+def make_invitation(db, role, email=None, created_by=None, request_key=None):
+    """An invitation to register as `role` (patient or therapist; never admin); its token.
+    `request_key`: the admin's form that asked for it (`made_by_form`)."""
     if role not in INVITABLE_ROLES:
         raise ValueError(role)
     lasts = timedelta(days=INVITATION_DAYS)
-    return make(db, "invitation", lasts, created_by, role=role, email=email or None)
+    return make(
+        db,
+        "invitation",
+        lasts,
+        created_by,
+        role=role,
+        email=email or None,
+        request_key=request_key,
+    )
 
 
-def make_reset(db, user_id, created_by=None, clears_two_factor=False):
+def make_reset(db, user_id, created_by=None, clears_two_factor=False, request_key=None):
     """A password-reset link for `user_id` (any older unused one of theirs is retired, but
     a mailed link never retires an admin's: anyone who knows the address may ask for a mail,
     and the link an admin handed to someone who lost their phone must keep working); its
@@ -87,7 +96,16 @@ def make_reset(db, user_id, created_by=None, clears_two_factor=False):
             created_by,
             user_id=user_id,
             clears_two_factor=int(clears_two_factor),
+            request_key=request_key,
         )
+
+
+def made_by_form(db, kind, created_by, request_key):
+    """Whether `created_by`'s form with `request_key` made a link of `kind` already (the page
+    that showed it reloaded: its link is not shown again, and no second one is made)."""
+    return (
+        bool(request_key) and tokens.by_request_key(db, kind, created_by, request_key) is not None
+    )
 
 
 def retire_resets(db, user_id, keep_admins=False):

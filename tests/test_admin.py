@@ -687,6 +687,22 @@ def test_the_page_of_an_account_deleted_meanwhile_links_back_to_accounts(app, cl
     assert "Go to the start page" not in response.text
 
 
+def test_reloading_the_page_of_a_reset_link_makes_no_second_one(app, clinic):
+    # Reloading the result sent the form again: a second link, killing the first, silently.
+    _, clients = clinic
+    doc_id = user_id(app, "doc@example.com")
+    sent = {"password": ADMIN_PASSWORD, "request_key": "reload-key-0123456789"}
+    first = clients["admin"].post(f"/admin/users/{doc_id}/reset-link", data=sent)
+    link = re.search(r'id="one-time-link" type="url" value="http://localhost(/[^"]+)"', first.text)
+    again = clients["admin"].post(f"/admin/users/{doc_id}/reset-link", data=sent)
+    assert again.status_code == 200
+    assert 'id="one-time-link"' not in again.text and link.group(1) not in again.text
+    assert "This form was sent before" in again.text and "No second one was made" in again.text
+    assert sql(app, "select count(*) from tokens where kind = 'reset'") == [(1,)]
+    assert sql(app, "select count(*) from audit where action = 'reset-link'") == [(1,)]
+    assert app.test_client().get(link.group(1)).status_code == 200  # the first still works
+
+
 def test_admin_actions_are_in_the_audit_log(clinic):
     app, clients = clinic
     boss = clients["admin"]

@@ -542,3 +542,20 @@ def test_an_invitation_spent_by_a_double_tap_says_it_in_an_invitations_words(app
     assert response.status_code == 400
     assert "Each link works once" not in response.text
     assert "If you made yours with it, log in" in response.text
+
+
+def test_reloading_the_page_of_a_new_invitation_makes_no_second_one(app):
+    # Reloading the result sends the form again: it made a second invitation, silently.
+    boss = make_admin(app)
+    form = {"email": "", "role": "therapist", "request_key": "reload-key-0123456789"}
+    first = boss.post("/admin/invitations", data=form)
+    path = made_link(first)
+    again = boss.post("/admin/invitations", data=form)
+    assert again.status_code == 200
+    assert 'id="one-time-link"' not in again.text and path not in again.text
+    assert "This form was sent before" in again.text and "No second one was made" in again.text
+    assert sql(app, "select count(*) from tokens where kind = 'invitation'") == [(1,)]
+    assert app.test_client().get(path).status_code == 200  # the first still works
+    # A new form (a new key) makes a new invitation.
+    made_link(boss.post("/admin/invitations", data={**form, "request_key": "another-key-0123456"}))
+    assert sql(app, "select count(*) from tokens where kind = 'invitation'") == [(2,)]

@@ -12,6 +12,19 @@ def insert(db, row):
     return db["tokens"].insert(row).last_pk
 
 
+def by_request_key(db, kind, created_by, request_key):
+    """The `tokens` row of `kind` that `created_by`'s form with `request_key` made, or None
+    (used, retired or expired alike)."""
+    rows = list(
+        db["tokens"].rows_where(
+            "kind = ? and created_by = ? and request_key = ?",
+            [kind, created_by, request_key],
+            limit=1,
+        )
+    )
+    return rows[0] if rows else None
+
+
 def by_hash(db, kind, token_hash):
     """The `tokens` row of `kind` whose token hashes to `token_hash`, or None (used or not,
     expired or not: the caller says which)."""
