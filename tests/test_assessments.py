@@ -718,15 +718,26 @@ def test_phq9_response_and_remission_need_a_baseline_of_10(
     assert why in page.text
 
 
+def after_a_baseline_of_18(app, client, month_ago, now):
+    """The check-ups page after a first session 60 days ago, a PHQ-9 of 18 the day before it
+    (the baseline), `month_ago`'s answers 30 days ago and `now`'s yesterday."""
+    add_session(app, 1, days_ago(60))
+    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(61))  # 18: the baseline
+    take(client, "phq9", month_ago, day=days_ago(30))
+    take(client, "phq9", now, day=days_ago(1))
+    return client.get("/assessments")
+
+
 def test_a_response_that_came_and_went_is_not_called_not_yet(app, client, patient):
     # 18 before the first session, 8 a month later (a response: at most 9), 10 now. The
     # report said "first response on ..." beside "Response: Not yet"; the check-ups and
     # progress pages told the person, at 10, that a response had not come yet.
-    add_session(app, 1, days_ago(60))
-    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(61))  # 18: the baseline
-    take(client, "phq9", [2, 2, 2, 2, 0, 0, 0, 0, 0], day=days_ago(30))  # 8: a response
-    take(client, "phq9", [2, 2, 2, 2, 2, 0, 0, 0, 0], day=days_ago(1))  # 10
-    page = client.get("/assessments")
+    page = after_a_baseline_of_18(
+        app,
+        client,
+        [2, 2, 2, 2, 0, 0, 0, 0, 0],
+        [2, 2, 2, 2, 2, 0, 0, 0, 0],  # 8, then 10
+    )
     assert summary_figures(page, "phq9")["Response"] == "No longer"
     reached = day_text(TODAY - timedelta(days=30), "date_year")
     assert (
@@ -1035,11 +1046,12 @@ def test_a_check_up_deleted_in_another_tab_says_it_may_have_been_deleted(client,
 def test_a_remission_that_came_and_went_is_not_called_not_yet(app, client, patient):
     # 18 before the first session, 4 a month later (a remission: below 5), 6 now (a response,
     # no longer a remission). "Remission: Not yet" told the person it had never come.
-    add_session(app, 1, days_ago(60))
-    take(client, "phq9", [3, 3, 3, 3, 3, 3, 0, 0, 0], day=days_ago(61))  # 18: the baseline
-    take(client, "phq9", [1, 1, 1, 1, 0, 0, 0, 0, 0], day=days_ago(30))  # 4: a remission
-    take(client, "phq9", [2, 2, 1, 1, 0, 0, 0, 0, 0], day=days_ago(1))  # 6
-    page = client.get("/assessments")
+    page = after_a_baseline_of_18(
+        app,
+        client,
+        [1, 1, 1, 1, 0, 0, 0, 0, 0],
+        [2, 2, 1, 1, 0, 0, 0, 0, 0],  # 4, then 6
+    )
     shown = summary_figures(page, "phq9")
     assert (shown["Response"], shown["Remission"]) == ("Yes", "No longer")
     reached = day_text(TODAY - timedelta(days=30), "date_year")
