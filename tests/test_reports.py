@@ -1009,3 +1009,14 @@ def test_the_sessions_heading_is_never_left_alone_at_a_pages_foot(course, room):
         numbered = pdf_pages(bytes(pdf.output()))
     heading_page = next(n for n, page in enumerate(numbered) if "Sessions" in page.splitlines())
     assert "Medicine and route" in numbered[heading_page]
+
+
+def test_a_remission_that_came_and_went_is_said_beside_the_response(app, client, patient):
+    # 18 before the first session, 4 (a remission), then 6: the check-ups page says the
+    # remission's day beside "Response"; the report's row said only the latest and baseline.
+    add_session(app, 0)
+    for offset, total in [(-1, 18), (5, 4), (9, 6)]:
+        add(app, "assessments", kind="phq9", day=day(offset), total=total, answers="[]")
+    first = " ".join(first_page(client).split())
+    reached = day_text(SESSION_DAY + timedelta(days=5), "date_year")
+    assert f"latest 6 is at most half the baseline of 18; below 5 first on {reached}" in first

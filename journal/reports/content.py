@@ -111,6 +111,9 @@ def _scores(person, kind, end, first_session):
             if course["first_response_date"]
             else None
         )
+        # A remission that came and went is said beside the response, as on the check-ups
+        # page (instruments.response_status).
+        summary["first_remission_date"] = windows.phq9_first_remission(scores, first_session)
     summary["baseline_band"] = instruments.band(kind, summary["baseline"])
     # The safety item of the latest PHQ-9, shown beside its total: an answer above 0 calls for
     # follow-up whatever the total (CLINICAL.md).
