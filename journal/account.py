@@ -40,7 +40,6 @@ account, in words ("Dr Rivera viewed your progress"). Decisions:
 - Rows older than ACTIVITY_DAYS are deleted when the person's next event is recorded.
 """
 
-import hashlib
 import json
 import time
 from datetime import datetime, timedelta
@@ -50,6 +49,7 @@ from flask_login import current_user
 
 from . import clock, devices, two_factor
 from .data import activity, audit, links, reviews, users
+from .data.tokens import token_hash
 from .db import get_db, write_transaction
 from .numbers import plural
 
@@ -273,14 +273,9 @@ def erase(user_id, email, request_key=None, forget_owner=None):
         if request_key:
             now = clock.timestamp()
             users.note_erasure(
-                db, key_hash(request_key), forget_owner, now + ERASED_NOTE_SECONDS, now
+                db, token_hash(request_key), forget_owner, now + ERASED_NOTE_SECONDS, now
             )
     return checkpoint(db)
-
-
-def key_hash(request_key):
-    """What is noted of a deletion form's request key: its SHA-256 hex digest."""
-    return hashlib.sha256(request_key.encode()).hexdigest()
 
 
 def erased_by(request_key):
@@ -289,7 +284,7 @@ def erased_by(request_key):
     account, is answered as the first sending was."""
     if not request_key:
         return None
-    return users.erased_by(get_db(), key_hash(request_key), clock.timestamp())
+    return users.erased_by(get_db(), token_hash(request_key), clock.timestamp())
 
 
 def checkpoint(db):

@@ -64,7 +64,7 @@ from .passwords import (
     record_failure,
     throttle_wait,
 )
-from .people import User, end_signins, is_active, sign_in, sign_out
+from .people import User, end_signins, is_active, sign_in, sign_out, token_hash
 from .urls import home_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -243,7 +243,7 @@ REGISTER_AGAIN_SECONDS = 5 * 60
 def register_key_hash(form):
     """What is stored of a sign-up form's request key (its SHA-256), or None without one."""
     key = form.request_key.data
-    return hashlib.sha256(key.encode()).hexdigest() if key else None
+    return token_hash(key) if key else None
 
 
 def made_by_this_form(db, form):

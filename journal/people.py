@@ -2,7 +2,6 @@
 (`signins`) its cookies name, and signing in and out. The pages that do it (register, log in,
 log out) are journal/auth.py; a password change (journal/settings/general.py) renews the sign-in."""
 
-import hashlib
 import secrets
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from . import account, clock, crisis, devices, timezones
 from .data import imports as import_data
 from .data import signins, users
+from .data.tokens import token_hash  # noqa: F401 (also people.token_hash, for the views)
 from .data.users import AccountGone
 from .db import get_db, write_transaction
 from .fields import shown_name, wants_json
@@ -183,12 +183,6 @@ def raise_if_account_gone():
 # time is written at most once a minute, so a busy page does not write on every request.
 
 SEEN_EVERY_SECONDS = 60
-
-
-def token_hash(token):
-    """What is stored of a random token (a sign-in's, a reset link's, a share link's, a calendar
-    feed's secret): its SHA-256 hex digest."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def record_signin(db, user_id, remember, device="", network="", now=None, passkey_id=None):

@@ -4,7 +4,15 @@ Only a token's hash is stored. Times are ISO 8601 UTC text (as `clock.utcnow_iso
 them), so they compare as text.
 """
 
+import hashlib
+
 from .addresses import email_key
+
+
+def token_hash(token):
+    """What is stored of a random token (a sign-in's, a reset link's, a share link's, a calendar
+    feed's secret, a form's request key): its SHA-256 hex digest."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def insert(db, row):
