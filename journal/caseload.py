@@ -116,7 +116,8 @@ def review(today, points, first_session, flags, lived=None):
             text += f" (and {plural(earlier, 'earlier flagged day')} in the last {FLAG_DAYS} days)"
         reasons.append(text)
     # Compared as shown (rounded half up, as the card shows them), so never "3.0, below 3.0".
-    if recent is not None and base is not None and rounded(recent, 1) < rounded(base, 1):
+    low_mean = recent is not None and base is not None and rounded(recent, 1) < rounded(base, 1)
+    if low_mean:
         reasons.append(f"{RECENT_DAYS}-day mean {figure(recent)}, below baseline {figure(base)}")
     if silent is None:
         reasons.append("No check-ins yet")
@@ -130,6 +131,9 @@ def review(today, points, first_session, flags, lived=None):
         "latest_flag": latest_flag,
         "reasons": reasons,
         "attention": bool(reasons),
+        # What a review does not clear (`still_in_attention`).
+        "low_mean": low_mean,
+        "silent": silent is None or silent >= SILENT_DAYS,
     }
 
 
@@ -150,15 +154,15 @@ def still_in_attention(row):
     """Why a patient just marked reviewed stays under "Needs attention", in words ("stays
     ..."), or None: a review clears flags only, so silence stays until a check-in arrives and
     a low 7-day mean until it is back up to baseline."""
-    # The flag's reason, when there is one, comes first (`review`).
-    kept = row["reasons"][1:] if row["latest_flag"] is not None else row["reasons"]
-    if not kept:
-        return None
     until = []
-    if row["silent_days"] is None or row["silent_days"] >= SILENT_DAYS:
+    if row["silent"]:
         until.append("a check-in arrives")
-    if len(kept) > len(until):
+    if row["low_mean"]:
         until.append(f"the {RECENT_DAYS}-day mean is back up to baseline")
+    if not until:
+        return None
+    # The flag's reason, when there is one, comes first (`review`): the others are kept.
+    kept = row["reasons"][1:] if row["latest_flag"] is not None else row["reasons"]
     why = "; ".join(reason[:1].lower() + reason[1:] for reason in kept)
     return (
         f'stays under "Needs attention" until {" and ".join(until)} ({why}): '

@@ -1094,3 +1094,20 @@ def test_marking_a_silent_patient_reviewed_says_silence_keeps_them_in_needs_atte
     page = html.unescape(doc.get(mark(doc, pid).location).text)
     assert "Marked Robin as reviewed." in page and "stays under" not in page
     assert "Needs attention" not in doc.get("/caseload").text.split('id="others-title"')[0]
+
+
+def test_marking_a_patient_below_baseline_reviewed_says_the_mean_keeps_them_there(linked):
+    # Not silent, no flag: a 7-day mean below the baseline keeps the patient under "Needs
+    # attention", and the flash names what ends it (not a check-in: one came today).
+    doc, pat, pid = linked
+    for days in range(14, 10, -1):
+        checkin(pat, ago(days), 7)  # the baseline: 7.0
+    session(pat, ago(10))
+    for days in range(6, -1, -1):
+        checkin(pat, ago(days), 4)  # the last 7 days: 4.0
+    later(minutes=5)
+    page = html.unescape(doc.get(mark(doc, pid).location).text)
+    assert (
+        'Robin stays under "Needs attention" until the 7-day mean is back up to baseline '
+        "(7-day mean 4.0, below baseline 7.0): marking as reviewed clears flags only."
+    ) in page
