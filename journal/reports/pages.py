@@ -374,7 +374,8 @@ def _first_page(pdf, data, span, sections):
                 return []
             verb = "is" if count == 1 else "are"
             days = {f["day"] for f in chosen}
-            if all(f["day"] < min(days) for f in flags if f["day"] not in days):
+            first_shown = min(days)
+            if all(f["day"] < first_shown for f in flags if f["day"] not in days):
                 return [(f"The {plural(count, 'earlier flagged day')} {verb} {where}.", 9)]
             listed = (
                 "Listed here: days with thoughts of self-harm or PHQ-9 item 9 above "
