@@ -1,5 +1,7 @@
 """People: the `users` table, and `login_failures` (failed log-ins, by email and address)."""
 
+from sqlite_utils.db import NotFoundError
+
 from . import reviews, tokens
 from .addresses import email_key
 
@@ -63,15 +65,12 @@ def insert(db, row):
 
 def update(db, user_id, values):
     """Set the given `users` columns of `user_id` (none: change nothing); False when there is
-    no such account (deleted since it was read)."""
-    if not values:
-        return by_id(db, user_id) is not None
-    sets = ", ".join(f"[{column}] = ?" for column in values)  # the code's names, never sent ones
-    found = db.execute(
-        f"update users set {sets} where id = ?",  # noqa: S608
-        [*values.values(), user_id],
-    )
-    return found.rowcount == 1
+    no such account (deleted since it was read: sqlite-utils finds no row to update)."""
+    try:
+        db["users"].update(user_id, values)
+    except NotFoundError:
+        return False
+    return True
 
 
 def set_calendar_secret(db, user_id, secret_hash, request_key=None):
