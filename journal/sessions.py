@@ -85,6 +85,7 @@ from .session_record import (
     stored_prompts,
     stored_side_effects,
 )
+from .signed_in import their_day
 from .timezones import day_text
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -218,9 +219,12 @@ def record_key(key, row_id):
 
 
 def with_local_time(row):
-    """`row` with "started_local": its start as an aware datetime in the person's zone."""
+    """`row` with "started_local": its start as an aware datetime in the person's zone, and
+    "started_day": that start's date as they read it ("Sat 1 Mar", with its year in another
+    year than their today's)."""
     moment = datetime.fromisoformat(row["started_at"])
-    return {**row, "started_local": moment.astimezone(ZoneInfo(current_user.timezone))}
+    local = moment.astimezone(ZoneInfo(current_user.timezone))
+    return {**row, "started_local": local, "started_day": their_day(local.date(), "short")}
 
 
 def render_form(form, row=None, number=None, carried=False, note=None, action=None):

@@ -300,14 +300,15 @@ def test_editing_after_moving_time_zone_keeps_day_zero(app, client, auth):
 def test_a_sessions_date_is_its_day_whatever_the_clock_after_a_move(app, client, auth):
     """Logged in Kiritimati on 2 March, 06:00 (16:00 UTC on 1 March), then a move to Honolulu:
     the session's pages name 2 March, its window's day 0, as the saved message and the
-    figures do, and say when it started on the person's clock now; not 'Sat 1 Mar'."""
+    figures do, and say when it started on the person's clock now; not 'Sat 1 Mar'. The start
+    in a past year names its year: "Sat 1 Mar" alone read as this year's (until 2026-12-07)."""
     auth.register(timezone="Pacific/Kiritimati")
     post(client, started_at="2025-03-02T06:00")
     assert "Sun 2 Mar 2025, 06:00</time>" in client.get("/sessions/1").text
     client.post(
         "/settings", data={"timezone": "Pacific/Honolulu", "window_days": "7", "clinic_phone": ""}
     )
-    shown = "Sun 2 Mar 2025 (started Sat 1 Mar, 06:00 in your time zone now)</time>"
+    shown = "Sun 2 Mar 2025 (started Sat 1 Mar 2025, 06:00 in your time zone now)</time>"
     for path in ("/sessions/1", "/sessions", "/sessions/1/delete"):
         assert shown in client.get(path).text, path
     assert '<span class="sub">Sun 2 Mar 2025</span>' in client.get("/sessions/1/edit").text
