@@ -327,18 +327,25 @@ def timeline_data(points, sessions, window_days, start, end, label, y_max):
     }
 
 
-def overlay_data(points, sessions, window_days, start, end, label):
+def session_label(number, day, today):
+    """A session as the charts and their words name it: "#3 4 Nov", or "#3 4 Nov 2025" in
+    another year than `today`'s (a past year's session read as this year's without it)."""
+    return f"#{number} {timezones.day_text_near(day, today)}"
+
+
+def overlay_data(points, sessions, window_days, start, end, label, today):
     """(keyword arguments for charts.window_overlay, the baseline it is drawn against, used).
 
     `used` holds (label, last window day) for each drawn session: the last day is below
-    window_days when the next session cut the window short.
+    window_days when the next session cut the window short. A session is labelled "#3 4 Nov",
+    with its year when that is not `today`'s (session_label).
     """
     dates = [date.fromisoformat(s["day"]) for s in sessions]
     base = windows.baseline(points, dates[0] if dates else None)
     all_series = windows.window_series(points, dates, base, window_days)
     ends = windows.window_ends(dates, window_days)
     drawn = [
-        (f"#{s['number']} {day_text(d, 'date')}", pts, last)
+        (session_label(s["number"], d, today), pts, last)
         for s, d, pts, last in zip(sessions, dates, all_series, ends, strict=True)
         if start <= d <= end and pts
     ]
@@ -395,15 +402,15 @@ def lift_drawn(sessions, start, end):
     return shown[max(0, end_at - LIFT_CHART_MAX) : end_at], len(shown), len(shown) - end_at
 
 
-def lift_data(sessions, start, end):
+def lift_data(sessions, start, end, today):
     """Keyword arguments for charts.lift_chart: the sessions lift_drawn draws, labelled
-    "#3 4 Nov"; `total` is how many sessions the range holds, and `later`, only when the
-    drawn sessions are not the range's latest, how many come after them (none with a
-    figure)."""
+    "#3 4 Nov" (session_label); `total` is how many sessions the range holds, and `later`,
+    only when the drawn sessions are not the range's latest, how many come after them (none
+    with a figure)."""
     drawn, total, later = lift_drawn(sessions, start, end)
     data = {
         "sessions": [
-            (f"#{s['number']} {day_text(s['day'], 'date')}", s["lift_days"], s["lift_ended"])
+            (session_label(s["number"], s["day"], today), s["lift_days"], s["lift_ended"])
             for s in drawn
         ],
         "total": total,
@@ -672,14 +679,14 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         return kwargs, describe_timeline(kwargs)
     if name == "window-overlay":
         kwargs, base, used = overlay_data(
-            data["points"], data["sessions"], window_days, start, end, metric_label
+            data["points"], data["sessions"], window_days, start, end, metric_label, data["today"]
         )
         return kwargs, describe_overlay(kwargs, base, used)
     if name == "lift":
         # Mood's lift whatever the metric; the page passes its lift_course in `data`, a chart
         # its course's sessions (read once a request).
         lift = data.get("lift") or lift_course(person, sessions=data["sessions"])
-        kwargs = lift_data(lift["sessions"], start, end)
+        kwargs = lift_data(lift["sessions"], start, end, data["today"])
         drawn = lift_drawn(lift["sessions"], start, end)[0]
         open_at = [s.get("open_at") for s in drawn]
         return kwargs, describe_lift(kwargs, lift["baseline"], open_at)
@@ -1129,7 +1136,9 @@ def view_context(person, args, shared=False):
     lift = lift_course(
         person, sessions=data["sessions"], points=mood["points"], last_checkin=latest
     )
-    lift_chart = chart_data(person, "lift", {"lift": lift}, label, y_max, start, end)
+    lift_chart = chart_data(
+        person, "lift", {"lift": lift, "today": data["today"]}, label, y_max, start, end
+    )
     lift_rows = lift_sessions_in_range(lift["sessions"], start, end)
     return {
         # Read by someone other than the person (a link, their therapist): the templates

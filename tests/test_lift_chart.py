@@ -429,7 +429,7 @@ def lift_rows(*lifts):
 
 def test_describe_lift_ended_open_and_missing():
     rows = lift_rows((4, True), (6, False), (None, None), (0, True))
-    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 3, 31))
+    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 3, 31), today=date(2025, 12, 31))
     assert data == {
         "sessions": [
             ("#1 3 Mar", 4, True),
@@ -451,9 +451,21 @@ def test_describe_lift_ended_open_and_missing():
     )
 
 
+def test_a_session_of_a_past_year_is_labelled_with_its_year():
+    """The chart's and its words' labels read "#1 3 Mar" for a session of a past year, as if
+    it were this year's (until 2026-12-07): a session of another year than today's names
+    it."""
+    rows = lift_rows((4, True)) + [
+        {"number": 2, "day": date(2026, 1, 5), "lift_days": 2, "lift_ended": True}
+    ]
+    data = figures.lift_data(rows, date(2025, 3, 1), date(2026, 1, 31), today=date(2026, 12, 7))
+    assert [label for label, _, _ in data["sessions"]] == ["#1 3 Mar 2025", "#2 5 Jan"]
+    assert "#1 3 Mar 2025, 4 days; #2 5 Jan, 2 days." in figures.describe_lift(data, 5.0)
+
+
 def test_describe_lift_with_no_sessions_in_the_range():
     rows = lift_rows((4, True))
-    data = figures.lift_data(rows, date(2025, 4, 1), date(2025, 4, 30))
+    data = figures.lift_data(rows, date(2025, 4, 1), date(2025, 4, 30), today=date(2025, 12, 31))
     assert data == {"sessions": [], "total": 0}
     assert (
         figures.describe_lift(data, 5.0) == "How long the lift lasted: no sessions in this range."
@@ -462,7 +474,7 @@ def test_describe_lift_with_no_sessions_in_the_range():
 
 def test_the_chart_draws_the_latest_twelve_of_the_range():
     rows = lift_rows(*[(n % 5, True) for n in range(1, 16)])
-    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 12, 31))
+    data = figures.lift_data(rows, date(2025, 3, 1), date(2025, 12, 31), today=date(2025, 12, 31))
     assert data["total"] == 15
     assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
     assert "after each of the latest 12 of the 15 sessions in this range" in (
@@ -475,7 +487,9 @@ def test_with_no_figure_among_the_latest_twelve_the_chart_ends_at_the_latest_wit
     # none: the 12 up to #15 are drawn (#4-#15), and the 15 after it are said to have none.
     lifts = [(None, None)] * 30
     lifts[1], lifts[14] = (3, True), (8, False)
-    data = figures.lift_data(lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31))
+    data = figures.lift_data(
+        lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31), today=date(2025, 12, 31)
+    )
     assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
     assert (data["total"], data["later"]) == (30, 15)
     text = figures.describe_lift(data, 5.0)
@@ -486,11 +500,18 @@ def test_with_no_figure_among_the_latest_twelve_the_chart_ends_at_the_latest_wit
     assert text.endswith("The 15 later sessions of this range have no figure.")
     # Fewer than 12 up to it: #1-#3 of 15, the 12 after #3 without a figure.
     lifts = [(1, False), (1, False), (0, True)] + [(None, None)] * 12
-    data = figures.lift_data(lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31))
+    data = figures.lift_data(
+        lift_rows(*lifts), date(2025, 3, 1), date(2025, 12, 31), today=date(2025, 12, 31)
+    )
     assert [label.split()[0] for label, _, _ in data["sessions"]] == ["#1", "#2", "#3"]
     assert (data["total"], data["later"]) == (15, 12)
     # Nothing anywhere has a figure: the latest 12, as before (and the card draws no chart).
-    data = figures.lift_data(lift_rows(*[(None, None)] * 15), date(2025, 3, 1), date(2025, 12, 31))
+    data = figures.lift_data(
+        lift_rows(*[(None, None)] * 15),
+        date(2025, 3, 1),
+        date(2025, 12, 31),
+        today=date(2025, 12, 31),
+    )
     assert [label.split()[0] for label, _, _ in data["sessions"]] == [f"#{n}" for n in range(4, 16)]
     assert "later" not in data
 

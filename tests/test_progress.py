@@ -620,9 +620,24 @@ def overlay_text(moods, session_offsets, window_days=7):
     ]
     end = start + timedelta(days=60)
     data, base, used = figures.overlay_data(
-        points, sessions, window_days, start - timedelta(days=30), end, "Mood"
+        points, sessions, window_days, start - timedelta(days=30), end, "Mood", today=end
     )
     return figures.describe_overlay(data, base, used)
+
+
+def test_the_overlay_names_a_past_years_session_with_its_year():
+    """The overlay's legend (and its words, of a window cut short) read "#1 29 Dec" for a
+    session of a past year, as if it were this year's (until 2026-12-07)."""
+    start = date(2025, 12, 29)
+    points = [(start + timedelta(days=offset), mood) for offset, mood in [*BASE_5, (1, 7)]]
+    sessions = [{"day": "2025-12-29", "number": 1}, {"day": "2026-01-01", "number": 2}]
+    data, base, used = figures.overlay_data(
+        points, sessions, 7, date(2025, 12, 1), date(2026, 1, 31), "Mood", today=date(2026, 12, 7)
+    )
+    assert [name for name, _ in data["series"]] == ["#1 29 Dec 2025"]
+    assert "Cut short by the next session: #1 29 Dec 2025, days 1–2." in (
+        figures.describe_overlay(data, base, used)
+    )
 
 
 BASE_5 = [(-5, 4), (-3, 5), (-1, 6)]  # baseline 5.0

@@ -144,11 +144,14 @@ def report_data(person, start, end):
     counted_from = max(start, first_day or start)
     shown_from = counted_from if counted_from <= end else start
     timeline = figures.timeline_data(points, sessions, window_days, shown_from, end, "Mood", 10)
-    overlay, _, used = figures.overlay_data(points, sessions, window_days, shown_from, end, "Mood")
+    made_on = timezones.local_today(person.timezone)
+    overlay, _, used = figures.overlay_data(
+        points, sessions, window_days, shown_from, end, "Mood", made_on
+    )
     scores_chart = figures.assessments_data(phq9_scores, gad7_scores, sessions, shown_from, end)
     # As of the person's today, as the figures beside them (the whole course): as of `end`, a
     # window still open then said "days 1-2 so far" over figures of days 1-5.
-    labels = figures.window_labels(sessions, window_days, timezones.local_today(person.timezone))
+    labels = figures.window_labels(sessions, window_days, made_on)
     lift, lifts = _lift(person, end)
     in_range = [
         _session_row(row, figs, days, lifts[row["number"]])
@@ -161,7 +164,7 @@ def report_data(person, start, end):
         "timezone": person.timezone,
         "start": start,
         "end": end,
-        "made_on": timezones.local_today(person.timezone),
+        "made_on": made_on,
         "window_days": window_days,
         "baseline": base,
         "recent": {
