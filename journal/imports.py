@@ -769,10 +769,15 @@ def render_preview(pending, form, status=200):
         # New days answering yes to self-harm or with a mood of 0..CRISIS_MOOD: each becomes a
         # flagged day (access.flagged_days) that a linked therapist and every active share
         # link see, so the preview says so before Import.
+        # A day with both reasons is one flagged day: the note gives the days, then the
+        # reasons' counts and how many days have both.
         self_harm_days=len([row for row in new_rows if row.get("self_harm")]),
         low_mood_days=len([row for row in new_rows if is_crisis_mood(row["mood"])]),
         flagged_days=len(
             [row for row in new_rows if row.get("self_harm") or is_crisis_mood(row["mood"])]
+        ),
+        both_days=len(
+            [row for row in new_rows if row.get("self_harm") and is_crisis_mood(row["mood"])]
         ),
         crisis_mood=CRISIS_MOOD,
         therapist=links.therapist_of(get_db(), current_user.id),

@@ -531,7 +531,11 @@ def test_preview_shows_every_answer_that_will_be_kept(client, patient):
     ]
     warning = re.search(r'<p class="note" id="import-self-harm">(.*?)</p>', page.text, re.S)
     assert warning, "no word of the self-harm answer before Import"
-    assert "1 new day answers yes to thoughts of self-harm." in warning.group(1)
+    # One day with both reasons, not "1 new day answers yes ... 1 new day has a mood of 0–2."
+    # (two days, it read, until 2026-12-07).
+    assert (
+        "1 new day answers yes to thoughts of self-harm and has a mood of 0–2. Once imported"
+    ) in html.unescape(warning.group(1))
     assert "marked as a day calling for help" in warning.group(1)
     assert "therapist" not in warning.group(1)  # no therapist is linked
     assert page.text.index('id="import-self-harm"') < page.text.index("Import 3 check-ins")
@@ -578,14 +582,21 @@ def test_preview_warns_of_low_mood_days_with_a_count_per_reason(app):
     share_link(pat, label="Sam")
     text = "date,mood,self_harm\n2025-01-01,2,yes\n2025-01-02,0,\n2025-01-03,3,no\n"
     note = import_note(pat.get(f"/import/{pending_id(upload(pat, text))}"))
+    # 1 January both answers yes and has a mood of 2: 2 days, not the 3 the counts per
+    # reason added up to ("1 new day answers yes ... 2 new days have ...", until 2026-12-07).
     assert note.startswith(
-        "1 new day answers yes to thoughts of self-harm. 2 new days have a mood of 0–2. "
-        "Once imported, they will be marked as days calling for help"
+        "2 new days will be flagged: 1 answers yes to thoughts of self-harm, 2 have a mood of "
+        "0–2 (1 has both). Once imported, they will be marked as days calling for help"
     )
     assert (
         "Your therapist, Dr Rivera, and anyone with your share link “Sam”, will see them "
         "flagged with their reasons, but not the words of a private note."
     ) in note
+    apart = "date,mood,self_harm\n2025-01-01,5,yes\n2025-01-02,1,no\n"
+    assert import_note(pat.get(f"/import/{pending_id(upload(pat, apart))}")).startswith(
+        "2 new days will be flagged: 1 answers yes to thoughts of self-harm, 1 has a mood of "
+        "0–2. Once imported, they will be marked"
+    )
     daylio = import_note(pat.get(f"/import/{pending_id(upload(pat, DAYLIO))}"))  # awful: 1
     assert daylio.startswith("1 new day has a mood of 0–2. Once imported, it will be marked")
     assert "self-harm" not in daylio
