@@ -765,6 +765,8 @@ def render_preview(pending, form, status=200):
         mood_words=MOOD_WORDS,
         counts=word_counts(rows),
         uses_words=any(row["word"] or row.get("words") for row in rows),
+        # New notes the file marks private: they stay private whatever the share box says.
+        private_notes=any(row["note"] and row.get("private") for row in new_rows),
         merged_days=sum(1 for row in rows if row.get("entries")),
         # New days answering yes to self-harm or with a mood of 0..CRISIS_MOOD: each becomes a
         # flagged day (access.flagged_days) that a linked therapist and every active share

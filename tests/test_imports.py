@@ -630,6 +630,21 @@ def test_a_note_the_file_marks_private_in_any_way_stays_private_when_notes_are_s
         assert list(kept) == [("one", 1), ("two", 1), ("three", 0), ("four", 0), ("five", 1)]
 
 
+def test_the_preview_marks_the_notes_the_file_keeps_private(client, patient):
+    # The preview showed a note the file marks private as it showed any other: the person
+    # could not see before Import which would stay private whatever the share box said.
+    text = ("date,mood,note,private\n2025-01-01,5,one,x\n2025-01-02,5,two,no\n"
+            "2025-01-03,5,,yes\n2025-01-04,5,four,\n")  # fmt: skip
+    page = client.get(f"/import/{pending_id(upload(client, text))}")
+    notes = [" ".join(row[3]) for row in preview_rows(page)]
+    assert notes == ["Private · one", "two", "", "four"]  # as the History marks one
+    assert '<span class="lock">Private · </span>one' in page.text
+    hint = re.search(r'id="share_notes-hint">(.*?)</p>', page.text, re.S).group(1)
+    assert "Notes marked Private stay private either way." in hint
+    shared = client.get(f"/import/{pending_id(upload(client, GENERIC))}")
+    assert "Private" not in shared.text
+
+
 @pytest.mark.parametrize("answer", ["no", "off", "0", "n", "false"])
 def test_a_share_box_sent_as_no_keeps_the_notes_private(app, client, patient, answer):
     # WTForms' BooleanField read every value but "" and "false" as ticked: "no" shared the
