@@ -16,7 +16,8 @@ Decisions:
 - An opening is a page view (`what='page'`, any range or metric) or a PDF download
   (`what='report'`); charts are part of the page and are not counted. HEAD requests
   (link previews that only peek) are not counted either, and a HEAD of the report answers
-  the download's headers without building it.
+  the download's headers without building it (or, while the report waits, the same 429 and
+  Retry-After as a download, with no body).
 - A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
   the log-in throttle's table, journal/throttle.py), whoever asks: more is a
   429 with a calm page and Retry-After. A signed-in person's own report and the caseload's
@@ -340,24 +341,30 @@ def chart(token, name, fmt):
 def report(token):
     link, patient = valid_link(token)
     start, end = default_range(patient)
-    if request.method == "HEAD":
-        return head_response(start, end)
-    wait = report_wait(link)
+    peek = request.method == "HEAD"
+    wait = report_wait(link, count=not peek)
     if wait:
+        # A HEAD is told the wait too (its body dropped): told 200, a client checking first
+        # downloaded and was refused.
         minutes = round(wait / 60)
         when = "in a minute" if minutes <= 1 else f"in about {plural(minutes, 'minute')}"
-        page = render_template("share/unavailable.html", state="busy", when=when)
+        page = "" if peek else render_template("share/unavailable.html", state="busy", when=when)
         return page, 429, {"Retry-After": str(wait)}
+    if peek:
+        return head_response(start, end)
     # Built before the opening is counted: a report that fails to build was not opened.
     response = pdf_response(patient, start, end)
     record_opening(link, "report")
     return response
 
 
-def report_wait(link):
+def report_wait(link, count=True):
     """Seconds before the link's report may be built again; 0 when it may be now, and then this
-    build is counted (before it starts: requests sent at once are each counted)."""
+    build is counted (before it starts: requests sent at once are each counted), unless
+    `count` is false (a HEAD, which builds nothing)."""
     key = f"report:{link['id']}"
+    if not count:
+        return throttle.wait(get_db(), "email", key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
     with write_transaction() as db:
         wait = throttle.wait(db, "email", key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
         if not wait:

@@ -515,6 +515,8 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
     path = f"/s/{shared}/report.pdf"
     assert share.REPORT_BUILDS >= 3
+    for _ in range(2 * share.REPORT_BUILDS):  # a HEAD builds nothing and is never counted
+        assert client.head(path).status_code == 200
     for _ in range(share.REPORT_BUILDS):
         assert client.get(path).status_code == 200
         clock.set(clock.now() + timedelta(seconds=10))
@@ -526,9 +528,14 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     assert has_link_headers(refused)
     assert len(builds) == share.REPORT_BUILDS
     assert openings(app) == ["report"] * share.REPORT_BUILDS
-    # A HEAD and the link’s page are not held up.
-    assert client.head(path).status_code == 200
+    # A HEAD is told the same wait, with no body: it answered 200 (until 2026-12-07), so a
+    # client checking first was told to download and then refused. The page is not held up.
+    head = client.head(path)
+    assert (head.status_code, head.headers.get("Retry-After")) == (429, str(wait))
+    assert head.data == b""
+    assert has_link_headers(head)
     assert client.get(f"/s/{shared}").status_code == 200
+    assert len(builds) == share.REPORT_BUILDS
     clock.set(clock.now() + timedelta(seconds=wait))
     assert client.get(path).status_code == 200
     assert len(builds) == share.REPORT_BUILDS + 1
