@@ -47,6 +47,7 @@ from .rules import (
     RECENT_DAYS,
     REMISSION_AT_MOST,
     ROLLING_DAYS,
+    lower_is_better,
     response_at_most,
 )
 from .timezones import day_text
@@ -509,11 +510,15 @@ def window_labels(sessions, window_days, today=None):
     ]
 
 
-def describe_overlay(data, base, used=()):
-    """A text alternative for the window overlay.
+def describe_overlay(data, base, used=(), metric="mood"):
+    """A text alternative for the window overlay of `metric` (a built-in's name or a
+    symptom's id).
 
     Day 0 (the session's own date) is told apart from the days after it (1..window_days), and
     a window cut short by the next session says which days it had (`used`, from overlay_data).
+    The best day after is the highest mean change, or the lowest for a scale that eases as it
+    falls (rules.lower_is_better: anxiety, a symptom): "highest ... -1.0" named anxiety's
+    worse day.
     """
     label, entries = data["label"], data["entry"][1]
     if base is None:
@@ -541,11 +546,13 @@ def describe_overlay(data, base, used=()):
         parts.append(f"On the session's date the mean change was {shown(day0[0])}.")
     after = [(offset, change) for offset, change in data["mean"] if offset >= 1]
     if after:
-        best = max(after, key=lambda p: p[1])
+        falls = lower_is_better(metric)
+        best = (min if falls else max)(after, key=lambda p: p[1])  # the earliest, on a tie
         overall = sum(change for _, change in after) / len(after)
         parts.append(
-            f"In the days after, the change was {shown(overall)} on average; the highest "
-            f"mean change was {shown(best[1])} on day {best[0]}."
+            f"In the days after, the change was {shown(overall)} on average; the "
+            f"{'lowest' if falls else 'highest'} mean change was {shown(best[1])} on day "
+            f"{best[0]}."
         )
     else:
         parts.append(f"No {entries} in the days after.")
@@ -659,6 +666,7 @@ def course(person, metric="mood", scores=True, today=None, first=None):
     number)."""
     data = {
         "today": timezones.local_today(person.timezone) if today is None else today,
+        "metric": metric,
         "points": metric_points(person.id, metric),
         "sessions": session_data.numbered_brief(get_db(), person.id),
         "first_day": start_day(person) if first is None else first,
@@ -681,7 +689,7 @@ def chart_data(person, name, data, metric_label, y_max, start, end):
         kwargs, base, used = overlay_data(
             data["points"], data["sessions"], window_days, start, end, metric_label, data["today"]
         )
-        return kwargs, describe_overlay(kwargs, base, used)
+        return kwargs, describe_overlay(kwargs, base, used, data["metric"])
     if name == "lift":
         # Mood's lift whatever the metric; the page passes its lift_course in `data`, a chart
         # its course's sessions (read once a request).

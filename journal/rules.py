@@ -58,6 +58,18 @@ def response_at_most(baseline):
     return baseline // 2
 
 
+# The check-in scales that rise as they improve: mood (0 very low .. 10 very good), energy and
+# hours of sleep. The others fall as they ease: anxiety (0 calm .. 10 very anxious) and a
+# person's own symptoms (0 none .. 10 worst), as the PHQ-9 and GAD-7 totals do.
+RISE_AS_THEY_IMPROVE = ("mood", "energy", "sleep")
+
+
+def lower_is_better(metric):
+    """Whether check-in scale `metric` (a built-in's name, or a symptom's id) improves as it
+    falls: its best change against baseline is its lowest, not its highest."""
+    return metric not in RISE_AS_THEY_IMPROVE
+
+
 # A total dose, a dose by weight and a weight that disagree by more than this (a slipped
 # decimal point, a dose typed in the weight's box) are asked about, not stored: a rounded dose
 # (0.5 mg/kg for 73 kg given as 35 or 40 mg) agrees.

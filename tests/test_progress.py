@@ -1,3 +1,4 @@
+import html
 import json
 import math
 import re
@@ -1001,3 +1002,26 @@ def test_the_timelines_average_reads_only_the_days_it_needs_and_is_the_same():
         data = figures.timeline_data(points, [], 7, start, end, "Mood", 10)
         whole = [(d, v) for d, v in windows.rolling_mean(points) if start <= d <= end]
         assert data["rolling"] == whole
+
+
+def test_the_overlay_text_names_the_best_mean_change_for_a_scale_that_falls_as_it_eases(
+    app, client, patient
+):
+    """Anxiety (0 calm to 10 very anxious) and a person's own symptoms (0 none) ease as they
+    fall, but the words named the highest mean change: "the highest mean change was -1.0 on
+    day 2" for anxiety down 3 on day 1 and 1 on day 2, the worse day (until 2026-12-07).
+    Mood, energy and sleep still name the highest."""
+    from journal import rules
+
+    assert [rules.lower_is_better(m) for m in ("mood", "energy", "sleep")] == [False] * 3
+    assert rules.lower_is_better("anxiety") and rules.lower_is_better(7)  # a symptom's id
+    for offset in (-5, -3, -1):
+        checkin(client, offset, 4, anxiety="6")
+    checkin(client, 1, 6, anxiety="3")
+    checkin(client, 2, 7, anxiety="5")
+    add_session(app, 0)
+    anxiety = html.unescape(client.get("/progress?days=all&metric=anxiety").text)
+    assert "the lowest mean change was \u22123.0 on day 1." in anxiety
+    assert "highest mean change" not in anxiety
+    mood = html.unescape(client.get("/progress?days=all").text)
+    assert "the highest mean change was +3.0 on day 2." in mood
