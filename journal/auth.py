@@ -410,6 +410,15 @@ INVITATION_GONE = {
         "your clinic for a new one.",
     ),
 }
+# The same used link opened by someone signed in: most often the person it made, back at the
+# mail to reach the app. "Log in" told them to do what they had done.
+INVITATION_USED_WHILE_SIGNED_IN = (
+    410,
+    "This link has been used",
+    "Each invitation makes one account. You are signed in already: the start page below "
+    "leads to your account. If this is not the account the invitation made, log out and ask "
+    "your clinic for a new one.",
+)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -419,6 +428,8 @@ def invite(token):
     computer), it says to log out first rather than leading to that person's start page."""
     invitation, why = onetime.find(get_db(), "invitation", token)
     if invitation is None:
+        if why == onetime.USED and current_user.is_authenticated:
+            return gone(INVITATION_USED_WHILE_SIGNED_IN)
         return gone(INVITATION_GONE.get(why, why))
     if current_user.is_authenticated:
         return gone(INVITED_WHILE_SIGNED_IN)

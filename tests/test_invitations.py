@@ -208,6 +208,22 @@ def test_an_invitation_opened_while_signed_in_says_to_log_out_first(app):
     assert pat.post(path, data=SIGN_UP).location == "/caseload"
 
 
+def test_a_used_invitation_opened_again_while_signed_in_never_says_to_log_in(app):
+    """The therapist, signed in with the account their invitation made, opening the invitation
+    again (from the mail, to reach the app) was told "If you made yours with it, log in":
+    they are. It says so and leads to their start page; nothing changes."""
+    path = invitation(app)
+    doc = app.test_client()
+    assert doc.post(path, data=SIGN_UP).location == "/caseload"
+    before = everything(app)
+    for response in (doc.get(path), doc.post(path, data=SIGN_UP)):
+        assert response.status_code == 410
+        assert "This link has been used" in response.text
+        assert "log in" not in response.text.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "You are signed in" in response.text
+    assert everything(app) == before
+
+
 def test_an_invitation_expires_after_seven_days(app):
     path = invitation(app)
     client = app.test_client()
