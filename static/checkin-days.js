@@ -75,7 +75,8 @@ export function openingDays(form) {
     return kept;
   }
 
-  async function open(day, putBack) {
+  // `fromDraft`: the answers kept are a draft's put back (drafts.js), not changes made here.
+  async function open(day, putBack, fromDraft) {
     let fresh;
     try {
       const response = await fetch(`/checkin?date=${encodeURIComponent(day)}`, {
@@ -120,7 +121,8 @@ export function openingDays(form) {
     if (more && fresh.querySelector("details.more[open]")) more.open = true;
     history.replaceState(null, "", `/checkin?date=${day}`);
     const shown = loadedFor.value ? "its saved answers" : "an empty check-in";
-    say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? ", with what you changed" : ""}.`);
+    const mine = fromDraft ? ", with what you wrote before" : ", with what you changed";
+    say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? mine : ""}.`);
   }
 
   // Word the mood question for `day` in the server's words (the form's data attributes), at
@@ -143,7 +145,7 @@ export function openingDays(form) {
     askAbout(day);
     if (day === date.defaultValue) return;
     const names = new Set([...(event?.detail?.putBack || []), ...sentBack]);
-    const work = open(day, names)
+    const work = open(day, names, Boolean(event?.detail?.putBack))
       .then(() => {
         if (date.defaultValue === day) sentBack = []; // the defaults are that day's now
       })

@@ -20,6 +20,7 @@
 // journal still sees a record changed elsewhere meanwhile), but never the CSRF token.
 import { labelOf, showReplaced } from "./replaced-words.js";
 import { pageOwner, signedIn } from "./signed-in.js";
+import { dayLabel } from "./status.js";
 
 const KEY = "afterglow-drafts";
 // How long a draft is kept, in milliseconds: the journal's own rule (journal/drafts.py
@@ -330,6 +331,18 @@ export function keepDrafts() {
     } else {
       putBack(form, back);
     }
+    // A check-in written for another day turns this form to that day (below): said, with the
+    // day this page was opened for, or the person saved the words, or a new mood, on a day
+    // they never meant. Clear leads back to the day asked for (the address as it opened; the
+    // form's turn replaces it with the words' day).
+    const opened = window.location.href;
+    const day = form.elements.date;
+    if (day && form.elements.loaded_for && day.value !== day.defaultValue) {
+      const asked = dayLabel(day.defaultValue);
+      const theirs = dayLabel(day.value);
+      why += ` They were written for ${theirs}, so this form is now for that day, not for ${asked}.`;
+      if (draft.held === "left") why += ` To fill in ${asked} instead, clear what was put back.`;
+    }
     const note = document.createElement("p");
     note.className = "note";
     note.id = "draft-note";
@@ -344,7 +357,8 @@ export function keepDrafts() {
       clear.textContent = "Clear what was put back";
       clear.addEventListener("click", () => {
         drop();
-        window.location.reload();
+        if (window.location.href === opened) window.location.reload();
+        else window.location.replace(opened);
       });
       const actions = document.createElement("p");
       actions.className = "actions";

@@ -320,6 +320,34 @@ def test_a_check_in_left_unsaved_comes_back_for_its_own_day(page, context, live_
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
 
 
+def test_words_left_for_another_day_say_which_and_clearing_them_opens_the_day_asked_for(
+    page, context
+):
+    """Words left on one missed day's check-in turned the next form opened, another missed
+    day's (History's "Add"), to their day with only "What you wrote here ... is back": the
+    person could save them, or a new mood, on a day they never meant. And "Clear what was put
+    back" reloaded the words' day, empty, not the day they had opened. The note names both
+    days, and clearing opens the day asked for."""
+    sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    written, asked = today - timedelta(days=2), today - timedelta(days=4)
+    write_on(page, written.isoformat(), 3, "Words for the other day.")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.close()
+    page = context.new_page()
+    page.goto(f"/checkin?date={asked.isoformat()}")
+    note = page.locator("#draft-note")
+    expect(note).to_contain_text(f"written for {day_text_near(written, today, 'short')}")
+    expect(note).to_contain_text(f"not for {day_text_near(asked, today, 'short')}")
+    expect(page.get_by_label("Date", exact=True)).to_have_value(written.isoformat())
+    expect(page.locator("#queue-status")).to_contain_text("with what you wrote before")
+    page.get_by_role("button", name="Clear what was put back").tap()
+    expect(page).to_have_url(re.compile(rf"date={asked.isoformat()}$"))
+    expect(page.get_by_label("Date", exact=True)).to_have_value(asked.isoformat())
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    expect(page.locator("#draft-note")).to_have_count(0)
+
+
 def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares(page, live_server):
     """Yesterday's saved form, changed to a mood and a private box that today's check-in
     happens to have, then left: the answers came back onto yesterday's form judged against
@@ -345,7 +373,7 @@ def test_every_answer_left_on_another_days_form_comes_back_even_one_today_shares
     page.goto("/checkin")
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
     expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
-    expect(page.locator("#queue-status")).to_contain_text("with what you changed")
+    expect(page.locator("#queue-status")).to_contain_text("with what you wrote before")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(words)
     expect(scale_radio(page, "Mood that day", 7)).to_be_checked()
     expect(page.get_by_label("Keep this reflection private")).to_be_checked()
