@@ -479,6 +479,7 @@ def reset(token):
         # for 15 minutes, and "Log in with it" met "Too many attempts": they counted against
         # a password that is gone. The address's own count stays.
         row = users.by_id(db, link["user_id"])
+        turned_off = row is not None and not is_active(row)
         if row is not None:
             users.clear_failures(db, users.email_key(row["email"]))
         # A password set is a password changed: any other open link (a mailed one beside an
@@ -498,8 +499,19 @@ def reset(token):
         record_activity("password-reset", user_id=link["user_id"], how="a reset link", **cleared)
     if current_user.is_authenticated:
         sign_out()
-    flash("Your new password is set, and every device was signed out. Log in with it.")
+    if turned_off:
+        # An admin's link for an account they deactivated: "Log in with it" met "This account
+        # is deactivated" at the log-in.
+        flash(TURNED_OFF_AFTER_RESET)
+    else:
+        flash("Your new password is set, and every device was signed out. Log in with it.")
     return redirect(url_for("auth.login"))
+
+
+TURNED_OFF_AFTER_RESET = (
+    "Your new password is set, and every device was signed out. Your account is turned off "
+    "by your clinic for now, so it cannot sign in yet: ask your clinic to turn it back on."
+)
 
 
 OTHER_ACCOUNT = (

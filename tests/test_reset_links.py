@@ -248,3 +248,23 @@ def test_the_log_in_page_says_to_ask_the_clinic(app, client):
         "Forgot your password? Ask Riverside Clinic for a reset link."
         in client.get("/auth/login").text
     )
+
+
+def test_a_link_for_a_deactivated_account_never_says_log_in(app, pat):
+    """An admin deactivated an account, then made it a reset link (to hand over before
+    turning it back on). Its page said nothing of it, and setting the password said "Log in
+    with it", which the log-in then refused: "This account is deactivated". Both say so now;
+    the password is still set."""
+    boss = make_admin(app)
+    assert boss.post("/admin/users/1/deactivate").status_code == 302
+    response = boss.post("/admin/users/1/reset-link", data={"password": ADMIN_PASSWORD})
+    assert "This account is deactivated" in response.text
+    assert "until you reactivate it" in response.text
+    path = re.search(r'value="http://localhost(/auth/reset/[^"]+)"', response.text).group(1)
+    person_ = app.test_client()
+    assert person_.post(path, data={"password": NEW}).location == "/auth/login"
+    page = person_.get("/auth/login").text
+    assert "Your new password is set" in page and "Log in with it" not in page
+    assert "turned off by your clinic" in page
+    boss.post("/admin/users/1/reactivate")
+    assert AuthActions(app.test_client()).login(password=NEW).location == "/checkin"
