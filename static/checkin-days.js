@@ -84,8 +84,17 @@ export function openingDays(form) {
         cache: "no-store",
         credentials: "same-origin",
       });
-      // Not a day that can be checked in (still to come): saving explains it at the field.
-      if (!response.ok) return;
+      // Not a day that can be checked in (still to come): saving explains it at the field. A
+      // day still to come is said at once too: the heading, still the form's own day's, read
+      // as if the form were for the day chosen, with no word until Save.
+      if (!response.ok) {
+        const { today } = form.dataset;
+        if (response.status === 400 && today && day > today && date.value === day) {
+          const chosen = `${dayLabel(day)} is still to come: choose today or a past day.`;
+          say(`${chosen} This form is still for ${dayLabel(date.defaultValue)}.`);
+        }
+        return;
+      }
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       fresh = page.querySelector("form.checkin");
       if (!fresh || date.value !== day) return; // signed out meanwhile, or changed again

@@ -154,6 +154,19 @@ def test_a_day_of_another_year_is_told_with_its_year(page):
     expect(page.locator("h1")).to_have_text(f"How was {day_text(last_year, 'weekday_year')}?")
 
 
+def test_a_day_still_to_come_is_said_when_chosen_not_only_at_save(page):
+    """Tomorrow chosen in the date field left the form as it was, heading and all ("How are
+    you today?" above a date of tomorrow), with no word until Save. It says at once that the
+    day is still to come and which day the form is still for."""
+    sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    tomorrow = today + timedelta(days=1)
+    page.get_by_label("Date", exact=True).fill(tomorrow.isoformat())
+    status = page.locator("#queue-status")
+    expect(status).to_contain_text(f"{day_text_near(tomorrow, today, 'short')} is still to come")
+    expect(status).to_contain_text(f"still for {day_text_near(today, today, 'short')}")
+
+
 def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(
     page, live_server
 ):
