@@ -19,6 +19,8 @@ from factories import (
     person,
     reset_link,
     share_link,
+    signed_in,
+    signed_in_twice,
     sql,
     therapist,
 )
@@ -695,6 +697,27 @@ def test_a_sign_in_that_never_gave_a_code_does_not_reach_patients_once_it_is_on(
     assert signins_of(app, "doc@example.com") == 1
 
 
+def test_turning_it_on_signs_a_patient_out_everywhere_else(app):
+    # A patient turns two-factor on because they fear someone else knows their password: a
+    # sign-in made elsewhere with the password alone ("Keep me signed in" on another device)
+    # went on reading their journal. Turning it on now ends every other sign-in of anyone;
+    # this browser stays signed in.
+    client, phone = signed_in_twice(app)
+    assert "A calm morning" in phone.get("/entries", follow_redirects=True).text
+    response = client.post(
+        "/settings/2fa",
+        data={"code": code_at(page_secret(client.get("/settings/2fa").text), NOW),
+              "password": PASSWORD},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Every other device signed in to your account is now signed out" in response.text
+    assert phone.get("/entries").location.startswith("/auth/login")
+    assert "A calm morning" not in phone.get("/entries", follow_redirects=True).text
+    assert signed_in(client)
+    assert "A calm morning" in client.get("/entries", follow_redirects=True).text
+    assert signins_of(app, "pat@example.com") == 1
+
+
 def test_a_new_therapist_is_not_pointed_at_an_invite_code_the_set_up_page_lacks(app):
     # Invited and registered under the rule, a therapist lands on the two-factor set-up page,
     # which said "Give your patients the invite code below to link." with no code below.
@@ -904,7 +927,10 @@ def test_turned_on_from_two_devices_at_once_one_key_is_kept_and_only_its_device_
     started[0].join()
     assert first.status_code == 200 and "Recovery codes" in first.text
     assert answers[0].status_code == 302 and answers[0].location == "/settings/2fa"
-    assert "the key on the page you sent was not kept" in phone.get("/settings/2fa").text
+    # Its sign-in ended with it on (every other one does): the log-in page tells it.
+    told = phone.get("/settings/2fa", follow_redirects=True)
+    assert told.request.path == "/auth/login"
+    assert "the key on the page you sent was not kept" in told.text
     # The first device's form sent again (a reload of the page with its codes) is not told so.
     again = client.post(
         "/settings/2fa", data={"code": code_at(first_key, NOW), "password": PASSWORD}

@@ -12,13 +12,21 @@ The logic is journal/two_factor.py. Decisions:
 - Turning it on asks for the password too, as adding a passkey does: a session left open must
   not be able to tie the account to someone else's phone (and lock its owner out). Turning it
   off and new recovery codes already ask for a code from the phone set up.
+- Turning it on ends every other sign-in of the person, patient or staff (made with the
+  password alone, which the person may fear someone else knows: why they turn it on), as
+  "Sign out everywhere else" does, and the page that confirms it is on says so. A patient's
+  had gone on reading the journal without ever giving a code.
+- This browser's own sign-in goes on as it is, but staff's (below): renewed, as a password
+  change does, it would end under a second sending of the form (a double tap on a slow
+  connection, whose cookie names the old sign-in), which then signs the person out with the
+  page that showed the recovery codes replaced by the log-in page.
 - Turned on by staff kept to their settings until then (REQUIRE_2FA_FOR_STAFF, the default),
-  it ends their every other sign-in (made with the password alone, and
-  kept to settings until now) and renews this one, as a password change does. The passkeys
-  they added while it was off go too, with the sign-ins those made (the password alone added
-  them: anyone who knew it could have), and the page that confirms it is on names them (the
-  name and when each was added), so that the owner adds their own again. Those added once it
-  is on stay (journal/passkeys.py). A patient's passkeys stay.
+  this sign-in is renewed too (a copy of its cookies taken while it reached settings only
+  must not reach the caseload), and the passkeys they added while it was off go, with the
+  sign-ins those made (the password alone added them: anyone who knew it could have); the
+  page that confirms it is on names them (the name and when each was added), so that the
+  owner adds their own again. Those added once it is on stay (journal/passkeys.py). A
+  patient's passkeys stay.
 """
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
@@ -26,6 +34,7 @@ from flask_login import current_user, login_required
 
 from .. import account, two_factor
 from .. import passkeys as webauthn_passkeys
+from ..data import signins
 from ..db import get_db, write_transaction
 from ..fields import request_key_field
 from ..numbers import plural
@@ -60,12 +69,15 @@ class NewCodesForm(two_factor.CodeForm):
     request_key = request_key_field()
 
 
-def page(form, status=200, codes=None, removed=()):
+def page(form, status=200, codes=None, removed=(), turned_on=False):
+    """The page; `turned_on`: the answer to the form that turned it on (which says the other
+    sign-ins ended)."""
     db = get_db()
     on = two_factor.is_on(db, current_user.id)
     if not on and not isinstance(form, TurnOnForm):  # a code sent to turn off what is off
         form = TurnOnForm(formdata=None)
     context = {"form": form, "on": on, "codes": codes, "required": False}
+    context["turned_on"] = turned_on
     context["removed"] = [
         {
             "name": row["name"],
@@ -145,13 +157,17 @@ def two_factor_page():
         held_back = two_factor.required(db, current_user)  # staff, with the clinic's rule on
         if secret and not on_meanwhile:
             codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
+        if codes is not None:
+            # Every other sign-in was made with the password alone, which the person may fear
+            # someone else knows (why they turn this on): a patient's went on reading the
+            # journal without ever giving a code. They end.
+            signins.delete_others(db, current_user.id, current_user.signin["id"])
         if codes is not None and held_back:
-            # Staff's other sign-ins were made with the password alone and kept to their
-            # settings (access.staff_to_two_factor) only while it was off: now on, they would
-            # reach the caseload without ever giving a code. They end, and this browser goes
-            # on under a new sign-in, so a copy of its cookies taken earlier ends too. So do
-            # the passkeys added meanwhile, with the password alone: one planted then would
-            # sign in, both factors in one, with the caseload open.
+            # Staff's reached the caseload once it was on (kept to their settings only while
+            # it was off: access.staff_to_two_factor). This browser goes on under a new
+            # sign-in, so a copy of its cookies taken earlier ends too. So do the passkeys
+            # added meanwhile, with the password alone: one planted then would sign in, both
+            # factors in one, with the caseload open.
             removed = webauthn_passkeys.forget_added_without_two_factor(
                 db, current_user.id, current_user.signin
             )
@@ -164,7 +180,7 @@ def two_factor_page():
     two_factor.succeeded(get_db(), current_user.email)
     gone = {"passkeys_removed": len(removed)} if removed else {}
     account.record_activity("two-factor-on", **gone)
-    return page(two_factor.CodeForm(formdata=None), codes=codes, removed=removed)
+    return page(two_factor.CodeForm(formdata=None), codes=codes, removed=removed, turned_on=True)
 
 
 def on_already():
