@@ -248,7 +248,10 @@ def erase(user_id, email, request_key=None, forget_owner=None):
 
     With the deletion form's `request_key`, notes for ERASED_NOTE_SECONDS that it erased the
     account whose device queue tag is `forget_owner` (`erased_by`): the key's SHA-256 and the
-    tag, nothing of the person.
+    tag, nothing of the person. So, with `forget_owner`, are the person's live sign-ins, each
+    for as long as it would have lasted: another device still signed in as them (with
+    check-ins written offline waiting on it, and drafts) is told, when it next comes, that the
+    account was erased and to forget what it keeps of them (people.load_user).
 
     Returns True when the checkpoint emptied the write-ahead log. Raises LastAdmin, erasing
     nothing, when the person is an admin and no other active admin is left: checked inside
@@ -269,9 +272,11 @@ def erase(user_id, email, request_key=None, forget_owner=None):
         link = links.therapist_link_of(db, user_id)
         if link is not None:
             reviews.add_notice(db, link["therapist_id"], "deleted", clock.utcnow_iso())
+        now = clock.timestamp()
+        if forget_owner:
+            users.note_signins_erased(db, user_id, forget_owner, now)
         users.delete_everything_of(db, user_id, email, [two_factor.throttle_key(email)])
         if request_key:
-            now = clock.timestamp()
             users.note_erasure(
                 db, token_hash(request_key), forget_owner, now + ERASED_NOTE_SECONDS, now
             )

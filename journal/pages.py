@@ -15,6 +15,7 @@ from . import crisis, drafts, numbers, phones
 from .data import health
 from .db import get_db, serves_its_file
 from .fields import wants_json
+from .people import forget_here
 from .signed_in import signed_in_here
 from .timezones import day_text, day_text_near, parse_day
 from .urls import home_url
@@ -41,6 +42,7 @@ def init_app(app):
         described=described,
         difference=numbers.difference,
         drafts=drafts,  # base.html: how long static/drafts.js keeps a draft
+        forget_here=forget_here,  # base.html: an account erased elsewhere, for the device
         sent_back=sent_back,
         signed_in_here=signed_in_here,  # the layout's log-out form, for the offline page
     )

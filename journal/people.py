@@ -159,10 +159,32 @@ def account_gone_meanwhile(error):
     user = current_user._get_current_object() if g.get("_login_user") is not None else None
     if not (user and user.is_authenticated) or users.by_id(get_db(), user.id) is not None:
         raise error
+    owner = erased_under(user.get_id())
     forget_token(user.get_id())
     logout_user()
     flash(ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE)
+    if owner:
+        session[FORGET_KEY] = owner
     return unauthorized()
+
+
+# The queue tag of an account erased while this browser was signed in as it, kept in the
+# session until a page tells the device's script to forget what it keeps of that person
+# (`forget_here`).
+FORGET_KEY = "forget_owner"
+
+
+def erased_under(token):
+    """The device queue tag of the erased account whose sign-in `token` named, or None: noted
+    by the erasure for as long as the sign-in would have lasted (account.erase)."""
+    return users.erased_by(get_db(), token_hash(token), clock.timestamp())
+
+
+def forget_here():
+    """For the layout, once: the queue tag of the erased account this browser was signed in
+    as, whose drafts, queued check-ins and note of who is signed in the page's script removes
+    from the device (static/sign-out.js); else None."""
+    return session.pop(FORGET_KEY, None)
 
 
 def raise_if_account_gone():
@@ -231,14 +253,21 @@ def counts_as_activity():
 def load_user(token):
     """flask-login's loader: the User of the live sign-in whose token the cookie holds.
 
-    A sign-in past its end, or idle for longer than IDLE_MINUTES without "Keep me signed in",
-    is ended here, for every copy of its cookies; so is any sign-in of a deactivated account
+    A token of a sign-in ended by erasing its account is told so (`erased_under`). A sign-in
+    past its end, or idle for longer than IDLE_MINUTES without "Keep me signed in", is ended
+    here, for every copy of its cookies; so is any sign-in of a deactivated account
     (deactivating ends them all at once; this refuses one that slipped in between).
     """
     db = get_db()
     row = signins.with_user(db, token_hash(token))
     if row is None:
+        # Erased on another device (or in another tab): the person is told, and the page
+        # has the device forget their unsent check-ins and drafts, which can never be sent.
+        owner = erased_under(token)
         forget_token(token)
+        if owner and session.get(FORGET_KEY) != owner:
+            session[FORGET_KEY] = owner
+            flash(ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE)
         return None
     if not is_active(row):
         end_signins(db, row["id"])

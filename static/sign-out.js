@@ -1,10 +1,11 @@
-// Leaving (a log-out, or the page that says the account is erased): nothing of the person
-// stays on this device for whoever signs in next, neither the note of who is signed in, nor
-// what they were writing (drafts.js), nor their check-ins kept here (those still waiting
-// get one more try to be sent first; any the server has not taken are deleted only once the
-// person says so, and never while offline, when the log-out could not reach the server
-// anyway). The server's answer drops the
-// browser's copies of their pages (auth.forget_pages). Another person's unsent check-ins
+// Leaving (a log-out, the page that says the account is erased, or the first page after it was
+// erased on another device: journal/people.py `forget_here`): nothing of the person stays on
+// this device for whoever signs in next, neither the note of who is signed in, nor
+// what they were writing (drafts.js), nor their check-ins kept here (at a log-out, those
+// still waiting get one more try to be sent first; any the server has not taken are deleted
+// only once the person says so, and never while offline, when the log-out could not reach
+// the server anyway; an erased account's go without asking: nothing can take them now). The
+// server's answer drops the browser's copies of their pages (auth.forget_pages). Another person's unsent check-ins
 // stay until that person signs in again.
 import { checkinQueue } from "./checkin-store.js";
 import { sync } from "./checkin-sync.js";
@@ -61,6 +62,7 @@ export function cleanUpOnLeaving() {
   const erased = document.querySelector("[data-forget-owner]");
   if (erased && erased.dataset.forgetOwner) {
     // data-forgotten says it is done (an erased account's page, read by the browser tests).
+    // Its unsent check-ins go without asking: no account is left to send them to.
     const done = () => {
       erased.dataset.forgotten = "1";
     };

@@ -104,8 +104,8 @@ def deleted_first(monkeypatch, module, name, device, password=PASSWORD, request_
 def signed_out_as_deleted(client, response, path, told=None):
     """Check the answer to a request of `client` whose account was deleted on another device
     midway (`deleted_first`): sent to log in, back to `path`, the log-in page saying why
-    (`told`, by default people.ACCOUNT_GONE), and the sign-in ended. The log-in page's text,
-    for what it must not say."""
+    (`told`, by default people.ACCOUNT_GONE) and telling the device's script whose drafts and
+    queue to forget, and the sign-in ended. The log-in page's text, for what it must not say."""
     from journal.people import ACCOUNT_GONE
 
     told = ACCOUNT_GONE if told is None else told
@@ -113,6 +113,7 @@ def signed_out_as_deleted(client, response, path, told=None):
     assert response.location == f"/auth/login?next={path}"
     page = client.get("/auth/login").text
     assert told in page
+    assert "<div data-forget-owner=" in page  # the device forgets the person's drafts, queue
     assert not signed_in(client)
     return page
 

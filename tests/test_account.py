@@ -14,6 +14,7 @@ from factories import (
     invitation,
     invite_code,
     make_admin,
+    person,
     reset_link,
     share_link,
     signed_in,
@@ -761,13 +762,40 @@ def test_delete_sent_twice_tells_the_second_the_account_is_erased(app, client, p
     assert other.location == "/auth/login?next=/settings/delete"
     with app.app_context():
         rows = get_db().execute("select * from erasures").fetchall()
-        assert len(rows) == 1 and key not in str(rows[0]) and "@" not in str(rows[0])
+        # This form's note, and its sign-in's (for another device: tests/test_browser_signout.py)
+        assert len(rows) == 2 and key not in str(rows) and "@" not in str(rows)
     later = clock.timestamp() + account.ERASED_NOTE_SECONDS + 1
     with pytest.MonkeyPatch.context() as m:
         m.setattr(clock, "timestamp", lambda: later)
         assert client.post("/settings/delete", data=form).location == (
             "/auth/login?next=/settings/delete"
         )
+
+
+@pytest.mark.parametrize("cookie", ["session", "remember me"])
+def test_another_device_of_an_erased_account_is_told_and_forgets_what_it_keeps(app, cookie):
+    """Erased on one device, the account's other device (its check-ins written offline and
+    drafts waiting on it) was sent to log in without a word, and its page never told its
+    script whose drafts and queue to forget: they stayed there for whoever used it next."""
+    client, phone = signed_in_twice(app)
+    owner = re.search(r'data-queue-owner="(\w+)"', phone.get("/checkin").text)[1]
+    page = client.get("/settings/delete").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page)[1]
+    client.post("/settings/delete", data={"password": PASSWORD, "request_key": key})
+    if cookie == "remember me":  # the browser was closed: its session cookie went
+        phone.delete_cookie("session")
+    told = phone.get("/entries", follow_redirects=True)
+    assert told.request.path == "/auth/login"
+    assert "Your account has been deleted." in told.text
+    assert f'<div data-forget-owner="{owner}" hidden></div>' in told.text
+    assert "data-forget-owner" not in phone.get("/auth/login").text  # told once
+    # A sign-in ended otherwise says nothing of an erasure.
+    other = person(app, "sam@example.com")
+    cookie = other.get_cookie("session").value
+    AuthActions(other).logout()
+    other.set_cookie("session", cookie)  # its sign-in ended
+    ended = other.get("/entries", follow_redirects=True)
+    assert ended.request.path == "/auth/login" and "data-forget-owner" not in ended.text
 
 
 def test_delete_sent_twice_as_the_first_erases_tells_the_second_the_account_is_erased(

@@ -12,7 +12,7 @@ import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
 from test_browser import check_in, log_in, log_session, register, sign_up
-from test_browser_offline import controlled, offline_form
+from test_browser_offline import controlled, log_in_on, offline_form, save_offline
 
 pytestmark = pytest.mark.browser
 
@@ -280,3 +280,62 @@ def test_delete_tapped_twice_on_a_slow_connection_says_erased_and_forgets(page):
     expect(page.get_by_role("heading", name=re.compile("erased"))).to_be_visible(timeout=15000)
     page.locator("[data-forgotten]").wait_for(state="attached")
     assert "/auth/login" not in page.url
+
+
+SOMEONE_ELSES_WAITING = """async (words) => {
+  // Another person's check-in written on this phone, waiting for them to log in again.
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("afterglow", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("checkins", {keyPath: "key"});
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve) => {
+    const tx = db.transaction("checkins", "readwrite");
+    tx.objectStore("checkins").put({key: "k-someone-else", owner: "someone-else",
+      saved_at: new Date().toISOString(), fields: [["mood", "4"], ["reflection", words]],
+      day: "2026-11-30", mood: "4", reflection: words, state: "waiting"});
+    tx.oncomplete = resolve;
+  });
+  db.close();
+}"""
+
+
+def test_an_account_deleted_on_another_phone_leaves_nothing_of_it_on_this_one(
+    page, context, browser, browser_context_args
+):
+    """The person deleted their account on phone A. Phone B, signed in with check-ins written
+    offline waiting on it and a draft of a session, came back online and was sent to log in:
+    the check-ins and the words stayed on phone B for whoever used it next, and could never
+    be sent anywhere. Another person's check-in waiting on phone B stays for them."""
+    email = register(page)
+    controlled(page)
+    owner = page.locator("form.logout").get_attribute("data-queue-owner")
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill(SECRET)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/checkin")
+    page.evaluate(SOMEONE_ELSES_WAITING, "Another person's words")
+    context.set_offline(True)
+    save_offline(page, 3, reflection=SECRET)
+    before = page.evaluate(ON_THE_DEVICE, "/static/app.js")
+    assert sorted(e["owner"] for e in before["entries"]) == sorted([owner, "someone-else"])
+    assert SECRET in before["storage"]["afterglow-drafts"]
+    assert owner in before["storage"]["afterglow-signed-in"]
+
+    phone_a = browser.new_context(**browser_context_args)
+    try:
+        delete_account(log_in_on(phone_a, email))
+    finally:
+        phone_a.close()
+
+    context.set_offline(False)
+    page.goto("/checkin")
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    expect(page.get_by_text(re.compile("Your account has been deleted"))).to_be_visible()
+    page.locator("[data-forgotten]").wait_for(state="attached")  # the page's script is done
+    left = page.evaluate(ON_THE_DEVICE, "/static/app.js")
+    assert [e["owner"] for e in left["entries"]] == ["someone-else"]
+    assert SECRET not in str(left)
+    assert owner not in str(left["storage"])

@@ -125,7 +125,9 @@ def delete_everything_of(db, user_id, email, failure_keys=()):
     db.execute("delete from users where id = ?", [user_id])
 
 
-# Erasures: a few minutes' note of a deletion form that erased an account (migration m041)
+# Erasures (migration m041): a few minutes' note of a deletion form that erased an account,
+# and the erased account's sign-ins, each as long as it would have lasted (its token's hash
+# and the device queue tag: nothing of the person).
 
 
 def note_erasure(db, key_hash, forget_owner, expires_at, now):
@@ -138,9 +140,21 @@ def note_erasure(db, key_hash, forget_owner, expires_at, now):
     )
 
 
+def note_signins_erased(db, user_id, forget_owner, now):
+    """Note that the live sign-ins of `user_id` (by the SHA-256 of their tokens, as stored)
+    belonged to the account erased now, whose device queue tag is `forget_owner`, each until
+    it would have run out (its `expires_at`): a device still holding one's cookie is told to
+    forget the person's drafts and queue. Called before the sign-ins go with the account."""
+    db.execute(
+        "insert or replace into erasures (key_hash, forget_owner, expires_at) "
+        "select token_hash, ?, expires_at from signins where user_id = ? and expires_at > ?",
+        [forget_owner, user_id, now],
+    )
+
+
 def erased_by(db, key_hash, now):
-    """The queue tag of the account the deletion form of `key_hash` erased, if noted and not
-    run out by `now`; else None."""
+    """The queue tag of the account the deletion form of `key_hash` (or the sign-in whose
+    token hashes to it) erased, if noted and not run out by `now`; else None."""
     row = db.execute(
         "select forget_owner from erasures where key_hash = ? and expires_at > ?", [key_hash, now]
     ).fetchone()
