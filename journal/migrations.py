@@ -790,6 +790,9 @@ def m041_erasures(db):
     # key and the device's queue tag (an opaque hash), nothing of the person: the same form
     # sent again (a double tap on a slow connection), whose sign-in went with the account, is
     # told the account was erased, and its device forgets the person's drafts and queue.
+    # (Since the thirteenth session it also holds the erased account's live sign-ins, by their
+    # tokens' hashes, each until it would have run out: another device still signed in as the
+    # person is told too: journal/data/users.py, note_signins_erased.)
     db.execute(
         "create table erasures (key_hash text primary key, forget_owner text not null, "
         "expires_at real not null)"
