@@ -85,10 +85,13 @@ coverage: $(VENV)/.installed-test browser fonts
 
 # Everything but the browser tests and the tests that start a server or a subprocess, with ruff:
 # the quick check while working (about a minute on a quiet machine). `make test` runs it all.
+# Without Playwright's pytest plugins (and the base-url plugin it brings), which only the
+# browser tests use: loading them took a second of each worker's start.
 .PHONY: test-fast
 test-fast: $(VENV)/.installed-test
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
-	$(PYTEST) -q -n auto -m "not browser and not subprocess" -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) -q -n auto -m "not browser and not subprocess" -p no:cacheprovider \
+	  -p no:playwright -p no:base_url $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check journal tests benchmarks audit gunicorn.conf.py
