@@ -4,6 +4,7 @@ import re
 import sqlite3
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 from flask_login import current_user
@@ -38,6 +39,7 @@ def init_app(app):
 
     # Globals rather than a context processor: imported macros see globals, not context.
     app.jinja_env.globals.update(
+        answers_a_post=answers_a_post,  # base.html: Back opens this address afresh (page.js)
         crisis=crisis,
         described=described,
         difference=numbers.difference,
@@ -200,6 +202,33 @@ def sent_back(context):
     if context.get("problems"):
         return True
     return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
+
+
+def answers_a_post():
+    """The address whose GET shows this page again, when the page is the answer to a POST (a
+    form sent back with mistakes, a link shown once, an error): base.html renders it, and
+    static/page.js makes the page's history entry a plain GET of it. Otherwise Back to it,
+    after the form was put right and saved, met Chromium's "Confirm Form Resubmission" page
+    (ERR_CACHE_MISS: a signed-in page is never cached), whose reload sent the form again.
+
+    The address posted to, when it has a page of its own (/checkin, /sessions/new); else the
+    page the form was on, as the browser's same-origin Referer names it (/settings for a
+    password change refused at POST /settings/password, whose GET would answer 405); else
+    None, and the entry stays as it is. None for any other request."""
+    if request.method != "POST":
+        return None
+    rule = request.url_rule
+    if rule is not None and "GET" in rule.methods:
+        return request.full_path.removesuffix("?")
+    came_from = urlsplit(request.referrer or "")
+    # A path of its own on this host ("//elsewhere", "/\\elsewhere" would name another host).
+    if (
+        came_from.netloc != request.host
+        or came_from.path[:1] != "/"
+        or came_from.path[1:2] in ("/", "\\")
+    ):
+        return None
+    return came_from._replace(scheme="", netloc="", fragment="").geturl()
 
 
 def described(field, hint=None):

@@ -7,12 +7,13 @@ import { startCheckinForm } from "./checkin-form.js";
 import { startQueue } from "./checkin-queue.js";
 import { keepDrafts } from "./drafts.js";
 import { startOfflinePage } from "./offline-page.js";
-import { enhancePage, keepSignInWhileWriting } from "./page.js";
+import { enhancePage, forgetThePost, keepSignInWhileWriting } from "./page.js";
 import { startPasskeys } from "./passkeys.js";
 import { cleanUpOnLeaving } from "./sign-out.js";
 import { keepFormsToTheirOwner, noteWhoIsSignedIn } from "./signed-in.js";
 
 for (const start of [
+  forgetThePost, // the answer to a POST: Back and reload open its address afresh, sending nothing
   enhancePage, // time zone, tags, character count, copy buttons, the focus a page starts on
   noteWhoIsSignedIn, // the device's note of the patient signed in, for the offline page
   keepFormsToTheirOwner, // a form of a page made for one person is never sent as another's

@@ -291,9 +291,10 @@ export function keepDrafts() {
   if (form && all[here]?.sent && !all[here].held && !form.hasAttribute("data-sent")) {
     all[here].held = "unsent";
   }
-  // Never sent: the words were left, not dropped. So too on the journal's answer to a Save
-  // (data-sent) that holds other words than the draft: a refused Save's page reloaded (the
-  // browser sends the first Save again) after the words were changed on it.
+  // Never sent: the words were left, not dropped. So a refused Save's page reloaded, which
+  // page.js made a GET of its form (forgetThePost), has its words back. So too on the
+  // journal's answer to a Save (data-sent) that holds other words than the draft: that page
+  // reloaded by a browser that sends the first Save again, after the words were changed on it.
   if (form && all[here] && !all[here].sent && !all[here].held) {
     if (differs(all[here].fields, fieldsOf(form), form)) all[here].held = "left";
   }

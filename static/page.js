@@ -165,6 +165,22 @@ function pointedAt() {
   }
 }
 
+// The answer to a POST (a form sent back with mistakes, a link shown once) is a history entry
+// the browser can open again only by sending the form again: Back to it, after the form was
+// put right and saved, met Chromium's "Confirm Form Resubmission" page (ERR_CACHE_MISS, as a
+// signed-in page is never cached), whose reload sent the form once more. The journal names
+// the address whose GET shows this page (`data-answers-post`: the one posted to, or the page
+// the form was on when that has no page of its own); the entry becomes a plain GET of it, so
+// Back and reload open the form afresh, sending nothing, and what was typed on it comes back
+// from its draft (drafts.js) unless a Save took it.
+export function forgetThePost() {
+  const address = document.body.dataset.answersPost;
+  if (!address) return;
+  const url = new URL(address, location.href);
+  if (url.origin !== location.origin) return;
+  history.replaceState(history.state, "", url);
+}
+
 // Writing is activity: while someone types a long reflection, tell the server now and then
 // (at most every five minutes) so the idle sign-out does not end the sign-in under them.
 export function keepSignInWhileWriting() {

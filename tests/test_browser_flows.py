@@ -1,11 +1,14 @@
 """Flows in a real browser that the other browser tests do not walk: an import confirmed
-with a double tap, then Back to its preview and Confirm again."""
+with a double tap, then Back to its preview and Confirm again; Back after a form sent back
+with a mistake, then saved."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import PASSWORD
 from playwright.sync_api import expect
-from test_browser import save, sign_up, tap_scale
+from test_browser import save, scale_radio, sign_up, tap_scale
 
 pytestmark = pytest.mark.browser
 
@@ -262,3 +265,122 @@ def test_without_script_no_copy_button_is_shown_that_does_nothing(
         expect(without.locator("button[data-copy]")).to_be_hidden()
     finally:
         plain.close()
+
+
+# Back after a form sent back, then saved: the form again, never "Confirm Form Resubmission" ----
+
+
+def sessions_of(live_server, email):
+    return live_server.query(
+        "select sessions.id from sessions join users on users.id = user_id where users.email = ?",
+        email,
+    )
+
+
+def sent_back(page, button, path):
+    """Tap `button` on a form that will be refused: the journal's 400 answer to its POST."""
+    posted = page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path == path
+    )
+    with posted as answer:
+        page.get_by_role("button", name=button).tap()
+    assert answer.value.status == 400
+    # Focused by the page's script once it has run (a person reads the page first): the
+    # summary is shown as soon as it is parsed, before the script starts.
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
+def back_to(page, path):
+    """Back (Android's back gesture) to the entry the refused form's page was: it must open
+    `path` fetched afresh with GET, not Chromium's "Confirm Form Resubmission" page
+    (ERR_CACHE_MISS), whose reload sends the form again."""
+    opened = page.go_back()
+    assert opened is not None, page.url
+    assert (opened.request.method, opened.status) == ("GET", 200)
+    assert urlsplit(page.url).path == path
+    page.wait_for_load_state("load")
+    assert not page.title().startswith("Error"), page.title()
+    expect(page.locator("#error-summary")).to_have_count(0)
+
+
+def test_back_after_a_check_in_sent_back_then_saved_opens_the_form_not_a_resend(page, live_server):
+    """A check-in sent without a mood comes back (400, the answer to its POST) with the
+    words kept; the mood chosen, it saves. Back then met Chromium's "Confirm Form
+    Resubmission" page for the refused answer, whose reload posted the form again. It opens
+    the check-in form, fetched anew, and nothing more is stored."""
+    email = sign_up(page)
+    page.get_by_label("Reflection", exact=True).fill("Heavy morning")
+    sent_back(page, "Save check-in", "/checkin")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Heavy morning")
+    tap_scale(page, "Mood today", 5)
+    day = save(page)
+    assert checkin_days(live_server, email) == [(day,)]
+
+    back_to(page, "/checkin")
+    expect(page.get_by_role("heading", name="How are you today?")).to_be_visible()
+    expect(page.locator("#draft-note")).to_have_count(0)
+    assert checkin_days(live_server, email) == [(day,)]
+
+
+def test_back_after_a_session_sent_back_then_saved_opens_the_form_not_a_resend(page, live_server):
+    """The same for a session: sent with nothing chosen, put right, saved; Back opens the
+    new-session form afresh, and the session is stored once."""
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_label("Total dose in mg").fill("56")
+    sent_back(page, "Save session", "/sessions/new")
+    expect(page.get_by_label("Total dose in mg")).to_have_value("56")
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    tap_scale(page, "Mood before the session", 4)
+    tap_scale(page, "Mood after the session", 7)
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    assert len(sessions_of(live_server, email)) == 1
+
+    back_to(page, "/sessions/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(scale_radio(page, "Mood after the session", 7)).not_to_be_checked()
+    assert len(sessions_of(live_server, email)) == 1
+
+
+def test_back_after_a_password_change_sent_back_then_saved_opens_the_settings(page, live_server):
+    """A password change refused (the current one wrong) comes back at POST
+    /settings/password, an address with no page of its own; put right, it saves. Back opens
+    the settings page it was sent from, fetched anew, and changes nothing more."""
+    email = sign_up(page)
+    new = "a quiet harbour at dawn"
+
+    def change(current):
+        page.get_by_label("Current password", exact=True).fill(current)
+        page.get_by_label("New password", exact=True).fill(new)
+        page.get_by_label("New password again", exact=True).fill(new)
+
+    page.goto("/settings")
+    change("not my password")
+    sent_back(page, "Change password", "/settings/password")
+    change(PASSWORD)
+    page.get_by_role("button", name="Change password").tap()
+    expect(page.locator("main .flash")).to_contain_text("Your password is changed.")
+    hashed = "select password_hash from users where email = ?"
+    changed = live_server.query(hashed, email)
+
+    back_to(page, "/settings")
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    expect(page.locator("main .flash")).to_have_count(0)
+    assert live_server.query(hashed, email) == changed
+
+
+def test_reloading_a_check_in_sent_back_sends_nothing_and_keeps_the_words(page, live_server):
+    """Reload on a refused check-in's page sent the refused form again (after Chromium's
+    "Confirm Form Resubmission"). It opens the form with GET, and the words typed on it come
+    back from the device's draft, said so; nothing is stored."""
+    email = sign_up(page)
+    page.get_by_label("Reflection", exact=True).fill("Heavy morning")
+    sent_back(page, "Save check-in", "/checkin")
+    reloaded = page.reload()
+    assert (reloaded.request.method, reloaded.status) == ("GET", 200)
+    expect(page.locator("#error-summary")).to_have_count(0)
+    expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Heavy morning")
+    assert checkin_days(live_server, email) == []

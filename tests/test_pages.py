@@ -207,3 +207,34 @@ def test_a_visitors_pages_ask_for_the_scripts_modules_only_once_signed_in(client
         assert 'rel="modulepreload"' not in client.get(path).text, path
     auth.register()
     assert client.get("/checkin").text.count('rel="modulepreload"') >= 10
+
+
+def reopened_at(response):
+    """The address the page's history entry is made a GET of (base.html's
+    data-answers-post, read by static/page.js), or None."""
+    found = re.search(r'<body[^>]* data-answers-post="([^"]*)"', response.text)
+    return found and found.group(1)
+
+
+def test_the_answer_to_a_post_names_the_address_that_shows_it_again(client, patient):
+    """Back to a refused form, once it is put right and saved, opens that address afresh
+    rather than Chromium's "Confirm Form Resubmission" (tests/test_browser_flows.py): the
+    address posted to when it has a page, else the page the form was on (the same-origin
+    Referer), else none; a page opened with GET names none."""
+    assert reopened_at(client.get("/checkin")) is None
+    refused = client.post("/checkin", data={"reflection": "Heavy morning"})
+    assert refused.status_code == 400 and reopened_at(refused) == "/checkin"
+    login = client.post("/auth/login?next=/sessions", data={"email": "x"})
+    assert reopened_at(login) == "/auth/login?next=/sessions"
+
+    # POST /settings/password has no page of its own (a GET of it answers 405).
+    wrong = {"current_password": "not it", "new_password": "x", "confirm": "y"}
+    for referrer, expected in (
+        ("http://localhost/settings?from=menu", "/settings?from=menu"),
+        ("https://elsewhere.example/settings", None),
+        ("http://localhost//elsewhere.example/settings", None),
+        (None, None),
+    ):
+        headers = {"Referer": referrer} if referrer else {}
+        answer = client.post("/settings/password", data=wrong, headers=headers)
+        assert answer.status_code == 400 and reopened_at(answer) == expected, referrer
