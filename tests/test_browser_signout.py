@@ -67,9 +67,12 @@ def test_every_page_with_health_data_is_no_store_and_back_shows_none_after_log_o
         assert SECRET not in page.content(), page.url
 
 
-KEEP_REFUSED = """async (words) => {
-  // A check-in the server refused, kept on the device with its words until dismissed.
-  const owner = document.querySelector("form.logout").dataset.queueOwner;
+PUT_ON_THE_DEVICE = """async (entry) => {
+  // A check-in kept on this device (the page's own queue, static/checkin-store.js): `entry`,
+  // its owner "" meaning the person signed in on this page. Answers the owner.
+  entry.owner = entry.owner || document.querySelector("form.logout").dataset.queueOwner;
+  entry.key = entry.key || "k-" + entry.owner;
+  entry.saved_at = new Date().toISOString();
   const db = await new Promise((resolve, reject) => {
     const request = indexedDB.open("afterglow", 1);
     request.onupgradeneeded = () => request.result.createObjectStore("checkins", {keyPath: "key"});
@@ -78,14 +81,28 @@ KEEP_REFUSED = """async (words) => {
   });
   await new Promise((resolve) => {
     const tx = db.transaction("checkins", "readwrite");
-    tx.objectStore("checkins").put({key: "k-" + owner, owner, saved_at: new Date().toISOString(),
-      fields: [["mood", "2"], ["reflection", words]], day: "2026-11-30", mood: "2",
-      reflection: words, state: "refused", message: "Too long."});
+    tx.objectStore("checkins").put(entry);
     tx.oncomplete = resolve;
   });
   db.close();
-  return owner;
+  return entry.owner;
 }"""
+
+
+def keep_on_the_device(page, mood, words, state, owner="", **more):
+    """Put a check-in of 30 Nov in the page's queue on the device, in `state` ("refused",
+    "waiting"), for `owner` (the person signed in on the page when ""): the owner."""
+    entry = {
+        "owner": owner,
+        "fields": [["mood", str(mood)], ["reflection", words]],
+        "day": "2026-11-30",
+        "mood": str(mood),
+        "reflection": words,
+        "state": state,
+        **more,
+    }
+    return page.evaluate(PUT_ON_THE_DEVICE, entry)
+
 
 ON_THE_DEVICE = """async (chartUrl) => {
   const entries = await new Promise((resolve) => {
@@ -117,7 +134,7 @@ def test_nothing_of_the_first_person_stays_for_the_next_one(page, context, leave
     page.goto("/progress")
     chart = page.locator("#mood-timeline img").get_attribute("src")
     page.evaluate("(url) => fetch(url).then((r) => r.text())", chart)  # as the page shows it
-    owner = page.evaluate(KEEP_REFUSED, SECRET)
+    owner = keep_on_the_device(page, 2, SECRET, "refused", message="Too long.")
     before = page.evaluate(ON_THE_DEVICE, chart)
     assert [e["owner"] for e in before["entries"]] == [owner]  # the test sees what it checks
     assert owner in before["storage"]["afterglow-signed-in"]
@@ -282,25 +299,6 @@ def test_delete_tapped_twice_on_a_slow_connection_says_erased_and_forgets(page):
     assert "/auth/login" not in page.url
 
 
-SOMEONE_ELSES_WAITING = """async (words) => {
-  // Another person's check-in written on this phone, waiting for them to log in again.
-  const db = await new Promise((resolve, reject) => {
-    const request = indexedDB.open("afterglow", 1);
-    request.onupgradeneeded = () => request.result.createObjectStore("checkins", {keyPath: "key"});
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  await new Promise((resolve) => {
-    const tx = db.transaction("checkins", "readwrite");
-    tx.objectStore("checkins").put({key: "k-someone-else", owner: "someone-else",
-      saved_at: new Date().toISOString(), fields: [["mood", "4"], ["reflection", words]],
-      day: "2026-11-30", mood: "4", reflection: words, state: "waiting"});
-    tx.oncomplete = resolve;
-  });
-  db.close();
-}"""
-
-
 def test_an_account_deleted_on_another_phone_leaves_nothing_of_it_on_this_one(
     page, context, browser, browser_context_args
 ):
@@ -316,7 +314,7 @@ def test_an_account_deleted_on_another_phone_leaves_nothing_of_it_on_this_one(
     page.get_by_label("Your intention").fill(SECRET)
     page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
     page.goto("/checkin")
-    page.evaluate(SOMEONE_ELSES_WAITING, "Another person's words")
+    keep_on_the_device(page, 4, "Another person's words", "waiting", owner="someone-else")
     context.set_offline(True)
     save_offline(page, 3, reflection=SECRET)
     before = page.evaluate(ON_THE_DEVICE, "/static/app.js")
