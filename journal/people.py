@@ -183,7 +183,12 @@ def erased_under(token):
 def forget_here():
     """For the layout, once: the queue tag of the erased account this browser was signed in
     as, whose drafts, queued check-ins and note of who is signed in the page's script removes
-    from the device (static/sign-out.js); else None."""
+    from the device (static/sign-out.js); else None. Only in a page the browser shows: a
+    script's fetch (the check-in form opening another day, its redirect to the log-in page
+    followed) reads the page and drops it, and a HEAD's is never sent; either took the note,
+    and the page the person saw next left the queue and drafts on the device."""
+    if request.method == "HEAD" or not navigating():
+        return None
     return session.pop(FORGET_KEY, None)
 
 
@@ -337,9 +342,15 @@ def sent_from_a_page():
         request.method == "POST"
         and not request.is_json
         and not wants_json()
-        and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        and navigating()
         and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
     )
+
+
+def navigating():
+    """Whether the browser asked for the answer as a page to show (a link, a form, the address
+    bar), not for a script to read; a browser that sends no Sec-Fetch-Mode counts as one."""
+    return request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
 
 
 def sent_form():

@@ -798,6 +798,30 @@ def test_another_device_of_an_erased_account_is_told_and_forgets_what_it_keeps(a
     assert ended.request.path == "/auth/login" and "data-forget-owner" not in ended.text
 
 
+@pytest.mark.parametrize("first", ["script's fetch", "HEAD"])
+def test_an_erased_accounts_other_device_is_told_by_the_page_it_shows_not_a_script(app, first):
+    """The other device's first request after the erasure was a script's: the check-in form
+    fetching another day (its redirect to the log-in page followed), or a HEAD saying the
+    person was still writing. That log-in page, read by the script or never sent, took the
+    note to forget, and the page the person then saw left their queue and drafts on the
+    device."""
+    client, phone = signed_in_twice(app)
+    owner = re.search(r'data-queue-owner="(\w+)"', phone.get("/checkin").text)[1]
+    page = client.get("/settings/delete").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page)[1]
+    client.post("/settings/delete", data={"password": PASSWORD, "request_key": key})
+    if first == "HEAD":
+        assert phone.head("/checkin").status_code == 302
+        phone.head("/auth/login")
+    else:
+        fetched = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+        phone.get("/checkin?date=2026-12-01", headers=fetched, follow_redirects=True)
+    shown = phone.get("/entries", follow_redirects=True)
+    assert shown.request.path == "/auth/login"
+    assert f'<div data-forget-owner="{owner}" hidden></div>' in shown.text
+    assert "data-forget-owner" not in phone.get("/auth/login").text  # told once
+
+
 def test_delete_sent_twice_as_the_first_erases_tells_the_second_the_account_is_erased(
     app, monkeypatch
 ):
