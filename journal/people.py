@@ -145,6 +145,12 @@ ACCOUNT_GONE = "Your account has been deleted, so nothing was saved."
 ACCOUNT_GONE_SHOWN = "Your account has been deleted."
 
 
+def account_gone_words():
+    """What this request's person is told of their account deleted: a page's words, or a
+    save's (nothing was saved)."""
+    return ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE
+
+
 def account_gone_meanwhile(error):
     """A write refused by the database because the signed-in person's `users` row went after
     their sign-in was read at the start of the request: the account was deleted elsewhere in
@@ -162,16 +168,28 @@ def account_gone_meanwhile(error):
     owner = erased_under(user.get_id())
     forget_token(user.get_id())
     logout_user()
-    flash(ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE)
+    told = account_gone_words()
     if owner:
-        session[FORGET_KEY] = owner
+        note_erased(owner, told)
+    else:
+        flash(told)
     return unauthorized()
 
 
-# The queue tag of an account erased while this browser was signed in as it, kept in the
-# session until a page tells the device's script to forget what it keeps of that person
-# (`forget_here`).
+# The queue tag of an account erased while this browser was signed in as it, and what the
+# person is told of it, kept in the session until a page tells the device's script to forget
+# what it keeps of that person and says why (`forget_here`).
 FORGET_KEY = "forget_owner"
+FORGET_TOLD_KEY = "forget_told"
+
+
+def note_erased(owner, told):
+    """Have the next page this browser shows say `told` and have its script forget what the
+    device keeps of the erased account whose queue tag is `owner`: the two together, never
+    one without the other (a flash is taken by whatever page renders first, a script's too,
+    and the drafts then went without a word)."""
+    session[FORGET_KEY] = owner
+    session[FORGET_TOLD_KEY] = told
 
 
 def erased_under(token):
@@ -181,15 +199,17 @@ def erased_under(token):
 
 
 def forget_here():
-    """For the layout, once: the queue tag of the erased account this browser was signed in
-    as, whose drafts, queued check-ins and note of who is signed in the page's script removes
-    from the device (static/sign-out.js); else None. Only in a page the browser shows: a
-    script's fetch (the check-in form opening another day, its redirect to the log-in page
-    followed) reads the page and drops it, and a HEAD's is never sent; either took the note,
-    and the page the person saw next left the queue and drafts on the device."""
-    if request.method == "HEAD" or not navigating():
+    """For the layout, once: {"owner": the queue tag of the erased account this browser was
+    signed in as, whose drafts, queued check-ins and note of who is signed in the page's
+    script removes from the device (static/sign-out.js), "told": what the page says of it
+    (`note_erased`)}; else None. Only in a page the browser shows: a script's fetch (the
+    check-in form opening another day, its redirect to the log-in page followed) reads the
+    page and drops it, and a HEAD's is never sent; either took the note, and the page the
+    person saw next left the queue and drafts on the device."""
+    if request.method == "HEAD" or not navigating() or FORGET_KEY not in session:
         return None
-    return session.pop(FORGET_KEY, None)
+    told = session.pop(FORGET_TOLD_KEY, None) or ACCOUNT_GONE_SHOWN
+    return {"owner": session.pop(FORGET_KEY), "told": told}
 
 
 def raise_if_account_gone():
@@ -271,8 +291,7 @@ def load_user(token):
         owner = erased_under(token)
         forget_token(token)
         if owner and session.get(FORGET_KEY) != owner:
-            session[FORGET_KEY] = owner
-            flash(ACCOUNT_GONE_SHOWN if request.method in ("GET", "HEAD") else ACCOUNT_GONE)
+            note_erased(owner, account_gone_words())
         return None
     if not is_active(row):
         end_signins(db, row["id"])

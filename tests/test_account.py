@@ -804,7 +804,8 @@ def test_an_erased_accounts_other_device_is_told_by_the_page_it_shows_not_a_scri
     fetching another day (its redirect to the log-in page followed), or a HEAD saying the
     person was still writing. That log-in page, read by the script or never sent, took the
     note to forget, and the page the person then saw left their queue and drafts on the
-    device."""
+    device; once it no longer did, it took the message, and the page forgot their drafts
+    without a word of why."""
     client, phone = signed_in_twice(app)
     owner = re.search(r'data-queue-owner="(\w+)"', phone.get("/checkin").text)[1]
     page = client.get("/settings/delete").text
@@ -819,7 +820,10 @@ def test_an_erased_accounts_other_device_is_told_by_the_page_it_shows_not_a_scri
     shown = phone.get("/entries", follow_redirects=True)
     assert shown.request.path == "/auth/login"
     assert f'<div data-forget-owner="{owner}" hidden></div>' in shown.text
-    assert "data-forget-owner" not in phone.get("/auth/login").text  # told once
+    # Said with it: the message the script's page took too, and the drafts went without a word.
+    assert "Your account has been deleted." in shown.text
+    again = phone.get("/auth/login").text
+    assert "data-forget-owner" not in again and "has been deleted" not in again  # told once
 
 
 def test_delete_sent_twice_as_the_first_erases_tells_the_second_the_account_is_erased(
