@@ -14,6 +14,7 @@ from factories import SHARE_TOKEN
 from playwright.sync_api import expect
 from test_browser import (
     SCHEMES,
+    WIDTHS,
     as_prepared,
     check_in,
     each_scheme,
@@ -631,3 +632,36 @@ def test_a_letter_with_hundreds_of_accents_stays_in_its_box(page):
     save(page)
     after = pictures()
     assert [path for path in above if after[path] != before[path]] == []
+
+
+# The progress page's figure picker shows the figure it holds.
+SHOWN_CHOICE = """
+select => {
+  const style = getComputedStyle(select);
+  const probe = document.createElement('span');
+  probe.style.font = style.font;
+  probe.style.whiteSpace = 'pre';
+  probe.textContent = select.selectedOptions[0].textContent;
+  document.body.append(probe);
+  const words = probe.getBoundingClientRect().width;
+  probe.remove();
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [select.selectedOptions[0].textContent, words, room];
+}
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_figure_picker_on_the_progress_page_shows_the_chosen_figure(page, width):
+    """ "Show which figure", the picker and "Show chart" shared one line at 390 px: the picker
+    shrank to its arrow (37 px), so a person saw no word of which figure the charts show."""
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_up(page)
+    for metric in ("mood", "anxiety"):
+        page.goto(f"/progress?metric={metric}")
+        picker = page.get_by_label("Show which figure")
+        name, words, room = picker.evaluate(SHOWN_CHOICE)
+        # The arrow takes up to 24 px of the box beside the words.
+        assert room >= words + 24, (name, words, room)
+        expect(page.get_by_role("button", name="Show chart")).to_be_visible()
+        assert sideways_overflow(page) <= 0
