@@ -160,6 +160,17 @@ def test_stop_tracking_as_the_account_is_deleted_elsewhere_signs_out(app, monkey
     assert "Rumination is" not in page
 
 
+def test_the_page_after_stopping_the_only_symptom_does_not_say_none_yet(client, patient):
+    """Stopping the one symptom tracked left the page saying "None yet", as if the person had
+    never tracked one, just above the symptom it listed as no longer tracked."""
+    add(client, "Pain")
+    client.post("/settings/symptoms/1/retire")
+    page = client.get("/settings/symptoms").text
+    assert "None yet" not in page
+    assert "None now: the check-in has mood, anxiety, energy and sleep." in page
+    assert "No longer tracked" in page
+
+
 def test_retire_hides_from_form_and_keeps_history(app, client, patient):
     add(client, "Pain")
     client.post("/checkin", data={"date": DAY, "mood": "5", "symptom_1": "3"})
