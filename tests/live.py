@@ -3,8 +3,9 @@ production, on a free loopback port, with a database of its own.
 
 `LiveServer` always stops what it started: gunicorn runs in a process group (a session) of its
 own, and leaving the `with` block, or a start-up that fails (the server exits, or never answers
-/healthz), kills that whole group, master and workers. `Client` talks to it over a real socket
-(for the tests that need one, and every benchmark). Imported by tests/conftest.py and by
+/healthz), kills that whole group, master and workers; and a run that ends without leaving the
+block (killed) takes the server with it (`ENDS_WITH_ITS_STARTER`). `Client` talks to it over a
+real socket (for the tests that need one, and every benchmark). Imported by tests/conftest.py and by
 benchmarks/harness.py (which puts tests/ on sys.path).
 """
 
@@ -64,6 +65,18 @@ def stop_group(process, seconds=15):
     process.wait(timeout=seconds)
 
 
+# Run by the server's interpreter before it becomes gunicorn (os.execv keeps the process):
+# the kernel sends the server SIGTERM when the process that started it ends, however that
+# ends (a run killed by `timeout`, an xdist worker that crashed: no `with` block's exit runs
+# then), and gunicorn stops its workers. A starter already gone by then: it stops at once.
+ENDS_WITH_ITS_STARTER = (
+    "import ctypes, os, signal, sys; "
+    "sys.platform == 'linux' and ctypes.CDLL(None).prctl(1, signal.SIGTERM); "  # PDEATHSIG
+    "os.getppid() == int(sys.argv[1]) or sys.exit('the process that started it has ended'); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])"
+)
+
+
 class LiveServer:
     """The app served by gunicorn with CSRF on and a fresh database at `folder/database`.
 
@@ -100,7 +113,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = folder / database
-        self.command = [sys.executable, "-m", "gunicorn"]
+        self.command = [sys.executable, "-c", ENDS_WITH_ITS_STARTER, str(os.getpid())]
+        self.command += ["-m", "gunicorn"]
         for option, value in [
             ("--config", config),
             ("--workers", workers),

@@ -3,11 +3,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -434,6 +436,36 @@ def test_a_live_server_that_does_not_start_leaves_no_process_behind(tmp_path, ap
     assert server.process.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(server.process.pid, 0)
+
+
+@pytest.mark.subprocess
+def test_a_live_server_ends_with_the_run_that_started_it_however_that_ends(tmp_path):
+    # A test run killed outright (`timeout`'s signal, an xdist worker that crashed) never
+    # leaves its `with LiveServer` block: its gunicorn ran on, serving, for good (one was
+    # found an hour later). The kernel now ends the server with the process that started it.
+    code = (
+        "import sys, time; sys.path.insert(0, 'tests'); from live import LiveServer; "
+        f"server = LiveServer(__import__('pathlib').Path({str(tmp_path)!r})).start(); "
+        "print(server.process.pid, flush=True); time.sleep(600)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as run:
+        try:
+            server = int(run.stdout.readline())
+            os.killpg(server, 0)  # serving
+        finally:
+            run.kill()  # SIGKILL: no `finally`, no `with` block's exit runs in it
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(server, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(server, signal.SIGKILL)
+        pytest.fail("the server outlived the run that started it")
 
 
 def test_test_today_sets_the_day_the_tests_run_as(monkeypatch):
