@@ -223,14 +223,23 @@ def change_text(kind, total, previous, same_day=False):
 
     `same_day`: the previous one is dated the same day (taken again after a slip). Both ask
     about the same two weeks, so the difference is a correction, not a change over time, and
-    is never called "a change that matters"; the later of a day is the one that counts."""
+    is never called "a change that matters"; the later of a day is the one that counts (though
+    an answer above 0 to the safety item, in any of them, stays flagged)."""
     instrument = get(kind)
     change = total - previous
     if same_day:
-        return (
+        text = (
             f"It is dated the same day, with a total of {previous}. Both cover the same two "
             "weeks, so the difference is not a change over time; the latest of a day is the "
             "one that counts in your progress and reports."
+        )
+        if instrument.safety_item is None:
+            return text
+        # Flags count every check-up of the day (safety first): the words must not promise
+        # that a retake takes an earlier safety answer back.
+        return (
+            f"{text} An answer above 0 to the last question, in any of them, stays shown to "
+            "anyone you share your journal with."
         )
     if change == 0:
         return f"This one has the same total ({total})."

@@ -277,6 +277,24 @@ def test_a_retake_the_same_day_is_not_called_a_change_that_matters(client, patie
     assert "the latest of a day is the one that counts" in page
 
 
+def test_a_retake_the_same_day_says_an_earlier_safety_answer_stays_shown(client, patient):
+    # "The latest of a day is the one that counts", but an earlier PHQ-9 of the day with the
+    # last question above 0 stays flagged for a therapist: the page says so, calmly.
+    take(client, "phq9", [0] * 8 + [1], day=days_ago(1))
+    again = take(client, "phq9", [0] * 9, day=days_ago(1))
+    page = client.get(again.location).text
+    assert "the latest of a day is the one that counts" in page
+    assert (
+        "An answer above 0 to the last question, in any of them, stays shown to anyone you "
+        "share your journal with." in page
+    )
+    # The GAD-7 has no such question: nothing more is said.
+    take(client, "gad7", GAD7_CALM, day=days_ago(1))
+    retake = client.get(take(client, "gad7", GAD7_CALM, day=days_ago(1)).location).text
+    assert "the latest of a day is the one that counts" in retake
+    assert "last question" not in retake
+
+
 def test_a_retake_the_same_day_is_compared_with_the_last_of_an_earlier_day(client, patient):
     # The same-day note says the difference is no change over time; the comparison a
     # clinician looks for, with the latest check-up of an earlier day, was gone with it.
