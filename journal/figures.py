@@ -456,8 +456,11 @@ def chart_etag(person, name, theme, fmt, metric, label, y_max, start, end):
 
 
 def describe_timeline(data):
-    """A text alternative for the timeline."""
-    points, label, entries = data["points"], data["label"], data["entry"][1]
+    """A text alternative for the timeline. The label leads ("Rumination from …"), so a rating
+    other than mood counts plain "entries", not "Rumination entries" again; mood's count is of
+    check-ins (every check-in has one)."""
+    points, label = data["points"], data["label"]
+    entries = data["entry"][1] if data["entry"] == charts.CHECK_IN else "entries"
     span = f"{day_text(data['start'], 'date_year')} to {day_text(data['end'], 'date_year')}"
     if not points:
         return f"{label} from {span}: no {entries} in this range."

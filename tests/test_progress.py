@@ -317,6 +317,23 @@ def test_timeline_data_keeps_rolling_history_before_the_range():
     assert data["rolling"][0] == (date(2026, 1, 8), 5.0)
 
 
+def test_a_ratings_chart_words_name_it_once():
+    # A symptom's timeline read "Rumination from …: Rumination entries on 1 of 1 day" (and
+    # anxiety's "Anxiety from …: anxiety entries"): the label leads, the count says entries.
+    day = date(2026, 1, 8)
+    for label in ["Rumination", "Anxiety"]:
+        text = describe_timeline(timeline_data([(day, 6.0)], [], 7, day, day, label, 10))
+        assert text.startswith(f"{label} from ")
+        assert ": entries on 1 of 1 day, averaging 6" in text
+        assert text.lower().count(label.lower()) == 1
+        empty = describe_timeline(timeline_data([], [], 7, day, day, label, 10))
+        assert empty.endswith(": no entries in this range.")
+        assert empty.lower().count(label.lower()) == 1
+    # Mood's count is of check-ins, as before: every check-in has a mood.
+    text = describe_timeline(timeline_data([(day, 6.0)], [], 7, day, day, "Mood", 10))
+    assert ": check-ins on 1 of 1 day" in text
+
+
 def test_heatmap_months_start_on_their_weekday():
     months = heatmap(
         [(date(2026, 11, 18), 6)], [{"day": "2026-11-19"}], date(2026, 11, 18), date(2026, 12, 2)
@@ -400,7 +417,7 @@ def test_a_rating_left_out_of_check_ins_is_not_counted_as_check_ins(
     add_session(app, 0)
     page = client.get("/progress?days=all&metric=anxiety").text
     assert "check-ins on 2 of" not in page
-    assert "anxiety entries on 2 of 16 days" in page
+    assert ": entries on 2 of 16 days" in page  # after "Anxiety from …"
     assert "It needs at least 3 check-ins" not in page
     assert "It needs at least 3 anxiety entries in the 14 days before" in page
     words = chart_words(client, monkeypatch, "window-overlay", "?metric=anxiety")
@@ -411,7 +428,7 @@ def test_a_rating_left_out_of_check_ins_is_not_counted_as_check_ins(
     )
     page = client.get("/progress?days=all&metric=energy").text
     assert "no check-ins in this range" not in page
-    assert "no energy entries in this range" in page
+    assert ": no entries in this range." in page  # after "Energy from …"
     assert "No energy entries in this range." in page  # the table
     monkeypatch.undo()
     words = chart_words(client, monkeypatch, "mood-timeline", "?metric=energy")
