@@ -602,7 +602,7 @@ def test_revoking_ends_access_at_once(app, client, auth, shared):
     assert "is revoked" in page.text
     assert "revoked " in page.text and "/revoke" not in page.text
 
-    assert_gone(client, shared, "This link was turned off by the person who shared it")
+    assert_gone(client, shared, "This link has been turned off")
     assert links(app)[0]["open_count"] == 1
     assert openings(app) == ["page"]
 

@@ -823,7 +823,11 @@ def test_an_admins_reset_link_also_revokes_share_links_and_the_calendar_link(app
     assert "revokes its share links and turns its calendar link off" in shown
     assert app.test_client().post(path, data={"password": "a brand new passphrase"})
     assert "WORDS-FOR-THE-LINK" not in visitor.get(f"/s/{token}").text
-    assert visitor.get(f"/s/{token}").status_code in (404, 410)
+    gone = visitor.get(f"/s/{token}")
+    assert gone.status_code == 410
+    # The person who shared it did not turn it off: the page says only what happened.
+    assert "This link has been turned off" in gone.text
+    assert "by the person who shared it" not in gone.text
     assert visitor.get(f"/calendar/{secret}.ics").status_code == 404
     owner = app.test_client()
     AuthActions(owner).login(password="a brand new passphrase")
