@@ -363,11 +363,11 @@ def register():
     return render_template("auth/register.html", form=form, show_role=len(roles) > 1), status
 
 
-def gone(why):
+def gone(why, back=None):
     """The page for a one-time link that does not open (`onetime.UNKNOWN`, `USED`,
-    `EXPIRED`)."""
+    `EXPIRED`); `back`, (endpoint, words) of the link under it, when not the start page."""
     status, title, message = why
-    return render_template("error.html", title=title, message=message), status
+    return render_template("error.html", title=title, message=message, back=back), status
 
 
 # With reset by mail on, a person whose mailed link ran out, was used or was replaced can ask
@@ -421,6 +421,16 @@ INVITATION_USED_WHILE_SIGNED_IN = (
 )
 
 
+def invitation_used():
+    """A used invitation, opened by someone signed out: the way to log in under its words.
+    Its form sent from a tab opened before the link was used (no form here to keep what was
+    typed) says that nothing was saved."""
+    status, title, message = INVITATION_GONE[onetime.USED]
+    if request.method == "POST":
+        message = f"Nothing was saved. {message}"
+    return gone((status, title, message), back=("auth.login", "Log in"))
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token):
     """Register from an admin's invitation: the role is the invitation's, fixed. Opened
@@ -430,6 +440,8 @@ def invite(token):
     if invitation is None:
         if why == onetime.USED and current_user.is_authenticated:
             return gone(INVITATION_USED_WHILE_SIGNED_IN)
+        if why == onetime.USED:
+            return invitation_used()
         return gone(INVITATION_GONE.get(why, why))
     if current_user.is_authenticated:
         return gone(INVITED_WHILE_SIGNED_IN)

@@ -224,6 +224,28 @@ def test_a_used_invitation_opened_again_while_signed_in_never_says_to_log_in(app
     assert everything(app) == before
 
 
+def test_an_invitation_form_sent_after_the_link_was_used_says_what_to_do_next(app):
+    """The form open in a second tab, sent after the first made the account (and logged
+    out, or from another browser): the 410 page, which has no form, lost what was typed
+    without a word and named "log in" with no way there. It says nothing was saved and
+    leads to the log-in page; opening the link (no form sent) says no more than it did."""
+    path = invitation(app)
+    first = app.test_client()
+    assert first.post(path, data=SIGN_UP).location == "/caseload"
+    before = everything(app)
+    second = app.test_client()
+    sent = second.post(path, data={**SIGN_UP, "display_name": "Dr Second Tab"})
+    main = sent.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert sent.status_code == 410
+    assert "This link has been used" in main and "Nothing was saved." in main
+    assert "If you made yours with it, log in" in main
+    assert '<a href="/auth/login">Log in</a>' in main
+    assert everything(app) == before
+    opened = second.get(path).text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "Nothing was saved." not in opened
+    assert '<a href="/auth/login">Log in</a>' in opened
+
+
 def test_an_invitation_expires_after_seven_days(app):
     path = invitation(app)
     client = app.test_client()
