@@ -16,7 +16,7 @@ from . import crisis, drafts, numbers, phones
 from .data import health
 from .db import get_db, serves_its_file
 from .fields import wants_json
-from .people import forget_here
+from .people import forget_here, messages_shown
 from .signed_in import signed_in_here
 from .timezones import day_text, day_text_near, parse_day
 from .urls import home_url
@@ -45,6 +45,9 @@ def init_app(app):
         difference=numbers.difference,
         drafts=drafts,  # base.html: how long static/drafts.js keeps a draft
         forget_here=forget_here,  # base.html: an account erased elsewhere, for the device
+        # Flask's own, replaced: a script's page (a fetch, a HEAD) takes no message meant for
+        # the next page the person sees.
+        get_flashed_messages=messages_shown,
         sent_back=sent_back,
         signed_in_here=signed_in_here,  # the layout's log-out form, for the offline page
     )

@@ -11,6 +11,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_flashed_messages,
     redirect,
     request,
     session,
@@ -186,8 +187,9 @@ FORGET_TOLD_KEY = "forget_told"
 def note_erased(owner, told):
     """Have the next page this browser shows say `told` and have its script forget what the
     device keeps of the erased account whose queue tag is `owner`: the two together, never
-    one without the other (a flash is taken by whatever page renders first, a script's too,
-    and the drafts then went without a word)."""
+    one without the other (a flash and the note, kept apart, could be shown apart: the
+    offline page, which shows no flash, would take the note and forget the drafts without a
+    word)."""
     session[FORGET_KEY] = owner
     session[FORGET_TOLD_KEY] = told
 
@@ -202,11 +204,11 @@ def forget_here():
     """For the layout, once: {"owner": the queue tag of the erased account this browser was
     signed in as, whose drafts, queued check-ins and note of who is signed in the page's
     script removes from the device (static/sign-out.js), "told": what the page says of it
-    (`note_erased`)}; else None. Only in a page the browser shows: a script's fetch (the
-    check-in form opening another day, its redirect to the log-in page followed) reads the
-    page and drops it, and a HEAD's is never sent; either took the note, and the page the
-    person saw next left the queue and drafts on the device."""
-    if request.method == "HEAD" or not navigating() or FORGET_KEY not in session:
+    (`note_erased`)}; else None. Only in a page the browser shows (`shown_by_the_browser`):
+    a script's fetch (the check-in form opening another day, its redirect to the log-in page
+    followed) or a HEAD took the note, and the page the person saw next left the queue and
+    drafts on the device."""
+    if not shown_by_the_browser() or FORGET_KEY not in session:
         return None
     told = session.pop(FORGET_TOLD_KEY, None) or ACCOUNT_GONE_SHOWN
     return {"owner": session.pop(FORGET_KEY), "told": told}
@@ -364,6 +366,25 @@ def sent_from_a_page():
         and navigating()
         and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
     )
+
+
+def shown_by_the_browser():
+    """Whether the page this request renders is one the person sees: a navigation's (a link,
+    a form, the address bar), not a script's fetch, which reads the page and drops it (the
+    check-in form opening another day, the offline queue asking who is signed in), nor a
+    HEAD's, whose page is never sent. Only such a page takes what the session keeps for the
+    next page: the flashed messages (`messages_shown`) and an erasure's note (`forget_here`)."""
+    return request.method != "HEAD" and navigating()
+
+
+def messages_shown(with_categories=False, category_filter=()):
+    """The layout's flashed messages ("Settings saved."), as `get_flashed_messages`, taken
+    only by a page the person sees (`shown_by_the_browser`); any other page shows none and
+    leaves them in the session for the next that is. A script's page took them, and the page
+    the person opened next lacked the word of what was just done."""
+    if not shown_by_the_browser():
+        return []
+    return get_flashed_messages(with_categories, category_filter)
 
 
 def navigating():

@@ -565,3 +565,21 @@ def test_a_therapist_page_from_before_the_name_field_keeps_the_name(app):
     assert doc.post("/settings", data=sent).status_code == 302
     row = "select timezone, display_name from users where email = 'doc@example.com'"
     assert sql(app, row) == [("Europe/Berlin", "Dr Rivera")]
+
+
+@pytest.mark.parametrize("first", ["script's fetch", "HEAD"])
+def test_a_message_waits_for_the_page_navigated_to_not_a_scripts(client, patient, first):
+    """The message after saving ("Settings saved.") was taken by the first page rendered
+    after the redirect: one the check-in form's script fetched for another day (and dropped),
+    or a HEAD sent while writing (never sent), and the page the person opened next said
+    nothing. Now only a page the browser shows takes it."""
+    sent = client.post("/settings", data=form_fields(client.get("/settings")))
+    assert sent.status_code == 302
+    if first == "HEAD":
+        client.head("/checkin")
+    else:
+        fetched = client.get("/checkin", headers={"Sec-Fetch-Mode": "cors"})
+        assert "Settings saved." not in fetched.text
+    shown = client.get("/settings", headers={"Sec-Fetch-Mode": "navigate"}).text
+    assert "Settings saved." in shown
+    assert "Settings saved." not in client.get("/settings").text  # once
