@@ -76,8 +76,7 @@ def page(form, status=200, codes=None, removed=(), turned_on=False):
     on = two_factor.is_on(db, current_user.id)
     if not on and not isinstance(form, TurnOnForm):  # a code sent to turn off what is off
         form = TurnOnForm(formdata=None)
-    context = {"form": form, "on": on, "codes": codes, "required": False}
-    context["turned_on"] = turned_on
+    context = {"form": form, "on": on, "codes": codes, "required": False, "turned_on": turned_on}
     context["removed"] = [
         {
             "name": row["name"],
@@ -157,21 +156,21 @@ def two_factor_page():
         held_back = two_factor.required(db, current_user)  # staff, with the clinic's rule on
         if secret and not on_meanwhile:
             codes = two_factor.turn_on(db, current_user.id, secret, form.code.data)
-        if codes is not None:
-            # Every other sign-in was made with the password alone, which the person may fear
-            # someone else knows (why they turn this on): a patient's went on reading the
-            # journal without ever giving a code. They end.
-            signins.delete_others(db, current_user.id, current_user.signin["id"])
         if codes is not None and held_back:
             # Staff's reached the caseload once it was on (kept to their settings only while
-            # it was off: access.staff_to_two_factor). This browser goes on under a new
-            # sign-in, so a copy of its cookies taken earlier ends too. So do the passkeys
-            # added meanwhile, with the password alone: one planted then would sign in, both
-            # factors in one, with the caseload open.
+            # it was off: access.staff_to_two_factor). Every sign-in ends and this browser goes
+            # on under a new one, so a copy of its cookies taken earlier ends too. So do the
+            # passkeys added meanwhile, with the password alone: one planted then would sign
+            # in, both factors in one, with the caseload open.
             removed = webauthn_passkeys.forget_added_without_two_factor(
                 db, current_user.id, current_user.signin
             )
             renew_signin()
+        elif codes is not None:
+            # Every other sign-in was made with the password alone, which the person may fear
+            # someone else knows (why they turn this on): a patient's went on reading the
+            # journal without ever giving a code. They end.
+            signins.delete_others(db, current_user.id, current_user.signin["id"])
     if on_meanwhile:
         return on_already()
     if codes is None:
