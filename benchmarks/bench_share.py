@@ -23,7 +23,7 @@ from harness import ROOT, Client, gunicorn, summary, timed
 sys.path.insert(0, str(ROOT))
 
 from journal.data import connect  # noqa: E402
-from journal.people import token_hash  # noqa: E402
+from journal.data.tokens import token_hash  # noqa: E402
 
 
 def add_link(path):

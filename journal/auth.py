@@ -41,6 +41,7 @@ from .account import record_activity
 from .data import links as link_data
 from .data import passkeys as passkey_data
 from .data import users
+from .data.tokens import token_hash
 from .db import get_db, write_transaction
 from .fields import (
     NAME_LENGTH_MESSAGE,
@@ -64,7 +65,7 @@ from .passwords import (
     record_failure,
     throttle_wait,
 )
-from .people import User, end_signins, is_active, sign_in, sign_out, token_hash
+from .people import User, end_signins, is_active, sign_in, sign_out
 from .urls import home_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

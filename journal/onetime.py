@@ -1,7 +1,7 @@
 """One-time links (issue 9): an admin's invitation to register, and a password-reset link.
 
 Each is a random token handed out once, as a link; only its SHA-256 is stored (as for
-sign-ins and share links, `people.token_hash`), so a copy of the database opens nothing.
+sign-ins and share links, `data.tokens.token_hash`), so a copy of the database opens nothing.
 A link is good once, until it expires: an invitation for INVITATION_DAYS, a reset link for
 RESET_HOURS. Made by the admin pages (journal/admin.py) and the `flask` commands, opened by
 the auth pages (journal/auth.py).
@@ -14,7 +14,7 @@ from flask import current_app, has_request_context, url_for
 
 from . import clock
 from .data import tokens
-from .people import token_hash
+from .data.tokens import token_hash
 from .urls import public_base, public_url
 
 INVITATION_DAYS = 7

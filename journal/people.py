@@ -25,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from . import account, clock, crisis, devices, timezones
 from .data import imports as import_data
 from .data import signins, users
-from .data.tokens import token_hash  # noqa: F401 (also people.token_hash, for the views)
+from .data.tokens import token_hash
 from .data.users import AccountGone
 from .db import get_db, write_transaction
 from .fields import shown_name, wants_json

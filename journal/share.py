@@ -58,6 +58,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from . import access, account, clock, figures, qr, throttle
 from .access import owned_or_404
 from .data import links as data
+from .data.tokens import token_hash
 from .db import get_db, write_transaction
 from .fields import (
     NAME_MAX,
@@ -68,7 +69,7 @@ from .fields import (
     request_key_field,
 )
 from .numbers import plural
-from .people import AccountGone, token_hash
+from .people import AccountGone
 from .reports.content import DEFAULT_DAYS, default_range
 from .reports.pdf import head_response, pdf_response
 from .timezones import local_time

@@ -42,8 +42,9 @@ from flask import Blueprint, abort, make_response
 
 from ..data import sessions as session_data
 from ..data import users
+from ..data.tokens import token_hash
 from ..db import get_db
-from ..people import is_active, token_hash
+from ..people import is_active
 from ..timezones import local_date, usable
 from .ics import SECRET_PATTERN, build_calendar, user_key
 

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 
 from ..calendar import ics
 from ..data import users
+from ..data.tokens import token_hash
 from ..db import get_db, write_transaction
 from ..fields import JournalForm
-from ..people import AccountGone, token_hash
+from ..people import AccountGone
 from ..urls import public_url
 
 
