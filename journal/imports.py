@@ -752,6 +752,9 @@ def render_preview(pending, form, status=200):
     skipped = existing_days(current_user.id, [row["day"] for row in rows])
     skipped_days = sorted(skipped)
     new_rows = [row for row in rows if row["day"] not in skipped]
+    self_harm_days = sum(1 for row in new_rows if row.get("self_harm"))
+    low_mood_days = sum(1 for row in new_rows if is_crisis_mood(row["mood"]))
+    flagged_days = sum(1 for row in new_rows if row.get("self_harm") or is_crisis_mood(row["mood"]))
     return render_template(
         "imports/preview.html",
         pending=pending,
@@ -773,14 +776,10 @@ def render_preview(pending, form, status=200):
         # link see, so the preview says so before Import.
         # A day with both reasons is one flagged day: the note gives the days, then the
         # reasons' counts and how many days have both.
-        self_harm_days=len([row for row in new_rows if row.get("self_harm")]),
-        low_mood_days=len([row for row in new_rows if is_crisis_mood(row["mood"])]),
-        flagged_days=len(
-            [row for row in new_rows if row.get("self_harm") or is_crisis_mood(row["mood"])]
-        ),
-        both_days=len(
-            [row for row in new_rows if row.get("self_harm") and is_crisis_mood(row["mood"])]
-        ),
+        self_harm_days=self_harm_days,
+        low_mood_days=low_mood_days,
+        flagged_days=flagged_days,
+        both_days=self_harm_days + low_mood_days - flagged_days,
         crisis_mood=CRISIS_MOOD,
         therapist=links.therapist_of(get_db(), current_user.id),
         share_links=links.active_share_link_labels(get_db(), current_user.id, clock.utcnow_iso()),
