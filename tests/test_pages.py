@@ -233,6 +233,7 @@ def test_the_answer_to_a_post_names_the_address_that_shows_it_again(client, pati
         ("http://localhost/settings?from=menu", "/settings?from=menu"),
         ("https://elsewhere.example/settings", None),
         ("http://localhost//elsewhere.example/settings", None),
+        ("http://localhost/\\elsewhere.example/settings", None),  # a browser reads /\ as //
         (None, None),
     ):
         headers = {"Referer": referrer} if referrer else {}
