@@ -1133,6 +1133,9 @@ def view_context(person, args, shared=False):
     # An earlier response makes a latest score above half the baseline "No longer", not "Not
     # yet" (instruments.response_status); every score is at hand already.
     phq9["first_response_date"] = windows.phq9_course(data["phq9"], first)["first_response_date"]
+    # A remission that came and went is named beside the response, as on the check-ups page
+    # and in the report (instruments.response_status).
+    phq9["first_remission_date"] = windows.phq9_first_remission(data["phq9"], first)
     # The latest PHQ-9's safety item, beside its total as in the report (`latest_item9`): of
     # the latest of all, as the total is (one dated after the range's end is possible after
     # a move west).

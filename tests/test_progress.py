@@ -745,6 +745,25 @@ def test_progress_response_card(app, client, patient, scores, shown, why):
     assert (body["response"] is None) is (shown == "Not shown")
 
 
+def test_response_card_names_a_remission_that_came_and_went(app, client, patient):
+    # Baseline 18 on day -1; 4 on day 3 (below 5: a remission, and at most 9: a response);
+    # 6 on day 7, the latest: at most 9, a response still, but no longer below 5. The
+    # check-ups page and the report say when the remission came; the progress card, which a
+    # share link and the therapist's page show too, said only "latest 6 is at most half".
+    add_session(app, 0)
+    for offset, total in [(-1, 18), (3, 4), (7, 6)]:
+        add_assessment(app, "phq9", offset, total)
+    reached = day_text(SESSION_DAY + timedelta(days=3), "date_year")
+    note = f"Latest 6 is at most half the baseline of 18; below 5 first on {reached}"
+    _, token = share_link(client)
+    doc = factories.therapist(app)
+    factories.link(client, factories.invite_code(doc))
+    for page in (client.get("/progress"), client.get(f"/s/{token}"), doc.get("/caseload/1")):
+        card = re.search(r'<div id="phq9-response">(.*?)</div>', page.text, re.S).group(1)
+        assert "<dd>Response</dd>" in card
+        assert note in card
+
+
 def test_shared_calendar_names_each_day_without_linking_into_the_journal(client, patient):
     """Behind a share link the days are named as on the patient's page, but are not links:
     the person who opens it has no way into the patient's entries or check-in form."""
