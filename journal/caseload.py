@@ -189,13 +189,16 @@ def patient_row(patient, linked_at, reviewed_at=None):
     last_session = figures.last_session_day(patient.id)
     latest_phq9 = None
     if phq9:
-        day, total = phq9
+        day, total, item9 = phq9
         latest_phq9 = {
             "day": day,
             # Any age: "5 Dec" in the patient's current year, "5 Dec 2025" before it.
             "when": timezones.day_text_near(day, today),
             "total": total,
             "band": instruments.band("phq9", total),
+            # Said beside the total as on the patient's page and the report, however old: a
+            # flag leaves "needs attention" after 14 days or a review, the answer stays.
+            "item9": item9,
         }
     return {
         "patient": patient,

@@ -157,9 +157,13 @@ def last_session_day(user_id):
 
 
 def latest_score(user_id, kind):
-    """(date, total) of the person's latest PHQ-9 or GAD-7 (the later of its day), or None."""
+    """(date, total, safety item's answer) of the person's latest PHQ-9 or GAD-7 (the later of
+    its day), or None. The answer is PHQ-9 item 9's (None for the GAD-7), as latest_item9
+    gives it: an answer above 0 is said beside the total, whatever the total."""
     rows = assessment_data.newest(get_db(), user_id, kind, limit=1)
-    return (date.fromisoformat(rows[0]["day"]), rows[0]["total"]) if rows else None
+    if not rows:
+        return None
+    return date.fromisoformat(rows[0]["day"]), rows[0]["total"], rows[0]["item9"]
 
 
 def mood_between(user_id, start, end):

@@ -756,6 +756,27 @@ def test_the_list_reads_no_patients_whole_history(app):
     assert re.search(r"<dt>Latest PHQ-9</dt>\s*<dd>8</dd><dd class=\"hint\">Mild, ", card)
 
 
+def test_the_latest_phq9_card_says_when_its_item_9_was_answered_above_0(app):
+    """CLINICAL.md: item 9 above 0 calls for follow-up whatever the total. The patient's page
+    and the report say it beside the latest total; the caseload's card showed "2, Minimal",
+    and past the 14 days of a flag (or once reviewed) nothing on the caseload said it."""
+    doc = therapist(app)
+    code = invite_code(doc)
+    quiet = person(app, "quiet@example.com", display_name="Quiet")
+    calm = person(app, "calm@example.com", display_name="Calm")
+    for client in (quiet, calm):
+        assert link(client, code).status_code == 302
+        checkin(client, ago(0), 6)
+    phq9(quiet, ago(20), [0, 0, 0, 0, 0, 0, 0, 0, 2])  # total 2: minimal; item 9 is 2
+    phq9(calm, ago(20), [1, 1, 0, 0, 0, 0, 0, 0, 0])  # total 2: minimal; item 9 is 0
+    shown = cards(doc.get("/caseload").text)
+    assert "Needs attention" not in shown["Quiet"]  # its flag is older than 14 days
+    assert "item 9 answered 2 of 3" in shown["Quiet"]
+    assert "item 9" not in shown["Calm"]
+    page = doc.get(f"/caseload/{user_id(app, 'quiet@example.com')}").text
+    assert "item 9 answered 2 of 3" in page  # as the patient's page says it
+
+
 def test_attention_first_with_reasons_in_order(app):
     doc = therapist(app)
     code = invite_code(doc)
