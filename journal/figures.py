@@ -765,7 +765,8 @@ def phq9_course(person, first, remission=False):
     """windows.phq9_summary and windows.phq9_course of the person's PHQ-9s, in one dict, from
     the few scores they turn on: the first, the treatment baseline, the latest and the first
     response after the baseline; with `remission`, also the first remission
-    (`first_remission_date`, for the check-ups page's "No longer")."""
+    (`first_remission_date`, for the check-ups page's "No longer"). The percent change is
+    None until a score follows the baseline."""
     scores = summary_scores(person.id, "phq9", first)
     phq9 = windows.phq9_summary(scores, first)
     most = response_at_most(phq9["baseline"])
@@ -776,6 +777,10 @@ def phq9_course(person, first, remission=False):
             if found is not None:
                 scores = [*scores, *_dated([found])]
     course = {**phq9, **windows.phq9_course(scores, first)}
+    if phq9["baseline"] is not None and max(day for day, _ in scores) <= first:
+        # No score since the treatment baseline: no change measured, so null, as the report
+        # has it (reports/content.py), not the 0% of the baseline set against itself.
+        course["percent_change"] = None
     if remission:
         course["first_remission_date"] = windows.phq9_first_remission(scores, first)
     return course
@@ -986,7 +991,7 @@ def summary(person):
 
 # Raise when summary() answers differently for the same data, so no remembered document of
 # the old shape is served (they live only as long as a worker, but a reload keeps workers).
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 def summary_json(person):

@@ -813,6 +813,30 @@ def test_summary_without_sessions_is_null_not_zero(app, client, patient):
     assert body["phq9"]["first_response_date"] is None
 
 
+def test_summary_percent_change_is_null_with_only_the_treatment_baseline(app, client, patient):
+    # A PHQ-9 of 12 the day before the first session and none since: nothing to measure a
+    # change by. The report reads "not yet: no PHQ-9 since the treatment baseline of 12", and
+    # response and remission are null beside it; percent_change read 0.0, "no change" to an
+    # outside client, where DESIGN.md has a figure with nothing to stand on null, never 0.
+    factories.add_session(app, on(0))
+    factories.add_assessment(app, "phq9", on(-1), 12)
+    phq9 = client.get("/progress/summary.json").get_json()["phq9"]
+    assert phq9 == {
+        "baseline": 12,
+        "latest": 12,
+        "band": "moderate",
+        "response": None,
+        "remission": None,
+        "percent_change": None,
+        "first_response_date": None,
+    }
+    page = " ".join(pdf_text(client.get("/export/report.pdf").data).split())
+    assert "not yet: no PHQ-9 since the treatment baseline of 12" in page
+    # One later score, the same total: a change of 0 (12 -> 12), measured.
+    factories.add_assessment(app, "phq9", on(7), 12)
+    assert client.get("/progress/summary.json").get_json()["phq9"]["percent_change"] == 0
+
+
 def test_summary_with_sessions_but_no_baseline(app, client, patient):
     # Only 2 check-ins in the 14 days before the first session: no baseline.
     # 1 (day 0): pre_level days -2, -1: (4 + 6) / 2 = 5.0 is the reference; d1 7, d2 6 above,
