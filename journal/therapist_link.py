@@ -111,10 +111,11 @@ def link_of(patient_id):
 
 def link(patient_id, code):
     """Link the patient to the therapist whose invite code is `code` (as typed), replacing any
-    other therapist (who is told); the therapist linked to (a User), or None when no therapist
-    has the code. The code is read in the transaction that links: a therapist whose account
-    was deleted (or deactivated, or whose code was replaced) after the page was sent is not
-    linked to."""
+    other therapist (who is told); {"therapist": the User linked to, "replaced": the User of
+    the therapist whose link this one replaced or None, "already": whether the patient was
+    linked to this therapist before}, or None when no therapist has the code. The code is read
+    in the transaction that links: a therapist whose account was deleted (or deactivated, or
+    whose code was replaced) after the page was sent is not linked to."""
     # Holding the write lock from the start: two taps (or two tabs) take turns, the second
     # reading what the first wrote (a deferred transaction read first and failed at its first
     # write, "database is locked": a 500).
@@ -126,11 +127,14 @@ def link(patient_id, code):
             return None
         therapist_id = therapist.id
         current = data.therapist_link_of(db, patient_id)
+        replaced = None
         if current is not None and current["therapist_id"] != therapist_id:
+            replaced = access.person(current["therapist_id"])
             reviews.note_unlink(access.person(patient_id), **current)
         data.link_therapist(db, patient_id, therapist_id, clock.utcnow_iso())
         reviews.note_link(patient_id, therapist_id)
-    return therapist
+    already = current is not None and current["therapist_id"] == therapist_id
+    return {"therapist": therapist, "replaced": replaced, "already": already}
 
 
 def unlink(patient_id, therapist_id=None):

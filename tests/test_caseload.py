@@ -325,6 +325,31 @@ def test_linking_elsewhere_replaces_the_link(app):
     assert "You are linked to <strong>Dr Okafor</strong>" in pat.get("/settings/therapist").text
 
 
+def test_linking_elsewhere_says_whose_access_ended(app):
+    one = therapist(app, "one@example.com")
+    two = person(app, "two@example.com", role="therapist", display_name="Dr Okafor")
+    pat = person(app, "pat@example.com", display_name="Pat")
+    response = link(pat, invite_code(one))
+    first = html.unescape(pat.get(response.location).text)
+    assert "You are linked to Dr Rivera." in first
+    assert "no longer see" not in first
+
+    response = link(pat, invite_code(two))
+    told = html.unescape(pat.get(response.location).text)
+    assert "You are linked to Dr Okafor." in told
+    assert "Dr Rivera can no longer see your journal" in told
+
+
+def test_entering_the_code_of_the_therapist_linked_already_says_nothing_changed(app):
+    doc = therapist(app)
+    pat = person(app, "pat@example.com")
+    code = invite_code(doc)
+    pat.get(link(pat, code).location)
+    told = html.unescape(pat.get(link(pat, code).location).text)
+    assert "You are linked to Dr Rivera already: nothing changed." in told
+    assert "They can now see" not in told
+
+
 def test_linking_again_to_the_same_therapist_keeps_linked_since(app):
     doc = therapist(app)
     pat = person(app, "pat@example.com")

@@ -10,6 +10,9 @@ Decisions:
   chose for therapists (`User.shared_name`) and their email address.
 - Like the caseload, these pages send `Cache-Control: no-store`: who is linked to whom is
   never kept in a browser's cache.
+- Linking answers with what changed: linking to another therapist names the one whose
+  access ended (the page said it would); the code of the therapist linked already changes
+  nothing and says so (it said "They can now see", as if access had just begun).
 - Unlinking when not linked (a second tab, a double tap) is harmless: it redirects back
   to `/settings/therapist` with a message rather than an error page.
 - Unlink asks first (`GET /settings/therapist/unlink`, a page of its own saying what it
@@ -80,14 +83,20 @@ def therapist():
         return render_link(form)
     if not form.validate():
         return render_link(form, 400)
-    linked_to = link(current_user.id, form.invite_code.data)
-    if linked_to is None:
+    linked = link(current_user.id, form.invite_code.data)
+    if linked is None:
         form.invite_code.errors.append(WRONG_CODE)
         return render_link(form, 400)
-    flash(
-        f"You are linked to {linked_to.name}. They can now see your progress and the "
-        "reflections you share."
-    )
+    name = linked["therapist"].name
+    if linked["already"]:
+        flash(f"You are linked to {name} already: nothing changed.")
+        return redirect(url_for("settings.therapist"))
+    message = f"You are linked to {name}. They can now see your progress and the reflections "
+    message += "you share."
+    if linked["replaced"] is not None:
+        # The page said linking here ends the other's access: the answer says it did.
+        message += f" {linked['replaced'].name} can no longer see your journal."
+    flash(message)
     return redirect(url_for("settings.therapist"))
 
 
