@@ -1,7 +1,8 @@
 """The admin pages (`/admin`, issue 9): clinic staff who run the service list the accounts,
 deactivate and reactivate one, hand out a password-reset link, and invite therapists. Never
 a patient's check-ins, reflections or scores: the admin pages read only `data.admin`'s
-columns of an account, and journal/access.py keeps admins away from every other page.
+columns of an account (and how many patients a therapist has linked: a number, never who),
+and journal/access.py keeps admins away from every other page.
 
 A new reset link or invitation is shown once, on the page that answers its form (never
 carried through a redirect or the session: the cookie is signed, not secret). The form carries
@@ -27,10 +28,11 @@ from wtforms.validators import ValidationError
 from . import clock, migrations, onetime, timezones
 from .access import admin_required
 from .data import admin as accounts
-from .data import audit, tokens, users
+from .data import audit, links, tokens, users
 from .data import two_factor as two_factor_data
 from .db import get_db, page_of, per_page, write_transaction
 from .fields import JournalForm, email_field, request_key_field
+from .numbers import plural
 from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
 from .people import end_signins, is_active
 
@@ -148,12 +150,19 @@ class ResetLinkForm(PasswordAgainForm):
     request_key = request_key_field()
 
 
+def linked_patients(row):
+    """How many patients are linked to the account `row`, when it is a therapist's; else None.
+    A number only: who they are is theirs and their therapist's."""
+    return links.linked_patient_count(get_db(), row["id"]) if row["role"] == "therapist" else None
+
+
 def account_page(row, problem=None, status=200, reset_form=None):
     """The page of one account (`row`, from `account_or_404`)."""
     with_two_factor = two_factor_data.enabled_ids(get_db(), [row["id"]])
     return render_template(
         "admin/account.html",
         account={**shown(row), "two_factor": row["id"] in with_two_factor},
+        linked_patients=linked_patients(row),
         problem=problem,
         reset_hours=onetime.RESET_HOURS,
         reset_form=reset_form or ResetLinkForm(formdata=None),
@@ -201,8 +210,26 @@ def deactivate(user_id):
                 record("deactivate", user_id)
         if last:
             return account_page(row, LAST_ACTIVE_ADMIN, 400)
-    flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.")
+    also = deactivated_also(row)
+    flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.{also}")
     return redirect(url_for("admin.account", user_id=user_id))
+
+
+def deactivated_also(row):
+    """What else deactivating the account `row` changed, in words (with a leading space), or
+    "": a therapist's patients stay linked, seen by no one meanwhile (the admin may want
+    another therapist to take them on); an admin's unused links stop working."""
+    if row["role"] == "admin":
+        return " Invitations and reset links they made that were not used yet no longer work."
+    count = linked_patients(row)
+    if not count:
+        return ""
+    journals = "their journal" if count == 1 else "their journals"
+    return (
+        f" Their {plural(count, 'linked patient')} stay{'s' if count == 1 else ''} linked, and "
+        f"no one sees {journals} until the account is turned on again: a patient links to "
+        "another therapist with that therapist's invite code."
+    )
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])

@@ -454,6 +454,40 @@ def test_a_patient_is_told_when_their_therapists_account_is_off(clinic):
     assert said not in clients["patient"].get("/settings/therapist").text
 
 
+def test_the_admin_is_told_a_therapists_patients_stay_linked_unseen_while_it_is_off(clinic):
+    """Deactivating a therapist (one who left the clinic) said nothing of their patients: they
+    stay linked to an account no one signs in to, their flagged days seen by no one, and the
+    admin could not know to have another therapist take them on."""
+    app, clients = clinic
+    boss = clients["admin"]
+    sam = person(app, "sam@example.com")
+    assert link(sam, invite_code(clients["therapist"])).status_code == 302
+    doc_id = user_id(app, "doc@example.com")
+    page = html.unescape(boss.get(f"/admin/users/{doc_id}").text)
+    assert "<dt>Linked patients</dt><dd>2</dd>" in page
+    assert "2 patients linked to this therapist stay linked while the account is off" in page
+    response = boss.post(f"/admin/users/{doc_id}/deactivate")
+    told = html.unescape(boss.get(response.location).text)
+    assert "doc@example.com is deactivated and signed out everywhere." in told
+    assert "Their 2 linked patients stay linked, and no one sees their journals" in told
+    # Neither is said of an account that is not a therapist's; nothing names the patients.
+    pat_id = user_id(app, "pat@example.com")
+    page = boss.get(f"/admin/users/{pat_id}").text
+    assert "Linked patients" not in page and "stay linked" not in page
+    assert "sam@example.com" not in told and "pat@example.com" not in told
+    told = boss.get(boss.post(f"/admin/users/{pat_id}/deactivate").location).text
+    assert "stay linked" not in told
+
+
+def test_the_admin_is_told_a_deactivated_admins_open_links_no_longer_work(app, clinic):
+    _, clients = clinic
+    make_admin(app, "other@example.com")
+    other_id = user_id(app, "other@example.com")
+    response = clients["admin"].post(f"/admin/users/{other_id}/deactivate")
+    told = clients["admin"].get(response.location).text
+    assert "Invitations and reset links they made that were not used yet no longer work" in told
+
+
 def test_the_therapist_is_told_when_their_patients_account_is_off(clinic):
     """A patient the clinic turned off stayed on the caseload as if they had gone quiet ("No
     check-in for 12 days"), and their therapist could not know why."""

@@ -163,6 +163,15 @@ def linked_patients(db, therapist_id):
     )
 
 
+def linked_patient_count(db, therapist_id):
+    """How many patients are linked to the therapist (a number only: the admin pages show it,
+    never who they are)."""
+    (count,) = db.execute(
+        "select count(*) from therapist_links where therapist_id = ?", [therapist_id]
+    ).fetchone()
+    return count
+
+
 def is_linked(db, patient_id, therapist_id):
     """Whether the patient is linked to the therapist."""
     return (
