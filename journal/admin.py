@@ -280,6 +280,12 @@ def reset_link(user_id):
     )
 
 
+def a_role(role):
+    """A role in words with its article: "a patient", "a therapist", "an admin"."""
+    words = ROLE_WORDS.get(role, role).lower()
+    return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
+
+
 def invitable_roles():
     """What an invitation may make: a therapist; a patient too when patients cannot register
     openly (OPEN_SIGNUP false). Never an admin."""
@@ -307,11 +313,9 @@ class InvitationForm(JournalForm):
             return
         holder = users.by_email(get_db(), field.data)
         if holder is not None:
-            role = ROLE_WORDS.get(holder["role"], holder["role"]).lower()
-            article = "an" if role[:1] in "aeiou" else "a"
             raise ValidationError(
-                f"{field.data} already has an account ({article} {role}). An invitation makes "
-                "a new account, so its link could never be used with this address: invite "
+                f"{field.data} already has an account ({a_role(holder['role'])}). An invitation "
+                "makes a new account, so its link could never be used with this address: invite "
                 "another one."
             )
 
@@ -361,6 +365,8 @@ def invitations():
             **row,
             "role_words": ROLE_WORDS[row["role"]],
             "expires": timezones.local_time(row["expires_at"], zone),
+            # The invited address has an account now, made by another road: the link is dead.
+            "holder": a_role(row["holder_role"]) if row["holder_role"] else None,
         }
         for row in tokens.open_invitations(get_db(), clock.utcnow_iso())
     ]

@@ -559,6 +559,25 @@ def test_an_invitation_to_an_address_that_has_an_account_says_it_cannot_make_ano
     assert "an invitation makes a new one: use another address" in response.text
 
 
+def test_the_admin_sees_which_open_invitation_an_account_made_since_has_blocked(app):
+    """The invited address signed up as a patient meanwhile: the person was told to ask for an
+    invitation to another address, while the admin's list showed theirs open, as if unused."""
+    boss = make_admin(app)
+    boss.post("/admin/invitations", data={"email": "doc@example.com", "role": "therapist"})
+    boss.post("/admin/invitations", data={"email": "new@example.com", "role": "therapist"})
+    assert "cannot be used" not in boss.get("/admin/invitations").text
+    person(app, "Doc@Example.com")
+    page = boss.get("/admin/invitations").text
+    rows = page[page.index('id="open-invitations"') :].split("<li>")[1:]
+    blocked = [row for row in rows if "doc@example.com" in row]
+    assert len(rows) == 2 and len(blocked) == 1
+    assert (
+        "doc@example.com has an account now (a patient), so this invitation cannot be used: "
+        "withdraw it, and invite another address" in blocked[0]
+    )
+    assert "cannot be used" not in "".join(row for row in rows if row not in blocked)
+
+
 def test_an_invitation_spent_by_a_double_tap_says_it_in_an_invitations_words(app, monkeypatch):
     # Two taps of "Create account" both found the invitation unspent; the first made the
     # account while the second hashed its password, and the second's page said "Each link

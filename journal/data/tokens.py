@@ -103,10 +103,14 @@ def forget(db, kind, token_hash):
 
 def open_invitations(db, now):
     """The invitations neither used nor expired at `now`, newest first: dicts of `id`,
-    `email`, `role`, `created_at`, `expires_at` and `created_by_email`."""
+    `email`, `role`, `created_at`, `expires_at`, `created_by_email` and `holder_role`: the
+    role of an account the invited address has now (made since, by another road: this
+    invitation can never make one), else None."""
     found = db.execute(
-        "select t.id, t.email, t.role, t.created_at, t.expires_at, u.email as created_by_email "
+        "select t.id, t.email, t.role, t.created_at, t.expires_at, u.email as created_by_email, "
+        "h.role as holder_role "
         "from tokens t left join users u on u.id = t.created_by "
+        "left join users h on h.email = t.email "
         "where t.kind = 'invitation' and t.used_at is null and t.expires_at > ? "
         "order by t.created_at desc, t.id desc",
         [now],
