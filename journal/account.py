@@ -54,6 +54,9 @@ from .db import get_db, write_transaction
 from .numbers import plural
 
 ACTIVITY_DAYS = 90
+# The event a patient is left when their therapist deletes their account, with nothing of the
+# therapist's (`therapist_deleted_on`).
+THERAPIST_DELETED = "therapist-deleted"
 ACTIVITY_LIMIT = 100
 CHECKPOINT_TRIES = 3
 
@@ -88,6 +91,13 @@ def export_recorded(response, file):
 # Reading activity
 
 
+def therapist_deleted_on(user_id):
+    """When the therapist the patient was linked to last deleted their account, in the last
+    NOTICE_DAYS (as a caseload's notices are shown), ISO text; else None."""
+    since = (clock.now() - timedelta(days=reviews.NOTICE_DAYS)).isoformat(timespec="seconds")
+    return activity.latest_of(get_db(), user_id, THERAPIST_DELETED, since)
+
+
 def describe(kind, detail):
     """(what happened, further words) for an `activity` row."""
     if kind == "sign-in":
@@ -105,6 +115,8 @@ def describe(kind, detail):
         # passkey: said here, as a sign-in's way is, or the entries below it ("Turned
         # two-factor sign-in on") would read as still true.
         return RESET_THAT_CLEARED
+    if kind == THERAPIST_DELETED:
+        return "Your therapist deleted their account", "Your journal is no longer shared with them"
     if kind == "two-factor-on" and detail.get("passkeys_removed"):
         # Staff's passkeys added while it was off (journal/settings/two_factor.py).
         removed = plural(int(detail["passkeys_removed"]), "passkey")
@@ -272,6 +284,9 @@ def erase(user_id, email, request_key=None, forget_owner=None):
         link = links.therapist_link_of(db, user_id)
         if link is not None:
             reviews.add_notice(db, link["therapist_id"], "deleted", clock.utcnow_iso())
+        # And a therapist's linked patients, alike (their "Your therapist" page and activity).
+        for patient in links.linked_patients(db, user_id):
+            activity.add(db, patient["id"], clock.utcnow_iso(), THERAPIST_DELETED, "{}")
         now = clock.timestamp()
         if forget_owner:
             users.note_signins_erased(db, user_id, forget_owner, now)

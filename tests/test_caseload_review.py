@@ -859,6 +859,33 @@ def test_a_therapist_who_leaves_takes_their_reviews_and_notices(app, linked):
     assert reviews(app) == [] and notices(app) == []
 
 
+def test_a_therapist_who_deletes_their_account_leaves_their_patients_a_word(app, linked):
+    """A therapist's account deleted ended their patients' links without a word: "You are not
+    linked to a therapist" was all a patient who believed they were followed could find."""
+    doc, pat, pid = linked
+    said = "the therapist you were linked to then deleted their account"
+    assert said not in html.unescape(pat.get("/settings/therapist").text)
+    assert "your patients are told" in html.unescape(doc.get("/settings/delete").text)
+    later(days=2)
+    delete_account(doc)
+    page = html.unescape(pat.get("/settings/therapist").text)
+    when = (TODAY + timedelta(days=2)).strftime("%-d %b")
+    assert f"On {when}, {said}, which ended that link" in page
+    assert "Dr Rivera" not in page and "doc@example.com" not in page  # nothing of theirs
+    activity = html.unescape(pat.get("/settings/activity").text)
+    assert "Your therapist deleted their account" in activity
+    # A patient of no one then, or of another therapist since, is not told.
+    sam = person(app, "sam@example.com")
+    assert said not in html.unescape(sam.get("/settings/therapist").text)
+    link(pat, invite_code(therapist(app, "two@example.com")))
+    assert said not in html.unescape(pat.get("/settings/therapist").text)
+    # After NOTICE_DAYS, as the caseload's notices, it is no longer said.
+    pat.post("/settings/therapist/unlink")
+    assert said in html.unescape(pat.get("/settings/therapist").text)
+    later(days=2 + 31)
+    assert said not in html.unescape(pat.get("/settings/therapist").text)
+
+
 def test_a_deleted_patients_id_is_404_on_every_caseload_route(app, linked):
     doc, pat, pid = linked
     delete_account(pat)

@@ -23,3 +23,13 @@ def since(db, user_id, since, limit):
         [user_id, since, limit],
     )
     return [{"at": at, "kind": kind, "detail": detail} for at, kind, detail in rows]
+
+
+def latest_of(db, user_id, kind, since):
+    """When the person's latest event of `kind` from `since` on was recorded (ISO text), or
+    None."""
+    row = db.execute(
+        "select max(at) from activity where user_id = ? and kind = ? and at >= ?",
+        [user_id, kind, since],
+    ).fetchone()
+    return row[0]

@@ -13,6 +13,10 @@ Decisions:
 - Linking answers with what changed: linking to another therapist names the one whose
   access ended (the page said it would); the code of the therapist linked already changes
   nothing and says so (it said "They can now see", as if access had just begun).
+- A therapist who deletes their account leaves each linked patient a word, with nothing of
+  theirs, as a patient who deletes leaves their therapist one: for NOTICE_DAYS, unlinked,
+  the page says on which day the therapist they were linked to then deleted it (an event of
+  their "Recent activity", `account.therapist_deleted_on`).
 - Unlinking when not linked (a second tab, a double tap) is harmless: it redirects back
   to `/settings/therapist` with a message rather than an error page.
 - Unlink asks first (`GET /settings/therapist/unlink`, a page of its own saying what it
@@ -29,10 +33,11 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..access import patient_required
+from ..account import therapist_deleted_on
 from ..fields import JournalForm, strip
 from ..people import raise_if_account_gone
 from ..therapist_link import WRONG_CODE, link, link_of, unlink
-from ..timezones import local_date
+from ..timezones import day_text_near, local_date, local_today
 
 THERAPIST_PAGES = frozenset({"settings.therapist", "settings.unlink_therapist"})
 
@@ -65,12 +70,22 @@ class UnlinkForm(JournalForm):
     therapist_id = HiddenField(filters=[strip], validators=[Optional(), Regexp(r"[0-9]{1,18}\Z")])
 
 
+def deleted_day(patient):
+    """The day (in words, in the patient's zone) the therapist they were linked to deleted
+    their account, when in the last NOTICE_DAYS; else None."""
+    at = therapist_deleted_on(patient.id)
+    if at is None:
+        return None
+    return day_text_near(local_date(at, patient.timezone), local_today(patient.timezone))
+
+
 def render_link(form, status=200):
     """The patient's "Your therapist" page."""
     return render_template(
         "settings/therapist.html",
         form=form,
         link=link_of(current_user.id),
+        therapist_deleted=deleted_day(current_user),
         local_date=local_date,
     ), status
 
