@@ -21,7 +21,8 @@ Decisions:
   `access.flagged_days`: thoughts of self-harm, PHQ-9 item 9 above 0, a mood of 0-2 on a
   check-in or as a session's last mood rating; most serious reason first); a
   7-day mean below baseline (compared as shown, to one decimal, so the text never reads
-  "3.0, below baseline 3.0"); no check-in for 5 days or more, or never. Flagged patients
+  "3.0, below baseline 3.0"); no check-in for 5 days or more, or never (unless the clinic
+  turned the patient's account off: none can come, and the card says why). Flagged patients
   come first, most recent flag first; then the others needing attention, longest silence
   first; then the rest, longest silence first. Ties go by name. "Today", the 14 and 7
   days and the silence are counted in each patient's own time zone.
@@ -76,7 +77,7 @@ from .data.reviews import NOTICE_DAYS
 from .db import pages_for, per_page, requested_page
 from .fields import EARLIEST_DAY, JournalForm, strip
 from .numbers import figure, plural, rounded
-from .people import AccountGone
+from .people import AccountGone, is_active
 from .reports.content import default_range
 from .reports.pdf import pdf_response
 from .rules import FLAG_DAYS, RECENT_DAYS, SILENT_DAYS
@@ -88,15 +89,17 @@ bp = Blueprint("caseload", __name__)
 # Who needs attention (pure: plain data in, plain data out)
 
 
-def review(today, points, first_session, flags, lived=None):
+def review(today, points, first_session, flags, lived=None, can_check_in=True):
     """The caseload's figures and reasons for one patient.
 
     `points` are the patient's (date, mood) check-ins, `first_session` the date of their
     first session or None, `flags` the flagged days of the last 14 days (as
     `access.flagged_days` gives them, oldest first), `lived` the patient's latest lived day
     when later than today (figures.last_day): the 7-day mean ends on it, as on their
-    progress page and report. Returns {"last_checkin", "silent_days" (None: never checked
-    in), "recent_mean", "baseline", "latest_flag", "reasons", "attention"}.
+    progress page and report. `can_check_in` false (the clinic turned the account off):
+    silence is no reason, since none can come. Returns {"last_checkin", "silent_days"
+    (None: never checked in), "recent_mean", "baseline", "latest_flag", "reasons",
+    "attention"}.
     """
     # A day after today is one saved under a time zone ahead of the patient's new one (they
     # moved west): it is still their latest check-in, checked in 0 days ago.
@@ -119,9 +122,10 @@ def review(today, points, first_session, flags, lived=None):
     low_mean = recent is not None and base is not None and rounded(recent, 1) < rounded(base, 1)
     if low_mean:
         reasons.append(f"{RECENT_DAYS}-day mean {figure(recent)}, below baseline {figure(base)}")
-    if silent is None:
+    quiet = can_check_in and (silent is None or silent >= SILENT_DAYS)
+    if quiet and silent is None:
         reasons.append("No check-ins yet")
-    elif silent >= SILENT_DAYS:
+    elif quiet:
         reasons.append(f"No check-in for {plural(silent, 'day')}")
     return {
         "last_checkin": last,
@@ -133,7 +137,7 @@ def review(today, points, first_session, flags, lived=None):
         "attention": bool(reasons),
         # What a review does not clear (`still_in_attention`).
         "low_mean": low_mean,
-        "silent": silent is None or silent >= SILENT_DAYS,
+        "silent": quiet,
     }
 
 
@@ -207,7 +211,9 @@ def patient_row(patient, linked_at, reviewed_at=None):
         "phq9": latest_phq9,
         # Counted from the later lived day, as the patient's page counts it.
         "days_since_session": figures.days_since(lived, last_session),
-        **review(today, points, first, flags, lived),
+        # An account the clinic turned off cannot check in: its silence is no news (its card
+        # says the account is off).
+        **review(today, points, first, flags, lived, can_check_in=is_active(patient)),
     }
 
 

@@ -5,11 +5,13 @@ data. The invitations are tests/test_invitations.py; reset links tests/test_rese
 import html
 import re
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, AuthActions, csrf_token, make_app
 from factories import (
     ADMIN_PASSWORD,
+    NOW,
     TODAY,
     checkin,
     deleted_first,
@@ -503,6 +505,25 @@ def test_the_therapist_is_told_when_their_patients_account_is_off(clinic):
     assert clients["admin"].post(f"/admin/users/{pat_id}/reactivate").status_code == 302
     assert said not in doc.get("/caseload").text
     assert said not in doc.get(f"/caseload/{pat_id}").text
+
+
+def test_a_patient_whose_account_is_off_does_not_need_attention_for_their_silence(clinic):
+    """A patient the clinic turned off cannot check in, so their silence grew day by day and
+    put them at the top of "Needs attention" (longest silence first), above patients whose
+    silence means something; a review could never clear it."""
+    app, clients = clinic
+    app.config["IDLE_MINUTES"] = 0
+    pat_id = user_id(app, "pat@example.com")
+    doc = clients["therapist"]
+    clock.set(NOW + timedelta(days=10))
+    silence = "No check-in for 10 days"
+    assert silence in doc.get("/caseload").text
+    assert clients["admin"].post(f"/admin/users/{pat_id}/deactivate").status_code == 302
+    page = doc.get("/caseload").text
+    assert silence not in page and "Needs attention (" not in page
+    assert "10 days ago" in page  # the card still says when they last checked in
+    assert clients["admin"].post(f"/admin/users/{pat_id}/reactivate").status_code == 302
+    assert silence in doc.get("/caseload").text
 
 
 def test_a_sign_in_of_a_deactivated_account_that_slipped_through_is_refused(clinic):
