@@ -340,13 +340,13 @@ def test_linking_elsewhere_says_whose_access_ended(app):
     assert "Dr Rivera can no longer see your journal" in told
 
 
-def test_entering_the_code_of_the_therapist_linked_already_says_nothing_changed(app):
+def test_entering_the_code_of_the_therapist_linked_already_says_access_began_before(app):
     doc = therapist(app)
     pat = person(app, "pat@example.com")
     code = invite_code(doc)
     pat.get(link(pat, code).location)
     told = html.unescape(pat.get(link(pat, code).location).text)
-    assert "You are linked to Dr Rivera already: nothing changed." in told
+    assert "You are linked to Dr Rivera. They can see your progress" in told
     assert "They can now see" not in told
 
 

@@ -12,7 +12,8 @@ Decisions:
   never kept in a browser's cache.
 - Linking answers with what changed: linking to another therapist names the one whose
   access ended (the page said it would); the code of the therapist linked already changes
-  nothing and says so (it said "They can now see", as if access had just begun).
+  nothing, and the answer no longer says "They can now see", as if access had just begun
+  (nor "nothing changed", which a double tap's second answer would say of the first's link).
 - A therapist who deletes their account leaves each linked patient a word, with nothing of
   theirs, as a patient who deletes leaves their therapist one: for NOTICE_DAYS, unlinked,
   the page says on which day the therapist they were linked to then deleted it (an event of
@@ -103,10 +104,9 @@ def therapist():
         form.invite_code.errors.append(WRONG_CODE)
         return render_link(form, 400)
     name = linked["therapist"].name
-    if linked["already"]:
-        flash(f"You are linked to {name} already: nothing changed.")
-        return redirect(url_for("settings.therapist"))
-    message = f"You are linked to {name}. They can now see your progress and the reflections "
+    # Linked already (the code entered again, or a double tap's second): access began before.
+    now = "" if linked["already"] else " now"
+    message = f"You are linked to {name}. They can{now} see your progress and the reflections "
     message += "you share."
     if linked["replaced"] is not None:
         # The page said linking here ends the other's access: the answer says it did.
