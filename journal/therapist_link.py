@@ -36,7 +36,13 @@ CODE_ATTEMPTS = 10
 # Look-alikes a patient may type, read as Crockford does; spaces and dashes of any kind go.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
-WRONG_CODE = "No therapist has this code. Check it with your therapist."
+# Also the answer to the code of a therapist the clinic turned off (no one links to them
+# meanwhile): the same words, so a guess confirms nothing, and the patient with the right code
+# is told what else it may be, and whom to ask.
+WRONG_CODE = (
+    "No therapist has this code, or their account is turned off for now. Check the code with "
+    "your therapist, or ask your clinic."
+)
 
 # Invite codes
 

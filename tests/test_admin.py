@@ -8,7 +8,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, AuthActions, csrf_token, make_app
+from conftest import PASSWORD, AuthActions, csrf_token, error_for, make_app
 from factories import (
     ADMIN_PASSWORD,
     NOW,
@@ -441,6 +441,23 @@ def test_no_one_links_to_a_deactivated_therapist(clinic):
     # Reactivated, the same code links again.
     assert clients["admin"].post(f"/admin/users/{doc_id}/reactivate").status_code == 302
     assert sam.post("/settings/therapist", data={"invite_code": code}).status_code == 302
+
+
+def test_the_code_of_a_deactivated_therapist_says_what_the_patient_can_do(clinic):
+    """The right code of a therapist the clinic turned off was answered "No therapist has this
+    code. Check it with your therapist.": the therapist could only confirm it was right. The
+    same words answer a code no one has, so nothing is confirmed to a guesser."""
+    app, clients = clinic
+    code = invite_code(clients["therapist"])
+    doc_id = user_id(app, "doc@example.com")
+    assert clients["admin"].post(f"/admin/users/{doc_id}/deactivate").status_code == 302
+    sam = person(app, "sam@example.com")
+    said = error_for(sam.post("/settings/therapist", data={"invite_code": code}), "invite_code")
+    assert "turned off" in html.unescape(said) and "ask your clinic" in html.unescape(said)
+    wrong = error_for(
+        sam.post("/settings/therapist", data={"invite_code": "ZZZZ-ZZZX"}), "invite_code"
+    )
+    assert wrong == said
 
 
 def test_a_patient_is_told_when_their_therapists_account_is_off(clinic):
