@@ -422,14 +422,15 @@ INVITATION_USED_WHILE_SIGNED_IN = (
 )
 
 
-def invitation_used():
-    """A used invitation, opened by someone signed out: the way to log in under its words.
-    Its form sent from a tab opened before the link was used (no form here to keep what was
-    typed) says that nothing was saved."""
-    status, title, message = INVITATION_GONE[onetime.USED]
+def invitation_gone(why, back=None):
+    """The page for an invitation that does not open (`why`: onetime.UNKNOWN, USED, EXPIRED),
+    in an invitation's words. Its form sent from a tab opened before the link stopped working
+    (used, withdrawn, its admin turned off, run out: no form here to keep what was typed) says
+    that nothing was saved."""
+    status, title, message = INVITATION_GONE.get(why, why)
     if request.method == "POST":
         message = f"Nothing was saved. {message}"
-    return gone((status, title, message), back=("auth.login", "Log in"))
+    return gone((status, title, message), back=back)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -441,9 +442,9 @@ def invite(token):
     if invitation is None:
         if why == onetime.USED and current_user.is_authenticated:
             return gone(INVITATION_USED_WHILE_SIGNED_IN)
-        if why == onetime.USED:
-            return invitation_used()
-        return gone(INVITATION_GONE.get(why, why))
+        if why == onetime.USED:  # signed out: the way to log in under its words
+            return invitation_gone(why, back=("auth.login", "Log in"))
+        return invitation_gone(why)
     if current_user.is_authenticated:
         return gone(INVITED_WHILE_SIGNED_IN)
     form = RegisterForm()

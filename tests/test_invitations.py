@@ -246,6 +246,35 @@ def test_an_invitation_form_sent_after_the_link_was_used_says_what_to_do_next(ap
     assert '<a href="/auth/login">Log in</a>' in opened
 
 
+@pytest.mark.parametrize("ended", ["inviter deactivated", "withdrawn", "expired"])
+def test_an_invitation_form_sent_after_the_link_stopped_working_says_nothing_was_saved(app, ended):
+    """The form filled in while the admin who made the link was turned off (or withdrew it, or
+    it ran out): its page, which has no form, lost what was typed and did not say so, as the
+    page of a used link does."""
+    boss = make_admin(app)
+    other = make_admin(app, "other@example.com")
+    made = other.post("/admin/invitations", data={"role": "therapist"}).text
+    path = re.search(r"/auth/invite/[\w-]{43}", made)[0]
+    client = app.test_client()
+    assert client.get(path).status_code == 200  # the form is open, being filled in
+    if ended == "inviter deactivated":
+        other_id = sql(app, "select id from users where email = 'other@example.com'")[0][0]
+        assert boss.post(f"/admin/users/{other_id}/deactivate").status_code == 302
+    elif ended == "withdrawn":
+        (token_id,) = sql(app, "select id from tokens where kind = 'invitation'")[0]
+        assert boss.post(f"/admin/invitations/{token_id}/withdraw").status_code == 302
+    else:
+        clock.set(NOW + timedelta(days=8))
+    before = everything(app)
+    sent = client.post(path, data=SIGN_UP)
+    main = sent.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert sent.status_code in (404, 410)
+    assert "Nothing was saved." in main and "Ask your clinic for a new one" in main
+    assert everything(app) == before
+    opened = client.get(path).text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "Nothing was saved." not in opened
+
+
 def test_an_invitation_expires_after_seven_days(app):
     path = invitation(app)
     client = app.test_client()
