@@ -79,7 +79,7 @@ from .fields import EARLIEST_DAY, JournalForm, strip
 from .numbers import figure, plural, rounded
 from .people import AccountGone, is_active
 from .reports.content import default_range
-from .reports.pdf import pdf_response
+from .reports.pdf import busy_words, head_response, pdf_response, person_wait
 from .rules import FLAG_DAYS, RECENT_DAYS, SILENT_DAYS
 from .therapist_link import format_code, invite_code, link_of, linked_patients
 from .timezones import local_date
@@ -418,6 +418,14 @@ def reviewed(patient_id):
 def report(patient_id):
     person = linked_patient_or_404(patient_id)
     start, end = default_range(person)
+    peek = request.method == "HEAD"
+    wait = person_wait(current_user.id, count=not peek)
+    if wait:
+        words = busy_words(wait)
+        page = "" if peek else render_template("reports/busy.html", person=person, words=words)
+        return page, 429, {"Retry-After": str(wait)}
+    if peek:
+        return head_response(start, end)
     response = pdf_response(person, start, end)
     # Built in seconds for a long journal: a patient who unlinked meanwhile is not handed
     # over (nor recorded as read) after they left.

@@ -21,7 +21,7 @@ Decisions:
 - A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
   the log-in throttle's table, journal/throttle.py), whoever asks: more is a
   429 with a calm page and Retry-After. A signed-in person's own report and the caseload's
-  are not limited so: they are someone's, and the audit log or activity names them.
+  are limited per person instead (journal/reports/pdf.py).
 - Everything under `/s/`, error pages included, answers with no-referrer, noindex and
   no-store, since the address itself is the secret.
 - A made-up or malformed token is a 404; a real one that expired or was revoked is a
@@ -59,7 +59,7 @@ from . import access, account, clock, figures, qr, throttle
 from .access import owned_or_404
 from .data import links as data
 from .data.tokens import token_hash
-from .db import get_db, write_transaction
+from .db import get_db
 from .fields import (
     NAME_MAX,
     JournalForm,
@@ -68,7 +68,6 @@ from .fields import (
     no_control_characters,
     request_key_field,
 )
-from .numbers import plural
 from .people import AccountGone
 from .reports.content import DEFAULT_DAYS, default_range
 from .reports.pdf import head_response, pdf_response
@@ -347,8 +346,7 @@ def report(token):
     if wait:
         # A HEAD is told the wait too (its body dropped): told 200, a client checking first
         # downloaded and was refused.
-        minutes = round(wait / 60)
-        when = "in a minute" if minutes <= 1 else f"in about {plural(minutes, 'minute')}"
+        when = throttle.when(wait)
         page = "" if peek else render_template("share/unavailable.html", state="busy", when=when)
         return page, 429, {"Retry-After": str(wait)}
     if peek:
@@ -361,13 +359,5 @@ def report(token):
 
 def report_wait(link, count=True):
     """Seconds before the link's report may be built again; 0 when it may be now, and then this
-    build is counted (before it starts: requests sent at once are each counted), unless
-    `count` is false (a HEAD, which builds nothing)."""
-    key = f"report:{link['id']}"
-    if not count:
-        return throttle.wait(get_db(), "email", key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
-    with write_transaction() as db:
-        wait = throttle.wait(db, "email", key, REPORT_BUILDS, REPORT_WINDOW_SECONDS)
-        if not wait:
-            throttle.record(db, key)  # under no address: never against an address's log-ins
-    return wait
+    build is counted, unless `count` is false (a HEAD, which builds nothing)."""
+    return throttle.take(f"report:{link['id']}", REPORT_BUILDS, REPORT_WINDOW_SECONDS, count)

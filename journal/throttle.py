@@ -18,6 +18,8 @@ from flask import current_app
 
 from . import clock
 from .data import users
+from .db import get_db, write_transaction
+from .numbers import plural
 
 # The windows (seconds) of the limits other than the log-in's, whose window is config
 # (LOGIN_WINDOW_MINUTES): noted by `window` where each limit is defined.
@@ -60,3 +62,22 @@ def record(db, key, address="", now=None):
     with db.atomic():
         users.forget_failures_before(db, now - kept_seconds())
         users.add_failure(db, key, address, now)
+
+
+def take(key, limit, window_seconds, count=True):
+    """Seconds before `key` may be used again (at most `limit` uses in `window_seconds`); 0
+    when it may be now, and then this use is counted (before the work starts: requests sent at
+    once are each counted), unless `count` is false (a HEAD, which does nothing)."""
+    if not count:
+        return wait(get_db(), "email", key, limit, window_seconds)
+    with write_transaction() as db:
+        seconds = wait(db, "email", key, limit, window_seconds)
+        if not seconds:
+            record(db, key)  # under no address: never against an address's log-ins
+    return seconds
+
+
+def when(seconds):
+    """When a wait of `seconds` ends, as a page says it: "in a minute", "in about 4 minutes"."""
+    minutes = round(seconds / 60)
+    return "in a minute" if minutes <= 1 else f"in about {plural(minutes, 'minute')}"

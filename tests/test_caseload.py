@@ -600,6 +600,52 @@ def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, s
         assert get_db().execute("select count(*) from audit").fetchone()[0] == seen_before
 
 
+def test_a_therapists_reports_are_built_a_few_times_in_a_few_minutes_and_then_wait(
+    app, shared, monkeypatch
+):
+    """A caseload report is built in a second or more for a long journal, and a signed-in
+    therapist could ask for one in a loop (a share link's report was limited, these were not).
+    Counted per therapist, whichever patient: past reports.pdf.PERSON_BUILDS in a few minutes
+    the report waits, a 429 with Retry-After and a calm page leading back to the patient,
+    recorded as no view; a HEAD builds nothing and is told the same wait."""
+    from journal import clock
+    from journal.reports import pdf
+
+    doc, pat, pid = shared
+    other = person(app, "sam@example.com", display_name="Sam")
+    assert link(other, invite_code(doc)).status_code == 302
+    oid = user_id(app, "sam@example.com")
+    builds = []
+
+    def build(*args, **kwargs):
+        builds.append(1)
+        return b"%PDF-1.7 a report"
+
+    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
+    for _ in range(2 * pdf.PERSON_BUILDS):
+        assert doc.head(f"/caseload/{pid}/report.pdf").status_code == 200
+    assert builds == []
+    for n in range(pdf.PERSON_BUILDS):
+        assert doc.get(f"/caseload/{(pid, oid)[n % 2]}/report.pdf").status_code == 200
+    with app.app_context():
+        seen = get_db().execute("select count(*) from audit").fetchone()[0]
+    refused = doc.get(f"/caseload/{oid}/report.pdf")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 0 < wait <= pdf.PERSON_WINDOW_SECONDS
+    assert "please try again in about" in refused.text
+    assert f'href="/caseload/{oid}"' in refused.text
+    head = doc.head(f"/caseload/{pid}/report.pdf")
+    assert (head.status_code, head.headers.get("Retry-After"), head.data) == (429, str(wait), b"")
+    assert len(builds) == pdf.PERSON_BUILDS
+    with app.app_context():
+        assert get_db().execute("select count(*) from audit").fetchone()[0] == seen
+    # Someone else's patient is still a 404, not a wait that tells the id exists.
+    assert doc.get(f"/caseload/{user_id(app, 'doc@example.com')}/report.pdf").status_code == 404
+    clock.set(clock.now() + timedelta(seconds=wait))
+    assert doc.get(f"/caseload/{oid}/report.pdf").status_code == 200
+
+
 def test_unlinking_as_the_patients_account_is_deleted_elsewhere_signs_out(app, shared, monkeypatch):
     """The patient's account is deleted on their phone after the unlink's request read the
     link: the log-in page then said "You are not linked to a therapist.", as if another tab

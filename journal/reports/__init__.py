@@ -20,7 +20,7 @@ from .content import (
     default_range,
     report_data,
 )
-from .pdf import filename, pdf_response, report_pdf
+from .pdf import busy_words, filename, head_response, pdf_response, person_wait, report_pdf
 from .range_form import report_form
 
 __all__ = [
@@ -52,5 +52,13 @@ def download():
     form = report_form(current_user, request.args)
     if not form.validate():
         return render_template("reports/form.html", form=form), 400
+    peek = request.method == "HEAD"
+    wait = person_wait(current_user.id, count=not peek)
+    if wait:
+        form.form_errors.append(busy_words(wait))
+        page = "" if peek else render_template("reports/form.html", form=form)
+        return page, 429, {"Retry-After": str(wait)}
+    if peek:  # the headers alone, as a share link's HEAD: nothing built, nothing recorded
+        return head_response(form.day["start"], form.day["end"])
     response = pdf_response(current_user, form.day["start"], form.day["end"], form.chosen())
     return account.export_recorded(response, "report.pdf")  # issue 5: "Recent activity"

@@ -1,11 +1,23 @@
 """The report as a whole: `content`'s data drawn by `pages`, as PDF bytes or a download.
 
-For this package's view and for anything else that shows a patient's report (share links).
+For this package's view and for anything else that shows a patient's report (share links,
+the caseload).
+
+A signed-in person's builds, of their own report or of a caseload patient's, are counted
+together under their id (journal/throttle.py, as a share link's are under the link): at most
+PERSON_BUILDS in PERSON_WINDOW_SECONDS, then a 429 with Retry-After (`person_wait`).
 """
 
 from flask import Response
 
+from .. import throttle
 from .content import SECTIONS, report_data
+
+# Builds by one signed-in person within the window: a long journal's report takes a second or
+# more of the small server's work, and anyone signed in could ask for it in a loop. Far more
+# than a person trying a few ranges, or a therapist reading a morning's patients, needs.
+PERSON_BUILDS = 10
+PERSON_WINDOW_SECONDS = throttle.window(5 * 60)
 
 
 def report_pdf(person, start, end, sections=SECTIONS):
@@ -47,3 +59,17 @@ def head_response(start, end):
     have, without building the report (a second or more of work). No Content-Length: the size
     is known only once it is built (an empty iterator, not a list, so none is added)."""
     return Response(iter(()), mimetype="application/pdf", headers=headers(start, end))
+
+
+def person_wait(person_id, count=True):
+    """Seconds before `person_id` may have another report built; 0 when they may now, and then
+    this build is counted, unless `count` is false (a HEAD, which builds nothing)."""
+    return throttle.take(f"report-by:{person_id}", PERSON_BUILDS, PERSON_WINDOW_SECONDS, count)
+
+
+def busy_words(wait):
+    """What the person is told while their reports wait `wait` seconds."""
+    return (
+        "Several reports were made in the last few minutes. To keep Afterglow quick for "
+        f"everyone, please try again {throttle.when(wait)}."
+    )
