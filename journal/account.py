@@ -83,8 +83,10 @@ def record_activity(kind, user_id=None, **detail):
 
 
 def export_recorded(response, file):
-    """`response`, once the download of `file` is noted in the person's activity."""
-    record_activity("export", file=file)
+    """`response`, once the download of `file` is noted in the person's activity (not for a
+    HEAD, which downloads nothing)."""
+    if request.method != "HEAD":
+        record_activity("export", file=file)
     return response
 
 

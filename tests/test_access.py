@@ -243,6 +243,25 @@ def test_an_ended_sign_ins_cookies_open_no_route_and_store_nothing(world, ending
     assert dump(app) == before
 
 
+def test_every_page_answers_a_head_as_its_get_does_and_a_head_stores_nothing(world):
+    """Read from the URL map: the patient asks every GET route (their own records named) with
+    HEAD first, then GET. A HEAD answers the GET's status: two settings pages (two-factor,
+    unlinking) answered a HEAD 400, their views taking any request but a GET for a sent
+    form. And a HEAD, which carries nothing away, stores nothing: an export's noted
+    "Downloaded checkins.csv" in the person's Recent activity, a download that never was."""
+    app, clients, values = world
+    app.config["WTF_CSRF_ENABLED"] = False
+    patient = clients["patient"]
+    take(patient, "phq9", DAY, [1] * 9)
+    values = {**values, "assessment_id": sql(app, "select id from assessments")[0][0]}
+    pages = rules_of(app, lambda rule: "GET" in rule.methods and rule.endpoint != "static")
+    assert len(pages) > 40
+    before = dump(app)
+    heads = {rule.endpoint: patient.head(url(rule, values)).status_code for rule in pages}
+    assert set(dump(app)) ^ set(before) == set()  # the rows a HEAD wrote, or changed
+    assert heads == {rule.endpoint: patient.get(url(rule, values)).status_code for rule in pages}
+
+
 # Owners
 
 # The URL parts that name one person's record (a row's id, or a day of their journal).

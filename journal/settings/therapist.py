@@ -119,7 +119,7 @@ def therapist():
 @patient_required
 def unlink_therapist():
     current = link_of(current_user.id)
-    if request.method == "GET":
+    if request.method != "POST":  # a GET, or a HEAD asking the same
         if current is None:
             return redirect(url_for("settings.therapist"))
         form = UnlinkForm(data={"therapist_id": str(current["therapist"].id)})

@@ -136,7 +136,7 @@ def wrong(form, message):
 @login_required
 def two_factor_page():
     form = TurnOnForm()
-    if request.method == "GET":
+    if request.method != "POST":  # a GET, or a HEAD asking the same
         return page(form)
     if not form.validate_on_submit():
         return page(form, 400)
