@@ -20,8 +20,9 @@ Decisions:
   Retry-After as a download, with no body).
 - A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
   the log-in throttle's table, journal/throttle.py), whoever asks: more is a
-  429 with a calm page and Retry-After. A signed-in person's own report and the caseload's
-  are limited per person instead (journal/reports/pdf.py).
+  429 with a calm page and Retry-After; and counted against the builds of the person who
+  shared it (journal/reports/pdf.py, which limits a signed-in person's own reports and the
+  caseload's), so that making link after link builds no more.
 - Everything under `/s/`, error pages included, answers with no-referrer, noindex and
   no-store, since the address itself is the secret.
 - A made-up or malformed token is a 404; a real one that expired or was revoked is a
@@ -70,7 +71,7 @@ from .fields import (
 )
 from .people import AccountGone
 from .reports.content import DEFAULT_DAYS, default_range
-from .reports.pdf import head_response, pdf_response
+from .reports.pdf import head_response, pdf_response, person_limit
 from .timezones import local_time
 from .urls import public_url
 
@@ -359,5 +360,10 @@ def report(token):
 
 def report_wait(link, count=True):
     """Seconds before the link's report may be built again; 0 when it may be now, and then this
-    build is counted, unless `count` is false (a HEAD, which builds nothing)."""
-    return throttle.take(f"report:{link['id']}", REPORT_BUILDS, REPORT_WINDOW_SECONDS, count)
+    build is counted, unless `count` is false (a HEAD, which builds nothing). Counted against its
+    owner's builds too: a person could otherwise make link after link to build without end."""
+    limits = [
+        (f"report:{link['id']}", REPORT_BUILDS, REPORT_WINDOW_SECONDS),
+        person_limit(link["user_id"]),
+    ]
+    return throttle.take(limits, count)

@@ -3,9 +3,11 @@ wait until the oldest of them leaves the window.
 
 Counted in SQLite (`login_failures`, journal/data/users.py) so that a limit holds across
 gunicorn workers, each thing under a key of its own: failed log-ins by email and by network
-address, wrong two-factor codes ("2fa:<email>"), both journal/passwords.py; a share link's
-report builds ("report:<link id>", journal/share.py, under no address: they never count
-against an address's log-ins). Shared by those, not a view: no routes.
+address, wrong two-factor codes ("2fa:<email>"), both journal/passwords.py; report builds,
+under no address (they never count against an address's log-ins): a share link's
+("report:<link id>", journal/share.py) and those a signed-in person answers for, their own,
+their caseload's and their links' ("report-by:<user id>", journal/reports/pdf.py). Shared by
+those, not a view: no routes.
 
 Every use is kept as long as the longest window any limit counts over (`kept_seconds`), and
 forgotten after: a failed log-in forgot every row older than the log-in window, a share link's
@@ -64,16 +66,18 @@ def record(db, key, address="", now=None):
         users.add_failure(db, key, address, now)
 
 
-def take(key, limit, window_seconds, count=True):
-    """Seconds before `key` may be used again (at most `limit` uses in `window_seconds`); 0
-    when it may be now, and then this use is counted (before the work starts: requests sent at
-    once are each counted), unless `count` is false (a HEAD, which does nothing)."""
+def take(limits, count=True):
+    """Seconds before a use may happen under every one of `limits`, each (key, limit,
+    window_seconds): at most `limit` uses of `key` within the window; 0 when it may happen now,
+    and then it is counted under each key (before the work starts: requests sent at once are
+    each counted), unless `count` is false (a HEAD, which does nothing)."""
     if not count:
-        return wait(get_db(), "email", key, limit, window_seconds)
+        return max(wait(get_db(), "email", *limit) for limit in limits)
     with write_transaction() as db:
-        seconds = wait(db, "email", key, limit, window_seconds)
+        seconds = max(wait(db, "email", *limit) for limit in limits)
         if not seconds:
-            record(db, key)  # under no address: never against an address's log-ins
+            for key, _, _ in limits:
+                record(db, key)  # under no address: never against an address's log-ins
     return seconds
 
 

@@ -541,6 +541,38 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     assert len(builds) == share.REPORT_BUILDS + 1
 
 
+def test_making_link_after_link_builds_no_more_than_ones_own_reports(
+    app, client, patient, monkeypatch
+):
+    """Each link's report is limited, but a signed-in person can make links without end: made
+    one after another, they built the report far past what the person's own downloads may
+    (reports.pdf.PERSON_BUILDS in a few minutes). A link's builds count as its owner's too."""
+    from journal.reports import pdf
+
+    builds = []
+
+    def build(*args, **kwargs):
+        builds.append(1)
+        return b"%PDF-1.7 a report"
+
+    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
+    visitor = app.test_client()
+    built = 0
+    while built < pdf.PERSON_BUILDS:
+        _, token = share_link(client, label=f"Link {built}")
+        for _ in range(min(share.REPORT_BUILDS - 1, pdf.PERSON_BUILDS - built)):
+            assert visitor.get(f"/s/{token}/report.pdf").status_code == 200
+            built += 1
+    _, token = share_link(client, label="One more")
+    refused = visitor.get(f"/s/{token}/report.pdf")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= pdf.PERSON_WINDOW_SECONDS
+    assert "Please try again" in refused.text
+    assert client.get("/export/report.pdf").status_code == 429
+    assert len(builds) == pdf.PERSON_BUILDS
+    assert visitor.get(f"/s/{token}").status_code == 200  # the page is not held up
+
+
 def test_a_failed_log_in_does_not_forget_a_links_report_builds(app, client, shared, monkeypatch):
     """The builds are counted in the log-in throttle's table, and a failed log-in forgot every
     row older than the log-in window: with a window shorter than the report's, one wrong

@@ -3,9 +3,10 @@
 For this package's view and for anything else that shows a patient's report (share links,
 the caseload).
 
-A signed-in person's builds, of their own report or of a caseload patient's, are counted
-together under their id (journal/throttle.py, as a share link's are under the link): at most
-PERSON_BUILDS in PERSON_WINDOW_SECONDS, then a 429 with Retry-After (`person_wait`).
+A signed-in person's builds, of their own report or of a caseload patient's, and those of
+their share links, are counted together under their id (journal/throttle.py; a share link's
+under the link too): at most PERSON_BUILDS in PERSON_WINDOW_SECONDS, then a 429 with
+Retry-After (`person_wait`).
 """
 
 from flask import Response
@@ -61,10 +62,16 @@ def head_response(start, end):
     return Response(iter(()), mimetype="application/pdf", headers=headers(start, end))
 
 
+def person_limit(person_id):
+    """The limit on the report builds `person_id` answers for (`throttle.take`): their own
+    reports, their caseload's, and their share links' (links they can make any number of)."""
+    return (f"report-by:{person_id}", PERSON_BUILDS, PERSON_WINDOW_SECONDS)
+
+
 def person_wait(person_id, count=True):
     """Seconds before `person_id` may have another report built; 0 when they may now, and then
     this build is counted, unless `count` is false (a HEAD, which builds nothing)."""
-    return throttle.take(f"report-by:{person_id}", PERSON_BUILDS, PERSON_WINDOW_SECONDS, count)
+    return throttle.take([person_limit(person_id)], count)
 
 
 def busy_words(wait):
