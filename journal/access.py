@@ -46,7 +46,7 @@ from .charts import CHARTS
 from .data import audit, links, owned, users
 from .data import symptoms as symptom_data
 from .db import Page, get_db, page_of, per_page
-from .people import User
+from .people import User, is_active, unauthorized
 from .rules import CRISIS_MOOD
 from .session_record import (
     LABELS,
@@ -229,6 +229,17 @@ def role_required(test):
 patient_required = role_required(lambda user: getattr(user, "role", None) == "patient")
 therapist_required = role_required(lambda user: getattr(user, "role", None) == "therapist")
 admin_required = role_required(lambda user: getattr(user, "role", None) == "admin")
+
+
+def still_active_or_to_log_in(db):
+    """Inside the write transaction of a view that hands out a link (an admin's invitation or
+    reset link): unless the signed-in account is still there and active, the transaction is
+    rolled back and the person sent to log in. Deactivating an account ends its sign-ins and
+    retires the links it handed out; a request of theirs already running when it landed would
+    otherwise hand out one more, made after, that kept working."""
+    row = users.by_id(db, current_user.id)
+    if row is None or not is_active(row):
+        abort(unauthorized())
 
 
 # What a therapist or a share link may see of a patient

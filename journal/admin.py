@@ -26,7 +26,7 @@ from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 from . import clock, migrations, onetime, timezones
-from .access import admin_required
+from .access import admin_required, still_active_or_to_log_in
 from .data import admin as accounts
 from .data import audit, links, tokens, users
 from .data import two_factor as two_factor_data
@@ -258,6 +258,7 @@ def reset_link(user_id):
         return account_page(row, status=400, reset_form=form)
     key = form.request_key.data
     with write_transaction() as db:
+        still_active_or_to_log_in(db)
         still_there_or_404(db, user_id)
         # The page that showed the link, reloaded: it sends the form again. Its link is not
         # shown again, and no second one replaces it.
@@ -337,6 +338,7 @@ def invitations():
     if form.validate_on_submit():
         key = form.request_key.data
         with write_transaction() as db:
+            still_active_or_to_log_in(db)
             # The page that showed the link, reloaded, sends the form again: no second
             # invitation, and the first one's link is not shown again.
             again = onetime.made_by_form(db, "invitation", current_user.id, key)

@@ -643,6 +643,50 @@ def test_an_admin_account_ended_retires_the_links_they_handed_out(app, clinic, e
     assert AuthActions(app.test_client()).login(email="doc@example.com").status_code == 302
 
 
+@pytest.mark.parametrize("made", ["reset link", "invitation"])
+def test_a_link_asked_for_as_its_admin_is_deactivated_is_never_made(app, clinic, monkeypatch, made):
+    """Deactivating an admin retires the links they handed out, perhaps made by whoever had the
+    account; one they asked for as another admin deactivated them (the reset link's form checks
+    their password first, long enough to land in) was made after, kept working and was shown
+    to them. Now nothing is made, nothing recorded, and they are sent to log in."""
+    import threading
+
+    from journal import admin
+
+    _, clients = clinic
+    other = make_admin(app, "other@example.com")
+    other_id = user_id(app, "other@example.com")
+    doc_id = user_id(app, "doc@example.com")
+    original = admin.write_transaction
+    deactivated = []
+
+    def deactivated_by_the_other_admin_first():
+        if not deactivated:
+            deactivated.append(True)
+            boss = threading.Thread(
+                target=clients["admin"].post, args=[f"/admin/users/{other_id}/deactivate"]
+            )
+            boss.start()
+            boss.join()
+        return original()
+
+    monkeypatch.setattr(admin, "write_transaction", deactivated_by_the_other_admin_first)
+    if made == "reset link":
+        response = other.post(
+            f"/admin/users/{doc_id}/reset-link", data={"password": ADMIN_PASSWORD}
+        )
+    else:
+        response = other.post("/admin/invitations", data={"role": "therapist"})
+    assert deactivated
+    assert sql(app, "select deactivated_at from users where id = ?", [other_id])[0][0]
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
+    assert "/auth/reset/" not in response.text and "/auth/invite/" not in response.text
+    assert sql(app, "select count(*) from tokens where created_by = ?", [other_id]) == [(0,)]
+    assert not sql(app, "select 1 from audit where actor_id = ?", [other_id])
+    assert other.get("/admin").status_code == 302
+
+
 def test_the_only_admin_cannot_delete_their_account(app, clinic):
     """Deleting it left the clinic with no one to invite, reset or deactivate (deactivating
     oneself was already refused); with another active admin it can go."""
