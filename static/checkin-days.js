@@ -17,7 +17,19 @@ export function openingDays(form) {
   const skipped = new Set(["csrf_token", "date", "idempotency_key", "rated"]);
   const controls = (root, name) => [...root.elements].filter((e) => e.name === name);
   const choice = (e) => e.type === "radio" || e.type === "checkbox";
-  const changed = (e) => (choice(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue);
+  const stateOf = (e) => (choice(e) ? e.checked : e.value);
+  // The answers a draft put back (drafts.js), as they came back: like the day's saved
+  // answers, they are that day's own, kept for it on the device, and a changed date never
+  // carries them onto another day; only what the person changes after is theirs to carry.
+  let putBackAs = null;
+  const snapshot = () => new Map([...form.elements].map((e) => [e, stateOf(e)]));
+  form.addEventListener("draft-put-back", () => {
+    putBackAs = snapshot();
+  });
+  const changed = (e) => {
+    if (putBackAs?.has(e)) return stateOf(e) !== putBackAs.get(e);
+    return choice(e) ? e.checked !== e.defaultChecked : e.value !== e.defaultValue;
+  };
   const filled = (e) => (choice(e) ? e.checked : e.value.trim() !== "");
   // Named controls whose answer the person gave: changed from what the form was shown with.
   const given = (name) => {
@@ -30,13 +42,13 @@ export function openingDays(form) {
   function takeOver(fresh, putBack) {
     const names = new Set([...fresh.elements].map((e) => e.name).filter(Boolean));
     const replaced = [];
-    let kept = false;
+    const carried = [];
     for (const name of names) {
       if (skipped.has(name)) continue;
       const mine = controls(form, name);
       const theirs = controls(fresh, name);
       const keep = name !== "loaded_for" && (putBack.has(name) || given(name));
-      kept ||= keep;
+      if (keep) carried.push(name);
       const before = mine.map((e) => (choice(e) ? e.checked : e.value));
       // Every default of a group first: setting a radio's default checks it when the person
       // never touched that one, which unchecked the choice already put back in its group.
@@ -72,7 +84,7 @@ export function openingDays(form) {
       rated.value = rated.value.split(" ").filter((n) => n && !dropped.has(n)).join(" ");
     }
     showReplaced(replaced);
-    return kept;
+    return carried;
   }
 
   // `fromDraft`: the answers kept are a draft's put back (drafts.js), not changes made here.
@@ -121,8 +133,12 @@ export function openingDays(form) {
       }
       return;
     }
-    const kept = takeOver(fresh, putBack);
+    const carried = takeOver(fresh, putBack);
+    const kept = carried.length > 0;
+    const from = date.defaultValue;
     date.defaultValue = day;
+    // A draft's day opened (its answers put back on top): they are that day's own now.
+    putBackAs = fromDraft ? snapshot() : null;
     const button = form.querySelector("button[type='submit']");
     const theirButton = fresh.querySelector("button[type='submit']");
     if (button && theirButton) button.textContent = theirButton.textContent;
@@ -132,6 +148,10 @@ export function openingDays(form) {
     const shown = loadedFor.value ? "its saved answers" : "an empty check-in";
     const mine = fromDraft ? ", with what you wrote before" : ", with what you changed";
     say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? mine : ""}.`);
+    // For the drafts (drafts.js): each day's words are kept apart, and what the form carried
+    // here (`carried`: names) is this day's now, no longer the day it came from.
+    const detail = { from, day, carried, fromDraft };
+    form.dispatchEvent(new CustomEvent("day-opened", { detail }));
   }
 
   // Word the mood question for `day` in the server's words (the form's data attributes), at
@@ -146,17 +166,26 @@ export function openingDays(form) {
   // A form sent back (a mistake, another day's form): the server names the answers the person
   // gave (data-given), which its defaults hold as if they were the day's own.
   let sentBack = (form.dataset.given || "").split(" ").filter(Boolean);
+  // A draft's day is opening (drafts.js turned the date to it), the form not yet that day's.
+  let turning = false;
 
   // `event`: the date's change, from the person or (drafts.js) from a draft put back.
   function follow(event) {
     const day = date.value;
     if (!/^\d{4}-\d\d-\d\d$/.test(day)) return;
     askAbout(day);
-    if (day === date.defaultValue) return;
+    // The form's own day again, while a draft's day was still opening (a quick tap, a slow
+    // connection): the form held that day's words over this day's answers, and saved them
+    // here. It opens this day afresh, the draft's words left to their day.
+    if (day === date.defaultValue && !turning) return;
+    const fromDraft = Boolean(event?.detail?.putBack);
+    turning = fromDraft;
     const names = new Set([...(event?.detail?.putBack || []), ...sentBack]);
-    const work = open(day, names, Boolean(event?.detail?.putBack))
+    const work = open(day, names, fromDraft)
       .then(() => {
-        if (date.defaultValue === day) sentBack = []; // the defaults are that day's now
+        if (date.defaultValue !== day) return;
+        sentBack = []; // the defaults are that day's now
+        turning = false;
       })
       .catch(() => {});
     state.pending = work;
@@ -167,7 +196,10 @@ export function openingDays(form) {
   date.addEventListener("change", follow);
   // A form emptied after a save kept offline goes back to its own day: word it so again
   // (the reset event comes before the fields are reset).
-  form.addEventListener("reset", () => setTimeout(() => askAbout(date.value)));
+  form.addEventListener("reset", () => {
+    putBackAs = null;
+    setTimeout(() => askAbout(date.value));
+  });
   // Changed before this script ran (on a slow connection), or brought back changed by the
   // browser (Back, a reload): open that day now, as the change would have.
   follow();

@@ -264,7 +264,13 @@ export function keepDrafts() {
   // to: a form the journal showed again at another address (a session deleted meanwhile, its
   // words at its old address to save as a new one) kept them where no form would come again.
   const form = document.querySelector("form[data-draft]");
-  const here = `${owner} ${form ? new URL(form.action, window.location.href).pathname : window.location.pathname}`;
+  const base = `${owner} ${form ? new URL(form.action, window.location.href).pathname : window.location.pathname}`;
+  // A check-in form is for one day (its date): each day's words are kept apart, under the
+  // day too. One place for every day let the words written for one replace another's: a
+  // reflection left for yesterday, then today's check-in written, and yesterday's was gone.
+  const dated = form?.elements.date && form.elements.loaded_for ? form.elements.date : null;
+  const placeOf = (day) => (dated && day ? `${base} ${day}` : base);
+  let here = placeOf(dated?.defaultValue);
   // The journal's answer to a Save that shows its form again for another address (the record
   // was deleted meanwhile): the words sent from this address are this form's, and go where
   // it saves now, over an older draft left there (which would be put back over them).
@@ -273,6 +279,16 @@ export function keepDrafts() {
     all[here] = all[at];
     delete all[at];
   }
+  // This check-in form's drafts for other days (one kept before drafts were kept by day is
+  // under the form's address alone), newest first: with none for this form's own day, the
+  // newest opens here, turning the form to its day (below).
+  const otherDays = (stored) =>
+    Object.entries(stored)
+      .filter(([id, draft]) => dated && draft.owner === owner && id !== here)
+      .filter(([id]) => id === base || id.startsWith(`${base} `))
+      .sort(([, a], [, b]) => b.at - a.at)
+      .map(([id]) => id);
+  if (dated && !all[here] && otherDays(all).length) here = otherDays(all)[0];
   // This person's other drafts: one never sent waits for its form; one sent from this tab
   // goes when this page says it was saved (its message, as every save's next page has), and
   // is held otherwise (the connection dropped, the form had expired); one held stays held.
@@ -309,6 +325,59 @@ export function keepDrafts() {
   // form whose Save had already reached the journal (a new session, a check-up) with those
   // answers again, under a new request key, so a second Save kept them twice.
   form.setAttribute("autocomplete", "off");
+  // The note above the form saying what came back (`why`), with this check-in's words kept
+  // for other days, each day's form a tap away; `clearing`: the address Clear opens, if any.
+  const tell = (why, clearing) => {
+    document.getElementById("draft-note")?.remove();
+    document.getElementById("draft-actions")?.remove();
+    const stored = readAll();
+    const days = otherDays(stored)
+      .map((id) => stored[id].fields.find(([name]) => name === "date")?.[1])
+      .filter((day, i, every) => day && every.indexOf(day) === i);
+    if (!why && !days.length) return;
+    const note = document.createElement("p");
+    note.className = "note";
+    note.id = "draft-note";
+    note.setAttribute("role", "status");
+    note.textContent = why;
+    if (days.length) {
+      const those = days.length === 1 ? "that day" : "those days";
+      const labels = days.map(dayLabel);
+      const first = labels.slice(0, -1).join(", ");
+      const list = `${first ? `${first} and ` : ""}${labels.at(-1)}`;
+      const kept = `What you wrote for ${list} is kept on this device for ${those}, not saved yet:`;
+      note.append(why ? ` ${kept}` : kept);
+      days.forEach((day, i) => {
+        const link = document.createElement("a");
+        link.href = `/checkin?date=${day}`;
+        link.textContent = `open ${labels[i]}`;
+        note.append(i ? ", " : " ", link);
+      });
+      note.append(".");
+    }
+    form.before(note);
+    if (clearing) {
+      // Words left behind may be old news (the day saved since, another way): one tap lets
+      // them go, and the form opens as the journal has it.
+      const clear = document.createElement("button");
+      clear.type = "button";
+      clear.textContent = "Clear what was put back";
+      clear.addEventListener("click", () => {
+        drop();
+        if (window.location.href === clearing) window.location.reload();
+        else window.location.replace(clearing);
+      });
+      const actions = document.createElement("p");
+      actions.className = "actions";
+      actions.id = "draft-actions";
+      actions.append(clear);
+      note.after(actions);
+    }
+  };
+  // The words of this form's day put back here ({ at, fields }, once its form shows them):
+  // that day's own, which a changed date leaves to it (checkin-days.js).
+  let restored = null;
+  if (!draft?.held) tell("", null);
   if (draft && draft.held) {
     let why = RESTORED[draft.held] || RESTORED["signed-out"];
     // Words whose key was never sent keep the key of the form they are put back into: theirs
@@ -342,30 +411,14 @@ export function keepDrafts() {
       const asked = dayLabel(day.defaultValue);
       const theirs = dayLabel(day.value);
       why += ` They were written for ${theirs}, so this form is now for that day, not for ${asked}.`;
-      if (draft.held === "left") why += ` To fill in ${asked} instead, clear what was put back.`;
+      if (draft.held === "left") {
+        why +=
+          ` To fill in ${asked} instead, change the date back to it: what you wrote stays` +
+          ` kept for ${theirs}. Or clear what was put back.`;
+      }
     }
-    const note = document.createElement("p");
-    note.className = "note";
-    note.id = "draft-note";
-    note.setAttribute("role", "status");
-    note.textContent = why;
-    form.before(note);
-    if (draft.held === "left") {
-      // Words left behind may be old news (the day saved since, another way): one tap lets
-      // them go, and the form opens as the journal has it.
-      const clear = document.createElement("button");
-      clear.type = "button";
-      clear.textContent = "Clear what was put back";
-      clear.addEventListener("click", () => {
-        drop();
-        if (window.location.href === opened) window.location.reload();
-        else window.location.replace(opened);
-      });
-      const actions = document.createElement("p");
-      actions.className = "actions";
-      actions.append(clear);
-      note.after(actions);
-    }
+    tell(why, draft.held === "left" && opened);
+    restored = { at: draft.at, fields: back };
     // A check-in written for another day than the one this form opened on: that day's form
     // opens (checkin-days.js) with the answers put back kept on top of its saved ones. Told
     // which, since an answer put back that equals this day's saved one would look untouched
@@ -374,10 +427,13 @@ export function keepDrafts() {
     // person gave: the day may have been saved since, and an unticked box or an empty field
     // of the draft must not wipe what was saved there.
     const date = form.elements.date;
+    form.dispatchEvent(new CustomEvent("draft-put-back"));
     if (date && date.value !== date.defaultValue) {
       const shownSaved = back.some(([name, value]) => name === "loaded_version" && value);
       const names = (shownSaved ? back : onTop(back)).map(([name]) => name);
       date.dispatchEvent(new CustomEvent("change", { detail: { putBack: names } }));
+    } else {
+      restored.fields = fieldsOf(form);
     }
   }
   // Letting the words go: this form's draft, and one still waiting to be kept (typed within
@@ -437,6 +493,62 @@ export function keepDrafts() {
     if (!typedHere) return;
     const stored = readAll()[here];
     if (!stored || differs(stored.fields, fieldsOf(form), form)) save(false);
+  });
+  // The check-in turned to another day (checkin-days.js), by a draft put back (`fromDraft`:
+  // its words are that day's own, as the form shows them now) or by the person: what the form
+  // carried there is that day's now, what a draft had put back for the day left stays that
+  // day's, and the new day's own words come back, never another day's in their place.
+  form.addEventListener("day-opened", ({ detail }) => {
+    const to = placeOf(detail.day);
+    if (!dated || !stillHere(owner)) return;
+    const now = readAll();
+    if (detail.fromDraft) {
+      // (Kept under the form's address alone, before drafts were kept by day: now its day's.)
+      if (to !== here && now[here]) {
+        now[to] = now[here];
+        delete now[here];
+        writeAll(now);
+        here = to;
+      }
+      if (restored) restored.fields = fieldsOf(form);
+      return;
+    }
+    if (to === here) return;
+    clearTimeout(timer);
+    timer = null;
+    // The new day's own words, and the answers they hold: those stay as written for it, and
+    // the form's answers to the same questions stay with the day they came from.
+    const own = now[to]?.owner === owner ? now[to] : null;
+    const ownGiven = own ? onTop(own.fields).filter(([name]) => name !== "date") : [];
+    const theirs = new Set(ownGiven.map(([name]) => name));
+    const stays = fieldsOf(form).filter(([n]) => detail.carried.includes(n) && theirs.has(n));
+    const moved = new Set(detail.carried.filter((name) => !theirs.has(name)));
+    const left = restored?.fields
+      ? restored.fields.filter(([name]) => !detail.carried.includes(name))
+      : stays.length && [["date", detail.from, false]];
+    if (left) {
+      const fields = [...left, ...stays];
+      const at = restored?.at ?? Date.now();
+      now[here] = { owner, at, sent: false, token: null, held: false, fields, sentKey: null };
+    } else {
+      delete now[here];
+    }
+    here = to;
+    restored = null;
+    if (own) {
+      putBack(form, ownGiven);
+      form.dispatchEvent(new CustomEvent("draft-put-back"));
+      restored = { at: own.at, fields: fieldsOf(form) };
+    }
+    writeAll(now);
+    // Kept for the new day only if it holds words: theirs, or what the form brought along.
+    typedHere = Boolean(own || moved.size);
+    if (typedHere) save(false);
+    const why = own
+      ? `What you wrote for ${dayLabel(detail.day)} before is back in the form. It is not ` +
+        "saved yet: check it, then save."
+      : "";
+    tell(why, own && window.location.href);
   });
   // Emptied by its page (a check-in kept in the device's queue): the queue has the words.
   form.addEventListener("reset", drop);

@@ -784,3 +784,121 @@ def test_a_symptom_stopped_elsewhere_never_carries_one_days_rating_onto_another(
     assert save(page) == second
     assert symptom_scores(live_server, email, second) == {"Pain": 2}
     assert symptom_scores(live_server, email, first) == {"Pain": 7}
+
+
+def test_words_left_for_one_day_stay_that_days_when_another_day_is_written(page, live_server):
+    """The device kept one check-in draft for every day: yesterday's words, left unsaved, turned
+    today's check-in to yesterday, and changing its date back to today carried them onto today's
+    form ("with what you changed"), where today's words then replaced them. Each day keeps its
+    own: yesterday's words stay yesterday's, today's form opens empty, and both come back, each
+    on its own day, the note naming the other."""
+    email = sign_up(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    its_label = day_text_near(date.fromisoformat(yesterday), date.fromisoformat(today), "short")
+    theirs = "Yesterday's words, not saved yet."
+    write_on(page, yesterday, 3, theirs)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    page.goto("/checkin")
+    expect(page.get_by_label("Date", exact=True)).to_have_value(yesterday)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    page.get_by_label("Date", exact=True).fill(today)
+    expect(page).to_have_url(re.compile(rf"date={today}$"))
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    expect(scale_radio(page, "Mood today", 3)).not_to_be_checked()
+    note = page.locator("#draft-note")
+    expect(note).to_contain_text(f"What you wrote for {its_label}")
+    expect(page.get_by_role("button", name="Clear what was put back")).to_have_count(0)
+    tap_scale(page, "Mood today", 6)
+    page.get_by_label("Reflection", exact=True).fill(TODAYS_WORDS)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+
+    page.goto("/checkin")
+    expect(page.get_by_label("Date", exact=True)).to_have_value(today)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
+    expect(page.locator("#draft-note")).to_contain_text(f"What you wrote for {its_label} is kept")
+    assert save(page) == today
+    page.goto(f"/checkin?date={yesterday}")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
+    assert save(page) == yesterday
+    assert stored(live_server, email, today)["reflection"] == TODAYS_WORDS
+    assert stored(live_server, email, yesterday)["reflection"] == theirs
+    page.goto("/checkin")
+    expect(page.locator("#draft-note")).to_have_count(0)
+
+
+def test_changing_the_date_back_and_forth_never_puts_one_days_words_on_another(page, live_server):
+    """Words kept for yesterday and for today, each day's own: moving the form's date from
+    today to yesterday and back carried today's answers over yesterday's words (the draft of
+    the day opened was written over), then back again onto today. Each day opens with its own
+    words, whichever way the date goes, and each is saved on its own day."""
+    email = sign_up(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    theirs = "Yesterday's words, not saved yet."
+    write_on(page, yesterday, 3, theirs)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    page.goto("/checkin")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    day = page.get_by_label("Date", exact=True)
+    day.fill(today)
+    expect(page).to_have_url(re.compile(rf"date={today}$"))
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    tap_scale(page, "Mood today", 6)
+    page.get_by_label("Reflection", exact=True).fill(TODAYS_WORDS)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    for _ in range(2):
+        day.fill(yesterday)
+        expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+        expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+        expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
+        day.fill(today)
+        expect(page).to_have_url(re.compile(rf"date={today}$"))
+        expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
+        expect(scale_radio(page, "Mood today", 6)).to_be_checked()
+    page.reload()
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(TODAYS_WORDS)
+    assert save(page) == today
+    page.goto(f"/checkin?date={yesterday}")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    assert save(page) == yesterday
+    assert stored(live_server, email, today) == {**only_the_mood(6), "reflection": TODAYS_WORDS}
+    assert stored(live_server, email, yesterday) == {**only_the_mood(3), "reflection": theirs}
+
+
+def test_the_date_changed_back_while_a_drafts_day_opens_leaves_its_words_to_it(page, live_server):
+    """Yesterday's words put back on today's check-in turn the form to yesterday, whose form
+    is still loading (a slow connection) when the person sets the date back to today: the
+    form stayed today's with yesterday's words on it, and Save put them on today. Today opens
+    afresh, and the words stay kept for yesterday."""
+    email = sign_up(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    theirs = "Yesterday's words, not saved yet."
+    write_on(page, yesterday, 3, theirs)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+
+    def slowly(route):
+        page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route(re.compile(rf"/checkin\?date={yesterday}$"), slowly)
+    page.goto("/checkin")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    page.get_by_label("Date", exact=True).fill(today)
+    page.wait_for_timeout(2500)  # yesterday's form has come, late
+    expect(page.get_by_label("Date", exact=True)).to_have_value(today)
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    expect(scale_radio(page, "Mood today", 3)).not_to_be_checked()
+    tap_scale(page, "Mood today", 6)
+    assert save(page) == today
+    assert stored(live_server, email, today) == only_the_mood(6)
+    page.unroute(re.compile(rf"/checkin\?date={yesterday}$"))
+    page.goto(f"/checkin?date={yesterday}")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
+    expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
