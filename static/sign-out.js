@@ -34,8 +34,13 @@ export function cleanUpOnLeaving() {
   if (logout) {
     let leaving = false;
     logout.addEventListener("submit", async (event) => {
-      const owner = logout.dataset.queueOwner;
-      if (!owner) {
+      // The log-out ends whoever is signed in here now: this page's patient, or someone who
+      // signed in since in another tab (the note of who is signed in names them), whose words
+      // stayed on the device when only this page's were forgotten.
+      const owners = [...new Set([logout.dataset.queueOwner, signedIn.read()?.owner])].filter(
+        Boolean,
+      );
+      if (!owners.length) {
         signedIn.clear();
         return; // a therapist: nothing is kept on the device
       }
@@ -49,12 +54,12 @@ export function cleanUpOnLeaving() {
       const aWhile = new Promise((resolve) => setTimeout(resolve, 5000));
       try {
         await Promise.race([sync(), aWhile]);
-        const unsent = (await checkinQueue.all()).filter((e) => e.owner === owner).length;
+        const unsent = (await checkinQueue.all()).filter((e) => owners.includes(e.owner)).length;
         if (unsent && !window.confirm(unsentWarning(unsent))) {
           leaving = false;
           return;
         }
-        await forget(owner);
+        for (const owner of owners) await forget(owner);
       } catch {}
       HTMLFormElement.prototype.submit.call(logout);
     });

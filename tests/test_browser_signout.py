@@ -337,3 +337,25 @@ def test_an_account_deleted_on_another_phone_leaves_nothing_of_it_on_this_one(
     assert [e["owner"] for e in left["entries"]] == ["someone-else"]
     assert SECRET not in str(left)
     assert owner not in str(left["storage"])
+
+
+def test_log_out_on_a_page_from_before_someone_else_signed_in_forgets_their_words(page, context):
+    """A tab left on the first person's page while they logged out and someone else signed in
+    in another tab: its Log out signs out whoever is signed in now, but forgot only the first
+    person's drafts, so the second person's words stayed on the phone for whoever came next."""
+    register(page)
+    page.goto("/entries")
+    other = context.new_page()
+    other.goto("/entries")
+    log_out(other)
+    register(other)  # the next person, in the other tab
+    other.goto("/sessions/new")
+    other.get_by_text("Weight, clinic and intention").tap()
+    other.get_by_label("Your intention").fill(SECRET)
+    other.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    other.goto("/entries")
+    assert SECRET in str(other.evaluate("({...localStorage})"))  # the test sees what it checks
+    log_out(page)  # the first tab's button, on the first person's page
+    other.goto("/entries")
+    expect(other).to_have_url(re.compile(r"/auth/login"))
+    assert SECRET not in str(page.evaluate("({...localStorage})"))
