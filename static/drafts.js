@@ -231,6 +231,27 @@ const sentFromThisTab = {
   },
 };
 
+// The check-in day whose draft the note's Clear let go, for the page it opens next in this
+// tab: that day's form as the journal has it, not turned to another day's words (which it
+// names), one Clear at a time.
+const clearedFor = {
+  KEY: "afterglow-draft-cleared",
+  put(day) {
+    try {
+      sessionStorage.setItem(this.KEY, day);
+    } catch {}
+  },
+  take() {
+    try {
+      const day = sessionStorage.getItem(this.KEY);
+      sessionStorage.removeItem(this.KEY);
+      return day;
+    } catch {
+      return null;
+    }
+  },
+};
+
 // A new token for each Save, sent in the form's `draft` field.
 function tokenFor(form) {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -288,7 +309,12 @@ export function keepDrafts() {
       .filter(([id]) => id === base || id.startsWith(`${base} `))
       .sort(([, a], [, b]) => b.at - a.at)
       .map(([id]) => id);
-  if (dated && !all[here] && otherDays(all).length) here = otherDays(all)[0];
+  // The day asked for, before any turn; Clear opens it as asked, whatever other days keep.
+  const askedFor = dated?.defaultValue ?? null;
+  const cleared = clearedFor.take();
+  if (dated && !all[here] && otherDays(all).length && cleared !== askedFor) {
+    here = otherDays(all)[0];
+  }
   // This person's other drafts: one never sent waits for its form; one sent from this tab
   // goes when this page says it was saved (its message, as every save's next page has), and
   // is held otherwise (the connection dropped, the form had expired); one held stays held.
@@ -326,8 +352,9 @@ export function keepDrafts() {
   // answers again, under a new request key, so a second Save kept them twice.
   form.setAttribute("autocomplete", "off");
   // The note above the form saying what came back (`why`), with this check-in's words kept
-  // for other days, each day's form a tap away; `clearing`: the address Clear opens, if any.
-  const tell = (why, clearing) => {
+  // for other days, each day's form a tap away; `clearing`: the address Clear opens, if any,
+  // and the check-in's day there (that day's form, not turned to another day's words).
+  const tell = (why, clearing, day = null) => {
     document.getElementById("draft-note")?.remove();
     document.getElementById("draft-actions")?.remove();
     const stored = readAll();
@@ -364,6 +391,7 @@ export function keepDrafts() {
       clear.textContent = "Clear what was put back";
       clear.addEventListener("click", () => {
         drop();
+        if (day) clearedFor.put(day);
         if (window.location.href === clearing) window.location.reload();
         else window.location.replace(clearing);
       });
@@ -417,7 +445,7 @@ export function keepDrafts() {
           ` kept for ${theirs}. Or clear what was put back.`;
       }
     }
-    tell(why, draft.held === "left" && opened);
+    tell(why, draft.held === "left" && opened, askedFor);
     restored = { at: draft.at, fields: back };
     // A check-in written for another day than the one this form opened on: that day's form
     // opens (checkin-days.js) with the answers put back kept on top of its saved ones. Told
@@ -548,7 +576,7 @@ export function keepDrafts() {
       ? `What you wrote for ${dayLabel(detail.day)} before is back in the form. It is not ` +
         "saved yet: check it, then save."
       : "";
-    tell(why, own && window.location.href);
+    tell(why, own && window.location.href, detail.day);
   });
   // Emptied by its page (a check-in kept in the device's queue): the queue has the words.
   form.addEventListener("reset", drop);

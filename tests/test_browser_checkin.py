@@ -902,3 +902,33 @@ def test_the_date_changed_back_while_a_drafts_day_opens_leaves_its_words_to_it(p
     page.goto(f"/checkin?date={yesterday}")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
     expect(scale_radio(page, "Mood that day", 3)).to_be_checked()
+
+
+def test_clearing_words_put_back_opens_the_day_asked_for_whatever_other_days_keep(page):
+    """Words kept for two other days: the check-in of a third turned to the newer's, and its
+    Clear, which says it opens the day asked for, turned the form to the other day's words
+    instead, to clear in turn. It opens the day asked for, the other day's words named."""
+    sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    first, second, asked = (today - timedelta(days=n) for n in (3, 2, 1))
+    write_on(page, first.isoformat(), 3, "Words for the first day.")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto(f"/checkin?date={second.isoformat()}")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Words for the first day.")
+    page.get_by_label("Date", exact=True).fill(second.isoformat())  # back to the day asked for
+    expect(page).to_have_url(re.compile(rf"date={second.isoformat()}$"))
+    tap_scale(page, "Mood that day", 4)
+    page.get_by_label("Reflection", exact=True).fill("Words for the second.")
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    page.goto(f"/checkin?date={asked.isoformat()}")
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Words for the second.")
+    page.get_by_role("button", name="Clear what was put back").tap()
+    expect(page).to_have_url(re.compile(rf"date={asked.isoformat()}$"))
+    expect(page.get_by_label("Date", exact=True)).to_have_value(asked.isoformat())
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("")
+    note = page.locator("#draft-note")
+    expect(note).to_contain_text(f"What you wrote for {day_text_near(first, today, 'short')}")
+    expect(page.get_by_role("button", name="Clear what was put back")).to_have_count(0)
+    page.get_by_role("link", name=f"open {day_text_near(first, today, 'short')}").tap()
+    expect(page.get_by_label("Reflection", exact=True)).to_have_value("Words for the first day.")
