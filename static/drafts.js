@@ -5,7 +5,8 @@
 // fields here as the person types; a Save that led to the log-in page finds them put back,
 // with a note, when the person opens that form again (the log-in leads back to it). A
 // check-in its page kept in its own queue (checkin-form.js, offline) empties the form, and
-// its draft goes: the queue has it.
+// its draft goes: the queue has it. A check-in's words are kept per day (its date), each day's
+// until it is saved, cleared or runs out.
 //
 // A draft is the signed-in patient's (their queue tag, as the check-in queue's): it is put
 // back only for them, deleted when they log out (sign-out.js), and dropped after a day. One
