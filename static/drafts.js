@@ -483,7 +483,10 @@ export function keepDrafts() {
     const sentKey = sent || now[here]?.sentKey === key ? key : null;
     now[here] = { owner, at: Date.now(), sent, token, held: false, fields, sentKey };
     writeAll(now);
+    wrote = now[here].at;
   };
+  // When this page last kept its words (a draft since kept by another tab is that tab's).
+  let wrote = null;
   let timer = null;
   // Words typed here that no Save, Cancel or emptying has taken since.
   let typedHere = false;
@@ -492,7 +495,11 @@ export function keepDrafts() {
     timer = null;
     save(sent, token);
   };
-  const typed = () => {
+  const typed = (event) => {
+    // Another day chosen: that day's form opens (checkin-days.js), and which words go where is
+    // settled then ("day-opened", below). Kept now, the form, still this day's answers under
+    // the other date, took the place of this day's words, another tab's too.
+    if (dated && event.target === dated && dated.value !== dated.defaultValue) return;
     typedHere = true;
     clearTimeout(timer);
     timer = setTimeout(() => stillHere(owner) && settle(false), 400);
@@ -559,8 +566,8 @@ export function keepDrafts() {
       const fields = [...left, ...stays];
       const at = restored?.at ?? Date.now();
       now[here] = { owner, at, sent: false, token: null, held: false, fields, sentKey: null };
-    } else {
-      delete now[here];
+    } else if (now[here]?.at === wrote) {
+      delete now[here]; // this page's own words, which went with the form
     }
     here = to;
     restored = null;

@@ -932,3 +932,32 @@ def test_clearing_words_put_back_opens_the_day_asked_for_whatever_other_days_kee
     expect(page.get_by_role("button", name="Clear what was put back")).to_have_count(0)
     page.get_by_role("link", name=f"open {day_text_near(first, today, 'short')}").tap()
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("Words for the first day.")
+
+
+def test_changing_the_date_in_one_tab_keeps_the_words_another_tab_wrote_for_that_day(page, context):
+    """Today's check-in open in two tabs, words typed in the newer one: the older one's date
+    changed to yesterday deleted today's draft as if its own words had moved with the form, so
+    the words typed in the other tab were kept only while that tab lived (a phone drops a tab
+    left in the background without a word). The device keeps them."""
+    sign_up(page)
+    page.goto("/checkin")
+    today = page.get_by_label("Date", exact=True).input_value()
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    other = context.new_page()
+    other.goto("/checkin")
+    words = "Typed in the other tab."
+    other.get_by_label("Reflection", exact=True).fill(words)
+    other.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    wait_in_page(
+        page, "(words) => (localStorage.getItem('afterglow-drafts') || '').includes(words)", words
+    )
+
+    def slowly(route):  # yesterday's form comes after the pause that keeps a draft
+        page.wait_for_timeout(1000)
+        route.continue_()
+
+    page.route(re.compile(rf"/checkin\?date={yesterday}$"), slowly)
+    page.get_by_label("Date", exact=True).fill(yesterday)
+    expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
+    page.wait_for_timeout(600)  # anything the date change would keep, 400 ms after it
+    assert words in (page.evaluate("localStorage.getItem('afterglow-drafts')") or "")
