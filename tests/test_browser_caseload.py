@@ -2,6 +2,7 @@
 light and dark, axe clean, no sideways scrolling at 390 and 360 px."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,7 @@ from test_browser import (
     check_in,
     flash,
     focused,
+    form_today,
     looks_right,
     post_form,
     sideways_overflow,
@@ -148,3 +150,32 @@ def test_the_report_after_the_sign_in_ended_leads_to_log_in_not_a_saved_page(
     expect(doc).to_have_url(re.compile(r"/auth/login\?next=/caseload/\d+/report\.pdf$"))
     expect(doc.get_by_role("heading", name="Log in")).to_be_visible()
     assert saved == []
+
+
+def test_each_shared_reflection_in_the_history_stands_clear_of_the_line_below(
+    page, browser, browser_context_args
+):
+    """On a patient's page the history's rules run between its items: a reflection's box
+    ended on the line under it, which crossed the box's rounded corners, in light and dark."""
+    sign_up(page, name="Dr Abebe", therapist=True)
+    code = page.locator("#invite-code").inner_text()
+    patient = browser.new_context(**browser_context_args).new_page()
+    try:
+        sign_up(patient, name=NAME)
+        patient.goto("/settings/therapist")
+        patient.get_by_label("Invite code from your therapist").fill(code)
+        patient.get_by_role("button", name="Link").tap()
+        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+        today = form_today(patient)
+        yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+        check_in(patient, mood=6, reflection="A walk by the river.")
+        check_in(patient, mood=5, reflection="Slept late, then a long talk.", day=yesterday)
+    finally:
+        patient.context.close()
+    page.goto("/caseload")
+    page.get_by_role("link", name=NAME).tap()
+    items = page.locator(".history-items > li")
+    expect(items).to_have_count(2)
+    box = items.first.locator(".reflection").bounding_box()
+    rule = items.nth(1).bounding_box()  # its top border is the rule between the two
+    assert rule["y"] - (box["y"] + box["height"]) >= 8, (box, rule)
