@@ -358,6 +358,21 @@ def test_bad_input_shows_the_form(client, patient, query, kept, message):
     assert "Content-Disposition" not in response.headers
 
 
+def test_a_start_left_empty_with_an_end_still_to_come_is_not_called_wrong(client, patient):
+    """From left empty and To months ahead: the start made from that end was months ahead
+    too, and the empty From was refused ("A report can start today at the latest") with a
+    date the person never chose in it. Only the end is wrong, and it alone says so."""
+    end = TODAY + timedelta(days=200)
+    response = client.get(f"/export/report.pdf?start=&end={end.isoformat()}")
+    assert response.status_code == 400
+    assert "A report can end today at the latest" in response.text
+    assert "A report can start today at the latest" not in response.text
+    assert 'class="field has-error"' in response.text
+    assert response.text.count('class="error"') == 1
+    start = (TODAY - timedelta(days=89)).isoformat()
+    assert f'value="{start}"' in response.text
+
+
 @pytest.mark.parametrize("path", ["/export/report", "/export/report.pdf"])
 def test_login_required(client, path):
     response = client.get(path)

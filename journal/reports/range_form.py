@@ -42,8 +42,11 @@ class ReportForm(Form):
             self.sections.data = list(SECTIONS)
         if not self.start.data:
             # A range given by its end alone is as long as the default, ending there (not the
-            # last 90 days, which an end before them would refuse as "before the start").
+            # last 90 days, which an end before them would refuse as "before the start"). An
+            # end still to come is wrong on its own: the start is made from the latest end a
+            # report may have, not put in the future beside it and refused too.
             end = parse_day(self.end.data)
+            end = min(end, default[1]) if end else None
             try:
                 start = end - (default[1] - default[0]) if end else default[0]
             except OverflowError:  # an end in year 1: the end's own check says it is too early
