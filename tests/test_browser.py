@@ -573,6 +573,26 @@ def test_crisis_resources_once_after_a_low_or_self_harm_entry(page, mood, self_h
     assert crisis.count() == 0
 
 
+@pytest.mark.parametrize("where", ["day", "check-up"])
+def test_the_crisis_panel_stands_apart_from_the_figures_below_it(page, where):
+    """The panel after a low entry ended with a rule under its last line of help, and the
+    card below it (the day's mood, the check-up's total) touched its border: the page's most
+    important box ran into the next one."""
+    sign_up(page)
+    if where == "day":
+        tap_scale(page, "Mood today", 1)
+        save(page)
+    else:
+        answer_checkup(page, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    crisis = page.locator("#crisis-resources")
+    expect(crisis).to_be_visible()
+    panel = crisis.bounding_box()
+    below = page.locator("#crisis-resources + *").bounding_box()
+    assert below["y"] - (panel["y"] + panel["height"]) >= 8, (panel, below)
+    last = crisis.locator(".resources > li").last
+    assert last.evaluate("li => getComputedStyle(li).borderBottomStyle") == "none"
+
+
 # 7. Bad input -------------------------------------------------------------------------------
 
 
