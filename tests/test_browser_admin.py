@@ -116,3 +116,31 @@ def test_an_open_invitations_withdraw_button_stays_a_word_wide_at_360_px(page):
     box = button.bounding_box()
     assert box["width"] >= TAP_MIN
     assert TAP_MIN <= box["height"] < 1.5 * TAP_MIN  # "Withdraw" on one line
+
+
+def test_each_account_in_the_list_is_a_full_size_tap_target_at_360_px(page):
+    # Each account's email, the first thing on its lines, was a plain link 21 px high (an
+    # address short enough for one line): on a phone, the admin's way to an account was a
+    # thin line of text between others.
+    email = admin_on_live_server()
+    short = f"p{uuid.uuid4().hex[:6]}@ex.io"
+    db = connect(str(LIVE["database"]))
+    try:
+        users.insert(
+            db,
+            {
+                "email": short,
+                "password_hash": "x",
+                "role": "patient",
+                "timezone": "UTC",
+                "created_at": clock.utcnow_iso(),
+            },
+        )
+    finally:
+        db.close()
+    log_in(page, email)
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"/admin?q={short}")
+    expect(page.locator("ul.accounts li > a")).to_have_text([short])
+    assert small_links(page, "ul.accounts li > a") == []
