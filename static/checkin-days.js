@@ -104,6 +104,7 @@ export function openingDays(form) {
         if (response.status === 400 && today && day > today && date.value === day) {
           const chosen = `${dayLabel(day)} is still to come: choose today or a past day.`;
           say(`${chosen} This form is still for ${dayLabel(date.defaultValue)}.`);
+          askAbout(date.defaultValue); // the mood question too, as the heading, is that day's
         }
         return;
       }

@@ -167,6 +167,18 @@ def test_a_day_still_to_come_is_said_when_chosen_not_only_at_save(page):
     expect(status).to_contain_text(f"still for {day_text_near(today, today, 'short')}")
 
 
+def test_a_day_still_to_come_leaves_the_mood_question_the_forms_own(page):
+    """With tomorrow refused, the heading still asked "How are you today?" and the note said
+    the form was still for today, but the mood question above the scale had turned to "Mood
+    that day", as if the answer were for tomorrow."""
+    sign_up(page)
+    today = date.fromisoformat(form_today(page))
+    page.get_by_label("Date", exact=True).fill((today + timedelta(days=1)).isoformat())
+    expect(page.locator("#queue-status")).to_contain_text("is still to come")
+    expect(page.locator("h1")).to_have_text("How are you today?")
+    expect(page.locator("fieldset#mood > legend")).to_have_text("Mood today")
+
+
 def test_what_was_changed_before_the_date_stays_and_a_saved_day_shows_its_answers(
     page, live_server
 ):
