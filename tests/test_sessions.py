@@ -871,6 +871,28 @@ def test_delete_asks_first(app, client, patient):
     assert client.get("/sessions/1").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("words", "erased"),
+    [
+        ({}, "dose, ratings and side effects"),
+        ({"intention": "To meet my father again."}, "dose, ratings, side effects and intention"),
+        (
+            {"intention": "To meet my father again.", "reflection": "He smiled."},
+            "dose, ratings, side effects, intention, reflection and answers",
+        ),
+        ({"reflection": "He smiled."}, "dose, ratings, side effects, reflection and answers"),
+    ],
+    ids=["no words", "intention", "intention and reflection", "reflection"],
+)
+def test_delete_names_the_words_it_erases(client, patient, words, erased):
+    """A session logged with its intention alone ("What you hoped to explore", written before
+    the dose): the page asking first listed dose, ratings and side effects, as if none of the
+    person's words would go (and "dose, ratings, side effects will be gone", without "and")."""
+    post(client, **words)
+    confirm = client.get("/sessions/1/delete").text
+    assert f"Its {erased} will be gone for good" in confirm
+
+
 # Two people never see each other's sessions ------------------------------------------------
 
 
