@@ -96,7 +96,8 @@ class CheckinForm(JournalForm):
         "Reflection",
         filters=[normalize_newlines],
         validators=[max_chars(REFLECTION_MAX), no_control_characters],
-        render_kw={"rows": 5},
+        # dir auto: words in Hebrew or Arabic are set right to left as they are written.
+        render_kw={"rows": 5, "dir": "auto"},
     )
     private = CheckboxField("Keep this reflection private (only you will ever see it)")
     self_harm = CheckboxField("I've had thoughts of harming myself")

@@ -207,7 +207,8 @@ def long_text(label, limit, rows, description=None):
         filters=[normalize_newlines],
         validators=[max_chars(limit), no_control_characters],
         description=description,
-        render_kw={"rows": rows, "data-max": limit},
+        # dir auto: words in Hebrew or Arabic are set right to left as they are written.
+        render_kw={"rows": rows, "data-max": limit, "dir": "auto"},
     )
 
 

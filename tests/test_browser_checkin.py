@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 from test_browser import (
+    check_in,
     flash,
     form_today,
     open_more,
@@ -973,3 +974,31 @@ def test_changing_the_date_in_one_tab_keeps_the_words_another_tab_wrote_for_that
     expect(page).to_have_url(re.compile(rf"date={yesterday}$"))
     page.wait_for_timeout(600)  # anything the date change would keep, 400 ms after it
     assert words in (page.evaluate("localStorage.getItem('afterglow-drafts')") or "")
+
+
+# Where the first letter and the last character of an element's words are drawn, and its box.
+RIGHT_TO_LEFT = """e => {
+  const text = [...e.childNodes].filter((n) => n.nodeType === 3).pop();
+  const at = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+    return r.getBoundingClientRect(); };
+  const first = at(0), last = at(text.length - 1), box = e.getBoundingClientRect();
+  return last.right <= first.left && first.right > box.left + box.width / 2;
+}"""
+
+
+def test_a_reflection_written_right_to_left_reads_right_to_left(page):
+    """A reflection in Hebrew or Arabic was set left to right, in its box and while written:
+    its lines ragged on the wrong side and its full stop at the start of the sentence as its
+    writer reads it. Each box now takes the direction of the words in it."""
+    sign_up(page)
+    words = "היה יום קשה, אבל הלכתי לים."
+    day = check_in(page, mood=5, reflection=words)
+    shown = page.locator(".reflection")
+    expect(shown).to_have_text(words)
+    assert shown.evaluate(RIGHT_TO_LEFT)  # the full stop at the left, the words to the right
+    page.goto(f"/entries/{day}/edit")
+    box = page.get_by_label("Reflection", exact=True)
+    expect(box).to_have_value(words)
+    assert box.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    page.goto("/entries")
+    assert page.locator(".entry-text").first.evaluate(RIGHT_TO_LEFT)
