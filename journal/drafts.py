@@ -27,6 +27,12 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 LASTS_SECONDS = 24 * 60 * 60
 
 
+def sent_with_draft(form):
+    """Whether `form`, as sent, came from a page that keeps its words on the device until the
+    journal has them: static/drafts.js sends each Save's token with them."""
+    return bool(TOKEN.fullmatch(form.get(FIELD, "")))
+
+
 def stored():
     """Called by a view whose form's words the journal now holds (saved now, or saved before
     from the same form): its answer names the Save's token."""

@@ -22,7 +22,7 @@ from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import account, clock, crisis, devices, timezones
+from . import account, clock, crisis, devices, drafts, timezones
 from .data import imports as import_data
 from .data import signins, users
 from .data.tokens import token_hash
@@ -344,7 +344,26 @@ def forget_token(token):
         session["_remember"] = "clear"  # flask-login deletes the cookie in its answer
 
 
+# What the log-in page says to a form sent from a page whose sign-in had ended (a Save after
+# the idle time-out): it was not saved, and whether its words wait on the device (drafts.py).
+NOT_SAVED = "What you sent was not done: you had been signed out first. Log in, then send it again."
+NOT_SAVED_KEPT = (
+    "What you sent was not saved yet: you had been signed out first. What you wrote is kept "
+    "on this device, and is back in the form once you log in."
+)
+
+
 @login_manager.unauthorized_handler
+def sign_in_needed():
+    """flask-login's answer to a request that needs a sign-in and has none. A form sent from a
+    page is told on the log-in page that it was not saved: a Save after the idle time-out met
+    a bare "Log in", and a person who had just written about a session read their words as
+    lost. (An account erased meanwhile says so instead: `AccountGone`, `unauthorized`.)"""
+    if sent_from_a_page():
+        flash(NOT_SAVED_KEPT if drafts.sent_with_draft(sent_form()) else NOT_SAVED)
+    return unauthorized()
+
+
 def unauthorized():
     """Send the person to log in, and back to this path afterwards. A form sent with answers
     that call for the crisis resources has the log-in page show them: it is the next page."""

@@ -930,6 +930,40 @@ def test_a_remember_cookie_whose_sign_in_ended_is_cleared_on_the_next_request(
         assert "_user_id" not in session
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "said"),
+    [
+        (
+            "/share",
+            {"label": "For Dr Rivera", "days": "14"},
+            "What you sent was not done: you had been signed out first. Log in, then send it "
+            "again.",
+        ),
+        (  # a form whose page keeps its words on the device sends a draft token with them
+            "/sessions/new",
+            {"started_at": "2025-03-01T09:30", "draft": "0123456789abcdef" * 2},
+            "What you sent was not saved yet: you had been signed out first. What you wrote is "
+            "kept on this device, and is back in the form once you log in.",
+        ),
+    ],
+)
+def test_a_form_sent_after_the_sign_in_ended_is_told_not_saved_on_the_log_in_page(
+    app, client, auth, path, form, said
+):
+    auth.register()
+    with app.app_context():
+        from journal.db import get_db
+
+        get_db().execute("delete from signins")
+        get_db().conn.commit()
+    response = client.post(path, data=form)
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+    assert said in client.get(response.location).text
+    # A page merely opened (a link) is not a form sent: nothing to say it was not saved.
+    response = client.get("/entries")
+    assert "What you sent" not in client.get(response.location).text
+
+
 def test_a_signed_in_page_reads_its_sign_in_once_and_writes_it_once_a_minute(app, client, auth):
     """flask-login's loader runs on every signed-in request: one query for the sign-in and its
     person, and the last request's time written only when a minute has passed."""

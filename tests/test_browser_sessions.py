@@ -271,6 +271,28 @@ def test_words_saved_after_the_sign_in_ended_come_back_after_logging_in(page, li
     assert page.evaluate("localStorage.getItem('afterglow-drafts')") is None
 
 
+def test_the_log_in_page_after_a_save_whose_sign_in_ended_says_the_words_are_kept(
+    page, live_server
+):
+    """Save tapped after the sign-in had gone idle led to a bare "Log in" page: nothing said
+    the session was not saved, nor that the words written for it were still there (they come
+    back after the log-in), to someone who may well think them lost."""
+    from test_browser_offline import end_sign_ins
+
+    email = sign_up(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Weight, clinic and intention").tap()
+    page.get_by_label("Your intention").fill("To let it be what it is.")
+    end_sign_ins(live_server, email, "idle timeout")
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/auth/login\?next="))
+    said = page.locator(".flash", has_text="not saved")
+    expect(said).to_have_text(
+        "What you sent was not saved yet: you had been signed out first. What you wrote is "
+        "kept on this device, and is back in the form once you log in."
+    )
+
+
 def test_a_draft_left_by_an_ended_sign_in_is_put_back_only_for_its_writer(page, live_server):
     from test_browser import log_in
     from test_browser_offline import end_sign_ins
