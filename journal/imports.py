@@ -93,6 +93,7 @@ from .data import checkins as checkin_data
 from .data import imports as import_data
 from .data import links
 from .db import get_db
+from .exports.document import FORMAT as EXPORT_FORMAT
 from .fields import (
     DAY_TO_COME,
     DAY_TOO_FAR_BACK,
@@ -152,6 +153,22 @@ ROWS_MAX = 5_000
 EMPTY_CELLS = "The file has no text in any cell: it holds no check-ins to import."
 COLUMNS_MAX = 50
 HEADER_NAME_MAX = 100
+# Afterglow's exports that hold no check-ins, known by a column of the first line that only
+# each has: uploaded on a move to a new account, they are named, never told to gain a "mood"
+# column (sessions.csv's mood_before renamed brought sessions in as check-ins).
+ONLY_CHECKINS = "only check-ins can be imported, from Afterglow's checkins.csv or another app's CSV"
+OTHER_EXPORTS = (
+    (
+        {"started_at_utc"},
+        "your sessions (sessions.csv)",
+        "Add each past session on Sessions, with its date and time.",
+    ),
+    (
+        {"kind", "total", "q1"},
+        "your check-ups (assessments.csv)",
+        "Enter each past check-up on Check-ups, with its date.",
+    ),
+)
 UNREADABLE = (
     "this line cannot be read as CSV: check its quotes (text with a comma or a line break "
     "goes inside double quotes, and a double quote inside such text is written twice)."
@@ -427,6 +444,7 @@ def parse(data, today):
     """
     result = Parsed()
     text, problem = decode(data)
+    problem = problem or json_problem(text)
     if problem:
         result.problems.append(problem)
         return result
@@ -444,9 +462,11 @@ def parse(data, today):
     if problem:
         result.problems.append(f"Line {reader.line_num}: {problem}")
         return result
-    result.source, columns = find_columns([header_key(name) for name in header])
+    keys = [header_key(name) for name in header]
+    result.source, columns = find_columns(keys)
     if isinstance(columns, list):
-        result.problems += columns
+        other = find_column(keys, MOOD_HEADERS) is None and other_export(keys)
+        result.problems += [other] if other else columns
         return result
     seen = {}
     count = 0
@@ -498,6 +518,28 @@ def unreadable(error):
             f"{REFLECTION_MAX:,}); check the quotes around it."
         )
     return UNREADABLE
+
+
+def other_export(keys):
+    """Why a file whose first line has `keys` (and no mood column) is another of our
+    exports, or None."""
+    for columns, named, instead in OTHER_EXPORTS:
+        if columns <= set(keys):
+            return f"This is Afterglow's export of {named}: {ONLY_CHECKINS}. {instead}"
+    return None
+
+
+def json_problem(text):
+    """Why a JSON file (our data.json, say) cannot be imported, or None for other text."""
+    opening = text.lstrip()[:200]
+    if not opening.startswith(("{", "[")):
+        return None
+    if f'"{EXPORT_FORMAT}"' in opening:
+        return (
+            "This is Afterglow's export of your whole journal as JSON (data.json): "
+            f"{ONLY_CHECKINS}, downloaded from the same page."
+        )
+    return f"This is a JSON file, not a CSV: {ONLY_CHECKINS}."
 
 
 def header_problem(header):

@@ -14,9 +14,12 @@ from factories import (
     invite_code,
     link,
     person,
+    session,
     share_link,
     signed_in_twice,
     signed_out_as_deleted,
+    sql,
+    take,
     therapist,
 )
 
@@ -329,6 +332,35 @@ def test_own_checkins_export_reads_back_in(app, client, auth):
         ("2025-02-01", 3, "=not a formula\nline two", "imported, a, b"),
         ("2025-02-02", 8, "", "imported, a, b"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("export", "named"),
+    [
+        ("sessions.csv", "your sessions (sessions.csv)"),
+        ("assessments.csv", "your check-ups (assessments.csv)"),
+        ("data.json", "your whole journal as JSON (data.json)"),
+    ],
+)
+def test_another_of_our_own_exports_says_only_check_ins_are_imported(
+    app, client, auth, export, named
+):
+    # Moving to a new account, a person uploads each of the files they exported. Told to
+    # name a "mood" column, they could rename sessions.csv's mood_before and bring their
+    # sessions in as check-ins (their session reflections with them).
+    auth.register(email="old@example.com")
+    session(client, "2025-02-01")
+    take(client, "phq9", "2025-02-01", [1] * 9)
+    exported = client.get(f"/export/{export}").data
+    auth.logout()
+    auth.register(email="new@example.com")
+    response = upload(client, exported, f"afterglow-{export}")
+    assert response.status_code == 400
+    [problem] = problems(response)
+    assert problem.startswith(f"This is Afterglow's export of {named}: only check-ins")
+    assert "name it" not in problem
+    assert sql(app, "select count(*) from pending_imports")[0][0] == 0
+    assert checkins(app) == []
 
 
 def test_own_export_reads_back_text_that_starts_with_a_quote_as_typed(app, client, auth):
