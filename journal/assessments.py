@@ -189,6 +189,23 @@ def summary_scores(kind, first_session):
     return figures.summary_scores(current_user.id, kind, first_session)
 
 
+def as_baseline(row):
+    """{"first_session" (its day), "next" (the check-up that would be the baseline without
+    it, or None)} when `row` is the treatment baseline of its kind (the one counting for the
+    last day on or before the first session); else None. Its delete page says so."""
+    first = first_session_day()
+    if first is None or row["day"] > first.isoformat():
+        return None
+    db, kind = get_db(), row["kind"]
+    counting = assessment_data.counting_on_or_before(db, current_user.id, kind, first.isoformat())
+    if counting is None or counting["id"] != row["id"]:
+        return None
+    after = assessment_data.counting_on_or_before(
+        db, current_user.id, kind, first.isoformat(), without=row["id"]
+    )
+    return {"first_session": first, "next": after}
+
+
 def saved_by(kind, key, form):
     """The id of the person's check-up of `kind` that the form with `key` saved with the
     `form`'s answers, date and difficulty, or None. Sent again with any of them changed (Back,
@@ -358,5 +375,9 @@ def delete(assessment_id):
         flash(f"Deleted the {title} of {day_text(day, 'weekday_year')}.")
         return redirect(url_for("assessments.index"))
     return render_template(
-        "assessments/delete.html", row=row, instrument=instruments.get(row["kind"]), form=form
+        "assessments/delete.html",
+        row=row,
+        instrument=instruments.get(row["kind"]),
+        form=form,
+        baseline=as_baseline(row),
     )

@@ -1035,6 +1035,42 @@ def test_a_check_up_saved_by_mistake_can_be_deleted_and_its_figures_go_with_it(
     assert client.post(f"{mistyped}/delete").status_code == 404  # the second tap
 
 
+def baseline_note(page):
+    """The words of the delete page's note that the check-up is the treatment baseline."""
+    found = re.search(r'<p class="note" id="baseline-note">(.*?)</p>', page.text, re.S)
+    return found and " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+def test_deleting_the_treatment_baseline_says_so_and_what_becomes_the_baseline(
+    app, client, patient
+):
+    """The delete page read the same for any check-up: deleting the PHQ-9 that response and
+    remission are measured from (on the progress page, in reports, on the therapist's page)
+    moved the baseline to an earlier one, or left none, unsaid."""
+    add_session(app, 1, days_ago(10))
+    older = take(client, "phq9", [2] * 9, day=days_ago(30)).location  # 18
+    morning = take(client, "phq9", [1] * 9, day=days_ago(12)).location  # 9
+    baseline = take(client, "phq9", [3] * 9, day=days_ago(12)).location  # 27, the later
+    later = take(client, "phq9", [1] * 9, day=days_ago(2)).location
+    first = day_text(date.fromisoformat(days_ago(10)), "short_year")
+    note = baseline_note(client.get(f"{baseline}/delete"))
+    assert note.startswith(f"This PHQ-9 is your treatment baseline, the last before your first "
+                           f"session on {first}")  # fmt: skip
+    # The earlier one of its day becomes the baseline.
+    day = day_text(date.fromisoformat(days_ago(12)), "short_year")
+    assert f"the PHQ-9 of {day} (total 9) becomes the baseline" in note
+    for other in (older, morning, later):
+        assert baseline_note(client.get(f"{other}/delete")) is None, other
+    client.post(f"{baseline}/delete")
+    client.post(f"{morning}/delete")
+    note = baseline_note(client.get(f"{older}/delete"))
+    assert "This PHQ-9 is your treatment baseline" in note
+    assert "there is no PHQ-9 before your first session to measure change from" in note
+    # A GAD-7 has a treatment baseline too.
+    gad7 = take(client, "gad7", [1] * 7, day=days_ago(11)).location
+    assert "This GAD-7 is your treatment baseline" in baseline_note(client.get(f"{gad7}/delete"))
+
+
 def test_another_persons_check_up_is_404_to_delete(app, client, auth):
     auth.register(email="one@example.com")
     mine = take(client, "phq9", PHQ9_CALM).location

@@ -113,6 +113,18 @@ def previous(db, user_id, kind, day, assessment_id):
     return rows[0] if rows else None
 
 
+def counting_on_or_before(db, user_id, kind, day, without=None):
+    """{"id", "day", "total"} of the person's check-up of `kind` that counts for the latest
+    day on or before `day` (text), the later of that day's (a treatment baseline), leaving out
+    the one with id `without`; or None."""
+    found = db.execute(
+        "select id, day, total from assessments where user_id = ? and kind = ? and day <= ? "
+        "and id is not ? order by day desc, id desc limit 1",
+        [user_id, kind, day, without],
+    ).fetchone()
+    return None if found is None else dict(zip(("id", "day", "total"), found, strict=True))
+
+
 def saved_for_request_key(db, user_id, kind, key):
     """{"id", "day", "answers" (a list), "difficulty"} of the person's check-up of `kind`
     saved by the form with `key`, or None."""
