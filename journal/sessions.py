@@ -455,5 +455,23 @@ def delete_page(row, note=None, status=200):
     fingerprint of the answers it asks about; `note` says why it is asked again."""
     version = answers_version(form_data(row))
     form = DeleteForm(formdata=None, data={"loaded_version": version})
-    page = render_template("sessions/delete.html", row=with_local_time(row), form=form, note=note)
+    page = render_template(
+        "sessions/delete.html",
+        row=with_local_time(row),
+        form=form,
+        note=note,
+        first=as_first(row),
+    )
     return page, status
+
+
+def as_first(row):
+    """{"next": the session that would be the first without it, or None} when `row`
+    (numbered) is the first session and deleting it moves the day every treatment baseline is
+    measured up to (figures.first_session_day); else None. Its delete page says so."""
+    if row["number"] != 1:
+        return None
+    after = session_data.numbered_brief(get_db(), current_user.id)[1:2]
+    if after and after[0]["day"] == row["day"]:
+        return None
+    return {"next": after[0] if after else None}

@@ -14,6 +14,7 @@ from journal import clock
 from journal.db import get_db
 from journal.numbers import signed
 from journal.session_record import figure_text
+from journal.timezones import day_text
 
 # A past moment: expectations come from fixed inputs, never from the clock.
 GOOD = {
@@ -891,6 +892,36 @@ def test_delete_names_the_words_it_erases(client, patient, words, erased):
     post(client, **words)
     confirm = client.get("/sessions/1/delete").text
     assert f"Its {erased} will be gone for good" in confirm
+
+
+def first_session_note(client, session_id):
+    """The words of a delete page's note that the session is the first, or None."""
+    page = client.get(f"/sessions/{session_id}/delete")
+    found = re.search(r'<p class="note" id="first-session-note">(.*?)</p>', page.text, re.S)
+    return found and " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+def test_deleting_the_first_session_says_the_treatment_baselines_move(app, client, patient):
+    """Every baseline (mood, PHQ-9, GAD-7) is measured up to the first session's day: deleting
+    it moved them to the next session's, where a PHQ-9 taken during treatment could become
+    the baseline and a response vanish, while the page only said sessions are renumbered."""
+    early, later = (
+        (TODAY - timedelta(days=20)).isoformat(),
+        (TODAY - timedelta(days=10)).isoformat(),
+    )
+    session(client, early)
+    session(client, later)
+    second = day_text(datetime.fromisoformat(later).date(), "short_year")
+    note = first_session_note(client, 1)
+    assert note.startswith("This is your first session: your baselines")
+    assert f"session #2 of {second} becomes the first" in note
+    assert first_session_note(client, 2) is None
+    # Another session on the first one's day: the baselines stay where they are.
+    session(client, early, started_at=f"{early}T18:00")
+    assert first_session_note(client, 1) is None
+    client.post("/sessions/3/delete")
+    client.post("/sessions/2/delete")
+    assert "no session is left, so there is no treatment baseline" in first_session_note(client, 1)
 
 
 # Two people never see each other's sessions ------------------------------------------------
