@@ -530,12 +530,14 @@ def loaded_answers(form, row=None):
 def reshown(form, tracked, local_today, day, note, given=None, **context):
     """Save nothing and show `day`'s form as it is stored now, with the answers the person
     gave in the sent `form` on top, and `note(day, existing, given)` to say why."""
+    if wants_json():
+        # Nothing of the day is shown with a JSON answer (`given` None): the device keeps the
+        # answers and lists them under the message, with a link to that day.
+        return refuse({"date": [note(day, find_checkin(day), None)]})
     if given is None:
         given = given_answers(form, loaded_answers(form))
     shown, existing = day_form(tracked, local_today, day, given, form.meta.sent)
     message = note(day, existing, given)
-    if wants_json():
-        return refuse({"date": [message]})
     return render_form(shown, tracked, existing=existing, day=day, day_note=message, **context)
 
 
@@ -547,7 +549,19 @@ def given_back(form, row):
 
 
 def changed_elsewhere_note(day, existing, given):
-    """What the person is told when the day of the form they sent was saved elsewhere."""
+    """What the person is told when the day of the form they sent was saved elsewhere; with
+    `given` None, by the device that kept the answers (nothing of the day is shown)."""
+    if given is None:
+        if existing is None:
+            return (
+                f"Your check-in for {their_day(day)} was deleted after you opened this form, "
+                "so this one was not saved. Check in for that day again to keep what you wrote."
+            )
+        return (
+            f"Your check-in for {their_day(day)} was saved elsewhere (another tab or device) "
+            "after you opened this form, so this one was not saved. Open that day to add what "
+            "you wrote."
+        )
     if existing is None:
         return (
             f"Your check-in for {their_day(day)} was deleted after you opened this form, so "
@@ -562,7 +576,13 @@ def changed_elsewhere_note(day, existing, given):
 
 
 def day_changed_note(day, existing, given):
-    """What the person is told when the date of a filled-in form was changed."""
+    """What the person is told when the date of a filled-in form was changed; with `given`
+    None, by the device that kept the answers (nothing of the day is shown)."""
+    if given is None:
+        return (
+            f"You changed the date to {their_day(day)} on a form filled with another day's "
+            "answers, so nothing was saved. Open that day to add what you wrote."
+        )
     shown = "its saved answers" if existing else "an empty check-in"
     kept = ", with what you changed" if given else ""
     return (

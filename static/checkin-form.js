@@ -61,6 +61,13 @@ export async function showKept() {
           words.textContent = entry.reflection;
           item.append(words);
         }
+        // Its tags too: written like its words, and kept nowhere else once it is dismissed.
+        const tags = (fieldValue(entry.fields || [], "tags") || "").trim();
+        if (tags) {
+          const line = document.createElement("p");
+          line.textContent = `Tags: ${tags}`;
+          item.append(line);
+        }
         const actions = document.createElement("p");
         actions.className = "actions";
         const open = document.createElement("a");

@@ -1081,3 +1081,43 @@ def test_a_check_in_saved_offline_without_a_mood_is_told_at_the_scale(page, cont
     form.get_by_role("button", name="Save check-in").tap()
     expect(queue_status(page)).to_contain_text("waiting to send")
     context.set_offline(False)
+
+
+def test_a_day_edited_on_another_phone_before_the_queued_edit_keeps_every_answer_said(
+    page, context, browser, browser_context_args, live_server
+):
+    """Phone A opens a saved day's form, phone B changes that day, then A edits it offline:
+    sent later, it saves nothing (A's form held the day as it was before B's change), and A
+    keeps it. The list said "This is that day as it is saved now, with what you changed on
+    top. Check it, then save." with nothing of the kind under it, and showed the words only:
+    the tags A wrote were nowhere."""
+    email = register(page)
+    day = check_in(page, 5, reflection="Morning words")
+    page.goto("/checkin")
+    controlled(page)
+    other = browser.new_context(**browser_context_args)
+    try:
+        phone_b = log_in_on(other, email)
+        phone_b.goto(f"/entries/{day}/edit")
+        phone_b.get_by_label("Reflection", exact=True).fill("Phone B's words")
+        phone_b.get_by_role("button", name="Save changes").tap()
+        expect(phone_b).to_have_url(DAY_URL)
+    finally:
+        other.close()
+    time.sleep(1.1)  # stored times have whole seconds
+    context.set_offline(True)
+    page.get_by_label("Tags", exact=True).fill("long walk")
+    page.get_by_label("Reflection", exact=True).fill("Phone A's evening words")
+    page.get_by_role("button", name=re.compile(r"^Save (check-in|changes)$")).tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept).to_contain_text("not sent")
+    assert stored_checkins(live_server, email) == [(day, 5, "Phone B's words")]
+    expect(kept).to_contain_text(
+        "was saved elsewhere (another tab or device) after you opened this form, so this one"
+        " was not saved. Open that day to add what you wrote."
+    )
+    expect(kept).not_to_contain_text("Check it, then save")
+    expect(kept).to_contain_text("Tags: long walk")
+    expect(kept.locator(".reflection")).to_have_text("Phone A's evening words")
