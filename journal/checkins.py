@@ -39,7 +39,9 @@ IndexedDB while offline) carry two extra fields, and may ask for a JSON answer:
   lost: the device keeps a kept-newer entry, shows it with its text and a link to the day, and
   removes it only when the person dismisses it. A stored time with whole seconds only (a
   row from before `written_at`) ties within its second, which keeps the stored entry. The
-  comparison trusts the device's clock, never later than the server's.
+  comparison trusts the device's clock, never later than the server's; a queue that also
+  sends `sent_at` (the device's clock as it sends) has `saved_at` read on the server's clock
+  (see `replay_fields`), so a phone's clock a day off makes no check-in "newer".
 
 With `Accept: application/json` the answer is 200 `{"status": "saved" | "updated" |
 "duplicate" | "kept-newer", "day": "YYYY-MM-DD"}`, or 400 `{"errors": {"field": [message,
@@ -317,10 +319,28 @@ SAVED_AT = re.compile(
 )
 
 
+def device_time(data, name, errors):
+    """The time in UTC a device sent as `name` (ISO 8601), as an aware datetime; None when it
+    sent none; a bad one is said in `errors`."""
+    text = data.get(name, "")
+    if not text:
+        return None
+    try:
+        if not SAVED_AT.fullmatch(text):
+            raise ValueError(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        errors[name] = [f"{name} must be a time in UTC in ISO 8601, like 2026-03-01T08:30:00Z."]
+        return None
+
+
 def replay_fields(data):
     """The `idempotency_key` and `saved_at` a device sent, checked: (key, saved_at, errors).
 
-    Both are optional; `saved_at` comes back as an aware UTC datetime.
+    Both are optional; `saved_at` comes back as an aware UTC datetime. With it the queue sends
+    `sent_at`, the phone's clock as it sends: a phone whose clock is off (a day ahead, another
+    zone set by hand) is off by as much at both times, so `saved_at` is moved by the gap
+    between `sent_at` and the server's clock, and compared on the server's clock.
     """
     errors = {}
     key = data.get("idempotency_key", "")
@@ -328,16 +348,10 @@ def replay_fields(data):
         errors["idempotency_key"] = [
             "The idempotency key must be 1 to 64 letters, digits or hyphens."
         ]
-    text, saved_at = data.get("saved_at", ""), None
-    if text:
-        try:
-            if not SAVED_AT.fullmatch(text):
-                raise ValueError(text)
-            saved_at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            errors["saved_at"] = [
-                "saved_at must be a time in UTC in ISO 8601, like 2026-03-01T08:30:00Z."
-            ]
+    saved_at = device_time(data, "saved_at", errors)
+    sent_at = device_time(data, "sent_at", errors)
+    if saved_at is not None and sent_at is not None:
+        saved_at += clock.now() - sent_at
     return key or None, saved_at, errors
 
 

@@ -148,6 +148,8 @@ async function syncOnce() {
       response = await send(entry.fields, session, {
         idempotency_key: entry.key,
         saved_at: entry.saved_at,
+        // The phone's clock now: the server reads `saved_at` on its own clock by the gap.
+        sent_at: new Date().toISOString(),
       });
       if (response.ok) answer = await response.json();
     } catch {

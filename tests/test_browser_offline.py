@@ -10,7 +10,7 @@ import re
 import sqlite3
 import time
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -1121,3 +1121,25 @@ def test_a_day_edited_on_another_phone_before_the_queued_edit_keeps_every_answer
     expect(kept).not_to_contain_text("Check it, then save")
     expect(kept).to_contain_text("Tags: long walk")
     expect(kept.locator(".reflection")).to_have_text("Phone A's evening words")
+
+
+def test_a_phone_whose_clock_runs_a_day_ahead_never_makes_its_older_check_in_the_newer(
+    page, context, browser, browser_context_args, live_server
+):
+    """A check-in kept on a phone whose clock runs a day ahead, then a newer one from a second
+    device: sent later, the phone's counted as written a day later, and its older mood and
+    words were added over the newer check-in. The phone's clock is read against the server's
+    as the queue sends it."""
+    context.clock.install(time=datetime.now().astimezone() + timedelta(days=1))
+    email = register(page)
+    controlled(page)
+    context.set_offline(True)
+    day = page.get_by_label("Date", exact=True).input_value()
+    save_offline(page, 3, reflection="Older words, from the phone")
+    newer_from_another_device(browser, browser_context_args, email)
+    context.set_offline(False)
+    kept = page.get_by_role("region", name="Check-ins on this device").get_by_role("listitem")
+    expect(kept).to_contain_text("not sent. A newer check-in for this day was already saved")
+    expect(kept.locator(".reflection")).to_have_text("Older words, from the phone")
+    ((stored_day, mood, words),) = stored_checkins(live_server, email)
+    assert (stored_day, mood) == (day, 8) and "Older words" not in (words or "")

@@ -537,6 +537,40 @@ def test_a_late_delivery_is_compared_with_when_the_stored_one_was_written(app, c
     assert written == NOW + timedelta(minutes=100)
 
 
+def test_a_phone_clock_a_day_off_is_measured_when_it_sends(app, client, patient):
+    """A phone whose clock runs a day ahead (or behind) sends its own time with the queue
+    (`sent_at`): the time it wrote a check-in is read on the server's clock. Its check-in
+    written before the tablet's was applied over it (a day "later"); one written after it,
+    on a phone a day behind, was kept out as older."""
+
+    def at(minutes, days=0):
+        return (NOW + timedelta(days=days, minutes=minutes)).isoformat()
+
+    app.config["IDLE_MINUTES"] = 0  # the clock moves on; the sign-in stays
+    clock.set(NOW + timedelta(minutes=60))
+    tablet = send(client, idempotency_key="tablet-key-001", saved_at=at(30), mood="7",
+                  reflection="from the tablet")  # fmt: skip
+    assert tablet.json["status"] == "saved"
+    clock.set(NOW + timedelta(minutes=90))
+    ahead = send(client, idempotency_key="ahead-key-0001", saved_at=at(0, days=1),
+                 sent_at=at(90, days=1), mood="2", reflection="phone ahead")  # fmt: skip
+    assert ahead.json["status"] == "kept-newer"
+    behind = send(client, idempotency_key="behind-key-001", saved_at=at(45, days=-1),
+                  sent_at=at(90, days=-1), mood="5", reflection="phone behind")  # fmt: skip
+    assert behind.json["status"] == "updated"
+    (row,) = checkins(app)
+    assert (row["mood"], row["reflection"]) == (5, "from the tablet\n\nphone behind")
+    written = datetime.fromisoformat(row["written_at"])
+    assert written == NOW + timedelta(minutes=45)
+
+
+def test_a_bad_sent_at_is_refused_and_saves_nothing(app, client, patient):
+    answer = send(client, idempotency_key=KEY, saved_at="2026-01-02T10:00:00Z", sent_at="soon")
+    assert answer.status_code == 400
+    assert "sent_at" in answer.json["errors"]
+    assert checkins(app) == []
+
+
 def test_queued_checkin_for_an_empty_day_is_saved(app, client, patient):
     answer = send(client, idempotency_key=KEY, saved_at="2026-01-02T10:00:00Z", mood="4")
     assert answer.json == {"status": "saved", "day": DAY}
