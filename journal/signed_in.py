@@ -41,8 +41,9 @@ def signed_in_here():
     """What the script keeps on the device for the offline page's check-in form, as data
     attributes for the layout's log-out form: the patient's queue tag, whether their new
     reflections start private, their time zone (the offline form's "today" is the account's
-    day, as /checkin's, not the phone's), and until when the sign-in lasts (milliseconds
-    since 1970).
+    day, as /checkin's, not the phone's), until when the sign-in lasts, and the server's time
+    now (milliseconds since 1970; the script reads both on the server's clock, a phone's own
+    may be a day off).
 
     That is when the server ends this sign-in (`User.signin_ends_at`: when "Keep me signed in"
     runs out, else the idle timeout after the last request the server recorded), so the form
@@ -61,4 +62,6 @@ def signed_in_here():
         "data-private-default": "1" if current_user.private_by_default else "0",
         "data-time-zone": current_user.timezone,
         "data-signed-in-until": str(int(until.timestamp() * 1000)),
+        # The server's clock as the page is made: how far off the phone's is (a day, say).
+        "data-server-now": str(int(clock.timestamp() * 1000)),
     }

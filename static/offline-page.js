@@ -4,17 +4,19 @@
 import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answers.js";
 import { checkinQueue } from "./checkin-store.js";
 import { lastSync, newKey, retryLater } from "./checkin-sync.js";
-import { signedIn } from "./signed-in.js";
+import { serverNow, signedIn } from "./signed-in.js";
 import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js";
 
 // The connection came back while this page was open.
 let cameOnline = false;
 
 // Today in the account's time zone (as /checkin counts it), not the phone's: a phone set to
-// another zone would otherwise save a check-in on the wrong day, or one still to come.
-function accountToday(zone) {
+// another zone would otherwise save a check-in on the wrong day, or one still to come. On the
+// server's clock too (the note's `skew`): a phone's clock a day off saved it a day off.
+function accountToday(me) {
+  const zone = me.zone;
   const parts = (options) => {
-    const found = new Intl.DateTimeFormat("en-CA", options).formatToParts(new Date());
+    const found = new Intl.DateTimeFormat("en-CA", options).formatToParts(new Date(serverNow(me)));
     return Object.fromEntries(found.map((part) => [part.type, part.value]));
   };
   let day;
@@ -107,7 +109,7 @@ export function startOfflinePage() {
   offlineForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (saving) return; // a second tap while the first is being kept
-    offlineForm.elements.date.value = accountToday(me.zone);
+    offlineForm.elements.date.value = accountToday(me);
     const fields = [...new FormData(offlineForm)].map(([name, v]) => [name, String(v)]);
     if (fieldValue(fields, "mood") === undefined) return askForMood(offlineForm);
     const now = signedIn.get();

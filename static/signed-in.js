@@ -17,7 +17,7 @@ export const signedIn = {
   },
   get() {
     const note = this.read();
-    if (note && note.owner && Date.now() < note.until) return note;
+    if (note && note.owner && serverNow(note) < note.until) return note;
     this.clear(); // run out: nothing of it stays on the device
     return null;
   },
@@ -33,6 +33,10 @@ export const signedIn = {
   },
 };
 
+// The time now on the server's clock (milliseconds since 1970), as far as the `note` tells:
+// the phone's own clock may be off (a day ahead, say), by `skew` when the note was left.
+export const serverNow = (note) => Date.now() + (Number(note?.skew) || 0);
+
 // The queue tag of the patient this page was made for (on its log-out form), or undefined.
 export const pageOwner = () => document.querySelector("form.logout")?.dataset.queueOwner;
 
@@ -46,6 +50,7 @@ export function noteWhoIsSignedIn() {
       private: logout.dataset.privateDefault === "1",
       zone: logout.dataset.timeZone || "",
       until: Number(logout.dataset.signedInUntil) || 0,
+      skew: logout.dataset.serverNow ? Number(logout.dataset.serverNow) - Date.now() : 0,
     });
   } else if (!document.querySelector("[data-offline-page]")) {
     signedIn.clear();

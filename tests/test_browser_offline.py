@@ -1143,3 +1143,27 @@ def test_a_phone_whose_clock_runs_a_day_ahead_never_makes_its_older_check_in_the
     expect(kept.locator(".reflection")).to_have_text("Older words, from the phone")
     ((stored_day, mood, words),) = stored_checkins(live_server, email)
     assert (stored_day, mood) == (day, 8) and "Older words" not in (words or "")
+
+
+@pytest.mark.parametrize("days", [1, -1], ids=["a day ahead", "a day behind"])
+def test_the_offline_check_in_is_for_todays_date_whatever_the_phones_clock_says(
+    page, context, live_server, days
+):
+    """A phone whose clock is a day off: the offline page's form counted its sign-in and its
+    day on that clock. A day ahead, the sign-in looked ended and no form was offered; a day
+    behind, the check-in was saved on yesterday. The last page seen online tells the phone how
+    far off its clock is."""
+    context.clock.install(time=datetime.now().astimezone() + timedelta(days=days))
+    email = register(page)
+    account_today = page.get_by_label("Date", exact=True).input_value()
+    controlled(page)
+    context.set_offline(True)
+    page.goto("/entries")
+    form = offline_form(page)
+    expect(form).to_be_visible()
+    tap_scale(page, "Mood today", 6)
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    context.set_offline(False)
+    expect(queue_status(page)).to_contain_text("Sent 1 check-in")
+    assert stored_checkins(live_server, email) == [(account_today, 6, "")]
