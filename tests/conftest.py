@@ -324,6 +324,24 @@ def unlabelled_inputs(html):
 
 
 @pytest.fixture
+def report_builds(monkeypatch):
+    """The report PDFs built during the test, one entry each: the real
+    `journal.reports.pdf.report_pdf`, counted as it is called (a HEAD or a refused request
+    builds none)."""
+    from journal.reports import pdf
+
+    builds = []
+    build = pdf.report_pdf
+
+    def counted(*args, **kwargs):
+        builds.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "report_pdf", counted)
+    return builds
+
+
+@pytest.fixture
 def patient(auth):
     """A signed-in patient in UTC."""
     response = auth.register()

@@ -24,16 +24,22 @@ pytestmark = pytest.mark.browser
 NAME = "Robin Featherstonehaugh-Vandenberghe"
 
 
+def sign_up_linked(patient, code):
+    """On `patient` (a page), sign up as NAME and link to the therapist whose invite code is
+    `code`, as a patient does on their settings page."""
+    sign_up(patient, name=NAME)
+    patient.goto("/settings/therapist")
+    patient.get_by_label("Invite code from your therapist").fill(code)
+    patient.get_by_role("button", name="Link").tap()
+    expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+
+
 def test_a_therapist_reviews_a_flagged_patient(page, browser, browser_context_args):
     doc = browser.new_context(**browser_context_args).new_page()
     try:
         sign_up(doc, name="Dr Rivera", therapist=True)
         code = doc.locator("#invite-code").inner_text()
-        sign_up(page, name=NAME)
-        page.goto("/settings/therapist")
-        page.get_by_label("Invite code from your therapist").fill(code)
-        page.get_by_role("button", name="Link").tap()
-        expect(page.get_by_role("button", name="Unlink")).to_be_visible()
+        sign_up_linked(page, code)
         check_in(page, mood=1, reflection=LONG_REFLECTION)
         # Stored times have whole seconds, and an entry saved in the second the review page
         # is shown stays new after the review (reviews._newness: a flag is never taken as
@@ -100,11 +106,7 @@ def test_the_folded_invite_code_opens_from_the_keyboard(page, browser, browser_c
     expect(code).to_be_visible()  # no one linked: open
     patient = browser.new_context(**browser_context_args).new_page()
     try:
-        sign_up(patient, name=NAME)
-        patient.goto("/settings/therapist")
-        patient.get_by_label("Invite code from your therapist").fill(code.inner_text())
-        patient.get_by_role("button", name="Link").tap()
-        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+        sign_up_linked(patient, code.inner_text())
     finally:
         patient.context.close()
     page.goto("/caseload")
@@ -129,11 +131,7 @@ def test_the_report_after_the_sign_in_ended_leads_to_log_in_not_a_saved_page(
     code = doc.locator("#invite-code").inner_text()
     patient = browser.new_context(**browser_context_args).new_page()
     try:
-        sign_up(patient, name=NAME)
-        patient.goto("/settings/therapist")
-        patient.get_by_label("Invite code from your therapist").fill(code)
-        patient.get_by_role("button", name="Link").tap()
-        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+        sign_up_linked(patient, code)
     finally:
         patient.context.close()
     doc.goto("/caseload")
@@ -161,11 +159,7 @@ def test_each_shared_reflection_in_the_history_stands_clear_of_the_line_below(
     code = page.locator("#invite-code").inner_text()
     patient = browser.new_context(**browser_context_args).new_page()
     try:
-        sign_up(patient, name=NAME)
-        patient.goto("/settings/therapist")
-        patient.get_by_label("Invite code from your therapist").fill(code)
-        patient.get_by_role("button", name="Link").tap()
-        expect(patient.get_by_role("button", name="Unlink")).to_be_visible()
+        sign_up_linked(patient, code)
         today = form_today(patient)
         yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
         check_in(patient, mood=6, reflection="A walk by the river.")

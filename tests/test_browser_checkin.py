@@ -64,6 +64,21 @@ def write_on(page, day, mood, words):
     page.get_by_label("Reflection", exact=True).fill(words)
 
 
+YESTERDAYS_WORDS = "Yesterday's words, not saved yet."
+
+
+def yesterdays_words_left(page):
+    """A new patient who wrote YESTERDAYS_WORDS (mood 3) on yesterday's check-in and left it
+    unsaved for History: (their email, today, yesterday), days as ISO text."""
+    email = sign_up(page)
+    today = form_today(page)
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    write_on(page, yesterday, 3, YESTERDAYS_WORDS)
+    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
+    page.goto("/entries")
+    return email, today, yesterday
+
+
 def only_the_mood(mood):
     return {"mood": mood, "sleep_hours": None, "tags": "", "reflection": "", "private": 0,
             "self_harm": None}  # fmt: skip
@@ -805,14 +820,9 @@ def test_words_left_for_one_day_stay_that_days_when_another_day_is_written(page,
     form ("with what you changed"), where today's words then replaced them. Each day keeps its
     own: yesterday's words stay yesterday's, today's form opens empty, and both come back, each
     on its own day, the note naming the other."""
-    email = sign_up(page)
-    today = form_today(page)
-    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    email, today, yesterday = yesterdays_words_left(page)
     its_label = day_text_near(date.fromisoformat(yesterday), date.fromisoformat(today), "short")
-    theirs = "Yesterday's words, not saved yet."
-    write_on(page, yesterday, 3, theirs)
-    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
-    page.goto("/entries")
+    theirs = YESTERDAYS_WORDS
     page.goto("/checkin")
     expect(page.get_by_label("Date", exact=True)).to_have_value(yesterday)
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
@@ -848,13 +858,8 @@ def test_changing_the_date_back_and_forth_never_puts_one_days_words_on_another(p
     today to yesterday and back carried today's answers over yesterday's words (the draft of
     the day opened was written over), then back again onto today. Each day opens with its own
     words, whichever way the date goes, and each is saved on its own day."""
-    email = sign_up(page)
-    today = form_today(page)
-    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-    theirs = "Yesterday's words, not saved yet."
-    write_on(page, yesterday, 3, theirs)
-    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
-    page.goto("/entries")
+    email, today, yesterday = yesterdays_words_left(page)
+    theirs = YESTERDAYS_WORDS
     page.goto("/checkin")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value(theirs)
     day = page.get_by_label("Date", exact=True)
@@ -888,13 +893,8 @@ def test_the_date_changed_back_while_a_drafts_day_opens_leaves_its_words_to_it(p
     is still loading (a slow connection) when the person sets the date back to today: the
     form stayed today's with yesterday's words on it, and Save put them on today. Today opens
     afresh, and the words stay kept for yesterday."""
-    email = sign_up(page)
-    today = form_today(page)
-    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-    theirs = "Yesterday's words, not saved yet."
-    write_on(page, yesterday, 3, theirs)
-    page.wait_for_timeout(600)  # the draft is kept 400 ms after the last key
-    page.goto("/entries")
+    email, today, yesterday = yesterdays_words_left(page)
+    theirs = YESTERDAYS_WORDS
 
     def slowly(route):
         page.wait_for_timeout(1500)

@@ -601,7 +601,7 @@ def test_a_report_being_built_when_the_patient_unlinks_is_not_handed_over(app, s
 
 
 def test_a_therapists_reports_are_built_a_few_times_in_a_few_minutes_and_then_wait(
-    app, shared, monkeypatch
+    app, shared, report_builds
 ):
     """A caseload report is built in a second or more for a long journal, and a signed-in
     therapist could ask for one in a loop (a share link's report was limited, these were not).
@@ -615,16 +615,9 @@ def test_a_therapists_reports_are_built_a_few_times_in_a_few_minutes_and_then_wa
     other = person(app, "sam@example.com", display_name="Sam")
     assert link(other, invite_code(doc)).status_code == 302
     oid = user_id(app, "sam@example.com")
-    builds = []
-
-    def build(*args, **kwargs):
-        builds.append(1)
-        return b"%PDF-1.7 a report"
-
-    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
     for _ in range(2 * pdf.PERSON_BUILDS):
         assert doc.head(f"/caseload/{pid}/report.pdf").status_code == 200
-    assert builds == []
+    assert report_builds == []
     for n in range(pdf.PERSON_BUILDS):
         assert doc.get(f"/caseload/{(pid, oid)[n % 2]}/report.pdf").status_code == 200
     with app.app_context():
@@ -637,7 +630,7 @@ def test_a_therapists_reports_are_built_a_few_times_in_a_few_minutes_and_then_wa
     assert f'href="/caseload/{oid}"' in refused.text
     head = doc.head(f"/caseload/{pid}/report.pdf")
     assert (head.status_code, head.headers.get("Retry-After"), head.data) == (429, str(wait), b"")
-    assert len(builds) == pdf.PERSON_BUILDS
+    assert len(report_builds) == pdf.PERSON_BUILDS
     with app.app_context():
         assert get_db().execute("select count(*) from audit").fetchone()[0] == seen
     # Someone else's patient is still a 404, not a wait that tells the id exists.

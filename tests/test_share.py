@@ -501,18 +501,11 @@ def test_a_head_of_the_report_answers_its_headers_without_building_it(
 
 
 def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
-    app, client, shared, monkeypatch
+    app, client, shared, report_builds
 ):
     """Anyone holding the link could have the server build the report in a loop. A therapist
     downloading it two or three times is never refused; past share.REPORT_BUILDS in a few
     minutes the link's report waits, with a calm page, a 429 and Retry-After."""
-    builds = []
-
-    def build(*args, **kwargs):
-        builds.append(1)
-        return b"%PDF-1.7 a report"
-
-    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
     path = f"/s/{shared}/report.pdf"
     assert share.REPORT_BUILDS >= 3
     for _ in range(2 * share.REPORT_BUILDS):  # a HEAD builds nothing and is never counted
@@ -526,7 +519,7 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     assert 0 < wait <= share.REPORT_WINDOW_SECONDS
     assert "Please try again" in refused.text
     assert has_link_headers(refused)
-    assert len(builds) == share.REPORT_BUILDS
+    assert len(report_builds) == share.REPORT_BUILDS
     assert openings(app) == ["report"] * share.REPORT_BUILDS
     # A HEAD is told the same wait, with no body: it answered 200 (until 2026-12-07), so a
     # client checking first was told to download and then refused. The page is not held up.
@@ -535,27 +528,20 @@ def test_a_links_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
     assert head.data == b""
     assert has_link_headers(head)
     assert client.get(f"/s/{shared}").status_code == 200
-    assert len(builds) == share.REPORT_BUILDS
+    assert len(report_builds) == share.REPORT_BUILDS
     clock.set(clock.now() + timedelta(seconds=wait))
     assert client.get(path).status_code == 200
-    assert len(builds) == share.REPORT_BUILDS + 1
+    assert len(report_builds) == share.REPORT_BUILDS + 1
 
 
 def test_making_link_after_link_builds_no_more_than_ones_own_reports(
-    app, client, patient, monkeypatch
+    app, client, patient, report_builds
 ):
     """Each link's report is limited, but a signed-in person can make links without end: made
     one after another, they built the report far past what the person's own downloads may
     (reports.pdf.PERSON_BUILDS in a few minutes). A link's builds count as its owner's too."""
     from journal.reports import pdf
 
-    builds = []
-
-    def build(*args, **kwargs):
-        builds.append(1)
-        return b"%PDF-1.7 a report"
-
-    monkeypatch.setattr("journal.reports.pdf.report_pdf", build)
     visitor = app.test_client()
     built = 0
     while built < pdf.PERSON_BUILDS:
@@ -569,16 +555,15 @@ def test_making_link_after_link_builds_no_more_than_ones_own_reports(
     assert 0 < int(refused.headers["Retry-After"]) <= pdf.PERSON_WINDOW_SECONDS
     assert "Please try again" in refused.text
     assert client.get("/export/report.pdf").status_code == 429
-    assert len(builds) == pdf.PERSON_BUILDS
+    assert len(report_builds) == pdf.PERSON_BUILDS
     assert visitor.get(f"/s/{token}").status_code == 200  # the page is not held up
 
 
-def test_a_failed_log_in_does_not_forget_a_links_report_builds(app, client, shared, monkeypatch):
+def test_a_failed_log_in_does_not_forget_a_links_report_builds(app, client, shared):
     """The builds are counted in the log-in throttle's table, and a failed log-in forgot every
     row older than the log-in window: with a window shorter than the report's, one wrong
     password anywhere let the link's report be built again at once."""
     app.config["LOGIN_WINDOW_MINUTES"] = 1
-    monkeypatch.setattr("journal.reports.pdf.report_pdf", lambda *args, **kwargs: b"%PDF-1.7")
     path = f"/s/{shared}/report.pdf"
     for _ in range(share.REPORT_BUILDS):
         assert client.get(path).status_code == 200
