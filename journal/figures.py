@@ -777,10 +777,7 @@ def phq9_course(person, first, remission=False):
             if found is not None:
                 scores = [*scores, *_dated([found])]
     course = {**phq9, **windows.phq9_course(scores, first)}
-    if phq9["baseline"] is not None and max(day for day, _ in scores) <= first:
-        # No score since the treatment baseline: no change measured, so null, as the report
-        # has it (reports/content.py), not the 0% of the baseline set against itself.
-        course["percent_change"] = None
+    course["percent_change"] = windows.phq9_percent_change(scores, first)
     if remission:
         course["first_remission_date"] = windows.phq9_first_remission(scores, first)
     return course

@@ -565,6 +565,14 @@ def phq9_course(scores: list[tuple[date, int]], first_session: date | None) -> d
     }
 
 
+def phq9_percent_change(scores: list[tuple[date, int]], first_session: date | None):
+    """phq9_course's percent change when a score follows the treatment baseline, else None:
+    with the baseline alone no change has been measured (phq9_course gives the 0% of the
+    baseline set against itself). What the report, summary.json and the pages show."""
+    _, after = _assessment(scores, first_session, PHQ9_BANDS)
+    return phq9_course(scores, first_session)["percent_change"] if after else None
+
+
 def phq9_first_remission(scores: list[tuple[date, int]], first_session: date | None):
     """The ISO date of the first score after the treatment baseline's day below
     REMISSION_BELOW, from a baseline of 10 or more (as phq9_course's first response), or None.

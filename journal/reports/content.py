@@ -99,12 +99,11 @@ def _scores(person, kind, end, first_session):
     )
     summary["latest_day"] = scores[-1][0] if scores else None
     if kind == "phq9":
-        # From the treatment baseline to the latest score on or before `end`; only with a
-        # score after the baseline (windows.phq9_course alone would give 0% from the baseline
-        # set against itself).
+        # From the treatment baseline to the latest score on or before `end`, with a score
+        # after the baseline (windows.phq9_percent_change).
         course = windows.phq9_course(scores, first_session)
         later = summary["baseline"] is not None and summary["latest_day"] > first_session
-        summary["percent_change"] = course["percent_change"] if later else None
+        summary["percent_change"] = windows.phq9_percent_change(scores, first_session)
         summary["later_score"] = later
         summary["first_response_date"] = (
             date.fromisoformat(course["first_response_date"])
