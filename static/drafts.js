@@ -213,45 +213,34 @@ function savedToken() {
   return found.slice(SAVED_COOKIE.length + 1);
 }
 
+// One value kept for the next page this tab opens, under `key` (sessionStorage: this tab
+// alone), taken once; null where storage is refused.
+function forTheNextPage(key) {
+  return {
+    put(value) {
+      try {
+        sessionStorage.setItem(key, value);
+      } catch {}
+    },
+    take() {
+      try {
+        const value = sessionStorage.getItem(key);
+        sessionStorage.removeItem(key);
+        return value;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
 // The token of the last Save sent from this tab, for the page that comes next in it.
-const sentFromThisTab = {
-  KEY: "afterglow-draft-sent",
-  put(token) {
-    try {
-      sessionStorage.setItem(this.KEY, token);
-    } catch {}
-  },
-  take() {
-    try {
-      const token = sessionStorage.getItem(this.KEY);
-      sessionStorage.removeItem(this.KEY);
-      return token;
-    } catch {
-      return null;
-    }
-  },
-};
+const sentFromThisTab = forTheNextPage("afterglow-draft-sent");
 
 // The check-in day whose draft the note's Clear let go, for the page it opens next in this
 // tab: that day's form as the journal has it, not turned to another day's words (which it
 // names), one Clear at a time.
-const clearedFor = {
-  KEY: "afterglow-draft-cleared",
-  put(day) {
-    try {
-      sessionStorage.setItem(this.KEY, day);
-    } catch {}
-  },
-  take() {
-    try {
-      const day = sessionStorage.getItem(this.KEY);
-      sessionStorage.removeItem(this.KEY);
-      return day;
-    } catch {
-      return null;
-    }
-  },
-};
+const clearedFor = forTheNextPage("afterglow-draft-cleared");
 
 // A new token for each Save, sent in the form's `draft` field.
 function tokenFor(form) {
