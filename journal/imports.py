@@ -530,9 +530,14 @@ def other_export(keys):
 
 
 def json_problem(text):
-    """Why a JSON file (our data.json, say) cannot be imported, or None for other text."""
+    """Why a JSON file (our data.json, say) cannot be imported, or None for other text: a CSV
+    whose first cell opens with "[" or "{" is read as one (only JSON that parses is JSON)."""
     opening = text.lstrip()[:200]
     if not opening.startswith(("{", "[")):
+        return None
+    try:
+        json.loads(text)
+    except ValueError:
         return None
     if f'"{EXPORT_FORMAT}"' in opening:
         return (

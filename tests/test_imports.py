@@ -363,6 +363,31 @@ def test_another_of_our_own_exports_says_only_check_ins_are_imported(
     assert checkins(app) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['[{"date": "2025-02-01", "mood": 5}]', '{"entries": [{"day": "2025-02-01", "mood": 5}]}'],
+    ids=["a list", "an object"],
+)
+def test_another_apps_json_is_told_it_is_not_a_csv(app, client, patient, text):
+    response = upload(client, text, "moods.json")
+    assert response.status_code == 400
+    assert problems(response) == [
+        "This is a JSON file, not a CSV: only check-ins can be imported, from Afterglow's "
+        "checkins.csv or another app's CSV."
+    ]
+    assert sql(app, "select count(*) from pending_imports")[0][0] == 0
+    assert checkins(app) == []
+
+
+def test_a_csv_whose_first_cell_opens_with_a_bracket_is_read_as_csv(client, patient):
+    # Its first line opens as JSON would ("[", "{"): it is a CSV all the same, not refused as
+    # JSON, and its date and mood columns are read.
+    for first in ("[id]", "{entry}"):
+        text = f"{first},date,mood\n1,2025-02-01,5\n2,2025-02-02,6\n"
+        page = client.get(f"/import/{pending_id(upload(client, text))}")
+        assert "The file has <strong>2</strong> check-ins." in page.text
+
+
 def test_own_export_reads_back_text_that_starts_with_a_quote_as_typed(app, client, auth):
     # The export's quote before a would-be formula is taken off on import; a quote the person
     # typed there themselves ("'+1 for ...") is kept, as are quotes anywhere else.
