@@ -19,6 +19,7 @@ import shutil
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -339,6 +340,19 @@ def report_builds(monkeypatch):
 
     monkeypatch.setattr(pdf, "report_pdf", counted)
     return builds
+
+
+def refused_after(client, path, builds, window_seconds):
+    """GET `path` `builds` times, ten seconds apart on the app's clock, each answered 200; then
+    once more: (that answer, a 429, and its Retry-After in seconds, within `window_seconds`)."""
+    for _ in range(builds):
+        assert client.get(path).status_code == 200
+        clock.set(clock.now() + timedelta(seconds=10))
+    refused = client.get(path)
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 0 < wait <= window_seconds
+    return refused, wait
 
 
 @pytest.fixture

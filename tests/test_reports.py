@@ -10,7 +10,7 @@ from io import BytesIO
 
 import factories
 import pytest
-from conftest import AuthActions, make_app, pdf_pages
+from conftest import AuthActions, make_app, pdf_pages, refused_after
 from factories import TODAY
 from fpdf import FPDF
 from pypdf import PdfReader
@@ -397,13 +397,7 @@ def test_ones_own_report_is_built_a_few_times_in_a_few_minutes_and_then_waits(
         head = client.head(path)
         assert (head.status_code, head.mimetype) == (200, "application/pdf")
     assert report_builds == []
-    for _ in range(pdf.PERSON_BUILDS):
-        assert client.get(path).status_code == 200
-        clock.set(clock.now() + timedelta(seconds=10))
-    refused = client.get(path)
-    assert refused.status_code == 429
-    wait = int(refused.headers["Retry-After"])
-    assert 0 < wait <= pdf.PERSON_WINDOW_SECONDS
+    refused, wait = refused_after(client, path, pdf.PERSON_BUILDS, pdf.PERSON_WINDOW_SECONDS)
     assert "please try again in about" in refused.text
     assert f'value="{START.isoformat()}"' in refused.text  # the form kept
     assert re.search(r'<input checked[^>]*value="charts"', refused.text)
