@@ -7,7 +7,7 @@ import { startCheckinForm } from "./checkin-form.js";
 import { startQueue } from "./checkin-queue.js";
 import { keepDrafts } from "./drafts.js";
 import { startOfflinePage } from "./offline-page.js";
-import { enhancePage, forgetThePost, keepSignInWhileWriting } from "./page.js";
+import { enhancePage, forgetThePost, keepSignInWhileWriting, keepUnsentChanges } from "./page.js";
 import { startPasskeys } from "./passkeys.js";
 import { cleanUpOnLeaving } from "./sign-out.js";
 import { keepFormsToTheirOwner, noteWhoIsSignedIn } from "./signed-in.js";
@@ -24,6 +24,7 @@ for (const start of [
   keepSignInWhileWriting, // a long reflection keeps the sign-in from going idle
   keepDrafts, // a Save whose sign-in had ended finds its words back after logging in
   startPasskeys, // passkeys: adding one in settings, signing in with one
+  keepUnsentChanges, // a page of several forms: what was changed in one not sent is kept
 ]) {
   document.addEventListener("DOMContentLoaded", start);
 }

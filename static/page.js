@@ -192,3 +192,90 @@ export function keepSignInWhileWriting() {
     fetch(window.location.pathname, { method: "HEAD", credentials: "same-origin" }).catch(() => {});
   });
 }
+
+// A page with several forms (Settings: your days, and the password) sends only the form
+// tapped: what was changed in another and not saved came back as it was stored, the change
+// gone without a word, whether the form sent was refused or saved. Forms marked
+// data-keep-unsent note, as another form of the page is sent, what was changed in them; the
+// next page this tab opens puts it back in the same form (where the value it was changed
+// from is still the one shown) and says it is not saved yet. A password is never kept: its
+// form says instead that the password is not changed.
+const UNSENT = "afterglow-unsent";
+const UNSENT_WORDS =
+  "Not saved yet: what you changed here before sending the other form is back. Save to keep it.";
+const PASSWORD_UNSENT_WORDS =
+  "Your password is not changed: what you typed here was not sent (one form is sent at a time).";
+
+export function keepUnsentChanges() {
+  let notes = {};
+  try {
+    notes = JSON.parse(sessionStorage.getItem(UNSENT)) || {};
+    sessionStorage.removeItem(UNSENT);
+  } catch {}
+  const forms = [...document.querySelectorAll("form[data-keep-unsent]")];
+  for (const form of forms) {
+    const note = notes[form.action];
+    if (note) putBack(form, note);
+  }
+  if (forms.length < 2) return;
+  document.addEventListener("submit", (event) => {
+    if (event.defaultPrevented || !forms.includes(event.target)) return;
+    const kept = {};
+    for (const form of forms) {
+      const changed = form === event.target ? null : changesIn(form);
+      if (changed) kept[form.action] = changed;
+    }
+    try {
+      if (Object.keys(kept).length) sessionStorage.setItem(UNSENT, JSON.stringify(kept));
+    } catch {}
+  });
+}
+
+// What was changed in `form` from what the page showed: {fields: {name: [shown, now]},
+// password: true when a password was typed}, or null.
+function changesIn(form) {
+  const fields = {};
+  let password = false;
+  for (const control of form.elements) {
+    if (!control.name || control.disabled) continue;
+    if (control.type === "password") {
+      password ||= control.value !== "";
+    } else if (control.type === "checkbox") {
+      if (control.checked !== control.defaultChecked) {
+        fields[control.name] = [control.defaultChecked, control.checked];
+      }
+    } else if (control.tagName === "SELECT") {
+      const shown = [...control.options].find((o) => o.defaultSelected)?.value ?? "";
+      if (control.value !== shown) fields[control.name] = [shown, control.value];
+    } else if (control.type !== "hidden" && "defaultValue" in control) {
+      if (control.value !== control.defaultValue) {
+        fields[control.name] = [control.defaultValue, control.value];
+      }
+    }
+  }
+  return Object.keys(fields).length || password ? { fields, password } : null;
+}
+
+function putBack(form, note) {
+  let back = false;
+  for (const [name, [shown, typed]] of Object.entries(note.fields || {})) {
+    const control = form.elements.namedItem(name);
+    if (!control || control instanceof RadioNodeList) continue;
+    if (control.type === "checkbox") {
+      if (control.checked !== shown) continue; // changed elsewhere meanwhile: that stays
+      control.checked = typed;
+    } else {
+      if (control.value !== shown) continue;
+      control.value = typed;
+    }
+    back = true;
+  }
+  const words = back ? UNSENT_WORDS : note.password && PASSWORD_UNSENT_WORDS;
+  if (!words) return;
+  const said = document.createElement("p");
+  said.className = "note";
+  said.dataset.unsentNote = "";
+  said.setAttribute("role", "status");
+  said.textContent = words;
+  form.prepend(said);
+}

@@ -389,3 +389,49 @@ def test_reloading_a_check_in_sent_back_sends_nothing_and_keeps_the_words(page, 
     expect(page.locator("#draft-note")).to_contain_text("It is not saved yet")
     expect(page.get_by_label("Reflection", exact=True)).to_have_value("Heavy morning")
     assert checkin_days(live_server, email) == []
+
+
+def test_a_form_sent_on_the_settings_page_keeps_what_was_changed_in_the_other(page, live_server):
+    """Settings has two forms, each sending only its own fields: a time zone and window
+    changed, then a password change refused (or saved), and the page came back with the
+    stored time zone, the change gone without a word. What was changed and not sent is put
+    back, said to be not saved yet; a password typed in the form not sent is never kept, and
+    the form says the password is not changed."""
+    email = sign_up(page)
+    stored = "select timezone, window_days from users where email = ?"
+    before = live_server.query(stored, email)
+    page.goto("/settings")
+    page.get_by_label("Time zone", exact=True).select_option("Asia/Kolkata")
+    page.get_by_label("Days after a session to follow", exact=True).fill("10")
+    page.get_by_label("Current password", exact=True).fill("not my password")
+    page.get_by_label("New password", exact=True).fill("a quiet harbour at dawn")
+    page.get_by_label("New password again", exact=True).fill("a quiet harbour at dawn")
+    sent_back(page, "Change password", "/settings/password")
+    expect(page.get_by_label("Time zone", exact=True)).to_have_value("Asia/Kolkata")
+    expect(page.get_by_label("Days after a session to follow", exact=True)).to_have_value("10")
+    expect(page.locator("[data-unsent-note]")).to_contain_text("Not saved yet")
+    assert live_server.query(stored, email) == before
+    page.get_by_role("button", name="Save settings").tap()
+    expect(page.locator("main .flash")).to_contain_text("Settings saved.")
+    assert live_server.query(stored, email) == [("Asia/Kolkata", 10)]
+    expect(page.locator("[data-unsent-note]")).to_have_count(0)
+
+    # The other way round: a password typed, then the settings saved.
+    page.get_by_label("New password", exact=True).fill("a quiet harbour at dawn")
+    page.get_by_label("Days after a session to follow", exact=True).fill("12")
+    page.get_by_role("button", name="Save settings").tap()
+    expect(page.locator("main .flash")).to_contain_text("Settings saved.")
+    note = page.locator("[data-unsent-note]")
+    expect(note).to_contain_text("Your password is not changed")
+    expect(page.get_by_label("New password", exact=True)).to_have_value("")
+    # Said once: a reload says nothing more.
+    page.reload()
+    expect(page.locator("[data-unsent-note]")).to_have_count(0)
+    # The same on the reminders page: a time typed, then the calendar link made.
+    page.goto("/settings/reminders")
+    reminder = page.get_by_label("Daily check-in reminder (optional)", exact=True)
+    reminder.fill("08:30")
+    page.get_by_role("button", name="Make my calendar link").tap()
+    expect(page.get_by_role("heading", name="Your calendar link")).to_be_visible()
+    expect(reminder).to_have_value("08:30")
+    expect(page.locator("[data-unsent-note]")).to_contain_text("Not saved yet")
