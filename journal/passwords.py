@@ -5,6 +5,7 @@ take alone. Used by log-in and registration (journal/auth.py), by settings (the 
 change, adding a passkey, two-factor, deleting the account) and by an admin's reset link."""
 
 import ipaddress
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import clock, throttle
-from .data import users
+from .data import activity, users
 from .db import get_db
 from .fields import JournalForm
 from .numbers import plural
@@ -205,3 +206,28 @@ class PasswordAgainForm(JournalForm):
 
     password = your_password_field("Enter your password to confirm.")
     validate_password = check_own_password
+
+
+# The same password change sent again (a double tap on a slow phone: the second leaves before
+# the first's answer comes) is told it was done, for this long after the change.
+CHANGED_AGAIN_SECONDS = 5 * 60
+# The change's kind in "Recent activity", which says when it was made.
+CHANGE_ACTIVITY = "password-changed"
+
+
+def changed_to(db, row, password, address):
+    """Whether the account `row`'s password was changed in the last CHANGED_AGAIN_SECONDS and
+    is `password` now: a change that is done already. Checked as a log-in checks a password
+    (throttled, and a wrong one counted as a failed log-in), so no form sent again is a way to
+    guess it; the right one clears the failures, as a log-in does."""
+    email = users.email_key(row["email"])
+    if not password or throttle_wait(db, email, address):
+        return False
+    since = (clock.now() - timedelta(seconds=CHANGED_AGAIN_SECONDS)).isoformat(timespec="seconds")
+    if activity.latest_of(db, row["id"], CHANGE_ACTIVITY, since) is None:
+        return False
+    if not check_password_hash(row["password_hash"], password):
+        record_failure(db, email, address)
+        return False
+    users.clear_failures(db, email)
+    return True

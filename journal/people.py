@@ -456,6 +456,12 @@ def sign_in(user, remember=False, how="password", passkey_id=None, password_hash
     return True
 
 
+def remembered_here():
+    """Whether this browser sent a "Keep me signed in" cookie, live or not (a sign-in begun
+    again for it keeps that choice)."""
+    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)))
+
+
 def renew_signin():
     """End every sign-in of the signed-in person, this browser's too, and give this browser a
     new one (after a password change, every cookie copied earlier dies with the old password,

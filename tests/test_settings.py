@@ -1,5 +1,6 @@
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, error_for
@@ -12,6 +13,7 @@ from factories import (
     signed_out_as_deleted,
 )
 
+from journal import clock, passwords
 from journal.db import get_db
 from journal.settings import general
 
@@ -583,3 +585,77 @@ def test_a_message_waits_for_the_page_navigated_to_not_a_scripts(client, patient
     shown = client.get("/settings", headers={"Sec-Fetch-Mode": "navigate"}).text
     assert "Settings saved." in shown
     assert "Settings saved." not in client.get("/settings").text  # once
+
+
+NEW_PASSWORD = "a new and longer passphrase"
+CHANGE = {
+    "current_password": PASSWORD,
+    "new_password": NEW_PASSWORD,
+    "confirm": NEW_PASSWORD,
+    "username": "pat@example.com",
+}
+ALREADY_CHANGED = "Your password was already changed"
+
+
+def test_a_password_change_sent_twice_is_told_it_was_done(app, client, auth, patient):
+    """A double tap on a slow phone: the second tap left with the cookies the first's answer
+    replaced, whose sign-in the change had ended, and met the log-in page saying "What you
+    sent was not done" of a change that was done (or, its answer coming after the first's,
+    "That is not your current password"). Both are told it was done, and carry on signed
+    in; the old password opens nothing, and the device signed out stays so."""
+    from conftest import AuthActions
+
+    phone = app.test_client()
+    AuthActions(phone).login(remember="y")
+    before = client.get_cookie("session").value
+    assert client.post("/settings/password", data=CHANGE).status_code == 302
+    client.set_cookie("session", before)  # the second left before the first's answer came
+    again = client.post("/settings/password", data=CHANGE)
+    assert again.status_code == 302 and again.location == "/settings"
+    page = client.get("/settings")
+    assert page.status_code == 200 and ALREADY_CHANGED in page.text
+    assert "not done" not in page.text
+    # Sent again once the first's answer came (its sign-in renewed): told the same.
+    again = client.post("/settings/password", data=CHANGE)
+    assert again.status_code == 302 and again.location == "/settings"
+    page = client.get("/settings").text
+    assert ALREADY_CHANGED in page and "not your current password" not in page
+    assert phone.get("/entries").status_code == 302
+    auth.logout()
+    assert auth.login(password=PASSWORD).status_code == 400
+    assert auth.login(password=NEW_PASSWORD).status_code == 302
+
+
+def test_only_the_password_now_in_use_is_told_it_was_changed(app, client, auth, patient):
+    """What the second tap is told needs the password the account has now, within minutes
+    of the change, counted as a log-in's guess: another new password, sent from a sign-in
+    that ended, is sent to log in as before, and counted; so is the same one later on."""
+    before = client.get_cookie("session").value
+    assert client.post("/settings/password", data=CHANGE).status_code == 302
+    client.set_cookie("session", before)
+    other = {**CHANGE, "new_password": "x" + NEW_PASSWORD, "confirm": "x" + NEW_PASSWORD}
+    response = client.post("/settings/password", data=other)
+    assert response.location == "/auth/login?next=/settings/password"
+    assert ALREADY_CHANGED not in client.get(response.location).text
+    with app.app_context():
+        assert get_db()["login_failures"].count == 1
+    clock.set(clock.now() + timedelta(seconds=passwords.CHANGED_AGAIN_SECONDS + 1))
+    client.set_cookie("session", before)
+    response = client.post("/settings/password", data=CHANGE)
+    assert response.location == "/auth/login?next=/settings/password"
+    assert ALREADY_CHANGED not in client.get(response.location).text
+
+
+def test_a_password_change_sent_twice_with_two_factor_on_asks_to_log_in(app, client, patient):
+    """With two-factor on, the password alone signs no one in: the second tap is told the
+    change was done, on the log-in page."""
+    from test_two_factor import turn_on
+
+    turn_on(client)
+    before = client.get_cookie("session").value
+    assert client.post("/settings/password", data=CHANGE).status_code == 302
+    client.set_cookie("session", before)
+    response = client.post("/settings/password", data=CHANGE)
+    assert response.location.startswith("/auth/login")
+    page = client.get(response.location).text
+    assert ALREADY_CHANGED in page and "Log in with your new password" in page

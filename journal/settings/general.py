@@ -2,12 +2,12 @@
 whether reflections start private (a therapist: the name patients see); and
 `/settings/password`."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from .. import account, onetime, timezones
+from .. import account, onetime, timezones, two_factor
 from ..data import users
 from ..db import get_db
 from ..fields import (
@@ -25,12 +25,22 @@ from ..fields import (
     version_digests,
 )
 from ..passwords import (
+    CHANGE_ACTIVITY,
     CHANGE_PASSWORD_HINT,
+    changed_to,
     check_own_password,
     hash_password,
     password_field,
 )
-from ..people import AccountGone, renew_signin
+from ..people import (
+    AccountGone,
+    User,
+    is_active,
+    remembered_here,
+    renew_signin,
+    sent_form,
+    sign_in,
+)
 from ..phones import PHONE_MAX, phone_problem, phone_text
 from ..rules import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
@@ -238,8 +248,15 @@ def index():
     return render(settings_form=form, status=400)
 
 
-@login_required
+# The same change sent again once it was made (a double tap on a slow phone): told so, not
+# "What you sent was not done" on the log-in page, nor "That is not your current password".
+ALREADY_CHANGED = "Your password was already changed: the form was sent twice, and changed it once."
+ALREADY_CHANGED_LOG_IN = f"{ALREADY_CHANGED} Log in with your new password."
+
+
 def password():
+    if not current_user.is_authenticated:
+        return sent_again_signed_out()
     form = PasswordForm()
     if form.validate_on_submit():
         db = get_db()
@@ -249,7 +266,39 @@ def password():
             # Every other device is signed out; this one carries on under a new sign-in, so
             # a copy of its cookies taken earlier is signed out too.
             renew_signin()
-            account.record_activity("password-changed")
+            account.record_activity(CHANGE_ACTIVITY)
         flash("Your password is changed. Any other device you were signed in on is signed out.")
         return redirect(url_for("settings.index"))
+    # Sent again after the first's answer came: the current password it names is the old one.
+    if set(form.errors) == {"current_password"} and changed_to(
+        get_db(), users.by_id(get_db(), current_user.id), form.new_password.data, address()
+    ):
+        flash(ALREADY_CHANGED)
+        return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)
+
+
+def address():
+    """The address the request came from, as log-in throttling counts it."""
+    return request.remote_addr or "unknown"
+
+
+def sent_again_signed_out():
+    """A password change from a sign-in that has ended: the same change sent again, once the
+    first had ended every sign-in (a double tap whose second left before the first's answer
+    came), is told it was done, and signed in as a log-in with the new password would be
+    (to log in, with two-factor on); anything else is sent to log in, as any form is."""
+    sent = sent_form()
+    new = sent.get("new_password", "")
+    row = users.by_email(get_db(), users.email_key(sent.get("username", "")))
+    if row is None or not is_active(row) or new != sent.get("confirm"):
+        return current_app.login_manager.unauthorized()
+    if not changed_to(get_db(), row, new, address()):
+        return current_app.login_manager.unauthorized()
+    if two_factor.is_on(get_db(), row["id"]) or not sign_in(
+        User(row), remember=remembered_here(), password_hash=row["password_hash"]
+    ):
+        flash(ALREADY_CHANGED_LOG_IN)
+        return redirect(url_for("auth.login", next=url_for("settings.index")))
+    flash(ALREADY_CHANGED)
+    return redirect(url_for("settings.index"))
