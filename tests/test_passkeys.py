@@ -820,3 +820,21 @@ def test_staff_not_held_back_keep_their_passkeys_when_turning_it_on(app):
     assert [row[1] for row in passkey_rows(app, "doc@example.com")] == ["Work laptop"]
     assert signed_in(doc)
     assert not signed_in(other)
+
+
+@pytest.mark.parametrize(("action", "sent"), [("remove", {}), ("name", {"name": "Mine"})])
+def test_a_passkey_removed_already_says_so_with_the_way_back(app, pat, action, sent):
+    """Remove tapped twice on a slow phone (or a rename from a tab opened before the passkey
+    was removed in another): the second met "There is nothing at this address", the person
+    unsure whether the passkey had gone. It says it is not there, nothing else changed, with
+    the way back to the passkeys; the same words for someone else's, confirming nothing."""
+    add_passkey(pat)
+    ((passkey_id, *_),) = passkey_rows(app)
+    assert pat.post(f"/settings/passkeys/{passkey_id}/remove").status_code == 302
+    for client in (pat, person(app, "sam@example.com")):
+        response = client.post(f"/settings/passkeys/{passkey_id}/{action}", data=sent)
+        assert response.status_code == 404
+        assert "That passkey is not there" in response.text
+        assert 'href="/settings/passkeys"' in response.text
+        assert "There is nothing at this address" not in response.text
+    assert passkey_rows(app) == [] and signed_in(pat)

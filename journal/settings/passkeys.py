@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length
 
 from .. import account
 from .. import passkeys as webauthn_passkeys
+from ..access import owned_or_404
 from ..data import passkeys, signins
 from ..db import get_db, write_transaction
 from ..fields import JournalForm, name_text, no_control_characters, strip
@@ -78,6 +79,25 @@ def page(status=200, add_form=None, bad_id=None, bad_form=None):
     return response
 
 
+# A passkey that is not the person's: most often removed already, by a double tap's first
+# Remove or in another tab ("There is nothing at this address" left them unsure it had
+# gone). The same words for someone else's, so nothing about it is confirmed.
+NOT_THERE = (
+    "That passkey is not there: it was removed already, perhaps by a tap just before this one "
+    "or in another tab. Nothing else changed."
+)
+
+
+def not_there(passkey_id):
+    """The 404 of a passkey that is not the person's (NOT_THERE, and the way back to theirs);
+    signed out, and told, when it went with the account, deleted on another device."""
+    raise_if_account_gone()
+    owned_or_404(
+        "passkeys", gone=NOT_THERE, back=("settings.passkeys_page", "Your passkeys"), id=passkey_id
+    )
+    abort(404)  # one added meanwhile under its id is not the passkey this page named
+
+
 @login_required
 def passkeys_page():
     return page()
@@ -126,8 +146,7 @@ def rename_passkey(passkey_id):
         return page(400, bad_id=passkey_id, bad_form=form)
     with write_transaction() as db:
         if not passkeys.rename_of(db, current_user.id, passkey_id, form.name.data):
-            raise_if_account_gone()  # the passkey went with the account, deleted meanwhile
-            abort(404)
+            not_there(passkey_id)
     flash("The passkey is renamed.")
     return redirect(url_for("settings.passkeys_page"))
 
@@ -138,8 +157,7 @@ def remove_passkey(passkey_id):
         abort(400)
     with write_transaction() as db:
         if not passkeys.delete_of(db, current_user.id, passkey_id):
-            raise_if_account_gone()  # the passkey went with the account, deleted meanwhile
-            abort(404)
+            not_there(passkey_id)
         # A lost phone's passkey: the sign-ins it made elsewhere end with it.
         signins.delete_by_passkey(db, current_user.id, passkey_id, keep=current_user.signin["id"])
     account.record_activity("passkey-removed")
