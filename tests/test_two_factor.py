@@ -945,3 +945,29 @@ def test_turned_on_from_two_devices_at_once_one_key_is_kept_and_only_its_device_
         from journal.db import get_db
 
         assert get_db().execute("select secret from two_factor").fetchall() == [(first_key,)]
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/settings/2fa/off", "Two-factor sign-in is off."),
+        ("/settings/2fa/codes", "Two-factor sign-in is off, so no recovery codes were made."),
+    ],
+)
+def test_a_code_sent_once_two_factor_is_off_says_it_is_off(app, path, said):
+    """ "Turn off" tapped twice on a slow phone: the second left before the first's answer
+    came, with the cookie that never held the first's "Two-factor sign-in is off", and
+    answered the set-up page without a word, the person unsure it had worked (so did new
+    recovery codes asked for from a tab left open). The answer says it is off."""
+    client = person(app, "pat@example.com")
+    secret, _codes = turn_on(client)
+    clock.set(NOW + timedelta(seconds=30))
+    code = code_at(secret, clock.timestamp())
+    before = client.get_cookie("session").value
+    assert client.post("/settings/2fa/off", data={"code": code}).status_code == 302
+    client.set_cookie("session", before)  # the first's answer never came back
+    response = client.post(path, data={"code": code})
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert said in page and "Turn two-factor sign-in on" in page
+    assert sql(app, "select count(*) from two_factor") == [(0,)]

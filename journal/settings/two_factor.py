@@ -214,12 +214,23 @@ FIRST_CODE_WRONG = (
 )
 
 
-def checked_code(form):
+# What the turn-off and new-codes forms say once two-factor is off: sent again by a double tap
+# whose first turned it off (that answer, its message with it, never came back), or from a
+# tab left open. The set-up page alone, without a word, left the person unsure it had worked.
+TURNED_OFF = "Two-factor sign-in is off. Your recovery codes no longer work."
+OFF_NO_CODES = (
+    "Two-factor sign-in is off, so no recovery codes were made. Turn it on again below to "
+    "get new ones."
+)
+
+
+def checked_code(form, when_off):
     """None when the form holds a current code or a recovery code (two-factor being on); else
-    the answer to give."""
+    the answer to give (`when_off`, said when two-factor is off)."""
     if not form.validate_on_submit():
         return page(form, 400)
     if not two_factor.is_on(get_db(), current_user.id):
+        flash(when_off)
         return redirect(url_for("settings.two_factor_page"))
     refused = throttled(form)
     if refused:
@@ -233,12 +244,12 @@ def checked_code(form):
 @login_required
 def two_factor_off():
     form = TurnOffForm()
-    answer = checked_code(form)
+    answer = checked_code(form, TURNED_OFF)
     if answer is not None:
         return answer
     two_factor.turn_off(get_db(), current_user.id)
     account.record_activity("two-factor-off")
-    flash("Two-factor sign-in is off. Your recovery codes no longer work.")
+    flash(TURNED_OFF)
     return redirect(url_for("settings.two_factor_page"))
 
 
@@ -258,7 +269,7 @@ def two_factor_codes():
     with write_transaction() as db:
         key = form.request_key.data if form.validate_on_submit() else None
         made = two_factor.codes_made_by(db, current_user.id, key)
-        answer = None if made else checked_code(form)
+        answer = None if made else checked_code(form, OFF_NO_CODES)
         if not made and answer is None:
             codes = two_factor.new_codes(db, current_user.id, key)
     if made:
