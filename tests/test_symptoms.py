@@ -433,3 +433,17 @@ def test_two_tabs_adding_the_tenth_symptom_at_once_track_ten_not_eleven(
     started[0].join()
     assert sorted([first.status_code, answers[0].status_code]) == [302, 400]
     assert len([row for row in symptom_rows(app) if row["retired_at"] is None]) == 10
+
+
+def test_a_full_width_name_is_the_same_name_as_the_plain_one(app, client, patient):
+    """A phone keyboard in a CJK script's full-width mode types "Ｐａｉｎ": it was tracked
+    beside "Pain", two rows that read alike on the check-in form, and "Ｍｏｏｄ" beside the
+    form's own Mood. Read as their plain forms, they are the names they look like."""
+    assert add(client, "Pain").status_code == 302
+    for name, message in (
+        ("ＰＡＩＮ", "You already have a symptom with this name."),
+        ("Ｍｏｏｄ", "is already on the check-in form."),
+    ):
+        response = add(client, name)
+        assert response.status_code == 400 and message in response.text, name
+    assert [row["name"] for row in symptom_rows(app)] == ["Pain"]

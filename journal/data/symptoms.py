@@ -34,8 +34,10 @@ def named(symptoms, name):
 
 
 def name_key(name):
-    """`name` as `named` compares names: composed (NFC), in any case."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    """`name` as `named` compares names: composed, in any case, and read as plain letters
+    where a phone keyboard's full-width mode (or a ligature) draws the same ones (NFKC):
+    "Ｐａｉｎ" is "Pain"."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def add(db, user_id, name, now):

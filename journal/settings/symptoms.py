@@ -36,7 +36,7 @@ class SymptomForm(JournalForm):
     )
 
     def validate_name(self, field):
-        if field.data.casefold() in RESERVED:
+        if symptom_data.name_key(field.data) in RESERVED:
             raise ValidationError(f"{field.data.capitalize()} is already on the check-in form.")
         same = symptom_data.find_by_name(get_db(), current_user.id, field.data)
         if same and same["retired_at"] is not None:
