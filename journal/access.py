@@ -33,6 +33,7 @@
 """
 
 import json
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, same_origin
 from werkzeug.exceptions import Forbidden, NotFound
 
-from . import rules, two_factor
+from . import clock, rules, two_factor
 from .charts import CHARTS
 from .data import audit, links, owned, users
 from .data import symptoms as symptom_data
@@ -322,12 +323,29 @@ def record_therapist_access(patient_id):
         audit.record(db, current_user.id, action, patient_id, current_user.role, detail)
 
 
+# A share link's reach written down, of each kind, within the window: a page read with care
+# (its range and measure changed a few times) stays within it; past it (a loop), the link's
+# openings are only counted (`share_links.open_count`, `last_opened_at`).
+LINK_ROWS = 10
+LINK_ROWS_WINDOW = timedelta(minutes=10)
+
+
 def record_link_access(db, link, what):
     """Append what a share link reached to the audit log: `what` is 'page' or 'report' (an
     opening: call in the transaction that counts it) or 'chart:<name>' (a chart the link's
     page draws, or anyone holding the link fetches: recorded, not counted as an opening).
-    No account, so no actor; the link's id and `what` as detail."""
+    No account, so no actor; the link's id and `what` as detail.
+
+    Only the first LINK_ROWS of a kind (page, report, chart) within LINK_ROWS_WINDOW: anyone
+    holding the link may ask without end (a script in a loop), and each row is kept for good.
+    True when appended; the opening is listed (journal/share.py) only then."""
+    kind = what.split(":")[0]
+    since = (clock.now() - LINK_ROWS_WINDOW).isoformat(timespec="seconds")
+    prefix = f"link:{link['id']}:{kind}"
+    if audit.rows_from(db, link["user_id"], prefix, since, LINK_ROWS) >= LINK_ROWS:
+        return False
     audit.record(db, None, "view", link["user_id"], "share-link", f"link:{link['id']}:{what}")
+    return True
 
 
 def shared_session(row):

@@ -18,6 +18,12 @@ Decisions:
   (link previews that only peek) are not counted either, and a HEAD of the report answers
   the download's headers without building it (or, while the report waits, the same 429 and
   Retry-After as a download, with no body).
+- Every opening is counted (`open_count`, `last_opened_at`: the owner's list of links says how
+  many and when last), but only the first `access.LINK_ROWS` of a kind (page, report, chart)
+  within `access.LINK_ROWS_WINDOW` are written down, each a row kept for good (the audit log's,
+  and for an opening the one Recent activity lists): anyone holding the link may ask for it
+  in a loop, and each row was kept. A person reading the page (changing its range a few
+  times) stays well within it, and the visitor is never refused for it.
 - A link's report is built at most REPORT_BUILDS times in REPORT_WINDOW_SECONDS (counted in
   the log-in throttle's table, journal/throttle.py), whoever asks: more is a
   429 with a calm page and Retry-After; and counted against the builds of the person who
@@ -217,9 +223,11 @@ def record_opening(link, what):
     db = get_db()
     now = clock.utcnow_iso()
     with db.atomic():
-        counted = data.count_opening(db, link["id"], now, what)
-        if counted:  # the audit log too, in the same transaction
-            access.record_link_access(db, link, what)
+        counted = data.count_opening(db, link["id"], now)
+        # Listed when the audit log takes it too, in the same transaction (not past its
+        # bound on a link's rows: see the module's decisions).
+        if counted and access.record_link_access(db, link, what):
+            data.list_opening(db, link["id"], now, what)
     if not counted:
         plain_page("revoked", 410)
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import PASSWORD, AuthActions
 from factories import NOW, TODAY, checkin, invite_code, person, share_link, therapist, user_id
 
-from journal import clock
+from journal import access, clock
 from journal.data import audit
 from journal.db import get_db
 
@@ -200,6 +200,41 @@ def test_a_share_links_many_rows_never_crowd_a_therapists_view_out_of_recent_act
             for _ in range(1_000):
                 audit.record(db, None, "view", pat_id, "share-link", f"link:{link_id}:chart:lift")
     assert [what for kind, what in activity_items(pat) if kind == "viewed"] == before
+
+
+def test_a_link_opened_in_a_loop_writes_a_bounded_number_of_rows(app, linked):
+    """Each page view and chart fetch of a share link wrote a row or two (an opening and the
+    audit log's), without limit: a script holding the link could grow the database without
+    end. Every view is still counted and its time kept for the owner's list of links, but
+    only the first `access.LINK_ROWS` of each kind (page, report, chart) within
+    `access.LINK_ROWS_WINDOW` are written down; a view after that window is again."""
+    _doc, pat, pat_id, _doc_id = linked
+    _, token = share_link(pat, "Dr Other", "7")
+    visitor = app.test_client()
+    views = access.LINK_ROWS * 3
+    for _ in range(views):
+        assert visitor.get(f"/s/{token}").status_code == 200
+        assert visitor.get(f"/s/{token}/charts/mood-timeline.svg").status_code == 200
+        clock.set(clock.now() + timedelta(seconds=5))
+    with app.app_context():
+        db = get_db()
+        ((open_count, last_opened_at),) = db.execute(
+            "select open_count, last_opened_at from share_links"
+        ).fetchall()
+        listed = db.execute("select count(*) from share_openings").fetchone()[0]
+    assert open_count == views
+    assert last_opened_at == (clock.now() - timedelta(seconds=5)).isoformat(timespec="seconds")
+    assert listed == access.LINK_ROWS
+    details = [r["detail"].split(":")[2] for r in rows(app)]
+    assert sorted(details) == ["chart"] * access.LINK_ROWS + ["page"] * access.LINK_ROWS
+    # Once the window has passed, a view is written down again, and the owner reads it.
+    clock.set(clock.now() + access.LINK_ROWS_WINDOW)
+    assert visitor.get(f"/s/{token}").status_code == 200
+    items = activity_items(pat)
+    assert items[0] == ("link-opened", "Someone with your share link “Dr Other” opened it")
+    assert len(rows(app)) == 2 * access.LINK_ROWS + 1
+    listing = pat.get("/share").text
+    assert f"Opened {views + 1} times, last" in listing
 
 
 def test_reading_the_log_about_someone_leaves_out_only_the_role_asked(app):

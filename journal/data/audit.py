@@ -25,6 +25,17 @@ def record(db, actor_id, action, subject_id=None, actor_role=None, detail=None, 
     return found.lastrowid
 
 
+def rows_from(db, subject_id, prefix, since, most):
+    """How many entries about `subject_id` from `since` (ISO text) on have a `detail` that
+    starts with `prefix`, counted up to `most`."""
+    (count,) = db.execute(
+        "select count(*) from (select 1 from audit where subject_id = ? and at >= ? "
+        "and substr(detail, 1, ?) = ? limit ?)",
+        [subject_id, since, len(prefix), prefix, most],
+    ).fetchone()
+    return count
+
+
 def about(db, subject_id, limit, offset=0, since="", leave_out_role=None):
     """The entries about `subject_id` from `since` (ISO text) on, but those whose actor_role
     is `leave_out_role`, newest first, at most `limit` from `offset`: dicts of the COLUMNS

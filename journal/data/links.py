@@ -58,7 +58,7 @@ def share_link_by_token_hash(db, token_hash):
     return rows[0] if rows else None
 
 
-def count_opening(db, link_id, now, what):
+def count_opening(db, link_id, now):
     """Count one opening of a link that still works at `now` (ISO text); True when counted.
 
     Call inside a transaction: the check and the count are one step.
@@ -68,12 +68,16 @@ def count_opening(db, link_id, now, what):
         "where id = ? and revoked_at is null and expires_at > ?",
         [now, link_id, now],
     ).rowcount
-    if counted:
-        db.execute(
-            "insert into share_openings (link_id, opened_at, what) values (?, ?, ?)",
-            [link_id, now, what],
-        )
     return bool(counted)
+
+
+def list_opening(db, link_id, now, what):
+    """Keep one opening (`what`: 'page' or 'report') of the link at `now` (ISO text), for the
+    owner's Recent activity."""
+    db.execute(
+        "insert into share_openings (link_id, opened_at, what) values (?, ?, ?)",
+        [link_id, now, what],
+    )
 
 
 def revoke_share_link(db, user_id, link_id, now):
