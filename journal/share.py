@@ -35,6 +35,9 @@ Decisions:
   410 with a plain page saying which, so the therapist knows to ask for a new one.
 - The page that shows a new link is sent with `Cache-Control: no-store`, so the link
   does not stay in the browser's cache or history of pages.
+- A person has at most LIVE_LINKS_MAX links that still work: one more is refused at the
+  form's name (400, its input kept), saying to revoke one first. Revoked and expired links
+  stay listed and do not count.
 - The form carries a random `request_key`, stored with the link it makes. The same form sent
   again (reloading the page that showed the link resends it) makes no second link: the page
   says the link was made already and that its address was shown once; revoking it and making
@@ -90,6 +93,13 @@ TOKEN_BYTES = 32
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 DAYS_MESSAGE = f"Choose a whole number of days from {DAYS_MIN} to {DAYS_MAX}."
 QR_PIXELS_PER_MODULE = 5
+# Links that still work, per person: far more than the therapists, clinics and relatives one
+# shares with; each is a door into the journal, and an account could make thousands.
+LIVE_LINKS_MAX = 20
+LIVE_LINKS_MESSAGE = (
+    f"You have {LIVE_LINKS_MAX} links that still work, the most at once. Revoke one you no "
+    "longer need below, then make this one."
+)
 # Builds of one link's report within the window: a download takes a second or more of the
 # server's work, and anyone holding the link could ask for it in a loop. Far more than a
 # therapist downloading it again needs.
@@ -177,6 +187,11 @@ def same_request(link, label, days):
 def made_by(user_id, request_key):
     """The person's link that the form with `request_key` made, or None."""
     return data.share_link_by_request_key(get_db(), user_id, request_key)
+
+
+def live_links(user_id):
+    """How many of the person's links still open something now."""
+    return len(data.active_share_link_labels(get_db(), user_id, clock.utcnow_iso()))
 
 
 def links_of(user_id):
@@ -281,6 +296,9 @@ def index():
         if same_request(earlier, form.label.data, form.days.data):
             return render_index(already=earlier)
         key = None  # an old form, brought back and filled in anew: a new link
+    if live_links(current_user.id) >= LIVE_LINKS_MAX:
+        form.label.errors.append(LIVE_LINKS_MESSAGE)
+        return render_index(form, status_code=400)
     made = create_link(current_user.id, form.label.data, form.days.data, key)
     if made is None:  # the same form sent twice at once: the other one made the link
         return render_index(already=made_by(current_user.id, key))

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import factories
 import pytest
-from conftest import csrf_token, pdf_text, refused_after
+from conftest import csrf_token, error_for, pdf_text, refused_after
 from factories import (
     SHARE_TOKEN,
     TODAY,
@@ -232,6 +232,27 @@ def test_a_link_made_shows_in_recent_activity_once(app, client, patient):
     page = client.get("/settings/activity").text
     assert page.count("Made a share link") == 1
     assert "Dr Rivera" not in page  # what the link is called stays on Share links
+
+
+def test_links_that_still_work_are_capped_and_the_form_says_to_revoke_one(app, client, patient):
+    """Any signed-in account could make thousands of live links (a row each, a door each).
+    Past `share.LIVE_LINKS_MAX` that still work the form answers 400 at the name, its input
+    kept, and nothing is made; a revoked or an expired one leaves room for a new one."""
+    for n in range(share.LIVE_LINKS_MAX):
+        share_link(client, f"Link {n}")
+    key = form_key(client).group(1)
+    form = {"label": "Dr Okafor", "days": "30", "request_key": key}
+    refused = client.post("/share", data=form)
+    assert refused.status_code == 400
+    message = error_for(refused, "label")
+    assert message and f"{share.LIVE_LINKS_MAX} links" in message and "Revoke" in message
+    assert 'value="Dr Okafor"' in refused.text and 'value="30"' in refused.text
+    assert f'name="request_key" type="hidden" value="{key}"' in refused.text
+    assert len(links(app)) == share.LIVE_LINKS_MAX
+    assert client.get("/settings/activity").text.count("Made a share link") == len(links(app))
+    set_link(app, expires_at=iso(clock.now() - timedelta(days=1)))  # every one: none works
+    assert client.post("/share", data=form).status_code == 201
+    assert len(links(app)) == share.LIVE_LINKS_MAX + 1
 
 
 def test_an_old_form_filled_in_anew_makes_a_new_link(app, client, patient):
