@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import AuthActions
+from conftest import AuthActions, traced
 from factories import (
     TODAY,
     checkin,
@@ -128,6 +128,32 @@ def test_download_headers(client, patient, name, mimetype):
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("name", DOWNLOADS)
+def test_a_head_answers_the_downloads_headers_and_reads_none_of_the_journal(
+    app, client, patient, name
+):
+    """A HEAD (a link checker, a download manager peeking at the file) read the person's
+    rows to build the file it then dropped: data.json read every symptom rating, the
+    check-ins' file every symptom. It is answered the download's headers alone, and noted
+    as no download (tests/test_access.py asks every route for that)."""
+    assert client.post("/settings/symptoms", data={"name": "Pain"}).status_code == 302
+    checkin(client, DAY1, 5, reflection="Slow morning")
+    with traced(app) as statements:
+        head = client.head(f"/export/{name}")
+    got = client.get(f"/export/{name}")
+    assert head.status_code == got.status_code == 200
+    assert head.data == b""
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "Cache-Control",
+        "X-Content-Type-Options",
+    ):
+        assert head.headers[header] == got.headers[header], header
+    journal_tables = r'\bfrom "?(users|symptoms|symptom_scores|checkins|sessions|assessments)\b'
+    assert [s for s in statements if re.search(journal_tables, s)] == []
 
 
 def test_filename_uses_the_persons_own_today(client, auth):

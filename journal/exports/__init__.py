@@ -13,10 +13,12 @@ Every file is an attachment no cache keeps, streamed (README, "Bounds"): rows ar
 the database and written a batch at a time, so memory stays small whatever the person has
 kept (at most one check-in a day since 1990, each with up to 20,000 characters: about 270 MB
 of CSV). The status and headers go first; the body follows in pieces of about CHUNK
-characters.
+characters. A HEAD is answered the headers alone, reading nothing of the journal.
 """
 
-from flask import Blueprint, Response, render_template, stream_with_context
+from functools import partial
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from .. import account, timezones
@@ -48,10 +50,14 @@ def encoded(pieces):
 
 
 def download(pieces, name, extension, mimetype):
-    """An attachment named afterglow-NAME-YYYY-MM-DD.EXT that no cache keeps, streamed from
-    text `pieces`, which are taken as the body is sent, inside the request's context."""
+    """An attachment named afterglow-NAME-YYYY-MM-DD.EXT that no cache keeps, streamed from the
+    text pieces `pieces()` gives, which are taken as the body is sent, inside the request's
+    context. A HEAD is answered the same headers without calling it: nothing is read (a
+    checker peeking at the file had the journal read to build a body it dropped) and no
+    download is noted."""
     today = timezones.local_today(current_user.timezone).isoformat()
-    body = stream_with_context(encoded(pieces))
+    peek = request.method == "HEAD"
+    body = iter(()) if peek else stream_with_context(encoded(pieces()))
     response = Response(body, content_type=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="afterglow-{name}-{today}.{extension}"'
@@ -61,14 +67,22 @@ def download(pieces, name, extension, mimetype):
     return account.export_recorded(response, f"{name}.{extension}")  # issue 5: "Recent activity"
 
 
-def csv_download(name, header, rows):
-    """A CSV attachment, streamed."""
-    return download(csv_pieces(header, rows), name, "csv", "text/csv")
+def csv_download(name, table):
+    """A CSV attachment, streamed from `table(user_id)`'s (header, rows)."""
+    return download(lambda: csv_pieces(*table(current_user.id)), name, "csv", "text/csv")
 
 
 def json_download(name, document, mimetype="application/json"):
-    """A strict JSON attachment, streamed (see `document.json_pieces`)."""
-    return download(json_pieces(document), name, "json", mimetype)
+    """A strict JSON attachment, streamed (see `document.json_pieces`) from `document()`'s
+    dict; None from it is an account deleted on another device since this request began."""
+
+    def pieces():
+        found = document()
+        if found is None:
+            raise AccountGone
+        return json_pieces(found)
+
+    return download(pieces, name, "json", mimetype)
 
 
 @bp.route("")
@@ -80,34 +94,29 @@ def index():
 @bp.route("/checkins.csv")
 @login_required
 def checkins_csv():
-    return csv_download("checkins", *checkins_table(current_user.id))
+    return csv_download("checkins", checkins_table)
 
 
 @bp.route("/sessions.csv")
 @login_required
 def sessions_csv():
-    return csv_download("sessions", *sessions_table(current_user.id))
+    return csv_download("sessions", sessions_table)
 
 
 @bp.route("/assessments.csv")
 @login_required
 def assessments_csv():
-    return csv_download("assessments", *assessments_table(current_user.id))
+    return csv_download("assessments", assessments_table)
 
 
 @bp.route("/data.json")
 @login_required
 def data_json():
-    document = data_document(current_user.id)
-    if document is None:
-        raise AccountGone  # deleted on another device since this request began
-    return json_download("data", document)
+    return json_download("data", partial(data_document, current_user.id))
 
 
 @bp.route("/fhir.json")
 @login_required
 def fhir_json():
-    bundle = fhir_bundle(current_user.id, current_user.shared_name)
-    if bundle is None:
-        raise AccountGone  # deleted on another device since this request began
+    bundle = partial(fhir_bundle, current_user.id, current_user.shared_name)
     return json_download("fhir", bundle, mimetype="application/fhir+json")
