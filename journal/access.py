@@ -278,7 +278,8 @@ def linked_patient_or_404(patient_id):
     format it does not draw: 400, 404) records nothing and never reads as a view in the
     patient's "Recent activity". The record is written before the answer leaves: a failure
     to record answers 500 and shows nothing. A POST is recorded by its view once its form is
-    accepted: a refused form changes nothing, the audit log included.
+    accepted: a refused form changes nothing, the audit log included. A HEAD shows nothing
+    and is not recorded.
     """
     if not current_user.is_therapist:
         abort(404)
@@ -287,7 +288,7 @@ def linked_patient_or_404(patient_id):
     patient = person(patient_id)
     if patient is None:  # they deleted their account since the link was read
         not_linked()
-    if request.method in ("GET", "HEAD"):
+    if request.method == "GET":
 
         @after_this_request
         def record_if_shown(response):
@@ -317,7 +318,7 @@ def record_therapist_access(patient_id):
         if name not in CHARTS:
             return
         detail = f"chart:{name}"
-    action = "view" if request.method in ("GET", "HEAD") else "change"
+    action = "view" if request.method == "GET" else "change"
     db = get_db()
     with db.atomic():
         audit.record(db, current_user.id, action, patient_id, current_user.role, detail)

@@ -262,6 +262,25 @@ def test_every_page_answers_a_head_as_its_get_does_and_a_head_stores_nothing(wor
     assert heads == {rule.endpoint: patient.get(url(rule, values)).status_code for rule in pages}
 
 
+def test_a_therapists_head_answers_as_its_get_does_and_stores_nothing(world):
+    """Read from the URL map: the linked therapist asks every GET route (their patient's
+    caseload page, charts and report named) with HEAD first, then GET. A HEAD of the
+    patient's page, a chart or the report was written in the audit log as a view ("Dr …
+    viewed your progress" in the patient's Recent activity), though it showed nothing."""
+    app, clients, values = world
+    app.config["WTF_CSRF_ENABLED"] = False
+    values = {**values, "name": "mood-timeline"}  # a chart the caseload draws
+    doc = clients["therapist"]
+    pages = rules_of(app, lambda rule: "GET" in rule.methods and rule.endpoint != "static")
+    caseload = [rule for rule in pages if "patient_id" in rule.arguments]
+    assert len(caseload) >= 3
+    before = dump(app)
+    heads = {rule.endpoint: doc.head(url(rule, values)).status_code for rule in pages}
+    assert set(dump(app)) ^ set(before) == set()  # the rows a HEAD wrote, or changed
+    assert {heads[rule.endpoint] for rule in caseload} == {200}
+    assert heads == {rule.endpoint: doc.get(url(rule, values)).status_code for rule in pages}
+
+
 # Owners
 
 # The URL parts that name one person's record (a row's id, or a day of their journal).
