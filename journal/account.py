@@ -38,6 +38,9 @@ account, in words ("Dr Rivera viewed your progress"). Decisions:
 - `detail` holds small JSON of those words, the file's name or how one signed in: never
   health data, text, tokens or passwords.
 - Rows older than ACTIVITY_DAYS are deleted when the person's next event is recorded.
+- A log-in that waits after too many wrong passwords or two-factor codes is one event, noted
+  by journal/passwords.py as the account's count reaches the limit (not each wrong try, and
+  not again until the person has signed in since).
 """
 
 import json
@@ -52,6 +55,7 @@ from .data import activity, audit, links, reviews, users
 from .data.tokens import token_hash
 from .db import get_db, write_transaction
 from .numbers import plural
+from .passwords import PAUSED
 
 ACTIVITY_DAYS = 90
 # The event a patient is left when their therapist deletes their account, with nothing of the
@@ -117,6 +121,8 @@ def describe(kind, detail):
         # passkey: said here, as a sign-in's way is, or the entries below it ("Turned
         # two-factor sign-in on") would read as still true.
         return RESET_THAT_CLEARED
+    if kind in PAUSED.values():
+        return paused_words(kind, detail)
     if kind == THERAPIST_DELETED:
         return "Your therapist deleted their account", "Your journal is no longer shared with them"
     if kind == "two-factor-on" and detail.get("passkeys_removed"):
@@ -124,6 +130,26 @@ def describe(kind, detail):
         removed = plural(int(detail["passkeys_removed"]), "passkey")
         return SETTINGS_EVENTS[kind][0], f"Removed {removed} added while it was off"
     return SETTINGS_EVENTS.get(kind) or (kind.replace("-", " ").capitalize(), "")
+
+
+def paused_words(kind, detail):
+    """(what, further words) for a log-in that waited after too many wrong tries
+    (journal/passwords.py): calm, and what to do if it was not the person."""
+    minutes = detail.get("minutes")
+    how_long = (
+        f"For about {plural(minutes, 'minute')}" if isinstance(minutes, int) else "For a while"
+    )
+    if kind == PAUSED["code"]:
+        return (
+            "Logging in paused after several wrong two-factor codes",
+            f"{how_long}, to keep your account safe. Whoever tried knew your password: if it "
+            "was not you, change it in Settings.",
+        )
+    return (
+        "Logging in paused after several wrong passwords",
+        f"{how_long}, to keep your account safe; the wrong tries opened nothing. If it was not "
+        "you, a new password in Settings keeps it that way.",
+    )
 
 
 # What a person changed of how they sign in: each shows in their "Recent activity", so that

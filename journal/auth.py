@@ -642,7 +642,7 @@ def login():
 
     row = users.by_email(db, email)
     if not check_password_hash(row["password_hash"] if row else dummy_hash(), form.password.data):
-        record_failure(db, email, address)
+        record_failure(db, email, address, user_id=row["id"] if row else None)
         form.password.errors.append("That email and password don't match an account.")
         return render_template("auth/login.html", form=form), 400
 

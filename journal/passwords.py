@@ -5,6 +5,7 @@ take alone. Used by log-in and registration (journal/auth.py), by settings (the 
 change, adding a passkey, two-factor, deleting the account) and by an admin's reset link."""
 
 import ipaddress
+import json
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -16,12 +17,15 @@ from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import clock, throttle
-from .data import activity, users
+from .data import activity, immediate_transaction, users
 from .db import get_db
 from .fields import JournalForm
 from .numbers import plural
 
 PASSWORD_MIN = 10
+# The Recent activity events of an account whose log-in waits after too many wrong tries: of
+# its password, of its two-factor codes.
+PAUSED = {"password": "log-in-paused", "code": "two-factor-paused"}
 PASSWORD_MAX = 256
 # Issue 5 (account security): the shipped list of common passwords; see its header line.
 COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
@@ -162,9 +166,30 @@ def throttle_wait(db, email, address, now=None):
     )
 
 
-def record_failure(db, email, address, now=None):
-    """Count one failed log-in (journal/throttle.py forgets those no limit counts any more)."""
-    throttle.record(db, email, address_key(address), now)
+def record_failure(db, key, address, now=None, user_id=None, by="password"):
+    """Count one failed try under `key` (an email for its password, or journal/two_factor.py's
+    key for its codes: `by` "code"); journal/throttle.py forgets those no limit counts any more.
+
+    When it is the try that makes the account `user_id` wait (its LOGIN_MAX_FAILURES-th in
+    the window), that is noted in the person's Recent activity (PAUSED, worded by
+    journal/account.py): someone guessing at it leaves a trace. Not each wrong try (a typo is
+    no event), not the looser limit on an address (which pauses no one account), and not
+    again before the person has signed in since the last such note: anyone may lock any
+    address in every window, and the note is kept. Written through data.activity, since
+    account.py sits above this module; its next event forgets the old ones."""
+    limit, window = current_app.config["LOGIN_MAX_FAILURES"], throttle.login_window()
+    now = now or clock.timestamp()
+    with immediate_transaction(db):  # one at a time: two tries at once note the pause once
+        waited = throttle.wait(db, "email", key, limit, window, now)
+        throttle.record(db, key, address_key(address), now)
+        wait = throttle.wait(db, "email", key, limit, window, now)
+        if user_id is None or not wait or waited:
+            return
+        kind = PAUSED[by]
+        signed_in = activity.latest_of(db, user_id, "sign-in", "") or ""
+        if activity.latest_of(db, user_id, kind, signed_in) is None:
+            detail = {"minutes": max(1, round(wait / 60))}
+            activity.add(db, user_id, clock.utcnow_iso(), kind, json.dumps(detail))
 
 
 # The password asked again
@@ -196,7 +221,7 @@ def check_own_password(form, field):
     if row is None:
         raise users.AccountGone  # deleted on another device since this request began
     if not check_password_hash(row["password_hash"], field.data):
-        record_failure(db, users.email_key(current_user.email), address)
+        record_failure(db, users.email_key(current_user.email), address, user_id=row["id"])
         raise ValidationError("That is not your current password.")
 
 
@@ -227,7 +252,7 @@ def changed_to(db, row, password, address):
     if activity.latest_of(db, row["id"], CHANGE_ACTIVITY, since) is None:
         return False
     if not check_password_hash(row["password_hash"], password):
-        record_failure(db, email, address)
+        record_failure(db, email, address, user_id=row["id"])
         return False
     users.clear_failures(db, email)
     return True

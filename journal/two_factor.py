@@ -252,7 +252,11 @@ def wait(db, email, address):
 
 
 def failed(db, email, address):
-    record_failure(db, throttle_key(email), address)
+    """Count one wrong code for the account `email` (noted in its Recent activity when it makes
+    the account wait: whoever tried knew its password)."""
+    row = users.by_email(db, users.email_key(email))
+    user_id = row["id"] if row else None
+    record_failure(db, throttle_key(email), address, user_id=user_id, by="code")
 
 
 def succeeded(db, email):

@@ -419,6 +419,54 @@ def test_account_locked_after_five_failures(client, auth):
     assert client.get("/checkin").status_code == 302
 
 
+def test_a_lock_shows_once_in_recent_activity(app, client, auth):
+    """Wrong passwords that made the account wait were nowhere for its owner to see: someone
+    guessing at it left no trace. The lock is one calm line in Recent activity (not one per
+    wrong try, nor for a try refused while it waits); a typo or two is none. Locks again
+    before the owner signs in add nothing (anyone may lock any address, every window, and
+    each line is kept); one after they have signed in is a new line."""
+    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    line = "Logging in paused after several wrong passwords"
+
+    def lines():
+        return client.get("/settings/activity").text.count(line)
+
+    auth.register()
+    auth.logout()
+    fail(auth, times=app.config["LOGIN_MAX_FAILURES"] - 1)
+    clock.set(clock.now() + timedelta(minutes=1))
+    fail(auth, times=3)  # the last try that counts, then two refused while it waits
+    for _ in range(3):  # locked again and again while the owner is away
+        clock.set(clock.now() + window)
+        fail(auth, times=app.config["LOGIN_MAX_FAILURES"])
+    clock.set(clock.now() + window)
+    assert auth.login().status_code == 302
+    assert lines() == 1
+    page = client.get("/settings/activity").text
+    assert "If it was not you" in page
+    # The owner's own typo later, under the limit, adds no line; a lock after their sign-in does.
+    auth.logout()
+    fail(auth, times=2)
+    assert auth.login().status_code == 302
+    assert lines() == 1
+    auth.logout()
+    fail(auth, times=app.config["LOGIN_MAX_FAILURES"])
+    clock.set(clock.now() + window)
+    assert auth.login().status_code == 302
+    assert lines() == 2
+
+
+def test_wrong_passwords_asked_again_in_settings_note_the_lock_too(app, client, auth):
+    """A session left open, its password guessed where Settings asks for it again (deleting
+    the account): the same lock, the same one line."""
+    auth.register()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        refused = client.post("/settings/delete", data={"password": "wrong password"})
+        assert refused.status_code == 400
+    page = client.get("/settings/activity").text
+    assert page.count("Logging in paused after several wrong passwords") == 1
+
+
 def test_lock_is_per_account_not_per_clinic(client, auth):
     auth.register()
     auth.logout()

@@ -345,6 +345,24 @@ def test_a_key_from_before_the_sign_in_ended_is_named_when_its_code_is_refused(a
     assert sql(app, "select count(*) from two_factor") == [(0,)]
 
 
+def test_a_lock_by_wrong_codes_shows_once_in_recent_activity(app, pat):
+    """Wrong codes after the right password mean someone has the password: the lock they
+    met is one line in the owner's Recent activity, saying so."""
+    client, secret, _ = pat
+    clock.set(NOW + timedelta(minutes=1))
+    password_step(client)
+    right = code_at(secret, clock.timestamp())
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        client.post("/auth/2fa", data={"code": other_than(right)})
+    clock.set(clock.now() + timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"]))
+    password_step(client)
+    signed_in = client.post("/auth/2fa", data={"code": code_at(secret, clock.timestamp())})
+    assert signed_in.status_code == 302
+    page = client.get("/settings/activity").text
+    assert page.count("Logging in paused after several wrong two-factor codes") == 1
+    assert "knew your password" in page
+
+
 def test_wrong_codes_are_throttled_even_after_the_password_again(app, pat):
     client, secret, _ = pat
     clock.set(NOW + timedelta(minutes=1))
