@@ -3,8 +3,9 @@
 // the answers of the day it was filled with. What the person gave here (changed, and not
 // left empty) stays on top; the server does the same without script.
 import { sessionFrom } from "./checkin-sync.js";
+import { followNewDay } from "./new-day.js";
 import { labelOf, showReplaced } from "./replaced-words.js";
-import { dayLabel, say } from "./status.js";
+import { dayLabel, focusStatus, say } from "./status.js";
 
 // Follow the date field of `form`. Returns { pending }: the day still loading, if any.
 export function openingDays(form) {
@@ -87,8 +88,9 @@ export function openingDays(form) {
     return carried;
   }
 
-  // `fromDraft`: the answers kept are a draft's put back (drafts.js), not changes made here.
-  async function open(day, putBack, fromDraft) {
+  // `fromDraft`: the answers kept are a draft's put back (drafts.js), not changes made here;
+  // `newDay`: the form turns to today, past midnight (below).
+  async function open(day, putBack, fromDraft, newDay) {
     let fresh;
     try {
       const response = await fetch(`/checkin?date=${encodeURIComponent(day)}`, {
@@ -148,7 +150,12 @@ export function openingDays(form) {
     history.replaceState(null, "", `/checkin?date=${day}`);
     const shown = loadedFor.value ? "its saved answers" : "an empty check-in";
     const mine = fromDraft ? ", with what you wrote before" : ", with what you changed";
-    say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? mine : ""}.`);
+    if (newDay) {
+      const saved = loadedFor.value ? ", with its saved answers" : "";
+      say(`It's past midnight: this is now the check-in for today, ${dayLabel(day)}${saved}.`);
+    } else {
+      say(`This is now the form for ${dayLabel(day)}: ${shown}${kept ? mine : ""}.`);
+    }
     // For the drafts (drafts.js): each day's words are kept apart, and what the form carried
     // here (`carried`: names) is this day's now, no longer the day it came from.
     const detail = { from, day, carried, fromDraft };
@@ -182,7 +189,7 @@ export function openingDays(form) {
     const fromDraft = Boolean(event?.detail?.putBack);
     turning = fromDraft;
     const names = new Set([...(event?.detail?.putBack || []), ...sentBack]);
-    const work = open(day, names, fromDraft)
+    const work = open(day, names, fromDraft, Boolean(event?.detail?.newDay))
       .then(() => {
         if (date.defaultValue !== day) return;
         sentBack = []; // the defaults are that day's now
@@ -204,5 +211,51 @@ export function openingDays(form) {
   // Changed before this script ran (on a slow connection), or brought back changed by the
   // browser (Back, a reload): open that day now, as the change would have.
   follow();
+
+  // The form stays for `day`, which is no longer today: its heading and note say so (and, at
+  // a Save held for it, the status line, where the focus goes), or the person saved on a day
+  // they never meant, under "How are you today?".
+  function stays(day, atSave) {
+    const label = dayLabel(day);
+    const title = document.getElementById("checkin-title");
+    if (title) title.textContent = `How was ${label}?`;
+    const note = document.getElementById("day-note");
+    const text =
+      `It's past midnight: this check-in is for ${label}. To check in for today instead, ` +
+      "change the date.";
+    if (note) {
+      note.textContent = note.hidden ? text : `${text} ${note.textContent}`;
+      note.hidden = false;
+    }
+    if (atSave) {
+      say(
+        `Not saved yet: it's past midnight, so this check-in is for ${label}. Save again to ` +
+          `keep it for ${label}, or change the date to today.`,
+      );
+      focusStatus();
+    }
+  }
+  // Left open past midnight (new-day.js). A form for the day that was today, untouched (no
+  // answer given, no date chosen, nothing put back or sent back), turns to the new today as
+  // a changed date would; one the person wrote in stays for its day, said so. A form for
+  // another day chosen names that day already: only its mood question is worded again.
+  followNewDay(form, (now, was, atSave) => {
+    const today = now.slice(0, 10);
+    askAbout(date.value);
+    if (date.value !== was || date.defaultValue !== was) return false;
+    const answers = [...form.elements].filter((e) => e.name && e.type !== "hidden");
+    const untouched = !putBackAs && !sentBack.length && !answers.some(changed);
+    if (!untouched) {
+      stays(was, atSave);
+      return true;
+    }
+    date.value = today;
+    follow(new CustomEvent("change", { detail: { newDay: true } }));
+    // Not opened (offline, with the day's saved answers): the form went back to its day.
+    state.pending?.then(() => {
+      if (date.value === was && date.defaultValue === was) stays(was, false);
+    });
+    return false;
+  });
   return state;
 }

@@ -4,29 +4,11 @@
 import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answers.js";
 import { checkinQueue } from "./checkin-store.js";
 import { lastSync, newKey, retryLater } from "./checkin-sync.js";
-import { serverNow, signedIn } from "./signed-in.js";
+import { accountToday, signedIn } from "./signed-in.js";
 import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js";
 
 // The connection came back while this page was open.
 let cameOnline = false;
-
-// Today in the account's time zone (as /checkin counts it), not the phone's: a phone set to
-// another zone would otherwise save a check-in on the wrong day, or one still to come. On the
-// server's clock too (the note's `skew`): a phone's clock a day off saved it a day off.
-function accountToday(me) {
-  const zone = me.zone;
-  const parts = (options) => {
-    const found = new Intl.DateTimeFormat("en-CA", options).formatToParts(new Date(serverNow(me)));
-    return Object.fromEntries(found.map((part) => [part.type, part.value]));
-  };
-  let day;
-  try {
-    day = parts({ timeZone: zone || undefined, year: "numeric", month: "2-digit", day: "2-digit" });
-  } catch {
-    day = parts({ year: "numeric", month: "2-digit", day: "2-digit" }); // an unknown zone: the phone's
-  }
-  return `${day.year}-${day.month}-${day.day}`;
-}
 
 export const onOfflinePage = () => document.querySelector("[data-offline-page]") !== null;
 

@@ -37,6 +37,36 @@ export const signedIn = {
 // the phone's own clock may be off (a day ahead, say), by `skew` when the note was left.
 export const serverNow = (note) => Date.now() + (Number(note?.skew) || 0);
 
+// Now in the account's time zone (as /checkin counts today), not the phone's: a phone set to
+// another zone would otherwise save a check-in on the wrong day, or one still to come. On the
+// server's clock too (the note's `skew`): a phone's clock a day off saved it a day off. As a
+// datetime-local field's value, "2026-12-07T08:00" (a session's default time).
+export function accountNow(me) {
+  const zone = me.zone;
+  const parts = (options) => {
+    const found = new Intl.DateTimeFormat("en-CA", {
+      ...options,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(new Date(serverNow(me)));
+    return Object.fromEntries(found.map((part) => [part.type, part.value]));
+  };
+  let at;
+  try {
+    at = parts({ timeZone: zone || undefined });
+  } catch {
+    at = parts({}); // an unknown zone: the phone's
+  }
+  return `${at.year}-${at.month}-${at.day}T${at.hour}:${at.minute}`;
+}
+
+// Today in the account's time zone, on the server's clock (accountNow): "2026-12-07".
+export const accountToday = (me) => accountNow(me).slice(0, 10);
+
 // The queue tag of the patient this page was made for (on its log-out form), or undefined.
 export const pageOwner = () => document.querySelector("form.logout")?.dataset.queueOwner;
 

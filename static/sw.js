@@ -24,6 +24,7 @@ const SHELL = [
   "/static/checkin-store.js",
   "/static/checkin-sync.js",
   "/static/drafts.js",
+  "/static/new-day.js",
   "/static/offline-page.js",
   "/static/page.js",
   "/static/passkeys.js",

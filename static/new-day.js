@@ -1,0 +1,51 @@
+// A form for "today" left open past midnight: opened at 23:50 on Sunday, the phone put down,
+// picked up at 08:00 on Monday, the words written and saved, and the form, still Sunday's,
+// filed them on Sunday while it said "today". A form's `data-today` is the server's today in
+// the person's time zone as the page was made; each time the page is shown again
+// (visibilitychange, pageshow, focus) and just before its Save, today is read again (the
+// server's clock as this device keeps it, signed-in.js). On a later day, the form's date
+// fields whose latest day or moment (`max`) was the old today's take the new one, and the form
+// turns: `turn(now, was, atSave)` says (true) when it stays for its day, now worded so; a Save
+// that learnt it only then is not sent this time, so the person reads which day first.
+import { accountNow, pageOwner, signedIn } from "./signed-in.js";
+
+const DATES = "input[type='date'], input[type='datetime-local']";
+
+export function followNewDay(form, turn) {
+  if (!form.dataset.today) return;
+  // The person's time zone as their last page here says (changed in another tab: that is the
+  // server's day for them now), else this page's; the device's clock read by the server's.
+  const person = () => {
+    const note = signedIn.read();
+    const own = note?.owner === pageOwner() ? note.zone : "";
+    const zone = own || document.querySelector("form.logout")?.dataset.timeZone;
+    return { zone, skew: note?.skew };
+  };
+  const check = (atSave) => {
+    const now = accountNow(person());
+    const today = now.slice(0, 10);
+    const was = form.dataset.today;
+    if (!(today > was)) return false;
+    form.dataset.today = today;
+    for (const field of form.querySelectorAll(DATES)) {
+      if (field.max.slice(0, 10) === was) field.max = field.type === "date" ? today : now;
+    }
+    return turn(now, was, atSave);
+  };
+  const again = () => {
+    if (document.visibilityState !== "hidden") check(false);
+  };
+  document.addEventListener("visibilitychange", again);
+  window.addEventListener("pageshow", again);
+  window.addEventListener("focus", again);
+  // Before the form's own Save (a capture listener runs first at the form).
+  form.addEventListener(
+    "submit",
+    (event) => {
+      if (!check(true)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    },
+    { capture: true },
+  );
+}
