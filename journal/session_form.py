@@ -328,6 +328,9 @@ class SessionForm(JournalForm):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.now = now or clock.now()
+        # The person's today as the form is made: static/new-day.js turns a new session's form
+        # left open past midnight to the day the Save is made on.
+        self.today = self.now.astimezone(ZoneInfo(zone)).date()
         self.editing = editing  # the id of the session being edited, if one is
         self.started_utc = self.started_local = None  # set by validate_started_at
         self.started_at.render_kw = {

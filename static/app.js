@@ -8,6 +8,7 @@ import { startQueue } from "./checkin-queue.js";
 import { keepDrafts } from "./drafts.js";
 import { startOfflinePage } from "./offline-page.js";
 import { enhancePage, forgetThePost, keepSignInWhileWriting, keepUnsentChanges } from "./page.js";
+import { keepTodayTrue } from "./new-day.js";
 import { startPasskeys } from "./passkeys.js";
 import { cleanUpOnLeaving } from "./sign-out.js";
 import { keepFormsToTheirOwner, noteWhoIsSignedIn } from "./signed-in.js";
@@ -23,6 +24,7 @@ for (const start of [
   startQueue, // send what waits here, now and when back online, and say so
   keepSignInWhileWriting, // a long reflection keeps the sign-in from going idle
   keepDrafts, // a Save whose sign-in had ended finds its words back after logging in
+  keepTodayTrue, // a check-up or session form left open past midnight: dated as it says
   startPasskeys, // passkeys: adding one in settings, signing in with one
   keepUnsentChanges, // a page of several forms: what was changed in one not sent is kept
 ]) {

@@ -8,6 +8,7 @@
 // turns: `turn(now, was, atSave)` says (true) when it stays for its day, now worded so; a Save
 // that learnt it only then is not sent this time, so the person reads which day first.
 import { accountNow, pageOwner, signedIn } from "./signed-in.js";
+import { dayLabel } from "./status.js";
 
 const DATES = "input[type='date'], input[type='datetime-local']";
 
@@ -48,4 +49,61 @@ export function followNewDay(form, turn) {
     },
     { capture: true },
   );
+}
+
+// Whether the person changed `control` from what the page was shown with (words typed, a
+// choice made, or put back by drafts.js). A list with no option marked selected shows its
+// first.
+function changed(control) {
+  if (control.type === "radio" || control.type === "checkbox") {
+    return control.checked !== control.defaultChecked;
+  }
+  if (control.tagName === "SELECT") {
+    const marked = control.multiple || [...control.options].some((o) => o.defaultSelected);
+    return [...control.options].some((o, i) => o.selected !== (marked ? o.defaultSelected : !i));
+  }
+  return control.value !== control.defaultValue;
+}
+
+// A check-up's or a new session's form (`data-today`, `data-today-what`: "check-up"), whose
+// date (or date and time) was today's as the page was made. Untouched, it takes the new today
+// (a session's, this moment); written in, it keeps its day and says so beside the date.
+function plainForm(form) {
+  const what = form.dataset.todayWhat || "form";
+  followNewDay(form, (now, was, atSave) => {
+    const dated = [...form.querySelectorAll(DATES)].filter((f) => f.value.slice(0, 10) === was);
+    if (!dated.length) return false; // another day chosen: it says which
+    // A form sent back (a mistake) shows the person's answers as the page's own.
+    const answers = [...form.elements].filter((e) => e.name && e.type !== "hidden");
+    if (!form.hasAttribute("data-sent") && !answers.some(changed)) {
+      for (const field of dated) {
+        field.defaultValue = field.value = field.type === "date" ? now.slice(0, 10) : now;
+      }
+      return false;
+    }
+    const field = dated[0].closest(".field") || dated[0];
+    let note = document.getElementById("new-day-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "note";
+      note.id = "new-day-note";
+      note.setAttribute("role", "status");
+      field.before(note);
+    }
+    note.textContent =
+      `It's past midnight: this ${what} is dated ${dayLabel(was)}. To date it today ` +
+      "instead, change the date.";
+    if (atSave) {
+      note.tabIndex = -1;
+      note.scrollIntoView({ block: "center" });
+      note.focus({ preventScroll: true });
+    }
+    return true;
+  });
+}
+
+export function keepTodayTrue() {
+  for (const form of document.querySelectorAll("form[data-today][data-today-what]")) {
+    plainForm(form);
+  }
 }

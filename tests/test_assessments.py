@@ -1,7 +1,7 @@
 import json
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import factories
@@ -1113,3 +1113,19 @@ def test_a_remission_that_came_and_went_is_not_called_not_yet(app, client, patie
         f"Response: latest 6 is at most half the baseline of 18; below 5 first on {reached}."
         in page.text
     )
+
+
+def test_a_check_up_form_left_open_past_midnight_is_saved_on_the_day_it_is_sent(app, client, auth):
+    """Opened at 23:50, sent at 00:10: the page says the day it was made on and the date's
+    latest (data-today, max: static/new-day.js moves them on), and the Save is checked against
+    the server's today as it comes, so the new day is no day still to come."""
+    evening = datetime.combine(TODAY, time(23, 50), UTC)
+    clock.set(evening)
+    auth.register()
+    page = client.get("/assessments/gad7").text
+    assert f'data-today="{TODAY}" data-today-what="check-up"' in page
+    assert f'max="{TODAY}" name="date"' in page
+    clock.set(evening + timedelta(minutes=20))
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    assert take(client, "gad7", GAD7_CALM, day=tomorrow).status_code == 302
+    assert [row["day"] for row in rows(app)] == [tomorrow]

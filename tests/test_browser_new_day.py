@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import sign_up, tap_scale
+from test_browser import ANSWERS, sign_up, tap_scale
 from test_browser_checkin import stored
 
 pytestmark = pytest.mark.browser
@@ -136,3 +136,99 @@ def test_a_save_past_midnight_says_which_day_first(page, live_server):
     page.get_by_role("button", name="Save check-in").tap()
     expect(page).to_have_url(re.compile(rf"/entries/{evening}$"), timeout=10_000)
     assert stored(live_server, email, evening.isoformat())["reflection"] == WORDS
+
+
+def checkup_days(live_server, email):
+    return [
+        day
+        for (day,) in live_server.query(
+            "select day from assessments join users on users.id = user_id where email = ?",
+            email,
+        )
+    ]
+
+
+def answer_first(page):
+    question = page.get_by_role("group", name=re.compile(r"^1\. "))
+    question.get_by_text(ANSWERS[1], exact=True).tap()
+
+
+def test_an_untouched_check_up_is_dated_the_new_today(page, live_server):
+    """Nothing answered yet: the date is the new today's, and the check-up is saved there."""
+    email, _ = signed_up_in_the_evening(page)
+    page.goto("/assessments/gad7")
+    morning = midnight_passes(page)
+    expect(date_field(page)).to_have_value(morning.isoformat(), timeout=10_000)
+    expect(date_field(page)).to_have_attribute("max", morning.isoformat())
+    for number in range(1, 8):
+        question = page.get_by_role("group", name=re.compile(rf"^{number}\. "))
+        question.get_by_text(ANSWERS[0], exact=True).tap()
+    page.get_by_role("button", name="Save and see my score").tap()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+$"), timeout=10_000)
+    assert checkup_days(live_server, email) == [morning.isoformat()]
+
+
+def test_a_check_up_answered_before_midnight_keeps_its_day_and_says_which(page, live_server):
+    """Answered on the evening, saved on the morning: dated the evening, said beside the date
+    (the Save waits once to say it), and today may be chosen."""
+    email, evening = signed_up_in_the_evening(page)
+    page.goto("/assessments/gad7")
+    for number in range(1, 8):
+        question = page.get_by_role("group", name=re.compile(rf"^{number}\. "))
+        question.get_by_text(ANSWERS[1], exact=True).tap()
+    zone_changed_elsewhere(page)
+    page.get_by_role("button", name="Save and see my score").click()
+    note = page.locator("#new-day-note")
+    expect(note).to_have_text(
+        f"It's past midnight: this check-up is dated {label(evening)}. To date it today "
+        "instead, change the date.",
+        timeout=10_000,
+    )
+    expect(note).to_be_focused()
+    expect(date_field(page)).to_have_value(evening.isoformat())
+    expect(date_field(page)).to_have_attribute("max", day_in(MORNING).isoformat())
+    assert checkup_days(live_server, email) == []
+    page.get_by_role("button", name="Save and see my score").click()
+    expect(page).to_have_url(re.compile(r"/assessments/\d+$"), timeout=10_000)
+    assert checkup_days(live_server, email) == [evening.isoformat()]
+
+
+def session_days(live_server, email):
+    return [
+        day
+        for (day,) in live_server.query(
+            "select day from sessions join users on users.id = user_id where email = ?", email
+        )
+    ]
+
+
+def test_an_untouched_session_form_takes_the_new_days_time(page):
+    """Nothing changed: its date and time (and their latest) are the new day's."""
+    signed_up_in_the_evening(page)
+    page.goto("/sessions/new")
+    morning = midnight_passes(page)
+    when = page.get_by_label("Date and time")
+    expect(when).to_have_value(re.compile(rf"^{morning}T\d\d:\d\d$"), timeout=10_000)
+    expect(when).to_have_attribute("max", re.compile(rf"^{morning}T"))
+
+
+def test_a_session_written_before_midnight_keeps_its_day_and_says_which(page, live_server):
+    """Filled in on the evening: the time it was given stays, said beside it, and a later one
+    may be chosen; saved, it is the evening's."""
+    email, evening = signed_up_in_the_evening(page)
+    page.goto("/sessions/new")
+    page.get_by_text("Esketamine (Spravato)").tap()
+    page.get_by_label("How it was given").select_option("intranasal")
+    page.get_by_label("Total dose in mg").fill("56")
+    morning = midnight_passes(page)
+    expect(page.locator("#new-day-note")).to_have_text(
+        f"It's past midnight: this session is dated {label(evening)}. To date it today "
+        "instead, change the date.",
+        timeout=10_000,
+    )
+    when = page.get_by_label("Date and time")
+    expect(when).to_have_value(re.compile(rf"^{evening}T"))
+    expect(when).to_have_attribute("max", re.compile(rf"^{morning}T"))
+    page.get_by_role("button", name="Save session").tap()
+    expect(page).to_have_url(re.compile(r"/sessions/\d+$"), timeout=10_000)
+    assert session_days(live_server, email) == [evening.isoformat()]

@@ -2,7 +2,7 @@ import html
 import json
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -1656,3 +1656,21 @@ def test_a_delete_confirmed_after_the_session_was_saved_elsewhere_deletes_nothin
     again = client.post("/sessions/1/delete", data={
         "loaded_version": hidden(response, "loaded_version")})  # fmt: skip
     assert again.status_code == 302 and rows(app) == []
+
+
+def test_a_new_session_form_left_open_past_midnight_is_saved_at_the_time_it_is_given(
+    app, client, auth
+):
+    """Opened at 23:50, sent at 00:10 with a time after midnight: the page says the day it was
+    made on (data-today: static/new-day.js moves its time and latest on), and the Save is
+    checked against the server's clock as it comes, so that time is no time still to come."""
+    evening = datetime(TODAY.year, TODAY.month, TODAY.day, 23, 50, tzinfo=UTC)
+    clock.set(evening)
+    auth.register()
+    page = client.get("/sessions/new").text
+    assert f'data-today="{TODAY}" data-today-what="session"' in page
+    assert f'max="{TODAY}T23:50"' in page
+    clock.set(evening + timedelta(minutes=20))
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    assert post(client, started_at=f"{tomorrow}T00:05").status_code == 302
+    assert [row["day"] for row in rows(app)] == [tomorrow]
