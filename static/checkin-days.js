@@ -228,10 +228,7 @@ export function openingDays(form) {
       note.hidden = false;
     }
     if (atSave) {
-      say(
-        `Not saved yet: it's past midnight, so this check-in is for ${label}. Save again to ` +
-          `keep it for ${label}, or change the date to today.`,
-      );
+      say(`Not saved yet: save again to keep it for ${label}, or change the date to today.`);
       focusStatus();
     }
   }

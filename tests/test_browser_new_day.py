@@ -126,8 +126,8 @@ def test_a_save_past_midnight_says_which_day_first(page, live_server):
     # A click, not a tap (conftest's tap brings the tab to the front first, which tells it).
     page.get_by_role("button", name="Save check-in").click()
     status = page.locator("#queue-status")
-    expect(status).to_contain_text(
-        f"Not saved yet: it's past midnight, so this check-in is for {label(evening)}.",
+    expect(status).to_have_text(
+        f"Not saved yet: save again to keep it for {label(evening)}, or change the date to today.",
         timeout=10_000,
     )
     expect(status).to_be_focused()
