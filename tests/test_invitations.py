@@ -607,6 +607,23 @@ def test_the_admin_sees_which_open_invitation_an_account_made_since_has_blocked(
     assert "cannot be used" not in "".join(row for row in rows if row not in blocked)
 
 
+@pytest.mark.parametrize("signed_up_as", ["émile@example.com", "E\u0301MILE@example.com"])
+def test_the_admin_sees_an_invitation_blocked_whatever_the_case_or_form_of_its_address(
+    app, signed_up_as
+):
+    # Invited as "Émile@..." and signed up since as a patient, in lower case or with "E" and
+    # an accent: one address (its page says it cannot make another), but SQLite's NOCASE,
+    # comparing the two in the list, folds A-Z only, and the list showed it as still open.
+    boss = make_admin(app)
+    boss.post("/admin/invitations", data={"email": "Émile@example.com", "role": "therapist"})
+    person(app, signed_up_as)
+    page = boss.get("/admin/invitations").text
+    assert (
+        "Émile@example.com has an account now (a patient), so this invitation cannot be used"
+        in page
+    )
+
+
 def test_an_invitation_spent_by_a_double_tap_says_it_in_an_invitations_words(app, monkeypatch):
     # Two taps of "Create account" both found the invitation unspent; the first made the
     # account while the second hashed its password, and the second's page said "Each link

@@ -105,18 +105,27 @@ def open_invitations(db, now):
     """The invitations neither used nor expired at `now`, newest first: dicts of `id`,
     `email`, `role`, `created_at`, `expires_at`, `created_by_email` and `holder_role`: the
     role of an account the invited address has now (made since, by another road: this
-    invitation can never make one), else None."""
+    invitation can never make one), else None. The address is matched as accounts are
+    looked up (email_key), here, not in SQL: NOCASE folds only A-Z, so an invitation to
+    "Émile@…" missed the account "émile@…"."""
     found = db.execute(
-        "select t.id, t.email, t.role, t.created_at, t.expires_at, u.email as created_by_email, "
-        "h.role as holder_role "
+        "select t.id, t.email, t.role, t.created_at, t.expires_at, u.email as created_by_email "
         "from tokens t left join users u on u.id = t.created_by "
-        "left join users h on h.email = t.email "
         "where t.kind = 'invitation' and t.used_at is null and t.expires_at > ? "
         "order by t.created_at desc, t.id desc",
         [now],
     )
     columns = [d[0] for d in found.description]
-    return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in found.fetchall()]
+    keys = sorted({email_key(row["email"]) for row in rows if row["email"]})
+    holders = {}
+    if keys:
+        marks = ", ".join("?" * len(keys))
+        found = db.execute(f"select email, role from users where email in ({marks})", keys)  # noqa: S608 (placeholders only)
+        holders = dict(found.fetchall())
+    for row in rows:
+        row["holder_role"] = holders.get(email_key(row["email"])) if row["email"] else None
+    return rows
 
 
 def withdraw_invitation(db, token_id, now):
