@@ -44,8 +44,10 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
 - Marking a patient reviewed clears the flags it covers from "needs attention"; a flag
   that an entry saved after it gives (a later day's, or an earlier day's edited) raises it
   again. The other reasons (a low mean, silence) are not cleared by a review: the button's
-  hint says so, and so does its flash when they keep the patient there. Each card says
-  when the patient was last reviewed, counted in the therapist's own days.
+  hint says so, and so does its flash when they keep the patient there; the flash also
+  names a flag saved after the page the button was on was shown, which the review does not
+  cover (that page never showed it). Each card says when the patient was last reviewed,
+  counted in the therapist's own days.
 - `/caseload/<patient_id>/report.pdf` is the report the patient would make of the last 90
   days (journal/reports), which holds only what a therapist may see.
 - A patient who unlinks (or links elsewhere) or deletes the account leaves a notice on the
@@ -155,23 +157,32 @@ def order_key(row):
 
 
 def still_in_attention(row):
-    """Why a patient just marked reviewed stays under "Needs attention", in words ("stays
-    ..."), or None: a review clears flags only, so silence stays until a check-in arrives and
-    a low 7-day mean until it is back up to baseline."""
+    """Why a patient just marked reviewed stays under "Needs attention", as sentences without
+    the name ("stays ..."), none when nothing keeps them: a flag saved after the page the
+    button was on was shown (that page never showed it, so the review does not cover it);
+    silence until a check-in arrives; a low 7-day mean until it is back up to baseline (a
+    review clears flags only)."""
+    said = []
+    if row["latest_flag"] is not None:
+        flag = row["reasons"][0]  # `review` puts the flag's reason first
+        said.append(
+            '"Needs attention" for a flag saved after that page was shown, which this review '
+            f'does not cover ({flag[:1].lower() + flag[1:]}): it is under "Since your last '
+            'review".'
+        )
     until = []
     if row["silent"]:
         until.append("a check-in arrives")
     if row["low_mean"]:
         until.append(f"the {RECENT_DAYS}-day mean is back up to baseline")
-    if not until:
-        return None
-    # The flag's reason, when there is one, comes first (`review`): the others are kept.
-    kept = row["reasons"][1:] if row["latest_flag"] is not None else row["reasons"]
-    why = "; ".join(reason[:1].lower() + reason[1:] for reason in kept)
-    return (
-        f'stays under "Needs attention" until {" and ".join(until)} ({why}): '
-        "marking as reviewed clears flags only."
-    )
+    if until:
+        kept = row["reasons"][1:] if row["latest_flag"] is not None else row["reasons"]
+        why = "; ".join(reason[:1].lower() + reason[1:] for reason in kept)
+        said.append(
+            f'"Needs attention" until {" and ".join(until)} ({why}): '
+            "marking as reviewed clears flags only."
+        )
+    return [f"{'also ' if n else ''}stays under {words}" for n, words in enumerate(said)]
 
 
 # Fetching a caseload row
@@ -405,8 +416,8 @@ def reviewed(patient_id):
     link = link_of(patient_id)
     if link is not None:
         reviewed_at = reviews.last_review(current_user.id, patient_id)
-        kept = still_in_attention(patient_row(person, link["linked_at"], reviewed_at))
-        if kept:
+        row = patient_row(person, link["linked_at"], reviewed_at)
+        for kept in still_in_attention(row):
             message += f" {person.shared_name} {kept}"
     flash(message)
     return redirect(url_for("caseload.patient", patient_id=patient_id))

@@ -1123,6 +1123,32 @@ def test_marking_a_silent_patient_reviewed_says_silence_keeps_them_in_needs_atte
     assert "Needs attention" not in doc.get("/caseload").text.split('id="others-title"')[0]
 
 
+def test_marking_reviewed_from_a_page_left_open_names_the_flag_that_came_meanwhile(linked):
+    # The page is shown at noon; thoughts of self-harm are reported at 12:20; Mark as reviewed
+    # is tapped at 12:30. The review covers the noon page only, and the flag stays under
+    # "Needs attention", yet the answer said only "Marked Robin as reviewed": the caseload
+    # then seemed to ignore the review.
+    doc, pat, pid = linked
+    checkin(pat, ago(0), 6)
+    page = doc.get(f"/caseload/{pid}").text
+    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
+    later(minutes=20)
+    checkin(pat, ago(0), 1, loaded_for=ago(0), self_harm="y")
+    later(minutes=30)
+    answer = doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at})
+    page = html.unescape(doc.get(answer.location).text)
+    assert (
+        "Marked Robin as reviewed. New entries will show here from now on. Robin stays under "
+        '"Needs attention" for a flag saved after that page was shown, which this review does '
+        f"not cover (flagged {TODAY.day} {TODAY:%b}: thoughts of self-harm reported; mood 1 of "
+        '10): it is under "Since your last review".'
+    ) in page
+    # Reviewed from the page as it is now, it goes, and the answer says nothing more.
+    later(minutes=31)
+    page = html.unescape(doc.get(mark(doc, pid).location).text)
+    assert "Marked Robin as reviewed." in page and "stays under" not in page
+
+
 def test_marking_a_patient_below_baseline_reviewed_says_the_mean_keeps_them_there(linked):
     # Not silent, no flag: a 7-day mean below the baseline keeps the patient under "Needs
     # attention", and the flash names what ends it (not a check-in: one came today).
