@@ -726,6 +726,19 @@ def test_a_new_patients_check_ins_count_from_their_first_day(app, client, patien
     assert "of 90 days" not in first
 
 
+@pytest.mark.parametrize("sessions", [1, 2])
+def test_sessions_all_on_one_day_give_that_day_once(app, client, patient, sessions):
+    # One session in the range (or a split dose, two on one day) read "First and last
+    # 23 Nov 2026 and 23 Nov 2026".
+    when = TODAY - timedelta(days=3)
+    for hour in range(sessions):
+        factories.add_session(app, when.isoformat(), hour=9 + hour)
+    first = first_page(client)
+    assert f"Sessions in this range {sessions} (of {sessions} recorded)" in first
+    assert f"Date {day_text(when, 'date_year')}" in first
+    assert "First and last" not in first
+
+
 def test_a_range_shorter_than_a_week_names_the_days_its_recent_mood_covers(app, client, patient):
     """The recent mean is taken within the range: a three-day report's covers three days,
     and was labelled "last 7 days" (its 4.0 read as the week's mean, which was 4.7)."""

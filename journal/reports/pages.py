@@ -275,12 +275,9 @@ def _first_page(pdf, data, span, sections):
     sessions = data["sessions"]
     rows = [("Sessions in this range", f"{len(sessions)} (of {data['sessions_total']} recorded)")]
     if sessions:
-        rows.append(
-            (
-                "First and last",
-                " and ".join(day_text(s["day"], "date_year") for s in (sessions[0], sessions[-1])),
-            )
-        )
+        first, last = (day_text(s["day"], "date_year") for s in (sessions[0], sessions[-1]))
+        # One session, or a split dose on one day: the day once, not "… and" the same day.
+        rows.append(("Date", first) if first == last else ("First and last", f"{first} and {last}"))
         rows.append(
             ("Products and routes", _tally(f"{s['product']}, {s['route']}" for s in sessions))
         )
