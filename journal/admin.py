@@ -395,8 +395,19 @@ def withdraw_invitation(token_id):
         who = withdrawn["email"] or f"a new {ROLE_WORDS[withdrawn['role']].lower()}"
         flash(f"The invitation for {who} is withdrawn: its link no longer works.")
     else:
-        flash("That invitation was no longer open: it had been used, withdrawn or had expired.")
+        # A double tap's second, or another admin's: said as it is, never "used, withdrawn or
+        # expired", which left an admin who had just withdrawn it wondering who had used it.
+        closed = tokens.closed_invitation(get_db(), token_id)
+        flash(f"That invitation was no longer open: {NOT_OPEN[closed]}")
     return redirect(url_for("admin.invitations"))
+
+
+# Why an invitation could not be withdrawn (tokens.closed_invitation), in words.
+NOT_OPEN = {
+    "withdrawn": "it was withdrawn already, and its link no longer works.",
+    "used": "it was used, and made an account (listed under Accounts).",
+    "expired": "it had expired, and its link no longer works.",
+}
 
 
 # The command line: the first admin of a fresh install, and reset links.

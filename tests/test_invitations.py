@@ -316,6 +316,34 @@ def test_an_admin_withdraws_an_invitation_and_its_link_stops_working(app):
     assert actions == [("invitation",), ("invitation-withdrawn",)]
 
 
+def test_withdraw_on_an_invitation_no_longer_open_says_which_way_it_closed(app):
+    """A double tap on Withdraw (or a second admin's) was answered "it had been used, withdrawn
+    or had expired": an admin who had just withdrawn it was left wondering whether someone had
+    used the link. The answer names what happened to it."""
+    app.config["IDLE_MINUTES"] = 0  # the admin's sign-in lasts while the clock moves on
+    boss = make_admin(app)
+    links = {
+        address: made_link(
+            boss.post("/admin/invitations", data={"email": address, "role": "therapist"})
+        )
+        for address in ("wrong@example.com", "doc@example.com", "late@example.com")
+    }
+    ids = dict(sql(app, "select email, id from tokens where kind = 'invitation'"))
+    boss.post(f"/admin/invitations/{ids['wrong@example.com']}/withdraw")
+    assert app.test_client().post(links["doc@example.com"], data=SIGN_UP).location == "/caseload"
+    clock.set(NOW + timedelta(days=8))  # the third has run out
+    answers = {}
+    for address, token_id in ids.items():
+        again = boss.post(f"/admin/invitations/{token_id}/withdraw")
+        answers[address] = boss.get(again.location).text
+    assert "no longer open: it was withdrawn already" in answers["wrong@example.com"]
+    assert "no longer open: it was used" in answers["doc@example.com"]
+    assert "no longer open: it had expired" in answers["late@example.com"]
+    for answer in answers.values():
+        assert "That invitation was no longer open" in answer
+        assert "used, withdrawn or had expired" not in answer
+
+
 def test_the_empty_list_after_a_withdrawal_says_withdrawn(app):
     """With the one open invitation withdrawn, the list said every invitation "has been used
     or has expired": neither was so. It now names withdrawal too."""

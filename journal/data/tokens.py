@@ -139,6 +139,17 @@ def withdraw_invitation(db, token_id, now):
     return {"email": found[0], "role": found[1]} if found else None
 
 
+def closed_invitation(db, token_id):
+    """What became of the invitation `token_id`, one no longer open: "used", "expired", or
+    "withdrawn" when its row is gone (withdrawn, or retired with its admin's account)."""
+    found = db.execute(
+        "select used_at from tokens where id = ? and kind = 'invitation'", [token_id]
+    ).fetchone()
+    if found is None:
+        return "withdrawn"
+    return "used" if found[0] else "expired"
+
+
 def forget_invitations_to(db, email):
     """Delete the invitations addressed to `email` in any case or Unicode form, used or not
     (an erased account's address must not stay behind in them). Compared here, not in SQL:
