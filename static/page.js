@@ -45,8 +45,9 @@ export function enhancePage() {
     update();
   }
 
-  // Copy buttons: <button data-copy="id-of-input"> copies that input's value; without
-  // script the input is there to select by hand. The copy is said through the status line (a
+  // Copy buttons: <button data-copy="id"> copies that input's value, or the lines of that list
+  // (the recovery codes, one a line, named by the list's aria-label); without script the
+  // input or the list is there to select by hand. The copy is said through the status line (a
   // button's new label is not reliably read) and the button reads "Copied" for a few
   // seconds, then is ready to copy again.
   for (const button of document.querySelectorAll("button[data-copy]")) {
@@ -55,14 +56,21 @@ export function enhancePage() {
     button.hidden = false;
     const say = lineAfter(button);
     const label = button.textContent;
-    const what = source.labels[0]?.textContent.trim() || "Link";
+    const field = source.matches("input, textarea");
+    const what = field
+      ? source.labels[0]?.textContent.trim() || "Link"
+      : source.getAttribute("aria-label") || "Text";
+    const text = () =>
+      field ? source.value : [...source.children].map((line) => line.textContent.trim()).join("\n");
     let timer = 0;
     button.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(source.value);
+        await navigator.clipboard.writeText(text());
       } catch {
-        source.select();
-        say(`Not copied: the ${what.toLowerCase()} is selected, to copy by hand.`);
+        if (field) source.select();
+        else getSelection().selectAllChildren(source);
+        const is = field ? "is" : "are";
+        say(`Not copied: the ${what.toLowerCase()} ${is} selected, to copy by hand.`);
         return;
       }
       button.textContent = "Copied";

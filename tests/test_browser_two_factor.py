@@ -107,3 +107,43 @@ def test_a_new_therapist_sets_up_two_factor_before_the_caseload(
         expect(page.locator("#invite-code")).to_be_visible()
     finally:
         page.context.close()
+
+
+def test_the_recovery_codes_copy_in_one_tap(page, browser, browser_context_args):
+    """Ten codes shown only once, with no way to copy them but selecting each by hand on a
+    phone. "Copy codes" puts them on the clipboard, one a line, and says so in the status line
+    below it; without script the button is not shown and the codes are text to select."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    register(page, name="Robin")
+    page.goto("/settings/2fa")
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Turn two-factor sign-in on").tap()
+    expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+    codes = page.locator("ul.recovery-codes li").all_inner_texts()
+    status = page.locator("button[data-copy] + [role=status]")
+    expect(status).to_have_text("")  # there before anything is said, so it is read
+    page.get_by_role("button", name="Copy codes").tap()
+    expect(status).to_have_text("Recovery codes copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == "\n".join(codes)
+    expect(page.locator("button[data-copy]")).to_have_text("Copied")
+    found = []
+    looks_right(page, "recovery codes copied", found)
+    assert found == [], "\n".join(found)
+
+    # Without script: new codes (the form on the page), no button, the codes as text.
+    plain = browser.new_context(
+        **browser_context_args,
+        java_script_enabled=False,
+        storage_state=page.context.storage_state(),
+    )
+    try:
+        without = plain.new_page()
+        without.goto("/settings/2fa")
+        without.get_by_label("Code for new recovery codes").fill(codes[0])
+        without.get_by_role("button", name="Make new recovery codes").tap()
+        expect(without.locator("ul.recovery-codes li")).to_have_count(10)
+        expect(without.locator("button[data-copy]")).to_be_hidden()
+    finally:
+        plain.close()
