@@ -9,23 +9,38 @@ export function enhancePage() {
     if (detected && [...zone.options].some((o) => o.value === detected)) zone.value = detected;
   }
 
-  // Tags: tap a suggestion to add it to the comma-separated field, and hear that it was added
-  // (or was there already): the field, elsewhere on the page, changes without a word.
+  // Tags: tap a suggestion to add it to the comma-separated field, tap it again to take it out,
+  // and hear which: the field, elsewhere on the page, changes without a word. A chip is pressed
+  // (aria-pressed) while its tag is in the field, however it got there: typed, tapped, put back
+  // from a draft or another day's form (their events), or emptied by a reset.
   for (const box of document.querySelectorAll(".suggestions[data-for]")) {
     const input = document.getElementById(box.dataset.for);
     if (!input) continue;
     box.hidden = false;
     const say = lineAfter(box);
     const name = input.labels[0]?.textContent.trim() || "the field";
+    const tagsIn = () => input.value.split(",").map((t) => t.trim()).filter(Boolean);
+    const same = (tag) => (t) => t.toLowerCase() === tag.toLowerCase();
+    const chips = box.querySelectorAll("button[data-tag]");
+    const mark = () => {
+      const tags = tagsIn();
+      for (const chip of chips) {
+        chip.setAttribute("aria-pressed", tags.some(same(chip.dataset.tag)));
+      }
+    };
+    mark();
+    input.addEventListener("input", mark);
+    for (const event of ["draft-put-back", "day-opened"]) input.form?.addEventListener(event, mark);
+    input.form?.addEventListener("reset", () => setTimeout(mark));
     box.addEventListener("click", (event) => {
       const chip = event.target.closest("button[data-tag]");
       if (!chip) return;
       const tag = chip.dataset.tag;
-      const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
-      const there = tags.some((t) => t.toLowerCase() === tag.toLowerCase());
-      if (!there) tags.push(tag);
-      input.value = tags.join(", ");
-      say(there ? `“${tag}” is in ${name} already.` : `Added “${tag}” to ${name}.`);
+      const tags = tagsIn();
+      const there = tags.some(same(tag));
+      input.value = (there ? tags.filter((t) => !same(tag)(t)) : [...tags, tag]).join(", ");
+      mark();
+      say(there ? `Removed “${tag}” from ${name}.` : `Added “${tag}” to ${name}.`);
     });
   }
 

@@ -445,8 +445,9 @@ def test_check_in_by_touch_shows_the_entry(page):
 
 def test_a_tag_suggestion_says_what_it_did(page):
     """A tapped suggestion changed the Tags field without a word, and one already there did
-    nothing without a word: a screen reader heard neither. The page's status line says which,
-    on the check-in and on an edit (where the line sits just below the suggestions)."""
+    nothing without a word (a tap takes it out now): a screen reader heard neither. The
+    page's status line says which, on the check-in and on an edit (where the line sits just
+    below the suggestions)."""
     sign_up(page)
     day = check_in(page, mood=6, tags="calm")
     for path in ("/checkin", f"/entries/{day}/edit"):
@@ -458,9 +459,48 @@ def test_a_tag_suggestion_says_what_it_did(page):
         page.get_by_role("button", name="exercise", exact=True).tap()
         expect(tags).to_have_value("calm, exercise")
         expect(status).to_have_text("Added “exercise” to Tags.")
+        # In the field already: the tap takes it out (a chip is a toggle, see below).
         page.get_by_role("button", name="calm", exact=True).tap()
-        expect(tags).to_have_value("calm, exercise")
-        expect(status).to_have_text("“calm” is in Tags already.")
+        expect(tags).to_have_value("exercise")
+        expect(status).to_have_text("Removed “calm” from Tags.")
+
+
+def test_a_second_tap_on_a_tag_suggestion_takes_it_back(page):
+    """A suggestion tapped by mistake stayed in Tags: a second tap said it was there already,
+    and taking it out meant editing a comma-separated line on a phone keyboard. A chip is a
+    toggle (aria-pressed: its tag is in the field, whoever put it there): a tap on a pressed
+    one takes its tag out again, and it follows the field as typed, put back or saved."""
+    sign_up(page)
+    page.goto("/checkin")
+    tags = page.get_by_label("Tags", exact=True)
+    status = page.locator(".suggestions + [role=status]")
+    exercise = page.get_by_role("button", name="exercise", exact=True)
+    outdoors = page.get_by_role("button", name="outdoors", exact=True)
+    expect(exercise).to_have_attribute("aria-pressed", "false")
+    exercise.tap()
+    expect(tags).to_have_value("exercise")
+    expect(exercise).to_have_attribute("aria-pressed", "true")
+    exercise.tap()
+    expect(tags).to_have_value("")
+    expect(exercise).to_have_attribute("aria-pressed", "false")
+    expect(status).to_have_text("Removed “exercise” from Tags.")
+    # Typed by hand, in any case: the chip follows the field, and takes out what was typed.
+    tags.fill("Outdoors, walk, exercise")
+    expect(outdoors).to_have_attribute("aria-pressed", "true")
+    outdoors.tap()
+    expect(tags).to_have_value("walk, exercise")
+    expect(outdoors).to_have_attribute("aria-pressed", "false")
+    tags.fill("walk")
+    expect(exercise).to_have_attribute("aria-pressed", "false")
+    # Reload: the draft puts the words back after the page started; the chips follow.
+    exercise.tap()
+    page.reload()
+    expect(tags).to_have_value("walk, exercise")
+    expect(exercise).to_have_attribute("aria-pressed", "true")
+    day = check_in(page, mood=6, tags="outdoors")
+    page.goto(f"/entries/{day}/edit")
+    expect(outdoors).to_have_attribute("aria-pressed", "true")
+    expect(exercise).to_have_attribute("aria-pressed", "false")
 
 
 # 3. History ---------------------------------------------------------------------------------
