@@ -48,18 +48,63 @@ export function askForMood(form) {
   scale.scrollIntoView({ block: "start" });
 }
 
-async function queue(owner, key, fields) {
+// The name `root`'s form gives the symptom rated by the field `name` (symptom_<id>): its
+// scale's legend.
+const symptomName = (root, name) =>
+  root
+    .querySelector(`fieldset.scale input[name="${CSS.escape(name)}"]`)
+    ?.closest("fieldset")
+    .querySelector("legend")
+    ?.textContent.trim();
+
+const isSymptom = (name) => /^symptom_\d+$/.test(name);
+
+async function queue(owner, key, fields, form) {
   const value = (name) => fieldValue(fields, name);
   const mood = value("mood");
+  // The names of the symptoms rated, as the form named them: the offline page has none.
+  const labels = {};
+  for (const [name] of fields) if (isSymptom(name)) labels[name] = symptomName(form, name);
   await checkinQueue.put({
     key,
     owner,
     saved_at: new Date().toISOString(),
     fields,
+    labels,
     day: value("date") || "",
     mood,
     reflection: value("reflection") || "",
     state: "waiting",
+  });
+}
+
+// A kept check-in's answers besides its day, mood and words, as lines (<p>) for the lists
+// of what waits on this device (the check-in page's, the offline page's), so the person sees
+// that all they gave is kept: the ratings and sleep on one line, as the day's page writes
+// them, then the tags, the private box and the safety answer. A symptom is named as the form
+// named it when the check-in was kept, or (kept by an older page) as this page names it.
+export function keptAnswerLines(entry) {
+  const fields = entry.fields || [];
+  const value = (name) => (fieldValue(fields, name) || "").trim();
+  const ratings = [];
+  if (value("anxiety")) ratings.push(`Anxiety ${value("anxiety")} / 10`);
+  if (value("energy")) ratings.push(`Energy ${value("energy")} / 10`);
+  if (value("sleep_hours")) ratings.push(`Sleep ${value("sleep_hours")} h`);
+  for (const [name, rating] of fields) {
+    if (!isSymptom(name) || !rating) continue;
+    const symptom = entry.labels?.[name] || symptomName(document, name) || "A symptom";
+    ratings.push(`${symptom} ${rating} / 10`);
+  }
+  const lines = ratings.length ? [ratings.join(" · ")] : [];
+  if (value("tags")) lines.push(`Tags: ${value("tags")}`);
+  if (fieldValue(fields, "private") !== undefined) lines.push("Private: only you see its words.");
+  if (fieldValue(fields, "self_harm") !== undefined) {
+    lines.push("You noted thoughts of harming yourself this day.");
+  }
+  return lines.map((text) => {
+    const line = document.createElement("p");
+    line.textContent = text;
+    return line;
   });
 }
 
@@ -68,7 +113,7 @@ async function queue(owner, key, fields) {
 // form.
 export async function keepOnDevice(owner, key, fields, form) {
   try {
-    await queue(owner, key, fields);
+    await queue(owner, key, fields, form);
     return true;
   } catch {
     say(

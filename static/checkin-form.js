@@ -1,7 +1,13 @@
 // The check-in page (/checkin, not an edit of a saved day): its form is sent by script, so a
 // dropped connection keeps the check-in on the device, and the page lists the person's
 // check-ins kept here.
-import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answers.js";
+import {
+  askForMood,
+  fieldValue,
+  keepOnDevice,
+  keptAnswerLines,
+  needsHelp,
+} from "./checkin-answers.js";
 import { openingDays } from "./checkin-days.js";
 import { checkinQueue } from "./checkin-store.js";
 import { NOT_SENT, newKey, retryLater, send, sessionFrom } from "./checkin-sync.js";
@@ -54,19 +60,14 @@ export async function showKept() {
       }[entry.state];
       summary.append(when, state);
       item.append(summary);
+      // Every other answer it keeps (its tags too, kept nowhere else once it is dismissed).
+      item.append(...keptAnswerLines(entry));
       if (entry.state !== "waiting") {
         if (entry.reflection) {
           const words = document.createElement("p");
           words.className = "reflection";
           words.textContent = entry.reflection;
           item.append(words);
-        }
-        // Its tags too: written like its words, and kept nowhere else once it is dismissed.
-        const tags = (fieldValue(entry.fields || [], "tags") || "").trim();
-        if (tags) {
-          const line = document.createElement("p");
-          line.textContent = `Tags: ${tags}`;
-          item.append(line);
         }
         const actions = document.createElement("p");
         actions.className = "actions";

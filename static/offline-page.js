@@ -1,11 +1,18 @@
 // The offline page (shown by the service worker for any page that cannot load): how many
-// check-ins wait on this device, a "Try again" button, and today's check-in for the person
-// signed in on this device (signed-in.js). It is the same for anyone, so it names nobody.
-import { askForMood, fieldValue, keepOnDevice, needsHelp } from "./checkin-answers.js";
+// check-ins wait on this device, a "Try again" button, and, for the patient signed in on this
+// device (signed-in.js), their check-ins waiting here and today's check-in. It is the same for
+// anyone, so it names nobody, and shows nothing of anyone's but to them.
+import {
+  askForMood,
+  fieldValue,
+  keepOnDevice,
+  keptAnswerLines,
+  needsHelp,
+} from "./checkin-answers.js";
 import { checkinQueue } from "./checkin-store.js";
 import { lastSync, newKey, retryLater } from "./checkin-sync.js";
 import { accountToday, signedIn } from "./signed-in.js";
-import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js";
+import { askToLogIn, dayLabel, say, sentText, statusLine, waitingText } from "./status.js";
 
 // The connection came back while this page was open.
 let cameOnline = false;
@@ -18,10 +25,44 @@ const NOT_SAVED = (count) =>
   `${count === 1 ? "1 check-in" : `${count} check-ins`} kept on this device could not be saved ` +
   "as written: open “Check in” once you're signed in to see why and keep the words.";
 
-// How many check-ins wait here (no details: it is the same for anyone), and whether their
-// writer must log in to send them (the last sync found them signed out).
+// The check-ins of the patient signed in on this device (the same note that offers them the
+// form) that wait here, each with every answer it keeps and its words: all they can see of
+// them with no connection. Nobody else's, and nothing for a visitor.
+async function listKept(entries) {
+  const section = document.querySelector("[data-offline-kept]");
+  const me = signedIn.get();
+  if (!section) return;
+  const mine = me ? entries.filter((e) => e.owner === me.owner) : [];
+  mine.sort((a, b) => a.saved_at.localeCompare(b.saved_at));
+  section.hidden = mine.length === 0;
+  section.querySelector("ul").replaceChildren(
+    ...mine.map((entry) => {
+      const item = document.createElement("li");
+      const summary = document.createElement("p");
+      const when = document.createElement("strong");
+      when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
+      const state =
+        entry.state === "waiting"
+          ? "waiting to send."
+          : "not sent. The check-in page says why, once you're back online.";
+      summary.append(when, state);
+      item.append(summary, ...keptAnswerLines(entry));
+      if (entry.reflection) {
+        const words = document.createElement("p");
+        words.className = "reflection";
+        words.textContent = entry.reflection;
+        item.append(words);
+      }
+      return item;
+    }),
+  );
+}
+
+// How many check-ins wait here (the same for anyone), whether their writer must log in to
+// send them (the last sync found them signed out), and the list of the signed-in patient's.
 export async function describeOffline(sent = 0) {
   const entries = await checkinQueue.all();
+  await listKept(entries);
   const waiting = entries.filter((e) => e.state === "waiting").length;
   const notSaved = entries.length - waiting; // refused, or a newer check-in was kept
   const parts = cameOnline && navigator.onLine ? ["You're back online."] : [];
@@ -116,6 +157,7 @@ export function startOfflinePage() {
     if (!kept) return;
     offlineForm.reset();
     defaults();
+    await listKept(await checkinQueue.all());
     say(
       "Saved on this device, waiting to send. It will be sent when you're back online.",
       needsHelp(fields, offlineForm),

@@ -23,7 +23,9 @@ from test_browser import (
     form_today,
     log_in,
     log_in_here,
+    looks_right,
     open_more,
+    post_form,
     register,
     serious_violations,
     sideways_overflow,
@@ -1167,3 +1169,52 @@ def test_the_offline_check_in_is_for_todays_date_whatever_the_phones_clock_says(
     context.set_offline(False)
     expect(queue_status(page)).to_contain_text("Sent 1 check-in")
     assert stored_checkins(live_server, email) == [(account_today, 6, "")]
+
+
+def test_every_answer_kept_on_the_phone_is_listed_where_it_waits(page, context):
+    """A check-in kept on the phone was listed by its day and mood alone (its words and tags
+    only once it was not sent): its anxiety, energy, sleep and symptom ratings were nowhere to
+    see, on the check-in page or on the offline page the app opens on with no signal, where
+    not even its mood was. Every answer kept is listed, with its day, in both."""
+    register(page)
+    post_form(page, "/settings/symptoms", {"name": "Pain"})
+    page.goto("/checkin")
+    controlled(page)
+    day = page.get_by_label("Date", exact=True).input_value()
+    label = page.evaluate(
+        "d => new Date(d + 'T12:00:00').toLocaleDateString('en-GB',"
+        " { weekday: 'short', day: 'numeric', month: 'short' })",
+        day,
+    )
+    context.set_offline(True)
+    tap_scale(page, "Mood today", 6)
+    open_more(page)
+    tap_scale(page, "Anxiety", 3)
+    tap_scale(page, "Energy", 5)
+    page.get_by_label("Hours of sleep last night").fill("7.5")
+    tap_scale(page, "Pain", 2)
+    page.get_by_label("Tags", exact=True).fill("walk, sea")
+    page.get_by_label("Reflection", exact=True).fill("A quiet day by the sea")
+    page.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    answers = ["Anxiety 3 / 10", "Energy 5 / 10", "Sleep 7.5 h", "Pain 2 / 10", "Tags: walk, sea"]
+    kept = page.get_by_role("region", name="Check-ins on this device")
+    for answer in [f"{label}, mood 6", *answers]:
+        expect(kept).to_contain_text(answer)
+
+    page.goto("/entries")  # the app opened again with no signal: the offline page
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    kept = page.get_by_role("region", name="Check-ins on this device")
+    for answer in [f"{label}, mood 6", *answers, "A quiet day by the sea"]:
+        expect(kept).to_contain_text(answer)
+    form = offline_form(page)
+    tap_scale(form, "Mood today", 4)
+    form.get_by_label("Reflection", exact=True).fill("Later, on the bus")
+    form.get_by_role("button", name="Save check-in").tap()
+    expect(queue_status(page)).to_contain_text("waiting to send")
+    expect(kept.get_by_role("listitem")).to_have_count(2)
+    expect(kept.get_by_role("listitem").nth(1)).to_contain_text(f"{label}, mood 4")
+    expect(kept.get_by_role("listitem").nth(1)).to_contain_text("Later, on the bus")
+    found = []
+    looks_right(page, "offline page with check-ins kept", found)
+    assert found == [], "\n".join(found)
