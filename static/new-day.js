@@ -8,7 +8,7 @@
 // turns: `turn(now, was, atSave)` says (true) when it stays for its day, now worded so; a Save
 // that learnt it only then is not sent this time, so the person reads which day first.
 import { accountNow, pageOwner, signedIn } from "./signed-in.js";
-import { dayLabel } from "./status.js";
+import { dayLabel, pageNote } from "./status.js";
 
 const DATES = "input[type='date'], input[type='datetime-local']";
 
@@ -82,14 +82,8 @@ function plainForm(form) {
       return false;
     }
     const field = dated[0].closest(".field") || dated[0];
-    let note = document.getElementById("new-day-note");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "note";
-      note.id = "new-day-note";
-      note.setAttribute("role", "status");
-      field.before(note);
-    }
+    const note = pageNote("new-day-note", "status");
+    if (!note.isConnected) field.before(note);
     note.textContent =
       `It's past midnight: this ${what} is dated ${dayLabel(was)}. To date it today ` +
       "instead, change the date.";

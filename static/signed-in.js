@@ -3,6 +3,7 @@
 // until when the sign-in lasts (on the log-out form, see signed_in.signed_in_here); logging
 // out, or any page seen without a patient signed in, takes it away. The offline page is the
 // same for everyone, so it reads this rather than showing anything of its own.
+import { pageNote } from "./status.js";
 
 export const signedIn = {
   KEY: "afterglow-signed-in",
@@ -110,13 +111,7 @@ export function keepFormsToTheirOwner() {
     const now = signedIn.read()?.owner;
     if (!now || now === owner) return;
     event.preventDefault();
-    let note = document.getElementById("not-sent-note");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "note";
-      note.id = "not-sent-note";
-      note.setAttribute("role", "alert");
-    }
+    const note = pageNote("not-sent-note", "alert");
     form.before(note);
     note.textContent = SOMEONE_ELSE;
     note.scrollIntoView({ block: "center" });

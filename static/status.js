@@ -35,6 +35,18 @@ export function lineAfter(near) {
   };
 }
 
+// The page's note `id` (a paragraph read out as `role`: "status", or "alert" for what stops a
+// Save), or a new one for the caller to place (`isConnected` false until it is).
+export function pageNote(id, role) {
+  const found = document.getElementById(id);
+  if (found) return found;
+  const note = document.createElement("p");
+  note.className = "note";
+  note.id = id;
+  note.setAttribute("role", role);
+  return note;
+}
+
 // Say `text`; with `help`, the crisis line's link and a word that calls work offline.
 export function say(text, help = false) {
   const status = statusLine();
