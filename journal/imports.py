@@ -17,9 +17,11 @@ Decisions where DESIGN.md and issue 4 are silent:
   "Mood (0-10)" is `mood`. Other columns are ignored; a column that is read may not be
   named twice (which one is meant can't be known). The separator is whichever of
   comma, semicolon or tab the header line uses most (spreadsheets in some countries save
-  CSV with semicolons). The file must be UTF-8 (a byte order mark is fine). A note or
-  tag that starts with quotes before =, +, -, @ loses one of them (the way Afterglow's
-  exports keep a spreadsheet from running text as a formula: journal/spreadsheet.py).
+  CSV with semicolons), or the one a first line such as "sep=;" names (a hint some apps
+  write for Excel; the header follows it). The file must be UTF-8 (a byte order mark is
+  fine). A note or tag that starts with quotes before =, +, -, @ loses one of them (the
+  way Afterglow's exports keep a spreadsheet from running text as a formula:
+  journal/spreadsheet.py).
 - Moods are whole numbers 0–10 or a mood word. Daylio's five default moods are spread
   evenly over 0–10, each at the middle of its fifth: rad 9, good 7, meh 5, bad 3, awful 1.
   The preview shows this mapping. Renamed or translated Daylio moods are not guessed: the
@@ -198,6 +200,15 @@ def separator(first_line):
     counts = {sep: first_line.count(sep) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda sep: counts[sep])
     return best if counts[best] else ","
+
+
+# Excel's hint line ("sep=;") before the header: the separator it names, on a line of its own.
+SEPARATOR_HINT = re.compile(r"sep=([,;\t|])", re.I)
+
+
+def non_blank_row(reader):
+    """The reader's next row with text in a cell, or None at the end."""
+    return next((row for row in reader if any(cell.strip() for cell in row)), None)
 
 
 def find_column(keys, names):
@@ -449,9 +460,13 @@ def parse(data, today):
         result.problems.append(problem)
         return result
     first = next(line for line in text.splitlines() if line.strip())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(first), strict=True)
+    hint = SEPARATOR_HINT.fullmatch(first.strip(" "))
+    sep = hint[1] if hint else separator(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        header = non_blank_row(reader)
+        if hint:  # the hint line read, the header is the row after it
+            header = non_blank_row(reader)
     except csv.Error as error:
         result.problems.append(f"Line {reader.line_num}: {unreadable(error)}")
         return result

@@ -1116,6 +1116,19 @@ def test_parse_counts_lines_from_the_header():
     ]
 
 
+@pytest.mark.parametrize("sep", [";", ",", "\t", "|"])
+def test_a_first_line_naming_the_separator_for_excel_is_read_as_a_hint(app, client, patient, sep):
+    # Some apps write "sep=;" above the header so that Excel opens the file in columns: it
+    # was read as the header, and the file was said to have no date and no mood column.
+    text = f"sep={sep}\r\ndate{sep}mood{sep}note\r\n2025-01-02{sep}4{sep}Slow start\r\n"
+    import_id = pending_id(upload(client, text.encode("utf-8-sig")))
+    assert client.post(f"/import/{import_id}/confirm").status_code == 302
+    assert checkins(app) == [("2025-01-02", 4, "Slow start", "imported")]
+    # A problem is still named by its line in the file, the hint line counted.
+    response = upload(client, f"sep={sep}\ndate{sep}mood\n2025-01-03{sep}so-so\n")
+    assert problems(response)[0].startswith("Line 3: mood 'so-so' is not a number")
+
+
 # Bounds: hostile files of the largest size accepted answer promptly --------------------
 
 # A file as large as the 2 MB body limit lets through, room left for the multipart framing.
