@@ -46,7 +46,8 @@ from . import clock, rules, two_factor
 from .charts import CHARTS
 from .data import audit, links, owned, users
 from .data import symptoms as symptom_data
-from .db import Page, get_db, page_of, per_page
+from .db import Page, get_db, page_of, pages_for, per_page, requested_page
+from .numbers import plural
 from .people import User, is_active, unauthorized
 from .rules import CRISIS_MOOD
 from .session_record import (
@@ -78,15 +79,26 @@ def owned_or_404(table, gone=None, back=None, **where):
     return row
 
 
-def owned_page(table, order_by):
+def owned_page(table, order_by, listed_as=None):
     """The signed-in person's rows of `table` on the request's `?page=N`, in `order_by` order
     (newest first), as a `Page`; 404 for a page that is not there (see `db.page_of`).
 
     The one way History, Sessions and the like count and fetch a page, so every list pages
-    alike.
+    alike. `listed_as` is (the list's name, its endpoint): a page past the last (one shown
+    before something on it was deleted, reached again by Back, a reload or another tab) is a
+    404 that says how many pages the list has now, with a link to it, not a bare "nothing at
+    this address" that led to the start page.
     """
     db = get_db()
     total = owned.owned_count(db, table, current_user.id)
+    asked, pages = requested_page(), pages_for(total)
+    if listed_as is not None and asked is not None and asked > pages:
+        name, endpoint = listed_as
+        error = NotFound(
+            description=f"There is no page {asked} of {name} now: it has {plural(pages, 'page')}."
+        )
+        error.back = (endpoint, f"Go to {name}")
+        raise error
     page, pages, offset = page_of(total)
     rows = owned.owned_rows(db, table, current_user.id, order_by, per_page(), offset)
     return Page(rows, page, pages, total, offset)

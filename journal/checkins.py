@@ -695,7 +695,9 @@ def render_form(form, tracked, status=None, **context):
 @bp.route("/entries")
 @login_required
 def entries():
-    listed = owned_page("checkins", order_by=checkin_data.NEWEST_FIRST)
+    listed = owned_page(
+        "checkins", order_by=checkin_data.NEWEST_FIRST, listed_as=("History", "checkins.entries")
+    )
     local_today = today()
     missed = missed_days(local_today) if listed.page == 1 else []
     return render_template(

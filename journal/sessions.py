@@ -266,7 +266,9 @@ def after_save(row_id, verb):
 @bp.route("")
 @login_required
 def index():
-    listed = owned_page("sessions", order_by=session_data.NEWEST_FIRST)
+    listed = owned_page(
+        "sessions", order_by=session_data.NEWEST_FIRST, listed_as=("Sessions", "sessions.index")
+    )
     for number, row in enumerate(listed.rows):
         row["number"] = listed.total - listed.offset - number  # #1 is the first of all
     base, triples = figures.some_window_figures(current_user, listed.rows[::-1])

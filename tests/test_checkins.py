@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import error_for, make_app
-from factories import TODAY, checkin, take
+from factories import TODAY, checkin, session, take
 
 from journal import clock
 from journal.checkins import days_without, parse_tags
@@ -290,6 +290,41 @@ def test_entries_newest_first_and_paginated(tmp_path):
     ]
     assert client.get("/entries?page=4").status_code == 404
     assert client.get("/entries?page=0").status_code == 404
+
+
+def test_a_history_page_gone_since_it_was_shown_says_so_and_leads_back(tmp_path):
+    # History's last page, its one check-in deleted (from its page, another tab), then that
+    # page again by Back or a reload: "There is nothing at this address", a link to the start
+    # page. It says the list is shorter now and leads to it; Sessions alike.
+    app = make_app(tmp_path, ENTRIES_PER_PAGE=2)
+    client = app.test_client()
+    from conftest import AuthActions
+
+    AuthActions(client).register()
+    for back in range(1, 4):
+        checkin(client, (TODAY - timedelta(days=back)).isoformat(), 5)
+        session(client, (TODAY - timedelta(days=back)).isoformat())
+    last = (TODAY - timedelta(days=3)).isoformat()
+    assert last in client.get("/entries?page=2").text
+    asked = client.get(f"/entries/{last}/delete")
+    version = re.search(r'name="loaded_version"[^>]*value="([^"]*)"', asked.text).group(1)
+    deleted = client.post(f"/entries/{last}/delete", data={"loaded_version": version})
+    assert deleted.status_code == 302
+
+    for path, name, listed in (
+        ("/entries", "History", "/entries"),
+        ("/sessions", "Sessions", "/sessions"),
+    ):
+        page = 2 if name == "History" else 3
+        again = client.get(f"{path}?page={page}")
+        assert again.status_code == 404
+        text = html.unescape(again.text)
+        assert f"There is no page {page} of {name} now: it has " in text
+        assert f'<a href="{listed}">Go to {name}</a>' in again.text
+        assert "Go to the start page" not in again.text
+    assert "it has 1 page." in html.unescape(client.get("/entries?page=2").text)
+    # Not a page at all is the plain 404, as before.
+    assert client.get("/entries?page=x").status_code == 404
 
 
 def test_empty_history(client, patient):
