@@ -91,17 +91,24 @@ def owned_page(table, order_by, listed_as=None):
     """
     db = get_db()
     total = owned.owned_count(db, table, current_user.id)
+    if listed_as is not None:
+        raise_past_the_last(total, *listed_as)
+    page, pages, offset = page_of(total)
+    rows = owned.owned_rows(db, table, current_user.id, order_by, per_page(), offset)
+    return Page(rows, page, pages, total, offset)
+
+
+def raise_past_the_last(total, name, endpoint):
+    """For a request's `?page=N` past the last page of the list `name` (at `endpoint`) of
+    `total` rows: a 404 saying how many pages it has now, with a link to it (see
+    `owned_page`). Other pages, and what names no page, are left to `db.page_of`."""
     asked, pages = requested_page(), pages_for(total)
-    if listed_as is not None and asked is not None and asked > pages:
-        name, endpoint = listed_as
+    if asked is not None and asked > pages:
         error = NotFound(
             description=f"There is no page {asked} of {name} now: it has {plural(pages, 'page')}."
         )
         error.back = (endpoint, f"Go to {name}")
         raise error
-    page, pages, offset = page_of(total)
-    rows = owned.owned_rows(db, table, current_user.id, order_by, per_page(), offset)
-    return Page(rows, page, pages, total, offset)
 
 
 # Roles

@@ -49,7 +49,7 @@ from flask_login import current_user, login_required
 from wtforms.validators import InputRequired, ValidationError
 
 from . import clock, crisis, drafts, figures, instruments, rules, timezones, windows
-from .access import owned_or_404
+from .access import owned_or_404, raise_past_the_last
 from .data import assessments as assessment_data
 from .db import get_db, page_of, per_page, write_transaction
 from .fields import JournalForm, ScaleField, check_local_day, day_field, request_key_field
@@ -244,6 +244,7 @@ def index():
     local_today = today()
     counts = dict.fromkeys(instruments.INSTRUMENTS, 0)
     counts.update(assessment_data.counts(get_db(), current_user.id))
+    raise_past_the_last(max(counts.values()), "Check-ups", "assessments.index")
     page, pages, offset = page_of(max(counts.values()))
     history = {key: newest_assessments(key, per_page(), offset) for key in instruments.INSTRUMENTS}
     latest_phq9 = newest_assessments("phq9", 1)

@@ -893,6 +893,24 @@ def test_history_is_paginated_newest_first(app, client, patient):
 # A double tap on Save stores the check-up once (the form's request key).
 
 
+def test_a_check_ups_page_gone_since_it_was_shown_says_so_and_leads_back(tmp_path):
+    # The last page's one check-up deleted, then that page again (Back, a reload): it says
+    # there is no such page now, with the way to Check-ups, as History does.
+    from conftest import AuthActions, make_app
+
+    app = make_app(tmp_path, ENTRIES_PER_PAGE=1)
+    client = app.test_client()
+    AuthActions(client).register()
+    for back in (1, 2):
+        factories.take(client, "phq9", (TODAY - timedelta(days=back)).isoformat(), [1] * 9)
+    older = re.search(r'href="/assessments/(\d+)"', client.get("/assessments?page=2").text)[1]
+    assert client.post(f"/assessments/{older}/delete").status_code == 302
+    again = client.get("/assessments?page=2")
+    assert again.status_code == 404
+    assert "There is no page 2 of Check-ups now: it has 1 page." in again.text
+    assert '<a href="/assessments">Go to Check-ups</a>' in again.text
+
+
 def form_key(client, kind):
     page = client.get(f"/assessments/{kind}").text
     return re.search(r'name="request_key" type="hidden" value="([^"]+)"', page).group(1)
