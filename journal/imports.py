@@ -736,11 +736,14 @@ def upload_limit():
 
 def render_upload(form, problems=(), status=200, sent_a_file=True):
     """The upload form, with the problems that stopped an upload (`sent_a_file` False when
-    none was chosen: nothing in a file is to be fixed then)."""
+    none was chosen: nothing in a file is to be fixed then), and the import still waiting to
+    be checked, if any: Back from its preview led here, and nothing said that the file read
+    was kept, unsaved, for a day (its private notes too) or how to get back to it."""
     shown_problems = list(problems[:PROBLEMS_SHOWN])
     return render_template(
         "imports/form.html",
         form=form,
+        waiting=import_data.waiting(get_db(), current_user.id),
         limit=f"{upload_limit()} and {ROWS_MAX:,} rows",
         problems=shown_problems,
         more=len(problems) - len(shown_problems),

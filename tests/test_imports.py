@@ -841,6 +841,29 @@ def test_a_new_upload_replaces_the_waiting_one(app, client, patient):
     assert [p["id"] for p in pendings(app)] == [second]
 
 
+@pytest.mark.parametrize("then", ["confirm", "cancel", "expire"])
+def test_the_upload_form_says_an_import_is_waiting_and_leads_back_to_it(app, client, patient, then):
+    # Back from the preview to the upload form: it said nothing of the file just read, kept
+    # unsaved for a day with its private notes, nor how to get back to it to import or cancel.
+    import_id = pending_id(upload(client, GENERIC, "moods.csv"))
+    back = client.get("/import")
+    assert back.status_code == 200
+    waiting = re.search(r'<p class="note" id="import-waiting">(.*?)</p>', back.text, re.S)
+    assert waiting, back.text
+    assert "moods.csv is read and waiting for you to check it" in waiting[1]
+    assert f'<a href="/import/{import_id}">' in waiting[1]
+    # A file refused meanwhile leaves it waiting, and the form still says so.
+    refused = upload(client, "date,mood\n2025-01-01,so-so\n")
+    assert refused.status_code == 400 and f'href="/import/{import_id}"' in refused.text
+    if then == "expire":
+        old = (clock.now() - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")
+        with app.app_context():
+            get_db()["pending_imports"].update(import_id, {"created_at": old})
+    else:
+        assert client.post(f"/import/{import_id}/{then}").status_code == 302
+    assert 'id="import-waiting"' not in client.get("/import").text
+
+
 def test_a_waiting_import_expires_after_a_day(app, client, patient):
     import_id = pending_id(upload(client, GENERIC))
     old = (clock.now() - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")

@@ -25,6 +25,14 @@ def replace(db, pending):
     db["pending_imports"].insert(pending)
 
 
+def waiting(db, user_id):
+    """The person's parked import (its id and filename), or None."""
+    row = db.execute(
+        "select id, filename from pending_imports where user_id = ?", [user_id]
+    ).fetchone()
+    return None if row is None else {"id": row[0], "filename": row[1]}
+
+
 def delete(db, user_id, import_id):
     """Drop the person's parked import: True, or False when it was no longer parked."""
     cursor = db.execute(
