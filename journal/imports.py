@@ -219,6 +219,19 @@ def find_column(keys, names):
     return None
 
 
+NOT_UTF8 = (
+    "This file is not UTF-8 text, so it cannot be read. If it is a spreadsheet, "
+    "save or export it as “CSV UTF-8” and upload that."
+)
+
+
+def wide_text(data):
+    """Whether `data` starts as UTF-16 (or UTF-32) text without a byte order mark: plain
+    letters, each with zero bytes beside it, every other byte of the start zero."""
+    head = data[:200]
+    return len(head) >= 4 and any(not any(head[at::2]) for at in (0, 1))
+
+
 def decode(data):
     """(text, problem): the file as text, or a message saying why it cannot be read."""
     try:
@@ -226,13 +239,15 @@ def decode(data):
         # that kept the first as text and wrote its own ("\ufeffdate" was no date column).
         text = data.decode("utf-8-sig").lstrip("\ufeff")
     except UnicodeDecodeError:
-        return None, (
-            "This file is not UTF-8 text, so it cannot be read. If it is a spreadsheet, "
-            "save or export it as “CSV UTF-8” and upload that."
-        )
+        return None, NOT_UTF8
     if not text.strip():
         return None, "The file is empty."
     if "\x00" in text:
+        # UTF-16 without its byte order mark reads as UTF-8 with a zero byte after each
+        # letter: text in another encoding, not "binary data" (which sent the person looking
+        # for another file).
+        if wide_text(data):
+            return None, NOT_UTF8
         return None, "This does not look like a CSV file: it holds binary data."
     return text, None
 

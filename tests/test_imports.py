@@ -1015,6 +1015,20 @@ def test_bad_file(app, client, patient, data, message):
     assert pendings(app) == [] and checkins(app) == []
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_text_in_utf_16_without_its_mark_is_told_to_be_saved_as_utf_8(app, encoding):
+    # Read as UTF-8, each letter had a zero byte beside it: the file was said to hold binary
+    # data ("does not look like a CSV file"), and the person went looking for another file.
+    client = person(app, "pat@example.com")
+    response = upload(client, GENERIC.encode(encoding))
+    assert response.status_code == 400
+    assert problems(response) == [
+        "This file is not UTF-8 text, so it cannot be read. If it is a spreadsheet, save or "
+        "export it as “CSV UTF-8” and upload that."
+    ]
+    assert pendings(app) == [] and checkins(app) == []
+
+
 def test_a_column_not_read_may_be_named_twice(app, client, patient):
     response = upload(client, "date,mood,extra,extra\n2025-01-01,5,a,b\n")
     assert response.status_code == 302, problems(response)
