@@ -212,6 +212,7 @@ AUDIT_WORDS = {
     "caseload.patient": "viewed your progress",
     "caseload.report": "downloaded a PDF report of your progress",
     "caseload.reviewed": "marked your progress as reviewed",
+    "caseload.undo_review": "took back marking your progress as reviewed",
     "chart": "viewed a chart of your progress",
 }
 # An admin's action on the person's account (the audit log's `action`), in plain words.

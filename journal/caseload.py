@@ -48,6 +48,13 @@ The five-minute review (issue 10; what is "new" is decided in journal/reviews.py
   names a flag saved after the page the button was on was shown, which the review does not
   cover (that page never showed it). Each card says when the patient was last reviewed,
   counted in the therapist's own days.
+- A review just marked can be undone (a stray tap on a phone cleared a patient's flags for
+  good): its answer offers "Undo" (`POST /caseload/<patient_id>/reviewed/undo`, `made`: the
+  review's time) for UNDO_MINUTES, on the device that marked, which puts back the review
+  before it (or none) while it is still the therapist's latest: after a later review it
+  says it can no longer be undone, sent twice that it is undone already. Recorded in the
+  audit log as `caseload.undo_review`. No migration: the review it replaced is kept in the
+  signed session, never taken from the page.
 - `/caseload/<patient_id>/report.pdf` is the report the patient would make of the last 90
   days (journal/reports), which holds only what a therapist may see.
 - A patient who unlinks (or links elsewhere) or deletes the account leaves a notice on the
@@ -67,6 +74,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -361,8 +369,13 @@ def patient(patient_id):
         # The therapist's today: a day of another year is written with its year.
         viewer_today=timezones.local_today(current_user.timezone),
         reviewed_at=reviewed_at,
+        undo=undo_offered(patient_id, reviewed_at),
+        undo_form=UndoForm(formdata=None, data={"made": reviewed_at}),
+        review_state=review_state,
         since=reviews.since_review(person, reviewed_at, link["linked_at"], context["scores"]),
-        form=ReviewForm(formdata=None, data={"shown_at": clock.utcnow_iso()}),
+        form=ReviewForm(
+            formdata=None, data={"shown_at": clock.utcnow_iso(), "page_review": reviewed_at}
+        ),
         history=shown,
         history_page=page,
         history_pages=pages,
@@ -388,10 +401,51 @@ def shown_moment(form, field):
 
 
 class ReviewForm(JournalForm):
-    """ "Mark as reviewed", carrying when its page was shown (see reviews.mark_reviewed); a
-    post without it (another client) is a review now."""
+    """ "Mark as reviewed", carrying when its page was shown (see reviews.mark_reviewed) and the
+    review that page showed (`page_review`: what Undo puts back after a double tap); a post
+    without them (another client) is a review now."""
 
     shown_at = HiddenField(filters=[strip], validators=[Optional(), shown_moment])
+    page_review = HiddenField(filters=[strip], validators=[Optional(), shown_moment])
+
+
+class UndoForm(JournalForm):
+    """ "Undo" of a review just marked: `made`, the time of the review it undoes."""
+
+    made = HiddenField(filters=[strip])
+
+
+# Undo of "Mark as reviewed" (a stray tap on a phone would otherwise clear a patient's flags
+# from "needs attention" for good): the review just made and the one it replaced, kept in the
+# session (signed: the time put back is the server's own, never the page's), one at a time,
+# for UNDO_MINUTES, for the therapist who marked. Undo puts back the review as it was, only
+# while the one it undoes is still the therapist's latest (reviews.undo_review).
+UNDO_KEY = "review_undo"
+UNDO_MINUTES = 15
+
+
+def offer_undo(patient_id, undo):
+    """Keep the undo of the review just recorded (reviews.mark_reviewed), unless it changed
+    nothing: then an offer kept for that same review stays as it is."""
+    if undo["before"] != undo["made"]:
+        until = clock.timestamp() + UNDO_MINUTES * 60
+        session[UNDO_KEY] = {"therapist": current_user.id, "patient": patient_id, **undo,
+                             "until": until}  # fmt: skip
+
+
+def undo_offered(patient_id, made):
+    """The session's undo of the therapist's review of the patient at `made` (ISO text), while
+    it may still be used; else None."""
+    offer = session.get(UNDO_KEY)
+    if (
+        not offer
+        or offer["therapist"] != current_user.id
+        or offer["patient"] != patient_id
+        or offer["made"] != made
+        or offer["until"] < clock.timestamp()
+    ):
+        return None
+    return offer
 
 
 @bp.route("/caseload/<int:patient_id>/reviewed", methods=["POST"])
@@ -402,7 +456,10 @@ def reviewed(patient_id):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    if not reviews.mark_reviewed(current_user.id, patient_id, form.shown_at.data or None):
+    undo = reviews.mark_reviewed(
+        current_user.id, patient_id, form.shown_at.data or None, form.page_review.data or None
+    )
+    if undo is None:
         access.still_linked_or_404(patient_id)  # unless they left since the check
         # The page was shown before the patient unlinked and linked again: it reviewed
         # nothing of this link. The page as it is now, with its own button.
@@ -412,6 +469,7 @@ def reviewed(patient_id):
         )
         return redirect(url_for("caseload.patient", patient_id=patient_id))
     access.record_therapist_access(patient_id)
+    offer_undo(patient_id, undo)
     message = f"Marked {person.shared_name} as reviewed. New entries will show here from now on."
     link = link_of(patient_id)
     if link is not None:
@@ -420,6 +478,42 @@ def reviewed(patient_id):
         for kept in still_in_attention(row):
             message += f" {person.shared_name} {kept}"
     flash(message)
+    return redirect(url_for("caseload.patient", patient_id=patient_id))
+
+
+def review_state(reviewed_at):
+    """A review time as the page's button states it: "last reviewed Sat 5 Dec 2026, 10:00"
+    (the therapist's time), or "not reviewed yet"."""
+    if reviewed_at is None:
+        return "not reviewed yet"
+    return f"last reviewed {timezones.local_time(reviewed_at, current_user.timezone)}"
+
+
+@bp.route("/caseload/<int:patient_id>/reviewed/undo", methods=["POST"])
+@login_required
+@therapist_required
+def undo_review(patient_id):
+    person = linked_patient_or_404(patient_id)
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = person.shared_name
+    offer = undo_offered(patient_id, form.made.data)
+    outcome = offer and reviews.undo_review(
+        current_user.id, patient_id, offer["made"], offer["before"]
+    )
+    if outcome == "undone":
+        access.record_therapist_access(patient_id)
+        flash(f"Undone: {name} is {review_state(offer['before'])}, as before that review.")
+    elif outcome == "already":  # Undo sent twice: the first put it back
+        flash(f"Already undone: {name} is {review_state(offer['before'])}, as before that review.")
+    else:
+        later = reviews.last_review(current_user.id, patient_id)
+        flash(
+            f"That review of {name} can no longer be undone: Undo is for the latest review, "
+            f"within {UNDO_MINUTES} minutes, on the device that marked it ({name} is "
+            f"{review_state(later)}). Nothing was changed."
+        )
     return redirect(url_for("caseload.patient", patient_id=patient_id))
 
 

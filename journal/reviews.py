@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from . import access, clock, figures, instruments, timezones
 from .data import reviews as data
-from .db import get_db
+from .db import get_db, write_transaction
 from .rules import FLAG_DAYS
 
 SINCE_MAX = 20
@@ -44,15 +44,45 @@ def reviews_of(therapist_id):
     return data.reviews_of(get_db(), therapist_id)
 
 
-def mark_reviewed(therapist_id, patient_id, shown_at=None):
-    """Record a review, only while the patient is linked to the therapist; True when
-    recorded. Its time is when the page the button is on was shown (`shown_at`, ISO text;
-    never later than now), so that what the patient saved while the page stood open is not
-    taken as seen; now without one. The latest time wins."""
+def _utc(moment):
+    """A page's moment (ISO text with its offset) as stored: UTC, to the second."""
+    return datetime.fromisoformat(moment).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def mark_reviewed(therapist_id, patient_id, shown_at=None, page_review=None):
+    """Record a review, only while the patient is linked to the therapist. Its time is when
+    the page the button is on was shown (`shown_at`, ISO text; never later than now), so that
+    what the patient saved while the page stood open is not taken as seen; now without one.
+    The latest time wins.
+
+    Returns None when nothing was recorded (not linked since that page), else what undoing
+    it needs: {"made": the review time now recorded, "before": the one it replaced, None for
+    none}; "before" equals "made" when the post changed nothing (a stale page's), except for
+    the same page sent again (a double tap, whose first post recorded this page's time):
+    that one undoes to the review the page showed (`page_review`), when earlier."""
     at = clock.utcnow_iso()
     if shown_at is not None:
-        at = min(at, datetime.fromisoformat(shown_at).astimezone(UTC).isoformat(timespec="seconds"))
-    return data.mark_reviewed(get_db(), therapist_id, patient_id, at)
+        at = min(at, _utc(shown_at))
+    with write_transaction() as db:
+        before = data.reviewed_at(db, therapist_id, patient_id)
+        if not data.mark_reviewed(db, therapist_id, patient_id, at):
+            return None
+        made = data.reviewed_at(db, therapist_id, patient_id)
+    if before == made == at:
+        shown = page_review and _utc(page_review)
+        before = shown if shown is None or shown < made else made
+    return {"made": made, "before": before}
+
+
+def undo_review(therapist_id, patient_id, made, before):
+    """Put back the review `before` (ISO text, or None) that the therapist's review at `made`
+    replaced: "undone"; "already" when it is back already (Undo sent twice); "since" when
+    another review came since (or the link ended), which is then left as it is."""
+    with write_transaction() as db:
+        if data.restore_review(db, therapist_id, patient_id, made, before):
+            return "undone"
+        now = data.reviewed_at(db, therapist_id, patient_id)
+    return "already" if now == before else "since"
 
 
 # What is new

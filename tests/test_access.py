@@ -371,6 +371,7 @@ def test_a_patient_never_opens_a_caseload_page(world):
         "caseload.patient",
         "caseload.chart",
         "caseload.reviewed",
+        "caseload.undo_review",
         "caseload.report",
     }
     for rule in caseload_pages:

@@ -1164,3 +1164,162 @@ def test_marking_a_patient_below_baseline_reviewed_says_the_mean_keeps_them_ther
         'Robin stays under "Needs attention" until the 7-day mean is back up to baseline '
         "(7-day mean 4.0, below baseline 7.0): marking as reviewed clears flags only."
     ) in page
+
+
+# Undo of "Mark as reviewed"
+
+
+def undo_made(page):
+    """The review time the page's Undo form undoes, or None when the page offers no Undo."""
+    found = re.search(r'name="made" type="hidden" value="([^"]*)"', page)
+    return found and found.group(1)
+
+
+def attention(doc):
+    """Robin's card's reasons for "Needs attention", and whether it is there."""
+    page = doc.get("/caseload").text
+    card = cards(page)["Robin"]
+    needs = "Robin" in cards(page.split('id="others-title"')[0])
+    return needs, re.findall(r"<li>([^<]*)</li>", card)
+
+
+def undo(doc, pid, made):
+    return doc.post(f"/caseload/{pid}/reviewed/undo", data={"made": made})
+
+
+def audit_details(app, pid):
+    """What the audit log holds of the patient's caseload but page views, oldest first."""
+    found = rows(app, "select detail from audit where subject_id = ? order by id", pid)
+    return [detail for (detail,) in found if detail != "caseload.patient"]
+
+
+def test_undo_puts_the_review_back_and_the_flags_under_needs_attention(app, linked):
+    # A stray tap on "Mark as reviewed" cleared thoughts of self-harm from "Needs attention"
+    # for good: nothing put the review back.
+    doc, pat, pid = linked
+    checkin(pat, ago(1), 2, self_harm="y")
+    before = attention(doc)
+    assert before[0] and "thoughts of self-harm reported" in before[1][0]
+    later(minutes=5)
+    page = doc.get(mark(doc, pid).location).text
+    made = undo_made(page)
+    assert made == (NOW + timedelta(minutes=5)).isoformat()
+    assert "Marked Robin as reviewed." in page and ">Undo</button>" in page
+    assert attention(doc) == (False, [])
+
+    response = undo(doc, pid, made)
+    assert response.status_code == 302 and response.location == f"/caseload/{pid}"
+    page = html.unescape(doc.get(response.location).text)
+    assert "Undone: Robin is not reviewed yet, as before that review." in page
+    assert undo_made(page) is None  # nothing more to undo
+    assert reviews(app) == []
+    assert attention(doc) == before  # under "Needs attention" with the same reasons
+    assert "thoughts of self-harm reported" in since(doc.get(f"/caseload/{pid}").text)
+    # Recorded in the audit log as its own action, and told to the patient in those words.
+    assert audit_details(app, pid)[-2:] == ["caseload.reviewed", "caseload.undo_review"]
+    assert "took back marking your progress as reviewed" in pat.get("/settings/activity").text
+
+    # Undo sent twice (a double tap): the second changes nothing and says it is undone.
+    page = html.unescape(doc.get(undo(doc, pid, made).location).text)
+    assert "Already undone: Robin is not reviewed yet, as before that review." in page
+    assert reviews(app) == [] and audit_details(app, pid).count("caseload.undo_review") == 1
+
+
+def test_undo_puts_back_the_review_before_it_and_only_the_latest(app, linked):
+    doc, pat, pid = linked
+    doc_id = user_id(app, "doc@example.com")
+    mark(doc, pid)
+    first = NOW.isoformat()
+    later(hours=1)
+    checkin(pat, ago(0), 1)
+    before = attention(doc)
+    assert before[0] and "mood 1 of 10" in before[1][0]
+    later(hours=2)
+    made = undo_made(doc.get(mark(doc, pid).location).text)
+    page = html.unescape(doc.get(undo(doc, pid, made).location).text)
+    assert f"Undone: Robin is last reviewed {NOW:%a %-d %b %Y}, 12:00, as before" in page
+    assert reviews(app) == [(doc_id, pid, first)]
+    assert attention(doc) == before
+    # The review before it is no review just made: nothing offers to undo it.
+    assert undo_made(doc.get(f"/caseload/{pid}").text) is None
+    assert "can no longer be undone" in doc.get(undo(doc, pid, first).location).text
+    assert reviews(app) == [(doc_id, pid, first)]
+
+
+def test_undo_after_another_review_since_changes_nothing(app, linked):
+    doc, _, pid = linked
+    doc_id = user_id(app, "doc@example.com")
+    phone = app.test_client()  # the same therapist on a second device
+    AuthActions(phone).login(email="doc@example.com")
+    made = undo_made(doc.get(mark(doc, pid).location).text)
+    later(minutes=2)
+    assert mark(phone, pid).status_code == 302
+    since_then = (NOW + timedelta(minutes=2)).isoformat()
+    page = html.unescape(doc.get(undo(doc, pid, made).location).text)
+    assert "That review of Robin can no longer be undone" in page
+    assert "Nothing was changed." in page
+    assert reviews(app) == [(doc_id, pid, since_then)]
+    assert "caseload.undo_review" not in audit_details(app, pid)
+    # Nor on this device after its own later review, nor once the time has passed.
+    later(minutes=4)
+    latest = undo_made(doc.get(mark(doc, pid).location).text)
+    assert "can no longer be undone" in doc.get(undo(doc, pid, made).location).text
+    later(minutes=4 + 16)
+    assert undo_made(doc.get(f"/caseload/{pid}").text) is None
+    assert "can no longer be undone" in doc.get(undo(doc, pid, latest).location).text
+    assert reviews(app) == [(doc_id, pid, latest)]
+
+
+def test_a_double_tap_on_mark_as_reviewed_is_undone_to_what_the_page_showed(app, linked):
+    # Both posts carry the page's time: the second recorded nothing new, and its answer is
+    # the one the phone shows. Its Undo puts back the page's "not reviewed yet".
+    doc, pat, pid = linked
+    checkin(pat, ago(0), 1)
+    page = doc.get(f"/caseload/{pid}").text
+    sent = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+        for name in ("shown_at", "page_review")
+    }
+    assert sent["page_review"] == ""
+    later(seconds=3)
+    doc.post(f"/caseload/{pid}/reviewed", data=sent)
+    made = undo_made(doc.get(doc.post(f"/caseload/{pid}/reviewed", data=sent).location).text)
+    assert made == NOW.isoformat()
+    assert "Undone: Robin is not reviewed yet" in html.unescape(
+        doc.get(undo(doc, pid, made).location).text
+    )
+    assert reviews(app) == []
+    assert "mood 1 of 10" in cards(doc.get("/caseload").text)["Robin"]
+
+
+def test_undo_for_anyone_not_linked_is_404_and_changes_nothing(app, linked):
+    doc, pat, pid = linked
+    doc_id = user_id(app, "doc@example.com")
+    made = undo_made(doc.get(mark(doc, pid).location).text)
+    other = therapist(app, "other@example.com")
+    person(app, "sam@example.com", display_name="Sam")
+    sam = user_id(app, "sam@example.com")
+    assert undo(other, pid, made).status_code == 404  # another therapist's patient
+    assert undo(doc, sam, made).status_code == 404  # not linked
+    assert undo(doc, sam + 100, made).status_code == 404  # nobody
+    assert undo(pat, pid, made).status_code == 404  # a patient account
+    assert doc.get(f"/caseload/{pid}/reviewed/undo").status_code == 405
+    assert reviews(app) == [(doc_id, pid, made)]
+
+
+def test_undo_needs_the_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    doc = register_with_csrf(app.test_client(), "doc@example.com", role="therapist")
+    pat = register_with_csrf(app.test_client(), "pat@example.com")
+    token = csrf_token(pat.get("/settings/therapist"))
+    pat.post("/settings/therapist", data={"invite_code": invite_code(doc), "csrf_token": token})
+    pid = user_id(app, "pat@example.com")
+    token = csrf_token(doc.get(f"/caseload/{pid}"))
+    doc.post(f"/caseload/{pid}/reviewed", data={"csrf_token": token})
+    made = undo_made(doc.get(f"/caseload/{pid}").text)
+    for data in ({"made": made}, {"made": made, "csrf_token": "forged"}):
+        assert doc.post(f"/caseload/{pid}/reviewed/undo", data=data).status_code == 400
+    assert len(reviews(app)) == 1
+    data = {"made": made, "csrf_token": token}
+    assert doc.post(f"/caseload/{pid}/reviewed/undo", data=data).status_code == 302
+    assert reviews(app) == []

@@ -43,6 +43,25 @@ def mark_reviewed(db, therapist_id, patient_id, now):
     return cursor.rowcount > 0
 
 
+def restore_review(db, therapist_id, patient_id, made, before):
+    """Put the review `before` (ISO text, or None: not reviewed) back in place of the review
+    at `made`, only while that is still the therapist's review of the patient (none since,
+    no unlink); True when put back."""
+    if before is None:
+        cursor = db.execute(
+            "delete from caseload_reviews "
+            "where therapist_id = ? and patient_id = ? and reviewed_at = ?",
+            [therapist_id, patient_id, made],
+        )
+    else:
+        cursor = db.execute(
+            "update caseload_reviews set reviewed_at = ? "
+            "where therapist_id = ? and patient_id = ? and reviewed_at = ?",
+            [before, therapist_id, patient_id, made],
+        )
+    return cursor.rowcount > 0
+
+
 def forget_reviews_of(db, patient_id):
     """Delete every review of the patient (they unlinked, or left)."""
     db.execute("delete from caseload_reviews where patient_id = ?", [patient_id])
