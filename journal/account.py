@@ -54,6 +54,7 @@ from . import clock, devices, two_factor
 from .data import activity, audit, links, reviews, users
 from .data.tokens import token_hash
 from .db import get_db, write_transaction
+from .fields import isolated
 from .numbers import plural
 from .passwords import PAUSED
 
@@ -196,7 +197,7 @@ def activity_of(user_id, now=None):
             {
                 "at": opening["opened_at"],
                 "kind": "link-opened",
-                "what": f"Someone with your share link “{opening['label']}” opened it",
+                "what": f"Someone with your share link “{isolated(opening['label'])}” opened it",
                 "more": "The PDF report was downloaded" if opening["what"] == "report" else "",
             }
         )
@@ -237,7 +238,7 @@ def audit_words(row):
     link's opening (`share_openings` shows those, with the link's name)."""
     if row["actor_role"] == "share-link":
         return None
-    who = row["actor_name"] or ROLE_WORDS.get(row["actor_role"], "Someone")
+    who = isolated(row["actor_name"]) or ROLE_WORDS.get(row["actor_role"], "Someone")
     detail = row["detail"] or ""
     key = "chart" if detail.startswith("chart:") else detail
     what = (

@@ -31,7 +31,7 @@ from .data import admin as accounts
 from .data import audit, links, tokens, users
 from .data import two_factor as two_factor_data
 from .db import get_db, page_of, per_page, write_transaction
-from .fields import JournalForm, email_field, request_key_field
+from .fields import JournalForm, email_field, isolated, request_key_field
 from .numbers import plural
 from .passwords import PasswordAgainForm, hash_password, password_problem, your_password_field
 from .people import end_signins, is_active
@@ -211,7 +211,8 @@ def deactivate(user_id):
         if last:
             return account_page(row, LAST_ACTIVE_ADMIN, 400)
     also = deactivated_also(row)
-    flash(f"{row['email']} is deactivated and signed out everywhere. Their data is kept.{also}")
+    who = isolated(row["email"])
+    flash(f"{who} is deactivated and signed out everywhere. Their data is kept.{also}")
     return redirect(url_for("admin.account", user_id=user_id))
 
 
@@ -240,7 +241,7 @@ def reactivate(user_id):
         with write_transaction() as db:
             users.set_deactivated(db, user_id, None)
             record("reactivate", user_id)
-    flash(f"{row['email']} can sign in again.")
+    flash(f"{isolated(row['email'])} can sign in again.")
     return redirect(url_for("admin.account", user_id=user_id))
 
 
@@ -392,7 +393,7 @@ def withdraw_invitation(token_id):
         if withdrawn:
             record("invitation-withdrawn")
     if withdrawn:
-        who = withdrawn["email"] or f"a new {ROLE_WORDS[withdrawn['role']].lower()}"
+        who = isolated(withdrawn["email"]) or f"a new {ROLE_WORDS[withdrawn['role']].lower()}"
         flash(f"The invitation for {who} is withdrawn: its link no longer works.")
     else:
         # A double tap's second, or another admin's: said as it is, never "used, withdrawn or

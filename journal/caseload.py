@@ -85,7 +85,7 @@ from . import access, clock, figures, instruments, reviews, timezones, windows
 from .access import flagged_days, linked_patient_or_404, shared_reflections, therapist_required
 from .data.reviews import NOTICE_DAYS
 from .db import pages_for, per_page, requested_page
-from .fields import EARLIEST_DAY, JournalForm, strip
+from .fields import EARLIEST_DAY, JournalForm, isolated, strip
 from .numbers import figure, plural, rounded
 from .people import AccountGone, is_active
 from .reports.content import default_range
@@ -255,9 +255,9 @@ def notice_text(notice, zone, named_alike=()):
     day = timezones.day_text_near(local_date(notice["at"], zone), timezones.local_today(zone))
     if notice["kind"] == "deleted":
         return f"A linked patient deleted their account on {day}."
-    name = notice["name"]
-    if name in named_alike and notice["email"] and notice["email"] != name:
-        name = f"{name} ({notice['email']})"
+    name = isolated(notice["name"])
+    if notice["name"] in named_alike and notice["email"] and notice["email"] != notice["name"]:
+        name = f"{name} ({isolated(notice['email'])})"
     text = f"{name} unlinked on {day}"
     if notice["unreviewed_flags"]:
         text += " and had flags you had not reviewed"
@@ -456,6 +456,7 @@ def reviewed(patient_id):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
+    name = isolated(person.shared_name)
     undo = reviews.mark_reviewed(
         current_user.id, patient_id, form.shown_at.data or None, form.page_review.data or None
     )
@@ -464,19 +465,19 @@ def reviewed(patient_id):
         # The page was shown before the patient unlinked and linked again: it reviewed
         # nothing of this link. The page as it is now, with its own button.
         flash(
-            f"Nothing was marked: that page was shown before {person.shared_name} linked with "
+            f"Nothing was marked: that page was shown before {name} linked with "
             "you again. Here is what is new since they did."
         )
         return redirect(url_for("caseload.patient", patient_id=patient_id))
     access.record_therapist_access(patient_id)
     offer_undo(patient_id, undo)
-    message = f"Marked {person.shared_name} as reviewed. New entries will show here from now on."
+    message = f"Marked {name} as reviewed. New entries will show here from now on."
     link = link_of(patient_id)
     if link is not None:
         reviewed_at = reviews.last_review(current_user.id, patient_id)
         row = patient_row(person, link["linked_at"], reviewed_at)
         for kept in still_in_attention(row):
-            message += f" {person.shared_name} {kept}"
+            message += f" {name} {kept}"
     flash(message)
     return redirect(url_for("caseload.patient", patient_id=patient_id))
 
@@ -497,7 +498,7 @@ def undo_review(patient_id):
     form = UndoForm()
     if not form.validate_on_submit():
         abort(400)
-    name = person.shared_name
+    name = isolated(person.shared_name)
     offer = undo_offered(patient_id, form.made.data)
     outcome = offer and reviews.undo_review(
         current_user.id, patient_id, offer["made"], offer["before"]

@@ -458,6 +458,25 @@ def shown_name(value):
         return ""
 
 
+# A name inside an English sentence (on a page, in a flash, a notice, a Recent activity line)
+# is isolated when it holds right-to-left letters (Hebrew, Arabic...) or Arabic digits: set
+# between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, it keeps its own direction and the
+# sentence its order ("שרה 2 unlinked on 3 Dec" showed the 2 on the wrong side of the name,
+# and an Arabic name carried a date after it along). One rule for pages and plain-text
+# messages alike (the `isolated` filter in templates); a left-to-right name stays as it is.
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
+
+
+def isolated(name):
+    """`name` (a person's name, or the email address that names them) ready for a sentence:
+    wrapped in U+2068 ... U+2069 when it holds right-to-left text, else unchanged."""
+    if not isinstance(name, str) or name.isascii():
+        return name
+    if any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in name):
+        return f"\u2068{name}\u2069"
+    return name
+
+
 def max_chars(limit):
     """A validator for long text that says how long it is, so nobody guesses what to cut."""
 

@@ -15,7 +15,7 @@ from wtforms import Form
 from . import crisis, drafts, numbers, phones
 from .data import health
 from .db import get_db, serves_its_file
-from .fields import wants_json
+from .fields import isolated, wants_json
 from .people import forget_here, messages_shown
 from .signed_in import signed_in_here
 from .timezones import day_text, day_text_near, parse_day
@@ -57,6 +57,7 @@ def init_app(app):
         plural=numbers.plural,
         number_text=numbers.number_text,
         tel=phones.tel,  # a clinic number as a tel: link
+        isolated=isolated,  # a name in a sentence (fields.isolated)
     )
 
     app.add_template_filter(day_text)  # {{ day | day_text("short") }}: timezones.DAY_FORMATS

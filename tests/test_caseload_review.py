@@ -1323,3 +1323,40 @@ def test_undo_needs_the_csrf_token(tmp_path):
     data = {"made": made, "csrf_token": token}
     assert doc.post(f"/caseload/{pid}/reviewed/undo", data=data).status_code == 302
     assert reviews(app) == []
+
+
+# Right-to-left names in English sentences
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def test_right_to_left_names_are_isolated_in_the_sentences_that_name_them(app):
+    # "שרה 2 unlinked on 7 Dec" showed the 2 on the far side of the name, and an Arabic or
+    # Hebrew name could carry the words after it along: each sentence isolates the name.
+    app.config["IDLE_MINUTES"] = 0
+    doc = person(app, "doc@example.com", role="therapist", display_name="ד״ר כהן 3")
+    pat = person(app, "sarah@example.com", display_name="שרה 2")
+    pid = user_id(app, "sarah@example.com")
+    answer = link(pat, invite_code(doc))
+    assert f"You are linked to {FSI}ד״ר כהן 3{PDI}." in pat.get(answer.location).text
+    assert f"<strong>{FSI}ד״ר כהן 3{PDI}</strong>" in pat.get("/settings/therapist").text
+    checkin(pat, ago(0), 1)
+
+    page = doc.get("/caseload").text
+    assert f">{FSI}שרה 2{PDI}</a></h3>" in page
+    page = html.unescape(doc.get(f"/caseload/{pid}").text)
+    assert f"Read-only: what {FSI}שרה 2{PDI} chose to share." in page
+    later(minutes=5)
+    page = html.unescape(doc.get(mark(doc, pid).location).text)
+    assert f"Marked {FSI}שרה 2{PDI} as reviewed." in page
+    assert f"Undo puts {FSI}שרה 2{PDI} back as before" in page
+    page = html.unescape(doc.get(undo(doc, pid, undo_made(page)).location).text)
+    assert f"Undone: {FSI}שרה 2{PDI} is not reviewed yet" in page
+    assert f"{FSI}ד״ר כהן 3{PDI} viewed your progress" in pat.get("/settings/activity").text
+
+    pat.post("/settings/therapist/unlink")
+    assert f"<li>{FSI}שרה 2{PDI} unlinked on " in doc.get("/caseload").text
+    # A left-to-right name needs nothing and is left as it is.
+    robin = person(app, "robin@example.com", display_name="Robin 2")
+    link(robin, invite_code(doc))
+    assert ">Robin 2</a></h3>" in doc.get("/caseload").text

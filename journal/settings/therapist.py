@@ -35,7 +35,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..access import patient_required
 from ..account import therapist_deleted_on
-from ..fields import JournalForm, strip
+from ..fields import JournalForm, isolated, strip
 from ..people import raise_if_account_gone
 from ..therapist_link import WRONG_CODE, link, link_of, unlink
 from ..timezones import day_text_near, local_date, local_today
@@ -103,14 +103,14 @@ def therapist():
     if linked is None:
         form.invite_code.errors.append(WRONG_CODE)
         return render_link(form, 400)
-    name = linked["therapist"].name
+    name = isolated(linked["therapist"].name)
     # Linked already (the code entered again, or a double tap's second): access began before.
     now = "" if linked["already"] else " now"
     message = f"You are linked to {name}. They can{now} see your progress and the reflections "
     message += "you share."
     if linked["replaced"] is not None:
         # The page said linking here ends the other's access: the answer says it did.
-        message += f" {linked['replaced'].name} can no longer see your journal."
+        message += f" {isolated(linked['replaced'].name)} can no longer see your journal."
     flash(message)
     return redirect(url_for("settings.therapist"))
 
@@ -130,8 +130,8 @@ def unlink_therapist():
     named = int(form.therapist_id.data) if form.therapist_id.data else None
     if current is not None and unlink(current_user.id, named):
         flash(
-            f"You are unlinked. {current['therapist'].name} can no longer see your journal "
-            "in their caseload. Share links you made stay open until they expire or you "
+            f"You are unlinked. {isolated(current['therapist'].name)} can no longer see your "
+            "journal in their caseload. Share links you made stay open until they expire or you "
             "revoke them on the Share links page."
         )
         return redirect(url_for("settings.therapist"))
@@ -143,7 +143,7 @@ def unlink_therapist():
         flash("You are not linked to a therapist.")
     else:
         flash(
-            f"Nothing was unlinked: you are linked to {now['therapist'].name} now, not to "
-            "the therapist that page asked about. Unlink here if you mean to."
+            f"Nothing was unlinked: you are linked to {isolated(now['therapist'].name)} now, "
+            "not to the therapist that page asked about. Unlink here if you mean to."
         )
     return redirect(url_for("settings.therapist"))
