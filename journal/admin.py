@@ -239,6 +239,7 @@ def reactivate(user_id):
     row = account_or_404(user_id)
     if not is_active(row):
         with write_transaction() as db:
+            still_there_or_404(db, user_id)  # deleted by its owner since it was read
             users.set_deactivated(db, user_id, None)
             record("reactivate", user_id)
     flash(f"{isolated(row['email'])} can sign in again.")

@@ -790,6 +790,42 @@ def test_an_action_on_an_account_its_owner_deletes_meanwhile_changes_nothing(
     assert sql(app, "select count(*) from tokens where kind = 'reset'") == [(0,)]
 
 
+def test_reactivating_an_account_its_owner_deletes_meanwhile_changes_nothing(
+    app, clinic, monkeypatch
+):
+    """The admin taps Reactivate on a deactivated account's page; meanwhile another admin
+    turns it on and its owner signs in and deletes it. Reactivate said "can sign in again"
+    and wrote "reactivate" to the audit log, for no account (Deactivate checks inside its
+    transaction): now it answers as Deactivate does, and writes nothing."""
+    import threading
+
+    from journal import admin
+
+    _, clients = clinic
+    pat_id = user_id(app, "pat@example.com")
+    assert clients["admin"].post(f"/admin/users/{pat_id}/deactivate").status_code == 302
+    read = admin.is_active
+
+    def turned_on_elsewhere_and_signed_in():
+        sql(app, "update users set deactivated_at = null where id = ?", [pat_id])
+        AuthActions(clients["patient"]).login(email="pat@example.com")
+
+    def read_then_changed_elsewhere(row):
+        monkeypatch.setattr(admin, "is_active", read)
+        elsewhere = threading.Thread(target=turned_on_elsewhere_and_signed_in)
+        elsewhere.start()
+        elsewhere.join()
+        return read(row)  # as this request read it: deactivated
+
+    monkeypatch.setattr(admin, "is_active", read_then_changed_elsewhere)
+    deleted_first(monkeypatch, admin, "write_transaction", clients["patient"])
+    response = clients["admin"].post(f"/admin/users/{pat_id}/reactivate")
+    assert response.status_code == 404
+    assert admin.DELETED_MEANWHILE in html.unescape(response.text)
+    assert sql(app, "select count(*) from users where id = ?", [pat_id]) == [(0,)]
+    assert sql(app, "select count(*) from audit where action = 'reactivate'") == [(0,)]
+
+
 def test_the_page_of_an_account_deleted_meanwhile_links_back_to_accounts(app, clinic):
     # It said "There is nothing at this address" with "Go to the start page".
     _, clients = clinic
