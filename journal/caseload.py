@@ -426,8 +426,9 @@ UNDO_MINUTES = 15
 
 def offer_undo(patient_id, undo):
     """Keep the undo of the review just recorded (reviews.mark_reviewed), unless it changed
-    nothing: then an offer kept for that same review stays as it is."""
-    if undo["before"] != undo["made"]:
+    nothing. An offer kept already for that same review (the first post of a double tap,
+    whose answer came back first) stays as it is: it knew what the review replaced."""
+    if undo["before"] != undo["made"] and undo_offered(patient_id, undo["made"]) is None:
         until = clock.timestamp() + UNDO_MINUTES * 60
         session[UNDO_KEY] = {"therapist": current_user.id, "patient": patient_id, **undo,
                              "until": until}  # fmt: skip

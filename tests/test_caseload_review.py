@@ -1292,6 +1292,21 @@ def test_a_double_tap_on_mark_as_reviewed_is_undone_to_what_the_page_showed(app,
     assert "mood 1 of 10" in cards(doc.get("/caseload").text)["Robin"]
 
 
+def test_a_post_sent_twice_keeps_the_undo_of_the_first(app, linked):
+    # The second of two posts in one second (its page's review not sent, as by a client
+    # other than the page) recorded nothing new; its Undo deleted the review of 12:00 that
+    # the first had replaced, instead of putting it back.
+    doc, _, pid = linked
+    doc_id = user_id(app, "doc@example.com")
+    mark(doc, pid)
+    later(hours=2)
+    mark(doc, pid)
+    made = undo_made(doc.get(mark(doc, pid).location).text)
+    assert made == (NOW + timedelta(hours=2)).isoformat()
+    undo(doc, pid, made)
+    assert reviews(app) == [(doc_id, pid, NOW.isoformat())]
+
+
 def test_undo_for_anyone_not_linked_is_404_and_changes_nothing(app, linked):
     doc, pat, pid = linked
     doc_id = user_id(app, "doc@example.com")
