@@ -317,9 +317,9 @@ class InvitationForm(JournalForm):
         holder = users.by_email(get_db(), field.data)
         if holder is not None:
             raise ValidationError(
-                f"{field.data} already has an account ({a_role(holder['role'])}). An invitation "
-                "makes a new account, so its link could never be used with this address: invite "
-                "another one."
+                f"{isolated(field.data)} already has an account ({a_role(holder['role'])}). "
+                "An invitation makes a new account, so its link could never be used with this "
+                "address: invite another one."
             )
 
     def validate_role(self, field):

@@ -1355,6 +1355,7 @@ def test_right_to_left_names_are_isolated_in_the_sentences_that_name_them(app):
     answer = link(pat, invite_code(doc))
     assert f"You are linked to {FSI}ד״ר כהן 3{PDI}." in pat.get(answer.location).text
     assert f"<strong>{FSI}ד״ר כהן 3{PDI}</strong>" in pat.get("/settings/therapist").text
+    assert f"they see \u201c{FSI}שרה 2{PDI}\u201d" in html.unescape(pat.get("/settings").text)
     checkin(pat, ago(0), 1)
 
     page = doc.get("/caseload").text

@@ -18,6 +18,7 @@ from ..fields import (
     WholeNumberField,
     answers_version,
     digest,
+    isolated,
     name_text,
     no_control_characters,
     timezone_field,
@@ -195,7 +196,8 @@ def report_name_hint(user):
     if user.report_name:
         return REPORT_NAME_ASKED
     at_sign_up = ", your name at sign-up" if user.display_name else ""
-    return f"{REPORT_NAME_ASKED} Left blank, they see \u201c{user.shared_name}\u201d{at_sign_up}."
+    name = isolated(user.shared_name)
+    return f"{REPORT_NAME_ASKED} Left blank, they see \u201c{name}\u201d{at_sign_up}."
 
 
 def shown_settings(form):
