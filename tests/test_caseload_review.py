@@ -384,17 +384,24 @@ def test_a_flag_saved_in_the_second_the_page_was_shown_stays_unreviewed(app, lin
     assert "thoughts of self-harm reported" in since(doc.get(f"/caseload/{pid}").text)
 
 
-def test_a_review_sent_from_a_page_left_open_leaves_what_came_since_unreviewed(app, linked):
-    # The therapist opens the page at noon; the patient reports thoughts of self-harm at
-    # 12:20; the button on the noon page is pressed at 12:30. The review counts from noon:
-    # the flag the page never showed stays under "needs attention" and "Since".
-    doc, pat, pid = linked
+def self_harm_after_the_page(doc, pat, pid):
+    """The patient's page shown at noon, thoughts of self-harm reported at 12:20, and it is
+    12:30 now: the noon page's `shown_at`, for its Mark as reviewed."""
     checkin(pat, ago(0), 6)
     page = doc.get(f"/caseload/{pid}").text
     shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
     later(minutes=20)
     checkin(pat, ago(0), 1, loaded_for=ago(0), self_harm="y")
     later(minutes=30)
+    return shown_at
+
+
+def test_a_review_sent_from_a_page_left_open_leaves_what_came_since_unreviewed(app, linked):
+    # The therapist opens the page at noon; the patient reports thoughts of self-harm at
+    # 12:20; the button on the noon page is pressed at 12:30. The review counts from noon:
+    # the flag the page never showed stays under "needs attention" and "Since".
+    doc, pat, pid = linked
+    shown_at = self_harm_after_the_page(doc, pat, pid)
     assert doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at}).status_code == 302
     card = cards(doc.get("/caseload").text)["Robin"]
     assert "Needs attention" in card and "thoughts of self-harm reported" in card
@@ -1129,12 +1136,7 @@ def test_marking_reviewed_from_a_page_left_open_names_the_flag_that_came_meanwhi
     # "Needs attention", yet the answer said only "Marked Robin as reviewed": the caseload
     # then seemed to ignore the review.
     doc, pat, pid = linked
-    checkin(pat, ago(0), 6)
-    page = doc.get(f"/caseload/{pid}").text
-    shown_at = re.search(r'name="shown_at" type="hidden" value="([^"]+)"', page).group(1)
-    later(minutes=20)
-    checkin(pat, ago(0), 1, loaded_for=ago(0), self_harm="y")
-    later(minutes=30)
+    shown_at = self_harm_after_the_page(doc, pat, pid)
     answer = doc.post(f"/caseload/{pid}/reviewed", data={"shown_at": shown_at})
     page = html.unescape(doc.get(answer.location).text)
     assert (
