@@ -25,8 +25,10 @@ from factories import (
     insert,
     invite_code,
     link,
+    make_admin,
     person,
     session,
+    share_link,
     sql,
     take,
     therapist,
@@ -1378,3 +1380,33 @@ def test_right_to_left_names_are_isolated_in_the_sentences_that_name_them(app):
     robin = person(app, "robin@example.com", display_name="Robin 2")
     link(robin, invite_code(doc))
     assert ">Robin 2</a></h3>" in doc.get("/caseload").text
+
+
+def test_right_to_left_addresses_and_link_labels_are_isolated_beside_other_text(app):
+    # A Hebrew address or share-link label shown beside other words (the admin's account
+    # heading, a caseload card's "address · linked since", a link's name on Share) showed
+    # its digits on the wrong side and could carry the words after it along.
+    app.config["IDLE_MINUTES"] = 0
+    admin = make_admin(app)
+    doc = therapist(app)
+    pat = person(app, "שרה2@example.com", display_name="Sarah")
+    pid = user_id(app, "שרה2@example.com")
+    link(pat, invite_code(doc))
+
+    page = html.unescape(admin.get(f"/admin/users/{pid}").text)
+    assert f"<h1>{FSI}שרה2@example.com{PDI}</h1>" in page
+    assert f">{FSI}שרה2@example.com{PDI}</a>" in admin.get("/admin").text
+    assert f'<p class="hint">{FSI}שרה2@example.com{PDI} · linked since ' in html.unescape(
+        doc.get("/caseload").text
+    )
+    page = html.unescape(doc.get(f"/caseload/{pid}").text)
+    assert f'<p class="hint">{FSI}שרה2@example.com{PDI} · linked since ' in page
+
+    made, _ = share_link(pat, label="שרה 2")
+    assert f"Your link \u201c{FSI}שרה 2{PDI}\u201d" in html.unescape(made.text)
+    page = html.unescape(pat.get("/share").text)
+    assert f"<strong>{FSI}שרה 2{PDI}</strong>" in page
+    assert f'Revoke<span class="visually-hidden"> the link \u201c{FSI}שרה 2{PDI}\u201d' in page
+    # A left-to-right label needs nothing and is left as it is.
+    share_link(pat, label="Dr Rivera 2")
+    assert "<strong>Dr Rivera 2</strong>" in pat.get("/share").text
