@@ -509,6 +509,12 @@ def undo_review(patient_id):
         flash(f"Undone: {name} is {review_state(offer['before'])}, as before that review.")
     elif outcome == "already":  # Undo sent twice: the first put it back
         flash(f"Already undone: {name} is {review_state(offer['before'])}, as before that review.")
+    elif outcome == "relinked":  # the review went with an unlink
+        flash(
+            f"That review of {name} can no longer be undone: {name} linked to you again since "
+            f"and is {review_state(reviews.last_review(current_user.id, patient_id))}. "
+            "Nothing was changed."
+        )
     else:
         later = reviews.last_review(current_user.id, patient_id)
         flash(

@@ -27,6 +27,7 @@ Decisions:
 from datetime import UTC, date, datetime, timedelta
 
 from . import access, clock, figures, instruments, timezones
+from .data import links
 from .data import reviews as data
 from .db import get_db, write_transaction
 from .rules import FLAG_DAYS
@@ -76,12 +77,18 @@ def mark_reviewed(therapist_id, patient_id, shown_at=None, page_review=None):
 
 def undo_review(therapist_id, patient_id, made, before):
     """Put back the review `before` (ISO text, or None) that the therapist's review at `made`
-    replaced: "undone"; "already" when it is back already (Undo sent twice); "since" when
-    another review came since (or the link ended), which is then left as it is."""
+    replaced: "undone"; "already" when it is back already (Undo sent twice); "relinked" when
+    the patient unlinked and linked again since (their reviews went with the unlink); "since"
+    when another review came since (or the link ended), which is then left as it is."""
     with write_transaction() as db:
         if data.restore_review(db, therapist_id, patient_id, made, before):
             return "undone"
         now = data.reviewed_at(db, therapist_id, patient_id)
+        link = links.therapist_link_of(db, patient_id)
+    if link is None or link["therapist_id"] != therapist_id:
+        return "since"
+    if link["linked_at"] > made:
+        return "relinked"
     return "already" if now == before else "since"
 
 

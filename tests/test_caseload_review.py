@@ -1274,6 +1274,24 @@ def test_undo_after_another_review_since_changes_nothing(app, linked):
     assert reviews(app) == [(doc_id, pid, latest)]
 
 
+def test_undo_after_the_patient_unlinked_and_linked_again_says_they_linked_again(app, linked):
+    # The review went with the unlink; under the new link Robin is not reviewed yet, which
+    # Undo took for its own work: "Already undone", of an Undo never sent.
+    doc, pat, pid = linked
+    later(minutes=1)
+    made = undo_made(doc.get(mark(doc, pid).location).text)
+    later(minutes=2)
+    pat.post("/settings/therapist/unlink")
+    later(minutes=3)
+    assert link(pat, invite_code(doc)).status_code == 302
+    page = html.unescape(doc.get(undo(doc, pid, made).location).text)
+    assert "Already undone" not in page
+    assert "That review of Robin can no longer be undone: Robin linked to you again" in page
+    assert "Nothing was changed." in page
+    assert reviews(app) == []
+    assert "caseload.undo_review" not in audit_details(app, pid)
+
+
 def test_a_double_tap_on_mark_as_reviewed_is_undone_to_what_the_page_showed(app, linked):
     # Both posts carry the page's time: the second recorded nothing new, and its answer is
     # the one the phone shows. Its Undo puts back the page's "not reviewed yet".
