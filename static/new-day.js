@@ -26,6 +26,11 @@ export function followNewDay(form, turn) {
     const now = accountNow(person());
     const today = now.slice(0, 10);
     const was = form.dataset.today;
+    // A date and time's latest moment was this page's: the same day too, it moves on with the
+    // clock (a page made at 09:00 refused, in the picker, a session at 11:00 saved at 11:30).
+    for (const field of form.querySelectorAll("input[type='datetime-local']")) {
+      if (field.max.slice(0, 10) === was && field.max < now) field.max = now;
+    }
     if (!(today > was)) return false;
     form.dataset.today = today;
     for (const field of form.querySelectorAll(DATES)) {

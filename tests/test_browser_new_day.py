@@ -232,3 +232,27 @@ def test_a_session_written_before_midnight_keeps_its_day_and_says_which(page, li
     page.get_by_role("button", name="Save session").tap()
     expect(page).to_have_url(re.compile(r"/sessions/\d+$"), timeout=10_000)
     assert session_days(live_server, email) == [evening.isoformat()]
+
+
+def test_a_session_form_left_open_the_same_day_takes_a_later_time(context, page):
+    """Made at 09:00 and saved at 11:30: the picker refused a session at 11:00, past the page's
+    moment (its latest). Shown again, and before Save, its latest is this moment, the same
+    day too."""
+    context.clock.install(time=datetime.now(UTC))
+    signed_up_in_the_evening(page)
+    page.goto("/sessions/new")
+    when = page.get_by_label("Date and time")
+    made = when.get_attribute("max")
+    evening = made[:10]
+    # 20 minutes on (less just before the evening's midnight: the same day is the case here).
+    left = datetime.fromisoformat(evening) + timedelta(days=1) - datetime.fromisoformat(made)
+    minutes = min(20, int(left.total_seconds() // 60) - 2)
+    if minutes < 2:
+        pytest.skip("too close to midnight in EVENING for the same day")
+    context.clock.fast_forward(minutes * 60_000)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    later = (datetime.fromisoformat(made) + timedelta(minutes=minutes)).isoformat()[:16]
+    expect(when).to_have_attribute("max", re.compile(rf"^{evening}T"), timeout=10_000)
+    expect(when).not_to_have_attribute("max", made, timeout=10_000)
+    assert when.get_attribute("max") >= later
+    expect(page.locator("#new-day-note")).to_have_count(0)
