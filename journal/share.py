@@ -37,7 +37,8 @@ Decisions:
   does not stay in the browser's cache or history of pages.
 - A person has at most LIVE_LINKS_MAX links that still work: one more is refused at the
   form's name (400, its input kept), saying to revoke one first. Revoked and expired links
-  stay listed and do not count.
+  stay listed and do not count. Counted in the transaction that stores the link (holding the
+  write lock), so two forms sent at once cannot both pass at one below the limit.
 - The form carries a random `request_key`, stored with the link it makes. The same form sent
   again (reloading the page that showed the link resends it) makes no second link: the page
   says the link was made already and that its address was shown once; revoking it and making
@@ -48,7 +49,6 @@ Decisions:
 
 import re
 import secrets
-import sqlite3
 from datetime import datetime, timedelta
 
 from flask import (
@@ -67,6 +67,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from . import access, account, clock, figures, qr, throttle
 from .access import owned_or_404
+from .data import immediate_transaction
 from .data import links as data
 from .data.tokens import token_hash
 from .db import get_db
@@ -152,16 +153,28 @@ def status(link, now=None):
     return "active"
 
 
+class LinkRefused(Exception):
+    """The person may make no link now; its message says why, at the form's name."""
+
+
 def create_link(user_id, label, days, request_key=None):
     """Store a new link for `user_id`; return (row id, token). The token is not stored.
 
     None when `request_key` already made a link of this person's (the same form sent again).
+    Raises LinkRefused when the person has LIVE_LINKS_MAX links that still work. The count and
+    the link are one transaction holding the write lock, so two forms sent at once take turns
+    and the second counts the first's link.
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = clock.now().replace(microsecond=0)  # the precision stored
-    try:
+    db = get_db()
+    with immediate_transaction(db):
+        if request_key and made_by(user_id, request_key):
+            return None  # the same form sent twice at once: the other one made the link
+        if live_links(user_id) >= LIVE_LINKS_MAX:
+            raise LinkRefused(LIVE_LINKS_MESSAGE)
         link_id = data.share_link_insert(
-            get_db(),
+            db,
             {
                 "user_id": user_id,
                 "label": label,
@@ -171,10 +184,6 @@ def create_link(user_id, label, days, request_key=None):
                 "request_key": request_key,
             },
         )
-    except sqlite3.IntegrityError:
-        if request_key and made_by(user_id, request_key):
-            return None
-        raise
     return link_id, token
 
 
@@ -296,10 +305,11 @@ def index():
         if same_request(earlier, form.label.data, form.days.data):
             return render_index(already=earlier)
         key = None  # an old form, brought back and filled in anew: a new link
-    if live_links(current_user.id) >= LIVE_LINKS_MAX:
-        form.label.errors.append(LIVE_LINKS_MESSAGE)
+    try:
+        made = create_link(current_user.id, form.label.data, form.days.data, key)
+    except LinkRefused as refused:
+        form.label.errors.append(str(refused))
         return render_index(form, status_code=400)
-    made = create_link(current_user.id, form.label.data, form.days.data, key)
     if made is None:  # the same form sent twice at once: the other one made the link
         return render_index(already=made_by(current_user.id, key))
     link_id, token = made

@@ -1,5 +1,6 @@
 import hashlib
 import re
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -253,6 +254,37 @@ def test_links_that_still_work_are_capped_and_the_form_says_to_revoke_one(app, c
     set_link(app, expires_at=iso(clock.now() - timedelta(days=1)))  # every one: none works
     assert client.post("/share", data=form).status_code == 201
     assert len(links(app)) == share.LIVE_LINKS_MAX + 1
+
+
+def test_two_links_made_at_once_one_below_the_cap_make_one(app, monkeypatch):
+    """Two "Make link" sent at once (two phones, two tabs) at one link below
+    `share.LIVE_LINKS_MAX`: each counted 19 before either stored its link, so both were made.
+    The count and the link are one step: one is made, the other refused at the form."""
+    client, phone = signed_in_twice(app)
+    for n in range(share.LIVE_LINKS_MAX - 1):
+        share_link(client, f"Link {n}")
+    real = share.live_links
+    answers, other = [], []
+
+    def counted_then_the_phone_sends_its_form(user_id):
+        count = real(user_id)
+        if not other:  # once: the phone's own request counts too
+            form = {"label": "Dr Kim", "days": "7"}
+            # Another request, so in a thread of its own (as another gunicorn thread would be).
+            other.append(
+                threading.Thread(
+                    target=lambda: answers.append(phone.post("/share", data=form).status_code)
+                )
+            )
+            other[0].start()
+            other[0].join(timeout=2)  # done by now, or waiting for this request's link
+        return count
+
+    monkeypatch.setattr(share, "live_links", counted_then_the_phone_sends_its_form)
+    answers.append(client.post("/share", data={"label": "Dr Rivera", "days": "14"}).status_code)
+    other[0].join()
+    assert sorted(answers) == [201, 400]
+    assert len(links(app)) == share.LIVE_LINKS_MAX
 
 
 def test_an_old_form_filled_in_anew_makes_a_new_link(app, client, patient):
