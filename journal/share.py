@@ -39,6 +39,10 @@ Decisions:
   form's name (400, its input kept), saying to revoke one first. Revoked and expired links
   stay listed and do not count. Counted in the transaction that stores the link (holding the
   write lock), so two forms sent at once cannot both pass at one below the limit.
+- A person makes at most LINKS_MADE_MAX links within LINKS_MADE_WINDOW, revoked ones
+  included (they stay listed for good: making and revoking without end would add rows without
+  end). One more is refused at the form's name (400, its input kept), saying from when
+  another can be made; counted in the same transaction as LIVE_LINKS_MAX.
 - The form carries a random `request_key`, stored with the link it makes. The same form sent
   again (reloading the page that showed the link resends it) makes no second link: the page
   says the link was made already and that its address was shown once; revoking it and making
@@ -101,6 +105,15 @@ LIVE_LINKS_MESSAGE = (
     f"You have {LIVE_LINKS_MAX} links that still work, the most at once. Revoke one you no "
     "longer need below, then make this one."
 )
+# Links made (revoked ones too, which stay listed for good) within LINKS_MADE_WINDOW, per
+# person: making, revoking and making again would add rows without end. Far more than a
+# person sharing their journal, and fixing a mistake or two, makes in a day.
+LINKS_MADE_MAX = 50
+LINKS_MADE_WINDOW = timedelta(days=1)
+LINKS_MADE_MESSAGE = (
+    f"You have made {LINKS_MADE_MAX} links in the last day, the most in a day. You can make "
+    "another from {when}."
+)
 # Builds of one link's report within the window: a download takes a second or more of the
 # server's work, and anyone holding the link could ask for it in a loop. Far more than a
 # therapist downloading it again needs.
@@ -154,16 +167,28 @@ def status(link, now=None):
 
 
 class LinkRefused(Exception):
-    """The person may make no link now; its message says why, at the form's name."""
+    """The person may make no link now: they made LINKS_MADE_MAX in the last day, and may
+    make another from `again` (a UTC datetime), or (`again` None) LIVE_LINKS_MAX still work."""
+
+    def __init__(self, again=None):
+        super().__init__(again)
+        self.again = again
+
+    def message(self, zone):
+        """What the form's name says, with a time in `zone`."""
+        if self.again is None:
+            return LIVE_LINKS_MESSAGE
+        when = local_time(self.again.isoformat(), zone, "short_year_time")
+        return LINKS_MADE_MESSAGE.format(when=when)
 
 
 def create_link(user_id, label, days, request_key=None):
     """Store a new link for `user_id`; return (row id, token). The token is not stored.
 
     None when `request_key` already made a link of this person's (the same form sent again).
-    Raises LinkRefused when the person has LIVE_LINKS_MAX links that still work. The count and
-    the link are one transaction holding the write lock, so two forms sent at once take turns
-    and the second counts the first's link.
+    Raises LinkRefused when the person made LINKS_MADE_MAX links in the last day, or has
+    LIVE_LINKS_MAX that still work. The counts and the link are one transaction holding the
+    write lock, so two forms sent at once take turns and the second counts the first's link.
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = clock.now().replace(microsecond=0)  # the precision stored
@@ -171,8 +196,13 @@ def create_link(user_id, label, days, request_key=None):
     with immediate_transaction(db):
         if request_key and made_by(user_id, request_key):
             return None  # the same form sent twice at once: the other one made the link
+        made = data.share_links_made_since(
+            db, user_id, (now - LINKS_MADE_WINDOW).isoformat(), LINKS_MADE_MAX
+        )
+        if len(made) >= LINKS_MADE_MAX:  # another once the oldest of them is a day old
+            raise LinkRefused(datetime.fromisoformat(made[-1]) + LINKS_MADE_WINDOW)
         if live_links(user_id) >= LIVE_LINKS_MAX:
-            raise LinkRefused(LIVE_LINKS_MESSAGE)
+            raise LinkRefused()
         link_id = data.share_link_insert(
             db,
             {
@@ -308,7 +338,7 @@ def index():
     try:
         made = create_link(current_user.id, form.label.data, form.days.data, key)
     except LinkRefused as refused:
-        form.label.errors.append(str(refused))
+        form.label.errors.append(refused.message(current_user.timezone))
         return render_index(form, status_code=400)
     if made is None:  # the same form sent twice at once: the other one made the link
         return render_index(already=made_by(current_user.id, key))

@@ -8,6 +8,7 @@ import factories
 import pytest
 from conftest import csrf_token, error_for, pdf_text, refused_after
 from factories import (
+    NOW,
     SHARE_TOKEN,
     TODAY,
     deleted_first,
@@ -19,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from journal import clock, share
 from journal.db import get_db
-from journal.timezones import day_text
+from journal.timezones import day_text, local_time
 
 LINK_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -285,6 +286,34 @@ def test_two_links_made_at_once_one_below_the_cap_make_one(app, monkeypatch):
     other[0].join()
     assert sorted(answers) == [201, 400]
     assert len(links(app)) == share.LIVE_LINKS_MAX
+
+
+def test_links_made_in_a_day_are_capped_revoked_ones_too(app, client, patient):
+    """Make a link, revoke it, again and again: each revoked link stays listed for good, so
+    one account could add rows without end. Past `share.LINKS_MADE_MAX` made within
+    `share.LINKS_MADE_WINDOW` (revoked ones counted) the form answers 400 at the name, its
+    input kept, nothing made, saying calmly when another can be made; then it can."""
+    for n in range(share.LINKS_MADE_MAX):
+        share_link(client, f"Link {n}")
+        clock.set(clock.now() + timedelta(minutes=1))
+        set_link(app, revoked_at=iso(clock.now()))  # none still works: only the day's count
+    key = form_key(client).group(1)
+    form = {"label": "Dr Okafor", "days": "30", "request_key": key}
+    refused = client.post("/share", data=form)
+    assert refused.status_code == 400
+    message = error_for(refused, "label")
+    # The first of them leaves the day's count a day after it was made.
+    again = local_time(iso(NOW + share.LINKS_MADE_WINDOW), "UTC")
+    assert message and f"{share.LINKS_MADE_MAX} links" in message and again in message
+    assert 'value="Dr Okafor"' in refused.text and 'value="30"' in refused.text
+    assert f'name="request_key" type="hidden" value="{key}"' in refused.text
+    assert len(links(app)) == share.LINKS_MADE_MAX
+    day_ago = clock.now() - share.LINKS_MADE_WINDOW
+    set_link(app, created_at=iso(day_ago + timedelta(seconds=1)))  # all made within the day
+    assert client.post("/share", data=form).status_code == 400
+    set_link(app, created_at=iso(day_ago))  # all made a day ago: none counts
+    assert client.post("/share", data=form).status_code == 201
+    assert len(links(app)) == share.LINKS_MADE_MAX + 1
 
 
 def test_an_old_form_filled_in_anew_makes_a_new_link(app, client, patient):

@@ -52,6 +52,19 @@ def active_share_link_labels(db, user_id, now):
     ]
 
 
+def share_links_made_since(db, user_id, since, limit):
+    """When the person's share links made after `since` (ISO text, UTC) were made, revoked
+    ones too: at most `limit` of them, newest first."""
+    return [
+        made
+        for (made,) in db.execute(
+            "select created_at from share_links where user_id = ? and created_at > ? "
+            "order by created_at desc limit ?",
+            [user_id, since, limit],
+        )
+    ]
+
+
 def share_link_by_token_hash(db, token_hash):
     """The share link whose token hashes to `token_hash`, or None."""
     rows = list(db["share_links"].rows_where("token_hash = ?", [token_hash], limit=1))
