@@ -79,6 +79,7 @@ from .fields import (
     NAME_MAX,
     JournalForm,
     WholeNumberField,
+    isolated,
     name_text,
     no_control_characters,
     request_key_field,
@@ -364,7 +365,7 @@ def revoke(link_id):
         abort(400)
     if not data.revoke_share_link(get_db(), current_user.id, link["id"], clock.utcnow_iso()):
         raise AccountGone  # deleted on another device since the link was read
-    flash(f"The link “{link['label']}” is revoked: it no longer opens anything.")
+    flash(f"The link “{isolated(link['label'])}” is revoked: it no longer opens anything.")
     return redirect(url_for("share.index"))
 
 

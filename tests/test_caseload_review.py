@@ -1425,6 +1425,11 @@ def test_right_to_left_addresses_and_link_labels_are_isolated_beside_other_text(
     page = html.unescape(pat.get("/share").text)
     assert f"<strong>{FSI}שרה 2{PDI}</strong>" in page
     assert f'Revoke<span class="visually-hidden"> the link \u201c{FSI}שרה 2{PDI}\u201d' in page
+    revoke = re.search(r'action="(/share/\d+/revoke)"', page).group(1)
+    answer = pat.post(revoke)
+    assert f"The link \u201c{FSI}שרה 2{PDI}\u201d is revoked" in html.unescape(
+        pat.get(answer.location).text
+    )
     # A left-to-right label needs nothing and is left as it is.
     share_link(pat, label="Dr Rivera 2")
     assert "<strong>Dr Rivera 2</strong>" in pat.get("/share").text
