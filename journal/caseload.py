@@ -475,8 +475,7 @@ def reviewed(patient_id):
     message = f"Marked {name} as reviewed. New entries will show here from now on."
     link = link_of(patient_id)
     if link is not None:
-        reviewed_at = reviews.last_review(current_user.id, patient_id)
-        row = patient_row(person, link["linked_at"], reviewed_at)
+        row = patient_row(person, link["linked_at"], undo["made"])
         for kept in still_in_attention(row):
             message += f" {name} {kept}"
     flash(message)
@@ -509,19 +508,15 @@ def undo_review(patient_id):
         flash(f"Undone: {name} is {review_state(offer['before'])}, as before that review.")
     elif outcome == "already":  # Undo sent twice: the first put it back
         flash(f"Already undone: {name} is {review_state(offer['before'])}, as before that review.")
-    elif outcome == "relinked":  # the review went with an unlink
-        flash(
-            f"That review of {name} can no longer be undone: {name} linked to you again since "
-            f"and is {review_state(reviews.last_review(current_user.id, patient_id))}. "
-            "Nothing was changed."
-        )
     else:
-        later = reviews.last_review(current_user.id, patient_id)
-        flash(
-            f"That review of {name} can no longer be undone: Undo is for the latest review, "
-            f"within {UNDO_MINUTES} minutes, on the device that marked it ({name} is "
-            f"{review_state(later)}). Nothing was changed."
+        now = review_state(reviews.last_review(current_user.id, patient_id))
+        why = (
+            f"{name} linked to you again since and is {now}."  # the review went with an unlink
+            if outcome == "relinked"
+            else f"Undo is for the latest review, within {UNDO_MINUTES} minutes, on the device "
+            f"that marked it ({name} is {now})."
         )
+        flash(f"That review of {name} can no longer be undone: {why} Nothing was changed.")
     return redirect(url_for("caseload.patient", patient_id=patient_id))
 
 
