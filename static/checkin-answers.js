@@ -3,7 +3,7 @@
 // the crisis mood from the form's data-crisis-mood (journal/rules.py CRISIS_MOOD), the mood
 // scale's ends from its fieldset's data-low and data-high.
 import { checkinQueue } from "./checkin-store.js";
-import { say, statusLine } from "./status.js";
+import { dayLabel, say, statusLine } from "./status.js";
 
 export const fieldValue = (fields, name) => (fields.find(([n]) => n === name) || [])[1];
 
@@ -106,6 +106,25 @@ export function keptAnswerLines(entry) {
     line.textContent = text;
     return line;
   });
+}
+
+// The first line of a kept check-in in a list of them (the check-in page's, the offline
+// page's): its day and mood, then `state`, what became of it.
+export function keptSummary(entry, state) {
+  const summary = document.createElement("p");
+  const when = document.createElement("strong");
+  when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
+  summary.append(when, state);
+  return summary;
+}
+
+// A kept check-in's words, as a list shows them (none when it has none).
+export function keptWords(entry) {
+  if (!entry.reflection) return [];
+  const words = document.createElement("p");
+  words.className = "reflection";
+  words.textContent = entry.reflection;
+  return [words];
 }
 
 // Keep a check-in from `form` on this device for `owner`, to be sent later. False, having

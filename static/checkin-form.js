@@ -6,6 +6,8 @@ import {
   fieldValue,
   keepOnDevice,
   keptAnswerLines,
+  keptSummary,
+  keptWords,
   needsHelp,
 } from "./checkin-answers.js";
 import { openingDays } from "./checkin-days.js";
@@ -13,7 +15,7 @@ import { checkinQueue } from "./checkin-store.js";
 import { NOT_SENT, newKey, retryLater, send, sessionFrom } from "./checkin-sync.js";
 import { drafts } from "./drafts.js";
 import { signedIn } from "./signed-in.js";
-import { dayLabel, focusStatus, say, statusLine } from "./status.js";
+import { focusStatus, say, statusLine } from "./status.js";
 
 // The check-in page's sign-in: the person's queue tag and the form's token (null elsewhere).
 let session = null;
@@ -48,27 +50,19 @@ export async function showKept() {
     ...entries.map((entry) => {
       const item = document.createElement("li");
       item.dataset.key = entry.key;
-      const summary = document.createElement("p");
-      summary.id = `kept-${entry.key}`;
-      const when = document.createElement("strong");
-      when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
       const state = {
         waiting: "waiting to send.",
         "kept-newer":
           "not sent. A newer check-in for this day was already saved, so it was kept as it is.",
         refused: `not sent. ${entry.message || ""}`,
       }[entry.state];
-      summary.append(when, state);
+      const summary = keptSummary(entry, state);
+      summary.id = `kept-${entry.key}`;
       item.append(summary);
       // Every other answer it keeps (its tags too, kept nowhere else once it is dismissed).
       item.append(...keptAnswerLines(entry));
       if (entry.state !== "waiting") {
-        if (entry.reflection) {
-          const words = document.createElement("p");
-          words.className = "reflection";
-          words.textContent = entry.reflection;
-          item.append(words);
-        }
+        item.append(...keptWords(entry));
         const actions = document.createElement("p");
         actions.className = "actions";
         const open = document.createElement("a");

@@ -7,12 +7,14 @@ import {
   fieldValue,
   keepOnDevice,
   keptAnswerLines,
+  keptSummary,
+  keptWords,
   needsHelp,
 } from "./checkin-answers.js";
 import { checkinQueue } from "./checkin-store.js";
 import { lastSync, newKey, retryLater } from "./checkin-sync.js";
 import { accountToday, signedIn } from "./signed-in.js";
-import { askToLogIn, dayLabel, say, sentText, statusLine, waitingText } from "./status.js";
+import { askToLogIn, say, sentText, statusLine, waitingText } from "./status.js";
 
 // The connection came back while this page was open.
 let cameOnline = false;
@@ -38,21 +40,11 @@ async function listKept(entries) {
   section.querySelector("ul").replaceChildren(
     ...mine.map((entry) => {
       const item = document.createElement("li");
-      const summary = document.createElement("p");
-      const when = document.createElement("strong");
-      when.textContent = `${dayLabel(entry.day)}, mood ${entry.mood}: `;
       const state =
         entry.state === "waiting"
           ? "waiting to send."
           : "not sent. The check-in page says why, once you're back online.";
-      summary.append(when, state);
-      item.append(summary, ...keptAnswerLines(entry));
-      if (entry.reflection) {
-        const words = document.createElement("p");
-        words.className = "reflection";
-        words.textContent = entry.reflection;
-        item.append(words);
-      }
+      item.append(keptSummary(entry, state), ...keptAnswerLines(entry), ...keptWords(entry));
       return item;
     }),
   );
