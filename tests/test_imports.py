@@ -1166,6 +1166,18 @@ def test_a_first_line_naming_the_separator_for_excel_is_read_as_a_hint(app, clie
     assert problems(response)[0].startswith("Line 3: mood 'so-so' is not a number")
 
 
+def test_a_file_of_the_separator_hint_alone_holds_no_check_ins(app, client, patient):
+    # "sep=;" and nothing after it (a spreadsheet saved with no rows): the hint is no header
+    # and no check-in; the file is refused as empty of cells, nothing parked.
+    response = upload(client, "sep=;\r\n\r\n")
+    assert response.status_code == 400
+    assert problems(response) == [
+        "The file has no text in any cell: it holds no check-ins to import."
+    ]
+    assert sql(app, "select count(*) from pending_imports")[0][0] == 0
+    assert checkins(app) == []
+
+
 # Bounds: hostile files of the largest size accepted answer promptly --------------------
 
 # A file as large as the 2 MB body limit lets through, room left for the multipart framing.
