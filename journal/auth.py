@@ -59,6 +59,7 @@ from .fields import (
 from .numbers import plural
 from .passwords import (
     PASSWORD_MAX,
+    client_address,
     dummy_hash,
     hash_password,
     password_field,
@@ -630,7 +631,7 @@ def login():
         return render_template("auth/login.html", form=form, crisis_unsaved=crisis_unsaved), status
 
     db = get_db()
-    email, address = users.email_key(form.email.data), request.remote_addr or "unknown"
+    email, address = users.email_key(form.email.data), client_address()
     wait = throttle_wait(db, email, address)
     if wait:
         minutes = max(1, round(wait / 60))
@@ -744,7 +745,7 @@ def second_step():
     step = pending.get("step", "")
     if not form.is_submitted():
         return code_page(form, step)
-    db, address = get_db(), request.remote_addr or "unknown"
+    db, address = get_db(), client_address()
     wait = two_factor.wait(db, row["email"], address)
     if wait:
         minutes = max(1, round(wait / 60))

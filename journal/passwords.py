@@ -133,6 +133,12 @@ def password_field(label, autocomplete, hint=NEW_PASSWORD_HINT):
 # Failed log-ins live in SQLite so the limits hold across gunicorn workers.
 
 
+def client_address():
+    """The network address the request came from, as the limits count tries ("unknown" when
+    the server was not told)."""
+    return request.remote_addr or "unknown"
+
+
 def address_key(address):
     """What the per-address limit counts a network address under: an IPv4 address itself,
     an IPv6 address's /64 (one home or phone has a whole /64 and may use any address in it:
@@ -210,7 +216,7 @@ def check_own_password(form, field):
     """A WTForms validator: `field` holds the signed-in person's password. Throttled like
     log-in (the wait it says is the one left), so a borrowed session can't be used to guess
     it."""
-    db, address = get_db(), request.remote_addr or "unknown"
+    db, address = get_db(), client_address()
     wait = throttle_wait(db, users.email_key(current_user.email), address)
     if wait:
         minutes = plural(max(1, round(wait / 60)), "minute")

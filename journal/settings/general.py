@@ -30,6 +30,7 @@ from ..passwords import (
     CHANGE_PASSWORD_HINT,
     changed_to,
     check_own_password,
+    client_address,
     hash_password,
     password_field,
 )
@@ -273,16 +274,11 @@ def password():
         return redirect(url_for("settings.index"))
     # Sent again after the first's answer came: the current password it names is the old one.
     if set(form.errors) == {"current_password"} and changed_to(
-        get_db(), users.by_id(get_db(), current_user.id), form.new_password.data, address()
+        get_db(), users.by_id(get_db(), current_user.id), form.new_password.data, client_address()
     ):
         flash(ALREADY_CHANGED)
         return redirect(url_for("settings.index"))
     return render(password_form=form, status=400)
-
-
-def address():
-    """The address the request came from, as log-in throttling counts it."""
-    return request.remote_addr or "unknown"
 
 
 def sent_again_signed_out():
@@ -295,7 +291,7 @@ def sent_again_signed_out():
     row = users.by_email(get_db(), users.email_key(sent.get("username", "")))
     if row is None or not is_active(row) or new != sent.get("confirm"):
         return current_app.login_manager.unauthorized()
-    if not changed_to(get_db(), row, new, address()):
+    if not changed_to(get_db(), row, new, client_address()):
         return current_app.login_manager.unauthorized()
     if two_factor.is_on(get_db(), row["id"]) or not sign_in(
         User(row), remember=remembered_here(), password_hash=row["password_hash"]

@@ -38,7 +38,7 @@ from ..data import signins
 from ..db import get_db, write_transaction
 from ..fields import request_key_field
 from ..numbers import plural
-from ..passwords import PasswordAgainForm, your_password_field
+from ..passwords import PasswordAgainForm, client_address, your_password_field
 from ..people import renew_signin
 from ..timezones import local_time
 
@@ -115,7 +115,7 @@ def setup_secret():
 
 def throttled(form):
     """A 429 page when too many wrong codes were tried; else None."""
-    wait = two_factor.wait(get_db(), current_user.email, request.remote_addr or "unknown")
+    wait = two_factor.wait(get_db(), current_user.email, client_address())
     if not wait:
         return None
     minutes = max(1, round(wait / 60))
@@ -128,7 +128,7 @@ def throttled(form):
 
 
 def wrong(form, message):
-    two_factor.failed(get_db(), current_user.email, request.remote_addr or "unknown")
+    two_factor.failed(get_db(), current_user.email, client_address())
     form.code.errors.append(message)
     return page(form, 400)
 
