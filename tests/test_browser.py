@@ -1162,7 +1162,9 @@ def test_reloading_the_new_link_page_makes_no_second_link(page):
     page.get_by_role("button", name="Make a link").tap()
     expect(page.locator("#share-url")).to_be_visible()
     # The page answered the form's POST; its reload is a GET of /share (static/page.js), not
-    # the same form sent again (the journal's answer to that: tests/test_share.py).
+    # the same form sent again (the journal's answer to that: tests/test_share.py). Once the
+    # page's scripts have run: a reload before them (a busy machine) resends the POST.
+    page.wait_for_load_state("load")
     reloaded = page.reload()
     assert reloaded.request.method == "GET"
     expect(page.locator("#share-url")).to_have_count(0)
